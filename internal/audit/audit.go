@@ -1,0 +1,125 @@
+package audit
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Event is a state change to record: who did what to which target.
+type Event struct {
+	TenantID string
+	Actor    string         // "cli:root", "member:<id>", "api-token:<id>", "system"
+	Action   string         // dotted verb, e.g. "account.unlocked"
+	Target   string         // what changed, e.g. "account:<id>"
+	Data     map[string]any // details; must marshal to JSON
+}
+
+// Record is an Event placed in its tenant's chain.
+type Record struct {
+	TenantID string          `json:"tenant"`
+	Seq      int64           `json:"seq"`
+	At       time.Time       `json:"at"`
+	Actor    string          `json:"actor"`
+	Action   string          `json:"action"`
+	Target   string          `json:"target"`
+	Data     json.RawMessage `json:"data"`
+	PrevHash string          `json:"prev_hash"` // hex
+	Hash     string          `json:"hash"`      // hex
+}
+
+// GenesisHash is the prev_hash of a tenant's first record: 32 zero bytes, hex.
+var GenesisHash = hex.EncodeToString(make([]byte, sha256.Size))
+
+// ErrChainBroken reports a record whose hash or sequence does not follow from
+// the record before it.
+var ErrChainBroken = errors.New("audit chain broken")
+
+// Next places e after prev (nil for a tenant's first record) at time at.
+func Next(prev *Record, e Event, at time.Time) (Record, error) {
+	data := []byte("{}")
+	if len(e.Data) > 0 {
+		var err error
+		if data, err = json.Marshal(e.Data); err != nil {
+			return Record{}, fmt.Errorf("audit: encode data of %s: %w", e.Action, err)
+		}
+	}
+	r := Record{
+		TenantID: e.TenantID, Seq: 1, At: at.UTC(), Actor: e.Actor,
+		Action: e.Action, Target: e.Target, Data: data, PrevHash: GenesisHash,
+	}
+	if prev != nil {
+		r.Seq = prev.Seq + 1
+		r.PrevHash = prev.Hash
+	}
+	h, err := r.computeHash()
+	if err != nil {
+		return Record{}, err
+	}
+	r.Hash = h
+	return r, nil
+}
+
+// computeHash returns SHA-256(prev_hash bytes || canonical JSON), hex.
+func (r Record) computeHash() (string, error) {
+	prev, err := hex.DecodeString(r.PrevHash)
+	if err != nil || len(prev) != sha256.Size {
+		return "", fmt.Errorf("%w: seq %d has a malformed prev_hash", ErrChainBroken, r.Seq)
+	}
+	body, err := r.Canonical()
+	if err != nil {
+		return "", err
+	}
+	h := sha256.New()
+	h.Write(prev)
+	h.Write(body)
+	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// Canonical returns the canonical JSON of the record's hashed fields.
+func (r Record) Canonical() ([]byte, error) {
+	var data any
+	if err := json.Unmarshal(r.Data, &data); err != nil {
+		return nil, fmt.Errorf("%w: seq %d has data that is not JSON", ErrChainBroken, r.Seq)
+	}
+	// encoding/json sorts map keys and emits no insignificant white space.
+	fields := map[string]any{
+		"tenant": r.TenantID, "seq": r.Seq, "at": r.At.UTC().Format(time.RFC3339Nano),
+		"actor": r.Actor, "action": r.Action, "target": r.Target, "data": data,
+	}
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(fields); err != nil {
+		return nil, err
+	}
+	return bytes.TrimRight(buf.Bytes(), "\n"), nil
+}
+
+// Verify checks that records, in order, form an unbroken chain of one tenant
+// starting at seq 1. It returns the index of the first bad record with an
+// error wrapping ErrChainBroken, or -1 and nil.
+func Verify(records []Record) (int, error) {
+	prevHash := GenesisHash
+	for i, r := range records {
+		if r.Seq != int64(i+1) {
+			return i, fmt.Errorf("%w: expected seq %d, found %d", ErrChainBroken, i+1, r.Seq)
+		}
+		if r.PrevHash != prevHash {
+			return i, fmt.Errorf("%w: seq %d does not point at the hash of seq %d", ErrChainBroken, r.Seq, r.Seq-1)
+		}
+		h, err := r.computeHash()
+		if err != nil {
+			return i, err
+		}
+		if h != r.Hash {
+			return i, fmt.Errorf("%w: seq %d content does not match its hash", ErrChainBroken, r.Seq)
+		}
+		prevHash = r.Hash
+	}
+	return -1, nil
+}

@@ -1,0 +1,159 @@
+package store
+
+import "time"
+
+// All times in the store are UTC. A zero time.Time means "not set".
+
+// Tenant is a company; every other record belongs to exactly one.
+type Tenant struct {
+	ID        string
+	Name      string // unique across the deployment
+	CreatedAt time.Time
+}
+
+// Unenrolled answers for accounts that nobody has enrolled.
+const (
+	UnenrolledAllow = "allow"
+	UnenrolledDeny  = "deny"
+)
+
+// Fail modes recommended to an application's integrations.
+const (
+	FailOpen   = "open"
+	FailClosed = "closed"
+)
+
+// Application is a protected app whose logins deadbolt answers for.
+type Application struct {
+	ID         string
+	TenantID   string
+	Name       string
+	Issuer     string // unique across the deployment: the lock-check JWT "iss"
+	Unenrolled string // UnenrolledAllow or UnenrolledDeny
+	FailMode   string // FailOpen or FailClosed
+	Enabled    bool
+	// LockedDown is an admin's hard lock of every account of the application.
+	LockedDown bool
+	// DefaultUnlock is the length of an unlock when none is asked for;
+	// MaxUnlock caps any unlock. Both are positive.
+	DefaultUnlock time.Duration
+	MaxUnlock     time.Duration
+	CreatedAt     time.Time
+	UpdatedAt     time.Time
+}
+
+// Signing key algorithms.
+const (
+	AlgHS256 = "HS256"
+	AlgES256 = "ES256"
+	AlgEdDSA = "EdDSA"
+)
+
+// SigningKey verifies an application's lock-check tokens. An application may
+// have several active keys during rotation.
+type SigningKey struct {
+	KID       string // unique across the deployment
+	AppID     string
+	TenantID  string
+	Algorithm string // AlgHS256, AlgES256 or AlgEdDSA
+	// SealedSecret is the HS256 secret encrypted under the master key; the
+	// store never sees the plain secret. Empty for public-key algorithms.
+	SealedSecret []byte
+	// PublicKey is the PKIX DER of an ES256 or EdDSA key; empty for HS256.
+	PublicKey  []byte
+	CreatedAt  time.Time
+	ExpiresAt  time.Time // zero: never
+	RevokedAt  time.Time // zero: not revoked
+	LastUsedAt time.Time // zero: never used
+}
+
+// Active reports whether k may verify tokens at time now.
+func (k SigningKey) Active(now time.Time) bool {
+	return k.RevokedAt.IsZero() && (k.ExpiresAt.IsZero() || now.Before(k.ExpiresAt))
+}
+
+// Member roles, most to least powerful.
+const (
+	RoleOwner    = "owner"
+	RoleAdmin    = "admin"
+	RoleApprover = "approver"
+	RoleMember   = "member"
+)
+
+// Member is a person with a portal login in a tenant.
+type Member struct {
+	ID       string
+	TenantID string
+	Email    string // unique within the tenant, stored lower-case
+	Name     string
+	Role     string
+	// LockAll is the member's own "lock everything": every account they own
+	// is hard-locked until they lift it.
+	LockAll bool
+	// LockedDown is an admin's hard lock of every account the member owns.
+	LockedDown bool
+	CreatedAt  time.Time
+	UpdatedAt  time.Time
+}
+
+// Account is a protected account: an account name (the JWT "sub") at an
+// application, optionally linked to the member who owns it.
+type Account struct {
+	ID        string
+	TenantID  string
+	AppID     string
+	Name      string // unique within the application
+	OwnerID   string // member ID; empty when nobody owns it yet
+	CreatedAt time.Time
+	UpdatedAt time.Time
+}
+
+// Grant is an unlock: the account opens until Until, or for one successful
+// check before Until when Once is set. At most one grant per account is
+// current; a new grant replaces the old one.
+type Grant struct {
+	ID         string
+	TenantID   string
+	AccountID  string
+	Until      time.Time
+	Once       bool
+	Reason     string
+	GrantedBy  string // audit actor that made it
+	CreatedAt  time.Time
+	ConsumedAt time.Time // a once grant's use
+	RevokedAt  time.Time // replaced, or the account was locked
+}
+
+// Usable reports whether g opens its account at time now.
+func (g Grant) Usable(now time.Time) bool {
+	return g.RevokedAt.IsZero() && g.ConsumedAt.IsZero() && now.Before(g.Until)
+}
+
+// CheckState is everything the lock check needs about one account, read in
+// one step. Found is false when the account is not enrolled; then only
+// nothing else is set.
+type CheckState struct {
+	Found   bool
+	Account Account
+	// Grant is the account's current grant, if any (it may be spent or
+	// expired; the decision looks at the times).
+	Grant *Grant
+	// Owner is the account's owner, if any.
+	Owner *Member
+}
+
+// CheckRecord is one lock-check decision in the check log.
+type CheckRecord struct {
+	ID              string // the sessionID returned to the caller
+	TenantID        string
+	AppID           string
+	KID             string
+	Account         string
+	At              time.Time
+	Locked          bool
+	Status          string
+	IP              string
+	Device          string
+	Location        string
+	IntegrationType string
+}

@@ -1,0 +1,145 @@
+package store
+
+import (
+	"context"
+	"time"
+
+	"github.com/deadbolt-dev/deadbolt/internal/audit"
+)
+
+// Reader is the read half of the contract, available on a Store and inside
+// a Tx. Lookups of one record return ErrNotFound when there is none; lists
+// return an empty slice, never ErrNotFound. Every returned time is UTC.
+type Reader interface {
+	Tenant(ctx context.Context, id string) (Tenant, error)
+	TenantByName(ctx context.Context, name string) (Tenant, error)
+	// Tenants lists every tenant, oldest first.
+	Tenants(ctx context.Context) ([]Tenant, error)
+
+	Application(ctx context.Context, id string) (Application, error)
+	ApplicationByIssuer(ctx context.Context, issuer string) (Application, error)
+	// Applications lists a tenant's applications, oldest first.
+	Applications(ctx context.Context, tenantID string) ([]Application, error)
+
+	SigningKey(ctx context.Context, kid string) (SigningKey, error)
+	// SigningKeys lists every key of an application, revoked and expired
+	// ones included, oldest first.
+	SigningKeys(ctx context.Context, appID string) ([]SigningKey, error)
+
+	Member(ctx context.Context, id string) (Member, error)
+	// MemberByEmail matches the email case-insensitively.
+	MemberByEmail(ctx context.Context, tenantID, email string) (Member, error)
+	// Members lists a tenant's members, oldest first.
+	Members(ctx context.Context, tenantID string) ([]Member, error)
+
+	Account(ctx context.Context, appID, name string) (Account, error)
+	// Accounts lists an application's accounts ordered by name, starting
+	// after the name afterName ("" for the start), at most limit of them.
+	Accounts(ctx context.Context, appID, afterName string, limit int) ([]Account, error)
+	// CountAccounts counts an application's accounts.
+	CountAccounts(ctx context.Context, appID string) (int, error)
+	// CurrentGrant returns the account's current grant (which may be spent,
+	// expired or revoked), or ErrNotFound if it never had one.
+	CurrentGrant(ctx context.Context, accountID string) (Grant, error)
+
+	// CheckState reads what the lock check needs about one account in one
+	// consistent step. An account that is not enrolled is not an error:
+	// it returns CheckState{Found: false}.
+	CheckState(ctx context.Context, appID, accountName string) (CheckState, error)
+
+	// CheckRecord returns one check-log record by its ID (the sessionID).
+	CheckRecord(ctx context.Context, id string) (CheckRecord, error)
+	// CheckRecords lists an application's newest check-log records first,
+	// at most limit of them.
+	CheckRecords(ctx context.Context, appID string, limit int) ([]CheckRecord, error)
+
+	// AuditRecords lists a tenant's audit records with seq > afterSeq in
+	// seq order, at most limit of them.
+	AuditRecords(ctx context.Context, tenantID string, afterSeq int64, limit int) ([]audit.Record, error)
+}
+
+// Tx is one transaction. It is not safe for concurrent use; it is valid only
+// inside the function given to Store.Update.
+//
+// Every method that changes state must be paired, in the same transaction,
+// with an AppendAudit that records it; the domain packages do this.
+type Tx interface {
+	Reader
+
+	// Create methods return ErrConflict when a uniqueness rule is broken and
+	// ErrInvalid when a required field is empty. The caller sets IDs and
+	// times.
+	CreateTenant(ctx context.Context, t Tenant) error
+	CreateApplication(ctx context.Context, a Application) error
+	// UpdateApplication replaces every mutable field of the application
+	// with a.ID (name, unenrolled, fail mode, enabled, lockdown, unlock
+	// durations, updated time). The issuer and tenant never change.
+	UpdateApplication(ctx context.Context, a Application) error
+	CreateSigningKey(ctx context.Context, k SigningKey) error
+	// RevokeSigningKey sets RevokedAt; revoking a revoked key is a no-op
+	// that keeps the first time.
+	RevokeSigningKey(ctx context.Context, kid string, at time.Time) error
+	CreateMember(ctx context.Context, m Member) error
+	// UpdateMember replaces name, role, LockAll, LockedDown and UpdatedAt.
+	UpdateMember(ctx context.Context, m Member) error
+	CreateAccount(ctx context.Context, a Account) error
+	// SetAccountOwner links the account to a member ("" unlinks it).
+	SetAccountOwner(ctx context.Context, accountID, ownerID string, at time.Time) error
+
+	// PutGrant stores g and makes it its account's current grant; the
+	// previous current grant, if still unrevoked, is revoked at g.CreatedAt.
+	PutGrant(ctx context.Context, g Grant) error
+	// RevokeCurrentGrant revokes the account's current grant if it is still
+	// usable at time at, and reports whether it did.
+	RevokeCurrentGrant(ctx context.Context, accountID string, at time.Time) (bool, error)
+	// RevokeGrantsOfOwner revokes the usable current grants of every account
+	// the member owns and returns how many it revoked.
+	RevokeGrantsOfOwner(ctx context.Context, memberID string, at time.Time) (int, error)
+	// ConsumeGrant marks a once grant as used if, at time at, it is still
+	// usable, and reports whether it did. It is atomic: of any number of
+	// concurrent calls for one grant, across processes and nodes, exactly
+	// one returns true.
+	ConsumeGrant(ctx context.Context, grantID string, at time.Time) (bool, error)
+
+	// AppendAudit chains e after the tenant's last record at time at and
+	// stores it. Appends of one tenant are serialised: two transactions
+	// can never give two records the same seq.
+	AppendAudit(ctx context.Context, e audit.Event, at time.Time) (audit.Record, error)
+}
+
+// Store is a deadbolt database. It is safe for concurrent use by many
+// goroutines, and several processes (the server, the CLI, other nodes) may
+// use one database at the same time.
+type Store interface {
+	Reader
+
+	// Update runs fn in one transaction: everything fn writes commits
+	// together when fn returns nil, and nothing is written when fn returns an
+	// error (that error is returned unchanged) or panics. Once Update returns
+	// nil the change is durable. fn must not keep tx after it returns.
+	Update(ctx context.Context, fn func(tx Tx) error) error
+
+	// AppendChecks durably writes a batch of check-log records in one
+	// transaction (group commit), and sets each named key's LastUsedAt to
+	// the latest At among the batch's records for it. Either the whole
+	// batch is written or none of it.
+	AppendChecks(ctx context.Context, recs []CheckRecord) error
+
+	// Ping reports whether the database answers; it wraps ErrUnavailable
+	// when it does not.
+	Ping(ctx context.Context) error
+
+	// Close releases the store's connections.
+	Close() error
+}
+
+// Migrator is implemented by every backend: numbered, forward-only
+// migrations embedded in the binary.
+type Migrator interface {
+	// SchemaVersion returns the version the database is at and the latest
+	// version this binary knows.
+	SchemaVersion(ctx context.Context) (have, want int, err error)
+	// Migrate applies every pending migration, each in its own transaction.
+	// It returns ErrSchemaTooNew when the database is ahead of the binary.
+	Migrate(ctx context.Context) error
+}
