@@ -1,0 +1,172 @@
+package access
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/deadbolt-dev/deadbolt/internal/admin"
+	"github.com/deadbolt-dev/deadbolt/internal/clock"
+	"github.com/deadbolt-dev/deadbolt/internal/store"
+)
+
+// MaxAccountName is the longest account name accepted, in bytes.
+const MaxAccountName = 512
+
+// Service changes account state. It is safe for concurrent use.
+type Service struct {
+	Store store.Store
+	Clock clock.Clock
+}
+
+// CheckAccountName validates an account name (a JWT "sub").
+func CheckAccountName(name string) error {
+	if name == "" || len(name) > MaxAccountName || strings.TrimSpace(name) != name {
+		return fmt.Errorf("%w: account name must be 1 to %d bytes without leading or trailing spaces", store.ErrInvalid, MaxAccountName)
+	}
+	return nil
+}
+
+// Enroll protects account name at app, owned by the member with ownerEmail
+// (created as a plain member if the tenant has none with that email; empty
+// for no owner). Enrolling an enrolled account is ErrConflict.
+func (s *Service) Enroll(ctx context.Context, actor string, app store.Application, name, ownerEmail string) (store.Account, error) {
+	if err := CheckAccountName(name); err != nil {
+		return store.Account{}, err
+	}
+	var a store.Account
+	err := s.Store.Update(ctx, func(tx store.Tx) error {
+		var err error
+		a, err = EnrollTx(ctx, tx, actor, app, name, ownerEmail, s.Clock.Now())
+		return err
+	})
+	return a, err
+}
+
+// EnrollTx enrolls inside tx; see Enroll.
+func EnrollTx(ctx context.Context, tx store.Tx, actor string, app store.Application, name, ownerEmail string, now time.Time) (store.Account, error) {
+	a := store.Account{ID: admin.NewID(), TenantID: app.TenantID, AppID: app.ID, Name: name, CreatedAt: now, UpdatedAt: now}
+	if ownerEmail != "" {
+		m, err := MemberForEmail(ctx, tx, actor, app.TenantID, ownerEmail, now)
+		if err != nil {
+			return store.Account{}, err
+		}
+		a.OwnerID = m.ID
+	}
+	if err := tx.CreateAccount(ctx, a); err != nil {
+		return store.Account{}, fmt.Errorf("account %q at %s: %w", name, app.Issuer, err)
+	}
+	return a, admin.AppendAudit(ctx, tx, app.TenantID, actor, "account.enrolled", "account:"+a.ID,
+		map[string]any{"account": name, "application": app.Issuer, "owner": a.OwnerID}, now)
+}
+
+// MemberForEmail finds the tenant's member with email, creating a plain
+// member when there is none.
+func MemberForEmail(ctx context.Context, tx store.Tx, actor, tenantID, email string, now time.Time) (store.Member, error) {
+	m, err := tx.MemberByEmail(ctx, tenantID, strings.TrimSpace(email))
+	if errors.Is(err, store.ErrNotFound) {
+		return admin.CreateMemberTx(ctx, tx, actor, admin.NewMember{TenantID: tenantID, Email: email}, now)
+	}
+	return m, err
+}
+
+// Lock closes the account now: its open grant, if any, is revoked. It
+// reports whether a grant was open. Locking a locked account changes nothing
+// and records nothing.
+func (s *Service) Lock(ctx context.Context, actor string, app store.Application, name string) (bool, error) {
+	var revoked bool
+	err := s.Store.Update(ctx, func(tx store.Tx) error {
+		a, err := tx.Account(ctx, app.ID, name)
+		if err != nil {
+			return fmt.Errorf("account %q at %s: %w", name, app.Issuer, err)
+		}
+		now := s.Clock.Now()
+		if revoked, err = tx.RevokeCurrentGrant(ctx, a.ID, now); err != nil || !revoked {
+			return err
+		}
+		return admin.AppendAudit(ctx, tx, app.TenantID, actor, "account.locked", "account:"+a.ID,
+			map[string]any{"account": name, "application": app.Issuer}, now)
+	})
+	return revoked, err
+}
+
+// Unlock says how to open an account.
+type Unlock struct {
+	// For is how long the account stays open; zero means the application's
+	// default. It may not exceed the application's maximum.
+	For time.Duration
+	// Once opens the account for the next successful check only (within For).
+	Once   bool
+	Reason string
+}
+
+// ErrTooLong: the unlock asked for is longer than the application allows.
+var ErrTooLong = errors.New("unlock longer than the application allows")
+
+// Unlock opens the account, replacing any grant it had. The clock starts now.
+func (s *Service) Unlock(ctx context.Context, actor string, app store.Application, name string, u Unlock) (store.Grant, error) {
+	d := u.For
+	switch {
+	case d < 0:
+		return store.Grant{}, fmt.Errorf("%w: unlock duration %s is negative", store.ErrInvalid, d)
+	case d == 0:
+		d = app.DefaultUnlock
+	case d > app.MaxUnlock:
+		return store.Grant{}, fmt.Errorf("%w: %s asked, %s at most for %s", ErrTooLong, d, app.MaxUnlock, app.Issuer)
+	}
+	var g store.Grant
+	err := s.Store.Update(ctx, func(tx store.Tx) error {
+		a, err := tx.Account(ctx, app.ID, name)
+		if err != nil {
+			return fmt.Errorf("account %q at %s: %w", name, app.Issuer, err)
+		}
+		g, err = GrantTx(ctx, tx, actor, app, a, d, u.Once, u.Reason, s.Clock.Now())
+		return err
+	})
+	return g, err
+}
+
+// GrantTx makes a grant inside tx, with its audit event.
+func GrantTx(ctx context.Context, tx store.Tx, actor string, app store.Application, a store.Account, d time.Duration, once bool, reason string, now time.Time) (store.Grant, error) {
+	g := store.Grant{ID: admin.NewID(), TenantID: app.TenantID, AccountID: a.ID, Until: now.Add(d), Once: once,
+		Reason: reason, GrantedBy: actor, CreatedAt: now}
+	if err := tx.PutGrant(ctx, g); err != nil {
+		return store.Grant{}, err
+	}
+	return g, admin.AppendAudit(ctx, tx, app.TenantID, actor, "account.unlocked", "account:"+a.ID, map[string]any{
+		"account": a.Name, "application": app.Issuer, "grant": g.ID, "until": g.Until, "once": once, "reason": reason,
+	}, now)
+}
+
+// LockEverything sets or lifts a member's "lock everything". Setting it also
+// revokes every open grant of the member's accounts; lifting it opens
+// nothing.
+func (s *Service) LockEverything(ctx context.Context, actor, memberID string, on bool) (store.Member, error) {
+	var m store.Member
+	err := s.Store.Update(ctx, func(tx store.Tx) error {
+		var err error
+		if m, err = tx.Member(ctx, memberID); err != nil {
+			return fmt.Errorf("member %q: %w", memberID, err)
+		}
+		now := s.Clock.Now()
+		m.LockAll, m.UpdatedAt = on, now
+		if err := tx.UpdateMember(ctx, m); err != nil {
+			return err
+		}
+		revoked := 0
+		if on {
+			if revoked, err = tx.RevokeGrantsOfOwner(ctx, m.ID, now); err != nil {
+				return err
+			}
+		}
+		action := "member.lock_everything"
+		if !on {
+			action = "member.lock_everything_lifted"
+		}
+		return admin.AppendAudit(ctx, tx, m.TenantID, actor, action, "member:"+m.ID,
+			map[string]any{"grants_revoked": revoked}, now)
+	})
+	return m, err
+}

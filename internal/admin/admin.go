@@ -1,0 +1,329 @@
+package admin
+
+import (
+	"context"
+	"crypto/ecdsa"
+	"crypto/ed25519"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"encoding/hex"
+	"encoding/pem"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+	"unicode"
+
+	"github.com/google/uuid"
+
+	"github.com/deadbolt-dev/deadbolt/internal/audit"
+	"github.com/deadbolt-dev/deadbolt/internal/clock"
+	"github.com/deadbolt-dev/deadbolt/internal/seal"
+	"github.com/deadbolt-dev/deadbolt/internal/store"
+)
+
+// Defaults for new applications.
+const (
+	DefaultUnlock = 15 * time.Minute
+	MaxUnlock     = 24 * time.Hour
+	SecretSize    = 32 // bytes of a new HS256 secret
+)
+
+// Service performs administrative changes. It is safe for concurrent use.
+type Service struct {
+	Store store.Store
+	Clock clock.Clock
+	Box   *seal.Box // needed only to create HS256 keys
+}
+
+func invalid(format string, args ...any) error {
+	return fmt.Errorf("%w: %s", store.ErrInvalid, fmt.Sprintf(format, args...))
+}
+
+// CreateTenant creates a tenant named name.
+func (s *Service) CreateTenant(ctx context.Context, actor, name string) (store.Tenant, error) {
+	name = strings.TrimSpace(name)
+	if err := checkName("tenant name", name); err != nil {
+		return store.Tenant{}, err
+	}
+	t := store.Tenant{ID: NewID(), Name: name, CreatedAt: s.Clock.Now()}
+	err := s.Store.Update(ctx, func(tx store.Tx) error {
+		if err := tx.CreateTenant(ctx, t); err != nil {
+			return fmt.Errorf("tenant %q: %w", name, err)
+		}
+		return AppendAudit(ctx, tx, t.ID, actor, "tenant.created", "tenant:"+t.ID, map[string]any{"name": name}, t.CreatedAt)
+	})
+	return t, err
+}
+
+// Tenant finds a tenant by ID or name.
+func (s *Service) Tenant(ctx context.Context, ref string) (store.Tenant, error) {
+	t, err := s.Store.TenantByName(ctx, ref)
+	if errors.Is(err, store.ErrNotFound) {
+		t, err = s.Store.Tenant(ctx, ref)
+	}
+	if errors.Is(err, store.ErrNotFound) {
+		return t, fmt.Errorf("tenant %q: %w", ref, store.ErrNotFound)
+	}
+	return t, err
+}
+
+// NewApp describes an application to create. Zero fields take defaults.
+type NewApp struct {
+	TenantID      string
+	Name          string
+	Issuer        string
+	Unenrolled    string // default allow
+	FailMode      string // default closed
+	DefaultUnlock time.Duration
+	MaxUnlock     time.Duration
+}
+
+// CreateApp creates an enabled application.
+func (s *Service) CreateApp(ctx context.Context, actor string, n NewApp) (store.Application, error) {
+	now := s.Clock.Now()
+	a := store.Application{
+		ID: NewID(), TenantID: n.TenantID, Name: strings.TrimSpace(n.Name), Issuer: strings.TrimSpace(n.Issuer),
+		Unenrolled: or(n.Unenrolled, store.UnenrolledAllow), FailMode: or(n.FailMode, store.FailClosed),
+		Enabled: true, DefaultUnlock: n.DefaultUnlock, MaxUnlock: n.MaxUnlock, CreatedAt: now, UpdatedAt: now,
+	}
+	if a.MaxUnlock == 0 {
+		a.MaxUnlock = MaxUnlock
+	}
+	if a.DefaultUnlock == 0 {
+		a.DefaultUnlock = min(DefaultUnlock, a.MaxUnlock)
+	}
+	if err := validateApp(a); err != nil {
+		return store.Application{}, err
+	}
+	err := s.Store.Update(ctx, func(tx store.Tx) error {
+		if err := tx.CreateApplication(ctx, a); err != nil {
+			return fmt.Errorf("application with issuer %q: %w", a.Issuer, err)
+		}
+		return AppendAudit(ctx, tx, a.TenantID, actor, "application.created", "application:"+a.ID, map[string]any{
+			"name": a.Name, "issuer": a.Issuer, "unenrolled": a.Unenrolled, "fail_mode": a.FailMode,
+		}, now)
+	})
+	return a, err
+}
+
+func validateApp(a store.Application) error {
+	var problems []string
+	if err := checkName("name", a.Name); err != nil {
+		problems = append(problems, err.Error())
+	}
+	if a.Issuer == "" || len(a.Issuer) > 512 || strings.IndexFunc(a.Issuer, unicode.IsSpace) >= 0 {
+		problems = append(problems, "issuer must be 1 to 512 characters without spaces (the application's URI, as its tokens' iss)")
+	}
+	if a.Unenrolled != store.UnenrolledAllow && a.Unenrolled != store.UnenrolledDeny {
+		problems = append(problems, fmt.Sprintf("unenrolled must be allow or deny, not %q", a.Unenrolled))
+	}
+	if a.FailMode != store.FailOpen && a.FailMode != store.FailClosed {
+		problems = append(problems, fmt.Sprintf("fail mode must be open or closed, not %q", a.FailMode))
+	}
+	if a.MaxUnlock <= 0 || a.DefaultUnlock <= 0 || a.DefaultUnlock > a.MaxUnlock {
+		problems = append(problems, fmt.Sprintf("unlock durations must be positive with default (%s) ≤ maximum (%s)", a.DefaultUnlock, a.MaxUnlock))
+	}
+	if len(problems) > 0 {
+		return invalid("%s", strings.Join(problems, "; "))
+	}
+	return nil
+}
+
+// App finds an application by ID or issuer.
+func (s *Service) App(ctx context.Context, ref string) (store.Application, error) {
+	a, err := s.Store.ApplicationByIssuer(ctx, ref)
+	if errors.Is(err, store.ErrNotFound) {
+		a, err = s.Store.Application(ctx, ref)
+	}
+	if errors.Is(err, store.ErrNotFound) {
+		return a, fmt.Errorf("application %q (neither an id nor an issuer): %w", ref, store.ErrNotFound)
+	}
+	return a, err
+}
+
+// UpdateApp applies change to the application and records what changed.
+func (s *Service) UpdateApp(ctx context.Context, actor, appID string, change func(*store.Application)) (store.Application, error) {
+	var a store.Application
+	err := s.Store.Update(ctx, func(tx store.Tx) error {
+		old, err := tx.Application(ctx, appID)
+		if err != nil {
+			return err
+		}
+		a = old
+		change(&a)
+		a.ID, a.TenantID, a.Issuer, a.CreatedAt = old.ID, old.TenantID, old.Issuer, old.CreatedAt
+		a.UpdatedAt = s.Clock.Now()
+		if err := validateApp(a); err != nil {
+			return err
+		}
+		if err := tx.UpdateApplication(ctx, a); err != nil {
+			return err
+		}
+		return AppendAudit(ctx, tx, a.TenantID, actor, "application.updated", "application:"+a.ID, map[string]any{
+			"name": a.Name, "enabled": a.Enabled, "locked_down": a.LockedDown, "unenrolled": a.Unenrolled,
+			"fail_mode": a.FailMode, "default_unlock": a.DefaultUnlock.String(), "max_unlock": a.MaxUnlock.String(),
+		}, a.UpdatedAt)
+	})
+	return a, err
+}
+
+// CreateKey creates an HS256 signing key and returns it with its secret,
+// which is stored only sealed and must be shown to the user once.
+func (s *Service) CreateKey(ctx context.Context, actor string, app store.Application, expires time.Time) (store.SigningKey, []byte, error) {
+	secret := make([]byte, SecretSize)
+	if _, err := rand.Read(secret); err != nil {
+		return store.SigningKey{}, nil, err
+	}
+	k := store.SigningKey{KID: NewKID(), AppID: app.ID, TenantID: app.TenantID, Algorithm: store.AlgHS256,
+		CreatedAt: s.Clock.Now(), ExpiresAt: expires}
+	sealed, err := s.Box.Seal(secret, k.KID)
+	if err != nil {
+		return store.SigningKey{}, nil, err
+	}
+	k.SealedSecret = sealed
+	return k, secret, s.addKey(ctx, actor, app, k)
+}
+
+// RegisterPublicKey registers an ES256 (P-256) or EdDSA (Ed25519) public key
+// given as PEM, so the application keeps its private key to itself.
+func (s *Service) RegisterPublicKey(ctx context.Context, actor string, app store.Application, pemData []byte, expires time.Time) (store.SigningKey, error) {
+	blk, _ := pem.Decode(pemData)
+	if blk == nil || blk.Type != "PUBLIC KEY" {
+		return store.SigningKey{}, invalid("public key must be a PEM block of type PUBLIC KEY")
+	}
+	pub, err := x509.ParsePKIXPublicKey(blk.Bytes)
+	if err != nil {
+		return store.SigningKey{}, invalid("public key: %v", err)
+	}
+	alg, err := algorithmOf(pub)
+	if err != nil {
+		return store.SigningKey{}, err
+	}
+	k := store.SigningKey{KID: NewKID(), AppID: app.ID, TenantID: app.TenantID, Algorithm: alg,
+		PublicKey: blk.Bytes, CreatedAt: s.Clock.Now(), ExpiresAt: expires}
+	return k, s.addKey(ctx, actor, app, k)
+}
+
+func (s *Service) addKey(ctx context.Context, actor string, app store.Application, k store.SigningKey) error {
+	if !k.ExpiresAt.IsZero() && !k.ExpiresAt.After(k.CreatedAt) {
+		return invalid("key expiry %s is not in the future", k.ExpiresAt.Format(time.RFC3339))
+	}
+	return s.Store.Update(ctx, func(tx store.Tx) error {
+		if err := tx.CreateSigningKey(ctx, k); err != nil {
+			return err
+		}
+		data := map[string]any{"kid": k.KID, "algorithm": k.Algorithm, "application": app.Issuer}
+		if !k.ExpiresAt.IsZero() {
+			data["expires"] = k.ExpiresAt
+		}
+		return AppendAudit(ctx, tx, app.TenantID, actor, "key.created", "key:"+k.KID, data, k.CreatedAt)
+	})
+}
+
+// RevokeKey revokes a signing key at once.
+func (s *Service) RevokeKey(ctx context.Context, actor, kid string) (store.SigningKey, error) {
+	var k store.SigningKey
+	err := s.Store.Update(ctx, func(tx store.Tx) error {
+		var err error
+		if k, err = tx.SigningKey(ctx, kid); err != nil {
+			return fmt.Errorf("key %q: %w", kid, err)
+		}
+		if !k.RevokedAt.IsZero() {
+			return nil
+		}
+		k.RevokedAt = s.Clock.Now()
+		if err := tx.RevokeSigningKey(ctx, kid, k.RevokedAt); err != nil {
+			return err
+		}
+		return AppendAudit(ctx, tx, k.TenantID, actor, "key.revoked", "key:"+kid, map[string]any{"kid": kid}, k.RevokedAt)
+	})
+	return k, err
+}
+
+// NewMember describes a member to create.
+type NewMember struct {
+	TenantID, Email, Name, Role string
+}
+
+// CreateMember creates a member; the role defaults to member.
+func (s *Service) CreateMember(ctx context.Context, actor string, n NewMember) (store.Member, error) {
+	var m store.Member
+	err := s.Store.Update(ctx, func(tx store.Tx) error {
+		var err error
+		m, err = CreateMemberTx(ctx, tx, actor, n, s.Clock.Now())
+		return err
+	})
+	return m, err
+}
+
+// CreateMemberTx creates a member inside tx, with its audit event.
+func CreateMemberTx(ctx context.Context, tx store.Tx, actor string, n NewMember, now time.Time) (store.Member, error) {
+	email := strings.ToLower(strings.TrimSpace(n.Email))
+	if at := strings.IndexByte(email, '@'); at < 1 || at == len(email)-1 || strings.ContainsAny(email, " \t,;<>") {
+		return store.Member{}, invalid("email %q is not an email address", n.Email)
+	}
+	role := or(n.Role, store.RoleMember)
+	switch role {
+	case store.RoleOwner, store.RoleAdmin, store.RoleApprover, store.RoleMember:
+	default:
+		return store.Member{}, invalid("role must be owner, admin, approver or member, not %q", role)
+	}
+	m := store.Member{ID: NewID(), TenantID: n.TenantID, Email: email, Name: strings.TrimSpace(n.Name),
+		Role: role, CreatedAt: now, UpdatedAt: now}
+	if err := tx.CreateMember(ctx, m); err != nil {
+		return store.Member{}, fmt.Errorf("member %s: %w", email, err)
+	}
+	return m, AppendAudit(ctx, tx, m.TenantID, actor, "member.created", "member:"+m.ID,
+		map[string]any{"email": email, "role": role}, now)
+}
+
+func algorithmOf(pub any) (string, error) {
+	switch k := pub.(type) {
+	case *ecdsa.PublicKey:
+		if k.Curve == elliptic.P256() {
+			return store.AlgES256, nil
+		}
+	case ed25519.PublicKey:
+		return store.AlgEdDSA, nil
+	}
+	return "", invalid("public key must be ECDSA P-256 (ES256) or Ed25519 (EdDSA), not %T", pub)
+}
+
+func checkName(field, v string) error {
+	if v == "" || len(v) > 200 {
+		return invalid("%s must be 1 to 200 characters", field)
+	}
+	return nil
+}
+
+// AppendAudit records one event inside tx. Every domain package builds its
+// audit events through it.
+func AppendAudit(ctx context.Context, tx store.Tx, tenantID, actor, action, target string, data map[string]any, at time.Time) error {
+	_, err := tx.AppendAudit(ctx, audit.Event{TenantID: tenantID, Actor: actor, Action: action, Target: target, Data: data}, at)
+	return err
+}
+
+func or(v, def string) string {
+	if v == "" {
+		return def
+	}
+	return v
+}
+
+// NewID returns a new time-ordered unique ID.
+func NewID() string {
+	id, err := uuid.NewV7()
+	if err != nil {
+		return uuid.NewString()
+	}
+	return id.String()
+}
+
+// NewKID returns a new signing-key ID: "k_" and 16 hex digits.
+func NewKID() string {
+	b := make([]byte, 8)
+	rand.Read(b)
+	return "k_" + hex.EncodeToString(b)
+}

@@ -1,0 +1,5 @@
+// Package admin carries out an administrator's changes to tenants,
+// applications, signing keys and members. Each change validates its input
+// (ErrInvalid-wrapped errors that name the field), writes in one store
+// transaction, and records its audit event in that same transaction.
+package admin

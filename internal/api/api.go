@@ -1,0 +1,184 @@
+package api
+
+import (
+	"bytes"
+	"encoding/json"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/deadbolt-dev/deadbolt/internal/check"
+	"github.com/deadbolt-dev/deadbolt/internal/httpx"
+	"github.com/deadbolt-dev/deadbolt/internal/metrics"
+)
+
+// MaxBody is the largest lock-check body accepted.
+const MaxBody = 64 << 10
+
+// Paths of the lock check.
+const (
+	PathProtectionCheck = "/nl3/api/v1/accountProtectionCheck"
+	PathSDKLockCheck    = "/nl3/api/v1/sdk/accountLockCheck"
+	PathCheck           = "/v1/check"
+)
+
+// Deps are the API's collaborators.
+type Deps struct {
+	Check   *check.Service
+	Log     *slog.Logger
+	Metrics *metrics.Metrics
+	// Limiter throttles clients whose tokens keep failing; nil disables it.
+	Limiter *FailureLimiter
+}
+
+// API is the machine-facing HTTP API.
+type API struct{ d Deps }
+
+// New returns the API.
+func New(d Deps) *API { return &API{d: d} }
+
+// Register adds the API's routes to mux.
+func (a *API) Register(mux *http.ServeMux) {
+	h := httpx.Wrap(a.d.Log, a.check)
+	for _, p := range []string{PathProtectionCheck, PathSDKLockCheck, PathCheck} {
+		mux.Handle("POST "+p, h)
+	}
+}
+
+// CheckBody is the lock-check request body. Context fields accept a JSON
+// string or any other JSON value (kept as compact JSON text), because
+// integrations differ in what they send.
+type CheckBody struct {
+	UserIP          Text            `json:"userIP"`
+	UserDevice      Text            `json:"userDevice"`
+	UserLocation    Text            `json:"userLocation"`
+	IntegrationType Text            `json:"integrationType"`
+	IntegrationData json.RawMessage `json:"integrationData"`
+	// UserAccountID (NL3 SDK path) names the account instead of the
+	// token's subject.
+	UserAccountID Text `json:"userAccountId"`
+	// NL3UserToken is accepted and ignored until enablement tokens exist.
+	NL3UserToken Text `json:"nl3UserToken"`
+}
+
+// CheckAnswer is the 200 answer. Field order matches Next Level3's.
+type CheckAnswer struct {
+	Locked    bool   `json:"locked"`
+	Status    string `json:"status"`
+	Message   string `json:"message"`
+	SessionID string `json:"sessionID"`
+}
+
+// Text is a body field that takes a JSON string as is and any other JSON
+// value as its compact text; null is empty.
+type Text string
+
+// UnmarshalJSON implements json.Unmarshaler.
+func (t *Text) UnmarshalJSON(b []byte) error {
+	if len(b) > 0 && b[0] == '"' {
+		var s string
+		if err := json.Unmarshal(b, &s); err != nil {
+			return err
+		}
+		*t = Text(s)
+		return nil
+	}
+	if string(b) == "null" {
+		*t = ""
+		return nil
+	}
+	var buf bytes.Buffer
+	if err := json.Compact(&buf, b); err != nil {
+		return err
+	}
+	*t = Text(buf.String())
+	return nil
+}
+
+func (a *API) check(w http.ResponseWriter, r *http.Request) (err error) {
+	start := time.Now()
+	ip := clientIP(r)
+	defer func() {
+		if a.d.Metrics != nil {
+			a.d.Metrics.CheckSeconds.Observe(time.Since(start).Seconds())
+		}
+	}()
+	if a.d.Limiter != nil {
+		if wait, ok := a.d.Limiter.Check(ip); !ok {
+			a.count("error", "rate_limited")
+			return &httpx.Error{Status: http.StatusTooManyRequests, Code: "rate_limited",
+				Message: "too many failed lock checks from this address; retry later", RetryAfter: wait}
+		}
+	}
+	var body CheckBody
+	if err := httpx.DecodeJSON(r, MaxBody, &body); err != nil {
+		a.count("error", errorCode(err))
+		return err
+	}
+	req := check.Request{
+		Token:           tokenOf(r),
+		Account:         string(body.UserAccountID),
+		IP:              or(string(body.UserIP), firstForwarded(r.Header.Get("X-Forwarded-For"))),
+		Device:          or(string(body.UserDevice), r.Header.Get("User-Agent")),
+		Location:        or(string(body.UserLocation), r.Header.Get("X-Nl3-Device-Location")),
+		IntegrationType: string(body.IntegrationType),
+	}
+	res, err := a.d.Check.Check(r.Context(), req)
+	if err != nil {
+		herr := toHTTP(err)
+		if a.d.Limiter != nil && herr.Status == http.StatusUnauthorized {
+			a.d.Limiter.Fail(ip)
+		}
+		a.count("error", herr.Code)
+		return herr
+	}
+	decision := "unlocked"
+	if res.Locked {
+		decision = "locked"
+	}
+	a.count(decision, string(res.Status))
+	httpx.WriteJSON(w, http.StatusOK, CheckAnswer{
+		Locked: res.Locked, Status: string(res.Status), Message: res.Message, SessionID: res.SessionID,
+	})
+	return nil
+}
+
+func (a *API) count(decision, status string) {
+	if a.d.Metrics != nil {
+		a.d.Metrics.Checks.WithLabelValues(decision, status).Inc()
+	}
+}
+
+// tokenOf takes the token from x-nl3-authorization-token, else from a
+// Bearer authorization.
+func tokenOf(r *http.Request) string {
+	if t := strings.TrimSpace(r.Header.Get("X-Nl3-Authorization-Token")); t != "" {
+		return t
+	}
+	if auth := r.Header.Get("Authorization"); len(auth) > 7 && strings.EqualFold(auth[:7], "bearer ") {
+		return strings.TrimSpace(auth[7:])
+	}
+	return ""
+}
+
+func clientIP(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
+
+func firstForwarded(v string) string {
+	first, _, _ := strings.Cut(v, ",")
+	return strings.TrimSpace(first)
+}
+
+func or(v, def string) string {
+	if v == "" {
+		return def
+	}
+	return v
+}

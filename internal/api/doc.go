@@ -1,0 +1,10 @@
+// Package api serves deadbolt's machine-facing HTTP API: the lock check on
+// its three paths (the two Next Level3-compatible ones and the native
+// /v1/check), with one mapping from error kinds to HTTP status in errors.go.
+//
+// Wire contract (design §4.1): the token comes in x-nl3-authorization-token
+// (or Authorization: Bearer); the JSON body is at most 64 KiB and unknown
+// fields are ignored; a 200 answer always carries "locked" as a JSON boolean;
+// every other answer is {"error","message"} so a client can always tell
+// "locked" from "could not decide".
+package api

@@ -1,0 +1,284 @@
+package check
+
+import (
+	"context"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/deadbolt-dev/deadbolt/internal/audit"
+	"github.com/deadbolt-dev/deadbolt/internal/checklog"
+	"github.com/deadbolt-dev/deadbolt/internal/clock"
+	"github.com/deadbolt-dev/deadbolt/internal/lock"
+	"github.com/deadbolt-dev/deadbolt/internal/seal"
+	"github.com/deadbolt-dev/deadbolt/internal/store"
+	"github.com/deadbolt-dev/deadbolt/internal/token"
+)
+
+// ErrAppDisabled: the token is valid but its application is disabled.
+var ErrAppDisabled = errors.New("application is disabled")
+
+// Request is one lock check as it arrived.
+type Request struct {
+	Token string
+	// Account overrides the token's subject (the NL3 SDK's userAccountId).
+	Account         string
+	IP              string
+	Device          string
+	Location        string
+	IntegrationType string
+}
+
+// Result is the answer to a lock check.
+type Result struct {
+	Locked    bool
+	Status    lock.Status
+	Message   string
+	SessionID string
+	AppID     string
+	Account   string
+}
+
+// PolicyVerdict is what the policies say about one check (design §3 steps
+// 3–5). The zero value means "no policy applies".
+type PolicyVerdict struct {
+	HardLock      lock.HardLock
+	ContextDenied bool
+	ContextReason string
+	Scheduled     bool
+}
+
+// PolicyEvaluator evaluates JIT policies. Implementations are safe for
+// concurrent use.
+type PolicyEvaluator interface {
+	Evaluate(ctx context.Context, app store.Application, st store.CheckState, req Request, now time.Time) (PolicyVerdict, error)
+}
+
+// RequestRaiser raises or refreshes an account's pending unlock request.
+// Implementations are safe for concurrent use.
+type RequestRaiser interface {
+	Raise(ctx context.Context, app store.Application, st store.CheckState, req Request, now time.Time) error
+}
+
+// Deps are the service's collaborators. Policies and Requests may be nil.
+type Deps struct {
+	Store    store.Store
+	Clock    clock.Clock
+	Log      *checklog.Writer
+	Box      *seal.Box
+	Verifier *token.Verifier
+	Policies PolicyEvaluator
+	Requests RequestRaiser
+}
+
+// Service answers lock checks. It is safe for concurrent use.
+type Service struct {
+	d       Deps
+	secrets sync.Map // kid → []byte: a key's secret never changes, so cache it opened
+}
+
+// New returns a Service.
+func New(d Deps) *Service { return &Service{d: d} }
+
+// Check answers one lock check. Its errors wrap token.ErrInvalid (401),
+// ErrAppDisabled (403) or store.ErrUnavailable (503).
+func (s *Service) Check(ctx context.Context, req Request) (Result, error) {
+	now := s.d.Clock.Now()
+	app, kid, sub, err := s.authenticate(ctx, req.Token)
+	if err != nil {
+		return Result{}, err
+	}
+	if !app.Enabled {
+		return Result{}, fmt.Errorf("%w: %s", ErrAppDisabled, app.Issuer)
+	}
+	account := req.Account
+	if account == "" {
+		account = sub
+	}
+	st, err := s.d.Store.CheckState(ctx, app.ID, account)
+	if err != nil {
+		return Result{}, unavailable("read account state", err)
+	}
+	in, err := s.input(ctx, app, st, req, now)
+	if err != nil {
+		return Result{}, err
+	}
+	d := lock.Decide(in)
+	if d.ConsumeGrant {
+		used, err := s.consume(ctx, app, st, now)
+		if err != nil {
+			return Result{}, err
+		}
+		if !used { // another check used it first
+			in.Grant = nil
+			d = lock.Decide(in)
+		}
+	}
+	if d.RaiseRequest {
+		if err := s.d.Requests.Raise(ctx, app, st, req, now); err != nil {
+			return Result{}, unavailable("raise unlock request", err)
+		}
+	}
+	res := Result{
+		Locked: d.Locked, Status: d.Status, Message: lock.Message(d.Status, d.Locked),
+		SessionID: newID(), AppID: app.ID, Account: account,
+	}
+	rec := store.CheckRecord{
+		ID: res.SessionID, TenantID: app.TenantID, AppID: app.ID, KID: kid, Account: account, At: now,
+		Locked: res.Locked, Status: string(res.Status), IP: req.IP, Device: req.Device,
+		Location: req.Location, IntegrationType: req.IntegrationType,
+	}
+	if err := s.d.Log.Write(ctx, rec); err != nil {
+		return Result{}, unavailable("write check log", err)
+	}
+	return res, nil
+}
+
+// Evaluate decides for an account without side effects: no grant is
+// consumed, no request raised, nothing logged. It serves status displays.
+func (s *Service) Evaluate(ctx context.Context, app store.Application, st store.CheckState, now time.Time) (lock.Decision, error) {
+	in, err := s.input(ctx, app, st, Request{}, now)
+	if err != nil {
+		return lock.Decision{}, err
+	}
+	in.RaisesRequests = false
+	return lock.Decide(in), nil
+}
+
+// authenticate verifies the token and returns its application, the kid of
+// the key that verified it and the token's subject.
+func (s *Service) authenticate(ctx context.Context, raw string) (store.Application, string, string, error) {
+	issuer, _, err := token.Peek(raw)
+	if err != nil {
+		return store.Application{}, "", "", err
+	}
+	app, err := s.d.Store.ApplicationByIssuer(ctx, issuer)
+	if errors.Is(err, store.ErrNotFound) {
+		return store.Application{}, "", "", fmt.Errorf("%w: no application has issuer %q", token.ErrUnknownIssuer, issuer)
+	}
+	if err != nil {
+		return store.Application{}, "", "", unavailable("read application", err)
+	}
+	all, err := s.d.Store.SigningKeys(ctx, app.ID)
+	if err != nil {
+		return store.Application{}, "", "", unavailable("read signing keys", err)
+	}
+	now := s.d.Clock.Now()
+	var active, inactive []token.Key
+	for _, k := range all {
+		tk, err := s.verificationKey(k)
+		if err != nil {
+			return store.Application{}, "", "", err
+		}
+		if k.Active(now) {
+			active = append(active, tk)
+		} else {
+			inactive = append(inactive, tk)
+		}
+	}
+	claims, kid, err := s.d.Verifier.Verify(raw, active)
+	if err != nil {
+		// Name a revoked or expired key rather than a bad signature, so an
+		// operator who forgot to roll a key out sees why.
+		if errors.Is(err, token.ErrSignature) && len(inactive) > 0 {
+			if _, old, err2 := s.d.Verifier.Verify(raw, inactive); err2 == nil {
+				return store.Application{}, "", "", fmt.Errorf("%w: key %s is revoked or expired", token.ErrKeyRevoked, old)
+			}
+		}
+		return store.Application{}, "", "", err
+	}
+	return app, kid, claims.Subject, nil
+}
+
+func (s *Service) verificationKey(k store.SigningKey) (token.Key, error) {
+	tk := token.Key{KID: k.KID, Algorithm: k.Algorithm}
+	if k.Algorithm != store.AlgHS256 {
+		pub, err := x509.ParsePKIXPublicKey(k.PublicKey)
+		if err != nil {
+			return token.Key{}, fmt.Errorf("%w: key %s: %v", store.ErrUnavailable, k.KID, err)
+		}
+		tk.Public = pub
+		return tk, nil
+	}
+	if v, ok := s.secrets.Load(k.KID); ok {
+		tk.Secret = v.([]byte)
+		return tk, nil
+	}
+	secret, err := s.d.Box.Open(k.SealedSecret, k.KID)
+	if err != nil {
+		return token.Key{}, fmt.Errorf("%w: key %s: %v (is this the right master key?)", store.ErrUnavailable, k.KID, err)
+	}
+	s.secrets.Store(k.KID, secret)
+	tk.Secret = secret
+	return tk, nil
+}
+
+func (s *Service) input(ctx context.Context, app store.Application, st store.CheckState, req Request, now time.Time) (lock.Input, error) {
+	in := lock.Input{
+		Now: now, Enrolled: st.Found, UnenrolledAllowed: app.Unenrolled == store.UnenrolledAllow,
+		RaisesRequests: s.d.Requests != nil,
+	}
+	switch {
+	case app.LockedDown:
+		in.HardLock = lock.HardLockApplication
+	case st.Owner != nil && st.Owner.LockedDown:
+		in.HardLock = lock.HardLockMember
+	case st.Owner != nil && st.Owner.LockAll:
+		in.HardLock = lock.HardLockEverything
+	}
+	if st.Grant != nil {
+		g := st.Grant
+		in.Grant = &lock.Grant{Until: g.Until, Once: g.Once, Spent: !g.RevokedAt.IsZero() || !g.ConsumedAt.IsZero()}
+	}
+	if s.d.Policies != nil && st.Found {
+		v, err := s.d.Policies.Evaluate(ctx, app, st, req, now)
+		if err != nil {
+			return lock.Input{}, unavailable("evaluate policies", err)
+		}
+		if in.HardLock == lock.HardLockNone {
+			in.HardLock = v.HardLock
+		}
+		in.ContextDenied, in.ContextReason, in.Scheduled = v.ContextDenied, v.ContextReason, v.Scheduled
+	}
+	return in, nil
+}
+
+// consume uses the account's once-grant; false means another check did.
+func (s *Service) consume(ctx context.Context, app store.Application, st store.CheckState, now time.Time) (bool, error) {
+	var used bool
+	err := s.d.Store.Update(ctx, func(tx store.Tx) error {
+		var err error
+		if used, err = tx.ConsumeGrant(ctx, st.Grant.ID, now); err != nil || !used {
+			return err
+		}
+		_, err = tx.AppendAudit(ctx, audit.Event{
+			TenantID: app.TenantID, Actor: "system:lock-check", Action: "grant.consumed",
+			Target: "account:" + st.Account.ID,
+			Data:   map[string]any{"grant": st.Grant.ID, "account": st.Account.Name, "application": app.Issuer},
+		}, now)
+		return err
+	})
+	if err != nil {
+		return false, unavailable("consume once-grant", err)
+	}
+	return used, nil
+}
+
+func unavailable(op string, err error) error {
+	if errors.Is(err, store.ErrUnavailable) {
+		return fmt.Errorf("check: %s: %w", op, err)
+	}
+	return fmt.Errorf("check: %s: %w: %v", op, store.ErrUnavailable, err)
+}
+
+func newID() string {
+	id, err := uuid.NewV7()
+	if err != nil {
+		return uuid.NewString()
+	}
+	return id.String()
+}

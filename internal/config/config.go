@@ -1,0 +1,187 @@
+package config
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/url"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"gopkg.in/yaml.v3"
+)
+
+// DefaultDB is the embedded default database.
+const DefaultDB = "sqlite:./deadbolt-data/deadbolt.db"
+
+// Config is the whole configuration of a deadbolt process.
+type Config struct {
+	// DB is "sqlite:PATH" or "postgres://…" (env DEADBOLT_DB).
+	DB string `yaml:"db"`
+	// Addr is the listen address of serve (env DEADBOLT_ADDR).
+	Addr string `yaml:"addr"`
+	// PublicURL is the URL clients use to reach this server; it is the
+	// audience lock-check tokens must carry. Default: http://<addr>
+	// (env DEADBOLT_PUBLIC_URL).
+	PublicURL string `yaml:"public_url"`
+	// Audiences are more accepted token audiences, e.g. the URL of a load
+	// balancer in front of several nodes (env DEADBOLT_AUDIENCES, commas).
+	Audiences []string `yaml:"audiences"`
+	// CheckLog is "sync" (a check answers once its log record is durable)
+	// or "async" (faster; records queued at a crash are lost)
+	// (env DEADBOLT_CHECK_LOG).
+	CheckLog string `yaml:"check_log"`
+	// MasterKeyFile holds the 32-byte master key, raw or base64
+	// (env DEADBOLT_MASTER_KEY_FILE; or the key itself in DEADBOLT_MASTER_KEY).
+	// Default: master.key in the SQLite database's directory, created on
+	// first start.
+	MasterKeyFile string `yaml:"master_key_file"`
+	// MasterKey is only ever read from DEADBOLT_MASTER_KEY, never from a file
+	// that might be committed.
+	MasterKey string `yaml:"-"`
+	// ShutdownTimeout bounds how long serve waits for in-flight checks.
+	ShutdownTimeout time.Duration `yaml:"shutdown_timeout"`
+	// AutoMigrate lets serve bring the schema up to date at start.
+	AutoMigrate *bool `yaml:"auto_migrate"`
+	Log         Log   `yaml:"log"`
+	RateLimit   Rate  `yaml:"rate_limit"`
+}
+
+// Log configures structured logging.
+type Log struct {
+	Format string `yaml:"format"` // text or json (env DEADBOLT_LOG_FORMAT)
+	Level  string `yaml:"level"`  // debug, info, warn, error (env DEADBOLT_LOG_LEVEL)
+}
+
+// Rate configures the throttle on clients whose lock checks fail
+// authentication.
+type Rate struct {
+	FailuresPerSecond float64 `yaml:"failures_per_second"`
+	Burst             int     `yaml:"burst"`
+}
+
+// Default returns the defaults.
+func Default() Config {
+	yes := true
+	return Config{
+		DB: DefaultDB, Addr: "127.0.0.1:8420", CheckLog: "sync", ShutdownTimeout: 15 * time.Second,
+		AutoMigrate: &yes, Log: Log{Format: "text", Level: "info"},
+		RateLimit: Rate{FailuresPerSecond: 5, Burst: 50},
+	}
+}
+
+// Load returns the defaults overlaid with the YAML file at path (if path is
+// not empty) and then the environment. It does not validate.
+func Load(path string, env func(string) string) (Config, error) {
+	c := Default()
+	if path != "" {
+		raw, err := os.ReadFile(path)
+		if err != nil {
+			return c, fmt.Errorf("config file: %w", err)
+		}
+		dec := yaml.NewDecoder(bytes.NewReader(raw))
+		dec.KnownFields(true)
+		if err := dec.Decode(&c); err != nil && !errors.Is(err, io.EOF) { // an empty file is fine
+			return c, fmt.Errorf("config file %s: %w", path, err)
+		}
+	}
+	return c, c.applyEnv(env)
+}
+
+func (c *Config) applyEnv(env func(string) string) error {
+	if env == nil {
+		env = os.Getenv
+	}
+	var problems []string
+	str := func(name string, dst *string) {
+		if v := env(name); v != "" {
+			*dst = v
+		}
+	}
+	str("DEADBOLT_DB", &c.DB)
+	str("DEADBOLT_ADDR", &c.Addr)
+	str("DEADBOLT_PUBLIC_URL", &c.PublicURL)
+	str("DEADBOLT_CHECK_LOG", &c.CheckLog)
+	str("DEADBOLT_MASTER_KEY_FILE", &c.MasterKeyFile)
+	str("DEADBOLT_MASTER_KEY", &c.MasterKey)
+	str("DEADBOLT_LOG_FORMAT", &c.Log.Format)
+	str("DEADBOLT_LOG_LEVEL", &c.Log.Level)
+	if v := env("DEADBOLT_AUDIENCES"); v != "" {
+		c.Audiences = nil
+		for _, a := range strings.Split(v, ",") {
+			if a = strings.TrimSpace(a); a != "" {
+				c.Audiences = append(c.Audiences, a)
+			}
+		}
+	}
+	if v := env("DEADBOLT_SHUTDOWN_TIMEOUT"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil {
+			problems = append(problems, "DEADBOLT_SHUTDOWN_TIMEOUT: "+err.Error())
+		}
+		c.ShutdownTimeout = d
+	}
+	if v := env("DEADBOLT_AUTO_MIGRATE"); v != "" {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			problems = append(problems, "DEADBOLT_AUTO_MIGRATE: want true or false")
+		}
+		c.AutoMigrate = &b
+	}
+	if len(problems) > 0 {
+		return errors.New(strings.Join(problems, "; "))
+	}
+	return nil
+}
+
+// EffectivePublicURL is PublicURL, or http://Addr when it is not set.
+func (c Config) EffectivePublicURL() string {
+	if c.PublicURL != "" {
+		return strings.TrimRight(c.PublicURL, "/")
+	}
+	return "http://" + c.Addr
+}
+
+// Validate reports every problem at once.
+func (c Config) Validate() error {
+	var problems []string
+	add := func(field, format string, args ...any) {
+		problems = append(problems, field+": "+fmt.Sprintf(format, args...))
+	}
+	if !strings.HasPrefix(c.DB, "sqlite:") && !strings.HasPrefix(c.DB, "postgres://") && !strings.HasPrefix(c.DB, "postgresql://") {
+		add("db", "want sqlite:PATH or postgres://…, got %q", c.DB)
+	}
+	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
+		add("addr", "want host:port, got %q", c.Addr)
+	}
+	if c.PublicURL != "" {
+		if u, err := url.Parse(c.PublicURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			add("public_url", "want an absolute http(s) URL, got %q", c.PublicURL)
+		}
+	}
+	if c.CheckLog != "sync" && c.CheckLog != "async" {
+		add("check_log", "want sync or async, got %q", c.CheckLog)
+	}
+	if c.Log.Format != "text" && c.Log.Format != "json" {
+		add("log.format", "want text or json, got %q", c.Log.Format)
+	}
+	switch c.Log.Level {
+	case "debug", "info", "warn", "error":
+	default:
+		add("log.level", "want debug, info, warn or error, got %q", c.Log.Level)
+	}
+	if c.ShutdownTimeout <= 0 {
+		add("shutdown_timeout", "must be positive")
+	}
+	if c.RateLimit.FailuresPerSecond < 0 || c.RateLimit.Burst < 0 {
+		add("rate_limit", "must not be negative")
+	}
+	if len(problems) > 0 {
+		return fmt.Errorf("invalid configuration:\n  %s", strings.Join(problems, "\n  "))
+	}
+	return nil
+}

@@ -1,0 +1,53 @@
+package config
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestLoadLayers(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "deadbolt.yaml")
+	os.WriteFile(path, []byte("addr: 127.0.0.1:9000\ncheck_log: async\nshutdown_timeout: 3s\nlog:\n  format: json\n"), 0o600)
+	env := map[string]string{"DEADBOLT_CHECK_LOG": "sync", "DEADBOLT_AUDIENCES": "https://a.example, b.example"}
+	c, err := Load(path, func(k string) string { return env[k] })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Addr != "127.0.0.1:9000" || c.CheckLog != "sync" || c.Log.Format != "json" || c.ShutdownTimeout != 3*time.Second {
+		t.Fatalf("layers not applied: %+v", c)
+	}
+	if len(c.Audiences) != 2 || c.Audiences[1] != "b.example" {
+		t.Fatalf("audiences = %q", c.Audiences)
+	}
+	if c.DB != DefaultDB || c.EffectivePublicURL() != "http://127.0.0.1:9000" {
+		t.Fatalf("defaults lost: %+v", c)
+	}
+	if err := c.Validate(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestLoadRejectsUnknownFields(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "deadbolt.yaml")
+	os.WriteFile(path, []byte("adr: 127.0.0.1:9000\n"), 0o600)
+	if _, err := Load(path, func(string) string { return "" }); err == nil || !strings.Contains(err.Error(), "adr") {
+		t.Fatalf("unknown field: %v", err)
+	}
+}
+
+func TestValidateNamesEveryProblem(t *testing.T) {
+	c := Default()
+	c.DB, c.Addr, c.CheckLog, c.Log.Level, c.PublicURL = "mysql://x", "nowhere", "maybe", "loud", "ftp://x"
+	err := c.Validate()
+	if err == nil {
+		t.Fatal("accepted")
+	}
+	for _, field := range []string{"db:", "addr:", "check_log:", "log.level:", "public_url:"} {
+		if !strings.Contains(err.Error(), field) {
+			t.Errorf("problem with %s not reported in %v", field, err)
+		}
+	}
+}

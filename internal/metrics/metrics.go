@@ -1,0 +1,69 @@
+package metrics
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+)
+
+// Metrics holds every collector the server updates.
+type Metrics struct {
+	Registry *prometheus.Registry
+
+	// Checks counts lock checks by decision ("locked", "unlocked", "error")
+	// and status (the lock status, or the error code).
+	Checks *prometheus.CounterVec
+	// CheckSeconds is the lock check's latency as the server sees it.
+	CheckSeconds prometheus.Histogram
+	// StoreSeconds is the latency of store operations by operation.
+	StoreSeconds *prometheus.HistogramVec
+	// CheckLogBatch is the size of group-committed check-log batches.
+	CheckLogBatch prometheus.Histogram
+	// CheckLogErrors counts check-log batches that failed to commit.
+	CheckLogErrors prometheus.Counter
+}
+
+// New registers deadbolt's metrics and the Go runtime's.
+func New() *Metrics {
+	m := &Metrics{
+		Registry: prometheus.NewRegistry(),
+		Checks: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "deadbolt_checks_total", Help: "Lock checks answered, by decision and status.",
+		}, []string{"decision", "status"}),
+		CheckSeconds: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name: "deadbolt_check_duration_seconds", Help: "Lock check latency inside the server.",
+			Buckets: []float64{.0002, .0005, .001, .002, .005, .01, .025, .05, .1, .25, 1},
+		}),
+		StoreSeconds: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name: "deadbolt_store_duration_seconds", Help: "Store operation latency.",
+			Buckets: []float64{.0001, .0002, .0005, .001, .002, .005, .01, .025, .05, .1, .25, 1},
+		}, []string{"op"}),
+		CheckLogBatch: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name: "deadbolt_checklog_batch_size", Help: "Check-log records per group commit.",
+			Buckets: prometheus.ExponentialBuckets(1, 2, 12),
+		}),
+		CheckLogErrors: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "deadbolt_checklog_errors_total", Help: "Check-log batches that failed to commit.",
+		}),
+	}
+	m.Registry.MustRegister(m.Checks, m.CheckSeconds, m.StoreSeconds, m.CheckLogBatch, m.CheckLogErrors,
+		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	return m
+}
+
+// ObserveBatch implements checklog.Observer.
+func (m *Metrics) ObserveBatch(size int, d time.Duration, err error) {
+	m.CheckLogBatch.Observe(float64(size))
+	m.StoreSeconds.WithLabelValues("append_checks").Observe(d.Seconds())
+	if err != nil {
+		m.CheckLogErrors.Inc()
+	}
+}
+
+// Handler serves the registry in the Prometheus text format.
+func (m *Metrics) Handler() http.Handler {
+	return promhttp.HandlerFor(m.Registry, promhttp.HandlerOpts{Registry: m.Registry})
+}

@@ -1,0 +1,69 @@
+package seal
+
+import (
+	"bytes"
+	"errors"
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+func TestSealOpen(t *testing.T) {
+	b, err := New(bytes.Repeat([]byte{7}, KeySize))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sealed, err := b.Seal([]byte("secret"), "kid_1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if bytes.Contains(sealed, []byte("secret")) {
+		t.Fatal("plaintext visible in sealed value")
+	}
+	got, err := b.Open(sealed, "kid_1")
+	if err != nil || string(got) != "secret" {
+		t.Fatalf("Open = %q, %v", got, err)
+	}
+	if _, err := b.Open(sealed, "kid_2"); !errors.Is(err, ErrOpen) {
+		t.Fatalf("wrong owner: %v, want ErrOpen", err)
+	}
+	sealed[len(sealed)-1] ^= 1
+	if _, err := b.Open(sealed, "kid_1"); !errors.Is(err, ErrOpen) {
+		t.Fatalf("tampered: %v, want ErrOpen", err)
+	}
+	other, _ := New(bytes.Repeat([]byte{8}, KeySize))
+	sealed[len(sealed)-1] ^= 1
+	if _, err := other.Open(sealed, "kid_1"); !errors.Is(err, ErrOpen) {
+		t.Fatalf("other key: %v, want ErrOpen", err)
+	}
+}
+
+func TestLoadCreatesOnceWith0600(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "data")
+	k1, created, err := Load(Source{DataDir: dir, Create: true})
+	if err != nil || !created || len(k1) != KeySize {
+		t.Fatalf("first Load = %d bytes, created %v, %v", len(k1), created, err)
+	}
+	st, err := os.Stat(filepath.Join(dir, "master.key"))
+	if err != nil || st.Mode().Perm() != 0o600 {
+		t.Fatalf("key file mode = %v, %v", st.Mode(), err)
+	}
+	k2, created, err := Load(Source{DataDir: dir, Create: true})
+	if err != nil || created || !bytes.Equal(k1, k2) {
+		t.Fatalf("second Load changed the key (created %v, %v)", created, err)
+	}
+}
+
+func TestLoadRefusesBadKeys(t *testing.T) {
+	if _, _, err := Load(Source{Base64: "c2hvcnQ="}); err == nil {
+		t.Fatal("short env key accepted")
+	}
+	if _, _, err := Load(Source{DataDir: t.TempDir()}); err == nil {
+		t.Fatal("missing key without Create accepted")
+	}
+	f := filepath.Join(t.TempDir(), "k")
+	os.WriteFile(f, []byte("not a key"), 0o600)
+	if _, _, err := Load(Source{File: f}); err == nil {
+		t.Fatal("garbage key file accepted")
+	}
+}
