@@ -125,6 +125,11 @@ func (a *API) check(w http.ResponseWriter, r *http.Request) (err error) {
 		Location:        or(string(body.UserLocation), r.Header.Get("X-Nl3-Device-Location")),
 		IntegrationType: string(body.IntegrationType),
 	}
+	if req.Token == "" {
+		a.count("error", "token_missing")
+		return httpx.Errorf(http.StatusUnauthorized, "token_missing",
+			"no lock-check token: send the application's JWT in the x-nl3-authorization-token header (or Authorization: Bearer)")
+	}
 	res, err := a.d.Check.Check(r.Context(), req)
 	if err != nil {
 		herr := toHTTP(err)

@@ -1,0 +1,157 @@
+package cli
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/deadbolt-dev/deadbolt/internal/admin"
+	"github.com/deadbolt-dev/deadbolt/internal/store"
+)
+
+func appJSON(a store.Application) map[string]any {
+	return map[string]any{
+		"id": a.ID, "tenant_id": a.TenantID, "name": a.Name, "issuer": a.Issuer, "unenrolled": a.Unenrolled,
+		"fail_mode": a.FailMode, "enabled": a.Enabled, "locked_down": a.LockedDown,
+		"default_unlock": a.DefaultUnlock.String(), "max_unlock": a.MaxUnlock.String(),
+		"created_at": a.CreatedAt.Format(time.RFC3339),
+	}
+}
+
+func (a *app) appCmd() *cobra.Command {
+	cmd := &cobra.Command{Use: "app", Short: "Manage protected applications"}
+
+	var tenant, name, issuer, unenrolled, failMode string
+	var defUnlock, maxUnlock time.Duration
+	create := &cobra.Command{
+		Use:   "create",
+		Short: "Register an application whose logins deadbolt answers for",
+		Long: `Register an application. Its issuer is the "iss" of the lock-check tokens it
+signs — usually the application's URI — and must be unique.
+
+--unenrolled says what a check answers for an account nobody enrolled:
+allow (the default; protection is opt-in) or deny (every account must be
+enrolled). --fail-mode is the advice given to the application's
+integrations for when deadbolt cannot be reached.`,
+		Example: `  deadbolt app create --tenant acme --name Wiki --issuer https://wiki.acme.test
+  deadbolt app create --tenant acme --name VPN --issuer vpn.acme.test --unenrolled deny --max-unlock 8h --json`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			ctx := cmd.Context()
+			svc, err := a.admin(ctx, false)
+			if err != nil {
+				return err
+			}
+			t, err := svc.Tenant(ctx, tenant)
+			if err != nil {
+				return err
+			}
+			app, err := svc.CreateApp(ctx, actor(), admin.NewApp{TenantID: t.ID, Name: name, Issuer: issuer,
+				Unenrolled: unenrolled, FailMode: failMode, DefaultUnlock: defUnlock, MaxUnlock: maxUnlock})
+			if err != nil {
+				return err
+			}
+			return a.print(appJSON(app), "application %s created\n  id:     %s\n  issuer: %s\nnext: deadbolt key create --app %s\n",
+				app.Name, app.ID, app.Issuer, app.Issuer)
+		},
+	}
+	create.Flags().StringVar(&tenant, "tenant", "", "tenant name or id (required)")
+	create.Flags().StringVar(&name, "name", "", "display name (required)")
+	create.Flags().StringVar(&issuer, "issuer", "", "the iss of the application's tokens, e.g. its URI (required)")
+	create.Flags().StringVar(&unenrolled, "unenrolled", store.UnenrolledAllow, "answer for accounts nobody enrolled: allow or deny")
+	create.Flags().StringVar(&failMode, "fail-mode", store.FailClosed, "advice to integrations when deadbolt is unreachable: open or closed")
+	create.Flags().DurationVar(&defUnlock, "default-unlock", admin.DefaultUnlock, "length of an unlock when none is asked for")
+	create.Flags().DurationVar(&maxUnlock, "max-unlock", admin.MaxUnlock, "longest unlock allowed")
+	must(create, "tenant", "name", "issuer")
+
+	var listTenant string
+	list := &cobra.Command{
+		Use:   "list",
+		Short: "List a tenant's applications",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			ctx := cmd.Context()
+			svc, err := a.admin(ctx, false)
+			if err != nil {
+				return err
+			}
+			t, err := svc.Tenant(ctx, listTenant)
+			if err != nil {
+				return err
+			}
+			apps, err := svc.Store.Applications(ctx, t.ID)
+			if err != nil {
+				return err
+			}
+			out, text := []map[string]any{}, ""
+			for _, app := range apps {
+				out = append(out, appJSON(app))
+				text += fmt.Sprintf("%s\t%s\t%s\tenabled=%v\n", app.ID, app.Issuer, app.Name, app.Enabled)
+			}
+			return a.print(map[string]any{"applications": out}, "%s", text)
+		},
+	}
+	list.Flags().StringVar(&listTenant, "tenant", "", "tenant name or id (required)")
+	must(list, "tenant")
+
+	var setApp, setUnenrolled, setFailMode string
+	var setEnabled, setLockdown bool
+	var setDef, setMax time.Duration
+	set := &cobra.Command{
+		Use:   "set",
+		Short: "Change an application's settings",
+		Long: `Change an application's settings. Only the flags given change.
+--enabled=false makes every check of the application answer 403.
+--lockdown hard-locks every account of the application: no grant opens them
+until --lockdown=false.`,
+		Example: `  deadbolt app set --app https://wiki.acme.test --lockdown
+  deadbolt app set --app https://wiki.acme.test --unenrolled deny --max-unlock 2h`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			ctx := cmd.Context()
+			app, err := a.findApp(ctx, setApp)
+			if err != nil {
+				return err
+			}
+			svc, _ := a.admin(ctx, false)
+			f := cmd.Flags()
+			app, err = svc.UpdateApp(ctx, actor(), app.ID, func(x *store.Application) {
+				if f.Changed("unenrolled") {
+					x.Unenrolled = setUnenrolled
+				}
+				if f.Changed("fail-mode") {
+					x.FailMode = setFailMode
+				}
+				if f.Changed("enabled") {
+					x.Enabled = setEnabled
+				}
+				if f.Changed("lockdown") {
+					x.LockedDown = setLockdown
+				}
+				if f.Changed("default-unlock") {
+					x.DefaultUnlock = setDef
+				}
+				if f.Changed("max-unlock") {
+					x.MaxUnlock = setMax
+				}
+			})
+			if err != nil {
+				return err
+			}
+			return a.print(appJSON(app), "application %s updated: enabled=%v lockdown=%v unenrolled=%s unlock default %s, max %s\n",
+				app.Issuer, app.Enabled, app.LockedDown, app.Unenrolled, app.DefaultUnlock, app.MaxUnlock)
+		},
+	}
+	set.Flags().StringVar(&setApp, "app", "", "application id or issuer (required)")
+	set.Flags().StringVar(&setUnenrolled, "unenrolled", "", "allow or deny")
+	set.Flags().StringVar(&setFailMode, "fail-mode", "", "open or closed")
+	set.Flags().BoolVar(&setEnabled, "enabled", true, "whether checks are answered")
+	set.Flags().BoolVar(&setLockdown, "lockdown", true, "hard-lock every account")
+	set.Flags().DurationVar(&setDef, "default-unlock", 0, "length of an unlock when none is asked for")
+	set.Flags().DurationVar(&setMax, "max-unlock", 0, "longest unlock allowed")
+	must(set, "app")
+
+	cmd.AddCommand(create, list, set)
+	return cmd
+}

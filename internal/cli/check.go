@@ -1,0 +1,107 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/deadbolt-dev/deadbolt/client"
+)
+
+func (a *app) checkCmd() *cobra.Command {
+	var url, path, issuer, key, keyFile, account, ip, device, location, failMode string
+	var timeout time.Duration
+	cmd := &cobra.Command{
+		Use:   "check",
+		Short: "Ask a deadbolt server whether an account is locked (for PAM and scripts)",
+		Long: `Ask a deadbolt server whether an account is locked, exactly as an application
+does: sign a short-lived token with the application's key and call the lock
+check. Exit status:
+  0  unlocked: let the sign-in through
+  1  locked
+  2  could not decide (server unreachable, timeout, bad key, bad answer)
+
+With --fail-mode open, "could not decide" exits 0 instead (and still says why
+on stderr); the default, closed, treats it as locked-like and exits 2.
+
+The key is read from --key, --key-file or DEADBOLT_KEY (base64, as
+'deadbolt key create' printed it). Prefer the file or the variable: a flag
+shows up in the process list.`,
+		Example: `  deadbolt check --url http://127.0.0.1:8420 --issuer https://wiki.acme.test --key-file /etc/deadbolt/wiki.key --account alice
+
+  # /etc/pam.d/sshd: refuse SSH logins to locked accounts
+  auth required pam_exec.so quiet /usr/local/bin/deadbolt-pam
+  # where deadbolt-pam runs:
+  exec deadbolt check --url https://lock.example.com --issuer ssh.example.com \
+       --key-file /etc/deadbolt/ssh.key --account "$PAM_USER" --ip "$PAM_RHOST"`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			secret, err := readKey(key, keyFile, a.getenv("DEADBOLT_KEY"))
+			if err != nil {
+				return &exitError{code: ExitInternal, err: err}
+			}
+			c, err := client.New(client.Config{
+				URL: url, Path: path, Issuer: issuer, Key: secret, Timeout: timeout,
+				FailMode: client.FailMode(failMode), IntegrationType: "deadbolt-cli",
+			})
+			if err != nil {
+				return &exitError{code: ExitInternal, err: err}
+			}
+			ctx, cancel := context.WithTimeout(cmd.Context(), timeout+time.Second)
+			defer cancel()
+			d, err := c.Check(ctx, account, client.Context{IP: ip, Device: device, Location: location})
+			if err != nil {
+				if failMode == string(client.FailOpen) {
+					fmt.Fprintf(a.stderr, "deadbolt: could not decide, failing open: %v\n", err)
+					a.print(map[string]any{"locked": false, "status": "undecided_fail_open", "message": err.Error()}, "unlocked (fail open: %v)\n", err)
+					return nil
+				}
+				return &exitError{code: ExitInternal, err: fmt.Errorf("could not decide: %w", err)}
+			}
+			a.print(map[string]any{"locked": d.Locked, "status": d.Status, "message": d.Message, "sessionID": d.SessionID},
+				"%s (%s): %s\n", lockWord(d.Locked), d.Status, d.Message)
+			if d.Locked {
+				return &exitError{code: ExitUsage, err: errors.New("account is locked")}
+			}
+			return nil
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&url, "url", "", "deadbolt base URL (required)")
+	f.StringVar(&path, "path", "", "lock-check path (default /nl3/api/v1/accountProtectionCheck)")
+	f.StringVar(&issuer, "issuer", "", "the application's issuer (required)")
+	f.StringVar(&key, "key", "", "the application's signing key, base64")
+	f.StringVar(&keyFile, "key-file", "", "file holding the signing key, base64")
+	f.StringVar(&account, "account", "", "account name to check (required)")
+	f.StringVar(&ip, "ip", "", "IP address of the person signing in")
+	f.StringVar(&device, "device", "", "their device or user agent")
+	f.StringVar(&location, "location", "", "their location")
+	f.StringVar(&failMode, "fail-mode", string(client.FailClosed), "when deadbolt cannot decide: closed (exit 2) or open (exit 0)")
+	f.DurationVar(&timeout, "timeout", 3*time.Second, "give up after this long")
+	must(cmd, "url", "issuer", "account")
+	return cmd
+}
+
+// readKey takes the signing key from the flag, the file or the environment.
+func readKey(flag, file, env string) ([]byte, error) {
+	src := flag
+	switch {
+	case flag != "":
+	case file != "":
+		b, err := os.ReadFile(file)
+		if err != nil {
+			return nil, fmt.Errorf("--key-file: %w", err)
+		}
+		src = strings.TrimSpace(string(b))
+	case env != "":
+		src = env
+	default:
+		return nil, errors.New("no signing key: give --key, --key-file or DEADBOLT_KEY")
+	}
+	return client.DecodeKey(src)
+}

@@ -1,0 +1,261 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os/user"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/deadbolt-dev/deadbolt/internal/access"
+	"github.com/deadbolt-dev/deadbolt/internal/admin"
+	"github.com/deadbolt-dev/deadbolt/internal/clock"
+	"github.com/deadbolt-dev/deadbolt/internal/config"
+	"github.com/deadbolt-dev/deadbolt/internal/seal"
+	"github.com/deadbolt-dev/deadbolt/internal/store"
+	"github.com/deadbolt-dev/deadbolt/internal/store/backend"
+)
+
+// Exit codes.
+const (
+	ExitOK       = 0
+	ExitUsage    = 1 // usage error, not found, invalid input; `check`: locked
+	ExitInternal = 2 // internal error; `check`: could not decide
+)
+
+// exitError carries an exit code chosen by a command.
+type exitError struct {
+	code int
+	err  error
+}
+
+func (e *exitError) Error() string { return e.err.Error() }
+func (e *exitError) Unwrap() error { return e.err }
+
+func usageErr(format string, args ...any) error {
+	return &exitError{code: ExitUsage, err: fmt.Errorf(format, args...)}
+}
+
+// app is the state shared by the commands of one invocation.
+type app struct {
+	stdout, stderr io.Writer
+	getenv         func(string) string
+
+	configPath string
+	db         string
+	jsonOut    bool
+
+	cfg   config.Config
+	store backend.DB
+}
+
+// Main runs the CLI with args and returns the process exit code.
+func Main(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) int {
+	a := &app{stdout: stdout, stderr: stderr, getenv: getenv}
+	root := a.rootCmd()
+	root.SetArgs(args)
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	err := root.ExecuteContext(ctx)
+	if a.store != nil {
+		a.store.Close()
+	}
+	if err == nil {
+		return ExitOK
+	}
+	code := exitCode(err)
+	if a.jsonOut {
+		json.NewEncoder(stdout).Encode(map[string]string{"error": errorKind(err), "message": err.Error()})
+	}
+	fmt.Fprintln(stderr, "deadbolt:", err)
+	return code
+}
+
+func exitCode(err error) int {
+	var e *exitError
+	switch {
+	case errors.As(err, &e):
+		return e.code
+	case errors.Is(err, store.ErrNotFound), errors.Is(err, store.ErrInvalid), errors.Is(err, store.ErrConflict),
+		errors.Is(err, access.ErrTooLong), isCobraUsage(err):
+		return ExitUsage
+	default:
+		return ExitInternal
+	}
+}
+
+func errorKind(err error) string {
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return "not_found"
+	case errors.Is(err, store.ErrConflict):
+		return "conflict"
+	case errors.Is(err, store.ErrInvalid), errors.Is(err, access.ErrTooLong):
+		return "invalid"
+	case exitCode(err) == ExitUsage:
+		return "usage"
+	default:
+		return "internal"
+	}
+}
+
+// isCobraUsage recognises cobra's own argument and flag errors, which it
+// returns as plain errors.
+func isCobraUsage(err error) bool {
+	s := err.Error()
+	for _, p := range []string{"unknown command", "unknown flag", "unknown shorthand", "required flag", "accepts ", "requires at least", "invalid argument", "flag needs an argument"} {
+		if strings.Contains(s, p) {
+			return true
+		}
+	}
+	return false
+}
+
+func (a *app) rootCmd() *cobra.Command {
+	root := &cobra.Command{
+		Use:   "deadbolt",
+		Short: "Account protection and just-in-time access: accounts stay locked until their owner opens them",
+		Long: `deadbolt keeps accounts at other applications locked. An account opens only
+when its owner means to use it — for a chosen time, for the next sign-in only,
+or by approving the request a sign-in attempt raises — and locks again by
+itself. Identity providers ask deadbolt at every login whether the account is
+locked, through a signed lock-check API compatible with Next Level3's.
+
+Admin commands work on the database directly (--db), so they work whether or
+not a server is running.`,
+		Example: `  # start the service on the embedded database
+  deadbolt serve
+
+  # protect an application's accounts
+  deadbolt tenant create acme
+  deadbolt app create --tenant acme --name Wiki --issuer https://wiki.acme.test
+  deadbolt key create --app https://wiki.acme.test
+  deadbolt account enroll --app https://wiki.acme.test --account alice --owner alice@acme.test
+
+  # ask, as an application would
+  deadbolt check --url http://127.0.0.1:8420 --issuer https://wiki.acme.test --key "$KEY" --account alice`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		PersistentPreRunE: func(cmd *cobra.Command, args []string) error {
+			return a.loadConfig(cmd)
+		},
+	}
+	root.PersistentFlags().StringVar(&a.db, "db", "", "database: sqlite:PATH or postgres://… (env DEADBOLT_DB; default "+config.DefaultDB+")")
+	root.PersistentFlags().BoolVar(&a.jsonOut, "json", false, "print one JSON object on stdout instead of text")
+	root.PersistentFlags().StringVar(&a.configPath, "config", "", "YAML configuration file (env DEADBOLT_CONFIG)")
+	root.AddCommand(a.serveCmd(), a.migrateCmd(), a.tenantCmd(), a.appCmd(), a.keyCmd(), a.accountCmd(),
+		a.checkCmd(), a.tokenCmd(), a.importCmd())
+	return root
+}
+
+func (a *app) loadConfig(cmd *cobra.Command) error {
+	path := a.configPath
+	if path == "" {
+		path = a.getenv("DEADBOLT_CONFIG")
+	}
+	cfg, err := config.Load(path, a.getenv)
+	if err != nil {
+		return usageErr("%v", err)
+	}
+	if a.db != "" {
+		cfg.DB = a.db
+	}
+	a.cfg = cfg
+	return nil
+}
+
+// openStore opens the configured database, migrating it if allowed.
+func (a *app) openStore(ctx context.Context) (backend.DB, error) {
+	if a.store != nil {
+		return a.store, nil
+	}
+	if err := a.cfg.Validate(); err != nil {
+		return nil, usageErr("%v", err)
+	}
+	s, err := backend.Open(ctx, a.cfg.DB, backend.Options{AutoMigrate: a.cfg.AutoMigrate == nil || *a.cfg.AutoMigrate})
+	if err != nil {
+		return nil, err
+	}
+	a.store = s
+	return s, nil
+}
+
+// box loads the master key (creating it on a fresh SQLite install).
+func (a *app) box(log *slog.Logger) (*seal.Box, error) {
+	key, created, err := seal.Load(seal.Source{
+		Base64: a.cfg.MasterKey, File: a.cfg.MasterKeyFile,
+		DataDir: backend.DataDir(a.cfg.DB), Create: backend.SQLitePath(a.cfg.DB) != "",
+	})
+	if err != nil {
+		return nil, err
+	}
+	if created && log != nil {
+		log.Warn("created a new master key; back it up: without it signing secrets cannot be read",
+			"path", backend.DataDir(a.cfg.DB)+"/master.key")
+	}
+	return seal.New(key)
+}
+
+func (a *app) admin(ctx context.Context, withBox bool) (*admin.Service, error) {
+	s, err := a.openStore(ctx)
+	if err != nil {
+		return nil, err
+	}
+	svc := &admin.Service{Store: s, Clock: clock.Real{}}
+	if withBox {
+		if svc.Box, err = a.box(nil); err != nil {
+			return nil, err
+		}
+	}
+	return svc, nil
+}
+
+func (a *app) access(ctx context.Context) (*access.Service, error) {
+	s, err := a.openStore(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return &access.Service{Store: s, Clock: clock.Real{}}, nil
+}
+
+// actor names who runs the CLI in audit records.
+func actor() string {
+	if u, err := user.Current(); err == nil {
+		return "cli:" + u.Username
+	}
+	return "cli"
+}
+
+// print writes v as JSON with --json, otherwise the text lines.
+func (a *app) print(v any, text string, args ...any) error {
+	if a.jsonOut {
+		enc := json.NewEncoder(a.stdout)
+		enc.SetEscapeHTML(false)
+		return enc.Encode(v)
+	}
+	_, err := fmt.Fprintf(a.stdout, text, args...)
+	return err
+}
+
+func (a *app) findApp(ctx context.Context, ref string) (store.Application, error) {
+	if ref == "" {
+		return store.Application{}, usageErr("--app is required (an application id or issuer)")
+	}
+	svc, err := a.admin(ctx, false)
+	if err != nil {
+		return store.Application{}, err
+	}
+	return svc.App(ctx, ref)
+}
+
+func must(cmd *cobra.Command, flags ...string) {
+	for _, f := range flags {
+		cmd.MarkFlagRequired(f)
+	}
+}
+

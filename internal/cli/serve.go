@@ -1,0 +1,94 @@
+package cli
+
+import (
+	"fmt"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/spf13/cobra"
+
+	"github.com/deadbolt-dev/deadbolt/internal/clock"
+	"github.com/deadbolt-dev/deadbolt/internal/server"
+)
+
+func (a *app) serveCmd() *cobra.Command {
+	var addr, publicURL, checkLog string
+	var noMigrate bool
+	cmd := &cobra.Command{
+		Use:   "serve",
+		Short: "Run the lock-check API",
+		Long: `Run a deadbolt node: the lock-check API (Next Level3-compatible paths and
+/v1/check), /healthz, /readyz and /metrics.
+
+On the embedded default the data directory ./deadbolt-data/ is created with
+mode 0700 and a master key (master.key, mode 0600) is generated on first start
+unless DEADBOLT_MASTER_KEY or DEADBOLT_MASTER_KEY_FILE is set. Back that key up:
+signing secrets are encrypted under it.
+
+Lock-check tokens must carry this server's public URL as their audience
+(with or without a trailing slash, or its bare host).
+
+By default each check answers only once its record in the check log is
+durable (group-committed, many checks per transaction). --check-log=async
+answers first and writes after: more throughput, but records still queued
+when the process dies are lost.
+
+SIGINT or SIGTERM stops accepting connections, lets in-flight checks finish
+and flushes the check log.`,
+		Example: `  deadbolt serve
+  deadbolt serve --addr 0.0.0.0:8420 --public-url https://lock.example.com
+  DEADBOLT_LOG_FORMAT=json deadbolt serve --check-log async`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if addr != "" {
+				a.cfg.Addr = addr
+			}
+			if publicURL != "" {
+				a.cfg.PublicURL = publicURL
+			}
+			if checkLog != "" {
+				a.cfg.CheckLog = checkLog
+			}
+			if noMigrate {
+				f := false
+				a.cfg.AutoMigrate = &f
+			}
+			if err := a.cfg.Validate(); err != nil {
+				return usageErr("%v", err)
+			}
+			log := newLogger(a.stderr, a.cfg.Log.Format, a.cfg.Log.Level)
+			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
+			defer stop()
+			box, err := a.box(log)
+			if err != nil {
+				return err
+			}
+			s, err := a.openStore(ctx)
+			if err != nil {
+				return err
+			}
+			return server.Run(ctx, server.Deps{Config: a.cfg, Store: s, Box: box, Log: log, Clock: clock.Real{}},
+				func(bound string) {
+					fmt.Fprintf(a.stderr, "deadbolt listening on http://%s (public URL %s)\n", bound, a.cfg.EffectivePublicURL())
+				})
+		},
+	}
+	cmd.Flags().StringVar(&addr, "addr", "", "listen address (env DEADBOLT_ADDR; default 127.0.0.1:8420)")
+	cmd.Flags().StringVar(&publicURL, "public-url", "", "URL clients reach this server at; the token audience (env DEADBOLT_PUBLIC_URL; default http://ADDR)")
+	cmd.Flags().StringVar(&checkLog, "check-log", "", "sync (answer once the record is durable) or async (env DEADBOLT_CHECK_LOG; default sync)")
+	cmd.Flags().BoolVar(&noMigrate, "no-auto-migrate", false, "refuse to start when the database schema is behind instead of migrating it")
+	return cmd
+}
+
+func newLogger(w interface{ Write([]byte) (int, error) }, format, level string) *slog.Logger {
+	var lvl slog.Level
+	lvl.UnmarshalText([]byte(level))
+	opts := &slog.HandlerOptions{Level: lvl}
+	if format == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}
+

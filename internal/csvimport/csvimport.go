@@ -1,0 +1,207 @@
+package csvimport
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/csv"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/deadbolt-dev/deadbolt/internal/access"
+	"github.com/deadbolt-dev/deadbolt/internal/admin"
+	"github.com/deadbolt-dev/deadbolt/internal/store"
+)
+
+// Row is one account to enroll.
+type Row struct {
+	Line    int
+	Account string
+	Owner   string // email, may be empty
+	Name    string // the owner's name, from NL3 first/last name
+	Unlock  bool   // state=unlocked
+}
+
+// RowError is a row that cannot be imported.
+type RowError struct {
+	Line   int
+	Reason string
+}
+
+func (e RowError) Error() string { return fmt.Sprintf("line %d: %s", e.Line, e.Reason) }
+
+// Parsed is a whole file, checked.
+type Parsed struct {
+	Rows   []Row
+	Bad    []RowError
+	SHA256 string
+}
+
+// ErrHeader: the file has no usable header row.
+var ErrHeader = errors.New("CSV header must name an account column: account (deadbolt) or userAccountId (Next Level3)")
+
+// Parse reads and checks a whole CSV file.
+func Parse(r io.Reader) (Parsed, error) {
+	h := sha256.New()
+	cr := csv.NewReader(io.TeeReader(r, h))
+	cr.FieldsPerRecord = -1
+	cr.ReuseRecord = true
+	header, err := cr.Read()
+	if err != nil {
+		return Parsed{}, fmt.Errorf("CSV header: %w", err)
+	}
+	col := map[string]int{}
+	for i, name := range header {
+		name = strings.ToLower(strings.TrimSpace(strings.TrimPrefix(name, "\ufeff")))
+		col[name] = i
+	}
+	acctCol, ok := col["account"]
+	if !ok {
+		if acctCol, ok = col["useraccountid"]; !ok {
+			return Parsed{}, ErrHeader
+		}
+	}
+	ownerCol, hasOwner := col["owner"]
+	if !hasOwner {
+		ownerCol, hasOwner = col["email"]
+	}
+	stateCol, hasState := col["state"]
+	firstCol, hasFirst := col["first_name"]
+	lastCol, hasLast := col["last_name"]
+
+	var p Parsed
+	seen := map[string]int{}
+	for {
+		rec, err := cr.Read()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		line, _ := cr.FieldPos(0)
+		if err != nil {
+			var pe *csv.ParseError
+			if errors.As(err, &pe) {
+				p.Bad = append(p.Bad, RowError{Line: pe.Line, Reason: pe.Err.Error()})
+				continue
+			}
+			return Parsed{}, err
+		}
+		field := func(i int, ok bool) string {
+			if !ok || i >= len(rec) {
+				return ""
+			}
+			return strings.TrimSpace(rec[i])
+		}
+		row := Row{Line: line, Account: field(acctCol, true), Owner: strings.ToLower(field(ownerCol, hasOwner))}
+		row.Name = strings.TrimSpace(field(firstCol, hasFirst) + " " + field(lastCol, hasLast))
+		switch st := strings.ToLower(field(stateCol, hasState)); st {
+		case "", "locked":
+		case "unlocked":
+			row.Unlock = true
+		default:
+			p.Bad = append(p.Bad, RowError{line, fmt.Sprintf("state must be locked or unlocked, not %q", st)})
+			continue
+		}
+		if err := access.CheckAccountName(row.Account); err != nil {
+			p.Bad = append(p.Bad, RowError{line, fmt.Sprintf("account %q: %s", row.Account, strings.TrimPrefix(err.Error(), store.ErrInvalid.Error()+": "))})
+			continue
+		}
+		if row.Owner != "" && !looksLikeEmail(row.Owner) {
+			p.Bad = append(p.Bad, RowError{line, fmt.Sprintf("owner %q is not an email address", row.Owner)})
+			continue
+		}
+		if first, dup := seen[row.Account]; dup {
+			p.Bad = append(p.Bad, RowError{line, fmt.Sprintf("account %q already appears on line %d", row.Account, first)})
+			continue
+		}
+		seen[row.Account] = line
+		p.Rows = append(p.Rows, row)
+	}
+	p.SHA256 = hex.EncodeToString(h.Sum(nil))
+	return p, nil
+}
+
+func looksLikeEmail(s string) bool {
+	at := strings.IndexByte(s, '@')
+	return at > 0 && at < len(s)-1 && !strings.ContainsAny(s, " \t,;<>")
+}
+
+// Result counts what an import did.
+type Result struct {
+	Enrolled       int `json:"enrolled"`
+	AlreadyPresent int `json:"already_enrolled"`
+	Unlocked       int `json:"unlocked"`
+	MembersCreated int `json:"members_created"`
+	Skipped        int `json:"skipped_bad_rows"`
+}
+
+// Apply imports rows into app in one transaction. Accounts already enrolled
+// are left as they are. progress, if not nil, is called with the number of
+// rows done so far. Rows marked unlocked get a grant of the application's
+// maximum unlock time, so they too lock again by themselves.
+func Apply(ctx context.Context, s store.Store, actor string, app store.Application, p Parsed, now time.Time, progress func(done int)) (Result, error) {
+	res := Result{Skipped: len(p.Bad)}
+	err := s.Update(ctx, func(tx store.Tx) error {
+		res = Result{Skipped: len(p.Bad)}
+		members := map[string]string{} // email → member ID
+		for i, row := range p.Rows {
+			if i%4096 == 0 {
+				if err := ctx.Err(); err != nil {
+					return err
+				}
+				if progress != nil {
+					progress(i)
+				}
+			}
+			_, err := tx.Account(ctx, app.ID, row.Account)
+			if err == nil {
+				res.AlreadyPresent++
+				continue
+			}
+			if !errors.Is(err, store.ErrNotFound) {
+				return err
+			}
+			a := store.Account{ID: admin.NewID(), TenantID: app.TenantID, AppID: app.ID, Name: row.Account, CreatedAt: now, UpdatedAt: now}
+			if row.Owner != "" {
+				id, ok := members[row.Owner]
+				if !ok {
+					m, err := tx.MemberByEmail(ctx, app.TenantID, row.Owner)
+					if errors.Is(err, store.ErrNotFound) {
+						m = store.Member{ID: admin.NewID(), TenantID: app.TenantID, Email: row.Owner, Name: row.Name,
+							Role: store.RoleMember, CreatedAt: now, UpdatedAt: now}
+						err = tx.CreateMember(ctx, m)
+						res.MembersCreated++
+					}
+					if err != nil {
+						return fmt.Errorf("line %d: owner %s: %w", row.Line, row.Owner, err)
+					}
+					id = m.ID
+					members[row.Owner] = id
+				}
+				a.OwnerID = id
+			}
+			if err := tx.CreateAccount(ctx, a); err != nil {
+				return fmt.Errorf("line %d: account %q: %w", row.Line, row.Account, err)
+			}
+			res.Enrolled++
+			if row.Unlock {
+				g := store.Grant{ID: admin.NewID(), TenantID: app.TenantID, AccountID: a.ID, Until: now.Add(app.MaxUnlock),
+					Reason: "imported as unlocked", GrantedBy: actor, CreatedAt: now}
+				if err := tx.PutGrant(ctx, g); err != nil {
+					return fmt.Errorf("line %d: unlock %q: %w", row.Line, row.Account, err)
+				}
+				res.Unlocked++
+			}
+		}
+		if progress != nil {
+			progress(len(p.Rows))
+		}
+		return admin.AppendAudit(ctx, tx, app.TenantID, actor, "accounts.imported", "application:"+app.ID, map[string]any{
+			"application": app.Issuer, "file_sha256": p.SHA256, "enrolled": res.Enrolled, "already_enrolled": res.AlreadyPresent,
+			"unlocked": res.Unlocked, "members_created": res.MembersCreated, "skipped_bad_rows": res.Skipped,
+		}, now)
+	})
+	return res, err
+}

@@ -1,0 +1,119 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/deadbolt-dev/deadbolt/internal/api"
+	"github.com/deadbolt-dev/deadbolt/internal/check"
+	"github.com/deadbolt-dev/deadbolt/internal/checklog"
+	"github.com/deadbolt-dev/deadbolt/internal/clock"
+	"github.com/deadbolt-dev/deadbolt/internal/config"
+	"github.com/deadbolt-dev/deadbolt/internal/httpx"
+	"github.com/deadbolt-dev/deadbolt/internal/metrics"
+	"github.com/deadbolt-dev/deadbolt/internal/seal"
+	"github.com/deadbolt-dev/deadbolt/internal/store"
+	"github.com/deadbolt-dev/deadbolt/internal/token"
+)
+
+// Deps are what a node needs from its caller.
+type Deps struct {
+	Config config.Config
+	Store  store.Store
+	Box    *seal.Box
+	Log    *slog.Logger
+	Clock  clock.Clock
+}
+
+// Run serves until ctx ends, then shuts down gracefully: it stops accepting
+// connections, waits up to Config.ShutdownTimeout for in-flight requests,
+// and flushes the check log. listening is called with the bound address
+// once the server accepts connections.
+func Run(ctx context.Context, d Deps, listening func(addr string)) error {
+	if d.Clock == nil {
+		d.Clock = clock.Real{}
+	}
+	cfg := d.Config
+	m := metrics.New()
+	auds, err := token.AcceptedAudiences(cfg.EffectivePublicURL(), cfg.Audiences)
+	if err != nil {
+		return fmt.Errorf("public URL: %w", err)
+	}
+	logw := checklog.New(d.Store, checklog.Options{Mode: checklog.Mode(cfg.CheckLog), Observer: m, Logger: d.Log})
+	svc := check.New(check.Deps{
+		Store: d.Store, Clock: d.Clock, Log: logw, Box: d.Box,
+		Verifier: &token.Verifier{Audiences: auds, Leeway: 60 * time.Second, MaxLifetime: 15 * time.Minute, Now: d.Clock.Now},
+	})
+	var lim *api.FailureLimiter
+	if cfg.RateLimit.FailuresPerSecond > 0 {
+		lim = api.NewFailureLimiter(cfg.RateLimit.FailuresPerSecond, max(cfg.RateLimit.Burst, 1))
+	}
+
+	mux := http.NewServeMux()
+	api.New(api.Deps{Check: svc, Log: d.Log, Metrics: m, Limiter: lim}).Register(mux)
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		httpx.WriteJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+	})
+	mux.Handle("GET /readyz", httpx.Wrap(d.Log, func(w http.ResponseWriter, r *http.Request) error {
+		pctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+		defer cancel()
+		if err := d.Store.Ping(pctx); err != nil {
+			return &httpx.Error{Status: http.StatusServiceUnavailable, Code: "store_unavailable",
+				Message: "the database does not answer", RetryAfter: time.Second, Cause: err}
+		}
+		httpx.WriteJSON(w, http.StatusOK, map[string]string{"status": "ready", "store": "ok", "check_log": cfg.CheckLog})
+		return nil
+	}))
+	mux.Handle("GET /metrics", m.Handler())
+	mux.Handle("/", httpx.Wrap(d.Log, func(w http.ResponseWriter, r *http.Request) error {
+		return httpx.Errorf(http.StatusNotFound, "not_found", "no such endpoint: %s %s", r.Method, r.URL.Path)
+	}))
+
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		logw.Close(context.Background())
+		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
+	}
+	srv := &http.Server{
+		Handler:           mux,
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       15 * time.Second,
+		WriteTimeout:      30 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(d.Log.Handler(), slog.LevelWarn),
+	}
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+	d.Log.Info("deadbolt serving", "addr", ln.Addr().String(), "public_url", cfg.EffectivePublicURL(), "check_log", cfg.CheckLog)
+	if listening != nil {
+		listening(ln.Addr().String())
+	}
+
+	select {
+	case err := <-served:
+		logw.Close(context.Background())
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+	d.Log.Info("shutting down: draining in-flight checks", "timeout", cfg.ShutdownTimeout)
+	sctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
+	defer cancel()
+	shutdownErr := srv.Shutdown(sctx)
+	if err := logw.Close(sctx); err != nil {
+		shutdownErr = errors.Join(shutdownErr, fmt.Errorf("flush check log: %w", err))
+	}
+	if err := <-served; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		shutdownErr = errors.Join(shutdownErr, err)
+	}
+	if shutdownErr != nil {
+		return fmt.Errorf("shutdown: %w", shutdownErr)
+	}
+	d.Log.Info("shut down cleanly")
+	return nil
+}
