@@ -29,10 +29,10 @@ accounts are locked unless unlocked: for a time, or for the next sign-in only.`,
 
 	var owner string
 	enroll := &cobra.Command{
-		Use:   "enroll",
-		Short: "Protect an account (it starts locked)",
+		Use:     "enroll",
+		Short:   "Protect an account (it starts locked)",
 		Example: `  deadbolt account enroll --app https://wiki.acme.test --account alice --owner alice@acme.test`,
-		Args: cobra.NoArgs,
+		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
 			app, err := a.findApp(ctx, appRef)
@@ -246,4 +246,3 @@ func lockWord(locked bool) string {
 	}
 	return "unlocked"
 }
-

@@ -258,4 +258,3 @@ func must(cmd *cobra.Command, flags ...string) {
 		cmd.MarkFlagRequired(f)
 	}
 }
-

@@ -91,4 +91,3 @@ func newLogger(w interface{ Write([]byte) (int, error) }, format, level string) 
 	}
 	return slog.New(slog.NewTextHandler(w, opts))
 }
-
