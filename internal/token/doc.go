@@ -1,0 +1,34 @@
+// Package token verifies and mints the lock-check JWT: the NL3 "domain auth
+// token" that every lock check carries in its x-nl3-authorization-token
+// header.
+//
+// A lock check arrives with a token signed by the calling application. The
+// server first calls Peek to read the unverified issuer and key id, looks up
+// that application's signing keys, and then calls Verifier.Verify, which
+// checks the signature and the claims. Verify is strict where NL3
+// integrations are uniform and lenient where they differ:
+//
+//   - the header alg must equal the key's algorithm exactly (HS256 for a
+//     shared secret, ES256 or EdDSA for a registered public key); "none" and
+//     algorithm confusion (an HS256 token checked against a public key, or
+//     the reverse) are rejected before any signature is computed;
+//   - iss, sub and exp are required; aud is optional, but when present at
+//     least one value must be an accepted audience (see AcceptedAudiences);
+//   - NL3 samples send iat (Python) or nbf (Node, .NET) at now−60s and exp at
+//     now+5min, so clock skew up to Verifier.Leeway is tolerated and a token
+//     may live at most Verifier.MaxLifetime, counted from nbf, else iat,
+//     else now.
+//
+// Signature checks come before claim checks, so a caller without a valid key
+// learns nothing from the error beyond "bad signature".
+//
+// Every rejection wraps ErrInvalid and exactly one more specific sentinel.
+// Code gives a stable machine code for the JSON "error" field of a 401 and
+// Message a human explanation; both name the failed check and never contain
+// key material. The HTTP layer maps all token failures through these two
+// functions, including ErrUnknownIssuer and ErrKeyRevoked, which callers
+// return themselves after their key lookups.
+//
+// Mint produces tokens with the same rules, for the Go client, the CLI's
+// "token mint" and tests.
+package token

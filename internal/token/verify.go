@@ -1,0 +1,217 @@
+package token
+
+import (
+	"errors"
+	"fmt"
+	"net/url"
+	"slices"
+	"strings"
+	"time"
+)
+
+// Defaults for a Verifier's zero fields, from the design's lock-check
+// contract.
+const (
+	DefaultLeeway      = 60 * time.Second
+	DefaultMaxLifetime = 15 * time.Minute
+)
+
+// Verifier checks lock-check tokens. Its fields are read-only after first
+// use; a Verifier is safe for concurrent use.
+type Verifier struct {
+	// Audiences are the accepted aud values, usually from
+	// AcceptedAudiences. A token without aud is accepted; a token with aud
+	// must name at least one of these.
+	Audiences []string
+	// Leeway is the clock skew tolerated on exp, nbf and iat. Zero means
+	// DefaultLeeway; negative means none.
+	Leeway time.Duration
+	// MaxLifetime is the longest a token may live, from nbf (else iat, else
+	// now) to exp. Zero means DefaultMaxLifetime; negative means no limit
+	// (only for flows whose tokens are long-lived by design).
+	MaxLifetime time.Duration
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+}
+
+func (v *Verifier) now() time.Time {
+	if v.Now == nil {
+		return time.Now()
+	}
+	return v.Now()
+}
+
+func (v *Verifier) leeway() time.Duration {
+	switch {
+	case v.Leeway == 0:
+		return DefaultLeeway
+	case v.Leeway < 0:
+		return 0
+	}
+	return v.Leeway
+}
+
+func (v *Verifier) maxLifetime() time.Duration {
+	if v.MaxLifetime == 0 {
+		return DefaultMaxLifetime
+	}
+	return v.MaxLifetime
+}
+
+// Verify checks raw against the application's keys and checks its claims.
+// When the header names a kid, only the key with that KID is tried;
+// otherwise every key whose algorithm matches the header alg is tried in
+// turn, which lets an application rotate keys without kid headers. It
+// returns the claims and the KID of the key that verified the signature.
+//
+// Every rejection wraps ErrInvalid and one specific kind (see the Err
+// variables). When no candidate key has usable material the error wraps
+// ErrBadKey instead, because the fault is the server's.
+func (v *Verifier) Verify(raw string, keys []Key) (Claims, string, error) {
+	p, err := parse(raw)
+	if err != nil {
+		return Claims{}, "", err
+	}
+	kid, err := p.verifySignature(keys)
+	if err != nil {
+		return Claims{}, "", err
+	}
+	c, hasAud, err := p.claimSet()
+	if err != nil {
+		return Claims{}, "", err
+	}
+	if err := v.checkTimes(c); err != nil {
+		return Claims{}, "", err
+	}
+	if hasAud && !slices.ContainsFunc(c.Audience, func(a string) bool { return slices.Contains(v.Audiences, a) }) {
+		return Claims{}, "", reject(ErrAudience, "aud %s is not this server", short(strings.Join(c.Audience, ", ")))
+	}
+	return c, kid, nil
+}
+
+// verifySignature checks the header alg and the signature against the
+// candidate keys and returns the KID of the key that verified.
+func (p *parsed) verifySignature(keys []Key) (string, error) {
+	switch {
+	case p.alg == "":
+		return "", reject(ErrAlgorithm, "header has no alg")
+	case strings.EqualFold(p.alg, "none"):
+		return "", reject(ErrAlgorithm, "unsigned tokens (alg none) are not accepted")
+	case method(p.alg) == nil:
+		return "", reject(ErrAlgorithm, "alg %s is not supported (HS256, ES256 or EdDSA)", short(p.alg))
+	}
+	candidates := keys
+	if p.hasKID {
+		candidates = nil
+		for _, k := range keys {
+			if k.KID == p.kid {
+				candidates = append(candidates, k)
+			}
+		}
+		if len(candidates) == 0 {
+			return "", reject(ErrUnknownKey, "kid %s is not a key of this application", short(p.kid))
+		}
+	} else if len(keys) == 0 {
+		return "", reject(ErrUnknownKey, "the application has no active signing key")
+	}
+
+	var tried int
+	var keyErr error
+	for _, k := range candidates {
+		if k.Algorithm != p.alg {
+			continue
+		}
+		m, material, err := k.verificationKey()
+		if err != nil {
+			keyErr = errors.Join(keyErr, err)
+			continue
+		}
+		tried++
+		if m.Verify(p.signingInput, p.signature, material) == nil {
+			return k.KID, nil
+		}
+	}
+	switch {
+	case tried > 0:
+		return "", reject(ErrSignature, "the signature does not verify with the application's key")
+	case keyErr != nil:
+		return "", keyErr
+	}
+	var algs []string
+	for _, k := range candidates {
+		if !slices.Contains(algs, k.Algorithm) {
+			algs = append(algs, k.Algorithm)
+		}
+	}
+	return "", reject(ErrAlgorithm, "alg %s does not match the application's key algorithm (%s)",
+		short(p.alg), strings.Join(algs, ", "))
+}
+
+// checkTimes applies exp, nbf, iat and the lifetime limit.
+func (v *Verifier) checkTimes(c Claims) error {
+	now, leeway := v.now(), v.leeway()
+	if now.After(c.ExpiresAt.Add(leeway)) {
+		return reject(ErrExpired, "exp %s is before now (%s)", stamp(c.ExpiresAt), stamp(now))
+	}
+	if !c.NotBefore.IsZero() && c.NotBefore.After(now.Add(leeway)) {
+		return reject(ErrNotYetValid, "nbf %s is after now (%s)", stamp(c.NotBefore), stamp(now))
+	}
+	if !c.IssuedAt.IsZero() && c.IssuedAt.After(now.Add(leeway)) {
+		return reject(ErrNotYetValid, "iat %s is after now (%s)", stamp(c.IssuedAt), stamp(now))
+	}
+	if limit := v.maxLifetime(); limit > 0 {
+		start, from := now, "now"
+		switch {
+		case !c.NotBefore.IsZero():
+			start, from = c.NotBefore, "nbf"
+		case !c.IssuedAt.IsZero():
+			start, from = c.IssuedAt, "iat"
+		}
+		if life := c.ExpiresAt.Sub(start); life > limit {
+			return reject(ErrLifetime, "exp is %s after %s; the limit is %s", life.Round(time.Second), from, limit)
+		}
+	}
+	return nil
+}
+
+func stamp(t time.Time) string { return t.UTC().Format(time.RFC3339) }
+
+// AcceptedAudiences returns the aud values a server at publicURL accepts:
+// the URL without and with a trailing slash and its bare host[:port] (NL3
+// samples send "https://api.example.com" and "api.example.com" alike),
+// followed by the extra configured audiences. The host is also accepted in
+// lower case. Duplicates and blank extras are dropped.
+func AcceptedAudiences(publicURL string, extra []string) ([]string, error) {
+	if strings.TrimSpace(publicURL) == "" {
+		return nil, errors.New("token: public URL is empty")
+	}
+	u, err := url.Parse(strings.TrimSpace(publicURL))
+	if err != nil {
+		return nil, fmt.Errorf("token: public URL: %w", err)
+	}
+	switch {
+	case u.Scheme != "http" && u.Scheme != "https": // Parse lower-cases the scheme
+		return nil, fmt.Errorf("token: public URL %q: scheme must be http or https", publicURL)
+	case u.Host == "":
+		return nil, fmt.Errorf("token: public URL %q has no host", publicURL)
+	case u.User != nil || u.RawQuery != "" || u.Fragment != "" || u.ForceQuery:
+		return nil, fmt.Errorf("token: public URL %q must not carry user info, a query or a fragment", publicURL)
+	}
+	path := strings.TrimRight(u.EscapedPath(), "/")
+	var out []string
+	add := func(s string) {
+		if s != "" && !slices.Contains(out, s) {
+			out = append(out, s)
+		}
+	}
+	for _, host := range []string{u.Host, strings.ToLower(u.Host)} {
+		base := u.Scheme + "://" + host + path
+		add(base)
+		add(base + "/")
+		add(host)
+	}
+	for _, a := range extra {
+		add(strings.TrimSpace(a))
+	}
+	return out, nil
+}
