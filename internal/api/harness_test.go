@@ -1,0 +1,160 @@
+package api_test
+
+import (
+	"bytes"
+	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"encoding/json"
+	"encoding/pem"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/deadbolt-dev/deadbolt/internal/access"
+	"github.com/deadbolt-dev/deadbolt/internal/admin"
+	"github.com/deadbolt-dev/deadbolt/internal/api"
+	"github.com/deadbolt-dev/deadbolt/internal/check"
+	"github.com/deadbolt-dev/deadbolt/internal/checklog"
+	"github.com/deadbolt-dev/deadbolt/internal/clock"
+	"github.com/deadbolt-dev/deadbolt/internal/metrics"
+	"github.com/deadbolt-dev/deadbolt/internal/seal"
+	"github.com/deadbolt-dev/deadbolt/internal/store"
+	"github.com/deadbolt-dev/deadbolt/internal/store/sqlite"
+	"github.com/deadbolt-dev/deadbolt/internal/token"
+)
+
+const (
+	issuer    = "https://wiki.acme.test"
+	publicURL = "http://deadbolt.test:8420"
+)
+
+// env is a lock-check API on a real SQLite file with a fake clock.
+type env struct {
+	t      *testing.T
+	clock  *clock.Fake
+	store  *sqlite.Store
+	admin  *admin.Service
+	access *access.Service
+	app    store.Application
+	secret []byte
+	kid    string
+	srv    *httptest.Server
+	log    *checklog.Writer
+	ecKey  *ecdsa.PrivateKey
+}
+
+func newEnv(t *testing.T, limiter *api.FailureLimiter) *env {
+	t.Helper()
+	ctx := context.Background()
+	s, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "deadbolt.db"), sqlite.Options{AutoMigrate: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	box, _ := seal.New(bytes.Repeat([]byte{1}, seal.KeySize))
+	e := &env{t: t, clock: clock.NewFake(time.Date(2026, 11, 21, 9, 0, 0, 0, time.UTC)), store: s}
+	e.admin = &admin.Service{Store: s, Clock: e.clock, Box: box}
+	e.access = &access.Service{Store: s, Clock: e.clock}
+	tenant, err := e.admin.CreateTenant(ctx, "test", "acme")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e.app, err = e.admin.CreateApp(ctx, "test", admin.NewApp{TenantID: tenant.ID, Name: "Wiki", Issuer: issuer}); err != nil {
+		t.Fatal(err)
+	}
+	k, secret, err := e.admin.CreateKey(ctx, "test", e.app, time.Time{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.secret, e.kid = secret, k.KID
+
+	auds, err := token.AcceptedAudiences(publicURL, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := metrics.New()
+	e.log = checklog.New(s, checklog.Options{Mode: checklog.Sync, Observer: m})
+	t.Cleanup(func() { e.log.Close(context.Background()) })
+	svc := check.New(check.Deps{Store: s, Clock: e.clock, Log: e.log, Box: box,
+		Verifier: &token.Verifier{Audiences: auds, Leeway: time.Minute, MaxLifetime: 15 * time.Minute, Now: e.clock.Now}})
+	mux := http.NewServeMux()
+	api.New(api.Deps{Check: svc, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Metrics: m, Limiter: limiter}).Register(mux)
+	e.srv = httptest.NewServer(mux)
+	t.Cleanup(e.srv.Close)
+	return e
+}
+
+// claims returns NL3-sample-shaped claims for account.
+func (e *env) claims(account string) token.Claims {
+	now := e.clock.Now()
+	return token.Claims{Issuer: issuer, Subject: account, Audience: []string{publicURL},
+		IssuedAt: now.Add(-60 * time.Second), ExpiresAt: now.Add(5 * time.Minute)}
+}
+
+func (e *env) mint(c token.Claims) string {
+	e.t.Helper()
+	raw, err := token.Mint(token.Key{Algorithm: "HS256", Secret: e.secret}, c)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return raw
+}
+
+type answer struct {
+	status int
+	header http.Header
+	body   map[string]any
+	raw    []byte
+}
+
+func (e *env) post(path, tok string, body string) answer {
+	e.t.Helper()
+	req, _ := http.NewRequest(http.MethodPost, e.srv.URL+path, bytes.NewBufferString(body))
+	if tok != "" {
+		req.Header.Set("x-nl3-authorization-token", tok)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	a := answer{status: resp.StatusCode, header: resp.Header, raw: raw}
+	if err := json.Unmarshal(raw, &a.body); err != nil {
+		e.t.Fatalf("answer is not JSON: %q", raw)
+	}
+	return a
+}
+
+func (e *env) check(account string) answer {
+	return e.post(api.PathProtectionCheck, e.mint(e.claims(account)), `{"userIP":"203.0.113.7","integrationType":"cognito"}`)
+}
+
+func (e *env) enroll(account, owner string) {
+	e.t.Helper()
+	if _, err := e.access.Enroll(context.Background(), "test", e.app, account, owner); err != nil {
+		e.t.Fatal(err)
+	}
+}
+
+// registerEC registers an ES256 public key for the application.
+func (e *env) registerEC() string {
+	e.t.Helper()
+	priv, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	der, _ := x509.MarshalPKIXPublicKey(&priv.PublicKey)
+	k, err := e.admin.RegisterPublicKey(context.Background(), "test", e.app,
+		pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der}), time.Time{})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	e.ecKey = priv
+	return k.KID
+}
