@@ -1,0 +1,101 @@
+package e2e
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+
+func TestImportAccounts(t *testing.T) {
+	in := newInst(t)
+	in.setup(issuer)
+	write := func(name, content string) string {
+		p := filepath.Join(in.dir, name)
+		if err := os.WriteFile(p, []byte(content), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	bad := write("bad.csv", "account,owner,state\nalice,alice@acme.test,locked\n,nobody@acme.test,locked\nbob,not-an-email,locked\ncarol,,open\nalice,,locked\ndave,dave@acme.test,unlocked\n")
+
+	r := in.run("import", "accounts", "--app", issuer, bad)
+	if r.code != 1 {
+		t.Fatalf("file with bad rows: exit %d, want 1", r.code)
+	}
+	for _, line := range []string{":3:", ":4:", ":5:", ":6:"} {
+		if !strings.Contains(r.stderr, line) {
+			t.Errorf("bad row at line %s not reported:\n%s", line, r.stderr)
+		}
+	}
+	if got := in.ok("account", "list", "--app", issuer, "--json").json(t)["total"]; got != float64(0) {
+		t.Fatalf("a file with errors imported %v accounts", got)
+	}
+
+	res := in.ok("import", "accounts", "--app", issuer, "--skip-bad-rows", "--json", bad).json(t)
+	if res["enrolled"] != float64(2) || res["skipped_bad_rows"] != float64(4) || res["unlocked"] != float64(1) {
+		t.Fatalf("skip-bad-rows import: %v", res)
+	}
+	st := in.ok("account", "status", "--app", issuer, "--account", "dave", "--json").json(t)
+	if st["locked"] != false || st["owner"] != "dave@acme.test" {
+		t.Fatalf("dave imported as unlocked: %v", st)
+	}
+
+	// Next Level3's importUsers columns; re-running changes nothing twice.
+	nl3 := write("nl3.csv", "first_name,last_name,email,domain,phone,userAccountId\nErin,Ng,erin@acme.test,wiki.acme.test,+1555,erin\nalice,,alice@acme.test,wiki.acme.test,,alice\n")
+	res = in.ok("import", "accounts", "--app", issuer, "--json", nl3).json(t)
+	if res["enrolled"] != float64(1) || res["already_enrolled"] != float64(1) {
+		t.Fatalf("NL3 import: %v", res)
+	}
+	res = in.ok("import", "accounts", "--app", issuer, "--json", nl3).json(t)
+	if res["enrolled"] != float64(0) || res["already_enrolled"] != float64(2) {
+		t.Fatalf("re-import: %v", res)
+	}
+
+	if r := in.run("import", "accounts", "--app", issuer, write("nohdr.csv", "name,email\nx,y@z\n")); r.code != 1 || !strings.Contains(r.stderr, "account") {
+		t.Fatalf("file without an account column: %d %s", r.code, r.stderr)
+	}
+}
+
+func TestCLIErrorsAndExitCodes(t *testing.T) {
+	in := newInst(t)
+	in.setup(issuer)
+	for _, tc := range []struct {
+		args []string
+		code int
+		says string
+	}{
+		{[]string{"account", "lock", "--app", "https://nope.test", "--account", "x"}, 1, "not found"},
+		{[]string{"account", "lock", "--app", issuer, "--account", "ghost"}, 1, "not found"},
+		{[]string{"app", "create", "--tenant", "acme", "--name", "Dup", "--issuer", issuer}, 1, "already exists"},
+		{[]string{"app", "create", "--tenant", "acme", "--name", "X", "--issuer", "x.test", "--unenrolled", "maybe"}, 1, "unenrolled must be allow or deny"},
+		{[]string{"account", "unlock", "--app", issuer, "--account", "alice", "--for", "48h"}, 1, ""},
+		{[]string{"account", "enroll", "--app", issuer}, 1, "required flag"},
+		{[]string{"frobnicate"}, 1, "unknown command"},
+		{[]string{"token", "mint", "--issuer", issuer, "--key", "AAAA", "--account", "a", "--aud", "x", "--ttl", "1h"}, 1, "15m"},
+		{[]string{"--db", "mysql://x", "tenant", "list"}, 1, "db:"},
+	} {
+		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
+			if tc.args[0] == "account" && tc.args[1] == "unlock" {
+				in.ok("account", "enroll", "--app", issuer, "--account", "alice")
+			}
+			r := in.run(tc.args...)
+			if r.code != tc.code || !strings.Contains(r.stderr, tc.says) {
+				t.Fatalf("exit %d, stderr %q; want exit %d mentioning %q", r.code, r.stderr, tc.code, tc.says)
+			}
+		})
+	}
+	// --json errors are one JSON object on stdout too.
+	r := in.run("account", "status", "--app", "https://nope.test", "--account", "x", "--json")
+	if r.code != 1 || r.json(t)["error"] != "not_found" {
+		t.Fatalf("json error: %d %q", r.code, r.stdout)
+	}
+	// Every command teaches with --help.
+	for _, cmd := range [][]string{{"serve"}, {"check"}, {"import", "accounts"}, {"account", "unlock"}, {"key", "create"}} {
+		r := in.ok(append(cmd, "--help")...)
+		if !strings.Contains(r.stdout, "Example") && !strings.Contains(r.stdout, "Examples") {
+			t.Errorf("%v --help has no examples:\n%s", cmd, r.stdout)
+		}
+	}
+}
