@@ -7,7 +7,6 @@ import (
 	"testing"
 )
 
-
 func TestImportAccounts(t *testing.T) {
 	in := newInst(t)
 	in.setup(issuer)
