@@ -73,6 +73,9 @@ type Deps struct {
 	Verifier *token.Verifier
 	Policies PolicyEvaluator
 	Requests RequestRaiser
+	// ObserveStore, if set, receives the latency of the hot path's store
+	// reads (for metrics).
+	ObserveStore func(op string, d time.Duration)
 }
 
 // Service answers lock checks. It is safe for concurrent use.
@@ -99,7 +102,9 @@ func (s *Service) Check(ctx context.Context, req Request) (Result, error) {
 	if account == "" {
 		account = sub
 	}
+	start := time.Now()
 	st, err := s.d.Store.CheckState(ctx, app.ID, account)
+	s.observe("check_state", start)
 	if err != nil {
 		return Result{}, unavailable("read account state", err)
 	}
@@ -156,14 +161,18 @@ func (s *Service) authenticate(ctx context.Context, raw string) (store.Applicati
 	if err != nil {
 		return store.Application{}, "", "", err
 	}
+	start := time.Now()
 	app, err := s.d.Store.ApplicationByIssuer(ctx, issuer)
+	s.observe("application_by_issuer", start)
 	if errors.Is(err, store.ErrNotFound) {
 		return store.Application{}, "", "", fmt.Errorf("%w: no application has issuer %q", token.ErrUnknownIssuer, issuer)
 	}
 	if err != nil {
 		return store.Application{}, "", "", unavailable("read application", err)
 	}
+	start = time.Now()
 	all, err := s.d.Store.SigningKeys(ctx, app.ID)
+	s.observe("signing_keys", start)
 	if err != nil {
 		return store.Application{}, "", "", unavailable("read signing keys", err)
 	}
@@ -266,6 +275,12 @@ func (s *Service) consume(ctx context.Context, app store.Application, st store.C
 		return false, unavailable("consume once-grant", err)
 	}
 	return used, nil
+}
+
+func (s *Service) observe(op string, start time.Time) {
+	if s.d.ObserveStore != nil {
+		s.d.ObserveStore(op, time.Since(start))
+	}
 }
 
 func unavailable(op string, err error) error {

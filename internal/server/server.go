@@ -48,6 +48,9 @@ func Run(ctx context.Context, d Deps, listening func(addr string)) error {
 	svc := check.New(check.Deps{
 		Store: d.Store, Clock: d.Clock, Log: logw, Box: d.Box,
 		Verifier: &token.Verifier{Audiences: auds, Leeway: 60 * time.Second, MaxLifetime: 15 * time.Minute, Now: d.Clock.Now},
+		ObserveStore: func(op string, d time.Duration) {
+			m.StoreSeconds.WithLabelValues(op).Observe(d.Seconds())
+		},
 	})
 	var lim *api.FailureLimiter
 	if cfg.RateLimit.FailuresPerSecond > 0 {
