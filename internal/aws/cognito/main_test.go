@@ -1,0 +1,14 @@
+package cognito_test
+
+import (
+	"os"
+	"testing"
+
+	"github.com/deadbolt-dev/deadbolt/internal/aws/awstest"
+)
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	awstest.Stop()
+	os.Exit(code)
+}

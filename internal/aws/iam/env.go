@@ -1,0 +1,77 @@
+package iam
+
+import (
+	"context"
+	"encoding/json"
+	"log/slog"
+	"strings"
+
+	"github.com/aws/aws-lambda-go/lambda"
+	awsiam "github.com/aws/aws-sdk-go-v2/service/iam"
+	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
+
+	"github.com/deadbolt-dev/deadbolt/internal/aws/iamstate"
+	"github.com/deadbolt-dev/deadbolt/internal/aws/lambdaenv"
+)
+
+// FromEnv builds the handler from the environment (see lambdaenv.IAM) and
+// wraps it for the Lambda runtime. Its error lists every invalid variable.
+func FromEnv(ctx context.Context, env lambdaenv.Env, log *slog.Logger) (lambda.Handler, error) {
+	cfg, err := lambdaenv.LoadIAM(env)
+	if err != nil {
+		return nil, err
+	}
+	awsCfg, err := lambdaenv.AWSConfig(ctx, env)
+	if err != nil {
+		return nil, err
+	}
+	var sm *secretsmanager.Client
+	if cfg.SigningKeySecretARN != "" || cfg.WebhookSecretARN != "" {
+		sm = secretsmanager.NewFromConfig(awsCfg)
+	}
+	var keySecret *lambdaenv.Secret
+	if cfg.SigningKeySecretARN != "" {
+		keySecret = lambdaenv.NewSecret(sm, cfg.SigningKeySecretARN, "SIGNING_KEY")
+	}
+	checker, err := lambdaenv.NewChecker(cfg.Check, IntegrationType, keySecret, nil)
+	if err != nil {
+		return nil, err
+	}
+	policy := cfg.PolicyARN
+	if policy == lambdaenv.PolicyInline {
+		policy = ""
+	}
+	enf := iamstate.New(awsiam.NewFromConfig(awsCfg), iamstate.Config{PolicyARN: policy, Log: log})
+
+	var secrets func(context.Context) ([]string, error)
+	switch {
+	case len(cfg.WebhookSecrets) > 0:
+		secrets = func(context.Context) ([]string, error) { return cfg.WebhookSecrets, nil }
+	case cfg.WebhookSecretARN != "":
+		s := lambdaenv.NewSecret(sm, cfg.WebhookSecretARN, "WEBHOOK_SECRET")
+		secrets = func(ctx context.Context) ([]string, error) {
+			v, err := s.Get(ctx)
+			if err != nil {
+				return nil, err
+			}
+			var out []string
+			for part := range strings.SplitSeq(v, ",") {
+				if part = strings.TrimSpace(part); part != "" {
+					out = append(out, part)
+				}
+			}
+			return out, nil
+		}
+	default:
+		log.Info("WEBHOOK_SECRET is not set: webhooks are refused")
+	}
+	h := New(Config{
+		FailMode:       cfg.FailMode,
+		AppURI:         cfg.AppURI,
+		WebhookSecrets: secrets,
+		Principals:     cfg.Principals,
+	}, checker, enf, log)
+	return lambda.NewHandler(func(ctx context.Context, e json.RawMessage) (any, error) {
+		return h.Handle(ctx, e)
+	}), nil
+}
