@@ -1,0 +1,156 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"fmt"
+	"io/fs"
+	"path"
+	"strconv"
+	"strings"
+
+	"github.com/deadbolt-dev/deadbolt/internal/store"
+)
+
+//go:embed migrations/*.sql
+var migrationFS embed.FS
+
+// migration is one numbered, forward-only schema change.
+type migration struct {
+	version int
+	name    string
+	sql     string
+}
+
+// migrations are the embedded files NNNN_what.sql, numbered 1, 2, 3, ...
+// without gaps; loadMigrations checks that, and a test runs it.
+var migrations, migrationsErr = loadMigrations(migrationFS)
+
+func loadMigrations(fsys fs.FS) ([]migration, error) {
+	names, err := fs.Glob(fsys, "migrations/*.sql")
+	if err != nil {
+		return nil, err
+	}
+	var ms []migration
+	for i, name := range names { // Glob sorts by name
+		base := path.Base(name)
+		num, _, ok := strings.Cut(base, "_")
+		v, err := strconv.Atoi(num)
+		if !ok || err != nil || len(num) != 4 {
+			return nil, fmt.Errorf("migration %s is not named NNNN_what.sql", base)
+		}
+		if v != i+1 {
+			return nil, fmt.Errorf("migration %s has version %d, want %d", base, v, i+1)
+		}
+		body, err := fs.ReadFile(fsys, name)
+		if err != nil {
+			return nil, err
+		}
+		ms = append(ms, migration{version: v, name: base, sql: string(body)})
+	}
+	return ms, nil
+}
+
+// createVersionTable makes the table that records applied migrations, one
+// row each. It is not itself a migration, so that the version of a fresh
+// file can be read as 0.
+const createVersionTable = `CREATE TABLE IF NOT EXISTS schema_version (
+	version    INTEGER NOT NULL PRIMARY KEY,
+	name       TEXT    NOT NULL,
+	applied_at TEXT    NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
+) STRICT`
+
+// querier is what both *sql.DB and *sql.Tx offer.
+type querier interface {
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// schemaVersion reads the highest applied migration; 0 for a fresh file.
+func schemaVersion(ctx context.Context, q querier) (int, error) {
+	var n int
+	err := q.QueryRowContext(ctx, `SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = 'schema_version'`).Scan(&n)
+	if err != nil || n == 0 {
+		return 0, err
+	}
+	var v int
+	err = q.QueryRowContext(ctx, queries[qSchemaVersion]).Scan(&v)
+	return v, err
+}
+
+// SchemaVersion returns the version the database is at and the latest
+// version this binary knows.
+func (s *Store) SchemaVersion(ctx context.Context) (have, want int, err error) {
+	if migrationsErr != nil {
+		return 0, 0, fmt.Errorf("sqlite: schema version: %w", migrationsErr)
+	}
+	have, err = schemaVersion(ctx, s.rdb)
+	if err != nil {
+		return 0, 0, wrap("schema version", err)
+	}
+	return have, len(migrations), nil
+}
+
+// Migrate applies every pending migration, each in its own write
+// transaction. Each transaction reads the version again after taking the
+// write lock, so processes that migrate one file at the same time apply
+// every migration exactly once. It returns an error wrapping
+// store.ErrSchemaTooNew when the database is ahead of the binary.
+func (s *Store) Migrate(ctx context.Context) error {
+	if migrationsErr != nil {
+		return fmt.Errorf("sqlite: migrate: %w", migrationsErr)
+	}
+	for _, m := range migrations {
+		if err := s.apply(ctx, m); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// apply runs m unless the database already has it.
+func (s *Store) apply(ctx context.Context, m migration) error {
+	op := "migrate to " + m.name
+	tx, err := s.wdb.BeginTx(ctx, nil)
+	if err != nil {
+		return wrap(op, err)
+	}
+	defer tx.Rollback() // a no-op after Commit
+	if _, err := tx.ExecContext(ctx, createVersionTable); err != nil {
+		return wrap(op, err)
+	}
+	have, err := schemaVersion(ctx, tx)
+	if err != nil {
+		return wrap(op, err)
+	}
+	if have > len(migrations) {
+		return fmt.Errorf("sqlite: %s: %w: database is at version %d, this binary knows up to %d",
+			op, store.ErrSchemaTooNew, have, len(migrations))
+	}
+	if have >= m.version {
+		return nil // applied before, maybe by another process just now
+	}
+	if have != m.version-1 {
+		return fmt.Errorf("sqlite: %s: %w: database is at version %d", op, store.ErrUnavailable, have)
+	}
+	if _, err := tx.ExecContext(ctx, m.sql); err != nil {
+		return wrap(op, err)
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO schema_version (version, name) VALUES (?, ?)`, m.version, m.name); err != nil {
+		return wrap(op, err)
+	}
+	// A migration that rebuilds tables must leave every reference intact.
+	rows, err := tx.QueryContext(ctx, `PRAGMA foreign_key_check`)
+	if err != nil {
+		return wrap(op, err)
+	}
+	bad := rows.Next()
+	rows.Close()
+	if bad {
+		return fmt.Errorf("sqlite: %s: %w: foreign_key_check found broken references", op, store.ErrUnavailable)
+	}
+	if err := tx.Commit(); err != nil {
+		return wrap(op, err)
+	}
+	return nil
+}

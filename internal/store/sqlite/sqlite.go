@@ -1,0 +1,299 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"time"
+
+	// The pure-Go driver, registered as "sqlite".
+	_ "modernc.org/sqlite"
+
+	"github.com/deadbolt-dev/deadbolt/internal/store"
+)
+
+// Options tune Open. The zero value is usable and refuses to migrate.
+type Options struct {
+	// AutoMigrate applies pending migrations at Open. When it is false and
+	// the database is behind, Open fails with an error wrapping
+	// store.ErrSchemaBehind.
+	AutoMigrate bool
+	// ReadConns caps the read pool; 0 picks twice GOMAXPROCS, at least 4.
+	ReadConns int
+	// BusyTimeout is how long a statement waits for another connection's
+	// lock (another process writing, a checkpoint) before it fails with
+	// store.ErrUnavailable; 0 means 10 seconds.
+	BusyTimeout time.Duration
+}
+
+// Store is a deadbolt database in one SQLite file. It implements
+// store.Store and store.Migrator and is safe for concurrent use; other
+// processes may open the same file at the same time.
+type Store struct {
+	reads // store.Reader on the read pool
+	path  string
+	rdb   *sql.DB // read pool: many connections, query_only
+	wdb   *sql.DB // write pool: one connection, BEGIN IMMEDIATE
+	wstmt [numStmts]*sql.Stmt
+	rstmt [numReads]*sql.Stmt
+}
+
+var (
+	_ store.Store    = (*Store)(nil)
+	_ store.Migrator = (*Store)(nil)
+)
+
+// Open opens (creating if needed) the database file at path, and its parent
+// directory with mode 0700. It checks the schema version: a database newer
+// than this binary is refused with store.ErrSchemaTooNew; one that is behind
+// is migrated when opts.AutoMigrate is set and refused with
+// store.ErrSchemaBehind otherwise.
+func Open(ctx context.Context, path string, opts Options) (*Store, error) {
+	return open(ctx, path, opts)
+}
+
+func open(ctx context.Context, path string, opts Options) (_ *Store, err error) {
+	fail := func(kind, err error) error {
+		return fmt.Errorf("sqlite: open %s: %w: %w", path, kind, err)
+	}
+	if path == "" {
+		return nil, fail(store.ErrInvalid, errors.New("empty path"))
+	}
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return nil, fail(store.ErrInvalid, err)
+	}
+	if err := os.MkdirAll(filepath.Dir(abs), 0o700); err != nil {
+		return nil, fail(store.ErrUnavailable, err)
+	}
+	if opts.BusyTimeout <= 0 {
+		opts.BusyTimeout = 10 * time.Second
+	}
+	if opts.ReadConns <= 0 {
+		opts.ReadConns = max(4, 2*runtime.GOMAXPROCS(0))
+	}
+
+	s := &Store{path: abs}
+	defer func() {
+		if err != nil {
+			s.Close()
+		}
+	}()
+
+	// The write pool first: its connections turn on WAL, which persists in
+	// the file, before any reader opens it.
+	if s.wdb, err = sql.Open("sqlite", dsn(abs, true, opts)); err != nil {
+		return nil, fail(store.ErrUnavailable, err)
+	}
+	s.wdb.SetMaxOpenConns(1)
+	s.wdb.SetMaxIdleConns(1)
+	s.wdb.SetConnMaxLifetime(0)
+	s.wdb.SetConnMaxIdleTime(0)
+	var mode string
+	if err := s.wdb.QueryRowContext(ctx, "PRAGMA journal_mode").Scan(&mode); err != nil {
+		return nil, wrap("open "+path, err)
+	}
+	if mode != "wal" {
+		return nil, fail(store.ErrUnavailable, fmt.Errorf("journal mode is %q, not wal (is the file on a network file system?)", mode))
+	}
+
+	if s.rdb, err = sql.Open("sqlite", dsn(abs, false, opts)); err != nil {
+		return nil, fail(store.ErrUnavailable, err)
+	}
+	s.rdb.SetMaxOpenConns(opts.ReadConns)
+	s.rdb.SetMaxIdleConns(opts.ReadConns)
+	s.rdb.SetConnMaxLifetime(0)
+	s.rdb.SetConnMaxIdleTime(0)
+
+	have, want, err := s.SchemaVersion(ctx)
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case have > want:
+		return nil, fmt.Errorf("sqlite: open %s: %w: database is at version %d, this binary knows up to %d", path, store.ErrSchemaTooNew, have, want)
+	case have < want && !opts.AutoMigrate:
+		return nil, fmt.Errorf("sqlite: open %s: %w: database is at version %d, this binary needs %d; run deadbolt migrate", path, store.ErrSchemaBehind, have, want)
+	case have < want:
+		if err := s.Migrate(ctx); err != nil {
+			return nil, err
+		}
+	}
+
+	for id := range numStmts {
+		if s.wstmt[id], err = s.wdb.PrepareContext(ctx, queries[id]); err != nil {
+			return nil, wrap(fmt.Sprintf("open %s: prepare statement %d", path, id), err)
+		}
+		if id < numReads {
+			if s.rstmt[id], err = s.rdb.PrepareContext(ctx, queries[id]); err != nil {
+				return nil, wrap(fmt.Sprintf("open %s: prepare statement %d", path, id), err)
+			}
+		}
+	}
+	s.reads.src = poolStmts{&s.rstmt}
+	return s, nil
+}
+
+// dsn builds the modernc.org/sqlite connection string for path. Every
+// connection waits for locks up to the busy timeout and enforces foreign
+// keys. The writer also sets WAL, synchronous=FULL (a commit is on disk
+// when it returns) and BEGIN IMMEDIATE (a write transaction takes the write
+// lock at its start, so it never fails half-way on a lock upgrade); the
+// readers are query_only.
+func dsn(path string, write bool, opts Options) string {
+	q := url.Values{}
+	q.Set("_busy_timeout", strconv.FormatInt(opts.BusyTimeout.Milliseconds(), 10))
+	q.Set("_foreign_keys", "1")
+	if write {
+		q.Set("_journal_mode", "WAL")
+		q.Set("_synchronous", "FULL")
+		q.Set("_txlock", "immediate")
+		// A bulk import inserts into indexes all over the file; 64 MB of
+		// cache keeps dirty pages from spilling (with 16 MB an import of
+		// a million accounts takes a third longer) mid-transaction. The
+		// cache fills only with pages that writes touch.
+		q.Add("_pragma", "cache_size(-65536)")
+	} else {
+		q.Set("_query_only", "1")
+		// The lock check's lookups are spread over the whole file; the
+		// B-trees' upper levels fit in a few MB and the operating system
+		// caches the rest, so a big cache per reader would only cost memory.
+		q.Add("_pragma", "cache_size(-8192)")
+	}
+	u := url.URL{Scheme: "file", Path: path, RawQuery: q.Encode()}
+	return u.String()
+}
+
+// Path returns the absolute path of the database file.
+func (s *Store) Path() string { return s.path }
+
+// Close releases the store's connections. Calls made after it fail with
+// store.ErrUnavailable.
+func (s *Store) Close() error {
+	var errs []error
+	for _, st := range s.rstmt {
+		if st != nil {
+			errs = append(errs, st.Close())
+		}
+	}
+	for _, st := range s.wstmt {
+		if st != nil {
+			errs = append(errs, st.Close())
+		}
+	}
+	if s.rdb != nil {
+		errs = append(errs, s.rdb.Close())
+	}
+	if s.wdb != nil {
+		errs = append(errs, s.wdb.Close())
+	}
+	if err := errors.Join(errs...); err != nil {
+		return wrap("close", err)
+	}
+	return nil
+}
+
+// Ping reads the schema version through the read pool, so it fails when
+// the file cannot be read, not only when the driver is gone.
+func (s *Store) Ping(ctx context.Context) error {
+	var v int
+	row, err := s.row(ctx, qSchemaVersion)
+	if err == nil {
+		err = row.Scan(&v)
+	}
+	if err != nil {
+		return fmt.Errorf("sqlite: ping: %w: %w", store.ErrUnavailable, err)
+	}
+	return nil
+}
+
+// Update runs fn in one BEGIN IMMEDIATE transaction on the write
+// connection. Transactions of this process queue for that connection;
+// those of other processes wait for the file's write lock up to the busy
+// timeout. fn must not call Update or AppendChecks itself: it would wait for
+// the connection it holds.
+func (s *Store) Update(ctx context.Context, fn func(tx store.Tx) error) error {
+	sqlTx, err := s.wdb.BeginTx(ctx, nil)
+	if err != nil {
+		return wrap("begin transaction", err)
+	}
+	t := &txn{s: s, tx: sqlTx, ctx: ctx}
+	t.reads.src = t
+	committed := false
+	defer func() {
+		// fn failed or panicked: roll back, and let a panic go on.
+		if !committed {
+			_ = sqlTx.Rollback()
+		}
+	}()
+	if err := fn(t); err != nil {
+		return err
+	}
+	committed = true // Commit ends the transaction even when it fails.
+	if err := sqlTx.Commit(); err != nil {
+		return wrap("commit", err)
+	}
+	return nil
+}
+
+// AppendChecks writes the batch in one transaction with one prepared
+// insert, then moves each named key's last_used_at forward to the latest
+// At of its records.
+func (s *Store) AppendChecks(ctx context.Context, recs []store.CheckRecord) error {
+	const op = "append checks"
+	if len(recs) == 0 {
+		return nil
+	}
+	type row struct {
+		rec store.CheckRecord
+		at  int64
+	}
+	rows := make([]row, len(recs))
+	latest := make(map[string]int64)
+	for i, c := range recs {
+		r := rules{op: op}
+		r.need("check record id", c.ID)
+		r.need("tenant id", c.TenantID)
+		r.need("application id", c.AppID)
+		r.need("account", c.Account)
+		r.need("status", c.Status)
+		at := r.time("at", c.At, true)
+		if r.err != nil {
+			return fmt.Errorf("%w (record %d of %d)", r.err, i+1, len(recs))
+		}
+		rows[i] = row{c, at}
+		if c.KID != "" && at > latest[c.KID] {
+			latest[c.KID] = at
+		}
+	}
+
+	tx, err := s.wdb.BeginTx(ctx, nil)
+	if err != nil {
+		return wrap(op, err)
+	}
+	defer tx.Rollback() // a no-op after Commit
+	ins := tx.StmtContext(ctx, s.wstmt[qInsertCheck])
+	for _, r := range rows {
+		c := r.rec
+		if _, err := ins.ExecContext(ctx, c.ID, c.TenantID, c.AppID, c.KID, c.Account, r.at, c.Locked,
+			c.Status, c.IP, c.Device, c.Location, c.IntegrationType); err != nil {
+			return wrap(op, err)
+		}
+	}
+	touch := tx.StmtContext(ctx, s.wstmt[qTouchKey])
+	for kid, at := range latest {
+		if _, err := touch.ExecContext(ctx, at, kid); err != nil {
+			return wrap(op, err)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return wrap(op, err)
+	}
+	return nil
+}
