@@ -1,0 +1,154 @@
+package lambdaenv_test
+
+import (
+	"context"
+	"errors"
+	"os"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
+
+	"github.com/deadbolt-dev/deadbolt/client"
+	"github.com/deadbolt-dev/deadbolt/internal/aws/awstest"
+	"github.com/deadbolt-dev/deadbolt/internal/aws/lambdaenv"
+)
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	awstest.Stop()
+	os.Exit(code)
+}
+
+func envOf(m map[string]string) lambdaenv.Env { return func(k string) string { return m[k] } }
+
+func TestLoadIAM(t *testing.T) {
+	_, key := awstest.Key()
+	ok := map[string]string{"API_URI": "https://d.example.com", "APP_URI": "aws:123456789012", "SIGNING_KEY": key}
+	cfg, err := lambdaenv.LoadIAM(envOf(ok))
+	if err != nil || cfg.PolicyARN != lambdaenv.DefaultPolicyARN || cfg.FailMode != client.FailClosed ||
+		cfg.Timeout != lambdaenv.DefaultIAMTimeout || cfg.WebhookSecrets != nil {
+		t.Fatalf("defaults: %+v, %v", cfg, err)
+	}
+	tests := []struct {
+		change map[string]string
+		vars   []string
+	}{
+		{map[string]string{"POLICY_ARN": "AWSDenyAll"}, []string{"POLICY_ARN"}},
+		{map[string]string{"WEBHOOK_SECRET": "short"}, []string{"WEBHOOK_SECRET"}},
+		{map[string]string{"WEBHOOK_SECRET": "whsec_0123456789abcdef", "WEBHOOK_SECRET_ARN": "arn:aws:secretsmanager:us-east-1:123456789012:secret:w"}, []string{"WEBHOOK_SECRET"}},
+		{map[string]string{"WEBHOOK_SECRET_ARN": "w"}, []string{"WEBHOOK_SECRET_ARN"}},
+		{map[string]string{"TIMEOUT_MS": "60000", "FAIL_MODE": "x"}, []string{"TIMEOUT_MS", "FAIL_MODE"}},
+	}
+	for _, tt := range tests {
+		env := map[string]string{}
+		for k, v := range ok {
+			env[k] = v
+		}
+		for k, v := range tt.change {
+			env[k] = v
+		}
+		_, err := lambdaenv.LoadIAM(envOf(env))
+		if !errors.Is(err, lambdaenv.ErrConfig) {
+			t.Errorf("%v: %v, want ErrConfig", tt.change, err)
+			continue
+		}
+		for _, v := range tt.vars {
+			if !strings.Contains(err.Error(), v+":") {
+				t.Errorf("%v: error does not name %s: %v", tt.change, v, err)
+			}
+		}
+	}
+	env := map[string]string{"POLICY_ARN": "inline", "WEBHOOK_SECRET": "whsec_0123456789abcdef, whsec_fedcba9876543210",
+		"PRINCIPALS": "alice, role/deploy,,"}
+	for k, v := range ok {
+		env[k] = v
+	}
+	cfg, err = lambdaenv.LoadIAM(envOf(env))
+	if err != nil || cfg.PolicyARN != "inline" || len(cfg.WebhookSecrets) != 2 || len(cfg.Principals) != 2 {
+		t.Fatalf("%+v, %v", cfg, err)
+	}
+}
+
+// countingAPI counts GetSecretValue calls and can fail them.
+type countingAPI struct {
+	lambdaenv.SecretsAPI
+	calls atomic.Int64
+	fail  atomic.Bool
+}
+
+func (c *countingAPI) GetSecretValue(ctx context.Context, in *secretsmanager.GetSecretValueInput, opts ...func(*secretsmanager.Options)) (*secretsmanager.GetSecretValueOutput, error) {
+	c.calls.Add(1)
+	if c.fail.Load() {
+		return nil, errors.New("throttled")
+	}
+	return c.SecretsAPI.GetSecretValue(ctx, in, opts...)
+}
+
+func TestSecret(t *testing.T) {
+	m := awstest.Shared(t)
+	ctx := awstest.Context(t)
+	sm := m.SecretsManager()
+	create := func(name, value string) string {
+		out, err := sm.CreateSecret(ctx, &secretsmanager.CreateSecretInput{Name: aws.String(name), SecretString: aws.String(value)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return aws.ToString(out.ARN)
+	}
+	plain := create("lambdaenv/plain", "  value-1\n")
+	field := create("lambdaenv/field", `{"SIGNING_KEY":"value-2","other":"x"}`)
+	only := create("lambdaenv/only", `{"key":"value-3"}`)
+	missing := create("lambdaenv/missing", `{"a":"1","b":"2"}`)
+
+	api := &countingAPI{SecretsAPI: sm}
+	for arn, want := range map[string]string{plain: "value-1", field: "value-2", only: "value-3"} {
+		s := lambdaenv.NewSecret(api, arn, "SIGNING_KEY")
+		for range 3 {
+			if v, err := s.Get(ctx); err != nil || v != want {
+				t.Fatalf("Get(%s) = %q, %v; want %q", arn, v, err, want)
+			}
+		}
+	}
+	if n := api.calls.Load(); n != 3 {
+		t.Fatalf("%d fetches for 3 secrets read 3 times each; want each fetched once", n)
+	}
+	if _, err := lambdaenv.NewSecret(api, missing, "SIGNING_KEY").Get(ctx); !errors.Is(err, lambdaenv.ErrSecret) {
+		t.Fatalf("missing field: %v", err)
+	}
+
+	// A failed fetch is not cached: the next call tries again.
+	api.fail.Store(true)
+	s := lambdaenv.NewSecret(api, plain, "SIGNING_KEY")
+	if _, err := s.Get(ctx); !errors.Is(err, lambdaenv.ErrSecret) {
+		t.Fatalf("failing fetch: %v", err)
+	}
+	api.fail.Store(false)
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Go(func() {
+			if v, err := s.Get(ctx); err != nil || v != "value-1" {
+				t.Errorf("after recovery: %q, %v", v, err)
+			}
+		})
+	}
+	wg.Wait()
+}
+
+func TestCheckerSecretUnavailableIsUndecided(t *testing.T) {
+	api := &countingAPI{}
+	api.fail.Store(true)
+	ch, err := lambdaenv.NewChecker(lambdaenv.Check{APIURI: "http://127.0.0.1:1", AppURI: "a",
+		SigningKeySecretARN: "arn:aws:secretsmanager:us-east-1:123456789012:secret:k"}, "cognito",
+		lambdaenv.NewSecret(api, "arn:aws:secretsmanager:us-east-1:123456789012:secret:k", "SIGNING_KEY"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = ch.Check(context.Background(), "alice", client.Context{})
+	if !errors.Is(err, client.ErrUndecided) || !errors.Is(err, lambdaenv.ErrSecret) {
+		t.Fatalf("Check = %v; want undecided (so the fail mode applies)", err)
+	}
+}
