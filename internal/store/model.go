@@ -157,3 +157,47 @@ type CheckRecord struct {
 	Location        string
 	IntegrationType string
 }
+
+// Webhook is an endpoint of a tenant that receives signed account events
+// (account.locked, account.unlocked) from the outbox.
+type Webhook struct {
+	ID       string
+	TenantID string
+	URL      string
+	// SealedSecret is the signing secret encrypted under the master key
+	// (owner: the webhook ID).
+	SealedSecret []byte
+	// Events lists the event types delivered; empty means all.
+	Events    []string
+	CreatedAt time.Time
+}
+
+// OutboxMessage is one event waiting for delivery to one webhook. It is
+// written in the same transaction as the change it announces, so nothing
+// acknowledged goes unannounced.
+type OutboxMessage struct {
+	ID        string // also the event ID the receiver deduplicates on
+	TenantID  string
+	WebhookID string
+	Type      string
+	Payload   []byte // the exact JSON body to deliver
+	CreatedAt time.Time
+	Attempts  int
+	// NextAttemptAt is when the message is due; a claim pushes it forward
+	// by the lease so no other worker takes it meanwhile.
+	NextAttemptAt time.Time
+	DeliveredAt   time.Time // zero until delivered
+	FailedAt      time.Time // set when delivery was given up
+	LastError     string
+}
+
+// OutboxResult reports one delivery attempt.
+type OutboxResult struct {
+	ID        string
+	At        time.Time
+	Delivered bool
+	Error     string
+	// RetryAt is when to try again after a failure; zero gives up (the
+	// message is marked failed and stays visible to admins).
+	RetryAt time.Time
+}

@@ -56,6 +56,18 @@ type Reader interface {
 	// AuditRecords lists a tenant's audit records with seq > afterSeq in
 	// seq order, at most limit of them.
 	AuditRecords(ctx context.Context, tenantID string, afterSeq int64, limit int) ([]audit.Record, error)
+
+	Webhook(ctx context.Context, id string) (Webhook, error)
+	// Webhooks lists a tenant's webhooks, oldest first.
+	Webhooks(ctx context.Context, tenantID string) ([]Webhook, error)
+	// OutboxMessages lists a webhook's messages, newest first, at most
+	// limit of them (delivered, pending and failed alike).
+	OutboxMessages(ctx context.Context, webhookID string, limit int) ([]OutboxMessage, error)
+
+	// EndedGrants lists, oldest Until first and at most limit of them,
+	// current grants that ended by time (Until <= now, neither revoked nor
+	// consumed) and whose end has not been announced yet.
+	EndedGrants(ctx context.Context, now time.Time, limit int) ([]Grant, error)
 }
 
 // Tx is one transaction. It is not safe for concurrent use; it is valid only
@@ -101,6 +113,18 @@ type Tx interface {
 	// one returns true.
 	ConsumeGrant(ctx context.Context, grantID string, at time.Time) (bool, error)
 
+	// CreateWebhook stores a webhook; DeleteWebhook removes it and its
+	// undelivered messages (ErrNotFound if there is none).
+	CreateWebhook(ctx context.Context, w Webhook) error
+	DeleteWebhook(ctx context.Context, id string) error
+	// EnqueueOutbox stores a message for delivery; it is due at once
+	// unless NextAttemptAt is later.
+	EnqueueOutbox(ctx context.Context, m OutboxMessage) error
+	// AnnounceGrantEnd marks an ended grant's end as announced and reports
+	// whether this call did it: of concurrent calls for one grant, across
+	// nodes, exactly one returns true.
+	AnnounceGrantEnd(ctx context.Context, grantID string, at time.Time) (bool, error)
+
 	// AppendAudit chains e after the tenant's last record at time at and
 	// stores it. Appends of one tenant are serialised: two transactions
 	// can never give two records the same seq.
@@ -124,6 +148,23 @@ type Store interface {
 	// the latest At among the batch's records for it. Either the whole
 	// batch is written or none of it.
 	AppendChecks(ctx context.Context, recs []CheckRecord) error
+
+	// ClaimOutbox takes up to limit messages that are due at now, neither
+	// delivered nor failed, oldest first, and moves their NextAttemptAt to
+	// now+lease, so that no other worker — in this process or on another
+	// node — claims them until the lease runs out. A worker that dies
+	// mid-delivery thus loses its claim and another retries the message
+	// (delivery is at least once; receivers deduplicate on the ID).
+	ClaimOutbox(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]OutboxMessage, error)
+	// FinishOutbox records a delivery attempt: delivered, retry later (the
+	// attempt count grows), or given up. ErrNotFound for an unknown ID.
+	FinishOutbox(ctx context.Context, r OutboxResult) error
+
+	// TryLease takes or renews the lease on a named background job for
+	// holder until now+ttl, and reports whether holder has it. A lease held
+	// by another holder is taken only once it has expired, so at most one
+	// holder runs each job at a time, across processes and nodes.
+	TryLease(ctx context.Context, job, holder string, now time.Time, ttl time.Duration) (bool, error)
 
 	// Ping reports whether the database answers; it wraps ErrUnavailable
 	// when it does not.
