@@ -29,6 +29,7 @@ func (p poolStmts) stmt(_ context.Context, id stmtID) (*sql.Stmt, error) {
 // reads implements store.Reader for both Store and Tx.
 type reads struct {
 	src stmtSource
+	q   queryer // the read pool, for plain queries outside a transaction
 }
 
 // row runs a one-row query.

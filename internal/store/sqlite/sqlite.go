@@ -137,6 +137,7 @@ func open(ctx context.Context, path string, opts Options) (_ *Store, err error) 
 		}
 	}
 	s.reads.src = poolStmts{&s.rstmt}
+	s.reads.q = s.rdb
 	return s, nil
 }
 

@@ -44,6 +44,11 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"AuditRollback", testAuditRollback},
 		{"AuditConcurrent", testAuditConcurrent},
 		{"AuditInvalid", testAuditInvalid},
+		{"Webhooks", testWebhooks},
+		{"OutboxLifecycle", testOutboxLifecycle},
+		{"OutboxClaimConcurrent", testOutboxClaimConcurrent},
+		{"EndedGrants", testEndedGrants},
+		{"Leases", testLeases},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -1,0 +1,284 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"strings"
+	"time"
+
+	"github.com/deadbolt-dev/deadbolt/internal/store"
+)
+
+// The webhook, outbox and lease statements run at the rate of admin changes
+// and deliveries, not of lock checks, so they are plain queries rather than
+// members of the prepared-statement tables.
+
+const (
+	webhookCols = `id, tenant_id, url, sealed_secret, events, created_at`
+	outboxCols  = `id, tenant_id, webhook_id, type, payload, created_at, attempts, next_attempt_at, delivered_at, failed_at, last_error`
+)
+
+// queryer is what reads need for plain queries: the read pool or the
+// transaction.
+type queryer interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+}
+
+func (r reads) queryer() queryer {
+	if t, ok := r.src.(*txn); ok {
+		return t.tx
+	}
+	return r.q
+}
+
+func scanWebhook(sc scanner) (w store.Webhook, err error) {
+	var events string
+	var created int64
+	err = sc.Scan(&w.ID, &w.TenantID, &w.URL, &w.SealedSecret, &events, &created)
+	if events != "" {
+		w.Events = strings.Split(events, ",")
+	}
+	w.CreatedAt = fromNanos(created)
+	return w, err
+}
+
+func scanOutbox(sc scanner) (m store.OutboxMessage, err error) {
+	var created, next, delivered, failed int64
+	err = sc.Scan(&m.ID, &m.TenantID, &m.WebhookID, &m.Type, &m.Payload, &created, &m.Attempts, &next, &delivered, &failed, &m.LastError)
+	m.CreatedAt, m.NextAttemptAt, m.DeliveredAt, m.FailedAt = fromNanos(created), fromNanos(next), fromNanos(delivered), fromNanos(failed)
+	return m, err
+}
+
+func scanGrantRow(sc scanner) (store.Grant, error) { return scanGrant(sc) }
+
+// query runs a plain query and scans every row.
+func query[T any](ctx context.Context, q queryer, op string, scan func(scanner) (T, error), sqlText string, args ...any) ([]T, error) {
+	rows, err := q.QueryContext(ctx, sqlText, args...)
+	if err != nil {
+		return nil, wrap(op, err)
+	}
+	defer rows.Close()
+	out := []T{}
+	for rows.Next() {
+		v, err := scan(rows)
+		if err != nil {
+			return nil, wrap(op, err)
+		}
+		out = append(out, v)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, wrap(op, err)
+	}
+	return out, nil
+}
+
+// Webhook implements store.Reader.
+func (r reads) Webhook(ctx context.Context, id string) (store.Webhook, error) {
+	ws, err := query(ctx, r.queryer(), "webhook", scanWebhook, `SELECT `+webhookCols+` FROM webhooks WHERE id = ?`, id)
+	if err != nil {
+		return store.Webhook{}, err
+	}
+	if len(ws) == 0 {
+		return store.Webhook{}, wrap("webhook", store.ErrNotFound)
+	}
+	return ws[0], nil
+}
+
+// Webhooks implements store.Reader.
+func (r reads) Webhooks(ctx context.Context, tenantID string) ([]store.Webhook, error) {
+	return query(ctx, r.queryer(), "webhooks", scanWebhook,
+		`SELECT `+webhookCols+` FROM webhooks WHERE tenant_id = ? ORDER BY created_at, id`, tenantID)
+}
+
+// OutboxMessages implements store.Reader.
+func (r reads) OutboxMessages(ctx context.Context, webhookID string, limit int) ([]store.OutboxMessage, error) {
+	if err := positiveLimit("outbox messages", limit); err != nil {
+		return nil, err
+	}
+	return query(ctx, r.queryer(), "outbox messages", scanOutbox,
+		`SELECT `+outboxCols+` FROM outbox WHERE webhook_id = ? ORDER BY created_at DESC, id DESC LIMIT ?`, webhookID, limit)
+}
+
+// EndedGrants implements store.Reader.
+func (r reads) EndedGrants(ctx context.Context, now time.Time, limit int) ([]store.Grant, error) {
+	if err := positiveLimit("ended grants", limit); err != nil {
+		return nil, err
+	}
+	n, ok := nanos(now)
+	if !ok {
+		return nil, invalid("ended grants", "time out of range")
+	}
+	return query(ctx, r.queryer(), "ended grants", scanGrantRow,
+		`SELECT `+prefixed("g", grantCols)+` FROM grants AS g JOIN accounts AS a ON a.current_grant_id = g.id
+		 WHERE g.revoked_at = 0 AND g.consumed_at = 0 AND g.end_announced_at = 0 AND g.until <= ?
+		 ORDER BY g.until, g.id LIMIT ?`, n, limit)
+}
+
+func prefixed(alias, cols string) string {
+	parts := strings.Split(cols, ", ")
+	for i, p := range parts {
+		parts[i] = alias + "." + p
+	}
+	return strings.Join(parts, ", ")
+}
+
+func (t *txn) execRaw(ctx context.Context, op, sqlText string, args ...any) (int64, error) {
+	res, err := t.tx.ExecContext(ctx, sqlText, args...)
+	if err != nil {
+		return 0, wrap(op, err)
+	}
+	n, err := res.RowsAffected()
+	return n, wrap(op, err)
+}
+
+// CreateWebhook implements store.Tx.
+func (t *txn) CreateWebhook(ctx context.Context, w store.Webhook) error {
+	r := rules{op: "create webhook"}
+	r.need("webhook id", w.ID)
+	r.need("tenant id", w.TenantID)
+	r.need("url", w.URL)
+	if len(w.SealedSecret) == 0 {
+		r.fail("sealed secret is empty")
+	}
+	created := r.time("created at", w.CreatedAt, true)
+	for _, e := range w.Events {
+		if e == "" || strings.Contains(e, ",") {
+			r.fail("event type %q is not a plain name", e)
+		}
+	}
+	if r.err != nil {
+		return r.err
+	}
+	_, err := t.execRaw(ctx, r.op, `INSERT INTO webhooks (`+webhookCols+`) VALUES (?, ?, ?, ?, ?, ?)`,
+		w.ID, w.TenantID, w.URL, w.SealedSecret, strings.Join(w.Events, ","), created)
+	return err
+}
+
+// DeleteWebhook implements store.Tx; its messages go with it.
+func (t *txn) DeleteWebhook(ctx context.Context, id string) error {
+	const op = "delete webhook"
+	if _, err := t.execRaw(ctx, op, `DELETE FROM outbox WHERE webhook_id = ?`, id); err != nil {
+		return err
+	}
+	n, err := t.execRaw(ctx, op, `DELETE FROM webhooks WHERE id = ?`, id)
+	return found(op, n, err)
+}
+
+// EnqueueOutbox implements store.Tx.
+func (t *txn) EnqueueOutbox(ctx context.Context, m store.OutboxMessage) error {
+	r := rules{op: "enqueue outbox"}
+	r.need("message id", m.ID)
+	r.need("tenant id", m.TenantID)
+	r.need("webhook id", m.WebhookID)
+	r.need("type", m.Type)
+	if len(m.Payload) == 0 {
+		r.fail("payload is empty")
+	}
+	created := r.time("created at", m.CreatedAt, true)
+	next := r.time("next attempt at", m.NextAttemptAt, false)
+	if r.err != nil {
+		return r.err
+	}
+	if next < created {
+		next = created
+	}
+	_, err := t.execRaw(ctx, r.op, `INSERT INTO outbox (`+outboxCols+`) VALUES (?, ?, ?, ?, ?, ?, 0, ?, 0, 0, '')`,
+		m.ID, m.TenantID, m.WebhookID, m.Type, m.Payload, created, next)
+	return err
+}
+
+// AnnounceGrantEnd implements store.Tx with one conditional UPDATE.
+func (t *txn) AnnounceGrantEnd(ctx context.Context, grantID string, at time.Time) (bool, error) {
+	r := rules{op: "announce grant end"}
+	r.need("grant id", grantID)
+	n := r.time("announced at", at, true)
+	if r.err != nil {
+		return false, r.err
+	}
+	rows, err := t.execRaw(ctx, r.op, `UPDATE grants SET end_announced_at = ? WHERE id = ? AND end_announced_at = 0`, n, grantID)
+	return rows == 1, err
+}
+
+// ClaimOutbox implements store.Store. SQLite has one writer at a time, so
+// one UPDATE … RETURNING both picks and claims the messages.
+func (s *Store) ClaimOutbox(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]store.OutboxMessage, error) {
+	const op = "claim outbox"
+	if err := positiveLimit(op, limit); err != nil {
+		return nil, err
+	}
+	n, ok := nanos(now)
+	until, ok2 := nanos(now.Add(lease))
+	if !ok || !ok2 || lease <= 0 {
+		return nil, invalid(op, "time out of range or lease not positive")
+	}
+	msgs, err := query(ctx, s.wdb, op, scanOutbox,
+		`UPDATE outbox SET next_attempt_at = ? WHERE id IN (
+		   SELECT id FROM outbox WHERE delivered_at = 0 AND failed_at = 0 AND next_attempt_at <= ?
+		   ORDER BY next_attempt_at, created_at, id LIMIT ?)
+		 RETURNING `+outboxCols, until, n, limit)
+	if err != nil {
+		return nil, err
+	}
+	// RETURNING gives no order; hand them out oldest first.
+	sortOutbox(msgs)
+	return msgs, nil
+}
+
+func sortOutbox(ms []store.OutboxMessage) {
+	for i := 1; i < len(ms); i++ {
+		for j := i; j > 0 && ms[j].CreatedAt.Before(ms[j-1].CreatedAt); j-- {
+			ms[j], ms[j-1] = ms[j-1], ms[j]
+		}
+	}
+}
+
+// FinishOutbox implements store.Store.
+func (s *Store) FinishOutbox(ctx context.Context, res store.OutboxResult) error {
+	r := rules{op: "finish outbox"}
+	r.need("message id", res.ID)
+	at := r.time("at", res.At, true)
+	retry := r.time("retry at", res.RetryAt, false)
+	if r.err != nil {
+		return r.err
+	}
+	var q string
+	var args []any
+	switch {
+	case res.Delivered:
+		q, args = `UPDATE outbox SET attempts = attempts + 1, delivered_at = ?, last_error = '' WHERE id = ?`, []any{at, res.ID}
+	case retry == 0:
+		q, args = `UPDATE outbox SET attempts = attempts + 1, failed_at = ?, last_error = ? WHERE id = ?`, []any{at, res.Error, res.ID}
+	default:
+		q, args = `UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?, last_error = ? WHERE id = ?`, []any{retry, res.Error, res.ID}
+	}
+	out, err := s.wdb.ExecContext(ctx, q, args...)
+	if err != nil {
+		return wrap(r.op, err)
+	}
+	n, err := out.RowsAffected()
+	return found(r.op, n, err)
+}
+
+// TryLease implements store.Store with one upsert that changes the row only
+// when this holder has it already or it has expired.
+func (s *Store) TryLease(ctx context.Context, job, holder string, now time.Time, ttl time.Duration) (bool, error) {
+	r := rules{op: "try lease"}
+	r.need("job", job)
+	r.need("holder", holder)
+	n := r.time("now", now, true)
+	until := r.time("until", now.Add(ttl), true)
+	if ttl <= 0 {
+		r.fail("ttl must be positive")
+	}
+	if r.err != nil {
+		return false, r.err
+	}
+	res, err := s.wdb.ExecContext(ctx, `INSERT INTO leases (job, holder, until) VALUES (?, ?, ?)
+		ON CONFLICT (job) DO UPDATE SET holder = excluded.holder, until = excluded.until
+		WHERE leases.holder = excluded.holder OR leases.until <= ?`, job, holder, until, n)
+	if err != nil {
+		return false, wrap(r.op, err)
+	}
+	rows, err := res.RowsAffected()
+	return rows == 1, wrap(r.op, err)
+}

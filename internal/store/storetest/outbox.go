@@ -1,0 +1,284 @@
+package storetest
+
+import (
+	"errors"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/deadbolt-dev/deadbolt/internal/store"
+)
+
+// errRollback makes an Update roll back.
+var errRollback = errors.New("roll back")
+
+func newWebhook(tenantID string, events ...string) store.Webhook {
+	return store.Webhook{ID: newID("webhook"), TenantID: tenantID, URL: "https://hooks.example.com/" + newID(""),
+		SealedSecret: []byte{1, 2, 3}, Events: events, CreatedAt: t0}
+}
+
+func newMessage(w store.Webhook, created time.Time) store.OutboxMessage {
+	return store.OutboxMessage{ID: newID("msg"), TenantID: w.TenantID, WebhookID: w.ID, Type: "account.locked",
+		Payload: []byte(`{"type":"account.locked"}`), CreatedAt: created}
+}
+
+func testWebhooks(t *testing.T, s store.Store) {
+	w := newWorld(t, s)
+	all := newWebhook(w.tenant.ID)
+	some := newWebhook(w.tenant.ID, "account.locked", "account.unlocked")
+	some.CreatedAt = at(time.Second)
+	update(t, s, func(tx store.Tx) error {
+		must(t, "CreateWebhook", tx.CreateWebhook(t.Context(), all))
+		return tx.CreateWebhook(t.Context(), some)
+	})
+	got, err := s.Webhook(t.Context(), some.ID)
+	must(t, "Webhook", err)
+	same(t, "Webhook", got, some)
+	list, err := s.Webhooks(t.Context(), w.tenant.ID)
+	must(t, "Webhooks", err)
+	if len(list) != 2 || list[0].ID != all.ID || list[1].ID != some.ID || list[0].Events != nil {
+		t.Fatalf("Webhooks = %+v", list)
+	}
+	_, err = s.Webhook(t.Context(), "nope")
+	wantKind(t, "unknown webhook", err, store.ErrNotFound)
+
+	runErrorCases(t, s, []errorCase{
+		{"no url", func(tx store.Tx) error {
+			h := newWebhook(w.tenant.ID)
+			h.URL = ""
+			return tx.CreateWebhook(t.Context(), h)
+		}, store.ErrInvalid},
+		{"unknown tenant", func(tx store.Tx) error { return tx.CreateWebhook(t.Context(), newWebhook("nope")) }, store.ErrInvalid},
+		{"duplicate id", func(tx store.Tx) error { return tx.CreateWebhook(t.Context(), all) }, store.ErrConflict},
+		{"message for unknown webhook", func(tx store.Tx) error {
+			return tx.EnqueueOutbox(t.Context(), newMessage(newWebhook(w.tenant.ID), t0))
+		}, store.ErrInvalid},
+		{"delete unknown", func(tx store.Tx) error { return tx.DeleteWebhook(t.Context(), "nope") }, store.ErrNotFound},
+	})
+
+	// Deleting a webhook takes its messages with it.
+	m := newMessage(some, t0)
+	update(t, s, func(tx store.Tx) error { return tx.EnqueueOutbox(t.Context(), m) })
+	update(t, s, func(tx store.Tx) error { return tx.DeleteWebhook(t.Context(), some.ID) })
+	msgs, err := s.OutboxMessages(t.Context(), some.ID, 10)
+	must(t, "OutboxMessages", err)
+	if len(msgs) != 0 {
+		t.Fatalf("messages of a deleted webhook remain: %+v", msgs)
+	}
+	claimed, err := s.ClaimOutbox(t.Context(), at(time.Hour), time.Minute, 10)
+	must(t, "ClaimOutbox", err)
+	if len(claimed) != 0 {
+		t.Fatalf("claimed a deleted webhook's message: %+v", claimed)
+	}
+}
+
+func testOutboxLifecycle(t *testing.T, s store.Store) {
+	w := newWorld(t, s)
+	hook := newWebhook(w.tenant.ID)
+	first, second, later := newMessage(hook, t0), newMessage(hook, at(time.Second)), newMessage(hook, at(2*time.Second))
+	later.NextAttemptAt = at(time.Hour)
+	update(t, s, func(tx store.Tx) error {
+		must(t, "CreateWebhook", tx.CreateWebhook(t.Context(), hook))
+		for _, m := range []store.OutboxMessage{second, first, later} {
+			if err := tx.EnqueueOutbox(t.Context(), m); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	// A rolled-back change enqueues nothing.
+	s.Update(t.Context(), func(tx store.Tx) error {
+		tx.EnqueueOutbox(t.Context(), newMessage(hook, t0))
+		return errRollback
+	})
+
+	now := at(time.Minute)
+	claimed, err := s.ClaimOutbox(t.Context(), now, 30*time.Second, 10)
+	must(t, "ClaimOutbox", err)
+	if len(claimed) != 2 || claimed[0].ID != first.ID || claimed[1].ID != second.ID {
+		t.Fatalf("claimed %+v, want the two due messages oldest first", claimed)
+	}
+	same(t, "claimed payload", claimed[0].Payload, first.Payload)
+	if !claimed[0].NextAttemptAt.Equal(now.Add(30 * time.Second)) {
+		t.Fatalf("claim did not push NextAttemptAt to the lease end: %v", claimed[0].NextAttemptAt)
+	}
+	// Claimed messages are not claimed again while the lease runs.
+	again, err := s.ClaimOutbox(t.Context(), now.Add(10*time.Second), 30*time.Second, 10)
+	must(t, "ClaimOutbox again", err)
+	if len(again) != 0 {
+		t.Fatalf("claimed twice within the lease: %+v", again)
+	}
+	// One delivered, one failed with a retry.
+	must(t, "deliver", s.FinishOutbox(t.Context(), store.OutboxResult{ID: first.ID, At: now, Delivered: true}))
+	must(t, "retry", s.FinishOutbox(t.Context(), store.OutboxResult{ID: second.ID, At: now, Error: "503", RetryAt: now.Add(time.Minute)}))
+	wantKind(t, "finish unknown", s.FinishOutbox(t.Context(), store.OutboxResult{ID: "nope", At: now, Delivered: true}), store.ErrNotFound)
+
+	// After the lease ran out the retried message is due again at RetryAt, the delivered one never.
+	redo, err := s.ClaimOutbox(t.Context(), now.Add(2*time.Minute), 30*time.Second, 10)
+	must(t, "ClaimOutbox after retry time", err)
+	if len(redo) != 1 || redo[0].ID != second.ID || redo[0].Attempts != 1 || redo[0].LastError != "503" {
+		t.Fatalf("after retry time claimed %+v", redo)
+	}
+	must(t, "give up", s.FinishOutbox(t.Context(), store.OutboxResult{ID: second.ID, At: now, Error: "gone"}))
+	none, err := s.ClaimOutbox(t.Context(), at(24*time.Hour), 30*time.Second, 10)
+	must(t, "ClaimOutbox after giving up", err)
+	if len(none) != 1 || none[0].ID != later.ID {
+		t.Fatalf("only the later message should remain due, got %+v", none)
+	}
+	msgs, err := s.OutboxMessages(t.Context(), hook.ID, 10)
+	must(t, "OutboxMessages", err)
+	byID := map[string]store.OutboxMessage{}
+	for _, m := range msgs {
+		byID[m.ID] = m
+	}
+	if len(msgs) != 3 || byID[first.ID].DeliveredAt.IsZero() || byID[second.ID].FailedAt.IsZero() || byID[second.ID].Attempts != 2 {
+		t.Fatalf("OutboxMessages = %+v", msgs)
+	}
+	if msgs[0].ID != later.ID {
+		t.Fatalf("OutboxMessages not newest first: %+v", msgs)
+	}
+}
+
+func testOutboxClaimConcurrent(t *testing.T, s store.Store) {
+	w := newWorld(t, s)
+	hook := newWebhook(w.tenant.ID)
+	const n = 60
+	update(t, s, func(tx store.Tx) error {
+		must(t, "CreateWebhook", tx.CreateWebhook(t.Context(), hook))
+		for i := range n {
+			if err := tx.EnqueueOutbox(t.Context(), newMessage(hook, at(time.Duration(i)))); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	var mu sync.Mutex
+	seen := map[string]int{}
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				ms, err := s.ClaimOutbox(t.Context(), at(time.Hour), time.Hour, 7)
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				if len(ms) == 0 {
+					return
+				}
+				mu.Lock()
+				for _, m := range ms {
+					seen[m.ID]++
+				}
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	if len(seen) != n {
+		t.Fatalf("%d of %d messages claimed", len(seen), n)
+	}
+	for id, c := range seen {
+		if c != 1 {
+			t.Fatalf("message %s claimed %d times by concurrent workers", id, c)
+		}
+	}
+}
+
+func testEndedGrants(t *testing.T, s store.Store) {
+	w := newWorld(t, s)
+	ended := w.account(t, s, "ended", "")
+	open := w.account(t, s, "open", "")
+	revoked := w.account(t, s, "revoked", "")
+	replaced := w.account(t, s, "replaced", "")
+	gEnded := newGrant(ended, t0, at(time.Minute), false)
+	put(t, s, gEnded)
+	put(t, s, newGrant(open, t0, at(time.Hour), false))
+	put(t, s, newGrant(revoked, t0, at(time.Minute), false))
+	update(t, s, func(tx store.Tx) error {
+		_, err := tx.RevokeCurrentGrant(t.Context(), revoked.ID, at(time.Second))
+		return err
+	})
+	put(t, s, newGrant(replaced, t0, at(time.Minute), false))
+	put(t, s, newGrant(replaced, at(time.Second), at(time.Hour), false)) // the ended one is no longer current
+
+	got, err := s.EndedGrants(t.Context(), at(2*time.Minute), 10)
+	must(t, "EndedGrants", err)
+	if len(got) != 1 || got[0].ID != gEnded.ID {
+		t.Fatalf("EndedGrants = %+v, want only the ended current grant", got)
+	}
+	// Exactly one of many concurrent announcers wins.
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	wins := 0
+	for range 10 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			s.Update(t.Context(), func(tx store.Tx) error {
+				won, err := tx.AnnounceGrantEnd(t.Context(), gEnded.ID, at(2*time.Minute))
+				if won {
+					mu.Lock()
+					wins++
+					mu.Unlock()
+				}
+				return err
+			})
+		}()
+	}
+	wg.Wait()
+	if wins != 1 {
+		t.Fatalf("%d announcers won, want 1", wins)
+	}
+	got, err = s.EndedGrants(t.Context(), at(2*time.Minute), 10)
+	must(t, "EndedGrants after announcing", err)
+	if len(got) != 0 {
+		t.Fatalf("announced grant listed again: %+v", got)
+	}
+	_, err = s.EndedGrants(t.Context(), t0, 0)
+	wantKind(t, "limit 0", err, store.ErrInvalid)
+}
+
+func testLeases(t *testing.T, s store.Store) {
+	ok := func(job, holder string, now time.Time, want bool) {
+		t.Helper()
+		got, err := s.TryLease(t.Context(), job, holder, now, time.Minute)
+		must(t, "TryLease", err)
+		if got != want {
+			t.Fatalf("TryLease(%s, %s, +%v) = %v, want %v", job, holder, now.Sub(t0), got, want)
+		}
+	}
+	ok("outbox", "node-a", t0, true)
+	ok("outbox", "node-b", at(30*time.Second), false) // held
+	ok("outbox", "node-a", at(50*time.Second), true)  // renewed until +110s
+	ok("outbox", "node-b", at(100*time.Second), false)
+	ok("expiry", "node-b", at(100*time.Second), true) // another job is free
+	ok("outbox", "node-b", at(111*time.Second), true) // expired: taken over
+	ok("outbox", "node-a", at(112*time.Second), false)
+
+	// Concurrent contenders for a free job: exactly one wins.
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	winners := 0
+	for i := range 12 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			got, err := s.TryLease(t.Context(), "race", newID("node")+string(rune('a'+i)), t0, time.Minute)
+			if err != nil {
+				t.Error(err)
+			}
+			if got {
+				mu.Lock()
+				winners++
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	if winners != 1 {
+		t.Fatalf("%d holders took one lease", winners)
+	}
+}
