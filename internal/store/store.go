@@ -33,6 +33,10 @@ type Reader interface {
 	Members(ctx context.Context, tenantID string) ([]Member, error)
 
 	Account(ctx context.Context, appID, name string) (Account, error)
+	AccountByID(ctx context.Context, id string) (Account, error)
+	// AccountsOfOwner lists the accounts a member owns, ordered by ID, at
+	// most limit of them.
+	AccountsOfOwner(ctx context.Context, memberID string, limit int) ([]Account, error)
 	// Accounts lists an application's accounts ordered by name, starting
 	// after the name afterName ("" for the start), at most limit of them.
 	Accounts(ctx context.Context, appID, afterName string, limit int) ([]Account, error)

@@ -282,3 +282,24 @@ func (s *Store) TryLease(ctx context.Context, job, holder string, now time.Time,
 	rows, err := res.RowsAffected()
 	return rows == 1, wrap(r.op, err)
 }
+
+// AccountByID implements store.Reader.
+func (r reads) AccountByID(ctx context.Context, id string) (store.Account, error) {
+	as, err := query(ctx, r.queryer(), "account by id", scanAccount, `SELECT `+accountCols+` FROM accounts WHERE id = ?`, id)
+	if err != nil {
+		return store.Account{}, err
+	}
+	if len(as) == 0 {
+		return store.Account{}, wrap("account by id", store.ErrNotFound)
+	}
+	return as[0], nil
+}
+
+// AccountsOfOwner implements store.Reader.
+func (r reads) AccountsOfOwner(ctx context.Context, memberID string, limit int) ([]store.Account, error) {
+	if err := positiveLimit("accounts of owner", limit); err != nil {
+		return nil, err
+	}
+	return query(ctx, r.queryer(), "accounts of owner", scanAccount,
+		`SELECT `+accountCols+` FROM accounts WHERE owner_id = ? ORDER BY id LIMIT ?`, memberID, limit)
+}

@@ -282,3 +282,25 @@ func testLeases(t *testing.T, s store.Store) {
 		t.Fatalf("%d holders took one lease", winners)
 	}
 }
+
+func testAccountLookups(t *testing.T, s store.Store) {
+	w := newWorld(t, s)
+	a := w.account(t, s, "alice", w.member.ID)
+	b := w.account(t, s, "bob", w.member.ID)
+	w.account(t, s, "nobody's", "")
+	got, err := s.AccountByID(t.Context(), a.ID)
+	must(t, "AccountByID", err)
+	same(t, "AccountByID", got, a)
+	_, err = s.AccountByID(t.Context(), "nope")
+	wantKind(t, "unknown account", err, store.ErrNotFound)
+	owned, err := s.AccountsOfOwner(t.Context(), w.member.ID, 10)
+	must(t, "AccountsOfOwner", err)
+	if len(owned) != 2 || (owned[0].ID != a.ID && owned[0].ID != b.ID) || owned[0].ID > owned[1].ID {
+		t.Fatalf("AccountsOfOwner = %+v", owned)
+	}
+	one, err := s.AccountsOfOwner(t.Context(), w.member.ID, 1)
+	must(t, "AccountsOfOwner limit", err)
+	if len(one) != 1 {
+		t.Fatalf("limit 1 gave %d", len(one))
+	}
+}
