@@ -36,12 +36,19 @@
 //
 // # Idempotence and ordering
 //
-// Apply reads the principal's state first and changes only what differs, so
-// applying the same state twice makes no second change (Result.Changes is
-// empty). Every Apply carries an "as of" time — the webhook event's time,
-// or the time of the lock check — stored in deadbolt:state-at; an Apply
-// older than the stored one is skipped as stale, so a delayed or retried
-// webhook cannot undo a newer decision.
+// Apply reads the principal's state first and changes only what differs;
+// a principal already in the requested state is not written to at all
+// (Result.Changes is empty), so the same event applied twice changes
+// nothing more.
+//
+// Every Apply carries an "as of" time — the webhook event's time, or the
+// time of the lock check. When Apply changes a principal it records that
+// time in deadbolt:state-at (never moving it backwards). An unlock older
+// than the recorded time is skipped as stale, so a delayed or retried
+// "unlocked" webhook cannot undo a newer lock. A lock is never skipped:
+// locking is always safe, and deadbolt's clock and Lambda's may differ by a
+// little; an out-of-date lock is undone by the next sign-in check, unlock
+// webhook or reconcile.
 //
 // A principal deadbolt never locked is left entirely untouched by an
 // unlock (no tag is written), so unprotected users signing in see no

@@ -79,8 +79,8 @@ type Result struct {
 	Principal Principal `json:"-"`
 	// Locked is the state applied (or that would have been, when Stale).
 	Locked bool `json:"locked"`
-	// Stale is set when the principal already carries a newer state, so
-	// nothing was done.
+	// Stale is set when an unlock was skipped because the principal
+	// carries a newer state.
 	Stale bool `json:"stale,omitempty"`
 	// Changes lists each change made, in order; empty when the principal
 	// was already in the requested state.
@@ -145,7 +145,9 @@ func (e *Enforcer) Apply(ctx context.Context, p Principal, locked bool, asOf tim
 		return Result{Principal: p, Locked: locked}, err
 	}
 	r := &Result{Principal: p, Locked: locked}
-	if prev := st.StateAt(); !prev.IsZero() && asOf.Before(prev) {
+	// Only unlocks can be stale: a lock is always safe to apply, and clocks
+	// of deadbolt and Lambda may disagree by a little.
+	if prev := st.StateAt(); !locked && !prev.IsZero() && asOf.Before(prev) {
 		r.Stale = true
 		e.cfg.Log.InfoContext(ctx, "stale state skipped", "principal", p.String(),
 			"asOf", asOf.UTC().Format(time.RFC3339Nano), "stateAt", prev.Format(time.RFC3339Nano))
@@ -199,6 +201,12 @@ func (e *Enforcer) lock(ctx context.Context, o ops, st State, asOf time.Time, r 
 	if v := strings.Join(all, " "); v != st.Tags[TagDeactivatedKeys] {
 		tags[TagDeactivatedKeys] = v
 	}
+	arn := e.cfg.PolicyARN
+	needDeny := !(arn != "" && st.Attached[arn]) && !st.Inline[DenyPolicyName]
+	needRevoke := !wasLocked || !st.Inline[RevokePolicyName]
+	if len(tags) == 0 && !needDeny && !needRevoke && len(active) == 0 {
+		return nil // already locked: change nothing, not even the stamp
+	}
 	if v, ok := stamp(st, asOf); ok {
 		tags[TagStateAt] = v
 	}
@@ -210,8 +218,7 @@ func (e *Enforcer) lock(ctx context.Context, o ops, st State, asOf time.Time, r 
 	}
 
 	// 2. Deny everything.
-	arn := e.cfg.PolicyARN
-	if !(arn != "" && st.Attached[arn]) && !st.Inline[DenyPolicyName] {
+	if needDeny {
 		done := false
 		if arn != "" {
 			err := o.attach(ctx, arn)
@@ -240,7 +247,7 @@ func (e *Enforcer) lock(ctx context.Context, o ops, st State, asOf time.Time, r 
 	}
 
 	// 3. Revoke the sessions issued before the lock.
-	if !wasLocked || !st.Inline[RevokePolicyName] {
+	if needRevoke {
 		if err := o.put(ctx, RevokePolicyName, RevokePolicy(now)); err != nil {
 			return err
 		}
@@ -261,49 +268,21 @@ func (e *Enforcer) lock(ctx context.Context, o ops, st State, asOf time.Time, r 
 }
 
 func (e *Enforcer) unlock(ctx context.Context, o ops, st State, asOf time.Time, r *Result) error {
-	if st.Tags[TagStateAt] == "" && !st.LockedByDeadbolt() && !st.Inline[DenyPolicyName] {
-		return nil // never touched by deadbolt: leave it untouched
-	}
-	if v, ok := stamp(st, asOf); ok {
-		if err := o.tag(ctx, map[string]string{TagStateAt: v}); err != nil {
-			return err
-		}
-		r.did("tag %s", TagStateAt)
-	}
 	wasLocked := st.LockedByDeadbolt()
-	if arn := e.cfg.PolicyARN; arn != "" && st.Attached[arn] {
-		if wasLocked {
-			if err := o.detach(ctx, arn); err != nil {
-				return err
-			}
-			r.did("detach %s", arn)
-		} else {
-			e.cfg.Log.InfoContext(ctx, "deny-all policy attached but not by deadbolt; left in place", "principal", o.p.String(), "policy", arn)
-		}
+	arn := e.cfg.PolicyARN
+	detach := arn != "" && st.Attached[arn] && wasLocked
+	if arn != "" && st.Attached[arn] && !wasLocked {
+		e.cfg.Log.InfoContext(ctx, "deny-all policy attached but not by deadbolt; left in place", "principal", o.p.String(), "policy", arn)
 	}
-	if st.Inline[DenyPolicyName] {
-		if err := o.del(ctx, DenyPolicyName); err != nil {
-			return err
-		}
-		r.did("delete %s", DenyPolicyName)
-	}
+	var reactivate []string
 	if wasLocked {
 		for _, id := range st.RememberedKeys() {
-			status, ok := st.Keys[id]
-			if !ok {
+			switch status, ok := st.Keys[id]; {
+			case !ok:
 				e.cfg.Log.WarnContext(ctx, "access key deactivated at lock no longer exists", "principal", o.p.String(), "accessKeyId", id)
-				continue
+			case status != types.StatusTypeActive:
+				reactivate = append(reactivate, id)
 			}
-			if status == types.StatusTypeActive {
-				continue
-			}
-			if err := o.setKey(ctx, id, types.StatusTypeActive); err != nil {
-				if errors.Is(err, errNoKey) {
-					continue
-				}
-				return err
-			}
-			r.did("reactivate %s", id)
 		}
 	}
 	var drop []string
@@ -311,6 +290,37 @@ func (e *Enforcer) unlock(ctx context.Context, o ops, st State, asOf time.Time, 
 		if _, ok := st.Tags[k]; ok {
 			drop = append(drop, k)
 		}
+	}
+	if !detach && !st.Inline[DenyPolicyName] && len(reactivate) == 0 && len(drop) == 0 {
+		return nil // already unlocked, or never locked by deadbolt: change nothing
+	}
+
+	if v, ok := stamp(st, asOf); ok {
+		if err := o.tag(ctx, map[string]string{TagStateAt: v}); err != nil {
+			return err
+		}
+		r.did("tag %s", TagStateAt)
+	}
+	if detach {
+		if err := o.detach(ctx, arn); err != nil {
+			return err
+		}
+		r.did("detach %s", arn)
+	}
+	if st.Inline[DenyPolicyName] {
+		if err := o.del(ctx, DenyPolicyName); err != nil {
+			return err
+		}
+		r.did("delete %s", DenyPolicyName)
+	}
+	for _, id := range reactivate {
+		if err := o.setKey(ctx, id, types.StatusTypeActive); err != nil {
+			if errors.Is(err, errNoKey) {
+				continue
+			}
+			return err
+		}
+		r.did("reactivate %s", id)
 	}
 	if len(drop) > 0 {
 		if err := o.untag(ctx, drop); err != nil {

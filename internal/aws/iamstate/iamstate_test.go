@@ -202,19 +202,37 @@ func TestUserLockUnlockExactRestore(t *testing.T) {
 	}
 }
 
-func TestStaleStateSkipped(t *testing.T) {
+func TestOrdering(t *testing.T) {
 	f := newFixture(t, denyAll)
 	p, _ := f.user(types.StatusTypeActive)
 	t0 := f.now
 	f.apply(p, true, t0)
 	f.apply(p, false, t0.Add(time.Minute))
-	// A delayed lock decided before the unlock must not win.
-	r := f.apply(p, true, t0.Add(30*time.Second))
+	f.apply(p, true, t0.Add(2*time.Minute))
+	// A delayed unlock decided before the latest lock must not win.
+	r := f.apply(p, false, t0.Add(90*time.Second))
 	if !r.Stale || len(r.Changes) != 0 {
-		t.Fatalf("stale lock = %+v, want skipped", r)
+		t.Fatalf("stale unlock = %+v, want skipped", r)
 	}
-	if st := f.state(p); st.LockedByDeadbolt() || st.Attached[denyAll] {
-		t.Fatalf("stale lock applied: %+v", st)
+	if st := f.state(p); !st.LockedByDeadbolt() || !st.Attached[denyAll] {
+		t.Fatalf("stale unlock applied: %+v", st)
+	}
+	f.apply(p, false, t0.Add(3*time.Minute))
+	// A lock is never skipped, however old: locking is always safe.
+	r = f.apply(p, true, t0.Add(30*time.Second))
+	if r.Stale || len(r.Changes) == 0 {
+		t.Fatalf("old lock = %+v, want applied", r)
+	}
+	st := f.state(p)
+	if !st.LockedByDeadbolt() || !st.StateAt().Equal(t0.Add(3*time.Minute)) {
+		t.Fatalf("after old lock: %+v (state-at must not move backwards)", st.Tags)
+	}
+	// A no-op apply writes nothing, not even a newer stamp.
+	if r := f.apply(p, true, t0.Add(time.Hour)); len(r.Changes) != 0 {
+		t.Fatalf("no-op lock changed %v", r.Changes)
+	}
+	if st := f.state(p); !st.StateAt().Equal(t0.Add(3 * time.Minute)) {
+		t.Fatalf("no-op lock moved state-at to %v", st.StateAt())
 	}
 }
 
