@@ -9,6 +9,7 @@ import (
 
 	"github.com/deadbolt-dev/deadbolt/internal/admin"
 	"github.com/deadbolt-dev/deadbolt/internal/clock"
+	"github.com/deadbolt-dev/deadbolt/internal/notify"
 	"github.com/deadbolt-dev/deadbolt/internal/store"
 )
 
@@ -86,6 +87,9 @@ func (s *Service) Lock(ctx context.Context, actor string, app store.Application,
 		if revoked, err = tx.RevokeCurrentGrant(ctx, a.ID, now); err != nil || !revoked {
 			return err
 		}
+		if err := notify.Enqueue(ctx, tx, notify.Change{App: app, Account: name, Locked: true}, now); err != nil {
+			return err
+		}
 		return admin.AppendAudit(ctx, tx, app.TenantID, actor, "account.locked", "account:"+a.ID,
 			map[string]any{"account": name, "application": app.Issuer}, now)
 	})
@@ -135,6 +139,9 @@ func GrantTx(ctx context.Context, tx store.Tx, actor string, app store.Applicati
 	if err := tx.PutGrant(ctx, g); err != nil {
 		return store.Grant{}, err
 	}
+	if err := notify.Enqueue(ctx, tx, notify.Change{App: app, Account: a.Name, Until: g.Until}, now); err != nil {
+		return store.Grant{}, err
+	}
 	return g, admin.AppendAudit(ctx, tx, app.TenantID, actor, "account.unlocked", "account:"+a.ID, map[string]any{
 		"account": a.Name, "application": app.Issuer, "grant": g.ID, "until": g.Until, "once": once, "reason": reason,
 	}, now)
@@ -157,6 +164,9 @@ func (s *Service) LockEverything(ctx context.Context, actor, memberID string, on
 		}
 		revoked := 0
 		if on {
+			if err := announceOwnerLocks(ctx, tx, m.ID, now); err != nil {
+				return err
+			}
 			if revoked, err = tx.RevokeGrantsOfOwner(ctx, m.ID, now); err != nil {
 				return err
 			}
@@ -169,4 +179,30 @@ func (s *Service) LockEverything(ctx context.Context, actor, memberID string, on
 			map[string]any{"grants_revoked": revoked}, now)
 	})
 	return m, err
+}
+
+// maxAnnounced bounds the accounts of one member announced as locked.
+const maxAnnounced = 10000
+
+// announceOwnerLocks enqueues account.locked for every account the member
+// owns: a hard lock closes them all, open or not.
+func announceOwnerLocks(ctx context.Context, tx store.Tx, memberID string, now time.Time) error {
+	accts, err := tx.AccountsOfOwner(ctx, memberID, maxAnnounced)
+	if err != nil {
+		return err
+	}
+	apps := map[string]store.Application{}
+	for _, a := range accts {
+		app, ok := apps[a.AppID]
+		if !ok {
+			if app, err = tx.Application(ctx, a.AppID); err != nil {
+				return err
+			}
+			apps[a.AppID] = app
+		}
+		if err := notify.Enqueue(ctx, tx, notify.Change{App: app, Account: a.Name, Locked: true}, now); err != nil {
+			return err
+		}
+	}
+	return nil
 }

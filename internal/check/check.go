@@ -14,6 +14,7 @@ import (
 	"github.com/deadbolt-dev/deadbolt/internal/checklog"
 	"github.com/deadbolt-dev/deadbolt/internal/clock"
 	"github.com/deadbolt-dev/deadbolt/internal/lock"
+	"github.com/deadbolt-dev/deadbolt/internal/notify"
 	"github.com/deadbolt-dev/deadbolt/internal/seal"
 	"github.com/deadbolt-dev/deadbolt/internal/store"
 	"github.com/deadbolt-dev/deadbolt/internal/token"
@@ -262,6 +263,10 @@ func (s *Service) consume(ctx context.Context, app store.Application, st store.C
 	err := s.d.Store.Update(ctx, func(tx store.Tx) error {
 		var err error
 		if used, err = tx.ConsumeGrant(ctx, st.Grant.ID, now); err != nil || !used {
+			return err
+		}
+		// The account is locked again: tell push receivers.
+		if err := notify.Enqueue(ctx, tx, notify.Change{App: app, Account: st.Account.Name, Locked: true}, now); err != nil {
 			return err
 		}
 		_, err = tx.AppendAudit(ctx, audit.Event{

@@ -15,7 +15,9 @@ import (
 	"github.com/deadbolt-dev/deadbolt/internal/clock"
 	"github.com/deadbolt-dev/deadbolt/internal/config"
 	"github.com/deadbolt-dev/deadbolt/internal/httpx"
+	"github.com/deadbolt-dev/deadbolt/internal/jobs"
 	"github.com/deadbolt-dev/deadbolt/internal/metrics"
+	"github.com/deadbolt-dev/deadbolt/internal/notify"
 	"github.com/deadbolt-dev/deadbolt/internal/seal"
 	"github.com/deadbolt-dev/deadbolt/internal/store"
 	"github.com/deadbolt-dev/deadbolt/internal/token"
@@ -57,6 +59,21 @@ func Run(ctx context.Context, d Deps, listening func(addr string)) error {
 		lim = api.NewFailureLimiter(cfg.RateLimit.FailuresPerSecond, max(cfg.RateLimit.Burst, 1))
 	}
 
+	runner := &jobs.Runner{Holder: jobs.NewHolder(), Store: d.Store, Clock: d.Clock, Log: d.Log, Jobs: []jobs.Job{
+		{Name: "outbox", Interval: time.Second, Run: func(ctx context.Context) error {
+			_, err := (&notify.Deliverer{Store: d.Store, Box: d.Box, Clock: d.Clock, Log: d.Log}).RunOnce(ctx)
+			return err
+		}},
+		{Name: "expiry", Interval: time.Second, Run: func(ctx context.Context) error {
+			_, err := (&notify.Expiry{Store: d.Store, Clock: d.Clock}).RunOnce(ctx)
+			return err
+		}},
+	}}
+	jobsCtx, stopJobs := context.WithCancel(context.Background())
+	jobsDone := make(chan struct{})
+	go func() { runner.Run(jobsCtx); close(jobsDone) }()
+	defer func() { stopJobs(); <-jobsDone }()
+
 	mux := http.NewServeMux()
 	api.New(api.Deps{Check: svc, Log: d.Log, Metrics: m, Limiter: lim}).Register(mux)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
@@ -69,7 +86,8 @@ func Run(ctx context.Context, d Deps, listening func(addr string)) error {
 			return &httpx.Error{Status: http.StatusServiceUnavailable, Code: "store_unavailable",
 				Message: "the database does not answer", RetryAfter: time.Second, Cause: err}
 		}
-		httpx.WriteJSON(w, http.StatusOK, map[string]string{"status": "ready", "store": "ok", "check_log": cfg.CheckLog})
+		httpx.WriteJSON(w, http.StatusOK, map[string]any{"status": "ready", "store": "ok", "check_log": cfg.CheckLog,
+			"node": runner.Holder, "jobs": runner.Held()})
 		return nil
 	}))
 	mux.Handle("GET /metrics", m.Handler())

@@ -1,0 +1,52 @@
+package jobs
+
+import (
+	"context"
+	"path/filepath"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/deadbolt-dev/deadbolt/internal/clock"
+	"github.com/deadbolt-dev/deadbolt/internal/store/sqlite"
+)
+
+// TestOneHolderAtATimeAndHandover runs two runners on one real SQLite
+// database: only one runs the job; when it stops, the other takes over
+// once the lease has run out.
+func TestOneHolderAtATimeAndHandover(t *testing.T) {
+	s, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "d.db"), sqlite.Options{AutoMigrate: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	var runsA, runsB atomic.Int64
+	mk := func(name string, n *atomic.Int64) *Runner {
+		return &Runner{Store: s, Clock: clock.Real{}, Holder: name, TTL: 600 * time.Millisecond,
+			Jobs: []Job{{Name: "outbox", Interval: 50 * time.Millisecond, Run: func(context.Context) error { n.Add(1); return nil }}}}
+	}
+	a, b := mk("a", &runsA), mk("b", &runsB)
+	ctxA, stopA := context.WithCancel(context.Background())
+	ctxB, stopB := context.WithCancel(context.Background())
+	defer stopB()
+	doneA := make(chan struct{})
+	go func() { a.Run(ctxA); close(doneA) }()
+	time.Sleep(100 * time.Millisecond)
+	go b.Run(ctxB)
+	time.Sleep(500 * time.Millisecond)
+	if runsA.Load() == 0 || runsB.Load() != 0 {
+		t.Fatalf("while a holds the lease: a ran %d, b ran %d", runsA.Load(), runsB.Load())
+	}
+	if got := a.Held(); len(got) != 1 || got[0] != "outbox" {
+		t.Fatalf("a holds %v", got)
+	}
+	stopA() // a stops renewing, as a dead node would
+	<-doneA
+	deadline := time.Now().Add(3 * time.Second)
+	for runsB.Load() == 0 && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	if runsB.Load() == 0 {
+		t.Fatal("b never took over the job")
+	}
+}

@@ -1,0 +1,66 @@
+package notify
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/deadbolt-dev/deadbolt/internal/store"
+	"github.com/deadbolt-dev/deadbolt/internal/webhook"
+)
+
+// Change is an account's new state, to announce.
+type Change struct {
+	App     store.Application
+	Account string
+	Locked  bool
+	Until   time.Time // for an unlock: when it ends
+}
+
+// Enqueue writes one outbox message per webhook of the tenant that wants
+// the change's event type, inside tx. With no webhooks it writes nothing.
+func Enqueue(ctx context.Context, tx store.Tx, c Change, now time.Time) error {
+	hooks, err := tx.Webhooks(ctx, c.App.TenantID)
+	if err != nil || len(hooks) == 0 {
+		return err
+	}
+	tenant, err := tx.Tenant(ctx, c.App.TenantID)
+	if err != nil {
+		return err
+	}
+	ev := webhook.Event{ID: newID(), Type: webhook.TypeAccountUnlocked, At: now, Tenant: tenant.Name,
+		Data: webhook.EventData{Application: c.App.Issuer, Account: c.Account, Locked: c.Locked}}
+	if c.Locked {
+		ev.Type = webhook.TypeAccountLocked
+	} else if !c.Until.IsZero() {
+		until := c.Until
+		ev.Data.Until = &until
+	}
+	payload, err := json.Marshal(ev)
+	if err != nil {
+		return fmt.Errorf("notify: encode event: %w", err)
+	}
+	for _, h := range hooks {
+		if len(h.Events) > 0 && !slices.Contains(h.Events, ev.Type) {
+			continue
+		}
+		m := store.OutboxMessage{ID: newID(), TenantID: h.TenantID, WebhookID: h.ID, Type: ev.Type,
+			Payload: payload, CreatedAt: now}
+		if err := tx.EnqueueOutbox(ctx, m); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func newID() string {
+	id, err := uuid.NewV7()
+	if err != nil {
+		return uuid.NewString()
+	}
+	return id.String()
+}
