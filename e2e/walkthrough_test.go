@@ -19,7 +19,7 @@ func TestWalkthrough(t *testing.T) {
 	in.start()
 
 	// A fresh install made its data directory and master key privately.
-	for path, want := range map[string]os.FileMode{"data": 0o700, "data/master.key": 0o600} {
+	for path, want := range map[string]os.FileMode{"data": 0o700, "data/master.key": 0o600, "data/deadbolt.db": 0o600} {
 		st, err := os.Stat(filepath.Join(in.dir, path))
 		if err != nil || st.Mode().Perm() != want {
 			t.Fatalf("%s: mode %v (%v), want %v", path, st.Mode().Perm(), err, want)

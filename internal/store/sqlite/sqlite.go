@@ -72,6 +72,11 @@ func open(ctx context.Context, path string, opts Options) (_ *Store, err error) 
 	if err := os.MkdirAll(filepath.Dir(abs), 0o700); err != nil {
 		return nil, fail(store.ErrUnavailable, err)
 	}
+	// Create a new file owner-only; SQLite gives its -wal and -shm files
+	// the main file's mode.
+	if f, err := os.OpenFile(abs, os.O_RDONLY|os.O_CREATE, 0o600); err == nil {
+		f.Close()
+	}
 	if opts.BusyTimeout <= 0 {
 		opts.BusyTimeout = 10 * time.Second
 	}
