@@ -1,0 +1,56 @@
+package cache
+
+import "context"
+
+// Kind says which cached data an Event invalidates.
+type Kind uint8
+
+// Kinds of change.
+const (
+	// All: anything may have changed (a bulk write, a restore, a lost
+	// listener); drop everything.
+	All Kind = iota
+	// App: the application AppID, whose issuer is Issuer, was created or
+	// changed.
+	App
+	// Keys: the signing keys of the application AppID changed.
+	Keys
+	// State: what CheckState returns for account Account of application
+	// AppID changed (the account, its owner link or its current grant).
+	State
+	// Member: the member MemberID changed, or grants of accounts they own
+	// did; every cached account state they own is stale.
+	Member
+)
+
+// Event names cached data that a committed transaction changed.
+type Event struct {
+	Kind     Kind
+	AppID    string
+	Issuer   string
+	Account  string
+	MemberID string
+}
+
+// Handler receives a Feed's news. Its methods may be called from several
+// goroutines, but a Feed calls Changed for one subscription in commit order.
+type Handler interface {
+	// Subscribed reports that from now on every committed change is
+	// announced.
+	Subscribed()
+	// Lost reports that announcements may have been missed: the cache must
+	// drop everything and stop answering from memory until Subscribed.
+	Lost(err error)
+	// Changed reports committed changes.
+	Changed(events []Event)
+}
+
+// Feed announces committed changes to cached data, from every process that
+// writes the database.
+type Feed interface {
+	// Follow delivers announcements to h until ctx ends. It calls
+	// h.Subscribed once it listens, h.Lost whenever the subscription
+	// breaks (and then subscribes again by itself), and returns ctx's
+	// error when ctx ends.
+	Follow(ctx context.Context, h Handler) error
+}

@@ -1,0 +1,92 @@
+// Package postgres is deadbolt's server database: PostgreSQL through
+// pgx/v5's connection pool, for installs that run several `deadbolt serve`
+// nodes on one database (design §1, "Scale-out"). It implements
+// store.Store and store.Migrator, passes the storetest conformance suite
+// unchanged, and implements cache.Feed, through which nodes keep their
+// in-memory caches of lock-check state true.
+//
+// # Concurrency
+//
+// Every Update is one READ COMMITTED transaction on a pooled connection;
+// many run in parallel, on this node and on others. Where the contract
+// promises exactly-once or serial behaviour, the row that decides it is
+// locked, and PostgreSQL re-checks a conditional UPDATE's condition on the
+// latest version of a row it had to wait for:
+//
+//   - ConsumeGrant and AnnounceGrantEnd are one conditional UPDATE each:
+//     of concurrent calls for one grant, from any number of nodes, exactly
+//     one changes the row and reports true.
+//   - AppendAudit locks the tenant's row (FOR NO KEY UPDATE, which does not
+//     block inserts that only reference the tenant) before it reads the
+//     chain's last record, so appends of one tenant run one at a time and
+//     seq never collides; appends of different tenants do not wait.
+//   - PutGrant and RevokeCurrentGrant lock the account's row, and
+//     RevokeGrantsOfOwner the owner's accounts in id order, so grant
+//     changes of one account are serial.
+//   - ClaimOutbox picks due messages FOR UPDATE SKIP LOCKED: workers on
+//     several nodes take different messages instead of queueing.
+//   - TryLease is one INSERT … ON CONFLICT DO UPDATE … WHERE the lease is
+//     this holder's or has run out. Leases compare the callers' clocks, so
+//     nodes need synchronised clocks (NTP); skew shortens or lengthens a
+//     lease by as much.
+//
+// PostgreSQL aborts a transaction at its first failed statement (SQLite
+// does not). Create methods insert with ON CONFLICT DO NOTHING and report
+// store.ErrConflict themselves, so that error leaves the transaction
+// usable, as do rule violations found in Go before writing; after any
+// other error the function given to Update should return it.
+//
+// AppendChecks sends its INSERT … SELECT FROM unnest(…) and the signing
+// keys' last_used_at updates (one per key, in kid order, so batches from
+// several nodes never deadlock) in one round trip, which PostgreSQL runs as
+// one implicit transaction: a group commit costs one fsync however many
+// records it holds.
+//
+// # Change announcements
+//
+// Every write that changes what the lock check caches (applications,
+// signing keys, accounts, owners, members, grants) records a cache.Event;
+// before committing, Update sends them with pg_notify on Channel in the
+// same transaction, so they are delivered when, and only if, the change
+// commits, in commit order, to every node — the CLI's writes included. A
+// transaction with many changes (a bulk import) announces cache.All
+// instead. Follow also hands this process's own events to its handler as
+// soon as the commit returns, so a node reads its own writes at once.
+// Follow LISTENs on a dedicated connection; when it breaks, or stops
+// answering a ping after Options.ListenPing of silence, the handler hears
+// Lost (it must drop everything: notifications sent meanwhile are gone)
+// and, once a new connection LISTENs, Subscribed. Writes made with SQL
+// outside deadbolt are not announced; run `deadbolt serve` nodes' caches
+// empty (restart them) after such a change.
+//
+// # Schema
+//
+// Migrations are embedded files migrations/NNNN_what.sql, numbered from 1
+// without gaps and never edited once released, mirroring SQLite's. Migrate
+// takes a session advisory lock (pg_advisory_lock) on a dedicated
+// connection, so nodes that start together migrate one at a time and the
+// later ones find nothing to do; each migration runs in its own
+// transaction and records itself in schema_version. Open refuses a
+// database migrated by a newer deadbolt (store.ErrSchemaTooNew, naming both
+// versions) and, unless Options.AutoMigrate is set, one that is behind
+// (store.ErrSchemaBehind).
+//
+// Times are BIGINT Unix nanoseconds, exact to the nanosecond (timestamptz
+// keeps microseconds) and read back in UTC, with 0 for "not set", as in
+// SQLite. Text columns use the "C" collation, so comparisons and ORDER BY
+// are by bytes on every backend whatever the database's locale. Tables
+// live in the first schema of the connection's search_path, so one
+// database can hold several installs (or test stores) side by side.
+//
+// # Errors
+//
+// Every error names the operation ("postgres: create account: ...") and
+// wraps one of the store's kinds by SQLSTATE: unique_violation is
+// store.ErrConflict; foreign key, check and not-null violations and data
+// exceptions (a NUL byte in text) are store.ErrInvalid; no row is
+// store.ErrNotFound; anything else — a refused or lost connection, a
+// server shutting down, a deadlock, a cancelled context — is
+// store.ErrUnavailable, with pgx's error kept in the chain for the log.
+// The pool replaces broken connections by itself, so the store recovers
+// without help when the server comes back.
+package postgres

@@ -1,0 +1,172 @@
+package postgres
+
+import (
+	"context"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/deadbolt-dev/deadbolt/internal/store"
+)
+
+// CreateWebhook implements store.Tx.
+func (t *txn) CreateWebhook(ctx context.Context, w store.Webhook) error {
+	r := rules{op: "create webhook"}
+	r.need("webhook id", w.ID)
+	r.need("tenant id", w.TenantID)
+	r.need("url", w.URL)
+	if len(w.SealedSecret) == 0 {
+		r.fail("sealed secret is empty")
+	}
+	created := r.time("created at", w.CreatedAt, true)
+	for _, e := range w.Events {
+		if e == "" || strings.Contains(e, ",") {
+			r.fail("event type %q is not a plain name", e)
+		}
+	}
+	if r.err != nil {
+		return r.err
+	}
+	events := w.Events
+	if events == nil {
+		events = []string{}
+	}
+	return t.insert(ctx, r.op, "a webhook with this id exists",
+		`INSERT INTO webhooks (`+webhookCols+`) VALUES ($1, $2, $3, $4, $5, $6)`,
+		w.ID, w.TenantID, w.URL, w.SealedSecret, events, created)
+}
+
+// DeleteWebhook implements store.Tx; its messages go with it (ON DELETE
+// CASCADE).
+func (t *txn) DeleteWebhook(ctx context.Context, id string) error {
+	const op = "delete webhook"
+	n, err := t.exec(ctx, `DELETE FROM webhooks WHERE id = $1`, id)
+	if err != nil {
+		return wrap(op, err)
+	}
+	if n == 0 {
+		return notFound(op)
+	}
+	return nil
+}
+
+// EnqueueOutbox implements store.Tx. A webhook that does not exist in the
+// message's tenant is store.ErrInvalid.
+func (t *txn) EnqueueOutbox(ctx context.Context, m store.OutboxMessage) error {
+	r := rules{op: "enqueue outbox"}
+	r.need("message id", m.ID)
+	r.need("tenant id", m.TenantID)
+	r.need("webhook id", m.WebhookID)
+	r.need("type", m.Type)
+	if len(m.Payload) == 0 {
+		r.fail("payload is empty")
+	}
+	created := r.time("created at", m.CreatedAt, true)
+	next := r.time("next attempt at", m.NextAttemptAt, false)
+	if r.err != nil {
+		return r.err
+	}
+	next = max(next, created)
+	return t.insert(ctx, r.op, "a message with this id exists",
+		`INSERT INTO outbox (`+outboxCols+`) VALUES ($1, $2, $3, $4, $5, $6, 0, $7, 0, 0, '')`,
+		m.ID, m.TenantID, m.WebhookID, m.Type, m.Payload, created, next)
+}
+
+// AnnounceGrantEnd implements store.Tx with one conditional UPDATE, which
+// PostgreSQL applies for exactly one of concurrent callers.
+func (t *txn) AnnounceGrantEnd(ctx context.Context, grantID string, at time.Time) (bool, error) {
+	r := rules{op: "announce grant end"}
+	r.need("grant id", grantID)
+	n := r.time("announced at", at, true)
+	if r.err != nil {
+		return false, r.err
+	}
+	rows, err := t.exec(ctx, `UPDATE grants SET end_announced_at = $1 WHERE id = $2 AND end_announced_at = 0`, n, grantID)
+	if err != nil {
+		return false, wrap(r.op, err)
+	}
+	return rows == 1, nil
+}
+
+// ClaimOutbox implements store.Store with one statement: the subquery
+// picks due messages with FOR UPDATE SKIP LOCKED, so workers on several
+// nodes claiming at the same instant each take different rows instead of
+// queueing behind each other, and the UPDATE pushes them past the lease.
+func (s *Store) ClaimOutbox(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]store.OutboxMessage, error) {
+	r := rules{op: "claim outbox"}
+	r.limit(limit)
+	r.positive("lease", lease)
+	n := r.time("now", now, true)
+	until := r.time("lease end", now.Add(lease), true)
+	if r.err != nil {
+		return nil, r.err
+	}
+	msgs, err := list(ctx, s.pool, r.op, scanOutbox,
+		`UPDATE outbox SET next_attempt_at = $1 WHERE id IN (
+			SELECT id FROM outbox WHERE delivered_at = 0 AND failed_at = 0 AND next_attempt_at <= $2
+			ORDER BY next_attempt_at, created_at, id LIMIT $3 FOR UPDATE SKIP LOCKED)
+		RETURNING `+outboxCols, until, n, limit)
+	if err != nil {
+		return nil, err
+	}
+	// RETURNING gives no order; hand them out oldest first.
+	slices.SortFunc(msgs, func(a, b store.OutboxMessage) int {
+		if c := a.CreatedAt.Compare(b.CreatedAt); c != 0 {
+			return c
+		}
+		return strings.Compare(a.ID, b.ID)
+	})
+	return msgs, nil
+}
+
+// FinishOutbox implements store.Store.
+func (s *Store) FinishOutbox(ctx context.Context, res store.OutboxResult) error {
+	r := rules{op: "finish outbox"}
+	r.need("message id", res.ID)
+	at := r.time("at", res.At, true)
+	retry := r.time("retry at", res.RetryAt, false)
+	if r.err != nil {
+		return r.err
+	}
+	var q string
+	var args []any
+	switch {
+	case res.Delivered:
+		q, args = `UPDATE outbox SET attempts = attempts + 1, delivered_at = $1, last_error = '' WHERE id = $2`, []any{at, res.ID}
+	case retry == 0:
+		q, args = `UPDATE outbox SET attempts = attempts + 1, failed_at = $1, last_error = $2 WHERE id = $3`, []any{at, res.Error, res.ID}
+	default:
+		q, args = `UPDATE outbox SET attempts = attempts + 1, next_attempt_at = $1, last_error = $2 WHERE id = $3`, []any{retry, res.Error, res.ID}
+	}
+	tag, err := s.pool.Exec(ctx, q, args...)
+	if err != nil {
+		return wrap(r.op, err)
+	}
+	if tag.RowsAffected() == 0 {
+		return notFound(r.op)
+	}
+	return nil
+}
+
+// TryLease implements store.Store with one upsert that changes the row only
+// when this holder has it already or it has expired. Contenders for one
+// job queue on the row's lock, and each re-checks the condition on the row
+// the one before left, so at most one of them gets it.
+func (s *Store) TryLease(ctx context.Context, job, holder string, now time.Time, ttl time.Duration) (bool, error) {
+	r := rules{op: "try lease"}
+	r.need("job", job)
+	r.need("holder", holder)
+	r.positive("ttl", ttl)
+	n := r.time("now", now, true)
+	until := r.time("until", now.Add(ttl), true)
+	if r.err != nil {
+		return false, r.err
+	}
+	tag, err := s.pool.Exec(ctx, `INSERT INTO leases (job, holder, until) VALUES ($1, $2, $3)
+		ON CONFLICT (job) DO UPDATE SET holder = excluded.holder, until = excluded.until
+		WHERE leases.holder = excluded.holder OR leases.until <= $4`, job, holder, until, n)
+	if err != nil {
+		return false, wrap(r.op, err)
+	}
+	return tag.RowsAffected() == 1, nil
+}

@@ -1,0 +1,132 @@
+// Package pgtest gives tests a database of their own on the real
+// PostgreSQL server (design §9: real parts, no mocks).
+//
+// The server is DEADBOLT_TEST_POSTGRES (a URL of any database on it,
+// default postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable).
+// When it cannot be reached, tests skip with a message saying so, except
+// under CI=true, where they fail: the CI machine has PostgreSQL, and a
+// suite that silently skips there proves nothing.
+package pgtest
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"net/url"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// DefaultServer is the server tests use unless DEADBOLT_TEST_POSTGRES says
+// otherwise.
+const DefaultServer = "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable"
+
+// Server returns the URL of the test server's maintenance database, after
+// checking that it answers. It skips t when it does not, or fails t under
+// CI=true.
+func Server(t testing.TB) string {
+	t.Helper()
+	u := os.Getenv("DEADBOLT_TEST_POSTGRES")
+	if u == "" {
+		u = DefaultServer
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	conn, err := pgx.Connect(ctx, u)
+	if err == nil {
+		err = conn.Ping(ctx)
+		conn.Close(ctx)
+	}
+	if err != nil {
+		msg := fmt.Sprintf("PostgreSQL at %s does not answer (%v); set DEADBOLT_TEST_POSTGRES to a server these tests may create databases on", redact(u), err)
+		if os.Getenv("CI") == "true" {
+			t.Fatal(msg + " — failing, not skipping, because CI=true")
+		}
+		t.Skip(msg)
+	}
+	return u
+}
+
+// NewDatabase creates an empty database deadbolt_test_<random> and returns
+// its URL; t's cleanup drops it, closing whatever connections are left.
+func NewDatabase(t testing.TB) string {
+	t.Helper()
+	server := Server(t)
+	name := "deadbolt_test_" + randomHex(6)
+	exec(t, server, `CREATE DATABASE `+name+` TEMPLATE template0 ENCODING 'UTF8'`)
+	t.Cleanup(func() {
+		exec(t, server, `DROP DATABASE IF EXISTS `+name+` WITH (FORCE)`)
+	})
+	return WithDatabase(server, name)
+}
+
+// NewSchema creates an empty schema in the database dbURL names and
+// returns a URL whose connections use it (search_path), so that many
+// independent stores can share one database.
+func NewSchema(t testing.TB, dbURL string) string {
+	t.Helper()
+	name := "s_" + randomHex(6)
+	exec(t, dbURL, `CREATE SCHEMA `+name)
+	return WithParam(dbURL, "search_path", name)
+}
+
+// WithDatabase returns server with its database replaced by name.
+func WithDatabase(server, name string) string {
+	u, err := url.Parse(server)
+	if err != nil {
+		panic(err)
+	}
+	u.Path = "/" + name
+	return u.String()
+}
+
+// WithParam returns dbURL with the query parameter key set to value.
+func WithParam(dbURL, key, value string) string {
+	u, err := url.Parse(dbURL)
+	if err != nil {
+		panic(err)
+	}
+	q := u.Query()
+	q.Set(key, value)
+	u.RawQuery = q.Encode()
+	return u.String()
+}
+
+// Exec runs statements on the database dbURL names, failing t on error.
+func Exec(t testing.TB, dbURL string, sql string, args ...any) {
+	t.Helper()
+	exec(t, dbURL, sql, args...)
+}
+
+func exec(t testing.TB, dbURL, sql string, args ...any) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	conn, err := pgx.Connect(ctx, dbURL)
+	if err != nil {
+		t.Fatalf("connect to %s: %v", redact(dbURL), err)
+	}
+	defer conn.Close(ctx)
+	if _, err := conn.Exec(ctx, sql, args...); err != nil {
+		t.Fatalf("%s: %v", strings.SplitN(sql, "\n", 2)[0], err)
+	}
+}
+
+func randomHex(n int) string {
+	b := make([]byte, n)
+	rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+func redact(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "(unparsable URL)"
+	}
+	return u.Redacted()
+}

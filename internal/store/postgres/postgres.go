@@ -1,0 +1,273 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+	neturl "net/url"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/deadbolt-dev/deadbolt/internal/cache"
+	"github.com/deadbolt-dev/deadbolt/internal/store"
+)
+
+// Options tune Open. The zero value is usable and refuses to migrate.
+type Options struct {
+	// AutoMigrate applies pending migrations at Open. When it is false and
+	// the database is behind, Open fails with an error wrapping
+	// store.ErrSchemaBehind.
+	AutoMigrate bool
+	// MaxConns caps the connection pool; 0 keeps the URL's pool_max_conns,
+	// or else pgxpool's default (4 or the number of CPUs, whichever is
+	// more). The change listener uses one more connection of its own.
+	MaxConns int32
+	// ListenPing is how long the change listener waits for a notification
+	// before it checks that its connection still answers; 0 means 5
+	// seconds. It bounds how long a silently broken connection (a network
+	// partition rather than a closed socket) goes unnoticed.
+	ListenPing time.Duration
+}
+
+// Store is a deadbolt database in PostgreSQL. It implements store.Store,
+// store.Migrator and cache.Feed, and is safe for concurrent use; any number
+// of processes and nodes may use one database at the same time.
+type Store struct {
+	reads // store.Reader on the pool
+	pool  *pgxpool.Pool
+	// listen is the configuration of the change listener's own connection.
+	listen *pgx.ConnConfig
+	opts   Options
+	desc   string // the URL without its password, for messages
+
+	mu        sync.Mutex
+	followers []cache.Handler // told of this process's commits at once
+}
+
+var (
+	_ store.Store    = (*Store)(nil)
+	_ store.Migrator = (*Store)(nil)
+	_ cache.Feed     = (*Store)(nil)
+)
+
+// Open connects to the database url names (postgres://… or
+// postgresql://…; every libpq URL parameter pgx understands, and
+// pool_max_conns, may be given) and checks the schema version: a database
+// newer than this binary is refused with store.ErrSchemaTooNew; one that is
+// behind is migrated when opts.AutoMigrate is set and refused with
+// store.ErrSchemaBehind otherwise. A database that cannot be reached is
+// store.ErrUnavailable.
+func Open(ctx context.Context, url string, opts Options) (_ *Store, err error) {
+	desc := Redact(url)
+	cfg, err := pgxpool.ParseConfig(url)
+	if err != nil {
+		// pgx's message may quote the URL, password and all.
+		return nil, fmt.Errorf("postgres: open %s: %w: cannot parse the database URL", desc, store.ErrInvalid)
+	}
+	if opts.MaxConns > 0 {
+		cfg.MaxConns = opts.MaxConns
+	}
+	if opts.ListenPing <= 0 {
+		opts.ListenPing = 5 * time.Second
+	}
+	cc := cfg.ConnConfig
+	if cc.ConnectTimeout == 0 {
+		cc.ConnectTimeout = 5 * time.Second
+	}
+	if cc.RuntimeParams["application_name"] == "" {
+		cc.RuntimeParams["application_name"] = "deadbolt"
+	}
+	// Every timestamp is a BIGINT, but make any now() that a human types
+	// into psql against this connection read as UTC too.
+	cc.RuntimeParams["timezone"] = "UTC"
+
+	s := &Store{listen: cc.Copy(), opts: opts, desc: desc}
+	if s.pool, err = pgxpool.NewWithConfig(ctx, cfg); err != nil {
+		return nil, fmt.Errorf("postgres: open %s: %w: %w", desc, store.ErrUnavailable, err)
+	}
+	s.reads.q = s.pool
+	defer func() {
+		if err != nil {
+			s.pool.Close()
+		}
+	}()
+	if err := s.pool.Ping(ctx); err != nil {
+		return nil, fmt.Errorf("postgres: open %s: %w: %w", desc, store.ErrUnavailable, err)
+	}
+
+	have, want, err := s.SchemaVersion(ctx)
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case have > want:
+		return nil, fmt.Errorf("postgres: open %s: %w: database is at version %d, this binary knows up to %d", desc, store.ErrSchemaTooNew, have, want)
+	case have < want && !opts.AutoMigrate:
+		return nil, fmt.Errorf("postgres: open %s: %w: database is at version %d, this binary needs %d; run deadbolt migrate", desc, store.ErrSchemaBehind, have, want)
+	case have < want:
+		if err := s.Migrate(ctx); err != nil {
+			return nil, err
+		}
+	}
+	return s, nil
+}
+
+// String names the database, without its password.
+func (s *Store) String() string { return s.desc }
+
+// Pool returns the connection pool, for tools that copy or inspect the
+// database in bulk (deadbolt copy). Writes through it bypass the change
+// announcements that keep nodes' caches true.
+func (s *Store) Pool() *pgxpool.Pool { return s.pool }
+
+// Close releases the store's connections. Calls made after it fail with
+// store.ErrUnavailable.
+func (s *Store) Close() error {
+	s.pool.Close()
+	return nil
+}
+
+// Ping runs a query on a pooled connection, so it fails when the server
+// does not answer, not only when no connection can be opened.
+func (s *Store) Ping(ctx context.Context) error {
+	var one int
+	if err := s.pool.QueryRow(ctx, `SELECT 1`).Scan(&one); err != nil {
+		return fmt.Errorf("postgres: ping: %w: %w", store.ErrUnavailable, err)
+	}
+	return nil
+}
+
+// Update runs fn in one READ COMMITTED transaction on a pooled connection.
+// Rows it changes are locked until it ends, so concurrent Updates that
+// touch the same account, grant or tenant audit chain wait for each other;
+// different ones run in parallel. Before committing, it announces what fn
+// changed with pg_notify in the same transaction, so every node hears of
+// exactly the committed changes (see Follow).
+//
+// PostgreSQL aborts a transaction at its first failed statement, so fn
+// must return the errors of the Tx's methods, except store.ErrConflict
+// from Create methods and PutGrant (found with ON CONFLICT DO NOTHING) and
+// errors the method found before writing (store.ErrInvalid from a rule,
+// store.ErrNotFound), which leave the transaction usable.
+func (s *Store) Update(ctx context.Context, fn func(tx store.Tx) error) error {
+	ptx, err := s.pool.Begin(ctx)
+	if err != nil {
+		return wrap("begin transaction", err)
+	}
+	t := &txn{reads: reads{q: ptx}, tx: ptx}
+	done := false
+	defer func() {
+		// fn failed or panicked: roll back, and let a panic go on.
+		if !done {
+			rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+			_ = ptx.Rollback(rctx)
+			cancel()
+		}
+	}()
+	if err := fn(t); err != nil {
+		return err
+	}
+	if err := t.announce(ctx); err != nil {
+		return err
+	}
+	done = true // Commit ends the transaction even when it fails.
+	if err := ptx.Commit(ctx); err != nil {
+		return wrap("commit", err)
+	}
+	s.tellFollowers(t.changes())
+	return nil
+}
+
+// AppendChecks writes the batch with one INSERT … SELECT FROM unnest(…)
+// and moves each named key's last_used_at forward with one UPDATE per key,
+// in kid order (so that batches from several nodes never deadlock), all
+// sent in one round trip as one implicit transaction. Key usage is not
+// announced: the lock check never reads LastUsedAt.
+func (s *Store) AppendChecks(ctx context.Context, recs []store.CheckRecord) error {
+	const op = "append checks"
+	if len(recs) == 0 {
+		return nil
+	}
+	n := len(recs)
+	var (
+		ids, tenants, apps, kids, accounts = make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+		statuses, ips, devices, locations  = make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+		integrations                       = make([]string, n)
+		ats                                = make([]int64, n)
+		locked                             = make([]bool, n)
+	)
+	latest := make(map[string]int64)
+	for i, c := range recs {
+		r := rules{op: op}
+		r.need("check record id", c.ID)
+		r.need("tenant id", c.TenantID)
+		r.need("application id", c.AppID)
+		r.need("account", c.Account)
+		r.need("status", c.Status)
+		at := r.time("at", c.At, true)
+		if r.err != nil {
+			return fmt.Errorf("%w (record %d of %d)", r.err, i+1, n)
+		}
+		ids[i], tenants[i], apps[i], kids[i], accounts[i] = c.ID, c.TenantID, c.AppID, c.KID, c.Account
+		ats[i], locked[i], statuses[i] = at, c.Locked, c.Status
+		ips[i], devices[i], locations[i], integrations[i] = c.IP, c.Device, c.Location, c.IntegrationType
+		if c.KID != "" && at > latest[c.KID] {
+			latest[c.KID] = at
+		}
+	}
+	b := &pgx.Batch{}
+	b.Queue(`INSERT INTO check_log (`+checkCols+`)
+		SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::bigint[],
+			$7::boolean[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[])`,
+		ids, tenants, apps, kids, accounts, ats, locked, statuses, ips, devices, locations, integrations)
+	keys := make([]string, 0, len(latest))
+	for kid := range latest {
+		keys = append(keys, kid)
+	}
+	slices.Sort(keys)
+	for _, kid := range keys {
+		b.Queue(`UPDATE signing_keys SET last_used_at = $1 WHERE kid = $2 AND last_used_at < $1`, latest[kid], kid)
+	}
+	if err := s.pool.SendBatch(ctx, b).Close(); err != nil {
+		return wrap(op, err)
+	}
+	return nil
+}
+
+// followers are told of this process's own commits as soon as they are
+// made, so a node reads its own writes even before its listener hears the
+// notification.
+func (s *Store) follow(h cache.Handler) func() {
+	s.mu.Lock()
+	s.followers = append(s.followers, h)
+	s.mu.Unlock()
+	return func() {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		s.followers = slices.DeleteFunc(s.followers, func(x cache.Handler) bool { return x == h })
+	}
+}
+
+func (s *Store) tellFollowers(events []cache.Event) {
+	if len(events) == 0 {
+		return
+	}
+	s.mu.Lock()
+	hs := slices.Clone(s.followers)
+	s.mu.Unlock()
+	for _, h := range hs {
+		h.Changed(events)
+	}
+}
+
+// Redact hides the password of a database URL, for messages and logs.
+func Redact(raw string) string {
+	u, err := neturl.Parse(raw)
+	if err != nil {
+		return "(a database URL that does not parse)"
+	}
+	return u.Redacted()
+}
