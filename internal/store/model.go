@@ -38,8 +38,13 @@ type Application struct {
 	// MaxUnlock caps any unlock. Both are positive.
 	DefaultUnlock time.Duration
 	MaxUnlock     time.Duration
-	CreatedAt     time.Time
-	UpdatedAt     time.Time
+	// Origins are the web origins ("https://app.example.com", scheme, host
+	// and port only) the application is served from: the portal sends
+	// people back only to these after enablement. nil when none are
+	// registered.
+	Origins   []string
+	CreatedAt time.Time
+	UpdatedAt time.Time
 }
 
 // Signing key algorithms.
@@ -92,9 +97,19 @@ type Member struct {
 	LockAll bool
 	// LockedDown is an admin's hard lock of every account the member owns.
 	LockedDown bool
-	CreatedAt  time.Time
-	UpdatedAt  time.Time
+	// Channels are the notification channels the member chose (ChannelEmail,
+	// ChannelPush); nil means they never chose, and the default applies.
+	// An empty, non-nil list means "none".
+	Channels  []string
+	CreatedAt time.Time
+	UpdatedAt time.Time
 }
+
+// Notification channels a member can choose.
+const (
+	ChannelEmail = "email"
+	ChannelPush  = "push"
+)
 
 // Account is a protected account: an account name (the JWT "sub") at an
 // application, optionally linked to the member who owns it.
@@ -200,4 +215,84 @@ type OutboxResult struct {
 	// RetryAt is when to try again after a failure; zero gives up (the
 	// message is marked failed and stays visible to admins).
 	RetryAt time.Time
+}
+
+// Unlock request statuses.
+const (
+	RequestPending  = "pending"
+	RequestApproved = "approved"
+	RequestDenied   = "denied"
+	RequestExpired  = "expired"
+)
+
+// UnlockRequest asks an account's owner to open it. A lock check that meets
+// the locked account raises it; later checks refresh the pending one rather
+// than piling up new ones, so an account has at most one pending request.
+type UnlockRequest struct {
+	ID        string
+	TenantID  string
+	AppID     string
+	AccountID string
+	Status    string // RequestPending, RequestApproved, RequestDenied or RequestExpired
+	// The context of the latest check that raised or refreshed it.
+	IP              string
+	Device          string
+	Location        string
+	IntegrationType string
+	// Checks counts the lock checks that raised or refreshed it.
+	Checks    int
+	CreatedAt time.Time
+	UpdatedAt time.Time // the latest raise or refresh
+	ExpiresAt time.Time
+	DecidedBy string    // audit actor of the decision; empty while pending
+	DecidedAt time.Time // zero while pending
+	GrantID   string    // the grant an approval made; empty otherwise
+}
+
+// Open reports whether r can still be decided at time now: pending and not
+// run out.
+func (r UnlockRequest) Open(now time.Time) bool {
+	return r.Status == RequestPending && now.Before(r.ExpiresAt)
+}
+
+// Passkey is a member's WebAuthn credential for the portal.
+type Passkey struct {
+	// ID is the credential ID, base64url without padding; unique across
+	// the deployment.
+	ID       string
+	TenantID string
+	MemberID string
+	Name     string // chosen by the member, e.g. "laptop"
+	// Credential is the credential record (public key, sign count, flags)
+	// as package passkey encodes it; the store does not look inside.
+	Credential []byte
+	CreatedAt  time.Time
+	LastUsedAt time.Time // zero: never used to sign in
+}
+
+// Session is a signed-in portal session. The browser holds a random
+// secret; the store keeps only its hash, so a copy of the database cannot
+// be used to sign in.
+type Session struct {
+	ID        string // hash of the cookie's secret
+	TenantID  string
+	MemberID  string
+	CreatedAt time.Time
+	SeenAt    time.Time // the latest request; idle expiry counts from here
+	ExpiresAt time.Time // absolute expiry
+	IP        string
+	UserAgent string
+}
+
+// Invite is a one-time link that lets a member register their first
+// passkey (the owner setup link, `member invite`). Like a session, only a
+// hash of the link's secret is stored.
+type Invite struct {
+	ID        string // hash of the link's secret
+	TenantID  string
+	MemberID  string
+	CreatedBy string // audit actor
+	CreatedAt time.Time
+	ExpiresAt time.Time
+	UsedAt    time.Time // zero until used
 }

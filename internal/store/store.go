@@ -68,6 +68,27 @@ type Reader interface {
 	// limit of them (delivered, pending and failed alike).
 	OutboxMessages(ctx context.Context, webhookID string, limit int) ([]OutboxMessage, error)
 
+	// UnlockRequest returns one unlock request by ID.
+	UnlockRequest(ctx context.Context, id string) (UnlockRequest, error)
+	// PendingRequest returns the account's pending request (which may have
+	// run out without being marked expired yet), or ErrNotFound.
+	PendingRequest(ctx context.Context, accountID string) (UnlockRequest, error)
+	// RequestsOfOwner lists the requests of the accounts a member owns,
+	// newest UpdatedAt first, at most limit of them.
+	RequestsOfOwner(ctx context.Context, memberID string, limit int) ([]UnlockRequest, error)
+	// ExpiredRequests lists pending requests whose ExpiresAt <= now, oldest
+	// ExpiresAt first, at most limit of them.
+	ExpiredRequests(ctx context.Context, now time.Time, limit int) ([]UnlockRequest, error)
+
+	// Passkey returns one passkey by its credential ID.
+	Passkey(ctx context.Context, id string) (Passkey, error)
+	// Passkeys lists a member's passkeys, oldest first.
+	Passkeys(ctx context.Context, memberID string) ([]Passkey, error)
+	// Session returns one portal session by ID (the secret's hash).
+	Session(ctx context.Context, id string) (Session, error)
+	// Invite returns one invite by ID (the secret's hash).
+	Invite(ctx context.Context, id string) (Invite, error)
+
 	// EndedGrants lists, oldest Until first and at most limit of them,
 	// current grants that ended by time (Until <= now, neither revoked nor
 	// consumed) and whose end has not been announced yet.
@@ -89,14 +110,15 @@ type Tx interface {
 	CreateApplication(ctx context.Context, a Application) error
 	// UpdateApplication replaces every mutable field of the application
 	// with a.ID (name, unenrolled, fail mode, enabled, lockdown, unlock
-	// durations, updated time). The issuer and tenant never change.
+	// durations, origins, updated time). The issuer and tenant never change.
 	UpdateApplication(ctx context.Context, a Application) error
 	CreateSigningKey(ctx context.Context, k SigningKey) error
 	// RevokeSigningKey sets RevokedAt; revoking a revoked key is a no-op
 	// that keeps the first time.
 	RevokeSigningKey(ctx context.Context, kid string, at time.Time) error
 	CreateMember(ctx context.Context, m Member) error
-	// UpdateMember replaces name, role, LockAll, LockedDown and UpdatedAt.
+	// UpdateMember replaces name, role, LockAll, LockedDown, Channels and
+	// UpdatedAt.
 	UpdateMember(ctx context.Context, m Member) error
 	CreateAccount(ctx context.Context, a Account) error
 	// SetAccountOwner links the account to a member ("" unlinks it).
@@ -128,6 +150,62 @@ type Tx interface {
 	// whether this call did it: of concurrent calls for one grant, across
 	// nodes, exactly one returns true.
 	AnnounceGrantEnd(ctx context.Context, grantID string, at time.Time) (bool, error)
+
+	// RaiseRequest raises or refreshes the pending unlock request of
+	// r.AccountID at time r.UpdatedAt. When the account has a pending
+	// request still open at that time, that request is refreshed: its
+	// context (IP, Device, Location, IntegrationType), UpdatedAt and
+	// ExpiresAt take r's values and Checks grows by one; everything else,
+	// its ID included, stays. Otherwise a pending request that ran out is
+	// first marked expired (DecidedAt = its ExpiresAt, DecidedBy
+	// "system:expiry"), and r is stored as a new pending request with
+	// Checks 1. It returns the request as stored and whether it was
+	// created. An account has at most one pending request, however many
+	// raises run at once across processes and nodes. The account must
+	// exist in r.TenantID (ErrInvalid otherwise).
+	RaiseRequest(ctx context.Context, r UnlockRequest) (UnlockRequest, bool, error)
+	// DecideRequest moves a pending request to status at time at, setting
+	// DecidedBy, DecidedAt and GrantID. RequestApproved and RequestDenied
+	// apply only while the request is open at at; RequestExpired only once
+	// its ExpiresAt <= at. It reports whether it moved the request: of
+	// concurrent calls for one request exactly one returns true. An unknown
+	// request is ErrNotFound; any other status is ErrInvalid.
+	DecideRequest(ctx context.Context, id, status, by, grantID string, at time.Time) (bool, error)
+
+	// CreatePasskey stores a passkey; a credential ID already stored is
+	// ErrConflict. UpdatePasskey replaces Name, Credential and LastUsedAt.
+	CreatePasskey(ctx context.Context, p Passkey) error
+	UpdatePasskey(ctx context.Context, p Passkey) error
+	// DeletePasskey removes a passkey, but never a member's last one: that
+	// is ErrInvalid and removes nothing (the check and the delete are one
+	// step, so two concurrent deletes cannot remove the last two).
+	DeletePasskey(ctx context.Context, id string) error
+
+	// CreateSession stores a session. TouchSession moves SeenAt forward
+	// (ErrNotFound when the session is gone). DeleteSession removes one
+	// session; a missing one is not an error. DeleteSessions removes every
+	// session that has expired at now or was last seen before idleSince,
+	// and returns how many.
+	CreateSession(ctx context.Context, s Session) error
+	TouchSession(ctx context.Context, id string, at time.Time) error
+	DeleteSession(ctx context.Context, id string) error
+	DeleteSessions(ctx context.Context, now, idleSince time.Time) (int, error)
+
+	// CreateInvite stores an invite. UseInvite marks it used if, at time
+	// at, it is unused and not expired, and reports whether it did: of
+	// concurrent calls exactly one returns true. An unknown invite is
+	// ErrNotFound.
+	CreateInvite(ctx context.Context, inv Invite) error
+	UseInvite(ctx context.Context, id string, at time.Time) (bool, error)
+
+	// UseNonce records a one-time value (a token's ID or hash) until
+	// expires, and reports whether this call recorded it: false means it
+	// was used before, so the token is a replay. Of concurrent calls for
+	// one key exactly one returns true. PurgeNonces forgets the values
+	// that expired at now and returns how many; callers must refuse the
+	// tokens themselves after expires, so forgetting them is safe.
+	UseNonce(ctx context.Context, key string, expires, at time.Time) (bool, error)
+	PurgeNonces(ctx context.Context, now time.Time) (int, error)
 
 	// AppendAudit chains e after the tenant's last record at time at and
 	// stores it. Appends of one tenant are serialised: two transactions

@@ -191,10 +191,11 @@ func (r reads) CheckState(ctx context.Context, appID, accountName string) (store
 		mTenant, mEmail, mName, mRole         sql.NullString
 		mLockAll, mLockedDown                 sql.NullBool
 		mCreated, mUpdated                    sql.NullInt64
+		mChannels                             sql.NullString
 	)
 	err = row.Scan(&a.ID, &a.TenantID, &owner, &aCreated, &aUpdated,
 		&gID, &gTenant, &gUntil, &gOnce, &gReason, &gBy, &gCreated, &gConsumed, &gRevoked,
-		&mTenant, &mEmail, &mName, &mRole, &mLockAll, &mLockedDown, &mCreated, &mUpdated)
+		&mTenant, &mEmail, &mName, &mRole, &mLockAll, &mLockedDown, &mCreated, &mUpdated, &mChannels)
 	if errors.Is(err, sql.ErrNoRows) {
 		return store.CheckState{}, nil
 	}
@@ -214,7 +215,7 @@ func (r reads) CheckState(ctx context.Context, appID, accountName string) (store
 	if owner.Valid && mTenant.Valid {
 		cs.Owner = &store.Member{
 			ID: owner.String, TenantID: mTenant.String, Email: mEmail.String, Name: mName.String, Role: mRole.String,
-			LockAll: mLockAll.Bool, LockedDown: mLockedDown.Bool,
+			LockAll: mLockAll.Bool, LockedDown: mLockedDown.Bool, Channels: channelList(mChannels),
 			CreatedAt: fromNanos(mCreated.Int64), UpdatedAt: fromNanos(mUpdated.Int64),
 		}
 	}

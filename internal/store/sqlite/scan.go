@@ -3,6 +3,7 @@ package sqlite
 import (
 	"database/sql"
 	"encoding/json"
+	"strings"
 	"time"
 
 	"github.com/deadbolt-dev/deadbolt/internal/audit"
@@ -25,8 +26,10 @@ func scanTenant(sc scanner) (t store.Tenant, err error) {
 
 func scanApplication(sc scanner) (a store.Application, err error) {
 	var defUnlock, maxUnlock, created, updated int64
+	var origins string
 	err = sc.Scan(&a.ID, &a.TenantID, &a.Name, &a.Issuer, &a.Unenrolled, &a.FailMode, &a.Enabled, &a.LockedDown,
-		&defUnlock, &maxUnlock, &created, &updated)
+		&defUnlock, &maxUnlock, &created, &updated, &origins)
+	a.Origins = splitList(origins, "\n")
 	a.DefaultUnlock, a.MaxUnlock = time.Duration(defUnlock), time.Duration(maxUnlock)
 	a.CreatedAt, a.UpdatedAt = fromNanos(created), fromNanos(updated)
 	return a, err
@@ -48,7 +51,9 @@ func scanSigningKey(sc scanner) (k store.SigningKey, err error) {
 
 func scanMember(sc scanner) (m store.Member, err error) {
 	var created, updated int64
-	err = sc.Scan(&m.ID, &m.TenantID, &m.Email, &m.Name, &m.Role, &m.LockAll, &m.LockedDown, &created, &updated)
+	var channels sql.NullString
+	err = sc.Scan(&m.ID, &m.TenantID, &m.Email, &m.Name, &m.Role, &m.LockAll, &m.LockedDown, &created, &updated, &channels)
+	m.Channels = channelList(channels)
 	m.CreatedAt, m.UpdatedAt = fromNanos(created), fromNanos(updated)
 	return m, err
 }
@@ -84,4 +89,32 @@ func scanAudit(sc scanner) (r audit.Record, err error) {
 	r.At = fromNanos(at)
 	r.Data = json.RawMessage(data)
 	return r, err
+}
+
+// splitList reads a list stored joined by sep; "" is nil.
+func splitList(s, sep string) []string {
+	if s == "" {
+		return nil
+	}
+	return strings.Split(s, sep)
+}
+
+// channelList reads members.channels: NULL is nil (never chose), "" is an
+// empty list (chose none).
+func channelList(c sql.NullString) []string {
+	if !c.Valid {
+		return nil
+	}
+	if c.String == "" {
+		return []string{}
+	}
+	return strings.Split(c.String, ",")
+}
+
+// channelValue is the inverse of channelList.
+func channelValue(cs []string) any {
+	if cs == nil {
+		return nil
+	}
+	return strings.Join(cs, ",")
 }

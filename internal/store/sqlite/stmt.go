@@ -62,9 +62,9 @@ const (
 
 const (
 	tenantCols  = `id, name, created_at`
-	appCols     = `id, tenant_id, name, issuer, unenrolled, fail_mode, enabled, locked_down, default_unlock, max_unlock, created_at, updated_at`
+	appCols     = `id, tenant_id, name, issuer, unenrolled, fail_mode, enabled, locked_down, default_unlock, max_unlock, created_at, updated_at, origins`
 	keyCols     = `kid, app_id, tenant_id, algorithm, sealed_secret, public_key, created_at, expires_at, revoked_at, last_used_at`
-	memberCols  = `id, tenant_id, email, name, role, lock_all, locked_down, created_at, updated_at`
+	memberCols  = `id, tenant_id, email, name, role, lock_all, locked_down, created_at, updated_at, channels`
 	accountCols = `id, tenant_id, app_id, name, owner_id, created_at, updated_at`
 	grantCols   = `id, tenant_id, account_id, until, once, reason, granted_by, created_at, consumed_at, revoked_at`
 	checkCols   = `id, tenant_id, app_id, kid, account, at, locked, status, ip, device, location, integration_type`
@@ -102,7 +102,7 @@ var queries = [numStmts]string{
 	// check's whole read.
 	qCheckState: `SELECT a.id, a.tenant_id, a.owner_id, a.created_at, a.updated_at,
 		g.id, g.tenant_id, g.until, g.once, g.reason, g.granted_by, g.created_at, g.consumed_at, g.revoked_at,
-		m.tenant_id, m.email, m.name, m.role, m.lock_all, m.locked_down, m.created_at, m.updated_at
+		m.tenant_id, m.email, m.name, m.role, m.lock_all, m.locked_down, m.created_at, m.updated_at, m.channels
 		FROM accounts a
 		LEFT JOIN grants g ON g.id = a.current_grant_id
 		LEFT JOIN members m ON m.id = a.owner_id
@@ -116,15 +116,15 @@ var queries = [numStmts]string{
 	qSchemaVersion: `SELECT coalesce(max(version), 0) FROM schema_version`,
 
 	qCreateTenant:      `INSERT INTO tenants (` + tenantCols + `) VALUES (?, ?, ?)`,
-	qCreateApplication: `INSERT INTO applications (` + appCols + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+	qCreateApplication: `INSERT INTO applications (` + appCols + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 	qUpdateApplication: `UPDATE applications SET name = ?, unenrolled = ?, fail_mode = ?, enabled = ?, locked_down = ?,
-		default_unlock = ?, max_unlock = ?, updated_at = ? WHERE id = ?`,
+		default_unlock = ?, max_unlock = ?, updated_at = ?, origins = ? WHERE id = ?`,
 	qCreateSigningKey: `INSERT INTO signing_keys (` + keyCols + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 	// Every existing row counts as changed, so rows affected tells a
 	// missing key from a revoked one.
 	qRevokeSigningKey: `UPDATE signing_keys SET revoked_at = CASE WHEN revoked_at = 0 THEN ? ELSE revoked_at END WHERE kid = ?`,
-	qCreateMember:     `INSERT INTO members (` + memberCols + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-	qUpdateMember:     `UPDATE members SET name = ?, role = ?, lock_all = ?, locked_down = ?, updated_at = ? WHERE id = ?`,
+	qCreateMember:     `INSERT INTO members (` + memberCols + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+	qUpdateMember:     `UPDATE members SET name = ?, role = ?, lock_all = ?, locked_down = ?, updated_at = ?, channels = ? WHERE id = ?`,
 	qCreateAccount:    `INSERT INTO accounts (` + accountCols + `) VALUES (?, ?, ?, ?, ?, ?, ?)`,
 	qSetAccountOwner:  `UPDATE accounts SET owner_id = ?, updated_at = ? WHERE id = ?`,
 	qAccountGrantRef:  `SELECT tenant_id, current_grant_id FROM accounts WHERE id = ?`,

@@ -77,7 +77,7 @@ func (t *txn) CreateApplication(ctx context.Context, a store.Application) error 
 		return r.err
 	}
 	_, err := t.exec(ctx, qCreateApplication, a.ID, a.TenantID, a.Name, a.Issuer, a.Unenrolled, a.FailMode,
-		a.Enabled, a.LockedDown, int64(a.DefaultUnlock), int64(a.MaxUnlock), created, updated)
+		a.Enabled, a.LockedDown, int64(a.DefaultUnlock), int64(a.MaxUnlock), created, updated, strings.Join(a.Origins, "\n"))
 	return wrap(r.op, err)
 }
 
@@ -89,6 +89,11 @@ func validApplication(r *rules, a store.Application, creating bool) (created, up
 	validFailMode(r, a.FailMode)
 	r.positive("default unlock", a.DefaultUnlock)
 	r.positive("max unlock", a.MaxUnlock)
+	for _, o := range a.Origins {
+		if o == "" || strings.ContainsAny(o, "\n\r") {
+			r.fail("origin %q is empty or spans lines", o)
+		}
+	}
 	created = r.time("created at", a.CreatedAt, creating)
 	updated = r.time("updated at", a.UpdatedAt, false)
 	return created, updated
@@ -103,7 +108,7 @@ func (t *txn) UpdateApplication(ctx context.Context, a store.Application) error 
 		return r.err
 	}
 	n, err := t.exec(ctx, qUpdateApplication, a.Name, a.Unenrolled, a.FailMode, a.Enabled, a.LockedDown,
-		int64(a.DefaultUnlock), int64(a.MaxUnlock), updated, a.ID)
+		int64(a.DefaultUnlock), int64(a.MaxUnlock), updated, strings.Join(a.Origins, "\n"), a.ID)
 	return found(r.op, n, err)
 }
 
@@ -169,8 +174,12 @@ func (t *txn) CreateMember(ctx context.Context, m store.Member) error {
 	if r.err != nil {
 		return r.err
 	}
+	validChannels(&r, m.Channels)
+	if r.err != nil {
+		return r.err
+	}
 	_, err := t.exec(ctx, qCreateMember, m.ID, m.TenantID, strings.ToLower(m.Email), m.Name, m.Role,
-		m.LockAll, m.LockedDown, created, updated)
+		m.LockAll, m.LockedDown, created, updated, channelValue(m.Channels))
 	return wrap(r.op, err)
 }
 
@@ -183,7 +192,11 @@ func (t *txn) UpdateMember(ctx context.Context, m store.Member) error {
 	if r.err != nil {
 		return r.err
 	}
-	n, err := t.exec(ctx, qUpdateMember, m.Name, m.Role, m.LockAll, m.LockedDown, updated, m.ID)
+	validChannels(&r, m.Channels)
+	if r.err != nil {
+		return r.err
+	}
+	n, err := t.exec(ctx, qUpdateMember, m.Name, m.Role, m.LockAll, m.LockedDown, updated, channelValue(m.Channels), m.ID)
 	return found(r.op, n, err)
 }
 

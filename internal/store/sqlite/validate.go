@@ -99,6 +99,12 @@ func validRole(r *rules, v string) {
 	r.oneOf("role", v, store.RoleOwner, store.RoleAdmin, store.RoleApprover, store.RoleMember)
 }
 
+func validChannels(r *rules, cs []string) {
+	for _, c := range cs {
+		r.oneOf("channel", c, store.ChannelEmail, store.ChannelPush)
+	}
+}
+
 // nullable stores "" as NULL, for optional references.
 func nullable(s string) any {
 	if s == "" {

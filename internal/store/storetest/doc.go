@@ -29,6 +29,16 @@
 //     RevokeGrantsOfOwner) return store.ErrNotFound when it does not exist.
 //     ConsumeGrant of an unknown grant reports false.
 //   - A page size (limit) below 1 is store.ErrInvalid.
+//   - Portal records: a passkey, session or invite needs its ID, TenantID,
+//     MemberID and CreatedAt (a session and an invite also ExpiresAt, an
+//     invite CreatedBy, a passkey a Credential); its member must exist in
+//     its tenant. A session created without SeenAt is seen at CreatedAt,
+//     and TouchSession never moves SeenAt back. An unlock request needs
+//     ID, TenantID, AppID, AccountID, UpdatedAt and an ExpiresAt after it;
+//     a refresh extends ExpiresAt to the new raise's. An origin or a
+//     channel is a non-empty single-line value; channels are "email" or
+//     "push", and nil (never chose) and empty (chose none) round-trip
+//     apart.
 //
 // Run calls t.Parallel in its subtests, so open must be safe to call
 // concurrently and must return an independent, empty, migrated store each

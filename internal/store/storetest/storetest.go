@@ -50,6 +50,14 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"EndedGrants", testEndedGrants},
 		{"Leases", testLeases},
 		{"AccountLookups", testAccountLookups},
+		{"ApplicationOrigins", testApplicationOrigins},
+		{"MemberChannels", testMemberChannels},
+		{"UnlockRequests", testUnlockRequests},
+		{"UnlockRequestsConcurrent", testRequestsConcurrent},
+		{"Passkeys", testPasskeys},
+		{"Sessions", testSessions},
+		{"Invites", testInvites},
+		{"Nonces", testNonces},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

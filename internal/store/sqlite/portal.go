@@ -1,0 +1,369 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"time"
+
+	"github.com/deadbolt-dev/deadbolt/internal/store"
+)
+
+// Unlock requests, passkeys, sessions, invites and nonces run at the rate of
+// people using the portal and of locked checks, so, like the outbox, they
+// are plain queries.
+
+const (
+	requestCols = `id, tenant_id, app_id, account_id, status, ip, device, location, integration_type, checks, created_at, updated_at, expires_at, decided_by, decided_at, grant_id`
+	passkeyCols = `id, tenant_id, member_id, name, credential, created_at, last_used_at`
+	sessionCols = `id, tenant_id, member_id, created_at, seen_at, expires_at, ip, user_agent`
+	inviteCols  = `id, tenant_id, member_id, created_by, created_at, expires_at, used_at`
+)
+
+func scanRequest(sc scanner) (r store.UnlockRequest, err error) {
+	var created, updated, expires, decided int64
+	err = sc.Scan(&r.ID, &r.TenantID, &r.AppID, &r.AccountID, &r.Status, &r.IP, &r.Device, &r.Location,
+		&r.IntegrationType, &r.Checks, &created, &updated, &expires, &r.DecidedBy, &decided, &r.GrantID)
+	r.CreatedAt, r.UpdatedAt, r.ExpiresAt, r.DecidedAt = fromNanos(created), fromNanos(updated), fromNanos(expires), fromNanos(decided)
+	return r, err
+}
+
+func scanPasskey(sc scanner) (p store.Passkey, err error) {
+	var created, used int64
+	err = sc.Scan(&p.ID, &p.TenantID, &p.MemberID, &p.Name, &p.Credential, &created, &used)
+	p.CreatedAt, p.LastUsedAt = fromNanos(created), fromNanos(used)
+	return p, err
+}
+
+func scanSession(sc scanner) (s store.Session, err error) {
+	var created, seen, expires int64
+	err = sc.Scan(&s.ID, &s.TenantID, &s.MemberID, &created, &seen, &expires, &s.IP, &s.UserAgent)
+	s.CreatedAt, s.SeenAt, s.ExpiresAt = fromNanos(created), fromNanos(seen), fromNanos(expires)
+	return s, err
+}
+
+func scanInvite(sc scanner) (i store.Invite, err error) {
+	var created, expires, used int64
+	err = sc.Scan(&i.ID, &i.TenantID, &i.MemberID, &i.CreatedBy, &created, &expires, &used)
+	i.CreatedAt, i.ExpiresAt, i.UsedAt = fromNanos(created), fromNanos(expires), fromNanos(used)
+	return i, err
+}
+
+// first runs a plain query for one record; no row is store.ErrNotFound.
+func first[T any](ctx context.Context, q queryer, op string, scan func(scanner) (T, error), sqlText string, args ...any) (T, error) {
+	rs, err := query(ctx, q, op, scan, sqlText, args...)
+	if err != nil {
+		var zero T
+		return zero, err
+	}
+	if len(rs) == 0 {
+		var zero T
+		return zero, wrap(op, store.ErrNotFound)
+	}
+	return rs[0], nil
+}
+
+// UnlockRequest implements store.Reader.
+func (r reads) UnlockRequest(ctx context.Context, id string) (store.UnlockRequest, error) {
+	return first(ctx, r.queryer(), "unlock request", scanRequest, `SELECT `+requestCols+` FROM unlock_requests WHERE id = ?`, id)
+}
+
+// PendingRequest implements store.Reader.
+func (r reads) PendingRequest(ctx context.Context, accountID string) (store.UnlockRequest, error) {
+	return first(ctx, r.queryer(), "pending request", scanRequest,
+		`SELECT `+requestCols+` FROM unlock_requests WHERE account_id = ? AND status = 'pending'`, accountID)
+}
+
+// RequestsOfOwner implements store.Reader.
+func (r reads) RequestsOfOwner(ctx context.Context, memberID string, limit int) ([]store.UnlockRequest, error) {
+	const op = "requests of owner"
+	if err := positiveLimit(op, limit); err != nil {
+		return nil, err
+	}
+	return query(ctx, r.queryer(), op, scanRequest,
+		`SELECT `+prefixed("q", requestCols)+` FROM unlock_requests AS q JOIN accounts AS a ON a.id = q.account_id
+		 WHERE a.owner_id = ? ORDER BY q.updated_at DESC, q.id DESC LIMIT ?`, memberID, limit)
+}
+
+// ExpiredRequests implements store.Reader.
+func (r reads) ExpiredRequests(ctx context.Context, now time.Time, limit int) ([]store.UnlockRequest, error) {
+	const op = "expired requests"
+	if err := positiveLimit(op, limit); err != nil {
+		return nil, err
+	}
+	n, ok := nanos(now)
+	if !ok {
+		return nil, invalid(op, "time out of range")
+	}
+	return query(ctx, r.queryer(), op, scanRequest,
+		`SELECT `+requestCols+` FROM unlock_requests WHERE status = 'pending' AND expires_at <= ?
+		 ORDER BY expires_at, id LIMIT ?`, n, limit)
+}
+
+// Passkey implements store.Reader.
+func (r reads) Passkey(ctx context.Context, id string) (store.Passkey, error) {
+	return first(ctx, r.queryer(), "passkey", scanPasskey, `SELECT `+passkeyCols+` FROM passkeys WHERE id = ?`, id)
+}
+
+// Passkeys implements store.Reader.
+func (r reads) Passkeys(ctx context.Context, memberID string) ([]store.Passkey, error) {
+	return query(ctx, r.queryer(), "passkeys", scanPasskey,
+		`SELECT `+passkeyCols+` FROM passkeys WHERE member_id = ? ORDER BY created_at, id`, memberID)
+}
+
+// Session implements store.Reader.
+func (r reads) Session(ctx context.Context, id string) (store.Session, error) {
+	return first(ctx, r.queryer(), "session", scanSession, `SELECT `+sessionCols+` FROM sessions WHERE id = ?`, id)
+}
+
+// Invite implements store.Reader.
+func (r reads) Invite(ctx context.Context, id string) (store.Invite, error) {
+	return first(ctx, r.queryer(), "invite", scanInvite, `SELECT `+inviteCols+` FROM invites WHERE id = ?`, id)
+}
+
+// RaiseRequest implements store.Tx. The transaction holds the write lock,
+// so reading the pending request and then refreshing or inserting cannot
+// interleave with another raise; the partial unique index would refuse a
+// second pending request anyway.
+func (t *txn) RaiseRequest(ctx context.Context, q store.UnlockRequest) (store.UnlockRequest, bool, error) {
+	r := rules{op: "raise request"}
+	r.need("request id", q.ID)
+	r.need("tenant id", q.TenantID)
+	r.need("application id", q.AppID)
+	r.need("account id", q.AccountID)
+	now := r.time("updated at", q.UpdatedAt, true)
+	expires := r.time("expires at", q.ExpiresAt, true)
+	if r.err == nil && expires <= now {
+		r.fail("expires at is not after updated at")
+	}
+	if r.err != nil {
+		return store.UnlockRequest{}, false, r.err
+	}
+	var acctTenant, acctApp string
+	row := t.tx.QueryRowContext(ctx, `SELECT tenant_id, app_id FROM accounts WHERE id = ?`, q.AccountID)
+	switch err := row.Scan(&acctTenant, &acctApp); {
+	case errors.Is(err, sql.ErrNoRows):
+		return store.UnlockRequest{}, false, invalid(r.op, "account %s does not exist", q.AccountID)
+	case err != nil:
+		return store.UnlockRequest{}, false, wrap(r.op, err)
+	case acctTenant != q.TenantID || acctApp != q.AppID:
+		return store.UnlockRequest{}, false, invalid(r.op, "account %s is not in application %s of tenant %s", q.AccountID, q.AppID, q.TenantID)
+	}
+
+	cur, err := t.PendingRequest(ctx, q.AccountID)
+	switch {
+	case err == nil && cur.Open(q.UpdatedAt):
+		if _, err := t.execRaw(ctx, r.op, `UPDATE unlock_requests SET ip = ?, device = ?, location = ?, integration_type = ?,
+			checks = checks + 1, updated_at = ?, expires_at = ? WHERE id = ?`,
+			q.IP, q.Device, q.Location, q.IntegrationType, now, expires, cur.ID); err != nil {
+			return store.UnlockRequest{}, false, err
+		}
+		got, err := t.UnlockRequest(ctx, cur.ID)
+		return got, false, err
+	case err == nil:
+		// Run out without anyone marking it: mark it now.
+		if _, err := t.execRaw(ctx, r.op, `UPDATE unlock_requests SET status = 'expired', decided_by = 'system:expiry',
+			decided_at = expires_at WHERE id = ?`, cur.ID); err != nil {
+			return store.UnlockRequest{}, false, err
+		}
+	case !errors.Is(err, store.ErrNotFound):
+		return store.UnlockRequest{}, false, err
+	}
+	if _, err := t.execRaw(ctx, r.op, `INSERT INTO unlock_requests (`+requestCols+`)
+		VALUES (?, ?, ?, ?, 'pending', ?, ?, ?, ?, 1, ?, ?, ?, '', 0, '')`,
+		q.ID, q.TenantID, q.AppID, q.AccountID, q.IP, q.Device, q.Location, q.IntegrationType, now, now, expires); err != nil {
+		return store.UnlockRequest{}, false, err
+	}
+	got, err := t.UnlockRequest(ctx, q.ID)
+	return got, true, err
+}
+
+// DecideRequest implements store.Tx with one conditional UPDATE.
+func (t *txn) DecideRequest(ctx context.Context, id, status, by, grantID string, at time.Time) (bool, error) {
+	r := rules{op: "decide request"}
+	r.need("request id", id)
+	r.need("decided by", by)
+	r.oneOf("status", status, store.RequestApproved, store.RequestDenied, store.RequestExpired)
+	n := r.time("decided at", at, true)
+	if r.err != nil {
+		return false, r.err
+	}
+	cond := `expires_at > ?`
+	if status == store.RequestExpired {
+		cond = `expires_at <= ?`
+	}
+	rows, err := t.execRaw(ctx, r.op, `UPDATE unlock_requests SET status = ?, decided_by = ?, decided_at = ?, grant_id = ?
+		WHERE id = ? AND status = 'pending' AND `+cond, status, by, n, grantID, id, n)
+	if err != nil {
+		return false, err
+	}
+	if rows == 0 {
+		if _, err := t.UnlockRequest(ctx, id); err != nil {
+			return false, err
+		}
+	}
+	return rows == 1, nil
+}
+
+// CreatePasskey implements store.Tx.
+func (t *txn) CreatePasskey(ctx context.Context, p store.Passkey) error {
+	r := rules{op: "create passkey"}
+	r.need("passkey id", p.ID)
+	r.need("tenant id", p.TenantID)
+	r.need("member id", p.MemberID)
+	if len(p.Credential) == 0 {
+		r.fail("credential is empty")
+	}
+	created := r.time("created at", p.CreatedAt, true)
+	used := r.time("last used at", p.LastUsedAt, false)
+	if r.err != nil {
+		return r.err
+	}
+	_, err := t.execRaw(ctx, r.op, `INSERT INTO passkeys (`+passkeyCols+`) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+		p.ID, p.TenantID, p.MemberID, p.Name, p.Credential, created, used)
+	return err
+}
+
+// UpdatePasskey implements store.Tx.
+func (t *txn) UpdatePasskey(ctx context.Context, p store.Passkey) error {
+	r := rules{op: "update passkey"}
+	r.need("passkey id", p.ID)
+	if len(p.Credential) == 0 {
+		r.fail("credential is empty")
+	}
+	used := r.time("last used at", p.LastUsedAt, false)
+	if r.err != nil {
+		return r.err
+	}
+	n, err := t.execRaw(ctx, r.op, `UPDATE passkeys SET name = ?, credential = ?, last_used_at = ? WHERE id = ?`,
+		p.Name, p.Credential, used, p.ID)
+	return found(r.op, n, err)
+}
+
+// DeletePasskey implements store.Tx: the DELETE itself checks that the
+// member keeps another passkey.
+func (t *txn) DeletePasskey(ctx context.Context, id string) error {
+	const op = "delete passkey"
+	n, err := t.execRaw(ctx, op, `DELETE FROM passkeys WHERE id = ?1 AND EXISTS (
+		SELECT 1 FROM passkeys AS o WHERE o.member_id = passkeys.member_id AND o.id <> ?1)`, id)
+	if err != nil || n == 1 {
+		return err
+	}
+	if _, err := t.Passkey(ctx, id); err != nil {
+		return err
+	}
+	return invalid(op, "passkey %s is its member's last one", id)
+}
+
+// CreateSession implements store.Tx.
+func (t *txn) CreateSession(ctx context.Context, s store.Session) error {
+	r := rules{op: "create session"}
+	r.need("session id", s.ID)
+	r.need("tenant id", s.TenantID)
+	r.need("member id", s.MemberID)
+	created := r.time("created at", s.CreatedAt, true)
+	seen := r.time("seen at", s.SeenAt, false)
+	expires := r.time("expires at", s.ExpiresAt, true)
+	if r.err != nil {
+		return r.err
+	}
+	if seen == 0 {
+		seen = created
+	}
+	_, err := t.execRaw(ctx, r.op, `INSERT INTO sessions (`+sessionCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+		s.ID, s.TenantID, s.MemberID, created, seen, expires, s.IP, s.UserAgent)
+	return err
+}
+
+// TouchSession implements store.Tx; SeenAt never moves back.
+func (t *txn) TouchSession(ctx context.Context, id string, at time.Time) error {
+	r := rules{op: "touch session"}
+	r.need("session id", id)
+	n := r.time("seen at", at, true)
+	if r.err != nil {
+		return r.err
+	}
+	rows, err := t.execRaw(ctx, r.op, `UPDATE sessions SET seen_at = max(seen_at, ?) WHERE id = ?`, n, id)
+	return found(r.op, rows, err)
+}
+
+// DeleteSession implements store.Tx.
+func (t *txn) DeleteSession(ctx context.Context, id string) error {
+	_, err := t.execRaw(ctx, "delete session", `DELETE FROM sessions WHERE id = ?`, id)
+	return err
+}
+
+// DeleteSessions implements store.Tx.
+func (t *txn) DeleteSessions(ctx context.Context, now, idleSince time.Time) (int, error) {
+	r := rules{op: "delete sessions"}
+	n := r.time("now", now, true)
+	idle := r.time("idle since", idleSince, false)
+	if r.err != nil {
+		return 0, r.err
+	}
+	rows, err := t.execRaw(ctx, r.op, `DELETE FROM sessions WHERE expires_at <= ? OR seen_at < ?`, n, idle)
+	return int(rows), err
+}
+
+// CreateInvite implements store.Tx.
+func (t *txn) CreateInvite(ctx context.Context, inv store.Invite) error {
+	r := rules{op: "create invite"}
+	r.need("invite id", inv.ID)
+	r.need("tenant id", inv.TenantID)
+	r.need("member id", inv.MemberID)
+	r.need("created by", inv.CreatedBy)
+	created := r.time("created at", inv.CreatedAt, true)
+	expires := r.time("expires at", inv.ExpiresAt, true)
+	used := r.time("used at", inv.UsedAt, false)
+	if r.err != nil {
+		return r.err
+	}
+	_, err := t.execRaw(ctx, r.op, `INSERT INTO invites (`+inviteCols+`) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+		inv.ID, inv.TenantID, inv.MemberID, inv.CreatedBy, created, expires, used)
+	return err
+}
+
+// UseInvite implements store.Tx with one conditional UPDATE.
+func (t *txn) UseInvite(ctx context.Context, id string, at time.Time) (bool, error) {
+	r := rules{op: "use invite"}
+	r.need("invite id", id)
+	n := r.time("used at", at, true)
+	if r.err != nil {
+		return false, r.err
+	}
+	rows, err := t.execRaw(ctx, r.op, `UPDATE invites SET used_at = ?1 WHERE id = ?2 AND used_at = 0 AND expires_at > ?1`, n, id)
+	if err != nil {
+		return false, err
+	}
+	if rows == 0 {
+		if _, err := t.Invite(ctx, id); err != nil {
+			return false, err
+		}
+	}
+	return rows == 1, nil
+}
+
+// UseNonce implements store.Tx: the primary key makes the insert the
+// whole test.
+func (t *txn) UseNonce(ctx context.Context, key string, expires, at time.Time) (bool, error) {
+	r := rules{op: "use nonce"}
+	r.need("key", key)
+	exp := r.time("expires", expires, true)
+	r.time("at", at, true)
+	if r.err != nil {
+		return false, r.err
+	}
+	rows, err := t.execRaw(ctx, r.op, `INSERT INTO nonces (key, expires_at) VALUES (?, ?) ON CONFLICT (key) DO NOTHING`, key, exp)
+	return rows == 1, err
+}
+
+// PurgeNonces implements store.Tx.
+func (t *txn) PurgeNonces(ctx context.Context, now time.Time) (int, error) {
+	r := rules{op: "purge nonces"}
+	n := r.time("now", now, true)
+	if r.err != nil {
+		return 0, r.err
+	}
+	rows, err := t.execRaw(ctx, r.op, `DELETE FROM nonces WHERE expires_at <= ?`, n)
+	return int(rows), err
+}
