@@ -35,9 +35,9 @@ type scanner interface {
 
 const (
 	tenantCols  = `id, name, created_at`
-	appCols     = `id, tenant_id, name, issuer, unenrolled, fail_mode, enabled, locked_down, default_unlock, max_unlock, created_at, updated_at`
+	appCols     = `id, tenant_id, name, issuer, unenrolled, fail_mode, enabled, locked_down, default_unlock, max_unlock, created_at, updated_at, origins`
 	keyCols     = `kid, app_id, tenant_id, algorithm, sealed_secret, public_key, created_at, expires_at, revoked_at, last_used_at`
-	memberCols  = `id, tenant_id, email, name, role, lock_all, locked_down, created_at, updated_at`
+	memberCols  = `id, tenant_id, email, name, role, lock_all, locked_down, created_at, updated_at, channels`
 	accountCols = `id, tenant_id, app_id, name, owner_id, created_at, updated_at`
 	grantCols   = `id, tenant_id, account_id, until, once, reason, granted_by, created_at, consumed_at, revoked_at`
 	checkCols   = `id, tenant_id, app_id, kid, account, at, locked, status, ip, device, location, integration_type`
@@ -48,9 +48,9 @@ const (
 
 // prefixed qualifies every column of cols with alias.
 func prefixed(alias, cols string) string {
-	parts := strings.Split(cols, ", ")
+	parts := strings.Split(cols, ",")
 	for i, p := range parts {
-		parts[i] = alias + "." + p
+		parts[i] = alias + "." + strings.TrimSpace(p)
 	}
 	return strings.Join(parts, ", ")
 }
@@ -98,7 +98,10 @@ func scanTenant(sc scanner) (t store.Tenant, err error) {
 func scanApplication(sc scanner) (a store.Application, err error) {
 	var defUnlock, maxUnlock, created, updated int64
 	err = sc.Scan(&a.ID, &a.TenantID, &a.Name, &a.Issuer, &a.Unenrolled, &a.FailMode, &a.Enabled, &a.LockedDown,
-		&defUnlock, &maxUnlock, &created, &updated)
+		&defUnlock, &maxUnlock, &created, &updated, &a.Origins)
+	if len(a.Origins) == 0 {
+		a.Origins = nil
+	}
 	a.DefaultUnlock, a.MaxUnlock = time.Duration(defUnlock), time.Duration(maxUnlock)
 	a.CreatedAt, a.UpdatedAt = fromNanos(created), fromNanos(updated)
 	return a, err
@@ -120,9 +123,23 @@ func scanSigningKey(sc scanner) (k store.SigningKey, err error) {
 
 func scanMember(sc scanner) (m store.Member, err error) {
 	var created, updated int64
-	err = sc.Scan(&m.ID, &m.TenantID, &m.Email, &m.Name, &m.Role, &m.LockAll, &m.LockedDown, &created, &updated)
+	var channels *[]string
+	err = sc.Scan(&m.ID, &m.TenantID, &m.Email, &m.Name, &m.Role, &m.LockAll, &m.LockedDown, &created, &updated, &channels)
+	m.Channels = channelList(channels)
 	m.CreatedAt, m.UpdatedAt = fromNanos(created), fromNanos(updated)
 	return m, err
+}
+
+// channelList reads members.channels: NULL is nil (never chose), '{}' an
+// empty list (chose none).
+func channelList(c *[]string) []string {
+	if c == nil {
+		return nil
+	}
+	if *c == nil {
+		return []string{}
+	}
+	return *c
 }
 
 func scanAccount(sc scanner) (a store.Account, err error) {
@@ -288,7 +305,7 @@ func (r reads) CurrentGrant(ctx context.Context, accountID string) (store.Grant,
 // key, in one statement and so one snapshot.
 const qCheckState = `SELECT a.id, a.tenant_id, a.owner_id, a.created_at, a.updated_at,
 	g.id, g.tenant_id, g.until, g.once, g.reason, g.granted_by, g.created_at, g.consumed_at, g.revoked_at,
-	m.tenant_id, m.email, m.name, m.role, m.lock_all, m.locked_down, m.created_at, m.updated_at
+	m.tenant_id, m.email, m.name, m.role, m.lock_all, m.locked_down, m.created_at, m.updated_at, m.channels
 	FROM accounts a
 	LEFT JOIN grants g ON g.id = a.current_grant_id
 	LEFT JOIN members m ON m.id = a.owner_id
@@ -307,10 +324,11 @@ func (r reads) CheckState(ctx context.Context, appID, accountName string) (store
 		mTenant, mEmail, mName, mRole         *string
 		mLockAll, mLockedDown                 *bool
 		mCreated, mUpdated                    *int64
+		mChannels                             *[]string
 	)
 	err := r.q.QueryRow(ctx, qCheckState, appID, accountName).Scan(&a.ID, &a.TenantID, &owner, &aCreated, &aUpdated,
 		&gID, &gTenant, &gUntil, &gOnce, &gReason, &gBy, &gCreated, &gConsumed, &gRevoked,
-		&mTenant, &mEmail, &mName, &mRole, &mLockAll, &mLockedDown, &mCreated, &mUpdated)
+		&mTenant, &mEmail, &mName, &mRole, &mLockAll, &mLockedDown, &mCreated, &mUpdated, &mChannels)
 	if err == pgx.ErrNoRows {
 		return store.CheckState{}, nil
 	}
@@ -333,7 +351,7 @@ func (r reads) CheckState(ctx context.Context, appID, accountName string) (store
 	if owner != nil && mTenant != nil {
 		cs.Owner = &store.Member{
 			ID: *owner, TenantID: *mTenant, Email: *mEmail, Name: *mName, Role: *mRole,
-			LockAll: *mLockAll, LockedDown: *mLockedDown,
+			LockAll: *mLockAll, LockedDown: *mLockedDown, Channels: channelList(mChannels),
 			CreatedAt: fromNanos(*mCreated), UpdatedAt: fromNanos(*mUpdated),
 		}
 	}

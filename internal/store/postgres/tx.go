@@ -96,9 +96,9 @@ func (t *txn) CreateApplication(ctx context.Context, a store.Application) error 
 		return r.err
 	}
 	err := t.insert(ctx, r.op, "an application with this id or issuer exists",
-		`INSERT INTO applications (`+appCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
+		`INSERT INTO applications (`+appCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
 		a.ID, a.TenantID, a.Name, a.Issuer, a.Unenrolled, a.FailMode,
-		a.Enabled, a.LockedDown, int64(a.DefaultUnlock), int64(a.MaxUnlock), created, updated)
+		a.Enabled, a.LockedDown, int64(a.DefaultUnlock), int64(a.MaxUnlock), created, updated, array(a.Origins))
 	if err == nil {
 		// A node may have cached "no such issuer".
 		t.changed(cache.Event{Kind: cache.App, AppID: a.ID, Issuer: a.Issuer})
@@ -114,6 +114,11 @@ func validApplication(r *rules, a store.Application, creating bool) (created, up
 	validFailMode(r, a.FailMode)
 	r.positive("default unlock", a.DefaultUnlock)
 	r.positive("max unlock", a.MaxUnlock)
+	for _, o := range a.Origins {
+		if o == "" || strings.ContainsAny(o, "\n\r") {
+			r.fail("origin %q is empty or spans lines", o)
+		}
+	}
 	created = r.time("created at", a.CreatedAt, creating)
 	updated = r.time("updated at", a.UpdatedAt, false)
 	return created, updated
@@ -129,8 +134,9 @@ func (t *txn) UpdateApplication(ctx context.Context, a store.Application) error 
 	}
 	var issuer string
 	err := t.tx.QueryRow(ctx, `UPDATE applications SET name = $1, unenrolled = $2, fail_mode = $3, enabled = $4,
-		locked_down = $5, default_unlock = $6, max_unlock = $7, updated_at = $8 WHERE id = $9 RETURNING issuer`,
-		a.Name, a.Unenrolled, a.FailMode, a.Enabled, a.LockedDown, int64(a.DefaultUnlock), int64(a.MaxUnlock), updated, a.ID).
+		locked_down = $5, default_unlock = $6, max_unlock = $7, updated_at = $8, origins = $9 WHERE id = $10 RETURNING issuer`,
+		a.Name, a.Unenrolled, a.FailMode, a.Enabled, a.LockedDown, int64(a.DefaultUnlock), int64(a.MaxUnlock), updated,
+		array(a.Origins), a.ID).
 		Scan(&issuer)
 	if err != nil {
 		return wrap(r.op, err)
@@ -196,6 +202,7 @@ func (t *txn) CreateMember(ctx context.Context, m store.Member) error {
 	r.need("tenant id", m.TenantID)
 	r.need("email", m.Email)
 	validRole(&r, m.Role)
+	validChannels(&r, m.Channels)
 	created := r.time("created at", m.CreatedAt, true)
 	updated := r.time("updated at", m.UpdatedAt, false)
 	if r.err != nil {
@@ -203,8 +210,8 @@ func (t *txn) CreateMember(ctx context.Context, m store.Member) error {
 	}
 	// A new member owns nothing yet, so no cached state changes.
 	return t.insert(ctx, r.op, "a member with this id, or this email in the tenant, exists",
-		`INSERT INTO members (`+memberCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-		m.ID, m.TenantID, strings.ToLower(m.Email), m.Name, m.Role, m.LockAll, m.LockedDown, created, updated)
+		`INSERT INTO members (`+memberCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+		m.ID, m.TenantID, strings.ToLower(m.Email), m.Name, m.Role, m.LockAll, m.LockedDown, created, updated, channelValue(m.Channels))
 }
 
 // UpdateMember implements store.Tx.
@@ -212,12 +219,13 @@ func (t *txn) UpdateMember(ctx context.Context, m store.Member) error {
 	r := rules{op: "update member"}
 	r.need("member id", m.ID)
 	validRole(&r, m.Role)
+	validChannels(&r, m.Channels)
 	updated := r.time("updated at", m.UpdatedAt, false)
 	if r.err != nil {
 		return r.err
 	}
-	n, err := t.exec(ctx, `UPDATE members SET name = $1, role = $2, lock_all = $3, locked_down = $4, updated_at = $5 WHERE id = $6`,
-		m.Name, m.Role, m.LockAll, m.LockedDown, updated, m.ID)
+	n, err := t.exec(ctx, `UPDATE members SET name = $1, role = $2, lock_all = $3, locked_down = $4, updated_at = $5, channels = $6 WHERE id = $7`,
+		m.Name, m.Role, m.LockAll, m.LockedDown, updated, channelValue(m.Channels), m.ID)
 	if err != nil {
 		return wrap(r.op, err)
 	}

@@ -108,6 +108,29 @@ func validRole(r *rules, v string) {
 	r.oneOf("role", v, store.RoleOwner, store.RoleAdmin, store.RoleApprover, store.RoleMember)
 }
 
+func validChannels(r *rules, cs []string) {
+	for _, c := range cs {
+		r.oneOf("channel", c, store.ChannelEmail, store.ChannelPush)
+	}
+}
+
+// array stores a nil list as an empty array rather than NULL.
+func array(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
+
+// channelValue stores a member's channels: nil (never chose) as NULL, an
+// empty list as '{}'.
+func channelValue(cs []string) any {
+	if cs == nil {
+		return nil
+	}
+	return array(cs)
+}
+
 // nullable stores "" as NULL, for optional references.
 func nullable(s string) *string {
 	if s == "" {

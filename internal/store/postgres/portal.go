@@ -1,0 +1,370 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/deadbolt-dev/deadbolt/internal/store"
+)
+
+// Unlock requests, passkeys, sessions, invites and nonces: the portal's
+// records. None of them is cached by the lock check, so none is announced.
+
+const (
+	requestCols = `id, tenant_id, app_id, account_id, status, ip, device, location, integration_type, checks,
+		created_at, updated_at, expires_at, decided_by, decided_at, grant_id`
+	passkeyCols = `id, tenant_id, member_id, name, credential, created_at, last_used_at`
+	sessionCols = `id, tenant_id, member_id, created_at, seen_at, expires_at, ip, user_agent`
+	inviteCols  = `id, tenant_id, member_id, created_by, created_at, expires_at, used_at`
+)
+
+func scanRequest(sc scanner) (r store.UnlockRequest, err error) {
+	var created, updated, expires, decided int64
+	err = sc.Scan(&r.ID, &r.TenantID, &r.AppID, &r.AccountID, &r.Status, &r.IP, &r.Device, &r.Location,
+		&r.IntegrationType, &r.Checks, &created, &updated, &expires, &r.DecidedBy, &decided, &r.GrantID)
+	r.CreatedAt, r.UpdatedAt, r.ExpiresAt, r.DecidedAt = fromNanos(created), fromNanos(updated), fromNanos(expires), fromNanos(decided)
+	return r, err
+}
+
+func scanPasskey(sc scanner) (p store.Passkey, err error) {
+	var created, used int64
+	err = sc.Scan(&p.ID, &p.TenantID, &p.MemberID, &p.Name, &p.Credential, &created, &used)
+	p.CreatedAt, p.LastUsedAt = fromNanos(created), fromNanos(used)
+	return p, err
+}
+
+func scanSession(sc scanner) (s store.Session, err error) {
+	var created, seen, expires int64
+	err = sc.Scan(&s.ID, &s.TenantID, &s.MemberID, &created, &seen, &expires, &s.IP, &s.UserAgent)
+	s.CreatedAt, s.SeenAt, s.ExpiresAt = fromNanos(created), fromNanos(seen), fromNanos(expires)
+	return s, err
+}
+
+func scanInvite(sc scanner) (i store.Invite, err error) {
+	var created, expires, used int64
+	err = sc.Scan(&i.ID, &i.TenantID, &i.MemberID, &i.CreatedBy, &created, &expires, &used)
+	i.CreatedAt, i.ExpiresAt, i.UsedAt = fromNanos(created), fromNanos(expires), fromNanos(used)
+	return i, err
+}
+
+// UnlockRequest implements store.Reader.
+func (r reads) UnlockRequest(ctx context.Context, id string) (store.UnlockRequest, error) {
+	return one(ctx, r.q, "get unlock request", scanRequest, `SELECT `+requestCols+` FROM unlock_requests WHERE id = $1`, id)
+}
+
+// PendingRequest implements store.Reader.
+func (r reads) PendingRequest(ctx context.Context, accountID string) (store.UnlockRequest, error) {
+	return one(ctx, r.q, "get pending request", scanRequest,
+		`SELECT `+requestCols+` FROM unlock_requests WHERE account_id = $1 AND status = 'pending'`, accountID)
+}
+
+// RequestsOfOwner implements store.Reader. A limit below 1 is
+// store.ErrInvalid.
+func (r reads) RequestsOfOwner(ctx context.Context, memberID string, limit int) ([]store.UnlockRequest, error) {
+	rl := rules{op: "list requests of owner"}
+	if rl.limit(limit); rl.err != nil {
+		return nil, rl.err
+	}
+	return list(ctx, r.q, rl.op, scanRequest,
+		`SELECT `+prefixed("q", requestCols)+` FROM unlock_requests q JOIN accounts a ON a.id = q.account_id
+		 WHERE a.owner_id = $1 ORDER BY q.updated_at DESC, q.id DESC LIMIT $2`, memberID, limit)
+}
+
+// ExpiredRequests implements store.Reader. A limit below 1 is
+// store.ErrInvalid.
+func (r reads) ExpiredRequests(ctx context.Context, now time.Time, limit int) ([]store.UnlockRequest, error) {
+	rl := rules{op: "list expired requests"}
+	rl.limit(limit)
+	n := rl.time("now", now, true)
+	if rl.err != nil {
+		return nil, rl.err
+	}
+	return list(ctx, r.q, rl.op, scanRequest,
+		`SELECT `+requestCols+` FROM unlock_requests WHERE status = 'pending' AND expires_at <= $1
+		 ORDER BY expires_at, id LIMIT $2`, n, limit)
+}
+
+// Passkey implements store.Reader.
+func (r reads) Passkey(ctx context.Context, id string) (store.Passkey, error) {
+	return one(ctx, r.q, "get passkey", scanPasskey, `SELECT `+passkeyCols+` FROM passkeys WHERE id = $1`, id)
+}
+
+// Passkeys implements store.Reader.
+func (r reads) Passkeys(ctx context.Context, memberID string) ([]store.Passkey, error) {
+	return list(ctx, r.q, "list passkeys", scanPasskey,
+		`SELECT `+passkeyCols+` FROM passkeys WHERE member_id = $1 ORDER BY created_at, id`, memberID)
+}
+
+// Session implements store.Reader.
+func (r reads) Session(ctx context.Context, id string) (store.Session, error) {
+	return one(ctx, r.q, "get session", scanSession, `SELECT `+sessionCols+` FROM sessions WHERE id = $1`, id)
+}
+
+// Invite implements store.Reader.
+func (r reads) Invite(ctx context.Context, id string) (store.Invite, error) {
+	return one(ctx, r.q, "get invite", scanInvite, `SELECT `+inviteCols+` FROM invites WHERE id = $1`, id)
+}
+
+// RaiseRequest implements store.Tx. It locks the account's row first, so
+// raises of one account from any number of nodes run one at a time, and
+// each then reads the pending request the one before left; the partial
+// unique index would refuse a second pending request anyway.
+func (t *txn) RaiseRequest(ctx context.Context, q store.UnlockRequest) (store.UnlockRequest, bool, error) {
+	r := rules{op: "raise request"}
+	r.need("request id", q.ID)
+	r.need("tenant id", q.TenantID)
+	r.need("application id", q.AppID)
+	r.need("account id", q.AccountID)
+	now := r.time("updated at", q.UpdatedAt, true)
+	expires := r.time("expires at", q.ExpiresAt, true)
+	if r.err == nil && expires <= now {
+		r.fail("expires at is not after updated at")
+	}
+	if r.err != nil {
+		return store.UnlockRequest{}, false, r.err
+	}
+	ref, err := t.lockAccount(ctx, q.AccountID)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return store.UnlockRequest{}, false, invalid(r.op, "account %s does not exist", q.AccountID)
+	case err != nil:
+		return store.UnlockRequest{}, false, wrap(r.op, err)
+	case ref.tenant != q.TenantID || ref.app != q.AppID:
+		return store.UnlockRequest{}, false, invalid(r.op, "account %s is not in application %s of tenant %s", q.AccountID, q.AppID, q.TenantID)
+	}
+
+	cur, err := t.PendingRequest(ctx, q.AccountID)
+	switch {
+	case err == nil && cur.Open(q.UpdatedAt):
+		got, err := one(ctx, t.q, r.op, scanRequest, `UPDATE unlock_requests SET ip = $1, device = $2, location = $3,
+			integration_type = $4, checks = checks + 1, updated_at = $5, expires_at = $6 WHERE id = $7 RETURNING `+requestCols,
+			q.IP, q.Device, q.Location, q.IntegrationType, now, expires, cur.ID)
+		return got, false, err
+	case err == nil:
+		// Run out without anyone marking it: mark it now.
+		if _, err := t.exec(ctx, `UPDATE unlock_requests SET status = 'expired', decided_by = 'system:expiry',
+			decided_at = expires_at WHERE id = $1`, cur.ID); err != nil {
+			return store.UnlockRequest{}, false, wrap(r.op, err)
+		}
+	case !errors.Is(err, store.ErrNotFound):
+		return store.UnlockRequest{}, false, err
+	}
+	got, err := one(ctx, t.q, r.op, scanRequest, `INSERT INTO unlock_requests (`+requestCols+`)
+		VALUES ($1, $2, $3, $4, 'pending', $5, $6, $7, $8, 1, $9, $9, $10, '', 0, '') RETURNING `+requestCols,
+		q.ID, q.TenantID, q.AppID, q.AccountID, q.IP, q.Device, q.Location, q.IntegrationType, now, expires)
+	return got, err == nil, err
+}
+
+// DecideRequest implements store.Tx with one conditional UPDATE.
+func (t *txn) DecideRequest(ctx context.Context, id, status, by, grantID string, at time.Time) (bool, error) {
+	r := rules{op: "decide request"}
+	r.need("request id", id)
+	r.need("decided by", by)
+	r.oneOf("status", status, store.RequestApproved, store.RequestDenied, store.RequestExpired)
+	n := r.time("decided at", at, true)
+	if r.err != nil {
+		return false, r.err
+	}
+	cond := `expires_at > $3`
+	if status == store.RequestExpired {
+		cond = `expires_at <= $3`
+	}
+	rows, err := t.exec(ctx, `UPDATE unlock_requests SET status = $1, decided_by = $2, decided_at = $3, grant_id = $4
+		WHERE id = $5 AND status = 'pending' AND `+cond, status, by, n, grantID, id)
+	if err != nil {
+		return false, wrap(r.op, err)
+	}
+	if rows == 0 {
+		if _, err := t.UnlockRequest(ctx, id); err != nil {
+			return false, err
+		}
+	}
+	return rows == 1, nil
+}
+
+// CreatePasskey implements store.Tx.
+func (t *txn) CreatePasskey(ctx context.Context, p store.Passkey) error {
+	r := rules{op: "create passkey"}
+	r.need("passkey id", p.ID)
+	r.need("tenant id", p.TenantID)
+	r.need("member id", p.MemberID)
+	if len(p.Credential) == 0 {
+		r.fail("credential is empty")
+	}
+	created := r.time("created at", p.CreatedAt, true)
+	used := r.time("last used at", p.LastUsedAt, false)
+	if r.err != nil {
+		return r.err
+	}
+	return t.insert(ctx, r.op, "a passkey with this credential ID exists",
+		`INSERT INTO passkeys (`+passkeyCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+		p.ID, p.TenantID, p.MemberID, p.Name, p.Credential, created, used)
+}
+
+// UpdatePasskey implements store.Tx.
+func (t *txn) UpdatePasskey(ctx context.Context, p store.Passkey) error {
+	r := rules{op: "update passkey"}
+	r.need("passkey id", p.ID)
+	if len(p.Credential) == 0 {
+		r.fail("credential is empty")
+	}
+	used := r.time("last used at", p.LastUsedAt, false)
+	if r.err != nil {
+		return r.err
+	}
+	n, err := t.exec(ctx, `UPDATE passkeys SET name = $1, credential = $2, last_used_at = $3 WHERE id = $4`,
+		p.Name, p.Credential, used, p.ID)
+	if err != nil {
+		return wrap(r.op, err)
+	}
+	if n == 0 {
+		return notFound(r.op)
+	}
+	return nil
+}
+
+// DeletePasskey implements store.Tx. It locks the member's row first, so
+// that of two concurrent deletes of a member's last two passkeys the second
+// sees the first's and refuses.
+func (t *txn) DeletePasskey(ctx context.Context, id string) error {
+	const op = "delete passkey"
+	var member string
+	err := t.tx.QueryRow(ctx, `SELECT m.id FROM passkeys p JOIN members m ON m.id = p.member_id
+		WHERE p.id = $1 FOR NO KEY UPDATE OF m`, id).Scan(&member)
+	if err != nil {
+		return wrap(op, err)
+	}
+	n, err := t.exec(ctx, `DELETE FROM passkeys WHERE id = $1 AND EXISTS (
+		SELECT 1 FROM passkeys o WHERE o.member_id = $2 AND o.id <> $1)`, id, member)
+	if err != nil {
+		return wrap(op, err)
+	}
+	if n == 0 {
+		return invalid(op, "passkey %s is its member's last one", id)
+	}
+	return nil
+}
+
+// CreateSession implements store.Tx.
+func (t *txn) CreateSession(ctx context.Context, s store.Session) error {
+	r := rules{op: "create session"}
+	r.need("session id", s.ID)
+	r.need("tenant id", s.TenantID)
+	r.need("member id", s.MemberID)
+	created := r.time("created at", s.CreatedAt, true)
+	seen := r.time("seen at", s.SeenAt, false)
+	expires := r.time("expires at", s.ExpiresAt, true)
+	if r.err != nil {
+		return r.err
+	}
+	if seen == 0 {
+		seen = created
+	}
+	return t.insert(ctx, r.op, "a session with this id exists",
+		`INSERT INTO sessions (`+sessionCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+		s.ID, s.TenantID, s.MemberID, created, seen, expires, s.IP, s.UserAgent)
+}
+
+// TouchSession implements store.Tx; SeenAt never moves back.
+func (t *txn) TouchSession(ctx context.Context, id string, at time.Time) error {
+	r := rules{op: "touch session"}
+	r.need("session id", id)
+	n := r.time("seen at", at, true)
+	if r.err != nil {
+		return r.err
+	}
+	rows, err := t.exec(ctx, `UPDATE sessions SET seen_at = GREATEST(seen_at, $1) WHERE id = $2`, n, id)
+	if err != nil {
+		return wrap(r.op, err)
+	}
+	if rows == 0 {
+		return notFound(r.op)
+	}
+	return nil
+}
+
+// DeleteSession implements store.Tx.
+func (t *txn) DeleteSession(ctx context.Context, id string) error {
+	_, err := t.exec(ctx, `DELETE FROM sessions WHERE id = $1`, id)
+	return wrap("delete session", err)
+}
+
+// DeleteSessions implements store.Tx.
+func (t *txn) DeleteSessions(ctx context.Context, now, idleSince time.Time) (int, error) {
+	r := rules{op: "delete sessions"}
+	n := r.time("now", now, true)
+	idle := r.time("idle since", idleSince, false)
+	if r.err != nil {
+		return 0, r.err
+	}
+	rows, err := t.exec(ctx, `DELETE FROM sessions WHERE expires_at <= $1 OR seen_at < $2`, n, idle)
+	return int(rows), wrap(r.op, err)
+}
+
+// CreateInvite implements store.Tx.
+func (t *txn) CreateInvite(ctx context.Context, inv store.Invite) error {
+	r := rules{op: "create invite"}
+	r.need("invite id", inv.ID)
+	r.need("tenant id", inv.TenantID)
+	r.need("member id", inv.MemberID)
+	r.need("created by", inv.CreatedBy)
+	created := r.time("created at", inv.CreatedAt, true)
+	expires := r.time("expires at", inv.ExpiresAt, true)
+	used := r.time("used at", inv.UsedAt, false)
+	if r.err != nil {
+		return r.err
+	}
+	return t.insert(ctx, r.op, "an invite with this id exists",
+		`INSERT INTO invites (`+inviteCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+		inv.ID, inv.TenantID, inv.MemberID, inv.CreatedBy, created, expires, used)
+}
+
+// UseInvite implements store.Tx with one conditional UPDATE.
+func (t *txn) UseInvite(ctx context.Context, id string, at time.Time) (bool, error) {
+	r := rules{op: "use invite"}
+	r.need("invite id", id)
+	n := r.time("used at", at, true)
+	if r.err != nil {
+		return false, r.err
+	}
+	rows, err := t.exec(ctx, `UPDATE invites SET used_at = $1 WHERE id = $2 AND used_at = 0 AND expires_at > $1`, n, id)
+	if err != nil {
+		return false, wrap(r.op, err)
+	}
+	if rows == 0 {
+		if _, err := t.Invite(ctx, id); err != nil {
+			return false, err
+		}
+	}
+	return rows == 1, nil
+}
+
+// UseNonce implements store.Tx: the primary key makes the insert the
+// whole test; a concurrent insert of the same key waits for the first and
+// then does nothing.
+func (t *txn) UseNonce(ctx context.Context, key string, expires, at time.Time) (bool, error) {
+	r := rules{op: "use nonce"}
+	r.need("key", key)
+	exp := r.time("expires", expires, true)
+	r.time("at", at, true)
+	if r.err != nil {
+		return false, r.err
+	}
+	rows, err := t.exec(ctx, `INSERT INTO nonces (key, expires_at) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING`, key, exp)
+	if err != nil {
+		return false, wrap(r.op, err)
+	}
+	return rows == 1, nil
+}
+
+// PurgeNonces implements store.Tx.
+func (t *txn) PurgeNonces(ctx context.Context, now time.Time) (int, error) {
+	r := rules{op: "purge nonces"}
+	n := r.time("now", now, true)
+	if r.err != nil {
+		return 0, r.err
+	}
+	rows, err := t.exec(ctx, `DELETE FROM nonces WHERE expires_at <= $1`, n)
+	return int(rows), wrap(r.op, err)
+}
