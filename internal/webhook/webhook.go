@@ -277,7 +277,10 @@ type errKind struct {
 	parent error
 }
 
+// Error returns the kind's text.
 func (k *errKind) Error() string { return k.text }
+
+// Unwrap returns the parent kind (ErrInvalid), or nil.
 func (k *errKind) Unwrap() error { return k.parent }
 
 // ErrInvalid is wrapped by every error ParseSignature returns and every

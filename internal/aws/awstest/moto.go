@@ -221,6 +221,7 @@ type syncWriter struct {
 	b  *strings.Builder
 }
 
+// Write keeps the first 64 KiB of output.
 func (w *syncWriter) Write(p []byte) (int, error) {
 	w.mu.Lock()
 	defer w.mu.Unlock()

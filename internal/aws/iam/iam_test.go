@@ -93,7 +93,9 @@ func (e *env) handler(url string, cfg iam.Config) *iam.Handler {
 		cfg.AppURI = awstest.Issuer
 	}
 	if cfg.WebhookSecrets == nil {
-		cfg.WebhookSecrets = func(context.Context) ([]string, error) { return []string{"whsec_old-secret-abcdefghijklmnop", secret}, nil }
+		cfg.WebhookSecrets = func(context.Context) ([]string, error) {
+			return []string{"whsec_old-secret-abcdefghijklmnop", secret}, nil
+		}
 	}
 	if cfg.Now == nil {
 		cfg.Now = func() time.Time { return e.now }
@@ -414,7 +416,11 @@ func TestWebhook(t *testing.T) {
 	}
 
 	ignoredCases := []webhook.Event{
-		func() webhook.Event { ev := lockEvent(name, true, e.now); ev.Data.Application = "https://other.example.com"; return ev }(),
+		func() webhook.Event {
+			ev := lockEvent(name, true, e.now)
+			ev.Data.Application = "https://other.example.com"
+			return ev
+		}(),
 		lockEvent("not a user name", true, e.now),
 		lockEvent("ghost-user", true, e.now),
 	}

@@ -85,7 +85,7 @@ func TestFunctionName(t *testing.T) {
 		"preauth:live": "preauth",
 		"arn:aws:lambda:us-east-1:123456789012:function:preauth":         "preauth",
 		"arn:aws:lambda:eu-west-1:123456789012:function:preauth:$LATEST": "preauth",
-		"123456789012:function:preauth":                                 "preauth",
+		"123456789012:function:preauth":                                  "preauth",
 	} {
 		if got := invoke.FunctionName(in); got != want {
 			t.Errorf("FunctionName(%q) = %q, want %q", in, got, want)
@@ -95,7 +95,9 @@ func TestFunctionName(t *testing.T) {
 
 func TestInvoke(t *testing.T) {
 	base := server(t, &invoke.Server{Functions: map[string]lambda.Handler{"echo": lambda.NewHandler(echo)}, Timeout: 200 * time.Millisecond})
-	path := func(name string) string { return base + "/2015-03-31/functions/" + url.PathEscape(name) + "/invocations" }
+	path := func(name string) string {
+		return base + "/2015-03-31/functions/" + url.PathEscape(name) + "/invocations"
+	}
 
 	tests := []struct {
 		name, fn, body string
