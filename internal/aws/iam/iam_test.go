@@ -276,8 +276,10 @@ func TestIgnoredEvents(t *testing.T) {
 
 func TestUnknownUser(t *testing.T) {
 	e := newEnv(t, iam.Config{})
-	e.lock.SetLocked("ghost", true)
-	o := e.run(e.event("signin_iam_user.json", "ghost", ""))
+	// A sign-in recorded for a user since deleted from IAM (or never in
+	// this account) whose deadbolt account is locked.
+	e.lock.SetLocked("deleted-contractor", true)
+	o := e.run(e.event("signin_unknown_user.json", "", ""))
 	if o.Action != "ignored" || !strings.Contains(o.Reason, "no such IAM user") {
 		t.Fatalf("outcome = %+v", o)
 	}
