@@ -22,7 +22,7 @@ deadbolt is refused and left untouched.`,
 			if err := a.cfg.Validate(); err != nil {
 				return usageErr("%v", err)
 			}
-			s, err := backend.Open(ctx, a.cfg.DB, backend.Options{AutoMigrate: !status})
+			s, err := backend.Open(ctx, a.cfg.DB, backend.Options{AutoMigrate: !status, SkipSchemaCheck: status})
 			if err != nil {
 				return err
 			}

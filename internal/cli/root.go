@@ -187,6 +187,10 @@ func (a *app) openStore(ctx context.Context) (backend.DB, error) {
 
 // box loads the master key (creating it on a fresh SQLite install).
 func (a *app) box(log *slog.Logger) (*seal.Box, error) {
+	if backend.IsShared(a.cfg.DB) && a.cfg.MasterKey == "" && a.cfg.MasterKeyFile == "" {
+		return nil, usageErr("a PostgreSQL database is shared by every node and by the CLI, so all of them need the same " +
+			"master key: set DEADBOLT_MASTER_KEY (32 bytes, base64) or DEADBOLT_MASTER_KEY_FILE; see docs/deploy.md")
+	}
 	key, created, err := seal.Load(seal.Source{
 		Base64: a.cfg.MasterKey, File: a.cfg.MasterKeyFile,
 		DataDir: backend.DataDir(a.cfg.DB), Create: backend.SQLitePath(a.cfg.DB) != "",

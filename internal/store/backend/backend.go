@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/deadbolt-dev/deadbolt/internal/store"
+	"github.com/deadbolt-dev/deadbolt/internal/store/postgres"
 	"github.com/deadbolt-dev/deadbolt/internal/store/sqlite"
 )
 
@@ -21,6 +22,10 @@ type Options struct {
 	// AutoMigrate applies pending migrations; without it a database that is
 	// behind is refused with store.ErrSchemaBehind.
 	AutoMigrate bool
+	// SkipSchemaCheck opens a PostgreSQL database whatever its schema
+	// version, for `deadbolt migrate --status`; only SchemaVersion may be
+	// used then. SQLite ignores it.
+	SkipSchemaCheck bool
 }
 
 // Open opens the database dsn names.
@@ -33,7 +38,7 @@ func Open(ctx context.Context, dsn string, opts Options) (DB, error) {
 		}
 		return sqlite.Open(ctx, path, sqlite.Options{AutoMigrate: opts.AutoMigrate})
 	case strings.HasPrefix(dsn, "postgres://"), strings.HasPrefix(dsn, "postgresql://"):
-		return nil, fmt.Errorf("database %q: the PostgreSQL backend is not built yet", redact(dsn))
+		return postgres.Open(ctx, dsn, postgres.Options{AutoMigrate: opts.AutoMigrate, SkipSchemaCheck: opts.SkipSchemaCheck})
 	default:
 		return nil, fmt.Errorf("database %q: want sqlite:PATH or postgres://…", redact(dsn))
 	}
@@ -46,6 +51,13 @@ func SQLitePath(dsn string) string {
 	}
 	p := strings.TrimPrefix(dsn, "sqlite:")
 	return strings.TrimPrefix(p, "//")
+}
+
+// IsShared reports whether dsn names a server database that several nodes
+// and the CLI share (PostgreSQL): then every one of them must be given the
+// same master key, since none may generate its own.
+func IsShared(dsn string) bool {
+	return strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://")
 }
 
 // DataDir is where deadbolt keeps local files (the master key) for dsn: the

@@ -30,6 +30,10 @@ type Options struct {
 	// seconds. It bounds how long a silently broken connection (a network
 	// partition rather than a closed socket) goes unnoticed.
 	ListenPing time.Duration
+	// SkipSchemaCheck opens the database whatever its schema version, for
+	// tools that only report it (deadbolt migrate --status): no other
+	// method may be used then.
+	SkipSchemaCheck bool
 }
 
 // Store is a deadbolt database in PostgreSQL. It implements store.Store,
@@ -98,6 +102,9 @@ func Open(ctx context.Context, url string, opts Options) (_ *Store, err error) {
 		return nil, fmt.Errorf("postgres: open %s: %w: %w", desc, store.ErrUnavailable, err)
 	}
 
+	if opts.SkipSchemaCheck {
+		return s, nil
+	}
 	have, want, err := s.SchemaVersion(ctx)
 	if err != nil {
 		return nil, err
