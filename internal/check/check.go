@@ -23,6 +23,11 @@ import (
 // ErrAppDisabled: the token is valid but its application is disabled.
 var ErrAppDisabled = errors.New("application is disabled")
 
+// ErrNotRaised is what a RequestRaiser returns when it raised no request
+// because nobody could approve one (the account has no owner who can sign
+// in); the check then answers plain "locked" instead of "pending_approval".
+var ErrNotRaised = errors.New("no unlock request raised: nobody can approve it")
+
 // Request is one lock check as it arrived.
 type Request struct {
 	Token string
@@ -125,7 +130,10 @@ func (s *Service) Check(ctx context.Context, req Request) (Result, error) {
 		}
 	}
 	if d.RaiseRequest {
-		if err := s.d.Requests.Raise(ctx, app, st, req, now); err != nil {
+		switch err := s.d.Requests.Raise(ctx, app, st, req, now); {
+		case errors.Is(err, ErrNotRaised):
+			d = lock.Decision{Locked: true, Status: lock.StatusLocked}
+		case err != nil:
 			return Result{}, unavailable("raise unlock request", err)
 		}
 	}

@@ -49,6 +49,22 @@ type Config struct {
 	AutoMigrate *bool `yaml:"auto_migrate"`
 	Log         Log   `yaml:"log"`
 	RateLimit   Rate  `yaml:"rate_limit"`
+	// Portal configures the browser portal and unlock requests.
+	Portal Portal `yaml:"portal"`
+}
+
+// Portal configures the browser portal, its sign-in sessions and the
+// unlock requests that locked checks raise.
+type Portal struct {
+	// RequestTTL is how long an unlock request stays open after the latest
+	// check that raised it (env DEADBOLT_REQUEST_TTL; default 5m).
+	RequestTTL time.Duration `yaml:"request_ttl"`
+	// SessionIdle signs a browser out after this long without a request;
+	// SessionMax after this long in any case.
+	SessionIdle time.Duration `yaml:"session_idle"`
+	SessionMax  time.Duration `yaml:"session_max"`
+	// InviteTTL is how long a setup or invite link works.
+	InviteTTL time.Duration `yaml:"invite_ttl"`
 }
 
 // Log configures structured logging.
@@ -71,6 +87,8 @@ func Default() Config {
 		DB: DefaultDB, Addr: "127.0.0.1:8420", CheckLog: "sync", ShutdownTimeout: 15 * time.Second,
 		AutoMigrate: &yes, Log: Log{Format: "text", Level: "info"},
 		RateLimit: Rate{FailuresPerSecond: 5, Burst: 50},
+		Portal: Portal{RequestTTL: 5 * time.Minute, SessionIdle: 30 * time.Minute, SessionMax: 12 * time.Hour,
+			InviteTTL: 72 * time.Hour},
 	}
 }
 
@@ -125,6 +143,13 @@ func (c *Config) applyEnv(env func(string) string) error {
 		}
 		c.ShutdownTimeout = d
 	}
+	if v := env("DEADBOLT_REQUEST_TTL"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil {
+			problems = append(problems, "DEADBOLT_REQUEST_TTL: "+err.Error())
+		}
+		c.Portal.RequestTTL = d
+	}
 	if v := env("DEADBOLT_AUTO_MIGRATE"); v != "" {
 		b, err := strconv.ParseBool(v)
 		if err != nil {
@@ -176,6 +201,9 @@ func (c Config) Validate() error {
 	}
 	if c.ShutdownTimeout <= 0 {
 		add("shutdown_timeout", "must be positive")
+	}
+	if c.Portal.RequestTTL <= 0 || c.Portal.SessionIdle <= 0 || c.Portal.SessionMax <= 0 || c.Portal.InviteTTL <= 0 {
+		add("portal", "request_ttl, session_idle, session_max and invite_ttl must be positive")
 	}
 	if c.RateLimit.FailuresPerSecond < 0 || c.RateLimit.Burst < 0 {
 		add("rate_limit", "must not be negative")

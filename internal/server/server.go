@@ -9,13 +9,16 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/deadbolt-dev/deadbolt/internal/access"
 	"github.com/deadbolt-dev/deadbolt/internal/api"
+	"github.com/deadbolt-dev/deadbolt/internal/cache"
 	"github.com/deadbolt-dev/deadbolt/internal/check"
 	"github.com/deadbolt-dev/deadbolt/internal/checklog"
 	"github.com/deadbolt-dev/deadbolt/internal/clock"
 	"github.com/deadbolt-dev/deadbolt/internal/config"
 	"github.com/deadbolt-dev/deadbolt/internal/httpx"
 	"github.com/deadbolt-dev/deadbolt/internal/jobs"
+	"github.com/deadbolt-dev/deadbolt/internal/live"
 	"github.com/deadbolt-dev/deadbolt/internal/metrics"
 	"github.com/deadbolt-dev/deadbolt/internal/notify"
 	"github.com/deadbolt-dev/deadbolt/internal/seal"
@@ -30,6 +33,14 @@ type Deps struct {
 	Box    *seal.Box
 	Log    *slog.Logger
 	Clock  clock.Clock
+	// Feed, when set, announces every change other processes make to the
+	// database (PostgreSQL): the lock check then reads through a cache it
+	// keeps true. Nil for SQLite.
+	Feed cache.Feed
+	// JobLease is how long a background job's lease lasts without renewal,
+	// and so how soon another node takes over from one that died; 0 means
+	// the runner's default.
+	JobLease time.Duration
 }
 
 // Run serves until ctx ends, then shuts down gracefully: it stops accepting
@@ -47,8 +58,14 @@ func Run(ctx context.Context, d Deps, listening func(addr string)) error {
 		return fmt.Errorf("public URL: %w", err)
 	}
 	logw := checklog.New(d.Store, checklog.Options{Mode: checklog.Mode(cfg.CheckLog), Observer: m, Logger: d.Log})
+	// Unlock requests: locked checks ask the owner, who hears it live.
+	broker := &live.Broker{}
+	requests := &access.Requests{Store: d.Store, Clock: d.Clock, TTL: cfg.Portal.RequestTTL,
+		Changed: func(c access.RequestChange) { broker.Publish(c.OwnerID) }}
+	checkReads, checkCache, stopCache := checkStore(d)
+	defer stopCache()
 	svc := check.New(check.Deps{
-		Store: d.Store, Clock: d.Clock, Log: logw, Box: d.Box,
+		Store: checkReads, Clock: d.Clock, Log: logw, Box: d.Box, Requests: requests,
 		Verifier: &token.Verifier{Audiences: auds, Leeway: 60 * time.Second, MaxLifetime: 15 * time.Minute, Now: d.Clock.Now},
 		ObserveStore: func(op string, d time.Duration) {
 			m.StoreSeconds.WithLabelValues(op).Observe(d.Seconds())
@@ -59,13 +76,17 @@ func Run(ctx context.Context, d Deps, listening func(addr string)) error {
 		lim = api.NewFailureLimiter(cfg.RateLimit.FailuresPerSecond, max(cfg.RateLimit.Burst, 1))
 	}
 
-	runner := &jobs.Runner{Holder: jobs.NewHolder(), Store: d.Store, Clock: d.Clock, Log: d.Log, Jobs: []jobs.Job{
+	runner := &jobs.Runner{Holder: jobs.NewHolder(), TTL: d.JobLease, Store: d.Store, Clock: d.Clock, Log: d.Log, Jobs: []jobs.Job{
 		{Name: "outbox", Interval: time.Second, Run: func(ctx context.Context) error {
 			_, err := (&notify.Deliverer{Store: d.Store, Box: d.Box, Clock: d.Clock, Log: d.Log}).RunOnce(ctx)
 			return err
 		}},
 		{Name: "expiry", Interval: time.Second, Run: func(ctx context.Context) error {
 			_, err := (&notify.Expiry{Store: d.Store, Clock: d.Clock}).RunOnce(ctx)
+			return err
+		}},
+		{Name: "request-expiry", Interval: time.Second, Run: func(ctx context.Context) error {
+			_, err := requests.ExpireRequests(ctx)
 			return err
 		}},
 	}}
@@ -87,7 +108,7 @@ func Run(ctx context.Context, d Deps, listening func(addr string)) error {
 				Message: "the database does not answer", RetryAfter: time.Second, Cause: err}
 		}
 		httpx.WriteJSON(w, http.StatusOK, map[string]any{"status": "ready", "store": "ok", "check_log": cfg.CheckLog,
-			"node": runner.Holder, "jobs": runner.Held()})
+			"node": runner.Holder, "jobs": runner.Held(), "cache": cacheStatus(checkCache)})
 		return nil
 	}))
 	mux.Handle("GET /metrics", m.Handler())

@@ -1,0 +1,56 @@
+package live
+
+import (
+	"sync"
+	"testing"
+)
+
+func TestBroker(t *testing.T) {
+	var b Broker
+	a1, stop1 := b.Subscribe("alice")
+	a2, stop2 := b.Subscribe("alice")
+	bob, stopBob := b.Subscribe("bob")
+	defer stopBob()
+
+	b.Publish("alice")
+	b.Publish("alice") // merges with the first
+	for i, ch := range []<-chan struct{}{a1, a2} {
+		select {
+		case <-ch:
+		default:
+			t.Fatalf("subscriber %d heard nothing", i)
+		}
+		select {
+		case <-ch:
+			t.Fatalf("subscriber %d heard two notices", i)
+		default:
+		}
+	}
+	select {
+	case <-bob:
+		t.Fatal("bob heard alice's notice")
+	default:
+	}
+	stop1()
+	if n := b.Subscribers("alice"); n != 1 {
+		t.Fatalf("%d subscribers after one stopped", n)
+	}
+	stop2()
+	if n := b.Subscribers("alice"); n != 0 {
+		t.Fatalf("%d subscribers after both stopped", n)
+	}
+	b.Publish("alice") // nobody listens: no panic, no block
+
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			ch, stop := b.Subscribe("carol")
+			b.Publish("carol")
+			<-ch
+			stop()
+		}()
+	}
+	wg.Wait()
+}
