@@ -6,9 +6,11 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/deadbolt-dev/deadbolt/internal/cache"
 	"github.com/deadbolt-dev/deadbolt/internal/clock"
 	"github.com/deadbolt-dev/deadbolt/internal/server"
 )
@@ -16,6 +18,7 @@ import (
 func (a *app) serveCmd() *cobra.Command {
 	var addr, publicURL, checkLog string
 	var noMigrate bool
+	var jobLease time.Duration
 	cmd := &cobra.Command{
 		Use:   "serve",
 		Short: "Run the lock-check API",
@@ -34,6 +37,14 @@ By default each check answers only once its record in the check log is
 durable (group-committed, many checks per transaction). --check-log=async
 answers first and writes after: more throughput, but records still queued
 when the process dies are lost.
+
+With a PostgreSQL database (--db postgres://…) any number of nodes may
+serve one database behind a load balancer: each caches what the lock check
+reads and hears of every change — from other nodes and from the CLI —
+through LISTEN/NOTIFY; background jobs (webhook delivery, expiry) run on
+one node at a time under leases. Every node and every CLI needs the same
+master key (DEADBOLT_MASTER_KEY or DEADBOLT_MASTER_KEY_FILE). See
+docs/deploy.md.
 
 SIGINT or SIGTERM stops accepting connections, lets in-flight checks finish
 and flushes the check log.`,
@@ -69,7 +80,11 @@ and flushes the check log.`,
 			if err != nil {
 				return err
 			}
-			return server.Run(ctx, server.Deps{Config: a.cfg, Store: s, Box: box, Log: log, Clock: clock.Real{}},
+			// A shared database announces other processes' changes, so
+			// the lock check may cache what it reads.
+			feed, _ := s.(cache.Feed)
+			return server.Run(ctx, server.Deps{Config: a.cfg, Store: s, Box: box, Log: log, Clock: clock.Real{},
+				Feed: feed, JobLease: jobLease},
 				func(bound string) {
 					fmt.Fprintf(a.stderr, "deadbolt listening on http://%s (public URL %s)\n", bound, a.cfg.EffectivePublicURL())
 				})
@@ -78,6 +93,7 @@ and flushes the check log.`,
 	cmd.Flags().StringVar(&addr, "addr", "", "listen address (env DEADBOLT_ADDR; default 127.0.0.1:8420)")
 	cmd.Flags().StringVar(&publicURL, "public-url", "", "URL clients reach this server at; the token audience (env DEADBOLT_PUBLIC_URL; default http://ADDR)")
 	cmd.Flags().StringVar(&checkLog, "check-log", "", "sync (answer once the record is durable) or async (env DEADBOLT_CHECK_LOG; default sync)")
+	cmd.Flags().DurationVar(&jobLease, "job-lease", 0, "how long a node holds a background job without renewing it: another node takes over that long after one dies (default 15s)")
 	cmd.Flags().BoolVar(&noMigrate, "no-auto-migrate", false, "refuse to start when the database schema is behind instead of migrating it")
 	return cmd
 }

@@ -9,7 +9,6 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/deadbolt-dev/deadbolt/internal/access"
 	"github.com/deadbolt-dev/deadbolt/internal/api"
 	"github.com/deadbolt-dev/deadbolt/internal/cache"
 	"github.com/deadbolt-dev/deadbolt/internal/check"
@@ -18,7 +17,6 @@ import (
 	"github.com/deadbolt-dev/deadbolt/internal/config"
 	"github.com/deadbolt-dev/deadbolt/internal/httpx"
 	"github.com/deadbolt-dev/deadbolt/internal/jobs"
-	"github.com/deadbolt-dev/deadbolt/internal/live"
 	"github.com/deadbolt-dev/deadbolt/internal/metrics"
 	"github.com/deadbolt-dev/deadbolt/internal/notify"
 	"github.com/deadbolt-dev/deadbolt/internal/seal"
@@ -58,14 +56,10 @@ func Run(ctx context.Context, d Deps, listening func(addr string)) error {
 		return fmt.Errorf("public URL: %w", err)
 	}
 	logw := checklog.New(d.Store, checklog.Options{Mode: checklog.Mode(cfg.CheckLog), Observer: m, Logger: d.Log})
-	// Unlock requests: locked checks ask the owner, who hears it live.
-	broker := &live.Broker{}
-	requests := &access.Requests{Store: d.Store, Clock: d.Clock, TTL: cfg.Portal.RequestTTL,
-		Changed: func(c access.RequestChange) { broker.Publish(c.OwnerID) }}
 	checkReads, checkCache, stopCache := checkStore(d)
 	defer stopCache()
 	svc := check.New(check.Deps{
-		Store: checkReads, Clock: d.Clock, Log: logw, Box: d.Box, Requests: requests,
+		Store: checkReads, Clock: d.Clock, Log: logw, Box: d.Box,
 		Verifier: &token.Verifier{Audiences: auds, Leeway: 60 * time.Second, MaxLifetime: 15 * time.Minute, Now: d.Clock.Now},
 		ObserveStore: func(op string, d time.Duration) {
 			m.StoreSeconds.WithLabelValues(op).Observe(d.Seconds())
@@ -83,10 +77,6 @@ func Run(ctx context.Context, d Deps, listening func(addr string)) error {
 		}},
 		{Name: "expiry", Interval: time.Second, Run: func(ctx context.Context) error {
 			_, err := (&notify.Expiry{Store: d.Store, Clock: d.Clock}).RunOnce(ctx)
-			return err
-		}},
-		{Name: "request-expiry", Interval: time.Second, Run: func(ctx context.Context) error {
-			_, err := requests.ExpireRequests(ctx)
 			return err
 		}},
 	}}
