@@ -86,6 +86,10 @@ type Context struct {
 	Location string // userLocation, free text
 	// IntegrationData is any JSON-encodable value, sent as integrationData.
 	IntegrationData any
+	// Peek asks for the decision without side effects: a once-unlock is
+	// not used up and no unlock request is raised. For reconcilers and
+	// status displays, never for a real sign-in.
+	Peek bool
 }
 
 // Decision is the server's answer to a check that decided.
@@ -230,6 +234,7 @@ type checkRequest struct {
 	UserLocation    string `json:"userLocation"`
 	IntegrationType string `json:"integrationType"`
 	IntegrationData any    `json:"integrationData"`
+	Peek            bool   `json:"peek,omitempty"`
 }
 
 // Check asks the server whether account is locked. It returns a Decision
@@ -246,6 +251,7 @@ func (c *Client) Check(ctx context.Context, account string, cc Context) (Decisio
 		UserLocation:    cc.Location,
 		IntegrationType: c.integrationType,
 		IntegrationData: cc.IntegrationData,
+		Peek:            cc.Peek,
 	})
 	if err != nil {
 		return Decision{}, fmt.Errorf("%w: integration data: %w", ErrInput, err)

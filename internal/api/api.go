@@ -61,6 +61,9 @@ type CheckBody struct {
 	UserAccountID Text `json:"userAccountId"`
 	// NL3UserToken is accepted and ignored until enablement tokens exist.
 	NL3UserToken Text `json:"nl3UserToken"`
+	// Peek (deadbolt's own) asks for the decision without side effects:
+	// no once-unlock is used up and no unlock request raised.
+	Peek bool `json:"peek"`
 }
 
 // CheckAnswer is the 200 answer. Field order matches Next Level3's.
@@ -124,6 +127,7 @@ func (a *API) check(w http.ResponseWriter, r *http.Request) (err error) {
 		Device:          or(string(body.UserDevice), r.Header.Get("User-Agent")),
 		Location:        or(string(body.UserLocation), r.Header.Get("X-Nl3-Device-Location")),
 		IntegrationType: string(body.IntegrationType),
+		Peek:            body.Peek,
 	}
 	if req.Token == "" {
 		a.count("error", "token_missing")

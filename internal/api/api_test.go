@@ -339,3 +339,21 @@ func TestGoldenAnswers(t *testing.T) {
 		})
 	}
 }
+
+func TestPeekHasNoSideEffects(t *testing.T) {
+	e := newEnv(t, nil)
+	e.enroll("alice", "")
+	e.access.Unlock(context.Background(), "test", e.app, "alice", access.Unlock{Once: true})
+	tok := e.mint(e.claims("alice"))
+	for range 3 {
+		if a := e.post(api.PathCheck, tok, `{"peek":true}`); a.status != 200 || a.body["locked"] != false {
+			t.Fatalf("peek: %d %s", a.status, a.raw)
+		}
+	}
+	if a := e.check("alice"); a.body["locked"] != false {
+		t.Fatal("peeking used up the once-unlock")
+	}
+	if a := e.post(api.PathCheck, tok, `{"peek":true}`); a.body["locked"] != true {
+		t.Fatal("once-unlock still open after a real check")
+	}
+}

@@ -37,6 +37,9 @@ type Request struct {
 	Device          string
 	Location        string
 	IntegrationType string
+	// Peek decides without side effects: no once-grant is consumed and no
+	// unlock request raised. The check is still logged.
+	Peek bool
 }
 
 // Result is the answer to a lock check.
@@ -97,10 +100,11 @@ func New(d Deps) *Service { return &Service{d: d} }
 // ErrAppDisabled (403) or store.ErrUnavailable (503).
 func (s *Service) Check(ctx context.Context, req Request) (Result, error) {
 	now := s.d.Clock.Now()
-	app, kid, sub, err := s.authenticate(ctx, req.Token)
+	app, kid, claims, err := s.authenticate(ctx, req.Token)
 	if err != nil {
 		return Result{}, err
 	}
+	sub := claims.Subject
 	if !app.Enabled {
 		return Result{}, fmt.Errorf("%w: %s", ErrAppDisabled, app.Issuer)
 	}
@@ -118,8 +122,11 @@ func (s *Service) Check(ctx context.Context, req Request) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
+	if req.Peek {
+		in.RaisesRequests = false
+	}
 	d := lock.Decide(in)
-	if d.ConsumeGrant {
+	if d.ConsumeGrant && !req.Peek {
 		used, err := s.consume(ctx, app, st, now)
 		if err != nil {
 			return Result{}, err
@@ -129,7 +136,7 @@ func (s *Service) Check(ctx context.Context, req Request) (Result, error) {
 			d = lock.Decide(in)
 		}
 	}
-	if d.RaiseRequest {
+	if d.RaiseRequest && !req.Peek {
 		switch err := s.d.Requests.Raise(ctx, app, st, req, now); {
 		case errors.Is(err, ErrNotRaised):
 			d = lock.Decision{Locked: true, Status: lock.StatusLocked}
@@ -163,34 +170,46 @@ func (s *Service) Evaluate(ctx context.Context, app store.Application, st store.
 	return lock.Decide(in), nil
 }
 
+// Authenticate verifies an application's token the way a lock check does
+// (enablement uses the same tokens) and returns its application and claims,
+// deciding nothing and logging nothing. Its errors are those of Check; a
+// disabled application is ErrAppDisabled.
+func (s *Service) Authenticate(ctx context.Context, raw string) (store.Application, token.Claims, error) {
+	app, _, claims, err := s.authenticate(ctx, raw)
+	if err == nil && !app.Enabled {
+		err = fmt.Errorf("%w: %s", ErrAppDisabled, app.Issuer)
+	}
+	return app, claims, err
+}
+
 // authenticate verifies the token and returns its application, the kid of
-// the key that verified it and the token's subject.
-func (s *Service) authenticate(ctx context.Context, raw string) (store.Application, string, string, error) {
+// the key that verified it and the token's claims.
+func (s *Service) authenticate(ctx context.Context, raw string) (store.Application, string, token.Claims, error) {
 	issuer, _, err := token.Peek(raw)
 	if err != nil {
-		return store.Application{}, "", "", err
+		return store.Application{}, "", token.Claims{}, err
 	}
 	start := time.Now()
 	app, err := s.d.Store.ApplicationByIssuer(ctx, issuer)
 	s.observe("application_by_issuer", start)
 	if errors.Is(err, store.ErrNotFound) {
-		return store.Application{}, "", "", fmt.Errorf("%w: no application has issuer %q", token.ErrUnknownIssuer, issuer)
+		return store.Application{}, "", token.Claims{}, fmt.Errorf("%w: no application has issuer %q", token.ErrUnknownIssuer, issuer)
 	}
 	if err != nil {
-		return store.Application{}, "", "", unavailable("read application", err)
+		return store.Application{}, "", token.Claims{}, unavailable("read application", err)
 	}
 	start = time.Now()
 	all, err := s.d.Store.SigningKeys(ctx, app.ID)
 	s.observe("signing_keys", start)
 	if err != nil {
-		return store.Application{}, "", "", unavailable("read signing keys", err)
+		return store.Application{}, "", token.Claims{}, unavailable("read signing keys", err)
 	}
 	now := s.d.Clock.Now()
 	var active, inactive []token.Key
 	for _, k := range all {
 		tk, err := s.verificationKey(k)
 		if err != nil {
-			return store.Application{}, "", "", err
+			return store.Application{}, "", token.Claims{}, err
 		}
 		if k.Active(now) {
 			active = append(active, tk)
@@ -204,12 +223,12 @@ func (s *Service) authenticate(ctx context.Context, raw string) (store.Applicati
 		// operator who forgot to roll a key out sees why.
 		if errors.Is(err, token.ErrSignature) && len(inactive) > 0 {
 			if _, old, err2 := s.d.Verifier.Verify(raw, inactive); err2 == nil {
-				return store.Application{}, "", "", fmt.Errorf("%w: key %s is revoked or expired", token.ErrKeyRevoked, old)
+				return store.Application{}, "", token.Claims{}, fmt.Errorf("%w: key %s is revoked or expired", token.ErrKeyRevoked, old)
 			}
 		}
-		return store.Application{}, "", "", err
+		return store.Application{}, "", token.Claims{}, err
 	}
-	return app, kid, claims.Subject, nil
+	return app, kid, claims, nil
 }
 
 func (s *Service) verificationKey(k store.SigningKey) (token.Key, error) {

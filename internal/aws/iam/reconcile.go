@@ -78,6 +78,7 @@ func (h *Handler) reconcileOne(ctx context.Context, account string) Outcome {
 	asOf := h.cfg.Now()
 	d, err := h.check.Check(ctx, account, client.Context{
 		IntegrationData: map[string]any{"mode": "reconcile", "principal": p.String()},
+		Peek:            true, // reconciling must not use up once-unlocks or raise requests
 	})
 	if err != nil {
 		out.Action, out.Reason = "failed", err.Error()
