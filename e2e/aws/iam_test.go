@@ -240,10 +240,6 @@ func TestIAMSignInLockAndExactRestore(t *testing.T) {
 // unlock webhook must restore it.
 func TestIAMLockViaWebhookOnly(t *testing.T) {
 	d := newDeadbolt(t)
-	if out, code, stderr := d.try("webhook", "create", "--help"); code != 0 || strings.Contains(out+stderr, "unknown command") {
-		t.Skip("`deadbolt webhook create` does not exist yet (server side of push enforcement: outbox, signed delivery, webhook CLI); " +
-			"this test runs once it lands")
-	}
 	m := awstest.Shared(t)
 	acct := newAWSAccount(t, m)
 	key := d.app("acme", iamIssuer)
