@@ -89,6 +89,8 @@ func Open(ctx context.Context, url string, opts Options) (_ *Store, err error) {
 	cc.RuntimeParams["timezone"] = "UTC"
 
 	s := &Store{listen: cc.Copy(), opts: opts, desc: desc}
+	// The listener says what it is in pg_stat_activity.
+	s.listen.RuntimeParams["application_name"] = cc.RuntimeParams["application_name"] + " (listener)"
 	if s.pool, err = pgxpool.NewWithConfig(ctx, cfg); err != nil {
 		return nil, fmt.Errorf("postgres: open %s: %w: %w", desc, store.ErrUnavailable, err)
 	}
