@@ -48,6 +48,7 @@ type inst struct {
 	t       *testing.T
 	dir     string
 	db      string
+	env     []string // more environment for the CLI and the server
 	addr    string
 	url     string
 	srv     *exec.Cmd
@@ -80,7 +81,7 @@ func (r result) json(t *testing.T) map[string]any {
 func (in *inst) run(args ...string) result {
 	in.t.Helper()
 	cmd := exec.Command(bin, args...)
-	cmd.Env = append(os.Environ(), "DEADBOLT_DB="+in.db)
+	cmd.Env = append(append(os.Environ(), "DEADBOLT_DB="+in.db), in.env...)
 	cmd.Dir = in.dir
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
@@ -123,7 +124,7 @@ func (in *inst) start(extra ...string) {
 	}
 	args := append([]string{"serve", "--addr", in.addr}, extra...)
 	in.srv = exec.Command(bin, args...)
-	in.srv.Env = append(os.Environ(), "DEADBOLT_DB="+in.db)
+	in.srv.Env = append(append(os.Environ(), "DEADBOLT_DB="+in.db), in.env...)
 	in.srv.Dir = in.dir
 	in.srvLog = &bytes.Buffer{}
 	in.srv.Stdout, in.srv.Stderr = in.srvLog, in.srvLog
