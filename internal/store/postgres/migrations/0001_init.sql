@@ -10,7 +10,10 @@
 --
 -- Records that belong to an application or a member carry the tenant too,
 -- and the composite foreign keys (x_id, tenant_id) make it impossible to
--- attach a record to a parent in another tenant.
+-- attach a record to a parent in another tenant. Foreign keys are
+-- DEFERRABLE (but checked at once unless a transaction says SET CONSTRAINTS
+-- ALL DEFERRED), so that `deadbolt copy` can load tables in any order —
+-- accounts and grants refer to each other.
 
 CREATE TABLE tenants (
     id         TEXT COLLATE "C" NOT NULL PRIMARY KEY,
@@ -22,7 +25,7 @@ CREATE INDEX tenants_created ON tenants (created_at, id);
 
 CREATE TABLE applications (
     id             TEXT COLLATE "C" NOT NULL PRIMARY KEY,
-    tenant_id      TEXT COLLATE "C" NOT NULL REFERENCES tenants (id),
+    tenant_id      TEXT COLLATE "C" NOT NULL REFERENCES tenants (id) DEFERRABLE,
     name           TEXT COLLATE "C" NOT NULL,
     issuer         TEXT COLLATE "C" NOT NULL UNIQUE,
     unenrolled     TEXT COLLATE "C" NOT NULL CHECK (unenrolled IN ('allow', 'deny')),
@@ -49,14 +52,14 @@ CREATE TABLE signing_keys (
     expires_at    BIGINT           NOT NULL,
     revoked_at    BIGINT           NOT NULL,
     last_used_at  BIGINT           NOT NULL,
-    FOREIGN KEY (app_id, tenant_id) REFERENCES applications (id, tenant_id)
+    FOREIGN KEY (app_id, tenant_id) REFERENCES applications (id, tenant_id) DEFERRABLE
 );
 
 CREATE INDEX signing_keys_app ON signing_keys (app_id, created_at, kid);
 
 CREATE TABLE members (
     id          TEXT COLLATE "C" NOT NULL PRIMARY KEY,
-    tenant_id   TEXT COLLATE "C" NOT NULL REFERENCES tenants (id),
+    tenant_id   TEXT COLLATE "C" NOT NULL REFERENCES tenants (id) DEFERRABLE,
     email       TEXT COLLATE "C" NOT NULL,
     name        TEXT COLLATE "C" NOT NULL,
     role        TEXT COLLATE "C" NOT NULL CHECK (role IN ('owner', 'admin', 'approver', 'member')),
@@ -84,8 +87,8 @@ CREATE TABLE accounts (
     current_grant_id TEXT COLLATE "C",
     created_at       BIGINT           NOT NULL,
     updated_at       BIGINT           NOT NULL,
-    FOREIGN KEY (app_id, tenant_id) REFERENCES applications (id, tenant_id),
-    FOREIGN KEY (owner_id, tenant_id) REFERENCES members (id, tenant_id)
+    FOREIGN KEY (app_id, tenant_id) REFERENCES applications (id, tenant_id) DEFERRABLE,
+    FOREIGN KEY (owner_id, tenant_id) REFERENCES members (id, tenant_id) DEFERRABLE
 );
 
 CREATE UNIQUE INDEX accounts_name ON accounts (app_id, name);
@@ -94,7 +97,7 @@ CREATE INDEX accounts_owner ON accounts (owner_id, id) WHERE owner_id IS NOT NUL
 CREATE TABLE grants (
     id          TEXT COLLATE "C" NOT NULL PRIMARY KEY,
     tenant_id   TEXT COLLATE "C" NOT NULL,
-    account_id  TEXT COLLATE "C" NOT NULL REFERENCES accounts (id),
+    account_id  TEXT COLLATE "C" NOT NULL REFERENCES accounts (id) DEFERRABLE,
     until       BIGINT           NOT NULL,
     once        BOOLEAN          NOT NULL,
     reason      TEXT COLLATE "C" NOT NULL,
@@ -106,7 +109,7 @@ CREATE TABLE grants (
 
 CREATE INDEX grants_account ON grants (account_id, created_at);
 
-ALTER TABLE accounts ADD FOREIGN KEY (current_grant_id) REFERENCES grants (id);
+ALTER TABLE accounts ADD FOREIGN KEY (current_grant_id) REFERENCES grants (id) DEFERRABLE;
 
 -- The check log is append-only and written at the lock check's rate, so it
 -- has no foreign keys: a record stays true even if its key or account goes.
@@ -134,7 +137,7 @@ CREATE INDEX check_log_app_at ON check_log (app_id, at, seq);
 -- never store the same seq even if serialisation were lost. data is the
 -- canonical JSON exactly as hashed, so it is TEXT, not jsonb.
 CREATE TABLE audit_log (
-    tenant_id TEXT COLLATE "C" NOT NULL REFERENCES tenants (id),
+    tenant_id TEXT COLLATE "C" NOT NULL REFERENCES tenants (id) DEFERRABLE,
     seq       BIGINT           NOT NULL CHECK (seq > 0),
     at        BIGINT           NOT NULL,
     actor     TEXT COLLATE "C" NOT NULL,

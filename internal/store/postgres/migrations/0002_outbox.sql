@@ -5,7 +5,7 @@
 -- (empty: all). The secret is sealed under the master key.
 CREATE TABLE webhooks (
     id            TEXT COLLATE "C"   NOT NULL PRIMARY KEY,
-    tenant_id     TEXT COLLATE "C"   NOT NULL REFERENCES tenants (id),
+    tenant_id     TEXT COLLATE "C"   NOT NULL REFERENCES tenants (id) DEFERRABLE,
     url           TEXT COLLATE "C"   NOT NULL,
     sealed_secret BYTEA              NOT NULL,
     events        TEXT[] COLLATE "C" NOT NULL,
@@ -31,7 +31,7 @@ CREATE TABLE outbox (
     delivered_at    BIGINT           NOT NULL,
     failed_at       BIGINT           NOT NULL,
     last_error      TEXT COLLATE "C" NOT NULL,
-    FOREIGN KEY (webhook_id, tenant_id) REFERENCES webhooks (id, tenant_id) ON DELETE CASCADE
+    FOREIGN KEY (webhook_id, tenant_id) REFERENCES webhooks (id, tenant_id) ON DELETE CASCADE DEFERRABLE
 );
 
 CREATE INDEX outbox_due ON outbox (next_attempt_at, created_at, id) WHERE delivered_at = 0 AND failed_at = 0;

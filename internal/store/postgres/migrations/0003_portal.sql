@@ -15,7 +15,7 @@ CREATE TABLE unlock_requests (
     id               TEXT COLLATE "C" NOT NULL PRIMARY KEY,
     tenant_id        TEXT COLLATE "C" NOT NULL,
     app_id           TEXT COLLATE "C" NOT NULL,
-    account_id       TEXT COLLATE "C" NOT NULL REFERENCES accounts (id),
+    account_id       TEXT COLLATE "C" NOT NULL REFERENCES accounts (id) DEFERRABLE,
     status           TEXT COLLATE "C" NOT NULL CHECK (status IN ('pending', 'approved', 'denied', 'expired')),
     ip               TEXT COLLATE "C" NOT NULL,
     device           TEXT COLLATE "C" NOT NULL,
@@ -28,7 +28,7 @@ CREATE TABLE unlock_requests (
     decided_by       TEXT COLLATE "C" NOT NULL,
     decided_at       BIGINT           NOT NULL,
     grant_id         TEXT COLLATE "C" NOT NULL,
-    FOREIGN KEY (app_id, tenant_id) REFERENCES applications (id, tenant_id)
+    FOREIGN KEY (app_id, tenant_id) REFERENCES applications (id, tenant_id) DEFERRABLE
 );
 
 CREATE UNIQUE INDEX unlock_requests_pending ON unlock_requests (account_id) WHERE status = 'pending';
@@ -44,7 +44,7 @@ CREATE TABLE passkeys (
     credential   BYTEA            NOT NULL,
     created_at   BIGINT           NOT NULL,
     last_used_at BIGINT           NOT NULL,
-    FOREIGN KEY (member_id, tenant_id) REFERENCES members (id, tenant_id)
+    FOREIGN KEY (member_id, tenant_id) REFERENCES members (id, tenant_id) DEFERRABLE
 );
 
 CREATE INDEX passkeys_member ON passkeys (member_id, created_at, id);
@@ -59,7 +59,7 @@ CREATE TABLE sessions (
     expires_at BIGINT           NOT NULL,
     ip         TEXT COLLATE "C" NOT NULL,
     user_agent TEXT COLLATE "C" NOT NULL,
-    FOREIGN KEY (member_id, tenant_id) REFERENCES members (id, tenant_id)
+    FOREIGN KEY (member_id, tenant_id) REFERENCES members (id, tenant_id) DEFERRABLE
 );
 
 CREATE INDEX sessions_member ON sessions (member_id);
@@ -75,7 +75,7 @@ CREATE TABLE invites (
     created_at BIGINT           NOT NULL,
     expires_at BIGINT           NOT NULL,
     used_at    BIGINT           NOT NULL,
-    FOREIGN KEY (member_id, tenant_id) REFERENCES members (id, tenant_id)
+    FOREIGN KEY (member_id, tenant_id) REFERENCES members (id, tenant_id) DEFERRABLE
 );
 
 -- Used one-time values (enablement token IDs), kept until they expire.
