@@ -1,6 +1,9 @@
 // Package access changes whether protected accounts are open: enrolling an
 // account, locking it, granting an unlock for a time or for one sign-in, and
-// a member's "lock everything". Unlock requests and approvals join it later.
+// a member's "lock everything", linking an account to its owner
+// (enablement), and the unlock requests that locked checks raise (Requests:
+// raise or refresh one pending request per account, approve with a grant
+// whose clock starts at the approval, deny, expire).
 //
 // Every change is one store transaction that also appends its audit event.
 // An unlock's clock starts when the grant is made.

@@ -15,7 +15,7 @@ func appJSON(a store.Application) map[string]any {
 		"id": a.ID, "tenant_id": a.TenantID, "name": a.Name, "issuer": a.Issuer, "unenrolled": a.Unenrolled,
 		"fail_mode": a.FailMode, "enabled": a.Enabled, "locked_down": a.LockedDown,
 		"default_unlock": a.DefaultUnlock.String(), "max_unlock": a.MaxUnlock.String(),
-		"created_at": a.CreatedAt.Format(time.RFC3339),
+		"origins": append([]string{}, a.Origins...), "created_at": a.CreatedAt.Format(time.RFC3339),
 	}
 }
 
@@ -98,15 +98,20 @@ integrations for when deadbolt cannot be reached.`,
 	var setApp, setUnenrolled, setFailMode string
 	var setEnabled, setLockdown bool
 	var setDef, setMax time.Duration
+	var setOrigins []string
 	set := &cobra.Command{
 		Use:   "set",
 		Short: "Change an application's settings",
 		Long: `Change an application's settings. Only the flags given change.
 --enabled=false makes every check of the application answer 403.
 --lockdown hard-locks every account of the application: no grant opens them
-until --lockdown=false.`,
+until --lockdown=false.
+--origin (repeatable) replaces the web origins the application is served
+from; the portal returns people only to these after enablement.
+--origin "" clears them.`,
 		Example: `  deadbolt app set --app https://wiki.acme.test --lockdown
-  deadbolt app set --app https://wiki.acme.test --unenrolled deny --max-unlock 2h`,
+  deadbolt app set --app https://wiki.acme.test --unenrolled deny --max-unlock 2h
+  deadbolt app set --app https://wiki.acme.test --origin https://wiki.acme.test --origin https://m.wiki.acme.test`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
@@ -116,6 +121,10 @@ until --lockdown=false.`,
 			}
 			svc, _ := a.admin(ctx, false)
 			f := cmd.Flags()
+			origins, err := admin.NormalizeOrigins(setOrigins)
+			if err != nil {
+				return err
+			}
 			app, err = svc.UpdateApp(ctx, actor(), app.ID, func(x *store.Application) {
 				if f.Changed("unenrolled") {
 					x.Unenrolled = setUnenrolled
@@ -135,6 +144,9 @@ until --lockdown=false.`,
 				if f.Changed("max-unlock") {
 					x.MaxUnlock = setMax
 				}
+				if f.Changed("origin") {
+					x.Origins = origins
+				}
 			})
 			if err != nil {
 				return err
@@ -150,6 +162,7 @@ until --lockdown=false.`,
 	set.Flags().BoolVar(&setLockdown, "lockdown", true, "hard-lock every account")
 	set.Flags().DurationVar(&setDef, "default-unlock", 0, "length of an unlock when none is asked for")
 	set.Flags().DurationVar(&setMax, "max-unlock", 0, "longest unlock allowed")
+	set.Flags().StringArrayVar(&setOrigins, "origin", nil, "web origin the application is served from, like https://app.example.com (repeatable; replaces the list)")
 	must(set, "app")
 
 	cmd.AddCommand(create, list, set)

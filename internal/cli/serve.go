@@ -10,6 +10,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/deadbolt-dev/deadbolt/internal/admin"
 	"github.com/deadbolt-dev/deadbolt/internal/cache"
 	"github.com/deadbolt-dev/deadbolt/internal/clock"
 	"github.com/deadbolt-dev/deadbolt/internal/server"
@@ -23,7 +24,12 @@ func (a *app) serveCmd() *cobra.Command {
 		Use:   "serve",
 		Short: "Run the lock-check API",
 		Long: `Run a deadbolt node: the lock-check API (Next Level3-compatible paths and
-/v1/check), /healthz, /readyz and /metrics.
+/v1/check), the portal (passkey sign-in, my accounts, unlock requests,
+enablement at /enable), /healthz, /readyz and /metrics.
+
+When no owner of a tenant can sign in to the portal yet (no owner has a
+passkey), serve prints a one-time setup link for the tenant's first owner;
+see also deadbolt member invite.
 
 On the embedded default the data directory ./deadbolt-data/ is created with
 mode 0700 and a master key (master.key, mode 0600) is generated on first start
@@ -78,6 +84,9 @@ and flushes the check log.`,
 			}
 			s, err := a.openStore(ctx)
 			if err != nil {
+				return err
+			}
+			if err := a.printSetupLinks(cmd, &admin.Service{Store: s, Clock: clock.Real{}}); err != nil {
 				return err
 			}
 			// A shared database announces other processes' changes, so

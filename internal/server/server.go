@@ -7,8 +7,10 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strings"
 	"time"
 
+	"github.com/deadbolt-dev/deadbolt/internal/access"
 	"github.com/deadbolt-dev/deadbolt/internal/api"
 	"github.com/deadbolt-dev/deadbolt/internal/cache"
 	"github.com/deadbolt-dev/deadbolt/internal/check"
@@ -17,8 +19,10 @@ import (
 	"github.com/deadbolt-dev/deadbolt/internal/config"
 	"github.com/deadbolt-dev/deadbolt/internal/httpx"
 	"github.com/deadbolt-dev/deadbolt/internal/jobs"
+	"github.com/deadbolt-dev/deadbolt/internal/live"
 	"github.com/deadbolt-dev/deadbolt/internal/metrics"
 	"github.com/deadbolt-dev/deadbolt/internal/notify"
+	"github.com/deadbolt-dev/deadbolt/internal/portal"
 	"github.com/deadbolt-dev/deadbolt/internal/seal"
 	"github.com/deadbolt-dev/deadbolt/internal/store"
 	"github.com/deadbolt-dev/deadbolt/internal/token"
@@ -56,15 +60,28 @@ func Run(ctx context.Context, d Deps, listening func(addr string)) error {
 		return fmt.Errorf("public URL: %w", err)
 	}
 	logw := checklog.New(d.Store, checklog.Options{Mode: checklog.Mode(cfg.CheckLog), Observer: m, Logger: d.Log})
+	// Unlock requests: locked checks ask the owner, who hears it live.
+	broker := &live.Broker{}
+	requests := &access.Requests{Store: d.Store, Clock: d.Clock, TTL: cfg.Portal.RequestTTL,
+		Changed: func(c access.RequestChange) { broker.Publish(c.OwnerID) }}
 	checkReads, checkCache, stopCache := checkStore(d)
 	defer stopCache()
 	svc := check.New(check.Deps{
-		Store: checkReads, Clock: d.Clock, Log: logw, Box: d.Box,
+		Store: checkReads, Clock: d.Clock, Log: logw, Box: d.Box, Requests: requests,
 		Verifier: &token.Verifier{Audiences: auds, Leeway: 60 * time.Second, MaxLifetime: 15 * time.Minute, Now: d.Clock.Now},
 		ObserveStore: func(op string, d time.Duration) {
 			m.StoreSeconds.WithLabelValues(op).Observe(d.Seconds())
 		},
 	})
+	// The portal: browser routes on their own mux, with their own CSP,
+	// cross-origin protection and HTML errors.
+	acc := &access.Service{Store: d.Store, Clock: d.Clock}
+	web, err := portal.New(portal.Deps{Store: d.Store, Clock: d.Clock, Log: d.Log, Box: d.Box, Check: svc, Access: acc,
+		Requests: requests, Broker: broker, PublicURL: cfg.EffectivePublicURL(), Config: cfg.Portal})
+	if err != nil {
+		return fmt.Errorf("portal: %w", err)
+	}
+
 	var lim *api.FailureLimiter
 	if cfg.RateLimit.FailuresPerSecond > 0 {
 		lim = api.NewFailureLimiter(cfg.RateLimit.FailuresPerSecond, max(cfg.RateLimit.Burst, 1))
@@ -78,6 +95,20 @@ func Run(ctx context.Context, d Deps, listening func(addr string)) error {
 		{Name: "expiry", Interval: time.Second, Run: func(ctx context.Context) error {
 			_, err := (&notify.Expiry{Store: d.Store, Clock: d.Clock}).RunOnce(ctx)
 			return err
+		}},
+		{Name: "request-expiry", Interval: time.Second, Run: func(ctx context.Context) error {
+			_, err := requests.ExpireRequests(ctx)
+			return err
+		}},
+		{Name: "portal-cleanup", Interval: time.Minute, Run: func(ctx context.Context) error {
+			now := d.Clock.Now()
+			return d.Store.Update(ctx, func(tx store.Tx) error {
+				if _, err := tx.DeleteSessions(ctx, now, now.Add(-cfg.Portal.SessionIdle)); err != nil {
+					return err
+				}
+				_, err := tx.PurgeNonces(ctx, now)
+				return err
+			})
 		}},
 	}}
 	jobsCtx, stopJobs := context.WithCancel(context.Background())
@@ -102,8 +133,19 @@ func Run(ctx context.Context, d Deps, listening func(addr string)) error {
 		return nil
 	}))
 	mux.Handle("GET /metrics", m.Handler())
-	mux.Handle("/", httpx.Wrap(d.Log, func(w http.ResponseWriter, r *http.Request) error {
+	mux.Handle("POST /nl3/api/v1/sdk/enableUser", &portal.EnableAPI{Store: d.Store, Clock: d.Clock, Check: svc, Log: d.Log})
+	apiNotFound := httpx.Wrap(d.Log, func(w http.ResponseWriter, r *http.Request) error {
 		return httpx.Errorf(http.StatusNotFound, "not_found", "no such endpoint: %s %s", r.Method, r.URL.Path)
+	})
+	mux.Handle("/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		// Machine paths answer JSON; everything else is the portal's.
+		for _, prefix := range []string{"/nl3/", "/v1/", "/api/"} {
+			if strings.HasPrefix(r.URL.Path, prefix) {
+				apiNotFound.ServeHTTP(w, r)
+				return
+			}
+		}
+		web.ServeHTTP(w, r)
 	}))
 
 	ln, err := net.Listen("tcp", cfg.Addr)

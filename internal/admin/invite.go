@@ -1,0 +1,132 @@
+package admin
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/deadbolt-dev/deadbolt/internal/store"
+)
+
+// DefaultInviteTTL is how long an invite link works unless told otherwise.
+const DefaultInviteTTL = 72 * time.Hour
+
+// SecretHash is how one-time secrets (invite links, portal session
+// cookies) are stored: hex SHA-256. The secrets are 32 random bytes, so a
+// plain hash is enough to make a copy of the database useless for signing in.
+func SecretHash(secret string) string {
+	sum := sha256.Sum256([]byte(secret))
+	return hex.EncodeToString(sum[:])
+}
+
+// NewSecret returns 32 random bytes, base64url without padding.
+func NewSecret() string {
+	b := make([]byte, 32)
+	rand.Read(b)
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// CreateInviteTx creates a one-time link for m inside tx, with its audit
+// event, and returns the link's secret (shown once: only its hash is
+// stored).
+func CreateInviteTx(ctx context.Context, tx store.Tx, actor string, m store.Member, ttl time.Duration, now time.Time) (string, store.Invite, error) {
+	if ttl <= 0 {
+		ttl = DefaultInviteTTL
+	}
+	secret := NewSecret()
+	inv := store.Invite{ID: SecretHash(secret), TenantID: m.TenantID, MemberID: m.ID, CreatedBy: actor,
+		CreatedAt: now, ExpiresAt: now.Add(ttl)}
+	if err := tx.CreateInvite(ctx, inv); err != nil {
+		return "", store.Invite{}, err
+	}
+	return secret, inv, AppendAudit(ctx, tx, m.TenantID, actor, "member.invited", "member:"+m.ID,
+		map[string]any{"email": m.Email, "expires": inv.ExpiresAt}, now)
+}
+
+// Invitation is a member with a fresh one-time link to register a passkey.
+type Invitation struct {
+	Member store.Member
+	Invite store.Invite
+	Secret string // goes in the link; never stored
+}
+
+// Invite gives the tenant's member with email a one-time link to register
+// a passkey, creating the member with role (default member) and name if the
+// tenant has none with that email. An existing member keeps their role; a
+// different role asked for is store.ErrConflict rather than a silent change.
+func (s *Service) Invite(ctx context.Context, actor, tenantID, email, name, role string, ttl time.Duration) (Invitation, error) {
+	var out Invitation
+	err := s.Store.Update(ctx, func(tx store.Tx) error {
+		now := s.Clock.Now()
+		m, err := tx.MemberByEmail(ctx, tenantID, strings.TrimSpace(email))
+		switch {
+		case errors.Is(err, store.ErrNotFound):
+			if m, err = CreateMemberTx(ctx, tx, actor, NewMember{TenantID: tenantID, Email: email, Name: name, Role: role}, now); err != nil {
+				return err
+			}
+		case err != nil:
+			return err
+		case role != "" && role != m.Role:
+			return fmt.Errorf("member %s already has role %s, not %s: %w", m.Email, m.Role, role, store.ErrConflict)
+		}
+		out.Member = m
+		out.Secret, out.Invite, err = CreateInviteTx(ctx, tx, actor, m, ttl, now)
+		return err
+	})
+	return out, err
+}
+
+// SetupLinks makes sure every tenant can reach its portal: for each tenant
+// where no owner has a passkey but an owner exists, it creates a one-time
+// link for the oldest such owner. `serve` prints them at start.
+func (s *Service) SetupLinks(ctx context.Context, actor string, ttl time.Duration) ([]Invitation, error) {
+	tenants, err := s.Store.Tenants(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out []Invitation
+	for _, t := range tenants {
+		members, err := s.Store.Members(ctx, t.ID)
+		if err != nil {
+			return nil, err
+		}
+		var first *store.Member
+		canSignIn := false
+		for i, m := range members {
+			if m.Role != store.RoleOwner {
+				continue
+			}
+			keys, err := s.Store.Passkeys(ctx, m.ID)
+			if err != nil {
+				return nil, err
+			}
+			if len(keys) > 0 {
+				canSignIn = true
+				break
+			}
+			if first == nil {
+				first = &members[i]
+			}
+		}
+		if canSignIn || first == nil {
+			continue
+		}
+		inv := Invitation{Member: *first}
+		err = s.Store.Update(ctx, func(tx store.Tx) error {
+			var err error
+			inv.Secret, inv.Invite, err = CreateInviteTx(ctx, tx, actor, *first, ttl, s.Clock.Now())
+			return err
+		})
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, inv)
+	}
+	return out, nil
+}

@@ -1,0 +1,405 @@
+package portal
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/deadbolt-dev/deadbolt/internal/access"
+	"github.com/deadbolt-dev/deadbolt/internal/lock"
+	"github.com/deadbolt-dev/deadbolt/internal/store"
+)
+
+// maxAccounts bounds the accounts one page shows.
+const maxAccounts = 500
+
+// accountView is one account as the page shows it.
+type accountView struct {
+	Account store.Account
+	Locked  bool
+	Status  lock.Status
+	State   string    // what the badge says
+	Detail  string    // one more line, or ""
+	Until   time.Time // an open grant's end, for the countdown
+	Once    bool
+	Hard    bool // a hard lock applies: unlocking would not open it
+}
+
+// preset is one choice of unlock length.
+type preset struct {
+	Value   string
+	Label   string
+	Default bool
+}
+
+// appView is an application with the member's accounts there.
+type appView struct {
+	App      store.Application
+	Accounts []accountView
+	Presets  []preset
+	Max      string
+}
+
+// requestView is an unlock request as the inbox shows it.
+type requestView struct {
+	Request store.UnlockRequest
+	Account string
+	App     string
+	Open    bool
+	Default string // the application's default unlock, for the button
+}
+
+// homeData is what the accounts page shows; its fingerprint tells the
+// event stream whether anything visible changed.
+type homeData struct {
+	Apps        []appView
+	Pending     []requestView
+	History     []requestView
+	LockAll     bool
+	Count       int
+	Fingerprint string
+}
+
+func (p *Portal) homeData(ctx context.Context, m store.Member) (homeData, error) {
+	now := p.now()
+	accts, err := p.d.Store.AccountsOfOwner(ctx, m.ID, maxAccounts)
+	if err != nil {
+		return homeData{}, err
+	}
+	apps := map[string]store.Application{}
+	byApp := map[string]*appView{}
+	var order []string
+	fp := sha256.New()
+	fmt.Fprintf(fp, "lockall=%v;", m.LockAll)
+	for _, a := range accts {
+		app, ok := apps[a.AppID]
+		if !ok {
+			if app, err = p.d.Store.Application(ctx, a.AppID); err != nil {
+				return homeData{}, err
+			}
+			apps[a.AppID] = app
+			byApp[a.AppID] = &appView{App: app, Presets: presets(app), Max: humanDuration(app.MaxUnlock)}
+			order = append(order, a.AppID)
+		}
+		st, err := p.d.Store.CheckState(ctx, app.ID, a.Name)
+		if err != nil {
+			return homeData{}, err
+		}
+		if !st.Found {
+			continue
+		}
+		d, err := p.d.Check.Evaluate(ctx, app, st, now)
+		if err != nil {
+			return homeData{}, err
+		}
+		v := accountView{Account: a, Locked: d.Locked, Status: d.Status}
+		switch {
+		case d.Status == lock.StatusLockdown:
+			v.Hard, v.State = true, "Locked"
+			v.Detail = map[string]string{
+				string(lock.HardLockApplication): "An administrator locked this application.",
+				string(lock.HardLockMember):      "An administrator locked your accounts.",
+				string(lock.HardLockEverything):  "You locked everything.",
+				string(lock.HardLockPolicy):      "A lock policy applies now.",
+			}[d.Reason]
+		case !d.Locked && st.Grant != nil && st.Grant.Usable(now):
+			v.State, v.Until, v.Once = "Open", st.Grant.Until, st.Grant.Once
+			if v.Once {
+				v.Detail = "Open for the next sign-in only."
+			}
+		case !d.Locked:
+			v.State = "Open"
+			v.Detail = lock.Message(d.Status, false)
+		default:
+			v.State = "Locked"
+		}
+		fmt.Fprintf(fp, "%s=%v,%s,%s,%v;", a.ID, v.Locked, v.Status, v.Until.Format(time.RFC3339Nano), v.Once)
+		byApp[a.AppID].Accounts = append(byApp[a.AppID].Accounts, v)
+	}
+	out := homeData{LockAll: m.LockAll, Count: len(accts)}
+	for _, id := range order {
+		out.Apps = append(out.Apps, *byApp[id])
+	}
+	slices.SortStableFunc(out.Apps, func(a, b appView) int { return strings.Compare(a.App.Name, b.App.Name) })
+
+	reqs, err := p.d.Store.RequestsOfOwner(ctx, m.ID, 30)
+	if err != nil {
+		return homeData{}, err
+	}
+	for _, q := range reqs {
+		acct, err := p.d.Store.AccountByID(ctx, q.AccountID)
+		if err != nil {
+			return homeData{}, err
+		}
+		app, ok := apps[q.AppID]
+		if !ok {
+			if app, err = p.d.Store.Application(ctx, q.AppID); err != nil {
+				return homeData{}, err
+			}
+			apps[q.AppID] = app
+		}
+		v := requestView{Request: q, Account: acct.Name, App: app.Name, Open: q.Open(now), Default: humanDuration(app.DefaultUnlock)}
+		if v.Open {
+			out.Pending = append(out.Pending, v)
+		} else if len(out.History) < 10 {
+			if v.Request.Status == store.RequestPending {
+				v.Request.Status = store.RequestExpired // run out; the expiry job will mark it
+			}
+			out.History = append(out.History, v)
+		}
+		fmt.Fprintf(fp, "%s=%v,%s,%d;", q.ID, v.Open, q.Status, q.Checks)
+	}
+	out.Fingerprint = hex.EncodeToString(fp.Sum(nil))
+	return out, nil
+}
+
+// presets are the unlock lengths offered for app, none beyond its maximum.
+func presets(app store.Application) []preset {
+	var out []preset
+	seen := map[time.Duration]bool{}
+	for _, d := range []time.Duration{5 * time.Minute, 15 * time.Minute, time.Hour, 4 * time.Hour, 8 * time.Hour, app.DefaultUnlock} {
+		if d > app.MaxUnlock || seen[d] {
+			continue
+		}
+		seen[d] = true
+		out = append(out, preset{Value: d.String(), Label: humanDuration(d), Default: d == app.DefaultUnlock})
+	}
+	slices.SortFunc(out, func(a, b preset) int {
+		da, _ := time.ParseDuration(a.Value)
+		db, _ := time.ParseDuration(b.Value)
+		return int((da - db) / time.Second)
+	})
+	return out
+}
+
+func (p *Portal) home(w http.ResponseWriter, r *http.Request) error {
+	s, ok, err := p.requireSession(w, r)
+	if !ok {
+		return err
+	}
+	data, err := p.homeData(r.Context(), s.member)
+	if err != nil {
+		return err
+	}
+	p.render(w, r, http.StatusOK, "home", map[string]any{"Title": "Your accounts", "Member": s.member, "Home": data,
+		"Notice": notice(r)})
+	return nil
+}
+
+// homeFragment renders the live part of the accounts page alone.
+func (p *Portal) homeFragment(w http.ResponseWriter, r *http.Request) error {
+	s, ok, err := p.requireSession(w, r)
+	if !ok {
+		return err
+	}
+	data, err := p.homeData(r.Context(), s.member)
+	if err != nil {
+		return err
+	}
+	return p.renderFragment(w, "home", "live", map[string]any{"Member": s.member, "Home": data})
+}
+
+// events streams "changed" whenever what the accounts page shows changes.
+func (p *Portal) events(w http.ResponseWriter, r *http.Request) error {
+	s, ok, err := p.requireSession(w, r)
+	if !ok {
+		return err
+	}
+	ctx := r.Context()
+	rc := http.NewResponseController(w)
+	h := w.Header()
+	h.Set("Content-Type", "text/event-stream")
+	h.Set("Cache-Control", "no-store")
+	h.Set("X-Accel-Buffering", "no")
+	notices, stop := p.d.Broker.Subscribe(s.member.ID)
+	defer stop()
+	tick := time.NewTicker(p.d.Poll)
+	defer tick.Stop()
+
+	last := ""
+	send := func(format string, args ...any) bool {
+		// The server's write timeout would end the stream; each event
+		// extends it.
+		rc.SetWriteDeadline(time.Now().Add(time.Minute))
+		if _, err := fmt.Fprintf(w, format, args...); err != nil {
+			return false
+		}
+		return rc.Flush() == nil
+	}
+	if !send("retry: 2000\n: connected\n\n") {
+		return nil
+	}
+	idle := 0
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-notices:
+		case <-tick.C:
+		}
+		cur, err := p.session(r)
+		if err != nil {
+			send("event: signedout\ndata: {}\n\n")
+			return nil
+		}
+		data, err := p.homeData(ctx, cur.member)
+		if err != nil {
+			continue // the store hiccuped; the next round tries again
+		}
+		switch {
+		case last == "":
+			last = data.Fingerprint
+		case data.Fingerprint != last:
+			last = data.Fingerprint
+			idle = 0
+			if !send("event: changed\ndata: {}\n\n") {
+				return nil
+			}
+		default:
+			if idle++; idle*int(p.d.Poll/time.Second+1) >= 20 { // a keep-alive every ~20 s
+				idle = 0
+				if !send(": ping\n\n") {
+					return nil
+				}
+			}
+		}
+	}
+}
+
+// ownAccount finds an account of the signed-in member and its application.
+func (p *Portal) ownAccount(r *http.Request, s signedIn) (store.Account, store.Application, error) {
+	a, err := p.d.Store.AccountByID(r.Context(), r.PathValue("id"))
+	if err != nil {
+		return store.Account{}, store.Application{}, err
+	}
+	if a.OwnerID != s.member.ID {
+		return store.Account{}, store.Application{}, store.ErrNotFound
+	}
+	app, err := p.d.Store.Application(r.Context(), a.AppID)
+	return a, app, err
+}
+
+func (p *Portal) done(w http.ResponseWriter, r *http.Request, s signedIn, code string) {
+	p.d.Broker.Publish(s.member.ID)
+	http.Redirect(w, r, "/?done="+code, http.StatusSeeOther)
+}
+
+func (p *Portal) accountLock(w http.ResponseWriter, r *http.Request) error {
+	s, ok, err := p.requireSession(w, r)
+	if !ok {
+		return err
+	}
+	a, app, err := p.ownAccount(r, s)
+	if err != nil {
+		return err
+	}
+	if _, err := p.d.Access.Lock(r.Context(), s.actor(), app, a.Name); err != nil {
+		return err
+	}
+	p.done(w, r, s, "locked")
+	return nil
+}
+
+// parseFor reads an unlock length: a Go duration ("45m", "1h30m") or a
+// number of minutes.
+func parseFor(v string) (time.Duration, error) {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return 0, nil
+	}
+	if n, err := strconv.Atoi(v); err == nil {
+		return time.Duration(n) * time.Minute, nil
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil || d <= 0 {
+		return 0, &pageError{Status: http.StatusBadRequest, Title: "Unknown length",
+			Message: fmt.Sprintf("%q is not a length of time. Write it like 45m, 2h or 1h30m.", v)}
+	}
+	return d, nil
+}
+
+func (p *Portal) accountUnlock(w http.ResponseWriter, r *http.Request) error {
+	s, ok, err := p.requireSession(w, r)
+	if !ok {
+		return err
+	}
+	a, app, err := p.ownAccount(r, s)
+	if err != nil {
+		return err
+	}
+	once := r.FormValue("once") != ""
+	v := r.FormValue("custom")
+	if v == "" {
+		v = r.FormValue("for")
+	}
+	d, err := parseFor(v)
+	if err != nil {
+		return err
+	}
+	if d > app.MaxUnlock {
+		return &pageError{Status: http.StatusBadRequest, Title: "Too long",
+			Message: fmt.Sprintf("%s allows unlocking for %s at most.", app.Name, humanDuration(app.MaxUnlock))}
+	}
+	reason := "portal"
+	if _, err := p.d.Access.Unlock(r.Context(), s.actor(), app, a.Name, access.Unlock{For: d, Once: once, Reason: reason}); err != nil {
+		return err
+	}
+	if once {
+		p.done(w, r, s, "once")
+	} else {
+		p.done(w, r, s, "unlocked")
+	}
+	return nil
+}
+
+func (p *Portal) lockEverything(w http.ResponseWriter, r *http.Request) error {
+	s, ok, err := p.requireSession(w, r)
+	if !ok {
+		return err
+	}
+	on := r.FormValue("on") != "false"
+	if _, err := p.d.Access.LockEverything(r.Context(), s.actor(), s.member.ID, on); err != nil {
+		return err
+	}
+	if on {
+		p.done(w, r, s, "everything")
+	} else {
+		p.done(w, r, s, "lifted")
+	}
+	return nil
+}
+
+func (p *Portal) requestApprove(w http.ResponseWriter, r *http.Request) error {
+	s, ok, err := p.requireSession(w, r)
+	if !ok {
+		return err
+	}
+	d, err := parseFor(r.FormValue("for"))
+	if err != nil {
+		return err
+	}
+	dec := access.Decision{Approve: true, For: d, Once: r.FormValue("once") != ""}
+	if _, err := p.d.Requests.Decide(r.Context(), s.actor(), s.member.ID, r.PathValue("id"), dec); err != nil {
+		return err
+	}
+	p.done(w, r, s, "approved")
+	return nil
+}
+
+func (p *Portal) requestDeny(w http.ResponseWriter, r *http.Request) error {
+	s, ok, err := p.requireSession(w, r)
+	if !ok {
+		return err
+	}
+	if _, err := p.d.Requests.Decide(r.Context(), s.actor(), s.member.ID, r.PathValue("id"), access.Decision{}); err != nil {
+		return err
+	}
+	p.done(w, r, s, "denied")
+	return nil
+}

@@ -1,0 +1,392 @@
+package portal
+
+import (
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"strings"
+
+	"github.com/deadbolt-dev/deadbolt/internal/admin"
+	"github.com/deadbolt-dev/deadbolt/internal/passkey"
+	"github.com/deadbolt-dev/deadbolt/internal/store"
+)
+
+// maxCeremonyBody bounds what the ceremony endpoints read.
+const maxCeremonyBody = 64 << 10
+
+// ceremonyRequest is what the script posts to a /finish endpoint (and, with
+// other fields, to a /begin endpoint).
+type ceremonyRequest struct {
+	Credential json.RawMessage `json:"credential"`
+	Name       string          `json:"name"`
+	Token      string          `json:"token"`
+	Email      string          `json:"email"`
+	Person     string          `json:"person"` // a new member's name
+}
+
+func readCeremony(r *http.Request) (ceremonyRequest, error) {
+	var c ceremonyRequest
+	body, err := io.ReadAll(http.MaxBytesReader(nil, r.Body, maxCeremonyBody))
+	if err == nil && len(body) > 0 {
+		err = json.Unmarshal(body, &c)
+	}
+	if err != nil {
+		return c, &pageError{Status: http.StatusBadRequest, Title: "Bad request", Message: "The browser sent something unreadable.", Cause: err}
+	}
+	return c, nil
+}
+
+// rejected is what a failed passkey step shows; the cause is only logged.
+func rejected(err error) error {
+	if errors.Is(err, passkey.ErrThrottled) {
+		return errThrottled
+	}
+	if errors.Is(err, passkey.ErrRejected) {
+		return &pageError{Status: http.StatusUnauthorized, Title: "Passkey not accepted",
+			Message: "That passkey could not be verified. Try again, or use another passkey.", Cause: err}
+	}
+	return err
+}
+
+// useChallenge records the ceremony's challenge as used inside tx, so a
+// sealed ceremony cookie cannot finish twice.
+func (p *Portal) useChallenge(r *http.Request, tx store.Tx, c ceremony) error {
+	ch, err := passkey.Challenge(c.State)
+	if err != nil {
+		return rejected(err)
+	}
+	ok, err := tx.UseNonce(r.Context(), "webauthn:"+ch, c.Expires, p.now())
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return &pageError{Status: http.StatusBadRequest, Title: "Start again", Message: "This passkey step was already used. Start again."}
+	}
+	return nil
+}
+
+func (p *Portal) signinPage(w http.ResponseWriter, r *http.Request) error {
+	if _, err := p.session(r); err == nil {
+		http.Redirect(w, r, "/", http.StatusSeeOther)
+		return nil
+	}
+	p.render(w, r, http.StatusOK, "signin", map[string]any{"Title": "Sign in"})
+	return nil
+}
+
+func (p *Portal) signinBegin(w http.ResponseWriter, r *http.Request) error {
+	if err := p.limitIP(r); err != nil {
+		return err
+	}
+	options, state, err := p.passkeys.BeginLogin()
+	if err != nil {
+		return err
+	}
+	if err := p.putCeremony(w, ceremony{Purpose: "signin", State: state}); err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, json.RawMessage(options))
+	return nil
+}
+
+func (p *Portal) signinFinish(w http.ResponseWriter, r *http.Request) error {
+	if err := p.limitIP(r); err != nil {
+		return err
+	}
+	req, err := readCeremony(r)
+	if err != nil {
+		return err
+	}
+	c, err := p.takeCeremony(w, r, "signin")
+	if err != nil {
+		return err
+	}
+	login, err := p.passkeys.FinishLogin(r.Context(), c.State, req.Credential, p.limits.member.has)
+	if err != nil {
+		if login.Member.ID != "" && errors.Is(err, passkey.ErrRejected) {
+			p.limits.member.take(login.Member.ID)
+		}
+		return rejected(err)
+	}
+	var secret string
+	err = p.d.Store.Update(r.Context(), func(tx store.Tx) error {
+		if err := p.useChallenge(r, tx, c); err != nil {
+			return err
+		}
+		if err := tx.UpdatePasskey(r.Context(), login.Passkey); err != nil {
+			return err
+		}
+		secret, err = p.startSession(r.Context(), tx, r, login.Member, "passkey "+login.Passkey.Name, p.now())
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	p.setSession(w, secret)
+	writeJSON(w, http.StatusOK, map[string]string{"redirect": p.afterSignIn(r)})
+	return nil
+}
+
+// afterSignIn is where a fresh sign-in goes: back to an enablement in
+// progress, or home.
+func (p *Portal) afterSignIn(r *http.Request) string {
+	if p.cookie(r, enableCookie) != "" {
+		return "/enable/continue"
+	}
+	return "/"
+}
+
+func (p *Portal) signout(w http.ResponseWriter, r *http.Request) error {
+	if secret := p.cookie(r, sessionCookie); secret != "" {
+		ctx := r.Context()
+		s, err := p.session(r)
+		err = p.d.Store.Update(ctx, func(tx store.Tx) error {
+			if err == nil {
+				if err := admin.AppendAudit(ctx, tx, s.member.TenantID, s.actor(), "portal.signout", "member:"+s.member.ID, nil, p.now()); err != nil {
+					return err
+				}
+			}
+			return tx.DeleteSession(ctx, admin.SecretHash(secret))
+		})
+		if err != nil {
+			return err
+		}
+	}
+	p.clearCookie(w, sessionCookie)
+	http.Redirect(w, r, "/signin?out=1", http.StatusSeeOther)
+	return nil
+}
+
+// invite finds the open invite a setup link's secret names.
+func (p *Portal) invite(r *http.Request, secret string) (store.Invite, store.Member, error) {
+	bad := &pageError{Status: http.StatusNotFound, Title: "This link does not work",
+		Message: "The setup link is wrong, was already used, or has expired. Ask an administrator for a new one (deadbolt member invite)."}
+	if secret == "" {
+		return store.Invite{}, store.Member{}, bad
+	}
+	inv, err := p.d.Store.Invite(r.Context(), admin.SecretHash(secret))
+	if errors.Is(err, store.ErrNotFound) {
+		return store.Invite{}, store.Member{}, bad
+	}
+	if err != nil {
+		return store.Invite{}, store.Member{}, err
+	}
+	if !inv.UsedAt.IsZero() || !p.now().Before(inv.ExpiresAt) {
+		return store.Invite{}, store.Member{}, bad
+	}
+	m, err := p.d.Store.Member(r.Context(), inv.MemberID)
+	return inv, m, err
+}
+
+func (p *Portal) setupPage(w http.ResponseWriter, r *http.Request) error {
+	secret := r.URL.Query().Get("t")
+	_, m, err := p.invite(r, secret)
+	if err != nil {
+		return err
+	}
+	p.render(w, r, http.StatusOK, "setup", map[string]any{"Title": "Create your passkey", "Invited": m, "Token": secret,
+		"Member": nil})
+	return nil
+}
+
+func (p *Portal) setupBegin(w http.ResponseWriter, r *http.Request) error {
+	if err := p.limitIP(r); err != nil {
+		return err
+	}
+	req, err := readCeremony(r)
+	if err != nil {
+		return err
+	}
+	inv, m, err := p.invite(r, req.Token)
+	if err != nil {
+		return err
+	}
+	options, state, err := p.passkeys.BeginRegistration(r.Context(), m)
+	if err != nil {
+		return err
+	}
+	if err := p.putCeremony(w, ceremony{Purpose: "setup", State: state, MemberID: m.ID, InviteID: inv.ID}); err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, json.RawMessage(options))
+	return nil
+}
+
+func (p *Portal) setupFinish(w http.ResponseWriter, r *http.Request) error {
+	if err := p.limitIP(r); err != nil {
+		return err
+	}
+	req, err := readCeremony(r)
+	if err != nil {
+		return err
+	}
+	c, err := p.takeCeremony(w, r, "setup")
+	if err != nil {
+		return err
+	}
+	ctx := r.Context()
+	m, err := p.d.Store.Member(ctx, c.MemberID)
+	if err != nil {
+		return err
+	}
+	pk, err := p.passkeys.FinishRegistration(ctx, m, c.State, req.Credential, req.Name)
+	if err != nil {
+		return rejected(err)
+	}
+	var secret string
+	err = p.d.Store.Update(ctx, func(tx store.Tx) error {
+		now := p.now()
+		if err := p.useChallenge(r, tx, c); err != nil {
+			return err
+		}
+		ok, err := tx.UseInvite(ctx, c.InviteID, now)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return &pageError{Status: http.StatusGone, Title: "This link does not work",
+				Message: "The setup link was already used or has expired. Ask an administrator for a new one."}
+		}
+		if err := p.addPasskeyTx(r, tx, m, pk); err != nil {
+			return err
+		}
+		secret, err = p.startSession(ctx, tx, r, m, "setup link", now)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	p.setSession(w, secret)
+	writeJSON(w, http.StatusOK, map[string]string{"redirect": p.afterSignIn(r)})
+	return nil
+}
+
+// addPasskeyTx stores a new passkey with its audit event.
+func (p *Portal) addPasskeyTx(r *http.Request, tx store.Tx, m store.Member, pk store.Passkey) error {
+	if err := tx.CreatePasskey(r.Context(), pk); err != nil {
+		if errors.Is(err, store.ErrConflict) {
+			return &pageError{Status: http.StatusConflict, Title: "Already registered",
+				Message: "This passkey is registered already.", Cause: err}
+		}
+		return err
+	}
+	return admin.AppendAudit(r.Context(), tx, m.TenantID, "member:"+m.Email, "passkey.added", "member:"+m.ID,
+		map[string]any{"passkey": pk.ID, "name": pk.Name}, p.now())
+}
+
+func (p *Portal) passkeysPage(w http.ResponseWriter, r *http.Request) error {
+	s, ok, err := p.requireSession(w, r)
+	if !ok {
+		return err
+	}
+	keys, err := p.d.Store.Passkeys(r.Context(), s.member.ID)
+	if err != nil {
+		return err
+	}
+	p.render(w, r, http.StatusOK, "passkeys", map[string]any{"Title": "Your passkeys", "Member": s.member,
+		"Passkeys": keys, "Notice": notice(r)})
+	return nil
+}
+
+func (p *Portal) passkeyAddBegin(w http.ResponseWriter, r *http.Request) error {
+	s, ok, err := p.requireSession(w, r)
+	if !ok {
+		return err
+	}
+	options, state, err := p.passkeys.BeginRegistration(r.Context(), s.member)
+	if err != nil {
+		return err
+	}
+	if err := p.putCeremony(w, ceremony{Purpose: "add", State: state, MemberID: s.member.ID}); err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, json.RawMessage(options))
+	return nil
+}
+
+func (p *Portal) passkeyAddFinish(w http.ResponseWriter, r *http.Request) error {
+	s, ok, err := p.requireSession(w, r)
+	if !ok {
+		return err
+	}
+	req, err := readCeremony(r)
+	if err != nil {
+		return err
+	}
+	c, err := p.takeCeremony(w, r, "add")
+	if err != nil {
+		return err
+	}
+	if c.MemberID != s.member.ID {
+		return &pageError{Status: http.StatusBadRequest, Title: "Start again", Message: "This passkey step belongs to another sign-in."}
+	}
+	pk, err := p.passkeys.FinishRegistration(r.Context(), s.member, c.State, req.Credential, req.Name)
+	if err != nil {
+		return rejected(err)
+	}
+	err = p.d.Store.Update(r.Context(), func(tx store.Tx) error {
+		if err := p.useChallenge(r, tx, c); err != nil {
+			return err
+		}
+		return p.addPasskeyTx(r, tx, s.member, pk)
+	})
+	if err != nil {
+		return err
+	}
+	p.d.Broker.Publish(s.member.ID)
+	writeJSON(w, http.StatusOK, map[string]string{"redirect": "/passkeys?done=added"})
+	return nil
+}
+
+func (p *Portal) passkeyDelete(w http.ResponseWriter, r *http.Request) error {
+	s, ok, err := p.requireSession(w, r)
+	if !ok {
+		return err
+	}
+	ctx := r.Context()
+	id := r.PathValue("id")
+	err = p.d.Store.Update(ctx, func(tx store.Tx) error {
+		pk, err := tx.Passkey(ctx, id)
+		if err != nil {
+			return err
+		}
+		if pk.MemberID != s.member.ID {
+			return store.ErrNotFound
+		}
+		if err := tx.DeletePasskey(ctx, id); err != nil {
+			if errors.Is(err, store.ErrInvalid) {
+				return &pageError{Status: http.StatusConflict, Title: "Keep one passkey",
+					Message: "This is your only passkey. Add another before you remove it, or you could not sign in again.", Cause: err}
+			}
+			return err
+		}
+		return admin.AppendAudit(ctx, tx, s.member.TenantID, s.actor(), "passkey.removed", "member:"+s.member.ID,
+			map[string]any{"passkey": id, "name": pk.Name}, p.now())
+	})
+	if err != nil {
+		return err
+	}
+	http.Redirect(w, r, "/passkeys?done=removed", http.StatusSeeOther)
+	return nil
+}
+
+// notices are the one-line confirmations shown after a redirect
+// (?done=CODE); only known codes are shown, so a link cannot put text on
+// the page.
+var notices = map[string]string{
+	"added":      "Passkey added.",
+	"removed":    "Passkey removed.",
+	"locked":     "Locked.",
+	"unlocked":   "Unlocked.",
+	"once":       "Unlocked for the next sign-in only.",
+	"everything": "Everything is locked. Nothing opens until you lift it.",
+	"lifted":     "Lock everything is lifted. Accounts stay locked until you open them.",
+	"approved":   "Approved. The account is open; the person can sign in now.",
+	"denied":     "Denied. The account stays locked.",
+	"linked":     "Account linked.",
+}
+
+func notice(r *http.Request) string {
+	return notices[strings.TrimSpace(r.URL.Query().Get("done"))]
+}

@@ -1,0 +1,63 @@
+// Package portal is deadbolt's browser UI: passkey sign-in and
+// registration, "my accounts" (lock, unlock for a time or once, lock
+// everything, live countdowns), the unlock-request inbox with approve and
+// deny, live updates over server-sent events, and the enablement flow that
+// links an application's account to a person (GET /enable?auth-token=JWT).
+// It also serves POST /nl3/api/v1/sdk/enableUser, the server-to-server
+// form of enablement, as a JSON handler for the API mux (EnableAPI).
+//
+// # Security
+//
+// Pages are server-rendered with html/template; assets (CSS, one script,
+// icons, the web app manifest) are embedded, so there is no build step and
+// no inline script. Every answer carries a strict Content-Security-Policy
+// (scripts, styles and connections from this origin only, no framing,
+// forms post only here). Every state-changing route sits behind
+// http.CrossOriginProtection, which refuses cross-origin browser requests
+// by their Sec-Fetch-Site or Origin header. Cookies are HttpOnly and
+// SameSite=Lax, Secure (and __Host- prefixed) when the public URL is https.
+//
+// A session cookie holds 32 random bytes; the store keeps only their hash,
+// with the member, the absolute expiry (Config.SessionMax) and the last
+// request, from which idle expiry (Config.SessionIdle) counts. The state a
+// WebAuthn ceremony keeps between its two requests travels in a sealed
+// (AES-GCM, under the master key), HttpOnly cookie that lives five
+// minutes, and its challenge is recorded as a used nonce when the ceremony
+// finishes, so a ceremony completes at most once.
+//
+// Sign-in attempts are rate limited per client address (begin and finish)
+// and per member (failed finishes of a known passkey), in memory on each
+// node.
+//
+// # Passkeys and first sign-in
+//
+// A member can have several named passkeys and remove any but the last
+// (the store refuses that atomically). Nobody signs up on their own: a
+// member's first passkey is registered through a one-time link, which
+// `deadbolt member invite` prints and which `serve` prints at start for
+// every tenant whose owners have no passkey yet; or through enablement,
+// where the application's signed token vouches for the person.
+//
+// WebAuthn needs a domain, not an IP address: when the public URL's host is
+// a loopback address, the portal lives at http://localhost:PORT and
+// requests for portal pages on the loopback address are redirected there.
+//
+// # Live updates
+//
+// GET /events is a server-sent-event stream per signed-in browser. It wakes
+// on the in-process live.Broker (a request raised by a check on this node,
+// a change made in the portal) and every few seconds re-reads the member's
+// state from the store, so changes from the CLI, other processes or other
+// nodes arrive too; when what the page shows changed, it sends "changed"
+// and the page fetches its new content.
+//
+// # Enablement
+//
+// The application sends the person to /enable?auth-token=JWT (&return_to=
+// URL). The token is verified like a lock-check token (issuer, key,
+// audience, lifetime at most 15 minutes) and its ID (jti, or its hash when
+// it has none) is recorded until it expires, so each token works once. The
+// verified account travels in a sealed cookie while the person signs in or
+// registers, then they confirm the link. return_to must have one of the
+// application's registered origins (`app set --origin`).
+package portal

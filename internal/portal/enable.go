@@ -1,0 +1,393 @@
+package portal
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/deadbolt-dev/deadbolt/internal/access"
+	"github.com/deadbolt-dev/deadbolt/internal/admin"
+	"github.com/deadbolt-dev/deadbolt/internal/check"
+	"github.com/deadbolt-dev/deadbolt/internal/clock"
+	"github.com/deadbolt-dev/deadbolt/internal/httpx"
+	"github.com/deadbolt-dev/deadbolt/internal/store"
+	"github.com/deadbolt-dev/deadbolt/internal/token"
+)
+
+// ticket is a verified enablement, kept in a sealed cookie while the person
+// signs in or registers.
+type ticket struct {
+	AppID    string    `json:"app"`
+	Account  string    `json:"account"`
+	ReturnTo string    `json:"return_to,omitempty"`
+	Expires  time.Time `json:"expires"`
+}
+
+const (
+	ticketOwner = "portal:enable"
+	ticketTTL   = 15 * time.Minute
+)
+
+// tokenNonce is the one-time key of an enablement token: its jti when it
+// has one (scoped by issuer), else the hash of the whole token.
+func tokenNonce(raw string, c token.Claims) string {
+	if c.ID != "" {
+		return "enable:" + c.Issuer + ":" + c.ID
+	}
+	sum := sha256.Sum256([]byte(raw))
+	return "enable:sha256:" + hex.EncodeToString(sum[:])
+}
+
+// verifyEnableToken checks an application's enablement token and spends it.
+// Every refusal is a *pageError that says what is wrong and links nothing.
+func verifyEnableToken(ctx context.Context, s store.Store, chk *check.Service, clk clock.Clock, raw string) (store.Application, token.Claims, error) {
+	if raw == "" {
+		return store.Application{}, token.Claims{}, &pageError{Status: http.StatusBadRequest, Title: "No enablement token",
+			Message: "This link has no auth-token. Start again from the application that sent you here."}
+	}
+	app, claims, err := chk.Authenticate(ctx, raw)
+	switch {
+	case errors.Is(err, check.ErrAppDisabled):
+		return app, claims, &pageError{Status: http.StatusForbidden, Title: "Application disabled",
+			Message: "The application that sent you here is disabled in deadbolt.", Cause: err}
+	case errors.Is(err, token.ErrExpired):
+		return app, claims, &pageError{Status: http.StatusUnauthorized, Title: "This link has expired",
+			Message: "The enablement link is too old. Go back to the application and start again.", Cause: err}
+	case errors.Is(err, token.ErrInvalid):
+		return app, claims, &pageError{Status: http.StatusUnauthorized, Title: "This link is not valid",
+			Message: "The enablement link was not signed by a registered application (" + token.Message(err) + "). Nothing was linked.", Cause: err}
+	case err != nil:
+		return app, claims, err
+	}
+	if err := access.CheckAccountName(claims.Subject); err != nil {
+		return app, claims, &pageError{Status: http.StatusBadRequest, Title: "This link is not valid",
+			Message: "The enablement link names no usable account.", Cause: err}
+	}
+	exp := claims.ExpiresAt
+	if exp.IsZero() {
+		exp = clk.Now().Add(token.DefaultMaxLifetime)
+	}
+	var fresh bool
+	err = s.Update(ctx, func(tx store.Tx) error {
+		var err error
+		fresh, err = tx.UseNonce(ctx, tokenNonce(raw, claims), exp.Add(token.DefaultLeeway), clk.Now())
+		return err
+	})
+	if err != nil {
+		return app, claims, err
+	}
+	if !fresh {
+		return app, claims, &pageError{Status: http.StatusConflict, Title: "This link was already used",
+			Message: "Each enablement link works once. Go back to the application and start again."}
+	}
+	return app, claims, nil
+}
+
+// checkReturnTo accepts an absolute http(s) URL whose origin the
+// application registered; "" is fine (no return).
+func checkReturnTo(app store.Application, raw string) (string, error) {
+	if raw == "" {
+		return "", nil
+	}
+	u, err := url.Parse(raw)
+	bad := &pageError{Status: http.StatusBadRequest, Title: "Unknown return address",
+		Message: "The application asked to send you back to an address it has not registered with deadbolt. Nothing was linked."}
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.User != nil {
+		return "", bad
+	}
+	origin := strings.ToLower(u.Scheme + "://" + u.Host)
+	if !slices.ContainsFunc(app.Origins, func(o string) bool { return strings.EqualFold(strings.TrimRight(o, "/"), origin) }) {
+		return "", bad
+	}
+	return u.String(), nil
+}
+
+func (p *Portal) enableStart(w http.ResponseWriter, r *http.Request) error {
+	if err := p.limitIP(r); err != nil {
+		return err
+	}
+	q := r.URL.Query()
+	raw := q.Get("auth-token")
+	app, claims, err := p.peekEnable(r.Context(), raw)
+	if err != nil {
+		return err
+	}
+	returnTo, err := checkReturnTo(app, q.Get("return_to"))
+	if err != nil {
+		return err
+	}
+	// Only now, with everything else in order, is the token spent.
+	if app, claims, err = verifyEnableToken(r.Context(), p.d.Store, p.d.Check, p.d.Clock, raw); err != nil {
+		return err
+	}
+	t := ticket{AppID: app.ID, Account: claims.Subject, ReturnTo: returnTo, Expires: p.now().Add(ticketTTL)}
+	if err := p.putSealed(w, enableCookie, ticketOwner, t, ticketTTL); err != nil {
+		return err
+	}
+	// Drop the token from the address bar and history.
+	http.Redirect(w, r, "/enable/continue", http.StatusSeeOther)
+	return nil
+}
+
+// peekEnable verifies the token without spending it, so a bad return
+// address does not burn a good token.
+func (p *Portal) peekEnable(ctx context.Context, raw string) (store.Application, token.Claims, error) {
+	if raw == "" {
+		return verifyEnableToken(ctx, p.d.Store, p.d.Check, p.d.Clock, raw)
+	}
+	app, claims, err := p.d.Check.Authenticate(ctx, raw)
+	if err != nil {
+		return verifyEnableToken(ctx, p.d.Store, p.d.Check, p.d.Clock, raw) // for its error page
+	}
+	return app, claims, nil
+}
+
+// enableTicket opens the enablement cookie.
+func (p *Portal) enableTicket(r *http.Request) (ticket, store.Application, error) {
+	var t ticket
+	if err := p.getSealed(r, enableCookie, ticketOwner, &t); err != nil || !p.now().Before(t.Expires) {
+		return t, store.Application{}, &pageError{Status: http.StatusBadRequest, Title: "Start again",
+			Message: "This enablement has expired or was finished. Go back to the application and start again.", Cause: err}
+	}
+	app, err := p.d.Store.Application(r.Context(), t.AppID)
+	return t, app, err
+}
+
+func (p *Portal) enableContinue(w http.ResponseWriter, r *http.Request) error {
+	t, app, err := p.enableTicket(r)
+	if err != nil {
+		return err
+	}
+	data := map[string]any{"Title": "Protect your account", "App": app, "Account": t.Account, "ReturnTo": t.ReturnTo}
+	s, err := p.session(r)
+	switch {
+	case err == nil:
+		data["Member"] = s.member
+		if s.member.TenantID != app.TenantID {
+			data["WrongTenant"] = true
+		}
+	case !errors.Is(err, errNoSession):
+		return err
+	default:
+		data["Member"] = nil
+		if strings.Contains(t.Account, "@") {
+			data["SuggestedEmail"] = t.Account
+		}
+	}
+	p.render(w, r, http.StatusOK, "enable", data)
+	return nil
+}
+
+func (p *Portal) enableRegisterBegin(w http.ResponseWriter, r *http.Request) error {
+	if err := p.limitIP(r); err != nil {
+		return err
+	}
+	req, err := readCeremony(r)
+	if err != nil {
+		return err
+	}
+	_, app, err := p.enableTicket(r)
+	if err != nil {
+		return err
+	}
+	ctx := r.Context()
+	email := strings.ToLower(strings.TrimSpace(req.Email))
+	if at := strings.IndexByte(email, '@'); at < 1 || at == len(email)-1 || strings.ContainsAny(email, " \t,;<>") {
+		return &pageError{Status: http.StatusBadRequest, Title: "Check your email", Message: "That is not an email address."}
+	}
+	// Registering must not add a passkey to someone else's membership:
+	// an existing member signs in instead.
+	if _, err := p.d.Store.MemberByEmail(ctx, app.TenantID, email); err == nil {
+		return &pageError{Status: http.StatusConflict, Title: "Sign in instead",
+			Message: "Someone with this email already uses deadbolt. Sign in with your passkey instead."}
+	} else if !errors.Is(err, store.ErrNotFound) {
+		return err
+	}
+	now := p.now()
+	draft := store.Member{ID: admin.NewID(), TenantID: app.TenantID, Email: email, Name: strings.TrimSpace(req.Person),
+		Role: store.RoleMember, CreatedAt: now, UpdatedAt: now}
+	options, state, err := p.passkeys.BeginRegistration(ctx, draft)
+	if err != nil {
+		return err
+	}
+	if err := p.putCeremony(w, ceremony{Purpose: "enable", State: state, Draft: &draft}); err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, json.RawMessage(options))
+	return nil
+}
+
+func (p *Portal) enableRegisterFinish(w http.ResponseWriter, r *http.Request) error {
+	if err := p.limitIP(r); err != nil {
+		return err
+	}
+	req, err := readCeremony(r)
+	if err != nil {
+		return err
+	}
+	c, err := p.takeCeremony(w, r, "enable")
+	if err != nil {
+		return err
+	}
+	if _, _, err := p.enableTicket(r); err != nil {
+		return err
+	}
+	ctx := r.Context()
+	m := *c.Draft
+	pk, err := p.passkeys.FinishRegistration(ctx, m, c.State, req.Credential, req.Name)
+	if err != nil {
+		return rejected(err)
+	}
+	var secret string
+	err = p.d.Store.Update(ctx, func(tx store.Tx) error {
+		now := p.now()
+		if err := p.useChallenge(r, tx, c); err != nil {
+			return err
+		}
+		m.CreatedAt, m.UpdatedAt = now, now
+		if err := tx.CreateMember(ctx, m); err != nil {
+			if errors.Is(err, store.ErrConflict) {
+				return &pageError{Status: http.StatusConflict, Title: "Sign in instead",
+					Message: "Someone with this email already uses deadbolt. Sign in with your passkey instead.", Cause: err}
+			}
+			return err
+		}
+		if err := admin.AppendAudit(ctx, tx, m.TenantID, "member:"+m.Email, "member.created", "member:"+m.ID,
+			map[string]any{"email": m.Email, "role": m.Role, "via": "enablement"}, now); err != nil {
+			return err
+		}
+		if err := p.addPasskeyTx(r, tx, m, pk); err != nil {
+			return err
+		}
+		secret, err = p.startSession(ctx, tx, r, m, "enablement registration", now)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	p.setSession(w, secret)
+	writeJSON(w, http.StatusOK, map[string]string{"redirect": "/enable/continue"})
+	return nil
+}
+
+func (p *Portal) enableLink(w http.ResponseWriter, r *http.Request) error {
+	s, ok, err := p.requireSession(w, r)
+	if !ok {
+		return err
+	}
+	t, app, err := p.enableTicket(r)
+	if err != nil {
+		return err
+	}
+	if s.member.TenantID != app.TenantID {
+		return &pageError{Status: http.StatusForbidden, Title: "Wrong organisation",
+			Message: "You are signed in to another organisation than the application's. Sign out, then sign in or register again."}
+	}
+	ctx := r.Context()
+	err = p.d.Store.Update(ctx, func(tx store.Tx) error {
+		_, _, err := access.LinkTx(ctx, tx, s.actor(), app, t.Account, s.member, p.now())
+		return err
+	})
+	if errors.Is(err, access.ErrOwnedByAnother) {
+		return &pageError{Status: http.StatusConflict, Title: "Already protected by someone else",
+			Message: "This account is linked to another person in deadbolt. Nothing was changed.", Cause: err}
+	}
+	if err != nil {
+		return err
+	}
+	p.clearCookie(w, enableCookie)
+	p.d.Broker.Publish(s.member.ID)
+	if t.ReturnTo != "" {
+		http.Redirect(w, r, t.ReturnTo, http.StatusSeeOther)
+		return nil
+	}
+	p.render(w, r, http.StatusOK, "done", map[string]any{"Title": "Account protected", "Member": s.member,
+		"App": app, "Account": t.Account})
+	return nil
+}
+
+// EnableAPI serves POST /nl3/api/v1/sdk/enableUser: an application's
+// server links one of its accounts (the token's subject), optionally to
+// the member with the email in the body (created if the tenant has none),
+// and receives {"nl3UserToken": ...}, an opaque reference to the protected
+// account. Tokens are the application's lock-check tokens and work once.
+type EnableAPI struct {
+	Store store.Store
+	Clock clock.Clock
+	Check *check.Service
+	Log   *slog.Logger
+}
+
+// EnableBody is the optional body of enableUser.
+type EnableBody struct {
+	Email string `json:"email"`
+}
+
+// ServeHTTP implements http.Handler.
+func (e *EnableAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	httpx.Wrap(e.Log, e.serve).ServeHTTP(w, r)
+}
+
+func (e *EnableAPI) serve(w http.ResponseWriter, r *http.Request) error {
+	raw := r.Header.Get("x-nl3-authorization-token")
+	if raw == "" {
+		raw, _ = strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+	}
+	var body EnableBody
+	if err := httpx.DecodeJSON(r, 64<<10, &body); err != nil {
+		return err
+	}
+	ctx := r.Context()
+	app, claims, err := verifyEnableToken(ctx, e.Store, e.Check, e.Clock, raw)
+	if err != nil {
+		pe := asPageError(err)
+		code := map[int]string{http.StatusUnauthorized: "token_invalid", http.StatusConflict: "token_replayed",
+			http.StatusForbidden: "application_disabled", http.StatusBadRequest: "bad_request"}[pe.Status]
+		if code == "" {
+			code = "unavailable"
+		}
+		return &httpx.Error{Status: pe.Status, Code: code, Message: pe.Message, Cause: err}
+	}
+	var acct store.Account
+	err = e.Store.Update(ctx, func(tx store.Tx) error {
+		now := e.Clock.Now()
+		actor := "app:" + app.Issuer
+		if body.Email == "" {
+			a, err := tx.Account(ctx, app.ID, claims.Subject)
+			if errors.Is(err, store.ErrNotFound) {
+				a, err = access.EnrollTx(ctx, tx, actor, app, claims.Subject, "", now)
+			}
+			acct = a
+			return err
+		}
+		m, err := access.MemberForEmail(ctx, tx, actor, app.TenantID, body.Email, now)
+		if err != nil {
+			return err
+		}
+		acct, _, err = access.LinkTx(ctx, tx, actor, app, claims.Subject, m, now)
+		return err
+	})
+	switch {
+	case errors.Is(err, access.ErrOwnedByAnother):
+		return &httpx.Error{Status: http.StatusConflict, Code: "owned_by_another", Message: "the account is linked to another member", Cause: err}
+	case errors.Is(err, store.ErrInvalid):
+		return &httpx.Error{Status: http.StatusBadRequest, Code: "bad_request", Message: "the email or account name is not valid", Cause: err}
+	case err != nil:
+		return &httpx.Error{Status: http.StatusServiceUnavailable, Code: "store_unavailable", Message: "the account could not be linked", RetryAfter: time.Second, Cause: err}
+	}
+	httpx.WriteJSON(w, http.StatusOK, map[string]any{"nl3UserToken": UserToken(acct.ID), "status": "enabled", "account": acct.Name})
+	return nil
+}
+
+// UserToken is the opaque nl3UserToken of a protected account.
+func UserToken(accountID string) string { return fmt.Sprintf("nl3u_%s", accountID) }
+

@@ -1,0 +1,338 @@
+package portal
+
+import (
+	"bytes"
+	"context"
+	"embed"
+	"errors"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/deadbolt-dev/deadbolt/internal/access"
+	"github.com/deadbolt-dev/deadbolt/internal/check"
+	"github.com/deadbolt-dev/deadbolt/internal/clock"
+	"github.com/deadbolt-dev/deadbolt/internal/config"
+	"github.com/deadbolt-dev/deadbolt/internal/live"
+	"github.com/deadbolt-dev/deadbolt/internal/passkey"
+	"github.com/deadbolt-dev/deadbolt/internal/seal"
+	"github.com/deadbolt-dev/deadbolt/internal/store"
+)
+
+//go:embed templates/*.html
+var templateFS embed.FS
+
+//go:embed static
+var staticFS embed.FS
+
+// Deps are the portal's collaborators.
+type Deps struct {
+	Store store.Store
+	Clock clock.Clock
+	Log   *slog.Logger
+	// Box seals ceremony state and enablement tickets into cookies.
+	Box      *seal.Box
+	Check    *check.Service
+	Access   *access.Service
+	Requests *access.Requests
+	Broker   *live.Broker
+	// PublicURL is the server's public URL (config.EffectivePublicURL).
+	PublicURL string
+	Config    config.Portal
+	// Poll is how often an open event stream re-reads the store; zero
+	// means 3 seconds.
+	Poll time.Duration
+}
+
+// Portal serves the browser UI. It is safe for concurrent use.
+type Portal struct {
+	d        Deps
+	base     *url.URL // where the portal lives (see URL)
+	secure   bool
+	passkeys *passkey.Service
+	pages    map[string]*template.Template
+	limits   *limits
+	mux      *http.ServeMux
+}
+
+// URL returns the address people use for the portal: the public URL, with
+// a loopback IP replaced by "localhost" (WebAuthn needs a domain).
+func URL(publicURL string) string {
+	u, err := url.Parse(strings.TrimRight(publicURL, "/"))
+	if err != nil {
+		return publicURL
+	}
+	if ip := net.ParseIP(u.Hostname()); ip != nil && ip.IsLoopback() {
+		u.Host = "localhost"
+		if p := u.Port(); p != "" {
+			u.Host = "localhost:" + p
+		} else if port := portOf(publicURL); port != "" {
+			u.Host = "localhost:" + port
+		}
+	}
+	return u.String()
+}
+
+func portOf(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return ""
+	}
+	return u.Port()
+}
+
+// New returns the portal.
+func New(d Deps) (*Portal, error) {
+	if d.Clock == nil {
+		d.Clock = clock.Real{}
+	}
+	if d.Poll <= 0 {
+		d.Poll = 3 * time.Second
+	}
+	base, err := url.Parse(URL(d.PublicURL))
+	if err != nil || base.Host == "" {
+		return nil, fmt.Errorf("portal: public URL %q is not an absolute URL", d.PublicURL)
+	}
+	pk, err := passkey.New(base.String(), "deadbolt", d.Store, d.Clock)
+	if err != nil {
+		return nil, err
+	}
+	p := &Portal{d: d, base: base, secure: base.Scheme == "https", passkeys: pk, limits: newLimits()}
+	if err := p.parseTemplates(); err != nil {
+		return nil, err
+	}
+	p.routes()
+	return p, nil
+}
+
+// BaseURL returns where the portal lives.
+func (p *Portal) BaseURL() string { return p.base.String() }
+
+// SetupURL returns the link that registers a passkey with an invite's
+// secret.
+func (p *Portal) SetupURL(secret string) string { return SetupURL(p.d.PublicURL, secret) }
+
+// SetupURL returns the setup link for an invite secret on the portal of
+// the server at publicURL.
+func SetupURL(publicURL, secret string) string {
+	return URL(publicURL) + "/setup?t=" + url.QueryEscape(secret)
+}
+
+// csp is the Content-Security-Policy of every portal answer.
+const csp = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; " +
+	"manifest-src 'self'; worker-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+
+func (p *Portal) routes() {
+	mux := http.NewServeMux()
+	static, _ := fs.Sub(staticFS, "static")
+	mux.Handle("GET /static/", http.StripPrefix("/static/", cacheStatic(http.FileServerFS(static))))
+	mux.Handle("GET /manifest.webmanifest", serveFile(static, "manifest.webmanifest", "application/manifest+json"))
+
+	get := func(pattern string, h handler) { mux.Handle("GET "+pattern, p.wrap(h)) }
+	post := func(pattern string, h handler) { mux.Handle("POST "+pattern, p.wrap(h)) }
+
+	get("/{$}", p.home)
+	get("/fragment/home", p.homeFragment)
+	get("/events", p.events)
+	get("/signin", p.signinPage)
+	post("/signin/begin", p.signinBegin)
+	post("/signin/finish", p.signinFinish)
+	post("/signout", p.signout)
+	get("/setup", p.setupPage)
+	post("/setup/begin", p.setupBegin)
+	post("/setup/finish", p.setupFinish)
+	get("/passkeys", p.passkeysPage)
+	post("/passkeys/begin", p.passkeyAddBegin)
+	post("/passkeys/finish", p.passkeyAddFinish)
+	post("/passkeys/{id}/delete", p.passkeyDelete)
+	post("/accounts/{id}/lock", p.accountLock)
+	post("/accounts/{id}/unlock", p.accountUnlock)
+	post("/lock-everything", p.lockEverything)
+	post("/requests/{id}/approve", p.requestApprove)
+	post("/requests/{id}/deny", p.requestDeny)
+	get("/enable", p.enableStart)
+	get("/enable/continue", p.enableContinue)
+	post("/enable/register/begin", p.enableRegisterBegin)
+	post("/enable/register/finish", p.enableRegisterFinish)
+	post("/enable/link", p.enableLink)
+	mux.Handle("/", p.wrap(func(w http.ResponseWriter, r *http.Request) error {
+		return &pageError{Status: http.StatusNotFound, Title: "Page not found",
+			Message: "There is nothing at this address. Check the link, or go to your accounts."}
+	}))
+
+	// Browsers must not send state-changing requests from other origins.
+	cop := http.NewCrossOriginProtection()
+	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		p.renderError(w, r, &pageError{Status: http.StatusForbidden, Title: "Request refused",
+			Message: "This request came from another site, so it was refused. Use deadbolt's own pages."})
+	}))
+	p.mux = http.NewServeMux()
+	p.mux.Handle("/", cop.Handler(mux))
+}
+
+// ServeHTTP serves every portal route with the security headers, and sends
+// browsers that reach the portal by a loopback IP to its localhost address.
+func (p *Portal) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	h := w.Header()
+	h.Set("Content-Security-Policy", csp)
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Referrer-Policy", "same-origin")
+	h.Set("X-Frame-Options", "DENY")
+	h.Set("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+	if p.secure {
+		h.Set("Strict-Transport-Security", "max-age=31536000")
+	}
+	if (r.Method == http.MethodGet || r.Method == http.MethodHead) && r.Host != p.base.Host {
+		if host, _, err := net.SplitHostPort(r.Host); err == nil {
+			if ip := net.ParseIP(host); ip != nil && ip.IsLoopback() && p.base.Hostname() == "localhost" {
+				http.Redirect(w, r, p.base.String()+r.URL.RequestURI(), http.StatusFound)
+				return
+			}
+		}
+	}
+	p.mux.ServeHTTP(w, r)
+}
+
+func cacheStatic(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Cache-Control", "no-cache")
+		h.ServeHTTP(w, r)
+	})
+}
+
+func serveFile(fsys fs.FS, name, ctype string) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, err := fs.ReadFile(fsys, name)
+		if err != nil {
+			http.NotFound(w, r)
+			return
+		}
+		w.Header().Set("Content-Type", ctype)
+		w.Write(b)
+	})
+}
+
+// handler is a portal handler that returns an error instead of writing one.
+type handler func(w http.ResponseWriter, r *http.Request) error
+
+// pageError is an error the person should see, as a page (or as JSON for
+// the ceremony endpoints).
+type pageError struct {
+	Status  int
+	Title   string
+	Message string
+	Cause   error // logged, never shown
+}
+
+func (e *pageError) Error() string {
+	if e.Cause != nil {
+		return fmt.Sprintf("%d %s: %v", e.Status, e.Title, e.Cause)
+	}
+	return fmt.Sprintf("%d %s", e.Status, e.Title)
+}
+
+func (e *pageError) Unwrap() error { return e.Cause }
+
+func (p *Portal) wrap(h handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if err := h(w, r); err != nil {
+			p.renderError(w, r, err)
+		}
+	})
+}
+
+// asPageError maps an error kind to what the person sees.
+func asPageError(err error) *pageError {
+	var pe *pageError
+	switch {
+	case errors.As(err, &pe):
+		return pe
+	case errors.Is(err, store.ErrNotFound):
+		return &pageError{Status: http.StatusNotFound, Title: "Not found", Message: "That no longer exists, or it is not yours.", Cause: err}
+	case errors.Is(err, access.ErrRequestClosed):
+		return &pageError{Status: http.StatusConflict, Title: "Request already answered",
+			Message: "This unlock request was already answered or has expired.", Cause: err}
+	case errors.Is(err, access.ErrTooLong):
+		return &pageError{Status: http.StatusBadRequest, Title: "Too long", Message: "That is longer than the application allows.", Cause: err}
+	case errors.Is(err, store.ErrInvalid):
+		return &pageError{Status: http.StatusBadRequest, Title: "Not possible", Message: "That request is not valid.", Cause: err}
+	case errors.Is(err, store.ErrConflict):
+		return &pageError{Status: http.StatusConflict, Title: "Conflict", Message: "That conflicts with what is already there.", Cause: err}
+	case errors.Is(err, store.ErrUnavailable), errors.Is(err, context.DeadlineExceeded):
+		return &pageError{Status: http.StatusServiceUnavailable, Title: "Try again shortly",
+			Message: "deadbolt cannot reach its database right now. Nothing was changed.", Cause: err}
+	}
+	return &pageError{Status: http.StatusInternalServerError, Title: "Something went wrong",
+		Message: "deadbolt could not finish this. Nothing was changed.", Cause: err}
+}
+
+func (p *Portal) renderError(w http.ResponseWriter, r *http.Request, err error) {
+	pe := asPageError(err)
+	if pe.Status >= 500 {
+		p.d.Log.Error("portal request failed", "method", r.Method, "path", r.URL.Path, "status", pe.Status, "err", err)
+	} else {
+		p.d.Log.Debug("portal request refused", "method", r.Method, "path", r.URL.Path, "status", pe.Status, "err", err)
+	}
+	if wantsJSON(r) {
+		writeJSON(w, pe.Status, map[string]string{"error": pe.Title, "message": pe.Message})
+		return
+	}
+	p.render(w, r, pe.Status, "error", map[string]any{"Title": pe.Title, "Message": pe.Message})
+}
+
+// wantsJSON is true for the ceremony endpoints the script calls.
+func wantsJSON(r *http.Request) bool {
+	return strings.Contains(r.Header.Get("Accept"), "application/json") || strings.HasSuffix(r.URL.Path, "/begin") ||
+		strings.HasSuffix(r.URL.Path, "/finish")
+}
+
+// render executes a page with the layout; on a template error it answers
+// 500 without a half-written page.
+func (p *Portal) render(w http.ResponseWriter, r *http.Request, status int, page string, data map[string]any) {
+	t, ok := p.pages[page]
+	if !ok {
+		http.Error(w, "no such page", http.StatusInternalServerError)
+		return
+	}
+	if data == nil {
+		data = map[string]any{}
+	}
+	if _, ok := data["Member"]; !ok {
+		if s, err := p.session(r); err == nil {
+			data["Member"] = s.member
+		}
+	}
+	data["Page"] = page
+	var buf bytes.Buffer
+	if err := t.ExecuteTemplate(&buf, "layout", data); err != nil {
+		p.d.Log.Error("portal template", "page", page, "err", err)
+		http.Error(w, "page could not be rendered", http.StatusInternalServerError)
+		return
+	}
+	h := w.Header()
+	h.Set("Content-Type", "text/html; charset=utf-8")
+	h.Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	w.Write(buf.Bytes())
+}
+
+// renderFragment executes one named template alone (for live updates).
+func (p *Portal) renderFragment(w http.ResponseWriter, page, name string, data map[string]any) error {
+	var buf bytes.Buffer
+	if err := p.pages[page].ExecuteTemplate(&buf, name, data); err != nil {
+		return err
+	}
+	h := w.Header()
+	h.Set("Content-Type", "text/html; charset=utf-8")
+	h.Set("Cache-Control", "no-store")
+	w.Write(buf.Bytes())
+	return nil
+}
+
+func (p *Portal) now() time.Time { return p.d.Clock.Now() }

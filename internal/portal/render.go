@@ -1,0 +1,112 @@
+package portal
+
+import (
+	"encoding/json"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"net/http"
+	"path"
+	"strings"
+	"time"
+)
+
+// pages are the templates/NAME.html files rendered inside layout.html.
+var pages = []string{"signin", "setup", "home", "passkeys", "enable", "error", "done"}
+
+func (p *Portal) parseTemplates() error {
+	funcs := template.FuncMap{
+		"rfc3339":  func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
+		"when":     when,
+		"duration": humanDuration,
+		"left":     func(t time.Time) string { return humanDuration(time.Until(t).Round(time.Second)) },
+	}
+	p.pages = map[string]*template.Template{}
+	for _, page := range pages {
+		t, err := template.New(page).Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/"+page+".html")
+		if err != nil {
+			return fmt.Errorf("portal: template %s: %w", page, err)
+		}
+		p.pages[page] = t
+	}
+	// Every template file must be a page or the layout: a new file that
+	// nobody registered is a mistake.
+	files, _ := fs.Glob(templateFS, "templates/*.html")
+	for _, f := range files {
+		name := strings.TrimSuffix(path.Base(f), ".html")
+		if _, ok := p.pages[name]; !ok && name != "layout" {
+			return fmt.Errorf("portal: template %s is not a registered page", f)
+		}
+	}
+	return nil
+}
+
+// when formats a time for people, in UTC (the page's script shows local
+// times where it runs).
+func when(t time.Time) string {
+	if t.IsZero() {
+		return "never"
+	}
+	return t.UTC().Format("2 Jan 2006 15:04 UTC")
+}
+
+// humanDuration writes d as "1 h 5 min", "4 min 20 s" or "45 s".
+func humanDuration(d time.Duration) string {
+	if d <= 0 {
+		return "0 s"
+	}
+	d = d.Round(time.Second)
+	h, m, s := int(d.Hours()), int(d.Minutes())%60, int(d.Seconds())%60
+	switch {
+	case h >= 48:
+		return fmt.Sprintf("%d days", h/24)
+	case h > 0 && m > 0:
+		return fmt.Sprintf("%d h %d min", h, m)
+	case h > 0:
+		return fmt.Sprintf("%d h", h)
+	case m > 0 && s > 0 && m < 10:
+		return fmt.Sprintf("%d min %d s", m, s)
+	case m > 0:
+		return fmt.Sprintf("%d min", m)
+	}
+	return fmt.Sprintf("%d s", s)
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		status, b = http.StatusInternalServerError, []byte(`{"error":"internal"}`)
+	}
+	h := w.Header()
+	h.Set("Content-Type", "application/json")
+	h.Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	w.Write(append(b, '\n'))
+}
+
+// cookieName prefixes name with __Host- when cookies are Secure, so a
+// sibling subdomain cannot plant one.
+func (p *Portal) cookieName(name string) string {
+	if p.secure {
+		return "__Host-" + name
+	}
+	return name
+}
+
+func (p *Portal) setCookie(w http.ResponseWriter, name, value string, maxAge time.Duration) {
+	http.SetCookie(w, &http.Cookie{Name: p.cookieName(name), Value: value, Path: "/", MaxAge: int(maxAge.Seconds()),
+		HttpOnly: true, Secure: p.secure, SameSite: http.SameSiteLaxMode})
+}
+
+func (p *Portal) clearCookie(w http.ResponseWriter, name string) {
+	http.SetCookie(w, &http.Cookie{Name: p.cookieName(name), Value: "", Path: "/", MaxAge: -1,
+		HttpOnly: true, Secure: p.secure, SameSite: http.SameSiteLaxMode})
+}
+
+func (p *Portal) cookie(r *http.Request, name string) string {
+	c, err := r.Cookie(p.cookieName(name))
+	if err != nil {
+		return ""
+	}
+	return c.Value
+}

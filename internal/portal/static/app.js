@@ -1,0 +1,161 @@
+// deadbolt portal script: passkey ceremonies, live updates, countdowns,
+// local times and copy buttons. Loaded from this origin only (the CSP
+// allows no inline script); every page works with the keyboard, and pages
+// other than the passkey steps work without it.
+"use strict";
+(function () {
+  // --- base64url <-> ArrayBuffer -----------------------------------------
+  function toBuf(s) {
+    s = s.replace(/-/g, "+").replace(/_/g, "/");
+    while (s.length % 4) s += "=";
+    const bin = atob(s), b = new Uint8Array(bin.length);
+    for (let i = 0; i < bin.length; i++) b[i] = bin.charCodeAt(i);
+    return b.buffer;
+  }
+  function toB64(buf) {
+    const b = new Uint8Array(buf);
+    let s = "";
+    for (let i = 0; i < b.length; i++) s += String.fromCharCode(b[i]);
+    return btoa(s).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+  }
+  function creationOptions(o) {
+    const pk = o.publicKey;
+    pk.challenge = toBuf(pk.challenge);
+    pk.user.id = toBuf(pk.user.id);
+    if (pk.excludeCredentials) pk.excludeCredentials = pk.excludeCredentials.map(function (c) { return Object.assign({}, c, { id: toBuf(c.id) }); });
+    return { publicKey: pk };
+  }
+  function requestOptions(o) {
+    const pk = o.publicKey;
+    pk.challenge = toBuf(pk.challenge);
+    if (pk.allowCredentials) pk.allowCredentials = pk.allowCredentials.map(function (c) { return Object.assign({}, c, { id: toBuf(c.id) }); });
+    return { publicKey: pk, mediation: o.mediation || undefined };
+  }
+  function credentialJSON(c) {
+    const r = c.response, out = {
+      id: c.id, rawId: toB64(c.rawId), type: c.type,
+      clientExtensionResults: c.getClientExtensionResults ? c.getClientExtensionResults() : {},
+      response: { clientDataJSON: toB64(r.clientDataJSON) }
+    };
+    if (c.authenticatorAttachment) out.authenticatorAttachment = c.authenticatorAttachment;
+    if (r.attestationObject) {
+      out.response.attestationObject = toB64(r.attestationObject);
+      if (r.getTransports) out.response.transports = r.getTransports();
+    }
+    if (r.authenticatorData) {
+      out.response.authenticatorData = toB64(r.authenticatorData);
+      out.response.signature = toB64(r.signature);
+      if (r.userHandle) out.response.userHandle = toB64(r.userHandle);
+    }
+    return out;
+  }
+  async function postJSON(url, body) {
+    const res = await fetch(url, {
+      method: "POST", credentials: "same-origin",
+      headers: { "Content-Type": "application/json", "Accept": "application/json" },
+      body: JSON.stringify(body || {})
+    });
+    const data = await res.json().catch(function () { return {}; });
+    if (!res.ok) throw new Error(data.message || ("deadbolt answered " + res.status));
+    return data;
+  }
+  function say(el, text, isError) {
+    if (!el) return;
+    el.textContent = text;
+    el.classList.toggle("error", !!isError);
+  }
+
+  // --- passkey ceremonies: <form class="ceremony" data-passkey=signin|register>
+  async function ceremony(form) {
+    const status = document.getElementById(form.dataset.status || "status");
+    const button = form.querySelector("button[type=submit]");
+    const fields = { token: form.dataset.token || "" };
+    new FormData(form).forEach(function (v, k) { fields[k] = String(v); });
+    if (!window.PublicKeyCredential) { say(status, "This browser does not support passkeys.", true); return; }
+    button.disabled = true;
+    say(status, "Waiting for your passkey…");
+    try {
+      const options = await postJSON(form.dataset.begin, fields);
+      const cred = form.dataset.passkey === "signin"
+        ? await navigator.credentials.get(requestOptions(options))
+        : await navigator.credentials.create(creationOptions(options));
+      const done = await postJSON(form.dataset.finish, { credential: credentialJSON(cred), name: fields.name || "" });
+      say(status, "Done.");
+      window.location.assign(done.redirect || "/");
+    } catch (e) {
+      const msg = e && e.name === "NotAllowedError" ? "The passkey prompt was closed or timed out. Try again." : (e && e.message) || String(e);
+      say(status, msg, true);
+      button.disabled = false;
+    }
+  }
+  document.querySelectorAll("form.ceremony").forEach(function (form) {
+    form.addEventListener("submit", function (ev) { ev.preventDefault(); ceremony(form); });
+  });
+
+  // --- local times and countdowns --------------------------------------
+  function localTimes(root) {
+    root.querySelectorAll("time[data-local]").forEach(function (t) {
+      const d = new Date(t.getAttribute("datetime"));
+      if (!isNaN(d)) { t.title = t.textContent; t.textContent = d.toLocaleString([], { dateStyle: "medium", timeStyle: "short" }); }
+    });
+  }
+  function fmt(ms) {
+    let s = Math.max(0, Math.round(ms / 1000));
+    const h = Math.floor(s / 3600); s -= h * 3600;
+    const m = Math.floor(s / 60); s -= m * 60;
+    if (h > 0) return h + " h " + String(m).padStart(2, "0") + " min";
+    return m + ":" + String(s).padStart(2, "0");
+  }
+  let expired = false;
+  function tick() {
+    const now = Date.now();
+    document.querySelectorAll("[data-countdown]").forEach(function (el) {
+      const left = new Date(el.dataset.countdown).getTime() - now;
+      el.textContent = fmt(left);
+      if (left <= 0 && !el.dataset.done) { el.dataset.done = "1"; expired = true; }
+    });
+    if (expired) { expired = false; refresh(); }
+  }
+
+  // --- live updates -----------------------------------------------------
+  const live = document.getElementById("live");
+  let refreshing = false, again = false;
+  async function refresh() {
+    if (!live) return;
+    if (refreshing) { again = true; return; }
+    refreshing = true;
+    try {
+      const res = await fetch(live.dataset.live, { credentials: "same-origin", headers: { "Accept": "text/html" } });
+      if (res.status === 401) { window.location.assign("/signin"); return; }
+      if (res.ok) {
+        const focused = document.activeElement && document.activeElement.id;
+        live.innerHTML = await res.text();
+        live.dataset.version = String((Number(live.dataset.version) || 0) + 1);
+        localTimes(live);
+        tick();
+        if (focused) { const el = document.getElementById(focused); if (el) el.focus(); }
+      }
+    } finally {
+      refreshing = false;
+      if (again) { again = false; refresh(); }
+    }
+  }
+  if (live && window.EventSource) {
+    const es = new EventSource("/events");
+    es.addEventListener("open", function () { document.body.dataset.live = "on"; });
+    es.addEventListener("changed", refresh);
+    es.addEventListener("signedout", function () { es.close(); window.location.assign("/signin"); });
+  }
+
+  // --- copy buttons: <button data-copy="element-id"> ----------------------
+  document.addEventListener("click", function (ev) {
+    const b = ev.target.closest && ev.target.closest("button[data-copy]");
+    if (!b) return;
+    const el = document.getElementById(b.dataset.copy);
+    if (el && navigator.clipboard) navigator.clipboard.writeText(el.textContent.trim()).then(function () { b.textContent = "Copied"; });
+  });
+
+  localTimes(document);
+  tick();
+  setInterval(tick, 1000);
+})();
