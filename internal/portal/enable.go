@@ -390,4 +390,3 @@ func (e *EnableAPI) serve(w http.ResponseWriter, r *http.Request) error {
 
 // UserToken is the opaque nl3UserToken of a protected account.
 func UserToken(accountID string) string { return fmt.Sprintf("nl3u_%s", accountID) }
-
