@@ -174,3 +174,13 @@ func (s *Store) listenOnce(ctx context.Context, h cache.Handler, listening func(
 		}
 	}
 }
+
+// AnnounceAll tells every node following the database to drop its whole
+// cache when tx commits. It is for bulk writes made below the store
+// (deadbolt copy), which announce nothing themselves.
+func AnnounceAll(ctx context.Context, tx pgx.Tx) error {
+	if _, err := tx.Exec(ctx, `SELECT pg_notify($1, $2)`, Channel, allPayload); err != nil {
+		return wrap("announce changes", err)
+	}
+	return nil
+}
