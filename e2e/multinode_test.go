@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"fmt"
 	"net/http"
+	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -368,5 +369,59 @@ func (c *cluster) leaseHandover() {
 	client := &http.Client{Timeout: 5 * time.Second}
 	if code, _ := c.check(client, other, "prop"); code != 200 {
 		t.Fatalf("survivor: HTTP %d", code)
+	}
+}
+
+// TestCopySQLiteToPostgres moves a single-node install to PostgreSQL with
+// `deadbolt copy` and serves it from a PostgreSQL node given the SQLite
+// install's master key: the same tokens verify, the same accounts answer
+// the same, and the check log came along.
+func TestCopySQLiteToPostgres(t *testing.T) {
+	old := newInst(t)
+	key := old.setup(issuer)
+	old.ok("account", "enroll", "--app", issuer, "--account", "alice")
+	old.ok("account", "enroll", "--app", issuer, "--account", "bob")
+	old.ok("account", "unlock", "--app", issuer, "--account", "bob", "--for", "1h")
+	old.start()
+	tokens := map[string]string{}
+	for _, a := range []string{"alice", "bob"} {
+		tokens[a] = strings.TrimSpace(old.ok("token", "mint", "--issuer", issuer, "--key", key, "--account", a, "--aud", old.url).stdout)
+		if code, _ := old.post("/v1/check", tokens[a], `{}`); code != 200 {
+			t.Fatalf("check on the SQLite node: %d", code)
+		}
+	}
+	mustNil(t, old.stop())
+
+	dbURL := pgtest.NewDatabase(t)
+	res := old.ok("copy", "--from", old.db, "--to", dbURL, "--json").json(t)
+	if res["verified"] != true || res["rows"] == float64(0) {
+		t.Fatalf("copy: %v", res)
+	}
+	// Copying again is refused: the target is no longer empty.
+	if r := old.run("copy", "--from", old.db, "--to", dbURL); r.code != 1 {
+		t.Fatalf("second copy: exit %d, want 1 (%s)", r.code, r.stderr)
+	}
+
+	node := newInst(t)
+	node.db = dbURL
+	node.env = []string{"DEADBOLT_MASTER_KEY_FILE=" + filepath.Join(old.dir, "data", "master.key")}
+	node.addr, node.url = old.addr, old.url // the same public URL, so the same tokens
+	node.start()
+	for account, wantLocked := range map[string]bool{"alice": true, "bob": false} {
+		code, body := node.post("/v1/check", tokens[account], `{}`)
+		if code != 200 || body["locked"] != wantLocked {
+			t.Fatalf("%s on PostgreSQL: %d %v, want locked=%v", account, code, body, wantLocked)
+		}
+	}
+	st := node.ok("account", "status", "--app", issuer, "--account", "bob", "--json").json(t)
+	if st["locked"] != false {
+		t.Fatalf("bob's status on PostgreSQL: %v", st)
+	}
+}
+
+func mustNil(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
 	}
 }
