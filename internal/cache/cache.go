@@ -21,9 +21,10 @@ type Options struct {
 	MaxApps int
 }
 
-// Cache is a store.Store that answers the lock check's three reads —
-// ApplicationByIssuer, SigningKeys and CheckState — from memory, and passes
-// everything else to the store it wraps. It is safe for concurrent use.
+// Cache is a store.Store that answers the lock check's reads —
+// ApplicationByIssuer, SigningKeys, CheckState, and the owner's Passkeys
+// when a locked check considers raising an unlock request — from memory,
+// and passes everything else to the store it wraps. It is safe for concurrent use.
 //
 // It answers from memory only while its Feed says it is subscribed, and
 // only with data read after the last change it heard of: a read that
@@ -42,6 +43,9 @@ type Cache struct {
 	keys   map[string][]store.SigningKey
 	states map[stateKey]store.CheckState
 	owned  map[string]map[stateKey]struct{} // owner ID → their cached states
+	// passkeys by member: a locked check raises an unlock request only
+	// for an owner who has one.
+	passkeys map[string][]store.Passkey
 
 	hits, misses, drops atomic.Uint64
 }
@@ -108,6 +112,7 @@ func (c *Cache) reset() {
 	c.keys = map[string][]store.SigningKey{}
 	c.states = map[stateKey]store.CheckState{}
 	c.owned = map[string]map[stateKey]struct{}{}
+	c.passkeys = map[string][]store.Passkey{}
 }
 
 // Subscribed implements Handler: from now on every change is heard, so the
@@ -152,6 +157,7 @@ func (c *Cache) Changed(events []Event) {
 			for k := range c.owned[e.MemberID] {
 				c.dropState(k)
 			}
+			delete(c.passkeys, e.MemberID)
 		default: // All, and kinds this build does not know
 			c.reset()
 			c.drops.Add(1)
@@ -283,6 +289,34 @@ func (c *Cache) CheckState(ctx context.Context, appID, accountName string) (stor
 	}
 	c.mu.Unlock()
 	return st, nil
+}
+
+// Passkeys implements store.Reader from memory when it can. The lock
+// check reads it for every locked account with an owner, to know whether
+// anyone can approve an unlock request.
+func (c *Cache) Passkeys(ctx context.Context, memberID string) ([]store.Passkey, error) {
+	c.mu.RLock()
+	ps, ok := c.passkeys[memberID]
+	live := c.live
+	c.mu.RUnlock()
+	if ok && live {
+		c.hits.Add(1)
+		return slices.Clone(ps), nil
+	}
+	gen, live := c.begin()
+	ps, err := c.Store.Passkeys(ctx, memberID)
+	if err != nil || !live {
+		return ps, err
+	}
+	c.mu.Lock()
+	if c.live && c.gen == gen {
+		if len(c.passkeys) >= c.opts.MaxStates {
+			c.passkeys = map[string][]store.Passkey{}
+		}
+		c.passkeys[memberID] = slices.Clone(ps)
+	}
+	c.mu.Unlock()
+	return ps, nil
 }
 
 // evictStates drops about an eighth of the states, whichever the map's

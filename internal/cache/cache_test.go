@@ -30,6 +30,11 @@ func (c *counting) SigningKeys(ctx context.Context, appID string) ([]store.Signi
 	return c.Store.SigningKeys(ctx, appID)
 }
 
+func (c *counting) Passkeys(ctx context.Context, memberID string) ([]store.Passkey, error) {
+	c.reads.Add(1)
+	return c.Store.Passkeys(ctx, memberID)
+}
+
 func (c *counting) CheckState(ctx context.Context, appID, name string) (store.CheckState, error) {
 	c.reads.Add(1)
 	st, err := c.Store.CheckState(ctx, appID, name)
@@ -144,6 +149,7 @@ func TestHitsAndInvalidation(t *testing.T) {
 		}},
 		{"keys", Event{Kind: Keys, AppID: "a1"}, func() error { _, err := c.SigningKeys(ctx, "a1"); return err }},
 		{"unenrolled", Event{Kind: State, AppID: "a1", Account: "bob"}, func() error { _, err := c.CheckState(ctx, "a1", "bob"); return err }},
+		{"passkeys", Event{Kind: Member, MemberID: "m1"}, func() error { _, err := c.Passkeys(ctx, "m1"); return err }},
 		{"all", Event{Kind: All}, func() error { _, err := c.CheckState(ctx, "a1", "alice"); return err }},
 	}
 	for _, tc := range tests {

@@ -18,8 +18,8 @@ const (
 	// State: what CheckState returns for account Account of application
 	// AppID changed (the account, its owner link or its current grant).
 	State
-	// Member: the member MemberID changed, or grants of accounts they own
-	// did; every cached account state they own is stale.
+	// Member: the member MemberID changed, or their passkeys, or grants of
+	// accounts they own did; every cached account state they own is stale.
 	Member
 )
 

@@ -60,12 +60,13 @@ func Run(ctx context.Context, d Deps, listening func(addr string)) error {
 		return fmt.Errorf("public URL: %w", err)
 	}
 	logw := checklog.New(d.Store, checklog.Options{Mode: checklog.Mode(cfg.CheckLog), Observer: m, Logger: d.Log})
-	// Unlock requests: locked checks ask the owner, who hears it live.
-	broker := &live.Broker{}
-	requests := &access.Requests{Store: d.Store, Clock: d.Clock, TTL: cfg.Portal.RequestTTL,
-		Changed: func(c access.RequestChange) { broker.Publish(c.OwnerID) }}
 	checkReads, checkCache, stopCache := checkStore(d)
 	defer stopCache()
+	// Unlock requests: locked checks ask the owner, who hears it live. They
+	// read the owner's passkeys on every locked check, through the cache.
+	broker := &live.Broker{}
+	requests := &access.Requests{Store: checkReads, Clock: d.Clock, TTL: cfg.Portal.RequestTTL,
+		Changed: func(c access.RequestChange) { broker.Publish(c.OwnerID) }}
 	svc := check.New(check.Deps{
 		Store: checkReads, Clock: d.Clock, Log: logw, Box: d.Box, Requests: requests,
 		Verifier: &token.Verifier{Audiences: auds, Leeway: 60 * time.Second, MaxLifetime: 15 * time.Minute, Now: d.Clock.Now},

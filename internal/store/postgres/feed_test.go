@@ -162,6 +162,14 @@ func TestTwoNodesSeeEachOther(t *testing.T) {
 		return err == nil && !got.Enabled
 	})
 
+	// A passkey registered on a: the owner can now approve requests.
+	if ps, _ := b.cache.Passkeys(ctx, m.ID); len(ps) != 0 {
+		t.Fatal("passkeys before any")
+	}
+	pk := store.Passkey{ID: "cred-" + t.Name(), TenantID: m.TenantID, MemberID: m.ID, Credential: []byte{1}, CreatedAt: t0}
+	mustDo(t, a.s.Update(ctx, func(tx store.Tx) error { return tx.CreatePasskey(ctx, pk) }))
+	waitFor(t, "node b to see the passkey", func() bool { ps, _ := b.cache.Passkeys(ctx, m.ID); return len(ps) == 1 })
+
 	// An account enrolled after b cached "not enrolled".
 	if st, _ := b.cache.CheckState(ctx, app.ID, "bob"); st.Found {
 		t.Fatal("bob enrolled before enrolment")

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"time"
 
+	"github.com/deadbolt-dev/deadbolt/internal/cache"
 	"github.com/deadbolt-dev/deadbolt/internal/store"
 )
 
@@ -197,9 +198,14 @@ func (t *txn) CreatePasskey(ctx context.Context, p store.Passkey) error {
 	if r.err != nil {
 		return r.err
 	}
-	return t.insert(ctx, r.op, "a passkey with this credential ID exists",
+	err := t.insert(ctx, r.op, "a passkey with this credential ID exists",
 		`INSERT INTO passkeys (`+passkeyCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
 		p.ID, p.TenantID, p.MemberID, p.Name, p.Credential, created, used)
+	if err == nil {
+		// The member may now approve unlock requests.
+		t.changed(cache.Event{Kind: cache.Member, MemberID: p.MemberID})
+	}
+	return err
 }
 
 // UpdatePasskey implements store.Tx.
@@ -213,14 +219,13 @@ func (t *txn) UpdatePasskey(ctx context.Context, p store.Passkey) error {
 	if r.err != nil {
 		return r.err
 	}
-	n, err := t.exec(ctx, `UPDATE passkeys SET name = $1, credential = $2, last_used_at = $3 WHERE id = $4`,
-		p.Name, p.Credential, used, p.ID)
+	var member string
+	err := t.tx.QueryRow(ctx, `UPDATE passkeys SET name = $1, credential = $2, last_used_at = $3 WHERE id = $4 RETURNING member_id`,
+		p.Name, p.Credential, used, p.ID).Scan(&member)
 	if err != nil {
 		return wrap(r.op, err)
 	}
-	if n == 0 {
-		return notFound(r.op)
-	}
+	t.changed(cache.Event{Kind: cache.Member, MemberID: member})
 	return nil
 }
 
@@ -243,6 +248,7 @@ func (t *txn) DeletePasskey(ctx context.Context, id string) error {
 	if n == 0 {
 		return invalid(op, "passkey %s is its member's last one", id)
 	}
+	t.changed(cache.Event{Kind: cache.Member, MemberID: member})
 	return nil
 }
 
