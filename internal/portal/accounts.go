@@ -202,6 +202,7 @@ func (p *Portal) homeFragment(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	w.Header().Set("X-Fingerprint", data.Fingerprint)
 	return p.renderFragment(w, "home", "live", map[string]any{"Member": s.member, "Home": data})
 }
 
@@ -222,7 +223,8 @@ func (p *Portal) events(w http.ResponseWriter, r *http.Request) error {
 	tick := time.NewTicker(p.d.Poll)
 	defer tick.Stop()
 
-	last := ""
+	// The page says what it shows; anything newer is sent at once.
+	last := r.URL.Query().Get("fp")
 	send := func(format string, args ...any) bool {
 		// The server's write timeout would end the stream; each event
 		// extends it.
@@ -236,12 +238,16 @@ func (p *Portal) events(w http.ResponseWriter, r *http.Request) error {
 		return nil
 	}
 	idle := 0
-	for {
-		select {
-		case <-ctx.Done():
-			return nil
-		case <-notices:
-		case <-tick.C:
+	for first := true; ; first = false {
+		if !first {
+			select {
+			case <-ctx.Done():
+				return nil
+			case <-p.closing:
+				return nil
+			case <-notices:
+			case <-tick.C:
+			}
 		}
 		cur, err := p.session(r)
 		if err != nil {
@@ -253,8 +259,6 @@ func (p *Portal) events(w http.ResponseWriter, r *http.Request) error {
 			continue // the store hiccuped; the next round tries again
 		}
 		switch {
-		case last == "":
-			last = data.Fingerprint
 		case data.Fingerprint != last:
 			last = data.Fingerprint
 			idle = 0

@@ -183,6 +183,14 @@ func (p *Portal) enableContinue(w http.ResponseWriter, r *http.Request) error {
 			data["SuggestedEmail"] = t.Account
 		}
 	}
+	if t.ReturnTo != "" {
+		// Linking redirects to the application; a browser applies the
+		// form's page's form-action to that redirect too.
+		if u, err := url.Parse(t.ReturnTo); err == nil {
+			w.Header().Set("Content-Security-Policy", strings.Replace(csp, "form-action 'self'",
+				"form-action 'self' "+u.Scheme+"://"+u.Host, 1))
+		}
+	}
 	p.render(w, r, http.StatusOK, "enable", data)
 	return nil
 }

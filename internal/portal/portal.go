@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/deadbolt-dev/deadbolt/internal/access"
@@ -59,7 +60,13 @@ type Portal struct {
 	pages    map[string]*template.Template
 	limits   *limits
 	mux      *http.ServeMux
+	closing  chan struct{}
+	close    sync.Once
 }
+
+// Close ends the open event streams, so that a graceful shutdown need not
+// wait for browsers to hang up. Pages keep working; new streams end at once.
+func (p *Portal) Close() { p.close.Do(func() { close(p.closing) }) }
 
 // URL returns the address people use for the portal: the public URL, with
 // a loopback IP replaced by "localhost" (WebAuthn needs a domain).
@@ -103,7 +110,7 @@ func New(d Deps) (*Portal, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := &Portal{d: d, base: base, secure: base.Scheme == "https", passkeys: pk, limits: newLimits()}
+	p := &Portal{d: d, base: base, secure: base.Scheme == "https", passkeys: pk, limits: newLimits(), closing: make(chan struct{})}
 	if err := p.parseTemplates(); err != nil {
 		return nil, err
 	}

@@ -163,6 +163,7 @@ func Run(ctx context.Context, d Deps, listening func(addr string)) error {
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(d.Log.Handler(), slog.LevelWarn),
 	}
+	srv.RegisterOnShutdown(web.Close) // end the portal's event streams
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
 	d.Log.Info("deadbolt serving", "addr", ln.Addr().String(), "public_url", cfg.EffectivePublicURL(), "check_log", cfg.CheckLog)

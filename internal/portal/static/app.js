@@ -130,6 +130,7 @@
       if (res.ok) {
         const focused = document.activeElement && document.activeElement.id;
         live.innerHTML = await res.text();
+        live.dataset.fp = res.headers.get("X-Fingerprint") || "";
         live.dataset.version = String((Number(live.dataset.version) || 0) + 1);
         localTimes(live);
         tick();
@@ -141,7 +142,7 @@
     }
   }
   if (live && window.EventSource) {
-    const es = new EventSource("/events");
+    const es = new EventSource("/events?fp=" + encodeURIComponent(live.dataset.fp || ""));
     es.addEventListener("open", function () { document.body.dataset.live = "on"; });
     es.addEventListener("changed", refresh);
     es.addEventListener("signedout", function () { es.close(); window.location.assign("/signin"); });

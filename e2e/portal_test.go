@@ -1,0 +1,377 @@
+package e2e
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/webauthn"
+	"github.com/chromedp/chromedp"
+)
+
+// The portal tests drive real headless Chromium (Debian's chromium) with a
+// WebAuthn virtual authenticator against a real `deadbolt serve`. Under
+// CI=true they must run; elsewhere they skip when Chromium is missing.
+// Screenshots of every page land in e2e/artifacts/.
+
+// chromium finds the browser.
+func chromium(t *testing.T) string {
+	t.Helper()
+	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
+		if p, err := exec.LookPath(name); err == nil {
+			return p
+		}
+	}
+	if os.Getenv("CI") == "true" {
+		t.Fatal("Chromium is not installed, and under CI=true the browser tests must run (apt-get install chromium)")
+	}
+	t.Skip("Chromium is not installed (apt-get install chromium); skipping the browser tests")
+	return ""
+}
+
+// browser is one headless Chromium with a virtual passkey authenticator.
+type browser struct {
+	t     *testing.T
+	ctx   context.Context
+	shots string
+}
+
+func newBrowser(t *testing.T, ctx context.Context) *browser {
+	t.Helper()
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(chromium(t)),
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.UserDataDir(t.TempDir()),
+		chromedp.WindowSize(1280, 900),
+	)
+	alloc, cancelAlloc := chromedp.NewExecAllocator(ctx, opts...)
+	t.Cleanup(cancelAlloc)
+	b := &browser{t: t, shots: artifactsDir(t)}
+	b.ctx = b.tab(alloc)
+	return b
+}
+
+// tab opens a tab with its own virtual authenticator; with a parent tab and
+// chromedp.WithNewBrowserContext, in a fresh browser context (its own
+// cookies): a second person on a second device.
+func (b *browser) tab(parent context.Context, opts ...chromedp.ContextOption) context.Context {
+	b.t.Helper()
+	ctx, cancel := chromedp.NewContext(parent, opts...)
+	b.t.Cleanup(cancel)
+	if _, err := chromedp.Call(ctx, webauthn.Enable, webauthn.EnableParams{}); err != nil {
+		b.t.Fatalf("WebAuthn.enable: %v", err)
+	}
+	if _, err := chromedp.Call(ctx, webauthn.AddVirtualAuthenticator, webauthn.AddVirtualAuthenticatorParams{
+		Options: &webauthn.VirtualAuthenticatorOptions{
+			Protocol: webauthn.AuthenticatorProtocolCtap2, Transport: webauthn.AuthenticatorTransportInternal,
+			HasResidentKey: true, HasUserVerification: true, IsUserVerified: true, AutomaticPresenceSimulation: true,
+		},
+	}); err != nil {
+		b.t.Fatalf("WebAuthn.addVirtualAuthenticator: %v", err)
+	}
+	return ctx
+}
+
+func artifactsDir(t *testing.T) string {
+	dir, err := filepath.Abs("artifacts")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+// do runs steps in ctx, failing the test with what step failed.
+func (b *browser) do(ctx context.Context, what string, steps ...chromedp.Action[chromedp.Void]) {
+	b.t.Helper()
+	sctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+	defer cancel()
+	if err := chromedp.Do(sctx, steps...); err != nil {
+		loc, _ := chromedp.Run(ctx, chromedp.Location())
+		body, _ := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("body")))
+		b.shot(ctx, "failed-"+strings.ReplaceAll(what, " ", "-"))
+		b.t.Fatalf("%s: %v\n(at %s)\npage text: %s", what, err, loc, body)
+	}
+}
+
+// shot saves a full-page screenshot as artifacts/portal-NAME.png.
+func (b *browser) shot(ctx context.Context, name string) {
+	b.t.Helper()
+	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+	if err != nil {
+		b.t.Logf("screenshot %s: %v", name, err)
+		return
+	}
+	// Quality 100 is a PNG.
+	path := filepath.Join(b.shots, "portal-"+name+".png")
+	if err := os.WriteFile(path, png, 0o644); err != nil {
+		b.t.Logf("screenshot %s: %v", name, err)
+	}
+}
+
+func (b *browser) text(ctx context.Context, sel string) string {
+	b.t.Helper()
+	s, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel)))
+	if err != nil {
+		b.t.Fatalf("text of %s: %v", sel, err)
+	}
+	return s
+}
+
+func (b *browser) location(ctx context.Context) string {
+	b.t.Helper()
+	loc, err := chromedp.Run(ctx, chromedp.Location())
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	return loc
+}
+
+// portalInst starts `deadbolt serve` whose public URL is on localhost (a
+// passkey needs a domain name), with tenant acme, an application and its
+// key; it returns the key.
+func portalInst(t *testing.T) (*inst, string, string) {
+	in := newInst(t)
+	in.addr = freeAddr(t)
+	_, port, _ := net.SplitHostPort(in.addr)
+	in.url = "http://" + in.addr
+	public := "http://localhost:" + port
+	key := in.setup(issuer)
+	return in, key, public
+}
+
+// decision is the answer `deadbolt check --json` printed first (a locked
+// check prints the error object after it).
+func decision(t *testing.T, r result) map[string]any {
+	t.Helper()
+	first, _, _ := strings.Cut(r.stdout, "\n")
+	return result{stdout: first}.json(t)
+}
+
+var linkRE = regexp.MustCompile(`http://localhost:\d+/setup\?t=[A-Za-z0-9_-]+`)
+
+func TestPortalBrowser(t *testing.T) {
+	chromium(t)
+	in, key, public := portalInst(t)
+	in.ok("app", "set", "--app", issuer, "--default-unlock", "10m", "--max-unlock", "2h")
+	inv := in.ok("member", "invite", "--tenant", "acme", "--email", "owner@acme.test", "--role", "owner", "--public-url", public, "--json").json(t)
+	if inv["role"] != "owner" {
+		t.Fatalf("invite: %v", inv)
+	}
+	link, _ := inv["link"].(string)
+	if !linkRE.MatchString(link) {
+		t.Fatalf("invite link %q", link)
+	}
+	// An owner who cannot sign in yet, with two protected accounts.
+	in.ok("account", "enroll", "--app", issuer, "--account", "alice", "--owner", "owner@acme.test")
+	in.ok("account", "enroll", "--app", issuer, "--account", "alice-admin", "--owner", "owner@acme.test")
+	in.start("--public-url", public)
+	// Before anyone can sign in, a locked check answers plain "locked":
+	// nobody could approve a request.
+	checkArgs := []string{"check", "--url", public, "--issuer", issuer, "--key", key, "--account", "alice", "--json"}
+	if r := in.run(checkArgs...); r.code != 1 || decision(t, r)["status"] != "locked" {
+		t.Fatalf("check before the owner has a passkey: %d %s", r.code, r.stdout)
+	}
+
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Second)
+	defer cancel()
+	b := newBrowser(t, ctx)
+	tab := b.ctx
+
+	// Setup link → passkey registration → signed in.
+	b.do(tab, "open setup link", chromedp.Navigate(link), chromedp.WaitVisible(chromedp.ID("create")))
+	b.shot(tab, "setup")
+	b.do(tab, "create passkey",
+		chromedp.SetValue(chromedp.ID("name"), "Test laptop"),
+		chromedp.Click(chromedp.ID("create")),
+		chromedp.WaitVisible(chromedp.ID("live")))
+	if loc := b.location(tab); loc != public+"/" {
+		t.Fatalf("after setup at %s", loc)
+	}
+	// The link worked once.
+	if r, err := http.Get(link); err != nil || r.StatusCode != http.StatusNotFound {
+		t.Fatalf("setup link reused: %v %v", r.StatusCode, err)
+	}
+
+	// Sign out and back in with the passkey.
+	b.do(tab, "sign out", chromedp.Click(chromedp.CSS("form[action='/signout'] button")), chromedp.WaitVisible(chromedp.ID("signin")))
+	b.shot(tab, "signin")
+	b.do(tab, "sign in", chromedp.Click(chromedp.ID("signin")), chromedp.WaitVisible(chromedp.ID("live")))
+	b.do(tab, "wait for live stream", chromedp.WaitReady(chromedp.CSS("body[data-live=on]")))
+	b.shot(tab, "home")
+
+	// A sign-in attempt at the application raises a request that appears
+	// live, without reloading the page.
+	checkArgs = append(checkArgs, "--ip", "203.0.113.7", "--device", "Firefox on Linux", "--location", "Madrid, ES")
+	if r := in.run(checkArgs...); r.code != 1 || decision(t, r)["status"] != "pending_approval" ||
+		!strings.Contains(decision(t, r)["message"].(string), "Approve the sign-in request") {
+		t.Fatalf("check with an owner who can approve: %d %s", r.code, r.stdout)
+	}
+	b.do(tab, "request appears live", chromedp.WaitVisible(chromedp.CSS("[data-action=approve-once]")))
+	if got := b.text(tab, ".request"); !strings.Contains(got, "203.0.113.7") || !strings.Contains(got, "Madrid, ES") || !strings.Contains(got, "alice") {
+		t.Fatalf("request card: %q", got)
+	}
+	b.shot(tab, "request")
+
+	// Approve this sign-in only: the next check passes, the one after is
+	// locked and asks again.
+	b.do(tab, "approve once", chromedp.Click(chromedp.CSS("[data-action=approve-once]")), chromedp.WaitVisible(chromedp.CSS(".notice")))
+	if r := in.run(checkArgs...); r.code != 0 {
+		t.Fatalf("check after approving once: %d %s", r.code, r.stdout)
+	}
+	if r := in.run(checkArgs...); r.code != 1 || decision(t, r)["status"] != "pending_approval" {
+		t.Fatalf("second check after approving once: %d %s", r.code, r.stdout)
+	}
+
+	// The new request arrives live too; approve it for the default time.
+	b.do(tab, "second request appears live", chromedp.WaitVisible(chromedp.CSS("[data-action=approve]")))
+	b.do(tab, "approve", chromedp.Click(chromedp.CSS("[data-action=approve]")), chromedp.WaitVisible(chromedp.CSS("li.account.open")))
+	for range 2 {
+		if r := in.run(checkArgs...); r.code != 0 {
+			t.Fatalf("check after approving: %d %s", r.code, r.stdout)
+		}
+	}
+	if got := b.text(tab, "li.account.open"); !strings.Contains(got, "locks again in") {
+		t.Fatalf("open account shows no countdown: %q", got)
+	}
+	b.shot(tab, "approved")
+
+	// Lock now, then unlock for a custom time from the page.
+	b.do(tab, "lock now", chromedp.Click(chromedp.CSS("li.account.open [data-action=lock]")), chromedp.WaitNotPresent(chromedp.CSS("li.account.open")))
+	b.do(tab, "unlock 45m",
+		chromedp.SetValue(chromedp.CSS("li[data-account=alice-admin] input[name=custom]"), "45m"),
+		chromedp.Click(chromedp.CSS("li[data-account=alice-admin] [data-action=unlock]")),
+		chromedp.WaitVisible(chromedp.CSS("li[data-account=alice-admin].open")))
+	st := in.ok("account", "status", "--app", issuer, "--account", "alice-admin", "--json").json(t)
+	until, _ := time.Parse(time.RFC3339, fmt.Sprint(st["until"]))
+	if st["locked"] != false || until.Sub(time.Now()) < 40*time.Minute || until.Sub(time.Now()) > 46*time.Minute {
+		t.Fatalf("after unlocking for 45m: %v", st)
+	}
+	// Longer than the application allows is refused with a clear page.
+	b.do(tab, "unlock too long",
+		chromedp.SetValue(chromedp.CSS("li[data-account=alice] input[name=custom]"), "3h"),
+		chromedp.Click(chromedp.CSS("li[data-account=alice] [data-action=unlock]")),
+		chromedp.WaitVisible(chromedp.CSS("h1")))
+	if h := b.text(tab, "h1"); h != "Too long" {
+		t.Fatalf("unlock beyond the maximum: page %q", h)
+	}
+	b.do(tab, "back home", chromedp.Navigate(public+"/"), chromedp.WaitVisible(chromedp.ID("live")))
+
+	// Lock everything: even the open account locks, and checks say so.
+	b.do(tab, "lock everything", chromedp.Click(chromedp.ID("lock-everything")), chromedp.WaitVisible(chromedp.ID("lift-everything")))
+	b.shot(tab, "lock-everything")
+	r := in.run("check", "--url", public, "--issuer", issuer, "--key", key, "--account", "alice-admin", "--json")
+	if r.code != 1 || decision(t, r)["status"] != "lockdown" {
+		t.Fatalf("check after lock everything: %d %s", r.code, r.stdout)
+	}
+	b.do(tab, "lift", chromedp.Click(chromedp.ID("lift-everything")), chromedp.WaitVisible(chromedp.ID("lock-everything")))
+
+	// The passkeys page; the only passkey cannot be removed.
+	b.do(tab, "passkeys page", chromedp.Navigate(public+"/passkeys"), chromedp.WaitVisible(chromedp.ID("add")))
+	if got := b.text(tab, "table.list"); !strings.Contains(got, "Test laptop") || !strings.Contains(got, "Your only passkey") {
+		t.Fatalf("passkeys page: %q", got)
+	}
+	b.shot(tab, "passkeys")
+
+	// The same pages at phone width.
+	b.do(tab, "phone width", chromedp.EmulateViewport(390, 844, chromedp.EmulateScale(2)), chromedp.Navigate(public+"/"),
+		chromedp.WaitVisible(chromedp.ID("live")))
+	b.shot(tab, "home-phone")
+	b.do(tab, "desktop width", chromedp.EmulateViewport(1280, 900))
+
+	testEnablement(t, in, b, key, public)
+
+	// serve printed a setup link at start (no owner could sign in then).
+	if err := in.stop(); err != nil {
+		t.Fatalf("stop: %v", err)
+	}
+	if !strings.Contains(in.srvLog.String(), "No owner of tenant acme can sign in") || !linkRE.MatchString(in.srvLog.String()) {
+		t.Errorf("serve printed no owner setup link:\n%s", in.srvLog)
+	}
+}
+
+// testEnablement: an application sends a signed-in person, and then a new
+// person on another device, to /enable; both come back to the application.
+func testEnablement(t *testing.T, in *inst, b *browser, key, public string) {
+	// The application, with a page to come back to.
+	back := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprintf(w, "<!doctype html><title>Wiki</title><h1 id=back>Back at the wiki</h1>")
+	}))
+	defer back.Close()
+	in.ok("app", "set", "--app", issuer, "--origin", back.URL)
+	mint := func(account string) string {
+		return strings.TrimSpace(in.ok("token", "mint", "--issuer", issuer, "--key", key, "--account", account, "--aud", public).stdout)
+	}
+	enableURL := func(tok string) string {
+		return public + "/enable?auth-token=" + tok + "&return_to=" + back.URL + "/settings"
+	}
+	tab := b.ctx
+
+	// Signed in already: confirm, and come back to the application.
+	tok := mint("owner.wiki")
+	b.do(tab, "open enablement", chromedp.Navigate(enableURL(tok)), chromedp.WaitVisible(chromedp.ID("link")))
+	b.shot(tab, "enable")
+	b.do(tab, "link", chromedp.Click(chromedp.ID("link")), chromedp.WaitVisible(chromedp.ID("back")))
+	if loc := b.location(tab); loc != back.URL+"/settings" {
+		t.Fatalf("after linking at %s", loc)
+	}
+	st := in.ok("account", "status", "--app", issuer, "--account", "owner.wiki", "--json").json(t)
+	if st["owner"] != "owner@acme.test" || st["locked"] != true {
+		t.Fatalf("linked account: %v", st)
+	}
+	// The same token again: refused, nothing linked.
+	b.do(tab, "replay", chromedp.Navigate(enableURL(tok)), chromedp.WaitVisible(chromedp.CSS("h1")))
+	if h := b.text(tab, "h1"); h != "This link was already used" {
+		t.Fatalf("replayed token: page %q", h)
+	}
+	b.shot(tab, "enable-replayed")
+	// A forged token (another key) and a foreign return address.
+	forged := strings.TrimSpace(in.ok("token", "mint", "--issuer", issuer, "--key", "QUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUE=",
+		"--account", "mallory", "--aud", public).stdout)
+	b.do(tab, "forged", chromedp.Navigate(enableURL(forged)), chromedp.WaitVisible(chromedp.CSS("h1")))
+	if h := b.text(tab, "h1"); h != "This link is not valid" {
+		t.Fatalf("forged token: page %q", h)
+	}
+	b.do(tab, "foreign return", chromedp.Navigate(public+"/enable?auth-token="+mint("x")+"&return_to=https://evil.example/"),
+		chromedp.WaitVisible(chromedp.CSS("h1")))
+	if h := b.text(tab, "h1"); h != "Unknown return address" {
+		t.Fatalf("foreign return address: page %q", h)
+	}
+	if r := in.run("account", "status", "--app", issuer, "--account", "mallory", "--json"); r.json(t)["status"] != "not_enrolled" {
+		t.Fatalf("a forged token enrolled an account: %s", r.stdout)
+	}
+
+	// A new person on their own device registers a passkey while enabling.
+	other := b.tab(b.ctx, chromedp.WithNewBrowserContext())
+	b.do(other, "new person opens enablement", chromedp.Navigate(enableURL(mint("carol@acme.test"))), chromedp.WaitVisible(chromedp.ID("register")))
+	if v, _ := chromedp.Run(other, chromedp.Value(chromedp.ID("email"))); v != "carol@acme.test" {
+		t.Fatalf("email not suggested from the account name: %q", v)
+	}
+	b.shot(other, "enable-register")
+	b.do(other, "register",
+		chromedp.SetValue(chromedp.ID("pname"), "Carol"),
+		chromedp.Click(chromedp.ID("register")),
+		chromedp.WaitVisible(chromedp.ID("link")),
+		chromedp.Click(chromedp.ID("link")),
+		chromedp.WaitVisible(chromedp.ID("back")))
+	st = in.ok("account", "status", "--app", issuer, "--account", "carol@acme.test", "--json").json(t)
+	if st["owner"] != "carol@acme.test" {
+		t.Fatalf("registered person's account: %v", st)
+	}
+	b.do(other, "carol's accounts", chromedp.Navigate(public+"/"), chromedp.WaitVisible(chromedp.CSS("li[data-account='carol@acme.test']")))
+}
