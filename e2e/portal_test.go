@@ -180,6 +180,11 @@ func TestPortalBrowser(t *testing.T) {
 	// An owner who cannot sign in yet, with two protected accounts.
 	in.ok("account", "enroll", "--app", issuer, "--account", "alice", "--owner", "owner@acme.test")
 	in.ok("account", "enroll", "--app", issuer, "--account", "alice-admin", "--owner", "owner@acme.test")
+	// Notification mail goes to a real SMTP socket.
+	mail := newSMTPSink(t)
+	t.Setenv("DEADBOLT_SMTP_ADDR", mail.addr)
+	t.Setenv("DEADBOLT_SMTP_FROM", "deadbolt <deadbolt@acme.test>")
+	t.Setenv("DEADBOLT_SMTP_TLS", "none")
 	in.start("--public-url", public)
 	// Before anyone can sign in, a locked check answers plain "locked":
 	// nobody could approve a request.
@@ -227,6 +232,17 @@ func TestPortalBrowser(t *testing.T) {
 		t.Fatalf("request card: %q", got)
 	}
 	b.shot(tab, "request")
+	// The owner got mail about it: context, a link to the portal, no way to
+	// approve from the mail itself.
+	msg := mail.wait(t)
+	for _, want := range []string{"owner@acme.test", "Subject: Sign-in request: alice at Wiki", "203.0.113.7", "Madrid, ES", public + "/", "multipart/alternative"} {
+		if !strings.Contains(msg, want) {
+			t.Errorf("notification mail lacks %q:\n%s", want, msg)
+		}
+	}
+	if strings.Contains(msg, "/approve") {
+		t.Errorf("notification mail carries an approve link:\n%s", msg)
+	}
 
 	// Approve this sign-in only: the next check passes, the one after is
 	// locked and asks again.

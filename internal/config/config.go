@@ -51,6 +51,28 @@ type Config struct {
 	RateLimit   Rate  `yaml:"rate_limit"`
 	// Portal configures the browser portal and unlock requests.
 	Portal Portal `yaml:"portal"`
+	// SMTP configures notification email; without an address no mail is
+	// sent.
+	SMTP SMTP `yaml:"smtp"`
+}
+
+// SMTP is the mail server that notification email goes through.
+type SMTP struct {
+	// Addr is host:port of the server (env DEADBOLT_SMTP_ADDR); empty
+	// sends no mail.
+	Addr string `yaml:"addr"`
+	// From is the sender address (env DEADBOLT_SMTP_FROM).
+	From string `yaml:"from"`
+	// Username and password for SMTP AUTH (env DEADBOLT_SMTP_USERNAME;
+	// the password only from DEADBOLT_SMTP_PASSWORD or the file named by
+	// PasswordFile / DEADBOLT_SMTP_PASSWORD_FILE).
+	Username     string `yaml:"username"`
+	Password     string `yaml:"-"`
+	PasswordFile string `yaml:"password_file"`
+	// TLS is starttls (default: upgrade, refuse if the server cannot), tls
+	// (implicit TLS, port 465) or none (a relay on the same host)
+	// (env DEADBOLT_SMTP_TLS).
+	TLS string `yaml:"tls"`
 }
 
 // Portal configures the browser portal, its sign-in sessions and the
@@ -126,6 +148,12 @@ func (c *Config) applyEnv(env func(string) string) error {
 	str("DEADBOLT_CHECK_LOG", &c.CheckLog)
 	str("DEADBOLT_MASTER_KEY_FILE", &c.MasterKeyFile)
 	str("DEADBOLT_MASTER_KEY", &c.MasterKey)
+	str("DEADBOLT_SMTP_ADDR", &c.SMTP.Addr)
+	str("DEADBOLT_SMTP_FROM", &c.SMTP.From)
+	str("DEADBOLT_SMTP_USERNAME", &c.SMTP.Username)
+	str("DEADBOLT_SMTP_PASSWORD", &c.SMTP.Password)
+	str("DEADBOLT_SMTP_PASSWORD_FILE", &c.SMTP.PasswordFile)
+	str("DEADBOLT_SMTP_TLS", &c.SMTP.TLS)
 	str("DEADBOLT_LOG_FORMAT", &c.Log.Format)
 	str("DEADBOLT_LOG_LEVEL", &c.Log.Level)
 	if v := env("DEADBOLT_AUDIENCES"); v != "" {
@@ -201,6 +229,19 @@ func (c Config) Validate() error {
 	}
 	if c.ShutdownTimeout <= 0 {
 		add("shutdown_timeout", "must be positive")
+	}
+	if c.SMTP.Addr != "" {
+		if _, _, err := net.SplitHostPort(c.SMTP.Addr); err != nil {
+			add("smtp.addr", "want host:port, got %q", c.SMTP.Addr)
+		}
+		if c.SMTP.From == "" {
+			add("smtp.from", "a from-address is needed to send mail")
+		}
+		switch c.SMTP.TLS {
+		case "", "starttls", "tls", "none":
+		default:
+			add("smtp.tls", "want starttls, tls or none, got %q", c.SMTP.TLS)
+		}
 	}
 	if c.Portal.RequestTTL <= 0 || c.Portal.SessionIdle <= 0 || c.Portal.SessionMax <= 0 || c.Portal.InviteTTL <= 0 {
 		add("portal", "request_ttl, session_idle, session_max and invite_ttl must be positive")

@@ -385,6 +385,7 @@ var notices = map[string]string{
 	"approved":   "Approved. The account is open; the person can sign in now.",
 	"denied":     "Denied. The account stays locked.",
 	"linked":     "Account linked.",
+	"saved":      "Saved.",
 }
 
 func notice(r *http.Request) string {

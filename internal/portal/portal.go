@@ -158,6 +158,8 @@ func (p *Portal) routes() {
 	post("/passkeys/begin", p.passkeyAddBegin)
 	post("/passkeys/finish", p.passkeyAddFinish)
 	post("/passkeys/{id}/delete", p.passkeyDelete)
+	get("/settings", p.settingsPage)
+	post("/settings", p.settingsSave)
 	post("/accounts/{id}/lock", p.accountLock)
 	post("/accounts/{id}/unlock", p.accountUnlock)
 	post("/lock-everything", p.lockEverything)

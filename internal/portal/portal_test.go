@@ -670,3 +670,25 @@ func TestPasskeyRemoval(t *testing.T) {
 		t.Fatalf("passkeys page after removal:\n%s", r.body)
 	}
 }
+
+func TestNotificationSettings(t *testing.T) {
+	e := newEnv(t, publicURL)
+	cookie := e.signIn(e.alice)
+	if r := e.do("GET", "/settings", nil, cookie); r.code != 200 || !strings.Contains(r.body, `id="channel-email" checked`) {
+		t.Fatalf("settings page (email is the default): %d", r.code)
+	}
+	if r := e.do("POST", "/settings", url.Values{}, cookie); r.code != http.StatusSeeOther {
+		t.Fatalf("save: %d %s", r.code, r.body)
+	}
+	m, _ := e.store.Member(t.Context(), e.alice.ID)
+	if m.Channels == nil || len(m.Channels) != 0 {
+		t.Fatalf("channels after turning email off: %#v", m.Channels)
+	}
+	if r := e.do("GET", "/settings?done=saved", nil, cookie); strings.Contains(r.body, `id="channel-email" checked`) || !strings.Contains(r.body, "Saved.") {
+		t.Fatal("email still shown as chosen")
+	}
+	e.do("POST", "/settings", url.Values{"email": {"1"}}, cookie)
+	if m, _ := e.store.Member(t.Context(), e.alice.ID); len(m.Channels) != 1 || m.Channels[0] != store.ChannelEmail {
+		t.Fatalf("channels after turning email on: %#v", m.Channels)
+	}
+}

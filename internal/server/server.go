@@ -19,7 +19,6 @@ import (
 	"github.com/deadbolt-dev/deadbolt/internal/config"
 	"github.com/deadbolt-dev/deadbolt/internal/httpx"
 	"github.com/deadbolt-dev/deadbolt/internal/jobs"
-	"github.com/deadbolt-dev/deadbolt/internal/live"
 	"github.com/deadbolt-dev/deadbolt/internal/metrics"
 	"github.com/deadbolt-dev/deadbolt/internal/notify"
 	"github.com/deadbolt-dev/deadbolt/internal/portal"
@@ -64,9 +63,13 @@ func Run(ctx context.Context, d Deps, listening func(addr string)) error {
 	defer stopCache()
 	// Unlock requests: locked checks ask the owner, who hears it live. They
 	// read the owner's passkeys on every locked check, through the cache.
-	broker := &live.Broker{}
-	requests := &access.Requests{Store: checkReads, Clock: d.Clock, TTL: cfg.Portal.RequestTTL,
-		Changed: func(c access.RequestChange) { broker.Publish(c.OwnerID) }}
+	// The portal hears every change live; the owner gets mail of new ones.
+	broker, changed, stopMail, err := requestNotices(cfg, d)
+	if err != nil {
+		return err
+	}
+	defer stopMail()
+	requests := &access.Requests{Store: checkReads, Clock: d.Clock, TTL: cfg.Portal.RequestTTL, Changed: changed}
 	svc := check.New(check.Deps{
 		Store: checkReads, Clock: d.Clock, Log: logw, Box: d.Box, Requests: requests,
 		Verifier: &token.Verifier{Audiences: auds, Leeway: 60 * time.Second, MaxLifetime: 15 * time.Minute, Now: d.Clock.Now},

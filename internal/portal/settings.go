@@ -1,0 +1,59 @@
+package portal
+
+import (
+	"net/http"
+	"slices"
+
+	"github.com/deadbolt-dev/deadbolt/internal/admin"
+	"github.com/deadbolt-dev/deadbolt/internal/store"
+)
+
+// wantsChannel reports whether m gets notices on channel; a member who
+// never chose gets email.
+func wantsChannel(m store.Member, channel string) bool {
+	if m.Channels == nil {
+		return channel == store.ChannelEmail
+	}
+	return slices.Contains(m.Channels, channel)
+}
+
+func (p *Portal) settingsPage(w http.ResponseWriter, r *http.Request) error {
+	s, ok, err := p.requireSession(w, r)
+	if !ok {
+		return err
+	}
+	p.render(w, r, http.StatusOK, "settings", map[string]any{"Title": "Notifications", "Member": s.member,
+		"Email": wantsChannel(s.member, store.ChannelEmail), "Notice": notice(r)})
+	return nil
+}
+
+// settingsSave stores the member's channel choice. Web Push is not
+// offered yet, so only email can be chosen.
+func (p *Portal) settingsSave(w http.ResponseWriter, r *http.Request) error {
+	s, ok, err := p.requireSession(w, r)
+	if !ok {
+		return err
+	}
+	channels := []string{}
+	if r.FormValue("email") != "" {
+		channels = append(channels, store.ChannelEmail)
+	}
+	ctx := r.Context()
+	err = p.d.Store.Update(ctx, func(tx store.Tx) error {
+		m, err := tx.Member(ctx, s.member.ID)
+		if err != nil {
+			return err
+		}
+		m.Channels, m.UpdatedAt = channels, p.now()
+		if err := tx.UpdateMember(ctx, m); err != nil {
+			return err
+		}
+		return admin.AppendAudit(ctx, tx, m.TenantID, s.actor(), "member.channels", "member:"+m.ID,
+			map[string]any{"channels": channels}, m.UpdatedAt)
+	})
+	if err != nil {
+		return err
+	}
+	http.Redirect(w, r, "/settings?done=saved", http.StatusSeeOther)
+	return nil
+}
