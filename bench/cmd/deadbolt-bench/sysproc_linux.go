@@ -1,0 +1,9 @@
+package main
+
+import "syscall"
+
+// sysProcAttr makes a child die with this process, so an interrupted run
+// leaves no server behind.
+func sysProcAttr() *syscall.SysProcAttr {
+	return &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+}
