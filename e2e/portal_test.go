@@ -310,6 +310,22 @@ func TestPortalBrowser(t *testing.T) {
 	b.shot(tab, "home-phone")
 	b.do(tab, "desktop width", chromedp.EmulateViewport(1280, 900))
 
+	// Admin pages: a new key's secret shown once, the activity chart.
+	b.do(tab, "admin", chromedp.Navigate(public+"/admin"), chromedp.WaitVisible(chromedp.CSS("a[href^='/admin/apps/']")))
+	b.shot(tab, "admin-apps")
+	b.do(tab, "new key", chromedp.Click(chromedp.CSS("a[href^='/admin/apps/']")), chromedp.WaitVisible(chromedp.ID("create-key")),
+		chromedp.Click(chromedp.ID("create-key")), chromedp.WaitVisible(chromedp.ID("new-secret")))
+	b.shot(tab, "admin-key")
+	newKey := b.text(tab, "#new-secret")
+	if r := in.run("check", "--url", public, "--issuer", issuer, "--key", newKey, "--account", "alice", "--json"); r.code != 1 ||
+		decision(t, r)["status"] == nil {
+		t.Fatalf("check signed with the key made in the portal: %d %s", r.code, r.stdout)
+	}
+	b.do(tab, "activity", chromedp.Navigate(public+"/admin/activity"), chromedp.WaitVisible(chromedp.CSS("svg.chart")))
+	b.shot(tab, "admin-activity")
+	b.do(tab, "members", chromedp.Navigate(public+"/admin/members"), chromedp.WaitVisible(chromedp.ID("invite")))
+	b.shot(tab, "admin-members")
+
 	testEnablement(t, in, b, key, public)
 
 	// serve printed a setup link at start (no owner could sign in then).

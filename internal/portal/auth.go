@@ -386,6 +386,7 @@ var notices = map[string]string{
 	"denied":     "Denied. The account stays locked.",
 	"linked":     "Account linked.",
 	"saved":      "Saved.",
+	"revoked":    "Key revoked. Tokens signed with it are refused from now on.",
 }
 
 func notice(r *http.Request) string {

@@ -692,3 +692,118 @@ func TestNotificationSettings(t *testing.T) {
 		t.Fatalf("channels after turning email on: %#v", m.Channels)
 	}
 }
+
+func TestAdminPages(t *testing.T) {
+	e := newEnv(t, publicURL)
+	ctx := t.Context()
+	if r := e.do("GET", "/admin/apps", nil, e.signIn(e.alice)); r.code != http.StatusForbidden {
+		t.Fatalf("a plain member on the admin pages: %d", r.code)
+	}
+	inv, err := e.admin.Invite(ctx, "test", e.app.TenantID, "olive@acme.test", "Olive", store.RoleOwner, time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	owner := e.signIn(inv.Member)
+	if r := e.do("GET", "/", nil, owner); !strings.Contains(r.body, `href="/admin"`) {
+		t.Fatal("an owner sees no admin link")
+	}
+	if r := e.do("GET", "/admin/apps", nil, owner); r.code != 200 || !strings.Contains(r.body, "Wiki") {
+		t.Fatalf("applications: %d", r.code)
+	}
+
+	// Add an application, then a key: its secret is shown in that answer only.
+	r := e.do("POST", "/admin/apps", url.Values{"name": {"CRM"}, "issuer": {"https://crm.acme.test"}, "unenrolled": {"deny"},
+		"fail_mode": {"closed"}, "default_unlock": {"20m"}, "max_unlock": {"4h"}}, owner)
+	if r.code != http.StatusSeeOther {
+		t.Fatalf("add application: %d %s", r.code, r.body)
+	}
+	crm, err := e.store.ApplicationByIssuer(ctx, "https://crm.acme.test")
+	if err != nil || crm.TenantID != e.app.TenantID || crm.DefaultUnlock != 20*time.Minute || crm.Unenrolled != store.UnenrolledDeny {
+		t.Fatalf("created %+v %v", crm, err)
+	}
+	if r := e.do("POST", "/admin/apps", url.Values{"name": {"Dup"}, "issuer": {"https://crm.acme.test"}}, owner); r.code != http.StatusBadRequest {
+		t.Fatalf("duplicate issuer: %d", r.code)
+	}
+	r = e.do("POST", "/admin/apps/"+crm.ID+"/keys", nil, owner)
+	secret := regexp.MustCompile(`<code id="new-secret">([A-Za-z0-9+/=]+)</code>`).FindStringSubmatch(r.body)
+	if r.code != 200 || secret == nil || r.header.Get("Cache-Control") != "no-store" {
+		t.Fatalf("create key: %d, secret shown: %v", r.code, secret != nil)
+	}
+	keys, _ := e.store.SigningKeys(ctx, crm.ID)
+	if len(keys) != 1 || !strings.Contains(r.body, keys[0].KID) {
+		t.Fatalf("keys %+v", keys)
+	}
+	if r := e.do("GET", "/admin/apps/"+crm.ID, nil, owner); strings.Contains(r.body, secret[1]) {
+		t.Fatal("the secret is shown again")
+	}
+	if r := e.do("POST", "/admin/keys/"+keys[0].KID+"/revoke", nil, owner); r.code != http.StatusSeeOther {
+		t.Fatalf("revoke: %d", r.code)
+	}
+	if k, _ := e.store.SigningKey(ctx, keys[0].KID); k.RevokedAt.IsZero() {
+		t.Fatal("key not revoked")
+	}
+
+	// Settings, origins included; a bad origin changes nothing.
+	r = e.do("POST", "/admin/apps/"+crm.ID, url.Values{"name": {"CRM"}, "unenrolled": {"allow"}, "fail_mode": {"open"},
+		"enabled": {"1"}, "max_unlock": {"2h"}, "origins": {"https://crm.acme.test\nhttps://M.crm.acme.test/"}}, owner)
+	if r.code != http.StatusSeeOther {
+		t.Fatalf("save settings: %d %s", r.code, r.body)
+	}
+	crm, _ = e.store.Application(ctx, crm.ID)
+	if crm.FailMode != store.FailOpen || crm.MaxUnlock != 2*time.Hour || len(crm.Origins) != 2 || crm.Origins[1] != "https://m.crm.acme.test" {
+		t.Fatalf("after saving: %+v", crm)
+	}
+	if r := e.do("POST", "/admin/apps/"+crm.ID, url.Values{"name": {"CRM"}, "unenrolled": {"allow"}, "fail_mode": {"open"},
+		"origins": {"https://crm.acme.test/path"}}, owner); r.code != http.StatusBadRequest || !strings.Contains(r.body, "Not saved") {
+		t.Fatalf("bad origin: %d", r.code)
+	}
+
+	// Members: invite, roles, and the last owner stays.
+	r = e.do("POST", "/admin/members/invite", url.Values{"email": {"pat@acme.test"}, "role": {"approver"}}, owner)
+	if r.code != 200 || !strings.Contains(r.body, publicURL+"/setup?t=") {
+		t.Fatalf("invite: %d", r.code)
+	}
+	if r := e.do("POST", "/admin/members/"+inv.Member.ID+"/role", url.Values{"role": {"admin"}}, owner); r.code != http.StatusConflict {
+		t.Fatalf("demoting the last owner: %d", r.code)
+	}
+	if r := e.do("POST", "/admin/members/"+e.bob.ID+"/role", url.Values{"role": {"admin"}}, owner); r.code != http.StatusSeeOther {
+		t.Fatalf("making bob admin: %d %s", r.code, r.body)
+	}
+	bobCookie := e.signIn(e.bob)
+	if r := e.do("POST", "/admin/members/"+e.alice.ID+"/role", url.Values{"role": {"owner"}}, bobCookie); r.code != http.StatusForbidden {
+		t.Fatalf("an admin making an owner: %d", r.code)
+	}
+	if r := e.do("GET", "/admin/members", nil, bobCookie); r.code != 200 || !strings.Contains(r.body, "pat@acme.test") {
+		t.Fatalf("members page for an admin: %d", r.code)
+	}
+
+	// Another tenant's application is not there.
+	other, _ := e.admin.CreateTenant(ctx, "test", "globex")
+	gapp, _ := e.admin.CreateApp(ctx, "test", admin.NewApp{TenantID: other.ID, Name: "G", Issuer: "https://g.globex.test"})
+	for _, path := range []string{"/admin/apps/" + gapp.ID} {
+		if r := e.do("GET", path, nil, owner); r.code != http.StatusNotFound {
+			t.Errorf("GET %s: %d", path, r.code)
+		}
+	}
+	if r := e.do("POST", "/admin/apps/"+gapp.ID+"/keys", nil, owner); r.code != http.StatusNotFound {
+		t.Errorf("a key for another tenant's application: %d", r.code)
+	}
+
+	// Activity: a chart and the latest decisions.
+	now := e.clock.Now()
+	var recs []store.CheckRecord
+	for i := range 5 {
+		recs = append(recs, store.CheckRecord{ID: admin.NewID(), TenantID: e.app.TenantID, AppID: e.app.ID, Account: "alice",
+			At: now.Add(-time.Duration(i) * 30 * time.Minute), Locked: i%2 == 0, Status: "locked", IP: "203.0.113.1"})
+	}
+	if err := e.store.AppendChecks(ctx, recs); err != nil {
+		t.Fatal(err)
+	}
+	r = e.do("GET", "/admin/activity", nil, owner)
+	if r.code != 200 || !strings.Contains(r.body, "<svg") || !strings.Contains(r.body, "5 checks, 3 blocked") {
+		t.Fatalf("activity: %d\n%s", r.code, r.body)
+	}
+	if r := e.do("GET", "/admin/webhooks", nil, owner); r.code != 200 || !strings.Contains(r.body, "No webhooks") {
+		t.Fatalf("webhooks: %d", r.code)
+	}
+}

@@ -12,7 +12,7 @@ import (
 )
 
 // pages are the templates/NAME.html files rendered inside layout.html.
-var pages = []string{"signin", "setup", "home", "passkeys", "enable", "error", "done", "settings"}
+var pages = []string{"signin", "setup", "home", "passkeys", "enable", "error", "done", "settings", "admin"}
 
 func (p *Portal) parseTemplates() error {
 	funcs := template.FuncMap{
@@ -20,6 +20,8 @@ func (p *Portal) parseTemplates() error {
 		"when":     when,
 		"duration": humanDuration,
 		"left":     func(t time.Time) string { return humanDuration(time.Until(t).Round(time.Second)) },
+		"mod":      func(a, b int) int { return a % b },
+		"add":      func(a, b int) int { return a + b },
 	}
 	p.pages = map[string]*template.Template{}
 	for _, page := range pages {

@@ -1,0 +1,457 @@
+package portal
+
+import (
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"net/http"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/deadbolt-dev/deadbolt/internal/admin"
+	"github.com/deadbolt-dev/deadbolt/internal/store"
+)
+
+// The admin pages: applications and their keys, members and roles,
+// webhooks with their delivery state, and activity. Only owners and admins
+// of the tenant see them; everything is scoped to the signed-in member's
+// tenant.
+
+// requireAdmin is requireSession for owners and admins.
+func (p *Portal) requireAdmin(w http.ResponseWriter, r *http.Request) (signedIn, bool, error) {
+	s, ok, err := p.requireSession(w, r)
+	if !ok {
+		return s, ok, err
+	}
+	if s.member.Role != store.RoleOwner && s.member.Role != store.RoleAdmin {
+		return s, false, &pageError{Status: http.StatusForbidden, Title: "Administrators only",
+			Message: "These pages are for the organisation's owners and admins."}
+	}
+	return s, true, nil
+}
+
+func (p *Portal) adminSvc() *admin.Service {
+	return &admin.Service{Store: p.d.Store, Clock: p.d.Clock, Box: p.d.Box}
+}
+
+// tenantApp finds an application of the member's tenant.
+func (p *Portal) tenantApp(r *http.Request, s signedIn, id string) (store.Application, error) {
+	app, err := p.d.Store.Application(r.Context(), id)
+	if err == nil && app.TenantID != s.member.TenantID {
+		err = store.ErrNotFound
+	}
+	return app, err
+}
+
+func (p *Portal) renderAdmin(w http.ResponseWriter, r *http.Request, s signedIn, page, title string, data map[string]any) {
+	data["Title"], data["Member"], data["Section"] = title, s.member, page
+	data["Notice"] = notice(r)
+	w.Header().Set("Cache-Control", "no-store")
+	p.render(w, r, http.StatusOK, "admin", data)
+}
+
+type appRow struct {
+	App      store.Application
+	Accounts int
+}
+
+func (p *Portal) adminApps(w http.ResponseWriter, r *http.Request) error {
+	s, ok, err := p.requireAdmin(w, r)
+	if !ok {
+		return err
+	}
+	apps, err := p.d.Store.Applications(r.Context(), s.member.TenantID)
+	if err != nil {
+		return err
+	}
+	var rows []appRow
+	for _, a := range apps {
+		n, err := p.d.Store.CountAccounts(r.Context(), a.ID)
+		if err != nil {
+			return err
+		}
+		rows = append(rows, appRow{App: a, Accounts: n})
+	}
+	p.renderAdmin(w, r, s, "apps", "Applications", map[string]any{"Apps": rows})
+	return nil
+}
+
+// durationField reads an optional duration form field.
+func durationField(r *http.Request, name string) (time.Duration, error) {
+	v := strings.TrimSpace(r.FormValue(name))
+	if v == "" {
+		return 0, nil
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil || d <= 0 {
+		return 0, &pageError{Status: http.StatusBadRequest, Title: "Unknown length",
+			Message: fmt.Sprintf("%s: %q is not a length of time. Write it like 15m or 8h.", name, v)}
+	}
+	return d, nil
+}
+
+// invalidInput shows an invalid-input error's own text: the admin typed it.
+func invalidInput(err error) error {
+	if errors.Is(err, store.ErrInvalid) || errors.Is(err, store.ErrConflict) {
+		msg := err.Error()
+		if i := strings.LastIndex(msg, ": "); i >= 0 && errors.Is(err, store.ErrInvalid) {
+			msg = msg[i+2:]
+		}
+		return &pageError{Status: http.StatusBadRequest, Title: "Not saved", Message: msg, Cause: err}
+	}
+	return err
+}
+
+func (p *Portal) adminAppCreate(w http.ResponseWriter, r *http.Request) error {
+	s, ok, err := p.requireAdmin(w, r)
+	if !ok {
+		return err
+	}
+	def, err := durationField(r, "default_unlock")
+	if err != nil {
+		return err
+	}
+	maxU, err := durationField(r, "max_unlock")
+	if err != nil {
+		return err
+	}
+	app, err := p.adminSvc().CreateApp(r.Context(), s.actor(), admin.NewApp{TenantID: s.member.TenantID,
+		Name: r.FormValue("name"), Issuer: r.FormValue("issuer"), Unenrolled: r.FormValue("unenrolled"),
+		FailMode: r.FormValue("fail_mode"), DefaultUnlock: def, MaxUnlock: maxU})
+	if err != nil {
+		return invalidInput(err)
+	}
+	http.Redirect(w, r, "/admin/apps/"+app.ID+"?done=saved", http.StatusSeeOther)
+	return nil
+}
+
+func (p *Portal) adminApp(w http.ResponseWriter, r *http.Request) error {
+	return p.adminAppPage(w, r, nil)
+}
+
+// adminAppPage shows one application; secret is a key secret to show once.
+func (p *Portal) adminAppPage(w http.ResponseWriter, r *http.Request, created *createdKey) error {
+	s, ok, err := p.requireAdmin(w, r)
+	if !ok {
+		return err
+	}
+	app, err := p.tenantApp(r, s, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	keys, err := p.d.Store.SigningKeys(r.Context(), app.ID)
+	if err != nil {
+		return err
+	}
+	slices.Reverse(keys) // newest first
+	p.renderAdmin(w, r, s, "app", app.Name, map[string]any{"App": app, "Keys": keys, "Now": p.now(),
+		"Origins": strings.Join(app.Origins, "\n"), "Created": created})
+	return nil
+}
+
+func (p *Portal) adminAppUpdate(w http.ResponseWriter, r *http.Request) error {
+	s, ok, err := p.requireAdmin(w, r)
+	if !ok {
+		return err
+	}
+	app, err := p.tenantApp(r, s, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	def, err := durationField(r, "default_unlock")
+	if err != nil {
+		return err
+	}
+	maxU, err := durationField(r, "max_unlock")
+	if err != nil {
+		return err
+	}
+	origins, err := admin.NormalizeOrigins(strings.Fields(r.FormValue("origins")))
+	if err != nil {
+		return invalidInput(err)
+	}
+	_, err = p.adminSvc().UpdateApp(r.Context(), s.actor(), app.ID, func(a *store.Application) {
+		a.Name = strings.TrimSpace(r.FormValue("name"))
+		a.Unenrolled, a.FailMode = r.FormValue("unenrolled"), r.FormValue("fail_mode")
+		a.Enabled, a.LockedDown = r.FormValue("enabled") != "", r.FormValue("lockdown") != ""
+		if def > 0 {
+			a.DefaultUnlock = def
+		}
+		if maxU > 0 {
+			a.MaxUnlock = maxU
+		}
+		a.Origins = origins
+	})
+	if err != nil {
+		return invalidInput(err)
+	}
+	http.Redirect(w, r, "/admin/apps/"+app.ID+"?done=saved", http.StatusSeeOther)
+	return nil
+}
+
+// createdKey is a key just created, with its secret, shown once.
+type createdKey struct {
+	KID    string
+	Secret string
+}
+
+func (p *Portal) adminKeyCreate(w http.ResponseWriter, r *http.Request) error {
+	s, ok, err := p.requireAdmin(w, r)
+	if !ok {
+		return err
+	}
+	app, err := p.tenantApp(r, s, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	k, secret, err := p.adminSvc().CreateKey(r.Context(), s.actor(), app, time.Time{})
+	if err != nil {
+		return err
+	}
+	// Shown in this answer only: it is stored sealed and never again in
+	// the clear. No redirect, so a reload cannot show it either.
+	return p.adminAppPage(w, r, &createdKey{KID: k.KID, Secret: encodeSecret(secret)})
+}
+
+func (p *Portal) adminKeyRevoke(w http.ResponseWriter, r *http.Request) error {
+	s, ok, err := p.requireAdmin(w, r)
+	if !ok {
+		return err
+	}
+	k, err := p.d.Store.SigningKey(r.Context(), r.PathValue("kid"))
+	if err != nil {
+		return err
+	}
+	if k.TenantID != s.member.TenantID {
+		return store.ErrNotFound
+	}
+	if _, err := p.adminSvc().RevokeKey(r.Context(), s.actor(), k.KID); err != nil {
+		return err
+	}
+	http.Redirect(w, r, "/admin/apps/"+k.AppID+"?done=revoked", http.StatusSeeOther)
+	return nil
+}
+
+type memberRow struct {
+	Member   store.Member
+	Passkeys int
+}
+
+func (p *Portal) adminMembers(w http.ResponseWriter, r *http.Request) error {
+	return p.adminMembersPage(w, r, "")
+}
+
+func (p *Portal) adminMembersPage(w http.ResponseWriter, r *http.Request, link string) error {
+	s, ok, err := p.requireAdmin(w, r)
+	if !ok {
+		return err
+	}
+	ms, err := p.d.Store.Members(r.Context(), s.member.TenantID)
+	if err != nil {
+		return err
+	}
+	var rows []memberRow
+	for _, m := range ms {
+		keys, err := p.d.Store.Passkeys(r.Context(), m.ID)
+		if err != nil {
+			return err
+		}
+		rows = append(rows, memberRow{Member: m, Passkeys: len(keys)})
+	}
+	p.renderAdmin(w, r, s, "members", "Members", map[string]any{"Members": rows, "Link": link,
+		"Roles": []string{store.RoleOwner, store.RoleAdmin, store.RoleApprover, store.RoleMember}})
+	return nil
+}
+
+func (p *Portal) adminInvite(w http.ResponseWriter, r *http.Request) error {
+	s, ok, err := p.requireAdmin(w, r)
+	if !ok {
+		return err
+	}
+	role := r.FormValue("role")
+	if role == store.RoleOwner && s.member.Role != store.RoleOwner {
+		return &pageError{Status: http.StatusForbidden, Title: "Owners only", Message: "Only an owner can invite another owner."}
+	}
+	inv, err := p.adminSvc().Invite(r.Context(), s.actor(), s.member.TenantID, r.FormValue("email"), r.FormValue("name"), role, p.d.Config.InviteTTL)
+	if err != nil {
+		return invalidInput(err)
+	}
+	return p.adminMembersPage(w, r, p.SetupURL(inv.Secret))
+}
+
+// adminRole changes a member's role. Only owners make or unmake owners,
+// and the tenant always keeps one owner.
+func (p *Portal) adminRole(w http.ResponseWriter, r *http.Request) error {
+	s, ok, err := p.requireAdmin(w, r)
+	if !ok {
+		return err
+	}
+	role := r.FormValue("role")
+	ctx := r.Context()
+	err = p.d.Store.Update(ctx, func(tx store.Tx) error {
+		m, err := tx.Member(ctx, r.PathValue("id"))
+		if err != nil || m.TenantID != s.member.TenantID {
+			return store.ErrNotFound
+		}
+		if (role == store.RoleOwner || m.Role == store.RoleOwner) && s.member.Role != store.RoleOwner {
+			return &pageError{Status: http.StatusForbidden, Title: "Owners only", Message: "Only an owner can make or unmake owners."}
+		}
+		if m.Role == store.RoleOwner && role != store.RoleOwner {
+			all, err := tx.Members(ctx, m.TenantID)
+			if err != nil {
+				return err
+			}
+			owners := 0
+			for _, o := range all {
+				if o.Role == store.RoleOwner {
+					owners++
+				}
+			}
+			if owners < 2 {
+				return &pageError{Status: http.StatusConflict, Title: "Keep one owner", Message: "The organisation needs at least one owner."}
+			}
+		}
+		old := m.Role
+		m.Role, m.UpdatedAt = role, p.now()
+		if err := tx.UpdateMember(ctx, m); err != nil {
+			return err
+		}
+		return admin.AppendAudit(ctx, tx, m.TenantID, s.actor(), "member.role_changed", "member:"+m.ID,
+			map[string]any{"email": m.Email, "from": old, "to": role}, m.UpdatedAt)
+	})
+	if err != nil {
+		return invalidInput(err)
+	}
+	http.Redirect(w, r, "/admin/members?done=saved", http.StatusSeeOther)
+	return nil
+}
+
+type webhookRow struct {
+	Hook     store.Webhook
+	Messages []store.OutboxMessage
+	Failed   int
+	Pending  int
+}
+
+func (p *Portal) adminWebhooks(w http.ResponseWriter, r *http.Request) error {
+	s, ok, err := p.requireAdmin(w, r)
+	if !ok {
+		return err
+	}
+	hooks, err := p.d.Store.Webhooks(r.Context(), s.member.TenantID)
+	if err != nil {
+		return err
+	}
+	var rows []webhookRow
+	for _, h := range hooks {
+		msgs, err := p.d.Store.OutboxMessages(r.Context(), h.ID, 20)
+		if err != nil {
+			return err
+		}
+		row := webhookRow{Hook: h, Messages: msgs}
+		for _, m := range msgs {
+			switch {
+			case !m.FailedAt.IsZero():
+				row.Failed++
+			case m.DeliveredAt.IsZero():
+				row.Pending++
+			}
+		}
+		rows = append(rows, row)
+	}
+	p.renderAdmin(w, r, s, "webhooks", "Webhooks", map[string]any{"Hooks": rows})
+	return nil
+}
+
+func (p *Portal) adminActivity(w http.ResponseWriter, r *http.Request) error {
+	s, ok, err := p.requireAdmin(w, r)
+	if !ok {
+		return err
+	}
+	apps, err := p.d.Store.Applications(r.Context(), s.member.TenantID)
+	if err != nil {
+		return err
+	}
+	now := p.now()
+	var recs []store.CheckRecord
+	names := map[string]string{}
+	for _, a := range apps {
+		names[a.ID] = a.Name
+		rs, err := p.d.Store.CheckRecords(r.Context(), a.ID, activityRecords)
+		if err != nil {
+			return err
+		}
+		recs = append(recs, rs...)
+	}
+	slices.SortFunc(recs, func(a, b store.CheckRecord) int { return b.At.Compare(a.At) })
+	latest := recs[:min(len(recs), 25)]
+	p.renderAdmin(w, r, s, "activity", "Activity", map[string]any{"Chart": newChart(recs, now), "Latest": latest, "AppNames": names})
+	return nil
+}
+
+// activityRecords bounds the check-log records read per application for
+// the activity page.
+const activityRecords = 5000
+
+// chart is a bar chart of checks and blocked checks per hour over the last
+// day, drawn as SVG on the server.
+type chart struct {
+	Bars                  []bar
+	Max, Total, Blocked   int
+	Width, Height, Bottom int
+	Ticks                 []tick
+}
+
+type bar struct {
+	X, W           int
+	Y, H           int // all checks
+	BlockY, BlockH int // blocked
+	Label          string
+	Checks, Locked int
+}
+
+type tick struct {
+	Y     int
+	Label string
+}
+
+func newChart(recs []store.CheckRecord, now time.Time) chart {
+	const hours, w, h, pad, top = 24, 720, 200, 30, 10
+	c := chart{Width: w + pad, Height: top + h + 40, Bottom: top + h}
+	start := now.Truncate(time.Hour).Add(-(hours - 1) * time.Hour)
+	counts := make([][2]int, hours)
+	for _, rec := range recs {
+		i := int(rec.At.Sub(start) / time.Hour)
+		if i < 0 || i >= hours {
+			continue
+		}
+		counts[i][0]++
+		c.Total++
+		if rec.Locked {
+			counts[i][1]++
+			c.Blocked++
+		}
+	}
+	for _, n := range counts {
+		c.Max = max(c.Max, n[0])
+	}
+	scale := max(c.Max, 1)
+	step := w / hours
+	for i, n := range counts {
+		b := bar{X: pad + i*step + 2, W: step - 4, Checks: n[0], Locked: n[1],
+			Label: start.Add(time.Duration(i) * time.Hour).Format("15:04")}
+		b.H = n[0] * h / scale
+		b.Y = top + h - b.H
+		b.BlockH = n[1] * h / scale
+		b.BlockY = top + h - b.BlockH
+		c.Bars = append(c.Bars, b)
+	}
+	for _, f := range []int{0, 2, 4} {
+		c.Ticks = append(c.Ticks, tick{Y: top + h - f*h/4, Label: fmt.Sprint(scale * f / 4)})
+	}
+	return c
+}
+
+// encodeSecret writes a key secret as Next Level3 hands them out: base64.
+func encodeSecret(b []byte) string { return base64.StdEncoding.EncodeToString(b) }
