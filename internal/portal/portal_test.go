@@ -4,7 +4,9 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/json"
+	"html"
 	"io"
 	"log/slog"
 	"net"
@@ -725,9 +727,12 @@ func TestAdminPages(t *testing.T) {
 		t.Fatalf("duplicate issuer: %d", r.code)
 	}
 	r = e.do("POST", "/admin/apps/"+crm.ID+"/keys", nil, owner)
-	secret := regexp.MustCompile(`<code id="new-secret">([A-Za-z0-9+/=]+)</code>`).FindStringSubmatch(r.body)
+	secret := regexp.MustCompile(`<code id="new-secret">([^<]+)</code>`).FindStringSubmatch(r.body)
 	if r.code != 200 || secret == nil || r.header.Get("Cache-Control") != "no-store" {
 		t.Fatalf("create key: %d, secret shown: %v", r.code, secret != nil)
+	}
+	if raw, err := base64.StdEncoding.DecodeString(html.UnescapeString(secret[1])); err != nil || len(raw) != 32 {
+		t.Fatalf("shown secret %q is not 32 bytes of base64: %v", secret[1], err)
 	}
 	keys, _ := e.store.SigningKeys(ctx, crm.ID)
 	if len(keys) != 1 || !strings.Contains(r.body, keys[0].KID) {
