@@ -45,7 +45,8 @@
 // # Change announcements
 //
 // Every write that changes what the lock check caches (applications,
-// signing keys, accounts, owners, members, grants) records a cache.Event;
+// signing keys, accounts, owners, members and their passkeys, grants)
+// records a cache.Event;
 // before committing, Update sends them with pg_notify on Channel in the
 // same transaction, so they are delivered when, and only if, the change
 // commits, in commit order, to every node — the CLI's writes included. A
@@ -77,6 +78,8 @@
 // are by bytes on every backend whatever the database's locale. Tables
 // live in the first schema of the connection's search_path, so one
 // database can hold several installs (or test stores) side by side.
+// Foreign keys are DEFERRABLE (checked at once unless a transaction defers
+// them), so that deadbolt copy can load tables in any order.
 //
 // # Errors
 //
