@@ -90,6 +90,12 @@ func (p *Portal) requireSession(w http.ResponseWriter, r *http.Request) (signedI
 // startSession creates a session for m inside tx, with the sign-in's audit
 // event, and returns the cookie secret.
 func (p *Portal) startSession(ctx context.Context, tx store.Tx, r *http.Request, m store.Member, how string, now time.Time) (string, error) {
+	// A sign-in replaces the browser's previous session, if any.
+	if old := p.cookie(r, sessionCookie); old != "" {
+		if err := tx.DeleteSession(ctx, admin.SecretHash(old)); err != nil {
+			return "", err
+		}
+	}
 	secret := admin.NewSecret()
 	s := store.Session{ID: admin.SecretHash(secret), TenantID: m.TenantID, MemberID: m.ID, CreatedAt: now, SeenAt: now,
 		ExpiresAt: now.Add(p.d.Config.SessionMax), IP: clientIP(r), UserAgent: truncate(r.UserAgent(), 200)}
