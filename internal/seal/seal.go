@@ -3,7 +3,9 @@ package seal
 import (
 	"crypto/aes"
 	"crypto/cipher"
+	"crypto/hkdf"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/base64"
 	"errors"
 	"fmt"
@@ -28,6 +30,9 @@ var ErrOpen = errors.New("sealed value does not open with this master key")
 type Box struct {
 	aead cipher.AEAD
 	rand io.Reader
+	// derive is a key for Derive, itself derived from the master key so
+	// that no derived value can reveal the encryption key.
+	derive []byte
 }
 
 // New returns a Box for a 32-byte master key.
@@ -43,7 +48,19 @@ func New(key []byte) (*Box, error) {
 	if err != nil {
 		return nil, fmt.Errorf("seal: %w", err)
 	}
-	return &Box{aead: aead, rand: rand.Reader}, nil
+	derive, err := hkdf.Key(sha256.New, key, nil, "deadbolt seal: derive", 32)
+	if err != nil {
+		return nil, fmt.Errorf("seal: %w", err)
+	}
+	return &Box{aead: aead, rand: rand.Reader, derive: derive}, nil
+}
+
+// Derive returns n bytes determined by the master key and label alone
+// (HKDF-SHA256): the same on every node that shares the master key, and
+// different for every label. It is for keys that must be stable but never
+// stored, such as the portal's Web Push (VAPID) key.
+func (b *Box) Derive(label string, n int) ([]byte, error) {
+	return hkdf.Key(sha256.New, b.derive, nil, label, n)
 }
 
 // Seal encrypts plaintext bound to owner.

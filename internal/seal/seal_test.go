@@ -67,3 +67,26 @@ func TestLoadRefusesBadKeys(t *testing.T) {
 		t.Fatal("garbage key file accepted")
 	}
 }
+
+func TestDerive(t *testing.T) {
+	k1 := bytes.Repeat([]byte{1}, KeySize)
+	a, _ := New(k1)
+	b, _ := New(k1)
+	c, _ := New(bytes.Repeat([]byte{2}, KeySize))
+	x, err := a.Derive("portal: vapid", 32)
+	if err != nil || len(x) != 32 {
+		t.Fatalf("Derive: %d bytes, %v", len(x), err)
+	}
+	if y, _ := b.Derive("portal: vapid", 32); !bytes.Equal(x, y) {
+		t.Fatal("the same master key derived different values")
+	}
+	if y, _ := a.Derive("other", 32); bytes.Equal(x, y) {
+		t.Fatal("two labels derived the same value")
+	}
+	if y, _ := c.Derive("portal: vapid", 32); bytes.Equal(x, y) {
+		t.Fatal("two master keys derived the same value")
+	}
+	if bytes.Contains(x, k1[:8]) {
+		t.Fatal("derived value shows the master key")
+	}
+}
