@@ -37,7 +37,8 @@ const (
 
 // env is a lock-check API on a real SQLite file with a fake clock.
 type env struct {
-	t      *testing.T
+	t      testing.TB
+	api    *api.API
 	clock  *clock.Fake
 	store  *sqlite.Store
 	admin  *admin.Service
@@ -50,7 +51,7 @@ type env struct {
 	ecKey  *ecdsa.PrivateKey
 }
 
-func newEnv(t *testing.T, limiter *api.FailureLimiter) *env {
+func newEnv(t testing.TB, limiter *api.FailureLimiter) *env {
 	t.Helper()
 	ctx := context.Background()
 	s, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "deadbolt.db"), sqlite.Options{AutoMigrate: true})
@@ -85,7 +86,8 @@ func newEnv(t *testing.T, limiter *api.FailureLimiter) *env {
 	svc := check.New(check.Deps{Store: s, Clock: e.clock, Log: e.log, Box: box,
 		Verifier: &token.Verifier{Audiences: auds, Leeway: time.Minute, MaxLifetime: 15 * time.Minute, Now: e.clock.Now}})
 	mux := http.NewServeMux()
-	api.New(api.Deps{Check: svc, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Metrics: m, Limiter: limiter}).Register(mux)
+	e.api = api.New(api.Deps{Check: svc, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Metrics: m, Limiter: limiter})
+	e.api.Register(mux)
 	e.srv = httptest.NewServer(mux)
 	t.Cleanup(e.srv.Close)
 	return e

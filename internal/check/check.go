@@ -185,10 +185,11 @@ func (s *Service) Authenticate(ctx context.Context, raw string) (store.Applicati
 // authenticate verifies the token and returns its application, the kid of
 // the key that verified it and the token's claims.
 func (s *Service) authenticate(ctx context.Context, raw string) (store.Application, string, token.Claims, error) {
-	issuer, _, err := token.Peek(raw)
+	tok, err := token.Parse(raw) // once: VerifyToken reuses it
 	if err != nil {
 		return store.Application{}, "", token.Claims{}, err
 	}
+	issuer := tok.Issuer
 	start := time.Now()
 	app, err := s.d.Store.ApplicationByIssuer(ctx, issuer)
 	s.observe("application_by_issuer", start)
@@ -217,12 +218,12 @@ func (s *Service) authenticate(ctx context.Context, raw string) (store.Applicati
 			inactive = append(inactive, tk)
 		}
 	}
-	claims, kid, err := s.d.Verifier.Verify(raw, active)
+	claims, kid, err := s.d.Verifier.VerifyToken(tok, active)
 	if err != nil {
 		// Name a revoked or expired key rather than a bad signature, so an
 		// operator who forgot to roll a key out sees why.
 		if errors.Is(err, token.ErrSignature) && len(inactive) > 0 {
-			if _, old, err2 := s.d.Verifier.Verify(raw, inactive); err2 == nil {
+			if _, old, err2 := s.d.Verifier.VerifyToken(tok, inactive); err2 == nil {
 				return store.Application{}, "", token.Claims{}, fmt.Errorf("%w: key %s is revoked or expired", token.ErrKeyRevoked, old)
 			}
 		}

@@ -105,15 +105,34 @@ func isNull(v json.RawMessage) bool { return bytes.Equal(v, []byte("null")) }
 // names no key. Peek fails with ErrMissing, ErrMalformed, or ErrClaims when
 // iss is missing or not a string.
 func Peek(raw string) (issuer, kid string, err error) {
-	p, err := parse(raw)
+	t, err := Parse(raw)
 	if err != nil {
 		return "", "", err
+	}
+	return t.Issuer, t.KID, nil
+}
+
+// Token is a token parsed once, so that a caller can read its unverified
+// issuer, look up the keys and verify it without decoding it twice (the
+// lock check's hot path). Nothing in it is trustworthy until
+// Verifier.VerifyToken succeeds.
+type Token struct {
+	Issuer string // unverified iss
+	KID    string // header kid, "" when none
+	p      *parsed
+}
+
+// Parse decodes raw without verifying it; it fails as Peek does.
+func Parse(raw string) (*Token, error) {
+	p, err := parse(raw)
+	if err != nil {
+		return nil, err
 	}
 	iss, err := p.requiredString("iss")
 	if err != nil {
-		return "", "", err
+		return nil, err
 	}
-	return iss, p.kid, nil
+	return &Token{Issuer: iss, KID: p.kid, p: p}, nil
 }
 
 // str decodes a string claim; null counts as absent.

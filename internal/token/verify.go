@@ -72,6 +72,15 @@ func (v *Verifier) Verify(raw string, keys []Key) (Claims, string, error) {
 	if err != nil {
 		return Claims{}, "", err
 	}
+	return v.verify(p, keys)
+}
+
+// VerifyToken is Verify for a token already parsed with Parse.
+func (v *Verifier) VerifyToken(t *Token, keys []Key) (Claims, string, error) {
+	return v.verify(t.p, keys)
+}
+
+func (v *Verifier) verify(p *parsed, keys []Key) (Claims, string, error) {
 	kid, err := p.verifySignature(keys)
 	if err != nil {
 		return Claims{}, "", err

@@ -27,7 +27,7 @@ func TestPragmas(t *testing.T) {
 		{"write", s.wdb, "foreign_keys", "1"},
 		{"write", s.wdb, "busy_timeout", "10000"},
 		{"write", s.wdb, "query_only", "0"},
-		{"write", s.wdb, "cache_size", "-65536"},
+		{"write", s.wdb, "cache_size", "-8192"},
 		{"read", s.rdb, "journal_mode", "wal"},
 		{"read", s.rdb, "foreign_keys", "1"},
 		{"read", s.rdb, "busy_timeout", "10000"},

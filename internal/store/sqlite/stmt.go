@@ -29,6 +29,7 @@ const (
 	qCheckRecords
 	qAuditRecords
 	qSchemaVersion
+	qConfigVersion
 
 	numReads // the statements before this one are reads
 )
@@ -114,6 +115,7 @@ var queries = [numStmts]string{
 	qAuditRecords: `SELECT ` + auditCols + ` FROM audit_log WHERE tenant_id = ? AND seq > ? ORDER BY seq LIMIT ?`,
 
 	qSchemaVersion: `SELECT coalesce(max(version), 0) FROM schema_version`,
+	qConfigVersion: qConfigVersionSQL,
 
 	qCreateTenant:      `INSERT INTO tenants (` + tenantCols + `) VALUES (?, ?, ?)`,
 	qCreateApplication: `INSERT INTO applications (` + appCols + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,

@@ -1,0 +1,100 @@
+package sqlite
+
+import (
+	"context"
+	"slices"
+	"sync"
+
+	"github.com/deadbolt-dev/deadbolt/internal/store"
+)
+
+// configCache keeps applications by issuer and signing keys by application
+// in memory for the lock check, which reads both on every check. Entries
+// belong to one value of the config_version counter, which triggers bump in
+// the transaction of any change to applications or keys (migration 0004),
+// whichever process makes it; a lookup reads the counter first (one row)
+// and drops everything when it moved. So a revoked key or a disabled
+// application is never served from memory after its change committed.
+//
+// Keys come back with the LastUsedAt they had when cached: key use is
+// written by the check log and does not bump the counter.
+type configCache struct {
+	mu      sync.Mutex
+	version int64
+	apps    map[string]store.Application  // by issuer
+	keys    map[string][]store.SigningKey // by application ID
+}
+
+const qConfigVersionSQL = `SELECT version FROM config_version WHERE id = 1`
+
+// configVersion reads the counter through the read pool.
+func (s *Store) configVersion(ctx context.Context) (int64, error) {
+	var v int64
+	row, err := s.row(ctx, qConfigVersion)
+	if err == nil {
+		err = row.Scan(&v)
+	}
+	return v, err
+}
+
+// current returns the cache valid for version v, emptying it if it was for
+// another version. Call with mu held.
+func (c *configCache) current(v int64) {
+	if c.apps == nil || c.version != v {
+		c.version = v
+		c.apps = map[string]store.Application{}
+		c.keys = map[string][]store.SigningKey{}
+	}
+}
+
+// ApplicationByIssuer implements store.Reader from memory when it can.
+func (s *Store) ApplicationByIssuer(ctx context.Context, issuer string) (store.Application, error) {
+	v, err := s.configVersion(ctx)
+	if err != nil {
+		return s.reads.ApplicationByIssuer(ctx, issuer)
+	}
+	s.cfg.mu.Lock()
+	s.cfg.current(v)
+	a, ok := s.cfg.apps[issuer]
+	s.cfg.mu.Unlock()
+	if ok {
+		return a, nil
+	}
+	a, err = s.reads.ApplicationByIssuer(ctx, issuer)
+	if err != nil {
+		return a, err
+	}
+	// a is at least as new as version v: if a change slipped in between,
+	// the counter has moved and the next lookup drops this entry.
+	s.cfg.mu.Lock()
+	if s.cfg.version == v {
+		s.cfg.apps[issuer] = a
+	}
+	s.cfg.mu.Unlock()
+	return a, nil
+}
+
+// SigningKeys implements store.Reader from memory when it can.
+func (s *Store) SigningKeys(ctx context.Context, appID string) ([]store.SigningKey, error) {
+	v, err := s.configVersion(ctx)
+	if err != nil {
+		return s.reads.SigningKeys(ctx, appID)
+	}
+	s.cfg.mu.Lock()
+	s.cfg.current(v)
+	ks, ok := s.cfg.keys[appID]
+	s.cfg.mu.Unlock()
+	if ok {
+		return slices.Clone(ks), nil
+	}
+	ks, err = s.reads.SigningKeys(ctx, appID)
+	if err != nil {
+		return ks, err
+	}
+	s.cfg.mu.Lock()
+	if s.cfg.version == v {
+		s.cfg.keys[appID] = slices.Clone(ks)
+	}
+	s.cfg.mu.Unlock()
+	return ks, nil
+}

@@ -1,0 +1,76 @@
+package sqlite
+
+import (
+	"context"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/deadbolt-dev/deadbolt/internal/store"
+)
+
+// TestConfigCacheSeesOtherProcesses: the server caches applications and
+// keys, and a change made through another Store on the same file (as the
+// CLI makes it) is seen by the very next lookup.
+func TestConfigCacheSeesOtherProcesses(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "d.db")
+	server, err := Open(ctx, path, Options{AutoMigrate: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer server.Close()
+	cli, err := Open(ctx, path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cli.Close()
+
+	now := time.Date(2026, 11, 21, 9, 0, 0, 0, time.UTC)
+	app := store.Application{ID: "app1", TenantID: "t1", Name: "Wiki", Issuer: "wiki.test", Unenrolled: "allow",
+		FailMode: "closed", Enabled: true, DefaultUnlock: time.Minute, MaxUnlock: time.Hour, CreatedAt: now, UpdatedAt: now}
+	key := store.SigningKey{KID: "k1", AppID: "app1", TenantID: "t1", Algorithm: store.AlgHS256, SealedSecret: []byte{1}, CreatedAt: now}
+	if err := cli.Update(ctx, func(tx store.Tx) error {
+		if err := tx.CreateTenant(ctx, store.Tenant{ID: "t1", Name: "acme", CreatedAt: now}); err != nil {
+			return err
+		}
+		if err := tx.CreateApplication(ctx, app); err != nil {
+			return err
+		}
+		return tx.CreateSigningKey(ctx, key)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	for range 2 { // the second round comes from memory
+		if a, err := server.ApplicationByIssuer(ctx, "wiki.test"); err != nil || !a.Enabled {
+			t.Fatalf("ApplicationByIssuer = %+v, %v", a, err)
+		}
+		if ks, err := server.SigningKeys(ctx, "app1"); err != nil || len(ks) != 1 || !ks[0].RevokedAt.IsZero() {
+			t.Fatalf("SigningKeys = %+v, %v", ks, err)
+		}
+	}
+	if err := cli.Update(ctx, func(tx store.Tx) error {
+		if err := tx.RevokeSigningKey(ctx, "k1", now); err != nil {
+			return err
+		}
+		app.Enabled = false
+		return tx.UpdateApplication(ctx, app)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if ks, _ := server.SigningKeys(ctx, "app1"); len(ks) != 1 || ks[0].RevokedAt.IsZero() {
+		t.Fatalf("a key revoked by another process is still served active: %+v", ks)
+	}
+	if a, _ := server.ApplicationByIssuer(ctx, "wiki.test"); a.Enabled {
+		t.Fatal("an application disabled by another process is still served enabled")
+	}
+	// Key use does not invalidate (the check log writes it constantly).
+	v1, _ := server.configVersion(ctx)
+	if err := server.AppendChecks(ctx, []store.CheckRecord{{ID: "c1", TenantID: "t1", AppID: "app1", KID: "k1",
+		Account: "a", At: now, Status: "locked"}}); err != nil {
+		t.Fatal(err)
+	}
+	if v2, _ := server.configVersion(ctx); v2 != v1 {
+		t.Fatalf("recording key use bumped the config version %d → %d", v1, v2)
+	}
+}
