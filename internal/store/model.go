@@ -296,3 +296,18 @@ type Invite struct {
 	ExpiresAt time.Time
 	UsedAt    time.Time // zero until used
 }
+
+// PushSubscription is one browser's Web Push subscription for a member's
+// notifications: where the browser's push service accepts messages, and the
+// keys that encrypt them for that browser alone.
+type PushSubscription struct {
+	ID       string // a hash of the endpoint; unique across the deployment
+	TenantID string
+	MemberID string
+	Endpoint string // the push service's URL for this browser
+	P256dh   []byte // the browser's P-256 public key (uncompressed point)
+	Auth     []byte // the browser's 16-byte authentication secret
+	// UserAgent names the browser for the member's list.
+	UserAgent string
+	CreatedAt time.Time
+}

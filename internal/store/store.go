@@ -88,6 +88,9 @@ type Reader interface {
 	Session(ctx context.Context, id string) (Session, error)
 	// Invite returns one invite by ID (the secret's hash).
 	Invite(ctx context.Context, id string) (Invite, error)
+	// PushSubscriptions lists a member's Web Push subscriptions, oldest
+	// first.
+	PushSubscriptions(ctx context.Context, memberID string) ([]PushSubscription, error)
 
 	// EndedGrants lists, oldest Until first and at most limit of them,
 	// current grants that ended by time (Until <= now, neither revoked nor
@@ -206,6 +209,15 @@ type Tx interface {
 	// tokens themselves after expires, so forgetting them is safe.
 	UseNonce(ctx context.Context, key string, expires, at time.Time) (bool, error)
 	PurgeNonces(ctx context.Context, now time.Time) (int, error)
+
+	// PutPushSubscription stores a Web Push subscription, replacing one
+	// with the same ID (a browser that subscribes again, possibly for
+	// another member). Its member must exist in its tenant. A
+	// subscription needs ID, TenantID, MemberID, Endpoint, P256dh, Auth and
+	// CreatedAt. DeletePushSubscription removes one; a missing one is not
+	// an error.
+	PutPushSubscription(ctx context.Context, s PushSubscription) error
+	DeletePushSubscription(ctx context.Context, id string) error
 
 	// AppendAudit chains e after the tenant's last record at time at and
 	// stores it. Appends of one tenant are serialised: two transactions

@@ -616,3 +616,58 @@ func testNonces(t *testing.T, s store.Store) {
 		{"no expiry", func(tx store.Tx) error { _, err := tx.UseNonce(ctx, newID("k"), time.Time{}, t0); return err }, store.ErrInvalid},
 	})
 }
+
+func testPushSubscriptions(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	w := newWorld(t, s)
+	other := newMember(w.tenant.ID, newID("bob")+"@example.com", t0)
+	update(t, s, func(tx store.Tx) error { return tx.CreateMember(ctx, other) })
+	a := store.PushSubscription{ID: newID("push"), TenantID: w.tenant.ID, MemberID: w.member.ID,
+		Endpoint: "https://push.example.com/a", P256dh: []byte{4, 1, 2}, Auth: []byte{9, 9}, UserAgent: "Chromium", CreatedAt: t0}
+	b := a
+	b.ID, b.Endpoint, b.CreatedAt = newID("push"), "https://push.example.com/b", at(time.Second)
+	update(t, s, func(tx store.Tx) error {
+		must(t, "PutPushSubscription", tx.PutPushSubscription(ctx, b))
+		return tx.PutPushSubscription(ctx, a)
+	})
+	got, err := s.PushSubscriptions(ctx, w.member.ID)
+	must(t, "PushSubscriptions", err)
+	same(t, "PushSubscriptions (oldest first)", got, []store.PushSubscription{a, b})
+
+	// The same browser subscribing for another member moves over.
+	moved := a
+	moved.MemberID, moved.P256dh, moved.CreatedAt = other.ID, []byte{4, 7}, at(time.Minute)
+	update(t, s, func(tx store.Tx) error { return tx.PutPushSubscription(ctx, moved) })
+	got, _ = s.PushSubscriptions(ctx, w.member.ID)
+	same(t, "after moving", got, []store.PushSubscription{b})
+	got, _ = s.PushSubscriptions(ctx, other.ID)
+	same(t, "the other member's", got, []store.PushSubscription{moved})
+
+	update(t, s, func(tx store.Tx) error { return tx.DeletePushSubscription(ctx, b.ID) })
+	update(t, s, func(tx store.Tx) error { return tx.DeletePushSubscription(ctx, b.ID) })
+	got, _ = s.PushSubscriptions(ctx, w.member.ID)
+	if len(got) != 0 {
+		t.Fatalf("after delete: %+v", got)
+	}
+	empty, err := s.PushSubscriptions(ctx, "nobody")
+	if err != nil || empty == nil || len(empty) != 0 {
+		t.Fatalf("PushSubscriptions of nobody: %#v, %v (want an empty list)", empty, err)
+	}
+	runErrorCases(t, s, []errorCase{
+		{"unknown member", func(tx store.Tx) error {
+			x := a
+			x.ID, x.MemberID = newID("push"), "nope"
+			return tx.PutPushSubscription(ctx, x)
+		}, store.ErrInvalid},
+		{"no keys", func(tx store.Tx) error {
+			x := a
+			x.ID, x.Auth = newID("push"), nil
+			return tx.PutPushSubscription(ctx, x)
+		}, store.ErrInvalid},
+		{"no endpoint", func(tx store.Tx) error {
+			x := a
+			x.ID, x.Endpoint = newID("push"), ""
+			return tx.PutPushSubscription(ctx, x)
+		}, store.ErrInvalid},
+	})
+}

@@ -1,0 +1,53 @@
+package postgres
+
+import (
+	"context"
+
+	"github.com/deadbolt-dev/deadbolt/internal/store"
+)
+
+// Web Push subscriptions: portal records, not cached by the lock check, so
+// not announced.
+
+const pushCols = `id, tenant_id, member_id, endpoint, p256dh, auth, user_agent, created_at`
+
+func scanPush(sc scanner) (p store.PushSubscription, err error) {
+	var created int64
+	err = sc.Scan(&p.ID, &p.TenantID, &p.MemberID, &p.Endpoint, &p.P256dh, &p.Auth, &p.UserAgent, &created)
+	p.CreatedAt = fromNanos(created)
+	return p, err
+}
+
+// PushSubscriptions implements store.Reader.
+func (r reads) PushSubscriptions(ctx context.Context, memberID string) ([]store.PushSubscription, error) {
+	return list(ctx, r.q, "list push subscriptions", scanPush,
+		`SELECT `+pushCols+` FROM push_subscriptions WHERE member_id = $1 ORDER BY created_at, id`, memberID)
+}
+
+// PutPushSubscription implements store.Tx with one upsert.
+func (t *txn) PutPushSubscription(ctx context.Context, p store.PushSubscription) error {
+	r := rules{op: "put push subscription"}
+	r.need("subscription id", p.ID)
+	r.need("tenant id", p.TenantID)
+	r.need("member id", p.MemberID)
+	r.need("endpoint", p.Endpoint)
+	if len(p.P256dh) == 0 || len(p.Auth) == 0 {
+		r.fail("p256dh and auth keys are needed")
+	}
+	created := r.time("created at", p.CreatedAt, true)
+	if r.err != nil {
+		return r.err
+	}
+	_, err := t.exec(ctx, `INSERT INTO push_subscriptions (`+pushCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+		ON CONFLICT (id) DO UPDATE SET tenant_id = excluded.tenant_id, member_id = excluded.member_id,
+		endpoint = excluded.endpoint, p256dh = excluded.p256dh, auth = excluded.auth,
+		user_agent = excluded.user_agent, created_at = excluded.created_at`,
+		p.ID, p.TenantID, p.MemberID, p.Endpoint, p.P256dh, p.Auth, p.UserAgent, created)
+	return wrap(r.op, err)
+}
+
+// DeletePushSubscription implements store.Tx.
+func (t *txn) DeletePushSubscription(ctx context.Context, id string) error {
+	_, err := t.exec(ctx, `DELETE FROM push_subscriptions WHERE id = $1`, id)
+	return wrap("delete push subscription", err)
+}
