@@ -282,7 +282,7 @@ func TestPortalBrowser(t *testing.T) {
 	b.do(tab, "unlock too long",
 		chromedp.SetValue(chromedp.CSS("li[data-account=alice] input[name=custom]"), "3h"),
 		chromedp.Click(chromedp.CSS("li[data-account=alice] [data-action=unlock]")),
-		chromedp.WaitVisible(chromedp.CSS("h1")))
+		chromedp.WaitVisible(chromedp.CSS("body[data-page=error] h1")))
 	if h := b.text(tab, "h1"); h != "Too long" {
 		t.Fatalf("unlock beyond the maximum: page %q", h)
 	}
@@ -303,6 +303,8 @@ func TestPortalBrowser(t *testing.T) {
 		t.Fatalf("passkeys page: %q", got)
 	}
 	b.shot(tab, "passkeys")
+	b.do(tab, "notifications page", chromedp.Navigate(public+"/settings"), chromedp.WaitVisible(chromedp.ID("push-on")))
+	b.shot(tab, "settings")
 
 	// The same pages at phone width.
 	b.do(tab, "phone width", chromedp.EmulateViewport(390, 844, chromedp.EmulateScale(2)), chromedp.Navigate(public+"/"),

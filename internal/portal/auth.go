@@ -386,6 +386,7 @@ var notices = map[string]string{
 	"denied":     "Denied. The account stays locked.",
 	"linked":     "Account linked.",
 	"saved":      "Saved.",
+	"push":       "Push notifications are on for this browser.",
 	"revoked":    "Key revoked. Tokens signed with it are refused from now on.",
 }
 

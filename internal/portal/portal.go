@@ -49,6 +49,12 @@ type Deps struct {
 	// Poll is how often an open event stream re-reads the store; zero
 	// means 3 seconds.
 	Poll time.Duration
+	// PushKey is the VAPID public key browsers subscribe to Web Push with;
+	// empty turns push off.
+	PushKey string
+	// CheckPushEndpoint vets the endpoints browsers subscribe with; nil
+	// means webpush.CheckEndpoint (https, not a private address).
+	CheckPushEndpoint func(endpoint string) error
 }
 
 // Portal serves the browser UI. It is safe for concurrent use.
@@ -140,6 +146,7 @@ func (p *Portal) routes() {
 	static, _ := fs.Sub(staticFS, "static")
 	mux.Handle("GET /static/", http.StripPrefix("/static/", cacheStatic(http.FileServerFS(static))))
 	mux.Handle("GET /manifest.webmanifest", serveFile(static, "manifest.webmanifest", "application/manifest+json"))
+	mux.Handle("GET /sw.js", serviceWorker())
 
 	get := func(pattern string, h handler) { mux.Handle("GET "+pattern, p.wrap(h)) }
 	post := func(pattern string, h handler) { mux.Handle("POST "+pattern, p.wrap(h)) }
@@ -175,6 +182,8 @@ func (p *Portal) routes() {
 	get("/admin/webhooks", p.adminWebhooks)
 	get("/admin/activity", p.adminActivity)
 	post("/settings", p.settingsSave)
+	post("/push/subscribe", p.pushSubscribe)
+	post("/push/{id}/delete", p.pushDelete)
 	post("/accounts/{id}/lock", p.accountLock)
 	post("/accounts/{id}/unlock", p.accountUnlock)
 	post("/lock-everything", p.lockEverything)

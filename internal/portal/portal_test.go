@@ -4,6 +4,8 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"crypto/ecdh"
+	"crypto/rand"
 	"encoding/base64"
 	"encoding/json"
 	"html"
@@ -49,6 +51,7 @@ type env struct {
 	requests *access.Requests
 	portal   *portal.Portal
 	enable   *portal.EnableAPI
+	deps     portal.Deps
 	app      store.Application
 	secret   []byte
 	alice    store.Member
@@ -98,8 +101,9 @@ func newEnv(t *testing.T, public string) *env {
 	chk := check.New(check.Deps{Store: s, Clock: e.clock, Log: logw, Box: box, Requests: e.requests,
 		Verifier: &token.Verifier{Audiences: auds, Now: e.clock.Now}})
 	cfg := config.Default().Portal
-	e.portal, err = portal.New(portal.Deps{Store: s, Clock: e.clock, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Box: box,
-		Check: chk, Access: e.access, Requests: e.requests, Broker: broker, PublicURL: public, Config: cfg, Poll: 50 * time.Millisecond})
+	e.deps = portal.Deps{Store: s, Clock: e.clock, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Box: box,
+		Check: chk, Access: e.access, Requests: e.requests, Broker: broker, PublicURL: public, Config: cfg, Poll: 50 * time.Millisecond}
+	e.portal, err = portal.New(e.deps)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -811,4 +815,78 @@ func TestAdminPages(t *testing.T) {
 	if r := e.do("GET", "/admin/webhooks", nil, owner); r.code != 200 || !strings.Contains(r.body, "No webhooks") {
 		t.Fatalf("webhooks: %d", r.code)
 	}
+}
+
+func TestPushSubscription(t *testing.T) {
+	e := newEnv(t, publicURL)
+	cookie := e.signIn(e.alice)
+	if r := e.do("GET", "/sw.js", nil, nil); r.code != 200 || !strings.Contains(r.header.Get("Content-Type"), "javascript") ||
+		!strings.Contains(r.body, "showNotification") {
+		t.Fatalf("service worker: %d %s", r.code, r.header.Get("Content-Type"))
+	}
+	if r := e.do("GET", "/settings", nil, cookie); !strings.Contains(r.body, "does not send push") {
+		t.Fatal("push offered without a VAPID key")
+	}
+	key := make([]byte, 65)
+	key[0] = 4
+	k, _ := ecdhKey()
+	copy(key, k)
+	post := func(endpoint string) resp {
+		body, _ := json.Marshal(map[string]any{"endpoint": endpoint, "keys": map[string]string{
+			"p256dh": base64.RawURLEncoding.EncodeToString(key), "auth": base64.RawURLEncoding.EncodeToString(make([]byte, 16))}})
+		r := httptest.NewRequest("POST", publicURL+"/push/subscribe", bytes.NewReader(body))
+		r.Header.Set("Sec-Fetch-Site", "same-origin")
+		r.Header.Set("Accept", "application/json")
+		r.AddCookie(cookie)
+		w := httptest.NewRecorder()
+		e.portal.ServeHTTP(w, r)
+		return resp{w.Code, w.Header(), w.Body.String()}
+	}
+	if r := post("https://push.example.com/x"); r.code != http.StatusNotFound {
+		t.Fatalf("subscribe with push off: %d", r.code)
+	}
+	e.pushOn(t)
+	if r := post("https://127.0.0.1/x"); r.code != http.StatusBadRequest {
+		t.Fatalf("loopback endpoint: %d %s", r.code, r.body)
+	}
+	if r := post("https://push.example.com/x"); r.code != 200 {
+		t.Fatalf("subscribe: %d %s", r.code, r.body)
+	}
+	subs, _ := e.store.PushSubscriptions(t.Context(), e.alice.ID)
+	m, _ := e.store.Member(t.Context(), e.alice.ID)
+	if len(subs) != 1 || subs[0].Endpoint != "https://push.example.com/x" || len(m.Channels) != 2 {
+		t.Fatalf("after subscribing: %+v, channels %v", subs, m.Channels)
+	}
+	if r := e.do("GET", "/settings", nil, cookie); !strings.Contains(r.body, `id="channel-push" checked`) || !strings.Contains(r.body, `data-key="`) {
+		t.Fatal("settings do not show push on")
+	}
+	if r := e.do("POST", "/push/"+subs[0].ID+"/delete", nil, e.signIn(e.bob)); r.code != http.StatusNotFound {
+		t.Fatalf("bob removing alice's subscription: %d", r.code)
+	}
+	if r := e.do("POST", "/push/"+subs[0].ID+"/delete", nil, cookie); r.code != http.StatusSeeOther {
+		t.Fatalf("remove: %d", r.code)
+	}
+	if subs, _ := e.store.PushSubscriptions(t.Context(), e.alice.ID); len(subs) != 0 {
+		t.Fatal("subscription kept")
+	}
+}
+
+// pushOn rebuilds the portal with a Web Push key.
+func (e *env) pushOn(t *testing.T) {
+	e.deps.PushKey = "BPublicKeyForTests"
+	p, err := portal.New(e.deps)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.portal = p
+	t.Cleanup(p.Close)
+}
+
+// ecdhKey is a browser's P-256 public key, uncompressed.
+func ecdhKey() ([]byte, error) {
+	k, err := ecdh.P256().GenerateKey(rand.Reader)
+	if err != nil {
+		return nil, err
+	}
+	return k.PublicKey().Bytes(), nil
 }

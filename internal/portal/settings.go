@@ -22,13 +22,18 @@ func (p *Portal) settingsPage(w http.ResponseWriter, r *http.Request) error {
 	if !ok {
 		return err
 	}
+	subs, err := p.d.Store.PushSubscriptions(r.Context(), s.member.ID)
+	if err != nil {
+		return err
+	}
 	p.render(w, r, http.StatusOK, "settings", map[string]any{"Title": "Notifications", "Member": s.member,
-		"Email": wantsChannel(s.member, store.ChannelEmail), "Notice": notice(r)})
+		"Email": wantsChannel(s.member, store.ChannelEmail), "Push": wantsChannel(s.member, store.ChannelPush),
+		"PushKey": p.d.PushKey, "Subscriptions": subs, "Notice": notice(r)})
 	return nil
 }
 
-// settingsSave stores the member's channel choice. Web Push is not
-// offered yet, so only email can be chosen.
+// settingsSave stores the member's channel choice. Push can be chosen
+// once a browser subscribed (the push section of the page).
 func (p *Portal) settingsSave(w http.ResponseWriter, r *http.Request) error {
 	s, ok, err := p.requireSession(w, r)
 	if !ok {
@@ -37,6 +42,9 @@ func (p *Portal) settingsSave(w http.ResponseWriter, r *http.Request) error {
 	channels := []string{}
 	if r.FormValue("email") != "" {
 		channels = append(channels, store.ChannelEmail)
+	}
+	if r.FormValue("push") != "" {
+		channels = append(channels, store.ChannelPush)
 	}
 	ctx := r.Context()
 	err = p.d.Store.Update(ctx, func(tx store.Tx) error {

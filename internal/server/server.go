@@ -64,12 +64,12 @@ func Run(ctx context.Context, d Deps, listening func(addr string)) error {
 	// Unlock requests: locked checks ask the owner, who hears it live. They
 	// read the owner's passkeys on every locked check, through the cache.
 	// The portal hears every change live; the owner gets mail of new ones.
-	broker, changed, stopMail, err := requestNotices(cfg, d)
+	notes, err := requestNotices(cfg, d)
 	if err != nil {
 		return err
 	}
-	defer stopMail()
-	requests := &access.Requests{Store: checkReads, Clock: d.Clock, TTL: cfg.Portal.RequestTTL, Changed: changed}
+	defer notes.stop()
+	requests := &access.Requests{Store: checkReads, Clock: d.Clock, TTL: cfg.Portal.RequestTTL, Changed: notes.changed}
 	svc := check.New(check.Deps{
 		Store: checkReads, Clock: d.Clock, Log: logw, Box: d.Box, Requests: requests,
 		Verifier: &token.Verifier{Audiences: auds, Leeway: 60 * time.Second, MaxLifetime: 15 * time.Minute, Now: d.Clock.Now},
@@ -81,7 +81,7 @@ func Run(ctx context.Context, d Deps, listening func(addr string)) error {
 	// cross-origin protection and HTML errors.
 	acc := &access.Service{Store: d.Store, Clock: d.Clock}
 	web, err := portal.New(portal.Deps{Store: d.Store, Clock: d.Clock, Log: d.Log, Box: d.Box, Check: svc, Access: acc,
-		Requests: requests, Broker: broker, PublicURL: cfg.EffectivePublicURL(), Config: cfg.Portal})
+		Requests: requests, Broker: notes.broker, PushKey: notes.pushKey, PublicURL: cfg.EffectivePublicURL(), Config: cfg.Portal})
 	if err != nil {
 		return fmt.Errorf("portal: %w", err)
 	}

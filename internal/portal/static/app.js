@@ -1,5 +1,5 @@
 // deadbolt portal script: passkey ceremonies, live updates, countdowns,
-// local times and copy buttons. Loaded from this origin only (the CSP
+// local times, copy buttons and the Web Push subscription. Loaded from this origin only (the CSP
 // allows no inline script); every page works with the keyboard, and pages
 // other than the passkey steps work without it.
 "use strict";
@@ -90,6 +90,28 @@
   }
   document.querySelectorAll("form.ceremony").forEach(function (form) {
     form.addEventListener("submit", function (ev) { ev.preventDefault(); ceremony(form); });
+  });
+
+  // --- Web Push: <form class="push-on" data-key=VAPID public key> --------
+  document.querySelectorAll("form.push-on").forEach(function (form) {
+    form.addEventListener("submit", async function (ev) {
+      ev.preventDefault();
+      const status = document.getElementById("push-status");
+      const button = form.querySelector("button");
+      if (!("serviceWorker" in navigator) || !window.PushManager) { say(status, "This browser cannot receive push notifications.", true); return; }
+      button.disabled = true;
+      try {
+        const reg = await navigator.serviceWorker.register("/sw.js");
+        await navigator.serviceWorker.ready;
+        if (await Notification.requestPermission() !== "granted") throw new Error("Notifications are blocked for this site.");
+        const sub = await reg.pushManager.subscribe({ userVisibleOnly: true, applicationServerKey: toBuf(form.dataset.key) });
+        const done = await postJSON("/push/subscribe", sub.toJSON());
+        window.location.assign(done.redirect || "/settings");
+      } catch (e) {
+        say(status, (e && e.message) || String(e), true);
+        button.disabled = false;
+      }
+    });
   });
 
   // --- local times and countdowns --------------------------------------

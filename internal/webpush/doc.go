@@ -1,0 +1,18 @@
+// Package webpush sends Web Push notifications (RFC 8030) to browsers that
+// subscribed to the portal's notices: the payload is encrypted for the
+// browser alone (RFC 8291, aes128gcm) and the request carries a VAPID
+// signature (RFC 8292) that identifies deadbolt to the push service.
+//
+// The VAPID key is derived from the master key (seal.Box.Derive), so every
+// node that shares the master key signs with the same key and nothing new
+// must be stored or backed up.
+//
+// Payloads carry no secrets: the account, the application and where the
+// attempt came from, and the portal address to open. Answering a request
+// needs a passkey in the portal.
+//
+// A push service's endpoint comes from a browser, so a member could name
+// any URL; CheckEndpoint accepts only https URLs whose host is a name or a
+// public address, so that deadbolt cannot be used to reach internal
+// services.
+package webpush
