@@ -59,7 +59,8 @@ type CheckBody struct {
 	// UserAccountID (NL3 SDK path) names the account instead of the
 	// token's subject.
 	UserAccountID Text `json:"userAccountId"`
-	// NL3UserToken is accepted and ignored until enablement tokens exist.
+	// NL3UserToken names the account by the reference enableUser
+	// returned, when userAccountId is absent.
 	NL3UserToken Text `json:"nl3UserToken"`
 	// Peek (deadbolt's own) asks for the decision without side effects:
 	// no once-unlock is used up and no unlock request raised.
@@ -123,6 +124,7 @@ func (a *API) check(w http.ResponseWriter, r *http.Request) (err error) {
 	req := check.Request{
 		Token:           tokenOf(r),
 		Account:         string(body.UserAccountID),
+		UserToken:       string(body.NL3UserToken),
 		IP:              or(string(body.UserIP), firstForwarded(r.Header.Get("X-Forwarded-For"))),
 		Device:          or(string(body.UserDevice), r.Header.Get("User-Agent")),
 		Location:        or(string(body.UserLocation), r.Header.Get("X-Nl3-Device-Location")),

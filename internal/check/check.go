@@ -5,6 +5,7 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"time"
 
@@ -23,6 +24,14 @@ import (
 // ErrAppDisabled: the token is valid but its application is disabled.
 var ErrAppDisabled = errors.New("application is disabled")
 
+// userTokenPrefix starts every nl3UserToken deadbolt hands out.
+const userTokenPrefix = "nl3u_"
+
+// UserToken is the opaque reference to a protected account that
+// enablement returns as nl3UserToken; lock checks may name the account by
+// it.
+func UserToken(accountID string) string { return userTokenPrefix + accountID }
+
 // ErrNotRaised is what a RequestRaiser returns when it raised no request
 // because nobody could approve one (the account has no owner who can sign
 // in); the check then answers plain "locked" instead of "pending_approval".
@@ -32,7 +41,12 @@ var ErrNotRaised = errors.New("no unlock request raised: nobody can approve it")
 type Request struct {
 	Token string
 	// Account overrides the token's subject (the NL3 SDK's userAccountId).
-	Account         string
+	Account string
+	// UserToken, when Account is empty, names the account by the
+	// reference enablement returned (nl3UserToken, see UserToken). A
+	// reference to no account of the token's application is ignored: the
+	// token's subject decides.
+	UserToken       string
 	IP              string
 	Device          string
 	Location        string
@@ -109,6 +123,17 @@ func (s *Service) Check(ctx context.Context, req Request) (Result, error) {
 		return Result{}, fmt.Errorf("%w: %s", ErrAppDisabled, app.Issuer)
 	}
 	account := req.Account
+	if account == "" && req.UserToken != "" {
+		if id, ok := strings.CutPrefix(req.UserToken, userTokenPrefix); ok {
+			a, err := s.d.Store.AccountByID(ctx, id)
+			switch {
+			case err == nil && a.AppID == app.ID:
+				account = a.Name
+			case err != nil && !errors.Is(err, store.ErrNotFound):
+				return Result{}, unavailable("read account of user token", err)
+			}
+		}
+	}
 	if account == "" {
 		account = sub
 	}

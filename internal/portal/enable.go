@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -396,5 +395,6 @@ func (e *EnableAPI) serve(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// UserToken is the opaque nl3UserToken of a protected account.
-func UserToken(accountID string) string { return fmt.Sprintf("nl3u_%s", accountID) }
+// UserToken is the opaque nl3UserToken of a protected account
+// (check.UserToken).
+func UserToken(accountID string) string { return check.UserToken(accountID) }

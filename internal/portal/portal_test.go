@@ -52,6 +52,7 @@ type env struct {
 	portal   *portal.Portal
 	enable   *portal.EnableAPI
 	deps     portal.Deps
+	check    *check.Service
 	app      store.Application
 	secret   []byte
 	alice    store.Member
@@ -101,6 +102,7 @@ func newEnv(t *testing.T, public string) *env {
 	chk := check.New(check.Deps{Store: s, Clock: e.clock, Log: logw, Box: box, Requests: e.requests,
 		Verifier: &token.Verifier{Audiences: auds, Now: e.clock.Now}})
 	cfg := config.Default().Portal
+	e.check = chk
 	e.deps = portal.Deps{Store: s, Clock: e.clock, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Box: box,
 		Check: chk, Access: e.access, Requests: e.requests, Broker: broker, PublicURL: public, Config: cfg, Poll: 50 * time.Millisecond}
 	e.portal, err = portal.New(e.deps)
@@ -600,6 +602,16 @@ func TestEnableUserAPI(t *testing.T) {
 	dave, err := e.store.MemberByEmail(t.Context(), e.app.TenantID, "dave@acme.test")
 	if err != nil || e.account("dave").OwnerID != dave.ID || m["nl3UserToken"] != portal.UserToken(e.account("dave").ID) {
 		t.Fatalf("dave: %+v %v", dave, err)
+	}
+	// Lock checks may name the account by the reference.
+	res, err := e.check.Check(t.Context(), check.Request{Token: e.mint("someone", nil), UserToken: m["nl3UserToken"].(string), Peek: true})
+	if err != nil || res.Account != "dave" {
+		t.Fatalf("check by nl3UserToken: %+v %v", res, err)
+	}
+	for _, ref := range []string{"nl3u_nope", "garbage"} {
+		if res, _ := e.check.Check(t.Context(), check.Request{Token: e.mint("someone", nil), UserToken: ref, Peek: true}); res.Account != "someone" {
+			t.Fatalf("check by unknown reference %q answered for %q", ref, res.Account)
+		}
 	}
 	tok := e.mint("erin", func(c *token.Claims) { c.ID = "jti-1" })
 	if code, m := call(tok, ``); code != 200 || m["account"] != "erin" {
