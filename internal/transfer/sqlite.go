@@ -73,10 +73,13 @@ type queryer interface {
 }
 
 // sqliteTables lists the data tables of schema ("main" or an attached
-// name) — every table but schema_version — sorted.
+// name), sorted: every table but the bookkeeping ones, schema_version and
+// config_version (the change counter of the server's cache, which the
+// triggers on the data tables keep up to date on a restore, so a running
+// server drops its cache).
 func sqliteTables(ctx context.Context, q queryer, schema string) ([]string, error) {
 	rows, err := q.QueryContext(ctx, `SELECT name FROM `+schema+`.sqlite_schema
-		WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name <> 'schema_version' ORDER BY name`)
+		WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT IN ('schema_version', 'config_version') ORDER BY name`)
 	if err != nil {
 		return nil, err
 	}
