@@ -109,6 +109,33 @@ func (b *browser) do(ctx context.Context, what string, steps ...chromedp.Action[
 	}
 }
 
+// leavePage clicks sel, which submits a form or follows a link, and waits
+// until the next page has loaded, so later steps never find a node of the
+// page being replaced ("No node with given id found").
+func leavePage[S chromedp.Selectable](sel S) chromedp.Action[chromedp.Void] {
+	return chromedp.Steps(
+		chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+			_, err := chromedp.Evaluate[bool](`window.__leaving = true`)(ctx, t)
+			return err
+		}),
+		chromedp.Click(sel),
+		chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+			// Evaluating while the old page goes away fails; keep asking.
+			for {
+				loaded, err := chromedp.Evaluate[bool](`window.__leaving !== true && document.readyState === "complete"`)(ctx, t)
+				if err == nil && loaded {
+					return nil
+				}
+				select {
+				case <-ctx.Done():
+					return fmt.Errorf("the next page did not load: %w", ctx.Err())
+				case <-time.After(50 * time.Millisecond):
+				}
+			}
+		}),
+	)
+}
+
 // shot saves a full-page screenshot as artifacts/portal-NAME.png.
 func (b *browser) shot(ctx context.Context, name string) {
 	b.t.Helper()
@@ -246,7 +273,7 @@ func TestPortalBrowser(t *testing.T) {
 
 	// Approve this sign-in only: the next check passes, the one after is
 	// locked and asks again.
-	b.do(tab, "approve once", chromedp.Click(chromedp.CSS("[data-action=approve-once]")), chromedp.WaitVisible(chromedp.CSS(".notice")))
+	b.do(tab, "approve once", leavePage(chromedp.CSS("[data-action=approve-once]")), chromedp.WaitVisible(chromedp.CSS(".notice")))
 	if r := in.run(checkArgs...); r.code != 0 {
 		t.Fatalf("check after approving once: %d %s", r.code, r.stdout)
 	}
@@ -256,7 +283,7 @@ func TestPortalBrowser(t *testing.T) {
 
 	// The new request arrives live too; approve it for the default time.
 	b.do(tab, "second request appears live", chromedp.WaitVisible(chromedp.CSS("[data-action=approve]")))
-	b.do(tab, "approve", chromedp.Click(chromedp.CSS("[data-action=approve]")), chromedp.WaitVisible(chromedp.CSS("li.account.open")))
+	b.do(tab, "approve", leavePage(chromedp.CSS("[data-action=approve]")), chromedp.WaitVisible(chromedp.CSS("li.account.open")))
 	for range 2 {
 		if r := in.run(checkArgs...); r.code != 0 {
 			t.Fatalf("check after approving: %d %s", r.code, r.stdout)
@@ -268,10 +295,10 @@ func TestPortalBrowser(t *testing.T) {
 	b.shot(tab, "approved")
 
 	// Lock now, then unlock for a custom time from the page.
-	b.do(tab, "lock now", chromedp.Click(chromedp.CSS("li.account.open [data-action=lock]")), chromedp.WaitNotPresent(chromedp.CSS("li.account.open")))
+	b.do(tab, "lock now", leavePage(chromedp.CSS("li.account.open [data-action=lock]")), chromedp.WaitNotPresent(chromedp.CSS("li.account.open")))
 	b.do(tab, "unlock 45m",
 		chromedp.SetValue(chromedp.CSS("li[data-account=alice-admin] input[name=custom]"), "45m"),
-		chromedp.Click(chromedp.CSS("li[data-account=alice-admin] [data-action=unlock]")),
+		leavePage(chromedp.CSS("li[data-account=alice-admin] [data-action=unlock]")),
 		chromedp.WaitVisible(chromedp.CSS("li[data-account=alice-admin].open")))
 	st := in.ok("account", "status", "--app", issuer, "--account", "alice-admin", "--json").json(t)
 	until, _ := time.Parse(time.RFC3339, fmt.Sprint(st["until"]))
@@ -281,7 +308,7 @@ func TestPortalBrowser(t *testing.T) {
 	// Longer than the application allows is refused with a clear page.
 	b.do(tab, "unlock too long",
 		chromedp.SetValue(chromedp.CSS("li[data-account=alice] input[name=custom]"), "3h"),
-		chromedp.Click(chromedp.CSS("li[data-account=alice] [data-action=unlock]")),
+		leavePage(chromedp.CSS("li[data-account=alice] [data-action=unlock]")),
 		chromedp.WaitVisible(chromedp.CSS("body[data-page=error] h1")))
 	if h := b.text(tab, "h1"); h != "Too long" {
 		t.Fatalf("unlock beyond the maximum: page %q", h)
@@ -289,13 +316,13 @@ func TestPortalBrowser(t *testing.T) {
 	b.do(tab, "back home", chromedp.Navigate(public+"/"), chromedp.WaitVisible(chromedp.ID("live")))
 
 	// Lock everything: even the open account locks, and checks say so.
-	b.do(tab, "lock everything", chromedp.Click(chromedp.ID("lock-everything")), chromedp.WaitVisible(chromedp.ID("lift-everything")))
+	b.do(tab, "lock everything", leavePage(chromedp.ID("lock-everything")), chromedp.WaitVisible(chromedp.ID("lift-everything")))
 	b.shot(tab, "lock-everything")
 	r := in.run("check", "--url", public, "--issuer", issuer, "--key", key, "--account", "alice-admin", "--json")
 	if r.code != 1 || decision(t, r)["status"] != "lockdown" {
 		t.Fatalf("check after lock everything: %d %s", r.code, r.stdout)
 	}
-	b.do(tab, "lift", chromedp.Click(chromedp.ID("lift-everything")), chromedp.WaitVisible(chromedp.ID("lock-everything")))
+	b.do(tab, "lift", leavePage(chromedp.ID("lift-everything")), chromedp.WaitVisible(chromedp.ID("lock-everything")))
 
 	// The passkeys page; the only passkey cannot be removed.
 	b.do(tab, "passkeys page", chromedp.Navigate(public+"/passkeys"), chromedp.WaitVisible(chromedp.ID("add")))
