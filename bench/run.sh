@@ -12,5 +12,7 @@ trap 'rm -rf "$bin"' EXIT
 go build -o "$bin/deadbolt" ./cmd/deadbolt
 go build -o "$bin/deadbolt-bench" ./bench/cmd/deadbolt-bench
 mkdir -p "$out"
-"$bin/deadbolt-bench" run -deadbolt "$bin/deadbolt" -out "$out" "$@"
+rev="$(git rev-parse --short HEAD 2>/dev/null || echo unknown)"
+git diff --quiet HEAD -- . 2>/dev/null || rev="$rev with uncommitted changes"
+"$bin/deadbolt-bench" run -deadbolt "$bin/deadbolt" -out "$out" -label "deadbolt at commit $rev" "$@"
 echo "results: $out/report.md" >&2

@@ -27,11 +27,14 @@ func (r report) markdown() string {
 	p := func(format string, args ...any) { fmt.Fprintf(&b, format, args...) }
 	c := r.Config
 	p("# deadbolt-bench %s\n\n", r.Started.Format(time.DateTime+" MST"))
+	if c.Label != "" {
+		p("Measured: %s.\n", c.Label)
+	}
 	p("Host %s, %d CPUs (shared: the load generator, the baseline and deadbolt run on the same cores), %s.\n",
 		r.Host, r.CPUs, r.GoVersion)
 	p("Measured window %s per figure; servers compared with each other are interleaved in %d rounds of %s (warm-up %s before a server's first round, %s before later ones). "+
 		"%d distinct accounts (one token each) checked at random per run; SQLite store.\n\n",
-		c.Duration, c.Rounds, c.Duration/time.Duration(c.Rounds), c.Warmup, min(c.Warmup, warmupAgain), c.Sample)
+		c.Duration, c.Rounds, (c.Duration / time.Duration(c.Rounds)).Round(time.Millisecond), c.Warmup, min(c.Warmup, warmupAgain), c.Sample)
 
 	p("## Seeding (`deadbolt import accounts`)\n\n")
 	if c.Reuse {

@@ -32,6 +32,7 @@ type config struct {
 	Workdir  string        `json:"-"`
 	Out      string        `json:"-"`
 	Keep     bool          `json:"-"`
+	Label    string        `json:"label,omitempty"`
 	Reuse    bool          `json:"reused_data_sets"`
 	Sizes    []int         `json:"sizes"`
 	Modes    []string      `json:"check_log_modes"`
@@ -53,11 +54,12 @@ func parseConfig(args []string) (config, error) {
 	fs.StringVar(&c.Workdir, "workdir", "", "where data directories go (default: a new temporary directory, removed afterwards)")
 	fs.StringVar(&c.Out, "out", "", "directory for report.md, results.json and server logs (default: report on stdout only)")
 	fs.BoolVar(&c.Keep, "keep", false, "keep the work directory")
+	fs.StringVar(&c.Label, "label", "", "what is measured, for the report's title (run.sh passes the git commit)")
 	fs.BoolVar(&c.Reuse, "reuse", false, "with -workdir, use data sets an earlier run seeded there instead of seeding again")
 	sizes := fs.String("sizes", "10000,1000000", "enrolled accounts per data set, comma-separated")
 	modes := fs.String("check-log", "sync,async", "check-log modes to measure, comma-separated")
 	fs.IntVar(&c.Sample, "sample", 10000, "distinct accounts (one token each) checked per run, chosen at random")
-	fs.IntVar(&c.Workers, "workers", 32, "concurrent keep-alive connections")
+	fs.IntVar(&c.Workers, "workers", 64, "concurrent keep-alive connections (64: within 10% of the peak of both servers here; see README)")
 	fs.DurationVar(&c.Warmup, "warmup", 2*time.Second, "warm-up before each measured window (not counted)")
 	fs.DurationVar(&c.Duration, "duration", 10*time.Second, "measured window of each run (split over -rounds)")
 	fs.DurationVar(&c.Idle, "idle", 3*time.Second, "after starting deadbolt, measure its CPU use without load for this long (0: skip)")
@@ -492,8 +494,12 @@ func (s *session) serve(ctx context.Context, d dataset, mode string) (*proc, err
 		return nil, err
 	}
 	s.logf("%d accounts, check log %s: starting deadbolt serve on %s", d.Accounts, mode, addr)
+	// A stopped node keeps its background-job leases until they run out
+	// (--job-lease, 15 s by default): the next start on the same data
+	// would run no jobs for that long. A short lease makes every start
+	// take its jobs within seconds, as the first one does.
 	p, err := start(ctx, "deadbolt serve", addr, "/readyz", filepath.Join(s.logDir, fmt.Sprintf("deadbolt-%d-%s.log", d.Accounts, mode)),
-		s.bin, childEnv("DEADBOLT_DB="+d.db()), "serve", "--addr", addr, "--check-log", mode)
+		s.bin, childEnv("DEADBOLT_DB="+d.db()), "serve", "--addr", addr, "--check-log", mode, "--job-lease", jobLease.String())
 	if err != nil {
 		return nil, err
 	}
@@ -501,7 +507,7 @@ func (s *session) serve(ctx context.Context, d dataset, mode string) (*proc, err
 	if err == nil {
 		err = probe(addr, reqs[0])
 	}
-	if err == nil && s.c.Idle > 0 {
+	if err == nil {
 		err = s.idle(ctx, d, p, mode)
 	}
 	if err != nil {
@@ -511,9 +517,21 @@ func (s *session) serve(ctx context.Context, d dataset, mode string) (*proc, err
 	return p, nil
 }
 
-// idle records the CPU deadbolt uses with no load at all: its background
-// jobs.
+// jobLease is the --job-lease deadbolt serve is started with.
+const jobLease = 2 * time.Second
+
+// idle waits until the background-job leases the previous server on the
+// same data left have run out, so that p runs its jobs from now on, and
+// then, with -idle, records the CPU p uses with no load: its jobs.
 func (s *session) idle(ctx context.Context, d dataset, p *proc, mode string) error {
+	select {
+	case <-time.After(jobLease + time.Second):
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	if s.c.Idle <= 0 {
+		return nil
+	}
 	before, err := cpuTime(p.cmd.Process.Pid)
 	if err != nil {
 		return err
