@@ -56,3 +56,9 @@ func kindOf(err error) error {
 func invalid(op, format string, args ...any) error {
 	return fmt.Errorf("sqlite: %s: %w: %s", op, store.ErrInvalid, fmt.Sprintf(format, args...))
 }
+
+// isBusy reports whether err is SQLite's "database is locked".
+func isBusy(err error) bool {
+	var se *sqlite.Error
+	return errors.As(err, &se) && se.Code()&0xff == sqlite3.SQLITE_BUSY
+}

@@ -56,7 +56,16 @@ var (
 // is migrated when opts.AutoMigrate is set and refused with
 // store.ErrSchemaBehind otherwise.
 func Open(ctx context.Context, path string, opts Options) (*Store, error) {
-	return open(ctx, path, opts)
+	// Turning a fresh file to WAL takes an exclusive lock for which SQLite
+	// does not wait on the busy handler, so processes starting together
+	// (a server and the CLI) can see SQLITE_BUSY here once; try again.
+	for attempt := 0; ; attempt++ {
+		s, err := open(ctx, path, opts)
+		if err == nil || attempt == 20 || !isBusy(err) || ctx.Err() != nil {
+			return s, err
+		}
+		time.Sleep(time.Duration(10+attempt*10) * time.Millisecond)
+	}
 }
 
 func open(ctx context.Context, path string, opts Options) (_ *Store, err error) {
