@@ -418,7 +418,7 @@ func (r reads) EndedGrants(ctx context.Context, now time.Time, limit int) ([]sto
 		return nil, rl.err
 	}
 	return list(ctx, r.q, rl.op, scanGrant,
-		`SELECT `+prefixed("g", grantCols)+` FROM grants g JOIN accounts a ON a.current_grant_id = g.id
+		`SELECT `+prefixed("g", grantCols)+` FROM grants g JOIN accounts a ON a.id = g.account_id AND a.current_grant_id = g.id
 		 WHERE g.revoked_at = 0 AND g.consumed_at = 0 AND g.end_announced_at = 0 AND g.until <= $1
 		 ORDER BY g.until, g.id LIMIT $2`, n, limit)
 }
