@@ -216,19 +216,13 @@ func (s *Service) authenticate(ctx context.Context, raw string) (store.Applicati
 	}
 	issuer := tok.Issuer
 	start := time.Now()
-	app, err := s.d.Store.ApplicationByIssuer(ctx, issuer)
-	s.observe("application_by_issuer", start)
+	app, all, err := s.appAndKeys(ctx, issuer)
+	s.observe("application_and_keys", start)
 	if errors.Is(err, store.ErrNotFound) {
 		return store.Application{}, "", token.Claims{}, fmt.Errorf("%w: no application has issuer %q", token.ErrUnknownIssuer, issuer)
 	}
 	if err != nil {
-		return store.Application{}, "", token.Claims{}, unavailable("read application", err)
-	}
-	start = time.Now()
-	all, err := s.d.Store.SigningKeys(ctx, app.ID)
-	s.observe("signing_keys", start)
-	if err != nil {
-		return store.Application{}, "", token.Claims{}, unavailable("read signing keys", err)
+		return store.Application{}, "", token.Claims{}, unavailable("read application and keys", err)
 	}
 	now := s.d.Clock.Now()
 	var active, inactive []token.Key
@@ -255,6 +249,24 @@ func (s *Service) authenticate(ctx context.Context, raw string) (store.Applicati
 		return store.Application{}, "", token.Claims{}, err
 	}
 	return app, kid, claims, nil
+}
+
+// appKeysReader is implemented by stores that read an application and its
+// keys in one step (SQLite's cache reads its change counter once).
+type appKeysReader interface {
+	ApplicationAndKeys(ctx context.Context, issuer string) (store.Application, []store.SigningKey, error)
+}
+
+func (s *Service) appAndKeys(ctx context.Context, issuer string) (store.Application, []store.SigningKey, error) {
+	if r, ok := s.d.Store.(appKeysReader); ok {
+		return r.ApplicationAndKeys(ctx, issuer)
+	}
+	app, err := s.d.Store.ApplicationByIssuer(ctx, issuer)
+	if err != nil {
+		return app, nil, err
+	}
+	keys, err := s.d.Store.SigningKeys(ctx, app.ID)
+	return app, keys, err
 }
 
 func (s *Service) verificationKey(k store.SigningKey) (token.Key, error) {

@@ -98,3 +98,36 @@ func (s *Store) SigningKeys(ctx context.Context, appID string) ([]store.SigningK
 	s.cfg.mu.Unlock()
 	return ks, nil
 }
+
+// ApplicationAndKeys is ApplicationByIssuer and SigningKeys of the
+// application in one lookup, reading the change counter once. The lock
+// check uses it when the store has it.
+func (s *Store) ApplicationAndKeys(ctx context.Context, issuer string) (store.Application, []store.SigningKey, error) {
+	v, err := s.configVersion(ctx)
+	if err != nil {
+		v = -1 // unknown: read through, keep nothing
+	}
+	s.cfg.mu.Lock()
+	if v >= 0 {
+		s.cfg.current(v)
+	}
+	a, okA := s.cfg.apps[issuer]
+	ks, okK := s.cfg.keys[a.ID]
+	s.cfg.mu.Unlock()
+	if v >= 0 && okA && okK {
+		return a, slices.Clone(ks), nil
+	}
+	if a, err = s.reads.ApplicationByIssuer(ctx, issuer); err != nil {
+		return a, nil, err
+	}
+	if ks, err = s.reads.SigningKeys(ctx, a.ID); err != nil {
+		return a, nil, err
+	}
+	s.cfg.mu.Lock()
+	if v >= 0 && s.cfg.version == v {
+		s.cfg.apps[issuer] = a
+		s.cfg.keys[a.ID] = slices.Clone(ks)
+	}
+	s.cfg.mu.Unlock()
+	return a, ks, nil
+}

@@ -43,6 +43,9 @@ func TestConfigCacheSeesOtherProcesses(t *testing.T) {
 		t.Fatal(err)
 	}
 	for range 2 { // the second round comes from memory
+		if a, ks, err := server.ApplicationAndKeys(ctx, "wiki.test"); err != nil || !a.Enabled || len(ks) != 1 {
+			t.Fatalf("ApplicationAndKeys = %+v, %+v, %v", a, ks, err)
+		}
 		if a, err := server.ApplicationByIssuer(ctx, "wiki.test"); err != nil || !a.Enabled {
 			t.Fatalf("ApplicationByIssuer = %+v, %v", a, err)
 		}
@@ -61,6 +64,9 @@ func TestConfigCacheSeesOtherProcesses(t *testing.T) {
 	}
 	if ks, _ := server.SigningKeys(ctx, "app1"); len(ks) != 1 || ks[0].RevokedAt.IsZero() {
 		t.Fatalf("a key revoked by another process is still served active: %+v", ks)
+	}
+	if a, ks, err := server.ApplicationAndKeys(ctx, "wiki.test"); err != nil || a.Enabled || len(ks) != 1 || ks[0].RevokedAt.IsZero() {
+		t.Fatalf("ApplicationAndKeys after another process's change = %+v, %+v, %v", a, ks, err)
 	}
 	if a, _ := server.ApplicationByIssuer(ctx, "wiki.test"); a.Enabled {
 		t.Fatal("an application disabled by another process is still served enabled")
