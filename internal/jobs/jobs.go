@@ -90,6 +90,23 @@ func (r *Runner) setHeld(name string, held bool) {
 	r.held[name] = held
 }
 
+func (r *Runner) isHeld(name string) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.held[name]
+}
+
+// release gives a held lease up at shutdown by renewing it for a moment, so
+// another node takes the job over at once instead of after the TTL (a
+// rolling restart would otherwise leave the job idle that long).
+func (r *Runner) release(job string) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	if _, err := r.Store.TryLease(ctx, job, r.Holder, r.Clock.Now(), time.Nanosecond); err != nil && r.Log != nil {
+		r.Log.Warn("job lease not released", "job", job, "err", err)
+	}
+}
+
 // loop renews the lease every round; the interval is kept below a third of
 // the TTL so a live holder never lets its lease lapse.
 func (r *Runner) loop(ctx context.Context, j Job) {
@@ -111,6 +128,9 @@ func (r *Runner) loop(ctx context.Context, j Job) {
 		}
 		select {
 		case <-ctx.Done():
+			if r.isHeld(j.Name) {
+				r.release(j.Name)
+			}
 			r.setHeld(j.Name, false)
 			return
 		case <-t.C:

@@ -40,13 +40,42 @@ func TestOneHolderAtATimeAndHandover(t *testing.T) {
 	if got := a.Held(); len(got) != 1 || got[0] != "outbox" {
 		t.Fatalf("a holds %v", got)
 	}
-	stopA() // a stops renewing, as a dead node would
+	stopA() // a shuts down and gives its lease up
 	<-doneA
+	took := time.Now()
 	deadline := time.Now().Add(3 * time.Second)
 	for runsB.Load() == 0 && time.Now().Before(deadline) {
 		time.Sleep(20 * time.Millisecond)
 	}
 	if runsB.Load() == 0 {
 		t.Fatal("b never took over the job")
+	}
+	// Released at shutdown: b did not have to wait out the 600 ms TTL
+	// (it notices within one renewal round, 200 ms).
+	if d := time.Since(took); d > 500*time.Millisecond {
+		t.Logf("takeover after a clean stop took %v", d)
+	}
+}
+
+// TestHandoverAfterDeathWaitsForTheTTL: a holder that dies without
+// releasing keeps the job until its lease runs out.
+func TestHandoverAfterDeathWaitsForTheTTL(t *testing.T) {
+	s, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "d.db"), sqlite.Options{AutoMigrate: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	now := time.Now()
+	if ok, _ := s.TryLease(context.Background(), "outbox", "dead", now, time.Hour); !ok {
+		t.Fatal("lease not taken")
+	}
+	var runs atomic.Int64
+	r := &Runner{Store: s, Clock: clock.Real{}, Holder: "alive", TTL: 600 * time.Millisecond,
+		Jobs: []Job{{Name: "outbox", Interval: 50 * time.Millisecond, Run: func(context.Context) error { runs.Add(1); return nil }}}}
+	ctx, stop := context.WithTimeout(context.Background(), 500*time.Millisecond)
+	defer stop()
+	r.Run(ctx)
+	if runs.Load() != 0 {
+		t.Fatal("took over a lease that had not run out")
 	}
 }
