@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net"
 	"net/http"
@@ -16,6 +17,8 @@ import (
 
 	"github.com/chromedp/cdproto/webauthn"
 	"github.com/chromedp/chromedp"
+
+	"github.com/deadbolt-dev/deadbolt/internal/mail/smtptest"
 )
 
 // The portal tests drive real headless Chromium (Debian's chromium) with a
@@ -208,8 +211,8 @@ func TestPortalBrowser(t *testing.T) {
 	in.ok("account", "enroll", "--app", issuer, "--account", "alice", "--owner", "owner@acme.test")
 	in.ok("account", "enroll", "--app", issuer, "--account", "alice-admin", "--owner", "owner@acme.test")
 	// Notification mail goes to a real SMTP socket.
-	mail := newSMTPSink(t)
-	t.Setenv("DEADBOLT_SMTP_ADDR", mail.addr)
+	mail := smtptest.New(t, smtptest.Options{})
+	t.Setenv("DEADBOLT_SMTP_ADDR", mail.Addr)
 	t.Setenv("DEADBOLT_SMTP_FROM", "deadbolt <deadbolt@acme.test>")
 	t.Setenv("DEADBOLT_SMTP_TLS", "none")
 	in.start("--public-url", public)
@@ -261,7 +264,8 @@ func TestPortalBrowser(t *testing.T) {
 	b.shot(tab, "request")
 	// The owner got mail about it: context, a link to the portal, no way to
 	// approve from the mail itself.
-	msg := mail.wait(t)
+	sent := mail.Wait(t)
+	msg := "RCPT " + sent.To + "\n" + sent.Data
 	for _, want := range []string{"owner@acme.test", "Subject: Sign-in request: alice at Wiki", "203.0.113.7", "Madrid, ES", public + "/", "multipart/alternative"} {
 		if !strings.Contains(msg, want) {
 			t.Errorf("notification mail lacks %q:\n%s", want, msg)
@@ -354,6 +358,13 @@ func TestPortalBrowser(t *testing.T) {
 	b.shot(tab, "admin-activity")
 	b.do(tab, "members", chromedp.Navigate(public+"/admin/members"), chromedp.WaitVisible(chromedp.ID("invite")))
 	b.shot(tab, "admin-members")
+	// Deliveries: the notification mail sent above, with its state.
+	b.do(tab, "deliveries", chromedp.Navigate(public+"/admin/deliveries"), chromedp.WaitVisible(chromedp.ID("deliveries")))
+	if got := b.text(tab, "#deliveries tr[data-channel=email][data-state=delivered]"); !strings.Contains(got, "owner@acme.test") ||
+		!strings.Contains(got, "request.raised") || !strings.Contains(got, "delivered") {
+		t.Fatalf("deliveries page, the mail's row: %q", got)
+	}
+	b.shot(tab, "admin-deliveries")
 
 	testEnablement(t, in, b, key, public)
 
@@ -363,6 +374,69 @@ func TestPortalBrowser(t *testing.T) {
 	}
 	if !strings.Contains(in.srvLog.String(), "No owner of tenant acme can sign in") || !linkRE.MatchString(in.srvLog.String()) {
 		t.Errorf("serve printed no owner setup link:\n%s", in.srvLog)
+	}
+
+	testNoticeOutlivesServer(t, in, mail, key, public)
+}
+
+// testNoticeOutlivesServer: while the SMTP server refuses, a new request's
+// mail waits in the outbox with its attempts and error for admins to see;
+// the server stops, starts again, and delivers it.
+func testNoticeOutlivesServer(t *testing.T, in *inst, mail *smtptest.Server, key, public string) {
+	for drained := false; !drained; { // mail of earlier requests
+		select {
+		case <-mail.Received():
+		default:
+			drained = true
+		}
+	}
+	mail.FailNext(1 << 20)
+	in.ok("account", "enroll", "--app", issuer, "--account", "alice-ops", "--owner", "owner@acme.test")
+	in.start("--public-url", public)
+	check := in.run("check", "--url", public, "--issuer", issuer, "--key", key, "--account", "alice-ops", "--ip", "198.51.100.23", "--json")
+	if check.code != 1 || decision(t, check)["status"] != "pending_approval" {
+		t.Fatalf("check raising a new request: %d %s", check.code, check.stdout)
+	}
+	// newest is the latest delivery once it matches ok, within 20 s.
+	newest := func(what string, ok func(d map[string]any) bool) map[string]any {
+		t.Helper()
+		deadline := time.Now().Add(20 * time.Second)
+		for {
+			var out struct{ Deliveries []map[string]any }
+			r := in.ok("delivery", "list", "--tenant", "acme", "--limit", "1", "--json")
+			if err := json.Unmarshal([]byte(r.stdout), &out); err != nil {
+				t.Fatalf("delivery list: %v\n%s", err, r.stdout)
+			}
+			if len(out.Deliveries) == 1 && ok(out.Deliveries[0]) {
+				return out.Deliveries[0]
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("%s: the latest delivery is %v", what, out.Deliveries)
+			}
+			time.Sleep(200 * time.Millisecond)
+		}
+	}
+	d := newest("the refused mail", func(d map[string]any) bool {
+		return d["channel"] == "email" && d["state"] == "pending" && d["attempts"] == 1.0
+	})
+	if !strings.Contains(fmt.Sprint(d["last_error"]), "451") || d["to"] != "owner@acme.test" {
+		t.Fatalf("the refused mail: %v", d)
+	}
+	if err := in.stop(); err != nil {
+		t.Fatalf("stop: %v", err)
+	}
+	mail.FailNext(0)
+	in.start("--public-url", public)
+	sent := mail.Wait(t)
+	if !strings.Contains(sent.Data, "198.51.100.23") {
+		t.Fatalf("the mail delivered after the restart is about another request:\n%s", sent.Data)
+	}
+	id := d["id"]
+	newest("the mail after the restart", func(d map[string]any) bool {
+		return d["id"] == id && d["state"] == "delivered" && d["attempts"] == 2.0
+	})
+	if err := in.stop(); err != nil {
+		t.Fatalf("stop: %v", err)
 	}
 }
 

@@ -9,6 +9,7 @@ import (
 	"github.com/deadbolt-dev/deadbolt/internal/admin"
 	"github.com/deadbolt-dev/deadbolt/internal/check"
 	"github.com/deadbolt-dev/deadbolt/internal/clock"
+	"github.com/deadbolt-dev/deadbolt/internal/notify"
 	"github.com/deadbolt-dev/deadbolt/internal/store"
 )
 
@@ -43,6 +44,13 @@ type Requests struct {
 	// Changed, if set, is called after each committed change (raise,
 	// refresh, decision, expiry). It must not block.
 	Changed func(RequestChange)
+	// Notify lists the member channels (store.ChannelEmail,
+	// store.ChannelPush) this deployment delivers notices on. A new
+	// request writes a notice for its owner to the outbox on each of them
+	// that the owner chose, in the transaction that raises it, so the
+	// notice survives a crash and is retried until delivered. A refresh
+	// notifies nobody again.
+	Notify []string
 }
 
 var _ check.RequestRaiser = (*Requests)(nil)
@@ -92,9 +100,19 @@ func (s *Requests) Raise(ctx context.Context, app store.Application, st store.Ch
 		}
 		// A new request is a state change; a refresh only updates its
 		// context, which the check log records anyway.
-		return admin.AppendAudit(ctx, tx, app.TenantID, "system:lock-check", "request.raised", "request:"+got.ID,
+		if err := admin.AppendAudit(ctx, tx, app.TenantID, "system:lock-check", "request.raised", "request:"+got.ID,
 			map[string]any{"account": st.Account.Name, "application": app.Issuer, "ip": req.IP, "device": req.Device,
-				"location": req.Location, "expires": got.ExpiresAt}, now)
+				"location": req.Location, "expires": got.ExpiresAt}, now); err != nil {
+			return err
+		}
+		if len(s.Notify) == 0 {
+			return nil
+		}
+		owner, err := tx.Member(ctx, st.Owner.ID)
+		if err != nil {
+			return err
+		}
+		return notify.EnqueueNotice(ctx, tx, owner, notify.NoticeOf(app, st.Account.Name, got), s.Notify, now)
 	})
 	if err != nil {
 		return err

@@ -3,113 +3,50 @@ package mail
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	htmltemplate "html/template"
-	"log/slog"
-	"slices"
-	"sync"
 	texttemplate "text/template"
-	"time"
 
+	"github.com/deadbolt-dev/deadbolt/internal/notify"
 	"github.com/deadbolt-dev/deadbolt/internal/store"
 )
-
-// RequestRaised is a new unlock request to tell its account's owner about.
-type RequestRaised struct {
-	OwnerID string
-	App     store.Application
-	Account string
-	Request store.UnlockRequest
-}
 
 // Members reads the member to notify.
 type Members interface {
 	Member(ctx context.Context, id string) (store.Member, error)
 }
 
-// Notifier emails members about new unlock requests, on the channel they
-// chose (email is the default for members who never chose). Notify queues
-// and returns at once; Run delivers. It is safe for concurrent use.
+// Notifier is the email carrier of the outbox (notify.Carrier): it writes
+// the mail about a notice and sends it to the member the message is for.
+// Retries, and what admins see of failures, are the outbox's. It is safe
+// for concurrent use.
 type Notifier struct {
 	Sender    *Sender
 	Members   Members
 	PortalURL string
-	Log       *slog.Logger
-	// Backoff is the wait before each retry; nil means 5 s, 30 s, 2 min.
-	Backoff []time.Duration
-
-	once  sync.Once
-	queue chan RequestRaised
 }
 
-const queueSize = 256
+var _ notify.Carrier = (*Notifier)(nil)
 
-func (n *Notifier) init() { n.once.Do(func() { n.queue = make(chan RequestRaised, queueSize) }) }
-
-// Notify queues a notification. A full queue drops it, with a log line:
-// a burst of requests must never slow the lock check.
-func (n *Notifier) Notify(r RequestRaised) {
-	n.init()
-	select {
-	case n.queue <- r:
-	default:
-		n.Log.Warn("mail queue full; notification dropped", "member", r.OwnerID, "request", r.Request.ID)
-	}
-}
-
-// Run delivers queued notifications until ctx ends.
-func (n *Notifier) Run(ctx context.Context) {
-	n.init()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case r := <-n.queue:
-			n.deliver(ctx, r)
-		}
-	}
-}
-
-// Wants reports whether m receives email notifications.
-func Wants(m store.Member) bool {
-	return m.Channels == nil || slices.Contains(m.Channels, store.ChannelEmail)
-}
-
-func (n *Notifier) deliver(ctx context.Context, r RequestRaised) {
-	m, err := n.Members.Member(ctx, r.OwnerID)
+// Deliver implements notify.Carrier: one attempt to send m's mail.
+func (n *Notifier) Deliver(ctx context.Context, m store.OutboxMessage) error {
+	notice, err := notify.DecodeNotice(m)
 	if err != nil {
-		n.Log.Warn("mail: member not found", "member", r.OwnerID, "err", err)
-		return
+		return err
 	}
-	if !Wants(m) {
-		return
+	member, err := n.Members.Member(ctx, m.MemberID)
+	if errors.Is(err, store.ErrNotFound) {
+		return fmt.Errorf("%w: member %s: %v", notify.ErrPermanent, m.MemberID, err)
 	}
-	msg, err := RequestMessage(m, r, n.PortalURL)
 	if err != nil {
-		n.Log.Error("mail: compose", "err", err)
-		return
+		return err
 	}
-	backoff := n.Backoff
-	if backoff == nil {
-		backoff = []time.Duration{5 * time.Second, 30 * time.Second, 2 * time.Minute}
+	msg, err := RequestMessage(member, notice, n.PortalURL)
+	if err != nil {
+		return fmt.Errorf("%w: %v", notify.ErrPermanent, err)
 	}
-	for attempt := 0; ; attempt++ {
-		err := n.Sender.Send(ctx, msg)
-		if err == nil {
-			n.Log.Info("mail sent", "to", m.Email, "request", r.Request.ID)
-			return
-		}
-		if attempt >= len(backoff) || ctx.Err() != nil {
-			n.Log.Error("mail not delivered; giving up", "to", m.Email, "request", r.Request.ID, "attempts", attempt+1, "err", err)
-			return
-		}
-		n.Log.Warn("mail not delivered; retrying", "to", m.Email, "in", backoff[attempt], "err", err)
-		select {
-		case <-ctx.Done():
-			return
-		case <-time.After(backoff[attempt]):
-		}
-	}
+	return n.Sender.Send(ctx, msg)
 }
 
 type requestView struct {
@@ -153,8 +90,8 @@ deadbolt never asks for passwords or codes by email.
 `))
 )
 
-// RequestMessage composes the email about a new unlock request.
-func RequestMessage(m store.Member, r RequestRaised, portalURL string) (Message, error) {
+// RequestMessage composes the email to member m about notice n.
+func RequestMessage(m store.Member, n notify.Notice, portalURL string) (Message, error) {
 	or := func(s, def string) string {
 		if s == "" {
 			return def
@@ -162,11 +99,11 @@ func RequestMessage(m store.Member, r RequestRaised, portalURL string) (Message,
 		return s
 	}
 	v := requestView{
-		Name: or(m.Name, m.Email), Account: r.Account, App: or(r.App.Name, r.App.Issuer),
-		IP: or(r.Request.IP, "not given"), Device: or(r.Request.Device, "not given"),
-		Location: or(r.Request.Location, "not given"), Via: or(r.Request.IntegrationType, "API"),
-		When:    r.Request.UpdatedAt.UTC().Format("2 Jan 2006 15:04:05 UTC"),
-		Expires: r.Request.ExpiresAt.UTC().Format("15:04:05 UTC"), Portal: portalURL + "/",
+		Name: or(m.Name, m.Email), Account: n.Account, App: n.Application,
+		IP: or(n.IP, "not given"), Device: or(n.Device, "not given"),
+		Location: or(n.Location, "not given"), Via: or(n.Via, "API"),
+		When:    n.At.UTC().Format("2 Jan 2006 15:04:05 UTC"),
+		Expires: n.Expires.UTC().Format("15:04:05 UTC"), Portal: portalURL + "/",
 	}
 	var text, html bytes.Buffer
 	if err := requestText.Execute(&text, v); err != nil {

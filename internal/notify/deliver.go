@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net/http"
 	"time"
+	"unicode/utf8"
 
 	"github.com/deadbolt-dev/deadbolt/internal/clock"
 	"github.com/deadbolt-dev/deadbolt/internal/seal"
@@ -20,8 +21,8 @@ import (
 // Delivery tuning.
 const (
 	// MaxAttempts is how often a message is tried before it is given up
-	// (about 12 hours of backoff); given-up messages stay visible in
-	// `deadbolt webhook list`.
+	// (about 12 hours of backoff); given-up messages stay visible on the
+	// portal's Deliveries page and in `deadbolt delivery list`.
 	MaxAttempts = 20
 	// Lease is how long a claimed message is reserved for its worker.
 	Lease = 2 * time.Minute
@@ -29,13 +30,33 @@ const (
 	Batch = 50
 )
 
-// Deliverer sends outbox messages to their webhooks.
+// ErrPermanent marks a delivery failure that retrying cannot mend (a
+// payload that is not a notice, a member with no browser left to push
+// to): the message is given up at once.
+var ErrPermanent = errors.New("permanent delivery failure")
+
+// Carrier delivers the outbox messages of one member channel: mail.Notifier
+// for email, webpush.Notifier for Web Push. Deliver returns nil once the
+// message was handed over; an error wrapping ErrPermanent gives the message
+// up; any other error is retried with Backoff, at most MaxAttempts times
+// in all. It must be safe for concurrent use.
+type Carrier interface {
+	Deliver(ctx context.Context, m store.OutboxMessage) error
+}
+
+// Deliverer sends outbox messages: account events to their webhooks,
+// signed, and notices to members through the carrier of their channel.
 type Deliverer struct {
 	Store  store.Store
 	Box    *seal.Box
 	Clock  clock.Clock
-	Client *http.Client // default: 10 s timeout, no redirects
-	Log    *slog.Logger
+	Client *http.Client // for webhooks; default: 10 s timeout, no redirects
+	// Mail and Push carry email and Web Push messages; nil means the
+	// channel is not set up on this node, and its messages fail (and are
+	// retried) until it is.
+	Mail Carrier
+	Push Carrier
+	Log  *slog.Logger
 }
 
 // Backoff is the wait after the given number of failed attempts: 5 s,
@@ -48,9 +69,10 @@ func Backoff(attempts int) time.Duration {
 	return min(d, time.Hour)
 }
 
-// RunOnce claims the messages that are due and delivers them; it returns
-// the number delivered. Failures of single deliveries are recorded on their
-// messages, not returned.
+// RunOnce claims the messages that are due, on every channel, and delivers
+// them; it returns the number delivered. Failures of single deliveries are
+// recorded on their messages (attempts, last error, next attempt or given
+// up), not returned.
 func (d *Deliverer) RunOnce(ctx context.Context) (int, error) {
 	now := d.Clock.Now()
 	msgs, err := d.Store.ClaimOutbox(ctx, now, Lease, Batch)
@@ -61,21 +83,30 @@ func (d *Deliverer) RunOnce(ctx context.Context) (int, error) {
 	urls := map[string]string{}
 	delivered := 0
 	for _, m := range msgs {
-		if _, ok := secrets[m.WebhookID]; !ok {
-			secrets[m.WebhookID], urls[m.WebhookID] = d.endpoint(ctx, m.WebhookID)
+		var err error
+		switch m.Channel {
+		case store.ChannelWebhook:
+			if _, ok := secrets[m.WebhookID]; !ok {
+				secrets[m.WebhookID], urls[m.WebhookID] = d.endpoint(ctx, m.WebhookID)
+			}
+			err = d.send(ctx, urls[m.WebhookID], secrets[m.WebhookID], m)
+		case store.ChannelEmail:
+			err = carry(ctx, d.Mail, m)
+		case store.ChannelPush:
+			err = carry(ctx, d.Push, m)
+		default:
+			err = fmt.Errorf("%w: unknown channel %q", ErrPermanent, m.Channel)
 		}
-		res := store.OutboxResult{ID: m.ID}
-		err := d.send(ctx, urls[m.WebhookID], secrets[m.WebhookID], m)
-		res.At = d.Clock.Now()
+		res := store.OutboxResult{ID: m.ID, At: d.Clock.Now()}
 		if err == nil {
 			res.Delivered = true
 			delivered++
 		} else {
-			res.Error = err.Error()
-			if m.Attempts+1 < MaxAttempts {
+			res.Error = clip(err.Error(), maxError)
+			if m.Attempts+1 < MaxAttempts && !errors.Is(err, ErrPermanent) {
 				res.RetryAt = res.At.Add(Backoff(m.Attempts + 1))
 			}
-			d.log().Warn("webhook delivery failed", "webhook", m.WebhookID, "message", m.ID,
+			d.log().Warn("delivery failed", "channel", m.Channel, "to", m.WebhookID+m.MemberID, "message", m.ID,
 				"attempt", m.Attempts+1, "retry_at", res.RetryAt, "err", err)
 		}
 		if err := d.Store.FinishOutbox(ctx, res); err != nil {
@@ -83,6 +114,30 @@ func (d *Deliverer) RunOnce(ctx context.Context) (int, error) {
 		}
 	}
 	return delivered, nil
+}
+
+// maxError bounds the error kept on a message: enough to tell what went
+// wrong, not a whole answer body.
+const maxError = 500
+
+// clip cuts s to at most n bytes, on a character boundary.
+func clip(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	s = s[:n]
+	for len(s) > 0 && !utf8.ValidString(s) {
+		s = s[:len(s)-1]
+	}
+	return s + "…"
+}
+
+// carry hands m to the carrier of its channel, if this node has one.
+func carry(ctx context.Context, c Carrier, m store.OutboxMessage) error {
+	if c == nil {
+		return fmt.Errorf("%s notices are not set up on this node", m.Channel)
+	}
+	return c.Deliver(ctx, m)
 }
 
 func (d *Deliverer) endpoint(ctx context.Context, id string) (secret, url string) {

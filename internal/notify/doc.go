@@ -1,10 +1,25 @@
-// Package notify tells the world about account changes. Events are written
-// to the outbox in the same transaction as the change (Enqueue), so nothing
-// acknowledged goes unannounced; a Deliverer later sends each one, signed,
-// to its webhook, retrying with backoff (at least once: receivers
-// deduplicate on the event ID). Expiry announces unlocks that ended by time,
-// because a relock that nobody performs would otherwise reach push
-// receivers (such as the AWS IAM integration) only at the next check.
+// Package notify tells the world about changes, durably. Messages are
+// written to the outbox in the same transaction as the change they
+// announce, so nothing acknowledged goes unannounced:
+//
+//   - account events for the tenant's webhooks (Enqueue), which a
+//     Deliverer sends signed, at least once (receivers deduplicate on the
+//     event ID);
+//   - notices of new unlock requests for their owners by email and Web
+//     Push (EnqueueNotice, on the channels the owner chose), which the
+//     Deliverer hands to the carrier of each channel (mail.Notifier,
+//     webpush.Notifier).
+//
+// Every channel shares one delivery mechanism: the Deliverer claims due
+// messages under a lease, retries failures with Backoff, gives a message
+// up after MaxAttempts (or at once when a carrier says retrying cannot
+// help, ErrPermanent), and records on each message its attempts and last
+// error, which admins see on the portal's Deliveries page and with
+// `deadbolt delivery list`.
+//
+// Expiry announces unlocks that ended by time, because a relock that
+// nobody performs would otherwise reach push receivers (such as the AWS
+// IAM integration) only at the next check.
 //
 // Deliverer.RunOnce and Expiry.RunOnce are background jobs: one node runs
 // each at a time, under a lease.

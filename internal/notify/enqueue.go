@@ -48,8 +48,8 @@ func Enqueue(ctx context.Context, tx store.Tx, c Change, now time.Time) error {
 		if len(h.Events) > 0 && !slices.Contains(h.Events, ev.Type) {
 			continue
 		}
-		m := store.OutboxMessage{ID: newID(), TenantID: h.TenantID, WebhookID: h.ID, Type: ev.Type,
-			Payload: payload, CreatedAt: now}
+		m := store.OutboxMessage{ID: newID(), TenantID: h.TenantID, Channel: store.ChannelWebhook, WebhookID: h.ID,
+			Type: ev.Type, Payload: payload, CreatedAt: now}
 		if err := tx.EnqueueOutbox(ctx, m); err != nil {
 			return err
 		}

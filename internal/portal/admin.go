@@ -10,11 +10,13 @@ import (
 	"time"
 
 	"github.com/deadbolt-dev/deadbolt/internal/admin"
+	"github.com/deadbolt-dev/deadbolt/internal/notify"
 	"github.com/deadbolt-dev/deadbolt/internal/store"
 )
 
 // The admin pages: applications and their keys, members and roles,
-// webhooks with their delivery state, and activity. Only owners and admins
+// webhooks, deliveries (the outbox on every channel, with its state), and
+// activity. Only owners and admins
 // of the tenant see them; everything is scoped to the signed-in member's
 // tenant.
 
@@ -361,6 +363,30 @@ func (p *Portal) adminWebhooks(w http.ResponseWriter, r *http.Request) error {
 		rows = append(rows, row)
 	}
 	p.renderAdmin(w, r, s, "webhooks", "Webhooks", map[string]any{"Hooks": rows})
+	return nil
+}
+
+// deliveriesShown is how many of the latest outbox messages the
+// Deliveries page lists.
+const deliveriesShown = 100
+
+// adminDeliveries lists the tenant's latest outbox messages on every
+// channel — webhook events, email and push notices — with their state.
+func (p *Portal) adminDeliveries(w http.ResponseWriter, r *http.Request) error {
+	s, ok, err := p.requireAdmin(w, r)
+	if !ok {
+		return err
+	}
+	ds, err := notify.Deliveries(r.Context(), p.d.Store, s.member.TenantID, deliveriesShown)
+	if err != nil {
+		return err
+	}
+	counts := map[string]int{}
+	for _, d := range ds {
+		counts[d.State()]++
+	}
+	p.renderAdmin(w, r, s, "deliveries", "Deliveries", map[string]any{"Deliveries": ds, "Counts": counts,
+		"Shown": deliveriesShown, "MaxAttempts": notify.MaxAttempts})
 	return nil
 }
 

@@ -180,6 +180,7 @@ func (p *Portal) routes() {
 	post("/admin/members/invite", p.adminInvite)
 	post("/admin/members/{id}/role", p.adminRole)
 	get("/admin/webhooks", p.adminWebhooks)
+	get("/admin/deliveries", p.adminDeliveries)
 	get("/admin/activity", p.adminActivity)
 	post("/settings", p.settingsSave)
 	post("/push/subscribe", p.pushSubscribe)

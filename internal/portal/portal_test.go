@@ -829,6 +829,81 @@ func TestAdminPages(t *testing.T) {
 	}
 }
 
+// TestAdminDeliveries: the Deliveries page lists the tenant's outbox on
+// every channel with each message's state, attempts and last error, and
+// nothing of another tenant.
+func TestAdminDeliveries(t *testing.T) {
+	e := newEnv(t, publicURL)
+	ctx := t.Context()
+	inv, err := e.admin.Invite(ctx, "test", e.app.TenantID, "olive@acme.test", "Olive", store.RoleAdmin, time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	owner := e.signIn(inv.Member)
+	if r := e.do("GET", "/admin/deliveries", nil, owner); r.code != 200 || !strings.Contains(r.body, "Nothing sent yet") {
+		t.Fatalf("empty deliveries: %d", r.code)
+	}
+	if r := e.do("GET", "/admin/deliveries", nil, e.signIn(e.alice)); r.code != http.StatusForbidden {
+		t.Fatalf("a plain member on the deliveries page: %d", r.code)
+	}
+	other, _ := e.admin.CreateTenant(ctx, "test", "globex")
+	stranger, _ := e.admin.Invite(ctx, "test", other.ID, "eve@globex.test", "Eve", store.RoleOwner, time.Hour)
+	now := e.clock.Now()
+	msg := func(id, tenant, channel, member string, at time.Duration) store.OutboxMessage {
+		return store.OutboxMessage{ID: id, TenantID: tenant, Channel: channel, MemberID: member, Type: "request.raised",
+			Payload: []byte(`{}`), CreatedAt: now.Add(at)}
+	}
+	if err := e.store.Update(ctx, func(tx store.Tx) error {
+		for _, m := range []store.OutboxMessage{
+			msg("m-mail", e.app.TenantID, store.ChannelEmail, e.alice.ID, 0),
+			msg("m-push", e.app.TenantID, store.ChannelPush, e.bob.ID, time.Second),
+			msg("m-wait", e.app.TenantID, store.ChannelEmail, e.bob.ID, 2*time.Second),
+			msg("m-other", other.ID, store.ChannelEmail, stranger.Member.ID, 3*time.Second),
+		} {
+			if err := tx.EnqueueOutbox(ctx, m); err != nil {
+				return err
+			}
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	later := now.Add(time.Minute)
+	if _, err := e.store.ClaimOutbox(ctx, later, time.Minute, 10); err != nil {
+		t.Fatal(err)
+	}
+	for _, res := range []store.OutboxResult{
+		{ID: "m-mail", At: later, Delivered: true},
+		{ID: "m-push", At: later, Error: "push service answered 503 <busy>"},
+		{ID: "m-wait", At: later, Error: "mail: message refused: 451", RetryAt: later.Add(5 * time.Second)},
+	} {
+		if err := e.store.FinishOutbox(ctx, res); err != nil {
+			t.Fatal(err)
+		}
+	}
+	r := e.do("GET", "/admin/deliveries", nil, owner)
+	if r.code != 200 {
+		t.Fatalf("deliveries: %d", r.code)
+	}
+	rows := regexp.MustCompile(`<tr data-channel="(\w+)" data-state="(\w+)">`).FindAllStringSubmatch(r.body, -1)
+	var got []string
+	for _, row := range rows {
+		got = append(got, row[1]+" "+row[2])
+	}
+	if strings.Join(got, ", ") != "email pending, push failed, email delivered" {
+		t.Fatalf("rows (newest first): %v", got)
+	}
+	for _, want := range []string{"alice@acme.test", "bob@acme.test", "push service answered 503 &lt;busy&gt;",
+		"mail: message refused: 451", "1 delivered · 1 waiting", "1 failed"} {
+		if !strings.Contains(r.body, want) {
+			t.Errorf("deliveries page lacks %q", want)
+		}
+	}
+	if strings.Contains(r.body, "eve@globex.test") {
+		t.Error("another tenant's delivery is shown")
+	}
+}
+
 func TestPushSubscription(t *testing.T) {
 	e := newEnv(t, publicURL)
 	cookie := e.signIn(e.alice)

@@ -2,20 +2,10 @@ package portal
 
 import (
 	"net/http"
-	"slices"
 
 	"github.com/deadbolt-dev/deadbolt/internal/admin"
 	"github.com/deadbolt-dev/deadbolt/internal/store"
 )
-
-// wantsChannel reports whether m gets notices on channel; a member who
-// never chose gets email.
-func wantsChannel(m store.Member, channel string) bool {
-	if m.Channels == nil {
-		return channel == store.ChannelEmail
-	}
-	return slices.Contains(m.Channels, channel)
-}
 
 func (p *Portal) settingsPage(w http.ResponseWriter, r *http.Request) error {
 	s, ok, err := p.requireSession(w, r)
@@ -27,7 +17,7 @@ func (p *Portal) settingsPage(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	p.render(w, r, http.StatusOK, "settings", map[string]any{"Title": "Notifications", "Member": s.member,
-		"Email": wantsChannel(s.member, store.ChannelEmail), "Push": wantsChannel(s.member, store.ChannelPush),
+		"Email": s.member.Wants(store.ChannelEmail), "Push": s.member.Wants(store.ChannelPush),
 		"PushKey": p.d.PushKey, "Subscriptions": subs, "Notice": notice(r)})
 	return nil
 }

@@ -1,48 +1,40 @@
 package server
 
 import (
-	"context"
 	"fmt"
 	"net/url"
 	"os"
 	"strings"
-	"sync"
 
 	"github.com/deadbolt-dev/deadbolt/internal/access"
 	"github.com/deadbolt-dev/deadbolt/internal/config"
 	"github.com/deadbolt-dev/deadbolt/internal/live"
 	"github.com/deadbolt-dev/deadbolt/internal/mail"
+	"github.com/deadbolt-dev/deadbolt/internal/notify"
 	"github.com/deadbolt-dev/deadbolt/internal/portal"
+	"github.com/deadbolt-dev/deadbolt/internal/store"
 	"github.com/deadbolt-dev/deadbolt/internal/webpush"
 )
 
-// notices is what hears about unlock requests: the live broker the
-// portal's event streams listen to, the mail notifier when SMTP is
-// configured, and the Web Push notifier.
+// notices is what tells owners about unlock requests: the live broker the
+// portal's event streams listen to (in memory: it only wakes open pages),
+// and the carriers of the durable notices — email when SMTP is configured,
+// Web Push when there is a master key — that the outbox job delivers.
 type notices struct {
-	broker  *live.Broker
-	mail    *mail.Notifier
-	push    *webpush.Notifier
-	pushKey string // the VAPID public key browsers subscribe with
-	stop    func()
+	broker   *live.Broker
+	mail     notify.Carrier // nil: no SMTP
+	push     notify.Carrier // nil: no Web Push
+	channels []string       // the member channels set up, for access.Requests.Notify
+	pushKey  string         // the VAPID public key browsers subscribe with
 }
 
-// changed is the function given to access.Requests.
+// changed is the function given to access.Requests: every change wakes the
+// owner's open pages.
 func (n *notices) changed(c access.RequestChange) {
 	n.broker.Publish(c.OwnerID)
-	if !c.Created {
-		return
-	}
-	if n.mail != nil {
-		n.mail.Notify(mail.RequestRaised{OwnerID: c.OwnerID, App: c.App, Account: c.Account.Name, Request: c.Request})
-	}
-	if n.push != nil {
-		n.push.Notify(webpush.Notice{OwnerID: c.OwnerID, App: c.App, Account: c.Account.Name, Request: c.Request})
-	}
 }
 
-// requestNotices builds the notifiers and starts their workers; stop ends
-// them.
+// requestNotices builds the carriers the configuration sets up.
 func requestNotices(cfg config.Config, d Deps) (*notices, error) {
 	n := &notices{broker: &live.Broker{}}
 	portalURL := portal.URL(cfg.EffectivePublicURL())
@@ -59,7 +51,8 @@ func requestNotices(cfg config.Config, d Deps) (*notices, error) {
 		if err := sender.Check(); err != nil {
 			return nil, err
 		}
-		n.mail = &mail.Notifier{Sender: sender, Members: d.Store, PortalURL: portalURL, Log: d.Log}
+		n.mail = &mail.Notifier{Sender: sender, Members: d.Store, PortalURL: portalURL}
+		n.channels = append(n.channels, store.ChannelEmail)
 	}
 	if d.Box != nil {
 		seed, err := d.Box.Derive("deadbolt portal: web push VAPID key", 32)
@@ -71,18 +64,10 @@ func requestNotices(cfg config.Config, d Deps) (*notices, error) {
 			return nil, err
 		}
 		n.push = &webpush.Notifier{Sender: &webpush.Sender{VAPID: v, TTL: cfg.Portal.RequestTTL}, Store: d.Store,
-			PortalURL: portalURL, Log: d.Log}
+			PortalURL: portalURL, Clock: d.Clock, Log: d.Log}
+		n.channels = append(n.channels, store.ChannelPush)
 		n.pushKey = v.PublicKey()
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	var wg sync.WaitGroup
-	if n.mail != nil {
-		wg.Go(func() { n.mail.Run(ctx) })
-	}
-	if n.push != nil {
-		wg.Go(func() { n.push.Run(ctx) })
-	}
-	n.stop = func() { cancel(); wg.Wait() }
 	return n, nil
 }
 

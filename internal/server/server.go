@@ -63,13 +63,14 @@ func Run(ctx context.Context, d Deps, listening func(addr string)) error {
 	defer stopCache()
 	// Unlock requests: locked checks ask the owner, who hears it live. They
 	// read the owner's passkeys on every locked check, through the cache.
-	// The portal hears every change live; the owner gets mail of new ones.
+	// The portal hears every change live; a new request also writes the
+	// owner's email and push notices to the outbox.
 	notes, err := requestNotices(cfg, d)
 	if err != nil {
 		return err
 	}
-	defer notes.stop()
-	requests := &access.Requests{Store: checkReads, Clock: d.Clock, TTL: cfg.Portal.RequestTTL, Changed: notes.changed}
+	requests := &access.Requests{Store: checkReads, Clock: d.Clock, TTL: cfg.Portal.RequestTTL, Changed: notes.changed,
+		Notify: notes.channels}
 	svc := check.New(check.Deps{
 		Store: checkReads, Clock: d.Clock, Log: logw, Box: d.Box, Requests: requests,
 		Verifier: &token.Verifier{Audiences: auds, Leeway: 60 * time.Second, MaxLifetime: 15 * time.Minute, Now: d.Clock.Now},
@@ -93,7 +94,8 @@ func Run(ctx context.Context, d Deps, listening func(addr string)) error {
 
 	runner := &jobs.Runner{Holder: jobs.NewHolder(), TTL: d.JobLease, Store: d.Store, Clock: d.Clock, Log: d.Log, Jobs: []jobs.Job{
 		{Name: "outbox", Interval: time.Second, Run: func(ctx context.Context) error {
-			_, err := (&notify.Deliverer{Store: d.Store, Box: d.Box, Clock: d.Clock, Log: d.Log}).RunOnce(ctx)
+			_, err := (&notify.Deliverer{Store: d.Store, Box: d.Box, Clock: d.Clock, Log: d.Log,
+				Mail: notes.mail, Push: notes.push}).RunOnce(ctx)
 			return err
 		}},
 		{Name: "expiry", Interval: time.Second, Run: func(ctx context.Context) error {

@@ -1,6 +1,9 @@
 package store
 
-import "time"
+import (
+	"slices"
+	"time"
+)
 
 // All times in the store are UTC. A zero time.Time means "not set".
 
@@ -105,11 +108,25 @@ type Member struct {
 	UpdatedAt time.Time
 }
 
-// Notification channels a member can choose.
+// Wants reports whether m gets notices on channel (ChannelEmail or
+// ChannelPush): the channels m chose, or email alone when m never chose.
+func (m Member) Wants(channel string) bool {
+	if m.Channels == nil {
+		return channel == ChannelEmail
+	}
+	return slices.Contains(m.Channels, channel)
+}
+
+// Notification channels a member can choose. They are also channels of
+// the outbox, with ChannelWebhook.
 const (
 	ChannelEmail = "email"
 	ChannelPush  = "push"
 )
+
+// ChannelWebhook is the outbox channel of account events sent to a
+// tenant's webhooks.
+const ChannelWebhook = "webhook"
 
 // Account is a protected account: an account name (the JWT "sub") at an
 // application, optionally linked to the member who owns it.
@@ -187,15 +204,27 @@ type Webhook struct {
 	CreatedAt time.Time
 }
 
-// OutboxMessage is one event waiting for delivery to one webhook. It is
-// written in the same transaction as the change it announces, so nothing
-// acknowledged goes unannounced.
+// OutboxMessage is one message waiting for delivery on one channel: an
+// account event for one webhook, or a notice for one member by email or by
+// Web Push. It is written in the same transaction as the change it
+// announces, so nothing acknowledged goes unannounced, and it keeps its
+// delivery state (attempts, last error, delivered or given up) for admins
+// to see.
 type OutboxMessage struct {
-	ID        string // also the event ID the receiver deduplicates on
-	TenantID  string
+	ID       string // also the event ID a webhook receiver deduplicates on
+	TenantID string
+	// Channel is ChannelWebhook, ChannelEmail or ChannelPush.
+	Channel string
+	// WebhookID is the receiver of a ChannelWebhook message; empty on the
+	// other channels.
 	WebhookID string
-	Type      string
-	Payload   []byte // the exact JSON body to deliver
+	// MemberID is the recipient of a ChannelEmail or ChannelPush message;
+	// empty for webhook messages.
+	MemberID string
+	Type     string
+	// Payload is the exact JSON body of a webhook delivery, or the notice
+	// that an email or push message is written from (package notify).
+	Payload   []byte
 	CreatedAt time.Time
 	Attempts  int
 	// NextAttemptAt is when the message is due; a claim pushes it forward
@@ -204,6 +233,24 @@ type OutboxMessage struct {
 	DeliveredAt   time.Time // zero until delivered
 	FailedAt      time.Time // set when delivery was given up
 	LastError     string
+}
+
+// States of an outbox message.
+const (
+	OutboxPending   = "pending"   // waiting for its first or next attempt
+	OutboxDelivered = "delivered" // sent
+	OutboxFailed    = "failed"    // given up
+)
+
+// State is m's state: OutboxDelivered, OutboxFailed or OutboxPending.
+func (m OutboxMessage) State() string {
+	switch {
+	case !m.DeliveredAt.IsZero():
+		return OutboxDelivered
+	case !m.FailedAt.IsZero():
+		return OutboxFailed
+	}
+	return OutboxPending
 }
 
 // OutboxResult reports one delivery attempt.

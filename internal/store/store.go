@@ -67,6 +67,11 @@ type Reader interface {
 	// OutboxMessages lists a webhook's messages, newest first, at most
 	// limit of them (delivered, pending and failed alike).
 	OutboxMessages(ctx context.Context, webhookID string, limit int) ([]OutboxMessage, error)
+	// OutboxOfTenant lists a tenant's messages on every channel (webhook,
+	// email, push), newest CreatedAt first (then highest ID), at most limit
+	// of them, delivered, pending and failed alike: what admins see of
+	// deliveries.
+	OutboxOfTenant(ctx context.Context, tenantID string, limit int) ([]OutboxMessage, error)
 
 	// UnlockRequest returns one unlock request by ID.
 	UnlockRequest(ctx context.Context, id string) (UnlockRequest, error)
@@ -143,11 +148,16 @@ type Tx interface {
 	ConsumeGrant(ctx context.Context, grantID string, at time.Time) (bool, error)
 
 	// CreateWebhook stores a webhook; DeleteWebhook removes it and its
-	// undelivered messages (ErrNotFound if there is none).
+	// messages (ErrNotFound if there is none).
 	CreateWebhook(ctx context.Context, w Webhook) error
 	DeleteWebhook(ctx context.Context, id string) error
 	// EnqueueOutbox stores a message for delivery; it is due at once
-	// unless NextAttemptAt is later.
+	// unless NextAttemptAt is later. A ChannelWebhook message names a
+	// webhook of its tenant and no member; a ChannelEmail or ChannelPush
+	// message names a member of its tenant and no webhook. Anything else —
+	// another channel, a missing target, a target that does not exist in
+	// the tenant, an empty type or payload — is ErrInvalid and writes
+	// nothing; an ID already stored is ErrConflict.
 	EnqueueOutbox(ctx context.Context, m OutboxMessage) error
 	// AnnounceGrantEnd marks an ended grant's end as announced and reports
 	// whether this call did it: of concurrent calls for one grant, across
@@ -243,12 +253,13 @@ type Store interface {
 	// batch is written or none of it.
 	AppendChecks(ctx context.Context, recs []CheckRecord) error
 
-	// ClaimOutbox takes up to limit messages that are due at now, neither
-	// delivered nor failed, oldest first, and moves their NextAttemptAt to
-	// now+lease, so that no other worker — in this process or on another
-	// node — claims them until the lease runs out. A worker that dies
-	// mid-delivery thus loses its claim and another retries the message
-	// (delivery is at least once; receivers deduplicate on the ID).
+	// ClaimOutbox takes up to limit messages of any channel that are due
+	// at now, neither delivered nor failed, oldest first, and moves their
+	// NextAttemptAt to now+lease, so that no other worker — in this
+	// process or on another node — claims them until the lease runs out. A
+	// worker that dies mid-delivery thus loses its claim and another
+	// retries the message (delivery is at least once; webhook receivers
+	// deduplicate on the ID).
 	ClaimOutbox(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]OutboxMessage, error)
 	// FinishOutbox records a delivery attempt: delivered, retry later (the
 	// attempt count grows), or given up. ErrNotFound for an unknown ID.

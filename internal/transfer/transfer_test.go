@@ -72,8 +72,10 @@ func populate(t *testing.T, s store.Store, accounts int) {
 			errs = append(errs, err)
 		}
 		errs = append(errs,
-			tx.EnqueueOutbox(ctx, store.OutboxMessage{ID: "o1", TenantID: "t1", WebhookID: "w1", Type: "account.locked",
-				Payload: []byte(`{"a":1}`), CreatedAt: t0}),
+			tx.EnqueueOutbox(ctx, store.OutboxMessage{ID: "o1", TenantID: "t1", Channel: store.ChannelWebhook, WebhookID: "w1",
+				Type: "account.locked", Payload: []byte(`{"a":1}`), CreatedAt: t0}),
+			tx.EnqueueOutbox(ctx, store.OutboxMessage{ID: "o2", TenantID: "t1", Channel: store.ChannelEmail, MemberID: "m1",
+				Type: "request.raised", Payload: []byte(`{"b":2}`), CreatedAt: at(time.Second)}),
 			tx.CreatePasskey(ctx, store.Passkey{ID: "cred", TenantID: "t1", MemberID: "m1", Name: "laptop", Credential: []byte{1, 2}, CreatedAt: t0}),
 			tx.CreateSession(ctx, store.Session{ID: "sess", TenantID: "t1", MemberID: "m1", CreatedAt: t0, ExpiresAt: at(time.Hour)}),
 			tx.CreateInvite(ctx, store.Invite{ID: "inv", TenantID: "t1", MemberID: "m2", CreatedBy: "cli", CreatedAt: t0, ExpiresAt: at(time.Hour)}),
@@ -149,7 +151,7 @@ func snap(t *testing.T, s store.Store) snapshot {
 	}
 	sn.Webhooks, err = s.Webhooks(ctx, "t1")
 	must(t, err)
-	sn.Outbox, err = s.OutboxMessages(ctx, "w1", 10)
+	sn.Outbox, err = s.OutboxOfTenant(ctx, "t1", 10)
 	must(t, err)
 	sn.Request, _ = s.UnlockRequest(ctx, "r1")
 	sn.Passkeys, err = s.Passkeys(ctx, "m1")

@@ -11,6 +11,10 @@
 // attempt came from, and the portal address to open. Answering a request
 // needs a passkey in the portal.
 //
+// Notifier is the outbox's push carrier (package notify): a notice is
+// written to the outbox in the transaction that raises the request, and
+// the outbox retries a push that a push service refused for now.
+//
 // A push service's endpoint comes from a browser, so a member could name
 // any URL; CheckEndpoint accepts only https URLs whose host is a name or a
 // public address, so that deadbolt cannot be used to reach internal

@@ -4,23 +4,16 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"log/slog"
-	"slices"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/deadbolt-dev/deadbolt/internal/audit"
+	"github.com/deadbolt-dev/deadbolt/internal/clock"
+	"github.com/deadbolt-dev/deadbolt/internal/notify"
 	"github.com/deadbolt-dev/deadbolt/internal/store"
 )
-
-// Notice is a new unlock request to tell its account's owner about.
-type Notice struct {
-	OwnerID string
-	App     store.Application
-	Account string
-	Request store.UnlockRequest
-}
 
 // Payload is the JSON the portal's service worker shows.
 type Payload struct {
@@ -30,104 +23,107 @@ type Payload struct {
 	URL   string `json:"url"` // the portal page to open
 }
 
-// Notifier pushes new unlock requests to the browsers of owners who chose
-// push. Notify queues and returns at once; Run delivers, one attempt per
-// browser (a push service queues for offline browsers itself). A browser
-// whose subscription is gone is forgotten. It is safe for concurrent use.
+// Notifier is the Web Push carrier of the outbox (notify.Carrier): it
+// pushes a notice to every browser the member subscribed. A browser whose
+// subscription is gone is forgotten. Retries, and what admins see of
+// failures, are the outbox's. It is safe for concurrent use.
 type Notifier struct {
 	Sender    *Sender
 	Store     store.Store
 	PortalURL string
+	Clock     clock.Clock // dates the audit of a forgotten subscription; nil: the real clock
 	Log       *slog.Logger
-
-	once  sync.Once
-	queue chan Notice
 }
 
-func (n *Notifier) init() { n.once.Do(func() { n.queue = make(chan Notice, 256) }) }
-
-// Notify queues a notice; a full queue drops it with a log line.
-func (n *Notifier) Notify(x Notice) {
-	n.init()
-	select {
-	case n.queue <- x:
-	default:
-		n.Log.Warn("push queue full; notice dropped", "member", x.OwnerID, "request", x.Request.ID)
-	}
-}
-
-// Run delivers queued notices until ctx ends.
-func (n *Notifier) Run(ctx context.Context) {
-	n.init()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case x := <-n.queue:
-			n.deliver(ctx, x)
-		}
-	}
-}
-
-// Wants reports whether m chose push notices.
-func Wants(m store.Member) bool { return slices.Contains(m.Channels, store.ChannelPush) }
+var _ notify.Carrier = (*Notifier)(nil)
 
 // RequestPayload is what a notice about a new request says.
-func RequestPayload(x Notice, portalURL string) Payload {
+func RequestPayload(n notify.Notice, portalURL string) Payload {
 	from := []string{}
-	for _, s := range []string{x.Request.IP, x.Request.Location, x.Request.Device} {
+	for _, s := range []string{n.IP, n.Location, n.Device} {
 		if s != "" {
 			from = append(from, s)
 		}
 	}
-	app := x.App.Name
-	if app == "" {
-		app = x.App.Issuer
-	}
-	body := "Someone is signing in as " + x.Account + " at " + app + "."
+	body := "Someone is signing in as " + n.Account + " at " + n.Application + "."
 	if len(from) > 0 {
 		body += " From " + strings.Join(from, ", ") + "."
 	}
-	return Payload{Title: "Sign-in request", Body: body + " Open deadbolt to answer.", Tag: x.Request.ID, URL: portalURL + "/"}
+	return Payload{Title: "Sign-in request", Body: body + " Open deadbolt to answer.", Tag: n.Request, URL: portalURL + "/"}
 }
 
-func (n *Notifier) deliver(ctx context.Context, x Notice) {
-	m, err := n.Store.Member(ctx, x.OwnerID)
-	if err != nil || !Wants(m) {
-		return
-	}
-	subs, err := n.Store.PushSubscriptions(ctx, m.ID)
+// Deliver implements notify.Carrier: one attempt to push m's notice to each
+// of the member's browsers. It fails when any browser's push service
+// refused it for now; the retry pushes to every browser again, and a
+// browser that already has the notice replaces it (same tag), so the
+// person sees it once. With no browser left it fails for good.
+func (n *Notifier) Deliver(ctx context.Context, m store.OutboxMessage) error {
+	notice, err := notify.DecodeNotice(m)
 	if err != nil {
-		n.Log.Warn("push: read subscriptions", "member", m.ID, "err", err)
-		return
+		return err
 	}
-	payload, _ := json.Marshal(RequestPayload(x, n.PortalURL))
+	member, err := n.Store.Member(ctx, m.MemberID)
+	if errors.Is(err, store.ErrNotFound) {
+		return fmt.Errorf("%w: member %s: %v", notify.ErrPermanent, m.MemberID, err)
+	}
+	if err != nil {
+		return err
+	}
+	subs, err := n.Store.PushSubscriptions(ctx, member.ID)
+	if err != nil {
+		return err
+	}
+	payload, err := json.Marshal(RequestPayload(notice, n.PortalURL))
+	if err != nil {
+		return fmt.Errorf("%w: %v", notify.ErrPermanent, err)
+	}
+	sent := 0
+	var failed []error
 	for _, sub := range subs {
 		sctx, cancel := context.WithTimeout(ctx, 15*time.Second)
 		err := n.Sender.Send(sctx, sub, payload)
 		cancel()
 		switch {
 		case err == nil:
-			n.Log.Info("push sent", "member", m.ID, "request", x.Request.ID)
+			sent++
 		case errors.Is(err, ErrGone), errors.Is(err, ErrEndpoint):
-			n.forget(ctx, m, sub, err)
+			if err := n.forget(ctx, member, sub, err); err != nil {
+				failed = append(failed, err)
+			}
 		default:
-			n.Log.Warn("push not delivered", "member", m.ID, "request", x.Request.ID, "err", err)
+			failed = append(failed, err)
 		}
 	}
+	switch {
+	case len(failed) > 0:
+		return errors.Join(failed...)
+	case sent == 0:
+		return fmt.Errorf("%w: no browser of %s is subscribed to push", notify.ErrPermanent, member.Email)
+	}
+	return nil
 }
 
 // forget removes a subscription the push service no longer knows.
-func (n *Notifier) forget(ctx context.Context, m store.Member, sub store.PushSubscription, why error) {
+func (n *Notifier) forget(ctx context.Context, m store.Member, sub store.PushSubscription, why error) error {
+	var now time.Time
+	if n.Clock != nil {
+		now = n.Clock.Now()
+	} else {
+		now = time.Now().UTC()
+	}
 	err := n.Store.Update(ctx, func(tx store.Tx) error {
 		if err := tx.DeletePushSubscription(ctx, sub.ID); err != nil {
 			return err
 		}
 		_, err := tx.AppendAudit(ctx, audit.Event{TenantID: m.TenantID, Actor: "system:push", Action: "push.unsubscribed",
-			Target: "member:" + m.ID, Data: map[string]any{"subscription": sub.ID, "reason": why.Error()}}, time.Now().UTC())
+			Target: "member:" + m.ID, Data: map[string]any{"subscription": sub.ID, "reason": why.Error()}}, now)
 		return err
 	})
 	if err != nil {
-		n.Log.Warn("push: forget subscription", "member", m.ID, "err", err)
+		return fmt.Errorf("webpush: forget subscription %s: %w", sub.ID, err)
 	}
+	if n.Log != nil {
+		n.Log.Info("push subscription gone; forgotten", "member", m.ID, "subscription", sub.ID, "reason", why)
+	}
+	return nil
 }

@@ -3,14 +3,17 @@ package webpush
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/deadbolt-dev/deadbolt/internal/notify"
 	"github.com/deadbolt-dev/deadbolt/internal/store"
 	"github.com/deadbolt-dev/deadbolt/internal/store/sqlite"
 )
@@ -61,14 +64,18 @@ func TestNotifier(t *testing.T) {
 	client.Transport.(*http.Transport).TLSClientConfig.RootCAs.AddCert(gone.Certificate())
 	n := &Notifier{Store: s, PortalURL: "https://lock.acme.test", Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
 		Sender: &Sender{VAPID: v, Client: client, Check: func(string) error { return nil }}}
-	rctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	go n.Run(rctx)
+	notice := notify.Notice{Request: "r1", Application: "Wiki", Account: "alice", IP: "203.0.113.7", Location: "Madrid"}
+	payload, _ := json.Marshal(notice)
+	msg := func(member string) store.OutboxMessage {
+		return store.OutboxMessage{ID: "o-" + member, TenantID: "t1", Channel: store.ChannelPush, MemberID: member,
+			Type: notify.TypeRequestRaised, Payload: payload}
+	}
 
-	q := store.UnlockRequest{ID: "r1", IP: "203.0.113.7", Location: "Madrid"}
-	app := store.Application{Name: "Wiki"}
-	n.Notify(Notice{OwnerID: "m2", App: app, Account: "bob", Request: q}) // bob never chose push
-	n.Notify(Notice{OwnerID: "m1", App: app, Account: "alice", Request: q})
+	// Alice's live browser gets the notice; her gone one is forgotten, and
+	// the delivery counts as done.
+	if err := n.Deliver(ctx, msg("m1")); err != nil {
+		t.Fatalf("Deliver: %v", err)
+	}
 	select {
 	case body := <-received:
 		var p Payload
@@ -78,24 +85,46 @@ func TestNotifier(t *testing.T) {
 		if p.Tag != "r1" || p.URL != "https://lock.acme.test/" || p.Body != "Someone is signing in as alice at Wiki. From 203.0.113.7, Madrid. Open deadbolt to answer." {
 			t.Fatalf("payload %+v", p)
 		}
-	case <-time.After(10 * time.Second):
+	default:
 		t.Fatal("no push arrived")
 	}
-	// The gone subscription is forgotten (after the live one was served).
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		got, _ := s.PushSubscriptions(ctx, "m1")
-		if len(got) == 1 && got[0].ID == "s-live" {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("subscriptions after a 410: %+v", got)
-		}
-		time.Sleep(20 * time.Millisecond)
+	if got, _ := s.PushSubscriptions(ctx, "m1"); len(got) != 1 || got[0].ID != "s-live" {
+		t.Fatalf("subscriptions after a 410: %+v", got)
 	}
-	select {
-	case <-received:
-		t.Fatal("bob, who chose no push, got one")
-	case <-time.After(100 * time.Millisecond):
+	recs, _ := s.AuditRecords(ctx, "t1", 0, 10)
+	if len(recs) != 1 || recs[0].Action != "push.unsubscribed" {
+		t.Fatalf("forgetting is not audited: %+v", recs)
+	}
+
+	// A push service that refuses for now: the delivery fails, to be
+	// retried.
+	failing := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Error(w, "busy", http.StatusServiceUnavailable)
+	}))
+	defer failing.Close()
+	client.Transport.(*http.Transport).TLSClientConfig.RootCAs.AddCert(failing.Certificate())
+	err = s.Update(ctx, func(tx store.Tx) error {
+		return tx.PutPushSubscription(ctx, store.PushSubscription{ID: "s-busy", TenantID: "t1", MemberID: "m2",
+			Endpoint: failing.URL + "/d", P256dh: br.key.PublicKey().Bytes(), Auth: br.auth, CreatedAt: now})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := n.Deliver(ctx, msg("m2")); err == nil || errors.Is(err, notify.ErrPermanent) || !strings.Contains(err.Error(), "503") {
+		t.Fatalf("Deliver to a busy push service: %v, want a retryable error naming the 503", err)
+	}
+	// No browser left at all: given up at once.
+	s.Update(ctx, func(tx store.Tx) error {
+		tx.DeletePushSubscription(ctx, "s-busy")
+		return tx.DeletePushSubscription(ctx, "s-bob")
+	})
+	if err := n.Deliver(ctx, msg("m2")); !errors.Is(err, notify.ErrPermanent) {
+		t.Fatalf("Deliver with no browser: %v, want ErrPermanent", err)
+	}
+	// A payload that is not a notice cannot be retried into one.
+	bad := msg("m1")
+	bad.Payload = []byte("not json")
+	if err := n.Deliver(ctx, bad); !errors.Is(err, notify.ErrPermanent) {
+		t.Fatalf("Deliver of a bad payload: %v, want ErrPermanent", err)
 	}
 }

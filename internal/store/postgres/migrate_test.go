@@ -85,6 +85,8 @@ var newColumns = map[string]string{
 	"grants.end_announced_at": "0",
 	"applications.origins":    "[]",
 	"members.channels":        "<nil>",
+	"outbox.channel":          "webhook",
+	"outbox.member_id":        "<nil>",
 }
 
 // TestMigrateKeepsRows seeds a database at every schema version, migrates
@@ -290,7 +292,8 @@ func readBack(t *testing.T, u string, seededAt int) {
 		}
 		msgs, err := s.OutboxMessages(ctx, "w2", 10)
 		mustDo(t, err)
-		if len(msgs) != 1 || msgs[0].Attempts != 3 || msgs[0].LastError != "503 Service Unavailable" {
+		if len(msgs) != 1 || msgs[0].Attempts != 3 || msgs[0].LastError != "503 Service Unavailable" ||
+			msgs[0].Channel != store.ChannelWebhook || msgs[0].WebhookID != "w2" || msgs[0].MemberID != "" {
 			t.Errorf("outbox: %+v", msgs)
 		}
 		held, err := s.TryLease(ctx, "outbox", "node-2", ns(1748779214000000000), time.Minute)
@@ -318,10 +321,25 @@ func readBack(t *testing.T, u string, seededAt int) {
 		}
 	}
 
+	if seededAt >= 5 {
+		msgs, err := s.OutboxOfTenant(ctx, "t1", 10)
+		mustDo(t, err)
+		var got []string
+		for _, m := range msgs {
+			got = append(got, m.ID+" "+m.Channel+" "+m.WebhookID+m.MemberID+" "+m.State())
+		}
+		same(t, "outbox of tenant", got, []string{"o4 push m2 failed", "o3 email m1 delivered",
+			"o2 webhook w2 pending", "o1 webhook w1 delivered"})
+	}
+
 	// The migrated database takes writes: a grant and an audit chain.
 	mustDo(t, s.Update(ctx, func(tx store.Tx) error {
 		if err := tx.PutGrant(ctx, store.Grant{ID: "g9", TenantID: "t1", AccountID: "ac3", Until: ns(1748790000000000000),
 			GrantedBy: "test", CreatedAt: ns(1748779600000000000)}); err != nil {
+			return err
+		}
+		if err := tx.EnqueueOutbox(ctx, store.OutboxMessage{ID: "o9", TenantID: "t1", Channel: store.ChannelEmail, MemberID: "m1",
+			Type: "request.raised", Payload: []byte(`{}`), CreatedAt: ns(1748779600000000000)}); err != nil {
 			return err
 		}
 		_, err := tx.AppendAudit(ctx, audit.Event{TenantID: "t1", Actor: "test", Action: "migration.checked"}, ns(1748779600000000000))

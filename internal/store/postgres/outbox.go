@@ -50,13 +50,13 @@ func (t *txn) DeleteWebhook(ctx context.Context, id string) error {
 	return nil
 }
 
-// EnqueueOutbox implements store.Tx. A webhook that does not exist in the
-// message's tenant is store.ErrInvalid.
+// EnqueueOutbox implements store.Tx. A webhook or member that does not
+// exist in the message's tenant fails its foreign key: store.ErrInvalid.
 func (t *txn) EnqueueOutbox(ctx context.Context, m store.OutboxMessage) error {
 	r := rules{op: "enqueue outbox"}
 	r.need("message id", m.ID)
 	r.need("tenant id", m.TenantID)
-	r.need("webhook id", m.WebhookID)
+	validOutboxTarget(&r, m)
 	r.need("type", m.Type)
 	if len(m.Payload) == 0 {
 		r.fail("payload is empty")
@@ -68,8 +68,10 @@ func (t *txn) EnqueueOutbox(ctx context.Context, m store.OutboxMessage) error {
 	}
 	next = max(next, created)
 	return t.insert(ctx, r.op, "a message with this id exists",
-		`INSERT INTO outbox (`+outboxCols+`) VALUES ($1, $2, $3, $4, $5, $6, 0, $7, 0, 0, '')`,
-		m.ID, m.TenantID, m.WebhookID, m.Type, m.Payload, created, next)
+		`INSERT INTO outbox (id, tenant_id, channel, webhook_id, member_id, type, payload,
+			created_at, attempts, next_attempt_at, delivered_at, failed_at, last_error)
+		VALUES ($1, $2, $3, nullif($4, ''), nullif($5, ''), $6, $7, $8, 0, $9, 0, 0, '')`,
+		m.ID, m.TenantID, m.Channel, m.WebhookID, m.MemberID, m.Type, m.Payload, created, next)
 }
 
 // AnnounceGrantEnd implements store.Tx with one conditional UPDATE, which

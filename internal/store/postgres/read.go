@@ -43,7 +43,8 @@ const (
 	checkCols   = `id, tenant_id, app_id, kid, account, at, locked, status, ip, device, location, integration_type`
 	auditCols   = `tenant_id, seq, at, actor, action, target, data, prev_hash, hash`
 	webhookCols = `id, tenant_id, url, sealed_secret, events, created_at`
-	outboxCols  = `id, tenant_id, webhook_id, type, payload, created_at, attempts, next_attempt_at, delivered_at, failed_at, last_error`
+	// The target column of the other channels is NULL; it reads as "".
+	outboxCols = `id, tenant_id, channel, coalesce(webhook_id, ''), coalesce(member_id, ''), type, payload, created_at, attempts, next_attempt_at, delivered_at, failed_at, last_error`
 )
 
 // prefixed qualifies every column of cols with alias.
@@ -189,7 +190,7 @@ func scanWebhook(sc scanner) (w store.Webhook, err error) {
 
 func scanOutbox(sc scanner) (m store.OutboxMessage, err error) {
 	var created, next, delivered, failed int64
-	err = sc.Scan(&m.ID, &m.TenantID, &m.WebhookID, &m.Type, &m.Payload, &created, &m.Attempts, &next, &delivered, &failed, &m.LastError)
+	err = sc.Scan(&m.ID, &m.TenantID, &m.Channel, &m.WebhookID, &m.MemberID, &m.Type, &m.Payload, &created, &m.Attempts, &next, &delivered, &failed, &m.LastError)
 	m.CreatedAt, m.NextAttemptAt, m.DeliveredAt, m.FailedAt = fromNanos(created), fromNanos(next), fromNanos(delivered), fromNanos(failed)
 	return m, err
 }
@@ -405,6 +406,17 @@ func (r reads) OutboxMessages(ctx context.Context, webhookID string, limit int) 
 	}
 	return list(ctx, r.q, rl.op, scanOutbox,
 		`SELECT `+outboxCols+` FROM outbox WHERE webhook_id = $1 ORDER BY created_at DESC, id DESC LIMIT $2`, webhookID, limit)
+}
+
+// OutboxOfTenant implements store.Reader through the index outbox_tenant.
+// A limit below 1 is store.ErrInvalid.
+func (r reads) OutboxOfTenant(ctx context.Context, tenantID string, limit int) ([]store.OutboxMessage, error) {
+	rl := rules{op: "list outbox of tenant"}
+	if rl.limit(limit); rl.err != nil {
+		return nil, rl.err
+	}
+	return list(ctx, r.q, rl.op, scanOutbox,
+		`SELECT `+outboxCols+` FROM outbox WHERE tenant_id = $1 ORDER BY created_at DESC, id DESC LIMIT $2`, tenantID, limit)
 }
 
 // EndedGrants implements store.Reader: current grants that ended by time

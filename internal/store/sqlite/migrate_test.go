@@ -1,9 +1,15 @@
 package sqlite
 
 import (
+	"database/sql"
+	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"testing/fstest"
+	"time"
+
+	"github.com/deadbolt-dev/deadbolt/internal/store"
 )
 
 func TestEmbeddedMigrations(t *testing.T) {
@@ -52,5 +58,72 @@ func TestLoadMigrations(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestOutboxRebuildKeepsMessages: migration 0006 rebuilds the outbox (to
+// give it channels); the messages of a database at version 5 survive it
+// unchanged, as webhook messages, and the rebuilt table takes messages for
+// members.
+func TestOutboxRebuildKeepsMessages(t *testing.T) {
+	ctx := t.Context()
+	path := filepath.Join(t.TempDir(), "d.db")
+	db, err := sql.Open("sqlite", dsn(path, true, Options{BusyTimeout: 10 * time.Second}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	old := &Store{wdb: db}
+	for _, m := range migrations[:5] {
+		if err := old.apply(ctx, m); err != nil {
+			t.Fatal(err)
+		}
+	}
+	_, err = db.ExecContext(ctx, `
+		INSERT INTO tenants (id, name, created_at) VALUES ('t1', 'acme', 1);
+		INSERT INTO members (id, tenant_id, email, name, role, lock_all, locked_down, created_at, updated_at)
+			VALUES ('m1', 't1', 'alice@acme.test', 'Alice', 'owner', 0, 0, 1, 1);
+		INSERT INTO webhooks (id, tenant_id, url, sealed_secret, events, created_at)
+			VALUES ('w1', 't1', 'https://hooks.acme.test', x'01', '', 1);
+		INSERT INTO outbox (id, tenant_id, webhook_id, type, payload, created_at, attempts, next_attempt_at,
+				delivered_at, failed_at, last_error)
+			VALUES ('o1', 't1', 'w1', 'account.locked', x'7b7d', 10, 1, 10, 11, 0, ''),
+			       ('o2', 't1', 'w1', 'account.unlocked', x'7b7d', 20, 3, 900, 0, 0, '503 Service Unavailable')`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+
+	s, err := Open(ctx, path, Options{AutoMigrate: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	got, err := s.OutboxOfTenant(ctx, "t1", 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ns := func(n int64) time.Time { return time.Unix(0, n).UTC() }
+	want := []store.OutboxMessage{
+		{ID: "o2", TenantID: "t1", Channel: store.ChannelWebhook, WebhookID: "w1", Type: "account.unlocked", Payload: []byte("{}"),
+			CreatedAt: ns(20), Attempts: 3, NextAttemptAt: ns(900), LastError: "503 Service Unavailable"},
+		{ID: "o1", TenantID: "t1", Channel: store.ChannelWebhook, WebhookID: "w1", Type: "account.locked", Payload: []byte("{}"),
+			CreatedAt: ns(10), Attempts: 1, NextAttemptAt: ns(10), DeliveredAt: ns(11)},
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("after migrating:\n got %+v\nwant %+v", got, want)
+	}
+	err = s.Update(ctx, func(tx store.Tx) error {
+		return tx.EnqueueOutbox(ctx, store.OutboxMessage{ID: "o3", TenantID: "t1", Channel: store.ChannelEmail, MemberID: "m1",
+			Type: "request.raised", Payload: []byte("{}"), CreatedAt: ns(30)})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The webhook's messages still go with it.
+	if err := s.Update(ctx, func(tx store.Tx) error { return tx.DeleteWebhook(ctx, "w1") }); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := s.OutboxOfTenant(ctx, "t1", 10); len(got) != 1 || got[0].ID != "o3" {
+		t.Fatalf("after deleting the webhook: %+v", got)
 	}
 }

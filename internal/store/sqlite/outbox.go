@@ -15,7 +15,8 @@ import (
 
 const (
 	webhookCols = `id, tenant_id, url, sealed_secret, events, created_at`
-	outboxCols  = `id, tenant_id, webhook_id, type, payload, created_at, attempts, next_attempt_at, delivered_at, failed_at, last_error`
+	// The target column of the other channels is NULL; it reads as "".
+	outboxCols = `id, tenant_id, channel, coalesce(webhook_id, ''), coalesce(member_id, ''), type, payload, created_at, attempts, next_attempt_at, delivered_at, failed_at, last_error`
 )
 
 // queryer is what reads need for plain queries: the read pool or the
@@ -44,7 +45,7 @@ func scanWebhook(sc scanner) (w store.Webhook, err error) {
 
 func scanOutbox(sc scanner) (m store.OutboxMessage, err error) {
 	var created, next, delivered, failed int64
-	err = sc.Scan(&m.ID, &m.TenantID, &m.WebhookID, &m.Type, &m.Payload, &created, &m.Attempts, &next, &delivered, &failed, &m.LastError)
+	err = sc.Scan(&m.ID, &m.TenantID, &m.Channel, &m.WebhookID, &m.MemberID, &m.Type, &m.Payload, &created, &m.Attempts, &next, &delivered, &failed, &m.LastError)
 	m.CreatedAt, m.NextAttemptAt, m.DeliveredAt, m.FailedAt = fromNanos(created), fromNanos(next), fromNanos(delivered), fromNanos(failed)
 	return m, err
 }
@@ -97,6 +98,15 @@ func (r reads) OutboxMessages(ctx context.Context, webhookID string, limit int) 
 	}
 	return query(ctx, r.queryer(), "outbox messages", scanOutbox,
 		`SELECT `+outboxCols+` FROM outbox WHERE webhook_id = ? ORDER BY created_at DESC, id DESC LIMIT ?`, webhookID, limit)
+}
+
+// OutboxOfTenant implements store.Reader.
+func (r reads) OutboxOfTenant(ctx context.Context, tenantID string, limit int) ([]store.OutboxMessage, error) {
+	if err := positiveLimit("outbox of tenant", limit); err != nil {
+		return nil, err
+	}
+	return query(ctx, r.queryer(), "outbox of tenant", scanOutbox,
+		`SELECT `+outboxCols+` FROM outbox WHERE tenant_id = ? ORDER BY created_at DESC, id DESC LIMIT ?`, tenantID, limit)
 }
 
 // endedGrantsSQL finds current grants that ended by time. It joins on the
@@ -169,12 +179,13 @@ func (t *txn) DeleteWebhook(ctx context.Context, id string) error {
 	return found(op, n, err)
 }
 
-// EnqueueOutbox implements store.Tx.
+// EnqueueOutbox implements store.Tx. A target that does not exist in the
+// message's tenant fails its foreign key: store.ErrInvalid.
 func (t *txn) EnqueueOutbox(ctx context.Context, m store.OutboxMessage) error {
 	r := rules{op: "enqueue outbox"}
 	r.need("message id", m.ID)
 	r.need("tenant id", m.TenantID)
-	r.need("webhook id", m.WebhookID)
+	validOutboxTarget(&r, m)
 	r.need("type", m.Type)
 	if len(m.Payload) == 0 {
 		r.fail("payload is empty")
@@ -187,8 +198,10 @@ func (t *txn) EnqueueOutbox(ctx context.Context, m store.OutboxMessage) error {
 	if next < created {
 		next = created
 	}
-	_, err := t.execRaw(ctx, r.op, `INSERT INTO outbox (`+outboxCols+`) VALUES (?, ?, ?, ?, ?, ?, 0, ?, 0, 0, '')`,
-		m.ID, m.TenantID, m.WebhookID, m.Type, m.Payload, created, next)
+	_, err := t.execRaw(ctx, r.op, `INSERT INTO outbox (id, tenant_id, channel, webhook_id, member_id, type, payload,
+		created_at, attempts, next_attempt_at, delivered_at, failed_at, last_error)
+		VALUES (?, ?, ?, nullif(?, ''), nullif(?, ''), ?, ?, ?, 0, ?, 0, 0, '')`,
+		m.ID, m.TenantID, m.Channel, m.WebhookID, m.MemberID, m.Type, m.Payload, created, next)
 	return err
 }
 

@@ -120,3 +120,22 @@ func blob(b []byte) []byte {
 	}
 	return b
 }
+
+// validOutboxTarget requires a known channel and exactly its target: a
+// webhook for webhook messages, a member for email and push.
+func validOutboxTarget(r *rules, m store.OutboxMessage) {
+	switch m.Channel {
+	case store.ChannelWebhook:
+		r.need("webhook id", m.WebhookID)
+		if m.MemberID != "" {
+			r.fail("a webhook message names a member")
+		}
+	case store.ChannelEmail, store.ChannelPush:
+		r.need("member id", m.MemberID)
+		if m.WebhookID != "" {
+			r.fail("an %s message names a webhook", m.Channel)
+		}
+	default:
+		r.oneOf("channel", m.Channel, store.ChannelWebhook, store.ChannelEmail, store.ChannelPush)
+	}
+}

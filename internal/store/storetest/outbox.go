@@ -18,8 +18,14 @@ func newWebhook(tenantID string, events ...string) store.Webhook {
 }
 
 func newMessage(w store.Webhook, created time.Time) store.OutboxMessage {
-	return store.OutboxMessage{ID: newID("msg"), TenantID: w.TenantID, WebhookID: w.ID, Type: "account.locked",
-		Payload: []byte(`{"type":"account.locked"}`), CreatedAt: created}
+	return store.OutboxMessage{ID: newID("msg"), TenantID: w.TenantID, Channel: store.ChannelWebhook, WebhookID: w.ID,
+		Type: "account.locked", Payload: []byte(`{"type":"account.locked"}`), CreatedAt: created}
+}
+
+// newNotice is an email or push message for member m.
+func newNotice(m store.Member, channel string, created time.Time) store.OutboxMessage {
+	return store.OutboxMessage{ID: newID("notice"), TenantID: m.TenantID, Channel: channel, MemberID: m.ID,
+		Type: "request.raised", Payload: []byte(`{"account":"alice"}`), CreatedAt: created}
 }
 
 func testWebhooks(t *testing.T, s store.Store) {
@@ -136,6 +142,143 @@ func testOutboxLifecycle(t *testing.T, s store.Store) {
 	}
 	if msgs[0].ID != later.ID {
 		t.Fatalf("OutboxMessages not newest first: %+v", msgs)
+	}
+}
+
+// testOutboxChannels: email and push messages for members share the
+// outbox with webhook messages — one claim, one result, one list for
+// admins — and each channel names exactly its own kind of target.
+func testOutboxChannels(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	w := newWorld(t, s)
+	other := newWorld(t, s)
+	hook := newWebhook(w.tenant.ID)
+	event := newMessage(hook, t0)
+	mail := newNotice(w.member, store.ChannelEmail, at(time.Second))
+	push := newNotice(w.member, store.ChannelPush, at(time.Second))
+	elsewhere := newNotice(other.member, store.ChannelEmail, at(time.Second))
+	update(t, s, func(tx store.Tx) error {
+		must(t, "CreateWebhook", tx.CreateWebhook(ctx, hook))
+		for _, m := range []store.OutboxMessage{event, mail, push, elsewhere} {
+			if err := tx.EnqueueOutbox(ctx, m); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+
+	// The tenant's list: every channel, newest first (ties by ID, highest
+	// first), nothing of another tenant.
+	list, err := s.OutboxOfTenant(ctx, w.tenant.ID, 10)
+	must(t, "OutboxOfTenant", err)
+	notices := []store.OutboxMessage{mail, push}
+	if push.ID > mail.ID {
+		notices = []store.OutboxMessage{push, mail}
+	}
+	want := []store.OutboxMessage{notices[0], notices[1], event}
+	for i := range want {
+		want[i].NextAttemptAt = want[i].CreatedAt // due at once
+	}
+	same(t, "OutboxOfTenant", list, want)
+	for _, m := range list {
+		if m.State() != store.OutboxPending {
+			t.Errorf("new message %s is %s, want pending", m.ID, m.State())
+		}
+	}
+	one, err := s.OutboxOfTenant(ctx, w.tenant.ID, 1)
+	must(t, "OutboxOfTenant limit 1", err)
+	if len(one) != 1 || one[0].ID != notices[0].ID {
+		t.Fatalf("OutboxOfTenant limit 1 = %+v", one)
+	}
+	_, err = s.OutboxOfTenant(ctx, w.tenant.ID, 0)
+	wantKind(t, "OutboxOfTenant limit 0", err, store.ErrInvalid)
+	none, err := s.OutboxOfTenant(ctx, "nope", 10)
+	must(t, "OutboxOfTenant of an unknown tenant", err)
+	if none == nil || len(none) != 0 {
+		t.Fatalf("OutboxOfTenant of an unknown tenant = %#v, want an empty list", none)
+	}
+	// A webhook's list holds its own messages only.
+	ofHook, err := s.OutboxMessages(ctx, hook.ID, 10)
+	must(t, "OutboxMessages", err)
+	if len(ofHook) != 1 || ofHook[0].ID != event.ID {
+		t.Fatalf("OutboxMessages = %+v", ofHook)
+	}
+
+	// One claim takes every channel, oldest first; results apply alike.
+	now := at(time.Minute)
+	claimed, err := s.ClaimOutbox(ctx, now, time.Minute, 10)
+	must(t, "ClaimOutbox", err)
+	channels := map[string]string{}
+	for _, m := range claimed {
+		channels[m.ID] = m.Channel + " " + m.WebhookID + m.MemberID
+	}
+	if len(claimed) != 4 || claimed[0].ID != event.ID || channels[mail.ID] != "email "+w.member.ID ||
+		channels[push.ID] != "push "+w.member.ID || channels[event.ID] != "webhook "+hook.ID {
+		t.Fatalf("claimed %+v", claimed)
+	}
+	must(t, "deliver mail", s.FinishOutbox(ctx, store.OutboxResult{ID: mail.ID, At: now, Delivered: true}))
+	must(t, "retry push", s.FinishOutbox(ctx, store.OutboxResult{ID: push.ID, At: now, Error: "push service answered 503",
+		RetryAt: now.Add(time.Minute)}))
+	must(t, "give up elsewhere", s.FinishOutbox(ctx, store.OutboxResult{ID: elsewhere.ID, At: now, Error: "550 no such user"}))
+	list, err = s.OutboxOfTenant(ctx, w.tenant.ID, 10)
+	must(t, "OutboxOfTenant after attempts", err)
+	byID := map[string]store.OutboxMessage{}
+	for _, m := range list {
+		byID[m.ID] = m
+	}
+	if m := byID[mail.ID]; m.State() != store.OutboxDelivered || !m.DeliveredAt.Equal(now) || m.Attempts != 1 || m.LastError != "" {
+		t.Errorf("delivered mail: %+v", m)
+	}
+	if m := byID[push.ID]; m.State() != store.OutboxPending || m.Attempts != 1 || m.LastError != "push service answered 503" ||
+		!m.NextAttemptAt.Equal(now.Add(time.Minute)) {
+		t.Errorf("push to retry: %+v", m)
+	}
+	gaveUp, err := s.OutboxOfTenant(ctx, other.tenant.ID, 10)
+	must(t, "OutboxOfTenant of the other tenant", err)
+	if len(gaveUp) != 1 || gaveUp[0].State() != store.OutboxFailed || !gaveUp[0].FailedAt.Equal(now) || gaveUp[0].LastError != "550 no such user" {
+		t.Errorf("given up: %+v", gaveUp)
+	}
+
+	// Deleting a webhook leaves the members' messages alone.
+	update(t, s, func(tx store.Tx) error { return tx.DeleteWebhook(ctx, hook.ID) })
+	list, err = s.OutboxOfTenant(ctx, w.tenant.ID, 10)
+	must(t, "OutboxOfTenant after deleting the webhook", err)
+	if len(list) != 2 || list[0].Channel == store.ChannelWebhook || list[1].Channel == store.ChannelWebhook {
+		t.Fatalf("after deleting the webhook: %+v", list)
+	}
+
+	// Each channel names exactly its target, in the message's tenant.
+	hook2 := newWebhook(w.tenant.ID)
+	update(t, s, func(tx store.Tx) error { return tx.CreateWebhook(ctx, hook2) })
+	enqueue := func(mod func(m *store.OutboxMessage)) func(tx store.Tx) error {
+		return func(tx store.Tx) error {
+			m := newNotice(w.member, store.ChannelEmail, t0)
+			mod(&m)
+			return tx.EnqueueOutbox(ctx, m)
+		}
+	}
+	runErrorCases(t, s, []errorCase{
+		{"no channel", enqueue(func(m *store.OutboxMessage) { m.Channel = "" }), store.ErrInvalid},
+		{"unknown channel", enqueue(func(m *store.OutboxMessage) { m.Channel = "sms" }), store.ErrInvalid},
+		{"email without member", enqueue(func(m *store.OutboxMessage) { m.MemberID = "" }), store.ErrInvalid},
+		{"push without member", enqueue(func(m *store.OutboxMessage) { m.Channel, m.MemberID = store.ChannelPush, "" }), store.ErrInvalid},
+		{"email naming a webhook too", enqueue(func(m *store.OutboxMessage) { m.WebhookID = hook2.ID }), store.ErrInvalid},
+		{"webhook message naming a member", enqueue(func(m *store.OutboxMessage) {
+			m.Channel, m.WebhookID = store.ChannelWebhook, hook2.ID
+		}), store.ErrInvalid},
+		{"webhook message without webhook", enqueue(func(m *store.OutboxMessage) {
+			m.Channel, m.MemberID = store.ChannelWebhook, ""
+		}), store.ErrInvalid},
+		{"unknown member", enqueue(func(m *store.OutboxMessage) { m.MemberID = "nope" }), store.ErrInvalid},
+		{"member of another tenant", enqueue(func(m *store.OutboxMessage) { m.MemberID = other.member.ID }), store.ErrInvalid},
+		{"no payload", enqueue(func(m *store.OutboxMessage) { m.Payload = nil }), store.ErrInvalid},
+		{"no type", enqueue(func(m *store.OutboxMessage) { m.Type = "" }), store.ErrInvalid},
+		{"duplicate id", enqueue(func(m *store.OutboxMessage) { m.ID = mail.ID }), store.ErrConflict},
+	})
+	list, err = s.OutboxOfTenant(ctx, w.tenant.ID, 10)
+	must(t, "OutboxOfTenant after failed enqueues", err)
+	if len(list) != 2 {
+		t.Fatalf("failed enqueues wrote messages: %+v", list)
 	}
 }
 

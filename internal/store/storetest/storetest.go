@@ -46,6 +46,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"AuditInvalid", testAuditInvalid},
 		{"Webhooks", testWebhooks},
 		{"OutboxLifecycle", testOutboxLifecycle},
+		{"OutboxChannels", testOutboxChannels},
 		{"OutboxClaimConcurrent", testOutboxClaimConcurrent},
 		{"EndedGrants", testEndedGrants},
 		{"Leases", testLeases},
@@ -226,14 +227,15 @@ func testPing(t *testing.T, s store.Store) {
 func testEmptyLists(t *testing.T, s store.Store) {
 	ctx := t.Context()
 	lens := map[string]func() (int, error){
-		"Tenants":       func() (int, error) { l, err := s.Tenants(ctx); return len(l), err },
-		"Applications":  func() (int, error) { l, err := s.Applications(ctx, "none"); return len(l), err },
-		"SigningKeys":   func() (int, error) { l, err := s.SigningKeys(ctx, "none"); return len(l), err },
-		"Members":       func() (int, error) { l, err := s.Members(ctx, "none"); return len(l), err },
-		"Accounts":      func() (int, error) { l, err := s.Accounts(ctx, "none", "", 10); return len(l), err },
-		"CountAccounts": func() (int, error) { return s.CountAccounts(ctx, "none") },
-		"CheckRecords":  func() (int, error) { l, err := s.CheckRecords(ctx, "none", 10); return len(l), err },
-		"AuditRecords":  func() (int, error) { l, err := s.AuditRecords(ctx, "none", 0, 10); return len(l), err },
+		"Tenants":        func() (int, error) { l, err := s.Tenants(ctx); return len(l), err },
+		"Applications":   func() (int, error) { l, err := s.Applications(ctx, "none"); return len(l), err },
+		"SigningKeys":    func() (int, error) { l, err := s.SigningKeys(ctx, "none"); return len(l), err },
+		"Members":        func() (int, error) { l, err := s.Members(ctx, "none"); return len(l), err },
+		"Accounts":       func() (int, error) { l, err := s.Accounts(ctx, "none", "", 10); return len(l), err },
+		"CountAccounts":  func() (int, error) { return s.CountAccounts(ctx, "none") },
+		"CheckRecords":   func() (int, error) { l, err := s.CheckRecords(ctx, "none", 10); return len(l), err },
+		"AuditRecords":   func() (int, error) { l, err := s.AuditRecords(ctx, "none", 0, 10); return len(l), err },
+		"OutboxOfTenant": func() (int, error) { l, err := s.OutboxOfTenant(ctx, "none", 10); return len(l), err },
 	}
 	for name, fn := range lens {
 		n, err := fn()

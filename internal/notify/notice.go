@@ -1,0 +1,88 @@
+package notify
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/deadbolt-dev/deadbolt/internal/store"
+)
+
+// TypeRequestRaised is the type of the notice about a new unlock request.
+const TypeRequestRaised = "request.raised"
+
+// Notice tells a member, by email or Web Push, that a lock check met a
+// locked account they own and raised an unlock request. It is the payload
+// of their outbox message, written in the raise's transaction; the carrier
+// writes the mail or push text from it when it delivers. A notice carries
+// no secret and no way to answer: answering takes a passkey in the portal.
+type Notice struct {
+	Request     string    `json:"request"`     // the request's ID
+	Application string    `json:"application"` // its name, or its issuer when it has none
+	Account     string    `json:"account"`
+	IP          string    `json:"ip,omitempty"`
+	Device      string    `json:"device,omitempty"`
+	Location    string    `json:"location,omitempty"`
+	Via         string    `json:"via,omitempty"` // the integration that checked
+	At          time.Time `json:"at"`            // when the check raised it
+	Expires     time.Time `json:"expires"`       // when it runs out
+}
+
+// NoticeOf is the notice about request r of account at app.
+func NoticeOf(app store.Application, account string, r store.UnlockRequest) Notice {
+	name := app.Name
+	if name == "" {
+		name = app.Issuer
+	}
+	return Notice{Request: r.ID, Application: name, Account: account, IP: r.IP, Device: r.Device,
+		Location: r.Location, Via: r.IntegrationType, At: r.UpdatedAt.UTC(), Expires: r.ExpiresAt.UTC()}
+}
+
+// DecodeNotice reads the notice of an email or push message. A payload that
+// is not a notice cannot become one by retrying: the error wraps
+// ErrPermanent.
+func DecodeNotice(m store.OutboxMessage) (Notice, error) {
+	var n Notice
+	if m.Type != TypeRequestRaised {
+		return n, fmt.Errorf("%w: message type %q is not a notice", ErrPermanent, m.Type)
+	}
+	if err := json.Unmarshal(m.Payload, &n); err != nil {
+		return n, fmt.Errorf("%w: notice payload: %v", ErrPermanent, err)
+	}
+	return n, nil
+}
+
+// EnqueueNotice writes, inside tx, one outbox message with notice n for
+// member m on each of channels (the member channels this deployment
+// delivers) that m chose. Push is skipped while m has no subscribed
+// browser. It writes nothing when m chose none of them.
+func EnqueueNotice(ctx context.Context, tx store.Tx, m store.Member, n Notice, channels []string, now time.Time) error {
+	var payload []byte
+	for _, ch := range channels {
+		if !m.Wants(ch) {
+			continue
+		}
+		if ch == store.ChannelPush {
+			subs, err := tx.PushSubscriptions(ctx, m.ID)
+			if err != nil {
+				return err
+			}
+			if len(subs) == 0 {
+				continue
+			}
+		}
+		if payload == nil {
+			var err error
+			if payload, err = json.Marshal(n); err != nil {
+				return fmt.Errorf("notify: encode notice: %w", err)
+			}
+		}
+		msg := store.OutboxMessage{ID: newID(), TenantID: m.TenantID, Channel: ch, MemberID: m.ID,
+			Type: TypeRequestRaised, Payload: payload, CreatedAt: now}
+		if err := tx.EnqueueOutbox(ctx, msg); err != nil {
+			return err
+		}
+	}
+	return nil
+}
