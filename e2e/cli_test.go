@@ -98,3 +98,44 @@ func TestCLIErrorsAndExitCodes(t *testing.T) {
 		}
 	}
 }
+
+// TestWebhookAndDeliveryCLI: webhook create, list and delete through the
+// domain code the portal shares, and the outbox as `delivery list` shows it.
+func TestWebhookAndDeliveryCLI(t *testing.T) {
+	in := newInst(t)
+	in.setup(issuer)
+	if r := in.run("webhook", "create", "--tenant", "acme", "--url", "hooks.acme.test", "--json"); r.code != 1 || r.json(t)["error"] != "invalid" {
+		t.Fatalf("webhook with a relative URL: %d %s", r.code, r.stdout)
+	}
+	if r := in.run("webhook", "create", "--tenant", "acme", "--url", "https://hooks.acme.test/", "--events", "account.gone"); r.code != 1 ||
+		!strings.Contains(r.stderr, "account.gone") {
+		t.Fatalf("webhook with an unknown event: %d %s", r.code, r.stderr)
+	}
+	if r := in.ok("delivery", "list", "--tenant", "acme"); !strings.Contains(r.stdout, "nothing sent yet") {
+		t.Fatalf("delivery list of a new install: %q", r.stdout)
+	}
+	// The receiver does not answer: the event waits in the outbox.
+	hook := in.ok("webhook", "create", "--tenant", "acme", "--url", "http://127.0.0.1:1/hook", "--events", "account.locked, account.unlocked", "--json").json(t)
+	if s, _ := hook["secret"].(string); !strings.HasPrefix(s, "whsec_") || len(hook["events"].([]any)) != 2 {
+		t.Fatalf("webhook create: %v", hook)
+	}
+	in.ok("account", "enroll", "--app", issuer, "--account", "alice")
+	in.ok("account", "unlock", "--app", issuer, "--account", "alice", "--for", "5m")
+	list := in.ok("delivery", "list", "--tenant", "acme", "--json").json(t)["deliveries"].([]any)
+	d, _ := list[0].(map[string]any)
+	if len(list) != 1 || d["channel"] != "webhook" || d["to"] != "http://127.0.0.1:1/hook" || d["type"] != "account.unlocked" ||
+		d["state"] != "pending" || d["attempts"] != 0.0 {
+		t.Fatalf("delivery list: %v", list)
+	}
+	if r := in.ok("notify", "list", "--tenant", "acme"); !strings.Contains(r.stdout, "account.unlocked") || !strings.Contains(r.stdout, "pending") {
+		t.Fatalf("delivery list as text: %q", r.stdout)
+	}
+	id, _ := hook["id"].(string)
+	in.ok("webhook", "delete", id)
+	if r := in.run("webhook", "delete", id, "--json"); r.code != 1 || r.json(t)["error"] != "not_found" {
+		t.Fatalf("deleting twice: %d %s", r.code, r.stdout)
+	}
+	if r := in.ok("delivery", "list", "--tenant", "acme"); !strings.Contains(r.stdout, "nothing sent yet") {
+		t.Fatalf("a deleted webhook's events remain: %q", r.stdout)
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -12,6 +13,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -19,6 +21,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/deadbolt-dev/deadbolt/internal/mail/smtptest"
+	"github.com/deadbolt-dev/deadbolt/internal/webhook"
 )
 
 // The portal tests drive real headless Chromium (Debian's chromium) with a
@@ -365,6 +368,7 @@ func TestPortalBrowser(t *testing.T) {
 		t.Fatalf("deliveries page, the mail's row: %q", got)
 	}
 	b.shot(tab, "admin-deliveries")
+	testWebhookUI(t, in, b, public)
 
 	testEnablement(t, in, b, key, public)
 
@@ -377,6 +381,77 @@ func TestPortalBrowser(t *testing.T) {
 	}
 
 	testNoticeOutlivesServer(t, in, mail, key, public)
+}
+
+// testWebhookUI: an admin adds a webhook in the portal and sees its secret
+// once; a real receiver checks the signature of the next account event
+// with that secret; the admin deletes the webhook.
+func testWebhookUI(t *testing.T, in *inst, b *browser, public string) {
+	got := make(chan webhook.Event, 10)
+	var secret atomic.Value
+	receiver := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		s, _ := secret.Load().(string)
+		if err := webhook.Verify(s, r.Header.Get(webhook.HeaderSignature), body, time.Now(), 0); err != nil {
+			http.Error(w, err.Error(), http.StatusUnauthorized)
+			return
+		}
+		ev, err := webhook.ParseEvent(body)
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
+		got <- ev
+	}))
+	defer receiver.Close()
+	tab := b.ctx
+
+	b.do(tab, "webhooks page", chromedp.Navigate(public+"/admin/webhooks"), chromedp.WaitVisible(chromedp.ID("create-webhook")))
+	b.do(tab, "add webhook",
+		chromedp.SetValue(chromedp.ID("webhook-url"), receiver.URL+"/deadbolt"),
+		chromedp.Click(chromedp.CSS("input[name=events][value='account.locked']")),
+		leavePage(chromedp.ID("create-webhook")),
+		chromedp.WaitVisible(chromedp.ID("webhook-secret")))
+	shown := b.text(tab, "#webhook-secret")
+	if !strings.HasPrefix(shown, "whsec_") {
+		t.Fatalf("webhook secret shown: %q", shown)
+	}
+	if n, err := chromedp.Run(tab, chromedp.Evaluate[int](`document.querySelectorAll("#copy-webhook-secret[data-copy=webhook-secret]").length`)); err != nil || n != 1 {
+		t.Fatalf("copy button: %d %v", n, err)
+	}
+	b.shot(tab, "admin-webhook-secret")
+	secret.Store(shown)
+	// Shown once: the page again lists the webhook, without its secret.
+	b.do(tab, "webhooks page again", chromedp.Navigate(public+"/admin/webhooks"), chromedp.WaitVisible(chromedp.CSS("section.webhook")))
+	if page := b.text(tab, "main"); strings.Contains(page, shown) || !strings.Contains(page, receiver.URL+"/deadbolt") {
+		t.Fatalf("webhooks page after adding: %q", page)
+	}
+	hooks := in.ok("webhook", "list", "--tenant", "acme", "--json").json(t)["webhooks"].([]any)
+	if len(hooks) != 1 || hooks[0].(map[string]any)["url"] != receiver.URL+"/deadbolt" {
+		t.Fatalf("webhook list: %v", hooks)
+	}
+
+	// It asked for locks only: an unlock is not sent, the lock after it
+	// is, signed with the secret shown.
+	in.ok("account", "unlock", "--app", issuer, "--account", "alice-admin", "--for", "5m")
+	in.ok("account", "lock", "--app", issuer, "--account", "alice-admin")
+	select {
+	case ev := <-got:
+		if ev.Type != webhook.TypeAccountLocked || ev.Data.Account != "alice-admin" {
+			t.Fatalf("webhook event: %+v", ev)
+		}
+	case <-time.After(15 * time.Second):
+		t.Fatal("no signed webhook delivery arrived")
+	}
+
+	b.do(tab, "delete webhook", leavePage(chromedp.CSS("section.webhook form[action$='/delete'] button")),
+		chromedp.WaitVisible(chromedp.CSS(".notice")))
+	if n, err := chromedp.Run(tab, chromedp.Evaluate[int](`document.querySelectorAll("section.webhook").length`)); err != nil || n != 0 {
+		t.Fatalf("webhooks left after deleting: %d %v", n, err)
+	}
+	if hooks := in.ok("webhook", "list", "--tenant", "acme", "--json").json(t)["webhooks"].([]any); len(hooks) != 0 {
+		t.Fatalf("webhook list after deleting in the portal: %v", hooks)
+	}
 }
 
 // testNoticeOutlivesServer: while the SMTP server refuses, a new request's

@@ -43,8 +43,8 @@ what waits (with the last error), and what was given up.`,
 	var tenant string
 	var limit int
 	list := &cobra.Command{
-		Use:     "list",
-		Short:   "List a tenant's latest deliveries on every channel, newest first",
+		Use:   "list",
+		Short: "List a tenant's latest deliveries on every channel, newest first",
 		Example: `  deadbolt delivery list --tenant acme
   deadbolt delivery list --tenant acme --limit 500 --json | jq '.deliveries[] | select(.state == "failed")'`,
 		Args: cobra.NoArgs,

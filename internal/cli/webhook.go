@@ -2,7 +2,6 @@ package cli
 
 import (
 	"fmt"
-	"net/url"
 	"strings"
 	"time"
 
@@ -10,7 +9,6 @@ import (
 
 	"github.com/deadbolt-dev/deadbolt/internal/admin"
 	"github.com/deadbolt-dev/deadbolt/internal/store"
-	"github.com/deadbolt-dev/deadbolt/internal/webhook"
 )
 
 func webhookJSON(w store.Webhook) map[string]any {
@@ -35,7 +33,10 @@ Deadbolt-Signature (t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>" under
 the webhook's secret>), Deadbolt-Event-Id and Deadbolt-Event-Type. Events are
 written in the same transaction as the change and retried with backoff
 (5 s doubling to 1 h, 20 attempts) until the receiver answers 2xx; receivers
-deduplicate on the event ID.`,
+deduplicate on the event ID. 'deadbolt delivery list' shows every delivery.
+
+Owners and admins can add and delete webhooks on the portal's Webhooks page
+too; both record the same audit events.`,
 	}
 	var tenant, rawURL, events string
 	create := &cobra.Command{
@@ -46,20 +47,6 @@ deduplicate on the event ID.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
-			u, err := url.Parse(rawURL)
-			if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-				return usageErr("--url must be an absolute http(s) URL, got %q", rawURL)
-			}
-			var evs []string
-			for _, e := range strings.Split(events, ",") {
-				switch e = strings.TrimSpace(e); e {
-				case "":
-				case webhook.TypeAccountLocked, webhook.TypeAccountUnlocked:
-					evs = append(evs, e)
-				default:
-					return usageErr("--events: unknown event %q (want %s or %s)", e, webhook.TypeAccountLocked, webhook.TypeAccountUnlocked)
-				}
-			}
 			adm, err := a.admin(ctx, true)
 			if err != nil {
 				return err
@@ -68,18 +55,8 @@ deduplicate on the event ID.`,
 			if err != nil {
 				return err
 			}
-			secret := webhook.NewSecret()
-			w := store.Webhook{ID: admin.NewID(), TenantID: t.ID, URL: u.String(), Events: evs, CreatedAt: time.Now().UTC()}
-			if w.SealedSecret, err = adm.Box.Seal([]byte(secret), w.ID); err != nil {
-				return err
-			}
-			err = a.store.Update(ctx, func(tx store.Tx) error {
-				if err := tx.CreateWebhook(ctx, w); err != nil {
-					return err
-				}
-				return admin.AppendAudit(ctx, tx, t.ID, actor(), "webhook.created", "webhook:"+w.ID,
-					map[string]any{"url": w.URL, "events": evs}, w.CreatedAt)
-			})
+			w, secret, err := adm.CreateWebhook(ctx, actor(), admin.NewWebhook{TenantID: t.ID, URL: rawURL,
+				Events: strings.Split(events, ",")})
 			if err != nil {
 				return err
 			}
@@ -154,22 +131,11 @@ deduplicate on the event ID.`,
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
-			s, err := a.openStore(ctx)
+			adm, err := a.admin(ctx, false)
 			if err != nil {
 				return err
 			}
-			err = s.Update(ctx, func(tx store.Tx) error {
-				h, err := tx.Webhook(ctx, args[0])
-				if err != nil {
-					return fmt.Errorf("webhook %q: %w", args[0], err)
-				}
-				if err := tx.DeleteWebhook(ctx, h.ID); err != nil {
-					return err
-				}
-				return admin.AppendAudit(ctx, tx, h.TenantID, actor(), "webhook.deleted", "webhook:"+h.ID,
-					map[string]any{"url": h.URL}, time.Now().UTC())
-			})
-			if err != nil {
+			if _, err := adm.DeleteWebhook(ctx, actor(), "", args[0]); err != nil {
 				return err
 			}
 			return a.print(map[string]any{"id": args[0], "deleted": true}, "webhook %s deleted\n", args[0])

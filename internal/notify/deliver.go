@@ -21,7 +21,7 @@ import (
 // Delivery tuning.
 const (
 	// MaxAttempts is how often a message is tried before it is given up
-	// (about 12 hours of backoff); given-up messages stay visible on the
+	// (about ten hours of backoff); given-up messages stay visible on the
 	// portal's Deliveries page and in `deadbolt delivery list`.
 	MaxAttempts = 20
 	// Lease is how long a claimed message is reserved for its worker.

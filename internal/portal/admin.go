@@ -336,7 +336,47 @@ type webhookRow struct {
 	Pending  int
 }
 
+// createdWebhook is a webhook just created, with its secret, shown once.
+type createdWebhook struct {
+	ID, URL, Secret string
+}
+
 func (p *Portal) adminWebhooks(w http.ResponseWriter, r *http.Request) error {
+	return p.adminWebhooksPage(w, r, nil)
+}
+
+// adminWebhookCreate adds a webhook and shows its signing secret in this
+// answer only, as a new key's: it is stored sealed and never again in the
+// clear, and without a redirect a reload cannot show it either.
+func (p *Portal) adminWebhookCreate(w http.ResponseWriter, r *http.Request) error {
+	s, ok, err := p.requireAdmin(w, r)
+	if !ok {
+		return err
+	}
+	if err := r.ParseForm(); err != nil {
+		return &pageError{Status: http.StatusBadRequest, Title: "Not saved", Message: "The form could not be read.", Cause: err}
+	}
+	h, secret, err := p.adminSvc().CreateWebhook(r.Context(), s.actor(), admin.NewWebhook{TenantID: s.member.TenantID,
+		URL: r.PostForm.Get("url"), Events: r.PostForm["events"]})
+	if err != nil {
+		return invalidInput(err)
+	}
+	return p.adminWebhooksPage(w, r, &createdWebhook{ID: h.ID, URL: h.URL, Secret: secret})
+}
+
+func (p *Portal) adminWebhookDelete(w http.ResponseWriter, r *http.Request) error {
+	s, ok, err := p.requireAdmin(w, r)
+	if !ok {
+		return err
+	}
+	if _, err := p.adminSvc().DeleteWebhook(r.Context(), s.actor(), s.member.TenantID, r.PathValue("id")); err != nil {
+		return err
+	}
+	http.Redirect(w, r, "/admin/webhooks?done=deleted", http.StatusSeeOther)
+	return nil
+}
+
+func (p *Portal) adminWebhooksPage(w http.ResponseWriter, r *http.Request, created *createdWebhook) error {
 	s, ok, err := p.requireAdmin(w, r)
 	if !ok {
 		return err
@@ -362,7 +402,8 @@ func (p *Portal) adminWebhooks(w http.ResponseWriter, r *http.Request) error {
 		}
 		rows = append(rows, row)
 	}
-	p.renderAdmin(w, r, s, "webhooks", "Webhooks", map[string]any{"Hooks": rows})
+	p.renderAdmin(w, r, s, "webhooks", "Webhooks", map[string]any{"Hooks": rows, "Created": created,
+		"Events": admin.WebhookEvents})
 	return nil
 }
 

@@ -388,6 +388,7 @@ var notices = map[string]string{
 	"saved":      "Saved.",
 	"push":       "Push notifications are on for this browser.",
 	"revoked":    "Key revoked. Tokens signed with it are refused from now on.",
+	"deleted":    "Webhook deleted. Its undelivered events will not be sent.",
 }
 
 func notice(r *http.Request) string {

@@ -180,6 +180,8 @@ func (p *Portal) routes() {
 	post("/admin/members/invite", p.adminInvite)
 	post("/admin/members/{id}/role", p.adminRole)
 	get("/admin/webhooks", p.adminWebhooks)
+	post("/admin/webhooks", p.adminWebhookCreate)
+	post("/admin/webhooks/{id}/delete", p.adminWebhookDelete)
 	get("/admin/deliveries", p.adminDeliveries)
 	get("/admin/activity", p.adminActivity)
 	post("/settings", p.settingsSave)

@@ -829,6 +829,83 @@ func TestAdminPages(t *testing.T) {
 	}
 }
 
+// TestAdminWebhooks: admins add a webhook (its secret shown in that answer
+// only) and delete it, each with its audit event; another tenant's webhook
+// cannot be deleted, and bad input changes nothing.
+func TestAdminWebhooks(t *testing.T) {
+	e := newEnv(t, publicURL)
+	ctx := t.Context()
+	inv, err := e.admin.Invite(ctx, "test", e.app.TenantID, "olive@acme.test", "Olive", store.RoleOwner, time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	owner := e.signIn(inv.Member)
+	if r := e.do("POST", "/admin/webhooks", url.Values{"url": {"https://hooks.acme.test/x"}}, e.signIn(e.alice)); r.code != http.StatusForbidden {
+		t.Fatalf("a plain member adding a webhook: %d", r.code)
+	}
+	if r := e.do("POST", "/admin/webhooks", url.Values{"url": {"https://hooks.acme.test/x"}}, owner,
+		"Sec-Fetch-Site", "cross-site"); r.code != http.StatusForbidden {
+		t.Fatalf("a cross-site webhook: %d", r.code)
+	}
+
+	r := e.do("POST", "/admin/webhooks", url.Values{"url": {" https://hooks.acme.test/deadbolt "}, "events": {"account.locked"}}, owner)
+	secret := regexp.MustCompile(`<code id="webhook-secret">([^<]+)</code>`).FindStringSubmatch(r.body)
+	if r.code != 200 || secret == nil || !strings.HasPrefix(secret[1], "whsec_") || r.header.Get("Cache-Control") != "no-store" {
+		t.Fatalf("add webhook: %d, secret shown: %v", r.code, secret)
+	}
+	hooks, _ := e.store.Webhooks(ctx, e.app.TenantID)
+	if len(hooks) != 1 || hooks[0].URL != "https://hooks.acme.test/deadbolt" || len(hooks[0].Events) != 1 || hooks[0].Events[0] != "account.locked" {
+		t.Fatalf("webhooks: %+v", hooks)
+	}
+	if raw, err := e.admin.Box.Open(hooks[0].SealedSecret, hooks[0].ID); err != nil || string(raw) != secret[1] {
+		t.Fatalf("the stored secret is not the one shown: %v", err)
+	}
+	if r := e.do("GET", "/admin/webhooks", nil, owner); !strings.Contains(r.body, "https://hooks.acme.test/deadbolt") || strings.Contains(r.body, secret[1]) {
+		t.Fatal("the webhooks page lacks the webhook or shows its secret again")
+	}
+	for name, form := range map[string]url.Values{
+		"not a URL":      {"url": {"hooks.acme.test"}},
+		"another scheme": {"url": {"ftp://hooks.acme.test/"}},
+		"unknown event":  {"url": {"https://hooks.acme.test/y"}, "events": {"account.deleted"}},
+	} {
+		if r := e.do("POST", "/admin/webhooks", form, owner); r.code != http.StatusBadRequest || !strings.Contains(r.body, "Not saved") {
+			t.Errorf("%s: %d", name, r.code)
+		}
+	}
+	if hooks, _ := e.store.Webhooks(ctx, e.app.TenantID); len(hooks) != 1 {
+		t.Fatalf("bad input added webhooks: %+v", hooks)
+	}
+
+	// Another tenant's webhook is not there to delete.
+	other, _ := e.admin.CreateTenant(ctx, "test", "globex")
+	foreign, _, err := e.admin.CreateWebhook(ctx, "test", admin.NewWebhook{TenantID: other.ID, URL: "https://hooks.globex.test/"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := e.do("POST", "/admin/webhooks/"+foreign.ID+"/delete", nil, owner); r.code != http.StatusNotFound {
+		t.Fatalf("deleting another tenant's webhook: %d", r.code)
+	}
+	if r := e.do("POST", "/admin/webhooks/"+hooks[0].ID+"/delete", nil, owner); r.code != http.StatusSeeOther {
+		t.Fatalf("delete: %d %s", r.code, r.body)
+	}
+	if hooks, _ := e.store.Webhooks(ctx, e.app.TenantID); len(hooks) != 0 {
+		t.Fatalf("after deleting: %+v", hooks)
+	}
+	if _, err := e.store.Webhook(ctx, foreign.ID); err != nil {
+		t.Fatalf("another tenant's webhook: %v", err)
+	}
+	recs, _ := e.store.AuditRecords(ctx, e.app.TenantID, 0, 1000)
+	var actions []string
+	for _, rec := range recs {
+		if strings.HasPrefix(rec.Action, "webhook.") {
+			actions = append(actions, rec.Action+" by "+rec.Actor)
+		}
+	}
+	if want := "webhook.created by member:olive@acme.test, webhook.deleted by member:olive@acme.test"; strings.Join(actions, ", ") != want {
+		t.Fatalf("audit: %v, want %s", actions, want)
+	}
+}
+
 // TestAdminDeliveries: the Deliveries page lists the tenant's outbox on
 // every channel with each message's state, attempts and last error, and
 // nothing of another tenant.

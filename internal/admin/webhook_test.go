@@ -1,0 +1,119 @@
+package admin_test
+
+import (
+	"bytes"
+	"errors"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/deadbolt-dev/deadbolt/internal/admin"
+	"github.com/deadbolt-dev/deadbolt/internal/clock"
+	"github.com/deadbolt-dev/deadbolt/internal/seal"
+	"github.com/deadbolt-dev/deadbolt/internal/store"
+	"github.com/deadbolt-dev/deadbolt/internal/store/sqlite"
+)
+
+func newService(t *testing.T) *admin.Service {
+	t.Helper()
+	s, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "d.db"), sqlite.Options{AutoMigrate: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	box, _ := seal.New(bytes.Repeat([]byte{3}, seal.KeySize))
+	return &admin.Service{Store: s, Clock: clock.NewFake(time.Date(2026, 11, 21, 10, 0, 0, 0, time.UTC)), Box: box}
+}
+
+func TestCreateWebhook(t *testing.T) {
+	svc := newService(t)
+	ctx := t.Context()
+	tn, err := svc.CreateTenant(ctx, "test", "acme")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name   string
+		in     admin.NewWebhook
+		want   []string // events stored; nil: all
+		wantOK bool
+	}{
+		{"all events", admin.NewWebhook{URL: "https://hooks.acme.test/a"}, nil, true},
+		{"empty entries are no events", admin.NewWebhook{URL: "https://hooks.acme.test/b", Events: []string{""}}, nil, true},
+		{"some, trimmed, once each", admin.NewWebhook{URL: " http://10.0.0.5:8080/in ", Events: []string{" account.locked", "account.locked"}},
+			[]string{"account.locked"}, true},
+		{"unknown event", admin.NewWebhook{URL: "https://hooks.acme.test/c", Events: []string{"account.gone"}}, nil, false},
+		{"relative URL", admin.NewWebhook{URL: "/hooks"}, nil, false},
+		{"no host", admin.NewWebhook{URL: "https:///x"}, nil, false},
+		{"other scheme", admin.NewWebhook{URL: "ftp://hooks.acme.test/"}, nil, false},
+		{"too long", admin.NewWebhook{URL: "https://hooks.acme.test/" + strings.Repeat("a", 2048)}, nil, false},
+		{"unknown tenant", admin.NewWebhook{TenantID: "nope", URL: "https://hooks.acme.test/d"}, nil, false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if tc.in.TenantID == "" {
+				tc.in.TenantID = tn.ID
+			}
+			w, secret, err := svc.CreateWebhook(ctx, "cli:root", tc.in)
+			if !tc.wantOK {
+				if !errors.Is(err, store.ErrInvalid) {
+					t.Fatalf("CreateWebhook: %v, want ErrInvalid", err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := svc.Store.Webhook(ctx, w.ID)
+			if err != nil || !slices.Equal(got.Events, tc.want) || got.URL != strings.TrimSpace(tc.in.URL) {
+				t.Fatalf("stored %+v, %v", got, err)
+			}
+			if raw, err := svc.Box.Open(got.SealedSecret, got.ID); err != nil || string(raw) != secret || !strings.HasPrefix(secret, "whsec_") {
+				t.Fatalf("secret %q does not open from the store: %v", secret, err)
+			}
+		})
+	}
+	hooks, _ := svc.Store.Webhooks(ctx, tn.ID)
+	recs, _ := svc.Store.AuditRecords(ctx, tn.ID, 0, 100)
+	created := 0
+	for _, r := range recs {
+		if r.Action == "webhook.created" {
+			created++
+		}
+	}
+	if len(hooks) != 3 || created != 3 {
+		t.Fatalf("%d webhooks, %d audited; want 3 of each", len(hooks), created)
+	}
+}
+
+func TestDeleteWebhook(t *testing.T) {
+	svc := newService(t)
+	ctx := t.Context()
+	acme, _ := svc.CreateTenant(ctx, "test", "acme")
+	globex, _ := svc.CreateTenant(ctx, "test", "globex")
+	w, _, err := svc.CreateWebhook(ctx, "test", admin.NewWebhook{TenantID: acme.ID, URL: "https://hooks.acme.test/"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Through another tenant's eyes it does not exist.
+	if _, err := svc.DeleteWebhook(ctx, "member:eve", globex.ID, w.ID); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("delete from another tenant: %v, want ErrNotFound", err)
+	}
+	if _, err := svc.DeleteWebhook(ctx, "test", "", "nope"); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("delete unknown: %v, want ErrNotFound", err)
+	}
+	got, err := svc.DeleteWebhook(ctx, "cli:root", "", w.ID)
+	if err != nil || got.URL != w.URL {
+		t.Fatalf("delete: %+v, %v", got, err)
+	}
+	if _, err := svc.Store.Webhook(ctx, w.ID); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("after delete: %v", err)
+	}
+	recs, _ := svc.Store.AuditRecords(ctx, acme.ID, 0, 100)
+	last := recs[len(recs)-1]
+	if last.Action != "webhook.deleted" || last.Actor != "cli:root" || last.Target != "webhook:"+w.ID {
+		t.Fatalf("last audit record: %+v", last)
+	}
+}
