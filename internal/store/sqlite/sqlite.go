@@ -42,7 +42,8 @@ type Store struct {
 	wdb   *sql.DB // write pool: one connection, BEGIN IMMEDIATE
 	wstmt [numStmts]*sql.Stmt
 	rstmt [numReads]*sql.Stmt
-	cfg   configCache // applications and keys for the lock check
+	cfg   configCache   // applications and keys for the lock check
+	plain *preparedPool // plain queries of the read pool, prepared once
 }
 
 var (
@@ -152,7 +153,8 @@ func open(ctx context.Context, path string, opts Options) (_ *Store, err error) 
 		}
 	}
 	s.reads.src = poolStmts{&s.rstmt}
-	s.reads.q = s.rdb
+	s.plain = &preparedPool{db: s.rdb}
+	s.reads.q = s.plain
 	return s, nil
 }
 
@@ -203,6 +205,9 @@ func (s *Store) Close() error {
 		if st != nil {
 			errs = append(errs, st.Close())
 		}
+	}
+	if s.plain != nil {
+		s.plain.close()
 	}
 	if s.rdb != nil {
 		errs = append(errs, s.rdb.Close())
