@@ -3,5 +3,8 @@
 // sentinel errors callers check with errors.Is.
 //
 // Backends live in subpackages (sqlite, postgres) and all pass the conformance
-// suite in storetest. Nothing here knows SQL.
+// suite in storetest. What the two SQL backends share lives beside them: valid
+// (the rules a record is checked against before it is written, and the
+// int64-nanosecond encoding of times) and migration (loading the numbered
+// migration files). Nothing here knows SQL.
 package store

@@ -63,23 +63,24 @@
 // # Schema
 //
 // Migrations are embedded files migrations/NNNN_what.sql, numbered from 1
-// without gaps and never edited once released, mirroring SQLite's. Migrate
-// takes a session advisory lock (pg_advisory_lock) on a dedicated
-// connection, so nodes that start together migrate one at a time and the
-// later ones find nothing to do; each migration runs in its own
-// transaction and records itself in schema_version. Open refuses a
-// database migrated by a newer deadbolt (store.ErrSchemaTooNew, naming both
-// versions) and, unless Options.AutoMigrate is set, one that is behind
-// (store.ErrSchemaBehind).
+// without gaps (package migration loads and checks them) and never edited once
+// released, mirroring SQLite's. Migrate takes a session advisory lock
+// (pg_advisory_lock) on a dedicated connection, so nodes that start together
+// migrate one at a time and the later ones find nothing to do; each migration
+// runs in its own transaction and records itself in schema_version. Open
+// refuses a database migrated by a newer deadbolt (store.ErrSchemaTooNew,
+// naming both versions) and, unless Options.AutoMigrate is set, one that is
+// behind (store.ErrSchemaBehind).
 //
 // Times are BIGINT Unix nanoseconds, exact to the nanosecond (timestamptz
 // keeps microseconds) and read back in UTC, with 0 for "not set", as in
-// SQLite. Text columns use the "C" collation, so comparisons and ORDER BY
-// are by bytes on every backend whatever the database's locale. Tables
-// live in the first schema of the connection's search_path, so one
-// database can hold several installs (or test stores) side by side.
-// Foreign keys are DEFERRABLE (checked at once unless a transaction defers
-// them), so that deadbolt copy can load tables in any order.
+// SQLite; records are checked before writing by the same rules as SQLite's
+// (package valid). Text columns use the "C" collation, so comparisons and
+// ORDER BY are by bytes on every backend whatever the database's locale.
+// Tables live in the first schema of the connection's search_path, so one
+// database can hold several installs (or test stores) side by side. Foreign
+// keys are DEFERRABLE (checked at once unless a transaction defers them), so
+// that deadbolt copy can load tables in any order.
 //
 // # Errors
 //

@@ -4,54 +4,19 @@ import (
 	"context"
 	"embed"
 	"fmt"
-	"io/fs"
-	"path"
-	"strconv"
-	"strings"
 
 	"github.com/jackc/pgx/v5"
 
 	"github.com/deadbolt-dev/deadbolt/internal/store"
+	"github.com/deadbolt-dev/deadbolt/internal/store/migration"
 )
 
 //go:embed migrations/*.sql
 var migrationFS embed.FS
 
-// migration is one numbered, forward-only schema change.
-type migration struct {
-	version int
-	name    string
-	sql     string
-}
-
 // migrations are the embedded files NNNN_what.sql, numbered 1, 2, 3, ...
-// without gaps; loadMigrations checks that, and a test runs it.
-var migrations, migrationsErr = loadMigrations(migrationFS)
-
-func loadMigrations(fsys fs.FS) ([]migration, error) {
-	names, err := fs.Glob(fsys, "migrations/*.sql")
-	if err != nil {
-		return nil, err
-	}
-	var ms []migration
-	for i, name := range names { // Glob sorts by name
-		base := path.Base(name)
-		num, _, ok := strings.Cut(base, "_")
-		v, err := strconv.Atoi(num)
-		if !ok || err != nil || len(num) != 4 {
-			return nil, fmt.Errorf("migration %s is not named NNNN_what.sql", base)
-		}
-		if v != i+1 {
-			return nil, fmt.Errorf("migration %s has version %d, want %d", base, v, i+1)
-		}
-		body, err := fs.ReadFile(fsys, name)
-		if err != nil {
-			return nil, err
-		}
-		ms = append(ms, migration{version: v, name: base, sql: string(body)})
-	}
-	return ms, nil
-}
+// without gaps; migration.Load checks that, and a test runs it.
+var migrations, migrationsErr = migration.Load(migrationFS, "migrations")
 
 // migrateLock is the pg_advisory_lock key that serialises migrations of
 // one database: the first 8 bytes of "deadbolt" read as a number. Advisory
@@ -142,18 +107,18 @@ func (s *Store) migrateTo(ctx context.Context, target int) (err error) {
 }
 
 // apply runs m and records it, in one transaction.
-func apply(ctx context.Context, conn *pgx.Conn, m migration) error {
-	op := "migrate to " + m.name
+func apply(ctx context.Context, conn *pgx.Conn, m migration.Migration) error {
+	op := "migrate to " + m.Name
 	tx, err := conn.Begin(ctx)
 	if err != nil {
 		return wrap(op, err)
 	}
 	defer tx.Rollback(context.WithoutCancel(ctx)) // a no-op after Commit
 	// The simple protocol runs a file of several statements in one go.
-	if _, err := tx.Conn().PgConn().Exec(ctx, m.sql).ReadAll(); err != nil {
+	if _, err := tx.Conn().PgConn().Exec(ctx, m.SQL).ReadAll(); err != nil {
 		return wrap(op, err)
 	}
-	if _, err := tx.Exec(ctx, `INSERT INTO schema_version (version, name) VALUES ($1, $2)`, m.version, m.name); err != nil {
+	if _, err := tx.Exec(ctx, `INSERT INTO schema_version (version, name) VALUES ($1, $2)`, m.Version, m.Name); err != nil {
 		return wrap(op, err)
 	}
 	if err := tx.Commit(ctx); err != nil {

@@ -7,33 +7,22 @@ import (
 	"time"
 
 	"github.com/deadbolt-dev/deadbolt/internal/store"
+	"github.com/deadbolt-dev/deadbolt/internal/store/valid"
 )
 
 // CreateWebhook implements store.Tx.
 func (t *txn) CreateWebhook(ctx context.Context, w store.Webhook) error {
-	r := rules{op: "create webhook"}
-	r.need("webhook id", w.ID)
-	r.need("tenant id", w.TenantID)
-	r.need("url", w.URL)
-	if len(w.SealedSecret) == 0 {
-		r.fail("sealed secret is empty")
-	}
-	created := r.time("created at", w.CreatedAt, true)
-	for _, e := range w.Events {
-		if e == "" || strings.Contains(e, ",") {
-			r.fail("event type %q is not a plain name", e)
-		}
-	}
-	if r.err != nil {
-		return r.err
+	const op = "create webhook"
+	if err := valid.Webhook(w); err != nil {
+		return wrap(op, err)
 	}
 	events := w.Events
 	if events == nil {
 		events = []string{}
 	}
-	return t.insert(ctx, r.op, "a webhook with this id exists",
+	return t.insert(ctx, op, "a webhook with this id exists",
 		`INSERT INTO webhooks (`+webhookCols+`) VALUES ($1, $2, $3, $4, $5, $6)`,
-		w.ID, w.TenantID, w.URL, w.SealedSecret, events, created)
+		w.ID, w.TenantID, w.URL, w.SealedSecret, events, valid.Nanos(w.CreatedAt))
 }
 
 // DeleteWebhook implements store.Tx; its messages go with it (ON DELETE
@@ -53,21 +42,13 @@ func (t *txn) DeleteWebhook(ctx context.Context, id string) error {
 // EnqueueOutbox implements store.Tx. A webhook or member that does not
 // exist in the message's tenant fails its foreign key: store.ErrInvalid.
 func (t *txn) EnqueueOutbox(ctx context.Context, m store.OutboxMessage) error {
-	r := rules{op: "enqueue outbox"}
-	r.need("message id", m.ID)
-	r.need("tenant id", m.TenantID)
-	validOutboxTarget(&r, m)
-	r.need("type", m.Type)
-	if len(m.Payload) == 0 {
-		r.fail("payload is empty")
+	const op = "enqueue outbox"
+	if err := valid.OutboxMessage(m); err != nil {
+		return wrap(op, err)
 	}
-	created := r.time("created at", m.CreatedAt, true)
-	next := r.time("next attempt at", m.NextAttemptAt, false)
-	if r.err != nil {
-		return r.err
-	}
-	next = max(next, created)
-	return t.insert(ctx, r.op, "a message with this id exists",
+	created := valid.Nanos(m.CreatedAt)
+	next := max(valid.Nanos(m.NextAttemptAt), created)
+	return t.insert(ctx, op, "a message with this id exists",
 		`INSERT INTO outbox (id, tenant_id, channel, webhook_id, member_id, type, payload,
 			created_at, attempts, next_attempt_at, delivered_at, failed_at, last_error)
 		VALUES ($1, $2, $3, nullif($4, ''), nullif($5, ''), $6, $7, $8, 0, $9, 0, 0, '')`,
@@ -77,15 +58,16 @@ func (t *txn) EnqueueOutbox(ctx context.Context, m store.OutboxMessage) error {
 // AnnounceGrantEnd implements store.Tx with one conditional UPDATE, which
 // PostgreSQL applies for exactly one of concurrent callers.
 func (t *txn) AnnounceGrantEnd(ctx context.Context, grantID string, at time.Time) (bool, error) {
-	r := rules{op: "announce grant end"}
-	r.need("grant id", grantID)
-	n := r.time("announced at", at, true)
-	if r.err != nil {
-		return false, r.err
+	const op = "announce grant end"
+	var r valid.Rules
+	r.Need("grant id", grantID)
+	n := r.Time("announced at", at, true)
+	if err := r.Err(); err != nil {
+		return false, wrap(op, err)
 	}
 	rows, err := t.exec(ctx, `UPDATE grants SET end_announced_at = $1 WHERE id = $2 AND end_announced_at = 0`, n, grantID)
 	if err != nil {
-		return false, wrap(r.op, err)
+		return false, wrap(op, err)
 	}
 	return rows == 1, nil
 }
@@ -95,15 +77,16 @@ func (t *txn) AnnounceGrantEnd(ctx context.Context, grantID string, at time.Time
 // nodes claiming at the same instant each take different rows instead of
 // queueing behind each other, and the UPDATE pushes them past the lease.
 func (s *Store) ClaimOutbox(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]store.OutboxMessage, error) {
-	r := rules{op: "claim outbox"}
-	r.limit(limit)
-	r.positive("lease", lease)
-	n := r.time("now", now, true)
-	until := r.time("lease end", now.Add(lease), true)
-	if r.err != nil {
-		return nil, r.err
+	const op = "claim outbox"
+	var r valid.Rules
+	r.Limit(limit)
+	r.Positive("lease", lease)
+	n := r.Time("now", now, true)
+	until := r.Time("lease end", now.Add(lease), true)
+	if err := r.Err(); err != nil {
+		return nil, wrap(op, err)
 	}
-	msgs, err := list(ctx, s.pool, r.op, scanOutbox,
+	msgs, err := list(ctx, s.pool, op, scanOutbox,
 		`UPDATE outbox SET next_attempt_at = $1 WHERE id IN (
 			SELECT id FROM outbox WHERE delivered_at = 0 AND failed_at = 0 AND next_attempt_at <= $2
 			ORDER BY next_attempt_at, created_at, id LIMIT $3 FOR UPDATE SKIP LOCKED)
@@ -123,13 +106,11 @@ func (s *Store) ClaimOutbox(ctx context.Context, now time.Time, lease time.Durat
 
 // FinishOutbox implements store.Store.
 func (s *Store) FinishOutbox(ctx context.Context, res store.OutboxResult) error {
-	r := rules{op: "finish outbox"}
-	r.need("message id", res.ID)
-	at := r.time("at", res.At, true)
-	retry := r.time("retry at", res.RetryAt, false)
-	if r.err != nil {
-		return r.err
+	const op = "finish outbox"
+	if err := valid.OutboxResult(res); err != nil {
+		return wrap(op, err)
 	}
+	at, retry := valid.Nanos(res.At), valid.Nanos(res.RetryAt)
 	var q string
 	var args []any
 	switch {
@@ -142,10 +123,10 @@ func (s *Store) FinishOutbox(ctx context.Context, res store.OutboxResult) error 
 	}
 	tag, err := s.pool.Exec(ctx, q, args...)
 	if err != nil {
-		return wrap(r.op, err)
+		return wrap(op, err)
 	}
 	if tag.RowsAffected() == 0 {
-		return notFound(r.op)
+		return notFound(op)
 	}
 	return nil
 }
@@ -155,20 +136,21 @@ func (s *Store) FinishOutbox(ctx context.Context, res store.OutboxResult) error 
 // job queue on the row's lock, and each re-checks the condition on the row
 // the one before left, so at most one of them gets it.
 func (s *Store) TryLease(ctx context.Context, job, holder string, now time.Time, ttl time.Duration) (bool, error) {
-	r := rules{op: "try lease"}
-	r.need("job", job)
-	r.need("holder", holder)
-	r.positive("ttl", ttl)
-	n := r.time("now", now, true)
-	until := r.time("until", now.Add(ttl), true)
-	if r.err != nil {
-		return false, r.err
+	const op = "try lease"
+	var r valid.Rules
+	r.Need("job", job)
+	r.Need("holder", holder)
+	r.Positive("ttl", ttl)
+	n := r.Time("now", now, true)
+	until := r.Time("until", now.Add(ttl), true)
+	if err := r.Err(); err != nil {
+		return false, wrap(op, err)
 	}
 	tag, err := s.pool.Exec(ctx, `INSERT INTO leases (job, holder, until) VALUES ($1, $2, $3)
 		ON CONFLICT (job) DO UPDATE SET holder = excluded.holder, until = excluded.until
 		WHERE leases.holder = excluded.holder OR leases.until <= $4`, job, holder, until, n)
 	if err != nil {
-		return false, wrap(r.op, err)
+		return false, wrap(op, err)
 	}
 	return tag.RowsAffected() == 1, nil
 }

@@ -7,6 +7,7 @@ import (
 
 	"github.com/deadbolt-dev/deadbolt/internal/cache"
 	"github.com/deadbolt-dev/deadbolt/internal/store"
+	"github.com/deadbolt-dev/deadbolt/internal/store/valid"
 )
 
 // Unlock requests, passkeys, sessions, invites and nonces: the portal's
@@ -24,28 +25,28 @@ func scanRequest(sc scanner) (r store.UnlockRequest, err error) {
 	var created, updated, expires, decided int64
 	err = sc.Scan(&r.ID, &r.TenantID, &r.AppID, &r.AccountID, &r.Status, &r.IP, &r.Device, &r.Location,
 		&r.IntegrationType, &r.Checks, &created, &updated, &expires, &r.DecidedBy, &decided, &r.GrantID)
-	r.CreatedAt, r.UpdatedAt, r.ExpiresAt, r.DecidedAt = fromNanos(created), fromNanos(updated), fromNanos(expires), fromNanos(decided)
+	r.CreatedAt, r.UpdatedAt, r.ExpiresAt, r.DecidedAt = valid.FromNanos(created), valid.FromNanos(updated), valid.FromNanos(expires), valid.FromNanos(decided)
 	return r, err
 }
 
 func scanPasskey(sc scanner) (p store.Passkey, err error) {
 	var created, used int64
 	err = sc.Scan(&p.ID, &p.TenantID, &p.MemberID, &p.Name, &p.Credential, &created, &used)
-	p.CreatedAt, p.LastUsedAt = fromNanos(created), fromNanos(used)
+	p.CreatedAt, p.LastUsedAt = valid.FromNanos(created), valid.FromNanos(used)
 	return p, err
 }
 
 func scanSession(sc scanner) (s store.Session, err error) {
 	var created, seen, expires int64
 	err = sc.Scan(&s.ID, &s.TenantID, &s.MemberID, &created, &seen, &expires, &s.IP, &s.UserAgent)
-	s.CreatedAt, s.SeenAt, s.ExpiresAt = fromNanos(created), fromNanos(seen), fromNanos(expires)
+	s.CreatedAt, s.SeenAt, s.ExpiresAt = valid.FromNanos(created), valid.FromNanos(seen), valid.FromNanos(expires)
 	return s, err
 }
 
 func scanInvite(sc scanner) (i store.Invite, err error) {
 	var created, expires, used int64
 	err = sc.Scan(&i.ID, &i.TenantID, &i.MemberID, &i.CreatedBy, &created, &expires, &used)
-	i.CreatedAt, i.ExpiresAt, i.UsedAt = fromNanos(created), fromNanos(expires), fromNanos(used)
+	i.CreatedAt, i.ExpiresAt, i.UsedAt = valid.FromNanos(created), valid.FromNanos(expires), valid.FromNanos(used)
 	return i, err
 }
 
@@ -63,11 +64,11 @@ func (r reads) PendingRequest(ctx context.Context, accountID string) (store.Unlo
 // RequestsOfOwner implements store.Reader. A limit below 1 is
 // store.ErrInvalid.
 func (r reads) RequestsOfOwner(ctx context.Context, memberID string, limit int) ([]store.UnlockRequest, error) {
-	rl := rules{op: "list requests of owner"}
-	if rl.limit(limit); rl.err != nil {
-		return nil, rl.err
+	const op = "list requests of owner"
+	if err := valid.Limit(limit); err != nil {
+		return nil, wrap(op, err)
 	}
-	return list(ctx, r.q, rl.op, scanRequest,
+	return list(ctx, r.q, op, scanRequest,
 		`SELECT `+prefixed("q", requestCols)+` FROM unlock_requests q JOIN accounts a ON a.id = q.account_id
 		 WHERE a.owner_id = $1 ORDER BY q.updated_at DESC, q.id DESC LIMIT $2`, memberID, limit)
 }
@@ -75,13 +76,14 @@ func (r reads) RequestsOfOwner(ctx context.Context, memberID string, limit int) 
 // ExpiredRequests implements store.Reader. A limit below 1 is
 // store.ErrInvalid.
 func (r reads) ExpiredRequests(ctx context.Context, now time.Time, limit int) ([]store.UnlockRequest, error) {
-	rl := rules{op: "list expired requests"}
-	rl.limit(limit)
-	n := rl.time("now", now, true)
-	if rl.err != nil {
-		return nil, rl.err
+	const op = "list expired requests"
+	var rl valid.Rules
+	rl.Limit(limit)
+	n := rl.Time("now", now, true)
+	if err := rl.Err(); err != nil {
+		return nil, wrap(op, err)
 	}
-	return list(ctx, r.q, rl.op, scanRequest,
+	return list(ctx, r.q, op, scanRequest,
 		`SELECT `+requestCols+` FROM unlock_requests WHERE status = 'pending' AND expires_at <= $1
 		 ORDER BY expires_at, id LIMIT $2`, n, limit)
 }
@@ -112,33 +114,25 @@ func (r reads) Invite(ctx context.Context, id string) (store.Invite, error) {
 // each then reads the pending request the one before left; the partial
 // unique index would refuse a second pending request anyway.
 func (t *txn) RaiseRequest(ctx context.Context, q store.UnlockRequest) (store.UnlockRequest, bool, error) {
-	r := rules{op: "raise request"}
-	r.need("request id", q.ID)
-	r.need("tenant id", q.TenantID)
-	r.need("application id", q.AppID)
-	r.need("account id", q.AccountID)
-	now := r.time("updated at", q.UpdatedAt, true)
-	expires := r.time("expires at", q.ExpiresAt, true)
-	if r.err == nil && expires <= now {
-		r.fail("expires at is not after updated at")
+	const op = "raise request"
+	if err := valid.Request(q); err != nil {
+		return store.UnlockRequest{}, false, wrap(op, err)
 	}
-	if r.err != nil {
-		return store.UnlockRequest{}, false, r.err
-	}
+	now, expires := valid.Nanos(q.UpdatedAt), valid.Nanos(q.ExpiresAt)
 	ref, err := t.lockAccount(ctx, q.AccountID)
 	switch {
 	case errors.Is(err, store.ErrNotFound):
-		return store.UnlockRequest{}, false, invalid(r.op, "account %s does not exist", q.AccountID)
+		return store.UnlockRequest{}, false, invalid(op, "account %s does not exist", q.AccountID)
 	case err != nil:
-		return store.UnlockRequest{}, false, wrap(r.op, err)
+		return store.UnlockRequest{}, false, wrap(op, err)
 	case ref.tenant != q.TenantID || ref.app != q.AppID:
-		return store.UnlockRequest{}, false, invalid(r.op, "account %s is not in application %s of tenant %s", q.AccountID, q.AppID, q.TenantID)
+		return store.UnlockRequest{}, false, invalid(op, "account %s is not in application %s of tenant %s", q.AccountID, q.AppID, q.TenantID)
 	}
 
 	cur, err := t.PendingRequest(ctx, q.AccountID)
 	switch {
 	case err == nil && cur.Open(q.UpdatedAt):
-		got, err := one(ctx, t.q, r.op, scanRequest, `UPDATE unlock_requests SET ip = $1, device = $2, location = $3,
+		got, err := one(ctx, t.q, op, scanRequest, `UPDATE unlock_requests SET ip = $1, device = $2, location = $3,
 			integration_type = $4, checks = checks + 1, updated_at = $5, expires_at = $6 WHERE id = $7 RETURNING `+requestCols,
 			q.IP, q.Device, q.Location, q.IntegrationType, now, expires, cur.ID)
 		return got, false, err
@@ -146,12 +140,12 @@ func (t *txn) RaiseRequest(ctx context.Context, q store.UnlockRequest) (store.Un
 		// Run out without anyone marking it: mark it now.
 		if _, err := t.exec(ctx, `UPDATE unlock_requests SET status = 'expired', decided_by = 'system:expiry',
 			decided_at = expires_at WHERE id = $1`, cur.ID); err != nil {
-			return store.UnlockRequest{}, false, wrap(r.op, err)
+			return store.UnlockRequest{}, false, wrap(op, err)
 		}
 	case !errors.Is(err, store.ErrNotFound):
 		return store.UnlockRequest{}, false, err
 	}
-	got, err := one(ctx, t.q, r.op, scanRequest, `INSERT INTO unlock_requests (`+requestCols+`)
+	got, err := one(ctx, t.q, op, scanRequest, `INSERT INTO unlock_requests (`+requestCols+`)
 		VALUES ($1, $2, $3, $4, 'pending', $5, $6, $7, $8, 1, $9, $9, $10, '', 0, '') RETURNING `+requestCols,
 		q.ID, q.TenantID, q.AppID, q.AccountID, q.IP, q.Device, q.Location, q.IntegrationType, now, expires)
 	return got, err == nil, err
@@ -159,13 +153,14 @@ func (t *txn) RaiseRequest(ctx context.Context, q store.UnlockRequest) (store.Un
 
 // DecideRequest implements store.Tx with one conditional UPDATE.
 func (t *txn) DecideRequest(ctx context.Context, id, status, by, grantID string, at time.Time) (bool, error) {
-	r := rules{op: "decide request"}
-	r.need("request id", id)
-	r.need("decided by", by)
-	r.oneOf("status", status, store.RequestApproved, store.RequestDenied, store.RequestExpired)
-	n := r.time("decided at", at, true)
-	if r.err != nil {
-		return false, r.err
+	const op = "decide request"
+	var r valid.Rules
+	r.Need("request id", id)
+	r.Need("decided by", by)
+	r.OneOf("status", status, store.RequestApproved, store.RequestDenied, store.RequestExpired)
+	n := r.Time("decided at", at, true)
+	if err := r.Err(); err != nil {
+		return false, wrap(op, err)
 	}
 	cond := `expires_at > $3`
 	if status == store.RequestExpired {
@@ -174,7 +169,7 @@ func (t *txn) DecideRequest(ctx context.Context, id, status, by, grantID string,
 	rows, err := t.exec(ctx, `UPDATE unlock_requests SET status = $1, decided_by = $2, decided_at = $3, grant_id = $4
 		WHERE id = $5 AND status = 'pending' AND `+cond, status, by, n, grantID, id)
 	if err != nil {
-		return false, wrap(r.op, err)
+		return false, wrap(op, err)
 	}
 	if rows == 0 {
 		if _, err := t.UnlockRequest(ctx, id); err != nil {
@@ -186,21 +181,13 @@ func (t *txn) DecideRequest(ctx context.Context, id, status, by, grantID string,
 
 // CreatePasskey implements store.Tx.
 func (t *txn) CreatePasskey(ctx context.Context, p store.Passkey) error {
-	r := rules{op: "create passkey"}
-	r.need("passkey id", p.ID)
-	r.need("tenant id", p.TenantID)
-	r.need("member id", p.MemberID)
-	if len(p.Credential) == 0 {
-		r.fail("credential is empty")
+	const op = "create passkey"
+	if err := valid.Passkey(p); err != nil {
+		return wrap(op, err)
 	}
-	created := r.time("created at", p.CreatedAt, true)
-	used := r.time("last used at", p.LastUsedAt, false)
-	if r.err != nil {
-		return r.err
-	}
-	err := t.insert(ctx, r.op, "a passkey with this credential ID exists",
+	err := t.insert(ctx, op, "a passkey with this credential ID exists",
 		`INSERT INTO passkeys (`+passkeyCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-		p.ID, p.TenantID, p.MemberID, p.Name, p.Credential, created, used)
+		p.ID, p.TenantID, p.MemberID, p.Name, p.Credential, valid.Nanos(p.CreatedAt), valid.Nanos(p.LastUsedAt))
 	if err == nil {
 		// The member may now approve unlock requests.
 		t.changed(cache.Event{Kind: cache.Member, MemberID: p.MemberID})
@@ -210,20 +197,15 @@ func (t *txn) CreatePasskey(ctx context.Context, p store.Passkey) error {
 
 // UpdatePasskey implements store.Tx.
 func (t *txn) UpdatePasskey(ctx context.Context, p store.Passkey) error {
-	r := rules{op: "update passkey"}
-	r.need("passkey id", p.ID)
-	if len(p.Credential) == 0 {
-		r.fail("credential is empty")
-	}
-	used := r.time("last used at", p.LastUsedAt, false)
-	if r.err != nil {
-		return r.err
+	const op = "update passkey"
+	if err := valid.PasskeyUpdate(p); err != nil {
+		return wrap(op, err)
 	}
 	var member string
 	err := t.tx.QueryRow(ctx, `UPDATE passkeys SET name = $1, credential = $2, last_used_at = $3 WHERE id = $4 RETURNING member_id`,
-		p.Name, p.Credential, used, p.ID).Scan(&member)
+		p.Name, p.Credential, valid.Nanos(p.LastUsedAt), p.ID).Scan(&member)
 	if err != nil {
-		return wrap(r.op, err)
+		return wrap(op, err)
 	}
 	t.changed(cache.Event{Kind: cache.Member, MemberID: member})
 	return nil
@@ -254,38 +236,34 @@ func (t *txn) DeletePasskey(ctx context.Context, id string) error {
 
 // CreateSession implements store.Tx.
 func (t *txn) CreateSession(ctx context.Context, s store.Session) error {
-	r := rules{op: "create session"}
-	r.need("session id", s.ID)
-	r.need("tenant id", s.TenantID)
-	r.need("member id", s.MemberID)
-	created := r.time("created at", s.CreatedAt, true)
-	seen := r.time("seen at", s.SeenAt, false)
-	expires := r.time("expires at", s.ExpiresAt, true)
-	if r.err != nil {
-		return r.err
+	const op = "create session"
+	if err := valid.Session(s); err != nil {
+		return wrap(op, err)
 	}
+	created, seen := valid.Nanos(s.CreatedAt), valid.Nanos(s.SeenAt)
 	if seen == 0 {
 		seen = created
 	}
-	return t.insert(ctx, r.op, "a session with this id exists",
+	return t.insert(ctx, op, "a session with this id exists",
 		`INSERT INTO sessions (`+sessionCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-		s.ID, s.TenantID, s.MemberID, created, seen, expires, s.IP, s.UserAgent)
+		s.ID, s.TenantID, s.MemberID, created, seen, valid.Nanos(s.ExpiresAt), s.IP, s.UserAgent)
 }
 
 // TouchSession implements store.Tx; SeenAt never moves back.
 func (t *txn) TouchSession(ctx context.Context, id string, at time.Time) error {
-	r := rules{op: "touch session"}
-	r.need("session id", id)
-	n := r.time("seen at", at, true)
-	if r.err != nil {
-		return r.err
+	const op = "touch session"
+	var r valid.Rules
+	r.Need("session id", id)
+	n := r.Time("seen at", at, true)
+	if err := r.Err(); err != nil {
+		return wrap(op, err)
 	}
 	rows, err := t.exec(ctx, `UPDATE sessions SET seen_at = GREATEST(seen_at, $1) WHERE id = $2`, n, id)
 	if err != nil {
-		return wrap(r.op, err)
+		return wrap(op, err)
 	}
 	if rows == 0 {
-		return notFound(r.op)
+		return notFound(op)
 	}
 	return nil
 }
@@ -298,45 +276,40 @@ func (t *txn) DeleteSession(ctx context.Context, id string) error {
 
 // DeleteSessions implements store.Tx.
 func (t *txn) DeleteSessions(ctx context.Context, now, idleSince time.Time) (int, error) {
-	r := rules{op: "delete sessions"}
-	n := r.time("now", now, true)
-	idle := r.time("idle since", idleSince, false)
-	if r.err != nil {
-		return 0, r.err
+	const op = "delete sessions"
+	var r valid.Rules
+	n := r.Time("now", now, true)
+	idle := r.Time("idle since", idleSince, false)
+	if err := r.Err(); err != nil {
+		return 0, wrap(op, err)
 	}
 	rows, err := t.exec(ctx, `DELETE FROM sessions WHERE expires_at <= $1 OR seen_at < $2`, n, idle)
-	return int(rows), wrap(r.op, err)
+	return int(rows), wrap(op, err)
 }
 
 // CreateInvite implements store.Tx.
 func (t *txn) CreateInvite(ctx context.Context, inv store.Invite) error {
-	r := rules{op: "create invite"}
-	r.need("invite id", inv.ID)
-	r.need("tenant id", inv.TenantID)
-	r.need("member id", inv.MemberID)
-	r.need("created by", inv.CreatedBy)
-	created := r.time("created at", inv.CreatedAt, true)
-	expires := r.time("expires at", inv.ExpiresAt, true)
-	used := r.time("used at", inv.UsedAt, false)
-	if r.err != nil {
-		return r.err
+	const op = "create invite"
+	if err := valid.Invite(inv); err != nil {
+		return wrap(op, err)
 	}
-	return t.insert(ctx, r.op, "an invite with this id exists",
+	return t.insert(ctx, op, "an invite with this id exists",
 		`INSERT INTO invites (`+inviteCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-		inv.ID, inv.TenantID, inv.MemberID, inv.CreatedBy, created, expires, used)
+		inv.ID, inv.TenantID, inv.MemberID, inv.CreatedBy, valid.Nanos(inv.CreatedAt), valid.Nanos(inv.ExpiresAt), valid.Nanos(inv.UsedAt))
 }
 
 // UseInvite implements store.Tx with one conditional UPDATE.
 func (t *txn) UseInvite(ctx context.Context, id string, at time.Time) (bool, error) {
-	r := rules{op: "use invite"}
-	r.need("invite id", id)
-	n := r.time("used at", at, true)
-	if r.err != nil {
-		return false, r.err
+	const op = "use invite"
+	var r valid.Rules
+	r.Need("invite id", id)
+	n := r.Time("used at", at, true)
+	if err := r.Err(); err != nil {
+		return false, wrap(op, err)
 	}
 	rows, err := t.exec(ctx, `UPDATE invites SET used_at = $1 WHERE id = $2 AND used_at = 0 AND expires_at > $1`, n, id)
 	if err != nil {
-		return false, wrap(r.op, err)
+		return false, wrap(op, err)
 	}
 	if rows == 0 {
 		if _, err := t.Invite(ctx, id); err != nil {
@@ -350,27 +323,29 @@ func (t *txn) UseInvite(ctx context.Context, id string, at time.Time) (bool, err
 // whole test; a concurrent insert of the same key waits for the first and
 // then does nothing.
 func (t *txn) UseNonce(ctx context.Context, key string, expires, at time.Time) (bool, error) {
-	r := rules{op: "use nonce"}
-	r.need("key", key)
-	exp := r.time("expires", expires, true)
-	r.time("at", at, true)
-	if r.err != nil {
-		return false, r.err
+	const op = "use nonce"
+	var r valid.Rules
+	r.Need("key", key)
+	exp := r.Time("expires", expires, true)
+	r.Time("at", at, true)
+	if err := r.Err(); err != nil {
+		return false, wrap(op, err)
 	}
 	rows, err := t.exec(ctx, `INSERT INTO nonces (key, expires_at) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING`, key, exp)
 	if err != nil {
-		return false, wrap(r.op, err)
+		return false, wrap(op, err)
 	}
 	return rows == 1, nil
 }
 
 // PurgeNonces implements store.Tx.
 func (t *txn) PurgeNonces(ctx context.Context, now time.Time) (int, error) {
-	r := rules{op: "purge nonces"}
-	n := r.time("now", now, true)
-	if r.err != nil {
-		return 0, r.err
+	const op = "purge nonces"
+	var r valid.Rules
+	n := r.Time("now", now, true)
+	if err := r.Err(); err != nil {
+		return 0, wrap(op, err)
 	}
 	rows, err := t.exec(ctx, `DELETE FROM nonces WHERE expires_at <= $1`, n)
-	return int(rows), wrap(r.op, err)
+	return int(rows), wrap(op, err)
 }

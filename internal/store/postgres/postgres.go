@@ -13,6 +13,7 @@ import (
 
 	"github.com/deadbolt-dev/deadbolt/internal/cache"
 	"github.com/deadbolt-dev/deadbolt/internal/store"
+	"github.com/deadbolt-dev/deadbolt/internal/store/valid"
 )
 
 // Options tune Open. The zero value is usable and refuses to migrate.
@@ -210,16 +211,10 @@ func (s *Store) AppendChecks(ctx context.Context, recs []store.CheckRecord) erro
 	)
 	latest := make(map[string]int64)
 	for i, c := range recs {
-		r := rules{op: op}
-		r.need("check record id", c.ID)
-		r.need("tenant id", c.TenantID)
-		r.need("application id", c.AppID)
-		r.need("account", c.Account)
-		r.need("status", c.Status)
-		at := r.time("at", c.At, true)
-		if r.err != nil {
-			return fmt.Errorf("%w (record %d of %d)", r.err, i+1, n)
+		if err := valid.CheckRecord(c); err != nil {
+			return fmt.Errorf("%w (record %d of %d)", wrap(op, err), i+1, n)
 		}
+		at := valid.Nanos(c.At)
 		ids[i], tenants[i], apps[i], kids[i], accounts[i] = c.ID, c.TenantID, c.AppID, c.KID, c.Account
 		ats[i], locked[i], statuses[i] = at, c.Locked, c.Status
 		ips[i], devices[i], locations[i], integrations[i] = c.IP, c.Device, c.Location, c.IntegrationType

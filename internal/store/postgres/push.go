@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/deadbolt-dev/deadbolt/internal/store"
+	"github.com/deadbolt-dev/deadbolt/internal/store/valid"
 )
 
 // Web Push subscriptions: portal records, not cached by the lock check, so
@@ -14,7 +15,7 @@ const pushCols = `id, tenant_id, member_id, endpoint, p256dh, auth, user_agent, 
 func scanPush(sc scanner) (p store.PushSubscription, err error) {
 	var created int64
 	err = sc.Scan(&p.ID, &p.TenantID, &p.MemberID, &p.Endpoint, &p.P256dh, &p.Auth, &p.UserAgent, &created)
-	p.CreatedAt = fromNanos(created)
+	p.CreatedAt = valid.FromNanos(created)
 	return p, err
 }
 
@@ -26,24 +27,16 @@ func (r reads) PushSubscriptions(ctx context.Context, memberID string) ([]store.
 
 // PutPushSubscription implements store.Tx with one upsert.
 func (t *txn) PutPushSubscription(ctx context.Context, p store.PushSubscription) error {
-	r := rules{op: "put push subscription"}
-	r.need("subscription id", p.ID)
-	r.need("tenant id", p.TenantID)
-	r.need("member id", p.MemberID)
-	r.need("endpoint", p.Endpoint)
-	if len(p.P256dh) == 0 || len(p.Auth) == 0 {
-		r.fail("p256dh and auth keys are needed")
-	}
-	created := r.time("created at", p.CreatedAt, true)
-	if r.err != nil {
-		return r.err
+	const op = "put push subscription"
+	if err := valid.PushSubscription(p); err != nil {
+		return wrap(op, err)
 	}
 	_, err := t.exec(ctx, `INSERT INTO push_subscriptions (`+pushCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
 		ON CONFLICT (id) DO UPDATE SET tenant_id = excluded.tenant_id, member_id = excluded.member_id,
 		endpoint = excluded.endpoint, p256dh = excluded.p256dh, auth = excluded.auth,
 		user_agent = excluded.user_agent, created_at = excluded.created_at`,
-		p.ID, p.TenantID, p.MemberID, p.Endpoint, p.P256dh, p.Auth, p.UserAgent, created)
-	return wrap(r.op, err)
+		p.ID, p.TenantID, p.MemberID, p.Endpoint, p.P256dh, p.Auth, p.UserAgent, valid.Nanos(p.CreatedAt))
+	return wrap(op, err)
 }
 
 // DeletePushSubscription implements store.Tx.

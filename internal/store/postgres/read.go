@@ -11,6 +11,7 @@ import (
 
 	"github.com/deadbolt-dev/deadbolt/internal/audit"
 	"github.com/deadbolt-dev/deadbolt/internal/store"
+	"github.com/deadbolt-dev/deadbolt/internal/store/valid"
 )
 
 // querier is what both the pool and a transaction offer. pgx prepares
@@ -92,7 +93,7 @@ func one[T any](ctx context.Context, q querier, op string, scan func(scanner) (T
 func scanTenant(sc scanner) (t store.Tenant, err error) {
 	var created int64
 	err = sc.Scan(&t.ID, &t.Name, &created)
-	t.CreatedAt = fromNanos(created)
+	t.CreatedAt = valid.FromNanos(created)
 	return t, err
 }
 
@@ -104,7 +105,7 @@ func scanApplication(sc scanner) (a store.Application, err error) {
 		a.Origins = nil
 	}
 	a.DefaultUnlock, a.MaxUnlock = time.Duration(defUnlock), time.Duration(maxUnlock)
-	a.CreatedAt, a.UpdatedAt = fromNanos(created), fromNanos(updated)
+	a.CreatedAt, a.UpdatedAt = valid.FromNanos(created), valid.FromNanos(updated)
 	return a, err
 }
 
@@ -118,7 +119,7 @@ func scanSigningKey(sc scanner) (k store.SigningKey, err error) {
 	if len(k.PublicKey) == 0 {
 		k.PublicKey = nil
 	}
-	k.CreatedAt, k.ExpiresAt, k.RevokedAt, k.LastUsedAt = fromNanos(created), fromNanos(expires), fromNanos(revoked), fromNanos(used)
+	k.CreatedAt, k.ExpiresAt, k.RevokedAt, k.LastUsedAt = valid.FromNanos(created), valid.FromNanos(expires), valid.FromNanos(revoked), valid.FromNanos(used)
 	return k, err
 }
 
@@ -127,7 +128,7 @@ func scanMember(sc scanner) (m store.Member, err error) {
 	var channels *[]string
 	err = sc.Scan(&m.ID, &m.TenantID, &m.Email, &m.Name, &m.Role, &m.LockAll, &m.LockedDown, &created, &updated, &channels)
 	m.Channels = channelList(channels)
-	m.CreatedAt, m.UpdatedAt = fromNanos(created), fromNanos(updated)
+	m.CreatedAt, m.UpdatedAt = valid.FromNanos(created), valid.FromNanos(updated)
 	return m, err
 }
 
@@ -150,14 +151,14 @@ func scanAccount(sc scanner) (a store.Account, err error) {
 	if owner != nil {
 		a.OwnerID = *owner
 	}
-	a.CreatedAt, a.UpdatedAt = fromNanos(created), fromNanos(updated)
+	a.CreatedAt, a.UpdatedAt = valid.FromNanos(created), valid.FromNanos(updated)
 	return a, err
 }
 
 func scanGrant(sc scanner) (g store.Grant, err error) {
 	var until, created, consumed, revoked int64
 	err = sc.Scan(&g.ID, &g.TenantID, &g.AccountID, &until, &g.Once, &g.Reason, &g.GrantedBy, &created, &consumed, &revoked)
-	g.Until, g.CreatedAt, g.ConsumedAt, g.RevokedAt = fromNanos(until), fromNanos(created), fromNanos(consumed), fromNanos(revoked)
+	g.Until, g.CreatedAt, g.ConsumedAt, g.RevokedAt = valid.FromNanos(until), valid.FromNanos(created), valid.FromNanos(consumed), valid.FromNanos(revoked)
 	return g, err
 }
 
@@ -165,7 +166,7 @@ func scanCheck(sc scanner) (c store.CheckRecord, err error) {
 	var at int64
 	err = sc.Scan(&c.ID, &c.TenantID, &c.AppID, &c.KID, &c.Account, &at, &c.Locked, &c.Status,
 		&c.IP, &c.Device, &c.Location, &c.IntegrationType)
-	c.At = fromNanos(at)
+	c.At = valid.FromNanos(at)
 	return c, err
 }
 
@@ -173,7 +174,7 @@ func scanAudit(sc scanner) (r audit.Record, err error) {
 	var at int64
 	var data string
 	err = sc.Scan(&r.TenantID, &r.Seq, &at, &r.Actor, &r.Action, &r.Target, &data, &r.PrevHash, &r.Hash)
-	r.At = fromNanos(at)
+	r.At = valid.FromNanos(at)
 	r.Data = json.RawMessage(data)
 	return r, err
 }
@@ -184,14 +185,14 @@ func scanWebhook(sc scanner) (w store.Webhook, err error) {
 	if len(w.Events) == 0 {
 		w.Events = nil
 	}
-	w.CreatedAt = fromNanos(created)
+	w.CreatedAt = valid.FromNanos(created)
 	return w, err
 }
 
 func scanOutbox(sc scanner) (m store.OutboxMessage, err error) {
 	var created, next, delivered, failed int64
 	err = sc.Scan(&m.ID, &m.TenantID, &m.Channel, &m.WebhookID, &m.MemberID, &m.Type, &m.Payload, &created, &m.Attempts, &next, &delivered, &failed, &m.LastError)
-	m.CreatedAt, m.NextAttemptAt, m.DeliveredAt, m.FailedAt = fromNanos(created), fromNanos(next), fromNanos(delivered), fromNanos(failed)
+	m.CreatedAt, m.NextAttemptAt, m.DeliveredAt, m.FailedAt = valid.FromNanos(created), valid.FromNanos(next), valid.FromNanos(delivered), valid.FromNanos(failed)
 	return m, err
 }
 
@@ -269,21 +270,21 @@ func (r reads) AccountByID(ctx context.Context, id string) (store.Account, error
 // AccountsOfOwner implements store.Reader. A limit below 1 is
 // store.ErrInvalid.
 func (r reads) AccountsOfOwner(ctx context.Context, memberID string, limit int) ([]store.Account, error) {
-	rl := rules{op: "list accounts of owner"}
-	if rl.limit(limit); rl.err != nil {
-		return nil, rl.err
+	const op = "list accounts of owner"
+	if err := valid.Limit(limit); err != nil {
+		return nil, wrap(op, err)
 	}
-	return list(ctx, r.q, rl.op, scanAccount,
+	return list(ctx, r.q, op, scanAccount,
 		`SELECT `+accountCols+` FROM accounts WHERE owner_id = $1 ORDER BY id LIMIT $2`, memberID, limit)
 }
 
 // Accounts implements store.Reader. A limit below 1 is store.ErrInvalid.
 func (r reads) Accounts(ctx context.Context, appID, afterName string, limit int) ([]store.Account, error) {
-	rl := rules{op: "list accounts"}
-	if rl.limit(limit); rl.err != nil {
-		return nil, rl.err
+	const op = "list accounts"
+	if err := valid.Limit(limit); err != nil {
+		return nil, wrap(op, err)
 	}
-	return list(ctx, r.q, rl.op, scanAccount,
+	return list(ctx, r.q, op, scanAccount,
 		`SELECT `+accountCols+` FROM accounts WHERE app_id = $1 AND name > $2 ORDER BY name LIMIT $3`, appID, afterName, limit)
 }
 
@@ -337,7 +338,7 @@ func (r reads) CheckState(ctx context.Context, appID, accountName string) (store
 		return store.CheckState{}, wrap(op, err)
 	}
 	a.AppID, a.Name = appID, accountName
-	a.CreatedAt, a.UpdatedAt = fromNanos(aCreated), fromNanos(aUpdated)
+	a.CreatedAt, a.UpdatedAt = valid.FromNanos(aCreated), valid.FromNanos(aUpdated)
 	if owner != nil {
 		a.OwnerID = *owner
 	}
@@ -345,15 +346,15 @@ func (r reads) CheckState(ctx context.Context, appID, accountName string) (store
 	if gID != nil {
 		cs.Grant = &store.Grant{
 			ID: *gID, TenantID: *gTenant, AccountID: a.ID,
-			Until: fromNanos(*gUntil), Once: *gOnce, Reason: *gReason, GrantedBy: *gBy,
-			CreatedAt: fromNanos(*gCreated), ConsumedAt: fromNanos(*gConsumed), RevokedAt: fromNanos(*gRevoked),
+			Until: valid.FromNanos(*gUntil), Once: *gOnce, Reason: *gReason, GrantedBy: *gBy,
+			CreatedAt: valid.FromNanos(*gCreated), ConsumedAt: valid.FromNanos(*gConsumed), RevokedAt: valid.FromNanos(*gRevoked),
 		}
 	}
 	if owner != nil && mTenant != nil {
 		cs.Owner = &store.Member{
 			ID: *owner, TenantID: *mTenant, Email: *mEmail, Name: *mName, Role: *mRole,
 			LockAll: *mLockAll, LockedDown: *mLockedDown, Channels: channelList(mChannels),
-			CreatedAt: fromNanos(*mCreated), UpdatedAt: fromNanos(*mUpdated),
+			CreatedAt: valid.FromNanos(*mCreated), UpdatedAt: valid.FromNanos(*mUpdated),
 		}
 	}
 	return cs, nil
@@ -367,22 +368,22 @@ func (r reads) CheckRecord(ctx context.Context, id string) (store.CheckRecord, e
 // CheckRecords implements store.Reader. A limit below 1 is
 // store.ErrInvalid.
 func (r reads) CheckRecords(ctx context.Context, appID string, limit int) ([]store.CheckRecord, error) {
-	rl := rules{op: "list check records"}
-	if rl.limit(limit); rl.err != nil {
-		return nil, rl.err
+	const op = "list check records"
+	if err := valid.Limit(limit); err != nil {
+		return nil, wrap(op, err)
 	}
-	return list(ctx, r.q, rl.op, scanCheck,
+	return list(ctx, r.q, op, scanCheck,
 		`SELECT `+checkCols+` FROM check_log WHERE app_id = $1 ORDER BY at DESC, seq DESC LIMIT $2`, appID, limit)
 }
 
 // AuditRecords implements store.Reader. A limit below 1 is
 // store.ErrInvalid.
 func (r reads) AuditRecords(ctx context.Context, tenantID string, afterSeq int64, limit int) ([]audit.Record, error) {
-	rl := rules{op: "list audit records"}
-	if rl.limit(limit); rl.err != nil {
-		return nil, rl.err
+	const op = "list audit records"
+	if err := valid.Limit(limit); err != nil {
+		return nil, wrap(op, err)
 	}
-	return list(ctx, r.q, rl.op, scanAudit,
+	return list(ctx, r.q, op, scanAudit,
 		`SELECT `+auditCols+` FROM audit_log WHERE tenant_id = $1 AND seq > $2 ORDER BY seq LIMIT $3`, tenantID, afterSeq, limit)
 }
 
@@ -400,22 +401,22 @@ func (r reads) Webhooks(ctx context.Context, tenantID string) ([]store.Webhook, 
 // OutboxMessages implements store.Reader. A limit below 1 is
 // store.ErrInvalid.
 func (r reads) OutboxMessages(ctx context.Context, webhookID string, limit int) ([]store.OutboxMessage, error) {
-	rl := rules{op: "list outbox messages"}
-	if rl.limit(limit); rl.err != nil {
-		return nil, rl.err
+	const op = "list outbox messages"
+	if err := valid.Limit(limit); err != nil {
+		return nil, wrap(op, err)
 	}
-	return list(ctx, r.q, rl.op, scanOutbox,
+	return list(ctx, r.q, op, scanOutbox,
 		`SELECT `+outboxCols+` FROM outbox WHERE webhook_id = $1 ORDER BY created_at DESC, id DESC LIMIT $2`, webhookID, limit)
 }
 
 // OutboxOfTenant implements store.Reader through the index outbox_tenant.
 // A limit below 1 is store.ErrInvalid.
 func (r reads) OutboxOfTenant(ctx context.Context, tenantID string, limit int) ([]store.OutboxMessage, error) {
-	rl := rules{op: "list outbox of tenant"}
-	if rl.limit(limit); rl.err != nil {
-		return nil, rl.err
+	const op = "list outbox of tenant"
+	if err := valid.Limit(limit); err != nil {
+		return nil, wrap(op, err)
 	}
-	return list(ctx, r.q, rl.op, scanOutbox,
+	return list(ctx, r.q, op, scanOutbox,
 		`SELECT `+outboxCols+` FROM outbox WHERE tenant_id = $1 ORDER BY created_at DESC, id DESC LIMIT $2`, tenantID, limit)
 }
 
@@ -423,13 +424,14 @@ func (r reads) OutboxOfTenant(ctx context.Context, tenantID string, limit int) (
 // and were neither revoked, consumed nor announced, through the partial
 // index grants_ending.
 func (r reads) EndedGrants(ctx context.Context, now time.Time, limit int) ([]store.Grant, error) {
-	rl := rules{op: "list ended grants"}
-	rl.limit(limit)
-	n := rl.time("now", now, true)
-	if rl.err != nil {
-		return nil, rl.err
+	const op = "list ended grants"
+	var rl valid.Rules
+	rl.Limit(limit)
+	n := rl.Time("now", now, true)
+	if err := rl.Err(); err != nil {
+		return nil, wrap(op, err)
 	}
-	return list(ctx, r.q, rl.op, scanGrant,
+	return list(ctx, r.q, op, scanGrant,
 		`SELECT `+prefixed("g", grantCols)+` FROM grants g JOIN accounts a ON a.id = g.account_id AND a.current_grant_id = g.id
 		 WHERE g.revoked_at = 0 AND g.consumed_at = 0 AND g.end_announced_at = 0 AND g.until <= $1
 		 ORDER BY g.until, g.id LIMIT $2`, n, limit)

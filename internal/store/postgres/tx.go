@@ -12,6 +12,7 @@ import (
 	"github.com/deadbolt-dev/deadbolt/internal/audit"
 	"github.com/deadbolt-dev/deadbolt/internal/cache"
 	"github.com/deadbolt-dev/deadbolt/internal/store"
+	"github.com/deadbolt-dev/deadbolt/internal/store/valid"
 )
 
 // maxEvents caps the change events one transaction lists; a bigger one (a
@@ -74,31 +75,25 @@ func (t *txn) insert(ctx context.Context, op, what, sql string, args ...any) err
 
 // CreateTenant implements store.Tx.
 func (t *txn) CreateTenant(ctx context.Context, tn store.Tenant) error {
-	r := rules{op: "create tenant"}
-	r.need("tenant id", tn.ID)
-	r.need("tenant name", tn.Name)
-	created := r.time("created at", tn.CreatedAt, true)
-	if r.err != nil {
-		return r.err
+	const op = "create tenant"
+	if err := valid.Tenant(tn); err != nil {
+		return wrap(op, err)
 	}
-	return t.insert(ctx, r.op, "a tenant with this id or name exists",
-		`INSERT INTO tenants (`+tenantCols+`) VALUES ($1, $2, $3)`, tn.ID, tn.Name, created)
+	return t.insert(ctx, op, "a tenant with this id or name exists",
+		`INSERT INTO tenants (`+tenantCols+`) VALUES ($1, $2, $3)`, tn.ID, tn.Name, valid.Nanos(tn.CreatedAt))
 }
 
 // CreateApplication implements store.Tx.
 func (t *txn) CreateApplication(ctx context.Context, a store.Application) error {
-	r := rules{op: "create application"}
-	r.need("application id", a.ID)
-	r.need("tenant id", a.TenantID)
-	r.need("issuer", a.Issuer)
-	created, updated := validApplication(&r, a, true)
-	if r.err != nil {
-		return r.err
+	const op = "create application"
+	if err := valid.Application(a); err != nil {
+		return wrap(op, err)
 	}
-	err := t.insert(ctx, r.op, "an application with this id or issuer exists",
+	err := t.insert(ctx, op, "an application with this id or issuer exists",
 		`INSERT INTO applications (`+appCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
 		a.ID, a.TenantID, a.Name, a.Issuer, a.Unenrolled, a.FailMode,
-		a.Enabled, a.LockedDown, int64(a.DefaultUnlock), int64(a.MaxUnlock), created, updated, array(a.Origins))
+		a.Enabled, a.LockedDown, int64(a.DefaultUnlock), int64(a.MaxUnlock), valid.Nanos(a.CreatedAt), valid.Nanos(a.UpdatedAt),
+		array(a.Origins))
 	if err == nil {
 		// A node may have cached "no such issuer".
 		t.changed(cache.Event{Kind: cache.App, AppID: a.ID, Issuer: a.Issuer})
@@ -106,40 +101,20 @@ func (t *txn) CreateApplication(ctx context.Context, a store.Application) error 
 	return err
 }
 
-// validApplication checks the fields CreateApplication and
-// UpdateApplication share; creating needs CreatedAt.
-func validApplication(r *rules, a store.Application, creating bool) (created, updated int64) {
-	r.need("application name", a.Name)
-	validUnenrolled(r, a.Unenrolled)
-	validFailMode(r, a.FailMode)
-	r.positive("default unlock", a.DefaultUnlock)
-	r.positive("max unlock", a.MaxUnlock)
-	for _, o := range a.Origins {
-		if o == "" || strings.ContainsAny(o, "\n\r") {
-			r.fail("origin %q is empty or spans lines", o)
-		}
-	}
-	created = r.time("created at", a.CreatedAt, creating)
-	updated = r.time("updated at", a.UpdatedAt, false)
-	return created, updated
-}
-
 // UpdateApplication implements store.Tx.
 func (t *txn) UpdateApplication(ctx context.Context, a store.Application) error {
-	r := rules{op: "update application"}
-	r.need("application id", a.ID)
-	_, updated := validApplication(&r, a, false)
-	if r.err != nil {
-		return r.err
+	const op = "update application"
+	if err := valid.ApplicationUpdate(a); err != nil {
+		return wrap(op, err)
 	}
 	var issuer string
 	err := t.tx.QueryRow(ctx, `UPDATE applications SET name = $1, unenrolled = $2, fail_mode = $3, enabled = $4,
 		locked_down = $5, default_unlock = $6, max_unlock = $7, updated_at = $8, origins = $9 WHERE id = $10 RETURNING issuer`,
-		a.Name, a.Unenrolled, a.FailMode, a.Enabled, a.LockedDown, int64(a.DefaultUnlock), int64(a.MaxUnlock), updated,
+		a.Name, a.Unenrolled, a.FailMode, a.Enabled, a.LockedDown, int64(a.DefaultUnlock), int64(a.MaxUnlock), valid.Nanos(a.UpdatedAt),
 		array(a.Origins), a.ID).
 		Scan(&issuer)
 	if err != nil {
-		return wrap(r.op, err)
+		return wrap(op, err)
 	}
 	t.changed(cache.Event{Kind: cache.App, AppID: a.ID, Issuer: issuer})
 	return nil
@@ -148,28 +123,14 @@ func (t *txn) UpdateApplication(ctx context.Context, a store.Application) error 
 // CreateSigningKey implements store.Tx. An HS256 key needs a sealed
 // secret and no public key; ES256 and EdDSA keys the other way round.
 func (t *txn) CreateSigningKey(ctx context.Context, k store.SigningKey) error {
-	r := rules{op: "create signing key"}
-	r.need("kid", k.KID)
-	r.need("application id", k.AppID)
-	r.need("tenant id", k.TenantID)
-	r.oneOf("algorithm", k.Algorithm, store.AlgHS256, store.AlgES256, store.AlgEdDSA)
-	if k.Algorithm == store.AlgHS256 {
-		if len(k.SealedSecret) == 0 || len(k.PublicKey) != 0 {
-			r.fail("an HS256 key has a sealed secret and no public key")
-		}
-	} else if len(k.PublicKey) == 0 || len(k.SealedSecret) != 0 {
-		r.fail("an %s key has a public key and no secret", k.Algorithm)
+	const op = "create signing key"
+	if err := valid.SigningKey(k); err != nil {
+		return wrap(op, err)
 	}
-	created := r.time("created at", k.CreatedAt, true)
-	expires := r.time("expires at", k.ExpiresAt, false)
-	revoked := r.time("revoked at", k.RevokedAt, false)
-	used := r.time("last used at", k.LastUsedAt, false)
-	if r.err != nil {
-		return r.err
-	}
-	err := t.insert(ctx, r.op, "a key with this kid exists",
+	err := t.insert(ctx, op, "a key with this kid exists",
 		`INSERT INTO signing_keys (`+keyCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
-		k.KID, k.AppID, k.TenantID, k.Algorithm, blob(k.SealedSecret), blob(k.PublicKey), created, expires, revoked, used)
+		k.KID, k.AppID, k.TenantID, k.Algorithm, blob(k.SealedSecret), blob(k.PublicKey),
+		valid.Nanos(k.CreatedAt), valid.Nanos(k.ExpiresAt), valid.Nanos(k.RevokedAt), valid.Nanos(k.LastUsedAt))
 	if err == nil {
 		t.changed(cache.Event{Kind: cache.Keys, AppID: k.AppID})
 	}
@@ -179,17 +140,18 @@ func (t *txn) CreateSigningKey(ctx context.Context, k store.SigningKey) error {
 // RevokeSigningKey implements store.Tx. Revoking a revoked key keeps the
 // first time.
 func (t *txn) RevokeSigningKey(ctx context.Context, kid string, at time.Time) error {
-	r := rules{op: "revoke signing key"}
-	r.need("kid", kid)
-	n := r.time("revoked at", at, true)
-	if r.err != nil {
-		return r.err
+	const op = "revoke signing key"
+	var r valid.Rules
+	r.Need("kid", kid)
+	n := r.Time("revoked at", at, true)
+	if err := r.Err(); err != nil {
+		return wrap(op, err)
 	}
 	var app string
 	err := t.tx.QueryRow(ctx, `UPDATE signing_keys SET revoked_at = CASE WHEN revoked_at = 0 THEN $1 ELSE revoked_at END
 		WHERE kid = $2 RETURNING app_id`, n, kid).Scan(&app)
 	if err != nil {
-		return wrap(r.op, err)
+		return wrap(op, err)
 	}
 	t.changed(cache.Event{Kind: cache.Keys, AppID: app})
 	return nil
@@ -197,40 +159,30 @@ func (t *txn) RevokeSigningKey(ctx context.Context, kid string, at time.Time) er
 
 // CreateMember implements store.Tx. The email is stored lower-case.
 func (t *txn) CreateMember(ctx context.Context, m store.Member) error {
-	r := rules{op: "create member"}
-	r.need("member id", m.ID)
-	r.need("tenant id", m.TenantID)
-	r.need("email", m.Email)
-	validRole(&r, m.Role)
-	validChannels(&r, m.Channels)
-	created := r.time("created at", m.CreatedAt, true)
-	updated := r.time("updated at", m.UpdatedAt, false)
-	if r.err != nil {
-		return r.err
+	const op = "create member"
+	if err := valid.Member(m); err != nil {
+		return wrap(op, err)
 	}
 	// A new member owns nothing yet, so no cached state changes.
-	return t.insert(ctx, r.op, "a member with this id, or this email in the tenant, exists",
+	return t.insert(ctx, op, "a member with this id, or this email in the tenant, exists",
 		`INSERT INTO members (`+memberCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
-		m.ID, m.TenantID, strings.ToLower(m.Email), m.Name, m.Role, m.LockAll, m.LockedDown, created, updated, channelValue(m.Channels))
+		m.ID, m.TenantID, strings.ToLower(m.Email), m.Name, m.Role, m.LockAll, m.LockedDown,
+		valid.Nanos(m.CreatedAt), valid.Nanos(m.UpdatedAt), channelValue(m.Channels))
 }
 
 // UpdateMember implements store.Tx.
 func (t *txn) UpdateMember(ctx context.Context, m store.Member) error {
-	r := rules{op: "update member"}
-	r.need("member id", m.ID)
-	validRole(&r, m.Role)
-	validChannels(&r, m.Channels)
-	updated := r.time("updated at", m.UpdatedAt, false)
-	if r.err != nil {
-		return r.err
+	const op = "update member"
+	if err := valid.MemberUpdate(m); err != nil {
+		return wrap(op, err)
 	}
 	n, err := t.exec(ctx, `UPDATE members SET name = $1, role = $2, lock_all = $3, locked_down = $4, updated_at = $5, channels = $6 WHERE id = $7`,
-		m.Name, m.Role, m.LockAll, m.LockedDown, updated, channelValue(m.Channels), m.ID)
+		m.Name, m.Role, m.LockAll, m.LockedDown, valid.Nanos(m.UpdatedAt), channelValue(m.Channels), m.ID)
 	if err != nil {
-		return wrap(r.op, err)
+		return wrap(op, err)
 	}
 	if n == 0 {
-		return notFound(r.op)
+		return notFound(op)
 	}
 	t.changed(cache.Event{Kind: cache.Member, MemberID: m.ID})
 	return nil
@@ -239,19 +191,13 @@ func (t *txn) UpdateMember(ctx context.Context, m store.Member) error {
 // CreateAccount implements store.Tx. An owner in another tenant, or one
 // that does not exist, is store.ErrInvalid.
 func (t *txn) CreateAccount(ctx context.Context, a store.Account) error {
-	r := rules{op: "create account"}
-	r.need("account id", a.ID)
-	r.need("tenant id", a.TenantID)
-	r.need("application id", a.AppID)
-	r.need("account name", a.Name)
-	created := r.time("created at", a.CreatedAt, true)
-	updated := r.time("updated at", a.UpdatedAt, false)
-	if r.err != nil {
-		return r.err
+	const op = "create account"
+	if err := valid.Account(a); err != nil {
+		return wrap(op, err)
 	}
-	err := t.insert(ctx, r.op, "an account with this id, or this name in the application, exists",
+	err := t.insert(ctx, op, "an account with this id, or this name in the application, exists",
 		`INSERT INTO accounts (`+accountCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-		a.ID, a.TenantID, a.AppID, a.Name, nullable(a.OwnerID), created, updated)
+		a.ID, a.TenantID, a.AppID, a.Name, nullable(a.OwnerID), valid.Nanos(a.CreatedAt), valid.Nanos(a.UpdatedAt))
 	if err == nil {
 		// A node may have cached "not enrolled".
 		t.changed(cache.Event{Kind: cache.State, AppID: a.AppID, Account: a.Name})
@@ -263,17 +209,18 @@ func (t *txn) CreateAccount(ctx context.Context, a store.Account) error {
 // store.ErrNotFound; a missing owner, or one in another tenant, is
 // store.ErrInvalid.
 func (t *txn) SetAccountOwner(ctx context.Context, accountID, ownerID string, at time.Time) error {
-	r := rules{op: "set account owner"}
-	r.need("account id", accountID)
-	n := r.time("updated at", at, true)
-	if r.err != nil {
-		return r.err
+	const op = "set account owner"
+	var r valid.Rules
+	r.Need("account id", accountID)
+	n := r.Time("updated at", at, true)
+	if err := r.Err(); err != nil {
+		return wrap(op, err)
 	}
 	var app, name string
 	err := t.tx.QueryRow(ctx, `UPDATE accounts SET owner_id = $1, updated_at = $2 WHERE id = $3 RETURNING app_id, name`,
 		nullable(ownerID), n, accountID).Scan(&app, &name)
 	if err != nil {
-		return wrap(r.op, err)
+		return wrap(op, err)
 	}
 	t.changed(cache.Event{Kind: cache.State, AppID: app, Account: name})
 	return nil
@@ -302,37 +249,31 @@ func (t *txn) lockAccount(ctx context.Context, accountID string) (accountRef, er
 // PutGrant implements store.Tx. An account that does not exist in the
 // grant's tenant is store.ErrInvalid.
 func (t *txn) PutGrant(ctx context.Context, g store.Grant) error {
-	r := rules{op: "put grant"}
-	r.need("grant id", g.ID)
-	r.need("tenant id", g.TenantID)
-	r.need("account id", g.AccountID)
-	r.need("granted by", g.GrantedBy)
-	until := r.time("until", g.Until, true)
-	created := r.time("created at", g.CreatedAt, true)
-	consumed := r.time("consumed at", g.ConsumedAt, false)
-	revoked := r.time("revoked at", g.RevokedAt, false)
-	if r.err != nil {
-		return r.err
+	const op = "put grant"
+	if err := valid.Grant(g); err != nil {
+		return wrap(op, err)
 	}
 	ref, err := t.lockAccount(ctx, g.AccountID)
 	if errors.Is(err, store.ErrNotFound) || err == nil && ref.tenant != g.TenantID {
-		return invalid(r.op, "account %s does not exist in tenant %s", g.AccountID, g.TenantID)
+		return invalid(op, "account %s does not exist in tenant %s", g.AccountID, g.TenantID)
 	}
 	if err != nil {
-		return wrap(r.op, err)
+		return wrap(op, err)
 	}
-	if err := t.insert(ctx, r.op, "a grant with this id exists",
+	created := valid.Nanos(g.CreatedAt)
+	if err := t.insert(ctx, op, "a grant with this id exists",
 		`INSERT INTO grants (`+grantCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
-		g.ID, g.TenantID, g.AccountID, until, g.Once, g.Reason, g.GrantedBy, created, consumed, revoked); err != nil {
+		g.ID, g.TenantID, g.AccountID, valid.Nanos(g.Until), g.Once, g.Reason, g.GrantedBy,
+		created, valid.Nanos(g.ConsumedAt), valid.Nanos(g.RevokedAt)); err != nil {
 		return err
 	}
 	if ref.current != nil {
 		if _, err := t.exec(ctx, `UPDATE grants SET revoked_at = $1 WHERE id = $2 AND revoked_at = 0`, created, *ref.current); err != nil {
-			return wrap(r.op, err)
+			return wrap(op, err)
 		}
 	}
 	if _, err := t.exec(ctx, `UPDATE accounts SET current_grant_id = $1 WHERE id = $2`, g.ID, g.AccountID); err != nil {
-		return wrap(r.op, err)
+		return wrap(op, err)
 	}
 	t.changed(cache.Event{Kind: cache.State, AppID: ref.app, Account: ref.name})
 	return nil
@@ -345,22 +286,23 @@ const usable = `g.revoked_at = 0 AND g.consumed_at = 0 AND g.until > $1`
 // RevokeCurrentGrant implements store.Tx. A missing account is
 // store.ErrNotFound.
 func (t *txn) RevokeCurrentGrant(ctx context.Context, accountID string, at time.Time) (bool, error) {
-	r := rules{op: "revoke current grant"}
-	r.need("account id", accountID)
-	n := r.time("revoked at", at, true)
-	if r.err != nil {
-		return false, r.err
+	const op = "revoke current grant"
+	var r valid.Rules
+	r.Need("account id", accountID)
+	n := r.Time("revoked at", at, true)
+	if err := r.Err(); err != nil {
+		return false, wrap(op, err)
 	}
 	ref, err := t.lockAccount(ctx, accountID)
 	if err != nil {
-		return false, wrap(r.op, err)
+		return false, wrap(op, err)
 	}
 	if ref.current == nil {
 		return false, nil
 	}
 	rows, err := t.exec(ctx, `UPDATE grants AS g SET revoked_at = $1 WHERE g.id = $2 AND `+usable, n, *ref.current)
 	if err != nil {
-		return false, wrap(r.op, err)
+		return false, wrap(op, err)
 	}
 	if rows == 1 {
 		t.changed(cache.Event{Kind: cache.State, AppID: ref.app, Account: ref.name})
@@ -372,22 +314,23 @@ func (t *txn) RevokeCurrentGrant(ctx context.Context, accountID string, at time.
 // (in id order) before revoking, like lockAccount. A missing member is
 // store.ErrNotFound.
 func (t *txn) RevokeGrantsOfOwner(ctx context.Context, memberID string, at time.Time) (int, error) {
-	r := rules{op: "revoke grants of owner"}
-	r.need("member id", memberID)
-	n := r.time("revoked at", at, true)
-	if r.err != nil {
-		return 0, r.err
+	const op = "revoke grants of owner"
+	var r valid.Rules
+	r.Need("member id", memberID)
+	n := r.Time("revoked at", at, true)
+	if err := r.Err(); err != nil {
+		return 0, wrap(op, err)
 	}
 	var one int
 	if err := t.tx.QueryRow(ctx, `SELECT 1 FROM members WHERE id = $1`, memberID).Scan(&one); err != nil {
-		return 0, wrap(r.op, err)
+		return 0, wrap(op, err)
 	}
 	rows, err := t.exec(ctx, `WITH owned AS (
 			SELECT current_grant_id FROM accounts WHERE owner_id = $2 AND current_grant_id IS NOT NULL
 			ORDER BY id FOR NO KEY UPDATE)
 		UPDATE grants AS g SET revoked_at = $1 FROM owned WHERE g.id = owned.current_grant_id AND `+usable, n, memberID)
 	if err != nil {
-		return 0, wrap(r.op, err)
+		return 0, wrap(op, err)
 	}
 	if rows > 0 {
 		t.changed(cache.Event{Kind: cache.Member, MemberID: memberID})
@@ -401,11 +344,12 @@ func (t *txn) RevokeGrantsOfOwner(ctx context.Context, memberID string, at time.
 // changes it. Only a once grant can be consumed; an unknown grant is
 // simply not consumed.
 func (t *txn) ConsumeGrant(ctx context.Context, grantID string, at time.Time) (bool, error) {
-	r := rules{op: "consume grant"}
-	r.need("grant id", grantID)
-	n := r.time("consumed at", at, true)
-	if r.err != nil {
-		return false, r.err
+	const op = "consume grant"
+	var r valid.Rules
+	r.Need("grant id", grantID)
+	n := r.Time("consumed at", at, true)
+	if err := r.Err(); err != nil {
+		return false, wrap(op, err)
 	}
 	var app, name string
 	err := t.tx.QueryRow(ctx, `WITH used AS (
@@ -415,7 +359,7 @@ func (t *txn) ConsumeGrant(ctx context.Context, grantID string, at time.Time) (b
 		return false, nil
 	}
 	if err != nil {
-		return false, wrap(r.op, err)
+		return false, wrap(op, err)
 	}
 	t.changed(cache.Event{Kind: cache.State, AppID: app, Account: name})
 	return true, nil
@@ -427,21 +371,17 @@ func (t *txn) ConsumeGrant(ctx context.Context, grantID string, at time.Time) (b
 // nodes run one at a time and each reads the last committed record; the
 // (tenant_id, seq) primary key would refuse a duplicate anyway.
 func (t *txn) AppendAudit(ctx context.Context, e audit.Event, at time.Time) (audit.Record, error) {
-	r := rules{op: "append audit"}
-	r.need("tenant id", e.TenantID)
-	r.need("actor", e.Actor)
-	r.need("action", e.Action)
-	n := r.time("at", at, true)
-	if r.err != nil {
-		return audit.Record{}, r.err
+	const op = "append audit"
+	if err := valid.AuditEvent(e, at); err != nil {
+		return audit.Record{}, wrap(op, err)
 	}
 	var one int
 	err := t.tx.QueryRow(ctx, `SELECT 1 FROM tenants WHERE id = $1 FOR NO KEY UPDATE`, e.TenantID).Scan(&one)
 	if errors.Is(err, pgx.ErrNoRows) {
-		return audit.Record{}, invalid(r.op, "tenant %s does not exist", e.TenantID)
+		return audit.Record{}, invalid(op, "tenant %s does not exist", e.TenantID)
 	}
 	if err != nil {
-		return audit.Record{}, wrap(r.op, err)
+		return audit.Record{}, wrap(op, err)
 	}
 	var prev *audit.Record
 	var last audit.Record
@@ -450,15 +390,15 @@ func (t *txn) AppendAudit(ctx context.Context, e audit.Event, at time.Time) (aud
 	case err == nil:
 		prev = &last
 	case !errors.Is(err, pgx.ErrNoRows):
-		return audit.Record{}, wrap(r.op, err)
+		return audit.Record{}, wrap(op, err)
 	}
 	rec, err := audit.Next(prev, e, at)
 	if err != nil {
-		return audit.Record{}, fmt.Errorf("postgres: %s: %w: %w", r.op, store.ErrInvalid, err)
+		return audit.Record{}, fmt.Errorf("postgres: %s: %w: %w", op, store.ErrInvalid, err)
 	}
 	if _, err := t.exec(ctx, `INSERT INTO audit_log (`+auditCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-		rec.TenantID, rec.Seq, n, rec.Actor, rec.Action, rec.Target, string(rec.Data), rec.PrevHash, rec.Hash); err != nil {
-		return audit.Record{}, wrap(r.op, err)
+		rec.TenantID, rec.Seq, valid.Nanos(at), rec.Actor, rec.Action, rec.Target, string(rec.Data), rec.PrevHash, rec.Hash); err != nil {
+		return audit.Record{}, wrap(op, err)
 	}
 	return rec, nil
 }

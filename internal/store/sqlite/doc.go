@@ -49,14 +49,15 @@
 // # Schema
 //
 // Migrations are embedded files migrations/NNNN_what.sql, numbered from 1
-// without gaps and never edited once released. Each runs in its own write
-// transaction and records itself in schema_version; the version is read
-// again under the write lock, so processes that start together apply each
-// migration once. Open refuses a file migrated by a newer deadbolt
-// (store.ErrSchemaTooNew) and, unless Options.AutoMigrate is set, one that
-// is behind (store.ErrSchemaBehind). A migration that has to rebuild a
-// table must do so without PRAGMA foreign_keys=OFF, which SQLite ignores
-// inside a transaction; apply checks foreign_key_check before committing.
+// without gaps (package migration loads and checks them) and never edited once
+// released. Each runs in its own write transaction and records itself in
+// schema_version; the version is read again under the write lock, so processes
+// that start together apply each migration once. Open refuses a file migrated
+// by a newer deadbolt (store.ErrSchemaTooNew) and, unless Options.AutoMigrate
+// is set, one that is behind (store.ErrSchemaBehind). A migration that has to
+// rebuild a table must do so without PRAGMA foreign_keys=OFF, which SQLite
+// ignores inside a transaction; apply checks foreign_key_check before
+// committing.
 //
 // Times are INTEGER Unix nanoseconds, exact to the nanosecond and read back
 // in UTC, with 0 for "not set"; so the instant 1970-01-01T00:00:00Z itself
@@ -69,8 +70,8 @@
 // Every error names the operation ("sqlite: create account: ...") and wraps
 // one of the store's kinds: a UNIQUE or PRIMARY KEY violation is
 // store.ErrConflict; a foreign key, CHECK or NOT NULL violation, or a rule
-// checked in Go before writing, is store.ErrInvalid; no row is
-// store.ErrNotFound; anything else (busy past the timeout, I/O, a full
-// disk, a closed store, a cancelled context) is store.ErrUnavailable, with
-// the driver's error kept in the chain for the log.
+// checked in Go before writing (package valid, shared with postgres), is
+// store.ErrInvalid; no row is store.ErrNotFound; anything else (busy past the
+// timeout, I/O, a full disk, a closed store, a cancelled context) is
+// store.ErrUnavailable, with the driver's error kept in the chain for the log.
 package sqlite

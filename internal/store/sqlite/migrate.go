@@ -5,52 +5,17 @@ import (
 	"database/sql"
 	"embed"
 	"fmt"
-	"io/fs"
-	"path"
-	"strconv"
-	"strings"
 
 	"github.com/deadbolt-dev/deadbolt/internal/store"
+	"github.com/deadbolt-dev/deadbolt/internal/store/migration"
 )
 
 //go:embed migrations/*.sql
 var migrationFS embed.FS
 
-// migration is one numbered, forward-only schema change.
-type migration struct {
-	version int
-	name    string
-	sql     string
-}
-
 // migrations are the embedded files NNNN_what.sql, numbered 1, 2, 3, ...
-// without gaps; loadMigrations checks that, and a test runs it.
-var migrations, migrationsErr = loadMigrations(migrationFS)
-
-func loadMigrations(fsys fs.FS) ([]migration, error) {
-	names, err := fs.Glob(fsys, "migrations/*.sql")
-	if err != nil {
-		return nil, err
-	}
-	var ms []migration
-	for i, name := range names { // Glob sorts by name
-		base := path.Base(name)
-		num, _, ok := strings.Cut(base, "_")
-		v, err := strconv.Atoi(num)
-		if !ok || err != nil || len(num) != 4 {
-			return nil, fmt.Errorf("migration %s is not named NNNN_what.sql", base)
-		}
-		if v != i+1 {
-			return nil, fmt.Errorf("migration %s has version %d, want %d", base, v, i+1)
-		}
-		body, err := fs.ReadFile(fsys, name)
-		if err != nil {
-			return nil, err
-		}
-		ms = append(ms, migration{version: v, name: base, sql: string(body)})
-	}
-	return ms, nil
-}
+// without gaps; migration.Load checks that, and a test runs it.
+var migrations, migrationsErr = migration.Load(migrationFS, "migrations")
 
 // createVersionTable makes the table that records applied migrations, one
 // row each. It is not itself a migration, so that the version of a fresh
@@ -109,8 +74,8 @@ func (s *Store) Migrate(ctx context.Context) error {
 }
 
 // apply runs m unless the database already has it.
-func (s *Store) apply(ctx context.Context, m migration) error {
-	op := "migrate to " + m.name
+func (s *Store) apply(ctx context.Context, m migration.Migration) error {
+	op := "migrate to " + m.Name
 	tx, err := s.wdb.BeginTx(ctx, nil)
 	if err != nil {
 		return wrap(op, err)
@@ -127,16 +92,16 @@ func (s *Store) apply(ctx context.Context, m migration) error {
 		return fmt.Errorf("sqlite: %s: %w: database is at version %d, this binary knows up to %d",
 			op, store.ErrSchemaTooNew, have, len(migrations))
 	}
-	if have >= m.version {
+	if have >= m.Version {
 		return nil // applied before, maybe by another process just now
 	}
-	if have != m.version-1 {
+	if have != m.Version-1 {
 		return fmt.Errorf("sqlite: %s: %w: database is at version %d", op, store.ErrUnavailable, have)
 	}
-	if _, err := tx.ExecContext(ctx, m.sql); err != nil {
+	if _, err := tx.ExecContext(ctx, m.SQL); err != nil {
 		return wrap(op, err)
 	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO schema_version (version, name) VALUES (?, ?)`, m.version, m.name); err != nil {
+	if _, err := tx.ExecContext(ctx, `INSERT INTO schema_version (version, name) VALUES (?, ?)`, m.Version, m.Name); err != nil {
 		return wrap(op, err)
 	}
 	// A migration that rebuilds tables must leave every reference intact.

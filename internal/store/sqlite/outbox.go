@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/deadbolt-dev/deadbolt/internal/store"
+	"github.com/deadbolt-dev/deadbolt/internal/store/valid"
 )
 
 // The webhook, outbox and lease statements run at the rate of admin changes
@@ -39,14 +40,14 @@ func scanWebhook(sc scanner) (w store.Webhook, err error) {
 	if events != "" {
 		w.Events = strings.Split(events, ",")
 	}
-	w.CreatedAt = fromNanos(created)
+	w.CreatedAt = valid.FromNanos(created)
 	return w, err
 }
 
 func scanOutbox(sc scanner) (m store.OutboxMessage, err error) {
 	var created, next, delivered, failed int64
 	err = sc.Scan(&m.ID, &m.TenantID, &m.Channel, &m.WebhookID, &m.MemberID, &m.Type, &m.Payload, &created, &m.Attempts, &next, &delivered, &failed, &m.LastError)
-	m.CreatedAt, m.NextAttemptAt, m.DeliveredAt, m.FailedAt = fromNanos(created), fromNanos(next), fromNanos(delivered), fromNanos(failed)
+	m.CreatedAt, m.NextAttemptAt, m.DeliveredAt, m.FailedAt = valid.FromNanos(created), valid.FromNanos(next), valid.FromNanos(delivered), valid.FromNanos(failed)
 	return m, err
 }
 
@@ -122,11 +123,10 @@ func (r reads) EndedGrants(ctx context.Context, now time.Time, limit int) ([]sto
 	if err := positiveLimit("ended grants", limit); err != nil {
 		return nil, err
 	}
-	n, ok := nanos(now)
-	if !ok {
+	if !valid.InRange(now) {
 		return nil, invalid("ended grants", "time out of range")
 	}
-	return query(ctx, r.queryer(), "ended grants", scanGrantRow, endedGrantsSQL, n, limit)
+	return query(ctx, r.queryer(), "ended grants", scanGrantRow, endedGrantsSQL, valid.Nanos(now), limit)
 }
 
 func prefixed(alias, cols string) string {
@@ -148,24 +148,12 @@ func (t *txn) execRaw(ctx context.Context, op, sqlText string, args ...any) (int
 
 // CreateWebhook implements store.Tx.
 func (t *txn) CreateWebhook(ctx context.Context, w store.Webhook) error {
-	r := rules{op: "create webhook"}
-	r.need("webhook id", w.ID)
-	r.need("tenant id", w.TenantID)
-	r.need("url", w.URL)
-	if len(w.SealedSecret) == 0 {
-		r.fail("sealed secret is empty")
+	const op = "create webhook"
+	if err := valid.Webhook(w); err != nil {
+		return wrap(op, err)
 	}
-	created := r.time("created at", w.CreatedAt, true)
-	for _, e := range w.Events {
-		if e == "" || strings.Contains(e, ",") {
-			r.fail("event type %q is not a plain name", e)
-		}
-	}
-	if r.err != nil {
-		return r.err
-	}
-	_, err := t.execRaw(ctx, r.op, `INSERT INTO webhooks (`+webhookCols+`) VALUES (?, ?, ?, ?, ?, ?)`,
-		w.ID, w.TenantID, w.URL, w.SealedSecret, strings.Join(w.Events, ","), created)
+	_, err := t.execRaw(ctx, op, `INSERT INTO webhooks (`+webhookCols+`) VALUES (?, ?, ?, ?, ?, ?)`,
+		w.ID, w.TenantID, w.URL, w.SealedSecret, strings.Join(w.Events, ","), valid.Nanos(w.CreatedAt))
 	return err
 }
 
@@ -182,23 +170,15 @@ func (t *txn) DeleteWebhook(ctx context.Context, id string) error {
 // EnqueueOutbox implements store.Tx. A target that does not exist in the
 // message's tenant fails its foreign key: store.ErrInvalid.
 func (t *txn) EnqueueOutbox(ctx context.Context, m store.OutboxMessage) error {
-	r := rules{op: "enqueue outbox"}
-	r.need("message id", m.ID)
-	r.need("tenant id", m.TenantID)
-	validOutboxTarget(&r, m)
-	r.need("type", m.Type)
-	if len(m.Payload) == 0 {
-		r.fail("payload is empty")
+	const op = "enqueue outbox"
+	if err := valid.OutboxMessage(m); err != nil {
+		return wrap(op, err)
 	}
-	created := r.time("created at", m.CreatedAt, true)
-	next := r.time("next attempt at", m.NextAttemptAt, false)
-	if r.err != nil {
-		return r.err
-	}
+	created, next := valid.Nanos(m.CreatedAt), valid.Nanos(m.NextAttemptAt)
 	if next < created {
 		next = created
 	}
-	_, err := t.execRaw(ctx, r.op, `INSERT INTO outbox (id, tenant_id, channel, webhook_id, member_id, type, payload,
+	_, err := t.execRaw(ctx, op, `INSERT INTO outbox (id, tenant_id, channel, webhook_id, member_id, type, payload,
 		created_at, attempts, next_attempt_at, delivered_at, failed_at, last_error)
 		VALUES (?, ?, ?, nullif(?, ''), nullif(?, ''), ?, ?, ?, 0, ?, 0, 0, '')`,
 		m.ID, m.TenantID, m.Channel, m.WebhookID, m.MemberID, m.Type, m.Payload, created, next)
@@ -207,13 +187,14 @@ func (t *txn) EnqueueOutbox(ctx context.Context, m store.OutboxMessage) error {
 
 // AnnounceGrantEnd implements store.Tx with one conditional UPDATE.
 func (t *txn) AnnounceGrantEnd(ctx context.Context, grantID string, at time.Time) (bool, error) {
-	r := rules{op: "announce grant end"}
-	r.need("grant id", grantID)
-	n := r.time("announced at", at, true)
-	if r.err != nil {
-		return false, r.err
+	const op = "announce grant end"
+	var r valid.Rules
+	r.Need("grant id", grantID)
+	n := r.Time("announced at", at, true)
+	if err := r.Err(); err != nil {
+		return false, wrap(op, err)
 	}
-	rows, err := t.execRaw(ctx, r.op, `UPDATE grants SET end_announced_at = ? WHERE id = ? AND end_announced_at = 0`, n, grantID)
+	rows, err := t.execRaw(ctx, op, `UPDATE grants SET end_announced_at = ? WHERE id = ? AND end_announced_at = 0`, n, grantID)
 	return rows == 1, err
 }
 
@@ -224,11 +205,10 @@ func (s *Store) ClaimOutbox(ctx context.Context, now time.Time, lease time.Durat
 	if err := positiveLimit(op, limit); err != nil {
 		return nil, err
 	}
-	n, ok := nanos(now)
-	until, ok2 := nanos(now.Add(lease))
-	if !ok || !ok2 || lease <= 0 {
+	if !valid.InRange(now) || !valid.InRange(now.Add(lease)) || lease <= 0 {
 		return nil, invalid(op, "time out of range or lease not positive")
 	}
+	n, until := valid.Nanos(now), valid.Nanos(now.Add(lease))
 	msgs, err := query(ctx, s.wdb, op, scanOutbox,
 		`UPDATE outbox SET next_attempt_at = ? WHERE id IN (
 		   SELECT id FROM outbox WHERE delivered_at = 0 AND failed_at = 0 AND next_attempt_at <= ?
@@ -252,13 +232,11 @@ func sortOutbox(ms []store.OutboxMessage) {
 
 // FinishOutbox implements store.Store.
 func (s *Store) FinishOutbox(ctx context.Context, res store.OutboxResult) error {
-	r := rules{op: "finish outbox"}
-	r.need("message id", res.ID)
-	at := r.time("at", res.At, true)
-	retry := r.time("retry at", res.RetryAt, false)
-	if r.err != nil {
-		return r.err
+	const op = "finish outbox"
+	if err := valid.OutboxResult(res); err != nil {
+		return wrap(op, err)
 	}
+	at, retry := valid.Nanos(res.At), valid.Nanos(res.RetryAt)
 	var q string
 	var args []any
 	switch {
@@ -271,34 +249,35 @@ func (s *Store) FinishOutbox(ctx context.Context, res store.OutboxResult) error 
 	}
 	out, err := s.wdb.ExecContext(ctx, q, args...)
 	if err != nil {
-		return wrap(r.op, err)
+		return wrap(op, err)
 	}
 	n, err := out.RowsAffected()
-	return found(r.op, n, err)
+	return found(op, n, err)
 }
 
 // TryLease implements store.Store with one upsert that changes the row only
 // when this holder has it already or it has expired.
 func (s *Store) TryLease(ctx context.Context, job, holder string, now time.Time, ttl time.Duration) (bool, error) {
-	r := rules{op: "try lease"}
-	r.need("job", job)
-	r.need("holder", holder)
-	n := r.time("now", now, true)
-	until := r.time("until", now.Add(ttl), true)
+	const op = "try lease"
+	var r valid.Rules
+	r.Need("job", job)
+	r.Need("holder", holder)
+	n := r.Time("now", now, true)
+	until := r.Time("until", now.Add(ttl), true)
 	if ttl <= 0 {
-		r.fail("ttl must be positive")
+		r.Fail("ttl must be positive")
 	}
-	if r.err != nil {
-		return false, r.err
+	if err := r.Err(); err != nil {
+		return false, wrap(op, err)
 	}
 	res, err := s.wdb.ExecContext(ctx, `INSERT INTO leases (job, holder, until) VALUES (?, ?, ?)
 		ON CONFLICT (job) DO UPDATE SET holder = excluded.holder, until = excluded.until
 		WHERE leases.holder = excluded.holder OR leases.until <= ?`, job, holder, until, n)
 	if err != nil {
-		return false, wrap(r.op, err)
+		return false, wrap(op, err)
 	}
 	rows, err := res.RowsAffected()
-	return rows == 1, wrap(r.op, err)
+	return rows == 1, wrap(op, err)
 }
 
 // AccountByID implements store.Reader.

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/deadbolt-dev/deadbolt/internal/store"
+	"github.com/deadbolt-dev/deadbolt/internal/store/valid"
 )
 
 // Unlock requests, passkeys, sessions, invites and nonces run at the rate of
@@ -24,28 +25,28 @@ func scanRequest(sc scanner) (r store.UnlockRequest, err error) {
 	var created, updated, expires, decided int64
 	err = sc.Scan(&r.ID, &r.TenantID, &r.AppID, &r.AccountID, &r.Status, &r.IP, &r.Device, &r.Location,
 		&r.IntegrationType, &r.Checks, &created, &updated, &expires, &r.DecidedBy, &decided, &r.GrantID)
-	r.CreatedAt, r.UpdatedAt, r.ExpiresAt, r.DecidedAt = fromNanos(created), fromNanos(updated), fromNanos(expires), fromNanos(decided)
+	r.CreatedAt, r.UpdatedAt, r.ExpiresAt, r.DecidedAt = valid.FromNanos(created), valid.FromNanos(updated), valid.FromNanos(expires), valid.FromNanos(decided)
 	return r, err
 }
 
 func scanPasskey(sc scanner) (p store.Passkey, err error) {
 	var created, used int64
 	err = sc.Scan(&p.ID, &p.TenantID, &p.MemberID, &p.Name, &p.Credential, &created, &used)
-	p.CreatedAt, p.LastUsedAt = fromNanos(created), fromNanos(used)
+	p.CreatedAt, p.LastUsedAt = valid.FromNanos(created), valid.FromNanos(used)
 	return p, err
 }
 
 func scanSession(sc scanner) (s store.Session, err error) {
 	var created, seen, expires int64
 	err = sc.Scan(&s.ID, &s.TenantID, &s.MemberID, &created, &seen, &expires, &s.IP, &s.UserAgent)
-	s.CreatedAt, s.SeenAt, s.ExpiresAt = fromNanos(created), fromNanos(seen), fromNanos(expires)
+	s.CreatedAt, s.SeenAt, s.ExpiresAt = valid.FromNanos(created), valid.FromNanos(seen), valid.FromNanos(expires)
 	return s, err
 }
 
 func scanInvite(sc scanner) (i store.Invite, err error) {
 	var created, expires, used int64
 	err = sc.Scan(&i.ID, &i.TenantID, &i.MemberID, &i.CreatedBy, &created, &expires, &used)
-	i.CreatedAt, i.ExpiresAt, i.UsedAt = fromNanos(created), fromNanos(expires), fromNanos(used)
+	i.CreatedAt, i.ExpiresAt, i.UsedAt = valid.FromNanos(created), valid.FromNanos(expires), valid.FromNanos(used)
 	return i, err
 }
 
@@ -91,13 +92,12 @@ func (r reads) ExpiredRequests(ctx context.Context, now time.Time, limit int) ([
 	if err := positiveLimit(op, limit); err != nil {
 		return nil, err
 	}
-	n, ok := nanos(now)
-	if !ok {
+	if !valid.InRange(now) {
 		return nil, invalid(op, "time out of range")
 	}
 	return query(ctx, r.queryer(), op, scanRequest,
 		`SELECT `+requestCols+` FROM unlock_requests WHERE status = 'pending' AND expires_at <= ?
-		 ORDER BY expires_at, id LIMIT ?`, n, limit)
+		 ORDER BY expires_at, id LIMIT ?`, valid.Nanos(now), limit)
 }
 
 // Passkey implements store.Reader.
@@ -126,34 +126,26 @@ func (r reads) Invite(ctx context.Context, id string) (store.Invite, error) {
 // interleave with another raise; the partial unique index would refuse a
 // second pending request anyway.
 func (t *txn) RaiseRequest(ctx context.Context, q store.UnlockRequest) (store.UnlockRequest, bool, error) {
-	r := rules{op: "raise request"}
-	r.need("request id", q.ID)
-	r.need("tenant id", q.TenantID)
-	r.need("application id", q.AppID)
-	r.need("account id", q.AccountID)
-	now := r.time("updated at", q.UpdatedAt, true)
-	expires := r.time("expires at", q.ExpiresAt, true)
-	if r.err == nil && expires <= now {
-		r.fail("expires at is not after updated at")
+	const op = "raise request"
+	if err := valid.Request(q); err != nil {
+		return store.UnlockRequest{}, false, wrap(op, err)
 	}
-	if r.err != nil {
-		return store.UnlockRequest{}, false, r.err
-	}
+	now, expires := valid.Nanos(q.UpdatedAt), valid.Nanos(q.ExpiresAt)
 	var acctTenant, acctApp string
 	row := t.tx.QueryRowContext(ctx, `SELECT tenant_id, app_id FROM accounts WHERE id = ?`, q.AccountID)
 	switch err := row.Scan(&acctTenant, &acctApp); {
 	case errors.Is(err, sql.ErrNoRows):
-		return store.UnlockRequest{}, false, invalid(r.op, "account %s does not exist", q.AccountID)
+		return store.UnlockRequest{}, false, invalid(op, "account %s does not exist", q.AccountID)
 	case err != nil:
-		return store.UnlockRequest{}, false, wrap(r.op, err)
+		return store.UnlockRequest{}, false, wrap(op, err)
 	case acctTenant != q.TenantID || acctApp != q.AppID:
-		return store.UnlockRequest{}, false, invalid(r.op, "account %s is not in application %s of tenant %s", q.AccountID, q.AppID, q.TenantID)
+		return store.UnlockRequest{}, false, invalid(op, "account %s is not in application %s of tenant %s", q.AccountID, q.AppID, q.TenantID)
 	}
 
 	cur, err := t.PendingRequest(ctx, q.AccountID)
 	switch {
 	case err == nil && cur.Open(q.UpdatedAt):
-		if _, err := t.execRaw(ctx, r.op, `UPDATE unlock_requests SET ip = ?, device = ?, location = ?, integration_type = ?,
+		if _, err := t.execRaw(ctx, op, `UPDATE unlock_requests SET ip = ?, device = ?, location = ?, integration_type = ?,
 			checks = checks + 1, updated_at = ?, expires_at = ? WHERE id = ?`,
 			q.IP, q.Device, q.Location, q.IntegrationType, now, expires, cur.ID); err != nil {
 			return store.UnlockRequest{}, false, err
@@ -162,14 +154,14 @@ func (t *txn) RaiseRequest(ctx context.Context, q store.UnlockRequest) (store.Un
 		return got, false, err
 	case err == nil:
 		// Run out without anyone marking it: mark it now.
-		if _, err := t.execRaw(ctx, r.op, `UPDATE unlock_requests SET status = 'expired', decided_by = 'system:expiry',
+		if _, err := t.execRaw(ctx, op, `UPDATE unlock_requests SET status = 'expired', decided_by = 'system:expiry',
 			decided_at = expires_at WHERE id = ?`, cur.ID); err != nil {
 			return store.UnlockRequest{}, false, err
 		}
 	case !errors.Is(err, store.ErrNotFound):
 		return store.UnlockRequest{}, false, err
 	}
-	if _, err := t.execRaw(ctx, r.op, `INSERT INTO unlock_requests (`+requestCols+`)
+	if _, err := t.execRaw(ctx, op, `INSERT INTO unlock_requests (`+requestCols+`)
 		VALUES (?, ?, ?, ?, 'pending', ?, ?, ?, ?, 1, ?, ?, ?, '', 0, '')`,
 		q.ID, q.TenantID, q.AppID, q.AccountID, q.IP, q.Device, q.Location, q.IntegrationType, now, now, expires); err != nil {
 		return store.UnlockRequest{}, false, err
@@ -180,19 +172,20 @@ func (t *txn) RaiseRequest(ctx context.Context, q store.UnlockRequest) (store.Un
 
 // DecideRequest implements store.Tx with one conditional UPDATE.
 func (t *txn) DecideRequest(ctx context.Context, id, status, by, grantID string, at time.Time) (bool, error) {
-	r := rules{op: "decide request"}
-	r.need("request id", id)
-	r.need("decided by", by)
-	r.oneOf("status", status, store.RequestApproved, store.RequestDenied, store.RequestExpired)
-	n := r.time("decided at", at, true)
-	if r.err != nil {
-		return false, r.err
+	const op = "decide request"
+	var r valid.Rules
+	r.Need("request id", id)
+	r.Need("decided by", by)
+	r.OneOf("status", status, store.RequestApproved, store.RequestDenied, store.RequestExpired)
+	n := r.Time("decided at", at, true)
+	if err := r.Err(); err != nil {
+		return false, wrap(op, err)
 	}
 	cond := `expires_at > ?`
 	if status == store.RequestExpired {
 		cond = `expires_at <= ?`
 	}
-	rows, err := t.execRaw(ctx, r.op, `UPDATE unlock_requests SET status = ?, decided_by = ?, decided_at = ?, grant_id = ?
+	rows, err := t.execRaw(ctx, op, `UPDATE unlock_requests SET status = ?, decided_by = ?, decided_at = ?, grant_id = ?
 		WHERE id = ? AND status = 'pending' AND `+cond, status, by, n, grantID, id, n)
 	if err != nil {
 		return false, err
@@ -207,37 +200,24 @@ func (t *txn) DecideRequest(ctx context.Context, id, status, by, grantID string,
 
 // CreatePasskey implements store.Tx.
 func (t *txn) CreatePasskey(ctx context.Context, p store.Passkey) error {
-	r := rules{op: "create passkey"}
-	r.need("passkey id", p.ID)
-	r.need("tenant id", p.TenantID)
-	r.need("member id", p.MemberID)
-	if len(p.Credential) == 0 {
-		r.fail("credential is empty")
+	const op = "create passkey"
+	if err := valid.Passkey(p); err != nil {
+		return wrap(op, err)
 	}
-	created := r.time("created at", p.CreatedAt, true)
-	used := r.time("last used at", p.LastUsedAt, false)
-	if r.err != nil {
-		return r.err
-	}
-	_, err := t.execRaw(ctx, r.op, `INSERT INTO passkeys (`+passkeyCols+`) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-		p.ID, p.TenantID, p.MemberID, p.Name, p.Credential, created, used)
+	_, err := t.execRaw(ctx, op, `INSERT INTO passkeys (`+passkeyCols+`) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+		p.ID, p.TenantID, p.MemberID, p.Name, p.Credential, valid.Nanos(p.CreatedAt), valid.Nanos(p.LastUsedAt))
 	return err
 }
 
 // UpdatePasskey implements store.Tx.
 func (t *txn) UpdatePasskey(ctx context.Context, p store.Passkey) error {
-	r := rules{op: "update passkey"}
-	r.need("passkey id", p.ID)
-	if len(p.Credential) == 0 {
-		r.fail("credential is empty")
+	const op = "update passkey"
+	if err := valid.PasskeyUpdate(p); err != nil {
+		return wrap(op, err)
 	}
-	used := r.time("last used at", p.LastUsedAt, false)
-	if r.err != nil {
-		return r.err
-	}
-	n, err := t.execRaw(ctx, r.op, `UPDATE passkeys SET name = ?, credential = ?, last_used_at = ? WHERE id = ?`,
-		p.Name, p.Credential, used, p.ID)
-	return found(r.op, n, err)
+	n, err := t.execRaw(ctx, op, `UPDATE passkeys SET name = ?, credential = ?, last_used_at = ? WHERE id = ?`,
+		p.Name, p.Credential, valid.Nanos(p.LastUsedAt), p.ID)
+	return found(op, n, err)
 }
 
 // DeletePasskey implements store.Tx: the DELETE itself checks that the
@@ -257,34 +237,30 @@ func (t *txn) DeletePasskey(ctx context.Context, id string) error {
 
 // CreateSession implements store.Tx.
 func (t *txn) CreateSession(ctx context.Context, s store.Session) error {
-	r := rules{op: "create session"}
-	r.need("session id", s.ID)
-	r.need("tenant id", s.TenantID)
-	r.need("member id", s.MemberID)
-	created := r.time("created at", s.CreatedAt, true)
-	seen := r.time("seen at", s.SeenAt, false)
-	expires := r.time("expires at", s.ExpiresAt, true)
-	if r.err != nil {
-		return r.err
+	const op = "create session"
+	if err := valid.Session(s); err != nil {
+		return wrap(op, err)
 	}
+	created, seen := valid.Nanos(s.CreatedAt), valid.Nanos(s.SeenAt)
 	if seen == 0 {
 		seen = created
 	}
-	_, err := t.execRaw(ctx, r.op, `INSERT INTO sessions (`+sessionCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-		s.ID, s.TenantID, s.MemberID, created, seen, expires, s.IP, s.UserAgent)
+	_, err := t.execRaw(ctx, op, `INSERT INTO sessions (`+sessionCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+		s.ID, s.TenantID, s.MemberID, created, seen, valid.Nanos(s.ExpiresAt), s.IP, s.UserAgent)
 	return err
 }
 
 // TouchSession implements store.Tx; SeenAt never moves back.
 func (t *txn) TouchSession(ctx context.Context, id string, at time.Time) error {
-	r := rules{op: "touch session"}
-	r.need("session id", id)
-	n := r.time("seen at", at, true)
-	if r.err != nil {
-		return r.err
+	const op = "touch session"
+	var r valid.Rules
+	r.Need("session id", id)
+	n := r.Time("seen at", at, true)
+	if err := r.Err(); err != nil {
+		return wrap(op, err)
 	}
-	rows, err := t.execRaw(ctx, r.op, `UPDATE sessions SET seen_at = max(seen_at, ?) WHERE id = ?`, n, id)
-	return found(r.op, rows, err)
+	rows, err := t.execRaw(ctx, op, `UPDATE sessions SET seen_at = max(seen_at, ?) WHERE id = ?`, n, id)
+	return found(op, rows, err)
 }
 
 // DeleteSession implements store.Tx.
@@ -295,43 +271,38 @@ func (t *txn) DeleteSession(ctx context.Context, id string) error {
 
 // DeleteSessions implements store.Tx.
 func (t *txn) DeleteSessions(ctx context.Context, now, idleSince time.Time) (int, error) {
-	r := rules{op: "delete sessions"}
-	n := r.time("now", now, true)
-	idle := r.time("idle since", idleSince, false)
-	if r.err != nil {
-		return 0, r.err
+	const op = "delete sessions"
+	var r valid.Rules
+	n := r.Time("now", now, true)
+	idle := r.Time("idle since", idleSince, false)
+	if err := r.Err(); err != nil {
+		return 0, wrap(op, err)
 	}
-	rows, err := t.execRaw(ctx, r.op, `DELETE FROM sessions WHERE expires_at <= ? OR seen_at < ?`, n, idle)
+	rows, err := t.execRaw(ctx, op, `DELETE FROM sessions WHERE expires_at <= ? OR seen_at < ?`, n, idle)
 	return int(rows), err
 }
 
 // CreateInvite implements store.Tx.
 func (t *txn) CreateInvite(ctx context.Context, inv store.Invite) error {
-	r := rules{op: "create invite"}
-	r.need("invite id", inv.ID)
-	r.need("tenant id", inv.TenantID)
-	r.need("member id", inv.MemberID)
-	r.need("created by", inv.CreatedBy)
-	created := r.time("created at", inv.CreatedAt, true)
-	expires := r.time("expires at", inv.ExpiresAt, true)
-	used := r.time("used at", inv.UsedAt, false)
-	if r.err != nil {
-		return r.err
+	const op = "create invite"
+	if err := valid.Invite(inv); err != nil {
+		return wrap(op, err)
 	}
-	_, err := t.execRaw(ctx, r.op, `INSERT INTO invites (`+inviteCols+`) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-		inv.ID, inv.TenantID, inv.MemberID, inv.CreatedBy, created, expires, used)
+	_, err := t.execRaw(ctx, op, `INSERT INTO invites (`+inviteCols+`) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+		inv.ID, inv.TenantID, inv.MemberID, inv.CreatedBy, valid.Nanos(inv.CreatedAt), valid.Nanos(inv.ExpiresAt), valid.Nanos(inv.UsedAt))
 	return err
 }
 
 // UseInvite implements store.Tx with one conditional UPDATE.
 func (t *txn) UseInvite(ctx context.Context, id string, at time.Time) (bool, error) {
-	r := rules{op: "use invite"}
-	r.need("invite id", id)
-	n := r.time("used at", at, true)
-	if r.err != nil {
-		return false, r.err
+	const op = "use invite"
+	var r valid.Rules
+	r.Need("invite id", id)
+	n := r.Time("used at", at, true)
+	if err := r.Err(); err != nil {
+		return false, wrap(op, err)
 	}
-	rows, err := t.execRaw(ctx, r.op, `UPDATE invites SET used_at = ?1 WHERE id = ?2 AND used_at = 0 AND expires_at > ?1`, n, id)
+	rows, err := t.execRaw(ctx, op, `UPDATE invites SET used_at = ?1 WHERE id = ?2 AND used_at = 0 AND expires_at > ?1`, n, id)
 	if err != nil {
 		return false, err
 	}
@@ -346,25 +317,27 @@ func (t *txn) UseInvite(ctx context.Context, id string, at time.Time) (bool, err
 // UseNonce implements store.Tx: the primary key makes the insert the
 // whole test.
 func (t *txn) UseNonce(ctx context.Context, key string, expires, at time.Time) (bool, error) {
-	r := rules{op: "use nonce"}
-	r.need("key", key)
-	exp := r.time("expires", expires, true)
-	r.time("at", at, true)
-	if r.err != nil {
-		return false, r.err
+	const op = "use nonce"
+	var r valid.Rules
+	r.Need("key", key)
+	exp := r.Time("expires", expires, true)
+	r.Time("at", at, true)
+	if err := r.Err(); err != nil {
+		return false, wrap(op, err)
 	}
-	rows, err := t.execRaw(ctx, r.op, `INSERT INTO nonces (key, expires_at) VALUES (?, ?) ON CONFLICT (key) DO NOTHING`, key, exp)
+	rows, err := t.execRaw(ctx, op, `INSERT INTO nonces (key, expires_at) VALUES (?, ?) ON CONFLICT (key) DO NOTHING`, key, exp)
 	return rows == 1, err
 }
 
 // PurgeNonces implements store.Tx.
 func (t *txn) PurgeNonces(ctx context.Context, now time.Time) (int, error) {
-	r := rules{op: "purge nonces"}
-	n := r.time("now", now, true)
-	if r.err != nil {
-		return 0, r.err
+	const op = "purge nonces"
+	var r valid.Rules
+	n := r.Time("now", now, true)
+	if err := r.Err(); err != nil {
+		return 0, wrap(op, err)
 	}
-	rows, err := t.execRaw(ctx, r.op, `DELETE FROM nonces WHERE expires_at <= ?`, n)
+	rows, err := t.execRaw(ctx, op, `DELETE FROM nonces WHERE expires_at <= ?`, n)
 	return int(rows), err
 }
 
@@ -373,7 +346,7 @@ const pushCols = `id, tenant_id, member_id, endpoint, p256dh, auth, user_agent, 
 func scanPush(sc scanner) (p store.PushSubscription, err error) {
 	var created int64
 	err = sc.Scan(&p.ID, &p.TenantID, &p.MemberID, &p.Endpoint, &p.P256dh, &p.Auth, &p.UserAgent, &created)
-	p.CreatedAt = fromNanos(created)
+	p.CreatedAt = valid.FromNanos(created)
 	return p, err
 }
 
@@ -385,23 +358,15 @@ func (r reads) PushSubscriptions(ctx context.Context, memberID string) ([]store.
 
 // PutPushSubscription implements store.Tx with one upsert.
 func (t *txn) PutPushSubscription(ctx context.Context, p store.PushSubscription) error {
-	r := rules{op: "put push subscription"}
-	r.need("subscription id", p.ID)
-	r.need("tenant id", p.TenantID)
-	r.need("member id", p.MemberID)
-	r.need("endpoint", p.Endpoint)
-	if len(p.P256dh) == 0 || len(p.Auth) == 0 {
-		r.fail("p256dh and auth keys are needed")
+	const op = "put push subscription"
+	if err := valid.PushSubscription(p); err != nil {
+		return wrap(op, err)
 	}
-	created := r.time("created at", p.CreatedAt, true)
-	if r.err != nil {
-		return r.err
-	}
-	_, err := t.execRaw(ctx, r.op, `INSERT INTO push_subscriptions (`+pushCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+	_, err := t.execRaw(ctx, op, `INSERT INTO push_subscriptions (`+pushCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (id) DO UPDATE SET tenant_id = excluded.tenant_id, member_id = excluded.member_id,
 		endpoint = excluded.endpoint, p256dh = excluded.p256dh, auth = excluded.auth,
 		user_agent = excluded.user_agent, created_at = excluded.created_at`,
-		p.ID, p.TenantID, p.MemberID, p.Endpoint, p.P256dh, p.Auth, p.UserAgent, created)
+		p.ID, p.TenantID, p.MemberID, p.Endpoint, p.P256dh, p.Auth, p.UserAgent, valid.Nanos(p.CreatedAt))
 	return err
 }
 

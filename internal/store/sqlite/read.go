@@ -8,6 +8,7 @@ import (
 
 	"github.com/deadbolt-dev/deadbolt/internal/audit"
 	"github.com/deadbolt-dev/deadbolt/internal/store"
+	"github.com/deadbolt-dev/deadbolt/internal/store/valid"
 )
 
 // stmtSource hands out prepared statements: the read pool's for a Store, the
@@ -97,10 +98,7 @@ func one[T any](ctx context.Context, r reads, op string, id stmtID, scan func(sc
 
 // positiveLimit rejects a page size below 1.
 func positiveLimit(op string, limit int) error {
-	if limit < 1 {
-		return invalid(op, "limit %d is below 1", limit)
-	}
-	return nil
+	return wrap(op, valid.Limit(limit))
 }
 
 // Tenant implements store.Reader.
@@ -217,20 +215,20 @@ func (r reads) CheckState(ctx context.Context, appID, accountName string) (store
 		return store.CheckState{}, wrap(op, err)
 	}
 	a.AppID, a.Name, a.OwnerID = appID, accountName, owner.String
-	a.CreatedAt, a.UpdatedAt = fromNanos(aCreated), fromNanos(aUpdated)
+	a.CreatedAt, a.UpdatedAt = valid.FromNanos(aCreated), valid.FromNanos(aUpdated)
 	cs := store.CheckState{Found: true, Account: a}
 	if gID.Valid {
 		cs.Grant = &store.Grant{
 			ID: gID.String, TenantID: gTenant.String, AccountID: a.ID,
-			Until: fromNanos(gUntil.Int64), Once: gOnce.Bool, Reason: gReason.String, GrantedBy: gBy.String,
-			CreatedAt: fromNanos(gCreated.Int64), ConsumedAt: fromNanos(gConsumed.Int64), RevokedAt: fromNanos(gRevoked.Int64),
+			Until: valid.FromNanos(gUntil.Int64), Once: gOnce.Bool, Reason: gReason.String, GrantedBy: gBy.String,
+			CreatedAt: valid.FromNanos(gCreated.Int64), ConsumedAt: valid.FromNanos(gConsumed.Int64), RevokedAt: valid.FromNanos(gRevoked.Int64),
 		}
 	}
 	if owner.Valid && mTenant.Valid {
 		cs.Owner = &store.Member{
 			ID: owner.String, TenantID: mTenant.String, Email: mEmail.String, Name: mName.String, Role: mRole.String,
 			LockAll: mLockAll.Bool, LockedDown: mLockedDown.Bool, Channels: channelList(mChannels),
-			CreatedAt: fromNanos(mCreated.Int64), UpdatedAt: fromNanos(mUpdated.Int64),
+			CreatedAt: valid.FromNanos(mCreated.Int64), UpdatedAt: valid.FromNanos(mUpdated.Int64),
 		}
 	}
 	return cs, nil

@@ -8,6 +8,7 @@ import (
 
 	"github.com/deadbolt-dev/deadbolt/internal/audit"
 	"github.com/deadbolt-dev/deadbolt/internal/store"
+	"github.com/deadbolt-dev/deadbolt/internal/store/valid"
 )
 
 // scanner is a *sql.Row or *sql.Rows.
@@ -20,7 +21,7 @@ type scanner interface {
 func scanTenant(sc scanner) (t store.Tenant, err error) {
 	var created int64
 	err = sc.Scan(&t.ID, &t.Name, &created)
-	t.CreatedAt = fromNanos(created)
+	t.CreatedAt = valid.FromNanos(created)
 	return t, err
 }
 
@@ -31,7 +32,7 @@ func scanApplication(sc scanner) (a store.Application, err error) {
 		&defUnlock, &maxUnlock, &created, &updated, &origins)
 	a.Origins = splitList(origins, "\n")
 	a.DefaultUnlock, a.MaxUnlock = time.Duration(defUnlock), time.Duration(maxUnlock)
-	a.CreatedAt, a.UpdatedAt = fromNanos(created), fromNanos(updated)
+	a.CreatedAt, a.UpdatedAt = valid.FromNanos(created), valid.FromNanos(updated)
 	return a, err
 }
 
@@ -45,7 +46,7 @@ func scanSigningKey(sc scanner) (k store.SigningKey, err error) {
 	if len(k.PublicKey) == 0 {
 		k.PublicKey = nil
 	}
-	k.CreatedAt, k.ExpiresAt, k.RevokedAt, k.LastUsedAt = fromNanos(created), fromNanos(expires), fromNanos(revoked), fromNanos(used)
+	k.CreatedAt, k.ExpiresAt, k.RevokedAt, k.LastUsedAt = valid.FromNanos(created), valid.FromNanos(expires), valid.FromNanos(revoked), valid.FromNanos(used)
 	return k, err
 }
 
@@ -54,7 +55,7 @@ func scanMember(sc scanner) (m store.Member, err error) {
 	var channels sql.NullString
 	err = sc.Scan(&m.ID, &m.TenantID, &m.Email, &m.Name, &m.Role, &m.LockAll, &m.LockedDown, &created, &updated, &channels)
 	m.Channels = channelList(channels)
-	m.CreatedAt, m.UpdatedAt = fromNanos(created), fromNanos(updated)
+	m.CreatedAt, m.UpdatedAt = valid.FromNanos(created), valid.FromNanos(updated)
 	return m, err
 }
 
@@ -63,14 +64,14 @@ func scanAccount(sc scanner) (a store.Account, err error) {
 	var created, updated int64
 	err = sc.Scan(&a.ID, &a.TenantID, &a.AppID, &a.Name, &owner, &created, &updated)
 	a.OwnerID = owner.String
-	a.CreatedAt, a.UpdatedAt = fromNanos(created), fromNanos(updated)
+	a.CreatedAt, a.UpdatedAt = valid.FromNanos(created), valid.FromNanos(updated)
 	return a, err
 }
 
 func scanGrant(sc scanner) (g store.Grant, err error) {
 	var until, created, consumed, revoked int64
 	err = sc.Scan(&g.ID, &g.TenantID, &g.AccountID, &until, &g.Once, &g.Reason, &g.GrantedBy, &created, &consumed, &revoked)
-	g.Until, g.CreatedAt, g.ConsumedAt, g.RevokedAt = fromNanos(until), fromNanos(created), fromNanos(consumed), fromNanos(revoked)
+	g.Until, g.CreatedAt, g.ConsumedAt, g.RevokedAt = valid.FromNanos(until), valid.FromNanos(created), valid.FromNanos(consumed), valid.FromNanos(revoked)
 	return g, err
 }
 
@@ -78,7 +79,7 @@ func scanCheck(sc scanner) (c store.CheckRecord, err error) {
 	var at int64
 	err = sc.Scan(&c.ID, &c.TenantID, &c.AppID, &c.KID, &c.Account, &at, &c.Locked, &c.Status,
 		&c.IP, &c.Device, &c.Location, &c.IntegrationType)
-	c.At = fromNanos(at)
+	c.At = valid.FromNanos(at)
 	return c, err
 }
 
@@ -86,7 +87,7 @@ func scanAudit(sc scanner) (r audit.Record, err error) {
 	var at int64
 	var data string
 	err = sc.Scan(&r.TenantID, &r.Seq, &at, &r.Actor, &r.Action, &r.Target, &data, &r.PrevHash, &r.Hash)
-	r.At = fromNanos(at)
+	r.At = valid.FromNanos(at)
 	r.Data = json.RawMessage(data)
 	return r, err
 }

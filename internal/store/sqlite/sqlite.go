@@ -16,6 +16,7 @@ import (
 	_ "modernc.org/sqlite"
 
 	"github.com/deadbolt-dev/deadbolt/internal/store"
+	"github.com/deadbolt-dev/deadbolt/internal/store/valid"
 )
 
 // Options tune Open. The zero value is usable and refuses to migrate.
@@ -279,16 +280,10 @@ func (s *Store) AppendChecks(ctx context.Context, recs []store.CheckRecord) erro
 	rows := make([]row, len(recs))
 	latest := make(map[string]int64)
 	for i, c := range recs {
-		r := rules{op: op}
-		r.need("check record id", c.ID)
-		r.need("tenant id", c.TenantID)
-		r.need("application id", c.AppID)
-		r.need("account", c.Account)
-		r.need("status", c.Status)
-		at := r.time("at", c.At, true)
-		if r.err != nil {
-			return fmt.Errorf("%w (record %d of %d)", r.err, i+1, len(recs))
+		if err := valid.CheckRecord(c); err != nil {
+			return fmt.Errorf("%w (record %d of %d)", wrap(op, err), i+1, len(recs))
 		}
+		at := valid.Nanos(c.At)
 		rows[i] = row{c, at}
 		if c.KID != "" && at > latest[c.KID] {
 			latest[c.KID] = at
