@@ -121,3 +121,81 @@ func TestAppendChecksInChunks(t *testing.T) {
 		t.Fatal("a failed batch left records behind")
 	}
 }
+
+// TestCachedCheckStateSeesEveryChange: account state served from memory
+// follows every change to the account, its grant or its owner, made by
+// this store or by another one on the same file (the CLI), at once; the
+// check log does not empty the cache.
+func TestCachedCheckStateSeesEveryChange(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "d.db")
+	server, err := Open(ctx, path, Options{AutoMigrate: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer server.Close()
+	cli, err := Open(ctx, path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cli.Close()
+	now := time.Date(2026, 11, 21, 9, 0, 0, 0, time.UTC)
+	app := store.Application{ID: "app1", TenantID: "t1", Name: "Wiki", Issuer: "wiki.test", Unenrolled: "allow",
+		FailMode: "closed", Enabled: true, DefaultUnlock: time.Minute, MaxUnlock: time.Hour, CreatedAt: now, UpdatedAt: now}
+	owner := store.Member{ID: "m1", TenantID: "t1", Email: "a@x.test", Role: store.RoleMember, CreatedAt: now, UpdatedAt: now}
+	acct := store.Account{ID: "a1", TenantID: "t1", AppID: "app1", Name: "alice", OwnerID: "m1", CreatedAt: now, UpdatedAt: now}
+	update := func(s *Store, fn func(tx store.Tx) error) {
+		t.Helper()
+		if err := s.Update(ctx, fn); err != nil {
+			t.Fatal(err)
+		}
+	}
+	state := func() store.CheckState {
+		t.Helper()
+		st, err := server.CheckState(ctx, "app1", "alice")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return st
+	}
+	update(cli, func(tx store.Tx) error {
+		tx.CreateTenant(ctx, store.Tenant{ID: "t1", Name: "acme", CreatedAt: now})
+		tx.CreateApplication(ctx, app)
+		return tx.CreateMember(ctx, owner)
+	})
+	if st := state(); st.Found {
+		t.Fatal("found before enrolment")
+	}
+	update(cli, func(tx store.Tx) error { return tx.CreateAccount(ctx, acct) })
+	if st := state(); !st.Found || st.Grant != nil {
+		t.Fatalf("after enrolment by another process: %+v", st)
+	}
+	g := store.Grant{ID: "g1", TenantID: "t1", AccountID: "a1", Until: now.Add(time.Hour), Once: true, GrantedBy: "cli", CreatedAt: now}
+	update(cli, func(tx store.Tx) error { return tx.PutGrant(ctx, g) })
+	if st := state(); st.Grant == nil || st.Grant.ID != "g1" || !st.Grant.ConsumedAt.IsZero() {
+		t.Fatalf("after another process's unlock: %+v", st)
+	}
+	// The check log does not empty the cache, and serves the same answer.
+	server.AppendChecks(ctx, []store.CheckRecord{{ID: "c1", TenantID: "t1", AppID: "app1", Account: "alice", At: now, Status: "unlocked"}})
+	update(server, func(tx store.Tx) error {
+		ok, err := tx.ConsumeGrant(ctx, "g1", now)
+		if !ok {
+			t.Error("once grant not consumed")
+		}
+		return err
+	})
+	if st := state(); st.Grant == nil || st.Grant.ConsumedAt.IsZero() {
+		t.Fatalf("after this process consumed the once grant: %+v", st)
+	}
+	owner.LockAll = true
+	update(cli, func(tx store.Tx) error { return tx.UpdateMember(ctx, owner) })
+	if st := state(); st.Owner == nil || !st.Owner.LockAll {
+		t.Fatalf("after the owner's lock everything: %+v", st)
+	}
+	// A caller changing its copy does not change the cache.
+	st := state()
+	st.Owner.LockAll = false
+	if !state().Owner.LockAll {
+		t.Fatal("the cached state was changed through a returned copy")
+	}
+}

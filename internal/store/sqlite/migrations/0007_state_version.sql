@@ -1,0 +1,29 @@
+-- 0007: account state joins the cached data.
+--
+-- The server now also keeps what the lock check reads about an account
+-- (the account, its current grant, its owner) in memory under the
+-- config_version counter of 0004. Every change to those rows, from this
+-- process or the CLI in another, bumps the counter in its own transaction.
+-- Raising unlock requests, writing the check log and recording key use do
+-- not touch these tables and so do not empty the cache.
+
+CREATE TRIGGER accounts_changed_insert AFTER INSERT ON accounts
+BEGIN UPDATE config_version SET version = version + 1 WHERE id = 1; END;
+CREATE TRIGGER accounts_changed_update AFTER UPDATE ON accounts
+BEGIN UPDATE config_version SET version = version + 1 WHERE id = 1; END;
+CREATE TRIGGER accounts_changed_delete AFTER DELETE ON accounts
+BEGIN UPDATE config_version SET version = version + 1 WHERE id = 1; END;
+
+CREATE TRIGGER grants_changed_insert AFTER INSERT ON grants
+BEGIN UPDATE config_version SET version = version + 1 WHERE id = 1; END;
+CREATE TRIGGER grants_changed_update AFTER UPDATE ON grants
+BEGIN UPDATE config_version SET version = version + 1 WHERE id = 1; END;
+CREATE TRIGGER grants_changed_delete AFTER DELETE ON grants
+BEGIN UPDATE config_version SET version = version + 1 WHERE id = 1; END;
+
+CREATE TRIGGER members_changed_insert AFTER INSERT ON members
+BEGIN UPDATE config_version SET version = version + 1 WHERE id = 1; END;
+CREATE TRIGGER members_changed_update AFTER UPDATE ON members
+BEGIN UPDATE config_version SET version = version + 1 WHERE id = 1; END;
+CREATE TRIGGER members_changed_delete AFTER DELETE ON members
+BEGIN UPDATE config_version SET version = version + 1 WHERE id = 1; END;
