@@ -17,8 +17,8 @@ import (
 // application is never served from memory after its change committed.
 //
 // Since migration 0007 the counter also moves with every change to
-// accounts, grants and members, so CheckState — the account, its current
-// grant and its owner — is kept here too: a check of a known account then
+// existing accounts, grants and members, so CheckState of an enrolled
+// account — the account, its current grant and its owner — is kept here too: a check of a known account then
 // costs one read of the counter instead of a join over three tables.
 //
 // Keys come back with the LastUsedAt they had when cached: key use is
@@ -160,7 +160,9 @@ func (s *Store) CheckState(ctx context.Context, appID, accountName string) (stor
 		return cloneState(st), nil
 	}
 	st, err = s.reads.CheckState(ctx, appID, accountName)
-	if err != nil {
+	if err != nil || !st.Found {
+		// Unenrolled accounts are not kept: enrolling one bumps no
+		// counter (migration 0007), so a kept "not found" could outlive it.
 		return st, err
 	}
 	s.cfg.mu.Lock()
