@@ -85,7 +85,7 @@ func (r *run) propagation(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	defer node.stop()
+	defer node.Stop()
 	w, err := postgres.Open(ctx, r.pgURL, postgres.Options{})
 	if err != nil {
 		return err
@@ -105,13 +105,13 @@ func (r *run) propagation(ctx context.Context) error {
 		if i%unlockedEvery == unlockedEvery-1 {
 			i-- // a locked one
 		}
-		tok, err := r.token(key, node.addr, i, time.Now())
+		tok, err := r.token(key, node.Addr, i, time.Now())
 		if err != nil {
 			return err
 		}
 		pctx, stop := context.WithCancel(ctx)
 		answers := make(chan answer, 64)
-		wg := poll(pctx, node.addr, tok, 4, answers)
+		wg := poll(pctx, node.Addr, tok, 4, answers)
 		// wait for node B to answer "locked" (and so to hold the state in
 		// its cache), then change it and wait for the change.
 		seen := func(locked bool, since, committed time.Time) (time.Duration, error) {

@@ -215,7 +215,7 @@ func (r *run) seed(ctx context.Context) error {
 	if err := os.MkdirAll(r.dataDir, 0o700); err != nil {
 		return err
 	}
-	env := childEnv("DEADBOLT_DB=" + r.sqliteDB())
+	env := bench.ChildEnv("DEADBOLT_DB=" + r.sqliteDB())
 	if _, err := r.cli(ctx, env, "tenant", "create", "bench"); err != nil {
 		return err
 	}
@@ -309,7 +309,7 @@ func (r *run) createDatabase(ctx context.Context) (func(), error) {
 func (r *run) copyToPostgres(ctx context.Context) error {
 	r.logf("copying to PostgreSQL with deadbolt copy")
 	began := time.Now()
-	out, err := r.cli(ctx, childEnv(), "copy", "--from", r.sqliteDB(), "--to", r.pgURL, "--json")
+	out, err := r.cli(ctx, bench.ChildEnv(), "copy", "--from", r.sqliteDB(), "--to", r.pgURL, "--json")
 	if err != nil {
 		return err
 	}
@@ -360,8 +360,8 @@ func (r *run) sample() []int {
 // measure makes one closed-loop run against p, counting the CPU time of
 // p and, with dbPIDs, of the PostgreSQL backends it lists at the start of
 // the measured window (the pool opens connections as load needs them).
-func (r *run) measure(ctx context.Context, server string, p *proc, dbPIDs func() []int) (loadRun, error) {
-	addr := p.addr
+func (r *run) measure(ctx context.Context, server string, p *bench.Proc, dbPIDs func() []int) (loadRun, error) {
+	addr := p.Addr
 	reqs, err := r.requests(addr, r.sample())
 	if err != nil {
 		return loadRun{}, err
@@ -377,7 +377,7 @@ func (r *run) measure(ctx context.Context, server string, p *proc, dbPIDs func()
 			if i == 0 && dbPIDs != nil {
 				pids = dbPIDs()
 			}
-			at[i].server, _ = cpuTime(p.cmd.Process.Pid)
+			at[i].server, _ = bench.CPUTime(p.Cmd.Process.Pid)
 			at[i].db = cpuOf(pids)
 		}
 		window <- at
@@ -406,13 +406,13 @@ func (r *run) measure(ctx context.Context, server string, p *proc, dbPIDs func()
 }
 
 // serve starts deadbolt serve on db.
-func (r *run) serve(ctx context.Context, name, db string, extraEnv ...string) (*proc, error) {
-	addr, err := freeAddr()
+func (r *run) serve(ctx context.Context, name, db string, extraEnv ...string) (*bench.Proc, error) {
+	addr, err := bench.FreeAddr()
 	if err != nil {
 		return nil, err
 	}
-	env := childEnv(append([]string{"DEADBOLT_DB=" + db}, extraEnv...)...)
-	return start(ctx, "deadbolt serve ("+name+")", addr, "/readyz", filepath.Join(r.logDir, "deadbolt-"+name+".log"),
+	env := bench.ChildEnv(append([]string{"DEADBOLT_DB=" + db}, extraEnv...)...)
+	return bench.Start(ctx, "deadbolt serve ("+name+")", addr, "/readyz", filepath.Join(r.logDir, "deadbolt-"+name+".log"),
 		r.bin, env, "serve", "--addr", addr, "--check-log", "sync")
 }
 
@@ -422,20 +422,20 @@ func (r *run) throughput(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	addr, err := freeAddr()
+	addr, err := bench.FreeAddr()
 	if err != nil {
 		return err
 	}
-	base, err := start(ctx, "baseline server", addr, "/", filepath.Join(r.logDir, "baseline.log"), self, childEnv(), "baseline-server", "-addr", addr)
+	base, err := bench.Start(ctx, "baseline server", addr, "/", filepath.Join(r.logDir, "baseline.log"), self, bench.ChildEnv(), "baseline-server", "-addr", addr)
 	if err != nil {
 		return err
 	}
-	defer base.stop()
+	defer base.Stop()
 	node, err := r.serve(ctx, "postgres", r.pgURL, r.masterKeyEnv())
 	if err != nil {
 		return err
 	}
-	defer node.stop()
+	defer node.Stop()
 	r.logf("throughput at %d accounts: baseline vs deadbolt on PostgreSQL (sync check log)", r.c.Accounts)
 	dbPIDs := func() []int {
 		pids, err := backends(ctx, r.pgURL, "deadbolt")
@@ -456,7 +456,7 @@ func (r *run) throughput(ctx context.Context) error {
 		r.rep.Ratios = append(r.rep.Ratios, p.Throughput/b.Throughput)
 		r.logf("  postgres/baseline = %.2f", p.Throughput/b.Throughput)
 	}
-	if err := node.stop(); err != nil {
+	if err := node.Stop(); err != nil {
 		return err
 	}
 	if r.c.SQLite {
@@ -464,7 +464,7 @@ func (r *run) throughput(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		defer lite.stop()
+		defer lite.Stop()
 		b, err := r.measure(ctx, "baseline", base, nil)
 		if err != nil {
 			return err
@@ -475,7 +475,7 @@ func (r *run) throughput(ctx context.Context) error {
 		}
 		r.rep.SQLiteRatio = s.Throughput / b.Throughput
 		r.logf("  sqlite/baseline = %.2f", r.rep.SQLiteRatio)
-		if err := lite.stop(); err != nil {
+		if err := lite.Stop(); err != nil {
 			return err
 		}
 	}

@@ -146,16 +146,16 @@ type runResult struct {
 
 // report is everything a run measured.
 type report struct {
-	Started   time.Time      `json:"started"`
-	Host      string         `json:"host"`
-	CPUs      int            `json:"cpus"`
-	GoVersion string         `json:"go_version"`
-	Config    config         `json:"config"`
-	Datasets  []dataset      `json:"datasets"`
-	Runs      []runResult    `json:"runs"`
-	OpenRate  float64        `json:"open_loop_rate,omitempty"`
-	Memory    map[int]memory `json:"memory_after_runs"` // by data set size
-	Idle      []idleCPU      `json:"idle_cpu,omitempty"`
+	Started   time.Time            `json:"started"`
+	Host      string               `json:"host"`
+	CPUs      int                  `json:"cpus"`
+	GoVersion string               `json:"go_version"`
+	Config    config               `json:"config"`
+	Datasets  []dataset            `json:"datasets"`
+	Runs      []runResult          `json:"runs"`
+	OpenRate  float64              `json:"open_loop_rate,omitempty"`
+	Memory    map[int]bench.Memory `json:"memory_after_runs"` // by data set size
+	Idle      []idleCPU            `json:"idle_cpu,omitempty"`
 }
 
 // session is one run command in progress.
@@ -163,7 +163,7 @@ type session struct {
 	c        config
 	bin      string
 	logDir   string
-	baseline *proc
+	baseline *bench.Proc
 	rng      *rand.Rand
 	rep      report
 	progress io.Writer
@@ -196,7 +196,7 @@ func runCmd(args []string) error {
 	}
 	host, _ := os.Hostname()
 	s.rep = report{Started: time.Now().UTC(), Host: host, CPUs: runtime.NumCPU(), GoVersion: runtime.Version(),
-		Config: c, Memory: map[int]memory{}}
+		Config: c, Memory: map[int]bench.Memory{}}
 
 	if s.bin = c.Deadbolt; s.bin == "" {
 		if s.bin, err = buildDeadbolt(ctx, c.Workdir); err != nil {
@@ -207,16 +207,16 @@ func runCmd(args []string) error {
 	if err != nil {
 		return err
 	}
-	addr, err := freeAddr()
+	addr, err := bench.FreeAddr()
 	if err != nil {
 		return err
 	}
 	s.logf("starting the baseline server on %s", addr)
-	if s.baseline, err = start(ctx, "baseline server", addr, "/", filepath.Join(s.logDir, "baseline.log"),
+	if s.baseline, err = bench.Start(ctx, "baseline server", addr, "/", filepath.Join(s.logDir, "baseline.log"),
 		self, os.Environ(), "baseline-server", "-addr", addr); err != nil {
 		return err
 	}
-	defer s.baseline.stop()
+	defer s.baseline.Stop()
 
 	for _, n := range c.Sizes {
 		s.logf("seeding %d accounts", n)
@@ -267,7 +267,7 @@ func (s *session) all(ctx context.Context) error {
 			if err == nil {
 				err = s.after(d, srv)
 			}
-			if serr := srv.stop(); err == nil && serr != nil {
+			if serr := srv.Stop(); err == nil && serr != nil {
 				err = fmt.Errorf("deadbolt serve: %w", serr)
 			}
 			if err != nil {
@@ -285,7 +285,7 @@ func (s *session) sweep(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	defer srv.stop()
+	defer srv.Stop()
 	for _, w := range s.c.Sweep {
 		if err := s.pair(ctx, d, target{srv, "deadbolt", mode}, w); err != nil {
 			return err
@@ -311,7 +311,7 @@ func (s *session) pair(ctx context.Context, d dataset, db target, workers int) e
 
 // target is a server a run is aimed at.
 type target struct {
-	p      *proc
+	p      *bench.Proc
 	server string // baseline or deadbolt
 	mode   string // deadbolt's check-log mode
 }
@@ -343,12 +343,12 @@ func (s *session) compare(ctx context.Context, d dataset, workers int, rate floa
 			warm = min(warm, warmupAgain)
 		}
 		for i, t := range targets {
-			reqs, err := checkRequests(d, sample(d.Accounts, s.c.Sample, s.rng), t.p.addr, time.Now())
+			reqs, err := checkRequests(d, sample(d.Accounts, s.c.Sample, s.rng), t.p.Addr, time.Now())
 			if err != nil {
 				return nil, err
 			}
 			watch := s.watchWindow(ctx, t.p, t.server == "deadbolt", warm, per)
-			res, err := bench.Run(ctx, bench.Options{Addr: t.p.addr, Requests: reqs, Workers: workers,
+			res, err := bench.Run(ctx, bench.Options{Addr: t.p.Addr, Requests: reqs, Workers: workers,
 				Warmup: warm, Duration: per, Rate: rate})
 			if err != nil {
 				return nil, err
@@ -434,7 +434,7 @@ type window struct {
 // process and of the machine between the end of the warm-up and the end of
 // the measured window of a run starting now; with metrics it also scrapes
 // p's /metrics at both ends.
-func (s *session) watchWindow(ctx context.Context, p *proc, metrics bool, warmup, dur time.Duration) <-chan window {
+func (s *session) watchWindow(ctx context.Context, p *bench.Proc, metrics bool, warmup, dur time.Duration) <-chan window {
 	out := make(chan window, 1)
 	began := time.Now()
 	type point struct {
@@ -442,17 +442,17 @@ func (s *session) watchWindow(ctx context.Context, p *proc, metrics bool, warmup
 		m                       samples
 	}
 	take := func() (x point, err error) {
-		if x.server, err = cpuTime(p.cmd.Process.Pid); err != nil {
+		if x.server, err = bench.CPUTime(p.Cmd.Process.Pid); err != nil {
 			return x, err
 		}
-		if x.client, err = cpuTime(os.Getpid()); err != nil {
+		if x.client, err = bench.CPUTime(os.Getpid()); err != nil {
 			return x, err
 		}
-		if x.machine, err = machineBusy(); err != nil {
+		if x.machine, err = bench.MachineBusy(); err != nil {
 			return x, err
 		}
 		if metrics {
-			x.m = scrape(p.addr)
+			x.m = scrape(p.Addr)
 		}
 		return x, nil
 	}
@@ -488,8 +488,8 @@ func (s *session) last(server string) runResult {
 }
 
 // serve starts deadbolt on d and checks that it answers a lock check.
-func (s *session) serve(ctx context.Context, d dataset, mode string) (*proc, error) {
-	addr, err := freeAddr()
+func (s *session) serve(ctx context.Context, d dataset, mode string) (*bench.Proc, error) {
+	addr, err := bench.FreeAddr()
 	if err != nil {
 		return nil, err
 	}
@@ -498,8 +498,8 @@ func (s *session) serve(ctx context.Context, d dataset, mode string) (*proc, err
 	// (--job-lease, 15 s by default): the next start on the same data
 	// would run no jobs for that long. A short lease makes every start
 	// take its jobs within seconds, as the first one does.
-	p, err := start(ctx, "deadbolt serve", addr, "/readyz", filepath.Join(s.logDir, fmt.Sprintf("deadbolt-%d-%s.log", d.Accounts, mode)),
-		s.bin, childEnv("DEADBOLT_DB="+d.db()), "serve", "--addr", addr, "--check-log", mode, "--job-lease", jobLease.String())
+	p, err := bench.Start(ctx, "deadbolt serve", addr, "/readyz", filepath.Join(s.logDir, fmt.Sprintf("deadbolt-%d-%s.log", d.Accounts, mode)),
+		s.bin, bench.ChildEnv("DEADBOLT_DB="+d.db()), "serve", "--addr", addr, "--check-log", mode, "--job-lease", jobLease.String())
 	if err != nil {
 		return nil, err
 	}
@@ -511,7 +511,7 @@ func (s *session) serve(ctx context.Context, d dataset, mode string) (*proc, err
 		err = s.idle(ctx, d, p, mode)
 	}
 	if err != nil {
-		p.stop()
+		p.Stop()
 		return nil, err
 	}
 	return p, nil
@@ -523,7 +523,7 @@ const jobLease = 2 * time.Second
 // idle waits until the background-job leases the previous server on the
 // same data left have run out, so that p runs its jobs from now on, and
 // then, with -idle, records the CPU p uses with no load: its jobs.
-func (s *session) idle(ctx context.Context, d dataset, p *proc, mode string) error {
+func (s *session) idle(ctx context.Context, d dataset, p *bench.Proc, mode string) error {
 	select {
 	case <-time.After(jobLease + time.Second):
 	case <-ctx.Done():
@@ -532,7 +532,7 @@ func (s *session) idle(ctx context.Context, d dataset, p *proc, mode string) err
 	if s.c.Idle <= 0 {
 		return nil
 	}
-	before, err := cpuTime(p.cmd.Process.Pid)
+	before, err := bench.CPUTime(p.Cmd.Process.Pid)
 	if err != nil {
 		return err
 	}
@@ -541,7 +541,7 @@ func (s *session) idle(ctx context.Context, d dataset, p *proc, mode string) err
 	case <-ctx.Done():
 		return ctx.Err()
 	}
-	after, err := cpuTime(p.cmd.Process.Pid)
+	after, err := bench.CPUTime(p.Cmd.Process.Pid)
 	if err != nil {
 		return err
 	}
@@ -586,10 +586,10 @@ func probe(addr string, raw []byte) error {
 	return nil
 }
 
-// after records deadbolt's memory and keeps its final /metrics next to its
+// after records deadbolt's bench.Memory and keeps its final /metrics next to its
 // log.
-func (s *session) after(d dataset, srv *proc) error {
-	m, err := srv.memory()
+func (s *session) after(d dataset, srv *bench.Proc) error {
+	m, err := srv.Memory()
 	if err != nil {
 		return fmt.Errorf("deadbolt memory: %w", err)
 	}
@@ -597,8 +597,8 @@ func (s *session) after(d dataset, srv *proc) error {
 		s.rep.Memory[d.Accounts] = m
 	}
 	s.logf("  deadbolt VmRSS %.0f MB, VmHWM %.0f MB", float64(m.RSS)/mb, float64(m.Peak)/mb)
-	if body := scrapeText(srv.addr); body != nil {
-		os.WriteFile(strings.TrimSuffix(srv.log, ".log")+".metrics", body, 0o644)
+	if body := scrapeText(srv.Addr); body != nil {
+		os.WriteFile(strings.TrimSuffix(srv.Log, ".log")+".metrics", body, 0o644)
 	}
 	return nil
 }

@@ -60,7 +60,7 @@ func seed(ctx context.Context, bin, root string, n int, reuse bool) (dataset, er
 	if err := os.MkdirAll(d.Dir, 0o700); err != nil {
 		return d, err
 	}
-	env := childEnv("DEADBOLT_DB=" + d.db())
+	env := bench.ChildEnv("DEADBOLT_DB=" + d.db())
 	cli := func(args ...string) ([]byte, error) {
 		cmd := exec.CommandContext(ctx, bin, args...)
 		cmd.Env = env
@@ -199,16 +199,4 @@ func checkRequests(d dataset, accounts []int, addr string, now time.Time) ([][]b
 		reqs[i] = bench.Post(addr, checkPath, checkBody, "x-nl3-authorization-token", tok)
 	}
 	return reqs, nil
-}
-
-// childEnv is this process's environment without DEADBOLT_ settings (the
-// run must not depend on the caller's), plus extra.
-func childEnv(extra ...string) []string {
-	var env []string
-	for _, kv := range os.Environ() {
-		if !strings.HasPrefix(kv, "DEADBOLT_") {
-			env = append(env, kv)
-		}
-	}
-	return append(env, extra...)
 }

@@ -1,4 +1,4 @@
-package main
+package bench
 
 import (
 	"bufio"
@@ -15,19 +15,19 @@ import (
 	"time"
 )
 
-// proc is a server process this command started.
-type proc struct {
-	name   string
-	addr   string // host:port it listens on
-	log    string // where its output goes
-	cmd    *exec.Cmd
+// Proc is a server process a benchmark started.
+type Proc struct {
+	Name   string
+	Addr   string // host:port it listens on
+	Log    string // where its output goes
+	Cmd    *exec.Cmd
 	exited chan struct{}
 	err    error // set when exited is closed
 }
 
-// freeAddr returns a 127.0.0.1 address with a port nobody listened on a
+// FreeAddr returns a 127.0.0.1 address with a port nobody listened on a
 // moment ago.
-func freeAddr() (string, error) {
+func FreeAddr() (string, error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return "", err
@@ -36,9 +36,9 @@ func freeAddr() (string, error) {
 	return ln.Addr().String(), nil
 }
 
-// start runs bin with args and env, its output appended to logPath, and
+// Start runs bin with args and env, its output appended to logPath, and
 // waits until GET http://addr/ready answers 200.
-func start(ctx context.Context, name, addr, ready, logPath, bin string, env []string, args ...string) (*proc, error) {
+func Start(ctx context.Context, name, addr, ready, logPath, bin string, env []string, args ...string) (*Proc, error) {
 	logf, err := os.OpenFile(logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
 	if err != nil {
 		return nil, err
@@ -51,7 +51,7 @@ func start(ctx context.Context, name, addr, ready, logPath, bin string, env []st
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("start %s: %w", name, err)
 	}
-	p := &proc{name: name, addr: addr, log: logPath, cmd: cmd, exited: make(chan struct{})}
+	p := &Proc{Name: name, Addr: addr, Log: logPath, Cmd: cmd, exited: make(chan struct{})}
 	go func() { p.err = cmd.Wait(); close(p.exited) }()
 
 	client := &http.Client{Timeout: time.Second}
@@ -68,20 +68,20 @@ func start(ctx context.Context, name, addr, ready, logPath, bin string, env []st
 		case <-p.exited:
 			return nil, fmt.Errorf("%s exited before it was ready (%v); see %s", name, p.err, logPath)
 		case <-ctx.Done():
-			p.stop()
+			p.Stop()
 			return nil, ctx.Err()
 		case <-time.After(50 * time.Millisecond):
 		}
 		if time.Now().After(deadline) {
-			p.stop()
+			p.Stop()
 			return nil, fmt.Errorf("%s not ready on %s after 60 s; see %s", name, addr, logPath)
 		}
 	}
 }
 
-// stop asks the process to shut down (SIGTERM: deadbolt flushes its check
+// Stop asks the process to shut down (SIGTERM: deadbolt flushes its check
 // log) and kills it if it has not exited within 20 s.
-func (p *proc) stop() error {
+func (p *Proc) Stop() error {
 	if p == nil {
 		return nil
 	}
@@ -90,13 +90,13 @@ func (p *proc) stop() error {
 		return p.err
 	default:
 	}
-	p.cmd.Process.Signal(syscall.SIGTERM)
+	p.Cmd.Process.Signal(syscall.SIGTERM)
 	select {
 	case <-p.exited:
 	case <-time.After(20 * time.Second):
-		p.cmd.Process.Kill()
+		p.Cmd.Process.Kill()
 		<-p.exited
-		return fmt.Errorf("%s did not stop within 20 s; killed", p.name)
+		return fmt.Errorf("%s did not stop within 20 s; killed", p.Name)
 	}
 	var ee *exec.ExitError
 	if errors.As(p.err, &ee) && !ee.Exited() { // ended by our signal
@@ -105,19 +105,20 @@ func (p *proc) stop() error {
 	return p.err
 }
 
-// memory is a process's resident memory, from /proc/PID/status.
-type memory struct {
+// Memory is a process's resident memory, from /proc/PID/status.
+type Memory struct {
 	RSS  int64 `json:"vm_rss_bytes"` // now
 	Peak int64 `json:"vm_hwm_bytes"` // high-water mark
 }
 
-func (p *proc) memory() (memory, error) {
-	f, err := os.Open(fmt.Sprintf("/proc/%d/status", p.cmd.Process.Pid))
+// Memory reads the process's resident memory now and at its peak.
+func (p *Proc) Memory() (Memory, error) {
+	f, err := os.Open(fmt.Sprintf("/proc/%d/status", p.Cmd.Process.Pid))
 	if err != nil {
-		return memory{}, err
+		return Memory{}, err
 	}
 	defer f.Close()
-	var m memory
+	var m Memory
 	sc := bufio.NewScanner(f)
 	for sc.Scan() {
 		name, value, ok := strings.Cut(sc.Text(), ":")
@@ -126,7 +127,7 @@ func (p *proc) memory() (memory, error) {
 		}
 		kb, err := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(value), " kB"), 10, 64)
 		if err != nil {
-			return memory{}, fmt.Errorf("/proc status %s: %w", name, err)
+			return Memory{}, fmt.Errorf("/proc status %s: %w", name, err)
 		}
 		if name == "VmRSS" {
 			m.RSS = kb << 10
@@ -141,8 +142,8 @@ func (p *proc) memory() (memory, error) {
 // Linux that matters).
 const clockTick = 10 * time.Millisecond
 
-// cpuTime returns the user plus system CPU time process pid has used.
-func cpuTime(pid int) (time.Duration, error) {
+// CPUTime returns the user plus system CPU time process pid has used.
+func CPUTime(pid int) (time.Duration, error) {
 	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
 	if err != nil {
 		return 0, err
@@ -165,9 +166,9 @@ func cpuTime(pid int) (time.Duration, error) {
 	return time.Duration(ticks) * clockTick, nil
 }
 
-// machineBusy returns the CPU time all processes of the machine have used
+// MachineBusy returns the CPU time all processes of the machine have used
 // (every state of /proc/stat's cpu line but idle and iowait).
-func machineBusy() (time.Duration, error) {
+func MachineBusy() (time.Duration, error) {
 	f, err := os.Open("/proc/stat")
 	if err != nil {
 		return 0, err
@@ -193,4 +194,16 @@ func machineBusy() (time.Duration, error) {
 		ticks += n
 	}
 	return time.Duration(ticks) * clockTick, nil
+}
+
+// ChildEnv is this process's environment without DEADBOLT_ settings (the
+// run must not depend on the caller's), plus extra.
+func ChildEnv(extra ...string) []string {
+	var env []string
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "DEADBOLT_") {
+			env = append(env, kv)
+		}
+	}
+	return append(env, extra...)
 }
