@@ -98,7 +98,7 @@ var (
 	// a backtick, exec or sudo), then its lower-case words up to the first
 	// flag, placeholder or punctuation. `createdb -O deadbolt x` is not one.
 	commandRE = regexp.MustCompile(`(?:^\s*(?:\$\s+)?|[|;&(\x60]\s*|\b(?:exec|sudo)\s+)(?:[A-Z_][A-Z0-9_]*=\S*\s+)*deadbolt((?: [a-z][a-z0-9-]*)+)`)
-	fenceRE = regexp.MustCompile("^\\s*(```|~~~)\\s*([A-Za-z]*)")
+	fenceRE   = regexp.MustCompile("^\\s*(```|~~~)\\s*([A-Za-z]*)")
 )
 
 func htmlText(s string) string {
