@@ -65,6 +65,7 @@ type Portal struct {
 	passkeys *passkey.Service
 	pages    map[string]*template.Template
 	limits   *limits
+	imports  importJobs
 	mux      *http.ServeMux
 	closing  chan struct{}
 	close    sync.Once
@@ -174,6 +175,13 @@ func (p *Portal) routes() {
 	post("/admin/apps", p.adminAppCreate)
 	get("/admin/apps/{id}", p.adminApp)
 	post("/admin/apps/{id}", p.adminAppUpdate)
+	post("/admin/apps/{id}/state", p.adminAppState)
+	get("/admin/apps/{id}/accounts", p.adminAccounts)
+	post("/admin/apps/{id}/accounts", p.adminAccountEnroll)
+	post("/admin/apps/{id}/accounts/{account}/lock", p.adminAccountLock)
+	post("/admin/apps/{id}/accounts/{account}/unlock", p.adminAccountUnlock)
+	post("/admin/apps/{id}/imports", p.adminImport)
+	get("/admin/apps/{id}/imports/{job}", p.adminImportStatus)
 	post("/admin/apps/{id}/keys", p.adminKeyCreate)
 	post("/admin/keys/{kid}/revoke", p.adminKeyRevoke)
 	get("/admin/members", p.adminMembers)
@@ -263,7 +271,22 @@ type pageError struct {
 	Status  int
 	Title   string
 	Message string
-	Cause   error // logged, never shown
+	// Back is where the page's link leads (the page the person came
+	// from); empty means their accounts, or sign-in.
+	Back  string
+	Cause error // logged, never shown
+}
+
+// withBack returns err with back as where its page links to, when err is
+// a page error without one (a copy: page errors may be shared values).
+func withBack(err error, back string) error {
+	var pe *pageError
+	if errors.As(err, &pe) && pe.Back == "" {
+		c := *pe
+		c.Back = back
+		return &c
+	}
+	return err
 }
 
 func (e *pageError) Error() string {
@@ -319,7 +342,7 @@ func (p *Portal) renderError(w http.ResponseWriter, r *http.Request, err error) 
 		writeJSON(w, pe.Status, map[string]string{"error": pe.Title, "message": pe.Message})
 		return
 	}
-	p.render(w, r, pe.Status, "error", map[string]any{"Title": pe.Title, "Message": pe.Message})
+	p.render(w, r, pe.Status, "error", map[string]any{"Title": pe.Title, "Message": pe.Message, "Back": pe.Back})
 }
 
 // wantsJSON is true for the ceremony endpoints the script calls.

@@ -170,6 +170,24 @@
     es.addEventListener("signedout", function () { es.close(); window.location.assign("/signin"); });
   }
 
+  // --- an import's progress: <section data-poll=URL> with a <progress> ----
+  const job = document.querySelector("[data-poll]");
+  if (job) {
+    const bar = document.getElementById("import-progress"), text = document.getElementById("import-text");
+    const poll = async function () {
+      try {
+        const res = await fetch(job.dataset.poll, { credentials: "same-origin", headers: { "Accept": "application/json" } });
+        if (res.status === 401) { window.location.assign("/signin"); return; }
+        const st = await res.json();
+        if (st.state !== "running") { window.location.reload(); return; }
+        if (bar) { bar.max = st.total; bar.value = st.done; }
+        if (text) text.textContent = "Importing: " + st.done + " of " + st.total + " rows done.";
+      } catch (e) { /* the next round tries again */ }
+      setTimeout(poll, 1000);
+    };
+    setTimeout(poll, 1000);
+  }
+
   // --- copy buttons: <button data-copy="element-id"> ----------------------
   document.addEventListener("click", function (ev) {
     const b = ev.target.closest && ev.target.closest("button[data-copy]");
