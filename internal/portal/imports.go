@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"slices"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -53,6 +54,44 @@ type importJob struct {
 	state    string
 	result   csvimport.Result
 	finished time.Time
+	changed  chan struct{} // closed at the next progress or end
+}
+
+// progress records rows done and wakes those waiting for a change.
+func (j *importJob) progress(done int) {
+	j.done.Store(int64(done))
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	j.wake()
+}
+
+func (j *importJob) wake() {
+	if j.changed != nil {
+		close(j.changed)
+	}
+	j.changed = make(chan struct{})
+}
+
+// wait returns once the job has done more than done rows or ended, or
+// after max, or when ctx ends.
+func (j *importJob) wait(ctx context.Context, done int, max time.Duration) {
+	j.mu.Lock()
+	if j.state != importRunning || int(j.done.Load()) > done {
+		j.mu.Unlock()
+		return
+	}
+	if j.changed == nil {
+		j.changed = make(chan struct{})
+	}
+	ch := j.changed
+	j.mu.Unlock()
+	t := time.NewTimer(max)
+	defer t.Stop()
+	select {
+	case <-ch:
+	case <-t.C:
+	case <-ctx.Done():
+	}
 }
 
 // importStatus is what an import's page and its JSON show.
@@ -92,6 +131,7 @@ func (j *importJob) end(res csvimport.Result, err error, at time.Time) {
 	if err != nil {
 		j.state, j.result = importFailed, csvimport.Result{}
 	}
+	j.wake()
 }
 
 // importJobs are the imports of this node.
@@ -234,7 +274,7 @@ func (p *Portal) adminImport(w http.ResponseWriter, r *http.Request) error {
 			case <-ctx.Done():
 			}
 		}()
-		res, err := csvimport.Apply(ctx, p.d.Store, s.actor(), app, parsed, now, func(done int) { j.done.Store(int64(done)) })
+		res, err := csvimport.Apply(ctx, p.d.Store, s.actor(), app, parsed, now, j.progress)
 		if err != nil {
 			p.d.Log.Error("portal CSV import failed", "app", app.ID, "file", file, "err", err)
 		}
@@ -248,8 +288,13 @@ func importURL(appID, jobID string) string {
 	return "/admin/apps/" + appID + "/imports/" + jobID
 }
 
+// importWait bounds how long a status request waits for a change.
+const importWait = 20 * time.Second
+
 // adminImportStatus shows one import: as a page, or as JSON for the
-// page's script.
+// page's script. With ?after=N the JSON answer waits (up to importWait)
+// until more than N rows are done or the import ended, so the page shows
+// progress as it happens without asking every second.
 func (p *Portal) adminImportStatus(w http.ResponseWriter, r *http.Request) error {
 	s, ok, err := p.requireAdmin(w, r)
 	if !ok {
@@ -264,6 +309,9 @@ func (p *Portal) adminImportStatus(w http.ResponseWriter, r *http.Request) error
 		return &pageError{Status: http.StatusNotFound, Title: "Import not found",
 			Message: "This server does not know that import: it ended more than an hour ago, or another server ran it. " +
 				"The accounts page shows what was enrolled.", Back: accountsURL(app.ID, "", "", ""), Cause: store.ErrNotFound}
+	}
+	if after, err := strconv.Atoi(r.URL.Query().Get("after")); err == nil && wantsJSON(r) {
+		j.wait(r.Context(), after, importWait)
 	}
 	st := j.status()
 	if wantsJSON(r) {

@@ -174,18 +174,21 @@
   const job = document.querySelector("[data-poll]");
   if (job) {
     const bar = document.getElementById("import-progress"), text = document.getElementById("import-text");
+    // The server answers when more rows are done (or after a while).
+    let done = bar ? Number(bar.value) || 0 : 0;
     const poll = async function () {
       try {
-        const res = await fetch(job.dataset.poll, { credentials: "same-origin", headers: { "Accept": "application/json" } });
+        const res = await fetch(job.dataset.poll + "?after=" + done, { credentials: "same-origin", headers: { "Accept": "application/json" } });
         if (res.status === 401) { window.location.assign("/signin"); return; }
         const st = await res.json();
         if (st.state !== "running") { window.location.reload(); return; }
+        done = st.done;
         if (bar) { bar.max = st.total; bar.value = st.done; }
         if (text) text.textContent = "Importing: " + st.done + " of " + st.total + " rows done.";
-      } catch (e) { /* the next round tries again */ }
-      setTimeout(poll, 1000);
+        setTimeout(poll, 500);
+      } catch (e) { setTimeout(poll, 2000); }
     };
-    setTimeout(poll, 1000);
+    poll();
   }
 
   // --- copy buttons: <button data-copy="element-id"> ----------------------
