@@ -28,7 +28,7 @@ func (p *Portal) requireAdmin(w http.ResponseWriter, r *http.Request) (signedIn,
 	}
 	if s.member.Role != store.RoleOwner && s.member.Role != store.RoleAdmin {
 		return s, false, &pageError{Status: http.StatusForbidden, Title: "Administrators only",
-			Message: "These pages are for the organisation's owners and admins."}
+			Message: "These pages are for the organisation's owners and admins. Ask an owner if you need them."}
 	}
 	return s, true, nil
 }

@@ -17,6 +17,7 @@ import (
 
 	"github.com/deadbolt-dev/deadbolt/internal/admin"
 	"github.com/deadbolt-dev/deadbolt/internal/store"
+	"github.com/deadbolt-dev/deadbolt/internal/token"
 )
 
 // owner invites and signs in an owner of the env's tenant.
@@ -432,6 +433,55 @@ func TestHelpTextDescribed(t *testing.T) {
 			if !strings.Contains(body, `aria-describedby="`+id+`"`) || !strings.Contains(body, `id="`+id+`"`) {
 				t.Errorf("%s: %s is not described", path, field)
 			}
+		}
+	}
+}
+
+// implementationWords are what a person who only uses deadbolt should not
+// have to read on an error page.
+var implementationWords = regexp.MustCompile(`(?i)auth-token|\bjwt\b|\btoken\b|\bdeadbolt (member|app|key|account|tenant) |database|signature|\biss\b|\bsub\b|\benablement\b|\bnonce\b|\bceremony\b`)
+
+// whatToDo: every error page tells the person what to do next or whom to ask.
+var whatToDo = regexp.MustCompile(`(?i)administrator|\bask\b|start again|try again|reload|sign in|go back|check the link`)
+
+// TestErrorPagesSpeakPlainly: the errors people meet outside the admin
+// pages say what happened and whom to ask, without deadbolt's inner words.
+func TestErrorPagesSpeakPlainly(t *testing.T) {
+	e := newEnv(t, publicURL)
+	cookie := e.signIn(e.alice)
+	expired := e.mint("carol", func(c *token.Claims) {
+		c.IssuedAt, c.ExpiresAt = e.clock.Now().Add(-20*time.Minute), e.clock.Now().Add(-10*time.Minute)
+	})
+	foreign := e.mint("carol", func(c *token.Claims) { c.Issuer = "https://unknown.example" })
+	message := regexp.MustCompile(`(?s)<section class="narrow card">\s*<h1>(.*?)</h1>\s*<p>(.*?)</p>`)
+	for _, c := range []struct {
+		name, method, path string
+		cookie             *http.Cookie
+		headers            []string
+	}{
+		{"enable without a token", "GET", "/enable", nil, nil},
+		{"enable with garbage", "GET", "/enable?auth-token=abc", nil, nil},
+		{"enable from an unknown application", "GET", "/enable?auth-token=" + foreign, nil, nil},
+		{"enable expired", "GET", "/enable?auth-token=" + expired, nil, nil},
+		{"enable continued without starting", "GET", "/enable/continue", nil, nil},
+		{"bad setup link", "GET", "/setup?t=nope", nil, nil},
+		{"no such page", "GET", "/nowhere", cookie, nil},
+		{"admin pages for a member", "GET", "/admin/apps", cookie, nil},
+		{"cross-origin post", "POST", "/lock-everything", cookie, []string{"Sec-Fetch-Site", "cross-site"}},
+		{"not my account", "POST", "/accounts/nope/lock", cookie, nil},
+	} {
+		r := e.do(c.method, c.path, nil, c.cookie, c.headers...)
+		m := message.FindStringSubmatch(r.body)
+		if r.code < 400 || m == nil {
+			t.Errorf("%s: %d, no error page", c.name, r.code)
+			continue
+		}
+		text := html.UnescapeString(m[1] + ": " + m[2])
+		if w := implementationWords.FindString(text); w != "" {
+			t.Errorf("%s: %q says %q", c.name, text, w)
+		}
+		if !whatToDo.MatchString(text) {
+			t.Errorf("%s: %q says neither what to do nor whom to ask", c.name, text)
 		}
 	}
 }

@@ -32,7 +32,7 @@ func readCeremony(r *http.Request) (ceremonyRequest, error) {
 		err = json.Unmarshal(body, &c)
 	}
 	if err != nil {
-		return c, &pageError{Status: http.StatusBadRequest, Title: "Bad request", Message: "The browser sent something unreadable.", Cause: err}
+		return c, &pageError{Status: http.StatusBadRequest, Title: "Something went wrong", Message: "deadbolt could not read what your browser sent. Reload the page and try again.", Cause: err}
 	}
 	return c, nil
 }
@@ -161,7 +161,7 @@ func (p *Portal) signout(w http.ResponseWriter, r *http.Request) error {
 // invite finds the open invite a setup link's secret names.
 func (p *Portal) invite(r *http.Request, secret string) (store.Invite, store.Member, error) {
 	bad := &pageError{Status: http.StatusNotFound, Title: "This link does not work",
-		Message: "The setup link is wrong, was already used, or has expired. Ask an administrator for a new one (deadbolt member invite)."}
+		Message: "The setup link is incomplete, was already used, or has expired. Ask the person who sent it to you for a new one."}
 	if secret == "" {
 		return store.Invite{}, store.Member{}, bad
 	}
@@ -246,7 +246,7 @@ func (p *Portal) setupFinish(w http.ResponseWriter, r *http.Request) error {
 		}
 		if !ok {
 			return &pageError{Status: http.StatusGone, Title: "This link does not work",
-				Message: "The setup link was already used or has expired. Ask an administrator for a new one."}
+				Message: "The setup link was already used or has expired. Ask the person who sent it to you for a new one."}
 		}
 		if err := p.addPasskeyTx(r, tx, m, pk); err != nil {
 			return err
@@ -319,7 +319,7 @@ func (p *Portal) passkeyAddFinish(w http.ResponseWriter, r *http.Request) error 
 		return err
 	}
 	if c.MemberID != s.member.ID {
-		return &pageError{Status: http.StatusBadRequest, Title: "Start again", Message: "This passkey step belongs to another sign-in."}
+		return &pageError{Status: http.StatusBadRequest, Title: "Start again", Message: "This passkey step belongs to another sign-in, perhaps in another tab. Reload the page and start again."}
 	}
 	pk, err := p.passkeys.FinishRegistration(r.Context(), s.member, c.State, req.Credential, req.Name)
 	if err != nil {
