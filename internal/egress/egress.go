@@ -30,7 +30,8 @@ type Policy struct {
 	// operator's own network. Metadata, unspecified, multicast and
 	// broadcast addresses stay refused.
 	AllowPrivate bool
-	// Resolver looks names up for CheckHost; nil means net.DefaultResolver.
+	// Resolver looks names up for CheckHost and for the connections of
+	// Transport; nil means the system's resolver (net.DefaultResolver).
 	Resolver Resolver
 }
 
@@ -221,13 +222,45 @@ func (p Policy) Transport() *http.Transport {
 	d := &net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second, Control: p.control}
 	return &http.Transport{
 		Proxy:                 nil, // a proxy would dial for us, unchecked
-		DialContext:           d.DialContext,
+		DialContext:           p.dialer(d),
 		ForceAttemptHTTP2:     true,
 		MaxIdleConns:          32,
 		IdleConnTimeout:       90 * time.Second,
 		TLSHandshakeTimeout:   10 * time.Second,
 		ResponseHeaderTimeout: 30 * time.Second,
 		ExpectContinueTimeout: time.Second,
+	}
+}
+
+// dialer is d's DialContext, resolving names with Policy.Resolver when
+// there is one. Either way every address dialled passes control.
+func (p Policy) dialer(d *net.Dialer) func(ctx context.Context, network, address string) (net.Conn, error) {
+	if p.Resolver == nil {
+		return d.DialContext
+	}
+	return func(ctx context.Context, network, address string) (net.Conn, error) {
+		host, port, err := net.SplitHostPort(address)
+		if err != nil {
+			return nil, err
+		}
+		if _, err := netip.ParseAddr(host); err == nil {
+			return d.DialContext(ctx, network, address)
+		}
+		addrs, err := p.Resolver.LookupNetIP(ctx, "ip", host)
+		if err != nil {
+			return nil, err
+		}
+		first := error(&net.DNSError{Err: "no addresses", Name: host, IsNotFound: true})
+		for i, a := range addrs {
+			c, err := d.DialContext(ctx, network, net.JoinHostPort(a.WithZone("").String(), port))
+			if err == nil {
+				return c, nil
+			}
+			if i == 0 {
+				first = err
+			}
+		}
+		return nil, first
 	}
 }
 

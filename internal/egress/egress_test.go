@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/deadbolt-dev/deadbolt/internal/egress"
+	"github.com/deadbolt-dev/deadbolt/internal/egress/egresstest"
 )
 
 func TestCheckAddr(t *testing.T) {
@@ -81,19 +82,8 @@ func TestCheckAddr(t *testing.T) {
 	}
 }
 
-// resolver answers every name with fixed addresses, so tests resolve
-// without DNS.
-type resolver map[string][]netip.Addr
-
-func (r resolver) LookupNetIP(_ context.Context, _, host string) ([]netip.Addr, error) {
-	if a, ok := r[host]; ok {
-		return a, nil
-	}
-	return nil, &net.DNSError{Err: "no such host", Name: host, IsNotFound: true}
-}
-
 func TestCheckHost(t *testing.T) {
-	res := resolver{
+	res := egresstest.Static{
 		"public.example":   {netip.MustParseAddr("93.184.215.14")},
 		"sneaky.example":   {netip.MustParseAddr("93.184.215.14"), netip.MustParseAddr("10.0.0.7")},
 		"metadata.example": {netip.MustParseAddr("169.254.169.254")},
@@ -158,6 +148,40 @@ func TestClientChecksTheDialledAddress(t *testing.T) {
 	resp.Body.Close()
 	if hits != 1 {
 		t.Fatalf("hits = %d", hits)
+	}
+}
+
+// TestRebinding: a name that resolves to a public address when it is
+// checked and to loopback when it is dialled is refused at dial time.
+func TestRebinding(t *testing.T) {
+	hits := 0
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { hits++ }))
+	defer srv.Close()
+	u, _ := url.Parse(srv.URL)
+	raw := "http://hooks.rebind.test:" + u.Port() + "/"
+	for _, allow := range []bool{false, true} {
+		res := &egresstest.Rebinding{First: netip.MustParseAddr("93.184.215.14"), Then: netip.MustParseAddr("127.0.0.1")}
+		p := egress.Policy{Resolver: res, AllowPrivate: allow}
+		if err := p.CheckHost(t.Context(), "hooks.rebind.test"); err != nil {
+			t.Fatalf("the check at creation: %v", err)
+		}
+		resp, err := p.Client(5 * time.Second).Get(raw)
+		if !allow {
+			if f := egress.Classify(err); f == nil || f.Class != egress.ClassRefused {
+				t.Fatalf("rebound name with the default policy: %v", err)
+			}
+			if hits != 0 {
+				t.Fatal("the receiver was reached")
+			}
+			continue
+		}
+		if err != nil {
+			t.Fatalf("rebound name with AllowPrivate: %v", err)
+		}
+		resp.Body.Close()
+		if hits != 1 {
+			t.Fatalf("hits = %d", hits)
+		}
 	}
 }
 
