@@ -15,6 +15,7 @@ import (
 	"github.com/deadbolt-dev/deadbolt/internal/admin"
 	"github.com/deadbolt-dev/deadbolt/internal/cache"
 	"github.com/deadbolt-dev/deadbolt/internal/clock"
+	"github.com/deadbolt-dev/deadbolt/internal/portal"
 	"github.com/deadbolt-dev/deadbolt/internal/server"
 )
 
@@ -114,7 +115,7 @@ and flushes the check log.`,
 			return server.Run(ctx, server.Deps{Config: a.cfg, Store: s, Box: box, Log: log, Clock: clock.Real{},
 				Feed: feed, JobLease: jobLease, Listener: ln},
 				func(bound string) {
-					fmt.Fprintf(a.stderr, "deadbolt listening on http://%s (public URL %s)\n", bound, a.cfg.EffectivePublicURL())
+					fmt.Fprintf(a.stderr, "deadbolt listening on http://%s (public URL %s, portal %s)\n", bound, a.cfg.EffectivePublicURL(), portal.URL(a.cfg.EffectivePublicURL()))
 				})
 		},
 	}

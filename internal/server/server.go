@@ -59,7 +59,8 @@ func Run(ctx context.Context, d Deps, listening func(addr string)) error {
 	}
 	cfg := d.Config
 	m := metrics.New()
-	auds, err := token.AcceptedAudiences(cfg.EffectivePublicURL(), cfg.Audiences)
+	auds, err := token.AcceptedAudiences(cfg.EffectivePublicURL(),
+		append(loopbackAudiences(cfg.EffectivePublicURL()), cfg.Audiences...))
 	if err != nil {
 		return fmt.Errorf("public URL: %w", err)
 	}
