@@ -34,7 +34,7 @@ func (p *Portal) requireAdmin(w http.ResponseWriter, r *http.Request) (signedIn,
 }
 
 func (p *Portal) adminSvc() *admin.Service {
-	return &admin.Service{Store: p.d.Store, Clock: p.d.Clock, Box: p.d.Box}
+	return &admin.Service{Store: p.d.Store, Clock: p.d.Clock, Box: p.d.Box, Egress: p.d.WebhookEgress}
 }
 
 // tenantApp finds an application of the member's tenant.

@@ -20,6 +20,7 @@ import (
 	"github.com/deadbolt-dev/deadbolt/internal/check"
 	"github.com/deadbolt-dev/deadbolt/internal/clock"
 	"github.com/deadbolt-dev/deadbolt/internal/config"
+	"github.com/deadbolt-dev/deadbolt/internal/egress"
 	"github.com/deadbolt-dev/deadbolt/internal/live"
 	"github.com/deadbolt-dev/deadbolt/internal/passkey"
 	"github.com/deadbolt-dev/deadbolt/internal/seal"
@@ -52,9 +53,13 @@ type Deps struct {
 	// PushKey is the VAPID public key browsers subscribe to Web Push with;
 	// empty turns push off.
 	PushKey string
-	// CheckPushEndpoint vets the endpoints browsers subscribe with; nil
-	// means webpush.CheckEndpoint (https, not a private address).
-	CheckPushEndpoint func(endpoint string) error
+	// PushEgress vets the endpoints browsers subscribe with
+	// (webpush.CheckEndpoint); the zero value allows public push services
+	// only.
+	PushEgress egress.Policy
+	// WebhookEgress decides which hosts admins may create webhooks for
+	// (config webhooks.allow_private).
+	WebhookEgress egress.Policy
 }
 
 // Portal serves the browser UI. It is safe for concurrent use.

@@ -62,11 +62,7 @@ func (p *Portal) pushSubscribe(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return bad(err)
 	}
-	check := p.d.CheckPushEndpoint
-	if check == nil {
-		check = webpush.CheckEndpoint
-	}
-	if err := check(sub.Endpoint); err != nil {
+	if err := webpush.CheckEndpoint(r.Context(), p.d.PushEgress, sub.Endpoint); err != nil {
 		return bad(err)
 	}
 	p256, err1 := base64.RawURLEncoding.DecodeString(strings.TrimRight(sub.Keys.P256dh, "="))
