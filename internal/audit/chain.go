@@ -2,6 +2,7 @@ package audit
 
 import (
 	"fmt"
+	"sync"
 )
 
 // Fault names what is wrong with the first bad record of a chain.
@@ -63,6 +64,42 @@ func (c *Chain) Resume(seq int64, hash string) {
 
 // Add checks r, the next record, and returns a *Break if it is bad.
 func (c *Chain) Add(r Record) error {
+	h, err := r.computeHash()
+	return c.add(r, h, err)
+}
+
+// AddAll checks records, the next ones in order, hashing them on up to
+// workers goroutines at once (the links are still checked in order). It
+// returns how many were good before the first *Break.
+func (c *Chain) AddAll(records []Record, workers int) (int, error) {
+	hashes := make([]string, len(records))
+	errs := make([]error, len(records))
+	if workers < 1 {
+		workers = 1
+	}
+	chunk := (len(records) + workers - 1) / workers
+	var wg sync.WaitGroup
+	for lo := 0; lo < len(records); lo += chunk {
+		hi := min(lo+chunk, len(records))
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := lo; i < hi; i++ {
+				hashes[i], errs[i] = records[i].computeHash()
+			}
+		}()
+	}
+	wg.Wait()
+	for i, r := range records {
+		if err := c.add(r, hashes[i], errs[i]); err != nil {
+			return i, err
+		}
+	}
+	return len(records), nil
+}
+
+// add checks r given its recomputed hash h (or the error computing it).
+func (c *Chain) add(r Record, h string, hashErr error) error {
 	if !c.started {
 		c.started, c.next, c.prevHash = true, 1, GenesisHash
 		if c.Partial && r.Seq > 1 {
@@ -85,9 +122,8 @@ func (c *Chain) Add(r Record) error {
 	case r.PrevHash != c.prevHash:
 		return brk(FaultLink, "prev_hash is not the hash of seq %d", r.Seq-1)
 	}
-	h, err := r.computeHash()
-	if err != nil {
-		return brk(FaultMalformed, "%v", err)
+	if hashErr != nil {
+		return brk(FaultMalformed, "%v", hashErr)
 	}
 	if h != r.Hash {
 		return brk(FaultHash, "its content does not match its hash (a field was changed)")

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime"
 	"strconv"
 	"strings"
 	"time"
@@ -101,17 +102,17 @@ func (a *app) verifyStore(ctx context.Context, tenantRef string) error {
 	for _, t := range tenants {
 		res := chainResult{Tenant: t.Name}
 		var c audit.Chain
-		err := auditPages(ctx, s, t.ID, func(r audit.Record) error {
-			if err := c.Add(r); err != nil {
-				return err
+		err := auditPages(ctx, s, t.ID, func(page []audit.Record) error {
+			n, err := c.AddAll(page, runtime.GOMAXPROCS(0))
+			res.Events += int64(n)
+			total += int64(n)
+			if n > 0 {
+				res.LastSeq, res.LastHash = page[n-1].Seq, page[n-1].Hash
 			}
-			res.Events++
-			res.LastSeq, res.LastHash = r.Seq, r.Hash
-			total++
-			if bar != nil && total%1000 == 0 {
+			if bar != nil {
 				bar.Set64(total)
 			}
-			return nil
+			return err
 		})
 		if err != nil {
 			finish(bar)
@@ -259,16 +260,21 @@ they end in '*' (--action 'account.*').`,
 			bar := a.counter("exporting")
 			var read, written int64
 			for _, t := range tenants {
-				err := auditPages(ctx, s, t.ID, func(r audit.Record) error {
-					read++
-					if bar != nil && read%1000 == 0 {
+				err := auditPages(ctx, s, t.ID, func(page []audit.Record) error {
+					for _, r := range page {
+						read++
+						if !f.Match(r) {
+							continue
+						}
+						written++
+						if err := w.Write(r); err != nil {
+							return err
+						}
+					}
+					if bar != nil {
 						bar.Set64(read)
 					}
-					if !f.Match(r) {
-						return nil
-					}
-					written++
-					return w.Write(r)
+					return nil
 				})
 				if err != nil {
 					finish(bar)
@@ -310,25 +316,41 @@ func (a *app) auditTenants(ctx context.Context, s store.Store, ref string) ([]st
 	return s.Tenants(ctx)
 }
 
-// auditPages calls fn with each of a tenant's records in seq order, a page
-// at a time.
-func auditPages(ctx context.Context, s store.Store, tenantID string, fn func(audit.Record) error) error {
-	var after int64
-	for {
-		page, err := s.AuditRecords(ctx, tenantID, after, auditPage)
-		if err != nil {
+// auditPages calls fn with each page of a tenant's records in seq order.
+// The next page is read while fn works on the current one.
+func auditPages(ctx context.Context, s store.Store, tenantID string, fn func([]audit.Record) error) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	type page struct {
+		recs []audit.Record
+		err  error
+	}
+	pages := make(chan page, 1)
+	go func() {
+		defer close(pages)
+		var after int64
+		for {
+			recs, err := s.AuditRecords(ctx, tenantID, after, auditPage)
+			select {
+			case pages <- page{recs, err}:
+			case <-ctx.Done():
+				return
+			}
+			if err != nil || len(recs) < auditPage {
+				return
+			}
+			after = recs[len(recs)-1].Seq
+		}
+	}()
+	for p := range pages {
+		if p.err != nil {
+			return p.err
+		}
+		if err := fn(p.recs); err != nil {
 			return err
 		}
-		for _, r := range page {
-			if err := fn(r); err != nil {
-				return err
-			}
-			after = r.Seq
-		}
-		if len(page) < auditPage {
-			return nil
-		}
 	}
+	return nil
 }
 
 // parseWhen reads an RFC 3339 time, a date, or an age before now ("30d",
