@@ -77,12 +77,8 @@ func (p *Portal) listAccounts(ctx context.Context, app store.Application, prefix
 }
 
 func (p *Portal) adminAccounts(w http.ResponseWriter, r *http.Request) error {
-	s, ok, err := p.requireAdmin(w, r)
+	s, app, ok, err := p.requireAdminApp(w, r)
 	if !ok {
-		return err
-	}
-	app, err := p.tenantApp(r, s, r.PathValue("id"))
-	if err != nil {
 		return err
 	}
 	return p.adminAccountsPage(w, r, s, app, http.StatusOK, nil)
@@ -159,18 +155,13 @@ func accountsURL(appID, prefix, after, done string) string {
 	return u
 }
 
-// appAccount finds an account by ID in an application of the signed-in
-// admin's tenant.
-func (p *Portal) appAccount(r *http.Request, s signedIn) (store.Application, store.Account, error) {
-	app, err := p.tenantApp(r, s, r.PathValue("id"))
-	if err != nil {
-		return app, store.Account{}, err
-	}
+// appAccount finds the path's {account} by ID among app's accounts.
+func (p *Portal) appAccount(r *http.Request, app store.Application) (store.Account, error) {
 	a, err := p.d.Store.AccountByID(r.Context(), r.PathValue("account"))
-	if err == nil && (a.AppID != app.ID || a.TenantID != s.member.TenantID) {
+	if err == nil && (a.AppID != app.ID || a.TenantID != app.TenantID) {
 		err = store.ErrNotFound
 	}
-	return app, a, err
+	return a, err
 }
 
 // backToAccounts sends the browser back to the accounts page it came from.
@@ -182,11 +173,11 @@ func (p *Portal) backToAccounts(w http.ResponseWriter, r *http.Request, app stor
 }
 
 func (p *Portal) adminAccountLock(w http.ResponseWriter, r *http.Request) error {
-	s, ok, err := p.requireAdmin(w, r)
+	s, app, ok, err := p.requireAdminApp(w, r)
 	if !ok {
 		return err
 	}
-	app, a, err := p.appAccount(r, s)
+	a, err := p.appAccount(r, app)
 	if err != nil {
 		return err
 	}
@@ -198,11 +189,11 @@ func (p *Portal) adminAccountLock(w http.ResponseWriter, r *http.Request) error 
 }
 
 func (p *Portal) adminAccountUnlock(w http.ResponseWriter, r *http.Request) error {
-	s, ok, err := p.requireAdmin(w, r)
+	s, app, ok, err := p.requireAdminApp(w, r)
 	if !ok {
 		return err
 	}
-	app, a, err := p.appAccount(r, s)
+	a, err := p.appAccount(r, app)
 	if err != nil {
 		return err
 	}
@@ -221,12 +212,8 @@ func (p *Portal) adminAccountUnlock(w http.ResponseWriter, r *http.Request) erro
 }
 
 func (p *Portal) adminAccountEnroll(w http.ResponseWriter, r *http.Request) error {
-	s, ok, err := p.requireAdmin(w, r)
+	s, app, ok, err := p.requireAdminApp(w, r)
 	if !ok {
-		return err
-	}
-	app, err := p.tenantApp(r, s, r.PathValue("id"))
-	if err != nil {
 		return err
 	}
 	name, owner := r.FormValue("account"), strings.TrimSpace(r.FormValue("owner"))
