@@ -69,7 +69,7 @@ func (p *Portal) renderAdmin(w http.ResponseWriter, r *http.Request, s signedIn,
 
 type appRow struct {
 	App      store.Application
-	Accounts int
+	Accounts accountCount
 }
 
 func (p *Portal) adminApps(w http.ResponseWriter, r *http.Request) error {
@@ -83,7 +83,7 @@ func (p *Portal) adminApps(w http.ResponseWriter, r *http.Request) error {
 	}
 	var rows []appRow
 	for _, a := range apps {
-		n, err := p.d.Store.CountAccounts(r.Context(), a.ID)
+		n, err := p.countAccounts(r.Context(), a.ID)
 		if err != nil {
 			return err
 		}

@@ -267,6 +267,29 @@ func TestAdminAccountsPaging(t *testing.T) {
 	}
 }
 
+// TestAccountCountBounded: the admin pages count an application's accounts
+// only up to a thousand (a million would take a second a page).
+func TestAccountCountBounded(t *testing.T) {
+	e := newEnv(t, publicURL)
+	_, cookie := e.owner("olive@acme.test")
+	count := regexp.MustCompile(`<p id="account-count">([^<]*) in Wiki`)
+	if m := count.FindStringSubmatch(e.do("GET", "/admin/apps/"+e.app.ID+"/accounts", nil, cookie).body); m == nil || m[1] != "2 accounts" {
+		t.Fatalf("count of 2: %v", m)
+	}
+	var csv strings.Builder
+	csv.WriteString("account\n")
+	for i := range 999 {
+		fmt.Fprintf(&csv, "u%04d\n", i)
+	}
+	e.importCSV(cookie, csv.String(), nil)
+	if m := count.FindStringSubmatch(e.do("GET", "/admin/apps/"+e.app.ID+"/accounts", nil, cookie).body); m == nil || m[1] != "more than 1000 accounts" {
+		t.Fatalf("count of 1001: %v", m)
+	}
+	if r := e.do("GET", "/admin/apps", nil, cookie); !strings.Contains(r.body, `aria-label="more than 1000 accounts of Wiki">more than 1000</a>`) {
+		t.Fatal("the applications page does not bound the count")
+	}
+}
+
 // importCSV uploads a CSV file and waits for its import to end; it returns
 // the import's final status.
 func (e *env) importCSV(cookie *http.Cookie, csv string, fields url.Values) map[string]any {
