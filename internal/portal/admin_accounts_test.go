@@ -439,6 +439,11 @@ func TestDurationsShown(t *testing.T) {
 	if r := e.do("POST", "/admin/apps/"+e.app.ID, url.Values{"name": {"Wiki"}, "max_unlock": {"soon"}}, cookie); r.code != http.StatusBadRequest {
 		t.Fatalf("max soon: %d", r.code)
 	}
+	r = e.do("POST", "/admin/apps/"+e.app.ID, url.Values{"name": {"Wiki"}, "unenrolled": {"allow"}, "fail_mode": {"closed"},
+		"default_unlock": {"3 h"}, "max_unlock": {"1 h"}}, cookie)
+	if r.code != http.StatusBadRequest || regexp.MustCompile(`\dm0s|h0m`).MatchString(r.body) {
+		t.Fatalf("default beyond the longest: %d %s", r.code, r.body)
+	}
 	if r := e.do("GET", "/admin/apps/"+e.app.ID+"/accounts", nil, cookie); !strings.Contains(r.body, `<option value="10 min" selected>10 min</option>`) {
 		t.Fatal("the unlock presets are not written as people read them")
 	}
