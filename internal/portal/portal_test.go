@@ -521,7 +521,7 @@ func TestEnableErrors(t *testing.T) {
 		name, query, title string
 		code               int
 	}{
-		{"no token", "", "No enablement token", 400},
+		{"no token", "", "This link is incomplete", 400},
 		{"garbage", "auth-token=abc", "This link is not valid", 401},
 		{"expired", "auth-token=" + e.mint("carol", func(c *token.Claims) {
 			c.IssuedAt, c.ExpiresAt = e.clock.Now().Add(-20*time.Minute), e.clock.Now().Add(-10*time.Minute)

@@ -57,7 +57,7 @@ func (p *Portal) pushSubscribe(w http.ResponseWriter, r *http.Request) error {
 		err = json.Unmarshal(body, &sub)
 	}
 	bad := func(cause error) error {
-		return &pageError{Status: http.StatusBadRequest, Title: "Not subscribed", Message: "The browser sent a subscription deadbolt cannot use.", Cause: cause}
+		return &pageError{Status: http.StatusBadRequest, Title: "Not subscribed", Message: "This browser's notification subscription cannot be used. Try again, or choose email notifications.", Cause: cause}
 	}
 	if err != nil {
 		return bad(err)
