@@ -35,6 +35,10 @@ type Service struct {
 	Store store.Store
 	Clock clock.Clock
 	Box   *seal.Box // needed only to create HS256 keys
+	// Notify lists the member channels this deployment delivers
+	// (store.ChannelEmail, store.ChannelPush), on which members hear of
+	// recovery links issued for them; nil means both.
+	Notify []string
 }
 
 func invalid(format string, args ...any) error {

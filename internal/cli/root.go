@@ -211,13 +211,22 @@ func (a *app) admin(ctx context.Context, withBox bool) (*admin.Service, error) {
 	if err != nil {
 		return nil, err
 	}
-	svc := &admin.Service{Store: s, Clock: clock.Real{}}
+	svc := &admin.Service{Store: s, Clock: clock.Real{}, Notify: a.memberChannels()}
 	if withBox {
 		if svc.Box, err = a.box(nil); err != nil {
 			return nil, err
 		}
 	}
 	return svc, nil
+}
+
+// memberChannels are the member channels a server with this configuration
+// delivers: email when SMTP is set up, and Web Push.
+func (a *app) memberChannels() []string {
+	if a.cfg.SMTP.Addr != "" {
+		return []string{store.ChannelEmail, store.ChannelPush}
+	}
+	return []string{store.ChannelPush}
 }
 
 func (a *app) access(ctx context.Context) (*access.Service, error) {
