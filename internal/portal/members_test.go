@@ -224,3 +224,41 @@ func TestRecoveryRulesInDomain(t *testing.T) {
 		t.Fatalf("unknown role: %v, want ErrInvalid", err)
 	}
 }
+
+// TestRemovedPasskeyEndsSessions is the regression test of issue 8
+// finding 10d: a session outlived the removal of the passkey that made
+// it. Removing a passkey ends the member's other sessions; the browser
+// that removed it stays signed in.
+func TestRemovedPasskeyEndsSessions(t *testing.T) {
+	e, base := served(t)
+	ctx := context.Background()
+	olive := e.enrol(base, e.app.TenantID, "olive@acme.test", store.RoleOwner)
+	lost, err := softkey.New(base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := olive.tab.AddPasskey(ctx, lost, "old phone"); err != nil {
+		t.Fatal(err)
+	}
+	thief, _ := browser(t, base)
+	if _, err := thief.SignIn(ctx, lost); err != nil || !signedInAs(t, thief, olive.m) {
+		t.Fatalf("sign-in with the second passkey: %v", err)
+	}
+	res, err := olive.tab.PostForm(ctx, "/passkeys/"+lost.CredentialID()+"/delete", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusOK {
+		t.Fatalf("removing the passkey: %d", res.StatusCode)
+	}
+	if signedInAs(t, thief, olive.m) {
+		t.Fatal("the session made with the removed passkey is still signed in")
+	}
+	if !signedInAs(t, olive.tab, olive.m) {
+		t.Fatal("the browser that removed the passkey was signed out")
+	}
+	if _, err := thief.SignIn(ctx, lost); err == nil {
+		t.Fatal("the removed passkey still signs in")
+	}
+}
