@@ -242,6 +242,15 @@ member.lockdown_lifted.`
 	return cmd
 }
 
+// setupLink is the one-time link with secret on the portal of publicURL
+// (default: the configured public URL, DEADBOLT_PUBLIC_URL).
+func (a *app) setupLink(publicURL, secret string) string {
+	if publicURL != "" {
+		a.cfg.PublicURL = publicURL
+	}
+	return portal.SetupURL(a.cfg.EffectivePublicURL(), secret)
+}
+
 // inviteTTL is ttl, or the configured default when it is not positive.
 func (a *app) inviteTTL(ttl time.Duration) time.Duration {
 	if ttl <= 0 {
@@ -253,10 +262,7 @@ func (a *app) inviteTTL(ttl time.Duration) time.Duration {
 // printLink prints a member's one-time setup link on the portal of
 // publicURL (default: the configured public URL).
 func (a *app) printLink(inv admin.Invitation, publicURL string) error {
-	if publicURL != "" {
-		a.cfg.PublicURL = publicURL
-	}
-	link := portal.SetupURL(a.cfg.EffectivePublicURL(), inv.Secret)
+	link := a.setupLink(publicURL, inv.Secret)
 	kind := "One-time setup link"
 	if inv.Recovery {
 		kind = "Recovery link (audited; the member is told)"
