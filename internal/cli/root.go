@@ -16,6 +16,7 @@ import (
 	"github.com/deadbolt-dev/deadbolt/internal/admin"
 	"github.com/deadbolt-dev/deadbolt/internal/clock"
 	"github.com/deadbolt-dev/deadbolt/internal/config"
+	"github.com/deadbolt-dev/deadbolt/internal/egress"
 	"github.com/deadbolt-dev/deadbolt/internal/seal"
 	"github.com/deadbolt-dev/deadbolt/internal/store"
 	"github.com/deadbolt-dev/deadbolt/internal/store/backend"
@@ -211,7 +212,8 @@ func (a *app) admin(ctx context.Context, withBox bool) (*admin.Service, error) {
 	if err != nil {
 		return nil, err
 	}
-	svc := &admin.Service{Store: s, Clock: clock.Real{}, Notify: a.memberChannels()}
+	svc := &admin.Service{Store: s, Clock: clock.Real{}, Egress: egress.Policy{AllowPrivate: a.cfg.Webhooks.AllowPrivate},
+		Notify: a.memberChannels()}
 	if withBox {
 		if svc.Box, err = a.box(nil); err != nil {
 			return nil, err

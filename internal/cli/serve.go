@@ -18,7 +18,7 @@ import (
 
 func (a *app) serveCmd() *cobra.Command {
 	var addr, publicURL, checkLog string
-	var noMigrate bool
+	var noMigrate, allowPrivateHooks bool
 	var jobLease time.Duration
 	cmd := &cobra.Command{
 		Use:   "serve",
@@ -52,6 +52,12 @@ one node at a time under leases. Every node and every CLI needs the same
 master key (DEADBOLT_MASTER_KEY or DEADBOLT_MASTER_KEY_FILE). See
 docs/deploy.md.
 
+Webhooks and Web Push reach only public addresses: a URL whose host is, or
+resolves to, a loopback, private, link-local, shared (CGNAT) or cloud metadata
+address is refused when it is created and again when it is dialled.
+--allow-private-webhooks lifts this for webhooks to receivers on your own
+network (never for metadata addresses).
+
 SIGINT or SIGTERM stops accepting connections, lets in-flight checks finish
 and flushes the check log.`,
 		Example: `  deadbolt serve
@@ -71,6 +77,9 @@ and flushes the check log.`,
 			if noMigrate {
 				f := false
 				a.cfg.AutoMigrate = &f
+			}
+			if allowPrivateHooks {
+				a.cfg.Webhooks.AllowPrivate = true
 			}
 			if err := a.cfg.Validate(); err != nil {
 				return usageErr("%v", err)
@@ -103,6 +112,7 @@ and flushes the check log.`,
 	cmd.Flags().StringVar(&publicURL, "public-url", "", "URL clients reach this server at; the token audience (env DEADBOLT_PUBLIC_URL; default http://ADDR)")
 	cmd.Flags().StringVar(&checkLog, "check-log", "", "sync (answer once the record is durable) or async (env DEADBOLT_CHECK_LOG; default sync)")
 	cmd.Flags().DurationVar(&jobLease, "job-lease", 0, "how long a node holds a background job without renewing it: another node takes over that long after one dies (default 15s)")
+	cmd.Flags().BoolVar(&allowPrivateHooks, "allow-private-webhooks", false, "let webhooks reach loopback, private and link-local addresses, for receivers on your own network (config webhooks.allow_private, env DEADBOLT_WEBHOOKS_ALLOW_PRIVATE); metadata addresses stay refused")
 	cmd.Flags().BoolVar(&noMigrate, "no-auto-migrate", false, "refuse to start when the database schema is behind instead of migrating it")
 	return cmd
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/deadbolt-dev/deadbolt/internal/checklog"
 	"github.com/deadbolt-dev/deadbolt/internal/clock"
 	"github.com/deadbolt-dev/deadbolt/internal/config"
+	"github.com/deadbolt-dev/deadbolt/internal/egress"
 	"github.com/deadbolt-dev/deadbolt/internal/httpx"
 	"github.com/deadbolt-dev/deadbolt/internal/jobs"
 	"github.com/deadbolt-dev/deadbolt/internal/metrics"
@@ -82,7 +83,8 @@ func Run(ctx context.Context, d Deps, listening func(addr string)) error {
 	// cross-origin protection and HTML errors.
 	acc := &access.Service{Store: d.Store, Clock: d.Clock}
 	web, err := portal.New(portal.Deps{Store: d.Store, Clock: d.Clock, Log: d.Log, Box: d.Box, Check: svc, Access: acc,
-		Requests: requests, Broker: notes.broker, PushKey: notes.pushKey, PublicURL: cfg.EffectivePublicURL(), Config: cfg.Portal})
+		Requests: requests, Broker: notes.broker, PushKey: notes.pushKey, PublicURL: cfg.EffectivePublicURL(), Config: cfg.Portal,
+		WebhookEgress: egress.Policy{AllowPrivate: cfg.Webhooks.AllowPrivate}})
 	if err != nil {
 		return fmt.Errorf("portal: %w", err)
 	}
@@ -92,9 +94,12 @@ func Run(ctx context.Context, d Deps, listening func(addr string)) error {
 		lim = api.NewFailureLimiter(cfg.RateLimit.FailuresPerSecond, max(cfg.RateLimit.Burst, 1))
 	}
 
+	// Webhooks go out through one client whose dialer checks every address
+	// against the egress policy (DNS rebinding cannot pass).
+	hooks := egress.Policy{AllowPrivate: cfg.Webhooks.AllowPrivate}.Client(10 * time.Second)
 	runner := &jobs.Runner{Holder: jobs.NewHolder(), TTL: d.JobLease, Store: d.Store, Clock: d.Clock, Log: d.Log, Jobs: []jobs.Job{
 		{Name: "outbox", Interval: time.Second, Run: func(ctx context.Context) error {
-			_, err := (&notify.Deliverer{Store: d.Store, Box: d.Box, Clock: d.Clock, Log: d.Log,
+			_, err := (&notify.Deliverer{Store: d.Store, Box: d.Box, Clock: d.Clock, Log: d.Log, Client: hooks,
 				Mail: notes.mail, Push: notes.push}).RunOnce(ctx)
 			return err
 		}},
