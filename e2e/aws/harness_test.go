@@ -23,7 +23,7 @@ import (
 )
 
 // Binaries built for this run.
-var binDeadbolt, binIAM, binCognito string
+var binDeadbolt, binIAM, binCognito, binAuthorizer string
 
 func TestMain(m *testing.M) {
 	dir, err := os.MkdirTemp("", "deadbolt-e2e-aws-")
@@ -34,7 +34,8 @@ func TestMain(m *testing.M) {
 	binDeadbolt = filepath.Join(dir, "deadbolt")
 	binIAM = filepath.Join(dir, "deadbolt-iam")
 	binCognito = filepath.Join(dir, "deadbolt-cognito")
-	pkgs := []string{"../../cmd/deadbolt-iam", "../../cmd/deadbolt-cognito"}
+	binAuthorizer = filepath.Join(dir, "deadbolt-authorizer")
+	pkgs := []string{"../../cmd/deadbolt-iam", "../../cmd/deadbolt-cognito", "../../cmd/deadbolt-authorizer"}
 	if prebuilt := os.Getenv("E2E_DEADBOLT_BIN"); prebuilt != "" {
 		binDeadbolt = prebuilt
 	} else {

@@ -28,6 +28,7 @@ deadbolt member invite --tenant NAME --email EMAIL --role owner.`,
   deadbolt tenant create globex`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			a.mayCreate = true // the first command of a new install
 			svc, err := a.admin(cmd.Context(), false)
 			if err != nil {
 				return err

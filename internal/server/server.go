@@ -43,6 +43,10 @@ type Deps struct {
 	// and so how soon another node takes over from one that died; 0 means
 	// the runner's default.
 	JobLease time.Duration
+	// Listener, when set, is the socket to serve on, bound by the caller
+	// before anything else happens (so a taken port fails before the node
+	// prints or stores anything); nil listens on Config.Addr.
+	Listener net.Listener
 }
 
 // Run serves until ctx ends, then shuts down gracefully: it stops accepting
@@ -159,10 +163,12 @@ func Run(ctx context.Context, d Deps, listening func(addr string)) error {
 		web.ServeHTTP(w, r)
 	}))
 
-	ln, err := net.Listen("tcp", cfg.Addr)
-	if err != nil {
-		logw.Close(context.Background())
-		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
+	ln := d.Listener
+	if ln == nil {
+		if ln, err = net.Listen("tcp", cfg.Addr); err != nil {
+			logw.Close(context.Background())
+			return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
+		}
 	}
 	srv := &http.Server{
 		Handler:           mux,
