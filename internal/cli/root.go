@@ -290,13 +290,23 @@ func (a *app) admin(ctx context.Context, withBox bool) (*admin.Service, error) {
 	if err != nil {
 		return nil, err
 	}
-	svc := &admin.Service{Store: s, Clock: clock.Real{}, Egress: egress.Policy{AllowPrivate: a.cfg.Webhooks.AllowPrivate}}
+	svc := &admin.Service{Store: s, Clock: clock.Real{}, Egress: egress.Policy{AllowPrivate: a.cfg.Webhooks.AllowPrivate},
+		Notify: a.memberChannels()}
 	if withBox {
 		if svc.Box, err = a.box(nil); err != nil {
 			return nil, err
 		}
 	}
 	return svc, nil
+}
+
+// memberChannels are the member channels a server with this configuration
+// delivers: email when SMTP is set up, and Web Push.
+func (a *app) memberChannels() []string {
+	if a.cfg.SMTP.Addr != "" {
+		return []string{store.ChannelEmail, store.ChannelPush}
+	}
+	return []string{store.ChannelPush}
 }
 
 func (a *app) access(ctx context.Context) (*access.Service, error) {

@@ -651,7 +651,7 @@ func TestSetupLinks(t *testing.T) {
 	if r := e.do("GET", "/setup?t=bogus", nil, nil); r.code != http.StatusNotFound || !strings.Contains(r.body, "This link does not work") {
 		t.Fatalf("bogus setup link: %d", r.code)
 	}
-	inv, err := e.admin.Invite(t.Context(), "test", e.app.TenantID, "owner@acme.test", "Olive", store.RoleOwner, time.Hour)
+	inv, err := e.admin.Invite(t.Context(), admin.Operator("test"), e.app.TenantID, "owner@acme.test", "Olive", store.RoleOwner, time.Hour)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -724,7 +724,7 @@ func TestAdminPages(t *testing.T) {
 	if r := e.do("GET", "/admin/apps", nil, e.signIn(e.alice)); r.code != http.StatusForbidden {
 		t.Fatalf("a plain member on the admin pages: %d", r.code)
 	}
-	inv, err := e.admin.Invite(ctx, "test", e.app.TenantID, "olive@acme.test", "Olive", store.RoleOwner, time.Hour)
+	inv, err := e.admin.Invite(ctx, admin.Operator("test"), e.app.TenantID, "olive@acme.test", "Olive", store.RoleOwner, time.Hour)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -855,7 +855,7 @@ func TestAdminPages(t *testing.T) {
 func TestAdminWebhooks(t *testing.T) {
 	e := newEnv(t, publicURL)
 	ctx := t.Context()
-	inv, err := e.admin.Invite(ctx, "test", e.app.TenantID, "olive@acme.test", "Olive", store.RoleOwner, time.Hour)
+	inv, err := e.admin.Invite(ctx, admin.Operator("test"), e.app.TenantID, "olive@acme.test", "Olive", store.RoleOwner, time.Hour)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -943,7 +943,7 @@ func TestAdminWebhooks(t *testing.T) {
 func TestAdminDeliveries(t *testing.T) {
 	e := newEnv(t, publicURL)
 	ctx := t.Context()
-	inv, err := e.admin.Invite(ctx, "test", e.app.TenantID, "olive@acme.test", "Olive", store.RoleAdmin, time.Hour)
+	inv, err := e.admin.Invite(ctx, admin.Operator("test"), e.app.TenantID, "olive@acme.test", "Olive", store.RoleAdmin, time.Hour)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -955,7 +955,7 @@ func TestAdminDeliveries(t *testing.T) {
 		t.Fatalf("a plain member on the deliveries page: %d", r.code)
 	}
 	other, _ := e.admin.CreateTenant(ctx, "test", "globex")
-	stranger, _ := e.admin.Invite(ctx, "test", other.ID, "eve@globex.test", "Eve", store.RoleOwner, time.Hour)
+	stranger, _ := e.admin.Invite(ctx, admin.Operator("test"), other.ID, "eve@globex.test", "Eve", store.RoleOwner, time.Hour)
 	now := e.clock.Now()
 	msg := func(id, tenant, channel, member string, at time.Duration) store.OutboxMessage {
 		return store.OutboxMessage{ID: id, TenantID: tenant, Channel: channel, MemberID: member, Type: "request.raised",

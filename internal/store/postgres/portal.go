@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/deadbolt-dev/deadbolt/internal/cache"
@@ -348,4 +349,37 @@ func (t *txn) PurgeNonces(ctx context.Context, now time.Time) (int, error) {
 	}
 	rows, err := t.exec(ctx, `DELETE FROM nonces WHERE expires_at <= $1`, n)
 	return int(rows), wrap(op, err)
+}
+
+// DeleteMemberSessions implements store.Tx.
+func (t *txn) DeleteMemberSessions(ctx context.Context, memberID, keep string) (int, error) {
+	n, err := t.exec(ctx, `DELETE FROM sessions WHERE member_id = $1 AND id <> $2`, memberID, keep)
+	return int(n), wrap("delete member sessions", err)
+}
+
+// DeleteMember implements store.Tx.
+func (t *txn) DeleteMember(ctx context.Context, id string) error {
+	const op = "delete member"
+	var owned int
+	// Lock the member first, so no account is linked to them meanwhile.
+	if err := t.tx.QueryRow(ctx, `SELECT (SELECT count(*) FROM accounts WHERE owner_id = m.id) FROM members m
+		WHERE m.id = $1 FOR UPDATE`, id).Scan(&owned); err != nil {
+		return wrap(op, err)
+	}
+	if owned > 0 {
+		return fmt.Errorf("postgres: %s: %w: member %s still owns %d accounts", op, store.ErrConflict, id, owned)
+	}
+	for _, table := range []string{"sessions", "passkeys", "invites", "push_subscriptions", "outbox"} {
+		if _, err := t.exec(ctx, `DELETE FROM `+table+` WHERE member_id = $1`, id); err != nil {
+			return wrap(op, err)
+		}
+	}
+	n, err := t.exec(ctx, `DELETE FROM members WHERE id = $1`, id)
+	if err != nil {
+		return wrap(op, err)
+	}
+	if n == 0 {
+		return notFound(op)
+	}
+	return nil
 }

@@ -59,6 +59,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"UnlockRequestsConcurrent", testRequestsConcurrent},
 		{"Passkeys", testPasskeys},
 		{"Sessions", testSessions},
+		{"DeleteMember", testDeleteMember},
 		{"Invites", testInvites},
 		{"Nonces", testNonces},
 		{"PushSubscriptions", testPushSubscriptions},
