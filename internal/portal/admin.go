@@ -96,10 +96,13 @@ func durationField(r *http.Request, name, label string) (time.Duration, error) {
 }
 
 // invalidInput shows an invalid-input error's own text: the admin typed it.
+// A rule the database enforced is told in the store's words
+// (store.Message), never the database's.
 func invalidInput(err error) error {
 	if errors.Is(err, store.ErrInvalid) || errors.Is(err, store.ErrConflict) {
-		msg := err.Error()
-		if i := strings.LastIndex(msg, ": "); i >= 0 && errors.Is(err, store.ErrInvalid) {
+		msg := store.Message(err)
+		var se *store.Error
+		if i := strings.LastIndex(msg, ": "); i >= 0 && errors.Is(err, store.ErrInvalid) && !errors.As(err, &se) {
 			msg = msg[i+2:]
 		}
 		return &pageError{Status: http.StatusBadRequest, Title: "Not saved", Message: msg, Cause: err}

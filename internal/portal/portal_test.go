@@ -746,8 +746,22 @@ func TestAdminPages(t *testing.T) {
 	if err != nil || crm.TenantID != e.app.TenantID || crm.DefaultUnlock != 20*time.Minute || crm.Unenrolled != store.UnenrolledDeny {
 		t.Fatalf("created %+v %v", crm, err)
 	}
-	if r := e.do("POST", "/admin/apps", url.Values{"name": {"Dup"}, "issuer": {"https://crm.acme.test"}}, owner); r.code != http.StatusBadRequest {
-		t.Fatalf("duplicate issuer: %d", r.code)
+	// A duplicate issuer, also one of another tenant's, is told plainly,
+	// never in the database's words (finding: raw SQL errors).
+	other, _ := e.admin.CreateTenant(ctx, "test", "globex")
+	if _, err := e.admin.CreateApp(ctx, "test", admin.NewApp{TenantID: other.ID, Name: "Theirs", Issuer: "https://theirs.globex.test"}); err != nil {
+		t.Fatal(err)
+	}
+	for _, iss := range []string{"https://crm.acme.test", "https://theirs.globex.test"} {
+		r := e.do("POST", "/admin/apps", url.Values{"name": {"Dup"}, "issuer": {iss}}, owner)
+		if r.code != http.StatusBadRequest || !strings.Contains(r.body, "an application with this issuer already exists") {
+			t.Fatalf("duplicate issuer %s: %d %s", iss, r.code, r.body)
+		}
+		for _, leak := range []string{"constraint", "UNIQUE", "SQLSTATE", "2067", "sqlite", "applications.issuer"} {
+			if strings.Contains(r.body, leak) {
+				t.Fatalf("duplicate issuer %s: the page shows %q", iss, leak)
+			}
+		}
 	}
 	r = e.do("POST", "/admin/apps/"+crm.ID+"/keys", nil, owner)
 	secret := regexp.MustCompile(`<code id="new-secret">([^<]+)</code>`).FindStringSubmatch(r.body)
@@ -806,7 +820,6 @@ func TestAdminPages(t *testing.T) {
 	}
 
 	// Another tenant's application is not there.
-	other, _ := e.admin.CreateTenant(ctx, "test", "globex")
 	gapp, _ := e.admin.CreateApp(ctx, "test", admin.NewApp{TenantID: other.ID, Name: "G", Issuer: "https://g.globex.test"})
 	for _, path := range []string{"/admin/apps/" + gapp.ID} {
 		if r := e.do("GET", path, nil, owner); r.code != http.StatusNotFound {

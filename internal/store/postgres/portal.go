@@ -186,7 +186,7 @@ func (t *txn) CreatePasskey(ctx context.Context, p store.Passkey) error {
 	if err := valid.Passkey(p); err != nil {
 		return wrap(op, err)
 	}
-	err := t.insert(ctx, op, "a passkey with this credential ID exists",
+	err := t.insert(ctx, op, valid.Conflict("passkeys", nil),
 		`INSERT INTO passkeys (`+passkeyCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
 		p.ID, p.TenantID, p.MemberID, p.Name, p.Credential, valid.Nanos(p.CreatedAt), valid.Nanos(p.LastUsedAt))
 	if err == nil {
@@ -245,7 +245,7 @@ func (t *txn) CreateSession(ctx context.Context, s store.Session) error {
 	if seen == 0 {
 		seen = created
 	}
-	return t.insert(ctx, op, "a session with this id exists",
+	return t.insert(ctx, op, valid.Conflict("sessions", nil),
 		`INSERT INTO sessions (`+sessionCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
 		s.ID, s.TenantID, s.MemberID, created, seen, valid.Nanos(s.ExpiresAt), s.IP, s.UserAgent)
 }
@@ -294,7 +294,7 @@ func (t *txn) CreateInvite(ctx context.Context, inv store.Invite) error {
 	if err := valid.Invite(inv); err != nil {
 		return wrap(op, err)
 	}
-	return t.insert(ctx, op, "an invite with this id exists",
+	return t.insert(ctx, op, valid.Conflict("invites", nil),
 		`INSERT INTO invites (`+inviteCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
 		inv.ID, inv.TenantID, inv.MemberID, inv.CreatedBy, valid.Nanos(inv.CreatedAt), valid.Nanos(inv.ExpiresAt), valid.Nanos(inv.UsedAt))
 }
