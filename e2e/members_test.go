@@ -39,7 +39,7 @@ func TestTenantOwnerAndMemberCommands(t *testing.T) {
 	// email (this configuration has SMTP; the owner has no push browser).
 	in.env = append(in.env, "DEADBOLT_SMTP_ADDR=127.0.0.1:1", "DEADBOLT_SMTP_FROM=deadbolt@acme.test")
 	r := in.ok("member", "invite", "--tenant", "acme", "--email", "olive@acme.test", "--json").json(t)
-	if r["recovery"] != true || !strings.Contains(r["link"].(string), "/setup?t=") {
+	if n, _ := r["notified"].([]any); r["recovery"] != true || len(n) != 1 || n[0] != "email" || !strings.Contains(r["link"].(string), "/setup?t=") {
 		t.Fatalf("member invite of the owner: %v", r)
 	}
 	if d := in.ok("delivery", "list", "--tenant", "acme", "--json").stdout; !strings.Contains(d, "member.recovery") {

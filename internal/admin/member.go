@@ -93,8 +93,11 @@ type Invitation struct {
 	Secret string // goes in the link; never stored
 	// Recovery is true when the member already had a passkey: the link
 	// lets whoever holds it sign in as them, so it was audited as a
-	// recovery and the member was told on every channel.
+	// recovery and the member was told on every channel they have.
 	Recovery bool
+	// Notified lists the channels the member is told of the recovery on
+	// (none when this deployment delivers none they have).
+	Notified []string
 }
 
 // Invite gives the tenant's member with email a one-time link to register
@@ -141,7 +144,8 @@ func (s *Service) Invite(ctx context.Context, by By, tenantID, email, name, role
 			map[string]any{"email": m.Email, "role": m.Role, "passkeys": len(keys), "expires": out.Invite.ExpiresAt}, now); err != nil {
 			return err
 		}
-		return notify.EnqueueRecovery(ctx, tx, m, notify.Recovery{By: by.Actor, At: now, Expires: out.Invite.ExpiresAt}, s.channels(), now)
+		out.Notified, err = notify.EnqueueRecovery(ctx, tx, m, notify.Recovery{By: by.Actor, At: now, Expires: out.Invite.ExpiresAt}, s.channels(), now)
+		return err
 	})
 	return out, err
 }

@@ -9,10 +9,10 @@ import (
 
 	"github.com/deadbolt-dev/deadbolt/internal/admin"
 	"github.com/deadbolt-dev/deadbolt/internal/clock"
-	"github.com/deadbolt-dev/deadbolt/internal/store/postgres"
-	"github.com/deadbolt-dev/deadbolt/internal/store/postgres/pgtest"
 	"github.com/deadbolt-dev/deadbolt/internal/notify"
 	"github.com/deadbolt-dev/deadbolt/internal/store"
+	"github.com/deadbolt-dev/deadbolt/internal/store/postgres"
+	"github.com/deadbolt-dev/deadbolt/internal/store/postgres/pgtest"
 )
 
 // TestRecoveryNotifiesEveryChannel: a recovery is told to the member on
@@ -44,7 +44,7 @@ func TestRecoveryNotifiesEveryChannel(t *testing.T) {
 		t.Fatal(err)
 	}
 	inv, err := svc.Invite(ctx, admin.Operator("cli:root"), tn.ID, "ALICE@acme.test", "", "", time.Hour)
-	if err != nil || !inv.Recovery {
+	if err != nil || !inv.Recovery || len(inv.Notified) != 2 {
 		t.Fatalf("recovery: %+v, %v", inv, err)
 	}
 	msgs, err := svc.Store.OutboxOfTenant(ctx, tn.ID, 100)
