@@ -113,6 +113,15 @@ func TestTenantOwnerAndMemberCommands(t *testing.T) {
 		t.Fatalf("the removed member's account still names an owner: %v", st)
 	}
 
+	// Every change is in the tenant's audit chain under the operator's name.
+	exported := in.ok("audit", "export", "--tenant", "acme").stdout
+	for _, action := range []string{"member.recovery_issued", "member.role_changed", "member.locked_down", "member.lockdown_lifted", "member.removed"} {
+		if !strings.Contains(exported, `"`+action+`"`) {
+			t.Errorf("audit export lacks %s", action)
+		}
+	}
+	in.ok("audit", "verify", "--tenant", "acme")
+
 	if err := in.stop(); err != nil {
 		t.Fatal(err)
 	}
