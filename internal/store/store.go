@@ -124,10 +124,18 @@ type Tx interface {
 	// RevokeSigningKey sets RevokedAt; revoking a revoked key is a no-op
 	// that keeps the first time.
 	RevokeSigningKey(ctx context.Context, kid string, at time.Time) error
+	// CreateMember stores m, EmailVerifiedAt included (zero: not
+	// verified).
 	CreateMember(ctx context.Context, m Member) error
 	// UpdateMember replaces name, role, LockAll, LockedDown, Channels and
-	// UpdatedAt.
+	// UpdatedAt. It never changes EmailVerifiedAt.
 	UpdateMember(ctx context.Context, m Member) error
+	// VerifyEmail marks the email of member id verified at time at, if the
+	// member's email is still email, and reports whether this call did it
+	// (false: it was verified already, and keeps its first time). A member
+	// with that id and email that does not exist is ErrNotFound. Of
+	// concurrent calls for one member exactly one returns true.
+	VerifyEmail(ctx context.Context, id, email string, at time.Time) (bool, error)
 	CreateAccount(ctx context.Context, a Account) error
 	// SetAccountOwner links the account to a member ("" unlinks it).
 	SetAccountOwner(ctx context.Context, accountID, ownerID string, at time.Time) error

@@ -26,6 +26,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Applications", testApplications},
 		{"SigningKeys", testSigningKeys},
 		{"Members", testMembers},
+		{"MemberEmailVerified", testMemberEmailVerified},
 		{"Accounts", testAccounts},
 		{"AccountOwner", testAccountOwner},
 		{"AccountPages", testAccountPages},
