@@ -49,11 +49,11 @@ func seedSQL(t *testing.T, v int) string {
 // A value "=col" means the row's value of column col.
 var newColumns = map[string]string{
 	"members.email_verified_at": "=created_at",
-	"grants.end_announced_at": "0",
-	"applications.origins":    "[]",
-	"members.channels":        "<nil>",
-	"outbox.channel":          "webhook",
-	"outbox.member_id":        "<nil>",
+	"grants.end_announced_at":   "0",
+	"applications.origins":      "[]",
+	"members.channels":          "<nil>",
+	"outbox.channel":            "webhook",
+	"outbox.member_id":          "<nil>",
 }
 
 // TestMigrateKeepsRows seeds a database at every schema version, migrates
