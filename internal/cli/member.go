@@ -94,8 +94,12 @@ passkeys need a domain name.`,
 					return err
 				}
 				out = append(out, map[string]any{"id": m.ID, "email": m.Email, "name": m.Name, "role": m.Role, "passkeys": len(keys),
-					"lock_everything": m.LockAll})
-				text += m.Email + "\t" + m.Role + "\t" + plural(len(keys), "passkey") + "\n"
+					"lock_everything": m.LockAll, "email_verified": m.EmailVerified()})
+				text += m.Email + "\t" + m.Role + "\t" + plural(len(keys), "passkey")
+				if !m.EmailVerified() {
+					text += "\temail not confirmed (self-registered)"
+				}
+				text += "\n"
 			}
 			return a.print(map[string]any{"members": out}, "%s", text)
 		},

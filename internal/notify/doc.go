@@ -8,7 +8,9 @@
 //   - notices of new unlock requests for their owners by email and Web
 //     Push (EnqueueNotice, on the channels the owner chose), which the
 //     Deliverer hands to the carrier of each channel (mail.Notifier,
-//     webpush.Notifier).
+//     webpush.Notifier);
+//   - the mail that asks a self-registered member to confirm their email
+//     (EnqueueVerification), always by email.
 //
 // Every channel shares one delivery mechanism: the Deliverer claims due
 // messages under a lease, retries failures with Backoff, gives a message

@@ -128,11 +128,14 @@ func (p *Portal) signinFinish(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// afterSignIn is where a fresh sign-in goes: back to an enablement in
-// progress, or home.
+// afterSignIn is where a fresh sign-in goes: back to an enablement or an
+// email confirmation in progress, or home.
 func (p *Portal) afterSignIn(r *http.Request) string {
 	if p.cookie(r, enableCookie) != "" {
 		return "/enable/continue"
+	}
+	if p.cookie(r, verifyCookie) != "" {
+		return "/verify-email"
 	}
 	return "/"
 }
@@ -375,20 +378,23 @@ func (p *Portal) passkeyDelete(w http.ResponseWriter, r *http.Request) error {
 // (?done=CODE); only known codes are shown, so a link cannot put text on
 // the page.
 var notices = map[string]string{
-	"added":      "Passkey added.",
-	"removed":    "Passkey removed.",
-	"locked":     "Locked.",
-	"unlocked":   "Unlocked.",
-	"once":       "Unlocked for the next sign-in only.",
-	"everything": "Everything is locked. Nothing opens until you lift it.",
-	"lifted":     "Lock everything is lifted. Accounts stay locked until you open them.",
-	"approved":   "Approved. The account is open; the person can sign in now.",
-	"denied":     "Denied. The account stays locked.",
-	"linked":     "Account linked.",
-	"saved":      "Saved.",
-	"push":       "Push notifications are on for this browser.",
-	"revoked":    "Key revoked. Tokens signed with it are refused from now on.",
-	"deleted":    "Webhook deleted. Its undelivered events will not be sent.",
+	"added":       "Passkey added.",
+	"removed":     "Passkey removed.",
+	"locked":      "Locked.",
+	"unlocked":    "Unlocked.",
+	"once":        "Unlocked for the next sign-in only.",
+	"everything":  "Everything is locked. Nothing opens until you lift it.",
+	"lifted":      "Lock everything is lifted. Accounts stay locked until you open them.",
+	"approved":    "Approved. The account is open; the person can sign in now.",
+	"denied":      "Denied. The account stays locked.",
+	"linked":      "Account linked.",
+	"saved":       "Saved.",
+	"verified":    "Your email address is confirmed.",
+	"verify-sent": "We sent a confirmation link to your email address. It works once, for 24 hours, in a browser where you are signed in.",
+	"verify-wait": "A confirmation link was sent a few minutes ago. Check your mail (and its spam folder), or try again in ten minutes.",
+	"push":        "Push notifications are on for this browser.",
+	"revoked":     "Key revoked. Tokens signed with it are refused from now on.",
+	"deleted":     "Webhook deleted. Its undelivered events will not be sent.",
 }
 
 func notice(r *http.Request) string {
