@@ -61,6 +61,12 @@ type env struct {
 
 func newEnv(t *testing.T, public string) *env {
 	t.Helper()
+	return newEnvWith(t, public, nil)
+}
+
+// newEnvWith is newEnv with the portal's Deps changed by mod first.
+func newEnvWith(t *testing.T, public string, mod func(*portal.Deps)) *env {
+	t.Helper()
 	ctx := context.Background()
 	s, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "deadbolt.db"), sqlite.Options{AutoMigrate: true})
 	if err != nil {
@@ -105,6 +111,9 @@ func newEnv(t *testing.T, public string) *env {
 	e.check = chk
 	e.deps = portal.Deps{Store: s, Clock: e.clock, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Box: box,
 		Check: chk, Access: e.access, Requests: e.requests, Broker: broker, PublicURL: public, Config: cfg, Poll: 50 * time.Millisecond}
+	if mod != nil {
+		mod(&e.deps)
+	}
 	e.portal, err = portal.New(e.deps)
 	if err != nil {
 		t.Fatal(err)
@@ -690,7 +699,7 @@ func TestPasskeyRemoval(t *testing.T) {
 }
 
 func TestNotificationSettings(t *testing.T) {
-	e := newEnv(t, publicURL)
+	e := newEnvWith(t, publicURL, func(d *portal.Deps) { d.Mail = true })
 	cookie := e.signIn(e.alice)
 	if r := e.do("GET", "/settings", nil, cookie); r.code != 200 || !strings.Contains(r.body, `id="channel-email" checked`) {
 		t.Fatalf("settings page (email is the default): %d", r.code)
