@@ -161,7 +161,10 @@ func (e *env) bindings(email, sfx string) (enroll, imp, invite error, apiCode in
 // their email.
 func TestPreHijackThroughEnablement(t *testing.T) {
 	e, base := servedWith(t, func(d *portal.Deps) { d.Mail = true })
-	postCode := func(tab *softkey.Client, path string, form url.Values) int { code, _ := post(t, tab, path, form); return code }
+	postCode := func(tab *softkey.Client, path string, form url.Values) int {
+		code, _ := post(t, tab, path, form)
+		return code
+	}
 	mailer := newPostman(t, e, base)
 	ctx := context.Background()
 
