@@ -125,17 +125,12 @@ var ErrTooLong = errors.New("unlock longer than the application allows")
 
 // Unlock opens the account, replacing any grant it had. The clock starts now.
 func (s *Service) Unlock(ctx context.Context, actor string, app store.Application, name string, u Unlock) (store.Grant, error) {
-	d := u.For
-	switch {
-	case d < 0:
-		return store.Grant{}, fmt.Errorf("%w: unlock duration %s is negative", store.ErrInvalid, d)
-	case d == 0:
-		d = app.DefaultUnlock
-	case d > app.MaxUnlock:
-		return store.Grant{}, fmt.Errorf("%w: %s asked, %s at most for %s", ErrTooLong, d, app.MaxUnlock, app.Issuer)
+	d, err := unlockFor(app, u.For)
+	if err != nil {
+		return store.Grant{}, err
 	}
 	var g store.Grant
-	err := s.Store.Update(ctx, func(tx store.Tx) error {
+	err = s.Store.Update(ctx, func(tx store.Tx) error {
 		a, err := tx.Account(ctx, app.ID, name)
 		if err != nil {
 			return fmt.Errorf("account %q at %s: %w", name, app.Issuer, err)

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"math"
 	"net/http"
 	"slices"
 	"strconv"
@@ -311,19 +312,33 @@ func (p *Portal) accountLock(w http.ResponseWriter, r *http.Request) error {
 }
 
 // parseFor reads an unlock length: a Go duration ("45m", "1h30m") or a
-// number of minutes.
-func parseFor(v string) (time.Duration, error) {
+// whole number of minutes; "" is the application's default (zero). Any
+// other value must be positive and at most maxFor: a number of minutes so
+// large that it overflows, zero, a negative length or one longer than the
+// application allows is a 400 page that changes nothing.
+func parseFor(v string, maxFor time.Duration) (time.Duration, error) {
 	v = strings.TrimSpace(v)
 	if v == "" {
 		return 0, nil
 	}
-	if n, err := strconv.Atoi(v); err == nil {
-		return time.Duration(n) * time.Minute, nil
+	bad := &pageError{Status: http.StatusBadRequest, Title: "Unknown length",
+		Message: fmt.Sprintf("%q is not a length of time. Write it like 45m, 2h or 1h30m. Nothing was changed.", v)}
+	tooLong := &pageError{Status: http.StatusBadRequest, Title: "Too long",
+		Message: fmt.Sprintf("This application allows unlocking for %s at most. Nothing was changed.", humanDuration(maxFor))}
+	var d time.Duration
+	if n, err := strconv.ParseInt(v, 10, 64); err == nil {
+		switch {
+		case n <= 0:
+			return 0, bad
+		case n > int64(maxFor/time.Minute): // also where n minutes would overflow
+			return 0, tooLong
+		}
+		d = time.Duration(n) * time.Minute
+	} else if d, err = time.ParseDuration(v); err != nil || d <= 0 {
+		return 0, bad
 	}
-	d, err := time.ParseDuration(v)
-	if err != nil || d <= 0 {
-		return 0, &pageError{Status: http.StatusBadRequest, Title: "Unknown length",
-			Message: fmt.Sprintf("%q is not a length of time. Write it like 45m, 2h or 1h30m.", v)}
+	if d > maxFor {
+		return 0, tooLong
 	}
 	return d, nil
 }
@@ -342,13 +357,9 @@ func (p *Portal) accountUnlock(w http.ResponseWriter, r *http.Request) error {
 	if v == "" {
 		v = r.FormValue("for")
 	}
-	d, err := parseFor(v)
+	d, err := parseFor(v, app.MaxUnlock)
 	if err != nil {
 		return err
-	}
-	if d > app.MaxUnlock {
-		return &pageError{Status: http.StatusBadRequest, Title: "Too long",
-			Message: fmt.Sprintf("%s allows unlocking for %s at most.", app.Name, humanDuration(app.MaxUnlock))}
 	}
 	reason := "portal"
 	if _, err := p.d.Access.Unlock(r.Context(), s.actor(), app, a.Name, access.Unlock{For: d, Once: once, Reason: reason}); err != nil {
@@ -384,7 +395,9 @@ func (p *Portal) requestApprove(w http.ResponseWriter, r *http.Request) error {
 	if !ok {
 		return err
 	}
-	d, err := parseFor(r.FormValue("for"))
+	// The application's maximum is checked by Decide (access.ErrTooLong,
+	// a 400 too), once it has found the request's application.
+	d, err := parseFor(r.FormValue("for"), math.MaxInt64)
 	if err != nil {
 		return err
 	}
