@@ -229,8 +229,10 @@ type Tx interface {
 	PurgeNonces(ctx context.Context, now time.Time) (int, error)
 
 	// PutPushSubscription stores a Web Push subscription, replacing one
-	// with the same ID (a browser that subscribes again, possibly for
-	// another member). Its member must exist in its tenant. A
+	// with the same ID of the same member (a browser that subscribes
+	// again). A subscription belongs to its member: one with the same ID
+	// held by another member is ErrConflict and changes nothing. Its
+	// member must exist in its tenant. A
 	// subscription needs ID, TenantID, MemberID, Endpoint, P256dh, Auth and
 	// CreatedAt. DeletePushSubscription removes one; a missing one is not
 	// an error.
