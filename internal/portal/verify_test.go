@@ -110,16 +110,10 @@ func (e *env) selfRegister(base, account, email string) (*softkey.Client, store.
 	return tab, m
 }
 
-// post posts a form from tab and returns the final status and body.
-func post(t *testing.T, tab *softkey.Client, path string, form url.Values) (int, string) {
+// postTo posts a form from tab and returns the final status and body.
+func postTo(t *testing.T, tab *softkey.Client, path string, values url.Values) (int, string) {
 	t.Helper()
-	res, err := tab.PostForm(context.Background(), path, form)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer res.Body.Close()
-	b, _ := io.ReadAll(res.Body)
-	return res.StatusCode, string(b)
+	return post(t, tab, form{action: path, values: values})
 }
 
 // enableUser calls the enableUser API for account with email.
@@ -161,8 +155,8 @@ func (e *env) bindings(email, sfx string) (enroll, imp, invite error, apiCode in
 // their email.
 func TestPreHijackThroughEnablement(t *testing.T) {
 	e, base := servedWith(t, func(d *portal.Deps) { d.Mail = true })
-	postCode := func(tab *softkey.Client, path string, form url.Values) int {
-		code, _ := post(t, tab, path, form)
+	postCode := func(tab *softkey.Client, path string, values url.Values) int {
+		code, _ := postTo(t, tab, path, values)
 		return code
 	}
 	mailer := newPostman(t, e, base)
@@ -243,7 +237,7 @@ func TestPreHijackThroughEnablement(t *testing.T) {
 		t.Fatalf("confirmation page: %d", code)
 	}
 	u, _ = url.Parse(link)
-	if code, body := post(t, carol, "/verify-email", url.Values{"t": {u.Query().Get("t")}}); code != http.StatusOK || strings.Contains(body, `id="email-unconfirmed"`) {
+	if code, body := postTo(t, carol, "/verify-email", url.Values{"t": {u.Query().Get("t")}}); code != http.StatusOK || strings.Contains(body, `id="email-unconfirmed"`) {
 		t.Fatalf("confirming: %d", code)
 	}
 	if m, _ := e.store.Member(ctx, reg.ID); !m.EmailVerified() {
@@ -302,7 +296,7 @@ func TestSelfRegistrationWithoutMail(t *testing.T) {
 	if code != http.StatusOK || !strings.Contains(body, `id="email-unconfirmed"`) || strings.Contains(body, `id="send-verify"`) {
 		t.Fatalf("settings page: %d", code)
 	}
-	if code, _ := post(t, tab, "/settings/verify-email", url.Values{}); code != http.StatusBadRequest {
+	if code, _ := postTo(t, tab, "/settings/verify-email", url.Values{}); code != http.StatusBadRequest {
 		t.Fatalf("asking for a link without mail: %d", code)
 	}
 	if _, err := e.access.Enroll(ctx, "cli:test", e.app, "dora.mail", "dora@acme.test"); !errors.Is(err, admin.ErrEmailUnverified) {
