@@ -16,7 +16,7 @@ import (
 var badLengths = []string{
 	"307445734561825861", // minutes that overflow to about one minute
 	"9223372036854775807",
-	"153722867280912931", // minutes that overflow to a negative length
+	"153722867280912931",                      // minutes that overflow to a negative length
 	"1000000 days", "106751 days 106751 days", // days that overflow
 	"0", "-5", "0s", "-1h", "61", "2h", "1h0m1s", "soon", "1e3", "9999999999999999999999",
 }
