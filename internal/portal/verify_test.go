@@ -141,7 +141,7 @@ func (e *env) bindings(email, sfx string) (enroll, imp, invite error, apiCode in
 		e.t.Fatal(err)
 	}
 	_, imp = csvimport.Apply(ctx, e.store, "cli:test", e.app, parsed, e.clock.Now(), nil)
-	_, invite = e.admin.Invite(ctx, "cli:test", e.app.TenantID, email, "", "", 0)
+	_, invite = e.admin.Invite(ctx, admin.Operator("cli:test"), e.app.TenantID, email, "", "", 0)
 	apiCode, apiBody = e.enableUser("api"+sfx, email)
 	return
 }

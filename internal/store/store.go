@@ -136,6 +136,11 @@ type Tx interface {
 	// with that id and email that does not exist is ErrNotFound. Of
 	// concurrent calls for one member exactly one returns true.
 	VerifyEmail(ctx context.Context, id, email string, at time.Time) (bool, error)
+	// DeleteMember removes a member with their passkeys, sessions, invites,
+	// push subscriptions and email and push messages. A member who still
+	// owns accounts is ErrConflict and nothing is removed (the caller
+	// unlinks them first); a missing member is ErrNotFound.
+	DeleteMember(ctx context.Context, id string) error
 	CreateAccount(ctx context.Context, a Account) error
 	// SetAccountOwner links the account to a member ("" unlinks it).
 	SetAccountOwner(ctx context.Context, accountID, ownerID string, at time.Time) error
@@ -211,6 +216,9 @@ type Tx interface {
 	TouchSession(ctx context.Context, id string, at time.Time) error
 	DeleteSession(ctx context.Context, id string) error
 	DeleteSessions(ctx context.Context, now, idleSince time.Time) (int, error)
+	// DeleteMemberSessions removes every session of the member except the
+	// one with ID keep ("" keeps none), and returns how many it removed.
+	DeleteMemberSessions(ctx context.Context, memberID, keep string) (int, error)
 
 	// CreateInvite stores an invite. UseInvite marks it used if, at time
 	// at, it is unused and not expired, and reports whether it did: of
