@@ -19,6 +19,7 @@ import (
 func (a *app) serveCmd() *cobra.Command {
 	var addr, publicURL, checkLog string
 	var noMigrate bool
+	var trustedProxies []string
 	var jobLease time.Duration
 	cmd := &cobra.Command{
 		Use:   "serve",
@@ -52,10 +53,18 @@ one node at a time under leases. Every node and every CLI needs the same
 master key (DEADBOLT_MASTER_KEY or DEADBOLT_MASTER_KEY_FILE). See
 docs/deploy.md.
 
+Behind a reverse proxy, name it with --trusted-proxy (a CIDR or an address;
+repeatable, or commas): requests arriving from it take their client address
+from X-Forwarded-For, the right-most hop that is not a trusted proxy. That
+address is what the failed-token throttle, the check log, unlock requests
+and the portal's sign-in limits see. X-Forwarded-For from anyone else is
+ignored.
+
 SIGINT or SIGTERM stops accepting connections, lets in-flight checks finish
 and flushes the check log.`,
 		Example: `  deadbolt serve
   deadbolt serve --addr 0.0.0.0:8420 --public-url https://lock.example.com
+  deadbolt serve --public-url https://lock.example.com --trusted-proxy 127.0.0.1
   DEADBOLT_LOG_FORMAT=json deadbolt serve --check-log async`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -67,6 +76,9 @@ and flushes the check log.`,
 			}
 			if checkLog != "" {
 				a.cfg.CheckLog = checkLog
+			}
+			if cmd.Flags().Changed("trusted-proxy") {
+				a.cfg.TrustedProxies = trustedProxies
 			}
 			if noMigrate {
 				f := false
@@ -103,6 +115,7 @@ and flushes the check log.`,
 	cmd.Flags().StringVar(&publicURL, "public-url", "", "URL clients reach this server at; the token audience (env DEADBOLT_PUBLIC_URL; default http://ADDR)")
 	cmd.Flags().StringVar(&checkLog, "check-log", "", "sync (answer once the record is durable) or async (env DEADBOLT_CHECK_LOG; default sync)")
 	cmd.Flags().DurationVar(&jobLease, "job-lease", 0, "how long a node holds a background job without renewing it: another node takes over that long after one dies (default 15s)")
+	cmd.Flags().StringSliceVar(&trustedProxies, "trusted-proxy", nil, "reverse proxy (CIDR or address; repeatable) whose X-Forwarded-For names the client (env DEADBOLT_TRUSTED_PROXIES; default none)")
 	cmd.Flags().BoolVar(&noMigrate, "no-auto-migrate", false, "refuse to start when the database schema is behind instead of migrating it")
 	return cmd
 }

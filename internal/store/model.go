@@ -52,7 +52,7 @@ type Application struct {
 	// acts only on the account its sub names.
 	ServerNamesAccounts bool
 	CreatedAt           time.Time
-	UpdatedAt time.Time
+	UpdatedAt           time.Time
 }
 
 // Signing key algorithms.
