@@ -91,6 +91,38 @@ func TestLockCheckHardening(t *testing.T) {
 			t.Fatalf("another client behind the proxy: %d, want 401", s)
 		}
 	})
+	t.Run("portal sign-in limit keys on the same client address", func(t *testing.T) {
+		begin := func(c *http.Client, xff string) int {
+			req, _ := http.NewRequest(http.MethodPost, in.url+"/signin/begin", strings.NewReader(`{}`))
+			req.Host = strings.Replace(in.addr, "127.0.0.1", "localhost", 1)
+			req.Header.Set("Content-Type", "application/json")
+			req.Header.Set("X-Forwarded-For", xff)
+			resp, err := c.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			return resp.StatusCode
+		}
+		for i := range 20 { // the portal allows 20 at once
+			if s := begin(proxy, "203.0.113.20"); s != http.StatusOK {
+				t.Fatalf("sign-in %d behind the proxy: %d", i, s)
+			}
+		}
+		if s := begin(proxy, "203.0.113.20"); s != http.StatusTooManyRequests {
+			t.Fatalf("21st sign-in from one client behind the proxy: %d, want 429", s)
+		}
+		if s := begin(proxy, "203.0.113.21"); s != http.StatusOK {
+			t.Fatalf("another client behind the proxy: %d, want 200", s)
+		}
+		other := loopbackClient("127.0.0.5")
+		for i := range 20 {
+			begin(other, "192.0.2."+string(rune('a'+i)))
+		}
+		if s := begin(other, "192.0.2.200"); s != http.StatusTooManyRequests {
+			t.Fatalf("untrusted peer naming new addresses in XFF: %d, want 429", s)
+		}
+	})
 	t.Run("the body cannot name another account", func(t *testing.T) {
 		tok := mintFor(t, in, key, "alice")
 		if s, b := lockCheck(t, direct, check, tok, `{"userAccountId":"bob"}`, ""); s != http.StatusOK || b["locked"] != true {
