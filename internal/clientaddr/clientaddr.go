@@ -86,8 +86,12 @@ func (r *Resolver) Resolve(req *http.Request) string {
 type ctxKey struct{}
 
 // Handler decides each request's client address once and keeps it in the
-// request's context for Of.
+// request's context for Of. Trusting no proxy, it returns next as it is:
+// Of then gives the peer's address, the same answer.
 func (r *Resolver) Handler(next http.Handler) http.Handler {
+	if r == nil || len(r.trusted) == 0 {
+		return next
+	}
 	return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		next.ServeHTTP(w, req.WithContext(context.WithValue(req.Context(), ctxKey{}, r.Resolve(req))))
 	})

@@ -18,9 +18,11 @@ const TypeEnablement = "enable+jwt"
 // enablement only. The comparison ignores case and an "application/"
 // prefix, as RFC 7515 allows.
 func (t *Token) IsEnablement() bool {
-	typ := strings.ToLower(t.Type)
-	typ = strings.TrimPrefix(typ, "application/")
-	return typ == TypeEnablement
+	typ := t.Type
+	if prefix := "application/"; len(typ) > len(prefix) && strings.EqualFold(typ[:len(prefix)], prefix) {
+		typ = typ[len(prefix):]
+	}
+	return strings.EqualFold(typ, TypeEnablement)
 }
 
 // OneTimeKey is what a works-once flow remembers a token by: its jti,
