@@ -110,7 +110,6 @@ func (t *Text) UnmarshalJSON(b []byte) error {
 
 func (a *API) check(w http.ResponseWriter, r *http.Request, sdk bool) (err error) {
 	start := time.Now()
-	addr := clientaddr.Of(r)
 	defer func() {
 		if a.d.Metrics != nil {
 			a.d.Metrics.CheckSeconds.Observe(time.Since(start).Seconds())
@@ -127,12 +126,15 @@ func (a *API) check(w http.ResponseWriter, r *http.Request, sdk bool) (err error
 		BodyNamesAccount: sdk,
 		Account:          string(body.UserAccountID),
 		UserToken:        string(body.NL3UserToken),
-		IP:               or(string(body.UserIP), addr),
+		IP:               string(body.UserIP),
 		Device:           or(string(body.UserDevice), r.Header.Get("User-Agent")),
 		Location:         or(string(body.UserLocation), r.Header.Get("X-Nl3-Device-Location")),
 		IntegrationType:  string(body.IntegrationType),
 		IntegrationData:  string(body.IntegrationData),
 		Peek:             body.Peek,
+	}
+	if req.IP == "" {
+		req.IP = clientaddr.Of(r)
 	}
 	if req.Token == "" {
 		a.count("error", "token_missing")
@@ -146,7 +148,7 @@ func (a *API) check(w http.ResponseWriter, r *http.Request, sdk bool) (err error
 			// Only a failed token spends, and only a failed token is
 			// refused: past its budget an address gets 429 without the
 			// detail of what failed.
-			key := ratelimit.Key(addr)
+			key := ratelimit.Key(clientaddr.Of(r))
 			if !a.d.Limiter.Allow(key) {
 				wait, _ := a.d.Limiter.Wait(key)
 				herr = &httpx.Error{Status: http.StatusTooManyRequests, Code: "rate_limited",
