@@ -62,7 +62,7 @@ header says "typ": "enable+jwt", and the lock check refuses it.`,
 	f.StringVar(&keyFile, "key-file", "", "file holding the signing key, base64")
 	f.StringVar(&account, "account", "", "account name: the token's sub (required)")
 	f.StringVar(&aud, "aud", "", "audience: the deadbolt server's public URL (required)")
-	f.DurationVar(&ttl, "ttl", 5*time.Minute, "lifetime, at most 15m")
+	durationFlag(f, &ttl, "ttl", 5*time.Minute, "lifetime, at most 15m")
 	f.BoolVar(&enable, "enable", false, "mint for an enablement link (typ enable+jwt): refused by the lock check")
 	must(mint, "issuer", "account", "aud")
 	cmd.AddCommand(mint)
