@@ -58,7 +58,8 @@ func DecodeNotice(m store.OutboxMessage) (Notice, error) {
 // delivers) that m chose. Push is skipped while m has no subscribed
 // browser. It writes nothing when m chose none of them.
 func EnqueueNotice(ctx context.Context, tx store.Tx, m store.Member, n Notice, channels []string, now time.Time) error {
-	return enqueue(ctx, tx, m, TypeRequestRaised, n, channels, m.Wants, now)
+	_, err := enqueue(ctx, tx, m, TypeRequestRaised, n, channels, m.Wants, now)
+	return err
 }
 
 // TypeRecovery is the type of the notice that someone issued a recovery
@@ -91,15 +92,17 @@ func DecodeRecovery(m store.OutboxMessage) (Recovery, error) {
 // EnqueueRecovery writes, inside tx, the recovery notice r for member m
 // on every one of channels (the member channels this deployment delivers),
 // whatever m chose: a security notice is not optional. Push is skipped
-// while m has no subscribed browser.
-func EnqueueRecovery(ctx context.Context, tx store.Tx, m store.Member, r Recovery, channels []string, now time.Time) error {
+// while m has no subscribed browser. It returns the channels it wrote to.
+func EnqueueRecovery(ctx context.Context, tx store.Tx, m store.Member, r Recovery, channels []string, now time.Time) ([]string, error) {
 	return enqueue(ctx, tx, m, TypeRecovery, r, channels, func(string) bool { return true }, now)
 }
 
 // enqueue writes one message of type typ with payload v for m on each of
-// channels that wants allows (push only when m has a subscribed browser).
-func enqueue(ctx context.Context, tx store.Tx, m store.Member, typ string, v any, channels []string, wants func(string) bool, now time.Time) error {
+// channels that wants allows (push only when m has a subscribed browser),
+// and returns the channels it wrote to.
+func enqueue(ctx context.Context, tx store.Tx, m store.Member, typ string, v any, channels []string, wants func(string) bool, now time.Time) ([]string, error) {
 	var payload []byte
+	var written []string
 	for _, ch := range channels {
 		if !wants(ch) {
 			continue
@@ -107,7 +110,7 @@ func enqueue(ctx context.Context, tx store.Tx, m store.Member, typ string, v any
 		if ch == store.ChannelPush {
 			subs, err := tx.PushSubscriptions(ctx, m.ID)
 			if err != nil {
-				return err
+				return nil, err
 			}
 			if len(subs) == 0 {
 				continue
@@ -116,14 +119,15 @@ func enqueue(ctx context.Context, tx store.Tx, m store.Member, typ string, v any
 		if payload == nil {
 			var err error
 			if payload, err = json.Marshal(v); err != nil {
-				return fmt.Errorf("notify: encode %s: %w", typ, err)
+				return nil, fmt.Errorf("notify: encode %s: %w", typ, err)
 			}
 		}
 		msg := store.OutboxMessage{ID: newID(), TenantID: m.TenantID, Channel: ch, MemberID: m.ID,
 			Type: typ, Payload: payload, CreatedAt: now}
 		if err := tx.EnqueueOutbox(ctx, msg); err != nil {
-			return err
+			return nil, err
 		}
+		written = append(written, ch)
 	}
-	return nil
+	return written, nil
 }
