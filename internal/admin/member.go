@@ -125,6 +125,10 @@ func (s *Service) Invite(ctx context.Context, by By, tenantID, email, name, role
 			}
 		case err != nil:
 			return err
+		case !m.EmailVerified():
+			// A link for a self-registered member would put a second
+			// person's passkey on the first one's membership.
+			return Bindable(m)
 		case role != "" && role != m.Role:
 			return fmt.Errorf("member %s already has role %s, not %s (change it with set-role): %w", m.Email, m.Role, role, store.ErrConflict)
 		}

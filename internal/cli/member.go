@@ -101,10 +101,13 @@ passkeys need a domain name.`,
 					return err
 				}
 				out = append(out, map[string]any{"id": m.ID, "email": m.Email, "name": m.Name, "role": m.Role, "passkeys": len(keys),
-					"lock_everything": m.LockAll, "locked_down": m.LockedDown})
+					"lock_everything": m.LockAll, "locked_down": m.LockedDown, "email_verified": m.EmailVerified()})
 				text += m.Email + "\t" + m.Role + "\t" + plural(len(keys), "passkey")
 				if m.LockedDown {
 					text += "\tlocked down"
+				}
+				if !m.EmailVerified() {
+					text += "\temail not confirmed (self-registered)"
 				}
 				text += "\n"
 			}

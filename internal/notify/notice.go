@@ -4,7 +4,10 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/deadbolt-dev/deadbolt/internal/store"
 )
@@ -35,8 +38,56 @@ func NoticeOf(app store.Application, account string, r store.UnlockRequest) Noti
 	if name == "" {
 		name = app.Issuer
 	}
-	return Notice{Request: r.ID, Application: name, Account: account, IP: r.IP, Device: r.Device,
+	n := Notice{Request: r.ID, Application: name, Account: account, IP: r.IP, Device: r.Device,
 		Location: r.Location, Via: r.IntegrationType, At: r.UpdatedAt.UTC(), Expires: r.ExpiresAt.UTC()}
+	n.clean()
+	return n
+}
+
+// clean makes every text of the notice one plain line. The context comes
+// from whoever called the lock check (userDevice, location, the account
+// name), and a notice puts it in mail and push text, where a line break
+// could write a paragraph of its own ("approve at https://…") and control
+// characters could hide or reorder what the person reads.
+func (n *Notice) clean() {
+	n.Application = Line(n.Application, 200)
+	n.Account = Line(n.Account, 512)
+	n.IP = Line(n.IP, 100)
+	n.Device = Line(n.Device, 200)
+	n.Location = Line(n.Location, 200)
+	n.Via = Line(n.Via, 50)
+}
+
+// Line returns s as one plain line of at most max characters (runes):
+// line breaks, tabs, control and bidirectional-override characters become
+// spaces, runs of spaces one, and a longer text is cut with "…". Notices
+// and mail use it for every text that came from outside.
+func Line(s string, max int) string {
+	var b strings.Builder
+	space, n := false, 0
+	for _, r := range s {
+		if r == utf8.RuneError || unicode.IsControl(r) || unicode.IsSpace(r) || unicode.Is(unicode.Bidi_Control, r) ||
+			unicode.Is(unicode.Zl, r) || unicode.Is(unicode.Zp, r) {
+			space = b.Len() > 0
+			continue
+		}
+		if n >= max {
+			b.WriteString("…")
+			return b.String()
+		}
+		if space {
+			if n+1 >= max {
+				b.WriteString("…")
+				return b.String()
+			}
+			b.WriteByte(' ')
+			n++
+			space = false
+		}
+		b.WriteRune(r)
+		n++
+	}
+	return b.String()
 }
 
 // DecodeNotice reads the notice of an email or push message. A payload that
@@ -50,6 +101,7 @@ func DecodeNotice(m store.OutboxMessage) (Notice, error) {
 	if err := json.Unmarshal(m.Payload, &n); err != nil {
 		return n, fmt.Errorf("%w: notice payload: %v", ErrPermanent, err)
 	}
+	n.clean() // notices written before they were cleaned at the source
 	return n, nil
 }
 
