@@ -22,6 +22,8 @@ var ErrForbidden = errors.New("not allowed")
 // The rules, for a member who asks:
 //   - only owners and admins manage members;
 //   - only an owner makes, unmakes, removes or issues a link for an owner;
+//   - only an owner changes an admin's role (else an admin could demote
+//     another admin, recover them as a member and promote them back);
 //   - a recovery (a link for a member who already has a passkey) for an
 //     owner or an admin takes an owner;
 //   - nobody issues a link for themselves (they add a passkey instead);
@@ -231,8 +233,10 @@ func auditThenRecheck(ctx context.Context, tx store.Tx, by By, m store.Member, a
 }
 
 // SetRole changes a member's role, audited as member.role_changed. Only
-// owners make or unmake owners, and the last owner stays one
-// (store.ErrConflict). Setting the role a member has changes nothing.
+// owners make or unmake owners or change an admin's role, and the last
+// owner stays one (store.ErrConflict). The member's open links are voided:
+// whoever issued them was judged against the old role. Setting the role a
+// member has changes nothing.
 func (s *Service) SetRole(ctx context.Context, by By, memberID, role string) (store.Member, error) {
 	if err := checkRole(role); err != nil {
 		return store.Member{}, err
@@ -249,6 +253,9 @@ func (s *Service) SetRole(ctx context.Context, by By, memberID, role string) (st
 		if (role == store.RoleOwner || m.Role == store.RoleOwner) && !by.isOwner() {
 			return forbidden("only an owner may make or unmake owners")
 		}
+		if m.Role == store.RoleAdmin && !by.isOwner() {
+			return forbidden("only an owner may change an admin's role")
+		}
 		now := s.Clock.Now()
 		if err := auditThenRecheck(ctx, tx, by, m, "member.role_changed",
 			map[string]any{"email": m.Email, "from": m.Role, "to": role}, now); err != nil {
@@ -260,7 +267,11 @@ func (s *Service) SetRole(ctx context.Context, by By, memberID, role string) (st
 			}
 		}
 		m.Role, m.UpdatedAt = role, now
-		return tx.UpdateMember(ctx, m)
+		if err := tx.UpdateMember(ctx, m); err != nil {
+			return err
+		}
+		_, err = tx.DeleteMemberInvites(ctx, m.ID, "")
+		return err
 	})
 	return m, err
 }

@@ -251,6 +251,12 @@ func (p *Portal) setupFinish(w http.ResponseWriter, r *http.Request) error {
 			return &pageError{Status: http.StatusGone, Title: "This link does not work",
 				Message: "The setup link was already used or has expired. Ask the person who sent it to you for a new one."}
 		}
+		// Any other link for the member was issued when they had no
+		// passkey (or fewer): it must not add a second person's passkey
+		// later, unannounced.
+		if _, err := tx.DeleteMemberInvites(ctx, m.ID, c.InviteID); err != nil {
+			return err
+		}
 		if err := p.addPasskeyTx(r, tx, m, pk); err != nil {
 			return err
 		}

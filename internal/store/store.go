@@ -226,6 +226,11 @@ type Tx interface {
 	// ErrNotFound.
 	CreateInvite(ctx context.Context, inv Invite) error
 	UseInvite(ctx context.Context, id string, at time.Time) (bool, error)
+	// DeleteMemberInvites removes every invite of the member except the
+	// one with ID keep ("" keeps none), and returns how many it removed:
+	// a link is judged when it is issued, so one that was issued before
+	// the member registered a passkey or changed role must not outlive it.
+	DeleteMemberInvites(ctx context.Context, memberID, keep string) (int, error)
 
 	// UseNonce records a one-time value (a token's ID or hash) until
 	// expires, and reports whether this call recorded it: false means it

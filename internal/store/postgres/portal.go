@@ -357,6 +357,12 @@ func (t *txn) DeleteMemberSessions(ctx context.Context, memberID, keep string) (
 	return int(n), wrap("delete member sessions", err)
 }
 
+// DeleteMemberInvites implements store.Tx.
+func (t *txn) DeleteMemberInvites(ctx context.Context, memberID, keep string) (int, error) {
+	n, err := t.exec(ctx, `DELETE FROM invites WHERE member_id = $1 AND id <> $2`, memberID, keep)
+	return int(n), wrap("delete member invites", err)
+}
+
 // DeleteMember implements store.Tx.
 func (t *txn) DeleteMember(ctx context.Context, id string) error {
 	const op = "delete member"

@@ -389,6 +389,12 @@ func (t *txn) DeleteMemberSessions(ctx context.Context, memberID, keep string) (
 	return int(n), err
 }
 
+// DeleteMemberInvites implements store.Tx.
+func (t *txn) DeleteMemberInvites(ctx context.Context, memberID, keep string) (int, error) {
+	n, err := t.execRaw(ctx, "delete member invites", `DELETE FROM invites WHERE member_id = ? AND id <> ?`, memberID, keep)
+	return int(n), err
+}
+
 // DeleteMember implements store.Tx.
 func (t *txn) DeleteMember(ctx context.Context, id string) error {
 	const op = "delete member"
