@@ -105,6 +105,18 @@ func (p *Proc) Stop() error {
 	return p.err
 }
 
+// Kill ends the process with SIGKILL, as a crash would, and waits for it.
+func (p *Proc) Kill() {
+	if p == nil {
+		return
+	}
+	p.Cmd.Process.Kill()
+	<-p.exited
+}
+
+// Signal sends sig to the process (SIGSTOP and SIGCONT to pause a node).
+func (p *Proc) Signal(sig os.Signal) error { return p.Cmd.Process.Signal(sig) }
+
 // Memory is a process's resident memory, from /proc/PID/status.
 type Memory struct {
 	RSS  int64 `json:"vm_rss_bytes"` // now

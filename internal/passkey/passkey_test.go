@@ -2,132 +2,56 @@ package passkey_test
 
 import (
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
-	"crypto/sha256"
 	"encoding/base64"
-	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"testing"
 	"time"
 
-	"github.com/fxamacker/cbor/v2"
-
 	"github.com/deadbolt-dev/deadbolt/internal/clock"
 	"github.com/deadbolt-dev/deadbolt/internal/passkey"
+	"github.com/deadbolt-dev/deadbolt/internal/passkey/softkey"
 	"github.com/deadbolt-dev/deadbolt/internal/store"
 )
 
-// These tests drive the ceremonies with a software authenticator written
-// from the WebAuthn specification (packed-less "none" attestation, ES256),
-// so the checks of package passkey run without a browser. The browser
-// tests in e2e do the same with Chromium's virtual authenticator.
+// These tests drive the ceremonies with softkey, a software authenticator
+// written from the WebAuthn specification ("none" attestation, ES256), so
+// the checks of package passkey run without a browser. The browser tests
+// in e2e do the same with Chromium's virtual authenticator.
 
 const origin = "https://deadbolt.test"
 
 var b64 = base64.RawURLEncoding
 
-// authenticator is one software passkey.
-type authenticator struct {
-	key    *ecdsa.PrivateKey
-	id     []byte
-	count  uint32
-	rpID   string
-	origin string
-}
+type authenticator = softkey.Key
 
 func newAuthenticator(t *testing.T) *authenticator {
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	t.Helper()
+	k, err := softkey.New(origin)
 	if err != nil {
 		t.Fatal(err)
 	}
-	id := make([]byte, 16)
-	rand.Read(id)
-	return &authenticator{key: key, id: id, rpID: "deadbolt.test", origin: origin}
-}
-
-type options struct {
-	PublicKey struct {
-		Challenge string `json:"challenge"`
-		User      struct {
-			ID string `json:"id"`
-		} `json:"user"`
-	} `json:"publicKey"`
-}
-
-func (a *authenticator) authData(flags byte, attested []byte) []byte {
-	rp := sha256.Sum256([]byte(a.rpID))
-	out := append([]byte{}, rp[:]...)
-	out = append(out, flags)
-	out = binary.BigEndian.AppendUint32(out, a.count)
-	return append(out, attested...)
-}
-
-func clientData(typ, challenge, origin string) []byte {
-	b, _ := json.Marshal(map[string]any{"type": typ, "challenge": challenge, "origin": origin, "crossOrigin": false})
-	return b
+	return k
 }
 
 // create answers navigator.credentials.create.
-func (a *authenticator) create(t *testing.T, opts []byte) []byte {
+func create(t *testing.T, a *authenticator, opts []byte) []byte {
 	t.Helper()
-	var o options
-	if err := json.Unmarshal(opts, &o); err != nil {
-		t.Fatal(err)
-	}
-	cose, err := cbor.Marshal(map[int]any{1: 2, 3: -7, -1: 1,
-		-2: a.key.PublicKey.X.FillBytes(make([]byte, 32)), -3: a.key.PublicKey.Y.FillBytes(make([]byte, 32))})
+	resp, err := a.Create(opts)
 	if err != nil {
 		t.Fatal(err)
 	}
-	attested := make([]byte, 16) // AAGUID zero
-	attested = binary.BigEndian.AppendUint16(attested, uint16(len(a.id)))
-	attested = append(attested, a.id...)
-	attested = append(attested, cose...)
-	const up, uv, at = 0x01, 0x04, 0x40
-	att, err := cbor.Marshal(map[string]any{"fmt": "none", "attStmt": map[string]any{}, "authData": a.authData(up|uv|at, attested)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp, _ := json.Marshal(map[string]any{
-		"id": b64.EncodeToString(a.id), "rawId": b64.EncodeToString(a.id), "type": "public-key",
-		"clientExtensionResults": map[string]any{},
-		"response": map[string]any{
-			"clientDataJSON":    b64.EncodeToString(clientData("webauthn.create", o.PublicKey.Challenge, a.origin)),
-			"attestationObject": b64.EncodeToString(att),
-		},
-	})
 	return resp
 }
 
-// get answers navigator.credentials.get for the member with userHandle.
-func (a *authenticator) get(t *testing.T, opts []byte, userHandle string) []byte {
+// get answers navigator.credentials.get as the member with userHandle.
+func get(t *testing.T, a *authenticator, opts []byte, userHandle string) []byte {
 	t.Helper()
-	var o options
-	if err := json.Unmarshal(opts, &o); err != nil {
-		t.Fatal(err)
-	}
-	a.count++
-	auth := a.authData(0x01|0x04, nil)
-	cd := clientData("webauthn.get", o.PublicKey.Challenge, a.origin)
-	h := sha256.Sum256(cd)
-	digest := sha256.Sum256(append(append([]byte{}, auth...), h[:]...))
-	sig, err := ecdsa.SignASN1(rand.Reader, a.key, digest[:])
+	a.UserHandle = []byte(userHandle)
+	resp, err := a.Get(opts)
 	if err != nil {
 		t.Fatal(err)
 	}
-	resp, _ := json.Marshal(map[string]any{
-		"id": b64.EncodeToString(a.id), "rawId": b64.EncodeToString(a.id), "type": "public-key",
-		"clientExtensionResults": map[string]any{},
-		"response": map[string]any{
-			"clientDataJSON":    b64.EncodeToString(cd),
-			"authenticatorData": b64.EncodeToString(auth),
-			"signature":         b64.EncodeToString(sig),
-			"userHandle":        b64.EncodeToString([]byte(userHandle)),
-		},
-	})
 	return resp
 }
 
@@ -174,11 +98,11 @@ func setup(t *testing.T) (*passkey.Service, *memStore, store.Member, *authentica
 	if err != nil {
 		t.Fatal(err)
 	}
-	pk, err := svc.FinishRegistration(t.Context(), m, state, a.create(t, opts), "  laptop  ")
+	pk, err := svc.FinishRegistration(t.Context(), m, state, create(t, a, opts), "  laptop  ")
 	if err != nil {
 		t.Fatalf("FinishRegistration: %v", err)
 	}
-	if pk.ID != b64.EncodeToString(a.id) || pk.MemberID != m.ID || pk.Name != "laptop" || len(pk.Credential) == 0 {
+	if pk.ID != b64.EncodeToString(a.ID) || pk.MemberID != m.ID || pk.Name != "laptop" || len(pk.Credential) == 0 {
 		t.Fatalf("registered %+v", pk)
 	}
 	s.passkeys[pk.ID] = pk
@@ -191,7 +115,7 @@ func TestRegisterAndSignIn(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	login, err := svc.FinishLogin(t.Context(), state, a.get(t, opts, m.ID), nil)
+	login, err := svc.FinishLogin(t.Context(), state, get(t, a, opts, m.ID), nil)
 	if err != nil {
 		t.Fatalf("FinishLogin: %v", err)
 	}
@@ -211,7 +135,7 @@ func TestRegisterAndSignIn(t *testing.T) {
 		} `json:"publicKey"`
 	}
 	json.Unmarshal(opts, &o)
-	if len(o.PublicKey.Exclude) != 1 || o.PublicKey.Exclude[0].ID != b64.EncodeToString(a.id) {
+	if len(o.PublicKey.Exclude) != 1 || o.PublicKey.Exclude[0].ID != b64.EncodeToString(a.ID) {
 		t.Fatalf("excludeCredentials = %+v", o.PublicKey.Exclude)
 	}
 }
@@ -227,8 +151,8 @@ func TestSignInRejections(t *testing.T) {
 		if mod != nil {
 			handle = mod(a)
 		}
-		resp := a.get(t, opts, handle)
-		a.origin = origin
+		resp := get(t, a, opts, handle)
+		a.Origin = origin
 		return svc.FinishLogin(t.Context(), state, resp, allow)
 	}
 	cases := []struct {
@@ -237,7 +161,7 @@ func TestSignInRejections(t *testing.T) {
 		allow func(string) bool
 		want  error
 	}{
-		{"wrong origin", func(a *authenticator) string { a.origin = "https://evil.example"; return m.ID }, nil, passkey.ErrRejected},
+		{"wrong origin", func(a *authenticator) string { a.Origin = "https://evil.example"; return m.ID }, nil, passkey.ErrRejected},
 		{"another member's handle", func(*authenticator) string { return "member-2" }, nil, passkey.ErrRejected},
 		{"throttled member", nil, func(string) bool { return false }, passkey.ErrThrottled},
 	}
@@ -256,7 +180,7 @@ func TestSignInRejections(t *testing.T) {
 		t.Fatal(err)
 	}
 	s.passkeys[good.Passkey.ID] = good.Passkey
-	a.count -= 2
+	a.Count -= 2
 	if _, err := try(nil, nil); !errors.Is(err, passkey.ErrRejected) {
 		t.Fatalf("counter went backwards: %v", err)
 	}
@@ -269,8 +193,8 @@ func TestSignInRejections(t *testing.T) {
 	opts1, _, _ := svc.BeginLogin()
 	_, state2, _ := svc.BeginLogin()
 	s.passkeys[good.Passkey.ID] = good.Passkey
-	a.count += 10
-	if _, err := svc.FinishLogin(t.Context(), state2, a.get(t, opts1, m.ID), nil); !errors.Is(err, passkey.ErrRejected) {
+	a.Count += 10
+	if _, err := svc.FinishLogin(t.Context(), state2, get(t, a, opts1, m.ID), nil); !errors.Is(err, passkey.ErrRejected) {
 		t.Fatalf("answer to another challenge: %v", err)
 	}
 	if _, err := svc.FinishLogin(t.Context(), []byte("not json"), []byte("{}"), nil); !errors.Is(err, passkey.ErrRejected) {
@@ -290,13 +214,13 @@ func TestRegistrationRejections(t *testing.T) {
 	}
 	a := newAuthenticator(t)
 	opts, state, _ := svc.BeginRegistration(t.Context(), m)
-	a.rpID = "evil.example" // a credential for another relying party
-	if _, err := svc.FinishRegistration(t.Context(), m, state, a.create(t, opts), ""); !errors.Is(err, passkey.ErrRejected) {
+	a.RPID = "evil.example" // a credential for another relying party
+	if _, err := svc.FinishRegistration(t.Context(), m, state, create(t, a, opts), ""); !errors.Is(err, passkey.ErrRejected) {
 		t.Fatalf("wrong RP ID: %v", err)
 	}
-	a.rpID = "deadbolt.test"
+	a.RPID = "deadbolt.test"
 	other := store.Member{ID: "member-2", TenantID: "t1", Email: "bob@acme.test"}
-	if _, err := svc.FinishRegistration(t.Context(), other, state, a.create(t, opts), ""); !errors.Is(err, passkey.ErrRejected) {
+	if _, err := svc.FinishRegistration(t.Context(), other, state, create(t, a, opts), ""); !errors.Is(err, passkey.ErrRejected) {
 		t.Fatalf("finishing for another member: %v", err)
 	}
 	if _, err := passkey.New("not a url", "x", s, clock.Real{}); err == nil {
