@@ -247,10 +247,10 @@ func (a *auditor) sweep(state string) {
 			t1 := time.Now()
 			a.checkAxe(ctx, where)
 			t2 := time.Now()
-			a.keyboardWalk(ctx, where)
-			t3 := time.Now()
 			a.layout(ctx, where, w.w)
 			a.b.shot(ctx, fmt.Sprintf("a11y-%s-%s-%d", state, p.name, w.w))
+			t3 := time.Now()
+			a.keyboardWalk(ctx, where)
 			t4 := time.Now()
 			spent[0] += t1.Sub(t0)
 			spent[1] += t2.Sub(t1)
@@ -261,7 +261,7 @@ func (a *auditor) sweep(state string) {
 	}
 	a.b.do(a.tab, "viewport", chromedp.EmulateViewport(1280, 900))
 	a.b.do(a.out, "viewport", chromedp.EmulateViewport(1280, 900))
-	t.Logf("%s: %d page views checked in %v (load %v, axe %v, keyboard %v, layout and screenshot %v)", state, n,
+	t.Logf("%s: %d page views checked in %v (load %v, axe %v, layout and screenshot %v, keyboard %v)", state, n,
 		time.Since(start).Round(time.Millisecond), spent[0].Round(time.Millisecond), spent[1].Round(time.Millisecond),
 		spent[2].Round(time.Millisecond), spent[3].Round(time.Millisecond))
 }
@@ -513,6 +513,12 @@ func (a *auditor) uniqueNames() {
 				names[str(n.Name)]++
 			}
 		}
+	}
+	// The visible labels stay short, with their spaces.
+	shown, err := chromedp.Run(tab, chromedp.Evaluate[[]string](`[...document.querySelectorAll(
+		"li[data-account=alice] [data-action=lock], .request [data-action=approve], .request [data-action=approve-once]")].map(b => b.innerText.trim())`))
+	if err != nil || !slices.Equal(shown, []string{"Approve for 10 min", "Approve this sign-in only", "Lock now"}) {
+		t.Errorf("visible button labels: %q %v", shown, err)
 	}
 	for name, k := range names {
 		if k > 1 {

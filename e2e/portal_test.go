@@ -226,7 +226,7 @@ func TestPortalBrowser(t *testing.T) {
 		t.Fatalf("check before the owner has a passkey: %d %s", r.code, r.stdout)
 	}
 
-	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	b := newBrowser(t, ctx)
 	tab := b.ctx
