@@ -29,7 +29,8 @@ import (
 // by scripts/test or `npm ci --prefix e2e`) checks every page of the portal
 // table below, at 1280 and 390 px, with no data, with data and with a
 // sign-in request showing; a keyboard walk tabs through each page and
-// checks that every control is reached and shows a visible focus ring.
+// checks that every control is reached and shows a visible focus ring; no
+// two buttons of a page share a name; the header stays compact at 390 px.
 
 // a11yPage is one row of the table of portal pages.
 type a11yPage struct {
@@ -246,6 +247,7 @@ func (a *auditor) sweep(state string) {
 			a.b.do(ctx, "open "+where, chromedp.Navigate(a.fx.public+path), chromedp.WaitVisible(chromedp.CSS("main h1")))
 			t1 := time.Now()
 			a.checkAxe(ctx, where)
+			a.distinctButtons(ctx, where)
 			t2 := time.Now()
 			a.layout(ctx, where, w.w)
 			a.b.shot(ctx, fmt.Sprintf("a11y-%s-%s-%d", state, p.name, w.w))
@@ -494,26 +496,7 @@ func (a *auditor) liveUpdateKeepsFocus() {
 func (a *auditor) uniqueNames() {
 	t, tab := a.t, a.tab
 	a.b.do(tab, "accounts page", chromedp.Navigate(a.fx.public+"/"), chromedp.WaitVisible(chromedp.CSS(".request")))
-	tree, err := chromedp.Call(tab, accessibility.GetFullAXTree, accessibility.GetFullAXTreeParams{})
-	if err != nil {
-		t.Fatalf("accessibility tree: %v", err)
-	}
-	str := func(v *accessibility.Value) string {
-		var s string
-		if v != nil {
-			json.Unmarshal(v.Value, &s)
-		}
-		return s
-	}
-	names := map[string]int{}
-	for _, n := range tree.Nodes {
-		switch str(n.Role) {
-		case "button", "combobox", "textbox":
-			if !n.Ignored {
-				names[str(n.Name)]++
-			}
-		}
-	}
+	names := a.controlNames(tab, "accounts page", "button", "combobox", "textbox")
 	// The visible labels stay short, with their spaces.
 	shown, err := chromedp.Run(tab, chromedp.Evaluate[[]string](`[...document.querySelectorAll(
 		"li[data-account=alice] [data-action=lock], .request [data-action=approve], .request [data-action=approve-once]")].map(b => b.innerText.trim())`))
@@ -529,6 +512,42 @@ func (a *auditor) uniqueNames() {
 		"Lock alice at Wiki now"} {
 		if names[want] == 0 {
 			t.Errorf("no control is named %q; the names are %v", want, names)
+		}
+	}
+}
+
+// controlNames counts the accessible names of the page's controls of the
+// given roles, as Chromium computes them.
+func (a *auditor) controlNames(ctx context.Context, where string, roles ...string) map[string]int {
+	a.t.Helper()
+	tree, err := chromedp.Call(ctx, accessibility.GetFullAXTree, accessibility.GetFullAXTreeParams{})
+	if err != nil {
+		a.t.Fatalf("%s: accessibility tree: %v", where, err)
+	}
+	str := func(v *accessibility.Value) string {
+		var s string
+		if v != nil {
+			json.Unmarshal(v.Value, &s)
+		}
+		return s
+	}
+	names := map[string]int{}
+	for _, n := range tree.Nodes {
+		if !n.Ignored && slices.Contains(roles, str(n.Role)) {
+			names[str(n.Name)]++
+		}
+	}
+	return names
+}
+
+// distinctButtons: no two buttons on a page share a name, so a screen
+// reader's list of buttons tells them apart ("Unlock alice at Wiki", not
+// "Unlock" twice).
+func (a *auditor) distinctButtons(ctx context.Context, where string) {
+	a.t.Helper()
+	for name, k := range a.controlNames(ctx, where, "button") {
+		if k > 1 {
+			a.t.Errorf("%s: %d buttons are named %q; say whose each one is", where, k, name)
 		}
 	}
 }
