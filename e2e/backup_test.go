@@ -36,7 +36,7 @@ func TestBackupRestore(t *testing.T) {
 	if _, body := in.post("/v1/check", tok, `{}`); body["locked"] != true {
 		t.Fatalf("after lock: %v", body)
 	}
-	in.ok("restore", bak)
+	in.ok("restore", "--yes", bak)
 	if code, body := in.post("/v1/check", tok, `{}`); code != 200 || body["locked"] != false {
 		t.Fatalf("after restore, the running server answers %d %v, want unlocked as backed up", code, body)
 	}

@@ -114,6 +114,17 @@ func TestWebhookAndDeliveryCLI(t *testing.T) {
 	if r := in.ok("delivery", "list", "--tenant", "acme"); !strings.Contains(r.stdout, "nothing sent yet") {
 		t.Fatalf("delivery list of a new install: %q", r.stdout)
 	}
+	// Loopback, private and metadata receivers are refused unless the
+	// operator allows private receivers (finding: webhook SSRF).
+	for _, u := range []string{"http://127.0.0.1:1/hook", "http://localhost:1/", "http://[::1]:1/", "http://10.0.0.1/", "http://169.254.169.254/latest"} {
+		if r := in.run("webhook", "create", "--tenant", "acme", "--url", u, "--json"); r.code != 1 || r.json(t)["error"] != "invalid" {
+			t.Fatalf("webhook to %s: %d %s", u, r.code, r.stdout)
+		}
+	}
+	in.env = append(in.env, "DEADBOLT_WEBHOOKS_ALLOW_PRIVATE=true")
+	if r := in.run("webhook", "create", "--tenant", "acme", "--url", "http://169.254.169.254/latest"); r.code != 1 || !strings.Contains(r.stderr, "metadata") {
+		t.Fatalf("a metadata webhook with private receivers allowed: %d %s", r.code, r.stderr)
+	}
 	// The receiver does not answer: the event waits in the outbox.
 	hook := in.ok("webhook", "create", "--tenant", "acme", "--url", "http://127.0.0.1:1/hook", "--events", "account.locked, account.unlocked", "--json").json(t)
 	if s, _ := hook["secret"].(string); !strings.HasPrefix(s, "whsec_") || len(hook["events"].([]any)) != 2 {

@@ -218,7 +218,8 @@ func TestPortalBrowser(t *testing.T) {
 	t.Setenv("DEADBOLT_SMTP_ADDR", mail.Addr)
 	t.Setenv("DEADBOLT_SMTP_FROM", "deadbolt <deadbolt@acme.test>")
 	t.Setenv("DEADBOLT_SMTP_TLS", "none")
-	in.start("--public-url", public)
+	// The webhook receiver of testWebhookUI listens on loopback.
+	in.start("--public-url", public, "--allow-private-webhooks")
 	// Before anyone can sign in, a locked check answers plain "locked":
 	// nobody could approve a request.
 	checkArgs := []string{"check", "--url", public, "--issuer", issuer, "--key", key, "--account", "alice", "--json"}

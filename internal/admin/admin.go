@@ -19,6 +19,7 @@ import (
 
 	"github.com/deadbolt-dev/deadbolt/internal/audit"
 	"github.com/deadbolt-dev/deadbolt/internal/clock"
+	"github.com/deadbolt-dev/deadbolt/internal/egress"
 	"github.com/deadbolt-dev/deadbolt/internal/seal"
 	"github.com/deadbolt-dev/deadbolt/internal/store"
 )
@@ -34,7 +35,10 @@ const (
 type Service struct {
 	Store store.Store
 	Clock clock.Clock
-	Box   *seal.Box // needed only to create HS256 keys
+	Box   *seal.Box // needed only to create HS256 keys and webhooks
+	// Egress decides which hosts webhooks may be created for; the zero
+	// value allows public addresses only.
+	Egress egress.Policy
 }
 
 func invalid(format string, args ...any) error {

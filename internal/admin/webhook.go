@@ -2,11 +2,13 @@ package admin
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/url"
 	"slices"
 	"strings"
 
+	"github.com/deadbolt-dev/deadbolt/internal/egress"
 	"github.com/deadbolt-dev/deadbolt/internal/store"
 	"github.com/deadbolt-dev/deadbolt/internal/webhook"
 )
@@ -27,9 +29,11 @@ type NewWebhook struct {
 // CreateWebhook adds a webhook that receives the tenant's account events,
 // and returns it with its signing secret. The secret is stored only
 // sealed under the master key: show it to the user once. Bad input is
-// store.ErrInvalid, naming the field.
+// store.ErrInvalid, naming the field; so is a URL whose host the Egress
+// policy refuses (loopback, private, metadata, ... addresses, or a name
+// that resolves to one).
 func (s *Service) CreateWebhook(ctx context.Context, actor string, n NewWebhook) (store.Webhook, string, error) {
-	u, err := webhookURL(n.URL)
+	u, err := s.webhookURL(ctx, n.URL)
 	if err != nil {
 		return store.Webhook{}, "", err
 	}
@@ -65,11 +69,19 @@ func (s *Service) CreateWebhook(ctx context.Context, actor string, n NewWebhook)
 }
 
 // webhookURL checks and normalises a webhook's URL.
-func webhookURL(raw string) (string, error) {
+func (s *Service) webhookURL(ctx context.Context, raw string) (string, error) {
 	raw = strings.TrimSpace(raw)
 	u, err := url.Parse(raw)
 	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || len(raw) > 2048 {
 		return "", invalid("url must be an absolute http(s) URL of at most 2048 characters, not %q", raw)
+	}
+	if err := s.Egress.CheckHost(ctx, u.Hostname()); err != nil {
+		var re *egress.RefusedError
+		if errors.As(err, &re) && re.Liftable {
+			return "", fmt.Errorf("%w: url: %w; deadbolt sends webhooks only to public addresses unless the operator "+
+				"allows private receivers (serve --allow-private-webhooks, config webhooks.allow_private)", store.ErrInvalid, err)
+		}
+		return "", fmt.Errorf("%w: url: %w; deadbolt never sends webhooks there", store.ErrInvalid, err)
 	}
 	return u.String(), nil
 }

@@ -3,6 +3,7 @@ package admin_test
 import (
 	"bytes"
 	"errors"
+	"net/netip"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -11,6 +12,8 @@ import (
 
 	"github.com/deadbolt-dev/deadbolt/internal/admin"
 	"github.com/deadbolt-dev/deadbolt/internal/clock"
+	"github.com/deadbolt-dev/deadbolt/internal/egress"
+	"github.com/deadbolt-dev/deadbolt/internal/egress/egresstest"
 	"github.com/deadbolt-dev/deadbolt/internal/seal"
 	"github.com/deadbolt-dev/deadbolt/internal/store"
 	"github.com/deadbolt-dev/deadbolt/internal/store/sqlite"
@@ -24,7 +27,15 @@ func newService(t *testing.T) *admin.Service {
 	}
 	t.Cleanup(func() { s.Close() })
 	box, _ := seal.New(bytes.Repeat([]byte{3}, seal.KeySize))
-	return &admin.Service{Store: s, Clock: clock.NewFake(time.Date(2026, 11, 21, 10, 0, 0, 0, time.UTC)), Box: box}
+	// Names resolve without DNS: hooks.acme.test is public, the others
+	// point inside.
+	res := egresstest.Static{
+		"hooks.acme.test":    {netip.MustParseAddr("93.184.215.14")},
+		"intranet.acme.test": {netip.MustParseAddr("192.168.10.20")},
+		"meta.acme.test":     {netip.MustParseAddr("fd00:ec2::254")},
+	}
+	return &admin.Service{Store: s, Clock: clock.NewFake(time.Date(2026, 11, 21, 10, 0, 0, 0, time.UTC)), Box: box,
+		Egress: egress.Policy{Resolver: res}}
 }
 
 func TestCreateWebhook(t *testing.T) {
@@ -42,7 +53,7 @@ func TestCreateWebhook(t *testing.T) {
 	}{
 		{"all events", admin.NewWebhook{URL: "https://hooks.acme.test/a"}, nil, true},
 		{"empty entries are no events", admin.NewWebhook{URL: "https://hooks.acme.test/b", Events: []string{""}}, nil, true},
-		{"some, trimmed, once each", admin.NewWebhook{URL: " http://10.0.0.5:8080/in ", Events: []string{" account.locked", "account.locked"}},
+		{"some, trimmed, once each", admin.NewWebhook{URL: " http://93.184.215.14:8080/in ", Events: []string{" account.locked", "account.locked"}},
 			[]string{"account.locked"}, true},
 		{"unknown event", admin.NewWebhook{URL: "https://hooks.acme.test/c", Events: []string{"account.gone"}}, nil, false},
 		{"relative URL", admin.NewWebhook{URL: "/hooks"}, nil, false},
@@ -85,6 +96,45 @@ func TestCreateWebhook(t *testing.T) {
 	}
 	if len(hooks) != 3 || created != 3 {
 		t.Fatalf("%d webhooks, %d audited; want 3 of each", len(hooks), created)
+	}
+}
+
+// TestCreateWebhookRefusesNonPublicHosts: a tenant admin cannot point a
+// webhook at deadbolt's own machine, the private network or a metadata
+// service (finding: webhook SSRF) unless the operator allows private
+// receivers; metadata addresses stay refused even then.
+func TestCreateWebhookRefusesNonPublicHosts(t *testing.T) {
+	svc := newService(t)
+	ctx := t.Context()
+	tn, _ := svc.CreateTenant(ctx, "test", "acme")
+	for _, tc := range []struct {
+		url     string
+		private bool // allowed with AllowPrivate
+	}{
+		{"http://127.0.0.1:8420/hook", true},
+		{"http://127.0.0.1/", true},
+		{"http://10.1.2.3/hook", true},
+		{"http://[::1]:9000/", true},
+		{"http://localhost:8080/", true},
+		{"https://intranet.acme.test/hook", true},
+		{"http://100.64.1.1/", true},
+		{"http://169.254.169.254/latest/meta-data/", false},
+		{"http://[fd00:ec2::254]/", false},
+		{"https://meta.acme.test/", false},
+		{"http://0.0.0.0:22/", false},
+	} {
+		t.Run(tc.url, func(t *testing.T) {
+			svc.Egress.AllowPrivate = false
+			_, _, err := svc.CreateWebhook(ctx, "test", admin.NewWebhook{TenantID: tn.ID, URL: tc.url})
+			if !errors.Is(err, store.ErrInvalid) || !errors.Is(err, egress.ErrRefused) {
+				t.Fatalf("CreateWebhook: %v, want ErrInvalid and ErrRefused", err)
+			}
+			svc.Egress.AllowPrivate = true
+			_, _, err = svc.CreateWebhook(ctx, "test", admin.NewWebhook{TenantID: tn.ID, URL: tc.url})
+			if (err == nil) != tc.private {
+				t.Fatalf("with private receivers allowed: %v, want allowed %v", err, tc.private)
+			}
+		})
 	}
 }
 

@@ -113,7 +113,7 @@ A new unlock replaces the previous one.`,
 		},
 	}
 	addTarget(unlock)
-	unlock.Flags().DurationVar(&forD, "for", 0, "how long to stay unlocked, e.g. 15m or 2h (default: the application's default)")
+	durationFlag(unlock.Flags(), &forD, "for", 0, "how long to stay unlocked, e.g. 15m or 2h (default: the application's default)")
 	unlock.Flags().BoolVar(&once, "once", false, "unlock for the next successful sign-in only")
 	unlock.Flags().StringVar(&reason, "reason", "", "why, for the audit trail")
 

@@ -61,8 +61,8 @@ integrations for when deadbolt cannot be reached.`,
 	create.Flags().StringVar(&issuer, "issuer", "", "the iss of the application's tokens, e.g. its URI (required)")
 	create.Flags().StringVar(&unenrolled, "unenrolled", store.UnenrolledAllow, "answer for accounts nobody enrolled: allow or deny")
 	create.Flags().StringVar(&failMode, "fail-mode", store.FailClosed, "advice to integrations when deadbolt is unreachable: open or closed")
-	create.Flags().DurationVar(&defUnlock, "default-unlock", admin.DefaultUnlock, "length of an unlock when none is asked for")
-	create.Flags().DurationVar(&maxUnlock, "max-unlock", admin.MaxUnlock, "longest unlock allowed")
+	durationFlag(create.Flags(), &defUnlock, "default-unlock", admin.DefaultUnlock, "length of an unlock when none is asked for")
+	durationFlag(create.Flags(), &maxUnlock, "max-unlock", admin.MaxUnlock, "longest unlock allowed")
 	must(create, "tenant", "name", "issuer")
 
 	var listTenant string
@@ -160,8 +160,8 @@ from; the portal returns people only to these after enablement.
 	set.Flags().StringVar(&setFailMode, "fail-mode", "", "open or closed")
 	set.Flags().BoolVar(&setEnabled, "enabled", true, "whether checks are answered")
 	set.Flags().BoolVar(&setLockdown, "lockdown", true, "hard-lock every account")
-	set.Flags().DurationVar(&setDef, "default-unlock", 0, "length of an unlock when none is asked for")
-	set.Flags().DurationVar(&setMax, "max-unlock", 0, "longest unlock allowed")
+	durationFlag(set.Flags(), &setDef, "default-unlock", 0, "length of an unlock when none is asked for")
+	durationFlag(set.Flags(), &setMax, "max-unlock", 0, "longest unlock allowed")
 	set.Flags().StringArrayVar(&setOrigins, "origin", nil, "web origin the application is served from, like https://app.example.com (repeatable; replaces the list)")
 	must(set, "app")
 

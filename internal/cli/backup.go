@@ -1,9 +1,14 @@
 package cli
 
 import (
+	"bufio"
+	"errors"
 	"fmt"
+	"io/fs"
+	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -67,7 +72,8 @@ PostgreSQL installs back up with pg_dump; see docs/deploy.md.`,
 }
 
 func (a *app) restoreCmd() *cobra.Command {
-	return &cobra.Command{
+	var yes bool
+	cmd := &cobra.Command{
 		Use:   "restore FILE",
 		Short: "Replace the SQLite database's contents with a backup",
 		Long: `Replace every row of the embedded SQLite database with the rows of the
@@ -75,24 +81,70 @@ backup FILE (made by deadbolt backup), creating the database if it does not
 exist. A backup from an older deadbolt is migrated on the way in (FILE itself
 is not changed); one from a newer deadbolt is refused.
 
+Replacing a database that exists asks first (on a terminal), or needs --yes.
+The database as it was is kept aside first, as a backup next to it
+(deadbolt.db.before-restore-TIME); the command says where.
+
 The replacement is one transaction that commits only once every table holds
 exactly the backup's rows, so a running server sees the old data or the
 restored data, never a mix — and a failed restore changes nothing. Restored
 secrets are sealed under the master key of the install the backup came
 from: this install must use that key.`,
-		Example: `  deadbolt restore /var/backups/deadbolt-2026-01-31.db`,
-		Args:    cobra.ExactArgs(1),
+		Example: `  deadbolt restore /var/backups/deadbolt-2026-01-31.db
+  deadbolt restore --yes /var/backups/deadbolt-2026-01-31.db   # from a script`,
+		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			path, err := a.sqliteOnly("restore")
 			if err != nil {
 				return err
 			}
-			sum, err := transfer.Restore(cmd.Context(), args[0], path)
+			ctx := cmd.Context()
+			out := map[string]any{"file": args[0], "database": path}
+			var aside string
+			if _, err := os.Stat(path); err == nil {
+				if !yes {
+					if err := a.confirm(fmt.Sprintf("Replace every row of the database %s with the backup %s?", path, args[0])); err != nil {
+						return err
+					}
+				}
+				aside = path + ".before-restore-" + time.Now().UTC().Format("20060102T150405Z")
+				if _, err := transfer.Backup(ctx, path, aside); err != nil {
+					return fmt.Errorf("keeping the current database aside before the restore (nothing was changed): %w", err)
+				}
+				out["previous"] = aside
+			} else if errors.Is(err, fs.ErrNotExist) {
+				a.announceCreated(path)
+			}
+			sum, err := transfer.Restore(ctx, args[0], path)
 			if err != nil {
+				if aside != "" {
+					os.Remove(aside) // nothing changed: the copy is not needed
+				}
 				return err
 			}
-			return a.print(map[string]any{"file": args[0], "database": path, "schema_version": sum.SchemaVersion, "tables": sum.Tables},
-				"restored %s into %s (schema version %d)\n%s", args[0], path, sum.SchemaVersion, summaryText(sum))
+			out["schema_version"], out["tables"] = sum.SchemaVersion, sum.Tables
+			text := fmt.Sprintf("restored %s into %s (schema version %d)\n%s", args[0], path, sum.SchemaVersion, summaryText(sum))
+			if aside != "" {
+				text += fmt.Sprintf("the database as it was before is kept at %s (delete it once you are sure)\n", aside)
+			}
+			return a.print(out, "%s", text)
 		},
 	}
+	cmd.Flags().BoolVarP(&yes, "yes", "y", false, "replace an existing database without asking")
+	return cmd
+}
+
+// confirm asks a yes/no question on a terminal. Without a terminal it
+// refuses, naming the flag that answers yes.
+func (a *app) confirm(question string) error {
+	if !isTerminal(a.stdin) {
+		return usageErr("%s Not on a terminal, so not asking: add --yes to confirm", question)
+	}
+	fmt.Fprintf(a.stderr, "%s [y/N] ", question)
+	line, _ := bufio.NewReader(a.stdin).ReadString('\n')
+	switch strings.ToLower(strings.TrimSpace(line)) {
+	case "y", "yes":
+		return nil
+	}
+	return usageErr("not confirmed; nothing was changed")
 }

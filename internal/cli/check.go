@@ -24,7 +24,9 @@ does: sign a short-lived token with the application's key and call the lock
 check. Exit status:
   0  unlocked: let the sign-in through
   1  locked
-  2  could not decide (server unreachable, timeout, bad key, bad answer)
+  2  could not decide (server unreachable, timeout, bad key, bad answer),
+     or the command itself was wrong (unknown flag, missing --account):
+     never 1, which a PAM module or script reads as "locked"
 
 With --fail-mode open, "could not decide" exits 0 instead (and still says why
 on stderr); the default, closed, treats it as locked-like and exits 2.
@@ -39,7 +41,8 @@ shows up in the process list.`,
   # where deadbolt-pam runs:
   exec deadbolt check --url https://lock.example.com --issuer ssh.example.com \
        --key-file /etc/deadbolt/ssh.key --account "$PAM_USER" --ip "$PAM_RHOST"`,
-		Args: cobra.NoArgs,
+		Args:        cobra.NoArgs,
+		Annotations: map[string]string{usageExitAnnotation: "2"},
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			secret, err := readKey(key, keyFile, a.getenv("DEADBOLT_KEY"))
 			if err != nil {
@@ -66,7 +69,7 @@ shows up in the process list.`,
 			a.print(map[string]any{"locked": d.Locked, "status": d.Status, "message": d.Message, "sessionID": d.SessionID},
 				"%s (%s): %s\n", lockWord(d.Locked), d.Status, d.Message)
 			if d.Locked {
-				return &exitError{code: ExitUsage, err: errors.New("account is locked")}
+				return errLocked
 			}
 			return nil
 		},
@@ -82,10 +85,13 @@ shows up in the process list.`,
 	f.StringVar(&device, "device", "", "their device or user agent")
 	f.StringVar(&location, "location", "", "their location")
 	f.StringVar(&failMode, "fail-mode", string(client.FailClosed), "when deadbolt cannot decide: closed (exit 2) or open (exit 0)")
-	f.DurationVar(&timeout, "timeout", 3*time.Second, "give up after this long")
+	durationFlag(f, &timeout, "timeout", 3*time.Second, "give up after this long")
 	must(cmd, "url", "issuer", "account")
 	return cmd
 }
+
+// errLocked is check's answer "locked": exit 1, the only way it exits 1.
+var errLocked = &exitError{code: ExitUsage, err: errors.New("account is locked")}
 
 // readKey takes the signing key from the flag, the file or the environment.
 func readKey(flag, file, env string) ([]byte, error) {

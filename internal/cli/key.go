@@ -83,7 +83,7 @@ instead: the application keeps the private key and no secret is shared.`,
 	}
 	create.Flags().StringVar(&appRef, "app", "", "application id or issuer (required)")
 	create.Flags().StringVar(&pubFile, "public-key", "", "PEM file of an ES256 or EdDSA public key to register instead of creating a secret")
-	create.Flags().DurationVar(&expiresIn, "expires-in", 0, "make the key expire after this long (e.g. 2160h); default never")
+	durationFlag(create.Flags(), &expiresIn, "expires-in", 0, "make the key expire after this long (e.g. 2160h); default never")
 	must(create, "app")
 
 	var listApp string

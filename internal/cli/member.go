@@ -64,7 +64,7 @@ passkeys need a domain name.`,
 	invite.Flags().StringVar(&name, "name", "", "the member's name, for a new member")
 	invite.Flags().StringVar(&role, "role", "", "owner, admin, approver or member (default member for a new member)")
 	invite.Flags().StringVar(&publicURL, "public-url", "", "the server's public URL (env DEADBOLT_PUBLIC_URL)")
-	invite.Flags().DurationVar(&ttl, "ttl", 0, "how long the link works (default 72h)")
+	durationFlag(invite.Flags(), &ttl, "ttl", 0, "how long the link works (default 72h)")
 	must(invite, "tenant", "email")
 
 	var listTenant string

@@ -1,6 +1,8 @@
 package cli
 
 import (
+	"errors"
+
 	"github.com/spf13/cobra"
 
 	"github.com/deadbolt-dev/deadbolt/internal/store/backend"
@@ -22,7 +24,12 @@ deadbolt is refused and left untouched.`,
 			if err := a.cfg.Validate(); err != nil {
 				return usageErr("%v", err)
 			}
-			s, err := backend.Open(ctx, a.cfg.DB, backend.Options{AutoMigrate: !status, SkipSchemaCheck: status})
+			// migrate creates a database, but --status only looks.
+			a.mayCreate = !status
+			s, err := backend.Open(ctx, a.cfg.DB, a.openOptions(backend.Options{AutoMigrate: !status, SkipSchemaCheck: status}))
+			if errors.Is(err, backend.ErrNoDatabase) {
+				return noDatabase(err)
+			}
 			if err != nil {
 				return err
 			}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
 	"os/user"
 	"strings"
 
@@ -16,6 +17,7 @@ import (
 	"github.com/deadbolt-dev/deadbolt/internal/admin"
 	"github.com/deadbolt-dev/deadbolt/internal/clock"
 	"github.com/deadbolt-dev/deadbolt/internal/config"
+	"github.com/deadbolt-dev/deadbolt/internal/egress"
 	"github.com/deadbolt-dev/deadbolt/internal/seal"
 	"github.com/deadbolt-dev/deadbolt/internal/store"
 	"github.com/deadbolt-dev/deadbolt/internal/store/backend"
@@ -43,6 +45,7 @@ func usageErr(format string, args ...any) error {
 
 // app is the state shared by the commands of one invocation.
 type app struct {
+	stdin          io.Reader // for confirmations: asked only on a terminal
 	stdout, stderr io.Writer
 	getenv         func(string) string
 
@@ -52,16 +55,21 @@ type app struct {
 
 	cfg   config.Config
 	store backend.DB
+	// mayCreate lets openStore create a database that does not exist yet:
+	// only serve, migrate and tenant create (and restore, which fills it)
+	// set it. Every other command refuses a missing database.
+	mayCreate bool
 }
 
 // Main runs the CLI with args and returns the process exit code.
 func Main(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) int {
-	a := &app{stdout: stdout, stderr: stderr, getenv: getenv}
+	a := &app{stdin: os.Stdin, stdout: stdout, stderr: stderr, getenv: getenv}
 	root := a.rootCmd()
 	root.SetArgs(args)
 	root.SetOut(stdout)
 	root.SetErr(stderr)
-	err := root.ExecuteContext(ctx)
+	groupsRefuseUnknown(root)
+	cmd, err := root.ExecuteContextC(ctx)
 	if a.store != nil {
 		a.store.Close()
 	}
@@ -69,6 +77,10 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer, getenv f
 		return ExitOK
 	}
 	code := exitCode(err)
+	if code == ExitUsage && cmd != nil && cmd.Annotations[usageExitAnnotation] == "2" && !errors.Is(err, errLocked) {
+		// `check` keeps 1 for "locked": its usage errors are "could not decide".
+		code = ExitInternal
+	}
 	if a.jsonOut {
 		json.NewEncoder(stdout).Encode(map[string]string{"error": errorKind(err), "message": err.Error()})
 	}
@@ -81,6 +93,8 @@ func exitCode(err error) int {
 	switch {
 	case errors.As(err, &e):
 		return e.code
+	case errors.Is(err, backend.ErrNoDatabase):
+		return ExitUsage
 	case errors.Is(err, store.ErrNotFound), errors.Is(err, store.ErrInvalid), errors.Is(err, store.ErrConflict),
 		errors.Is(err, access.ErrTooLong), isCobraUsage(err):
 		return ExitUsage
@@ -91,7 +105,7 @@ func exitCode(err error) int {
 
 func errorKind(err error) string {
 	switch {
-	case errors.Is(err, store.ErrNotFound):
+	case errors.Is(err, store.ErrNotFound), errors.Is(err, backend.ErrNoDatabase):
 		return "not_found"
 	case errors.Is(err, store.ErrConflict):
 		return "conflict"
@@ -101,6 +115,34 @@ func errorKind(err error) string {
 		return "usage"
 	default:
 		return "internal"
+	}
+}
+
+// usageExitAnnotation on a command makes its usage errors exit 2 instead of
+// 1 (`check`, whose 1 means "locked").
+const usageExitAnnotation = "deadbolt.usage-exit"
+
+// groupsRefuseUnknown makes every command that only groups subcommands
+// refuse an unknown subcommand (cobra would print the group's help and exit
+// 0): `deadbolt account unlok` is a usage error naming the command.
+func groupsRefuseUnknown(c *cobra.Command) {
+	for _, sub := range c.Commands() {
+		groupsRefuseUnknown(sub)
+	}
+	if c.Runnable() || !c.HasSubCommands() || c.Parent() == nil {
+		return
+	}
+	c.Args = cobra.ArbitraryArgs
+	c.SuggestionsMinimumDistance = 2
+	c.RunE = func(cmd *cobra.Command, args []string) error {
+		if len(args) == 0 {
+			return cmd.Help()
+		}
+		msg := fmt.Sprintf("unknown command %q for %q", args[0], cmd.CommandPath())
+		if s := cmd.SuggestionsFor(args[0]); len(s) > 0 {
+			msg += "; did you mean " + strings.Join(s, " or ") + "?"
+		}
+		return usageErr("%s (see %s --help)", msg, cmd.CommandPath())
 	}
 }
 
@@ -178,12 +220,38 @@ func (a *app) openStore(ctx context.Context) (backend.DB, error) {
 	if err := a.cfg.Validate(); err != nil {
 		return nil, usageErr("%v", err)
 	}
-	s, err := backend.Open(ctx, a.cfg.DB, backend.Options{AutoMigrate: a.cfg.AutoMigrate == nil || *a.cfg.AutoMigrate})
+	s, err := backend.Open(ctx, a.cfg.DB, a.openOptions(backend.Options{AutoMigrate: a.cfg.AutoMigrate == nil || *a.cfg.AutoMigrate}))
+	if errors.Is(err, backend.ErrNoDatabase) {
+		return nil, noDatabase(err)
+	}
 	if err != nil {
 		return nil, err
 	}
 	a.store = s
 	return s, nil
+}
+
+// openOptions completes o with what the command may do to a database that
+// does not exist: create it and say where, or refuse.
+func (a *app) openOptions(o backend.Options) backend.Options {
+	o.MustExist = !a.mayCreate
+	if a.mayCreate {
+		o.Created = a.announceCreated
+	}
+	return o
+}
+
+// announceCreated tells the operator where a new database was made, on
+// stderr so that --json output stays one object.
+func (a *app) announceCreated(where string) {
+	fmt.Fprintf(a.stderr, "deadbolt: created a new database at %s\n", where)
+}
+
+// noDatabase explains ErrNoDatabase: where deadbolt looked and how to make
+// one.
+func noDatabase(err error) error {
+	return &exitError{code: ExitUsage, err: fmt.Errorf("%w; give the right --db (or DEADBOLT_DB), "+
+		"or create one with deadbolt tenant create, deadbolt migrate or deadbolt serve", err)}
 }
 
 // box loads the master key (creating it on a fresh SQLite install).
@@ -211,7 +279,7 @@ func (a *app) admin(ctx context.Context, withBox bool) (*admin.Service, error) {
 	if err != nil {
 		return nil, err
 	}
-	svc := &admin.Service{Store: s, Clock: clock.Real{}}
+	svc := &admin.Service{Store: s, Clock: clock.Real{}, Egress: egress.Policy{AllowPrivate: a.cfg.Webhooks.AllowPrivate}}
 	if withBox {
 		if svc.Box, err = a.box(nil); err != nil {
 			return nil, err

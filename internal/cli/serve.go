@@ -1,8 +1,10 @@
 package cli
 
 import (
+	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"os"
 	"os/signal"
 	"syscall"
@@ -18,7 +20,7 @@ import (
 
 func (a *app) serveCmd() *cobra.Command {
 	var addr, publicURL, checkLog string
-	var noMigrate bool
+	var noMigrate, allowPrivateHooks bool
 	var jobLease time.Duration
 	cmd := &cobra.Command{
 		Use:   "serve",
@@ -52,6 +54,12 @@ one node at a time under leases. Every node and every CLI needs the same
 master key (DEADBOLT_MASTER_KEY or DEADBOLT_MASTER_KEY_FILE). See
 docs/deploy.md.
 
+Webhooks and Web Push reach only public addresses: a URL whose host is, or
+resolves to, a loopback, private, link-local, shared (CGNAT) or cloud metadata
+address is refused when it is created and again when it is dialled.
+--allow-private-webhooks lifts this for webhooks to receivers on your own
+network (never for metadata addresses).
+
 SIGINT or SIGTERM stops accepting connections, lets in-flight checks finish
 and flushes the check log.`,
 		Example: `  deadbolt serve
@@ -72,9 +80,20 @@ and flushes the check log.`,
 				f := false
 				a.cfg.AutoMigrate = &f
 			}
+			if allowPrivateHooks {
+				a.cfg.Webhooks.AllowPrivate = true
+			}
 			if err := a.cfg.Validate(); err != nil {
 				return usageErr("%v", err)
 			}
+			a.mayCreate = true
+			// Bind first: with the port taken, fail before creating,
+			// printing or storing anything (a setup link included).
+			ln, err := listen(a.cfg.Addr)
+			if err != nil {
+				return err
+			}
+			defer ln.Close()
 			log := newLogger(a.stderr, a.cfg.Log.Format, a.cfg.Log.Level)
 			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
@@ -93,7 +112,7 @@ and flushes the check log.`,
 			// the lock check may cache what it reads.
 			feed, _ := s.(cache.Feed)
 			return server.Run(ctx, server.Deps{Config: a.cfg, Store: s, Box: box, Log: log, Clock: clock.Real{},
-				Feed: feed, JobLease: jobLease},
+				Feed: feed, JobLease: jobLease, Listener: ln},
 				func(bound string) {
 					fmt.Fprintf(a.stderr, "deadbolt listening on http://%s (public URL %s)\n", bound, a.cfg.EffectivePublicURL())
 				})
@@ -102,9 +121,24 @@ and flushes the check log.`,
 	cmd.Flags().StringVar(&addr, "addr", "", "listen address (env DEADBOLT_ADDR; default 127.0.0.1:8420)")
 	cmd.Flags().StringVar(&publicURL, "public-url", "", "URL clients reach this server at; the token audience (env DEADBOLT_PUBLIC_URL; default http://ADDR)")
 	cmd.Flags().StringVar(&checkLog, "check-log", "", "sync (answer once the record is durable) or async (env DEADBOLT_CHECK_LOG; default sync)")
-	cmd.Flags().DurationVar(&jobLease, "job-lease", 0, "how long a node holds a background job without renewing it: another node takes over that long after one dies (default 15s)")
+	durationFlag(cmd.Flags(), &jobLease, "job-lease", 0, "how long a node holds a background job without renewing it: another node takes over that long after one dies (default 15s)")
+	cmd.Flags().BoolVar(&allowPrivateHooks, "allow-private-webhooks", false, "let webhooks reach loopback, private and link-local addresses, for receivers on your own network (config webhooks.allow_private, env DEADBOLT_WEBHOOKS_ALLOW_PRIVATE); metadata addresses stay refused")
 	cmd.Flags().BoolVar(&noMigrate, "no-auto-migrate", false, "refuse to start when the database schema is behind instead of migrating it")
 	return cmd
+}
+
+// listen binds addr, explaining the usual failures as the operator's to fix.
+func listen(addr string) (net.Listener, error) {
+	ln, err := net.Listen("tcp", addr)
+	switch {
+	case errors.Is(err, syscall.EADDRINUSE):
+		return nil, usageErr("cannot listen on %s: the address is in use (is another deadbolt running?); choose another with --addr or DEADBOLT_ADDR", addr)
+	case errors.Is(err, syscall.EACCES):
+		return nil, usageErr("cannot listen on %s: permission denied (ports below 1024 need privileges); choose another with --addr", addr)
+	case err != nil:
+		return nil, usageErr("cannot listen on %s: %v", addr, err)
+	}
+	return ln, nil
 }
 
 func newLogger(w interface{ Write([]byte) (int, error) }, format, level string) *slog.Logger {

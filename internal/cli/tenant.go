@@ -14,6 +14,7 @@ func (a *app) tenantCmd() *cobra.Command {
 		Example: "  deadbolt tenant create acme",
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			a.mayCreate = true // the first command of a new install
 			svc, err := a.admin(cmd.Context(), false)
 			if err != nil {
 				return err

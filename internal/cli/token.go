@@ -53,7 +53,7 @@ URL, iat = now − 60 s, exp = now + ttl. Only the token is printed on stdout.`,
 	f.StringVar(&keyFile, "key-file", "", "file holding the signing key, base64")
 	f.StringVar(&account, "account", "", "account name: the token's sub (required)")
 	f.StringVar(&aud, "aud", "", "audience: the deadbolt server's public URL (required)")
-	f.DurationVar(&ttl, "ttl", 5*time.Minute, "lifetime, at most 15m")
+	durationFlag(f, &ttl, "ttl", 5*time.Minute, "lifetime, at most 15m")
 	must(mint, "issuer", "account", "aud")
 	cmd.AddCommand(mint)
 	return cmd

@@ -36,7 +36,16 @@ written in the same transaction as the change and retried with backoff
 deduplicate on the event ID. 'deadbolt delivery list' shows every delivery.
 
 Owners and admins can add and delete webhooks on the portal's Webhooks page
-too; both record the same audit events.`,
+too; both record the same audit events.
+
+A webhook's host must be public: a URL whose host is, or resolves to, a
+loopback, private, link-local, shared (CGNAT) or cloud metadata address is
+refused, here and when serve dials it. For receivers on your own network set
+webhooks.allow_private in the config file, or DEADBOLT_WEBHOOKS_ALLOW_PRIVATE=true,
+for this command and for serve (serve --allow-private-webhooks); metadata
+addresses stay refused. A failed delivery records only its class (refused by
+policy, timeout, connection refused, TLS failure, status 503, ...), never the
+receiver's answer.`,
 	}
 	var tenant, rawURL, events string
 	create := &cobra.Command{

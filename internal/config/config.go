@@ -54,6 +54,19 @@ type Config struct {
 	// SMTP configures notification email; without an address no mail is
 	// sent.
 	SMTP SMTP `yaml:"smtp"`
+	// Webhooks configures where webhooks may be sent.
+	Webhooks Webhooks `yaml:"webhooks"`
+}
+
+// Webhooks configures outbound webhook delivery.
+type Webhooks struct {
+	// AllowPrivate lets webhooks reach loopback, private, link-local and
+	// shared (CGNAT) addresses, for receivers on the operator's own
+	// network (env DEADBOLT_WEBHOOKS_ALLOW_PRIVATE; serve
+	// --allow-private-webhooks). Off, such hosts are refused when a
+	// webhook is created and again when it is dialled. Cloud metadata
+	// addresses are refused either way.
+	AllowPrivate bool `yaml:"allow_private"`
 }
 
 // SMTP is the mail server that notification email goes through.
@@ -177,6 +190,13 @@ func (c *Config) applyEnv(env func(string) string) error {
 			problems = append(problems, "DEADBOLT_REQUEST_TTL: "+err.Error())
 		}
 		c.Portal.RequestTTL = d
+	}
+	if v := env("DEADBOLT_WEBHOOKS_ALLOW_PRIVATE"); v != "" {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			problems = append(problems, "DEADBOLT_WEBHOOKS_ALLOW_PRIVATE: want true or false")
+		}
+		c.Webhooks.AllowPrivate = b
 	}
 	if v := env("DEADBOLT_AUTO_MIGRATE"); v != "" {
 		b, err := strconv.ParseBool(v)

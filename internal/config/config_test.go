@@ -51,3 +51,22 @@ func TestValidateNamesEveryProblem(t *testing.T) {
 		}
 	}
 }
+
+func TestWebhooksAllowPrivate(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "deadbolt.yaml")
+	os.WriteFile(path, []byte("webhooks:\n  allow_private: true\n"), 0o600)
+	c, err := Load(path, func(string) string { return "" })
+	if err != nil || !c.Webhooks.AllowPrivate {
+		t.Fatalf("from the file: %+v, %v", c.Webhooks, err)
+	}
+	c, err = Load(path, func(k string) string { return map[string]string{"DEADBOLT_WEBHOOKS_ALLOW_PRIVATE": "false"}[k] })
+	if err != nil || c.Webhooks.AllowPrivate {
+		t.Fatalf("the environment does not override the file: %+v, %v", c.Webhooks, err)
+	}
+	if Default().Webhooks.AllowPrivate {
+		t.Fatal("private receivers are allowed by default")
+	}
+	if _, err := Load("", func(k string) string { return map[string]string{"DEADBOLT_WEBHOOKS_ALLOW_PRIVATE": "maybe"}[k] }); err == nil {
+		t.Fatal("a bad boolean is accepted")
+	}
+}

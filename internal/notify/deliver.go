@@ -13,6 +13,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/deadbolt-dev/deadbolt/internal/clock"
+	"github.com/deadbolt-dev/deadbolt/internal/egress"
 	"github.com/deadbolt-dev/deadbolt/internal/seal"
 	"github.com/deadbolt-dev/deadbolt/internal/store"
 	"github.com/deadbolt-dev/deadbolt/internal/webhook"
@@ -47,10 +48,14 @@ type Carrier interface {
 // Deliverer sends outbox messages: account events to their webhooks,
 // signed, and notices to members through the carrier of their channel.
 type Deliverer struct {
-	Store  store.Store
-	Box    *seal.Box
-	Clock  clock.Clock
-	Client *http.Client // for webhooks; default: 10 s timeout, no redirects
+	Store store.Store
+	Box   *seal.Box
+	Clock clock.Clock
+	// Client posts webhooks. It must be an egress.Policy client, so that
+	// the address dialled is checked; redirects are never followed,
+	// whatever it says. Nil means egress.Policy{}.Client (public
+	// addresses only) with a 10 s timeout.
+	Client *http.Client
 	// Mail and Push carry email and Web Push messages; nil means the
 	// channel is not set up on this node, and its messages fail (and are
 	// retried) until it is.
@@ -107,7 +112,7 @@ func (d *Deliverer) RunOnce(ctx context.Context) (int, error) {
 				res.RetryAt = res.At.Add(Backoff(m.Attempts + 1))
 			}
 			d.log().Warn("delivery failed", "channel", m.Channel, "to", m.WebhookID+m.MemberID, "message", m.ID,
-				"attempt", m.Attempts+1, "retry_at", res.RetryAt, "err", err)
+				"attempt", m.Attempts+1, "retry_at", res.RetryAt, "err", err, "detail", egress.Detail(err))
 		}
 		if err := d.Store.FinishOutbox(ctx, res); err != nil {
 			return delivered, err
@@ -116,8 +121,10 @@ func (d *Deliverer) RunOnce(ctx context.Context) (int, error) {
 	return delivered, nil
 }
 
-// maxError bounds the error kept on a message: enough to tell what went
-// wrong, not a whole answer body.
+// maxError bounds the error kept on a message. Webhook and push failures
+// are kept as their class alone (egress.Failure): tenant admins read them,
+// and a remote body or a dial error's detail would tell them about
+// networks they must not probe.
 const maxError = 500
 
 // clip cuts s to at most n bytes, on a character boundary.
@@ -176,22 +183,24 @@ func (d *Deliverer) send(ctx context.Context, url, secret string, m store.Outbox
 	req.Header.Set(webhook.HeaderEventType, m.Type)
 	resp, err := d.client().Do(req)
 	if err != nil {
-		return err
+		return egress.Classify(err)
 	}
 	defer resp.Body.Close()
 	io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		return fmt.Errorf("receiver answered %s", resp.Status)
+		return egress.Status(resp.StatusCode)
 	}
 	return nil
 }
 
+// client is Client, or the default, never following redirects.
 func (d *Deliverer) client() *http.Client {
-	if d.Client != nil {
-		return d.Client
+	if d.Client == nil {
+		return egress.Policy{}.Client(10 * time.Second)
 	}
-	return &http.Client{Timeout: 10 * time.Second,
-		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	c := *d.Client
+	c.CheckRedirect = egress.NoRedirects
+	return &c
 }
 
 func (d *Deliverer) log() *slog.Logger {

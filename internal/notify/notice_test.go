@@ -20,6 +20,7 @@ import (
 	"github.com/deadbolt-dev/deadbolt/internal/admin"
 	"github.com/deadbolt-dev/deadbolt/internal/check"
 	"github.com/deadbolt-dev/deadbolt/internal/clock"
+	"github.com/deadbolt-dev/deadbolt/internal/egress"
 	"github.com/deadbolt-dev/deadbolt/internal/mail"
 	"github.com/deadbolt-dev/deadbolt/internal/mail/smtptest"
 	"github.com/deadbolt-dev/deadbolt/internal/notify"
@@ -241,7 +242,7 @@ func TestNoticeChannels(t *testing.T) {
 	client := ps.Client()
 	d := e.deliverer()
 	d.Push = &webpush.Notifier{Store: e.store, Clock: e.clock, PortalURL: "https://lock.acme.test",
-		Sender: &webpush.Sender{VAPID: v, Client: client, Check: func(string) error { return nil }}}
+		Sender: &webpush.Sender{VAPID: v, Policy: egress.Policy{AllowPrivate: true}, Client: client}}
 
 	e.raise("203.0.113.7")
 	byChannel := func() map[string]store.OutboxMessage {

@@ -4,9 +4,12 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
+	"net/url"
 	"path/filepath"
 	"sync"
 	"testing"
@@ -15,6 +18,8 @@ import (
 	"github.com/deadbolt-dev/deadbolt/internal/access"
 	"github.com/deadbolt-dev/deadbolt/internal/admin"
 	"github.com/deadbolt-dev/deadbolt/internal/clock"
+	"github.com/deadbolt-dev/deadbolt/internal/egress"
+	"github.com/deadbolt-dev/deadbolt/internal/egress/egresstest"
 	"github.com/deadbolt-dev/deadbolt/internal/notify"
 	"github.com/deadbolt-dev/deadbolt/internal/seal"
 	"github.com/deadbolt-dev/deadbolt/internal/store"
@@ -47,6 +52,7 @@ func (rc *receiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	defer rc.mu.Unlock()
 	if rc.status != 0 && rc.status != 200 {
 		w.WriteHeader(rc.status)
+		io.WriteString(w, "internal banner: service v1.2 at 10.0.0.3")
 		return
 	}
 	rc.events = append(rc.events, ev)
@@ -86,7 +92,10 @@ func setup(t *testing.T) (*sqlite.Store, *clock.Fake, *access.Service, store.App
 	if _, err := acc.Enroll(ctx, "test", app, "alice", ""); err != nil {
 		t.Fatal(err)
 	}
-	return s, clk, acc, app, rc, &notify.Deliverer{Store: s, Box: box, Clock: clk}
+	// The receiver listens on loopback: private receivers are allowed
+	// explicitly, as an operator would with --allow-private-webhooks.
+	return s, clk, acc, app, rc, &notify.Deliverer{Store: s, Box: box, Clock: clk,
+		Client: egress.Policy{AllowPrivate: true}.Client(5 * time.Second)}
 }
 
 func TestLockAndUnlockAreDeliveredSigned(t *testing.T) {
@@ -128,8 +137,12 @@ func TestFailedDeliveriesAreRetriedWithBackoff(t *testing.T) {
 	}
 	hooks, _ := s.Webhooks(ctx, app.TenantID)
 	msgs, _ := s.OutboxMessages(ctx, hooks[0].ID, 10)
-	if len(msgs) != 1 || msgs[0].Attempts != 1 || msgs[0].LastError == "" || !msgs[0].NextAttemptAt.Equal(clk.Now().Add(notify.Backoff(1))) {
+	if len(msgs) != 1 || msgs[0].Attempts != 1 || !msgs[0].NextAttemptAt.Equal(clk.Now().Add(notify.Backoff(1))) {
 		t.Fatalf("after a failure: %+v", msgs)
+	}
+	// The stored error is the class of failure, never the receiver's body.
+	if msgs[0].LastError != "status 503" {
+		t.Fatalf("stored error %q, want %q", msgs[0].LastError, "status 503")
 	}
 	// Not due yet: nothing is sent.
 	rc.status = 200
@@ -169,5 +182,58 @@ func TestEndedUnlocksAreAnnouncedOnce(t *testing.T) {
 	last, _ := json.Marshal(recs[len(recs)-1])
 	if recs[len(recs)-1].Action != "account.relocked" {
 		t.Fatalf("relock not audited: %s", last)
+	}
+}
+
+// TestWebhookDialTimePolicy: a webhook whose name resolved to a public
+// address when it was created and resolves to loopback when it is
+// delivered (DNS rebinding) is refused at dial time, and the delivery
+// records only "refused by policy"; with private receivers allowed it is
+// delivered.
+func TestWebhookDialTimePolicy(t *testing.T) {
+	for _, allow := range []bool{false, true} {
+		t.Run(fmt.Sprintf("allow_private=%v", allow), func(t *testing.T) {
+			ctx := t.Context()
+			s, _, acc, app, rc, d := setup(t)
+			adm := &admin.Service{Store: s, Clock: clock.NewFake(time.Now()), Box: d.Box}
+			old, _ := s.Webhooks(ctx, app.TenantID)
+			if _, err := adm.DeleteWebhook(ctx, "test", "", old[0].ID); err != nil {
+				t.Fatal(err)
+			}
+			srv := httptest.NewServer(rc)
+			defer srv.Close()
+			u, _ := url.Parse(srv.URL)
+			res := &egresstest.Rebinding{First: netip.MustParseAddr("93.184.215.14"), Then: netip.MustParseAddr("127.0.0.1")}
+			// Created through the same check a tenant admin's request goes
+			// through, which the name passes.
+			adm.Egress = egress.Policy{Resolver: res}
+			h, secret, err := adm.CreateWebhook(ctx, "test", admin.NewWebhook{TenantID: app.TenantID,
+				URL: "http://hooks.rebind.test:" + u.Port() + "/deadbolt"})
+			if err != nil {
+				t.Fatalf("CreateWebhook: %v", err)
+			}
+			rc.secret = secret
+			d.Client = egress.Policy{Resolver: res, AllowPrivate: allow}.Client(5 * time.Second)
+			if _, err := acc.Unlock(ctx, "test", app, "alice", access.Unlock{}); err != nil {
+				t.Fatal(err)
+			}
+			n, err := d.RunOnce(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			msgs, _ := s.OutboxMessages(ctx, h.ID, 10)
+			if len(msgs) != 1 {
+				t.Fatalf("outbox: %+v", msgs)
+			}
+			if !allow {
+				if n != 0 || len(rc.got()) != 0 || msgs[0].LastError != egress.ClassRefused {
+					t.Fatalf("delivered %d (%d received); stored error %q, want %q", n, len(rc.got()), msgs[0].LastError, egress.ClassRefused)
+				}
+				return
+			}
+			if n != 1 || len(rc.got()) != 1 || msgs[0].DeliveredAt.IsZero() {
+				t.Fatalf("with private receivers allowed: delivered %d, received %d, %+v", n, len(rc.got()), msgs[0])
+			}
+		})
 	}
 }

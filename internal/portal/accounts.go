@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -28,11 +27,13 @@ type accountView struct {
 	Detail  string    // one more line, or ""
 	Until   time.Time // an open grant's end, for the countdown
 	Once    bool
-	Hard    bool // a hard lock applies: unlocking would not open it
+	Hard    bool   // a hard lock applies: unlocking would not open it
+	Reason  string // which hard lock (lock.HardLock*), when Hard
 }
 
 // preset is one choice of unlock length.
 type preset struct {
+	D       time.Duration
 	Value   string
 	Label   string
 	Default bool
@@ -87,37 +88,12 @@ func (p *Portal) homeData(ctx context.Context, m store.Member) (homeData, error)
 			byApp[a.AppID] = &appView{App: app, Presets: presets(app), Max: humanDuration(app.MaxUnlock)}
 			order = append(order, a.AppID)
 		}
-		st, err := p.d.Store.CheckState(ctx, app.ID, a.Name)
+		v, found, err := p.viewAccount(ctx, app, a, now)
 		if err != nil {
 			return homeData{}, err
 		}
-		if !st.Found {
+		if !found {
 			continue
-		}
-		d, err := p.d.Check.Evaluate(ctx, app, st, now)
-		if err != nil {
-			return homeData{}, err
-		}
-		v := accountView{Account: a, Locked: d.Locked, Status: d.Status}
-		switch {
-		case d.Status == lock.StatusLockdown:
-			v.Hard, v.State = true, "Locked"
-			v.Detail = map[string]string{
-				string(lock.HardLockApplication): "An administrator locked this application.",
-				string(lock.HardLockMember):      "An administrator locked your accounts.",
-				string(lock.HardLockEverything):  "You locked everything.",
-				string(lock.HardLockPolicy):      "A lock policy applies now.",
-			}[d.Reason]
-		case !d.Locked && st.Grant != nil && st.Grant.Usable(now):
-			v.State, v.Until, v.Once = "Open", st.Grant.Until, st.Grant.Once
-			if v.Once {
-				v.Detail = "Open for the next sign-in only."
-			}
-		case !d.Locked:
-			v.State = "Open"
-			v.Detail = lock.Message(d.Status, false)
-		default:
-			v.State = "Locked"
 		}
 		fmt.Fprintf(fp, "%s=%v,%s,%s,%v;", a.ID, v.Locked, v.Status, v.Until.Format(time.RFC3339Nano), v.Once)
 		byApp[a.AppID].Accounts = append(byApp[a.AppID].Accounts, v)
@@ -159,6 +135,41 @@ func (p *Portal) homeData(ctx context.Context, m store.Member) (homeData, error)
 	return out, nil
 }
 
+// viewAccount says what state account a of app is in, as the pages show
+// it; found is false when the store no longer has it.
+func (p *Portal) viewAccount(ctx context.Context, app store.Application, a store.Account, now time.Time) (accountView, bool, error) {
+	st, err := p.d.Store.CheckState(ctx, app.ID, a.Name)
+	if err != nil || !st.Found {
+		return accountView{}, false, err
+	}
+	d, err := p.d.Check.Evaluate(ctx, app, st, now)
+	if err != nil {
+		return accountView{}, false, err
+	}
+	v := accountView{Account: a, Locked: d.Locked, Status: d.Status}
+	switch {
+	case d.Status == lock.StatusLockdown:
+		v.Hard, v.State, v.Reason = true, "Locked", d.Reason
+		v.Detail = map[string]string{
+			string(lock.HardLockApplication): "An administrator locked this application.",
+			string(lock.HardLockMember):      "An administrator locked your accounts.",
+			string(lock.HardLockEverything):  "You locked everything.",
+			string(lock.HardLockPolicy):      "A lock policy applies now.",
+		}[d.Reason]
+	case !d.Locked && st.Grant != nil && st.Grant.Usable(now):
+		v.State, v.Until, v.Once = "Open", st.Grant.Until, st.Grant.Once
+		if v.Once {
+			v.Detail = "Open for the next sign-in only."
+		}
+	case !d.Locked:
+		v.State = "Open"
+		v.Detail = lock.Message(d.Status, false)
+	default:
+		v.State = "Locked"
+	}
+	return v, true, nil
+}
+
 // presets are the unlock lengths offered for app, none beyond its maximum.
 func presets(app store.Application) []preset {
 	var out []preset
@@ -168,12 +179,10 @@ func presets(app store.Application) []preset {
 			continue
 		}
 		seen[d] = true
-		out = append(out, preset{Value: d.String(), Label: humanDuration(d), Default: d == app.DefaultUnlock})
+		out = append(out, preset{D: d, Value: humanDuration(d), Label: humanDuration(d), Default: d == app.DefaultUnlock})
 	}
 	slices.SortFunc(out, func(a, b preset) int {
-		da, _ := time.ParseDuration(a.Value)
-		db, _ := time.ParseDuration(b.Value)
-		return int((da - db) / time.Second)
+		return int((a.D - b.D) / time.Second)
 	})
 	return out
 }
@@ -310,24 +319,6 @@ func (p *Portal) accountLock(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// parseFor reads an unlock length: a Go duration ("45m", "1h30m") or a
-// number of minutes.
-func parseFor(v string) (time.Duration, error) {
-	v = strings.TrimSpace(v)
-	if v == "" {
-		return 0, nil
-	}
-	if n, err := strconv.Atoi(v); err == nil {
-		return time.Duration(n) * time.Minute, nil
-	}
-	d, err := time.ParseDuration(v)
-	if err != nil || d <= 0 {
-		return 0, &pageError{Status: http.StatusBadRequest, Title: "Unknown length",
-			Message: fmt.Sprintf("%q is not a length of time. Write it like 45m, 2h or 1h30m.", v)}
-	}
-	return d, nil
-}
-
 func (p *Portal) accountUnlock(w http.ResponseWriter, r *http.Request) error {
 	s, ok, err := p.requireSession(w, r)
 	if !ok {
@@ -342,13 +333,12 @@ func (p *Portal) accountUnlock(w http.ResponseWriter, r *http.Request) error {
 	if v == "" {
 		v = r.FormValue("for")
 	}
-	d, err := parseFor(v)
+	d, err := parseDuration("", v)
 	if err != nil {
 		return err
 	}
 	if d > app.MaxUnlock {
-		return &pageError{Status: http.StatusBadRequest, Title: "Too long",
-			Message: fmt.Sprintf("%s allows unlocking for %s at most.", app.Name, humanDuration(app.MaxUnlock))}
+		return tooLong(app)
 	}
 	reason := "portal"
 	if _, err := p.d.Access.Unlock(r.Context(), s.actor(), app, a.Name, access.Unlock{For: d, Once: once, Reason: reason}); err != nil {
@@ -360,6 +350,12 @@ func (p *Portal) accountUnlock(w http.ResponseWriter, r *http.Request) error {
 		p.done(w, r, s, "unlocked")
 	}
 	return nil
+}
+
+// tooLong is the page error for an unlock longer than app allows.
+func tooLong(app store.Application) error {
+	return &pageError{Status: http.StatusBadRequest, Title: "Too long",
+		Message: fmt.Sprintf("%s allows unlocking for %s at most. Choose a shorter time.", app.Name, humanDuration(app.MaxUnlock))}
 }
 
 func (p *Portal) lockEverything(w http.ResponseWriter, r *http.Request) error {
@@ -384,7 +380,7 @@ func (p *Portal) requestApprove(w http.ResponseWriter, r *http.Request) error {
 	if !ok {
 		return err
 	}
-	d, err := parseFor(r.FormValue("for"))
+	d, err := parseDuration("", r.FormValue("for"))
 	if err != nil {
 		return err
 	}

@@ -29,13 +29,13 @@ func (p *Portal) requireAdmin(w http.ResponseWriter, r *http.Request) (signedIn,
 	}
 	if s.member.Role != store.RoleOwner && s.member.Role != store.RoleAdmin {
 		return s, false, &pageError{Status: http.StatusForbidden, Title: "Administrators only",
-			Message: "These pages are for the organisation's owners and admins."}
+			Message: "These pages are for the organisation's owners and admins. Ask an owner if you need them."}
 	}
 	return s, true, nil
 }
 
 func (p *Portal) adminSvc() *admin.Service {
-	return &admin.Service{Store: p.d.Store, Clock: p.d.Clock, Box: p.d.Box}
+	return &admin.Service{Store: p.d.Store, Clock: p.d.Clock, Box: p.d.Box, Egress: p.d.WebhookEgress}
 }
 
 // tenantApp finds an application of the member's tenant.
@@ -76,22 +76,19 @@ func (p *Portal) adminApps(w http.ResponseWriter, r *http.Request) error {
 		}
 		rows = append(rows, appRow{App: a, Accounts: n})
 	}
-	p.renderAdmin(w, r, s, "apps", "Applications", map[string]any{"Apps": rows})
+	setup, err := p.setup(r.Context(), apps)
+	if err != nil {
+		return err
+	}
+	p.renderAdmin(w, r, s, "apps", "Applications", map[string]any{"Apps": rows, "Setup": setup,
+		"Defaults": store.Application{Unenrolled: store.UnenrolledAllow, FailMode: store.FailClosed,
+			DefaultUnlock: admin.DefaultUnlock, MaxUnlock: admin.MaxUnlock}})
 	return nil
 }
 
-// durationField reads an optional duration form field.
-func durationField(r *http.Request, name string) (time.Duration, error) {
-	v := strings.TrimSpace(r.FormValue(name))
-	if v == "" {
-		return 0, nil
-	}
-	d, err := time.ParseDuration(v)
-	if err != nil || d <= 0 {
-		return 0, &pageError{Status: http.StatusBadRequest, Title: "Unknown length",
-			Message: fmt.Sprintf("%s: %q is not a length of time. Write it like 15m or 8h.", name, v)}
-	}
-	return d, nil
+// durationField reads an optional length-of-time form field.
+func durationField(r *http.Request, name, label string) (time.Duration, error) {
+	return parseDuration(label, r.FormValue(name))
 }
 
 // invalidInput shows an invalid-input error's own text: the admin typed it.
@@ -111,11 +108,11 @@ func (p *Portal) adminAppCreate(w http.ResponseWriter, r *http.Request) error {
 	if !ok {
 		return err
 	}
-	def, err := durationField(r, "default_unlock")
+	def, err := durationField(r, "default_unlock", "Default unlock")
 	if err != nil {
 		return err
 	}
-	maxU, err := durationField(r, "max_unlock")
+	maxU, err := durationField(r, "max_unlock", "Longest unlock")
 	if err != nil {
 		return err
 	}
@@ -162,11 +159,11 @@ func (p *Portal) adminAppUpdate(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	def, err := durationField(r, "default_unlock")
+	def, err := durationField(r, "default_unlock", "Default unlock")
 	if err != nil {
 		return err
 	}
-	maxU, err := durationField(r, "max_unlock")
+	maxU, err := durationField(r, "max_unlock", "Longest unlock")
 	if err != nil {
 		return err
 	}
@@ -177,7 +174,6 @@ func (p *Portal) adminAppUpdate(w http.ResponseWriter, r *http.Request) error {
 	_, err = p.adminSvc().UpdateApp(r.Context(), s.actor(), app.ID, func(a *store.Application) {
 		a.Name = strings.TrimSpace(r.FormValue("name"))
 		a.Unenrolled, a.FailMode = r.FormValue("unenrolled"), r.FormValue("fail_mode")
-		a.Enabled, a.LockedDown = r.FormValue("enabled") != "", r.FormValue("lockdown") != ""
 		if def > 0 {
 			a.DefaultUnlock = def
 		}
@@ -190,6 +186,47 @@ func (p *Portal) adminAppUpdate(w http.ResponseWriter, r *http.Request) error {
 		return invalidInput(err)
 	}
 	http.Redirect(w, r, "/admin/apps/"+app.ID+"?done=saved", http.StatusSeeOther)
+	return nil
+}
+
+// stateChanges are the danger zone's changes: what each sets, and the
+// notice after it.
+var stateChanges = map[string]struct {
+	apply func(*store.Application)
+	done  string
+}{
+	"lockdown":      {func(a *store.Application) { a.LockedDown = true }, "lockdown"},
+	"lift-lockdown": {func(a *store.Application) { a.LockedDown = false }, "lifted-lockdown"},
+	"disable":       {func(a *store.Application) { a.Enabled = false }, "disabled"},
+	"enable":        {func(a *store.Application) { a.Enabled = true }, "enabled"},
+}
+
+// adminAppState makes one of the danger zone's changes, which act on every
+// account of the application at once. The admin confirms by typing the
+// application's name; without it nothing changes.
+func (p *Portal) adminAppState(w http.ResponseWriter, r *http.Request) error {
+	s, ok, err := p.requireAdmin(w, r)
+	if !ok {
+		return err
+	}
+	app, err := p.tenantApp(r, s, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	back := "/admin/apps/" + app.ID + "#danger"
+	change, ok := stateChanges[r.FormValue("set")]
+	if !ok {
+		return &pageError{Status: http.StatusBadRequest, Title: "Not changed", Message: "That change is unknown. Nothing was changed.", Back: back}
+	}
+	if !strings.EqualFold(strings.TrimSpace(r.FormValue("confirm")), strings.TrimSpace(app.Name)) {
+		return &pageError{Status: http.StatusBadRequest, Title: "Not confirmed",
+			Message: fmt.Sprintf("Nothing was changed. To confirm, type the application's name, %s, in the box beside the button.", app.Name),
+			Back:    back}
+	}
+	if _, err := p.adminSvc().UpdateApp(r.Context(), s.actor(), app.ID, change.apply); err != nil {
+		return withBack(invalidInput(err), back)
+	}
+	http.Redirect(w, r, "/admin/apps/"+app.ID+"?done="+change.done, http.StatusSeeOther)
 	return nil
 }
 

@@ -32,7 +32,7 @@ func readCeremony(r *http.Request) (ceremonyRequest, error) {
 		err = json.Unmarshal(body, &c)
 	}
 	if err != nil {
-		return c, &pageError{Status: http.StatusBadRequest, Title: "Bad request", Message: "The browser sent something unreadable.", Cause: err}
+		return c, &pageError{Status: http.StatusBadRequest, Title: "Something went wrong", Message: "deadbolt could not read what your browser sent. Reload the page and try again.", Cause: err}
 	}
 	return c, nil
 }
@@ -161,7 +161,7 @@ func (p *Portal) signout(w http.ResponseWriter, r *http.Request) error {
 // invite finds the open invite a setup link's secret names.
 func (p *Portal) invite(r *http.Request, secret string) (store.Invite, store.Member, error) {
 	bad := &pageError{Status: http.StatusNotFound, Title: "This link does not work",
-		Message: "The setup link is wrong, was already used, or has expired. Ask an administrator for a new one (deadbolt member invite)."}
+		Message: "The setup link is incomplete, was already used, or has expired. Ask the person who sent it to you for a new one."}
 	if secret == "" {
 		return store.Invite{}, store.Member{}, bad
 	}
@@ -246,7 +246,7 @@ func (p *Portal) setupFinish(w http.ResponseWriter, r *http.Request) error {
 		}
 		if !ok {
 			return &pageError{Status: http.StatusGone, Title: "This link does not work",
-				Message: "The setup link was already used or has expired. Ask an administrator for a new one."}
+				Message: "The setup link was already used or has expired. Ask the person who sent it to you for a new one."}
 		}
 		if err := p.addPasskeyTx(r, tx, m, pk); err != nil {
 			return err
@@ -319,7 +319,7 @@ func (p *Portal) passkeyAddFinish(w http.ResponseWriter, r *http.Request) error 
 		return err
 	}
 	if c.MemberID != s.member.ID {
-		return &pageError{Status: http.StatusBadRequest, Title: "Start again", Message: "This passkey step belongs to another sign-in."}
+		return &pageError{Status: http.StatusBadRequest, Title: "Start again", Message: "This passkey step belongs to another sign-in, perhaps in another tab. Reload the page and start again."}
 	}
 	pk, err := p.passkeys.FinishRegistration(r.Context(), s.member, c.State, req.Credential, req.Name)
 	if err != nil {
@@ -375,20 +375,25 @@ func (p *Portal) passkeyDelete(w http.ResponseWriter, r *http.Request) error {
 // (?done=CODE); only known codes are shown, so a link cannot put text on
 // the page.
 var notices = map[string]string{
-	"added":      "Passkey added.",
-	"removed":    "Passkey removed.",
-	"locked":     "Locked.",
-	"unlocked":   "Unlocked.",
-	"once":       "Unlocked for the next sign-in only.",
-	"everything": "Everything is locked. Nothing opens until you lift it.",
-	"lifted":     "Lock everything is lifted. Accounts stay locked until you open them.",
-	"approved":   "Approved. The account is open; the person can sign in now.",
-	"denied":     "Denied. The account stays locked.",
-	"linked":     "Account linked.",
-	"saved":      "Saved.",
-	"push":       "Push notifications are on for this browser.",
-	"revoked":    "Key revoked. Tokens signed with it are refused from now on.",
-	"deleted":    "Webhook deleted. Its undelivered events will not be sent.",
+	"added":           "Passkey added.",
+	"removed":         "Passkey removed.",
+	"locked":          "Locked.",
+	"unlocked":        "Unlocked.",
+	"once":            "Unlocked for the next sign-in only.",
+	"everything":      "Everything is locked. Nothing opens until you lift it.",
+	"lifted":          "Lock everything is lifted. Accounts stay locked until you open them.",
+	"approved":        "Approved. The account is open; the person can sign in now.",
+	"denied":          "Denied. The account stays locked.",
+	"linked":          "Account linked.",
+	"saved":           "Saved.",
+	"push":            "Push notifications are on for this browser.",
+	"revoked":         "Key revoked. Tokens signed with it are refused from now on.",
+	"deleted":         "Webhook deleted. Its undelivered events will not be sent.",
+	"enrolled":        "Account enrolled. It starts locked.",
+	"lockdown":        "The application is locked down: every account is locked, and no unlock opens one until you lift it.",
+	"lifted-lockdown": "Lock-down lifted. Accounts are as their owners left them.",
+	"disabled":        "The application is off: every lock check is refused.",
+	"enabled":         "The application answers lock checks again.",
 }
 
 func notice(r *http.Request) string {

@@ -6,6 +6,23 @@
 // It also serves POST /nl3/api/v1/sdk/enableUser, the server-to-server
 // form of enablement, as a JSON handler for the API mux (EnableAPI).
 //
+// # Admin pages
+//
+// Owners and admins of a tenant manage its applications, keys, members,
+// webhooks and each application's accounts (search, keyset paging by name,
+// lock, unlock, enrol, CSV import), and see deliveries and activity. Every
+// admin route finds what it acts on within the signed-in member's tenant
+// (another tenant's gets 404) and changes it through the same functions as
+// the CLI (packages admin, access, csvimport), so each rule and audit event
+// has one implementation. Changes that hit every account of an application
+// at once (lock-down, turning checks off) sit in a danger zone and need the
+// application's name typed. A CSV import runs in the background on the node
+// that received it, in one transaction; its page long-polls its progress.
+// The admin home carries a setup checklist that ends in a first lock check.
+//
+// Lengths of time are written one way everywhere ("15 min", "24 h") and
+// read back in that form too (duration.go).
+//
 // # Security
 //
 // Pages are server-rendered with html/template; assets (CSS, one script,

@@ -50,26 +50,26 @@ func tokenNonce(raw string, c token.Claims) string {
 // Every refusal is a *pageError that says what is wrong and links nothing.
 func verifyEnableToken(ctx context.Context, s store.Store, chk *check.Service, clk clock.Clock, raw string) (store.Application, token.Claims, error) {
 	if raw == "" {
-		return store.Application{}, token.Claims{}, &pageError{Status: http.StatusBadRequest, Title: "No enablement token",
-			Message: "This link has no auth-token. Start again from the application that sent you here."}
+		return store.Application{}, token.Claims{}, &pageError{Status: http.StatusBadRequest, Title: "This link is incomplete",
+			Message: "The link that brought you here is missing a part. Go back to the application and start again from there; if it keeps happening, tell that application's administrators."}
 	}
 	app, claims, err := chk.Authenticate(ctx, raw)
 	switch {
 	case errors.Is(err, check.ErrAppDisabled):
 		return app, claims, &pageError{Status: http.StatusForbidden, Title: "Application disabled",
-			Message: "The application that sent you here is disabled in deadbolt.", Cause: err}
+			Message: "The application that sent you here does not use deadbolt at the moment, so nothing was linked. Ask its administrators.", Cause: err}
 	case errors.Is(err, token.ErrExpired):
 		return app, claims, &pageError{Status: http.StatusUnauthorized, Title: "This link has expired",
-			Message: "The enablement link is too old. Go back to the application and start again.", Cause: err}
+			Message: "The link is too old. Go back to the application and start again.", Cause: err}
 	case errors.Is(err, token.ErrInvalid):
 		return app, claims, &pageError{Status: http.StatusUnauthorized, Title: "This link is not valid",
-			Message: "The enablement link was not signed by a registered application (" + token.Message(err) + "). Nothing was linked.", Cause: err}
+			Message: "deadbolt could not confirm that this link comes from an application it protects, so nothing was linked. Go back to the application and start again; if it keeps happening, tell that application's administrators.", Cause: err}
 	case err != nil:
 		return app, claims, err
 	}
 	if err := access.CheckAccountName(claims.Subject); err != nil {
 		return app, claims, &pageError{Status: http.StatusBadRequest, Title: "This link is not valid",
-			Message: "The enablement link names no usable account.", Cause: err}
+			Message: "The link does not name an account deadbolt can protect, so nothing was linked. Tell the application's administrators.", Cause: err}
 	}
 	exp := claims.ExpiresAt
 	if exp.IsZero() {
@@ -99,7 +99,7 @@ func checkReturnTo(app store.Application, raw string) (string, error) {
 	}
 	u, err := url.Parse(raw)
 	bad := &pageError{Status: http.StatusBadRequest, Title: "Unknown return address",
-		Message: "The application asked to send you back to an address it has not registered with deadbolt. Nothing was linked."}
+		Message: "The application asked deadbolt to send you back to an address it has not registered, so nothing was linked. Tell the application's administrators."}
 	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.User != nil {
 		return "", bad
 	}
@@ -155,7 +155,7 @@ func (p *Portal) enableTicket(r *http.Request) (ticket, store.Application, error
 	var t ticket
 	if err := p.getSealed(r, enableCookie, ticketOwner, &t); err != nil || !p.now().Before(t.Expires) {
 		return t, store.Application{}, &pageError{Status: http.StatusBadRequest, Title: "Start again",
-			Message: "This enablement has expired or was finished. Go back to the application and start again.", Cause: err}
+			Message: "This link has expired or was already used. Go back to the application and start again.", Cause: err}
 	}
 	app, err := p.d.Store.Application(r.Context(), t.AppID)
 	return t, app, err
@@ -306,7 +306,7 @@ func (p *Portal) enableLink(w http.ResponseWriter, r *http.Request) error {
 	})
 	if errors.Is(err, access.ErrOwnedByAnother) {
 		return &pageError{Status: http.StatusConflict, Title: "Already protected by someone else",
-			Message: "This account is linked to another person in deadbolt. Nothing was changed.", Cause: err}
+			Message: "This account is already protected for another person, so nothing was changed. If that is wrong, ask your administrator.", Cause: err}
 	}
 	if err != nil {
 		return err

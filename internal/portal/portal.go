@@ -21,6 +21,7 @@ import (
 	"github.com/deadbolt-dev/deadbolt/internal/check"
 	"github.com/deadbolt-dev/deadbolt/internal/clock"
 	"github.com/deadbolt-dev/deadbolt/internal/config"
+	"github.com/deadbolt-dev/deadbolt/internal/egress"
 	"github.com/deadbolt-dev/deadbolt/internal/live"
 	"github.com/deadbolt-dev/deadbolt/internal/passkey"
 	"github.com/deadbolt-dev/deadbolt/internal/seal"
@@ -53,9 +54,13 @@ type Deps struct {
 	// PushKey is the VAPID public key browsers subscribe to Web Push with;
 	// empty turns push off.
 	PushKey string
-	// CheckPushEndpoint vets the endpoints browsers subscribe with; nil
-	// means webpush.CheckEndpoint (https, not a private address).
-	CheckPushEndpoint func(endpoint string) error
+	// PushEgress vets the endpoints browsers subscribe with
+	// (webpush.CheckEndpoint); the zero value allows public push services
+	// only.
+	PushEgress egress.Policy
+	// WebhookEgress decides which hosts admins may create webhooks for
+	// (config webhooks.allow_private).
+	WebhookEgress egress.Policy
 }
 
 // Portal serves the browser UI. It is safe for concurrent use.
@@ -67,6 +72,7 @@ type Portal struct {
 	pages    map[string]*template.Template
 	assets   assets
 	limits   *limits
+	imports  importJobs
 	mux      *http.ServeMux
 	gets     []string // the patterns of the GET routes, in order (see Routes)
 	closing  chan struct{}
@@ -184,6 +190,13 @@ func (p *Portal) routes() {
 	post("/admin/apps", p.adminAppCreate)
 	get("/admin/apps/{id}", p.adminApp)
 	post("/admin/apps/{id}", p.adminAppUpdate)
+	post("/admin/apps/{id}/state", p.adminAppState)
+	get("/admin/apps/{id}/accounts", p.adminAccounts)
+	post("/admin/apps/{id}/accounts", p.adminAccountEnroll)
+	post("/admin/apps/{id}/accounts/{account}/lock", p.adminAccountLock)
+	post("/admin/apps/{id}/accounts/{account}/unlock", p.adminAccountUnlock)
+	post("/admin/apps/{id}/imports", p.adminImport)
+	get("/admin/apps/{id}/imports/{job}", p.adminImportStatus)
 	post("/admin/apps/{id}/keys", p.adminKeyCreate)
 	post("/admin/keys/{kid}/revoke", p.adminKeyRevoke)
 	get("/admin/members", p.adminMembers)
@@ -216,7 +229,7 @@ func (p *Portal) routes() {
 	cop := http.NewCrossOriginProtection()
 	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		p.renderError(w, r, &pageError{Status: http.StatusForbidden, Title: "Request refused",
-			Message: "This request came from another site, so it was refused. Use deadbolt's own pages."})
+			Message: "This request came from another website, so deadbolt refused it and changed nothing. Open deadbolt directly and try again there."})
 	}))
 	p.mux = http.NewServeMux()
 	p.mux.Handle("/", cop.Handler(mux))
@@ -277,7 +290,22 @@ type pageError struct {
 	Status  int
 	Title   string
 	Message string
-	Cause   error // logged, never shown
+	// Back is where the page's link leads (the page the person came
+	// from); empty means their accounts, or sign-in.
+	Back  string
+	Cause error // logged, never shown
+}
+
+// withBack returns err with back as where its page links to, when err is
+// a page error without one (a copy: page errors may be shared values).
+func withBack(err error, back string) error {
+	var pe *pageError
+	if errors.As(err, &pe) && pe.Back == "" {
+		c := *pe
+		c.Back = back
+		return &c
+	}
+	return err
 }
 
 func (e *pageError) Error() string {
@@ -304,22 +332,22 @@ func asPageError(err error) *pageError {
 	case errors.As(err, &pe):
 		return pe
 	case errors.Is(err, store.ErrNotFound):
-		return &pageError{Status: http.StatusNotFound, Title: "Not found", Message: "That no longer exists, or it is not yours.", Cause: err}
+		return &pageError{Status: http.StatusNotFound, Title: "Not found", Message: "That no longer exists, or it is not yours. Go back and reload the page to see what there is.", Cause: err}
 	case errors.Is(err, access.ErrRequestClosed):
 		return &pageError{Status: http.StatusConflict, Title: "Request already answered",
 			Message: "This unlock request was already answered or has expired.", Cause: err}
 	case errors.Is(err, access.ErrTooLong):
-		return &pageError{Status: http.StatusBadRequest, Title: "Too long", Message: "That is longer than the application allows.", Cause: err}
+		return &pageError{Status: http.StatusBadRequest, Title: "Too long", Message: "That is longer than the application allows. Choose a shorter time.", Cause: err}
 	case errors.Is(err, store.ErrInvalid):
-		return &pageError{Status: http.StatusBadRequest, Title: "Not possible", Message: "That request is not valid.", Cause: err}
+		return &pageError{Status: http.StatusBadRequest, Title: "Not possible", Message: "deadbolt could not do that, and changed nothing. Go back and check what you entered; if it keeps happening, tell your administrator.", Cause: err}
 	case errors.Is(err, store.ErrConflict):
-		return &pageError{Status: http.StatusConflict, Title: "Conflict", Message: "That conflicts with what is already there.", Cause: err}
+		return &pageError{Status: http.StatusConflict, Title: "Already there", Message: "That is already there, or someone changed it meanwhile. Nothing was changed: reload the page to see how things stand.", Cause: err}
 	case errors.Is(err, store.ErrUnavailable), errors.Is(err, context.DeadlineExceeded):
 		return &pageError{Status: http.StatusServiceUnavailable, Title: "Try again shortly",
-			Message: "deadbolt cannot reach its database right now. Nothing was changed.", Cause: err}
+			Message: "deadbolt cannot reach its storage right now, so nothing was changed. Try again in a minute; if it lasts, tell your administrator.", Cause: err}
 	}
 	return &pageError{Status: http.StatusInternalServerError, Title: "Something went wrong",
-		Message: "deadbolt could not finish this. Nothing was changed.", Cause: err}
+		Message: "deadbolt could not finish this, and nothing was changed. Try again; if it happens again, tell your administrator.", Cause: err}
 }
 
 func (p *Portal) renderError(w http.ResponseWriter, r *http.Request, err error) {
@@ -333,7 +361,7 @@ func (p *Portal) renderError(w http.ResponseWriter, r *http.Request, err error) 
 		writeJSON(w, pe.Status, map[string]string{"error": pe.Title, "message": pe.Message})
 		return
 	}
-	p.render(w, r, pe.Status, "error", map[string]any{"Title": pe.Title, "Message": pe.Message})
+	p.render(w, r, pe.Status, "error", map[string]any{"Title": pe.Title, "Message": pe.Message, "Back": pe.Back})
 }
 
 // wantsJSON is true for the ceremony endpoints the script calls.

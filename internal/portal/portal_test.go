@@ -14,6 +14,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
 	"net/url"
 	"path/filepath"
 	"regexp"
@@ -27,6 +28,8 @@ import (
 	"github.com/deadbolt-dev/deadbolt/internal/checklog"
 	"github.com/deadbolt-dev/deadbolt/internal/clock"
 	"github.com/deadbolt-dev/deadbolt/internal/config"
+	"github.com/deadbolt-dev/deadbolt/internal/egress"
+	"github.com/deadbolt-dev/deadbolt/internal/egress/egresstest"
 	"github.com/deadbolt-dev/deadbolt/internal/live"
 	"github.com/deadbolt-dev/deadbolt/internal/portal"
 	"github.com/deadbolt-dev/deadbolt/internal/seal"
@@ -69,7 +72,10 @@ func newEnv(t *testing.T, public string) *env {
 	t.Cleanup(func() { s.Close() })
 	box, _ := seal.New(bytes.Repeat([]byte{7}, seal.KeySize))
 	e := &env{t: t, clock: clock.NewFake(time.Now().UTC()), store: s}
-	e.admin = &admin.Service{Store: s, Clock: e.clock, Box: box}
+	// Webhook hosts resolve without DNS.
+	hooks := egress.Policy{Resolver: egresstest.Static{"hooks.acme.test": {netip.MustParseAddr("93.184.215.14")},
+		"hooks.globex.test": {netip.MustParseAddr("93.184.215.15")}}}
+	e.admin = &admin.Service{Store: s, Clock: e.clock, Box: box, Egress: hooks}
 	e.access = &access.Service{Store: s, Clock: e.clock}
 	broker := &live.Broker{}
 	e.requests = &access.Requests{Store: s, Clock: e.clock, Changed: func(c access.RequestChange) { broker.Publish(c.OwnerID) }}
@@ -104,7 +110,8 @@ func newEnv(t *testing.T, public string) *env {
 	cfg := config.Default().Portal
 	e.check = chk
 	e.deps = portal.Deps{Store: s, Clock: e.clock, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Box: box,
-		Check: chk, Access: e.access, Requests: e.requests, Broker: broker, PublicURL: public, Config: cfg, Poll: 50 * time.Millisecond}
+		Check: chk, Access: e.access, Requests: e.requests, Broker: broker, PublicURL: public, Config: cfg, Poll: 50 * time.Millisecond,
+		WebhookEgress: hooks}
 	e.portal, err = portal.New(e.deps)
 	if err != nil {
 		t.Fatal(err)
@@ -514,7 +521,7 @@ func TestEnableErrors(t *testing.T) {
 		name, query, title string
 		code               int
 	}{
-		{"no token", "", "No enablement token", 400},
+		{"no token", "", "This link is incomplete", 400},
 		{"garbage", "auth-token=abc", "This link is not valid", 401},
 		{"expired", "auth-token=" + e.mint("carol", func(c *token.Claims) {
 			c.IssuedAt, c.ExpiresAt = e.clock.Now().Add(-20*time.Minute), e.clock.Now().Add(-10*time.Minute)
@@ -867,9 +874,20 @@ func TestAdminWebhooks(t *testing.T) {
 		"not a URL":      {"url": {"hooks.acme.test"}},
 		"another scheme": {"url": {"ftp://hooks.acme.test/"}},
 		"unknown event":  {"url": {"https://hooks.acme.test/y"}, "events": {"account.deleted"}},
+		// Finding: webhook SSRF. The page says why.
+		"loopback address": {"url": {"http://127.0.0.1:8420/"}},
+		"loopback name":    {"url": {"http://localhost:22/"}},
+		"private address":  {"url": {"http://10.0.0.1/"}},
+		"metadata address": {"url": {"http://169.254.169.254/latest/meta-data/"}},
 	} {
-		if r := e.do("POST", "/admin/webhooks", form, owner); r.code != http.StatusBadRequest || !strings.Contains(r.body, "Not saved") {
+		r := e.do("POST", "/admin/webhooks", form, owner)
+		if r.code != http.StatusBadRequest || !strings.Contains(r.body, "Not saved") {
 			t.Errorf("%s: %d", name, r.code)
+		}
+		if strings.HasSuffix(name, "address") || strings.HasSuffix(name, "name") {
+			if !strings.Contains(r.body, "address") || !(strings.Contains(r.body, "public") || strings.Contains(r.body, "never")) {
+				t.Errorf("%s: the page does not say why: %s", name, r.body)
+			}
 		}
 	}
 	if hooks, _ := e.store.Webhooks(ctx, e.app.TenantID); len(hooks) != 1 {

@@ -57,16 +57,12 @@ func (p *Portal) pushSubscribe(w http.ResponseWriter, r *http.Request) error {
 		err = json.Unmarshal(body, &sub)
 	}
 	bad := func(cause error) error {
-		return &pageError{Status: http.StatusBadRequest, Title: "Not subscribed", Message: "The browser sent a subscription deadbolt cannot use.", Cause: cause}
+		return &pageError{Status: http.StatusBadRequest, Title: "Not subscribed", Message: "This browser's notification subscription cannot be used. Try again, or choose email notifications.", Cause: cause}
 	}
 	if err != nil {
 		return bad(err)
 	}
-	check := p.d.CheckPushEndpoint
-	if check == nil {
-		check = webpush.CheckEndpoint
-	}
-	if err := check(sub.Endpoint); err != nil {
+	if err := webpush.CheckEndpoint(r.Context(), p.d.PushEgress, sub.Endpoint); err != nil {
 		return bad(err)
 	}
 	p256, err1 := base64.RawURLEncoding.DecodeString(strings.TrimRight(sub.Keys.P256dh, "="))

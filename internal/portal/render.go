@@ -19,7 +19,7 @@ func (p *Portal) parseTemplates() error {
 		"rfc3339":  func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
 		"when":     when,
 		"duration": humanDuration,
-		"left":     func(t time.Time) string { return humanDuration(time.Until(t).Round(time.Second)) },
+		"left":     func(t time.Time) string { return roughDuration(time.Until(t)) },
 		"mod":      func(a, b int) int { return a % b },
 		"add":      func(a, b int) int { return a + b },
 		"plural":   plural,
@@ -86,28 +86,6 @@ func statusLabel(s string) string {
 		return l
 	}
 	return strings.ReplaceAll(s, "_", " ")
-}
-
-// humanDuration writes d as "1 h 5 min", "4 min 20 s" or "45 s".
-func humanDuration(d time.Duration) string {
-	if d <= 0 {
-		return "0 s"
-	}
-	d = d.Round(time.Second)
-	h, m, s := int(d.Hours()), int(d.Minutes())%60, int(d.Seconds())%60
-	switch {
-	case h >= 48:
-		return fmt.Sprintf("%d days", h/24)
-	case h > 0 && m > 0:
-		return fmt.Sprintf("%d h %d min", h, m)
-	case h > 0:
-		return fmt.Sprintf("%d h", h)
-	case m > 0 && s > 0 && m < 10:
-		return fmt.Sprintf("%d min %d s", m, s)
-	case m > 0:
-		return fmt.Sprintf("%d min", m)
-	}
-	return fmt.Sprintf("%d s", s)
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {

@@ -17,6 +17,7 @@ import (
 	"github.com/deadbolt-dev/deadbolt/internal/checklog"
 	"github.com/deadbolt-dev/deadbolt/internal/clock"
 	"github.com/deadbolt-dev/deadbolt/internal/config"
+	"github.com/deadbolt-dev/deadbolt/internal/egress"
 	"github.com/deadbolt-dev/deadbolt/internal/httpx"
 	"github.com/deadbolt-dev/deadbolt/internal/jobs"
 	"github.com/deadbolt-dev/deadbolt/internal/metrics"
@@ -42,6 +43,10 @@ type Deps struct {
 	// and so how soon another node takes over from one that died; 0 means
 	// the runner's default.
 	JobLease time.Duration
+	// Listener, when set, is the socket to serve on, bound by the caller
+	// before anything else happens (so a taken port fails before the node
+	// prints or stores anything); nil listens on Config.Addr.
+	Listener net.Listener
 }
 
 // Run serves until ctx ends, then shuts down gracefully: it stops accepting
@@ -82,7 +87,8 @@ func Run(ctx context.Context, d Deps, listening func(addr string)) error {
 	// cross-origin protection and HTML errors.
 	acc := &access.Service{Store: d.Store, Clock: d.Clock}
 	web, err := portal.New(portal.Deps{Store: d.Store, Clock: d.Clock, Log: d.Log, Box: d.Box, Check: svc, Access: acc,
-		Requests: requests, Broker: notes.broker, PushKey: notes.pushKey, PublicURL: cfg.EffectivePublicURL(), Config: cfg.Portal})
+		Requests: requests, Broker: notes.broker, PushKey: notes.pushKey, PublicURL: cfg.EffectivePublicURL(), Config: cfg.Portal,
+		WebhookEgress: egress.Policy{AllowPrivate: cfg.Webhooks.AllowPrivate}})
 	if err != nil {
 		return fmt.Errorf("portal: %w", err)
 	}
@@ -92,9 +98,12 @@ func Run(ctx context.Context, d Deps, listening func(addr string)) error {
 		lim = api.NewFailureLimiter(cfg.RateLimit.FailuresPerSecond, max(cfg.RateLimit.Burst, 1))
 	}
 
+	// Webhooks go out through one client whose dialer checks every address
+	// against the egress policy (DNS rebinding cannot pass).
+	hooks := egress.Policy{AllowPrivate: cfg.Webhooks.AllowPrivate}.Client(10 * time.Second)
 	runner := &jobs.Runner{Holder: jobs.NewHolder(), TTL: d.JobLease, Store: d.Store, Clock: d.Clock, Log: d.Log, Jobs: []jobs.Job{
 		{Name: "outbox", Interval: time.Second, Run: func(ctx context.Context) error {
-			_, err := (&notify.Deliverer{Store: d.Store, Box: d.Box, Clock: d.Clock, Log: d.Log,
+			_, err := (&notify.Deliverer{Store: d.Store, Box: d.Box, Clock: d.Clock, Log: d.Log, Client: hooks,
 				Mail: notes.mail, Push: notes.push}).RunOnce(ctx)
 			return err
 		}},
@@ -154,10 +163,12 @@ func Run(ctx context.Context, d Deps, listening func(addr string)) error {
 		web.ServeHTTP(w, r)
 	}))
 
-	ln, err := net.Listen("tcp", cfg.Addr)
-	if err != nil {
-		logw.Close(context.Background())
-		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
+	ln := d.Listener
+	if ln == nil {
+		if ln, err = net.Listen("tcp", cfg.Addr); err != nil {
+			logw.Close(context.Background())
+			return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
+		}
 	}
 	srv := &http.Server{
 		Handler:           mux,

@@ -3,8 +3,10 @@ package transfer
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -165,19 +167,24 @@ func integrity(ctx context.Context, q queryer, schema string) error {
 func Backup(ctx context.Context, dbPath, dest string) (Summary, error) {
 	const op = "backup"
 	if _, err := os.Stat(dbPath); err != nil {
-		return Summary{}, fmt.Errorf("%s: database %s: %w: %w", op, dbPath, store.ErrNotFound, err)
+		return Summary{}, fmt.Errorf("%s: %w: no deadbolt database at %s", op, store.ErrNotFound, dbPath)
 	}
 	if _, err := os.Lstat(dest); err == nil {
-		return Summary{}, fmt.Errorf("%s: %s: %w: the file exists; choose a new name", op, dest, store.ErrConflict)
+		return Summary{}, fmt.Errorf("%s: %s: %w; choose a new name", op, dest, store.ErrConflict)
+	}
+	if err := writableDir(filepath.Dir(dest)); err != nil {
+		return Summary{}, fmt.Errorf("%s: %w", op, err)
 	}
 	tmp, err := os.CreateTemp(filepath.Dir(dest), "."+filepath.Base(dest)+".*.tmp")
 	if err != nil {
-		return Summary{}, fmt.Errorf("%s: %w", op, err)
+		return Summary{}, fmt.Errorf("%s: cannot write %s: %w", op, dest, pathErr(err))
 	}
 	tmpName := tmp.Name()
 	tmp.Close()
 	os.Remove(tmpName) // VACUUM INTO wants to create the file itself
 	defer os.Remove(tmpName)
+	// Errors below name dest, not the temporary file nobody will find.
+	hide := func(err error) error { return hideName(err, tmpName, dest) }
 
 	src, err := openSQLite(dbPath, false)
 	if err != nil {
@@ -185,27 +192,68 @@ func Backup(ctx context.Context, dbPath, dest string) (Summary, error) {
 	}
 	defer src.Close()
 	if _, err := src.ExecContext(ctx, `VACUUM INTO ?`, tmpName); err != nil {
-		return Summary{}, fmt.Errorf("%s: %w: VACUUM INTO: %w", op, store.ErrUnavailable, err)
+		return Summary{}, fmt.Errorf("%s: %w: writing %s: %w", op, store.ErrUnavailable, dest, hide(err))
 	}
 	if err := os.Chmod(tmpName, 0o600); err != nil {
-		return Summary{}, fmt.Errorf("%s: %w", op, err)
+		return Summary{}, fmt.Errorf("%s: %s: %w", op, dest, pathErr(err))
 	}
 	sum, err := checkFile(ctx, tmpName)
 	if err != nil {
-		return Summary{}, fmt.Errorf("%s: the copy does not check out: %w", op, err)
+		return Summary{}, fmt.Errorf("%s: the copy does not check out: %w", op, hide(err))
 	}
 	if err := syncFile(tmpName); err != nil {
-		return Summary{}, fmt.Errorf("%s: %w", op, err)
+		return Summary{}, fmt.Errorf("%s: %s: %w", op, dest, pathErr(err))
 	}
 	// Link, not rename: it fails rather than replaces when dest appeared
 	// meanwhile.
 	if err := os.Link(tmpName, dest); err != nil {
-		return Summary{}, fmt.Errorf("%s: %w", op, err)
+		if errors.Is(err, fs.ErrExist) {
+			return Summary{}, fmt.Errorf("%s: %s: %w; choose a new name", op, dest, store.ErrConflict)
+		}
+		return Summary{}, fmt.Errorf("%s: %s: %w", op, dest, pathErr(err))
 	}
 	if fi, err := os.Stat(dest); err == nil {
 		sum.Bytes = fi.Size()
 	}
 	return sum, nil
+}
+
+// writableDir says, as a user error, why a file cannot be made in dir: it
+// does not exist or is not a directory. Permission problems surface when
+// the file is created.
+func writableDir(dir string) error {
+	fi, err := os.Stat(dir)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return fmt.Errorf("%w: directory %s does not exist", store.ErrNotFound, dir)
+	case err != nil:
+		return fmt.Errorf("%w: directory %s: %w", store.ErrInvalid, dir, pathErr(err))
+	case !fi.IsDir():
+		return fmt.Errorf("%w: %s is not a directory", store.ErrInvalid, dir)
+	}
+	return nil
+}
+
+// pathErr drops the path from a *fs.PathError (it may be a temporary
+// file's) and marks permission problems as the user's to fix.
+func pathErr(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		err = pe.Err
+	}
+	if errors.Is(err, fs.ErrPermission) {
+		return fmt.Errorf("%w: %w", store.ErrInvalid, err)
+	}
+	return err
+}
+
+// hideName replaces a temporary file's name in err's text by the name the
+// user gave. The error kinds err wraps are lost; callers wrap a kind.
+func hideName(err error, tmp, name string) error {
+	if err == nil || !strings.Contains(err.Error(), tmp) {
+		return err
+	}
+	return errors.New(strings.ReplaceAll(err.Error(), tmp, name))
 }
 
 // checkFile opens a SQLite file read-only, checks its integrity and
@@ -241,6 +289,14 @@ func syncFile(path string) error {
 // file meanwhile sees the old data or the new, never a mix.
 func Restore(ctx context.Context, src, dbPath string) (Summary, error) {
 	const op = "restore"
+	if fi, err := os.Stat(src); err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return Summary{}, fmt.Errorf("%s: %w: the backup file %s does not exist", op, store.ErrNotFound, src)
+		}
+		return Summary{}, fmt.Errorf("%s: %s: %w", op, src, pathErr(err))
+	} else if fi.IsDir() {
+		return Summary{}, fmt.Errorf("%s: %w: %s is a directory, not a backup file", op, store.ErrInvalid, src)
+	}
 	if _, err := checkFile(ctx, src); err != nil {
 		return Summary{}, fmt.Errorf("%s: %s: %w: not a sound deadbolt backup: %w", op, src, store.ErrInvalid, err)
 	}
@@ -274,7 +330,9 @@ func Restore(ctx context.Context, src, dbPath string) (Summary, error) {
 			return Summary{}, fmt.Errorf("%s: migrate the backup from version %d: %w", op, have, err)
 		}
 		defer os.RemoveAll(filepath.Dir(migrated))
-		src = migrated
+		sum, err := load(ctx, migrated, dbPath)
+		// Name the user's file, not the migrated copy.
+		return sum, hideName(err, migrated, src)
 	}
 	return load(ctx, src, dbPath)
 }
@@ -293,7 +351,7 @@ func migratedCopy(ctx context.Context, src string) (string, error) {
 	s, err := sqlite.Open(ctx, dst, sqlite.Options{AutoMigrate: true})
 	if err != nil {
 		os.RemoveAll(dir)
-		return "", err
+		return "", hideName(err, dst, src)
 	}
 	return dst, s.Close()
 }

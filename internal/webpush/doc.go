@@ -16,7 +16,10 @@
 // the outbox retries a push that a push service refused for now.
 //
 // A push service's endpoint comes from a browser, so a member could name
-// any URL; CheckEndpoint accepts only https URLs whose host is a name or a
-// public address, so that deadbolt cannot be used to reach internal
-// services.
+// any URL. Every endpoint goes through package egress: CheckEndpoint
+// accepts only https URLs whose host resolves to public addresses, the
+// Sender's dialer refuses a non-public address at connection time (DNS
+// rebinding), redirects are never followed, and a failure is stored as its
+// class (timeout, status 503, ...), never with the push service's answer,
+// so that deadbolt cannot be used to reach or probe internal services.
 package webpush

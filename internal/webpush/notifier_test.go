@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/deadbolt-dev/deadbolt/internal/egress"
 	"github.com/deadbolt-dev/deadbolt/internal/notify"
 	"github.com/deadbolt-dev/deadbolt/internal/store"
 	"github.com/deadbolt-dev/deadbolt/internal/store/sqlite"
@@ -60,10 +61,9 @@ func TestNotifier(t *testing.T) {
 		t.Fatal(err)
 	}
 	v, _ := NewVAPID(make([]byte, 31+1), "mailto:x@acme.test")
-	client := live.Client()
-	client.Transport.(*http.Transport).TLSClientConfig.RootCAs.AddCert(gone.Certificate())
+	client := trusting(live, gone)
 	n := &Notifier{Store: s, PortalURL: "https://lock.acme.test", Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
-		Sender: &Sender{VAPID: v, Client: client, Check: func(string) error { return nil }}}
+		Sender: &Sender{VAPID: v, Policy: egress.Policy{AllowPrivate: true}, Client: client}}
 	notice := notify.Notice{Request: "r1", Application: "Wiki", Account: "alice", IP: "203.0.113.7", Location: "Madrid"}
 	payload, _ := json.Marshal(notice)
 	msg := func(member string) store.OutboxMessage {
@@ -99,7 +99,7 @@ func TestNotifier(t *testing.T) {
 	// A push service that refuses for now: the delivery fails, to be
 	// retried.
 	failing := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		http.Error(w, "busy", http.StatusServiceUnavailable)
+		http.Error(w, "busy: internal banner", http.StatusServiceUnavailable)
 	}))
 	defer failing.Close()
 	client.Transport.(*http.Transport).TLSClientConfig.RootCAs.AddCert(failing.Certificate())
@@ -110,8 +110,9 @@ func TestNotifier(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := n.Deliver(ctx, msg("m2")); err == nil || errors.Is(err, notify.ErrPermanent) || !strings.Contains(err.Error(), "503") {
-		t.Fatalf("Deliver to a busy push service: %v, want a retryable error naming the 503", err)
+	err = n.Deliver(ctx, msg("m2"))
+	if err == nil || errors.Is(err, notify.ErrPermanent) || !strings.Contains(err.Error(), "503") || strings.Contains(err.Error(), "banner") {
+		t.Fatalf("Deliver to a busy push service: %v, want a retryable error naming the 503 and not the body", err)
 	}
 	// No browser left at all: given up at once.
 	s.Update(ctx, func(tx store.Tx) error {

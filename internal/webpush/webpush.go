@@ -16,14 +16,15 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/url"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
 
+	"github.com/deadbolt-dev/deadbolt/internal/egress"
 	"github.com/deadbolt-dev/deadbolt/internal/store"
 )
 
@@ -75,19 +76,16 @@ func (v *VAPID) authorization(endpoint *url.URL, now time.Time) (string, error) 
 	return "vapid t=" + tok + ", k=" + v.PublicKey(), nil
 }
 
-// CheckEndpoint accepts an https push endpoint whose host is a name or a
-// public IP address.
-func CheckEndpoint(raw string) error {
+// CheckEndpoint accepts an https push endpoint without user info whose
+// host the policy allows (egress.Policy.CheckHost: a name is resolved and
+// every address checked). A refusal wraps ErrEndpoint.
+func CheckEndpoint(ctx context.Context, p egress.Policy, raw string) error {
 	u, err := url.Parse(raw)
 	if err != nil || u.Scheme != "https" || u.Host == "" || u.User != nil {
-		return fmt.Errorf("%w: %q is not an https URL", ErrEndpoint, raw)
+		return fmt.Errorf("%w: not an https URL", ErrEndpoint)
 	}
-	if ip := net.ParseIP(u.Hostname()); ip != nil && (ip.IsLoopback() || ip.IsPrivate() || ip.IsLinkLocalUnicast() ||
-		ip.IsUnspecified() || ip.IsMulticast() || ip.IsLinkLocalMulticast()) {
-		return fmt.Errorf("%w: %q is not a public address", ErrEndpoint, u.Hostname())
-	}
-	if u.Hostname() == "localhost" {
-		return fmt.Errorf("%w: localhost", ErrEndpoint)
+	if err := p.CheckHost(ctx, u.Hostname()); err != nil {
+		return fmt.Errorf("%w: %w", ErrEndpoint, err)
 	}
 	return nil
 }
@@ -95,24 +93,44 @@ func CheckEndpoint(raw string) error {
 // Sender posts encrypted messages to push services. It is safe for
 // concurrent use.
 type Sender struct {
-	VAPID  *VAPID
-	Client *http.Client // nil: a client with a 10 s timeout
-	// Check vets endpoints; nil means CheckEndpoint.
-	Check func(endpoint string) error
+	VAPID *VAPID
+	// Policy vets endpoints before a push and the addresses dialled for
+	// it; the zero value allows public addresses only, as push services
+	// are.
+	Policy egress.Policy
+	// Client posts the messages; nil means Policy.Client with a 10 s
+	// timeout. Redirects are never followed, whatever the client says.
+	Client *http.Client
 	// TTL is how long a push service keeps an undelivered message; zero
 	// means 5 minutes, the life of an unlock request.
 	TTL time.Duration
 	Now func() time.Time // nil: time.Now
+
+	once   sync.Once
+	client *http.Client
+}
+
+// httpClient is Client, or the policy's, never following redirects.
+func (s *Sender) httpClient() *http.Client {
+	s.once.Do(func() {
+		if s.Client == nil {
+			s.client = s.Policy.Client(10 * time.Second)
+			return
+		}
+		c := *s.Client
+		c.CheckRedirect = egress.NoRedirects
+		s.client = &c
+	})
+	return s.client
 }
 
 // Send encrypts payload for the subscription and posts it. A subscription
-// the push service no longer knows is ErrGone.
+// the push service no longer knows is ErrGone; an endpoint the policy
+// refuses, before or at dial time, is ErrEndpoint. Other failures are an
+// *egress.Failure: its text is the class of failure, never the push
+// service's answer.
 func (s *Sender) Send(ctx context.Context, sub store.PushSubscription, payload []byte) error {
-	check := s.Check
-	if check == nil {
-		check = CheckEndpoint
-	}
-	if err := check(sub.Endpoint); err != nil {
+	if err := CheckEndpoint(ctx, s.Policy, sub.Endpoint); err != nil {
 		return err
 	}
 	endpoint, _ := url.Parse(sub.Endpoint)
@@ -141,23 +159,25 @@ func (s *Sender) Send(ctx context.Context, sub store.PushSubscription, payload [
 	req.Header.Set("Content-Type", "application/octet-stream")
 	req.Header.Set("TTL", strconv.Itoa(int(ttl.Seconds())))
 	req.Header.Set("Urgency", "high")
-	client := s.Client
-	if client == nil {
-		client = &http.Client{Timeout: 10 * time.Second}
-	}
-	resp, err := client.Do(req)
+	resp, err := s.httpClient().Do(req)
 	if err != nil {
-		return fmt.Errorf("webpush: post to %s: %w", endpoint.Host, err)
+		f := egress.Classify(err)
+		if errors.Is(err, egress.ErrRefused) {
+			return fmt.Errorf("webpush: push service %s: %w: %w", endpoint.Host, ErrEndpoint, f)
+		}
+		return fmt.Errorf("webpush: push service %s: %w", endpoint.Host, f)
 	}
 	defer resp.Body.Close()
-	msg, _ := io.ReadAll(io.LimitReader(resp.Body, 512))
+	// The answer's body is not read into the error: whoever chose the
+	// endpoint must not be able to read a response back through it.
+	io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
 	switch {
 	case resp.StatusCode == http.StatusNotFound || resp.StatusCode == http.StatusGone:
 		return ErrGone
 	case resp.StatusCode >= 200 && resp.StatusCode < 300:
 		return nil
 	}
-	return fmt.Errorf("webpush: %s answered %s: %s", endpoint.Host, resp.Status, bytes.TrimSpace(msg))
+	return fmt.Errorf("webpush: push service %s: %w", endpoint.Host, egress.Status(resp.StatusCode))
 }
 
 // recordSize is the rs field: one record is always enough for a notice.

@@ -10,17 +10,22 @@ import (
 	"crypto/hkdf"
 	"crypto/rand"
 	"crypto/sha256"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/binary"
 	"errors"
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
 
+	"github.com/deadbolt-dev/deadbolt/internal/egress"
+	"github.com/deadbolt-dev/deadbolt/internal/egress/egresstest"
 	"github.com/deadbolt-dev/deadbolt/internal/store"
 )
 
@@ -118,7 +123,9 @@ func TestSend(t *testing.T) {
 		w.WriteHeader(status)
 	}))
 	defer push.Close()
-	s := &Sender{VAPID: v, Client: push.Client(), Check: func(string) error { return nil }}
+	// The push service listens on loopback: the test allows it, as an
+	// operator never can.
+	s := &Sender{VAPID: v, Policy: egress.Policy{AllowPrivate: true}, Client: trusting(push)}
 	sub := store.PushSubscription{Endpoint: push.URL + "/push/abc", P256dh: br.key.PublicKey().Bytes(), Auth: br.auth}
 
 	if err := s.Send(t.Context(), sub, []byte(`{"title":"Sign-in request"}`)); err != nil {
@@ -152,34 +159,117 @@ func TestSend(t *testing.T) {
 	if err := s.Send(t.Context(), sub, []byte("x")); !errors.Is(err, ErrGone) {
 		t.Fatalf("410: %v", err)
 	}
+	// A failure is stored as its class: never the push service's answer.
 	status = http.StatusInternalServerError
-	if err := s.Send(t.Context(), sub, []byte("x")); err == nil || errors.Is(err, ErrGone) {
+	err = s.Send(t.Context(), sub, []byte("x"))
+	var f *egress.Failure
+	if !errors.As(err, &f) || f.Status != http.StatusInternalServerError || errors.Is(err, ErrGone) {
 		t.Fatalf("500: %v", err)
 	}
 	// By default, endpoints on this machine or a private network are
 	// refused: a browser names them, deadbolt must not be made to call
 	// internal services.
-	s.Check = nil
-	if err := s.Send(t.Context(), sub, []byte("x")); !errors.Is(err, ErrEndpoint) {
+	hits := 0
+	push.Config.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { hits++ })
+	strict := &Sender{VAPID: v, Client: trusting(push)}
+	if err := strict.Send(t.Context(), sub, []byte("x")); !errors.Is(err, ErrEndpoint) || !errors.Is(err, egress.ErrRefused) {
 		t.Fatalf("loopback endpoint: %v", err)
+	}
+	if hits != 0 {
+		t.Fatal("the loopback push service was reached")
+	}
+}
+
+// trusting is a client for the loopback TLS servers srvs, under the
+// egress policy's transport with private addresses allowed.
+func trusting(srvs ...*httptest.Server) *http.Client {
+	tr := egress.Policy{AllowPrivate: true}.Transport()
+	tr.TLSClientConfig = &tls.Config{RootCAs: x509.NewCertPool()}
+	for _, s := range srvs {
+		tr.TLSClientConfig.RootCAs.AddCert(s.Certificate())
+	}
+	return &http.Client{Transport: tr}
+}
+
+// TestSendNoRedirectNoBody: a push service that answers with a redirect
+// to an internal address is not followed, and what it answers does not
+// reach the stored error (finding: SSRF through Web Push).
+func TestSendNoRedirectNoBody(t *testing.T) {
+	v, _ := NewVAPID(bytes.Repeat([]byte{5}, 32), "mailto:security@acme.test")
+	br := newBrowser(t)
+	internal := 0
+	target := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		internal++
+		io.WriteString(w, "ami-id: secret-metadata")
+	}))
+	defer target.Close()
+	push := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/redirect" {
+			http.Redirect(w, r, target.URL+"/latest/meta-data", http.StatusTemporaryRedirect)
+			return
+		}
+		w.WriteHeader(http.StatusBadRequest)
+		io.WriteString(w, "SECRET-BODY internal service banner")
+	}))
+	defer push.Close()
+	// Even a client that would follow redirects does not, in a Sender.
+	client := trusting(push)
+	client.CheckRedirect = nil
+	s := &Sender{VAPID: v, Policy: egress.Policy{AllowPrivate: true}, Client: client}
+	sub := store.PushSubscription{Endpoint: push.URL + "/redirect", P256dh: br.key.PublicKey().Bytes(), Auth: br.auth}
+	err := s.Send(t.Context(), sub, []byte("x"))
+	var f *egress.Failure
+	if !errors.As(err, &f) || f.Status != http.StatusTemporaryRedirect || internal != 0 {
+		t.Fatalf("redirect: %v; internal target reached %d times", err, internal)
+	}
+	sub.Endpoint = push.URL + "/body"
+	err = s.Send(t.Context(), sub, []byte("x"))
+	if !errors.As(err, &f) || f.Status != http.StatusBadRequest || strings.Contains(err.Error(), "SECRET") {
+		t.Fatalf("400 with a body: %v", err)
+	}
+}
+
+// TestSendRebinding: an endpoint whose name resolved to a public address
+// when it was checked and to loopback when it is dialled is refused by the
+// dialer, and counts as an endpoint deadbolt does not send to.
+func TestSendRebinding(t *testing.T) {
+	v, _ := NewVAPID(bytes.Repeat([]byte{5}, 32), "mailto:security@acme.test")
+	br := newBrowser(t)
+	hits := 0
+	push := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { hits++ }))
+	defer push.Close()
+	res := &egresstest.Rebinding{First: netip.MustParseAddr("93.184.215.14"), Then: netip.MustParseAddr("127.0.0.1")}
+	s := &Sender{VAPID: v, Policy: egress.Policy{Resolver: res}}
+	sub := store.PushSubscription{Endpoint: "https://push.rebind.test:" + push.URL[strings.LastIndex(push.URL, ":")+1:] + "/x",
+		P256dh: br.key.PublicKey().Bytes(), Auth: br.auth}
+	err := s.Send(t.Context(), sub, []byte("x"))
+	var f *egress.Failure
+	if !errors.Is(err, ErrEndpoint) || !errors.As(err, &f) || f.Class != egress.ClassRefused || hits != 0 {
+		t.Fatalf("rebound endpoint: %v (hits %d)", err, hits)
+	}
+	if !res.Lookups("push.rebind.test") {
+		t.Fatal("the name was never looked up: the test proves nothing")
 	}
 }
 
 func TestCheckEndpoint(t *testing.T) {
+	res := egresstest.Static{"push.example.com": {netip.MustParseAddr("93.184.215.14")},
+		"internal.example.com": {netip.MustParseAddr("10.1.2.3")}}
 	for raw, ok := range map[string]bool{
-		"https://fcm.googleapis.com/fcm/send/abc":     true,
-		"https://updates.push.services.mozilla.com/x": true,
-		"https://8.8.8.8/x":                           true,
-		"http://fcm.googleapis.com/x":                 false,
-		"https://127.0.0.1/x":                         false,
-		"https://10.0.0.5/x":                          false,
-		"https://169.254.169.254/latest":              false,
-		"https://[::1]/x":                             false,
-		"https://localhost/x":                         false,
-		"https://user:pw@push.example.com/x":          false,
-		"not a url":                                   false,
+		"https://push.example.com/fcm/send/abc": true,
+		"https://8.8.8.8/x":                     true,
+		"http://push.example.com/x":             false,
+		"https://internal.example.com/x":        false,
+		"https://127.0.0.1/x":                   false,
+		"https://10.0.0.5/x":                    false,
+		"https://169.254.169.254/latest":        false,
+		"https://[::1]/x":                       false,
+		"https://[fd00:ec2::254]/x":             false,
+		"https://localhost/x":                   false,
+		"https://user:pw@push.example.com/x":    false,
+		"not a url":                             false,
 	} {
-		if err := CheckEndpoint(raw); (err == nil) != ok {
+		if err := CheckEndpoint(t.Context(), egress.Policy{Resolver: res}, raw); (err == nil) != ok || (err != nil && !errors.Is(err, ErrEndpoint)) {
 			t.Errorf("CheckEndpoint(%q) = %v", raw, err)
 		}
 	}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"log/slog"
-	"strings"
 
 	"github.com/aws/aws-lambda-go/lambda"
 	awsiam "github.com/aws/aws-sdk-go-v2/service/iam"
@@ -43,26 +42,8 @@ func FromEnv(ctx context.Context, env lambdaenv.Env, log *slog.Logger) (lambda.H
 	}
 	enf := iamstate.New(awsiam.NewFromConfig(awsCfg), iamstate.Config{PolicyARN: policy, Log: log})
 
-	var secrets func(context.Context) ([]string, error)
-	switch {
-	case len(cfg.WebhookSecrets) > 0:
-		secrets = func(context.Context) ([]string, error) { return cfg.WebhookSecrets, nil }
-	case cfg.WebhookSecretARN != "":
-		s := lambdaenv.NewSecret(sm, cfg.WebhookSecretARN, "WEBHOOK_SECRET")
-		secrets = func(ctx context.Context) ([]string, error) {
-			v, err := s.Get(ctx)
-			if err != nil {
-				return nil, err
-			}
-			var out []string
-			for part := range strings.SplitSeq(v, ",") {
-				if part = strings.TrimSpace(part); part != "" {
-					out = append(out, part)
-				}
-			}
-			return out, nil
-		}
-	default:
+	secrets := lambdaenv.WebhookSecrets(cfg.WebhookSecrets, sm, cfg.WebhookSecretARN)
+	if secrets == nil {
 		log.Info("WEBHOOK_SECRET is not set: webhooks are refused")
 	}
 	h := New(Config{

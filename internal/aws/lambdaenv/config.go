@@ -31,6 +31,16 @@ const (
 	DefaultIAMTimeout = 3 * time.Second
 	// MaxIAMTimeout is the largest TIMEOUT_MS the IAM function accepts.
 	MaxIAMTimeout = 20 * time.Second
+	// DefaultAuthorizerTimeout is the API Gateway authorizer's lock-check
+	// timeout: every API request waits for it when the answer is not cached.
+	DefaultAuthorizerTimeout = 1 * time.Second
+	// MaxAuthorizerTimeout is the largest TIMEOUT_MS the authorizer accepts.
+	MaxAuthorizerTimeout = 10 * time.Second
+	// DefaultCacheSeconds is CACHE_SECONDS when unset.
+	DefaultCacheSeconds = 10
+	// MaxCacheSeconds is the largest CACHE_SECONDS: a lock must not wait
+	// longer than this for a cache that missed its webhook.
+	MaxCacheSeconds = 300
 	// DefaultLockedMessage is LOCKED_MESSAGE when unset. Cognito shows it as
 	// "PreAuthentication failed with error Account is locked."
 	DefaultLockedMessage = "Account is locked"
@@ -94,6 +104,92 @@ type IAM struct {
 	Principals []string
 }
 
+// Authorizer is the configuration of the API Gateway Lambda authorizer.
+type Authorizer struct {
+	Check
+	// Issuer is the JWT issuer the authorizer trusts (JWT_ISSUER), e.g.
+	// https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbCdEf.
+	Issuer string
+	// JWKSURL is where the issuer's signing keys are (JWKS_URL); default
+	// Issuer + "/.well-known/jwks.json", as Cognito publishes them.
+	JWKSURL string
+	// Audiences are the accepted app clients (JWT_AUDIENCE, commas): an
+	// ID token's aud, or an access token's client_id, must be one of them.
+	Audiences []string
+	// TokenUse is "access", "id" or "" for either (TOKEN_USE); a token
+	// whose token_use claim differs is refused.
+	TokenUse string
+	// AccountClaim names the claim that is the deadbolt account
+	// (ACCOUNT_CLAIM); default: username in access tokens,
+	// cognito:username in ID tokens, else sub.
+	AccountClaim string
+	// Cache is how long an answer is reused for the same account
+	// (CACHE_SECONDS; 0 asks deadbolt on every request).
+	Cache time.Duration
+	// WebhookSecrets verify deadbolt's webhooks, which drop cached answers
+	// (WEBHOOK_SECRET, comma separated during a rotation).
+	WebhookSecrets []string
+	// WebhookSecretARN names a Secrets Manager secret holding them
+	// (WEBHOOK_SECRET_ARN).
+	WebhookSecretARN string
+}
+
+// LoadAuthorizer reads the authorizer's configuration.
+func LoadAuthorizer(env Env) (Authorizer, error) {
+	var p problems
+	c := Authorizer{Check: loadCheck(env, &p, DefaultAuthorizerTimeout, MaxAuthorizerTimeout)}
+	c.Issuer = strings.TrimRight(strings.TrimSpace(env("JWT_ISSUER")), "/")
+	if u, err := url.Parse(c.Issuer); c.Issuer == "" {
+		p.add("JWT_ISSUER", "is not set (the token issuer, e.g. https://cognito-idp.REGION.amazonaws.com/POOL_ID)")
+	} else if err != nil || u.Scheme != "https" && u.Scheme != "http" || u.Host == "" {
+		p.add("JWT_ISSUER", "%q is not an http(s) URL", c.Issuer)
+	}
+	c.JWKSURL = strings.TrimSpace(env("JWKS_URL"))
+	if c.JWKSURL == "" && c.Issuer != "" {
+		c.JWKSURL = c.Issuer + "/.well-known/jwks.json"
+	} else if u, err := url.Parse(c.JWKSURL); c.JWKSURL != "" && (err != nil || u.Scheme != "https" && u.Scheme != "http" || u.Host == "") {
+		p.add("JWKS_URL", "%q is not an http(s) URL", c.JWKSURL)
+	}
+	c.Audiences = list(env("JWT_AUDIENCE"))
+	if len(c.Audiences) == 0 {
+		p.add("JWT_AUDIENCE", "is not set (the app client ids whose tokens are accepted, commas between them)")
+	}
+	switch c.TokenUse = strings.ToLower(strings.TrimSpace(env("TOKEN_USE"))); c.TokenUse {
+	case "", "access", "id":
+	default:
+		p.add("TOKEN_USE", "%q is not access, id or empty (either)", c.TokenUse)
+	}
+	c.AccountClaim = strings.TrimSpace(env("ACCOUNT_CLAIM"))
+	c.Cache = DefaultCacheSeconds * time.Second
+	if v := strings.TrimSpace(env("CACHE_SECONDS")); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 || n > MaxCacheSeconds {
+			p.add("CACHE_SECONDS", "%q is not a whole number of seconds from 0 to %d", v, MaxCacheSeconds)
+		}
+		c.Cache = time.Duration(n) * time.Second
+	}
+	c.WebhookSecrets, c.WebhookSecretARN = loadWebhookSecrets(env, &p)
+	return c, p.err()
+}
+
+// loadWebhookSecrets reads WEBHOOK_SECRET or WEBHOOK_SECRET_ARN.
+func loadWebhookSecrets(env Env, p *problems) (secrets []string, arn string) {
+	secrets = list(env("WEBHOOK_SECRET"))
+	arn = strings.TrimSpace(env("WEBHOOK_SECRET_ARN"))
+	if len(secrets) > 0 && arn != "" {
+		p.add("WEBHOOK_SECRET", "set WEBHOOK_SECRET or WEBHOOK_SECRET_ARN, not both")
+	}
+	if arn != "" && !secretARN.MatchString(arn) {
+		p.add("WEBHOOK_SECRET_ARN", "%q is not a Secrets Manager secret ARN", arn)
+	}
+	for _, s := range secrets {
+		if len(s) < 16 {
+			p.add("WEBHOOK_SECRET", "a secret is shorter than 16 characters")
+		}
+	}
+	return secrets, arn
+}
+
 // problems collects configuration errors.
 type problems []error
 
@@ -130,19 +226,7 @@ func LoadIAM(env Env) (IAM, error) {
 	case !policyARN.MatchString(c.PolicyARN):
 		p.add("POLICY_ARN", "%q is not an IAM policy ARN (arn:aws:iam::aws:policy/NAME or arn:aws:iam::ACCOUNT:policy/NAME) or %q", c.PolicyARN, PolicyInline)
 	}
-	c.WebhookSecrets = list(env("WEBHOOK_SECRET"))
-	c.WebhookSecretARN = strings.TrimSpace(env("WEBHOOK_SECRET_ARN"))
-	if len(c.WebhookSecrets) > 0 && c.WebhookSecretARN != "" {
-		p.add("WEBHOOK_SECRET", "set WEBHOOK_SECRET or WEBHOOK_SECRET_ARN, not both")
-	}
-	if c.WebhookSecretARN != "" && !secretARN.MatchString(c.WebhookSecretARN) {
-		p.add("WEBHOOK_SECRET_ARN", "%q is not a Secrets Manager secret ARN", c.WebhookSecretARN)
-	}
-	for _, s := range c.WebhookSecrets {
-		if len(s) < 16 {
-			p.add("WEBHOOK_SECRET", "a secret is shorter than 16 characters")
-		}
-	}
+	c.WebhookSecrets, c.WebhookSecretARN = loadWebhookSecrets(env, &p)
 	c.Principals = list(env("PRINCIPALS"))
 	return c, p.err()
 }

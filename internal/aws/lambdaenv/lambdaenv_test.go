@@ -8,6 +8,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
@@ -69,6 +70,57 @@ func TestLoadIAM(t *testing.T) {
 	}
 	cfg, err = lambdaenv.LoadIAM(envOf(env))
 	if err != nil || cfg.PolicyARN != "inline" || len(cfg.WebhookSecrets) != 2 || len(cfg.Principals) != 2 {
+		t.Fatalf("%+v, %v", cfg, err)
+	}
+}
+
+func TestLoadAuthorizer(t *testing.T) {
+	_, key := awstest.Key()
+	ok := map[string]string{"API_URI": "https://d.example.com", "APP_URI": "https://api.example.com", "SIGNING_KEY": key,
+		"JWT_ISSUER": "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_AbCdEf123/", "JWT_AUDIENCE": "client-a, client-b"}
+	cfg, err := lambdaenv.LoadAuthorizer(envOf(ok))
+	if err != nil || cfg.Issuer != "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_AbCdEf123" ||
+		cfg.JWKSURL != cfg.Issuer+"/.well-known/jwks.json" || len(cfg.Audiences) != 2 ||
+		cfg.Cache != lambdaenv.DefaultCacheSeconds*time.Second || cfg.Timeout != lambdaenv.DefaultAuthorizerTimeout {
+		t.Fatalf("defaults: %+v, %v", cfg, err)
+	}
+	tests := []struct {
+		change map[string]string
+		vars   []string
+	}{
+		{map[string]string{"JWT_ISSUER": ""}, []string{"JWT_ISSUER"}},
+		{map[string]string{"JWT_ISSUER": "cognito"}, []string{"JWT_ISSUER"}},
+		{map[string]string{"JWT_AUDIENCE": " , "}, []string{"JWT_AUDIENCE"}},
+		{map[string]string{"JWKS_URL": "file:///etc/keys"}, []string{"JWKS_URL"}},
+		{map[string]string{"TOKEN_USE": "refresh"}, []string{"TOKEN_USE"}},
+		{map[string]string{"CACHE_SECONDS": "-1"}, []string{"CACHE_SECONDS"}},
+		{map[string]string{"CACHE_SECONDS": "301"}, []string{"CACHE_SECONDS"}},
+		{map[string]string{"WEBHOOK_SECRET": "short"}, []string{"WEBHOOK_SECRET"}},
+	}
+	for _, tt := range tests {
+		env := map[string]string{}
+		for k, v := range ok {
+			env[k] = v
+		}
+		for k, v := range tt.change {
+			env[k] = v
+		}
+		_, err := lambdaenv.LoadAuthorizer(envOf(env))
+		if !errors.Is(err, lambdaenv.ErrConfig) {
+			t.Errorf("%v: %v, want ErrConfig", tt.change, err)
+			continue
+		}
+		for _, v := range tt.vars {
+			if !strings.Contains(err.Error(), v+":") {
+				t.Errorf("%v: error does not name %s: %v", tt.change, v, err)
+			}
+		}
+	}
+	env := map[string]string{"CACHE_SECONDS": "0", "TOKEN_USE": "ID"}
+	for k, v := range ok {
+		env[k] = v
+	}
+	if cfg, err := lambdaenv.LoadAuthorizer(envOf(env)); err != nil || cfg.Cache != 0 || cfg.TokenUse != "id" {
 		t.Fatalf("%+v, %v", cfg, err)
 	}
 }

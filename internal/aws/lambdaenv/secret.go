@@ -110,3 +110,25 @@ func AWSConfig(ctx context.Context, env Env) (aws.Config, error) {
 	}
 	return cfg, nil
 }
+
+// WebhookSecrets returns where a function reads the secrets that verify
+// deadbolt's webhooks: the configured values, or the Secrets Manager secret
+// arn (its value split at commas, for rotations). It returns nil when
+// neither is set: webhooks are then refused. sm may be nil without arn.
+func WebhookSecrets(values []string, sm SecretsAPI, arn string) func(context.Context) ([]string, error) {
+	switch {
+	case len(values) > 0:
+		return func(context.Context) ([]string, error) { return values, nil }
+	case arn != "":
+		s := NewSecret(sm, arn, "WEBHOOK_SECRET")
+		return func(ctx context.Context) ([]string, error) {
+			v, err := s.Get(ctx)
+			if err != nil {
+				return nil, err
+			}
+			return list(v), nil
+		}
+	default:
+		return nil
+	}
+}

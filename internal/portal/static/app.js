@@ -207,6 +207,27 @@
     es.addEventListener("signedout", function () { es.close(); window.location.assign("/signin"); });
   }
 
+  // --- an import's progress: <section data-poll=URL> with a <progress> ----
+  const job = document.querySelector("[data-poll]");
+  if (job) {
+    const bar = document.getElementById("import-progress"), text = document.getElementById("import-text");
+    // The server answers when more rows are done (or after a while).
+    let done = bar ? Number(bar.value) || 0 : 0;
+    const poll = async function () {
+      try {
+        const res = await fetch(job.dataset.poll + "?after=" + done, { credentials: "same-origin", headers: { "Accept": "application/json" } });
+        if (res.status === 401) { window.location.assign("/signin"); return; }
+        const st = await res.json();
+        if (st.state !== "running") { window.location.reload(); return; }
+        done = st.done;
+        if (bar) { bar.max = st.total; bar.value = st.done; }
+        if (text) text.textContent = "Importing: " + st.done + " of " + st.total + " rows done.";
+        setTimeout(poll, 500);
+      } catch (e) { setTimeout(poll, 2000); }
+    };
+    poll();
+  }
+
   // --- copy buttons: <button data-copy="element-id"> ----------------------
   document.addEventListener("click", function (ev) {
     const b = ev.target.closest && ev.target.closest("button[data-copy]");

@@ -1,0 +1,118 @@
+package lambda
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"crypto/rsa"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"sort"
+	"testing"
+	"time"
+
+	awslambda "github.com/aws/aws-lambda-go/lambda"
+	"github.com/coreos/go-oidc/v3/oidc"
+	jose "github.com/go-jose/go-jose/v4"
+	"github.com/golang-jwt/jwt/v5"
+
+	"github.com/deadbolt-dev/deadbolt/client"
+	"github.com/deadbolt-dev/deadbolt/internal/aws/authorizer"
+	"github.com/deadbolt-dev/deadbolt/internal/aws/awstest"
+	"github.com/deadbolt-dev/deadbolt/internal/aws/lambdaenv"
+	"github.com/deadbolt-dev/deadbolt/internal/token"
+)
+
+// BenchmarkAuthorizerOverhead interleaves a bare HTTP lock check with a
+// full HTTP API authorizer invocation (event decoding, RS256 JWT
+// verification against a JWKS, the lock check unless cached, the answer and
+// its log line), against the same loopback endpoint. With the cache on,
+// every invocation after the first is answered without the HTTP call.
+func BenchmarkAuthorizerOverhead(b *testing.B) {
+	srv := lockEndpoint(b)
+	poolKey, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		b.Fatal(err)
+	}
+	jwks, _ := json.Marshal(jose.JSONWebKeySet{Keys: []jose.JSONWebKey{{Key: &poolKey.PublicKey, KeyID: "k1", Algorithm: "RS256", Use: "sig"}}})
+	idp := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.Write(jwks) }))
+	b.Cleanup(idp.Close)
+	issuer := idp.URL + "/pool"
+	tok := jwt.NewWithClaims(jwt.SigningMethodRS256, jwt.MapClaims{"iss": issuer, "sub": "u-alice", "username": "alice",
+		"client_id": "app", "token_use": "access", "iat": time.Now().Unix(), "exp": time.Now().Add(time.Hour).Unix()})
+	tok.Header["kid"] = "k1"
+	signed, err := tok.SignedString(poolKey)
+	if err != nil {
+		b.Fatal(err)
+	}
+	raw, err := os.ReadFile("../../internal/aws/authorizer/testdata/http_api.json")
+	if err != nil {
+		b.Fatal(err)
+	}
+	ev := bytes.ReplaceAll(raw, []byte("{{TOKEN}}"), []byte(signed))
+
+	key, _ := awstest.Key()
+	bareToken, _ := token.Mint(token.Key{Algorithm: token.HS256, Secret: key}, token.Claims{Issuer: awstest.Issuer, Subject: "alice",
+		Audience: []string{srv.URL}, IssuedAt: time.Now().Add(-time.Minute), ExpiresAt: time.Now().Add(time.Hour)})
+	body := []byte(`{"userIP":"203.0.113.7","userDevice":"curl/8.5.0","integrationType":"apigateway"}`)
+	hc := &http.Client{}
+	bare := func() {
+		req, _ := http.NewRequest(http.MethodPost, srv.URL+client.DefaultPath, bytes.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set(client.TokenHeader, bareToken)
+		resp, err := hc.Do(req)
+		if err != nil {
+			b.Fatal(err)
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+	}
+
+	for _, tc := range []struct {
+		name  string
+		cache time.Duration
+	}{{"cache=off", 0}, {"cache=on", time.Hour}} {
+		b.Run(tc.name, func(b *testing.B) {
+			checker, err := lambdaenv.NewChecker(lambdaenv.Check{APIURI: srv.URL, AppURI: awstest.Issuer, SigningKey: key,
+				FailMode: client.FailClosed, Timeout: 2 * time.Second}, authorizer.IntegrationType, nil, nil)
+			if err != nil {
+				b.Fatal(err)
+			}
+			log := slog.New(slog.NewJSONHandler(io.Discard, nil)) // one log line per invocation, as in Lambda
+			h := awslambda.NewHandler(authorizer.New(authorizer.Config{Issuer: issuer, Audiences: []string{"app"}, Cache: tc.cache,
+				FailMode: client.FailClosed, AppURI: awstest.Issuer}, oidc.NewRemoteKeySet(context.Background(), idp.URL), checker, log).Handle)
+			ctx := context.Background()
+			for range 50 { // warm the connection pools and the key set
+				bare()
+				if out, err := h.Invoke(ctx, ev); err != nil || !bytes.Contains(out, []byte(`"isAuthorized":true`)) {
+					b.Fatalf("invocation: %s %v", out, err)
+				}
+			}
+			var bareT, handlerT time.Duration
+			diffs := make([]time.Duration, 0, b.N)
+			b.ResetTimer()
+			for b.Loop() {
+				t0 := time.Now()
+				bare()
+				t1 := time.Now()
+				if _, err := h.Invoke(ctx, ev); err != nil {
+					b.Fatal(err)
+				}
+				t2 := time.Now()
+				bareT += t1.Sub(t0)
+				handlerT += t2.Sub(t1)
+				diffs = append(diffs, t2.Sub(t1)-t1.Sub(t0))
+			}
+			n := float64(len(diffs))
+			sort.Slice(diffs, func(i, j int) bool { return diffs[i] < diffs[j] })
+			b.ReportMetric(float64(bareT.Microseconds())/n, "bare-µs/op")
+			b.ReportMetric(float64(handlerT.Microseconds())/n, "handler-µs/op")
+			b.ReportMetric(float64((handlerT-bareT).Microseconds())/n, "overhead-µs/op")
+			b.ReportMetric(float64(diffs[len(diffs)/2].Microseconds()), "overhead-p50-µs")
+		})
+	}
+}

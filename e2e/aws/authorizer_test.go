@@ -1,0 +1,101 @@
+package aws
+
+import (
+	"bytes"
+	"crypto/rand"
+	"crypto/rsa"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	jose "github.com/go-jose/go-jose/v4"
+	"github.com/golang-jwt/jwt/v5"
+)
+
+const authzIssuer = "https://api.acme.test"
+
+// TestAuthorizerAgainstDeadbolt runs the real deadbolt-authorizer binary on
+// the local Invoke API against a real `deadbolt serve`, with tokens from a
+// local JWKS issuer. A lock made with the CLI reaches the authorizer's
+// cache through deadbolt's real webhook, so the very next request after
+// the webhook is delivered is refused although its answer was cached.
+func TestAuthorizerAgainstDeadbolt(t *testing.T) {
+	// The token issuer: a user pool's JWKS on loopback.
+	poolKey, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		t.Fatal(err)
+	}
+	jwks, _ := json.Marshal(jose.JSONWebKeySet{Keys: []jose.JSONWebKey{{Key: &poolKey.PublicKey, KeyID: "k1", Algorithm: "RS256", Use: "sig"}}})
+	idp := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.Write(jwks) }))
+	defer idp.Close()
+	issuer := idp.URL + "/us-east-1_AbCdEf123"
+	mint := func(user string) string {
+		tok := jwt.NewWithClaims(jwt.SigningMethodRS256, jwt.MapClaims{"iss": issuer, "sub": "u-" + user, "username": user,
+			"client_id": "app-client", "token_use": "access", "iat": time.Now().Unix(), "exp": time.Now().Add(time.Hour).Unix()})
+		tok.Header["kid"] = "k1"
+		s, err := tok.SignedString(poolKey)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+
+	d := newDeadbolt(t)
+	key := d.app("acme", authzIssuer)
+	d.cli("account", "enroll", "--app", authzIssuer, "--account", "alice")
+	d.cli("account", "unlock", "--app", authzIssuer, "--account", "alice", "--for", "1h")
+	fnAddr := freeAddr(t)
+	hook := d.cliJSON("webhook", "create", "--tenant", "acme", "--url", "http://"+fnAddr+"/")
+	secret, _ := hook["secret"].(string)
+	d.start()
+	fn := startLambdaAt(t, binAuthorizer, "deadbolt-authorizer", fnAddr, []string{
+		"API_URI=" + d.url, "APP_URI=" + authzIssuer, "SIGNING_KEY=" + key,
+		"JWT_ISSUER=" + issuer, "JWKS_URL=" + idp.URL + "/jwks.json", "JWT_AUDIENCE=app-client", "TOKEN_USE=access",
+		"CACHE_SECONDS=300", "WEBHOOK_SECRET=" + secret, "FAIL_MODE=closed",
+	})
+
+	event, err := os.ReadFile("../../internal/aws/authorizer/testdata/http_api.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ask := func() map[string]any {
+		t.Helper()
+		out, ferr := fn.invoke(t, bytes.ReplaceAll(event, []byte("{{TOKEN}}"), []byte(mint("alice"))))
+		if ferr != "" {
+			t.Fatalf("function error: %s", out)
+		}
+		var r map[string]any
+		json.Unmarshal(out, &r)
+		return r
+	}
+	if r := ask(); r["isAuthorized"] != true {
+		t.Fatalf("unlocked alice: %v", r)
+	}
+	d.cli("account", "lock", "--app", authzIssuer, "--account", "alice")
+
+	// The webhook arrives within the outbox's first delivery; until then
+	// the cached answer may still allow, afterwards never.
+	deadline := time.Now().Add(30 * time.Second)
+	for !strings.Contains(fn.p.log.String(), "webhook: cached answer dropped") {
+		if time.Now().After(deadline) {
+			t.Fatalf("deadbolt's webhook never reached the authorizer:\n%s", fn.p.log)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	r := ask()
+	if r["isAuthorized"] != false {
+		t.Fatalf("the first request after the lock's webhook was authorized: %v", r)
+	}
+	if ctx, _ := r["context"].(map[string]any); ctx["decidedBy"] != "deadbolt" || ctx["locked"] != true {
+		t.Fatalf("context: %v", r)
+	}
+	var st map[string]any
+	json.Unmarshal([]byte(d.cli("account", "status", "--app", authzIssuer, "--account", "alice", "--json")), &st)
+	if st["locked"] != true {
+		t.Fatalf("status: %v", st)
+	}
+}
