@@ -72,6 +72,13 @@ var portalPages = []a11yPage{
 		}
 		return "/admin/apps/" + fx.appID
 	}},
+	{pattern: "/admin/apps/{id}/accounts", name: "admin-accounts", path: func(fx *a11yFixture) string {
+		if fx.appID == "" {
+			return ""
+		}
+		return "/admin/apps/" + fx.appID + "/accounts"
+	}},
+	{pattern: "/admin/apps/{id}/imports/{job}", name: "admin-import", path: func(fx *a11yFixture) string { return fx.importPath }},
 	{pattern: "/admin/members", name: "admin-members", path: at("/admin/members")},
 	{pattern: "/admin/webhooks", name: "admin-webhooks", path: at("/admin/webhooks")},
 	{pattern: "/admin/deliveries", name: "admin-deliveries", path: at("/admin/deliveries")},
@@ -133,11 +140,12 @@ func axeScript(t *testing.T) string {
 
 // a11yFixture is the installation the accessibility test looks at.
 type a11yFixture struct {
-	in        *inst
-	public    string
-	appID     string // "" until there is an application
-	key       string
-	setupLink string // a member's who has no passkey yet
+	in         *inst
+	public     string
+	appID      string // "" until there is an application
+	key        string
+	setupLink  string // a member's who has no passkey yet
+	importPath string // a CSV import's progress page, once there is one
 }
 
 func (fx *a11yFixture) enableLink() string {
@@ -196,6 +204,18 @@ func TestPortalAccessibility(t *testing.T) {
 		if r := in.run("check", "--url", public, "--issuer", issuer, "--key", fx.key, "--account", acct, "--json"); r.code != 0 {
 			t.Fatalf("check %s: %d %s %s", acct, r.code, r.stdout, r.stderr)
 		}
+	}
+	// A CSV import, run in the browser, for its progress page.
+	csv := filepath.Join(t.TempDir(), "accounts.csv")
+	if err := os.WriteFile(csv, []byte("account\ndave\nerin\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	b.do(tab, "import accounts", chromedp.Navigate(public+"/admin/apps/"+fx.appID+"/accounts"),
+		chromedp.SetUploadFiles(chromedp.ID("import-file"), []string{csv}), leavePage(chromedp.ID("import")))
+	if loc := strings.TrimPrefix(b.location(tab), public); strings.Contains(loc, "/imports/") {
+		fx.importPath = loc
+	} else {
+		t.Fatalf("after starting an import at %s", loc)
 	}
 	a.sweep("data")
 
