@@ -1,10 +1,14 @@
 package e2e
 
 import (
+	"crypto/rand"
+	"encoding/base64"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/deadbolt-dev/deadbolt/internal/store/postgres/pgtest"
 )
 
 func TestImportAccounts(t *testing.T) {
@@ -148,5 +152,45 @@ func TestWebhookAndDeliveryCLI(t *testing.T) {
 	}
 	if r := in.ok("delivery", "list", "--tenant", "acme"); !strings.Contains(r.stdout, "nothing sent yet") {
 		t.Fatalf("a deleted webhook's events remain: %q", r.stdout)
+	}
+}
+
+// TestStoreErrorsArePlain: a rule the database enforces is told in plain
+// words naming the field, on both backends, never the database's own text
+// (finding: "UNIQUE constraint failed: applications.issuer (2067)" reached
+// another tenant's admin).
+func TestStoreErrorsArePlain(t *testing.T) {
+	for _, backend := range []string{"sqlite", "postgres"} {
+		t.Run(backend, func(t *testing.T) {
+			in := newInst(t)
+			if backend == "postgres" {
+				mk := make([]byte, 32)
+				rand.Read(mk)
+				in.db = pgtest.NewDatabase(t)
+				in.env = []string{"DEADBOLT_MASTER_KEY=" + base64.StdEncoding.EncodeToString(mk)}
+			}
+			in.ok("tenant", "create", "acme")
+			in.ok("tenant", "create", "globex")
+			in.ok("app", "create", "--tenant", "acme", "--name", "Wiki", "--issuer", "https://wiki.example.com")
+			for _, tc := range []struct {
+				args []string
+				want string
+			}{
+				{[]string{"app", "create", "--tenant", "globex", "--name", "Mine", "--issuer", "https://wiki.example.com"},
+					"an application with this issuer already exists"},
+				{[]string{"tenant", "create", "acme"}, "a tenant with this name already exists"},
+			} {
+				r := in.run(append(tc.args, "--json")...)
+				if r.code != 1 || r.json(t)["error"] != "conflict" || r.json(t)["message"] != tc.want {
+					t.Errorf("%v: exit %d, %s", tc.args, r.code, r.stdout)
+				}
+				r = in.run(tc.args...)
+				for _, leak := range []string{"constraint", "UNIQUE", "SQLSTATE", "2067", "duplicate key", "sqlite", "postgres"} {
+					if strings.Contains(r.stdout+r.stderr, leak) {
+						t.Errorf("%v prints %q: %s", tc.args, leak, r.stderr)
+					}
+				}
+			}
+		})
 	}
 }

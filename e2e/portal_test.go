@@ -227,7 +227,7 @@ func TestPortalBrowser(t *testing.T) {
 		t.Fatalf("check before the owner has a passkey: %d %s", r.code, r.stdout)
 	}
 
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), 240*time.Second)
 	defer cancel()
 	b := newBrowser(t, ctx)
 	tab := b.ctx
@@ -370,6 +370,7 @@ func TestPortalBrowser(t *testing.T) {
 	}
 	b.shot(tab, "admin-deliveries")
 	testWebhookUI(t, in, b, public)
+	testAdminAccountsUI(t, in, b, key, public)
 
 	testEnablement(t, in, b, key, public)
 
@@ -585,4 +586,85 @@ func testEnablement(t *testing.T, in *inst, b *browser, key, public string) {
 		t.Fatalf("registered person's account: %v", st)
 	}
 	b.do(other, "carol's accounts", chromedp.Navigate(public+"/"), chromedp.WaitVisible(chromedp.CSS("li[data-account='carol@acme.test']")))
+}
+
+// testAdminAccountsUI: the admin home's setup checklist, an application's
+// accounts page (search, enrol, unlock), a CSV import whose page follows
+// its progress until it is done, and the danger zone's typed confirmation.
+func testAdminAccountsUI(t *testing.T, in *inst, b *browser, key, public string) {
+	tab := b.ctx
+	b.do(tab, "admin home", chromedp.Navigate(public+"/admin"), chromedp.WaitVisible(chromedp.ID("setup")))
+	if got := b.text(tab, "#setup li[data-step=check]"); !strings.Contains(got, "Done") {
+		t.Fatalf("after lock checks, the checklist's last step: %q", got)
+	}
+	b.do(tab, "accounts page", leavePage(chromedp.CSS("a[href$='/accounts']")), chromedp.WaitVisible(chromedp.ID("accounts")))
+	b.do(tab, "search", chromedp.SetValue(chromedp.ID("account-search"), "alice-"), leavePage(chromedp.CSS("form.search button")),
+		chromedp.WaitVisible(chromedp.CSS("tr[data-account=alice-admin]")))
+	if got := b.text(tab, "#accounts tbody"); !strings.Contains(got, "alice-admin") || !strings.Contains(got, "owner@acme.test") {
+		t.Fatalf("search for alice-: %q", got)
+	}
+	b.do(tab, "enrol", chromedp.SetValue(chromedp.ID("enrol-account"), "dora"), chromedp.SetValue(chromedp.ID("enrol-owner"), "dora@acme.test"),
+		leavePage(chromedp.ID("enrol")), chromedp.WaitVisible(chromedp.CSS(".notice")))
+	b.do(tab, "find dora", chromedp.SetValue(chromedp.ID("account-search"), "dora"), leavePage(chromedp.CSS("form.search button")),
+		chromedp.WaitVisible(chromedp.CSS("tr[data-account=dora][data-state=locked]")))
+	b.do(tab, "unlock dora", leavePage(chromedp.CSS("tr[data-account=dora] form.unlock button")),
+		chromedp.WaitVisible(chromedp.CSS("tr[data-account=dora][data-state=open]")))
+	if st := in.ok("account", "status", "--app", issuer, "--account", "dora", "--json").json(t); st["locked"] != false {
+		t.Fatalf("dora after unlocking from the accounts page: %v", st)
+	}
+	b.shot(tab, "admin-accounts")
+
+	// A CSV file with a bad row imports nothing and lists the row; with
+	// "skip bad rows" the good ones are imported while the page follows.
+	csv := filepath.Join(t.TempDir(), "accounts.csv")
+	var rows strings.Builder
+	rows.WriteString("account,owner,state\n")
+	for i := range 5000 {
+		fmt.Fprintf(&rows, "user%05d,,locked\n", i)
+	}
+	rows.WriteString("bad,not-an-email,locked\n")
+	if err := os.WriteFile(csv, []byte(rows.String()), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	b.do(tab, "import with a bad row", chromedp.SetUploadFiles(chromedp.ID("import-file"), []string{csv}),
+		leavePage(chromedp.ID("import")), chromedp.WaitVisible(chromedp.ID("bad-rows")))
+	if got := b.text(tab, "#bad-rows"); !strings.Contains(got, "5002") {
+		t.Fatalf("bad rows listed: %q", got)
+	}
+	b.shot(tab, "admin-import-refused")
+	b.do(tab, "import skipping bad rows", chromedp.SetUploadFiles(chromedp.ID("import-file"), []string{csv}),
+		chromedp.Click(chromedp.ID("skip-bad")), leavePage(chromedp.ID("import")),
+		chromedp.WaitVisible(chromedp.CSS("#import-job[data-state=done]")))
+	if got := b.text(tab, "#import-text"); !strings.Contains(got, "5000 enrolled") {
+		t.Fatalf("import result: %q", got)
+	}
+	b.shot(tab, "admin-import")
+	if st := in.ok("account", "status", "--app", issuer, "--account", "user04999", "--json").json(t); st["locked"] != true {
+		t.Fatalf("an imported account: %v", st)
+	}
+
+	// The danger zone: a wrong name changes nothing; the right one locks
+	// the application down; lifting it takes the name again.
+	b.do(tab, "application page", chromedp.Navigate(public+"/admin/apps"), leavePage(chromedp.CSS("td[data-label=Application] a")),
+		chromedp.WaitVisible(chromedp.ID("danger")))
+	b.shot(tab, "admin-app")
+	b.do(tab, "lock down unconfirmed", chromedp.SetValue(chromedp.ID("confirm-lockdown"), "Wrong"), leavePage(chromedp.ID("lockdown")),
+		chromedp.WaitVisible(chromedp.CSS("body[data-page=error] h1")))
+	if h := b.text(tab, "h1"); h != "Not confirmed" {
+		t.Fatalf("lock down with the wrong name: %q", h)
+	}
+	if r := in.run("check", "--url", public, "--issuer", issuer, "--key", key, "--account", "dora", "--json"); decision(t, r)["status"] == "lockdown" {
+		t.Fatal("an unconfirmed lock-down locked the application down")
+	}
+	b.do(tab, "back to the application", leavePage(chromedp.CSS("main a")), chromedp.WaitVisible(chromedp.ID("danger")))
+	b.do(tab, "lock down", chromedp.SetValue(chromedp.ID("confirm-lockdown"), "Wiki"), leavePage(chromedp.ID("lockdown")),
+		chromedp.WaitVisible(chromedp.CSS(".notice")))
+	if r := in.run("check", "--url", public, "--issuer", issuer, "--key", key, "--account", "dora", "--json"); r.code != 1 || decision(t, r)["status"] != "lockdown" {
+		t.Fatalf("check after the lock-down: %d %s", r.code, r.stdout)
+	}
+	b.do(tab, "lift the lock-down", chromedp.SetValue(chromedp.ID("confirm-lockdown"), "Wiki"), leavePage(chromedp.ID("lockdown")),
+		chromedp.WaitVisible(chromedp.CSS(".notice")))
+	if r := in.run("check", "--url", public, "--issuer", issuer, "--key", key, "--account", "dora", "--json"); r.code != 0 {
+		t.Fatalf("check after lifting the lock-down: %d %s", r.code, r.stdout)
+	}
 }

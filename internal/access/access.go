@@ -151,6 +151,22 @@ func GrantTx(ctx context.Context, tx store.Tx, actor string, app store.Applicati
 // revokes every open grant of the member's accounts; lifting it opens
 // nothing.
 func (s *Service) LockEverything(ctx context.Context, actor, memberID string, on bool) (store.Member, error) {
+	return s.hardLock(ctx, actor, memberID, on, func(m *store.Member) { m.LockAll = on },
+		"member.lock_everything", "member.lock_everything_lifted")
+}
+
+// LockDownMember sets or lifts an admin's lockdown of a member (design §3
+// step 3): every account the member owns is hard-locked, whatever the
+// member does, until it is lifted. Setting it also revokes every open
+// grant of those accounts; lifting it opens nothing.
+func (s *Service) LockDownMember(ctx context.Context, actor, memberID string, on bool) (store.Member, error) {
+	return s.hardLock(ctx, actor, memberID, on, func(m *store.Member) { m.LockedDown = on },
+		"member.locked_down", "member.lockdown_lifted")
+}
+
+// hardLock sets (on) or lifts one of a member's hard locks with set, and
+// records action or liftAction.
+func (s *Service) hardLock(ctx context.Context, actor, memberID string, on bool, set func(*store.Member), action, liftAction string) (store.Member, error) {
 	var m store.Member
 	err := s.Store.Update(ctx, func(tx store.Tx) error {
 		var err error
@@ -158,7 +174,8 @@ func (s *Service) LockEverything(ctx context.Context, actor, memberID string, on
 			return fmt.Errorf("member %q: %w", memberID, err)
 		}
 		now := s.Clock.Now()
-		m.LockAll, m.UpdatedAt = on, now
+		set(&m)
+		m.UpdatedAt = now
 		if err := tx.UpdateMember(ctx, m); err != nil {
 			return err
 		}
@@ -171,9 +188,8 @@ func (s *Service) LockEverything(ctx context.Context, actor, memberID string, on
 				return err
 			}
 		}
-		action := "member.lock_everything"
 		if !on {
-			action = "member.lock_everything_lifted"
+			action = liftAction
 		}
 		return admin.AppendAudit(ctx, tx, m.TenantID, actor, action, "member:"+m.ID,
 			map[string]any{"grants_revoked": revoked}, now)

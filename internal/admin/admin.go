@@ -39,6 +39,10 @@ type Service struct {
 	// Egress decides which hosts webhooks may be created for; the zero
 	// value allows public addresses only.
 	Egress egress.Policy
+	// Notify lists the member channels this deployment delivers
+	// (store.ChannelEmail, store.ChannelPush), on which members hear of
+	// recovery links issued for them; nil means both.
+	Notify []string
 }
 
 func invalid(format string, args ...any) error {
@@ -47,18 +51,46 @@ func invalid(format string, args ...any) error {
 
 // CreateTenant creates a tenant named name.
 func (s *Service) CreateTenant(ctx context.Context, actor, name string) (store.Tenant, error) {
+	var t store.Tenant
+	err := s.Store.Update(ctx, func(tx store.Tx) error {
+		var err error
+		t, err = createTenantTx(ctx, tx, actor, name, s.Clock.Now())
+		return err
+	})
+	return t, err
+}
+
+// CreateTenantWithOwner creates a tenant named name and its first owner,
+// with a one-time link for the owner to register their passkey, all in
+// one transaction: a bad email leaves no tenant behind.
+func (s *Service) CreateTenantWithOwner(ctx context.Context, actor, name, email, ownerName string, ttl time.Duration) (store.Tenant, Invitation, error) {
+	var t store.Tenant
+	var inv Invitation
+	err := s.Store.Update(ctx, func(tx store.Tx) error {
+		now := s.Clock.Now()
+		var err error
+		if t, err = createTenantTx(ctx, tx, actor, name, now); err != nil {
+			return err
+		}
+		if inv.Member, err = CreateMemberTx(ctx, tx, actor, NewMember{TenantID: t.ID, Email: email, Name: ownerName, Role: store.RoleOwner}, now); err != nil {
+			return err
+		}
+		inv.Secret, inv.Invite, err = CreateInviteTx(ctx, tx, actor, inv.Member, ttl, now)
+		return err
+	})
+	return t, inv, err
+}
+
+func createTenantTx(ctx context.Context, tx store.Tx, actor, name string, now time.Time) (store.Tenant, error) {
 	name = strings.TrimSpace(name)
 	if err := checkName("tenant name", name); err != nil {
 		return store.Tenant{}, err
 	}
-	t := store.Tenant{ID: NewID(), Name: name, CreatedAt: s.Clock.Now()}
-	err := s.Store.Update(ctx, func(tx store.Tx) error {
-		if err := tx.CreateTenant(ctx, t); err != nil {
-			return fmt.Errorf("tenant %q: %w", name, err)
-		}
-		return AppendAudit(ctx, tx, t.ID, actor, "tenant.created", "tenant:"+t.ID, map[string]any{"name": name}, t.CreatedAt)
-	})
-	return t, err
+	t := store.Tenant{ID: NewID(), Name: name, CreatedAt: now}
+	if err := tx.CreateTenant(ctx, t); err != nil {
+		return store.Tenant{}, fmt.Errorf("tenant %q: %w", name, err)
+	}
+	return t, AppendAudit(ctx, tx, t.ID, actor, "tenant.created", "tenant:"+t.ID, map[string]any{"name": name}, now)
 }
 
 // Tenant finds a tenant by ID or name.

@@ -6,9 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
-	"errors"
-	"fmt"
-	"strings"
+	"slices"
 	"time"
 
 	"github.com/deadbolt-dev/deadbolt/internal/store"
@@ -49,37 +47,25 @@ func CreateInviteTx(ctx context.Context, tx store.Tx, actor string, m store.Memb
 		map[string]any{"email": m.Email, "expires": inv.ExpiresAt}, now)
 }
 
-// Invitation is a member with a fresh one-time link to register a passkey.
-type Invitation struct {
-	Member store.Member
-	Invite store.Invite
-	Secret string // goes in the link; never stored
-}
-
-// Invite gives the tenant's member with email a one-time link to register
-// a passkey, creating the member with role (default member) and name if the
-// tenant has none with that email. An existing member keeps their role; a
-// different role asked for is store.ErrConflict rather than a silent change.
-func (s *Service) Invite(ctx context.Context, actor, tenantID, email, name, role string, ttl time.Duration) (Invitation, error) {
-	var out Invitation
-	err := s.Store.Update(ctx, func(tx store.Tx) error {
-		now := s.Clock.Now()
-		m, err := tx.MemberByEmail(ctx, tenantID, strings.TrimSpace(email))
-		switch {
-		case errors.Is(err, store.ErrNotFound):
-			if m, err = CreateMemberTx(ctx, tx, actor, NewMember{TenantID: tenantID, Email: email, Name: name, Role: role}, now); err != nil {
-				return err
-			}
-		case err != nil:
-			return err
-		case role != "" && role != m.Role:
-			return fmt.Errorf("member %s already has role %s, not %s: %w", m.Email, m.Role, role, store.ErrConflict)
+// TenantsWithoutOwner lists the tenants that have no owner at all, so
+// nobody can be given a link to their portal until one is made (`serve`
+// names the command that does).
+func (s *Service) TenantsWithoutOwner(ctx context.Context) ([]store.Tenant, error) {
+	tenants, err := s.Store.Tenants(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out []store.Tenant
+	for _, t := range tenants {
+		members, err := s.Store.Members(ctx, t.ID)
+		if err != nil {
+			return nil, err
 		}
-		out.Member = m
-		out.Secret, out.Invite, err = CreateInviteTx(ctx, tx, actor, m, ttl, now)
-		return err
-	})
-	return out, err
+		if !slices.ContainsFunc(members, func(m store.Member) bool { return m.Role == store.RoleOwner }) {
+			out = append(out, t)
+		}
+	}
+	return out, nil
 }
 
 // SetupLinks makes sure every tenant can reach its portal: for each tenant

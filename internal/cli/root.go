@@ -81,10 +81,21 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer, getenv f
 		// `check` keeps 1 for "locked": its usage errors are "could not decide".
 		code = ExitInternal
 	}
+	// People read the store's plain words, never the database's own
+	// (store.Message); DEADBOLT_LOG_LEVEL=debug prints those too.
+	msg := store.Message(err)
 	if a.jsonOut {
-		json.NewEncoder(stdout).Encode(map[string]string{"error": errorKind(err), "message": err.Error()})
+		json.NewEncoder(stdout).Encode(map[string]string{"error": errorKind(err), "message": msg})
 	}
-	fmt.Fprintln(stderr, "deadbolt:", err)
+	fmt.Fprintln(stderr, "deadbolt:", msg)
+	var se *store.Error
+	if errors.As(err, &se) && se.Cause != nil {
+		if a.cfg.Log.Level == "debug" {
+			fmt.Fprintln(stderr, "deadbolt: the database said:", err)
+		} else if code == ExitInternal {
+			fmt.Fprintln(stderr, "deadbolt: set DEADBOLT_LOG_LEVEL=debug to see the database's own error")
+		}
+	}
 	return code
 }
 
@@ -279,13 +290,23 @@ func (a *app) admin(ctx context.Context, withBox bool) (*admin.Service, error) {
 	if err != nil {
 		return nil, err
 	}
-	svc := &admin.Service{Store: s, Clock: clock.Real{}, Egress: egress.Policy{AllowPrivate: a.cfg.Webhooks.AllowPrivate}}
+	svc := &admin.Service{Store: s, Clock: clock.Real{}, Egress: egress.Policy{AllowPrivate: a.cfg.Webhooks.AllowPrivate},
+		Notify: a.memberChannels()}
 	if withBox {
 		if svc.Box, err = a.box(nil); err != nil {
 			return nil, err
 		}
 	}
 	return svc, nil
+}
+
+// memberChannels are the member channels a server with this configuration
+// delivers: email when SMTP is set up, and Web Push.
+func (a *app) memberChannels() []string {
+	if a.cfg.SMTP.Addr != "" {
+		return []string{store.ChannelEmail, store.ChannelPush}
+	}
+	return []string{store.ChannelPush}
 }
 
 func (a *app) access(ctx context.Context) (*access.Service, error) {

@@ -31,10 +31,6 @@ var _ notify.Carrier = (*Notifier)(nil)
 
 // Deliver implements notify.Carrier: one attempt to send m's mail.
 func (n *Notifier) Deliver(ctx context.Context, m store.OutboxMessage) error {
-	notice, err := notify.DecodeNotice(m)
-	if err != nil {
-		return err
-	}
 	member, err := n.Members.Member(ctx, m.MemberID)
 	if errors.Is(err, store.ErrNotFound) {
 		return fmt.Errorf("%w: member %s: %v", notify.ErrPermanent, m.MemberID, err)
@@ -42,11 +38,54 @@ func (n *Notifier) Deliver(ctx context.Context, m store.OutboxMessage) error {
 	if err != nil {
 		return err
 	}
-	msg, err := RequestMessage(member, notice, n.PortalURL)
-	if err != nil {
-		return fmt.Errorf("%w: %v", notify.ErrPermanent, err)
+	var msg Message
+	switch m.Type {
+	case notify.TypeRecovery:
+		r, err := notify.DecodeRecovery(m)
+		if err != nil {
+			return err
+		}
+		msg, err = RecoveryMessage(member, r, n.PortalURL)
+		if err != nil {
+			return fmt.Errorf("%w: %v", notify.ErrPermanent, err)
+		}
+	default:
+		notice, err := notify.DecodeNotice(m)
+		if err != nil {
+			return err
+		}
+		if msg, err = RequestMessage(member, notice, n.PortalURL); err != nil {
+			return fmt.Errorf("%w: %v", notify.ErrPermanent, err)
+		}
 	}
 	return n.Sender.Send(ctx, msg)
+}
+
+var recoveryText = texttemplate.Must(texttemplate.New("recovery").Parse(`Hello {{.Name}},
+
+{{.By}} issued a recovery link for your deadbolt account on {{.When}}. Whoever opens it before {{.Expires}} can register a new passkey and sign in as you.
+
+If you asked for it, there is nothing to do. If you did not, tell your organisation's owners at once, and check the passkeys of your account:
+{{.Portal}}
+
+deadbolt never asks for passwords or codes by email.
+`))
+
+// RecoveryMessage composes the email that tells member m a recovery link
+// was issued for them. It is plain text only and never carries the link.
+func RecoveryMessage(m store.Member, r notify.Recovery, portalURL string) (Message, error) {
+	name := m.Name
+	if name == "" {
+		name = m.Email
+	}
+	var text bytes.Buffer
+	err := recoveryText.Execute(&text, map[string]string{"Name": name, "By": r.By,
+		"When": r.At.UTC().Format("2 Jan 2006 15:04 UTC"), "Expires": r.Expires.UTC().Format("2 Jan 2006 15:04 UTC"),
+		"Portal": portalURL + "/passkeys"})
+	if err != nil {
+		return Message{}, err
+	}
+	return Message{To: m.Email, Subject: "A recovery link was issued for your deadbolt account", Text: text.String()}, nil
 }
 
 type requestView struct {

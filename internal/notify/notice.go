@@ -58,9 +58,50 @@ func DecodeNotice(m store.OutboxMessage) (Notice, error) {
 // delivers) that m chose. Push is skipped while m has no subscribed
 // browser. It writes nothing when m chose none of them.
 func EnqueueNotice(ctx context.Context, tx store.Tx, m store.Member, n Notice, channels []string, now time.Time) error {
+	return enqueue(ctx, tx, m, TypeRequestRaised, n, channels, m.Wants, now)
+}
+
+// TypeRecovery is the type of the notice that someone issued a recovery
+// link for a member: a one-time link that registers a new passkey for a
+// member who has one already.
+const TypeRecovery = "member.recovery"
+
+// Recovery tells a member that a recovery link was issued for them, so
+// that a link they did not ask for does not go unnoticed. Like a Notice it
+// carries no secret: never the link itself.
+type Recovery struct {
+	By      string    `json:"by"`      // who issued it, as the audit names them
+	At      time.Time `json:"at"`      // when
+	Expires time.Time `json:"expires"` // when the link stops working
+}
+
+// DecodeRecovery reads the recovery notice of an email or push message; a
+// payload that is not one wraps ErrPermanent.
+func DecodeRecovery(m store.OutboxMessage) (Recovery, error) {
+	var r Recovery
+	if m.Type != TypeRecovery {
+		return r, fmt.Errorf("%w: message type %q is not a recovery notice", ErrPermanent, m.Type)
+	}
+	if err := json.Unmarshal(m.Payload, &r); err != nil {
+		return r, fmt.Errorf("%w: recovery payload: %v", ErrPermanent, err)
+	}
+	return r, nil
+}
+
+// EnqueueRecovery writes, inside tx, the recovery notice r for member m
+// on every one of channels (the member channels this deployment delivers),
+// whatever m chose: a security notice is not optional. Push is skipped
+// while m has no subscribed browser.
+func EnqueueRecovery(ctx context.Context, tx store.Tx, m store.Member, r Recovery, channels []string, now time.Time) error {
+	return enqueue(ctx, tx, m, TypeRecovery, r, channels, func(string) bool { return true }, now)
+}
+
+// enqueue writes one message of type typ with payload v for m on each of
+// channels that wants allows (push only when m has a subscribed browser).
+func enqueue(ctx context.Context, tx store.Tx, m store.Member, typ string, v any, channels []string, wants func(string) bool, now time.Time) error {
 	var payload []byte
 	for _, ch := range channels {
-		if !m.Wants(ch) {
+		if !wants(ch) {
 			continue
 		}
 		if ch == store.ChannelPush {
@@ -74,12 +115,12 @@ func EnqueueNotice(ctx context.Context, tx store.Tx, m store.Member, n Notice, c
 		}
 		if payload == nil {
 			var err error
-			if payload, err = json.Marshal(n); err != nil {
-				return fmt.Errorf("notify: encode notice: %w", err)
+			if payload, err = json.Marshal(v); err != nil {
+				return fmt.Errorf("notify: encode %s: %w", typ, err)
 			}
 		}
 		msg := store.OutboxMessage{ID: newID(), TenantID: m.TenantID, Channel: ch, MemberID: m.ID,
-			Type: TypeRequestRaised, Payload: payload, CreatedAt: now}
+			Type: typ, Payload: payload, CreatedAt: now}
 		if err := tx.EnqueueOutbox(ctx, msg); err != nil {
 			return err
 		}

@@ -23,7 +23,7 @@ import (
 // owner invites and signs in an owner of the env's tenant.
 func (e *env) owner(email string) (store.Member, *http.Cookie) {
 	e.t.Helper()
-	inv, err := e.admin.Invite(e.t.Context(), "test", e.app.TenantID, email, "", store.RoleOwner, time.Hour)
+	inv, err := e.admin.Invite(e.t.Context(), admin.Operator("test"), e.app.TenantID, email, "", store.RoleOwner, time.Hour)
 	if err != nil {
 		e.t.Fatal(err)
 	}
@@ -166,7 +166,7 @@ func TestAdminAccountsTenantAndRoles(t *testing.T) {
 	e := newEnv(t, publicURL)
 	ctx := t.Context()
 	other, _ := e.admin.CreateTenant(ctx, "test", "globex")
-	inv, err := e.admin.Invite(ctx, "test", other.ID, "gina@globex.test", "", store.RoleOwner, time.Hour)
+	inv, err := e.admin.Invite(ctx, admin.Operator("test"), other.ID, "gina@globex.test", "", store.RoleOwner, time.Hour)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -175,7 +175,7 @@ func TestAdminAccountsTenantAndRoles(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	approverInv, _ := e.admin.Invite(ctx, "test", e.app.TenantID, "pat@acme.test", "", store.RoleApprover, time.Hour)
+	approverInv, _ := e.admin.Invite(ctx, admin.Operator("test"), e.app.TenantID, "pat@acme.test", "", store.RoleApprover, time.Hour)
 	approver := e.signIn(approverInv.Member)
 	member := e.signIn(e.alice)
 

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/deadbolt-dev/deadbolt/internal/admin"
 	"github.com/deadbolt-dev/deadbolt/internal/store"
 )
 
@@ -87,7 +88,7 @@ func TestStaticAssets(t *testing.T) {
 func TestActivityPageWords(t *testing.T) {
 	e := newEnv(t, publicURL)
 	ctx := t.Context()
-	inv, err := e.admin.Invite(ctx, "test", e.app.TenantID, "olive@acme.test", "Olive", store.RoleOwner, time.Hour)
+	inv, err := e.admin.Invite(ctx, admin.Operator("test"), e.app.TenantID, "olive@acme.test", "Olive", store.RoleOwner, time.Hour)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -361,8 +361,15 @@ func (p *Portal) passkeyDelete(w http.ResponseWriter, r *http.Request) error {
 			}
 			return err
 		}
+		// Sessions do not record which passkey made them, so every other
+		// session of the member ends: one that a lost or stolen passkey
+		// made does not outlive it. This browser stays signed in.
+		ended, err := tx.DeleteMemberSessions(ctx, s.member.ID, s.sess.ID)
+		if err != nil {
+			return err
+		}
 		return admin.AppendAudit(ctx, tx, s.member.TenantID, s.actor(), "passkey.removed", "member:"+s.member.ID,
-			map[string]any{"passkey": id, "name": pk.Name}, p.now())
+			map[string]any{"passkey": id, "name": pk.Name, "sessions_ended": ended}, p.now())
 	})
 	if err != nil {
 		return err

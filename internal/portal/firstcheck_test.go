@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/deadbolt-dev/deadbolt/internal/admin"
 	"github.com/deadbolt-dev/deadbolt/internal/api"
 	"github.com/deadbolt-dev/deadbolt/internal/passkey/softkey"
 	"github.com/deadbolt-dev/deadbolt/internal/portal"
@@ -182,7 +183,7 @@ func TestFirstCheckFollowingThePage(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	inv, err := e.admin.Invite(ctx, "test", tenant.ID, "peter@initech.test", "Peter", store.RoleOwner, time.Hour)
+	inv, err := e.admin.Invite(ctx, admin.Operator("test"), tenant.ID, "peter@initech.test", "Peter", store.RoleOwner, time.Hour)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/deadbolt-dev/deadbolt/internal/access"
+	"github.com/deadbolt-dev/deadbolt/internal/admin"
 	"github.com/deadbolt-dev/deadbolt/internal/check"
 	"github.com/deadbolt-dev/deadbolt/internal/clock"
 	"github.com/deadbolt-dev/deadbolt/internal/config"
@@ -331,6 +332,12 @@ func asPageError(err error) *pageError {
 	switch {
 	case errors.As(err, &pe):
 		return pe
+	case errors.Is(err, admin.ErrForbidden):
+		msg := err.Error()
+		if i := strings.LastIndex(msg, ": "); i >= 0 {
+			msg = msg[i+2:]
+		}
+		return &pageError{Status: http.StatusForbidden, Title: "Not allowed", Message: msg, Cause: err}
 	case errors.Is(err, store.ErrNotFound):
 		return &pageError{Status: http.StatusNotFound, Title: "Not found", Message: "That no longer exists, or it is not yours. Go back and reload the page to see what there is.", Cause: err}
 	case errors.Is(err, access.ErrRequestClosed):

@@ -651,7 +651,7 @@ func TestSetupLinks(t *testing.T) {
 	if r := e.do("GET", "/setup?t=bogus", nil, nil); r.code != http.StatusNotFound || !strings.Contains(r.body, "This link does not work") {
 		t.Fatalf("bogus setup link: %d", r.code)
 	}
-	inv, err := e.admin.Invite(t.Context(), "test", e.app.TenantID, "owner@acme.test", "Olive", store.RoleOwner, time.Hour)
+	inv, err := e.admin.Invite(t.Context(), admin.Operator("test"), e.app.TenantID, "owner@acme.test", "Olive", store.RoleOwner, time.Hour)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -724,7 +724,7 @@ func TestAdminPages(t *testing.T) {
 	if r := e.do("GET", "/admin/apps", nil, e.signIn(e.alice)); r.code != http.StatusForbidden {
 		t.Fatalf("a plain member on the admin pages: %d", r.code)
 	}
-	inv, err := e.admin.Invite(ctx, "test", e.app.TenantID, "olive@acme.test", "Olive", store.RoleOwner, time.Hour)
+	inv, err := e.admin.Invite(ctx, admin.Operator("test"), e.app.TenantID, "olive@acme.test", "Olive", store.RoleOwner, time.Hour)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -746,8 +746,22 @@ func TestAdminPages(t *testing.T) {
 	if err != nil || crm.TenantID != e.app.TenantID || crm.DefaultUnlock != 20*time.Minute || crm.Unenrolled != store.UnenrolledDeny {
 		t.Fatalf("created %+v %v", crm, err)
 	}
-	if r := e.do("POST", "/admin/apps", url.Values{"name": {"Dup"}, "issuer": {"https://crm.acme.test"}}, owner); r.code != http.StatusBadRequest {
-		t.Fatalf("duplicate issuer: %d", r.code)
+	// A duplicate issuer, also one of another tenant's, is told plainly,
+	// never in the database's words (finding: raw SQL errors).
+	other, _ := e.admin.CreateTenant(ctx, "test", "globex")
+	if _, err := e.admin.CreateApp(ctx, "test", admin.NewApp{TenantID: other.ID, Name: "Theirs", Issuer: "https://theirs.globex.test"}); err != nil {
+		t.Fatal(err)
+	}
+	for _, iss := range []string{"https://crm.acme.test", "https://theirs.globex.test"} {
+		r := e.do("POST", "/admin/apps", url.Values{"name": {"Dup"}, "issuer": {iss}}, owner)
+		if r.code != http.StatusBadRequest || !strings.Contains(r.body, "an application with this issuer already exists") {
+			t.Fatalf("duplicate issuer %s: %d %s", iss, r.code, r.body)
+		}
+		for _, leak := range []string{"constraint", "UNIQUE", "SQLSTATE", "2067", "sqlite", "applications.issuer"} {
+			if strings.Contains(r.body, leak) {
+				t.Fatalf("duplicate issuer %s: the page shows %q", iss, leak)
+			}
+		}
 	}
 	r = e.do("POST", "/admin/apps/"+crm.ID+"/keys", nil, owner)
 	secret := regexp.MustCompile(`<code id="new-secret">([^<]+)</code>`).FindStringSubmatch(r.body)
@@ -806,7 +820,6 @@ func TestAdminPages(t *testing.T) {
 	}
 
 	// Another tenant's application is not there.
-	other, _ := e.admin.CreateTenant(ctx, "test", "globex")
 	gapp, _ := e.admin.CreateApp(ctx, "test", admin.NewApp{TenantID: other.ID, Name: "G", Issuer: "https://g.globex.test"})
 	for _, path := range []string{"/admin/apps/" + gapp.ID} {
 		if r := e.do("GET", path, nil, owner); r.code != http.StatusNotFound {
@@ -842,7 +855,7 @@ func TestAdminPages(t *testing.T) {
 func TestAdminWebhooks(t *testing.T) {
 	e := newEnv(t, publicURL)
 	ctx := t.Context()
-	inv, err := e.admin.Invite(ctx, "test", e.app.TenantID, "olive@acme.test", "Olive", store.RoleOwner, time.Hour)
+	inv, err := e.admin.Invite(ctx, admin.Operator("test"), e.app.TenantID, "olive@acme.test", "Olive", store.RoleOwner, time.Hour)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -930,7 +943,7 @@ func TestAdminWebhooks(t *testing.T) {
 func TestAdminDeliveries(t *testing.T) {
 	e := newEnv(t, publicURL)
 	ctx := t.Context()
-	inv, err := e.admin.Invite(ctx, "test", e.app.TenantID, "olive@acme.test", "Olive", store.RoleAdmin, time.Hour)
+	inv, err := e.admin.Invite(ctx, admin.Operator("test"), e.app.TenantID, "olive@acme.test", "Olive", store.RoleAdmin, time.Hour)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -942,7 +955,7 @@ func TestAdminDeliveries(t *testing.T) {
 		t.Fatalf("a plain member on the deliveries page: %d", r.code)
 	}
 	other, _ := e.admin.CreateTenant(ctx, "test", "globex")
-	stranger, _ := e.admin.Invite(ctx, "test", other.ID, "eve@globex.test", "Eve", store.RoleOwner, time.Hour)
+	stranger, _ := e.admin.Invite(ctx, admin.Operator("test"), other.ID, "eve@globex.test", "Eve", store.RoleOwner, time.Hour)
 	now := e.clock.Now()
 	msg := func(id, tenant, channel, member string, at time.Duration) store.OutboxMessage {
 		return store.OutboxMessage{ID: id, TenantID: tenant, Channel: channel, MemberID: member, Type: "request.raised",

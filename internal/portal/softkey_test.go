@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/deadbolt-dev/deadbolt/internal/admin"
 	"github.com/deadbolt-dev/deadbolt/internal/passkey/softkey"
 	"github.com/deadbolt-dev/deadbolt/internal/portal"
 	"github.com/deadbolt-dev/deadbolt/internal/store"
@@ -70,7 +71,7 @@ func signedInAs(t *testing.T, c *softkey.Client, m store.Member) bool {
 // for them through the setup link, over HTTP.
 func (e *env) setupMember(base string, m store.Member) (*softkey.Client, *softkey.Key) {
 	e.t.Helper()
-	inv, err := e.admin.Invite(context.Background(), "cli:test", m.TenantID, m.Email, "", "", 0)
+	inv, err := e.admin.Invite(context.Background(), admin.Operator("cli:test"), m.TenantID, m.Email, "", "", 0)
 	if err != nil {
 		e.t.Fatal(err)
 	}

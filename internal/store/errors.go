@@ -21,3 +21,54 @@ var (
 	// ErrSchemaBehind: the database needs migrating and auto-migrate is off.
 	ErrSchemaBehind = errors.New("database schema is behind this binary")
 )
+
+// Error is a failure the database reported, told in two ways: Message, fit
+// to show to whoever asked (it names the field, never the backend's own
+// words: no constraint, table or SQLSTATE), and Cause, the backend's
+// error, kept for the log. Backends return it for every error their
+// database raises; errors.Is finds Kind, errors.As finds the driver's
+// error through Cause.
+type Error struct {
+	// Op is the backend and operation: "sqlite: create application".
+	Op string
+	// Kind is ErrConflict, ErrInvalid, ErrUnavailable, ...
+	Kind error
+	// Message is what a person may read: "an application with this issuer
+	// already exists".
+	Message string
+	// Cause is the backend's error; may be nil.
+	Cause error
+}
+
+// Error is the whole story, for the log: operation, kind, message and the
+// backend's error. Show Message (or store.Message) to people instead.
+func (e *Error) Error() string {
+	s := e.Op + ": " + e.Kind.Error() + ": " + e.Message
+	if e.Cause != nil {
+		s += ": " + e.Cause.Error()
+	}
+	return s
+}
+
+// Unwrap returns the kind and the cause.
+func (e *Error) Unwrap() []error {
+	if e.Cause == nil {
+		return []error{e.Kind}
+	}
+	return []error{e.Kind, e.Cause}
+}
+
+// Message returns what a person may read about err: the Message of the
+// store's *Error in its chain when there is one, else err's own text,
+// which the domain packages write for people. The CLI, the portal and the
+// API show this, never err.Error() of a store failure.
+func Message(err error) string {
+	if err == nil {
+		return ""
+	}
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Message
+	}
+	return err.Error()
+}

@@ -128,6 +128,11 @@ type Tx interface {
 	// UpdateMember replaces name, role, LockAll, LockedDown, Channels and
 	// UpdatedAt.
 	UpdateMember(ctx context.Context, m Member) error
+	// DeleteMember removes a member with their passkeys, sessions, invites,
+	// push subscriptions and email and push messages. A member who still
+	// owns accounts is ErrConflict and nothing is removed (the caller
+	// unlinks them first); a missing member is ErrNotFound.
+	DeleteMember(ctx context.Context, id string) error
 	CreateAccount(ctx context.Context, a Account) error
 	// SetAccountOwner links the account to a member ("" unlinks it).
 	SetAccountOwner(ctx context.Context, accountID, ownerID string, at time.Time) error
@@ -203,6 +208,9 @@ type Tx interface {
 	TouchSession(ctx context.Context, id string, at time.Time) error
 	DeleteSession(ctx context.Context, id string) error
 	DeleteSessions(ctx context.Context, now, idleSince time.Time) (int, error)
+	// DeleteMemberSessions removes every session of the member except the
+	// one with ID keep ("" keeps none), and returns how many it removed.
+	DeleteMemberSessions(ctx context.Context, memberID, keep string) (int, error)
 
 	// CreateInvite stores an invite. UseInvite marks it used if, at time
 	// at, it is unused and not expired, and reports whether it did: of

@@ -52,15 +52,32 @@ func RequestPayload(n notify.Notice, portalURL string) Payload {
 	return Payload{Title: "Sign-in request", Body: body + " Open deadbolt to answer.", Tag: n.Request, URL: portalURL + "/"}
 }
 
+// RecoveryPayload is what the notice of a recovery link says.
+func RecoveryPayload(r notify.Recovery, portalURL string) Payload {
+	return Payload{Title: "Recovery link issued",
+		Body: r.By + " issued a link that registers a new passkey for your account. If you did not ask for it, tell your owners now.",
+		Tag:  "recovery", URL: portalURL + "/passkeys"}
+}
+
 // Deliver implements notify.Carrier: one attempt to push m's notice to each
 // of the member's browsers. It fails when any browser's push service
 // refused it for now; the retry pushes to every browser again, and a
 // browser that already has the notice replaces it (same tag), so the
 // person sees it once. With no browser left it fails for good.
 func (n *Notifier) Deliver(ctx context.Context, m store.OutboxMessage) error {
-	notice, err := notify.DecodeNotice(m)
-	if err != nil {
-		return err
+	var p Payload
+	if m.Type == notify.TypeRecovery {
+		r, err := notify.DecodeRecovery(m)
+		if err != nil {
+			return err
+		}
+		p = RecoveryPayload(r, n.PortalURL)
+	} else {
+		notice, err := notify.DecodeNotice(m)
+		if err != nil {
+			return err
+		}
+		p = RequestPayload(notice, n.PortalURL)
 	}
 	member, err := n.Store.Member(ctx, m.MemberID)
 	if errors.Is(err, store.ErrNotFound) {
@@ -73,7 +90,7 @@ func (n *Notifier) Deliver(ctx context.Context, m store.OutboxMessage) error {
 	if err != nil {
 		return err
 	}
-	payload, err := json.Marshal(RequestPayload(notice, n.PortalURL))
+	payload, err := json.Marshal(p)
 	if err != nil {
 		return fmt.Errorf("%w: %v", notify.ErrPermanent, err)
 	}

@@ -90,7 +90,9 @@
 // exceptions (a NUL byte in text) are store.ErrInvalid; no row is
 // store.ErrNotFound; anything else — a refused or lost connection, a
 // server shutting down, a deadlock, a cancelled context — is
-// store.ErrUnavailable, with pgx's error kept in the chain for the log.
+// store.ErrUnavailable, with pgx's error kept in the chain for the log An error the
+// database raised is a *store.Error whose Message, shared with the other
+// backend (valid.Conflict), names the field in plain words.
 // The pool replaces broken connections by itself, so the store recovers
 // without help when the server comes back.
 package postgres

@@ -20,7 +20,7 @@ func (t *txn) CreateWebhook(ctx context.Context, w store.Webhook) error {
 	if events == nil {
 		events = []string{}
 	}
-	return t.insert(ctx, op, "a webhook with this id exists",
+	return t.insert(ctx, op, valid.Conflict("webhooks", nil),
 		`INSERT INTO webhooks (`+webhookCols+`) VALUES ($1, $2, $3, $4, $5, $6)`,
 		w.ID, w.TenantID, w.URL, w.SealedSecret, events, valid.Nanos(w.CreatedAt))
 }
@@ -48,7 +48,7 @@ func (t *txn) EnqueueOutbox(ctx context.Context, m store.OutboxMessage) error {
 	}
 	created := valid.Nanos(m.CreatedAt)
 	next := max(valid.Nanos(m.NextAttemptAt), created)
-	return t.insert(ctx, op, "a message with this id exists",
+	return t.insert(ctx, op, valid.Conflict("outbox", nil),
 		`INSERT INTO outbox (id, tenant_id, channel, webhook_id, member_id, type, payload,
 			created_at, attempts, next_attempt_at, delivered_at, failed_at, last_error)
 		VALUES ($1, $2, $3, nullif($4, ''), nullif($5, ''), $6, $7, $8, 0, $9, 0, 0, '')`,

@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/deadbolt-dev/deadbolt/internal/cache"
@@ -185,7 +186,7 @@ func (t *txn) CreatePasskey(ctx context.Context, p store.Passkey) error {
 	if err := valid.Passkey(p); err != nil {
 		return wrap(op, err)
 	}
-	err := t.insert(ctx, op, "a passkey with this credential ID exists",
+	err := t.insert(ctx, op, valid.Conflict("passkeys", nil),
 		`INSERT INTO passkeys (`+passkeyCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
 		p.ID, p.TenantID, p.MemberID, p.Name, p.Credential, valid.Nanos(p.CreatedAt), valid.Nanos(p.LastUsedAt))
 	if err == nil {
@@ -244,7 +245,7 @@ func (t *txn) CreateSession(ctx context.Context, s store.Session) error {
 	if seen == 0 {
 		seen = created
 	}
-	return t.insert(ctx, op, "a session with this id exists",
+	return t.insert(ctx, op, valid.Conflict("sessions", nil),
 		`INSERT INTO sessions (`+sessionCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
 		s.ID, s.TenantID, s.MemberID, created, seen, valid.Nanos(s.ExpiresAt), s.IP, s.UserAgent)
 }
@@ -293,7 +294,7 @@ func (t *txn) CreateInvite(ctx context.Context, inv store.Invite) error {
 	if err := valid.Invite(inv); err != nil {
 		return wrap(op, err)
 	}
-	return t.insert(ctx, op, "an invite with this id exists",
+	return t.insert(ctx, op, valid.Conflict("invites", nil),
 		`INSERT INTO invites (`+inviteCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
 		inv.ID, inv.TenantID, inv.MemberID, inv.CreatedBy, valid.Nanos(inv.CreatedAt), valid.Nanos(inv.ExpiresAt), valid.Nanos(inv.UsedAt))
 }
@@ -348,4 +349,37 @@ func (t *txn) PurgeNonces(ctx context.Context, now time.Time) (int, error) {
 	}
 	rows, err := t.exec(ctx, `DELETE FROM nonces WHERE expires_at <= $1`, n)
 	return int(rows), wrap(op, err)
+}
+
+// DeleteMemberSessions implements store.Tx.
+func (t *txn) DeleteMemberSessions(ctx context.Context, memberID, keep string) (int, error) {
+	n, err := t.exec(ctx, `DELETE FROM sessions WHERE member_id = $1 AND id <> $2`, memberID, keep)
+	return int(n), wrap("delete member sessions", err)
+}
+
+// DeleteMember implements store.Tx.
+func (t *txn) DeleteMember(ctx context.Context, id string) error {
+	const op = "delete member"
+	var owned int
+	// Lock the member first, so no account is linked to them meanwhile.
+	if err := t.tx.QueryRow(ctx, `SELECT (SELECT count(*) FROM accounts WHERE owner_id = m.id) FROM members m
+		WHERE m.id = $1 FOR UPDATE`, id).Scan(&owned); err != nil {
+		return wrap(op, err)
+	}
+	if owned > 0 {
+		return fmt.Errorf("postgres: %s: %w: member %s still owns %d accounts", op, store.ErrConflict, id, owned)
+	}
+	for _, table := range []string{"sessions", "passkeys", "invites", "push_subscriptions", "outbox"} {
+		if _, err := t.exec(ctx, `DELETE FROM `+table+` WHERE member_id = $1`, id); err != nil {
+			return wrap(op, err)
+		}
+	}
+	n, err := t.exec(ctx, `DELETE FROM members WHERE id = $1`, id)
+	if err != nil {
+		return wrap(op, err)
+	}
+	if n == 0 {
+		return notFound(op)
+	}
+	return nil
 }

@@ -79,7 +79,7 @@ func (t *txn) CreateTenant(ctx context.Context, tn store.Tenant) error {
 	if err := valid.Tenant(tn); err != nil {
 		return wrap(op, err)
 	}
-	return t.insert(ctx, op, "a tenant with this id or name exists",
+	return t.insert(ctx, op, valid.Conflict("tenants", []string{"name"}),
 		`INSERT INTO tenants (`+tenantCols+`) VALUES ($1, $2, $3)`, tn.ID, tn.Name, valid.Nanos(tn.CreatedAt))
 }
 
@@ -89,7 +89,7 @@ func (t *txn) CreateApplication(ctx context.Context, a store.Application) error 
 	if err := valid.Application(a); err != nil {
 		return wrap(op, err)
 	}
-	err := t.insert(ctx, op, "an application with this id or issuer exists",
+	err := t.insert(ctx, op, valid.Conflict("applications", []string{"issuer"}),
 		`INSERT INTO applications (`+appCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
 		a.ID, a.TenantID, a.Name, a.Issuer, a.Unenrolled, a.FailMode,
 		a.Enabled, a.LockedDown, int64(a.DefaultUnlock), int64(a.MaxUnlock), valid.Nanos(a.CreatedAt), valid.Nanos(a.UpdatedAt),
@@ -127,7 +127,7 @@ func (t *txn) CreateSigningKey(ctx context.Context, k store.SigningKey) error {
 	if err := valid.SigningKey(k); err != nil {
 		return wrap(op, err)
 	}
-	err := t.insert(ctx, op, "a key with this kid exists",
+	err := t.insert(ctx, op, valid.Conflict("signing_keys", []string{"kid"}),
 		`INSERT INTO signing_keys (`+keyCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
 		k.KID, k.AppID, k.TenantID, k.Algorithm, blob(k.SealedSecret), blob(k.PublicKey),
 		valid.Nanos(k.CreatedAt), valid.Nanos(k.ExpiresAt), valid.Nanos(k.RevokedAt), valid.Nanos(k.LastUsedAt))
@@ -164,7 +164,7 @@ func (t *txn) CreateMember(ctx context.Context, m store.Member) error {
 		return wrap(op, err)
 	}
 	// A new member owns nothing yet, so no cached state changes.
-	return t.insert(ctx, op, "a member with this id, or this email in the tenant, exists",
+	return t.insert(ctx, op, valid.Conflict("members", []string{"email"}),
 		`INSERT INTO members (`+memberCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
 		m.ID, m.TenantID, strings.ToLower(m.Email), m.Name, m.Role, m.LockAll, m.LockedDown,
 		valid.Nanos(m.CreatedAt), valid.Nanos(m.UpdatedAt), channelValue(m.Channels))
@@ -195,7 +195,7 @@ func (t *txn) CreateAccount(ctx context.Context, a store.Account) error {
 	if err := valid.Account(a); err != nil {
 		return wrap(op, err)
 	}
-	err := t.insert(ctx, op, "an account with this id, or this name in the application, exists",
+	err := t.insert(ctx, op, valid.Conflict("accounts", []string{"name"}),
 		`INSERT INTO accounts (`+accountCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
 		a.ID, a.TenantID, a.AppID, a.Name, nullable(a.OwnerID), valid.Nanos(a.CreatedAt), valid.Nanos(a.UpdatedAt))
 	if err == nil {
@@ -261,7 +261,7 @@ func (t *txn) PutGrant(ctx context.Context, g store.Grant) error {
 		return wrap(op, err)
 	}
 	created := valid.Nanos(g.CreatedAt)
-	if err := t.insert(ctx, op, "a grant with this id exists",
+	if err := t.insert(ctx, op, valid.Conflict("grants", nil),
 		`INSERT INTO grants (`+grantCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
 		g.ID, g.TenantID, g.AccountID, valid.Nanos(g.Until), g.Once, g.Reason, g.GrantedBy,
 		created, valid.Nanos(g.ConsumedAt), valid.Nanos(g.RevokedAt)); err != nil {

@@ -73,5 +73,7 @@
 // checked in Go before writing (package valid, shared with postgres), is
 // store.ErrInvalid; no row is store.ErrNotFound; anything else (busy past the
 // timeout, I/O, a full disk, a closed store, a cancelled context) is
-// store.ErrUnavailable, with the driver's error kept in the chain for the log.
+// store.ErrUnavailable, with the driver's error kept in the chain for the log An error the
+// database raised is a *store.Error whose Message, shared with the other
+// backend (valid.Conflict), names the field in plain words.
 package sqlite

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/deadbolt-dev/deadbolt/internal/store"
@@ -374,4 +375,29 @@ func (t *txn) PutPushSubscription(ctx context.Context, p store.PushSubscription)
 func (t *txn) DeletePushSubscription(ctx context.Context, id string) error {
 	_, err := t.execRaw(ctx, "delete push subscription", `DELETE FROM push_subscriptions WHERE id = ?`, id)
 	return err
+}
+
+// DeleteMemberSessions implements store.Tx.
+func (t *txn) DeleteMemberSessions(ctx context.Context, memberID, keep string) (int, error) {
+	n, err := t.execRaw(ctx, "delete member sessions", `DELETE FROM sessions WHERE member_id = ? AND id <> ?`, memberID, keep)
+	return int(n), err
+}
+
+// DeleteMember implements store.Tx.
+func (t *txn) DeleteMember(ctx context.Context, id string) error {
+	const op = "delete member"
+	var owned int
+	if err := t.tx.QueryRowContext(ctx, `SELECT count(*) FROM accounts WHERE owner_id = ?`, id).Scan(&owned); err != nil {
+		return wrap(op, err)
+	}
+	if owned > 0 {
+		return fmt.Errorf("sqlite: %s: %w: member %s still owns %d accounts", op, store.ErrConflict, id, owned)
+	}
+	for _, table := range []string{"sessions", "passkeys", "invites", "push_subscriptions", "outbox"} {
+		if _, err := t.execRaw(ctx, op, `DELETE FROM `+table+` WHERE member_id = ?`, id); err != nil {
+			return err
+		}
+	}
+	n, err := t.execRaw(ctx, op, `DELETE FROM members WHERE id = ?`, id)
+	return found(op, n, err)
 }

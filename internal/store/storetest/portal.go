@@ -671,3 +671,65 @@ func testPushSubscriptions(t *testing.T, s store.Store) {
 		}, store.ErrInvalid},
 	})
 }
+
+func testDeleteMember(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	w := newWorld(t, s)
+	other := newMember(w.tenant.ID, newID("bob")+"@example.com", t0)
+	sess := func(m store.Member) store.Session {
+		return store.Session{ID: newID("sess"), TenantID: w.tenant.ID, MemberID: m.ID, CreatedAt: t0, SeenAt: t0, ExpiresAt: at(time.Hour)}
+	}
+	keep, drop1, drop2, bobs := sess(w.member), sess(w.member), sess(w.member), sess(other)
+	update(t, s, func(tx store.Tx) error {
+		must(t, "CreateMember", tx.CreateMember(ctx, other))
+		for _, x := range []store.Session{keep, drop1, drop2, bobs} {
+			must(t, "CreateSession", tx.CreateSession(ctx, x))
+		}
+		must(t, "CreatePasskey", tx.CreatePasskey(ctx, store.Passkey{ID: newID("pk"), TenantID: w.tenant.ID, MemberID: w.member.ID,
+			Name: "laptop", Credential: []byte("{}"), CreatedAt: t0}))
+		return tx.CreateInvite(ctx, store.Invite{ID: newID("inv"), TenantID: w.tenant.ID, MemberID: w.member.ID, CreatedBy: "test",
+			CreatedAt: t0, ExpiresAt: at(time.Hour)})
+	})
+
+	// DeleteMemberSessions keeps the one named, and other members' sessions.
+	var n int
+	update(t, s, func(tx store.Tx) error {
+		var err error
+		n, err = tx.DeleteMemberSessions(ctx, w.member.ID, keep.ID)
+		return err
+	})
+	if n != 2 {
+		t.Fatalf("DeleteMemberSessions removed %d, want 2", n)
+	}
+	for _, x := range []store.Session{keep, bobs} {
+		if _, err := s.Session(ctx, x.ID); err != nil {
+			t.Fatalf("session %s was removed: %v", x.ID, err)
+		}
+	}
+	_, err := s.Session(ctx, drop1.ID)
+	wantKind(t, "removed session", err, store.ErrNotFound)
+
+	// A member who owns an account cannot be removed; once unlinked they can.
+	acct := w.account(t, s, "alice", w.member.ID)
+	runErrorCases(t, s, []errorCase{
+		{"owner of an account", func(tx store.Tx) error { return tx.DeleteMember(ctx, w.member.ID) }, store.ErrConflict},
+		{"unknown member", func(tx store.Tx) error { return tx.DeleteMember(ctx, "nope") }, store.ErrNotFound},
+	})
+	update(t, s, func(tx store.Tx) error {
+		must(t, "SetAccountOwner", tx.SetAccountOwner(ctx, acct.ID, "", at(time.Minute)))
+		return tx.DeleteMember(ctx, w.member.ID)
+	})
+	_, err = s.Member(ctx, w.member.ID)
+	wantKind(t, "removed member", err, store.ErrNotFound)
+	_, err = s.Session(ctx, keep.ID)
+	wantKind(t, "removed member's session", err, store.ErrNotFound)
+	if pks, err := s.Passkeys(ctx, w.member.ID); err != nil || len(pks) != 0 {
+		t.Fatalf("removed member's passkeys: %v, %v", pks, err)
+	}
+	if _, err := s.Session(ctx, bobs.ID); err != nil {
+		t.Fatalf("another member's session went with them: %v", err)
+	}
+	if a, err := s.Account(ctx, w.app.ID, "alice"); err != nil || a.OwnerID != "" {
+		t.Fatalf("the unlinked account: %+v, %v", a, err)
+	}
+}

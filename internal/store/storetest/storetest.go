@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
@@ -24,6 +25,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Times", testTimes},
 		{"Tenants", testTenants},
 		{"Applications", testApplications},
+		{"ConflictWording", testConflictWording},
 		{"SigningKeys", testSigningKeys},
 		{"Members", testMembers},
 		{"Accounts", testAccounts},
@@ -57,6 +59,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"UnlockRequestsConcurrent", testRequestsConcurrent},
 		{"Passkeys", testPasskeys},
 		{"Sessions", testSessions},
+		{"DeleteMember", testDeleteMember},
 		{"Invites", testInvites},
 		{"Nonces", testNonces},
 		{"PushSubscriptions", testPushSubscriptions},
@@ -216,7 +219,69 @@ func runErrorCases(t *testing.T, s store.Store, cases []errorCase) {
 		t.Run(tc.name, func(t *testing.T) {
 			err := s.Update(t.Context(), tc.fn)
 			wantKind(t, tc.name, err, tc.want)
+			wantPlain(t, tc.name, err)
 		})
+	}
+}
+
+// leaks are the database's own words, which must never reach a person.
+var leaks = []string{"constraint", "sqlstate", "unique", "foreign key", "violates", "duplicate key", "(2067)", "(787)", "(1555)"}
+
+// wantPlain checks that what people are shown of err (store.Message)
+// says something and repeats none of the database's words.
+func wantPlain(t *testing.T, what string, err error) {
+	t.Helper()
+	if err == nil {
+		return
+	}
+	msg := store.Message(err)
+	if msg == "" {
+		t.Errorf("%s: store.Message of %v is empty", what, err)
+	}
+	low := strings.ToLower(msg)
+	for _, l := range leaks {
+		if strings.Contains(low, l) {
+			t.Errorf("%s: store.Message %q repeats the database's words (%q)", what, msg, l)
+		}
+	}
+}
+
+// testConflictWording: every uniqueness rule a person can break is told
+// in the same words by every backend, naming the field (finding: raw SQL
+// errors reached users).
+func testConflictWording(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	w := newWorld(t, s)
+	other := newTenant("other", t0)
+	update(t, s, func(tx store.Tx) error { return tx.CreateTenant(ctx, other) })
+	w.account(t, s, "alice", "")
+	cases := []struct {
+		name  string
+		fn    func(tx store.Tx) error
+		field string
+	}{
+		{"tenant name", func(tx store.Tx) error {
+			return tx.CreateTenant(ctx, store.Tenant{ID: newID("tenant"), Name: w.tenant.Name, CreatedAt: t0})
+		}, "a tenant with this name already exists"},
+		{"issuer in another tenant", func(tx store.Tx) error {
+			a := newApp(other.ID, t0)
+			a.Issuer = w.app.Issuer
+			return tx.CreateApplication(ctx, a)
+		}, "an application with this issuer already exists"},
+		{"member email, other case", func(tx store.Tx) error {
+			return tx.CreateMember(ctx, newMember(w.tenant.ID, strings.ToUpper(w.member.Email), t0))
+		}, "a member with this email already exists in this tenant"},
+		{"account name", func(tx store.Tx) error {
+			return tx.CreateAccount(ctx, newAccount(w.app, "alice", "", t0))
+		}, "this application already has an account with this name"},
+	}
+	for _, tc := range cases {
+		err := s.Update(ctx, tc.fn)
+		wantKind(t, tc.name, err, store.ErrConflict)
+		wantPlain(t, tc.name, err)
+		if got := store.Message(err); got != tc.field {
+			t.Errorf("%s: store.Message = %q, want %q", tc.name, got, tc.field)
+		}
 	}
 }
 

@@ -1,0 +1,285 @@
+package admin
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/deadbolt-dev/deadbolt/internal/notify"
+	"github.com/deadbolt-dev/deadbolt/internal/store"
+)
+
+// ErrForbidden: the member who asks may not make this change (their role
+// does not allow it, or it is about themselves).
+var ErrForbidden = errors.New("not allowed")
+
+// By is who asks for a change to members: a signed-in member of the
+// tenant, held to the role rules below, or the operator at the CLI (the
+// break-glass path), who may do anything, always audited.
+//
+// The rules, for a member who asks:
+//   - only owners and admins manage members;
+//   - only an owner makes, unmakes, removes or issues a link for an owner;
+//   - a recovery (a link for a member who already has a passkey) for an
+//     owner or an admin takes an owner;
+//   - nobody issues a link for themselves (they add a passkey instead);
+//   - the tenant always keeps one owner.
+type By struct {
+	// Actor names them in audit records.
+	Actor string
+	// Member is the member who asks; nil for the operator.
+	Member *store.Member
+}
+
+// Operator is the CLI's operator, named actor in audit records.
+func Operator(actor string) By { return By{Actor: actor} }
+
+// AsMember is member m, signed in to the portal.
+func AsMember(m store.Member) By { return By{Actor: "member:" + m.Email, Member: &m} }
+
+func forbidden(format string, args ...any) error {
+	return fmt.Errorf("%w: %s", ErrForbidden, fmt.Sprintf(format, args...))
+}
+
+// manages checks that b may manage the members of tenantID at all.
+func (b By) manages(tenantID string) error {
+	if b.Member == nil {
+		return nil
+	}
+	if b.Member.TenantID != tenantID {
+		return fmt.Errorf("member: %w", store.ErrNotFound)
+	}
+	if b.Member.Role != store.RoleOwner && b.Member.Role != store.RoleAdmin {
+		return forbidden("only owners and admins manage members")
+	}
+	return nil
+}
+
+func (b By) isOwner() bool { return b.Member == nil || b.Member.Role == store.RoleOwner }
+
+// mayLink checks that b may issue a one-time link for m; recovery is true
+// when m already has a passkey.
+func (b By) mayLink(m store.Member, recovery bool) error {
+	if err := b.manages(m.TenantID); err != nil {
+		return err
+	}
+	switch {
+	case b.Member == nil:
+		return nil
+	case b.Member.ID == m.ID:
+		return forbidden("nobody may issue a link for themselves; add a passkey on the Passkeys page instead")
+	case m.Role == store.RoleOwner && !b.isOwner():
+		return forbidden("only an owner may issue a link for an owner")
+	case recovery && m.Role == store.RoleAdmin && !b.isOwner():
+		return forbidden("only an owner may issue a recovery link for an admin")
+	}
+	return nil
+}
+
+func checkRole(role string) error {
+	switch role {
+	case store.RoleOwner, store.RoleAdmin, store.RoleApprover, store.RoleMember:
+		return nil
+	}
+	return invalid("role must be owner, admin, approver or member, not %q", role)
+}
+
+// Invitation is a member with a fresh one-time link to register a passkey.
+type Invitation struct {
+	Member store.Member
+	Invite store.Invite
+	Secret string // goes in the link; never stored
+	// Recovery is true when the member already had a passkey: the link
+	// lets whoever holds it sign in as them, so it was audited as a
+	// recovery and the member was told on every channel.
+	Recovery bool
+}
+
+// Invite gives the tenant's member with email a one-time link to register
+// a passkey, creating the member with role (default member) and name if the
+// tenant has none with that email. An existing member keeps their role; a
+// different role asked for is store.ErrConflict (use SetRole). A link for
+// a member who already has a passkey is a recovery: see By for who may
+// issue one; it is audited as member.recovery_issued and the member hears
+// of it by every channel they have. A refusal writes nothing.
+func (s *Service) Invite(ctx context.Context, by By, tenantID, email, name, role string, ttl time.Duration) (Invitation, error) {
+	if err := by.manages(tenantID); err != nil {
+		return Invitation{}, err
+	}
+	var out Invitation
+	err := s.Store.Update(ctx, func(tx store.Tx) error {
+		now := s.Clock.Now()
+		m, err := tx.MemberByEmail(ctx, tenantID, strings.TrimSpace(email))
+		switch {
+		case errors.Is(err, store.ErrNotFound):
+			if role == store.RoleOwner && !by.isOwner() {
+				return forbidden("only an owner may invite an owner")
+			}
+			if m, err = CreateMemberTx(ctx, tx, by.Actor, NewMember{TenantID: tenantID, Email: email, Name: name, Role: role}, now); err != nil {
+				return err
+			}
+		case err != nil:
+			return err
+		case role != "" && role != m.Role:
+			return fmt.Errorf("member %s already has role %s, not %s (change it with set-role): %w", m.Email, m.Role, role, store.ErrConflict)
+		}
+		keys, err := tx.Passkeys(ctx, m.ID)
+		if err != nil {
+			return err
+		}
+		out.Member, out.Recovery = m, len(keys) > 0
+		if err := by.mayLink(m, out.Recovery); err != nil {
+			return err
+		}
+		out.Secret, out.Invite, err = CreateInviteTx(ctx, tx, by.Actor, m, ttl, now)
+		if err != nil || !out.Recovery {
+			return err
+		}
+		if err := AppendAudit(ctx, tx, m.TenantID, by.Actor, "member.recovery_issued", "member:"+m.ID,
+			map[string]any{"email": m.Email, "role": m.Role, "passkeys": len(keys), "expires": out.Invite.ExpiresAt}, now); err != nil {
+			return err
+		}
+		return notify.EnqueueRecovery(ctx, tx, m, notify.Recovery{By: by.Actor, At: now, Expires: out.Invite.ExpiresAt}, s.channels(), now)
+	})
+	return out, err
+}
+
+func (s *Service) channels() []string {
+	if s.Notify == nil {
+		return []string{store.ChannelEmail, store.ChannelPush}
+	}
+	return s.Notify
+}
+
+// Member finds a member of the tenant by ID or email.
+func (s *Service) Member(ctx context.Context, tenantID, ref string) (store.Member, error) {
+	m, err := s.Store.MemberByEmail(ctx, tenantID, strings.TrimSpace(ref))
+	if errors.Is(err, store.ErrNotFound) {
+		if m, err = s.Store.Member(ctx, ref); err == nil && m.TenantID != tenantID {
+			err = store.ErrNotFound
+		}
+	}
+	if errors.Is(err, store.ErrNotFound) {
+		return m, fmt.Errorf("member %q: %w", ref, store.ErrNotFound)
+	}
+	return m, err
+}
+
+// memberTx reads the member with id inside tx and checks that by manages
+// its tenant; a member of another tenant is ErrNotFound.
+func memberTx(ctx context.Context, tx store.Tx, by By, id string) (store.Member, error) {
+	m, err := tx.Member(ctx, id)
+	if err != nil {
+		return m, fmt.Errorf("member %q: %w", id, err)
+	}
+	if by.Member != nil && by.Member.TenantID != m.TenantID {
+		return store.Member{}, fmt.Errorf("member %q: %w", id, store.ErrNotFound)
+	}
+	return m, by.manages(m.TenantID)
+}
+
+// keepOwner refuses, as store.ErrConflict, to leave m's tenant without an
+// owner when m stops being one.
+func keepOwner(ctx context.Context, tx store.Tx, m store.Member) error {
+	if m.Role != store.RoleOwner {
+		return nil
+	}
+	all, err := tx.Members(ctx, m.TenantID)
+	if err != nil {
+		return err
+	}
+	owners := 0
+	for _, o := range all {
+		if o.Role == store.RoleOwner {
+			owners++
+		}
+	}
+	if owners < 2 {
+		return fmt.Errorf("%s is the tenant's last owner; make another owner first: %w", m.Email, store.ErrConflict)
+	}
+	return nil
+}
+
+// SetRole changes a member's role, audited as member.role_changed. Only
+// owners make or unmake owners, and the last owner stays one
+// (store.ErrConflict). Setting the role a member has changes nothing.
+func (s *Service) SetRole(ctx context.Context, by By, memberID, role string) (store.Member, error) {
+	if err := checkRole(role); err != nil {
+		return store.Member{}, err
+	}
+	var m store.Member
+	err := s.Store.Update(ctx, func(tx store.Tx) error {
+		var err error
+		if m, err = memberTx(ctx, tx, by, memberID); err != nil {
+			return err
+		}
+		if m.Role == role {
+			return nil
+		}
+		if (role == store.RoleOwner || m.Role == store.RoleOwner) && !by.isOwner() {
+			return forbidden("only an owner may make or unmake owners")
+		}
+		if role != store.RoleOwner {
+			if err := keepOwner(ctx, tx, m); err != nil {
+				return err
+			}
+		}
+		old := m.Role
+		m.Role, m.UpdatedAt = role, s.Clock.Now()
+		if err := tx.UpdateMember(ctx, m); err != nil {
+			return err
+		}
+		return AppendAudit(ctx, tx, m.TenantID, by.Actor, "member.role_changed", "member:"+m.ID,
+			map[string]any{"email": m.Email, "from": old, "to": role}, m.UpdatedAt)
+	})
+	return m, err
+}
+
+// RemoveMember removes a member with their passkeys, sessions, invites and
+// push subscriptions, audited as member.removed. The accounts they owned
+// stay enrolled, unlinked: they stay locked until someone links them
+// again. Only owners remove owners; nobody removes themselves; the last
+// owner stays (store.ErrConflict).
+func (s *Service) RemoveMember(ctx context.Context, by By, memberID string) (store.Member, int, error) {
+	var m store.Member
+	unlinked := 0
+	err := s.Store.Update(ctx, func(tx store.Tx) error {
+		var err error
+		if m, err = memberTx(ctx, tx, by, memberID); err != nil {
+			return err
+		}
+		switch {
+		case by.Member != nil && by.Member.ID == m.ID:
+			return forbidden("nobody may remove themselves")
+		case m.Role == store.RoleOwner && !by.isOwner():
+			return forbidden("only an owner may remove an owner")
+		}
+		if err := keepOwner(ctx, tx, m); err != nil {
+			return err
+		}
+		now := s.Clock.Now()
+		for {
+			accts, err := tx.AccountsOfOwner(ctx, m.ID, 1000)
+			if err != nil {
+				return err
+			}
+			if len(accts) == 0 {
+				break
+			}
+			for _, a := range accts {
+				if err := tx.SetAccountOwner(ctx, a.ID, "", now); err != nil {
+					return err
+				}
+			}
+			unlinked += len(accts)
+		}
+		if err := tx.DeleteMember(ctx, m.ID); err != nil {
+			return err
+		}
+		return AppendAudit(ctx, tx, m.TenantID, by.Actor, "member.removed", "member:"+m.ID,
+			map[string]any{"email": m.Email, "role": m.Role, "accounts_unlinked": unlinked}, now)
+	})
+	return m, unlinked, err
+}

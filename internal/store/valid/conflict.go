@@ -1,0 +1,63 @@
+package valid
+
+import "strings"
+
+// conflicts words each uniqueness rule of the schema, keyed by table and
+// the column that gives the record its identity, for people to read.
+var conflicts = map[string]string{
+	"tenants.name":               "a tenant with this name already exists",
+	"applications.issuer":        "an application with this issuer already exists",
+	"signing_keys.kid":           "a signing key with this kid already exists",
+	"members.email":              "a member with this email already exists in this tenant",
+	"accounts.name":              "this application already has an account with this name",
+	"unlock_requests.account_id": "this account already has a pending unlock request",
+}
+
+// nouns name each table's records, for rules not worded above (a
+// duplicate ID, which new random IDs never are).
+var nouns = map[string]string{
+	"tenants": "a tenant", "applications": "an application", "signing_keys": "a signing key",
+	"members": "a member", "accounts": "an account", "grants": "a grant", "check_log": "a check record",
+	"webhooks": "a webhook", "outbox": "an outbox message", "unlock_requests": "an unlock request",
+	"passkeys": "a passkey", "sessions": "a session", "invites": "an invite",
+	"push_subscriptions": "a push subscription",
+}
+
+// Conflict words a broken uniqueness rule on table's columns (as the
+// database names them; "lower(email)" counts as "email") for people. It
+// never repeats the database's own words.
+func Conflict(table string, columns []string) string {
+	for _, c := range columns {
+		if m, ok := conflicts[table+"."+bareColumn(c)]; ok {
+			return m
+		}
+	}
+	if n, ok := nouns[table]; ok {
+		return n + " with this ID already exists"
+	}
+	return "a record like this already exists"
+}
+
+// bareColumn is the column inside an index expression: "lower(email::text)"
+// is "email".
+func bareColumn(c string) string {
+	c = strings.TrimSpace(c)
+	if i := strings.LastIndexByte(c, '('); i >= 0 {
+		c = c[i+1:]
+	}
+	if i := strings.IndexAny(c, ":) "); i >= 0 {
+		c = c[:i]
+	}
+	return strings.Trim(c, `"`)
+}
+
+// Messages for the other kinds of error a database raises.
+const (
+	// MsgReference: a foreign key names a record that does not exist.
+	MsgReference = "it refers to something that does not exist (or no longer does)"
+	// MsgRule: a CHECK or NOT NULL rule of the schema, or a value the
+	// database cannot store.
+	MsgRule = "a value is not allowed"
+	// MsgUnavailable: the database failed; nothing was changed.
+	MsgUnavailable = "the database is unavailable or failed; nothing was changed"
+)
