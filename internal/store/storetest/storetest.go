@@ -28,6 +28,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"ConflictWording", testConflictWording},
 		{"SigningKeys", testSigningKeys},
 		{"Members", testMembers},
+		{"MemberEmailVerified", testMemberEmailVerified},
 		{"Accounts", testAccounts},
 		{"AccountOwner", testAccountOwner},
 		{"AccountPages", testAccountPages},
