@@ -83,6 +83,9 @@ var portalPages = []a11yPage{
 	{pattern: "/admin/webhooks", name: "admin-webhooks", path: at("/admin/webhooks")},
 	{pattern: "/admin/deliveries", name: "admin-deliveries", path: at("/admin/deliveries")},
 	{pattern: "/admin/activity", name: "admin-activity", path: at("/admin/activity"), request: true},
+	// A real link comes only by mail to a member who registered through
+	// enablement; this row checks the page a bad or expired link shows.
+	{pattern: "/verify-email", name: "verify-email-bad-link", path: at("/verify-email?t=not-a-valid-link")},
 	{pattern: "/enable", skip: "checks the application's token, then redirects to /enable/continue"},
 	{pattern: "/enable/continue", name: "enable", path: (*a11yFixture).enableLink},
 	{pattern: "/enable/continue", name: "enable-signed-out", signedOut: true, path: (*a11yFixture).enableLink},
