@@ -55,6 +55,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Leases", testLeases},
 		{"AccountLookups", testAccountLookups},
 		{"ApplicationOrigins", testApplicationOrigins},
+		{"ApplicationServerNamesAccounts", testApplicationServerNamesAccounts},
 		{"MemberChannels", testMemberChannels},
 		{"UnlockRequests", testUnlockRequests},
 		{"UnlockRequestsConcurrent", testRequestsConcurrent},
