@@ -24,6 +24,10 @@ func toHTTP(err error) *httpx.Error {
 	case errors.Is(err, check.ErrAppDisabled):
 		return &httpx.Error{Status: http.StatusForbidden, Code: "application_disabled",
 			Message: "the application is disabled in deadbolt", Cause: err}
+	case errors.Is(err, check.ErrKeyUnusable):
+		return &httpx.Error{Status: http.StatusInternalServerError, Code: "key_unusable",
+			Message: "the signing key this token names cannot be used by this server (sealed under another master key?); deadbolt did not decide; apply your fail mode",
+			Cause:   err}
 	case errors.Is(err, checklog.ErrClosed):
 		return &httpx.Error{Status: http.StatusServiceUnavailable, Code: "shutting_down",
 			Message: "the server is shutting down; retry on another node", RetryAfter: time.Second, Cause: err}
