@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"context"
+	"io"
 	"strings"
 	"testing"
 
@@ -28,24 +29,8 @@ func TestTenantOwnerAndMemberCommands(t *testing.T) {
 	if r := in.ok("tenant", "list"); strings.Contains(r.stdout, "acme") {
 		t.Fatalf("a refused tenant create left the tenant: %s", r.stdout)
 	}
-	created := in.ok("tenant", "create", "acme", "--owner", "olive@acme.test", "--public-url", in.url, "--json").json(t)
-	owner, _ := created["owner"].(map[string]any)
-	link, _ := owner["link"].(string)
-	if created["name"] != "acme" || owner["role"] != "owner" || !strings.Contains(link, "/setup?t=") {
-		t.Fatalf("tenant create --owner: %v", created)
-	}
-	base := link[:strings.Index(link, "/setup?")]
-	tab, err := softkey.NewClient(base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	key, err := softkey.New(base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if to, err := tab.Setup(ctx, key, link, "laptop"); err != nil || to != "/" {
-		t.Fatalf("registering the owner's passkey through the link: %q, %v", to, err)
-	}
+	link := in.tenantWithOwner("acme", "olive@acme.test")
+	tab, key := in.ownerSignsIn(link, "olive@acme.test")
 	if _, err := tab.Setup(ctx, key, link, "again"); err == nil {
 		t.Fatal("the owner's link worked twice")
 	}
@@ -134,4 +119,46 @@ func TestTenantOwnerAndMemberCommands(t *testing.T) {
 	if !strings.Contains(in.srvLog.String(), "member invite --tenant globex") {
 		t.Fatalf("serve did not name the command that makes globex an owner:\n%s", in.srvLog)
 	}
+}
+
+// tenantWithOwner runs tenant create NAME --owner EMAIL and returns the
+// owner's setup link. The link names the server's URL (--public-url: the
+// test server listens on a random port, not the default 8420).
+func (in *inst) tenantWithOwner(name, email string) string {
+	in.t.Helper()
+	created := in.ok("tenant", "create", name, "--owner", email, "--public-url", in.url, "--json").json(in.t)
+	owner, _ := created["owner"].(map[string]any)
+	link, _ := owner["link"].(string)
+	if created["name"] != name || owner["role"] != "owner" || owner["email"] != email || !strings.Contains(link, "/setup?t=") {
+		in.t.Fatalf("tenant create --owner: %v", created)
+	}
+	return link
+}
+
+// ownerSignsIn opens a setup link as a browser with a software passkey
+// would, and checks that the tab is then signed in to the portal as email.
+func (in *inst) ownerSignsIn(link, email string) (*softkey.Client, *softkey.Key) {
+	in.t.Helper()
+	base := link[:strings.Index(link, "/setup?")]
+	tab, err := softkey.NewClient(base)
+	if err != nil {
+		in.t.Fatal(err)
+	}
+	key, err := softkey.New(base)
+	if err != nil {
+		in.t.Fatal(err)
+	}
+	if to, err := tab.Setup(context.Background(), key, link, "laptop"); err != nil || to != "/" {
+		in.t.Fatalf("registering a passkey through the setup link: %q, %v", to, err)
+	}
+	res, err := tab.Get(context.Background(), "/passkeys")
+	if err != nil {
+		in.t.Fatal(err)
+	}
+	defer res.Body.Close()
+	body, _ := io.ReadAll(res.Body)
+	if res.StatusCode != 200 || !strings.Contains(string(body), email) {
+		in.t.Fatalf("after the setup link the portal does not show %s signed in: %d", email, res.StatusCode)
+	}
+	return tab, key
 }

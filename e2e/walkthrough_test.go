@@ -26,7 +26,10 @@ func TestWalkthrough(t *testing.T) {
 		}
 	}
 
-	key := in.setup(issuer)
+	// 1. tenant create --owner prints the owner's setup link (step 5).
+	link := in.tenantWithOwner("acme", "you@acme.test")
+	in.ok("app", "create", "--tenant", "acme", "--name", "Wiki", "--issuer", issuer)
+	key, _ := in.ok("key", "create", "--app", issuer, "--json").json(t)["secret"].(string)
 	in.ok("account", "enroll", "--app", issuer, "--account", "alice", "--owner", "alice@acme.test")
 	in.ok("account", "lock", "--app", issuer, "--account", "alice")
 
@@ -61,6 +64,9 @@ func TestWalkthrough(t *testing.T) {
 	if r := in.run(checkArgs...); r.code != 1 {
 		t.Fatalf("second check after --once exited %d, want 1", r.code)
 	}
+
+	// 5. The owner opens the link and is signed in to the portal.
+	in.ownerSignsIn(link, "you@acme.test")
 
 	// Metrics count what was decided.
 	resp, err := http.Get(in.url + "/metrics")

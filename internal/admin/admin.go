@@ -159,7 +159,7 @@ func validateApp(a store.Application) error {
 		problems = append(problems, fmt.Sprintf("fail mode must be open or closed, not %q", a.FailMode))
 	}
 	if a.MaxUnlock <= 0 || a.DefaultUnlock <= 0 || a.DefaultUnlock > a.MaxUnlock {
-		problems = append(problems, fmt.Sprintf("unlock durations must be positive with default (%s) ≤ maximum (%s)", a.DefaultUnlock, a.MaxUnlock))
+		problems = append(problems, "the default unlock must be positive and no longer than the longest unlock")
 	}
 	if len(problems) > 0 {
 		return invalid("%s", strings.Join(problems, "; "))

@@ -3,4 +3,10 @@
 // portal alike. Each change validates its input (ErrInvalid-wrapped errors
 // that name the field), writes in one store transaction, and records its
 // audit event in that same transaction.
+//
+// Changes to members (links, roles, removal) take a By: who asks. The role
+// rules — who may recover whom, who makes owners, that a tenant keeps one
+// owner — live here, once, so the portal and the CLI cannot differ; the
+// CLI's operator is the break-glass path that the rules let through,
+// audited.
 package admin

@@ -102,24 +102,13 @@ func (r Record) Canonical() ([]byte, error) {
 
 // Verify checks that records, in order, form an unbroken chain of one tenant
 // starting at seq 1. It returns the index of the first bad record with an
-// error wrapping ErrChainBroken, or -1 and nil.
+// error wrapping ErrChainBroken (a *Break), or -1 and nil.
 func Verify(records []Record) (int, error) {
-	prevHash := GenesisHash
+	var c Chain
 	for i, r := range records {
-		if r.Seq != int64(i+1) {
-			return i, fmt.Errorf("%w: expected seq %d, found %d", ErrChainBroken, i+1, r.Seq)
-		}
-		if r.PrevHash != prevHash {
-			return i, fmt.Errorf("%w: seq %d does not point at the hash of seq %d", ErrChainBroken, r.Seq, r.Seq-1)
-		}
-		h, err := r.computeHash()
-		if err != nil {
+		if err := c.Add(r); err != nil {
 			return i, err
 		}
-		if h != r.Hash {
-			return i, fmt.Errorf("%w: seq %d content does not match its hash", ErrChainBroken, r.Seq)
-		}
-		prevHash = r.Hash
 	}
 	return -1, nil
 }

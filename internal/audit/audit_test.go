@@ -75,3 +75,59 @@ func TestCanonicalIsStable(t *testing.T) {
 		t.Fatalf("canonical = %s", a)
 	}
 }
+
+func TestChainNamesTheFault(t *testing.T) {
+	tests := []struct {
+		name   string
+		tamper func([]Record) []Record
+		seq    int64
+		fault  Fault
+	}{
+		{"changed field", func(r []Record) []Record { r[2].Actor = "x"; return r }, 3, FaultHash},
+		{"deleted record", func(r []Record) []Record { return append(r[:2], r[3:]...) }, 4, FaultGap},
+		{"swapped records", func(r []Record) []Record { r[1], r[2] = r[2], r[1]; return r }, 3, FaultGap},
+		{"duplicated record", func(r []Record) []Record { return append(r[:3], r[2:]...) }, 3, FaultOrder},
+		{"prev_hash pointed elsewhere", func(r []Record) []Record { r[3].PrevHash = r[0].Hash; return r }, 4, FaultLink},
+		{"malformed prev_hash", func(r []Record) []Record { r[0].PrevHash = "zz"; return r }, 1, FaultLink},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var c Chain
+			var err error
+			for _, r := range tt.tamper(chain(t, 6)) {
+				if err = c.Add(r); err != nil {
+					break
+				}
+			}
+			var b *Break
+			if !errors.As(err, &b) || !errors.Is(err, ErrChainBroken) || b.Seq != tt.seq || b.Fault != tt.fault {
+				t.Fatalf("got %v, want seq %d %s", err, tt.seq, tt.fault)
+			}
+		})
+	}
+}
+
+func TestPartialChainAcceptsGapsButNotChanges(t *testing.T) {
+	recs := chain(t, 8)
+	filtered := []Record{recs[2], recs[3], recs[6]}
+	c := Chain{Partial: true}
+	for _, r := range filtered {
+		if err := c.Add(r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if c.Gaps != 1 {
+		t.Fatalf("gaps = %d, want 1", c.Gaps)
+	}
+	filtered[2].Target = "account:b"
+	c = Chain{Partial: true}
+	var err error
+	for _, r := range filtered {
+		if err = c.Add(r); err != nil {
+			break
+		}
+	}
+	if !errors.Is(err, ErrChainBroken) {
+		t.Fatal("a changed record after a gap was accepted")
+	}
+}

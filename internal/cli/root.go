@@ -16,6 +16,7 @@ import (
 
 	"github.com/deadbolt-dev/deadbolt/internal/access"
 	"github.com/deadbolt-dev/deadbolt/internal/admin"
+	"github.com/deadbolt-dev/deadbolt/internal/audit"
 	"github.com/deadbolt-dev/deadbolt/internal/clock"
 	"github.com/deadbolt-dev/deadbolt/internal/config"
 	"github.com/deadbolt-dev/deadbolt/internal/egress"
@@ -117,6 +118,8 @@ func exitCode(err error) int {
 
 func errorKind(err error) string {
 	switch {
+	case errors.Is(err, audit.ErrChainBroken):
+		return "chain_broken"
 	case errors.Is(err, store.ErrNotFound), errors.Is(err, backend.ErrNoDatabase):
 		return "not_found"
 	case errors.Is(err, store.ErrConflict):
@@ -204,7 +207,7 @@ not a server is running.`,
 	root.PersistentFlags().StringVar(&a.configPath, "config", "", "YAML configuration file (env DEADBOLT_CONFIG)")
 	root.AddCommand(a.serveCmd(), a.migrateCmd(), a.tenantCmd(), a.appCmd(), a.keyCmd(), a.accountCmd(),
 		a.checkCmd(), a.tokenCmd(), a.importCmd(), a.webhookCmd(), a.deliveryCmd(), a.memberCmd(),
-		a.backupCmd(), a.restoreCmd(), a.copyCmd())
+		a.backupCmd(), a.restoreCmd(), a.copyCmd(), a.auditCmd())
 	return root
 }
 

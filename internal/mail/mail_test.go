@@ -172,3 +172,37 @@ func TestNotifier(t *testing.T) {
 		t.Fatalf("Deliver of a bad payload: %v, want ErrPermanent", err)
 	}
 }
+
+// TestRecoveryNotice: the outbox's recovery notice goes out by mail as
+// plain text naming who issued the link and until when it works, and
+// never carries the link.
+func TestRecoveryNotice(t *testing.T) {
+	s := smtptest.New(t, smtptest.Options{StartTLS: true, Password: "s3cret"})
+	n := &dmail.Notifier{Sender: sender(s), PortalURL: "https://lock.acme.test",
+		Members: members{"m1": {ID: "m1", Email: "alice@acme.test", Name: "Alice"}}}
+	now := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+	payload, _ := json.Marshal(notify.Recovery{By: "member:olive@acme.test", At: now, Expires: now.Add(72 * time.Hour)})
+	m := store.OutboxMessage{ID: "o1", TenantID: "t1", Channel: store.ChannelEmail, MemberID: "m1", Type: notify.TypeRecovery, Payload: payload}
+	if err := n.Deliver(t.Context(), m); err != nil {
+		t.Fatal(err)
+	}
+	r := s.Wait(t)
+	msg, err := mail.ReadMessage(strings.NewReader(r.Data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(msg.Body)
+	for _, want := range []string{"member:olive@acme.test", "5 Mar 2026 09:00 UTC", "https://lock.acme.test/passkeys"} {
+		if !strings.Contains(string(body), want) {
+			t.Errorf("recovery mail lacks %q:\n%s", want, body)
+		}
+	}
+	if strings.Contains(r.Data, "/setup") {
+		t.Errorf("the recovery mail carries a link to register a passkey:\n%s", r.Data)
+	}
+	bad := m
+	bad.Payload = []byte("{")
+	if err := n.Deliver(t.Context(), bad); !errors.Is(err, notify.ErrPermanent) {
+		t.Fatalf("Deliver of a bad recovery payload: %v, want ErrPermanent", err)
+	}
+}

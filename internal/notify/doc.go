@@ -6,9 +6,10 @@
 //     Deliverer sends signed, at least once (receivers deduplicate on the
 //     event ID);
 //   - notices of new unlock requests for their owners by email and Web
-//     Push (EnqueueNotice, on the channels the owner chose), which the
-//     Deliverer hands to the carrier of each channel (mail.Notifier,
-//     webpush.Notifier).
+//     Push (EnqueueNotice, on the channels the owner chose), and notices
+//     that a recovery link was issued for a member (EnqueueRecovery, on
+//     every channel they have), which the Deliverer hands to the carrier
+//     of each channel (mail.Notifier, webpush.Notifier).
 //
 // Every channel shares one delivery mechanism: the Deliverer claims due
 // messages under a lease, retries failures with Backoff, gives a message

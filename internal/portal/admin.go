@@ -51,6 +51,20 @@ func (p *Portal) tenantApp(r *http.Request, s signedIn, id string) (store.Applic
 	return app, err
 }
 
+// requireAdminApp is requireAdmin, then the application of the path's
+// {id} within the admin's tenant (another tenant's is not found).
+func (p *Portal) requireAdminApp(w http.ResponseWriter, r *http.Request) (signedIn, store.Application, bool, error) {
+	s, ok, err := p.requireAdmin(w, r)
+	if !ok {
+		return s, store.Application{}, false, err
+	}
+	app, err := p.tenantApp(r, s, r.PathValue("id"))
+	if err != nil {
+		return s, app, false, err
+	}
+	return s, app, true, nil
+}
+
 func (p *Portal) renderAdmin(w http.ResponseWriter, r *http.Request, s signedIn, page, title string, data map[string]any) {
 	data["Title"], data["Member"], data["Section"] = title, s.member, page
 	data["Notice"] = notice(r)
@@ -60,7 +74,7 @@ func (p *Portal) renderAdmin(w http.ResponseWriter, r *http.Request, s signedIn,
 
 type appRow struct {
 	App      store.Application
-	Accounts int
+	Accounts accountCount
 }
 
 func (p *Portal) adminApps(w http.ResponseWriter, r *http.Request) error {
@@ -74,7 +88,7 @@ func (p *Portal) adminApps(w http.ResponseWriter, r *http.Request) error {
 	}
 	var rows []appRow
 	for _, a := range apps {
-		n, err := p.d.Store.CountAccounts(r.Context(), a.ID)
+		n, err := p.countAccounts(r.Context(), a.ID)
 		if err != nil {
 			return err
 		}
@@ -139,12 +153,8 @@ func (p *Portal) adminApp(w http.ResponseWriter, r *http.Request) error {
 
 // adminAppPage shows one application; secret is a key secret to show once.
 func (p *Portal) adminAppPage(w http.ResponseWriter, r *http.Request, created *createdKey) error {
-	s, ok, err := p.requireAdmin(w, r)
+	s, app, ok, err := p.requireAdminApp(w, r)
 	if !ok {
-		return err
-	}
-	app, err := p.tenantApp(r, s, r.PathValue("id"))
-	if err != nil {
 		return err
 	}
 	keys, err := p.d.Store.SigningKeys(r.Context(), app.ID)
@@ -158,12 +168,8 @@ func (p *Portal) adminAppPage(w http.ResponseWriter, r *http.Request, created *c
 }
 
 func (p *Portal) adminAppUpdate(w http.ResponseWriter, r *http.Request) error {
-	s, ok, err := p.requireAdmin(w, r)
+	s, app, ok, err := p.requireAdminApp(w, r)
 	if !ok {
-		return err
-	}
-	app, err := p.tenantApp(r, s, r.PathValue("id"))
-	if err != nil {
 		return err
 	}
 	def, err := durationField(r, "default_unlock", "Default unlock")
@@ -212,12 +218,8 @@ var stateChanges = map[string]struct {
 // account of the application at once. The admin confirms by typing the
 // application's name; without it nothing changes.
 func (p *Portal) adminAppState(w http.ResponseWriter, r *http.Request) error {
-	s, ok, err := p.requireAdmin(w, r)
+	s, app, ok, err := p.requireAdminApp(w, r)
 	if !ok {
-		return err
-	}
-	app, err := p.tenantApp(r, s, r.PathValue("id"))
-	if err != nil {
 		return err
 	}
 	back := "/admin/apps/" + app.ID + "#danger"
@@ -244,12 +246,8 @@ type createdKey struct {
 }
 
 func (p *Portal) adminKeyCreate(w http.ResponseWriter, r *http.Request) error {
-	s, ok, err := p.requireAdmin(w, r)
+	s, app, ok, err := p.requireAdminApp(w, r)
 	if !ok {
-		return err
-	}
-	app, err := p.tenantApp(r, s, r.PathValue("id"))
-	if err != nil {
 		return err
 	}
 	k, secret, err := p.adminSvc().CreateKey(r.Context(), s.actor(), app, time.Time{})

@@ -267,6 +267,29 @@ func TestAdminAccountsPaging(t *testing.T) {
 	}
 }
 
+// TestAccountCountBounded: the admin pages count an application's accounts
+// only up to a thousand (a million would take a second a page).
+func TestAccountCountBounded(t *testing.T) {
+	e := newEnv(t, publicURL)
+	_, cookie := e.owner("olive@acme.test")
+	count := regexp.MustCompile(`<p id="account-count">([^<]*) in Wiki`)
+	if m := count.FindStringSubmatch(e.do("GET", "/admin/apps/"+e.app.ID+"/accounts", nil, cookie).body); m == nil || m[1] != "2 accounts" {
+		t.Fatalf("count of 2: %v", m)
+	}
+	var csv strings.Builder
+	csv.WriteString("account\n")
+	for i := range 999 {
+		fmt.Fprintf(&csv, "u%04d\n", i)
+	}
+	e.importCSV(cookie, csv.String(), nil)
+	if m := count.FindStringSubmatch(e.do("GET", "/admin/apps/"+e.app.ID+"/accounts", nil, cookie).body); m == nil || m[1] != "more than 1000 accounts" {
+		t.Fatalf("count of 1001: %v", m)
+	}
+	if r := e.do("GET", "/admin/apps", nil, cookie); !strings.Contains(r.body, `aria-label="more than 1000 accounts of Wiki">more than 1000</a>`) {
+		t.Fatal("the applications page does not bound the count")
+	}
+}
+
 // importCSV uploads a CSV file and waits for its import to end; it returns
 // the import's final status.
 func (e *env) importCSV(cookie *http.Cookie, csv string, fields url.Values) map[string]any {
@@ -415,6 +438,11 @@ func TestDurationsShown(t *testing.T) {
 	}
 	if r := e.do("POST", "/admin/apps/"+e.app.ID, url.Values{"name": {"Wiki"}, "max_unlock": {"soon"}}, cookie); r.code != http.StatusBadRequest {
 		t.Fatalf("max soon: %d", r.code)
+	}
+	r = e.do("POST", "/admin/apps/"+e.app.ID, url.Values{"name": {"Wiki"}, "unenrolled": {"allow"}, "fail_mode": {"closed"},
+		"default_unlock": {"3 h"}, "max_unlock": {"1 h"}}, cookie)
+	if r.code != http.StatusBadRequest || regexp.MustCompile(`\dm0s|h0m`).MatchString(r.body) {
+		t.Fatalf("default beyond the longest: %d %s", r.code, r.body)
 	}
 	if r := e.do("GET", "/admin/apps/"+e.app.ID+"/accounts", nil, cookie); !strings.Contains(r.body, `<option value="10 min" selected>10 min</option>`) {
 		t.Fatal("the unlock presets are not written as people read them")

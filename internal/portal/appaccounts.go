@@ -3,8 +3,10 @@ package portal
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 
 	"github.com/deadbolt-dev/deadbolt/internal/access"
@@ -20,6 +22,40 @@ import (
 
 // accountsPerPage is how many accounts the accounts page lists at once.
 const accountsPerPage = 50
+
+// accountsCounted bounds how far the admin pages count an application's
+// accounts: counting a million takes the better part of a second, reading
+// a thousand names a few milliseconds.
+const accountsCounted = 1000
+
+// accountCount is how many accounts an application has, up to
+// accountsCounted; Over says there are more.
+type accountCount struct {
+	N    int
+	Over bool
+}
+
+func (c accountCount) String() string {
+	if c.Over {
+		return fmt.Sprintf("more than %d", c.N)
+	}
+	return strconv.Itoa(c.N)
+}
+
+// One reports whether the count is exactly one.
+func (c accountCount) One() bool { return c.N == 1 && !c.Over }
+
+// countAccounts counts app's accounts up to accountsCounted.
+func (p *Portal) countAccounts(ctx context.Context, appID string) (accountCount, error) {
+	l, err := p.d.Store.Accounts(ctx, appID, "", accountsCounted+1)
+	if err != nil {
+		return accountCount{}, err
+	}
+	if len(l) > accountsCounted {
+		return accountCount{N: accountsCounted, Over: true}, nil
+	}
+	return accountCount{N: len(l)}, nil
+}
 
 // adminAccountRow is one account on an application's accounts page.
 type adminAccountRow struct {
@@ -77,12 +113,8 @@ func (p *Portal) listAccounts(ctx context.Context, app store.Application, prefix
 }
 
 func (p *Portal) adminAccounts(w http.ResponseWriter, r *http.Request) error {
-	s, ok, err := p.requireAdmin(w, r)
+	s, app, ok, err := p.requireAdminApp(w, r)
 	if !ok {
-		return err
-	}
-	app, err := p.tenantApp(r, s, r.PathValue("id"))
-	if err != nil {
 		return err
 	}
 	return p.adminAccountsPage(w, r, s, app, http.StatusOK, nil)
@@ -98,7 +130,7 @@ func (p *Portal) adminAccountsPage(w http.ResponseWriter, r *http.Request, s sig
 	if err != nil {
 		return err
 	}
-	total, err := p.d.Store.CountAccounts(ctx, app.ID)
+	total, err := p.countAccounts(ctx, app.ID)
 	if err != nil {
 		return err
 	}
@@ -159,18 +191,13 @@ func accountsURL(appID, prefix, after, done string) string {
 	return u
 }
 
-// appAccount finds an account by ID in an application of the signed-in
-// admin's tenant.
-func (p *Portal) appAccount(r *http.Request, s signedIn) (store.Application, store.Account, error) {
-	app, err := p.tenantApp(r, s, r.PathValue("id"))
-	if err != nil {
-		return app, store.Account{}, err
-	}
+// appAccount finds the path's {account} by ID among app's accounts.
+func (p *Portal) appAccount(r *http.Request, app store.Application) (store.Account, error) {
 	a, err := p.d.Store.AccountByID(r.Context(), r.PathValue("account"))
-	if err == nil && (a.AppID != app.ID || a.TenantID != s.member.TenantID) {
+	if err == nil && (a.AppID != app.ID || a.TenantID != app.TenantID) {
 		err = store.ErrNotFound
 	}
-	return app, a, err
+	return a, err
 }
 
 // backToAccounts sends the browser back to the accounts page it came from.
@@ -182,11 +209,11 @@ func (p *Portal) backToAccounts(w http.ResponseWriter, r *http.Request, app stor
 }
 
 func (p *Portal) adminAccountLock(w http.ResponseWriter, r *http.Request) error {
-	s, ok, err := p.requireAdmin(w, r)
+	s, app, ok, err := p.requireAdminApp(w, r)
 	if !ok {
 		return err
 	}
-	app, a, err := p.appAccount(r, s)
+	a, err := p.appAccount(r, app)
 	if err != nil {
 		return err
 	}
@@ -198,11 +225,11 @@ func (p *Portal) adminAccountLock(w http.ResponseWriter, r *http.Request) error 
 }
 
 func (p *Portal) adminAccountUnlock(w http.ResponseWriter, r *http.Request) error {
-	s, ok, err := p.requireAdmin(w, r)
+	s, app, ok, err := p.requireAdminApp(w, r)
 	if !ok {
 		return err
 	}
-	app, a, err := p.appAccount(r, s)
+	a, err := p.appAccount(r, app)
 	if err != nil {
 		return err
 	}
@@ -221,12 +248,8 @@ func (p *Portal) adminAccountUnlock(w http.ResponseWriter, r *http.Request) erro
 }
 
 func (p *Portal) adminAccountEnroll(w http.ResponseWriter, r *http.Request) error {
-	s, ok, err := p.requireAdmin(w, r)
+	s, app, ok, err := p.requireAdminApp(w, r)
 	if !ok {
-		return err
-	}
-	app, err := p.tenantApp(r, s, r.PathValue("id"))
-	if err != nil {
 		return err
 	}
 	name, owner := r.FormValue("account"), strings.TrimSpace(r.FormValue("owner"))

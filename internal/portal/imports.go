@@ -228,12 +228,8 @@ func readUpload(r *http.Request) (parsed csvimport.Parsed, file string, skipBad,
 }
 
 func (p *Portal) adminImport(w http.ResponseWriter, r *http.Request) error {
-	s, ok, err := p.requireAdmin(w, r)
+	s, app, ok, err := p.requireAdminApp(w, r)
 	if !ok {
-		return err
-	}
-	app, err := p.tenantApp(r, s, r.PathValue("id"))
-	if err != nil {
 		return err
 	}
 	back := accountsURL(app.ID, "", "", "")
@@ -296,12 +292,8 @@ const importWait = 20 * time.Second
 // until more than N rows are done or the import ended, so the page shows
 // progress as it happens without asking every second.
 func (p *Portal) adminImportStatus(w http.ResponseWriter, r *http.Request) error {
-	s, ok, err := p.requireAdmin(w, r)
+	s, app, ok, err := p.requireAdminApp(w, r)
 	if !ok {
-		return err
-	}
-	app, err := p.tenantApp(r, s, r.PathValue("id"))
-	if err != nil {
 		return err
 	}
 	j, ok := p.imports.get(s.member.TenantID, app.ID, r.PathValue("job"))

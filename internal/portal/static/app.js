@@ -175,7 +175,8 @@
   if (job) {
     const bar = document.getElementById("import-progress"), text = document.getElementById("import-text");
     // The server answers when more rows are done (or after a while).
-    let done = bar ? Number(bar.value) || 0 : 0;
+    // The status line is a live region: it speaks at most every 5 s.
+    let done = bar ? Number(bar.value) || 0 : 0, said = 0;
     const poll = async function () {
       try {
         const res = await fetch(job.dataset.poll + "?after=" + done, { credentials: "same-origin", headers: { "Accept": "application/json" } });
@@ -184,7 +185,7 @@
         if (st.state !== "running") { window.location.reload(); return; }
         done = st.done;
         if (bar) { bar.max = st.total; bar.value = st.done; }
-        if (text) text.textContent = "Importing: " + st.done + " of " + st.total + " rows done.";
+        if (text && Date.now() - said >= 5000) { said = Date.now(); text.textContent = "Importing: " + st.done + " of " + st.total + " rows done."; }
         setTimeout(poll, 500);
       } catch (e) { setTimeout(poll, 2000); }
     };

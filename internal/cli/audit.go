@@ -1,0 +1,394 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"runtime"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/schollz/progressbar/v3"
+	"github.com/spf13/cobra"
+
+	"github.com/deadbolt-dev/deadbolt/internal/audit"
+	"github.com/deadbolt-dev/deadbolt/internal/store"
+)
+
+// auditPage is how many audit records one read fetches.
+const auditPage = 5000
+
+func (a *app) auditCmd() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "audit",
+		Short: "Verify and export the tamper-evident audit trail",
+		Long: `Every change deadbolt makes (locks, unlocks, keys, members, webhooks, portal
+sign-ins, …) writes an audit record in the same transaction as the change.
+Each tenant's records form a hash chain: record N holds the SHA-256 of record
+N-1, so a changed, deleted or reordered record breaks the chain from there on.
+The audit trail is kept for good; there is no command to prune it.`,
+	}
+	cmd.AddCommand(a.auditVerifyCmd(), a.auditExportCmd())
+	return cmd
+}
+
+func (a *app) auditVerifyCmd() *cobra.Command {
+	var tenant, file string
+	cmd := &cobra.Command{
+		Use:   "verify",
+		Short: "Recompute every tenant's audit chain and name the first bad record",
+		Long: `Recompute each tenant's hash chain from its first record to its last and
+report the first record that is wrong:
+  hash mismatch  the record was changed after it was written
+  gap            records before it were deleted
+  reordered      its seq is not above the one before it
+  broken link    it does not point at the record before it
+
+Exit status: 0 every chain holds, 1 a chain is broken (or bad usage), 2 the
+database could not be read.
+
+With --file it verifies an export made by 'deadbolt audit export --format
+jsonl' instead, without the database. A filtered export has gaps on purpose:
+each record is then checked against its own hash, and links between records
+with consecutive seqs.
+
+What it cannot see: someone with write access to the database who rewrites
+history and recomputes every hash after the change. Keep exports (or, later,
+signed checkpoints) outside deadbolt to catch that.`,
+		Example: `  deadbolt audit verify
+  deadbolt audit verify --tenant acme --json
+  deadbolt audit export --tenant acme > acme-audit.jsonl && deadbolt audit verify --file acme-audit.jsonl`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if file != "" {
+				if tenant != "" {
+					return usageErr("--file verifies an export on its own; leave out --tenant")
+				}
+				return a.verifyFile(file)
+			}
+			return a.verifyStore(cmd.Context(), tenant)
+		},
+	}
+	cmd.Flags().StringVar(&tenant, "tenant", "", "verify only this tenant (default: every tenant)")
+	cmd.Flags().StringVar(&file, "file", "", "verify a JSONL export instead of the database")
+	return cmd
+}
+
+// chainResult is one tenant's verified chain.
+type chainResult struct {
+	Tenant   string `json:"tenant"`
+	Events   int64  `json:"events"`
+	LastSeq  int64  `json:"last_seq"`
+	LastHash string `json:"last_hash,omitempty"`
+	Gaps     int    `json:"gaps,omitempty"`
+}
+
+func (a *app) verifyStore(ctx context.Context, tenantRef string) error {
+	s, err := a.openStore(ctx)
+	if err != nil {
+		return err
+	}
+	tenants, err := a.auditTenants(ctx, s, tenantRef)
+	if err != nil {
+		return err
+	}
+	bar := a.counter("verifying")
+	var results []chainResult
+	start := time.Now()
+	var total int64
+	for _, t := range tenants {
+		res := chainResult{Tenant: t.Name}
+		var c audit.Chain
+		err := auditPages(ctx, s, t.ID, func(page []audit.Record) error {
+			n, err := c.AddAll(page, runtime.GOMAXPROCS(0))
+			res.Events += int64(n)
+			total += int64(n)
+			if n > 0 {
+				res.LastSeq, res.LastHash = page[n-1].Seq, page[n-1].Hash
+			}
+			if bar != nil {
+				bar.Set64(total)
+			}
+			return err
+		})
+		if err != nil {
+			finish(bar)
+			return a.chainError(t.Name, err)
+		}
+		results = append(results, res)
+	}
+	finish(bar)
+	return a.printChains(results, total, time.Since(start))
+}
+
+func (a *app) verifyFile(path string) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return usageErr("%v", err)
+	}
+	defer f.Close()
+	chains := map[string]*audit.Chain{}
+	var order []string
+	results := map[string]*chainResult{}
+	start := time.Now()
+	var total int64
+	err = audit.ReadJSONL(f, func(r audit.Record) error {
+		c, ok := chains[r.TenantID]
+		if !ok {
+			c = &audit.Chain{Partial: true}
+			chains[r.TenantID] = c
+			results[r.TenantID] = &chainResult{Tenant: r.TenantID}
+			order = append(order, r.TenantID)
+		}
+		if err := c.Add(r); err != nil {
+			return err
+		}
+		res := results[r.TenantID]
+		res.Events++
+		res.LastSeq, res.LastHash, res.Gaps = r.Seq, r.Hash, c.Gaps
+		total++
+		return nil
+	})
+	var brk *audit.Break
+	switch {
+	case errors.As(err, &brk):
+		return a.chainError(brk.Tenant, err)
+	case err != nil:
+		return usageErr("%s: %v", path, err)
+	}
+	var list []chainResult
+	for _, id := range order {
+		list = append(list, *results[id])
+	}
+	return a.printChains(list, total, time.Since(start))
+}
+
+func (a *app) printChains(results []chainResult, total int64, took time.Duration) error {
+	var text strings.Builder
+	for _, r := range results {
+		fmt.Fprintf(&text, "%s: %d events, chain intact up to seq %d", r.Tenant, r.Events, r.LastSeq)
+		if r.Gaps > 0 {
+			fmt.Fprintf(&text, " (%d gaps: a filtered or partial export; records after a gap were checked against their own hash)", r.Gaps)
+		}
+		text.WriteString("\n")
+	}
+	rate := 0.0
+	if took > 0 {
+		rate = float64(total) / took.Seconds()
+	}
+	fmt.Fprintf(&text, "verified %d events in %s (%.0f events/s)\n", total, took.Round(time.Millisecond), rate)
+	if results == nil {
+		results = []chainResult{}
+	}
+	return a.print(map[string]any{"ok": true, "tenants": results, "events": total, "seconds": took.Seconds()}, "%s", text.String())
+}
+
+// chainError explains a broken chain (exit 1, error "chain_broken" with
+// --json) or passes a read error on.
+func (a *app) chainError(tenant string, err error) error {
+	var brk *audit.Break
+	if !errors.As(err, &brk) {
+		return err
+	}
+	return &exitError{code: ExitUsage, err: brokenChain{tenant: tenant, brk: brk}}
+}
+
+// brokenChain names the tenant (by name, where the record has its id) and
+// the first bad record.
+type brokenChain struct {
+	tenant string
+	brk    *audit.Break
+}
+
+func (b brokenChain) Error() string {
+	return fmt.Sprintf("audit chain of tenant %s is broken at seq %d: %s: %s", b.tenant, b.brk.Seq, b.brk.Fault, b.brk.Detail)
+}
+
+func (b brokenChain) Unwrap() error { return b.brk }
+
+func (a *app) auditExportCmd() *cobra.Command {
+	var tenant, format, output, since, until string
+	var f audit.Filter
+	cmd := &cobra.Command{
+		Use:   "export",
+		Short: "Write audit records as JSONL or CSV, streaming",
+		Long: `Write a tenant's audit records, oldest first, as JSONL (one record a line,
+with prev_hash and hash, so that 'deadbolt audit verify --file' can check the
+export on its own) or CSV (the same columns, for spreadsheets). It streams:
+memory stays the same however many records there are.
+
+--since and --until take an RFC 3339 time, a date (2026-11-01), or an age
+such as 30d or 12h. --action and --target match exactly, or by prefix when
+they end in '*' (--action 'account.*').`,
+		Example: `  deadbolt audit export --tenant acme > acme-audit.jsonl
+  deadbolt audit export --tenant acme --format csv --since 30d --action 'account.*' --output last-month.csv`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			ctx := cmd.Context()
+			now := time.Now().UTC()
+			var err error
+			if f.Since, err = parseWhen(since, now); err != nil {
+				return usageErr("--since: %v", err)
+			}
+			if f.Until, err = parseWhen(until, now); err != nil {
+				return usageErr("--until: %v", err)
+			}
+			s, err := a.openStore(ctx)
+			if err != nil {
+				return err
+			}
+			tenants, err := a.auditTenants(ctx, s, tenant)
+			if err != nil {
+				return err
+			}
+			var out io.Writer = a.stdout
+			if output != "" {
+				file, err := os.OpenFile(output, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
+				if err != nil {
+					return usageErr("--output: %v (it must not exist yet)", err)
+				}
+				defer file.Close()
+				out = file
+			}
+			w, err := audit.NewWriter(out, audit.Format(format))
+			if err != nil {
+				return usageErr("--format: %v", err)
+			}
+			bar := a.counter("exporting")
+			var read, written int64
+			for _, t := range tenants {
+				err := auditPages(ctx, s, t.ID, func(page []audit.Record) error {
+					for _, r := range page {
+						read++
+						if !f.Match(r) {
+							continue
+						}
+						written++
+						if err := w.Write(r); err != nil {
+							return err
+						}
+					}
+					if bar != nil {
+						bar.Set64(read)
+					}
+					return nil
+				})
+				if err != nil {
+					finish(bar)
+					return err
+				}
+			}
+			finish(bar)
+			if err := w.Flush(); err != nil {
+				return err
+			}
+			if output != "" {
+				return a.print(map[string]any{"file": output, "records": written, "read": read},
+					"wrote %d of %d audit records to %s\n", written, read, output)
+			}
+			return nil
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&tenant, "tenant", "", "export only this tenant (default: every tenant)")
+	fl.StringVar(&format, "format", "jsonl", "jsonl or csv")
+	fl.StringVar(&output, "output", "", "write to this new file instead of stdout")
+	fl.StringVar(&since, "since", "", "only records at or after this time (RFC 3339, a date, or an age like 30d)")
+	fl.StringVar(&until, "until", "", "only records before this time")
+	fl.StringVar(&f.Action, "action", "", "only this action, e.g. account.unlocked or 'account.*'")
+	fl.StringVar(&f.Actor, "actor", "", "only this actor, e.g. member:<id> or cli:root")
+	fl.StringVar(&f.Target, "target", "", "only this target, e.g. account:<id> or 'account:*'")
+	return cmd
+}
+
+// auditTenants returns the named tenant, or every tenant.
+func (a *app) auditTenants(ctx context.Context, s store.Store, ref string) ([]store.Tenant, error) {
+	if ref != "" {
+		t, err := s.TenantByName(ctx, ref)
+		if errors.Is(err, store.ErrNotFound) {
+			return nil, usageErr("no tenant named %q", ref)
+		}
+		return []store.Tenant{t}, err
+	}
+	return s.Tenants(ctx)
+}
+
+// auditPages calls fn with each page of a tenant's records in seq order.
+// The next page is read while fn works on the current one.
+func auditPages(ctx context.Context, s store.Store, tenantID string, fn func([]audit.Record) error) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	type page struct {
+		recs []audit.Record
+		err  error
+	}
+	pages := make(chan page, 1)
+	go func() {
+		defer close(pages)
+		var after int64
+		for {
+			recs, err := s.AuditRecords(ctx, tenantID, after, auditPage)
+			select {
+			case pages <- page{recs, err}:
+			case <-ctx.Done():
+				return
+			}
+			if err != nil || len(recs) < auditPage {
+				return
+			}
+			after = recs[len(recs)-1].Seq
+		}
+	}()
+	for p := range pages {
+		if p.err != nil {
+			return p.err
+		}
+		if err := fn(p.recs); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// parseWhen reads an RFC 3339 time, a date, or an age before now ("30d",
+// "12h"); "" is the zero time.
+func parseWhen(s string, now time.Time) (time.Time, error) {
+	if s == "" {
+		return time.Time{}, nil
+	}
+	if t, err := time.Parse(time.RFC3339, s); err == nil {
+		return t, nil
+	}
+	if t, err := time.Parse(time.DateOnly, s); err == nil {
+		return t, nil
+	}
+	if days, ok := strings.CutSuffix(s, "d"); ok {
+		if n, err := strconv.Atoi(days); err == nil && n >= 0 {
+			return now.AddDate(0, 0, -n), nil
+		}
+	}
+	if d, err := time.ParseDuration(s); err == nil && d >= 0 {
+		return now.Add(-d), nil
+	}
+	return time.Time{}, fmt.Errorf("%q is not an RFC 3339 time, a date (2006-01-02) or an age such as 30d or 12h", s)
+}
+
+// counter is a progress display for work of unknown size, on a terminal
+// only (nil elsewhere).
+func (a *app) counter(what string) *progressbar.ProgressBar {
+	if a.jsonOut || !isTerminal(a.stderr) {
+		return nil
+	}
+	return progressbar.NewOptions64(-1, progressbar.OptionSetWriter(a.stderr), progressbar.OptionSetDescription(what),
+		progressbar.OptionShowCount(), progressbar.OptionShowIts(), progressbar.OptionSetItsString("events"),
+		progressbar.OptionThrottle(100*time.Millisecond), progressbar.OptionClearOnFinish())
+}
+
+func finish(bar *progressbar.ProgressBar) {
+	if bar != nil {
+		bar.Finish()
+	}
+}
