@@ -39,7 +39,7 @@ func TestTenantOwnerAndMemberCommands(t *testing.T) {
 	// email (this configuration has SMTP; the owner has no push browser).
 	in.env = append(in.env, "DEADBOLT_SMTP_ADDR=127.0.0.1:1", "DEADBOLT_SMTP_FROM=deadbolt@acme.test")
 	r := in.ok("member", "invite", "--tenant", "acme", "--email", "olive@acme.test", "--json").json(t)
-	if r["recovery"] != true || !strings.Contains(r["link"].(string), "/setup?t=") {
+	if n, _ := r["notified"].([]any); r["recovery"] != true || len(n) != 1 || n[0] != "email" || !strings.Contains(r["link"].(string), "/setup?t=") {
 		t.Fatalf("member invite of the owner: %v", r)
 	}
 	if d := in.ok("delivery", "list", "--tenant", "acme", "--json").stdout; !strings.Contains(d, "member.recovery") {
@@ -112,6 +112,15 @@ func TestTenantOwnerAndMemberCommands(t *testing.T) {
 	if st := in.ok("account", "status", "--app", issuer, "--account", "bob", "--json").json(t); st["owner"] != nil && st["owner"] != "" {
 		t.Fatalf("the removed member's account still names an owner: %v", st)
 	}
+
+	// Every change is in the tenant's audit chain under the operator's name.
+	exported := in.ok("audit", "export", "--tenant", "acme").stdout
+	for _, action := range []string{"member.recovery_issued", "member.role_changed", "member.locked_down", "member.lockdown_lifted", "member.removed"} {
+		if !strings.Contains(exported, `"`+action+`"`) {
+			t.Errorf("audit export lacks %s", action)
+		}
+	}
+	in.ok("audit", "verify", "--tenant", "acme")
 
 	if err := in.stop(); err != nil {
 		t.Fatal(err)

@@ -28,9 +28,12 @@ type install struct {
 	name     string // "pg" or "sqlite"
 	db       string // DEADBOLT_DB
 	issuer   string
-	key      string // base64 signing key
-	accounts []string
-	nodes    []*node
+	key      string   // base64 signing key
+	accounts []string // changed by the operators
+	// requestAccounts are owned by a member who approves their unlock
+	// requests; the operators never touch them.
+	requestAccounts []string
+	nodes           []*node
 }
 
 // node is one `deadbolt serve` of an install.

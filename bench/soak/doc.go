@@ -11,7 +11,10 @@
 // directory on a small tmpfs (so that the disk can be filled). Operators lock
 // and unlock accounts through the CLI (timed unlocks and once-unlocks, always
 // going back through a lock) and record when each change was acknowledged;
-// checkers send lock checks to every node and record every answer.
+// checkers send lock checks to every node and record every answer. A few
+// accounts of each database belong to an owner instead: checks of them raise
+// unlock requests, which the owner approves for one sign-in each through a
+// random node's portal, signed in with a software passkey.
 //
 // Faults, one at a time in a fixed rotation: kill -9 of a node and its
 // restart, a PostgreSQL restart, a full disk under node C, and SIGSTOP of a
@@ -31,7 +34,6 @@
 // (an SVG chart), 5xx answers and transport errors by cause, and how long
 // each node took to answer again after each fault.
 //
-// Not covered yet: unlock requests and their approvals (approving needs a
-// signed-in owner), and a clock jump of one node (serve has no clock
-// override); the report says so.
+// Not covered yet: a clock jump of one node (serve has no clock override);
+// the report says so.
 package main

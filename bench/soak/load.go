@@ -133,7 +133,11 @@ func checkLoop(ctx context.Context, c *cluster, rec *recorder, rate float64) {
 		case <-tick.C:
 		}
 		t := targets[rng.IntN(len(targets))]
-		account := t.n.inst.accounts[rng.IntN(len(t.n.inst.accounts))]
+		all := t.n.inst.accounts
+		if rng.IntN(4) == 0 && len(t.n.inst.requestAccounts) > 0 {
+			all = t.n.inst.requestAccounts
+		}
+		account := all[rng.IntN(len(all))]
 		select {
 		case sem <- struct{}{}:
 		default:

@@ -67,6 +67,15 @@ func run(cfg config) error {
 	}
 	logf("cluster up: A %s, B %s (PostgreSQL), C %s (SQLite); load for %s", c.nodes[0].addr, c.nodes[1].addr, c.nodes[2].addr, cfg.duration)
 
+	var approvers []*approver
+	for _, in := range c.installs {
+		ap, err := newApprover(ctx, c, in)
+		if err != nil {
+			return err
+		}
+		approvers = append(approvers, ap)
+	}
+
 	rec := &recorder{}
 	smp := &sampler{}
 	inj := newInjector(c, cfg)
@@ -83,6 +92,10 @@ func run(cfg config) error {
 			wg.Add(1)
 			go func() { defer wg.Done(); operate(loadCtx, c, in, a, rec, cfg.pause) }()
 		}
+	}
+	for _, ap := range approvers {
+		wg.Add(1)
+		go func() { defer wg.Done(); ap.run(loadCtx, cfg.pause) }()
 	}
 	go progress(loadCtx, start, cfg.duration, rec)
 	wg.Wait()
@@ -103,7 +116,7 @@ func run(cfg config) error {
 		return fmt.Errorf("a node does not answer after the run; see the logs in %s", cfg.out)
 	}
 	logf("verifying %d answers and %d changes", len(rec.answers), len(rec.ops))
-	v, err := verify(context.Background(), c, rec)
+	v, err := verify(context.Background(), c, rec, approvers)
 	if err != nil {
 		return err
 	}

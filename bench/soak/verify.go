@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"sort"
 	"time"
 
@@ -19,15 +20,37 @@ type verdict struct {
 	onceTwice      []string // once-unlocks that opened more than one check
 	finalWrong     []string // accounts whose final state is not the last acknowledged
 	checkedWindows int      // answers that fell inside a known-state window
+	overApproved   []string // installs whose request accounts opened more checks than approvals given
+	approvals      []string // one line per install: approvals acknowledged / sent, checks they opened
 }
 
 func (v verdict) ok() bool {
-	return len(v.loggedMissing)+len(v.contradictions)+len(v.onceTwice)+len(v.finalWrong) == 0
+	return len(v.loggedMissing)+len(v.contradictions)+len(v.onceTwice)+len(v.finalWrong)+len(v.overApproved) == 0
 }
 
 // verify checks the recorded run against the databases.
-func verify(ctx context.Context, c *cluster, rec *recorder) (verdict, error) {
+func verify(ctx context.Context, c *cluster, rec *recorder, approvers []*approver) (verdict, error) {
 	var v verdict
+	// Request accounts open only by an approval, each for one sign-in:
+	// they can never have opened more checks than approvals were sent.
+	for _, ap := range approvers {
+		opened := 0
+		for _, a := range rec.answers {
+			if a.status == 200 && !a.locked && a.install == ap.in.name && slices.Contains(ap.in.requestAccounts, a.account) {
+				opened++
+			}
+		}
+		ap.mu.Lock()
+		line := fmt.Sprintf("%s: %d approvals acknowledged of %d sent; they opened %d checks", ap.in.name, ap.acked, ap.attempted, opened)
+		if len(ap.failed) > 0 {
+			line += fmt.Sprintf("; %d portal calls failed (first: %s)", len(ap.failed), ap.failed[0])
+		}
+		if opened > ap.attempted {
+			v.overApproved = append(v.overApproved, line)
+		}
+		ap.mu.Unlock()
+		v.approvals = append(v.approvals, line)
+	}
 	type key struct{ install, account string }
 	ops := map[key][]op{}
 	for _, o := range rec.ops {

@@ -32,7 +32,9 @@ func CheckAccountName(name string) error {
 
 // Enroll protects account name at app, owned by the member with ownerEmail
 // (created as a plain member if the tenant has none with that email; empty
-// for no owner). Enrolling an enrolled account is ErrConflict.
+// for no owner). Enrolling an enrolled account is ErrConflict; naming a
+// member whose email is not verified is admin.ErrEmailUnverified, and
+// enrols nothing.
 func (s *Service) Enroll(ctx context.Context, actor string, app store.Application, name, ownerEmail string) (store.Account, error) {
 	if err := CheckAccountName(name); err != nil {
 		return store.Account{}, err
@@ -48,14 +50,21 @@ func (s *Service) Enroll(ctx context.Context, actor string, app store.Applicatio
 
 // EnrollTx enrolls inside tx; see Enroll.
 func EnrollTx(ctx context.Context, tx store.Tx, actor string, app store.Application, name, ownerEmail string, now time.Time) (store.Account, error) {
-	a := store.Account{ID: admin.NewID(), TenantID: app.TenantID, AppID: app.ID, Name: name, CreatedAt: now, UpdatedAt: now}
+	var ownerID string
 	if ownerEmail != "" {
 		m, err := MemberForEmail(ctx, tx, actor, app.TenantID, ownerEmail, now)
 		if err != nil {
 			return store.Account{}, err
 		}
-		a.OwnerID = m.ID
+		ownerID = m.ID
 	}
+	return enrollTx(ctx, tx, actor, app, name, ownerID, now)
+}
+
+// enrollTx enrols account name at app with the member ownerID ("" for
+// none) as its owner.
+func enrollTx(ctx context.Context, tx store.Tx, actor string, app store.Application, name, ownerID string, now time.Time) (store.Account, error) {
+	a := store.Account{ID: admin.NewID(), TenantID: app.TenantID, AppID: app.ID, Name: name, OwnerID: ownerID, CreatedAt: now, UpdatedAt: now}
 	if err := tx.CreateAccount(ctx, a); err != nil {
 		return store.Account{}, fmt.Errorf("account %q at %s: %w", name, app.Issuer, err)
 	}
@@ -63,14 +72,19 @@ func EnrollTx(ctx context.Context, tx store.Tx, actor string, app store.Applicat
 		map[string]any{"account": name, "application": app.Issuer, "owner": a.OwnerID}, now)
 }
 
-// MemberForEmail finds the tenant's member with email, creating a plain
-// member when there is none.
+// MemberForEmail finds the tenant's member with email, to bind something
+// to, creating a plain member when there is none. A member whose email is
+// not verified is admin.ErrEmailUnverified: binding by email would hand
+// the account to whoever claimed the address first.
 func MemberForEmail(ctx context.Context, tx store.Tx, actor, tenantID, email string, now time.Time) (store.Member, error) {
 	m, err := tx.MemberByEmail(ctx, tenantID, strings.TrimSpace(email))
 	if errors.Is(err, store.ErrNotFound) {
 		return admin.CreateMemberTx(ctx, tx, actor, admin.NewMember{TenantID: tenantID, Email: email}, now)
 	}
-	return m, err
+	if err != nil {
+		return m, err
+	}
+	return m, admin.Bindable(m)
 }
 
 // Lock closes the account now: its open grant, if any, is revoked. It
@@ -111,17 +125,12 @@ var ErrTooLong = errors.New("unlock longer than the application allows")
 
 // Unlock opens the account, replacing any grant it had. The clock starts now.
 func (s *Service) Unlock(ctx context.Context, actor string, app store.Application, name string, u Unlock) (store.Grant, error) {
-	d := u.For
-	switch {
-	case d < 0:
-		return store.Grant{}, fmt.Errorf("%w: unlock duration %s is negative", store.ErrInvalid, d)
-	case d == 0:
-		d = app.DefaultUnlock
-	case d > app.MaxUnlock:
-		return store.Grant{}, fmt.Errorf("%w: %s asked, %s at most for %s", ErrTooLong, d, app.MaxUnlock, app.Issuer)
+	d, err := unlockFor(app, u.For)
+	if err != nil {
+		return store.Grant{}, err
 	}
 	var g store.Grant
-	err := s.Store.Update(ctx, func(tx store.Tx) error {
+	err = s.Store.Update(ctx, func(tx store.Tx) error {
 		a, err := tx.Account(ctx, app.ID, name)
 		if err != nil {
 			return fmt.Errorf("account %q at %s: %w", name, app.Issuer, err)

@@ -13,7 +13,9 @@ import (
 // ErrOwnedByAnother: the account is already linked to a different member.
 var ErrOwnedByAnother = fmt.Errorf("account is linked to another member: %w", store.ErrConflict)
 
-// LinkTx links account name at app to member m inside tx (enablement): an
+// LinkTx links account name at app to member m inside tx (enablement): the
+// application's token proves the account, so m need not have a verified
+// email (nothing here goes by email). An
 // account nobody enrolled is enrolled with m as its owner, an unowned one
 // gets m as its owner, and one m already owns is left as it is. An account
 // owned by someone else is ErrOwnedByAnother; a member of another tenant is
@@ -28,7 +30,7 @@ func LinkTx(ctx context.Context, tx store.Tx, actor string, app store.Applicatio
 	a, err := tx.Account(ctx, app.ID, name)
 	switch {
 	case errors.Is(err, store.ErrNotFound):
-		a, err = EnrollTx(ctx, tx, actor, app, name, m.Email, now)
+		a, err = enrollTx(ctx, tx, actor, app, name, m.ID, now)
 		return a, err == nil, err
 	case err != nil:
 		return store.Account{}, false, err

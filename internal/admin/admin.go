@@ -314,7 +314,27 @@ func (s *Service) CreateMember(ctx context.Context, actor string, n NewMember) (
 	return m, err
 }
 
-// CreateMemberTx creates a member inside tx, with its audit event.
+// ErrEmailUnverified: the member named by email registered themselves
+// through an enablement link and has not verified that email, so nothing
+// may be bound to them by it (no account, invite or import row).
+var ErrEmailUnverified = fmt.Errorf("member has not verified their email: %w", store.ErrConflict)
+
+// Bindable returns nil when accounts, invites and imports may name m by
+// email: m's email is verified. Otherwise it is ErrEmailUnverified, saying
+// what to do about it.
+func Bindable(m store.Member) error {
+	if m.EmailVerified() {
+		return nil
+	}
+	return fmt.Errorf("%s registered through an enablement link and has not confirmed that address yet, so nothing is "+
+		"given to them by email (they confirm it from the portal's Notifications page, or an admin removes that member): %w",
+		m.Email, ErrEmailUnverified)
+}
+
+// CreateMemberTx creates a member inside tx, with its audit event. The
+// member's email counts as verified: whoever creates a member (an
+// operator, an admin, an application's server) names the email, and
+// vouches for it (docs/portal.md, "Whose email is trusted").
 func CreateMemberTx(ctx context.Context, tx store.Tx, actor string, n NewMember, now time.Time) (store.Member, error) {
 	email := strings.ToLower(strings.TrimSpace(n.Email))
 	if at := strings.IndexByte(email, '@'); at < 1 || at == len(email)-1 || strings.ContainsAny(email, " \t,;<>") {
@@ -327,7 +347,7 @@ func CreateMemberTx(ctx context.Context, tx store.Tx, actor string, n NewMember,
 		return store.Member{}, invalid("role must be owner, admin, approver or member, not %q", role)
 	}
 	m := store.Member{ID: NewID(), TenantID: n.TenantID, Email: email, Name: strings.TrimSpace(n.Name),
-		Role: role, CreatedAt: now, UpdatedAt: now}
+		Role: role, CreatedAt: now, UpdatedAt: now, EmailVerifiedAt: now}
 	if err := tx.CreateMember(ctx, m); err != nil {
 		return store.Member{}, fmt.Errorf("member %s: %w", email, err)
 	}

@@ -93,8 +93,11 @@ type Invitation struct {
 	Secret string // goes in the link; never stored
 	// Recovery is true when the member already had a passkey: the link
 	// lets whoever holds it sign in as them, so it was audited as a
-	// recovery and the member was told on every channel.
+	// recovery and the member was told on every channel they have.
 	Recovery bool
+	// Notified lists the channels the member is told of the recovery on
+	// (none when this deployment delivers none they have).
+	Notified []string
 }
 
 // Invite gives the tenant's member with email a one-time link to register
@@ -122,6 +125,10 @@ func (s *Service) Invite(ctx context.Context, by By, tenantID, email, name, role
 			}
 		case err != nil:
 			return err
+		case !m.EmailVerified():
+			// A link for a self-registered member would put a second
+			// person's passkey on the first one's membership.
+			return Bindable(m)
 		case role != "" && role != m.Role:
 			return fmt.Errorf("member %s already has role %s, not %s (change it with set-role): %w", m.Email, m.Role, role, store.ErrConflict)
 		}
@@ -141,7 +148,8 @@ func (s *Service) Invite(ctx context.Context, by By, tenantID, email, name, role
 			map[string]any{"email": m.Email, "role": m.Role, "passkeys": len(keys), "expires": out.Invite.ExpiresAt}, now); err != nil {
 			return err
 		}
-		return notify.EnqueueRecovery(ctx, tx, m, notify.Recovery{By: by.Actor, At: now, Expires: out.Invite.ExpiresAt}, s.channels(), now)
+		out.Notified, err = notify.EnqueueRecovery(ctx, tx, m, notify.Recovery{By: by.Actor, At: now, Expires: out.Invite.ExpiresAt}, s.channels(), now)
+		return err
 	})
 	return out, err
 }
@@ -202,6 +210,26 @@ func keepOwner(ctx context.Context, tx store.Tx, m store.Member) error {
 	return nil
 }
 
+// auditThenRecheck records the change first: appending to the audit chain
+// serialises the tenant's changes (see store.Tx.AppendAudit), so what is
+// read after it — the member's role again, and the owners keepOwner
+// counts — cannot be changed meanwhile by a concurrent transaction, and
+// two owners demoted at once cannot leave the tenant without one. A role
+// that changed before the lock is store.ErrConflict: try again.
+func auditThenRecheck(ctx context.Context, tx store.Tx, by By, m store.Member, action string, data map[string]any, now time.Time) error {
+	if err := AppendAudit(ctx, tx, m.TenantID, by.Actor, action, "member:"+m.ID, data, now); err != nil {
+		return err
+	}
+	again, err := tx.Member(ctx, m.ID)
+	if err != nil {
+		return fmt.Errorf("member %q: %w", m.ID, err)
+	}
+	if again.Role != m.Role {
+		return fmt.Errorf("member %s changed meanwhile; try again: %w", m.Email, store.ErrConflict)
+	}
+	return nil
+}
+
 // SetRole changes a member's role, audited as member.role_changed. Only
 // owners make or unmake owners, and the last owner stays one
 // (store.ErrConflict). Setting the role a member has changes nothing.
@@ -221,18 +249,18 @@ func (s *Service) SetRole(ctx context.Context, by By, memberID, role string) (st
 		if (role == store.RoleOwner || m.Role == store.RoleOwner) && !by.isOwner() {
 			return forbidden("only an owner may make or unmake owners")
 		}
+		now := s.Clock.Now()
+		if err := auditThenRecheck(ctx, tx, by, m, "member.role_changed",
+			map[string]any{"email": m.Email, "from": m.Role, "to": role}, now); err != nil {
+			return err
+		}
 		if role != store.RoleOwner {
 			if err := keepOwner(ctx, tx, m); err != nil {
 				return err
 			}
 		}
-		old := m.Role
-		m.Role, m.UpdatedAt = role, s.Clock.Now()
-		if err := tx.UpdateMember(ctx, m); err != nil {
-			return err
-		}
-		return AppendAudit(ctx, tx, m.TenantID, by.Actor, "member.role_changed", "member:"+m.ID,
-			map[string]any{"email": m.Email, "from": old, "to": role}, m.UpdatedAt)
+		m.Role, m.UpdatedAt = role, now
+		return tx.UpdateMember(ctx, m)
 	})
 	return m, err
 }
@@ -256,10 +284,13 @@ func (s *Service) RemoveMember(ctx context.Context, by By, memberID string) (sto
 		case m.Role == store.RoleOwner && !by.isOwner():
 			return forbidden("only an owner may remove an owner")
 		}
+		now := s.Clock.Now()
+		if err := auditThenRecheck(ctx, tx, by, m, "member.removed", map[string]any{"email": m.Email, "role": m.Role}, now); err != nil {
+			return err
+		}
 		if err := keepOwner(ctx, tx, m); err != nil {
 			return err
 		}
-		now := s.Clock.Now()
 		for {
 			accts, err := tx.AccountsOfOwner(ctx, m.ID, 1000)
 			if err != nil {
@@ -275,11 +306,7 @@ func (s *Service) RemoveMember(ctx context.Context, by By, memberID string) (sto
 			}
 			unlinked += len(accts)
 		}
-		if err := tx.DeleteMember(ctx, m.ID); err != nil {
-			return err
-		}
-		return AppendAudit(ctx, tx, m.TenantID, by.Actor, "member.removed", "member:"+m.ID,
-			map[string]any{"email": m.Email, "role": m.Role, "accounts_unlinked": unlinked}, now)
+		return tx.DeleteMember(ctx, m.ID)
 	})
 	return m, unlinked, err
 }

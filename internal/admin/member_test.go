@@ -2,12 +2,17 @@ package admin_test
 
 import (
 	"errors"
+	"fmt"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/deadbolt-dev/deadbolt/internal/admin"
+	"github.com/deadbolt-dev/deadbolt/internal/clock"
 	"github.com/deadbolt-dev/deadbolt/internal/notify"
 	"github.com/deadbolt-dev/deadbolt/internal/store"
+	"github.com/deadbolt-dev/deadbolt/internal/store/postgres"
+	"github.com/deadbolt-dev/deadbolt/internal/store/postgres/pgtest"
 )
 
 // TestRecoveryNotifiesEveryChannel: a recovery is told to the member on
@@ -39,7 +44,7 @@ func TestRecoveryNotifiesEveryChannel(t *testing.T) {
 		t.Fatal(err)
 	}
 	inv, err := svc.Invite(ctx, admin.Operator("cli:root"), tn.ID, "ALICE@acme.test", "", "", time.Hour)
-	if err != nil || !inv.Recovery {
+	if err != nil || !inv.Recovery || len(inv.Notified) != 2 {
 		t.Fatalf("recovery: %+v, %v", inv, err)
 	}
 	msgs, err := svc.Store.OutboxOfTenant(ctx, tn.ID, 100)
@@ -67,5 +72,47 @@ func TestRecoveryNotifiesEveryChannel(t *testing.T) {
 	}
 	if _, err := svc.Store.MemberByEmail(ctx, tn.ID, "bob@acme.test"); !errors.Is(err, store.ErrNotFound) {
 		t.Fatalf("a refused invite created the member: %v", err)
+	}
+}
+
+// TestLastOwnerUnderConcurrency: on PostgreSQL (read committed), two
+// owners demoted at the same time by two transactions never leave the
+// tenant without an owner.
+func TestLastOwnerUnderConcurrency(t *testing.T) {
+	ctx := t.Context()
+	s, err := postgres.Open(ctx, pgtest.NewDatabase(t), postgres.Options{AutoMigrate: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	svc := &admin.Service{Store: s, Clock: clock.Real{}}
+	for round := range 10 {
+		tn, err := svc.CreateTenant(ctx, "test", fmt.Sprintf("acme-%d", round))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var owners []store.Member
+		for _, email := range []string{"a@acme.test", "b@acme.test"} {
+			inv, err := svc.Invite(ctx, admin.Operator("test"), tn.ID, email, "", store.RoleOwner, time.Hour)
+			if err != nil {
+				t.Fatal(err)
+			}
+			owners = append(owners, inv.Member)
+		}
+		var wg sync.WaitGroup
+		for _, o := range owners {
+			wg.Go(func() { svc.SetRole(ctx, admin.Operator("test"), o.ID, store.RoleAdmin) })
+		}
+		wg.Wait()
+		ms, _ := s.Members(ctx, tn.ID)
+		left := 0
+		for _, m := range ms {
+			if m.Role == store.RoleOwner {
+				left++
+			}
+		}
+		if left != 1 {
+			t.Fatalf("round %d: %d owners left after two concurrent demotions, want 1", round, left)
+		}
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -100,10 +101,13 @@ passkeys need a domain name.`,
 					return err
 				}
 				out = append(out, map[string]any{"id": m.ID, "email": m.Email, "name": m.Name, "role": m.Role, "passkeys": len(keys),
-					"lock_everything": m.LockAll, "locked_down": m.LockedDown})
+					"lock_everything": m.LockAll, "locked_down": m.LockedDown, "email_verified": m.EmailVerified()})
 				text += m.Email + "\t" + m.Role + "\t" + plural(len(keys), "passkey")
 				if m.LockedDown {
 					text += "\tlocked down"
+				}
+				if !m.EmailVerified() {
+					text += "\temail not confirmed (self-registered)"
 				}
 				text += "\n"
 			}
@@ -264,11 +268,16 @@ func (a *app) inviteTTL(ttl time.Duration) time.Duration {
 func (a *app) printLink(inv admin.Invitation, publicURL string) error {
 	link := a.setupLink(publicURL, inv.Secret)
 	kind := "One-time setup link"
+	out := map[string]any{"member_id": inv.Member.ID, "email": inv.Member.Email, "role": inv.Member.Role,
+		"link": link, "expires": inv.Invite.ExpiresAt.Format(time.RFC3339), "recovery": inv.Recovery}
 	if inv.Recovery {
-		kind = "Recovery link (audited; the member is told)"
+		out["notified"] = append([]string{}, inv.Notified...)
+		kind = "Recovery link (audited; the member is told by " + strings.Join(inv.Notified, " and ") + ")"
+		if len(inv.Notified) == 0 {
+			kind = "Recovery link (audited; the member could not be told: no email is set up and they have no push browser)"
+		}
 	}
-	return a.print(map[string]any{"member_id": inv.Member.ID, "email": inv.Member.Email, "role": inv.Member.Role,
-		"link": link, "expires": inv.Invite.ExpiresAt.Format(time.RFC3339), "recovery": inv.Recovery},
+	return a.print(out,
 		"%s for %s (%s), valid until %s:\n  %s\n", kind, inv.Member.Email, inv.Member.Role,
 		inv.Invite.ExpiresAt.Format(time.RFC3339), link)
 }

@@ -140,7 +140,10 @@ type Result struct {
 // Apply imports rows into app in one transaction. Accounts already enrolled
 // are left as they are. progress, if not nil, is called with the number of
 // rows done so far. Rows marked unlocked get a grant of the application's
-// maximum unlock time, so they too lock again by themselves.
+// maximum unlock time, so they too lock again by themselves. A row whose
+// owner is a member with an unverified email (admin.ErrEmailUnverified)
+// fails the whole import, naming its line: nothing is bound to such a
+// member by email.
 func Apply(ctx context.Context, s store.Store, actor string, app store.Application, p Parsed, now time.Time, progress func(done int)) (Result, error) {
 	res := Result{Skipped: len(p.Bad)}
 	err := s.Update(ctx, func(tx store.Tx) error {
@@ -168,11 +171,16 @@ func Apply(ctx context.Context, s store.Store, actor string, app store.Applicati
 				id, ok := members[row.Owner]
 				if !ok {
 					m, err := tx.MemberByEmail(ctx, app.TenantID, row.Owner)
-					if errors.Is(err, store.ErrNotFound) {
+					switch {
+					case errors.Is(err, store.ErrNotFound):
+						// The file names the email: like any member an
+						// operator creates, it counts as verified.
 						m = store.Member{ID: admin.NewID(), TenantID: app.TenantID, Email: row.Owner, Name: row.Name,
-							Role: store.RoleMember, CreatedAt: now, UpdatedAt: now}
+							Role: store.RoleMember, CreatedAt: now, UpdatedAt: now, EmailVerifiedAt: now}
 						err = tx.CreateMember(ctx, m)
 						res.MembersCreated++
+					case err == nil:
+						err = admin.Bindable(m)
 					}
 					if err != nil {
 						return fmt.Errorf("line %d: owner %s: %w", row.Line, row.Owner, err)

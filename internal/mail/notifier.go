@@ -29,7 +29,9 @@ type Notifier struct {
 
 var _ notify.Carrier = (*Notifier)(nil)
 
-// Deliver implements notify.Carrier: one attempt to send m's mail.
+// Deliver implements notify.Carrier: one attempt to send m's mail: a
+// notice of a request, a recovery notice, or the verification of the
+// member's email.
 func (n *Notifier) Deliver(ctx context.Context, m store.OutboxMessage) error {
 	member, err := n.Members.Member(ctx, m.MemberID)
 	if errors.Is(err, store.ErrNotFound) {
@@ -40,6 +42,14 @@ func (n *Notifier) Deliver(ctx context.Context, m store.OutboxMessage) error {
 	}
 	var msg Message
 	switch m.Type {
+	case notify.TypeEmailVerify:
+		v, err := notify.DecodeVerification(m)
+		if err != nil {
+			return err
+		}
+		if msg, err = VerifyMessage(member, v); err != nil {
+			return fmt.Errorf("%w: %v", notify.ErrPermanent, err)
+		}
 	case notify.TypeRecovery:
 		r, err := notify.DecodeRecovery(m)
 		if err != nil {
@@ -128,6 +138,52 @@ deadbolt never asks for passwords or codes by email.
 </body></html>
 `))
 )
+
+type verifyView struct {
+	Name, Link, Expires, Via string
+}
+
+var (
+	verifyText = texttemplate.Must(texttemplate.New("text").Parse(`Hello {{.Name}},
+
+Someone registered with deadbolt under this email address{{with .Via}} ({{.}}){{end}}. If that was you, confirm the address: open this link in the browser where you registered, signed in with your passkey:
+
+{{.Link}}
+
+The link works once, until {{.Expires}}. Until the address is confirmed, deadbolt gives this registration only the account it protected, and nothing that names this address.
+
+If it was not you, ignore this mail: without the link, nobody can claim this address.
+`))
+	verifyHTML = htmltemplate.Must(htmltemplate.New("html").Parse(`<!doctype html>
+<html><body style="font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;color:#1b2230;line-height:1.5">
+<p>Hello {{.Name}},</p>
+<p>Someone registered with deadbolt under this email address{{with .Via}} ({{.}}){{end}}. If that was you, confirm the address: open this link in the browser where you registered, signed in with your passkey.</p>
+<p><a href="{{.Link}}" style="display:inline-block;background:#2f6fde;color:#fff;padding:10px 16px;border-radius:8px;text-decoration:none">Confirm my email</a></p>
+<p>The link works once, until {{.Expires}}. Until the address is confirmed, deadbolt gives this registration only the account it protected, and nothing that names this address.</p>
+<p>If it was not you, ignore this mail: without the link, nobody can claim this address.</p>
+</body></html>
+`))
+)
+
+// VerifyMessage composes the mail that asks member m to confirm their
+// email with verification v.
+func VerifyMessage(m store.Member, v notify.Verification) (Message, error) {
+	view := verifyView{Name: notify.Line(m.Name, 100), Link: v.Link, Expires: v.Expires.UTC().Format("2 Jan 2006 15:04 UTC")}
+	if view.Name == "" {
+		view.Name = m.Email
+	}
+	if v.Account != "" && v.Application != "" {
+		view.Via = "to protect " + v.Account + " at " + v.Application
+	}
+	var text, html bytes.Buffer
+	if err := verifyText.Execute(&text, view); err != nil {
+		return Message{}, err
+	}
+	if err := verifyHTML.Execute(&html, view); err != nil {
+		return Message{}, err
+	}
+	return Message{To: m.Email, Subject: "Confirm your email for deadbolt", Text: text.String(), HTML: html.String()}, nil
+}
 
 // RequestMessage composes the email to member m about notice n.
 func RequestMessage(m store.Member, n notify.Notice, portalURL string) (Message, error) {

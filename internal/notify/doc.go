@@ -9,7 +9,9 @@
 //     Push (EnqueueNotice, on the channels the owner chose), and notices
 //     that a recovery link was issued for a member (EnqueueRecovery, on
 //     every channel they have), which the Deliverer hands to the carrier
-//     of each channel (mail.Notifier, webpush.Notifier).
+//     of each channel (mail.Notifier, webpush.Notifier);
+//   - the mail that asks a self-registered member to confirm their email
+//     (EnqueueVerification), always by email.
 //
 // Every channel shares one delivery mechanism: the Deliverer claims due
 // messages under a lease, retries failures with Backoff, gives a message

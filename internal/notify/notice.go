@@ -4,7 +4,10 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/deadbolt-dev/deadbolt/internal/store"
 )
@@ -35,8 +38,56 @@ func NoticeOf(app store.Application, account string, r store.UnlockRequest) Noti
 	if name == "" {
 		name = app.Issuer
 	}
-	return Notice{Request: r.ID, Application: name, Account: account, IP: r.IP, Device: r.Device,
+	n := Notice{Request: r.ID, Application: name, Account: account, IP: r.IP, Device: r.Device,
 		Location: r.Location, Via: r.IntegrationType, At: r.UpdatedAt.UTC(), Expires: r.ExpiresAt.UTC()}
+	n.clean()
+	return n
+}
+
+// clean makes every text of the notice one plain line. The context comes
+// from whoever called the lock check (userDevice, location, the account
+// name), and a notice puts it in mail and push text, where a line break
+// could write a paragraph of its own ("approve at https://…") and control
+// characters could hide or reorder what the person reads.
+func (n *Notice) clean() {
+	n.Application = Line(n.Application, 200)
+	n.Account = Line(n.Account, 512)
+	n.IP = Line(n.IP, 100)
+	n.Device = Line(n.Device, 200)
+	n.Location = Line(n.Location, 200)
+	n.Via = Line(n.Via, 50)
+}
+
+// Line returns s as one plain line of at most max characters (runes):
+// line breaks, tabs, control and bidirectional-override characters become
+// spaces, runs of spaces one, and a longer text is cut with "…". Notices
+// and mail use it for every text that came from outside.
+func Line(s string, max int) string {
+	var b strings.Builder
+	space, n := false, 0
+	for _, r := range s {
+		if r == utf8.RuneError || unicode.IsControl(r) || unicode.IsSpace(r) || unicode.Is(unicode.Bidi_Control, r) ||
+			unicode.Is(unicode.Zl, r) || unicode.Is(unicode.Zp, r) {
+			space = b.Len() > 0
+			continue
+		}
+		if n >= max {
+			b.WriteString("…")
+			return b.String()
+		}
+		if space {
+			if n+1 >= max {
+				b.WriteString("…")
+				return b.String()
+			}
+			b.WriteByte(' ')
+			n++
+			space = false
+		}
+		b.WriteRune(r)
+		n++
+	}
+	return b.String()
 }
 
 // DecodeNotice reads the notice of an email or push message. A payload that
@@ -50,6 +101,7 @@ func DecodeNotice(m store.OutboxMessage) (Notice, error) {
 	if err := json.Unmarshal(m.Payload, &n); err != nil {
 		return n, fmt.Errorf("%w: notice payload: %v", ErrPermanent, err)
 	}
+	n.clean() // notices written before they were cleaned at the source
 	return n, nil
 }
 
@@ -58,7 +110,8 @@ func DecodeNotice(m store.OutboxMessage) (Notice, error) {
 // delivers) that m chose. Push is skipped while m has no subscribed
 // browser. It writes nothing when m chose none of them.
 func EnqueueNotice(ctx context.Context, tx store.Tx, m store.Member, n Notice, channels []string, now time.Time) error {
-	return enqueue(ctx, tx, m, TypeRequestRaised, n, channels, m.Wants, now)
+	_, err := enqueue(ctx, tx, m, TypeRequestRaised, n, channels, m.Wants, now)
+	return err
 }
 
 // TypeRecovery is the type of the notice that someone issued a recovery
@@ -91,15 +144,17 @@ func DecodeRecovery(m store.OutboxMessage) (Recovery, error) {
 // EnqueueRecovery writes, inside tx, the recovery notice r for member m
 // on every one of channels (the member channels this deployment delivers),
 // whatever m chose: a security notice is not optional. Push is skipped
-// while m has no subscribed browser.
-func EnqueueRecovery(ctx context.Context, tx store.Tx, m store.Member, r Recovery, channels []string, now time.Time) error {
+// while m has no subscribed browser. It returns the channels it wrote to.
+func EnqueueRecovery(ctx context.Context, tx store.Tx, m store.Member, r Recovery, channels []string, now time.Time) ([]string, error) {
 	return enqueue(ctx, tx, m, TypeRecovery, r, channels, func(string) bool { return true }, now)
 }
 
 // enqueue writes one message of type typ with payload v for m on each of
-// channels that wants allows (push only when m has a subscribed browser).
-func enqueue(ctx context.Context, tx store.Tx, m store.Member, typ string, v any, channels []string, wants func(string) bool, now time.Time) error {
+// channels that wants allows (push only when m has a subscribed browser),
+// and returns the channels it wrote to.
+func enqueue(ctx context.Context, tx store.Tx, m store.Member, typ string, v any, channels []string, wants func(string) bool, now time.Time) ([]string, error) {
 	var payload []byte
+	var written []string
 	for _, ch := range channels {
 		if !wants(ch) {
 			continue
@@ -107,7 +162,7 @@ func enqueue(ctx context.Context, tx store.Tx, m store.Member, typ string, v any
 		if ch == store.ChannelPush {
 			subs, err := tx.PushSubscriptions(ctx, m.ID)
 			if err != nil {
-				return err
+				return nil, err
 			}
 			if len(subs) == 0 {
 				continue
@@ -116,14 +171,15 @@ func enqueue(ctx context.Context, tx store.Tx, m store.Member, typ string, v any
 		if payload == nil {
 			var err error
 			if payload, err = json.Marshal(v); err != nil {
-				return fmt.Errorf("notify: encode %s: %w", typ, err)
+				return nil, fmt.Errorf("notify: encode %s: %w", typ, err)
 			}
 		}
 		msg := store.OutboxMessage{ID: newID(), TenantID: m.TenantID, Channel: ch, MemberID: m.ID,
 			Type: typ, Payload: payload, CreatedAt: now}
 		if err := tx.EnqueueOutbox(ctx, msg); err != nil {
-			return err
+			return nil, err
 		}
+		written = append(written, ch)
 	}
-	return nil
+	return written, nil
 }

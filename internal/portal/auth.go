@@ -128,11 +128,14 @@ func (p *Portal) signinFinish(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// afterSignIn is where a fresh sign-in goes: back to an enablement in
-// progress, or home.
+// afterSignIn is where a fresh sign-in goes: back to an enablement or an
+// email confirmation in progress, or home.
 func (p *Portal) afterSignIn(r *http.Request) string {
 	if p.cookie(r, enableCookie) != "" {
 		return "/enable/continue"
+	}
+	if p.cookie(r, verifyCookie) != "" {
+		return "/verify-email"
 	}
 	return "/"
 }
@@ -393,6 +396,9 @@ var notices = map[string]string{
 	"denied":          "Denied. The account stays locked.",
 	"linked":          "Account linked.",
 	"saved":           "Saved.",
+	"verified":        "Your email address is confirmed.",
+	"verify-sent":     "We sent a confirmation link to your email address. It works once, for 24 hours, in a browser where you are signed in.",
+	"verify-wait":     "A confirmation link was sent a few minutes ago. Check your mail (and its spam folder), or try again in ten minutes.",
 	"push":            "Push notifications are on for this browser.",
 	"revoked":         "Key revoked. Tokens signed with it are refused from now on.",
 	"deleted":         "Webhook deleted. Its undelivered events will not be sent.",

@@ -53,7 +53,12 @@
 // member's first passkey is registered through a one-time link, which
 // `deadbolt member invite` prints and which `serve` prints at start for
 // every tenant whose owners have no passkey yet; or through enablement,
-// where the application's signed token vouches for the person.
+// where the application's signed token vouches for the person's account —
+// but not for the email they type. A member who registered that way has
+// an unverified email (store.Member.EmailVerifiedAt): nothing is given to
+// them by email (admin.Bindable) until they open, signed in, the one-time
+// link mailed to that address (verify.go). Without SMTP (Deps.Mail false)
+// they keep only what they link themselves, and the pages say so.
 //
 // WebAuthn needs a domain, not an IP address: when the public URL's host is
 // a loopback address, the portal lives at http://localhost:PORT and

@@ -2,6 +2,7 @@ package portal
 
 import (
 	"fmt"
+	"math"
 	"net/http"
 	"regexp"
 	"strconv"
@@ -48,6 +49,11 @@ func roughDuration(d time.Duration) string {
 	return humanDuration(d)
 }
 
+// maxDuration is the longest length parseDuration reads: beyond it a
+// number of minutes or days would overflow (307445734561825861 minutes is
+// about one minute in int64 nanoseconds), so it is refused instead.
+const maxDuration = math.MaxInt64
+
 // durationPart is one "<number> <unit>" of a length of time.
 var durationPart = regexp.MustCompile(`^(\d+)\s*(days?|d|hours?|hrs?|h|minutes?|mins?|m|seconds?|secs?|s)\b[\s,]*`)
 
@@ -71,8 +77,8 @@ func parseDuration(what, v string) (time.Duration, error) {
 	if v == "" {
 		return 0, nil
 	}
-	if n, err := strconv.Atoi(v); err == nil {
-		if n <= 0 {
+	if n, err := strconv.ParseInt(v, 10, 64); err == nil {
+		if n <= 0 || n > maxDuration/int64(time.Minute) {
 			return 0, errDuration(what, v)
 		}
 		return time.Duration(n) * time.Minute, nil
@@ -89,11 +95,12 @@ func parseDuration(what, v string) (time.Duration, error) {
 		if m == nil {
 			return 0, errDuration(what, v)
 		}
-		n, err := strconv.Atoi(m[1])
-		if err != nil || n > 1_000_000 {
+		n, err := strconv.ParseInt(m[1], 10, 64)
+		unit := durationUnits[m[2][0]]
+		if err != nil || n > (maxDuration-int64(d))/int64(unit) {
 			return 0, errDuration(what, v)
 		}
-		d += time.Duration(n) * durationUnits[m[2][0]]
+		d += time.Duration(n) * unit
 		rest = rest[len(m[0]):]
 	}
 	if d <= 0 {

@@ -166,7 +166,8 @@ func (p *Portal) enableContinue(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	data := map[string]any{"Title": "Protect your account", "App": app, "Account": t.Account, "ReturnTo": t.ReturnTo}
+	data := map[string]any{"Title": "Protect your account", "App": app, "Account": t.Account, "ReturnTo": t.ReturnTo,
+		"Mail": p.d.Mail}
 	s, err := p.session(r)
 	switch {
 	case err == nil:
@@ -245,7 +246,8 @@ func (p *Portal) enableRegisterFinish(w http.ResponseWriter, r *http.Request) er
 	if err != nil {
 		return err
 	}
-	if _, _, err := p.enableTicket(r); err != nil {
+	t, app, err := p.enableTicket(r)
+	if err != nil {
 		return err
 	}
 	ctx := r.Context()
@@ -261,6 +263,7 @@ func (p *Portal) enableRegisterFinish(w http.ResponseWriter, r *http.Request) er
 			return err
 		}
 		m.CreatedAt, m.UpdatedAt = now, now
+		m.EmailVerifiedAt = time.Time{} // the registrant's own claim
 		if err := tx.CreateMember(ctx, m); err != nil {
 			if errors.Is(err, store.ErrConflict) {
 				return &pageError{Status: http.StatusConflict, Title: "Sign in instead",
@@ -273,6 +276,11 @@ func (p *Portal) enableRegisterFinish(w http.ResponseWriter, r *http.Request) er
 			return err
 		}
 		if err := p.addPasskeyTx(r, tx, m, pk); err != nil {
+			return err
+		}
+		// The email is the registrant's claim: it gets a link to prove
+		// it, and until then nothing is given to m by email.
+		if _, err := p.sendVerificationTx(ctx, tx, m, app.Name, t.Account, now); err != nil {
 			return err
 		}
 		secret, err = p.startSession(ctx, tx, r, m, "enablement registration", now)
@@ -327,6 +335,8 @@ func (p *Portal) enableLink(w http.ResponseWriter, r *http.Request) error {
 // the member with the email in the body (created if the tenant has none),
 // and receives {"nl3UserToken": ...}, an opaque reference to the protected
 // account. Tokens are the application's lock-check tokens and work once.
+// A member whose email is not verified is refused (409 member_unverified):
+// nothing is given to them by email.
 type EnableAPI struct {
 	Store store.Store
 	Clock clock.Clock
@@ -386,6 +396,9 @@ func (e *EnableAPI) serve(w http.ResponseWriter, r *http.Request) error {
 	switch {
 	case errors.Is(err, access.ErrOwnedByAnother):
 		return &httpx.Error{Status: http.StatusConflict, Code: "owned_by_another", Message: "the account is linked to another member", Cause: err}
+	case errors.Is(err, admin.ErrEmailUnverified):
+		return &httpx.Error{Status: http.StatusConflict, Code: "member_unverified",
+			Message: "the member with this email registered themselves and has not confirmed the address; nothing was linked", Cause: err}
 	case errors.Is(err, store.ErrInvalid):
 		return &httpx.Error{Status: http.StatusBadRequest, Code: "bad_request", Message: "the email or account name is not valid", Cause: err}
 	case err != nil:

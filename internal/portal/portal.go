@@ -51,6 +51,11 @@ type Deps struct {
 	// Poll is how often an open event stream re-reads the store; zero
 	// means 3 seconds.
 	Poll time.Duration
+	// Mail is true when this server sends email (SMTP is configured): the
+	// email channel works, and members who registered themselves can
+	// verify their address. Without it, such a member keeps only the
+	// accounts they link themselves.
+	Mail bool
 	// PushKey is the VAPID public key browsers subscribe to Web Push with;
 	// empty turns push off.
 	PushKey string
@@ -199,6 +204,9 @@ func (p *Portal) routes() {
 	get("/admin/deliveries", p.adminDeliveries)
 	get("/admin/activity", p.adminActivity)
 	post("/settings", p.settingsSave)
+	get("/verify-email", p.verifyPage)
+	post("/verify-email", p.verifyConfirm)
+	post("/settings/verify-email", p.verifySend)
 	post("/push/subscribe", p.pushSubscribe)
 	post("/push/{id}/delete", p.pushDelete)
 	post("/accounts/{id}/lock", p.accountLock)

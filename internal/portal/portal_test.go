@@ -64,6 +64,12 @@ type env struct {
 
 func newEnv(t *testing.T, public string) *env {
 	t.Helper()
+	return newEnvWith(t, public, nil)
+}
+
+// newEnvWith is newEnv with the portal's Deps changed by mod first.
+func newEnvWith(t *testing.T, public string, mod func(*portal.Deps)) *env {
+	t.Helper()
 	ctx := context.Background()
 	s, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "deadbolt.db"), sqlite.Options{AutoMigrate: true})
 	if err != nil {
@@ -112,6 +118,9 @@ func newEnv(t *testing.T, public string) *env {
 	e.deps = portal.Deps{Store: s, Clock: e.clock, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Box: box,
 		Check: chk, Access: e.access, Requests: e.requests, Broker: broker, PublicURL: public, Config: cfg, Poll: 50 * time.Millisecond,
 		WebhookEgress: hooks}
+	if mod != nil {
+		mod(&e.deps)
+	}
 	e.portal, err = portal.New(e.deps)
 	if err != nil {
 		t.Fatal(err)
@@ -697,7 +706,7 @@ func TestPasskeyRemoval(t *testing.T) {
 }
 
 func TestNotificationSettings(t *testing.T) {
-	e := newEnv(t, publicURL)
+	e := newEnvWith(t, publicURL, func(d *portal.Deps) { d.Mail = true })
 	cookie := e.signIn(e.alice)
 	if r := e.do("GET", "/settings", nil, cookie); r.code != 200 || !strings.Contains(r.body, `id="channel-email" checked`) {
 		t.Fatalf("settings page (email is the default): %d", r.code)
@@ -1026,7 +1035,7 @@ func TestPushSubscription(t *testing.T) {
 	key[0] = 4
 	k, _ := ecdhKey()
 	copy(key, k)
-	post := func(endpoint string) resp {
+	postAs := func(cookie *http.Cookie, endpoint string) resp {
 		body, _ := json.Marshal(map[string]any{"endpoint": endpoint, "keys": map[string]string{
 			"p256dh": base64.RawURLEncoding.EncodeToString(key), "auth": base64.RawURLEncoding.EncodeToString(make([]byte, 16))}})
 		r := httptest.NewRequest("POST", publicURL+"/push/subscribe", bytes.NewReader(body))
@@ -1037,6 +1046,7 @@ func TestPushSubscription(t *testing.T) {
 		e.portal.ServeHTTP(w, r)
 		return resp{w.Code, w.Header(), w.Body.String()}
 	}
+	post := func(endpoint string) resp { return postAs(cookie, endpoint) }
 	if r := post("https://push.example.com/x"); r.code != http.StatusNotFound {
 		t.Fatalf("subscribe with push off: %d", r.code)
 	}
@@ -1054,6 +1064,20 @@ func TestPushSubscription(t *testing.T) {
 	}
 	if r := e.do("GET", "/settings", nil, cookie); !strings.Contains(r.body, `id="channel-push" checked`) || !strings.Contains(r.body, `data-key="`) {
 		t.Fatal("settings do not show push on")
+	}
+	// Knowing Alice's endpoint does not move her subscription to Bob.
+	if r := postAs(e.signIn(e.bob), "https://push.example.com/x"); r.code != http.StatusConflict {
+		t.Fatalf("bob posting alice's endpoint: %d", r.code)
+	}
+	if got, _ := e.store.PushSubscriptions(t.Context(), e.alice.ID); len(got) != 1 || got[0].ID != subs[0].ID {
+		t.Fatalf("alice's subscriptions after bob's attempt: %+v", got)
+	}
+	if got, _ := e.store.PushSubscriptions(t.Context(), e.bob.ID); len(got) != 0 {
+		t.Fatalf("bob took a subscription: %+v", got)
+	}
+	// Alice's browser subscribing again keeps it hers.
+	if r := post("https://push.example.com/x"); r.code != 200 {
+		t.Fatalf("subscribing again: %d %s", r.code, r.body)
 	}
 	if r := e.do("POST", "/push/"+subs[0].ID+"/delete", nil, e.signIn(e.bob)); r.code != http.StatusNotFound {
 		t.Fatalf("bob removing alice's subscription: %d", r.code)

@@ -75,7 +75,11 @@ func (p *Portal) pushSubscribe(w http.ResponseWriter, r *http.Request) error {
 		now := p.now()
 		ps := store.PushSubscription{ID: pushID(sub.Endpoint), TenantID: s.member.TenantID, MemberID: s.member.ID,
 			Endpoint: sub.Endpoint, P256dh: p256, Auth: auth, UserAgent: truncate(r.UserAgent(), 200), CreatedAt: now}
-		if err := tx.PutPushSubscription(ctx, ps); err != nil {
+		if err := tx.PutPushSubscription(ctx, ps); errors.Is(err, store.ErrConflict) {
+			// Knowing an endpoint must not move someone's notices to you.
+			return &pageError{Status: http.StatusConflict, Title: "Not subscribed",
+				Message: "This browser's push subscription belongs to another deadbolt member. They can remove it on their Notifications page. Nothing was changed.", Cause: err}
+		} else if err != nil {
 			return err
 		}
 		m, err := tx.Member(ctx, s.member.ID)

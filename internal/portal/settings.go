@@ -2,6 +2,7 @@ package portal
 
 import (
 	"net/http"
+	"slices"
 
 	"github.com/deadbolt-dev/deadbolt/internal/admin"
 	"github.com/deadbolt-dev/deadbolt/internal/store"
@@ -17,13 +18,15 @@ func (p *Portal) settingsPage(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	p.render(w, r, http.StatusOK, "settings", map[string]any{"Title": "Notifications", "Member": s.member,
-		"Email": s.member.Wants(store.ChannelEmail), "Push": s.member.Wants(store.ChannelPush),
+		"Email": p.d.Mail && s.member.Wants(store.ChannelEmail), "Mail": p.d.Mail, "Push": s.member.Wants(store.ChannelPush),
 		"PushKey": p.d.PushKey, "Subscriptions": subs, "Notice": notice(r)})
 	return nil
 }
 
 // settingsSave stores the member's channel choice. Push can be chosen
-// once a browser subscribed (the push section of the page).
+// once a browser subscribed (the push section of the page). On a server
+// that sends no email the page offers no email, and the member's choice
+// about it is left as it was.
 func (p *Portal) settingsSave(w http.ResponseWriter, r *http.Request) error {
 	s, ok, err := p.requireSession(w, r)
 	if !ok {
@@ -41,6 +44,12 @@ func (p *Portal) settingsSave(w http.ResponseWriter, r *http.Request) error {
 		m, err := tx.Member(ctx, s.member.ID)
 		if err != nil {
 			return err
+		}
+		if !p.d.Mail {
+			channels = slices.DeleteFunc(channels, func(c string) bool { return c == store.ChannelEmail })
+			if m.Wants(store.ChannelEmail) {
+				channels = append([]string{store.ChannelEmail}, channels...)
+			}
 		}
 		m.Channels, m.UpdatedAt = channels, p.now()
 		if err := tx.UpdateMember(ctx, m); err != nil {

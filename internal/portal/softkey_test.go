@@ -21,11 +21,17 @@ import (
 // ceremonies over HTTP as a browser would. It returns the portal's URL.
 func served(t *testing.T) (*env, string) {
 	t.Helper()
+	return servedWith(t, nil)
+}
+
+// servedWith is served with the portal's Deps changed by mod first.
+func servedWith(t *testing.T, mod func(*portal.Deps)) (*env, string) {
+	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	e := newEnv(t, "http://"+l.Addr().String())
+	e := newEnvWith(t, "http://"+l.Addr().String(), mod)
 	srv := httptest.NewUnstartedServer(e.portal)
 	srv.Listener.Close()
 	srv.Listener = l

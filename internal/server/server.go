@@ -87,8 +87,8 @@ func Run(ctx context.Context, d Deps, listening func(addr string)) error {
 	// cross-origin protection and HTML errors.
 	acc := &access.Service{Store: d.Store, Clock: d.Clock}
 	web, err := portal.New(portal.Deps{Store: d.Store, Clock: d.Clock, Log: d.Log, Box: d.Box, Check: svc, Access: acc,
-		Requests: requests, Broker: notes.broker, PushKey: notes.pushKey, PublicURL: cfg.EffectivePublicURL(), Config: cfg.Portal,
-		WebhookEgress: egress.Policy{AllowPrivate: cfg.Webhooks.AllowPrivate}})
+		Requests: requests, Broker: notes.broker, Mail: notes.mail != nil, PushKey: notes.pushKey, PublicURL: cfg.EffectivePublicURL(),
+		Config: cfg.Portal, WebhookEgress: egress.Policy{AllowPrivate: cfg.Webhooks.AllowPrivate}})
 	if err != nil {
 		return fmt.Errorf("portal: %w", err)
 	}

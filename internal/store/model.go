@@ -103,10 +103,21 @@ type Member struct {
 	// Channels are the notification channels the member chose (ChannelEmail,
 	// ChannelPush); nil means they never chose, and the default applies.
 	// An empty, non-nil list means "none".
-	Channels  []string
-	CreatedAt time.Time
-	UpdatedAt time.Time
+	Channels []string
+	// EmailVerifiedAt is when the member's email became trusted for
+	// binding: accounts, invites and imports that name an email are given
+	// only to a member whose email is verified. A member created by an
+	// operator, an admin or an application's server is verified when it is
+	// created (the creator names the email); a member who registered
+	// through an enablement link is not, until they open the one-time link
+	// mailed to that address (docs/portal.md). Zero means not verified.
+	EmailVerifiedAt time.Time
+	CreatedAt       time.Time
+	UpdatedAt       time.Time
 }
+
+// EmailVerified reports whether m's email is trusted for binding.
+func (m Member) EmailVerified() bool { return !m.EmailVerifiedAt.IsZero() }
 
 // Wants reports whether m gets notices on channel (ChannelEmail or
 // ChannelPush): the channels m chose, or email alone when m never chose.
@@ -170,7 +181,8 @@ type CheckState struct {
 	// Grant is the account's current grant, if any (it may be spent or
 	// expired; the decision looks at the times).
 	Grant *Grant
-	// Owner is the account's owner, if any.
+	// Owner is the account's owner, if any. Its EmailVerifiedAt is not
+	// read (left zero): the check binds nothing by email.
 	Owner *Member
 }
 

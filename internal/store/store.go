@@ -127,10 +127,18 @@ type Tx interface {
 	// DeleteSigningKey removes a revoked key; an active one (not revoked)
 	// is ErrConflict and stays, a missing one is ErrNotFound.
 	DeleteSigningKey(ctx context.Context, kid string) error
+	// CreateMember stores m, EmailVerifiedAt included (zero: not
+	// verified).
 	CreateMember(ctx context.Context, m Member) error
 	// UpdateMember replaces name, role, LockAll, LockedDown, Channels and
-	// UpdatedAt.
+	// UpdatedAt. It never changes EmailVerifiedAt.
 	UpdateMember(ctx context.Context, m Member) error
+	// VerifyEmail marks the email of member id verified at time at, if the
+	// member's email is still email, and reports whether this call did it
+	// (false: it was verified already, and keeps its first time). A member
+	// with that id and email that does not exist is ErrNotFound. Of
+	// concurrent calls for one member exactly one returns true.
+	VerifyEmail(ctx context.Context, id, email string, at time.Time) (bool, error)
 	// DeleteMember removes a member with their passkeys, sessions, invites,
 	// push subscriptions and email and push messages. A member who still
 	// owns accounts is ErrConflict and nothing is removed (the caller
@@ -232,8 +240,10 @@ type Tx interface {
 	PurgeNonces(ctx context.Context, now time.Time) (int, error)
 
 	// PutPushSubscription stores a Web Push subscription, replacing one
-	// with the same ID (a browser that subscribes again, possibly for
-	// another member). Its member must exist in its tenant. A
+	// with the same ID of the same member (a browser that subscribes
+	// again). A subscription belongs to its member: one with the same ID
+	// held by another member is ErrConflict and changes nothing. Its
+	// member must exist in its tenant. A
 	// subscription needs ID, TenantID, MemberID, Endpoint, P256dh, Auth and
 	// CreatedAt. DeletePushSubscription removes one; a missing one is not
 	// an error.

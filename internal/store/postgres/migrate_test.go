@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"reflect"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -27,8 +28,8 @@ func TestEmbeddedMigrations(t *testing.T) {
 
 // seedFS holds, for every schema version V, testdata/seed/000V.sql: rows a
 // database at version V holds that one at V-1 could not (new tables and
-// columns). Seeding at version V migrates to 1 and runs file 1, then to 2
-// and file 2, and so on up to V.
+// columns). Seeding at version V runs the files 1..V in order, each at its
+// own version.
 //
 //go:embed testdata/seed/*.sql
 var seedFS embed.FS
@@ -45,12 +46,14 @@ func seedSQL(t *testing.T, v int) string {
 // newColumns lists, for every column a migration adds to an existing
 // table, the value rows that were there before get. A migration that adds
 // a column must say here what old rows hold, or TestMigrateKeepsRows fails.
+// A value "=col" means the row's value of column col.
 var newColumns = map[string]string{
-	"grants.end_announced_at": "0",
-	"applications.origins":    "[]",
-	"members.channels":        "<nil>",
-	"outbox.channel":          "webhook",
-	"outbox.member_id":        "<nil>",
+	"members.email_verified_at": "=created_at",
+	"grants.end_announced_at":   "0",
+	"applications.origins":      "[]",
+	"members.channels":          "<nil>",
+	"outbox.channel":            "webhook",
+	"outbox.member_id":          "<nil>",
 }
 
 // TestMigrateKeepsRows seeds a database at every schema version, migrates
@@ -72,8 +75,8 @@ func TestMigrateKeepsRows(t *testing.T) {
 				s, err := Open(ctx, u, Options{SkipSchemaCheck: true})
 				mustDo(t, err)
 				defer s.Close()
-				// Each seed is written at its own version (a later
-				// migration may drop a default an earlier seed relies on).
+				// Each seed goes in at its own version, as the rows would
+				// have: a later migration may take a column's default away.
 				for v := 1; v <= from; v++ {
 					mustDo(t, s.migrateTo(ctx, v))
 					if _, err := s.pool.Exec(ctx, seedSQL(t, v)); err != nil {
@@ -160,7 +163,9 @@ func compareDumps(t *testing.T, before, after map[string]table) {
 				want, known := newColumns[name+"."+col]
 				if !known {
 					t.Errorf("column %s.%s is new: say in newColumns what existing rows get", name, col)
-				} else if got := fmt.Sprint(v); got != want {
+				} else if from, ok := strings.CutPrefix(want, "="); ok && fmt.Sprint(v) != fmt.Sprint(cur[i][from]) {
+					t.Errorf("new column %s.%s of an existing row holds %v, want %s's %v", name, col, v, from, cur[i][from])
+				} else if got := fmt.Sprint(v); !ok && got != want {
 					t.Errorf("new column %s.%s of an existing row holds %s, want %s", name, col, got, want)
 				}
 			}
@@ -212,7 +217,7 @@ func readBack(t *testing.T, u string, seededAt int) {
 	bob, err := s.Member(ctx, "m2")
 	mustDo(t, err)
 	wantAlice := store.Member{ID: "m1", TenantID: "t1", Email: "alice@acme.test", Name: "Alice", Role: store.RoleOwner,
-		CreatedAt: ns(1748779200000000000)}
+		CreatedAt: ns(1748779200000000000), EmailVerifiedAt: ns(1748779200000000000)}
 	if seededAt >= 3 {
 		wantAlice.Channels = []string{store.ChannelEmail}
 		if bob.Channels == nil || len(bob.Channels) != 0 {
@@ -322,6 +327,38 @@ func same(t *testing.T, what string, got, want any) {
 	t.Helper()
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("%s:\n got %+v\nwant %+v", what, got, want)
+	}
+}
+
+// TestEmailVerifiedBackfill: migration 0006 counts existing members as
+// verified at their creation, except those the audit log shows registered
+// themselves through an enablement link.
+func TestEmailVerifiedBackfill(t *testing.T) {
+	ctx := t.Context()
+	u := pgtest.NewSchema(t, testDB(t))
+	s, err := Open(ctx, u, Options{SkipSchemaCheck: true})
+	mustDo(t, err)
+	defer s.Close()
+	mustDo(t, s.migrateTo(ctx, 5))
+	_, err = s.pool.Exec(ctx, `
+		INSERT INTO tenants (id, name, created_at) VALUES ('t1', 'acme', 1);
+		INSERT INTO members (id, tenant_id, email, name, role, lock_all, locked_down, created_at, updated_at)
+			VALUES ('m1', 't1', 'alice@acme.test', 'Alice', 'owner', false, false, 10, 10),
+			       ('m2', 't1', 'victim@acme.test', '', 'member', false, false, 20, 20);
+		INSERT INTO audit_log (tenant_id, seq, at, actor, action, target, data, prev_hash, hash)
+			VALUES ('t1', 1, 10, 'cli', 'member.created', 'member:m1', '{"email":"alice@acme.test","role":"owner"}', 'x', 'y'),
+			       ('t1', 2, 20, 'member:victim@acme.test', 'member.created', 'member:m2',
+			        '{"email":"victim@acme.test","role":"member","via":"enablement"}', 'y', 'z'),
+			       ('t1', 3, 30, 'cli', 'member.note', 'member:m1', 'not json', 'z', 'w')`)
+	mustDo(t, err)
+	mustDo(t, s.migrateTo(ctx, 6))
+	alice, err := s.Member(ctx, "m1")
+	if err != nil || !alice.EmailVerifiedAt.Equal(time.Unix(0, 10).UTC()) {
+		t.Fatalf("operator-made member after migrating: %+v %v, want verified at its creation", alice, err)
+	}
+	claimed, err := s.Member(ctx, "m2")
+	if err != nil || claimed.EmailVerified() {
+		t.Fatalf("self-registered member after migrating: %+v %v, want not verified", claimed, err)
 	}
 }
 

@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/deadbolt-dev/deadbolt/internal/store"
 	"github.com/deadbolt-dev/deadbolt/internal/store/valid"
@@ -25,17 +26,23 @@ func (r reads) PushSubscriptions(ctx context.Context, memberID string) ([]store.
 		`SELECT `+pushCols+` FROM push_subscriptions WHERE member_id = $1 ORDER BY created_at, id`, memberID)
 }
 
-// PutPushSubscription implements store.Tx with one upsert.
+// PutPushSubscription implements store.Tx with one upsert, which updates
+// only a subscription of the same member: none written means another
+// member holds the ID.
 func (t *txn) PutPushSubscription(ctx context.Context, p store.PushSubscription) error {
 	const op = "put push subscription"
 	if err := valid.PushSubscription(p); err != nil {
 		return wrap(op, err)
 	}
-	_, err := t.exec(ctx, `INSERT INTO push_subscriptions (`+pushCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+	n, err := t.exec(ctx, `INSERT INTO push_subscriptions (`+pushCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
 		ON CONFLICT (id) DO UPDATE SET tenant_id = excluded.tenant_id, member_id = excluded.member_id,
 		endpoint = excluded.endpoint, p256dh = excluded.p256dh, auth = excluded.auth,
-		user_agent = excluded.user_agent, created_at = excluded.created_at`,
+		user_agent = excluded.user_agent, created_at = excluded.created_at
+		WHERE push_subscriptions.member_id = excluded.member_id`,
 		p.ID, p.TenantID, p.MemberID, p.Endpoint, p.P256dh, p.Auth, p.UserAgent, valid.Nanos(p.CreatedAt))
+	if err == nil && n == 0 {
+		return fmt.Errorf("postgres: %s: the subscription belongs to another member: %w", op, store.ErrConflict)
+	}
 	return wrap(op, err)
 }
 

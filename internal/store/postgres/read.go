@@ -38,7 +38,7 @@ const (
 	tenantCols  = `id, name, created_at`
 	appCols     = `id, tenant_id, name, issuer, unenrolled, fail_mode, enabled, locked_down, default_unlock, max_unlock, created_at, updated_at, origins`
 	keyCols     = `kid, app_id, tenant_id, algorithm, sealed_secret, public_key, created_at, expires_at, revoked_at, last_used_at`
-	memberCols  = `id, tenant_id, email, name, role, lock_all, locked_down, created_at, updated_at, channels`
+	memberCols  = `id, tenant_id, email, name, role, lock_all, locked_down, created_at, updated_at, channels, email_verified_at`
 	accountCols = `id, tenant_id, app_id, name, owner_id, created_at, updated_at`
 	grantCols   = `id, tenant_id, account_id, until, once, reason, granted_by, created_at, consumed_at, revoked_at`
 	checkCols   = `id, tenant_id, app_id, kid, account, at, locked, status, ip, device, location, integration_type`
@@ -124,11 +124,11 @@ func scanSigningKey(sc scanner) (k store.SigningKey, err error) {
 }
 
 func scanMember(sc scanner) (m store.Member, err error) {
-	var created, updated int64
+	var created, updated, verified int64
 	var channels *[]string
-	err = sc.Scan(&m.ID, &m.TenantID, &m.Email, &m.Name, &m.Role, &m.LockAll, &m.LockedDown, &created, &updated, &channels)
+	err = sc.Scan(&m.ID, &m.TenantID, &m.Email, &m.Name, &m.Role, &m.LockAll, &m.LockedDown, &created, &updated, &channels, &verified)
 	m.Channels = channelList(channels)
-	m.CreatedAt, m.UpdatedAt = valid.FromNanos(created), valid.FromNanos(updated)
+	m.CreatedAt, m.UpdatedAt, m.EmailVerifiedAt = valid.FromNanos(created), valid.FromNanos(updated), valid.FromNanos(verified)
 	return m, err
 }
 

@@ -85,3 +85,49 @@ func TestOutboxRebuildKeepsMessages(t *testing.T) {
 		t.Fatalf("after deleting the webhook: %+v", got)
 	}
 }
+
+// TestEmailVerifiedBackfill: migration 0008 counts existing members as
+// verified at their creation, except those the audit log shows registered
+// themselves through an enablement link.
+func TestEmailVerifiedBackfill(t *testing.T) {
+	ctx := t.Context()
+	path := filepath.Join(t.TempDir(), "d.db")
+	db, err := sql.Open("sqlite", dsn(path, true, Options{BusyTimeout: 10 * time.Second}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	old := &Store{wdb: db}
+	for _, m := range migrations[:7] {
+		if err := old.apply(ctx, m); err != nil {
+			t.Fatal(err)
+		}
+	}
+	_, err = db.ExecContext(ctx, `
+		INSERT INTO tenants (id, name, created_at) VALUES ('t1', 'acme', 1);
+		INSERT INTO members (id, tenant_id, email, name, role, lock_all, locked_down, created_at, updated_at)
+			VALUES ('m1', 't1', 'alice@acme.test', 'Alice', 'owner', 0, 0, 10, 10),
+			       ('m2', 't1', 'victim@acme.test', '', 'member', 0, 0, 20, 20);
+		INSERT INTO audit_log (tenant_id, seq, at, actor, action, target, data, prev_hash, hash)
+			VALUES ('t1', 1, 10, 'cli', 'member.created', 'member:m1', '{"email":"alice@acme.test","role":"owner"}', 'x', 'y'),
+			       ('t1', 2, 20, 'member:victim@acme.test', 'member.created', 'member:m2',
+			        '{"email":"victim@acme.test","role":"member","via":"enablement"}', 'y', 'z'),
+			       ('t1', 3, 30, 'cli', 'member.note', 'member:m1', 'not json', 'z', 'w')`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+
+	s, err := Open(ctx, path, Options{AutoMigrate: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	alice, err := s.Member(ctx, "m1")
+	if err != nil || !alice.EmailVerifiedAt.Equal(time.Unix(0, 10).UTC()) {
+		t.Fatalf("operator-made member after migrating: %+v %v, want verified at its creation", alice, err)
+	}
+	claimed, err := s.Member(ctx, "m2")
+	if err != nil || claimed.EmailVerified() {
+		t.Fatalf("self-registered member after migrating: %+v %v, want not verified", claimed, err)
+	}
+}

@@ -51,11 +51,11 @@ func scanSigningKey(sc scanner) (k store.SigningKey, err error) {
 }
 
 func scanMember(sc scanner) (m store.Member, err error) {
-	var created, updated int64
+	var created, updated, verified int64
 	var channels sql.NullString
-	err = sc.Scan(&m.ID, &m.TenantID, &m.Email, &m.Name, &m.Role, &m.LockAll, &m.LockedDown, &created, &updated, &channels)
+	err = sc.Scan(&m.ID, &m.TenantID, &m.Email, &m.Name, &m.Role, &m.LockAll, &m.LockedDown, &created, &updated, &channels, &verified)
 	m.Channels = channelList(channels)
-	m.CreatedAt, m.UpdatedAt = valid.FromNanos(created), valid.FromNanos(updated)
+	m.CreatedAt, m.UpdatedAt, m.EmailVerifiedAt = valid.FromNanos(created), valid.FromNanos(updated), valid.FromNanos(verified)
 	return m, err
 }
 

@@ -68,7 +68,7 @@ const (
 	tenantCols  = `id, name, created_at`
 	appCols     = `id, tenant_id, name, issuer, unenrolled, fail_mode, enabled, locked_down, default_unlock, max_unlock, created_at, updated_at, origins`
 	keyCols     = `kid, app_id, tenant_id, algorithm, sealed_secret, public_key, created_at, expires_at, revoked_at, last_used_at`
-	memberCols  = `id, tenant_id, email, name, role, lock_all, locked_down, created_at, updated_at, channels`
+	memberCols  = `id, tenant_id, email, name, role, lock_all, locked_down, created_at, updated_at, channels, email_verified_at`
 	accountCols = `id, tenant_id, app_id, name, owner_id, created_at, updated_at`
 	grantCols   = `id, tenant_id, account_id, until, once, reason, granted_by, created_at, consumed_at, revoked_at`
 	checkCols   = `id, tenant_id, app_id, kid, account, at, locked, status, ip, device, location, integration_type`
@@ -128,7 +128,7 @@ var queries = [numStmts]string{
 	// Every existing row counts as changed, so rows affected tells a
 	// missing key from a revoked one.
 	qRevokeSigningKey: `UPDATE signing_keys SET revoked_at = CASE WHEN revoked_at = 0 THEN ? ELSE revoked_at END WHERE kid = ?`,
-	qCreateMember:     `INSERT INTO members (` + memberCols + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+	qCreateMember:     `INSERT INTO members (` + memberCols + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 	qUpdateMember:     `UPDATE members SET name = ?, role = ?, lock_all = ?, locked_down = ?, updated_at = ?, channels = ? WHERE id = ?`,
 	qCreateAccount:    `INSERT INTO accounts (` + accountCols + `) VALUES (?, ?, ?, ?, ?, ?, ?)`,
 	qSetAccountOwner:  `UPDATE accounts SET owner_id = ?, updated_at = ? WHERE id = ?`,

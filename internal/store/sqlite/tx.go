@@ -145,7 +145,7 @@ func (t *txn) CreateMember(ctx context.Context, m store.Member) error {
 		return wrap(op, err)
 	}
 	_, err := t.exec(ctx, qCreateMember, m.ID, m.TenantID, strings.ToLower(m.Email), m.Name, m.Role,
-		m.LockAll, m.LockedDown, valid.Nanos(m.CreatedAt), valid.Nanos(m.UpdatedAt), channelValue(m.Channels))
+		m.LockAll, m.LockedDown, valid.Nanos(m.CreatedAt), valid.Nanos(m.UpdatedAt), channelValue(m.Channels), valid.Nanos(m.EmailVerifiedAt))
 	return wrap(op, err)
 }
 
@@ -157,6 +157,28 @@ func (t *txn) UpdateMember(ctx context.Context, m store.Member) error {
 	}
 	n, err := t.exec(ctx, qUpdateMember, m.Name, m.Role, m.LockAll, m.LockedDown, valid.Nanos(m.UpdatedAt), channelValue(m.Channels), m.ID)
 	return found(op, n, err)
+}
+
+// VerifyEmail implements store.Tx with one conditional UPDATE.
+func (t *txn) VerifyEmail(ctx context.Context, id, email string, at time.Time) (bool, error) {
+	const op = "verify email"
+	n, err := valid.VerifyEmail(id, email, at)
+	if err != nil {
+		return false, wrap(op, err)
+	}
+	rows, err := t.execRaw(ctx, op, `UPDATE members SET email_verified_at = ? WHERE id = ? AND email = ? AND email_verified_at = 0`,
+		n, id, strings.ToLower(email))
+	if err != nil || rows == 1 {
+		return rows == 1, err
+	}
+	m, err := t.Member(ctx, id)
+	if err != nil {
+		return false, err
+	}
+	if m.Email != strings.ToLower(email) {
+		return false, fmt.Errorf("sqlite: %s: member %s has another email: %w", op, id, store.ErrNotFound)
+	}
+	return false, nil
 }
 
 // CreateAccount implements store.Tx. An owner in another tenant, or one

@@ -634,15 +634,29 @@ func testPushSubscriptions(t *testing.T, s store.Store) {
 	must(t, "PushSubscriptions", err)
 	same(t, "PushSubscriptions (oldest first)", got, []store.PushSubscription{a, b})
 
-	// The same browser subscribing for another member moves over.
-	moved := a
-	moved.MemberID, moved.P256dh, moved.CreatedAt = other.ID, []byte{4, 7}, at(time.Minute)
-	update(t, s, func(tx store.Tx) error { return tx.PutPushSubscription(ctx, moved) })
+	// The same browser subscribing again for its member replaces it.
+	again := a
+	again.P256dh, again.UserAgent, again.CreatedAt = []byte{4, 5}, "Chromium 2", at(time.Minute)
+	update(t, s, func(tx store.Tx) error { return tx.PutPushSubscription(ctx, again) })
 	got, _ = s.PushSubscriptions(ctx, w.member.ID)
-	same(t, "after moving", got, []store.PushSubscription{b})
-	got, _ = s.PushSubscriptions(ctx, other.ID)
-	same(t, "the other member's", got, []store.PushSubscription{moved})
+	same(t, "after subscribing again", got, []store.PushSubscription{b, again})
 
+	// Another member naming the same subscription does not take it over.
+	runErrorCases(t, s, []errorCase{
+		{"another member's subscription", func(tx store.Tx) error {
+			taken := a
+			taken.MemberID, taken.P256dh, taken.CreatedAt = other.ID, []byte{4, 7}, at(time.Hour)
+			return tx.PutPushSubscription(ctx, taken)
+		}, store.ErrConflict},
+	})
+	got, _ = s.PushSubscriptions(ctx, w.member.ID)
+	same(t, "after another member's attempt", got, []store.PushSubscription{b, again})
+	got, _ = s.PushSubscriptions(ctx, other.ID)
+	if len(got) != 0 {
+		t.Fatalf("the other member got %+v", got)
+	}
+
+	update(t, s, func(tx store.Tx) error { return tx.DeletePushSubscription(ctx, a.ID) })
 	update(t, s, func(tx store.Tx) error { return tx.DeletePushSubscription(ctx, b.ID) })
 	update(t, s, func(tx store.Tx) error { return tx.DeletePushSubscription(ctx, b.ID) })
 	got, _ = s.PushSubscriptions(ctx, w.member.ID)

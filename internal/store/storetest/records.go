@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"slices"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -290,6 +292,110 @@ func testMembers(t *testing.T, s store.Store) {
 			return tx.UpdateMember(ctx, m)
 		}, store.ErrInvalid},
 	})
+}
+
+// testMemberEmailVerified: CreateMember stores EmailVerifiedAt as given;
+// VerifyEmail sets it once, only for the member's current email, and
+// nothing else changes it.
+func testMemberEmailVerified(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	w := newWorld(t, s)
+	verified := newMember(w.tenant.ID, "vera@example.com", t0)
+	verified.EmailVerifiedAt = at(time.Second)
+	claimed := newMember(w.tenant.ID, "Carl@Example.com", t0)
+	update(t, s, func(tx store.Tx) error {
+		must(t, "CreateMember verified", tx.CreateMember(ctx, verified))
+		return tx.CreateMember(ctx, claimed)
+	})
+	got, err := s.Member(ctx, verified.ID)
+	must(t, "Member", err)
+	same(t, "verified member", got, verified)
+	got, err = s.MemberByEmail(ctx, w.tenant.ID, "carl@example.com")
+	must(t, "MemberByEmail", err)
+	if got.EmailVerified() || !got.EmailVerifiedAt.IsZero() {
+		t.Fatalf("a member created unverified reads verified: %+v", got)
+	}
+
+	// UpdateMember never changes it, either way.
+	changed := verified
+	changed.EmailVerifiedAt, changed.Name, changed.UpdatedAt = time.Time{}, "Vera", at(time.Minute)
+	update(t, s, func(tx store.Tx) error { return tx.UpdateMember(ctx, changed) })
+	got, _ = s.Member(ctx, verified.ID)
+	if !got.EmailVerifiedAt.Equal(verified.EmailVerifiedAt) || got.Name != "Vera" {
+		t.Fatalf("UpdateMember changed EmailVerifiedAt: %+v", got)
+	}
+	unchanged := got
+	unchanged.EmailVerifiedAt, unchanged.UpdatedAt = at(time.Hour), at(2*time.Minute)
+	update(t, s, func(tx store.Tx) error { return tx.UpdateMember(ctx, unchanged) })
+	if got, _ := s.Member(ctx, verified.ID); !got.EmailVerifiedAt.Equal(verified.EmailVerifiedAt) {
+		t.Fatalf("UpdateMember set EmailVerifiedAt: %+v", got)
+	}
+
+	// Another email than the member's does not verify it.
+	runErrorCases(t, s, []errorCase{
+		{"verify another email", func(tx store.Tx) error {
+			_, err := tx.VerifyEmail(ctx, claimed.ID, "victim@example.com", at(time.Minute))
+			return err
+		}, store.ErrNotFound},
+		{"verify unknown member", func(tx store.Tx) error {
+			_, err := tx.VerifyEmail(ctx, "no-such-member", "carl@example.com", at(time.Minute))
+			return err
+		}, store.ErrNotFound},
+		{"verify without email", func(tx store.Tx) error {
+			_, err := tx.VerifyEmail(ctx, claimed.ID, "", at(time.Minute))
+			return err
+		}, store.ErrInvalid},
+		{"verify without time", func(tx store.Tx) error {
+			_, err := tx.VerifyEmail(ctx, claimed.ID, "carl@example.com", time.Time{})
+			return err
+		}, store.ErrInvalid},
+	})
+	if got, _ := s.Member(ctx, claimed.ID); got.EmailVerified() {
+		t.Fatalf("a refused VerifyEmail verified: %+v", got)
+	}
+
+	// Of concurrent verifications exactly one reports it; the case of the
+	// email does not matter; the first time stays.
+	const racers = 16
+	var wins atomic.Int32
+	var wg sync.WaitGroup
+	start := make(chan struct{})
+	for i := range racers {
+		wg.Go(func() {
+			<-start
+			err := s.Update(ctx, func(tx store.Tx) error {
+				ok, err := tx.VerifyEmail(ctx, claimed.ID, "CARL@example.com", at(time.Duration(i+1)*time.Minute))
+				if ok {
+					wins.Add(1)
+				}
+				return err
+			})
+			if err != nil {
+				t.Errorf("VerifyEmail: %v", err)
+			}
+		})
+	}
+	close(start)
+	wg.Wait()
+	if wins.Load() != 1 {
+		t.Fatalf("%d of %d concurrent VerifyEmail calls reported true, want exactly 1", wins.Load(), racers)
+	}
+	first, err := s.Member(ctx, claimed.ID)
+	must(t, "Member", err)
+	if !first.EmailVerified() {
+		t.Fatalf("not verified after VerifyEmail: %+v", first)
+	}
+	var again bool
+	update(t, s, func(tx store.Tx) error {
+		var err error
+		again, err = tx.VerifyEmail(ctx, claimed.ID, "carl@example.com", at(24*time.Hour))
+		return err
+	})
+	got, _ = s.Member(ctx, claimed.ID)
+	if again || !got.EmailVerifiedAt.Equal(first.EmailVerifiedAt) {
+		t.Fatalf("verifying again: reported %v, time %v, want false and %v", again, got.EmailVerifiedAt, first.EmailVerifiedAt)
+	}
+	same(t, "verified member", got.EmailVerifiedAt.Location(), time.UTC)
 }
 
 func testAccounts(t *testing.T, s store.Store) {

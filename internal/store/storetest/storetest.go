@@ -29,6 +29,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"SigningKeys", testSigningKeys},
 		{"PinMasterKey", testPinMasterKey},
 		{"Members", testMembers},
+		{"MemberEmailVerified", testMemberEmailVerified},
 		{"Accounts", testAccounts},
 		{"AccountOwner", testAccountOwner},
 		{"AccountPages", testAccountPages},

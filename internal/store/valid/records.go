@@ -104,6 +104,16 @@ func MemberUpdate(m store.Member) error {
 	return r.Err()
 }
 
+// VerifyEmail checks the arguments of VerifyEmail and returns at in
+// nanoseconds.
+func VerifyEmail(id, email string, at time.Time) (int64, error) {
+	var r Rules
+	r.Need("member id", id)
+	r.Need("email", email)
+	n := r.Time("verified at", at, true)
+	return n, r.Err()
+}
+
 func role(r *Rules, v string) {
 	r.OneOf("role", v, store.RoleOwner, store.RoleAdmin, store.RoleApprover, store.RoleMember)
 }

@@ -1,3 +1,7 @@
--- Rows a database at schema version 6 adds: the master key's fingerprint.
-INSERT INTO master_key (id, fingerprint) VALUES
-    (1, '5f0c8a4e0d8f3b1e2a7c6d5e4f3a2b1c0d9e8f7a6b5c4d3e2f1a0b9c8d7e6f5a');
+-- Rows a database at schema version 6 adds: a member whose email is not
+-- verified (registered through enablement) and one verified later than
+-- created.
+INSERT INTO members (id, tenant_id, email, name, role, lock_all, locked_down, created_at, updated_at, channels,
+        email_verified_at) VALUES
+    ('m3', 't1', 'carol@acme.test', 'Carol', 'member', false, false, 1748779203000000000, 0, NULL, 0),
+    ('m4', 't1', 'dan@acme.test', 'Dan', 'member', false, false, 1748779204000000000, 0, NULL, 1748779205000000007);
