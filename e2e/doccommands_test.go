@@ -190,3 +190,33 @@ func resolves(words []string) string {
 	}
 	return ""
 }
+
+// TestDocumentedPasswordGenerator: the PG_PASSWORD the compose file and
+// docs/deploy.md generate goes inside a postgres:// URL, so it must not
+// contain characters a URL gives a meaning to (base64's / and +).
+func TestDocumentedPasswordGenerator(t *testing.T) {
+	gen := regexp.MustCompile(`printf 'PG_PASSWORD=%s\\n' "(\$\(.*\))"`)
+	safe := regexp.MustCompile(`^[A-Za-z0-9_-]{16,}$`)
+	found := 0
+	for _, f := range []string{"../deploy/compose/compose.yaml", "../docs/deploy.md"} {
+		raw, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range gen.FindAllStringSubmatch(string(raw), -1) {
+			found++
+			for range 40 {
+				out, err := exec.Command("sh", "-c", "printf %s \""+m[1]+"\"").Output()
+				if err != nil {
+					t.Fatalf("%s: %s: %v", f, m[1], err)
+				}
+				if !safe.Match(out) {
+					t.Fatalf("%s: %s generated %q, which is not URL-safe", f, m[1], out)
+				}
+			}
+		}
+	}
+	if found < 2 {
+		t.Fatalf("found %d PG_PASSWORD generators, want the compose file's and deploy.md's", found)
+	}
+}

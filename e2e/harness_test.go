@@ -3,6 +3,7 @@ package e2e
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -115,6 +116,10 @@ func freeAddr(t *testing.T) string {
 	return l.Addr().String()
 }
 
+// testClient trusts any certificate, for servers started with a test
+// certificate (--tls-cert).
+var testClient = &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}}}
+
 // start starts `deadbolt serve` and waits until it is ready.
 func (in *inst) start(extra ...string) {
 	in.t.Helper()
@@ -136,7 +141,7 @@ func (in *inst) start(extra ...string) {
 	in.t.Cleanup(in.kill)
 	deadline := time.Now().Add(20 * time.Second)
 	for time.Now().Before(deadline) {
-		resp, err := http.Get(in.url + "/readyz")
+		resp, err := testClient.Get(in.url + "/readyz")
 		if err == nil {
 			resp.Body.Close()
 			if resp.StatusCode == 200 {

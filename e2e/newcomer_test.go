@@ -1,7 +1,10 @@
 package e2e
 
 import (
+	"io"
 	"net"
+	"net/http"
+	"net/http/cookiejar"
 	"os"
 	"path/filepath"
 	"strings"
@@ -185,5 +188,45 @@ func TestBackupRestoreMessages(t *testing.T) {
 	in.ok("restore", "--yes", prev)
 	if st := in.ok("account", "status", "--app", issuer, "--account", "bob", "--json").json(t); st["status"] == "not_enrolled" {
 		t.Fatalf("the database kept aside does not hold bob: %v", st)
+	}
+}
+
+// TestDefaultPublicURL: on the defaults (no --public-url, a loopback
+// address) the portal lives at localhost, and everything works whichever
+// name the application or the person uses: lock-check tokens minted for
+// either name verify, and an enablement link on the loopback IP survives
+// the portal's redirect to localhost (its cookie is set on localhost,
+// where the rest of the flow happens).
+func TestDefaultPublicURL(t *testing.T) {
+	in := newInst(t)
+	key := in.setup(issuer)
+	in.ok("account", "enroll", "--app", issuer, "--account", "alice")
+	in.start() // --addr 127.0.0.1:PORT, no public URL
+	_, port, _ := net.SplitHostPort(in.addr)
+	local := "http://localhost:" + port
+	mint := func(account, aud string) string {
+		return strings.TrimSpace(in.ok("token", "mint", "--issuer", issuer, "--key", key, "--account", account, "--aud", aud).stdout)
+	}
+	for _, aud := range []string{in.url, local, local + "/"} {
+		if code, body := in.post("/v1/check", mint("alice", aud), `{}`); code != 200 || body["locked"] != true {
+			t.Errorf("token for %s: %d %v", aud, code, body)
+		}
+	}
+	if code, _ := in.post("/v1/check", mint("alice", "http://localhost:1"), `{}`); code != 401 {
+		t.Errorf("token for another port: %d, want 401", code)
+	}
+
+	for _, aud := range []string{in.url, local} {
+		jar, _ := cookiejar.New(nil)
+		c := &http.Client{Jar: jar}
+		resp, err := c.Get(in.url + "/enable?auth-token=" + mint("carol@acme.test", aud))
+		if err != nil {
+			t.Fatal(err)
+		}
+		page, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 200 || resp.Request.URL.String() != local+"/enable/continue" || !strings.Contains(string(page), "carol@acme.test") {
+			t.Fatalf("enablement with a token for %s from %s: %d at %s\n%s", aud, in.url, resp.StatusCode, resp.Request.URL, page)
+		}
 	}
 }

@@ -55,6 +55,31 @@ type Writer struct {
 	mu     sync.RWMutex // guards closed against sends racing Close
 	closed bool
 	wg     sync.WaitGroup
+
+	health sync.Mutex
+	// lastErr is the error of the latest commit that failed, kept until a
+	// later commit succeeds; lastErrAt is when it failed.
+	lastErr   error
+	lastErrAt time.Time
+}
+
+// LastError returns the error of the latest batch that could not be
+// written (disk full, read-only, I/O error, database unreachable) and when
+// it failed, or nil once a later batch has been written. Readiness reads
+// it: a node whose check log cannot be written can decide no check.
+func (w *Writer) LastError() (error, time.Time) {
+	w.health.Lock()
+	defer w.health.Unlock()
+	return w.lastErr, w.lastErrAt
+}
+
+func (w *Writer) setHealth(err error) {
+	w.health.Lock()
+	defer w.health.Unlock()
+	w.lastErr = err
+	if err != nil {
+		w.lastErrAt = time.Now()
+	}
 }
 
 // New starts a writer. Call Close to flush and stop it.
@@ -178,9 +203,11 @@ func (w *Writer) commit(recs []store.CheckRecord) error {
 			w.opts.Observer.ObserveBatch(len(recs), time.Since(start), err)
 		}
 		if err == nil {
+			w.setHealth(nil)
 			return nil
 		}
 	}
+	w.setHealth(err)
 	w.opts.Logger.Error("check log: batch not written", "records", len(recs), "mode", w.opts.Mode, "err", err)
 	return err
 }

@@ -95,3 +95,28 @@ func TestAsyncCloseFlushesQueue(t *testing.T) {
 		t.Fatalf("Close flushed %d of 1000", records)
 	}
 }
+
+// TestLastError: a failed commit is remembered for readiness until a later
+// commit succeeds.
+func TestLastError(t *testing.T) {
+	boom := errors.New("no space left on device")
+	app := &memAppender{fail: boom}
+	w := New(app, Options{Mode: Sync})
+	defer w.Close(context.Background())
+	if err, _ := w.LastError(); err != nil {
+		t.Fatalf("a new writer has error %v", err)
+	}
+	w.Write(context.Background(), store.CheckRecord{ID: "a"})
+	if err, at := w.LastError(); !errors.Is(err, boom) || at.IsZero() {
+		t.Fatalf("after a failed commit: %v at %v", err, at)
+	}
+	app.mu.Lock()
+	app.fail = nil
+	app.mu.Unlock()
+	if err := w.Write(context.Background(), store.CheckRecord{ID: "b"}); err != nil {
+		t.Fatal(err)
+	}
+	if err, _ := w.LastError(); err != nil {
+		t.Fatalf("after a good commit: %v", err)
+	}
+}

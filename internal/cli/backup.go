@@ -2,6 +2,7 @@ package cli
 
 import (
 	"bufio"
+	"context"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/deadbolt-dev/deadbolt/internal/store"
 	"github.com/deadbolt-dev/deadbolt/internal/store/backend"
 	"github.com/deadbolt-dev/deadbolt/internal/transfer"
 )
@@ -107,8 +109,7 @@ from: this install must use that key.`,
 						return err
 					}
 				}
-				aside = path + ".before-restore-" + time.Now().UTC().Format("20060102T150405Z")
-				if _, err := transfer.Backup(ctx, path, aside); err != nil {
+				if aside, err = keepAside(ctx, path); err != nil {
 					return fmt.Errorf("keeping the current database aside before the restore (nothing was changed): %w", err)
 				}
 				out["previous"] = aside
@@ -132,6 +133,22 @@ from: this install must use that key.`,
 	}
 	cmd.Flags().BoolVarP(&yes, "yes", "y", false, "replace an existing database without asking")
 	return cmd
+}
+
+// keepAside backs the database up next to itself, under a name no file
+// has yet (deadbolt.db.before-restore-TIME, then -2, -3…).
+func keepAside(ctx context.Context, path string) (string, error) {
+	base := path + ".before-restore-" + time.Now().UTC().Format("20060102T150405Z")
+	for i := 1; ; i++ {
+		name := base
+		if i > 1 {
+			name = fmt.Sprintf("%s-%d", base, i)
+		}
+		_, err := transfer.Backup(ctx, path, name)
+		if !errors.Is(err, store.ErrConflict) || i == 100 {
+			return name, err
+		}
+	}
 }
 
 // confirm asks a yes/no question on a terminal. Without a terminal it

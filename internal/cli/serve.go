@@ -7,6 +7,7 @@ import (
 	"net"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"syscall"
 	"time"
 
@@ -15,11 +16,13 @@ import (
 	"github.com/deadbolt-dev/deadbolt/internal/admin"
 	"github.com/deadbolt-dev/deadbolt/internal/cache"
 	"github.com/deadbolt-dev/deadbolt/internal/clock"
+	"github.com/deadbolt-dev/deadbolt/internal/portal"
 	"github.com/deadbolt-dev/deadbolt/internal/server"
+	"github.com/deadbolt-dev/deadbolt/internal/store/backend"
 )
 
 func (a *app) serveCmd() *cobra.Command {
-	var addr, publicURL, checkLog string
+	var addr, publicURL, checkLog, metricsAddr, tlsCert, tlsKey string
 	var noMigrate, allowPrivateHooks bool
 	var jobLease time.Duration
 	cmd := &cobra.Command{
@@ -60,11 +63,24 @@ address is refused when it is created and again when it is dialled.
 --allow-private-webhooks lifts this for webhooks to receivers on your own
 network (never for metadata addresses).
 
+/readyz answers 503 with the reason when the node cannot decide checks:
+the database does not answer, the check log cannot be written (disk full,
+read-only, I/O error), or the data directory's filesystem is below
+disk.min_free_percent (2%) free. Below disk.warn_free_percent (10%) the log
+warns once an hour; deadbolt_data_free_ratio is the metric. See
+docs/operations.md.
+
+--metrics-addr serves /metrics on an address of its own (and not on --addr):
+keep it private. --tls-cert and --tls-key serve HTTPS directly, for a single
+node without a proxy in front (passkeys need HTTPS off localhost).
+
 SIGINT or SIGTERM stops accepting connections, lets in-flight checks finish
 and flushes the check log.`,
 		Example: `  deadbolt serve
   deadbolt serve --addr 0.0.0.0:8420 --public-url https://lock.example.com
-  DEADBOLT_LOG_FORMAT=json deadbolt serve --check-log async`,
+  DEADBOLT_LOG_FORMAT=json deadbolt serve --check-log async
+  deadbolt serve --addr 0.0.0.0:443 --public-url https://lock.example.com \
+      --tls-cert /etc/deadbolt/fullchain.pem --tls-key /etc/deadbolt/privkey.pem --metrics-addr 127.0.0.1:9420`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if addr != "" {
@@ -75,6 +91,12 @@ and flushes the check log.`,
 			}
 			if checkLog != "" {
 				a.cfg.CheckLog = checkLog
+			}
+			if metricsAddr != "" {
+				a.cfg.MetricsAddr = metricsAddr
+			}
+			if tlsCert != "" || tlsKey != "" {
+				a.cfg.TLS.CertFile, a.cfg.TLS.KeyFile = tlsCert, tlsKey
 			}
 			if noMigrate {
 				f := false
@@ -89,11 +111,23 @@ and flushes the check log.`,
 			a.mayCreate = true
 			// Bind first: with the port taken, fail before creating,
 			// printing or storing anything (a setup link included).
-			ln, err := listen(a.cfg.Addr)
-			if err != nil {
+			var err error
+			deps := server.Deps{JobLease: jobLease}
+			if a.cfg.TLS.CertFile != "" {
+				if deps.TLS, err = server.LoadTLS(a.cfg.TLS); err != nil {
+					return usageErr("%v", err)
+				}
+			}
+			if deps.Listener, err = listen(a.cfg.Addr); err != nil {
 				return err
 			}
-			defer ln.Close()
+			defer deps.Listener.Close()
+			if a.cfg.MetricsAddr != "" {
+				if deps.MetricsListener, err = listen(a.cfg.MetricsAddr); err != nil {
+					return err
+				}
+				defer deps.MetricsListener.Close()
+			}
 			log := newLogger(a.stderr, a.cfg.Log.Format, a.cfg.Log.Level)
 			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
@@ -110,12 +144,19 @@ and flushes the check log.`,
 			}
 			// A shared database announces other processes' changes, so
 			// the lock check may cache what it reads.
-			feed, _ := s.(cache.Feed)
-			return server.Run(ctx, server.Deps{Config: a.cfg, Store: s, Box: box, Log: log, Clock: clock.Real{},
-				Feed: feed, JobLease: jobLease, Listener: ln},
-				func(bound string) {
-					fmt.Fprintf(a.stderr, "deadbolt listening on http://%s (public URL %s)\n", bound, a.cfg.EffectivePublicURL())
-				})
+			deps.Feed, _ = s.(cache.Feed)
+			deps.Config, deps.Store, deps.Box, deps.Log, deps.Clock = a.cfg, s, box, log, clock.Real{}
+			if p := backend.SQLitePath(a.cfg.DB); p != "" {
+				deps.DataDir = filepath.Dir(p)
+			}
+			scheme := "http"
+			if deps.TLS != nil {
+				scheme = "https"
+			}
+			return server.Run(ctx, deps, func(bound string) {
+				fmt.Fprintf(a.stderr, "deadbolt listening on %s://%s (public URL %s, portal %s)\n",
+					scheme, bound, a.cfg.EffectivePublicURL(), portal.URL(a.cfg.EffectivePublicURL()))
+			})
 		},
 	}
 	cmd.Flags().StringVar(&addr, "addr", "", "listen address (env DEADBOLT_ADDR; default 127.0.0.1:8420)")
@@ -123,6 +164,9 @@ and flushes the check log.`,
 	cmd.Flags().StringVar(&checkLog, "check-log", "", "sync (answer once the record is durable) or async (env DEADBOLT_CHECK_LOG; default sync)")
 	durationFlag(cmd.Flags(), &jobLease, "job-lease", 0, "how long a node holds a background job without renewing it: another node takes over that long after one dies (default 15s)")
 	cmd.Flags().BoolVar(&allowPrivateHooks, "allow-private-webhooks", false, "let webhooks reach loopback, private and link-local addresses, for receivers on your own network (config webhooks.allow_private, env DEADBOLT_WEBHOOKS_ALLOW_PRIVATE); metadata addresses stay refused")
+	cmd.Flags().StringVar(&metricsAddr, "metrics-addr", "", "serve /metrics on this address only, not on --addr (env DEADBOLT_METRICS_ADDR); keep it private")
+	cmd.Flags().StringVar(&tlsCert, "tls-cert", "", "serve HTTPS with this PEM certificate chain (env DEADBOLT_TLS_CERT; with --tls-key)")
+	cmd.Flags().StringVar(&tlsKey, "tls-key", "", "the certificate's PEM private key (env DEADBOLT_TLS_KEY)")
 	cmd.Flags().BoolVar(&noMigrate, "no-auto-migrate", false, "refuse to start when the database schema is behind instead of migrating it")
 	return cmd
 }

@@ -56,6 +56,35 @@ type Config struct {
 	SMTP SMTP `yaml:"smtp"`
 	// Webhooks configures where webhooks may be sent.
 	Webhooks Webhooks `yaml:"webhooks"`
+	// MetricsAddr, when set, serves /metrics on this address of its own
+	// (host:port) and not on Addr (env DEADBOLT_METRICS_ADDR). Keep it
+	// private: metrics tell an attacker about traffic and failures.
+	MetricsAddr string `yaml:"metrics_addr"`
+	// TLS makes serve speak HTTPS itself, for a single node without a
+	// proxy in front.
+	TLS TLS `yaml:"tls"`
+	// Disk sets when the data directory's free space warns and when it
+	// makes the node not ready.
+	Disk Disk `yaml:"disk"`
+}
+
+// TLS is the certificate serve presents. Both files or neither.
+type TLS struct {
+	// CertFile is a PEM certificate chain (env DEADBOLT_TLS_CERT).
+	CertFile string `yaml:"cert_file"`
+	// KeyFile is its PEM private key (env DEADBOLT_TLS_KEY).
+	KeyFile string `yaml:"key_file"`
+}
+
+// Disk sets the free-space thresholds of the data directory's filesystem
+// (SQLite installs), in percent.
+type Disk struct {
+	// WarnFreePercent: below it the log warns, once an hour
+	// (env DEADBOLT_DISK_WARN_FREE_PERCENT; default 10).
+	WarnFreePercent float64 `yaml:"warn_free_percent"`
+	// MinFreePercent: below it /readyz answers 503
+	// (env DEADBOLT_DISK_MIN_FREE_PERCENT; default 2).
+	MinFreePercent float64 `yaml:"min_free_percent"`
 }
 
 // Webhooks configures outbound webhook delivery.
@@ -124,6 +153,7 @@ func Default() Config {
 		RateLimit: Rate{FailuresPerSecond: 5, Burst: 50},
 		Portal: Portal{RequestTTL: 5 * time.Minute, SessionIdle: 30 * time.Minute, SessionMax: 12 * time.Hour,
 			InviteTTL: 72 * time.Hour},
+		Disk: Disk{WarnFreePercent: 10, MinFreePercent: 2},
 	}
 }
 
@@ -198,6 +228,21 @@ func (c *Config) applyEnv(env func(string) string) error {
 		}
 		c.Webhooks.AllowPrivate = b
 	}
+	str("DEADBOLT_METRICS_ADDR", &c.MetricsAddr)
+	str("DEADBOLT_TLS_CERT", &c.TLS.CertFile)
+	str("DEADBOLT_TLS_KEY", &c.TLS.KeyFile)
+	for name, dst := range map[string]*float64{
+		"DEADBOLT_DISK_WARN_FREE_PERCENT": &c.Disk.WarnFreePercent,
+		"DEADBOLT_DISK_MIN_FREE_PERCENT":  &c.Disk.MinFreePercent,
+	} {
+		if v := env(name); v != "" {
+			f, err := strconv.ParseFloat(v, 64)
+			if err != nil {
+				problems = append(problems, name+": want a percentage such as 10")
+			}
+			*dst = f
+		}
+	}
 	if v := env("DEADBOLT_AUTO_MIGRATE"); v != "" {
 		b, err := strconv.ParseBool(v)
 		if err != nil {
@@ -211,10 +256,14 @@ func (c *Config) applyEnv(env func(string) string) error {
 	return nil
 }
 
-// EffectivePublicURL is PublicURL, or http://Addr when it is not set.
+// EffectivePublicURL is PublicURL, or http://Addr (https:// with TLS)
+// when it is not set.
 func (c Config) EffectivePublicURL() string {
 	if c.PublicURL != "" {
 		return strings.TrimRight(c.PublicURL, "/")
+	}
+	if c.TLS.CertFile != "" {
+		return "https://" + c.Addr
 	}
 	return "http://" + c.Addr
 }
@@ -268,6 +317,19 @@ func (c Config) Validate() error {
 	}
 	if c.RateLimit.FailuresPerSecond < 0 || c.RateLimit.Burst < 0 {
 		add("rate_limit", "must not be negative")
+	}
+	if c.MetricsAddr != "" {
+		if _, _, err := net.SplitHostPort(c.MetricsAddr); err != nil {
+			add("metrics_addr", "want host:port, got %q", c.MetricsAddr)
+		} else if c.MetricsAddr == c.Addr {
+			add("metrics_addr", "must differ from addr (%s): metrics get an address of their own", c.Addr)
+		}
+	}
+	if (c.TLS.CertFile == "") != (c.TLS.KeyFile == "") {
+		add("tls", "give both cert_file and key_file (--tls-cert and --tls-key), or neither")
+	}
+	if d := c.Disk; d.MinFreePercent < 0 || d.WarnFreePercent > 100 || d.MinFreePercent > d.WarnFreePercent {
+		add("disk", "want 0 <= min_free_percent <= warn_free_percent <= 100, got %g and %g", d.MinFreePercent, d.WarnFreePercent)
 	}
 	if len(problems) > 0 {
 		return fmt.Errorf("invalid configuration:\n  %s", strings.Join(problems, "\n  "))

@@ -70,3 +70,40 @@ func TestWebhooksAllowPrivate(t *testing.T) {
 		t.Fatal("a bad boolean is accepted")
 	}
 }
+
+func TestMetricsTLSDisk(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "deadbolt.yaml")
+	os.WriteFile(path, []byte("metrics_addr: 127.0.0.1:9100\ntls:\n  cert_file: /c.pem\n  key_file: /k.pem\ndisk:\n  warn_free_percent: 20\n"), 0o600)
+	env := map[string]string{"DEADBOLT_DISK_MIN_FREE_PERCENT": "5"}
+	c, err := Load(path, func(k string) string { return env[k] })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.MetricsAddr != "127.0.0.1:9100" || c.TLS.KeyFile != "/k.pem" || c.Disk.WarnFreePercent != 20 || c.Disk.MinFreePercent != 5 {
+		t.Fatalf("not loaded: %+v", c)
+	}
+	if err := c.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	if c.EffectivePublicURL() != "https://127.0.0.1:8420" {
+		t.Errorf("with TLS the default public URL is %s", c.EffectivePublicURL())
+	}
+	for name, bad := range map[string]func(*Config){
+		"metrics on addr":  func(c *Config) { c.MetricsAddr = c.Addr },
+		"metrics not addr": func(c *Config) { c.MetricsAddr = "9100" },
+		"cert without key": func(c *Config) { c.TLS.KeyFile = "" },
+		"min above warn":   func(c *Config) { c.Disk.MinFreePercent = 30 },
+		"warn above 100":   func(c *Config) { c.Disk.WarnFreePercent = 101 },
+	} {
+		b := c
+		bad(&b)
+		if err := b.Validate(); err == nil {
+			t.Errorf("%s: accepted", name)
+		}
+	}
+	if _, err := Load("", func(k string) string {
+		return map[string]string{"DEADBOLT_DISK_WARN_FREE_PERCENT": "ten"}[k]
+	}); err == nil {
+		t.Error("a percentage that is not a number was accepted")
+	}
+}

@@ -1,12 +1,15 @@
 package metrics
 
 import (
+	"math"
 	"net/http"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/deadbolt-dev/deadbolt/internal/disk"
 )
 
 // Metrics holds every collector the server updates.
@@ -61,6 +64,30 @@ func (m *Metrics) ObserveBatch(size int, d time.Duration, err error) {
 	if err != nil {
 		m.CheckLogErrors.Inc()
 	}
+}
+
+// WatchDisk registers the free space of the data directory's filesystem,
+// read at every scrape: deadbolt_data_free_bytes,
+// deadbolt_data_size_bytes and deadbolt_data_free_ratio. A reading that
+// fails reports NaN.
+func (m *Metrics) WatchDisk(read func() (disk.Usage, error)) {
+	gauge := func(name, help string, v func(disk.Usage) float64) prometheus.Collector {
+		return prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: name, Help: help}, func() float64 {
+			u, err := read()
+			if err != nil {
+				return math.NaN()
+			}
+			return v(u)
+		})
+	}
+	m.Registry.MustRegister(
+		gauge("deadbolt_data_free_bytes", "Bytes free for deadbolt in the data directory's filesystem.",
+			func(u disk.Usage) float64 { return float64(u.Free) }),
+		gauge("deadbolt_data_size_bytes", "Size of the data directory's filesystem in bytes.",
+			func(u disk.Usage) float64 { return float64(u.Total) }),
+		gauge("deadbolt_data_free_ratio", "Free share of the data directory's filesystem (0 to 1).",
+			disk.Usage.FreeRatio),
+	)
 }
 
 // Handler serves the registry in the Prometheus text format.

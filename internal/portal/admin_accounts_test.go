@@ -206,6 +206,18 @@ func TestAdminAccountsTenantAndRoles(t *testing.T) {
 			t.Errorf("%s: lock down: %d, want %d", c.who, r.code, c.want)
 		}
 	}
+	// The tenant's own owner is refused too when the form comes from
+	// another site.
+	_, owner := e.owner("olive@acme.test")
+	for path, form := range map[string]url.Values{
+		page + "/" + bob.ID + "/unlock":      {"for": {"10 min"}},
+		page:                                 {"account": {"mallory"}},
+		"/admin/apps/" + e.app.ID + "/state": {"set": {"lockdown"}, "confirm": {"Wiki"}},
+	} {
+		if r := e.do("POST", path, form, owner, "Sec-Fetch-Site", "cross-site"); r.code != http.StatusForbidden {
+			t.Errorf("cross-site POST %s: %d", path, r.code)
+		}
+	}
 	// Its own application with our account's ID is no way in either.
 	if r := e.do("POST", "/admin/apps/"+gapp.ID+"/accounts/"+bob.ID+"/unlock", url.Values{"for": {"10 min"}}, gina); r.code != http.StatusNotFound {
 		t.Errorf("unlock through its own application: %d", r.code)

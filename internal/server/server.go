@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -17,6 +18,7 @@ import (
 	"github.com/deadbolt-dev/deadbolt/internal/checklog"
 	"github.com/deadbolt-dev/deadbolt/internal/clock"
 	"github.com/deadbolt-dev/deadbolt/internal/config"
+	"github.com/deadbolt-dev/deadbolt/internal/disk"
 	"github.com/deadbolt-dev/deadbolt/internal/egress"
 	"github.com/deadbolt-dev/deadbolt/internal/httpx"
 	"github.com/deadbolt-dev/deadbolt/internal/jobs"
@@ -43,6 +45,16 @@ type Deps struct {
 	// and so how soon another node takes over from one that died; 0 means
 	// the runner's default.
 	JobLease time.Duration
+	// DataDir is the directory of the SQLite database: its filesystem's free
+	// space is a metric, warns in the log when low and makes the node not
+	// ready when nearly full or read-only. Empty for PostgreSQL.
+	DataDir string
+	// MetricsListener, when set, is the socket for /metrics bound by the
+	// caller (with Config.MetricsAddr); nil listens on MetricsAddr if set.
+	MetricsListener net.Listener
+	// TLS, when set, makes the node serve HTTPS; nil loads Config.TLS's
+	// files if they are set.
+	TLS *tls.Config
 	// Listener, when set, is the socket to serve on, bound by the caller
 	// before anything else happens (so a taken port fails before the node
 	// prints or stores anything); nil listens on Config.Addr.
@@ -59,7 +71,8 @@ func Run(ctx context.Context, d Deps, listening func(addr string)) error {
 	}
 	cfg := d.Config
 	m := metrics.New()
-	auds, err := token.AcceptedAudiences(cfg.EffectivePublicURL(), cfg.Audiences)
+	auds, err := token.AcceptedAudiences(cfg.EffectivePublicURL(),
+		append(loopbackAudiences(cfg.EffectivePublicURL()), cfg.Audiences...))
 	if err != nil {
 		return fmt.Errorf("public URL: %w", err)
 	}
@@ -136,18 +149,32 @@ func Run(ctx context.Context, d Deps, listening func(addr string)) error {
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		httpx.WriteJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	})
+	ready := readiness{store: d.Store, log: logw, now: time.Now}
+	if d.DataDir != "" {
+		ready.disk = &disk.Monitor{Dir: d.DataDir, WarnBelow: cfg.Disk.WarnFreePercent / 100,
+			FailBelow: cfg.Disk.MinFreePercent / 100, Log: d.Log, Clock: d.Clock}
+		m.WatchDisk(ready.disk.Read)
+		go ready.disk.Watch(jobsCtx, time.Minute)
+	}
 	mux.Handle("GET /readyz", httpx.Wrap(d.Log, func(w http.ResponseWriter, r *http.Request) error {
-		pctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
-		defer cancel()
-		if err := d.Store.Ping(pctx); err != nil {
-			return &httpx.Error{Status: http.StatusServiceUnavailable, Code: "store_unavailable",
-				Message: "the database does not answer", RetryAfter: time.Second, Cause: err}
+		if err := ready.problem(r.Context()); err != nil {
+			return err
 		}
 		httpx.WriteJSON(w, http.StatusOK, map[string]any{"status": "ready", "store": "ok", "check_log": cfg.CheckLog,
 			"node": runner.Holder, "jobs": runner.Held(), "cache": cacheStatus(checkCache)})
 		return nil
 	}))
-	mux.Handle("GET /metrics", m.Handler())
+	// /metrics on its own address when one is set, and then only there.
+	metricsSrv, err := metricsServer(cfg, d, m.Handler())
+	if err != nil {
+		logw.Close(context.Background())
+		return err
+	}
+	if metricsSrv == nil {
+		mux.Handle("GET /metrics", m.Handler())
+	} else {
+		defer metricsSrv.Close()
+	}
 	mux.Handle("POST /nl3/api/v1/sdk/enableUser", &portal.EnableAPI{Store: d.Store, Clock: d.Clock, Check: svc, Log: d.Log})
 	apiNotFound := httpx.Wrap(d.Log, func(w http.ResponseWriter, r *http.Request) error {
 		return httpx.Errorf(http.StatusNotFound, "not_found", "no such endpoint: %s %s", r.Method, r.URL.Path)
@@ -163,6 +190,13 @@ func Run(ctx context.Context, d Deps, listening func(addr string)) error {
 		web.ServeHTTP(w, r)
 	}))
 
+	tlsCfg := d.TLS
+	if tlsCfg == nil && cfg.TLS.CertFile != "" {
+		if tlsCfg, err = LoadTLS(cfg.TLS); err != nil {
+			logw.Close(context.Background())
+			return err
+		}
+	}
 	ln := d.Listener
 	if ln == nil {
 		if ln, err = net.Listen("tcp", cfg.Addr); err != nil {
@@ -181,7 +215,12 @@ func Run(ctx context.Context, d Deps, listening func(addr string)) error {
 	}
 	srv.RegisterOnShutdown(web.Close) // end the portal's event streams
 	served := make(chan error, 1)
-	go func() { served <- srv.Serve(ln) }()
+	if tlsCfg != nil {
+		srv.TLSConfig = tlsCfg
+		go func() { served <- srv.ServeTLS(ln, "", "") }()
+	} else {
+		go func() { served <- srv.Serve(ln) }()
+	}
 	d.Log.Info("deadbolt serving", "addr", ln.Addr().String(), "public_url", cfg.EffectivePublicURL(), "check_log", cfg.CheckLog)
 	if listening != nil {
 		listening(ln.Addr().String())

@@ -370,6 +370,12 @@ func TestWebhook(t *testing.T) {
 	if st := e.state(user(name)); !st.Attached[denyAll] || st.Keys[keys[0]] != types.StatusTypeInactive {
 		t.Fatalf("after lock webhook: %+v", st)
 	}
+	// Each log line names the event once: no repeated eventId/eventType.
+	for _, line := range strings.Split(strings.TrimSpace(e.logs.String()), "\n") {
+		if strings.Contains(line, `"kind":"webhook"`) && (strings.Count(line, `"eventId"`) != 1 || strings.Count(line, `"eventType"`) != 1) {
+			t.Errorf("log line repeats the event's keys: %s", line)
+		}
+	}
 	if n := len(e.lock.Checks()); n != 0 {
 		t.Errorf("webhook made %d lock checks; it applies the event's state", n)
 	}

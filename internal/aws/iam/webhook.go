@@ -56,8 +56,10 @@ func header(req events.LambdaFunctionURLRequest, name string) string {
 // answers: the function URL caller is deadbolt's outbox, which retries on
 // 5xx.
 func (h *Handler) webhook(ctx context.Context, req events.LambdaFunctionURLRequest) events.LambdaFunctionURLResponse {
-	log := h.log.With("kind", "webhook", "eventId", header(req, webhook.HeaderEventID),
-		"eventType", header(req, webhook.HeaderEventType), "ip", req.RequestContext.HTTP.SourceIP)
+	// Until the body is verified and parsed, the event is named by its
+	// headers; after, by the event itself (each key once per line).
+	base := h.log.With("kind", "webhook", "ip", req.RequestContext.HTTP.SourceIP)
+	log := base.With("eventId", header(req, webhook.HeaderEventID), "eventType", header(req, webhook.HeaderEventType))
 	if m := req.RequestContext.HTTP.Method; m != "" && m != http.MethodPost {
 		return urlResponse(http.StatusMethodNotAllowed, WebhookResult{Error: "method_not_allowed", Message: "webhooks are POSTed"})
 	}
@@ -93,7 +95,7 @@ func (h *Handler) webhook(ctx context.Context, req events.LambdaFunctionURLReque
 		log.WarnContext(ctx, "webhook refused: not an event", "reason", err.Error())
 		return urlResponse(http.StatusBadRequest, WebhookResult{Error: "invalid_event", Message: err.Error()})
 	}
-	log = log.With("eventId", ev.ID, "eventType", ev.Type, "tenant", ev.Tenant, "application", ev.Data.Application, "account", ev.Data.Account)
+	log = base.With("eventId", ev.ID, "eventType", ev.Type, "tenant", ev.Tenant, "application", ev.Data.Application, "account", ev.Data.Account)
 	res := WebhookResult{Event: ev.ID}
 	ignore := func(msg string, lvl slog.Level) events.LambdaFunctionURLResponse {
 		log.Log(ctx, lvl, "webhook ignored: "+msg)
