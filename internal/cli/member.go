@@ -302,8 +302,10 @@ func (a *app) printSetupLinks(cmd *cobra.Command, svc *admin.Service) error {
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(a.stderr, "No owner of tenant %s can sign in to the portal yet. One-time setup link for %s, valid until %s:\n  %s\n",
-			t.Name, inv.Member.Email, inv.Invite.ExpiresAt.Format(time.RFC3339), portal.SetupURL(a.cfg.EffectivePublicURL(), inv.Secret))
+		fmt.Fprintf(a.stderr, "No owner of tenant %s can sign in to the portal yet. One-time setup link for %s, valid until %s:\n  %s\n"+
+			"(for a new link later: deadbolt member invite --tenant %s --email %s)\n",
+			t.Name, inv.Member.Email, inv.Invite.ExpiresAt.Format(time.RFC3339), portal.SetupURL(a.cfg.EffectivePublicURL(), inv.Secret),
+			t.Name, inv.Member.Email)
 	}
 	orphans, err := svc.TenantsWithoutOwner(cmd.Context())
 	if err != nil {

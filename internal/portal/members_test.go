@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"strings"
 	"testing"
 	"time"
 
@@ -260,5 +261,26 @@ func TestRemovedPasskeyEndsSessions(t *testing.T) {
 	}
 	if _, err := thief.SignIn(ctx, lost); err == nil {
 		t.Fatal("the removed passkey still signs in")
+	}
+}
+
+// TestMembersPageShowsLockdown: an admin sees which members are locked
+// down (deadbolt member lock).
+func TestMembersPageShowsLockdown(t *testing.T) {
+	e := newEnv(t, publicURL)
+	ctx := t.Context()
+	inv, err := e.admin.Invite(ctx, admin.Operator("test"), e.app.TenantID, "olive@acme.test", "", store.RoleOwner, time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	owner := e.signIn(inv.Member)
+	if r := e.do("GET", "/admin/members", nil, owner); r.code != http.StatusOK || strings.Contains(r.body, "locked down") {
+		t.Fatalf("members page before the lockdown: %d", r.code)
+	}
+	if _, err := e.access.LockDownMember(ctx, "cli:root", e.bob.ID, true); err != nil {
+		t.Fatal(err)
+	}
+	if r := e.do("GET", "/admin/members", nil, owner); r.code != http.StatusOK || !strings.Contains(r.body, "locked down") {
+		t.Fatalf("members page does not show bob locked down: %d", r.code)
 	}
 }
