@@ -68,7 +68,10 @@ type Receiver struct {
 // signature, 503 when the secrets cannot be read or none are configured
 // (the sender retries 5xx).
 func (r Receiver) Receive(ctx context.Context, req events.LambdaFunctionURLRequest, log *slog.Logger) (ev webhook.Event, evLog *slog.Logger, refusal events.LambdaFunctionURLResponse, ok bool) {
-	log = log.With("kind", "webhook", "ip", req.RequestContext.HTTP.SourceIP)
+	// Until the body is verified and parsed, the event is named by its
+	// headers; after, by the event itself (each key once per line).
+	base := log.With("kind", "webhook", "ip", req.RequestContext.HTTP.SourceIP)
+	log = base.With("eventId", Header(req, webhook.HeaderEventID), "eventType", Header(req, webhook.HeaderEventType))
 	refuse := func(status int, code, msg string, lvl slog.Level, attrs ...any) (webhook.Event, *slog.Logger, events.LambdaFunctionURLResponse, bool) {
 		log.Log(ctx, lvl, "webhook refused: "+msg, attrs...)
 		return webhook.Event{}, log, Respond(status, Result{Error: code, Message: msg}), false
@@ -107,6 +110,6 @@ func (r Receiver) Receive(ctx context.Context, req events.LambdaFunctionURLReque
 	if err != nil {
 		return refuse(http.StatusBadRequest, "invalid_event", err.Error(), slog.LevelWarn)
 	}
-	log = log.With("eventId", ev.ID, "eventType", ev.Type, "tenant", ev.Tenant, "application", ev.Data.Application, "account", ev.Data.Account)
+	log = base.With("eventId", ev.ID, "eventType", ev.Type, "tenant", ev.Tenant, "application", ev.Data.Application, "account", ev.Data.Account)
 	return ev, log, events.LambdaFunctionURLResponse{}, true
 }
