@@ -4,14 +4,15 @@ import (
 	"bytes"
 	"encoding/json"
 	"log/slog"
-	"net"
 	"net/http"
 	"strings"
 	"time"
 
 	"github.com/deadbolt-dev/deadbolt/internal/check"
+	"github.com/deadbolt-dev/deadbolt/internal/clientaddr"
 	"github.com/deadbolt-dev/deadbolt/internal/httpx"
 	"github.com/deadbolt-dev/deadbolt/internal/metrics"
+	"github.com/deadbolt-dev/deadbolt/internal/ratelimit"
 )
 
 // MaxBody is the largest lock-check body accepted.
@@ -29,8 +30,10 @@ type Deps struct {
 	Check   *check.Service
 	Log     *slog.Logger
 	Metrics *metrics.Metrics
-	// Limiter throttles clients whose tokens keep failing; nil disables it.
-	Limiter *FailureLimiter
+	// Limiter throttles client addresses whose tokens keep failing; nil
+	// disables it. Only failures spend from it and only failures are
+	// refused: a token that verifies is always answered.
+	Limiter *ratelimit.Limiter
 }
 
 // API is the machine-facing HTTP API.
@@ -41,9 +44,11 @@ func New(d Deps) *API { return &API{d: d} }
 
 // Register adds the API's routes to mux.
 func (a *API) Register(mux *http.ServeMux) {
-	h := httpx.Wrap(a.d.Log, a.check)
 	for _, p := range []string{PathProtectionCheck, PathSDKLockCheck, PathCheck} {
-		mux.Handle("POST "+p, h)
+		sdk := p == PathSDKLockCheck
+		mux.Handle("POST "+p, httpx.Wrap(a.d.Log, func(w http.ResponseWriter, r *http.Request) error {
+			return a.check(w, r, sdk)
+		}))
 	}
 }
 
@@ -56,11 +61,13 @@ type CheckBody struct {
 	UserLocation    Text            `json:"userLocation"`
 	IntegrationType Text            `json:"integrationType"`
 	IntegrationData json.RawMessage `json:"integrationData"`
-	// UserAccountID (NL3 SDK path) names the account instead of the
-	// token's subject.
+	// UserAccountID (NL3 SDK path only) names the account: the token's
+	// own sub, or any account when the application lets its server name
+	// accounts (see check.Request.Account).
 	UserAccountID Text `json:"userAccountId"`
-	// NL3UserToken names the account by the reference enableUser
-	// returned, when userAccountId is absent.
+	// NL3UserToken (NL3 SDK path only) names the account by the reference
+	// enableUser returned, when userAccountId is absent, under the same
+	// rule.
 	NL3UserToken Text `json:"nl3UserToken"`
 	// Peek (deadbolt's own) asks for the decision without side effects:
 	// no once-unlock is used up and no unlock request raised.
@@ -101,35 +108,33 @@ func (t *Text) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
-func (a *API) check(w http.ResponseWriter, r *http.Request) (err error) {
+func (a *API) check(w http.ResponseWriter, r *http.Request, sdk bool) (err error) {
 	start := time.Now()
-	ip := clientIP(r)
 	defer func() {
 		if a.d.Metrics != nil {
 			a.d.Metrics.CheckSeconds.Observe(time.Since(start).Seconds())
 		}
 	}()
-	if a.d.Limiter != nil {
-		if wait, ok := a.d.Limiter.Check(ip); !ok {
-			a.count("error", "rate_limited")
-			return &httpx.Error{Status: http.StatusTooManyRequests, Code: "rate_limited",
-				Message: "too many failed lock checks from this address; retry later", RetryAfter: wait}
-		}
-	}
 	var body CheckBody
 	if err := httpx.DecodeJSON(r, MaxBody, &body); err != nil {
 		a.count("error", errorCode(err))
 		return err
 	}
+	// check.Service.Check bounds every context field (check.Bound).
 	req := check.Request{
-		Token:           tokenOf(r),
-		Account:         string(body.UserAccountID),
-		UserToken:       string(body.NL3UserToken),
-		IP:              or(string(body.UserIP), firstForwarded(r.Header.Get("X-Forwarded-For"))),
-		Device:          or(string(body.UserDevice), r.Header.Get("User-Agent")),
-		Location:        or(string(body.UserLocation), r.Header.Get("X-Nl3-Device-Location")),
-		IntegrationType: string(body.IntegrationType),
-		Peek:            body.Peek,
+		Token:            tokenOf(r),
+		BodyNamesAccount: sdk,
+		Account:          string(body.UserAccountID),
+		UserToken:        string(body.NL3UserToken),
+		IP:               string(body.UserIP),
+		Device:           or(string(body.UserDevice), r.Header.Get("User-Agent")),
+		Location:         or(string(body.UserLocation), r.Header.Get("X-Nl3-Device-Location")),
+		IntegrationType:  string(body.IntegrationType),
+		IntegrationData:  string(body.IntegrationData),
+		Peek:             body.Peek,
+	}
+	if req.IP == "" {
+		req.IP = clientaddr.Of(r)
 	}
 	if req.Token == "" {
 		a.count("error", "token_missing")
@@ -140,7 +145,15 @@ func (a *API) check(w http.ResponseWriter, r *http.Request) (err error) {
 	if err != nil {
 		herr := toHTTP(err)
 		if a.d.Limiter != nil && herr.Status == http.StatusUnauthorized {
-			a.d.Limiter.Fail(ip)
+			// Only a failed token spends, and only a failed token is
+			// refused: past its budget an address gets 429 without the
+			// detail of what failed.
+			key := ratelimit.Key(clientaddr.Of(r))
+			if !a.d.Limiter.Allow(key) {
+				wait, _ := a.d.Limiter.Wait(key)
+				herr = &httpx.Error{Status: http.StatusTooManyRequests, Code: "rate_limited",
+					Message: "too many failed lock checks from this address; retry later", RetryAfter: max(wait, time.Second), Cause: err}
+			}
 		}
 		a.count("error", herr.Code)
 		return herr
@@ -172,19 +185,6 @@ func tokenOf(r *http.Request) string {
 		return strings.TrimSpace(auth[7:])
 	}
 	return ""
-}
-
-func clientIP(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
-}
-
-func firstForwarded(v string) string {
-	first, _, _ := strings.Cut(v, ",")
-	return strings.TrimSpace(first)
 }
 
 func or(v, def string) string {

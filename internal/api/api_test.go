@@ -18,6 +18,7 @@ import (
 
 	"github.com/deadbolt-dev/deadbolt/internal/access"
 	"github.com/deadbolt-dev/deadbolt/internal/api"
+	"github.com/deadbolt-dev/deadbolt/internal/ratelimit"
 	"github.com/deadbolt-dev/deadbolt/internal/store"
 	"github.com/deadbolt-dev/deadbolt/internal/token"
 )
@@ -235,7 +236,9 @@ func TestPathsAndBodies(t *testing.T) {
 	e.access.Unlock(context.Background(), "test", e.app, "bob", access.Unlock{})
 	tok := e.mint(e.claims("alice"))
 
-	t.Run("SDK path takes userAccountId", func(t *testing.T) {
+	t.Run("SDK path takes userAccountId when the server names accounts", func(t *testing.T) {
+		e.admin.UpdateApp(context.Background(), "test", e.app.ID, func(a *store.Application) { a.ServerNamesAccounts = true })
+		defer e.admin.UpdateApp(context.Background(), "test", e.app.ID, func(a *store.Application) { a.ServerNamesAccounts = false })
 		a := e.post(api.PathSDKLockCheck, tok, `{"userAccountId":"bob"}`)
 		if a.status != 200 || a.body["locked"] != false {
 			t.Fatalf("%d %s", a.status, a.raw)
@@ -296,13 +299,13 @@ func TestStoreDownAnswers503(t *testing.T) {
 }
 
 func TestFailedTokensAreRateLimited(t *testing.T) {
-	e := newEnv(t, api.NewFailureLimiter(0.001, 3))
+	e := newEnv(t, ratelimit.New(0.001, 3, 0))
 	for range 3 {
 		if a := e.post(api.PathProtectionCheck, "bad", `{}`); a.status != 401 {
 			t.Fatalf("status %d", a.status)
 		}
 	}
-	a := e.post(api.PathProtectionCheck, e.mint(e.claims("alice")), `{}`)
+	a := e.post(api.PathProtectionCheck, "bad", `{}`)
 	if a.status != http.StatusTooManyRequests || a.header.Get("Retry-After") == "" || a.body["error"] != "rate_limited" {
 		t.Fatalf("%d %v %s", a.status, a.header, a.raw)
 	}

@@ -7,4 +7,11 @@
 // fields are ignored; a 200 answer always carries "locked" as a JSON boolean;
 // every other answer is {"error","message"} so a client can always tell
 // "locked" from "could not decide".
+//
+// Only the SDK path (/nl3/api/v1/sdk/accountLockCheck) passes the body's
+// userAccountId and nl3UserToken on; package check decides whether they may
+// name the account. The failed-token limiter (package ratelimit) is spent
+// and consulted only after a token failed: a token that verifies is always
+// answered, however many failures its address sent. Its key is the client
+// address that package clientaddr decided.
 package api

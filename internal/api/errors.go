@@ -28,6 +28,9 @@ func toHTTP(err error) *httpx.Error {
 		return &httpx.Error{Status: http.StatusInternalServerError, Code: "key_unusable",
 			Message: "the signing key this token names cannot be used by this server (sealed under another master key?); deadbolt did not decide; apply your fail mode",
 			Cause:   err}
+	case errors.Is(err, check.ErrAccountNotPermitted):
+		return &httpx.Error{Status: http.StatusForbidden, Code: "account_not_permitted",
+			Message: "the body names another account than the token's sub; the token's sub names the account unless the application lets its server name accounts (deadbolt app set --server-names-accounts)", Cause: err}
 	case errors.Is(err, checklog.ErrClosed):
 		return &httpx.Error{Status: http.StatusServiceUnavailable, Code: "shutting_down",
 			Message: "the server is shutting down; retry on another node", RetryAfter: time.Second, Cause: err}

@@ -11,6 +11,7 @@ import (
 	"encoding/pem"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
@@ -22,8 +23,10 @@ import (
 	"github.com/deadbolt-dev/deadbolt/internal/api"
 	"github.com/deadbolt-dev/deadbolt/internal/check"
 	"github.com/deadbolt-dev/deadbolt/internal/checklog"
+	"github.com/deadbolt-dev/deadbolt/internal/clientaddr"
 	"github.com/deadbolt-dev/deadbolt/internal/clock"
 	"github.com/deadbolt-dev/deadbolt/internal/metrics"
+	"github.com/deadbolt-dev/deadbolt/internal/ratelimit"
 	"github.com/deadbolt-dev/deadbolt/internal/seal"
 	"github.com/deadbolt-dev/deadbolt/internal/store"
 	"github.com/deadbolt-dev/deadbolt/internal/store/sqlite"
@@ -49,9 +52,12 @@ type env struct {
 	srv    *httptest.Server
 	log    *checklog.Writer
 	ecKey  *ecdsa.PrivateKey
+	svc    *check.Service
 }
 
-func newEnv(t testing.TB, limiter *api.FailureLimiter) *env {
+// newEnv starts the API over real HTTP on 127.0.0.1, with the failed-token
+// limiter given (nil for none) and the trusted proxies given.
+func newEnv(t testing.TB, limiter *ratelimit.Limiter, trustedProxies ...string) *env {
 	t.Helper()
 	ctx := context.Background()
 	s, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "deadbolt.db"), sqlite.Options{AutoMigrate: true})
@@ -83,12 +89,17 @@ func newEnv(t testing.TB, limiter *api.FailureLimiter) *env {
 	m := metrics.New()
 	e.log = checklog.New(s, checklog.Options{Mode: checklog.Sync, Observer: m})
 	t.Cleanup(func() { e.log.Close(context.Background()) })
-	svc := check.New(check.Deps{Store: s, Clock: e.clock, Log: e.log, Box: box,
+	e.svc = check.New(check.Deps{Store: s, Clock: e.clock, Log: e.log, Box: box,
+		Requests: &access.Requests{Store: s, Clock: e.clock},
 		Verifier: &token.Verifier{Audiences: auds, Leeway: time.Minute, MaxLifetime: 15 * time.Minute, Now: e.clock.Now}})
 	mux := http.NewServeMux()
-	e.api = api.New(api.Deps{Check: svc, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Metrics: m, Limiter: limiter})
+	e.api = api.New(api.Deps{Check: e.svc, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Metrics: m, Limiter: limiter})
 	e.api.Register(mux)
-	e.srv = httptest.NewServer(mux)
+	addrs, err := clientaddr.New(trustedProxies)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.srv = httptest.NewServer(addrs.Handler(mux))
 	t.Cleanup(e.srv.Close)
 	return e
 }
@@ -118,12 +129,28 @@ type answer struct {
 
 func (e *env) post(path, tok string, body string) answer {
 	e.t.Helper()
+	return e.postFrom(http.DefaultClient, path, tok, body, nil)
+}
+
+// from returns a client whose connections come from the loopback address
+// local (127.0.0.2, …), so the server sees another peer.
+func from(local string) *http.Client {
+	d := &net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP(local)}}
+	return &http.Client{Transport: &http.Transport{DialContext: d.DialContext}}
+}
+
+// postFrom sends a lock check through client c, with extra headers.
+func (e *env) postFrom(c *http.Client, path, tok, body string, header map[string]string) answer {
+	e.t.Helper()
 	req, _ := http.NewRequest(http.MethodPost, e.srv.URL+path, bytes.NewBufferString(body))
 	if tok != "" {
 		req.Header.Set("x-nl3-authorization-token", tok)
 	}
 	req.Header.Set("Content-Type", "application/json")
-	resp, err := http.DefaultClient.Do(req)
+	for k, v := range header {
+		req.Header.Set(k, v)
+	}
+	resp, err := c.Do(req)
 	if err != nil {
 		e.t.Fatal(err)
 	}

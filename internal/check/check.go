@@ -34,6 +34,11 @@ var errKeyBroken = errors.New("found unusable before")
 // check did not decide. Other keys of the application keep working.
 var ErrKeyUnusable = errors.New("signing key is unusable on this server")
 
+// ErrAccountNotPermitted: the body names another account than the token's
+// sub and the application has not let its server name accounts
+// (store.Application.ServerNamesAccounts).
+var ErrAccountNotPermitted = errors.New("the body names another account than the token's sub")
+
 // userTokenPrefix starts every nl3UserToken deadbolt hands out.
 const userTokenPrefix = "nl3u_"
 
@@ -47,20 +52,31 @@ func UserToken(accountID string) string { return userTokenPrefix + accountID }
 // in); the check then answers plain "locked" instead of "pending_approval".
 var ErrNotRaised = errors.New("no unlock request raised: nobody can approve it")
 
-// Request is one lock check as it arrived.
+// Request is one lock check as it arrived. Check bounds its context fields
+// (see Bound) before deciding, logging or raising anything.
 type Request struct {
 	Token string
-	// Account overrides the token's subject (the NL3 SDK's userAccountId).
+	// BodyNamesAccount says the request came on a path where the body may
+	// name the account (the NL3 SDK path). Elsewhere Account and UserToken
+	// are ignored and the token's sub decides.
+	BodyNamesAccount bool
+	// Account names the account instead of the token's subject (the NL3
+	// SDK's userAccountId): honoured only with BodyNamesAccount, and only
+	// when it is the token's own sub or the application lets its server
+	// name accounts; otherwise Check fails with ErrAccountNotPermitted.
 	Account string
 	// UserToken, when Account is empty, names the account by the
-	// reference enablement returned (nl3UserToken, see UserToken). A
-	// reference to no account of the token's application is ignored: the
-	// token's subject decides.
+	// reference enablement returned (nl3UserToken, see UserToken), under
+	// the same rules as Account. A reference to no account of the token's
+	// application is ignored: the token's subject decides.
 	UserToken       string
 	IP              string
 	Device          string
 	Location        string
 	IntegrationType string
+	// IntegrationData is the integration's own context as compact JSON.
+	// It is bounded like the rest but not kept in the check log.
+	IntegrationData string
 	// Peek decides without side effects: no once-grant is consumed and no
 	// unlock request raised. The check is still logged.
 	Peek bool
@@ -119,6 +135,7 @@ type Service struct {
 	d       Deps
 	secrets sync.Map // kid → []byte: a key's secret never changes, so cache it opened
 	broken  sync.Map // kid → struct{}: keys found unusable and logged
+	retired retiredSet
 }
 
 // New returns a Service.
@@ -129,28 +146,23 @@ func New(d Deps) *Service { return &Service{d: d} }
 // (503).
 func (s *Service) Check(ctx context.Context, req Request) (Result, error) {
 	now := s.d.Clock.Now()
-	app, kid, claims, err := s.authenticate(ctx, req.Token)
+	req = req.Bound()
+	app, kid, claims, tok, err := s.authenticate(ctx, req.Token)
 	if err != nil {
 		return Result{}, err
 	}
-	sub := claims.Subject
 	if !app.Enabled {
 		return Result{}, fmt.Errorf("%w: %s", ErrAppDisabled, app.Issuer)
 	}
-	account := req.Account
-	if account == "" && req.UserToken != "" {
-		if id, ok := strings.CutPrefix(req.UserToken, userTokenPrefix); ok {
-			a, err := s.d.Store.AccountByID(ctx, id)
-			switch {
-			case err == nil && a.AppID == app.ID:
-				account = a.Name
-			case err != nil && !errors.Is(err, store.ErrNotFound):
-				return Result{}, unavailable("read account of user token", err)
-			}
-		}
+	if tok.IsEnablement() {
+		return Result{}, token.Reject(token.ErrWrongUse, "an enablement token (typ %s) cannot be used for a lock check", token.TypeEnablement)
 	}
-	if account == "" {
-		account = sub
+	if s.retired.has(tok, now) {
+		return Result{}, token.Reject(token.ErrWrongUse, "this token was used for enablement and cannot be used for a lock check")
+	}
+	account, err := s.account(ctx, app, claims.Subject, req)
+	if err != nil {
+		return Result{}, err
 	}
 	start := time.Now()
 	st, err := s.d.Store.CheckState(ctx, app.ID, account)
@@ -199,6 +211,35 @@ func (s *Service) Check(ctx context.Context, req Request) (Result, error) {
 	return res, nil
 }
 
+// account is the account a check decides for: the token's sub, unless the
+// body may and does name another (see Request.Account).
+func (s *Service) account(ctx context.Context, app store.Application, sub string, req Request) (string, error) {
+	if !req.BodyNamesAccount || (req.Account == "" && req.UserToken == "") {
+		return sub, nil
+	}
+	named := req.Account
+	if named == "" {
+		id, ok := strings.CutPrefix(req.UserToken, userTokenPrefix)
+		if !ok {
+			return sub, nil
+		}
+		a, err := s.d.Store.AccountByID(ctx, id)
+		switch {
+		case errors.Is(err, store.ErrNotFound):
+			return sub, nil
+		case err != nil:
+			return "", unavailable("read account of user token", err)
+		case a.AppID != app.ID:
+			return sub, nil
+		}
+		named = a.Name
+	}
+	if named != sub && !app.ServerNamesAccounts {
+		return "", fmt.Errorf("%w: application %s does not let its server name accounts", ErrAccountNotPermitted, app.Issuer)
+	}
+	return named, nil
+}
+
 // Evaluate decides for an account without side effects: no grant is
 // consumed, no request raised, nothing logged. It serves status displays.
 func (s *Service) Evaluate(ctx context.Context, app store.Application, st store.CheckState, now time.Time) (lock.Decision, error) {
@@ -215,7 +256,7 @@ func (s *Service) Evaluate(ctx context.Context, app store.Application, st store.
 // deciding nothing and logging nothing. Its errors are those of Check; a
 // disabled application is ErrAppDisabled.
 func (s *Service) Authenticate(ctx context.Context, raw string) (store.Application, token.Claims, error) {
-	app, _, claims, err := s.authenticate(ctx, raw)
+	app, _, claims, _, err := s.authenticate(ctx, raw)
 	if err == nil && !app.Enabled {
 		err = fmt.Errorf("%w: %s", ErrAppDisabled, app.Issuer)
 	}
@@ -223,21 +264,21 @@ func (s *Service) Authenticate(ctx context.Context, raw string) (store.Applicati
 }
 
 // authenticate verifies the token and returns its application, the kid of
-// the key that verified it and the token's claims.
-func (s *Service) authenticate(ctx context.Context, raw string) (store.Application, string, token.Claims, error) {
+// the key that verified it, the token's claims and the parsed token.
+func (s *Service) authenticate(ctx context.Context, raw string) (store.Application, string, token.Claims, *token.Token, error) {
 	tok, err := token.Parse(raw) // once: VerifyToken reuses it
 	if err != nil {
-		return store.Application{}, "", token.Claims{}, err
+		return store.Application{}, "", token.Claims{}, nil, err
 	}
 	issuer := tok.Issuer
 	start := time.Now()
 	app, all, err := s.appAndKeys(ctx, issuer)
 	s.observe("application_and_keys", start)
 	if errors.Is(err, store.ErrNotFound) {
-		return store.Application{}, "", token.Claims{}, fmt.Errorf("%w: no application has issuer %q", token.ErrUnknownIssuer, issuer)
+		return store.Application{}, "", token.Claims{}, nil, fmt.Errorf("%w: no application has issuer %q", token.ErrUnknownIssuer, issuer)
 	}
 	if err != nil {
-		return store.Application{}, "", token.Claims{}, unavailable("read application and keys", err)
+		return store.Application{}, "", token.Claims{}, nil, unavailable("read application and keys", err)
 	}
 	now := s.d.Clock.Now()
 	var active, inactive []token.Key
@@ -253,7 +294,7 @@ func (s *Service) authenticate(ctx context.Context, raw string) (store.Applicati
 			// One bad key must not take the application down: skip it,
 			// unless the token names it.
 			if tok.KID == k.KID {
-				return store.Application{}, "", token.Claims{}, fmt.Errorf("%w: key %s: %w", ErrKeyUnusable, k.KID, err)
+				return store.Application{}, "", token.Claims{}, nil, fmt.Errorf("%w: key %s: %w", ErrKeyUnusable, k.KID, err)
 			}
 			if _, seen := s.broken.LoadOrStore(k.KID, struct{}{}); !seen {
 				s.logger().Error("signing key skipped: this server cannot use it (sealed under another master key?); "+
@@ -273,12 +314,12 @@ func (s *Service) authenticate(ctx context.Context, raw string) (store.Applicati
 		// operator who forgot to roll a key out sees why.
 		if errors.Is(err, token.ErrSignature) && len(inactive) > 0 {
 			if _, old, err2 := s.d.Verifier.VerifyToken(tok, inactive); err2 == nil {
-				return store.Application{}, "", token.Claims{}, fmt.Errorf("%w: key %s is revoked or expired", token.ErrKeyRevoked, old)
+				return store.Application{}, "", token.Claims{}, nil, fmt.Errorf("%w: key %s is revoked or expired", token.ErrKeyRevoked, old)
 			}
 		}
-		return store.Application{}, "", token.Claims{}, err
+		return store.Application{}, "", token.Claims{}, nil, err
 	}
-	return app, kid, claims, nil
+	return app, kid, claims, tok, nil
 }
 
 // appKeysReader is implemented by stores that read an application and its

@@ -7,4 +7,19 @@
 // context rules and schedules) and the RequestRaiser (step 7: unlock
 // requests); with neither set, every rule of the core applies and locked
 // accounts answer "locked".
+//
+// The token's sub names the account. A request may name another
+// (Request.Account, Request.UserToken) only when its path allows it
+// (Request.BodyNamesAccount, the NL3 SDK path) and the name is the sub's own
+// or the application lets its server name accounts; otherwise the check
+// fails with ErrAccountNotPermitted.
+//
+// Tokens meant for enablement links are refused with token.ErrWrongUse:
+// those typed enable+jwt always, and those the enablement flow retired
+// (Service.Retire). Retired tokens are kept in this node's memory only, so
+// the hot path reads no table for them; another node learns nothing of a
+// token retired here, which is why enablement links should be minted typed.
+//
+// Every context field is capped once, at the start of Check (Request.Bound),
+// so the check log and unlock requests only ever see bounded context.
 package check

@@ -15,7 +15,7 @@ func appJSON(a store.Application) map[string]any {
 		"id": a.ID, "tenant_id": a.TenantID, "name": a.Name, "issuer": a.Issuer, "unenrolled": a.Unenrolled,
 		"fail_mode": a.FailMode, "enabled": a.Enabled, "locked_down": a.LockedDown,
 		"default_unlock": a.DefaultUnlock.String(), "max_unlock": a.MaxUnlock.String(),
-		"origins": append([]string{}, a.Origins...), "created_at": a.CreatedAt.Format(time.RFC3339),
+		"origins": append([]string{}, a.Origins...), "server_names_accounts": a.ServerNamesAccounts, "created_at": a.CreatedAt.Format(time.RFC3339),
 	}
 }
 
@@ -96,7 +96,7 @@ integrations for when deadbolt cannot be reached.`,
 	must(list, "tenant")
 
 	var setApp, setUnenrolled, setFailMode string
-	var setEnabled, setLockdown bool
+	var setEnabled, setLockdown, setNamesAccounts bool
 	var setDef, setMax time.Duration
 	var setOrigins []string
 	set := &cobra.Command{
@@ -108,10 +108,18 @@ integrations for when deadbolt cannot be reached.`,
 until --lockdown=false.
 --origin (repeatable) replaces the web origins the application is served
 from; the portal returns people only to these after enablement.
---origin "" clears them.`,
+--origin "" clears them.
+--server-names-accounts lets the application's server name any of its
+accounts in a lock check on the SDK path (body userAccountId or
+nl3UserToken) instead of the token's sub. Off by default: then a token
+acts only on the account its sub names, and a body naming another account
+is refused (403 account_not_permitted). Turn it on only for an
+application whose lock-check tokens are minted by its server and never
+reach a browser.`,
 		Example: `  deadbolt app set --app https://wiki.acme.test --lockdown
   deadbolt app set --app https://wiki.acme.test --unenrolled deny --max-unlock 2h
-  deadbolt app set --app https://wiki.acme.test --origin https://wiki.acme.test --origin https://m.wiki.acme.test`,
+  deadbolt app set --app https://wiki.acme.test --origin https://wiki.acme.test --origin https://m.wiki.acme.test
+  deadbolt app set --app https://gateway.acme.test --server-names-accounts`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
@@ -147,12 +155,15 @@ from; the portal returns people only to these after enablement.
 				if f.Changed("origin") {
 					x.Origins = origins
 				}
+				if f.Changed("server-names-accounts") {
+					x.ServerNamesAccounts = setNamesAccounts
+				}
 			})
 			if err != nil {
 				return err
 			}
-			return a.print(appJSON(app), "application %s updated: enabled=%v lockdown=%v unenrolled=%s unlock default %s, max %s\n",
-				app.Issuer, app.Enabled, app.LockedDown, app.Unenrolled, app.DefaultUnlock, app.MaxUnlock)
+			return a.print(appJSON(app), "application %s updated: enabled=%v lockdown=%v unenrolled=%s unlock default %s, max %s, server names accounts=%v\n",
+				app.Issuer, app.Enabled, app.LockedDown, app.Unenrolled, app.DefaultUnlock, app.MaxUnlock, app.ServerNamesAccounts)
 		},
 	}
 	set.Flags().StringVar(&setApp, "app", "", "application id or issuer (required)")
@@ -163,6 +174,7 @@ from; the portal returns people only to these after enablement.
 	durationFlag(set.Flags(), &setDef, "default-unlock", 0, "length of an unlock when none is asked for")
 	durationFlag(set.Flags(), &setMax, "max-unlock", 0, "longest unlock allowed")
 	set.Flags().StringArrayVar(&setOrigins, "origin", nil, "web origin the application is served from, like https://app.example.com (repeatable; replaces the list)")
+	set.Flags().BoolVar(&setNamesAccounts, "server-names-accounts", true, "let the application's server name accounts in the lock-check body (SDK path); default off")
 	must(set, "app")
 
 	cmd.AddCommand(create, list, set)

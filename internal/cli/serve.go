@@ -24,6 +24,7 @@ import (
 func (a *app) serveCmd() *cobra.Command {
 	var addr, publicURL, checkLog, metricsAddr, tlsCert, tlsKey string
 	var noMigrate, allowPrivateHooks bool
+	var trustedProxies []string
 	var jobLease time.Duration
 	cmd := &cobra.Command{
 		Use:   "serve",
@@ -57,6 +58,13 @@ one node at a time under leases. Every node and every CLI needs the same
 master key (DEADBOLT_MASTER_KEY or DEADBOLT_MASTER_KEY_FILE). See
 docs/deploy.md.
 
+Behind a reverse proxy, name it with --trusted-proxy (a CIDR or an address;
+repeatable, or commas): requests arriving from it take their client address
+from X-Forwarded-For, the right-most hop that is not a trusted proxy. That
+address is what the failed-token throttle, the check log, unlock requests
+and the portal's sign-in limits see. X-Forwarded-For from anyone else is
+ignored.
+
 Webhooks and Web Push reach only public addresses: a URL whose host is, or
 resolves to, a loopback, private, link-local, shared (CGNAT) or cloud metadata
 address is refused when it is created and again when it is dialled.
@@ -80,7 +88,8 @@ and flushes the check log.`,
   deadbolt serve --addr 0.0.0.0:8420 --public-url https://lock.example.com
   DEADBOLT_LOG_FORMAT=json deadbolt serve --check-log async
   deadbolt serve --addr 0.0.0.0:443 --public-url https://lock.example.com \
-      --tls-cert /etc/deadbolt/fullchain.pem --tls-key /etc/deadbolt/privkey.pem --metrics-addr 127.0.0.1:9420`,
+      --tls-cert /etc/deadbolt/fullchain.pem --tls-key /etc/deadbolt/privkey.pem --metrics-addr 127.0.0.1:9420
+  deadbolt serve --public-url https://lock.example.com --trusted-proxy 127.0.0.1`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if addr != "" {
@@ -91,6 +100,9 @@ and flushes the check log.`,
 			}
 			if checkLog != "" {
 				a.cfg.CheckLog = checkLog
+			}
+			if cmd.Flags().Changed("trusted-proxy") {
+				a.cfg.TrustedProxies = trustedProxies
 			}
 			if metricsAddr != "" {
 				a.cfg.MetricsAddr = metricsAddr
@@ -164,6 +176,7 @@ and flushes the check log.`,
 	cmd.Flags().StringVar(&checkLog, "check-log", "", "sync (answer once the record is durable) or async (env DEADBOLT_CHECK_LOG; default sync)")
 	durationFlag(cmd.Flags(), &jobLease, "job-lease", 0, "how long a node holds a background job without renewing it: another node takes over that long after one dies (default 15s)")
 	cmd.Flags().BoolVar(&allowPrivateHooks, "allow-private-webhooks", false, "let webhooks reach loopback, private and link-local addresses, for receivers on your own network (config webhooks.allow_private, env DEADBOLT_WEBHOOKS_ALLOW_PRIVATE); metadata addresses stay refused")
+	cmd.Flags().StringSliceVar(&trustedProxies, "trusted-proxy", nil, "reverse proxy (CIDR or address; repeatable) whose X-Forwarded-For names the client (env DEADBOLT_TRUSTED_PROXIES; default none)")
 	cmd.Flags().StringVar(&metricsAddr, "metrics-addr", "", "serve /metrics on this address only, not on --addr (env DEADBOLT_METRICS_ADDR); keep it private")
 	cmd.Flags().StringVar(&tlsCert, "tls-cert", "", "serve HTTPS with this PEM certificate chain (env DEADBOLT_TLS_CERT; with --tls-key)")
 	cmd.Flags().StringVar(&tlsKey, "tls-key", "", "the certificate's PEM private key (env DEADBOLT_TLS_KEY)")

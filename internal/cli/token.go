@@ -13,15 +13,20 @@ func (a *app) tokenCmd() *cobra.Command {
 	cmd := &cobra.Command{Use: "token", Short: "Work with lock-check tokens"}
 	var issuer, key, keyFile, account, aud string
 	var ttl time.Duration
+	var enable bool
 	mint := &cobra.Command{
 		Use:   "mint",
 		Short: "Print a lock-check token (JWT), for curl and tests",
 		Long: `Print a lock-check JWT signed HS256 with the application's key, as an
 integration would make it: iss = issuer, sub = account, aud = the deadbolt
-URL, iat = now − 60 s, exp = now + ttl. Only the token is printed on stdout.`,
+URL, iat = now − 60 s, exp = now + ttl. Only the token is printed on stdout.
+
+--enable mints a token for an enablement link (/enable?auth-token=…): its
+header says "typ": "enable+jwt", and the lock check refuses it.`,
 		Example: `  TOKEN=$(deadbolt token mint --issuer https://wiki.acme.test --key "$KEY" --account alice --aud http://127.0.0.1:8420)
   curl -s -X POST http://127.0.0.1:8420/nl3/api/v1/accountProtectionCheck \
-       -H "x-nl3-authorization-token: $TOKEN" -d '{"userIP":"203.0.113.7"}'`,
+       -H "x-nl3-authorization-token: $TOKEN" -d '{"userIP":"203.0.113.7"}'
+  echo "http://localhost:8420/enable?auth-token=$(deadbolt token mint --enable --issuer https://wiki.acme.test --key "$KEY" --account alice --aud http://127.0.0.1:8420)"`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			secret, err := readKey(key, keyFile, a.getenv("DEADBOLT_KEY"))
@@ -36,7 +41,11 @@ URL, iat = now − 60 s, exp = now + ttl. Only the token is printed on stdout.`,
 			if aud != "" {
 				c.Audience = []string{aud}
 			}
-			raw, err := token.Mint(token.Key{Algorithm: "HS256", Secret: secret}, c)
+			mintFn := token.Mint
+			if enable {
+				mintFn = token.MintEnablement
+			}
+			raw, err := mintFn(token.Key{Algorithm: "HS256", Secret: secret}, c)
 			if err != nil {
 				return err
 			}
@@ -54,6 +63,7 @@ URL, iat = now − 60 s, exp = now + ttl. Only the token is printed on stdout.`,
 	f.StringVar(&account, "account", "", "account name: the token's sub (required)")
 	f.StringVar(&aud, "aud", "", "audience: the deadbolt server's public URL (required)")
 	durationFlag(f, &ttl, "ttl", 5*time.Minute, "lifetime, at most 15m")
+	f.BoolVar(&enable, "enable", false, "mint for an enablement link (typ enable+jwt): refused by the lock check")
 	must(mint, "issuer", "account", "aud")
 	cmd.AddCommand(mint)
 	return cmd

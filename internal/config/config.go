@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/deadbolt-dev/deadbolt/internal/clientaddr"
 )
 
 // DefaultDB is the embedded default database.
@@ -31,6 +33,11 @@ type Config struct {
 	// Audiences are more accepted token audiences, e.g. the URL of a load
 	// balancer in front of several nodes (env DEADBOLT_AUDIENCES, commas).
 	Audiences []string `yaml:"audiences"`
+	// TrustedProxies are the reverse proxies (CIDRs or addresses) whose
+	// X-Forwarded-For is believed: for requests from them the client
+	// address is the right-most hop that is not a trusted proxy. Empty
+	// trusts none (env DEADBOLT_TRUSTED_PROXIES, commas).
+	TrustedProxies []string `yaml:"trusted_proxies"`
 	// CheckLog is "sync" (a check answers once its log record is durable)
 	// or "async" (faster; records queued at a crash are lost)
 	// (env DEADBOLT_CHECK_LOG).
@@ -200,12 +207,10 @@ func (c *Config) applyEnv(env func(string) string) error {
 	str("DEADBOLT_LOG_FORMAT", &c.Log.Format)
 	str("DEADBOLT_LOG_LEVEL", &c.Log.Level)
 	if v := env("DEADBOLT_AUDIENCES"); v != "" {
-		c.Audiences = nil
-		for _, a := range strings.Split(v, ",") {
-			if a = strings.TrimSpace(a); a != "" {
-				c.Audiences = append(c.Audiences, a)
-			}
-		}
+		c.Audiences = splitList(v)
+	}
+	if v := env("DEADBOLT_TRUSTED_PROXIES"); v != "" {
+		c.TrustedProxies = splitList(v)
 	}
 	if v := env("DEADBOLT_SHUTDOWN_TIMEOUT"); v != "" {
 		d, err := time.ParseDuration(v)
@@ -256,6 +261,17 @@ func (c *Config) applyEnv(env func(string) string) error {
 	return nil
 }
 
+// splitList splits a comma-separated environment value, dropping blanks.
+func splitList(v string) []string {
+	var out []string
+	for _, a := range strings.Split(v, ",") {
+		if a = strings.TrimSpace(a); a != "" {
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
 // EffectivePublicURL is PublicURL, or http://Addr (https:// with TLS)
 // when it is not set.
 func (c Config) EffectivePublicURL() string {
@@ -283,6 +299,11 @@ func (c Config) Validate() error {
 	if c.PublicURL != "" {
 		if u, err := url.Parse(c.PublicURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 			add("public_url", "want an absolute http(s) URL, got %q", c.PublicURL)
+		}
+	}
+	for _, p := range c.TrustedProxies {
+		if _, err := clientaddr.ParsePrefix(p); err != nil {
+			add("trusted_proxies", "want CIDRs or addresses, got %q", p)
 		}
 	}
 	if c.CheckLog != "sync" && c.CheckLog != "async" {

@@ -52,6 +52,24 @@ func TestValidateNamesEveryProblem(t *testing.T) {
 	}
 }
 
+func TestTrustedProxies(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "deadbolt.yaml")
+	os.WriteFile(path, []byte("trusted_proxies: [10.0.0.0/8, 192.0.2.10]\n"), 0o600)
+	c, err := Load(path, func(string) string { return "" })
+	if err != nil || len(c.TrustedProxies) != 2 || c.Validate() != nil {
+		t.Fatalf("from the file: %q %v %v", c.TrustedProxies, err, c.Validate())
+	}
+	env := map[string]string{"DEADBOLT_TRUSTED_PROXIES": "127.0.0.1, ::1"}
+	if c, _ = Load(path, func(k string) string { return env[k] }); len(c.TrustedProxies) != 2 || c.TrustedProxies[1] != "::1" {
+		t.Fatalf("the environment does not override: %q", c.TrustedProxies)
+	}
+	c.TrustedProxies = []string{"10.0.0.0/8", "proxy.example.com", "10.0.0.0/40"}
+	err = c.Validate()
+	if err == nil || strings.Count(err.Error(), "trusted_proxies:") != 2 {
+		t.Fatalf("bad proxies: %v", err)
+	}
+}
+
 func TestWebhooksAllowPrivate(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "deadbolt.yaml")
 	os.WriteFile(path, []byte("webhooks:\n  allow_private: true\n"), 0o600)

@@ -1,35 +1,53 @@
 package live
 
-import "sync"
+import (
+	"slices"
+	"sync"
+)
+
+// MaxPerMember bounds one member's open subscriptions (browser tabs with
+// the portal open). A further Subscribe ends the oldest: its channel is
+// closed, and its stream should end. Members are the only keys and each is
+// an authenticated session's, so the whole Broker stays bounded by the
+// members that exist times MaxPerMember.
+const MaxPerMember = 16
 
 // Broker fans member-scoped change notices out to subscribers. It is safe
 // for concurrent use; the zero value is ready.
 type Broker struct {
 	mu   sync.Mutex
-	subs map[string]map[chan struct{}]struct{}
+	subs map[string][]chan struct{} // oldest first
 }
 
 // Subscribe returns a channel that receives a value after each Publish for
 // memberID (several publishes may merge into one), and a function that
-// ends the subscription.
+// ends the subscription. The channel is closed when a newer subscription
+// pushes this one out (see MaxPerMember).
 func (b *Broker) Subscribe(memberID string) (<-chan struct{}, func()) {
 	ch := make(chan struct{}, 1)
 	b.mu.Lock()
 	if b.subs == nil {
-		b.subs = map[string]map[chan struct{}]struct{}{}
+		b.subs = map[string][]chan struct{}{}
 	}
-	if b.subs[memberID] == nil {
-		b.subs[memberID] = map[chan struct{}]struct{}{}
+	cur := b.subs[memberID]
+	if len(cur) >= MaxPerMember {
+		close(cur[0])
+		cur = slices.Delete(cur, 0, 1)
 	}
-	b.subs[memberID][ch] = struct{}{}
+	b.subs[memberID] = append(cur, ch)
 	b.mu.Unlock()
 	return ch, func() {
 		b.mu.Lock()
-		delete(b.subs[memberID], ch)
-		if len(b.subs[memberID]) == 0 {
-			delete(b.subs, memberID)
+		defer b.mu.Unlock()
+		cur := b.subs[memberID]
+		if i := slices.Index(cur, ch); i >= 0 {
+			cur = slices.Delete(cur, i, i+1)
 		}
-		b.mu.Unlock()
+		if len(cur) == 0 {
+			delete(b.subs, memberID)
+		} else {
+			b.subs[memberID] = cur
+		}
 	}
 }
 
@@ -38,7 +56,7 @@ func (b *Broker) Subscribe(memberID string) (<-chan struct{}, func()) {
 func (b *Broker) Publish(memberID string) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	for ch := range b.subs[memberID] {
+	for _, ch := range b.subs[memberID] {
 		select {
 		case ch <- struct{}{}:
 		default: // a notice is already waiting; they merge

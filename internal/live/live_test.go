@@ -54,3 +54,28 @@ func TestBroker(t *testing.T) {
 	}
 	wg.Wait()
 }
+
+// One member opening streams without end keeps at most MaxPerMember; the
+// oldest is told to go (its channel closes).
+func TestSubscriptionsBounded(t *testing.T) {
+	var b Broker
+	first, stopFirst := b.Subscribe("mallory")
+	var stops []func()
+	for range 1000 {
+		_, stop := b.Subscribe("mallory")
+		stops = append(stops, stop)
+	}
+	if n := b.Subscribers("mallory"); n != MaxPerMember {
+		t.Fatalf("%d subscriptions kept, want %d", n, MaxPerMember)
+	}
+	if _, open := <-first; open {
+		t.Fatal("the oldest subscription was not closed")
+	}
+	stopFirst() // after being pushed out: no panic, no effect
+	for _, stop := range stops {
+		stop()
+	}
+	if n := b.Subscribers("mallory"); n != 0 {
+		t.Fatalf("%d left", n)
+	}
+}

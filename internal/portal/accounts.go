@@ -254,7 +254,10 @@ func (p *Portal) events(w http.ResponseWriter, r *http.Request) error {
 				return nil
 			case <-p.closing:
 				return nil
-			case <-notices:
+			case _, open := <-notices:
+				if !open { // pushed out by the member's newer streams
+					return nil
+				}
 			case <-tick.C:
 			}
 		}

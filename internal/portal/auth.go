@@ -102,10 +102,10 @@ func (p *Portal) signinFinish(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	login, err := p.passkeys.FinishLogin(r.Context(), c.State, req.Credential, p.limits.member.has)
+	login, err := p.passkeys.FinishLogin(r.Context(), c.State, req.Credential, p.limits.memberHasAttempts)
 	if err != nil {
 		if login.Member.ID != "" && errors.Is(err, passkey.ErrRejected) {
-			p.limits.member.take(login.Member.ID)
+			p.limits.member.Allow(login.Member.ID)
 		}
 		return rejected(err)
 	}

@@ -77,8 +77,11 @@
 //
 // The application sends the person to /enable?auth-token=JWT (&return_to=
 // URL). The token is verified like a lock-check token (issuer, key,
-// audience, lifetime at most 15 minutes) and its ID (jti, or its hash when
-// it has none) is recorded until it expires, so each token works once. The
+// audience, lifetime at most 15 minutes) and its one-time key (its jti, or
+// its decoded signature when it has none: token.Token.OneTimeKey) is
+// recorded until it expires, so each token works once. Once shown at
+// /enable, a token is also retired from this node's lock check
+// (check.Service.Retire): it travelled in a browser's address. The
 // verified account travels in a sealed cookie while the person signs in or
 // registers, then they confirm the link. return_to must have one of the
 // application's registered origins (`app set --origin`).

@@ -2,8 +2,6 @@ package portal
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"log/slog"
@@ -36,17 +34,9 @@ const (
 	ticketTTL   = 15 * time.Minute
 )
 
-// tokenNonce is the one-time key of an enablement token: its jti when it
-// has one (scoped by issuer), else the hash of the whole token.
-func tokenNonce(raw string, c token.Claims) string {
-	if c.ID != "" {
-		return "enable:" + c.Issuer + ":" + c.ID
-	}
-	sum := sha256.Sum256([]byte(raw))
-	return "enable:sha256:" + hex.EncodeToString(sum[:])
-}
-
-// verifyEnableToken checks an application's enablement token and spends it.
+// verifyEnableToken checks an application's enablement token and spends it:
+// its one-time key (token.Token.OneTimeKey: its jti, else its decoded
+// signature) is recorded.
 // Every refusal is a *pageError that says what is wrong and links nothing.
 func verifyEnableToken(ctx context.Context, s store.Store, chk *check.Service, clk clock.Clock, raw string) (store.Application, token.Claims, error) {
 	if raw == "" {
@@ -71,14 +61,20 @@ func verifyEnableToken(ctx context.Context, s store.Store, chk *check.Service, c
 		return app, claims, &pageError{Status: http.StatusBadRequest, Title: "This link is not valid",
 			Message: "The link does not name an account deadbolt can protect, so nothing was linked. Tell the application's administrators.", Cause: err}
 	}
+	tok, err := token.Parse(raw) // verified above; parsed again for its one-time key
+	if err != nil {
+		return app, claims, err
+	}
+	key := tok.OneTimeKey()
 	exp := claims.ExpiresAt
 	if exp.IsZero() {
 		exp = clk.Now().Add(token.DefaultMaxLifetime)
 	}
+	until := exp.Add(token.DefaultLeeway)
 	var fresh bool
 	err = s.Update(ctx, func(tx store.Tx) error {
 		var err error
-		fresh, err = tx.UseNonce(ctx, tokenNonce(raw, claims), exp.Add(token.DefaultLeeway), clk.Now())
+		fresh, err = tx.UseNonce(ctx, "enable:"+key, until, clk.Now())
 		return err
 	})
 	if err != nil {
@@ -146,6 +142,11 @@ func (p *Portal) peekEnable(ctx context.Context, raw string) (store.Application,
 	app, claims, err := p.d.Check.Authenticate(ctx, raw)
 	if err != nil {
 		return verifyEnableToken(ctx, p.d.Store, p.d.Check, p.d.Clock, raw) // for its error page
+	}
+	// A token shown at /enable travels in a browser's address: from now on
+	// it never serves a lock check, whatever happens to the enablement.
+	if tok, err := token.Parse(raw); err == nil {
+		p.d.Check.Retire(tok.OneTimeKey(), claims.ExpiresAt.Add(token.DefaultLeeway))
 	}
 	return app, claims, nil
 }

@@ -2,76 +2,33 @@ package portal
 
 import (
 	"net/http"
-	"sync"
 	"time"
 
-	"golang.org/x/time/rate"
+	"github.com/deadbolt-dev/deadbolt/internal/clientaddr"
+	"github.com/deadbolt-dev/deadbolt/internal/ratelimit"
 )
 
-// keyed is a token bucket per key, forgetting keys unused for ten minutes.
-type keyed struct {
-	every time.Duration
-	burst int
-
-	mu    sync.Mutex
-	m     map[string]*bucket
-	sweep time.Time
-}
-
-type bucket struct {
-	lim  *rate.Limiter
-	seen time.Time
-}
-
-func newKeyed(every time.Duration, burst int) *keyed {
-	return &keyed{every: every, burst: burst, m: map[string]*bucket{}}
-}
-
-func (k *keyed) get(key string, now time.Time) *bucket {
-	if now.Sub(k.sweep) > time.Minute {
-		for key, b := range k.m {
-			if now.Sub(b.seen) > 10*time.Minute {
-				delete(k.m, key)
-			}
-		}
-		k.sweep = now
-	}
-	b, ok := k.m[key]
-	if !ok {
-		b = &bucket{lim: rate.NewLimiter(rate.Every(k.every), k.burst)}
-		k.m[key] = b
-	}
-	b.seen = now
-	return b
-}
-
-// take spends one token for key and reports whether there was one.
-func (k *keyed) take(key string) bool {
-	k.mu.Lock()
-	defer k.mu.Unlock()
-	return k.get(key, time.Now()).lim.Allow()
-}
-
-// has reports whether key has a token left, without spending it.
-func (k *keyed) has(key string) bool {
-	k.mu.Lock()
-	defer k.mu.Unlock()
-	now := time.Now()
-	return k.get(key, now).lim.TokensAt(now) >= 1
-}
-
-// limits are the portal's sign-in rate limits.
+// limits are the portal's sign-in rate limits, bounded in memory by
+// package ratelimit.
 type limits struct {
 	// ip: every begin and finish of a sign-in or registration, per client
-	// address: 20 at once, then one every 3 seconds.
-	ip *keyed
+	// address (clientaddr; an IPv6 client by its /64): 20 at once, then one
+	// every 3 seconds.
+	ip *ratelimit.Limiter
 	// member: failed sign-ins with a member's passkey: 5 at once, then one
 	// a minute, so nobody can grind at one person's sign-in.
-	member *keyed
+	member *ratelimit.Limiter
 }
 
 func newLimits() *limits {
-	return &limits{ip: newKeyed(3*time.Second, 20), member: newKeyed(time.Minute, 5)}
+	return &limits{ip: ratelimit.New(ratelimit.Every(3*time.Second), 20, 0),
+		member: ratelimit.New(ratelimit.Every(time.Minute), 5, 0)}
+}
+
+// memberHasAttempts reports whether a member has a failed sign-in left.
+func (l *limits) memberHasAttempts(memberID string) bool {
+	_, ok := l.member.Wait(memberID)
+	return ok
 }
 
 var errThrottled = &pageError{Status: http.StatusTooManyRequests, Title: "Too many attempts",
@@ -79,7 +36,7 @@ var errThrottled = &pageError{Status: http.StatusTooManyRequests, Title: "Too ma
 
 // limitIP spends one sign-in attempt of the request's address.
 func (p *Portal) limitIP(r *http.Request) error {
-	if !p.limits.ip.take(clientIP(r)) {
+	if !p.limits.ip.Allow(ratelimit.Key(clientaddr.Of(r))) {
 		return errThrottled
 	}
 	return nil

@@ -8,6 +8,7 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"html"
 	"io"
 	"log/slog"
@@ -619,13 +620,18 @@ func TestEnableUserAPI(t *testing.T) {
 	if err != nil || e.account("dave").OwnerID != dave.ID || m["nl3UserToken"] != portal.UserToken(e.account("dave").ID) {
 		t.Fatalf("dave: %+v %v", dave, err)
 	}
-	// Lock checks may name the account by the reference.
-	res, err := e.check.Check(t.Context(), check.Request{Token: e.mint("someone", nil), UserToken: m["nl3UserToken"].(string), Peek: true})
+	// Lock checks on the SDK path may name the account by the reference:
+	// the token's own account, or any when the server names accounts.
+	ref := m["nl3UserToken"].(string)
+	res, err := e.check.Check(t.Context(), check.Request{Token: e.mint("dave", nil), BodyNamesAccount: true, UserToken: ref, Peek: true})
 	if err != nil || res.Account != "dave" {
 		t.Fatalf("check by nl3UserToken: %+v %v", res, err)
 	}
+	if _, err := e.check.Check(t.Context(), check.Request{Token: e.mint("someone", nil), BodyNamesAccount: true, UserToken: ref, Peek: true}); !errors.Is(err, check.ErrAccountNotPermitted) {
+		t.Fatalf("another account's reference: %v", err)
+	}
 	for _, ref := range []string{"nl3u_nope", "garbage"} {
-		if res, _ := e.check.Check(t.Context(), check.Request{Token: e.mint("someone", nil), UserToken: ref, Peek: true}); res.Account != "someone" {
+		if res, _ := e.check.Check(t.Context(), check.Request{Token: e.mint("someone", nil), BodyNamesAccount: true, UserToken: ref, Peek: true}); res.Account != "someone" {
 			t.Fatalf("check by unknown reference %q answered for %q", ref, res.Account)
 		}
 	}

@@ -6,11 +6,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net"
 	"net/http"
 	"time"
 
 	"github.com/deadbolt-dev/deadbolt/internal/admin"
+	"github.com/deadbolt-dev/deadbolt/internal/clientaddr"
 	"github.com/deadbolt-dev/deadbolt/internal/store"
 )
 
@@ -98,7 +98,7 @@ func (p *Portal) startSession(ctx context.Context, tx store.Tx, r *http.Request,
 	}
 	secret := admin.NewSecret()
 	s := store.Session{ID: admin.SecretHash(secret), TenantID: m.TenantID, MemberID: m.ID, CreatedAt: now, SeenAt: now,
-		ExpiresAt: now.Add(p.d.Config.SessionMax), IP: clientIP(r), UserAgent: truncate(r.UserAgent(), 200)}
+		ExpiresAt: now.Add(p.d.Config.SessionMax), IP: clientaddr.Of(r), UserAgent: truncate(r.UserAgent(), 200)}
 	if err := tx.CreateSession(ctx, s); err != nil {
 		return "", err
 	}
@@ -169,16 +169,6 @@ func (p *Portal) getSealed(r *http.Request, name, owner string, v any) error {
 		return err
 	}
 	return json.Unmarshal(raw, v)
-}
-
-// clientIP is the connection's address. deadbolt does not trust
-// X-Forwarded-For for sign-in limits: a client could name any address.
-func clientIP(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
 }
 
 func truncate(s string, n int) string {

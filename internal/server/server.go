@@ -16,6 +16,7 @@ import (
 	"github.com/deadbolt-dev/deadbolt/internal/cache"
 	"github.com/deadbolt-dev/deadbolt/internal/check"
 	"github.com/deadbolt-dev/deadbolt/internal/checklog"
+	"github.com/deadbolt-dev/deadbolt/internal/clientaddr"
 	"github.com/deadbolt-dev/deadbolt/internal/clock"
 	"github.com/deadbolt-dev/deadbolt/internal/config"
 	"github.com/deadbolt-dev/deadbolt/internal/disk"
@@ -25,6 +26,7 @@ import (
 	"github.com/deadbolt-dev/deadbolt/internal/metrics"
 	"github.com/deadbolt-dev/deadbolt/internal/notify"
 	"github.com/deadbolt-dev/deadbolt/internal/portal"
+	"github.com/deadbolt-dev/deadbolt/internal/ratelimit"
 	"github.com/deadbolt-dev/deadbolt/internal/seal"
 	"github.com/deadbolt-dev/deadbolt/internal/store"
 	"github.com/deadbolt-dev/deadbolt/internal/token"
@@ -106,9 +108,15 @@ func Run(ctx context.Context, d Deps, listening func(addr string)) error {
 		return fmt.Errorf("portal: %w", err)
 	}
 
-	var lim *api.FailureLimiter
+	var lim *ratelimit.Limiter
 	if cfg.RateLimit.FailuresPerSecond > 0 {
-		lim = api.NewFailureLimiter(cfg.RateLimit.FailuresPerSecond, max(cfg.RateLimit.Burst, 1))
+		lim = ratelimit.New(cfg.RateLimit.FailuresPerSecond, max(cfg.RateLimit.Burst, 1), 0)
+	}
+	// One decision of each request's client address, for the limiters,
+	// the check log, unlock requests and the portal.
+	addrs, err := clientaddr.New(cfg.TrustedProxies)
+	if err != nil {
+		return err
 	}
 
 	// Webhooks go out through one client whose dialer checks every address
@@ -205,7 +213,7 @@ func Run(ctx context.Context, d Deps, listening func(addr string)) error {
 		}
 	}
 	srv := &http.Server{
-		Handler:           mux,
+		Handler:           addrs.Handler(mux),
 		ReadHeaderTimeout: 5 * time.Second,
 		ReadTimeout:       15 * time.Second,
 		WriteTimeout:      30 * time.Second,

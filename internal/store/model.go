@@ -45,9 +45,14 @@ type Application struct {
 	// and port only) the application is served from: the portal sends
 	// people back only to these after enablement. nil when none are
 	// registered.
-	Origins   []string
-	CreatedAt time.Time
-	UpdatedAt time.Time
+	Origins []string
+	// ServerNamesAccounts lets the application's server name any of its
+	// accounts in a lock check's body (userAccountId or nl3UserToken on the
+	// SDK path) instead of the token's sub. Off by default: a token then
+	// acts only on the account its sub names.
+	ServerNamesAccounts bool
+	CreatedAt           time.Time
+	UpdatedAt           time.Time
 }
 
 // Signing key algorithms.

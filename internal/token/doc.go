@@ -29,6 +29,14 @@
 // functions, including ErrUnknownIssuer and ErrKeyRevoked, which callers
 // return themselves after their key lookups.
 //
+// Segments are decoded strictly (unpadded base64url with zero trailing
+// bits), so a token has one spelling. Works-once flows remember a token by
+// Token.OneTimeKey: its jti, else its decoded signature (an ES256 one in its
+// low-S form, since (r, n−s) verifies too).
+//
+// A header typ of TypeEnablement ("enable+jwt") marks a token minted for an
+// enablement link (MintEnablement); the lock check refuses such tokens.
+//
 // Mint produces tokens with the same rules, for the Go client, the CLI's
 // "token mint" and tests.
 package token

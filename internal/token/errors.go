@@ -54,7 +54,16 @@ var (
 	// it) has been revoked or has expired. Verify never returns it; callers
 	// do after looking the key up.
 	ErrKeyRevoked error = &kind{code: "token_key_revoked", text: "signing key revoked", parent: ErrInvalid}
+	// ErrWrongUse: a valid token presented where its kind does not work,
+	// such as an enablement token at the lock check. Verify never returns
+	// it; callers do.
+	ErrWrongUse error = &kind{code: "token_use", text: "token not usable here", parent: ErrInvalid}
 )
+
+// Reject returns a token rejection of kind k (one of the Err kinds) whose
+// detail says which check failed; callers use it for the kinds Verify
+// never returns (ErrUnknownIssuer, ErrKeyRevoked, ErrWrongUse).
+func Reject(k error, format string, args ...any) error { return reject(k, format, args...) }
 
 // ErrBadKey reports a configured key whose material cannot be used (an
 // empty secret, a public key of the wrong type or curve, an unsupported

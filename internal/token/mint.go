@@ -12,7 +12,13 @@ import (
 // it is set. iss, sub and exp are required, as Verify requires them; other
 // zero fields are left out. A single audience is written as a plain string,
 // as NL3 integrations do.
-func Mint(k Key, c Claims) (string, error) {
+func Mint(k Key, c Claims) (string, error) { return mint(k, c, "") }
+
+// MintEnablement is Mint for an enablement link: the header typ is
+// TypeEnablement, so the lock check refuses the token.
+func MintEnablement(k Key, c Claims) (string, error) { return mint(k, c, TypeEnablement) }
+
+func mint(k Key, c Claims, typ string) (string, error) {
 	switch {
 	case c.Issuer == "":
 		return "", errors.New("token: mint: issuer is empty")
@@ -49,6 +55,9 @@ func Mint(k Key, c Claims) (string, error) {
 	t := jwt.NewWithClaims(m, mc)
 	if k.KID != "" {
 		t.Header["kid"] = k.KID
+	}
+	if typ != "" {
+		t.Header["typ"] = typ
 	}
 	s, err := t.SignedString(material)
 	if err != nil {

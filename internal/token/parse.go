@@ -32,6 +32,7 @@ type parsed struct {
 	alg          string
 	kid          string
 	hasKID       bool
+	typ          string // header typ, "" when absent
 	claims       map[string]json.RawMessage
 }
 
@@ -69,19 +70,30 @@ func parse(raw string) (*parsed, error) {
 		}
 		p.hasKID = p.kid != ""
 	}
+	if v, ok := header["typ"]; ok && !isNull(v) {
+		if err := json.Unmarshal(v, &p.typ); err != nil {
+			return nil, reject(ErrMalformed, "header typ is not a string")
+		}
+	}
 
 	if p.claims, err = decodeObject(payload); err != nil {
 		return nil, reject(ErrMalformed, "claims are not a base64url-encoded JSON object")
 	}
-	if p.signature, err = base64.RawURLEncoding.DecodeString(sig); err != nil {
+	if p.signature, err = b64.DecodeString(sig); err != nil {
 		return nil, reject(ErrMalformed, "signature is not base64url")
 	}
 	return p, nil
 }
 
+// b64 decodes token segments strictly: unpadded base64url whose unused
+// trailing bits are zero. Lenient decoding would let one signature be
+// written several ways (4 for HS256, 16 for ES256 and EdDSA), each a
+// different string that verifies.
+var b64 = base64.RawURLEncoding.Strict()
+
 // decodeObject decodes one base64url segment holding a JSON object.
 func decodeObject(seg string) (map[string]json.RawMessage, error) {
-	b, err := base64.RawURLEncoding.DecodeString(seg)
+	b, err := b64.DecodeString(seg)
 	if err != nil {
 		return nil, err
 	}
@@ -119,7 +131,9 @@ func Peek(raw string) (issuer, kid string, err error) {
 type Token struct {
 	Issuer string // unverified iss
 	KID    string // header kid, "" when none
-	p      *parsed
+	// Type is the header typ ("JWT", TypeEnablement, …), "" when none.
+	Type string
+	p    *parsed
 }
 
 // Parse decodes raw without verifying it; it fails as Peek does.
@@ -132,7 +146,7 @@ func Parse(raw string) (*Token, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Token{Issuer: iss, KID: p.kid, p: p}, nil
+	return &Token{Issuer: iss, KID: p.kid, Type: p.typ, p: p}, nil
 }
 
 // str decodes a string claim; null counts as absent.

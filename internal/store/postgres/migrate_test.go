@@ -48,12 +48,13 @@ func seedSQL(t *testing.T, v int) string {
 // a column must say here what old rows hold, or TestMigrateKeepsRows fails.
 // A value "=col" means the row's value of column col.
 var newColumns = map[string]string{
-	"members.email_verified_at": "=created_at",
-	"grants.end_announced_at":   "0",
-	"applications.origins":      "[]",
-	"members.channels":          "<nil>",
-	"outbox.channel":            "webhook",
-	"outbox.member_id":          "<nil>",
+	"members.email_verified_at":          "=created_at",
+	"grants.end_announced_at":            "0",
+	"applications.origins":               "[]",
+	"members.channels":                   "<nil>",
+	"outbox.channel":                     "webhook",
+	"outbox.member_id":                   "<nil>",
+	"applications.server_names_accounts": "false",
 }
 
 // TestMigrateKeepsRows seeds a database at every schema version, migrates
@@ -292,6 +293,13 @@ func readBack(t *testing.T, u string, seededAt int) {
 		}
 	}
 
+	if seededAt >= 7 {
+		gw, err := s.ApplicationByIssuer(ctx, "https://gateway.acme.test")
+		mustDo(t, err)
+		if !gw.ServerNamesAccounts || gw.Name != "Gateway" {
+			t.Errorf("application a6: %+v", gw)
+		}
+	}
 	if seededAt >= 5 {
 		msgs, err := s.OutboxOfTenant(ctx, "t1", 10)
 		mustDo(t, err)

@@ -36,7 +36,7 @@ type scanner interface {
 
 const (
 	tenantCols  = `id, name, created_at`
-	appCols     = `id, tenant_id, name, issuer, unenrolled, fail_mode, enabled, locked_down, default_unlock, max_unlock, created_at, updated_at, origins`
+	appCols     = `id, tenant_id, name, issuer, unenrolled, fail_mode, enabled, locked_down, default_unlock, max_unlock, created_at, updated_at, origins, server_names_accounts`
 	keyCols     = `kid, app_id, tenant_id, algorithm, sealed_secret, public_key, created_at, expires_at, revoked_at, last_used_at`
 	memberCols  = `id, tenant_id, email, name, role, lock_all, locked_down, created_at, updated_at, channels, email_verified_at`
 	accountCols = `id, tenant_id, app_id, name, owner_id, created_at, updated_at`
@@ -100,7 +100,7 @@ func scanTenant(sc scanner) (t store.Tenant, err error) {
 func scanApplication(sc scanner) (a store.Application, err error) {
 	var defUnlock, maxUnlock, created, updated int64
 	err = sc.Scan(&a.ID, &a.TenantID, &a.Name, &a.Issuer, &a.Unenrolled, &a.FailMode, &a.Enabled, &a.LockedDown,
-		&defUnlock, &maxUnlock, &created, &updated, &a.Origins)
+		&defUnlock, &maxUnlock, &created, &updated, &a.Origins, &a.ServerNamesAccounts)
 	if len(a.Origins) == 0 {
 		a.Origins = nil
 	}

@@ -29,7 +29,7 @@ func scanApplication(sc scanner) (a store.Application, err error) {
 	var defUnlock, maxUnlock, created, updated int64
 	var origins string
 	err = sc.Scan(&a.ID, &a.TenantID, &a.Name, &a.Issuer, &a.Unenrolled, &a.FailMode, &a.Enabled, &a.LockedDown,
-		&defUnlock, &maxUnlock, &created, &updated, &origins)
+		&defUnlock, &maxUnlock, &created, &updated, &origins, &a.ServerNamesAccounts)
 	a.Origins = splitList(origins, "\n")
 	a.DefaultUnlock, a.MaxUnlock = time.Duration(defUnlock), time.Duration(maxUnlock)
 	a.CreatedAt, a.UpdatedAt = valid.FromNanos(created), valid.FromNanos(updated)

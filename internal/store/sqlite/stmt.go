@@ -66,7 +66,7 @@ const (
 
 const (
 	tenantCols  = `id, name, created_at`
-	appCols     = `id, tenant_id, name, issuer, unenrolled, fail_mode, enabled, locked_down, default_unlock, max_unlock, created_at, updated_at, origins`
+	appCols     = `id, tenant_id, name, issuer, unenrolled, fail_mode, enabled, locked_down, default_unlock, max_unlock, created_at, updated_at, origins, server_names_accounts`
 	keyCols     = `kid, app_id, tenant_id, algorithm, sealed_secret, public_key, created_at, expires_at, revoked_at, last_used_at`
 	memberCols  = `id, tenant_id, email, name, role, lock_all, locked_down, created_at, updated_at, channels, email_verified_at`
 	accountCols = `id, tenant_id, app_id, name, owner_id, created_at, updated_at`
@@ -121,9 +121,9 @@ var queries = [numStmts]string{
 	qConfigVersion: qConfigVersionSQL,
 
 	qCreateTenant:      `INSERT INTO tenants (` + tenantCols + `) VALUES (?, ?, ?)`,
-	qCreateApplication: `INSERT INTO applications (` + appCols + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+	qCreateApplication: `INSERT INTO applications (` + appCols + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 	qUpdateApplication: `UPDATE applications SET name = ?, unenrolled = ?, fail_mode = ?, enabled = ?, locked_down = ?,
-		default_unlock = ?, max_unlock = ?, updated_at = ?, origins = ? WHERE id = ?`,
+		default_unlock = ?, max_unlock = ?, updated_at = ?, origins = ?, server_names_accounts = ? WHERE id = ?`,
 	qCreateSigningKey: `INSERT INTO signing_keys (` + keyCols + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 	// Every existing row counts as changed, so rows affected tells a
 	// missing key from a revoked one.

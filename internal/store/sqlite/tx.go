@@ -72,7 +72,7 @@ func (t *txn) CreateApplication(ctx context.Context, a store.Application) error 
 	}
 	_, err := t.exec(ctx, qCreateApplication, a.ID, a.TenantID, a.Name, a.Issuer, a.Unenrolled, a.FailMode,
 		a.Enabled, a.LockedDown, int64(a.DefaultUnlock), int64(a.MaxUnlock), valid.Nanos(a.CreatedAt), valid.Nanos(a.UpdatedAt),
-		strings.Join(a.Origins, "\n"))
+		strings.Join(a.Origins, "\n"), a.ServerNamesAccounts)
 	return wrap(op, err)
 }
 
@@ -83,7 +83,7 @@ func (t *txn) UpdateApplication(ctx context.Context, a store.Application) error 
 		return wrap(op, err)
 	}
 	n, err := t.exec(ctx, qUpdateApplication, a.Name, a.Unenrolled, a.FailMode, a.Enabled, a.LockedDown,
-		int64(a.DefaultUnlock), int64(a.MaxUnlock), valid.Nanos(a.UpdatedAt), strings.Join(a.Origins, "\n"), a.ID)
+		int64(a.DefaultUnlock), int64(a.MaxUnlock), valid.Nanos(a.UpdatedAt), strings.Join(a.Origins, "\n"), a.ServerNamesAccounts, a.ID)
 	return found(op, n, err)
 }
 

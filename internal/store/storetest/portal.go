@@ -12,6 +12,44 @@ import (
 // The portal's part of the contract: application origins, members'
 // channels, unlock requests, passkeys, sessions, invites and nonces.
 
+// An application's server may be let name accounts; the setting is off
+// when created without it and survives updates both ways.
+func testApplicationServerNamesAccounts(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	tn := newTenant("acme", t0)
+	a := newApp(tn.ID, t0)
+	update(t, s, func(tx store.Tx) error {
+		must(t, "CreateTenant", tx.CreateTenant(ctx, tn))
+		return tx.CreateApplication(ctx, a)
+	})
+	got, err := s.ApplicationByIssuer(ctx, a.Issuer)
+	must(t, "ApplicationByIssuer", err)
+	if got.ServerNamesAccounts {
+		t.Fatal("a new application lets its server name accounts")
+	}
+	a.ServerNamesAccounts = true
+	update(t, s, func(tx store.Tx) error { return tx.UpdateApplication(ctx, a) })
+	got, err = s.Application(ctx, a.ID)
+	must(t, "Application", err)
+	same(t, "Application naming accounts", got, a)
+	got, err = s.ApplicationByIssuer(ctx, a.Issuer)
+	must(t, "ApplicationByIssuer", err)
+	same(t, "Application naming accounts, by issuer", got, a)
+
+	a.ServerNamesAccounts = false
+	update(t, s, func(tx store.Tx) error { return tx.UpdateApplication(ctx, a) })
+	got, err = s.Application(ctx, a.ID)
+	must(t, "Application", err)
+	same(t, "Application not naming accounts", got, a)
+
+	b := newApp(tn.ID, t0)
+	b.ServerNamesAccounts = true
+	update(t, s, func(tx store.Tx) error { return tx.CreateApplication(ctx, b) })
+	got, err = s.Application(ctx, b.ID)
+	must(t, "Application", err)
+	same(t, "Application created naming accounts", got, b)
+}
+
 func testApplicationOrigins(t *testing.T, s store.Store) {
 	ctx := t.Context()
 	tn := newTenant("acme", t0)

@@ -56,6 +56,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Leases", testLeases},
 		{"AccountLookups", testAccountLookups},
 		{"ApplicationOrigins", testApplicationOrigins},
+		{"ApplicationServerNamesAccounts", testApplicationServerNamesAccounts},
 		{"MemberChannels", testMemberChannels},
 		{"UnlockRequests", testUnlockRequests},
 		{"UnlockRequestsConcurrent", testRequestsConcurrent},

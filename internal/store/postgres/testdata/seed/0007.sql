@@ -1,3 +1,6 @@
--- Rows a database at schema version 7 adds: the master key's fingerprint.
-INSERT INTO master_key (id, fingerprint) VALUES
-    (1, '5f0c8a4e0d8f3b1e2a7c6d5e4f3a2b1c0d9e8f7a6b5c4d3e2f1a0b9c8d7e6f5a');
+-- Rows a database at schema version 7 adds: an application whose server
+-- names accounts.
+INSERT INTO applications (id, tenant_id, name, issuer, unenrolled, fail_mode, enabled, locked_down,
+        default_unlock, max_unlock, created_at, updated_at, origins, server_names_accounts) VALUES
+    ('a6', 't1', 'Gateway', 'https://gateway.acme.test', 'allow', 'closed', TRUE, FALSE,
+        900000000000, 86400000000000, 1748779200000000000, 1748779200000000000, '{}', TRUE);
