@@ -67,6 +67,7 @@ func TestMissingDatabase(t *testing.T) {
 		{"key", "create", "--app", issuer},
 		{"migrate", "--status"},
 		{"backup", filepath.Join(in.dir, "b.db")},
+		{"copy", "--from", in.db, "--to", "postgres://nobody@127.0.0.1:1/none"},
 	} {
 		r := in.run(args...)
 		if r.code != 1 || !strings.Contains(r.stderr, "no deadbolt database at") {

@@ -316,8 +316,14 @@ func (s *Service) CreateMember(ctx context.Context, actor string, n NewMember) (
 
 // ErrEmailUnverified: the member named by email registered themselves
 // through an enablement link and has not verified that email, so nothing
-// may be bound to them by it (no account, invite or import row).
-var ErrEmailUnverified = fmt.Errorf("member has not verified their email: %w", store.ErrConflict)
+// may be bound to them by it (no account, invite or import row). It is a
+// store.ErrConflict (the CLI exits 1, the portal answers 409 or 400).
+var ErrEmailUnverified error = unverifiedError{}
+
+type unverifiedError struct{}
+
+func (unverifiedError) Error() string        { return "email not confirmed" }
+func (unverifiedError) Is(target error) bool { return target == store.ErrConflict }
 
 // Bindable returns nil when accounts, invites and imports may name m by
 // email: m's email is verified. Otherwise it is ErrEmailUnverified, saying
@@ -327,8 +333,8 @@ func Bindable(m store.Member) error {
 		return nil
 	}
 	return fmt.Errorf("%s registered through an enablement link and has not confirmed that address yet, so nothing is "+
-		"given to them by email (they confirm it from the portal's Notifications page, or an admin removes that member): %w",
-		m.Email, ErrEmailUnverified)
+		"given to them by email; they confirm it on the portal's Notifications page, or an admin removes that member "+
+		"(deadbolt member remove): %w", m.Email, ErrEmailUnverified)
 }
 
 // CreateMemberTx creates a member inside tx, with its audit event. The

@@ -8,4 +8,7 @@
 // rather than a decision that left no trace. In async mode Write returns at
 // once: throughput rises, and records still queued when the process dies are
 // lost. Either way Close flushes everything queued before it returns.
+//
+// The writer remembers the error of its latest failed commit until a commit
+// succeeds (LastError), so readiness can say the node cannot decide checks.
 package checklog

@@ -1,7 +1,10 @@
 package cli
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
+	"os"
 	"path/filepath"
 	"strings"
 
@@ -39,6 +42,9 @@ PostgreSQL node that key (DEADBOLT_MASTER_KEY or DEADBOLT_MASTER_KEY_FILE).`,
 			src := backend.SQLitePath(from)
 			if src == "" {
 				return usageErr("--from must be sqlite:PATH, got %q", from)
+			}
+			if _, err := os.Stat(src); errors.Is(err, fs.ErrNotExist) {
+				return noDatabase(fmt.Errorf("%w at %s", backend.ErrNoDatabase, src))
 			}
 			if !backend.IsShared(to) {
 				return usageErr("--to must be postgres://… or postgresql://…, got %q", postgres.Redact(to))
