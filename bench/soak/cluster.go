@@ -180,10 +180,11 @@ func newCluster(ctx context.Context, cfg config) (*cluster, error) {
 	return c, nil
 }
 
-// start starts a node's serve and waits until it is ready.
-func (c *cluster) start(ctx context.Context, n *node) error {
-	p, err := bench.Start(ctx, "node "+n.name, n.addr, "/readyz", n.logPath, c.bin, c.env(n.inst.db),
-		"serve", "--addr", n.addr, "--public-url", n.url(), "--job-lease", jobLease.String())
+// start starts a node's serve, with extra flags, and waits until it is
+// ready.
+func (c *cluster) start(ctx context.Context, n *node, extra ...string) error {
+	args := append([]string{"serve", "--addr", n.addr, "--public-url", n.url(), "--job-lease", jobLease.String()}, extra...)
+	p, err := bench.Start(ctx, "node "+n.name, n.addr, "/readyz", n.logPath, c.bin, c.env(n.inst.db), args...)
 	if err != nil {
 		return err
 	}

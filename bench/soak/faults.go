@@ -52,6 +52,7 @@ func newInjector(c *cluster, cfg config) *injector {
 		func(ctx context.Context) fault { return in.kill(ctx, cNode) },
 		func(ctx context.Context) fault { return in.kill(ctx, b) },
 		func(ctx context.Context) fault { return in.pause(ctx, a) },
+		func(ctx context.Context) fault { return in.clockJump(ctx, b) },
 	}
 	return in
 }
@@ -159,6 +160,31 @@ func (in *injector) pause(ctx context.Context, n *node) fault {
 	p.Signal(syscall.SIGSTOP)
 	sleep(ctx, 3*jobLease)
 	p.Signal(syscall.SIGCONT)
+	f.end = time.Now()
+	f.recovery = in.recovered(f.end, n)
+	return f
+}
+
+// clockJump restarts a node with its clock two minutes ahead (serve's
+// test-only clock offset: the real clock cannot be moved for one process),
+// lets it run so for a while, then restarts it on the true time.
+func (in *injector) clockJump(ctx context.Context, n *node) fault {
+	f := fault{name: "clock +2m", nodes: []string{n.name}, start: time.Now()}
+	restart := func(extra ...string) error {
+		n.mu.Lock()
+		p := n.proc
+		n.proc = nil
+		n.mu.Unlock()
+		p.Stop()
+		return in.c.start(context.Background(), n, extra...)
+	}
+	if err := restart("--test-clock-offset", "2m"); err != nil {
+		f.note = "restart with the offset failed: " + err.Error()
+	}
+	sleep(ctx, 20*time.Second)
+	if err := restart(); err != nil {
+		f.note += " restart on the true time failed: " + err.Error()
+	}
 	f.end = time.Now()
 	f.recovery = in.recovered(f.end, n)
 	return f

@@ -25,7 +25,7 @@ func (a *app) serveCmd() *cobra.Command {
 	var addr, publicURL, checkLog, metricsAddr, tlsCert, tlsKey string
 	var noMigrate, allowPrivateHooks bool
 	var trustedProxies []string
-	var jobLease time.Duration
+	var jobLease, clockOffset time.Duration
 	cmd := &cobra.Command{
 		Use:   "serve",
 		Short: "Run the lock-check API",
@@ -151,13 +151,18 @@ and flushes the check log.`,
 			if err != nil {
 				return err
 			}
-			if err := a.printSetupLinks(cmd, &admin.Service{Store: s, Clock: clock.Real{}}); err != nil {
+			var clk clock.Clock = clock.Real{}
+			if clockOffset != 0 {
+				clk = clock.Skewed{Offset: clockOffset}
+				log.Warn("this node's clock is deliberately wrong (--test-clock-offset): for fault-injection tests only", "offset", clockOffset.String())
+			}
+			if err := a.printSetupLinks(cmd, &admin.Service{Store: s, Clock: clk}); err != nil {
 				return err
 			}
 			// A shared database announces other processes' changes, so
 			// the lock check may cache what it reads.
 			deps.Feed, _ = s.(cache.Feed)
-			deps.Config, deps.Store, deps.Box, deps.Log, deps.Clock = a.cfg, s, box, log, clock.Real{}
+			deps.Config, deps.Store, deps.Box, deps.Log, deps.Clock = a.cfg, s, box, log, clk
 			if p := backend.SQLitePath(a.cfg.DB); p != "" {
 				deps.DataDir = filepath.Dir(p)
 			}
@@ -180,6 +185,8 @@ and flushes the check log.`,
 	cmd.Flags().StringVar(&metricsAddr, "metrics-addr", "", "serve /metrics on this address only, not on --addr (env DEADBOLT_METRICS_ADDR); keep it private")
 	cmd.Flags().StringVar(&tlsCert, "tls-cert", "", "serve HTTPS with this PEM certificate chain (env DEADBOLT_TLS_CERT; with --tls-key)")
 	cmd.Flags().StringVar(&tlsKey, "tls-key", "", "the certificate's PEM private key (env DEADBOLT_TLS_KEY)")
+	cmd.Flags().DurationVar(&clockOffset, "test-clock-offset", 0, "shift this node's clock (fault-injection tests only)")
+	cmd.Flags().MarkHidden("test-clock-offset")
 	cmd.Flags().BoolVar(&noMigrate, "no-auto-migrate", false, "refuse to start when the database schema is behind instead of migrating it")
 	return cmd
 }

@@ -46,3 +46,10 @@ func (f *Fake) Set(t time.Time) {
 	defer f.mu.Unlock()
 	f.now = t.UTC()
 }
+
+// Skewed is the wall clock moved by a fixed offset: a node whose clock is
+// wrong, for fault-injection tests (serve's hidden --test-clock-offset).
+type Skewed struct{ Offset time.Duration }
+
+// Now returns the UTC wall time plus the offset.
+func (s Skewed) Now() time.Time { return time.Now().UTC().Add(s.Offset) }
