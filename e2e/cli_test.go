@@ -194,3 +194,43 @@ func TestStoreErrorsArePlain(t *testing.T) {
 		})
 	}
 }
+
+// TestMasterKeyIsPinned: the database keeps its master key's fingerprint
+// at the first start; serve and the CLI given another key refuse to start,
+// naming where the key came from, and write nothing (finding: a key sealed
+// under another master key answered 503 for its whole application).
+// Revoked keys can be deleted; active ones cannot.
+func TestMasterKeyIsPinned(t *testing.T) {
+	in := newInst(t)
+	in.ok("tenant", "create", "acme")
+	in.ok("app", "create", "--tenant", "acme", "--name", "Wiki", "--issuer", issuer)
+	kid, _ := in.ok("key", "create", "--app", issuer, "--json").json(t)["kid"].(string)
+	if kid == "" {
+		t.Fatal("key create printed no kid")
+	}
+	other := make([]byte, 32)
+	rand.Read(other)
+	good := in.env
+	in.env = append(append([]string{}, good...), "DEADBOLT_MASTER_KEY="+base64.StdEncoding.EncodeToString(other))
+	r := in.run("key", "create", "--app", issuer, "--json")
+	if r.code != 1 || !strings.Contains(r.stdout, "DEADBOLT_MASTER_KEY") {
+		t.Fatalf("key create with another master key: exit %d %s %s", r.code, r.stdout, r.stderr)
+	}
+	r = in.run("serve", "--addr", freeAddr(t))
+	if r.code != 1 || !strings.Contains(r.stderr, "DEADBOLT_MASTER_KEY") {
+		t.Fatalf("serve with another master key: exit %d %s", r.code, r.stderr)
+	}
+	in.env = good
+	if keys := in.ok("key", "list", "--app", issuer).stdout; strings.Count(strings.TrimSpace(keys), "\n") != 0 || !strings.Contains(keys, kid) {
+		t.Fatalf("keys after the refused create: %q", keys)
+	}
+	// Only a revoked key is deleted.
+	if r := in.run("key", "delete", kid, "--json"); r.code != 1 || r.json(t)["error"] != "conflict" || !strings.Contains(r.stdout, "revoke") {
+		t.Fatalf("deleting an active key: %d %s", r.code, r.stdout)
+	}
+	in.ok("key", "revoke", kid)
+	in.ok("key", "delete", kid)
+	if r := in.run("key", "delete", kid, "--json"); r.code != 1 || r.json(t)["error"] != "not_found" {
+		t.Fatalf("deleting twice: %d %s", r.code, r.stdout)
+	}
+}

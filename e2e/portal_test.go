@@ -358,7 +358,7 @@ func TestPortalBrowser(t *testing.T) {
 		decision(t, r)["status"] == nil {
 		t.Fatalf("check signed with the key made in the portal: %d %s", r.code, r.stdout)
 	}
-	b.do(tab, "activity", chromedp.Navigate(public+"/admin/activity"), chromedp.WaitVisible(chromedp.CSS("svg.chart")))
+	b.do(tab, "activity", chromedp.Navigate(public+"/admin/activity"), chromedp.WaitVisible(chromedp.CSS(".chart svg")))
 	b.shot(tab, "admin-activity")
 	b.do(tab, "members", chromedp.Navigate(public+"/admin/members"), chromedp.WaitVisible(chromedp.ID("invite")))
 	b.shot(tab, "admin-members")

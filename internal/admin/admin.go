@@ -278,6 +278,26 @@ func (s *Service) RevokeKey(ctx context.Context, actor, kid string) (store.Signi
 	return k, err
 }
 
+// DeleteKey removes a revoked signing key for good, with its audit event:
+// a key sealed under another master key, or one no token will carry
+// again. An active key is store.ErrConflict (revoke it first); an unknown
+// one store.ErrNotFound.
+func (s *Service) DeleteKey(ctx context.Context, actor, kid string) (store.SigningKey, error) {
+	var k store.SigningKey
+	err := s.Store.Update(ctx, func(tx store.Tx) error {
+		var err error
+		if k, err = tx.SigningKey(ctx, kid); err != nil {
+			return fmt.Errorf("key %q: %w", kid, err)
+		}
+		if err := tx.DeleteSigningKey(ctx, kid); err != nil {
+			return err
+		}
+		return AppendAudit(ctx, tx, k.TenantID, actor, "key.deleted", "key:"+kid,
+			map[string]any{"kid": kid, "application": k.AppID, "algorithm": k.Algorithm}, s.Clock.Now())
+	})
+	return k, err
+}
+
 // NewMember describes a member to create.
 type NewMember struct {
 	TenantID, Email, Name, Role string

@@ -167,3 +167,37 @@ func TestDeleteWebhook(t *testing.T) {
 		t.Fatalf("last audit record: %+v", last)
 	}
 }
+
+// TestDeleteKey: only a revoked key is deleted, with its audit event.
+func TestDeleteKey(t *testing.T) {
+	svc := newService(t)
+	ctx := t.Context()
+	tn, _ := svc.CreateTenant(ctx, "test", "acme")
+	app, err := svc.CreateApp(ctx, "test", admin.NewApp{TenantID: tn.ID, Name: "Wiki", Issuer: "https://wiki.acme.test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	k, _, err := svc.CreateKey(ctx, "test", app, time.Time{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.DeleteKey(ctx, "cli:root", k.KID); !errors.Is(err, store.ErrConflict) || !strings.Contains(store.Message(err), "revoke") {
+		t.Fatalf("deleting an active key: %v", err)
+	}
+	if _, err := svc.RevokeKey(ctx, "cli:root", k.KID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.DeleteKey(ctx, "cli:root", k.KID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.Store.SigningKey(ctx, k.KID); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("after delete: %v", err)
+	}
+	if _, err := svc.DeleteKey(ctx, "cli:root", k.KID); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("deleting twice: %v", err)
+	}
+	recs, _ := svc.Store.AuditRecords(ctx, tn.ID, 0, 100)
+	if last := recs[len(recs)-1]; last.Action != "key.deleted" || last.Target != "key:"+k.KID || last.Actor != "cli:root" {
+		t.Fatalf("last audit record: %+v", last)
+	}
+}

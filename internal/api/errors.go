@@ -24,6 +24,10 @@ func toHTTP(err error) *httpx.Error {
 	case errors.Is(err, check.ErrAppDisabled):
 		return &httpx.Error{Status: http.StatusForbidden, Code: "application_disabled",
 			Message: "the application is disabled in deadbolt", Cause: err}
+	case errors.Is(err, check.ErrKeyUnusable):
+		return &httpx.Error{Status: http.StatusInternalServerError, Code: "key_unusable",
+			Message: "the signing key this token names cannot be used by this server (sealed under another master key?); deadbolt did not decide; apply your fail mode",
+			Cause:   err}
 	case errors.Is(err, check.ErrAccountNotPermitted):
 		return &httpx.Error{Status: http.StatusForbidden, Code: "account_not_permitted",
 			Message: "the body names another account than the token's sub; the token's sub names the account unless the application lets its server name accounts (deadbolt app set --server-names-accounts)", Cause: err}

@@ -5,6 +5,7 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"log/slog"
 	"strings"
 	"sync"
 	"time"
@@ -23,6 +24,15 @@ import (
 
 // ErrAppDisabled: the token is valid but its application is disabled.
 var ErrAppDisabled = errors.New("application is disabled")
+
+// errKeyBroken: a key already found unusable.
+var errKeyBroken = errors.New("found unusable before")
+
+// ErrKeyUnusable: the token names a signing key this server cannot use
+// (an HS256 secret sealed under another master key, or a public key that
+// does not parse). It is the operator's fault, not the client's: the
+// check did not decide. Other keys of the application keep working.
+var ErrKeyUnusable = errors.New("signing key is unusable on this server")
 
 // ErrAccountNotPermitted: the body names another account than the token's
 // sub and the application has not let its server name accounts
@@ -115,12 +125,16 @@ type Deps struct {
 	// ObserveStore, if set, receives the latency of the hot path's store
 	// reads (for metrics).
 	ObserveStore func(op string, d time.Duration)
+	// Logger hears of signing keys this server cannot use (sealed under
+	// another master key), once per key; nil: slog.Default.
+	Logger *slog.Logger
 }
 
 // Service answers lock checks. It is safe for concurrent use.
 type Service struct {
 	d       Deps
 	secrets sync.Map // kid → []byte: a key's secret never changes, so cache it opened
+	broken  sync.Map // kid → struct{}: keys found unusable and logged
 	retired retiredSet
 }
 
@@ -128,7 +142,8 @@ type Service struct {
 func New(d Deps) *Service { return &Service{d: d} }
 
 // Check answers one lock check. Its errors wrap token.ErrInvalid (401),
-// ErrAppDisabled (403) or store.ErrUnavailable (503).
+// ErrAppDisabled (403), ErrKeyUnusable (500) or store.ErrUnavailable
+// (503).
 func (s *Service) Check(ctx context.Context, req Request) (Result, error) {
 	now := s.d.Clock.Now()
 	req = req.Bound()
@@ -268,9 +283,24 @@ func (s *Service) authenticate(ctx context.Context, raw string) (store.Applicati
 	now := s.d.Clock.Now()
 	var active, inactive []token.Key
 	for _, k := range all {
-		tk, err := s.verificationKey(k)
+		var tk token.Key
+		var err error
+		if _, bad := s.broken.Load(k.KID); bad {
+			err = errKeyBroken // a kid's key material never changes
+		} else {
+			tk, err = s.verificationKey(k)
+		}
 		if err != nil {
-			return store.Application{}, "", token.Claims{}, nil, err
+			// One bad key must not take the application down: skip it,
+			// unless the token names it.
+			if tok.KID == k.KID {
+				return store.Application{}, "", token.Claims{}, nil, fmt.Errorf("%w: key %s: %w", ErrKeyUnusable, k.KID, err)
+			}
+			if _, seen := s.broken.LoadOrStore(k.KID, struct{}{}); !seen {
+				s.logger().Error("signing key skipped: this server cannot use it (sealed under another master key?); "+
+					"revoke and delete it (deadbolt key revoke, key delete)", "kid", k.KID, "application", app.Issuer, "err", err)
+			}
+			continue
 		}
 		if k.Active(now) {
 			active = append(active, tk)
@@ -310,12 +340,19 @@ func (s *Service) appAndKeys(ctx context.Context, issuer string) (store.Applicat
 	return app, keys, err
 }
 
+func (s *Service) logger() *slog.Logger {
+	if s.d.Logger != nil {
+		return s.d.Logger
+	}
+	return slog.Default()
+}
+
 func (s *Service) verificationKey(k store.SigningKey) (token.Key, error) {
 	tk := token.Key{KID: k.KID, Algorithm: k.Algorithm}
 	if k.Algorithm != store.AlgHS256 {
 		pub, err := x509.ParsePKIXPublicKey(k.PublicKey)
 		if err != nil {
-			return token.Key{}, fmt.Errorf("%w: key %s: %v", store.ErrUnavailable, k.KID, err)
+			return token.Key{}, fmt.Errorf("the public key does not parse: %w", err)
 		}
 		tk.Public = pub
 		return tk, nil
@@ -326,7 +363,7 @@ func (s *Service) verificationKey(k store.SigningKey) (token.Key, error) {
 	}
 	secret, err := s.d.Box.Open(k.SealedSecret, k.KID)
 	if err != nil {
-		return token.Key{}, fmt.Errorf("%w: key %s: %v (is this the right master key?)", store.ErrUnavailable, k.KID, err)
+		return token.Key{}, fmt.Errorf("the secret does not open with this master key: %w", err)
 	}
 	s.secrets.Store(k.KID, secret)
 	tk.Secret = secret

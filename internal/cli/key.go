@@ -139,6 +139,29 @@ instead: the application keeps the private key and no secret is shared.`,
 			return a.print(keyJSON(k), "key %s revoked at %s\n", k.KID, k.RevokedAt.Format(time.RFC3339))
 		},
 	}
-	cmd.AddCommand(create, list, revoke)
+	del := &cobra.Command{
+		Use:   "delete KID",
+		Short: "Delete a revoked signing key for good",
+		Long: `Delete a revoked signing key and record the deletion in the audit log.
+Only a revoked key can be deleted: revoke it first (deadbolt key revoke KID).
+
+Use it for a key that was written under another master key (the lock check
+skips such a key and logs it), or once no token will carry a revoked key
+again. Tokens naming a deleted key are refused as naming an unknown key.`,
+		Example: "  deadbolt key revoke k_3f9a0c1d2e4b5a69\n  deadbolt key delete k_3f9a0c1d2e4b5a69",
+		Args:    cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			svc, err := a.admin(cmd.Context(), false)
+			if err != nil {
+				return err
+			}
+			k, err := svc.DeleteKey(cmd.Context(), actor(), args[0])
+			if err != nil {
+				return err
+			}
+			return a.print(map[string]any{"kid": k.KID, "deleted": true}, "key %s deleted\n", k.KID)
+		},
+	}
+	cmd.AddCommand(create, list, revoke, del)
 	return cmd
 }

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"os"
 	"os/user"
+	"path/filepath"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -268,8 +269,11 @@ func noDatabase(err error) error {
 		"or create one with deadbolt tenant create, deadbolt migrate or deadbolt serve", err)}
 }
 
-// box loads the master key (creating it on a fresh SQLite install).
-func (a *app) box(log *slog.Logger) (*seal.Box, error) {
+// box loads the master key (creating it on a fresh SQLite install) and
+// checks it against the fingerprint the database keeps, pinning it on the
+// first start: a process given another key is refused before it seals a
+// secret nobody else can open.
+func (a *app) box(ctx context.Context, log *slog.Logger) (*seal.Box, error) {
 	if backend.IsShared(a.cfg.DB) && a.cfg.MasterKey == "" && a.cfg.MasterKeyFile == "" {
 		return nil, usageErr("a PostgreSQL database is shared by every node and by the CLI, so all of them need the same " +
 			"master key: set DEADBOLT_MASTER_KEY (32 bytes, base64) or DEADBOLT_MASTER_KEY_FILE; see docs/deploy.md")
@@ -285,7 +289,33 @@ func (a *app) box(log *slog.Logger) (*seal.Box, error) {
 		log.Warn("created a new master key; back it up: without it signing secrets cannot be read",
 			"path", backend.DataDir(a.cfg.DB)+"/master.key")
 	}
-	return seal.New(key)
+	box, err := seal.New(key)
+	if err != nil {
+		return nil, err
+	}
+	s, err := a.openStore(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.PinMasterKey(ctx, box.Fingerprint()); errors.Is(err, store.ErrMasterKey) {
+		return nil, usageErr("the master key from %s is not the one this database's secrets are sealed under; "+
+			"start with the original master key (see docs/deploy.md, \"The master key\")", a.masterKeySource())
+	} else if err != nil {
+		return nil, err
+	}
+	return box, nil
+}
+
+// masterKeySource names where the master key was read from.
+func (a *app) masterKeySource() string {
+	switch {
+	case a.cfg.MasterKey != "":
+		return "DEADBOLT_MASTER_KEY"
+	case a.cfg.MasterKeyFile != "":
+		return "the file " + a.cfg.MasterKeyFile + " (DEADBOLT_MASTER_KEY_FILE / master_key_file)"
+	default:
+		return "the file " + filepath.Join(backend.DataDir(a.cfg.DB), "master.key")
+	}
 }
 
 func (a *app) admin(ctx context.Context, withBox bool) (*admin.Service, error) {
@@ -296,7 +326,7 @@ func (a *app) admin(ctx context.Context, withBox bool) (*admin.Service, error) {
 	svc := &admin.Service{Store: s, Clock: clock.Real{}, Egress: egress.Policy{AllowPrivate: a.cfg.Webhooks.AllowPrivate},
 		Notify: a.memberChannels()}
 	if withBox {
-		if svc.Box, err = a.box(nil); err != nil {
+		if svc.Box, err = a.box(ctx, nil); err != nil {
 			return nil, err
 		}
 	}

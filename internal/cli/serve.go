@@ -143,7 +143,7 @@ and flushes the check log.`,
 			log := newLogger(a.stderr, a.cfg.Log.Format, a.cfg.Log.Level)
 			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
-			box, err := a.box(log)
+			box, err := a.box(ctx, log)
 			if err != nil {
 				return err
 			}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -475,32 +476,38 @@ func (p *Portal) adminActivity(w http.ResponseWriter, r *http.Request) error {
 const activityRecords = 5000
 
 // chart is a bar chart of checks and blocked checks per hour over the last
-// day, drawn as SVG on the server.
+// day, drawn as SVG on the server. Horizontal positions are percentages of
+// the plot's width and vertical ones pixels of a fixed height, so the
+// chart stretches to any width while its text keeps its size (a viewBox
+// would scale the text down with the width).
 type chart struct {
-	Bars                  []bar
-	Max, Total, Blocked   int
-	Width, Height, Bottom int
-	Ticks                 []tick
+	Bars           []bar
+	Total, Blocked int
+	Height, Bottom int // pixels: the whole drawing, the baseline
+	Ticks          []tick
 }
 
 type bar struct {
-	X, W           int
-	Y, H           int // all checks
-	BlockY, BlockH int // blocked
-	Label          string
+	X, W           string // percent of the plot's width, e.g. "4.167%"
+	Y, H           int    // all checks, pixels
+	BlockY, BlockH int    // blocked checks, pixels
+	Label          string // the hour, "15:00"
 	Checks, Locked int
+	Axis           bool // labelled on the time axis (every third hour)
+	Minor          bool // a label hidden on narrow screens (not every sixth hour)
 }
 
 type tick struct {
 	Y     int
-	Label string
+	Value int
 }
 
 func newChart(recs []store.CheckRecord, now time.Time) chart {
-	const hours, w, h, pad, top = 24, 720, 200, 30, 10
-	c := chart{Width: w + pad, Height: top + h + 40, Bottom: top + h}
+	const hours, h, top = 24, 160, 8
+	c := chart{Height: top + h + 24, Bottom: top + h}
 	start := now.Truncate(time.Hour).Add(-(hours - 1) * time.Hour)
 	counts := make([][2]int, hours)
+	most := 0
 	for _, rec := range recs {
 		i := int(rec.At.Sub(start) / time.Hour)
 		if i < 0 || i >= hours {
@@ -512,25 +519,36 @@ func newChart(recs []store.CheckRecord, now time.Time) chart {
 			counts[i][1]++
 			c.Blocked++
 		}
+		most = max(most, counts[i][0])
 	}
-	for _, n := range counts {
-		c.Max = max(c.Max, n[0])
-	}
-	scale := max(c.Max, 1)
-	step := w / hours
+	step, scale := axisScale(most)
+	pct := func(f float64) string { return strconv.FormatFloat(f, 'f', 3, 64) + "%" }
 	for i, n := range counts {
-		b := bar{X: pad + i*step + 2, W: step - 4, Checks: n[0], Locked: n[1],
-			Label: start.Add(time.Duration(i) * time.Hour).Format("15:04")}
+		b := bar{X: pct(float64(i)*100/hours + 0.4), W: pct(100.0/hours - 0.8), Checks: n[0], Locked: n[1],
+			Label: start.Add(time.Duration(i) * time.Hour).Format("15:04"), Axis: i%3 == 0, Minor: i%6 != 0}
 		b.H = n[0] * h / scale
 		b.Y = top + h - b.H
 		b.BlockH = n[1] * h / scale
 		b.BlockY = top + h - b.BlockH
 		c.Bars = append(c.Bars, b)
 	}
-	for _, f := range []int{0, 2, 4} {
-		c.Ticks = append(c.Ticks, tick{Y: top + h - f*h/4, Label: fmt.Sprint(scale * f / 4)})
+	for v := 0; v <= scale; v += step {
+		c.Ticks = append(c.Ticks, tick{Y: top + h - v*h/scale, Value: v})
 	}
 	return c
+}
+
+// axisScale picks the steps of a count axis that reaches at least most:
+// whole numbers of 1, 2 or 5 times a power of ten, at most four steps.
+func axisScale(most int) (step, scale int) {
+	for mag := 1; ; mag *= 10 {
+		for _, s := range []int{1, 2, 5} {
+			step = s * mag
+			if n := (most + step - 1) / step; n <= 4 {
+				return step, max(n, 1) * step
+			}
+		}
+	}
 }
 
 // encodeSecret writes a key secret as Next Level3 hands them out: base64.

@@ -27,7 +27,9 @@
 //
 // Pages are server-rendered with html/template; assets (CSS, one script,
 // icons, the web app manifest) are embedded, so there is no build step and
-// no inline script. Every answer carries a strict Content-Security-Policy
+// no inline script. Pages link them by content-hashed names
+// (/static/app.HASH.css), cached for a year; every static answer has an
+// ETag, and text files are sent gzip-compressed to browsers that accept it. Every answer carries a strict Content-Security-Policy
 // (scripts, styles and connections from this origin only, no framing,
 // forms post only here). Every state-changing route sits behind
 // http.CrossOriginProtection, which refuses cross-origin browser requests
@@ -72,6 +74,16 @@
 // state from the store, so changes from the CLI, other processes or other
 // nodes arrive too; when what the page shows changed, it sends "changed"
 // and the page fetches its new content.
+//
+// # Accessibility
+//
+// Every control is reachable with the keyboard and shows a solid outline
+// when focused (also in forced-colors mode). Controls repeated per account
+// or request name their account ("Unlock alice at Wiki"). Live updates
+// keep the focused control and what was typed (live controls have stable
+// ids), and a polite live region announces new sign-in requests. The
+// browser tests (e2e/a11y_test.go) run axe-core and a keyboard walk on
+// every page that Routes lists.
 //
 // # Enablement
 //

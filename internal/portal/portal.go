@@ -12,6 +12,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -75,9 +76,11 @@ type Portal struct {
 	secure   bool
 	passkeys *passkey.Service
 	pages    map[string]*template.Template
+	assets   assets
 	limits   *limits
 	imports  importJobs
 	mux      *http.ServeMux
+	gets     []string // the patterns of the GET routes, in order (see Routes)
 	closing  chan struct{}
 	close    sync.Once
 }
@@ -129,6 +132,10 @@ func New(d Deps) (*Portal, error) {
 		return nil, err
 	}
 	p := &Portal{d: d, base: base, secure: base.Scheme == "https", passkeys: pk, limits: newLimits(), closing: make(chan struct{})}
+	static, _ := fs.Sub(staticFS, "static")
+	if p.assets, err = loadAssets(static); err != nil {
+		return nil, err
+	}
 	if err := p.parseTemplates(); err != nil {
 		return nil, err
 	}
@@ -156,11 +163,14 @@ const csp = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 's
 func (p *Portal) routes() {
 	mux := http.NewServeMux()
 	static, _ := fs.Sub(staticFS, "static")
-	mux.Handle("GET /static/", http.StripPrefix("/static/", cacheStatic(http.FileServerFS(static))))
+	mux.Handle("GET /static/", p.assets)
 	mux.Handle("GET /manifest.webmanifest", serveFile(static, "manifest.webmanifest", "application/manifest+json"))
 	mux.Handle("GET /sw.js", serviceWorker())
 
-	get := func(pattern string, h handler) { mux.Handle("GET "+pattern, p.wrap(h)) }
+	get := func(pattern string, h handler) {
+		p.gets = append(p.gets, pattern)
+		mux.Handle("GET "+pattern, p.wrap(h))
+	}
 	post := func(pattern string, h handler) { mux.Handle("POST "+pattern, p.wrap(h)) }
 
 	get("/{$}", p.home)
@@ -234,6 +244,17 @@ func (p *Portal) routes() {
 	p.mux.Handle("/", cop.Handler(mux))
 }
 
+// Routes returns the patterns of the portal's GET routes (pages, and the
+// fragment and event stream the script reads), as registered with its
+// router, e.g. "/admin/apps/{id}". The browser tests check that each one is
+// in their table of pages, so that a page added later is checked too.
+// Static files and the catch-all "not found" page are not listed.
+func Routes() []string {
+	p := &Portal{}
+	p.routes()
+	return slices.Clone(p.gets)
+}
+
 // ServeHTTP serves every portal route with the security headers, and sends
 // browsers that reach the portal by a loopback IP to its localhost address.
 func (p *Portal) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -255,13 +276,6 @@ func (p *Portal) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	p.mux.ServeHTTP(w, r)
-}
-
-func cacheStatic(h http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Cache-Control", "no-cache")
-		h.ServeHTTP(w, r)
-	})
 }
 
 func serveFile(fsys fs.FS, name, ctype string) http.Handler {

@@ -22,6 +22,9 @@ func (p *Portal) parseTemplates() error {
 		"left":     func(t time.Time) string { return roughDuration(time.Until(t)) },
 		"mod":      func(a, b int) int { return a % b },
 		"add":      func(a, b int) int { return a + b },
+		"plural":   plural,
+		"status":   statusLabel,
+		"asset":    func(name string) (string, error) { return p.assets.url(name) },
 	}
 	p.pages = map[string]*template.Template{}
 	for _, page := range pages {
@@ -50,6 +53,39 @@ func when(t time.Time) string {
 		return "never"
 	}
 	return t.UTC().Format("2 Jan 2006 15:04 UTC")
+}
+
+// plural is one when n is 1, else many: {{plural .N "check" "checks"}}.
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}
+
+// statusLabels are the words people see for the statuses of lock checks
+// and sign-in requests.
+var statusLabels = map[string]string{
+	"not_enrolled":         "not protected",
+	"lockdown":             "locked down",
+	"denied_by_policy":     "refused by policy",
+	"unlocked_by_schedule": "open by schedule",
+	"unlocked":             "open",
+	"locked":               "locked",
+	"pending_approval":     "waiting for approval",
+	"pending":              "waiting",
+	"approved":             "approved",
+	"denied":               "denied",
+	"expired":              "expired",
+}
+
+// statusLabel says a status in words: "pending_approval" is "waiting for
+// approval". An unknown status is shown with spaces for underscores.
+func statusLabel(s string) string {
+	if l, ok := statusLabels[s]; ok {
+		return l
+	}
+	return strings.ReplaceAll(s, "_", " ")
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {

@@ -4,9 +4,11 @@ import (
 	"crypto/aes"
 	"crypto/cipher"
 	"crypto/hkdf"
+	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -61,6 +63,19 @@ func New(key []byte) (*Box, error) {
 // stored, such as the portal's Web Push (VAPID) key.
 func (b *Box) Derive(label string, n int) ([]byte, error) {
 	return hkdf.Key(sha256.New, b.derive, nil, label, n)
+}
+
+// fingerprintLabel is what Fingerprint authenticates.
+const fingerprintLabel = "deadbolt master key fingerprint v1"
+
+// Fingerprint names the master key without revealing it: the hex
+// HMAC-SHA256 of a fixed label under a key derived from it. The database
+// keeps it (store.Store.PinMasterKey) so that a process started with
+// another key is refused before it seals secrets nobody else can open.
+func (b *Box) Fingerprint() string {
+	m := hmac.New(sha256.New, b.derive)
+	m.Write([]byte(fingerprintLabel))
+	return hex.EncodeToString(m.Sum(nil))
 }
 
 // Seal encrypts plaintext bound to owner.

@@ -2,9 +2,11 @@ package seal
 
 import (
 	"bytes"
+	"encoding/hex"
 	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -88,5 +90,20 @@ func TestDerive(t *testing.T) {
 	}
 	if bytes.Contains(x, k1[:8]) {
 		t.Fatal("derived value shows the master key")
+	}
+}
+
+func TestFingerprint(t *testing.T) {
+	a, _ := New(bytes.Repeat([]byte{1}, KeySize))
+	again, _ := New(bytes.Repeat([]byte{1}, KeySize))
+	b, _ := New(bytes.Repeat([]byte{2}, KeySize))
+	if a.Fingerprint() != again.Fingerprint() || len(a.Fingerprint()) != 64 {
+		t.Fatalf("the same key has fingerprints %q and %q", a.Fingerprint(), again.Fingerprint())
+	}
+	if a.Fingerprint() == b.Fingerprint() {
+		t.Fatal("two keys share a fingerprint")
+	}
+	if strings.Contains(a.Fingerprint(), hex.EncodeToString(bytes.Repeat([]byte{1}, 8))) {
+		t.Fatal("the fingerprint shows the key")
 	}
 }

@@ -20,6 +20,9 @@ var (
 	ErrSchemaTooNew = errors.New("database schema is newer than this binary")
 	// ErrSchemaBehind: the database needs migrating and auto-migrate is off.
 	ErrSchemaBehind = errors.New("database schema is behind this binary")
+	// ErrMasterKey: the master key given is not the one the database's
+	// secrets are sealed under (PinMasterKey).
+	ErrMasterKey = errors.New("master key does not match this database")
 )
 
 // Error is a failure the database reported, told in two ways: Message, fit

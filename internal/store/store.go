@@ -124,6 +124,9 @@ type Tx interface {
 	// RevokeSigningKey sets RevokedAt; revoking a revoked key is a no-op
 	// that keeps the first time.
 	RevokeSigningKey(ctx context.Context, kid string, at time.Time) error
+	// DeleteSigningKey removes a revoked key; an active one (not revoked)
+	// is ErrConflict and stays, a missing one is ErrNotFound.
+	DeleteSigningKey(ctx context.Context, kid string) error
 	// CreateMember stores m, EmailVerifiedAt included (zero: not
 	// verified).
 	CreateMember(ctx context.Context, m Member) error
@@ -297,6 +300,12 @@ type Store interface {
 	// Ping reports whether the database answers; it wraps ErrUnavailable
 	// when it does not.
 	Ping(ctx context.Context) error
+
+	// PinMasterKey records fingerprint (of the master key, see
+	// seal.Box.Fingerprint) when the database has none yet, and otherwise
+	// compares: another fingerprint is ErrMasterKey and nothing changes.
+	// Concurrent first calls store exactly one fingerprint.
+	PinMasterKey(ctx context.Context, fingerprint string) error
 
 	// Close releases the store's connections.
 	Close() error

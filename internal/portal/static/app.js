@@ -65,6 +65,14 @@
     el.classList.toggle("error", !!isError);
   }
 
+  // focusMessage moves keyboard focus to an error message, so that a
+  // keyboard or screen-reader user is not left on <body>.
+  function focusMessage(el) {
+    if (!el) return;
+    el.tabIndex = -1;
+    el.focus();
+  }
+
   // --- passkey ceremonies: <form class="ceremony" data-passkey=signin|register>
   async function ceremony(form) {
     const status = document.getElementById(form.dataset.status || "status");
@@ -86,6 +94,7 @@
       const msg = e && e.name === "NotAllowedError" ? "The passkey prompt was closed or timed out. Try again." : (e && e.message) || String(e);
       say(status, msg, true);
       button.disabled = false;
+      focusMessage(status);
     }
   }
   document.querySelectorAll("form.ceremony").forEach(function (form) {
@@ -110,6 +119,7 @@
       } catch (e) {
         say(status, (e && e.message) || String(e), true);
         button.disabled = false;
+        focusMessage(status);
       }
     });
   });
@@ -140,7 +150,7 @@
   }
 
   // --- live updates -----------------------------------------------------
-  const live = document.getElementById("live");
+  const live = document.getElementById("live"), announce = document.getElementById("announce");
   let refreshing = false, again = false;
   async function refresh() {
     if (!live) return;
@@ -150,13 +160,40 @@
       const res = await fetch(live.dataset.live, { credentials: "same-origin", headers: { "Accept": "text/html" } });
       if (res.status === 401) { window.location.assign("/signin"); return; }
       if (res.ok) {
-        const focused = document.activeElement && document.activeElement.id;
-        live.innerHTML = await res.text();
+        const html = await res.text();
+        // Every live control has a stable id: keep the keyboard user's
+        // place and what they typed or chose across the replacement.
+        const active = document.activeElement, inLive = active && active !== live && live.contains(active);
+        const focusedId = inLive ? active.id : "";
+        const caret = inLive && typeof active.selectionStart === "number" ? [active.selectionStart, active.selectionEnd] : null;
+        const values = {};
+        live.querySelectorAll("input[id]:not([type=hidden]), select[id]").forEach(function (el) { values[el.id] = el.value; });
+        const before = {};
+        live.querySelectorAll("article.request").forEach(function (a) { before[a.id] = true; });
+        live.innerHTML = html;
         live.dataset.fp = res.headers.get("X-Fingerprint") || "";
         live.dataset.version = String((Number(live.dataset.version) || 0) + 1);
+        Object.keys(values).forEach(function (id) {
+          const el = document.getElementById(id);
+          if (el && live.contains(el) && el.value !== values[id]) el.value = values[id];
+        });
+        if (inLive) {
+          const el = focusedId && document.getElementById(focusedId);
+          if (el) {
+            el.focus({ preventScroll: true });
+            if (caret && el.setSelectionRange) try { el.setSelectionRange(caret[0], caret[1]); } catch (e) { /* not a text field */ }
+          } else {
+            live.focus({ preventScroll: true }); // the control went away: stay in the live part, not <body>
+          }
+        }
+        // Screen readers hear new requests from the polite live region.
+        const added = [];
+        live.querySelectorAll("article.request").forEach(function (a) {
+          if (!before[a.id]) added.push("New sign-in request for " + a.dataset.account + " at " + a.dataset.app);
+        });
+        if (added.length && announce) announce.textContent = added.join(". ");
         localTimes(live);
         tick();
-        if (focused) { const el = document.getElementById(focused); if (el) el.focus(); }
       }
     } finally {
       refreshing = false;

@@ -81,7 +81,7 @@ func TestMigrateKeepsRows(t *testing.T) {
 				for v := 1; v <= from; v++ {
 					mustDo(t, s.migrateTo(ctx, v))
 					if _, err := s.pool.Exec(ctx, seedSQL(t, v)); err != nil {
-						t.Fatalf("seed %d at version %d: %v", v, from, err)
+						t.Fatalf("seed %d at version %d: %v", v, v, err)
 					}
 				}
 				before := dump(t, s)

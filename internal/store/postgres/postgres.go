@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	neturl "net/url"
 	"slices"
@@ -274,4 +275,30 @@ func Redact(raw string) string {
 		return "(a database URL that does not parse)"
 	}
 	return u.Redacted()
+}
+
+// PinMasterKey implements store.Store.
+func (s *Store) PinMasterKey(ctx context.Context, fingerprint string) error {
+	const op = "pin master key"
+	if fingerprint == "" {
+		return invalid(op, "fingerprint is empty")
+	}
+	// Inserting when there is none and reading what is kept is one
+	// statement, so concurrent first starts keep exactly one.
+	var got string
+	err := s.pool.QueryRow(ctx, `WITH ins AS (
+			INSERT INTO master_key (id, fingerprint) VALUES (1, $1) ON CONFLICT (id) DO NOTHING RETURNING fingerprint)
+		SELECT fingerprint FROM ins UNION ALL SELECT fingerprint FROM master_key WHERE id = 1 LIMIT 1`, fingerprint).Scan(&got)
+	if errors.Is(err, pgx.ErrNoRows) {
+		// A concurrent first start kept its fingerprint after this
+		// statement's snapshot was taken: read it now.
+		err = s.pool.QueryRow(ctx, `SELECT fingerprint FROM master_key WHERE id = 1`).Scan(&got)
+	}
+	if err != nil {
+		return wrap(op, err)
+	}
+	if got != fingerprint {
+		return fmt.Errorf("postgres: %s: %w", op, store.ErrMasterKey)
+	}
+	return nil
 }

@@ -157,6 +157,25 @@ func (t *txn) RevokeSigningKey(ctx context.Context, kid string, at time.Time) er
 	return nil
 }
 
+// DeleteSigningKey implements store.Tx.
+func (t *txn) DeleteSigningKey(ctx context.Context, kid string) error {
+	const op = "delete signing key"
+	var app string
+	var revoked int64
+	err := t.tx.QueryRow(ctx, `SELECT app_id, revoked_at FROM signing_keys WHERE kid = $1 FOR UPDATE`, kid).Scan(&app, &revoked)
+	if err != nil {
+		return wrap(op, err)
+	}
+	if revoked == 0 {
+		return &store.Error{Op: "postgres: " + op, Kind: store.ErrConflict, Message: valid.MsgKeyActive}
+	}
+	if _, err := t.tx.Exec(ctx, `DELETE FROM signing_keys WHERE kid = $1`, kid); err != nil {
+		return wrap(op, err)
+	}
+	t.changed(cache.Event{Kind: cache.Keys, AppID: app})
+	return nil
+}
+
 // CreateMember implements store.Tx. The email is stored lower-case.
 func (t *txn) CreateMember(ctx context.Context, m store.Member) error {
 	const op = "create member"

@@ -19,24 +19,33 @@ func TestEmbeddedMigrations(t *testing.T) {
 	}
 }
 
-// TestOutboxRebuildKeepsMessages: migration 0006 rebuilds the outbox (to
-// give it channels); the messages of a database at version 5 survive it
-// unchanged, as webhook messages, and the rebuilt table takes messages for
-// members.
-func TestOutboxRebuildKeepsMessages(t *testing.T) {
-	ctx := t.Context()
+// dbAt makes a database file at schema version v, for a test to fill
+// before it migrates the rest of the way; it returns its path and an open
+// handle the test closes.
+func dbAt(t *testing.T, v int) (string, *sql.DB) {
+	t.Helper()
 	path := filepath.Join(t.TempDir(), "d.db")
 	db, err := sql.Open("sqlite", dsn(path, true, Options{BusyTimeout: 10 * time.Second}))
 	if err != nil {
 		t.Fatal(err)
 	}
 	old := &Store{wdb: db}
-	for _, m := range migrations[:5] {
-		if err := old.apply(ctx, m); err != nil {
+	for _, m := range migrations[:v] {
+		if err := old.apply(t.Context(), m); err != nil {
 			t.Fatal(err)
 		}
 	}
-	_, err = db.ExecContext(ctx, `
+	return path, db
+}
+
+// TestOutboxRebuildKeepsMessages: migration 0006 rebuilds the outbox (to
+// give it channels); the messages of a database at version 5 survive it
+// unchanged, as webhook messages, and the rebuilt table takes messages for
+// members.
+func TestOutboxRebuildKeepsMessages(t *testing.T) {
+	ctx := t.Context()
+	path, db := dbAt(t, 5)
+	_, err := db.ExecContext(ctx, `
 		INSERT INTO tenants (id, name, created_at) VALUES ('t1', 'acme', 1);
 		INSERT INTO members (id, tenant_id, email, name, role, lock_all, locked_down, created_at, updated_at)
 			VALUES ('m1', 't1', 'alice@acme.test', 'Alice', 'owner', 0, 0, 1, 1);
@@ -91,18 +100,8 @@ func TestOutboxRebuildKeepsMessages(t *testing.T) {
 // themselves through an enablement link.
 func TestEmailVerifiedBackfill(t *testing.T) {
 	ctx := t.Context()
-	path := filepath.Join(t.TempDir(), "d.db")
-	db, err := sql.Open("sqlite", dsn(path, true, Options{BusyTimeout: 10 * time.Second}))
-	if err != nil {
-		t.Fatal(err)
-	}
-	old := &Store{wdb: db}
-	for _, m := range migrations[:7] {
-		if err := old.apply(ctx, m); err != nil {
-			t.Fatal(err)
-		}
-	}
-	_, err = db.ExecContext(ctx, `
+	path, db := dbAt(t, 7)
+	_, err := db.ExecContext(ctx, `
 		INSERT INTO tenants (id, name, created_at) VALUES ('t1', 'acme', 1);
 		INSERT INTO members (id, tenant_id, email, name, role, lock_all, locked_down, created_at, updated_at)
 			VALUES ('m1', 't1', 'alice@acme.test', 'Alice', 'owner', 0, 0, 10, 10),

@@ -329,3 +329,28 @@ func (s *Store) AppendChecks(ctx context.Context, recs []store.CheckRecord) erro
 	}
 	return nil
 }
+
+// PinMasterKey implements store.Store.
+func (s *Store) PinMasterKey(ctx context.Context, fingerprint string) error {
+	const op = "pin master key"
+	if fingerprint == "" {
+		return invalid(op, "fingerprint is empty")
+	}
+	var got string
+	err := s.wdb.QueryRowContext(ctx, `SELECT fingerprint FROM master_key WHERE id = 1`).Scan(&got)
+	if errors.Is(err, sql.ErrNoRows) {
+		// The first start: keep this key's fingerprint. A concurrent first
+		// start may have won; read what was kept.
+		if _, err := s.wdb.ExecContext(ctx, `INSERT INTO master_key (id, fingerprint) VALUES (1, ?) ON CONFLICT (id) DO NOTHING`, fingerprint); err != nil {
+			return wrap(op, err)
+		}
+		err = s.wdb.QueryRowContext(ctx, `SELECT fingerprint FROM master_key WHERE id = 1`).Scan(&got)
+	}
+	if err != nil {
+		return wrap(op, err)
+	}
+	if got != fingerprint {
+		return fmt.Errorf("sqlite: %s: %w", op, store.ErrMasterKey)
+	}
+	return nil
+}

@@ -123,6 +123,21 @@ func (t *txn) RevokeSigningKey(ctx context.Context, kid string, at time.Time) er
 	return found(op, rows, err)
 }
 
+// DeleteSigningKey implements store.Tx.
+func (t *txn) DeleteSigningKey(ctx context.Context, kid string) error {
+	const op = "delete signing key"
+	var revoked int64
+	err := t.tx.QueryRowContext(ctx, `SELECT revoked_at FROM signing_keys WHERE kid = ?`, kid).Scan(&revoked)
+	if err != nil {
+		return wrap(op, err)
+	}
+	if revoked == 0 {
+		return &store.Error{Op: "sqlite: " + op, Kind: store.ErrConflict, Message: valid.MsgKeyActive}
+	}
+	_, err = t.tx.ExecContext(ctx, `DELETE FROM signing_keys WHERE kid = ?`, kid)
+	return wrap(op, err)
+}
+
 // CreateMember implements store.Tx. The email is stored lower-case.
 func (t *txn) CreateMember(ctx context.Context, m store.Member) error {
 	const op = "create member"

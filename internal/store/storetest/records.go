@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"slices"
@@ -167,7 +168,56 @@ func testSigningKeys(t *testing.T, s store.Store) {
 		{"EdDSA without public key", create(func(k *store.SigningKey) { k.Algorithm = store.AlgEdDSA; k.SealedSecret = nil }), store.ErrInvalid},
 		{"no created time", create(func(k *store.SigningKey) { k.CreatedAt = time.Time{} }), store.ErrInvalid},
 		{"revoke unknown", func(tx store.Tx) error { return tx.RevokeSigningKey(ctx, "no-such-kid", t0) }, store.ErrNotFound},
+		{"delete unknown", func(tx store.Tx) error { return tx.DeleteSigningKey(ctx, "no-such-kid") }, store.ErrNotFound},
+		{"delete active", func(tx store.Tx) error { return tx.DeleteSigningKey(ctx, ed.KID) }, store.ErrConflict},
 	})
+
+	// A revoked key can be deleted; the others stay.
+	update(t, s, func(tx store.Tx) error { return tx.DeleteSigningKey(ctx, hs.KID) })
+	_, err = s.SigningKey(ctx, hs.KID)
+	wantKind(t, "SigningKey after DeleteSigningKey", err, store.ErrNotFound)
+	keys, err = s.SigningKeys(ctx, w.app.ID)
+	must(t, "SigningKeys", err)
+	for i := range keys {
+		keys[i] = normKey(keys[i])
+	}
+	same(t, "SigningKeys after deleting the revoked key", keys, []store.SigningKey{ed})
+}
+
+// testPinMasterKey: the first fingerprint is kept, the same one passes,
+// another is ErrMasterKey; concurrent first calls keep exactly one.
+func testPinMasterKey(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	const n = 8
+	errs := make(chan error, n)
+	for i := range n {
+		go func() { errs <- s.PinMasterKey(ctx, fmt.Sprintf("fingerprint-%d", i)) }()
+	}
+	won := 0
+	for range n {
+		err := <-errs
+		switch {
+		case err == nil:
+			won++
+		case !errors.Is(err, store.ErrMasterKey):
+			t.Errorf("concurrent PinMasterKey: %v", err)
+		}
+	}
+	if won != 1 {
+		t.Fatalf("%d of %d concurrent first fingerprints were accepted, want 1", won, n)
+	}
+	var kept string
+	for i := range n {
+		if s.PinMasterKey(ctx, fmt.Sprintf("fingerprint-%d", i)) == nil {
+			kept = fmt.Sprintf("fingerprint-%d", i)
+		}
+	}
+	if kept == "" {
+		t.Fatal("no fingerprint is kept")
+	}
+	must(t, "PinMasterKey again", s.PinMasterKey(ctx, kept))
+	wantKind(t, "PinMasterKey with another key", s.PinMasterKey(ctx, "another"), store.ErrMasterKey)
+	wantKind(t, "PinMasterKey with nothing", s.PinMasterKey(ctx, ""), store.ErrInvalid)
 }
 
 func testMembers(t *testing.T, s store.Store) {

@@ -27,6 +27,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Applications", testApplications},
 		{"ConflictWording", testConflictWording},
 		{"SigningKeys", testSigningKeys},
+		{"PinMasterKey", testPinMasterKey},
 		{"Members", testMembers},
 		{"MemberEmailVerified", testMemberEmailVerified},
 		{"Accounts", testAccounts},

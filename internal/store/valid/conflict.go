@@ -58,6 +58,8 @@ const (
 	// MsgRule: a CHECK or NOT NULL rule of the schema, or a value the
 	// database cannot store.
 	MsgRule = "a value is not allowed"
+	// MsgKeyActive: only a revoked signing key may be deleted.
+	MsgKeyActive = "the signing key is still active: revoke it first (deadbolt key revoke KID)"
 	// MsgUnavailable: the database failed; nothing was changed.
 	MsgUnavailable = "the database is unavailable or failed; nothing was changed"
 )
