@@ -6,12 +6,12 @@ import (
 	"crypto/rand"
 	"crypto/rsa"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"sort"
 	"testing"
 	"time"
 
@@ -86,33 +86,13 @@ func BenchmarkAuthorizerOverhead(b *testing.B) {
 			h := awslambda.NewHandler(authorizer.New(authorizer.Config{Issuer: issuer, Audiences: []string{"app"}, Cache: tc.cache,
 				FailMode: client.FailClosed, AppURI: awstest.Issuer}, oidc.NewRemoteKeySet(context.Background(), idp.URL), checker, log).Handle)
 			ctx := context.Background()
-			for range 50 { // warm the connection pools and the key set
-				bare()
-				if out, err := h.Invoke(ctx, ev); err != nil || !bytes.Contains(out, []byte(`"isAuthorized":true`)) {
-					b.Fatalf("invocation: %s %v", out, err)
+			overhead(b, bare, func() error {
+				out, err := h.Invoke(ctx, ev)
+				if err == nil && !bytes.Contains(out, []byte(`"isAuthorized":true`)) {
+					err = fmt.Errorf("invocation answered %s", out)
 				}
-			}
-			var bareT, handlerT time.Duration
-			diffs := make([]time.Duration, 0, b.N)
-			b.ResetTimer()
-			for b.Loop() {
-				t0 := time.Now()
-				bare()
-				t1 := time.Now()
-				if _, err := h.Invoke(ctx, ev); err != nil {
-					b.Fatal(err)
-				}
-				t2 := time.Now()
-				bareT += t1.Sub(t0)
-				handlerT += t2.Sub(t1)
-				diffs = append(diffs, t2.Sub(t1)-t1.Sub(t0))
-			}
-			n := float64(len(diffs))
-			sort.Slice(diffs, func(i, j int) bool { return diffs[i] < diffs[j] })
-			b.ReportMetric(float64(bareT.Microseconds())/n, "bare-µs/op")
-			b.ReportMetric(float64(handlerT.Microseconds())/n, "handler-µs/op")
-			b.ReportMetric(float64((handlerT-bareT).Microseconds())/n, "overhead-µs/op")
-			b.ReportMetric(float64(diffs[len(diffs)/2].Microseconds()), "overhead-p50-µs")
+				return err
+			})
 		})
 	}
 }
