@@ -80,9 +80,11 @@ exec %s check --url %s --issuer ssh.acme.test --key-file %s \
 			}
 			// Refused by PAM's account stack (deadbolt), not by the
 			// password or a broken sshd: sshd logs it and hangs up.
+			// sshd may write the line just after it hangs up, so
+			// wait for it (bounded) rather than read the log once.
 			const denied = "by PAM account configuration"
-			if n := strings.Count(sshdLog(), denied); n != refusals+1 {
-				t.Fatalf("%s: login failed (%v), but sshd logged %d refusals by PAM's account stack, want %d:\n%s", step, err, n, refusals+1, sshdLog())
+			if n := sshdLog.waitCount(denied, refusals+1, 10*time.Second); n != refusals+1 {
+				t.Fatalf("%s: login failed (%v), but sshd logged %d refusals by PAM's account stack, want %d:\n%s", step, err, n, refusals+1, sshdLog.String())
 			}
 			refusals++
 		}
@@ -168,7 +170,7 @@ func addUnixUser(t *testing.T, name, password string) {
 // PAM service of its own whose account stack calls hook. sshd names its
 // PAM service after its program name, so the test runs a copy of sshd
 // with a unique name and writes /etc/pam.d/<that name>.
-func startSSHD(t *testing.T, sshdPath, hook string) (addr string, log func() string) {
+func startSSHD(t *testing.T, sshdPath, hook string) (addr string, log *lockedBuffer) {
 	t.Helper()
 	dir := t.TempDir()
 	service := "deadbolt-e2e-sshd-" + randHex(t, 4)
@@ -214,8 +216,8 @@ MaxAuthTries 3
 `, host, port, hostKey, filepath.Join(dir, "sshd.pid")), 0o600)
 
 	cmd := exec.Command(prog, "-D", "-e", "-f", conf)
-	var out lockedBuffer
-	cmd.Stdout, cmd.Stderr = &out, &out
+	out := newLockedBuffer()
+	cmd.Stdout, cmd.Stderr = out, out
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -233,7 +235,7 @@ MaxAuthTries 3
 		c, err := net.DialTimeout("tcp", addr, time.Second)
 		if err == nil {
 			c.Close()
-			return addr, out.String
+			return addr, out
 		}
 		select {
 		case err := <-done:
@@ -246,16 +248,44 @@ MaxAuthTries 3
 	}
 }
 
-// lockedBuffer collects a child's output while the test reads it.
+// lockedBuffer collects a child's output while the test reads it, and
+// lets the test wait for a line the child has yet to write.
 type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
+	mu      sync.Mutex
+	buf     bytes.Buffer
+	written chan struct{} // closed and replaced on every write
+}
+
+func newLockedBuffer() *lockedBuffer {
+	return &lockedBuffer{written: make(chan struct{})}
 }
 
 func (b *lockedBuffer) Write(p []byte) (int, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	close(b.written)
+	b.written = make(chan struct{})
 	return b.buf.Write(p)
+}
+
+// waitCount waits until sub occurs want times in the output, or until
+// timeout, and returns the count it last saw.
+func (b *lockedBuffer) waitCount(sub string, want int, timeout time.Duration) int {
+	deadline := time.NewTimer(timeout)
+	defer deadline.Stop()
+	for {
+		b.mu.Lock()
+		n, written := strings.Count(b.buf.String(), sub), b.written
+		b.mu.Unlock()
+		if n >= want {
+			return n
+		}
+		select {
+		case <-written:
+		case <-deadline.C:
+			return n
+		}
+	}
 }
 
 func (b *lockedBuffer) String() string {
