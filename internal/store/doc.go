@@ -37,6 +37,7 @@
 // Backends live in subpackages (sqlite, postgres) and all pass the conformance
 // suite in storetest. What the two SQL backends share lives beside them: valid
 // (the rules a record is checked against before it is written, and the
-// int64-nanosecond encoding of times) and migration (loading the numbered
-// migration files). Nothing here knows SQL.
+// int64-nanosecond encoding of times), sqlrow (column lists, scanning rows
+// into records, wrapping driver errors into the kinds below) and migration
+// (loading the numbered migration files). Nothing here knows SQL.
 package store
