@@ -37,9 +37,9 @@ type Cache struct {
 	opts Options
 
 	mu     sync.RWMutex
-	live   bool   // subscribed: announcements are arriving
+	live   bool      // subscribed: announcements are arriving
 	until  time.Time // the feed's lease: no answers from memory from then on (zero: no limit)
-	gen    uint64 // grows with every change heard and every (re)subscription
+	gen    uint64    // grows with every change heard and every (re)subscription
 	apps   map[string]appEntry
 	byID   map[string]string // application ID → issuer
 	keys   map[string][]store.SigningKey
