@@ -28,12 +28,25 @@ type txn struct {
 	// when there are too many.
 	events []cache.Event
 	all    bool
+	// acked: a change whose acknowledgement waits until every node's
+	// cache has heard it (see Store.Update); seq numbers the announcement.
+	acked bool
+	seq   int64
 }
 
 var _ store.Tx = (*txn)(nil)
 
-// changed records a change to announce at commit.
+// changed records a change to announce at commit, which Update
+// acknowledges only once every node's cache has heard it.
 func (t *txn) changed(e cache.Event) {
+	t.acked = true
+	t.announced(e)
+}
+
+// announced records a change to announce at commit that Update need not
+// wait for, because no node decides anything on its cached copy of it
+// (a consumed once grant: every node asks the database to consume it).
+func (t *txn) announced(e cache.Event) {
 	if t.all {
 		return
 	}
@@ -395,7 +408,7 @@ func (t *txn) ConsumeGrant(ctx context.Context, grantID string, at time.Time) (b
 	if err != nil {
 		return false, wrap(op, err)
 	}
-	t.changed(cache.Event{Kind: cache.State, AppID: app, Account: name})
+	t.announced(cache.Event{Kind: cache.State, AppID: app, Account: name})
 	return true, nil
 }
 
