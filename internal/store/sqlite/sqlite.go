@@ -43,7 +43,7 @@ type Store struct {
 	wdb   *sql.DB // write pool: one connection, BEGIN IMMEDIATE
 	wstmt [numStmts]*sql.Stmt
 	rstmt [numReads]*sql.Stmt
-	cfg   configCache   // applications and keys for the lock check
+	feed  feed          // the change feed for the lock check's cache
 	plain *preparedPool // plain queries of the read pool, prepared once
 }
 
@@ -216,6 +216,7 @@ func (s *Store) Close() error {
 	if s.wdb != nil {
 		errs = append(errs, s.wdb.Close())
 	}
+	errs = append(errs, s.feed.close()) // after the connections: see walIndex.file
 	if err := errors.Join(errs...); err != nil {
 		return wrap("close", err)
 	}
