@@ -30,8 +30,8 @@ func (r reads) PendingRequest(ctx context.Context, accountID string) (store.Unlo
 // store.ErrInvalid.
 func (r reads) RequestsOfOwner(ctx context.Context, memberID string, limit int) ([]store.UnlockRequest, error) {
 	const op = "list requests of owner"
-	if err := valid.Limit(limit); err != nil {
-		return nil, wrap(op, err)
+	if err := positiveLimit(op, limit); err != nil {
+		return nil, err
 	}
 	return list(ctx, r.q, op, dialect.ScanRequest,
 		`SELECT `+sqlrow.Prefixed("q", sqlrow.RequestCols)+` FROM unlock_requests q JOIN accounts a ON a.id = q.account_id
@@ -42,10 +42,8 @@ func (r reads) RequestsOfOwner(ctx context.Context, memberID string, limit int) 
 // store.ErrInvalid.
 func (r reads) ExpiredRequests(ctx context.Context, now time.Time, limit int) ([]store.UnlockRequest, error) {
 	const op = "list expired requests"
-	var rl valid.Rules
-	rl.Limit(limit)
-	n := rl.Time("now", now, true)
-	if err := rl.Err(); err != nil {
+	n, err := valid.Due(now, limit)
+	if err != nil {
 		return nil, wrap(op, err)
 	}
 	return list(ctx, r.q, op, dialect.ScanRequest,
@@ -103,9 +101,9 @@ func (t *txn) RaiseRequest(ctx context.Context, q store.UnlockRequest) (store.Un
 		return got, false, err
 	case err == nil:
 		// Run out without anyone marking it: mark it now.
-		if _, err := t.exec(ctx, `UPDATE unlock_requests SET status = 'expired', decided_by = 'system:expiry',
+		if _, err := t.exec(ctx, op, `UPDATE unlock_requests SET status = 'expired', decided_by = 'system:expiry',
 			decided_at = expires_at WHERE id = $1`, cur.ID); err != nil {
-			return store.UnlockRequest{}, false, wrap(op, err)
+			return store.UnlockRequest{}, false, err
 		}
 	case !errors.Is(err, store.ErrNotFound):
 		return store.UnlockRequest{}, false, err
@@ -119,22 +117,18 @@ func (t *txn) RaiseRequest(ctx context.Context, q store.UnlockRequest) (store.Un
 // DecideRequest implements store.Tx with one conditional UPDATE.
 func (t *txn) DecideRequest(ctx context.Context, id, status, by, grantID string, at time.Time) (bool, error) {
 	const op = "decide request"
-	var r valid.Rules
-	r.Need("request id", id)
-	r.Need("decided by", by)
-	r.OneOf("status", status, store.RequestApproved, store.RequestDenied, store.RequestExpired)
-	n := r.Time("decided at", at, true)
-	if err := r.Err(); err != nil {
+	n, err := valid.Decision(id, status, by, at)
+	if err != nil {
 		return false, wrap(op, err)
 	}
 	cond := `expires_at > $3`
 	if status == store.RequestExpired {
 		cond = `expires_at <= $3`
 	}
-	rows, err := t.exec(ctx, `UPDATE unlock_requests SET status = $1, decided_by = $2, decided_at = $3, grant_id = $4
+	rows, err := t.exec(ctx, op, `UPDATE unlock_requests SET status = $1, decided_by = $2, decided_at = $3, grant_id = $4
 		WHERE id = $5 AND status = 'pending' AND `+cond, status, by, n, grantID, id)
 	if err != nil {
-		return false, wrap(op, err)
+		return false, err
 	}
 	if rows == 0 {
 		if _, err := t.UnlockRequest(ctx, id); err != nil {
@@ -187,10 +181,10 @@ func (t *txn) DeletePasskey(ctx context.Context, id string) error {
 	if err != nil {
 		return wrap(op, err)
 	}
-	n, err := t.exec(ctx, `DELETE FROM passkeys WHERE id = $1 AND EXISTS (
+	n, err := t.exec(ctx, op, `DELETE FROM passkeys WHERE id = $1 AND EXISTS (
 		SELECT 1 FROM passkeys o WHERE o.member_id = $2 AND o.id <> $1)`, id, member)
 	if err != nil {
-		return wrap(op, err)
+		return err
 	}
 	if n == 0 {
 		return invalid(op, "passkey %s is its member's last one", id)
@@ -217,39 +211,29 @@ func (t *txn) CreateSession(ctx context.Context, s store.Session) error {
 // TouchSession implements store.Tx; SeenAt never moves back.
 func (t *txn) TouchSession(ctx context.Context, id string, at time.Time) error {
 	const op = "touch session"
-	var r valid.Rules
-	r.Need("session id", id)
-	n := r.Time("seen at", at, true)
-	if err := r.Err(); err != nil {
-		return wrap(op, err)
-	}
-	rows, err := t.exec(ctx, `UPDATE sessions SET seen_at = GREATEST(seen_at, $1) WHERE id = $2`, n, id)
+	n, err := valid.Stamp("session id", id, "seen at", at)
 	if err != nil {
 		return wrap(op, err)
 	}
-	if rows == 0 {
-		return notFound(op)
-	}
-	return nil
+	rows, err := t.exec(ctx, op, `UPDATE sessions SET seen_at = GREATEST(seen_at, $1) WHERE id = $2`, n, id)
+	return found(op, rows, err)
 }
 
 // DeleteSession implements store.Tx.
 func (t *txn) DeleteSession(ctx context.Context, id string) error {
-	_, err := t.exec(ctx, `DELETE FROM sessions WHERE id = $1`, id)
-	return wrap("delete session", err)
+	_, err := t.exec(ctx, "delete session", `DELETE FROM sessions WHERE id = $1`, id)
+	return err
 }
 
 // DeleteSessions implements store.Tx.
 func (t *txn) DeleteSessions(ctx context.Context, now, idleSince time.Time) (int, error) {
 	const op = "delete sessions"
-	var r valid.Rules
-	n := r.Time("now", now, true)
-	idle := r.Time("idle since", idleSince, false)
-	if err := r.Err(); err != nil {
+	n, idle, err := valid.SessionSweep(now, idleSince)
+	if err != nil {
 		return 0, wrap(op, err)
 	}
-	rows, err := t.exec(ctx, `DELETE FROM sessions WHERE expires_at <= $1 OR seen_at < $2`, n, idle)
-	return int(rows), wrap(op, err)
+	rows, err := t.exec(ctx, op, `DELETE FROM sessions WHERE expires_at <= $1 OR seen_at < $2`, n, idle)
+	return int(rows), err
 }
 
 // CreateInvite implements store.Tx.
@@ -266,15 +250,13 @@ func (t *txn) CreateInvite(ctx context.Context, inv store.Invite) error {
 // UseInvite implements store.Tx with one conditional UPDATE.
 func (t *txn) UseInvite(ctx context.Context, id string, at time.Time) (bool, error) {
 	const op = "use invite"
-	var r valid.Rules
-	r.Need("invite id", id)
-	n := r.Time("used at", at, true)
-	if err := r.Err(); err != nil {
-		return false, wrap(op, err)
-	}
-	rows, err := t.exec(ctx, `UPDATE invites SET used_at = $1 WHERE id = $2 AND used_at = 0 AND expires_at > $1`, n, id)
+	n, err := valid.Stamp("invite id", id, "used at", at)
 	if err != nil {
 		return false, wrap(op, err)
+	}
+	rows, err := t.exec(ctx, op, `UPDATE invites SET used_at = $1 WHERE id = $2 AND used_at = 0 AND expires_at > $1`, n, id)
+	if err != nil {
+		return false, err
 	}
 	if rows == 0 {
 		if _, err := t.Invite(ctx, id); err != nil {
@@ -289,16 +271,13 @@ func (t *txn) UseInvite(ctx context.Context, id string, at time.Time) (bool, err
 // then does nothing.
 func (t *txn) UseNonce(ctx context.Context, key string, expires, at time.Time) (bool, error) {
 	const op = "use nonce"
-	var r valid.Rules
-	r.Need("key", key)
-	exp := r.Time("expires", expires, true)
-	r.Time("at", at, true)
-	if err := r.Err(); err != nil {
-		return false, wrap(op, err)
-	}
-	rows, err := t.exec(ctx, `INSERT INTO nonces (key, expires_at) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING`, key, exp)
+	exp, err := valid.Nonce(key, expires, at)
 	if err != nil {
 		return false, wrap(op, err)
+	}
+	rows, err := t.exec(ctx, op, `INSERT INTO nonces (key, expires_at) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING`, key, exp)
+	if err != nil {
+		return false, err
 	}
 	return rows == 1, nil
 }
@@ -306,25 +285,24 @@ func (t *txn) UseNonce(ctx context.Context, key string, expires, at time.Time) (
 // PurgeNonces implements store.Tx.
 func (t *txn) PurgeNonces(ctx context.Context, now time.Time) (int, error) {
 	const op = "purge nonces"
-	var r valid.Rules
-	n := r.Time("now", now, true)
-	if err := r.Err(); err != nil {
+	n, err := valid.Now(now)
+	if err != nil {
 		return 0, wrap(op, err)
 	}
-	rows, err := t.exec(ctx, `DELETE FROM nonces WHERE expires_at <= $1`, n)
-	return int(rows), wrap(op, err)
+	rows, err := t.exec(ctx, op, `DELETE FROM nonces WHERE expires_at <= $1`, n)
+	return int(rows), err
 }
 
 // DeleteMemberSessions implements store.Tx.
 func (t *txn) DeleteMemberSessions(ctx context.Context, memberID, keep string) (int, error) {
-	n, err := t.exec(ctx, `DELETE FROM sessions WHERE member_id = $1 AND id <> $2`, memberID, keep)
-	return int(n), wrap("delete member sessions", err)
+	n, err := t.exec(ctx, "delete member sessions", `DELETE FROM sessions WHERE member_id = $1 AND id <> $2`, memberID, keep)
+	return int(n), err
 }
 
 // DeleteMemberInvites implements store.Tx.
 func (t *txn) DeleteMemberInvites(ctx context.Context, memberID, keep string) (int, error) {
-	n, err := t.exec(ctx, `DELETE FROM invites WHERE member_id = $1 AND id <> $2`, memberID, keep)
-	return int(n), wrap("delete member invites", err)
+	n, err := t.exec(ctx, "delete member invites", `DELETE FROM invites WHERE member_id = $1 AND id <> $2`, memberID, keep)
+	return int(n), err
 }
 
 // DeleteMember implements store.Tx.
@@ -340,16 +318,10 @@ func (t *txn) DeleteMember(ctx context.Context, id string) error {
 		return fmt.Errorf("postgres: %s: %w: member %s still owns %d accounts", op, store.ErrConflict, id, owned)
 	}
 	for _, table := range []string{"sessions", "passkeys", "invites", "push_subscriptions", "outbox"} {
-		if _, err := t.exec(ctx, `DELETE FROM `+table+` WHERE member_id = $1`, id); err != nil {
-			return wrap(op, err)
+		if _, err := t.exec(ctx, op, `DELETE FROM `+table+` WHERE member_id = $1`, id); err != nil {
+			return err
 		}
 	}
-	n, err := t.exec(ctx, `DELETE FROM members WHERE id = $1`, id)
-	if err != nil {
-		return wrap(op, err)
-	}
-	if n == 0 {
-		return notFound(op)
-	}
-	return nil
+	n, err := t.exec(ctx, op, `DELETE FROM members WHERE id = $1`, id)
+	return found(op, n, err)
 }

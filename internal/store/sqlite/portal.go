@@ -18,18 +18,18 @@ import (
 
 // UnlockRequest implements store.Reader.
 func (r reads) UnlockRequest(ctx context.Context, id string) (store.UnlockRequest, error) {
-	return one(ctx, r.querier(), "unlock request", dialect.ScanRequest, `SELECT `+sqlrow.RequestCols+` FROM unlock_requests WHERE id = ?`, id)
+	return one(ctx, r.querier(), "get unlock request", dialect.ScanRequest, `SELECT `+sqlrow.RequestCols+` FROM unlock_requests WHERE id = ?`, id)
 }
 
 // PendingRequest implements store.Reader.
 func (r reads) PendingRequest(ctx context.Context, accountID string) (store.UnlockRequest, error) {
-	return one(ctx, r.querier(), "pending request", dialect.ScanRequest,
+	return one(ctx, r.querier(), "get pending request", dialect.ScanRequest,
 		`SELECT `+sqlrow.RequestCols+` FROM unlock_requests WHERE account_id = ? AND status = 'pending'`, accountID)
 }
 
 // RequestsOfOwner implements store.Reader.
 func (r reads) RequestsOfOwner(ctx context.Context, memberID string, limit int) ([]store.UnlockRequest, error) {
-	const op = "requests of owner"
+	const op = "list requests of owner"
 	if err := positiveLimit(op, limit); err != nil {
 		return nil, err
 	}
@@ -40,37 +40,35 @@ func (r reads) RequestsOfOwner(ctx context.Context, memberID string, limit int) 
 
 // ExpiredRequests implements store.Reader.
 func (r reads) ExpiredRequests(ctx context.Context, now time.Time, limit int) ([]store.UnlockRequest, error) {
-	const op = "expired requests"
-	if err := positiveLimit(op, limit); err != nil {
-		return nil, err
-	}
-	if !valid.InRange(now) {
-		return nil, invalid(op, "time out of range")
+	const op = "list expired requests"
+	n, err := valid.Due(now, limit)
+	if err != nil {
+		return nil, wrap(op, err)
 	}
 	return list(ctx, r.querier(), op, dialect.ScanRequest,
 		`SELECT `+sqlrow.RequestCols+` FROM unlock_requests WHERE status = 'pending' AND expires_at <= ?
-		 ORDER BY expires_at, id LIMIT ?`, valid.Nanos(now), limit)
+		 ORDER BY expires_at, id LIMIT ?`, n, limit)
 }
 
 // Passkey implements store.Reader.
 func (r reads) Passkey(ctx context.Context, id string) (store.Passkey, error) {
-	return one(ctx, r.querier(), "passkey", dialect.ScanPasskey, `SELECT `+sqlrow.PasskeyCols+` FROM passkeys WHERE id = ?`, id)
+	return one(ctx, r.querier(), "get passkey", dialect.ScanPasskey, `SELECT `+sqlrow.PasskeyCols+` FROM passkeys WHERE id = ?`, id)
 }
 
 // Passkeys implements store.Reader.
 func (r reads) Passkeys(ctx context.Context, memberID string) ([]store.Passkey, error) {
-	return list(ctx, r.querier(), "passkeys", dialect.ScanPasskey,
+	return list(ctx, r.querier(), "list passkeys", dialect.ScanPasskey,
 		`SELECT `+sqlrow.PasskeyCols+` FROM passkeys WHERE member_id = ? ORDER BY created_at, id`, memberID)
 }
 
 // Session implements store.Reader.
 func (r reads) Session(ctx context.Context, id string) (store.Session, error) {
-	return one(ctx, r.querier(), "session", dialect.ScanSession, `SELECT `+sqlrow.SessionCols+` FROM sessions WHERE id = ?`, id)
+	return one(ctx, r.querier(), "get session", dialect.ScanSession, `SELECT `+sqlrow.SessionCols+` FROM sessions WHERE id = ?`, id)
 }
 
 // Invite implements store.Reader.
 func (r reads) Invite(ctx context.Context, id string) (store.Invite, error) {
-	return one(ctx, r.querier(), "invite", dialect.ScanInvite, `SELECT `+sqlrow.InviteCols+` FROM invites WHERE id = ?`, id)
+	return one(ctx, r.querier(), "get invite", dialect.ScanInvite, `SELECT `+sqlrow.InviteCols+` FROM invites WHERE id = ?`, id)
 }
 
 // RaiseRequest implements store.Tx. The transaction holds the write lock,
@@ -97,7 +95,7 @@ func (t *txn) RaiseRequest(ctx context.Context, q store.UnlockRequest) (store.Un
 	cur, err := t.PendingRequest(ctx, q.AccountID)
 	switch {
 	case err == nil && cur.Open(q.UpdatedAt):
-		if _, err := t.execRaw(ctx, op, `UPDATE unlock_requests SET ip = ?, device = ?, location = ?, integration_type = ?,
+		if _, err := t.exec(ctx, op, `UPDATE unlock_requests SET ip = ?, device = ?, location = ?, integration_type = ?,
 			checks = checks + 1, updated_at = ?, expires_at = ? WHERE id = ?`,
 			q.IP, q.Device, q.Location, q.IntegrationType, now, expires, cur.ID); err != nil {
 			return store.UnlockRequest{}, false, err
@@ -106,14 +104,14 @@ func (t *txn) RaiseRequest(ctx context.Context, q store.UnlockRequest) (store.Un
 		return got, false, err
 	case err == nil:
 		// Run out without anyone marking it: mark it now.
-		if _, err := t.execRaw(ctx, op, `UPDATE unlock_requests SET status = 'expired', decided_by = 'system:expiry',
+		if _, err := t.exec(ctx, op, `UPDATE unlock_requests SET status = 'expired', decided_by = 'system:expiry',
 			decided_at = expires_at WHERE id = ?`, cur.ID); err != nil {
 			return store.UnlockRequest{}, false, err
 		}
 	case !errors.Is(err, store.ErrNotFound):
 		return store.UnlockRequest{}, false, err
 	}
-	if _, err := t.execRaw(ctx, op, `INSERT INTO unlock_requests (`+sqlrow.RequestCols+`)
+	if _, err := t.exec(ctx, op, `INSERT INTO unlock_requests (`+sqlrow.RequestCols+`)
 		VALUES (?, ?, ?, ?, 'pending', ?, ?, ?, ?, 1, ?, ?, ?, '', 0, '')`,
 		q.ID, q.TenantID, q.AppID, q.AccountID, q.IP, q.Device, q.Location, q.IntegrationType, now, now, expires); err != nil {
 		return store.UnlockRequest{}, false, err
@@ -125,19 +123,15 @@ func (t *txn) RaiseRequest(ctx context.Context, q store.UnlockRequest) (store.Un
 // DecideRequest implements store.Tx with one conditional UPDATE.
 func (t *txn) DecideRequest(ctx context.Context, id, status, by, grantID string, at time.Time) (bool, error) {
 	const op = "decide request"
-	var r valid.Rules
-	r.Need("request id", id)
-	r.Need("decided by", by)
-	r.OneOf("status", status, store.RequestApproved, store.RequestDenied, store.RequestExpired)
-	n := r.Time("decided at", at, true)
-	if err := r.Err(); err != nil {
+	n, err := valid.Decision(id, status, by, at)
+	if err != nil {
 		return false, wrap(op, err)
 	}
 	cond := `expires_at > ?`
 	if status == store.RequestExpired {
 		cond = `expires_at <= ?`
 	}
-	rows, err := t.execRaw(ctx, op, `UPDATE unlock_requests SET status = ?, decided_by = ?, decided_at = ?, grant_id = ?
+	rows, err := t.exec(ctx, op, `UPDATE unlock_requests SET status = ?, decided_by = ?, decided_at = ?, grant_id = ?
 		WHERE id = ? AND status = 'pending' AND `+cond, status, by, n, grantID, id, n)
 	if err != nil {
 		return false, err
@@ -156,7 +150,7 @@ func (t *txn) CreatePasskey(ctx context.Context, p store.Passkey) error {
 	if err := valid.Passkey(p); err != nil {
 		return wrap(op, err)
 	}
-	_, err := t.execRaw(ctx, op, `INSERT INTO passkeys (`+sqlrow.PasskeyCols+`) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+	_, err := t.exec(ctx, op, `INSERT INTO passkeys (`+sqlrow.PasskeyCols+`) VALUES (?, ?, ?, ?, ?, ?, ?)`,
 		p.ID, p.TenantID, p.MemberID, p.Name, p.Credential, valid.Nanos(p.CreatedAt), valid.Nanos(p.LastUsedAt))
 	return err
 }
@@ -167,7 +161,7 @@ func (t *txn) UpdatePasskey(ctx context.Context, p store.Passkey) error {
 	if err := valid.PasskeyUpdate(p); err != nil {
 		return wrap(op, err)
 	}
-	n, err := t.execRaw(ctx, op, `UPDATE passkeys SET name = ?, credential = ?, last_used_at = ? WHERE id = ?`,
+	n, err := t.exec(ctx, op, `UPDATE passkeys SET name = ?, credential = ?, last_used_at = ? WHERE id = ?`,
 		p.Name, p.Credential, valid.Nanos(p.LastUsedAt), p.ID)
 	return found(op, n, err)
 }
@@ -176,7 +170,7 @@ func (t *txn) UpdatePasskey(ctx context.Context, p store.Passkey) error {
 // member keeps another passkey.
 func (t *txn) DeletePasskey(ctx context.Context, id string) error {
 	const op = "delete passkey"
-	n, err := t.execRaw(ctx, op, `DELETE FROM passkeys WHERE id = ?1 AND EXISTS (
+	n, err := t.exec(ctx, op, `DELETE FROM passkeys WHERE id = ?1 AND EXISTS (
 		SELECT 1 FROM passkeys AS o WHERE o.member_id = passkeys.member_id AND o.id <> ?1)`, id)
 	if err != nil || n == 1 {
 		return err
@@ -197,7 +191,7 @@ func (t *txn) CreateSession(ctx context.Context, s store.Session) error {
 	if seen == 0 {
 		seen = created
 	}
-	_, err := t.execRaw(ctx, op, `INSERT INTO sessions (`+sqlrow.SessionCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+	_, err := t.exec(ctx, op, `INSERT INTO sessions (`+sqlrow.SessionCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
 		s.ID, s.TenantID, s.MemberID, created, seen, valid.Nanos(s.ExpiresAt), s.IP, s.UserAgent)
 	return err
 }
@@ -205,32 +199,28 @@ func (t *txn) CreateSession(ctx context.Context, s store.Session) error {
 // TouchSession implements store.Tx; SeenAt never moves back.
 func (t *txn) TouchSession(ctx context.Context, id string, at time.Time) error {
 	const op = "touch session"
-	var r valid.Rules
-	r.Need("session id", id)
-	n := r.Time("seen at", at, true)
-	if err := r.Err(); err != nil {
+	n, err := valid.Stamp("session id", id, "seen at", at)
+	if err != nil {
 		return wrap(op, err)
 	}
-	rows, err := t.execRaw(ctx, op, `UPDATE sessions SET seen_at = max(seen_at, ?) WHERE id = ?`, n, id)
+	rows, err := t.exec(ctx, op, `UPDATE sessions SET seen_at = max(seen_at, ?) WHERE id = ?`, n, id)
 	return found(op, rows, err)
 }
 
 // DeleteSession implements store.Tx.
 func (t *txn) DeleteSession(ctx context.Context, id string) error {
-	_, err := t.execRaw(ctx, "delete session", `DELETE FROM sessions WHERE id = ?`, id)
+	_, err := t.exec(ctx, "delete session", `DELETE FROM sessions WHERE id = ?`, id)
 	return err
 }
 
 // DeleteSessions implements store.Tx.
 func (t *txn) DeleteSessions(ctx context.Context, now, idleSince time.Time) (int, error) {
 	const op = "delete sessions"
-	var r valid.Rules
-	n := r.Time("now", now, true)
-	idle := r.Time("idle since", idleSince, false)
-	if err := r.Err(); err != nil {
+	n, idle, err := valid.SessionSweep(now, idleSince)
+	if err != nil {
 		return 0, wrap(op, err)
 	}
-	rows, err := t.execRaw(ctx, op, `DELETE FROM sessions WHERE expires_at <= ? OR seen_at < ?`, n, idle)
+	rows, err := t.exec(ctx, op, `DELETE FROM sessions WHERE expires_at <= ? OR seen_at < ?`, n, idle)
 	return int(rows), err
 }
 
@@ -240,7 +230,7 @@ func (t *txn) CreateInvite(ctx context.Context, inv store.Invite) error {
 	if err := valid.Invite(inv); err != nil {
 		return wrap(op, err)
 	}
-	_, err := t.execRaw(ctx, op, `INSERT INTO invites (`+sqlrow.InviteCols+`) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+	_, err := t.exec(ctx, op, `INSERT INTO invites (`+sqlrow.InviteCols+`) VALUES (?, ?, ?, ?, ?, ?, ?)`,
 		inv.ID, inv.TenantID, inv.MemberID, inv.CreatedBy, valid.Nanos(inv.CreatedAt), valid.Nanos(inv.ExpiresAt), valid.Nanos(inv.UsedAt))
 	return err
 }
@@ -248,13 +238,11 @@ func (t *txn) CreateInvite(ctx context.Context, inv store.Invite) error {
 // UseInvite implements store.Tx with one conditional UPDATE.
 func (t *txn) UseInvite(ctx context.Context, id string, at time.Time) (bool, error) {
 	const op = "use invite"
-	var r valid.Rules
-	r.Need("invite id", id)
-	n := r.Time("used at", at, true)
-	if err := r.Err(); err != nil {
+	n, err := valid.Stamp("invite id", id, "used at", at)
+	if err != nil {
 		return false, wrap(op, err)
 	}
-	rows, err := t.execRaw(ctx, op, `UPDATE invites SET used_at = ?1 WHERE id = ?2 AND used_at = 0 AND expires_at > ?1`, n, id)
+	rows, err := t.exec(ctx, op, `UPDATE invites SET used_at = ?1 WHERE id = ?2 AND used_at = 0 AND expires_at > ?1`, n, id)
 	if err != nil {
 		return false, err
 	}
@@ -270,38 +258,34 @@ func (t *txn) UseInvite(ctx context.Context, id string, at time.Time) (bool, err
 // whole test.
 func (t *txn) UseNonce(ctx context.Context, key string, expires, at time.Time) (bool, error) {
 	const op = "use nonce"
-	var r valid.Rules
-	r.Need("key", key)
-	exp := r.Time("expires", expires, true)
-	r.Time("at", at, true)
-	if err := r.Err(); err != nil {
+	exp, err := valid.Nonce(key, expires, at)
+	if err != nil {
 		return false, wrap(op, err)
 	}
-	rows, err := t.execRaw(ctx, op, `INSERT INTO nonces (key, expires_at) VALUES (?, ?) ON CONFLICT (key) DO NOTHING`, key, exp)
+	rows, err := t.exec(ctx, op, `INSERT INTO nonces (key, expires_at) VALUES (?, ?) ON CONFLICT (key) DO NOTHING`, key, exp)
 	return rows == 1, err
 }
 
 // PurgeNonces implements store.Tx.
 func (t *txn) PurgeNonces(ctx context.Context, now time.Time) (int, error) {
 	const op = "purge nonces"
-	var r valid.Rules
-	n := r.Time("now", now, true)
-	if err := r.Err(); err != nil {
+	n, err := valid.Now(now)
+	if err != nil {
 		return 0, wrap(op, err)
 	}
-	rows, err := t.execRaw(ctx, op, `DELETE FROM nonces WHERE expires_at <= ?`, n)
+	rows, err := t.exec(ctx, op, `DELETE FROM nonces WHERE expires_at <= ?`, n)
 	return int(rows), err
 }
 
 // DeleteMemberSessions implements store.Tx.
 func (t *txn) DeleteMemberSessions(ctx context.Context, memberID, keep string) (int, error) {
-	n, err := t.execRaw(ctx, "delete member sessions", `DELETE FROM sessions WHERE member_id = ? AND id <> ?`, memberID, keep)
+	n, err := t.exec(ctx, "delete member sessions", `DELETE FROM sessions WHERE member_id = ? AND id <> ?`, memberID, keep)
 	return int(n), err
 }
 
 // DeleteMemberInvites implements store.Tx.
 func (t *txn) DeleteMemberInvites(ctx context.Context, memberID, keep string) (int, error) {
-	n, err := t.execRaw(ctx, "delete member invites", `DELETE FROM invites WHERE member_id = ? AND id <> ?`, memberID, keep)
+	n, err := t.exec(ctx, "delete member invites", `DELETE FROM invites WHERE member_id = ? AND id <> ?`, memberID, keep)
 	return int(n), err
 }
 
@@ -316,10 +300,10 @@ func (t *txn) DeleteMember(ctx context.Context, id string) error {
 		return fmt.Errorf("sqlite: %s: %w: member %s still owns %d accounts", op, store.ErrConflict, id, owned)
 	}
 	for _, table := range []string{"sessions", "passkeys", "invites", "push_subscriptions", "outbox"} {
-		if _, err := t.execRaw(ctx, op, `DELETE FROM `+table+` WHERE member_id = ?`, id); err != nil {
+		if _, err := t.exec(ctx, op, `DELETE FROM `+table+` WHERE member_id = ?`, id); err != nil {
 			return err
 		}
 	}
-	n, err := t.execRaw(ctx, op, `DELETE FROM members WHERE id = ?`, id)
+	n, err := t.exec(ctx, op, `DELETE FROM members WHERE id = ?`, id)
 	return found(op, n, err)
 }
