@@ -123,7 +123,7 @@ func TestLastOwnerUnderConcurrency(t *testing.T) {
 // member with an unverified email, audited as such; bad input writes
 // nothing.
 func TestCreateMember(t *testing.T) {
-	svc := newService(t)
+	svc, db := newService(t)
 	ctx := t.Context()
 	tn, _ := svc.CreateTenant(ctx, "test", "acme")
 	m, err := svc.CreateMember(ctx, "cli:root", admin.NewMember{TenantID: tn.ID, Email: " Carol@Acme.test ", Name: " Carol ", Role: store.RoleAdmin})
@@ -131,7 +131,7 @@ func TestCreateMember(t *testing.T) {
 		t.Fatalf("created by an operator: %+v, %v", m, err)
 	}
 	var self store.Member
-	err = svc.Store.Update(ctx, func(tx store.Tx) error {
+	err = db.Update(ctx, func(tx store.Tx) error {
 		self, err = admin.CreateMemberTx(ctx, tx, "member:dan@acme.test", admin.NewMember{ID: "draft-1", TenantID: tn.ID,
 			Email: "dan@acme.test", SelfRegistered: true}, svc.Clock.Now())
 		return err
@@ -139,7 +139,7 @@ func TestCreateMember(t *testing.T) {
 	if err != nil || self.ID != "draft-1" || self.Role != store.RoleMember || self.EmailVerified() {
 		t.Fatalf("self-registered: %+v, %v", self, err)
 	}
-	recs, err := svc.Store.AuditRecords(ctx, tn.ID, 0, 100)
+	recs, err := db.AuditRecords(ctx, tn.ID, 0, 100)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -168,7 +168,7 @@ func TestCreateMember(t *testing.T) {
 	if _, err := svc.CreateMember(ctx, "cli:root", admin.NewMember{TenantID: tn.ID, Email: "CAROL@acme.test"}); !errors.Is(err, store.ErrConflict) {
 		t.Errorf("the same email again: %v, want store.ErrConflict", err)
 	}
-	if ms, _ := svc.Store.Members(ctx, tn.ID); len(ms) != 2 {
+	if ms, _ := db.Members(ctx, tn.ID); len(ms) != 2 {
 		t.Fatalf("%d members, want the 2 created", len(ms))
 	}
 	if !admin.Administers(m) || admin.Administers(self) {
