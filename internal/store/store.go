@@ -278,6 +278,12 @@ type Store interface {
 	// the latest At among the batch's records for it. Either the whole
 	// batch is written or none of it.
 	AppendChecks(ctx context.Context, recs []CheckRecord) error
+	// DeleteChecksBefore deletes up to limit of the oldest check-log
+	// records whose At is before before, in one transaction, and returns
+	// how many it deleted (fewer than limit: none older are left). A limit
+	// below 1 is ErrInvalid. Retention calls it in rounds, so that no
+	// transaction grows with the size of the log.
+	DeleteChecksBefore(ctx context.Context, before time.Time, limit int) (int, error)
 
 	// ClaimOutbox takes up to limit messages of any channel that are due
 	// at now, neither delivered nor failed, oldest first, and moves their

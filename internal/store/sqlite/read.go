@@ -234,21 +234,6 @@ func (r reads) CheckState(ctx context.Context, appID, accountName string) (store
 	return cs, nil
 }
 
-// CheckRecord implements store.Reader.
-func (r reads) CheckRecord(ctx context.Context, id string) (store.CheckRecord, error) {
-	return one(ctx, r, "get check record", qCheckRecord, scanCheck, id)
-}
-
-// CheckRecords implements store.Reader. A limit below 1 is
-// store.ErrInvalid.
-func (r reads) CheckRecords(ctx context.Context, appID string, limit int) ([]store.CheckRecord, error) {
-	const op = "list check records"
-	if err := positiveLimit(op, limit); err != nil {
-		return nil, err
-	}
-	return list(ctx, r, op, qCheckRecords, scanCheck, appID, limit)
-}
-
 // AuditRecords implements store.Reader. A limit below 1 is
 // store.ErrInvalid.
 func (r reads) AuditRecords(ctx context.Context, tenantID string, afterSeq int64, limit int) ([]audit.Record, error) {

@@ -1,7 +1,5 @@
 package sqlite
 
-import "strings"
-
 // stmtID names one of the package's SQL statements. Every statement is
 // prepared once per pool when the store opens; a transaction borrows the
 // write pool's copy with Tx.StmtContext, so no statement is parsed twice on
@@ -27,8 +25,6 @@ const (
 	qCountAccounts
 	qCurrentGrant
 	qCheckState
-	qCheckRecord
-	qCheckRecords
 	qAuditRecords
 	qSchemaVersion
 	qConfigVersion
@@ -57,9 +53,6 @@ const (
 	qConsumeGrant
 	qLastAudit
 	qInsertAudit
-	qInsertCheck
-	qTouchKey
-	qInsertChecks // checkChunk rows at once
 
 	numStmts
 )
@@ -112,9 +105,6 @@ var queries = [numStmts]string{
 		LEFT JOIN members m ON m.id = a.owner_id
 		WHERE a.app_id = ? AND a.name = ?`,
 
-	qCheckRecord:  `SELECT ` + checkCols + ` FROM check_log WHERE id = ?`,
-	qCheckRecords: `SELECT ` + checkCols + ` FROM check_log WHERE app_id = ? ORDER BY at DESC, rowid DESC LIMIT ?`,
-
 	qAuditRecords: `SELECT ` + auditCols + ` FROM audit_log WHERE tenant_id = ? AND seq > ? ORDER BY seq LIMIT ?`,
 
 	qSchemaVersion: `SELECT coalesce(max(version), 0) FROM schema_version`,
@@ -148,13 +138,4 @@ var queries = [numStmts]string{
 		WHERE g.id = ?2 AND g.once = 1 AND ` + usable,
 	qLastAudit:   `SELECT seq, hash FROM audit_log WHERE tenant_id = ? ORDER BY seq DESC LIMIT 1`,
 	qInsertAudit: `INSERT INTO audit_log (` + auditCols + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-	qInsertCheck: `INSERT INTO check_log (` + checkCols + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-	qTouchKey:    `UPDATE signing_keys SET last_used_at = max(last_used_at, ?) WHERE kid = ?`,
-	qInsertChecks: `INSERT INTO check_log (` + checkCols + `) VALUES ` +
-		strings.TrimSuffix(strings.Repeat(`(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?), `, checkChunk), `, `),
 }
-
-// checkChunk is how many check-log rows one INSERT writes: a group commit
-// of many records runs a handful of statements instead of one per record,
-// which saves about a third of the check log's CPU.
-const checkChunk = 16
