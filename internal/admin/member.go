@@ -24,8 +24,10 @@ var ErrForbidden = errors.New("not allowed")
 //   - only an owner makes, unmakes, removes or issues a link for an owner;
 //   - only an owner changes an admin's role (else an admin could demote
 //     another admin, recover them as a member and promote them back);
-//   - a recovery (a link for a member who already has a passkey) for an
-//     owner or an admin takes an owner;
+//   - a link for an admin who already exists (a recovery, or a fresh
+//     first link for an admin invited earlier who has not registered yet)
+//     takes an owner: whoever holds the link becomes that admin, so an
+//     admin must not be able to take over another admin's pending seat;
 //   - nobody issues a link for themselves (they add a passkey instead);
 //   - the tenant always keeps one owner.
 type By struct {
@@ -61,9 +63,9 @@ func (b By) manages(tenantID string) error {
 
 func (b By) isOwner() bool { return b.Member == nil || b.Member.Role == store.RoleOwner }
 
-// mayLink checks that b may issue a one-time link for m; recovery is true
-// when m already has a passkey.
-func (b By) mayLink(m store.Member, recovery bool) error {
+// mayLink checks that b may issue a one-time link for m; created is true
+// when m was made by this same request.
+func (b By) mayLink(m store.Member, created bool) error {
 	if err := b.manages(m.TenantID); err != nil {
 		return err
 	}
@@ -74,8 +76,8 @@ func (b By) mayLink(m store.Member, recovery bool) error {
 		return forbidden("nobody may issue a link for themselves; add a passkey on the Passkeys page instead")
 	case m.Role == store.RoleOwner && !b.isOwner():
 		return forbidden("only an owner may issue a link for an owner")
-	case recovery && m.Role == store.RoleAdmin && !b.isOwner():
-		return forbidden("only an owner may issue a recovery link for an admin")
+	case !created && m.Role == store.RoleAdmin && !b.isOwner():
+		return forbidden("only an owner may issue a link for an existing admin (%s)", m.Email)
 	}
 	return nil
 }
@@ -117,8 +119,9 @@ func (s *Service) Invite(ctx context.Context, by By, tenantID, email, name, role
 	err := s.Store.Update(ctx, func(tx store.Tx) error {
 		now := s.Clock.Now()
 		m, err := tx.MemberByEmail(ctx, tenantID, strings.TrimSpace(email))
+		created := errors.Is(err, store.ErrNotFound)
 		switch {
-		case errors.Is(err, store.ErrNotFound):
+		case created:
 			if role == store.RoleOwner && !by.isOwner() {
 				return forbidden("only an owner may invite an owner")
 			}
@@ -139,7 +142,7 @@ func (s *Service) Invite(ctx context.Context, by By, tenantID, email, name, role
 			return err
 		}
 		out.Member, out.Recovery = m, len(keys) > 0
-		if err := by.mayLink(m, out.Recovery); err != nil {
+		if err := by.mayLink(m, created); err != nil {
 			return err
 		}
 		out.Secret, out.Invite, err = CreateInviteTx(ctx, tx, by.Actor, m, ttl, now)

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"log/slog"
 	"net/http"
-	"strings"
 	"time"
 
 	"github.com/deadbolt-dev/deadbolt/internal/check"
@@ -117,12 +116,12 @@ func (a *API) check(w http.ResponseWriter, r *http.Request, sdk bool) (err error
 	}()
 	var body CheckBody
 	if err := httpx.DecodeJSON(r, MaxBody, &body); err != nil {
-		a.count("error", errorCode(err))
+		a.count("error", httpx.ErrorOf(err).Code)
 		return err
 	}
 	// check.Service.Check bounds every context field (check.Bound).
 	req := check.Request{
-		Token:            tokenOf(r),
+		Token:            httpx.AuthToken(r),
 		BodyNamesAccount: sdk,
 		Account:          string(body.UserAccountID),
 		UserToken:        string(body.NL3UserToken),
@@ -143,7 +142,7 @@ func (a *API) check(w http.ResponseWriter, r *http.Request, sdk bool) (err error
 	}
 	res, err := a.d.Check.Check(r.Context(), req)
 	if err != nil {
-		herr := toHTTP(err)
+		herr := httpx.ErrorOf(err)
 		if a.d.Limiter != nil && herr.Status == http.StatusUnauthorized {
 			// Only a failed token spends, and only a failed token is
 			// refused: past its budget an address gets 429 without the
@@ -173,18 +172,6 @@ func (a *API) count(decision, status string) {
 	if a.d.Metrics != nil {
 		a.d.Metrics.Checks.WithLabelValues(decision, status).Inc()
 	}
-}
-
-// tokenOf takes the token from x-nl3-authorization-token, else from a
-// Bearer authorization.
-func tokenOf(r *http.Request) string {
-	if t := strings.TrimSpace(r.Header.Get("X-Nl3-Authorization-Token")); t != "" {
-		return t
-	}
-	if auth := r.Header.Get("Authorization"); len(auth) > 7 && strings.EqualFold(auth[:7], "bearer ") {
-		return strings.TrimSpace(auth[7:])
-	}
-	return ""
 }
 
 func or(v, def string) string {

@@ -1,6 +1,10 @@
 // Package api serves deadbolt's machine-facing HTTP API: the lock check on
 // its three paths (the two Next Level3-compatible ones and the native
-// /v1/check), with one mapping from error kinds to HTTP status in errors.go.
+// /v1/check). Errors are answered through httpx.ErrorOf, the one mapping
+// from error kinds to status and code that the portal and /readyz share:
+// a bad token is 401 with its kind's code (token_expired, ...), a key the
+// server cannot use 500 key_unusable, an unreachable database 503
+// store_unavailable.
 //
 // Wire contract (design §4.1): the token comes in x-nl3-authorization-token
 // (or Authorization: Bearer); the JSON body is at most 64 KiB and unknown

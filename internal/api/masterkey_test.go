@@ -3,6 +3,7 @@ package api_test
 import (
 	"bytes"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -60,5 +61,61 @@ func TestKeySealedUnderAnotherMasterKey(t *testing.T) {
 	a = e.post(api.PathProtectionCheck, mintWith(fk.KID, fsecret), body)
 	if a.status != http.StatusUnauthorized || a.body["error"] != "token_unknown_key" {
 		t.Fatalf("a token naming the deleted key: %d %s", a.status, a.raw)
+	}
+}
+
+// TestUnusableKeyOnlyForWellFormedTokens: a token that names a key the
+// server cannot open is told key_unusable only when nothing else is wrong
+// with it (the signature cannot be checked without the key); every other
+// token, and one naming no real key of the application, gets its ordinary
+// 401. key_unusable never reads as a database outage, and names the fix.
+func TestUnusableKeyOnlyForWellFormedTokens(t *testing.T) {
+	e := newEnv(t, nil)
+	e.enroll("alice", "")
+	other, _ := seal.New(bytes.Repeat([]byte{3}, seal.KeySize))
+	foreign := &admin.Service{Store: e.store, Clock: e.clock, Box: other}
+	fk, fsecret, err := foreign.CreateKey(t.Context(), "test", e.app, time.Time{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := e.clock.Now()
+	claims := func(mod func(map[string]any)) map[string]any {
+		c := map[string]any{"iss": issuer, "sub": "alice", "aud": publicURL,
+			"iat": now.Add(-time.Minute).Unix(), "exp": now.Add(5 * time.Minute).Unix()}
+		if mod != nil {
+			mod(c)
+		}
+		return c
+	}
+	naming := func(kid, alg string) map[string]any { return map[string]any{"alg": alg, "typ": "JWT", "kid": kid} }
+	tests := []struct {
+		name   string
+		tok    string
+		status int
+		code   string
+	}{
+		{"its own secret", rawToken(naming(fk.KID, "HS256"), claims(nil), fsecret), 500, "key_unusable"},
+		{"any signature", rawToken(naming(fk.KID, "HS256"), claims(nil), []byte("anything-anything-anything-32by")), 500, "key_unusable"},
+		{"another alg", rawToken(naming(fk.KID, "ES256"), claims(nil), fsecret), 401, "token_algorithm"},
+		{"alg none", rawToken(naming(fk.KID, "none"), claims(nil), nil), 401, "token_algorithm"},
+		{"expired", rawToken(naming(fk.KID, "HS256"), claims(func(c map[string]any) { c["exp"] = now.Add(-time.Hour).Unix() }), fsecret), 401, "token_expired"},
+		{"another audience", rawToken(naming(fk.KID, "HS256"), claims(func(c map[string]any) { c["aud"] = "https://elsewhere.test" }), fsecret), 401, "token_audience"},
+		{"no sub", rawToken(naming(fk.KID, "HS256"), claims(func(c map[string]any) { delete(c, "sub") }), fsecret), 401, "token_claims"},
+		{"a kid of no key", rawToken(naming("no-such-kid", "HS256"), claims(nil), fsecret), 401, "token_unknown_key"},
+		{"another issuer", rawToken(naming(fk.KID, "HS256"), claims(func(c map[string]any) { c["iss"] = "https://other.test" }), fsecret), 401, "token_unknown_issuer"},
+		{"garbage", "garbage.garbage.garbage", 401, "token_malformed"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			a := e.post(api.PathProtectionCheck, tc.tok, `{}`)
+			if a.status != tc.status || a.body["error"] != tc.code {
+				t.Fatalf("%d %s, want %d %s", a.status, a.raw, tc.status, tc.code)
+			}
+			msg, _ := a.body["message"].(string)
+			if tc.code == "key_unusable" && (strings.Contains(msg, "could not reach") || !strings.Contains(msg, "deadbolt key revoke") ||
+				!strings.Contains(msg, "master key")) {
+				t.Fatalf("key_unusable message %q does not name the key problem and its fix", msg)
+			}
+		})
 	}
 }

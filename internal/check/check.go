@@ -275,7 +275,7 @@ func (s *Service) authenticate(ctx context.Context, raw string) (store.Applicati
 	app, all, err := s.appAndKeys(ctx, issuer)
 	s.observe("application_and_keys", start)
 	if errors.Is(err, store.ErrNotFound) {
-		return store.Application{}, "", token.Claims{}, nil, fmt.Errorf("%w: no application has issuer %q", token.ErrUnknownIssuer, issuer)
+		return store.Application{}, "", token.Claims{}, nil, token.Reject(token.ErrUnknownIssuer, "no application has issuer %q", issuer)
 	}
 	if err != nil {
 		return store.Application{}, "", token.Claims{}, nil, unavailable("read application and keys", err)
@@ -294,6 +294,12 @@ func (s *Service) authenticate(ctx context.Context, raw string) (store.Applicati
 			// One bad key must not take the application down: skip it,
 			// unless the token names it.
 			if tok.KID == k.KID {
+				// Without the key the signature cannot be checked, so the
+				// token may be anyone's: only one that passes every other
+				// check hears about the key; the rest get their own 401.
+				if err := s.d.Verifier.CheckUnsigned(tok, k.Algorithm); err != nil {
+					return store.Application{}, "", token.Claims{}, nil, err
+				}
 				return store.Application{}, "", token.Claims{}, nil, fmt.Errorf("%w: key %s: %w", ErrKeyUnusable, k.KID, err)
 			}
 			if _, seen := s.broken.LoadOrStore(k.KID, struct{}{}); !seen {
@@ -314,7 +320,7 @@ func (s *Service) authenticate(ctx context.Context, raw string) (store.Applicati
 		// operator who forgot to roll a key out sees why.
 		if errors.Is(err, token.ErrSignature) && len(inactive) > 0 {
 			if _, old, err2 := s.d.Verifier.VerifyToken(tok, inactive); err2 == nil {
-				return store.Application{}, "", token.Claims{}, nil, fmt.Errorf("%w: key %s is revoked or expired", token.ErrKeyRevoked, old)
+				return store.Application{}, "", token.Claims{}, nil, token.Reject(token.ErrKeyRevoked, "key %s is revoked or expired", old)
 			}
 		}
 		return store.Application{}, "", token.Claims{}, nil, err
@@ -431,8 +437,15 @@ func (s *Service) observe(op string, start time.Time) {
 	}
 }
 
+// unavailable marks err as a store outage (the check did not decide),
+// unless it is already of a class of its own: a key problem is the
+// operator's to fix and must not read as an unreachable database.
 func unavailable(op string, err error) error {
-	if errors.Is(err, store.ErrUnavailable) {
+	switch {
+	case errors.Is(err, seal.ErrOpen) && !errors.Is(err, ErrKeyUnusable):
+		return fmt.Errorf("check: %s: %w: %w", op, ErrKeyUnusable, err)
+	case errors.Is(err, store.ErrUnavailable), errors.Is(err, ErrKeyUnusable), errors.Is(err, token.ErrBadKey),
+		errors.Is(err, store.ErrMasterKey):
 		return fmt.Errorf("check: %s: %w", op, err)
 	}
 	return fmt.Errorf("check: %s: %w: %v", op, store.ErrUnavailable, err)

@@ -44,7 +44,6 @@ type Body struct {
 type Handler func(w http.ResponseWriter, r *http.Request) error
 
 // Wrap turns h into an http.Handler whose errors are written by WriteError.
-// Errors that are not *Error become 500s and are logged with log.
 func Wrap(log *slog.Logger, h Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if err := h(w, r); err != nil {
@@ -53,12 +52,10 @@ func Wrap(log *slog.Logger, h Handler) http.Handler {
 	})
 }
 
-// WriteError writes err as a JSON error answer.
+// WriteError writes err as a JSON error answer, classified by ErrorOf, and
+// logs it with log: 5xx at error level, the rest at debug.
 func WriteError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err error) {
-	var e *Error
-	if !errors.As(err, &e) {
-		e = &Error{Status: http.StatusInternalServerError, Code: "internal", Message: "internal error", Cause: err}
-	}
+	e := ErrorOf(err)
 	if e.Status >= 500 {
 		log.Error("request failed", "method", r.Method, "path", r.URL.Path, "status", e.Status, "code", e.Code, "err", err)
 	} else {

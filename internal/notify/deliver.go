@@ -45,10 +45,17 @@ type Carrier interface {
 	Deliver(ctx context.Context, m store.OutboxMessage) error
 }
 
+// DeliveryStore is what delivery needs of the store: the outbox's queue,
+// and the webhooks messages are posted to.
+type DeliveryStore interface {
+	store.OutboxQueue
+	store.ConfigReader
+}
+
 // Deliverer sends outbox messages: account events to their webhooks,
 // signed, and notices to members through the carrier of their channel.
 type Deliverer struct {
-	Store store.Store
+	Store DeliveryStore
 	Box   *seal.Box
 	Clock clock.Clock
 	// Client posts webhooks. It must be an egress.Policy client, so that

@@ -13,10 +13,18 @@ type Delivery struct {
 	To string
 }
 
+// DeliveriesReader reads what Deliveries shows: the outbox, and the
+// webhooks and members its messages went to.
+type DeliveriesReader interface {
+	store.OutboxReader
+	store.ConfigReader
+	store.MemberReader
+}
+
 // Deliveries lists a tenant's latest outbox messages on every channel,
 // newest first, at most limit of them, delivered, pending and failed
 // alike: the portal's Deliveries page and `deadbolt delivery list`.
-func Deliveries(ctx context.Context, r store.Reader, tenantID string, limit int) ([]Delivery, error) {
+func Deliveries(ctx context.Context, r DeliveriesReader, tenantID string, limit int) ([]Delivery, error) {
 	msgs, err := r.OutboxOfTenant(ctx, tenantID, limit)
 	if err != nil {
 		return nil, err

@@ -21,9 +21,16 @@ type Change struct {
 	Until   time.Time // for an unlock: when it ends
 }
 
+// EnqueueTx is the part of a transaction that enqueues account events:
+// the tenant's webhooks say where they go.
+type EnqueueTx interface {
+	store.ConfigReader
+	store.OutboxTx
+}
+
 // Enqueue writes one outbox message per webhook of the tenant that wants
 // the change's event type, inside tx. With no webhooks it writes nothing.
-func Enqueue(ctx context.Context, tx store.Tx, c Change, now time.Time) error {
+func Enqueue(ctx context.Context, tx EnqueueTx, c Change, now time.Time) error {
 	hooks, err := tx.Webhooks(ctx, c.App.TenantID)
 	if err != nil || len(hooks) == 0 {
 		return err

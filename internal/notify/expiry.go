@@ -12,7 +12,11 @@ import (
 // Expiry announces unlocks that ended by time: the account locked again by
 // itself, and push receivers must hear it.
 type Expiry struct {
-	Store store.Store
+	// Store lists the ended grants and announces each in a transaction.
+	Store interface {
+		store.AccountReader
+		store.Updater
+	}
 	Clock clock.Clock
 }
 

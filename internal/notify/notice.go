@@ -105,11 +105,18 @@ func DecodeNotice(m store.OutboxMessage) (Notice, error) {
 	return n, nil
 }
 
+// NoticeTx is the part of a transaction that enqueues notices to a
+// member: push goes only to the browsers the member subscribed.
+type NoticeTx interface {
+	store.PortalReader
+	store.OutboxTx
+}
+
 // EnqueueNotice writes, inside tx, one outbox message with notice n for
 // member m on each of channels (the member channels this deployment
 // delivers) that m chose. Push is skipped while m has no subscribed
 // browser. It writes nothing when m chose none of them.
-func EnqueueNotice(ctx context.Context, tx store.Tx, m store.Member, n Notice, channels []string, now time.Time) error {
+func EnqueueNotice(ctx context.Context, tx NoticeTx, m store.Member, n Notice, channels []string, now time.Time) error {
 	_, err := enqueue(ctx, tx, m, TypeRequestRaised, n, channels, m.Wants, now)
 	return err
 }
@@ -145,14 +152,14 @@ func DecodeRecovery(m store.OutboxMessage) (Recovery, error) {
 // on every one of channels (the member channels this deployment delivers),
 // whatever m chose: a security notice is not optional. Push is skipped
 // while m has no subscribed browser. It returns the channels it wrote to.
-func EnqueueRecovery(ctx context.Context, tx store.Tx, m store.Member, r Recovery, channels []string, now time.Time) ([]string, error) {
+func EnqueueRecovery(ctx context.Context, tx NoticeTx, m store.Member, r Recovery, channels []string, now time.Time) ([]string, error) {
 	return enqueue(ctx, tx, m, TypeRecovery, r, channels, func(string) bool { return true }, now)
 }
 
 // enqueue writes one message of type typ with payload v for m on each of
 // channels that wants allows (push only when m has a subscribed browser),
 // and returns the channels it wrote to.
-func enqueue(ctx context.Context, tx store.Tx, m store.Member, typ string, v any, channels []string, wants func(string) bool, now time.Time) ([]string, error) {
+func enqueue(ctx context.Context, tx NoticeTx, m store.Member, typ string, v any, channels []string, wants func(string) bool, now time.Time) ([]string, error) {
 	var payload []byte
 	var written []string
 	for _, ch := range channels {

@@ -27,7 +27,7 @@ type Verification struct {
 // EnqueueVerification writes, inside tx, the mail with verification v for
 // member m to the outbox, whatever channels m chose: it goes to the
 // address it is about.
-func EnqueueVerification(ctx context.Context, tx store.Tx, m store.Member, v Verification, now time.Time) error {
+func EnqueueVerification(ctx context.Context, tx store.OutboxTx, m store.Member, v Verification, now time.Time) error {
 	payload, err := json.Marshal(v)
 	if err != nil {
 		return fmt.Errorf("notify: encode verification: %w", err)

@@ -29,6 +29,10 @@ type ticket struct {
 	Expires  time.Time `json:"expires"`
 }
 
+// errReplayed: an enablement token already spent.
+var errReplayed = &httpx.Error{Status: http.StatusConflict, Code: "token_replayed",
+	Message: "this enablement token was already used; each works once: mint a new one"}
+
 const (
 	ticketOwner = "portal:enable"
 	ticketTTL   = 15 * time.Minute
@@ -37,11 +41,13 @@ const (
 // verifyEnableToken checks an application's enablement token and spends it:
 // its one-time key (token.Token.OneTimeKey: its jti, else its decoded
 // signature) is recorded.
-// Every refusal is a *pageError that says what is wrong and links nothing.
+// Every refusal is a *pageError that says what is wrong and links nothing,
+// with the code and cause that EnableAPI answers through httpx.ErrorOf.
 func verifyEnableToken(ctx context.Context, s store.Store, chk *check.Service, clk clock.Clock, raw string) (store.Application, token.Claims, error) {
 	if raw == "" {
 		return store.Application{}, token.Claims{}, &pageError{Status: http.StatusBadRequest, Title: "This link is incomplete",
-			Message: "The link that brought you here is missing a part. Go back to the application and start again from there; if it keeps happening, tell that application's administrators."}
+			Message: "The link that brought you here is missing a part. Go back to the application and start again from there; if it keeps happening, tell that application's administrators.",
+			Cause:   token.Reject(token.ErrMissing, "send the application's token in x-nl3-authorization-token (or Authorization: Bearer)")}
 	}
 	app, claims, err := chk.Authenticate(ctx, raw)
 	switch {
@@ -59,7 +65,9 @@ func verifyEnableToken(ctx context.Context, s store.Store, chk *check.Service, c
 	}
 	if err := access.CheckAccountName(claims.Subject); err != nil {
 		return app, claims, &pageError{Status: http.StatusBadRequest, Title: "This link is not valid",
-			Message: "The link does not name an account deadbolt can protect, so nothing was linked. Tell the application's administrators.", Cause: err}
+			Message: "The link does not name an account deadbolt can protect, so nothing was linked. Tell the application's administrators.",
+			Cause: &httpx.Error{Status: http.StatusBadRequest, Code: "invalid",
+				Message: "the token's sub is not an account name deadbolt can protect; nothing was linked", Cause: err}}
 	}
 	tok, err := token.Parse(raw) // verified above; parsed again for its one-time key
 	if err != nil {
@@ -82,7 +90,7 @@ func verifyEnableToken(ctx context.Context, s store.Store, chk *check.Service, c
 	}
 	if !fresh {
 		return app, claims, &pageError{Status: http.StatusConflict, Title: "This link was already used",
-			Message: "Each enablement link works once. Go back to the application and start again."}
+			Message: "Each enablement link works once. Go back to the application and start again.", Cause: errReplayed}
 	}
 	return app, claims, nil
 }
@@ -356,10 +364,7 @@ func (e *EnableAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 func (e *EnableAPI) serve(w http.ResponseWriter, r *http.Request) error {
-	raw := r.Header.Get("x-nl3-authorization-token")
-	if raw == "" {
-		raw, _ = strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-	}
+	raw := httpx.AuthToken(r)
 	var body EnableBody
 	if err := httpx.DecodeJSON(r, 64<<10, &body); err != nil {
 		return err
@@ -367,13 +372,7 @@ func (e *EnableAPI) serve(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	app, claims, err := verifyEnableToken(ctx, e.Store, e.Check, e.Clock, raw)
 	if err != nil {
-		pe := asPageError(err)
-		code := map[int]string{http.StatusUnauthorized: "token_invalid", http.StatusConflict: "token_replayed",
-			http.StatusForbidden: "application_disabled", http.StatusBadRequest: "bad_request"}[pe.Status]
-		if code == "" {
-			code = "unavailable"
-		}
-		return &httpx.Error{Status: pe.Status, Code: code, Message: pe.Message, Cause: err}
+		return err // its page's cause, answered through httpx.ErrorOf
 	}
 	var acct store.Account
 	err = e.Store.Update(ctx, func(tx store.Tx) error {
@@ -394,16 +393,8 @@ func (e *EnableAPI) serve(w http.ResponseWriter, r *http.Request) error {
 		acct, _, err = access.LinkTx(ctx, tx, actor, app, claims.Subject, m, now)
 		return err
 	})
-	switch {
-	case errors.Is(err, access.ErrOwnedByAnother):
-		return &httpx.Error{Status: http.StatusConflict, Code: "owned_by_another", Message: "the account is linked to another member", Cause: err}
-	case errors.Is(err, admin.ErrEmailUnverified):
-		return &httpx.Error{Status: http.StatusConflict, Code: "member_unverified",
-			Message: "the member with this email registered themselves and has not confirmed the address; nothing was linked", Cause: err}
-	case errors.Is(err, store.ErrInvalid):
-		return &httpx.Error{Status: http.StatusBadRequest, Code: "bad_request", Message: "the email or account name is not valid", Cause: err}
-	case err != nil:
-		return &httpx.Error{Status: http.StatusServiceUnavailable, Code: "store_unavailable", Message: "the account could not be linked", RetryAfter: time.Second, Cause: err}
+	if err != nil {
+		return err // owned_by_another, member_unverified, invalid, store_unavailable, ...: httpx.ErrorOf
 	}
 	httpx.WriteJSON(w, http.StatusOK, map[string]any{"nl3UserToken": UserToken(acct.ID), "status": "enabled", "account": acct.Name})
 	return nil

@@ -208,6 +208,23 @@ func TestRecoveryRulesInDomain(t *testing.T) {
 	if n, _ := e.recoveryRecords(owner); n != 1 {
 		t.Fatalf("operator's recovery: %d audit records, want 1", n)
 	}
+	// A pending admin (invited, no passkey yet): another admin may not
+	// issue a fresh first link for the seat, or whoever holds it becomes
+	// that admin. The owner and the operator may; an admin may still
+	// invite a brand-new admin.
+	pending, err := e.admin.Invite(ctx, admin.Operator("cli:test"), tenant, "pat@acme.test", "", store.RoleAdmin, time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.admin.Invite(ctx, admin.AsMember(adm), tenant, pending.Member.Email, "", "", time.Hour); !errors.Is(err, admin.ErrForbidden) {
+		t.Fatalf("admin reissuing a pending admin's first link: %v, want ErrForbidden", err)
+	}
+	if _, err := e.admin.Invite(ctx, admin.AsMember(owner), tenant, pending.Member.Email, "", "", time.Hour); err != nil {
+		t.Fatalf("owner reissuing a pending admin's first link: %v", err)
+	}
+	if _, err := e.admin.Invite(ctx, admin.AsMember(adm), tenant, "newadmin@acme.test", "", store.RoleAdmin, time.Hour); err != nil {
+		t.Fatalf("admin inviting a new admin: %v", err)
+	}
 	// Last owner: neither demoted nor removed, not even by the operator.
 	if _, err := e.admin.SetRole(ctx, admin.Operator("cli:root"), owner.ID, store.RoleAdmin); !errors.Is(err, store.ErrConflict) {
 		t.Fatalf("demoting the last owner: %v, want ErrConflict", err)

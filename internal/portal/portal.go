@@ -2,7 +2,6 @@ package portal
 
 import (
 	"bytes"
-	"context"
 	"embed"
 	"errors"
 	"fmt"
@@ -18,11 +17,11 @@ import (
 	"time"
 
 	"github.com/deadbolt-dev/deadbolt/internal/access"
-	"github.com/deadbolt-dev/deadbolt/internal/admin"
 	"github.com/deadbolt-dev/deadbolt/internal/check"
 	"github.com/deadbolt-dev/deadbolt/internal/clock"
 	"github.com/deadbolt-dev/deadbolt/internal/config"
 	"github.com/deadbolt-dev/deadbolt/internal/egress"
+	"github.com/deadbolt-dev/deadbolt/internal/httpx"
 	"github.com/deadbolt-dev/deadbolt/internal/live"
 	"github.com/deadbolt-dev/deadbolt/internal/passkey"
 	"github.com/deadbolt-dev/deadbolt/internal/seal"
@@ -296,7 +295,10 @@ type handler func(w http.ResponseWriter, r *http.Request) error
 // pageError is an error the person should see, as a page (or as JSON for
 // the ceremony endpoints).
 type pageError struct {
-	Status  int
+	Status int
+	// Code is the stable code of the JSON answer (httpx.ErrorOf's); empty
+	// means one made from Status.
+	Code    string
 	Title   string
 	Message string
 	// Back is where the page's link leads (the page the person came
@@ -334,35 +336,67 @@ func (p *Portal) wrap(h handler) http.Handler {
 	})
 }
 
-// asPageError maps an error kind to what the person sees.
+// pageWords are the portal's words for people, by httpx.ErrorOf's code:
+// the class of a failure is decided there, once; a page only words it. A
+// code without words here shows its plain message under a title made from
+// its status; one with a Title and no Message shows the plain message
+// under that title.
+var pageWords = map[string]struct{ Title, Message string }{
+	"forbidden":         {"Not allowed", ""},
+	"member_unverified": {"Email not confirmed", ""},
+	"owned_by_another":  {"Already protected by someone else", ""},
+	"not_found":         {"Not found", "That no longer exists, or it is not yours. Go back and reload the page to see what there is."},
+	"request_closed":    {"Request already answered", "This unlock request was already answered or has expired."},
+	"too_long":          {"Too long", "That is longer than the application allows. Choose a shorter time."},
+	"invalid": {"Not possible", "deadbolt could not do that, and changed nothing. Go back and check what you entered; " +
+		"if it keeps happening, tell your administrator."},
+	"conflict": {"Already there", "That is already there, or someone changed it meanwhile. Nothing was changed: " +
+		"reload the page to see how things stand."},
+	"store_unavailable": {"Try again shortly", "deadbolt cannot reach its storage right now, so nothing was changed. " +
+		"Try again in a minute; if it lasts, tell your administrator."},
+	"key_unusable": {"A signing key cannot be used", "This server cannot use the application's signing key (it was " +
+		"sealed under another master key, or its public key does not parse), so nothing was changed. Tell the " +
+		"application's administrators: they revoke and delete the key (deadbolt key revoke, key delete) or start " +
+		"deadbolt with the right master key."},
+	"application_disabled": {"Application disabled", "The application does not use deadbolt at the moment, so nothing was changed. Ask its administrators."},
+	"internal": {"Something went wrong", "deadbolt could not finish this, and nothing was changed. Try again; if it " +
+		"happens again, tell your administrator."},
+}
+
+// pageTitles title the codes without words of their own, by status.
+var pageTitles = map[int]string{
+	http.StatusBadRequest: "Not possible", http.StatusUnauthorized: "Not signed in", http.StatusForbidden: "Not allowed",
+	http.StatusConflict: "Already there", http.StatusServiceUnavailable: "Try again shortly",
+}
+
+// asPageError is what the person sees of err: a *pageError in its chain,
+// else httpx.ErrorOf's class in the portal's words.
 func asPageError(err error) *pageError {
 	var pe *pageError
-	switch {
-	case errors.As(err, &pe):
+	if errors.As(err, &pe) {
 		return pe
-	case errors.Is(err, admin.ErrForbidden):
-		msg := err.Error()
-		if i := strings.LastIndex(msg, ": "); i >= 0 {
-			msg = msg[i+2:]
-		}
-		return &pageError{Status: http.StatusForbidden, Title: "Not allowed", Message: msg, Cause: err}
-	case errors.Is(err, store.ErrNotFound):
-		return &pageError{Status: http.StatusNotFound, Title: "Not found", Message: "That no longer exists, or it is not yours. Go back and reload the page to see what there is.", Cause: err}
-	case errors.Is(err, access.ErrRequestClosed):
-		return &pageError{Status: http.StatusConflict, Title: "Request already answered",
-			Message: "This unlock request was already answered or has expired.", Cause: err}
-	case errors.Is(err, access.ErrTooLong):
-		return &pageError{Status: http.StatusBadRequest, Title: "Too long", Message: "That is longer than the application allows. Choose a shorter time.", Cause: err}
-	case errors.Is(err, store.ErrInvalid):
-		return &pageError{Status: http.StatusBadRequest, Title: "Not possible", Message: "deadbolt could not do that, and changed nothing. Go back and check what you entered; if it keeps happening, tell your administrator.", Cause: err}
-	case errors.Is(err, store.ErrConflict):
-		return &pageError{Status: http.StatusConflict, Title: "Already there", Message: "That is already there, or someone changed it meanwhile. Nothing was changed: reload the page to see how things stand.", Cause: err}
-	case errors.Is(err, store.ErrUnavailable), errors.Is(err, context.DeadlineExceeded):
-		return &pageError{Status: http.StatusServiceUnavailable, Title: "Try again shortly",
-			Message: "deadbolt cannot reach its storage right now, so nothing was changed. Try again in a minute; if it lasts, tell your administrator.", Cause: err}
 	}
-	return &pageError{Status: http.StatusInternalServerError, Title: "Something went wrong",
-		Message: "deadbolt could not finish this, and nothing was changed. Try again; if it happens again, tell your administrator.", Cause: err}
+	he := httpx.ErrorOf(err)
+	words, ok := pageWords[he.Code]
+	if !ok {
+		words.Title = pageTitles[he.Status]
+		if words.Title == "" {
+			words = pageWords["internal"]
+		}
+	}
+	if words.Message == "" {
+		words.Message = he.Message
+	}
+	return &pageError{Status: he.Status, Code: he.Code, Title: words.Title, Message: words.Message, Cause: err}
+}
+
+// code is pe's JSON code: its own, else one made from its status
+// ("too_many_requests").
+func (pe *pageError) code() string {
+	if pe.Code != "" {
+		return pe.Code
+	}
+	return strings.ReplaceAll(strings.ToLower(http.StatusText(pe.Status)), " ", "_")
 }
 
 func (p *Portal) renderError(w http.ResponseWriter, r *http.Request, err error) {
@@ -373,7 +407,7 @@ func (p *Portal) renderError(w http.ResponseWriter, r *http.Request, err error) 
 		p.d.Log.Debug("portal request refused", "method", r.Method, "path", r.URL.Path, "status", pe.Status, "err", err)
 	}
 	if wantsJSON(r) {
-		writeJSON(w, pe.Status, map[string]string{"error": pe.Title, "message": pe.Message})
+		writeJSON(w, pe.Status, httpx.Body{Error: pe.code(), Message: pe.Message})
 		return
 	}
 	p.render(w, r, pe.Status, "error", map[string]any{"Title": pe.Title, "Message": pe.Message, "Back": pe.Back})

@@ -647,7 +647,7 @@ func TestEnableUserAPI(t *testing.T) {
 	}
 	forged, _ := token.Mint(token.Key{Algorithm: "HS256", Secret: bytes.Repeat([]byte{9}, 32)}, token.Claims{Issuer: issuer, Subject: "x",
 		Audience: []string{publicURL}, ExpiresAt: e.clock.Now().Add(time.Minute)})
-	if code, m := call(forged, ``); code != http.StatusUnauthorized || m["error"] != "token_invalid" {
+	if code, m := call(forged, ``); code != http.StatusUnauthorized || m["error"] != "token_signature" {
 		t.Fatalf("forged: %d %v", code, m)
 	}
 	if code, m := call(e.mint("dave", nil), `{"email":"bob@acme.test"}`); code != http.StatusConflict || m["error"] != "owned_by_another" {

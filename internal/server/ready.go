@@ -2,6 +2,8 @@ package server
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"net/http"
 	"time"
 
@@ -33,8 +35,15 @@ func (r readiness) problem(ctx context.Context) error {
 	pctx, cancel := context.WithTimeout(ctx, 2*time.Second)
 	defer cancel()
 	if err := r.store.Ping(pctx); err != nil {
-		return &httpx.Error{Status: http.StatusServiceUnavailable, Code: "store_unavailable",
-			Message: "the database does not answer", RetryAfter: time.Second, Cause: err}
+		// Whatever Ping says, a node whose store does not answer is out:
+		// its class (store_unavailable, or key_unusable for a key
+		// problem) and words come from httpx.ErrorOf, as the API's do.
+		if !errors.Is(err, store.ErrUnavailable) {
+			err = fmt.Errorf("readyz: ping: %w: %w", store.ErrUnavailable, err)
+		}
+		e := *httpx.ErrorOf(err)
+		e.Status = http.StatusServiceUnavailable
+		return &e
 	}
 	if err, at := r.log.LastError(); err != nil && r.now().Sub(at) < checkLogRetry {
 		return &httpx.Error{Status: http.StatusServiceUnavailable, Code: "check_log_unwritable",

@@ -7,10 +7,74 @@ import (
 	"github.com/deadbolt-dev/deadbolt/internal/audit"
 )
 
+// The contract is cut into roles, one per kind of record, so that each
+// consumer asks for the part it uses (see doc.go): XReader is what can be
+// read of a part, on a Store and inside a Tx; XTx is that part inside a
+// transaction, its reads and its changes. Reader, Tx and Store compose them;
+// backends implement the compositions.
+
 // Reader is the read half of the contract, available on a Store and inside
 // a Tx. Lookups of one record return ErrNotFound when there is none; lists
 // return an empty slice, never ErrNotFound. Every returned time is UTC.
+// These rules hold for every XReader it is made of.
 type Reader interface {
+	ConfigReader
+	MemberReader
+	AccountReader
+	CheckLogReader
+	OutboxReader
+	PortalReader
+	AuditReader
+}
+
+// Tx is one transaction. It is not safe for concurrent use; it is valid only
+// inside the function given to Store.Update.
+//
+// Create methods return ErrConflict when a uniqueness rule is broken and
+// ErrInvalid when a required field is empty. The caller sets IDs and times.
+//
+// Every method that changes state must be paired, in the same transaction,
+// with an AppendAudit that records it; the domain packages do this.
+type Tx interface {
+	Reader
+	ConfigTx
+	MemberTx
+	AccountTx
+	OutboxTx
+	PortalTx
+	AuditTx
+}
+
+// Store is a deadbolt database. It is safe for concurrent use by many
+// goroutines, and several processes (the server, the CLI, other nodes) may
+// use one database at the same time.
+type Store interface {
+	Reader
+	Updater
+	CheckLogAppender
+	CheckLogPruner
+	OutboxQueue
+	Leaser
+	Pinger
+	MasterKeyPinner
+
+	// Close releases the store's connections.
+	Close() error
+}
+
+// Updater runs transactions.
+type Updater interface {
+	// Update runs fn in one transaction: everything fn writes commits
+	// together when fn returns nil, and nothing is written when fn returns an
+	// error (that error is returned unchanged) or panics. Once Update returns
+	// nil the change is durable. fn must not keep tx after it returns.
+	Update(ctx context.Context, fn func(tx Tx) error) error
+}
+
+// ConfigReader reads how tenants are set up: tenants, their applications
+// and signing keys, and their webhooks. Admins change it; the lock check
+// reads it on every call (through a cache).
+type ConfigReader interface {
 	Tenant(ctx context.Context, id string) (Tenant, error)
 	TenantByName(ctx context.Context, name string) (Tenant, error)
 	// Tenants lists every tenant, oldest first.
@@ -26,12 +90,71 @@ type Reader interface {
 	// ones included, oldest first.
 	SigningKeys(ctx context.Context, appID string) ([]SigningKey, error)
 
+	Webhook(ctx context.Context, id string) (Webhook, error)
+	// Webhooks lists a tenant's webhooks, oldest first.
+	Webhooks(ctx context.Context, tenantID string) ([]Webhook, error)
+}
+
+// ConfigTx is the configuration inside a transaction.
+type ConfigTx interface {
+	ConfigReader
+
+	CreateTenant(ctx context.Context, t Tenant) error
+	CreateApplication(ctx context.Context, a Application) error
+	// UpdateApplication replaces every mutable field of the application
+	// with a.ID (name, unenrolled, fail mode, enabled, lockdown, unlock
+	// durations, origins, updated time). The issuer and tenant never change.
+	UpdateApplication(ctx context.Context, a Application) error
+	CreateSigningKey(ctx context.Context, k SigningKey) error
+	// RevokeSigningKey sets RevokedAt; revoking a revoked key is a no-op
+	// that keeps the first time.
+	RevokeSigningKey(ctx context.Context, kid string, at time.Time) error
+	// DeleteSigningKey removes a revoked key; an active one (not revoked)
+	// is ErrConflict and stays, a missing one is ErrNotFound.
+	DeleteSigningKey(ctx context.Context, kid string) error
+
+	// CreateWebhook stores a webhook; DeleteWebhook removes it and its
+	// messages (ErrNotFound if there is none).
+	CreateWebhook(ctx context.Context, w Webhook) error
+	DeleteWebhook(ctx context.Context, id string) error
+}
+
+// MemberReader reads a tenant's members: the people who own accounts,
+// approve unlocks and administer the tenant.
+type MemberReader interface {
 	Member(ctx context.Context, id string) (Member, error)
 	// MemberByEmail matches the email case-insensitively.
 	MemberByEmail(ctx context.Context, tenantID, email string) (Member, error)
 	// Members lists a tenant's members, oldest first.
 	Members(ctx context.Context, tenantID string) ([]Member, error)
+}
 
+// MemberTx is the members inside a transaction.
+type MemberTx interface {
+	MemberReader
+
+	// CreateMember stores m, EmailVerifiedAt included (zero: not
+	// verified).
+	CreateMember(ctx context.Context, m Member) error
+	// UpdateMember replaces name, role, LockAll, LockedDown, Channels and
+	// UpdatedAt. It never changes EmailVerifiedAt.
+	UpdateMember(ctx context.Context, m Member) error
+	// VerifyEmail marks the email of member id verified at time at, if the
+	// member's email is still email, and reports whether this call did it
+	// (false: it was verified already, and keeps its first time). A member
+	// with that id and email that does not exist is ErrNotFound. Of
+	// concurrent calls for one member exactly one returns true.
+	VerifyEmail(ctx context.Context, id, email string, at time.Time) (bool, error)
+	// DeleteMember removes a member with their passkeys, sessions, invites,
+	// push subscriptions and email and push messages. A member who still
+	// owns accounts is ErrConflict and nothing is removed (the caller
+	// unlinks them first); a missing member is ErrNotFound.
+	DeleteMember(ctx context.Context, id string) error
+}
+
+// AccountReader reads protected accounts and what decides their lock:
+// grants and unlock requests.
+type AccountReader interface {
 	Account(ctx context.Context, appID, name string) (Account, error)
 	AccountByID(ctx context.Context, id string) (Account, error)
 	// AccountsOfOwner lists the accounts a member owns, ordered by ID, at
@@ -51,27 +174,10 @@ type Reader interface {
 	// it returns CheckState{Found: false}.
 	CheckState(ctx context.Context, appID, accountName string) (CheckState, error)
 
-	// CheckRecord returns one check-log record by its ID (the sessionID).
-	CheckRecord(ctx context.Context, id string) (CheckRecord, error)
-	// CheckRecords lists an application's newest check-log records first,
-	// at most limit of them.
-	CheckRecords(ctx context.Context, appID string, limit int) ([]CheckRecord, error)
-
-	// AuditRecords lists a tenant's audit records with seq > afterSeq in
-	// seq order, at most limit of them.
-	AuditRecords(ctx context.Context, tenantID string, afterSeq int64, limit int) ([]audit.Record, error)
-
-	Webhook(ctx context.Context, id string) (Webhook, error)
-	// Webhooks lists a tenant's webhooks, oldest first.
-	Webhooks(ctx context.Context, tenantID string) ([]Webhook, error)
-	// OutboxMessages lists a webhook's messages, newest first, at most
-	// limit of them (delivered, pending and failed alike).
-	OutboxMessages(ctx context.Context, webhookID string, limit int) ([]OutboxMessage, error)
-	// OutboxOfTenant lists a tenant's messages on every channel (webhook,
-	// email, push), newest CreatedAt first (then highest ID), at most limit
-	// of them, delivered, pending and failed alike: what admins see of
-	// deliveries.
-	OutboxOfTenant(ctx context.Context, tenantID string, limit int) ([]OutboxMessage, error)
+	// EndedGrants lists, oldest Until first and at most limit of them,
+	// current grants that ended by time (Until <= now, neither revoked nor
+	// consumed) and whose end has not been announced yet.
+	EndedGrants(ctx context.Context, now time.Time, limit int) ([]Grant, error)
 
 	// UnlockRequest returns one unlock request by ID.
 	UnlockRequest(ctx context.Context, id string) (UnlockRequest, error)
@@ -84,66 +190,13 @@ type Reader interface {
 	// ExpiredRequests lists pending requests whose ExpiresAt <= now, oldest
 	// ExpiresAt first, at most limit of them.
 	ExpiredRequests(ctx context.Context, now time.Time, limit int) ([]UnlockRequest, error)
-
-	// Passkey returns one passkey by its credential ID.
-	Passkey(ctx context.Context, id string) (Passkey, error)
-	// Passkeys lists a member's passkeys, oldest first.
-	Passkeys(ctx context.Context, memberID string) ([]Passkey, error)
-	// Session returns one portal session by ID (the secret's hash).
-	Session(ctx context.Context, id string) (Session, error)
-	// Invite returns one invite by ID (the secret's hash).
-	Invite(ctx context.Context, id string) (Invite, error)
-	// PushSubscriptions lists a member's Web Push subscriptions, oldest
-	// first.
-	PushSubscriptions(ctx context.Context, memberID string) ([]PushSubscription, error)
-
-	// EndedGrants lists, oldest Until first and at most limit of them,
-	// current grants that ended by time (Until <= now, neither revoked nor
-	// consumed) and whose end has not been announced yet.
-	EndedGrants(ctx context.Context, now time.Time, limit int) ([]Grant, error)
 }
 
-// Tx is one transaction. It is not safe for concurrent use; it is valid only
-// inside the function given to Store.Update.
-//
-// Every method that changes state must be paired, in the same transaction,
-// with an AppendAudit that records it; the domain packages do this.
-type Tx interface {
-	Reader
+// AccountTx is the accounts, grants and unlock requests inside a
+// transaction.
+type AccountTx interface {
+	AccountReader
 
-	// Create methods return ErrConflict when a uniqueness rule is broken and
-	// ErrInvalid when a required field is empty. The caller sets IDs and
-	// times.
-	CreateTenant(ctx context.Context, t Tenant) error
-	CreateApplication(ctx context.Context, a Application) error
-	// UpdateApplication replaces every mutable field of the application
-	// with a.ID (name, unenrolled, fail mode, enabled, lockdown, unlock
-	// durations, origins, updated time). The issuer and tenant never change.
-	UpdateApplication(ctx context.Context, a Application) error
-	CreateSigningKey(ctx context.Context, k SigningKey) error
-	// RevokeSigningKey sets RevokedAt; revoking a revoked key is a no-op
-	// that keeps the first time.
-	RevokeSigningKey(ctx context.Context, kid string, at time.Time) error
-	// DeleteSigningKey removes a revoked key; an active one (not revoked)
-	// is ErrConflict and stays, a missing one is ErrNotFound.
-	DeleteSigningKey(ctx context.Context, kid string) error
-	// CreateMember stores m, EmailVerifiedAt included (zero: not
-	// verified).
-	CreateMember(ctx context.Context, m Member) error
-	// UpdateMember replaces name, role, LockAll, LockedDown, Channels and
-	// UpdatedAt. It never changes EmailVerifiedAt.
-	UpdateMember(ctx context.Context, m Member) error
-	// VerifyEmail marks the email of member id verified at time at, if the
-	// member's email is still email, and reports whether this call did it
-	// (false: it was verified already, and keeps its first time). A member
-	// with that id and email that does not exist is ErrNotFound. Of
-	// concurrent calls for one member exactly one returns true.
-	VerifyEmail(ctx context.Context, id, email string, at time.Time) (bool, error)
-	// DeleteMember removes a member with their passkeys, sessions, invites,
-	// push subscriptions and email and push messages. A member who still
-	// owns accounts is ErrConflict and nothing is removed (the caller
-	// unlinks them first); a missing member is ErrNotFound.
-	DeleteMember(ctx context.Context, id string) error
 	CreateAccount(ctx context.Context, a Account) error
 	// SetAccountOwner links the account to a member ("" unlinks it).
 	SetAccountOwner(ctx context.Context, accountID, ownerID string, at time.Time) error
@@ -162,19 +215,6 @@ type Tx interface {
 	// concurrent calls for one grant, across processes and nodes, exactly
 	// one returns true.
 	ConsumeGrant(ctx context.Context, grantID string, at time.Time) (bool, error)
-
-	// CreateWebhook stores a webhook; DeleteWebhook removes it and its
-	// messages (ErrNotFound if there is none).
-	CreateWebhook(ctx context.Context, w Webhook) error
-	DeleteWebhook(ctx context.Context, id string) error
-	// EnqueueOutbox stores a message for delivery; it is due at once
-	// unless NextAttemptAt is later. A ChannelWebhook message names a
-	// webhook of its tenant and no member; a ChannelEmail or ChannelPush
-	// message names a member of its tenant and no webhook. Anything else —
-	// another channel, a missing target, a target that does not exist in
-	// the tenant, an empty type or payload — is ErrInvalid and writes
-	// nothing; an ID already stored is ErrConflict.
-	EnqueueOutbox(ctx context.Context, m OutboxMessage) error
 	// AnnounceGrantEnd marks an ended grant's end as announced and reports
 	// whether this call did it: of concurrent calls for one grant, across
 	// nodes, exactly one returns true.
@@ -200,6 +240,100 @@ type Tx interface {
 	// concurrent calls for one request exactly one returns true. An unknown
 	// request is ErrNotFound; any other status is ErrInvalid.
 	DecideRequest(ctx context.Context, id, status, by, grantID string, at time.Time) (bool, error)
+}
+
+// CheckLogReader reads the check log: one record per lock check.
+type CheckLogReader interface {
+	// CheckRecord returns one check-log record by its ID (the sessionID).
+	CheckRecord(ctx context.Context, id string) (CheckRecord, error)
+	// CheckRecords lists an application's newest check-log records first,
+	// at most limit of them.
+	CheckRecords(ctx context.Context, appID string, limit int) ([]CheckRecord, error)
+}
+
+// CheckLogAppender writes the check log. It is not part of a Tx: the
+// check log is written in batches of its own.
+type CheckLogAppender interface {
+	// AppendChecks durably writes a batch of check-log records in one
+	// transaction (group commit), and sets each named key's LastUsedAt to
+	// the latest At among the batch's records for it. Either the whole
+	// batch is written or none of it.
+	AppendChecks(ctx context.Context, recs []CheckRecord) error
+}
+
+// CheckLogPruner deletes old check-log records (retention).
+type CheckLogPruner interface {
+	// DeleteChecksBefore deletes up to limit of the oldest check-log
+	// records whose At is before before, in one transaction, and returns
+	// how many it deleted (fewer than limit: none older are left). A limit
+	// below 1 is ErrInvalid. Retention calls it in rounds, so that no
+	// transaction grows with the size of the log.
+	DeleteChecksBefore(ctx context.Context, before time.Time, limit int) (int, error)
+}
+
+// OutboxReader reads the outbox: messages for webhooks, email and push.
+type OutboxReader interface {
+	// OutboxMessages lists a webhook's messages, newest first, at most
+	// limit of them (delivered, pending and failed alike).
+	OutboxMessages(ctx context.Context, webhookID string, limit int) ([]OutboxMessage, error)
+	// OutboxOfTenant lists a tenant's messages on every channel (webhook,
+	// email, push), newest CreatedAt first (then highest ID), at most limit
+	// of them, delivered, pending and failed alike: what admins see of
+	// deliveries.
+	OutboxOfTenant(ctx context.Context, tenantID string, limit int) ([]OutboxMessage, error)
+}
+
+// OutboxTx is the outbox inside a transaction: a message is enqueued in
+// the transaction that makes the change it tells of.
+type OutboxTx interface {
+	OutboxReader
+
+	// EnqueueOutbox stores a message for delivery; it is due at once
+	// unless NextAttemptAt is later. A ChannelWebhook message names a
+	// webhook of its tenant and no member; a ChannelEmail or ChannelPush
+	// message names a member of its tenant and no webhook. Anything else —
+	// another channel, a missing target, a target that does not exist in
+	// the tenant, an empty type or payload — is ErrInvalid and writes
+	// nothing; an ID already stored is ErrConflict.
+	EnqueueOutbox(ctx context.Context, m OutboxMessage) error
+}
+
+// OutboxQueue is the delivery side of the outbox: workers claim due
+// messages and record each attempt, outside any Tx.
+type OutboxQueue interface {
+	// ClaimOutbox takes up to limit messages of any channel that are due
+	// at now, neither delivered nor failed, oldest first, and moves their
+	// NextAttemptAt to now+lease, so that no other worker — in this
+	// process or on another node — claims them until the lease runs out. A
+	// worker that dies mid-delivery thus loses its claim and another
+	// retries the message (delivery is at least once; webhook receivers
+	// deduplicate on the ID).
+	ClaimOutbox(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]OutboxMessage, error)
+	// FinishOutbox records a delivery attempt: delivered, retry later (the
+	// attempt count grows), or given up. ErrNotFound for an unknown ID.
+	FinishOutbox(ctx context.Context, r OutboxResult) error
+}
+
+// PortalReader reads what the portal keeps for its members: passkeys,
+// sessions, invites and Web Push subscriptions.
+type PortalReader interface {
+	// Passkey returns one passkey by its credential ID.
+	Passkey(ctx context.Context, id string) (Passkey, error)
+	// Passkeys lists a member's passkeys, oldest first.
+	Passkeys(ctx context.Context, memberID string) ([]Passkey, error)
+	// Session returns one portal session by ID (the secret's hash).
+	Session(ctx context.Context, id string) (Session, error)
+	// Invite returns one invite by ID (the secret's hash).
+	Invite(ctx context.Context, id string) (Invite, error)
+	// PushSubscriptions lists a member's Web Push subscriptions, oldest
+	// first.
+	PushSubscriptions(ctx context.Context, memberID string) ([]PushSubscription, error)
+}
+
+// PortalTx is the portal's records inside a transaction, with the
+// one-time values (nonces) that make its tokens single-use.
+type PortalTx interface {
+	PortalReader
 
 	// CreatePasskey stores a passkey; a credential ID already stored is
 	// ErrConflict. UpdatePasskey replaces Name, Credential and LastUsedAt.
@@ -254,6 +388,19 @@ type Tx interface {
 	// an error.
 	PutPushSubscription(ctx context.Context, s PushSubscription) error
 	DeletePushSubscription(ctx context.Context, id string) error
+}
+
+// AuditReader reads the tenants' hash-chained audit records.
+type AuditReader interface {
+	// AuditRecords lists a tenant's audit records with seq > afterSeq in
+	// seq order, at most limit of them.
+	AuditRecords(ctx context.Context, tenantID string, afterSeq int64, limit int) ([]audit.Record, error)
+}
+
+// AuditTx appends to the audit chain inside the transaction whose change
+// it records.
+type AuditTx interface {
+	AuditReader
 
 	// AppendAudit chains e after the tenant's last record at time at and
 	// stores it. Appends of one tenant are serialised: two transactions
@@ -261,60 +408,29 @@ type Tx interface {
 	AppendAudit(ctx context.Context, e audit.Event, at time.Time) (audit.Record, error)
 }
 
-// Store is a deadbolt database. It is safe for concurrent use by many
-// goroutines, and several processes (the server, the CLI, other nodes) may
-// use one database at the same time.
-type Store interface {
-	Reader
-
-	// Update runs fn in one transaction: everything fn writes commits
-	// together when fn returns nil, and nothing is written when fn returns an
-	// error (that error is returned unchanged) or panics. Once Update returns
-	// nil the change is durable. fn must not keep tx after it returns.
-	Update(ctx context.Context, fn func(tx Tx) error) error
-
-	// AppendChecks durably writes a batch of check-log records in one
-	// transaction (group commit), and sets each named key's LastUsedAt to
-	// the latest At among the batch's records for it. Either the whole
-	// batch is written or none of it.
-	AppendChecks(ctx context.Context, recs []CheckRecord) error
-	// DeleteChecksBefore deletes up to limit of the oldest check-log
-	// records whose At is before before, in one transaction, and returns
-	// how many it deleted (fewer than limit: none older are left). A limit
-	// below 1 is ErrInvalid. Retention calls it in rounds, so that no
-	// transaction grows with the size of the log.
-	DeleteChecksBefore(ctx context.Context, before time.Time, limit int) (int, error)
-
-	// ClaimOutbox takes up to limit messages of any channel that are due
-	// at now, neither delivered nor failed, oldest first, and moves their
-	// NextAttemptAt to now+lease, so that no other worker — in this
-	// process or on another node — claims them until the lease runs out. A
-	// worker that dies mid-delivery thus loses its claim and another
-	// retries the message (delivery is at least once; webhook receivers
-	// deduplicate on the ID).
-	ClaimOutbox(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]OutboxMessage, error)
-	// FinishOutbox records a delivery attempt: delivered, retry later (the
-	// attempt count grows), or given up. ErrNotFound for an unknown ID.
-	FinishOutbox(ctx context.Context, r OutboxResult) error
-
+// Leaser hands out leases on background jobs.
+type Leaser interface {
 	// TryLease takes or renews the lease on a named background job for
 	// holder until now+ttl, and reports whether holder has it. A lease held
 	// by another holder is taken only once it has expired, so at most one
 	// holder runs each job at a time, across processes and nodes.
 	TryLease(ctx context.Context, job, holder string, now time.Time, ttl time.Duration) (bool, error)
+}
 
+// Pinger reports whether the database answers (readiness).
+type Pinger interface {
 	// Ping reports whether the database answers; it wraps ErrUnavailable
 	// when it does not.
 	Ping(ctx context.Context) error
+}
 
+// MasterKeyPinner ties a database to one master key.
+type MasterKeyPinner interface {
 	// PinMasterKey records fingerprint (of the master key, see
 	// seal.Box.Fingerprint) when the database has none yet, and otherwise
 	// compares: another fingerprint is ErrMasterKey and nothing changes.
 	// Concurrent first calls store exactly one fingerprint.
 	PinMasterKey(ctx context.Context, fingerprint string) error
-
-	// Close releases the store's connections.
-	Close() error
 }
 
 // Migrator is implemented by every backend: numbered, forward-only

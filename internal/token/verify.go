@@ -85,17 +85,45 @@ func (v *Verifier) verify(p *parsed, keys []Key) (Claims, string, error) {
 	if err != nil {
 		return Claims{}, "", err
 	}
-	c, hasAud, err := p.claimSet()
+	c, err := v.claims(p)
 	if err != nil {
 		return Claims{}, "", err
 	}
+	return c, kid, nil
+}
+
+// CheckUnsigned applies every check of VerifyToken except the signature:
+// the header alg against alg (the algorithm of the key the token names),
+// the claims, the times and the audience. It proves nothing about who made
+// the token. It serves a caller that cannot verify the signature because
+// the named key is unusable, so that only a token that would otherwise be
+// accepted is told about the key (a server-side fault) and every other one
+// gets its ordinary rejection.
+func (v *Verifier) CheckUnsigned(t *Token, alg string) error {
+	p := t.p
+	switch {
+	case p.alg == "":
+		return reject(ErrAlgorithm, "header has no alg")
+	case p.alg != alg:
+		return reject(ErrAlgorithm, "alg %s does not match the application's key algorithm (%s)", short(p.alg), alg)
+	}
+	_, err := v.claims(p)
+	return err
+}
+
+// claims decodes the claim set and checks the times and the audience.
+func (v *Verifier) claims(p *parsed) (Claims, error) {
+	c, hasAud, err := p.claimSet()
+	if err != nil {
+		return Claims{}, err
+	}
 	if err := v.checkTimes(c); err != nil {
-		return Claims{}, "", err
+		return Claims{}, err
 	}
 	if hasAud && !slices.ContainsFunc(c.Audience, func(a string) bool { return slices.Contains(v.Audiences, a) }) {
-		return Claims{}, "", reject(ErrAudience, "aud %s is not this server", short(strings.Join(c.Audience, ", ")))
+		return Claims{}, reject(ErrAudience, "aud %s is not this server", short(strings.Join(c.Audience, ", ")))
 	}
-	return c, kid, nil
+	return c, nil
 }
 
 // verifySignature checks the header alg and the signature against the

@@ -28,8 +28,13 @@ type Payload struct {
 // subscription is gone is forgotten. Retries, and what admins see of
 // failures, are the outbox's. It is safe for concurrent use.
 type Notifier struct {
-	Sender    *Sender
-	Store     store.Store
+	Sender *Sender
+	// Store reads the member's subscriptions and forgets one that is gone.
+	Store interface {
+		store.MemberReader
+		store.PortalReader
+		store.Updater
+	}
 	PortalURL string
 	Clock     clock.Clock // dates the audit of a forgotten subscription; nil: the real clock
 	Log       *slog.Logger

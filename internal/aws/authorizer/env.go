@@ -2,13 +2,11 @@ package authorizer
 
 import (
 	"context"
-	"encoding/json"
 	"log/slog"
 	"net/http"
 	"time"
 
 	"github.com/aws/aws-lambda-go/lambda"
-	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"github.com/coreos/go-oidc/v3/oidc"
 
 	"github.com/deadbolt-dev/deadbolt/internal/aws/lambdaenv"
@@ -23,23 +21,15 @@ func FromEnv(ctx context.Context, env lambdaenv.Env, log *slog.Logger) (lambda.H
 	if err != nil {
 		return nil, err
 	}
-	var sm *secretsmanager.Client
-	if cfg.SigningKeySecretARN != "" || cfg.WebhookSecretARN != "" {
-		awsCfg, err := lambdaenv.AWSConfig(ctx, env)
-		if err != nil {
-			return nil, err
-		}
-		sm = secretsmanager.NewFromConfig(awsCfg)
-	}
-	var keySecret *lambdaenv.Secret
-	if cfg.SigningKeySecretARN != "" {
-		keySecret = lambdaenv.NewSecret(sm, cfg.SigningKeySecretARN, "SIGNING_KEY")
-	}
-	checker, err := lambdaenv.NewChecker(cfg.Check, IntegrationType, keySecret, nil)
+	rt := lambdaenv.NewRuntime(env)
+	checker, err := rt.Checker(ctx, cfg.Check, IntegrationType)
 	if err != nil {
 		return nil, err
 	}
-	secrets := lambdaenv.WebhookSecrets(cfg.WebhookSecrets, sm, cfg.WebhookSecretARN)
+	secrets, err := rt.WebhookSecrets(ctx, cfg.WebhookSecrets, cfg.WebhookSecretARN)
+	if err != nil {
+		return nil, err
+	}
 	if secrets == nil {
 		log.Info("WEBHOOK_SECRET is not set: webhooks are refused, and cached answers expire only after CACHE_SECONDS")
 	}
@@ -52,7 +42,5 @@ func FromEnv(ctx context.Context, env lambdaenv.Env, log *slog.Logger) (lambda.H
 		Cache: cfg.Cache, FailMode: cfg.FailMode, AppURI: cfg.AppURI,
 		Webhooks: urlhook.Receiver{Secrets: secrets},
 	}, keys, checker, log)
-	return lambda.NewHandler(func(ctx context.Context, e json.RawMessage) (any, error) {
-		return h.Handle(ctx, e)
-	}), nil
+	return lambda.NewHandler(h.Handle), nil
 }

@@ -2,11 +2,9 @@ package cognito
 
 import (
 	"context"
-	"encoding/json"
 	"log/slog"
 
 	"github.com/aws/aws-lambda-go/lambda"
-	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 
 	"github.com/deadbolt-dev/deadbolt/internal/aws/lambdaenv"
 )
@@ -19,15 +17,7 @@ func FromEnv(ctx context.Context, env lambdaenv.Env, log *slog.Logger) (lambda.H
 	if err != nil {
 		return nil, err
 	}
-	var secret *lambdaenv.Secret
-	if cfg.SigningKeySecretARN != "" {
-		awsCfg, err := lambdaenv.AWSConfig(ctx, env)
-		if err != nil {
-			return nil, err
-		}
-		secret = lambdaenv.NewSecret(secretsmanager.NewFromConfig(awsCfg), cfg.SigningKeySecretARN, "SIGNING_KEY")
-	}
-	checker, err := lambdaenv.NewChecker(cfg.Check, IntegrationType, secret, nil)
+	checker, err := lambdaenv.NewRuntime(env).Checker(ctx, cfg.Check, IntegrationType)
 	if err != nil {
 		return nil, err
 	}
@@ -40,7 +30,5 @@ func FromEnv(ctx context.Context, env lambdaenv.Env, log *slog.Logger) (lambda.H
 		FailMode:         cfg.FailMode,
 		AccountAttribute: cfg.AccountAttribute,
 	}, checker, log)
-	return lambda.NewHandler(func(ctx context.Context, e json.RawMessage) (json.RawMessage, error) {
-		return h.Handle(ctx, e)
-	}), nil
+	return lambda.NewHandler(h.Handle), nil
 }

@@ -2,12 +2,10 @@ package iam
 
 import (
 	"context"
-	"encoding/json"
 	"log/slog"
 
 	"github.com/aws/aws-lambda-go/lambda"
 	awsiam "github.com/aws/aws-sdk-go-v2/service/iam"
-	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 
 	"github.com/deadbolt-dev/deadbolt/internal/aws/iamstate"
 	"github.com/deadbolt-dev/deadbolt/internal/aws/lambdaenv"
@@ -20,19 +18,16 @@ func FromEnv(ctx context.Context, env lambdaenv.Env, log *slog.Logger) (lambda.H
 	if err != nil {
 		return nil, err
 	}
-	awsCfg, err := lambdaenv.AWSConfig(ctx, env)
+	rt := lambdaenv.NewRuntime(env)
+	awsCfg, err := rt.AWS(ctx)
 	if err != nil {
 		return nil, err
 	}
-	var sm *secretsmanager.Client
-	if cfg.SigningKeySecretARN != "" || cfg.WebhookSecretARN != "" {
-		sm = secretsmanager.NewFromConfig(awsCfg)
+	checker, err := rt.Checker(ctx, cfg.Check, IntegrationType)
+	if err != nil {
+		return nil, err
 	}
-	var keySecret *lambdaenv.Secret
-	if cfg.SigningKeySecretARN != "" {
-		keySecret = lambdaenv.NewSecret(sm, cfg.SigningKeySecretARN, "SIGNING_KEY")
-	}
-	checker, err := lambdaenv.NewChecker(cfg.Check, IntegrationType, keySecret, nil)
+	secrets, err := rt.WebhookSecrets(ctx, cfg.WebhookSecrets, cfg.WebhookSecretARN)
 	if err != nil {
 		return nil, err
 	}
@@ -41,8 +36,6 @@ func FromEnv(ctx context.Context, env lambdaenv.Env, log *slog.Logger) (lambda.H
 		policy = ""
 	}
 	enf := iamstate.New(awsiam.NewFromConfig(awsCfg), iamstate.Config{PolicyARN: policy, Log: log})
-
-	secrets := lambdaenv.WebhookSecrets(cfg.WebhookSecrets, sm, cfg.WebhookSecretARN)
 	if secrets == nil {
 		log.Info("WEBHOOK_SECRET is not set: webhooks are refused")
 	}
@@ -52,7 +45,5 @@ func FromEnv(ctx context.Context, env lambdaenv.Env, log *slog.Logger) (lambda.H
 		WebhookSecrets: secrets,
 		Principals:     cfg.Principals,
 	}, checker, enf, log)
-	return lambda.NewHandler(func(ctx context.Context, e json.RawMessage) (any, error) {
-		return h.Handle(ctx, e)
-	}), nil
+	return lambda.NewHandler(h.Handle), nil
 }

@@ -1,7 +1,8 @@
 // Package lambdaenv turns the environment of deadbolt's Lambda functions
-// into typed, validated configuration, and provides what both functions
-// need from it: the lock-check client (its signing key possibly fetched
-// from AWS Secrets Manager once and cached) and the AWS SDK configuration.
+// into typed, validated configuration, and builds what every function
+// needs from it (Runtime): the lock-check client (its signing key possibly
+// fetched from AWS Secrets Manager once and cached), the webhook secrets,
+// and the AWS SDK configuration, loaded only when something needs it.
 //
 // Variable names follow Next Level3's Lambda samples (CLIENT_ID, APP_URI,
 // API_URI, API_PATH, SIGNING_KEY, LOCKED_MESSAGE, POLICY_ARN), so an

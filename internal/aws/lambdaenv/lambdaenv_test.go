@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -202,5 +203,58 @@ func TestCheckerSecretUnavailableIsUndecided(t *testing.T) {
 	_, err = ch.Check(context.Background(), "alice", client.Context{})
 	if !errors.Is(err, client.ErrUndecided) || !errors.Is(err, lambdaenv.ErrSecret) {
 		t.Fatalf("Check = %v; want undecided (so the fail mode applies)", err)
+	}
+}
+
+// TestRuntimeLoadsAWSOnlyWhenNeeded: with plain values, nothing asks for
+// the AWS configuration (here one that cannot load); a secret in Secrets
+// Manager does, and its failure is a configuration error.
+func TestRuntimeLoadsAWSOnlyWhenNeeded(t *testing.T) {
+	t.Setenv("AWS_PROFILE", "deadbolt-no-such-profile")
+	t.Setenv("AWS_CONFIG_FILE", t.TempDir()+"/none")
+	ctx := context.Background()
+	raw, _ := awstest.Key()
+	rt := lambdaenv.NewRuntime(envOf(nil))
+	if _, err := rt.Checker(ctx, lambdaenv.Check{APIURI: "http://127.0.0.1:1", AppURI: awstest.Issuer, SigningKey: raw}, "test"); err != nil {
+		t.Fatalf("Checker with SIGNING_KEY: %v", err)
+	}
+	secrets, err := rt.WebhookSecrets(ctx, []string{"whsec_a"}, "")
+	if err != nil || secrets == nil {
+		t.Fatalf("WebhookSecrets with values: %v", err)
+	}
+	if got, _ := secrets(ctx); !slices.Equal(got, []string{"whsec_a"}) {
+		t.Fatalf("webhook secrets = %q", got)
+	}
+	if secrets, err := rt.WebhookSecrets(ctx, nil, ""); secrets != nil || err != nil {
+		t.Fatalf("WebhookSecrets with neither: %v, %v; want nil, nil (webhooks refused)", secrets != nil, err)
+	}
+	_, err = rt.Checker(ctx, lambdaenv.Check{APIURI: "http://127.0.0.1:1", AppURI: awstest.Issuer,
+		SigningKeySecretARN: "arn:aws:secretsmanager:us-east-1:123456789012:secret:k"}, "test")
+	if !errors.Is(err, lambdaenv.ErrConfig) {
+		t.Fatalf("Checker with a secret and no AWS configuration: %v, want ErrConfig", err)
+	}
+}
+
+// TestRuntimeWebhookSecretsFromSecretsManager reads webhook secrets from a
+// real (moto) Secrets Manager secret, split at commas for a rotation.
+func TestRuntimeWebhookSecretsFromSecretsManager(t *testing.T) {
+	m := awstest.Shared(t)
+	for _, kv := range m.Env() {
+		k, v, _ := strings.Cut(kv, "=")
+		t.Setenv(k, v)
+	}
+	ctx := awstest.Context(t)
+	out, err := m.SecretsManager().CreateSecret(ctx, &secretsmanager.CreateSecretInput{
+		Name: aws.String("deadbolt/runtime-webhook-test"), SecretString: aws.String("whsec_new,whsec_old")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	secrets, err := lambdaenv.NewRuntime(envOf(nil)).WebhookSecrets(ctx, nil, aws.ToString(out.ARN))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := secrets(ctx)
+	if err != nil || !slices.Equal(got, []string{"whsec_new", "whsec_old"}) {
+		t.Fatalf("webhook secrets = %q, %v", got, err)
 	}
 }

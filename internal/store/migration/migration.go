@@ -3,6 +3,12 @@
 // gaps. Applying them is each backend's own business (its dialect, its
 // locking, its schema_version table); this package only reads and checks
 // the files.
+//
+// A released migration file is never edited, because databases that ran it
+// would never run the new text: testdata/released.sha256 holds the SHA-256
+// of every released file of both backends, and a test fails when one
+// changes, disappears or is not listed. A new file is released by adding
+// its line there.
 package migration
 
 import (

@@ -9,6 +9,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/deadbolt-dev/deadbolt/internal/store"
+	"github.com/deadbolt-dev/deadbolt/internal/store/sqlrow"
 	"github.com/deadbolt-dev/deadbolt/internal/store/valid"
 )
 
@@ -48,7 +49,7 @@ func (s *Store) AppendChecks(ctx context.Context, recs []store.CheckRecord) erro
 		}
 	}
 	b := &pgx.Batch{}
-	b.Queue(`INSERT INTO check_log (`+checkCols+`)
+	b.Queue(`INSERT INTO check_log (`+sqlrow.CheckCols+`)
 		SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::bigint[],
 			$7::boolean[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[])`,
 		ids, tenants, apps, kids, accounts, ats, locked, statuses, ips, devices, locations, integrations)

@@ -90,9 +90,18 @@
 // exceptions (a NUL byte in text) are store.ErrInvalid; no row is
 // store.ErrNotFound; anything else — a refused or lost connection, a
 // server shutting down, a deadlock, a cancelled context — is
-// store.ErrUnavailable, with pgx's error kept in the chain for the log An error the
-// database raised is a *store.Error whose Message, shared with the other
-// backend (valid.Conflict), names the field in plain words.
+// store.ErrUnavailable, with pgx's error kept in the chain for the log. An
+// error the database raised is a *store.Error whose Message, shared with the
+// other backend (valid.Conflict), names the field in plain words.
 // The pool replaces broken connections by itself, so the store recovers
 // without help when the server comes back.
+//
+// # Layout
+//
+// The column lists, the scan functions, the wrapping of errors and the
+// reading of result sets are package sqlrow's, shared with sqlite; this
+// package holds PostgreSQL's SQL text, its pool, its notifications, its
+// error classifier (errors.go: kindOf) and its encodings (encode.go: text[]
+// lists). Its files and helpers carry the same names as sqlite's, so that a
+// diff of two files of the same name shows only dialect.
 package postgres

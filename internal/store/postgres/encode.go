@@ -1,5 +1,7 @@
 package postgres
 
+import "github.com/jackc/pgx/v5/pgtype"
+
 // Times are stored with valid.Nanos and read with valid.FromNanos, which
 // sqlite shares; the helpers below are PostgreSQL's own encodings.
 
@@ -35,3 +37,37 @@ func blob(b []byte) []byte {
 	}
 	return b
 }
+
+// arrayLists reads the lists PostgreSQL keeps in text[] (sqlrow.Lists).
+type arrayLists struct{}
+
+// Dest implements sqlrow.Lists; PostgreSQL needs no separator.
+func (arrayLists) Dest(dst *[]string, _ string) any { return arrayList{dst} }
+
+// arrayList is the scan destination of one text[] column: pgx fills it
+// through pgtype.ArraySetter, without reflection.
+type arrayList struct{ dst *[]string }
+
+// SetDimensions implements pgtype.ArraySetter: no dimensions is NULL (nil),
+// any others a list of their size, '{}' an empty one.
+func (l arrayList) SetDimensions(dims []pgtype.ArrayDimension) error {
+	if dims == nil {
+		*l.dst = nil
+		return nil
+	}
+	n := 1
+	for _, d := range dims {
+		n *= int(d.Length)
+	}
+	if len(dims) == 0 || n < 0 {
+		n = 0
+	}
+	*l.dst = make([]string, n)
+	return nil
+}
+
+// ScanIndex implements pgtype.ArraySetter.
+func (l arrayList) ScanIndex(i int) any { return &(*l.dst)[i] }
+
+// ScanIndexType implements pgtype.ArraySetter.
+func (l arrayList) ScanIndexType() any { return new(string) }

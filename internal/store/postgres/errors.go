@@ -2,39 +2,29 @@ package postgres
 
 import (
 	"errors"
-	"fmt"
 	"strings"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/deadbolt-dev/deadbolt/internal/store"
+	"github.com/deadbolt-dev/deadbolt/internal/store/sqlrow"
 	"github.com/deadbolt-dev/deadbolt/internal/store/valid"
 )
 
-// errClosed is the cause of every error of a closed store.
-var errClosed = errors.New("store is closed")
+// dialect is PostgreSQL's side of the row layer the backends share.
+var dialect = &sqlrow.Dialect{Name: "postgres", NoRows: pgx.ErrNoRows, Classify: kindOf, Lists: arrayLists{}}
 
-// wrap turns err from operation op into one of the store's error kinds.
-// An error PostgreSQL raised becomes a *store.Error whose Message is for
-// people and whose Cause keeps the server's words for the log:
-// "postgres: create account: invalid: it refers to ...: ERROR: insert or
-// update ... (SQLSTATE 23503)".
-func wrap(op string, err error) error {
-	if err == nil {
-		return nil
-	}
-	for _, kind := range []error{store.ErrNotFound, store.ErrConflict, store.ErrInvalid, store.ErrUnavailable, store.ErrSchemaTooNew, store.ErrSchemaBehind} {
-		if errors.Is(err, kind) {
-			return fmt.Errorf("postgres: %s: %w", op, err)
-		}
-	}
-	if errors.Is(err, pgx.ErrNoRows) {
-		return fmt.Errorf("postgres: %s: %w", op, store.ErrNotFound)
-	}
-	kind, msg := kindOf(err)
-	return &store.Error{Op: "postgres: " + op, Kind: kind, Message: msg, Cause: err}
-}
+// The error helpers of the package, the same in every backend (see
+// sqlrow.Dialect).
+var (
+	wrap          = dialect.Wrap
+	invalid       = dialect.Invalid
+	notFound      = dialect.NotFound
+	conflict      = dialect.Conflict
+	found         = dialect.Found
+	positiveLimit = dialect.Limit
+)
 
 // kindOf classifies a server or driver error by its SQLSTATE. Integrity
 // violations and bad data are the caller's fault; everything else (a lost
@@ -73,20 +63,4 @@ func uniqueColumns(detail string) []string {
 		return nil
 	}
 	return strings.Split(cols, ", ")
-}
-
-// invalid reports a record that breaks a rule checked in Go before writing.
-func invalid(op, format string, args ...any) error {
-	return fmt.Errorf("postgres: %s: %w: %s", op, store.ErrInvalid, fmt.Sprintf(format, args...))
-}
-
-// notFound reports a record named by an argument that does not exist.
-func notFound(op string) error {
-	return fmt.Errorf("postgres: %s: %w", op, store.ErrNotFound)
-}
-
-// conflict reports a uniqueness rule broken (found by ON CONFLICT DO
-// NOTHING, which leaves the transaction usable); what is for people.
-func conflict(op, what string) error {
-	return &store.Error{Op: "postgres: " + op, Kind: store.ErrConflict, Message: what}
 }

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/deadbolt-dev/deadbolt/internal/store"
+	"github.com/deadbolt-dev/deadbolt/internal/store/sqlrow"
 	"github.com/deadbolt-dev/deadbolt/internal/store/valid"
 )
 
@@ -21,7 +22,7 @@ func (t *txn) CreateWebhook(ctx context.Context, w store.Webhook) error {
 		events = []string{}
 	}
 	return t.insert(ctx, op, valid.Conflict("webhooks", nil),
-		`INSERT INTO webhooks (`+webhookCols+`) VALUES ($1, $2, $3, $4, $5, $6)`,
+		`INSERT INTO webhooks (`+sqlrow.WebhookCols+`) VALUES ($1, $2, $3, $4, $5, $6)`,
 		w.ID, w.TenantID, w.URL, w.SealedSecret, events, valid.Nanos(w.CreatedAt))
 }
 
@@ -86,11 +87,11 @@ func (s *Store) ClaimOutbox(ctx context.Context, now time.Time, lease time.Durat
 	if err := r.Err(); err != nil {
 		return nil, wrap(op, err)
 	}
-	msgs, err := list(ctx, s.pool, op, scanOutbox,
+	msgs, err := list(ctx, s.pool, op, dialect.ScanOutbox,
 		`UPDATE outbox SET next_attempt_at = $1 WHERE id IN (
 			SELECT id FROM outbox WHERE delivered_at = 0 AND failed_at = 0 AND next_attempt_at <= $2
 			ORDER BY next_attempt_at, created_at, id LIMIT $3 FOR UPDATE SKIP LOCKED)
-		RETURNING `+outboxCols, until, n, limit)
+		RETURNING `+sqlrow.OutboxCols, until, n, limit)
 	if err != nil {
 		return nil, err
 	}

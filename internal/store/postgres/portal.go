@@ -8,58 +8,22 @@ import (
 
 	"github.com/deadbolt-dev/deadbolt/internal/cache"
 	"github.com/deadbolt-dev/deadbolt/internal/store"
+	"github.com/deadbolt-dev/deadbolt/internal/store/sqlrow"
 	"github.com/deadbolt-dev/deadbolt/internal/store/valid"
 )
 
 // Unlock requests, passkeys, sessions, invites and nonces: the portal's
 // records. None of them is cached by the lock check, so none is announced.
 
-const (
-	requestCols = `id, tenant_id, app_id, account_id, status, ip, device, location, integration_type, checks,
-		created_at, updated_at, expires_at, decided_by, decided_at, grant_id`
-	passkeyCols = `id, tenant_id, member_id, name, credential, created_at, last_used_at`
-	sessionCols = `id, tenant_id, member_id, created_at, seen_at, expires_at, ip, user_agent`
-	inviteCols  = `id, tenant_id, member_id, created_by, created_at, expires_at, used_at`
-)
-
-func scanRequest(sc scanner) (r store.UnlockRequest, err error) {
-	var created, updated, expires, decided int64
-	err = sc.Scan(&r.ID, &r.TenantID, &r.AppID, &r.AccountID, &r.Status, &r.IP, &r.Device, &r.Location,
-		&r.IntegrationType, &r.Checks, &created, &updated, &expires, &r.DecidedBy, &decided, &r.GrantID)
-	r.CreatedAt, r.UpdatedAt, r.ExpiresAt, r.DecidedAt = valid.FromNanos(created), valid.FromNanos(updated), valid.FromNanos(expires), valid.FromNanos(decided)
-	return r, err
-}
-
-func scanPasskey(sc scanner) (p store.Passkey, err error) {
-	var created, used int64
-	err = sc.Scan(&p.ID, &p.TenantID, &p.MemberID, &p.Name, &p.Credential, &created, &used)
-	p.CreatedAt, p.LastUsedAt = valid.FromNanos(created), valid.FromNanos(used)
-	return p, err
-}
-
-func scanSession(sc scanner) (s store.Session, err error) {
-	var created, seen, expires int64
-	err = sc.Scan(&s.ID, &s.TenantID, &s.MemberID, &created, &seen, &expires, &s.IP, &s.UserAgent)
-	s.CreatedAt, s.SeenAt, s.ExpiresAt = valid.FromNanos(created), valid.FromNanos(seen), valid.FromNanos(expires)
-	return s, err
-}
-
-func scanInvite(sc scanner) (i store.Invite, err error) {
-	var created, expires, used int64
-	err = sc.Scan(&i.ID, &i.TenantID, &i.MemberID, &i.CreatedBy, &created, &expires, &used)
-	i.CreatedAt, i.ExpiresAt, i.UsedAt = valid.FromNanos(created), valid.FromNanos(expires), valid.FromNanos(used)
-	return i, err
-}
-
 // UnlockRequest implements store.Reader.
 func (r reads) UnlockRequest(ctx context.Context, id string) (store.UnlockRequest, error) {
-	return one(ctx, r.q, "get unlock request", scanRequest, `SELECT `+requestCols+` FROM unlock_requests WHERE id = $1`, id)
+	return one(ctx, r.q, "get unlock request", dialect.ScanRequest, `SELECT `+sqlrow.RequestCols+` FROM unlock_requests WHERE id = $1`, id)
 }
 
 // PendingRequest implements store.Reader.
 func (r reads) PendingRequest(ctx context.Context, accountID string) (store.UnlockRequest, error) {
-	return one(ctx, r.q, "get pending request", scanRequest,
-		`SELECT `+requestCols+` FROM unlock_requests WHERE account_id = $1 AND status = 'pending'`, accountID)
+	return one(ctx, r.q, "get pending request", dialect.ScanRequest,
+		`SELECT `+sqlrow.RequestCols+` FROM unlock_requests WHERE account_id = $1 AND status = 'pending'`, accountID)
 }
 
 // RequestsOfOwner implements store.Reader. A limit below 1 is
@@ -69,8 +33,8 @@ func (r reads) RequestsOfOwner(ctx context.Context, memberID string, limit int) 
 	if err := valid.Limit(limit); err != nil {
 		return nil, wrap(op, err)
 	}
-	return list(ctx, r.q, op, scanRequest,
-		`SELECT `+prefixed("q", requestCols)+` FROM unlock_requests q JOIN accounts a ON a.id = q.account_id
+	return list(ctx, r.q, op, dialect.ScanRequest,
+		`SELECT `+sqlrow.Prefixed("q", sqlrow.RequestCols)+` FROM unlock_requests q JOIN accounts a ON a.id = q.account_id
 		 WHERE a.owner_id = $1 ORDER BY q.updated_at DESC, q.id DESC LIMIT $2`, memberID, limit)
 }
 
@@ -84,30 +48,30 @@ func (r reads) ExpiredRequests(ctx context.Context, now time.Time, limit int) ([
 	if err := rl.Err(); err != nil {
 		return nil, wrap(op, err)
 	}
-	return list(ctx, r.q, op, scanRequest,
-		`SELECT `+requestCols+` FROM unlock_requests WHERE status = 'pending' AND expires_at <= $1
+	return list(ctx, r.q, op, dialect.ScanRequest,
+		`SELECT `+sqlrow.RequestCols+` FROM unlock_requests WHERE status = 'pending' AND expires_at <= $1
 		 ORDER BY expires_at, id LIMIT $2`, n, limit)
 }
 
 // Passkey implements store.Reader.
 func (r reads) Passkey(ctx context.Context, id string) (store.Passkey, error) {
-	return one(ctx, r.q, "get passkey", scanPasskey, `SELECT `+passkeyCols+` FROM passkeys WHERE id = $1`, id)
+	return one(ctx, r.q, "get passkey", dialect.ScanPasskey, `SELECT `+sqlrow.PasskeyCols+` FROM passkeys WHERE id = $1`, id)
 }
 
 // Passkeys implements store.Reader.
 func (r reads) Passkeys(ctx context.Context, memberID string) ([]store.Passkey, error) {
-	return list(ctx, r.q, "list passkeys", scanPasskey,
-		`SELECT `+passkeyCols+` FROM passkeys WHERE member_id = $1 ORDER BY created_at, id`, memberID)
+	return list(ctx, r.q, "list passkeys", dialect.ScanPasskey,
+		`SELECT `+sqlrow.PasskeyCols+` FROM passkeys WHERE member_id = $1 ORDER BY created_at, id`, memberID)
 }
 
 // Session implements store.Reader.
 func (r reads) Session(ctx context.Context, id string) (store.Session, error) {
-	return one(ctx, r.q, "get session", scanSession, `SELECT `+sessionCols+` FROM sessions WHERE id = $1`, id)
+	return one(ctx, r.q, "get session", dialect.ScanSession, `SELECT `+sqlrow.SessionCols+` FROM sessions WHERE id = $1`, id)
 }
 
 // Invite implements store.Reader.
 func (r reads) Invite(ctx context.Context, id string) (store.Invite, error) {
-	return one(ctx, r.q, "get invite", scanInvite, `SELECT `+inviteCols+` FROM invites WHERE id = $1`, id)
+	return one(ctx, r.q, "get invite", dialect.ScanInvite, `SELECT `+sqlrow.InviteCols+` FROM invites WHERE id = $1`, id)
 }
 
 // RaiseRequest implements store.Tx. It locks the account's row first, so
@@ -133,8 +97,8 @@ func (t *txn) RaiseRequest(ctx context.Context, q store.UnlockRequest) (store.Un
 	cur, err := t.PendingRequest(ctx, q.AccountID)
 	switch {
 	case err == nil && cur.Open(q.UpdatedAt):
-		got, err := one(ctx, t.q, op, scanRequest, `UPDATE unlock_requests SET ip = $1, device = $2, location = $3,
-			integration_type = $4, checks = checks + 1, updated_at = $5, expires_at = $6 WHERE id = $7 RETURNING `+requestCols,
+		got, err := one(ctx, t.q, op, dialect.ScanRequest, `UPDATE unlock_requests SET ip = $1, device = $2, location = $3,
+			integration_type = $4, checks = checks + 1, updated_at = $5, expires_at = $6 WHERE id = $7 RETURNING `+sqlrow.RequestCols,
 			q.IP, q.Device, q.Location, q.IntegrationType, now, expires, cur.ID)
 		return got, false, err
 	case err == nil:
@@ -146,8 +110,8 @@ func (t *txn) RaiseRequest(ctx context.Context, q store.UnlockRequest) (store.Un
 	case !errors.Is(err, store.ErrNotFound):
 		return store.UnlockRequest{}, false, err
 	}
-	got, err := one(ctx, t.q, op, scanRequest, `INSERT INTO unlock_requests (`+requestCols+`)
-		VALUES ($1, $2, $3, $4, 'pending', $5, $6, $7, $8, 1, $9, $9, $10, '', 0, '') RETURNING `+requestCols,
+	got, err := one(ctx, t.q, op, dialect.ScanRequest, `INSERT INTO unlock_requests (`+sqlrow.RequestCols+`)
+		VALUES ($1, $2, $3, $4, 'pending', $5, $6, $7, $8, 1, $9, $9, $10, '', 0, '') RETURNING `+sqlrow.RequestCols,
 		q.ID, q.TenantID, q.AppID, q.AccountID, q.IP, q.Device, q.Location, q.IntegrationType, now, expires)
 	return got, err == nil, err
 }
@@ -187,7 +151,7 @@ func (t *txn) CreatePasskey(ctx context.Context, p store.Passkey) error {
 		return wrap(op, err)
 	}
 	err := t.insert(ctx, op, valid.Conflict("passkeys", nil),
-		`INSERT INTO passkeys (`+passkeyCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+		`INSERT INTO passkeys (`+sqlrow.PasskeyCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
 		p.ID, p.TenantID, p.MemberID, p.Name, p.Credential, valid.Nanos(p.CreatedAt), valid.Nanos(p.LastUsedAt))
 	if err == nil {
 		// The member may now approve unlock requests.
@@ -246,7 +210,7 @@ func (t *txn) CreateSession(ctx context.Context, s store.Session) error {
 		seen = created
 	}
 	return t.insert(ctx, op, valid.Conflict("sessions", nil),
-		`INSERT INTO sessions (`+sessionCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+		`INSERT INTO sessions (`+sqlrow.SessionCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
 		s.ID, s.TenantID, s.MemberID, created, seen, valid.Nanos(s.ExpiresAt), s.IP, s.UserAgent)
 }
 
@@ -295,7 +259,7 @@ func (t *txn) CreateInvite(ctx context.Context, inv store.Invite) error {
 		return wrap(op, err)
 	}
 	return t.insert(ctx, op, valid.Conflict("invites", nil),
-		`INSERT INTO invites (`+inviteCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+		`INSERT INTO invites (`+sqlrow.InviteCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
 		inv.ID, inv.TenantID, inv.MemberID, inv.CreatedBy, valid.Nanos(inv.CreatedAt), valid.Nanos(inv.ExpiresAt), valid.Nanos(inv.UsedAt))
 }
 

@@ -5,25 +5,17 @@ import (
 	"fmt"
 
 	"github.com/deadbolt-dev/deadbolt/internal/store"
+	"github.com/deadbolt-dev/deadbolt/internal/store/sqlrow"
 	"github.com/deadbolt-dev/deadbolt/internal/store/valid"
 )
 
 // Web Push subscriptions: portal records, not cached by the lock check, so
 // not announced.
 
-const pushCols = `id, tenant_id, member_id, endpoint, p256dh, auth, user_agent, created_at`
-
-func scanPush(sc scanner) (p store.PushSubscription, err error) {
-	var created int64
-	err = sc.Scan(&p.ID, &p.TenantID, &p.MemberID, &p.Endpoint, &p.P256dh, &p.Auth, &p.UserAgent, &created)
-	p.CreatedAt = valid.FromNanos(created)
-	return p, err
-}
-
 // PushSubscriptions implements store.Reader.
 func (r reads) PushSubscriptions(ctx context.Context, memberID string) ([]store.PushSubscription, error) {
-	return list(ctx, r.q, "list push subscriptions", scanPush,
-		`SELECT `+pushCols+` FROM push_subscriptions WHERE member_id = $1 ORDER BY created_at, id`, memberID)
+	return list(ctx, r.q, "list push subscriptions", dialect.ScanPush,
+		`SELECT `+sqlrow.PushCols+` FROM push_subscriptions WHERE member_id = $1 ORDER BY created_at, id`, memberID)
 }
 
 // PutPushSubscription implements store.Tx with one upsert, which updates
@@ -34,7 +26,7 @@ func (t *txn) PutPushSubscription(ctx context.Context, p store.PushSubscription)
 	if err := valid.PushSubscription(p); err != nil {
 		return wrap(op, err)
 	}
-	n, err := t.exec(ctx, `INSERT INTO push_subscriptions (`+pushCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+	n, err := t.exec(ctx, `INSERT INTO push_subscriptions (`+sqlrow.PushCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
 		ON CONFLICT (id) DO UPDATE SET tenant_id = excluded.tenant_id, member_id = excluded.member_id,
 		endpoint = excluded.endpoint, p256dh = excluded.p256dh, auth = excluded.auth,
 		user_agent = excluded.user_agent, created_at = excluded.created_at

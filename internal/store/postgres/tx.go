@@ -12,6 +12,7 @@ import (
 	"github.com/deadbolt-dev/deadbolt/internal/audit"
 	"github.com/deadbolt-dev/deadbolt/internal/cache"
 	"github.com/deadbolt-dev/deadbolt/internal/store"
+	"github.com/deadbolt-dev/deadbolt/internal/store/sqlrow"
 	"github.com/deadbolt-dev/deadbolt/internal/store/valid"
 )
 
@@ -80,7 +81,7 @@ func (t *txn) CreateTenant(ctx context.Context, tn store.Tenant) error {
 		return wrap(op, err)
 	}
 	return t.insert(ctx, op, valid.Conflict("tenants", []string{"name"}),
-		`INSERT INTO tenants (`+tenantCols+`) VALUES ($1, $2, $3)`, tn.ID, tn.Name, valid.Nanos(tn.CreatedAt))
+		`INSERT INTO tenants (`+sqlrow.TenantCols+`) VALUES ($1, $2, $3)`, tn.ID, tn.Name, valid.Nanos(tn.CreatedAt))
 }
 
 // CreateApplication implements store.Tx.
@@ -90,7 +91,7 @@ func (t *txn) CreateApplication(ctx context.Context, a store.Application) error 
 		return wrap(op, err)
 	}
 	err := t.insert(ctx, op, valid.Conflict("applications", []string{"issuer"}),
-		`INSERT INTO applications (`+appCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
+		`INSERT INTO applications (`+sqlrow.AppCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
 		a.ID, a.TenantID, a.Name, a.Issuer, a.Unenrolled, a.FailMode,
 		a.Enabled, a.LockedDown, int64(a.DefaultUnlock), int64(a.MaxUnlock), valid.Nanos(a.CreatedAt), valid.Nanos(a.UpdatedAt),
 		array(a.Origins), a.ServerNamesAccounts)
@@ -128,7 +129,7 @@ func (t *txn) CreateSigningKey(ctx context.Context, k store.SigningKey) error {
 		return wrap(op, err)
 	}
 	err := t.insert(ctx, op, valid.Conflict("signing_keys", []string{"kid"}),
-		`INSERT INTO signing_keys (`+keyCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+		`INSERT INTO signing_keys (`+sqlrow.KeyCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
 		k.KID, k.AppID, k.TenantID, k.Algorithm, blob(k.SealedSecret), blob(k.PublicKey),
 		valid.Nanos(k.CreatedAt), valid.Nanos(k.ExpiresAt), valid.Nanos(k.RevokedAt), valid.Nanos(k.LastUsedAt))
 	if err == nil {
@@ -184,7 +185,7 @@ func (t *txn) CreateMember(ctx context.Context, m store.Member) error {
 	}
 	// A new member owns nothing yet, so no cached state changes.
 	return t.insert(ctx, op, valid.Conflict("members", []string{"email"}),
-		`INSERT INTO members (`+memberCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+		`INSERT INTO members (`+sqlrow.MemberCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
 		m.ID, m.TenantID, strings.ToLower(m.Email), m.Name, m.Role, m.LockAll, m.LockedDown,
 		valid.Nanos(m.CreatedAt), valid.Nanos(m.UpdatedAt), channelValue(m.Channels), valid.Nanos(m.EmailVerifiedAt))
 }
@@ -238,7 +239,7 @@ func (t *txn) CreateAccount(ctx context.Context, a store.Account) error {
 		return wrap(op, err)
 	}
 	err := t.insert(ctx, op, valid.Conflict("accounts", []string{"name"}),
-		`INSERT INTO accounts (`+accountCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+		`INSERT INTO accounts (`+sqlrow.AccountCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
 		a.ID, a.TenantID, a.AppID, a.Name, nullable(a.OwnerID), valid.Nanos(a.CreatedAt), valid.Nanos(a.UpdatedAt))
 	if err == nil {
 		// A node may have cached "not enrolled".
@@ -304,7 +305,7 @@ func (t *txn) PutGrant(ctx context.Context, g store.Grant) error {
 	}
 	created := valid.Nanos(g.CreatedAt)
 	if err := t.insert(ctx, op, valid.Conflict("grants", nil),
-		`INSERT INTO grants (`+grantCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+		`INSERT INTO grants (`+sqlrow.GrantCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
 		g.ID, g.TenantID, g.AccountID, valid.Nanos(g.Until), g.Once, g.Reason, g.GrantedBy,
 		created, valid.Nanos(g.ConsumedAt), valid.Nanos(g.RevokedAt)); err != nil {
 		return err
@@ -438,7 +439,7 @@ func (t *txn) AppendAudit(ctx context.Context, e audit.Event, at time.Time) (aud
 	if err != nil {
 		return audit.Record{}, fmt.Errorf("postgres: %s: %w: %w", op, store.ErrInvalid, err)
 	}
-	if _, err := t.exec(ctx, `INSERT INTO audit_log (`+auditCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+	if _, err := t.exec(ctx, `INSERT INTO audit_log (`+sqlrow.AuditCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
 		rec.TenantID, rec.Seq, valid.Nanos(at), rec.Actor, rec.Action, rec.Target, string(rec.Data), rec.PrevHash, rec.Hash); err != nil {
 		return audit.Record{}, wrap(op, err)
 	}

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/deadbolt-dev/deadbolt/internal/store"
+	"github.com/deadbolt-dev/deadbolt/internal/store/sqlrow"
 	"github.com/deadbolt-dev/deadbolt/internal/store/valid"
 )
 
@@ -51,11 +52,11 @@ CREATE TABLE IF NOT EXISTS key_use (
 
 // Statements of the check-log file.
 const (
-	checkInsertOne = `INSERT INTO check_log (` + checkCols + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+	checkInsertOne = `INSERT INTO check_log (` + sqlrow.CheckCols + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 	checkKeyUse    = `INSERT INTO key_use (kid, last_used_at) VALUES (?, ?)
 		ON CONFLICT (kid) DO UPDATE SET last_used_at = max(last_used_at, excluded.last_used_at)`
-	checkGet     = `SELECT ` + checkCols + ` FROM check_log WHERE id = ?`
-	checkList    = `SELECT ` + checkCols + ` FROM check_log WHERE app_id = ? ORDER BY at DESC, rowid DESC LIMIT ?`
+	checkGet     = `SELECT ` + sqlrow.CheckCols + ` FROM check_log WHERE id = ?`
+	checkList    = `SELECT ` + sqlrow.CheckCols + ` FROM check_log WHERE app_id = ? ORDER BY at DESC, rowid DESC LIMIT ?`
 	checkLastUse = `SELECT last_used_at FROM key_use WHERE kid = ?`
 	checkPrune   = `DELETE FROM check_log WHERE rowid IN (SELECT rowid FROM check_log WHERE at < ? ORDER BY at LIMIT ?)`
 )
@@ -66,7 +67,7 @@ const (
 const checkChunk = 16
 
 // checkInsertChunk inserts checkChunk rows at once.
-var checkInsertChunk = `INSERT INTO check_log (` + checkCols + `) VALUES ` +
+var checkInsertChunk = `INSERT INTO check_log (` + sqlrow.CheckCols + `) VALUES ` +
 	strings.TrimSuffix(strings.Repeat(`(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?), `, checkChunk), `, `)
 
 // checkLog is the check log's own SQLite file (ChecksPath), with its own
@@ -185,7 +186,7 @@ func (l *checkLog) close() error {
 	return errors.Join(errs...)
 }
 
-// checkArgs appends a record's column values in checkCols order.
+// checkArgs appends a record's column values in sqlrow.CheckCols order.
 func checkArgs(dst []any, c store.CheckRecord) []any {
 	return append(dst, c.ID, c.TenantID, c.AppID, c.KID, c.Account, valid.Nanos(c.At), c.Locked,
 		c.Status, c.IP, c.Device, c.Location, c.IntegrationType)
@@ -271,7 +272,7 @@ func (t *txn) CheckRecords(ctx context.Context, appID string, limit int) ([]stor
 }
 
 func (l *checkLog) record(ctx context.Context, id string) (store.CheckRecord, error) {
-	c, err := scanCheck(l.get.QueryRowContext(ctx, id))
+	c, err := dialect.ScanCheck(l.get.QueryRowContext(ctx, id))
 	if err != nil {
 		return store.CheckRecord{}, wrap("get check record", err)
 	}
@@ -290,7 +291,7 @@ func (l *checkLog) records(ctx context.Context, appID string, limit int) ([]stor
 	defer rows.Close()
 	out := []store.CheckRecord{}
 	for rows.Next() {
-		c, err := scanCheck(rows)
+		c, err := dialect.ScanCheck(rows)
 		if err != nil {
 			return nil, wrap(op, err)
 		}
@@ -371,14 +372,14 @@ func (s *Store) moveCheckLog(ctx context.Context, tx *sql.Tx) error {
 	var recs []store.CheckRecord
 	read := func(after int64) error {
 		rowids, recs = rowids[:0], recs[:0]
-		rows, err := tx.QueryContext(ctx, `SELECT rowid, `+checkCols+` FROM check_log WHERE rowid > ? ORDER BY rowid LIMIT ?`, after, moveBatch)
+		rows, err := tx.QueryContext(ctx, `SELECT rowid, `+sqlrow.CheckCols+` FROM check_log WHERE rowid > ? ORDER BY rowid LIMIT ?`, after, moveBatch)
 		if err != nil {
 			return err
 		}
 		defer rows.Close()
 		for rows.Next() {
 			var rowid int64
-			c, err := scanCheck(scanFunc(func(dst ...any) error { return rows.Scan(append([]any{&rowid}, dst...)...) }))
+			c, err := dialect.ScanCheck(scanFunc(func(dst ...any) error { return rows.Scan(append([]any{&rowid}, dst...)...) }))
 			if err != nil {
 				return err
 			}
@@ -419,7 +420,7 @@ func (l *checkLog) copyRows(ctx context.Context, rowids []int64, recs []store.Ch
 		return err
 	}
 	defer tx.Rollback() // a no-op after Commit
-	ins, err := tx.PrepareContext(ctx, `INSERT OR IGNORE INTO check_log (rowid, `+checkCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+	ins, err := tx.PrepareContext(ctx, `INSERT OR IGNORE INTO check_log (rowid, `+sqlrow.CheckCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
 	if err != nil {
 		return err
 	}

@@ -73,7 +73,20 @@
 // checked in Go before writing (package valid, shared with postgres), is
 // store.ErrInvalid; no row is store.ErrNotFound; anything else (busy past the
 // timeout, I/O, a full disk, a closed store, a cancelled context) is
-// store.ErrUnavailable, with the driver's error kept in the chain for the log An error the
-// database raised is a *store.Error whose Message, shared with the other
-// backend (valid.Conflict), names the field in plain words.
+// store.ErrUnavailable, with the driver's error kept in the chain for the
+// log. An error the database raised is a *store.Error whose Message, shared
+// with the other backend (valid.Conflict), names the field in plain words.
+//
+// # Layout
+//
+// The column lists, the scan functions, the wrapping of errors and the
+// reading of result sets are package sqlrow's, shared with postgres; this
+// package holds SQLite's SQL text (stmt.go and the plain queries beside each
+// method), its connections, its error classifier (errors.go: kindOf) and
+// its encodings (encode.go: lists joined in TEXT). Its files and helpers
+// carry the same names as postgres's (one and list run a plain query, wrap,
+// found and the other error helpers, querier), so that a diff of two files
+// of the same name shows only dialect; oneStmt and listStmt run the
+// prepared statements, which postgres does not need (pgx caches its
+// statements per connection).
 package sqlite

@@ -3,39 +3,29 @@ package sqlite
 import (
 	"database/sql"
 	"errors"
-	"fmt"
 	"strings"
 
 	"modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
 
 	"github.com/deadbolt-dev/deadbolt/internal/store"
+	"github.com/deadbolt-dev/deadbolt/internal/store/sqlrow"
 	"github.com/deadbolt-dev/deadbolt/internal/store/valid"
 )
 
-// errClosed is the cause of every error of a closed store.
-var errClosed = errors.New("store is closed")
+// dialect is SQLite's side of the row layer the backends share.
+var dialect = &sqlrow.Dialect{Name: "sqlite", NoRows: sql.ErrNoRows, Classify: kindOf, Lists: textLists{}}
 
-// wrap turns err from operation op into one of the store's error kinds.
-// An error SQLite raised becomes a *store.Error whose Message is for
-// people and whose Cause keeps SQLite's words for the log:
-// "sqlite: create account: already exists: this application already has
-// an account with this name: constraint failed: UNIQUE ...".
-func wrap(op string, err error) error {
-	if err == nil {
-		return nil
-	}
-	for _, kind := range []error{store.ErrNotFound, store.ErrConflict, store.ErrInvalid, store.ErrUnavailable, store.ErrSchemaTooNew, store.ErrSchemaBehind} {
-		if errors.Is(err, kind) {
-			return fmt.Errorf("sqlite: %s: %w", op, err)
-		}
-	}
-	if errors.Is(err, sql.ErrNoRows) {
-		return fmt.Errorf("sqlite: %s: %w", op, store.ErrNotFound)
-	}
-	kind, msg := kindOf(err)
-	return &store.Error{Op: "sqlite: " + op, Kind: kind, Message: msg, Cause: err}
-}
+// The error helpers of the package, the same in every backend (see
+// sqlrow.Dialect).
+var (
+	wrap          = dialect.Wrap
+	invalid       = dialect.Invalid
+	notFound      = dialect.NotFound
+	conflict      = dialect.Conflict
+	found         = dialect.Found
+	positiveLimit = dialect.Limit
+)
 
 // kindOf classifies a driver error and words it for people. Constraint
 // failures are the caller's fault; everything else (busy past the
@@ -95,11 +85,6 @@ func uniqueColumns(msg string) (table string, cols []string) {
 		}
 	}
 	return table, cols
-}
-
-// invalid reports a record that breaks a rule checked in Go before writing.
-func invalid(op, format string, args ...any) error {
-	return fmt.Errorf("sqlite: %s: %w: %s", op, store.ErrInvalid, fmt.Sprintf(format, args...))
 }
 
 // isBusy reports whether err is SQLite's "database is locked".

@@ -26,13 +26,13 @@ const createVersionTable = `CREATE TABLE IF NOT EXISTS schema_version (
 	applied_at TEXT    NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
 ) STRICT`
 
-// querier is what both *sql.DB and *sql.Tx offer.
-type querier interface {
+// rowQuerier is what both *sql.DB and *sql.Tx offer.
+type rowQuerier interface {
 	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
 }
 
 // schemaVersion reads the highest applied migration; 0 for a fresh file.
-func schemaVersion(ctx context.Context, q querier) (int, error) {
+func schemaVersion(ctx context.Context, q rowQuerier) (int, error) {
 	var n int
 	err := q.QueryRowContext(ctx, `SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = 'schema_version'`).Scan(&n)
 	if err != nil || n == 0 {

@@ -2,11 +2,10 @@ package sqlite
 
 import (
 	"context"
-	"database/sql"
-	"strings"
 	"time"
 
 	"github.com/deadbolt-dev/deadbolt/internal/store"
+	"github.com/deadbolt-dev/deadbolt/internal/store/sqlrow"
 	"github.com/deadbolt-dev/deadbolt/internal/store/valid"
 )
 
@@ -14,69 +13,9 @@ import (
 // and deliveries, not of lock checks, so they are plain queries rather than
 // members of the prepared-statement tables.
 
-const (
-	webhookCols = `id, tenant_id, url, sealed_secret, events, created_at`
-	// The target column of the other channels is NULL; it reads as "".
-	outboxCols = `id, tenant_id, channel, coalesce(webhook_id, ''), coalesce(member_id, ''), type, payload, created_at, attempts, next_attempt_at, delivered_at, failed_at, last_error`
-)
-
-// queryer is what reads need for plain queries: the read pool or the
-// transaction.
-type queryer interface {
-	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
-}
-
-func (r reads) queryer() queryer {
-	if t, ok := r.src.(*txn); ok {
-		return t.tx
-	}
-	return r.q
-}
-
-func scanWebhook(sc scanner) (w store.Webhook, err error) {
-	var events string
-	var created int64
-	err = sc.Scan(&w.ID, &w.TenantID, &w.URL, &w.SealedSecret, &events, &created)
-	if events != "" {
-		w.Events = strings.Split(events, ",")
-	}
-	w.CreatedAt = valid.FromNanos(created)
-	return w, err
-}
-
-func scanOutbox(sc scanner) (m store.OutboxMessage, err error) {
-	var created, next, delivered, failed int64
-	err = sc.Scan(&m.ID, &m.TenantID, &m.Channel, &m.WebhookID, &m.MemberID, &m.Type, &m.Payload, &created, &m.Attempts, &next, &delivered, &failed, &m.LastError)
-	m.CreatedAt, m.NextAttemptAt, m.DeliveredAt, m.FailedAt = valid.FromNanos(created), valid.FromNanos(next), valid.FromNanos(delivered), valid.FromNanos(failed)
-	return m, err
-}
-
-func scanGrantRow(sc scanner) (store.Grant, error) { return scanGrant(sc) }
-
-// query runs a plain query and scans every row.
-func query[T any](ctx context.Context, q queryer, op string, scan func(scanner) (T, error), sqlText string, args ...any) ([]T, error) {
-	rows, err := q.QueryContext(ctx, sqlText, args...)
-	if err != nil {
-		return nil, wrap(op, err)
-	}
-	defer rows.Close()
-	out := []T{}
-	for rows.Next() {
-		v, err := scan(rows)
-		if err != nil {
-			return nil, wrap(op, err)
-		}
-		out = append(out, v)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, wrap(op, err)
-	}
-	return out, nil
-}
-
 // Webhook implements store.Reader.
 func (r reads) Webhook(ctx context.Context, id string) (store.Webhook, error) {
-	ws, err := query(ctx, r.queryer(), "webhook", scanWebhook, `SELECT `+webhookCols+` FROM webhooks WHERE id = ?`, id)
+	ws, err := list(ctx, r.querier(), "webhook", dialect.ScanWebhook, `SELECT `+sqlrow.WebhookCols+` FROM webhooks WHERE id = ?`, id)
 	if err != nil {
 		return store.Webhook{}, err
 	}
@@ -88,8 +27,8 @@ func (r reads) Webhook(ctx context.Context, id string) (store.Webhook, error) {
 
 // Webhooks implements store.Reader.
 func (r reads) Webhooks(ctx context.Context, tenantID string) ([]store.Webhook, error) {
-	return query(ctx, r.queryer(), "webhooks", scanWebhook,
-		`SELECT `+webhookCols+` FROM webhooks WHERE tenant_id = ? ORDER BY created_at, id`, tenantID)
+	return list(ctx, r.querier(), "webhooks", dialect.ScanWebhook,
+		`SELECT `+sqlrow.WebhookCols+` FROM webhooks WHERE tenant_id = ? ORDER BY created_at, id`, tenantID)
 }
 
 // OutboxMessages implements store.Reader.
@@ -97,8 +36,8 @@ func (r reads) OutboxMessages(ctx context.Context, webhookID string, limit int) 
 	if err := positiveLimit("outbox messages", limit); err != nil {
 		return nil, err
 	}
-	return query(ctx, r.queryer(), "outbox messages", scanOutbox,
-		`SELECT `+outboxCols+` FROM outbox WHERE webhook_id = ? ORDER BY created_at DESC, id DESC LIMIT ?`, webhookID, limit)
+	return list(ctx, r.querier(), "outbox messages", dialect.ScanOutbox,
+		`SELECT `+sqlrow.OutboxCols+` FROM outbox WHERE webhook_id = ? ORDER BY created_at DESC, id DESC LIMIT ?`, webhookID, limit)
 }
 
 // OutboxOfTenant implements store.Reader.
@@ -106,15 +45,15 @@ func (r reads) OutboxOfTenant(ctx context.Context, tenantID string, limit int) (
 	if err := positiveLimit("outbox of tenant", limit); err != nil {
 		return nil, err
 	}
-	return query(ctx, r.queryer(), "outbox of tenant", scanOutbox,
-		`SELECT `+outboxCols+` FROM outbox WHERE tenant_id = ? ORDER BY created_at DESC, id DESC LIMIT ?`, tenantID, limit)
+	return list(ctx, r.querier(), "outbox of tenant", dialect.ScanOutbox,
+		`SELECT `+sqlrow.OutboxCols+` FROM outbox WHERE tenant_id = ? ORDER BY created_at DESC, id DESC LIMIT ?`, tenantID, limit)
 }
 
 // endedGrantsSQL finds current grants that ended by time. It joins on the
 // account's primary key as well as its current grant, so SQLite walks the
 // partial index grants_ending instead of every account (a test pins the
 // plan).
-var endedGrantsSQL = `SELECT ` + prefixed("g", grantCols) + ` FROM grants AS g JOIN accounts AS a ON a.id = g.account_id AND a.current_grant_id = g.id
+var endedGrantsSQL = `SELECT ` + sqlrow.Prefixed("g", sqlrow.GrantCols) + ` FROM grants AS g JOIN accounts AS a ON a.id = g.account_id AND a.current_grant_id = g.id
 		 WHERE g.revoked_at = 0 AND g.consumed_at = 0 AND g.end_announced_at = 0 AND g.until <= ?
 		 ORDER BY g.until, g.id LIMIT ?`
 
@@ -126,15 +65,7 @@ func (r reads) EndedGrants(ctx context.Context, now time.Time, limit int) ([]sto
 	if !valid.InRange(now) {
 		return nil, invalid("ended grants", "time out of range")
 	}
-	return query(ctx, r.queryer(), "ended grants", scanGrantRow, endedGrantsSQL, valid.Nanos(now), limit)
-}
-
-func prefixed(alias, cols string) string {
-	parts := strings.Split(cols, ", ")
-	for i, p := range parts {
-		parts[i] = alias + "." + p
-	}
-	return strings.Join(parts, ", ")
+	return list(ctx, r.querier(), "ended grants", dialect.ScanGrant, endedGrantsSQL, valid.Nanos(now), limit)
 }
 
 func (t *txn) execRaw(ctx context.Context, op, sqlText string, args ...any) (int64, error) {
@@ -152,8 +83,8 @@ func (t *txn) CreateWebhook(ctx context.Context, w store.Webhook) error {
 	if err := valid.Webhook(w); err != nil {
 		return wrap(op, err)
 	}
-	_, err := t.execRaw(ctx, op, `INSERT INTO webhooks (`+webhookCols+`) VALUES (?, ?, ?, ?, ?, ?)`,
-		w.ID, w.TenantID, w.URL, w.SealedSecret, strings.Join(w.Events, ","), valid.Nanos(w.CreatedAt))
+	_, err := t.execRaw(ctx, op, `INSERT INTO webhooks (`+sqlrow.WebhookCols+`) VALUES (?, ?, ?, ?, ?, ?)`,
+		w.ID, w.TenantID, w.URL, w.SealedSecret, joined(w.Events, sqlrow.EventsSep), valid.Nanos(w.CreatedAt))
 	return err
 }
 
@@ -209,11 +140,11 @@ func (s *Store) ClaimOutbox(ctx context.Context, now time.Time, lease time.Durat
 		return nil, invalid(op, "time out of range or lease not positive")
 	}
 	n, until := valid.Nanos(now), valid.Nanos(now.Add(lease))
-	msgs, err := query(ctx, s.wdb, op, scanOutbox,
+	msgs, err := list(ctx, s.wdb, op, dialect.ScanOutbox,
 		`UPDATE outbox SET next_attempt_at = ? WHERE id IN (
 		   SELECT id FROM outbox WHERE delivered_at = 0 AND failed_at = 0 AND next_attempt_at <= ?
 		   ORDER BY next_attempt_at, created_at, id LIMIT ?)
-		 RETURNING `+outboxCols, until, n, limit)
+		 RETURNING `+sqlrow.OutboxCols, until, n, limit)
 	if err != nil {
 		return nil, err
 	}
@@ -282,7 +213,7 @@ func (s *Store) TryLease(ctx context.Context, job, holder string, now time.Time,
 
 // AccountByID implements store.Reader.
 func (r reads) AccountByID(ctx context.Context, id string) (store.Account, error) {
-	as, err := query(ctx, r.queryer(), "account by id", scanAccount, `SELECT `+accountCols+` FROM accounts WHERE id = ?`, id)
+	as, err := list(ctx, r.querier(), "account by id", dialect.ScanAccount, `SELECT `+sqlrow.AccountCols+` FROM accounts WHERE id = ?`, id)
 	if err != nil {
 		return store.Account{}, err
 	}
@@ -297,6 +228,6 @@ func (r reads) AccountsOfOwner(ctx context.Context, memberID string, limit int) 
 	if err := positiveLimit("accounts of owner", limit); err != nil {
 		return nil, err
 	}
-	return query(ctx, r.queryer(), "accounts of owner", scanAccount,
-		`SELECT `+accountCols+` FROM accounts WHERE owner_id = ? ORDER BY id LIMIT ?`, memberID, limit)
+	return list(ctx, r.querier(), "accounts of owner", dialect.ScanAccount,
+		`SELECT `+sqlrow.AccountCols+` FROM accounts WHERE owner_id = ? ORDER BY id LIMIT ?`, memberID, limit)
 }

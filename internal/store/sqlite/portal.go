@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/deadbolt-dev/deadbolt/internal/store"
+	"github.com/deadbolt-dev/deadbolt/internal/store/sqlrow"
 	"github.com/deadbolt-dev/deadbolt/internal/store/valid"
 )
 
@@ -15,65 +16,15 @@ import (
 // people using the portal and of locked checks, so, like the outbox, they
 // are plain queries.
 
-const (
-	requestCols = `id, tenant_id, app_id, account_id, status, ip, device, location, integration_type, checks, created_at, updated_at, expires_at, decided_by, decided_at, grant_id`
-	passkeyCols = `id, tenant_id, member_id, name, credential, created_at, last_used_at`
-	sessionCols = `id, tenant_id, member_id, created_at, seen_at, expires_at, ip, user_agent`
-	inviteCols  = `id, tenant_id, member_id, created_by, created_at, expires_at, used_at`
-)
-
-func scanRequest(sc scanner) (r store.UnlockRequest, err error) {
-	var created, updated, expires, decided int64
-	err = sc.Scan(&r.ID, &r.TenantID, &r.AppID, &r.AccountID, &r.Status, &r.IP, &r.Device, &r.Location,
-		&r.IntegrationType, &r.Checks, &created, &updated, &expires, &r.DecidedBy, &decided, &r.GrantID)
-	r.CreatedAt, r.UpdatedAt, r.ExpiresAt, r.DecidedAt = valid.FromNanos(created), valid.FromNanos(updated), valid.FromNanos(expires), valid.FromNanos(decided)
-	return r, err
-}
-
-func scanPasskey(sc scanner) (p store.Passkey, err error) {
-	var created, used int64
-	err = sc.Scan(&p.ID, &p.TenantID, &p.MemberID, &p.Name, &p.Credential, &created, &used)
-	p.CreatedAt, p.LastUsedAt = valid.FromNanos(created), valid.FromNanos(used)
-	return p, err
-}
-
-func scanSession(sc scanner) (s store.Session, err error) {
-	var created, seen, expires int64
-	err = sc.Scan(&s.ID, &s.TenantID, &s.MemberID, &created, &seen, &expires, &s.IP, &s.UserAgent)
-	s.CreatedAt, s.SeenAt, s.ExpiresAt = valid.FromNanos(created), valid.FromNanos(seen), valid.FromNanos(expires)
-	return s, err
-}
-
-func scanInvite(sc scanner) (i store.Invite, err error) {
-	var created, expires, used int64
-	err = sc.Scan(&i.ID, &i.TenantID, &i.MemberID, &i.CreatedBy, &created, &expires, &used)
-	i.CreatedAt, i.ExpiresAt, i.UsedAt = valid.FromNanos(created), valid.FromNanos(expires), valid.FromNanos(used)
-	return i, err
-}
-
-// first runs a plain query for one record; no row is store.ErrNotFound.
-func first[T any](ctx context.Context, q queryer, op string, scan func(scanner) (T, error), sqlText string, args ...any) (T, error) {
-	rs, err := query(ctx, q, op, scan, sqlText, args...)
-	if err != nil {
-		var zero T
-		return zero, err
-	}
-	if len(rs) == 0 {
-		var zero T
-		return zero, wrap(op, store.ErrNotFound)
-	}
-	return rs[0], nil
-}
-
 // UnlockRequest implements store.Reader.
 func (r reads) UnlockRequest(ctx context.Context, id string) (store.UnlockRequest, error) {
-	return first(ctx, r.queryer(), "unlock request", scanRequest, `SELECT `+requestCols+` FROM unlock_requests WHERE id = ?`, id)
+	return one(ctx, r.querier(), "unlock request", dialect.ScanRequest, `SELECT `+sqlrow.RequestCols+` FROM unlock_requests WHERE id = ?`, id)
 }
 
 // PendingRequest implements store.Reader.
 func (r reads) PendingRequest(ctx context.Context, accountID string) (store.UnlockRequest, error) {
-	return first(ctx, r.queryer(), "pending request", scanRequest,
-		`SELECT `+requestCols+` FROM unlock_requests WHERE account_id = ? AND status = 'pending'`, accountID)
+	return one(ctx, r.querier(), "pending request", dialect.ScanRequest,
+		`SELECT `+sqlrow.RequestCols+` FROM unlock_requests WHERE account_id = ? AND status = 'pending'`, accountID)
 }
 
 // RequestsOfOwner implements store.Reader.
@@ -82,8 +33,8 @@ func (r reads) RequestsOfOwner(ctx context.Context, memberID string, limit int) 
 	if err := positiveLimit(op, limit); err != nil {
 		return nil, err
 	}
-	return query(ctx, r.queryer(), op, scanRequest,
-		`SELECT `+prefixed("q", requestCols)+` FROM unlock_requests AS q JOIN accounts AS a ON a.id = q.account_id
+	return list(ctx, r.querier(), op, dialect.ScanRequest,
+		`SELECT `+sqlrow.Prefixed("q", sqlrow.RequestCols)+` FROM unlock_requests AS q JOIN accounts AS a ON a.id = q.account_id
 		 WHERE a.owner_id = ? ORDER BY q.updated_at DESC, q.id DESC LIMIT ?`, memberID, limit)
 }
 
@@ -96,30 +47,30 @@ func (r reads) ExpiredRequests(ctx context.Context, now time.Time, limit int) ([
 	if !valid.InRange(now) {
 		return nil, invalid(op, "time out of range")
 	}
-	return query(ctx, r.queryer(), op, scanRequest,
-		`SELECT `+requestCols+` FROM unlock_requests WHERE status = 'pending' AND expires_at <= ?
+	return list(ctx, r.querier(), op, dialect.ScanRequest,
+		`SELECT `+sqlrow.RequestCols+` FROM unlock_requests WHERE status = 'pending' AND expires_at <= ?
 		 ORDER BY expires_at, id LIMIT ?`, valid.Nanos(now), limit)
 }
 
 // Passkey implements store.Reader.
 func (r reads) Passkey(ctx context.Context, id string) (store.Passkey, error) {
-	return first(ctx, r.queryer(), "passkey", scanPasskey, `SELECT `+passkeyCols+` FROM passkeys WHERE id = ?`, id)
+	return one(ctx, r.querier(), "passkey", dialect.ScanPasskey, `SELECT `+sqlrow.PasskeyCols+` FROM passkeys WHERE id = ?`, id)
 }
 
 // Passkeys implements store.Reader.
 func (r reads) Passkeys(ctx context.Context, memberID string) ([]store.Passkey, error) {
-	return query(ctx, r.queryer(), "passkeys", scanPasskey,
-		`SELECT `+passkeyCols+` FROM passkeys WHERE member_id = ? ORDER BY created_at, id`, memberID)
+	return list(ctx, r.querier(), "passkeys", dialect.ScanPasskey,
+		`SELECT `+sqlrow.PasskeyCols+` FROM passkeys WHERE member_id = ? ORDER BY created_at, id`, memberID)
 }
 
 // Session implements store.Reader.
 func (r reads) Session(ctx context.Context, id string) (store.Session, error) {
-	return first(ctx, r.queryer(), "session", scanSession, `SELECT `+sessionCols+` FROM sessions WHERE id = ?`, id)
+	return one(ctx, r.querier(), "session", dialect.ScanSession, `SELECT `+sqlrow.SessionCols+` FROM sessions WHERE id = ?`, id)
 }
 
 // Invite implements store.Reader.
 func (r reads) Invite(ctx context.Context, id string) (store.Invite, error) {
-	return first(ctx, r.queryer(), "invite", scanInvite, `SELECT `+inviteCols+` FROM invites WHERE id = ?`, id)
+	return one(ctx, r.querier(), "invite", dialect.ScanInvite, `SELECT `+sqlrow.InviteCols+` FROM invites WHERE id = ?`, id)
 }
 
 // RaiseRequest implements store.Tx. The transaction holds the write lock,
@@ -162,7 +113,7 @@ func (t *txn) RaiseRequest(ctx context.Context, q store.UnlockRequest) (store.Un
 	case !errors.Is(err, store.ErrNotFound):
 		return store.UnlockRequest{}, false, err
 	}
-	if _, err := t.execRaw(ctx, op, `INSERT INTO unlock_requests (`+requestCols+`)
+	if _, err := t.execRaw(ctx, op, `INSERT INTO unlock_requests (`+sqlrow.RequestCols+`)
 		VALUES (?, ?, ?, ?, 'pending', ?, ?, ?, ?, 1, ?, ?, ?, '', 0, '')`,
 		q.ID, q.TenantID, q.AppID, q.AccountID, q.IP, q.Device, q.Location, q.IntegrationType, now, now, expires); err != nil {
 		return store.UnlockRequest{}, false, err
@@ -205,7 +156,7 @@ func (t *txn) CreatePasskey(ctx context.Context, p store.Passkey) error {
 	if err := valid.Passkey(p); err != nil {
 		return wrap(op, err)
 	}
-	_, err := t.execRaw(ctx, op, `INSERT INTO passkeys (`+passkeyCols+`) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+	_, err := t.execRaw(ctx, op, `INSERT INTO passkeys (`+sqlrow.PasskeyCols+`) VALUES (?, ?, ?, ?, ?, ?, ?)`,
 		p.ID, p.TenantID, p.MemberID, p.Name, p.Credential, valid.Nanos(p.CreatedAt), valid.Nanos(p.LastUsedAt))
 	return err
 }
@@ -246,7 +197,7 @@ func (t *txn) CreateSession(ctx context.Context, s store.Session) error {
 	if seen == 0 {
 		seen = created
 	}
-	_, err := t.execRaw(ctx, op, `INSERT INTO sessions (`+sessionCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+	_, err := t.execRaw(ctx, op, `INSERT INTO sessions (`+sqlrow.SessionCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
 		s.ID, s.TenantID, s.MemberID, created, seen, valid.Nanos(s.ExpiresAt), s.IP, s.UserAgent)
 	return err
 }
@@ -289,7 +240,7 @@ func (t *txn) CreateInvite(ctx context.Context, inv store.Invite) error {
 	if err := valid.Invite(inv); err != nil {
 		return wrap(op, err)
 	}
-	_, err := t.execRaw(ctx, op, `INSERT INTO invites (`+inviteCols+`) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+	_, err := t.execRaw(ctx, op, `INSERT INTO invites (`+sqlrow.InviteCols+`) VALUES (?, ?, ?, ?, ?, ?, ?)`,
 		inv.ID, inv.TenantID, inv.MemberID, inv.CreatedBy, valid.Nanos(inv.CreatedAt), valid.Nanos(inv.ExpiresAt), valid.Nanos(inv.UsedAt))
 	return err
 }
@@ -340,47 +291,6 @@ func (t *txn) PurgeNonces(ctx context.Context, now time.Time) (int, error) {
 	}
 	rows, err := t.execRaw(ctx, op, `DELETE FROM nonces WHERE expires_at <= ?`, n)
 	return int(rows), err
-}
-
-const pushCols = `id, tenant_id, member_id, endpoint, p256dh, auth, user_agent, created_at`
-
-func scanPush(sc scanner) (p store.PushSubscription, err error) {
-	var created int64
-	err = sc.Scan(&p.ID, &p.TenantID, &p.MemberID, &p.Endpoint, &p.P256dh, &p.Auth, &p.UserAgent, &created)
-	p.CreatedAt = valid.FromNanos(created)
-	return p, err
-}
-
-// PushSubscriptions implements store.Reader.
-func (r reads) PushSubscriptions(ctx context.Context, memberID string) ([]store.PushSubscription, error) {
-	return query(ctx, r.queryer(), "push subscriptions", scanPush,
-		`SELECT `+pushCols+` FROM push_subscriptions WHERE member_id = ? ORDER BY created_at, id`, memberID)
-}
-
-// PutPushSubscription implements store.Tx with one upsert, which updates
-// only a subscription of the same member: none written means another
-// member holds the ID.
-func (t *txn) PutPushSubscription(ctx context.Context, p store.PushSubscription) error {
-	const op = "put push subscription"
-	if err := valid.PushSubscription(p); err != nil {
-		return wrap(op, err)
-	}
-	n, err := t.execRaw(ctx, op, `INSERT INTO push_subscriptions (`+pushCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-		ON CONFLICT (id) DO UPDATE SET tenant_id = excluded.tenant_id, member_id = excluded.member_id,
-		endpoint = excluded.endpoint, p256dh = excluded.p256dh, auth = excluded.auth,
-		user_agent = excluded.user_agent, created_at = excluded.created_at
-		WHERE push_subscriptions.member_id = excluded.member_id`,
-		p.ID, p.TenantID, p.MemberID, p.Endpoint, p.P256dh, p.Auth, p.UserAgent, valid.Nanos(p.CreatedAt))
-	if err == nil && n == 0 {
-		return fmt.Errorf("sqlite: %s: the subscription belongs to another member: %w", op, store.ErrConflict)
-	}
-	return err
-}
-
-// DeletePushSubscription implements store.Tx.
-func (t *txn) DeletePushSubscription(ctx context.Context, id string) error {
-	_, err := t.execRaw(ctx, "delete push subscription", `DELETE FROM push_subscriptions WHERE id = ?`, id)
-	return err
 }
 
 // DeleteMemberSessions implements store.Tx.

@@ -3,12 +3,11 @@ package sqlite
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"strings"
 
 	"github.com/deadbolt-dev/deadbolt/internal/audit"
 	"github.com/deadbolt-dev/deadbolt/internal/store"
-	"github.com/deadbolt-dev/deadbolt/internal/store/valid"
+	"github.com/deadbolt-dev/deadbolt/internal/store/sqlrow"
 )
 
 // stmtSource hands out prepared statements: the read pool's for a Store, the
@@ -24,13 +23,13 @@ func (p poolStmts) stmt(_ context.Context, id stmtID) (*sql.Stmt, error) {
 	if st := p.p[id]; st != nil {
 		return st, nil
 	}
-	return nil, errClosed
+	return nil, sqlrow.ErrClosed
 }
 
 // reads implements store.Reader for both Store and Tx.
 type reads struct {
 	src stmtSource
-	q   queryer // the read pool, for plain queries outside a transaction
+	q   querier // the read pool, for plain queries outside a transaction
 }
 
 // queryContext is the context a read runs under. On the read pool the
@@ -55,8 +54,47 @@ func (r reads) row(ctx context.Context, id stmtID, args ...any) (*sql.Row, error
 	return st.QueryRowContext(ctx, args...), nil
 }
 
-// list runs a query and scans every row with scan.
-func list[T any](ctx context.Context, r reads, op string, id stmtID, scan func(scanner) (T, error), args ...any) ([]T, error) {
+// querier runs plain (not table-driven) queries: the read pool's
+// preparedPool for a Store, the transaction for a Tx.
+type querier interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+}
+
+// querier returns what runs r's plain queries.
+func (r reads) querier() querier {
+	if t, ok := r.src.(*txn); ok {
+		return t.tx
+	}
+	return r.q
+}
+
+// list runs a plain query and scans every row with scan.
+func list[T any](ctx context.Context, q querier, op string, scan func(sqlrow.Row) (T, error), query string, args ...any) ([]T, error) {
+	rows, err := q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, wrap(op, err)
+	}
+	defer rows.Close()
+	out, err := sqlrow.Collect(rows, scan)
+	return out, wrap(op, err)
+}
+
+// one runs a plain query for one record and scans it; no row is
+// store.ErrNotFound.
+func one[T any](ctx context.Context, q querier, op string, scan func(sqlrow.Row) (T, error), query string, args ...any) (T, error) {
+	vs, err := list(ctx, q, op, scan, query, args...)
+	if err == nil && len(vs) == 0 {
+		err = notFound(op)
+	}
+	if err != nil {
+		var zero T
+		return zero, err
+	}
+	return vs[0], nil
+}
+
+// listStmt runs a prepared statement and scans every row with scan.
+func listStmt[T any](ctx context.Context, r reads, op string, id stmtID, scan func(sqlrow.Row) (T, error), args ...any) ([]T, error) {
 	ctx = r.queryContext(ctx)
 	st, err := r.src.stmt(ctx, id)
 	if err != nil {
@@ -67,22 +105,13 @@ func list[T any](ctx context.Context, r reads, op string, id stmtID, scan func(s
 		return nil, wrap(op, err)
 	}
 	defer rows.Close()
-	out := []T{}
-	for rows.Next() {
-		v, err := scan(rows)
-		if err != nil {
-			return nil, wrap(op, err)
-		}
-		out = append(out, v)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, wrap(op, err)
-	}
-	return out, nil
+	out, err := sqlrow.Collect(rows, scan)
+	return out, wrap(op, err)
 }
 
-// one runs a one-row query and scans it; no row is store.ErrNotFound.
-func one[T any](ctx context.Context, r reads, op string, id stmtID, scan func(scanner) (T, error), args ...any) (T, error) {
+// oneStmt runs a one-row prepared statement and scans it; no row is
+// store.ErrNotFound.
+func oneStmt[T any](ctx context.Context, r reads, op string, id stmtID, scan func(sqlrow.Row) (T, error), args ...any) (T, error) {
 	row, err := r.row(ctx, id, args...)
 	if err != nil {
 		var zero T
@@ -96,70 +125,65 @@ func one[T any](ctx context.Context, r reads, op string, id stmtID, scan func(sc
 	return v, nil
 }
 
-// positiveLimit rejects a page size below 1.
-func positiveLimit(op string, limit int) error {
-	return wrap(op, valid.Limit(limit))
-}
-
 // Tenant implements store.Reader.
 func (r reads) Tenant(ctx context.Context, id string) (store.Tenant, error) {
-	return one(ctx, r, "get tenant", qTenant, scanTenant, id)
+	return oneStmt(ctx, r, "get tenant", qTenant, dialect.ScanTenant, id)
 }
 
 // TenantByName implements store.Reader.
 func (r reads) TenantByName(ctx context.Context, name string) (store.Tenant, error) {
-	return one(ctx, r, "get tenant by name", qTenantByName, scanTenant, name)
+	return oneStmt(ctx, r, "get tenant by name", qTenantByName, dialect.ScanTenant, name)
 }
 
 // Tenants implements store.Reader.
 func (r reads) Tenants(ctx context.Context) ([]store.Tenant, error) {
-	return list(ctx, r, "list tenants", qTenants, scanTenant)
+	return listStmt(ctx, r, "list tenants", qTenants, dialect.ScanTenant)
 }
 
 // Application implements store.Reader.
 func (r reads) Application(ctx context.Context, id string) (store.Application, error) {
-	return one(ctx, r, "get application", qApplication, scanApplication, id)
+	return oneStmt(ctx, r, "get application", qApplication, dialect.ScanApplication, id)
 }
 
 // ApplicationByIssuer implements store.Reader.
 func (r reads) ApplicationByIssuer(ctx context.Context, issuer string) (store.Application, error) {
-	return one(ctx, r, "get application by issuer", qApplicationByIssuer, scanApplication, issuer)
+	return oneStmt(ctx, r, "get application by issuer", qApplicationByIssuer, dialect.ScanApplication, issuer)
 }
 
 // Applications implements store.Reader.
 func (r reads) Applications(ctx context.Context, tenantID string) ([]store.Application, error) {
-	return list(ctx, r, "list applications", qApplications, scanApplication, tenantID)
+	return listStmt(ctx, r, "list applications", qApplications, dialect.ScanApplication, tenantID)
 }
 
 // SigningKey implements store.Reader.
 func (r reads) SigningKey(ctx context.Context, kid string) (store.SigningKey, error) {
-	return one(ctx, r, "get signing key", qSigningKey, scanSigningKey, kid)
+	return oneStmt(ctx, r, "get signing key", qSigningKey, dialect.ScanSigningKey, kid)
 }
 
 // SigningKeys implements store.Reader.
 func (r reads) SigningKeys(ctx context.Context, appID string) ([]store.SigningKey, error) {
-	return list(ctx, r, "list signing keys", qSigningKeys, scanSigningKey, appID)
+	return listStmt(ctx, r, "list signing keys", qSigningKeys, dialect.ScanSigningKey, appID)
 }
 
 // Member implements store.Reader.
 func (r reads) Member(ctx context.Context, id string) (store.Member, error) {
-	return one(ctx, r, "get member", qMember, scanMember, id)
+	return oneStmt(ctx, r, "get member", qMember, dialect.ScanMember, id)
 }
 
 // MemberByEmail implements store.Reader; the email matches
 // case-insensitively.
 func (r reads) MemberByEmail(ctx context.Context, tenantID, email string) (store.Member, error) {
-	return one(ctx, r, "get member by email", qMemberByEmail, scanMember, tenantID, strings.ToLower(email))
+	return oneStmt(ctx, r, "get member by email", qMemberByEmail, dialect.ScanMember, tenantID, strings.ToLower(email))
 }
 
 // Members implements store.Reader.
 func (r reads) Members(ctx context.Context, tenantID string) ([]store.Member, error) {
-	return list(ctx, r, "list members", qMembers, scanMember, tenantID)
+	return listStmt(ctx, r, "list members", qMembers, dialect.ScanMember, tenantID)
 }
 
 // Account implements store.Reader.
 func (r reads) Account(ctx context.Context, appID, name string) (store.Account, error) {
-	return one(ctx, r, "get account", qAccount, scanAccount, appID, name)
+	return oneStmt(ctx, r, "get account", qAccount, dialect.ScanAccount, appID, name)
 }
 
 // Accounts implements store.Reader. A limit below 1 is store.ErrInvalid.
@@ -168,12 +192,12 @@ func (r reads) Accounts(ctx context.Context, appID, afterName string, limit int)
 	if err := positiveLimit(op, limit); err != nil {
 		return nil, err
 	}
-	return list(ctx, r, op, qAccounts, scanAccount, appID, afterName, limit)
+	return listStmt(ctx, r, op, qAccounts, dialect.ScanAccount, appID, afterName, limit)
 }
 
 // CountAccounts implements store.Reader.
 func (r reads) CountAccounts(ctx context.Context, appID string) (int, error) {
-	return one(ctx, r, "count accounts", qCountAccounts, func(sc scanner) (n int, err error) {
+	return oneStmt(ctx, r, "count accounts", qCountAccounts, func(sc sqlrow.Row) (n int, err error) {
 		err = sc.Scan(&n)
 		return n, err
 	}, appID)
@@ -181,7 +205,7 @@ func (r reads) CountAccounts(ctx context.Context, appID string) (int, error) {
 
 // CurrentGrant implements store.Reader.
 func (r reads) CurrentGrant(ctx context.Context, accountID string) (store.Grant, error) {
-	return one(ctx, r, "get current grant", qCurrentGrant, scanGrant, accountID)
+	return oneStmt(ctx, r, "get current grant", qCurrentGrant, dialect.ScanGrant, accountID)
 }
 
 // CheckState implements store.Reader with one query: the account by its
@@ -193,45 +217,8 @@ func (r reads) CheckState(ctx context.Context, appID, accountName string) (store
 	if err != nil {
 		return store.CheckState{}, wrap(op, err)
 	}
-	var (
-		a                                     store.Account
-		owner                                 sql.NullString
-		aCreated, aUpdated                    int64
-		gID, gTenant, gReason, gBy            sql.NullString
-		gUntil, gCreated, gConsumed, gRevoked sql.NullInt64
-		gOnce                                 sql.NullBool
-		mTenant, mEmail, mName, mRole         sql.NullString
-		mLockAll, mLockedDown                 sql.NullBool
-		mCreated, mUpdated                    sql.NullInt64
-		mChannels                             sql.NullString
-	)
-	err = row.Scan(&a.ID, &a.TenantID, &owner, &aCreated, &aUpdated,
-		&gID, &gTenant, &gUntil, &gOnce, &gReason, &gBy, &gCreated, &gConsumed, &gRevoked,
-		&mTenant, &mEmail, &mName, &mRole, &mLockAll, &mLockedDown, &mCreated, &mUpdated, &mChannels)
-	if errors.Is(err, sql.ErrNoRows) {
-		return store.CheckState{}, nil
-	}
-	if err != nil {
-		return store.CheckState{}, wrap(op, err)
-	}
-	a.AppID, a.Name, a.OwnerID = appID, accountName, owner.String
-	a.CreatedAt, a.UpdatedAt = valid.FromNanos(aCreated), valid.FromNanos(aUpdated)
-	cs := store.CheckState{Found: true, Account: a}
-	if gID.Valid {
-		cs.Grant = &store.Grant{
-			ID: gID.String, TenantID: gTenant.String, AccountID: a.ID,
-			Until: valid.FromNanos(gUntil.Int64), Once: gOnce.Bool, Reason: gReason.String, GrantedBy: gBy.String,
-			CreatedAt: valid.FromNanos(gCreated.Int64), ConsumedAt: valid.FromNanos(gConsumed.Int64), RevokedAt: valid.FromNanos(gRevoked.Int64),
-		}
-	}
-	if owner.Valid && mTenant.Valid {
-		cs.Owner = &store.Member{
-			ID: owner.String, TenantID: mTenant.String, Email: mEmail.String, Name: mName.String, Role: mRole.String,
-			LockAll: mLockAll.Bool, LockedDown: mLockedDown.Bool, Channels: channelList(mChannels),
-			CreatedAt: valid.FromNanos(mCreated.Int64), UpdatedAt: valid.FromNanos(mUpdated.Int64),
-		}
-	}
-	return cs, nil
+	cs, err := dialect.ScanCheckState(row, appID, accountName)
+	return cs, wrap(op, err)
 }
 
 // AuditRecords implements store.Reader. A limit below 1 is
@@ -241,5 +228,5 @@ func (r reads) AuditRecords(ctx context.Context, tenantID string, afterSeq int64
 	if err := positiveLimit(op, limit); err != nil {
 		return nil, err
 	}
-	return list(ctx, r, op, qAuditRecords, scanAudit, tenantID, afterSeq, limit)
+	return listStmt(ctx, r, op, qAuditRecords, dialect.ScanAudit, tenantID, afterSeq, limit)
 }

@@ -1,5 +1,7 @@
 package sqlite
 
+import "github.com/deadbolt-dev/deadbolt/internal/store/sqlrow"
+
 // stmtID names one of the package's SQL statements. Every statement is
 // prepared once per pool when the store opens; a transaction borrows the
 // write pool's copy with Tx.StmtContext, so no statement is parsed twice on
@@ -57,73 +59,60 @@ const (
 	numStmts
 )
 
-const (
-	tenantCols  = `id, name, created_at`
-	appCols     = `id, tenant_id, name, issuer, unenrolled, fail_mode, enabled, locked_down, default_unlock, max_unlock, created_at, updated_at, origins, server_names_accounts`
-	keyCols     = `kid, app_id, tenant_id, algorithm, sealed_secret, public_key, created_at, expires_at, revoked_at, last_used_at`
-	memberCols  = `id, tenant_id, email, name, role, lock_all, locked_down, created_at, updated_at, channels, email_verified_at`
-	accountCols = `id, tenant_id, app_id, name, owner_id, created_at, updated_at`
-	grantCols   = `id, tenant_id, account_id, until, once, reason, granted_by, created_at, consumed_at, revoked_at`
-	checkCols   = `id, tenant_id, app_id, kid, account, at, locked, status, ip, device, location, integration_type`
-	auditCols   = `tenant_id, seq, at, actor, action, target, data, prev_hash, hash`
-)
-
 // usable is the SQL form of store.Grant.Usable for the grant row g at the
 // time bound as ?1.
 const usable = `g.revoked_at = 0 AND g.consumed_at = 0 AND g.until > ?1`
 
 // queries holds the text of every statement, indexed by stmtID.
 var queries = [numStmts]string{
-	qTenant:       `SELECT ` + tenantCols + ` FROM tenants WHERE id = ?`,
-	qTenantByName: `SELECT ` + tenantCols + ` FROM tenants WHERE name = ?`,
-	qTenants:      `SELECT ` + tenantCols + ` FROM tenants ORDER BY created_at, id`,
+	qTenant:       `SELECT ` + sqlrow.TenantCols + ` FROM tenants WHERE id = ?`,
+	qTenantByName: `SELECT ` + sqlrow.TenantCols + ` FROM tenants WHERE name = ?`,
+	qTenants:      `SELECT ` + sqlrow.TenantCols + ` FROM tenants ORDER BY created_at, id`,
 
-	qApplication:         `SELECT ` + appCols + ` FROM applications WHERE id = ?`,
-	qApplicationByIssuer: `SELECT ` + appCols + ` FROM applications WHERE issuer = ?`,
-	qApplications:        `SELECT ` + appCols + ` FROM applications WHERE tenant_id = ? ORDER BY created_at, id`,
+	qApplication:         `SELECT ` + sqlrow.AppCols + ` FROM applications WHERE id = ?`,
+	qApplicationByIssuer: `SELECT ` + sqlrow.AppCols + ` FROM applications WHERE issuer = ?`,
+	qApplications:        `SELECT ` + sqlrow.AppCols + ` FROM applications WHERE tenant_id = ? ORDER BY created_at, id`,
 
-	qSigningKey:  `SELECT ` + keyCols + ` FROM signing_keys WHERE kid = ?`,
-	qSigningKeys: `SELECT ` + keyCols + ` FROM signing_keys WHERE app_id = ? ORDER BY created_at, kid`,
+	qSigningKey:  `SELECT ` + sqlrow.KeyCols + ` FROM signing_keys WHERE kid = ?`,
+	qSigningKeys: `SELECT ` + sqlrow.KeyCols + ` FROM signing_keys WHERE app_id = ? ORDER BY created_at, kid`,
 
-	qMember:        `SELECT ` + memberCols + ` FROM members WHERE id = ?`,
-	qMemberByEmail: `SELECT ` + memberCols + ` FROM members WHERE tenant_id = ? AND lower(email) = ?`,
-	qMembers:       `SELECT ` + memberCols + ` FROM members WHERE tenant_id = ? ORDER BY created_at, id`,
+	qMember:        `SELECT ` + sqlrow.MemberCols + ` FROM members WHERE id = ?`,
+	qMemberByEmail: `SELECT ` + sqlrow.MemberCols + ` FROM members WHERE tenant_id = ? AND lower(email) = ?`,
+	qMembers:       `SELECT ` + sqlrow.MemberCols + ` FROM members WHERE tenant_id = ? ORDER BY created_at, id`,
 
-	qAccount:       `SELECT ` + accountCols + ` FROM accounts WHERE app_id = ? AND name = ?`,
-	qAccounts:      `SELECT ` + accountCols + ` FROM accounts WHERE app_id = ? AND name > ? ORDER BY name LIMIT ?`,
+	qAccount:       `SELECT ` + sqlrow.AccountCols + ` FROM accounts WHERE app_id = ? AND name = ?`,
+	qAccounts:      `SELECT ` + sqlrow.AccountCols + ` FROM accounts WHERE app_id = ? AND name > ? ORDER BY name LIMIT ?`,
 	qCountAccounts: `SELECT count(*) FROM accounts WHERE app_id = ?`,
 	qCurrentGrant: `SELECT g.id, g.tenant_id, g.account_id, g.until, g.once, g.reason, g.granted_by, g.created_at, g.consumed_at, g.revoked_at
 		FROM accounts a JOIN grants g ON g.id = a.current_grant_id WHERE a.id = ?`,
 
 	// One query, three primary-key or unique-index lookups: the lock
 	// check's whole read.
-	qCheckState: `SELECT a.id, a.tenant_id, a.owner_id, a.created_at, a.updated_at,
-		g.id, g.tenant_id, g.until, g.once, g.reason, g.granted_by, g.created_at, g.consumed_at, g.revoked_at,
-		m.tenant_id, m.email, m.name, m.role, m.lock_all, m.locked_down, m.created_at, m.updated_at, m.channels
+	qCheckState: `SELECT ` + sqlrow.CheckStateCols + `
 		FROM accounts a
 		LEFT JOIN grants g ON g.id = a.current_grant_id
 		LEFT JOIN members m ON m.id = a.owner_id
 		WHERE a.app_id = ? AND a.name = ?`,
 
-	qAuditRecords: `SELECT ` + auditCols + ` FROM audit_log WHERE tenant_id = ? AND seq > ? ORDER BY seq LIMIT ?`,
+	qAuditRecords: `SELECT ` + sqlrow.AuditCols + ` FROM audit_log WHERE tenant_id = ? AND seq > ? ORDER BY seq LIMIT ?`,
 
 	qSchemaVersion: `SELECT coalesce(max(version), 0) FROM schema_version`,
 	qConfigVersion: qConfigVersionSQL,
 
-	qCreateTenant:      `INSERT INTO tenants (` + tenantCols + `) VALUES (?, ?, ?)`,
-	qCreateApplication: `INSERT INTO applications (` + appCols + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+	qCreateTenant:      `INSERT INTO tenants (` + sqlrow.TenantCols + `) VALUES (?, ?, ?)`,
+	qCreateApplication: `INSERT INTO applications (` + sqlrow.AppCols + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 	qUpdateApplication: `UPDATE applications SET name = ?, unenrolled = ?, fail_mode = ?, enabled = ?, locked_down = ?,
 		default_unlock = ?, max_unlock = ?, updated_at = ?, origins = ?, server_names_accounts = ? WHERE id = ?`,
-	qCreateSigningKey: `INSERT INTO signing_keys (` + keyCols + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+	qCreateSigningKey: `INSERT INTO signing_keys (` + sqlrow.KeyCols + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 	// Every existing row counts as changed, so rows affected tells a
 	// missing key from a revoked one.
 	qRevokeSigningKey: `UPDATE signing_keys SET revoked_at = CASE WHEN revoked_at = 0 THEN ? ELSE revoked_at END WHERE kid = ?`,
-	qCreateMember:     `INSERT INTO members (` + memberCols + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+	qCreateMember:     `INSERT INTO members (` + sqlrow.MemberCols + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 	qUpdateMember:     `UPDATE members SET name = ?, role = ?, lock_all = ?, locked_down = ?, updated_at = ?, channels = ? WHERE id = ?`,
-	qCreateAccount:    `INSERT INTO accounts (` + accountCols + `) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+	qCreateAccount:    `INSERT INTO accounts (` + sqlrow.AccountCols + `) VALUES (?, ?, ?, ?, ?, ?, ?)`,
 	qSetAccountOwner:  `UPDATE accounts SET owner_id = ?, updated_at = ? WHERE id = ?`,
 	qAccountGrantRef:  `SELECT tenant_id, current_grant_id FROM accounts WHERE id = ?`,
-	qInsertGrant:      `INSERT INTO grants (` + grantCols + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+	qInsertGrant:      `INSERT INTO grants (` + sqlrow.GrantCols + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 	qRevokeGrant:      `UPDATE grants SET revoked_at = ? WHERE id = ? AND revoked_at = 0`,
 	qSetCurrentGrant:  `UPDATE accounts SET current_grant_id = ? WHERE id = ?`,
 	qRevokeCurrentGrant: `UPDATE grants AS g SET revoked_at = ?1
@@ -137,5 +126,5 @@ var queries = [numStmts]string{
 	qConsumeGrant: `UPDATE grants AS g SET consumed_at = ?1
 		WHERE g.id = ?2 AND g.once = 1 AND ` + usable,
 	qLastAudit:   `SELECT seq, hash FROM audit_log WHERE tenant_id = ? ORDER BY seq DESC LIMIT 1`,
-	qInsertAudit: `INSERT INTO audit_log (` + auditCols + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+	qInsertAudit: `INSERT INTO audit_log (` + sqlrow.AuditCols + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/deadbolt-dev/deadbolt/internal/audit"
 	"github.com/deadbolt-dev/deadbolt/internal/store"
+	"github.com/deadbolt-dev/deadbolt/internal/store/sqlrow"
 	"github.com/deadbolt-dev/deadbolt/internal/store/valid"
 )
 
@@ -32,7 +33,7 @@ func (t *txn) stmt(ctx context.Context, id stmtID) (*sql.Stmt, error) {
 	}
 	ps := t.s.wstmt[id]
 	if ps == nil {
-		return nil, errClosed
+		return nil, sqlrow.ErrClosed
 	}
 	// The statement is bound to the transaction for its whole life, so it
 	// takes the Update's context, not this call's.
@@ -72,7 +73,7 @@ func (t *txn) CreateApplication(ctx context.Context, a store.Application) error 
 	}
 	_, err := t.exec(ctx, qCreateApplication, a.ID, a.TenantID, a.Name, a.Issuer, a.Unenrolled, a.FailMode,
 		a.Enabled, a.LockedDown, int64(a.DefaultUnlock), int64(a.MaxUnlock), valid.Nanos(a.CreatedAt), valid.Nanos(a.UpdatedAt),
-		strings.Join(a.Origins, "\n"), a.ServerNamesAccounts)
+		joined(a.Origins, sqlrow.OriginsSep), a.ServerNamesAccounts)
 	return wrap(op, err)
 }
 
@@ -83,19 +84,8 @@ func (t *txn) UpdateApplication(ctx context.Context, a store.Application) error 
 		return wrap(op, err)
 	}
 	n, err := t.exec(ctx, qUpdateApplication, a.Name, a.Unenrolled, a.FailMode, a.Enabled, a.LockedDown,
-		int64(a.DefaultUnlock), int64(a.MaxUnlock), valid.Nanos(a.UpdatedAt), strings.Join(a.Origins, "\n"), a.ServerNamesAccounts, a.ID)
+		int64(a.DefaultUnlock), int64(a.MaxUnlock), valid.Nanos(a.UpdatedAt), joined(a.Origins, sqlrow.OriginsSep), a.ServerNamesAccounts, a.ID)
 	return found(op, n, err)
-}
-
-// found maps "no row changed" to store.ErrNotFound.
-func found(op string, n int64, err error) error {
-	if err != nil {
-		return wrap(op, err)
-	}
-	if n == 0 {
-		return fmt.Errorf("sqlite: %s: %w", op, store.ErrNotFound)
-	}
-	return nil
 }
 
 // CreateSigningKey implements store.Tx. An HS256 key needs a sealed

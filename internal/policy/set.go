@@ -1,0 +1,135 @@
+package policy
+
+import (
+	"cmp"
+	"errors"
+	"fmt"
+	"slices"
+)
+
+// Tenant is everything of one tenant that policies are evaluated from.
+type Tenant struct {
+	Policies []Policy
+	Groups   []Group
+	// Executions of the tenant's alert policies; only those still in force
+	// (or in the past times one wants to explain) matter.
+	Executions []Execution
+}
+
+// Account names the protected account a decision is about: its
+// application and its owner (a member ID; empty when it has none).
+type Account struct {
+	App   string
+	Owner string
+}
+
+// Set is one tenant's policies compiled and indexed by assignment, so that
+// finding the policies of an account costs a few map lookups. It is
+// immutable and safe for concurrent use: build a new Set when the
+// tenant's policies, groups or executions change.
+type Set struct {
+	byApp    map[string][]*compiled
+	byGroup  map[string][]*compiled
+	byMember map[string][]*compiled
+	groupsOf map[string][]*Group // member → groups, by name
+	geo      Geo
+}
+
+// NewSet compiles t's policies. geo locates addresses for country rules;
+// nil means there is no GeoIP database (on_unknown decides). A policy that
+// does not validate, or two with one ID, fail the whole Set: it is better
+// to refuse to start than to leave a lock out.
+func NewSet(t Tenant, geo Geo) (*Set, error) {
+	s := &Set{
+		byApp:    map[string][]*compiled{},
+		byGroup:  map[string][]*compiled{},
+		byMember: map[string][]*compiled{},
+		groupsOf: map[string][]*Group{},
+		geo:      geo,
+	}
+	execs := map[string][]Execution{}
+	for _, e := range t.Executions {
+		execs[e.PolicyID] = append(execs[e.PolicyID], e)
+	}
+	seen := map[string]bool{}
+	var errs []error
+	for _, p := range t.Policies {
+		if p.ID == "" || seen[p.ID] {
+			errs = append(errs, fmt.Errorf("policy %q: missing or repeated ID %q", p.Name, p.ID))
+			continue
+		}
+		seen[p.ID] = true
+		c, err := compile(p)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("policy %s (%q): %w", p.ID, p.Name, err))
+			continue
+		}
+		c.execs = execs[p.ID]
+		for _, id := range p.Assign.Apps {
+			s.byApp[id] = append(s.byApp[id], c)
+		}
+		for _, id := range p.Assign.Groups {
+			s.byGroup[id] = append(s.byGroup[id], c)
+		}
+		for _, id := range p.Assign.Members {
+			s.byMember[id] = append(s.byMember[id], c)
+		}
+	}
+	for i := range t.Groups {
+		g := &t.Groups[i]
+		for _, m := range g.Members {
+			s.groupsOf[m] = append(s.groupsOf[m], g)
+		}
+	}
+	if len(errs) > 0 {
+		return nil, errors.Join(errs...)
+	}
+	byName := func(a, b *compiled) int { return cmp.Or(cmp.Compare(a.Name, b.Name), cmp.Compare(a.ID, b.ID)) }
+	for _, m := range []map[string][]*compiled{s.byApp, s.byGroup, s.byMember} {
+		for _, l := range m {
+			slices.SortFunc(l, byName)
+		}
+	}
+	for _, l := range s.groupsOf {
+		slices.SortFunc(l, func(a, b *Group) int { return cmp.Or(cmp.Compare(a.Name, b.Name), cmp.Compare(a.ID, b.ID)) })
+	}
+	return s, nil
+}
+
+// each calls f for every policy assigned to acc, in the order that
+// decides ties: the application's, then each of the owner's groups' (by
+// group name), then the owner's own; by name within each. A policy
+// assigned along several paths is visited once per path.
+func (s *Set) each(acc Account, f func(c *compiled, v via)) {
+	for _, c := range s.byApp[acc.App] {
+		f(c, via{})
+	}
+	if acc.Owner == "" {
+		return
+	}
+	for _, g := range s.groupsOf[acc.Owner] {
+		for _, c := range s.byGroup[g.ID] {
+			f(c, via{group: g})
+		}
+	}
+	for _, c := range s.byMember[acc.Owner] {
+		f(c, via{member: true})
+	}
+}
+
+// via is the path by which a policy reaches an account.
+type via struct {
+	group  *Group
+	member bool
+}
+
+func (v via) String() string {
+	switch {
+	case v.group != nil:
+		return "via group " + v.group.Name
+	case v.member:
+		return "via its owner"
+	default:
+		return "via its application"
+	}
+}

@@ -1,0 +1,44 @@
+package sqlite
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/deadbolt-dev/deadbolt/internal/store"
+	"github.com/deadbolt-dev/deadbolt/internal/store/sqlrow"
+	"github.com/deadbolt-dev/deadbolt/internal/store/valid"
+)
+
+// Web Push subscriptions: portal records, read by no cached path.
+
+// PushSubscriptions implements store.Reader.
+func (r reads) PushSubscriptions(ctx context.Context, memberID string) ([]store.PushSubscription, error) {
+	return list(ctx, r.querier(), "push subscriptions", dialect.ScanPush,
+		`SELECT `+sqlrow.PushCols+` FROM push_subscriptions WHERE member_id = ? ORDER BY created_at, id`, memberID)
+}
+
+// PutPushSubscription implements store.Tx with one upsert, which updates
+// only a subscription of the same member: none written means another
+// member holds the ID.
+func (t *txn) PutPushSubscription(ctx context.Context, p store.PushSubscription) error {
+	const op = "put push subscription"
+	if err := valid.PushSubscription(p); err != nil {
+		return wrap(op, err)
+	}
+	n, err := t.execRaw(ctx, op, `INSERT INTO push_subscriptions (`+sqlrow.PushCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (id) DO UPDATE SET tenant_id = excluded.tenant_id, member_id = excluded.member_id,
+		endpoint = excluded.endpoint, p256dh = excluded.p256dh, auth = excluded.auth,
+		user_agent = excluded.user_agent, created_at = excluded.created_at
+		WHERE push_subscriptions.member_id = excluded.member_id`,
+		p.ID, p.TenantID, p.MemberID, p.Endpoint, p.P256dh, p.Auth, p.UserAgent, valid.Nanos(p.CreatedAt))
+	if err == nil && n == 0 {
+		return fmt.Errorf("sqlite: %s: the subscription belongs to another member: %w", op, store.ErrConflict)
+	}
+	return err
+}
+
+// DeletePushSubscription implements store.Tx.
+func (t *txn) DeletePushSubscription(ctx context.Context, id string) error {
+	_, err := t.execRaw(ctx, "delete push subscription", `DELETE FROM push_subscriptions WHERE id = ?`, id)
+	return err
+}
