@@ -7,6 +7,7 @@ import (
 	"slices"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/deadbolt-dev/deadbolt/internal/store"
 )
@@ -36,8 +37,9 @@ type Cache struct {
 	opts Options
 
 	mu     sync.RWMutex
-	live   bool   // subscribed: announcements are arriving
-	gen    uint64 // grows with every change heard and every (re)subscription
+	live   bool      // subscribed: announcements are arriving
+	until  time.Time // the feed's lease: no answers from memory from then on (zero: no limit)
+	gen    uint64    // grows with every change heard and every (re)subscription
 	apps   map[string]appEntry
 	byID   map[string]string // application ID → issuer
 	keys   map[string][]store.SigningKey
@@ -85,7 +87,20 @@ func (c *Cache) Run(ctx context.Context, feed Feed) error {
 func (c *Cache) Live() bool {
 	c.mu.RLock()
 	defer c.mu.RUnlock()
-	return c.live
+	return c.answering()
+}
+
+// answering reports whether memory may answer now: subscribed, and inside
+// the feed's lease; c.mu must be held.
+func (c *Cache) answering() bool {
+	return c.live && (c.until.IsZero() || time.Now().Before(c.until))
+}
+
+// Lease implements Handler.
+func (c *Cache) Lease(until time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.until = until
 }
 
 // Stats are counters since the cache was made.
@@ -102,7 +117,7 @@ type Stats struct {
 func (c *Cache) Stats() Stats {
 	c.mu.RLock()
 	defer c.mu.RUnlock()
-	return Stats{Live: c.live, Hits: c.hits.Load(), Misses: c.misses.Load(), Drops: c.drops.Load(), States: len(c.states)}
+	return Stats{Live: c.answering(), Hits: c.hits.Load(), Misses: c.misses.Load(), Drops: c.drops.Load(), States: len(c.states)}
 }
 
 // reset empties every map; c.mu must be held (or c not shared yet).
@@ -197,7 +212,7 @@ func (c *Cache) begin() (gen uint64, live bool) {
 func (c *Cache) ApplicationByIssuer(ctx context.Context, issuer string) (store.Application, error) {
 	c.mu.RLock()
 	e, ok := c.apps[issuer]
-	live := c.live
+	live := c.answering()
 	c.mu.RUnlock()
 	if ok && live {
 		c.hits.Add(1)
@@ -232,7 +247,7 @@ func (c *Cache) ApplicationByIssuer(ctx context.Context, issuer string) (store.A
 func (c *Cache) SigningKeys(ctx context.Context, appID string) ([]store.SigningKey, error) {
 	c.mu.RLock()
 	ks, ok := c.keys[appID]
-	live := c.live
+	live := c.answering()
 	c.mu.RUnlock()
 	if ok && live {
 		c.hits.Add(1)
@@ -260,7 +275,7 @@ func (c *Cache) CheckState(ctx context.Context, appID, accountName string) (stor
 	k := stateKey{appID, accountName}
 	c.mu.RLock()
 	st, ok := c.states[k]
-	live := c.live
+	live := c.answering()
 	c.mu.RUnlock()
 	if ok && live {
 		c.hits.Add(1)
@@ -297,7 +312,7 @@ func (c *Cache) CheckState(ctx context.Context, appID, accountName string) (stor
 func (c *Cache) Passkeys(ctx context.Context, memberID string) ([]store.Passkey, error) {
 	c.mu.RLock()
 	ps, ok := c.passkeys[memberID]
-	live := c.live
+	live := c.answering()
 	c.mu.RUnlock()
 	if ok && live {
 		c.hits.Add(1)

@@ -258,3 +258,35 @@ func TestCopies(t *testing.T) {
 		t.Fatal("a caller's change reached the cache")
 	}
 }
+
+// TestLeaseEnds: past the feed's lease the cache answers from the store,
+// though nobody called Lost, and a renewed lease lets it answer from
+// memory again.
+func TestLeaseEnds(t *testing.T) {
+	w := newWorld(t)
+	c := New(w.s, Options{})
+	c.Lease(time.Now().Add(time.Hour))
+	c.Subscribed()
+	state(t, c)
+	before := w.s.reads.Load()
+	state(t, c)
+	if w.s.reads.Load() != before {
+		t.Fatal("inside the lease: read the store, want memory")
+	}
+	c.Lease(time.Now()) // over from now on
+	w.grant(t, "g1")    // an announcement this node will not hear in time
+	if st := state(t, c); st.Grant == nil {
+		t.Fatal("stale answer from memory after the lease ended")
+	}
+	if c.Live() {
+		t.Fatal("live after the lease ended")
+	}
+	c.Lease(time.Now().Add(time.Hour))
+	if !c.Live() {
+		t.Fatal("not live after the lease was renewed")
+	}
+	c.Lease(time.Time{})
+	if !c.Live() {
+		t.Fatal("not live with no lease limit")
+	}
+}

@@ -24,6 +24,17 @@
 //   - This node's own writes are announced to it as soon as they commit
 //     (before Update returns), so it reads its own writes without waiting
 //     for its listener.
+//   - A feed may lease its subscription (Handler.Lease): past the lease's
+//     end the cache answers from the store even though nobody called Lost.
+//     Every hit compares the lease with the monotonic clock, so a node
+//     that was stopped or starved past its lease cannot answer one check
+//     from memory before its feed wakes up to say so.
+//
+// The guarantee — a lock acknowledged by any node or by the CLI is seen by
+// every check that starts after the acknowledgement, on every node — needs
+// the writer's help as well: PostgreSQL's Update returns only once every
+// node holding a lease has applied the change (or its lease has run out);
+// see store/postgres's "Coherence".
 //
 // Consuming a once grant is still decided by the database (a conditional
 // UPDATE), never by the cache: two nodes that both hold the grant in memory

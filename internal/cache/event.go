@@ -1,6 +1,9 @@
 package cache
 
-import "context"
+import (
+	"context"
+	"time"
+)
 
 // Kind says which cached data an Event invalidates.
 type Kind uint8
@@ -43,6 +46,17 @@ type Handler interface {
 	Lost(err error)
 	// Changed reports committed changes.
 	Changed(events []Event)
+	// Lease reports how long the feed vouches for its subscription: from
+	// until on (a time.Now() plus a duration, so compared on this
+	// process's monotonic clock) the handler must not answer from memory
+	// until a later Lease arrives. A feed whose writers wait for every
+	// subscriber to hear a change (PostgreSQL's node leases) calls it
+	// before Subscribed and at every renewal, so a node that stops
+	// renewing — stalled, stopped, cut off — stops answering from memory
+	// before writers stop waiting for it, even if nothing else runs to
+	// call Lost. The zero time lifts the limit; feeds without leases
+	// never call it.
+	Lease(until time.Time)
 }
 
 // Feed announces committed changes to cached data, from every process that

@@ -207,15 +207,16 @@ func Copy(ctx context.Context, srcPath string, dst *postgres.Store, progress fun
 }
 
 // targetColumns lists the PostgreSQL tables of the current schema and the
-// columns to copy into them: all but schema_version and identity columns.
+// columns to copy into them: all but schema_version, the running nodes'
+// tables (postgres.NodeTables) and identity columns.
 func targetColumns(ctx context.Context, pool interface {
 	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
 }) (map[string][]column, error) {
 	rows, err := pool.Query(ctx, `SELECT c.table_name, c.column_name, c.data_type, c.is_nullable = 'YES'
 		FROM information_schema.columns c JOIN information_schema.tables t
 		  ON t.table_schema = c.table_schema AND t.table_name = c.table_name AND t.table_type = 'BASE TABLE'
-		WHERE c.table_schema = current_schema() AND c.table_name <> 'schema_version' AND c.is_identity = 'NO'
-		ORDER BY c.table_name, c.ordinal_position`)
+		WHERE c.table_schema = current_schema() AND c.table_name <> ALL($1) AND c.is_identity = 'NO'
+		ORDER BY c.table_name, c.ordinal_position`, append([]string{"schema_version"}, postgres.NodeTables...))
 	if err != nil {
 		return nil, err
 	}

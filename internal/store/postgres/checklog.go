@@ -69,7 +69,7 @@ func (s *Store) AppendChecks(ctx context.Context, recs []store.CheckRecord) erro
 
 // DeleteChecksBefore implements store.Store: one DELETE of up to limit of
 // the oldest records before before, found through check_log_at (migration
-// 0009).
+// 0010).
 func (s *Store) DeleteChecksBefore(ctx context.Context, before time.Time, limit int) (int, error) {
 	const op = "delete old check records"
 	if err := valid.Limit(limit); err != nil {

@@ -46,19 +46,70 @@
 //
 // Every write that changes what the lock check caches (applications,
 // signing keys, accounts, owners, members and their passkeys, grants)
-// records a cache.Event;
-// before committing, Update sends them with pg_notify on Channel in the
-// same transaction, so they are delivered when, and only if, the change
-// commits, in commit order, to every node — the CLI's writes included. A
-// transaction with many changes (a bulk import) announces cache.All
-// instead. Follow also hands this process's own events to its handler as
-// soon as the commit returns, so a node reads its own writes at once.
-// Follow LISTENs on a dedicated connection; when it breaks, or stops
-// answering a ping after Options.ListenPing of silence, the handler hears
-// Lost (it must drop everything: notifications sent meanwhile are gone)
-// and, once a new connection LISTENs, Subscribed. Writes made with SQL
-// outside deadbolt are not announced; run `deadbolt serve` nodes' caches
-// empty (restart them) after such a change.
+// records a cache.Event; before committing, Update sends them with
+// pg_notify on Channel in the same transaction, so they are delivered
+// when, and only if, the change commits, in commit order, to every node —
+// the CLI's writes included. A transaction with many changes (a bulk
+// import) announces cache.All instead. Each payload names the schema it
+// was written in (stores in other schemas of the database hear the same
+// channel and ignore it) and the transaction's change number (below).
+// Follow also hands this process's own events to its handler as soon as
+// the commit returns, so a node reads its own writes at once. Follow
+// LISTENs on a dedicated connection; when it breaks, or the node's lease
+// cannot be kept, the handler hears Lost (it must drop everything:
+// notifications sent meanwhile are gone) and, once a new connection
+// LISTENs and the lease is registered again, Subscribed. Writes made with
+// SQL outside deadbolt are not announced; run `deadbolt serve` nodes'
+// caches empty (restart them) after such a change.
+//
+// # Coherence
+//
+// The guarantee: a change to what the lock check caches, once
+// acknowledged (Update returned) by any node or by the CLI, is seen by
+// every check that starts afterwards, on every node. Hearing a
+// notification after the commit is not enough for that — a check between
+// the two would answer from the old cache — so the writer waits for the
+// nodes (migration 0009, lease.go):
+//
+//   - Announcing transactions are numbered: announce increments the one
+//     row of change_seq, which stays locked until commit, so the numbers
+//     follow commit order, which is the order every listener hears them
+//     in. The last notification of a transaction carries its number.
+//   - Every node whose cache may answer from memory holds a row in
+//     cache_nodes, written by its listener on the listener's connection:
+//     heard_seq, the highest number its cache has applied (acknowledged
+//     right after the handler's Changed returns), and lease_until, on the
+//     database's clock (now() + Options.Lease, 3 s by default, renewed
+//     every third of it). A node registers after LISTEN and before its
+//     cache goes live, with heard_seq at the last committed number: its
+//     cache starts empty and reads everything earlier from the database.
+//   - After COMMIT, Update waits until every row with a lease that has not
+//     run out has heard_seq at least its change's number — a millisecond
+//     or two while nodes are well — polling, 0.25 ms at first, then up to
+//     8 ms apart. A node that is dead or frozen holds every such write up
+//     for at most the rest of its lease (operations.md). A write that
+//     changes nothing cached does not wait, nor does consuming a once
+//     grant, since every node asks the database to consume a grant and
+//     exactly one succeeds (a Peek check on another node may call the
+//     grant unspent for those few milliseconds).
+//   - Self-fencing: a node trusts its lease for five sixths of the term,
+//     counted on its monotonic clock from when it sent the renewal, so it
+//     stops answering from memory before the database lets the lease go,
+//     whatever either wall clock says (a node may run with a skewed
+//     clock). Follow passes that deadline to the cache (Handler.Lease),
+//     which compares it on every hit: a node stopped or starved past its
+//     lease cannot answer one check from memory when it wakes. A renewal
+//     that finds the lease gone, or that is answered after the node's own
+//     deadline (a writer may already have read the lease as run out), ends
+//     the subscription: Lost, and a fresh, empty one.
+//   - When a subscription ends, the node deletes its row once its cache
+//     has stopped answering from memory, so writers stop waiting for it at
+//     once; a node that died leaves its row to run out.
+//
+// A deadbolt from before change_seq neither numbers its announcements nor
+// waits: during a rolling upgrade the guarantee holds only among upgraded
+// processes, and older nodes drop their whole cache on every new-style
+// announcement, which they cannot read.
 //
 // # Schema
 //

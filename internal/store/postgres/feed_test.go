@@ -22,7 +22,12 @@ type node struct {
 
 func newNode(t *testing.T, dbURL, name string) *node {
 	t.Helper()
-	s, err := Open(t.Context(), pgtest.WithParam(dbURL, "application_name", name), Options{AutoMigrate: true, ListenPing: 300 * time.Millisecond})
+	return newNodeWith(t, dbURL, name, Options{AutoMigrate: true, ListenPing: 300 * time.Millisecond})
+}
+
+func newNodeWith(t *testing.T, dbURL, name string, opts Options) *node {
+	t.Helper()
+	s, err := Open(t.Context(), pgtest.WithParam(dbURL, "application_name", name), opts)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -48,8 +49,44 @@ func encodeEvents(events []cache.Event) (string, error) {
 	return string(b), err
 }
 
-// decodeEvents reads a payload; one it cannot read stands for cache.All,
-// so that a change is never missed.
+// notice is one notification as a listener reads it.
+type notice struct {
+	// schema is the schema of the database the announcing transaction
+	// wrote ("" from a deadbolt that did not say): stores in other
+	// schemas of the same database hear the same channel.
+	schema string
+	// seq numbers the announcing transaction (change_seq) on the last of
+	// its notifications, and is 0 on the others and on announcements that
+	// nobody waits for.
+	seq    int64
+	events []cache.Event
+}
+
+// envelope is a notification's payload, built by announce in SQL around a
+// JSON array of wireEvents.
+type envelope struct {
+	V int             `json:"v"`
+	D string          `json:"d"`
+	S int64           `json:"s"`
+	E json.RawMessage `json:"e"`
+}
+
+// decodeNotice reads a payload: an envelope, or the bare event array that
+// deadbolt sent before change_seq existed. Events it cannot read stand for
+// cache.All, so that a change is never missed.
+func decodeNotice(payload string) notice {
+	var env envelope
+	if strings.HasPrefix(payload, "{") {
+		if err := json.Unmarshal([]byte(payload), &env); err != nil || env.V != 2 {
+			return notice{events: []cache.Event{{Kind: cache.All}}}
+		}
+		return notice{schema: env.D, seq: env.S, events: decodeEvents(string(env.E))}
+	}
+	return notice{events: decodeEvents(payload)}
+}
+
+// decodeEvents reads an event array; one it cannot read stands for
+// cache.All.
 func decodeEvents(payload string) []cache.Event {
 	var w []wireEvent
 	if err := json.Unmarshal([]byte(payload), &w); err != nil || len(w) == 0 {
@@ -93,34 +130,62 @@ func payloads(events []cache.Event) []string {
 	return out
 }
 
-// announce sends the transaction's changes with pg_notify. PostgreSQL
-// delivers notifications only when, and only if, the transaction commits,
-// in commit order, so listeners hear of exactly the committed changes.
-func (t *txn) announce(ctx context.Context) error {
+// announce sends the transaction's changes with pg_notify and numbers
+// them: it takes the next change_seq, whose row stays locked until the
+// transaction ends, so numbers follow commit order. PostgreSQL delivers
+// notifications only when, and only if, the transaction commits, in
+// commit order, so listeners hear of exactly the committed changes, in
+// the order of their numbers. Only the last notification of a transaction
+// carries its number: a listener that has applied it has applied all of
+// them. It returns the number (0 when nothing changed).
+func (t *txn) announce(ctx context.Context) (int64, error) {
 	events := t.changes()
 	if len(events) == 0 {
-		return nil
+		return 0, nil
 	}
-	if _, err := t.tx.Exec(ctx, `SELECT pg_notify($1, p) FROM unnest($2::text[]) AS p`, Channel, payloads(events)); err != nil {
-		return wrap("announce changes", err)
+	rows, err := t.tx.Query(ctx, `WITH s AS (UPDATE change_seq SET seq = seq + 1 WHERE id = 1 RETURNING seq)
+		SELECT s.seq, pg_notify($1, json_build_object('v', 2, 'd', current_schema(),
+			's', CASE WHEN p.n = cardinality($2::text[]) THEN s.seq ELSE 0 END, 'e', p.body::json)::text)::text
+		FROM s CROSS JOIN unnest($2::text[]) WITH ORDINALITY AS p(body, n)`, Channel, payloads(events))
+	if err != nil {
+		return 0, wrap("announce changes", err)
 	}
-	return nil
+	var seq int64
+	for rows.Next() {
+		var sent string
+		if err := rows.Scan(&seq, &sent); err != nil {
+			rows.Close()
+			return 0, wrap("announce changes", err)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return 0, wrap("announce changes", err)
+	}
+	if seq == 0 {
+		return 0, wrap("announce changes", errors.New("change_seq has no row: the schema is damaged"))
+	}
+	return seq, nil
 }
 
 // Follow implements cache.Feed. It tells h of this process's own commits
 // as soon as Update returns, and of every process's commits through a
-// dedicated connection that LISTENs on Channel. When that connection
-// breaks, or stops answering pings (Options.ListenPing), it calls h.Lost,
-// connects again (backing off up to 5 seconds between tries), LISTENs and
-// calls h.Subscribed; notifications sent while it was away are lost, which
-// is why h must drop everything on Lost.
+// dedicated connection that LISTENs on Channel and holds this node's lease
+// (lease.go): it calls h.Lease before h.Subscribed and at every renewal,
+// and acknowledges every numbered notification once h has applied it.
+// When that connection breaks, a renewal fails or comes too late, or the
+// database let the lease lapse, it calls h.Lost, connects again (backing
+// off up to 5 seconds between tries), registers, LISTENs and calls
+// h.Subscribed; notifications sent while it was away are lost, which is
+// why h must drop everything on Lost.
 func (s *Store) Follow(ctx context.Context, h cache.Handler) error {
 	stop := s.follow(h)
 	defer stop()
+	node := newNodeID()
+	defer s.retire(ctx, h, node)
 	wait := 50 * time.Millisecond
 	for {
 		subscribed := false
-		err := s.listenOnce(ctx, h, func() {
+		err := s.listenOnce(ctx, h, node, func() {
 			subscribed = true
 			wait = 50 * time.Millisecond
 		})
@@ -129,6 +194,11 @@ func (s *Store) Follow(ctx context.Context, h cache.Handler) error {
 		}
 		if subscribed || wait == 50*time.Millisecond {
 			h.Lost(err)
+		}
+		if subscribed {
+			// The cache answers from the store now: writers need not
+			// wait for this node until it registers again.
+			s.unregister(ctx, node)
 		}
 		select {
 		case <-ctx.Done():
@@ -139,9 +209,10 @@ func (s *Store) Follow(ctx context.Context, h cache.Handler) error {
 	}
 }
 
-// listenOnce connects, LISTENs and delivers notifications until the
-// connection fails or ctx ends.
-func (s *Store) listenOnce(ctx context.Context, h cache.Handler, listening func()) error {
+// listenOnce connects, LISTENs, registers node's lease and delivers
+// notifications until the connection fails, the lease cannot be kept, or
+// ctx ends.
+func (s *Store) listenOnce(ctx context.Context, h cache.Handler, node string, listening func()) error {
 	conn, err := pgx.ConnectConfig(ctx, s.listen)
 	if err != nil {
 		return err
@@ -150,28 +221,36 @@ func (s *Store) listenOnce(ctx context.Context, h cache.Handler, listening func(
 	if _, err := conn.Exec(ctx, `LISTEN `+Channel); err != nil {
 		return err
 	}
+	l, err := s.register(ctx, conn, node)
+	if err != nil {
+		return err
+	}
+	h.Lease(l.until)
 	listening()
 	h.Subscribed()
 	for {
-		wctx, cancel := context.WithTimeout(ctx, s.opts.ListenPing)
-		n, err := conn.WaitForNotification(wctx)
-		cancel()
-		switch {
-		case err == nil:
-			h.Changed(decodeEvents(n.Payload))
-			continue
-		case ctx.Err() != nil:
-			return ctx.Err()
-		case !errors.Is(err, context.DeadlineExceeded):
+		if wait := time.Until(l.renewAt); wait > 0 {
+			wctx, cancel := context.WithTimeout(ctx, wait)
+			n, err := conn.WaitForNotification(wctx)
+			cancel()
+			switch {
+			case err == nil:
+				if err := l.deliver(ctx, conn, h, n.Payload); err != nil {
+					return err
+				}
+				continue
+			case ctx.Err() != nil:
+				return ctx.Err()
+			case !errors.Is(err, context.DeadlineExceeded):
+				return err
+			}
+		}
+		// Quiet for a while: renewing the lease also proves the
+		// connection still works.
+		if err := l.renew(ctx, conn); err != nil {
 			return err
 		}
-		// Quiet for a while: make sure the connection still works.
-		pctx, cancel := context.WithTimeout(ctx, s.opts.ListenPing)
-		err = conn.Ping(pctx)
-		cancel()
-		if err != nil {
-			return err
-		}
+		h.Lease(l.until)
 	}
 }
 

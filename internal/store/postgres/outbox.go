@@ -30,14 +30,8 @@ func (t *txn) CreateWebhook(ctx context.Context, w store.Webhook) error {
 // CASCADE).
 func (t *txn) DeleteWebhook(ctx context.Context, id string) error {
 	const op = "delete webhook"
-	n, err := t.exec(ctx, `DELETE FROM webhooks WHERE id = $1`, id)
-	if err != nil {
-		return wrap(op, err)
-	}
-	if n == 0 {
-		return notFound(op)
-	}
-	return nil
+	n, err := t.exec(ctx, op, `DELETE FROM webhooks WHERE id = $1`, id)
+	return found(op, n, err)
 }
 
 // EnqueueOutbox implements store.Tx. A webhook or member that does not
@@ -66,9 +60,9 @@ func (t *txn) AnnounceGrantEnd(ctx context.Context, grantID string, at time.Time
 	if err := r.Err(); err != nil {
 		return false, wrap(op, err)
 	}
-	rows, err := t.exec(ctx, `UPDATE grants SET end_announced_at = $1 WHERE id = $2 AND end_announced_at = 0`, n, grantID)
+	rows, err := t.exec(ctx, op, `UPDATE grants SET end_announced_at = $1 WHERE id = $2 AND end_announced_at = 0`, n, grantID)
 	if err != nil {
-		return false, wrap(op, err)
+		return false, err
 	}
 	return rows == 1, nil
 }

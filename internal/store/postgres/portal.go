@@ -103,9 +103,9 @@ func (t *txn) RaiseRequest(ctx context.Context, q store.UnlockRequest) (store.Un
 		return got, false, err
 	case err == nil:
 		// Run out without anyone marking it: mark it now.
-		if _, err := t.exec(ctx, `UPDATE unlock_requests SET status = 'expired', decided_by = 'system:expiry',
+		if _, err := t.exec(ctx, op, `UPDATE unlock_requests SET status = 'expired', decided_by = 'system:expiry',
 			decided_at = expires_at WHERE id = $1`, cur.ID); err != nil {
-			return store.UnlockRequest{}, false, wrap(op, err)
+			return store.UnlockRequest{}, false, err
 		}
 	case !errors.Is(err, store.ErrNotFound):
 		return store.UnlockRequest{}, false, err
@@ -131,10 +131,10 @@ func (t *txn) DecideRequest(ctx context.Context, id, status, by, grantID string,
 	if status == store.RequestExpired {
 		cond = `expires_at <= $3`
 	}
-	rows, err := t.exec(ctx, `UPDATE unlock_requests SET status = $1, decided_by = $2, decided_at = $3, grant_id = $4
+	rows, err := t.exec(ctx, op, `UPDATE unlock_requests SET status = $1, decided_by = $2, decided_at = $3, grant_id = $4
 		WHERE id = $5 AND status = 'pending' AND `+cond, status, by, n, grantID, id)
 	if err != nil {
-		return false, wrap(op, err)
+		return false, err
 	}
 	if rows == 0 {
 		if _, err := t.UnlockRequest(ctx, id); err != nil {
@@ -187,10 +187,10 @@ func (t *txn) DeletePasskey(ctx context.Context, id string) error {
 	if err != nil {
 		return wrap(op, err)
 	}
-	n, err := t.exec(ctx, `DELETE FROM passkeys WHERE id = $1 AND EXISTS (
+	n, err := t.exec(ctx, op, `DELETE FROM passkeys WHERE id = $1 AND EXISTS (
 		SELECT 1 FROM passkeys o WHERE o.member_id = $2 AND o.id <> $1)`, id, member)
 	if err != nil {
-		return wrap(op, err)
+		return err
 	}
 	if n == 0 {
 		return invalid(op, "passkey %s is its member's last one", id)
@@ -223,20 +223,14 @@ func (t *txn) TouchSession(ctx context.Context, id string, at time.Time) error {
 	if err := r.Err(); err != nil {
 		return wrap(op, err)
 	}
-	rows, err := t.exec(ctx, `UPDATE sessions SET seen_at = GREATEST(seen_at, $1) WHERE id = $2`, n, id)
-	if err != nil {
-		return wrap(op, err)
-	}
-	if rows == 0 {
-		return notFound(op)
-	}
-	return nil
+	rows, err := t.exec(ctx, op, `UPDATE sessions SET seen_at = GREATEST(seen_at, $1) WHERE id = $2`, n, id)
+	return found(op, rows, err)
 }
 
 // DeleteSession implements store.Tx.
 func (t *txn) DeleteSession(ctx context.Context, id string) error {
-	_, err := t.exec(ctx, `DELETE FROM sessions WHERE id = $1`, id)
-	return wrap("delete session", err)
+	_, err := t.exec(ctx, "delete session", `DELETE FROM sessions WHERE id = $1`, id)
+	return err
 }
 
 // DeleteSessions implements store.Tx.
@@ -248,8 +242,8 @@ func (t *txn) DeleteSessions(ctx context.Context, now, idleSince time.Time) (int
 	if err := r.Err(); err != nil {
 		return 0, wrap(op, err)
 	}
-	rows, err := t.exec(ctx, `DELETE FROM sessions WHERE expires_at <= $1 OR seen_at < $2`, n, idle)
-	return int(rows), wrap(op, err)
+	rows, err := t.exec(ctx, op, `DELETE FROM sessions WHERE expires_at <= $1 OR seen_at < $2`, n, idle)
+	return int(rows), err
 }
 
 // CreateInvite implements store.Tx.
@@ -272,9 +266,9 @@ func (t *txn) UseInvite(ctx context.Context, id string, at time.Time) (bool, err
 	if err := r.Err(); err != nil {
 		return false, wrap(op, err)
 	}
-	rows, err := t.exec(ctx, `UPDATE invites SET used_at = $1 WHERE id = $2 AND used_at = 0 AND expires_at > $1`, n, id)
+	rows, err := t.exec(ctx, op, `UPDATE invites SET used_at = $1 WHERE id = $2 AND used_at = 0 AND expires_at > $1`, n, id)
 	if err != nil {
-		return false, wrap(op, err)
+		return false, err
 	}
 	if rows == 0 {
 		if _, err := t.Invite(ctx, id); err != nil {
@@ -296,9 +290,9 @@ func (t *txn) UseNonce(ctx context.Context, key string, expires, at time.Time) (
 	if err := r.Err(); err != nil {
 		return false, wrap(op, err)
 	}
-	rows, err := t.exec(ctx, `INSERT INTO nonces (key, expires_at) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING`, key, exp)
+	rows, err := t.exec(ctx, op, `INSERT INTO nonces (key, expires_at) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING`, key, exp)
 	if err != nil {
-		return false, wrap(op, err)
+		return false, err
 	}
 	return rows == 1, nil
 }
@@ -311,20 +305,20 @@ func (t *txn) PurgeNonces(ctx context.Context, now time.Time) (int, error) {
 	if err := r.Err(); err != nil {
 		return 0, wrap(op, err)
 	}
-	rows, err := t.exec(ctx, `DELETE FROM nonces WHERE expires_at <= $1`, n)
-	return int(rows), wrap(op, err)
+	rows, err := t.exec(ctx, op, `DELETE FROM nonces WHERE expires_at <= $1`, n)
+	return int(rows), err
 }
 
 // DeleteMemberSessions implements store.Tx.
 func (t *txn) DeleteMemberSessions(ctx context.Context, memberID, keep string) (int, error) {
-	n, err := t.exec(ctx, `DELETE FROM sessions WHERE member_id = $1 AND id <> $2`, memberID, keep)
-	return int(n), wrap("delete member sessions", err)
+	n, err := t.exec(ctx, "delete member sessions", `DELETE FROM sessions WHERE member_id = $1 AND id <> $2`, memberID, keep)
+	return int(n), err
 }
 
 // DeleteMemberInvites implements store.Tx.
 func (t *txn) DeleteMemberInvites(ctx context.Context, memberID, keep string) (int, error) {
-	n, err := t.exec(ctx, `DELETE FROM invites WHERE member_id = $1 AND id <> $2`, memberID, keep)
-	return int(n), wrap("delete member invites", err)
+	n, err := t.exec(ctx, "delete member invites", `DELETE FROM invites WHERE member_id = $1 AND id <> $2`, memberID, keep)
+	return int(n), err
 }
 
 // DeleteMember implements store.Tx.
@@ -340,16 +334,10 @@ func (t *txn) DeleteMember(ctx context.Context, id string) error {
 		return fmt.Errorf("postgres: %s: %w: member %s still owns %d accounts", op, store.ErrConflict, id, owned)
 	}
 	for _, table := range []string{"sessions", "passkeys", "invites", "push_subscriptions", "outbox"} {
-		if _, err := t.exec(ctx, `DELETE FROM `+table+` WHERE member_id = $1`, id); err != nil {
-			return wrap(op, err)
+		if _, err := t.exec(ctx, op, `DELETE FROM `+table+` WHERE member_id = $1`, id); err != nil {
+			return err
 		}
 	}
-	n, err := t.exec(ctx, `DELETE FROM members WHERE id = $1`, id)
-	if err != nil {
-		return wrap(op, err)
-	}
-	if n == 0 {
-		return notFound(op)
-	}
-	return nil
+	n, err := t.exec(ctx, op, `DELETE FROM members WHERE id = $1`, id)
+	return found(op, n, err)
 }

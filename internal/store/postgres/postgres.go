@@ -26,11 +26,17 @@ type Options struct {
 	// or else pgxpool's default (4 or the number of CPUs, whichever is
 	// more). The change listener uses one more connection of its own.
 	MaxConns int32
-	// ListenPing is how long the change listener waits for a notification
-	// before it checks that its connection still answers; 0 means 5
-	// seconds. It bounds how long a silently broken connection (a network
-	// partition rather than a closed socket) goes unnoticed.
+	// ListenPing is the longest the change listener waits in silence
+	// before it renews its lease, which also proves that its connection
+	// still answers; 0 means 5 seconds. Renewals come every third of Lease
+	// when that is sooner (it is, by default).
 	ListenPing time.Duration
+	// Lease is how long a node's cache may answer from memory without
+	// renewing its lease (doc.go, "Coherence"); 0 means 3 seconds. The
+	// listener renews every third of it. It bounds how long a node that
+	// stopped (killed, frozen, cut off) holds up every write that waits
+	// for the nodes to hear it.
+	Lease time.Duration
 	// SkipSchemaCheck opens the database whatever its schema version, for
 	// tools that only report it (deadbolt migrate --status): no other
 	// method may be used then.
@@ -77,6 +83,9 @@ func Open(ctx context.Context, url string, opts Options) (_ *Store, err error) {
 	}
 	if opts.ListenPing <= 0 {
 		opts.ListenPing = 5 * time.Second
+	}
+	if opts.Lease <= 0 {
+		opts.Lease = 3 * time.Second
 	}
 	cc := cfg.ConnConfig
 	if cc.ConnectTimeout == 0 {
@@ -155,7 +164,11 @@ func (s *Store) Ping(ctx context.Context) error {
 // touch the same account, grant or tenant audit chain wait for each other;
 // different ones run in parallel. Before committing, it announces what fn
 // changed with pg_notify in the same transaction, so every node hears of
-// exactly the committed changes (see Follow).
+// exactly the committed changes (see Follow). When fn changed what the
+// lock check caches, Update returns only once every node whose cache
+// answers from memory has heard the change, or its lease has run out
+// (doc.go, "Coherence"): usually a millisecond or two, at most about
+// Options.Lease when a node has stopped.
 //
 // PostgreSQL aborts a transaction at its first failed statement, so fn
 // must return the errors of the Tx's methods, except store.ErrConflict
@@ -180,7 +193,8 @@ func (s *Store) Update(ctx context.Context, fn func(tx store.Tx) error) error {
 	if err := fn(t); err != nil {
 		return err
 	}
-	if err := t.announce(ctx); err != nil {
+	seq, err := t.announce(ctx)
+	if err != nil {
 		return err
 	}
 	done = true // Commit ends the transaction even when it fails.
@@ -188,6 +202,9 @@ func (s *Store) Update(ctx context.Context, fn func(tx store.Tx) error) error {
 		return wrap("commit", err)
 	}
 	s.tellFollowers(t.changes())
+	if t.acked {
+		return s.awaitHeard(ctx, seq)
+	}
 	return nil
 }
 

@@ -26,7 +26,7 @@ func (t *txn) PutPushSubscription(ctx context.Context, p store.PushSubscription)
 	if err := valid.PushSubscription(p); err != nil {
 		return wrap(op, err)
 	}
-	n, err := t.exec(ctx, `INSERT INTO push_subscriptions (`+sqlrow.PushCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+	n, err := t.exec(ctx, op, `INSERT INTO push_subscriptions (`+sqlrow.PushCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
 		ON CONFLICT (id) DO UPDATE SET tenant_id = excluded.tenant_id, member_id = excluded.member_id,
 		endpoint = excluded.endpoint, p256dh = excluded.p256dh, auth = excluded.auth,
 		user_agent = excluded.user_agent, created_at = excluded.created_at
@@ -40,6 +40,6 @@ func (t *txn) PutPushSubscription(ctx context.Context, p store.PushSubscription)
 
 // DeletePushSubscription implements store.Tx.
 func (t *txn) DeletePushSubscription(ctx context.Context, id string) error {
-	_, err := t.exec(ctx, `DELETE FROM push_subscriptions WHERE id = $1`, id)
-	return wrap("delete push subscription", err)
+	_, err := t.exec(ctx, "delete push subscription", `DELETE FROM push_subscriptions WHERE id = $1`, id)
+	return err
 }

@@ -28,12 +28,25 @@ type txn struct {
 	// when there are too many.
 	events []cache.Event
 	all    bool
+	// acked: a change whose acknowledgement waits until every node's
+	// cache has heard it (see Store.Update); seq numbers the announcement.
+	acked bool
+	seq   int64
 }
 
 var _ store.Tx = (*txn)(nil)
 
-// changed records a change to announce at commit.
+// changed records a change to announce at commit, which Update
+// acknowledges only once every node's cache has heard it.
 func (t *txn) changed(e cache.Event) {
+	t.acked = true
+	t.announced(e)
+}
+
+// announced records a change to announce at commit that Update need not
+// wait for, because no node decides anything on its cached copy of it
+// (a consumed once grant: every node asks the database to consume it).
+func (t *txn) announced(e cache.Event) {
 	if t.all {
 		return
 	}
@@ -52,11 +65,12 @@ func (t *txn) changes() []cache.Event {
 	return t.events
 }
 
-// exec runs a write and returns the number of rows it changed.
-func (t *txn) exec(ctx context.Context, sql string, args ...any) (int64, error) {
-	tag, err := t.tx.Exec(ctx, sql, args...)
+// exec runs a plain write and returns the number of rows it changed; an
+// error is wrapped for op.
+func (t *txn) exec(ctx context.Context, op, query string, args ...any) (int64, error) {
+	tag, err := t.tx.Exec(ctx, query, args...)
 	if err != nil {
-		return 0, err
+		return 0, wrap(op, err)
 	}
 	return tag.RowsAffected(), nil
 }
@@ -64,9 +78,9 @@ func (t *txn) exec(ctx context.Context, sql string, args ...any) (int64, error) 
 // insert runs an INSERT … ON CONFLICT DO NOTHING and reports a skipped
 // row as store.ErrConflict, which leaves the transaction usable.
 func (t *txn) insert(ctx context.Context, op, what, sql string, args ...any) error {
-	n, err := t.exec(ctx, sql+` ON CONFLICT DO NOTHING`, args...)
+	n, err := t.exec(ctx, op, sql+` ON CONFLICT DO NOTHING`, args...)
 	if err != nil {
-		return wrap(op, err)
+		return err
 	}
 	if n == 0 {
 		return conflict(op, what)
@@ -168,7 +182,7 @@ func (t *txn) DeleteSigningKey(ctx context.Context, kid string) error {
 		return wrap(op, err)
 	}
 	if revoked == 0 {
-		return &store.Error{Op: "postgres: " + op, Kind: store.ErrConflict, Message: valid.MsgKeyActive}
+		return conflict(op, valid.MsgKeyActive)
 	}
 	if _, err := t.tx.Exec(ctx, `DELETE FROM signing_keys WHERE kid = $1`, kid); err != nil {
 		return wrap(op, err)
@@ -196,10 +210,10 @@ func (t *txn) UpdateMember(ctx context.Context, m store.Member) error {
 	if err := valid.MemberUpdate(m); err != nil {
 		return wrap(op, err)
 	}
-	n, err := t.exec(ctx, `UPDATE members SET name = $1, role = $2, lock_all = $3, locked_down = $4, updated_at = $5, channels = $6 WHERE id = $7`,
+	n, err := t.exec(ctx, op, `UPDATE members SET name = $1, role = $2, lock_all = $3, locked_down = $4, updated_at = $5, channels = $6 WHERE id = $7`,
 		m.Name, m.Role, m.LockAll, m.LockedDown, valid.Nanos(m.UpdatedAt), channelValue(m.Channels), m.ID)
 	if err != nil {
-		return wrap(op, err)
+		return err
 	}
 	if n == 0 {
 		return notFound(op)
@@ -216,10 +230,10 @@ func (t *txn) VerifyEmail(ctx context.Context, id, email string, at time.Time) (
 	if err != nil {
 		return false, wrap(op, err)
 	}
-	rows, err := t.exec(ctx, `UPDATE members SET email_verified_at = $1 WHERE id = $2 AND email = $3 AND email_verified_at = 0`,
+	rows, err := t.exec(ctx, op, `UPDATE members SET email_verified_at = $1 WHERE id = $2 AND email = $3 AND email_verified_at = 0`,
 		n, id, strings.ToLower(email))
 	if err != nil || rows == 1 {
-		return rows == 1, wrap(op, err)
+		return rows == 1, err
 	}
 	m, err := t.Member(ctx, id)
 	if err != nil {
@@ -311,12 +325,12 @@ func (t *txn) PutGrant(ctx context.Context, g store.Grant) error {
 		return err
 	}
 	if ref.current != nil {
-		if _, err := t.exec(ctx, `UPDATE grants SET revoked_at = $1 WHERE id = $2 AND revoked_at = 0`, created, *ref.current); err != nil {
-			return wrap(op, err)
+		if _, err := t.exec(ctx, op, `UPDATE grants SET revoked_at = $1 WHERE id = $2 AND revoked_at = 0`, created, *ref.current); err != nil {
+			return err
 		}
 	}
-	if _, err := t.exec(ctx, `UPDATE accounts SET current_grant_id = $1 WHERE id = $2`, g.ID, g.AccountID); err != nil {
-		return wrap(op, err)
+	if _, err := t.exec(ctx, op, `UPDATE accounts SET current_grant_id = $1 WHERE id = $2`, g.ID, g.AccountID); err != nil {
+		return err
 	}
 	t.changed(cache.Event{Kind: cache.State, AppID: ref.app, Account: ref.name})
 	return nil
@@ -343,9 +357,9 @@ func (t *txn) RevokeCurrentGrant(ctx context.Context, accountID string, at time.
 	if ref.current == nil {
 		return false, nil
 	}
-	rows, err := t.exec(ctx, `UPDATE grants AS g SET revoked_at = $1 WHERE g.id = $2 AND `+usable, n, *ref.current)
+	rows, err := t.exec(ctx, op, `UPDATE grants AS g SET revoked_at = $1 WHERE g.id = $2 AND `+usable, n, *ref.current)
 	if err != nil {
-		return false, wrap(op, err)
+		return false, err
 	}
 	if rows == 1 {
 		t.changed(cache.Event{Kind: cache.State, AppID: ref.app, Account: ref.name})
@@ -368,12 +382,12 @@ func (t *txn) RevokeGrantsOfOwner(ctx context.Context, memberID string, at time.
 	if err := t.tx.QueryRow(ctx, `SELECT 1 FROM members WHERE id = $1`, memberID).Scan(&one); err != nil {
 		return 0, wrap(op, err)
 	}
-	rows, err := t.exec(ctx, `WITH owned AS (
+	rows, err := t.exec(ctx, op, `WITH owned AS (
 			SELECT current_grant_id FROM accounts WHERE owner_id = $2 AND current_grant_id IS NOT NULL
 			ORDER BY id FOR NO KEY UPDATE)
 		UPDATE grants AS g SET revoked_at = $1 FROM owned WHERE g.id = owned.current_grant_id AND `+usable, n, memberID)
 	if err != nil {
-		return 0, wrap(op, err)
+		return 0, err
 	}
 	if rows > 0 {
 		t.changed(cache.Event{Kind: cache.Member, MemberID: memberID})
@@ -404,7 +418,7 @@ func (t *txn) ConsumeGrant(ctx context.Context, grantID string, at time.Time) (b
 	if err != nil {
 		return false, wrap(op, err)
 	}
-	t.changed(cache.Event{Kind: cache.State, AppID: app, Account: name})
+	t.announced(cache.Event{Kind: cache.State, AppID: app, Account: name})
 	return true, nil
 }
 
@@ -439,9 +453,9 @@ func (t *txn) AppendAudit(ctx context.Context, e audit.Event, at time.Time) (aud
 	if err != nil {
 		return audit.Record{}, fmt.Errorf("postgres: %s: %w: %w", op, store.ErrInvalid, err)
 	}
-	if _, err := t.exec(ctx, `INSERT INTO audit_log (`+sqlrow.AuditCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+	if _, err := t.exec(ctx, op, `INSERT INTO audit_log (`+sqlrow.AuditCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
 		rec.TenantID, rec.Seq, valid.Nanos(at), rec.Actor, rec.Action, rec.Target, string(rec.Data), rec.PrevHash, rec.Hash); err != nil {
-		return audit.Record{}, wrap(op, err)
+		return audit.Record{}, err
 	}
 	return rec, nil
 }

@@ -68,22 +68,13 @@ func (r reads) EndedGrants(ctx context.Context, now time.Time, limit int) ([]sto
 	return list(ctx, r.querier(), "ended grants", dialect.ScanGrant, endedGrantsSQL, valid.Nanos(now), limit)
 }
 
-func (t *txn) execRaw(ctx context.Context, op, sqlText string, args ...any) (int64, error) {
-	res, err := t.tx.ExecContext(ctx, sqlText, args...)
-	if err != nil {
-		return 0, wrap(op, err)
-	}
-	n, err := res.RowsAffected()
-	return n, wrap(op, err)
-}
-
 // CreateWebhook implements store.Tx.
 func (t *txn) CreateWebhook(ctx context.Context, w store.Webhook) error {
 	const op = "create webhook"
 	if err := valid.Webhook(w); err != nil {
 		return wrap(op, err)
 	}
-	_, err := t.execRaw(ctx, op, `INSERT INTO webhooks (`+sqlrow.WebhookCols+`) VALUES (?, ?, ?, ?, ?, ?)`,
+	_, err := t.exec(ctx, op, `INSERT INTO webhooks (`+sqlrow.WebhookCols+`) VALUES (?, ?, ?, ?, ?, ?)`,
 		w.ID, w.TenantID, w.URL, w.SealedSecret, joined(w.Events, sqlrow.EventsSep), valid.Nanos(w.CreatedAt))
 	return err
 }
@@ -91,10 +82,10 @@ func (t *txn) CreateWebhook(ctx context.Context, w store.Webhook) error {
 // DeleteWebhook implements store.Tx; its messages go with it.
 func (t *txn) DeleteWebhook(ctx context.Context, id string) error {
 	const op = "delete webhook"
-	if _, err := t.execRaw(ctx, op, `DELETE FROM outbox WHERE webhook_id = ?`, id); err != nil {
+	if _, err := t.exec(ctx, op, `DELETE FROM outbox WHERE webhook_id = ?`, id); err != nil {
 		return err
 	}
-	n, err := t.execRaw(ctx, op, `DELETE FROM webhooks WHERE id = ?`, id)
+	n, err := t.exec(ctx, op, `DELETE FROM webhooks WHERE id = ?`, id)
 	return found(op, n, err)
 }
 
@@ -109,7 +100,7 @@ func (t *txn) EnqueueOutbox(ctx context.Context, m store.OutboxMessage) error {
 	if next < created {
 		next = created
 	}
-	_, err := t.execRaw(ctx, op, `INSERT INTO outbox (id, tenant_id, channel, webhook_id, member_id, type, payload,
+	_, err := t.exec(ctx, op, `INSERT INTO outbox (id, tenant_id, channel, webhook_id, member_id, type, payload,
 		created_at, attempts, next_attempt_at, delivered_at, failed_at, last_error)
 		VALUES (?, ?, ?, nullif(?, ''), nullif(?, ''), ?, ?, ?, 0, ?, 0, 0, '')`,
 		m.ID, m.TenantID, m.Channel, m.WebhookID, m.MemberID, m.Type, m.Payload, created, next)
@@ -125,7 +116,7 @@ func (t *txn) AnnounceGrantEnd(ctx context.Context, grantID string, at time.Time
 	if err := r.Err(); err != nil {
 		return false, wrap(op, err)
 	}
-	rows, err := t.execRaw(ctx, op, `UPDATE grants SET end_announced_at = ? WHERE id = ? AND end_announced_at = 0`, n, grantID)
+	rows, err := t.exec(ctx, op, `UPDATE grants SET end_announced_at = ? WHERE id = ? AND end_announced_at = 0`, n, grantID)
 	return rows == 1, err
 }
 

@@ -97,7 +97,7 @@ func (t *txn) RaiseRequest(ctx context.Context, q store.UnlockRequest) (store.Un
 	cur, err := t.PendingRequest(ctx, q.AccountID)
 	switch {
 	case err == nil && cur.Open(q.UpdatedAt):
-		if _, err := t.execRaw(ctx, op, `UPDATE unlock_requests SET ip = ?, device = ?, location = ?, integration_type = ?,
+		if _, err := t.exec(ctx, op, `UPDATE unlock_requests SET ip = ?, device = ?, location = ?, integration_type = ?,
 			checks = checks + 1, updated_at = ?, expires_at = ? WHERE id = ?`,
 			q.IP, q.Device, q.Location, q.IntegrationType, now, expires, cur.ID); err != nil {
 			return store.UnlockRequest{}, false, err
@@ -106,14 +106,14 @@ func (t *txn) RaiseRequest(ctx context.Context, q store.UnlockRequest) (store.Un
 		return got, false, err
 	case err == nil:
 		// Run out without anyone marking it: mark it now.
-		if _, err := t.execRaw(ctx, op, `UPDATE unlock_requests SET status = 'expired', decided_by = 'system:expiry',
+		if _, err := t.exec(ctx, op, `UPDATE unlock_requests SET status = 'expired', decided_by = 'system:expiry',
 			decided_at = expires_at WHERE id = ?`, cur.ID); err != nil {
 			return store.UnlockRequest{}, false, err
 		}
 	case !errors.Is(err, store.ErrNotFound):
 		return store.UnlockRequest{}, false, err
 	}
-	if _, err := t.execRaw(ctx, op, `INSERT INTO unlock_requests (`+sqlrow.RequestCols+`)
+	if _, err := t.exec(ctx, op, `INSERT INTO unlock_requests (`+sqlrow.RequestCols+`)
 		VALUES (?, ?, ?, ?, 'pending', ?, ?, ?, ?, 1, ?, ?, ?, '', 0, '')`,
 		q.ID, q.TenantID, q.AppID, q.AccountID, q.IP, q.Device, q.Location, q.IntegrationType, now, now, expires); err != nil {
 		return store.UnlockRequest{}, false, err
@@ -137,7 +137,7 @@ func (t *txn) DecideRequest(ctx context.Context, id, status, by, grantID string,
 	if status == store.RequestExpired {
 		cond = `expires_at <= ?`
 	}
-	rows, err := t.execRaw(ctx, op, `UPDATE unlock_requests SET status = ?, decided_by = ?, decided_at = ?, grant_id = ?
+	rows, err := t.exec(ctx, op, `UPDATE unlock_requests SET status = ?, decided_by = ?, decided_at = ?, grant_id = ?
 		WHERE id = ? AND status = 'pending' AND `+cond, status, by, n, grantID, id, n)
 	if err != nil {
 		return false, err
@@ -156,7 +156,7 @@ func (t *txn) CreatePasskey(ctx context.Context, p store.Passkey) error {
 	if err := valid.Passkey(p); err != nil {
 		return wrap(op, err)
 	}
-	_, err := t.execRaw(ctx, op, `INSERT INTO passkeys (`+sqlrow.PasskeyCols+`) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+	_, err := t.exec(ctx, op, `INSERT INTO passkeys (`+sqlrow.PasskeyCols+`) VALUES (?, ?, ?, ?, ?, ?, ?)`,
 		p.ID, p.TenantID, p.MemberID, p.Name, p.Credential, valid.Nanos(p.CreatedAt), valid.Nanos(p.LastUsedAt))
 	return err
 }
@@ -167,7 +167,7 @@ func (t *txn) UpdatePasskey(ctx context.Context, p store.Passkey) error {
 	if err := valid.PasskeyUpdate(p); err != nil {
 		return wrap(op, err)
 	}
-	n, err := t.execRaw(ctx, op, `UPDATE passkeys SET name = ?, credential = ?, last_used_at = ? WHERE id = ?`,
+	n, err := t.exec(ctx, op, `UPDATE passkeys SET name = ?, credential = ?, last_used_at = ? WHERE id = ?`,
 		p.Name, p.Credential, valid.Nanos(p.LastUsedAt), p.ID)
 	return found(op, n, err)
 }
@@ -176,7 +176,7 @@ func (t *txn) UpdatePasskey(ctx context.Context, p store.Passkey) error {
 // member keeps another passkey.
 func (t *txn) DeletePasskey(ctx context.Context, id string) error {
 	const op = "delete passkey"
-	n, err := t.execRaw(ctx, op, `DELETE FROM passkeys WHERE id = ?1 AND EXISTS (
+	n, err := t.exec(ctx, op, `DELETE FROM passkeys WHERE id = ?1 AND EXISTS (
 		SELECT 1 FROM passkeys AS o WHERE o.member_id = passkeys.member_id AND o.id <> ?1)`, id)
 	if err != nil || n == 1 {
 		return err
@@ -197,7 +197,7 @@ func (t *txn) CreateSession(ctx context.Context, s store.Session) error {
 	if seen == 0 {
 		seen = created
 	}
-	_, err := t.execRaw(ctx, op, `INSERT INTO sessions (`+sqlrow.SessionCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+	_, err := t.exec(ctx, op, `INSERT INTO sessions (`+sqlrow.SessionCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
 		s.ID, s.TenantID, s.MemberID, created, seen, valid.Nanos(s.ExpiresAt), s.IP, s.UserAgent)
 	return err
 }
@@ -211,13 +211,13 @@ func (t *txn) TouchSession(ctx context.Context, id string, at time.Time) error {
 	if err := r.Err(); err != nil {
 		return wrap(op, err)
 	}
-	rows, err := t.execRaw(ctx, op, `UPDATE sessions SET seen_at = max(seen_at, ?) WHERE id = ?`, n, id)
+	rows, err := t.exec(ctx, op, `UPDATE sessions SET seen_at = max(seen_at, ?) WHERE id = ?`, n, id)
 	return found(op, rows, err)
 }
 
 // DeleteSession implements store.Tx.
 func (t *txn) DeleteSession(ctx context.Context, id string) error {
-	_, err := t.execRaw(ctx, "delete session", `DELETE FROM sessions WHERE id = ?`, id)
+	_, err := t.exec(ctx, "delete session", `DELETE FROM sessions WHERE id = ?`, id)
 	return err
 }
 
@@ -230,7 +230,7 @@ func (t *txn) DeleteSessions(ctx context.Context, now, idleSince time.Time) (int
 	if err := r.Err(); err != nil {
 		return 0, wrap(op, err)
 	}
-	rows, err := t.execRaw(ctx, op, `DELETE FROM sessions WHERE expires_at <= ? OR seen_at < ?`, n, idle)
+	rows, err := t.exec(ctx, op, `DELETE FROM sessions WHERE expires_at <= ? OR seen_at < ?`, n, idle)
 	return int(rows), err
 }
 
@@ -240,7 +240,7 @@ func (t *txn) CreateInvite(ctx context.Context, inv store.Invite) error {
 	if err := valid.Invite(inv); err != nil {
 		return wrap(op, err)
 	}
-	_, err := t.execRaw(ctx, op, `INSERT INTO invites (`+sqlrow.InviteCols+`) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+	_, err := t.exec(ctx, op, `INSERT INTO invites (`+sqlrow.InviteCols+`) VALUES (?, ?, ?, ?, ?, ?, ?)`,
 		inv.ID, inv.TenantID, inv.MemberID, inv.CreatedBy, valid.Nanos(inv.CreatedAt), valid.Nanos(inv.ExpiresAt), valid.Nanos(inv.UsedAt))
 	return err
 }
@@ -254,7 +254,7 @@ func (t *txn) UseInvite(ctx context.Context, id string, at time.Time) (bool, err
 	if err := r.Err(); err != nil {
 		return false, wrap(op, err)
 	}
-	rows, err := t.execRaw(ctx, op, `UPDATE invites SET used_at = ?1 WHERE id = ?2 AND used_at = 0 AND expires_at > ?1`, n, id)
+	rows, err := t.exec(ctx, op, `UPDATE invites SET used_at = ?1 WHERE id = ?2 AND used_at = 0 AND expires_at > ?1`, n, id)
 	if err != nil {
 		return false, err
 	}
@@ -277,7 +277,7 @@ func (t *txn) UseNonce(ctx context.Context, key string, expires, at time.Time) (
 	if err := r.Err(); err != nil {
 		return false, wrap(op, err)
 	}
-	rows, err := t.execRaw(ctx, op, `INSERT INTO nonces (key, expires_at) VALUES (?, ?) ON CONFLICT (key) DO NOTHING`, key, exp)
+	rows, err := t.exec(ctx, op, `INSERT INTO nonces (key, expires_at) VALUES (?, ?) ON CONFLICT (key) DO NOTHING`, key, exp)
 	return rows == 1, err
 }
 
@@ -289,19 +289,19 @@ func (t *txn) PurgeNonces(ctx context.Context, now time.Time) (int, error) {
 	if err := r.Err(); err != nil {
 		return 0, wrap(op, err)
 	}
-	rows, err := t.execRaw(ctx, op, `DELETE FROM nonces WHERE expires_at <= ?`, n)
+	rows, err := t.exec(ctx, op, `DELETE FROM nonces WHERE expires_at <= ?`, n)
 	return int(rows), err
 }
 
 // DeleteMemberSessions implements store.Tx.
 func (t *txn) DeleteMemberSessions(ctx context.Context, memberID, keep string) (int, error) {
-	n, err := t.execRaw(ctx, "delete member sessions", `DELETE FROM sessions WHERE member_id = ? AND id <> ?`, memberID, keep)
+	n, err := t.exec(ctx, "delete member sessions", `DELETE FROM sessions WHERE member_id = ? AND id <> ?`, memberID, keep)
 	return int(n), err
 }
 
 // DeleteMemberInvites implements store.Tx.
 func (t *txn) DeleteMemberInvites(ctx context.Context, memberID, keep string) (int, error) {
-	n, err := t.execRaw(ctx, "delete member invites", `DELETE FROM invites WHERE member_id = ? AND id <> ?`, memberID, keep)
+	n, err := t.exec(ctx, "delete member invites", `DELETE FROM invites WHERE member_id = ? AND id <> ?`, memberID, keep)
 	return int(n), err
 }
 
@@ -316,10 +316,10 @@ func (t *txn) DeleteMember(ctx context.Context, id string) error {
 		return fmt.Errorf("sqlite: %s: %w: member %s still owns %d accounts", op, store.ErrConflict, id, owned)
 	}
 	for _, table := range []string{"sessions", "passkeys", "invites", "push_subscriptions", "outbox"} {
-		if _, err := t.execRaw(ctx, op, `DELETE FROM `+table+` WHERE member_id = ?`, id); err != nil {
+		if _, err := t.exec(ctx, op, `DELETE FROM `+table+` WHERE member_id = ?`, id); err != nil {
 			return err
 		}
 	}
-	n, err := t.execRaw(ctx, op, `DELETE FROM members WHERE id = ?`, id)
+	n, err := t.exec(ctx, op, `DELETE FROM members WHERE id = ?`, id)
 	return found(op, n, err)
 }

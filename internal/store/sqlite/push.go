@@ -25,7 +25,7 @@ func (t *txn) PutPushSubscription(ctx context.Context, p store.PushSubscription)
 	if err := valid.PushSubscription(p); err != nil {
 		return wrap(op, err)
 	}
-	n, err := t.execRaw(ctx, op, `INSERT INTO push_subscriptions (`+sqlrow.PushCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+	n, err := t.exec(ctx, op, `INSERT INTO push_subscriptions (`+sqlrow.PushCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (id) DO UPDATE SET tenant_id = excluded.tenant_id, member_id = excluded.member_id,
 		endpoint = excluded.endpoint, p256dh = excluded.p256dh, auth = excluded.auth,
 		user_agent = excluded.user_agent, created_at = excluded.created_at
@@ -39,6 +39,6 @@ func (t *txn) PutPushSubscription(ctx context.Context, p store.PushSubscription)
 
 // DeletePushSubscription implements store.Tx.
 func (t *txn) DeletePushSubscription(ctx context.Context, id string) error {
-	_, err := t.execRaw(ctx, "delete push subscription", `DELETE FROM push_subscriptions WHERE id = ?`, id)
+	_, err := t.exec(ctx, "delete push subscription", `DELETE FROM push_subscriptions WHERE id = ?`, id)
 	return err
 }

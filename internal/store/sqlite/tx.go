@@ -42,8 +42,20 @@ func (t *txn) stmt(ctx context.Context, id stmtID) (*sql.Stmt, error) {
 	return st, nil
 }
 
-// exec runs a write statement and returns the number of rows it changed.
-func (t *txn) exec(ctx context.Context, id stmtID, args ...any) (int64, error) {
+// exec runs a plain write and returns the number of rows it changed; an
+// error is wrapped for op.
+func (t *txn) exec(ctx context.Context, op, query string, args ...any) (int64, error) {
+	res, err := t.tx.ExecContext(ctx, query, args...)
+	if err != nil {
+		return 0, wrap(op, err)
+	}
+	n, err := res.RowsAffected()
+	return n, wrap(op, err)
+}
+
+// execStmt runs a prepared write and returns the number of rows it
+// changed.
+func (t *txn) execStmt(ctx context.Context, id stmtID, args ...any) (int64, error) {
 	st, err := t.stmt(ctx, id)
 	if err != nil {
 		return 0, err
@@ -61,7 +73,7 @@ func (t *txn) CreateTenant(ctx context.Context, tn store.Tenant) error {
 	if err := valid.Tenant(tn); err != nil {
 		return wrap(op, err)
 	}
-	_, err := t.exec(ctx, qCreateTenant, tn.ID, tn.Name, valid.Nanos(tn.CreatedAt))
+	_, err := t.execStmt(ctx, qCreateTenant, tn.ID, tn.Name, valid.Nanos(tn.CreatedAt))
 	return wrap(op, err)
 }
 
@@ -71,7 +83,7 @@ func (t *txn) CreateApplication(ctx context.Context, a store.Application) error 
 	if err := valid.Application(a); err != nil {
 		return wrap(op, err)
 	}
-	_, err := t.exec(ctx, qCreateApplication, a.ID, a.TenantID, a.Name, a.Issuer, a.Unenrolled, a.FailMode,
+	_, err := t.execStmt(ctx, qCreateApplication, a.ID, a.TenantID, a.Name, a.Issuer, a.Unenrolled, a.FailMode,
 		a.Enabled, a.LockedDown, int64(a.DefaultUnlock), int64(a.MaxUnlock), valid.Nanos(a.CreatedAt), valid.Nanos(a.UpdatedAt),
 		joined(a.Origins, sqlrow.OriginsSep), a.ServerNamesAccounts)
 	return wrap(op, err)
@@ -83,7 +95,7 @@ func (t *txn) UpdateApplication(ctx context.Context, a store.Application) error 
 	if err := valid.ApplicationUpdate(a); err != nil {
 		return wrap(op, err)
 	}
-	n, err := t.exec(ctx, qUpdateApplication, a.Name, a.Unenrolled, a.FailMode, a.Enabled, a.LockedDown,
+	n, err := t.execStmt(ctx, qUpdateApplication, a.Name, a.Unenrolled, a.FailMode, a.Enabled, a.LockedDown,
 		int64(a.DefaultUnlock), int64(a.MaxUnlock), valid.Nanos(a.UpdatedAt), joined(a.Origins, sqlrow.OriginsSep), a.ServerNamesAccounts, a.ID)
 	return found(op, n, err)
 }
@@ -95,7 +107,7 @@ func (t *txn) CreateSigningKey(ctx context.Context, k store.SigningKey) error {
 	if err := valid.SigningKey(k); err != nil {
 		return wrap(op, err)
 	}
-	_, err := t.exec(ctx, qCreateSigningKey, k.KID, k.AppID, k.TenantID, k.Algorithm, blob(k.SealedSecret), blob(k.PublicKey),
+	_, err := t.execStmt(ctx, qCreateSigningKey, k.KID, k.AppID, k.TenantID, k.Algorithm, blob(k.SealedSecret), blob(k.PublicKey),
 		valid.Nanos(k.CreatedAt), valid.Nanos(k.ExpiresAt), valid.Nanos(k.RevokedAt), valid.Nanos(k.LastUsedAt))
 	return wrap(op, err)
 }
@@ -109,7 +121,7 @@ func (t *txn) RevokeSigningKey(ctx context.Context, kid string, at time.Time) er
 	if err := r.Err(); err != nil {
 		return wrap(op, err)
 	}
-	rows, err := t.exec(ctx, qRevokeSigningKey, n, kid)
+	rows, err := t.execStmt(ctx, qRevokeSigningKey, n, kid)
 	return found(op, rows, err)
 }
 
@@ -122,7 +134,7 @@ func (t *txn) DeleteSigningKey(ctx context.Context, kid string) error {
 		return wrap(op, err)
 	}
 	if revoked == 0 {
-		return &store.Error{Op: "sqlite: " + op, Kind: store.ErrConflict, Message: valid.MsgKeyActive}
+		return conflict(op, valid.MsgKeyActive)
 	}
 	_, err = t.tx.ExecContext(ctx, `DELETE FROM signing_keys WHERE kid = ?`, kid)
 	return wrap(op, err)
@@ -134,7 +146,7 @@ func (t *txn) CreateMember(ctx context.Context, m store.Member) error {
 	if err := valid.Member(m); err != nil {
 		return wrap(op, err)
 	}
-	_, err := t.exec(ctx, qCreateMember, m.ID, m.TenantID, strings.ToLower(m.Email), m.Name, m.Role,
+	_, err := t.execStmt(ctx, qCreateMember, m.ID, m.TenantID, strings.ToLower(m.Email), m.Name, m.Role,
 		m.LockAll, m.LockedDown, valid.Nanos(m.CreatedAt), valid.Nanos(m.UpdatedAt), channelValue(m.Channels), valid.Nanos(m.EmailVerifiedAt))
 	return wrap(op, err)
 }
@@ -145,7 +157,7 @@ func (t *txn) UpdateMember(ctx context.Context, m store.Member) error {
 	if err := valid.MemberUpdate(m); err != nil {
 		return wrap(op, err)
 	}
-	n, err := t.exec(ctx, qUpdateMember, m.Name, m.Role, m.LockAll, m.LockedDown, valid.Nanos(m.UpdatedAt), channelValue(m.Channels), m.ID)
+	n, err := t.execStmt(ctx, qUpdateMember, m.Name, m.Role, m.LockAll, m.LockedDown, valid.Nanos(m.UpdatedAt), channelValue(m.Channels), m.ID)
 	return found(op, n, err)
 }
 
@@ -156,7 +168,7 @@ func (t *txn) VerifyEmail(ctx context.Context, id, email string, at time.Time) (
 	if err != nil {
 		return false, wrap(op, err)
 	}
-	rows, err := t.execRaw(ctx, op, `UPDATE members SET email_verified_at = ? WHERE id = ? AND email = ? AND email_verified_at = 0`,
+	rows, err := t.exec(ctx, op, `UPDATE members SET email_verified_at = ? WHERE id = ? AND email = ? AND email_verified_at = 0`,
 		n, id, strings.ToLower(email))
 	if err != nil || rows == 1 {
 		return rows == 1, err
@@ -178,7 +190,7 @@ func (t *txn) CreateAccount(ctx context.Context, a store.Account) error {
 	if err := valid.Account(a); err != nil {
 		return wrap(op, err)
 	}
-	_, err := t.exec(ctx, qCreateAccount, a.ID, a.TenantID, a.AppID, a.Name, nullable(a.OwnerID),
+	_, err := t.execStmt(ctx, qCreateAccount, a.ID, a.TenantID, a.AppID, a.Name, nullable(a.OwnerID),
 		valid.Nanos(a.CreatedAt), valid.Nanos(a.UpdatedAt))
 	return wrap(op, err)
 }
@@ -194,7 +206,7 @@ func (t *txn) SetAccountOwner(ctx context.Context, accountID, ownerID string, at
 	if err := r.Err(); err != nil {
 		return wrap(op, err)
 	}
-	rows, err := t.exec(ctx, qSetAccountOwner, nullable(ownerID), n, accountID)
+	rows, err := t.execStmt(ctx, qSetAccountOwner, nullable(ownerID), n, accountID)
 	return found(op, rows, err)
 }
 
@@ -213,16 +225,16 @@ func (t *txn) PutGrant(ctx context.Context, g store.Grant) error {
 		return wrap(op, err)
 	}
 	created := valid.Nanos(g.CreatedAt)
-	if _, err := t.exec(ctx, qInsertGrant, g.ID, g.TenantID, g.AccountID, valid.Nanos(g.Until), g.Once, g.Reason, g.GrantedBy,
+	if _, err := t.execStmt(ctx, qInsertGrant, g.ID, g.TenantID, g.AccountID, valid.Nanos(g.Until), g.Once, g.Reason, g.GrantedBy,
 		created, valid.Nanos(g.ConsumedAt), valid.Nanos(g.RevokedAt)); err != nil {
 		return wrap(op, err)
 	}
 	if prev != "" {
-		if _, err := t.exec(ctx, qRevokeGrant, created, prev); err != nil {
+		if _, err := t.execStmt(ctx, qRevokeGrant, created, prev); err != nil {
 			return wrap(op, err)
 		}
 	}
-	if _, err := t.exec(ctx, qSetCurrentGrant, g.ID, g.AccountID); err != nil {
+	if _, err := t.execStmt(ctx, qSetCurrentGrant, g.ID, g.AccountID); err != nil {
 		return wrap(op, err)
 	}
 	return nil
@@ -261,7 +273,7 @@ func (t *txn) RevokeCurrentGrant(ctx context.Context, accountID string, at time.
 	if cur == "" {
 		return false, nil
 	}
-	rows, err := t.exec(ctx, qRevokeCurrentGrant, n, cur)
+	rows, err := t.execStmt(ctx, qRevokeCurrentGrant, n, cur)
 	if err != nil {
 		return false, wrap(op, err)
 	}
@@ -286,7 +298,7 @@ func (t *txn) RevokeGrantsOfOwner(ctx context.Context, memberID string, at time.
 	if err := row.Scan(&one); err != nil {
 		return 0, wrap(op, err)
 	}
-	rows, err := t.exec(ctx, qRevokeGrantsOfOwner, n, memberID)
+	rows, err := t.execStmt(ctx, qRevokeGrantsOfOwner, n, memberID)
 	if err != nil {
 		return 0, wrap(op, err)
 	}
@@ -303,7 +315,7 @@ func (t *txn) ConsumeGrant(ctx context.Context, grantID string, at time.Time) (b
 	if err := r.Err(); err != nil {
 		return false, wrap(op, err)
 	}
-	rows, err := t.exec(ctx, qConsumeGrant, n, grantID)
+	rows, err := t.execStmt(ctx, qConsumeGrant, n, grantID)
 	if err != nil {
 		return false, wrap(op, err)
 	}
@@ -335,7 +347,7 @@ func (t *txn) AppendAudit(ctx context.Context, e audit.Event, at time.Time) (aud
 	if err != nil {
 		return audit.Record{}, fmt.Errorf("sqlite: %s: %w: %w", op, store.ErrInvalid, err)
 	}
-	if _, err := t.exec(ctx, qInsertAudit, rec.TenantID, rec.Seq, valid.Nanos(at), rec.Actor, rec.Action, rec.Target,
+	if _, err := t.execStmt(ctx, qInsertAudit, rec.TenantID, rec.Seq, valid.Nanos(at), rec.Actor, rec.Action, rec.Target,
 		string(rec.Data), rec.PrevHash, rec.Hash); err != nil {
 		return audit.Record{}, wrap(op, err)
 	}

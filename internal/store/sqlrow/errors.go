@@ -3,6 +3,7 @@ package sqlrow
 import (
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/deadbolt-dev/deadbolt/internal/store"
 	"github.com/deadbolt-dev/deadbolt/internal/store/valid"
@@ -20,10 +21,11 @@ var kinds = []error{store.ErrNotFound, store.ErrConflict, store.ErrInvalid, stor
 // *store.Error whose Message is for people and whose Cause keeps the
 // database's words for the log: "sqlite: create account: already exists:
 // this application already has an account with this name: constraint
-// failed: UNIQUE ...". A nil err stays nil.
+// failed: UNIQUE ...". A nil err stays nil, and so does an error Wrap
+// already wrapped for op, so that a helper may wrap and its caller too.
 func (d *Dialect) Wrap(op string, err error) error {
-	if err == nil {
-		return nil
+	if err == nil || strings.HasPrefix(err.Error(), d.Name+": "+op+": ") {
+		return err
 	}
 	for _, kind := range kinds {
 		if errors.Is(err, kind) {

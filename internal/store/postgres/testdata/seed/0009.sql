@@ -1,5 +1,5 @@
--- Rows a database at schema version 9 adds: no new table or column (0009
--- only indexes check_log by time); one more check record, older than the
--- others, which retention finds through that index.
-INSERT INTO check_log (id, tenant_id, app_id, kid, account, at, locked, status, ip, device, location, integration_type) VALUES
-    ('s0', 't1', 'a1', 'k1', 'alice', 1700000000000000000, true, 'locked', '203.0.113.9', 'curl', '', 'api');
+-- Rows a database at schema version 9 adds: a change number and one
+-- node's lease (the running nodes' business, not data; see 0009).
+UPDATE change_seq SET seq = 42 WHERE id = 1;
+INSERT INTO cache_nodes (node_id, heard_seq, lease_until) VALUES
+    ('node-1/123/0a1b2c3d4e5f', 41, '2025-06-01 12:00:03+00');
