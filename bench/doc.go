@@ -1,12 +1,16 @@
 // Package bench measures deadbolt's lock check against a bare net/http
 // handler (design §10).
 //
-// It holds the parts the deadbolt-bench command is made of: a load
+// It holds the parts the benchmark commands are made of: a load
 // generator (Run) that keeps a fixed number of keep-alive connections busy,
 // either closed-loop (each connection sends its next request as soon as the
 // answer to the previous one is read) or open-loop at a target rate, the
-// latency summary (Percentile), and the baseline handler the deadbolt
-// server is compared with.
+// latency summary (Percentile), the baseline handler the deadbolt
+// server is compared with, and what deadbolt-bench and deadbolt-bench-pg
+// both do around a run: build the binary (BuildDeadbolt), seed an install
+// through its CLI (Seed: one owner per AccountsPerOwner accounts, one in
+// UnlockedEvery unlocked), mint the checks' tokens (CheckRequests), and
+// write the report (Machine, WriteReport).
 //
 // The generator speaks HTTP/1.1 over raw connections with pre-serialized
 // requests and parses answers with net/http's ReadResponse. It does that

@@ -18,7 +18,9 @@ const MaxAccountName = 512
 
 // Service changes account state. It is safe for concurrent use.
 type Service struct {
-	Store store.Store
+	// Store runs the changes; each reads what it changes inside its
+	// transaction.
+	Store store.Updater
 	Clock clock.Clock
 }
 

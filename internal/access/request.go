@@ -36,7 +36,13 @@ type RequestChange struct {
 // Requests raises, decides and expires unlock requests (design §3 step 7).
 // It implements check.RequestRaiser. It is safe for concurrent use.
 type Requests struct {
-	Store store.Store
+	// Store reads whether the owner has a passkey and a pending request,
+	// and lists the requests that ran out; changes run in transactions.
+	Store interface {
+		store.AccountReader
+		store.PortalReader
+		store.Updater
+	}
 	Clock clock.Clock
 	// TTL is how long a request stays open after its latest raise; zero
 	// means DefaultRequestTTL.

@@ -31,9 +31,19 @@ const (
 	SecretSize    = 32 // bytes of a new HS256 secret
 )
 
+// Store is what administration reads and changes: tenants, applications,
+// keys and webhooks, members, and their passkeys (an owner who cannot sign
+// in does not count), every change in a transaction.
+type Store interface {
+	store.ConfigReader
+	store.MemberReader
+	store.PortalReader
+	store.Updater
+}
+
 // Service performs administrative changes. It is safe for concurrent use.
 type Service struct {
-	Store store.Store
+	Store Store
 	Clock clock.Clock
 	Box   *seal.Box // needed only to create HS256 keys and webhooks
 	// Egress decides which hosts webhooks may be created for; the zero

@@ -19,7 +19,7 @@ import (
 // every channel the deployment delivers and the member has, even one they
 // turned off; a first link for a member without a passkey is no recovery.
 func TestRecoveryNotifiesEveryChannel(t *testing.T) {
-	svc := newService(t)
+	svc, db := newService(t)
 	svc.Notify = []string{store.ChannelEmail, store.ChannelPush}
 	ctx := t.Context()
 	tn, _ := svc.CreateTenant(ctx, "test", "acme")
@@ -47,7 +47,7 @@ func TestRecoveryNotifiesEveryChannel(t *testing.T) {
 	if err != nil || !inv.Recovery || len(inv.Notified) != 2 {
 		t.Fatalf("recovery: %+v, %v", inv, err)
 	}
-	msgs, err := svc.Store.OutboxOfTenant(ctx, tn.ID, 100)
+	msgs, err := db.OutboxOfTenant(ctx, tn.ID, 100)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -70,7 +70,7 @@ func TestRecoveryNotifiesEveryChannel(t *testing.T) {
 	if _, err := svc.Invite(ctx, admin.AsMember(approver), tn.ID, "bob@acme.test", "", "", time.Hour); !errors.Is(err, admin.ErrForbidden) {
 		t.Fatalf("approver inviting: %v, want ErrForbidden", err)
 	}
-	if _, err := svc.Store.MemberByEmail(ctx, tn.ID, "bob@acme.test"); !errors.Is(err, store.ErrNotFound) {
+	if _, err := db.MemberByEmail(ctx, tn.ID, "bob@acme.test"); !errors.Is(err, store.ErrNotFound) {
 		t.Fatalf("a refused invite created the member: %v", err)
 	}
 }

@@ -19,7 +19,8 @@ import (
 	"github.com/deadbolt-dev/deadbolt/internal/store/sqlite"
 )
 
-func newService(t *testing.T) *admin.Service {
+// newService returns a service on a fresh database, and the database.
+func newService(t *testing.T) (*admin.Service, store.Store) {
 	t.Helper()
 	s, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "d.db"), sqlite.Options{AutoMigrate: true})
 	if err != nil {
@@ -35,11 +36,11 @@ func newService(t *testing.T) *admin.Service {
 		"meta.acme.test":     {netip.MustParseAddr("fd00:ec2::254")},
 	}
 	return &admin.Service{Store: s, Clock: clock.NewFake(time.Date(2026, 11, 21, 10, 0, 0, 0, time.UTC)), Box: box,
-		Egress: egress.Policy{Resolver: res}}
+		Egress: egress.Policy{Resolver: res}}, s
 }
 
 func TestCreateWebhook(t *testing.T) {
-	svc := newService(t)
+	svc, db := newService(t)
 	ctx := t.Context()
 	tn, err := svc.CreateTenant(ctx, "test", "acme")
 	if err != nil {
@@ -77,7 +78,7 @@ func TestCreateWebhook(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			got, err := svc.Store.Webhook(ctx, w.ID)
+			got, err := db.Webhook(ctx, w.ID)
 			if err != nil || !slices.Equal(got.Events, tc.want) || got.URL != strings.TrimSpace(tc.in.URL) {
 				t.Fatalf("stored %+v, %v", got, err)
 			}
@@ -86,8 +87,8 @@ func TestCreateWebhook(t *testing.T) {
 			}
 		})
 	}
-	hooks, _ := svc.Store.Webhooks(ctx, tn.ID)
-	recs, _ := svc.Store.AuditRecords(ctx, tn.ID, 0, 100)
+	hooks, _ := db.Webhooks(ctx, tn.ID)
+	recs, _ := db.AuditRecords(ctx, tn.ID, 0, 100)
 	created := 0
 	for _, r := range recs {
 		if r.Action == "webhook.created" {
@@ -104,7 +105,7 @@ func TestCreateWebhook(t *testing.T) {
 // service (finding: webhook SSRF) unless the operator allows private
 // receivers; metadata addresses stay refused even then.
 func TestCreateWebhookRefusesNonPublicHosts(t *testing.T) {
-	svc := newService(t)
+	svc, _ := newService(t)
 	ctx := t.Context()
 	tn, _ := svc.CreateTenant(ctx, "test", "acme")
 	for _, tc := range []struct {
@@ -139,7 +140,7 @@ func TestCreateWebhookRefusesNonPublicHosts(t *testing.T) {
 }
 
 func TestDeleteWebhook(t *testing.T) {
-	svc := newService(t)
+	svc, db := newService(t)
 	ctx := t.Context()
 	acme, _ := svc.CreateTenant(ctx, "test", "acme")
 	globex, _ := svc.CreateTenant(ctx, "test", "globex")
@@ -158,10 +159,10 @@ func TestDeleteWebhook(t *testing.T) {
 	if err != nil || got.URL != w.URL {
 		t.Fatalf("delete: %+v, %v", got, err)
 	}
-	if _, err := svc.Store.Webhook(ctx, w.ID); !errors.Is(err, store.ErrNotFound) {
+	if _, err := db.Webhook(ctx, w.ID); !errors.Is(err, store.ErrNotFound) {
 		t.Fatalf("after delete: %v", err)
 	}
-	recs, _ := svc.Store.AuditRecords(ctx, acme.ID, 0, 100)
+	recs, _ := db.AuditRecords(ctx, acme.ID, 0, 100)
 	last := recs[len(recs)-1]
 	if last.Action != "webhook.deleted" || last.Actor != "cli:root" || last.Target != "webhook:"+w.ID {
 		t.Fatalf("last audit record: %+v", last)
@@ -170,7 +171,7 @@ func TestDeleteWebhook(t *testing.T) {
 
 // TestDeleteKey: only a revoked key is deleted, with its audit event.
 func TestDeleteKey(t *testing.T) {
-	svc := newService(t)
+	svc, db := newService(t)
 	ctx := t.Context()
 	tn, _ := svc.CreateTenant(ctx, "test", "acme")
 	app, err := svc.CreateApp(ctx, "test", admin.NewApp{TenantID: tn.ID, Name: "Wiki", Issuer: "https://wiki.acme.test"})
@@ -190,13 +191,13 @@ func TestDeleteKey(t *testing.T) {
 	if _, err := svc.DeleteKey(ctx, "cli:root", k.KID); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := svc.Store.SigningKey(ctx, k.KID); !errors.Is(err, store.ErrNotFound) {
+	if _, err := db.SigningKey(ctx, k.KID); !errors.Is(err, store.ErrNotFound) {
 		t.Fatalf("after delete: %v", err)
 	}
 	if _, err := svc.DeleteKey(ctx, "cli:root", k.KID); !errors.Is(err, store.ErrNotFound) {
 		t.Fatalf("deleting twice: %v", err)
 	}
-	recs, _ := svc.Store.AuditRecords(ctx, tn.ID, 0, 100)
+	recs, _ := db.AuditRecords(ctx, tn.ID, 0, 100)
 	if last := recs[len(recs)-1]; last.Action != "key.deleted" || last.Target != "key:"+k.KID || last.Actor != "cli:root" {
 		t.Fatalf("last audit record: %+v", last)
 	}

@@ -305,7 +305,7 @@ they end in '*' (--action 'account.*').`,
 }
 
 // auditTenants returns the named tenant, or every tenant.
-func (a *app) auditTenants(ctx context.Context, s store.Store, ref string) ([]store.Tenant, error) {
+func (a *app) auditTenants(ctx context.Context, s store.ConfigReader, ref string) ([]store.Tenant, error) {
 	if ref != "" {
 		t, err := s.TenantByName(ctx, ref)
 		if errors.Is(err, store.ErrNotFound) {
@@ -318,7 +318,7 @@ func (a *app) auditTenants(ctx context.Context, s store.Store, ref string) ([]st
 
 // auditPages calls fn with each page of a tenant's records in seq order.
 // The next page is read while fn works on the current one.
-func auditPages(ctx context.Context, s store.Store, tenantID string, fn func([]audit.Record) error) error {
+func auditPages(ctx context.Context, s store.AuditReader, tenantID string, fn func([]audit.Record) error) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	type page struct {

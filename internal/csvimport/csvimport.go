@@ -144,7 +144,7 @@ type Result struct {
 // owner is a member with an unverified email (admin.ErrEmailUnverified)
 // fails the whole import, naming its line: nothing is bound to such a
 // member by email.
-func Apply(ctx context.Context, s store.Store, actor string, app store.Application, p Parsed, now time.Time, progress func(done int)) (Result, error) {
+func Apply(ctx context.Context, s store.Updater, actor string, app store.Application, p Parsed, now time.Time, progress func(done int)) (Result, error) {
 	res := Result{Skipped: len(p.Bad)}
 	err := s.Update(ctx, func(tx store.Tx) error {
 		res = Result{Skipped: len(p.Bad)}

@@ -14,16 +14,16 @@ import (
 type Verdict struct {
 	// HardLock is lock.HardLockPolicy while a lock policy is active;
 	// LockPolicy is its ID (the first in assignment order when several are).
-	HardLock   lock.HardLock
-	LockPolicy string
+	HardLock   lock.HardLock `json:"hard_lock,omitempty"`
+	LockPolicy string        `json:"lock_policy,omitempty"`
 	// ContextDenied is set when a context rule refuses the request;
 	// ContextReason names the rule and what it saw, in plain words.
-	ContextDenied bool
-	ContextPolicy string
-	ContextReason string
+	ContextDenied bool   `json:"context_denied"`
+	ContextPolicy string `json:"context_policy,omitempty"`
+	ContextReason string `json:"context_reason,omitempty"`
 	// Scheduled is set while an unlock policy is active.
-	Scheduled    bool
-	UnlockPolicy string
+	Scheduled    bool   `json:"scheduled"`
+	UnlockPolicy string `json:"unlock_policy,omitempty"`
 }
 
 // Decider is the ID of the policy that decides the check by precedence
@@ -45,15 +45,16 @@ func (v Verdict) Decider() string {
 type Permission struct {
 	// Restricted is set when an allow_unlock policy applies to the
 	// account; without one, unlocking is not restricted by policy.
-	Restricted bool
-	Allowed    bool
+	Restricted bool `json:"restricted"`
+	Allowed    bool `json:"allowed"`
 	// PolicyID is the allow_unlock policy whose window is open (Allowed)
 	// or opens next (refused); Until is when that window closes or opens.
+	// Allowed with a zero Until: open until an alert execution is lifted.
 	// Refused with a zero Until: no window opens again.
-	PolicyID string
-	Until    time.Time
+	PolicyID string    `json:"policy_id,omitempty"`
+	Until    time.Time `json:"until,omitzero"`
 	// Reason says, when refused, why and until when, in plain words.
-	Reason string
+	Reason string `json:"reason,omitempty"`
 }
 
 // Evaluate returns the Verdict for acc at instant at, for a request from

@@ -1,6 +1,7 @@
 package policy
 
 import (
+	"encoding/json"
 	"flag"
 	"net/netip"
 	"os"
@@ -302,5 +303,29 @@ func TestExplainText(t *testing.T) {
 				t.Errorf("explain text changed:\n--- got\n%s--- want\n%s", got, want)
 			}
 		})
+	}
+}
+
+func TestExplanationJSON(t *testing.T) {
+	s := mustSet(t, Tenant{Policies: []Policy{context("office", "10.0.0.0/8", "")}}, nil)
+	b, err := json.Marshal(s.Explain(Account{App: app, Owner: owner}, now, netip.MustParseAddr("192.0.2.7")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var back struct {
+		IP      string `json:"ip"`
+		Rules   []Rule `json:"rules"`
+		Verdict struct {
+			ContextDenied bool   `json:"context_denied"`
+			ContextPolicy string `json:"context_policy"`
+		} `json:"verdict"`
+		DecidedBy string `json:"decided_by"`
+	}
+	if err := json.Unmarshal(b, &back); err != nil {
+		t.Fatal(err)
+	}
+	if back.IP != "192.0.2.7" || len(back.Rules) != 1 || !back.Rules[0].Applies || !back.Verdict.ContextDenied ||
+		back.Verdict.ContextPolicy != "office" || back.DecidedBy != "office" {
+		t.Errorf("JSON = %s", b)
 	}
 }

@@ -201,18 +201,54 @@ func (tt *Timetable) window(n dayNumber) Window {
 	return Window{wallTime(n, tt.from, tt.loc), wallTime(endDay, tt.to, tt.loc)}
 }
 
-// Active reports whether a window is open at t.
+// Active reports whether a window is open at t. It runs on every lock
+// check, so while no clock change is near it compares plain seconds; near
+// one it resolves the windows' wall-clock times as window does.
 func (tt *Timetable) Active(t time.Time) bool {
-	today := dayOf(t.In(tt.loc))
+	lt := t.In(tt.loc)
+	zoneStart, zoneEnd := lt.ZoneBounds()
+	_, off := lt.Zone()
+	wall := t.Unix() + int64(off) // t's wall clock as seconds since 1970-01-01 00:00
+	today := dayNumber(floorDiv(wall, 86400))
 	for _, n := range [2]dayNumber{today, today - 1} {
 		if n == today-1 && tt.to > tt.from {
 			break // only a window crossing midnight reaches into the next day
 		}
-		if tt.occurs(n) && tt.window(n).Contains(t) {
+		if !tt.occurs(n) {
+			continue
+		}
+		endDay := n
+		if tt.to <= tt.from {
+			endDay++
+		}
+		start := int64(n)*86400 + int64(tt.from)*60 - int64(off)
+		end := int64(endDay)*86400 + int64(tt.to)*60 - int64(off)
+		// With t's offset in force from well before the window (more than
+		// any clock change, so no earlier occurrence of its start exists)
+		// to past its end, the window is plain arithmetic.
+		if (zoneStart.IsZero() || start >= zoneStart.Unix()+clockChangeMargin) && (zoneEnd.IsZero() || end < zoneEnd.Unix()) {
+			if sec := t.Unix(); sec >= start && sec < end {
+				return true
+			}
+			continue
+		}
+		if tt.window(n).Contains(t) {
 			return true
 		}
 	}
 	return false
+}
+
+// clockChangeMargin exceeds the largest clock change in use (2 hours), in
+// seconds.
+const clockChangeMargin = 3 * 3600
+
+func floorDiv(a, b int64) int64 {
+	q := a / b
+	if a%b != 0 && (a < 0) != (b < 0) {
+		q--
+	}
+	return q
 }
 
 // nextDay is the first day at or after n on which a window opens, or

@@ -1,6 +1,7 @@
 package policy
 
 import (
+	"encoding/json"
 	"strings"
 	"testing"
 	"time"
@@ -253,5 +254,62 @@ func TestParseTimeOfDay(t *testing.T) {
 	}
 	if s := TimeOfDay(545).String(); s != "09:05" {
 		t.Errorf("String = %s", s)
+	}
+}
+
+// FuzzTimetable checks, for any schedule that compiles, that Active and
+// Window agree at any instant and that Window's answer is well formed.
+func FuzzTimetable(f *testing.F) {
+	zones := []string{"America/New_York", "Europe/Lisbon", "Australia/Lord_Howe", "UTC", "Asia/Kolkata", "America/St_Johns", "Pacific/Chatham"}
+	every := []Frequency{Daily, Weekdays, Weekly, Biweekly, Monthly, Annually}
+	f.Add(uint8(0), uint8(0), uint16(90), uint16(300), uint16(0), int8(0), uint8(0), int64(6*86400+7*3600))
+	f.Add(uint8(1), uint8(4), uint16(1320), uint16(360), uint16(30), int8(31), uint8(3), int64(88*86400))
+	f.Add(uint8(2), uint8(5), uint16(105), uint16(1440), uint16(59), int8(0), uint8(1), int64(1500*86400))
+	f.Fuzz(func(t *testing.T, zone, freq uint8, from, to, startDay uint16, monthDay int8, days uint8, offset int64) {
+		s := Schedule{
+			Zone: zones[int(zone)%len(zones)], Every: every[int(freq)%len(every)],
+			From: TimeOfDay(from % 1440), To: TimeOfDay(to%1440 + 1),
+			Start: (dayNumber(20454) + dayNumber(startDay%3000)).date(), // from 2026-01-01
+		}
+		if s.Every == Weekly || s.Every == Biweekly {
+			for d := time.Sunday; d <= time.Saturday; d++ {
+				if days&(1<<d) != 0 {
+					s.Days = append(s.Days, d)
+				}
+			}
+		}
+		if s.Every == Monthly {
+			s.MonthDay = int(monthDay) % 32
+		}
+		tab, err := s.Compile()
+		if err != nil {
+			return
+		}
+		at := utc("2026-01-01T00:00:00Z").Add(time.Duration(offset%(10*365*86400)) * time.Second)
+		w, ok := tab.Window(at)
+		if ok && (!w.Start.Before(w.End) || !w.End.After(at)) {
+			t.Fatalf("%+v at %s: Window %s–%s", s, at, w.Start, w.End)
+		}
+		if got := ok && w.Contains(at); got != tab.Active(at) {
+			t.Fatalf("%+v at %s: Active %v, Window %s–%s (%v)", s, at, tab.Active(at), w.Start, w.End, ok)
+		}
+	})
+}
+
+func TestScheduleJSON(t *testing.T) {
+	in := Schedule{Zone: "Europe/Lisbon", Every: Monthly, MonthDay: LastDay, From: tod("22:30"), To: tod("24:00"), Start: date("2026-12-01")}
+	b, err := json.Marshal(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := `{"zone":"Europe/Lisbon","every":"monthly","month_day":-1,"from":"22:30","to":"24:00","start":"2026-12-01"}`; string(b) != want {
+		t.Errorf("JSON = %s, want %s", b, want)
+	}
+	var out Schedule
+	if err := json.Unmarshal(b, &out); err != nil || out.From != in.From || out.To != in.To || out.Start != in.Start || !out.End.IsZero() {
+		t.Errorf("round trip = %+v, %v", out, err)
+	}
+	if err := json.Unmarshal([]byte(`{"from":"25:00"}`), &out); err == nil {
+		t.Error("accepted from 25:00")
 	}
 }

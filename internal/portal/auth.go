@@ -51,7 +51,7 @@ func rejected(err error) error {
 
 // useChallenge records the ceremony's challenge as used inside tx, so a
 // sealed ceremony cookie cannot finish twice.
-func (p *Portal) useChallenge(r *http.Request, tx store.Tx, c ceremony) error {
+func (p *Portal) useChallenge(r *http.Request, tx store.PortalTx, c ceremony) error {
 	ch, err := passkey.Challenge(c.State)
 	if err != nil {
 		return rejected(err)

@@ -43,7 +43,7 @@ const (
 // signature) is recorded.
 // Every refusal is a *pageError that says what is wrong and links nothing,
 // with the code and cause that EnableAPI answers through httpx.ErrorOf.
-func verifyEnableToken(ctx context.Context, s store.Store, chk *check.Service, clk clock.Clock, raw string) (store.Application, token.Claims, error) {
+func verifyEnableToken(ctx context.Context, s store.Updater, chk *check.Service, clk clock.Clock, raw string) (store.Application, token.Claims, error) {
 	if raw == "" {
 		return store.Application{}, token.Claims{}, &pageError{Status: http.StatusBadRequest, Title: "This link is incomplete",
 			Message: "The link that brought you here is missing a part. Go back to the application and start again from there; if it keeps happening, tell that application's administrators.",
@@ -347,7 +347,7 @@ func (p *Portal) enableLink(w http.ResponseWriter, r *http.Request) error {
 // A member whose email is not verified is refused (409 member_unverified):
 // nothing is given to them by email.
 type EnableAPI struct {
-	Store store.Store
+	Store store.Updater
 	Clock clock.Clock
 	Check *check.Service
 	Log   *slog.Logger

@@ -34,9 +34,21 @@ var templateFS embed.FS
 //go:embed static
 var staticFS embed.FS
 
+// Store is what the portal reads and changes: everything a member or an
+// admin sees (the audit chain aside), every change in a transaction.
+type Store interface {
+	store.ConfigReader
+	store.MemberReader
+	store.AccountReader
+	store.CheckLogReader
+	store.OutboxReader
+	store.PortalReader
+	store.Updater
+}
+
 // Deps are the portal's collaborators.
 type Deps struct {
-	Store store.Store
+	Store Store
 	Clock clock.Clock
 	Log   *slog.Logger
 	// Box seals ceremony state and enablement tickets into cookies.

@@ -23,7 +23,7 @@ const checkLogRetry = 15 * time.Second
 // readiness is what /readyz checks: a node is ready only when it can
 // decide checks, which needs the store and a writable check log.
 type readiness struct {
-	store store.Store
+	store store.Pinger
 	log   *checklog.Writer
 	disk  *disk.Monitor // nil: not watched (PostgreSQL keeps no local data)
 	now   func() time.Time

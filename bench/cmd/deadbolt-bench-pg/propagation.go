@@ -5,8 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -16,7 +14,6 @@ import (
 	"github.com/deadbolt-dev/deadbolt/internal/access"
 	"github.com/deadbolt-dev/deadbolt/internal/clock"
 	"github.com/deadbolt-dev/deadbolt/internal/store/postgres"
-	"github.com/deadbolt-dev/deadbolt/internal/token"
 )
 
 // propagation is how soon a change committed through the database is seen
@@ -51,7 +48,7 @@ func poll(ctx context.Context, addr, tok string, n int, out chan<- answer) *sync
 			client := &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 1}}
 			defer client.CloseIdleConnections()
 			for ctx.Err() == nil {
-				req, _ := http.NewRequestWithContext(ctx, "POST", "http://"+addr+checkPath, strings.NewReader(string(checkBody)))
+				req, _ := http.NewRequestWithContext(ctx, "POST", "http://"+addr+bench.CheckPath, strings.NewReader(string(bench.CheckBody)))
 				req.Header.Set("x-nl3-authorization-token", tok)
 				began := time.Now()
 				resp, err := client.Do(req)
@@ -96,16 +93,15 @@ func (r *run) propagation(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	key := token.Key{Algorithm: token.HS256, Secret: r.secret}
 	r.logf("propagation: %d trials of unlock then lock through the database, seen by checks on node B", r.c.Trials)
 
 	var locks, unlocks, checks []time.Duration
 	for trial := range r.c.Trials {
 		i := r.rng.IntN(r.c.Accounts)
-		if i%unlockedEvery == unlockedEvery-1 {
+		if i%bench.UnlockedEvery == bench.UnlockedEvery-1 {
 			i-- // a locked one
 		}
-		tok, err := r.token(key, node.Addr, i, time.Now())
+		tok, err := bench.CheckToken(r.issuer, r.secret, i, node.Addr, time.Now())
 		if err != nil {
 			return err
 		}
@@ -141,12 +137,12 @@ func (r *run) propagation(ctx context.Context) error {
 		if err == nil {
 			var d time.Duration
 			d, err = step(false, func() error {
-				_, err := svc.Unlock(ctx, "bench", app, accountName(i), access.Unlock{For: 10 * time.Minute})
+				_, err := svc.Unlock(ctx, "bench", app, bench.AccountName(i), access.Unlock{For: 10 * time.Minute})
 				return err
 			})
 			unlocks = append(unlocks, d)
 			if err == nil {
-				d, err = step(true, func() error { _, err := svc.Lock(ctx, "bench", app, accountName(i)); return err })
+				d, err = step(true, func() error { _, err := svc.Lock(ctx, "bench", app, bench.AccountName(i)); return err })
 				locks = append(locks, d)
 			}
 		}
@@ -175,21 +171,7 @@ func (r *run) propagation(ctx context.Context) error {
 }
 
 // write prints the report and, with -out, saves it.
-func (r *run) write() error {
-	text := r.rep.markdown()
-	fmt.Print(text)
-	if r.c.Out == "" {
-		return nil
-	}
-	js, err := json.MarshalIndent(r.rep, "", "  ")
-	if err != nil {
-		return err
-	}
-	if err := os.WriteFile(filepath.Join(r.c.Out, "results.json"), append(js, '\n'), 0o644); err != nil {
-		return err
-	}
-	return os.WriteFile(filepath.Join(r.c.Out, "report.md"), []byte(text), 0o644)
-}
+func (r *run) write() error { return bench.WriteReport(r.c.Out, r.rep.markdown(), r.rep) }
 
 func (rep report) markdown() string {
 	var b strings.Builder
@@ -197,7 +179,7 @@ func (rep report) markdown() string {
 	fmt.Fprintf(&b, "## deadbolt on PostgreSQL — %s\n\n", rep.Started.Format("2006-01-02 15:04 UTC"))
 	fmt.Fprintf(&b, "%s, %d CPUs, %s, PostgreSQL %s on the same machine. %d enrolled accounts (one owner per %d, one in %d unlocked), "+
 		"seeded into SQLite with `deadbolt import` in %.1f s and moved to PostgreSQL with `deadbolt copy` (%d rows copied and verified) in %.1f s.\n\n",
-		rep.Host, rep.CPUs, rep.GoVersion, rep.Postgres, c.Accounts, accountsPerOwner, unlockedEvery, rep.ImportSecs, rep.CopiedRows, rep.CopySecs)
+		rep.Host, rep.CPUs, rep.GoVersion, rep.Postgres, c.Accounts, bench.AccountsPerOwner, bench.UnlockedEvery, rep.ImportSecs, rep.CopiedRows, rep.CopySecs)
 	fmt.Fprintf(&b, "### Lock-check throughput (closed loop, %d connections, %v windows after %v warm-up, %d random accounts, sync check log)\n\n",
 		c.Workers, c.Duration, c.Warmup, c.Sample)
 	b.WriteString("| server | req/s | p50 ms | p99 ms | server CPU µs/req | PostgreSQL CPU µs/req | errors |\n|---|---:|---:|---:|---:|---:|---:|\n")

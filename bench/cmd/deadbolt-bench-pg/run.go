@@ -1,11 +1,8 @@
 package main
 
 import (
-	"bufio"
-	"bytes"
 	"context"
 	"crypto/rand"
-	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"flag"
@@ -13,26 +10,17 @@ import (
 	mrand "math/rand/v2"
 	"net/url"
 	"os"
-	"os/exec"
-	"os/signal"
 	"path/filepath"
-	"runtime"
-	"strings"
-	"syscall"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 
 	"github.com/deadbolt-dev/deadbolt/bench"
-	"github.com/deadbolt-dev/deadbolt/internal/token"
 )
 
 // config is the run command's flags.
 type config struct {
-	Deadbolt string        `json:"-"`
-	Workdir  string        `json:"-"`
-	Out      string        `json:"-"`
-	Keep     bool          `json:"-"`
+	bench.Flags
 	Postgres string        `json:"-"`
 	Params   string        `json:"postgres_url_params,omitempty"`
 	Accounts int           `json:"accounts"`
@@ -43,16 +31,12 @@ type config struct {
 	Rounds   int           `json:"rounds"`
 	Trials   int           `json:"propagation_trials"`
 	SQLite   bool          `json:"sqlite_too"`
-	Timeout  time.Duration `json:"-"`
 }
 
 func parseConfig(args []string) (config, error) {
 	var c config
 	fs := flag.NewFlagSet("run", flag.ContinueOnError)
-	fs.StringVar(&c.Deadbolt, "deadbolt", "", "deadbolt binary to measure (default: go build ./cmd/deadbolt)")
-	fs.StringVar(&c.Workdir, "workdir", "", "where the SQLite data set goes (default: a new temporary directory, removed afterwards)")
-	fs.StringVar(&c.Out, "out", "", "directory for report.md, results.json and server logs")
-	fs.BoolVar(&c.Keep, "keep", false, "keep the work directory and the PostgreSQL database")
+	c.Register(fs, "where the SQLite data set goes", "the work directory and the PostgreSQL database", 30*time.Minute)
 	fs.StringVar(&c.Postgres, "postgres", "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable",
 		"PostgreSQL server (a URL of any database on it) on which to create the benchmark database")
 	fs.StringVar(&c.Params, "params", "", "extra URL parameters for the nodes' database URL, e.g. pool_max_conns=16")
@@ -64,7 +48,6 @@ func parseConfig(args []string) (config, error) {
 	fs.IntVar(&c.Rounds, "rounds", 2, "baseline/deadbolt pairs to measure")
 	fs.IntVar(&c.Trials, "trials", 200, "lock propagation trials")
 	fs.BoolVar(&c.SQLite, "sqlite", true, "also measure the SQLite data set the PostgreSQL one was copied from")
-	fs.DurationVar(&c.Timeout, "timeout", 30*time.Minute, "give up after this long")
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}
@@ -73,18 +56,6 @@ func parseConfig(args []string) (config, error) {
 	}
 	return c, nil
 }
-
-// Seeded data, as deadbolt-bench seeds it: one owner per accountsPerOwner
-// accounts, one account in unlockedEvery imported as unlocked.
-const (
-	accountsPerOwner = 10
-	unlockedEvery    = 10
-	checkPath        = "/nl3/api/v1/accountProtectionCheck"
-)
-
-var checkBody = []byte(`{"userIP":"198.51.100.23","userDevice":"Mozilla/5.0 (X11; Linux x86_64) deadbolt-bench","integrationType":"cognito"}`)
-
-func accountName(i int) string { return fmt.Sprintf("acct-%07d", i) }
 
 // run is one benchmark's state.
 type run struct {
@@ -101,10 +72,7 @@ type run struct {
 
 // report is everything a run measured.
 type report struct {
-	Started     time.Time   `json:"started"`
-	Host        string      `json:"host"`
-	CPUs        int         `json:"cpus"`
-	GoVersion   string      `json:"go_version"`
+	bench.Machine
 	Postgres    string      `json:"postgres_version"`
 	Config      config      `json:"config"`
 	ImportSecs  float64     `json:"sqlite_import_seconds"`
@@ -136,33 +104,15 @@ func runCmd(args []string) error {
 	if err != nil {
 		return err
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	ctx, cancel := context.WithTimeout(ctx, c.Timeout)
-	defer cancel()
-	if c.Workdir == "" {
-		if c.Workdir, err = os.MkdirTemp("", "deadbolt-bench-pg-"); err != nil {
-			return err
-		}
-		if !c.Keep {
-			defer os.RemoveAll(c.Workdir)
-		}
+	ctx, setup, end, err := c.Begin("deadbolt-bench-pg-")
+	if err != nil {
+		return err
 	}
-	r := &run{c: c, logDir: c.Workdir, dataDir: filepath.Join(c.Workdir, "data"),
+	defer end()
+	c.Workdir = setup.Work
+	r := &run{c: c, logDir: setup.Logs, bin: setup.Bin, dataDir: filepath.Join(c.Workdir, "data"),
 		issuer: "https://bench-pg.deadbolt.test", rng: mrand.New(mrand.NewPCG(2, uint64(time.Now().UnixNano())))}
-	if c.Out != "" {
-		if err := os.MkdirAll(c.Out, 0o755); err != nil {
-			return err
-		}
-		r.logDir = c.Out
-	}
-	host, _ := os.Hostname()
-	r.rep = report{Started: time.Now().UTC(), Host: host, CPUs: runtime.NumCPU(), GoVersion: runtime.Version(), Config: c}
-	if r.bin = c.Deadbolt; r.bin == "" {
-		if r.bin, err = buildDeadbolt(ctx, c.Workdir); err != nil {
-			return err
-		}
-	}
+	r.rep = report{Machine: bench.ThisMachine(), Config: c}
 	if err := r.seed(ctx); err != nil {
 		return err
 	}
@@ -189,19 +139,6 @@ func (r *run) logf(format string, args ...any) {
 	fmt.Fprintf(os.Stderr, "%s "+format+"\n", append([]any{time.Now().Format("15:04:05")}, args...)...)
 }
 
-// cli runs the deadbolt CLI with env and returns its stdout.
-func (r *run) cli(ctx context.Context, env []string, args ...string) ([]byte, error) {
-	cmd := exec.CommandContext(ctx, r.bin, args...)
-	cmd.Env = env
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	if err != nil {
-		return nil, fmt.Errorf("deadbolt %s: %w: %s", strings.Join(args, " "), err, strings.TrimSpace(stderr.String()))
-	}
-	return out, nil
-}
-
 func (r *run) sqliteDB() string { return "sqlite:" + filepath.Join(r.dataDir, "deadbolt.db") }
 
 // masterKeyEnv gives a PostgreSQL node the SQLite install's master key.
@@ -215,49 +152,12 @@ func (r *run) seed(ctx context.Context) error {
 	if err := os.MkdirAll(r.dataDir, 0o700); err != nil {
 		return err
 	}
-	env := bench.ChildEnv("DEADBOLT_DB=" + r.sqliteDB())
-	if _, err := r.cli(ctx, env, "tenant", "create", "bench"); err != nil {
-		return err
-	}
-	if _, err := r.cli(ctx, env, "app", "create", "--tenant", "bench", "--name", "Bench", "--issuer", r.issuer); err != nil {
-		return err
-	}
-	out, err := r.cli(ctx, env, "key", "create", "--app", r.issuer, "--json")
+	seeded, err := bench.Seed(ctx, r.bin, bench.ChildEnv("DEADBOLT_DB="+r.sqliteDB()), r.issuer, r.c.Accounts,
+		filepath.Join(r.dataDir, "accounts.csv"))
 	if err != nil {
 		return err
 	}
-	var key struct{ Secret string }
-	if err := json.Unmarshal(out, &key); err != nil {
-		return fmt.Errorf("key create: %w", err)
-	}
-	if r.secret, err = base64.StdEncoding.DecodeString(key.Secret); err != nil {
-		return fmt.Errorf("key create: %w", err)
-	}
-	csvPath := filepath.Join(r.dataDir, "accounts.csv")
-	f, err := os.Create(csvPath)
-	if err != nil {
-		return err
-	}
-	w := bufio.NewWriterSize(f, 1<<20)
-	fmt.Fprintln(w, "account,owner,state")
-	for i := range r.c.Accounts {
-		state := "locked"
-		if i%unlockedEvery == unlockedEvery-1 {
-			state = "unlocked"
-		}
-		fmt.Fprintf(w, "%s,owner-%06d@bench.deadbolt.test,%s\n", accountName(i), i/accountsPerOwner, state)
-	}
-	if err := w.Flush(); err != nil {
-		f.Close()
-		return err
-	}
-	f.Close()
-	began := time.Now()
-	if _, err := r.cli(ctx, env, "import", "accounts", "--app", r.issuer, "--json", csvPath); err != nil {
-		return err
-	}
-	r.rep.ImportSecs = time.Since(began).Seconds()
-	os.Remove(csvPath)
+	r.secret, r.rep.ImportSecs = seeded.Secret, seeded.Import.Seconds()
 	r.logf("  imported in %.1f s", r.rep.ImportSecs)
 	return nil
 }
@@ -309,7 +209,7 @@ func (r *run) createDatabase(ctx context.Context) (func(), error) {
 func (r *run) copyToPostgres(ctx context.Context) error {
 	r.logf("copying to PostgreSQL with deadbolt copy")
 	began := time.Now()
-	out, err := r.cli(ctx, bench.ChildEnv(), "copy", "--from", r.sqliteDB(), "--to", r.pgURL, "--json")
+	out, err := bench.CLI(ctx, r.bin, bench.ChildEnv(), "copy", "--from", r.sqliteDB(), "--to", r.pgURL, "--json")
 	if err != nil {
 		return err
 	}
@@ -321,48 +221,12 @@ func (r *run) copyToPostgres(ctx context.Context) error {
 	return nil
 }
 
-// requests builds lock-check requests for a sample of accounts, with
-// tokens for the audience addr.
-func (r *run) requests(addr string, accounts []int) ([][]byte, error) {
-	key := token.Key{Algorithm: token.HS256, Secret: r.secret}
-	now := time.Now()
-	reqs := make([][]byte, len(accounts))
-	for i, a := range accounts {
-		tok, err := r.token(key, addr, a, now)
-		if err != nil {
-			return nil, err
-		}
-		reqs[i] = bench.Post(addr, checkPath, checkBody, "x-nl3-authorization-token", tok)
-	}
-	return reqs, nil
-}
-
-func (r *run) token(key token.Key, addr string, account int, now time.Time) (string, error) {
-	return token.Mint(key, token.Claims{Issuer: r.issuer, Subject: accountName(account), Audience: []string{"http://" + addr},
-		IssuedAt: now.Add(-60 * time.Second), ExpiresAt: now.Add(10 * time.Minute)})
-}
-
-func (r *run) sample() []int {
-	if r.c.Sample >= r.c.Accounts {
-		return r.rng.Perm(r.c.Accounts)
-	}
-	seen := map[int]bool{}
-	var out []int
-	for len(out) < r.c.Sample {
-		if i := r.rng.IntN(r.c.Accounts); !seen[i] {
-			seen[i] = true
-			out = append(out, i)
-		}
-	}
-	return out
-}
-
 // measure makes one closed-loop run against p, counting the CPU time of
 // p and, with dbPIDs, of the PostgreSQL backends it lists at the start of
 // the measured window (the pool opens connections as load needs them).
 func (r *run) measure(ctx context.Context, server string, p *bench.Proc, dbPIDs func() []int) (loadRun, error) {
 	addr := p.Addr
-	reqs, err := r.requests(addr, r.sample())
+	reqs, err := bench.CheckRequests(r.issuer, r.secret, bench.Sample(r.c.Accounts, r.c.Sample, r.rng), addr, time.Now())
 	if err != nil {
 		return loadRun{}, err
 	}
@@ -480,21 +344,6 @@ func (r *run) throughput(ctx context.Context) error {
 		}
 	}
 	return nil
-}
-
-func buildDeadbolt(ctx context.Context, dir string) (string, error) {
-	out, err := exec.CommandContext(ctx, "go", "env", "GOMOD").Output()
-	if err != nil || strings.TrimSpace(string(out)) == "" || strings.TrimSpace(string(out)) == os.DevNull {
-		return "", fmt.Errorf("cannot find the deadbolt module (run from inside it, or pass -deadbolt): %v", err)
-	}
-	bin := filepath.Join(dir, "deadbolt")
-	cmd := exec.CommandContext(ctx, "go", "build", "-o", bin, "./cmd/deadbolt")
-	cmd.Dir = filepath.Dir(strings.TrimSpace(string(out)))
-	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
-	if err := cmd.Run(); err != nil {
-		return "", fmt.Errorf("go build ./cmd/deadbolt: %w", err)
-	}
-	return bin, nil
 }
 
 func redact(raw string) string {

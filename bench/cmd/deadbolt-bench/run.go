@@ -13,14 +13,10 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"os/exec"
-	"os/signal"
 	"path/filepath"
-	"runtime"
 	"slices"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/deadbolt-dev/deadbolt/bench"
@@ -28,10 +24,7 @@ import (
 
 // config is the run command's flags.
 type config struct {
-	Deadbolt string        `json:"-"`
-	Workdir  string        `json:"-"`
-	Out      string        `json:"-"`
-	Keep     bool          `json:"-"`
+	bench.Flags
 	Label    string        `json:"label,omitempty"`
 	Reuse    bool          `json:"reused_data_sets"`
 	Sizes    []int         `json:"sizes"`
@@ -44,16 +37,12 @@ type config struct {
 	Idle     time.Duration `json:"idle_ns"`
 	Fraction float64       `json:"open_loop_fraction_of_peak"`
 	Sweep    []int         `json:"sweep_workers,omitempty"`
-	Timeout  time.Duration `json:"-"`
 }
 
 func parseConfig(args []string) (config, error) {
 	c := config{}
 	fs := flag.NewFlagSet("run", flag.ContinueOnError)
-	fs.StringVar(&c.Deadbolt, "deadbolt", "", "deadbolt binary to measure (default: go build ./cmd/deadbolt into the work directory)")
-	fs.StringVar(&c.Workdir, "workdir", "", "where data directories go (default: a new temporary directory, removed afterwards)")
-	fs.StringVar(&c.Out, "out", "", "directory for report.md, results.json and server logs (default: report on stdout only)")
-	fs.BoolVar(&c.Keep, "keep", false, "keep the work directory")
+	c.Register(fs, "where data directories go", "the work directory", 15*time.Minute)
 	fs.StringVar(&c.Label, "label", "", "what is measured, for the report's title (run.sh passes the git commit)")
 	fs.BoolVar(&c.Reuse, "reuse", false, "with -workdir, use data sets an earlier run seeded there instead of seeding again")
 	sizes := fs.String("sizes", "10000,1000000", "enrolled accounts per data set, comma-separated")
@@ -66,7 +55,6 @@ func parseConfig(args []string) (config, error) {
 	fs.IntVar(&c.Rounds, "rounds", 3, "interleave the servers compared in this many rounds per run, against drifting load from other users")
 	fs.Float64Var(&c.Fraction, "fraction", 0.5, "open-loop rate as a fraction of deadbolt's closed-loop peak (sync, largest size)")
 	sweep := fs.String("sweep", "", "instead of the full run, compare these worker counts (comma-separated) at the largest size, first mode")
-	fs.DurationVar(&c.Timeout, "timeout", 15*time.Minute, "give up after this long")
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}
@@ -146,16 +134,13 @@ type runResult struct {
 
 // report is everything a run measured.
 type report struct {
-	Started   time.Time            `json:"started"`
-	Host      string               `json:"host"`
-	CPUs      int                  `json:"cpus"`
-	GoVersion string               `json:"go_version"`
-	Config    config               `json:"config"`
-	Datasets  []dataset            `json:"datasets"`
-	Runs      []runResult          `json:"runs"`
-	OpenRate  float64              `json:"open_loop_rate,omitempty"`
-	Memory    map[int]bench.Memory `json:"memory_after_runs"` // by data set size
-	Idle      []idleCPU            `json:"idle_cpu,omitempty"`
+	bench.Machine
+	Config   config               `json:"config"`
+	Datasets []dataset            `json:"datasets"`
+	Runs     []runResult          `json:"runs"`
+	OpenRate float64              `json:"open_loop_rate,omitempty"`
+	Memory   map[int]bench.Memory `json:"memory_after_runs"` // by data set size
+	Idle     []idleCPU            `json:"idle_cpu,omitempty"`
 }
 
 // session is one run command in progress.
@@ -174,35 +159,15 @@ func runCmd(args []string) error {
 	if err != nil {
 		return err
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	ctx, cancel := context.WithTimeout(ctx, c.Timeout)
-	defer cancel()
+	ctx, setup, end, err := c.Begin("deadbolt-bench-")
+	if err != nil {
+		return err
+	}
+	defer end()
+	c.Workdir = setup.Work
+	s := &session{c: c, logDir: setup.Logs, bin: setup.Bin, rng: rand.New(rand.NewPCG(1, uint64(time.Now().UnixNano()))), progress: os.Stderr}
+	s.rep = report{Machine: bench.ThisMachine(), Config: c, Memory: map[int]bench.Memory{}}
 
-	if c.Workdir == "" {
-		if c.Workdir, err = os.MkdirTemp("", "deadbolt-bench-"); err != nil {
-			return err
-		}
-		if !c.Keep {
-			defer os.RemoveAll(c.Workdir)
-		}
-	}
-	s := &session{c: c, logDir: c.Workdir, rng: rand.New(rand.NewPCG(1, uint64(time.Now().UnixNano()))), progress: os.Stderr}
-	if c.Out != "" {
-		if err := os.MkdirAll(c.Out, 0o755); err != nil {
-			return err
-		}
-		s.logDir = c.Out
-	}
-	host, _ := os.Hostname()
-	s.rep = report{Started: time.Now().UTC(), Host: host, CPUs: runtime.NumCPU(), GoVersion: runtime.Version(),
-		Config: c, Memory: map[int]bench.Memory{}}
-
-	if s.bin = c.Deadbolt; s.bin == "" {
-		if s.bin, err = buildDeadbolt(ctx, c.Workdir); err != nil {
-			return err
-		}
-	}
 	self, err := os.Executable()
 	if err != nil {
 		return err
@@ -343,7 +308,7 @@ func (s *session) compare(ctx context.Context, d dataset, workers int, rate floa
 			warm = min(warm, warmupAgain)
 		}
 		for i, t := range targets {
-			reqs, err := checkRequests(d, sample(d.Accounts, s.c.Sample, s.rng), t.p.Addr, time.Now())
+			reqs, err := bench.CheckRequests(d.Issuer, d.Secret, bench.Sample(d.Accounts, s.c.Sample, s.rng), t.p.Addr, time.Now())
 			if err != nil {
 				return nil, err
 			}
@@ -503,7 +468,7 @@ func (s *session) serve(ctx context.Context, d dataset, mode string) (*bench.Pro
 	if err != nil {
 		return nil, err
 	}
-	reqs, err := checkRequests(d, []int{0}, addr, time.Now())
+	reqs, err := bench.CheckRequests(d.Issuer, d.Secret, []int{0}, addr, time.Now())
 	if err == nil {
 		err = probe(addr, reqs[0])
 	}
@@ -607,35 +572,5 @@ func (s *session) logf(format string, args ...any) {
 	fmt.Fprintf(s.progress, "%s "+format+"\n", append([]any{time.Now().Format("15:04:05")}, args...)...)
 }
 
-// buildDeadbolt builds ./cmd/deadbolt of the module this command is in.
-func buildDeadbolt(ctx context.Context, dir string) (string, error) {
-	out, err := exec.CommandContext(ctx, "go", "env", "GOMOD").Output()
-	if err != nil || strings.TrimSpace(string(out)) == "" || strings.TrimSpace(string(out)) == os.DevNull {
-		return "", fmt.Errorf("cannot find the deadbolt module (run from inside it, or pass -deadbolt): %v", err)
-	}
-	bin := filepath.Join(dir, "deadbolt")
-	cmd := exec.CommandContext(ctx, "go", "build", "-o", bin, "./cmd/deadbolt")
-	cmd.Dir = filepath.Dir(strings.TrimSpace(string(out)))
-	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
-	if err := cmd.Run(); err != nil {
-		return "", fmt.Errorf("go build ./cmd/deadbolt: %w", err)
-	}
-	return bin, nil
-}
-
 // write prints the report and, with -out, saves it.
-func (s *session) write() error {
-	text := s.rep.markdown()
-	fmt.Print(text)
-	if s.c.Out == "" {
-		return nil
-	}
-	js, err := json.MarshalIndent(s.rep, "", "  ")
-	if err != nil {
-		return err
-	}
-	if err := os.WriteFile(filepath.Join(s.c.Out, "results.json"), append(js, '\n'), 0o644); err != nil {
-		return err
-	}
-	return os.WriteFile(filepath.Join(s.c.Out, "report.md"), []byte(text), 0o644)
-}
+func (s *session) write() error { return bench.WriteReport(s.c.Out, s.rep.markdown(), s.rep) }

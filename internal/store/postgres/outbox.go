@@ -11,6 +11,54 @@ import (
 	"github.com/deadbolt-dev/deadbolt/internal/store/valid"
 )
 
+// Webhook implements store.Reader.
+func (r reads) Webhook(ctx context.Context, id string) (store.Webhook, error) {
+	return one(ctx, r.q, "get webhook", dialect.ScanWebhook, `SELECT `+sqlrow.WebhookCols+` FROM webhooks WHERE id = $1`, id)
+}
+
+// Webhooks implements store.Reader.
+func (r reads) Webhooks(ctx context.Context, tenantID string) ([]store.Webhook, error) {
+	return list(ctx, r.q, "list webhooks", dialect.ScanWebhook,
+		`SELECT `+sqlrow.WebhookCols+` FROM webhooks WHERE tenant_id = $1 ORDER BY created_at, id`, tenantID)
+}
+
+// OutboxMessages implements store.Reader. A limit below 1 is
+// store.ErrInvalid.
+func (r reads) OutboxMessages(ctx context.Context, webhookID string, limit int) ([]store.OutboxMessage, error) {
+	const op = "list outbox messages"
+	if err := positiveLimit(op, limit); err != nil {
+		return nil, err
+	}
+	return list(ctx, r.q, op, dialect.ScanOutbox,
+		`SELECT `+sqlrow.OutboxCols+` FROM outbox WHERE webhook_id = $1 ORDER BY created_at DESC, id DESC LIMIT $2`, webhookID, limit)
+}
+
+// OutboxOfTenant implements store.Reader through the index outbox_tenant.
+// A limit below 1 is store.ErrInvalid.
+func (r reads) OutboxOfTenant(ctx context.Context, tenantID string, limit int) ([]store.OutboxMessage, error) {
+	const op = "list outbox of tenant"
+	if err := positiveLimit(op, limit); err != nil {
+		return nil, err
+	}
+	return list(ctx, r.q, op, dialect.ScanOutbox,
+		`SELECT `+sqlrow.OutboxCols+` FROM outbox WHERE tenant_id = $1 ORDER BY created_at DESC, id DESC LIMIT $2`, tenantID, limit)
+}
+
+// EndedGrants implements store.Reader: current grants that ended by time
+// and were neither revoked, consumed nor announced, through the partial
+// index grants_ending.
+func (r reads) EndedGrants(ctx context.Context, now time.Time, limit int) ([]store.Grant, error) {
+	const op = "list ended grants"
+	n, err := valid.Due(now, limit)
+	if err != nil {
+		return nil, wrap(op, err)
+	}
+	return list(ctx, r.q, op, dialect.ScanGrant,
+		`SELECT `+sqlrow.Prefixed("g", sqlrow.GrantCols)+` FROM grants g JOIN accounts a ON a.id = g.account_id AND a.current_grant_id = g.id
+		 WHERE g.revoked_at = 0 AND g.consumed_at = 0 AND g.end_announced_at = 0 AND g.until <= $1
+		 ORDER BY g.until, g.id LIMIT $2`, n, limit)
+}
+
 // CreateWebhook implements store.Tx.
 func (t *txn) CreateWebhook(ctx context.Context, w store.Webhook) error {
 	const op = "create webhook"
@@ -54,10 +102,8 @@ func (t *txn) EnqueueOutbox(ctx context.Context, m store.OutboxMessage) error {
 // PostgreSQL applies for exactly one of concurrent callers.
 func (t *txn) AnnounceGrantEnd(ctx context.Context, grantID string, at time.Time) (bool, error) {
 	const op = "announce grant end"
-	var r valid.Rules
-	r.Need("grant id", grantID)
-	n := r.Time("announced at", at, true)
-	if err := r.Err(); err != nil {
+	n, err := valid.Stamp("grant id", grantID, "announced at", at)
+	if err != nil {
 		return false, wrap(op, err)
 	}
 	rows, err := t.exec(ctx, op, `UPDATE grants SET end_announced_at = $1 WHERE id = $2 AND end_announced_at = 0`, n, grantID)
@@ -73,12 +119,8 @@ func (t *txn) AnnounceGrantEnd(ctx context.Context, grantID string, at time.Time
 // queueing behind each other, and the UPDATE pushes them past the lease.
 func (s *Store) ClaimOutbox(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]store.OutboxMessage, error) {
 	const op = "claim outbox"
-	var r valid.Rules
-	r.Limit(limit)
-	r.Positive("lease", lease)
-	n := r.Time("now", now, true)
-	until := r.Time("lease end", now.Add(lease), true)
-	if err := r.Err(); err != nil {
+	n, until, err := valid.Claim(now, lease, limit)
+	if err != nil {
 		return nil, wrap(op, err)
 	}
 	msgs, err := list(ctx, s.pool, op, dialect.ScanOutbox,
@@ -132,13 +174,8 @@ func (s *Store) FinishOutbox(ctx context.Context, res store.OutboxResult) error 
 // the one before left, so at most one of them gets it.
 func (s *Store) TryLease(ctx context.Context, job, holder string, now time.Time, ttl time.Duration) (bool, error) {
 	const op = "try lease"
-	var r valid.Rules
-	r.Need("job", job)
-	r.Need("holder", holder)
-	r.Positive("ttl", ttl)
-	n := r.Time("now", now, true)
-	until := r.Time("until", now.Add(ttl), true)
-	if err := r.Err(); err != nil {
+	n, until, err := valid.Lease(job, holder, now, ttl)
+	if err != nil {
 		return false, wrap(op, err)
 	}
 	tag, err := s.pool.Exec(ctx, `INSERT INTO leases (job, holder, until) VALUES ($1, $2, $3)

@@ -30,8 +30,8 @@ func (r reads) PendingRequest(ctx context.Context, accountID string) (store.Unlo
 // store.ErrInvalid.
 func (r reads) RequestsOfOwner(ctx context.Context, memberID string, limit int) ([]store.UnlockRequest, error) {
 	const op = "list requests of owner"
-	if err := valid.Limit(limit); err != nil {
-		return nil, wrap(op, err)
+	if err := positiveLimit(op, limit); err != nil {
+		return nil, err
 	}
 	return list(ctx, r.q, op, dialect.ScanRequest,
 		`SELECT `+sqlrow.Prefixed("q", sqlrow.RequestCols)+` FROM unlock_requests q JOIN accounts a ON a.id = q.account_id
@@ -42,10 +42,8 @@ func (r reads) RequestsOfOwner(ctx context.Context, memberID string, limit int) 
 // store.ErrInvalid.
 func (r reads) ExpiredRequests(ctx context.Context, now time.Time, limit int) ([]store.UnlockRequest, error) {
 	const op = "list expired requests"
-	var rl valid.Rules
-	rl.Limit(limit)
-	n := rl.Time("now", now, true)
-	if err := rl.Err(); err != nil {
+	n, err := valid.Due(now, limit)
+	if err != nil {
 		return nil, wrap(op, err)
 	}
 	return list(ctx, r.q, op, dialect.ScanRequest,
@@ -119,12 +117,8 @@ func (t *txn) RaiseRequest(ctx context.Context, q store.UnlockRequest) (store.Un
 // DecideRequest implements store.Tx with one conditional UPDATE.
 func (t *txn) DecideRequest(ctx context.Context, id, status, by, grantID string, at time.Time) (bool, error) {
 	const op = "decide request"
-	var r valid.Rules
-	r.Need("request id", id)
-	r.Need("decided by", by)
-	r.OneOf("status", status, store.RequestApproved, store.RequestDenied, store.RequestExpired)
-	n := r.Time("decided at", at, true)
-	if err := r.Err(); err != nil {
+	n, err := valid.Decision(id, status, by, at)
+	if err != nil {
 		return false, wrap(op, err)
 	}
 	cond := `expires_at > $3`
@@ -217,10 +211,8 @@ func (t *txn) CreateSession(ctx context.Context, s store.Session) error {
 // TouchSession implements store.Tx; SeenAt never moves back.
 func (t *txn) TouchSession(ctx context.Context, id string, at time.Time) error {
 	const op = "touch session"
-	var r valid.Rules
-	r.Need("session id", id)
-	n := r.Time("seen at", at, true)
-	if err := r.Err(); err != nil {
+	n, err := valid.Stamp("session id", id, "seen at", at)
+	if err != nil {
 		return wrap(op, err)
 	}
 	rows, err := t.exec(ctx, op, `UPDATE sessions SET seen_at = GREATEST(seen_at, $1) WHERE id = $2`, n, id)
@@ -236,10 +228,8 @@ func (t *txn) DeleteSession(ctx context.Context, id string) error {
 // DeleteSessions implements store.Tx.
 func (t *txn) DeleteSessions(ctx context.Context, now, idleSince time.Time) (int, error) {
 	const op = "delete sessions"
-	var r valid.Rules
-	n := r.Time("now", now, true)
-	idle := r.Time("idle since", idleSince, false)
-	if err := r.Err(); err != nil {
+	n, idle, err := valid.SessionSweep(now, idleSince)
+	if err != nil {
 		return 0, wrap(op, err)
 	}
 	rows, err := t.exec(ctx, op, `DELETE FROM sessions WHERE expires_at <= $1 OR seen_at < $2`, n, idle)
@@ -260,10 +250,8 @@ func (t *txn) CreateInvite(ctx context.Context, inv store.Invite) error {
 // UseInvite implements store.Tx with one conditional UPDATE.
 func (t *txn) UseInvite(ctx context.Context, id string, at time.Time) (bool, error) {
 	const op = "use invite"
-	var r valid.Rules
-	r.Need("invite id", id)
-	n := r.Time("used at", at, true)
-	if err := r.Err(); err != nil {
+	n, err := valid.Stamp("invite id", id, "used at", at)
+	if err != nil {
 		return false, wrap(op, err)
 	}
 	rows, err := t.exec(ctx, op, `UPDATE invites SET used_at = $1 WHERE id = $2 AND used_at = 0 AND expires_at > $1`, n, id)
@@ -283,11 +271,8 @@ func (t *txn) UseInvite(ctx context.Context, id string, at time.Time) (bool, err
 // then does nothing.
 func (t *txn) UseNonce(ctx context.Context, key string, expires, at time.Time) (bool, error) {
 	const op = "use nonce"
-	var r valid.Rules
-	r.Need("key", key)
-	exp := r.Time("expires", expires, true)
-	r.Time("at", at, true)
-	if err := r.Err(); err != nil {
+	exp, err := valid.Nonce(key, expires, at)
+	if err != nil {
 		return false, wrap(op, err)
 	}
 	rows, err := t.exec(ctx, op, `INSERT INTO nonces (key, expires_at) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING`, key, exp)
@@ -300,9 +285,8 @@ func (t *txn) UseNonce(ctx context.Context, key string, expires, at time.Time) (
 // PurgeNonces implements store.Tx.
 func (t *txn) PurgeNonces(ctx context.Context, now time.Time) (int, error) {
 	const op = "purge nonces"
-	var r valid.Rules
-	n := r.Time("now", now, true)
-	if err := r.Err(); err != nil {
+	n, err := valid.Now(now)
+	if err != nil {
 		return 0, wrap(op, err)
 	}
 	rows, err := t.exec(ctx, op, `DELETE FROM nonces WHERE expires_at <= $1`, n)

@@ -3,7 +3,6 @@ package postgres
 import (
 	"context"
 	"strings"
-	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -11,7 +10,6 @@ import (
 	"github.com/deadbolt-dev/deadbolt/internal/audit"
 	"github.com/deadbolt-dev/deadbolt/internal/store"
 	"github.com/deadbolt-dev/deadbolt/internal/store/sqlrow"
-	"github.com/deadbolt-dev/deadbolt/internal/store/valid"
 )
 
 // querier is what both the pool and a transaction offer. pgx prepares
@@ -125,8 +123,8 @@ func (r reads) AccountByID(ctx context.Context, id string) (store.Account, error
 // store.ErrInvalid.
 func (r reads) AccountsOfOwner(ctx context.Context, memberID string, limit int) ([]store.Account, error) {
 	const op = "list accounts of owner"
-	if err := valid.Limit(limit); err != nil {
-		return nil, wrap(op, err)
+	if err := positiveLimit(op, limit); err != nil {
+		return nil, err
 	}
 	return list(ctx, r.q, op, dialect.ScanAccount,
 		`SELECT `+sqlrow.AccountCols+` FROM accounts WHERE owner_id = $1 ORDER BY id LIMIT $2`, memberID, limit)
@@ -135,8 +133,8 @@ func (r reads) AccountsOfOwner(ctx context.Context, memberID string, limit int) 
 // Accounts implements store.Reader. A limit below 1 is store.ErrInvalid.
 func (r reads) Accounts(ctx context.Context, appID, afterName string, limit int) ([]store.Account, error) {
 	const op = "list accounts"
-	if err := valid.Limit(limit); err != nil {
-		return nil, wrap(op, err)
+	if err := positiveLimit(op, limit); err != nil {
+		return nil, err
 	}
 	return list(ctx, r.q, op, dialect.ScanAccount,
 		`SELECT `+sqlrow.AccountCols+` FROM accounts WHERE app_id = $1 AND name > $2 ORDER BY name LIMIT $3`, appID, afterName, limit)
@@ -181,8 +179,8 @@ func (r reads) CheckRecord(ctx context.Context, id string) (store.CheckRecord, e
 // store.ErrInvalid.
 func (r reads) CheckRecords(ctx context.Context, appID string, limit int) ([]store.CheckRecord, error) {
 	const op = "list check records"
-	if err := valid.Limit(limit); err != nil {
-		return nil, wrap(op, err)
+	if err := positiveLimit(op, limit); err != nil {
+		return nil, err
 	}
 	return list(ctx, r.q, op, dialect.ScanCheck,
 		`SELECT `+sqlrow.CheckCols+` FROM check_log WHERE app_id = $1 ORDER BY at DESC, seq DESC LIMIT $2`, appID, limit)
@@ -192,59 +190,9 @@ func (r reads) CheckRecords(ctx context.Context, appID string, limit int) ([]sto
 // store.ErrInvalid.
 func (r reads) AuditRecords(ctx context.Context, tenantID string, afterSeq int64, limit int) ([]audit.Record, error) {
 	const op = "list audit records"
-	if err := valid.Limit(limit); err != nil {
-		return nil, wrap(op, err)
+	if err := positiveLimit(op, limit); err != nil {
+		return nil, err
 	}
 	return list(ctx, r.q, op, dialect.ScanAudit,
 		`SELECT `+sqlrow.AuditCols+` FROM audit_log WHERE tenant_id = $1 AND seq > $2 ORDER BY seq LIMIT $3`, tenantID, afterSeq, limit)
-}
-
-// Webhook implements store.Reader.
-func (r reads) Webhook(ctx context.Context, id string) (store.Webhook, error) {
-	return one(ctx, r.q, "get webhook", dialect.ScanWebhook, `SELECT `+sqlrow.WebhookCols+` FROM webhooks WHERE id = $1`, id)
-}
-
-// Webhooks implements store.Reader.
-func (r reads) Webhooks(ctx context.Context, tenantID string) ([]store.Webhook, error) {
-	return list(ctx, r.q, "list webhooks", dialect.ScanWebhook,
-		`SELECT `+sqlrow.WebhookCols+` FROM webhooks WHERE tenant_id = $1 ORDER BY created_at, id`, tenantID)
-}
-
-// OutboxMessages implements store.Reader. A limit below 1 is
-// store.ErrInvalid.
-func (r reads) OutboxMessages(ctx context.Context, webhookID string, limit int) ([]store.OutboxMessage, error) {
-	const op = "list outbox messages"
-	if err := valid.Limit(limit); err != nil {
-		return nil, wrap(op, err)
-	}
-	return list(ctx, r.q, op, dialect.ScanOutbox,
-		`SELECT `+sqlrow.OutboxCols+` FROM outbox WHERE webhook_id = $1 ORDER BY created_at DESC, id DESC LIMIT $2`, webhookID, limit)
-}
-
-// OutboxOfTenant implements store.Reader through the index outbox_tenant.
-// A limit below 1 is store.ErrInvalid.
-func (r reads) OutboxOfTenant(ctx context.Context, tenantID string, limit int) ([]store.OutboxMessage, error) {
-	const op = "list outbox of tenant"
-	if err := valid.Limit(limit); err != nil {
-		return nil, wrap(op, err)
-	}
-	return list(ctx, r.q, op, dialect.ScanOutbox,
-		`SELECT `+sqlrow.OutboxCols+` FROM outbox WHERE tenant_id = $1 ORDER BY created_at DESC, id DESC LIMIT $2`, tenantID, limit)
-}
-
-// EndedGrants implements store.Reader: current grants that ended by time
-// and were neither revoked, consumed nor announced, through the partial
-// index grants_ending.
-func (r reads) EndedGrants(ctx context.Context, now time.Time, limit int) ([]store.Grant, error) {
-	const op = "list ended grants"
-	var rl valid.Rules
-	rl.Limit(limit)
-	n := rl.Time("now", now, true)
-	if err := rl.Err(); err != nil {
-		return nil, wrap(op, err)
-	}
-	return list(ctx, r.q, op, dialect.ScanGrant,
-		`SELECT `+sqlrow.Prefixed("g", sqlrow.GrantCols)+` FROM grants g JOIN accounts a ON a.id = g.account_id AND a.current_grant_id = g.id
-		 WHERE g.revoked_at = 0 AND g.consumed_at = 0 AND g.end_announced_at = 0 AND g.until <= $1
-		 ORDER BY g.until, g.id LIMIT $2`, n, limit)
 }

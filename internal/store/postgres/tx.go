@@ -156,14 +156,12 @@ func (t *txn) CreateSigningKey(ctx context.Context, k store.SigningKey) error {
 // first time.
 func (t *txn) RevokeSigningKey(ctx context.Context, kid string, at time.Time) error {
 	const op = "revoke signing key"
-	var r valid.Rules
-	r.Need("kid", kid)
-	n := r.Time("revoked at", at, true)
-	if err := r.Err(); err != nil {
+	n, err := valid.Stamp("kid", kid, "revoked at", at)
+	if err != nil {
 		return wrap(op, err)
 	}
 	var app string
-	err := t.tx.QueryRow(ctx, `UPDATE signing_keys SET revoked_at = CASE WHEN revoked_at = 0 THEN $1 ELSE revoked_at END
+	err = t.tx.QueryRow(ctx, `UPDATE signing_keys SET revoked_at = CASE WHEN revoked_at = 0 THEN $1 ELSE revoked_at END
 		WHERE kid = $2 RETURNING app_id`, n, kid).Scan(&app)
 	if err != nil {
 		return wrap(op, err)
@@ -267,14 +265,12 @@ func (t *txn) CreateAccount(ctx context.Context, a store.Account) error {
 // store.ErrInvalid.
 func (t *txn) SetAccountOwner(ctx context.Context, accountID, ownerID string, at time.Time) error {
 	const op = "set account owner"
-	var r valid.Rules
-	r.Need("account id", accountID)
-	n := r.Time("updated at", at, true)
-	if err := r.Err(); err != nil {
+	n, err := valid.Stamp("account id", accountID, "updated at", at)
+	if err != nil {
 		return wrap(op, err)
 	}
 	var app, name string
-	err := t.tx.QueryRow(ctx, `UPDATE accounts SET owner_id = $1, updated_at = $2 WHERE id = $3 RETURNING app_id, name`,
+	err = t.tx.QueryRow(ctx, `UPDATE accounts SET owner_id = $1, updated_at = $2 WHERE id = $3 RETURNING app_id, name`,
 		nullable(ownerID), n, accountID).Scan(&app, &name)
 	if err != nil {
 		return wrap(op, err)
@@ -344,10 +340,8 @@ const usable = `g.revoked_at = 0 AND g.consumed_at = 0 AND g.until > $1`
 // store.ErrNotFound.
 func (t *txn) RevokeCurrentGrant(ctx context.Context, accountID string, at time.Time) (bool, error) {
 	const op = "revoke current grant"
-	var r valid.Rules
-	r.Need("account id", accountID)
-	n := r.Time("revoked at", at, true)
-	if err := r.Err(); err != nil {
+	n, err := valid.Stamp("account id", accountID, "revoked at", at)
+	if err != nil {
 		return false, wrap(op, err)
 	}
 	ref, err := t.lockAccount(ctx, accountID)
@@ -372,10 +366,8 @@ func (t *txn) RevokeCurrentGrant(ctx context.Context, accountID string, at time.
 // store.ErrNotFound.
 func (t *txn) RevokeGrantsOfOwner(ctx context.Context, memberID string, at time.Time) (int, error) {
 	const op = "revoke grants of owner"
-	var r valid.Rules
-	r.Need("member id", memberID)
-	n := r.Time("revoked at", at, true)
-	if err := r.Err(); err != nil {
+	n, err := valid.Stamp("member id", memberID, "revoked at", at)
+	if err != nil {
 		return 0, wrap(op, err)
 	}
 	var one int
@@ -402,14 +394,12 @@ func (t *txn) RevokeGrantsOfOwner(ctx context.Context, memberID string, at time.
 // simply not consumed.
 func (t *txn) ConsumeGrant(ctx context.Context, grantID string, at time.Time) (bool, error) {
 	const op = "consume grant"
-	var r valid.Rules
-	r.Need("grant id", grantID)
-	n := r.Time("consumed at", at, true)
-	if err := r.Err(); err != nil {
+	n, err := valid.Stamp("grant id", grantID, "consumed at", at)
+	if err != nil {
 		return false, wrap(op, err)
 	}
 	var app, name string
-	err := t.tx.QueryRow(ctx, `WITH used AS (
+	err = t.tx.QueryRow(ctx, `WITH used AS (
 			UPDATE grants AS g SET consumed_at = $1 WHERE g.id = $2 AND g.once AND `+usable+` RETURNING g.account_id)
 		SELECT a.app_id, a.name FROM used JOIN accounts a ON a.id = used.account_id`, n, grantID).Scan(&app, &name)
 	if errors.Is(err, pgx.ErrNoRows) {

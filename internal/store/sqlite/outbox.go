@@ -15,37 +15,34 @@ import (
 
 // Webhook implements store.Reader.
 func (r reads) Webhook(ctx context.Context, id string) (store.Webhook, error) {
-	ws, err := list(ctx, r.querier(), "webhook", dialect.ScanWebhook, `SELECT `+sqlrow.WebhookCols+` FROM webhooks WHERE id = ?`, id)
-	if err != nil {
-		return store.Webhook{}, err
-	}
-	if len(ws) == 0 {
-		return store.Webhook{}, wrap("webhook", store.ErrNotFound)
-	}
-	return ws[0], nil
+	return one(ctx, r.querier(), "get webhook", dialect.ScanWebhook, `SELECT `+sqlrow.WebhookCols+` FROM webhooks WHERE id = ?`, id)
 }
 
 // Webhooks implements store.Reader.
 func (r reads) Webhooks(ctx context.Context, tenantID string) ([]store.Webhook, error) {
-	return list(ctx, r.querier(), "webhooks", dialect.ScanWebhook,
+	return list(ctx, r.querier(), "list webhooks", dialect.ScanWebhook,
 		`SELECT `+sqlrow.WebhookCols+` FROM webhooks WHERE tenant_id = ? ORDER BY created_at, id`, tenantID)
 }
 
-// OutboxMessages implements store.Reader.
+// OutboxMessages implements store.Reader. A limit below 1 is
+// store.ErrInvalid.
 func (r reads) OutboxMessages(ctx context.Context, webhookID string, limit int) ([]store.OutboxMessage, error) {
-	if err := positiveLimit("outbox messages", limit); err != nil {
+	const op = "list outbox messages"
+	if err := positiveLimit(op, limit); err != nil {
 		return nil, err
 	}
-	return list(ctx, r.querier(), "outbox messages", dialect.ScanOutbox,
+	return list(ctx, r.querier(), op, dialect.ScanOutbox,
 		`SELECT `+sqlrow.OutboxCols+` FROM outbox WHERE webhook_id = ? ORDER BY created_at DESC, id DESC LIMIT ?`, webhookID, limit)
 }
 
-// OutboxOfTenant implements store.Reader.
+// OutboxOfTenant implements store.Reader through the index outbox_tenant.
+// A limit below 1 is store.ErrInvalid.
 func (r reads) OutboxOfTenant(ctx context.Context, tenantID string, limit int) ([]store.OutboxMessage, error) {
-	if err := positiveLimit("outbox of tenant", limit); err != nil {
+	const op = "list outbox of tenant"
+	if err := positiveLimit(op, limit); err != nil {
 		return nil, err
 	}
-	return list(ctx, r.querier(), "outbox of tenant", dialect.ScanOutbox,
+	return list(ctx, r.querier(), op, dialect.ScanOutbox,
 		`SELECT `+sqlrow.OutboxCols+` FROM outbox WHERE tenant_id = ? ORDER BY created_at DESC, id DESC LIMIT ?`, tenantID, limit)
 }
 
@@ -59,13 +56,12 @@ var endedGrantsSQL = `SELECT ` + sqlrow.Prefixed("g", sqlrow.GrantCols) + ` FROM
 
 // EndedGrants implements store.Reader.
 func (r reads) EndedGrants(ctx context.Context, now time.Time, limit int) ([]store.Grant, error) {
-	if err := positiveLimit("ended grants", limit); err != nil {
-		return nil, err
+	const op = "list ended grants"
+	n, err := valid.Due(now, limit)
+	if err != nil {
+		return nil, wrap(op, err)
 	}
-	if !valid.InRange(now) {
-		return nil, invalid("ended grants", "time out of range")
-	}
-	return list(ctx, r.querier(), "ended grants", dialect.ScanGrant, endedGrantsSQL, valid.Nanos(now), limit)
+	return list(ctx, r.querier(), op, dialect.ScanGrant, endedGrantsSQL, n, limit)
 }
 
 // CreateWebhook implements store.Tx.
@@ -110,10 +106,8 @@ func (t *txn) EnqueueOutbox(ctx context.Context, m store.OutboxMessage) error {
 // AnnounceGrantEnd implements store.Tx with one conditional UPDATE.
 func (t *txn) AnnounceGrantEnd(ctx context.Context, grantID string, at time.Time) (bool, error) {
 	const op = "announce grant end"
-	var r valid.Rules
-	r.Need("grant id", grantID)
-	n := r.Time("announced at", at, true)
-	if err := r.Err(); err != nil {
+	n, err := valid.Stamp("grant id", grantID, "announced at", at)
+	if err != nil {
 		return false, wrap(op, err)
 	}
 	rows, err := t.exec(ctx, op, `UPDATE grants SET end_announced_at = ? WHERE id = ? AND end_announced_at = 0`, n, grantID)
@@ -124,13 +118,10 @@ func (t *txn) AnnounceGrantEnd(ctx context.Context, grantID string, at time.Time
 // one UPDATE … RETURNING both picks and claims the messages.
 func (s *Store) ClaimOutbox(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]store.OutboxMessage, error) {
 	const op = "claim outbox"
-	if err := positiveLimit(op, limit); err != nil {
-		return nil, err
+	n, until, err := valid.Claim(now, lease, limit)
+	if err != nil {
+		return nil, wrap(op, err)
 	}
-	if !valid.InRange(now) || !valid.InRange(now.Add(lease)) || lease <= 0 {
-		return nil, invalid(op, "time out of range or lease not positive")
-	}
-	n, until := valid.Nanos(now), valid.Nanos(now.Add(lease))
 	msgs, err := list(ctx, s.wdb, op, dialect.ScanOutbox,
 		`UPDATE outbox SET next_attempt_at = ? WHERE id IN (
 		   SELECT id FROM outbox WHERE delivered_at = 0 AND failed_at = 0 AND next_attempt_at <= ?
@@ -181,15 +172,8 @@ func (s *Store) FinishOutbox(ctx context.Context, res store.OutboxResult) error 
 // when this holder has it already or it has expired.
 func (s *Store) TryLease(ctx context.Context, job, holder string, now time.Time, ttl time.Duration) (bool, error) {
 	const op = "try lease"
-	var r valid.Rules
-	r.Need("job", job)
-	r.Need("holder", holder)
-	n := r.Time("now", now, true)
-	until := r.Time("until", now.Add(ttl), true)
-	if ttl <= 0 {
-		r.Fail("ttl must be positive")
-	}
-	if err := r.Err(); err != nil {
+	n, until, err := valid.Lease(job, holder, now, ttl)
+	if err != nil {
 		return false, wrap(op, err)
 	}
 	res, err := s.wdb.ExecContext(ctx, `INSERT INTO leases (job, holder, until) VALUES (?, ?, ?)
@@ -200,25 +184,4 @@ func (s *Store) TryLease(ctx context.Context, job, holder string, now time.Time,
 	}
 	rows, err := res.RowsAffected()
 	return rows == 1, wrap(op, err)
-}
-
-// AccountByID implements store.Reader.
-func (r reads) AccountByID(ctx context.Context, id string) (store.Account, error) {
-	as, err := list(ctx, r.querier(), "account by id", dialect.ScanAccount, `SELECT `+sqlrow.AccountCols+` FROM accounts WHERE id = ?`, id)
-	if err != nil {
-		return store.Account{}, err
-	}
-	if len(as) == 0 {
-		return store.Account{}, wrap("account by id", store.ErrNotFound)
-	}
-	return as[0], nil
-}
-
-// AccountsOfOwner implements store.Reader.
-func (r reads) AccountsOfOwner(ctx context.Context, memberID string, limit int) ([]store.Account, error) {
-	if err := positiveLimit("accounts of owner", limit); err != nil {
-		return nil, err
-	}
-	return list(ctx, r.querier(), "accounts of owner", dialect.ScanAccount,
-		`SELECT `+sqlrow.AccountCols+` FROM accounts WHERE owner_id = ? ORDER BY id LIMIT ?`, memberID, limit)
 }

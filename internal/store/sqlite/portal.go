@@ -18,18 +18,18 @@ import (
 
 // UnlockRequest implements store.Reader.
 func (r reads) UnlockRequest(ctx context.Context, id string) (store.UnlockRequest, error) {
-	return one(ctx, r.querier(), "unlock request", dialect.ScanRequest, `SELECT `+sqlrow.RequestCols+` FROM unlock_requests WHERE id = ?`, id)
+	return one(ctx, r.querier(), "get unlock request", dialect.ScanRequest, `SELECT `+sqlrow.RequestCols+` FROM unlock_requests WHERE id = ?`, id)
 }
 
 // PendingRequest implements store.Reader.
 func (r reads) PendingRequest(ctx context.Context, accountID string) (store.UnlockRequest, error) {
-	return one(ctx, r.querier(), "pending request", dialect.ScanRequest,
+	return one(ctx, r.querier(), "get pending request", dialect.ScanRequest,
 		`SELECT `+sqlrow.RequestCols+` FROM unlock_requests WHERE account_id = ? AND status = 'pending'`, accountID)
 }
 
 // RequestsOfOwner implements store.Reader.
 func (r reads) RequestsOfOwner(ctx context.Context, memberID string, limit int) ([]store.UnlockRequest, error) {
-	const op = "requests of owner"
+	const op = "list requests of owner"
 	if err := positiveLimit(op, limit); err != nil {
 		return nil, err
 	}
@@ -40,37 +40,35 @@ func (r reads) RequestsOfOwner(ctx context.Context, memberID string, limit int) 
 
 // ExpiredRequests implements store.Reader.
 func (r reads) ExpiredRequests(ctx context.Context, now time.Time, limit int) ([]store.UnlockRequest, error) {
-	const op = "expired requests"
-	if err := positiveLimit(op, limit); err != nil {
-		return nil, err
-	}
-	if !valid.InRange(now) {
-		return nil, invalid(op, "time out of range")
+	const op = "list expired requests"
+	n, err := valid.Due(now, limit)
+	if err != nil {
+		return nil, wrap(op, err)
 	}
 	return list(ctx, r.querier(), op, dialect.ScanRequest,
 		`SELECT `+sqlrow.RequestCols+` FROM unlock_requests WHERE status = 'pending' AND expires_at <= ?
-		 ORDER BY expires_at, id LIMIT ?`, valid.Nanos(now), limit)
+		 ORDER BY expires_at, id LIMIT ?`, n, limit)
 }
 
 // Passkey implements store.Reader.
 func (r reads) Passkey(ctx context.Context, id string) (store.Passkey, error) {
-	return one(ctx, r.querier(), "passkey", dialect.ScanPasskey, `SELECT `+sqlrow.PasskeyCols+` FROM passkeys WHERE id = ?`, id)
+	return one(ctx, r.querier(), "get passkey", dialect.ScanPasskey, `SELECT `+sqlrow.PasskeyCols+` FROM passkeys WHERE id = ?`, id)
 }
 
 // Passkeys implements store.Reader.
 func (r reads) Passkeys(ctx context.Context, memberID string) ([]store.Passkey, error) {
-	return list(ctx, r.querier(), "passkeys", dialect.ScanPasskey,
+	return list(ctx, r.querier(), "list passkeys", dialect.ScanPasskey,
 		`SELECT `+sqlrow.PasskeyCols+` FROM passkeys WHERE member_id = ? ORDER BY created_at, id`, memberID)
 }
 
 // Session implements store.Reader.
 func (r reads) Session(ctx context.Context, id string) (store.Session, error) {
-	return one(ctx, r.querier(), "session", dialect.ScanSession, `SELECT `+sqlrow.SessionCols+` FROM sessions WHERE id = ?`, id)
+	return one(ctx, r.querier(), "get session", dialect.ScanSession, `SELECT `+sqlrow.SessionCols+` FROM sessions WHERE id = ?`, id)
 }
 
 // Invite implements store.Reader.
 func (r reads) Invite(ctx context.Context, id string) (store.Invite, error) {
-	return one(ctx, r.querier(), "invite", dialect.ScanInvite, `SELECT `+sqlrow.InviteCols+` FROM invites WHERE id = ?`, id)
+	return one(ctx, r.querier(), "get invite", dialect.ScanInvite, `SELECT `+sqlrow.InviteCols+` FROM invites WHERE id = ?`, id)
 }
 
 // RaiseRequest implements store.Tx. The transaction holds the write lock,
@@ -125,12 +123,8 @@ func (t *txn) RaiseRequest(ctx context.Context, q store.UnlockRequest) (store.Un
 // DecideRequest implements store.Tx with one conditional UPDATE.
 func (t *txn) DecideRequest(ctx context.Context, id, status, by, grantID string, at time.Time) (bool, error) {
 	const op = "decide request"
-	var r valid.Rules
-	r.Need("request id", id)
-	r.Need("decided by", by)
-	r.OneOf("status", status, store.RequestApproved, store.RequestDenied, store.RequestExpired)
-	n := r.Time("decided at", at, true)
-	if err := r.Err(); err != nil {
+	n, err := valid.Decision(id, status, by, at)
+	if err != nil {
 		return false, wrap(op, err)
 	}
 	cond := `expires_at > ?`
@@ -205,10 +199,8 @@ func (t *txn) CreateSession(ctx context.Context, s store.Session) error {
 // TouchSession implements store.Tx; SeenAt never moves back.
 func (t *txn) TouchSession(ctx context.Context, id string, at time.Time) error {
 	const op = "touch session"
-	var r valid.Rules
-	r.Need("session id", id)
-	n := r.Time("seen at", at, true)
-	if err := r.Err(); err != nil {
+	n, err := valid.Stamp("session id", id, "seen at", at)
+	if err != nil {
 		return wrap(op, err)
 	}
 	rows, err := t.exec(ctx, op, `UPDATE sessions SET seen_at = max(seen_at, ?) WHERE id = ?`, n, id)
@@ -224,10 +216,8 @@ func (t *txn) DeleteSession(ctx context.Context, id string) error {
 // DeleteSessions implements store.Tx.
 func (t *txn) DeleteSessions(ctx context.Context, now, idleSince time.Time) (int, error) {
 	const op = "delete sessions"
-	var r valid.Rules
-	n := r.Time("now", now, true)
-	idle := r.Time("idle since", idleSince, false)
-	if err := r.Err(); err != nil {
+	n, idle, err := valid.SessionSweep(now, idleSince)
+	if err != nil {
 		return 0, wrap(op, err)
 	}
 	rows, err := t.exec(ctx, op, `DELETE FROM sessions WHERE expires_at <= ? OR seen_at < ?`, n, idle)
@@ -248,10 +238,8 @@ func (t *txn) CreateInvite(ctx context.Context, inv store.Invite) error {
 // UseInvite implements store.Tx with one conditional UPDATE.
 func (t *txn) UseInvite(ctx context.Context, id string, at time.Time) (bool, error) {
 	const op = "use invite"
-	var r valid.Rules
-	r.Need("invite id", id)
-	n := r.Time("used at", at, true)
-	if err := r.Err(); err != nil {
+	n, err := valid.Stamp("invite id", id, "used at", at)
+	if err != nil {
 		return false, wrap(op, err)
 	}
 	rows, err := t.exec(ctx, op, `UPDATE invites SET used_at = ?1 WHERE id = ?2 AND used_at = 0 AND expires_at > ?1`, n, id)
@@ -270,11 +258,8 @@ func (t *txn) UseInvite(ctx context.Context, id string, at time.Time) (bool, err
 // whole test.
 func (t *txn) UseNonce(ctx context.Context, key string, expires, at time.Time) (bool, error) {
 	const op = "use nonce"
-	var r valid.Rules
-	r.Need("key", key)
-	exp := r.Time("expires", expires, true)
-	r.Time("at", at, true)
-	if err := r.Err(); err != nil {
+	exp, err := valid.Nonce(key, expires, at)
+	if err != nil {
 		return false, wrap(op, err)
 	}
 	rows, err := t.exec(ctx, op, `INSERT INTO nonces (key, expires_at) VALUES (?, ?) ON CONFLICT (key) DO NOTHING`, key, exp)
@@ -284,9 +269,8 @@ func (t *txn) UseNonce(ctx context.Context, key string, expires, at time.Time) (
 // PurgeNonces implements store.Tx.
 func (t *txn) PurgeNonces(ctx context.Context, now time.Time) (int, error) {
 	const op = "purge nonces"
-	var r valid.Rules
-	n := r.Time("now", now, true)
-	if err := r.Err(); err != nil {
+	n, err := valid.Now(now)
+	if err != nil {
 		return 0, wrap(op, err)
 	}
 	rows, err := t.exec(ctx, op, `DELETE FROM nonces WHERE expires_at <= ?`, n)

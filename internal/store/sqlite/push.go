@@ -13,7 +13,7 @@ import (
 
 // PushSubscriptions implements store.Reader.
 func (r reads) PushSubscriptions(ctx context.Context, memberID string) ([]store.PushSubscription, error) {
-	return list(ctx, r.querier(), "push subscriptions", dialect.ScanPush,
+	return list(ctx, r.querier(), "list push subscriptions", dialect.ScanPush,
 		`SELECT `+sqlrow.PushCols+` FROM push_subscriptions WHERE member_id = ? ORDER BY created_at, id`, memberID)
 }
 

@@ -186,6 +186,22 @@ func (r reads) Account(ctx context.Context, appID, name string) (store.Account, 
 	return oneStmt(ctx, r, "get account", qAccount, dialect.ScanAccount, appID, name)
 }
 
+// AccountByID implements store.Reader.
+func (r reads) AccountByID(ctx context.Context, id string) (store.Account, error) {
+	return one(ctx, r.querier(), "get account by id", dialect.ScanAccount, `SELECT `+sqlrow.AccountCols+` FROM accounts WHERE id = ?`, id)
+}
+
+// AccountsOfOwner implements store.Reader. A limit below 1 is
+// store.ErrInvalid.
+func (r reads) AccountsOfOwner(ctx context.Context, memberID string, limit int) ([]store.Account, error) {
+	const op = "list accounts of owner"
+	if err := positiveLimit(op, limit); err != nil {
+		return nil, err
+	}
+	return list(ctx, r.querier(), op, dialect.ScanAccount,
+		`SELECT `+sqlrow.AccountCols+` FROM accounts WHERE owner_id = ? ORDER BY id LIMIT ?`, memberID, limit)
+}
+
 // Accounts implements store.Reader. A limit below 1 is store.ErrInvalid.
 func (r reads) Accounts(ctx context.Context, appID, afterName string, limit int) ([]store.Account, error) {
 	const op = "list accounts"
@@ -219,21 +235,6 @@ func (r reads) CheckState(ctx context.Context, appID, accountName string) (store
 	}
 	cs, err := dialect.ScanCheckState(row, appID, accountName)
 	return cs, wrap(op, err)
-}
-
-// CheckRecord implements store.Reader.
-func (r reads) CheckRecord(ctx context.Context, id string) (store.CheckRecord, error) {
-	return oneStmt(ctx, r, "get check record", qCheckRecord, dialect.ScanCheck, id)
-}
-
-// CheckRecords implements store.Reader. A limit below 1 is
-// store.ErrInvalid.
-func (r reads) CheckRecords(ctx context.Context, appID string, limit int) ([]store.CheckRecord, error) {
-	const op = "list check records"
-	if err := positiveLimit(op, limit); err != nil {
-		return nil, err
-	}
-	return listStmt(ctx, r, op, qCheckRecords, dialect.ScanCheck, appID, limit)
 }
 
 // AuditRecords implements store.Reader. A limit below 1 is

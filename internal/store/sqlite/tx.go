@@ -115,10 +115,8 @@ func (t *txn) CreateSigningKey(ctx context.Context, k store.SigningKey) error {
 // RevokeSigningKey implements store.Tx.
 func (t *txn) RevokeSigningKey(ctx context.Context, kid string, at time.Time) error {
 	const op = "revoke signing key"
-	var r valid.Rules
-	r.Need("kid", kid)
-	n := r.Time("revoked at", at, true)
-	if err := r.Err(); err != nil {
+	n, err := valid.Stamp("kid", kid, "revoked at", at)
+	if err != nil {
 		return wrap(op, err)
 	}
 	rows, err := t.execStmt(ctx, qRevokeSigningKey, n, kid)
@@ -200,10 +198,8 @@ func (t *txn) CreateAccount(ctx context.Context, a store.Account) error {
 // store.ErrInvalid.
 func (t *txn) SetAccountOwner(ctx context.Context, accountID, ownerID string, at time.Time) error {
 	const op = "set account owner"
-	var r valid.Rules
-	r.Need("account id", accountID)
-	n := r.Time("updated at", at, true)
-	if err := r.Err(); err != nil {
+	n, err := valid.Stamp("account id", accountID, "updated at", at)
+	if err != nil {
 		return wrap(op, err)
 	}
 	rows, err := t.execStmt(ctx, qSetAccountOwner, nullable(ownerID), n, accountID)
@@ -260,10 +256,8 @@ func (t *txn) grantRef(ctx context.Context, accountID string) (tenant, grantID s
 // store.ErrNotFound.
 func (t *txn) RevokeCurrentGrant(ctx context.Context, accountID string, at time.Time) (bool, error) {
 	const op = "revoke current grant"
-	var r valid.Rules
-	r.Need("account id", accountID)
-	n := r.Time("revoked at", at, true)
-	if err := r.Err(); err != nil {
+	n, err := valid.Stamp("account id", accountID, "revoked at", at)
+	if err != nil {
 		return false, wrap(op, err)
 	}
 	_, cur, err := t.grantRef(ctx, accountID)
@@ -284,10 +278,8 @@ func (t *txn) RevokeCurrentGrant(ctx context.Context, accountID string, at time.
 // store.ErrNotFound.
 func (t *txn) RevokeGrantsOfOwner(ctx context.Context, memberID string, at time.Time) (int, error) {
 	const op = "revoke grants of owner"
-	var r valid.Rules
-	r.Need("member id", memberID)
-	n := r.Time("revoked at", at, true)
-	if err := r.Err(); err != nil {
+	n, err := valid.Stamp("member id", memberID, "revoked at", at)
+	if err != nil {
 		return 0, wrap(op, err)
 	}
 	row, err := t.row(ctx, qMemberExists, memberID)
@@ -309,10 +301,8 @@ func (t *txn) RevokeGrantsOfOwner(ctx context.Context, memberID string, at time.
 // once grant can be consumed; an unknown grant is simply not consumed.
 func (t *txn) ConsumeGrant(ctx context.Context, grantID string, at time.Time) (bool, error) {
 	const op = "consume grant"
-	var r valid.Rules
-	r.Need("grant id", grantID)
-	n := r.Time("consumed at", at, true)
-	if err := r.Err(); err != nil {
+	n, err := valid.Stamp("grant id", grantID, "consumed at", at)
+	if err != nil {
 		return false, wrap(op, err)
 	}
 	rows, err := t.execStmt(ctx, qConsumeGrant, n, grantID)
