@@ -22,8 +22,8 @@
 //     memory and no SQL; only when the header moved does it read the
 //     change counter (one row, bumped by triggers on the cached tables)
 //     and, if that moved too, tell the cache cache.All. A commit that
-//     changed nothing cached — the check log, key use — costs that one
-//     counter read and no drop.
+//     changed nothing cached — an audit record, an unlock request — costs
+//     that one counter read and no drop.
 //
 // Four rules keep a stale answer from surviving:
 //

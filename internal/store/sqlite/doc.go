@@ -60,7 +60,7 @@
 //   - Triggers bump a change counter, the one row of config_version, in
 //     the transaction of every change to what the cache keeps: applications,
 //     signing keys (not their use), accounts, grants, members, passkeys (not
-//     their use) (migrations 0004, 0007, 0011).
+//     their use) (migrations 0004, 0007, 0012).
 //   - Every commit, by any process, rewrites the WAL-index header at the
 //     start of the -shm file before its COMMIT returns (walindex.go). The
 //     feed maps that header read-only and compares it with the one it saw
@@ -68,9 +68,11 @@
 //     returns having read shared memory only. Any difference — a commit, a
 //     checkpoint that restarted the WAL, new salts — means "look": Poll
 //     reads the counter once, on a connection Follow pinned, and tells the
-//     cache cache.All when it moved. The check log's commits move the
+//     cache cache.All when it moved. Commits of data the cache does not
+//     keep (audit records, the outbox, unlock requests, sessions) move the
 //     header but not the counter, so they cost one counter read per
-//     catch-up and empty nothing.
+//     catch-up and empty nothing; the check log is in a file of its own
+//     and does not move this header at all.
 //   - Without a readable WAL index (no -shm file, a layout this code does
 //     not know, not unix) every Poll reads the counter, and Watching says
 //     why; the server logs it and shows it in /readyz.

@@ -13,7 +13,7 @@ import (
 )
 
 // The change counter: triggers bump it in the transaction of every change
-// to data the lock check caches (migrations 0004, 0007, 0011), whichever
+// to data the lock check caches (migrations 0004, 0007, 0012), whichever
 // process makes it. Key use, the check log and unlock requests do not move
 // it.
 const qChangeCounterSQL = `SELECT version FROM config_version WHERE id = 1`
@@ -124,7 +124,7 @@ func (s *Store) followOnce(ctx context.Context, h cache.Handler) error {
 // returns at once, having read a few words of shared memory and no SQL.
 // When it moved, Poll reads the change counter once, on the connection
 // Follow pinned, and tells the handler cache.All if the counter moved too;
-// a commit that changed nothing cached (the check log) costs that one read
+// a commit that changed nothing cached (an audit record) costs that one read
 // and no drop. Without a WAL index to watch, every Poll reads the counter.
 func (s *Store) Poll(ctx context.Context) error {
 	f := &s.feed

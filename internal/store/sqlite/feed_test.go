@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/deadbolt-dev/deadbolt/internal/audit"
 	"github.com/deadbolt-dev/deadbolt/internal/cache"
 	"github.com/deadbolt-dev/deadbolt/internal/store"
 )
@@ -199,9 +200,9 @@ func TestFeedSeesOtherProcess(t *testing.T) {
 }
 
 // TestFeedWriteChangingNothingCached: a commit that touches nothing the
-// cache keeps (the check log, key use) moves the WAL index but not the
-// change counter: the next read costs one counter read and still answers
-// from memory, without a drop.
+// cache keeps (here audit records, from this process and another) moves
+// the WAL index but not the change counter: the next read costs one
+// counter read and still answers from memory, without a drop.
 func TestFeedWriteChangingNothingCached(t *testing.T) {
 	server, cli := pair(t)
 	seedFeed(t, cli)
@@ -211,20 +212,21 @@ func TestFeedWriteChangingNothingCached(t *testing.T) {
 	before := c.Stats()
 	hdr, _ := server.feed.shm.header()
 	for i := range 3 {
-		for j, s := range []*Store{server, cli} {
-			if err := s.AppendChecks(t.Context(), []store.CheckRecord{{ID: fmt.Sprintf("c%d-%d", i, j),
-				TenantID: "t1", AppID: "app1", KID: "k1", Account: "alice", At: feedT0, Status: "locked"}}); err != nil {
-				t.Fatal(err)
-			}
+		for _, s := range []*Store{server, cli} {
+			update(t, s, func(ctx context.Context, tx store.Tx) error {
+				_, err := tx.AppendAudit(ctx, audit.Event{TenantID: "t1", Actor: "test", Action: "test.nothing_cached",
+					Target: fmt.Sprintf("round:%d", i)}, feedT0)
+				return err
+			})
 		}
 		checkState(t, c)
 	}
 	if now, _ := server.feed.shm.header(); now == hdr {
-		t.Fatal("the check log's commits did not move the WAL index")
+		t.Fatal("the audit commits did not move the WAL index")
 	}
 	after := c.Stats()
 	if after.Drops != before.Drops {
-		t.Fatalf("check-log writes dropped the cache %d times", after.Drops-before.Drops)
+		t.Fatalf("writes of nothing cached dropped the cache %d times", after.Drops-before.Drops)
 	}
 	if after.Hits-before.Hits != 3 || after.Misses != before.Misses {
 		t.Fatalf("hits %d → %d, misses %d → %d: want 3 more hits and no miss", before.Hits, after.Hits, before.Misses, after.Misses)

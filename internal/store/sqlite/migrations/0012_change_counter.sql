@@ -1,4 +1,4 @@
--- 0011: the change counter covers everything the lock check's cache keeps.
+-- 0012: the change counter covers everything the lock check's cache keeps.
 --
 -- The server's cache (package cache) now also keeps "not enrolled"
 -- answers and owners' passkeys, and learns of another process's changes
