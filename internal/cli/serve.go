@@ -22,7 +22,7 @@ import (
 )
 
 func (a *app) serveCmd() *cobra.Command {
-	var addr, publicURL, checkLog, metricsAddr, tlsCert, tlsKey string
+	var addr, publicURL, checkLog, checkLogRetention, metricsAddr, tlsCert, tlsKey string
 	var noMigrate, allowPrivateHooks bool
 	var trustedProxies []string
 	var jobLease, clockOffset time.Duration
@@ -48,7 +48,10 @@ Lock-check tokens must carry this server's public URL as their audience
 By default each check answers only once its record in the check log is
 durable (group-committed, many checks per transaction). --check-log=async
 answers first and writes after: more throughput, but records still queued
-when the process dies are lost.
+when the process dies are lost. Records older than --check-log-retention
+(default 400 days; "forever" keeps them all) are deleted by a background
+job. On SQLite the check log is a file of its own next to the database
+(deadbolt.db.checks); see docs/operations.md.
 
 With a PostgreSQL database (--db postgres://…) any number of nodes may
 serve one database behind a load balancer: each caches what the lock check
@@ -100,6 +103,9 @@ and flushes the check log.`,
 			}
 			if checkLog != "" {
 				a.cfg.CheckLog = checkLog
+			}
+			if checkLogRetention != "" {
+				a.cfg.CheckLogRetention = checkLogRetention
 			}
 			if cmd.Flags().Changed("trusted-proxy") {
 				a.cfg.TrustedProxies = trustedProxies
@@ -179,6 +185,7 @@ and flushes the check log.`,
 	cmd.Flags().StringVar(&addr, "addr", "", "listen address (env DEADBOLT_ADDR; default 127.0.0.1:8420)")
 	cmd.Flags().StringVar(&publicURL, "public-url", "", "URL clients reach this server at; the token audience (env DEADBOLT_PUBLIC_URL; default http://ADDR)")
 	cmd.Flags().StringVar(&checkLog, "check-log", "", "sync (answer once the record is durable) or async (env DEADBOLT_CHECK_LOG; default sync)")
+	cmd.Flags().StringVar(&checkLogRetention, "check-log-retention", "", "how long check records are kept: days (400d), a duration (720h) or forever (config check_log_retention, env DEADBOLT_CHECK_LOG_RETENTION; default 400d)")
 	durationFlag(cmd.Flags(), &jobLease, "job-lease", 0, "how long a node holds a background job without renewing it: another node takes over that long after one dies (default 15s)")
 	cmd.Flags().BoolVar(&allowPrivateHooks, "allow-private-webhooks", false, "let webhooks reach loopback, private and link-local addresses, for receivers on your own network (config webhooks.allow_private, env DEADBOLT_WEBHOOKS_ALLOW_PRIVATE); metadata addresses stay refused")
 	cmd.Flags().StringSliceVar(&trustedProxies, "trusted-proxy", nil, "reverse proxy (CIDR or address; repeatable) whose X-Forwarded-For names the client (env DEADBOLT_TRUSTED_PROXIES; default none)")

@@ -42,6 +42,12 @@ type Config struct {
 	// or "async" (faster; records queued at a crash are lost)
 	// (env DEADBOLT_CHECK_LOG).
 	CheckLog string `yaml:"check_log"`
+	// CheckLogRetention is how long check records are kept: whole days
+	// ("400d"), a Go duration ("720h"), or "forever" to keep every record.
+	// A background job deletes older records in small rounds
+	// (env DEADBOLT_CHECK_LOG_RETENTION; serve --check-log-retention;
+	// default 400d). See Retention.
+	CheckLogRetention string `yaml:"check_log_retention"`
 	// MasterKeyFile holds the 32-byte master key, raw or base64
 	// (env DEADBOLT_MASTER_KEY_FILE; or the key itself in DEADBOLT_MASTER_KEY).
 	// Default: master.key in the SQLite database's directory, created on
@@ -155,7 +161,7 @@ type Rate struct {
 func Default() Config {
 	yes := true
 	return Config{
-		DB: DefaultDB, Addr: "127.0.0.1:8420", CheckLog: "sync", ShutdownTimeout: 15 * time.Second,
+		DB: DefaultDB, Addr: "127.0.0.1:8420", CheckLog: "sync", CheckLogRetention: "400d", ShutdownTimeout: 15 * time.Second,
 		AutoMigrate: &yes, Log: Log{Format: "text", Level: "info"},
 		RateLimit: Rate{FailuresPerSecond: 5, Burst: 50},
 		Portal: Portal{RequestTTL: 5 * time.Minute, SessionIdle: 30 * time.Minute, SessionMax: 12 * time.Hour,
@@ -196,6 +202,7 @@ func (c *Config) applyEnv(env func(string) string) error {
 	str("DEADBOLT_ADDR", &c.Addr)
 	str("DEADBOLT_PUBLIC_URL", &c.PublicURL)
 	str("DEADBOLT_CHECK_LOG", &c.CheckLog)
+	str("DEADBOLT_CHECK_LOG_RETENTION", &c.CheckLogRetention)
 	str("DEADBOLT_MASTER_KEY_FILE", &c.MasterKeyFile)
 	str("DEADBOLT_MASTER_KEY", &c.MasterKey)
 	str("DEADBOLT_SMTP_ADDR", &c.SMTP.Addr)
@@ -309,6 +316,9 @@ func (c Config) Validate() error {
 	if c.CheckLog != "sync" && c.CheckLog != "async" {
 		add("check_log", "want sync or async, got %q", c.CheckLog)
 	}
+	if _, err := ParseRetention(c.CheckLogRetention); err != nil {
+		add("check_log_retention", "%v", err)
+	}
 	if c.Log.Format != "text" && c.Log.Format != "json" {
 		add("log.format", "want text or json, got %q", c.Log.Format)
 	}
@@ -356,4 +366,39 @@ func (c Config) Validate() error {
 		return fmt.Errorf("invalid configuration:\n  %s", strings.Join(problems, "\n  "))
 	}
 	return nil
+}
+
+// ParseRetention reads a check-log retention: whole days ("400d"), a Go
+// duration ("720h"), or "forever", for which it returns 0 (keep every
+// record). Zero and negative periods are refused rather than read as
+// "keep nothing" or "keep everything": a typo must not empty the log.
+func ParseRetention(v string) (time.Duration, error) {
+	v = strings.TrimSpace(v)
+	if v == "forever" {
+		return 0, nil
+	}
+	var d time.Duration
+	if days, ok := strings.CutSuffix(v, "d"); ok {
+		n, err := strconv.Atoi(days)
+		if err != nil || n > 100*366 {
+			return 0, fmt.Errorf("want days such as 400d, a duration such as 720h, or forever; got %q", v)
+		}
+		d = time.Duration(n) * 24 * time.Hour
+	} else {
+		var err error
+		if d, err = time.ParseDuration(v); err != nil {
+			return 0, fmt.Errorf("want days such as 400d, a duration such as 720h, or forever; got %q", v)
+		}
+	}
+	if d <= 0 {
+		return 0, fmt.Errorf("want a positive period (or forever to keep every record), got %q", v)
+	}
+	return d, nil
+}
+
+// Retention is CheckLogRetention parsed; 0 keeps every record. Call it
+// on a validated Config.
+func (c Config) Retention() time.Duration {
+	d, _ := ParseRetention(c.CheckLogRetention)
+	return d
 }

@@ -10,12 +10,8 @@ import (
 	"time"
 
 	"github.com/deadbolt-dev/deadbolt/internal/clock"
+	"github.com/deadbolt-dev/deadbolt/internal/store"
 )
-
-// Leaser is the part of store.Store the runner needs.
-type Leaser interface {
-	TryLease(ctx context.Context, job, holder string, now time.Time, ttl time.Duration) (bool, error)
-}
 
 // Job is one background job.
 type Job struct {
@@ -27,7 +23,7 @@ type Job struct {
 // Runner runs jobs under leases. Start it once; it stops when its context
 // ends.
 type Runner struct {
-	Store  Leaser
+	Store  store.Leaser
 	Clock  clock.Clock
 	Log    *slog.Logger
 	Holder string        // this node's name; default a random one

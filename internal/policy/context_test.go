@@ -174,3 +174,46 @@ func TestCountryCodes(t *testing.T) {
 		}
 	}
 }
+
+func TestOpenGeoIPRefusesDatabasesWithoutCountries(t *testing.T) {
+	w, err := mmdbwriter.New(mmdbwriter.Options{DatabaseType: "GeoLite2-ASN", IncludeReservedNetworks: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, n, _ := net.ParseCIDR("203.0.113.0/24")
+	if err := w.Insert(n, mmdbtype.Map{"autonomous_system_number": mmdbtype.Uint32(64500)}); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "asn.mmdb")
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.WriteTo(f); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	if _, err := OpenGeoIP(path); err == nil {
+		t.Error("opened an ASN database as a country database")
+	}
+}
+
+// FuzzParseNetwork: whatever parseNetwork accepts is a valid, masked
+// prefix that reads back the same, and never an IPv4-mapped one.
+func FuzzParseNetwork(f *testing.F) {
+	for _, s := range []string{"10.0.0.0/8", "2001:db8::/32", "::ffff:10.0.0.0/104", "192.0.2.1", "fe80::1%eth0", "10.0.0.1/8", " 10.0.0.0/8 "} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		p, err := parseNetwork(s)
+		if err != nil {
+			return
+		}
+		if !p.IsValid() || p != p.Masked() || p.Addr().Is4In6() || p.Addr().Zone() != "" {
+			t.Fatalf("parseNetwork(%q) = %v", s, p)
+		}
+		if q, err := parseNetwork(p.String()); err != nil || q != p {
+			t.Fatalf("parseNetwork(%q) = %v, reads back as %v, %v", s, p, q, err)
+		}
+	})
+}

@@ -49,6 +49,7 @@ type Permission struct {
 	Allowed    bool `json:"allowed"`
 	// PolicyID is the allow_unlock policy whose window is open (Allowed)
 	// or opens next (refused); Until is when that window closes or opens.
+	// Allowed with a zero Until: open until an alert execution is lifted.
 	// Refused with a zero Until: no window opens again.
 	PolicyID string    `json:"policy_id,omitempty"`
 	Until    time.Time `json:"until,omitzero"`

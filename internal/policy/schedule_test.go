@@ -1,6 +1,7 @@
 package policy
 
 import (
+	"encoding/json"
 	"strings"
 	"testing"
 	"time"
@@ -293,4 +294,22 @@ func FuzzTimetable(f *testing.F) {
 			t.Fatalf("%+v at %s: Active %v, Window %s–%s (%v)", s, at, tab.Active(at), w.Start, w.End, ok)
 		}
 	})
+}
+
+func TestScheduleJSON(t *testing.T) {
+	in := Schedule{Zone: "Europe/Lisbon", Every: Monthly, MonthDay: LastDay, From: tod("22:30"), To: tod("24:00"), Start: date("2026-12-01")}
+	b, err := json.Marshal(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := `{"zone":"Europe/Lisbon","every":"monthly","month_day":-1,"from":"22:30","to":"24:00","start":"2026-12-01"}`; string(b) != want {
+		t.Errorf("JSON = %s, want %s", b, want)
+	}
+	var out Schedule
+	if err := json.Unmarshal(b, &out); err != nil || out.From != in.From || out.To != in.To || out.Start != in.Start || !out.End.IsZero() {
+		t.Errorf("round trip = %+v, %v", out, err)
+	}
+	if err := json.Unmarshal([]byte(`{"from":"25:00"}`), &out); err == nil {
+		t.Error("accepted from 25:00")
+	}
 }

@@ -147,6 +147,16 @@ func Run(ctx context.Context, d Deps, listening func(addr string)) error {
 			})
 		}},
 	}}
+	if keep := cfg.Retention(); keep > 0 {
+		runner.Jobs = append(runner.Jobs, jobs.Job{Name: "check-log-retention", Interval: checklog.RetentionInterval,
+			Run: func(ctx context.Context) error {
+				n, err := checklog.Prune(ctx, d.Store, d.Clock.Now().Add(-keep))
+				if n > 0 {
+					d.Log.Info("check log: old records deleted", "records", n, "retention", cfg.CheckLogRetention)
+				}
+				return err
+			}})
+	}
 	jobsCtx, stopJobs := context.WithCancel(context.Background())
 	jobsDone := make(chan struct{})
 	go func() { runner.Run(jobsCtx); close(jobsDone) }()

@@ -52,6 +52,7 @@ type Store interface {
 	Reader
 	Updater
 	CheckLogAppender
+	CheckLogPruner
 	OutboxQueue
 	Leaser
 	Pinger
@@ -258,6 +259,16 @@ type CheckLogAppender interface {
 	// the latest At among the batch's records for it. Either the whole
 	// batch is written or none of it.
 	AppendChecks(ctx context.Context, recs []CheckRecord) error
+}
+
+// CheckLogPruner deletes old check-log records (retention).
+type CheckLogPruner interface {
+	// DeleteChecksBefore deletes up to limit of the oldest check-log
+	// records whose At is before before, in one transaction, and returns
+	// how many it deleted (fewer than limit: none older are left). A limit
+	// below 1 is ErrInvalid. Retention calls it in rounds, so that no
+	// transaction grows with the size of the log.
+	DeleteChecksBefore(ctx context.Context, before time.Time, limit int) (int, error)
 }
 
 // OutboxReader reads the outbox: messages for webhooks, email and push.

@@ -38,6 +38,22 @@ var arrays = map[string]struct {
 // same instant list in the order they were logged).
 var orderedTables = map[string]string{"check_log": "rowid"}
 
+// sourceSchema is the attached schema a source table is read from: the
+// check log lives in a file of its own.
+func sourceSchema(table string) string {
+	if isCheckTable(table) {
+		return "chk"
+	}
+	return "main"
+}
+
+// sourceExprs are source columns read through an expression: a signing
+// key's last use is kept in the check log's file (key_use) since the check
+// log moved there, and in signing_keys before.
+var sourceExprs = map[string]string{
+	"signing_keys.last_used_at": `max(main.signing_keys.last_used_at, coalesce((SELECT u.last_used_at FROM chk.key_use u WHERE u.kid = main.signing_keys.kid), 0))`,
+}
+
 // column is one column to copy, with PostgreSQL's idea of its type.
 type column struct {
 	name     string
@@ -82,7 +98,20 @@ func Copy(ctx context.Context, srcPath string, dst *postgres.Store, progress fun
 		return fail(store.ErrUnavailable, "source: %v", err)
 	}
 	defer srcDB.Close()
-	src, err := srcDB.BeginTx(ctx, nil)
+	conn, err := srcDB.Conn(ctx)
+	if err != nil {
+		return fail(store.ErrUnavailable, "source: %v", err)
+	}
+	defer conn.Close()
+	// The check log's own file, as schema chk: its check_log is then found
+	// by its bare name, and key_use moves signing keys' last use forward.
+	if err := attachReadOnly(ctx, conn, sqlite.ChecksPath(srcPath), "chk"); err != nil {
+		return fail(store.ErrUnavailable, "source: the check log: %v", err)
+	}
+	defer conn.ExecContext(context.WithoutCancel(ctx), `DETACH DATABASE chk`)
+	// One read transaction: the accounts' snapshot is taken at its first
+	// read, the check log's at its first read of chk, after it.
+	src, err := conn.BeginTx(ctx, nil)
 	if err != nil {
 		return fail(store.ErrUnavailable, "source: %v", err)
 	}
@@ -98,12 +127,14 @@ func Copy(ctx context.Context, srcPath string, dst *postgres.Store, progress fun
 	if err != nil {
 		return fail(store.ErrUnavailable, "source: %v", err)
 	}
+	tables = append(tables, "check_log")
+	slices.Sort(tables)
 	targetTables := sortedKeys(plan)
 	if !slices.Equal(tables, targetTables) {
 		return fail(store.ErrInvalid, "the source has tables %v, the target %v: is this deadbolt's SQLite schema at the version this binary knows?", tables, targetTables)
 	}
 	for _, t := range tables {
-		cols, err := sqliteColumns(ctx, src, "main", t)
+		cols, err := sqliteColumns(ctx, src, sourceSchema(t), t)
 		if err != nil {
 			return fail(store.ErrUnavailable, "source: %v", err)
 		}
@@ -215,9 +246,13 @@ func sortedKeys[V any](m map[string]V) []string {
 func selectAll(table string, cols []column) string {
 	names := make([]string, len(cols))
 	for i, c := range cols {
-		names[i] = c.name
+		if e, ok := sourceExprs[table+"."+c.name]; ok {
+			names[i] = e + ` AS "` + c.name + `"`
+		} else {
+			names[i] = `"` + c.name + `"`
+		}
 	}
-	q := `SELECT ` + quoteAll(names) + ` FROM "` + table + `"`
+	q := `SELECT ` + strings.Join(names, ", ") + ` FROM ` + sourceSchema(table) + `."` + table + `"`
 	if o, ok := orderedTables[table]; ok {
 		q += ` ORDER BY ` + o
 	}

@@ -160,10 +160,15 @@ func integrity(ctx context.Context, q queryer, schema string) error {
 }
 
 // Backup writes an online, consistent copy of the SQLite database at
-// dbPath to dest, which must not exist. The copy is one read transaction
-// of the live file (VACUUM INTO), so a server may keep serving and
-// writing meanwhile; it is written next to dest, checked with PRAGMA
-// integrity_check, made owner-only (0600) and only then renamed to dest.
+// dbPath and its check log (sqlite.ChecksPath) to the one file dest, which
+// must not exist. The accounts' tables are one read transaction of the
+// live file (VACUUM INTO), so a server may keep serving and writing
+// meanwhile; the check log's tables are then copied in from one read
+// transaction of its file, begun after that: the backup's check log is as
+// of no earlier than its accounts, so it holds every check answered before
+// the accounts' snapshot (and maybe a few answered just after). The file is
+// written next to dest, checked with PRAGMA integrity_check, made
+// owner-only (0600) and only then renamed to dest.
 func Backup(ctx context.Context, dbPath, dest string) (Summary, error) {
 	const op = "backup"
 	if _, err := os.Stat(dbPath); err != nil {
@@ -196,6 +201,11 @@ func Backup(ctx context.Context, dbPath, dest string) (Summary, error) {
 	}
 	if err := os.Chmod(tmpName, 0o600); err != nil {
 		return Summary{}, fmt.Errorf("%s: %s: %w", op, dest, pathErr(err))
+	}
+	// The check log, from its own file, as of a moment after the snapshot
+	// of the accounts: every check answered before the snapshot is in it.
+	if err := appendCheckLog(ctx, tmpName, sqlite.ChecksPath(dbPath)); err != nil {
+		return Summary{}, fmt.Errorf("%s: %w: the check log: %w", op, store.ErrUnavailable, hide(err))
 	}
 	sum, err := checkFile(ctx, tmpName)
 	if err != nil {
@@ -283,10 +293,12 @@ func syncFile(path string) error {
 // migrated if needed) with the rows of the backup file src. A backup from
 // an older deadbolt is migrated first (on a temporary copy; src is not
 // changed); one from a newer deadbolt is refused with store.ErrSchemaTooNew.
-// The rows are replaced in one write transaction with foreign keys
-// deferred to its end, and the transaction commits only after every table
-// is checked to hold exactly the backup's rows; a server running on the
-// file meanwhile sees the old data or the new, never a mix.
+// The rows of each file — the check log's file first, then the accounts'
+// — are replaced in one write transaction with foreign keys deferred to
+// its end, which commits only after every table is checked to hold exactly
+// the backup's rows; a server running on the files meanwhile sees, in
+// each, the old data or the new, never a mix (see load for the moment
+// between the two).
 func Restore(ctx context.Context, src, dbPath string) (Summary, error) {
 	const op = "restore"
 	if fi, err := os.Stat(src); err != nil {
@@ -337,6 +349,33 @@ func Restore(ctx context.Context, src, dbPath string) (Summary, error) {
 	return load(ctx, src, dbPath)
 }
 
+// load restores the database at dbPath and its check log from src (same
+// schema version): the check log's file first, then the accounts' file,
+// each in one transaction. The two files are not replaced at one instant:
+// a server running meanwhile may, between the two commits, list restored
+// check records beside the old accounts; and if restore is interrupted
+// between them, running it again completes it.
+func load(ctx context.Context, src, dbPath string) (Summary, error) {
+	checks, err := checkLogOf(ctx, src)
+	if err != nil {
+		return Summary{}, fmt.Errorf("restore: %w: %w", store.ErrUnavailable, err)
+	}
+	if _, err := os.Stat(checks); err != nil {
+		return Summary{}, fmt.Errorf("restore: %s: %w: the backup holds no check log", src, store.ErrInvalid)
+	}
+	logSum, err := replaceTables(ctx, checks, sqlite.ChecksPath(dbPath), isCheckTable)
+	if err != nil {
+		return Summary{}, err
+	}
+	sum, err := replaceTables(ctx, src, dbPath, func(t string) bool { return !isCheckTable(t) })
+	if err != nil {
+		return Summary{}, err
+	}
+	sum.Tables = append(sum.Tables, logSum.Tables...)
+	slices.SortFunc(sum.Tables, func(a, b Table) int { return strings.Compare(a.Name, b.Name) })
+	return sum, nil
+}
+
 // migratedCopy copies a backup to a temporary directory and migrates it.
 func migratedCopy(ctx context.Context, src string) (string, error) {
 	dir, err := os.MkdirTemp("", "deadbolt-restore-")
@@ -373,8 +412,9 @@ func copyFile(src, dst string) error {
 	return out.Close()
 }
 
-// load replaces the rows of dbPath with those of src (same schema).
-func load(ctx context.Context, src, dbPath string) (Summary, error) {
+// replaceTables replaces the rows of dbPath's tables that keep holds with
+// those of src (same schema), in one transaction.
+func replaceTables(ctx context.Context, src, dbPath string, keep func(table string) bool) (Summary, error) {
 	const op = "restore"
 	db, err := openSQLite(dbPath, true)
 	if err != nil {
@@ -404,6 +444,7 @@ func load(ctx context.Context, src, dbPath string) (Summary, error) {
 	if err != nil {
 		return Summary{}, fmt.Errorf("%s: %w: %w", op, store.ErrUnavailable, err)
 	}
+	mine, theirs = slices.DeleteFunc(mine, func(t string) bool { return !keep(t) }), slices.DeleteFunc(theirs, func(t string) bool { return !keep(t) })
 	if !slices.Equal(mine, theirs) {
 		return Summary{}, fmt.Errorf("%s: %w: the backup has tables %v, the database %v", op, store.ErrInvalid, theirs, mine)
 	}
@@ -420,7 +461,7 @@ func load(ctx context.Context, src, dbPath string) (Summary, error) {
 		if !sameSet(a, b) {
 			return Summary{}, fmt.Errorf("%s: %w: table %s has columns %v in the backup, %v in the database", op, store.ErrInvalid, t, b, a)
 		}
-		cols[t] = quoteAll(a)
+		cols[t] = rowCols(t, quoteAll(a))
 	}
 
 	tx, err := conn.BeginTx(ctx, nil)
@@ -469,6 +510,7 @@ func load(ctx context.Context, src, dbPath string) (Summary, error) {
 	if err != nil {
 		return Summary{}, fmt.Errorf("%s: %w: %w", op, store.ErrUnavailable, err)
 	}
+	sum.Tables = slices.DeleteFunc(sum.Tables, func(t Table) bool { return !keep(t.Name) })
 	if err := tx.Commit(); err != nil {
 		return Summary{}, fmt.Errorf("%s: commit: %w: %w", op, store.ErrUnavailable, err)
 	}

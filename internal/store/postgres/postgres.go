@@ -14,8 +14,6 @@ import (
 
 	"github.com/deadbolt-dev/deadbolt/internal/cache"
 	"github.com/deadbolt-dev/deadbolt/internal/store"
-	"github.com/deadbolt-dev/deadbolt/internal/store/sqlrow"
-	"github.com/deadbolt-dev/deadbolt/internal/store/valid"
 )
 
 // Options tune Open. The zero value is usable and refuses to migrate.
@@ -206,56 +204,6 @@ func (s *Store) Update(ctx context.Context, fn func(tx store.Tx) error) error {
 	s.tellFollowers(t.changes())
 	if t.acked {
 		return s.awaitHeard(ctx, seq)
-	}
-	return nil
-}
-
-// AppendChecks writes the batch with one INSERT … SELECT FROM unnest(…)
-// and moves each named key's last_used_at forward with one UPDATE per key,
-// in kid order (so that batches from several nodes never deadlock), all
-// sent in one round trip as one implicit transaction. Key usage is not
-// announced: the lock check never reads LastUsedAt.
-func (s *Store) AppendChecks(ctx context.Context, recs []store.CheckRecord) error {
-	const op = "append checks"
-	if len(recs) == 0 {
-		return nil
-	}
-	n := len(recs)
-	var (
-		ids, tenants, apps, kids, accounts = make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
-		statuses, ips, devices, locations  = make([]string, n), make([]string, n), make([]string, n), make([]string, n)
-		integrations                       = make([]string, n)
-		ats                                = make([]int64, n)
-		locked                             = make([]bool, n)
-	)
-	latest := make(map[string]int64)
-	for i, c := range recs {
-		if err := valid.CheckRecord(c); err != nil {
-			return fmt.Errorf("%w (record %d of %d)", wrap(op, err), i+1, n)
-		}
-		at := valid.Nanos(c.At)
-		ids[i], tenants[i], apps[i], kids[i], accounts[i] = c.ID, c.TenantID, c.AppID, c.KID, c.Account
-		ats[i], locked[i], statuses[i] = at, c.Locked, c.Status
-		ips[i], devices[i], locations[i], integrations[i] = c.IP, c.Device, c.Location, c.IntegrationType
-		if c.KID != "" && at > latest[c.KID] {
-			latest[c.KID] = at
-		}
-	}
-	b := &pgx.Batch{}
-	b.Queue(`INSERT INTO check_log (`+sqlrow.CheckCols+`)
-		SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::bigint[],
-			$7::boolean[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[])`,
-		ids, tenants, apps, kids, accounts, ats, locked, statuses, ips, devices, locations, integrations)
-	keys := make([]string, 0, len(latest))
-	for kid := range latest {
-		keys = append(keys, kid)
-	}
-	slices.Sort(keys)
-	for _, kid := range keys {
-		b.Queue(`UPDATE signing_keys SET last_used_at = $1 WHERE kid = $2 AND last_used_at < $1`, latest[kid], kid)
-	}
-	if err := s.pool.SendBatch(ctx, b).Close(); err != nil {
-		return wrap(op, err)
 	}
 	return nil
 }

@@ -98,6 +98,11 @@ func (s *Store) apply(ctx context.Context, m migration.Migration) error {
 	if have != m.Version-1 {
 		return fmt.Errorf("sqlite: %s: %w: database is at version %d", op, store.ErrUnavailable, have)
 	}
+	if m.Name == checkLogMoves {
+		if err := s.moveCheckLog(ctx, tx); err != nil {
+			return err
+		}
+	}
 	if _, err := tx.ExecContext(ctx, m.SQL); err != nil {
 		return wrap(op, err)
 	}

@@ -237,21 +237,6 @@ func (r reads) CheckState(ctx context.Context, appID, accountName string) (store
 	return cs, wrap(op, err)
 }
 
-// CheckRecord implements store.Reader.
-func (r reads) CheckRecord(ctx context.Context, id string) (store.CheckRecord, error) {
-	return oneStmt(ctx, r, "get check record", qCheckRecord, dialect.ScanCheck, id)
-}
-
-// CheckRecords implements store.Reader. A limit below 1 is
-// store.ErrInvalid.
-func (r reads) CheckRecords(ctx context.Context, appID string, limit int) ([]store.CheckRecord, error) {
-	const op = "list check records"
-	if err := positiveLimit(op, limit); err != nil {
-		return nil, err
-	}
-	return listStmt(ctx, r, op, qCheckRecords, dialect.ScanCheck, appID, limit)
-}
-
 // AuditRecords implements store.Reader. A limit below 1 is
 // store.ErrInvalid.
 func (r reads) AuditRecords(ctx context.Context, tenantID string, afterSeq int64, limit int) ([]audit.Record, error) {

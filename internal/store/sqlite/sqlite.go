@@ -16,7 +16,6 @@ import (
 	_ "modernc.org/sqlite"
 
 	"github.com/deadbolt-dev/deadbolt/internal/store"
-	"github.com/deadbolt-dev/deadbolt/internal/store/valid"
 )
 
 // Options tune Open. The zero value is usable and refuses to migrate.
@@ -43,6 +42,7 @@ type Store struct {
 	wdb   *sql.DB // write pool: one connection, BEGIN IMMEDIATE
 	wstmt [numStmts]*sql.Stmt
 	rstmt [numReads]*sql.Stmt
+	log   *checkLog     // the check log's own file, ChecksPath(path)
 	cfg   configCache   // applications and keys for the lock check
 	plain *preparedPool // plain queries of the read pool, prepared once
 }
@@ -127,6 +127,12 @@ func open(ctx context.Context, path string, opts Options) (_ *Store, err error) 
 	s.rdb.SetMaxIdleConns(opts.ReadConns)
 	s.rdb.SetConnMaxLifetime(0)
 	s.rdb.SetConnMaxIdleTime(0)
+
+	// The check log's file before migrating: migration 0011 moves the
+	// accounts file's old check_log table into it.
+	if s.log, err = openCheckLog(ctx, ChecksPath(abs), opts); err != nil {
+		return nil, err
+	}
 
 	have, want, err := s.SchemaVersion(ctx)
 	if err != nil {
@@ -216,6 +222,7 @@ func (s *Store) Close() error {
 	if s.wdb != nil {
 		errs = append(errs, s.wdb.Close())
 	}
+	errs = append(errs, s.log.close())
 	if err := errors.Join(errs...); err != nil {
 		return wrap("close", err)
 	}
@@ -239,8 +246,8 @@ func (s *Store) Ping(ctx context.Context) error {
 // Update runs fn in one BEGIN IMMEDIATE transaction on the write
 // connection. Transactions of this process queue for that connection;
 // those of other processes wait for the file's write lock up to the busy
-// timeout. fn must not call Update or AppendChecks itself: it would wait for
-// the connection it holds.
+// timeout. fn must not call Update itself: it would wait for the
+// connection it holds.
 func (s *Store) Update(ctx context.Context, fn func(tx store.Tx) error) error {
 	sqlTx, err := s.wdb.BeginTx(ctx, nil)
 	if err != nil {
@@ -261,71 +268,6 @@ func (s *Store) Update(ctx context.Context, fn func(tx store.Tx) error) error {
 	committed = true // Commit ends the transaction even when it fails.
 	if err := sqlTx.Commit(); err != nil {
 		return wrap("commit", err)
-	}
-	return nil
-}
-
-// AppendChecks writes the batch in one transaction with one prepared
-// insert, then moves each named key's last_used_at forward to the latest
-// At of its records.
-func (s *Store) AppendChecks(ctx context.Context, recs []store.CheckRecord) error {
-	const op = "append checks"
-	if len(recs) == 0 {
-		return nil
-	}
-	type row struct {
-		rec store.CheckRecord
-		at  int64
-	}
-	rows := make([]row, len(recs))
-	latest := make(map[string]int64)
-	for i, c := range recs {
-		if err := valid.CheckRecord(c); err != nil {
-			return fmt.Errorf("%w (record %d of %d)", wrap(op, err), i+1, len(recs))
-		}
-		at := valid.Nanos(c.At)
-		rows[i] = row{c, at}
-		if c.KID != "" && at > latest[c.KID] {
-			latest[c.KID] = at
-		}
-	}
-
-	tx, err := s.wdb.BeginTx(ctx, nil)
-	if err != nil {
-		return wrap(op, err)
-	}
-	defer tx.Rollback() // a no-op after Commit
-	args := func(dst []any, r row) []any {
-		c := r.rec
-		return append(dst, c.ID, c.TenantID, c.AppID, c.KID, c.Account, r.at, c.Locked,
-			c.Status, c.IP, c.Device, c.Location, c.IntegrationType)
-	}
-	chunk := tx.StmtContext(ctx, s.wstmt[qInsertChecks])
-	buf := make([]any, 0, 12*checkChunk)
-	i := 0
-	for ; i+checkChunk <= len(rows); i += checkChunk {
-		buf = buf[:0]
-		for _, r := range rows[i : i+checkChunk] {
-			buf = args(buf, r)
-		}
-		if _, err := chunk.ExecContext(ctx, buf...); err != nil {
-			return wrap(op, err)
-		}
-	}
-	ins := tx.StmtContext(ctx, s.wstmt[qInsertCheck])
-	for _, r := range rows[i:] {
-		if _, err := ins.ExecContext(ctx, args(buf[:0], r)...); err != nil {
-			return wrap(op, err)
-		}
-	}
-	touch := tx.StmtContext(ctx, s.wstmt[qTouchKey])
-	for kid, at := range latest {
-		if _, err := touch.ExecContext(ctx, at, kid); err != nil {
-			return wrap(op, err)
-		}
-	}
-	if err := tx.Commit(); err != nil {
-		return wrap(op, err)
 	}
 	return nil
 }

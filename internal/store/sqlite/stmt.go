@@ -1,10 +1,6 @@
 package sqlite
 
-import (
-	"strings"
-
-	"github.com/deadbolt-dev/deadbolt/internal/store/sqlrow"
-)
+import "github.com/deadbolt-dev/deadbolt/internal/store/sqlrow"
 
 // stmtID names one of the package's SQL statements. Every statement is
 // prepared once per pool when the store opens; a transaction borrows the
@@ -31,8 +27,6 @@ const (
 	qCountAccounts
 	qCurrentGrant
 	qCheckState
-	qCheckRecord
-	qCheckRecords
 	qAuditRecords
 	qSchemaVersion
 	qConfigVersion
@@ -61,9 +55,6 @@ const (
 	qConsumeGrant
 	qLastAudit
 	qInsertAudit
-	qInsertCheck
-	qTouchKey
-	qInsertChecks // checkChunk rows at once
 
 	numStmts
 )
@@ -103,9 +94,6 @@ var queries = [numStmts]string{
 		LEFT JOIN members m ON m.id = a.owner_id
 		WHERE a.app_id = ? AND a.name = ?`,
 
-	qCheckRecord:  `SELECT ` + sqlrow.CheckCols + ` FROM check_log WHERE id = ?`,
-	qCheckRecords: `SELECT ` + sqlrow.CheckCols + ` FROM check_log WHERE app_id = ? ORDER BY at DESC, rowid DESC LIMIT ?`,
-
 	qAuditRecords: `SELECT ` + sqlrow.AuditCols + ` FROM audit_log WHERE tenant_id = ? AND seq > ? ORDER BY seq LIMIT ?`,
 
 	qSchemaVersion: `SELECT coalesce(max(version), 0) FROM schema_version`,
@@ -139,13 +127,4 @@ var queries = [numStmts]string{
 		WHERE g.id = ?2 AND g.once = 1 AND ` + usable,
 	qLastAudit:   `SELECT seq, hash FROM audit_log WHERE tenant_id = ? ORDER BY seq DESC LIMIT 1`,
 	qInsertAudit: `INSERT INTO audit_log (` + sqlrow.AuditCols + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-	qInsertCheck: `INSERT INTO check_log (` + sqlrow.CheckCols + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-	qTouchKey:    `UPDATE signing_keys SET last_used_at = max(last_used_at, ?) WHERE kid = ?`,
-	qInsertChecks: `INSERT INTO check_log (` + sqlrow.CheckCols + `) VALUES ` +
-		strings.TrimSuffix(strings.Repeat(`(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?), `, checkChunk), `, `),
 }
-
-// checkChunk is how many check-log rows one INSERT writes: a group commit
-// of many records runs a handful of statements instead of one per record,
-// which saves about a third of the check log's CPU.
-const checkChunk = 16
