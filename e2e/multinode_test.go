@@ -129,41 +129,47 @@ func TestMultiNode(t *testing.T) {
 	c.leaseHandover() // last: it kills a node
 }
 
-// propagation locks and unlocks an account with the CLI (a third process)
-// and measures how long after the CLI returns a check on node B answers the
-// new state. The figures are logged, not asserted (design §9: performance
-// is measured by benchmarks, never by timed assertions).
+// propagation locks and unlocks an account with the CLI (a third process):
+// the first check on each node after the CLI returns must answer the new
+// state (the coherence guarantee, store/postgres "Coherence"), though both
+// nodes answer from memory. It logs how long the CLI's change took; the
+// figures are logged, not asserted (design §9: performance is measured by
+// benchmarks, never by timed assertions).
 func (c *cluster) propagation() {
 	t := c.t
 	c.cli.ok("account", "enroll", "--app", multiIssuer, "--account", "prop")
 	client := &http.Client{Timeout: 5 * time.Second}
-	// Warm node B's cache: later answers come from memory until a change
-	// is announced.
-	if code, locked := c.check(client, c.b, "prop"); code != 200 || !locked {
-		t.Fatalf("node b: %d locked=%v for a fresh account, want 200 locked", code, locked)
-	}
 	const trials = 50
-	var lockSeen []time.Duration
-	seen := func(wantLocked bool) time.Duration {
-		start := time.Now()
-		for time.Since(start) < 10*time.Second {
-			code, locked := c.check(client, c.b, "prop")
-			if code == 200 && locked == wantLocked {
-				return time.Since(start)
+	var took []time.Duration
+	stale := 0
+	change := func(wantLocked bool, args ...string) {
+		// Warm both caches with the old state: later answers come from
+		// memory until a change is announced.
+		for _, n := range []*inst{c.a, c.b} {
+			if code, locked := c.check(client, n, "prop"); code != 200 || locked == wantLocked {
+				t.Fatalf("%s: %d locked=%v before the change", n.url, code, locked)
 			}
 		}
-		t.Fatalf("node b did not see locked=%v within 10s", wantLocked)
-		return 0
+		start := time.Now()
+		c.cli.ok(args...)
+		took = append(took, time.Since(start))
+		for _, n := range []*inst{c.a, c.b} {
+			if code, locked := c.check(client, n, "prop"); code != 200 || locked != wantLocked {
+				stale++
+				t.Errorf("%s answered %d locked=%v right after the CLI acknowledged locked=%v", n.url, code, locked, wantLocked)
+			}
+		}
 	}
 	for range trials {
-		c.cli.ok("account", "unlock", "--app", multiIssuer, "--account", "prop", "--for", "10m")
-		seen(false)
-		c.cli.ok("account", "lock", "--app", multiIssuer, "--account", "prop")
-		lockSeen = append(lockSeen, seen(true))
+		change(false, "account", "unlock", "--app", multiIssuer, "--account", "prop", "--for", "10m")
+		change(true, "account", "lock", "--app", multiIssuer, "--account", "prop")
 	}
-	slices.Sort(lockSeen)
-	t.Logf("lock via CLI seen by a check on node b (%d trials): p50 %v, p99 %v, max %v",
-		trials, percentile(lockSeen, 0.50), percentile(lockSeen, 0.99), lockSeen[len(lockSeen)-1])
+	if stale > 0 {
+		t.Fatalf("%d stale answers in %d checks right after the CLI's acknowledgement", stale, 4*trials)
+	}
+	slices.Sort(took)
+	t.Logf("CLI lock/unlock, a process each, waiting for both nodes to hear it (%d changes): p50 %v, p99 %v, max %v",
+		len(took), percentile(took, 0.50), percentile(took, 0.99), took[len(took)-1])
 }
 
 // onceGrantRace unlocks an account for one login, then has both nodes

@@ -35,11 +35,7 @@ accounts are locked unless unlocked: for a time, or for the next sign-in only.`,
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
-			app, err := a.findApp(ctx, appRef)
-			if err != nil {
-				return err
-			}
-			svc, err := a.access(ctx)
+			svc, app, err := a.accessToApp(ctx, appRef)
 			if err != nil {
 				return err
 			}
@@ -61,11 +57,10 @@ accounts are locked unless unlocked: for a time, or for the next sign-in only.`,
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
-			app, err := a.findApp(ctx, appRef)
+			svc, app, err := a.accessToApp(ctx, appRef)
 			if err != nil {
 				return err
 			}
-			svc, _ := a.access(ctx)
 			revoked, err := svc.Lock(ctx, actor(), app, name)
 			if err != nil {
 				return err
@@ -95,11 +90,10 @@ A new unlock replaces the previous one.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
-			app, err := a.findApp(ctx, appRef)
+			svc, app, err := a.accessToApp(ctx, appRef)
 			if err != nil {
 				return err
 			}
-			svc, _ := a.access(ctx)
 			g, err := svc.Unlock(ctx, actor(), app, name, access.Unlock{For: forD, Once: once, Reason: reason})
 			if err != nil {
 				return err
@@ -208,11 +202,7 @@ nothing by itself.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
-			adm, err := a.admin(ctx, false)
-			if err != nil {
-				return err
-			}
-			t, err := adm.Tenant(ctx, leTenant)
+			_, t, err := a.adminOfTenant(ctx, leTenant, false)
 			if err != nil {
 				return err
 			}

@@ -39,11 +39,7 @@ integrations for when deadbolt cannot be reached.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
-			svc, err := a.admin(ctx, false)
-			if err != nil {
-				return err
-			}
-			t, err := svc.Tenant(ctx, tenant)
+			svc, t, err := a.adminOfTenant(ctx, tenant, false)
 			if err != nil {
 				return err
 			}
@@ -72,11 +68,7 @@ integrations for when deadbolt cannot be reached.`,
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
-			svc, err := a.admin(ctx, false)
-			if err != nil {
-				return err
-			}
-			t, err := svc.Tenant(ctx, listTenant)
+			svc, t, err := a.adminOfTenant(ctx, listTenant, false)
 			if err != nil {
 				return err
 			}
@@ -84,12 +76,9 @@ integrations for when deadbolt cannot be reached.`,
 			if err != nil {
 				return err
 			}
-			out, text := []map[string]any{}, ""
-			for _, app := range apps {
-				out = append(out, appJSON(app))
-				text += fmt.Sprintf("%s\t%s\t%s\tenabled=%v\n", app.ID, app.Issuer, app.Name, app.Enabled)
-			}
-			return a.print(map[string]any{"applications": out}, "%s", text)
+			return printList(a, "applications", apps, appJSON, func(app store.Application) string {
+				return fmt.Sprintf("%s\t%s\t%s\tenabled=%v\n", app.ID, app.Issuer, app.Name, app.Enabled)
+			})
 		},
 	}
 	list.Flags().StringVar(&listTenant, "tenant", "", "tenant name or id (required)")

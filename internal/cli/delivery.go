@@ -53,11 +53,7 @@ what waits (with the last error), and what was given up.`,
 			if limit < 1 {
 				return usageErr("--limit must be at least 1, got %d", limit)
 			}
-			adm, err := a.admin(ctx, false)
-			if err != nil {
-				return err
-			}
-			t, err := adm.Tenant(ctx, tenant)
+			_, t, err := a.adminOfTenant(ctx, tenant, false)
 			if err != nil {
 				return err
 			}

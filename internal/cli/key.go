@@ -101,22 +101,7 @@ instead: the application keeps the private key and no secret is shared.`,
 			if err != nil {
 				return err
 			}
-			out, text := []map[string]any{}, ""
-			for _, k := range keys {
-				out = append(out, keyJSON(k))
-				state := "active"
-				if !k.RevokedAt.IsZero() {
-					state = "revoked " + k.RevokedAt.Format(time.RFC3339)
-				} else if !k.Active(time.Now()) {
-					state = "expired"
-				}
-				used := "never used"
-				if !k.LastUsedAt.IsZero() {
-					used = "last used " + k.LastUsedAt.Format(time.RFC3339)
-				}
-				text += fmt.Sprintf("%s\t%s\t%s\t%s\n", k.KID, k.Algorithm, state, used)
-			}
-			return a.print(map[string]any{"keys": out}, "%s", text)
+			return printList(a, "keys", keys, keyJSON, keyLine)
 		},
 	}
 	list.Flags().StringVar(&listApp, "app", "", "application id or issuer (required)")
@@ -164,4 +149,19 @@ again. Tokens naming a deleted key are refused as naming an unknown key.`,
 	}
 	cmd.AddCommand(create, list, revoke, del)
 	return cmd
+}
+
+// keyLine is a key's line in key list: its state and last use.
+func keyLine(k store.SigningKey) string {
+	state := "active"
+	if !k.RevokedAt.IsZero() {
+		state = "revoked " + k.RevokedAt.Format(time.RFC3339)
+	} else if !k.Active(time.Now()) {
+		state = "expired"
+	}
+	used := "never used"
+	if !k.LastUsedAt.IsZero() {
+		used = "last used " + k.LastUsedAt.Format(time.RFC3339)
+	}
+	return fmt.Sprintf("%s\t%s\t%s\t%s\n", k.KID, k.Algorithm, state, used)
 }

@@ -51,11 +51,7 @@ passkeys need a domain name.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
-			svc, err := a.admin(ctx, false)
-			if err != nil {
-				return err
-			}
-			t, err := svc.Tenant(ctx, tenant)
+			svc, t, err := a.adminOfTenant(ctx, tenant, false)
 			if err != nil {
 				return err
 			}
@@ -81,11 +77,7 @@ passkeys need a domain name.`,
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
-			svc, err := a.admin(ctx, false)
-			if err != nil {
-				return err
-			}
-			t, err := svc.Tenant(ctx, listTenant)
+			svc, t, err := a.adminOfTenant(ctx, listTenant, false)
 			if err != nil {
 				return err
 			}
@@ -132,11 +124,7 @@ func (f *memberFlags) add(cmd *cobra.Command) {
 
 // find returns the admin service and the member the flags name.
 func (f *memberFlags) find(ctx context.Context, a *app) (*admin.Service, store.Member, error) {
-	svc, err := a.admin(ctx, false)
-	if err != nil {
-		return nil, store.Member{}, err
-	}
-	t, err := svc.Tenant(ctx, f.tenant)
+	svc, t, err := a.adminOfTenant(ctx, f.tenant, false)
 	if err != nil {
 		return nil, store.Member{}, err
 	}

@@ -333,6 +333,17 @@ func (a *app) admin(ctx context.Context, withBox bool) (*admin.Service, error) {
 	return svc, nil
 }
 
+// adminOfTenant returns the admin service (withBox: able to seal secrets)
+// and the tenant ref names (a name or an id).
+func (a *app) adminOfTenant(ctx context.Context, ref string, withBox bool) (*admin.Service, store.Tenant, error) {
+	svc, err := a.admin(ctx, withBox)
+	if err != nil {
+		return nil, store.Tenant{}, err
+	}
+	t, err := svc.Tenant(ctx, ref)
+	return svc, t, err
+}
+
 // memberChannels are the member channels a server with this configuration
 // delivers: email when SMTP is set up, and Web Push.
 func (a *app) memberChannels() []string {
@@ -367,6 +378,28 @@ func (a *app) print(v any, text string, args ...any) error {
 	}
 	_, err := fmt.Fprintf(a.stdout, text, args...)
 	return err
+}
+
+// accessToApp returns the access service and the application ref names
+// (an id or an issuer).
+func (a *app) accessToApp(ctx context.Context, ref string) (*access.Service, store.Application, error) {
+	app, err := a.findApp(ctx, ref)
+	if err != nil {
+		return nil, store.Application{}, err
+	}
+	svc, err := a.access(ctx)
+	return svc, app, err
+}
+
+// printList prints items: as {"key": [asJSON of each]} with --json, else
+// one line of text each.
+func printList[T any](a *app, key string, items []T, asJSON func(T) map[string]any, line func(T) string) error {
+	out, text := []map[string]any{}, ""
+	for _, it := range items {
+		out = append(out, asJSON(it))
+		text += line(it)
+	}
+	return a.print(map[string]any{key: out}, "%s", text)
 }
 
 func (a *app) findApp(ctx context.Context, ref string) (store.Application, error) {

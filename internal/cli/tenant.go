@@ -4,6 +4,8 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+
+	"github.com/deadbolt-dev/deadbolt/internal/store"
 )
 
 func (a *app) tenantCmd() *cobra.Command {
@@ -70,13 +72,9 @@ deadbolt member invite --tenant NAME --email EMAIL --role owner.`,
 			if err != nil {
 				return err
 			}
-			out := []map[string]any{}
-			text := ""
-			for _, t := range ts {
-				out = append(out, map[string]any{"id": t.ID, "name": t.Name})
-				text += t.Name + "\t" + t.ID + "\n"
-			}
-			return a.print(map[string]any{"tenants": out}, "%s", text)
+			return printList(a, "tenants", ts,
+				func(t store.Tenant) map[string]any { return map[string]any{"id": t.ID, "name": t.Name} },
+				func(t store.Tenant) string { return t.Name + "\t" + t.ID + "\n" })
 		},
 	})
 	return cmd

@@ -56,11 +56,7 @@ receiver's answer.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
-			adm, err := a.admin(ctx, true)
-			if err != nil {
-				return err
-			}
-			t, err := adm.Tenant(ctx, tenant)
+			adm, t, err := a.adminOfTenant(ctx, tenant, true)
 			if err != nil {
 				return err
 			}
@@ -86,11 +82,7 @@ receiver's answer.`,
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
-			adm, err := a.admin(ctx, false)
-			if err != nil {
-				return err
-			}
-			t, err := adm.Tenant(ctx, listTenant)
+			_, t, err := a.adminOfTenant(ctx, listTenant, false)
 			if err != nil {
 				return err
 			}

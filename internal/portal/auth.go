@@ -7,7 +7,7 @@ import (
 	"net/http"
 	"strings"
 
-	"github.com/deadbolt-dev/deadbolt/internal/admin"
+	"github.com/deadbolt-dev/deadbolt/internal/ids"
 	"github.com/deadbolt-dev/deadbolt/internal/passkey"
 	"github.com/deadbolt-dev/deadbolt/internal/store"
 )
@@ -83,22 +83,14 @@ func (p *Portal) signinBegin(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if err := p.putCeremony(w, ceremony{Purpose: "signin", State: state}); err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, json.RawMessage(options))
-	return nil
+	return p.beginCeremony(w, ceremony{Purpose: "signin", State: state}, options)
 }
 
 func (p *Portal) signinFinish(w http.ResponseWriter, r *http.Request) error {
 	if err := p.limitIP(r); err != nil {
 		return err
 	}
-	req, err := readCeremony(r)
-	if err != nil {
-		return err
-	}
-	c, err := p.takeCeremony(w, r, "signin")
+	req, c, err := p.finishCeremony(w, r, "signin")
 	if err != nil {
 		return err
 	}
@@ -146,11 +138,11 @@ func (p *Portal) signout(w http.ResponseWriter, r *http.Request) error {
 		s, err := p.session(r)
 		err = p.d.Store.Update(ctx, func(tx store.Tx) error {
 			if err == nil {
-				if err := admin.AppendAudit(ctx, tx, s.member.TenantID, s.actor(), "portal.signout", "member:"+s.member.ID, nil, p.now()); err != nil {
+				if err := store.AppendAudit(ctx, tx, s.member.TenantID, s.actor(), "portal.signout", "member:"+s.member.ID, nil, p.now()); err != nil {
 					return err
 				}
 			}
-			return tx.DeleteSession(ctx, admin.SecretHash(secret))
+			return tx.DeleteSession(ctx, ids.SecretHash(secret))
 		})
 		if err != nil {
 			return err
@@ -168,7 +160,7 @@ func (p *Portal) invite(r *http.Request, secret string) (store.Invite, store.Mem
 	if secret == "" {
 		return store.Invite{}, store.Member{}, bad
 	}
-	inv, err := p.d.Store.Invite(r.Context(), admin.SecretHash(secret))
+	inv, err := p.d.Store.Invite(r.Context(), ids.SecretHash(secret))
 	if errors.Is(err, store.ErrNotFound) {
 		return store.Invite{}, store.Member{}, bad
 	}
@@ -209,22 +201,14 @@ func (p *Portal) setupBegin(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if err := p.putCeremony(w, ceremony{Purpose: "setup", State: state, MemberID: m.ID, InviteID: inv.ID}); err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, json.RawMessage(options))
-	return nil
+	return p.beginCeremony(w, ceremony{Purpose: "setup", State: state, MemberID: m.ID, InviteID: inv.ID}, options)
 }
 
 func (p *Portal) setupFinish(w http.ResponseWriter, r *http.Request) error {
 	if err := p.limitIP(r); err != nil {
 		return err
 	}
-	req, err := readCeremony(r)
-	if err != nil {
-		return err
-	}
-	c, err := p.takeCeremony(w, r, "setup")
+	req, c, err := p.finishCeremony(w, r, "setup")
 	if err != nil {
 		return err
 	}
@@ -280,7 +264,7 @@ func (p *Portal) addPasskeyTx(r *http.Request, tx store.Tx, m store.Member, pk s
 		}
 		return err
 	}
-	return admin.AppendAudit(r.Context(), tx, m.TenantID, "member:"+m.Email, "passkey.added", "member:"+m.ID,
+	return store.AppendAudit(r.Context(), tx, m.TenantID, "member:"+m.Email, "passkey.added", "member:"+m.ID,
 		map[string]any{"passkey": pk.ID, "name": pk.Name}, p.now())
 }
 
@@ -307,11 +291,7 @@ func (p *Portal) passkeyAddBegin(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if err := p.putCeremony(w, ceremony{Purpose: "add", State: state, MemberID: s.member.ID}); err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, json.RawMessage(options))
-	return nil
+	return p.beginCeremony(w, ceremony{Purpose: "add", State: state, MemberID: s.member.ID}, options)
 }
 
 func (p *Portal) passkeyAddFinish(w http.ResponseWriter, r *http.Request) error {
@@ -319,11 +299,7 @@ func (p *Portal) passkeyAddFinish(w http.ResponseWriter, r *http.Request) error 
 	if !ok {
 		return err
 	}
-	req, err := readCeremony(r)
-	if err != nil {
-		return err
-	}
-	c, err := p.takeCeremony(w, r, "add")
+	req, c, err := p.finishCeremony(w, r, "add")
 	if err != nil {
 		return err
 	}
@@ -377,7 +353,7 @@ func (p *Portal) passkeyDelete(w http.ResponseWriter, r *http.Request) error {
 		if err != nil {
 			return err
 		}
-		return admin.AppendAudit(ctx, tx, s.member.TenantID, s.actor(), "passkey.removed", "member:"+s.member.ID,
+		return store.AppendAudit(ctx, tx, s.member.TenantID, s.actor(), "passkey.removed", "member:"+s.member.ID,
 			map[string]any{"passkey": id, "name": pk.Name, "sessions_ended": ended}, p.now())
 	})
 	if err != nil {

@@ -9,8 +9,8 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/deadbolt-dev/deadbolt/internal/admin"
 	"github.com/deadbolt-dev/deadbolt/internal/clientaddr"
+	"github.com/deadbolt-dev/deadbolt/internal/ids"
 	"github.com/deadbolt-dev/deadbolt/internal/store"
 )
 
@@ -43,7 +43,7 @@ func (p *Portal) session(r *http.Request) (signedIn, error) {
 		return signedIn{}, errNoSession
 	}
 	ctx := r.Context()
-	id := admin.SecretHash(secret)
+	id := ids.SecretHash(secret)
 	s, err := p.d.Store.Session(ctx, id)
 	if errors.Is(err, store.ErrNotFound) {
 		return signedIn{}, errNoSession
@@ -92,17 +92,17 @@ func (p *Portal) requireSession(w http.ResponseWriter, r *http.Request) (signedI
 func (p *Portal) startSession(ctx context.Context, tx store.Tx, r *http.Request, m store.Member, how string, now time.Time) (string, error) {
 	// A sign-in replaces the browser's previous session, if any.
 	if old := p.cookie(r, sessionCookie); old != "" {
-		if err := tx.DeleteSession(ctx, admin.SecretHash(old)); err != nil {
+		if err := tx.DeleteSession(ctx, ids.SecretHash(old)); err != nil {
 			return "", err
 		}
 	}
-	secret := admin.NewSecret()
-	s := store.Session{ID: admin.SecretHash(secret), TenantID: m.TenantID, MemberID: m.ID, CreatedAt: now, SeenAt: now,
+	secret := ids.NewSecret()
+	s := store.Session{ID: ids.SecretHash(secret), TenantID: m.TenantID, MemberID: m.ID, CreatedAt: now, SeenAt: now,
 		ExpiresAt: now.Add(p.d.Config.SessionMax), IP: clientaddr.Of(r), UserAgent: truncate(r.UserAgent(), 200)}
 	if err := tx.CreateSession(ctx, s); err != nil {
 		return "", err
 	}
-	return secret, admin.AppendAudit(ctx, tx, m.TenantID, "member:"+m.Email, "portal.signin", "member:"+m.ID,
+	return secret, store.AppendAudit(ctx, tx, m.TenantID, "member:"+m.Email, "portal.signin", "member:"+m.ID,
 		map[string]any{"ip": s.IP, "user_agent": s.UserAgent, "how": how}, now)
 }
 
@@ -125,21 +125,31 @@ type ceremony struct {
 
 const ceremonyOwner = "portal:ceremony"
 
-func (p *Portal) putCeremony(w http.ResponseWriter, c ceremony) error {
+// beginCeremony keeps c in the ceremony cookie for five minutes and
+// answers with the WebAuthn options the browser's passkey step needs.
+func (p *Portal) beginCeremony(w http.ResponseWriter, c ceremony, options []byte) error {
 	c.Expires = p.now().Add(5 * time.Minute)
-	return p.putSealed(w, ceremonyCookie, ceremonyOwner, c, 5*time.Minute)
+	if err := p.putSealed(w, ceremonyCookie, ceremonyOwner, c, 5*time.Minute); err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, json.RawMessage(options))
+	return nil
 }
 
-// takeCeremony opens the ceremony cookie (clearing it) and checks its
-// purpose and expiry.
-func (p *Portal) takeCeremony(w http.ResponseWriter, r *http.Request, purpose string) (ceremony, error) {
+// finishCeremony reads the browser's answer to a passkey step, then opens
+// the ceremony cookie (clearing it) and checks its purpose and expiry.
+func (p *Portal) finishCeremony(w http.ResponseWriter, r *http.Request, purpose string) (ceremonyRequest, ceremony, error) {
+	req, err := readCeremony(r)
+	if err != nil {
+		return req, ceremony{}, err
+	}
 	var c ceremony
 	p.clearCookie(w, ceremonyCookie)
 	if err := p.getSealed(r, ceremonyCookie, ceremonyOwner, &c); err != nil || c.Purpose != purpose || !p.now().Before(c.Expires) {
-		return ceremony{}, &pageError{Status: http.StatusBadRequest, Title: "Start again",
+		return req, ceremony{}, &pageError{Status: http.StatusBadRequest, Title: "Start again",
 			Message: "This passkey step took too long or was already used. Start again.", Cause: err}
 	}
-	return c, nil
+	return req, c, nil
 }
 
 func (p *Portal) putSealed(w http.ResponseWriter, name, owner string, v any, maxAge time.Duration) error {
