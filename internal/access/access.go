@@ -9,6 +9,7 @@ import (
 
 	"github.com/deadbolt-dev/deadbolt/internal/admin"
 	"github.com/deadbolt-dev/deadbolt/internal/clock"
+	"github.com/deadbolt-dev/deadbolt/internal/ids"
 	"github.com/deadbolt-dev/deadbolt/internal/notify"
 	"github.com/deadbolt-dev/deadbolt/internal/store"
 )
@@ -66,11 +67,11 @@ func EnrollTx(ctx context.Context, tx store.Tx, actor string, app store.Applicat
 // enrollTx enrols account name at app with the member ownerID ("" for
 // none) as its owner.
 func enrollTx(ctx context.Context, tx store.Tx, actor string, app store.Application, name, ownerID string, now time.Time) (store.Account, error) {
-	a := store.Account{ID: admin.NewID(), TenantID: app.TenantID, AppID: app.ID, Name: name, OwnerID: ownerID, CreatedAt: now, UpdatedAt: now}
+	a := store.Account{ID: ids.New(), TenantID: app.TenantID, AppID: app.ID, Name: name, OwnerID: ownerID, CreatedAt: now, UpdatedAt: now}
 	if err := tx.CreateAccount(ctx, a); err != nil {
 		return store.Account{}, fmt.Errorf("account %q at %s: %w", name, app.Issuer, err)
 	}
-	return a, admin.AppendAudit(ctx, tx, app.TenantID, actor, "account.enrolled", "account:"+a.ID,
+	return a, store.AppendAudit(ctx, tx, app.TenantID, actor, "account.enrolled", "account:"+a.ID,
 		map[string]any{"account": name, "application": app.Issuer, "owner": a.OwnerID}, now)
 }
 
@@ -106,7 +107,7 @@ func (s *Service) Lock(ctx context.Context, actor string, app store.Application,
 		if err := notify.Enqueue(ctx, tx, notify.Change{App: app, Account: name, Locked: true}, now); err != nil {
 			return err
 		}
-		return admin.AppendAudit(ctx, tx, app.TenantID, actor, "account.locked", "account:"+a.ID,
+		return store.AppendAudit(ctx, tx, app.TenantID, actor, "account.locked", "account:"+a.ID,
 			map[string]any{"account": name, "application": app.Issuer}, now)
 	})
 	return revoked, err
@@ -145,7 +146,7 @@ func (s *Service) Unlock(ctx context.Context, actor string, app store.Applicatio
 
 // GrantTx makes a grant inside tx, with its audit event.
 func GrantTx(ctx context.Context, tx store.Tx, actor string, app store.Application, a store.Account, d time.Duration, once bool, reason string, now time.Time) (store.Grant, error) {
-	g := store.Grant{ID: admin.NewID(), TenantID: app.TenantID, AccountID: a.ID, Until: now.Add(d), Once: once,
+	g := store.Grant{ID: ids.New(), TenantID: app.TenantID, AccountID: a.ID, Until: now.Add(d), Once: once,
 		Reason: reason, GrantedBy: actor, CreatedAt: now}
 	if err := tx.PutGrant(ctx, g); err != nil {
 		return store.Grant{}, err
@@ -153,7 +154,7 @@ func GrantTx(ctx context.Context, tx store.Tx, actor string, app store.Applicati
 	if err := notify.Enqueue(ctx, tx, notify.Change{App: app, Account: a.Name, Until: g.Until}, now); err != nil {
 		return store.Grant{}, err
 	}
-	return g, admin.AppendAudit(ctx, tx, app.TenantID, actor, "account.unlocked", "account:"+a.ID, map[string]any{
+	return g, store.AppendAudit(ctx, tx, app.TenantID, actor, "account.unlocked", "account:"+a.ID, map[string]any{
 		"account": a.Name, "application": app.Issuer, "grant": g.ID, "until": g.Until, "once": once, "reason": reason,
 	}, now)
 }
@@ -202,7 +203,7 @@ func (s *Service) hardLock(ctx context.Context, actor, memberID string, on bool,
 		if !on {
 			action = liftAction
 		}
-		return admin.AppendAudit(ctx, tx, m.TenantID, actor, action, "member:"+m.ID,
+		return store.AppendAudit(ctx, tx, m.TenantID, actor, action, "member:"+m.ID,
 			map[string]any{"grants_revoked": revoked}, now)
 	})
 	return m, err

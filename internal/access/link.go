@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/deadbolt-dev/deadbolt/internal/admin"
 	"github.com/deadbolt-dev/deadbolt/internal/store"
 )
 
@@ -43,6 +42,6 @@ func LinkTx(ctx context.Context, tx store.Tx, actor string, app store.Applicatio
 		return store.Account{}, false, err
 	}
 	a.OwnerID, a.UpdatedAt = m.ID, now
-	return a, true, admin.AppendAudit(ctx, tx, app.TenantID, actor, "account.linked", "account:"+a.ID,
+	return a, true, store.AppendAudit(ctx, tx, app.TenantID, actor, "account.linked", "account:"+a.ID,
 		map[string]any{"account": name, "application": app.Issuer, "owner": m.ID}, now)
 }

@@ -6,9 +6,9 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/deadbolt-dev/deadbolt/internal/admin"
 	"github.com/deadbolt-dev/deadbolt/internal/check"
 	"github.com/deadbolt-dev/deadbolt/internal/clock"
+	"github.com/deadbolt-dev/deadbolt/internal/ids"
 	"github.com/deadbolt-dev/deadbolt/internal/notify"
 	"github.com/deadbolt-dev/deadbolt/internal/store"
 )
@@ -93,7 +93,7 @@ func (s *Requests) Raise(ctx context.Context, app store.Application, st store.Ch
 		return nil
 	}
 	q := store.UnlockRequest{
-		ID: admin.NewID(), TenantID: app.TenantID, AppID: app.ID, AccountID: st.Account.ID,
+		ID: ids.New(), TenantID: app.TenantID, AppID: app.ID, AccountID: st.Account.ID,
 		IP: req.IP, Device: req.Device, Location: req.Location, IntegrationType: req.IntegrationType,
 		UpdatedAt: now, ExpiresAt: now.Add(s.ttl()),
 	}
@@ -106,7 +106,7 @@ func (s *Requests) Raise(ctx context.Context, app store.Application, st store.Ch
 		}
 		// A new request is a state change; a refresh only updates its
 		// context, which the check log records anyway.
-		if err := admin.AppendAudit(ctx, tx, app.TenantID, "system:lock-check", "request.raised", "request:"+got.ID,
+		if err := store.AppendAudit(ctx, tx, app.TenantID, "system:lock-check", "request.raised", "request:"+got.ID,
 			map[string]any{"account": st.Account.Name, "application": app.Issuer, "ip": req.IP, "device": req.Device,
 				"location": req.Location, "expires": got.ExpiresAt}, now); err != nil {
 			return err
@@ -185,7 +185,7 @@ func (s *Requests) Decide(ctx context.Context, actor, memberID, requestID string
 		if !ok {
 			return ErrRequestClosed
 		}
-		if err := admin.AppendAudit(ctx, tx, app.TenantID, actor, action, "request:"+q.ID, data, now); err != nil {
+		if err := store.AppendAudit(ctx, tx, app.TenantID, actor, action, "request:"+q.ID, data, now); err != nil {
 			return err
 		}
 		q.Status, q.DecidedBy, q.DecidedAt, q.GrantID = status, actor, now, grantID
@@ -239,7 +239,7 @@ func (s *Requests) ExpireRequests(ctx context.Context) (int, error) {
 				}
 				q.Status, q.DecidedBy, q.DecidedAt = store.RequestExpired, "system:expiry", now
 				out = RequestChange{OwnerID: acct.OwnerID, Request: q, Account: acct}
-				return admin.AppendAudit(ctx, tx, q.TenantID, "system:expiry", "request.expired", "request:"+q.ID,
+				return store.AppendAudit(ctx, tx, q.TenantID, "system:expiry", "request.expired", "request:"+q.ID,
 					map[string]any{"account": acct.Name, "expired": q.ExpiresAt}, now)
 			})
 			if err != nil && !errors.Is(err, store.ErrNotFound) {

@@ -7,7 +7,6 @@ import (
 	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/x509"
-	"encoding/hex"
 	"encoding/pem"
 	"errors"
 	"fmt"
@@ -15,11 +14,9 @@ import (
 	"time"
 	"unicode"
 
-	"github.com/google/uuid"
-
-	"github.com/deadbolt-dev/deadbolt/internal/audit"
 	"github.com/deadbolt-dev/deadbolt/internal/clock"
 	"github.com/deadbolt-dev/deadbolt/internal/egress"
+	"github.com/deadbolt-dev/deadbolt/internal/ids"
 	"github.com/deadbolt-dev/deadbolt/internal/seal"
 	"github.com/deadbolt-dev/deadbolt/internal/store"
 )
@@ -96,11 +93,11 @@ func createTenantTx(ctx context.Context, tx store.Tx, actor, name string, now ti
 	if err := checkName("tenant name", name); err != nil {
 		return store.Tenant{}, err
 	}
-	t := store.Tenant{ID: NewID(), Name: name, CreatedAt: now}
+	t := store.Tenant{ID: ids.New(), Name: name, CreatedAt: now}
 	if err := tx.CreateTenant(ctx, t); err != nil {
 		return store.Tenant{}, fmt.Errorf("tenant %q: %w", name, err)
 	}
-	return t, AppendAudit(ctx, tx, t.ID, actor, "tenant.created", "tenant:"+t.ID, map[string]any{"name": name}, now)
+	return t, store.AppendAudit(ctx, tx, t.ID, actor, "tenant.created", "tenant:"+t.ID, map[string]any{"name": name}, now)
 }
 
 // Tenant finds a tenant by ID or name.
@@ -130,7 +127,7 @@ type NewApp struct {
 func (s *Service) CreateApp(ctx context.Context, actor string, n NewApp) (store.Application, error) {
 	now := s.Clock.Now()
 	a := store.Application{
-		ID: NewID(), TenantID: n.TenantID, Name: strings.TrimSpace(n.Name), Issuer: strings.TrimSpace(n.Issuer),
+		ID: ids.New(), TenantID: n.TenantID, Name: strings.TrimSpace(n.Name), Issuer: strings.TrimSpace(n.Issuer),
 		Unenrolled: or(n.Unenrolled, store.UnenrolledAllow), FailMode: or(n.FailMode, store.FailClosed),
 		Enabled: true, DefaultUnlock: n.DefaultUnlock, MaxUnlock: n.MaxUnlock, CreatedAt: now, UpdatedAt: now,
 	}
@@ -147,7 +144,7 @@ func (s *Service) CreateApp(ctx context.Context, actor string, n NewApp) (store.
 		if err := tx.CreateApplication(ctx, a); err != nil {
 			return fmt.Errorf("application with issuer %q: %w", a.Issuer, err)
 		}
-		return AppendAudit(ctx, tx, a.TenantID, actor, "application.created", "application:"+a.ID, map[string]any{
+		return store.AppendAudit(ctx, tx, a.TenantID, actor, "application.created", "application:"+a.ID, map[string]any{
 			"name": a.Name, "issuer": a.Issuer, "unenrolled": a.Unenrolled, "fail_mode": a.FailMode,
 		}, now)
 	})
@@ -207,7 +204,7 @@ func (s *Service) UpdateApp(ctx context.Context, actor, appID string, change fun
 		if err := tx.UpdateApplication(ctx, a); err != nil {
 			return err
 		}
-		return AppendAudit(ctx, tx, a.TenantID, actor, "application.updated", "application:"+a.ID, map[string]any{
+		return store.AppendAudit(ctx, tx, a.TenantID, actor, "application.updated", "application:"+a.ID, map[string]any{
 			"name": a.Name, "enabled": a.Enabled, "locked_down": a.LockedDown, "unenrolled": a.Unenrolled,
 			"fail_mode": a.FailMode, "default_unlock": a.DefaultUnlock.String(), "max_unlock": a.MaxUnlock.String(),
 		}, a.UpdatedAt)
@@ -222,7 +219,7 @@ func (s *Service) CreateKey(ctx context.Context, actor string, app store.Applica
 	if _, err := rand.Read(secret); err != nil {
 		return store.SigningKey{}, nil, err
 	}
-	k := store.SigningKey{KID: NewKID(), AppID: app.ID, TenantID: app.TenantID, Algorithm: store.AlgHS256,
+	k := store.SigningKey{KID: ids.NewKID(), AppID: app.ID, TenantID: app.TenantID, Algorithm: store.AlgHS256,
 		CreatedAt: s.Clock.Now(), ExpiresAt: expires}
 	sealed, err := s.Box.Seal(secret, k.KID)
 	if err != nil {
@@ -247,7 +244,7 @@ func (s *Service) RegisterPublicKey(ctx context.Context, actor string, app store
 	if err != nil {
 		return store.SigningKey{}, err
 	}
-	k := store.SigningKey{KID: NewKID(), AppID: app.ID, TenantID: app.TenantID, Algorithm: alg,
+	k := store.SigningKey{KID: ids.NewKID(), AppID: app.ID, TenantID: app.TenantID, Algorithm: alg,
 		PublicKey: blk.Bytes, CreatedAt: s.Clock.Now(), ExpiresAt: expires}
 	return k, s.addKey(ctx, actor, app, k)
 }
@@ -264,7 +261,7 @@ func (s *Service) addKey(ctx context.Context, actor string, app store.Applicatio
 		if !k.ExpiresAt.IsZero() {
 			data["expires"] = k.ExpiresAt
 		}
-		return AppendAudit(ctx, tx, app.TenantID, actor, "key.created", "key:"+k.KID, data, k.CreatedAt)
+		return store.AppendAudit(ctx, tx, app.TenantID, actor, "key.created", "key:"+k.KID, data, k.CreatedAt)
 	})
 }
 
@@ -283,7 +280,7 @@ func (s *Service) RevokeKey(ctx context.Context, actor, kid string) (store.Signi
 		if err := tx.RevokeSigningKey(ctx, kid, k.RevokedAt); err != nil {
 			return err
 		}
-		return AppendAudit(ctx, tx, k.TenantID, actor, "key.revoked", "key:"+kid, map[string]any{"kid": kid}, k.RevokedAt)
+		return store.AppendAudit(ctx, tx, k.TenantID, actor, "key.revoked", "key:"+kid, map[string]any{"kid": kid}, k.RevokedAt)
 	})
 	return k, err
 }
@@ -302,73 +299,10 @@ func (s *Service) DeleteKey(ctx context.Context, actor, kid string) (store.Signi
 		if err := tx.DeleteSigningKey(ctx, kid); err != nil {
 			return err
 		}
-		return AppendAudit(ctx, tx, k.TenantID, actor, "key.deleted", "key:"+kid,
+		return store.AppendAudit(ctx, tx, k.TenantID, actor, "key.deleted", "key:"+kid,
 			map[string]any{"kid": kid, "application": k.AppID, "algorithm": k.Algorithm}, s.Clock.Now())
 	})
 	return k, err
-}
-
-// NewMember describes a member to create.
-type NewMember struct {
-	TenantID, Email, Name, Role string
-}
-
-// CreateMember creates a member; the role defaults to member.
-func (s *Service) CreateMember(ctx context.Context, actor string, n NewMember) (store.Member, error) {
-	var m store.Member
-	err := s.Store.Update(ctx, func(tx store.Tx) error {
-		var err error
-		m, err = CreateMemberTx(ctx, tx, actor, n, s.Clock.Now())
-		return err
-	})
-	return m, err
-}
-
-// ErrEmailUnverified: the member named by email registered themselves
-// through an enablement link and has not verified that email, so nothing
-// may be bound to them by it (no account, invite or import row). It is a
-// store.ErrConflict (the CLI exits 1, the portal answers 409 or 400).
-var ErrEmailUnverified error = unverifiedError{}
-
-type unverifiedError struct{}
-
-func (unverifiedError) Error() string        { return "email not confirmed" }
-func (unverifiedError) Is(target error) bool { return target == store.ErrConflict }
-
-// Bindable returns nil when accounts, invites and imports may name m by
-// email: m's email is verified. Otherwise it is ErrEmailUnverified, saying
-// what to do about it.
-func Bindable(m store.Member) error {
-	if m.EmailVerified() {
-		return nil
-	}
-	return fmt.Errorf("%s registered through an enablement link and has not confirmed that address yet, so nothing is "+
-		"given to them by email; they confirm it on the portal's Notifications page, or an admin removes that member "+
-		"(deadbolt member remove): %w", m.Email, ErrEmailUnverified)
-}
-
-// CreateMemberTx creates a member inside tx, with its audit event. The
-// member's email counts as verified: whoever creates a member (an
-// operator, an admin, an application's server) names the email, and
-// vouches for it (docs/portal.md, "Whose email is trusted").
-func CreateMemberTx(ctx context.Context, tx store.Tx, actor string, n NewMember, now time.Time) (store.Member, error) {
-	email := strings.ToLower(strings.TrimSpace(n.Email))
-	if at := strings.IndexByte(email, '@'); at < 1 || at == len(email)-1 || strings.ContainsAny(email, " \t,;<>") {
-		return store.Member{}, invalid("email %q is not an email address", n.Email)
-	}
-	role := or(n.Role, store.RoleMember)
-	switch role {
-	case store.RoleOwner, store.RoleAdmin, store.RoleApprover, store.RoleMember:
-	default:
-		return store.Member{}, invalid("role must be owner, admin, approver or member, not %q", role)
-	}
-	m := store.Member{ID: NewID(), TenantID: n.TenantID, Email: email, Name: strings.TrimSpace(n.Name),
-		Role: role, CreatedAt: now, UpdatedAt: now, EmailVerifiedAt: now}
-	if err := tx.CreateMember(ctx, m); err != nil {
-		return store.Member{}, fmt.Errorf("member %s: %w", email, err)
-	}
-	return m, AppendAudit(ctx, tx, m.TenantID, actor, "member.created", "member:"+m.ID,
-		map[string]any{"email": email, "role": role}, now)
 }
 
 func algorithmOf(pub any) (string, error) {
@@ -390,32 +324,9 @@ func checkName(field, v string) error {
 	return nil
 }
 
-// AppendAudit records one event inside tx. Every domain package builds its
-// audit events through it.
-func AppendAudit(ctx context.Context, tx store.Tx, tenantID, actor, action, target string, data map[string]any, at time.Time) error {
-	_, err := tx.AppendAudit(ctx, audit.Event{TenantID: tenantID, Actor: actor, Action: action, Target: target, Data: data}, at)
-	return err
-}
-
 func or(v, def string) string {
 	if v == "" {
 		return def
 	}
 	return v
-}
-
-// NewID returns a new time-ordered unique ID.
-func NewID() string {
-	id, err := uuid.NewV7()
-	if err != nil {
-		return uuid.NewString()
-	}
-	return id.String()
-}
-
-// NewKID returns a new signing-key ID: "k_" and 16 hex digits.
-func NewKID() string {
-	b := make([]byte, 8)
-	rand.Read(b)
-	return "k_" + hex.EncodeToString(b)
 }

@@ -8,5 +8,11 @@
 // rules — who may recover whom, who makes owners, that a tenant keeps one
 // owner — live here, once, so the portal and the CLI cannot differ; the
 // CLI's operator is the break-glass path that the rules let through,
-// audited.
+// audited. Members are made here too (NewMember, CreateMemberTx), for
+// every caller: who counts as having a verified email, the default role,
+// and the member.created event. Administers is the portal's rule for its
+// admin pages.
+//
+// IDs and secrets come from package ids, audit events are appended with
+// store.AppendAudit.
 package admin

@@ -2,33 +2,15 @@ package admin
 
 import (
 	"context"
-	"crypto/rand"
-	"crypto/sha256"
-	"encoding/base64"
-	"encoding/hex"
 	"slices"
 	"time"
 
+	"github.com/deadbolt-dev/deadbolt/internal/ids"
 	"github.com/deadbolt-dev/deadbolt/internal/store"
 )
 
 // DefaultInviteTTL is how long an invite link works unless told otherwise.
 const DefaultInviteTTL = 72 * time.Hour
-
-// SecretHash is how one-time secrets (invite links, portal session
-// cookies) are stored: hex SHA-256. The secrets are 32 random bytes, so a
-// plain hash is enough to make a copy of the database useless for signing in.
-func SecretHash(secret string) string {
-	sum := sha256.Sum256([]byte(secret))
-	return hex.EncodeToString(sum[:])
-}
-
-// NewSecret returns 32 random bytes, base64url without padding.
-func NewSecret() string {
-	b := make([]byte, 32)
-	rand.Read(b)
-	return base64.RawURLEncoding.EncodeToString(b)
-}
 
 // CreateInviteTx creates a one-time link for m inside tx, with its audit
 // event, and returns the link's secret (shown once: only its hash is
@@ -37,13 +19,13 @@ func CreateInviteTx(ctx context.Context, tx store.Tx, actor string, m store.Memb
 	if ttl <= 0 {
 		ttl = DefaultInviteTTL
 	}
-	secret := NewSecret()
-	inv := store.Invite{ID: SecretHash(secret), TenantID: m.TenantID, MemberID: m.ID, CreatedBy: actor,
+	secret := ids.NewSecret()
+	inv := store.Invite{ID: ids.SecretHash(secret), TenantID: m.TenantID, MemberID: m.ID, CreatedBy: actor,
 		CreatedAt: now, ExpiresAt: now.Add(ttl)}
 	if err := tx.CreateInvite(ctx, inv); err != nil {
 		return "", store.Invite{}, err
 	}
-	return secret, inv, AppendAudit(ctx, tx, m.TenantID, actor, "member.invited", "member:"+m.ID,
+	return secret, inv, store.AppendAudit(ctx, tx, m.TenantID, actor, "member.invited", "member:"+m.ID,
 		map[string]any{"email": m.Email, "expires": inv.ExpiresAt}, now)
 }
 

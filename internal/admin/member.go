@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/deadbolt-dev/deadbolt/internal/ids"
 	"github.com/deadbolt-dev/deadbolt/internal/notify"
 	"github.com/deadbolt-dev/deadbolt/internal/store"
 )
@@ -55,11 +56,15 @@ func (b By) manages(tenantID string) error {
 	if b.Member.TenantID != tenantID {
 		return fmt.Errorf("member: %w", store.ErrNotFound)
 	}
-	if b.Member.Role != store.RoleOwner && b.Member.Role != store.RoleAdmin {
+	if !Administers(*b.Member) {
 		return forbidden("only owners and admins manage members")
 	}
 	return nil
 }
+
+// Administers reports whether m may administer their tenant (manage its
+// members, applications and settings): owners and admins.
+func Administers(m store.Member) bool { return m.Role == store.RoleOwner || m.Role == store.RoleAdmin }
 
 func (b By) isOwner() bool { return b.Member == nil || b.Member.Role == store.RoleOwner }
 
@@ -149,7 +154,7 @@ func (s *Service) Invite(ctx context.Context, by By, tenantID, email, name, role
 		if err != nil || !out.Recovery {
 			return err
 		}
-		if err := AppendAudit(ctx, tx, m.TenantID, by.Actor, "member.recovery_issued", "member:"+m.ID,
+		if err := store.AppendAudit(ctx, tx, m.TenantID, by.Actor, "member.recovery_issued", "member:"+m.ID,
 			map[string]any{"email": m.Email, "role": m.Role, "passkeys": len(keys), "expires": out.Invite.ExpiresAt}, now); err != nil {
 			return err
 		}
@@ -222,7 +227,7 @@ func keepOwner(ctx context.Context, tx store.Tx, m store.Member) error {
 // two owners demoted at once cannot leave the tenant without one. A role
 // that changed before the lock is store.ErrConflict: try again.
 func auditThenRecheck(ctx context.Context, tx store.Tx, by By, m store.Member, action string, data map[string]any, now time.Time) error {
-	if err := AppendAudit(ctx, tx, m.TenantID, by.Actor, action, "member:"+m.ID, data, now); err != nil {
+	if err := store.AppendAudit(ctx, tx, m.TenantID, by.Actor, action, "member:"+m.ID, data, now); err != nil {
 		return err
 	}
 	again, err := tx.Member(ctx, m.ID)
@@ -323,4 +328,95 @@ func (s *Service) RemoveMember(ctx context.Context, by By, memberID string) (sto
 		return tx.DeleteMember(ctx, m.ID)
 	})
 	return m, unlinked, err
+}
+
+// NewMember describes a member to create.
+type NewMember struct {
+	TenantID, Email, Name string
+	Role                  string // default member
+	// ID is the member's ID when it was chosen before (a passkey was
+	// registered for the draft member); empty means a new one.
+	ID string
+	// SelfRegistered: the person registered themselves (through an
+	// enablement link), so the email is their claim, not verified.
+	SelfRegistered bool
+}
+
+// CreateMember creates a member; the role defaults to member.
+func (s *Service) CreateMember(ctx context.Context, actor string, n NewMember) (store.Member, error) {
+	var m store.Member
+	err := s.Store.Update(ctx, func(tx store.Tx) error {
+		var err error
+		m, err = CreateMemberTx(ctx, tx, actor, n, s.Clock.Now())
+		return err
+	})
+	return m, err
+}
+
+// ErrEmailUnverified: the member named by email registered themselves
+// through an enablement link and has not verified that email, so nothing
+// may be bound to them by it (no account, invite or import row). It is a
+// store.ErrConflict (the CLI exits 1, the portal answers 409 or 400).
+var ErrEmailUnverified error = unverifiedError{}
+
+type unverifiedError struct{}
+
+func (unverifiedError) Error() string        { return "email not confirmed" }
+func (unverifiedError) Is(target error) bool { return target == store.ErrConflict }
+
+// Bindable returns nil when accounts, invites and imports may name m by
+// email: m's email is verified. Otherwise it is ErrEmailUnverified, saying
+// what to do about it.
+func Bindable(m store.Member) error {
+	if m.EmailVerified() {
+		return nil
+	}
+	return fmt.Errorf("%s registered through an enablement link and has not confirmed that address yet, so nothing is "+
+		"given to them by email; they confirm it on the portal's Notifications page, or an admin removes that member "+
+		"(deadbolt member remove): %w", m.Email, ErrEmailUnverified)
+}
+
+// Record validates n and returns the member it describes, created at
+// now: the email lower-cased and checked, the role member unless given,
+// and the email verified unless the member registered themselves (see
+// CreateMemberTx). Callers that write members without an audit event of
+// their own (an import, audited once as a whole) write this record.
+func (n NewMember) Record(now time.Time) (store.Member, error) {
+	email := strings.ToLower(strings.TrimSpace(n.Email))
+	if at := strings.IndexByte(email, '@'); at < 1 || at == len(email)-1 || strings.ContainsAny(email, " \t,;<>") {
+		return store.Member{}, invalid("email %q is not an email address", n.Email)
+	}
+	role := or(n.Role, store.RoleMember)
+	if err := checkRole(role); err != nil {
+		return store.Member{}, err
+	}
+	if n.SelfRegistered && role != store.RoleMember {
+		return store.Member{}, invalid("a member who registers themselves is a plain member, not %s", role)
+	}
+	m := store.Member{ID: or(n.ID, ids.New()), TenantID: n.TenantID, Email: email, Name: strings.TrimSpace(n.Name),
+		Role: role, CreatedAt: now, UpdatedAt: now, EmailVerifiedAt: now}
+	if n.SelfRegistered {
+		m.EmailVerifiedAt = time.Time{} // their own claim, until they confirm it
+	}
+	return m, nil
+}
+
+// CreateMemberTx creates a member inside tx, with its audit event. The
+// member's email counts as verified: whoever creates a member (an
+// operator, an admin, an application's server) names the email, and
+// vouches for it (docs/portal.md, "Whose email is trusted"), unless
+// n.SelfRegistered says the member named it themselves.
+func CreateMemberTx(ctx context.Context, tx store.Tx, actor string, n NewMember, now time.Time) (store.Member, error) {
+	m, err := n.Record(now)
+	if err != nil {
+		return store.Member{}, err
+	}
+	if err := tx.CreateMember(ctx, m); err != nil {
+		return store.Member{}, fmt.Errorf("member %s: %w", m.Email, err)
+	}
+	data := map[string]any{"email": m.Email, "role": m.Role}
+	if n.SelfRegistered {
+		data["via"] = "enablement"
+	}
+	return m, store.AppendAudit(ctx, tx, m.TenantID, actor, "member.created", "member:"+m.ID, data, now)
 }

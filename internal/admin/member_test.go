@@ -1,6 +1,7 @@
 package admin_test
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"sync"
@@ -114,5 +115,63 @@ func TestLastOwnerUnderConcurrency(t *testing.T) {
 		if left != 1 {
 			t.Fatalf("round %d: %d owners left after two concurrent demotions, want 1", round, left)
 		}
+	}
+}
+
+// TestCreateMember: the one way members are made. Someone else's naming of
+// an email verifies it; a member who registered themselves is a plain
+// member with an unverified email, audited as such; bad input writes
+// nothing.
+func TestCreateMember(t *testing.T) {
+	svc, db := newService(t)
+	ctx := t.Context()
+	tn, _ := svc.CreateTenant(ctx, "test", "acme")
+	m, err := svc.CreateMember(ctx, "cli:root", admin.NewMember{TenantID: tn.ID, Email: " Carol@Acme.test ", Name: " Carol ", Role: store.RoleAdmin})
+	if err != nil || m.Email != "carol@acme.test" || m.Name != "Carol" || m.Role != store.RoleAdmin || !m.EmailVerified() {
+		t.Fatalf("created by an operator: %+v, %v", m, err)
+	}
+	var self store.Member
+	err = db.Update(ctx, func(tx store.Tx) error {
+		self, err = admin.CreateMemberTx(ctx, tx, "member:dan@acme.test", admin.NewMember{ID: "draft-1", TenantID: tn.ID,
+			Email: "dan@acme.test", SelfRegistered: true}, svc.Clock.Now())
+		return err
+	})
+	if err != nil || self.ID != "draft-1" || self.Role != store.RoleMember || self.EmailVerified() {
+		t.Fatalf("self-registered: %+v, %v", self, err)
+	}
+	recs, err := db.AuditRecords(ctx, tn.ID, 0, 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var via []any
+	for _, r := range recs {
+		if r.Action == "member.created" {
+			var data map[string]any
+			if err := json.Unmarshal(r.Data, &data); err != nil {
+				t.Fatal(err)
+			}
+			via = append(via, data["via"])
+		}
+	}
+	if len(via) != 2 || via[0] != nil || via[1] != "enablement" {
+		t.Fatalf("member.created events say via %v", via)
+	}
+	for name, n := range map[string]admin.NewMember{
+		"not an email":             {TenantID: tn.ID, Email: "erin"},
+		"unknown role":             {TenantID: tn.ID, Email: "erin@acme.test", Role: "root"},
+		"self-registered as admin": {TenantID: tn.ID, Email: "erin@acme.test", Role: store.RoleAdmin, SelfRegistered: true},
+	} {
+		if _, err := svc.CreateMember(ctx, "cli:root", n); !errors.Is(err, store.ErrInvalid) {
+			t.Errorf("%s: %v, want store.ErrInvalid", name, err)
+		}
+	}
+	if _, err := svc.CreateMember(ctx, "cli:root", admin.NewMember{TenantID: tn.ID, Email: "CAROL@acme.test"}); !errors.Is(err, store.ErrConflict) {
+		t.Errorf("the same email again: %v, want store.ErrConflict", err)
+	}
+	if ms, _ := db.Members(ctx, tn.ID); len(ms) != 2 {
+		t.Fatalf("%d members, want the 2 created", len(ms))
+	}
+	if !admin.Administers(m) || admin.Administers(self) {
+		t.Fatal("Administers: owners and admins only")
 	}
 }

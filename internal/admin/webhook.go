@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/deadbolt-dev/deadbolt/internal/egress"
+	"github.com/deadbolt-dev/deadbolt/internal/ids"
 	"github.com/deadbolt-dev/deadbolt/internal/store"
 	"github.com/deadbolt-dev/deadbolt/internal/webhook"
 )
@@ -48,7 +49,7 @@ func (s *Service) CreateWebhook(ctx context.Context, actor string, n NewWebhook)
 		}
 	}
 	secret := webhook.NewSecret()
-	w := store.Webhook{ID: NewID(), TenantID: n.TenantID, URL: u, Events: events, CreatedAt: s.Clock.Now()}
+	w := store.Webhook{ID: ids.New(), TenantID: n.TenantID, URL: u, Events: events, CreatedAt: s.Clock.Now()}
 	if w.SealedSecret, err = s.Box.Seal([]byte(secret), w.ID); err != nil {
 		return store.Webhook{}, "", err
 	}
@@ -60,7 +61,7 @@ func (s *Service) CreateWebhook(ctx context.Context, actor string, n NewWebhook)
 		if events == nil {
 			data["events"] = []string{}
 		}
-		return AppendAudit(ctx, tx, w.TenantID, actor, "webhook.created", "webhook:"+w.ID, data, w.CreatedAt)
+		return store.AppendAudit(ctx, tx, w.TenantID, actor, "webhook.created", "webhook:"+w.ID, data, w.CreatedAt)
 	})
 	if err != nil {
 		return store.Webhook{}, "", err
@@ -103,7 +104,7 @@ func (s *Service) DeleteWebhook(ctx context.Context, actor, tenantID, id string)
 		if err := tx.DeleteWebhook(ctx, h.ID); err != nil {
 			return err
 		}
-		return AppendAudit(ctx, tx, h.TenantID, actor, "webhook.deleted", "webhook:"+h.ID,
+		return store.AppendAudit(ctx, tx, h.TenantID, actor, "webhook.deleted", "webhook:"+h.ID,
 			map[string]any{"url": h.URL}, s.Clock.Now())
 	})
 	return h, err

@@ -10,11 +10,10 @@ import (
 	"sync"
 	"time"
 
-	"github.com/google/uuid"
-
 	"github.com/deadbolt-dev/deadbolt/internal/audit"
 	"github.com/deadbolt-dev/deadbolt/internal/checklog"
 	"github.com/deadbolt-dev/deadbolt/internal/clock"
+	"github.com/deadbolt-dev/deadbolt/internal/ids"
 	"github.com/deadbolt-dev/deadbolt/internal/lock"
 	"github.com/deadbolt-dev/deadbolt/internal/notify"
 	"github.com/deadbolt-dev/deadbolt/internal/seal"
@@ -198,7 +197,7 @@ func (s *Service) Check(ctx context.Context, req Request) (Result, error) {
 	}
 	res := Result{
 		Locked: d.Locked, Status: d.Status, Message: lock.Message(d.Status, d.Locked),
-		SessionID: newID(), AppID: app.ID, Account: account,
+		SessionID: ids.New(), AppID: app.ID, Account: account,
 	}
 	rec := store.CheckRecord{
 		ID: res.SessionID, TenantID: app.TenantID, AppID: app.ID, KID: kid, Account: account, At: now,
@@ -449,12 +448,4 @@ func unavailable(op string, err error) error {
 		return fmt.Errorf("check: %s: %w", op, err)
 	}
 	return fmt.Errorf("check: %s: %w: %v", op, store.ErrUnavailable, err)
-}
-
-func newID() string {
-	id, err := uuid.NewV7()
-	if err != nil {
-		return uuid.NewString()
-	}
-	return id.String()
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/deadbolt-dev/deadbolt/internal/access"
 	"github.com/deadbolt-dev/deadbolt/internal/admin"
+	"github.com/deadbolt-dev/deadbolt/internal/ids"
 	"github.com/deadbolt-dev/deadbolt/internal/store"
 )
 
@@ -166,7 +167,7 @@ func Apply(ctx context.Context, s store.Updater, actor string, app store.Applica
 			if !errors.Is(err, store.ErrNotFound) {
 				return err
 			}
-			a := store.Account{ID: admin.NewID(), TenantID: app.TenantID, AppID: app.ID, Name: row.Account, CreatedAt: now, UpdatedAt: now}
+			a := store.Account{ID: ids.New(), TenantID: app.TenantID, AppID: app.ID, Name: row.Account, CreatedAt: now, UpdatedAt: now}
 			if row.Owner != "" {
 				id, ok := members[row.Owner]
 				if !ok {
@@ -175,9 +176,10 @@ func Apply(ctx context.Context, s store.Updater, actor string, app store.Applica
 					case errors.Is(err, store.ErrNotFound):
 						// The file names the email: like any member an
 						// operator creates, it counts as verified.
-						m = store.Member{ID: admin.NewID(), TenantID: app.TenantID, Email: row.Owner, Name: row.Name,
-							Role: store.RoleMember, CreatedAt: now, UpdatedAt: now, EmailVerifiedAt: now}
-						err = tx.CreateMember(ctx, m)
+						// The import's one audit event counts them.
+						if m, err = (admin.NewMember{TenantID: app.TenantID, Email: row.Owner, Name: row.Name}).Record(now); err == nil {
+							err = tx.CreateMember(ctx, m)
+						}
 						res.MembersCreated++
 					case err == nil:
 						err = admin.Bindable(m)
@@ -195,7 +197,7 @@ func Apply(ctx context.Context, s store.Updater, actor string, app store.Applica
 			}
 			res.Enrolled++
 			if row.Unlock {
-				g := store.Grant{ID: admin.NewID(), TenantID: app.TenantID, AccountID: a.ID, Until: now.Add(app.MaxUnlock),
+				g := store.Grant{ID: ids.New(), TenantID: app.TenantID, AccountID: a.ID, Until: now.Add(app.MaxUnlock),
 					Reason: "imported as unlocked", GrantedBy: actor, CreatedAt: now}
 				if err := tx.PutGrant(ctx, g); err != nil {
 					return fmt.Errorf("line %d: unlock %q: %w", row.Line, row.Account, err)
@@ -206,7 +208,7 @@ func Apply(ctx context.Context, s store.Updater, actor string, app store.Applica
 		if progress != nil {
 			progress(len(p.Rows))
 		}
-		return admin.AppendAudit(ctx, tx, app.TenantID, actor, "accounts.imported", "application:"+app.ID, map[string]any{
+		return store.AppendAudit(ctx, tx, app.TenantID, actor, "accounts.imported", "application:"+app.ID, map[string]any{
 			"application": app.Issuer, "file_sha256": p.SHA256, "enrolled": res.Enrolled, "already_enrolled": res.AlreadyPresent,
 			"unlocked": res.Unlocked, "members_created": res.MembersCreated, "skipped_bad_rows": res.Skipped,
 		}, now)

@@ -7,8 +7,7 @@ import (
 	"slices"
 	"time"
 
-	"github.com/google/uuid"
-
+	"github.com/deadbolt-dev/deadbolt/internal/ids"
 	"github.com/deadbolt-dev/deadbolt/internal/store"
 	"github.com/deadbolt-dev/deadbolt/internal/webhook"
 )
@@ -39,7 +38,7 @@ func Enqueue(ctx context.Context, tx EnqueueTx, c Change, now time.Time) error {
 	if err != nil {
 		return err
 	}
-	ev := webhook.Event{ID: newID(), Type: webhook.TypeAccountUnlocked, At: now, Tenant: tenant.Name,
+	ev := webhook.Event{ID: ids.New(), Type: webhook.TypeAccountUnlocked, At: now, Tenant: tenant.Name,
 		Data: webhook.EventData{Application: c.App.Issuer, Account: c.Account, Locked: c.Locked}}
 	if c.Locked {
 		ev.Type = webhook.TypeAccountLocked
@@ -55,19 +54,11 @@ func Enqueue(ctx context.Context, tx EnqueueTx, c Change, now time.Time) error {
 		if len(h.Events) > 0 && !slices.Contains(h.Events, ev.Type) {
 			continue
 		}
-		m := store.OutboxMessage{ID: newID(), TenantID: h.TenantID, Channel: store.ChannelWebhook, WebhookID: h.ID,
+		m := store.OutboxMessage{ID: ids.New(), TenantID: h.TenantID, Channel: store.ChannelWebhook, WebhookID: h.ID,
 			Type: ev.Type, Payload: payload, CreatedAt: now}
 		if err := tx.EnqueueOutbox(ctx, m); err != nil {
 			return err
 		}
 	}
 	return nil
-}
-
-func newID() string {
-	id, err := uuid.NewV7()
-	if err != nil {
-		return uuid.NewString()
-	}
-	return id.String()
 }

@@ -9,6 +9,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/deadbolt-dev/deadbolt/internal/ids"
 	"github.com/deadbolt-dev/deadbolt/internal/store"
 )
 
@@ -181,7 +182,7 @@ func enqueue(ctx context.Context, tx NoticeTx, m store.Member, typ string, v any
 				return nil, fmt.Errorf("notify: encode %s: %w", typ, err)
 			}
 		}
-		msg := store.OutboxMessage{ID: newID(), TenantID: m.TenantID, Channel: ch, MemberID: m.ID,
+		msg := store.OutboxMessage{ID: ids.New(), TenantID: m.TenantID, Channel: ch, MemberID: m.ID,
 			Type: typ, Payload: payload, CreatedAt: now}
 		if err := tx.EnqueueOutbox(ctx, msg); err != nil {
 			return nil, err

@@ -20,6 +20,7 @@ import (
 	"github.com/deadbolt-dev/deadbolt/internal/clock"
 	"github.com/deadbolt-dev/deadbolt/internal/egress"
 	"github.com/deadbolt-dev/deadbolt/internal/egress/egresstest"
+	"github.com/deadbolt-dev/deadbolt/internal/ids"
 	"github.com/deadbolt-dev/deadbolt/internal/notify"
 	"github.com/deadbolt-dev/deadbolt/internal/seal"
 	"github.com/deadbolt-dev/deadbolt/internal/store"
@@ -83,7 +84,7 @@ func setup(t *testing.T) (*sqlite.Store, *clock.Fake, *access.Service, store.App
 	rc := &receiver{t: t, secret: webhook.NewSecret(), clock: clk}
 	srv := httptest.NewServer(rc)
 	t.Cleanup(srv.Close)
-	h := store.Webhook{ID: admin.NewID(), TenantID: tenant.ID, URL: srv.URL, CreatedAt: clk.Now()}
+	h := store.Webhook{ID: ids.New(), TenantID: tenant.ID, URL: srv.URL, CreatedAt: clk.Now()}
 	h.SealedSecret, _ = box.Seal([]byte(rc.secret), h.ID)
 	if err := s.Update(ctx, func(tx store.Tx) error { return tx.CreateWebhook(ctx, h) }); err != nil {
 		t.Fatal(err)

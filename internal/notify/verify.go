@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/deadbolt-dev/deadbolt/internal/ids"
 	"github.com/deadbolt-dev/deadbolt/internal/store"
 )
 
@@ -32,7 +33,7 @@ func EnqueueVerification(ctx context.Context, tx store.OutboxTx, m store.Member,
 	if err != nil {
 		return fmt.Errorf("notify: encode verification: %w", err)
 	}
-	return tx.EnqueueOutbox(ctx, store.OutboxMessage{ID: newID(), TenantID: m.TenantID, Channel: store.ChannelEmail,
+	return tx.EnqueueOutbox(ctx, store.OutboxMessage{ID: ids.New(), TenantID: m.TenantID, Channel: store.ChannelEmail,
 		MemberID: m.ID, Type: TypeEmailVerify, Payload: payload, CreatedAt: now})
 }
 

@@ -27,7 +27,7 @@ func (p *Portal) requireAdmin(w http.ResponseWriter, r *http.Request) (signedIn,
 	if !ok {
 		return s, ok, err
 	}
-	if s.member.Role != store.RoleOwner && s.member.Role != store.RoleAdmin {
+	if !admin.Administers(s.member) {
 		return s, false, &pageError{Status: http.StatusForbidden, Title: "Administrators only",
 			Message: "These pages are for the organisation's owners and admins. Ask an owner if you need them."}
 	}

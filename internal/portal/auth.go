@@ -7,7 +7,7 @@ import (
 	"net/http"
 	"strings"
 
-	"github.com/deadbolt-dev/deadbolt/internal/admin"
+	"github.com/deadbolt-dev/deadbolt/internal/ids"
 	"github.com/deadbolt-dev/deadbolt/internal/passkey"
 	"github.com/deadbolt-dev/deadbolt/internal/store"
 )
@@ -146,11 +146,11 @@ func (p *Portal) signout(w http.ResponseWriter, r *http.Request) error {
 		s, err := p.session(r)
 		err = p.d.Store.Update(ctx, func(tx store.Tx) error {
 			if err == nil {
-				if err := admin.AppendAudit(ctx, tx, s.member.TenantID, s.actor(), "portal.signout", "member:"+s.member.ID, nil, p.now()); err != nil {
+				if err := store.AppendAudit(ctx, tx, s.member.TenantID, s.actor(), "portal.signout", "member:"+s.member.ID, nil, p.now()); err != nil {
 					return err
 				}
 			}
-			return tx.DeleteSession(ctx, admin.SecretHash(secret))
+			return tx.DeleteSession(ctx, ids.SecretHash(secret))
 		})
 		if err != nil {
 			return err
@@ -168,7 +168,7 @@ func (p *Portal) invite(r *http.Request, secret string) (store.Invite, store.Mem
 	if secret == "" {
 		return store.Invite{}, store.Member{}, bad
 	}
-	inv, err := p.d.Store.Invite(r.Context(), admin.SecretHash(secret))
+	inv, err := p.d.Store.Invite(r.Context(), ids.SecretHash(secret))
 	if errors.Is(err, store.ErrNotFound) {
 		return store.Invite{}, store.Member{}, bad
 	}
@@ -280,7 +280,7 @@ func (p *Portal) addPasskeyTx(r *http.Request, tx store.Tx, m store.Member, pk s
 		}
 		return err
 	}
-	return admin.AppendAudit(r.Context(), tx, m.TenantID, "member:"+m.Email, "passkey.added", "member:"+m.ID,
+	return store.AppendAudit(r.Context(), tx, m.TenantID, "member:"+m.Email, "passkey.added", "member:"+m.ID,
 		map[string]any{"passkey": pk.ID, "name": pk.Name}, p.now())
 }
 
@@ -377,7 +377,7 @@ func (p *Portal) passkeyDelete(w http.ResponseWriter, r *http.Request) error {
 		if err != nil {
 			return err
 		}
-		return admin.AppendAudit(ctx, tx, s.member.TenantID, s.actor(), "passkey.removed", "member:"+s.member.ID,
+		return store.AppendAudit(ctx, tx, s.member.TenantID, s.actor(), "passkey.removed", "member:"+s.member.ID,
 			map[string]any{"passkey": id, "name": pk.Name, "sessions_ended": ended}, p.now())
 	})
 	if err != nil {

@@ -217,21 +217,19 @@ func (p *Portal) enableRegisterBegin(w http.ResponseWriter, r *http.Request) err
 		return err
 	}
 	ctx := r.Context()
-	email := strings.ToLower(strings.TrimSpace(req.Email))
-	if at := strings.IndexByte(email, '@'); at < 1 || at == len(email)-1 || strings.ContainsAny(email, " \t,;<>") {
-		return &pageError{Status: http.StatusBadRequest, Title: "Check your email", Message: "That is not an email address."}
+	// The member as admin will create them once the passkey is made.
+	draft, err := admin.NewMember{TenantID: app.TenantID, Email: req.Email, Name: req.Person, SelfRegistered: true}.Record(p.now())
+	if err != nil {
+		return &pageError{Status: http.StatusBadRequest, Title: "Check your email", Message: "That is not an email address.", Cause: err}
 	}
 	// Registering must not add a passkey to someone else's membership:
 	// an existing member signs in instead.
-	if _, err := p.d.Store.MemberByEmail(ctx, app.TenantID, email); err == nil {
+	if _, err := p.d.Store.MemberByEmail(ctx, app.TenantID, draft.Email); err == nil {
 		return &pageError{Status: http.StatusConflict, Title: "Sign in instead",
 			Message: "Someone with this email already uses deadbolt. Sign in with your passkey instead."}
 	} else if !errors.Is(err, store.ErrNotFound) {
 		return err
 	}
-	now := p.now()
-	draft := store.Member{ID: admin.NewID(), TenantID: app.TenantID, Email: email, Name: strings.TrimSpace(req.Person),
-		Role: store.RoleMember, CreatedAt: now, UpdatedAt: now}
 	options, state, err := p.passkeys.BeginRegistration(ctx, draft)
 	if err != nil {
 		return err
@@ -271,19 +269,17 @@ func (p *Portal) enableRegisterFinish(w http.ResponseWriter, r *http.Request) er
 		if err := p.useChallenge(r, tx, c); err != nil {
 			return err
 		}
-		m.CreatedAt, m.UpdatedAt = now, now
-		m.EmailVerifiedAt = time.Time{} // the registrant's own claim
-		if err := tx.CreateMember(ctx, m); err != nil {
-			if errors.Is(err, store.ErrConflict) {
-				return &pageError{Status: http.StatusConflict, Title: "Sign in instead",
-					Message: "Someone with this email already uses deadbolt. Sign in with your passkey instead.", Cause: err}
-			}
+		// The registrant's email is their own claim: not verified.
+		created, err := admin.CreateMemberTx(ctx, tx, "member:"+m.Email, admin.NewMember{ID: m.ID, TenantID: m.TenantID,
+			Email: m.Email, Name: m.Name, SelfRegistered: true}, now)
+		if errors.Is(err, store.ErrConflict) {
+			return &pageError{Status: http.StatusConflict, Title: "Sign in instead",
+				Message: "Someone with this email already uses deadbolt. Sign in with your passkey instead.", Cause: err}
+		}
+		if err != nil {
 			return err
 		}
-		if err := admin.AppendAudit(ctx, tx, m.TenantID, "member:"+m.Email, "member.created", "member:"+m.ID,
-			map[string]any{"email": m.Email, "role": m.Role, "via": "enablement"}, now); err != nil {
-			return err
-		}
+		m = created
 		if err := p.addPasskeyTx(r, tx, m, pk); err != nil {
 			return err
 		}

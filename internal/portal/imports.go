@@ -11,8 +11,8 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/deadbolt-dev/deadbolt/internal/admin"
 	"github.com/deadbolt-dev/deadbolt/internal/csvimport"
+	"github.com/deadbolt-dev/deadbolt/internal/ids"
 	"github.com/deadbolt-dev/deadbolt/internal/store"
 )
 
@@ -254,7 +254,7 @@ func (p *Portal) adminImport(w http.ResponseWriter, r *http.Request) error {
 		return p.adminAccountsPage(w, r, s, app, http.StatusUnprocessableEntity, &importCheck{File: file, Good: len(parsed.Rows), Bad: bad, More: more})
 	}
 	now := p.now()
-	j := &importJob{ID: admin.NewID(), TenantID: app.TenantID, AppID: app.ID, File: file, Started: now, Total: len(parsed.Rows),
+	j := &importJob{ID: ids.New(), TenantID: app.TenantID, AppID: app.ID, File: file, Started: now, Total: len(parsed.Rows),
 		Bad: parsed.Bad, state: importRunning}
 	if !p.imports.start(j, now) {
 		return &pageError{Status: http.StatusConflict, Title: "An import is running",

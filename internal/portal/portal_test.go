@@ -31,6 +31,7 @@ import (
 	"github.com/deadbolt-dev/deadbolt/internal/config"
 	"github.com/deadbolt-dev/deadbolt/internal/egress"
 	"github.com/deadbolt-dev/deadbolt/internal/egress/egresstest"
+	"github.com/deadbolt-dev/deadbolt/internal/ids"
 	"github.com/deadbolt-dev/deadbolt/internal/live"
 	"github.com/deadbolt-dev/deadbolt/internal/portal"
 	"github.com/deadbolt-dev/deadbolt/internal/seal"
@@ -145,10 +146,10 @@ func (e *env) addPasskey(m store.Member, id string) {
 // its cookie.
 func (e *env) signIn(m store.Member) *http.Cookie {
 	e.t.Helper()
-	secret := admin.NewSecret()
+	secret := ids.NewSecret()
 	now := e.clock.Now()
 	if err := e.store.Update(context.Background(), func(tx store.Tx) error {
-		return tx.CreateSession(context.Background(), store.Session{ID: admin.SecretHash(secret), TenantID: m.TenantID,
+		return tx.CreateSession(context.Background(), store.Session{ID: ids.SecretHash(secret), TenantID: m.TenantID,
 			MemberID: m.ID, CreatedAt: now, SeenAt: now, ExpiresAt: now.Add(12 * time.Hour)})
 	}); err != nil {
 		e.t.Fatal(err)
@@ -196,7 +197,7 @@ func (e *env) mint(account string, mod func(*token.Claims)) string {
 	e.t.Helper()
 	now := e.clock.Now()
 	c := token.Claims{Issuer: issuer, Subject: account, Audience: []string{publicURL},
-		IssuedAt: now.Add(-time.Minute), ExpiresAt: now.Add(5 * time.Minute), ID: admin.NewID()}
+		IssuedAt: now.Add(-time.Minute), ExpiresAt: now.Add(5 * time.Minute), ID: ids.New()}
 	if mod != nil {
 		mod(&c)
 	}
@@ -295,7 +296,7 @@ func TestSessionExpiry(t *testing.T) {
 	if r := e.do("GET", "/", nil, cookie); r.code != http.StatusSeeOther || r.header.Get("Location") != "/signin" {
 		t.Fatalf("idle session: %d %s", r.code, r.header.Get("Location"))
 	}
-	if _, err := e.store.Session(t.Context(), admin.SecretHash(cookie.Value)); err == nil {
+	if _, err := e.store.Session(t.Context(), ids.SecretHash(cookie.Value)); err == nil {
 		t.Fatal("an idle session was kept")
 	}
 	// Absolute expiry, however active.
@@ -849,7 +850,7 @@ func TestAdminPages(t *testing.T) {
 	now := e.clock.Now()
 	var recs []store.CheckRecord
 	for i := range 5 {
-		recs = append(recs, store.CheckRecord{ID: admin.NewID(), TenantID: e.app.TenantID, AppID: e.app.ID, Account: "alice",
+		recs = append(recs, store.CheckRecord{ID: ids.New(), TenantID: e.app.TenantID, AppID: e.app.ID, Account: "alice",
 			At: now.Add(-time.Duration(i) * 30 * time.Minute), Locked: i%2 == 0, Status: "locked", IP: "203.0.113.1"})
 	}
 	if err := e.store.AppendChecks(ctx, recs); err != nil {

@@ -10,7 +10,7 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/deadbolt-dev/deadbolt/internal/admin"
+	"github.com/deadbolt-dev/deadbolt/internal/ids"
 	"github.com/deadbolt-dev/deadbolt/internal/store"
 	"github.com/deadbolt-dev/deadbolt/internal/webpush"
 )
@@ -41,7 +41,7 @@ type subscription struct {
 }
 
 // pushID is the stored ID of a subscription: the hash of its endpoint.
-func pushID(endpoint string) string { return admin.SecretHash(endpoint) }
+func pushID(endpoint string) string { return ids.SecretHash(endpoint) }
 
 func (p *Portal) pushSubscribe(w http.ResponseWriter, r *http.Request) error {
 	s, ok, err := p.requireSession(w, r)
@@ -95,7 +95,7 @@ func (p *Portal) pushSubscribe(w http.ResponseWriter, r *http.Request) error {
 				return err
 			}
 		}
-		return admin.AppendAudit(ctx, tx, m.TenantID, s.actor(), "push.subscribed", "member:"+m.ID,
+		return store.AppendAudit(ctx, tx, m.TenantID, s.actor(), "push.subscribed", "member:"+m.ID,
 			map[string]any{"subscription": ps.ID, "user_agent": ps.UserAgent}, now)
 	})
 	if err != nil {
@@ -125,7 +125,7 @@ func (p *Portal) pushDelete(w http.ResponseWriter, r *http.Request) error {
 		if err := tx.DeletePushSubscription(ctx, id); err != nil {
 			return err
 		}
-		return admin.AppendAudit(ctx, tx, s.member.TenantID, s.actor(), "push.unsubscribed", "member:"+s.member.ID,
+		return store.AppendAudit(ctx, tx, s.member.TenantID, s.actor(), "push.unsubscribed", "member:"+s.member.ID,
 			map[string]any{"subscription": id}, p.now())
 	})
 	if err != nil {

@@ -9,8 +9,8 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/deadbolt-dev/deadbolt/internal/admin"
 	"github.com/deadbolt-dev/deadbolt/internal/clientaddr"
+	"github.com/deadbolt-dev/deadbolt/internal/ids"
 	"github.com/deadbolt-dev/deadbolt/internal/store"
 )
 
@@ -43,7 +43,7 @@ func (p *Portal) session(r *http.Request) (signedIn, error) {
 		return signedIn{}, errNoSession
 	}
 	ctx := r.Context()
-	id := admin.SecretHash(secret)
+	id := ids.SecretHash(secret)
 	s, err := p.d.Store.Session(ctx, id)
 	if errors.Is(err, store.ErrNotFound) {
 		return signedIn{}, errNoSession
@@ -92,17 +92,17 @@ func (p *Portal) requireSession(w http.ResponseWriter, r *http.Request) (signedI
 func (p *Portal) startSession(ctx context.Context, tx store.Tx, r *http.Request, m store.Member, how string, now time.Time) (string, error) {
 	// A sign-in replaces the browser's previous session, if any.
 	if old := p.cookie(r, sessionCookie); old != "" {
-		if err := tx.DeleteSession(ctx, admin.SecretHash(old)); err != nil {
+		if err := tx.DeleteSession(ctx, ids.SecretHash(old)); err != nil {
 			return "", err
 		}
 	}
-	secret := admin.NewSecret()
-	s := store.Session{ID: admin.SecretHash(secret), TenantID: m.TenantID, MemberID: m.ID, CreatedAt: now, SeenAt: now,
+	secret := ids.NewSecret()
+	s := store.Session{ID: ids.SecretHash(secret), TenantID: m.TenantID, MemberID: m.ID, CreatedAt: now, SeenAt: now,
 		ExpiresAt: now.Add(p.d.Config.SessionMax), IP: clientaddr.Of(r), UserAgent: truncate(r.UserAgent(), 200)}
 	if err := tx.CreateSession(ctx, s); err != nil {
 		return "", err
 	}
-	return secret, admin.AppendAudit(ctx, tx, m.TenantID, "member:"+m.Email, "portal.signin", "member:"+m.ID,
+	return secret, store.AppendAudit(ctx, tx, m.TenantID, "member:"+m.Email, "portal.signin", "member:"+m.ID,
 		map[string]any{"ip": s.IP, "user_agent": s.UserAgent, "how": how}, now)
 }
 

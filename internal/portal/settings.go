@@ -4,7 +4,6 @@ import (
 	"net/http"
 	"slices"
 
-	"github.com/deadbolt-dev/deadbolt/internal/admin"
 	"github.com/deadbolt-dev/deadbolt/internal/store"
 )
 
@@ -55,7 +54,7 @@ func (p *Portal) settingsSave(w http.ResponseWriter, r *http.Request) error {
 		if err := tx.UpdateMember(ctx, m); err != nil {
 			return err
 		}
-		return admin.AppendAudit(ctx, tx, m.TenantID, s.actor(), "member.channels", "member:"+m.ID,
+		return store.AppendAudit(ctx, tx, m.TenantID, s.actor(), "member.channels", "member:"+m.ID,
 			map[string]any{"channels": channels}, m.UpdatedAt)
 	})
 	if err != nil {

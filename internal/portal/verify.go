@@ -10,7 +10,7 @@ import (
 	"net/url"
 	"time"
 
-	"github.com/deadbolt-dev/deadbolt/internal/admin"
+	"github.com/deadbolt-dev/deadbolt/internal/ids"
 	"github.com/deadbolt-dev/deadbolt/internal/notify"
 	"github.com/deadbolt-dev/deadbolt/internal/store"
 )
@@ -57,7 +57,7 @@ func (p *Portal) sendVerificationTx(ctx context.Context, tx store.Tx, m store.Me
 	if err != nil || !first {
 		return false, err
 	}
-	t := verifyToken{ID: admin.NewID(), Member: m.ID, Email: m.Email, Expires: now.Add(VerifyTTL)}
+	t := verifyToken{ID: ids.New(), Member: m.ID, Email: m.Email, Expires: now.Add(VerifyTTL)}
 	raw, err := json.Marshal(t)
 	if err != nil {
 		return false, err
@@ -71,7 +71,7 @@ func (p *Portal) sendVerificationTx(ctx context.Context, tx store.Tx, m store.Me
 		Expires: t.Expires}, now); err != nil {
 		return false, err
 	}
-	return true, admin.AppendAudit(ctx, tx, m.TenantID, "member:"+m.Email, "member.email_verification_sent", "member:"+m.ID,
+	return true, store.AppendAudit(ctx, tx, m.TenantID, "member:"+m.Email, "member.email_verification_sent", "member:"+m.ID,
 		map[string]any{"email": m.Email, "expires": t.Expires}, now)
 }
 
@@ -157,7 +157,7 @@ func (p *Portal) verifyConfirm(w http.ResponseWriter, r *http.Request) error {
 		if err != nil || !done {
 			return err
 		}
-		return admin.AppendAudit(ctx, tx, s.member.TenantID, s.actor(), "member.email_verified", "member:"+s.member.ID,
+		return store.AppendAudit(ctx, tx, s.member.TenantID, s.actor(), "member.email_verified", "member:"+s.member.ID,
 			map[string]any{"email": t.Email, "via": "mailed link"}, now)
 	})
 	if err != nil {
