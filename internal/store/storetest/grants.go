@@ -2,8 +2,7 @@ package storetest
 
 import (
 	"errors"
-	"sync"
-	"sync/atomic"
+	"fmt"
 	"testing"
 	"time"
 
@@ -13,12 +12,7 @@ import (
 // consume runs ConsumeGrant in its own Update.
 func consume(t *testing.T, s store.Store, grantID string, when time.Time) bool {
 	t.Helper()
-	var ok bool
-	update(t, s, func(tx store.Tx) (err error) {
-		ok, err = tx.ConsumeGrant(t.Context(), grantID, when)
-		return err
-	})
-	return ok
+	return updateOK(t, s, func(tx store.Tx) (bool, error) { return tx.ConsumeGrant(t.Context(), grantID, when) })
 }
 
 func testPutGrant(t *testing.T, s store.Store) {
@@ -85,12 +79,7 @@ func testRevokeCurrentGrant(t *testing.T, s store.Store) {
 	w := newWorld(t, s)
 	revoke := func(accountID string, when time.Time) bool {
 		t.Helper()
-		var ok bool
-		update(t, s, func(tx store.Tx) (err error) {
-			ok, err = tx.RevokeCurrentGrant(ctx, accountID, when)
-			return err
-		})
-		return ok
+		return updateOK(t, s, func(tx store.Tx) (bool, error) { return tx.RevokeCurrentGrant(ctx, accountID, when) })
 	}
 
 	usable := w.account(t, s, "usable", "")
@@ -231,10 +220,8 @@ func testConsumeGrant(t *testing.T, s store.Store) {
 	}
 
 	t.Run("unknown grant", func(t *testing.T) {
-		var ok bool
-		err := s.Update(t.Context(), func(tx store.Tx) (err error) {
-			ok, err = tx.ConsumeGrant(t.Context(), "no-such-grant", t0)
-			return err
+		ok, err := tryUpdate(t.Context(), s, func(tx store.Tx) (bool, error) {
+			return tx.ConsumeGrant(t.Context(), "no-such-grant", t0)
 		})
 		if ok || err != nil && !errors.Is(err, store.ErrNotFound) {
 			t.Errorf("ConsumeGrant of an unknown grant = %v, %v; want false", ok, err)
@@ -250,29 +237,11 @@ func testConsumeGrantConcurrent(t *testing.T, s store.Store) {
 		g := newGrant(a, t0, at(time.Hour), true)
 		put(t, s, g)
 
-		var wins, fails atomic.Int32
-		var wg sync.WaitGroup
-		start := make(chan struct{})
-		for range racers {
-			wg.Go(func() {
-				<-start
-				err := s.Update(t.Context(), func(tx store.Tx) error {
-					ok, err := tx.ConsumeGrant(t.Context(), g.ID, at(time.Minute))
-					if ok {
-						wins.Add(1)
-					}
-					return err
-				})
-				if err != nil {
-					fails.Add(1)
-					t.Errorf("grant %d: Update: %v", i, err)
-				}
-			})
-		}
-		close(start)
-		wg.Wait()
-		if wins.Load() != 1 {
-			t.Errorf("grant %d: %d of %d concurrent ConsumeGrant calls reported true, want exactly 1", i, wins.Load(), racers)
+		wins := race(t, fmt.Sprintf("grant %d: ConsumeGrant", i), racers, func(int) (bool, error) {
+			return tryUpdate(t.Context(), s, func(tx store.Tx) (bool, error) { return tx.ConsumeGrant(t.Context(), g.ID, at(time.Minute)) })
+		})
+		if wins != 1 {
+			t.Errorf("grant %d: %d of %d concurrent ConsumeGrant calls reported true, want exactly 1", i, wins, racers)
 		}
 		g.ConsumedAt = at(time.Minute)
 		same(t, "grant after the race", currentGrant(t, s, a.ID), g)

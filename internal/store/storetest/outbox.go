@@ -353,25 +353,11 @@ func testEndedGrants(t *testing.T, s store.Store) {
 		t.Fatalf("EndedGrants = %+v, want only the ended current grant", got)
 	}
 	// Exactly one of many concurrent announcers wins.
-	var wg sync.WaitGroup
-	var mu sync.Mutex
-	wins := 0
-	for range 10 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			s.Update(t.Context(), func(tx store.Tx) error {
-				won, err := tx.AnnounceGrantEnd(t.Context(), gEnded.ID, at(2*time.Minute))
-				if won {
-					mu.Lock()
-					wins++
-					mu.Unlock()
-				}
-				return err
-			})
-		}()
-	}
-	wg.Wait()
+	wins := race(t, "AnnounceGrantEnd", 10, func(int) (bool, error) {
+		return tryUpdate(t.Context(), s, func(tx store.Tx) (bool, error) {
+			return tx.AnnounceGrantEnd(t.Context(), gEnded.ID, at(2*time.Minute))
+		})
+	})
 	if wins != 1 {
 		t.Fatalf("%d announcers won, want 1", wins)
 	}
@@ -402,25 +388,9 @@ func testLeases(t *testing.T, s store.Store) {
 	ok("outbox", "node-a", at(112*time.Second), false)
 
 	// Concurrent contenders for a free job: exactly one wins.
-	var wg sync.WaitGroup
-	var mu sync.Mutex
-	winners := 0
-	for i := range 12 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			got, err := s.TryLease(t.Context(), "race", newID("node")+string(rune('a'+i)), t0, time.Minute)
-			if err != nil {
-				t.Error(err)
-			}
-			if got {
-				mu.Lock()
-				winners++
-				mu.Unlock()
-			}
-		}()
-	}
-	wg.Wait()
+	winners := race(t, "TryLease", 12, func(i int) (bool, error) {
+		return s.TryLease(t.Context(), "race", newID("node")+string(rune('a'+i)), t0, time.Minute)
+	})
 	if winners != 1 {
 		t.Fatalf("%d holders took one lease", winners)
 	}

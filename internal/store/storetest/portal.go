@@ -142,13 +142,9 @@ func raise(t *testing.T, s store.Store, q store.UnlockRequest) (store.UnlockRequ
 
 func decide(t *testing.T, s store.Store, id, status, grantID string, when time.Time) bool {
 	t.Helper()
-	var ok bool
-	update(t, s, func(tx store.Tx) error {
-		var err error
-		ok, err = tx.DecideRequest(t.Context(), id, status, "member:alice", grantID, when)
-		return err
+	return updateOK(t, s, func(tx store.Tx) (bool, error) {
+		return tx.DecideRequest(t.Context(), id, status, "member:alice", grantID, when)
 	})
-	return ok
 }
 
 func testUnlockRequests(t *testing.T, s store.Store) {
@@ -297,61 +293,28 @@ func testRequestsConcurrent(t *testing.T, s store.Store) {
 	w := newWorld(t, s)
 	acct := w.account(t, s, "alice", w.member.ID)
 	const n = 8
-	var wg sync.WaitGroup
-	var mu sync.Mutex
-	createdN := 0
-	for i := range n {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			q := newRequest(acct, at(time.Duration(i)*time.Millisecond), "203.0.113.1")
-			err := s.Update(t.Context(), func(tx store.Tx) error {
-				_, created, err := tx.RaiseRequest(t.Context(), q)
-				if created {
-					mu.Lock()
-					createdN++
-					mu.Unlock()
-				}
-				return err
-			})
-			if err != nil {
-				t.Errorf("RaiseRequest: %v", err)
-			}
-		}()
-	}
-	wg.Wait()
+	createdN := race(t, "RaiseRequest", n, func(i int) (bool, error) {
+		q := newRequest(acct, at(time.Duration(i)*time.Millisecond), "203.0.113.1")
+		return tryUpdate(t.Context(), s, func(tx store.Tx) (bool, error) {
+			_, created, err := tx.RaiseRequest(t.Context(), q)
+			return created, err
+		})
+	})
 	p, err := s.PendingRequest(t.Context(), acct.ID)
 	must(t, "PendingRequest", err)
 	if createdN != 1 || p.Checks != n {
 		t.Fatalf("%d raises created %d requests; pending has %d checks", n, createdN, p.Checks)
 	}
 
-	wins := 0
-	for i := range n {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			status := store.RequestApproved
-			if i%2 == 1 {
-				status = store.RequestDenied
-			}
-			var ok bool
-			err := s.Update(t.Context(), func(tx store.Tx) error {
-				var err error
-				ok, err = tx.DecideRequest(t.Context(), p.ID, status, "member:x", "", at(time.Second))
-				return err
-			})
-			if err != nil {
-				t.Errorf("DecideRequest: %v", err)
-			}
-			if ok {
-				mu.Lock()
-				wins++
-				mu.Unlock()
-			}
-		}()
-	}
-	wg.Wait()
+	wins := race(t, "DecideRequest", n, func(i int) (bool, error) {
+		status := store.RequestApproved
+		if i%2 == 1 {
+			status = store.RequestDenied
+		}
+		return tryUpdate(t.Context(), s, func(tx store.Tx) (bool, error) {
+			return tx.DecideRequest(t.Context(), p.ID, status, "member:x", "", at(time.Second))
+		})
+	})
 	if wins != 1 {
 		t.Fatalf("%d concurrent decisions succeeded, want 1", wins)
 	}
@@ -514,42 +477,15 @@ func testInvites(t *testing.T, s store.Store) {
 	same(t, "Invite", got, inv)
 
 	use := func(id string, when time.Time) bool {
-		var ok bool
-		update(t, s, func(tx store.Tx) error {
-			var err error
-			ok, err = tx.UseInvite(ctx, id, when)
-			return err
-		})
-		return ok
+		return updateOK(t, s, func(tx store.Tx) (bool, error) { return tx.UseInvite(ctx, id, when) })
 	}
 	if use(inv.ID, at(time.Hour)) {
 		t.Fatal("used an invite at its expiry")
 	}
 	// Exactly one of several concurrent uses wins.
-	var wg sync.WaitGroup
-	var mu sync.Mutex
-	wins := 0
-	for range 6 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			var ok bool
-			err := s.Update(ctx, func(tx store.Tx) error {
-				var err error
-				ok, err = tx.UseInvite(ctx, inv.ID, at(time.Minute))
-				return err
-			})
-			if err != nil {
-				t.Errorf("UseInvite: %v", err)
-			}
-			if ok {
-				mu.Lock()
-				wins++
-				mu.Unlock()
-			}
-		}()
-	}
-	wg.Wait()
+	wins := race(t, "UseInvite", 6, func(int) (bool, error) {
+		return tryUpdate(ctx, s, func(tx store.Tx) (bool, error) { return tx.UseInvite(ctx, inv.ID, at(time.Minute)) })
+	})
 	if wins != 1 {
 		t.Fatalf("%d concurrent uses of one invite succeeded, want 1", wins)
 	}
@@ -578,13 +514,7 @@ func testNonces(t *testing.T, s store.Store) {
 	ctx := t.Context()
 	key := newID("jti")
 	use := func(k string, expires time.Time) bool {
-		var ok bool
-		update(t, s, func(tx store.Tx) error {
-			var err error
-			ok, err = tx.UseNonce(ctx, k, expires, t0)
-			return err
-		})
-		return ok
+		return updateOK(t, s, func(tx store.Tx) (bool, error) { return tx.UseNonce(ctx, k, expires, t0) })
 	}
 	if !use(key, at(time.Minute)) {
 		t.Fatal("first use of a nonce refused")
@@ -609,30 +539,9 @@ func testNonces(t *testing.T, s store.Store) {
 
 	// Concurrent uses: exactly one wins.
 	hot := newID("jti")
-	var wg sync.WaitGroup
-	var mu sync.Mutex
-	wins := 0
-	for range 6 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			var ok bool
-			err := s.Update(ctx, func(tx store.Tx) error {
-				var err error
-				ok, err = tx.UseNonce(ctx, hot, at(time.Minute), t0)
-				return err
-			})
-			if err != nil {
-				t.Errorf("UseNonce: %v", err)
-			}
-			if ok {
-				mu.Lock()
-				wins++
-				mu.Unlock()
-			}
-		}()
-	}
-	wg.Wait()
+	wins := race(t, "UseNonce", 6, func(int) (bool, error) {
+		return tryUpdate(ctx, s, func(tx store.Tx) (bool, error) { return tx.UseNonce(ctx, hot, at(time.Minute), t0) })
+	})
 	if wins != 1 {
 		t.Fatalf("%d concurrent uses of one nonce succeeded, want 1", wins)
 	}

@@ -1,12 +1,15 @@
 package storetest
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
 	"fmt"
 	"reflect"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -44,6 +47,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"UpdateIsolation", testUpdateIsolation},
 		{"AppendChecks", testAppendChecks},
 		{"AppendChecksAllOrNothing", testAppendChecksAllOrNothing},
+		{"DeleteChecksBefore", testDeleteChecksBefore},
 		{"AuditChain", testAuditChain},
 		{"AuditRollback", testAuditRollback},
 		{"AuditConcurrent", testAuditConcurrent},
@@ -115,6 +119,51 @@ func same(t *testing.T, what string, got, want any) {
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("%s:\n got %+v\nwant %+v", what, got, want)
 	}
+}
+
+// race runs try(0) … try(n-1) at once, each in its own goroutine released
+// together, and returns how many reported true. An error fails the test,
+// named by what.
+func race(t *testing.T, what string, n int, try func(i int) (bool, error)) int {
+	var wins atomic.Int32
+	var wg sync.WaitGroup
+	start := make(chan struct{})
+	for i := range n {
+		wg.Go(func() {
+			<-start
+			ok, err := try(i)
+			if err != nil {
+				t.Errorf("%s: %v", what, err)
+			}
+			if ok {
+				wins.Add(1)
+			}
+		})
+	}
+	close(start)
+	wg.Wait()
+	return int(wins.Load())
+}
+
+// updateOK runs fn, a write that reports whether it took effect, in its
+// own Update and returns the report; an error fails the test.
+func updateOK(t *testing.T, s store.Store, fn func(tx store.Tx) (bool, error)) bool {
+	t.Helper()
+	ok, err := tryUpdate(t.Context(), s, fn)
+	must(t, "Update", err)
+	return ok
+}
+
+// tryUpdate runs fn, a write that reports whether it took effect, in its
+// own Update and returns the report and the Update's error.
+func tryUpdate(ctx context.Context, s store.Store, fn func(tx store.Tx) (bool, error)) (bool, error) {
+	var ok bool
+	err := s.Update(ctx, func(tx store.Tx) error {
+		var err error
+		ok, err = fn(tx)
+		return err
+	})
+	return ok, err
 }
 
 // must fails the test when err is not nil.

@@ -15,8 +15,7 @@ import (
 // Tenant checks a tenant for CreateTenant.
 func Tenant(tn store.Tenant) error {
 	var r Rules
-	r.Need("tenant id", tn.ID)
-	r.Need("tenant name", tn.Name)
+	r.Need("tenant id", tn.ID, "tenant name", tn.Name)
 	r.Time("created at", tn.CreatedAt, true)
 	return r.Err()
 }
@@ -24,9 +23,7 @@ func Tenant(tn store.Tenant) error {
 // Application checks an application for CreateApplication.
 func Application(a store.Application) error {
 	var r Rules
-	r.Need("application id", a.ID)
-	r.Need("tenant id", a.TenantID)
-	r.Need("issuer", a.Issuer)
+	r.Need("application id", a.ID, "tenant id", a.TenantID, "issuer", a.Issuer)
 	application(&r, a, true)
 	return r.Err()
 }
@@ -62,9 +59,7 @@ func application(r *Rules, a store.Application, creating bool) {
 // round.
 func SigningKey(k store.SigningKey) error {
 	var r Rules
-	r.Need("kid", k.KID)
-	r.Need("application id", k.AppID)
-	r.Need("tenant id", k.TenantID)
+	r.Need("kid", k.KID, "application id", k.AppID, "tenant id", k.TenantID)
 	r.OneOf("algorithm", k.Algorithm, store.AlgHS256, store.AlgES256, store.AlgEdDSA)
 	if k.Algorithm == store.AlgHS256 {
 		if len(k.SealedSecret) == 0 || len(k.PublicKey) != 0 {
@@ -83,9 +78,7 @@ func SigningKey(k store.SigningKey) error {
 // Member checks a member for CreateMember.
 func Member(m store.Member) error {
 	var r Rules
-	r.Need("member id", m.ID)
-	r.Need("tenant id", m.TenantID)
-	r.Need("email", m.Email)
+	r.Need("member id", m.ID, "tenant id", m.TenantID, "email", m.Email)
 	role(&r, m.Role)
 	channels(&r, m.Channels)
 	r.Time("created at", m.CreatedAt, true)
@@ -108,8 +101,7 @@ func MemberUpdate(m store.Member) error {
 // nanoseconds.
 func VerifyEmail(id, email string, at time.Time) (int64, error) {
 	var r Rules
-	r.Need("member id", id)
-	r.Need("email", email)
+	r.Need("member id", id, "email", email)
 	n := r.Time("verified at", at, true)
 	return n, r.Err()
 }
@@ -127,10 +119,7 @@ func channels(r *Rules, cs []string) {
 // Account checks an account for CreateAccount.
 func Account(a store.Account) error {
 	var r Rules
-	r.Need("account id", a.ID)
-	r.Need("tenant id", a.TenantID)
-	r.Need("application id", a.AppID)
-	r.Need("account name", a.Name)
+	r.Need("account id", a.ID, "tenant id", a.TenantID, "application id", a.AppID, "account name", a.Name)
 	r.Time("created at", a.CreatedAt, true)
 	r.Time("updated at", a.UpdatedAt, false)
 	return r.Err()
@@ -139,10 +128,7 @@ func Account(a store.Account) error {
 // Grant checks a grant for PutGrant.
 func Grant(g store.Grant) error {
 	var r Rules
-	r.Need("grant id", g.ID)
-	r.Need("tenant id", g.TenantID)
-	r.Need("account id", g.AccountID)
-	r.Need("granted by", g.GrantedBy)
+	r.Need("grant id", g.ID, "tenant id", g.TenantID, "account id", g.AccountID, "granted by", g.GrantedBy)
 	r.Time("until", g.Until, true)
 	r.Time("created at", g.CreatedAt, true)
 	r.Time("consumed at", g.ConsumedAt, false)
@@ -153,11 +139,7 @@ func Grant(g store.Grant) error {
 // CheckRecord checks one record of an AppendChecks batch.
 func CheckRecord(c store.CheckRecord) error {
 	var r Rules
-	r.Need("check record id", c.ID)
-	r.Need("tenant id", c.TenantID)
-	r.Need("application id", c.AppID)
-	r.Need("account", c.Account)
-	r.Need("status", c.Status)
+	r.Need("check record id", c.ID, "tenant id", c.TenantID, "application id", c.AppID, "account", c.Account, "status", c.Status)
 	r.Time("at", c.At, true)
 	return r.Err()
 }
@@ -165,9 +147,7 @@ func CheckRecord(c store.CheckRecord) error {
 // AuditEvent checks an event and its time for AppendAudit.
 func AuditEvent(e audit.Event, at time.Time) error {
 	var r Rules
-	r.Need("tenant id", e.TenantID)
-	r.Need("actor", e.Actor)
-	r.Need("action", e.Action)
+	r.Need("tenant id", e.TenantID, "actor", e.Actor, "action", e.Action)
 	r.Time("at", at, true)
 	return r.Err()
 }
@@ -176,9 +156,7 @@ func AuditEvent(e audit.Event, at time.Time) error {
 // comma-separated by SQLite, so they must be plain names.
 func Webhook(w store.Webhook) error {
 	var r Rules
-	r.Need("webhook id", w.ID)
-	r.Need("tenant id", w.TenantID)
-	r.Need("url", w.URL)
+	r.Need("webhook id", w.ID, "tenant id", w.TenantID, "url", w.URL)
 	if len(w.SealedSecret) == 0 {
 		r.Fail("sealed secret is empty")
 	}
@@ -196,8 +174,7 @@ func Webhook(w store.Webhook) error {
 // and push.
 func OutboxMessage(m store.OutboxMessage) error {
 	var r Rules
-	r.Need("message id", m.ID)
-	r.Need("tenant id", m.TenantID)
+	r.Need("message id", m.ID, "tenant id", m.TenantID)
 	switch m.Channel {
 	case store.ChannelWebhook:
 		r.Need("webhook id", m.WebhookID)
@@ -234,10 +211,7 @@ func OutboxResult(res store.OutboxResult) error {
 // time of the raise, and the request must run out after it.
 func Request(q store.UnlockRequest) error {
 	var r Rules
-	r.Need("request id", q.ID)
-	r.Need("tenant id", q.TenantID)
-	r.Need("application id", q.AppID)
-	r.Need("account id", q.AccountID)
+	r.Need("request id", q.ID, "tenant id", q.TenantID, "application id", q.AppID, "account id", q.AccountID)
 	now := r.Time("updated at", q.UpdatedAt, true)
 	expires := r.Time("expires at", q.ExpiresAt, true)
 	if r.Err() == nil && expires <= now {
@@ -249,9 +223,7 @@ func Request(q store.UnlockRequest) error {
 // Passkey checks a passkey for CreatePasskey.
 func Passkey(p store.Passkey) error {
 	var r Rules
-	r.Need("passkey id", p.ID)
-	r.Need("tenant id", p.TenantID)
-	r.Need("member id", p.MemberID)
+	r.Need("passkey id", p.ID, "tenant id", p.TenantID, "member id", p.MemberID)
 	if len(p.Credential) == 0 {
 		r.Fail("credential is empty")
 	}
@@ -275,9 +247,7 @@ func PasskeyUpdate(p store.Passkey) error {
 // Session checks a session for CreateSession.
 func Session(s store.Session) error {
 	var r Rules
-	r.Need("session id", s.ID)
-	r.Need("tenant id", s.TenantID)
-	r.Need("member id", s.MemberID)
+	r.Need("session id", s.ID, "tenant id", s.TenantID, "member id", s.MemberID)
 	r.Time("created at", s.CreatedAt, true)
 	r.Time("seen at", s.SeenAt, false)
 	r.Time("expires at", s.ExpiresAt, true)
@@ -287,10 +257,7 @@ func Session(s store.Session) error {
 // Invite checks an invite for CreateInvite.
 func Invite(inv store.Invite) error {
 	var r Rules
-	r.Need("invite id", inv.ID)
-	r.Need("tenant id", inv.TenantID)
-	r.Need("member id", inv.MemberID)
-	r.Need("created by", inv.CreatedBy)
+	r.Need("invite id", inv.ID, "tenant id", inv.TenantID, "member id", inv.MemberID, "created by", inv.CreatedBy)
 	r.Time("created at", inv.CreatedAt, true)
 	r.Time("expires at", inv.ExpiresAt, true)
 	r.Time("used at", inv.UsedAt, false)
@@ -300,10 +267,7 @@ func Invite(inv store.Invite) error {
 // PushSubscription checks a subscription for PutPushSubscription.
 func PushSubscription(p store.PushSubscription) error {
 	var r Rules
-	r.Need("subscription id", p.ID)
-	r.Need("tenant id", p.TenantID)
-	r.Need("member id", p.MemberID)
-	r.Need("endpoint", p.Endpoint)
+	r.Need("subscription id", p.ID, "tenant id", p.TenantID, "member id", p.MemberID, "endpoint", p.Endpoint)
 	if len(p.P256dh) == 0 || len(p.Auth) == 0 {
 		r.Fail("p256dh and auth keys are needed")
 	}

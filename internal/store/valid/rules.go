@@ -57,10 +57,13 @@ func (r *Rules) Fail(format string, args ...any) {
 	}
 }
 
-// Need requires a non-empty string field.
-func (r *Rules) Need(field, v string) {
-	if v == "" {
-		r.Fail("%s is empty", field)
+// Need requires non-empty string fields, given as pairs of the field's
+// name and its value: r.Need("tenant id", t.ID, "tenant name", t.Name).
+func (r *Rules) Need(nameValues ...string) {
+	for i := 0; i+1 < len(nameValues); i += 2 {
+		if nameValues[i+1] == "" {
+			r.Fail("%s is empty", nameValues[i])
+		}
 	}
 }
 
