@@ -3,6 +3,7 @@ package e2e
 import (
 	"context"
 	"net/http"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -96,8 +97,12 @@ func TestAcknowledgedSurvivesKill9(t *testing.T) {
 		t.Fatalf("only %d accounts had an acknowledged change", len(acked))
 	}
 
-	// Every answered check is in the check log.
-	s, err := sqlite.Open(context.Background(), filepath.Join(in.dir, "data", "deadbolt.db"), sqlite.Options{})
+	// Every answered check is in the check log, which is a file of its own.
+	dbPath := filepath.Join(in.dir, "data", "deadbolt.db")
+	if _, err := os.Stat(sqlite.ChecksPath(dbPath)); err != nil {
+		t.Fatalf("no check-log file beside the database: %v", err)
+	}
+	s, err := sqlite.Open(context.Background(), dbPath, sqlite.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

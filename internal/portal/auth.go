@@ -83,22 +83,14 @@ func (p *Portal) signinBegin(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if err := p.putCeremony(w, ceremony{Purpose: "signin", State: state}); err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, json.RawMessage(options))
-	return nil
+	return p.beginCeremony(w, ceremony{Purpose: "signin", State: state}, options)
 }
 
 func (p *Portal) signinFinish(w http.ResponseWriter, r *http.Request) error {
 	if err := p.limitIP(r); err != nil {
 		return err
 	}
-	req, err := readCeremony(r)
-	if err != nil {
-		return err
-	}
-	c, err := p.takeCeremony(w, r, "signin")
+	req, c, err := p.finishCeremony(w, r, "signin")
 	if err != nil {
 		return err
 	}
@@ -209,22 +201,14 @@ func (p *Portal) setupBegin(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if err := p.putCeremony(w, ceremony{Purpose: "setup", State: state, MemberID: m.ID, InviteID: inv.ID}); err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, json.RawMessage(options))
-	return nil
+	return p.beginCeremony(w, ceremony{Purpose: "setup", State: state, MemberID: m.ID, InviteID: inv.ID}, options)
 }
 
 func (p *Portal) setupFinish(w http.ResponseWriter, r *http.Request) error {
 	if err := p.limitIP(r); err != nil {
 		return err
 	}
-	req, err := readCeremony(r)
-	if err != nil {
-		return err
-	}
-	c, err := p.takeCeremony(w, r, "setup")
+	req, c, err := p.finishCeremony(w, r, "setup")
 	if err != nil {
 		return err
 	}
@@ -272,7 +256,7 @@ func (p *Portal) setupFinish(w http.ResponseWriter, r *http.Request) error {
 }
 
 // addPasskeyTx stores a new passkey with its audit event.
-func (p *Portal) addPasskeyTx(r *http.Request, tx store.Tx, m store.Member, pk store.Passkey) error {
+func (p *Portal) addPasskeyTx(r *http.Request, tx store.PortalTx, m store.Member, pk store.Passkey) error {
 	if err := tx.CreatePasskey(r.Context(), pk); err != nil {
 		if errors.Is(err, store.ErrConflict) {
 			return &pageError{Status: http.StatusConflict, Title: "Already registered",
@@ -307,11 +291,7 @@ func (p *Portal) passkeyAddBegin(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if err := p.putCeremony(w, ceremony{Purpose: "add", State: state, MemberID: s.member.ID}); err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, json.RawMessage(options))
-	return nil
+	return p.beginCeremony(w, ceremony{Purpose: "add", State: state, MemberID: s.member.ID}, options)
 }
 
 func (p *Portal) passkeyAddFinish(w http.ResponseWriter, r *http.Request) error {
@@ -319,11 +299,7 @@ func (p *Portal) passkeyAddFinish(w http.ResponseWriter, r *http.Request) error 
 	if !ok {
 		return err
 	}
-	req, err := readCeremony(r)
-	if err != nil {
-		return err
-	}
-	c, err := p.takeCeremony(w, r, "add")
+	req, c, err := p.finishCeremony(w, r, "add")
 	if err != nil {
 		return err
 	}

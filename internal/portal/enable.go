@@ -2,7 +2,6 @@ package portal
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"log/slog"
 	"net/http"
@@ -234,22 +233,14 @@ func (p *Portal) enableRegisterBegin(w http.ResponseWriter, r *http.Request) err
 	if err != nil {
 		return err
 	}
-	if err := p.putCeremony(w, ceremony{Purpose: "enable", State: state, Draft: &draft}); err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, json.RawMessage(options))
-	return nil
+	return p.beginCeremony(w, ceremony{Purpose: "enable", State: state, Draft: &draft}, options)
 }
 
 func (p *Portal) enableRegisterFinish(w http.ResponseWriter, r *http.Request) error {
 	if err := p.limitIP(r); err != nil {
 		return err
 	}
-	req, err := readCeremony(r)
-	if err != nil {
-		return err
-	}
-	c, err := p.takeCeremony(w, r, "enable")
+	req, c, err := p.finishCeremony(w, r, "enable")
 	if err != nil {
 		return err
 	}

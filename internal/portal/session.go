@@ -89,7 +89,7 @@ func (p *Portal) requireSession(w http.ResponseWriter, r *http.Request) (signedI
 
 // startSession creates a session for m inside tx, with the sign-in's audit
 // event, and returns the cookie secret.
-func (p *Portal) startSession(ctx context.Context, tx store.Tx, r *http.Request, m store.Member, how string, now time.Time) (string, error) {
+func (p *Portal) startSession(ctx context.Context, tx store.PortalTx, r *http.Request, m store.Member, how string, now time.Time) (string, error) {
 	// A sign-in replaces the browser's previous session, if any.
 	if old := p.cookie(r, sessionCookie); old != "" {
 		if err := tx.DeleteSession(ctx, ids.SecretHash(old)); err != nil {
@@ -125,21 +125,31 @@ type ceremony struct {
 
 const ceremonyOwner = "portal:ceremony"
 
-func (p *Portal) putCeremony(w http.ResponseWriter, c ceremony) error {
+// beginCeremony keeps c in the ceremony cookie for five minutes and
+// answers with the WebAuthn options the browser's passkey step needs.
+func (p *Portal) beginCeremony(w http.ResponseWriter, c ceremony, options []byte) error {
 	c.Expires = p.now().Add(5 * time.Minute)
-	return p.putSealed(w, ceremonyCookie, ceremonyOwner, c, 5*time.Minute)
+	if err := p.putSealed(w, ceremonyCookie, ceremonyOwner, c, 5*time.Minute); err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, json.RawMessage(options))
+	return nil
 }
 
-// takeCeremony opens the ceremony cookie (clearing it) and checks its
-// purpose and expiry.
-func (p *Portal) takeCeremony(w http.ResponseWriter, r *http.Request, purpose string) (ceremony, error) {
+// finishCeremony reads the browser's answer to a passkey step, then opens
+// the ceremony cookie (clearing it) and checks its purpose and expiry.
+func (p *Portal) finishCeremony(w http.ResponseWriter, r *http.Request, purpose string) (ceremonyRequest, ceremony, error) {
+	req, err := readCeremony(r)
+	if err != nil {
+		return req, ceremony{}, err
+	}
 	var c ceremony
 	p.clearCookie(w, ceremonyCookie)
 	if err := p.getSealed(r, ceremonyCookie, ceremonyOwner, &c); err != nil || c.Purpose != purpose || !p.now().Before(c.Expires) {
-		return ceremony{}, &pageError{Status: http.StatusBadRequest, Title: "Start again",
+		return req, ceremony{}, &pageError{Status: http.StatusBadRequest, Title: "Start again",
 			Message: "This passkey step took too long or was already used. Start again.", Cause: err}
 	}
-	return c, nil
+	return req, c, nil
 }
 
 func (p *Portal) putSealed(w http.ResponseWriter, name, owner string, v any, maxAge time.Duration) error {

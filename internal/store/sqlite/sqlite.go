@@ -44,7 +44,7 @@ type Store struct {
 	wstmt [numStmts]*sql.Stmt
 	rstmt [numReads]*sql.Stmt
 	log   *checkLog     // the check log's own file, ChecksPath(path)
-	cfg   configCache   // applications and keys for the lock check
+	feed  feed          // the change feed for the lock check's cache
 	plain *preparedPool // plain queries of the read pool, prepared once
 }
 
@@ -217,6 +217,7 @@ func (s *Store) Close() error {
 		errs = append(errs, s.wdb.Close())
 	}
 	errs = append(errs, s.log.close())
+	errs = append(errs, s.feed.close()) // after the connections: see walIndex.file
 	if err := errors.Join(errs...); err != nil {
 		return wrap("close", err)
 	}

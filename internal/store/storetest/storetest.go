@@ -47,6 +47,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"UpdateIsolation", testUpdateIsolation},
 		{"AppendChecks", testAppendChecks},
 		{"AppendChecksAllOrNothing", testAppendChecksAllOrNothing},
+		{"DeleteChecksBefore", testDeleteChecksBefore},
 		{"AuditChain", testAuditChain},
 		{"AuditRollback", testAuditRollback},
 		{"AuditConcurrent", testAuditConcurrent},

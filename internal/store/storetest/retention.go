@@ -1,0 +1,50 @@
+package storetest
+
+import (
+	"testing"
+	"time"
+
+	"github.com/deadbolt-dev/deadbolt/internal/store"
+)
+
+// testDeleteChecksBefore: retention deletes exactly the records older than
+// the cut-off, oldest first, at most limit per call, and nothing else.
+func testDeleteChecksBefore(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	w := newWorld(t, s)
+	var old, kept []store.CheckRecord
+	for i := range 5 {
+		old = append(old, newCheck(w, "", "alice", at(time.Duration(i)*time.Hour), false))
+	}
+	cut := at(5 * time.Hour)
+	kept = append(kept, newCheck(w, "", "alice", cut, true)) // at the cut-off: kept
+	kept = append(kept, newCheck(w, "", "bob", at(6*time.Hour), false))
+	// Written newest first, so deletion order is by time, not insertion.
+	all := append(append([]store.CheckRecord{}, kept...), old[4], old[3], old[2], old[1], old[0])
+	must(t, "AppendChecks", s.AppendChecks(ctx, all))
+
+	_, err := s.DeleteChecksBefore(ctx, cut, 0)
+	wantKind(t, "DeleteChecksBefore with limit 0", err, store.ErrInvalid)
+
+	n, err := s.DeleteChecksBefore(ctx, cut, 2)
+	must(t, "DeleteChecksBefore", err)
+	same(t, "records deleted by the first round", n, 2)
+	for i, r := range old {
+		_, err := s.CheckRecord(ctx, r.ID)
+		if i < 2 {
+			wantKind(t, "CheckRecord of one of the two oldest", err, store.ErrNotFound)
+		} else {
+			must(t, "CheckRecord of an old record a later round deletes", err)
+		}
+	}
+	n, err = s.DeleteChecksBefore(ctx, cut, 100)
+	must(t, "DeleteChecksBefore", err)
+	same(t, "records deleted by the second round", n, 3)
+	n, err = s.DeleteChecksBefore(ctx, cut, 100)
+	must(t, "DeleteChecksBefore", err)
+	same(t, "records deleted once none is old", n, 0)
+
+	got, err := s.CheckRecords(ctx, w.app.ID, 100)
+	must(t, "CheckRecords", err)
+	same(t, "records left", got, []store.CheckRecord{kept[1], kept[0]})
+}
