@@ -51,8 +51,22 @@ func (s *Service) Enroll(ctx context.Context, actor string, app store.Applicatio
 	return a, err
 }
 
+// EnrolmentTx is the part of a transaction that enrols an account, with
+// its owner found, or created, by email.
+type EnrolmentTx interface {
+	store.AccountTx
+	store.MemberTx
+}
+
+// AnnounceTx is the part of a transaction that changes whether accounts
+// are open and announces it to the tenant's webhooks.
+type AnnounceTx interface {
+	store.AccountTx
+	notify.EnqueueTx
+}
+
 // EnrollTx enrolls inside tx; see Enroll.
-func EnrollTx(ctx context.Context, tx store.Tx, actor string, app store.Application, name, ownerEmail string, now time.Time) (store.Account, error) {
+func EnrollTx(ctx context.Context, tx EnrolmentTx, actor string, app store.Application, name, ownerEmail string, now time.Time) (store.Account, error) {
 	var ownerID string
 	if ownerEmail != "" {
 		m, err := MemberForEmail(ctx, tx, actor, app.TenantID, ownerEmail, now)
@@ -66,7 +80,7 @@ func EnrollTx(ctx context.Context, tx store.Tx, actor string, app store.Applicat
 
 // enrollTx enrols account name at app with the member ownerID ("" for
 // none) as its owner.
-func enrollTx(ctx context.Context, tx store.Tx, actor string, app store.Application, name, ownerID string, now time.Time) (store.Account, error) {
+func enrollTx(ctx context.Context, tx store.AccountTx, actor string, app store.Application, name, ownerID string, now time.Time) (store.Account, error) {
 	a := store.Account{ID: ids.New(), TenantID: app.TenantID, AppID: app.ID, Name: name, OwnerID: ownerID, CreatedAt: now, UpdatedAt: now}
 	if err := tx.CreateAccount(ctx, a); err != nil {
 		return store.Account{}, fmt.Errorf("account %q at %s: %w", name, app.Issuer, err)
@@ -79,7 +93,7 @@ func enrollTx(ctx context.Context, tx store.Tx, actor string, app store.Applicat
 // to, creating a plain member when there is none. A member whose email is
 // not verified is admin.ErrEmailUnverified: binding by email would hand
 // the account to whoever claimed the address first.
-func MemberForEmail(ctx context.Context, tx store.Tx, actor, tenantID, email string, now time.Time) (store.Member, error) {
+func MemberForEmail(ctx context.Context, tx store.MemberTx, actor, tenantID, email string, now time.Time) (store.Member, error) {
 	m, err := tx.MemberByEmail(ctx, tenantID, strings.TrimSpace(email))
 	if errors.Is(err, store.ErrNotFound) {
 		return admin.CreateMemberTx(ctx, tx, actor, admin.NewMember{TenantID: tenantID, Email: email}, now)
@@ -145,7 +159,7 @@ func (s *Service) Unlock(ctx context.Context, actor string, app store.Applicatio
 }
 
 // GrantTx makes a grant inside tx, with its audit event.
-func GrantTx(ctx context.Context, tx store.Tx, actor string, app store.Application, a store.Account, d time.Duration, once bool, reason string, now time.Time) (store.Grant, error) {
+func GrantTx(ctx context.Context, tx AnnounceTx, actor string, app store.Application, a store.Account, d time.Duration, once bool, reason string, now time.Time) (store.Grant, error) {
 	g := store.Grant{ID: ids.New(), TenantID: app.TenantID, AccountID: a.ID, Until: now.Add(d), Once: once,
 		Reason: reason, GrantedBy: actor, CreatedAt: now}
 	if err := tx.PutGrant(ctx, g); err != nil {
@@ -214,7 +228,7 @@ const maxAnnounced = 10000
 
 // announceOwnerLocks enqueues account.locked for every account the member
 // owns: a hard lock closes them all, open or not.
-func announceOwnerLocks(ctx context.Context, tx store.Tx, memberID string, now time.Time) error {
+func announceOwnerLocks(ctx context.Context, tx AnnounceTx, memberID string, now time.Time) error {
 	accts, err := tx.AccountsOfOwner(ctx, memberID, maxAnnounced)
 	if err != nil {
 		return err

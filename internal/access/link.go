@@ -19,7 +19,7 @@ var ErrOwnedByAnother = fmt.Errorf("account is linked to another member: %w", st
 // gets m as its owner, and one m already owns is left as it is. An account
 // owned by someone else is ErrOwnedByAnother; a member of another tenant is
 // store.ErrInvalid. It reports whether it changed anything.
-func LinkTx(ctx context.Context, tx store.Tx, actor string, app store.Application, name string, m store.Member, now time.Time) (store.Account, bool, error) {
+func LinkTx(ctx context.Context, tx store.AccountTx, actor string, app store.Application, name string, m store.Member, now time.Time) (store.Account, bool, error) {
 	if err := CheckAccountName(name); err != nil {
 		return store.Account{}, false, err
 	}

@@ -88,7 +88,7 @@ func (s *Service) CreateTenantWithOwner(ctx context.Context, actor, name, email,
 	return t, inv, err
 }
 
-func createTenantTx(ctx context.Context, tx store.Tx, actor, name string, now time.Time) (store.Tenant, error) {
+func createTenantTx(ctx context.Context, tx store.ConfigTx, actor, name string, now time.Time) (store.Tenant, error) {
 	name = strings.TrimSpace(name)
 	if err := checkName("tenant name", name); err != nil {
 		return store.Tenant{}, err

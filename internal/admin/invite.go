@@ -15,7 +15,7 @@ const DefaultInviteTTL = 72 * time.Hour
 // CreateInviteTx creates a one-time link for m inside tx, with its audit
 // event, and returns the link's secret (shown once: only its hash is
 // stored).
-func CreateInviteTx(ctx context.Context, tx store.Tx, actor string, m store.Member, ttl time.Duration, now time.Time) (string, store.Invite, error) {
+func CreateInviteTx(ctx context.Context, tx store.PortalTx, actor string, m store.Member, ttl time.Duration, now time.Time) (string, store.Invite, error) {
 	if ttl <= 0 {
 		ttl = DefaultInviteTTL
 	}

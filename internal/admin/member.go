@@ -187,7 +187,7 @@ func (s *Service) Member(ctx context.Context, tenantID, ref string) (store.Membe
 
 // memberTx reads the member with id inside tx and checks that by manages
 // its tenant; a member of another tenant is ErrNotFound.
-func memberTx(ctx context.Context, tx store.Tx, by By, id string) (store.Member, error) {
+func memberTx(ctx context.Context, tx store.MemberReader, by By, id string) (store.Member, error) {
 	m, err := tx.Member(ctx, id)
 	if err != nil {
 		return m, fmt.Errorf("member %q: %w", id, err)
@@ -200,7 +200,7 @@ func memberTx(ctx context.Context, tx store.Tx, by By, id string) (store.Member,
 
 // keepOwner refuses, as store.ErrConflict, to leave m's tenant without an
 // owner when m stops being one.
-func keepOwner(ctx context.Context, tx store.Tx, m store.Member) error {
+func keepOwner(ctx context.Context, tx store.MemberReader, m store.Member) error {
 	if m.Role != store.RoleOwner {
 		return nil
 	}
@@ -226,7 +226,7 @@ func keepOwner(ctx context.Context, tx store.Tx, m store.Member) error {
 // counts — cannot be changed meanwhile by a concurrent transaction, and
 // two owners demoted at once cannot leave the tenant without one. A role
 // that changed before the lock is store.ErrConflict: try again.
-func auditThenRecheck(ctx context.Context, tx store.Tx, by By, m store.Member, action string, data map[string]any, now time.Time) error {
+func auditThenRecheck(ctx context.Context, tx store.MemberTx, by By, m store.Member, action string, data map[string]any, now time.Time) error {
 	if err := store.AppendAudit(ctx, tx, m.TenantID, by.Actor, action, "member:"+m.ID, data, now); err != nil {
 		return err
 	}
@@ -406,7 +406,7 @@ func (n NewMember) Record(now time.Time) (store.Member, error) {
 // operator, an admin, an application's server) names the email, and
 // vouches for it (docs/portal.md, "Whose email is trusted"), unless
 // n.SelfRegistered says the member named it themselves.
-func CreateMemberTx(ctx context.Context, tx store.Tx, actor string, n NewMember, now time.Time) (store.Member, error) {
+func CreateMemberTx(ctx context.Context, tx store.MemberTx, actor string, n NewMember, now time.Time) (store.Member, error) {
 	m, err := n.Record(now)
 	if err != nil {
 		return store.Member{}, err

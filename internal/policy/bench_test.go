@@ -96,3 +96,16 @@ func BenchmarkEvaluate(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkGeoIPCountry is the part of a country rule's cost that is the
+// database lookup itself.
+func BenchmarkGeoIPCountry(b *testing.B) {
+	g := openTestGeo(b)
+	ip := netip.MustParseAddr("203.0.113.9")
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, found, err := g.Country(ip); !found || err != nil {
+			b.Fatal(found, err)
+		}
+	}
+}

@@ -256,7 +256,7 @@ func (p *Portal) setupFinish(w http.ResponseWriter, r *http.Request) error {
 }
 
 // addPasskeyTx stores a new passkey with its audit event.
-func (p *Portal) addPasskeyTx(r *http.Request, tx store.Tx, m store.Member, pk store.Passkey) error {
+func (p *Portal) addPasskeyTx(r *http.Request, tx store.PortalTx, m store.Member, pk store.Passkey) error {
 	if err := tx.CreatePasskey(r.Context(), pk); err != nil {
 		if errors.Is(err, store.ErrConflict) {
 			return &pageError{Status: http.StatusConflict, Title: "Already registered",

@@ -89,7 +89,7 @@ func (p *Portal) requireSession(w http.ResponseWriter, r *http.Request) (signedI
 
 // startSession creates a session for m inside tx, with the sign-in's audit
 // event, and returns the cookie secret.
-func (p *Portal) startSession(ctx context.Context, tx store.Tx, r *http.Request, m store.Member, how string, now time.Time) (string, error) {
+func (p *Portal) startSession(ctx context.Context, tx store.PortalTx, r *http.Request, m store.Member, how string, now time.Time) (string, error) {
 	// A sign-in replaces the browser's previous session, if any.
 	if old := p.cookie(r, sessionCookie); old != "" {
 		if err := tx.DeleteSession(ctx, ids.SecretHash(old)); err != nil {

@@ -43,12 +43,19 @@ type verifyToken struct {
 	Expires time.Time `json:"expires"`
 }
 
+// verificationTx is the part of a transaction that sends a verification
+// mail: a nonce limits how often, the outbox carries it.
+type verificationTx interface {
+	store.PortalTx
+	store.OutboxTx
+}
+
 // sendVerificationTx writes, inside tx, the mail with a fresh link that
 // verifies m's email, at most once every verifyEvery per member. It
 // reports whether it wrote one. With no mail set up, or m verified, it
 // writes nothing. app and account say what m registered for ("" for
 // neither).
-func (p *Portal) sendVerificationTx(ctx context.Context, tx store.Tx, m store.Member, appName, account string, now time.Time) (bool, error) {
+func (p *Portal) sendVerificationTx(ctx context.Context, tx verificationTx, m store.Member, appName, account string, now time.Time) (bool, error) {
 	if !p.d.Mail || m.EmailVerified() {
 		return false, nil
 	}

@@ -10,7 +10,9 @@ import (
 // The contract is cut into roles, one per kind of record, so that each
 // consumer asks for the part it uses (see doc.go): XReader is what can be
 // read of a part, on a Store and inside a Tx; XTx is that part inside a
-// transaction, its reads and its changes. Reader, Tx and Store compose them;
+// transaction, its reads and its changes; a part whose changes are
+// audited includes AuditTx, since a change and its audit record commit in
+// one transaction. Reader, Tx and Store compose them;
 // backends implement the compositions.
 
 // Reader is the read half of the contract, available on a Store and inside
@@ -95,9 +97,11 @@ type ConfigReader interface {
 	Webhooks(ctx context.Context, tenantID string) ([]Webhook, error)
 }
 
-// ConfigTx is the configuration inside a transaction.
+// ConfigTx is the configuration inside a transaction, with the audit
+// append that records each change.
 type ConfigTx interface {
 	ConfigReader
+	AuditTx
 
 	CreateTenant(ctx context.Context, t Tenant) error
 	CreateApplication(ctx context.Context, a Application) error
@@ -129,9 +133,11 @@ type MemberReader interface {
 	Members(ctx context.Context, tenantID string) ([]Member, error)
 }
 
-// MemberTx is the members inside a transaction.
+// MemberTx is the members inside a transaction, with the audit append
+// that records each change.
 type MemberTx interface {
 	MemberReader
+	AuditTx
 
 	// CreateMember stores m, EmailVerifiedAt included (zero: not
 	// verified).
@@ -193,9 +199,10 @@ type AccountReader interface {
 }
 
 // AccountTx is the accounts, grants and unlock requests inside a
-// transaction.
+// transaction, with the audit append that records each change.
 type AccountTx interface {
 	AccountReader
+	AuditTx
 
 	CreateAccount(ctx context.Context, a Account) error
 	// SetAccountOwner links the account to a member ("" unlinks it).
@@ -331,9 +338,11 @@ type PortalReader interface {
 }
 
 // PortalTx is the portal's records inside a transaction, with the
-// one-time values (nonces) that make its tokens single-use.
+// one-time values (nonces) that make its tokens single-use, and the audit
+// append that records each change.
 type PortalTx interface {
 	PortalReader
+	AuditTx
 
 	// CreatePasskey stores a passkey; a credential ID already stored is
 	// ErrConflict. UpdatePasskey replaces Name, Credential and LastUsedAt.

@@ -65,8 +65,10 @@ func (v *Verifier) maxLifetime() time.Duration {
 // returns the claims and the KID of the key that verified the signature.
 //
 // Every rejection wraps ErrInvalid and one specific kind (see the Err
-// variables). When no candidate key has usable material the error wraps
-// ErrBadKey instead, because the fault is the server's.
+// variables). When the key the header's kid names has unusable material
+// and the token passes every other check, the error wraps ErrBadKey
+// instead, because the fault is the server's; a token without a kid is
+// then ErrUnknownKey.
 func (v *Verifier) Verify(raw string, keys []Key) (Claims, string, error) {
 	p, err := parse(raw)
 	if err != nil {
@@ -82,6 +84,15 @@ func (v *Verifier) VerifyToken(t *Token, keys []Key) (Claims, string, error) {
 
 func (v *Verifier) verify(p *parsed, keys []Key) (Claims, string, error) {
 	kid, err := p.verifySignature(keys)
+	if errors.Is(err, ErrBadKey) {
+		// The key the token names cannot verify anything, so the token
+		// may be anyone's: only one that passes every other check hears
+		// about the key (the server's fault); the rest get their own
+		// rejection.
+		if _, cerr := v.claims(p); cerr != nil {
+			return Claims{}, "", cerr
+		}
+	}
 	if err != nil {
 		return Claims{}, "", err
 	}
@@ -171,8 +182,12 @@ func (p *parsed) verifySignature(keys []Key) (string, error) {
 	switch {
 	case tried > 0:
 		return "", reject(ErrSignature, "the signature does not verify with the application's key")
+	case keyErr != nil && p.hasKID:
+		return "", keyErr // the key the token names is unusable
 	case keyErr != nil:
-		return "", keyErr
+		// A token naming no key is not told about the keys it might
+		// have meant: without a usable one nothing verifies it.
+		return "", reject(ErrUnknownKey, "the application has no usable %s key", short(p.alg))
 	}
 	var algs []string
 	for _, k := range candidates {

@@ -241,17 +241,29 @@ func TestVerifyClaimMessagesNameTheClaim(t *testing.T) {
 	}
 }
 
+// TestVerifyBadKeyIsServerFault: a key whose material cannot verify is the
+// server's fault (ErrBadKey, not a 401) for a token that names it and
+// passes every other check. Without the key nobody can tell who made the
+// token, so one with anything else wrong gets its own rejection, and one
+// that names no key is told only that no key verifies it.
 func TestVerifyBadKeyIsServerFault(t *testing.T) {
 	v := testVerifier(t)
-	raw := hsToken(t, hdr("HS256"), nl3Claims(), nil)
+	empty := Key{KID: "empty", Algorithm: HS256}
 	// An empty HS256 secret must never verify, even a token MACed with the
 	// empty key.
-	_, _, err := v.Verify(raw, []Key{{KID: "empty", Algorithm: HS256}})
+	_, _, err := v.Verify(hsToken(t, hdrKID("HS256", "empty"), nl3Claims(), nil), []Key{empty})
 	if !errors.Is(err, ErrBadKey) || errors.Is(err, ErrInvalid) || Code(err) != "" {
 		t.Fatalf("empty secret: error %v", err)
 	}
+	expired := with(nl3Claims(), "exp", now.Add(-time.Hour).Unix())
+	if _, _, err := v.Verify(hsToken(t, hdrKID("HS256", "empty"), expired, nil), []Key{empty}); !errors.Is(err, ErrExpired) {
+		t.Fatalf("an expired token naming the broken key: error %v", err)
+	}
+	if _, _, err := v.Verify(hsToken(t, hdr("HS256"), nl3Claims(), nil), []Key{empty}); !errors.Is(err, ErrUnknownKey) {
+		t.Fatalf("a token naming no key, only a broken one there: error %v", err)
+	}
 	// A usable key next to the broken one still decides.
-	_, _, err = v.Verify(raw, []Key{{KID: "empty", Algorithm: HS256}, secretKey("k", "k")})
+	_, _, err = v.Verify(hsToken(t, hdr("HS256"), nl3Claims(), nil), []Key{empty, secretKey("k", "k")})
 	if !errors.Is(err, ErrSignature) {
 		t.Fatalf("with a usable key: error %v", err)
 	}
@@ -260,9 +272,12 @@ func TestVerifyBadKeyIsServerFault(t *testing.T) {
 		{KID: "ed-wrong-type", Algorithm: EdDSA, Public: ecKey(t, "").Public},
 		{KID: "ed-short", Algorithm: EdDSA, Public: edKey(t, "").Public.(ed25519.PublicKey)[:16]},
 	} {
-		raw := signed(t, map[string]Key{ES256: ecKey(t, ""), EdDSA: edKey(t, "")}[k.Algorithm], hdr(k.Algorithm), nl3Claims())
-		if _, _, err := v.Verify(raw, []Key{k}); !errors.Is(err, ErrBadKey) {
+		signer := map[string]Key{ES256: ecKey(t, ""), EdDSA: edKey(t, "")}[k.Algorithm]
+		if _, _, err := v.Verify(signed(t, signer, hdrKID(k.Algorithm, k.KID), nl3Claims()), []Key{k}); !errors.Is(err, ErrBadKey) {
 			t.Errorf("%s: error %v", k.KID, err)
+		}
+		if _, _, err := v.Verify(signed(t, signer, hdr(k.Algorithm), nl3Claims()), []Key{k}); !errors.Is(err, ErrUnknownKey) {
+			t.Errorf("%s, no kid: error %v", k.KID, err)
 		}
 	}
 }
@@ -387,5 +402,40 @@ func TestAcceptedAudiences(t *testing.T) {
 		if _, err := AcceptedAudiences(bad, nil); err == nil {
 			t.Errorf("AcceptedAudiences(%q) accepted", bad)
 		}
+	}
+}
+
+// TestCheckUnsigned: every check but the signature, for a token whose key
+// cannot be used.
+func TestCheckUnsigned(t *testing.T) {
+	v := testVerifier(t)
+	parse := func(raw string) *Token {
+		tok, err := Parse(raw)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return tok
+	}
+	anySig := []byte("not the application's key at all")
+	tests := []struct {
+		name string
+		raw  string
+		alg  string
+		want error // nil: passes
+	}{
+		{"well formed, any signature", hsToken(t, hdrKID("HS256", "k"), nl3Claims(), anySig), HS256, nil},
+		{"alg of another key", hsToken(t, hdrKID("HS256", "k"), nl3Claims(), anySig), ES256, ErrAlgorithm},
+		{"no alg", hsToken(t, map[string]any{"kid": "k"}, nl3Claims(), anySig), HS256, ErrAlgorithm},
+		{"expired", hsToken(t, hdrKID("HS256", "k"), with(nl3Claims(), "exp", now.Add(-time.Hour).Unix()), anySig), HS256, ErrExpired},
+		{"another audience", hsToken(t, hdrKID("HS256", "k"), with(nl3Claims(), "aud", "https://elsewhere.test"), anySig), HS256, ErrAudience},
+		{"no sub", hsToken(t, hdrKID("HS256", "k"), with(nl3Claims(), "sub", nil), anySig), HS256, ErrClaims},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			err := v.CheckUnsigned(parse(tc.raw), tc.alg)
+			if (tc.want == nil && err != nil) || (tc.want != nil && !errors.Is(err, tc.want)) {
+				t.Fatalf("CheckUnsigned: %v, want %v", err, tc.want)
+			}
+		})
 	}
 }

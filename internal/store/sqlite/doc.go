@@ -64,7 +64,44 @@
 // of a million CreateAccount calls in one Update parses its INSERT once.
 // CheckState is a single query: the account by its unique (app_id, name)
 // index, LEFT JOINed to its current grant (the account row keeps
-// current_grant_id, so this is a primary-key lookup) and to its owner.
+// current_grant_id, so this is a primary-key lookup) and to its owner. The
+// Store keeps nothing in memory itself: the server's lock check reads
+// through package cache, which this Store feeds (below).
+//
+// # Change feed
+//
+// The Store is a cache.Feed and a cache.Poller (feed.go), so a SQLite
+// server caches the lock check's reads like a PostgreSQL one, under the
+// same rule: a change committed by any process before a check starts is
+// seen by that check. Nothing announces the CLI's writes, which it makes
+// from another process, so the feed looks for them when the cache asks
+// (Poll, before every answer from memory):
+//
+//   - Triggers bump a change counter, the one row of config_version, in
+//     the transaction of every change to what the cache keeps: applications,
+//     signing keys (not their use), accounts, grants, members, passkeys (not
+//     their use) (migrations 0004, 0007, 0012).
+//   - Every commit, by any process, rewrites the WAL-index header at the
+//     start of the -shm file before its COMMIT returns (walindex.go). The
+//     feed maps that header read-only and compares it with the one it saw
+//     at its last catch-up: equal means nothing committed, and Poll
+//     returns having read shared memory only. Any difference — a commit, a
+//     checkpoint that restarted the WAL, new salts — means "look": Poll
+//     reads the counter once, on a connection Follow pinned, and tells the
+//     cache cache.All when it moved. Commits of data the cache does not
+//     keep (audit records, the outbox, unlock requests, sessions) move the
+//     header but not the counter, so they cost one counter read per
+//     catch-up and empty nothing; the check log is in a file of its own
+//     and does not move this header at all.
+//   - Without a readable WAL index (no -shm file, a layout this code does
+//     not know, not unix) every Poll reads the counter, and Watching says
+//     why; the server logs it and shows it in /readyz.
+//
+// The -shm file is opened once and closed only by Close, after the
+// connections: closing any descriptor of it would drop the POSIX locks
+// this process's SQLite connections hold on it. The feed reports every
+// change as cache.All, because the counter does not say what changed; a
+// drop costs a few in-process reads to refill.
 //
 // # Schema
 //
