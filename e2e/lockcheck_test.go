@@ -132,8 +132,8 @@ func TestLockCheckHardening(t *testing.T) {
 			t.Fatalf("SDK check naming bob: %d %v", s, b)
 		}
 		in.ok("app", "set", "--app", issuer, "--server-names-accounts")
-		// serve's cache reads SQLite's change counter: the CLI's change
-		// shows at the next check.
+		// serve's cache watches SQLite's WAL index: the CLI's change shows
+		// at the next check.
 		if s, b := lockCheck(t, direct, sdk, mintFor(t, in, key, "alice"), `{"userAccountId":"bob"}`, ""); s != http.StatusOK || b["locked"] != false {
 			t.Fatalf("SDK check naming bob with --server-names-accounts: %d %v", s, b)
 		}

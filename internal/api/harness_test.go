@@ -21,6 +21,7 @@ import (
 	"github.com/deadbolt-dev/deadbolt/internal/access"
 	"github.com/deadbolt-dev/deadbolt/internal/admin"
 	"github.com/deadbolt-dev/deadbolt/internal/api"
+	"github.com/deadbolt-dev/deadbolt/internal/cache"
 	"github.com/deadbolt-dev/deadbolt/internal/check"
 	"github.com/deadbolt-dev/deadbolt/internal/checklog"
 	"github.com/deadbolt-dev/deadbolt/internal/clientaddr"
@@ -89,8 +90,20 @@ func newEnv(t testing.TB, limiter *ratelimit.Limiter, trustedProxies ...string) 
 	m := metrics.New()
 	e.log = checklog.New(s, checklog.Options{Mode: checklog.Sync, Observer: m})
 	t.Cleanup(func() { e.log.Close(context.Background()) })
-	e.svc = check.New(check.Deps{Store: s, Clock: e.clock, Log: e.log, Box: box,
-		Requests: &access.Requests{Store: s, Clock: e.clock},
+	// The check reads through the cache the server gives it, fed by the
+	// store's change feed.
+	reads := cache.New(s, cache.Options{Box: box, Poller: s})
+	feedCtx, stopFeed := context.WithCancel(context.Background())
+	fed := make(chan struct{})
+	go func() { reads.Run(feedCtx, s); close(fed) }()
+	t.Cleanup(func() { stopFeed(); <-fed })
+	for deadline := time.Now().Add(10 * time.Second); !reads.Live(); time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the check cache did not go live")
+		}
+	}
+	e.svc = check.New(check.Deps{Store: reads, Keys: reads, Clock: e.clock, Log: e.log,
+		Requests: &access.Requests{Store: reads, Clock: e.clock},
 		Verifier: &token.Verifier{Audiences: auds, Leeway: time.Minute, MaxLifetime: 15 * time.Minute, Now: e.clock.Now}})
 	mux := http.NewServeMux()
 	e.api = api.New(api.Deps{Check: e.svc, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Metrics: m, Limiter: limiter})

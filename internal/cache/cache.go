@@ -9,45 +9,68 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/deadbolt-dev/deadbolt/internal/seal"
 	"github.com/deadbolt-dev/deadbolt/internal/store"
 )
 
 // Options tune a Cache. Zero values take defaults.
 type Options struct {
-	// MaxStates caps the cached account states; default 100 000 (about
-	// 50 MB). When full, an arbitrary eighth is dropped.
+	// MaxStates caps the cached account states and, separately, the
+	// cached owners' passkey lists; default 16 384. A state with its grant
+	// and owner takes about 1 KB of heap; on the 1 M-account benchmark a
+	// cap of 50 000 raised both p99 (garbage collection) and resident
+	// memory for no gain at the tail.
 	MaxStates int
 	// MaxApps caps the cached applications (and "no such issuer"
-	// answers) and, separately, the cached key lists; default 10 000.
+	// answers), and, separately, the cached key lists and opened keys;
+	// default 10 000.
 	MaxApps int
+	// Box opens HS256 secrets for ApplicationAndKeys. Without it an HS256
+	// key is returned with Key.Err set.
+	Box *seal.Box
+	// Poller, when set, is asked before every answer from memory whether
+	// anything changed (see Poller); set it to the Feed when the Feed
+	// cannot hear every writer by itself (SQLite).
+	Poller Poller
 }
 
 // Cache is a store.Store that answers the lock check's reads —
-// ApplicationByIssuer, SigningKeys, CheckState, and the owner's Passkeys
-// when a locked check considers raising an unlock request — from memory,
-// and passes everything else to the store it wraps. It is safe for concurrent use.
+// ApplicationAndKeys (ApplicationByIssuer, SigningKeys), CheckState, and
+// the owner's Passkeys when a locked check considers raising an unlock
+// request — from memory, and passes everything else to the store it wraps.
+// It is safe for concurrent use.
 //
-// It answers from memory only while its Feed says it is subscribed, and
-// only with data read after the last change it heard of: a read that
-// overlaps an announcement is returned but not kept (see Handler). Give it
-// only to the lock check: the signing keys it keeps carry LastUsedAt as it
-// was when they were read, since key usage is not announced.
+// It answers from memory only while its Feed says it is subscribed (and,
+// with a Poller, only after Poll said it caught up), and only with data
+// read after the last change it heard of: a read that overlaps an
+// announcement is returned but not kept (see Handler). Give it only to the
+// lock check: the signing keys it keeps carry LastUsedAt as it was when
+// they were read, since key usage is not announced.
 type Cache struct {
 	store.Store
 	opts Options
 
-	mu     sync.RWMutex
-	live   bool      // subscribed: announcements are arriving
-	until  time.Time // the feed's lease: no answers from memory from then on (zero: no limit)
-	gen    uint64    // grows with every change heard and every (re)subscription
-	apps   map[string]appEntry
-	byID   map[string]string // application ID → issuer
-	keys   map[string][]store.SigningKey
-	states map[stateKey]store.CheckState
+	mu sync.RWMutex
+	// live: subscribed, announcements are arriving. Stored with mu held,
+	// loaded without it.
+	live atomic.Bool
+	// until is the feed's lease (Handler.Lease): no answers from memory
+	// from then on; nil means no limit.
+	until atomic.Pointer[time.Time]
+	gen   uint64 // grows with every change heard and every (re)subscription
+
+	apps bounded[string, appEntry] // by issuer
+	byID map[string]string         // application ID → issuer, over apps
+	keys bounded[string, []Key]    // by application ID
+	// opened keeps opened secrets and parsed public keys by kid across
+	// drops: an entry is used only for the same sealed or public bytes,
+	// so it cannot go stale.
+	opened bounded[string, openedKey]
+	states bounded[stateKey, store.CheckState]
 	owned  map[string]map[stateKey]struct{} // owner ID → their cached states
 	// passkeys by member: a locked check raises an unlock request only
 	// for an owner who has one.
-	passkeys map[string][]store.Passkey
+	passkeys bounded[string, []store.Passkey]
 
 	hits, misses, drops atomic.Uint64
 }
@@ -62,16 +85,25 @@ type stateKey struct{ app, account string }
 var _ Handler = (*Cache)(nil)
 
 // New returns a cache in front of s. It answers from memory only once
-// Subscribed is called (by Run's Feed).
+// Subscribed is called (by Run's Feed); until then, and without a Feed, it
+// reads through (keeping only opened keys, which cannot go stale).
 func New(s store.Store, opts Options) *Cache {
 	if opts.MaxStates <= 0 {
-		opts.MaxStates = 100_000
+		opts.MaxStates = 16_384
 	}
 	if opts.MaxApps <= 0 {
 		opts.MaxApps = 10_000
 	}
-	c := &Cache{Store: s, opts: opts}
-	c.reset()
+	c := &Cache{Store: s, opts: opts, byID: map[string]string{}, owned: map[string]map[stateKey]struct{}{}}
+	c.apps = newBounded(opts.MaxApps, func(_ string, e appEntry) {
+		if e.found {
+			delete(c.byID, e.app.ID)
+		}
+	})
+	c.keys = newBounded[string, []Key](opts.MaxApps, nil)
+	c.opened = newBounded[string, openedKey](opts.MaxApps, nil)
+	c.states = newBounded(opts.MaxStates, c.unindex)
+	c.passkeys = newBounded[string, []store.Passkey](opts.MaxStates, nil)
 	return c
 }
 
@@ -85,22 +117,20 @@ func (c *Cache) Run(ctx context.Context, feed Feed) error {
 
 // Live reports whether the cache answers from memory now.
 func (c *Cache) Live() bool {
-	c.mu.RLock()
-	defer c.mu.RUnlock()
-	return c.answering()
-}
-
-// answering reports whether memory may answer now: subscribed, and inside
-// the feed's lease; c.mu must be held.
-func (c *Cache) answering() bool {
-	return c.live && (c.until.IsZero() || time.Now().Before(c.until))
+	if !c.live.Load() {
+		return false
+	}
+	until := c.until.Load()
+	return until == nil || time.Now().Before(*until)
 }
 
 // Lease implements Handler.
 func (c *Cache) Lease(until time.Time) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.until = until
+	if until.IsZero() {
+		c.until.Store(nil)
+		return
+	}
+	c.until.Store(&until)
 }
 
 // Stats are counters since the cache was made.
@@ -111,23 +141,31 @@ type Stats struct {
 	// Drops counts whole-cache drops: lost subscriptions and cache.All.
 	Drops  uint64 `json:"drops"`
 	States int    `json:"states"`
+	// Watch says how a Poller learns of other processes' changes (for
+	// example "wal-index"), or why it has to read SQL on every check;
+	// empty without a Poller.
+	Watch string `json:"watch,omitempty"`
 }
 
 // Stats returns the cache's counters.
 func (c *Cache) Stats() Stats {
 	c.mu.RLock()
 	defer c.mu.RUnlock()
-	return Stats{Live: c.answering(), Hits: c.hits.Load(), Misses: c.misses.Load(), Drops: c.drops.Load(), States: len(c.states)}
+	st := Stats{Live: c.Live(), Hits: c.hits.Load(), Misses: c.misses.Load(), Drops: c.drops.Load(), States: c.states.len()}
+	if c.opts.Poller != nil {
+		st.Watch = c.opts.Poller.Watching()
+	}
+	return st
 }
 
-// reset empties every map; c.mu must be held (or c not shared yet).
+// reset forgets everything but opened keys; c.mu must be held.
 func (c *Cache) reset() {
-	c.apps = map[string]appEntry{}
-	c.byID = map[string]string{}
-	c.keys = map[string][]store.SigningKey{}
-	c.states = map[stateKey]store.CheckState{}
-	c.owned = map[string]map[stateKey]struct{}{}
-	c.passkeys = map[string][]store.Passkey{}
+	c.apps.clear()
+	clear(c.byID)
+	c.keys.clear()
+	c.states.clear()
+	clear(c.owned)
+	c.passkeys.clear()
 }
 
 // Subscribed implements Handler: from now on every change is heard, so the
@@ -137,7 +175,7 @@ func (c *Cache) Subscribed() {
 	defer c.mu.Unlock()
 	c.gen++
 	c.reset()
-	c.live = true
+	c.live.Store(true)
 }
 
 // Lost implements Handler: changes may have been missed, so drop
@@ -147,7 +185,7 @@ func (c *Cache) Lost(error) {
 	defer c.mu.Unlock()
 	c.gen++
 	c.reset()
-	c.live = false
+	c.live.Store(false)
 	c.drops.Add(1)
 }
 
@@ -160,19 +198,21 @@ func (c *Cache) Changed(events []Event) {
 		switch e.Kind {
 		case App:
 			if iss, ok := c.byID[e.AppID]; ok {
-				delete(c.apps, iss)
+				c.apps.del(iss)
 				delete(c.byID, e.AppID)
 			}
-			delete(c.apps, e.Issuer)
+			if old, ok := c.apps.del(e.Issuer); ok && old.found {
+				delete(c.byID, old.app.ID)
+			}
 		case Keys:
-			delete(c.keys, e.AppID)
+			c.keys.del(e.AppID)
 		case State:
 			c.dropState(stateKey{e.AppID, e.Account})
 		case Member:
 			for k := range c.owned[e.MemberID] {
 				c.dropState(k)
 			}
-			delete(c.passkeys, e.MemberID)
+			c.passkeys.del(e.MemberID)
 		default: // All, and kinds this build does not know
 			c.reset()
 			c.drops.Add(1)
@@ -182,58 +222,83 @@ func (c *Cache) Changed(events []Event) {
 
 // dropState forgets one account state; c.mu must be held.
 func (c *Cache) dropState(k stateKey) {
-	st, ok := c.states[k]
-	if !ok {
+	if st, ok := c.states.del(k); ok {
+		c.unindex(k, st)
+	}
+}
+
+// unindex removes a forgotten state from its owner's index; c.mu must be
+// held.
+func (c *Cache) unindex(k stateKey, st store.CheckState) {
+	if st.Owner == nil {
 		return
 	}
-	delete(c.states, k)
-	if st.Owner != nil {
-		if m := c.owned[st.Owner.ID]; m != nil {
-			delete(m, k)
-			if len(m) == 0 {
-				delete(c.owned, st.Owner.ID)
-			}
+	if m := c.owned[st.Owner.ID]; m != nil {
+		delete(m, k)
+		if len(m) == 0 {
+			delete(c.owned, st.Owner.ID)
 		}
 	}
 }
 
+// fresh reports whether memory may answer now: the feed is subscribed and,
+// with a Poller, every change committed before this call has been heard.
+// It must be called without c.mu held (Poll may deliver changes).
+func (c *Cache) fresh(ctx context.Context) bool {
+	if p := c.opts.Poller; p != nil && c.Live() {
+		if err := p.Poll(ctx); err != nil {
+			return false
+		}
+	}
+	return c.Live()
+}
+
 // begin starts a read through to the store: it returns the generation to
-// pass to the matching keep, and whether keeping is possible at all.
-func (c *Cache) begin() (gen uint64, live bool) {
+// pass to the matching keep, and whether keeping is possible at all (the
+// cache is live and was fresh when the read started).
+func (c *Cache) begin(fresh bool) (gen uint64, keep bool) {
 	c.misses.Add(1)
 	c.mu.RLock()
 	defer c.mu.RUnlock()
-	return c.gen, c.live
+	return c.gen, fresh && c.Live()
+}
+
+// keeping locks c for a keep and reports whether the read that began at
+// gen may be kept; the caller must unlock c.mu.
+func (c *Cache) keeping(gen uint64) bool {
+	c.mu.Lock()
+	return c.Live() && c.gen == gen
 }
 
 // ApplicationByIssuer implements store.Reader from memory when it can. An
 // unknown issuer is remembered too, so a flood of tokens naming issuers
 // that do not exist does not reach the database.
 func (c *Cache) ApplicationByIssuer(ctx context.Context, issuer string) (store.Application, error) {
-	c.mu.RLock()
-	e, ok := c.apps[issuer]
-	live := c.answering()
-	c.mu.RUnlock()
-	if ok && live {
-		c.hits.Add(1)
-		if !e.found {
-			return store.Application{}, fmt.Errorf("cache: %w: no application has issuer %q", store.ErrNotFound, issuer)
+	return c.application(ctx, issuer, c.fresh(ctx))
+}
+
+func (c *Cache) application(ctx context.Context, issuer string, fresh bool) (store.Application, error) {
+	if fresh {
+		c.mu.RLock()
+		e, ok := c.apps.get(issuer)
+		c.mu.RUnlock()
+		if ok {
+			c.hits.Add(1)
+			if !e.found {
+				return store.Application{}, fmt.Errorf("cache: %w: no application has issuer %q", store.ErrNotFound, issuer)
+			}
+			return e.app, nil
 		}
-		return cloneApp(e.app), nil
 	}
-	gen, live := c.begin()
+	gen, keep := c.begin(fresh)
 	app, err := c.Store.ApplicationByIssuer(ctx, issuer)
 	found := err == nil
 	if !found && !errors.Is(err, store.ErrNotFound) {
 		return app, err
 	}
-	if live {
-		c.mu.Lock()
-		if c.live && c.gen == gen {
-			if len(c.apps) >= c.opts.MaxApps {
-				c.apps, c.byID = map[string]appEntry{}, map[string]string{}
-			}
-			c.apps[issuer] = appEntry{app: cloneApp(app), found: found}
+	if keep {
+		if c.keeping(gen) {
+			c.apps.put(issuer, appEntry{app: app, found: found})
 			if found {
 				c.byID[app.ID] = issuer
 			}
@@ -245,27 +310,51 @@ func (c *Cache) ApplicationByIssuer(ctx context.Context, issuer string) (store.A
 
 // SigningKeys implements store.Reader from memory when it can.
 func (c *Cache) SigningKeys(ctx context.Context, appID string) ([]store.SigningKey, error) {
-	c.mu.RLock()
-	ks, ok := c.keys[appID]
-	live := c.answering()
-	c.mu.RUnlock()
-	if ok && live {
-		c.hits.Add(1)
-		return slices.Clone(ks), nil
+	ks, err := c.signingKeys(ctx, appID, c.fresh(ctx))
+	out := make([]store.SigningKey, len(ks))
+	for i, k := range ks {
+		out[i] = k.SigningKey
 	}
-	gen, live := c.begin()
-	ks, err := c.Store.SigningKeys(ctx, appID)
-	if err != nil || !live {
-		return ks, err
+	return out, err
+}
+
+// ApplicationAndKeys returns the application that has issuer and its
+// signing keys, ready to verify a token with, after asking the Poller (if
+// any) once for both. An unknown issuer is an error wrapping
+// store.ErrNotFound.
+func (c *Cache) ApplicationAndKeys(ctx context.Context, issuer string) (store.Application, []Key, error) {
+	fresh := c.fresh(ctx)
+	app, err := c.application(ctx, issuer, fresh)
+	if err != nil {
+		return app, nil, err
 	}
-	c.mu.Lock()
-	if c.live && c.gen == gen {
-		if len(c.keys) >= c.opts.MaxApps {
-			c.keys = map[string][]store.SigningKey{}
+	ks, err := c.signingKeys(ctx, app.ID, fresh)
+	return app, ks, err
+}
+
+// signingKeys returns a copy of the application's keys, opened.
+func (c *Cache) signingKeys(ctx context.Context, appID string, fresh bool) ([]Key, error) {
+	if fresh {
+		c.mu.RLock()
+		ks, ok := c.keys.get(appID)
+		c.mu.RUnlock()
+		if ok {
+			c.hits.Add(1)
+			return slices.Clone(ks), nil
 		}
-		c.keys[appID] = slices.Clone(ks)
 	}
-	c.mu.Unlock()
+	gen, keep := c.begin(fresh)
+	raw, err := c.Store.SigningKeys(ctx, appID)
+	if err != nil {
+		return nil, err
+	}
+	ks := c.open(raw)
+	if keep {
+		if c.keeping(gen) {
+			c.keys.put(appID, slices.Clone(ks))
+		}
+		c.mu.Unlock()
+	}
 	return ks, nil
 }
 
@@ -273,26 +362,24 @@ func (c *Cache) SigningKeys(ctx context.Context, appID string) ([]store.SigningK
 // enrolled" is remembered too.
 func (c *Cache) CheckState(ctx context.Context, appID, accountName string) (store.CheckState, error) {
 	k := stateKey{appID, accountName}
-	c.mu.RLock()
-	st, ok := c.states[k]
-	live := c.answering()
-	c.mu.RUnlock()
-	if ok && live {
-		c.hits.Add(1)
-		return cloneState(st), nil
+	fresh := c.fresh(ctx)
+	if fresh {
+		c.mu.RLock()
+		st, ok := c.states.get(k)
+		c.mu.RUnlock()
+		if ok {
+			c.hits.Add(1)
+			return cloneState(st), nil
+		}
 	}
-	gen, live := c.begin()
+	gen, keep := c.begin(fresh)
 	st, err := c.Store.CheckState(ctx, appID, accountName)
-	if err != nil || !live {
+	if err != nil || !keep {
 		return st, err
 	}
-	c.mu.Lock()
-	if c.live && c.gen == gen {
-		if len(c.states) >= c.opts.MaxStates {
-			c.evictStates()
-		}
+	if c.keeping(gen) {
 		c.dropState(k)
-		c.states[k] = cloneState(st)
+		c.states.put(k, cloneState(st))
 		if st.Owner != nil {
 			m := c.owned[st.Owner.ID]
 			if m == nil {
@@ -310,49 +397,32 @@ func (c *Cache) CheckState(ctx context.Context, appID, accountName string) (stor
 // check reads it for every locked account with an owner, to know whether
 // anyone can approve an unlock request.
 func (c *Cache) Passkeys(ctx context.Context, memberID string) ([]store.Passkey, error) {
-	c.mu.RLock()
-	ps, ok := c.passkeys[memberID]
-	live := c.answering()
-	c.mu.RUnlock()
-	if ok && live {
-		c.hits.Add(1)
-		return slices.Clone(ps), nil
+	fresh := c.fresh(ctx)
+	if fresh {
+		c.mu.RLock()
+		ps, ok := c.passkeys.get(memberID)
+		c.mu.RUnlock()
+		if ok {
+			c.hits.Add(1)
+			return slices.Clone(ps), nil
+		}
 	}
-	gen, live := c.begin()
+	gen, keep := c.begin(fresh)
 	ps, err := c.Store.Passkeys(ctx, memberID)
-	if err != nil || !live {
+	if err != nil || !keep {
 		return ps, err
 	}
-	c.mu.Lock()
-	if c.live && c.gen == gen {
-		if len(c.passkeys) >= c.opts.MaxStates {
-			c.passkeys = map[string][]store.Passkey{}
-		}
-		c.passkeys[memberID] = slices.Clone(ps)
+	if c.keeping(gen) {
+		c.passkeys.put(memberID, slices.Clone(ps))
 	}
 	c.mu.Unlock()
 	return ps, nil
 }
 
-// evictStates drops about an eighth of the states, whichever the map's
-// iteration order gives first; c.mu must be held.
-func (c *Cache) evictStates() {
-	n := max(len(c.states)/8, 1)
-	for k := range c.states {
-		if n == 0 {
-			break
-		}
-		c.dropState(k)
-		n--
-	}
-}
-
-// The cache hands out copies, so a caller that changes what it got cannot
-// change what the next caller gets. (Slices inside the records are shared:
-// nothing on the check path writes to them.)
-
-func cloneApp(a store.Application) store.Application { return a }
-
+// cloneState copies the pointed-to grant and owner, so a caller that
+// changes what it got cannot change what the next caller gets. (Slices
+// inside the records are shared: nothing on the check path writes to
+// them.)
 func cloneState(st store.CheckState) store.CheckState {
 	if st.Grant != nil {
 		g := *st.Grant

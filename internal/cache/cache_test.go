@@ -1,4 +1,4 @@
-package cache
+package cache_test
 
 import (
 	"context"
@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/deadbolt-dev/deadbolt/internal/cache"
 	"github.com/deadbolt-dev/deadbolt/internal/store"
 	"github.com/deadbolt-dev/deadbolt/internal/store/sqlite"
 )
@@ -90,7 +91,7 @@ func (w world) grant(t *testing.T, id string) {
 	}))
 }
 
-func state(t *testing.T, c *Cache) store.CheckState {
+func state(t *testing.T, c *cache.Cache) store.CheckState {
 	t.Helper()
 	st, err := c.CheckState(t.Context(), "a1", "alice")
 	must(t, err)
@@ -99,7 +100,7 @@ func state(t *testing.T, c *Cache) store.CheckState {
 
 func TestNotLiveGoesToStore(t *testing.T) {
 	w := newWorld(t)
-	c := New(w.s, Options{})
+	c := cache.New(w.s, cache.Options{})
 	state(t, c)
 	state(t, c)
 	if n := w.s.reads.Load(); n != 2 {
@@ -109,7 +110,7 @@ func TestNotLiveGoesToStore(t *testing.T) {
 
 func TestHitsAndInvalidation(t *testing.T) {
 	w := newWorld(t)
-	c := New(w.s, Options{})
+	c := cache.New(w.s, cache.Options{})
 	c.Subscribed()
 	ctx := t.Context()
 
@@ -134,29 +135,29 @@ func TestHitsAndInvalidation(t *testing.T) {
 
 	tests := []struct {
 		name  string
-		event Event
+		event cache.Event
 		read  func() error
 	}{
-		{"state", Event{Kind: State, AppID: "a1", Account: "alice"}, func() error { _, err := c.CheckState(ctx, "a1", "alice"); return err }},
-		{"member", Event{Kind: Member, MemberID: "m1"}, func() error { _, err := c.CheckState(ctx, "a1", "alice"); return err }},
-		{"app by id", Event{Kind: App, AppID: "a1"}, func() error { _, err := c.ApplicationByIssuer(ctx, "https://wiki"); return err }},
-		{"new issuer", Event{Kind: App, AppID: "a9", Issuer: "https://nowhere"}, func() error {
+		{"state", cache.Event{Kind: cache.State, AppID: "a1", Account: "alice"}, func() error { _, err := c.CheckState(ctx, "a1", "alice"); return err }},
+		{"member", cache.Event{Kind: cache.Member, MemberID: "m1"}, func() error { _, err := c.CheckState(ctx, "a1", "alice"); return err }},
+		{"app by id", cache.Event{Kind: cache.App, AppID: "a1"}, func() error { _, err := c.ApplicationByIssuer(ctx, "https://wiki"); return err }},
+		{"new issuer", cache.Event{Kind: cache.App, AppID: "a9", Issuer: "https://nowhere"}, func() error {
 			_, err := c.ApplicationByIssuer(ctx, "https://nowhere")
 			if errors.Is(err, store.ErrNotFound) {
 				return nil
 			}
 			return err
 		}},
-		{"keys", Event{Kind: Keys, AppID: "a1"}, func() error { _, err := c.SigningKeys(ctx, "a1"); return err }},
-		{"unenrolled", Event{Kind: State, AppID: "a1", Account: "bob"}, func() error { _, err := c.CheckState(ctx, "a1", "bob"); return err }},
-		{"passkeys", Event{Kind: Member, MemberID: "m1"}, func() error { _, err := c.Passkeys(ctx, "m1"); return err }},
-		{"all", Event{Kind: All}, func() error { _, err := c.CheckState(ctx, "a1", "alice"); return err }},
+		{"keys", cache.Event{Kind: cache.Keys, AppID: "a1"}, func() error { _, err := c.SigningKeys(ctx, "a1"); return err }},
+		{"unenrolled", cache.Event{Kind: cache.State, AppID: "a1", Account: "bob"}, func() error { _, err := c.CheckState(ctx, "a1", "bob"); return err }},
+		{"passkeys", cache.Event{Kind: cache.Member, MemberID: "m1"}, func() error { _, err := c.Passkeys(ctx, "m1"); return err }},
+		{"all", cache.Event{Kind: cache.All}, func() error { _, err := c.CheckState(ctx, "a1", "alice"); return err }},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			must(t, tc.read()) // cached now
 			before := w.s.reads.Load()
-			c.Changed([]Event{tc.event})
+			c.Changed([]cache.Event{tc.event})
 			must(t, tc.read())
 			must(t, tc.read())
 			if got := w.s.reads.Load() - before; got != 1 {
@@ -168,7 +169,7 @@ func TestHitsAndInvalidation(t *testing.T) {
 
 func TestChangeSeen(t *testing.T) {
 	w := newWorld(t)
-	c := New(w.s, Options{})
+	c := cache.New(w.s, cache.Options{})
 	c.Subscribed()
 	if st := state(t, c); st.Grant != nil {
 		t.Fatal("grant before any")
@@ -177,7 +178,7 @@ func TestChangeSeen(t *testing.T) {
 	if st := state(t, c); st.Grant != nil {
 		t.Fatal("unannounced change seen: the cache did not cache")
 	}
-	c.Changed([]Event{{Kind: State, AppID: "a1", Account: "alice"}})
+	c.Changed([]cache.Event{{Kind: cache.State, AppID: "a1", Account: "alice"}})
 	if st := state(t, c); st.Grant == nil || st.Grant.ID != "g1" {
 		t.Fatalf("announced change not seen: %+v", st.Grant)
 	}
@@ -188,14 +189,14 @@ func TestChangeSeen(t *testing.T) {
 // leave the old value in the cache.
 func TestReadRacingChange(t *testing.T) {
 	w := newWorld(t)
-	c := New(w.s, Options{})
+	c := cache.New(w.s, cache.Options{})
 	c.Subscribed()
 	w.s.during = func() {
 		w.s.during = nil
 		// The read has the old state in hand; now the change commits and
 		// is announced before the read finishes.
 		w.grant(t, "g1")
-		c.Changed([]Event{{Kind: State, AppID: "a1", Account: "alice"}})
+		c.Changed([]cache.Event{{Kind: cache.State, AppID: "a1", Account: "alice"}})
 	}
 	if st := state(t, c); st.Grant != nil {
 		t.Fatal("the racing read should return what it read (no grant yet)")
@@ -207,7 +208,7 @@ func TestReadRacingChange(t *testing.T) {
 
 func TestLostDropsAndBypasses(t *testing.T) {
 	w := newWorld(t)
-	c := New(w.s, Options{})
+	c := cache.New(w.s, cache.Options{})
 	c.Subscribed()
 	state(t, c)
 	c.Lost(errors.New("connection reset"))
@@ -234,7 +235,7 @@ func TestLostDropsAndBypasses(t *testing.T) {
 
 func TestBounded(t *testing.T) {
 	w := newWorld(t)
-	c := New(w.s, Options{MaxStates: 16})
+	c := cache.New(w.s, cache.Options{MaxStates: 16})
 	c.Subscribed()
 	for i := range 100 {
 		if _, err := c.CheckState(t.Context(), "a1", string(rune('a'+i%26))+string(rune('a'+i/26))); err != nil {
@@ -249,7 +250,7 @@ func TestBounded(t *testing.T) {
 func TestCopies(t *testing.T) {
 	w := newWorld(t)
 	w.grant(t, "g1")
-	c := New(w.s, Options{})
+	c := cache.New(w.s, cache.Options{})
 	c.Subscribed()
 	st := state(t, c)
 	st.Grant.ID = "changed"
@@ -264,7 +265,7 @@ func TestCopies(t *testing.T) {
 // memory again.
 func TestLeaseEnds(t *testing.T) {
 	w := newWorld(t)
-	c := New(w.s, Options{})
+	c := cache.New(w.s, cache.Options{})
 	c.Lease(time.Now().Add(time.Hour))
 	c.Subscribed()
 	state(t, c)

@@ -68,3 +68,23 @@ type Feed interface {
 	// error when ctx ends.
 	Follow(ctx context.Context, h Handler) error
 }
+
+// Poller is what a Feed also implements when some writers announce
+// nothing and it has to look for their changes itself: a SQLite file that
+// the CLI writes from another process. Give it to the cache in
+// Options.Poller; the cache then polls before every answer from memory, so
+// a change committed before a check starts is heard before that check is
+// answered.
+//
+// Poll and Watching are safe for concurrent use.
+type Poller interface {
+	// Poll delivers to the Handler that Follow was given every change
+	// committed before Poll was called, and returns once it has. It runs
+	// on every cached read, so it must cost next to nothing when nothing
+	// changed. An error means it could not find out: the caller reads
+	// from the store instead of memory. It fails while Follow is not
+	// running.
+	Poll(ctx context.Context) error
+	// Watching says how Poll learns of changes, for /readyz.
+	Watching() string
+}

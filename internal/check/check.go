@@ -2,7 +2,6 @@ package check
 
 import (
 	"context"
-	"crypto/x509"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -11,6 +10,7 @@ import (
 	"time"
 
 	"github.com/deadbolt-dev/deadbolt/internal/audit"
+	"github.com/deadbolt-dev/deadbolt/internal/cache"
 	"github.com/deadbolt-dev/deadbolt/internal/checklog"
 	"github.com/deadbolt-dev/deadbolt/internal/clock"
 	"github.com/deadbolt-dev/deadbolt/internal/ids"
@@ -23,9 +23,6 @@ import (
 
 // ErrAppDisabled: the token is valid but its application is disabled.
 var ErrAppDisabled = errors.New("application is disabled")
-
-// errKeyBroken: a key already found unusable.
-var errKeyBroken = errors.New("found unusable before")
 
 // ErrKeyUnusable: the token names a signing key this server cannot use
 // (an HS256 secret sealed under another master key, or a public key that
@@ -112,9 +109,25 @@ type RequestRaiser interface {
 	Raise(ctx context.Context, app store.Application, st store.CheckState, req Request, now time.Time) error
 }
 
+// AppKeys reads what verifying a token needs: the application that has an
+// issuer, and its signing keys ready to verify with. An unknown issuer is
+// an error wrapping store.ErrNotFound. *cache.Cache implements it, from
+// memory when its feed allows, with opened HS256 secrets kept in memory
+// only. Implementations are safe for concurrent use.
+type AppKeys interface {
+	ApplicationAndKeys(ctx context.Context, issuer string) (store.Application, []cache.Key, error)
+}
+
 // Deps are the service's collaborators. Policies and Requests may be nil.
 type Deps struct {
-	Store    store.Store
+	// Store serves the check's other reads (CheckState, the account a
+	// user token names) and its writes (consuming a once-grant). Give it
+	// the same cache as Keys to read account states from memory.
+	Store store.Store
+	// Keys reads applications and keys. Nil means a cache.Cache over Store
+	// that is never subscribed: it reads through and keeps only the
+	// opened keys, which Box opens.
+	Keys     AppKeys
 	Clock    clock.Clock
 	Log      *checklog.Writer
 	Box      *seal.Box
@@ -132,13 +145,17 @@ type Deps struct {
 // Service answers lock checks. It is safe for concurrent use.
 type Service struct {
 	d       Deps
-	secrets sync.Map // kid → []byte: a key's secret never changes, so cache it opened
 	broken  sync.Map // kid → struct{}: keys found unusable and logged
 	retired retiredSet
 }
 
 // New returns a Service.
-func New(d Deps) *Service { return &Service{d: d} }
+func New(d Deps) *Service {
+	if d.Keys == nil {
+		d.Keys = cache.New(d.Store, cache.Options{Box: d.Box})
+	}
+	return &Service{d: d}
+}
 
 // Check answers one lock check. Its errors wrap token.ErrInvalid (401),
 // ErrAppDisabled (403), ErrKeyUnusable (500) or store.ErrUnavailable
@@ -271,7 +288,7 @@ func (s *Service) authenticate(ctx context.Context, raw string) (store.Applicati
 	}
 	issuer := tok.Issuer
 	start := time.Now()
-	app, all, err := s.appAndKeys(ctx, issuer)
+	app, all, err := s.d.Keys.ApplicationAndKeys(ctx, issuer)
 	s.observe("application_and_keys", start)
 	if errors.Is(err, store.ErrNotFound) {
 		return store.Application{}, "", token.Claims{}, nil, token.Reject(token.ErrUnknownIssuer, "no application has issuer %q", issuer)
@@ -282,14 +299,7 @@ func (s *Service) authenticate(ctx context.Context, raw string) (store.Applicati
 	now := s.d.Clock.Now()
 	var active, inactive []token.Key
 	for _, k := range all {
-		var tk token.Key
-		var err error
-		if _, bad := s.broken.Load(k.KID); bad {
-			err = errKeyBroken // a kid's key material never changes
-		} else {
-			tk, err = s.verificationKey(k)
-		}
-		if err != nil {
+		if k.Err != nil {
 			// One bad key must not take the application down: skip it,
 			// unless the token names it.
 			if tok.KID == k.KID {
@@ -299,18 +309,18 @@ func (s *Service) authenticate(ctx context.Context, raw string) (store.Applicati
 				if err := s.d.Verifier.CheckUnsigned(tok, k.Algorithm); err != nil {
 					return store.Application{}, "", token.Claims{}, nil, err
 				}
-				return store.Application{}, "", token.Claims{}, nil, fmt.Errorf("%w: key %s: %w", ErrKeyUnusable, k.KID, err)
+				return store.Application{}, "", token.Claims{}, nil, fmt.Errorf("%w: key %s: %w", ErrKeyUnusable, k.KID, k.Err)
 			}
 			if _, seen := s.broken.LoadOrStore(k.KID, struct{}{}); !seen {
 				s.logger().Error("signing key skipped: this server cannot use it (sealed under another master key?); "+
-					"revoke and delete it (deadbolt key revoke, key delete)", "kid", k.KID, "application", app.Issuer, "err", err)
+					"revoke and delete it (deadbolt key revoke, key delete)", "kid", k.KID, "application", app.Issuer, "err", k.Err)
 			}
 			continue
 		}
 		if k.Active(now) {
-			active = append(active, tk)
+			active = append(active, k.Verify)
 		} else {
-			inactive = append(inactive, tk)
+			inactive = append(inactive, k.Verify)
 		}
 	}
 	claims, kid, err := s.d.Verifier.VerifyToken(tok, active)
@@ -327,52 +337,11 @@ func (s *Service) authenticate(ctx context.Context, raw string) (store.Applicati
 	return app, kid, claims, tok, nil
 }
 
-// appKeysReader is implemented by stores that read an application and its
-// keys in one step (SQLite's cache reads its change counter once).
-type appKeysReader interface {
-	ApplicationAndKeys(ctx context.Context, issuer string) (store.Application, []store.SigningKey, error)
-}
-
-func (s *Service) appAndKeys(ctx context.Context, issuer string) (store.Application, []store.SigningKey, error) {
-	if r, ok := s.d.Store.(appKeysReader); ok {
-		return r.ApplicationAndKeys(ctx, issuer)
-	}
-	app, err := s.d.Store.ApplicationByIssuer(ctx, issuer)
-	if err != nil {
-		return app, nil, err
-	}
-	keys, err := s.d.Store.SigningKeys(ctx, app.ID)
-	return app, keys, err
-}
-
 func (s *Service) logger() *slog.Logger {
 	if s.d.Logger != nil {
 		return s.d.Logger
 	}
 	return slog.Default()
-}
-
-func (s *Service) verificationKey(k store.SigningKey) (token.Key, error) {
-	tk := token.Key{KID: k.KID, Algorithm: k.Algorithm}
-	if k.Algorithm != store.AlgHS256 {
-		pub, err := x509.ParsePKIXPublicKey(k.PublicKey)
-		if err != nil {
-			return token.Key{}, fmt.Errorf("the public key does not parse: %w", err)
-		}
-		tk.Public = pub
-		return tk, nil
-	}
-	if v, ok := s.secrets.Load(k.KID); ok {
-		tk.Secret = v.([]byte)
-		return tk, nil
-	}
-	secret, err := s.d.Box.Open(k.SealedSecret, k.KID)
-	if err != nil {
-		return token.Key{}, fmt.Errorf("the secret does not open with this master key: %w", err)
-	}
-	s.secrets.Store(k.KID, secret)
-	tk.Secret = secret
-	return tk, nil
 }
 
 func (s *Service) input(ctx context.Context, app store.Application, st store.CheckState, req Request, now time.Time) (lock.Input, error) {

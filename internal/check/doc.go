@@ -20,6 +20,12 @@
 // the hot path reads no table for them; another node learns nothing of a
 // token retired here, which is why enablement links should be minted typed.
 //
+// The check reads applications and their keys, ready to verify with,
+// through Deps.Keys (AppKeys), and account states through Deps.Store; in
+// the server both are the node's cache (package cache), which also keeps
+// the opened HS256 secrets, in memory only. Which keys are unusable on this
+// server is logged once per kid.
+//
 // Every context field is capped once, at the start of Check (Request.Bound),
 // so the check log and unlock requests only ever see bounded context.
 package check

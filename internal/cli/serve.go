@@ -165,9 +165,11 @@ and flushes the check log.`,
 			if err := a.printSetupLinks(cmd, &admin.Service{Store: s, Clock: clk}); err != nil {
 				return err
 			}
-			// A shared database announces other processes' changes, so
-			// the lock check may cache what it reads.
+			// Both backends tell of every process's changes, so the lock
+			// check may cache what it reads: PostgreSQL announces them,
+			// SQLite must be polled (its WAL index) before each answer.
 			deps.Feed, _ = s.(cache.Feed)
+			deps.Poller, _ = s.(cache.Poller)
 			deps.Config, deps.Store, deps.Box, deps.Log, deps.Clock = a.cfg, s, box, log, clk
 			if p := backend.SQLitePath(a.cfg.DB); p != "" {
 				deps.DataDir = filepath.Dir(p)

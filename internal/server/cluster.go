@@ -2,34 +2,47 @@ package server
 
 import (
 	"context"
+	"log/slog"
 
 	"github.com/deadbolt-dev/deadbolt/internal/cache"
-	"github.com/deadbolt-dev/deadbolt/internal/store"
 )
 
-// checkStore returns the store the lock check reads through. With a change
-// feed (PostgreSQL, where other nodes and the CLI write the same database)
-// that is a cache of the check's reads, kept true by the feed until stop is
-// called; without one (SQLite, which the CLI writes from another process
-// and nothing announces) it is d.Store itself, and c is nil.
-func checkStore(d Deps) (s store.Store, c *cache.Cache, stop func()) {
+// checkCache returns the cache the lock check reads through, kept true by
+// d.Feed until stop is called. Both backends have a feed: PostgreSQL's
+// LISTEN/NOTIFY, and SQLite's watch of its WAL index, which is also
+// d.Poller. Without a feed (a store that has none) the cache is never
+// subscribed and reads through to d.Store.
+func checkCache(d Deps) (c *cache.Cache, stop func()) {
+	c = cache.New(d.Store, cache.Options{Box: d.Box, Poller: d.Poller})
 	if d.Feed == nil {
-		return d.Store, nil, func() {}
+		return c, func() {}
 	}
-	c = cache.New(d.Store, cache.Options{})
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		c.Run(ctx, d.Feed)
+		err := d.Feed.Follow(ctx, subscribedLog{c, d.Log, d.Poller})
+		c.Lost(err)
 	}()
-	return c, c, func() { cancel(); <-done }
+	return c, func() { cancel(); <-done }
 }
 
-// cacheStatus is what /readyz says about the check cache.
-func cacheStatus(c *cache.Cache) any {
-	if c == nil {
-		return "off"
+// subscribedLog is the cache as a feed's handler, saying in the log when
+// the cache goes live and how it learns of other processes' changes.
+type subscribedLog struct {
+	*cache.Cache
+	log    *slog.Logger
+	poller cache.Poller
+}
+
+func (h subscribedLog) Subscribed() {
+	h.Cache.Subscribed()
+	if h.log == nil {
+		return
 	}
-	return c.Stats()
+	if h.poller != nil {
+		h.log.Info("check cache subscribed", "watch", h.poller.Watching())
+		return
+	}
+	h.log.Info("check cache subscribed")
 }

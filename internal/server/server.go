@@ -39,10 +39,15 @@ type Deps struct {
 	Box    *seal.Box
 	Log    *slog.Logger
 	Clock  clock.Clock
-	// Feed, when set, announces every change other processes make to the
-	// database (PostgreSQL): the lock check then reads through a cache it
-	// keeps true. Nil for SQLite.
+	// Feed, when set, announces every change made to the database by this
+	// or any other process (PostgreSQL: LISTEN/NOTIFY; SQLite: its WAL
+	// index, with Poller): the lock check then reads through a cache it
+	// keeps true. Nil: the check reads the store every time.
 	Feed cache.Feed
+	// Poller is the Feed again when it must be asked before every cached
+	// answer (SQLite, whose other writers announce nothing); nil for
+	// PostgreSQL.
+	Poller cache.Poller
 	// JobLease is how long a background job's lease lasts without renewal,
 	// and so how soon another node takes over from one that died; 0 means
 	// the runner's default.
@@ -79,7 +84,7 @@ func Run(ctx context.Context, d Deps, listening func(addr string)) error {
 		return fmt.Errorf("public URL: %w", err)
 	}
 	logw := checklog.New(d.Store, checklog.Options{Mode: checklog.Mode(cfg.CheckLog), Observer: m, Logger: d.Log})
-	checkReads, checkCache, stopCache := checkStore(d)
+	checkReads, stopCache := checkCache(d)
 	defer stopCache()
 	// Unlock requests: locked checks ask the owner, who hears it live. They
 	// read the owner's passkeys on every locked check, through the cache.
@@ -92,7 +97,7 @@ func Run(ctx context.Context, d Deps, listening func(addr string)) error {
 	requests := &access.Requests{Store: checkReads, Clock: d.Clock, TTL: cfg.Portal.RequestTTL, Changed: notes.changed,
 		Notify: notes.channels}
 	svc := check.New(check.Deps{
-		Logger: d.Log, Store: checkReads, Clock: d.Clock, Log: logw, Box: d.Box, Requests: requests,
+		Logger: d.Log, Store: checkReads, Keys: checkReads, Clock: d.Clock, Log: logw, Box: d.Box, Requests: requests,
 		Verifier: &token.Verifier{Audiences: auds, Leeway: 60 * time.Second, MaxLifetime: 15 * time.Minute, Now: d.Clock.Now},
 		ObserveStore: func(op string, d time.Duration) {
 			m.StoreSeconds.WithLabelValues(op).Observe(d.Seconds())
@@ -179,7 +184,7 @@ func Run(ctx context.Context, d Deps, listening func(addr string)) error {
 			return err
 		}
 		httpx.WriteJSON(w, http.StatusOK, map[string]any{"status": "ready", "store": "ok", "check_log": cfg.CheckLog,
-			"node": runner.Holder, "jobs": runner.Held(), "cache": cacheStatus(checkCache)})
+			"node": runner.Holder, "jobs": runner.Held(), "cache": checkReads.Stats()})
 		return nil
 	}))
 	// /metrics on its own address when one is set, and then only there.

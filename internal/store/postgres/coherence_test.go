@@ -215,3 +215,42 @@ func TestDecodeNotice(t *testing.T) {
 		}
 	}
 }
+
+// TestConsumedGrantAnnouncedWithoutNumber: consuming a once grant (on the
+// lock check's path) is announced to every node but takes no change
+// number, so it neither waits for the nodes nor queues for change_seq.
+func TestConsumedGrantAnnouncedWithoutNumber(t *testing.T) {
+	db := testDB(t)
+	a := newNode(t, db, "consume-a")
+	b := newNode(t, db, "consume-b")
+	app, acct, _ := seed(t, a.s)
+	ctx := t.Context()
+	mustDo(t, a.s.Update(ctx, func(tx store.Tx) error {
+		return tx.PutGrant(ctx, store.Grant{ID: "once", TenantID: acct.TenantID, AccountID: acct.ID, Once: true,
+			Until: time.Now().Add(time.Hour), GrantedBy: "test", CreatedAt: time.Now()})
+	}))
+	if st, err := b.cache.CheckState(ctx, app.ID, "alice"); err != nil || st.Grant == nil || !st.Grant.ConsumedAt.IsZero() {
+		t.Fatalf("node b before the consumption: %+v, %v", st.Grant, err)
+	}
+	seq := func() (n int64) {
+		mustDo(t, a.s.pool.QueryRow(ctx, `SELECT seq FROM change_seq`).Scan(&n))
+		return n
+	}
+	before := seq()
+	var used bool
+	mustDo(t, a.s.Update(ctx, func(tx store.Tx) error {
+		var err error
+		used, err = tx.ConsumeGrant(ctx, "once", time.Now())
+		return err
+	}))
+	if !used {
+		t.Fatal("the once grant was not consumed")
+	}
+	if after := seq(); after != before {
+		t.Fatalf("consuming took change number(s) %d..%d, want none", before+1, after)
+	}
+	waitFor(t, "node b to hear the consumption", func() bool {
+		st, err := b.cache.CheckState(ctx, app.ID, "alice")
+		return err == nil && st.Grant != nil && !st.Grant.ConsumedAt.IsZero()
+	})
+}

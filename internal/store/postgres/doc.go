@@ -40,7 +40,10 @@
 // keys' last_used_at updates (one per key, in kid order, so batches from
 // several nodes never deadlock) in one round trip, which PostgreSQL runs as
 // one implicit transaction: a group commit costs one fsync however many
-// records it holds.
+// records it holds. The check log stays in the database (unlike SQLite's,
+// which has a file of its own): its commits are the database server's disk
+// work, not the node's. DeleteChecksBefore (retention) finds the oldest
+// records through check_log_at (migration 0010).
 //
 // # Change announcements
 //
@@ -75,6 +78,9 @@
 //     row of change_seq, which stays locked until commit, so the numbers
 //     follow commit order, which is the order every listener hears them
 //     in. The last notification of a transaction carries its number.
+//     Numbered writes therefore commit one at a time; writes that change
+//     nothing cached, and the lock check's consumption of a once grant,
+//     take no number.
 //   - Every node whose cache may answer from memory holds a row in
 //     cache_nodes, written by its listener on the listener's connection:
 //     heard_seq, the highest number its cache has applied (acknowledged
@@ -89,9 +95,9 @@
 //     8 ms apart. A node that is dead or frozen holds every such write up
 //     for at most the rest of its lease (operations.md). A write that
 //     changes nothing cached does not wait, nor does consuming a once
-//     grant, since every node asks the database to consume a grant and
-//     exactly one succeeds (a Peek check on another node may call the
-//     grant unspent for those few milliseconds).
+//     grant (announced, unnumbered), since every node asks the database to
+//     consume a grant and exactly one succeeds (a Peek check on another
+//     node may call the grant unspent for those few milliseconds).
 //   - Self-fencing: a node trusts its lease for five sixths of the term,
 //     counted on its monotonic clock from when it sent the renewal, so it
 //     stops answering from memory before the database lets the lease go,

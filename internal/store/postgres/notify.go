@@ -130,23 +130,26 @@ func payloads(events []cache.Event) []string {
 	return out
 }
 
-// announce sends the transaction's changes with pg_notify and numbers
-// them: it takes the next change_seq, whose row stays locked until the
-// transaction ends, so numbers follow commit order. PostgreSQL delivers
-// notifications only when, and only if, the transaction commits, in
-// commit order, so listeners hear of exactly the committed changes, in
-// the order of their numbers. Only the last notification of a transaction
-// carries its number: a listener that has applied it has applied all of
-// them. It returns the number (0 when nothing changed).
+// announce sends the transaction's changes with pg_notify and, when
+// Update will wait for the nodes to hear them (t.acked), numbers them: it
+// takes the next change_seq, whose row stays locked until the transaction
+// ends, so numbers follow commit order. PostgreSQL delivers notifications
+// only when, and only if, the transaction commits, in commit order, so
+// listeners hear of exactly the committed changes, in the order of their
+// numbers. Only the last notification of a transaction carries its
+// number: a listener that has applied it has applied all of them. It
+// returns the number (0 when there is none). Changes nobody waits for (a
+// consumed once grant, on the lock check's path) take no number, and so
+// never queue behind other writers for change_seq's row.
 func (t *txn) announce(ctx context.Context) (int64, error) {
 	events := t.changes()
 	if len(events) == 0 {
 		return 0, nil
 	}
-	rows, err := t.tx.Query(ctx, `WITH s AS (UPDATE change_seq SET seq = seq + 1 WHERE id = 1 RETURNING seq)
-		SELECT s.seq, pg_notify($1, json_build_object('v', 2, 'd', current_schema(),
-			's', CASE WHEN p.n = cardinality($2::text[]) THEN s.seq ELSE 0 END, 'e', p.body::json)::text)::text
-		FROM s CROSS JOIN unnest($2::text[]) WITH ORDINALITY AS p(body, n)`, Channel, payloads(events))
+	rows, err := t.tx.Query(ctx, `WITH s AS (UPDATE change_seq SET seq = seq + 1 WHERE id = 1 AND $3 RETURNING seq)
+		SELECT coalesce(s.seq, 0), pg_notify($1, json_build_object('v', 2, 'd', current_schema(),
+			's', CASE WHEN p.n = cardinality($2::text[]) THEN coalesce(s.seq, 0) ELSE 0 END, 'e', p.body::json)::text)::text
+		FROM unnest($2::text[]) WITH ORDINALITY AS p(body, n) LEFT JOIN s ON true`, Channel, payloads(events), t.acked)
 	if err != nil {
 		return 0, wrap("announce changes", err)
 	}
@@ -161,7 +164,7 @@ func (t *txn) announce(ctx context.Context) (int64, error) {
 	if err := rows.Err(); err != nil {
 		return 0, wrap("announce changes", err)
 	}
-	if seq == 0 {
+	if t.acked && seq == 0 {
 		return 0, wrap("announce changes", errors.New("change_seq has no row: the schema is damaged"))
 	}
 	return seq, nil

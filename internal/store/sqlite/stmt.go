@@ -29,7 +29,6 @@ const (
 	qCheckState
 	qAuditRecords
 	qSchemaVersion
-	qConfigVersion
 
 	numReads // the statements before this one are reads
 )
@@ -97,7 +96,6 @@ var queries = [numStmts]string{
 	qAuditRecords: `SELECT ` + sqlrow.AuditCols + ` FROM audit_log WHERE tenant_id = ? AND seq > ? ORDER BY seq LIMIT ?`,
 
 	qSchemaVersion: `SELECT coalesce(max(version), 0) FROM schema_version`,
-	qConfigVersion: qConfigVersionSQL,
 
 	qCreateTenant:      `INSERT INTO tenants (` + sqlrow.TenantCols + `) VALUES (?, ?, ?)`,
 	qCreateApplication: `INSERT INTO applications (` + sqlrow.AppCols + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,

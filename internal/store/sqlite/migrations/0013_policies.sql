@@ -1,4 +1,4 @@
--- 0012: groups of members, JIT policies, their assignments and the
+-- 0013: groups of members, JIT policies, their assignments and the
 -- executions of alert policies (design §2).
 --
 -- A policy's rules (type, action, schedule, context rule, alert rule,
