@@ -8,6 +8,10 @@
 -- application, a group or a member; the composite foreign keys keep every
 -- reference inside the policy's tenant, and deleting a group, a member or
 -- a policy deletes what refers to it.
+--
+-- The lock check is to evaluate policies from memory, so every change to
+-- these tables bumps the change counter (0004, 0012) that tells the
+-- server's cache of another process's writes (the CLI).
 
 CREATE TABLE member_groups (
     id          TEXT    NOT NULL PRIMARY KEY,
@@ -82,3 +86,34 @@ CREATE TABLE policy_executions (
 
 CREATE INDEX policy_executions_tenant ON policy_executions (tenant_id, at);
 CREATE INDEX policy_executions_policy ON policy_executions (policy_id);
+
+CREATE TRIGGER member_groups_changed_insert AFTER INSERT ON member_groups
+BEGIN UPDATE config_version SET version = version + 1 WHERE id = 1; END;
+CREATE TRIGGER member_groups_changed_update AFTER UPDATE ON member_groups
+BEGIN UPDATE config_version SET version = version + 1 WHERE id = 1; END;
+CREATE TRIGGER member_groups_changed_delete AFTER DELETE ON member_groups
+BEGIN UPDATE config_version SET version = version + 1 WHERE id = 1; END;
+CREATE TRIGGER group_members_changed_insert AFTER INSERT ON group_members
+BEGIN UPDATE config_version SET version = version + 1 WHERE id = 1; END;
+CREATE TRIGGER group_members_changed_update AFTER UPDATE ON group_members
+BEGIN UPDATE config_version SET version = version + 1 WHERE id = 1; END;
+CREATE TRIGGER group_members_changed_delete AFTER DELETE ON group_members
+BEGIN UPDATE config_version SET version = version + 1 WHERE id = 1; END;
+CREATE TRIGGER policies_changed_insert AFTER INSERT ON policies
+BEGIN UPDATE config_version SET version = version + 1 WHERE id = 1; END;
+CREATE TRIGGER policies_changed_update AFTER UPDATE ON policies
+BEGIN UPDATE config_version SET version = version + 1 WHERE id = 1; END;
+CREATE TRIGGER policies_changed_delete AFTER DELETE ON policies
+BEGIN UPDATE config_version SET version = version + 1 WHERE id = 1; END;
+CREATE TRIGGER policy_assignments_changed_insert AFTER INSERT ON policy_assignments
+BEGIN UPDATE config_version SET version = version + 1 WHERE id = 1; END;
+CREATE TRIGGER policy_assignments_changed_update AFTER UPDATE ON policy_assignments
+BEGIN UPDATE config_version SET version = version + 1 WHERE id = 1; END;
+CREATE TRIGGER policy_assignments_changed_delete AFTER DELETE ON policy_assignments
+BEGIN UPDATE config_version SET version = version + 1 WHERE id = 1; END;
+CREATE TRIGGER policy_executions_changed_insert AFTER INSERT ON policy_executions
+BEGIN UPDATE config_version SET version = version + 1 WHERE id = 1; END;
+CREATE TRIGGER policy_executions_changed_update AFTER UPDATE ON policy_executions
+BEGIN UPDATE config_version SET version = version + 1 WHERE id = 1; END;
+CREATE TRIGGER policy_executions_changed_delete AFTER DELETE ON policy_executions
+BEGIN UPDATE config_version SET version = version + 1 WHERE id = 1; END;
