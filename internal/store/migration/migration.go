@@ -1,8 +1,9 @@
 // Package migration loads a backend's embedded schema migrations: numbered,
 // forward-only SQL files named NNNN_what.sql, numbered 1, 2, 3, ... without
 // gaps. Applying them is each backend's own business (its dialect, its
-// locking, its schema_version table); this package only reads and checks
-// the files.
+// locking, its schema_version table); this package reads and checks the
+// files, and EnsureCurrent holds the rule both backends' Open follow for a
+// database behind or ahead of the binary.
 //
 // A released migration file is never edited, because databases that ran it
 // would never run the new text: testdata/released.sha256 holds the SHA-256

@@ -1,10 +1,12 @@
 package migration_test
 
 import (
+	"errors"
 	"strings"
 	"testing"
 	"testing/fstest"
 
+	"github.com/deadbolt-dev/deadbolt/internal/store"
 	"github.com/deadbolt-dev/deadbolt/internal/store/migration"
 )
 
@@ -44,6 +46,32 @@ func TestLoad(t *testing.T) {
 				if m.Version != i+1 || m.Name != tc.files[i] || m.SQL != string(file.Data) {
 					t.Errorf("migration %d: %+v", i, m)
 				}
+			}
+		})
+	}
+}
+
+func TestEnsureCurrent(t *testing.T) {
+	for _, tc := range []struct {
+		name       string
+		have, want int
+		auto       bool
+		migrated   bool
+		kind       error
+	}{
+		{"current", 3, 3, false, false, nil},
+		{"ahead", 4, 3, true, false, store.ErrSchemaTooNew},
+		{"behind", 2, 3, false, false, store.ErrSchemaBehind},
+		{"behind, migrating", 2, 3, true, true, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			migrated := false
+			err := migration.EnsureCurrent("test: open", tc.have, tc.want, tc.auto, func() error { migrated = true; return nil })
+			if migrated != tc.migrated {
+				t.Errorf("migrated = %v, want %v", migrated, tc.migrated)
+			}
+			if tc.kind == nil && err != nil || tc.kind != nil && !errors.Is(err, tc.kind) {
+				t.Errorf("err = %v, want %v", err, tc.kind)
 			}
 		})
 	}

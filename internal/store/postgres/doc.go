@@ -40,7 +40,10 @@
 // keys' last_used_at updates (one per key, in kid order, so batches from
 // several nodes never deadlock) in one round trip, which PostgreSQL runs as
 // one implicit transaction: a group commit costs one fsync however many
-// records it holds.
+// records it holds. The check log stays in the database (unlike SQLite's,
+// which has a file of its own): its commits are the database server's disk
+// work, not the node's. DeleteChecksBefore (retention) finds the oldest
+// records through check_log_at (migration 0010).
 //
 // # Change announcements
 //

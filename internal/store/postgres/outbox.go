@@ -2,8 +2,6 @@ package postgres
 
 import (
 	"context"
-	"slices"
-	"strings"
 	"time"
 
 	"github.com/deadbolt-dev/deadbolt/internal/store"
@@ -107,10 +105,7 @@ func (t *txn) AnnounceGrantEnd(ctx context.Context, grantID string, at time.Time
 		return false, wrap(op, err)
 	}
 	rows, err := t.exec(ctx, op, `UPDATE grants SET end_announced_at = $1 WHERE id = $2 AND end_announced_at = 0`, n, grantID)
-	if err != nil {
-		return false, err
-	}
-	return rows == 1, nil
+	return rows == 1, err
 }
 
 // ClaimOutbox implements store.Store with one statement: the subquery
@@ -132,12 +127,7 @@ func (s *Store) ClaimOutbox(ctx context.Context, now time.Time, lease time.Durat
 		return nil, err
 	}
 	// RETURNING gives no order; hand them out oldest first.
-	slices.SortFunc(msgs, func(a, b store.OutboxMessage) int {
-		if c := a.CreatedAt.Compare(b.CreatedAt); c != 0 {
-			return c
-		}
-		return strings.Compare(a.ID, b.ID)
-	})
+	sqlrow.OldestFirst(msgs)
 	return msgs, nil
 }
 

@@ -127,15 +127,10 @@ func (t *txn) DecideRequest(ctx context.Context, id, status, by, grantID string,
 	}
 	rows, err := t.exec(ctx, op, `UPDATE unlock_requests SET status = $1, decided_by = $2, decided_at = $3, grant_id = $4
 		WHERE id = $5 AND status = 'pending' AND `+cond, status, by, n, grantID, id)
-	if err != nil {
-		return false, err
-	}
-	if rows == 0 {
-		if _, err := t.UnlockRequest(ctx, id); err != nil {
-			return false, err
-		}
-	}
-	return rows == 1, nil
+	return sqlrow.Applied(rows, err, func() error {
+		_, err := t.UnlockRequest(ctx, id)
+		return err
+	})
 }
 
 // CreatePasskey implements store.Tx.
@@ -255,15 +250,10 @@ func (t *txn) UseInvite(ctx context.Context, id string, at time.Time) (bool, err
 		return false, wrap(op, err)
 	}
 	rows, err := t.exec(ctx, op, `UPDATE invites SET used_at = $1 WHERE id = $2 AND used_at = 0 AND expires_at > $1`, n, id)
-	if err != nil {
-		return false, err
-	}
-	if rows == 0 {
-		if _, err := t.Invite(ctx, id); err != nil {
-			return false, err
-		}
-	}
-	return rows == 1, nil
+	return sqlrow.Applied(rows, err, func() error {
+		_, err := t.Invite(ctx, id)
+		return err
+	})
 }
 
 // UseNonce implements store.Tx: the primary key makes the insert the
@@ -276,10 +266,7 @@ func (t *txn) UseNonce(ctx context.Context, key string, expires, at time.Time) (
 		return false, wrap(op, err)
 	}
 	rows, err := t.exec(ctx, op, `INSERT INTO nonces (key, expires_at) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING`, key, exp)
-	if err != nil {
-		return false, err
-	}
-	return rows == 1, nil
+	return rows == 1, err
 }
 
 // PurgeNonces implements store.Tx.

@@ -14,6 +14,7 @@ import (
 
 	"github.com/deadbolt-dev/deadbolt/internal/cache"
 	"github.com/deadbolt-dev/deadbolt/internal/store"
+	"github.com/deadbolt-dev/deadbolt/internal/store/migration"
 )
 
 // Options tune Open. The zero value is usable and refuses to migrate.
@@ -121,15 +122,8 @@ func Open(ctx context.Context, url string, opts Options) (_ *Store, err error) {
 	if err != nil {
 		return nil, err
 	}
-	switch {
-	case have > want:
-		return nil, fmt.Errorf("postgres: open %s: %w: database is at version %d, this binary knows up to %d", desc, store.ErrSchemaTooNew, have, want)
-	case have < want && !opts.AutoMigrate:
-		return nil, fmt.Errorf("postgres: open %s: %w: database is at version %d, this binary needs %d; run deadbolt migrate", desc, store.ErrSchemaBehind, have, want)
-	case have < want:
-		if err := s.Migrate(ctx); err != nil {
-			return nil, err
-		}
+	if err := migration.EnsureCurrent("postgres: open "+desc, have, want, opts.AutoMigrate, func() error { return s.Migrate(ctx) }); err != nil {
+		return nil, err
 	}
 	return s, nil
 }

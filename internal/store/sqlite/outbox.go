@@ -131,16 +131,8 @@ func (s *Store) ClaimOutbox(ctx context.Context, now time.Time, lease time.Durat
 		return nil, err
 	}
 	// RETURNING gives no order; hand them out oldest first.
-	sortOutbox(msgs)
+	sqlrow.OldestFirst(msgs)
 	return msgs, nil
-}
-
-func sortOutbox(ms []store.OutboxMessage) {
-	for i := 1; i < len(ms); i++ {
-		for j := i; j > 0 && ms[j].CreatedAt.Before(ms[j-1].CreatedAt); j-- {
-			ms[j], ms[j-1] = ms[j-1], ms[j]
-		}
-	}
 }
 
 // FinishOutbox implements store.Store.

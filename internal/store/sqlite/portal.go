@@ -133,15 +133,10 @@ func (t *txn) DecideRequest(ctx context.Context, id, status, by, grantID string,
 	}
 	rows, err := t.exec(ctx, op, `UPDATE unlock_requests SET status = ?, decided_by = ?, decided_at = ?, grant_id = ?
 		WHERE id = ? AND status = 'pending' AND `+cond, status, by, n, grantID, id, n)
-	if err != nil {
-		return false, err
-	}
-	if rows == 0 {
-		if _, err := t.UnlockRequest(ctx, id); err != nil {
-			return false, err
-		}
-	}
-	return rows == 1, nil
+	return sqlrow.Applied(rows, err, func() error {
+		_, err := t.UnlockRequest(ctx, id)
+		return err
+	})
 }
 
 // CreatePasskey implements store.Tx.
@@ -243,15 +238,10 @@ func (t *txn) UseInvite(ctx context.Context, id string, at time.Time) (bool, err
 		return false, wrap(op, err)
 	}
 	rows, err := t.exec(ctx, op, `UPDATE invites SET used_at = ?1 WHERE id = ?2 AND used_at = 0 AND expires_at > ?1`, n, id)
-	if err != nil {
-		return false, err
-	}
-	if rows == 0 {
-		if _, err := t.Invite(ctx, id); err != nil {
-			return false, err
-		}
-	}
-	return rows == 1, nil
+	return sqlrow.Applied(rows, err, func() error {
+		_, err := t.Invite(ctx, id)
+		return err
+	})
 }
 
 // UseNonce implements store.Tx: the primary key makes the insert the

@@ -16,6 +16,7 @@ import (
 	_ "modernc.org/sqlite"
 
 	"github.com/deadbolt-dev/deadbolt/internal/store"
+	"github.com/deadbolt-dev/deadbolt/internal/store/migration"
 )
 
 // Options tune Open. The zero value is usable and refuses to migrate.
@@ -138,15 +139,8 @@ func open(ctx context.Context, path string, opts Options) (_ *Store, err error) 
 	if err != nil {
 		return nil, err
 	}
-	switch {
-	case have > want:
-		return nil, fmt.Errorf("sqlite: open %s: %w: database is at version %d, this binary knows up to %d", path, store.ErrSchemaTooNew, have, want)
-	case have < want && !opts.AutoMigrate:
-		return nil, fmt.Errorf("sqlite: open %s: %w: database is at version %d, this binary needs %d; run deadbolt migrate", path, store.ErrSchemaBehind, have, want)
-	case have < want:
-		if err := s.Migrate(ctx); err != nil {
-			return nil, err
-		}
+	if err := migration.EnsureCurrent("sqlite: open "+path, have, want, opts.AutoMigrate, func() error { return s.Migrate(ctx) }); err != nil {
+		return nil, err
 	}
 
 	for id := range numStmts {

@@ -168,17 +168,13 @@ func (t *txn) VerifyEmail(ctx context.Context, id, email string, at time.Time) (
 	}
 	rows, err := t.exec(ctx, op, `UPDATE members SET email_verified_at = ? WHERE id = ? AND email = ? AND email_verified_at = 0`,
 		n, id, strings.ToLower(email))
-	if err != nil || rows == 1 {
-		return rows == 1, err
-	}
-	m, err := t.Member(ctx, id)
-	if err != nil {
-		return false, err
-	}
-	if m.Email != strings.ToLower(email) {
-		return false, fmt.Errorf("sqlite: %s: member %s has another email: %w", op, id, store.ErrNotFound)
-	}
-	return false, nil
+	return sqlrow.Applied(rows, err, func() error {
+		m, err := t.Member(ctx, id)
+		if err == nil && m.Email != strings.ToLower(email) {
+			err = fmt.Errorf("sqlite: %s: member %s has another email: %w", op, id, store.ErrNotFound)
+		}
+		return err
+	})
 }
 
 // CreateAccount implements store.Tx. An owner in another tenant, or one

@@ -1,5 +1,12 @@
 package sqlrow
 
+import (
+	"slices"
+	"strings"
+
+	"github.com/deadbolt-dev/deadbolt/internal/store"
+)
+
 // Row is one row to scan: a *sql.Row or *sql.Rows, a pgx.Row or pgx.Rows.
 type Row interface {
 	Scan(dest ...any) error
@@ -27,4 +34,29 @@ func Collect[T any](rows Rows, scan func(Row) (T, error)) ([]T, error) {
 		return nil, err
 	}
 	return out, nil
+}
+
+// Applied reports whether a conditional write of one record took effect:
+// it changed n rows, or failed with err. When it changed none, explain
+// says why: an error (store.ErrNotFound for a record that does not exist)
+// or nil when the write's condition refused an existing record.
+func Applied(n int64, err error, explain func() error) (bool, error) {
+	if err != nil {
+		return false, err
+	}
+	if n == 0 {
+		return false, explain()
+	}
+	return n == 1, nil
+}
+
+// OldestFirst orders messages a write returned (RETURNING gives no order)
+// by creation, then ID.
+func OldestFirst(msgs []store.OutboxMessage) {
+	slices.SortFunc(msgs, func(a, b store.OutboxMessage) int {
+		if c := a.CreatedAt.Compare(b.CreatedAt); c != 0 {
+			return c
+		}
+		return strings.Compare(a.ID, b.ID)
+	})
 }
