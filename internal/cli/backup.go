@@ -87,9 +87,11 @@ Replacing a database that exists asks first (on a terminal), or needs --yes.
 The database as it was is kept aside first, as a backup next to it
 (deadbolt.db.before-restore-TIME); the command says where.
 
-The replacement is one transaction that commits only once every table holds
-exactly the backup's rows, so a running server sees the old data or the
-restored data, never a mix — and a failed restore changes nothing. Restored
+The check log's file (deadbolt.db.checks) is restored first, then the
+database, each in one transaction that commits only once every table holds
+exactly the backup's rows, so a running server sees in each the old data or
+the restored data, never a mix — and a restore that fails on the first file
+changes nothing (run it again if it failed on the second). Restored
 secrets are sealed under the master key of the install the backup came
 from: this install must use that key.`,
 		Example: `  deadbolt restore /var/backups/deadbolt-2026-01-31.db

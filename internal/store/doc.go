@@ -12,8 +12,9 @@
 //   - accounts and grants (AccountReader, AccountTx): protected accounts,
 //     their grants and unlock requests, and CheckState, the one read the lock
 //     check makes per account.
-//   - check log (CheckLogReader, CheckLogAppender): one record per check,
-//     appended in batches outside any transaction.
+//   - check log (CheckLogReader, CheckLogAppender, CheckLogPruner): one
+//     record per check, appended in batches outside any transaction, and
+//     deleted in rounds once older than the retention period.
 //   - outbox (OutboxReader, OutboxTx, OutboxQueue): messages enqueued in the
 //     transaction that makes a change, claimed and finished by delivery
 //     workers.

@@ -3,67 +3,60 @@ package token
 import (
 	"errors"
 	"fmt"
+
+	"github.com/deadbolt-dev/deadbolt/internal/reject"
 )
 
-// kind is a class of token rejection: a stable machine code and a short
-// human text. Every kind except ErrInvalid wraps ErrInvalid.
-type kind struct {
-	code   string
-	text   string
-	parent error
-}
-
-func (k *kind) Error() string { return k.text }
-
-func (k *kind) Unwrap() error { return k.parent }
+// A token rejection kind is a *reject.Kind with a stable machine code and
+// a short human text. Every kind except ErrInvalid wraps ErrInvalid.
 
 // ErrInvalid is the kind every token rejection wraps: errors.Is(err,
 // ErrInvalid) tells a bad token (answer 401) from a server-side failure.
-var ErrInvalid error = &kind{code: "token_invalid", text: "invalid token"}
+var ErrInvalid error = &reject.Kind{Code: "token_invalid", Text: "invalid token"}
 
 // Token rejection kinds. Each wraps ErrInvalid; test for them with errors.Is.
 var (
 	// ErrMissing: no token was sent.
-	ErrMissing error = &kind{code: "token_missing", text: "missing token", parent: ErrInvalid}
+	ErrMissing error = &reject.Kind{Code: "token_missing", Text: "missing token", Parent: ErrInvalid}
 	// ErrMalformed: the token is not three base64url parts holding a JSON
 	// header and a JSON claims object, or is too long.
-	ErrMalformed error = &kind{code: "token_malformed", text: "malformed token", parent: ErrInvalid}
+	ErrMalformed error = &reject.Kind{Code: "token_malformed", Text: "malformed token", Parent: ErrInvalid}
 	// ErrAlgorithm: the header alg is "none", unsupported, or not the
 	// algorithm of the application's key (algorithm confusion).
-	ErrAlgorithm error = &kind{code: "token_algorithm", text: "token algorithm not accepted", parent: ErrInvalid}
+	ErrAlgorithm error = &reject.Kind{Code: "token_algorithm", Text: "token algorithm not accepted", Parent: ErrInvalid}
 	// ErrUnknownKey: the header kid names no key of the application, or the
 	// application has no key at all.
-	ErrUnknownKey error = &kind{code: "token_unknown_key", text: "unknown signing key", parent: ErrInvalid}
+	ErrUnknownKey error = &reject.Kind{Code: "token_unknown_key", Text: "unknown signing key", Parent: ErrInvalid}
 	// ErrSignature: no candidate key verifies the signature.
-	ErrSignature error = &kind{code: "token_signature", text: "bad token signature", parent: ErrInvalid}
+	ErrSignature error = &reject.Kind{Code: "token_signature", Text: "bad token signature", Parent: ErrInvalid}
 	// ErrClaims: a required claim (iss, sub, exp) is missing, or a claim has
 	// the wrong JSON type.
-	ErrClaims error = &kind{code: "token_claims", text: "bad token claims", parent: ErrInvalid}
+	ErrClaims error = &reject.Kind{Code: "token_claims", Text: "bad token claims", Parent: ErrInvalid}
 	// ErrAudience: aud is present but names none of the accepted audiences.
-	ErrAudience error = &kind{code: "token_audience", text: "token audience not accepted", parent: ErrInvalid}
+	ErrAudience error = &reject.Kind{Code: "token_audience", Text: "token audience not accepted", Parent: ErrInvalid}
 	// ErrExpired: exp is in the past by more than the leeway.
-	ErrExpired error = &kind{code: "token_expired", text: "token expired", parent: ErrInvalid}
+	ErrExpired error = &reject.Kind{Code: "token_expired", Text: "token expired", Parent: ErrInvalid}
 	// ErrNotYetValid: nbf or iat is in the future by more than the leeway.
-	ErrNotYetValid error = &kind{code: "token_not_yet_valid", text: "token not yet valid", parent: ErrInvalid}
+	ErrNotYetValid error = &reject.Kind{Code: "token_not_yet_valid", Text: "token not yet valid", Parent: ErrInvalid}
 	// ErrLifetime: the token lives longer than the maximum lifetime.
-	ErrLifetime error = &kind{code: "token_lifetime", text: "token lifetime too long", parent: ErrInvalid}
+	ErrLifetime error = &reject.Kind{Code: "token_lifetime", Text: "token lifetime too long", Parent: ErrInvalid}
 	// ErrUnknownIssuer: no application has the token's issuer.
 	// Verify never returns it; callers do after looking the issuer up.
-	ErrUnknownIssuer error = &kind{code: "token_unknown_issuer", text: "unknown token issuer", parent: ErrInvalid}
+	ErrUnknownIssuer error = &reject.Kind{Code: "token_unknown_issuer", Text: "unknown token issuer", Parent: ErrInvalid}
 	// ErrKeyRevoked: the key the token names (or the only key that verifies
 	// it) has been revoked or has expired. Verify never returns it; callers
 	// do after looking the key up.
-	ErrKeyRevoked error = &kind{code: "token_key_revoked", text: "signing key revoked", parent: ErrInvalid}
+	ErrKeyRevoked error = &reject.Kind{Code: "token_key_revoked", Text: "signing key revoked", Parent: ErrInvalid}
 	// ErrWrongUse: a valid token presented where its kind does not work,
 	// such as an enablement token at the lock check. Verify never returns
 	// it; callers do.
-	ErrWrongUse error = &kind{code: "token_use", text: "token not usable here", parent: ErrInvalid}
+	ErrWrongUse error = &reject.Kind{Code: "token_use", Text: "token not usable here", Parent: ErrInvalid}
 )
 
 // Reject returns a token rejection of kind k (one of the Err kinds) whose
 // detail says which check failed; callers use it for the kinds Verify
 // never returns (ErrUnknownIssuer, ErrKeyRevoked, ErrWrongUse).
-func Reject(k error, format string, args ...any) error { return reject(k, format, args...) }
+func Reject(k error, format string, args ...any) error { return reject.New(k, format, args...) }
 
 // ErrBadKey reports a configured key whose material cannot be used (an
 // empty secret, a public key of the wrong type or curve, an unsupported
@@ -75,32 +68,14 @@ var ErrBadKey = errors.New("token: signing key is unusable")
 // (ErrMalformed, ErrExpired, …) and Detail says which check failed, in words
 // that are safe to show the client (never key material, and claim values
 // only shortened and quoted).
-type Error struct {
-	Kind   error
-	Detail string
-}
-
-// Error returns the kind's text followed by the detail.
-func (e *Error) Error() string {
-	if e.Detail == "" {
-		return e.Kind.Error()
-	}
-	return e.Kind.Error() + ": " + e.Detail
-}
-
-// Unwrap returns the kind, so errors.Is sees it and ErrInvalid.
-func (e *Error) Unwrap() error { return e.Kind }
-
-func reject(k error, format string, args ...any) error {
-	return &Error{Kind: k, Detail: fmt.Sprintf(format, args...)}
-}
+type Error = reject.Error
 
 // Code returns the stable machine code of a token rejection, such as
 // "token_expired", for the JSON "error" field of a 401. It returns "" when
 // err is not a token rejection.
 func Code(err error) string {
-	if k, ok := errors.AsType[*kind](err); ok {
-		return k.code
+	if k, ok := errors.AsType[*reject.Kind](err); ok {
+		return k.Code
 	}
 	return ""
 }
@@ -109,13 +84,14 @@ func Code(err error) string {
 // whatever context callers wrapped around it. It returns "" when err is not
 // a token rejection.
 func Message(err error) string {
+	if Code(err) == "" {
+		return ""
+	}
 	if e, ok := errors.AsType[*Error](err); ok {
 		return e.Error()
 	}
-	if k, ok := errors.AsType[*kind](err); ok {
-		return k.text
-	}
-	return ""
+	k, _ := errors.AsType[*reject.Kind](err)
+	return k.Text
 }
 
 // short quotes a value taken from the token for an error detail, cut to a

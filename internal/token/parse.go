@@ -7,6 +7,8 @@ import (
 	"math"
 	"strings"
 	"time"
+
+	"github.com/deadbolt-dev/deadbolt/internal/reject"
 )
 
 // MaxSize is the longest token accepted, in bytes. Lock-check tokens are a
@@ -43,44 +45,44 @@ func parse(raw string) (*parsed, error) {
 		return nil, ErrMissing
 	}
 	if len(raw) > MaxSize {
-		return nil, reject(ErrMalformed, "token is longer than %d bytes", MaxSize)
+		return nil, reject.New(ErrMalformed, "token is longer than %d bytes", MaxSize)
 	}
 	h, rest, ok1 := strings.Cut(raw, ".")
 	payload, sig, ok2 := strings.Cut(rest, ".")
 	if !ok1 || !ok2 || strings.Contains(sig, ".") {
-		return nil, reject(ErrMalformed, "a token has three dot-separated parts")
+		return nil, reject.New(ErrMalformed, "a token has three dot-separated parts")
 	}
 	p := &parsed{signingInput: raw[:len(h)+1+len(payload)]}
 
 	header, err := decodeObject(h)
 	if err != nil {
-		return nil, reject(ErrMalformed, "header is not a base64url-encoded JSON object")
+		return nil, reject.New(ErrMalformed, "header is not a base64url-encoded JSON object")
 	}
 	if _, ok := header["crit"]; ok {
-		return nil, reject(ErrMalformed, "critical header extensions are not supported")
+		return nil, reject.New(ErrMalformed, "critical header extensions are not supported")
 	}
 	if v, ok := header["alg"]; ok {
 		if err := json.Unmarshal(v, &p.alg); err != nil || isNull(v) {
-			return nil, reject(ErrMalformed, "header alg is not a string")
+			return nil, reject.New(ErrMalformed, "header alg is not a string")
 		}
 	}
 	if v, ok := header["kid"]; ok && !isNull(v) {
 		if err := json.Unmarshal(v, &p.kid); err != nil {
-			return nil, reject(ErrMalformed, "header kid is not a string")
+			return nil, reject.New(ErrMalformed, "header kid is not a string")
 		}
 		p.hasKID = p.kid != ""
 	}
 	if v, ok := header["typ"]; ok && !isNull(v) {
 		if err := json.Unmarshal(v, &p.typ); err != nil {
-			return nil, reject(ErrMalformed, "header typ is not a string")
+			return nil, reject.New(ErrMalformed, "header typ is not a string")
 		}
 	}
 
 	if p.claims, err = decodeObject(payload); err != nil {
-		return nil, reject(ErrMalformed, "claims are not a base64url-encoded JSON object")
+		return nil, reject.New(ErrMalformed, "claims are not a base64url-encoded JSON object")
 	}
 	if p.signature, err = b64.DecodeString(sig); err != nil {
-		return nil, reject(ErrMalformed, "signature is not base64url")
+		return nil, reject.New(ErrMalformed, "signature is not base64url")
 	}
 	return p, nil
 }
@@ -157,7 +159,7 @@ func (p *parsed) str(name string) (string, bool, error) {
 	}
 	var s string
 	if err := json.Unmarshal(v, &s); err != nil {
-		return "", false, reject(ErrClaims, "claim %s is not a string", name)
+		return "", false, reject.New(ErrClaims, "claim %s is not a string", name)
 	}
 	return s, true, nil
 }
@@ -168,7 +170,7 @@ func (p *parsed) requiredString(name string) (string, error) {
 		return "", err
 	}
 	if !ok || s == "" {
-		return "", reject(ErrClaims, "missing required claim %s", name)
+		return "", reject.New(ErrClaims, "missing required claim %s", name)
 	}
 	return s, nil
 }
@@ -187,11 +189,11 @@ func (p *parsed) date(name string) (time.Time, bool, error) {
 	}
 	var n json.Number
 	if len(v) == 0 || v[0] == '"' || json.Unmarshal(v, &n) != nil {
-		return time.Time{}, false, reject(ErrClaims, "claim %s is not a number of seconds", name)
+		return time.Time{}, false, reject.New(ErrClaims, "claim %s is not a number of seconds", name)
 	}
 	f, err := n.Float64()
 	if err != nil || math.IsNaN(f) || math.Abs(f) > maxSeconds {
-		return time.Time{}, false, reject(ErrClaims, "claim %s is out of range", name)
+		return time.Time{}, false, reject.New(ErrClaims, "claim %s is out of range", name)
 	}
 	sec, frac := math.Modf(f)
 	return time.Unix(int64(sec), int64(frac*1e9)).UTC(), true, nil
@@ -210,7 +212,7 @@ func (p *parsed) audience() ([]string, bool, error) {
 	}
 	var many []string
 	if err := json.Unmarshal(v, &many); err != nil || many == nil {
-		return nil, false, reject(ErrClaims, "claim aud is not a string or an array of strings")
+		return nil, false, reject.New(ErrClaims, "claim aud is not a string or an array of strings")
 	}
 	return many, true, nil
 }
@@ -229,7 +231,7 @@ func (p *parsed) claimSet() (c Claims, hasAud bool, err error) {
 	if c.ExpiresAt, hasExp, err = p.date("exp"); err != nil {
 		return Claims{}, false, err
 	} else if !hasExp {
-		return Claims{}, false, reject(ErrClaims, "missing required claim exp")
+		return Claims{}, false, reject.New(ErrClaims, "missing required claim exp")
 	}
 	if c.NotBefore, _, err = p.date("nbf"); err != nil {
 		return Claims{}, false, err

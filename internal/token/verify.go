@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/deadbolt-dev/deadbolt/internal/reject"
 )
 
 // Defaults for a Verifier's zero fields, from the design's lock-check
@@ -114,9 +116,9 @@ func (v *Verifier) CheckUnsigned(t *Token, alg string) error {
 	p := t.p
 	switch {
 	case p.alg == "":
-		return reject(ErrAlgorithm, "header has no alg")
+		return reject.New(ErrAlgorithm, "header has no alg")
 	case p.alg != alg:
-		return reject(ErrAlgorithm, "alg %s does not match the application's key algorithm (%s)", short(p.alg), alg)
+		return reject.New(ErrAlgorithm, "alg %s does not match the application's key algorithm (%s)", short(p.alg), alg)
 	}
 	_, err := v.claims(p)
 	return err
@@ -132,7 +134,7 @@ func (v *Verifier) claims(p *parsed) (Claims, error) {
 		return Claims{}, err
 	}
 	if hasAud && !slices.ContainsFunc(c.Audience, func(a string) bool { return slices.Contains(v.Audiences, a) }) {
-		return Claims{}, reject(ErrAudience, "aud %s is not this server", short(strings.Join(c.Audience, ", ")))
+		return Claims{}, reject.New(ErrAudience, "aud %s is not this server", short(strings.Join(c.Audience, ", ")))
 	}
 	return c, nil
 }
@@ -142,11 +144,11 @@ func (v *Verifier) claims(p *parsed) (Claims, error) {
 func (p *parsed) verifySignature(keys []Key) (string, error) {
 	switch {
 	case p.alg == "":
-		return "", reject(ErrAlgorithm, "header has no alg")
+		return "", reject.New(ErrAlgorithm, "header has no alg")
 	case strings.EqualFold(p.alg, "none"):
-		return "", reject(ErrAlgorithm, "unsigned tokens (alg none) are not accepted")
+		return "", reject.New(ErrAlgorithm, "unsigned tokens (alg none) are not accepted")
 	case method(p.alg) == nil:
-		return "", reject(ErrAlgorithm, "alg %s is not supported (HS256, ES256 or EdDSA)", short(p.alg))
+		return "", reject.New(ErrAlgorithm, "alg %s is not supported (HS256, ES256 or EdDSA)", short(p.alg))
 	}
 	candidates := keys
 	if p.hasKID {
@@ -157,10 +159,10 @@ func (p *parsed) verifySignature(keys []Key) (string, error) {
 			}
 		}
 		if len(candidates) == 0 {
-			return "", reject(ErrUnknownKey, "kid %s is not a key of this application", short(p.kid))
+			return "", reject.New(ErrUnknownKey, "kid %s is not a key of this application", short(p.kid))
 		}
 	} else if len(keys) == 0 {
-		return "", reject(ErrUnknownKey, "the application has no active signing key")
+		return "", reject.New(ErrUnknownKey, "the application has no active signing key")
 	}
 
 	var tried int
@@ -181,13 +183,13 @@ func (p *parsed) verifySignature(keys []Key) (string, error) {
 	}
 	switch {
 	case tried > 0:
-		return "", reject(ErrSignature, "the signature does not verify with the application's key")
+		return "", reject.New(ErrSignature, "the signature does not verify with the application's key")
 	case keyErr != nil && p.hasKID:
 		return "", keyErr // the key the token names is unusable
 	case keyErr != nil:
 		// A token naming no key is not told about the keys it might
 		// have meant: without a usable one nothing verifies it.
-		return "", reject(ErrUnknownKey, "the application has no usable %s key", short(p.alg))
+		return "", reject.New(ErrUnknownKey, "the application has no usable %s key", short(p.alg))
 	}
 	var algs []string
 	for _, k := range candidates {
@@ -195,7 +197,7 @@ func (p *parsed) verifySignature(keys []Key) (string, error) {
 			algs = append(algs, k.Algorithm)
 		}
 	}
-	return "", reject(ErrAlgorithm, "alg %s does not match the application's key algorithm (%s)",
+	return "", reject.New(ErrAlgorithm, "alg %s does not match the application's key algorithm (%s)",
 		short(p.alg), strings.Join(algs, ", "))
 }
 
@@ -203,13 +205,13 @@ func (p *parsed) verifySignature(keys []Key) (string, error) {
 func (v *Verifier) checkTimes(c Claims) error {
 	now, leeway := v.now(), v.leeway()
 	if now.After(c.ExpiresAt.Add(leeway)) {
-		return reject(ErrExpired, "exp %s is before now (%s)", stamp(c.ExpiresAt), stamp(now))
+		return reject.New(ErrExpired, "exp %s is before now (%s)", stamp(c.ExpiresAt), stamp(now))
 	}
 	if !c.NotBefore.IsZero() && c.NotBefore.After(now.Add(leeway)) {
-		return reject(ErrNotYetValid, "nbf %s is after now (%s)", stamp(c.NotBefore), stamp(now))
+		return reject.New(ErrNotYetValid, "nbf %s is after now (%s)", stamp(c.NotBefore), stamp(now))
 	}
 	if !c.IssuedAt.IsZero() && c.IssuedAt.After(now.Add(leeway)) {
-		return reject(ErrNotYetValid, "iat %s is after now (%s)", stamp(c.IssuedAt), stamp(now))
+		return reject.New(ErrNotYetValid, "iat %s is after now (%s)", stamp(c.IssuedAt), stamp(now))
 	}
 	if limit := v.maxLifetime(); limit > 0 {
 		start, from := now, "now"
@@ -220,7 +222,7 @@ func (v *Verifier) checkTimes(c Claims) error {
 			start, from = c.IssuedAt, "iat"
 		}
 		if life := c.ExpiresAt.Sub(start); life > limit {
-			return reject(ErrLifetime, "exp is %s after %s; the limit is %s", life.Round(time.Second), from, limit)
+			return reject.New(ErrLifetime, "exp is %s after %s; the limit is %s", life.Round(time.Second), from, limit)
 		}
 	}
 	return nil

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/deadbolt-dev/deadbolt/internal/reject"
 )
 
 func TestVerifyAccepts(t *testing.T) {
@@ -365,7 +367,7 @@ func TestCodes(t *testing.T) {
 	if Code(err) != "token_unknown_issuer" || Message(err) != Message(ErrUnknownIssuer) {
 		t.Errorf("wrapped: Code %q, Message %q", Code(err), Message(err))
 	}
-	detailed := fmt.Errorf("check: %w", reject(ErrExpired, "exp %s", "x"))
+	detailed := fmt.Errorf("check: %w", reject.New(ErrExpired, "exp %s", "x"))
 	if Code(detailed) != "token_expired" || strings.Contains(Message(detailed), "check:") {
 		t.Errorf("detailed: Code %q, Message %q", Code(detailed), Message(detailed))
 	}

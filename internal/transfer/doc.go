@@ -12,17 +12,27 @@
 //
 // Nothing is trusted without checking it:
 //
-//   - A backup is written with VACUUM INTO (one read transaction of the
-//     live file, so it is consistent while the server keeps writing) to a
-//     temporary file that is renamed into place only after PRAGMA
-//     integrity_check passes.
-//   - A restore loads the backup into the live file in one transaction
-//     (foreign keys deferred to its end) and, before committing, checks
+//   - A backup is one file: the accounts' file written with VACUUM INTO
+//     (one read transaction of the live file, so it is consistent while
+//     the server keeps writing), then the check log's tables (check_log,
+//     key_use) copied in from one read transaction of the check log's own
+//     file (sqlite.ChecksPath) begun after it. So the backup's check log
+//     is as of no earlier than its accounts: it holds every check answered
+//     before the backup began, and perhaps some answered while it ran. The
+//     file is renamed into place only after PRAGMA integrity_check passes.
+//   - A restore loads the backup's check tables into the check log's file,
+//     then the rest into the accounts' file, each in one transaction
+//     (foreign keys deferred to its end) that, before committing, checks
 //     that every table holds exactly the backup's rows (EXCEPT both ways
-//     and counts); a server running on the file sees the old data or the
-//     restored data, never a mix.
-//   - A copy loads PostgreSQL in one transaction with COPY, announces
-//     cache.All so nodes already running on the target drop their caches,
+//     and counts); a server running on the files sees in each the old data
+//     or the restored data, never a mix. A backup from before the check log
+//     had its own file (check_log inside) is migrated first, which moves
+//     its records out, and restores the same way.
+//   - A copy reads the accounts' file and, attached, the check log's file
+//     in one read transaction (a signing key's last use is the later of
+//     signing_keys and key_use), loads PostgreSQL in one transaction with
+//     COPY, announces cache.All so nodes already running on the target
+//     drop their caches,
 //     and afterwards compares every table's row count and an
 //     order-independent digest of every row's values — the check log
 //     included — between the two databases.

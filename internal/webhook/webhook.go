@@ -12,6 +12,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/deadbolt-dev/deadbolt/internal/reject"
 )
 
 // Event types.
@@ -268,20 +270,8 @@ func VerifyAny(secrets []string, header string, body []byte, now time.Time, tole
 }
 
 func malformed(format string, args ...any) error {
-	return &Error{Kind: ErrMalformed, Detail: fmt.Sprintf(format, args...)}
+	return reject.New(ErrMalformed, format, args...)
 }
-
-// errKind is a class of rejection, wrapping its parent.
-type errKind struct {
-	text   string
-	parent error
-}
-
-// Error returns the kind's text.
-func (k *errKind) Error() string { return k.text }
-
-// Unwrap returns the parent kind (ErrInvalid), or nil.
-func (k *errKind) Unwrap() error { return k.parent }
 
 // ErrInvalid is wrapped by every error ParseSignature returns and every
 // error Verify returns except ErrNoSecret: the delivery must be refused
@@ -291,39 +281,24 @@ var ErrInvalid = errors.New("webhook: invalid signature")
 // Rejection kinds; each wraps ErrInvalid.
 var (
 	// ErrMissing: the signature header is absent or empty.
-	ErrMissing error = &errKind{text: "webhook: missing signature header", parent: ErrInvalid}
+	ErrMissing error = &reject.Kind{Text: "webhook: missing signature header", Parent: ErrInvalid}
 	// ErrMalformed: the signature header cannot be parsed.
-	ErrMalformed error = &errKind{text: "webhook: malformed signature header", parent: ErrInvalid}
+	ErrMalformed error = &reject.Kind{Text: "webhook: malformed signature header", Parent: ErrInvalid}
 	// ErrTimestamp: the signature's timestamp is outside the tolerance.
-	ErrTimestamp error = &errKind{text: "webhook: signature timestamp outside tolerance", parent: ErrInvalid}
+	ErrTimestamp error = &reject.Kind{Text: "webhook: signature timestamp outside tolerance", Parent: ErrInvalid}
 	// ErrSignature: no v1 value matches the body under any secret.
-	ErrSignature error = &errKind{text: "webhook: signature mismatch", parent: ErrInvalid}
+	ErrSignature error = &reject.Kind{Text: "webhook: signature mismatch", Parent: ErrInvalid}
 )
 
 // ErrNoSecret is returned by VerifyAny when the receiver has no secret to
 // verify with. It is a configuration fault on the receiver, not a bad
 // delivery, so it does not wrap ErrInvalid.
-var ErrNoSecret error = &errKind{text: "webhook: no secret configured"}
+var ErrNoSecret error = &reject.Kind{Text: "webhook: no secret configured"}
 
 // ErrEvent is wrapped by ParseEvent and Event.Validate errors: the body is
 // signed correctly but is not a usable event.
 var ErrEvent = errors.New("webhook: invalid event")
 
-// Error is a rejection with detail safe to log (never secrets).
-type Error struct {
-	// Kind is one of the rejection kinds above.
-	Kind error
-	// Detail says what was wrong; may be empty.
-	Detail string
-}
-
-// Error returns the kind's text and the detail.
-func (e *Error) Error() string {
-	if e.Detail == "" {
-		return e.Kind.Error()
-	}
-	return e.Kind.Error() + ": " + e.Detail
-}
-
-// Unwrap returns the kind.
-func (e *Error) Unwrap() error { return e.Kind }
+// Error is a rejection with detail safe to log (never secrets): Kind is
+// one of the rejection kinds above.
+type Error = reject.Error

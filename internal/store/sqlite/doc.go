@@ -1,4 +1,5 @@
-// Package sqlite is deadbolt's embedded store: one SQLite file, through the
+// Package sqlite is deadbolt's embedded store: one SQLite file for the
+// accounts and everything else, and a second for the check log, through the
 // pure-Go driver modernc.org/sqlite, so the binary needs no C toolchain and
 // no database server. It implements store.Store and store.Migrator and
 // passes the storetest conformance suite.
@@ -8,8 +9,7 @@
 // SQLite allows one writer at a time per file and, in WAL mode, any number
 // of readers alongside it. The Store mirrors that:
 //
-//   - a write pool of exactly one connection. Every Update and AppendChecks
-//     runs on it with BEGIN IMMEDIATE (the DSN's _txlock=immediate), so a
+//   - a write pool of exactly one connection. Every Update runs on it with BEGIN IMMEDIATE (the DSN's _txlock=immediate), so a
 //     write transaction takes the file's write lock when it starts, instead
 //     of failing with SQLITE_BUSY half-way when a read would have to be
 //     upgraded to a write. Goroutines of this process queue for the
@@ -21,11 +21,30 @@
 //   - a read pool of several query_only connections that serve every read
 //     made through the Store (not through a Tx). WAL readers see the last
 //     committed state and never wait for the writer, so the lock check's
-//     CheckState keeps going while an import or a check-log batch commits.
+//     CheckState keeps going while an import commits.
 //
 // Reads inside a transaction go through the write connection, so a Tx sees
-// its own writes. A function given to Update must not call Update or
-// AppendChecks: it would wait for the connection it holds.
+// its own writes. A function given to Update must not call Update: it would
+// wait for the connection it holds.
+//
+// # The check log's file
+//
+// The check log is written to a file of its own, ChecksPath (the accounts
+// file's name with ".checks" appended), with its own one-connection write
+// pool and small read pool, in WAL mode with synchronous=FULL like the
+// accounts file. Its commits — one per group of checks (AppendChecks) — thus
+// neither sync the accounts file nor touch its WAL, so they do not empty the
+// accounts readers' page caches nor move the change detection that watches
+// that file. The file also keeps each signing key's last use (key_use),
+// which SigningKey reads to move LastUsedAt forward (inside a Tx,
+// SigningKey reads the accounts file only). Its schema is created whole and
+// versioned in PRAGMA user_version; a newer one is refused
+// (store.ErrSchemaTooNew). CheckRecord and CheckRecords read it, also inside
+// a Tx (which never writes it). The two files are not committed together:
+// no operation needs both at one instant (package transfer's backup states
+// what it guarantees across them). Migration 0011 moves an older
+// database's check_log table into this file (moveCheckLog) before dropping
+// it.
 //
 // # Durability
 //
@@ -33,7 +52,8 @@
 // WAL before Update returns, so an acknowledged change survives a power
 // loss, not only a crash of the process (synchronous=NORMAL would give up
 // the last commits on power loss). The cost is one fsync per transaction,
-// which is why the check log is written in batches (AppendChecks). Foreign
+// which is why the check log is written in batches (AppendChecks), to its
+// own file. Foreign
 // keys are enforced on every connection.
 //
 // # Statements

@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -302,5 +303,52 @@ func TestPollNotFollowing(t *testing.T) {
 	server, _ := pair(t)
 	if err := server.Poll(t.Context()); err == nil {
 		t.Fatal("Poll succeeded with no Follow running")
+	}
+}
+
+// The per-check cost of learning that nothing changed, three ways: the
+// feed's Poll (a WAL-index header compare), the change counter read by SQL
+// (what the store did on every check before), and PRAGMA data_version (the
+// other per-connection SQL signal). internal/cache/doc.go cites them.
+func BenchmarkChangeWatch(b *testing.B) {
+	s, err := Open(b.Context(), filepath.Join(b.TempDir(), "d.db"), Options{AutoMigrate: true})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	c := cache.New(s, cache.Options{Poller: s})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { c.Run(ctx, s); close(done) }()
+	defer func() { cancel(); <-done }()
+	for !c.Live() {
+		time.Sleep(time.Millisecond)
+	}
+	b.Run("poll", func(b *testing.B) {
+		for b.Loop() {
+			if err := s.Poll(b.Context()); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	for _, q := range []string{qChangeCounterSQL, "PRAGMA data_version"} {
+		b.Run(strings.Fields(q)[1], func(b *testing.B) {
+			conn, err := s.rdb.Conn(b.Context())
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer conn.Close()
+			stmt, err := conn.PrepareContext(b.Context(), q)
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer stmt.Close()
+			var v int64
+			for b.Loop() {
+				if err := stmt.QueryRowContext(b.Context()).Scan(&v); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 }
