@@ -24,7 +24,6 @@ import (
 	"github.com/deadbolt-dev/deadbolt/internal/aws/authorizer"
 	"github.com/deadbolt-dev/deadbolt/internal/aws/awstest"
 	"github.com/deadbolt-dev/deadbolt/internal/aws/lambdaenv"
-	"github.com/deadbolt-dev/deadbolt/internal/token"
 )
 
 // BenchmarkAuthorizerOverhead interleaves a bare HTTP lock check with a
@@ -56,21 +55,7 @@ func BenchmarkAuthorizerOverhead(b *testing.B) {
 	ev := bytes.ReplaceAll(raw, []byte("{{TOKEN}}"), []byte(signed))
 
 	key, _ := awstest.Key()
-	bareToken, _ := token.Mint(token.Key{Algorithm: token.HS256, Secret: key}, token.Claims{Issuer: awstest.Issuer, Subject: "alice",
-		Audience: []string{srv.URL}, IssuedAt: time.Now().Add(-time.Minute), ExpiresAt: time.Now().Add(time.Hour)})
-	body := []byte(`{"userIP":"203.0.113.7","userDevice":"curl/8.5.0","integrationType":"apigateway"}`)
-	hc := &http.Client{}
-	bare := func() {
-		req, _ := http.NewRequest(http.MethodPost, srv.URL+client.DefaultPath, bytes.NewReader(body))
-		req.Header.Set("Content-Type", "application/json")
-		req.Header.Set(client.TokenHeader, bareToken)
-		resp, err := hc.Do(req)
-		if err != nil {
-			b.Fatal(err)
-		}
-		io.Copy(io.Discard, resp.Body)
-		resp.Body.Close()
-	}
+	bare := bareCheck(b, srv.URL, []byte(`{"userIP":"203.0.113.7","userDevice":"curl/8.5.0","integrationType":"apigateway"}`))
 
 	for _, tc := range []struct {
 		name  string

@@ -11,6 +11,7 @@ import (
 
 	"github.com/deadbolt-dev/deadbolt/internal/access"
 	"github.com/deadbolt-dev/deadbolt/internal/admin"
+	"github.com/deadbolt-dev/deadbolt/internal/cache"
 	"github.com/deadbolt-dev/deadbolt/internal/check"
 	"github.com/deadbolt-dev/deadbolt/internal/checklog"
 	"github.com/deadbolt-dev/deadbolt/internal/clock"
@@ -88,7 +89,7 @@ func newEnv(t *testing.T) *env {
 	}
 	logw := checklog.New(s, checklog.Options{Mode: checklog.Sync})
 	t.Cleanup(func() { logw.Close(context.Background()) })
-	e.check = check.New(check.Deps{Store: s, Clock: e.clock, Log: logw, Box: box, Requests: e.requests,
+	e.check = check.New(check.Deps{Store: s, Keys: cache.New(s, cache.Options{Box: box}), Clock: e.clock, Log: logw, Box: box, Requests: e.requests,
 		Verifier: &token.Verifier{Audiences: []string{aud}, Now: e.clock.Now}})
 	return e
 }

@@ -118,15 +118,30 @@ type AppKeys interface {
 	ApplicationAndKeys(ctx context.Context, issuer string) (store.Application, []cache.Key, error)
 }
 
-// Deps are the service's collaborators. Policies and Requests may be nil.
+// Store is everything else a lock check asks of the store: the account's
+// state (once per check), the account a user token names, and the one
+// change a check makes, consuming a once-grant. *cache.Cache implements
+// it, CheckState from memory when its feed allows. Implementations are
+// safe for concurrent use.
+type Store interface {
+	// CheckState reads what deciding needs about one account.
+	CheckState(ctx context.Context, appID, accountName string) (store.CheckState, error)
+	// AccountByID finds the account a user token (nl3UserToken) names.
+	AccountByID(ctx context.Context, id string) (store.Account, error)
+	// Update consumes a once-grant, with its announcement and audit
+	// record, in one transaction.
+	store.Updater
+}
+
+// Deps are the service's collaborators. Policies and Requests may be nil;
+// Keys may be nil only for a Service used for Evaluate alone.
 type Deps struct {
-	// Store serves the check's other reads (CheckState, the account a
-	// user token names) and its writes (consuming a once-grant). Give it
-	// the same cache as Keys to read account states from memory.
-	Store store.Store
-	// Keys reads applications and keys. Nil means a cache.Cache over Store
-	// that is never subscribed: it reads through and keeps only the
-	// opened keys, which Box opens.
+	// Store serves the check's other reads and its writes. Give it the
+	// same cache as Keys to read account states from memory.
+	Store Store
+	// Keys reads applications and keys: the node's cache, or a
+	// cache.Cache that is never subscribed (it reads through and keeps
+	// only the opened keys).
 	Keys     AppKeys
 	Clock    clock.Clock
 	Log      *checklog.Writer
@@ -150,12 +165,7 @@ type Service struct {
 }
 
 // New returns a Service.
-func New(d Deps) *Service {
-	if d.Keys == nil {
-		d.Keys = cache.New(d.Store, cache.Options{Box: d.Box})
-	}
-	return &Service{d: d}
-}
+func New(d Deps) *Service { return &Service{d: d} }
 
 // Check answers one lock check. Its errors wrap token.ErrInvalid (401),
 // ErrAppDisabled (403), ErrKeyUnusable (500) or store.ErrUnavailable

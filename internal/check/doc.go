@@ -24,7 +24,10 @@
 // through Deps.Keys (AppKeys), and account states through Deps.Store; in
 // the server both are the node's cache (package cache), which also keeps
 // the opened HS256 secrets, in memory only. Which keys are unusable on this
-// server is logged once per kid.
+// server is logged once per kid. The two interfaces name everything the
+// check asks of the store — ApplicationAndKeys, CheckState, AccountByID
+// (for user tokens) and Update (to consume a once-grant) — and nothing
+// else is reachable from it: no capability is found by type assertion.
 //
 // Every context field is capped once, at the start of Check (Request.Bound),
 // so the check log and unlock requests only ever see bounded context.

@@ -25,6 +25,7 @@ import (
 
 	"github.com/deadbolt-dev/deadbolt/internal/access"
 	"github.com/deadbolt-dev/deadbolt/internal/admin"
+	"github.com/deadbolt-dev/deadbolt/internal/cache"
 	"github.com/deadbolt-dev/deadbolt/internal/check"
 	"github.com/deadbolt-dev/deadbolt/internal/checklog"
 	"github.com/deadbolt-dev/deadbolt/internal/clock"
@@ -113,7 +114,7 @@ func newEnvWith(t *testing.T, public string, mod func(*portal.Deps)) *env {
 	logw := checklog.New(s, checklog.Options{Mode: checklog.Sync})
 	t.Cleanup(func() { logw.Close(context.Background()) })
 	auds, _ := token.AcceptedAudiences(public, nil)
-	chk := check.New(check.Deps{Store: s, Clock: e.clock, Log: logw, Box: box, Requests: e.requests,
+	chk := check.New(check.Deps{Store: s, Keys: cache.New(s, cache.Options{Box: box}), Clock: e.clock, Log: logw, Box: box, Requests: e.requests,
 		Verifier: &token.Verifier{Audiences: auds, Now: e.clock.Now}})
 	cfg := config.Default().Portal
 	e.check = chk

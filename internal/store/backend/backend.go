@@ -15,8 +15,8 @@ import (
 	"github.com/deadbolt-dev/deadbolt/internal/store/sqlite"
 )
 
-// DB is an open database: the store, its migrations, and its change feed
-// for the lock check's cache.
+// DB is an open database: the store, its migrations, and the feed through
+// which a lock-check cache hears of every process's changes.
 type DB interface {
 	store.Store
 	store.Migrator

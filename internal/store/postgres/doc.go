@@ -90,9 +90,12 @@
 //     cache goes live, with heard_seq at the last committed number: its
 //     cache starts empty and reads everything earlier from the database.
 //   - After COMMIT, Update waits until every row with a lease that has not
-//     run out has heard_seq at least its change's number — a millisecond
-//     or two while nodes are well — polling, 0.25 ms at first, then up to
-//     8 ms apart. A node that is dead or frozen holds every such write up
+//     run out has heard_seq at least its change's number — a few
+//     milliseconds while nodes are well — polling, 0.25 ms at first, then
+//     up to 8 ms apart. (An acknowledgement channel the writer LISTENs on
+//     would save a poll, but not the hops that cost the time — the
+//     notification's way to each node, its apply, its UPDATE — and the
+//     CLI would need a second connection for it.) A node that is dead or frozen holds every such write up
 //     for at most the rest of its lease (operations.md). A write that
 //     changes nothing cached does not wait, nor does consuming a once
 //     grant (announced, unnumbered), since every node asks the database to

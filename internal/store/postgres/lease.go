@@ -165,7 +165,7 @@ func (s *Store) retire(ctx context.Context, h cache.Handler, node string) {
 // awaitHeard returns once every node holding a lease has heard change
 // number seq, or its lease has run out — at the latest after about one
 // lease, since a node that cannot renew lets its lease lapse. It polls,
-// quickly at first: nodes usually answer within a millisecond or two.
+// quickly at first: nodes usually answer within a few milliseconds.
 // Should a node keep renewing without hearing (a fault, not a design
 // case), it gives up after two leases with store.ErrUnavailable: the
 // change is committed, but not acknowledged as seen everywhere.

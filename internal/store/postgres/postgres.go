@@ -161,7 +161,7 @@ func (s *Store) Ping(ctx context.Context) error {
 // exactly the committed changes (see Follow). When fn changed what the
 // lock check caches, Update returns only once every node whose cache
 // answers from memory has heard the change, or its lease has run out
-// (doc.go, "Coherence"): usually a millisecond or two, at most about
+// (doc.go, "Coherence"): usually a few milliseconds, at most about
 // Options.Lease when a node has stopped.
 //
 // PostgreSQL aborts a transaction at its first failed statement, so fn

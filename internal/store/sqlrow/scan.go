@@ -157,46 +157,54 @@ func (d *Dialect) ScanPush(r Row) (p store.PushSubscription, err error) {
 	return p, err
 }
 
+// checkStateRow holds one row of CheckStateCols as scanned. Scan takes the
+// address of every column, so each would escape to the heap on its own;
+// in one struct they cost one allocation.
+type checkStateRow struct {
+	aID, aTenant                          string
+	owner                                 sql.NullString
+	aCreated, aUpdated                    int64
+	gID, gTenant, gReason, gBy            sql.NullString
+	gUntil, gCreated, gConsumed, gRevoked sql.NullInt64
+	gOnce                                 sql.NullBool
+	mTenant, mEmail, mName, mRole         sql.NullString
+	mLockAll, mLockedDown                 sql.NullBool
+	mCreated, mUpdated                    sql.NullInt64
+	mChannels                             []string
+}
+
 // ScanCheckState reads CheckStateCols of the account appID/accountName:
 // the lock check's whole read. No row is a state with Found false, not an
 // error.
 func (d *Dialect) ScanCheckState(r Row, appID, accountName string) (store.CheckState, error) {
-	var (
-		a                                     store.Account
-		owner                                 sql.NullString
-		aCreated, aUpdated                    int64
-		gID, gTenant, gReason, gBy            sql.NullString
-		gUntil, gCreated, gConsumed, gRevoked sql.NullInt64
-		gOnce                                 sql.NullBool
-		mTenant, mEmail, mName, mRole         sql.NullString
-		mLockAll, mLockedDown                 sql.NullBool
-		mCreated, mUpdated                    sql.NullInt64
-		mChannels                             []string
-	)
-	err := r.Scan(&a.ID, &a.TenantID, &owner, &aCreated, &aUpdated,
-		&gID, &gTenant, &gUntil, &gOnce, &gReason, &gBy, &gCreated, &gConsumed, &gRevoked,
-		&mTenant, &mEmail, &mName, &mRole, &mLockAll, &mLockedDown, &mCreated, &mUpdated, d.Lists.Dest(&mChannels, ChannelsSep))
+	c := new(checkStateRow)
+	err := r.Scan(&c.aID, &c.aTenant, &c.owner, &c.aCreated, &c.aUpdated,
+		&c.gID, &c.gTenant, &c.gUntil, &c.gOnce, &c.gReason, &c.gBy, &c.gCreated, &c.gConsumed, &c.gRevoked,
+		&c.mTenant, &c.mEmail, &c.mName, &c.mRole, &c.mLockAll, &c.mLockedDown, &c.mCreated, &c.mUpdated,
+		d.Lists.Dest(&c.mChannels, ChannelsSep))
 	if errors.Is(err, d.NoRows) {
 		return store.CheckState{}, nil
 	}
 	if err != nil {
 		return store.CheckState{}, err
 	}
-	a.AppID, a.Name, a.OwnerID = appID, accountName, owner.String
-	a.CreatedAt, a.UpdatedAt = valid.FromNanos(aCreated), valid.FromNanos(aUpdated)
+	a := store.Account{
+		ID: c.aID, TenantID: c.aTenant, AppID: appID, Name: accountName, OwnerID: c.owner.String,
+		CreatedAt: valid.FromNanos(c.aCreated), UpdatedAt: valid.FromNanos(c.aUpdated),
+	}
 	cs := store.CheckState{Found: true, Account: a}
-	if gID.Valid {
+	if c.gID.Valid {
 		cs.Grant = &store.Grant{
-			ID: gID.String, TenantID: gTenant.String, AccountID: a.ID,
-			Until: valid.FromNanos(gUntil.Int64), Once: gOnce.Bool, Reason: gReason.String, GrantedBy: gBy.String,
-			CreatedAt: valid.FromNanos(gCreated.Int64), ConsumedAt: valid.FromNanos(gConsumed.Int64), RevokedAt: valid.FromNanos(gRevoked.Int64),
+			ID: c.gID.String, TenantID: c.gTenant.String, AccountID: a.ID,
+			Until: valid.FromNanos(c.gUntil.Int64), Once: c.gOnce.Bool, Reason: c.gReason.String, GrantedBy: c.gBy.String,
+			CreatedAt: valid.FromNanos(c.gCreated.Int64), ConsumedAt: valid.FromNanos(c.gConsumed.Int64), RevokedAt: valid.FromNanos(c.gRevoked.Int64),
 		}
 	}
-	if owner.Valid && mTenant.Valid {
+	if c.owner.Valid && c.mTenant.Valid {
 		cs.Owner = &store.Member{
-			ID: owner.String, TenantID: mTenant.String, Email: mEmail.String, Name: mName.String, Role: mRole.String,
-			LockAll: mLockAll.Bool, LockedDown: mLockedDown.Bool, Channels: mChannels,
-			CreatedAt: valid.FromNanos(mCreated.Int64), UpdatedAt: valid.FromNanos(mUpdated.Int64),
+			ID: c.owner.String, TenantID: c.mTenant.String, Email: c.mEmail.String, Name: c.mName.String, Role: c.mRole.String,
+			LockAll: c.mLockAll.Bool, LockedDown: c.mLockedDown.Bool, Channels: c.mChannels,
+			CreatedAt: valid.FromNanos(c.mCreated.Int64), UpdatedAt: valid.FromNanos(c.mUpdated.Int64),
 		}
 	}
 	return cs, nil
