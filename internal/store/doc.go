@@ -20,6 +20,9 @@
 //     workers.
 //   - portal records (PortalReader, PortalTx): members' passkeys, sessions,
 //     invites, push subscriptions and single-use nonces.
+//   - groups and policies (PolicyReader, PolicyTx): groups of members, JIT
+//     policies (their rules kept as package policy's JSON document), their
+//     assignments and alert executions; every method takes the tenant.
 //   - audit (AuditReader, AuditTx): the hash-chained record of every change.
 //
 // XReader reads a part, on a Store or inside a Tx; XTx is the part inside a

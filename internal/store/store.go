@@ -26,6 +26,7 @@ type Reader interface {
 	CheckLogReader
 	OutboxReader
 	PortalReader
+	PolicyReader
 	AuditReader
 }
 
@@ -44,6 +45,7 @@ type Tx interface {
 	AccountTx
 	OutboxTx
 	PortalTx
+	PolicyTx
 	AuditTx
 }
 

@@ -2,9 +2,7 @@ package webhook
 
 import (
 	"crypto/hmac"
-	"crypto/rand"
 	"crypto/sha256"
-	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -13,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/deadbolt-dev/deadbolt/internal/ids"
 	"github.com/deadbolt-dev/deadbolt/internal/reject"
 )
 
@@ -119,11 +118,7 @@ func ParseEvent(body []byte) (Event, error) {
 
 // NewSecret returns a fresh endpoint secret: SecretPrefix followed by the
 // unpadded base64url encoding of 32 random bytes.
-func NewSecret() string {
-	b := make([]byte, 32)
-	rand.Read(b) // never returns an error; it crashes the program instead
-	return SecretPrefix + base64.RawURLEncoding.EncodeToString(b)
-}
+func NewSecret() string { return SecretPrefix + ids.NewSecret() }
 
 // Sign returns the Deadbolt-Signature header value for body sent at t.
 func Sign(secret string, body []byte, t time.Time) string {

@@ -70,6 +70,9 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Invites", testInvites},
 		{"Nonces", testNonces},
 		{"PushSubscriptions", testPushSubscriptions},
+		{"Groups", testGroups},
+		{"Policies", testPolicies},
+		{"Executions", testExecutions},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

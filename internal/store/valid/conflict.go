@@ -5,12 +5,18 @@ import "strings"
 // conflicts words each uniqueness rule of the schema, keyed by table and
 // the column that gives the record its identity, for people to read.
 var conflicts = map[string]string{
-	"tenants.name":               "a tenant with this name already exists",
-	"applications.issuer":        "an application with this issuer already exists",
-	"signing_keys.kid":           "a signing key with this kid already exists",
-	"members.email":              "a member with this email already exists in this tenant",
-	"accounts.name":              "this application already has an account with this name",
-	"unlock_requests.account_id": "this account already has a pending unlock request",
+	"tenants.name":                 "a tenant with this name already exists",
+	"applications.issuer":          "an application with this issuer already exists",
+	"signing_keys.kid":             "a signing key with this kid already exists",
+	"members.email":                "a member with this email already exists in this tenant",
+	"accounts.name":                "this application already has an account with this name",
+	"unlock_requests.account_id":   "this account already has a pending unlock request",
+	"member_groups.name":           "a group with this name already exists in this tenant",
+	"group_members.member_id":      "this member is already in this group",
+	"policies.name":                "a policy with this name already exists in this tenant",
+	"policy_assignments.app_id":    "this policy is already assigned to this application",
+	"policy_assignments.group_id":  "this policy is already assigned to this group",
+	"policy_assignments.member_id": "this policy is already assigned to this member",
 }
 
 // nouns name each table's records, for rules not worded above (a
@@ -20,7 +26,8 @@ var nouns = map[string]string{
 	"members": "a member", "accounts": "an account", "grants": "a grant", "check_log": "a check record",
 	"webhooks": "a webhook", "outbox": "an outbox message", "unlock_requests": "an unlock request",
 	"passkeys": "a passkey", "sessions": "a session", "invites": "an invite",
-	"push_subscriptions": "a push subscription",
+	"push_subscriptions": "a push subscription", "member_groups": "a group", "group_members": "a group membership",
+	"policies": "a policy", "policy_assignments": "an assignment", "policy_executions": "a policy execution",
 }
 
 // Conflict words a broken uniqueness rule on table's columns (as the

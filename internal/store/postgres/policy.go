@@ -1,0 +1,185 @@
+package postgres
+
+import (
+	"context"
+	"time"
+
+	"github.com/deadbolt-dev/deadbolt/internal/store"
+	"github.com/deadbolt-dev/deadbolt/internal/store/sqlrow"
+	"github.com/deadbolt-dev/deadbolt/internal/store/valid"
+)
+
+// Groups, policies, assignments and alert executions change at the rate
+// of administrators, and are read whole per tenant, so they are plain
+// queries. Every query names the tenant. The lock check does not cache
+// them yet, so no change here is announced.
+
+// Group implements store.Reader.
+func (r reads) Group(ctx context.Context, tenantID, id string) (store.Group, error) {
+	return one(ctx, r.q, "get group", dialect.ScanGroup,
+		`SELECT `+sqlrow.GroupCols+` FROM member_groups WHERE tenant_id = $1 AND id = $2`, tenantID, id)
+}
+
+// GroupByName implements store.Reader.
+func (r reads) GroupByName(ctx context.Context, tenantID, name string) (store.Group, error) {
+	return one(ctx, r.q, "get group by name", dialect.ScanGroup,
+		`SELECT `+sqlrow.GroupCols+` FROM member_groups WHERE tenant_id = $1 AND name = $2`, tenantID, name)
+}
+
+// Groups implements store.Reader.
+func (r reads) Groups(ctx context.Context, tenantID string) ([]store.Group, error) {
+	return list(ctx, r.q, "list groups", dialect.ScanGroup,
+		`SELECT `+sqlrow.GroupCols+` FROM member_groups WHERE tenant_id = $1 ORDER BY name`, tenantID)
+}
+
+// GroupMembers implements store.Reader.
+func (r reads) GroupMembers(ctx context.Context, tenantID string) ([]store.GroupMember, error) {
+	return list(ctx, r.q, "list group members", dialect.ScanGroupMember,
+		`SELECT `+sqlrow.GroupMemberCols+` FROM group_members WHERE tenant_id = $1 ORDER BY group_id, member_id`, tenantID)
+}
+
+// Policy implements store.Reader.
+func (r reads) Policy(ctx context.Context, tenantID, id string) (store.Policy, error) {
+	return one(ctx, r.q, "get policy", dialect.ScanPolicy,
+		`SELECT `+sqlrow.PolicyCols+` FROM policies WHERE tenant_id = $1 AND id = $2`, tenantID, id)
+}
+
+// Policies implements store.Reader.
+func (r reads) Policies(ctx context.Context, tenantID string) ([]store.Policy, error) {
+	return list(ctx, r.q, "list policies", dialect.ScanPolicy,
+		`SELECT `+sqlrow.PolicyCols+` FROM policies WHERE tenant_id = $1 ORDER BY name`, tenantID)
+}
+
+// Assignments implements store.Reader.
+func (r reads) Assignments(ctx context.Context, tenantID string) ([]store.Assignment, error) {
+	return list(ctx, r.q, "list assignments", dialect.ScanAssignment,
+		`SELECT `+sqlrow.AssignmentCols+` FROM policy_assignments WHERE tenant_id = $1 ORDER BY policy_id, created_at,
+		 coalesce(app_id, ''), coalesce(group_id, ''), coalesce(member_id, '')`, tenantID)
+}
+
+// Executions implements store.Reader.
+func (r reads) Executions(ctx context.Context, tenantID string, since time.Time) ([]store.Execution, error) {
+	const op = "list executions"
+	n, err := valid.Now(since)
+	if err != nil {
+		return nil, wrap(op, err)
+	}
+	return list(ctx, r.q, op, dialect.ScanExecution,
+		`SELECT `+sqlrow.ExecutionCols+` FROM policy_executions WHERE tenant_id = $1
+		 AND (until = 0 OR until > $2) AND (lifted_at = 0 OR lifted_at > $2) ORDER BY at, id`, tenantID, n)
+}
+
+// CreateGroup implements store.Tx.
+func (t *txn) CreateGroup(ctx context.Context, g store.Group) error {
+	const op = "create group"
+	if err := valid.Group(g); err != nil {
+		return wrap(op, err)
+	}
+	return t.insert(ctx, op, valid.Conflict("member_groups", []string{"name"}), `INSERT INTO member_groups (`+sqlrow.GroupCols+`) VALUES ($1, $2, $3, $4, $5)`,
+		g.ID, g.TenantID, g.Name, g.Description, valid.Nanos(g.CreatedAt))
+}
+
+// DeleteGroup implements store.Tx; memberships and assignments go with it
+// (ON DELETE CASCADE).
+func (t *txn) DeleteGroup(ctx context.Context, tenantID, id string) error {
+	const op = "delete group"
+	n, err := t.exec(ctx, op, `DELETE FROM member_groups WHERE tenant_id = $1 AND id = $2`, tenantID, id)
+	return found(op, n, err)
+}
+
+// AddGroupMember implements store.Tx.
+func (t *txn) AddGroupMember(ctx context.Context, m store.GroupMember) error {
+	const op = "add group member"
+	if err := valid.GroupMember(m); err != nil {
+		return wrap(op, err)
+	}
+	return t.insert(ctx, op, valid.Conflict("group_members", []string{"member_id"}), `INSERT INTO group_members (`+sqlrow.GroupMemberCols+`) VALUES ($1, $2, $3, $4)`,
+		m.GroupID, m.MemberID, m.TenantID, valid.Nanos(m.CreatedAt))
+}
+
+// RemoveGroupMember implements store.Tx.
+func (t *txn) RemoveGroupMember(ctx context.Context, tenantID, groupID, memberID string) error {
+	const op = "remove group member"
+	n, err := t.exec(ctx, op, `DELETE FROM group_members WHERE tenant_id = $1 AND group_id = $2 AND member_id = $3`,
+		tenantID, groupID, memberID)
+	return found(op, n, err)
+}
+
+// CreatePolicy implements store.Tx.
+func (t *txn) CreatePolicy(ctx context.Context, p store.Policy) error {
+	const op = "create policy"
+	if err := valid.Policy(p, true); err != nil {
+		return wrap(op, err)
+	}
+	return t.insert(ctx, op, valid.Conflict("policies", []string{"name"}), `INSERT INTO policies (`+sqlrow.PolicyCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+		p.ID, p.TenantID, p.Name, p.Enabled, string(p.Document), valid.Nanos(p.CreatedAt), valid.Nanos(p.UpdatedAt))
+}
+
+// UpdatePolicy implements store.Tx.
+func (t *txn) UpdatePolicy(ctx context.Context, p store.Policy) error {
+	const op = "update policy"
+	if err := valid.Policy(p, false); err != nil {
+		return wrap(op, err)
+	}
+	n, err := t.exec(ctx, op, `UPDATE policies SET name = $1, enabled = $2, document = $3, updated_at = $4 WHERE tenant_id = $5 AND id = $6`,
+		p.Name, p.Enabled, string(p.Document), valid.Nanos(p.UpdatedAt), p.TenantID, p.ID)
+	return found(op, n, err)
+}
+
+// DeletePolicy implements store.Tx; assignments and executions go with it
+// (ON DELETE CASCADE).
+func (t *txn) DeletePolicy(ctx context.Context, tenantID, id string) error {
+	const op = "delete policy"
+	n, err := t.exec(ctx, op, `DELETE FROM policies WHERE tenant_id = $1 AND id = $2`, tenantID, id)
+	return found(op, n, err)
+}
+
+// Assign implements store.Tx.
+func (t *txn) Assign(ctx context.Context, a store.Assignment) error {
+	const op = "assign policy"
+	if err := valid.Assignment(a); err != nil {
+		return wrap(op, err)
+	}
+	return t.insert(ctx, op, valid.Conflict("policy_assignments", []string{sqlrow.AssignmentTarget(a)}), `INSERT INTO policy_assignments (policy_id, tenant_id, app_id, group_id, member_id, created_at)
+		VALUES ($1, $2, $3, $4, $5, $6)`,
+		a.PolicyID, a.TenantID, nullable(a.AppID), nullable(a.GroupID), nullable(a.MemberID), valid.Nanos(a.CreatedAt))
+}
+
+// Unassign implements store.Tx.
+func (t *txn) Unassign(ctx context.Context, a store.Assignment) error {
+	const op = "unassign policy"
+	if err := valid.Assignment(a); err != nil {
+		return wrap(op, err)
+	}
+	n, err := t.exec(ctx, op, `DELETE FROM policy_assignments WHERE tenant_id = $1 AND policy_id = $2
+		AND coalesce(app_id, '') = $3 AND coalesce(group_id, '') = $4 AND coalesce(member_id, '') = $5`,
+		a.TenantID, a.PolicyID, a.AppID, a.GroupID, a.MemberID)
+	return found(op, n, err)
+}
+
+// CreateExecution implements store.Tx.
+func (t *txn) CreateExecution(ctx context.Context, e store.Execution) error {
+	const op = "create execution"
+	if err := valid.Execution(e); err != nil {
+		return wrap(op, err)
+	}
+	return t.insert(ctx, op, valid.Conflict("policy_executions", nil), `INSERT INTO policy_executions (`+sqlrow.ExecutionCols+`) VALUES ($1, $2, $3, $4, $5, 0, $6, $7, '')`,
+		e.ID, e.TenantID, e.PolicyID, valid.Nanos(e.At), valid.Nanos(e.Until), e.ExecutedBy, e.Reason)
+}
+
+// LiftExecution implements store.Tx with one conditional UPDATE.
+func (t *txn) LiftExecution(ctx context.Context, tenantID, id, by string, at time.Time) (bool, error) {
+	const op = "lift execution"
+	n, err := valid.Stamp("execution id", id, "lifted at", at)
+	if err != nil {
+		return false, wrap(op, err)
+	}
+	changed, err := t.exec(ctx, op, `UPDATE policy_executions SET lifted_at = $1, lifted_by = $2
+		WHERE tenant_id = $3 AND id = $4 AND lifted_at = 0 AND (until = 0 OR until > $1)`, n, by, tenantID, id)
+	if err != nil || changed == 1 {
+		return changed == 1, err
+	}
+	_, err = one(ctx, t.q, op, dialect.ScanExecution,
+		`SELECT `+sqlrow.ExecutionCols+` FROM policy_executions WHERE tenant_id = $1 AND id = $2`, tenantID, id)
+	return false, err
+}
