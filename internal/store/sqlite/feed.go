@@ -164,6 +164,10 @@ func (f *feed) catchUp(ctx context.Context) error {
 	return nil
 }
 
+// Poller implements backend.DB: other processes' changes are found by
+// polling the WAL index.
+func (s *Store) Poller() cache.Poller { return s }
+
 // Watching implements cache.Poller.
 func (s *Store) Watching() string {
 	f := &s.feed
