@@ -290,34 +290,25 @@ func (c *Cache) ApplicationByIssuer(ctx context.Context, issuer string) (store.A
 }
 
 func (c *Cache) application(ctx context.Context, issuer string, fresh bool) (store.Application, error) {
-	if fresh {
-		c.mu.RLock()
-		e, ok := c.apps.get(issuer)
-		c.mu.RUnlock()
-		if ok {
-			c.hits.Add(1)
-			if !e.found {
-				return store.Application{}, fmt.Errorf("cache: %w: no application has issuer %q", store.ErrNotFound, issuer)
-			}
-			return e.app, nil
+	e, err := through(c, fresh, &c.apps, issuer, func() (appEntry, error) {
+		app, err := c.Store.ApplicationByIssuer(ctx, issuer)
+		if err != nil && !errors.Is(err, store.ErrNotFound) {
+			return appEntry{}, err
 		}
-	}
-	gen, keep := c.begin(fresh)
-	app, err := c.Store.ApplicationByIssuer(ctx, issuer)
-	found := err == nil
-	if !found && !errors.Is(err, store.ErrNotFound) {
-		return app, err
-	}
-	if keep {
-		if c.keeping(gen) {
-			c.apps.put(issuer, appEntry{app: app, found: found})
-			if found {
-				c.byID[app.ID] = issuer
-			}
+		return appEntry{app: app, found: err == nil}, nil
+	}, func(e appEntry) {
+		c.apps.put(issuer, e)
+		if e.found {
+			c.byID[e.app.ID] = issuer
 		}
-		c.mu.Unlock()
+	})
+	switch {
+	case err != nil:
+		return store.Application{}, err
+	case !e.found:
+		return store.Application{}, fmt.Errorf("cache: %w: no application has issuer %q", store.ErrNotFound, issuer)
 	}
-	return app, err
+	return e.app, nil
 }
 
 // SigningKeys implements store.Reader from memory when it can.
@@ -346,50 +337,23 @@ func (c *Cache) ApplicationAndKeys(ctx context.Context, issuer string) (store.Ap
 
 // signingKeys returns a copy of the application's keys, opened.
 func (c *Cache) signingKeys(ctx context.Context, appID string, fresh bool) ([]Key, error) {
-	if fresh {
-		c.mu.RLock()
-		ks, ok := c.keys.get(appID)
-		c.mu.RUnlock()
-		if ok {
-			c.hits.Add(1)
-			return slices.Clone(ks), nil
+	ks, err := through(c, fresh, &c.keys, appID, func() ([]Key, error) {
+		raw, err := c.Store.SigningKeys(ctx, appID)
+		if err != nil {
+			return nil, err
 		}
-	}
-	gen, keep := c.begin(fresh)
-	raw, err := c.Store.SigningKeys(ctx, appID)
-	if err != nil {
-		return nil, err
-	}
-	ks := c.open(raw)
-	if keep {
-		if c.keeping(gen) {
-			c.keys.put(appID, slices.Clone(ks))
-		}
-		c.mu.Unlock()
-	}
-	return ks, nil
+		return c.open(raw), nil
+	}, func(ks []Key) { c.keys.put(appID, slices.Clone(ks)) })
+	return slices.Clone(ks), err
 }
 
 // CheckState implements store.Reader from memory when it can; "not
 // enrolled" is remembered too.
 func (c *Cache) CheckState(ctx context.Context, appID, accountName string) (store.CheckState, error) {
 	k := stateKey{appID, accountName}
-	fresh := c.fresh(ctx)
-	if fresh {
-		c.mu.RLock()
-		st, ok := c.states.get(k)
-		c.mu.RUnlock()
-		if ok {
-			c.hits.Add(1)
-			return cloneState(st), nil
-		}
-	}
-	gen, keep := c.begin(fresh)
-	st, err := c.Store.CheckState(ctx, appID, accountName)
-	if err != nil || !keep {
-		return st, err
-	}
-	if c.keeping(gen) {
+	st, err := through(c, c.fresh(ctx), &c.states, k, func() (store.CheckState, error) {
+		return c.Store.CheckState(ctx, appID, accountName)
+	}, func(st store.CheckState) {
 		c.dropState(k)
 		c.states.put(k, cloneState(st))
 		if st.Owner != nil {
@@ -400,35 +364,44 @@ func (c *Cache) CheckState(ctx context.Context, appID, accountName string) (stor
 			}
 			m[k] = struct{}{}
 		}
-	}
-	c.mu.Unlock()
-	return st, nil
+	})
+	return cloneState(st), err
 }
 
 // Passkeys implements store.Reader from memory when it can. The lock
 // check reads it for every locked account with an owner, to know whether
 // anyone can approve an unlock request.
 func (c *Cache) Passkeys(ctx context.Context, memberID string) ([]store.Passkey, error) {
-	fresh := c.fresh(ctx)
+	ps, err := through(c, c.fresh(ctx), &c.passkeys, memberID, func() ([]store.Passkey, error) {
+		return c.Store.Passkeys(ctx, memberID)
+	}, func(ps []store.Passkey) { c.passkeys.put(memberID, slices.Clone(ps)) })
+	return slices.Clone(ps), err
+}
+
+// through is every cached read: from m when memory may answer (fresh),
+// otherwise from load, whose result keep puts into the cache (with c.mu
+// held) unless a change was heard while it loaded. What it returns may be
+// shared with the cache: callers copy before handing it out.
+func through[K comparable, V any](c *Cache, fresh bool, m *bounded[K, V], k K, load func() (V, error), keep func(V)) (V, error) {
 	if fresh {
 		c.mu.RLock()
-		ps, ok := c.passkeys.get(memberID)
+		v, ok := m.get(k)
 		c.mu.RUnlock()
 		if ok {
 			c.hits.Add(1)
-			return slices.Clone(ps), nil
+			return v, nil
 		}
 	}
-	gen, keep := c.begin(fresh)
-	ps, err := c.Store.Passkeys(ctx, memberID)
-	if err != nil || !keep {
-		return ps, err
+	gen, keepable := c.begin(fresh)
+	v, err := load()
+	if err != nil || !keepable {
+		return v, err
 	}
 	if c.keeping(gen) {
-		c.passkeys.put(memberID, slices.Clone(ps))
+		keep(v)
 	}
 	c.mu.Unlock()
-	return ps, nil
+	return v, nil
 }
 
 // cloneState copies the pointed-to grant and owner, so a caller that
