@@ -187,13 +187,20 @@ func presets(app store.Application) []preset {
 	return out
 }
 
-func (p *Portal) home(w http.ResponseWriter, r *http.Request) error {
+// requireHome is requireSession, then what the member's accounts page
+// shows.
+func (p *Portal) requireHome(w http.ResponseWriter, r *http.Request) (signedIn, homeData, bool, error) {
 	s, ok, err := p.requireSession(w, r)
 	if !ok {
-		return err
+		return s, homeData{}, false, err
 	}
 	data, err := p.homeData(r.Context(), s.member)
-	if err != nil {
+	return s, data, err == nil, err
+}
+
+func (p *Portal) home(w http.ResponseWriter, r *http.Request) error {
+	s, data, ok, err := p.requireHome(w, r)
+	if !ok {
 		return err
 	}
 	p.render(w, r, http.StatusOK, "home", map[string]any{"Title": "Your accounts", "Member": s.member, "Home": data,
@@ -203,12 +210,8 @@ func (p *Portal) home(w http.ResponseWriter, r *http.Request) error {
 
 // homeFragment renders the live part of the accounts page alone.
 func (p *Portal) homeFragment(w http.ResponseWriter, r *http.Request) error {
-	s, ok, err := p.requireSession(w, r)
+	s, data, ok, err := p.requireHome(w, r)
 	if !ok {
-		return err
-	}
-	data, err := p.homeData(r.Context(), s.member)
-	if err != nil {
 		return err
 	}
 	w.Header().Set("X-Fingerprint", data.Fingerprint)

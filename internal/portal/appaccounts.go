@@ -191,13 +191,18 @@ func accountsURL(appID, prefix, after, done string) string {
 	return u
 }
 
-// appAccount finds the path's {account} by ID among app's accounts.
-func (p *Portal) appAccount(r *http.Request, app store.Application) (store.Account, error) {
+// requireAdminAccount is requireAdminApp, then the path's {account} found
+// by ID among that application's accounts.
+func (p *Portal) requireAdminAccount(w http.ResponseWriter, r *http.Request) (signedIn, store.Application, store.Account, bool, error) {
+	s, app, ok, err := p.requireAdminApp(w, r)
+	if !ok {
+		return s, app, store.Account{}, false, err
+	}
 	a, err := p.d.Store.AccountByID(r.Context(), r.PathValue("account"))
 	if err == nil && (a.AppID != app.ID || a.TenantID != app.TenantID) {
 		err = store.ErrNotFound
 	}
-	return a, err
+	return s, app, a, err == nil, err
 }
 
 // backToAccounts sends the browser back to the accounts page it came from.
@@ -209,12 +214,8 @@ func (p *Portal) backToAccounts(w http.ResponseWriter, r *http.Request, app stor
 }
 
 func (p *Portal) adminAccountLock(w http.ResponseWriter, r *http.Request) error {
-	s, app, ok, err := p.requireAdminApp(w, r)
+	s, app, a, ok, err := p.requireAdminAccount(w, r)
 	if !ok {
-		return err
-	}
-	a, err := p.appAccount(r, app)
-	if err != nil {
 		return err
 	}
 	if _, err := p.d.Access.Lock(r.Context(), s.actor(), app, a.Name); err != nil {
@@ -225,12 +226,8 @@ func (p *Portal) adminAccountLock(w http.ResponseWriter, r *http.Request) error 
 }
 
 func (p *Portal) adminAccountUnlock(w http.ResponseWriter, r *http.Request) error {
-	s, app, ok, err := p.requireAdminApp(w, r)
+	s, app, a, ok, err := p.requireAdminAccount(w, r)
 	if !ok {
-		return err
-	}
-	a, err := p.appAccount(r, app)
-	if err != nil {
 		return err
 	}
 	d, err := parseDuration("", r.FormValue("for"))

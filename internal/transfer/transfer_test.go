@@ -283,7 +283,15 @@ func TestCopyToPostgres(t *testing.T) {
 	srcPath := filepath.Join(dir, "deadbolt.db")
 	src := openSQLiteStore(t, srcPath)
 	populate(t, src, 300)
+	// A key's latest use, kept in the check log's file: the copy carries it
+	// into signing_keys.last_used_at.
+	lastUse := at(5 * time.Hour)
+	must(t, src.AppendChecks(ctx, []store.CheckRecord{{ID: "keyed", TenantID: "t1", AppID: "a1", KID: "k1", Account: "x",
+		At: lastUse, Status: "unlocked"}}))
 	want := snap(t, src)
+	if k := want.Keys[0]; k.KID != "k1" || !k.LastUsedAt.Equal(lastUse) {
+		t.Fatalf("source key %s last used %v, want k1 at %v", k.KID, k.LastUsedAt, lastUse)
+	}
 
 	dbURL := pgtest.NewSchema(t, pgtest.NewDatabase(t))
 	dst, err := postgres.Open(ctx, dbURL, postgres.Options{AutoMigrate: true})
@@ -292,7 +300,7 @@ func TestCopyToPostgres(t *testing.T) {
 	var seen []string
 	res, err := Copy(ctx, srcPath, dst, func(table string, rows int64) { seen = append(seen, table) })
 	must(t, err)
-	if res.Rows("accounts") != 300 || res.Rows("check_log") != 50 || res.Rows("audit_log") != 5 || len(seen) != len(res.Tables) {
+	if res.Rows("accounts") != 300 || res.Rows("check_log") != 51 || res.Rows("audit_log") != 5 || len(seen) != len(res.Tables) {
 		t.Fatalf("copy result %+v", res)
 	}
 	if res.Digests["check_log"] == "" {

@@ -12,7 +12,6 @@ import (
 	"net/http/httptest"
 	"os"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -32,24 +31,6 @@ func fixture(t *testing.T, name string) json.RawMessage {
 	return b
 }
 
-// syncBuffer collects log output from concurrent handlers.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 func newClient(t *testing.T, url string, mode client.FailMode, timeout time.Duration) *client.Client {
 	t.Helper()
 	key, _ := awstest.Key()
@@ -61,9 +42,9 @@ func newClient(t *testing.T, url string, mode client.FailMode, timeout time.Dura
 	return c
 }
 
-func newHandler(t *testing.T, url string, cfg cognito.Config) (*cognito.Handler, *syncBuffer) {
+func newHandler(t *testing.T, url string, cfg cognito.Config) (*cognito.Handler, *awstest.Buffer) {
 	t.Helper()
-	logs := &syncBuffer{}
+	logs := &awstest.Buffer{}
 	log := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	if cfg.LockedMessage == "" {
 		cfg.LockedMessage = lockedMessage

@@ -13,7 +13,6 @@ import (
 	"net/http/httptest"
 	"os"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -45,23 +44,6 @@ func TestMain(m *testing.M) {
 
 var seq atomic.Int64
 
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 type env struct {
 	t    *testing.T
 	ctx  context.Context
@@ -69,13 +51,13 @@ type env struct {
 	lock *awstest.LockServer
 	enf  *iamstate.Enforcer
 	h    *iam.Handler
-	logs *syncBuffer
+	logs *awstest.Buffer
 	now  time.Time
 }
 
 func newEnv(t *testing.T, cfg iam.Config) *env {
 	m := awstest.Shared(t)
-	e := &env{t: t, ctx: awstest.Context(t), api: m.IAM(), lock: awstest.NewLockServer(t), logs: &syncBuffer{},
+	e := &env{t: t, ctx: awstest.Context(t), api: m.IAM(), lock: awstest.NewLockServer(t), logs: &awstest.Buffer{},
 		now: time.Now().UTC().Truncate(time.Second)}
 	e.enf = iamstate.New(e.api, iamstate.Config{PolicyARN: denyAll})
 	e.h = e.handler(e.lock.URL, cfg)

@@ -9,15 +9,18 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/deadbolt-dev/deadbolt/internal/cache"
 	"github.com/deadbolt-dev/deadbolt/internal/store"
 	"github.com/deadbolt-dev/deadbolt/internal/store/postgres"
 	"github.com/deadbolt-dev/deadbolt/internal/store/sqlite"
 )
 
-// DB is an open database: the store and its migrations.
+// DB is an open database: the store, its migrations, and the feed through
+// which a lock-check cache hears of every process's changes.
 type DB interface {
 	store.Store
 	store.Migrator
+	cache.Feed
 }
 
 // Options tune Open.

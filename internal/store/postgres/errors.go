@@ -20,6 +20,7 @@ var dialect = &sqlrow.Dialect{Name: "postgres", NoRows: pgx.ErrNoRows, Classify:
 var (
 	wrap          = dialect.Wrap
 	invalid       = dialect.Invalid
+	fail          = dialect.Fail
 	notFound      = dialect.NotFound
 	conflict      = dialect.Conflict
 	found         = dialect.Found

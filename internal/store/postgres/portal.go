@@ -3,7 +3,6 @@ package postgres
 import (
 	"context"
 	"errors"
-	"fmt"
 	"time"
 
 	"github.com/deadbolt-dev/deadbolt/internal/cache"
@@ -302,7 +301,7 @@ func (t *txn) DeleteMember(ctx context.Context, id string) error {
 		return wrap(op, err)
 	}
 	if owned > 0 {
-		return fmt.Errorf("postgres: %s: %w: member %s still owns %d accounts", op, store.ErrConflict, id, owned)
+		return fail(op, store.ErrConflict, "member %s still owns %d accounts", id, owned)
 	}
 	for _, table := range []string{"sessions", "passkeys", "invites", "push_subscriptions", "outbox"} {
 		if _, err := t.exec(ctx, op, `DELETE FROM `+table+` WHERE member_id = $1`, id); err != nil {

@@ -233,7 +233,7 @@ func (t *txn) VerifyEmail(ctx context.Context, id, email string, at time.Time) (
 	return sqlrow.Applied(rows, err, func() error {
 		m, err := t.Member(ctx, id)
 		if err == nil && m.Email != strings.ToLower(email) {
-			err = fmt.Errorf("postgres: %s: member %s has another email: %w", op, id, store.ErrNotFound)
+			err = fail(op, store.ErrNotFound, "member %s has another email", id)
 		}
 		return err
 	})

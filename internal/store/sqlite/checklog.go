@@ -306,13 +306,29 @@ func (l *checkLog) records(ctx context.Context, appID string, limit int) ([]stor
 // SigningKey implements store.Reader: the key from the accounts file, with
 // LastUsedAt moved forward to its latest use in the check-log file (where
 // AppendChecks records it, so that a check never writes the accounts
-// file). Inside a transaction SigningKey reads the accounts file only.
+// file). Inside a transaction SigningKey and SigningKeys read the accounts
+// file only.
 func (s *Store) SigningKey(ctx context.Context, kid string) (store.SigningKey, error) {
 	k, err := s.reads.SigningKey(ctx, kid)
 	if err != nil {
 		return k, err
 	}
 	return k, s.log.lastUsed(ctx, &k)
+}
+
+// SigningKeys implements store.Reader, each key's LastUsedAt moved forward
+// as SigningKey does.
+func (s *Store) SigningKeys(ctx context.Context, appID string) ([]store.SigningKey, error) {
+	ks, err := s.reads.SigningKeys(ctx, appID)
+	if err != nil {
+		return ks, err
+	}
+	for i := range ks {
+		if err := s.log.lastUsed(ctx, &ks[i]); err != nil {
+			return nil, err
+		}
+	}
+	return ks, nil
 }
 
 // lastUsed moves k.LastUsedAt forward to the key's use recorded in the

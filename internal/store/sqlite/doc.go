@@ -36,8 +36,8 @@
 // neither sync the accounts file nor touch its WAL, so they do not empty the
 // accounts readers' page caches nor move the change detection that watches
 // that file. The file also keeps each signing key's last use (key_use),
-// which SigningKey reads to move LastUsedAt forward (inside a Tx,
-// SigningKey reads the accounts file only). Its schema is created whole and
+// which SigningKey and SigningKeys read to move LastUsedAt forward (inside
+// a Tx they read the accounts file only). Its schema is created whole and
 // versioned in PRAGMA user_version; a newer one is refused
 // (store.ErrSchemaTooNew). CheckRecord and CheckRecords read it, also inside
 // a Tx (which never writes it). The two files are not committed together:
@@ -70,7 +70,7 @@
 //
 // # Change feed
 //
-// The Store is a cache.Feed and a cache.Poller (feed.go), so a SQLite
+// The Store is a cache.Feed (feed.go), so a SQLite
 // server caches the lock check's reads like a PostgreSQL one, under the
 // same rule: a change committed by any process before a check starts is
 // seen by that check. Nothing announces the CLI's writes, which it makes

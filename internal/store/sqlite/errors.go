@@ -21,6 +21,7 @@ var dialect = &sqlrow.Dialect{Name: "sqlite", NoRows: sql.ErrNoRows, Classify: k
 var (
 	wrap          = dialect.Wrap
 	invalid       = dialect.Invalid
+	fail          = dialect.Fail
 	notFound      = dialect.NotFound
 	conflict      = dialect.Conflict
 	found         = dialect.Found

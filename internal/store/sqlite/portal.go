@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"fmt"
 	"time"
 
 	"github.com/deadbolt-dev/deadbolt/internal/store"
@@ -287,7 +286,7 @@ func (t *txn) DeleteMember(ctx context.Context, id string) error {
 		return wrap(op, err)
 	}
 	if owned > 0 {
-		return fmt.Errorf("sqlite: %s: %w: member %s still owns %d accounts", op, store.ErrConflict, id, owned)
+		return fail(op, store.ErrConflict, "member %s still owns %d accounts", id, owned)
 	}
 	for _, table := range []string{"sessions", "passkeys", "invites", "push_subscriptions", "outbox"} {
 		if _, err := t.exec(ctx, op, `DELETE FROM `+table+` WHERE member_id = ?`, id); err != nil {

@@ -2,7 +2,6 @@ package sqlite
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/deadbolt-dev/deadbolt/internal/store"
 	"github.com/deadbolt-dev/deadbolt/internal/store/sqlrow"
@@ -32,7 +31,7 @@ func (t *txn) PutPushSubscription(ctx context.Context, p store.PushSubscription)
 		WHERE push_subscriptions.member_id = excluded.member_id`,
 		p.ID, p.TenantID, p.MemberID, p.Endpoint, p.P256dh, p.Auth, p.UserAgent, valid.Nanos(p.CreatedAt))
 	if err == nil && n == 0 {
-		return fmt.Errorf("sqlite: %s: the subscription belongs to another member: %w", op, store.ErrConflict)
+		return fail(op, store.ErrConflict, "the subscription belongs to another member")
 	}
 	return err
 }

@@ -28,8 +28,9 @@ func (p poolStmts) stmt(_ context.Context, id stmtID) (*sql.Stmt, error) {
 
 // reads implements store.Reader for both Store and Tx.
 type reads struct {
-	src stmtSource
-	q   querier // the read pool, for plain queries outside a transaction
+	src  stmtSource
+	q    querier // the read pool, for plain queries outside a transaction
+	pool bool    // src is the read pool's, not a transaction's
 }
 
 // queryContext is the context a read runs under. On the read pool the
@@ -38,7 +39,7 @@ type reads struct {
 // lookup, and a read there is short and bounded by the busy timeout anyway.
 // Inside a transaction the caller's context stays in force.
 func (r reads) queryContext(ctx context.Context) context.Context {
-	if _, pool := r.src.(poolStmts); pool {
+	if r.pool {
 		return context.WithoutCancel(ctx)
 	}
 	return ctx

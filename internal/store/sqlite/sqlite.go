@@ -153,7 +153,7 @@ func open(ctx context.Context, path string, opts Options) (_ *Store, err error) 
 			}
 		}
 	}
-	s.reads.src = poolStmts{&s.rstmt}
+	s.reads.src, s.reads.pool = poolStmts{&s.rstmt}, true
 	s.plain = &preparedPool{db: s.rdb}
 	s.reads.q = s.plain
 	return s, nil

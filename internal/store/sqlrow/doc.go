@@ -1,7 +1,8 @@
 // Package sqlrow is the row layer the two SQL backends (sqlite, postgres)
 // share: the column lists of every table, the functions that scan a row into
-// a store record, reading a whole result set, and turning a driver's error
-// into one of the store's error kinds.
+// a store record, reading a whole result set, what a write that changed no
+// row means (Found, Applied), and turning a driver's error into one of the
+// store's error kinds (Wrap and its kin).
 //
 // A backend keeps only what differs between the databases: its SQL text,
 // its connections and, for PostgreSQL, its notifications. It describes
@@ -16,6 +17,12 @@
 //
 // The scan functions run on the lock check's path, so they read into plain
 // values and the Null types of database/sql, which both drivers fill without
-// reflection; nothing here allocates beyond the record itself, save a list
-// column's destination.
+// reflection. Beyond the record itself they allocate a list column's
+// destination and, in ScanCheckState, one struct for all the columns (Scan
+// takes each column's address, so separate variables would each escape).
+//
+// The backends call these through helpers of the same names in both
+// (wrap, invalid, fail, notFound, conflict, found, positiveLimit, one,
+// list, exec), so that a diff of two files of the same name shows only
+// dialect.
 package sqlrow

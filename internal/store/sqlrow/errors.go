@@ -41,7 +41,14 @@ func (d *Dialect) Wrap(op string, err error) error {
 
 // Invalid reports a record that breaks a rule checked in Go before writing.
 func (d *Dialect) Invalid(op, format string, args ...any) error {
-	return fmt.Errorf("%s: %s: %w: %s", d.Name, op, store.ErrInvalid, fmt.Sprintf(format, args...))
+	return d.Fail(op, store.ErrInvalid, format, args...)
+}
+
+// Fail reports an error of the store's kind found by a method rather than
+// raised by the database, described by format: "sqlite: delete member:
+// already exists: member m1 still owns 2 accounts".
+func (d *Dialect) Fail(op string, kind error, format string, args ...any) error {
+	return fmt.Errorf("%s: %s: %w: %s", d.Name, op, kind, fmt.Sprintf(format, args...))
 }
 
 // NotFound reports a record named by an argument that does not exist.
