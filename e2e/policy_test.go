@@ -97,7 +97,7 @@ func TestPolicyCLI(t *testing.T) {
 		t.Errorf("explain text:\n%s", text)
 	}
 
-	in.ok("policy", "disable", "--tenant", "acme", hours)
+	in.ok("policy", "disable", "--tenant", "acme", "Finance office hours") // by name
 	if ex := explain(monday10, "10.20.3.4"); ex["decided_by"] != nil {
 		t.Errorf("a disabled policy decided: %v", ex)
 	}

@@ -131,32 +131,54 @@ func (s *Service) Policies(ctx context.Context, tenantID string) ([]policy.Polic
 	return t.Policies, err
 }
 
-// Policy reads one policy of the tenant with its assignments.
-func (s *Service) Policy(ctx context.Context, tenantID, id string) (policy.Policy, error) {
+// Policy reads one policy of the tenant (by ID or name) with its
+// assignments.
+func (s *Service) Policy(ctx context.Context, tenantID, ref string) (policy.Policy, error) {
+	rec, err := policyRef(ctx, s.Store, tenantID, ref)
+	if err != nil {
+		return policy.Policy{}, err
+	}
 	ps, err := s.Policies(ctx, tenantID)
 	if err != nil {
 		return policy.Policy{}, err
 	}
 	for _, p := range ps {
-		if p.ID == id {
+		if p.ID == rec.ID {
 			return p, nil
 		}
 	}
-	return policy.Policy{}, notAPolicy(id)
+	return policy.Policy{}, notAPolicy(ref)
 }
 
-func notAPolicy(id string) error {
-	return fmt.Errorf("policy %q (no policy of this tenant has this id; deadbolt policy list shows them): %w", id, store.ErrNotFound)
+func notAPolicy(ref string) error {
+	return fmt.Errorf("policy %q (no policy of this tenant has this id or name; deadbolt policy list shows them): %w", ref, store.ErrNotFound)
 }
 
-// SetPolicyEnabled enables or disables a policy of the tenant.
-func (s *Service) SetPolicyEnabled(ctx context.Context, actor, tenantID, id string, enabled bool) (policy.Policy, error) {
+// policyRef finds a policy of the tenant by ID or name.
+func policyRef(ctx context.Context, r store.PolicyReader, tenantID, ref string) (store.Policy, error) {
+	p, err := r.Policy(ctx, tenantID, ref)
+	if !errors.Is(err, store.ErrNotFound) {
+		return p, err
+	}
+	ps, err := r.Policies(ctx, tenantID)
+	if err != nil {
+		return store.Policy{}, err
+	}
+	for _, p := range ps {
+		if p.Name == ref {
+			return p, nil
+		}
+	}
+	return store.Policy{}, notAPolicy(ref)
+}
+
+// SetPolicyEnabled enables or disables a policy of the tenant (by ID or
+// name).
+func (s *Service) SetPolicyEnabled(ctx context.Context, actor, tenantID, ref string, enabled bool) (policy.Policy, error) {
 	var p policy.Policy
 	err := s.Store.Update(ctx, func(tx store.Tx) error {
-		rec, err := tx.Policy(ctx, tenantID, id)
-		if errors.Is(err, store.ErrNotFound) {
-			return notAPolicy(id)
-		} else if err != nil {
+		rec, err := policyRef(ctx, tx, tenantID, ref)
+		if err != nil {
 			return err
 		}
 		if p, err = policyOf(rec); err != nil {
@@ -171,25 +193,23 @@ func (s *Service) SetPolicyEnabled(ctx context.Context, actor, tenantID, id stri
 		if enabled {
 			action = "policy.enabled"
 		}
-		return store.AppendAudit(ctx, tx, tenantID, actor, action, "policy:"+id, map[string]any{"name": rec.Name}, now)
+		return store.AppendAudit(ctx, tx, tenantID, actor, action, "policy:"+rec.ID, map[string]any{"name": rec.Name}, now)
 	})
 	return p, err
 }
 
-// DeletePolicy deletes a policy of the tenant with its assignments and
-// executions.
-func (s *Service) DeletePolicy(ctx context.Context, actor, tenantID, id string) error {
+// DeletePolicy deletes a policy of the tenant (by ID or name) with its
+// assignments and executions.
+func (s *Service) DeletePolicy(ctx context.Context, actor, tenantID, ref string) error {
 	return s.Store.Update(ctx, func(tx store.Tx) error {
-		rec, err := tx.Policy(ctx, tenantID, id)
-		if errors.Is(err, store.ErrNotFound) {
-			return notAPolicy(id)
-		} else if err != nil {
+		rec, err := policyRef(ctx, tx, tenantID, ref)
+		if err != nil {
 			return err
 		}
-		if err := tx.DeletePolicy(ctx, tenantID, id); err != nil {
+		if err := tx.DeletePolicy(ctx, tenantID, rec.ID); err != nil {
 			return err
 		}
-		return store.AppendAudit(ctx, tx, tenantID, actor, "policy.deleted", "policy:"+id, map[string]any{"name": rec.Name}, s.Clock.Now())
+		return store.AppendAudit(ctx, tx, tenantID, actor, "policy.deleted", "policy:"+rec.ID, map[string]any{"name": rec.Name}, s.Clock.Now())
 	})
 }
 
@@ -202,8 +222,8 @@ type Target struct {
 
 // resolve finds t's record in the tenant and returns the assignment it
 // makes and words for people.
-func (s *Service) resolve(ctx context.Context, tenantID, policyID string, t Target) (store.Assignment, string, error) {
-	a := store.Assignment{PolicyID: policyID, TenantID: tenantID}
+func (s *Service) resolve(ctx context.Context, tenantID string, t Target) (store.Assignment, string, error) {
+	a := store.Assignment{TenantID: tenantID}
 	n := 0
 	for _, v := range []string{t.App, t.Group, t.Member} {
 		if v != "" {
@@ -232,28 +252,28 @@ func (s *Service) resolve(ctx context.Context, tenantID, policyID string, t Targ
 	}
 }
 
-// Assign applies the policy to the target; Unassign stops it.
-func (s *Service) Assign(ctx context.Context, actor, tenantID, policyID string, t Target) (string, error) {
-	return s.assign(ctx, actor, tenantID, policyID, t, true)
+// Assign applies the policy (by ID or name) to the target and returns the
+// target in words.
+func (s *Service) Assign(ctx context.Context, actor, tenantID, ref string, t Target) (string, error) {
+	return s.assign(ctx, actor, tenantID, ref, t, true)
 }
 
 // Unassign removes the policy's assignment to the target.
-func (s *Service) Unassign(ctx context.Context, actor, tenantID, policyID string, t Target) (string, error) {
-	return s.assign(ctx, actor, tenantID, policyID, t, false)
+func (s *Service) Unassign(ctx context.Context, actor, tenantID, ref string, t Target) (string, error) {
+	return s.assign(ctx, actor, tenantID, ref, t, false)
 }
 
-func (s *Service) assign(ctx context.Context, actor, tenantID, policyID string, t Target, on bool) (string, error) {
-	a, what, err := s.resolve(ctx, tenantID, policyID, t)
+func (s *Service) assign(ctx context.Context, actor, tenantID, ref string, t Target, on bool) (string, error) {
+	a, what, err := s.resolve(ctx, tenantID, t)
 	if err != nil {
 		return "", err
 	}
 	return what, s.Store.Update(ctx, func(tx store.Tx) error {
-		rec, err := tx.Policy(ctx, tenantID, policyID)
-		if errors.Is(err, store.ErrNotFound) {
-			return notAPolicy(policyID)
-		} else if err != nil {
+		rec, err := policyRef(ctx, tx, tenantID, ref)
+		if err != nil {
 			return err
 		}
+		a.PolicyID = rec.ID
 		now := s.Clock.Now()
 		action := "policy.assigned"
 		if on {
@@ -269,7 +289,7 @@ func (s *Service) assign(ctx context.Context, actor, tenantID, policyID string, 
 		if err != nil {
 			return err
 		}
-		return store.AppendAudit(ctx, tx, tenantID, actor, action, "policy:"+policyID,
+		return store.AppendAudit(ctx, tx, tenantID, actor, action, "policy:"+rec.ID,
 			map[string]any{"name": rec.Name, "app": a.AppID, "group": a.GroupID, "member": a.MemberID}, now)
 	})
 }

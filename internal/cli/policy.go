@@ -207,9 +207,9 @@ func policyJSON(p policy.Policy) map[string]any {
 
 func (a *app) policyShowCmd() *cobra.Command {
 	return a.tenantCommand(&cobra.Command{
-		Use:     "show ID",
+		Use:     "show ID|NAME",
 		Short:   "Show one policy with its rules and assignments",
-		Example: `  deadbolt policy show --tenant acme 01HZX3F4ZJ7Q9V8K2M5N6P7R8S --json`,
+		Example: `  deadbolt policy show --tenant acme "Finance office hours" --json`,
 		Args:    cobra.ExactArgs(1),
 	}, func(cmd *cobra.Command, adm *admin.Service, t store.Tenant, args []string) error {
 		p, err := adm.Policy(cmd.Context(), t.ID, args[0])
@@ -222,29 +222,29 @@ func (a *app) policyShowCmd() *cobra.Command {
 
 func (a *app) policyDeleteCmd() *cobra.Command {
 	return a.tenantCommand(&cobra.Command{
-		Use:     "delete ID",
+		Use:     "delete ID|NAME",
 		Short:   "Delete a policy with its assignments",
-		Example: `  deadbolt policy delete --tenant acme 01HZX3F4ZJ7Q9V8K2M5N6P7R8S`,
+		Example: `  deadbolt policy delete --tenant acme "Office or Portugal"`,
 		Args:    cobra.ExactArgs(1),
 	}, func(cmd *cobra.Command, adm *admin.Service, t store.Tenant, args []string) error {
 		if err := adm.DeletePolicy(cmd.Context(), actor(), t.ID, args[0]); err != nil {
 			return err
 		}
-		return a.print(map[string]any{"id": args[0], "deleted": true}, "policy %s deleted\n", args[0])
+		return a.print(map[string]any{"policy": args[0], "deleted": true}, "policy %s deleted\n", args[0])
 	})
 }
 
 // policyEnableCmd is `policy enable` (on) or `policy disable`.
 func (a *app) policyEnableCmd(on bool) *cobra.Command {
 	cmd := &cobra.Command{
-		Use:     "enable ID",
+		Use:     "enable ID|NAME",
 		Short:   "Put a disabled policy back in force",
-		Example: `  deadbolt policy enable --tenant acme 01HZX3F4ZJ7Q9V8K2M5N6P7R8S`,
+		Example: `  deadbolt policy enable --tenant acme "Finance office hours"`,
 		Args:    cobra.ExactArgs(1),
 	}
 	if !on {
-		cmd.Use, cmd.Short = "disable ID", "Take a policy out of force (it is kept, with its assignments)"
-		cmd.Example = `  deadbolt policy disable --tenant acme 01HZX3F4ZJ7Q9V8K2M5N6P7R8S`
+		cmd.Use, cmd.Short = "disable ID|NAME", "Take a policy out of force (it is kept, with its assignments)"
+		cmd.Example = `  deadbolt policy disable --tenant acme "Finance office hours"`
 	}
 	return a.tenantCommand(cmd, func(cmd *cobra.Command, adm *admin.Service, t store.Tenant, args []string) error {
 		p, err := adm.SetPolicyEnabled(cmd.Context(), actor(), t.ID, args[0], on)
@@ -259,16 +259,16 @@ func (a *app) policyEnableCmd(on bool) *cobra.Command {
 func (a *app) policyAssignCmd(on bool) *cobra.Command {
 	var to admin.Target
 	cmd := &cobra.Command{
-		Use:   "assign ID",
+		Use:   "assign ID|NAME",
 		Short: "Apply a policy to an application's accounts, a group's or a member's",
-		Example: `  deadbolt policy assign --tenant acme 01HZX3F4ZJ7Q9V8K2M5N6P7R8S --group finance
-  deadbolt policy assign --tenant acme 01HZX3F4ZJ7Q9V8K2M5N6P7R8S --app https://erp.acme.test
-  deadbolt policy assign --tenant acme 01HZX3F4ZJ7Q9V8K2M5N6P7R8S --member alice@acme.test`,
+		Example: `  deadbolt policy assign --tenant acme "Finance office hours" --group finance
+  deadbolt policy assign --tenant acme "Office or Portugal" --app https://erp.acme.test
+  deadbolt policy assign --tenant acme "SIEM incident" --member alice@acme.test`,
 		Args: cobra.ExactArgs(1),
 	}
 	if !on {
-		cmd.Use, cmd.Short = "unassign ID", "Stop applying a policy to an application, group or member"
-		cmd.Example = `  deadbolt policy unassign --tenant acme 01HZX3F4ZJ7Q9V8K2M5N6P7R8S --group finance`
+		cmd.Use, cmd.Short = "unassign ID|NAME", "Stop applying a policy to an application, group or member"
+		cmd.Example = `  deadbolt policy unassign --tenant acme "Finance office hours" --group finance`
 	}
 	a.tenantCommand(cmd, func(cmd *cobra.Command, adm *admin.Service, t store.Tenant, args []string) error {
 		change, verb := adm.Assign, "assigned to"
@@ -279,7 +279,7 @@ func (a *app) policyAssignCmd(on bool) *cobra.Command {
 		if err != nil {
 			return err
 		}
-		return a.print(map[string]any{"id": args[0], "target": what, "assigned": on}, "policy %s %s %s\n", args[0], verb, what)
+		return a.print(map[string]any{"policy": args[0], "target": what, "assigned": on}, "policy %s %s %s\n", args[0], verb, what)
 	})
 	cmd.Flags().StringVar(&to.App, "app", "", "application id or issuer (one of --app, --group, --member)")
 	cmd.Flags().StringVar(&to.Group, "group", "", "group name or id")
