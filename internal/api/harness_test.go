@@ -92,7 +92,7 @@ func newEnv(t testing.TB, limiter *ratelimit.Limiter, trustedProxies ...string) 
 	t.Cleanup(func() { e.log.Close(context.Background()) })
 	// The check reads through the cache the server gives it, fed by the
 	// store's change feed.
-	reads := cache.New(s, cache.Options{Box: box, Poller: s})
+	reads := cache.New(s, cache.Options{Box: box})
 	feedCtx, stopFeed := context.WithCancel(context.Background())
 	fed := make(chan struct{})
 	go func() { reads.Run(feedCtx, s); close(fed) }()

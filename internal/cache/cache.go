@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -28,10 +29,9 @@ type Options struct {
 	// Box opens HS256 secrets for ApplicationAndKeys. Without it an HS256
 	// key is returned with Key.Err set.
 	Box *seal.Box
-	// Poller, when set, is asked before every answer from memory whether
-	// anything changed (see Poller); set it to the Feed when the Feed
-	// cannot hear every writer by itself (SQLite).
-	Poller Poller
+	// Log, if set, hears when the cache subscribes and how its feed
+	// learns of changes.
+	Log *slog.Logger
 }
 
 // Cache is a store.Store that answers the lock check's reads —
@@ -40,8 +40,8 @@ type Options struct {
 // request — from memory, and passes everything else to the store it wraps.
 // It is safe for concurrent use.
 //
-// It answers from memory only while its Feed says it is subscribed (and,
-// with a Poller, only after Poll said it caught up), and only with data
+// It answers from memory only while its Feed says it is subscribed, only
+// after the Feed's Poll said it caught up, and only with data
 // read after the last change it heard of: a read that overlaps an
 // announcement is returned but not kept (see Handler). Give it only to the
 // lock check: the signing keys it keeps carry LastUsedAt as it was when
@@ -49,6 +49,10 @@ type Options struct {
 type Cache struct {
 	store.Store
 	opts Options
+
+	// feed is the Feed that Run follows, polled before every answer from
+	// memory; nil before Run.
+	feed atomic.Pointer[Feed]
 
 	mu sync.RWMutex
 	// live: subscribed, announcements are arriving. Stored with mu held,
@@ -108,8 +112,9 @@ func New(s store.Store, opts Options) *Cache {
 }
 
 // Run follows feed until ctx ends; the cache answers from memory while
-// feed is subscribed.
+// feed is subscribed, each time after polling it (Feed.Poll). Run it once.
 func (c *Cache) Run(ctx context.Context, feed Feed) error {
+	c.feed.Store(&feed)
 	err := feed.Follow(ctx, c)
 	c.Lost(err)
 	return err
@@ -141,9 +146,9 @@ type Stats struct {
 	// Drops counts whole-cache drops: lost subscriptions and cache.All.
 	Drops  uint64 `json:"drops"`
 	States int    `json:"states"`
-	// Watch says how a Poller learns of other processes' changes (for
-	// example "wal-index"), or why it has to read SQL on every check;
-	// empty without a Poller.
+	// Watch says how the feed learns of changes (for example
+	// "wal-index"), or why it has to read SQL on every check; empty
+	// before Run.
 	Watch string `json:"watch,omitempty"`
 }
 
@@ -152,8 +157,8 @@ func (c *Cache) Stats() Stats {
 	c.mu.RLock()
 	defer c.mu.RUnlock()
 	st := Stats{Live: c.Live(), Hits: c.hits.Load(), Misses: c.misses.Load(), Drops: c.drops.Load(), States: c.states.len()}
-	if c.opts.Poller != nil {
-		st.Watch = c.opts.Poller.Watching()
+	if f := c.feed.Load(); f != nil {
+		st.Watch = (*f).Watching()
 	}
 	return st
 }
@@ -172,10 +177,14 @@ func (c *Cache) reset() {
 // cache may answer from memory again, starting empty.
 func (c *Cache) Subscribed() {
 	c.mu.Lock()
-	defer c.mu.Unlock()
 	c.gen++
 	c.reset()
 	c.live.Store(true)
+	c.mu.Unlock()
+	// Not under c.mu: a feed may hold its own lock while it delivers.
+	if f := c.feed.Load(); f != nil && c.opts.Log != nil {
+		c.opts.Log.Info("check cache subscribed", "watch", (*f).Watching())
+	}
 }
 
 // Lost implements Handler: changes may have been missed, so drop
@@ -241,12 +250,15 @@ func (c *Cache) unindex(k stateKey, st store.CheckState) {
 	}
 }
 
-// fresh reports whether memory may answer now: the feed is subscribed and,
-// with a Poller, every change committed before this call has been heard.
-// It must be called without c.mu held (Poll may deliver changes).
+// fresh reports whether memory may answer now: the feed is subscribed and
+// has delivered every change committed before this call (Feed.Poll). It
+// must be called without c.mu held (Poll may deliver changes).
 func (c *Cache) fresh(ctx context.Context) bool {
-	if p := c.opts.Poller; p != nil && c.Live() {
-		if err := p.Poll(ctx); err != nil {
+	if !c.Live() {
+		return false
+	}
+	if f := c.feed.Load(); f != nil {
+		if err := (*f).Poll(ctx); err != nil {
 			return false
 		}
 	}
@@ -319,8 +331,8 @@ func (c *Cache) SigningKeys(ctx context.Context, appID string) ([]store.SigningK
 }
 
 // ApplicationAndKeys returns the application that has issuer and its
-// signing keys, ready to verify a token with, after asking the Poller (if
-// any) once for both. An unknown issuer is an error wrapping
+// signing keys, ready to verify a token with, after polling the feed once
+// for both. An unknown issuer is an error wrapping
 // store.ErrNotFound.
 func (c *Cache) ApplicationAndKeys(ctx context.Context, issuer string) (store.Application, []Key, error) {
 	fresh := c.fresh(ctx)

@@ -15,8 +15,8 @@
 //     application, its keys, one account's state, everything a member
 //     owns), and the cache forgets exactly that.
 //   - SQLite has no announcements: the CLI writes the file from another
-//     process. Its Feed is also a Poller, given in Options.Poller, and the
-//     cache polls it before every answer from memory. Poll compares the
+//     process. The cache polls its feed before every answer from memory
+//     (Feed.Poll; PostgreSQL's returns at once), and SQLite's compares the
 //     WAL-index header in the -shm file (which every commit rewrites before
 //     its COMMIT returns) with what it saw last, a few words of shared
 //     memory and no SQL; only when the header moved does it read the
@@ -40,8 +40,8 @@
 //   - This node's own writes are announced to it as soon as they commit
 //     (PostgreSQL: before Update returns; SQLite: its own commits move the
 //     WAL index like anyone's), so it reads its own writes.
-//   - With a Poller, memory answers only after Poll returned without error
-//     for this read; when Poll cannot tell (the header unreadable and the
+//   - Memory answers only after Poll returned without error for this
+//     read; when Poll cannot tell (on SQLite: the header unreadable and the
 //     counter read failing), the read goes to the store.
 //   - A feed may lease its subscription (Handler.Lease): past the lease's
 //     end the cache answers from the store even though nobody called Lost.

@@ -60,31 +60,25 @@ type Handler interface {
 }
 
 // Feed announces committed changes to cached data, from every process that
-// writes the database.
+// writes the database. Some feeds hear of every change by themselves
+// (PostgreSQL's LISTEN/NOTIFY); others must look when asked (a SQLite file
+// that the CLI writes from another process announces nothing), which is
+// why the cache polls its feed before every answer from memory. Its
+// methods are safe for concurrent use.
 type Feed interface {
 	// Follow delivers announcements to h until ctx ends. It calls
 	// h.Subscribed once it listens, h.Lost whenever the subscription
 	// breaks (and then subscribes again by itself), and returns ctx's
 	// error when ctx ends.
 	Follow(ctx context.Context, h Handler) error
-}
-
-// Poller is what a Feed also implements when some writers announce
-// nothing and it has to look for their changes itself: a SQLite file that
-// the CLI writes from another process. Give it to the cache in
-// Options.Poller; the cache then polls before every answer from memory, so
-// a change committed before a check starts is heard before that check is
-// answered.
-//
-// Poll and Watching are safe for concurrent use.
-type Poller interface {
 	// Poll delivers to the Handler that Follow was given every change
-	// committed before Poll was called, and returns once it has. It runs
-	// on every cached read, so it must cost next to nothing when nothing
-	// changed. An error means it could not find out: the caller reads
-	// from the store instead of memory. It fails while Follow is not
-	// running.
+	// committed before Poll was called that it has not delivered yet, and
+	// returns once it has. It runs on every cached read, so it must cost
+	// next to nothing when nothing changed; a feed that hears every change
+	// by itself returns nil at once. An error means it could not find out:
+	// the caller reads from the store instead of memory.
 	Poll(ctx context.Context) error
-	// Watching says how Poll learns of changes, for /readyz.
+	// Watching says how the feed learns of changes, for /readyz and the
+	// log.
 	Watching() string
 }

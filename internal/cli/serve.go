@@ -165,9 +165,8 @@ and flushes the check log.`,
 				return err
 			}
 			// Both backends tell of every process's changes, so the lock
-			// check may cache what it reads: PostgreSQL announces them,
-			// SQLite must be polled (its WAL index) before each answer.
-			deps.Feed, deps.Poller = s, s.Poller()
+			// check may cache what it reads.
+			deps.Feed = s
 			deps.Config, deps.Store, deps.Box, deps.Log, deps.Clock = a.cfg, s, box, log, clk
 			if p := backend.SQLitePath(a.cfg.DB); p != "" {
 				deps.DataDir = filepath.Dir(p)

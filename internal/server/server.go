@@ -39,15 +39,11 @@ type Deps struct {
 	Box    *seal.Box
 	Log    *slog.Logger
 	Clock  clock.Clock
-	// Feed, when set, announces every change made to the database by this
+	// Feed, when set, tells of every change made to the database by this
 	// or any other process (PostgreSQL: LISTEN/NOTIFY; SQLite: its WAL
-	// index, with Poller): the lock check then reads through a cache it
-	// keeps true. Nil: the check reads the store every time.
+	// index): the lock check then reads through a cache it keeps true.
+	// Nil: the check reads the store every time.
 	Feed cache.Feed
-	// Poller is the Feed again when it must be asked before every cached
-	// answer (SQLite, whose other writers announce nothing); nil for
-	// PostgreSQL.
-	Poller cache.Poller
 	// JobLease is how long a background job's lease lasts without renewal,
 	// and so how soon another node takes over from one that died; 0 means
 	// the runner's default.

@@ -239,10 +239,7 @@ func TestRuntimeLoadsAWSOnlyWhenNeeded(t *testing.T) {
 // real (moto) Secrets Manager secret, split at commas for a rotation.
 func TestRuntimeWebhookSecretsFromSecretsManager(t *testing.T) {
 	m := awstest.Shared(t)
-	for _, kv := range m.Env() {
-		k, v, _ := strings.Cut(kv, "=")
-		t.Setenv(k, v)
-	}
+	m.Setenv(t)
 	ctx := awstest.Context(t)
 	out, err := m.SecretsManager().CreateSecret(ctx, &secretsmanager.CreateSecretInput{
 		Name: aws.String("deadbolt/runtime-webhook-test"), SecretString: aws.String("whsec_new,whsec_old")})

@@ -21,11 +21,6 @@ type DB interface {
 	store.Store
 	store.Migrator
 	cache.Feed
-	// Poller returns what the cache must poll before answering from
-	// memory, because some writers announce nothing (SQLite: the CLI, in
-	// another process), or nil when every writer announces its changes
-	// (PostgreSQL).
-	Poller() cache.Poller
 }
 
 // Options tune Open.

@@ -3,7 +3,7 @@
 // that knows every backend, so the rest of deadbolt depends on store alone.
 //
 // A DB names what an open database offers beyond store.Store: its
-// migrations, the change feed that keeps a lock-check cache true, and the
-// Poller the cache needs when some writers announce nothing (SQLite), so
+// migrations and the change feed that keeps a lock-check cache true (which
+// the cache also polls, for SQLite's writers that announce nothing), so
 // that the server wires them by name rather than by type assertion.
 package backend

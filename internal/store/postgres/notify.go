@@ -170,10 +170,6 @@ func (t *txn) announce(ctx context.Context) (int64, error) {
 	return seq, nil
 }
 
-// Poller implements backend.DB: every writer announces its changes
-// (NOTIFY), so there is nothing to poll.
-func (s *Store) Poller() cache.Poller { return nil }
-
 // Follow implements cache.Feed. It tells h of this process's own commits
 // as soon as Update returns, and of every process's commits through a
 // dedicated connection that LISTENs on Channel and holds this node's lease

@@ -70,7 +70,7 @@
 //
 // # Change feed
 //
-// The Store is a cache.Feed and a cache.Poller (feed.go), so a SQLite
+// The Store is a cache.Feed (feed.go), so a SQLite
 // server caches the lock check's reads like a PostgreSQL one, under the
 // same rule: a change committed by any process before a check starts is
 // seen by that check. Nothing announces the CLI's writes, which it makes

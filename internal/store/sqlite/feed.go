@@ -119,7 +119,7 @@ func (s *Store) followOnce(ctx context.Context, h cache.Handler) error {
 	return ctx.Err()
 }
 
-// Poll implements cache.Poller. When the WAL-index header (see walIndex)
+// Poll implements cache.Feed. When the WAL-index header (see walIndex)
 // is the same as at the last catch-up, nothing committed since and Poll
 // returns at once, having read a few words of shared memory and no SQL.
 // When it moved, Poll reads the change counter once, on the connection
@@ -164,11 +164,7 @@ func (f *feed) catchUp(ctx context.Context) error {
 	return nil
 }
 
-// Poller implements backend.DB: other processes' changes are found by
-// polling the WAL index.
-func (s *Store) Poller() cache.Poller { return s }
-
-// Watching implements cache.Poller.
+// Watching implements cache.Feed.
 func (s *Store) Watching() string {
 	f := &s.feed
 	f.mu.Lock()

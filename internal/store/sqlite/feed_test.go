@@ -37,7 +37,7 @@ func pair(t *testing.T) (server, cli *Store) {
 // until it is live.
 func follow(t *testing.T, s *Store) *cache.Cache {
 	t.Helper()
-	c := cache.New(s, cache.Options{Poller: s})
+	c := cache.New(s, cache.Options{})
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { c.Run(ctx, s); close(done) }()
@@ -316,7 +316,7 @@ func BenchmarkChangeWatch(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer s.Close()
-	c := cache.New(s, cache.Options{Poller: s})
+	c := cache.New(s, cache.Options{})
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { c.Run(ctx, s); close(done) }()
