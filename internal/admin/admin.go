@@ -35,6 +35,8 @@ type Store interface {
 	store.ConfigReader
 	store.MemberReader
 	store.PortalReader
+	store.PolicyReader
+	store.AccountReader
 	store.Updater
 }
 
