@@ -29,12 +29,15 @@ const (
 )
 
 // Store is what administration reads and changes: tenants, applications,
-// keys and webhooks, members, and their passkeys (an owner who cannot sign
-// in does not count), every change in a transaction.
+// keys and webhooks, members and their passkeys (an owner who cannot sign
+// in does not count), groups and policies, and the accounts a policy
+// explanation names, every change in a transaction.
 type Store interface {
 	store.ConfigReader
 	store.MemberReader
 	store.PortalReader
+	store.PolicyReader
+	store.AccountReader
 	store.Updater
 }
 

@@ -1,6 +1,6 @@
 // Package admin carries out an administrator's changes to tenants,
-// applications, signing keys, members and webhooks, for the CLI and the
-// portal alike. Each change validates its input (ErrInvalid-wrapped errors
+// applications, signing keys, members, webhooks, groups and JIT policies,
+// for the CLI and the portal alike. Each change validates its input (ErrInvalid-wrapped errors
 // that name the field), writes in one store transaction, and records its
 // audit event in that same transaction.
 //
@@ -12,6 +12,14 @@
 // every caller: who counts as having a verified email, the default role,
 // and the member.created event. Administers is the portal's rule for its
 // admin pages.
+//
+// Groups and policies (group.go, policy.go) are scoped by tenant: a
+// group, policy, application or member of another tenant is not found. A
+// policy is validated by package policy and stored as its JSON document;
+// PolicyTenant reads a tenant's policies, groups and executions back into
+// a policy.Tenant, from which Explain builds a policy.Set. Explain uses
+// the policies as they are now, also for a past instant: there is no
+// history of policies.
 //
 // IDs and secrets come from package ids, audit events are appended with
 // store.AppendAudit.

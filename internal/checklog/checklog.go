@@ -22,11 +22,6 @@ const (
 // ErrClosed is returned by Write after Close.
 var ErrClosed = errors.New("check log closed")
 
-// Appender is the part of store.Store the writer needs.
-type Appender interface {
-	AppendChecks(ctx context.Context, recs []store.CheckRecord) error
-}
-
 // Observer receives batch sizes and commit durations (for metrics). May be nil.
 type Observer interface {
 	ObserveBatch(size int, d time.Duration, err error)
@@ -48,7 +43,7 @@ type item struct {
 
 // Writer group-commits check records. It is safe for concurrent use.
 type Writer struct {
-	app  Appender
+	app  store.CheckLogAppender
 	opts Options
 	ch   chan item
 
@@ -83,7 +78,7 @@ func (w *Writer) setHealth(err error) {
 }
 
 // New starts a writer. Call Close to flush and stop it.
-func New(app Appender, opts Options) *Writer {
+func New(app store.CheckLogAppender, opts Options) *Writer {
 	if opts.Mode == "" {
 		opts.Mode = Sync
 	}

@@ -3,12 +3,9 @@ package checklog
 import (
 	"context"
 	"time"
-)
 
-// Pruner is the part of store.Store that retention needs.
-type Pruner interface {
-	DeleteChecksBefore(ctx context.Context, before time.Time, limit int) (int, error)
-}
+	"github.com/deadbolt-dev/deadbolt/internal/store"
+)
 
 // PruneBatch is how many records one round of Prune deletes: a round is one
 // short transaction, so the check log's writer never waits long behind it.
@@ -16,7 +13,7 @@ const PruneBatch = 2000
 
 // Prune deletes every record logged before before, PruneBatch at a time,
 // until none is left or ctx ends, and returns how many it deleted.
-func Prune(ctx context.Context, p Pruner, before time.Time) (int, error) {
+func Prune(ctx context.Context, p store.CheckLogPruner, before time.Time) (int, error) {
 	total := 0
 	for {
 		n, err := p.DeleteChecksBefore(ctx, before, PruneBatch)

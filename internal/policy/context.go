@@ -133,14 +133,14 @@ func (c *compiledContext) check(l *lookup) (contextOutcome, string) {
 		return contextDenied, "not in an allowed network"
 	}
 	if l.geo == nil {
-		return contextUnknown, "no GeoIP database to find its country"
+		return contextUnknown, "of unknown country (there is no GeoIP database)"
 	}
 	code, found, err := l.countryOf()
 	switch {
 	case err != nil:
-		return contextUnknown, "its country could not be looked up"
+		return contextUnknown, "of unknown country (the GeoIP lookup failed)"
 	case !found:
-		return contextUnknown, "its country is not in the GeoIP database"
+		return contextUnknown, "of unknown country (not in the GeoIP database)"
 	}
 	for _, c := range c.countries {
 		if c == code {

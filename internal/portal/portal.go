@@ -43,6 +43,7 @@ type Store interface {
 	store.CheckLogReader
 	store.OutboxReader
 	store.PortalReader
+	store.PolicyReader
 	store.Updater
 }
 

@@ -27,11 +27,12 @@
 //
 // XReader reads a part, on a Store or inside a Tx; XTx is the part inside a
 // transaction, and for the parts whose changes are audited it includes
-// AuditTx, since a change and its audit record commit together. Updater runs transactions (Update hands fn the whole Tx, and
-// helpers that run inside one ask for the XTx parts they touch); Leaser,
-// Pinger and MasterKeyPinner are the Store's remaining capabilities. Reader,
-// Tx and Store are the compositions the backends implement and the
-// conformance suite tests.
+// AuditTx, since a change and its audit record commit together. Updater
+// runs transactions: Update hands fn the whole Tx, and helpers that run
+// inside one ask for the XTx parts they touch. Leaser, Pinger and
+// MasterKeyPinner are the Store's remaining capabilities. Reader, Tx and
+// Store are the compositions the backends implement and the conformance
+// suite tests.
 //
 // An error the database itself raised is a *Error: its Message is for people
 // and names the field ("an application with this issuer already exists"),

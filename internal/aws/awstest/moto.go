@@ -152,6 +152,16 @@ func (m *Moto) Env() []string {
 	}
 }
 
+// Setenv points this test's process environment (and so an AWS SDK
+// configuration loaded from it, as the Lambdas load theirs) at m, for the
+// rest of t.
+func (m *Moto) Setenv(t testing.TB) {
+	for _, kv := range m.Env() {
+		k, v, _ := strings.Cut(kv, "=")
+		t.Setenv(k, v)
+	}
+}
+
 // Config returns an AWS configuration for m.
 func (m *Moto) Config() aws.Config {
 	return aws.Config{

@@ -155,10 +155,7 @@ func jsonEqual(a, b any) bool {
 
 func TestSigningKeyFromSecretsManager(t *testing.T) {
 	m := awstest.Shared(t)
-	for _, kv := range m.Env() {
-		k, v, _ := strings.Cut(kv, "=")
-		t.Setenv(k, v)
-	}
+	m.Setenv(t)
 	ctx := awstest.Context(t)
 	_, key := awstest.Key()
 	out, err := m.SecretsManager().CreateSecret(ctx, &secretsmanager.CreateSecretInput{

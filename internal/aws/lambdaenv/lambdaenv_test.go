@@ -3,6 +3,7 @@ package lambdaenv_test
 import (
 	"context"
 	"errors"
+	"maps"
 	"os"
 	"slices"
 	"strings"
@@ -27,33 +28,19 @@ func TestMain(m *testing.M) {
 
 func envOf(m map[string]string) lambdaenv.Env { return func(k string) string { return m[k] } }
 
-func TestLoadIAM(t *testing.T) {
-	_, key := awstest.Key()
-	ok := map[string]string{"API_URI": "https://d.example.com", "APP_URI": "aws:123456789012", "SIGNING_KEY": key}
-	cfg, err := lambdaenv.LoadIAM(envOf(ok))
-	if err != nil || cfg.PolicyARN != lambdaenv.DefaultPolicyARN || cfg.FailMode != client.FailClosed ||
-		cfg.Timeout != lambdaenv.DefaultIAMTimeout || cfg.WebhookSecrets != nil {
-		t.Fatalf("defaults: %+v, %v", cfg, err)
-	}
-	tests := []struct {
-		change map[string]string
-		vars   []string
-	}{
-		{map[string]string{"POLICY_ARN": "AWSDenyAll"}, []string{"POLICY_ARN"}},
-		{map[string]string{"WEBHOOK_SECRET": "short"}, []string{"WEBHOOK_SECRET"}},
-		{map[string]string{"WEBHOOK_SECRET": "whsec_0123456789abcdef", "WEBHOOK_SECRET_ARN": "arn:aws:secretsmanager:us-east-1:123456789012:secret:w"}, []string{"WEBHOOK_SECRET"}},
-		{map[string]string{"WEBHOOK_SECRET_ARN": "w"}, []string{"WEBHOOK_SECRET_ARN"}},
-		{map[string]string{"TIMEOUT_MS": "60000", "FAIL_MODE": "x"}, []string{"TIMEOUT_MS", "FAIL_MODE"}},
-	}
-	for _, tt := range tests {
-		env := map[string]string{}
-		for k, v := range ok {
-			env[k] = v
-		}
-		for k, v := range tt.change {
-			env[k] = v
-		}
-		_, err := lambdaenv.LoadIAM(envOf(env))
+// invalid is a change that makes a valid environment invalid, and the
+// variables the error must name.
+type invalid struct {
+	change map[string]string
+	vars   []string
+}
+
+// expectInvalid checks that load refuses ok changed by each case with
+// ErrConfig, naming the case's variables.
+func expectInvalid(t *testing.T, load func(lambdaenv.Env) error, ok map[string]string, cases []invalid) {
+	t.Helper()
+	for _, tt := range cases {
+		err := load(envOf(with(ok, tt.change)))
 		if !errors.Is(err, lambdaenv.ErrConfig) {
 			t.Errorf("%v: %v, want ErrConfig", tt.change, err)
 			continue
@@ -64,12 +51,32 @@ func TestLoadIAM(t *testing.T) {
 			}
 		}
 	}
-	env := map[string]string{"POLICY_ARN": "inline", "WEBHOOK_SECRET": "whsec_0123456789abcdef, whsec_fedcba9876543210",
-		"PRINCIPALS": "alice, role/deploy,,"}
-	for k, v := range ok {
-		env[k] = v
+}
+
+// with returns base with change applied.
+func with(base, change map[string]string) map[string]string {
+	env := maps.Clone(base)
+	maps.Copy(env, change)
+	return env
+}
+
+func TestLoadIAM(t *testing.T) {
+	_, key := awstest.Key()
+	ok := map[string]string{"API_URI": "https://d.example.com", "APP_URI": "aws:123456789012", "SIGNING_KEY": key}
+	cfg, err := lambdaenv.LoadIAM(envOf(ok))
+	if err != nil || cfg.PolicyARN != lambdaenv.DefaultPolicyARN || cfg.FailMode != client.FailClosed ||
+		cfg.Timeout != lambdaenv.DefaultIAMTimeout || cfg.WebhookSecrets != nil {
+		t.Fatalf("defaults: %+v, %v", cfg, err)
 	}
-	cfg, err = lambdaenv.LoadIAM(envOf(env))
+	expectInvalid(t, func(e lambdaenv.Env) error { _, err := lambdaenv.LoadIAM(e); return err }, ok, []invalid{
+		{map[string]string{"POLICY_ARN": "AWSDenyAll"}, []string{"POLICY_ARN"}},
+		{map[string]string{"WEBHOOK_SECRET": "short"}, []string{"WEBHOOK_SECRET"}},
+		{map[string]string{"WEBHOOK_SECRET": "whsec_0123456789abcdef", "WEBHOOK_SECRET_ARN": "arn:aws:secretsmanager:us-east-1:123456789012:secret:w"}, []string{"WEBHOOK_SECRET"}},
+		{map[string]string{"WEBHOOK_SECRET_ARN": "w"}, []string{"WEBHOOK_SECRET_ARN"}},
+		{map[string]string{"TIMEOUT_MS": "60000", "FAIL_MODE": "x"}, []string{"TIMEOUT_MS", "FAIL_MODE"}},
+	})
+	cfg, err = lambdaenv.LoadIAM(envOf(with(ok, map[string]string{"POLICY_ARN": "inline",
+		"WEBHOOK_SECRET": "whsec_0123456789abcdef, whsec_fedcba9876543210", "PRINCIPALS": "alice, role/deploy,,"})))
 	if err != nil || cfg.PolicyARN != "inline" || len(cfg.WebhookSecrets) != 2 || len(cfg.Principals) != 2 {
 		t.Fatalf("%+v, %v", cfg, err)
 	}
@@ -85,10 +92,7 @@ func TestLoadAuthorizer(t *testing.T) {
 		cfg.Cache != lambdaenv.DefaultCacheSeconds*time.Second || cfg.Timeout != lambdaenv.DefaultAuthorizerTimeout {
 		t.Fatalf("defaults: %+v, %v", cfg, err)
 	}
-	tests := []struct {
-		change map[string]string
-		vars   []string
-	}{
+	expectInvalid(t, func(e lambdaenv.Env) error { _, err := lambdaenv.LoadAuthorizer(e); return err }, ok, []invalid{
 		{map[string]string{"JWT_ISSUER": ""}, []string{"JWT_ISSUER"}},
 		{map[string]string{"JWT_ISSUER": "cognito"}, []string{"JWT_ISSUER"}},
 		{map[string]string{"JWT_AUDIENCE": " , "}, []string{"JWT_AUDIENCE"}},
@@ -97,31 +101,8 @@ func TestLoadAuthorizer(t *testing.T) {
 		{map[string]string{"CACHE_SECONDS": "-1"}, []string{"CACHE_SECONDS"}},
 		{map[string]string{"CACHE_SECONDS": "301"}, []string{"CACHE_SECONDS"}},
 		{map[string]string{"WEBHOOK_SECRET": "short"}, []string{"WEBHOOK_SECRET"}},
-	}
-	for _, tt := range tests {
-		env := map[string]string{}
-		for k, v := range ok {
-			env[k] = v
-		}
-		for k, v := range tt.change {
-			env[k] = v
-		}
-		_, err := lambdaenv.LoadAuthorizer(envOf(env))
-		if !errors.Is(err, lambdaenv.ErrConfig) {
-			t.Errorf("%v: %v, want ErrConfig", tt.change, err)
-			continue
-		}
-		for _, v := range tt.vars {
-			if !strings.Contains(err.Error(), v+":") {
-				t.Errorf("%v: error does not name %s: %v", tt.change, v, err)
-			}
-		}
-	}
-	env := map[string]string{"CACHE_SECONDS": "0", "TOKEN_USE": "ID"}
-	for k, v := range ok {
-		env[k] = v
-	}
-	if cfg, err := lambdaenv.LoadAuthorizer(envOf(env)); err != nil || cfg.Cache != 0 || cfg.TokenUse != "id" {
+	})
+	if cfg, err := lambdaenv.LoadAuthorizer(envOf(with(ok, map[string]string{"CACHE_SECONDS": "0", "TOKEN_USE": "ID"}))); err != nil || cfg.Cache != 0 || cfg.TokenUse != "id" {
 		t.Fatalf("%+v, %v", cfg, err)
 	}
 }
@@ -239,10 +220,7 @@ func TestRuntimeLoadsAWSOnlyWhenNeeded(t *testing.T) {
 // real (moto) Secrets Manager secret, split at commas for a rotation.
 func TestRuntimeWebhookSecretsFromSecretsManager(t *testing.T) {
 	m := awstest.Shared(t)
-	for _, kv := range m.Env() {
-		k, v, _ := strings.Cut(kv, "=")
-		t.Setenv(k, v)
-	}
+	m.Setenv(t)
 	ctx := awstest.Context(t)
 	out, err := m.SecretsManager().CreateSecret(ctx, &secretsmanager.CreateSecretInput{
 		Name: aws.String("deadbolt/runtime-webhook-test"), SecretString: aws.String("whsec_new,whsec_old")})
