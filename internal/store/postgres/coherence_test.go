@@ -254,3 +254,36 @@ func TestConsumedGrantAnnouncedWithoutNumber(t *testing.T) {
 		return err == nil && st.Grant != nil && !st.Grant.ConsumedAt.IsZero()
 	})
 }
+
+// TestLapsedLeaseStartsOver: when the database has let a node's lease run
+// out (the node was stopped past it), the node finds out at its next
+// renewal, drops its cache and starts over empty, on the same connection.
+// (Here the lease is ended by hand, so b could not know in advance; a real
+// lease runs out on b's own clock first.)
+func TestLapsedLeaseStartsOver(t *testing.T) {
+	db := testDB(t)
+	b := newNode(t, db, "lapsed-b")
+	cli, err := Open(t.Context(), pgtest.WithParam(db, "application_name", "lapsed-cli"), Options{AutoMigrate: true})
+	mustDo(t, err)
+	defer cli.Close()
+	app, acct, _ := seed(t, cli)
+	if unlocked(t, b.cache, app) {
+		t.Fatal("unlocked before any grant")
+	}
+	drops := b.cache.Stats().Drops
+	// As a writer would see it after b was stopped for too long: b's lease
+	// over, so the unlock below does not wait for b.
+	pgtest.Exec(t, db, `UPDATE cache_nodes SET lease_until = now() - interval '1 second'`)
+	setLocked(t, cli, acct, false, "g-lapsed")
+	waitFor(t, "node b to start over", func() bool { return b.cache.Stats().Drops > drops && b.cache.Live() })
+	if !unlocked(t, b.cache, app) {
+		t.Fatal("node b answered locked after starting over, though the unlock was acknowledged")
+	}
+	if ids := nodeIDs(t, cli); len(ids) != 1 {
+		t.Fatalf("nodes registered after starting over: %v, want one", ids)
+	}
+	setLocked(t, cli, acct, true, "")
+	if unlocked(t, b.cache, app) {
+		t.Fatal("node b answered unlocked after an acknowledged lock, once it started over")
+	}
+}

@@ -110,7 +110,9 @@
 //     lease cannot answer one check from memory when it wakes. A renewal
 //     that finds the lease gone, or that is answered after the node's own
 //     deadline (a writer may already have read the lease as run out), ends
-//     the subscription: Lost, and a fresh, empty one.
+//     the subscription: Lost, and a fresh, empty one — registered again on
+//     the same connection when it still works, so a node woken from a
+//     stop answers its backlog from memory again within two round trips.
 //   - When a subscription ends, the node deletes its row once its cache
 //     has stopped answering from memory, so writers stop waiting for it at
 //     once; a node that died leaves its row to run out.

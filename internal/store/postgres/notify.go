@@ -250,7 +250,22 @@ func (s *Store) listenOnce(ctx context.Context, h cache.Handler, node string, li
 		}
 		// Quiet for a while: renewing the lease also proves the
 		// connection still works.
-		if err := l.renew(ctx, conn); err != nil {
+		err := l.renew(ctx, conn)
+		if errors.Is(err, errLeaseLapsed) && !conn.IsClosed() {
+			// The connection works; only the lease is gone (the
+			// process was stopped or starved past it). Start over on
+			// this connection, which still LISTENs: a stopped node
+			// that woke to a backlog of checks answers them from
+			// memory again after two round trips, not a reconnection.
+			h.Lost(err)
+			if l, err = s.register(ctx, conn, node); err != nil {
+				return err
+			}
+			h.Lease(l.until)
+			h.Subscribed()
+			continue
+		}
+		if err != nil {
 			return err
 		}
 		h.Lease(l.until)
