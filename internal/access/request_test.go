@@ -89,7 +89,7 @@ func newEnv(t *testing.T) *env {
 	}
 	logw := checklog.New(s, checklog.Options{Mode: checklog.Sync})
 	t.Cleanup(func() { logw.Close(context.Background()) })
-	e.check = check.New(check.Deps{Store: s, Keys: cache.New(s, cache.Options{Box: box}), Clock: e.clock, Log: logw, Box: box, Requests: e.requests,
+	e.check = check.New(check.Deps{Store: s, Keys: cache.New(s, cache.Options{Box: box}), Clock: e.clock, Log: logw, Requests: e.requests,
 		Verifier: &token.Verifier{Audiences: []string{aud}, Now: e.clock.Now}})
 	return e
 }

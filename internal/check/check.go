@@ -145,7 +145,6 @@ type Deps struct {
 	Keys     AppKeys
 	Clock    clock.Clock
 	Log      *checklog.Writer
-	Box      *seal.Box
 	Verifier *token.Verifier
 	Policies PolicyEvaluator
 	Requests RequestRaiser

@@ -114,7 +114,7 @@ func newEnvWith(t *testing.T, public string, mod func(*portal.Deps)) *env {
 	logw := checklog.New(s, checklog.Options{Mode: checklog.Sync})
 	t.Cleanup(func() { logw.Close(context.Background()) })
 	auds, _ := token.AcceptedAudiences(public, nil)
-	chk := check.New(check.Deps{Store: s, Keys: cache.New(s, cache.Options{Box: box}), Clock: e.clock, Log: logw, Box: box, Requests: e.requests,
+	chk := check.New(check.Deps{Store: s, Keys: cache.New(s, cache.Options{Box: box}), Clock: e.clock, Log: logw, Requests: e.requests,
 		Verifier: &token.Verifier{Audiences: auds, Now: e.clock.Now}})
 	cfg := config.Default().Portal
 	e.check = chk

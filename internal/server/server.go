@@ -93,7 +93,7 @@ func Run(ctx context.Context, d Deps, listening func(addr string)) error {
 	requests := &access.Requests{Store: checkReads, Clock: d.Clock, TTL: cfg.Portal.RequestTTL, Changed: notes.changed,
 		Notify: notes.channels}
 	svc := check.New(check.Deps{
-		Logger: d.Log, Store: checkReads, Keys: checkReads, Clock: d.Clock, Log: logw, Box: d.Box, Requests: requests,
+		Logger: d.Log, Store: checkReads, Keys: checkReads, Clock: d.Clock, Log: logw, Requests: requests,
 		Verifier: &token.Verifier{Audiences: auds, Leeway: 60 * time.Second, MaxLifetime: 15 * time.Minute, Now: d.Clock.Now},
 		ObserveStore: func(op string, d time.Duration) {
 			m.StoreSeconds.WithLabelValues(op).Observe(d.Seconds())
