@@ -10,6 +10,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/deadbolt-dev/deadbolt/internal/policy"
 	"github.com/deadbolt-dev/deadbolt/internal/seal"
 	"github.com/deadbolt-dev/deadbolt/internal/store"
 )
@@ -32,6 +33,9 @@ type Options struct {
 	// Log, if set, hears when the cache subscribes and how its feed
 	// learns of changes.
 	Log *slog.Logger
+	// Policies builds a tenant's compiled JIT policies for PolicySet;
+	// without it PolicySet fails.
+	Policies PolicyLoader
 }
 
 // Cache is a store.Store that answers the lock check's reads —
@@ -75,6 +79,8 @@ type Cache struct {
 	// passkeys by member: a locked check raises an unlock request only
 	// for an owner who has one.
 	passkeys bounded[string, []store.Passkey]
+	// policies are the tenants' compiled JIT policies, by tenant ID.
+	policies bounded[string, *policy.Set]
 
 	hits, misses, drops atomic.Uint64
 }
@@ -108,6 +114,7 @@ func New(s store.Store, opts Options) *Cache {
 	c.opened = newBounded[string, openedKey](opts.MaxApps, nil)
 	c.states = newBounded(opts.MaxStates, c.unindex)
 	c.passkeys = newBounded[string, []store.Passkey](opts.MaxStates, nil)
+	c.policies = newBounded[string, *policy.Set](opts.MaxApps, nil)
 	return c
 }
 
@@ -171,6 +178,7 @@ func (c *Cache) reset() {
 	c.states.clear()
 	clear(c.owned)
 	c.passkeys.clear()
+	c.policies.clear()
 }
 
 // Subscribed implements Handler: from now on every change is heard, so the
@@ -222,6 +230,8 @@ func (c *Cache) Changed(events []Event) {
 				c.dropState(k)
 			}
 			c.passkeys.del(e.MemberID)
+		case Policies:
+			c.policies.del(e.TenantID)
 		default: // All, and kinds this build does not know
 			c.reset()
 			c.drops.Add(1)

@@ -1,6 +1,7 @@
 // Package cache keeps what the lock check reads — applications by issuer,
 // their signing keys (HS256 secrets opened, public keys parsed), account
-// states, and owners' passkeys — in a node's memory, and keeps it true
+// states, owners' passkeys, and each tenant's compiled JIT policies
+// (PolicySet, forgotten on a Policies event) — in a node's memory, and keeps it true
 // across processes and nodes (design §1, "Scale-out"). It is the one cache
 // of the lock check, for both backends.
 //

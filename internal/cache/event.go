@@ -24,6 +24,10 @@ const (
 	// Member: the member MemberID changed, or their passkeys, or grants of
 	// accounts they own did; every cached account state they own is stale.
 	Member
+	// Policies: the JIT policies of tenant TenantID changed — a policy,
+	// an assignment, a group or its members, an alert execution — so its
+	// compiled policy set is stale.
+	Policies
 )
 
 // Event names cached data that a committed transaction changed.
@@ -33,6 +37,7 @@ type Event struct {
 	Issuer   string
 	Account  string
 	MemberID string
+	TenantID string
 }
 
 // Handler receives a Feed's news. Its methods may be called from several

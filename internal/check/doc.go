@@ -3,10 +3,12 @@
 // consume a once-grant atomically when the decision uses one, and write the
 // decision to the check log before answering.
 //
-// Seams for later parts of design §3 are the PolicyEvaluator (steps 4–5:
-// context rules and schedules) and the RequestRaiser (step 7: unlock
-// requests); with neither set, every rule of the core applies and locked
-// accounts answer "locked".
+// Steps 3 to 5 of design §3 (lock policies, context rules, unlock
+// schedules) come from a PolicyEvaluator: Policies evaluates the tenant's
+// compiled policy.Set, which the server's cache keeps in memory (PolicySets,
+// *cache.Cache), so evaluating adds no SQL to a check. Step 7 (unlock
+// requests) comes from a RequestRaiser. With neither set, every rule of the
+// core applies and locked accounts answer "locked".
 //
 // The token's sub names the account. A request may name another
 // (Request.Account, Request.UserToken) only when its path allows it

@@ -27,6 +27,7 @@ type wireEvent struct {
 	I string     `json:"i,omitempty"` // issuer
 	N string     `json:"n,omitempty"` // account name
 	M string     `json:"m,omitempty"` // member ID
+	T string     `json:"t,omitempty"` // tenant ID
 }
 
 // allPayload announces cache.All.
@@ -43,7 +44,7 @@ func mustEncode(events []cache.Event) string {
 func encodeEvents(events []cache.Event) (string, error) {
 	w := make([]wireEvent, len(events))
 	for i, e := range events {
-		w[i] = wireEvent{K: e.Kind, A: e.AppID, I: e.Issuer, N: e.Account, M: e.MemberID}
+		w[i] = wireEvent{K: e.Kind, A: e.AppID, I: e.Issuer, N: e.Account, M: e.MemberID, T: e.TenantID}
 	}
 	b, err := json.Marshal(w)
 	return string(b), err
@@ -94,10 +95,10 @@ func decodeEvents(payload string) []cache.Event {
 	}
 	events := make([]cache.Event, len(w))
 	for i, e := range w {
-		if e.K > cache.Member {
+		if e.K > cache.Policies {
 			return []cache.Event{{Kind: cache.All}}
 		}
-		events[i] = cache.Event{Kind: e.K, AppID: e.A, Issuer: e.I, Account: e.N, MemberID: e.M}
+		events[i] = cache.Event{Kind: e.K, AppID: e.A, Issuer: e.I, Account: e.N, MemberID: e.M, TenantID: e.T}
 	}
 	return events
 }

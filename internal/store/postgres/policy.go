@@ -4,6 +4,7 @@ import (
 	"context"
 	"time"
 
+	"github.com/deadbolt-dev/deadbolt/internal/cache"
 	"github.com/deadbolt-dev/deadbolt/internal/store"
 	"github.com/deadbolt-dev/deadbolt/internal/store/sqlrow"
 	"github.com/deadbolt-dev/deadbolt/internal/store/valid"
@@ -11,8 +12,9 @@ import (
 
 // Groups, policies, assignments and alert executions change at the rate
 // of administrators, and are read whole per tenant, so they are plain
-// queries. Every query names the tenant. The lock check does not cache
-// them yet, so no change here is announced.
+// queries. Every query names the tenant. The lock check keeps each
+// tenant's compiled policies in memory, so every change announces
+// cache.Policies for its tenant.
 
 // Group implements store.Reader.
 func (r reads) Group(ctx context.Context, tenantID, id string) (store.Group, error) {
@@ -69,14 +71,23 @@ func (r reads) Executions(ctx context.Context, tenantID string, since time.Time)
 		 AND (until = 0 OR until > $2) AND (lifted_at = 0 OR lifted_at > $2) ORDER BY at, id`, tenantID, n)
 }
 
+// policiesChanged announces, when err is nil, that the tenant's policies
+// changed (cache.Policies), and returns err.
+func (t *txn) policiesChanged(tenantID string, err error) error {
+	if err == nil {
+		t.changed(cache.Event{Kind: cache.Policies, TenantID: tenantID})
+	}
+	return err
+}
+
 // CreateGroup implements store.Tx.
 func (t *txn) CreateGroup(ctx context.Context, g store.Group) error {
 	const op = "create group"
 	if err := valid.Group(g); err != nil {
 		return wrap(op, err)
 	}
-	return t.insert(ctx, op, valid.Conflict("member_groups", []string{"name"}), `INSERT INTO member_groups (`+sqlrow.GroupCols+`) VALUES ($1, $2, $3, $4, $5)`,
-		g.ID, g.TenantID, g.Name, g.Description, valid.Nanos(g.CreatedAt))
+	return t.policiesChanged(g.TenantID, t.insert(ctx, op, valid.Conflict("member_groups", []string{"name"}), `INSERT INTO member_groups (`+sqlrow.GroupCols+`) VALUES ($1, $2, $3, $4, $5)`,
+		g.ID, g.TenantID, g.Name, g.Description, valid.Nanos(g.CreatedAt)))
 }
 
 // DeleteGroup implements store.Tx; memberships and assignments go with it
@@ -84,7 +95,7 @@ func (t *txn) CreateGroup(ctx context.Context, g store.Group) error {
 func (t *txn) DeleteGroup(ctx context.Context, tenantID, id string) error {
 	const op = "delete group"
 	n, err := t.exec(ctx, op, `DELETE FROM member_groups WHERE tenant_id = $1 AND id = $2`, tenantID, id)
-	return found(op, n, err)
+	return t.policiesChanged(tenantID, found(op, n, err))
 }
 
 // AddGroupMember implements store.Tx.
@@ -93,8 +104,8 @@ func (t *txn) AddGroupMember(ctx context.Context, m store.GroupMember) error {
 	if err := valid.GroupMember(m); err != nil {
 		return wrap(op, err)
 	}
-	return t.insert(ctx, op, valid.Conflict("group_members", []string{"member_id"}), `INSERT INTO group_members (`+sqlrow.GroupMemberCols+`) VALUES ($1, $2, $3, $4)`,
-		m.GroupID, m.MemberID, m.TenantID, valid.Nanos(m.CreatedAt))
+	return t.policiesChanged(m.TenantID, t.insert(ctx, op, valid.Conflict("group_members", []string{"member_id"}), `INSERT INTO group_members (`+sqlrow.GroupMemberCols+`) VALUES ($1, $2, $3, $4)`,
+		m.GroupID, m.MemberID, m.TenantID, valid.Nanos(m.CreatedAt)))
 }
 
 // RemoveGroupMember implements store.Tx.
@@ -102,7 +113,7 @@ func (t *txn) RemoveGroupMember(ctx context.Context, tenantID, groupID, memberID
 	const op = "remove group member"
 	n, err := t.exec(ctx, op, `DELETE FROM group_members WHERE tenant_id = $1 AND group_id = $2 AND member_id = $3`,
 		tenantID, groupID, memberID)
-	return found(op, n, err)
+	return t.policiesChanged(tenantID, found(op, n, err))
 }
 
 // CreatePolicy implements store.Tx.
@@ -111,8 +122,8 @@ func (t *txn) CreatePolicy(ctx context.Context, p store.Policy) error {
 	if err := valid.Policy(p, true); err != nil {
 		return wrap(op, err)
 	}
-	return t.insert(ctx, op, valid.Conflict("policies", []string{"name"}), `INSERT INTO policies (`+sqlrow.PolicyCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-		p.ID, p.TenantID, p.Name, p.Enabled, string(p.Document), valid.Nanos(p.CreatedAt), valid.Nanos(p.UpdatedAt))
+	return t.policiesChanged(p.TenantID, t.insert(ctx, op, valid.Conflict("policies", []string{"name"}), `INSERT INTO policies (`+sqlrow.PolicyCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+		p.ID, p.TenantID, p.Name, p.Enabled, string(p.Document), valid.Nanos(p.CreatedAt), valid.Nanos(p.UpdatedAt)))
 }
 
 // UpdatePolicy implements store.Tx.
@@ -123,7 +134,7 @@ func (t *txn) UpdatePolicy(ctx context.Context, p store.Policy) error {
 	}
 	n, err := t.exec(ctx, op, `UPDATE policies SET name = $1, enabled = $2, document = $3, updated_at = $4 WHERE tenant_id = $5 AND id = $6`,
 		p.Name, p.Enabled, string(p.Document), valid.Nanos(p.UpdatedAt), p.TenantID, p.ID)
-	return found(op, n, err)
+	return t.policiesChanged(p.TenantID, found(op, n, err))
 }
 
 // DeletePolicy implements store.Tx; assignments and executions go with it
@@ -131,7 +142,7 @@ func (t *txn) UpdatePolicy(ctx context.Context, p store.Policy) error {
 func (t *txn) DeletePolicy(ctx context.Context, tenantID, id string) error {
 	const op = "delete policy"
 	n, err := t.exec(ctx, op, `DELETE FROM policies WHERE tenant_id = $1 AND id = $2`, tenantID, id)
-	return found(op, n, err)
+	return t.policiesChanged(tenantID, found(op, n, err))
 }
 
 // Assign implements store.Tx.
@@ -140,9 +151,9 @@ func (t *txn) Assign(ctx context.Context, a store.Assignment) error {
 	if err := valid.Assignment(a); err != nil {
 		return wrap(op, err)
 	}
-	return t.insert(ctx, op, valid.Conflict("policy_assignments", []string{sqlrow.AssignmentTarget(a)}), `INSERT INTO policy_assignments (policy_id, tenant_id, app_id, group_id, member_id, created_at)
+	return t.policiesChanged(a.TenantID, t.insert(ctx, op, valid.Conflict("policy_assignments", []string{sqlrow.AssignmentTarget(a)}), `INSERT INTO policy_assignments (policy_id, tenant_id, app_id, group_id, member_id, created_at)
 		VALUES ($1, $2, $3, $4, $5, $6)`,
-		a.PolicyID, a.TenantID, nullable(a.AppID), nullable(a.GroupID), nullable(a.MemberID), valid.Nanos(a.CreatedAt))
+		a.PolicyID, a.TenantID, nullable(a.AppID), nullable(a.GroupID), nullable(a.MemberID), valid.Nanos(a.CreatedAt)))
 }
 
 // Unassign implements store.Tx.
@@ -154,7 +165,7 @@ func (t *txn) Unassign(ctx context.Context, a store.Assignment) error {
 	n, err := t.exec(ctx, op, `DELETE FROM policy_assignments WHERE tenant_id = $1 AND policy_id = $2
 		AND coalesce(app_id, '') = $3 AND coalesce(group_id, '') = $4 AND coalesce(member_id, '') = $5`,
 		a.TenantID, a.PolicyID, a.AppID, a.GroupID, a.MemberID)
-	return found(op, n, err)
+	return t.policiesChanged(a.TenantID, found(op, n, err))
 }
 
 // CreateExecution implements store.Tx.
@@ -163,8 +174,8 @@ func (t *txn) CreateExecution(ctx context.Context, e store.Execution) error {
 	if err := valid.Execution(e); err != nil {
 		return wrap(op, err)
 	}
-	return t.insert(ctx, op, valid.Conflict("policy_executions", nil), `INSERT INTO policy_executions (`+sqlrow.ExecutionCols+`) VALUES ($1, $2, $3, $4, $5, 0, $6, $7, '')`,
-		e.ID, e.TenantID, e.PolicyID, valid.Nanos(e.At), valid.Nanos(e.Until), e.ExecutedBy, e.Reason)
+	return t.policiesChanged(e.TenantID, t.insert(ctx, op, valid.Conflict("policy_executions", nil), `INSERT INTO policy_executions (`+sqlrow.ExecutionCols+`) VALUES ($1, $2, $3, $4, $5, 0, $6, $7, '')`,
+		e.ID, e.TenantID, e.PolicyID, valid.Nanos(e.At), valid.Nanos(e.Until), e.ExecutedBy, e.Reason))
 }
 
 // LiftExecution implements store.Tx with one conditional UPDATE.
@@ -177,7 +188,7 @@ func (t *txn) LiftExecution(ctx context.Context, tenantID, id, by string, at tim
 	changed, err := t.exec(ctx, op, `UPDATE policy_executions SET lifted_at = $1, lifted_by = $2
 		WHERE tenant_id = $3 AND id = $4 AND lifted_at = 0 AND (until = 0 OR until > $1)`, n, by, tenantID, id)
 	if err != nil || changed == 1 {
-		return changed == 1, err
+		return changed == 1, t.policiesChanged(tenantID, err)
 	}
 	_, err = one(ctx, t.q, op, dialect.ScanExecution,
 		`SELECT `+sqlrow.ExecutionCols+` FROM policy_executions WHERE tenant_id = $1 AND id = $2`, tenantID, id)

@@ -1,0 +1,26 @@
+package server
+
+import (
+	"context"
+
+	"github.com/deadbolt-dev/deadbolt/internal/admin"
+	"github.com/deadbolt-dev/deadbolt/internal/cache"
+	"github.com/deadbolt-dev/deadbolt/internal/clock"
+	"github.com/deadbolt-dev/deadbolt/internal/policy"
+	"github.com/deadbolt-dev/deadbolt/internal/store"
+)
+
+// loadPolicies builds a tenant's compiled policies for the check cache:
+// its policies, groups and assignments as stored, and the alert
+// executions in force now or later. There is no GeoIP database yet
+// (serve --geoip-db is to come), so country rules decide by their
+// on_unknown.
+func loadPolicies(clk clock.Clock) cache.PolicyLoader {
+	return func(ctx context.Context, r store.PolicyReader, tenantID string) (*policy.Set, error) {
+		t, err := admin.PolicyTenant(ctx, r, tenantID, clk.Now())
+		if err != nil {
+			return nil, err
+		}
+		return policy.NewSet(t, nil)
+	}
+}
