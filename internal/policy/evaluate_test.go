@@ -251,6 +251,17 @@ func TestPolicyErrorsNameTheField(t *testing.T) {
 	if _, err := NewSet(Tenant{Policies: []Policy{scheduled("x", Lock, true, onApp()), scheduled("x", Unlock, true, onApp())}}, nil); err == nil {
 		t.Error("NewSet accepted two policies with one ID")
 	}
+	// A policy that does not compile fails the Set while enabled (a lock
+	// must not be left out) but not while disabled (it decides nothing).
+	broken := scheduled("bad", Lock, true, onApp())
+	broken.Schedule.Zone = "Nowhere/Atlantis"
+	if _, err := NewSet(Tenant{Policies: []Policy{broken}}, nil); err == nil {
+		t.Error("NewSet accepted an enabled policy that does not compile")
+	}
+	broken.Enabled = false
+	if s, err := NewSet(Tenant{Policies: []Policy{broken, scheduled("ok", Lock, true, onApp())}}, nil); err != nil || s == nil {
+		t.Errorf("a disabled policy that does not compile failed the Set: %v", err)
+	}
 	if err := (Group{Name: "finance", Members: []string{"m1", "m1"}}).Validate(); err == nil || !strings.Contains(err.Error(), "members") {
 		t.Errorf("Group.Validate = %v", err)
 	}

@@ -36,9 +36,12 @@ type Set struct {
 }
 
 // NewSet compiles t's policies. geo locates addresses for country rules;
-// nil means there is no GeoIP database (on_unknown decides). A policy that
-// does not validate, or two with one ID, fail the whole Set: it is better
-// to refuse to start than to leave a lock out.
+// nil means there is no GeoIP database (on_unknown decides). An enabled
+// policy that does not validate, or two with one ID, fail the whole Set,
+// and the lock check then answers "could not decide" for the tenant's
+// enrolled accounts: better than leaving a lock out. A disabled policy
+// that does not validate decides nothing, so it is left out instead of
+// failing every check of the tenant.
 func NewSet(t Tenant, geo Geo) (*Set, error) {
 	s := &Set{
 		byApp:    map[string][]*compiled{},
@@ -61,7 +64,9 @@ func NewSet(t Tenant, geo Geo) (*Set, error) {
 		seen[p.ID] = true
 		c, err := compile(p)
 		if err != nil {
-			errs = append(errs, fmt.Errorf("policy %s (%q): %w", p.ID, p.Name, err))
+			if p.Enabled {
+				errs = append(errs, fmt.Errorf("policy %s (%q): %w", p.ID, p.Name, err))
+			}
 			continue
 		}
 		c.execs = execs[p.ID]

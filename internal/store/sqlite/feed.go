@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"path/filepath"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -90,7 +91,7 @@ func (s *Store) followOnce(ctx context.Context, h cache.Handler) error {
 		return wrap("change feed: read change counter", err)
 	}
 	if f.shm == nil && f.why == "" {
-		f.shm, err = mapWALIndex(s.path + "-shm")
+		f.shm, err = mapWALIndex(shmPath(s.path))
 		if err != nil {
 			f.why = err.Error()
 		}
@@ -185,4 +186,15 @@ func (f *feed) close() error {
 	defer f.mu.Unlock()
 	f.seen.Store(nil)
 	return f.shm.close()
+}
+
+// shmPath is the WAL index SQLite uses for the database at path: SQLite
+// resolves symbolic links in the database's path and keeps its -shm
+// beside the real file, so watching the link's location would watch a
+// file nobody writes (or none at all).
+func shmPath(path string) string {
+	if real, err := filepath.EvalSymlinks(path); err == nil {
+		path = real
+	}
+	return path + "-shm"
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/binary"
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -350,5 +351,48 @@ func BenchmarkChangeWatch(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+// TestFeedThroughSymlink: a database opened by a symbolic link has its
+// -shm beside the real file (SQLite resolves the link); the feed watches
+// that one, so it neither falls back to SQL nor watches a stale file left
+// at the link's location.
+func TestFeedThroughSymlink(t *testing.T) {
+	dir := t.TempDir()
+	real := filepath.Join(dir, "real", "d.db")
+	if err := os.MkdirAll(filepath.Dir(real), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	link := filepath.Join(dir, "link.db")
+	if err := os.Symlink(real, link); err != nil {
+		t.Fatal(err)
+	}
+	server, err := Open(t.Context(), link, Options{AutoMigrate: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { server.Close() })
+	cli, err := Open(t.Context(), real, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cli.Close() })
+	// A stale WAL index at the link's location must not be watched.
+	if err := os.WriteFile(link+"-shm", make([]byte, 64<<10), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	seedFeed(t, cli)
+	c := follow(t, server)
+	if w := c.Stats().Watch; w != "wal-index" {
+		t.Fatalf("watch %q, want wal-index", w)
+	}
+	if st := checkState(t, c); st.Found {
+		t.Fatal("found before enrolment")
+	}
+	checkState(t, c) // from memory
+	update(t, cli, func(ctx context.Context, tx store.Tx) error { return tx.CreateAccount(ctx, feedAcct) })
+	if st := checkState(t, c); !st.Found {
+		t.Fatalf("the cache missed another process's enrolment through the link's real file: %+v", st)
 	}
 }
