@@ -159,3 +159,14 @@ func keys(m map[string]string) []string {
 	slices.Sort(out)
 	return out
 }
+
+// TestBackendMigrationsLoad fails when a backend's migration files are
+// misnumbered (a gap or two files with one number), which happens when two
+// changes each add "the next" migration: the backend would refuse to open.
+func TestBackendMigrationsLoad(t *testing.T) {
+	for _, dir := range backendDirs {
+		if _, err := migration.Load(os.DirFS(".."), dir); err != nil {
+			t.Errorf("%s: %v", dir, err)
+		}
+	}
+}
