@@ -1,6 +1,6 @@
--- Rows a database at schema version 12 adds: an account and a group marked
+-- Rows a database at schema version 13 adds: an account and a group marked
 -- break-glass, an offline code reported used and one unused, and an
--- approval template (see 0012).
+-- approval template (see 0013).
 INSERT INTO break_glass_marks (id, tenant_id, account_id, group_id, max_unlock, created_by, created_at) VALUES
     ('bg1', 't1', 'ac1', NULL, 3600000000000, 'cli:root', 1748779200000000011),
     ('bg2', 't1', NULL, 'gr1', 1800000000000, 'cli:root', 1748779200000000012);
