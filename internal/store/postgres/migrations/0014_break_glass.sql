@@ -1,4 +1,4 @@
--- 0013: break-glass and approval templates (issue 11).
+-- 0014: break-glass and approval templates (issue 11).
 --
 -- break_glass_marks names the accounts, and the groups of members whose
 -- accounts, that their owner or an admin may open at once, without
