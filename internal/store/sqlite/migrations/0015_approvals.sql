@@ -1,4 +1,4 @@
--- 0012: JIT approvals (issue 11): unlock requests that a member asks for
+-- 0015: JIT approvals (issue 11): unlock requests that a member asks for
 -- ahead of time or to extend a grant, decided by the votes of approvers
 -- under an approval policy.
 --
@@ -19,30 +19,30 @@
 -- Votes keep the member's ID as text, with no foreign key: they are a
 -- record and outlive the member.
 
-ALTER TABLE unlock_requests ADD COLUMN kind TEXT COLLATE "C" NOT NULL DEFAULT 'signin' CHECK (kind IN ('signin', 'ahead', 'extend'));
-ALTER TABLE unlock_requests ADD COLUMN requested_by TEXT COLLATE "C" NOT NULL DEFAULT '';
-ALTER TABLE unlock_requests ADD COLUMN reason TEXT COLLATE "C" NOT NULL DEFAULT '';
-ALTER TABLE unlock_requests ADD COLUMN duration BIGINT NOT NULL DEFAULT 0;
-ALTER TABLE unlock_requests ADD COLUMN starts_at BIGINT NOT NULL DEFAULT 0;
-ALTER TABLE unlock_requests ADD COLUMN extends_grant TEXT COLLATE "C" NOT NULL DEFAULT '';
-ALTER TABLE unlock_requests ADD COLUMN policy_id TEXT COLLATE "C" NOT NULL DEFAULT '';
-ALTER TABLE unlock_requests ADD COLUMN rule TEXT COLLATE "C" NOT NULL DEFAULT '';
+ALTER TABLE unlock_requests ADD COLUMN kind TEXT NOT NULL DEFAULT 'signin' CHECK (kind IN ('signin', 'ahead', 'extend'));
+ALTER TABLE unlock_requests ADD COLUMN requested_by TEXT NOT NULL DEFAULT '';
+ALTER TABLE unlock_requests ADD COLUMN reason TEXT NOT NULL DEFAULT '';
+ALTER TABLE unlock_requests ADD COLUMN duration INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE unlock_requests ADD COLUMN starts_at INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE unlock_requests ADD COLUMN extends_grant TEXT NOT NULL DEFAULT '';
+ALTER TABLE unlock_requests ADD COLUMN policy_id TEXT NOT NULL DEFAULT '';
+ALTER TABLE unlock_requests ADD COLUMN rule TEXT NOT NULL DEFAULT '';
 
 CREATE INDEX unlock_requests_tenant_pending ON unlock_requests (tenant_id, updated_at) WHERE status = 'pending';
 CREATE INDEX unlock_requests_requester ON unlock_requests (requested_by, updated_at) WHERE requested_by <> '';
-CREATE INDEX unlock_requests_starting ON unlock_requests (starts_at, id) WHERE status = 'approved' AND grant_id = '';
+CREATE INDEX unlock_requests_starting ON unlock_requests (starts_at) WHERE status = 'approved' AND grant_id = '';
 
 CREATE TABLE approval_votes (
-    request_id TEXT COLLATE "C" NOT NULL REFERENCES unlock_requests (id) DEFERRABLE,
-    tenant_id  TEXT COLLATE "C" NOT NULL,
-    member_id  TEXT COLLATE "C" NOT NULL,
-    decision   TEXT COLLATE "C" NOT NULL CHECK (decision IN ('approve', 'deny')),
-    channel    TEXT COLLATE "C" NOT NULL,
-    actor      TEXT COLLATE "C" NOT NULL,
-    comment    TEXT COLLATE "C" NOT NULL,
-    evidence   TEXT COLLATE "C" NOT NULL,
-    at         BIGINT           NOT NULL,
+    request_id TEXT    NOT NULL REFERENCES unlock_requests (id),
+    tenant_id  TEXT    NOT NULL,
+    member_id  TEXT    NOT NULL,
+    decision   TEXT    NOT NULL CHECK (decision IN ('approve', 'deny')),
+    channel    TEXT    NOT NULL,
+    actor      TEXT    NOT NULL,
+    comment    TEXT    NOT NULL,
+    evidence   TEXT    NOT NULL,
+    at         INTEGER NOT NULL,
     PRIMARY KEY (request_id, member_id)
-);
+) STRICT;
 
 CREATE INDEX approval_votes_tenant ON approval_votes (tenant_id, at);

@@ -1,5 +1,5 @@
--- Rows a database at schema version 12 adds: a request asked ahead of
--- time under an approval policy, denied by one vote (see 0012).
+-- Rows a database at schema version 13 adds: a request asked ahead of
+-- time under an approval policy, denied by one vote (see 0013).
 INSERT INTO unlock_requests (id, tenant_id, app_id, account_id, status, ip, device, location, integration_type, checks,
         created_at, updated_at, expires_at, decided_by, decided_at, grant_id,
         kind, requested_by, reason, duration, starts_at, extends_grant, policy_id, rule) VALUES
