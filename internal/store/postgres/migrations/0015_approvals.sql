@@ -1,4 +1,4 @@
--- 0014: JIT approvals (issue 11): unlock requests that a member asks for
+-- 0015: JIT approvals (issue 11): unlock requests that a member asks for
 -- ahead of time or to extend a grant, decided by the votes of approvers
 -- under an approval policy.
 --
