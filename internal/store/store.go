@@ -27,6 +27,7 @@ type Reader interface {
 	OutboxReader
 	PortalReader
 	PolicyReader
+	APITokenReader
 	AuditReader
 }
 
@@ -46,6 +47,7 @@ type Tx interface {
 	OutboxTx
 	PortalTx
 	PolicyTx
+	APITokenTx
 	AuditTx
 }
 
@@ -61,6 +63,8 @@ type Store interface {
 	Leaser
 	Pinger
 	MasterKeyPinner
+	APITokenToucher
+	IdempotencyKeeper
 
 	// Close releases the store's connections.
 	Close() error
