@@ -16,6 +16,7 @@ import (
 	"github.com/deadbolt-dev/deadbolt/internal/check"
 	"github.com/deadbolt-dev/deadbolt/internal/checklog"
 	"github.com/deadbolt-dev/deadbolt/internal/httpx"
+	"github.com/deadbolt-dev/deadbolt/internal/policy"
 	"github.com/deadbolt-dev/deadbolt/internal/seal"
 	"github.com/deadbolt-dev/deadbolt/internal/store"
 	"github.com/deadbolt-dev/deadbolt/internal/token"
@@ -44,12 +45,14 @@ func TestErrorOf(t *testing.T) {
 		{"bad key material", fmt.Errorf("%w: key %q: empty HS256 secret", token.ErrBadKey, "k1"), 500, "key_unusable", false, "master key"},
 		{"key problem wrapped as an outage", fmt.Errorf("check: read keys: %w: %w", store.ErrUnavailable, check.ErrKeyUnusable), 500, "key_unusable", false, ""},
 		{"wrong master key", fmt.Errorf("sqlite: pin master key: %w", store.ErrMasterKey), 500, "key_unusable", false, "original master key"},
+		{"policy does not compile", fmt.Errorf("check: evaluate policies: %w: %w", policy.ErrInvalid, errors.New("schedule: missing")), 500, "policy_invalid", false, "deadbolt policy"},
 		{"application disabled", fmt.Errorf("%w: https://app.test", check.ErrAppDisabled), 403, "application_disabled", false, "disabled"},
 		{"account not permitted", fmt.Errorf("%w: no", check.ErrAccountNotPermitted), 403, "account_not_permitted", false, "--server-names-accounts"},
 		{"forbidden", fmt.Errorf("admin: remove member: %w: only an owner can remove an owner", admin.ErrForbidden), 403, "forbidden", false, "only an owner can remove an owner"},
 		{"owned by another", fmt.Errorf("link: %w", access.ErrOwnedByAnother), 409, "owned_by_another", false, "another member"},
 		{"email unverified", admin.Bindable(store.Member{Email: "bob@acme.test"}), 409, "member_unverified", false, "bob@acme.test"},
 		{"request closed", fmt.Errorf("approve: %w", access.ErrRequestClosed), 409, "request_closed", false, "already answered"},
+		{"outside the unlock window", fmt.Errorf("%w: account \"alice\": policy \"Hours\" opens next at 09:00", access.ErrOutsideWindow), 403, "outside_unlock_window", false, "opens next"},
 		{"too long", fmt.Errorf("%w: 48h > 8h", access.ErrTooLong), 400, "too_long", false, "48h"},
 		{"shutting down", fmt.Errorf("write: %w", checklog.ErrClosed), 503, "shutting_down", true, "another node"},
 		{"store unavailable", storeErr(store.ErrUnavailable, "the database did not answer"), 503, "store_unavailable", true, "could not reach its database"},
