@@ -27,6 +27,8 @@ type Reader interface {
 	OutboxReader
 	PortalReader
 	PolicyReader
+	BreakGlassReader
+	TemplateReader
 	AuditReader
 }
 
@@ -46,6 +48,8 @@ type Tx interface {
 	OutboxTx
 	PortalTx
 	PolicyTx
+	BreakGlassTx
+	TemplateTx
 	AuditTx
 }
 

@@ -73,6 +73,8 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Groups", testGroups},
 		{"Policies", testPolicies},
 		{"Executions", testExecutions},
+		{"BreakGlass", testBreakGlass},
+		{"Templates", testTemplates},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
