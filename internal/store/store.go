@@ -29,6 +29,7 @@ type Reader interface {
 	PolicyReader
 	BreakGlassReader
 	TemplateReader
+	OIDCReader
 	AuditReader
 }
 
@@ -50,6 +51,7 @@ type Tx interface {
 	PolicyTx
 	BreakGlassTx
 	TemplateTx
+	OIDCTx
 	AuditTx
 }
 
