@@ -68,3 +68,32 @@ func policyInForce(t *testing.T, in *inst) {
 	in.ok("policy", "delete", "--tenant", "acme", "Always open")
 	expect("deleting the schedule", office, "locked", true)
 }
+
+// TestUnenrolledAnswersToPolicies: an application that lets unenrolled
+// accounts in still holds them to its lockdown and its policies (design
+// §3, steps 3 and 4 before the unenrolled answer).
+func TestUnenrolledAnswersToPolicies(t *testing.T) {
+	in := newInst(t)
+	key := in.setup(issuer) // --unenrolled allow by default
+	in.start()
+	tok := mintFor(t, in, key, "bob")
+	const office, outside = "10.20.3.4", "192.0.2.9"
+	expect := func(after, ip, status string, locked bool) {
+		t.Helper()
+		for i := range 2 {
+			code, body := in.post("/v1/check", tok, `{"userIP":"`+ip+`"}`)
+			if code != 200 || body["status"] != status || body["locked"] != locked {
+				t.Fatalf("after %s, check %d from %s: %d %v; want status %s, locked %v", after, i, ip, code, body, status, locked)
+			}
+		}
+	}
+	expect("no policy", outside, "not_enrolled", false)
+	in.ok("policy", "create", "--tenant", "acme", "--name", "Office", "--type", "context", "--allow-cidr", "10.20.0.0/16")
+	in.ok("policy", "assign", "--tenant", "acme", "Office", "--app", issuer)
+	expect("the application's context policy", outside, "denied_by_policy", true)
+	expect("the application's context policy", office, "not_enrolled", false)
+	in.ok("app", "set", "--app", issuer, "--lockdown")
+	expect("application lockdown", office, "lockdown", true)
+	in.ok("app", "set", "--app", issuer, "--lockdown=false", "--unenrolled", "deny")
+	expect("the application refusing unenrolled accounts", outside, "not_enrolled", true)
+}

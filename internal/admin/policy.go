@@ -40,7 +40,8 @@ func policyOf(r store.Policy) (policy.Policy, error) {
 // PolicyTenant reads everything the tenant's policies are evaluated from:
 // its policies with their assignments, its groups with their members, and
 // the executions of its alert policies in force at or after since. The
-// policies are in name order.
+// policies are in name order. An enabled policy whose stored document
+// does not read fails it with an error wrapping policy.ErrInvalid.
 func PolicyTenant(ctx context.Context, r store.PolicyReader, tenantID string, since time.Time) (policy.Tenant, error) {
 	var t policy.Tenant
 	recs, err := r.Policies(ctx, tenantID)
@@ -81,8 +82,13 @@ func PolicyTenant(ctx context.Context, r store.PolicyReader, tenantID string, si
 	}
 	for _, rec := range recs {
 		p, err := policyOf(rec)
-		if err != nil {
-			return t, err
+		switch {
+		case err != nil && rec.Enabled:
+			return t, fmt.Errorf("%w: %w", policy.ErrInvalid, err)
+		case err != nil:
+			// Disabled, it decides nothing: list it (by ID and name)
+			// rather than fail the tenant; NewSet leaves it out.
+			p = policy.Policy{ID: rec.ID, Name: rec.Name}
 		}
 		if as := byPolicy[p.ID]; as != nil {
 			p.Assign = *as
@@ -173,7 +179,8 @@ func policyRef(ctx context.Context, r store.PolicyReader, tenantID, ref string) 
 }
 
 // SetPolicyEnabled enables or disables a policy of the tenant (by ID or
-// name).
+// name). A policy that does not validate can be disabled but not
+// enabled.
 func (s *Service) SetPolicyEnabled(ctx context.Context, actor, tenantID, ref string, enabled bool) (policy.Policy, error) {
 	var p policy.Policy
 	err := s.Store.Update(ctx, func(tx store.Tx) error {
@@ -181,8 +188,17 @@ func (s *Service) SetPolicyEnabled(ctx context.Context, actor, tenantID, ref str
 		if err != nil {
 			return err
 		}
-		if p, err = policyOf(rec); err != nil {
-			return err
+		if p, err = policyOf(rec); err != nil && enabled {
+			return fmt.Errorf("%w: %w", store.ErrInvalid, err)
+		}
+		p.ID, p.Name = rec.ID, rec.Name
+		if enabled {
+			// Refuse here what would stop every check of the tenant
+			// (policy.NewSet fails on an enabled policy that does not
+			// validate, for instance one stored by another version).
+			if err := p.Validate(); err != nil {
+				return fmt.Errorf("%w: policy %q cannot be enabled: %v", store.ErrInvalid, rec.Name, err)
+			}
 		}
 		now := s.Clock.Now()
 		rec.Enabled, rec.UpdatedAt, p.Enabled = enabled, now, enabled

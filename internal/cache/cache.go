@@ -10,7 +10,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/deadbolt-dev/deadbolt/internal/policy"
 	"github.com/deadbolt-dev/deadbolt/internal/seal"
 	"github.com/deadbolt-dev/deadbolt/internal/store"
 )
@@ -80,7 +79,10 @@ type Cache struct {
 	// for an owner who has one.
 	passkeys bounded[string, []store.Passkey]
 	// policies are the tenants' compiled JIT policies, by tenant ID.
-	policies bounded[string, *policy.Set]
+	policies bounded[string, policyEntry]
+	// broken: tenant ID → the error text of policies that did not
+	// compile at their last load (logged once per text).
+	broken sync.Map
 
 	hits, misses, drops atomic.Uint64
 }
@@ -114,7 +116,7 @@ func New(s store.Store, opts Options) *Cache {
 	c.opened = newBounded[string, openedKey](opts.MaxApps, nil)
 	c.states = newBounded(opts.MaxStates, c.unindex)
 	c.passkeys = newBounded[string, []store.Passkey](opts.MaxStates, nil)
-	c.policies = newBounded[string, *policy.Set](opts.MaxApps, nil)
+	c.policies = newBounded[string, policyEntry](opts.MaxApps, nil)
 	return c
 }
 
@@ -157,13 +159,17 @@ type Stats struct {
 	// "wal-index"), or why it has to read SQL on every check; empty
 	// before Run.
 	Watch string `json:"watch,omitempty"`
+	// PolicyInvalid lists the tenants whose policies did not compile at
+	// their last load: their lock checks answer policy_invalid.
+	PolicyInvalid []string `json:"policy_invalid,omitempty"`
 }
 
 // Stats returns the cache's counters.
 func (c *Cache) Stats() Stats {
 	c.mu.RLock()
 	defer c.mu.RUnlock()
-	st := Stats{Live: c.Live(), Hits: c.hits.Load(), Misses: c.misses.Load(), Drops: c.drops.Load(), States: c.states.len()}
+	st := Stats{Live: c.Live(), Hits: c.hits.Load(), Misses: c.misses.Load(), Drops: c.drops.Load(), States: c.states.len(),
+		PolicyInvalid: c.brokenPolicies()}
 	if f := c.feed.Load(); f != nil {
 		st.Watch = (*f).Watching()
 	}

@@ -16,6 +16,7 @@ import (
 	"github.com/deadbolt-dev/deadbolt/internal/ids"
 	"github.com/deadbolt-dev/deadbolt/internal/lock"
 	"github.com/deadbolt-dev/deadbolt/internal/notify"
+	"github.com/deadbolt-dev/deadbolt/internal/policy"
 	"github.com/deadbolt-dev/deadbolt/internal/seal"
 	"github.com/deadbolt-dev/deadbolt/internal/store"
 	"github.com/deadbolt-dev/deadbolt/internal/token"
@@ -167,8 +168,8 @@ type Service struct {
 func New(d Deps) *Service { return &Service{d: d} }
 
 // Check answers one lock check. Its errors wrap token.ErrInvalid (401),
-// ErrAppDisabled (403), ErrKeyUnusable (500) or store.ErrUnavailable
-// (503).
+// ErrAppDisabled (403), ErrKeyUnusable (500), policy.ErrInvalid (500) or
+// store.ErrUnavailable (503).
 func (s *Service) Check(ctx context.Context, req Request) (Result, error) {
 	now := s.d.Clock.Now()
 	req = req.Bound()
@@ -370,7 +371,10 @@ func (s *Service) input(ctx context.Context, app store.Application, st store.Che
 		g := st.Grant
 		in.Grant = &lock.Grant{Until: g.Until, Once: g.Once, Spent: !g.RevokedAt.IsZero() || !g.ConsumedAt.IsZero()}
 	}
-	if s.d.Policies != nil && st.Found {
+	// An unenrolled account that its application lets in still answers
+	// to the application's policies (lock.Decide); one it refuses needs
+	// none.
+	if s.d.Policies != nil && (st.Found || in.UnenrolledAllowed) {
 		v, err := s.d.Policies.Evaluate(ctx, app, st, req, now)
 		if err != nil {
 			return lock.Input{}, unavailable("evaluate policies", err)
@@ -415,14 +419,15 @@ func (s *Service) observe(op string, start time.Time) {
 }
 
 // unavailable marks err as a store outage (the check did not decide),
-// unless it is already of a class of its own: a key problem is the
-// operator's to fix and must not read as an unreachable database.
+// unless it is already of a class of its own: a key problem or a policy
+// that does not compile is the operator's to fix and must not read as an
+// unreachable database.
 func unavailable(op string, err error) error {
 	switch {
 	case errors.Is(err, seal.ErrOpen) && !errors.Is(err, ErrKeyUnusable):
 		return fmt.Errorf("check: %s: %w: %w", op, ErrKeyUnusable, err)
 	case errors.Is(err, store.ErrUnavailable), errors.Is(err, ErrKeyUnusable), errors.Is(err, token.ErrBadKey),
-		errors.Is(err, store.ErrMasterKey):
+		errors.Is(err, store.ErrMasterKey), errors.Is(err, policy.ErrInvalid):
 		return fmt.Errorf("check: %s: %w", op, err)
 	}
 	return fmt.Errorf("check: %s: %w: %v", op, store.ErrUnavailable, err)

@@ -11,6 +11,7 @@ import (
 	"github.com/deadbolt-dev/deadbolt/internal/admin"
 	"github.com/deadbolt-dev/deadbolt/internal/check"
 	"github.com/deadbolt-dev/deadbolt/internal/checklog"
+	"github.com/deadbolt-dev/deadbolt/internal/policy"
 	"github.com/deadbolt-dev/deadbolt/internal/store"
 	"github.com/deadbolt-dev/deadbolt/internal/token"
 )
@@ -24,6 +25,8 @@ const (
 	msgMasterKey = "the master key this server was started with is not the one this database's secrets are sealed " +
 		"under; nothing was decided or changed. Fix: start every node and the CLI with the original master key " +
 		"(docs/deploy.md, \"The master key\")"
+	msgPolicyInvalid = "a policy of this account's tenant does not validate, so deadbolt did not decide; apply your " +
+		"fail mode. Fix: deadbolt policy list and policy show name the problem; correct, disable or delete the policy"
 	msgUnavailable = "deadbolt could not reach its database, so nothing was decided or changed; retry shortly " +
 		"(a lock check applies its fail mode)"
 	msgInternal = "internal error; nothing was decided or changed"
@@ -41,6 +44,7 @@ const (
 //	check.ErrKeyUnusable,
 //	token.ErrBadKey              500 key_unusable: an operator's key problem, never an outage
 //	store.ErrMasterKey           500 key_unusable: the wrong master key
+//	policy.ErrInvalid            500 policy_invalid: a tenant's policies do not compile
 //	check.ErrAppDisabled         403 application_disabled
 //	check.ErrAccountNotPermitted 403 account_not_permitted
 //	admin.ErrForbidden           403 forbidden
@@ -72,6 +76,8 @@ func ErrorOf(err error) *Error {
 		status, code, msg = http.StatusInternalServerError, "key_unusable", msgKeyUnusable
 	case errors.Is(err, store.ErrMasterKey):
 		status, code, msg = http.StatusInternalServerError, "key_unusable", msgMasterKey
+	case errors.Is(err, policy.ErrInvalid):
+		status, code, msg = http.StatusInternalServerError, "policy_invalid", msgPolicyInvalid
 	case errors.Is(err, check.ErrAppDisabled):
 		status, code, msg = http.StatusForbidden, "application_disabled", "the application is disabled in deadbolt"
 	case errors.Is(err, check.ErrAccountNotPermitted):

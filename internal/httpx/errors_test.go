@@ -16,6 +16,7 @@ import (
 	"github.com/deadbolt-dev/deadbolt/internal/check"
 	"github.com/deadbolt-dev/deadbolt/internal/checklog"
 	"github.com/deadbolt-dev/deadbolt/internal/httpx"
+	"github.com/deadbolt-dev/deadbolt/internal/policy"
 	"github.com/deadbolt-dev/deadbolt/internal/seal"
 	"github.com/deadbolt-dev/deadbolt/internal/store"
 	"github.com/deadbolt-dev/deadbolt/internal/token"
@@ -44,6 +45,7 @@ func TestErrorOf(t *testing.T) {
 		{"bad key material", fmt.Errorf("%w: key %q: empty HS256 secret", token.ErrBadKey, "k1"), 500, "key_unusable", false, "master key"},
 		{"key problem wrapped as an outage", fmt.Errorf("check: read keys: %w: %w", store.ErrUnavailable, check.ErrKeyUnusable), 500, "key_unusable", false, ""},
 		{"wrong master key", fmt.Errorf("sqlite: pin master key: %w", store.ErrMasterKey), 500, "key_unusable", false, "original master key"},
+		{"policy does not compile", fmt.Errorf("check: evaluate policies: %w: %w", policy.ErrInvalid, errors.New("schedule: missing")), 500, "policy_invalid", false, "deadbolt policy"},
 		{"application disabled", fmt.Errorf("%w: https://app.test", check.ErrAppDisabled), 403, "application_disabled", false, "disabled"},
 		{"account not permitted", fmt.Errorf("%w: no", check.ErrAccountNotPermitted), 403, "account_not_permitted", false, "--server-names-accounts"},
 		{"forbidden", fmt.Errorf("admin: remove member: %w: only an owner can remove an owner", admin.ErrForbidden), 403, "forbidden", false, "only an owner can remove an owner"},

@@ -50,8 +50,8 @@ type Grant struct {
 // Input is everything known about one account at one instant.
 type Input struct {
 	Now time.Time
-	// Enrolled is false when nobody enrolled the account; then only
-	// UnenrolledAllowed matters.
+	// Enrolled is false when nobody enrolled the account; then
+	// UnenrolledAllowed, hard locks and context rules matter.
 	Enrolled          bool
 	UnenrolledAllowed bool
 	HardLock          HardLock
@@ -85,14 +85,24 @@ type Decision struct {
 
 // Decide applies the rules of design §3 (steps 2–7) in order; the first
 // that applies wins. Step 1 (token and application) happens before.
+//
+// An account nobody enrolled is refused at step 2 when its application
+// refuses unenrolled accounts. When the application lets them in, that
+// lets them past the owner's lock, not past the administrator's: the
+// hard locks and context rules of steps 3 and 4 (application lockdown,
+// the application's lock and context policies) still refuse it; only
+// then is it let in as not_enrolled. Schedules and grants (steps 5 and 6)
+// open locked accounts, so they do not concern it.
 func Decide(in Input) Decision {
 	switch {
-	case !in.Enrolled:
-		return Decision{Locked: !in.UnenrolledAllowed, Status: StatusNotEnrolled}
+	case !in.Enrolled && !in.UnenrolledAllowed:
+		return Decision{Locked: true, Status: StatusNotEnrolled}
 	case in.HardLock != HardLockNone:
 		return Decision{Locked: true, Status: StatusLockdown, Reason: string(in.HardLock)}
 	case in.ContextDenied:
 		return Decision{Locked: true, Status: StatusDeniedByPolicy, Reason: in.ContextReason}
+	case !in.Enrolled:
+		return Decision{Locked: false, Status: StatusNotEnrolled}
 	case in.Scheduled:
 		return Decision{Locked: false, Status: StatusScheduled}
 	case in.Grant != nil && !in.Grant.Spent && in.Now.Before(in.Grant.Until):

@@ -35,13 +35,20 @@ type Set struct {
 	geo      Geo
 }
 
+// ErrInvalid marks NewSet's failure: an enabled policy that does not
+// validate, or two policies with one ID. It is the tenant's
+// configuration that is wrong, not the store: callers keep the failure
+// until the policies change instead of retrying it on every check.
+var ErrInvalid = errors.New("a policy does not validate")
+
 // NewSet compiles t's policies. geo locates addresses for country rules;
 // nil means there is no GeoIP database (on_unknown decides). An enabled
-// policy that does not validate, or two with one ID, fail the whole Set,
-// and the lock check then answers "could not decide" for the tenant's
-// enrolled accounts: better than leaving a lock out. A disabled policy
-// that does not validate decides nothing, so it is left out instead of
-// failing every check of the tenant.
+// policy that does not validate, or two with one ID, fail the whole Set
+// with an error wrapping ErrInvalid, and the lock check then answers
+// "could not decide" (policy_invalid) for the tenant's accounts: better
+// than leaving a lock out. A disabled policy that does not validate
+// decides nothing, so it is left out instead of failing every check of
+// the tenant.
 func NewSet(t Tenant, geo Geo) (*Set, error) {
 	s := &Set{
 		byApp:    map[string][]*compiled{},
@@ -87,7 +94,7 @@ func NewSet(t Tenant, geo Geo) (*Set, error) {
 		}
 	}
 	if len(errs) > 0 {
-		return nil, errors.Join(errs...)
+		return nil, fmt.Errorf("%w: %w", ErrInvalid, errors.Join(errs...))
 	}
 	byName := func(a, b *compiled) int { return cmp.Or(cmp.Compare(a.Name, b.Name), cmp.Compare(a.ID, b.ID)) }
 	for _, m := range []map[string][]*compiled{s.byApp, s.byGroup, s.byMember} {

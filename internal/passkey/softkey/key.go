@@ -97,6 +97,18 @@ func (k *Key) clientData(typ, challenge string) []byte {
 	return b
 }
 
+// PublicKeyCOSE returns the credential public key as a COSE_Key (CBOR), as
+// registration hands it to the server: the same bytes at every call
+// (CTAP2 canonical CBOR, sorted keys).
+func (k *Key) PublicKeyCOSE() ([]byte, error) {
+	enc, err := cbor.CTAP2EncOptions().EncMode()
+	if err != nil {
+		return nil, err
+	}
+	return enc.Marshal(map[int]any{1: 2, 3: -7, -1: 1, // EC2, ES256, P-256
+		-2: k.Private.PublicKey.X.FillBytes(make([]byte, 32)), -3: k.Private.PublicKey.Y.FillBytes(make([]byte, 32))})
+}
+
 // Create answers navigator.credentials.create: given the creation options
 // a server sent (JSON, {"publicKey": {…}}), it returns the registration
 // response JSON with "none" attestation, and remembers the user handle.
@@ -110,8 +122,7 @@ func (k *Key) Create(opts []byte) ([]byte, error) {
 		return nil, fmt.Errorf("softkey: user id: %w", err)
 	}
 	k.UserHandle = handle
-	cose, err := cbor.Marshal(map[int]any{1: 2, 3: -7, -1: 1, // EC2, ES256, P-256
-		-2: k.Private.PublicKey.X.FillBytes(make([]byte, 32)), -3: k.Private.PublicKey.Y.FillBytes(make([]byte, 32))})
+	cose, err := k.PublicKeyCOSE()
 	if err != nil {
 		return nil, err
 	}
