@@ -1,6 +1,6 @@
--- 0014: signed audit checkpoints, and outbox messages to the server's own
+-- 0016: signed audit checkpoints, and outbox messages to the server's own
 -- endpoints (audit witnesses and SIEM streams); the same records as
--- SQLite's 0016.
+-- SQLite's 0018.
 --
 -- A checkpoint is the server's Ed25519 signature over (tenant, seq, hash,
 -- at) of one record of a tenant's audit chain. Checkpoints are not audited

@@ -1,4 +1,4 @@
--- 0016: signed audit checkpoints, and outbox messages to the server's own
+-- 0018: signed audit checkpoints, and outbox messages to the server's own
 -- endpoints (audit witnesses and SIEM streams).
 --
 -- A checkpoint is the server's Ed25519 signature over (tenant, seq, hash,

@@ -1,6 +1,6 @@
--- Rows a database at schema version 14 adds: a signed audit checkpoint, a
+-- Rows a database at schema version 16 adds: a signed audit checkpoint, a
 -- SIEM stream cursor, and outbox messages to a witness and a SIEM endpoint
--- (see 0014).
+-- (see 0016).
 INSERT INTO audit_checkpoints (tenant_id, seq, hash, at, key_id, signature) VALUES
     ('t1', 1, '9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08', 1748779200000000011,
      '0123456789abcdef', '\x00ff10');
