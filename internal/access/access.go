@@ -11,6 +11,7 @@ import (
 	"github.com/deadbolt-dev/deadbolt/internal/clock"
 	"github.com/deadbolt-dev/deadbolt/internal/ids"
 	"github.com/deadbolt-dev/deadbolt/internal/notify"
+	"github.com/deadbolt-dev/deadbolt/internal/policy"
 	"github.com/deadbolt-dev/deadbolt/internal/store"
 )
 
@@ -158,8 +159,44 @@ func (s *Service) Unlock(ctx context.Context, actor string, app store.Applicatio
 	return g, err
 }
 
-// GrantTx makes a grant inside tx, with its audit event.
-func GrantTx(ctx context.Context, tx AnnounceTx, actor string, app store.Application, a store.Account, d time.Duration, once bool, reason string, now time.Time) (store.Grant, error) {
+// UnlockTx is the part of a transaction that opens an account: it reads
+// the tenant's policies (allow_unlock) and announces the change.
+type UnlockTx interface {
+	AnnounceTx
+	store.PolicyReader
+}
+
+// ErrOutsideWindow: an allow_unlock policy applies to the account and
+// none of its windows is open now, so it may not be unlocked nor its
+// request approved. The error's text says which policy opens next, when.
+var ErrOutsideWindow = errors.New("unlocking is allowed only while an allow_unlock policy is active")
+
+// UnlockAllowed is the one allow_unlock rule for every path that opens an
+// account (an unlock by the CLI, the portal or the API, an approved
+// request): when an allow_unlock policy applies to a and none is active at
+// now, it refuses with ErrOutsideWindow and the reason. It reads the
+// tenant's policies as stored (not on the lock check's hot path).
+func UnlockAllowed(ctx context.Context, r store.PolicyReader, app store.Application, a store.Account, now time.Time) error {
+	t, err := admin.PolicyTenant(ctx, r, app.TenantID, now)
+	if err != nil {
+		return err
+	}
+	set, err := policy.NewSet(t, nil)
+	if err != nil {
+		return err
+	}
+	if p := set.Permission(policy.Account{App: app.ID, Owner: a.OwnerID}, now); p.Restricted && !p.Allowed {
+		return fmt.Errorf("%w: account %q at %s: %s", ErrOutsideWindow, a.Name, app.Issuer, p.Reason)
+	}
+	return nil
+}
+
+// GrantTx makes a grant inside tx, with its audit event, when the
+// account's allow_unlock policies allow it now (UnlockAllowed).
+func GrantTx(ctx context.Context, tx UnlockTx, actor string, app store.Application, a store.Account, d time.Duration, once bool, reason string, now time.Time) (store.Grant, error) {
+	if err := UnlockAllowed(ctx, tx, app, a, now); err != nil {
+		return store.Grant{}, err
+	}
 	g := store.Grant{ID: ids.New(), TenantID: app.TenantID, AccountID: a.ID, Until: now.Add(d), Once: once,
 		Reason: reason, GrantedBy: actor, CreatedAt: now}
 	if err := tx.PutGrant(ctx, g); err != nil {

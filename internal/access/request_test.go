@@ -33,6 +33,7 @@ type env struct {
 	clock    *clock.Fake
 	store    *sqlite.Store
 	access   *access.Service
+	admin    *admin.Service
 	requests *access.Requests
 	check    *check.Service
 	app      store.Application
@@ -55,6 +56,7 @@ func newEnv(t *testing.T) *env {
 	e := &env{t: t, clock: clock.NewFake(time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)), store: s}
 	ad := &admin.Service{Store: s, Clock: e.clock, Box: box}
 	e.access = &access.Service{Store: s, Clock: e.clock}
+	e.admin = ad
 	e.requests = &access.Requests{Store: s, Clock: e.clock, Changed: func(c access.RequestChange) {
 		e.mu.Lock()
 		e.changes = append(e.changes, c)

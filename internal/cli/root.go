@@ -120,6 +120,8 @@ func errorKind(err error) string {
 	switch {
 	case errors.Is(err, audit.ErrChainBroken):
 		return "chain_broken"
+	case errors.Is(err, errEvidenceInvalid):
+		return "evidence_invalid"
 	case errors.Is(err, store.ErrNotFound), errors.Is(err, backend.ErrNoDatabase):
 		return "not_found"
 	case errors.Is(err, store.ErrConflict):
@@ -207,7 +209,7 @@ not a server is running.`,
 	root.PersistentFlags().StringVar(&a.configPath, "config", "", "YAML configuration file (env DEADBOLT_CONFIG)")
 	root.AddCommand(a.serveCmd(), a.migrateCmd(), a.tenantCmd(), a.appCmd(), a.keyCmd(), a.accountCmd(),
 		a.checkCmd(), a.tokenCmd(), a.importCmd(), a.webhookCmd(), a.deliveryCmd(), a.memberCmd(), a.groupCmd(), a.policyCmd(),
-		a.backupCmd(), a.restoreCmd(), a.copyCmd(), a.auditCmd())
+		a.backupCmd(), a.restoreCmd(), a.copyCmd(), a.auditCmd(), a.approvalCmd())
 	return root
 }
 

@@ -9,6 +9,7 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"errors"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -346,4 +347,21 @@ func FuzzParseCanonical(f *testing.F) {
 			t.Fatalf("accepted %q, which is not canonical (%q, %v)", in, again, err)
 		}
 	})
+}
+
+// TestDocumentedExample: the canonical JSON docs/approvals.md shows is in
+// canonical form.
+func TestDocumentedExample(t *testing.T) {
+	doc, err := os.ReadFile("../../docs/approvals.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, rest, ok := strings.Cut(string(doc), "For example (one line; broken here for reading):\n\n```\n")
+	block, _, ok2 := strings.Cut(rest, "```")
+	if !ok || !ok2 {
+		t.Fatal("docs/approvals.md has no canonical JSON example")
+	}
+	if _, err := evidence.ParseCanonical([]byte(strings.ReplaceAll(strings.TrimSpace(block), "\n", ""))); err != nil {
+		t.Fatalf("the documented example: %v", err)
+	}
 }

@@ -52,6 +52,7 @@ const (
 //	admin.ErrEmailUnverified     409 member_unverified
 //	access.ErrRequestClosed      409 request_closed
 //	access.ErrTooLong            400 too_long
+//	access.ErrOutsideWindow      403 outside_unlock_window
 //	checklog.ErrClosed           503 shutting_down
 //	store.ErrUnavailable,
 //	context deadline or cancel   503 store_unavailable
@@ -92,6 +93,8 @@ func ErrorOf(err error) *Error {
 		status, code, msg = http.StatusConflict, "member_unverified", store.Message(err)
 	case errors.Is(err, access.ErrRequestClosed):
 		status, code, msg = http.StatusConflict, "request_closed", "the unlock request was already answered or has expired"
+	case errors.Is(err, access.ErrOutsideWindow):
+		status, code, msg = http.StatusForbidden, "outside_unlock_window", store.Message(err)
 	case errors.Is(err, access.ErrTooLong):
 		status, code, msg = http.StatusBadRequest, "too_long", store.Message(err)
 	case errors.Is(err, checklog.ErrClosed):

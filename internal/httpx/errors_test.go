@@ -52,6 +52,7 @@ func TestErrorOf(t *testing.T) {
 		{"owned by another", fmt.Errorf("link: %w", access.ErrOwnedByAnother), 409, "owned_by_another", false, "another member"},
 		{"email unverified", admin.Bindable(store.Member{Email: "bob@acme.test"}), 409, "member_unverified", false, "bob@acme.test"},
 		{"request closed", fmt.Errorf("approve: %w", access.ErrRequestClosed), 409, "request_closed", false, "already answered"},
+		{"outside the unlock window", fmt.Errorf("%w: account \"alice\": policy \"Hours\" opens next at 09:00", access.ErrOutsideWindow), 403, "outside_unlock_window", false, "opens next"},
 		{"too long", fmt.Errorf("%w: 48h > 8h", access.ErrTooLong), 400, "too_long", false, "48h"},
 		{"shutting down", fmt.Errorf("write: %w", checklog.ErrClosed), 503, "shutting_down", true, "another node"},
 		{"store unavailable", storeErr(store.ErrUnavailable, "the database did not answer"), 503, "store_unavailable", true, "could not reach its database"},

@@ -27,6 +27,7 @@ type Reader interface {
 	OutboxReader
 	PortalReader
 	PolicyReader
+	OIDCReader
 	AuditReader
 }
 
@@ -46,6 +47,7 @@ type Tx interface {
 	OutboxTx
 	PortalTx
 	PolicyTx
+	OIDCTx
 	AuditTx
 }
 

@@ -56,6 +56,14 @@ var newColumns = map[string]string{
 	"outbox.member_id":                   "<nil>",
 	"outbox.endpoint":                    "<nil>",
 	"applications.server_names_accounts": "false",
+	"unlock_requests.kind":               "signin",
+	"unlock_requests.requested_by":       "",
+	"unlock_requests.reason":             "",
+	"unlock_requests.duration":           "0",
+	"unlock_requests.starts_at":          "0",
+	"unlock_requests.extends_grant":      "",
+	"unlock_requests.policy_id":          "",
+	"unlock_requests.rule":               "",
 }
 
 // TestMigrateKeepsRows seeds a database at every schema version, migrates
