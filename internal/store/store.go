@@ -28,6 +28,9 @@ type Reader interface {
 	PortalReader
 	PolicyReader
 	APITokenReader
+	BreakGlassReader
+	TemplateReader
+	OIDCReader
 	AuditReader
 }
 
@@ -48,6 +51,9 @@ type Tx interface {
 	PortalTx
 	PolicyTx
 	APITokenTx
+	BreakGlassTx
+	TemplateTx
+	OIDCTx
 	AuditTx
 }
 

@@ -75,6 +75,9 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Executions", testExecutions},
 		{"APITokens", testAPITokens},
 		{"IdempotencyKeys", testIdempotencyKeys},
+		{"BreakGlass", testBreakGlass},
+		{"Templates", testTemplates},
+		{"OIDC", testOIDC},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
