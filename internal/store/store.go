@@ -27,6 +27,9 @@ type Reader interface {
 	OutboxReader
 	PortalReader
 	PolicyReader
+	BreakGlassReader
+	TemplateReader
+	OIDCReader
 	AuditReader
 }
 
@@ -46,6 +49,9 @@ type Tx interface {
 	OutboxTx
 	PortalTx
 	PolicyTx
+	BreakGlassTx
+	TemplateTx
+	OIDCTx
 	AuditTx
 }
 
