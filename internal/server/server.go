@@ -12,7 +12,9 @@ import (
 	"time"
 
 	"github.com/deadbolt-dev/deadbolt/internal/access"
+	"github.com/deadbolt-dev/deadbolt/internal/admin"
 	"github.com/deadbolt-dev/deadbolt/internal/api"
+	"github.com/deadbolt-dev/deadbolt/internal/apitoken"
 	"github.com/deadbolt-dev/deadbolt/internal/cache"
 	"github.com/deadbolt-dev/deadbolt/internal/check"
 	"github.com/deadbolt-dev/deadbolt/internal/checklog"
@@ -24,8 +26,10 @@ import (
 	"github.com/deadbolt-dev/deadbolt/internal/httpx"
 	"github.com/deadbolt-dev/deadbolt/internal/jobs"
 	"github.com/deadbolt-dev/deadbolt/internal/metrics"
+	"github.com/deadbolt-dev/deadbolt/internal/mgmtapi"
 	"github.com/deadbolt-dev/deadbolt/internal/notify"
 	"github.com/deadbolt-dev/deadbolt/internal/oidc"
+	"github.com/deadbolt-dev/deadbolt/internal/policy"
 	"github.com/deadbolt-dev/deadbolt/internal/portal"
 	"github.com/deadbolt-dev/deadbolt/internal/ratelimit"
 	"github.com/deadbolt-dev/deadbolt/internal/seal"
@@ -59,11 +63,18 @@ type Deps struct {
 	// TLS, when set, makes the node serve HTTPS; nil loads Config.TLS's
 	// files if they are set.
 	TLS *tls.Config
+	// Geo locates client addresses for context policies' country rules
+	// (serve --geoip-db); nil: there is no GeoIP database, and each
+	// rule's on_unknown decides.
+	Geo policy.Geo
 	// Listener, when set, is the socket to serve on, bound by the caller
 	// before anything else happens (so a taken port fails before the node
 	// prints or stores anything); nil listens on Config.Addr.
 	Listener net.Listener
 }
+
+// apiTokenFlush is how often the API tokens' last use is written.
+const apiTokenFlush = 10 * time.Second
 
 // Run serves until ctx ends, then shuts down gracefully: it stops accepting
 // connections, waits up to Config.ShutdownTimeout for in-flight requests,
@@ -204,6 +215,13 @@ func Run(ctx context.Context, d Deps, listening func(addr string)) error {
 		defer metricsSrv.Close()
 	}
 	provider.Register(mux)
+	used := &apitoken.Recorder{Store: d.Store, Log: d.Log}
+	go used.Run(jobsCtx, apiTokenFlush)
+	mgmtapi.New(mgmtapi.Deps{Store: d.Store, Clock: d.Clock, Log: d.Log, Used: used, Check: svc, Access: acc,
+		Tokens:  &apitoken.Service{Store: d.Store, Clock: d.Clock},
+		Admin:   &admin.Service{Store: d.Store, Clock: d.Clock, Box: d.Box, Egress: egress.Policy{AllowPrivate: cfg.Webhooks.AllowPrivate}},
+		Limiter: ratelimit.New(mgmtapi.RequestsPerSecond, mgmtapi.Burst, 0),
+	}).Register(mux)
 	mux.Handle("POST /nl3/api/v1/sdk/enableUser", &portal.EnableAPI{Store: d.Store, Clock: d.Clock, Check: svc, Log: d.Log})
 	apiNotFound := httpx.Wrap(d.Log, func(w http.ResponseWriter, r *http.Request) error {
 		return httpx.Errorf(http.StatusNotFound, "not_found", "no such endpoint: %s %s", r.Method, r.URL.Path)
