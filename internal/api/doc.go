@@ -2,9 +2,10 @@
 // its three paths (the two Next Level3-compatible ones and the native
 // /v1/check). Errors are answered through httpx.ErrorOf, the one mapping
 // from error kinds to status and code that the portal and /readyz share:
-// a bad token is 401 with its kind's code (token_expired, ...), a key the
-// server cannot use 500 key_unusable, an unreachable database 503
-// store_unavailable.
+// a bad token is 401 with its kind's code (token_expired, ...), and so is
+// a token naming a key the server cannot use (401 token_unknown_key: it
+// cannot be verified, see token.UnusableKey); a wrong master key is 500
+// key_unusable, an unreachable database 503 store_unavailable.
 //
 // Wire contract (design §4.1): the token comes in x-nl3-authorization-token
 // (or Authorization: Bearer); the JSON body is at most 64 KiB and unknown

@@ -44,8 +44,8 @@ func TestKeySealedUnderAnotherMasterKey(t *testing.T) {
 		}
 	}
 	a := e.post(api.PathProtectionCheck, mintWith(fk.KID, fsecret), body)
-	if a.status != http.StatusInternalServerError || a.body["error"] != "key_unusable" {
-		t.Fatalf("a token naming the unusable key: %d %s, want 500 key_unusable", a.status, a.raw)
+	if a.status != http.StatusUnauthorized || a.body["error"] != "token_unknown_key" {
+		t.Fatalf("a token naming the unusable key: %d %s, want 401 token_unknown_key", a.status, a.raw)
 	}
 	// Revoked, then deleted: the good key keeps answering, and the bad
 	// one is gone.
@@ -64,12 +64,12 @@ func TestKeySealedUnderAnotherMasterKey(t *testing.T) {
 	}
 }
 
-// TestUnusableKeyOnlyForWellFormedTokens: a token that names a key the
-// server cannot open is told key_unusable only when nothing else is wrong
-// with it (the signature cannot be checked without the key); every other
-// token, and one naming no real key of the application, gets its ordinary
-// 401. key_unusable never reads as a database outage, and names the fix.
-func TestUnusableKeyOnlyForWellFormedTokens(t *testing.T) {
+// TestUnusableKeyIsRefusedLikeAnUnknownKid: a token that names a key the
+// server cannot open cannot be verified, so it may be anyone's: whatever
+// its signature and claims, it gets the answer a kid of no key gets (401
+// token_unknown_key, the same message), never a 500 and never a word about
+// the server's keys. (The operator hears of the key in the log.)
+func TestUnusableKeyIsRefusedLikeAnUnknownKid(t *testing.T) {
 	e := newEnv(t, nil)
 	e.enroll("alice", "")
 	other, _ := seal.New(bytes.Repeat([]byte{3}, seal.KeySize))
@@ -88,19 +88,22 @@ func TestUnusableKeyOnlyForWellFormedTokens(t *testing.T) {
 		return c
 	}
 	naming := func(kid, alg string) map[string]any { return map[string]any{"alg": alg, "typ": "JWT", "kid": kid} }
+	// What a kid of no key is told: the unusable key's answer must match.
+	none := e.post(api.PathProtectionCheck, rawToken(naming(fk.KID+"x", "HS256"), claims(nil), fsecret), `{}`)
+	wantMsg := strings.ReplaceAll(none.body["message"].(string), fk.KID+"x", fk.KID)
 	tests := []struct {
 		name   string
 		tok    string
 		status int
 		code   string
 	}{
-		{"its own secret", rawToken(naming(fk.KID, "HS256"), claims(nil), fsecret), 500, "key_unusable"},
-		{"any signature", rawToken(naming(fk.KID, "HS256"), claims(nil), []byte("anything-anything-anything-32by")), 500, "key_unusable"},
-		{"another alg", rawToken(naming(fk.KID, "ES256"), claims(nil), fsecret), 401, "token_algorithm"},
+		{"its own secret", rawToken(naming(fk.KID, "HS256"), claims(nil), fsecret), 401, "token_unknown_key"},
+		{"any signature", rawToken(naming(fk.KID, "HS256"), claims(nil), []byte("anything-anything-anything-32by")), 401, "token_unknown_key"},
+		{"expired", rawToken(naming(fk.KID, "HS256"), claims(func(c map[string]any) { c["exp"] = now.Add(-time.Hour).Unix() }), fsecret), 401, "token_unknown_key"},
+		{"another audience", rawToken(naming(fk.KID, "HS256"), claims(func(c map[string]any) { c["aud"] = "https://elsewhere.test" }), fsecret), 401, "token_unknown_key"},
+		{"no sub", rawToken(naming(fk.KID, "HS256"), claims(func(c map[string]any) { delete(c, "sub") }), fsecret), 401, "token_unknown_key"},
+		{"another alg (as for a usable key)", rawToken(naming(fk.KID, "ES256"), claims(nil), fsecret), 401, "token_algorithm"},
 		{"alg none", rawToken(naming(fk.KID, "none"), claims(nil), nil), 401, "token_algorithm"},
-		{"expired", rawToken(naming(fk.KID, "HS256"), claims(func(c map[string]any) { c["exp"] = now.Add(-time.Hour).Unix() }), fsecret), 401, "token_expired"},
-		{"another audience", rawToken(naming(fk.KID, "HS256"), claims(func(c map[string]any) { c["aud"] = "https://elsewhere.test" }), fsecret), 401, "token_audience"},
-		{"no sub", rawToken(naming(fk.KID, "HS256"), claims(func(c map[string]any) { delete(c, "sub") }), fsecret), 401, "token_claims"},
 		{"a kid of no key", rawToken(naming("no-such-kid", "HS256"), claims(nil), fsecret), 401, "token_unknown_key"},
 		{"another issuer", rawToken(naming(fk.KID, "HS256"), claims(func(c map[string]any) { c["iss"] = "https://other.test" }), fsecret), 401, "token_unknown_issuer"},
 		{"garbage", "garbage.garbage.garbage", 401, "token_malformed"},
@@ -112,9 +115,11 @@ func TestUnusableKeyOnlyForWellFormedTokens(t *testing.T) {
 				t.Fatalf("%d %s, want %d %s", a.status, a.raw, tc.status, tc.code)
 			}
 			msg, _ := a.body["message"].(string)
-			if tc.code == "key_unusable" && (strings.Contains(msg, "could not reach") || !strings.Contains(msg, "deadbolt key revoke") ||
-				!strings.Contains(msg, "master key")) {
-				t.Fatalf("key_unusable message %q does not name the key problem and its fix", msg)
+			if tc.code == "token_unknown_key" && tc.name != "a kid of no key" && msg != wantMsg {
+				t.Fatalf("message %q differs from a kid of no key's %q", msg, wantMsg)
+			}
+			if strings.Contains(msg, "master key") || strings.Contains(msg, "unusable") {
+				t.Fatalf("message %q tells an unauthenticated caller about the server's keys", msg)
 			}
 		})
 	}

@@ -22,10 +22,14 @@ type Options struct {
 	// cap of 50 000 raised both p99 (garbage collection) and resident
 	// memory for no gain at the tail.
 	MaxStates int
-	// MaxApps caps the cached applications (and "no such issuer"
-	// answers), and, separately, the cached key lists and opened keys;
-	// default 10 000.
+	// MaxApps caps the cached applications, and, separately, the cached
+	// key lists and opened keys; default 10 000.
 	MaxApps int
+	// MaxUnknownIssuers caps the remembered "no application has this
+	// issuer" answers, apart from the applications: a flood of tokens
+	// naming random issuers then evicts only other unknown issuers, never
+	// a real application. Default 10 000.
+	MaxUnknownIssuers int
 	// Box opens HS256 secrets for ApplicationAndKeys. Without it an HS256
 	// key is returned with Key.Err set.
 	Box *seal.Box
@@ -66,9 +70,12 @@ type Cache struct {
 	until atomic.Pointer[time.Time]
 	gen   uint64 // grows with every change heard and every (re)subscription
 
-	apps bounded[string, appEntry] // by issuer
-	byID map[string]string         // application ID → issuer, over apps
-	keys bounded[string, []Key]    // by application ID
+	apps bounded[string, store.Application] // by issuer
+	byID map[string]string                  // application ID → issuer, over apps
+	// unknown remembers issuers no application has, in a map of its own
+	// so that garbage cannot evict real applications.
+	unknown bounded[string, struct{}]
+	keys    bounded[string, []Key] // by application ID
 	// opened keeps opened secrets and parsed public keys by kid across
 	// drops: an entry is used only for the same sealed or public bytes,
 	// so it cannot go stale.
@@ -87,6 +94,8 @@ type Cache struct {
 	hits, misses, drops atomic.Uint64
 }
 
+// appEntry is an issuer's answer: its application, or found false when
+// no application has the issuer.
 type appEntry struct {
 	app   store.Application
 	found bool
@@ -106,12 +115,12 @@ func New(s store.Store, opts Options) *Cache {
 	if opts.MaxApps <= 0 {
 		opts.MaxApps = 10_000
 	}
+	if opts.MaxUnknownIssuers <= 0 {
+		opts.MaxUnknownIssuers = 10_000
+	}
 	c := &Cache{Store: s, opts: opts, byID: map[string]string{}, owned: map[string]map[stateKey]struct{}{}}
-	c.apps = newBounded(opts.MaxApps, func(_ string, e appEntry) {
-		if e.found {
-			delete(c.byID, e.app.ID)
-		}
-	})
+	c.apps = newBounded(opts.MaxApps, func(_ string, app store.Application) { delete(c.byID, app.ID) })
+	c.unknown = newBounded[string, struct{}](opts.MaxUnknownIssuers, nil)
 	c.keys = newBounded[string, []Key](opts.MaxApps, nil)
 	c.opened = newBounded[string, openedKey](opts.MaxApps, nil)
 	c.states = newBounded(opts.MaxStates, c.unindex)
@@ -155,6 +164,8 @@ type Stats struct {
 	// Drops counts whole-cache drops: lost subscriptions and cache.All.
 	Drops  uint64 `json:"drops"`
 	States int    `json:"states"`
+	// UnknownIssuers counts the remembered "no such issuer" answers.
+	UnknownIssuers int `json:"unknownIssuers"`
 	// Watch says how the feed learns of changes (for example
 	// "wal-index"), or why it has to read SQL on every check; empty
 	// before Run.
@@ -169,7 +180,7 @@ func (c *Cache) Stats() Stats {
 	c.mu.RLock()
 	defer c.mu.RUnlock()
 	st := Stats{Live: c.Live(), Hits: c.hits.Load(), Misses: c.misses.Load(), Drops: c.drops.Load(), States: c.states.len(),
-		PolicyInvalid: c.brokenPolicies()}
+		UnknownIssuers: c.unknown.len(), PolicyInvalid: c.brokenPolicies()}
 	if f := c.feed.Load(); f != nil {
 		st.Watch = (*f).Watching()
 	}
@@ -180,6 +191,7 @@ func (c *Cache) Stats() Stats {
 func (c *Cache) reset() {
 	c.apps.clear()
 	clear(c.byID)
+	c.unknown.clear()
 	c.keys.clear()
 	c.states.clear()
 	clear(c.owned)
@@ -224,9 +236,10 @@ func (c *Cache) Changed(events []Event) {
 				c.apps.del(iss)
 				delete(c.byID, e.AppID)
 			}
-			if old, ok := c.apps.del(e.Issuer); ok && old.found {
-				delete(c.byID, old.app.ID)
+			if old, ok := c.apps.del(e.Issuer); ok {
+				delete(c.byID, old.ID)
 			}
+			c.unknown.del(e.Issuer)
 		case Keys:
 			c.keys.del(e.AppID)
 		case State:
@@ -306,17 +319,29 @@ func (c *Cache) ApplicationByIssuer(ctx context.Context, issuer string) (store.A
 }
 
 func (c *Cache) application(ctx context.Context, issuer string, fresh bool) (store.Application, error) {
-	e, err := through(c, fresh, &c.apps, issuer, func() (appEntry, error) {
+	e, err := through(c, fresh, issuer, func(k string) (appEntry, bool) {
+		if app, ok := c.apps.get(k); ok {
+			return appEntry{app: app, found: true}, true
+		}
+		_, ok := c.unknown.get(k)
+		return appEntry{}, ok
+	}, func() (appEntry, error) {
 		app, err := c.Store.ApplicationByIssuer(ctx, issuer)
 		if err != nil && !errors.Is(err, store.ErrNotFound) {
 			return appEntry{}, err
 		}
 		return appEntry{app: app, found: err == nil}, nil
 	}, func(e appEntry) {
-		c.apps.put(issuer, e)
-		if e.found {
-			c.byID[e.app.ID] = issuer
+		if !e.found {
+			c.unknown.put(issuer, struct{}{})
+			return
 		}
+		if old, ok := c.apps.get(issuer); ok {
+			delete(c.byID, old.ID)
+		}
+		c.unknown.del(issuer)
+		c.apps.put(issuer, e.app)
+		c.byID[e.app.ID] = issuer
 	})
 	switch {
 	case err != nil:
@@ -353,7 +378,7 @@ func (c *Cache) ApplicationAndKeys(ctx context.Context, issuer string) (store.Ap
 
 // signingKeys returns a copy of the application's keys, opened.
 func (c *Cache) signingKeys(ctx context.Context, appID string, fresh bool) ([]Key, error) {
-	ks, err := through(c, fresh, &c.keys, appID, func() ([]Key, error) {
+	ks, err := through(c, fresh, appID, c.keys.get, func() ([]Key, error) {
 		raw, err := c.Store.SigningKeys(ctx, appID)
 		if err != nil {
 			return nil, err
@@ -367,7 +392,7 @@ func (c *Cache) signingKeys(ctx context.Context, appID string, fresh bool) ([]Ke
 // enrolled" is remembered too.
 func (c *Cache) CheckState(ctx context.Context, appID, accountName string) (store.CheckState, error) {
 	k := stateKey{appID, accountName}
-	st, err := through(c, c.fresh(ctx), &c.states, k, func() (store.CheckState, error) {
+	st, err := through(c, c.fresh(ctx), k, c.states.get, func() (store.CheckState, error) {
 		return c.Store.CheckState(ctx, appID, accountName)
 	}, func(st store.CheckState) {
 		c.dropState(k)
@@ -388,20 +413,20 @@ func (c *Cache) CheckState(ctx context.Context, appID, accountName string) (stor
 // check reads it for every locked account with an owner, to know whether
 // anyone can approve an unlock request.
 func (c *Cache) Passkeys(ctx context.Context, memberID string) ([]store.Passkey, error) {
-	ps, err := through(c, c.fresh(ctx), &c.passkeys, memberID, func() ([]store.Passkey, error) {
+	ps, err := through(c, c.fresh(ctx), memberID, c.passkeys.get, func() ([]store.Passkey, error) {
 		return c.Store.Passkeys(ctx, memberID)
 	}, func(ps []store.Passkey) { c.passkeys.put(memberID, slices.Clone(ps)) })
 	return slices.Clone(ps), err
 }
 
-// through is every cached read: from m when memory may answer (fresh),
+// through is every cached read: from get when memory may answer (fresh),
 // otherwise from load, whose result keep puts into the cache (with c.mu
 // held) unless a change was heard while it loaded. What it returns may be
 // shared with the cache: callers copy before handing it out.
-func through[K comparable, V any](c *Cache, fresh bool, m *bounded[K, V], k K, load func() (V, error), keep func(V)) (V, error) {
+func through[K comparable, V any](c *Cache, fresh bool, k K, get func(K) (V, bool), load func() (V, error), keep func(V)) (V, error) {
 	if fresh {
 		c.mu.RLock()
-		v, ok := m.get(k)
+		v, ok := get(k)
 		c.mu.RUnlock()
 		if ok {
 			c.hits.Add(1)

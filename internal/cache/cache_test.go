@@ -3,6 +3,7 @@ package cache_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"path/filepath"
 	"sync/atomic"
 	"testing"
@@ -289,5 +290,43 @@ func TestLeaseEnds(t *testing.T) {
 	c.Lease(time.Time{})
 	if !c.Live() {
 		t.Fatal("not live with no lease limit")
+	}
+}
+
+// TestUnknownIssuersDoNotEvictApplications: answers for issuers no
+// application has are bounded apart from the applications, so a flood of
+// random issuers (far more than either bound) leaves the real
+// application in memory and the unknown-issuer map at its cap.
+func TestUnknownIssuersDoNotEvictApplications(t *testing.T) {
+	w := newWorld(t)
+	const capacity = 64
+	c := cache.New(w.s, cache.Options{MaxApps: capacity, MaxUnknownIssuers: capacity})
+	c.Subscribed()
+	ctx := t.Context()
+	if _, err := c.ApplicationByIssuer(ctx, "https://wiki"); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 100 * capacity {
+		if _, err := c.ApplicationByIssuer(ctx, fmt.Sprintf("https://random-%d.test", i)); !errors.Is(err, store.ErrNotFound) {
+			t.Fatalf("random issuer %d: %v, want ErrNotFound", i, err)
+		}
+	}
+	before := w.s.reads.Load()
+	if _, err := c.ApplicationByIssuer(ctx, "https://wiki"); err != nil {
+		t.Fatal(err)
+	}
+	if n := w.s.reads.Load() - before; n != 0 {
+		t.Fatalf("the real application was read from the store again (%d reads) after a flood of unknown issuers", n)
+	}
+	// The last unknown issuer is still remembered: no store read.
+	before = w.s.reads.Load()
+	if _, err := c.ApplicationByIssuer(ctx, fmt.Sprintf("https://random-%d.test", 100*capacity-1)); !errors.Is(err, store.ErrNotFound) {
+		t.Fatal(err)
+	}
+	if n := w.s.reads.Load() - before; n != 0 {
+		t.Fatalf("the latest unknown issuer was read again (%d reads)", n)
+	}
+	if st := c.Stats(); st.UnknownIssuers > capacity {
+		t.Fatalf("%d unknown issuers kept, cap %d", st.UnknownIssuers, capacity)
 	}
 }

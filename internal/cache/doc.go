@@ -80,7 +80,10 @@
 // both try, and exactly one succeeds.
 //
 // Unknown issuers and unenrolled accounts are cached too (a flood of
-// tokens naming garbage does not reach the database). The cache is bounded
+// tokens naming garbage does not reach the database). Unknown issuers are
+// kept in a map of their own (Options.MaxUnknownIssuers), so that a flood
+// of random issuers evicts other unknown issuers, never a real
+// application. The cache is bounded
 // (Options), with one rule for all its maps (bounded): when one is full it
 // drops an arbitrary eighth rather than tracking recency, which would cost
 // a write lock on every hit. Opened keys are kept across drops, keyed by

@@ -25,10 +25,13 @@ import (
 // ErrAppDisabled: the token is valid but its application is disabled.
 var ErrAppDisabled = errors.New("application is disabled")
 
-// ErrKeyUnusable: the token names a signing key this server cannot use
-// (an HS256 secret sealed under another master key, or a public key that
-// does not parse). It is the operator's fault, not the client's: the
-// check did not decide. Other keys of the application keep working.
+// ErrKeyUnusable: reading what the check needs failed on key material
+// this server cannot open (a secret sealed under another master key),
+// found before any token could be verified with it. It is the operator's
+// fault, not the client's: the check did not decide. A token that names
+// one of its application's keys that this server cannot use is not this
+// error: it is refused as unauthenticated (token.UnusableKey), and other
+// keys of the application keep working.
 var ErrKeyUnusable = errors.New("signing key is unusable on this server")
 
 // ErrAccountNotPermitted: the body names another account than the token's
@@ -167,8 +170,10 @@ type Service struct {
 // New returns a Service.
 func New(d Deps) *Service { return &Service{d: d} }
 
-// Check answers one lock check. Its errors wrap token.ErrInvalid (401),
-// ErrAppDisabled (403), ErrKeyUnusable (500), policy.ErrInvalid (500) or
+// Check answers one lock check. Its errors wrap token.ErrInvalid (401;
+// also a token naming a signing key this server cannot use, see
+// token.UnusableKey), ErrAppDisabled (403), ErrKeyUnusable (500, a
+// store-level key problem), policy.ErrInvalid (500) or
 // store.ErrUnavailable (503).
 func (s *Service) Check(ctx context.Context, req Request) (Result, error) {
 	now := s.d.Clock.Now()
@@ -312,18 +317,17 @@ func (s *Service) authenticate(ctx context.Context, raw string) (store.Applicati
 		if k.Err != nil {
 			// One bad key must not take the application down: skip it,
 			// unless the token names it.
+			s.logBroken(app, k.KID, k.Err)
 			if tok.KID == k.KID {
 				// Without the key the signature cannot be checked, so the
-				// token may be anyone's: only one that passes every other
-				// check hears about the key; the rest get their own 401.
-				if err := s.d.Verifier.CheckUnsigned(tok, k.Algorithm); err != nil {
-					return store.Application{}, "", token.Claims{}, nil, err
-				}
-				return store.Application{}, "", token.Claims{}, nil, fmt.Errorf("%w: key %s: %w", ErrKeyUnusable, k.KID, k.Err)
-			}
-			if _, seen := s.broken.LoadOrStore(k.KID, struct{}{}); !seen {
-				s.logger().Error("signing key skipped: this server cannot use it (sealed under another master key?); "+
-					"revoke and delete it (deadbolt key revoke, key delete)", "kid", k.KID, "application", app.Issuer, "err", k.Err)
+				// token may be anyone's. The key goes to the verifier
+				// without material, which verifies nothing: the token is
+				// refused as one naming a kid of no key is, in the same
+				// order of checks (401 token_unknown_key, see
+				// token.UnusableKey). That tells an unauthenticated caller
+				// nothing about the server's keys and cannot be used to
+				// raise 500s; the operator learns of the key from the log.
+				active = append(active, token.Key{KID: k.KID, Algorithm: k.Algorithm})
 			}
 			continue
 		}
@@ -334,6 +338,9 @@ func (s *Service) authenticate(ctx context.Context, raw string) (store.Applicati
 		}
 	}
 	claims, kid, err := s.d.Verifier.VerifyToken(tok, active)
+	if errors.Is(err, token.ErrBadKey) { // its material cannot verify
+		s.logBroken(app, tok.KID, err)
+	}
 	if err != nil {
 		// Name a revoked or expired key rather than a bad signature, so an
 		// operator who forgot to roll a key out sees why.
@@ -345,6 +352,15 @@ func (s *Service) authenticate(ctx context.Context, raw string) (store.Applicati
 		return store.Application{}, "", token.Claims{}, nil, err
 	}
 	return app, kid, claims, tok, nil
+}
+
+// logBroken logs, once per kid, a signing key this server cannot use.
+func (s *Service) logBroken(app store.Application, kid string, err error) {
+	if _, seen := s.broken.LoadOrStore(kid, struct{}{}); !seen {
+		s.logger().Error("signing key skipped: this server cannot use it (sealed under another master key?); "+
+			"tokens naming it are refused as 401 token_unknown_key; revoke and delete it (deadbolt key revoke, key delete)",
+			"kid", kid, "application", app.Issuer, "err", err)
+	}
 }
 
 func (s *Service) logger() *slog.Logger {

@@ -1,7 +1,10 @@
 // Package passkey runs the WebAuthn ceremonies of the portal with
-// github.com/go-webauthn/webauthn: registering a passkey for a member and
+// github.com/go-webauthn/webauthn: registering a passkey for a member,
 // signing in with one (discoverable credentials, so the person picks their
-// passkey without typing a name). It has no HTTP types: options go out and
+// passkey without typing a name), and signing a decision (BeginSign,
+// FinishSign: an assertion by one of the member's passkeys whose challenge
+// is the SHA-256 of the decision's canonical JSON, returned as the
+// evidence that package evidence verifies offline). It has no HTTP types: options go out and
 // responses come in as JSON bytes, and the state a ceremony keeps between
 // Begin and Finish is returned as opaque bytes that the caller must keep
 // out of the client's reach or integrity-protected (the portal seals them

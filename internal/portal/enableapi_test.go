@@ -92,8 +92,8 @@ func TestEnableAPIErrorPath(t *testing.T) {
 		t.Fatal(err)
 	}
 	code, _, m = call("x-nl3-authorization-token", foreign, ``)
-	if msg, _ := m["message"].(string); code != http.StatusInternalServerError || m["error"] != "key_unusable" || strings.Contains(msg, "could not reach") {
-		t.Fatalf("a key sealed under another master key: %d %v, want 500 key_unusable", code, m)
+	if msg, _ := m["message"].(string); code != http.StatusUnauthorized || m["error"] != "token_unknown_key" || strings.Contains(msg, "could not reach") {
+		t.Fatalf("a key sealed under another master key: %d %v, want 401 token_unknown_key (the token cannot be verified)", code, m)
 	}
 
 	tok := e.mint("outage", nil)

@@ -28,6 +28,7 @@ type Reader interface {
 	PortalReader
 	PolicyReader
 	ApprovalReader
+	OIDCReader
 	AuditReader
 }
 
@@ -48,6 +49,7 @@ type Tx interface {
 	PortalTx
 	PolicyTx
 	ApprovalTx
+	OIDCTx
 	AuditTx
 }
 

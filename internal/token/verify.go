@@ -67,10 +67,11 @@ func (v *Verifier) maxLifetime() time.Duration {
 // returns the claims and the KID of the key that verified the signature.
 //
 // Every rejection wraps ErrInvalid and one specific kind (see the Err
-// variables). When the key the header's kid names has unusable material
-// and the token passes every other check, the error wraps ErrBadKey
-// instead, because the fault is the server's; a token without a kid is
-// then ErrUnknownKey.
+// variables). When the key the header's kid names has unusable material,
+// the signature cannot be checked, so nothing about the token is known:
+// it is rejected exactly as a kid of no key is (ErrUnknownKey, the same
+// client-safe detail), and the error also wraps ErrBadKey so that the
+// caller can log the server's fault (see UnusableKey).
 func (v *Verifier) Verify(raw string, keys []Key) (Claims, string, error) {
 	p, err := parse(raw)
 	if err != nil {
@@ -86,15 +87,6 @@ func (v *Verifier) VerifyToken(t *Token, keys []Key) (Claims, string, error) {
 
 func (v *Verifier) verify(p *parsed, keys []Key) (Claims, string, error) {
 	kid, err := p.verifySignature(keys)
-	if errors.Is(err, ErrBadKey) {
-		// The key the token names cannot verify anything, so the token
-		// may be anyone's: only one that passes every other check hears
-		// about the key (the server's fault); the rest get their own
-		// rejection.
-		if _, cerr := v.claims(p); cerr != nil {
-			return Claims{}, "", cerr
-		}
-	}
 	if err != nil {
 		return Claims{}, "", err
 	}
@@ -105,23 +97,25 @@ func (v *Verifier) verify(p *parsed, keys []Key) (Claims, string, error) {
 	return c, kid, nil
 }
 
-// CheckUnsigned applies every check of VerifyToken except the signature:
-// the header alg against alg (the algorithm of the key the token names),
-// the claims, the times and the audience. It proves nothing about who made
-// the token. It serves a caller that cannot verify the signature because
-// the named key is unusable, so that only a token that would otherwise be
-// accepted is told about the key (a server-side fault) and every other one
-// gets its ordinary rejection.
-func (v *Verifier) CheckUnsigned(t *Token, alg string) error {
-	p := t.p
-	switch {
-	case p.alg == "":
-		return reject.New(ErrAlgorithm, "header has no alg")
-	case p.alg != alg:
-		return reject.New(ErrAlgorithm, "alg %s does not match the application's key algorithm (%s)", short(p.alg), alg)
+// UnusableKey is the rejection of a token whose kid names a key this
+// server cannot use (cause: a secret sealed under another master key,
+// material that does not parse). Without the key the signature cannot be
+// checked, so the token may be anyone's: the client is told exactly what
+// a token naming a kid of no key is told (401 token_unknown_key, the same
+// detail), learns nothing about the server's keys, and cannot make the
+// server answer 500. The error wraps ErrUnknownKey (hence ErrInvalid) and
+// ErrBadKey with cause, for the server's log.
+func UnusableKey(kid string, cause error) error {
+	if !errors.Is(cause, ErrBadKey) {
+		cause = fmt.Errorf("%w: %w", ErrBadKey, cause)
 	}
-	_, err := v.claims(p)
-	return err
+	return fmt.Errorf("%w (server side: %w)", unknownKID(kid), cause)
+}
+
+// unknownKID rejects a token whose kid names no key that can verify it;
+// the detail is the same whether the key does not exist or cannot be used.
+func unknownKID(kid string) error {
+	return reject.New(ErrUnknownKey, "kid %s names no key of this application that this server can verify with", short(kid))
 }
 
 // claims decodes the claim set and checks the times and the audience.
@@ -159,7 +153,7 @@ func (p *parsed) verifySignature(keys []Key) (string, error) {
 			}
 		}
 		if len(candidates) == 0 {
-			return "", reject.New(ErrUnknownKey, "kid %s is not a key of this application", short(p.kid))
+			return "", unknownKID(p.kid)
 		}
 	} else if len(keys) == 0 {
 		return "", reject.New(ErrUnknownKey, "the application has no active signing key")
@@ -185,7 +179,7 @@ func (p *parsed) verifySignature(keys []Key) (string, error) {
 	case tried > 0:
 		return "", reject.New(ErrSignature, "the signature does not verify with the application's key")
 	case keyErr != nil && p.hasKID:
-		return "", keyErr // the key the token names is unusable
+		return "", UnusableKey(p.kid, keyErr)
 	case keyErr != nil:
 		// A token naming no key is not told about the keys it might
 		// have meant: without a usable one nothing verifies it.

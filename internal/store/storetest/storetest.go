@@ -73,6 +73,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Groups", testGroups},
 		{"Policies", testPolicies},
 		{"Executions", testExecutions},
+		{"OIDC", testOIDC},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
