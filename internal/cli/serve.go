@@ -15,13 +15,14 @@ import (
 
 	"github.com/deadbolt-dev/deadbolt/internal/admin"
 	"github.com/deadbolt-dev/deadbolt/internal/clock"
+	"github.com/deadbolt-dev/deadbolt/internal/policy"
 	"github.com/deadbolt-dev/deadbolt/internal/portal"
 	"github.com/deadbolt-dev/deadbolt/internal/server"
 	"github.com/deadbolt-dev/deadbolt/internal/store/backend"
 )
 
 func (a *app) serveCmd() *cobra.Command {
-	var addr, publicURL, checkLog, checkLogRetention, metricsAddr, tlsCert, tlsKey string
+	var addr, publicURL, geoipDB, checkLog, checkLogRetention, metricsAddr, tlsCert, tlsKey string
 	var noMigrate, allowPrivateHooks bool
 	var trustedProxies []string
 	var jobLease, clockOffset time.Duration
@@ -59,6 +60,11 @@ through LISTEN/NOTIFY; background jobs (webhook delivery, expiry) run on
 one node at a time under leases. Every node and every CLI needs the same
 master key (DEADBOLT_MASTER_KEY or DEADBOLT_MASTER_KEY_FILE). See
 docs/deploy.md.
+
+Context policies that allow countries look the client's address up in
+--geoip-db, a MaxMind-format database (GeoLite2 or GeoIP2 Country or City).
+Without one, each country rule's on_unknown decides (deny by default). A
+file that is not such a database stops serve before it starts.
 
 Behind a reverse proxy, name it with --trusted-proxy (a CIDR or an address;
 repeatable, or commas): requests arriving from it take their client address
@@ -103,6 +109,9 @@ and flushes the check log.`,
 			if checkLog != "" {
 				a.cfg.CheckLog = checkLog
 			}
+			if geoipDB != "" {
+				a.cfg.GeoIPDB = geoipDB
+			}
 			if checkLogRetention != "" {
 				a.cfg.CheckLogRetention = checkLogRetention
 			}
@@ -134,6 +143,14 @@ and flushes the check log.`,
 				if deps.TLS, err = server.LoadTLS(a.cfg.TLS); err != nil {
 					return usageErr("%v", err)
 				}
+			}
+			if a.cfg.GeoIPDB != "" {
+				geo, err := policy.OpenGeoIP(a.cfg.GeoIPDB)
+				if err != nil {
+					return usageErr("--geoip-db: %v (give a MaxMind-format Country or City database, such as GeoLite2-Country.mmdb)", err)
+				}
+				defer geo.Close()
+				deps.Geo = geo
 			}
 			if deps.Listener, err = listen(a.cfg.Addr); err != nil {
 				return err
@@ -183,6 +200,7 @@ and flushes the check log.`,
 	}
 	cmd.Flags().StringVar(&addr, "addr", "", "listen address (env DEADBOLT_ADDR; default 127.0.0.1:8420)")
 	cmd.Flags().StringVar(&publicURL, "public-url", "", "URL clients reach this server at; the token audience (env DEADBOLT_PUBLIC_URL; default http://ADDR)")
+	cmd.Flags().StringVar(&geoipDB, "geoip-db", "", "MaxMind-format GeoIP database (Country or City .mmdb) for context policies' country rules (config geoip_db, env DEADBOLT_GEOIP_DB; default none: each rule's on_unknown decides)")
 	cmd.Flags().StringVar(&checkLog, "check-log", "", "sync (answer once the record is durable) or async (env DEADBOLT_CHECK_LOG; default sync)")
 	cmd.Flags().StringVar(&checkLogRetention, "check-log-retention", "", "how long check records are kept: days (400d), a duration (720h) or forever (config check_log_retention, env DEADBOLT_CHECK_LOG_RETENTION; default 400d)")
 	durationFlag(cmd.Flags(), &jobLease, "job-lease", 0, "how long a node holds a background job without renewing it: another node takes over that long after one dies (default 15s)")

@@ -38,6 +38,11 @@ type Config struct {
 	// address is the right-most hop that is not a trusted proxy. Empty
 	// trusts none (env DEADBOLT_TRUSTED_PROXIES, commas).
 	TrustedProxies []string `yaml:"trusted_proxies"`
+	// GeoIPDB is a MaxMind-format GeoIP database file (GeoLite2 or
+	// GeoIP2 Country or City) that context policies' country rules look
+	// addresses up in. Empty: there is none, and each country rule's
+	// on_unknown decides (env DEADBOLT_GEOIP_DB; serve --geoip-db).
+	GeoIPDB string `yaml:"geoip_db"`
 	// CheckLog is "sync" (a check answers once its log record is durable)
 	// or "async" (faster; records queued at a crash are lost)
 	// (env DEADBOLT_CHECK_LOG).
@@ -204,6 +209,7 @@ func (c *Config) applyEnv(env func(string) string) error {
 	str("DEADBOLT_CHECK_LOG", &c.CheckLog)
 	str("DEADBOLT_CHECK_LOG_RETENTION", &c.CheckLogRetention)
 	str("DEADBOLT_MASTER_KEY_FILE", &c.MasterKeyFile)
+	str("DEADBOLT_GEOIP_DB", &c.GeoIPDB)
 	str("DEADBOLT_MASTER_KEY", &c.MasterKey)
 	str("DEADBOLT_SMTP_ADDR", &c.SMTP.Addr)
 	str("DEADBOLT_SMTP_FROM", &c.SMTP.From)

@@ -12,7 +12,7 @@ import (
 // which the cache polls before every answer. Without a feed the cache is
 // never subscribed and reads through to d.Store.
 func checkCache(d Deps) (c *cache.Cache, stop func()) {
-	c = cache.New(d.Store, cache.Options{Box: d.Box, Log: d.Log, Policies: loadPolicies(d.Clock)})
+	c = cache.New(d.Store, cache.Options{Box: d.Box, Log: d.Log, Policies: loadPolicies(d.Clock, d.Geo)})
 	if d.Feed == nil {
 		return c, func() {}
 	}

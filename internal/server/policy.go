@@ -12,15 +12,14 @@ import (
 
 // loadPolicies builds a tenant's compiled policies for the check cache:
 // its policies, groups and assignments as stored, and the alert
-// executions in force now or later. There is no GeoIP database yet
-// (serve --geoip-db is to come), so country rules decide by their
-// on_unknown.
-func loadPolicies(clk clock.Clock) cache.PolicyLoader {
+// executions in force now or later. geo is serve --geoip-db's database;
+// nil means none, and country rules decide by their on_unknown.
+func loadPolicies(clk clock.Clock, geo policy.Geo) cache.PolicyLoader {
 	return func(ctx context.Context, r store.PolicyReader, tenantID string) (*policy.Set, error) {
 		t, err := admin.PolicyTenant(ctx, r, tenantID, clk.Now())
 		if err != nil {
 			return nil, err
 		}
-		return policy.NewSet(t, nil)
+		return policy.NewSet(t, geo)
 	}
 }

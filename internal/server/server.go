@@ -26,6 +26,7 @@ import (
 	"github.com/deadbolt-dev/deadbolt/internal/jobs"
 	"github.com/deadbolt-dev/deadbolt/internal/metrics"
 	"github.com/deadbolt-dev/deadbolt/internal/notify"
+	"github.com/deadbolt-dev/deadbolt/internal/policy"
 	"github.com/deadbolt-dev/deadbolt/internal/portal"
 	"github.com/deadbolt-dev/deadbolt/internal/ratelimit"
 	"github.com/deadbolt-dev/deadbolt/internal/seal"
@@ -59,6 +60,10 @@ type Deps struct {
 	// TLS, when set, makes the node serve HTTPS; nil loads Config.TLS's
 	// files if they are set.
 	TLS *tls.Config
+	// Geo locates client addresses for context policies' country rules
+	// (serve --geoip-db); nil: there is no GeoIP database, and each
+	// rule's on_unknown decides.
+	Geo policy.Geo
 	// Listener, when set, is the socket to serve on, bound by the caller
 	// before anything else happens (so a taken port fails before the node
 	// prints or stores anything); nil listens on Config.Addr.

@@ -28,6 +28,8 @@ type Reader interface {
 	PortalReader
 	PolicyReader
 	ApprovalReader
+	BreakGlassReader
+	TemplateReader
 	OIDCReader
 	AuditReader
 }
@@ -49,6 +51,8 @@ type Tx interface {
 	PortalTx
 	PolicyTx
 	ApprovalTx
+	BreakGlassTx
+	TemplateTx
 	OIDCTx
 	AuditTx
 }
