@@ -44,6 +44,7 @@ type Store interface {
 	store.OutboxReader
 	store.PortalReader
 	store.PolicyReader
+	store.APITokenReader
 	store.Updater
 }
 
@@ -223,6 +224,9 @@ func (p *Portal) routes() {
 	get("/admin/webhooks", p.adminWebhooks)
 	post("/admin/webhooks", p.adminWebhookCreate)
 	post("/admin/webhooks/{id}/delete", p.adminWebhookDelete)
+	get("/admin/tokens", p.adminTokens)
+	post("/admin/tokens", p.adminTokenCreate)
+	post("/admin/tokens/{id}/revoke", p.adminTokenRevoke)
 	get("/admin/deliveries", p.adminDeliveries)
 	get("/admin/activity", p.adminActivity)
 	post("/settings", p.settingsSave)

@@ -12,8 +12,10 @@ import (
 	"time"
 
 	"github.com/deadbolt-dev/deadbolt/internal/access"
-	"github.com/deadbolt-dev/deadbolt/internal/approval"
+	"github.com/deadbolt-dev/deadbolt/internal/admin"
 	"github.com/deadbolt-dev/deadbolt/internal/api"
+	"github.com/deadbolt-dev/deadbolt/internal/apitoken"
+	"github.com/deadbolt-dev/deadbolt/internal/approval"
 	"github.com/deadbolt-dev/deadbolt/internal/cache"
 	"github.com/deadbolt-dev/deadbolt/internal/check"
 	"github.com/deadbolt-dev/deadbolt/internal/checklog"
@@ -25,6 +27,7 @@ import (
 	"github.com/deadbolt-dev/deadbolt/internal/httpx"
 	"github.com/deadbolt-dev/deadbolt/internal/jobs"
 	"github.com/deadbolt-dev/deadbolt/internal/metrics"
+	"github.com/deadbolt-dev/deadbolt/internal/mgmtapi"
 	"github.com/deadbolt-dev/deadbolt/internal/notify"
 	"github.com/deadbolt-dev/deadbolt/internal/policy"
 	"github.com/deadbolt-dev/deadbolt/internal/portal"
@@ -69,6 +72,9 @@ type Deps struct {
 	// prints or stores anything); nil listens on Config.Addr.
 	Listener net.Listener
 }
+
+// apiTokenFlush is how often the API tokens' last use is written.
+const apiTokenFlush = 10 * time.Second
 
 // Run serves until ctx ends, then shuts down gracefully: it stops accepting
 // connections, waits up to Config.ShutdownTimeout for in-flight requests,
@@ -208,6 +214,13 @@ func Run(ctx context.Context, d Deps, listening func(addr string)) error {
 	} else {
 		defer metricsSrv.Close()
 	}
+	used := &apitoken.Recorder{Store: d.Store, Log: d.Log}
+	go used.Run(jobsCtx, apiTokenFlush)
+	mgmtapi.New(mgmtapi.Deps{Store: d.Store, Clock: d.Clock, Log: d.Log, Used: used, Check: svc, Access: acc,
+		Tokens:  &apitoken.Service{Store: d.Store, Clock: d.Clock},
+		Admin:   &admin.Service{Store: d.Store, Clock: d.Clock, Box: d.Box, Egress: egress.Policy{AllowPrivate: cfg.Webhooks.AllowPrivate}},
+		Limiter: ratelimit.New(mgmtapi.RequestsPerSecond, mgmtapi.Burst, 0),
+	}).Register(mux)
 	mux.Handle("POST /nl3/api/v1/sdk/enableUser", &portal.EnableAPI{Store: d.Store, Clock: d.Clock, Check: svc, Log: d.Log})
 	apiNotFound := httpx.Wrap(d.Log, func(w http.ResponseWriter, r *http.Request) error {
 		return httpx.Errorf(http.StatusNotFound, "not_found", "no such endpoint: %s %s", r.Method, r.URL.Path)

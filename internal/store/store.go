@@ -28,6 +28,7 @@ type Reader interface {
 	PortalReader
 	PolicyReader
 	ApprovalReader
+	APITokenReader
 	BreakGlassReader
 	TemplateReader
 	OIDCReader
@@ -51,6 +52,7 @@ type Tx interface {
 	PortalTx
 	PolicyTx
 	ApprovalTx
+	APITokenTx
 	BreakGlassTx
 	TemplateTx
 	OIDCTx
@@ -69,6 +71,8 @@ type Store interface {
 	Leaser
 	Pinger
 	MasterKeyPinner
+	APITokenToucher
+	IdempotencyKeeper
 
 	// Close releases the store's connections.
 	Close() error
