@@ -77,6 +77,9 @@ type Deps struct {
 	// (webpush.CheckEndpoint); the zero value allows public push services
 	// only.
 	PushEgress egress.Policy
+	// StepUp is the OpenID provider whose step-up page the portal serves
+	// (/stepup); nil: no such page.
+	StepUp StepUp
 	// WebhookEgress decides which hosts admins may create webhooks for
 	// (config webhooks.allow_private).
 	WebhookEgress egress.Policy
@@ -240,6 +243,11 @@ func (p *Portal) routes() {
 	post("/lock-everything", p.lockEverything)
 	post("/requests/{id}/approve", p.requestApprove)
 	post("/requests/{id}/deny", p.requestDeny)
+	get("/stepup", p.stepPage)
+	post("/stepup/begin", p.stepBegin)
+	post("/stepup/finish", p.stepFinish)
+	get("/stepup/locked", p.stepLockedPage)
+	post("/stepup/unlock", p.stepUnlock)
 	get("/enable", p.enableStart)
 	get("/enable/continue", p.enableContinue)
 	post("/enable/register/begin", p.enableRegisterBegin)

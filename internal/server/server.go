@@ -29,6 +29,7 @@ import (
 	"github.com/deadbolt-dev/deadbolt/internal/metrics"
 	"github.com/deadbolt-dev/deadbolt/internal/mgmtapi"
 	"github.com/deadbolt-dev/deadbolt/internal/notify"
+	"github.com/deadbolt-dev/deadbolt/internal/oidc"
 	"github.com/deadbolt-dev/deadbolt/internal/policy"
 	"github.com/deadbolt-dev/deadbolt/internal/portal"
 	"github.com/deadbolt-dev/deadbolt/internal/ratelimit"
@@ -118,7 +119,14 @@ func Run(ctx context.Context, d Deps, listening func(addr string)) error {
 	// The portal: browser routes on their own mux, with their own CSP,
 	// cross-origin protection and HTML errors.
 	acc := &access.Service{Store: d.Store, Clock: d.Clock}
-	web, err := portal.New(portal.Deps{Store: d.Store, Clock: d.Clock, Log: d.Log, Box: d.Box, Check: svc, Access: acc,
+	// The OpenID provider for step-up sign-in, issuing at the portal's
+	// URL; its step-up page is the portal's.
+	provider, err := oidc.New(oidc.Deps{Store: d.Store, Box: d.Box, Clock: d.Clock, Log: d.Log,
+		Issuer: portal.URL(cfg.EffectivePublicURL())})
+	if err != nil {
+		return err
+	}
+	web, err := portal.New(portal.Deps{StepUp: provider, Store: d.Store, Clock: d.Clock, Log: d.Log, Box: d.Box, Check: svc, Access: acc,
 		Requests: requests, Broker: notes.broker, Mail: notes.mail != nil, PushKey: notes.pushKey, PublicURL: cfg.EffectivePublicURL(),
 		Config: cfg.Portal, WebhookEgress: egress.Policy{AllowPrivate: cfg.Webhooks.AllowPrivate}})
 	if err != nil {
@@ -214,6 +222,7 @@ func Run(ctx context.Context, d Deps, listening func(addr string)) error {
 	} else {
 		defer metricsSrv.Close()
 	}
+	provider.Register(mux)
 	used := &apitoken.Recorder{Store: d.Store, Log: d.Log}
 	go used.Run(jobsCtx, apiTokenFlush)
 	mgmtapi.New(mgmtapi.Deps{Store: d.Store, Clock: d.Clock, Log: d.Log, Used: used, Check: svc, Access: acc,
