@@ -63,6 +63,7 @@ var newColumns = map[string]string{
 	"unlock_requests.extends_grant":      "",
 	"unlock_requests.policy_id":          "",
 	"unlock_requests.rule":               "",
+	"check_log.policy_id":                "",
 }
 
 // TestMigrateKeepsRows seeds a database at every schema version, migrates
