@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"slices"
 
 	"github.com/go-webauthn/webauthn/protocol"
 	"github.com/go-webauthn/webauthn/webauthn"
@@ -123,4 +124,40 @@ func (s *Service) FinishSign(ctx context.Context, m store.Member, state, respons
 	}
 	used.Credential, used.LastUsedAt = rec, s.clock.Now()
 	return Signed{Signature: sig, Statement: v.Statement, Passkey: used}, nil
+}
+
+// CheckSignature checks a signature that FinishSign made, when it comes
+// back to be counted (a vote carries it as JSON): it must verify, for this
+// portal's relying party and origins, with the public key of one of m's
+// registered passkeys, and name m as the approver. A signature that does
+// not is ErrRejected, with the reason in the chain.
+func (s *Service) CheckSignature(ctx context.Context, m store.Member, signature []byte) (evidence.Verified, error) {
+	var sig evidence.Signature
+	if err := json.Unmarshal(signature, &sig); err != nil {
+		return evidence.Verified{}, fmt.Errorf("%w: signature is not JSON: %v", ErrRejected, err)
+	}
+	u, _, err := s.loadUser(ctx, m)
+	if err != nil {
+		return evidence.Verified{}, err
+	}
+	keys := make([]string, 0, len(u.creds))
+	for _, c := range u.creds {
+		keys = append(keys, evidence.Fingerprint(c.PublicKey))
+	}
+	if len(keys) == 0 {
+		return evidence.Verified{}, fmt.Errorf("%w: member %s has no passkey", ErrRejected, m.ID)
+	}
+	for _, o := range sig.Origins {
+		if !slices.Contains(s.wa.Config.RPOrigins, o) {
+			return evidence.Verified{}, fmt.Errorf("%w: origin %q is not this portal's", ErrRejected, o)
+		}
+	}
+	v, err := evidence.VerifySignature(sig, evidence.Options{RPID: s.wa.Config.RPID, Keys: keys})
+	if err != nil {
+		return evidence.Verified{}, fmt.Errorf("%w: %v", ErrRejected, err)
+	}
+	if v.Statement.ApproverID != m.ID {
+		return evidence.Verified{}, fmt.Errorf("%w: the statement names approver %s, not member %s", ErrRejected, v.Statement.ApproverID, m.ID)
+	}
+	return v, nil
 }

@@ -27,6 +27,8 @@ type Reader interface {
 	OutboxReader
 	PortalReader
 	PolicyReader
+	BreakGlassReader
+	TemplateReader
 	OIDCReader
 	AuditReader
 }
@@ -47,6 +49,8 @@ type Tx interface {
 	OutboxTx
 	PortalTx
 	PolicyTx
+	BreakGlassTx
+	TemplateTx
 	OIDCTx
 	AuditTx
 }

@@ -54,6 +54,7 @@ var newColumns = map[string]string{
 	"members.channels":                   "<nil>",
 	"outbox.channel":                     "webhook",
 	"outbox.member_id":                   "<nil>",
+	"outbox.endpoint":                    "<nil>",
 	"applications.server_names_accounts": "false",
 	"unlock_requests.kind":               "signin",
 	"unlock_requests.requested_by":       "",

@@ -20,14 +20,20 @@ import (
 func ChecksPath(path string) string { return path + ".checks" }
 
 // checksVersion is the check-log file's schema version, kept in its
-// PRAGMA user_version. The file is created whole at that version; a file
-// from a newer deadbolt is refused.
-const checksVersion = 2
+// PRAGMA user_version. A new file is created whole at that version; an
+// older one is brought up by upgradeChecks; a file from a newer deadbolt
+// is refused. Version 2 added leases, version 3 check_log.policy_id.
+const checksVersion = 3
 
 // checksSchema is the check-log file's schema. check_log keeps the columns
-// it had in the accounts file (migration 0001) and, since version 2, the
-// deciding policy's ID; key_use holds each signing key's latest use, which
-// the check log used to write into signing_keys.
+// it had in the accounts file (migration 0001) and the deciding policy's
+// ID; key_use holds each signing key's latest use, which the check log
+// used to write into signing_keys; leases holds the background jobs'
+// leases (TryLease), which used to be renewed in the accounts file (its
+// leases table is no longer used): each renewal there — several a second
+// with short leases — emptied every accounts reader's page cache (SQLite
+// resets a connection's cache when another commit moved the WAL) and made
+// the lock check's change feed read the change counter.
 const checksSchema = `
 CREATE TABLE IF NOT EXISTS check_log (
     id               TEXT    NOT NULL PRIMARY KEY,
@@ -49,6 +55,11 @@ CREATE INDEX IF NOT EXISTS check_log_at ON check_log (at);
 CREATE TABLE IF NOT EXISTS key_use (
     kid          TEXT    NOT NULL PRIMARY KEY,
     last_used_at INTEGER NOT NULL
+) STRICT, WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS leases (
+    job    TEXT    NOT NULL PRIMARY KEY,
+    holder TEXT    NOT NULL,
+    until  INTEGER NOT NULL
 ) STRICT, WITHOUT ROWID;
 `
 
@@ -72,10 +83,31 @@ const checkChunk = 16
 var checkInsertChunk = `INSERT INTO check_log (` + sqlrow.CheckCols + `) VALUES ` +
 	strings.TrimSuffix(strings.Repeat(`(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?), `, checkChunk), `, `)
 
-// checksUpgrade brings a check-log file from each version to the next:
-// checksUpgrade[v-1] takes version v to v+1.
-var checksUpgrade = []string{
-	`ALTER TABLE check_log ADD COLUMN policy_id TEXT NOT NULL DEFAULT ''`,
+// upgradeChecks brings a check-log file at version have (1 or more) to
+// checksVersion. Each step is idempotent, so a file whose version number
+// lags its tables is safe too.
+func upgradeChecks(ctx context.Context, tx *sql.Tx, have int) error {
+	if have < 2 {
+		if _, err := tx.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS leases (
+    job    TEXT    NOT NULL PRIMARY KEY,
+    holder TEXT    NOT NULL,
+    until  INTEGER NOT NULL
+) STRICT, WITHOUT ROWID`); err != nil {
+			return err
+		}
+	}
+	if have < 3 {
+		var n int
+		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM pragma_table_info('check_log') WHERE name = 'policy_id'`).Scan(&n); err != nil {
+			return err
+		}
+		if n == 0 {
+			if _, err := tx.ExecContext(ctx, `ALTER TABLE check_log ADD COLUMN policy_id TEXT NOT NULL DEFAULT ''`); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // checkLog is the check log's own SQLite file (ChecksPath), with its own
@@ -171,10 +203,8 @@ func (l *checkLog) createSchema(ctx context.Context) error {
 			return wrap(op, err)
 		}
 	default:
-		for _, up := range checksUpgrade[have-1:] {
-			if _, err := tx.ExecContext(ctx, up); err != nil {
-				return wrap(op, err)
-			}
+		if err := upgradeChecks(ctx, tx, have); err != nil {
+			return wrap(op, err)
 		}
 	}
 	if _, err := tx.ExecContext(ctx, fmt.Sprintf(`PRAGMA user_version = %d`, checksVersion)); err != nil {
