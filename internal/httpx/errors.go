@@ -53,6 +53,8 @@ const (
 //	access.ErrRequestClosed      409 request_closed
 //	access.ErrTooLong            400 too_long
 //	access.ErrOutsideWindow      403 outside_unlock_window
+//	admin.ErrNotExecutable       409 not_executable
+//	admin.ErrNotLiftable         409 not_liftable
 //	checklog.ErrClosed           503 shutting_down
 //	store.ErrUnavailable,
 //	context deadline or cancel   503 store_unavailable
@@ -95,6 +97,10 @@ func ErrorOf(err error) *Error {
 		status, code, msg = http.StatusConflict, "request_closed", "the unlock request was already answered or has expired"
 	case errors.Is(err, access.ErrOutsideWindow):
 		status, code, msg = http.StatusForbidden, "outside_unlock_window", store.Message(err)
+	case errors.Is(err, admin.ErrNotExecutable):
+		status, code, msg = http.StatusConflict, "not_executable", store.Message(err)
+	case errors.Is(err, admin.ErrNotLiftable):
+		status, code, msg = http.StatusConflict, "not_liftable", store.Message(err)
 	case errors.Is(err, access.ErrTooLong):
 		status, code, msg = http.StatusBadRequest, "too_long", store.Message(err)
 	case errors.Is(err, checklog.ErrClosed):
