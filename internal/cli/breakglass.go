@@ -231,4 +231,3 @@ func markJSON(m store.BreakGlassMark) map[string]any {
 	return map[string]any{"id": m.ID, "account_id": m.AccountID, "group_id": m.GroupID, "max": m.MaxUnlock.String(),
 		"created_by": m.CreatedBy, "created_at": m.CreatedAt.Format(time.RFC3339)}
 }
-

@@ -27,6 +27,7 @@ type Reader interface {
 	OutboxReader
 	PortalReader
 	PolicyReader
+	APITokenReader
 	BreakGlassReader
 	TemplateReader
 	OIDCReader
@@ -49,6 +50,7 @@ type Tx interface {
 	OutboxTx
 	PortalTx
 	PolicyTx
+	APITokenTx
 	BreakGlassTx
 	TemplateTx
 	OIDCTx
@@ -67,6 +69,8 @@ type Store interface {
 	Leaser
 	Pinger
 	MasterKeyPinner
+	APITokenToucher
+	IdempotencyKeeper
 
 	// Close releases the store's connections.
 	Close() error

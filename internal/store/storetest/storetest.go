@@ -73,6 +73,8 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Groups", testGroups},
 		{"Policies", testPolicies},
 		{"Executions", testExecutions},
+		{"APITokens", testAPITokens},
+		{"IdempotencyKeys", testIdempotencyKeys},
 		{"BreakGlass", testBreakGlass},
 		{"Templates", testTemplates},
 		{"OIDC", testOIDC},
