@@ -10,6 +10,7 @@ import (
 	"github.com/deadbolt-dev/deadbolt/internal/access"
 	"github.com/deadbolt-dev/deadbolt/internal/admin"
 	"github.com/deadbolt-dev/deadbolt/internal/apitoken"
+	"github.com/deadbolt-dev/deadbolt/internal/approval"
 	"github.com/deadbolt-dev/deadbolt/internal/check"
 	"github.com/deadbolt-dev/deadbolt/internal/checklog"
 	"github.com/deadbolt-dev/deadbolt/internal/policy"
@@ -58,6 +59,11 @@ const (
 //	access.ErrOutsideWindow      403 outside_unlock_window
 //	admin.ErrNotExecutable       409 not_executable
 //	admin.ErrNotLiftable         409 not_liftable
+//	access.ErrApprovalRequired   403 approval_required
+//	approval.ErrNotApprover      403 not_approver
+//	approval.ErrSelfApproval     403 self_approval
+//	approval.ErrSignatureRequired 403 signature_required
+//	approval.ErrNoApproval       409 no_approval_policy
 //	checklog.ErrClosed           503 shutting_down
 //	store.ErrUnavailable,
 //	context deadline or cancel   503 store_unavailable
@@ -108,6 +114,16 @@ func ErrorOf(err error) *Error {
 		status, code, msg = http.StatusConflict, "not_executable", store.Message(err)
 	case errors.Is(err, admin.ErrNotLiftable):
 		status, code, msg = http.StatusConflict, "not_liftable", store.Message(err)
+	case errors.Is(err, access.ErrApprovalRequired):
+		status, code, msg = http.StatusForbidden, "approval_required", store.Message(err)
+	case errors.Is(err, approval.ErrNotApprover):
+		status, code, msg = http.StatusForbidden, "not_approver", "you are not an approver of this request"
+	case errors.Is(err, approval.ErrSelfApproval):
+		status, code, msg = http.StatusForbidden, "self_approval", "the policy does not let you approve your own access"
+	case errors.Is(err, approval.ErrSignatureRequired):
+		status, code, msg = http.StatusForbidden, "signature_required", "the policy requires an approval signed with your passkey"
+	case errors.Is(err, approval.ErrNoApproval):
+		status, code, msg = http.StatusConflict, "no_approval_policy", "no approval policy applies to the account: its owner unlocks it"
 	case errors.Is(err, access.ErrTooLong):
 		status, code, msg = http.StatusBadRequest, "too_long", store.Message(err)
 	case errors.Is(err, checklog.ErrClosed):

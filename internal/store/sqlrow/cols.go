@@ -16,7 +16,11 @@ const (
 	WebhookCols = `id, tenant_id, url, sealed_secret, events, created_at`
 	// OutboxCols reads the target column of the other channels, NULL, as "".
 	OutboxCols  = `id, tenant_id, channel, coalesce(webhook_id, ''), coalesce(member_id, ''), type, payload, created_at, attempts, next_attempt_at, delivered_at, failed_at, last_error`
-	RequestCols = `id, tenant_id, app_id, account_id, status, ip, device, location, integration_type, checks, created_at, updated_at, expires_at, decided_by, decided_at, grant_id`
+	RequestCols = `id, tenant_id, app_id, account_id, status, ip, device, location, integration_type, checks, created_at, updated_at, expires_at, decided_by, decided_at, grant_id, kind, requested_by, reason, duration, starts_at, extends_grant, policy_id, rule`
+	// RaisedCols are the RequestCols a lock check's raise writes; the rest
+	// keep their defaults.
+	RaisedCols  = `id, tenant_id, app_id, account_id, status, ip, device, location, integration_type, checks, created_at, updated_at, expires_at, decided_by, decided_at, grant_id`
+	VoteCols    = `request_id, tenant_id, member_id, decision, channel, actor, comment, evidence, at`
 	PasskeyCols = `id, tenant_id, member_id, name, credential, created_at, last_used_at`
 	SessionCols = `id, tenant_id, member_id, created_at, seen_at, expires_at, ip, user_agent`
 	InviteCols  = `id, tenant_id, member_id, created_by, created_at, expires_at, used_at`
