@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"sort"
 	"strconv"
@@ -249,4 +250,39 @@ func lessUTF16(a, b string) bool {
 		}
 	}
 	return len(ua) < len(ub)
+}
+
+// ErrStatementMismatch: a signed statement is not about the decision it
+// is presented for.
+var ErrStatementMismatch = errors.New("the signed statement is not this decision")
+
+// SameDecision reports, as ErrStatementMismatch naming the first field that
+// differs, whether s states the same decision as want: every field but V,
+// IssuedAt and Nonce, which make each signing unique, is equal.
+func (s Statement) SameDecision(want Statement) error {
+	type pair struct {
+		name      string
+		got, want any
+	}
+	for _, p := range []pair{
+		{"request", s.Request, want.Request}, {"tenant", s.Tenant, want.Tenant},
+		{"application", s.Application, want.Application}, {"account", s.Account, want.Account},
+		{"requester", s.Requester, want.Requester}, {"reason", s.Reason, want.Reason},
+		{"duration_seconds", s.DurationSeconds, want.DurationSeconds}, {"policy", s.Policy, want.Policy},
+		{"decision", s.Decision, want.Decision}, {"approver", s.Approver, want.Approver},
+		{"approver_id", s.ApproverID, want.ApproverID},
+	} {
+		if p.got != p.want {
+			return fmt.Errorf("%w: %s is %v, want %v", ErrStatementMismatch, p.name, p.got, p.want)
+		}
+	}
+	if len(s.Context) != len(want.Context) {
+		return fmt.Errorf("%w: context differs", ErrStatementMismatch)
+	}
+	for k, v := range want.Context {
+		if got, ok := s.Context[k]; !ok || got != v {
+			return fmt.Errorf("%w: context %q is %q, want %q", ErrStatementMismatch, k, got, v)
+		}
+	}
+	return nil
 }

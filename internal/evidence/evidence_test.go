@@ -365,3 +365,26 @@ func TestDocumentedExample(t *testing.T) {
 		t.Fatalf("the documented example: %v", err)
 	}
 }
+
+func TestSameDecision(t *testing.T) {
+	a := statement("req_1", "mem_b", evidence.Approve)
+	b := a.Stamp(time.Now(), bytes.Repeat([]byte{9}, 16)) // another signing of the same decision
+	if err := b.SameDecision(a); err != nil {
+		t.Fatal(err)
+	}
+	for name, mod := range map[string]func(*evidence.Statement){
+		"decision": func(s *evidence.Statement) { s.Decision = evidence.Deny },
+		"duration": func(s *evidence.Statement) { s.DurationSeconds++ },
+		"request":  func(s *evidence.Statement) { s.Request = "req_2" },
+		"approver": func(s *evidence.Statement) { s.ApproverID = "mem_x" },
+		"context": func(s *evidence.Statement) {
+			s.Context = map[string]string{"ip": "198.51.100.1", "location": "Zürich"}
+		},
+	} {
+		c := statement("req_1", "mem_b", evidence.Approve)
+		mod(&c)
+		if err := c.SameDecision(a); !errors.Is(err, evidence.ErrStatementMismatch) {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+}

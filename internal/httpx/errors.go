@@ -9,6 +9,7 @@ import (
 
 	"github.com/deadbolt-dev/deadbolt/internal/access"
 	"github.com/deadbolt-dev/deadbolt/internal/admin"
+	"github.com/deadbolt-dev/deadbolt/internal/apitoken"
 	"github.com/deadbolt-dev/deadbolt/internal/check"
 	"github.com/deadbolt-dev/deadbolt/internal/checklog"
 	"github.com/deadbolt-dev/deadbolt/internal/policy"
@@ -47,6 +48,8 @@ const (
 //	policy.ErrInvalid            500 policy_invalid: a tenant's policies do not compile
 //	check.ErrAppDisabled         403 application_disabled
 //	check.ErrAccountNotPermitted 403 account_not_permitted
+//	apitoken.ErrUnauthenticated  401 unauthenticated (API token missing, unknown, revoked, expired)
+//	apitoken.ErrScope            403 insufficient_scope
 //	admin.ErrForbidden           403 forbidden
 //	access.ErrOwnedByAnother     409 owned_by_another
 //	admin.ErrEmailUnverified     409 member_unverified
@@ -85,6 +88,10 @@ func ErrorOf(err error) *Error {
 		status, code, msg = http.StatusForbidden, "account_not_permitted",
 			"the body names another account than the token's sub; the token's sub names the account unless the "+
 				"application lets its server name accounts (deadbolt app set --server-names-accounts)"
+	case errors.Is(err, apitoken.ErrUnauthenticated):
+		status, code, msg = http.StatusUnauthorized, "unauthenticated", after(err, apitoken.ErrUnauthenticated)
+	case errors.Is(err, apitoken.ErrScope):
+		status, code, msg = http.StatusForbidden, "insufficient_scope", after(err, apitoken.ErrScope)
 	case errors.Is(err, admin.ErrForbidden):
 		status, code, msg = http.StatusForbidden, "forbidden", lastPart(err.Error())
 	case errors.Is(err, access.ErrOwnedByAnother):
@@ -112,6 +119,16 @@ func ErrorOf(err error) *Error {
 		status, code, msg = http.StatusInternalServerError, "internal", msgInternal
 	}
 	return &Error{Status: status, Code: code, Message: msg, RetryAfter: retry, Cause: err}
+}
+
+// after is the text of err after its kind's own words ("kind: what"),
+// for errors whose detail itself holds ": ".
+func after(err, kind error) string {
+	msg := err.Error()
+	if i := strings.Index(msg, kind.Error()+": "); i >= 0 {
+		return msg[i+len(kind.Error())+2:]
+	}
+	return msg
 }
 
 // lastPart is the text after the last ": " of a wrapped error's message:

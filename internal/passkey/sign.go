@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"slices"
 
 	"github.com/go-webauthn/webauthn/protocol"
 	"github.com/go-webauthn/webauthn/webauthn"
@@ -14,10 +15,11 @@ import (
 )
 
 // signState is what a signing ceremony keeps between BeginSign and
-// FinishSign: the WebAuthn session and the statement being signed.
+// FinishSign: the WebAuthn session (embedded, so Challenge reads it as it
+// reads the other ceremonies' states) and the statement being signed.
 type signState struct {
-	Session   webauthn.SessionData `json:"session"`
-	Canonical []byte               `json:"canonical"`
+	webauthn.SessionData
+	Canonical []byte `json:"deadbolt_canonical"`
 }
 
 // BeginSign starts a signing ceremony: member m is asked to sign the
@@ -51,7 +53,7 @@ func (s *Service) BeginSign(ctx context.Context, m store.Member, canonical []byt
 	if err != nil {
 		return nil, nil, fmt.Errorf("passkey: encode options: %w", err)
 	}
-	stt, err := json.Marshal(signState{Session: *sd, Canonical: canonical})
+	stt, err := json.Marshal(signState{SessionData: *sd, Canonical: canonical})
 	if err != nil {
 		return nil, nil, fmt.Errorf("passkey: encode state: %w", err)
 	}
@@ -91,7 +93,7 @@ func (s *Service) FinishSign(ctx context.Context, m store.Member, state, respons
 	if err != nil {
 		return Signed{}, err
 	}
-	cred, err := s.wa.ValidateLogin(u, st.Session, parsed)
+	cred, err := s.wa.ValidateLogin(u, st.SessionData, parsed)
 	if err != nil {
 		return Signed{}, fmt.Errorf("%w: %v", ErrRejected, detail(err))
 	}
@@ -114,7 +116,7 @@ func (s *Service) FinishSign(ctx context.Context, m store.Member, state, respons
 	if err != nil {
 		return Signed{}, fmt.Errorf("%w: the evidence does not verify: %v", ErrRejected, err)
 	}
-	if v.Statement.ApproverID != m.ID || st.Session.Challenge != sig.Challenge {
+	if v.Statement.ApproverID != m.ID || st.Challenge != sig.Challenge {
 		return Signed{}, fmt.Errorf("%w: the signed statement is not member %s's", ErrRejected, m.ID)
 	}
 	rec, err := json.Marshal(cred)
@@ -123,4 +125,40 @@ func (s *Service) FinishSign(ctx context.Context, m store.Member, state, respons
 	}
 	used.Credential, used.LastUsedAt = rec, s.clock.Now()
 	return Signed{Signature: sig, Statement: v.Statement, Passkey: used}, nil
+}
+
+// CheckSignature checks a signature that FinishSign made, when it comes
+// back to be counted (a vote carries it as JSON): it must verify, for this
+// portal's relying party and origins, with the public key of one of m's
+// registered passkeys, and name m as the approver. A signature that does
+// not is ErrRejected, with the reason in the chain.
+func (s *Service) CheckSignature(ctx context.Context, m store.Member, signature []byte) (evidence.Verified, error) {
+	var sig evidence.Signature
+	if err := json.Unmarshal(signature, &sig); err != nil {
+		return evidence.Verified{}, fmt.Errorf("%w: signature is not JSON: %v", ErrRejected, err)
+	}
+	u, _, err := s.loadUser(ctx, m)
+	if err != nil {
+		return evidence.Verified{}, err
+	}
+	keys := make([]string, 0, len(u.creds))
+	for _, c := range u.creds {
+		keys = append(keys, evidence.Fingerprint(c.PublicKey))
+	}
+	if len(keys) == 0 {
+		return evidence.Verified{}, fmt.Errorf("%w: member %s has no passkey", ErrRejected, m.ID)
+	}
+	for _, o := range sig.Origins {
+		if !slices.Contains(s.wa.Config.RPOrigins, o) {
+			return evidence.Verified{}, fmt.Errorf("%w: origin %q is not this portal's", ErrRejected, o)
+		}
+	}
+	v, err := evidence.VerifySignature(sig, evidence.Options{RPID: s.wa.Config.RPID, Keys: keys})
+	if err != nil {
+		return evidence.Verified{}, fmt.Errorf("%w: %v", ErrRejected, err)
+	}
+	if v.Statement.ApproverID != m.ID {
+		return evidence.Verified{}, fmt.Errorf("%w: the statement names approver %s, not member %s", ErrRejected, v.Statement.ApproverID, m.ID)
+	}
+	return v, nil
 }

@@ -2,6 +2,7 @@ package passkey_test
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"testing"
 	"time"
@@ -97,5 +98,55 @@ func TestSignRejections(t *testing.T) {
 	}
 	if _, err := svc.FinishSign(t.Context(), m, []byte("{}"), []byte("{}")); !errors.Is(err, passkey.ErrRejected) {
 		t.Errorf("unreadable state: %v", err)
+	}
+}
+
+// TestCheckSignature: a stored signature is counted only with one of the
+// member's own passkeys, for this portal, naming them.
+func TestCheckSignature(t *testing.T) {
+	svc, s, m, a := setup(t)
+	opts, state, _ := svc.BeginSign(t.Context(), m, statementFor(t, m, "req_1"))
+	signed, err := svc.FinishSign(t.Context(), m, state, get(t, a, opts, m.ID))
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, _ := json.Marshal(signed.Signature)
+	if v, err := svc.CheckSignature(t.Context(), m, raw); err != nil || v.Statement.Request != "req_1" {
+		t.Fatalf("CheckSignature: %+v, %v", v, err)
+	}
+	other := store.Member{ID: "member-2", TenantID: "t1", Email: "mallory@acme.test"}
+	s.members[other.ID] = other
+	b := newAuthenticator(t)
+	o2, st2, _ := svc.BeginRegistration(t.Context(), other)
+	pk2, _ := svc.FinishRegistration(t.Context(), other, st2, create(t, b, o2), "phone")
+	s.passkeys[pk2.ID] = pk2
+	if _, err := svc.CheckSignature(t.Context(), other, raw); !errors.Is(err, passkey.ErrRejected) {
+		t.Errorf("m's signature as other's vote: %v", err)
+	}
+	foreign := signed.Signature
+	foreign.Origins = []string{"https://evil.deadbolt.test"}
+	if raw, _ := json.Marshal(foreign); true {
+		if _, err := svc.CheckSignature(t.Context(), m, raw); !errors.Is(err, passkey.ErrRejected) {
+			t.Errorf("another origin: %v", err)
+		}
+	}
+	delete(s.passkeys, signed.Passkey.ID) // the passkey was removed since
+	if _, err := svc.CheckSignature(t.Context(), m, raw); !errors.Is(err, passkey.ErrRejected) {
+		t.Errorf("a passkey the member no longer has: %v", err)
+	}
+}
+
+// TestSignStateChallenge: the portal records a signing ceremony's
+// challenge as used, as it does for the others.
+func TestSignStateChallenge(t *testing.T) {
+	svc, _, m, _ := setup(t)
+	canonical := statementFor(t, m, "req_1")
+	_, state, err := svc.BeginSign(t.Context(), m, canonical)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ch, err := passkey.Challenge(state)
+	if err != nil || ch != b64.EncodeToString(evidence.Challenge(canonical)) {
+		t.Fatalf("Challenge(sign state) = %q, %v", ch, err)
 	}
 }

@@ -44,6 +44,7 @@ type Store interface {
 	store.OutboxReader
 	store.PortalReader
 	store.PolicyReader
+	store.APITokenReader
 	store.Updater
 }
 
@@ -76,6 +77,9 @@ type Deps struct {
 	// (webpush.CheckEndpoint); the zero value allows public push services
 	// only.
 	PushEgress egress.Policy
+	// StepUp is the OpenID provider whose step-up page the portal serves
+	// (/stepup); nil: no such page.
+	StepUp StepUp
 	// WebhookEgress decides which hosts admins may create webhooks for
 	// (config webhooks.allow_private).
 	WebhookEgress egress.Policy
@@ -223,6 +227,9 @@ func (p *Portal) routes() {
 	get("/admin/webhooks", p.adminWebhooks)
 	post("/admin/webhooks", p.adminWebhookCreate)
 	post("/admin/webhooks/{id}/delete", p.adminWebhookDelete)
+	get("/admin/tokens", p.adminTokens)
+	post("/admin/tokens", p.adminTokenCreate)
+	post("/admin/tokens/{id}/revoke", p.adminTokenRevoke)
 	get("/admin/deliveries", p.adminDeliveries)
 	get("/admin/activity", p.adminActivity)
 	post("/settings", p.settingsSave)
@@ -236,6 +243,11 @@ func (p *Portal) routes() {
 	post("/lock-everything", p.lockEverything)
 	post("/requests/{id}/approve", p.requestApprove)
 	post("/requests/{id}/deny", p.requestDeny)
+	get("/stepup", p.stepPage)
+	post("/stepup/begin", p.stepBegin)
+	post("/stepup/finish", p.stepFinish)
+	get("/stepup/locked", p.stepLockedPage)
+	post("/stepup/unlock", p.stepUnlock)
 	get("/enable", p.enableStart)
 	get("/enable/continue", p.enableContinue)
 	post("/enable/register/begin", p.enableRegisterBegin)

@@ -12,7 +12,9 @@ import (
 	"time"
 
 	"github.com/deadbolt-dev/deadbolt/internal/access"
+	"github.com/deadbolt-dev/deadbolt/internal/admin"
 	"github.com/deadbolt-dev/deadbolt/internal/api"
+	"github.com/deadbolt-dev/deadbolt/internal/apitoken"
 	"github.com/deadbolt-dev/deadbolt/internal/cache"
 	"github.com/deadbolt-dev/deadbolt/internal/check"
 	"github.com/deadbolt-dev/deadbolt/internal/checkpoint"
@@ -25,7 +27,9 @@ import (
 	"github.com/deadbolt-dev/deadbolt/internal/httpx"
 	"github.com/deadbolt-dev/deadbolt/internal/jobs"
 	"github.com/deadbolt-dev/deadbolt/internal/metrics"
+	"github.com/deadbolt-dev/deadbolt/internal/mgmtapi"
 	"github.com/deadbolt-dev/deadbolt/internal/notify"
+	"github.com/deadbolt-dev/deadbolt/internal/oidc"
 	"github.com/deadbolt-dev/deadbolt/internal/policy"
 	"github.com/deadbolt-dev/deadbolt/internal/portal"
 	"github.com/deadbolt-dev/deadbolt/internal/ratelimit"
@@ -70,6 +74,9 @@ type Deps struct {
 	Listener net.Listener
 }
 
+// apiTokenFlush is how often the API tokens' last use is written.
+const apiTokenFlush = 10 * time.Second
+
 // Run serves until ctx ends, then shuts down gracefully: it stops accepting
 // connections, waits up to Config.ShutdownTimeout for in-flight requests,
 // and flushes the check log. listening is called with the bound address
@@ -109,7 +116,14 @@ func Run(ctx context.Context, d Deps, listening func(addr string)) error {
 	// The portal: browser routes on their own mux, with their own CSP,
 	// cross-origin protection and HTML errors.
 	acc := &access.Service{Store: d.Store, Clock: d.Clock}
-	web, err := portal.New(portal.Deps{Store: d.Store, Clock: d.Clock, Log: d.Log, Box: d.Box, Check: svc, Access: acc,
+	// The OpenID provider for step-up sign-in, issuing at the portal's
+	// URL; its step-up page is the portal's.
+	provider, err := oidc.New(oidc.Deps{Store: d.Store, Box: d.Box, Clock: d.Clock, Log: d.Log,
+		Issuer: portal.URL(cfg.EffectivePublicURL())})
+	if err != nil {
+		return err
+	}
+	web, err := portal.New(portal.Deps{StepUp: provider, Store: d.Store, Clock: d.Clock, Log: d.Log, Box: d.Box, Check: svc, Access: acc,
 		Requests: requests, Broker: notes.broker, Mail: notes.mail != nil, PushKey: notes.pushKey, PublicURL: cfg.EffectivePublicURL(),
 		Config: cfg.Portal, WebhookEgress: egress.Policy{AllowPrivate: cfg.Webhooks.AllowPrivate}})
 	if err != nil {
@@ -217,6 +231,14 @@ func Run(ctx context.Context, d Deps, listening func(addr string)) error {
 	mux.HandleFunc("GET /.well-known/deadbolt-audit-key", func(w http.ResponseWriter, r *http.Request) {
 		httpx.WriteJSON(w, http.StatusOK, AuditKeyDocument(signer.PublicKey()))
 	})
+	provider.Register(mux)
+	used := &apitoken.Recorder{Store: d.Store, Log: d.Log}
+	go used.Run(jobsCtx, apiTokenFlush)
+	mgmtapi.New(mgmtapi.Deps{Store: d.Store, Clock: d.Clock, Log: d.Log, Used: used, Check: svc, Access: acc,
+		Tokens:  &apitoken.Service{Store: d.Store, Clock: d.Clock},
+		Admin:   &admin.Service{Store: d.Store, Clock: d.Clock, Box: d.Box, Egress: egress.Policy{AllowPrivate: cfg.Webhooks.AllowPrivate}},
+		Limiter: ratelimit.New(mgmtapi.RequestsPerSecond, mgmtapi.Burst, 0),
+	}).Register(mux)
 	mux.Handle("POST /nl3/api/v1/sdk/enableUser", &portal.EnableAPI{Store: d.Store, Clock: d.Clock, Check: svc, Log: d.Log})
 	apiNotFound := httpx.Wrap(d.Log, func(w http.ResponseWriter, r *http.Request) error {
 		return httpx.Errorf(http.StatusNotFound, "not_found", "no such endpoint: %s %s", r.Method, r.URL.Path)

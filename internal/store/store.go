@@ -27,6 +27,9 @@ type Reader interface {
 	OutboxReader
 	PortalReader
 	PolicyReader
+	APITokenReader
+	BreakGlassReader
+	TemplateReader
 	OIDCReader
 	AuditReader
 }
@@ -47,6 +50,9 @@ type Tx interface {
 	OutboxTx
 	PortalTx
 	PolicyTx
+	APITokenTx
+	BreakGlassTx
+	TemplateTx
 	OIDCTx
 	AuditTx
 }
@@ -63,6 +69,8 @@ type Store interface {
 	Leaser
 	Pinger
 	MasterKeyPinner
+	APITokenToucher
+	IdempotencyKeeper
 
 	// Close releases the store's connections.
 	Close() error

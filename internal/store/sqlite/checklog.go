@@ -20,13 +20,20 @@ import (
 func ChecksPath(path string) string { return path + ".checks" }
 
 // checksVersion is the check-log file's schema version, kept in its
-// PRAGMA user_version. The file is created whole at that version; a file
-// from a newer deadbolt is refused.
-const checksVersion = 1
+// PRAGMA user_version. The file is created whole at that version (every
+// table IF NOT EXISTS, so a version-1 file gains the leases table); a file
+// from a newer deadbolt is refused. Version 2 added leases.
+const checksVersion = 2
 
 // checksSchema is the check-log file's schema. check_log keeps the columns
 // it had in the accounts file (migration 0001); key_use holds each signing
-// key's latest use, which the check log used to write into signing_keys.
+// key's latest use, which the check log used to write into signing_keys;
+// leases holds the background jobs' leases (TryLease), which used to be
+// renewed in the accounts file (its leases table is no longer used): each
+// renewal there — several a second with short leases — emptied every
+// accounts reader's page cache (SQLite resets a connection's cache when
+// another commit moved the WAL) and made the lock check's change feed read
+// the change counter.
 const checksSchema = `
 CREATE TABLE IF NOT EXISTS check_log (
     id               TEXT    NOT NULL PRIMARY KEY,
@@ -47,6 +54,11 @@ CREATE INDEX IF NOT EXISTS check_log_at ON check_log (at);
 CREATE TABLE IF NOT EXISTS key_use (
     kid          TEXT    NOT NULL PRIMARY KEY,
     last_used_at INTEGER NOT NULL
+) STRICT, WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS leases (
+    job    TEXT    NOT NULL PRIMARY KEY,
+    holder TEXT    NOT NULL,
+    until  INTEGER NOT NULL
 ) STRICT, WITHOUT ROWID;
 `
 

@@ -222,3 +222,54 @@ func TestAppendChecksLeavesAccountsFile(t *testing.T) {
 		t.Error("data_version did not move for a commit to the accounts file; the probe proves nothing")
 	}
 }
+
+// TestLeasesLeaveAccountsFile: renewing background-job leases commits to
+// the check-log file only, so it neither empties the accounts readers'
+// page caches nor wakes the lock check's change feed; and a check-log file
+// of version 1 (before leases moved there) gains the table on open.
+func TestLeasesLeaveAccountsFile(t *testing.T) {
+	ctx := t.Context()
+	path := t.TempDir() + "/d.db"
+	s, err := Open(ctx, path, Options{AutoMigrate: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Make the file what version 1 left: no leases table.
+	if _, err := s.log.wdb.Exec(`DROP TABLE leases; PRAGMA user_version = 1`); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	if s, err = Open(ctx, path, Options{AutoMigrate: true}); err != nil {
+		t.Fatalf("open a version-1 check-log file: %v", err)
+	}
+	defer s.Close()
+	watch, err := s.rdb.Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer watch.Close()
+	version := func() (v int64) {
+		if err := watch.QueryRowContext(ctx, `PRAGMA data_version`).Scan(&v); err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	before := version()
+	now := time.Date(2025, 6, 1, 12, 0, 0, 0, time.UTC)
+	for i := range 10 {
+		ok, err := s.TryLease(ctx, "outbox", "node-a", now.Add(time.Duration(i)*time.Second), 15*time.Second)
+		if err != nil || !ok {
+			t.Fatalf("renewal %d: %v %v", i, ok, err)
+		}
+	}
+	if ok, err := s.TryLease(ctx, "outbox", "node-b", now.Add(10*time.Second), 15*time.Second); err != nil || ok {
+		t.Fatalf("another holder took a live lease: %v %v", ok, err)
+	}
+	if after := version(); after != before {
+		t.Errorf("lease renewals moved the accounts file's data_version from %d to %d", before, after)
+	}
+	var v int
+	if err := s.log.wdb.QueryRow(`PRAGMA user_version`).Scan(&v); err != nil || v != checksVersion {
+		t.Fatalf("check-log file version %d (%v), want %d", v, err, checksVersion)
+	}
+}

@@ -37,7 +37,10 @@
 // accounts readers' page caches nor move the change detection that watches
 // that file. The file also keeps each signing key's last use (key_use),
 // which SigningKey and SigningKeys read to move LastUsedAt forward (inside
-// a Tx they read the accounts file only). Its schema is created whole and
+// a Tx they read the accounts file only), and the background jobs' leases
+// (TryLease), whose renewals — several a second with short leases — would
+// otherwise empty the accounts readers' page caches as the check log's
+// commits did. Its schema is created whole and
 // versioned in PRAGMA user_version; a newer one is refused
 // (store.ErrSchemaTooNew). CheckRecord and CheckRecords read it, also inside
 // a Tx (which never writes it). The two files are not committed together:

@@ -161,14 +161,16 @@ func (s *Store) FinishOutbox(ctx context.Context, res store.OutboxResult) error 
 }
 
 // TryLease implements store.Store with one upsert that changes the row only
-// when this holder has it already or it has expired.
+// when this holder has it already or it has expired. Leases live in the
+// check log's file (see checksSchema), so renewing them does not disturb
+// the accounts file's readers.
 func (s *Store) TryLease(ctx context.Context, job, holder string, now time.Time, ttl time.Duration) (bool, error) {
 	const op = "try lease"
 	n, until, err := valid.Lease(job, holder, now, ttl)
 	if err != nil {
 		return false, wrap(op, err)
 	}
-	res, err := s.wdb.ExecContext(ctx, `INSERT INTO leases (job, holder, until) VALUES (?, ?, ?)
+	res, err := s.log.wdb.ExecContext(ctx, `INSERT INTO leases (job, holder, until) VALUES (?, ?, ?)
 		ON CONFLICT (job) DO UPDATE SET holder = excluded.holder, until = excluded.until
 		WHERE leases.holder = excluded.holder OR leases.until <= ?`, job, holder, until, n)
 	if err != nil {

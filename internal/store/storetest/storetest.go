@@ -73,6 +73,10 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Groups", testGroups},
 		{"Policies", testPolicies},
 		{"Executions", testExecutions},
+		{"APITokens", testAPITokens},
+		{"IdempotencyKeys", testIdempotencyKeys},
+		{"BreakGlass", testBreakGlass},
+		{"Templates", testTemplates},
 		{"OIDC", testOIDC},
 	}
 	for _, tc := range tests {

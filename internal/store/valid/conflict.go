@@ -17,6 +17,10 @@ var conflicts = map[string]string{
 	"policy_assignments.app_id":    "this policy is already assigned to this application",
 	"policy_assignments.group_id":  "this policy is already assigned to this group",
 	"policy_assignments.member_id": "this policy is already assigned to this member",
+	"break_glass_marks.account_id": "this account is marked break-glass already",
+	"break_glass_marks.group_id":   "this group is marked break-glass already",
+	"break_glass_codes.hash":       "a break-glass code like this already exists",
+	"approval_templates.key":       "a template with this key already exists in this tenant",
 }
 
 // nouns name each table's records, for rules not worded above (a
@@ -28,6 +32,7 @@ var nouns = map[string]string{
 	"passkeys": "a passkey", "sessions": "a session", "invites": "an invite",
 	"push_subscriptions": "a push subscription", "member_groups": "a group", "group_members": "a group membership",
 	"policies": "a policy", "policy_assignments": "an assignment", "policy_executions": "a policy execution",
+	"break_glass_marks": "a break-glass mark", "break_glass_codes": "a break-glass code", "approval_templates": "a template",
 }
 
 // Conflict words a broken uniqueness rule on table's columns (as the

@@ -1,0 +1,201 @@
+package mgmtapi_test
+
+import (
+	"encoding/json"
+	"net/http"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/deadbolt-dev/deadbolt/internal/admin"
+	"github.com/deadbolt-dev/deadbolt/internal/apitoken"
+	"github.com/deadbolt-dev/deadbolt/internal/policy"
+	"github.com/deadbolt-dev/deadbolt/internal/store"
+)
+
+// The callers of the isolation matrix, in the order each route tries
+// them: the admin last, since its writes change what the route sees.
+var callers = []string{"none", "revoked", "expired", "other", "auditor", "approver", "admin"}
+
+// fixture is tenant acme's records the routes name.
+type fixture struct {
+	app     store.Application
+	kid     string
+	account store.Account
+	member  store.Member
+	group   store.Group
+	policy  policy.Policy
+	webhook store.Webhook
+}
+
+func (e *env) fixture() fixture {
+	t := e.t
+	var f fixture
+	var err error
+	if f.app, err = e.admin.CreateApp(e.ctx, "test", admin.NewApp{TenantID: e.tenant.ID, Name: "Wiki", Issuer: "https://wiki.acme.test"}); err != nil {
+		t.Fatal(err)
+	}
+	k, _, err := e.admin.CreateKey(e.ctx, "test", f.app, time.Time{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.kid = k.KID
+	if f.account, err = e.access.Enroll(e.ctx, "test", f.app, "alice", "alice@acme.test"); err != nil {
+		t.Fatal(err)
+	}
+	if f.member, err = e.store.MemberByEmail(e.ctx, e.tenant.ID, "alice@acme.test"); err != nil {
+		t.Fatal(err)
+	}
+	if f.group, err = e.admin.CreateGroup(e.ctx, "test", e.tenant.ID, "finance", ""); err != nil {
+		t.Fatal(err)
+	}
+	if f.policy, err = e.admin.CreatePolicy(e.ctx, "test", e.tenant.ID, policy.Policy{Name: "incident", Type: policy.Alert,
+		Action: policy.Lock, Alert: &policy.AlertRule{On: []policy.Trigger{policy.OnExecute}, For: time.Hour}}); err != nil {
+		t.Fatal(err)
+	}
+	if f.webhook, _, err = e.admin.CreateWebhook(e.ctx, "test", admin.NewWebhook{TenantID: e.tenant.ID, URL: "http://127.0.0.1:9/hook"}); err != nil {
+		t.Fatal(err)
+	}
+	return f
+}
+
+// cell is what one caller gets from one route.
+type cells map[string]int
+
+// every401 is the answer of the callers without a usable token.
+func row(other, auditor, approver, adm int) cells {
+	return cells{"none": 401, "revoked": 401, "expired": 401, "other": other, "auditor": auditor, "approver": approver, "admin": adm}
+}
+
+// TestIsolationMatrix tries every route with every kind of caller: no
+// token, a revoked and an expired one, another tenant's admin, and this
+// tenant's auditor, approver and admin. The expected answer of each cell
+// is written here; another tenant's admin never sees or changes acme's
+// records (404 for them, its own records in lists).
+func TestIsolationMatrix(t *testing.T) {
+	e := newEnv(t, nil)
+	f := e.fixture()
+	toks := map[string]string{
+		"other":    e.token(e.other, apitoken.RoleAdmin),
+		"auditor":  e.token(e.tenant, apitoken.RoleAuditor),
+		"approver": e.token(e.tenant, apitoken.RoleApprover),
+		"admin":    e.token(e.tenant, apitoken.RoleAdmin),
+	}
+	revoked, secret, err := e.tokens.Create(e.ctx, "test", apitoken.New{TenantID: e.tenant.ID, Role: apitoken.RoleAdmin})
+	if err != nil {
+		t.Fatal(err)
+	}
+	toks["revoked"] = secret
+	if _, err := e.tokens.Revoke(e.ctx, "test", e.tenant.ID, revoked.ID); err != nil {
+		t.Fatal(err)
+	}
+	_, toks["expired"], err = e.tokens.Create(e.ctx, "test", apitoken.New{TenantID: e.tenant.ID, Role: apitoken.RoleAdmin, ExpiresIn: time.Minute})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.clock.Advance(2 * time.Minute)
+
+	r := strings.NewReplacer("{app}", f.app.ID, "{kid}", f.kid, "{account}", f.account.ID, "{member}", f.member.ID,
+		"{group}", f.group.ID, "{policy}", f.policy.ID, "{webhook}", f.webhook.ID)
+	tests := []struct {
+		method, path string
+		body         string // JSON; {caller} names the caller, so that creations differ
+		want         cells
+	}{
+		{"GET", "/api/v1/whoami", "", row(200, 200, 200, 200)},
+		{"GET", "/api/v1/applications", "", row(200, 200, 200, 200)},
+		{"POST", "/api/v1/applications", `{"name":"App {caller}","issuer":"https://{caller}.app.test"}`, row(201, 403, 403, 201)},
+		{"GET", "/api/v1/applications/{app}", "", row(404, 200, 200, 200)},
+		{"GET", "/api/v1/applications/{app}/keys", "", row(404, 200, 200, 200)},
+		{"POST", "/api/v1/applications/{app}/keys", `{}`, row(404, 403, 403, 201)},
+		{"POST", "/api/v1/applications/{app}/keys/{kid}/revoke", `{}`, row(404, 403, 403, 200)},
+		{"GET", "/api/v1/accounts", "", row(200, 200, 200, 200)},
+		{"POST", "/api/v1/accounts", `{"application":"{app}","account":"acct-{caller}"}`, row(404, 403, 403, 201)},
+		{"GET", "/api/v1/accounts/{account}", "", row(404, 200, 200, 200)},
+		{"POST", "/api/v1/accounts/{account}/lock", `{}`, row(404, 403, 403, 200)},
+		{"POST", "/api/v1/accounts/{account}/unlock", `{"for_seconds":600}`, row(404, 403, 403, 200)},
+		{"GET", "/api/v1/members", "", row(200, 200, 200, 200)},
+		{"POST", "/api/v1/members", `{"email":"{caller}@people.test","role":"member"}`, row(201, 403, 403, 201)},
+		{"GET", "/api/v1/members/{member}", "", row(404, 200, 200, 200)},
+		{"GET", "/api/v1/groups", "", row(200, 200, 200, 200)},
+		{"POST", "/api/v1/groups", `{"name":"group-{caller}"}`, row(201, 403, 403, 201)},
+		{"POST", "/api/v1/groups/{group}/members", `{"member":"{member}"}`, row(404, 403, 403, 200)},
+		{"DELETE", "/api/v1/groups/{group}/members/{member}", "", row(404, 403, 403, 200)},
+		{"GET", "/api/v1/policies", "", row(200, 200, 200, 200)},
+		{"POST", "/api/v1/policies", `{"name":"policy-{caller}","type":"alert","action":"lock","alert":{"on":["execute"],"for":3600000000000}}`, row(201, 403, 403, 201)},
+		{"GET", "/api/v1/policies/{policy}", "", row(404, 200, 200, 200)},
+		{"GET", "/api/v1/webhooks", "", row(200, 200, 403, 200)},
+		{"POST", "/api/v1/webhooks", `{"url":"http://127.0.0.1:9/{caller}"}`, row(201, 403, 403, 201)},
+		{"DELETE", "/api/v1/webhooks/{webhook}", "", row(404, 403, 403, 200)},
+		{"GET", "/api/v1/deliveries", "", row(200, 200, 403, 200)},
+		{"GET", "/api/v1/audit", "", row(200, 200, 403, 200)},
+		{"GET", "/api/v1/checks?application={app}", "", row(404, 200, 403, 200)},
+	}
+
+	// Every served route has a row.
+	var served, covered []string
+	for _, rt := range e.api.Routes() {
+		served = append(served, rt.Method+" "+rt.Path)
+	}
+	for _, tc := range tests {
+		p, _, _ := strings.Cut(tc.path, "?")
+		p = strings.NewReplacer("/api/v1/members/{member}", "/api/v1/members/{id}", "{app}", "{id}", "{account}", "{id}", "{group}", "{id}", "{policy}", "{id}", "{webhook}", "{id}").Replace(p)
+		covered = append(covered, tc.method+" "+p)
+	}
+	for _, s := range served {
+		if !slices.Contains(covered, s) {
+			t.Errorf("route %s has no row in the isolation matrix", s)
+		}
+	}
+
+	acmeIDs := []string{f.app.ID, f.account.ID, f.member.ID, f.group.ID, f.policy.ID, f.webhook.ID}
+	for _, tc := range tests {
+		t.Run(tc.method+" "+tc.path, func(t *testing.T) {
+			for _, who := range callers {
+				var body any
+				if tc.body != "" {
+					body = json.RawMessage(strings.ReplaceAll(r.Replace(tc.body), "{caller}", who))
+				}
+				var hdr []string
+				if who != "none" {
+					hdr = bearer(toks[who])
+				}
+				got := e.do(tc.method, r.Replace(tc.path), body, hdr...)
+				if got.status != tc.want[who] {
+					t.Errorf("%s: status %d, want %d: %s", who, got.status, tc.want[who], got.body)
+				}
+				if who == "other" && got.status < 300 {
+					for _, id := range acmeIDs {
+						if strings.Contains(string(got.body), id) {
+							t.Errorf("other tenant's admin sees acme's record %s: %s", id, got.body)
+						}
+					}
+				}
+			}
+		})
+	}
+}
+
+// TestWritesAuditedAsToken: a change made through the API is in the
+// tenant's audit trail with the token as its actor.
+func TestWritesAuditedAsToken(t *testing.T) {
+	e := newEnv(t, nil)
+	tok, secret, err := e.tokens.Create(e.ctx, "test", apitoken.New{TenantID: e.tenant.ID, Role: apitoken.RoleAdmin})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := e.do("POST", "/api/v1/applications", map[string]any{"name": "Wiki", "issuer": "https://wiki.acme.test"}, bearer(secret)...)
+	if got.status != http.StatusCreated {
+		t.Fatalf("create: %d %s", got.status, got.body)
+	}
+	recs, err := e.store.AuditRecords(e.ctx, e.tenant.ID, 0, 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.ContainsFunc(recs, func(r auditRecord) bool {
+		return r.Action == "application.created" && r.Actor == "api-token:"+tok.ID
+	}) {
+		t.Errorf("no application.created by api-token:%s in %+v", tok.ID, recs)
+	}
+}

@@ -1,0 +1,71 @@
+package portal_test
+
+import (
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/deadbolt-dev/deadbolt/internal/admin"
+	"github.com/deadbolt-dev/deadbolt/internal/apitoken"
+	"github.com/deadbolt-dev/deadbolt/internal/store"
+)
+
+// TestAdminTokens: an admin makes an API token (shown once, stored
+// hashed), sees it listed and revokes it; a plain member and a cross-site
+// form cannot, and another tenant's token is not there to revoke.
+func TestAdminTokens(t *testing.T) {
+	e := newEnv(t, publicURL)
+	ctx := t.Context()
+	inv, err := e.admin.Invite(ctx, admin.Operator("test"), e.app.TenantID, "olive@acme.test", "Olive", store.RoleAdmin, time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	adm := e.signIn(inv.Member)
+	form := url.Values{"name": {"terraform"}, "role": {"auditor"}, "scopes": {"accounts:write"}, "expires_days": {"30"}}
+	if r := e.do("POST", "/admin/tokens", form, e.signIn(e.alice)); r.code != http.StatusForbidden {
+		t.Fatalf("a plain member making a token: %d", r.code)
+	}
+	if r := e.do("POST", "/admin/tokens", form, adm, "Sec-Fetch-Site", "cross-site"); r.code != http.StatusForbidden {
+		t.Fatalf("a cross-site form: %d", r.code)
+	}
+	if toks, _ := e.store.APITokens(ctx, e.app.TenantID); len(toks) != 0 {
+		t.Fatalf("refused forms made tokens: %+v", toks)
+	}
+
+	r := e.do("POST", "/admin/tokens", form, adm)
+	secret := regexp.MustCompile(`<code id="token-secret">([^<]+)</code>`).FindStringSubmatch(r.body)
+	if r.code != 200 || secret == nil || !strings.HasPrefix(secret[1], apitoken.Prefix) || r.header.Get("Cache-Control") != "no-store" {
+		t.Fatalf("make token: %d, secret shown: %v", r.code, secret)
+	}
+	toks, _ := e.store.APITokens(ctx, e.app.TenantID)
+	if len(toks) != 1 || toks[0].Hash != apitoken.Hash(secret[1]) || toks[0].Role != "auditor" || toks[0].ExpiresAt.IsZero() {
+		t.Fatalf("tokens: %+v", toks)
+	}
+	if r := e.do("GET", "/admin/tokens", nil, adm); !strings.Contains(r.body, "terraform") || strings.Contains(r.body, secret[1]) {
+		t.Fatal("the tokens page lacks the token or shows its secret again")
+	}
+	if r := e.do("POST", "/admin/tokens", url.Values{"role": {"root"}}, adm); r.code != http.StatusBadRequest {
+		t.Errorf("an unknown role: %d", r.code)
+	}
+
+	other, _ := e.admin.CreateTenant(ctx, "test", "globex")
+	foreign, _, err := (&apitoken.Service{Store: e.store, Clock: e.clock}).Create(ctx, "test", apitoken.New{TenantID: other.ID, Role: "admin"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := e.do("POST", "/admin/tokens/"+foreign.ID+"/revoke", nil, adm); r.code != http.StatusNotFound {
+		t.Fatalf("revoking another tenant's token: %d", r.code)
+	}
+	if r := e.do("POST", "/admin/tokens/"+toks[0].ID+"/revoke", nil, adm); r.code != http.StatusSeeOther {
+		t.Fatalf("revoke: %d %s", r.code, r.body)
+	}
+	if got, _ := e.store.APIToken(ctx, toks[0].ID); got.RevokedAt.IsZero() {
+		t.Fatal("not revoked")
+	}
+	if got, _ := e.store.APIToken(ctx, foreign.ID); !got.RevokedAt.IsZero() {
+		t.Fatal("another tenant's token was revoked")
+	}
+}

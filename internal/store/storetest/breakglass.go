@@ -1,0 +1,150 @@
+package storetest
+
+import (
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/deadbolt-dev/deadbolt/internal/store"
+)
+
+// testBreakGlass: marks name one account or group of their tenant, codes
+// keep their hash, and a code is reported once however many report it at
+// once.
+func testBreakGlass(t *testing.T, s store.Store) {
+	w, other := newWorld(t, s), newWorld(t, s)
+	acct := newAccount(w.app, "root", w.member.ID, t0)
+	ops := newGroup(w.tenant.ID, "ops")
+	byAccount := store.BreakGlassMark{ID: newID("bg"), TenantID: w.tenant.ID, AccountID: acct.ID, MaxUnlock: time.Hour, CreatedBy: "cli:root", CreatedAt: t0}
+	byGroup := store.BreakGlassMark{ID: newID("bg"), TenantID: w.tenant.ID, GroupID: ops.ID, MaxUnlock: 30 * time.Minute, CreatedBy: "cli:root", CreatedAt: at(time.Second)}
+	code := store.BreakGlassCode{ID: newID("bc"), TenantID: w.tenant.ID, AppID: w.app.ID, AccountID: acct.ID, Batch: "b1",
+		Hash: newID("hash"), CreatedBy: "cli:root", CreatedAt: t0}
+	update(t, s, func(tx store.Tx) error {
+		must(t, "CreateAccount", tx.CreateAccount(t.Context(), acct))
+		must(t, "CreateGroup", tx.CreateGroup(t.Context(), ops))
+		must(t, "MarkBreakGlass", tx.MarkBreakGlass(t.Context(), byAccount))
+		must(t, "MarkBreakGlass", tx.MarkBreakGlass(t.Context(), byGroup))
+		return tx.CreateBreakGlassCode(t.Context(), code)
+	})
+	marks, err := s.BreakGlassMarks(t.Context(), w.tenant.ID)
+	must(t, "BreakGlassMarks", err)
+	same(t, "BreakGlassMarks", marks, []store.BreakGlassMark{byAccount, byGroup})
+	got, err := s.BreakGlassCode(t.Context(), w.tenant.ID, code.Hash)
+	must(t, "BreakGlassCode", err)
+	same(t, "BreakGlassCode", got, code)
+	_, err = s.BreakGlassCode(t.Context(), other.tenant.ID, code.Hash)
+	wantKind(t, "BreakGlassCode of another tenant", err, store.ErrNotFound)
+	if ms, err := s.BreakGlassMarks(t.Context(), other.tenant.ID); err != nil || len(ms) != 0 {
+		t.Fatalf("BreakGlassMarks of another tenant = %v, %v", ms, err)
+	}
+
+	runErrorCases(t, s, []errorCase{
+		{"account twice", func(tx store.Tx) error {
+			m := byAccount
+			m.ID = newID("bg")
+			return tx.MarkBreakGlass(t.Context(), m)
+		}, store.ErrConflict},
+		{"account of another tenant", func(tx store.Tx) error {
+			m := byAccount
+			m.ID, m.TenantID = newID("bg"), other.tenant.ID
+			return tx.MarkBreakGlass(t.Context(), m)
+		}, store.ErrInvalid},
+		{"both targets", func(tx store.Tx) error {
+			m := byAccount
+			m.ID, m.GroupID = newID("bg"), ops.ID
+			return tx.MarkBreakGlass(t.Context(), m)
+		}, store.ErrInvalid},
+		{"no cap", func(tx store.Tx) error {
+			m := byAccount
+			m.ID, m.MaxUnlock = newID("bg"), 0
+			return tx.MarkBreakGlass(t.Context(), m)
+		}, store.ErrInvalid},
+		{"same hash", func(tx store.Tx) error {
+			c := code
+			c.ID = newID("bc")
+			return tx.CreateBreakGlassCode(t.Context(), c)
+		}, store.ErrConflict},
+		{"code for another tenant's account", func(tx store.Tx) error {
+			c := code
+			c.ID, c.Hash, c.TenantID, c.AppID = newID("bc"), newID("hash"), other.tenant.ID, other.app.ID
+			return tx.CreateBreakGlassCode(t.Context(), c)
+		}, store.ErrInvalid},
+		{"unmark through another tenant", func(tx store.Tx) error {
+			return tx.UnmarkBreakGlass(t.Context(), other.tenant.ID, byAccount.ID)
+		}, store.ErrNotFound},
+		{"report unknown", func(tx store.Tx) error {
+			_, err := tx.ReportBreakGlassCode(t.Context(), w.tenant.ID, "nope", t0, t0)
+			return err
+		}, store.ErrNotFound},
+	})
+
+	var wins atomic.Int32
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if updateOK(t, s, func(tx store.Tx) (bool, error) {
+				return tx.ReportBreakGlassCode(t.Context(), w.tenant.ID, code.ID, at(time.Minute), at(time.Hour))
+			}) {
+				wins.Add(1)
+			}
+		}()
+	}
+	wg.Wait()
+	if wins.Load() != 1 {
+		t.Fatalf("%d concurrent reports of one code took effect, want 1", wins.Load())
+	}
+	got, err = s.BreakGlassCode(t.Context(), w.tenant.ID, code.Hash)
+	must(t, "BreakGlassCode", err)
+	if !got.UsedAt.Equal(at(time.Minute)) || !got.ReportedAt.Equal(at(time.Hour)) {
+		t.Fatalf("reported code = %+v", got)
+	}
+
+	update(t, s, func(tx store.Tx) error { return tx.UnmarkBreakGlass(t.Context(), w.tenant.ID, byGroup.ID) })
+	marks, err = s.BreakGlassMarks(t.Context(), w.tenant.ID)
+	must(t, "BreakGlassMarks", err)
+	same(t, "BreakGlassMarks after unmark", marks, []store.BreakGlassMark{byAccount})
+}
+
+// testTemplates: templates keep their lists, are scoped by tenant, and
+// keys are unique per tenant.
+func testTemplates(t *testing.T, s store.Store) {
+	w, other := newWorld(t, s), newWorld(t, s)
+	buy := store.Template{ID: newID("tp"), TenantID: w.tenant.ID, Key: "PURCHASE_APPROVAL", Title: "Purchase",
+		Text: "Buy ${item}", Approvers: []string{w.member.ID}, ApproverGroups: []string{}, Mode: store.ModeApprove, CreatedAt: t0}
+	ship := store.Template{ID: newID("tp"), TenantID: w.tenant.ID, Key: "DEPLOY", Title: "Deploy",
+		Text: "", Approvers: []string{}, ApproverGroups: []string{"g1", "g2"}, Mode: store.ModeSignAndApprove, CreatedAt: t0}
+	update(t, s, func(tx store.Tx) error {
+		must(t, "CreateTemplate", tx.CreateTemplate(t.Context(), buy))
+		return tx.CreateTemplate(t.Context(), ship)
+	})
+	got, err := s.Template(t.Context(), w.tenant.ID, "PURCHASE_APPROVAL")
+	must(t, "Template", err)
+	same(t, "Template", got, buy)
+	all, err := s.Templates(t.Context(), w.tenant.ID)
+	must(t, "Templates", err)
+	same(t, "Templates", all, []store.Template{ship, buy})
+	_, err = s.Template(t.Context(), other.tenant.ID, "PURCHASE_APPROVAL")
+	wantKind(t, "Template of another tenant", err, store.ErrNotFound)
+	runErrorCases(t, s, []errorCase{
+		{"same key", func(tx store.Tx) error {
+			c := buy
+			c.ID = newID("tp")
+			return tx.CreateTemplate(t.Context(), c)
+		}, store.ErrConflict},
+		{"bad mode", func(tx store.Tx) error {
+			c := buy
+			c.ID, c.Key, c.Mode = newID("tp"), "OTHER", "maybe"
+			return tx.CreateTemplate(t.Context(), c)
+		}, store.ErrInvalid},
+		{"delete through another tenant", func(tx store.Tx) error {
+			return tx.DeleteTemplate(t.Context(), other.tenant.ID, "DEPLOY")
+		}, store.ErrNotFound},
+	})
+	update(t, s, func(tx store.Tx) error { return tx.DeleteTemplate(t.Context(), w.tenant.ID, "DEPLOY") })
+	all, err = s.Templates(t.Context(), w.tenant.ID)
+	must(t, "Templates", err)
+	same(t, "Templates after delete", all, []store.Template{buy})
+}
