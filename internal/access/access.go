@@ -153,6 +153,9 @@ func (s *Service) Unlock(ctx context.Context, actor string, app store.Applicatio
 		if err != nil {
 			return fmt.Errorf("account %q at %s: %w", name, app.Issuer, err)
 		}
+		if err := OwnerMayDecide(ctx, tx, app, a, s.Clock.Now()); err != nil {
+			return err
+		}
 		g, err = GrantTx(ctx, tx, actor, app, a, d, u.Once, u.Reason, s.Clock.Now())
 		return err
 	})
@@ -187,6 +190,31 @@ func UnlockAllowed(ctx context.Context, r store.PolicyReader, app store.Applicat
 	}
 	if p := set.Permission(policy.Account{App: app.ID, Owner: a.OwnerID}, now); p.Restricted && !p.Allowed {
 		return fmt.Errorf("%w: account %q at %s: %s", ErrOutsideWindow, a.Name, app.Issuer, p.Reason)
+	}
+	return nil
+}
+
+// ErrApprovalRequired: an approval policy applies to the account, so its
+// owner may neither unlock it nor approve its requests alone; the unlock
+// goes through an access request that the policy's approvers decide
+// (package approval).
+var ErrApprovalRequired = errors.New("an approval policy applies: ask for access with a request its approvers decide")
+
+// OwnerMayDecide is the rule for the owner's direct paths (unlock, approve
+// a request alone): when an approval policy applies to a at now, it
+// refuses with ErrApprovalRequired, naming the policy. It reads the
+// tenant's policies as stored (not on the lock check's hot path).
+func OwnerMayDecide(ctx context.Context, r store.PolicyReader, app store.Application, a store.Account, now time.Time) error {
+	t, err := admin.PolicyTenant(ctx, r, app.TenantID, now)
+	if err != nil {
+		return err
+	}
+	set, err := policy.NewSet(t, nil)
+	if err != nil {
+		return err
+	}
+	if p, ok := set.Approval(policy.Account{App: app.ID, Owner: a.OwnerID}, now); ok {
+		return fmt.Errorf("%w: account %q at %s: policy %q: unlocks need %s", ErrApprovalRequired, a.Name, app.Issuer, p.Name, p.Approval.Describe())
 	}
 	return nil
 }

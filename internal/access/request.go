@@ -1,6 +1,7 @@
 package access
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -163,6 +164,13 @@ func (s *Requests) Decide(ctx context.Context, actor, memberID, requestID string
 		app, err := tx.Application(ctx, q.AppID)
 		if err != nil {
 			return err
+		}
+		if d.Approve || q.PolicyID != "" {
+			// A denial by the owner alone is still the owner's to give,
+			// unless approvers decide this request.
+			if err := OwnerMayDecide(ctx, tx, app, acct, now); err != nil || q.PolicyID != "" {
+				return cmp.Or(err, fmt.Errorf("%w: request %s is decided by its approvers", ErrApprovalRequired, q.ID))
+			}
 		}
 		status, action, grantID := store.RequestDenied, "request.denied", ""
 		data := map[string]any{"account": acct.Name, "application": app.Issuer}

@@ -14,7 +14,9 @@ import (
 	"github.com/deadbolt-dev/deadbolt/internal/access"
 	"github.com/deadbolt-dev/deadbolt/internal/admin"
 	"github.com/deadbolt-dev/deadbolt/internal/api"
+	"github.com/deadbolt-dev/deadbolt/internal/breakglass"
 	"github.com/deadbolt-dev/deadbolt/internal/apitoken"
+	"github.com/deadbolt-dev/deadbolt/internal/approval"
 	"github.com/deadbolt-dev/deadbolt/internal/cache"
 	"github.com/deadbolt-dev/deadbolt/internal/check"
 	"github.com/deadbolt-dev/deadbolt/internal/checkpoint"
@@ -105,6 +107,9 @@ func Run(ctx context.Context, d Deps, listening func(addr string)) error {
 	}
 	requests := &access.Requests{Store: checkReads, Clock: d.Clock, TTL: cfg.Portal.RequestTTL, Changed: notes.changed,
 		Notify: notes.channels}
+	// Approvals: requests an approval policy hands to approvers, who hear
+	// of each new one on the channels they chose.
+	approvals := &approval.Service{Store: d.Store, Clock: d.Clock, Notify: notes.channels, Changed: notes.changed}
 	svc := check.New(check.Deps{
 		Logger: d.Log, Store: checkReads, Keys: checkReads, Clock: d.Clock, Log: logw, Requests: requests,
 		Policies: check.Policies{Sets: checkReads},
@@ -169,6 +174,10 @@ func Run(ctx context.Context, d Deps, listening func(addr string)) error {
 			_, err := requests.ExpireRequests(ctx)
 			return err
 		}},
+		{Name: "approval-start", Interval: time.Second, Run: func(ctx context.Context) error {
+			_, err := approvals.StartDue(ctx)
+			return err
+		}},
 		{Name: "portal-cleanup", Interval: time.Minute, Run: func(ctx context.Context) error {
 			now := d.Clock.Now()
 			return d.Store.Update(ctx, func(tx store.Tx) error {
@@ -196,7 +205,8 @@ func Run(ctx context.Context, d Deps, listening func(addr string)) error {
 	defer func() { stopJobs(); <-jobsDone }()
 
 	mux := http.NewServeMux()
-	api.New(api.Deps{Check: svc, Log: d.Log, Metrics: m, Limiter: lim}).Register(mux)
+	api.New(api.Deps{Check: svc, Log: d.Log, Metrics: m, Limiter: lim,
+		BreakGlass: &breakglass.Service{Store: d.Store, Clock: d.Clock, Notify: notes.channels}}).Register(mux)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		httpx.WriteJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	})

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"encoding/json"
 	"slices"
 	"time"
 )
@@ -324,7 +325,30 @@ type UnlockRequest struct {
 	DecidedBy string    // audit actor of the decision; empty while pending
 	DecidedAt time.Time // zero while pending
 	GrantID   string    // the grant an approval made; empty otherwise
+
+	// Kind says who raised it: RequestSignin (a lock check), RequestAhead
+	// (a member asking ahead of time) or RequestExtend (a member asking to
+	// extend the account's grant ExtendsGrant). Empty reads as
+	// RequestSignin.
+	Kind         string
+	RequestedBy  string        // member ID of who asked; empty for RequestSignin
+	Reason       string        // why, in the requester's words
+	Duration     time.Duration // asked for; zero: the application's default
+	StartsAt     time.Time     // asked-for start; zero: at the decision
+	ExtendsGrant string        // the grant a RequestExtend extends
+	// PolicyID is the approval policy that decides it, and Rule that
+	// policy's rule as JSON when it was taken (package approval writes and
+	// reads it); both empty while the account's owner decides it alone.
+	PolicyID string
+	Rule     json.RawMessage
 }
+
+// Request kinds.
+const (
+	RequestSignin = "signin"
+	RequestAhead  = "ahead"
+	RequestExtend = "extend"
+)
 
 // Open reports whether r can still be decided at time now: pending and not
 // run out.

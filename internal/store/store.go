@@ -27,6 +27,7 @@ type Reader interface {
 	OutboxReader
 	PortalReader
 	PolicyReader
+	ApprovalReader
 	APITokenReader
 	BreakGlassReader
 	TemplateReader
@@ -50,6 +51,7 @@ type Tx interface {
 	OutboxTx
 	PortalTx
 	PolicyTx
+	ApprovalTx
 	APITokenTx
 	BreakGlassTx
 	TemplateTx
@@ -243,7 +245,8 @@ type AccountTx interface {
 	// r.AccountID at time r.UpdatedAt. When the account has a pending
 	// request still open at that time, that request is refreshed: its
 	// context (IP, Device, Location, IntegrationType), UpdatedAt and
-	// ExpiresAt take r's values and Checks grows by one; everything else,
+	// ExpiresAt take r's values (ExpiresAt only when later: a request a
+	// member asked for keeps its own expiry) and Checks grows by one; everything else,
 	// its ID included, stays. Otherwise a pending request that ran out is
 	// first marked expired (DecidedAt = its ExpiresAt, DecidedBy
 	// "system:expiry"), and r is stored as a new pending request with

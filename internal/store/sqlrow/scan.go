@@ -134,11 +134,25 @@ func (d *Dialect) ScanOutbox(r Row) (m store.OutboxMessage, err error) {
 
 // ScanRequest reads RequestCols.
 func (d *Dialect) ScanRequest(r Row) (q store.UnlockRequest, err error) {
-	var created, updated, expires, decided int64
+	var created, updated, expires, decided, duration, starts int64
+	var rule string
 	err = r.Scan(&q.ID, &q.TenantID, &q.AppID, &q.AccountID, &q.Status, &q.IP, &q.Device, &q.Location,
-		&q.IntegrationType, &q.Checks, &created, &updated, &expires, &q.DecidedBy, &decided, &q.GrantID)
+		&q.IntegrationType, &q.Checks, &created, &updated, &expires, &q.DecidedBy, &decided, &q.GrantID,
+		&q.Kind, &q.RequestedBy, &q.Reason, &duration, &starts, &q.ExtendsGrant, &q.PolicyID, &rule)
 	q.CreatedAt, q.UpdatedAt, q.ExpiresAt, q.DecidedAt = valid.FromNanos(created), valid.FromNanos(updated), valid.FromNanos(expires), valid.FromNanos(decided)
+	q.Duration, q.StartsAt = time.Duration(duration), valid.FromNanos(starts)
+	if rule != "" {
+		q.Rule = json.RawMessage(rule)
+	}
 	return q, err
+}
+
+// ScanVote reads VoteCols.
+func (d *Dialect) ScanVote(r Row) (v store.Vote, err error) {
+	var at int64
+	err = r.Scan(&v.RequestID, &v.TenantID, &v.MemberID, &v.Decision, &v.Channel, &v.Actor, &v.Comment, &v.Evidence, &at)
+	v.At = valid.FromNanos(at)
+	return v, err
 }
 
 // ScanPasskey reads PasskeyCols.
