@@ -14,6 +14,7 @@ import (
 	"github.com/deadbolt-dev/deadbolt/internal/access"
 	"github.com/deadbolt-dev/deadbolt/internal/admin"
 	"github.com/deadbolt-dev/deadbolt/internal/api"
+	"github.com/deadbolt-dev/deadbolt/internal/breakglass"
 	"github.com/deadbolt-dev/deadbolt/internal/apitoken"
 	"github.com/deadbolt-dev/deadbolt/internal/approval"
 	"github.com/deadbolt-dev/deadbolt/internal/cache"
@@ -195,7 +196,8 @@ func Run(ctx context.Context, d Deps, listening func(addr string)) error {
 	defer func() { stopJobs(); <-jobsDone }()
 
 	mux := http.NewServeMux()
-	api.New(api.Deps{Check: svc, Log: d.Log, Metrics: m, Limiter: lim}).Register(mux)
+	api.New(api.Deps{Check: svc, Log: d.Log, Metrics: m, Limiter: lim,
+		BreakGlass: &breakglass.Service{Store: d.Store, Clock: d.Clock, Notify: notes.channels}}).Register(mux)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		httpx.WriteJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	})
