@@ -129,11 +129,14 @@ func Run(ctx context.Context, d Deps, listening func(addr string)) error {
 		return err
 	}
 	web, err := portal.New(portal.Deps{StepUp: provider, Store: d.Store, Clock: d.Clock, Log: d.Log, Box: d.Box, Check: svc, Access: acc,
-		Requests: requests, Broker: notes.broker, Mail: notes.mail != nil, PushKey: notes.pushKey, PublicURL: cfg.EffectivePublicURL(),
+		Requests: requests, Approvals: approvals, Broker: notes.broker, Mail: notes.mail != nil, PushKey: notes.pushKey, PublicURL: cfg.EffectivePublicURL(),
 		Config: cfg.Portal, WebhookEgress: egress.Policy{AllowPrivate: cfg.Webhooks.AllowPrivate}})
 	if err != nil {
 		return fmt.Errorf("portal: %w", err)
 	}
+	// A signed vote is checked against the portal's relying party: the
+	// passkeys its approvers registered there.
+	approvals.Verifier = approval.PasskeyVerifier{Passkeys: web.Passkeys()}
 
 	var lim *ratelimit.Limiter
 	if cfg.RateLimit.FailuresPerSecond > 0 {
