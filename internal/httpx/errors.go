@@ -58,6 +58,8 @@ const (
 //	access.ErrRequestClosed      409 request_closed
 //	access.ErrTooLong            400 too_long
 //	access.ErrOutsideWindow      403 outside_unlock_window
+//	admin.ErrNotExecutable       409 not_executable
+//	admin.ErrNotLiftable         409 not_liftable
 //	access.ErrApprovalRequired   403 approval_required
 //	approval.ErrNotApprover      403 not_approver
 //	approval.ErrSelfApproval     403 self_approval
@@ -112,6 +114,10 @@ func ErrorOf(err error) *Error {
 		status, code, msg = http.StatusConflict, "request_closed", "the unlock request was already answered or has expired"
 	case errors.Is(err, access.ErrOutsideWindow):
 		status, code, msg = http.StatusForbidden, "outside_unlock_window", store.Message(err)
+	case errors.Is(err, admin.ErrNotExecutable):
+		status, code, msg = http.StatusConflict, "not_executable", store.Message(err)
+	case errors.Is(err, admin.ErrNotLiftable):
+		status, code, msg = http.StatusConflict, "not_liftable", store.Message(err)
 	case errors.Is(err, access.ErrApprovalRequired):
 		status, code, msg = http.StatusForbidden, "approval_required", store.Message(err)
 	case errors.Is(err, approval.ErrNotApprover):
