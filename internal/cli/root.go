@@ -209,7 +209,7 @@ not a server is running.`,
 	root.PersistentFlags().StringVar(&a.configPath, "config", "", "YAML configuration file (env DEADBOLT_CONFIG)")
 	root.AddCommand(a.serveCmd(), a.migrateCmd(), a.tenantCmd(), a.appCmd(), a.keyCmd(), a.accountCmd(),
 		a.checkCmd(), a.tokenCmd(), a.importCmd(), a.webhookCmd(), a.deliveryCmd(), a.memberCmd(), a.groupCmd(), a.policyCmd(),
-		a.backupCmd(), a.restoreCmd(), a.copyCmd(), a.auditCmd(), a.approvalCmd(), a.oidcCmd(), a.apiTokenCmd(), a.breakglassCmd())
+		a.backupCmd(), a.restoreCmd(), a.copyCmd(), a.auditCmd(), a.approvalCmd(), a.oidcCmd(), a.apiTokenCmd(), a.breakglassCmd(), a.templateCmd())
 	return root
 }
 

@@ -44,6 +44,7 @@ type Store interface {
 	store.OutboxReader
 	store.PortalReader
 	store.PolicyReader
+	store.TemplateReader
 	store.APITokenReader
 	store.Updater
 }
