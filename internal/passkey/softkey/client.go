@@ -144,6 +144,29 @@ func (c *Client) Authenticate(ctx context.Context, k *Key, begin, finish string)
 	return done.Redirect, nil
 }
 
+// Assert runs one assertion ceremony other than sign-in (the portal's
+// sign-to-approve step): it posts fields to begin, answers the request
+// options with k, and posts the assertion to finish. It returns where the
+// portal sends the browser next.
+func (c *Client) Assert(ctx context.Context, k *Key, begin, finish string, fields map[string]string) (string, error) {
+	if fields == nil {
+		fields = map[string]string{}
+	}
+	var opts json.RawMessage
+	if err := c.postJSON(ctx, begin, fields, &opts); err != nil {
+		return "", err
+	}
+	cred, err := k.Get(opts)
+	if err != nil {
+		return "", err
+	}
+	var done struct{ Redirect string }
+	if err := c.postJSON(ctx, finish, map[string]any{"credential": json.RawMessage(cred)}, &done); err != nil {
+		return "", err
+	}
+	return done.Redirect, nil
+}
+
 // PostForm posts a form as the portal's pages do (same-origin) and returns
 // the answer after redirects; the caller closes its body.
 func (c *Client) PostForm(ctx context.Context, path string, form url.Values) (*http.Response, error) {
