@@ -19,6 +19,7 @@ import (
 	"github.com/deadbolt-dev/deadbolt/internal/approval"
 	"github.com/deadbolt-dev/deadbolt/internal/cache"
 	"github.com/deadbolt-dev/deadbolt/internal/check"
+	"github.com/deadbolt-dev/deadbolt/internal/checkpoint"
 	"github.com/deadbolt-dev/deadbolt/internal/checklog"
 	"github.com/deadbolt-dev/deadbolt/internal/clientaddr"
 	"github.com/deadbolt-dev/deadbolt/internal/clock"
@@ -32,6 +33,7 @@ import (
 	"github.com/deadbolt-dev/deadbolt/internal/notify"
 	"github.com/deadbolt-dev/deadbolt/internal/oidc"
 	"github.com/deadbolt-dev/deadbolt/internal/policy"
+	"github.com/deadbolt-dev/deadbolt/internal/policyapi"
 	"github.com/deadbolt-dev/deadbolt/internal/portal"
 	"github.com/deadbolt-dev/deadbolt/internal/ratelimit"
 	"github.com/deadbolt-dev/deadbolt/internal/seal"
@@ -151,10 +153,21 @@ func Run(ctx context.Context, d Deps, listening func(addr string)) error {
 	// Webhooks go out through one client whose dialer checks every address
 	// against the egress policy (DNS rebinding cannot pass).
 	hooks := egress.Policy{AllowPrivate: cfg.Webhooks.AllowPrivate}.Client(10 * time.Second)
+	// Audit checkpoints: signed with a key derived from the master key,
+	// copied to the configured witnesses through the outbox.
+	signer, witnesses, err := auditWitnesses(cfg, d.Box, hooks)
+	if err != nil {
+		return err
+	}
 	runner := &jobs.Runner{Holder: jobs.NewHolder(), TTL: d.JobLease, Store: d.Store, Clock: d.Clock, Log: d.Log, Jobs: []jobs.Job{
 		{Name: "outbox", Interval: time.Second, Run: func(ctx context.Context) error {
 			_, err := (&notify.Deliverer{Store: d.Store, Box: d.Box, Clock: d.Clock, Log: d.Log, Client: hooks,
-				Mail: notes.mail, Push: notes.push}).RunOnce(ctx)
+				Mail: notes.mail, Push: notes.push, Endpoints: witnesses}).RunOnce(ctx)
+			return err
+		}},
+		{Name: "audit-checkpoint", Interval: 2 * time.Second, Run: func(ctx context.Context) error {
+			_, err := (&checkpoint.Job{Store: d.Store, Signer: signer, Clock: d.Clock, Every: cfg.Audit.CheckpointInterval,
+				Events: cfg.Audit.CheckpointEvents, Witnesses: cfg.Audit.WitnessNames()}).RunOnce(ctx)
 			return err
 		}},
 		{Name: "expiry", Interval: time.Second, Run: func(ctx context.Context) error {
@@ -227,14 +240,22 @@ func Run(ctx context.Context, d Deps, listening func(addr string)) error {
 	} else {
 		defer metricsSrv.Close()
 	}
+	// The audit key is deployment-wide and public: anyone holding a
+	// witness's copy of the checkpoints verifies them with it.
+	mux.HandleFunc("GET /.well-known/deadbolt-audit-key", func(w http.ResponseWriter, r *http.Request) {
+		httpx.WriteJSON(w, http.StatusOK, AuditKeyDocument(signer.PublicKey()))
+	})
 	provider.Register(mux)
 	used := &apitoken.Recorder{Store: d.Store, Log: d.Log}
 	go used.Run(jobsCtx, apiTokenFlush)
-	mgmtapi.New(mgmtapi.Deps{Store: d.Store, Clock: d.Clock, Log: d.Log, Used: used, Check: svc, Access: acc,
+	adm := &admin.Service{Store: d.Store, Clock: d.Clock, Box: d.Box, Egress: egress.Policy{AllowPrivate: cfg.Webhooks.AllowPrivate}}
+	mapi := mgmtapi.New(mgmtapi.Deps{Store: d.Store, Clock: d.Clock, Log: d.Log, Used: used, Check: svc, Access: acc,
 		Tokens:  &apitoken.Service{Store: d.Store, Clock: d.Clock},
-		Admin:   &admin.Service{Store: d.Store, Clock: d.Clock, Box: d.Box, Egress: egress.Policy{AllowPrivate: cfg.Webhooks.AllowPrivate}},
+		Admin:   adm,
 		Limiter: ratelimit.New(mgmtapi.RequestsPerSecond, mgmtapi.Burst, 0),
-	}).Register(mux)
+	})
+	mapi.Register(mux)
+	(&policyapi.Handler{Auth: mapi, Admin: adm, Log: d.Log}).Register(mux)
 	mux.Handle("POST /nl3/api/v1/sdk/enableUser", &portal.EnableAPI{Store: d.Store, Clock: d.Clock, Check: svc, Log: d.Log})
 	apiNotFound := httpx.Wrap(d.Log, func(w http.ResponseWriter, r *http.Request) error {
 		return httpx.Errorf(http.StatusNotFound, "not_found", "no such endpoint: %s %s", r.Method, r.URL.Path)

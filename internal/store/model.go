@@ -141,6 +141,15 @@ const (
 	ChannelPush  = "push"
 )
 
+// Outbox channels whose target is an endpoint named in the server's
+// configuration (OutboxMessage.Endpoint) rather than a row: signed audit
+// checkpoints for outside witnesses, and audit events and check decisions
+// for a SIEM.
+const (
+	ChannelWitness = "witness"
+	ChannelSIEM    = "siem"
+)
+
 // ChannelWebhook is the outbox channel of account events sent to a
 // tenant's webhooks.
 const ChannelWebhook = "webhook"
@@ -206,6 +215,9 @@ type CheckRecord struct {
 	Device          string
 	Location        string
 	IntegrationType string
+	// PolicyID is the policy that decided the check (a lock, context or
+	// unlock policy); empty when none did.
+	PolicyID string
 }
 
 // Webhook is an endpoint of a tenant that receives signed account events
@@ -231,7 +243,8 @@ type Webhook struct {
 type OutboxMessage struct {
 	ID       string // also the event ID a webhook receiver deduplicates on
 	TenantID string
-	// Channel is ChannelWebhook, ChannelEmail or ChannelPush.
+	// Channel is ChannelWebhook, ChannelEmail, ChannelPush, ChannelWitness
+	// or ChannelSIEM.
 	Channel string
 	// WebhookID is the receiver of a ChannelWebhook message; empty on the
 	// other channels.
@@ -239,6 +252,9 @@ type OutboxMessage struct {
 	// MemberID is the recipient of a ChannelEmail or ChannelPush message;
 	// empty for webhook messages.
 	MemberID string
+	// Endpoint is the configured endpoint of a ChannelWitness or
+	// ChannelSIEM message; empty on the other channels.
+	Endpoint string
 	Type     string
 	// Payload is the exact JSON body of a webhook delivery, or the notice
 	// that an email or push message is written from (package notify).

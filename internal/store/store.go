@@ -419,6 +419,14 @@ type AuditReader interface {
 	// AuditRecords lists a tenant's audit records with seq > afterSeq in
 	// seq order, at most limit of them.
 	AuditRecords(ctx context.Context, tenantID string, afterSeq int64, limit int) ([]audit.Record, error)
+	// AuditHeads returns the last record of every tenant's chain that has
+	// one, by tenant ID.
+	AuditHeads(ctx context.Context) ([]audit.Head, error)
+	// Checkpoints lists a tenant's signed checkpoints in seq order.
+	Checkpoints(ctx context.Context, tenantID string) ([]audit.Checkpoint, error)
+	// LastCheckpoints returns the latest checkpoint of every tenant that
+	// has one, by tenant ID.
+	LastCheckpoints(ctx context.Context) ([]audit.Checkpoint, error)
 }
 
 // AuditTx appends to the audit chain inside the transaction whose change
@@ -430,6 +438,11 @@ type AuditTx interface {
 	// stores it. Appends of one tenant are serialised: two transactions
 	// can never give two records the same seq.
 	AppendAudit(ctx context.Context, e audit.Event, at time.Time) (audit.Record, error)
+	// AddCheckpoint stores a signed checkpoint of a tenant's chain. One
+	// already stored for the same tenant and seq is ErrConflict.
+	// Checkpoints are not audited: a record per checkpoint would move the
+	// head it signs.
+	AddCheckpoint(ctx context.Context, c audit.Checkpoint) error
 }
 
 // Leaser hands out leases on background jobs.

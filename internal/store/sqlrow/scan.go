@@ -82,9 +82,25 @@ func (d *Dialect) ScanGrant(r Row) (g store.Grant, err error) {
 func (d *Dialect) ScanCheck(r Row) (c store.CheckRecord, err error) {
 	var at int64
 	err = r.Scan(&c.ID, &c.TenantID, &c.AppID, &c.KID, &c.Account, &at, &c.Locked, &c.Status,
-		&c.IP, &c.Device, &c.Location, &c.IntegrationType)
+		&c.IP, &c.Device, &c.Location, &c.IntegrationType, &c.PolicyID)
 	c.At = valid.FromNanos(at)
 	return c, err
+}
+
+// ScanCheckpoint reads CheckpointCols.
+func (d *Dialect) ScanCheckpoint(r Row) (c audit.Checkpoint, err error) {
+	var at int64
+	err = r.Scan(&c.TenantID, &c.Seq, &c.Hash, &at, &c.KeyID, &c.Signature)
+	c.At = valid.FromNanos(at)
+	return c, err
+}
+
+// ScanAuditHead reads AuditHeadCols.
+func (d *Dialect) ScanAuditHead(r Row) (h audit.Head, err error) {
+	var at int64
+	err = r.Scan(&h.TenantID, &h.Seq, &h.Hash, &at)
+	h.At = valid.FromNanos(at)
+	return h, err
 }
 
 // ScanAudit reads AuditCols.
@@ -111,7 +127,7 @@ func (d *Dialect) ScanWebhook(r Row) (w store.Webhook, err error) {
 // ScanOutbox reads OutboxCols.
 func (d *Dialect) ScanOutbox(r Row) (m store.OutboxMessage, err error) {
 	var created, next, delivered, failed int64
-	err = r.Scan(&m.ID, &m.TenantID, &m.Channel, &m.WebhookID, &m.MemberID, &m.Type, &m.Payload, &created, &m.Attempts, &next, &delivered, &failed, &m.LastError)
+	err = r.Scan(&m.ID, &m.TenantID, &m.Channel, &m.WebhookID, &m.MemberID, &m.Endpoint, &m.Type, &m.Payload, &created, &m.Attempts, &next, &delivered, &failed, &m.LastError)
 	m.CreatedAt, m.NextAttemptAt, m.DeliveredAt, m.FailedAt = valid.FromNanos(created), valid.FromNanos(next), valid.FromNanos(delivered), valid.FromNanos(failed)
 	return m, err
 }
