@@ -148,8 +148,9 @@ func (s *Service) Unlock(ctx context.Context, actor string, app store.Applicatio
 		return store.Grant{}, err
 	}
 	var g store.Grant
+	var a store.Account
 	err = s.Store.Update(ctx, func(tx store.Tx) error {
-		a, err := tx.Account(ctx, app.ID, name)
+		a, err = tx.Account(ctx, app.ID, name)
 		if err != nil {
 			return fmt.Errorf("account %q at %s: %w", name, app.Issuer, err)
 		}
@@ -159,7 +160,19 @@ func (s *Service) Unlock(ctx context.Context, actor string, app store.Applicatio
 		g, err = GrantTx(ctx, tx, actor, app, a, d, u.Once, u.Reason, s.Clock.Now())
 		return err
 	})
-	return g, err
+	return g, outsideWindow(ctx, s.Store, s.Clock.Now(), actor, app, a, err)
+}
+
+// outsideWindow runs the alert policies on unlock_outside_window when err
+// is a refused unlock or approval of a (ErrOutsideWindow), and returns
+// err, joined with any failure to run them.
+func outsideWindow(ctx context.Context, u store.Updater, now time.Time, actor string, app store.Application, a store.Account, err error) error {
+	if !errors.Is(err, ErrOutsideWindow) {
+		return err
+	}
+	_, terr := admin.Trigger(ctx, u, now, actor, app.TenantID, policy.Account{App: app.ID, Owner: a.OwnerID},
+		policy.OnUnlockOutsideWindow, fmt.Sprintf("refused unlock of %q at %s", a.Name, app.Issuer))
+	return errors.Join(err, terr)
 }
 
 // UnlockTx is the part of a transaction that opens an account: it reads

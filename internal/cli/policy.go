@@ -32,8 +32,56 @@ log.`,
 	}
 	cmd.AddCommand(a.policyCreateCmd(), a.policyListCmd(), a.policyShowCmd(), a.policyDeleteCmd(),
 		a.policyEnableCmd(true), a.policyEnableCmd(false), a.policyAssignCmd(true), a.policyAssignCmd(false),
-		a.policyExplainCmd())
+		a.policyExplainCmd(), a.policyExecuteCmd(), a.policyLiftCmd())
 	return cmd
+}
+
+func (a *app) policyExecuteCmd() *cobra.Command {
+	var reason string
+	cmd := &cobra.Command{
+		Use:   "execute ID|NAME",
+		Short: "Run an alert policy now, as a SIEM or EDR tool would on an incident",
+		Long: `Run an alert policy now: its action (lock, unlock or allow_unlock) applies at
+once to every account it is assigned to (through its applications, groups
+and members), for the policy's --for or, without one, until
+'deadbolt policy lift'. The policy must be enabled and created with
+--on execute. When it notifies webhooks, each affected account is announced
+(account.locked or account.unlocked). The execution is audited.`,
+		Example: `  deadbolt policy execute --tenant acme "SIEM incident" --reason "ticket INC-4411"`,
+		Args:    cobra.ExactArgs(1),
+	}
+	cmd.Flags().StringVar(&reason, "reason", "", "why, for the audit log")
+	return a.tenantCommand(cmd, func(cmd *cobra.Command, adm *admin.Service, t store.Tenant, args []string) error {
+		e, err := adm.ExecutePolicy(cmd.Context(), actor(), t.ID, args[0], policy.OnExecute, reason)
+		if err != nil {
+			return err
+		}
+		until := "until lifted"
+		if !e.Until.IsZero() {
+			until = "until " + e.Until.UTC().Format(time.RFC3339)
+		}
+		return a.print(map[string]any{"execution": e.ID, "policy": e.PolicyID, "at": e.At, "until": e.Until, "reason": e.Reason},
+			"executed policy %s (execution %s), in force %s", e.PolicyID, e.ID, until)
+	})
+}
+
+func (a *app) policyLiftCmd() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "lift ID|NAME",
+		Short: "End an alert policy's executions that are in force",
+		Long: `End every execution of an alert policy that is in force now: the accounts go
+back to what their other rules say. Only a policy created with --liftable
+can be lifted. The lift is audited.`,
+		Example: `  deadbolt policy lift --tenant acme "SIEM incident"`,
+		Args:    cobra.ExactArgs(1),
+	}
+	return a.tenantCommand(cmd, func(cmd *cobra.Command, adm *admin.Service, t store.Tenant, args []string) error {
+		n, err := adm.LiftPolicy(cmd.Context(), actor(), t.ID, args[0])
+		if err != nil {
+			return err
+		}
+		return a.print(map[string]any{"policy": args[0], "lifted": n}, "lifted %d execution(s) of policy %s", n, args[0])
+	})
 }
 
 // policyFlags are the flags of `policy create`.

@@ -215,6 +215,9 @@ type CheckRecord struct {
 	Device          string
 	Location        string
 	IntegrationType string
+	// PolicyID is the policy that decided the check (a lock, context or
+	// unlock policy); empty when none did.
+	PolicyID string
 }
 
 // Webhook is an endpoint of a tenant that receives signed account events

@@ -11,7 +11,7 @@ const (
 	MemberCols  = `id, tenant_id, email, name, role, lock_all, locked_down, created_at, updated_at, channels, email_verified_at`
 	AccountCols = `id, tenant_id, app_id, name, owner_id, created_at, updated_at`
 	GrantCols   = `id, tenant_id, account_id, until, once, reason, granted_by, created_at, consumed_at, revoked_at`
-	CheckCols   = `id, tenant_id, app_id, kid, account, at, locked, status, ip, device, location, integration_type`
+	CheckCols   = `id, tenant_id, app_id, kid, account, at, locked, status, ip, device, location, integration_type, policy_id`
 	AuditCols   = `tenant_id, seq, at, actor, action, target, data, prev_hash, hash`
 	WebhookCols = `id, tenant_id, url, sealed_secret, events, created_at`
 	// OutboxCols reads the target column of the other channels, NULL, as "".

@@ -82,7 +82,7 @@ func (d *Dialect) ScanGrant(r Row) (g store.Grant, err error) {
 func (d *Dialect) ScanCheck(r Row) (c store.CheckRecord, err error) {
 	var at int64
 	err = r.Scan(&c.ID, &c.TenantID, &c.AppID, &c.KID, &c.Account, &at, &c.Locked, &c.Status,
-		&c.IP, &c.Device, &c.Location, &c.IntegrationType)
+		&c.IP, &c.Device, &c.Location, &c.IntegrationType, &c.PolicyID)
 	c.At = valid.FromNanos(at)
 	return c, err
 }
