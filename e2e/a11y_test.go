@@ -8,6 +8,7 @@ import (
 	"crypto/x509"
 	"encoding/json"
 	"fmt"
+	"net/url"
 	"os"
 	"path/filepath"
 	"slices"
@@ -83,6 +84,7 @@ var portalPages = []a11yPage{
 	{pattern: "/admin/webhooks", name: "admin-webhooks", path: at("/admin/webhooks")},
 	{pattern: "/admin/deliveries", name: "admin-deliveries", path: at("/admin/deliveries")},
 	{pattern: "/admin/tokens", name: "admin-tokens", path: at("/admin/tokens")},
+	{pattern: "/admin/oidc", name: "admin-oidc", path: at("/admin/oidc")},
 	{pattern: "/admin/activity", name: "admin-activity", path: at("/admin/activity"), request: true},
 	// A real link comes only by mail to a member who registered through
 	// enablement; this row checks the page a bad or expired link shows.
@@ -90,6 +92,18 @@ var portalPages = []a11yPage{
 	{pattern: "/enable", skip: "checks the application's token, then redirects to /enable/continue"},
 	{pattern: "/enable/continue", name: "enable", path: (*a11yFixture).enableLink},
 	{pattern: "/enable/continue", name: "enable-signed-out", signedOut: true, path: (*a11yFixture).enableLink},
+	// The step-up page of the OpenID provider, as a relying party's
+	// authorization request opens it (signed out: it reads no session).
+	{pattern: "/stepup", name: "stepup", signedOut: true, path: (*a11yFixture).stepUpLink},
+	// The locked-account step needs a verified passkey step first (a
+	// software passkey in TestOIDCStepUp); this row checks the page an
+	// ended or unknown step shows.
+	{pattern: "/stepup/locked", name: "stepup-locked-ended", signedOut: true, path: at("/stepup/locked?id=none&k=none")},
+	// No command creates an approval request yet, so the fixture has none
+	// and axe does not see the sign page; internal/portal's
+	// TestSignToApprove drives it over HTTP.
+	{pattern: "/approvals/{id}/sign", name: "approval-sign", path: func(*a11yFixture) string { return "" }},
+	{pattern: "/approvals/{id}/evidence", skip: "a JSON file download, not a page"},
 	{name: "not-found", path: at("/no-such-page")},
 	{name: "not-found-signed-out", signedOut: true, path: at("/no-such-page")},
 }
@@ -150,6 +164,28 @@ type a11yFixture struct {
 	key        string
 	setupLink  string // a member's who has no passkey yet
 	importPath string // a CSV import's progress page, once there is one
+	clientID   string // an OpenID client's, once stepUpLink made one
+}
+
+// stepUpLink starts an authorization request of an OpenID client (made
+// on first use) and returns the step-up page it opens.
+func (fx *a11yFixture) stepUpLink() string {
+	if fx.clientID == "" {
+		fx.clientID = fx.in.ok("oidc", "client", "create", "--tenant", "acme", "--name", "a11y", "--public",
+			"--redirect-uri", "http://127.0.0.1:9/cb", "--json").json(fx.in.t)["client_id"].(string)
+	}
+	q := url.Values{"client_id": {fx.clientID}, "redirect_uri": {"http://127.0.0.1:9/cb"}, "response_type": {"code"},
+		"scope": {"openid"}, "code_challenge": {"E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"}, "code_challenge_method": {"S256"}}
+	res, err := noFollow.Get(fx.public + "/oidc/authorize?" + q.Encode())
+	if err != nil {
+		fx.in.t.Fatal(err)
+	}
+	res.Body.Close()
+	loc := res.Header.Get("Location")
+	if !strings.Contains(loc, "/stepup?id=") {
+		fx.in.t.Fatalf("authorize answered %d %q", res.StatusCode, loc)
+	}
+	return strings.TrimPrefix(loc, fx.public)
 }
 
 func (fx *a11yFixture) enableLink() string {

@@ -148,15 +148,31 @@ func (s *Service) Unlock(ctx context.Context, actor string, app store.Applicatio
 		return store.Grant{}, err
 	}
 	var g store.Grant
+	var a store.Account
 	err = s.Store.Update(ctx, func(tx store.Tx) error {
-		a, err := tx.Account(ctx, app.ID, name)
+		a, err = tx.Account(ctx, app.ID, name)
 		if err != nil {
 			return fmt.Errorf("account %q at %s: %w", name, app.Issuer, err)
+		}
+		if err := OwnerMayDecide(ctx, tx, app, a, s.Clock.Now()); err != nil {
+			return err
 		}
 		g, err = GrantTx(ctx, tx, actor, app, a, d, u.Once, u.Reason, s.Clock.Now())
 		return err
 	})
-	return g, err
+	return g, outsideWindow(ctx, s.Store, s.Clock.Now(), actor, app, a, err)
+}
+
+// outsideWindow runs the alert policies on unlock_outside_window when err
+// is a refused unlock or approval of a (ErrOutsideWindow), and returns
+// err, joined with any failure to run them.
+func outsideWindow(ctx context.Context, u store.Updater, now time.Time, actor string, app store.Application, a store.Account, err error) error {
+	if !errors.Is(err, ErrOutsideWindow) {
+		return err
+	}
+	_, terr := admin.Trigger(ctx, u, now, actor, app.TenantID, policy.Account{App: app.ID, Owner: a.OwnerID},
+		policy.OnUnlockOutsideWindow, fmt.Sprintf("refused unlock of %q at %s", a.Name, app.Issuer))
+	return errors.Join(err, terr)
 }
 
 // UnlockTx is the part of a transaction that opens an account: it reads
@@ -187,6 +203,31 @@ func UnlockAllowed(ctx context.Context, r store.PolicyReader, app store.Applicat
 	}
 	if p := set.Permission(policy.Account{App: app.ID, Owner: a.OwnerID}, now); p.Restricted && !p.Allowed {
 		return fmt.Errorf("%w: account %q at %s: %s", ErrOutsideWindow, a.Name, app.Issuer, p.Reason)
+	}
+	return nil
+}
+
+// ErrApprovalRequired: an approval policy applies to the account, so its
+// owner may neither unlock it nor approve its requests alone; the unlock
+// goes through an access request that the policy's approvers decide
+// (package approval).
+var ErrApprovalRequired = errors.New("an approval policy applies: ask for access with a request its approvers decide")
+
+// OwnerMayDecide is the rule for the owner's direct paths (unlock, approve
+// a request alone): when an approval policy applies to a at now, it
+// refuses with ErrApprovalRequired, naming the policy. It reads the
+// tenant's policies as stored (not on the lock check's hot path).
+func OwnerMayDecide(ctx context.Context, r store.PolicyReader, app store.Application, a store.Account, now time.Time) error {
+	t, err := admin.PolicyTenant(ctx, r, app.TenantID, now)
+	if err != nil {
+		return err
+	}
+	set, err := policy.NewSet(t, nil)
+	if err != nil {
+		return err
+	}
+	if p, ok := set.Approval(policy.Account{App: app.ID, Owner: a.OwnerID}, now); ok {
+		return fmt.Errorf("%w: account %q at %s: policy %q: unlocks need %s", ErrApprovalRequired, a.Name, app.Issuer, p.Name, p.Approval.Describe())
 	}
 	return nil
 }

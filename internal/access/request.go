@@ -1,6 +1,7 @@
 package access
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -144,13 +145,15 @@ type Decision struct {
 // the application allows is ErrTooLong.
 func (s *Requests) Decide(ctx context.Context, actor, memberID, requestID string, d Decision) (store.UnlockRequest, error) {
 	var out RequestChange
+	var acct store.Account
+	var app store.Application
 	err := s.Store.Update(ctx, func(tx store.Tx) error {
 		now := s.Clock.Now()
 		q, err := tx.UnlockRequest(ctx, requestID)
 		if err != nil {
 			return fmt.Errorf("unlock request %q: %w", requestID, err)
 		}
-		acct, err := tx.AccountByID(ctx, q.AccountID)
+		acct, err = tx.AccountByID(ctx, q.AccountID)
 		if err != nil {
 			return err
 		}
@@ -160,9 +163,16 @@ func (s *Requests) Decide(ctx context.Context, actor, memberID, requestID string
 		if !q.Open(now) {
 			return ErrRequestClosed
 		}
-		app, err := tx.Application(ctx, q.AppID)
+		app, err = tx.Application(ctx, q.AppID)
 		if err != nil {
 			return err
+		}
+		if d.Approve || q.PolicyID != "" {
+			// A denial by the owner alone is still the owner's to give,
+			// unless approvers decide this request.
+			if err := OwnerMayDecide(ctx, tx, app, acct, now); err != nil || q.PolicyID != "" {
+				return cmp.Or(err, fmt.Errorf("%w: request %s is decided by its approvers", ErrApprovalRequired, q.ID))
+			}
 		}
 		status, action, grantID := store.RequestDenied, "request.denied", ""
 		data := map[string]any{"account": acct.Name, "application": app.Issuer}
@@ -193,7 +203,7 @@ func (s *Requests) Decide(ctx context.Context, actor, memberID, requestID string
 		return nil
 	})
 	if err != nil {
-		return store.UnlockRequest{}, err
+		return store.UnlockRequest{}, outsideWindow(ctx, s.Store, s.Clock.Now(), actor, app, acct, err)
 	}
 	s.changed(out)
 	return out.Request, nil

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/deadbolt-dev/deadbolt/internal/breakglass"
 	"github.com/deadbolt-dev/deadbolt/internal/check"
 	"github.com/deadbolt-dev/deadbolt/internal/clientaddr"
 	"github.com/deadbolt-dev/deadbolt/internal/httpx"
@@ -33,6 +34,9 @@ type Deps struct {
 	// disables it. Only failures spend from it and only failures are
 	// refused: a token that verifies is always answered.
 	Limiter *ratelimit.Limiter
+	// BreakGlass takes devices' reports of offline break-glass codes;
+	// nil leaves the route out.
+	BreakGlass *breakglass.Service
 }
 
 // API is the machine-facing HTTP API.
@@ -48,6 +52,9 @@ func (a *API) Register(mux *http.ServeMux) {
 		mux.Handle("POST "+p, httpx.Wrap(a.d.Log, func(w http.ResponseWriter, r *http.Request) error {
 			return a.check(w, r, sdk)
 		}))
+	}
+	if a.d.BreakGlass != nil {
+		mux.Handle("POST "+breakglass.ReportPath, httpx.Wrap(a.d.Log, a.breakGlassReport))
 	}
 }
 

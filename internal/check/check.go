@@ -99,6 +99,22 @@ type PolicyVerdict struct {
 	ContextDenied bool
 	ContextReason string
 	Scheduled     bool
+	// The policies behind HardLock, ContextDenied and Scheduled, for the
+	// check log: the one that decides is recorded.
+	LockPolicy, ContextPolicy, UnlockPolicy string
+}
+
+// decider is the ID of the policy that made decision d, or "".
+func (v PolicyVerdict) decider(d lock.Decision) string {
+	switch {
+	case d.Status == lock.StatusLockdown && d.Reason == string(lock.HardLockPolicy):
+		return v.LockPolicy
+	case d.Status == lock.StatusDeniedByPolicy:
+		return v.ContextPolicy
+	case d.Status == lock.StatusScheduled:
+		return v.UnlockPolicy
+	}
+	return ""
 }
 
 // PolicyEvaluator evaluates JIT policies. Implementations are safe for
@@ -201,7 +217,7 @@ func (s *Service) Check(ctx context.Context, req Request) (Result, error) {
 	if err != nil {
 		return Result{}, unavailable("read account state", err)
 	}
-	in, err := s.input(ctx, app, st, req, now)
+	in, verdict, err := s.input(ctx, app, st, req, now)
 	if err != nil {
 		return Result{}, err
 	}
@@ -234,7 +250,7 @@ func (s *Service) Check(ctx context.Context, req Request) (Result, error) {
 	rec := store.CheckRecord{
 		ID: res.SessionID, TenantID: app.TenantID, AppID: app.ID, KID: kid, Account: account, At: now,
 		Locked: res.Locked, Status: string(res.Status), IP: req.IP, Device: req.Device,
-		Location: req.Location, IntegrationType: req.IntegrationType,
+		Location: req.Location, IntegrationType: req.IntegrationType, PolicyID: verdict.decider(d),
 	}
 	if err := s.d.Log.Write(ctx, rec); err != nil {
 		return Result{}, unavailable("write check log", err)
@@ -274,7 +290,7 @@ func (s *Service) account(ctx context.Context, app store.Application, sub string
 // Evaluate decides for an account without side effects: no grant is
 // consumed, no request raised, nothing logged. It serves status displays.
 func (s *Service) Evaluate(ctx context.Context, app store.Application, st store.CheckState, now time.Time) (lock.Decision, error) {
-	in, err := s.input(ctx, app, st, Request{}, now)
+	in, _, err := s.input(ctx, app, st, Request{}, now)
 	if err != nil {
 		return lock.Decision{}, err
 	}
@@ -370,7 +386,7 @@ func (s *Service) logger() *slog.Logger {
 	return slog.Default()
 }
 
-func (s *Service) input(ctx context.Context, app store.Application, st store.CheckState, req Request, now time.Time) (lock.Input, error) {
+func (s *Service) input(ctx context.Context, app store.Application, st store.CheckState, req Request, now time.Time) (lock.Input, PolicyVerdict, error) {
 	in := lock.Input{
 		Now: now, Enrolled: st.Found, UnenrolledAllowed: app.Unenrolled == store.UnenrolledAllow,
 		RaisesRequests: s.d.Requests != nil,
@@ -393,14 +409,15 @@ func (s *Service) input(ctx context.Context, app store.Application, st store.Che
 	if s.d.Policies != nil && (st.Found || in.UnenrolledAllowed) {
 		v, err := s.d.Policies.Evaluate(ctx, app, st, req, now)
 		if err != nil {
-			return lock.Input{}, unavailable("evaluate policies", err)
+			return lock.Input{}, PolicyVerdict{}, unavailable("evaluate policies", err)
 		}
 		if in.HardLock == lock.HardLockNone {
 			in.HardLock = v.HardLock
 		}
 		in.ContextDenied, in.ContextReason, in.Scheduled = v.ContextDenied, v.ContextReason, v.Scheduled
+		return in, v, nil
 	}
-	return in, nil
+	return in, PolicyVerdict{}, nil
 }
 
 // consume uses the account's once-grant; false means another check did.

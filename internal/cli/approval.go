@@ -26,7 +26,7 @@ checks such a file offline, with no database and no server. The format is in
 docs/approvals.md ("Signed approval evidence"), so anyone can check it with
 any WebAuthn library.`,
 	}
-	cmd.AddCommand(a.approvalVerifyCmd())
+	cmd.AddCommand(a.approvalExportCmd(), a.approvalVerifyCmd())
 	return cmd
 }
 
@@ -69,6 +69,48 @@ field), 2 the file could not be read.`,
 	cmd.Flags().StringVar(&rpID, "rp-id", "", "accept only this relying-party ID (the portal's host name)")
 	cmd.Flags().StringArrayVar(&keys, "key", nil, "accept only credentials with this public-key SHA-256 fingerprint (hex; repeatable)")
 	return cmd
+}
+
+func (a *app) approvalExportCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "export REQUEST",
+		Short: "Write a request's signed votes as one self-contained evidence file",
+		Long: `Write the evidence of request REQUEST (its ID) to standard output: for each
+vote signed with a passkey, the canonical JSON of the decision, the WebAuthn
+assertion and the passkey's public key. Unsigned votes are left out; a request
+with no signed vote is an error. The file is checked with 'deadbolt approval
+verify', offline, and its format is in docs/approvals.md.`,
+		Example: `  deadbolt approval export req_8f2k1 > evidence.json`,
+		Args:    cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx := cmd.Context()
+			s, err := a.openStore(ctx)
+			if err != nil {
+				return err
+			}
+			if _, err := s.UnlockRequest(ctx, args[0]); err != nil {
+				return fmt.Errorf("request %q: %w", args[0], err)
+			}
+			votes, err := s.Votes(ctx, args[0])
+			if err != nil {
+				return err
+			}
+			var signed []string
+			for _, v := range votes {
+				if v.Evidence != "" {
+					signed = append(signed, v.Evidence)
+				}
+			}
+			if len(signed) == 0 {
+				return usageErr("request %s has no signed votes (%d unsigned): only votes under a policy that says sign carry evidence", args[0], len(votes))
+			}
+			e, err := evidence.Collect(signed)
+			if err != nil {
+				return err
+			}
+			return evidence.Write(a.stdout, e)
+		},
+	}
 }
 
 // errEvidenceInvalid marks an evidence file that does not verify.

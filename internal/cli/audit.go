@@ -15,6 +15,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/deadbolt-dev/deadbolt/internal/audit"
+	"github.com/deadbolt-dev/deadbolt/internal/server"
 	"github.com/deadbolt-dev/deadbolt/internal/store"
 )
 
@@ -31,12 +32,12 @@ Each tenant's records form a hash chain: record N holds the SHA-256 of record
 N-1, so a changed, deleted or reordered record breaks the chain from there on.
 The audit trail is kept for good; there is no command to prune it.`,
 	}
-	cmd.AddCommand(a.auditVerifyCmd(), a.auditExportCmd())
+	cmd.AddCommand(a.auditVerifyCmd(), a.auditExportCmd(), a.auditKeyCmd())
 	return cmd
 }
 
 func (a *app) auditVerifyCmd() *cobra.Command {
-	var tenant, file string
+	var tenant, file, checkpoints, key string
 	cmd := &cobra.Command{
 		Use:   "verify",
 		Short: "Recompute every tenant's audit chain and name the first bad record",
@@ -46,6 +47,18 @@ report the first record that is wrong:
   gap            records before it were deleted
   reordered      its seq is not above the one before it
   broken link    it does not point at the record before it
+  checkpoint signature  a signed checkpoint does not verify with the audit key
+  checkpoint mismatch   the record a checkpoint signed has another hash now
+                        (history rewritten and re-chained), or is gone (the
+                        tail was cut off after the checkpoint)
+
+Every signed checkpoint in the database is checked too, with the audit key
+derived from the master key (or the one given with --key, as 'deadbolt audit
+key' prints it). --checkpoints FILE adds the checkpoints a witness kept
+outside the database (one JSON object a line, as a file witness writes
+them): someone with write access to the database can rewrite history,
+recompute every hash and delete the checkpoints stored beside it, but not
+the witness's copy, nor sign a new one without the master key.
 
 Exit status: 0 every chain holds, 1 a chain is broken (or bad usage), 2 the
 database could not be read.
@@ -55,11 +68,12 @@ jsonl' instead, without the database. A filtered export has gaps on purpose:
 each record is then checked against its own hash, and links between records
 with consecutive seqs.
 
-What it cannot see: someone with write access to the database who rewrites
-history and recomputes every hash after the change. Keep exports (or, later,
-signed checkpoints) outside deadbolt to catch that.`,
+Without an outside copy of the checkpoints (a witness, see docs/audit.md),
+verify cannot see a rewritten and re-chained history whose stored
+checkpoints were deleted too.`,
 		Example: `  deadbolt audit verify
   deadbolt audit verify --tenant acme --json
+  deadbolt audit verify --checkpoints /var/lib/witness/checkpoints.jsonl
   deadbolt audit export --tenant acme > acme-audit.jsonl && deadbolt audit verify --file acme-audit.jsonl`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -67,13 +81,15 @@ signed checkpoints) outside deadbolt to catch that.`,
 				if tenant != "" {
 					return usageErr("--file verifies an export on its own; leave out --tenant")
 				}
-				return a.verifyFile(file)
+				return a.verifyFile(cmd.Context(), file, checkpoints, key)
 			}
-			return a.verifyStore(cmd.Context(), tenant)
+			return a.verifyStore(cmd.Context(), tenant, checkpoints, key)
 		},
 	}
 	cmd.Flags().StringVar(&tenant, "tenant", "", "verify only this tenant (default: every tenant)")
 	cmd.Flags().StringVar(&file, "file", "", "verify a JSONL export instead of the database")
+	cmd.Flags().StringVar(&checkpoints, "checkpoints", "", "also check the signed checkpoints in this file (a witness's copy)")
+	cmd.Flags().StringVar(&key, "key", "", "the audit public key (base64), instead of deriving it from the master key")
 	return cmd
 }
 
@@ -84,14 +100,71 @@ type chainResult struct {
 	LastSeq  int64  `json:"last_seq"`
 	LastHash string `json:"last_hash,omitempty"`
 	Gaps     int    `json:"gaps,omitempty"`
+	// Checkpoints counts the signed checkpoints that matched.
+	Checkpoints int `json:"checkpoints"`
 }
 
-func (a *app) verifyStore(ctx context.Context, tenantRef string) error {
+// checkpointSource is what verify checks checkpoints with: the audit key
+// and the outside copies, by tenant ID.
+type checkpointSource struct {
+	key      *audit.PublicKey // nil: stored checkpoints are not checked (no key)
+	external map[string][]audit.Checkpoint
+}
+
+// loadCheckpoints reads the --checkpoints file and finds the audit key:
+// --key, or the one derived from the master key.
+func (a *app) loadCheckpoints(ctx context.Context, file, keyFlag string) (checkpointSource, error) {
+	var src checkpointSource
+	if file != "" {
+		f, err := os.Open(file)
+		if err != nil {
+			return src, usageErr("--checkpoints: %v", err)
+		}
+		defer f.Close()
+		cps, err := audit.ReadCheckpoints(f)
+		if err != nil {
+			return src, usageErr("--checkpoints %s: %v", file, err)
+		}
+		src.external = map[string][]audit.Checkpoint{}
+		for _, c := range cps {
+			src.external[c.TenantID] = append(src.external[c.TenantID], c)
+		}
+	}
+	if keyFlag != "" {
+		k, err := audit.ParsePublicKey(keyFlag)
+		if err != nil {
+			return src, usageErr("--key: %v", err)
+		}
+		src.key = &k
+		return src, nil
+	}
+	box, err := a.box(ctx, nil)
+	if err != nil {
+		if file != "" {
+			return src, fmt.Errorf("the audit key to check --checkpoints with: %w (or give it with --key)", err)
+		}
+		fmt.Fprintf(a.stderr, "warning: signed checkpoints not checked: %v (give the audit key with --key)\n", err)
+		return src, nil
+	}
+	signer, err := server.AuditSigner(box)
+	if err != nil {
+		return src, err
+	}
+	k := signer.PublicKey()
+	src.key = &k
+	return src, nil
+}
+
+func (a *app) verifyStore(ctx context.Context, tenantRef, checkpointsFile, keyFlag string) error {
 	s, err := a.openStore(ctx)
 	if err != nil {
 		return err
 	}
 	tenants, err := a.auditTenants(ctx, s, tenantRef)
+	if err != nil {
+		return err
+	}
+	src, err := a.loadCheckpoints(ctx, checkpointsFile, keyFlag)
 	if err != nil {
 		return err
 	}
@@ -102,8 +175,24 @@ func (a *app) verifyStore(ctx context.Context, tenantRef string) error {
 	for _, t := range tenants {
 		res := chainResult{Tenant: t.Name}
 		var c audit.Chain
+		var w *audit.Witness
+		if src.key != nil {
+			stored, err := s.Checkpoints(ctx, t.ID)
+			if err != nil {
+				finish(bar)
+				return err
+			}
+			w = audit.NewWitness(*src.key, append(stored, src.external[t.ID]...))
+		}
 		err := auditPages(ctx, s, t.ID, func(page []audit.Record) error {
 			n, err := c.AddAll(page, runtime.GOMAXPROCS(0))
+			if w != nil {
+				for _, r := range page[:n] {
+					if err := w.Record(r, false); err != nil {
+						return err
+					}
+				}
+			}
 			res.Events += int64(n)
 			total += int64(n)
 			if n > 0 {
@@ -114,6 +203,10 @@ func (a *app) verifyStore(ctx context.Context, tenantRef string) error {
 			}
 			return err
 		})
+		if err == nil && w != nil {
+			err = w.End(res.LastSeq, false)
+			res.Checkpoints = w.Checked
+		}
 		if err != nil {
 			finish(bar)
 			return a.chainError(t.Name, err)
@@ -124,12 +217,19 @@ func (a *app) verifyStore(ctx context.Context, tenantRef string) error {
 	return a.printChains(results, total, time.Since(start))
 }
 
-func (a *app) verifyFile(path string) error {
+func (a *app) verifyFile(ctx context.Context, path, checkpointsFile, keyFlag string) error {
 	f, err := os.Open(path)
 	if err != nil {
 		return usageErr("%v", err)
 	}
 	defer f.Close()
+	var src checkpointSource
+	if checkpointsFile != "" {
+		if src, err = a.loadCheckpoints(ctx, checkpointsFile, keyFlag); err != nil {
+			return err
+		}
+	}
+	witnesses := map[string]*audit.Witness{}
 	chains := map[string]*audit.Chain{}
 	var order []string
 	results := map[string]*chainResult{}
@@ -142,9 +242,18 @@ func (a *app) verifyFile(path string) error {
 			chains[r.TenantID] = c
 			results[r.TenantID] = &chainResult{Tenant: r.TenantID}
 			order = append(order, r.TenantID)
+			if src.key != nil {
+				witnesses[r.TenantID] = audit.NewWitness(*src.key, src.external[r.TenantID])
+			}
 		}
 		if err := c.Add(r); err != nil {
 			return err
+		}
+		if w := witnesses[r.TenantID]; w != nil {
+			if err := w.Record(r, true); err != nil {
+				return err
+			}
+			results[r.TenantID].Checkpoints = w.Checked
 		}
 		res := results[r.TenantID]
 		res.Events++
@@ -170,6 +279,9 @@ func (a *app) printChains(results []chainResult, total int64, took time.Duration
 	var text strings.Builder
 	for _, r := range results {
 		fmt.Fprintf(&text, "%s: %d events, chain intact up to seq %d", r.Tenant, r.Events, r.LastSeq)
+		if r.Checkpoints > 0 {
+			fmt.Fprintf(&text, ", %d signed checkpoints match", r.Checkpoints)
+		}
 		if r.Gaps > 0 {
 			fmt.Fprintf(&text, " (%d gaps: a filtered or partial export; records after a gap were checked against their own hash)", r.Gaps)
 		}
@@ -302,6 +414,34 @@ they end in '*' (--action 'account.*').`,
 	fl.StringVar(&f.Actor, "actor", "", "only this actor, e.g. member:<id> or cli:root")
 	fl.StringVar(&f.Target, "target", "", "only this target, e.g. account:<id> or 'account:*'")
 	return cmd
+}
+
+func (a *app) auditKeyCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "key",
+		Short: "Print the public key that audit checkpoints are signed with",
+		Long: `Print the Ed25519 public key of this deployment's audit checkpoints, in
+base64, and its key ID. It is derived from the master key, so every node
+signs with the same key, and it is served at /.well-known/deadbolt-audit-key.
+Give it to whoever keeps a witness's copy of the checkpoints: with it, and
+'deadbolt audit verify --key KEY --checkpoints FILE', they can check the
+audit trail without the master key.`,
+		Example: `  deadbolt audit key
+  deadbolt audit key --json`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			box, err := a.box(cmd.Context(), nil)
+			if err != nil {
+				return err
+			}
+			signer, err := server.AuditSigner(box)
+			if err != nil {
+				return err
+			}
+			doc := server.AuditKeyDocument(signer.PublicKey())
+			return a.print(doc, "%s\nkey id %s (Ed25519)\n", doc["public_key"], doc["key_id"])
+		},
+	}
 }
 
 // auditTenants returns the named tenant, or every tenant.

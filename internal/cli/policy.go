@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/netip"
@@ -31,8 +32,56 @@ log.`,
 	}
 	cmd.AddCommand(a.policyCreateCmd(), a.policyListCmd(), a.policyShowCmd(), a.policyDeleteCmd(),
 		a.policyEnableCmd(true), a.policyEnableCmd(false), a.policyAssignCmd(true), a.policyAssignCmd(false),
-		a.policyExplainCmd())
+		a.policyExplainCmd(), a.policyExecuteCmd(), a.policyLiftCmd())
 	return cmd
+}
+
+func (a *app) policyExecuteCmd() *cobra.Command {
+	var reason string
+	cmd := &cobra.Command{
+		Use:   "execute ID|NAME",
+		Short: "Run an alert policy now, as a SIEM or EDR tool would on an incident",
+		Long: `Run an alert policy now: its action (lock, unlock or allow_unlock) applies at
+once to every account it is assigned to (through its applications, groups
+and members), for the policy's --for or, without one, until
+'deadbolt policy lift'. The policy must be enabled and created with
+--on execute. When it notifies webhooks, each affected account is announced
+(account.locked or account.unlocked). The execution is audited.`,
+		Example: `  deadbolt policy execute --tenant acme "SIEM incident" --reason "ticket INC-4411"`,
+		Args:    cobra.ExactArgs(1),
+	}
+	cmd.Flags().StringVar(&reason, "reason", "", "why, for the audit log")
+	return a.tenantCommand(cmd, func(cmd *cobra.Command, adm *admin.Service, t store.Tenant, args []string) error {
+		e, err := adm.ExecutePolicy(cmd.Context(), actor(), t.ID, args[0], policy.OnExecute, reason)
+		if err != nil {
+			return err
+		}
+		until := "until lifted"
+		if !e.Until.IsZero() {
+			until = "until " + e.Until.UTC().Format(time.RFC3339)
+		}
+		return a.print(map[string]any{"execution": e.ID, "policy": e.PolicyID, "at": e.At, "until": e.Until, "reason": e.Reason},
+			"executed policy %s (execution %s), in force %s", e.PolicyID, e.ID, until)
+	})
+}
+
+func (a *app) policyLiftCmd() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "lift ID|NAME",
+		Short: "End an alert policy's executions that are in force",
+		Long: `End every execution of an alert policy that is in force now: the accounts go
+back to what their other rules say. Only a policy created with --liftable
+can be lifted. The lift is audited.`,
+		Example: `  deadbolt policy lift --tenant acme "SIEM incident"`,
+		Args:    cobra.ExactArgs(1),
+	}
+	return a.tenantCommand(cmd, func(cmd *cobra.Command, adm *admin.Service, t store.Tenant, args []string) error {
+		n, err := adm.LiftPolicy(cmd.Context(), actor(), t.ID, args[0])
+		if err != nil {
+			return err
+		}
+		return a.print(map[string]any{"policy": args[0], "lifted": n}, "lifted %d execution(s) of policy %s", n, args[0])
+	})
 }
 
 // policyFlags are the flags of `policy create`.
@@ -47,12 +96,18 @@ type policyFlags struct {
 	on, notify                []string
 	dur                       time.Duration
 	liftable                  bool
+	// approval
+	required                  int
+	approverGroups, approvers []string
+	ownerCounts, denyOn       string
+	allowSelf, sign           bool
+	maxDuration, expiry       time.Duration
 }
 
 func (f *policyFlags) define(fs *pflag.FlagSet) {
 	fs.StringVar(&f.name, "name", "", "the policy's name, unique in the tenant (required)")
-	fs.StringVar(&f.typ, "type", "", "scheduled, context or alert (required)")
-	fs.StringVar(&f.action, "action", "", "lock, unlock or allow_unlock (context policies: lock, the default)")
+	fs.StringVar(&f.typ, "type", "", "scheduled, context, alert or approval (required)")
+	fs.StringVar(&f.action, "action", "", "lock, unlock or allow_unlock (context policies: lock, the default; approval policies: none)")
 	fs.BoolVar(&f.disabled, "disabled", false, "create it disabled (enable it later with deadbolt policy enable)")
 	fs.StringVar(&f.activeFrom, "active-from", "", "in force from this instant (RFC 3339, e.g. 2026-12-01T00:00:00Z)")
 	fs.StringVar(&f.activeUntil, "active-until", "", "in force until this instant (RFC 3339)")
@@ -71,6 +126,44 @@ func (f *policyFlags) define(fs *pflag.FlagSet) {
 	fs.StringSliceVar(&f.notify, "notify", nil, "alert: owner, admins and/or webhooks")
 	fs.DurationVar(&f.dur, "for", 0, "alert: how long an execution's action lasts, e.g. 24h (0: until lifted; needs --liftable)")
 	fs.BoolVar(&f.liftable, "liftable", false, "alert: an execution may be lifted before it ends")
+	fs.IntVar(&f.required, "approvals", 0, "approval: how many approvals open an account (K)")
+	fs.StringSliceVar(&f.approverGroups, "approver-group", nil, "approval: groups whose members approve (names or ids)")
+	fs.StringSliceVar(&f.approvers, "approver", nil, "approval: members who approve (emails or ids)")
+	fs.StringVar(&f.ownerCounts, "owner-counts", "no", "approval: yes: the account's owner is one of the approvers; no: only the others decide")
+	fs.BoolVar(&f.allowSelf, "allow-self", false, "approval: the member who asked may approve their own request")
+	fs.BoolVar(&f.sign, "sign", false, "approval: every approval must be signed with the approver's passkey (in the portal)")
+	fs.StringVar(&f.denyOn, "deny-on", "first", "approval: first (the first denial denies) or quorum (denied once approvals cannot reach K)")
+	fs.DurationVar(&f.maxDuration, "max-duration", 0, "approval: the longest grant an approval makes, e.g. 2h (0: the application's maximum)")
+	fs.DurationVar(&f.expiry, "expiry", 0, "approval: how long a request waits for its decision (default 1h)")
+}
+
+// approvalRule builds the approval rule of the flags, with approver
+// groups and members found in the tenant.
+func (f *policyFlags) approvalRule(ctx context.Context, adm *admin.Service, tenantID string) (*policy.ApprovalRule, error) {
+	r := &policy.ApprovalRule{Required: f.required, AllowSelf: f.allowSelf, Sign: f.sign, DenyOn: policy.DenyOn(f.denyOn),
+		MaxDuration: f.maxDuration, Expiry: f.expiry}
+	switch f.ownerCounts {
+	case "yes":
+		r.OwnerCounts = true
+	case "no":
+	default:
+		return nil, usageErr("--owner-counts: %q is not yes or no", f.ownerCounts)
+	}
+	for _, ref := range f.approverGroups {
+		g, err := adm.Group(ctx, tenantID, ref)
+		if err != nil {
+			return nil, fmt.Errorf("--approver-group %s: %w", ref, err)
+		}
+		r.Groups = append(r.Groups, g.ID)
+	}
+	for _, ref := range f.approvers {
+		m, err := adm.Member(ctx, tenantID, ref)
+		if err != nil {
+			return nil, fmt.Errorf("--approver %s: %w", ref, err)
+		}
+		r.Members = append(r.Members, m.ID)
+	}
+	return r, nil
 }
 
 // policy builds the policy the flags describe. Flags of another type's
@@ -167,12 +260,23 @@ nothing is stored. The new policy applies to nothing until you assign it with
 
   # a SIEM may lock the assigned accounts for 24 hours
   deadbolt policy create --tenant acme --name "SIEM incident" --type alert --action lock \
-      --on execute --notify owner,admins,webhooks --for 24h --liftable`,
+      --on execute --notify owner,admins,webhooks --for 24h --liftable
+
+  # two of the finance approvers, each signing with a passkey, for at most 2 hours
+  deadbolt policy create --tenant acme --name "Treasury approvals" --type approval \
+      --approvals 2 --approver-group finance --sign --max-duration 2h`,
 		Args: cobra.NoArgs,
 	}, func(cmd *cobra.Command, adm *admin.Service, t store.Tenant, _ []string) error {
 		p, err := f.policy(cmd.Flags())
 		if err != nil {
 			return err
+		}
+		if p.Type == policy.Approval {
+			if p.Approval, err = f.approvalRule(cmd.Context(), adm, t.ID); err != nil {
+				return err
+			}
+		} else if anyChanged(cmd.Flags(), "approvals", "approver-group", "approver", "owner-counts", "allow-self", "sign", "deny-on", "max-duration", "expiry") {
+			return usageErr("--approvals, --approver-group, --approver, --owner-counts, --allow-self, --sign, --deny-on, --max-duration and --expiry are for --type approval")
 		}
 		if p, err = adm.CreatePolicy(cmd.Context(), actor(), t.ID, p); err != nil {
 			return err

@@ -16,10 +16,12 @@ import (
 
 	"github.com/deadbolt-dev/deadbolt/internal/access"
 	"github.com/deadbolt-dev/deadbolt/internal/admin"
+	"github.com/deadbolt-dev/deadbolt/internal/approval"
 	"github.com/deadbolt-dev/deadbolt/internal/audit"
 	"github.com/deadbolt-dev/deadbolt/internal/clock"
 	"github.com/deadbolt-dev/deadbolt/internal/config"
 	"github.com/deadbolt-dev/deadbolt/internal/egress"
+	"github.com/deadbolt-dev/deadbolt/internal/httpx"
 	"github.com/deadbolt-dev/deadbolt/internal/seal"
 	"github.com/deadbolt-dev/deadbolt/internal/store"
 	"github.com/deadbolt-dev/deadbolt/internal/store/backend"
@@ -109,11 +111,23 @@ func exitCode(err error) int {
 	case errors.Is(err, backend.ErrNoDatabase):
 		return ExitUsage
 	case errors.Is(err, store.ErrNotFound), errors.Is(err, store.ErrInvalid), errors.Is(err, store.ErrConflict),
-		errors.Is(err, access.ErrTooLong), isCobraUsage(err):
+		errors.Is(err, access.ErrTooLong), isCobraUsage(err), refusal(err) != "":
 		return ExitUsage
 	default:
 		return ExitInternal
 	}
+}
+
+// refusal is the code of a domain rule that refused the command (the
+// codes httpx gives the same errors), or "".
+func refusal(err error) string {
+	switch {
+	case errors.Is(err, access.ErrApprovalRequired), errors.Is(err, approval.ErrNotApprover),
+		errors.Is(err, approval.ErrSelfApproval), errors.Is(err, approval.ErrSignatureRequired),
+		errors.Is(err, approval.ErrNoApproval), errors.Is(err, access.ErrRequestClosed), errors.Is(err, admin.ErrForbidden):
+		return httpx.ErrorOf(err).Code
+	}
+	return ""
 }
 
 func errorKind(err error) string {
@@ -128,6 +142,8 @@ func errorKind(err error) string {
 		return "conflict"
 	case errors.Is(err, store.ErrInvalid), errors.Is(err, access.ErrTooLong):
 		return "invalid"
+	case refusal(err) != "":
+		return refusal(err)
 	case exitCode(err) == ExitUsage:
 		return "usage"
 	default:
@@ -209,7 +225,8 @@ not a server is running.`,
 	root.PersistentFlags().StringVar(&a.configPath, "config", "", "YAML configuration file (env DEADBOLT_CONFIG)")
 	root.AddCommand(a.serveCmd(), a.migrateCmd(), a.tenantCmd(), a.appCmd(), a.keyCmd(), a.accountCmd(),
 		a.checkCmd(), a.tokenCmd(), a.importCmd(), a.webhookCmd(), a.deliveryCmd(), a.memberCmd(), a.groupCmd(), a.policyCmd(),
-		a.backupCmd(), a.restoreCmd(), a.copyCmd(), a.auditCmd(), a.approvalCmd(), a.apiTokenCmd())
+		a.backupCmd(), a.restoreCmd(), a.copyCmd(), a.auditCmd(), a.approvalCmd(), a.oidcCmd(), a.apiTokenCmd(), a.breakglassCmd(),
+		a.requestCmd(), a.grantCmd(), a.templateCmd())
 	return root
 }
 

@@ -74,6 +74,9 @@ type Config struct {
 	SMTP SMTP `yaml:"smtp"`
 	// Webhooks configures where webhooks may be sent.
 	Webhooks Webhooks `yaml:"webhooks"`
+	// Audit configures signed checkpoints of the audit trail and their
+	// outside witnesses.
+	Audit Audit `yaml:"audit"`
 	// MetricsAddr, when set, serves /metrics on this address of its own
 	// (host:port) and not on Addr (env DEADBOLT_METRICS_ADDR). Keep it
 	// private: metrics tell an attacker about traffic and failures.
@@ -114,6 +117,36 @@ type Webhooks struct {
 	// webhook is created and again when it is dialled. Cloud metadata
 	// addresses are refused either way.
 	AllowPrivate bool `yaml:"allow_private"`
+}
+
+// Audit configures the checkpoint job: each tenant's audit chain is signed
+// after CheckpointEvents new records, or CheckpointInterval after its last
+// checkpoint if it moved, and each checkpoint is sent to every witness.
+type Audit struct {
+	// CheckpointInterval (default 10m).
+	CheckpointInterval time.Duration `yaml:"checkpoint_interval"`
+	// CheckpointEvents (default 1000).
+	CheckpointEvents int64 `yaml:"checkpoint_events"`
+	// Witnesses receive a copy of every checkpoint through the outbox, so
+	// that one lives outside the database.
+	Witnesses []Witness `yaml:"witnesses"`
+}
+
+// Witness is one outside copy of the checkpoints: a URL that receives each
+// as a JSON POST, or a file each is appended to. Exactly one of the two.
+type Witness struct {
+	Name string `yaml:"name"`
+	URL  string `yaml:"url"`
+	File string `yaml:"file"`
+}
+
+// WitnessNames lists the witnesses' names.
+func (a Audit) WitnessNames() []string {
+	var out []string
+	for _, w := range a.Witnesses {
+		out = append(out, w.Name)
+	}
+	return out
 }
 
 // SMTP is the mail server that notification email goes through.
@@ -171,7 +204,8 @@ func Default() Config {
 		RateLimit: Rate{FailuresPerSecond: 5, Burst: 50},
 		Portal: Portal{RequestTTL: 5 * time.Minute, SessionIdle: 30 * time.Minute, SessionMax: 12 * time.Hour,
 			InviteTTL: 72 * time.Hour},
-		Disk: Disk{WarnFreePercent: 10, MinFreePercent: 2},
+		Disk:  Disk{WarnFreePercent: 10, MinFreePercent: 2},
+		Audit: Audit{CheckpointInterval: 10 * time.Minute, CheckpointEvents: 1000},
 	}
 }
 
@@ -335,6 +369,31 @@ func (c Config) Validate() error {
 	}
 	if c.ShutdownTimeout <= 0 {
 		add("shutdown_timeout", "must be positive")
+	}
+	if c.Audit.CheckpointInterval <= 0 {
+		add("audit.checkpoint_interval", "must be positive")
+	}
+	if c.Audit.CheckpointEvents <= 0 {
+		add("audit.checkpoint_events", "must be positive")
+	}
+	seen := map[string]bool{}
+	for i, w := range c.Audit.Witnesses {
+		field := fmt.Sprintf("audit.witnesses[%d]", i)
+		switch {
+		case w.Name == "":
+			add(field+".name", "is required")
+		case seen[w.Name]:
+			add(field+".name", "%q is used twice", w.Name)
+		}
+		seen[w.Name] = true
+		if (w.URL == "") == (w.File == "") {
+			add(field, "set exactly one of url and file")
+		}
+		if w.URL != "" {
+			if u, err := url.Parse(w.URL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+				add(field+".url", "want an absolute http(s) URL, got %q", w.URL)
+			}
+		}
 	}
 	if c.SMTP.Addr != "" {
 		if _, _, err := net.SplitHostPort(c.SMTP.Addr); err != nil {

@@ -44,15 +44,15 @@ type Statement struct {
 	// Account is the account's name at the application, as lock checks
 	// name it.
 	Account string `json:"account"`
-	// Requester is the email of the member who asked; for a request that
-	// a blocked sign-in raised, the account owner's.
+	// Requester is the email of the member who asked; "" for a request
+	// that a blocked sign-in raised.
 	Requester string `json:"requester"`
 	// Reason is the requester's reason ("" when none was given).
 	Reason string `json:"reason"`
 	// DurationSeconds is the length of the access asked for.
 	DurationSeconds int64 `json:"duration_seconds"`
-	// Context is what deadbolt knew of the request's circumstances (IP,
-	// device, location, ...), as strings.
+	// Context is what deadbolt knew of the request's circumstances, as
+	// strings under the keys ip, device, location and integration.
 	Context map[string]string `json:"context"`
 	// Policy is the ID of the approval policy that governs the request.
 	Policy string `json:"policy"`

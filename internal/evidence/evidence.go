@@ -339,3 +339,19 @@ func originOf(origin, rpID string) error {
 	}
 	return nil
 }
+
+// Collect makes the evidence file of a request from its signed votes'
+// evidence as stored (each one Signature as JSON).
+func Collect(stored []string) (Evidence, error) {
+	e := Evidence{Format: Format, Signatures: make([]Signature, 0, len(stored))}
+	for i, raw := range stored {
+		var s Signature
+		dec := json.NewDecoder(strings.NewReader(raw))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&s); err != nil {
+			return Evidence{}, fmt.Errorf("%w: stored signature %d: %v", ErrMalformed, i+1, err)
+		}
+		e.Signatures = append(e.Signatures, s)
+	}
+	return e, nil
+}

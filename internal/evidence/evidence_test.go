@@ -377,7 +377,9 @@ func TestSameDecision(t *testing.T) {
 		"duration": func(s *evidence.Statement) { s.DurationSeconds++ },
 		"request":  func(s *evidence.Statement) { s.Request = "req_2" },
 		"approver": func(s *evidence.Statement) { s.ApproverID = "mem_x" },
-		"context":  func(s *evidence.Statement) { s.Context = map[string]string{"ip": "198.51.100.1", "location": "Zürich"} },
+		"context": func(s *evidence.Statement) {
+			s.Context = map[string]string{"ip": "198.51.100.1", "location": "Zürich"}
+		},
 	} {
 		c := statement("req_1", "mem_b", evidence.Approve)
 		mod(&c)

@@ -10,8 +10,10 @@ import (
 	"github.com/deadbolt-dev/deadbolt/internal/access"
 	"github.com/deadbolt-dev/deadbolt/internal/admin"
 	"github.com/deadbolt-dev/deadbolt/internal/apitoken"
+	"github.com/deadbolt-dev/deadbolt/internal/approval"
 	"github.com/deadbolt-dev/deadbolt/internal/check"
 	"github.com/deadbolt-dev/deadbolt/internal/checklog"
+	"github.com/deadbolt-dev/deadbolt/internal/oidc"
 	"github.com/deadbolt-dev/deadbolt/internal/policy"
 	"github.com/deadbolt-dev/deadbolt/internal/store"
 	"github.com/deadbolt-dev/deadbolt/internal/token"
@@ -56,12 +58,20 @@ const (
 //	access.ErrRequestClosed      409 request_closed
 //	access.ErrTooLong            400 too_long
 //	access.ErrOutsideWindow      403 outside_unlock_window
+//	admin.ErrNotExecutable       409 not_executable
+//	admin.ErrNotLiftable         409 not_liftable
+//	access.ErrApprovalRequired   403 approval_required
+//	approval.ErrNotApprover      403 not_approver
+//	approval.ErrSelfApproval     403 self_approval
+//	approval.ErrSignatureRequired 403 signature_required
+//	approval.ErrNoApproval       409 no_approval_policy
 //	checklog.ErrClosed           503 shutting_down
 //	store.ErrUnavailable,
 //	context deadline or cancel   503 store_unavailable
 //	store.ErrNotFound            404 not_found
 //	store.ErrConflict            409 conflict
-//	store.ErrInvalid             400 invalid
+//	store.ErrInvalid,
+//	oidc.ErrInvalidClient        400 invalid
 //	anything else                500 internal
 //
 // Messages of 4xx store and domain errors are store.Message(err): the
@@ -92,6 +102,8 @@ func ErrorOf(err error) *Error {
 		status, code, msg = http.StatusUnauthorized, "unauthenticated", after(err, apitoken.ErrUnauthenticated)
 	case errors.Is(err, apitoken.ErrScope):
 		status, code, msg = http.StatusForbidden, "insufficient_scope", after(err, apitoken.ErrScope)
+	case errors.Is(err, oidc.ErrInvalidClient):
+		status, code, msg = http.StatusBadRequest, "invalid", after(err, oidc.ErrInvalidClient)
 	case errors.Is(err, admin.ErrForbidden):
 		status, code, msg = http.StatusForbidden, "forbidden", lastPart(err.Error())
 	case errors.Is(err, access.ErrOwnedByAnother):
@@ -102,6 +114,20 @@ func ErrorOf(err error) *Error {
 		status, code, msg = http.StatusConflict, "request_closed", "the unlock request was already answered or has expired"
 	case errors.Is(err, access.ErrOutsideWindow):
 		status, code, msg = http.StatusForbidden, "outside_unlock_window", store.Message(err)
+	case errors.Is(err, admin.ErrNotExecutable):
+		status, code, msg = http.StatusConflict, "not_executable", store.Message(err)
+	case errors.Is(err, admin.ErrNotLiftable):
+		status, code, msg = http.StatusConflict, "not_liftable", store.Message(err)
+	case errors.Is(err, access.ErrApprovalRequired):
+		status, code, msg = http.StatusForbidden, "approval_required", store.Message(err)
+	case errors.Is(err, approval.ErrNotApprover):
+		status, code, msg = http.StatusForbidden, "not_approver", "you are not an approver of this request"
+	case errors.Is(err, approval.ErrSelfApproval):
+		status, code, msg = http.StatusForbidden, "self_approval", "the policy does not let you approve your own access"
+	case errors.Is(err, approval.ErrSignatureRequired):
+		status, code, msg = http.StatusForbidden, "signature_required", "the policy requires an approval signed with your passkey"
+	case errors.Is(err, approval.ErrNoApproval):
+		status, code, msg = http.StatusConflict, "no_approval_policy", "no approval policy applies to the account: its owner unlocks it"
 	case errors.Is(err, access.ErrTooLong):
 		status, code, msg = http.StatusBadRequest, "too_long", store.Message(err)
 	case errors.Is(err, checklog.ErrClosed):

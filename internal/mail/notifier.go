@@ -59,6 +59,14 @@ func (n *Notifier) Deliver(ctx context.Context, m store.OutboxMessage) error {
 		if err != nil {
 			return fmt.Errorf("%w: %v", notify.ErrPermanent, err)
 		}
+	case notify.TypeBreakGlass:
+		b, err := notify.DecodeBreakGlass(m)
+		if err != nil {
+			return err
+		}
+		if msg, err = BreakGlassMessage(member, b, n.PortalURL); err != nil {
+			return fmt.Errorf("%w: %v", notify.ErrPermanent, err)
+		}
 	default:
 		notice, err := notify.DecodeNotice(m)
 		if err != nil {
@@ -96,6 +104,45 @@ func RecoveryMessage(m store.Member, r notify.Recovery, portalURL string) (Messa
 		return Message{}, err
 	}
 	return Message{To: m.Email, Subject: "A recovery link was issued for your deadbolt account", Text: text.String()}, nil
+}
+
+var breakGlassText = texttemplate.Must(texttemplate.New("breakglass").Parse(`Hello {{.Name}},
+
+{{.Account}} at {{.App}} was opened by break-glass, without approvals.
+
+  By:      {{.By}}
+  When:    {{.When}}
+{{- if .Until}}
+  Until:   {{.Until}}{{end}}
+{{- if .Reason}}
+  Reason:  {{.Reason}}{{end}}
+{{- if .Offline}}
+  How:     a one-time offline code, used while the device could not reach deadbolt, reported now{{end}}
+
+Every admin of your organisation gets this alert. If nobody should have broken the glass, lock the account and look at the audit log:
+{{.Portal}}
+
+deadbolt never asks for passwords or codes by email.
+`))
+
+// BreakGlassMessage composes the email that tells admin m an account was
+// opened by break-glass. It is plain text only and never carries a code.
+func BreakGlassMessage(m store.Member, b notify.BreakGlass, portalURL string) (Message, error) {
+	name := m.Name
+	if name == "" {
+		name = m.Email
+	}
+	v := map[string]any{"Name": name, "Account": b.Account, "App": b.Application, "By": b.By, "Reason": b.Reason,
+		"Offline": b.Offline, "When": b.At.UTC().Format("2 Jan 2006 15:04:05 UTC"), "Until": "", "Portal": portalURL + "/"}
+	if !b.Until.IsZero() {
+		v["Until"] = b.Until.UTC().Format("2 Jan 2006 15:04:05 UTC")
+	}
+	var text bytes.Buffer
+	if err := breakGlassText.Execute(&text, v); err != nil {
+		return Message{}, err
+	}
+	return Message{To: m.Email, Subject: fmt.Sprintf("Break-glass: %s at %s was opened", b.Account, b.Application),
+		Text: text.String()}, nil
 }
 
 type requestView struct {

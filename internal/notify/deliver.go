@@ -68,7 +68,12 @@ type Deliverer struct {
 	// retried) until it is.
 	Mail Carrier
 	Push Carrier
-	Log  *slog.Logger
+	// Endpoints carry the messages of the channels whose target is an
+	// endpoint named in the configuration (store.ChannelWitness,
+	// store.ChannelSIEM), by that name; a message to a name not here fails
+	// and is retried, as the endpoint may be configured on another node.
+	Endpoints map[string]Carrier
+	Log       *slog.Logger
 }
 
 // Backoff is the wait after the given number of failed attempts: 5 s,
@@ -106,6 +111,12 @@ func (d *Deliverer) RunOnce(ctx context.Context) (int, error) {
 			err = carry(ctx, d.Mail, m)
 		case store.ChannelPush:
 			err = carry(ctx, d.Push, m)
+		case store.ChannelWitness, store.ChannelSIEM:
+			if c := d.Endpoints[m.Endpoint]; c != nil {
+				err = c.Deliver(ctx, m)
+			} else {
+				err = fmt.Errorf("%s endpoint %q is not configured on this node", m.Channel, m.Endpoint)
+			}
 		default:
 			err = fmt.Errorf("%w: unknown channel %q", ErrPermanent, m.Channel)
 		}
@@ -118,7 +129,7 @@ func (d *Deliverer) RunOnce(ctx context.Context) (int, error) {
 			if m.Attempts+1 < MaxAttempts && !errors.Is(err, ErrPermanent) {
 				res.RetryAt = res.At.Add(Backoff(m.Attempts + 1))
 			}
-			d.log().Warn("delivery failed", "channel", m.Channel, "to", m.WebhookID+m.MemberID, "message", m.ID,
+			d.log().Warn("delivery failed", "channel", m.Channel, "to", m.WebhookID+m.MemberID+m.Endpoint, "message", m.ID,
 				"attempt", m.Attempts+1, "retry_at", res.RetryAt, "err", err, "detail", egress.Detail(err))
 		}
 		if err := d.Store.FinishOutbox(ctx, res); err != nil {

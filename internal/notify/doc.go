@@ -8,7 +8,9 @@
 //   - notices of new unlock requests for their owners by email and Web
 //     Push (EnqueueNotice, on the channels the owner chose), and notices
 //     that a recovery link was issued for a member (EnqueueRecovery, on
-//     every channel they have), which the Deliverer hands to the carrier
+//     every channel they have), and alerts to every admin that an account
+//     was opened by break-glass (EnqueueBreakGlass, on every channel),
+//     which the Deliverer hands to the carrier
 //     of each channel (mail.Notifier, webpush.Notifier);
 //   - the mail that asks a self-registered member to confirm their email
 //     (EnqueueVerification), always by email.

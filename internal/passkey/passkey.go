@@ -178,6 +178,18 @@ func (s *Service) BeginLogin() (options, state []byte, err error) {
 	return encode(assertion, sd)
 }
 
+// BeginStepUp starts a sign-in that requires user verification (a PIN or
+// biometric on the authenticator): FinishLogin then refuses a response
+// without the user-verified flag. The step-up of the OpenID provider uses
+// it.
+func (s *Service) BeginStepUp() (options, state []byte, err error) {
+	assertion, sd, err := s.wa.BeginDiscoverableLogin(webauthn.WithUserVerification(protocol.VerificationRequired))
+	if err != nil {
+		return nil, nil, fmt.Errorf("passkey: begin step-up: %w", err)
+	}
+	return encode(assertion, sd)
+}
+
 // Login is a verified sign-in.
 type Login struct {
 	Member store.Member

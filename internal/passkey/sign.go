@@ -15,10 +15,11 @@ import (
 )
 
 // signState is what a signing ceremony keeps between BeginSign and
-// FinishSign: the WebAuthn session and the statement being signed.
+// FinishSign: the WebAuthn session (embedded, so Challenge reads it as it
+// reads the other ceremonies' states) and the statement being signed.
 type signState struct {
-	Session   webauthn.SessionData `json:"session"`
-	Canonical []byte               `json:"canonical"`
+	webauthn.SessionData
+	Canonical []byte `json:"deadbolt_canonical"`
 }
 
 // BeginSign starts a signing ceremony: member m is asked to sign the
@@ -52,7 +53,7 @@ func (s *Service) BeginSign(ctx context.Context, m store.Member, canonical []byt
 	if err != nil {
 		return nil, nil, fmt.Errorf("passkey: encode options: %w", err)
 	}
-	stt, err := json.Marshal(signState{Session: *sd, Canonical: canonical})
+	stt, err := json.Marshal(signState{SessionData: *sd, Canonical: canonical})
 	if err != nil {
 		return nil, nil, fmt.Errorf("passkey: encode state: %w", err)
 	}
@@ -92,7 +93,7 @@ func (s *Service) FinishSign(ctx context.Context, m store.Member, state, respons
 	if err != nil {
 		return Signed{}, err
 	}
-	cred, err := s.wa.ValidateLogin(u, st.Session, parsed)
+	cred, err := s.wa.ValidateLogin(u, st.SessionData, parsed)
 	if err != nil {
 		return Signed{}, fmt.Errorf("%w: %v", ErrRejected, detail(err))
 	}
@@ -115,7 +116,7 @@ func (s *Service) FinishSign(ctx context.Context, m store.Member, state, respons
 	if err != nil {
 		return Signed{}, fmt.Errorf("%w: the evidence does not verify: %v", ErrRejected, err)
 	}
-	if v.Statement.ApproverID != m.ID || st.Session.Challenge != sig.Challenge {
+	if v.Statement.ApproverID != m.ID || st.Challenge != sig.Challenge {
 		return Signed{}, fmt.Errorf("%w: the signed statement is not member %s's", ErrRejected, m.ID)
 	}
 	rec, err := json.Marshal(cred)

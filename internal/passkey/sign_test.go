@@ -135,3 +135,18 @@ func TestCheckSignature(t *testing.T) {
 		t.Errorf("a passkey the member no longer has: %v", err)
 	}
 }
+
+// TestSignStateChallenge: the portal records a signing ceremony's
+// challenge as used, as it does for the others.
+func TestSignStateChallenge(t *testing.T) {
+	svc, _, m, _ := setup(t)
+	canonical := statementFor(t, m, "req_1")
+	_, state, err := svc.BeginSign(t.Context(), m, canonical)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ch, err := passkey.Challenge(state)
+	if err != nil || ch != b64.EncodeToString(evidence.Challenge(canonical)) {
+		t.Fatalf("Challenge(sign state) = %q, %v", ch, err)
+	}
+}

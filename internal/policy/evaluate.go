@@ -116,6 +116,12 @@ func (s *Set) evaluate(acc Account, at time.Time, ip netip.Addr, ex *Explanation
 			}
 			return
 		}
+		if c.Type == Approval {
+			if ex != nil {
+				ex.record(c, by, true, "unlocks need "+c.Approval.Describe(), time.Time{})
+			}
+			return
+		}
 		if c.Type == Context {
 			out, why := c.context.check(&l)
 			decided := ""

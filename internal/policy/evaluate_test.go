@@ -223,7 +223,7 @@ func TestPolicyErrorsNameTheField(t *testing.T) {
 		field string
 	}{
 		{"no name", edit(scheduled("x", Lock, true, onApp()), func(p *Policy) { p.Name = " " }), "name"},
-		{"unknown type", edit(scheduled("x", Lock, true, onApp()), func(p *Policy) { p.Type = "approval" }), "type"},
+		{"unknown type", edit(scheduled("x", Lock, true, onApp()), func(p *Policy) { p.Type = "quorum" }), "type"},
 		{"unknown action", edit(scheduled("x", Lock, true, onApp()), func(p *Policy) { p.Action = "open" }), "action"},
 		{"scheduled without schedule", edit(scheduled("x", Lock, true, onApp()), func(p *Policy) { p.Schedule = nil }), "schedule"},
 		{"bad zone inside", edit(scheduled("x", Lock, true, onApp()), func(p *Policy) { p.Schedule.Zone = "Mars/Olympus" }), "schedule.zone"},

@@ -18,6 +18,7 @@ const (
 	StepContext     Step = 4 // context policies
 	StepUnlock      Step = 5 // unlock policies
 	StepAllowUnlock Step = 8 // allow_unlock policies: may the owner unlock or approve?
+	StepApproval    Step = 9 // approval policies: who approves an unlock
 )
 
 func (s Step) String() string {
@@ -30,6 +31,8 @@ func (s Step) String() string {
 		return "5. unlock schedules (unlock policies)"
 	case StepAllowUnlock:
 		return "unlock permission (allow_unlock policies)"
+	case StepApproval:
+		return "approvals (approval policies)"
 	}
 	return "step " + strconv.Itoa(int(s))
 }
@@ -103,6 +106,8 @@ func (ex *Explanation) record(c *compiled, by via, applies bool, why string, unt
 		step = StepUnlock
 	case c.Action == AllowUnlock:
 		step = StepAllowUnlock
+	case c.Type == Approval:
+		step = StepApproval
 	}
 	ex.Rules = append(ex.Rules, Rule{Step: step, PolicyID: c.ID, PolicyName: c.Name, Type: c.Type, Action: c.Action,
 		Via: by.String(), Applies: applies, Why: why, Until: until})
@@ -149,7 +154,11 @@ func (e Explanation) String() string {
 		b.WriteString(" with no IP address")
 	}
 	b.WriteString("\n(* acts now, - does not)\n")
-	for _, step := range []Step{StepHardLock, StepContext, StepUnlock, StepAllowUnlock} {
+	steps := []Step{StepHardLock, StepContext, StepUnlock, StepAllowUnlock}
+	if slices.ContainsFunc(e.Rules, func(r Rule) bool { return r.Step == StepApproval }) {
+		steps = append(steps, StepApproval) // only tenants that use approvals see the step
+	}
+	for _, step := range steps {
 		fmt.Fprintf(&b, "%s\n", step)
 		n := 0
 		for _, r := range e.Rules {

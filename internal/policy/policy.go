@@ -120,6 +120,8 @@ type Policy struct {
 	OnUnknown OnUnknown    `json:"on_unknown,omitempty"`
 	// Alert is required for, and only for, Alert policies.
 	Alert *AlertRule `json:"alert,omitempty"`
+	// Approval is required for, and only for, Approval policies.
+	Approval *ApprovalRule `json:"approval,omitempty"`
 }
 
 // Validate reports every problem with p at once, each naming its field.
@@ -148,7 +150,13 @@ func compile(p Policy) (*compiled, error) {
 	}
 	switch p.Action {
 	case Lock, Unlock, AllowUnlock:
+		if p.Type == Approval {
+			bad("action", "an approval policy says who approves unlocks: it has no action")
+		}
 	case "":
+		if p.Type == Approval {
+			break
+		}
 		bad("action", "missing: one of lock, unlock, allow_unlock")
 	default:
 		bad("action", "%q is not one of lock, unlock, allow_unlock", p.Action)
@@ -164,6 +172,9 @@ func compile(p Policy) (*compiled, error) {
 	}
 	if p.Alert != nil && p.Type != Alert {
 		bad("alert", "only alert policies have an alert rule")
+	}
+	if p.Approval != nil && p.Type != Approval {
+		bad("approval", "only approval policies have an approval rule")
 	}
 	if p.OnUnknown != "" && p.Type != Context {
 		bad("on_unknown", "only context policies decide unknown context")
@@ -201,10 +212,16 @@ func compile(p Policy) (*compiled, error) {
 			break
 		}
 		errs = append(errs, p.Alert.validate()...)
+	case Approval:
+		if p.Approval == nil {
+			bad("approval", "missing: an approval policy needs its quorum and approvers")
+			break
+		}
+		errs = append(errs, p.Approval.validate()...)
 	case "":
-		bad("type", "missing: one of scheduled, context, alert")
+		bad("type", "missing: one of scheduled, context, alert, approval")
 	default:
-		bad("type", "%q is not one of scheduled, context, alert", p.Type)
+		bad("type", "%q is not one of scheduled, context, alert, approval", p.Type)
 	}
 	if len(errs) > 0 {
 		return nil, errors.Join(errs...)

@@ -145,3 +145,15 @@ func (v via) String() string {
 		return "via its application"
 	}
 }
+
+// Triggered lists the IDs of the enabled alert policies that reach acc
+// and run on event t, each once, in assignment order.
+func (s *Set) Triggered(acc Account, t Trigger) []string {
+	var ids []string
+	s.each(acc, func(c *compiled, _ via) {
+		if c.TriggeredBy(t) && !slices.Contains(ids, c.ID) {
+			ids = append(ids, c.ID)
+		}
+	})
+	return ids
+}

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/deadbolt-dev/deadbolt/internal/access"
+	"github.com/deadbolt-dev/deadbolt/internal/approval"
 	"github.com/deadbolt-dev/deadbolt/internal/check"
 	"github.com/deadbolt-dev/deadbolt/internal/clock"
 	"github.com/deadbolt-dev/deadbolt/internal/config"
@@ -44,7 +45,9 @@ type Store interface {
 	store.OutboxReader
 	store.PortalReader
 	store.PolicyReader
+	store.TemplateReader
 	store.APITokenReader
+	store.OIDCReader
 	store.Updater
 }
 
@@ -58,7 +61,10 @@ type Deps struct {
 	Check    *check.Service
 	Access   *access.Service
 	Requests *access.Requests
-	Broker   *live.Broker
+	// Approvals decides requests under approval policies; nil turns the
+	// sign-to-approve pages off.
+	Approvals *approval.Service
+	Broker    *live.Broker
 	// PublicURL is the server's public URL (config.EffectivePublicURL).
 	PublicURL string
 	Config    config.Portal
@@ -77,6 +83,9 @@ type Deps struct {
 	// (webpush.CheckEndpoint); the zero value allows public push services
 	// only.
 	PushEgress egress.Policy
+	// StepUp is the OpenID provider whose step-up page the portal serves
+	// (/stepup); nil: no such page.
+	StepUp StepUp
 	// WebhookEgress decides which hosts admins may create webhooks for
 	// (config webhooks.allow_private).
 	WebhookEgress egress.Policy
@@ -97,6 +106,10 @@ type Portal struct {
 	closing  chan struct{}
 	close    sync.Once
 }
+
+// Passkeys returns the portal's WebAuthn ceremonies (its relying party),
+// for the Verifier of signed votes (approval.PasskeyVerifier).
+func (p *Portal) Passkeys() *passkey.Service { return p.passkeys }
 
 // Close ends the open event streams, so that a graceful shutdown need not
 // wait for browsers to hang up. Pages keep working; new streams end at once.
@@ -228,6 +241,9 @@ func (p *Portal) routes() {
 	post("/admin/tokens", p.adminTokenCreate)
 	post("/admin/tokens/{id}/revoke", p.adminTokenRevoke)
 	get("/admin/deliveries", p.adminDeliveries)
+	get("/admin/oidc", p.adminOIDC)
+	post("/admin/oidc", p.adminOIDCCreate)
+	post("/admin/oidc/{id}/delete", p.adminOIDCDelete)
 	get("/admin/activity", p.adminActivity)
 	post("/settings", p.settingsSave)
 	get("/verify-email", p.verifyPage)
@@ -240,6 +256,15 @@ func (p *Portal) routes() {
 	post("/lock-everything", p.lockEverything)
 	post("/requests/{id}/approve", p.requestApprove)
 	post("/requests/{id}/deny", p.requestDeny)
+	get("/approvals/{id}/sign", p.signPage)
+	post("/approvals/{id}/sign/begin", p.signBegin)
+	post("/approvals/{id}/sign/finish", p.signFinish)
+	get("/approvals/{id}/evidence", p.evidenceDownload)
+	get("/stepup", p.stepPage)
+	post("/stepup/begin", p.stepBegin)
+	post("/stepup/finish", p.stepFinish)
+	get("/stepup/locked", p.stepLockedPage)
+	post("/stepup/unlock", p.stepUnlock)
 	get("/enable", p.enableStart)
 	get("/enable/continue", p.enableContinue)
 	post("/enable/register/begin", p.enableRegisterBegin)

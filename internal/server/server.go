@@ -15,8 +15,11 @@ import (
 	"github.com/deadbolt-dev/deadbolt/internal/admin"
 	"github.com/deadbolt-dev/deadbolt/internal/api"
 	"github.com/deadbolt-dev/deadbolt/internal/apitoken"
+	"github.com/deadbolt-dev/deadbolt/internal/approval"
+	"github.com/deadbolt-dev/deadbolt/internal/breakglass"
 	"github.com/deadbolt-dev/deadbolt/internal/cache"
 	"github.com/deadbolt-dev/deadbolt/internal/check"
+	"github.com/deadbolt-dev/deadbolt/internal/checkpoint"
 	"github.com/deadbolt-dev/deadbolt/internal/checklog"
 	"github.com/deadbolt-dev/deadbolt/internal/clientaddr"
 	"github.com/deadbolt-dev/deadbolt/internal/clock"
@@ -28,7 +31,9 @@ import (
 	"github.com/deadbolt-dev/deadbolt/internal/metrics"
 	"github.com/deadbolt-dev/deadbolt/internal/mgmtapi"
 	"github.com/deadbolt-dev/deadbolt/internal/notify"
+	"github.com/deadbolt-dev/deadbolt/internal/oidc"
 	"github.com/deadbolt-dev/deadbolt/internal/policy"
+	"github.com/deadbolt-dev/deadbolt/internal/policyapi"
 	"github.com/deadbolt-dev/deadbolt/internal/portal"
 	"github.com/deadbolt-dev/deadbolt/internal/ratelimit"
 	"github.com/deadbolt-dev/deadbolt/internal/seal"
@@ -103,6 +108,9 @@ func Run(ctx context.Context, d Deps, listening func(addr string)) error {
 	}
 	requests := &access.Requests{Store: checkReads, Clock: d.Clock, TTL: cfg.Portal.RequestTTL, Changed: notes.changed,
 		Notify: notes.channels}
+	// Approvals: requests an approval policy hands to approvers, who hear
+	// of each new one on the channels they chose.
+	approvals := &approval.Service{Store: d.Store, Clock: d.Clock, Notify: notes.channels, Changed: notes.changed}
 	svc := check.New(check.Deps{
 		Logger: d.Log, Store: checkReads, Keys: checkReads, Clock: d.Clock, Log: logw, Requests: requests,
 		Policies: check.Policies{Sets: checkReads},
@@ -114,12 +122,22 @@ func Run(ctx context.Context, d Deps, listening func(addr string)) error {
 	// The portal: browser routes on their own mux, with their own CSP,
 	// cross-origin protection and HTML errors.
 	acc := &access.Service{Store: d.Store, Clock: d.Clock}
-	web, err := portal.New(portal.Deps{Store: d.Store, Clock: d.Clock, Log: d.Log, Box: d.Box, Check: svc, Access: acc,
-		Requests: requests, Broker: notes.broker, Mail: notes.mail != nil, PushKey: notes.pushKey, PublicURL: cfg.EffectivePublicURL(),
+	// The OpenID provider for step-up sign-in, issuing at the portal's
+	// URL; its step-up page is the portal's.
+	provider, err := oidc.New(oidc.Deps{Store: d.Store, Box: d.Box, Clock: d.Clock, Log: d.Log,
+		Issuer: portal.URL(cfg.EffectivePublicURL())})
+	if err != nil {
+		return err
+	}
+	web, err := portal.New(portal.Deps{StepUp: provider, Store: d.Store, Clock: d.Clock, Log: d.Log, Box: d.Box, Check: svc, Access: acc,
+		Requests: requests, Approvals: approvals, Broker: notes.broker, Mail: notes.mail != nil, PushKey: notes.pushKey, PublicURL: cfg.EffectivePublicURL(),
 		Config: cfg.Portal, WebhookEgress: egress.Policy{AllowPrivate: cfg.Webhooks.AllowPrivate}})
 	if err != nil {
 		return fmt.Errorf("portal: %w", err)
 	}
+	// A signed vote is checked against the portal's relying party: the
+	// passkeys its approvers registered there.
+	approvals.Verifier = approval.PasskeyVerifier{Passkeys: web.Passkeys()}
 
 	var lim *ratelimit.Limiter
 	if cfg.RateLimit.FailuresPerSecond > 0 {
@@ -135,10 +153,21 @@ func Run(ctx context.Context, d Deps, listening func(addr string)) error {
 	// Webhooks go out through one client whose dialer checks every address
 	// against the egress policy (DNS rebinding cannot pass).
 	hooks := egress.Policy{AllowPrivate: cfg.Webhooks.AllowPrivate}.Client(10 * time.Second)
+	// Audit checkpoints: signed with a key derived from the master key,
+	// copied to the configured witnesses through the outbox.
+	signer, witnesses, err := auditWitnesses(cfg, d.Box, hooks)
+	if err != nil {
+		return err
+	}
 	runner := &jobs.Runner{Holder: jobs.NewHolder(), TTL: d.JobLease, Store: d.Store, Clock: d.Clock, Log: d.Log, Jobs: []jobs.Job{
 		{Name: "outbox", Interval: time.Second, Run: func(ctx context.Context) error {
 			_, err := (&notify.Deliverer{Store: d.Store, Box: d.Box, Clock: d.Clock, Log: d.Log, Client: hooks,
-				Mail: notes.mail, Push: notes.push}).RunOnce(ctx)
+				Mail: notes.mail, Push: notes.push, Endpoints: witnesses}).RunOnce(ctx)
+			return err
+		}},
+		{Name: "audit-checkpoint", Interval: 2 * time.Second, Run: func(ctx context.Context) error {
+			_, err := (&checkpoint.Job{Store: d.Store, Signer: signer, Clock: d.Clock, Every: cfg.Audit.CheckpointInterval,
+				Events: cfg.Audit.CheckpointEvents, Witnesses: cfg.Audit.WitnessNames()}).RunOnce(ctx)
 			return err
 		}},
 		{Name: "expiry", Interval: time.Second, Run: func(ctx context.Context) error {
@@ -147,6 +176,10 @@ func Run(ctx context.Context, d Deps, listening func(addr string)) error {
 		}},
 		{Name: "request-expiry", Interval: time.Second, Run: func(ctx context.Context) error {
 			_, err := requests.ExpireRequests(ctx)
+			return err
+		}},
+		{Name: "approval-start", Interval: time.Second, Run: func(ctx context.Context) error {
+			_, err := approvals.StartDue(ctx)
 			return err
 		}},
 		{Name: "portal-cleanup", Interval: time.Minute, Run: func(ctx context.Context) error {
@@ -176,7 +209,8 @@ func Run(ctx context.Context, d Deps, listening func(addr string)) error {
 	defer func() { stopJobs(); <-jobsDone }()
 
 	mux := http.NewServeMux()
-	api.New(api.Deps{Check: svc, Log: d.Log, Metrics: m, Limiter: lim}).Register(mux)
+	api.New(api.Deps{Check: svc, Log: d.Log, Metrics: m, Limiter: lim,
+		BreakGlass: &breakglass.Service{Store: d.Store, Clock: d.Clock, Notify: notes.channels}}).Register(mux)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		httpx.WriteJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	})
@@ -206,13 +240,22 @@ func Run(ctx context.Context, d Deps, listening func(addr string)) error {
 	} else {
 		defer metricsSrv.Close()
 	}
+	// The audit key is deployment-wide and public: anyone holding a
+	// witness's copy of the checkpoints verifies them with it.
+	mux.HandleFunc("GET /.well-known/deadbolt-audit-key", func(w http.ResponseWriter, r *http.Request) {
+		httpx.WriteJSON(w, http.StatusOK, AuditKeyDocument(signer.PublicKey()))
+	})
+	provider.Register(mux)
 	used := &apitoken.Recorder{Store: d.Store, Log: d.Log}
 	go used.Run(jobsCtx, apiTokenFlush)
-	mgmtapi.New(mgmtapi.Deps{Store: d.Store, Clock: d.Clock, Log: d.Log, Used: used, Check: svc, Access: acc,
+	adm := &admin.Service{Store: d.Store, Clock: d.Clock, Box: d.Box, Egress: egress.Policy{AllowPrivate: cfg.Webhooks.AllowPrivate}}
+	mapi := mgmtapi.New(mgmtapi.Deps{Store: d.Store, Clock: d.Clock, Log: d.Log, Used: used, Check: svc, Access: acc,
 		Tokens:  &apitoken.Service{Store: d.Store, Clock: d.Clock},
-		Admin:   &admin.Service{Store: d.Store, Clock: d.Clock, Box: d.Box, Egress: egress.Policy{AllowPrivate: cfg.Webhooks.AllowPrivate}},
+		Admin:   adm,
 		Limiter: ratelimit.New(mgmtapi.RequestsPerSecond, mgmtapi.Burst, 0),
-	}).Register(mux)
+	})
+	mapi.Register(mux)
+	(&policyapi.Handler{Auth: mapi, Admin: adm, Log: d.Log}).Register(mux)
 	mux.Handle("POST /nl3/api/v1/sdk/enableUser", &portal.EnableAPI{Store: d.Store, Clock: d.Clock, Check: svc, Log: d.Log})
 	apiNotFound := httpx.Wrap(d.Log, func(w http.ResponseWriter, r *http.Request) error {
 		return httpx.Errorf(http.StatusNotFound, "not_found", "no such endpoint: %s %s", r.Method, r.URL.Path)

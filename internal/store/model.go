@@ -1,6 +1,7 @@
 package store
 
 import (
+	"encoding/json"
 	"slices"
 	"time"
 )
@@ -140,6 +141,15 @@ const (
 	ChannelPush  = "push"
 )
 
+// Outbox channels whose target is an endpoint named in the server's
+// configuration (OutboxMessage.Endpoint) rather than a row: signed audit
+// checkpoints for outside witnesses, and audit events and check decisions
+// for a SIEM.
+const (
+	ChannelWitness = "witness"
+	ChannelSIEM    = "siem"
+)
+
 // ChannelWebhook is the outbox channel of account events sent to a
 // tenant's webhooks.
 const ChannelWebhook = "webhook"
@@ -205,6 +215,9 @@ type CheckRecord struct {
 	Device          string
 	Location        string
 	IntegrationType string
+	// PolicyID is the policy that decided the check (a lock, context or
+	// unlock policy); empty when none did.
+	PolicyID string
 }
 
 // Webhook is an endpoint of a tenant that receives signed account events
@@ -230,7 +243,8 @@ type Webhook struct {
 type OutboxMessage struct {
 	ID       string // also the event ID a webhook receiver deduplicates on
 	TenantID string
-	// Channel is ChannelWebhook, ChannelEmail or ChannelPush.
+	// Channel is ChannelWebhook, ChannelEmail, ChannelPush, ChannelWitness
+	// or ChannelSIEM.
 	Channel string
 	// WebhookID is the receiver of a ChannelWebhook message; empty on the
 	// other channels.
@@ -238,6 +252,9 @@ type OutboxMessage struct {
 	// MemberID is the recipient of a ChannelEmail or ChannelPush message;
 	// empty for webhook messages.
 	MemberID string
+	// Endpoint is the configured endpoint of a ChannelWitness or
+	// ChannelSIEM message; empty on the other channels.
+	Endpoint string
 	Type     string
 	// Payload is the exact JSON body of a webhook delivery, or the notice
 	// that an email or push message is written from (package notify).
@@ -311,7 +328,30 @@ type UnlockRequest struct {
 	DecidedBy string    // audit actor of the decision; empty while pending
 	DecidedAt time.Time // zero while pending
 	GrantID   string    // the grant an approval made; empty otherwise
+
+	// Kind says who raised it: RequestSignin (a lock check), RequestAhead
+	// (a member asking ahead of time) or RequestExtend (a member asking to
+	// extend the account's grant ExtendsGrant). Empty reads as
+	// RequestSignin.
+	Kind         string
+	RequestedBy  string        // member ID of who asked; empty for RequestSignin
+	Reason       string        // why, in the requester's words
+	Duration     time.Duration // asked for; zero: the application's default
+	StartsAt     time.Time     // asked-for start; zero: at the decision
+	ExtendsGrant string        // the grant a RequestExtend extends
+	// PolicyID is the approval policy that decides it, and Rule that
+	// policy's rule as JSON when it was taken (package approval writes and
+	// reads it); both empty while the account's owner decides it alone.
+	PolicyID string
+	Rule     json.RawMessage
 }
+
+// Request kinds.
+const (
+	RequestSignin = "signin"
+	RequestAhead  = "ahead"
+	RequestExtend = "extend"
+)
 
 // Open reports whether r can still be decided at time now: pending and not
 // run out.

@@ -27,6 +27,7 @@ type Reader interface {
 	OutboxReader
 	PortalReader
 	PolicyReader
+	ApprovalReader
 	APITokenReader
 	BreakGlassReader
 	TemplateReader
@@ -50,6 +51,7 @@ type Tx interface {
 	OutboxTx
 	PortalTx
 	PolicyTx
+	ApprovalTx
 	APITokenTx
 	BreakGlassTx
 	TemplateTx
@@ -243,7 +245,8 @@ type AccountTx interface {
 	// r.AccountID at time r.UpdatedAt. When the account has a pending
 	// request still open at that time, that request is refreshed: its
 	// context (IP, Device, Location, IntegrationType), UpdatedAt and
-	// ExpiresAt take r's values and Checks grows by one; everything else,
+	// ExpiresAt take r's values (ExpiresAt only when later: a request a
+	// member asked for keeps its own expiry) and Checks grows by one; everything else,
 	// its ID included, stays. Otherwise a pending request that ran out is
 	// first marked expired (DecidedAt = its ExpiresAt, DecidedBy
 	// "system:expiry"), and r is stored as a new pending request with
@@ -416,6 +419,14 @@ type AuditReader interface {
 	// AuditRecords lists a tenant's audit records with seq > afterSeq in
 	// seq order, at most limit of them.
 	AuditRecords(ctx context.Context, tenantID string, afterSeq int64, limit int) ([]audit.Record, error)
+	// AuditHeads returns the last record of every tenant's chain that has
+	// one, by tenant ID.
+	AuditHeads(ctx context.Context) ([]audit.Head, error)
+	// Checkpoints lists a tenant's signed checkpoints in seq order.
+	Checkpoints(ctx context.Context, tenantID string) ([]audit.Checkpoint, error)
+	// LastCheckpoints returns the latest checkpoint of every tenant that
+	// has one, by tenant ID.
+	LastCheckpoints(ctx context.Context) ([]audit.Checkpoint, error)
 }
 
 // AuditTx appends to the audit chain inside the transaction whose change
@@ -427,6 +438,11 @@ type AuditTx interface {
 	// stores it. Appends of one tenant are serialised: two transactions
 	// can never give two records the same seq.
 	AppendAudit(ctx context.Context, e audit.Event, at time.Time) (audit.Record, error)
+	// AddCheckpoint stores a signed checkpoint of a tenant's chain. One
+	// already stored for the same tenant and seq is ErrConflict.
+	// Checkpoints are not audited: a record per checkpoint would move the
+	// head it signs.
+	AddCheckpoint(ctx context.Context, c audit.Checkpoint) error
 }
 
 // Leaser hands out leases on background jobs.

@@ -64,6 +64,16 @@ func RecoveryPayload(r notify.Recovery, portalURL string) Payload {
 		Tag:  "recovery", URL: portalURL + "/passkeys"}
 }
 
+// BreakGlassPayload is what the alert of a break-glass says.
+func BreakGlassPayload(b notify.BreakGlass, portalURL string) Payload {
+	how := b.By + " opened it without approvals"
+	if b.Offline {
+		how = "an offline code opened it while deadbolt was unreachable"
+	}
+	return Payload{Title: "Break-glass: " + b.Account, Body: b.Account + " at " + b.Application + ": " + how + ".",
+		Tag: "breakglass", URL: portalURL + "/"}
+}
+
 // Deliver implements notify.Carrier: one attempt to push m's notice to each
 // of the member's browsers. It fails when any browser's push service
 // refused it for now; the retry pushes to every browser again, and a
@@ -71,13 +81,20 @@ func RecoveryPayload(r notify.Recovery, portalURL string) Payload {
 // person sees it once. With no browser left it fails for good.
 func (n *Notifier) Deliver(ctx context.Context, m store.OutboxMessage) error {
 	var p Payload
-	if m.Type == notify.TypeRecovery {
+	switch m.Type {
+	case notify.TypeRecovery:
 		r, err := notify.DecodeRecovery(m)
 		if err != nil {
 			return err
 		}
 		p = RecoveryPayload(r, n.PortalURL)
-	} else {
+	case notify.TypeBreakGlass:
+		b, err := notify.DecodeBreakGlass(m)
+		if err != nil {
+			return err
+		}
+		p = BreakGlassPayload(b, n.PortalURL)
+	default:
 		notice, err := notify.DecodeNotice(m)
 		if err != nil {
 			return err

@@ -122,8 +122,15 @@ func (c *Client) AddPasskey(ctx context.Context, k *Key, name string) (string, e
 // SignIn signs the tab in with k (the sign-in page) and returns where the
 // portal sends the browser next.
 func (c *Client) SignIn(ctx context.Context, k *Key) (string, error) {
+	return c.Authenticate(ctx, k, "/signin/begin", "/signin/finish")
+}
+
+// Authenticate runs one sign-in ceremony with k against begin and finish
+// (the sign-in page's, or the step-up page's /stepup/begin?id=…) and
+// returns where the portal sends the browser next.
+func (c *Client) Authenticate(ctx context.Context, k *Key, begin, finish string) (string, error) {
 	var opts json.RawMessage
-	if err := c.postJSON(ctx, "/signin/begin", map[string]string{}, &opts); err != nil {
+	if err := c.postJSON(ctx, begin, map[string]string{}, &opts); err != nil {
 		return "", err
 	}
 	cred, err := k.Get(opts)
@@ -131,7 +138,30 @@ func (c *Client) SignIn(ctx context.Context, k *Key) (string, error) {
 		return "", err
 	}
 	var done struct{ Redirect string }
-	if err := c.postJSON(ctx, "/signin/finish", map[string]any{"credential": json.RawMessage(cred)}, &done); err != nil {
+	if err := c.postJSON(ctx, finish, map[string]any{"credential": json.RawMessage(cred)}, &done); err != nil {
+		return "", err
+	}
+	return done.Redirect, nil
+}
+
+// Assert runs one assertion ceremony other than sign-in (the portal's
+// sign-to-approve step): it posts fields to begin, answers the request
+// options with k, and posts the assertion to finish. It returns where the
+// portal sends the browser next.
+func (c *Client) Assert(ctx context.Context, k *Key, begin, finish string, fields map[string]string) (string, error) {
+	if fields == nil {
+		fields = map[string]string{}
+	}
+	var opts json.RawMessage
+	if err := c.postJSON(ctx, begin, fields, &opts); err != nil {
+		return "", err
+	}
+	cred, err := k.Get(opts)
+	if err != nil {
+		return "", err
+	}
+	var done struct{ Redirect string }
+	if err := c.postJSON(ctx, finish, map[string]any{"credential": json.RawMessage(cred)}, &done); err != nil {
 		return "", err
 	}
 	return done.Redirect, nil

@@ -31,7 +31,7 @@ func (s *Store) AppendChecks(ctx context.Context, recs []store.CheckRecord) erro
 	var (
 		ids, tenants, apps, kids, accounts = make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
 		statuses, ips, devices, locations  = make([]string, n), make([]string, n), make([]string, n), make([]string, n)
-		integrations                       = make([]string, n)
+		integrations, policies             = make([]string, n), make([]string, n)
 		ats                                = make([]int64, n)
 		locked                             = make([]bool, n)
 	)
@@ -44,6 +44,7 @@ func (s *Store) AppendChecks(ctx context.Context, recs []store.CheckRecord) erro
 		ids[i], tenants[i], apps[i], kids[i], accounts[i] = c.ID, c.TenantID, c.AppID, c.KID, c.Account
 		ats[i], locked[i], statuses[i] = at, c.Locked, c.Status
 		ips[i], devices[i], locations[i], integrations[i] = c.IP, c.Device, c.Location, c.IntegrationType
+		policies[i] = c.PolicyID
 		if c.KID != "" && at > latest[c.KID] {
 			latest[c.KID] = at
 		}
@@ -51,8 +52,8 @@ func (s *Store) AppendChecks(ctx context.Context, recs []store.CheckRecord) erro
 	b := &pgx.Batch{}
 	b.Queue(`INSERT INTO check_log (`+sqlrow.CheckCols+`)
 		SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::bigint[],
-			$7::boolean[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[])`,
-		ids, tenants, apps, kids, accounts, ats, locked, statuses, ips, devices, locations, integrations)
+			$7::boolean[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[])`,
+		ids, tenants, apps, kids, accounts, ats, locked, statuses, ips, devices, locations, integrations, policies)
 	keys := make([]string, 0, len(latest))
 	for kid := range latest {
 		keys = append(keys, kid)

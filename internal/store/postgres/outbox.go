@@ -90,10 +90,10 @@ func (t *txn) EnqueueOutbox(ctx context.Context, m store.OutboxMessage) error {
 	created := valid.Nanos(m.CreatedAt)
 	next := max(valid.Nanos(m.NextAttemptAt), created)
 	return t.insert(ctx, op, valid.Conflict("outbox", nil),
-		`INSERT INTO outbox (id, tenant_id, channel, webhook_id, member_id, type, payload,
+		`INSERT INTO outbox (id, tenant_id, channel, webhook_id, member_id, endpoint, type, payload,
 			created_at, attempts, next_attempt_at, delivered_at, failed_at, last_error)
-		VALUES ($1, $2, $3, nullif($4, ''), nullif($5, ''), $6, $7, $8, 0, $9, 0, 0, '')`,
-		m.ID, m.TenantID, m.Channel, m.WebhookID, m.MemberID, m.Type, m.Payload, created, next)
+		VALUES ($1, $2, $3, nullif($4, ''), nullif($5, ''), nullif($6, ''), $7, $8, $9, 0, $10, 0, 0, '')`,
+		m.ID, m.TenantID, m.Channel, m.WebhookID, m.MemberID, m.Endpoint, m.Type, m.Payload, created, next)
 }
 
 // AnnounceGrantEnd implements store.Tx with one conditional UPDATE, which

@@ -95,7 +95,7 @@ func (t *txn) RaiseRequest(ctx context.Context, q store.UnlockRequest) (store.Un
 	switch {
 	case err == nil && cur.Open(q.UpdatedAt):
 		got, err := one(ctx, t.q, op, dialect.ScanRequest, `UPDATE unlock_requests SET ip = $1, device = $2, location = $3,
-			integration_type = $4, checks = checks + 1, updated_at = $5, expires_at = $6 WHERE id = $7 RETURNING `+sqlrow.RequestCols,
+			integration_type = $4, checks = checks + 1, updated_at = $5, expires_at = GREATEST(expires_at, $6) WHERE id = $7 RETURNING `+sqlrow.RequestCols,
 			q.IP, q.Device, q.Location, q.IntegrationType, now, expires, cur.ID)
 		return got, false, err
 	case err == nil:
@@ -107,7 +107,7 @@ func (t *txn) RaiseRequest(ctx context.Context, q store.UnlockRequest) (store.Un
 	case !errors.Is(err, store.ErrNotFound):
 		return store.UnlockRequest{}, false, err
 	}
-	got, err := one(ctx, t.q, op, dialect.ScanRequest, `INSERT INTO unlock_requests (`+sqlrow.RequestCols+`)
+	got, err := one(ctx, t.q, op, dialect.ScanRequest, `INSERT INTO unlock_requests (`+sqlrow.RaisedCols+`)
 		VALUES ($1, $2, $3, $4, 'pending', $5, $6, $7, $8, 1, $9, $9, $10, '', 0, '') RETURNING `+sqlrow.RequestCols,
 		q.ID, q.TenantID, q.AppID, q.AccountID, q.IP, q.Device, q.Location, q.IntegrationType, now, expires)
 	return got, err == nil, err

@@ -20,20 +20,20 @@ import (
 func ChecksPath(path string) string { return path + ".checks" }
 
 // checksVersion is the check-log file's schema version, kept in its
-// PRAGMA user_version. The file is created whole at that version (every
-// table IF NOT EXISTS, so a version-1 file gains the leases table); a file
-// from a newer deadbolt is refused. Version 2 added leases.
-const checksVersion = 2
+// PRAGMA user_version. A new file is created whole at that version; an
+// older one is brought up by upgradeChecks; a file from a newer deadbolt
+// is refused. Version 2 added leases, version 3 check_log.policy_id.
+const checksVersion = 3
 
 // checksSchema is the check-log file's schema. check_log keeps the columns
-// it had in the accounts file (migration 0001); key_use holds each signing
-// key's latest use, which the check log used to write into signing_keys;
-// leases holds the background jobs' leases (TryLease), which used to be
-// renewed in the accounts file (its leases table is no longer used): each
-// renewal there — several a second with short leases — emptied every
-// accounts reader's page cache (SQLite resets a connection's cache when
-// another commit moved the WAL) and made the lock check's change feed read
-// the change counter.
+// it had in the accounts file (migration 0001) and the deciding policy's
+// ID; key_use holds each signing key's latest use, which the check log
+// used to write into signing_keys; leases holds the background jobs'
+// leases (TryLease), which used to be renewed in the accounts file (its
+// leases table is no longer used): each renewal there — several a second
+// with short leases — emptied every accounts reader's page cache (SQLite
+// resets a connection's cache when another commit moved the WAL) and made
+// the lock check's change feed read the change counter.
 const checksSchema = `
 CREATE TABLE IF NOT EXISTS check_log (
     id               TEXT    NOT NULL PRIMARY KEY,
@@ -47,7 +47,8 @@ CREATE TABLE IF NOT EXISTS check_log (
     ip               TEXT    NOT NULL,
     device           TEXT    NOT NULL,
     location         TEXT    NOT NULL,
-    integration_type TEXT    NOT NULL
+    integration_type TEXT    NOT NULL,
+    policy_id        TEXT    NOT NULL DEFAULT ''
 ) STRICT;
 CREATE INDEX IF NOT EXISTS check_log_app_at ON check_log (app_id, at);
 CREATE INDEX IF NOT EXISTS check_log_at ON check_log (at);
@@ -64,7 +65,7 @@ CREATE TABLE IF NOT EXISTS leases (
 
 // Statements of the check-log file.
 const (
-	checkInsertOne = `INSERT INTO check_log (` + sqlrow.CheckCols + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+	checkInsertOne = `INSERT INTO check_log (` + sqlrow.CheckCols + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 	checkKeyUse    = `INSERT INTO key_use (kid, last_used_at) VALUES (?, ?)
 		ON CONFLICT (kid) DO UPDATE SET last_used_at = max(last_used_at, excluded.last_used_at)`
 	checkGet     = `SELECT ` + sqlrow.CheckCols + ` FROM check_log WHERE id = ?`
@@ -80,7 +81,34 @@ const checkChunk = 16
 
 // checkInsertChunk inserts checkChunk rows at once.
 var checkInsertChunk = `INSERT INTO check_log (` + sqlrow.CheckCols + `) VALUES ` +
-	strings.TrimSuffix(strings.Repeat(`(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?), `, checkChunk), `, `)
+	strings.TrimSuffix(strings.Repeat(`(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?), `, checkChunk), `, `)
+
+// upgradeChecks brings a check-log file at version have (1 or more) to
+// checksVersion. Each step is idempotent, so a file whose version number
+// lags its tables is safe too.
+func upgradeChecks(ctx context.Context, tx *sql.Tx, have int) error {
+	if have < 2 {
+		if _, err := tx.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS leases (
+    job    TEXT    NOT NULL PRIMARY KEY,
+    holder TEXT    NOT NULL,
+    until  INTEGER NOT NULL
+) STRICT, WITHOUT ROWID`); err != nil {
+			return err
+		}
+	}
+	if have < 3 {
+		var n int
+		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM pragma_table_info('check_log') WHERE name = 'policy_id'`).Scan(&n); err != nil {
+			return err
+		}
+		if n == 0 {
+			if _, err := tx.ExecContext(ctx, `ALTER TABLE check_log ADD COLUMN policy_id TEXT NOT NULL DEFAULT ''`); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
 
 // checkLog is the check log's own SQLite file (ChecksPath), with its own
 // write connection and read pool, so that its commits — one per batch of
@@ -170,9 +198,14 @@ func (l *checkLog) createSchema(ctx context.Context) error {
 		return fmt.Errorf("sqlite: open check log %s: %w: it is at version %d, this binary knows up to %d", l.path, store.ErrSchemaTooNew, have, checksVersion)
 	case have == checksVersion:
 		return nil
-	}
-	if _, err := tx.ExecContext(ctx, checksSchema); err != nil {
-		return wrap(op, err)
+	case have == 0:
+		if _, err := tx.ExecContext(ctx, checksSchema); err != nil {
+			return wrap(op, err)
+		}
+	default:
+		if err := upgradeChecks(ctx, tx, have); err != nil {
+			return wrap(op, err)
+		}
 	}
 	if _, err := tx.ExecContext(ctx, fmt.Sprintf(`PRAGMA user_version = %d`, checksVersion)); err != nil {
 		return wrap(op, err)
@@ -201,12 +234,12 @@ func (l *checkLog) close() error {
 // checkArgs appends a record's column values in sqlrow.CheckCols order.
 func checkArgs(dst []any, c store.CheckRecord) []any {
 	return append(dst, c.ID, c.TenantID, c.AppID, c.KID, c.Account, valid.Nanos(c.At), c.Locked,
-		c.Status, c.IP, c.Device, c.Location, c.IntegrationType)
+		c.Status, c.IP, c.Device, c.Location, c.IntegrationType, c.PolicyID)
 }
 
 // insert writes recs in tx, checkChunk rows per statement.
 func (l *checkLog) insert(ctx context.Context, tx *sql.Tx, recs []store.CheckRecord) error {
-	buf := make([]any, 0, 12*checkChunk)
+	buf := make([]any, 0, 13*checkChunk)
 	chunk := tx.StmtContext(ctx, l.insertChunk)
 	i := 0
 	for ; i+checkChunk <= len(recs); i += checkChunk {
@@ -379,6 +412,10 @@ func (s *Store) DeleteChecksBefore(ctx context.Context, before time.Time, limit 
 // moveBatch is how many rows one transaction of the move copies.
 const moveBatch = 4096
 
+// movedCheckCols read the accounts file's old check_log (migration 0001),
+// which has no policy_id, as sqlrow.CheckCols.
+var movedCheckCols = strings.TrimSuffix(sqlrow.CheckCols, ", policy_id") + ", ''"
+
 // moveCheckLog copies every row of the accounts file's check_log table
 // into the check-log file, keeping each row's rowid (and so the order of
 // records of one instant). It runs inside the transaction of the
@@ -400,7 +437,7 @@ func (s *Store) moveCheckLog(ctx context.Context, tx *sql.Tx) error {
 	var recs []store.CheckRecord
 	read := func(after int64) error {
 		rowids, recs = rowids[:0], recs[:0]
-		rows, err := tx.QueryContext(ctx, `SELECT rowid, `+sqlrow.CheckCols+` FROM check_log WHERE rowid > ? ORDER BY rowid LIMIT ?`, after, moveBatch)
+		rows, err := tx.QueryContext(ctx, `SELECT rowid, `+movedCheckCols+` FROM check_log WHERE rowid > ? ORDER BY rowid LIMIT ?`, after, moveBatch)
 		if err != nil {
 			return err
 		}
@@ -448,12 +485,12 @@ func (l *checkLog) copyRows(ctx context.Context, rowids []int64, recs []store.Ch
 		return err
 	}
 	defer tx.Rollback() // a no-op after Commit
-	ins, err := tx.PrepareContext(ctx, `INSERT OR IGNORE INTO check_log (rowid, `+sqlrow.CheckCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+	ins, err := tx.PrepareContext(ctx, `INSERT OR IGNORE INTO check_log (rowid, `+sqlrow.CheckCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
 	if err != nil {
 		return err
 	}
 	defer ins.Close()
-	args := make([]any, 0, 13)
+	args := make([]any, 0, 14)
 	for i, c := range recs {
 		if _, err := ins.ExecContext(ctx, checkArgs(append(args[:0], rowids[i]), c)...); err != nil {
 			return err

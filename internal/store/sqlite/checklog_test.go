@@ -26,7 +26,8 @@ func oldLog(t *testing.T, n int) (string, []store.CheckRecord) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ins, err := tx.Prepare(`INSERT INTO check_log (` + sqlrow.CheckCols + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+	oldCols := strings.TrimSuffix(sqlrow.CheckCols, ", policy_id") // the accounts file's table has no policy_id
+	ins, err := tx.Prepare(`INSERT INTO check_log (` + oldCols + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -34,14 +35,14 @@ func oldLog(t *testing.T, n int) (string, []store.CheckRecord) {
 		c := store.CheckRecord{ID: fmt.Sprintf("s%05d", i), TenantID: "t1", AppID: "a1", KID: "k1",
 			Account: fmt.Sprintf("user%d", i%7), At: base.Add(time.Duration(i/3) * time.Second), Locked: i%2 == 0,
 			Status: "unlocked", IP: "203.0.113.7", Device: "Firefox", Location: "Madrid, ES", IntegrationType: "cognito"}
-		if _, err := ins.Exec(checkArgs(nil, c)...); err != nil {
+		if _, err := ins.Exec(checkArgs(nil, c)[:12]...); err != nil {
 			t.Fatal(err)
 		}
 	}
 	if err := tx.Commit(); err != nil {
 		t.Fatal(err)
 	}
-	rows, err := db.Query(`SELECT ` + sqlrow.CheckCols + ` FROM check_log WHERE app_id = 'a1' ORDER BY at DESC, rowid DESC`)
+	rows, err := db.Query(`SELECT ` + movedCheckCols + ` FROM check_log WHERE app_id = 'a1' ORDER BY at DESC, rowid DESC`)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -136,6 +137,40 @@ func TestInterruptedMoveIsRedone(t *testing.T) {
 	}
 	if !slices.Equal(got, want) {
 		t.Fatalf("after the redone move CheckRecords lists %d records, want the %d listed before, in the same order", len(got), len(want))
+	}
+}
+
+// TestCheckLogUpgrade: a check-log file at version 1 (before policy_id)
+// is brought to the current version on open, its records kept with no
+// deciding policy, and new records keep theirs.
+func TestCheckLogUpgrade(t *testing.T) {
+	ctx := t.Context()
+	path := t.TempDir() + "/d.db"
+	s, err := Open(ctx, path, Options{AutoMigrate: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Make the file what version 1 wrote: no policy_id column.
+	for _, q := range []string{`DROP TABLE check_log`, `CREATE TABLE check_log (id TEXT NOT NULL PRIMARY KEY, tenant_id TEXT NOT NULL,
+		app_id TEXT NOT NULL, kid TEXT NOT NULL, account TEXT NOT NULL, at INTEGER NOT NULL, locked INTEGER NOT NULL,
+		status TEXT NOT NULL, ip TEXT NOT NULL, device TEXT NOT NULL, location TEXT NOT NULL, integration_type TEXT NOT NULL) STRICT`,
+		`INSERT INTO check_log VALUES ('s1', 't1', 'a1', 'k1', 'alice', 1, 1, 'locked', '', '', '', '')`,
+		`PRAGMA user_version = 1`} {
+		if _, err := s.log.wdb.Exec(q); err != nil {
+			t.Fatal(q, err)
+		}
+	}
+	s.Close()
+	if s, err = Open(ctx, path, Options{AutoMigrate: true}); err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if c, err := s.CheckRecord(ctx, "s1"); err != nil || c.Account != "alice" || c.PolicyID != "" {
+		t.Fatalf("old record after the upgrade: %+v, %v", c, err)
+	}
+	var v int
+	if err := s.log.wdb.QueryRow(`PRAGMA user_version`).Scan(&v); err != nil || v != checksVersion {
+		t.Fatalf("user_version %d, %v; want %d", v, err, checksVersion)
 	}
 }
 

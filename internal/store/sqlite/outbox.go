@@ -96,10 +96,10 @@ func (t *txn) EnqueueOutbox(ctx context.Context, m store.OutboxMessage) error {
 	if next < created {
 		next = created
 	}
-	_, err := t.exec(ctx, op, `INSERT INTO outbox (id, tenant_id, channel, webhook_id, member_id, type, payload,
+	_, err := t.exec(ctx, op, `INSERT INTO outbox (id, tenant_id, channel, webhook_id, member_id, endpoint, type, payload,
 		created_at, attempts, next_attempt_at, delivered_at, failed_at, last_error)
-		VALUES (?, ?, ?, nullif(?, ''), nullif(?, ''), ?, ?, ?, 0, ?, 0, 0, '')`,
-		m.ID, m.TenantID, m.Channel, m.WebhookID, m.MemberID, m.Type, m.Payload, created, next)
+		VALUES (?, ?, ?, nullif(?, ''), nullif(?, ''), nullif(?, ''), ?, ?, ?, 0, ?, 0, 0, '')`,
+		m.ID, m.TenantID, m.Channel, m.WebhookID, m.MemberID, m.Endpoint, m.Type, m.Payload, created, next)
 	return err
 }
 

@@ -95,7 +95,7 @@ func (t *txn) RaiseRequest(ctx context.Context, q store.UnlockRequest) (store.Un
 	switch {
 	case err == nil && cur.Open(q.UpdatedAt):
 		if _, err := t.exec(ctx, op, `UPDATE unlock_requests SET ip = ?, device = ?, location = ?, integration_type = ?,
-			checks = checks + 1, updated_at = ?, expires_at = ? WHERE id = ?`,
+			checks = checks + 1, updated_at = ?, expires_at = MAX(expires_at, ?) WHERE id = ?`,
 			q.IP, q.Device, q.Location, q.IntegrationType, now, expires, cur.ID); err != nil {
 			return store.UnlockRequest{}, false, err
 		}
@@ -110,7 +110,7 @@ func (t *txn) RaiseRequest(ctx context.Context, q store.UnlockRequest) (store.Un
 	case !errors.Is(err, store.ErrNotFound):
 		return store.UnlockRequest{}, false, err
 	}
-	if _, err := t.exec(ctx, op, `INSERT INTO unlock_requests (`+sqlrow.RequestCols+`)
+	if _, err := t.exec(ctx, op, `INSERT INTO unlock_requests (`+sqlrow.RaisedCols+`)
 		VALUES (?, ?, ?, ?, 'pending', ?, ?, ?, ?, 1, ?, ?, ?, '', 0, '')`,
 		q.ID, q.TenantID, q.AppID, q.AccountID, q.IP, q.Device, q.Location, q.IntegrationType, now, now, expires); err != nil {
 		return store.UnlockRequest{}, false, err

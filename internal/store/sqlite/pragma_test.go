@@ -28,11 +28,12 @@ func TestPragmas(t *testing.T) {
 		{"write", s.wdb, "busy_timeout", "10000"},
 		{"write", s.wdb, "query_only", "0"},
 		{"write", s.wdb, "cache_size", "-8192"},
+		{"write", s.wdb, "temp_store", "2"}, // MEMORY
 		{"read", s.rdb, "journal_mode", "wal"},
 		{"read", s.rdb, "foreign_keys", "1"},
 		{"read", s.rdb, "busy_timeout", "10000"},
 		{"read", s.rdb, "query_only", "1"},
-		{"read", s.rdb, "cache_size", "-8192"},
+		{"read", s.rdb, "cache_size", "-2048"},
 	}
 	for _, tc := range tests {
 		var got string

@@ -173,6 +173,13 @@ func dsn(path string, write bool, opts Options) string {
 		q.Set("_journal_mode", "WAL")
 		q.Set("_synchronous", "FULL")
 		q.Set("_txlock", "immediate")
+		// Statement journals in memory: an INSERT into a table with a
+		// trigger (accounts bumps the change counter, migration 0012)
+		// needs one per statement, and on disk each costs system calls on
+		// a temporary file: a 200 000-row import took 39 s with it on
+		// disk, 23 s in memory, 17 s without the trigger. A statement
+		// journal holds only what one statement changed.
+		q.Add("_pragma", "temp_store(2)")
 		// 8 MB of cache: SQLite walks the whole page cache at every commit,
 		// so a big cache makes the check log's many small commits slow
 		// (64 MB cost about 20 % more per record); a bulk import of a
@@ -184,7 +191,12 @@ func dsn(path string, write bool, opts Options) string {
 		// The lock check's lookups are spread over the whole file; the
 		// B-trees' upper levels fit in a few MB and the operating system
 		// caches the rest, so a big cache per reader would only cost memory.
-		q.Add("_pragma", "cache_size(-8192)")
+		// Since nothing commits to this file several times a second any
+		// more (the check log and job leases have files of their own),
+		// the readers' caches stay full: 2 MB each keeps the upper levels
+		// of a million accounts' B-trees (a few hundred pages) and keeps
+		// resident memory within its target.
+		q.Add("_pragma", "cache_size(-2048)")
 	}
 	u := url.URL{Scheme: "file", Path: path, RawQuery: q.Encode()}
 	return u.String()

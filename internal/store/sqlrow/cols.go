@@ -11,12 +11,18 @@ const (
 	MemberCols  = `id, tenant_id, email, name, role, lock_all, locked_down, created_at, updated_at, channels, email_verified_at`
 	AccountCols = `id, tenant_id, app_id, name, owner_id, created_at, updated_at`
 	GrantCols   = `id, tenant_id, account_id, until, once, reason, granted_by, created_at, consumed_at, revoked_at`
-	CheckCols   = `id, tenant_id, app_id, kid, account, at, locked, status, ip, device, location, integration_type`
+	CheckCols   = `id, tenant_id, app_id, kid, account, at, locked, status, ip, device, location, integration_type, policy_id`
 	AuditCols   = `tenant_id, seq, at, actor, action, target, data, prev_hash, hash`
 	WebhookCols = `id, tenant_id, url, sealed_secret, events, created_at`
 	// OutboxCols reads the target column of the other channels, NULL, as "".
-	OutboxCols  = `id, tenant_id, channel, coalesce(webhook_id, ''), coalesce(member_id, ''), type, payload, created_at, attempts, next_attempt_at, delivered_at, failed_at, last_error`
-	RequestCols = `id, tenant_id, app_id, account_id, status, ip, device, location, integration_type, checks, created_at, updated_at, expires_at, decided_by, decided_at, grant_id`
+	OutboxCols = `id, tenant_id, channel, coalesce(webhook_id, ''), coalesce(member_id, ''), coalesce(endpoint, ''), type, payload, created_at, attempts, next_attempt_at, delivered_at, failed_at, last_error`
+	// CheckpointCols are an audit checkpoint's columns.
+	CheckpointCols = `tenant_id, seq, hash, at, key_id, signature`
+	RequestCols    = `id, tenant_id, app_id, account_id, status, ip, device, location, integration_type, checks, created_at, updated_at, expires_at, decided_by, decided_at, grant_id, kind, requested_by, reason, duration, starts_at, extends_grant, policy_id, rule`
+	// RaisedCols are the RequestCols a lock check's raise writes; the rest
+	// keep their defaults.
+	RaisedCols  = `id, tenant_id, app_id, account_id, status, ip, device, location, integration_type, checks, created_at, updated_at, expires_at, decided_by, decided_at, grant_id`
+	VoteCols    = `request_id, tenant_id, member_id, decision, channel, actor, comment, evidence, at`
 	PasskeyCols = `id, tenant_id, member_id, name, credential, created_at, last_used_at`
 	SessionCols = `id, tenant_id, member_id, created_at, seen_at, expires_at, ip, user_agent`
 	InviteCols  = `id, tenant_id, member_id, created_by, created_at, expires_at, used_at`

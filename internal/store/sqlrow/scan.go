@@ -82,9 +82,25 @@ func (d *Dialect) ScanGrant(r Row) (g store.Grant, err error) {
 func (d *Dialect) ScanCheck(r Row) (c store.CheckRecord, err error) {
 	var at int64
 	err = r.Scan(&c.ID, &c.TenantID, &c.AppID, &c.KID, &c.Account, &at, &c.Locked, &c.Status,
-		&c.IP, &c.Device, &c.Location, &c.IntegrationType)
+		&c.IP, &c.Device, &c.Location, &c.IntegrationType, &c.PolicyID)
 	c.At = valid.FromNanos(at)
 	return c, err
+}
+
+// ScanCheckpoint reads CheckpointCols.
+func (d *Dialect) ScanCheckpoint(r Row) (c audit.Checkpoint, err error) {
+	var at int64
+	err = r.Scan(&c.TenantID, &c.Seq, &c.Hash, &at, &c.KeyID, &c.Signature)
+	c.At = valid.FromNanos(at)
+	return c, err
+}
+
+// ScanAuditHead reads AuditHeadCols.
+func (d *Dialect) ScanAuditHead(r Row) (h audit.Head, err error) {
+	var at int64
+	err = r.Scan(&h.TenantID, &h.Seq, &h.Hash, &at)
+	h.At = valid.FromNanos(at)
+	return h, err
 }
 
 // ScanAudit reads AuditCols.
@@ -111,18 +127,32 @@ func (d *Dialect) ScanWebhook(r Row) (w store.Webhook, err error) {
 // ScanOutbox reads OutboxCols.
 func (d *Dialect) ScanOutbox(r Row) (m store.OutboxMessage, err error) {
 	var created, next, delivered, failed int64
-	err = r.Scan(&m.ID, &m.TenantID, &m.Channel, &m.WebhookID, &m.MemberID, &m.Type, &m.Payload, &created, &m.Attempts, &next, &delivered, &failed, &m.LastError)
+	err = r.Scan(&m.ID, &m.TenantID, &m.Channel, &m.WebhookID, &m.MemberID, &m.Endpoint, &m.Type, &m.Payload, &created, &m.Attempts, &next, &delivered, &failed, &m.LastError)
 	m.CreatedAt, m.NextAttemptAt, m.DeliveredAt, m.FailedAt = valid.FromNanos(created), valid.FromNanos(next), valid.FromNanos(delivered), valid.FromNanos(failed)
 	return m, err
 }
 
 // ScanRequest reads RequestCols.
 func (d *Dialect) ScanRequest(r Row) (q store.UnlockRequest, err error) {
-	var created, updated, expires, decided int64
+	var created, updated, expires, decided, duration, starts int64
+	var rule string
 	err = r.Scan(&q.ID, &q.TenantID, &q.AppID, &q.AccountID, &q.Status, &q.IP, &q.Device, &q.Location,
-		&q.IntegrationType, &q.Checks, &created, &updated, &expires, &q.DecidedBy, &decided, &q.GrantID)
+		&q.IntegrationType, &q.Checks, &created, &updated, &expires, &q.DecidedBy, &decided, &q.GrantID,
+		&q.Kind, &q.RequestedBy, &q.Reason, &duration, &starts, &q.ExtendsGrant, &q.PolicyID, &rule)
 	q.CreatedAt, q.UpdatedAt, q.ExpiresAt, q.DecidedAt = valid.FromNanos(created), valid.FromNanos(updated), valid.FromNanos(expires), valid.FromNanos(decided)
+	q.Duration, q.StartsAt = time.Duration(duration), valid.FromNanos(starts)
+	if rule != "" {
+		q.Rule = json.RawMessage(rule)
+	}
 	return q, err
+}
+
+// ScanVote reads VoteCols.
+func (d *Dialect) ScanVote(r Row) (v store.Vote, err error) {
+	var at int64
+	err = r.Scan(&v.RequestID, &v.TenantID, &v.MemberID, &v.Decision, &v.Channel, &v.Actor, &v.Comment, &v.Evidence, &at)
+	v.At = valid.FromNanos(at)
+	return v, err
 }
 
 // ScanPasskey reads PasskeyCols.

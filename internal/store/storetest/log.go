@@ -58,6 +58,7 @@ func testAppendChecks(t *testing.T, s store.Store) {
 	r3 := newCheck(w, k2, "bob", at(2*time.Second), true)
 	r4 := newCheck(w, k1, "carol", at(3*time.Second), true)
 	r4.Status, r4.IP, r4.Device, r4.Location, r4.IntegrationType = "not_enrolled", "", "", "", ""
+	r3.Status, r3.PolicyID = "denied_by_policy", newID("policy")
 	must(t, "AppendChecks", s.AppendChecks(ctx, []store.CheckRecord{r1, r2, r3, r4}))
 	must(t, "AppendChecks of nothing", s.AppendChecks(ctx, nil))
 

@@ -123,7 +123,7 @@ func testMemberChannels(t *testing.T, s store.Store) {
 func newRequest(a store.Account, now time.Time, ip string) store.UnlockRequest {
 	return store.UnlockRequest{
 		ID: newID("req"), TenantID: a.TenantID, AppID: a.AppID, AccountID: a.ID,
-		IP: ip, Device: "Firefox on Linux", Location: "Madrid, ES", IntegrationType: "cognito",
+		Kind: store.RequestSignin, IP: ip, Device: "Firefox on Linux", Location: "Madrid, ES", IntegrationType: "cognito",
 		UpdatedAt: now, ExpiresAt: now.Add(5 * time.Minute),
 	}
 }

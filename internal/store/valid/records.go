@@ -152,6 +152,20 @@ func AuditEvent(e audit.Event, at time.Time) error {
 	return r.Err()
 }
 
+// Checkpoint checks a signed audit checkpoint for AddCheckpoint.
+func Checkpoint(c audit.Checkpoint) error {
+	var r Rules
+	r.Need("tenant id", c.TenantID, "hash", c.Hash, "key id", c.KeyID)
+	if c.Seq < 1 {
+		r.Fail("seq must be positive")
+	}
+	if len(c.Signature) == 0 {
+		r.Fail("signature is empty")
+	}
+	r.Time("at", c.At, true)
+	return r.Err()
+}
+
 // Webhook checks a webhook for CreateWebhook. Event types are stored
 // comma-separated by SQLite, so they must be plain names.
 func Webhook(w store.Webhook) error {
@@ -178,16 +192,21 @@ func OutboxMessage(m store.OutboxMessage) error {
 	switch m.Channel {
 	case store.ChannelWebhook:
 		r.Need("webhook id", m.WebhookID)
-		if m.MemberID != "" {
+		if m.MemberID != "" || m.Endpoint != "" {
 			r.Fail("a webhook message names a member")
 		}
 	case store.ChannelEmail, store.ChannelPush:
 		r.Need("member id", m.MemberID)
-		if m.WebhookID != "" {
+		if m.WebhookID != "" || m.Endpoint != "" {
 			r.Fail("an %s message names a webhook", m.Channel)
 		}
+	case store.ChannelWitness, store.ChannelSIEM:
+		r.Need("endpoint", m.Endpoint)
+		if m.WebhookID != "" || m.MemberID != "" {
+			r.Fail("a %s message names a webhook or a member", m.Channel)
+		}
 	default:
-		r.OneOf("channel", m.Channel, store.ChannelWebhook, store.ChannelEmail, store.ChannelPush)
+		r.OneOf("channel", m.Channel, store.ChannelWebhook, store.ChannelEmail, store.ChannelPush, store.ChannelWitness, store.ChannelSIEM)
 	}
 	r.Need("type", m.Type)
 	if len(m.Payload) == 0 {

@@ -1,0 +1,150 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/deadbolt-dev/deadbolt/internal/store"
+	"github.com/deadbolt-dev/deadbolt/internal/store/sqlrow"
+	"github.com/deadbolt-dev/deadbolt/internal/store/valid"
+	"github.com/jackc/pgx/v5"
+)
+
+// Approvals run at the rate of people asking and voting, so they are
+// plain queries. Votes on one request are counted one transaction at a
+// time: LockRequest takes the request's row lock (FOR UPDATE), which
+// every other voter's LockRequest waits for, on any node.
+
+// Votes implements store.Reader.
+func (r reads) Votes(ctx context.Context, requestID string) ([]store.Vote, error) {
+	return list(ctx, r.q, "list votes", dialect.ScanVote,
+		`SELECT `+sqlrow.VoteCols+` FROM approval_votes WHERE request_id = $1 ORDER BY at, member_id`, requestID)
+}
+
+// PendingRequests implements store.Reader.
+func (r reads) PendingRequests(ctx context.Context, tenantID string, limit int) ([]store.UnlockRequest, error) {
+	const op = "list pending requests"
+	if err := positiveLimit(op, limit); err != nil {
+		return nil, err
+	}
+	return list(ctx, r.q, op, dialect.ScanRequest,
+		`SELECT `+sqlrow.RequestCols+` FROM unlock_requests WHERE tenant_id = $1 AND status = 'pending'
+		 ORDER BY updated_at DESC, id DESC LIMIT $2`, tenantID, limit)
+}
+
+// RequestsOfRequester implements store.Reader.
+func (r reads) RequestsOfRequester(ctx context.Context, memberID string, limit int) ([]store.UnlockRequest, error) {
+	const op = "list requests of requester"
+	if err := positiveLimit(op, limit); err != nil {
+		return nil, err
+	}
+	return list(ctx, r.q, op, dialect.ScanRequest,
+		`SELECT `+sqlrow.RequestCols+` FROM unlock_requests WHERE requested_by = $1 AND requested_by <> ''
+		 ORDER BY updated_at DESC, id DESC LIMIT $2`, memberID, limit)
+}
+
+// StartingRequests implements store.Reader.
+func (r reads) StartingRequests(ctx context.Context, now time.Time, limit int) ([]store.UnlockRequest, error) {
+	const op = "list starting requests"
+	n, err := valid.Due(now, limit)
+	if err != nil {
+		return nil, wrap(op, err)
+	}
+	return list(ctx, r.q, op, dialect.ScanRequest,
+		`SELECT `+sqlrow.RequestCols+` FROM unlock_requests WHERE status = 'approved' AND grant_id = '' AND starts_at <= $1
+		 ORDER BY starts_at, id LIMIT $2`, n, limit)
+}
+
+// AskRequest implements store.Tx. It locks the account's row first, as
+// RaiseRequest does, so an ask and a raise of one account take turns.
+func (t *txn) AskRequest(ctx context.Context, q store.UnlockRequest) (store.UnlockRequest, error) {
+	const op = "ask request"
+	if err := valid.Ask(q); err != nil {
+		return store.UnlockRequest{}, wrap(op, err)
+	}
+	now, expires := valid.Nanos(q.UpdatedAt), valid.Nanos(q.ExpiresAt)
+	ref, err := t.lockAccount(ctx, q.AccountID)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return store.UnlockRequest{}, invalid(op, "account %s does not exist", q.AccountID)
+	case err != nil:
+		return store.UnlockRequest{}, wrap(op, err)
+	case ref.tenant != q.TenantID || ref.app != q.AppID:
+		return store.UnlockRequest{}, invalid(op, "account %s is not in application %s of tenant %s", q.AccountID, q.AppID, q.TenantID)
+	}
+	rule := string(q.Rule)
+	cur, err := t.PendingRequest(ctx, q.AccountID)
+	switch {
+	case err == nil && cur.Open(q.UpdatedAt):
+		if cur.Kind != store.RequestSignin {
+			return store.UnlockRequest{}, conflict(op, "the account already has pending request "+cur.ID)
+		}
+		return one(ctx, t.q, op, dialect.ScanRequest, `UPDATE unlock_requests SET kind = $1, requested_by = $2, reason = $3,
+			duration = $4, starts_at = $5, extends_grant = $6, policy_id = $7, rule = $8, updated_at = $9, expires_at = $10
+			WHERE id = $11 RETURNING `+sqlrow.RequestCols,
+			q.Kind, q.RequestedBy, q.Reason, int64(q.Duration), valid.Nanos(q.StartsAt), q.ExtendsGrant,
+			q.PolicyID, rule, now, expires, cur.ID)
+	case err == nil:
+		if _, err := t.exec(ctx, op, `UPDATE unlock_requests SET status = 'expired', decided_by = 'system:expiry',
+			decided_at = expires_at WHERE id = $1`, cur.ID); err != nil {
+			return store.UnlockRequest{}, err
+		}
+	case !errors.Is(err, store.ErrNotFound):
+		return store.UnlockRequest{}, err
+	}
+	return one(ctx, t.q, op, dialect.ScanRequest, `INSERT INTO unlock_requests (`+sqlrow.RequestCols+`)
+		VALUES ($1, $2, $3, $4, 'pending', '', '', '', '', 0, $5, $5, $6, '', 0, '', $7, $8, $9, $10, $11, $12, $13, $14)
+		RETURNING `+sqlrow.RequestCols,
+		q.ID, q.TenantID, q.AppID, q.AccountID, now, expires,
+		q.Kind, q.RequestedBy, q.Reason, int64(q.Duration), valid.Nanos(q.StartsAt), q.ExtendsGrant, q.PolicyID, rule)
+}
+
+// LockRequest implements store.Tx with SELECT … FOR UPDATE.
+func (t *txn) LockRequest(ctx context.Context, id string) (store.UnlockRequest, error) {
+	return one(ctx, t.q, "lock request", dialect.ScanRequest,
+		`SELECT `+sqlrow.RequestCols+` FROM unlock_requests WHERE id = $1 FOR UPDATE`, id)
+}
+
+// SetRequestRule implements store.Tx.
+func (t *txn) SetRequestRule(ctx context.Context, id, policyID string, rule []byte) (bool, error) {
+	const op = "set request rule"
+	rows, err := t.exec(ctx, op, `UPDATE unlock_requests SET policy_id = $1, rule = $2 WHERE id = $3 AND rule = ''`, policyID, string(rule), id)
+	return sqlrow.Applied(rows, err, func() error {
+		_, err := t.UnlockRequest(ctx, id)
+		return err
+	})
+}
+
+// CastVote implements store.Tx.
+func (t *txn) CastVote(ctx context.Context, v store.Vote) error {
+	const op = "cast vote"
+	if err := valid.Vote(v); err != nil {
+		return wrap(op, err)
+	}
+	var tenant string
+	switch err := t.tx.QueryRow(ctx, `SELECT tenant_id FROM unlock_requests WHERE id = $1`, v.RequestID).Scan(&tenant); {
+	case errors.Is(err, pgx.ErrNoRows):
+		return invalid(op, "request %s does not exist", v.RequestID)
+	case err != nil:
+		return wrap(op, err)
+	case tenant != v.TenantID:
+		return invalid(op, "request %s is not in tenant %s", v.RequestID, v.TenantID)
+	}
+	return t.insert(ctx, op, "member "+v.MemberID+" has voted on request "+v.RequestID+" already",
+		`INSERT INTO approval_votes (`+sqlrow.VoteCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+		v.RequestID, v.TenantID, v.MemberID, v.Decision, v.Channel, v.Actor, v.Comment, v.Evidence, valid.Nanos(v.At))
+}
+
+// StartRequest implements store.Tx with one conditional UPDATE.
+func (t *txn) StartRequest(ctx context.Context, id, grantID string) (bool, error) {
+	const op = "start request"
+	if grantID == "" {
+		return false, invalid(op, "grant id is empty")
+	}
+	rows, err := t.exec(ctx, op, `UPDATE unlock_requests SET grant_id = $1 WHERE id = $2 AND status = 'approved' AND grant_id = ''`, grantID, id)
+	return sqlrow.Applied(rows, err, func() error {
+		_, err := t.UnlockRequest(ctx, id)
+		return err
+	})
+}
