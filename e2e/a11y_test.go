@@ -84,6 +84,7 @@ var portalPages = []a11yPage{
 	{pattern: "/admin/webhooks", name: "admin-webhooks", path: at("/admin/webhooks")},
 	{pattern: "/admin/deliveries", name: "admin-deliveries", path: at("/admin/deliveries")},
 	{pattern: "/admin/tokens", name: "admin-tokens", path: at("/admin/tokens")},
+	{pattern: "/admin/oidc", name: "admin-oidc", path: at("/admin/oidc")},
 	{pattern: "/admin/activity", name: "admin-activity", path: at("/admin/activity"), request: true},
 	// A real link comes only by mail to a member who registered through
 	// enablement; this row checks the page a bad or expired link shows.

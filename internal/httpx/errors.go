@@ -13,6 +13,7 @@ import (
 	"github.com/deadbolt-dev/deadbolt/internal/approval"
 	"github.com/deadbolt-dev/deadbolt/internal/check"
 	"github.com/deadbolt-dev/deadbolt/internal/checklog"
+	"github.com/deadbolt-dev/deadbolt/internal/oidc"
 	"github.com/deadbolt-dev/deadbolt/internal/policy"
 	"github.com/deadbolt-dev/deadbolt/internal/store"
 	"github.com/deadbolt-dev/deadbolt/internal/token"
@@ -69,7 +70,8 @@ const (
 //	context deadline or cancel   503 store_unavailable
 //	store.ErrNotFound            404 not_found
 //	store.ErrConflict            409 conflict
-//	store.ErrInvalid             400 invalid
+//	store.ErrInvalid,
+//	oidc.ErrInvalidClient        400 invalid
 //	anything else                500 internal
 //
 // Messages of 4xx store and domain errors are store.Message(err): the
@@ -100,6 +102,8 @@ func ErrorOf(err error) *Error {
 		status, code, msg = http.StatusUnauthorized, "unauthenticated", after(err, apitoken.ErrUnauthenticated)
 	case errors.Is(err, apitoken.ErrScope):
 		status, code, msg = http.StatusForbidden, "insufficient_scope", after(err, apitoken.ErrScope)
+	case errors.Is(err, oidc.ErrInvalidClient):
+		status, code, msg = http.StatusBadRequest, "invalid", after(err, oidc.ErrInvalidClient)
 	case errors.Is(err, admin.ErrForbidden):
 		status, code, msg = http.StatusForbidden, "forbidden", lastPart(err.Error())
 	case errors.Is(err, access.ErrOwnedByAnother):

@@ -384,6 +384,7 @@ var notices = map[string]string{
 	"push":            "Push notifications are on for this browser.",
 	"revoked":         "Key revoked. Tokens signed with it are refused from now on.",
 	"deleted":         "Webhook deleted. Its undelivered events will not be sent.",
+	"client-deleted":  "OpenID client deleted. Its sign-ins in flight end.",
 	"token-revoked":   "API token revoked. It is refused from now on.",
 	"enrolled":        "Account enrolled. It starts locked.",
 	"lockdown":        "The application is locked down: every account is locked, and no unlock opens one until you lift it.",

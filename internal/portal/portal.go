@@ -46,6 +46,7 @@ type Store interface {
 	store.PortalReader
 	store.PolicyReader
 	store.APITokenReader
+	store.OIDCReader
 	store.Updater
 }
 
@@ -239,6 +240,9 @@ func (p *Portal) routes() {
 	post("/admin/tokens", p.adminTokenCreate)
 	post("/admin/tokens/{id}/revoke", p.adminTokenRevoke)
 	get("/admin/deliveries", p.adminDeliveries)
+	get("/admin/oidc", p.adminOIDC)
+	post("/admin/oidc", p.adminOIDCCreate)
+	post("/admin/oidc/{id}/delete", p.adminOIDCDelete)
 	get("/admin/activity", p.adminActivity)
 	post("/settings", p.settingsSave)
 	get("/verify-email", p.verifyPage)
