@@ -38,6 +38,7 @@ type Store interface {
 	store.PortalReader
 	store.PolicyReader
 	store.AccountReader
+	store.TemplateReader
 	store.Updater
 }
 

@@ -91,17 +91,29 @@ func New(d Deps) *API {
 	}
 	a := &API{d: d}
 	a.routes = a.table()
+	if _, err := a.Document(); err != nil {
+		panic(err) // a route without its description: a programming error
+	}
 	return a
 }
 
 // Routes lists every route the API serves.
 func (a *API) Routes() []Route { return append([]Route(nil), a.routes...) }
 
-// Register adds every route to mux.
-func (a *API) Register(mux *http.ServeMux) {
+// Mux is where Register adds routes (an *http.ServeMux).
+type Mux interface {
+	Handle(pattern string, h http.Handler)
+}
+
+// Register adds every route to mux, and the document that describes
+// them: /api/v1/openapi.json and its reference page /api/v1/docs, which
+// need no token.
+func (a *API) Register(mux Mux) {
 	for _, rt := range a.routes {
 		mux.Handle(rt.Method+" "+rt.Path, httpx.Wrap(a.d.Log, a.serve(rt)))
 	}
+	mux.Handle("GET "+DocumentPath, httpx.Wrap(a.d.Log, a.serveDocument))
+	mux.Handle("GET "+ReferencePath, httpx.Wrap(a.d.Log, a.serveReference))
 }
 
 // Token is the API token of a request: Authorization: Bearer, else

@@ -128,6 +128,7 @@ func (e *env) do(method, path string, body any, headers ...string) answer {
 		e.t.Fatal(err)
 	}
 	checkShape(e.t, method, path, res, b)
+	e.validateAnswer(req, res, b)
 	return answer{status: res.StatusCode, header: res.Header, body: b}
 }
 

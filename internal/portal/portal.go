@@ -45,6 +45,7 @@ type Store interface {
 	store.OutboxReader
 	store.PortalReader
 	store.PolicyReader
+	store.TemplateReader
 	store.APITokenReader
 	store.OIDCReader
 	store.Updater
