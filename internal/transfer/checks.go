@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"path/filepath"
 	"slices"
+	"strings"
 
 	"github.com/deadbolt-dev/deadbolt/internal/store"
 	"github.com/deadbolt-dev/deadbolt/internal/store/sqlite"
@@ -18,6 +19,15 @@ import (
 var checkTables = []string{"check_log", "key_use"}
 
 func isCheckTable(t string) bool { return slices.Contains(checkTables, t) }
+
+// anySlice turns ss into query arguments.
+func anySlice(ss []string) []any {
+	out := make([]any, len(ss))
+	for i, s := range ss {
+		out[i] = s
+	}
+	return out
+}
 
 // hasTable reports whether schema holds a table named name.
 func hasTable(ctx context.Context, q queryer, schema, name string) (bool, error) {
@@ -84,8 +94,11 @@ func appendCheckLog(ctx context.Context, path, checksPath string) error {
 		}
 	}
 	// The check log's own schema (tables first, then their indexes).
+	// Only the tables a backup carries: the file also holds the background
+	// jobs' leases, which belong to a running server, not to a backup.
 	rows, err := tx.QueryContext(ctx, `SELECT sql FROM chk.sqlite_schema
-		WHERE type IN ('table', 'index') AND sql IS NOT NULL AND name NOT LIKE 'sqlite_%' ORDER BY type = 'index', name`)
+		WHERE type IN ('table', 'index') AND sql IS NOT NULL AND name NOT LIKE 'sqlite_%'
+		AND tbl_name IN (`+strings.TrimSuffix(strings.Repeat("?, ", len(checkTables)), ", ")+`) ORDER BY type = 'index', name`, anySlice(checkTables)...)
 	if err != nil {
 		return err
 	}
