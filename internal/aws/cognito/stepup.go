@@ -55,6 +55,9 @@ type StepUpConfig struct {
 	// ClientID and ClientSecret are the confidential client made with
 	// `deadbolt oidc client create`.
 	ClientID, ClientSecret string
+	// Secret, when set, returns the client secret instead of ClientSecret
+	// (for a secret kept in Secrets Manager).
+	Secret func(context.Context) (string, error)
 	// RedirectURI is a redirect URI registered for the client: the web
 	// client's page that hands the code back.
 	RedirectURI string
@@ -220,7 +223,13 @@ func (s *StepUp) verify(ctx context.Context, e events.CognitoEventUserPoolsVerif
 	if err != nil {
 		return err
 	}
-	tok, err := s.oauth(p).Exchange(s.client(ctx), code, oauth2.VerifierOption(priv[ParamVerifier]))
+	conf := s.oauth(p)
+	if s.cfg.Secret != nil {
+		if conf.ClientSecret, err = s.cfg.Secret(ctx); err != nil {
+			return err
+		}
+	}
+	tok, err := conf.Exchange(s.client(ctx), code, oauth2.VerifierOption(priv[ParamVerifier]))
 	if err != nil {
 		return fmt.Errorf("code exchange: %w", err)
 	}
@@ -286,4 +295,10 @@ func random() string {
 	b := make([]byte, 18)
 	_, _ = rand.Read(b)
 	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// IsStepUpTrigger reports whether source is one of the custom
+// authentication triggers StepUp handles.
+func IsStepUpTrigger(source string) bool {
+	return source == TriggerDefineAuthChallenge || source == TriggerCreateAuthChallenge || source == TriggerVerifyAuthChallenge
 }
