@@ -14,6 +14,7 @@ import (
 	"github.com/deadbolt-dev/deadbolt/internal/admin"
 	"github.com/deadbolt-dev/deadbolt/internal/approval"
 	"github.com/deadbolt-dev/deadbolt/internal/clock"
+	"github.com/deadbolt-dev/deadbolt/internal/ids"
 	"github.com/deadbolt-dev/deadbolt/internal/policy"
 	"github.com/deadbolt-dev/deadbolt/internal/seal"
 	"github.com/deadbolt-dev/deadbolt/internal/store"
@@ -444,6 +445,49 @@ func TestSign(t *testing.T) {
 			Actor: "member:" + m.ID, Evidence: `{"sig":"good"}`})
 		if err != nil || out.Grant == nil || out.Votes[0].Evidence != `{"sig":"good"}` {
 			t.Fatalf("signed approval: %+v, %v", out, err)
+		}
+	})
+}
+
+// TestAskAfterVotesStartsAfresh: an approver's vote on a sign-in request
+// was for that request's terms. When the owner then asks ahead with other
+// terms, the voted request is closed and the new one starts with no
+// votes, so one more approval cannot open the account on terms only one
+// approver saw.
+func TestAskAfterVotesStartsAfresh(t *testing.T) {
+	each(t, func(t *testing.T, b backend) {
+		e := newEnv(t, b, 3, policy.ApprovalRule{Required: 2, MaxDuration: 8 * time.Hour})
+		a, err := e.nodes[0].Store.Account(e.ctx, e.app.ID, "treasury")
+		if err != nil {
+			t.Fatal(err)
+		}
+		now := e.clock.Now()
+		var signin store.UnlockRequest
+		err = e.nodes[0].Store.Update(e.ctx, func(tx store.Tx) error {
+			var err error
+			signin, _, err = tx.RaiseRequest(e.ctx, store.UnlockRequest{ID: ids.New(), TenantID: e.tenant.ID, AppID: e.app.ID,
+				AccountID: a.ID, Kind: store.RequestSignin, IP: "203.0.113.7", UpdatedAt: now, ExpiresAt: now.Add(10 * time.Minute)})
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e.vote(0, signin, true); err != nil {
+			t.Fatalf("vote on the sign-in request: %v", err)
+		}
+		asked := e.ask(approval.Ask{For: 8 * time.Hour, Reason: "something else"})
+		if asked.ID == signin.ID {
+			t.Fatalf("the asked request took over the voted sign-in request %s", signin.ID)
+		}
+		if got := e.request(signin.ID); got.Status != store.RequestExpired || got.DecidedBy != "system:superseded" {
+			t.Fatalf("voted sign-in request after the ask: %+v", got)
+		}
+		out, err := e.vote(1, asked, true)
+		if err != nil || out.Decided || len(out.Votes) != 1 {
+			t.Fatalf("first vote on the asked request: %+v, %v (want pending with one vote)", out, err)
+		}
+		if _, open := e.grant(); open {
+			t.Fatal("an approval given for the sign-in request counted toward the asked one")
 		}
 	})
 }

@@ -256,15 +256,18 @@ func (s storage) userinfo(ctx context.Context, info *oidc.UserInfo, subject stri
 	return nil
 }
 
-// SetIntrospectionFromToken implements op.Storage.
-func (s storage) SetIntrospectionFromToken(ctx context.Context, r *oidc.IntrospectionResponse, _, subject, clientID string) error {
-	m, err := s.p.d.Store.Member(ctx, subject)
-	if err != nil {
-		return err
-	}
-	r.Active, r.Subject, r.ClientID, r.Username = true, m.ID, clientID, m.Email
-	return nil
+// SetIntrospectionFromToken implements op.Storage by answering every
+// token inactive. Access tokens are JWTs that store nothing, so this
+// callback cannot learn which client a token was issued to: answering
+// "active" would let any tenant's confidential client vouch for another
+// client's (or another tenant's) token. A step-up relying party verifies
+// the id_token instead; the access token serves only userinfo.
+func (s storage) SetIntrospectionFromToken(context.Context, *oidc.IntrospectionResponse, string, string, string) error {
+	return errIntrospection
 }
+
+// errIntrospection makes the library answer {"active": false}.
+var errIntrospection = errors.New("oidc: introspection answers every token inactive")
 
 // GetPrivateClaimsFromScopes implements op.Storage.
 func (s storage) GetPrivateClaimsFromScopes(context.Context, string, string, []string) (map[string]any, error) {

@@ -59,7 +59,10 @@ type ApprovalTx interface {
 	// lock check and still open then becomes r (it keeps its ID, context,
 	// Checks and CreatedAt; it takes r's Kind, RequestedBy, Reason,
 	// Duration, StartsAt, ExtendsGrant, PolicyID, Rule, UpdatedAt and
-	// ExpiresAt); a pending request that ran out is first marked expired.
+	// ExpiresAt) — unless approvers have voted on it: their votes were for
+	// its terms, so it is marked expired (DecidedBy "system:superseded")
+	// and r is stored as a new request with no votes. A pending request
+	// that ran out is first marked expired.
 	// An open pending request of another kind is ErrConflict. The account
 	// must exist in r.TenantID and r.AppID (ErrInvalid otherwise).
 	AskRequest(ctx context.Context, r UnlockRequest) (UnlockRequest, error)

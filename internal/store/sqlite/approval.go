@@ -76,6 +76,22 @@ func (t *txn) AskRequest(ctx context.Context, q store.UnlockRequest) (store.Unlo
 	}
 	rule := string(q.Rule)
 	cur, err := t.PendingRequest(ctx, q.AccountID)
+	if err == nil && cur.Open(q.UpdatedAt) && cur.Kind == store.RequestSignin {
+		// A sign-in request that approvers have voted on keeps its terms:
+		// their votes (signed ones included) were for those. It is closed
+		// as superseded, and the member's request starts with no votes.
+		votes, verr := t.Votes(ctx, cur.ID)
+		if verr != nil {
+			return store.UnlockRequest{}, verr
+		}
+		if len(votes) > 0 {
+			if _, err := t.exec(ctx, op, `UPDATE unlock_requests SET status = 'expired', decided_by = 'system:superseded',
+			decided_at = ? WHERE id = ?`, now, cur.ID); err != nil {
+				return store.UnlockRequest{}, err
+			}
+			err = store.ErrNotFound
+		}
+	}
 	switch {
 	case err == nil && cur.Open(q.UpdatedAt):
 		if cur.Kind != store.RequestSignin {
