@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -221,7 +222,7 @@ func (a *API) idempotent(c *call, rt Route, key string) error {
 	if rec.status >= 500 {
 		err = a.d.Store.ReleaseIdempotencyKey(fctx, c.tok.ID, key)
 	} else {
-		err = a.d.Store.FinishIdempotencyKey(fctx, c.tok.ID, key, rec.status, rec.body.Bytes())
+		err = a.d.Store.FinishIdempotencyKey(fctx, c.tok.ID, key, rec.status, withoutSecret(rec.body.Bytes()))
 	}
 	if err != nil {
 		a.d.Log.Error("idempotency key: answer not kept", "token", c.tok.ID, "err", err)
@@ -232,6 +233,33 @@ func (a *API) idempotent(c *call, rt Route, key string) error {
 	c.w.WriteHeader(rec.status)
 	_, err = c.w.Write(rec.body.Bytes())
 	return err
+}
+
+// IdempotencyKeep is how long the answer to a POST with an
+// Idempotency-Key is kept for replays; the server forgets older ones.
+const IdempotencyKeep = 24 * time.Hour
+
+// secretNotKept stands in a kept answer for the secret the first answer
+// showed: secrets are shown once and stored only sealed or hashed, never
+// in the idempotency table, so a replay cannot show one again.
+const secretNotKept = "(shown once, in the first answer; not kept for replays)"
+
+// withoutSecret returns body, a JSON answer, with its top-level "secret"
+// replaced by secretNotKept; other bodies are returned as they are.
+func withoutSecret(body []byte) []byte {
+	var v map[string]json.RawMessage
+	if json.Unmarshal(body, &v) != nil {
+		return body
+	}
+	if _, ok := v["secret"]; !ok {
+		return body
+	}
+	v["secret"], _ = json.Marshal(secretNotKept)
+	out, err := json.Marshal(v)
+	if err != nil {
+		return body
+	}
+	return out
 }
 
 // recorder keeps an answer to write it later.

@@ -2,6 +2,7 @@ package mgmtapi_test
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"sync"
@@ -229,3 +230,34 @@ func TestRevokeStopsAtOnce(t *testing.T) {
 		t.Errorf("after: %d %s", got.status, got.body)
 	}
 }
+
+// TestIdempotentReplayShowsNoSecret: a key's secret is in the first
+// answer only; the kept answer (and so a replay) has a placeholder, and
+// no row of the idempotency table holds the secret.
+func TestIdempotentReplayShowsNoSecret(t *testing.T) {
+	e := newEnv(t, nil)
+	tok := e.token(e.tenant, apitoken.RoleAdmin)
+	app, err := e.admin.CreateApp(e.ctx, "test", admin.NewApp{TenantID: e.tenant.ID, Name: "Wiki", Issuer: "https://wiki.acme.test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hdr := append(bearer(tok), "Idempotency-Key", "key-1")
+	first := e.do("POST", "/api/v1/applications/"+app.ID+"/keys", map[string]any{}, hdr...)
+	second := e.do("POST", "/api/v1/applications/"+app.ID+"/keys", map[string]any{}, hdr...)
+	var a, b struct {
+		KID    string `json:"kid"`
+		Secret string `json:"secret"`
+	}
+	if first.status != http.StatusCreated || json.Unmarshal(first.body, &a) != nil || a.Secret == "" || a.Secret == secretNotKeptText {
+		t.Fatalf("first answer: %d %s", first.status, first.body)
+	}
+	if second.status != first.status || json.Unmarshal(second.body, &b) != nil || b.KID != a.KID || b.Secret != secretNotKeptText {
+		t.Fatalf("replay: %d %s (want the same key, secret not shown)", second.status, second.body)
+	}
+	if bytes.Contains(second.body, []byte(a.Secret)) {
+		t.Fatal("the replay shows the secret again")
+	}
+}
+
+// secretNotKeptText is what a kept answer says in place of a secret.
+const secretNotKeptText = "(shown once, in the first answer; not kept for replays)"

@@ -184,13 +184,18 @@ func Run(ctx context.Context, d Deps, listening func(addr string)) error {
 		}},
 		{Name: "portal-cleanup", Interval: time.Minute, Run: func(ctx context.Context) error {
 			now := d.Clock.Now()
-			return d.Store.Update(ctx, func(tx store.Tx) error {
+			err := d.Store.Update(ctx, func(tx store.Tx) error {
 				if _, err := tx.DeleteSessions(ctx, now, now.Add(-cfg.Portal.SessionIdle)); err != nil {
 					return err
 				}
 				_, err := tx.PurgeNonces(ctx, now)
 				return err
 			})
+			if err != nil {
+				return err
+			}
+			_, err = d.Store.PurgeIdempotencyKeys(ctx, now.Add(-mgmtapi.IdempotencyKeep))
+			return err
 		}},
 	}}
 	if keep := cfg.Retention(); keep > 0 {
