@@ -60,9 +60,10 @@ type cluster struct {
 	bin       string
 	dir       string
 	masterKey string
-	pgServer  string // maintenance URL
-	pgName    string // the soak's database
-	tmpfs     string // node C's data directory's mount point ("" if not mounted)
+	pgServer  string    // maintenance URL
+	pg        *pgServer // the soak's private server; nil with -postgres
+	pgName    string    // the soak's database
+	tmpfs     string    // node C's data directory's mount point ("" if not mounted)
 	installs  []*install
 	nodes     []*node
 }
@@ -103,7 +104,16 @@ func newCluster(ctx context.Context, cfg config) (*cluster, error) {
 	rand.Read(mk)
 	c.masterKey = base64.StdEncoding.EncodeToString(mk)
 
-	// PostgreSQL: a database of the soak's own.
+	// PostgreSQL: a server of the soak's own unless -postgres names one,
+	// and a database of its own on it.
+	if cfg.postgres == "" {
+		logf("starting a private PostgreSQL server")
+		if c.pg, err = startPGServer(ctx, filepath.Join(dir, "postgres")); err != nil {
+			return c, err
+		}
+		cfg.postgres, c.pgServer = c.pg.URL(), c.pg.URL()
+		logf("private PostgreSQL on %s", c.pg.URL())
+	}
 	suffix := make([]byte, 4)
 	rand.Read(suffix)
 	c.pgName = "deadbolt_soak_" + hex.EncodeToString(suffix)
@@ -208,8 +218,13 @@ func (c *cluster) close(keep bool) {
 	if c.tmpfs != "" {
 		syscall.Unmount(c.tmpfs, 0)
 	}
+	if c.pg != nil {
+		if err := c.pg.stop(); err != nil {
+			logf("%v", err)
+		}
+	}
 	if !keep {
-		if c.pgName != "" {
+		if c.pgName != "" && c.pg == nil {
 			pgExec(context.Background(), c.pgServer, `DROP DATABASE IF EXISTS `+c.pgName+` WITH (FORCE)`)
 		}
 		os.RemoveAll(c.dir)

@@ -20,9 +20,13 @@
 // restart, a PostgreSQL restart, a full disk under node C, SIGSTOP of a
 // node for longer than its job lease, and a clock two minutes ahead on one
 // node (serve's hidden --test-clock-offset; a process's real clock cannot be
-// moved alone). The PostgreSQL restart restarts the
-// machine's server (pg_ctlcluster), so nothing else should be using it while
-// the soak runs; -no-pg-restart leaves it out.
+// moved alone). Nodes A and B run on a private PostgreSQL server the soak
+// starts itself (initdb and pg_ctl from /usr/lib/postgresql/*/bin, in its
+// temporary directory, on a free loopback port; as root it runs them as
+// the postgres user), and the PostgreSQL restart restarts that server
+// only (pg_ctl restart -m fast). The machine's own server is never
+// touched; with -postgres URL the soak uses that server instead and leaves
+// the restart out; -no-pg-restart leaves it out too.
 //
 // Afterwards it verifies that:
 //   - every answered check (200) is in its node's check log;

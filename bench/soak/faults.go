@@ -6,7 +6,6 @@ import (
 	"io"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -30,19 +29,11 @@ type injector struct {
 	c        *cluster
 	cfg      config
 	faults   []fault
-	pgCtl    []string // the command that restarts PostgreSQL, if any
 	rotation []func(context.Context) fault
 }
 
 func newInjector(c *cluster, cfg config) *injector {
 	in := &injector{c: c, cfg: cfg}
-	if cfg.pgRestart {
-		if vers, _ := filepath.Glob("/etc/postgresql/*"); len(vers) > 0 {
-			if _, err := exec.LookPath("pg_ctlcluster"); err == nil {
-				in.pgCtl = []string{"pg_ctlcluster", "--skip-systemctl-redirect", filepath.Base(vers[0]), "main", "restart"}
-			}
-		}
-	}
 	a, b, cNode := c.nodes[0], c.nodes[1], c.nodes[2]
 	in.rotation = []func(context.Context) fault{
 		func(ctx context.Context) fault { return in.kill(ctx, a) },
@@ -99,16 +90,16 @@ func (in *injector) kill(ctx context.Context, n *node) fault {
 	return f
 }
 
-// pgRestart restarts the PostgreSQL server under nodes A and B.
+// pgRestart restarts the soak's private PostgreSQL server under nodes A
+// and B (never a server the soak did not start).
 func (in *injector) pgRestart(ctx context.Context) fault {
 	f := fault{name: "PostgreSQL restart", nodes: []string{"A", "B"}, start: time.Now()}
-	if in.pgCtl == nil {
-		f.skippedWhy = "no pg_ctlcluster here, or -no-pg-restart"
+	if in.c.pg == nil || !in.cfg.pgRestart {
+		f.skippedWhy = "-no-pg-restart, or -postgres named a server the soak does not own"
 		return f
 	}
-	out, err := exec.CommandContext(context.Background(), in.pgCtl[0], in.pgCtl[1:]...).CombinedOutput()
-	if err != nil {
-		f.note = fmt.Sprintf("%s: %v: %s", strings.Join(in.pgCtl, " "), err, out)
+	if err := in.c.pg.restart(context.Background()); err != nil {
+		f.note = err.Error()
 	}
 	f.end = time.Now()
 	f.recovery = in.recovered(f.end, in.c.nodes[0], in.c.nodes[1])

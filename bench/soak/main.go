@@ -35,14 +35,14 @@ func main() {
 	fs.IntVar(&cfg.accounts, "accounts", 12, "accounts per database, each with an operator changing it through the CLI")
 	fs.Float64Var(&cfg.rate, "rate", 150, "lock checks per second, spread over the three nodes")
 	fs.DurationVar(&cfg.pause, "op-pause", 2*time.Second, "mean pause between one operator's changes")
-	fs.StringVar(&cfg.postgres, "postgres", "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable", "PostgreSQL server to create the soak's database on")
+	fs.StringVar(&cfg.postgres, "postgres", "", "PostgreSQL server to create the soak's database on (default: a private server the soak starts with initdb and pg_ctl, and the only one it ever restarts; with this flag the PostgreSQL restart is left out)")
 	fs.StringVar(&cfg.out, "out", "", "report directory (default bench/soak/results/<UTC time>)")
 	fs.IntVar(&cfg.tmpfsMB, "tmpfs-mb", 256, "size of the tmpfs under node C")
 	noDisk := fs.Bool("no-disk-full", false, "leave out the disk-full fault (it mounts a tmpfs, which needs root)")
-	noPG := fs.Bool("no-pg-restart", false, "leave out the PostgreSQL restart (it restarts the machine's server)")
+	noPG := fs.Bool("no-pg-restart", false, "leave out the PostgreSQL restart (of the soak's private server)")
 	fs.BoolVar(&cfg.keep, "keep", false, "keep the databases and the data directory afterwards")
 	fs.Parse(os.Args[1:])
-	cfg.diskFull, cfg.pgRestart = !*noDisk, !*noPG
+	cfg.diskFull, cfg.pgRestart = !*noDisk, !*noPG && cfg.postgres == ""
 	if cfg.out == "" {
 		cfg.out = filepath.Join("bench", "soak", "results", time.Now().UTC().Format("20060102T150405Z"))
 	}

@@ -27,6 +27,7 @@ import (
 	"github.com/deadbolt-dev/deadbolt/internal/clientaddr"
 	"github.com/deadbolt-dev/deadbolt/internal/clock"
 	"github.com/deadbolt-dev/deadbolt/internal/metrics"
+	"github.com/deadbolt-dev/deadbolt/internal/policy"
 	"github.com/deadbolt-dev/deadbolt/internal/ratelimit"
 	"github.com/deadbolt-dev/deadbolt/internal/seal"
 	"github.com/deadbolt-dev/deadbolt/internal/store"
@@ -54,6 +55,7 @@ type env struct {
 	log    *checklog.Writer
 	ecKey  *ecdsa.PrivateKey
 	svc    *check.Service
+	reads  *cache.Cache // the check's live cache, which also loads policies
 }
 
 // newEnv starts the API over real HTTP on 127.0.0.1, with the failed-token
@@ -92,7 +94,14 @@ func newEnv(t testing.TB, limiter *ratelimit.Limiter, trustedProxies ...string) 
 	t.Cleanup(func() { e.log.Close(context.Background()) })
 	// The check reads through the cache the server gives it, fed by the
 	// store's change feed.
-	reads := cache.New(s, cache.Options{Box: box})
+	reads := cache.New(s, cache.Options{Box: box, Policies: func(ctx context.Context, r store.PolicyReader, tenantID string) (*policy.Set, error) {
+		t, err := admin.PolicyTenant(ctx, r, tenantID, e.clock.Now())
+		if err != nil {
+			return nil, err
+		}
+		return policy.NewSet(t, nil)
+	}})
+	e.reads = reads
 	feedCtx, stopFeed := context.WithCancel(context.Background())
 	fed := make(chan struct{})
 	go func() { reads.Run(feedCtx, s); close(fed) }()

@@ -37,9 +37,9 @@ func (a *API) serveDocument(w http.ResponseWriter, r *http.Request) error {
 // refOp is one operation as the reference page shows it.
 type refOp struct {
 	Method, Path, Summary, Description, Scope, ID string
-	Params                                       []refParam
-	Request, Response                            string
-	Status                                       string
+	Params                                        []refParam
+	Request, Response                             string
+	Status                                        string
 }
 
 type refParam struct{ Name, In, Description string }
@@ -86,10 +86,18 @@ func (a *API) serveReference(w http.ResponseWriter, r *http.Request) error {
 				Scope                             string `json:"x-scope"`
 				Parameters                        []refParam
 				RequestBody                       struct {
-					Content map[string]struct{ Schema struct{ Ref string `json:"$ref"` } }
+					Content map[string]struct {
+						Schema struct {
+							Ref string `json:"$ref"`
+						}
+					}
 				}
 				Responses map[string]struct {
-					Content map[string]struct{ Schema struct{ Ref string `json:"$ref"` } }
+					Content map[string]struct {
+						Schema struct {
+							Ref string `json:"$ref"`
+						}
+					}
 				}
 			}
 			if err := json.Unmarshal(rawOp, &o); err != nil {
