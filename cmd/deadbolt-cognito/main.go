@@ -1,5 +1,7 @@
 // Command deadbolt-cognito is deadbolt's Amazon Cognito PreAuthentication /
-// PostAuthentication trigger (package internal/aws/cognito). In AWS Lambda
+// PostAuthentication trigger, and with STEPUP_* set its custom
+// authentication (step-up) triggers (package internal/aws/cognito; see
+// docs/integrations/cognito-stepup.md). In AWS Lambda
 // it runs as the function's handler; locally, --serve ADDR serves the Lambda
 // Invoke API. See docs/integrations/cognito.md.
 package main

@@ -5,8 +5,13 @@
 // One handler serves the PreAuthentication trigger (the gate: it runs
 // before Cognito checks the password) and PostAuthentication (a second
 // check after a successful sign-in; an error there also fails the
-// sign-in). Other trigger sources are refused with ErrEvent, since running
-// this function on them is a deployment mistake.
+// sign-in). When STEPUP_ISSUER is set, the same function also serves the
+// custom authentication triggers (StepUp, stepup.go): Define asks for the
+// password and then a CUSTOM_CHALLENGE, Create builds an authorization
+// request to deadbolt's OpenID provider, Verify exchanges the code the web
+// client got back and checks the id_token with go-oidc. Other trigger
+// sources are refused with ErrEvent, since running this function on them
+// is a deployment mistake.
 //
 // For each event the handler:
 //

@@ -2,11 +2,14 @@ package cognito
 
 import (
 	"context"
+	"encoding/json"
 	"log/slog"
+	"time"
 
 	"github.com/aws/aws-lambda-go/lambda"
 
 	"github.com/deadbolt-dev/deadbolt/internal/aws/lambdaenv"
+	"github.com/deadbolt-dev/deadbolt/internal/egress"
 )
 
 // FromEnv builds the handler from the environment (see lambdaenv.Cognito)
@@ -30,5 +33,22 @@ func FromEnv(ctx context.Context, env lambdaenv.Env, log *slog.Logger) (lambda.H
 		FailMode:         cfg.FailMode,
 		AccountAttribute: cfg.AccountAttribute,
 	}, checker, log)
-	return lambda.NewHandler(h.Handle), nil
+	if cfg.StepUp == nil {
+		return lambda.NewHandler(h.Handle), nil
+	}
+	su := cfg.StepUp
+	secret, err := lambdaenv.NewRuntime(env).StepUpSecret(ctx, *su)
+	if err != nil {
+		return nil, err
+	}
+	s := NewStepUp(StepUpConfig{Issuer: su.Issuer, ClientID: su.ClientID, Secret: secret, RedirectURI: su.RedirectURI,
+		ACRValues: su.ACRValues, MaxAttempts: su.MaxAttempts, AccountAttribute: cfg.AccountAttribute,
+		HTTP: egress.Policy{AllowPrivate: su.AllowPrivate}.Client(4 * time.Second)}, log)
+	return lambda.NewHandler(func(ctx context.Context, event json.RawMessage) (any, error) {
+		var hd header
+		if err := json.Unmarshal(event, &hd); err == nil && IsStepUpTrigger(hd.TriggerSource) {
+			return s.Handle(ctx, event)
+		}
+		return h.Handle(ctx, event)
+	}), nil
 }

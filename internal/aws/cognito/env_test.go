@@ -48,6 +48,12 @@ func TestFromEnvInvalid(t *testing.T) {
 		{"timeout not a number", map[string]string{"TIMEOUT_MS": "2s"}, []string{"TIMEOUT_MS"}},
 		{"timeout beyond Cognito", map[string]string{"TIMEOUT_MS": "5000"}, []string{"TIMEOUT_MS"}},
 		{"multi-line message", map[string]string{"LOCKED_MESSAGE": "a\nb"}, []string{"LOCKED_MESSAGE"}},
+		{"step-up incomplete", map[string]string{"STEPUP_ISSUER": "https://deadbolt.example.com"},
+			[]string{"STEPUP_CLIENT_ID", "STEPUP_CLIENT_SECRET", "STEPUP_REDIRECT_URI"}},
+		{"step-up invalid", map[string]string{"STEPUP_ISSUER": "deadbolt", "STEPUP_CLIENT_ID": "c", "STEPUP_CLIENT_SECRET": "s",
+			"STEPUP_SECRET_ARN": "arn:aws:secretsmanager:us-east-1:123456789012:secret:s", "STEPUP_REDIRECT_URI": "/cb",
+			"MAX_ATTEMPTS": "0", "STEPUP_ALLOW_PRIVATE": "maybe"},
+			[]string{"STEPUP_ISSUER", "STEPUP_CLIENT_SECRET", "STEPUP_REDIRECT_URI", "MAX_ATTEMPTS", "STEPUP_ALLOW_PRIVATE"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -173,5 +179,48 @@ func TestSigningKeyFromSecretsManager(t *testing.T) {
 	_, err = h.Invoke(ctx, fixture(t, "pre_authentication.json"))
 	if err == nil || err.Error() != lockedMessage {
 		t.Fatalf("with the key from Secrets Manager: %v", err)
+	}
+}
+
+// With STEPUP_* set, the one function also answers the custom
+// authentication triggers; without, it refuses them.
+func TestFromEnvStepUpDispatch(t *testing.T) {
+	_, key := awstest.Key()
+	env := map[string]string{"API_URI": "https://deadbolt.example.com", "APP_URI": awstest.Issuer, "SIGNING_KEY": key}
+	define := []byte(`{"version":"1","triggerSource":"DefineAuthChallenge_Authentication","region":"eu-west-1",
+		"userPoolId":"eu-west-1_TEST","userName":"olive","callerContext":{"awsSdkVersion":"x","clientId":"c"},
+		"request":{"userAttributes":{"email":"olive@example.com"},"session":[
+			{"challengeName":"SRP_A","challengeResult":true,"challengeMetadata":""},
+			{"challengeName":"PASSWORD_VERIFIER","challengeResult":true,"challengeMetadata":""}]},
+		"response":{}}`)
+	h, err := cognito.FromEnv(context.Background(), envOf(env), slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.Invoke(context.Background(), define); !errors.Is(err, cognito.ErrEvent) {
+		t.Fatalf("without STEPUP_ISSUER, Define = %v, want ErrEvent", err)
+	}
+	env["STEPUP_ISSUER"], env["STEPUP_CLIENT_ID"], env["STEPUP_CLIENT_SECRET"] = "https://deadbolt.example.com", "c", "s"
+	env["STEPUP_REDIRECT_URI"], env["MAX_ATTEMPTS"] = "https://app.example.com/stepup-done", "3"
+	cfg, err := lambdaenv.LoadCognito(envOf(env))
+	if err != nil || cfg.StepUp == nil || cfg.StepUp.MaxAttempts != 3 || len(cfg.StepUp.ACRValues) != 1 ||
+		cfg.StepUp.ACRValues[0] != "urn:deadbolt:acr:passkey" || cfg.StepUp.AllowPrivate {
+		t.Fatalf("LoadCognito = %+v, %v", cfg.StepUp, err)
+	}
+	h, err = cognito.FromEnv(context.Background(), envOf(env), slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := h.Invoke(context.Background(), define)
+	var got struct {
+		Response struct {
+			ChallengeName      string `json:"challengeName"`
+			IssueTokens        bool   `json:"issueTokens"`
+			FailAuthentication bool   `json:"failAuthentication"`
+		} `json:"response"`
+	}
+	if err != nil || json.Unmarshal(out, &got) != nil || got.Response.ChallengeName != "CUSTOM_CHALLENGE" ||
+		got.Response.IssueTokens || got.Response.FailAuthentication {
+		t.Fatalf("Define = %s, %v", out, err)
 	}
 }

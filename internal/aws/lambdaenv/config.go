@@ -83,6 +83,34 @@ type Cognito struct {
 	// AccountAttribute names a user attribute to use as the deadbolt
 	// account name instead of the Cognito user name (ACCOUNT_ATTRIBUTE).
 	AccountAttribute string
+	// StepUp configures the custom authentication triggers; nil when
+	// STEPUP_ISSUER is unset (those triggers are then refused).
+	StepUp *StepUp
+}
+
+// StepUp is the configuration of the Cognito custom authentication
+// triggers that make deadbolt's OpenID provider a step-up challenge.
+type StepUp struct {
+	// Issuer is deadbolt's public URL (STEPUP_ISSUER).
+	Issuer string
+	// ClientID is the OpenID client (STEPUP_CLIENT_ID).
+	ClientID string
+	// ClientSecret is its secret (STEPUP_CLIENT_SECRET), or SecretARN
+	// names the Secrets Manager secret holding it (STEPUP_SECRET_ARN; a
+	// JSON secret's "STEPUP_CLIENT_SECRET" field, or the whole string).
+	ClientSecret, SecretARN string
+	// RedirectURI is the web client's page the code comes back to
+	// (STEPUP_REDIRECT_URI), registered on the client.
+	RedirectURI string
+	// ACRValues are asked for and accepted (ACR_VALUES, space or comma
+	// separated; default urn:deadbolt:acr:passkey).
+	ACRValues []string
+	// MaxAttempts is how many wrong answers end the sign-in
+	// (MAX_ATTEMPTS, default 1).
+	MaxAttempts int
+	// AllowPrivate lets the function reach deadbolt at a private address
+	// (STEPUP_ALLOW_PRIVATE=true); otherwise only public addresses.
+	AllowPrivate bool
 }
 
 // IAM is the configuration of the IAM enforcement function.
@@ -211,7 +239,53 @@ func LoadCognito(env Env) (Cognito, error) {
 		p.add("LOCKED_MESSAGE", "must be one line of at most 500 bytes")
 	}
 	c.AccountAttribute = strings.TrimSpace(env("ACCOUNT_ATTRIBUTE"))
+	c.StepUp = loadStepUp(env, &p)
 	return c, p.err()
+}
+
+func loadStepUp(env Env, p *problems) *StepUp {
+	s := &StepUp{Issuer: strings.TrimSpace(env("STEPUP_ISSUER")), ClientID: strings.TrimSpace(env("STEPUP_CLIENT_ID")),
+		ClientSecret: env("STEPUP_CLIENT_SECRET"), SecretARN: strings.TrimSpace(env("STEPUP_SECRET_ARN")),
+		RedirectURI: strings.TrimSpace(env("STEPUP_REDIRECT_URI")), MaxAttempts: 1,
+		ACRValues: strings.Fields(strings.ReplaceAll(env("ACR_VALUES"), ",", " "))}
+	if s.Issuer == "" {
+		return nil
+	}
+	if u, err := url.Parse(s.Issuer); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+		p.add("STEPUP_ISSUER", "%q is not deadbolt's http(s) public URL", s.Issuer)
+	}
+	if s.ClientID == "" {
+		p.add("STEPUP_CLIENT_ID", "is not set (from deadbolt oidc client create)")
+	}
+	switch {
+	case s.ClientSecret != "" && s.SecretARN != "":
+		p.add("STEPUP_CLIENT_SECRET", "set STEPUP_CLIENT_SECRET or STEPUP_SECRET_ARN, not both")
+	case s.SecretARN != "" && !secretARN.MatchString(s.SecretARN):
+		p.add("STEPUP_SECRET_ARN", "%q is not a Secrets Manager secret ARN", s.SecretARN)
+	case s.ClientSecret == "" && s.SecretARN == "":
+		p.add("STEPUP_CLIENT_SECRET", "neither STEPUP_CLIENT_SECRET nor STEPUP_SECRET_ARN is set")
+	}
+	if u, err := url.Parse(s.RedirectURI); s.RedirectURI == "" || err != nil || u.Scheme == "" || u.Host == "" {
+		p.add("STEPUP_REDIRECT_URI", "%q is not an absolute URL registered on the client", s.RedirectURI)
+	}
+	if len(s.ACRValues) == 0 {
+		s.ACRValues = []string{"urn:deadbolt:acr:passkey"}
+	}
+	if v := strings.TrimSpace(env("MAX_ATTEMPTS")); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 10 {
+			p.add("MAX_ATTEMPTS", "%q is not a number from 1 to 10", v)
+		}
+		s.MaxAttempts = n
+	}
+	switch v := strings.ToLower(strings.TrimSpace(env("STEPUP_ALLOW_PRIVATE"))); v {
+	case "", "false", "0", "no":
+	case "true", "1", "yes":
+		s.AllowPrivate = true
+	default:
+		p.add("STEPUP_ALLOW_PRIVATE", "%q is not true or false", v)
+	}
+	return s
 }
 
 // LoadIAM reads the IAM function's configuration.

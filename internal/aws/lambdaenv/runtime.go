@@ -76,3 +76,18 @@ func (r *Runtime) WebhookSecrets(ctx context.Context, values []string, arn strin
 	}
 	return WebhookSecrets(values, sm, arn), nil
 }
+
+// StepUpSecret returns where the step-up triggers read their OpenID client
+// secret: s.ClientSecret, or the Secrets Manager secret s.SecretARN names,
+// fetched on first use.
+func (r *Runtime) StepUpSecret(ctx context.Context, s StepUp) (func(context.Context) (string, error), error) {
+	if s.SecretARN == "" {
+		v := s.ClientSecret
+		return func(context.Context) (string, error) { return v, nil }, nil
+	}
+	sm, err := r.secretsManager(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return NewSecret(sm, s.SecretARN, "STEPUP_CLIENT_SECRET").Get, nil
+}
