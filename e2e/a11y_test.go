@@ -102,6 +102,7 @@ var portalPages = []a11yPage{
 	// No command creates an approval request yet, so the fixture has none
 	// and axe does not see the sign page; internal/portal's
 	// TestSignToApprove drives it over HTTP.
+	{pattern: "/approvals", name: "approvals", path: at("/approvals")},
 	{pattern: "/approvals/{id}/sign", name: "approval-sign", path: func(*a11yFixture) string { return "" }},
 	{pattern: "/approvals/{id}/evidence", skip: "a JSON file download, not a page"},
 	{name: "not-found", path: at("/no-such-page")},

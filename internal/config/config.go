@@ -130,6 +130,32 @@ type Audit struct {
 	// Witnesses receive a copy of every checkpoint through the outbox, so
 	// that one lives outside the database.
 	Witnesses []Witness `yaml:"witnesses"`
+	// SIEM endpoints receive every audit event through the outbox.
+	SIEM []SIEM `yaml:"siem"`
+}
+
+// SIEM is one endpoint the audit events stream to: format "syslog" (RFC
+// 5424 over TCP or TLS, Address tcp://host:port or tls://host:port) or
+// "json" (posted to Address, an http(s) URL).
+type SIEM struct {
+	Name    string `yaml:"name"`
+	Format  string `yaml:"format"`
+	Address string `yaml:"address"`
+	// CAFile, for tls://, holds the PEM certificates that sign the
+	// receiver's; empty means the system's roots.
+	CAFile string `yaml:"ca_file"`
+	// Checks would add the check decisions to the stream; not supported
+	// yet, so true is refused.
+	Checks bool `yaml:"checks"`
+}
+
+// SIEMNames lists the SIEM endpoints' names.
+func (a Audit) SIEMNames() []string {
+	var out []string
+	for _, s := range a.SIEM {
+		out = append(out, s.Name)
+	}
+	return out
 }
 
 // Witness is one outside copy of the checkpoints: a URL that receives each
@@ -393,6 +419,36 @@ func (c Config) Validate() error {
 			if u, err := url.Parse(w.URL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 				add(field+".url", "want an absolute http(s) URL, got %q", w.URL)
 			}
+		}
+	}
+	for i, s := range c.Audit.SIEM {
+		field := fmt.Sprintf("audit.siem[%d]", i)
+		switch {
+		case s.Name == "":
+			add(field+".name", "is required")
+		case seen[s.Name]:
+			add(field+".name", "%q is used twice (witness and SIEM names share one namespace)", s.Name)
+		}
+		seen[s.Name] = true
+		u, err := url.Parse(s.Address)
+		ok := err == nil && u.Host != "" && (u.Path == "" || u.Scheme == "http" || u.Scheme == "https")
+		switch s.Format {
+		case "syslog":
+			if !ok || (u.Scheme != "tcp" && u.Scheme != "tls") || u.Port() == "" {
+				add(field+".address", "want tcp://host:port or tls://host:port for syslog, got %q", s.Address)
+			}
+		case "json":
+			if !ok || (u.Scheme != "http" && u.Scheme != "https") {
+				add(field+".address", "want an absolute http(s) URL for json, got %q", s.Address)
+			}
+		default:
+			add(field+".format", "want syslog or json, got %q", s.Format)
+		}
+		if s.CAFile != "" && (err != nil || u.Scheme != "tls") {
+			add(field+".ca_file", "applies to tls:// addresses only")
+		}
+		if s.Checks {
+			add(field+".checks", "streaming check decisions is not supported yet")
 		}
 	}
 	if c.SMTP.Addr != "" {

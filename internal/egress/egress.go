@@ -272,3 +272,10 @@ func (p Policy) Client(timeout time.Duration) *http.Client {
 
 // NoRedirects is an http.Client CheckRedirect that follows none.
 func NoRedirects(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+
+// Dial opens a stream connection (a syslog receiver's, say) to address,
+// host:port, checked against the policy like Transport's connections.
+func (p Policy) Dial(ctx context.Context, network, address string) (net.Conn, error) {
+	d := &net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second, Control: p.control}
+	return p.dialer(d)(ctx, network, address)
+}

@@ -378,6 +378,7 @@ var notices = map[string]string{
 	"denied":          "Denied. The account stays locked.",
 	"linked":          "Account linked.",
 	"saved":           "Saved.",
+	"voted":           "Your vote was recorded.",
 	"verified":        "Your email address is confirmed.",
 	"verify-sent":     "We sent a confirmation link to your email address. It works once, for 24 hours, in a browser where you are signed in.",
 	"verify-wait":     "A confirmation link was sent a few minutes ago. Check your mail (and its spam folder), or try again in ten minutes.",

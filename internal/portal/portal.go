@@ -256,6 +256,8 @@ func (p *Portal) routes() {
 	post("/lock-everything", p.lockEverything)
 	post("/requests/{id}/approve", p.requestApprove)
 	post("/requests/{id}/deny", p.requestDeny)
+	get("/approvals", p.approvalsPage)
+	post("/approvals/{id}/vote", p.approvalVote)
 	get("/approvals/{id}/sign", p.signPage)
 	post("/approvals/{id}/sign/begin", p.signBegin)
 	post("/approvals/{id}/sign/finish", p.signFinish)

@@ -37,6 +37,7 @@ import (
 	"github.com/deadbolt-dev/deadbolt/internal/portal"
 	"github.com/deadbolt-dev/deadbolt/internal/ratelimit"
 	"github.com/deadbolt-dev/deadbolt/internal/seal"
+	"github.com/deadbolt-dev/deadbolt/internal/siem"
 	"github.com/deadbolt-dev/deadbolt/internal/store"
 	"github.com/deadbolt-dev/deadbolt/internal/token"
 )
@@ -152,11 +153,16 @@ func Run(ctx context.Context, d Deps, listening func(addr string)) error {
 
 	// Webhooks go out through one client whose dialer checks every address
 	// against the egress policy (DNS rebinding cannot pass).
-	hooks := egress.Policy{AllowPrivate: cfg.Webhooks.AllowPrivate}.Client(10 * time.Second)
+	outbound := egress.Policy{AllowPrivate: cfg.Webhooks.AllowPrivate}
+	hooks := outbound.Client(10 * time.Second)
 	// Audit checkpoints: signed with a key derived from the master key,
 	// copied to the configured witnesses through the outbox.
 	signer, witnesses, err := auditWitnesses(cfg, d.Box, hooks)
 	if err != nil {
+		return err
+	}
+	// SIEM endpoints share the outbox's endpoint carriers with witnesses.
+	if err := siemCarriers(cfg, outbound, hooks, witnesses); err != nil {
 		return err
 	}
 	runner := &jobs.Runner{Holder: jobs.NewHolder(), TTL: d.JobLease, Store: d.Store, Clock: d.Clock, Log: d.Log, Jobs: []jobs.Job{
@@ -168,6 +174,10 @@ func Run(ctx context.Context, d Deps, listening func(addr string)) error {
 		{Name: "audit-checkpoint", Interval: 2 * time.Second, Run: func(ctx context.Context) error {
 			_, err := (&checkpoint.Job{Store: d.Store, Signer: signer, Clock: d.Clock, Every: cfg.Audit.CheckpointInterval,
 				Events: cfg.Audit.CheckpointEvents, Witnesses: cfg.Audit.WitnessNames()}).RunOnce(ctx)
+			return err
+		}},
+		{Name: "audit-siem", Interval: time.Second, Run: func(ctx context.Context) error {
+			_, err := (&siem.Job{Store: d.Store, Clock: d.Clock, Endpoints: cfg.Audit.SIEMNames()}).RunOnce(ctx)
 			return err
 		}},
 		{Name: "expiry", Interval: time.Second, Run: func(ctx context.Context) error {

@@ -443,6 +443,13 @@ type AuditTx interface {
 	// Checkpoints are not audited: a record per checkpoint would move the
 	// head it signs.
 	AddCheckpoint(ctx context.Context, c audit.Checkpoint) error
+	// StreamCursor returns how far the stream of kind ("audit") to a
+	// configured endpoint has read a tenant's records: the last seq
+	// queued, 0 when none yet.
+	StreamCursor(ctx context.Context, endpoint, tenantID, kind string) (int64, error)
+	// SetStreamCursor moves that position; it is written in the
+	// transaction that queues the records up to it.
+	SetStreamCursor(ctx context.Context, endpoint, tenantID, kind string, position int64) error
 }
 
 // Leaser hands out leases on background jobs.

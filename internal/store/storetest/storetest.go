@@ -78,6 +78,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"BreakGlass", testBreakGlass},
 		{"Templates", testTemplates},
 		{"OIDC", testOIDC},
+		{"StreamCursors", testStreamCursors},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

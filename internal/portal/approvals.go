@@ -1,0 +1,92 @@
+package portal
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/deadbolt-dev/deadbolt/internal/approval"
+)
+
+// The approvals inbox: /approvals lists the requests the signed-in member
+// may vote on now (from approval.Service.Inbox) with Approve and Deny
+// forms, or a link to sign when the request's rule says sign, and the
+// requests the member asked for (Mine) with their votes so far.
+
+// inboxLimit caps each list of the inbox page.
+const inboxLimit = 100
+
+// inboxRow is one request on the page, with its countdown worded.
+type inboxRow struct {
+	approval.Item
+	Expires string // "expires in 14 min", or "expired"
+}
+
+func (p *Portal) approvalsPage(w http.ResponseWriter, r *http.Request) error {
+	s, ok, err := p.requireSession(w, r)
+	if !ok {
+		return err
+	}
+	if p.d.Approvals == nil {
+		return errNoApprovals
+	}
+	inbox, err := p.d.Approvals.Inbox(r.Context(), s.member, inboxLimit)
+	if err != nil {
+		return err
+	}
+	mine, err := p.d.Approvals.Mine(r.Context(), s.member, inboxLimit)
+	if err != nil {
+		return err
+	}
+	now := p.d.Clock.Now()
+	p.render(w, r, http.StatusOK, "approvals", map[string]any{
+		"Title": "Approvals", "Member": s.member, "Notice": notice(r),
+		"Inbox": inboxRows(inbox, now), "Mine": inboxRows(mine, now),
+	})
+	return nil
+}
+
+func inboxRows(items []approval.Item, now time.Time) []inboxRow {
+	rows := make([]inboxRow, 0, len(items))
+	for _, it := range items {
+		rows = append(rows, inboxRow{Item: it, Expires: expiresIn(it.Request.ExpiresAt, now)})
+	}
+	return rows
+}
+
+// expiresIn words how long a request has left: "expires in 14 min".
+func expiresIn(at, now time.Time) string {
+	if at.IsZero() {
+		return ""
+	}
+	if !at.After(now) {
+		return "expired"
+	}
+	return "expires in " + roughDuration(at.Sub(now))
+}
+
+// approvalVote casts the member's plain (unsigned) vote on a request.
+func (p *Portal) approvalVote(w http.ResponseWriter, r *http.Request) error {
+	s, ok, err := p.requireSession(w, r)
+	if !ok {
+		return err
+	}
+	if p.d.Approvals == nil {
+		return errNoApprovals
+	}
+	var approve bool
+	switch r.FormValue("decision") {
+	case "approve":
+		approve = true
+	case "deny":
+	default:
+		return &pageError{Status: http.StatusBadRequest, Title: "Choose approve or deny", Message: "Say whether you approve or deny the request.", Back: "/approvals"}
+	}
+	_, err = p.d.Approvals.Vote(r.Context(), approval.Ballot{RequestID: r.PathValue("id"), Voter: s.member, Approve: approve,
+		Channel: approval.ChannelPortal, Actor: s.actor(), Comment: r.FormValue("comment")})
+	if err != nil {
+		return withBack(voteError(err), "/approvals")
+	}
+	p.d.Broker.Publish(s.member.ID)
+	http.Redirect(w, r, "/approvals?done=voted", http.StatusSeeOther)
+	return nil
+}

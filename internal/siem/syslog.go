@@ -1,0 +1,144 @@
+package siem
+
+import (
+	"context"
+	"crypto/tls"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/deadbolt-dev/deadbolt/internal/audit"
+	"github.com/deadbolt-dev/deadbolt/internal/egress"
+	"github.com/deadbolt-dev/deadbolt/internal/store"
+)
+
+// PRI of every message: facility 13 (log audit) and severity 5 (notice).
+const pri = 13*8 + 5
+
+// SDID names deadbolt's structured-data element. 32473 is the private
+// enterprise number RFC 5612 sets aside for documentation and examples.
+const SDID = "deadbolt@32473"
+
+// Format renders r as an RFC 5424 message from host: the header (PRI,
+// version 1, the record's time in UTC to the microsecond, host, app name
+// "deadbolt", no proc ID, the action as MSGID), a structured-data
+// element with the tenant, seq, actor, target and hash, and the record as
+// JSON for the message.
+func Format(r audit.Record, host string) ([]byte, error) {
+	body, err := json.Marshal(r)
+	if err != nil {
+		return nil, err
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "<%d>1 %s %s deadbolt - %s [%s", pri,
+		r.At.UTC().Format("2006-01-02T15:04:05.000000Z07:00"), headerField(host, 255), headerField(r.Action, 32), SDID)
+	for _, p := range [][2]string{{"tenant", r.TenantID}, {"seq", strconv.FormatInt(r.Seq, 10)},
+		{"actor", r.Actor}, {"target", r.Target}, {"hash", r.Hash}} {
+		fmt.Fprintf(&b, " %s=\"%s\"", p[0], paramValue(p[1]))
+	}
+	b.WriteString("] ")
+	b.Write(body)
+	return []byte(b.String()), nil
+}
+
+// Frame prefixes msg with its length in octets and a space, the octet
+// counting framing of RFC 6587.
+func Frame(msg []byte) []byte {
+	return append([]byte(strconv.Itoa(len(msg))+" "), msg...)
+}
+
+// headerField keeps the printable US-ASCII of s (others become '_'), at
+// most max of them; empty is the nil value "-".
+func headerField(s string, max int) string {
+	b := []byte(s)
+	for i, c := range b {
+		if c < 33 || c > 126 {
+			b[i] = '_'
+		}
+	}
+	if len(b) > max {
+		b = b[:max]
+	}
+	if len(b) == 0 {
+		return "-"
+	}
+	return string(b)
+}
+
+// paramValue escapes '"', '\' and ']' in a PARAM-VALUE.
+func paramValue(s string) string {
+	return strings.NewReplacer(`\`, `\\`, `"`, `\"`, `]`, `\]`).Replace(s)
+}
+
+// Syslog delivers records to a syslog receiver, one connection per
+// record: it writes the framed message, closes its sending half and waits
+// for the receiver to close, so that a delivery is reported only once the
+// receiver has read the message.
+type Syslog struct {
+	// Address is host:port.
+	Address string
+	// TLS, when set, wraps the connection (ServerName defaults to the host).
+	TLS *tls.Config
+	// Host is the HOSTNAME of the messages.
+	Host   string
+	Egress egress.Policy
+}
+
+// Deliver implements notify.Carrier.
+func (s *Syslog) Deliver(ctx context.Context, m store.OutboxMessage) error {
+	var r audit.Record
+	if err := json.Unmarshal(m.Payload, &r); err != nil {
+		return fmt.Errorf("siem: message %s: %w", m.ID, err)
+	}
+	msg, err := Format(r, s.Host)
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+	defer cancel()
+	conn, err := s.Egress.Dial(ctx, "tcp", s.Address)
+	if err != nil {
+		return egress.Classify(err)
+	}
+	defer conn.Close()
+	deadline, _ := ctx.Deadline()
+	conn.SetDeadline(deadline)
+	type halfCloser interface{ CloseWrite() error }
+	var c interface {
+		io.ReadWriter
+		halfCloser
+	}
+	switch {
+	case s.TLS != nil:
+		cfg := s.TLS.Clone()
+		if cfg.ServerName == "" {
+			cfg.ServerName, _, _ = net.SplitHostPort(s.Address)
+		}
+		tc := tls.Client(conn, cfg)
+		if err := tc.HandshakeContext(ctx); err != nil {
+			return fmt.Errorf("siem: tls: %w", err)
+		}
+		c = tc
+	default:
+		tc, ok := conn.(*net.TCPConn)
+		if !ok {
+			return errors.New("siem: not a TCP connection")
+		}
+		c = tc
+	}
+	if _, err := c.Write(Frame(msg)); err != nil {
+		return egress.Classify(err)
+	}
+	if err := c.CloseWrite(); err != nil {
+		return egress.Classify(err)
+	}
+	if _, err := io.Copy(io.Discard, io.LimitReader(c, 64<<10)); err != nil {
+		return egress.Classify(err)
+	}
+	return nil
+}
