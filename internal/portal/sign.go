@@ -30,6 +30,9 @@ func (p *Portal) signPage(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return notFoundRequest(err)
 	}
+	if !mayViewRequest(s.member, it) {
+		return notFoundRequest(store.ErrNotFound)
+	}
 	st, stErr := p.d.Approvals.Statement(r.Context(), s.member, it.Request.ID, true)
 	p.render(w, r, http.StatusOK, "sign", map[string]any{
 		"Title": "Sign a decision", "Item": it, "Statement": st, "CanSign": stErr == nil,
@@ -133,8 +136,7 @@ func (p *Portal) evidenceDownload(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return notFoundRequest(err)
 	}
-	admin := s.member.Role == store.RoleOwner || s.member.Role == store.RoleAdmin
-	if !admin && !slices.Contains(it.Approvers, s.member.ID) && it.Request.RequestedBy != s.member.ID {
+	if !mayViewRequest(s.member, it) {
 		return notFoundRequest(store.ErrNotFound)
 	}
 	sigs := signedVotes(it.Votes)
@@ -153,6 +155,16 @@ func (p *Portal) evidenceDownload(w http.ResponseWriter, r *http.Request) error 
 	w.Header().Set("Content-Disposition", `attachment; filename="evidence-`+it.Request.ID+`.json"`)
 	w.Write(buf.Bytes())
 	return nil
+}
+
+// mayViewRequest says whether m may see a request's details (requester,
+// reason, where the attempt came from) and its evidence: its approvers,
+// whoever asked for it, the account's owner, and the tenant's owners and
+// admins. Anyone else
+// is told there is no such request.
+func mayViewRequest(m store.Member, it approval.Item) bool {
+	admin := m.Role == store.RoleOwner || m.Role == store.RoleAdmin
+	return admin || slices.Contains(it.Approvers, m.ID) || it.Request.RequestedBy == m.ID || it.Account.OwnerID == m.ID
 }
 
 // signedVotes returns the evidence of the signed votes, oldest first.

@@ -62,11 +62,12 @@ func TestSignToApprove(t *testing.T) {
 	if code, body := page(t, carol.tab, signPath); code != http.StatusOK || !strings.Contains(body, "month end") || !strings.Contains(body, "Approve and sign") {
 		t.Fatalf("carol's sign page: %d\n%s", code, body)
 	}
-	// bob is no approver: the page says he cannot vote, and signing is refused.
+	// bob is no approver, no requester and no admin: he may not see the
+	// request at all, and signing is refused.
 	bobTab, bobKey := e.setupMember(base, e.bob)
 	bob := person{m: e.bob, tab: bobTab, key: bobKey}
-	if code, body := page(t, bob.tab, signPath); code != http.StatusOK || strings.Contains(body, "Approve and sign") {
-		t.Fatalf("bob's sign page: %d", code)
+	if code, body := page(t, bob.tab, signPath); code != http.StatusNotFound || strings.Contains(body, "month end") {
+		t.Fatalf("bob's sign page: %d, want 404 without the request's details", code)
 	}
 	var se *softkey.StatusError
 	if _, err := sign(bob, evidence.Approve); !errors.As(err, &se) || se.Code != http.StatusForbidden {
