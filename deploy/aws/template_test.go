@@ -1,6 +1,7 @@
 package awsdeploy
 
 import (
+	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -322,5 +323,23 @@ func TestTemplateStepUp(t *testing.T) {
 	}
 	if !reads {
 		t.Error("the Cognito function may not read the step-up secret (or may read more than it)")
+	}
+}
+
+// TestTemplateCfnLint runs cfn-lint (with its SAM transform) when it is
+// installed; an error fails the test, warnings are logged.
+func TestTemplateCfnLint(t *testing.T) {
+	bin, err := exec.LookPath("cfn-lint")
+	if err != nil {
+		t.Skip("cfn-lint is not installed (pip install cfn-lint)")
+	}
+	out, err := exec.Command(bin, "--format", "parseable", "template.yaml").CombinedOutput()
+	var exit *exec.ExitError
+	switch {
+	case err == nil:
+	case errors.As(err, &exit) && exit.ExitCode()&2 == 0: // bit 2: errors; 4 and 8 are warnings and notes
+		t.Logf("cfn-lint warnings:\n%s", out)
+	default:
+		t.Fatalf("cfn-lint: %v\n%s", err, out)
 	}
 }
