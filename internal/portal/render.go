@@ -27,9 +27,8 @@ func (p *Portal) parseTemplates() error {
 		"plural":   plural,
 		"status":   statusLabel,
 		"asset":    func(name string) (string, error) { return p.assets.url(name) },
-		// The admin pages' roles: who reads them (owners, admins,
-		// auditors) and who changes anything on them (owners, admins).
-		"oversees":    admin.Oversees,
+		// Who changes anything on the admin pages (owners, admins; not
+		// auditors, who read them).
 		"administers": admin.Administers,
 	}
 	p.pages = map[string]*template.Template{}

@@ -33,6 +33,7 @@ type Reader interface {
 	TemplateReader
 	OIDCReader
 	AuditReader
+	HistoryReader
 }
 
 // Tx is one transaction. It is not safe for concurrent use; it is valid only
