@@ -480,7 +480,7 @@ func (p *Portal) stepWaitPage(w http.ResponseWriter, r *http.Request) error {
 	stepHeaders(w, s.Client)
 	q := r.URL.Query()
 	p.render(w, r, http.StatusOK, "stepupwait", map[string]any{"Title": "Waiting for approval", "Step": s, "Wait": st,
-		"Poll": "/stepup/wait/status?" + url.Values{"id": {s.ID}, "k": {q.Get("k")}, "r": {q.Get("r")}}.Encode(),
+		"Poll":   "/stepup/wait/status?" + url.Values{"id": {s.ID}, "k": {q.Get("k")}, "r": {q.Get("r")}}.Encode(),
 		"Secret": q.Get("k"), "Member": nil})
 	return nil
 }
