@@ -319,13 +319,7 @@ func TestOIDCStepUp(t *testing.T) {
 
 	t.Run("cancel sends access_denied", func(t *testing.T) {
 		s := r.start(flow{pkce: true})
-		tab.HTTP.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
-		defer func() { tab.HTTP.CheckRedirect = nil }()
-		res, err := tab.PostForm(context.Background(), "/stepup/cancel", url.Values{"id": {stepID(t, s)}})
-		if err != nil {
-			t.Fatal(err)
-		}
-		res.Body.Close()
+		res := postForm(t, tab, "/stepup/cancel", url.Values{"id": {stepID(t, s)}})
 		loc, _ := follow(t, base, res.Header.Get("Location"))
 		if u, err := url.Parse(loc); err != nil || !strings.HasPrefix(loc, redirect) || u.Query().Get("error") != "access_denied" ||
 			u.Query().Get("state") != s.state {
@@ -368,13 +362,7 @@ func TestOIDCStepUp(t *testing.T) {
 			!strings.Contains(res.Header.Get("Content-Security-Policy"), "frame-ancestors https://wiki.acme.test") {
 			t.Fatalf("locked page: %d %s", res.StatusCode, res.Header.Get("Content-Security-Policy"))
 		}
-		tab.HTTP.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
-		defer func() { tab.HTTP.CheckRedirect = nil }()
-		res, err = tab.PostForm(context.Background(), "/stepup/unlock", url.Values{"id": {id}, "k": {k}})
-		if err != nil {
-			t.Fatal(err)
-		}
-		res.Body.Close()
+		res = postForm(t, tab, "/stepup/unlock", url.Values{"id": {id}, "k": {k}})
 		loc, _ := follow(t, base, res.Header.Get("Location"))
 		_, _, c, err := r.exchange(s, r.code(s, loc), oauth2.AuthStyleInHeader)
 		if err != nil || c.Acr != acrPasskeyUnlocked {
@@ -544,13 +532,7 @@ func TestOIDCStepUpApproval(t *testing.T) {
 		}
 		u, _ := url.Parse(next)
 		id, k = u.Query().Get("id"), u.Query().Get("k")
-		tab.HTTP.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
-		defer func() { tab.HTTP.CheckRedirect = nil }()
-		res, err = tab.PostForm(context.Background(), "/stepup/unlock", url.Values{"id": {id}, "k": {k}})
-		if err != nil {
-			t.Fatal(err)
-		}
-		res.Body.Close()
+		res = postForm(t, tab, "/stepup/unlock", url.Values{"id": {id}, "k": {k}})
 		wait := res.Header.Get("Location")
 		if res.StatusCode != http.StatusSeeOther || !strings.HasPrefix(wait, "/stepup/wait?") {
 			t.Fatalf("asking the approvers: %d %q", res.StatusCode, wait)
@@ -635,4 +617,18 @@ func TestOIDCStepUpApproval(t *testing.T) {
 		u.Query().Get("state") != s.state {
 		t.Fatalf("after a denial the relying party got %q", loc)
 	}
+}
+
+// postForm posts form from tab's browser and returns the answer without
+// following its redirect.
+func postForm(t *testing.T, tab *softkey.Client, path string, form url.Values) *http.Response {
+	t.Helper()
+	tab.HTTP.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	defer func() { tab.HTTP.CheckRedirect = nil }()
+	res, err := tab.PostForm(context.Background(), path, form)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	return res
 }
