@@ -146,7 +146,7 @@ cannot be demoted: make another owner first. Recorded as
 member.role_changed.`,
 		Example: `  deadbolt member set-role --tenant acme --email bob@acme.test --role admin
   deadbolt member set-role --tenant acme --email audit@acme.test --role auditor`,
-		Args:    cobra.NoArgs,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			svc, m, err := f.find(cmd.Context(), a)
 			if err != nil {
