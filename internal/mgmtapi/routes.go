@@ -241,27 +241,28 @@ func (a *API) listAccounts(c *call) error {
 		return err
 	}
 	// The cursor is (application ID, account name) of the last account
-	// looked at; accounts are walked by application ID, then by name, so
-	// an account enrolled meanwhile is seen once or not at all, never twice.
+	// given; accounts are walked by application ID, then by name, so an
+	// account enrolled meanwhile is seen once or not at all, never twice.
+	// The filters apply as accounts are read, before the page is cut: a
+	// page holds limit items whenever that many more match.
 	curApp, curName, _ := strings.Cut(cur, "\x00")
 	items := []map[string]any{}
-	next, scanned := "", 0
+	next := ""
+walk:
 	for _, app := range sortedApps(apps) {
-		if app.ID < curApp || scanned == limit {
+		if app.ID < curApp {
 			continue
 		}
 		after := ""
 		if app.ID == curApp {
 			after = curName
 		}
-		for scanned < limit {
-			want := limit - scanned
-			accts, err := a.d.Store.Accounts(ctx, app.ID, after, want)
+		for {
+			accts, err := a.d.Store.Accounts(ctx, app.ID, after, limit)
 			if err != nil {
 				return err
 			}
 			for _, acct := range accts {
-				scanned++
 				after = acct.Name
 				if owner != "" && acct.OwnerID != owner {
 					continue
@@ -274,11 +275,12 @@ func (a *API) listAccounts(c *call) error {
 					continue
 				}
 				items = append(items, v)
+				if len(items) == limit {
+					next = app.ID + "\x00" + acct.Name
+					break walk
+				}
 			}
-			if scanned == limit {
-				next = app.ID + "\x00" + after
-			}
-			if len(accts) < want {
+			if len(accts) < limit {
 				break // this application has no more
 			}
 		}
@@ -390,12 +392,7 @@ func (a *API) createMember(c *call) error {
 	if err := c.decode(&in); err != nil {
 		return err
 	}
-	// A token is not a person: it may add admins, approvers and members
-	// but not owners, who alone may hand out ownership.
-	if in.Role == store.RoleOwner {
-		return fmt.Errorf("%w: an API token cannot add an owner; an owner does that in the portal or the CLI", admin.ErrForbidden)
-	}
-	m, err := a.d.Admin.CreateMember(c.r.Context(), c.actor(), admin.NewMember{TenantID: c.tenant(), Email: in.Email,
+	m, err := a.d.Admin.AddMember(c.r.Context(), admin.AsToken(c.tenant(), c.actor()), admin.NewMember{TenantID: c.tenant(), Email: in.Email,
 		Name: in.Name, Role: in.Role})
 	if err != nil {
 		return err
