@@ -53,7 +53,18 @@ func (a *API) table() []Route {
 		{"DELETE", "/api/v1/webhooks/{id}", "webhooks:write", "Delete a webhook", a.deleteWebhook},
 		{"GET", "/api/v1/deliveries", "webhooks:read", "Recent deliveries on every channel, newest first", a.listDeliveries},
 
+		{"GET", "/api/v1/requests", "requests:read", "List open requests that approvals decide, with their votes", a.listRequests},
+		{"POST", "/api/v1/requests", "requests:write", "Ask for access ahead of time on behalf of a member (approvers decide)", a.createRequest},
+		{"GET", "/api/v1/requests/{id}", "requests:read", "Get a request with its rule and votes", a.getRequest},
+		{"POST", "/api/v1/requests/{id}/approve", "requests:write", "Approve a request on behalf of one of its approvers", a.approveRequest},
+		{"POST", "/api/v1/requests/{id}/deny", "requests:write", "Deny a request on behalf of one of its approvers", a.denyRequest},
+
+		{"GET", "/api/v1/templates", "templates:read", "List approval-request templates", a.listTemplates},
+		{"POST", "/api/v1/templates", "templates:write", "Create an approval-request template", a.createTemplate},
+		{"DELETE", "/api/v1/templates/{key}", "templates:write", "Delete an approval-request template", a.deleteTemplate},
+
 		{"GET", "/api/v1/audit", "audit:read", "The audit trail, oldest first", a.listAudit},
+		{"GET", "/api/v1/audit/export", "audit:read", "Stream the audit trail, oldest first, as JSONL or CSV", a.exportAudit},
 		{"GET", "/api/v1/checks", "checks:read", "An application's check log, newest first", a.listChecks},
 	}
 }
