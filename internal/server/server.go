@@ -40,6 +40,7 @@ import (
 	"github.com/deadbolt-dev/deadbolt/internal/siem"
 	"github.com/deadbolt-dev/deadbolt/internal/store"
 	"github.com/deadbolt-dev/deadbolt/internal/token"
+	"github.com/deadbolt-dev/deadbolt/internal/userimport"
 )
 
 // Deps are what a node needs from its caller.
@@ -272,6 +273,7 @@ func Run(ctx context.Context, d Deps, listening func(addr string)) error {
 	})
 	mapi.Register(mux)
 	(&policyapi.Handler{Auth: mapi, Admin: adm, Log: d.Log}).Register(mux)
+	(&userimport.Handler{Auth: mapi, Store: d.Store, Clock: d.Clock, Log: d.Log}).Register(mux)
 	mux.Handle("POST /nl3/api/v1/sdk/enableUser", &portal.EnableAPI{Store: d.Store, Clock: d.Clock, Check: svc, Log: d.Log})
 	apiNotFound := httpx.Wrap(d.Log, func(w http.ResponseWriter, r *http.Request) error {
 		return httpx.Errorf(http.StatusNotFound, "not_found", "no such endpoint: %s %s", r.Method, r.URL.Path)
