@@ -31,6 +31,7 @@ type Reader interface {
 	APITokenReader
 	BreakGlassReader
 	TemplateReader
+	OperationReader
 	OIDCReader
 	AuditReader
 }
@@ -55,6 +56,7 @@ type Tx interface {
 	APITokenTx
 	BreakGlassTx
 	TemplateTx
+	OperationTx
 	OIDCTx
 	AuditTx
 }
