@@ -1,6 +1,6 @@
--- Rows a database at schema version 18 adds: a template that needs two
+-- Rows a database at schema version 19 adds: a template that needs two
 -- approvals, and an approval request made from it, approved by one vote of
--- two so far (see 0018).
+-- two so far (see 0019).
 INSERT INTO approval_templates (id, tenant_id, key, title, text, approvers, approver_groups, mode, created_at,
         approvals, deny_on, expiry) VALUES
     ('tp2', 't1', 'DEPLOY', 'Deploy', 'Deploy ${service}', '["m2"]', '[]', 'sign_and_approve', 1748779200000000015,
