@@ -86,12 +86,14 @@ func (k SigningKey) Active(now time.Time) bool {
 	return k.RevokedAt.IsZero() && (k.ExpiresAt.IsZero() || now.Before(k.ExpiresAt))
 }
 
-// Member roles, most to least powerful.
+// Member roles, most to least powerful; an auditor reads what admins
+// read and changes nothing.
 const (
 	RoleOwner    = "owner"
 	RoleAdmin    = "admin"
 	RoleApprover = "approver"
 	RoleMember   = "member"
+	RoleAuditor  = "auditor"
 )
 
 // Member is a person with a portal login in a tenant.

@@ -34,6 +34,7 @@ type Reader interface {
 	OperationReader
 	OIDCReader
 	AuditReader
+	HistoryReader
 }
 
 // Tx is one transaction. It is not safe for concurrent use; it is valid only

@@ -241,6 +241,13 @@ func readBack(t *testing.T, u string, seededAt int) {
 		t.Errorf("member m2 never chose: channels %#v, want nil", bob.Channels)
 	}
 	same(t, "member", alice, wantAlice)
+	if seededAt >= 18 {
+		aud, err := s.Member(ctx, "m18")
+		mustDo(t, err)
+		if aud.Role != store.RoleAuditor {
+			t.Errorf("member m18: role %q, want auditor", aud.Role)
+		}
+	}
 
 	st, err := s.CheckState(ctx, "a1", "alice")
 	mustDo(t, err)
@@ -266,8 +273,12 @@ func readBack(t *testing.T, u string, seededAt int) {
 	if seededAt >= 10 {
 		wantRecs = 3 // and s0, the oldest, last
 	}
-	if seededAt >= 17 && len(recs) > 0 && recs[0].ID == "s17" {
-		recs = recs[1:] // seed 0017's, newest, first
+	if seededAt >= 17 { // s17, the newest, first, with its policy
+		if len(recs) == 0 || recs[0].ID != "s17" || recs[0].PolicyID != "p17" {
+			t.Errorf("check records: %+v, want s17 first", recs)
+		} else {
+			recs = recs[1:]
+		}
 	}
 	if len(recs) != wantRecs || recs[0].ID != "s2" || recs[1].ID != "s1" || recs[1].IntegrationType != "cognito" {
 		t.Errorf("check records: %+v", recs)

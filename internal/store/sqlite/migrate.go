@@ -106,6 +106,11 @@ func (s *Store) apply(ctx context.Context, m migration.Migration) error {
 	if _, err := tx.ExecContext(ctx, m.SQL); err != nil {
 		return wrap(op, err)
 	}
+	if m.Name == auditorRole {
+		if err := bumpSchemaCookie(ctx, tx); err != nil {
+			return wrap(op, err)
+		}
+	}
 	if _, err := tx.ExecContext(ctx, `INSERT INTO schema_version (version, name) VALUES (?, ?)`, m.Version, m.Name); err != nil {
 		return wrap(op, err)
 	}
@@ -123,4 +128,21 @@ func (s *Store) apply(ctx context.Context, m migration.Migration) error {
 		return wrap(op, err)
 	}
 	return nil
+}
+
+// auditorRole names the migration that edits the members table's stored
+// definition in place (writable_schema); bumpSchemaCookie runs after it,
+// in its transaction.
+const auditorRole = "0019_auditor_role.sql"
+
+// bumpSchemaCookie raises the schema cookie, so that every connection,
+// in this process or another, reloads the schema before its next
+// statement: SQLite's procedure for a change made through writable_schema.
+func bumpSchemaCookie(ctx context.Context, tx *sql.Tx) error {
+	var v int64
+	if err := tx.QueryRowContext(ctx, `PRAGMA schema_version`).Scan(&v); err != nil {
+		return err
+	}
+	_, err := tx.ExecContext(ctx, fmt.Sprintf(`PRAGMA schema_version = %d`, v+1))
+	return err
 }

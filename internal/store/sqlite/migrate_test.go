@@ -30,6 +30,12 @@ func dbAt(t *testing.T, v int) (string, *sql.DB) {
 		t.Fatal(err)
 	}
 	old := &Store{wdb: db}
+	if v >= 11 { // migration 0011 moves the check log to its own file
+		if old.log, err = openCheckLog(t.Context(), ChecksPath(path), Options{}); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { old.log.close() })
+	}
 	for _, m := range migrations[:v] {
 		if err := old.apply(t.Context(), m); err != nil {
 			t.Fatal(err)
@@ -128,5 +134,66 @@ func TestEmailVerifiedBackfill(t *testing.T) {
 	claimed, err := s.Member(ctx, "m2")
 	if err != nil || claimed.EmailVerified() {
 		t.Fatalf("self-registered member after migrating: %+v %v, want not verified", claimed, err)
+	}
+}
+
+// TestAuditorRoleMigration: migration 0019 widens the members' role
+// constraint in place. The members of a database at version 18 and
+// everything that references them survive unchanged; 'auditor' is
+// accepted by a connection opened before the migration as well as after;
+// a role outside the list is still refused; the file stays sound.
+func TestAuditorRoleMigration(t *testing.T) {
+	ctx := t.Context()
+	path, db := dbAt(t, 18)
+	_, err := db.ExecContext(ctx, `
+		INSERT INTO tenants (id, name, created_at) VALUES ('t1', 'acme', 1);
+		INSERT INTO members (id, tenant_id, email, name, role, lock_all, locked_down, created_at, updated_at)
+			VALUES ('m1', 't1', 'alice@acme.test', 'Alice', 'owner', 0, 0, 1, 1);
+		INSERT INTO sessions (id, tenant_id, member_id, created_at, seen_at, expires_at, ip, user_agent)
+			VALUES ('s1', 't1', 'm1', 1, 1, 2, '', '')`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.ExecContext(ctx, `INSERT INTO members (id, tenant_id, email, name, role, lock_all, locked_down, created_at, updated_at)
+		VALUES ('m0', 't1', 'early@acme.test', '', 'auditor', 0, 0, 1, 1)`); err == nil {
+		t.Fatal("version 18 took an auditor; the test shows nothing")
+	}
+	// A second connection that has read the old schema.
+	other, err := sql.Open("sqlite", dsn(path, true, Options{BusyTimeout: 10 * time.Second}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	var n int
+	if err := other.QueryRowContext(ctx, `SELECT count(*) FROM members`).Scan(&n); err != nil || n != 1 {
+		t.Fatalf("members before: %d, %v", n, err)
+	}
+	old := &Store{wdb: db}
+	for _, m := range migrations[18:] {
+		if err := old.apply(ctx, m); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := other.ExecContext(ctx, `INSERT INTO members (id, tenant_id, email, name, role, lock_all, locked_down, created_at, updated_at)
+		VALUES ('m2', 't1', 'bob@acme.test', 'Bob', 'auditor', 0, 0, 1, 1)`); err != nil {
+		t.Fatalf("an auditor after the migration, on a connection opened before it: %v", err)
+	}
+	if _, err := db.ExecContext(ctx, `INSERT INTO members (id, tenant_id, email, name, role, lock_all, locked_down, created_at, updated_at)
+		VALUES ('m3', 't1', 'carol@acme.test', 'Carol', 'superuser', 0, 0, 1, 1)`); err == nil {
+		t.Fatal("the constraint took the role 'superuser'")
+	}
+	var check string
+	if err := db.QueryRowContext(ctx, `PRAGMA integrity_check`).Scan(&check); err != nil || check != "ok" {
+		t.Fatalf("integrity_check: %q, %v", check, err)
+	}
+	db.Close()
+	s, err := Open(ctx, path, Options{AutoMigrate: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	ms, err := s.Members(ctx, "t1")
+	if err != nil || len(ms) != 2 || ms[0].Role != store.RoleOwner || ms[1].Role != "auditor" {
+		t.Fatalf("members after: %+v, %v", ms, err)
 	}
 }

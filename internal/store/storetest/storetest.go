@@ -80,6 +80,8 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Operations", testOperations},
 		{"OIDC", testOIDC},
 		{"StreamCursors", testStreamCursors},
+		{"GrantsBetween", testGrantsBetween},
+		{"ChecksBetween", testChecksBetween},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -107,7 +107,7 @@ func VerifyEmail(id, email string, at time.Time) (int64, error) {
 }
 
 func role(r *Rules, v string) {
-	r.OneOf("role", v, store.RoleOwner, store.RoleAdmin, store.RoleApprover, store.RoleMember)
+	r.OneOf("role", v, store.RoleOwner, store.RoleAdmin, store.RoleApprover, store.RoleMember, store.RoleAuditor)
 }
 
 func channels(r *Rules, cs []string) {
