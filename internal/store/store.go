@@ -32,6 +32,7 @@ type Reader interface {
 	BreakGlassReader
 	TemplateReader
 	OperationReader
+	SlackReader
 	OIDCReader
 	AuditReader
 	HistoryReader
@@ -58,6 +59,7 @@ type Tx interface {
 	BreakGlassTx
 	TemplateTx
 	OperationTx
+	SlackTx
 	OIDCTx
 	AuditTx
 }

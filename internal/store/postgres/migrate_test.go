@@ -345,14 +345,14 @@ func readBack(t *testing.T, u string, seededAt int) {
 		same(t, "outbox of tenant", got, want)
 	}
 
-	if seededAt >= 14 { // seed 0014's template reads with the defaults 0019 gave it
+	if seededAt >= 14 { // seed 0014's template reads with the defaults 0020 gave it
 		tp, err := s.Template(ctx, "t1", "PURCHASE_APPROVAL")
 		mustDo(t, err)
 		if tp.Approvals != 1 || tp.DenyOn != store.DenyFirst || tp.Expiry != 0 {
 			t.Errorf("template of seed 14 after migrating = %+v", tp)
 		}
 	}
-	if seededAt >= 19 {
+	if seededAt >= 20 {
 		op, err := s.Operation(ctx, "t1", "or1")
 		mustDo(t, err)
 		if op.Text != "Buy paper for 12 EUR" || op.MetaData["item"] != "paper" || len(op.Approvers) != 2 || op.Approvals != 2 {

@@ -1,4 +1,4 @@
--- 0019: approval requests for any operation (issue 11): an application
+-- 0020: approval requests for any operation (issue 11): an application
 -- asks its users' approvers to approve something that is not an unlock (a
 -- payment, a deployment), from a template (approval_templates, 0014).
 --
