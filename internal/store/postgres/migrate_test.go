@@ -342,6 +342,9 @@ func readBack(t *testing.T, u string, seededAt int) {
 		if seededAt >= 16 { // seed 0016's SIEM and witness messages, newest
 			want = append([]string{"ob-s1 siem  pending", "ob-w1 witness  pending"}, want...)
 		}
+		if seededAt >= 19 { // seed 0019's Slack message, newest
+			want = append([]string{"ob-k1 slack m1 pending"}, want...)
+		}
 		same(t, "outbox of tenant", got, want)
 	}
 
