@@ -17,16 +17,7 @@ import (
 // check (lockdown), sends a signed account.locked webhook for each, and
 // is lifted again; an account outside the group is untouched.
 func TestAlertExecuteLift(t *testing.T) {
-	in := newInst(t)
-	key := in.setup(issuer)
-	in.ok("account", "enroll", "--app", issuer, "--account", "alice", "--owner", "alice@acme.test")
-	in.ok("account", "enroll", "--app", issuer, "--account", "bob", "--owner", "bob@acme.test")
-	in.ok("group", "create", "--tenant", "acme", "finance")
-	in.ok("group", "add", "--tenant", "acme", "--group", "finance", "--member", "alice@acme.test")
-
-	in.env = append(in.env, "DEADBOLT_WEBHOOKS_ALLOW_PRIVATE=true") // the receiver listens on loopback
-	in.start()
-	got := receiveWebhooks(t, in)
+	in, key, got := financeServe(t)
 
 	in.ok("policy", "create", "--tenant", "acme", "--name", "SIEM incident", "--type", "alert", "--action", "lock",
 		"--on", "execute", "--notify", "webhooks", "--for", "24h", "--liftable")
@@ -54,6 +45,22 @@ func TestAlertExecuteLift(t *testing.T) {
 	if r := in.run("policy", "lift", "--tenant", "acme", "SIEM incident"); r.code == 0 {
 		t.Fatal("lifting a policy with no execution in force succeeded")
 	}
+}
+
+// financeServe starts serve for tenant acme with accounts alice (whose
+// owner is in group finance) and bob (whose owner is not) at issuer, and a
+// webhook whose events it returns.
+func financeServe(t *testing.T) (*inst, string, <-chan webhook.Event) {
+	t.Helper()
+	in := newInst(t)
+	key := in.setup(issuer)
+	in.ok("account", "enroll", "--app", issuer, "--account", "alice", "--owner", "alice@acme.test")
+	in.ok("account", "enroll", "--app", issuer, "--account", "bob", "--owner", "bob@acme.test")
+	in.ok("group", "create", "--tenant", "acme", "finance")
+	in.ok("group", "add", "--tenant", "acme", "--group", "finance", "--member", "alice@acme.test")
+	in.env = append(in.env, "DEADBOLT_WEBHOOKS_ALLOW_PRIVATE=true") // the receiver listens on loopback
+	in.start()
+	return in, key, receiveWebhooks(t, in)
 }
 
 // receiveWebhooks creates a webhook of tenant acme (serve must run, with
@@ -108,15 +115,7 @@ func wantEvent(t *testing.T, in *inst, got <-chan webhook.Event, typ, account st
 // blocked check. The sign-ins the lock then blocks do not execute it
 // again, and a blocked sign-in outside the group executes nothing.
 func TestBlockedSigninAlert(t *testing.T) {
-	in := newInst(t)
-	key := in.setup(issuer)
-	in.ok("account", "enroll", "--app", issuer, "--account", "alice", "--owner", "alice@acme.test")
-	in.ok("account", "enroll", "--app", issuer, "--account", "bob", "--owner", "bob@acme.test")
-	in.ok("group", "create", "--tenant", "acme", "finance")
-	in.ok("group", "add", "--tenant", "acme", "--group", "finance", "--member", "alice@acme.test")
-	in.env = append(in.env, "DEADBOLT_WEBHOOKS_ALLOW_PRIVATE=true")
-	in.start()
-	got := receiveWebhooks(t, in)
+	in, key, got := financeServe(t)
 	in.ok("policy", "create", "--tenant", "acme", "--name", "Finance sign-in alarm", "--type", "alert", "--action", "lock",
 		"--on", "blocked_signin", "--notify", "webhooks", "--for", "1h", "--liftable")
 	in.ok("policy", "assign", "--tenant", "acme", "Finance sign-in alarm", "--group", "finance")

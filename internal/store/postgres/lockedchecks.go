@@ -12,17 +12,7 @@ import (
 // tenants' records and open answers of the period are read and passed
 // over. A limit below 1 is store.ErrInvalid.
 func (r reads) LockedChecks(ctx context.Context, tenantID string, since, until time.Time, after store.CheckPosition, limit int) ([]store.CheckRecord, store.CheckPosition, error) {
-	const op = "list locked check records of a period"
-	if err := positiveLimit(op, limit); err != nil {
-		return nil, after, err
-	}
-	rows, err := r.q.Query(ctx, `SELECT `+sqlrow.CheckCols+`, seq FROM check_log
+	return r.checkPage(ctx, "list locked check records of a period", `SELECT `+sqlrow.CheckCols+`, seq FROM check_log
 		WHERE tenant_id = $1 AND locked AND at < $2 AND (at, seq) > ($3, $4)
-		ORDER BY at, seq LIMIT $5`, sqlrow.ChecksBetweenArgs(tenantID, since, until, after, limit)...)
-	if err != nil {
-		return nil, after, wrap(op, err)
-	}
-	defer rows.Close()
-	recs, pos, err := dialect.CheckPage(rows, after)
-	return recs, pos, wrap(op, err)
+		ORDER BY at, seq LIMIT $5`, sqlrow.ChecksBetweenArgs(tenantID, since, until, after, limit), after, limit)
 }

@@ -23,17 +23,7 @@ func (t *txn) LockedChecks(ctx context.Context, tenantID string, since, until ti
 // index (at, and the rowid every SQLite index ends with); other tenants'
 // records and open answers of the period are read and passed over.
 func (l *checkLog) locked(ctx context.Context, tenantID string, since, until time.Time, after store.CheckPosition, limit int) ([]store.CheckRecord, store.CheckPosition, error) {
-	const op = "list locked check records of a period"
-	if err := positiveLimit(op, limit); err != nil {
-		return nil, after, err
-	}
-	rows, err := l.rdb.QueryContext(ctx, `SELECT `+sqlrow.CheckCols+`, rowid FROM check_log INDEXED BY check_log_at
+	return l.page(ctx, "list locked check records of a period", `SELECT `+sqlrow.CheckCols+`, rowid FROM check_log INDEXED BY check_log_at
 		WHERE tenant_id = ?1 AND locked = 1 AND at < ?2 AND (at, rowid) > (?3, ?4)
-		ORDER BY at, rowid LIMIT ?5`, sqlrow.ChecksBetweenArgs(tenantID, since, until, after, limit)...)
-	if err != nil {
-		return nil, after, wrap(op, err)
-	}
-	defer rows.Close()
-	recs, pos, err := dialect.CheckPage(rows, after)
-	return recs, pos, wrap(op, err)
+		ORDER BY at, rowid LIMIT ?5`, sqlrow.ChecksBetweenArgs(tenantID, since, until, after, limit), after, limit)
 }

@@ -32,18 +32,9 @@ func testLockedChecks(t *testing.T, s store.Store) {
 	must(t, "AppendChecks", s.AppendChecks(ctx, []store.CheckRecord{lastIn, atSince, elsewhere}))
 	want := []store.CheckRecord{atSince, twin1, twin2, inside, lastIn}
 
-	var got []store.CheckRecord
-	var pos store.CheckPosition
-	for range 10 {
-		page, next, err := s.LockedChecks(ctx, w.tenant.ID, since, until, pos, 2)
-		must(t, "LockedChecks", err)
-		got = append(got, page...)
-		if len(page) == 0 {
-			same(t, "position after an empty page", next, pos)
-			break
-		}
-		pos = next
-	}
+	got := checkPages(t, "LockedChecks", func(pos store.CheckPosition) ([]store.CheckRecord, store.CheckPosition, error) {
+		return s.LockedChecks(ctx, w.tenant.ID, since, until, pos, 2)
+	})
 	same(t, "LockedChecks, two a page", got, want)
 	update(t, s, func(tx store.Tx) error {
 		all, _, err := tx.LockedChecks(ctx, w.tenant.ID, since, until, store.CheckPosition{}, 100)
