@@ -498,7 +498,7 @@ func (a *auditor) layout(ctx context.Context, where string, width int64) {
 	got, err := chromedp.Run(ctx, chromedp.Evaluate[box](`(() => {
   const h = document.querySelector("header.top");
   let wrapped = "";
-  document.querySelectorAll("header.top nav a, header.top nav button").forEach(el => {
+  document.querySelectorAll("header.top a, header.top button").forEach(el => {
     if (el.getClientRects().length > 1 || el.getBoundingClientRect().height > 2 * parseFloat(getComputedStyle(el).lineHeight || "24")) wrapped = el.innerText;
   });
   let smallest = 100;

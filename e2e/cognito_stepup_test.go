@@ -8,15 +8,20 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"os"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 
+	"github.com/deadbolt-dev/deadbolt/internal/aws/awstest"
 	"github.com/deadbolt-dev/deadbolt/internal/aws/cognito"
 	"github.com/deadbolt-dev/deadbolt/internal/aws/invoke"
 	"github.com/deadbolt-dev/deadbolt/internal/egress"
+	"github.com/deadbolt-dev/deadbolt/internal/ids"
 )
 
 // TestCognitoStepUp runs the Define → Create → Verify → Define sequence of
@@ -38,9 +43,42 @@ func TestCognitoStepUp(t *testing.T) {
 		HTTP: egress.Policy{AllowPrivate: true}.Client(10 * time.Second)} // tests allow loopback explicitly
 	strict := cfg
 	strict.ACRValues = []string{acrPasskeyUnlocked}
+	// The same triggers as the Lambda builds them (cognito.FromEnv), with
+	// the client secret in a Secrets Manager secret on moto's server: the
+	// right secret, and a secret holding a wrong one.
+	moto, err := awstest.Start()
+	if err != nil {
+		t.Fatalf("moto (python3 -m moto.server) is needed: %v", err)
+	}
+	t.Cleanup(moto.Close)
+	moto.Setenv(t)
+	fromEnv := func(secretValue string) lambda.Handler {
+		t.Helper()
+		out, err := moto.SecretsManager().CreateSecret(awstest.Context(t), &secretsmanager.CreateSecretInput{
+			Name: aws.String("deadbolt/stepup-" + ids.New()), SecretString: aws.String(secretValue)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, signingKey := awstest.Key()
+		env := map[string]string{"API_URI": tab.Base, "APP_URI": app, "SIGNING_KEY": signingKey, "ACCOUNT_ATTRIBUTE": "email",
+			"STEPUP_ISSUER": tab.Base, "STEPUP_CLIENT_ID": cfg.ClientID, "STEPUP_SECRET_ARN": *out.ARN,
+			"STEPUP_REDIRECT_URI": redirect, "ACR_VALUES": acrPasskey, "STEPUP_ALLOW_PRIVATE": "true"}
+		h, err := cognito.FromEnv(awstest.Context(t), func(k string) string {
+			if v, ok := env[k]; ok {
+				return v
+			}
+			return os.Getenv(k) // the AWS SDK's variables, pointing at moto
+		}, slog.New(slog.DiscardHandler))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return h
+	}
 	srv := httptest.NewServer((&invoke.Server{Log: slog.New(slog.DiscardHandler), Functions: map[string]lambda.Handler{
-		"stepup":        lambda.NewHandler(cognito.NewStepUp(cfg, nil).Handle),
-		"stepup-strict": lambda.NewHandler(cognito.NewStepUp(strict, nil).Handle),
+		"stepup":          lambda.NewHandler(cognito.NewStepUp(cfg, nil).Handle),
+		"stepup-strict":   lambda.NewHandler(cognito.NewStepUp(strict, nil).Handle),
+		"stepup-sm":       fromEnv(`{"STEPUP_CLIENT_SECRET": "` + cfg.ClientSecret + `"}`),
+		"stepup-sm-wrong": fromEnv("not-the-client-secret"),
 	}}).Handler())
 	t.Cleanup(srv.Close)
 
@@ -144,6 +182,17 @@ func TestCognitoStepUp(t *testing.T) {
 		}
 		if r := define(srp, password, custom(true)); !r.IssueTokens || r.FailAuthentication {
 			t.Fatalf("after a verified challenge: %+v", r)
+		}
+	})
+
+	t.Run("the client secret from Secrets Manager (STEPUP_SECRET_ARN)", func(t *testing.T) {
+		answer, p := create()
+		if verify("stepup-sm-wrong", answer, p, attrs) {
+			t.Fatal("a code was exchanged with the wrong secret from Secrets Manager")
+		}
+		answer, p = create()
+		if !verify("stepup-sm", answer, p, attrs) {
+			t.Fatal("the Lambda's triggers with the secret from Secrets Manager refused a correct answer")
 		}
 	})
 

@@ -41,6 +41,9 @@ type env struct {
 	srv    *httptest.Server
 	tenant store.Tenant // acme
 	other  store.Tenant // globex
+	// schemas validates every answer against the served document;
+	// loaded at the first answer.
+	schemas *schemaCheck
 }
 
 func newEnv(t testing.TB, limiter *ratelimit.Limiter) *env {

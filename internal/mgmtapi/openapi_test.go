@@ -1,12 +1,19 @@
 package mgmtapi_test
 
 import (
+	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/getkin/kin-openapi/openapi3filter"
+	"github.com/getkin/kin-openapi/routers"
+	"github.com/getkin/kin-openapi/routers/legacy"
 )
 
 // specDoc fetches the served OpenAPI document.
@@ -24,10 +31,105 @@ func (e *env) specDoc() []byte {
 	return b
 }
 
-// validateAnswer would check an answer against the document; the
-// schema validator is not wired in yet (see the report), so answers are
-// checked for the error shape only (checkShape).
-func (e *env) validateAnswer(*http.Request, *http.Response, []byte) {}
+// schemaCheck is the served document, loaded by kin-openapi (which reads
+// OpenAPI 3.1 and validates with JSON Schema 2020-12), and its router.
+type schemaCheck struct {
+	router routers.Router
+}
+
+// newSchemaCheck loads and validates doc as an OpenAPI 3.1 document.
+func newSchemaCheck(t testing.TB, doc []byte) *schemaCheck {
+	t.Helper()
+	loader := openapi3.NewLoader()
+	spec, err := loader.LoadFromData(doc)
+	if err != nil {
+		t.Fatalf("the OpenAPI document does not load: %v", err)
+	}
+	if !spec.IsOpenAPI31OrLater() {
+		t.Fatalf("the document is OpenAPI %s, not 3.1", spec.OpenAPI)
+	}
+	if err := spec.Validate(loader.Context); err != nil {
+		t.Fatalf("the OpenAPI document is not valid: %v", err)
+	}
+	router, err := legacy.NewRouter(spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &schemaCheck{router: router}
+}
+
+// check validates one answer against the schema the document gives for
+// its route and status (the success schema, or "default", the one error
+// shape). A route the document lacks is an error too.
+func (s *schemaCheck) check(req *http.Request, status int, header http.Header, body []byte) error {
+	route, params, err := s.router.FindRoute(req)
+	if err != nil {
+		return fmt.Errorf("not in the document: %w", err)
+	}
+	in := &openapi3filter.ResponseValidationInput{
+		RequestValidationInput: &openapi3filter.RequestValidationInput{Request: req, PathParams: params, Route: route},
+		Status:                 status,
+		Header:                 header,
+		Options:                &openapi3filter.Options{IncludeResponseStatus: true, MultiError: true},
+	}
+	in.SetBodyBytes(body)
+	return openapi3filter.ValidateResponse(context.Background(), in)
+}
+
+// validateAnswer checks every answer the API tests get against the
+// document's schema for it; the document's own pages are not API answers.
+func (e *env) validateAnswer(req *http.Request, res *http.Response, body []byte) {
+	e.t.Helper()
+	if p := req.URL.Path; p == "/api/v1/openapi.json" || p == "/api/v1/docs" || !strings.HasPrefix(p, "/api/v1/") {
+		return
+	}
+	if e.schemas == nil {
+		e.schemas = newSchemaCheck(e.t, e.specDoc())
+	}
+	if err := e.schemas.check(req, res.StatusCode, res.Header, body); err != nil {
+		e.t.Errorf("%s %s: the %d answer does not match the document: %v\n%s", req.Method, req.URL.Path, res.StatusCode, err, body)
+	}
+}
+
+// TestSchemaCheckCatches: the check that every API test runs on every
+// answer fails for an answer with a field its schema does not declare, one
+// missing a required field, one of a wrong type, an error not in the
+// error shape and a status the document does not give.
+func TestSchemaCheckCatches(t *testing.T) {
+	e := newEnv(t, nil)
+	s := newSchemaCheck(t, e.specDoc())
+	json := http.Header{"Content-Type": {"application/json"}}
+	req := func(method, path string) *http.Request {
+		r, err := http.NewRequest(method, e.srv.URL+path, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r
+	}
+	good := `{"token_id":"t","name":"n","tenant_id":"x","tenant":"acme","role":"admin","scopes":[],"expires_at":null}`
+	if err := s.check(req("GET", "/api/v1/whoami"), 200, json, []byte(good)); err != nil {
+		t.Fatalf("a right answer fails: %v", err)
+	}
+	for name, tc := range map[string]struct {
+		method, path string
+		status       int
+		body         string
+	}{
+		"undeclared field": {"GET", "/api/v1/whoami", 200, strings.Replace(good, "{", `{"extra":1,`, 1)},
+		"missing required": {"GET", "/api/v1/whoami", 200, strings.Replace(good, `"tenant":"acme",`, "", 1)},
+		"wrong type":       {"GET", "/api/v1/whoami", 200, strings.Replace(good, `"scopes":[]`, `"scopes":"all"`, 1)},
+		"item of a page":   {"GET", "/api/v1/webhooks", 200, `{"items":[{"id":"w","url":"u","events":[]}],"next_cursor":""}`},
+		"error shape":      {"GET", "/api/v1/whoami", 401, `{"error":"unauthenticated"}`},
+		"status not given": {"GET", "/api/v1/whoami", 201, good},
+		"undocumented":     {"GET", "/api/v1/nothing", 200, `{}`},
+	} {
+		if err := s.check(req(tc.method, tc.path), tc.status, json, []byte(tc.body)); err == nil {
+			t.Errorf("%s: the check let it pass", name)
+		} else {
+			t.Logf("%s: %v", name, err)
+		}
+	}
+}
 
 // recordMux records the patterns Register adds.
 type recordMux struct{ patterns []string }

@@ -480,6 +480,7 @@ func (p *Portal) render(w http.ResponseWriter, r *http.Request, status int, page
 		}
 	}
 	data["Page"] = page
+	p.navigation(page, data)
 	var buf bytes.Buffer
 	if err := t.ExecuteTemplate(&buf, "layout", data); err != nil {
 		p.d.Log.Error("portal template", "page", page, "err", err)
