@@ -181,8 +181,10 @@ var pathParam = regexp.MustCompile(`\{([a-z]+)\}`)
 // Document is the OpenAPI 3.1 document of the API.
 func (a *API) Document() ([]byte, error) {
 	paths := obj{}
-	errAnswer := obj{"description": "an error, in the one error shape",
-		"content": obj{"application/json": obj{"schema": ref("Error")}}}
+	errorOf := func(what string) obj {
+		return obj{"description": what + ", in the one error shape",
+			"content": obj{"application/json": obj{"schema": ref("Error")}}}
+	}
 	for _, rt := range a.routes {
 		o, ok := ops[rt.Method+" "+rt.Path]
 		if !ok {
@@ -204,7 +206,9 @@ func (a *API) Document() ([]byte, error) {
 			"responses": obj{
 				fmt.Sprint(o.status): obj{"description": http.StatusText(o.status),
 					"content": obj{"application/json": obj{"schema": ref(o.response)}}},
-				"default": errAnswer,
+				"4XX": errorOf("a refusal: unauthenticated (401), insufficient_scope (403), not_found (404), " +
+					"invalid (400), a conflict (409, 422) or rate_limited (429, with Retry-After)"),
+				"default": errorOf("a server error"),
 			}}
 		if rt.Method == http.MethodPost {
 			params = append(params, obj{"name": "Idempotency-Key", "in": "header", "schema": str(),
@@ -230,6 +234,7 @@ func (a *API) Document() ([]byte, error) {
 				"deliveries, audit trail and check log. Authenticate with an API token (deadbolt api-token create) " +
 				"as Authorization: Bearer, x-nl3-api-token or x-nl3-server-api-token. See docs/api.md."},
 		"security": []obj{{"bearer": []string{}}, {"nl3ApiToken": []string{}}, {"nl3ServerApiToken": []string{}}},
+		"servers":  []obj{{"url": "/", "description": "the deadbolt server that serves this document"}},
 		"paths":    paths,
 		"components": obj{
 			"schemas": schemas(),
