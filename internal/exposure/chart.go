@@ -41,7 +41,7 @@ func topAccounts(rep *Report) barChart {
 		if i == topN || a.Open == 0 {
 			break
 		}
-		c.Bars = append(c.Bars, hbar{Y: 8 + i*barRow, W: max1(int(int64(barMaxW)*int64(a.Open)/int64(max))),
+		c.Bars = append(c.Bars, hbar{Y: 8 + i*barRow, W: max1(int(int64(barMaxW) * int64(a.Open) / int64(max))),
 			Label: short(a.Account+" · "+a.AppName, 34), Val: Human(time.Duration(a.Open))})
 	}
 	c.Height = 16 + len(c.Bars)*barRow
