@@ -12,7 +12,7 @@ import (
 )
 
 // pages are the templates/NAME.html files rendered inside layout.html.
-var pages = []string{"signin", "setup", "home", "passkeys", "enable", "error", "done", "settings", "admin", "verify", "stepup", "stepuplocked", "sign", "approvals"}
+var pages = []string{"signin", "setup", "home", "passkeys", "enable", "error", "done", "settings", "admin", "verify", "stepup", "stepuplocked", "stepupwait", "sign", "approvals"}
 
 func (p *Portal) parseTemplates() error {
 	funcs := template.FuncMap{
