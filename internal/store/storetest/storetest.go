@@ -80,6 +80,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Templates", testTemplates},
 		{"OIDC", testOIDC},
 		{"StreamCursors", testStreamCursors},
+		{"Checkpoints", testCheckpoints},
 		{"GrantsBetween", testGrantsBetween},
 		{"ChecksBetween", testChecksBetween},
 	}
