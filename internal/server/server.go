@@ -16,6 +16,7 @@ import (
 	"github.com/deadbolt-dev/deadbolt/internal/api"
 	"github.com/deadbolt-dev/deadbolt/internal/apitoken"
 	"github.com/deadbolt-dev/deadbolt/internal/approval"
+	"github.com/deadbolt-dev/deadbolt/internal/blockedsignin"
 	"github.com/deadbolt-dev/deadbolt/internal/breakglass"
 	"github.com/deadbolt-dev/deadbolt/internal/cache"
 	"github.com/deadbolt-dev/deadbolt/internal/check"
@@ -123,7 +124,7 @@ func Run(ctx context.Context, d Deps, listening func(addr string)) error {
 	})
 	// The portal: browser routes on their own mux, with their own CSP,
 	// cross-origin protection and HTML errors.
-	acc := &access.Service{Store: d.Store, Clock: d.Clock}
+	acc := &access.Service{Store: d.Store, Clock: d.Clock, Notify: notes.channels}
 	// The OpenID provider for step-up sign-in, issuing at the portal's
 	// URL; its step-up page is the portal's.
 	provider, err := oidc.New(oidc.Deps{Store: d.Store, Box: d.Box, Clock: d.Clock, Log: d.Log,
@@ -179,6 +180,12 @@ func Run(ctx context.Context, d Deps, listening func(addr string)) error {
 		}},
 		{Name: "audit-siem", Interval: time.Second, Run: func(ctx context.Context) error {
 			_, err := (&siem.Job{Store: d.Store, Clock: d.Clock, Endpoints: cfg.Audit.SIEMNames()}).RunOnce(ctx)
+			return err
+		}},
+		{Name: "blocked-signin", Interval: time.Second, Run: func(ctx context.Context) error {
+			// Alert policies on blocked sign-ins, read from the check log
+			// after the lock check wrote it: nothing on the check's path.
+			_, err := (&blockedsignin.Job{Store: d.Store, Sets: checkReads, Clock: d.Clock, Notify: notes.channels}).RunOnce(ctx)
 			return err
 		}},
 		{Name: "expiry", Interval: time.Second, Run: func(ctx context.Context) error {
@@ -264,7 +271,8 @@ func Run(ctx context.Context, d Deps, listening func(addr string)) error {
 	provider.Register(mux)
 	used := &apitoken.Recorder{Store: d.Store, Log: d.Log}
 	go used.Run(jobsCtx, apiTokenFlush)
-	adm := &admin.Service{Store: d.Store, Clock: d.Clock, Box: d.Box, Egress: egress.Policy{AllowPrivate: cfg.Webhooks.AllowPrivate}}
+	adm := &admin.Service{Store: d.Store, Clock: d.Clock, Box: d.Box, Egress: egress.Policy{AllowPrivate: cfg.Webhooks.AllowPrivate},
+		Notify: notes.channels}
 	mapi := mgmtapi.New(mgmtapi.Deps{Store: d.Store, Clock: d.Clock, Log: d.Log, Used: used, Check: svc, Access: acc,
 		Tokens:    &apitoken.Service{Store: d.Store, Clock: d.Clock},
 		Admin:     adm,
