@@ -175,6 +175,11 @@ type SIEM struct {
 	Checks bool `yaml:"checks"`
 }
 
+// ReservedNamePrefix starts the stream names deadbolt's own jobs use
+// beside the witnesses and SIEM endpoints (stream cursors share one
+// namespace): no configured endpoint may take one.
+const ReservedNamePrefix = "deadbolt:"
+
 // SIEMNames lists the SIEM endpoints' names.
 func (a Audit) SIEMNames() []string {
 	var out []string
@@ -452,6 +457,8 @@ func (c Config) Validate() error {
 			add(field+".name", "is required")
 		case seen[w.Name]:
 			add(field+".name", "%q is used twice", w.Name)
+		case strings.HasPrefix(w.Name, ReservedNamePrefix):
+			add(field+".name", "%q: names starting with %q are deadbolt's own", w.Name, ReservedNamePrefix)
 		}
 		seen[w.Name] = true
 		if (w.URL == "") == (w.File == "") {
@@ -470,6 +477,8 @@ func (c Config) Validate() error {
 			add(field+".name", "is required")
 		case seen[s.Name]:
 			add(field+".name", "%q is used twice (witness and SIEM names share one namespace)", s.Name)
+		case strings.HasPrefix(s.Name, ReservedNamePrefix):
+			add(field+".name", "%q: names starting with %q are deadbolt's own", s.Name, ReservedNamePrefix)
 		}
 		seen[s.Name] = true
 		u, err := url.Parse(s.Address)

@@ -115,6 +115,7 @@ type Portal struct {
 	imports  importJobs
 	mux      *http.ServeMux
 	gets     []string // the patterns of the GET routes, in order (see Routes)
+	posts    []string // the patterns of the POST routes, in order (see PostRoutes)
 	closing  chan struct{}
 	close    sync.Once
 }
@@ -209,7 +210,10 @@ func (p *Portal) routes() {
 		p.gets = append(p.gets, pattern)
 		mux.Handle("GET "+pattern, p.wrap(h))
 	}
-	post := func(pattern string, h handler) { mux.Handle("POST "+pattern, p.wrap(h)) }
+	post := func(pattern string, h handler) {
+		p.posts = append(p.posts, pattern)
+		mux.Handle("POST "+pattern, p.wrap(h))
+	}
 
 	get("/{$}", p.home)
 	get("/fragment/home", p.homeFragment)
@@ -281,6 +285,9 @@ func (p *Portal) routes() {
 	post("/stepup/finish", p.stepFinish)
 	get("/stepup/locked", p.stepLockedPage)
 	post("/stepup/unlock", p.stepUnlock)
+	post("/stepup/cancel", p.stepCancel)
+	get("/stepup/wait", p.stepWaitPage)
+	get("/stepup/wait/status", p.stepWaitStatus)
 	get("/enable", p.enableStart)
 	get("/enable/continue", p.enableContinue)
 	post("/enable/register/begin", p.enableRegisterBegin)
@@ -310,6 +317,15 @@ func Routes() []string {
 	p := &Portal{}
 	p.routes()
 	return slices.Clone(p.gets)
+}
+
+// PostRoutes returns the patterns of the portal's POST routes, the
+// changes, as registered with its router: the role tests post to each
+// one under /admin/, so that a change added later is checked too.
+func PostRoutes() []string {
+	p := &Portal{}
+	p.routes()
+	return slices.Clone(p.posts)
 }
 
 // ServeHTTP serves every portal route with the security headers, and sends

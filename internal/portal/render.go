@@ -9,10 +9,12 @@ import (
 	"path"
 	"strings"
 	"time"
+
+	"github.com/deadbolt-dev/deadbolt/internal/admin"
 )
 
 // pages are the templates/NAME.html files rendered inside layout.html.
-var pages = []string{"signin", "setup", "home", "passkeys", "enable", "error", "done", "settings", "admin", "verify", "stepup", "stepuplocked", "sign", "approvals"}
+var pages = []string{"signin", "setup", "home", "passkeys", "enable", "error", "done", "settings", "admin", "verify", "stepup", "stepuplocked", "stepupwait", "sign", "approvals"}
 
 func (p *Portal) parseTemplates() error {
 	funcs := template.FuncMap{
@@ -25,6 +27,9 @@ func (p *Portal) parseTemplates() error {
 		"plural":   plural,
 		"status":   statusLabel,
 		"asset":    func(name string) (string, error) { return p.assets.url(name) },
+		// Who changes anything on the admin pages (owners, admins; not
+		// auditors, who read them).
+		"administers": admin.Administers,
 	}
 	p.pages = map[string]*template.Template{}
 	for _, page := range pages {
