@@ -62,8 +62,8 @@ type Deps struct {
 	// checks the chain alone.
 	Audit    store.AuditReader
 	AuditKey *audit.PublicKey
-	Clock clock.Clock
-	Log   *slog.Logger
+	Clock    clock.Clock
+	Log      *slog.Logger
 	// Box seals ceremony state and enablement tickets into cookies.
 	Box      *seal.Box
 	Check    *check.Service
