@@ -44,6 +44,14 @@ func Operator(actor string) By { return By{Actor: actor} }
 // AsMember is member m, signed in to the portal.
 func AsMember(m store.Member) By { return By{Actor: "member:" + m.Email, Member: &m} }
 
+// AsToken is an API token of tenantID (package apitoken), named actor in
+// audit records. A token is not a person: it is held to an admin's rules,
+// so it adds admins, approvers and members but never an owner, whom only
+// an owner hands out.
+func AsToken(tenantID, actor string) By {
+	return By{Actor: actor, Member: &store.Member{TenantID: tenantID, Role: store.RoleAdmin}}
+}
+
 func forbidden(format string, args ...any) error {
 	return fmt.Errorf("%w: %s", ErrForbidden, fmt.Sprintf(format, args...))
 }
@@ -65,6 +73,11 @@ func (b By) manages(tenantID string) error {
 // Administers reports whether m may administer their tenant (manage its
 // members, applications and settings): owners and admins.
 func Administers(m store.Member) bool { return m.Role == store.RoleOwner || m.Role == store.RoleAdmin }
+
+// Oversees reports whether m may read everything an administrator reads
+// in their tenant (the admin pages, the audit trail, every request's
+// details): owners, admins and auditors. An auditor changes nothing.
+func Oversees(m store.Member) bool { return Administers(m) || m.Role == store.RoleAuditor }
 
 func (b By) isOwner() bool { return b.Member == nil || b.Member.Role == store.RoleOwner }
 
@@ -89,10 +102,10 @@ func (b By) mayLink(m store.Member, created bool) error {
 
 func checkRole(role string) error {
 	switch role {
-	case store.RoleOwner, store.RoleAdmin, store.RoleApprover, store.RoleMember:
+	case store.RoleOwner, store.RoleAdmin, store.RoleApprover, store.RoleMember, store.RoleAuditor:
 		return nil
 	}
-	return invalid("role must be owner, admin, approver or member, not %q", role)
+	return invalid("role must be owner, admin, approver, member or auditor, not %q", role)
 }
 
 // Invitation is a member with a fresh one-time link to register a passkey.
@@ -340,6 +353,18 @@ type NewMember struct {
 	// SelfRegistered: the person registered themselves (through an
 	// enablement link), so the email is their claim, not verified.
 	SelfRegistered bool
+}
+
+// AddMember creates a member on behalf of b, held to b's rules: only
+// owners and admins add members, and only an owner adds an owner.
+func (s *Service) AddMember(ctx context.Context, b By, n NewMember) (store.Member, error) {
+	if err := b.manages(n.TenantID); err != nil {
+		return store.Member{}, err
+	}
+	if n.Role == store.RoleOwner && !b.isOwner() {
+		return store.Member{}, forbidden("only an owner adds an owner; an owner does that in the portal or the CLI")
+	}
+	return s.CreateMember(ctx, b.Actor, n)
 }
 
 // CreateMember creates a member; the role defaults to member.

@@ -40,6 +40,23 @@ type schemaCheck struct {
 	router routers.Router
 }
 
+// JSON Lines answers (exports) are validated as the array of their lines.
+func init() {
+	openapi3filter.RegisterBodyDecoder("application/x-ndjson", func(r io.Reader, _ http.Header, _ *openapi3.SchemaRef, _ openapi3filter.EncodingFn) (any, error) {
+		lines := []any{}
+		dec := json.NewDecoder(r)
+		dec.UseNumber()
+		for dec.More() {
+			var v any
+			if err := dec.Decode(&v); err != nil {
+				return nil, err
+			}
+			lines = append(lines, v)
+		}
+		return lines, nil
+	})
+}
+
 // newSchemaCheck loads and validates doc as an OpenAPI 3.1 document.
 func newSchemaCheck(t testing.TB, doc []byte) *schemaCheck {
 	t.Helper()

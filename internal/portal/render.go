@@ -9,6 +9,8 @@ import (
 	"path"
 	"strings"
 	"time"
+
+	"github.com/deadbolt-dev/deadbolt/internal/admin"
 )
 
 // pages are the templates/NAME.html files rendered inside layout.html.
@@ -25,6 +27,9 @@ func (p *Portal) parseTemplates() error {
 		"plural":   plural,
 		"status":   statusLabel,
 		"asset":    func(name string) (string, error) { return p.assets.url(name) },
+		// Who changes anything on the admin pages (owners, admins; not
+		// auditors, who read them).
+		"administers": admin.Administers,
 	}
 	p.pages = map[string]*template.Template{}
 	for _, page := range pages {
