@@ -2,6 +2,7 @@ package portal
 
 import (
 	"bytes"
+	"context"
 	"embed"
 	"errors"
 	"fmt"
@@ -48,6 +49,7 @@ type Store interface {
 	store.TemplateReader
 	store.APITokenReader
 	store.OIDCReader
+	store.SlackReader
 	store.Updater
 }
 
@@ -89,6 +91,16 @@ type Deps struct {
 	// WebhookEgress decides which hosts admins may create webhooks for
 	// (config webhooks.allow_private).
 	WebhookEgress egress.Policy
+	// Slack links members to their Slack users (slackapp.Linker); nil
+	// when this server has no Slack app, and the settings page offers none.
+	Slack SlackLinker
+}
+
+// SlackLinker links a member to the Slack user of their verified email,
+// and unlinks them.
+type SlackLinker interface {
+	Link(ctx context.Context, actor string, m store.Member) (store.SlackLink, error)
+	Unlink(ctx context.Context, actor string, m store.Member) (bool, error)
 }
 
 // Portal serves the browser UI. It is safe for concurrent use.
@@ -253,6 +265,8 @@ func (p *Portal) routes() {
 	get("/verify-email", p.verifyPage)
 	post("/verify-email", p.verifyConfirm)
 	post("/settings/verify-email", p.verifySend)
+	post("/settings/slack", p.slackLink)
+	post("/settings/slack/unlink", p.slackUnlink)
 	post("/push/subscribe", p.pushSubscribe)
 	post("/push/{id}/delete", p.pushDelete)
 	post("/accounts/{id}/lock", p.accountLock)
