@@ -140,7 +140,12 @@ func Run(ctx context.Context, d Deps, listening func(addr string)) error {
 	if err != nil {
 		return err
 	}
-	web, err := portal.New(portal.Deps{StepUp: provider, Store: d.Store, Clock: d.Clock, Log: d.Log, Box: d.Box, Check: svc, Access: acc,
+	auditSigner, err := AuditSigner(d.Box)
+	if err != nil {
+		return err
+	}
+	auditKey := auditSigner.PublicKey()
+	web, err := portal.New(portal.Deps{StepUp: provider, Store: d.Store, Audit: d.Store, AuditKey: &auditKey, Clock: d.Clock, Log: d.Log, Box: d.Box, Check: svc, Access: acc,
 		Requests: requests, Approvals: approvals, Broker: notes.broker, Mail: notes.mail != nil, PushKey: notes.pushKey, PublicURL: cfg.EffectivePublicURL(),
 		Config: cfg.Portal, WebhookEgress: egress.Policy{AllowPrivate: cfg.Webhooks.AllowPrivate}, Slack: slackApp.portalLinker()})
 	if err != nil {
