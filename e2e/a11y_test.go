@@ -86,6 +86,7 @@ var portalPages = []a11yPage{
 	{pattern: "/admin/tokens", name: "admin-tokens", path: at("/admin/tokens")},
 	{pattern: "/admin/oidc", name: "admin-oidc", path: at("/admin/oidc")},
 	{pattern: "/admin/activity", name: "admin-activity", path: at("/admin/activity"), request: true},
+	{pattern: "/admin/reports/exposure", name: "admin-exposure", path: at("/admin/reports/exposure")},
 	// A real link comes only by mail to a member who registered through
 	// enablement; this row checks the page a bad or expired link shows.
 	{pattern: "/verify-email", name: "verify-email-bad-link", path: at("/verify-email?t=not-a-valid-link")},

@@ -22,9 +22,11 @@ import (
 	"github.com/deadbolt-dev/deadbolt/internal/clock"
 	"github.com/deadbolt-dev/deadbolt/internal/config"
 	"github.com/deadbolt-dev/deadbolt/internal/egress"
+	"github.com/deadbolt-dev/deadbolt/internal/exposure"
 	"github.com/deadbolt-dev/deadbolt/internal/httpx"
 	"github.com/deadbolt-dev/deadbolt/internal/live"
 	"github.com/deadbolt-dev/deadbolt/internal/passkey"
+	"github.com/deadbolt-dev/deadbolt/internal/policy"
 	"github.com/deadbolt-dev/deadbolt/internal/seal"
 	"github.com/deadbolt-dev/deadbolt/internal/store"
 )
@@ -48,6 +50,7 @@ type Store interface {
 	store.TemplateReader
 	store.APITokenReader
 	store.OIDCReader
+	exposure.Source
 	store.Updater
 }
 
@@ -89,6 +92,9 @@ type Deps struct {
 	// WebhookEgress decides which hosts admins may create webhooks for
 	// (config webhooks.allow_private).
 	WebhookEgress egress.Policy
+	// Geo names the countries of addresses in the exposure report (serve
+	// --geoip-db); nil names none.
+	Geo policy.Geo
 }
 
 // Portal serves the browser UI. It is safe for concurrent use.
@@ -249,6 +255,7 @@ func (p *Portal) routes() {
 	post("/admin/oidc", p.adminOIDCCreate)
 	post("/admin/oidc/{id}/delete", p.adminOIDCDelete)
 	get("/admin/activity", p.adminActivity)
+	get("/admin/reports/exposure", p.adminExposure)
 	post("/settings", p.settingsSave)
 	get("/verify-email", p.verifyPage)
 	post("/verify-email", p.verifyConfirm)
