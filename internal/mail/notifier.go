@@ -59,6 +59,14 @@ func (n *Notifier) Deliver(ctx context.Context, m store.OutboxMessage) error {
 		if err != nil {
 			return fmt.Errorf("%w: %v", notify.ErrPermanent, err)
 		}
+	case notify.TypePolicyAlert:
+		a, err := notify.DecodePolicyAlert(m)
+		if err != nil {
+			return err
+		}
+		if msg, err = PolicyAlertMessage(member, a, n.PortalURL); err != nil {
+			return fmt.Errorf("%w: %v", notify.ErrPermanent, err)
+		}
 	case notify.TypeBreakGlass:
 		b, err := notify.DecodeBreakGlass(m)
 		if err != nil {
@@ -143,6 +151,54 @@ func BreakGlassMessage(m store.Member, b notify.BreakGlass, portalURL string) (M
 	}
 	return Message{To: m.Email, Subject: fmt.Sprintf("Break-glass: %s at %s was opened", b.Account, b.Application),
 		Text: text.String()}, nil
+}
+
+var policyAlertText = texttemplate.Must(texttemplate.New("policyalert").Parse(`Hello {{.Name}},
+
+{{if .Lifted}}The alert policy "{{.Policy}}" was lifted: its {{.Action}} no longer applies.{{else}}The alert policy "{{.Policy}}" ran: it applies "{{.Action}}" to {{.Count}} account{{if ne .Count 1}}s{{end}}{{if .Until}} until {{.Until}}{{else}} until it is lifted{{end}}.{{end}}
+
+  Event:   {{.On}}
+  By:      {{.By}}
+  When:    {{.When}}
+{{- if .Reason}}
+  Reason:  {{.Reason}}{{end}}
+{{- range .Accounts}}
+  Account: {{.}}{{end}}
+{{- if .More}}
+  … and {{.More}} more{{end}}
+
+The portal shows which policy holds each account, and the audit log shows who ran it:
+{{.Portal}}
+
+deadbolt never asks for passwords or codes by email.
+`))
+
+// PolicyAlertMessage composes the email that tells member m an alert
+// policy ran or was lifted. It is plain text only.
+func PolicyAlertMessage(m store.Member, a notify.PolicyAlert, portalURL string) (Message, error) {
+	name := m.Name
+	if name == "" {
+		name = m.Email
+	}
+	on := a.On
+	if a.Lifted {
+		on = "lifted"
+	}
+	v := map[string]any{"Name": name, "Policy": a.Policy, "Action": a.Action, "Lifted": a.Lifted, "Count": a.Count,
+		"Until": "", "On": on, "By": a.By, "Reason": a.Reason, "When": a.At.UTC().Format("2 Jan 2006 15:04:05 UTC"),
+		"Accounts": a.Accounts, "More": a.More, "Portal": portalURL + "/"}
+	if !a.Until.IsZero() {
+		v["Until"] = a.Until.UTC().Format("2 Jan 2006 15:04:05 UTC")
+	}
+	var text bytes.Buffer
+	if err := policyAlertText.Execute(&text, v); err != nil {
+		return Message{}, err
+	}
+	subject := fmt.Sprintf("Alert policy %q ran: %s", a.Policy, a.Action)
+	if a.Lifted {
+		subject = fmt.Sprintf("Alert policy %q was lifted", a.Policy)
+	}
+	return Message{To: m.Email, Subject: subject, Text: text.String()}, nil
 }
 
 type requestView struct {
