@@ -100,10 +100,7 @@ deadbolt never asks for passwords or codes by email.
 // RecoveryMessage composes the email that tells member m a recovery link
 // was issued for them. It is plain text only and never carries the link.
 func RecoveryMessage(m store.Member, r notify.Recovery, portalURL string) (Message, error) {
-	name := m.Name
-	if name == "" {
-		name = m.Email
-	}
+	name := greeting(m)
 	var text bytes.Buffer
 	err := recoveryText.Execute(&text, map[string]string{"Name": name, "By": r.By,
 		"When": r.At.UTC().Format("2 Jan 2006 15:04 UTC"), "Expires": r.Expires.UTC().Format("2 Jan 2006 15:04 UTC"),
@@ -136,10 +133,7 @@ deadbolt never asks for passwords or codes by email.
 // BreakGlassMessage composes the email that tells admin m an account was
 // opened by break-glass. It is plain text only and never carries a code.
 func BreakGlassMessage(m store.Member, b notify.BreakGlass, portalURL string) (Message, error) {
-	name := m.Name
-	if name == "" {
-		name = m.Email
-	}
+	name := greeting(m)
 	v := map[string]any{"Name": name, "Account": b.Account, "App": b.Application, "By": b.By, "Reason": b.Reason,
 		"Offline": b.Offline, "When": b.At.UTC().Format("2 Jan 2006 15:04:05 UTC"), "Until": "", "Portal": portalURL + "/"}
 	if !b.Until.IsZero() {
@@ -176,10 +170,7 @@ deadbolt never asks for passwords or codes by email.
 // PolicyAlertMessage composes the email that tells member m an alert
 // policy ran or was lifted. It is plain text only.
 func PolicyAlertMessage(m store.Member, a notify.PolicyAlert, portalURL string) (Message, error) {
-	name := m.Name
-	if name == "" {
-		name = m.Email
-	}
+	name := greeting(m)
 	on := a.On
 	if a.Lifted {
 		on = "lifted"
@@ -312,4 +303,12 @@ func RequestMessage(m store.Member, n notify.Notice, portalURL string) (Message,
 	}
 	return Message{To: m.Email, Subject: fmt.Sprintf("Sign-in request: %s at %s", v.Account, v.App),
 		Text: text.String(), HTML: html.String()}, nil
+}
+
+// greeting is how a mail addresses member m: by name, else by email.
+func greeting(m store.Member) string {
+	if m.Name != "" {
+		return m.Name
+	}
+	return m.Email
 }
