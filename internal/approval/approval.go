@@ -51,8 +51,11 @@ type Verifier interface {
 	VerifyVote(ctx context.Context, r store.Reader, v Signed) error
 }
 
-// Signed is what a Verifier checks.
+// Signed is what a Verifier checks: a vote on an access request
+// (Request), or on an approval request for an operation when Operation is
+// set.
 type Signed struct {
+	Operation *store.Operation
 	Request   store.UnlockRequest
 	PolicyID  string
 	App       store.Application
@@ -73,8 +76,9 @@ type Service struct {
 	}
 	Clock clock.Clock
 	// Notify lists the member channels (store.ChannelEmail,
-	// store.ChannelPush) this deployment delivers on: each approver of a
-	// new request is told on those they chose, through the outbox.
+	// store.ChannelPush, store.ChannelSlack) this deployment delivers on:
+	// each approver of a new request is told on those they chose (Slack:
+	// if they linked it), through the outbox.
 	Notify []string
 	// Verifier checks signed votes; nil refuses every vote a policy says
 	// to sign.

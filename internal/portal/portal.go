@@ -2,6 +2,7 @@ package portal
 
 import (
 	"bytes"
+	"context"
 	"embed"
 	"errors"
 	"fmt"
@@ -18,6 +19,7 @@ import (
 
 	"github.com/deadbolt-dev/deadbolt/internal/access"
 	"github.com/deadbolt-dev/deadbolt/internal/approval"
+	"github.com/deadbolt-dev/deadbolt/internal/audit"
 	"github.com/deadbolt-dev/deadbolt/internal/check"
 	"github.com/deadbolt-dev/deadbolt/internal/clock"
 	"github.com/deadbolt-dev/deadbolt/internal/config"
@@ -48,14 +50,20 @@ type Store interface {
 	store.TemplateReader
 	store.APITokenReader
 	store.OIDCReader
+	store.SlackReader
 	store.Updater
 }
 
 // Deps are the portal's collaborators.
 type Deps struct {
 	Store Store
-	Clock clock.Clock
-	Log   *slog.Logger
+	// Audit reads the audit trail for the Audit page; nil turns the page
+	// off. AuditKey checks its signed checkpoints on "Verify now"; nil
+	// checks the chain alone.
+	Audit    store.AuditReader
+	AuditKey *audit.PublicKey
+	Clock    clock.Clock
+	Log      *slog.Logger
 	// Box seals ceremony state and enablement tickets into cookies.
 	Box      *seal.Box
 	Check    *check.Service
@@ -89,6 +97,16 @@ type Deps struct {
 	// WebhookEgress decides which hosts admins may create webhooks for
 	// (config webhooks.allow_private).
 	WebhookEgress egress.Policy
+	// Slack links members to their Slack users (slackapp.Linker); nil
+	// when this server has no Slack app, and the settings page offers none.
+	Slack SlackLinker
+}
+
+// SlackLinker links a member to the Slack user of their verified email,
+// and unlinks them.
+type SlackLinker interface {
+	Link(ctx context.Context, actor string, m store.Member) (store.SlackLink, error)
+	Unlink(ctx context.Context, actor string, m store.Member) (bool, error)
 }
 
 // Portal serves the browser UI. It is safe for concurrent use.
@@ -249,14 +267,22 @@ func (p *Portal) routes() {
 	post("/admin/oidc", p.adminOIDCCreate)
 	post("/admin/oidc/{id}/delete", p.adminOIDCDelete)
 	get("/admin/activity", p.adminActivity)
+	get("/admin/audit", p.adminAudit)
+	get("/admin/audit/export", p.adminAuditExport)
+	get("/admin/audit/{seq}", p.adminAuditEvent)
+	post("/admin/audit/verify", p.adminAuditVerify)
 	post("/settings", p.settingsSave)
 	get("/verify-email", p.verifyPage)
 	post("/verify-email", p.verifyConfirm)
 	post("/settings/verify-email", p.verifySend)
+	post("/settings/slack", p.slackLink)
+	post("/settings/slack/unlink", p.slackUnlink)
 	post("/push/subscribe", p.pushSubscribe)
 	post("/push/{id}/delete", p.pushDelete)
 	post("/accounts/{id}/lock", p.accountLock)
 	post("/accounts/{id}/unlock", p.accountUnlock)
+	post("/accounts/{id}/extend", p.accountExtend)
+	post("/grants/{account}/revoke", p.grantRevoke)
 	post("/lock-everything", p.lockEverything)
 	post("/requests/{id}/approve", p.requestApprove)
 	post("/requests/{id}/deny", p.requestDeny)

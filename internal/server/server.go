@@ -41,6 +41,7 @@ import (
 	"github.com/deadbolt-dev/deadbolt/internal/siem"
 	"github.com/deadbolt-dev/deadbolt/internal/store"
 	"github.com/deadbolt-dev/deadbolt/internal/token"
+	"github.com/deadbolt-dev/deadbolt/internal/userimport"
 )
 
 // Deps are what a node needs from its caller.
@@ -113,6 +114,14 @@ func Run(ctx context.Context, d Deps, listening func(addr string)) error {
 	// Approvals: requests an approval policy hands to approvers, who hear
 	// of each new one on the channels they chose.
 	approvals := &approval.Service{Store: d.Store, Clock: d.Clock, Notify: notes.channels, Changed: notes.changed}
+	// Slack: approvers who linked it hear of requests there, and vote
+	// with its buttons.
+	outbound := egress.Policy{AllowPrivate: cfg.Webhooks.AllowPrivate}
+	slackApp, err := newSlackApp(cfg, d, outbound, approvals)
+	if err != nil {
+		return err
+	}
+	approvals.Notify = slackApp.channels(notes.channels)
 	svc := check.New(check.Deps{
 		Logger: d.Log, Store: checkReads, Keys: checkReads, Clock: d.Clock, Log: logw, Requests: requests,
 		Policies: check.Policies{Sets: checkReads},
@@ -131,9 +140,14 @@ func Run(ctx context.Context, d Deps, listening func(addr string)) error {
 	if err != nil {
 		return err
 	}
-	web, err := portal.New(portal.Deps{StepUp: provider, Store: d.Store, Clock: d.Clock, Log: d.Log, Box: d.Box, Check: svc, Access: acc,
+	auditSigner, err := AuditSigner(d.Box)
+	if err != nil {
+		return err
+	}
+	auditKey := auditSigner.PublicKey()
+	web, err := portal.New(portal.Deps{StepUp: provider, Store: d.Store, Audit: d.Store, AuditKey: &auditKey, Clock: d.Clock, Log: d.Log, Box: d.Box, Check: svc, Access: acc,
 		Requests: requests, Approvals: approvals, Broker: notes.broker, Mail: notes.mail != nil, PushKey: notes.pushKey, PublicURL: cfg.EffectivePublicURL(),
-		Config: cfg.Portal, WebhookEgress: egress.Policy{AllowPrivate: cfg.Webhooks.AllowPrivate}})
+		Config: cfg.Portal, WebhookEgress: egress.Policy{AllowPrivate: cfg.Webhooks.AllowPrivate}, Slack: slackApp.portalLinker()})
 	if err != nil {
 		return fmt.Errorf("portal: %w", err)
 	}
@@ -154,7 +168,6 @@ func Run(ctx context.Context, d Deps, listening func(addr string)) error {
 
 	// Webhooks go out through one client whose dialer checks every address
 	// against the egress policy (DNS rebinding cannot pass).
-	outbound := egress.Policy{AllowPrivate: cfg.Webhooks.AllowPrivate}
 	hooks := outbound.Client(10 * time.Second)
 	// Audit checkpoints: signed with a key derived from the master key,
 	// copied to the configured witnesses through the outbox.
@@ -169,7 +182,7 @@ func Run(ctx context.Context, d Deps, listening func(addr string)) error {
 	runner := &jobs.Runner{Holder: jobs.NewHolder(), TTL: d.JobLease, Store: d.Store, Clock: d.Clock, Log: d.Log, Jobs: []jobs.Job{
 		{Name: "outbox", Interval: time.Second, Run: func(ctx context.Context) error {
 			_, err := (&notify.Deliverer{Store: d.Store, Box: d.Box, Clock: d.Clock, Log: d.Log, Client: hooks,
-				Mail: notes.mail, Push: notes.push, Endpoints: witnesses}).RunOnce(ctx)
+				Mail: notes.mail, Push: notes.push, Slack: slackApp.carrier(), Endpoints: witnesses}).RunOnce(ctx)
 			return err
 		}},
 		{Name: "audit-checkpoint", Interval: 2 * time.Second, Run: func(ctx context.Context) error {
@@ -197,6 +210,10 @@ func Run(ctx context.Context, d Deps, listening func(addr string)) error {
 		}},
 		{Name: "approval-start", Interval: time.Second, Run: func(ctx context.Context) error {
 			_, err := approvals.StartDue(ctx)
+			return err
+		}},
+		{Name: "operation-expiry", Interval: time.Second, Run: func(ctx context.Context) error {
+			_, err := approvals.ExpireOperations(ctx)
 			return err
 		}},
 		{Name: "portal-cleanup", Interval: time.Minute, Run: func(ctx context.Context) error {
@@ -232,7 +249,7 @@ func Run(ctx context.Context, d Deps, listening func(addr string)) error {
 
 	mux := http.NewServeMux()
 	api.New(api.Deps{Check: svc, Log: d.Log, Metrics: m, Limiter: lim,
-		BreakGlass: &breakglass.Service{Store: d.Store, Clock: d.Clock, Notify: notes.channels}}).Register(mux)
+		BreakGlass: &breakglass.Service{Store: d.Store, Clock: d.Clock, Notify: notes.channels}, Approvals: approvals}).Register(mux)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		httpx.WriteJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	})
@@ -268,6 +285,7 @@ func Run(ctx context.Context, d Deps, listening func(addr string)) error {
 		httpx.WriteJSON(w, http.StatusOK, AuditKeyDocument(signer.PublicKey()))
 	})
 	provider.Register(mux)
+	slackApp.register(mux)
 	used := &apitoken.Recorder{Store: d.Store, Log: d.Log}
 	go used.Run(jobsCtx, apiTokenFlush)
 	adm := &admin.Service{Store: d.Store, Clock: d.Clock, Box: d.Box, Egress: egress.Policy{AllowPrivate: cfg.Webhooks.AllowPrivate},
@@ -280,6 +298,7 @@ func Run(ctx context.Context, d Deps, listening func(addr string)) error {
 	})
 	mapi.Register(mux)
 	(&policyapi.Handler{Auth: mapi, Admin: adm, Log: d.Log}).Register(mux)
+	(&userimport.Handler{Auth: mapi, Store: d.Store, Clock: d.Clock, Log: d.Log}).Register(mux)
 	mux.Handle("POST /nl3/api/v1/sdk/enableUser", &portal.EnableAPI{Store: d.Store, Clock: d.Clock, Check: svc, Log: d.Log})
 	apiNotFound := httpx.Wrap(d.Log, func(w http.ResponseWriter, r *http.Request) error {
 		return httpx.Errorf(http.StatusNotFound, "not_found", "no such endpoint: %s %s", r.Method, r.URL.Path)

@@ -31,6 +31,7 @@ type Reader interface {
 	APITokenReader
 	BreakGlassReader
 	TemplateReader
+	OperationReader
 	SlackReader
 	OIDCReader
 	AuditReader
@@ -57,6 +58,7 @@ type Tx interface {
 	APITokenTx
 	BreakGlassTx
 	TemplateTx
+	OperationTx
 	SlackTx
 	OIDCTx
 	AuditTx

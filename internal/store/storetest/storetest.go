@@ -78,6 +78,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"IdempotencyKeys", testIdempotencyKeys},
 		{"BreakGlass", testBreakGlass},
 		{"Templates", testTemplates},
+		{"Operations", testOperations},
 		{"OIDC", testOIDC},
 		{"StreamCursors", testStreamCursors},
 		{"Checkpoints", testCheckpoints},
