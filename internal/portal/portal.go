@@ -19,6 +19,7 @@ import (
 
 	"github.com/deadbolt-dev/deadbolt/internal/access"
 	"github.com/deadbolt-dev/deadbolt/internal/approval"
+	"github.com/deadbolt-dev/deadbolt/internal/audit"
 	"github.com/deadbolt-dev/deadbolt/internal/check"
 	"github.com/deadbolt-dev/deadbolt/internal/clock"
 	"github.com/deadbolt-dev/deadbolt/internal/config"
@@ -56,8 +57,13 @@ type Store interface {
 // Deps are the portal's collaborators.
 type Deps struct {
 	Store Store
-	Clock clock.Clock
-	Log   *slog.Logger
+	// Audit reads the audit trail for the Audit page; nil turns the page
+	// off. AuditKey checks its signed checkpoints on "Verify now"; nil
+	// checks the chain alone.
+	Audit    store.AuditReader
+	AuditKey *audit.PublicKey
+	Clock    clock.Clock
+	Log      *slog.Logger
 	// Box seals ceremony state and enablement tickets into cookies.
 	Box      *seal.Box
 	Check    *check.Service
@@ -261,6 +267,10 @@ func (p *Portal) routes() {
 	post("/admin/oidc", p.adminOIDCCreate)
 	post("/admin/oidc/{id}/delete", p.adminOIDCDelete)
 	get("/admin/activity", p.adminActivity)
+	get("/admin/audit", p.adminAudit)
+	get("/admin/audit/export", p.adminAuditExport)
+	get("/admin/audit/{seq}", p.adminAuditEvent)
+	post("/admin/audit/verify", p.adminAuditVerify)
 	post("/settings", p.settingsSave)
 	get("/verify-email", p.verifyPage)
 	post("/verify-email", p.verifyConfirm)
@@ -271,6 +281,8 @@ func (p *Portal) routes() {
 	post("/push/{id}/delete", p.pushDelete)
 	post("/accounts/{id}/lock", p.accountLock)
 	post("/accounts/{id}/unlock", p.accountUnlock)
+	post("/accounts/{id}/extend", p.accountExtend)
+	post("/grants/{account}/revoke", p.grantRevoke)
 	post("/lock-everything", p.lockEverything)
 	post("/requests/{id}/approve", p.requestApprove)
 	post("/requests/{id}/deny", p.requestDeny)
