@@ -212,6 +212,10 @@ func Run(ctx context.Context, d Deps, listening func(addr string)) error {
 			_, err := approvals.StartDue(ctx)
 			return err
 		}},
+		{Name: "operation-expiry", Interval: time.Second, Run: func(ctx context.Context) error {
+			_, err := approvals.ExpireOperations(ctx)
+			return err
+		}},
 		{Name: "portal-cleanup", Interval: time.Minute, Run: func(ctx context.Context) error {
 			now := d.Clock.Now()
 			err := d.Store.Update(ctx, func(tx store.Tx) error {
@@ -245,7 +249,7 @@ func Run(ctx context.Context, d Deps, listening func(addr string)) error {
 
 	mux := http.NewServeMux()
 	api.New(api.Deps{Check: svc, Log: d.Log, Metrics: m, Limiter: lim,
-		BreakGlass: &breakglass.Service{Store: d.Store, Clock: d.Clock, Notify: notes.channels}}).Register(mux)
+		BreakGlass: &breakglass.Service{Store: d.Store, Clock: d.Clock, Notify: notes.channels}, Approvals: approvals}).Register(mux)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		httpx.WriteJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	})
