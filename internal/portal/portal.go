@@ -20,6 +20,7 @@ import (
 	"github.com/deadbolt-dev/deadbolt/internal/access"
 	"github.com/deadbolt-dev/deadbolt/internal/approval"
 	"github.com/deadbolt-dev/deadbolt/internal/audit"
+	"github.com/deadbolt-dev/deadbolt/internal/breakglass"
 	"github.com/deadbolt-dev/deadbolt/internal/check"
 	"github.com/deadbolt-dev/deadbolt/internal/clock"
 	"github.com/deadbolt-dev/deadbolt/internal/config"
@@ -51,6 +52,7 @@ type Store interface {
 	store.APITokenReader
 	store.OIDCReader
 	store.SlackReader
+	store.BreakGlassReader
 	store.Updater
 }
 
@@ -97,6 +99,9 @@ type Deps struct {
 	// WebhookEgress decides which hosts admins may create webhooks for
 	// (config webhooks.allow_private).
 	WebhookEgress egress.Policy
+	// BreakGlass opens accounts marked break-glass without approvals, for
+	// their owner; nil turns the portal's break-glass form off.
+	BreakGlass *breakglass.Service
 	// Slack links members to their Slack users (slackapp.Linker); nil
 	// when this server has no Slack app, and the settings page offers none.
 	Slack SlackLinker
@@ -282,6 +287,7 @@ func (p *Portal) routes() {
 	post("/accounts/{id}/lock", p.accountLock)
 	post("/accounts/{id}/unlock", p.accountUnlock)
 	post("/accounts/{id}/extend", p.accountExtend)
+	post("/accounts/{id}/break-glass", p.accountBreakGlass)
 	post("/grants/{account}/revoke", p.grantRevoke)
 	post("/lock-everything", p.lockEverything)
 	post("/requests/{id}/approve", p.requestApprove)
