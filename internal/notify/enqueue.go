@@ -30,13 +30,35 @@ type EnqueueTx interface {
 // Enqueue writes one outbox message per webhook of the tenant that wants
 // the change's event type, inside tx. With no webhooks it writes nothing.
 func Enqueue(ctx context.Context, tx EnqueueTx, c Change, now time.Time) error {
-	hooks, err := tx.Webhooks(ctx, c.App.TenantID)
-	if err != nil || len(hooks) == 0 {
-		return err
+	return new(Announcer).Enqueue(ctx, tx, c, now)
+}
+
+// Announcer enqueues the changes of one tenant in one transaction as
+// Enqueue does, reading the tenant and its webhooks once: for announcing
+// many accounts at a time. Use it for one tenant and one transaction.
+type Announcer struct {
+	read   bool
+	hooks  []store.Webhook
+	tenant store.Tenant
+}
+
+// Enqueue is Enqueue for the Announcer's tenant.
+func (an *Announcer) Enqueue(ctx context.Context, tx EnqueueTx, c Change, now time.Time) error {
+	if !an.read {
+		hooks, err := tx.Webhooks(ctx, c.App.TenantID)
+		if err != nil {
+			return err
+		}
+		if len(hooks) > 0 {
+			if an.tenant, err = tx.Tenant(ctx, c.App.TenantID); err != nil {
+				return err
+			}
+		}
+		an.hooks, an.read = hooks, true
 	}
-	tenant, err := tx.Tenant(ctx, c.App.TenantID)
-	if err != nil {
-		return err
+	hooks, tenant := an.hooks, an.tenant
+	if len(hooks) == 0 {
+		return nil
 	}
 	ev := webhook.Event{ID: ids.New(), Type: webhook.TypeAccountUnlocked, At: now, Tenant: tenant.Name,
 		Data: webhook.EventData{Application: c.App.Issuer, Account: c.Account, Locked: c.Locked}}
@@ -51,7 +73,7 @@ func Enqueue(ctx context.Context, tx EnqueueTx, c Change, now time.Time) error {
 		return fmt.Errorf("notify: encode event: %w", err)
 	}
 	for _, h := range hooks {
-		if len(h.Events) > 0 && !slices.Contains(h.Events, ev.Type) {
+		if !wantsAccountEvent(h, ev.Type) {
 			continue
 		}
 		m := store.OutboxMessage{ID: ids.New(), TenantID: h.TenantID, Channel: store.ChannelWebhook, WebhookID: h.ID,
@@ -61,4 +83,37 @@ func Enqueue(ctx context.Context, tx EnqueueTx, c Change, now time.Time) error {
 		}
 	}
 	return nil
+}
+
+// EnqueueApproval writes, inside tx, the approval.decided event ev (its
+// ID and type are set here) for each webhook of the tenant that names
+// webhook.TypeApprovalDecided in its events; a webhook that names none
+// gets account events only.
+func EnqueueApproval(ctx context.Context, tx EnqueueTx, tenantID string, ev webhook.ApprovalEvent, now time.Time) error {
+	hooks, err := tx.Webhooks(ctx, tenantID)
+	if err != nil || len(hooks) == 0 {
+		return err
+	}
+	ev.ID, ev.Type = ids.New(), webhook.TypeApprovalDecided
+	payload, err := json.Marshal(ev)
+	if err != nil {
+		return fmt.Errorf("notify: encode event: %w", err)
+	}
+	for _, h := range hooks {
+		if !slices.Contains(h.Events, ev.Type) {
+			continue
+		}
+		m := store.OutboxMessage{ID: ids.New(), TenantID: h.TenantID, Channel: store.ChannelWebhook, WebhookID: h.ID,
+			Type: ev.Type, Payload: payload, CreatedAt: now}
+		if err := tx.EnqueueOutbox(ctx, m); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// wantsAccountEvent reports whether h receives account events of type
+// typ: those it names, or every one when it names none.
+func wantsAccountEvent(h store.Webhook, typ string) bool {
+	return len(h.Events) == 0 || slices.Contains(h.Events, typ)
 }

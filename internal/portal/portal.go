@@ -25,9 +25,11 @@ import (
 	"github.com/deadbolt-dev/deadbolt/internal/clock"
 	"github.com/deadbolt-dev/deadbolt/internal/config"
 	"github.com/deadbolt-dev/deadbolt/internal/egress"
+	"github.com/deadbolt-dev/deadbolt/internal/exposure"
 	"github.com/deadbolt-dev/deadbolt/internal/httpx"
 	"github.com/deadbolt-dev/deadbolt/internal/live"
 	"github.com/deadbolt-dev/deadbolt/internal/passkey"
+	"github.com/deadbolt-dev/deadbolt/internal/policy"
 	"github.com/deadbolt-dev/deadbolt/internal/seal"
 	"github.com/deadbolt-dev/deadbolt/internal/store"
 )
@@ -51,6 +53,7 @@ type Store interface {
 	store.TemplateReader
 	store.APITokenReader
 	store.OIDCReader
+	exposure.Source
 	store.SlackReader
 	store.BreakGlassReader
 	store.Updater
@@ -102,6 +105,9 @@ type Deps struct {
 	// BreakGlass opens accounts marked break-glass without approvals, for
 	// their owner; nil turns the portal's break-glass form off.
 	BreakGlass *breakglass.Service
+	// Geo names the countries of addresses in the exposure report (serve
+	// --geoip-db); nil names none.
+	Geo policy.Geo
 	// Slack links members to their Slack users (slackapp.Linker); nil
 	// when this server has no Slack app, and the settings page offers none.
 	Slack SlackLinker
@@ -272,6 +278,7 @@ func (p *Portal) routes() {
 	post("/admin/oidc", p.adminOIDCCreate)
 	post("/admin/oidc/{id}/delete", p.adminOIDCDelete)
 	get("/admin/activity", p.adminActivity)
+	get("/admin/reports/exposure", p.adminExposure)
 	get("/admin/audit", p.adminAudit)
 	get("/admin/audit/export", p.adminAuditExport)
 	get("/admin/audit/{seq}", p.adminAuditEvent)
