@@ -86,6 +86,7 @@ var portalPages = []a11yPage{
 	{pattern: "/admin/tokens", name: "admin-tokens", path: at("/admin/tokens")},
 	{pattern: "/admin/oidc", name: "admin-oidc", path: at("/admin/oidc")},
 	{pattern: "/admin/activity", name: "admin-activity", path: at("/admin/activity"), request: true},
+	{pattern: "/admin/reports/exposure", name: "admin-exposure", path: at("/admin/reports/exposure")},
 	{pattern: "/admin/audit", name: "admin-audit", path: at("/admin/audit")},
 	{pattern: "/admin/audit/export", skip: "a JSONL or CSV download, not a page"},
 	{pattern: "/admin/audit/{seq}", name: "admin-audit-record", path: at("/admin/audit/1")},

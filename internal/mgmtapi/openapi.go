@@ -30,7 +30,6 @@ type param struct {
 
 var (
 	pageParams = []param{{"cursor", "next_cursor of the previous page"}, {"limit", "page size, 1 to 1000 (default 100)"}}
-	limitParam = []param{{"limit", "how many of the newest, 1 to 1000 (default 100)"}}
 )
 
 // ops describes every route, by method and path.
@@ -63,7 +62,7 @@ var ops = map[string]op{
 	"GET /api/v1/webhooks":                        {response: "WebhookPage", status: 200, query: pageParams},
 	"POST /api/v1/webhooks":                       {request: "NewWebhook", response: "NewWebhookAnswer", status: 201},
 	"DELETE /api/v1/webhooks/{id}":                {response: "Webhook", status: 200},
-	"GET /api/v1/deliveries":                      {response: "DeliveryPage", status: 200, query: limitParam},
+	"GET /api/v1/deliveries":                      {response: "DeliveryPage", status: 200, query: pageParams},
 	"GET /api/v1/requests":                        {response: "RequestPage", status: 200, query: pageParams},
 	"POST /api/v1/requests":                       {request: "NewRequest", response: "Request", status: 201},
 	"GET /api/v1/requests/{id}":                   {response: "Request", status: 200},
@@ -81,7 +80,14 @@ var ops = map[string]op{
 		{"action", "only records of this action, e.g. account.unlocked"},
 		{"actor", "only records of this actor, e.g. api-token:ID"}}, pageParams...)},
 	"GET /api/v1/checks": {response: "CheckPage", status: 200, query: append([]param{
-		{"application", "the application's ID (required)"}}, limitParam...)},
+		{"application", "the application's ID (required)"},
+		{"since", "only checks at or after this RFC 3339 time"},
+		{"until", "only checks before this RFC 3339 time (default: now)"}}, pageParams...)},
+	"GET /api/v1/checks/export": {response: "Check", status: 200, stream: true, query: []param{
+		{"application", "the application's ID (required)"},
+		{"format", "jsonl (default: one check a line) or csv"},
+		{"since", "only checks at or after this RFC 3339 time"},
+		{"until", "only checks before this RFC 3339 time (default: now)"}}},
 }
 
 // JSON Schema helpers.

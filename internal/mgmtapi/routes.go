@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -51,7 +52,7 @@ func (a *API) table() []Route {
 		{"GET", "/api/v1/webhooks", "webhooks:read", "List webhooks", a.listWebhooks},
 		{"POST", "/api/v1/webhooks", "webhooks:write", "Add a webhook (its signing secret is shown once)", a.createWebhook},
 		{"DELETE", "/api/v1/webhooks/{id}", "webhooks:write", "Delete a webhook", a.deleteWebhook},
-		{"GET", "/api/v1/deliveries", "webhooks:read", "Recent deliveries on every channel, newest first", a.listDeliveries},
+		{"GET", "/api/v1/deliveries", "webhooks:read", "Deliveries on every channel, newest first", a.listDeliveries},
 
 		{"GET", "/api/v1/requests", "requests:read", "List open requests that approvals decide, with their votes", a.listRequests},
 		{"POST", "/api/v1/requests", "requests:write", "Ask for access ahead of time on behalf of a member (approvers decide)", a.createRequest},
@@ -65,7 +66,8 @@ func (a *API) table() []Route {
 
 		{"GET", "/api/v1/audit", "audit:read", "The audit trail, oldest first", a.listAudit},
 		{"GET", "/api/v1/audit/export", "audit:read", "Stream the audit trail, oldest first, as JSONL or CSV", a.exportAudit},
-		{"GET", "/api/v1/checks", "checks:read", "An application's check log, newest first", a.listChecks},
+		{"GET", "/api/v1/checks", "checks:read", "An application's check log, oldest first", a.listChecks},
+		{"GET", "/api/v1/checks/export", "checks:read", "Stream an application's check log, oldest first, as JSONL or CSV", a.exportChecks},
 	}
 }
 
@@ -552,7 +554,22 @@ func (a *API) listDeliveries(c *call) error {
 	if err != nil {
 		return err
 	}
-	ms, err := a.d.Store.OutboxOfTenant(c.r.Context(), c.tenant(), limit)
+	// The cursor is the last message's (created_at nanoseconds, ID).
+	cur, err := decodeCursor(c.r.URL.Query().Get("cursor"))
+	if err != nil {
+		return err
+	}
+	var ms []store.OutboxMessage
+	if cur == "" {
+		ms, err = a.d.Store.OutboxOfTenant(c.r.Context(), c.tenant(), limit)
+	} else {
+		nanos, id, ok := strings.Cut(cur, ":")
+		n, perr := strconv.ParseInt(nanos, 10, 64)
+		if !ok || perr != nil {
+			return badCursor()
+		}
+		ms, err = a.d.Store.OutboxOfTenantBefore(c.r.Context(), c.tenant(), store.OutboxMessage{CreatedAt: time.Unix(0, n).UTC(), ID: id}, limit)
+	}
 	if err != nil {
 		return err
 	}
@@ -562,7 +579,12 @@ func (a *API) listDeliveries(c *call) error {
 			"type": m.Type, "created_at": stamp(m.CreatedAt), "attempts": m.Attempts, "delivered_at": stamp(m.DeliveredAt),
 			"failed_at": stamp(m.FailedAt), "last_error": m.LastError})
 	}
-	return c.reply(http.StatusOK, page{Items: items})
+	next := ""
+	if len(ms) == limit {
+		last := ms[len(ms)-1]
+		next = fmt.Sprintf("%d:%s", last.CreatedAt.UnixNano(), last.ID)
+	}
+	return c.reply(http.StatusOK, page{Items: items, Next: encodeCursor(next)})
 }
 
 // audit and checks
@@ -606,30 +628,69 @@ func (a *API) listAudit(c *call) error {
 	return c.reply(http.StatusOK, page{Items: items, Next: encodeCursor(next)})
 }
 
+// checkWindow reads the application and [since, until) of a check-log
+// read; until defaults to now.
+func (a *API) checkWindow(c *call) (store.Application, time.Time, time.Time, error) {
+	q := c.r.URL.Query()
+	ref := q.Get("application")
+	if ref == "" {
+		return store.Application{}, time.Time{}, time.Time{}, httpx.Errorf(http.StatusBadRequest, "invalid", "give the application: ?application=ID")
+	}
+	x, err := a.d.Store.Application(c.r.Context(), ref)
+	if err := c.own(x.TenantID, "application", ref, err); err != nil {
+		return x, time.Time{}, time.Time{}, err
+	}
+	since, until := time.Unix(0, 0).UTC(), c.now
+	for name, at := range map[string]*time.Time{"since": &since, "until": &until} {
+		if v := q.Get(name); v != "" {
+			t, err := time.Parse(time.RFC3339, v)
+			if err != nil {
+				return x, since, until, httpx.Errorf(http.StatusBadRequest, "invalid", "%s %q is not an RFC 3339 time such as 2026-11-01T00:00:00Z", name, v)
+			}
+			*at = t
+		}
+	}
+	return x, since, until, nil
+}
+
+func checkView(r store.CheckRecord) map[string]any {
+	return map[string]any{"id": r.ID, "app_id": r.AppID, "kid": r.KID, "account": r.Account,
+		"at": stamp(r.At), "locked": r.Locked, "status": r.Status, "ip": r.IP, "device": r.Device,
+		"location": r.Location, "integration_type": r.IntegrationType}
+}
+
+// listChecks pages through an application's check log, oldest first,
+// over [since, until) (store.HistoryReader.ChecksBetween).
 func (a *API) listChecks(c *call) error {
 	limit, err := c.limit()
 	if err != nil {
 		return err
 	}
-	ref := c.r.URL.Query().Get("application")
-	if ref == "" {
-		return httpx.Errorf(http.StatusBadRequest, "invalid", "give the application: ?application=ID")
-	}
-	x, err := a.d.Store.Application(c.r.Context(), ref)
-	if err := c.own(x.TenantID, "application", ref, err); err != nil {
+	x, since, until, err := a.checkWindow(c)
+	if err != nil {
 		return err
 	}
-	recs, err := a.d.Store.CheckRecords(c.r.Context(), x.ID, limit)
+	var after store.CheckPosition
+	if cur, err := decodeCursor(c.r.URL.Query().Get("cursor")); err != nil {
+		return err
+	} else if cur != "" {
+		if _, err := fmt.Sscanf(cur, "%d:%d", &after.At, &after.Seq); err != nil {
+			return badCursor()
+		}
+	}
+	recs, pos, err := a.d.Store.ChecksBetween(c.r.Context(), x.ID, since, until, after, limit)
 	if err != nil {
 		return err
 	}
 	items := []map[string]any{}
 	for _, r := range recs {
-		items = append(items, map[string]any{"id": r.ID, "app_id": r.AppID, "kid": r.KID, "account": r.Account,
-			"at": stamp(r.At), "locked": r.Locked, "status": r.Status, "ip": r.IP, "device": r.Device,
-			"location": r.Location, "integration_type": r.IntegrationType})
+		items = append(items, checkView(r))
 	}
-	return c.reply(http.StatusOK, page{Items: items})
+	next := ""
+	if len(recs) == limit {
+		next = fmt.Sprintf("%d:%d", pos.At, pos.Seq)
+	}
+	return c.reply(http.StatusOK, page{Items: items, Next: encodeCursor(next)})
 }
 
 // stamp is a time as the API writes it: RFC 3339 in UTC, or null.

@@ -24,9 +24,11 @@ import (
 	"github.com/deadbolt-dev/deadbolt/internal/clock"
 	"github.com/deadbolt-dev/deadbolt/internal/config"
 	"github.com/deadbolt-dev/deadbolt/internal/egress"
+	"github.com/deadbolt-dev/deadbolt/internal/exposure"
 	"github.com/deadbolt-dev/deadbolt/internal/httpx"
 	"github.com/deadbolt-dev/deadbolt/internal/live"
 	"github.com/deadbolt-dev/deadbolt/internal/passkey"
+	"github.com/deadbolt-dev/deadbolt/internal/policy"
 	"github.com/deadbolt-dev/deadbolt/internal/seal"
 	"github.com/deadbolt-dev/deadbolt/internal/store"
 )
@@ -50,6 +52,7 @@ type Store interface {
 	store.TemplateReader
 	store.APITokenReader
 	store.OIDCReader
+	exposure.Source
 	store.SlackReader
 	store.Updater
 }
@@ -97,6 +100,9 @@ type Deps struct {
 	// WebhookEgress decides which hosts admins may create webhooks for
 	// (config webhooks.allow_private).
 	WebhookEgress egress.Policy
+	// Geo names the countries of addresses in the exposure report (serve
+	// --geoip-db); nil names none.
+	Geo policy.Geo
 	// Slack links members to their Slack users (slackapp.Linker); nil
 	// when this server has no Slack app, and the settings page offers none.
 	Slack SlackLinker
@@ -267,6 +273,7 @@ func (p *Portal) routes() {
 	post("/admin/oidc", p.adminOIDCCreate)
 	post("/admin/oidc/{id}/delete", p.adminOIDCDelete)
 	get("/admin/activity", p.adminActivity)
+	get("/admin/reports/exposure", p.adminExposure)
 	get("/admin/audit", p.adminAudit)
 	get("/admin/audit/export", p.adminAuditExport)
 	get("/admin/audit/{seq}", p.adminAuditEvent)
