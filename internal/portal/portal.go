@@ -301,6 +301,7 @@ func (p *Portal) routes() {
 	post("/requests/{id}/deny", p.requestDeny)
 	get("/approvals", p.approvalsPage)
 	post("/approvals/{id}/vote", p.approvalVote)
+	post("/approvals/ops/{id}/vote", p.operationVote)
 	get("/approvals/{id}/sign", p.signPage)
 	post("/approvals/{id}/sign/begin", p.signBegin)
 	post("/approvals/{id}/sign/finish", p.signFinish)
