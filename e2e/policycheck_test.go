@@ -3,7 +3,9 @@ package e2e
 import (
 	"crypto/rand"
 	"encoding/base64"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/deadbolt-dev/deadbolt/internal/store/postgres/pgtest"
 )
@@ -48,7 +50,10 @@ func policyInForce(t *testing.T, in *inst) {
 	expect("creating an unassigned policy", outside, "locked", true)
 	in.ok("policy", "assign", "--tenant", "acme", "Office", "--app", issuer)
 	expect("assigning the context policy", outside, "denied_by_policy", true)
+	refused := time.Now().UTC()
+	expect("assigning the context policy", outside, "denied_by_policy", true)
 	expect("assigning the context policy", office, "locked", true)
+	officeID := in.ok("policy", "show", "--tenant", "acme", "Office", "--json").json(t)["id"]
 
 	in.ok("policy", "create", "--tenant", "acme", "--name", "Always open", "--type", "scheduled", "--action", "unlock",
 		"--tz", "Europe/Lisbon", "--every", "daily", "--from", "00:00", "--to", "24:00", "--start", "2020-01-01")
@@ -58,6 +63,19 @@ func policyInForce(t *testing.T, in *inst) {
 
 	in.ok("policy", "disable", "--tenant", "acme", "Office")
 	expect("disabling the context policy", outside, "unlocked_by_schedule", false)
+
+	// Explaining the refusal afterwards: today's policies no longer
+	// refuse, and the explanation says so beside what the check log
+	// recorded then (denied by Office) and that Office changed since.
+	past := in.ok("policy", "explain", "--app", issuer, "--account", "alice", "--ip", outside,
+		"--at", refused.Format(time.RFC3339Nano), "--json").json(t)
+	rec, _ := past["recorded"].(map[string]any)
+	changed, _ := past["changed_since"].(map[string]any)
+	if rec["status"] != "denied_by_policy" || rec["policy_id"] != officeID || rec["ip"] != outside ||
+		past["decided_by"] == officeID || changed[officeID.(string)] == nil || !strings.HasPrefix(past["policies"].(string), "today's") {
+		t.Fatalf("explain --at the refusal: recorded %v, decided_by %v, changed_since %v, policies %v",
+			rec, past["decided_by"], changed, past["policies"])
+	}
 
 	in.ok("policy", "create", "--tenant", "acme", "--name", "Freeze", "--type", "scheduled", "--action", "lock",
 		"--tz", "Europe/Lisbon", "--every", "daily", "--from", "00:00", "--to", "24:00", "--start", "2020-01-01")
