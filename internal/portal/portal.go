@@ -25,6 +25,7 @@ import (
 	"github.com/deadbolt-dev/deadbolt/internal/httpx"
 	"github.com/deadbolt-dev/deadbolt/internal/live"
 	"github.com/deadbolt-dev/deadbolt/internal/passkey"
+	"github.com/deadbolt-dev/deadbolt/internal/policy"
 	"github.com/deadbolt-dev/deadbolt/internal/seal"
 	"github.com/deadbolt-dev/deadbolt/internal/store"
 )
@@ -89,6 +90,13 @@ type Deps struct {
 	// WebhookEgress decides which hosts admins may create webhooks for
 	// (config webhooks.allow_private).
 	WebhookEgress egress.Policy
+	// Policies reads the tenants' compiled JIT policies (the lock
+	// check's cache, which keeps them in memory): the accounts page says
+	// which policy holds an account, and until when. Nil: it does not.
+	Policies check.PolicySets
+	// Geo locates addresses for the explain page's country rules (serve
+	// --geoip-db); nil: each rule's on_unknown decides.
+	Geo policy.Geo
 }
 
 // Portal serves the browser UI. It is safe for concurrent use.
@@ -245,6 +253,20 @@ func (p *Portal) routes() {
 	post("/admin/oidc", p.adminOIDCCreate)
 	post("/admin/oidc/{id}/delete", p.adminOIDCDelete)
 	get("/admin/activity", p.adminActivity)
+	get("/admin/policies", p.adminPolicies)
+	post("/admin/policies", p.adminPolicyCreate)
+	get("/admin/policies/new", p.adminPolicyNew)
+	get("/admin/policies/explain", p.adminExplain)
+	get("/admin/policies/{id}", p.adminPolicy)
+	post("/admin/policies/{id}", p.adminPolicySave)
+	post("/admin/policies/{id}/{state}", p.adminPolicyState)
+	post("/admin/policies/{id}/targets/{change}", p.adminPolicyAssign)
+	get("/admin/groups", p.adminGroups)
+	post("/admin/groups", p.adminGroupCreate)
+	get("/admin/groups/{id}", p.adminGroup)
+	post("/admin/groups/{id}/delete", p.adminGroupDelete)
+	post("/admin/groups/{id}/members", p.adminGroupAdd)
+	post("/admin/groups/{id}/members/{member}/remove", p.adminGroupRemove)
 	post("/settings", p.settingsSave)
 	get("/verify-email", p.verifyPage)
 	post("/verify-email", p.verifyConfirm)

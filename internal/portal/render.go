@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"html/template"
 	"io/fs"
+	"maps"
 	"net/http"
 	"path"
 	"strings"
@@ -12,7 +13,7 @@ import (
 )
 
 // pages are the templates/NAME.html files rendered inside layout.html.
-var pages = []string{"signin", "setup", "home", "passkeys", "enable", "error", "done", "settings", "admin", "verify", "stepup", "stepuplocked", "sign", "approvals"}
+var pages = []string{"signin", "setup", "home", "passkeys", "enable", "error", "done", "settings", "admin", "verify", "stepup", "stepuplocked", "sign", "approvals", "policies"}
 
 func (p *Portal) parseTemplates() error {
 	funcs := template.FuncMap{
@@ -26,6 +27,7 @@ func (p *Portal) parseTemplates() error {
 		"status":   statusLabel,
 		"asset":    func(name string) (string, error) { return p.assets.url(name) },
 	}
+	maps.Copy(funcs, formFuncs) // the groups and policies forms'
 	p.pages = map[string]*template.Template{}
 	for _, page := range pages {
 		t, err := template.New(page).Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/"+page+".html")

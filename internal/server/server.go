@@ -132,7 +132,7 @@ func Run(ctx context.Context, d Deps, listening func(addr string)) error {
 	}
 	web, err := portal.New(portal.Deps{StepUp: provider, Store: d.Store, Clock: d.Clock, Log: d.Log, Box: d.Box, Check: svc, Access: acc,
 		Requests: requests, Approvals: approvals, Broker: notes.broker, Mail: notes.mail != nil, PushKey: notes.pushKey, PublicURL: cfg.EffectivePublicURL(),
-		Config: cfg.Portal, WebhookEgress: egress.Policy{AllowPrivate: cfg.Webhooks.AllowPrivate}})
+		Config: cfg.Portal, WebhookEgress: egress.Policy{AllowPrivate: cfg.Webhooks.AllowPrivate}, Policies: checkReads, Geo: d.Geo})
 	if err != nil {
 		return fmt.Errorf("portal: %w", err)
 	}
