@@ -111,6 +111,11 @@ var portalPages = []a11yPage{
 	// software passkey in TestOIDCStepUp); this row checks the page an
 	// ended or unknown step shows.
 	{pattern: "/stepup/locked", name: "stepup-locked-ended", signedOut: true, path: at("/stepup/locked?id=none&k=none")},
+	// Waiting for approvers needs a locked account under an approval
+	// policy and a verified passkey step (TestOIDCStepUpApproval drives
+	// it over HTTP); this row checks the page an ended step shows.
+	{pattern: "/stepup/wait", name: "stepup-wait-ended", signedOut: true, path: at("/stepup/wait?id=none&k=none&r=none")},
+	{pattern: "/stepup/wait/status", skip: "the JSON the wait page's script polls, not a page"},
 	// No command creates an approval request yet, so the fixture has none
 	// and axe does not see the sign page; internal/portal's
 	// TestSignToApprove drives it over HTTP.

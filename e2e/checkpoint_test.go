@@ -1,33 +1,48 @@
 package e2e
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/deadbolt-dev/deadbolt/internal/audit"
 )
 
-// TestAuditCheckpointsCatchARechainedHistory runs serve with a file
-// witness until it holds a signed checkpoint of the chain's head, then
-// attacks the real SQLite file with sqlite3 as someone with full write
-// access would: history rewritten and every hash after it recomputed, the
-// stored checkpoints deleted, the tail cut off. Plain verify is fooled by
-// the re-chained history once the stored checkpoints are gone; verify
-// --checkpoints with the witness's copy is not.
+// TestAuditCheckpointsCatchARechainedHistory runs serve, on SQLite and on
+// PostgreSQL, with two outside witnesses (a file, and a URL served by the
+// test) until both hold a signed checkpoint of the chain's head. Then it
+// attacks the real database with sqlite3 or psql as someone with full
+// write access would: history rewritten and every hash after it
+// recomputed, the stored checkpoints deleted, the tail cut off. Plain
+// verify is fooled by the re-chained history once the stored checkpoints
+// are gone; verify --checkpoints with either witness's copy is not.
 func TestAuditCheckpointsCatchARechainedHistory(t *testing.T) {
-	in := newInst(t)
+	for _, backend := range []string{"sqlite", "postgres"} {
+		t.Run(backend, func(t *testing.T) { rechainedHistoryCaught(t, backend) })
+	}
+}
+
+func rechainedHistoryCaught(t *testing.T, backend string) {
+	in := auditInst(t, backend)
 	witness := filepath.Join(in.dir, "witness.jsonl")
+	mirror := newWitnessReceiver(t)
 	cfg := filepath.Join(in.dir, "deadbolt.yaml")
-	if err := os.WriteFile(cfg, []byte("audit:\n  checkpoint_events: 1\n  witnesses:\n    - name: archive\n      file: "+witness+"\n"), 0o600); err != nil {
+	if err := os.WriteFile(cfg, []byte("audit:\n  checkpoint_events: 1\n  witnesses:\n    - name: archive\n      file: "+witness+
+		"\n    - name: mirror\n      url: "+mirror.URL+"\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	in.env = append(in.env, "DEADBOLT_CONFIG="+cfg)
+	// The URL witness listens on loopback, which the egress policy lets
+	// through only when the operator says so.
+	in.env = append(in.env, "DEADBOLT_CONFIG="+cfg, "DEADBOLT_WEBHOOKS_ALLOW_PRIVATE=true")
 	in.setup(issuer)
 	for _, a := range []string{"alice", "bob", "carol"} {
 		in.ok("account", "enroll", "--app", issuer, "--account", a)
@@ -49,20 +64,28 @@ func TestAuditCheckpointsCatchARechainedHistory(t *testing.T) {
 	if served["public_key"] == "" || served["public_key"] != printed["public_key"] || served["algorithm"] != "Ed25519" {
 		t.Fatalf("well-known key %v, audit key %v", served, printed)
 	}
-	// The witness receives the checkpoint of the head through the outbox.
+	// Both witnesses receive the checkpoint of the head through the
+	// outbox: the file, and the URL over HTTP.
 	deadline := time.Now().Add(20 * time.Second)
 	for {
 		raw, _ := os.ReadFile(witness)
-		if strings.Contains(string(raw), `"seq":`+head+`,`) {
+		if strings.Contains(string(raw), `"seq":`+head+`,`) && strings.Contains(mirror.lines(), `"seq":`+head+`,`) {
 			break
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("no checkpoint of seq %s in the witness file after 20s: %q\n%s", head, raw, in.srvLog)
+			t.Fatalf("no checkpoint of seq %s at both witnesses after 20s: file %q, URL %q\n%s", head, raw, mirror.lines(), in.srvLog)
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
 	if err := in.stop(); err != nil {
 		t.Fatal(err)
+	}
+	mirrored := filepath.Join(in.dir, "mirror.jsonl")
+	if err := os.WriteFile(mirrored, []byte(mirror.lines()), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if r := in.ok("audit", "verify", "--checkpoints", mirrored); !strings.Contains(r.stdout, "signed checkpoints match") {
+		t.Fatalf("intact chain with the URL witness's checkpoints: %s", r.stdout)
 	}
 	if r := in.ok("audit", "verify", "--checkpoints", witness); !strings.Contains(r.stdout, "signed checkpoints match") {
 		t.Fatalf("intact chain with its checkpoints: %s", r.stdout)
@@ -95,8 +118,9 @@ func TestAuditCheckpointsCatchARechainedHistory(t *testing.T) {
 	if r := in.run("audit", "verify"); r.code != 0 {
 		t.Fatalf("a re-chained history without checkpoints should pass plain verify (that is the attack): exit %d %s", r.code, r.stderr)
 	}
-	// ...and the witness's copy is not.
+	// ...and neither witness's copy is.
 	wantBroken(t, in.run("audit", "verify", "--checkpoints", witness), head, "checkpoint mismatch")
+	wantBroken(t, in.run("audit", "verify", "--checkpoints", mirrored), head, "checkpoint mismatch")
 
 	// The tail cut off after the checkpoint (on a history put back the way
 	// it was): named as deleted records.
@@ -112,6 +136,42 @@ func TestAuditCheckpointsCatchARechainedHistory(t *testing.T) {
 	if j["error"] != "chain_broken" {
 		t.Fatalf("--json: %v", j)
 	}
+}
+
+// witnessReceiver is an outside witness reached by URL: it keeps each
+// checkpoint POSTed to it once per Idempotency-Key, a line each.
+type witnessReceiver struct {
+	*httptest.Server
+	mu   sync.Mutex
+	seen map[string]bool
+	buf  strings.Builder
+}
+
+func newWitnessReceiver(t *testing.T) *witnessReceiver {
+	w := &witnessReceiver{seen: map[string]bool{}}
+	w.Server = httptest.NewServer(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+		body, err := io.ReadAll(r.Body)
+		key := r.Header.Get("Idempotency-Key")
+		if err != nil || r.Method != http.MethodPost || key == "" || r.Header.Get("Content-Type") != "application/json" {
+			http.Error(rw, "want a JSON POST with an Idempotency-Key", http.StatusBadRequest)
+			return
+		}
+		w.mu.Lock()
+		defer w.mu.Unlock()
+		if !w.seen[key] {
+			w.seen[key] = true
+			w.buf.Write(bytes.TrimSpace(body))
+			w.buf.WriteByte('\n')
+		}
+	}))
+	t.Cleanup(w.Close)
+	return w
+}
+
+func (w *witnessReceiver) lines() string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.buf.String()
 }
 
 // wantBroken checks that verify exited 1 naming seq and fault.

@@ -3,8 +3,10 @@ package e2e
 import (
 	"crypto/rand"
 	"encoding/base64"
+	"encoding/json"
 	"fmt"
 	"net/http"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -25,6 +27,9 @@ type cluster struct {
 	aud    string // the public URL both nodes answer for
 	key    string // the application's signing secret
 	tokens map[string]string
+	// witness receives the audit checkpoints both nodes are configured
+	// to sign after every event.
+	witness *witnessReceiver
 }
 
 const (
@@ -39,11 +44,16 @@ func newCluster(t *testing.T) *cluster {
 	dbURL := pgtest.NewDatabase(t)
 	mk := make([]byte, 32)
 	rand.Read(mk)
-	c := &cluster{t: t, dbURL: dbURL, aud: "http://deadbolt.cluster.test", tokens: map[string]string{}}
+	c := &cluster{t: t, dbURL: dbURL, aud: "http://deadbolt.cluster.test", tokens: map[string]string{}, witness: newWitnessReceiver(t)}
+	cfg := filepath.Join(t.TempDir(), "deadbolt.yaml")
+	if err := os.WriteFile(cfg, []byte("audit:\n  checkpoint_events: 1\n  witnesses:\n    - name: mirror\n      url: "+c.witness.URL+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	node := func(name string) *inst {
 		in := newInst(t)
 		in.db = pgtest.WithParam(dbURL, "application_name", name)
-		in.env = []string{"DEADBOLT_MASTER_KEY=" + base64.StdEncoding.EncodeToString(mk)}
+		in.env = []string{"DEADBOLT_MASTER_KEY=" + base64.StdEncoding.EncodeToString(mk),
+			"DEADBOLT_CONFIG=" + cfg, "DEADBOLT_WEBHOOKS_ALLOW_PRIVATE=true"}
 		return in
 	}
 	c.a, c.b, c.cli = node("e2e-node-a"), node("e2e-node-b"), node("e2e-cli")
@@ -126,7 +136,56 @@ func TestMultiNode(t *testing.T) {
 	c.propagation()
 	c.onceGrantRace()
 	c.outage()
+	c.checkpointsSignedOnce()
 	c.leaseHandover() // last: it kills a node
+}
+
+// checkpointsSignedOnce: both nodes are configured to sign a checkpoint
+// after every audit event, and the job that does it runs on one of them at
+// a time, so the witness gets each checkpointed seq exactly once, the
+// head's included.
+func (c *cluster) checkpointsSignedOnce() {
+	t := c.t
+	for _, a := range []string{"cp1", "cp2", "cp3"} {
+		c.cli.ok("account", "enroll", "--app", multiIssuer, "--account", a)
+	}
+	head := c.cli.sql(t, `SELECT max(seq) FROM audit_log`)
+	deadline := time.Now().Add(20 * time.Second)
+	for !strings.Contains(c.witness.lines(), `"seq":`+head+`,`) {
+		if time.Now().After(deadline) {
+			t.Fatalf("no checkpoint of seq %s at the witness after 20s: %q", head, c.witness.lines())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	seen := map[string]bool{}
+	for _, line := range strings.Split(strings.TrimSpace(c.witness.lines()), "\n") {
+		var cp struct {
+			Tenant string `json:"tenant"`
+			Seq    int64  `json:"seq"`
+		}
+		if err := json.Unmarshal([]byte(line), &cp); err != nil {
+			t.Fatalf("witness line %q: %v", line, err)
+		}
+		k := fmt.Sprint(cp.Tenant, "/", cp.Seq)
+		if seen[k] {
+			t.Fatalf("checkpoint %s signed twice:\n%s", k, c.witness.lines())
+		}
+		seen[k] = true
+	}
+	var holders int
+	for _, n := range []*inst{c.a, c.b} {
+		if slices.Contains(jobsOf(n), "audit-checkpoint") {
+			holders++
+		}
+	}
+	if holders != 1 {
+		t.Fatalf("audit-checkpoint held by %d nodes (a %v, b %v), want 1", holders, jobsOf(c.a), jobsOf(c.b))
+	}
+	copyFile := filepath.Join(t.TempDir(), "witness.jsonl")
+	if err := os.WriteFile(copyFile, []byte(c.witness.lines()), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	c.cli.ok("audit", "verify", "--checkpoints", copyFile)
 }
 
 // propagation locks and unlocks an account with the CLI (a third process):

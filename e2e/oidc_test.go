@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -295,6 +296,9 @@ func TestOIDCStepUp(t *testing.T) {
 		if !errors.As(err, &se) || se.Code != http.StatusForbidden {
 			t.Fatalf("a member of another tenant completed the step: %v", err)
 		}
+		if e := r.returned(base, s); e != "access_denied" {
+			t.Fatalf("the relying party got %q, want access_denied", e)
+		}
 	})
 
 	t.Run("login_hint names someone else", func(t *testing.T) {
@@ -303,6 +307,23 @@ func TestOIDCStepUp(t *testing.T) {
 		var se *softkey.StatusError
 		if !errors.As(err, &se) || se.Code != http.StatusForbidden {
 			t.Fatalf("step for another person: %v", err)
+		}
+		if e := r.returned(base, s); e != "access_denied" {
+			t.Fatalf("the relying party got %q, want access_denied", e)
+		}
+		// The refused request is over: its page and a passkey on it end.
+		if _, err := stepUp(t, tab, key, s); !errors.As(err, &se) || se.Code != http.StatusNotFound {
+			t.Fatalf("a refused step went on: %v", err)
+		}
+	})
+
+	t.Run("cancel sends access_denied", func(t *testing.T) {
+		s := r.start(flow{pkce: true})
+		res := postForm(t, tab, "/stepup/cancel", url.Values{"id": {stepID(t, s)}})
+		loc, _ := follow(t, base, res.Header.Get("Location"))
+		if u, err := url.Parse(loc); err != nil || !strings.HasPrefix(loc, redirect) || u.Query().Get("error") != "access_denied" ||
+			u.Query().Get("state") != s.state {
+			t.Fatalf("cancel: the relying party got %q", loc)
 		}
 	})
 
@@ -341,13 +362,7 @@ func TestOIDCStepUp(t *testing.T) {
 			!strings.Contains(res.Header.Get("Content-Security-Policy"), "frame-ancestors https://wiki.acme.test") {
 			t.Fatalf("locked page: %d %s", res.StatusCode, res.Header.Get("Content-Security-Policy"))
 		}
-		tab.HTTP.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
-		defer func() { tab.HTTP.CheckRedirect = nil }()
-		res, err = tab.PostForm(context.Background(), "/stepup/unlock", url.Values{"id": {id}, "k": {k}})
-		if err != nil {
-			t.Fatal(err)
-		}
-		res.Body.Close()
+		res = postForm(t, tab, "/stepup/unlock", url.Values{"id": {id}, "k": {k}})
 		loc, _ := follow(t, base, res.Header.Get("Location"))
 		_, _, c, err := r.exchange(s, r.code(s, loc), oauth2.AuthStyleInHeader)
 		if err != nil || c.Acr != acrPasskeyUnlocked {
@@ -426,10 +441,34 @@ func TestOIDCStepUp(t *testing.T) {
 		}
 	})
 
-	// Every completed step is audited.
-	if out := in.ok("audit", "export", "--tenant", "acme").stdout; !strings.Contains(out, "oidc.stepup") {
-		t.Fatal("no oidc.stepup in the audit export")
+	// Every completed step is audited, and so is every refused one.
+	out := in.ok("audit", "export", "--tenant", "acme").stdout
+	if !strings.Contains(out, "oidc.stepup") || !strings.Contains(out, "oidc.stepup.refused") {
+		t.Fatal("no oidc.stepup or oidc.stepup.refused in the audit export")
 	}
+}
+
+// stepID is the request ID of the step-up page authorize sent s to.
+func stepID(t *testing.T, s started) string {
+	t.Helper()
+	u, err := url.Parse(s.location)
+	if err != nil || u.Query().Get("id") == "" {
+		t.Fatalf("authorize did not send the browser to the step-up page: %d %q", s.status, s.location)
+	}
+	return u.Query().Get("id")
+}
+
+// returned follows the step's way back to the relying party (where a
+// refused step's page sends the browser) and returns the error the
+// relying party gets, checking the state.
+func (r *rp) returned(base string, s started) string {
+	r.t.Helper()
+	loc, _ := follow(r.t, base, "/oidc/authorize/callback?id="+url.QueryEscape(stepID(r.t, s)))
+	u, err := url.Parse(loc)
+	if err != nil || !strings.HasPrefix(loc, r.conf.RedirectURL) || u.Query().Get("state") != s.state {
+		r.t.Fatalf("not a redirect to the relying party with its state: %q", loc)
+	}
+	return u.Query().Get("error")
 }
 
 func kidOf(t *testing.T, raw string) string {
@@ -445,3 +484,151 @@ func kidOf(t *testing.T, raw string) string {
 }
 
 func base64URLDecode(s string) ([]byte, error) { return base64.RawURLEncoding.DecodeString(s) }
+
+// TestOIDCStepUpApproval: under acr passkey+unlocked, an account that a
+// 2-of-3 approval policy governs is not opened by its owner in the step;
+// the step asks the approvers and waits. Until two approve (through the
+// approval service, from the CLI) the relying party gets no code; then it
+// gets an id_token with acr passkey+unlocked. A denial sends the relying
+// party access_denied.
+func TestOIDCStepUpApproval(t *testing.T) {
+	in := newInst(t)
+	in.start()
+	tab, key := in.ownerSignsIn(in.tenantWithOwner("acme", "owner@acme.test"), "owner@acme.test")
+	base := tab.Base
+	issuer := base
+	redirect := "http://127.0.0.1:9/cb"
+	const vault = "https://vault.acme.test"
+	in.ok("app", "create", "--tenant", "acme", "--name", "Vault", "--issuer", vault)
+	in.ok("account", "enroll", "--app", vault, "--account", "vera", "--owner", "owner@acme.test")
+	in.ok("group", "create", "--tenant", "acme", "vault-keepers")
+	for _, who := range []string{"bob", "carol", "dave"} {
+		in.ok("member", "invite", "--tenant", "acme", "--email", who+"@acme.test", "--role", "approver")
+		in.ok("group", "add", "--tenant", "acme", "--group", "vault-keepers", "--member", who+"@acme.test")
+	}
+	pol := in.ok("policy", "create", "--tenant", "acme", "--name", "Vault approvals", "--type", "approval",
+		"--approvals", "2", "--approver-group", "vault-keepers", "--json").json(t)
+	in.ok("policy", "assign", "--tenant", "acme", pol["id"].(string), "--app", vault)
+	vc := in.ok("oidc", "client", "create", "--tenant", "acme", "--name", "vault-stepup", "--app", vault,
+		"--redirect-uri", redirect, "--json").json(t)
+	vr := newRP(t, issuer, vc["client_id"].(string), vc["client_secret"].(string), redirect)
+
+	// waitFor runs a step to the wait page: the passkey, the locked
+	// page's button, which asks the approvers.
+	waitFor := func(s started) (status, id, k string) {
+		t.Helper()
+		next, err := stepUp(t, tab, key, s)
+		if err != nil || !strings.HasPrefix(next, "/stepup/locked?") {
+			t.Fatalf("a locked account under approval: %q, %v", next, err)
+		}
+		res, err := tab.HTTP.Get(base + next)
+		if err != nil {
+			t.Fatal(err)
+		}
+		page, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		if !strings.Contains(string(page), "Ask the approvers to unlock vera") {
+			t.Fatalf("the locked page does not offer to ask the approvers: %s", page)
+		}
+		u, _ := url.Parse(next)
+		id, k = u.Query().Get("id"), u.Query().Get("k")
+		res = postForm(t, tab, "/stepup/unlock", url.Values{"id": {id}, "k": {k}})
+		wait := res.Header.Get("Location")
+		if res.StatusCode != http.StatusSeeOther || !strings.HasPrefix(wait, "/stepup/wait?") {
+			t.Fatalf("asking the approvers: %d %q", res.StatusCode, wait)
+		}
+		res, err = tab.HTTP.Get(base + wait)
+		if err != nil {
+			t.Fatal(err)
+		}
+		page, _ = io.ReadAll(res.Body)
+		res.Body.Close()
+		poll := regexp.MustCompile(`data-stepup-wait="([^"]+)"`).FindStringSubmatch(string(page))
+		if res.StatusCode != 200 || poll == nil || !strings.Contains(string(page), "0 of 2 approvals") {
+			t.Fatalf("wait page: %d %s", res.StatusCode, page)
+		}
+		wu, _ := url.Parse(wait)
+		return strings.ReplaceAll(poll[1], "&amp;", "&"), id, wu.Query().Get("r")
+	}
+	type waitState struct {
+		Status    string
+		Approvals int
+		Required  int
+		Redirect  string
+	}
+	check := func(path string) waitState {
+		t.Helper()
+		res, err := http.Get(base + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		var st waitState
+		if err := json.NewDecoder(res.Body).Decode(&st); err != nil || res.StatusCode != 200 {
+			t.Fatalf("wait status: %d %v", res.StatusCode, err)
+		}
+		return st
+	}
+	noCode := func(id string) {
+		t.Helper()
+		cb, st := follow(t, base, "/oidc/authorize/callback?id="+url.QueryEscape(id))
+		if st/100 == 3 && strings.Contains(cb, "code=") {
+			t.Fatalf("a code before the quorum: %q", cb)
+		}
+	}
+
+	s := vr.start(flow{pkce: true, acr: acrPasskeyUnlocked, loginHint: "vera"})
+	status, id, req := waitFor(s)
+	if st := check(status); st.Status != "pending" || st.Approvals != 0 || st.Required != 2 || st.Redirect != "" {
+		t.Fatalf("before any vote: %+v", st)
+	}
+	noCode(id)
+	if r := in.run("account", "unlock", "--app", vault, "--account", "vera", "--json"); r.code != 1 {
+		t.Fatalf("the owner unlocked alone under the approval policy: %s", r.stdout)
+	}
+	in.ok("request", "approve", "--tenant", "acme", req, "--as", "bob@acme.test")
+	if st := check(status); st.Status != "pending" || st.Approvals != 1 || st.Redirect != "" {
+		t.Fatalf("after one approval of two: %+v", st)
+	}
+	noCode(id)
+	in.ok("request", "approve", "--tenant", "acme", req, "--as", "carol@acme.test")
+	st := check(status)
+	if st.Status != "approved" || !strings.Contains(st.Redirect, "/oidc/authorize/callback?") {
+		t.Fatalf("after the quorum: %+v", st)
+	}
+	loc, _ := follow(t, base, st.Redirect)
+	_, _, c, err := vr.exchange(s, vr.code(s, loc), oauth2.AuthStyleInHeader)
+	if err != nil || c.Acr != acrPasskeyUnlocked {
+		t.Fatalf("after the quorum: %+v, %v", c, err)
+	}
+
+	// Locked again; this time an approver denies: the relying party
+	// gets access_denied.
+	in.ok("account", "lock", "--app", vault, "--account", "vera")
+	s = vr.start(flow{pkce: true, acr: acrPasskeyUnlocked, loginHint: "vera"})
+	status, _, req = waitFor(s)
+	in.ok("request", "deny", "--tenant", "acme", req, "--as", "dave@acme.test")
+	st = check(status)
+	if st.Status != "denied" || st.Redirect == "" {
+		t.Fatalf("after a denial: %+v", st)
+	}
+	loc, _ = follow(t, base, st.Redirect)
+	if u, err := url.Parse(loc); err != nil || !strings.HasPrefix(loc, redirect) || u.Query().Get("error") != "access_denied" ||
+		u.Query().Get("state") != s.state {
+		t.Fatalf("after a denial the relying party got %q", loc)
+	}
+}
+
+// postForm posts form from tab's browser and returns the answer without
+// following its redirect.
+func postForm(t *testing.T, tab *softkey.Client, path string, form url.Values) *http.Response {
+	t.Helper()
+	tab.HTTP.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	defer func() { tab.HTTP.CheckRedirect = nil }()
+	res, err := tab.PostForm(context.Background(), path, form)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	return res
+}

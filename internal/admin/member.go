@@ -44,6 +44,14 @@ func Operator(actor string) By { return By{Actor: actor} }
 // AsMember is member m, signed in to the portal.
 func AsMember(m store.Member) By { return By{Actor: "member:" + m.Email, Member: &m} }
 
+// AsToken is an API token of tenantID (package apitoken), named actor in
+// audit records. A token is not a person: it is held to an admin's rules,
+// so it adds admins, approvers and members but never an owner, whom only
+// an owner hands out.
+func AsToken(tenantID, actor string) By {
+	return By{Actor: actor, Member: &store.Member{TenantID: tenantID, Role: store.RoleAdmin}}
+}
+
 func forbidden(format string, args ...any) error {
 	return fmt.Errorf("%w: %s", ErrForbidden, fmt.Sprintf(format, args...))
 }
@@ -340,6 +348,18 @@ type NewMember struct {
 	// SelfRegistered: the person registered themselves (through an
 	// enablement link), so the email is their claim, not verified.
 	SelfRegistered bool
+}
+
+// AddMember creates a member on behalf of b, held to b's rules: only
+// owners and admins add members, and only an owner adds an owner.
+func (s *Service) AddMember(ctx context.Context, b By, n NewMember) (store.Member, error) {
+	if err := b.manages(n.TenantID); err != nil {
+		return store.Member{}, err
+	}
+	if n.Role == store.RoleOwner && !b.isOwner() {
+		return store.Member{}, forbidden("only an owner adds an owner; an owner does that in the portal or the CLI")
+	}
+	return s.CreateMember(ctx, b.Actor, n)
 }
 
 // CreateMember creates a member; the role defaults to member.

@@ -175,3 +175,29 @@ func TestCreateMember(t *testing.T) {
 		t.Fatal("Administers: owners and admins only")
 	}
 }
+
+// TestTokenAddsNoOwner: an API token adds admins, approvers and members
+// of its own tenant, but no owner and nobody in another tenant.
+func TestTokenAddsNoOwner(t *testing.T) {
+	svc, db := newService(t)
+	ctx := t.Context()
+	tn, _ := svc.CreateTenant(ctx, "test", "acme")
+	other, _ := svc.CreateTenant(ctx, "test", "globex")
+	tok := admin.AsToken(tn.ID, "api-token:t1")
+	if _, err := svc.AddMember(ctx, tok, admin.NewMember{TenantID: tn.ID, Email: "boss@acme.test", Role: store.RoleOwner}); !errors.Is(err, admin.ErrForbidden) {
+		t.Fatalf("token adding an owner: %v, want ErrForbidden", err)
+	}
+	if _, err := db.MemberByEmail(ctx, tn.ID, "boss@acme.test"); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("a refused owner was created: %v", err)
+	}
+	if _, err := svc.AddMember(ctx, tok, admin.NewMember{TenantID: other.ID, Email: "x@globex.test"}); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("token adding to another tenant: %v, want ErrNotFound", err)
+	}
+	m, err := svc.AddMember(ctx, tok, admin.NewMember{TenantID: tn.ID, Email: "ann@acme.test", Role: store.RoleAdmin})
+	if err != nil || m.Role != store.RoleAdmin {
+		t.Fatalf("token adding an admin: %+v, %v", m, err)
+	}
+	if _, err := svc.AddMember(ctx, admin.Operator("cli:root"), admin.NewMember{TenantID: tn.ID, Email: "boss@acme.test", Role: store.RoleOwner}); err != nil {
+		t.Fatalf("the operator adding an owner: %v", err)
+	}
+}

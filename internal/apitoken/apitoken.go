@@ -36,6 +36,8 @@ var Scopes = []string{
 	"groups:read", "groups:write",
 	"policies:read", "policies:write",
 	"webhooks:read", "webhooks:write",
+	"requests:read", "requests:write",
+	"templates:read", "templates:write",
 	"audit:read", "checks:read",
 	"users:import", "scim",
 }
@@ -44,11 +46,14 @@ var roleScopes = map[string][]string{
 	RoleAdmin: Scopes,
 	// An approver sees the accounts and people whose unlocks it answers,
 	// and the policies that decide them, and changes nothing else.
-	RoleApprover: {"applications:read", "accounts:read", "members:read", "groups:read", "policies:read"},
+	// It asks and votes on behalf of the members it names (package
+	// approval decides whether that member may).
+	RoleApprover: {"applications:read", "accounts:read", "members:read", "groups:read", "policies:read",
+		"requests:read", "requests:write", "templates:read"},
 	// An auditor reads everything, the audit trail and check log included,
 	// and changes nothing.
 	RoleAuditor: {"applications:read", "accounts:read", "members:read", "groups:read", "policies:read",
-		"webhooks:read", "audit:read", "checks:read"},
+		"webhooks:read", "requests:read", "templates:read", "audit:read", "checks:read"},
 }
 
 // Roles lists the roles, most powerful first.

@@ -1,7 +1,6 @@
 package audit
 
 import (
-	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -66,38 +65,23 @@ func Next(prev *Record, e Event, at time.Time) (Record, error) {
 
 // computeHash returns SHA-256(prev_hash bytes || canonical JSON), hex.
 func (r Record) computeHash() (string, error) {
-	prev, err := hex.DecodeString(r.PrevHash)
-	if err != nil || len(prev) != sha256.Size {
+	var buf [512]byte
+	b, err := hex.AppendDecode(buf[:0], []byte(r.PrevHash))
+	if err != nil || len(b) != sha256.Size {
 		return "", fmt.Errorf("%w: seq %d has a malformed prev_hash", ErrChainBroken, r.Seq)
 	}
-	body, err := r.Canonical()
-	if err != nil {
+	if b, err = r.appendCanonical(b); err != nil {
 		return "", err
 	}
-	h := sha256.New()
-	h.Write(prev)
-	h.Write(body)
-	return hex.EncodeToString(h.Sum(nil)), nil
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:]), nil
 }
 
 // Canonical returns the canonical JSON of the record's hashed fields.
-func (r Record) Canonical() ([]byte, error) {
-	var data any
-	if err := json.Unmarshal(r.Data, &data); err != nil {
-		return nil, fmt.Errorf("%w: seq %d has data that is not JSON", ErrChainBroken, r.Seq)
-	}
-	// encoding/json sorts map keys and emits no insignificant white space.
-	fields := map[string]any{
-		"tenant": r.TenantID, "seq": r.Seq, "at": r.At.UTC().Format(time.RFC3339Nano),
-		"actor": r.Actor, "action": r.Action, "target": r.Target, "data": data,
-	}
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(fields); err != nil {
-		return nil, err
-	}
-	return bytes.TrimRight(buf.Bytes(), "\n"), nil
+func (r Record) Canonical() ([]byte, error) { return r.appendCanonical(nil) }
+
+func errNotJSON(seq int64) error {
+	return fmt.Errorf("%w: seq %d has data that is not JSON", ErrChainBroken, seq)
 }
 
 // Verify checks that records, in order, form an unbroken chain of one tenant

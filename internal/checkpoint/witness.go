@@ -4,11 +4,9 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"io"
 	"net/http"
 	"os"
 	"sync"
-	"time"
 
 	"github.com/deadbolt-dev/deadbolt/internal/egress"
 	"github.com/deadbolt-dev/deadbolt/internal/store"
@@ -55,25 +53,5 @@ type HTTPWitness struct {
 
 // Deliver implements notify.Carrier.
 func (w *HTTPWitness) Deliver(ctx context.Context, m store.OutboxMessage) error {
-	ctx, cancel := context.WithTimeout(ctx, 15*time.Second)
-	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, w.URL, bytes.NewReader(m.Payload))
-	if err != nil {
-		return err
-	}
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("User-Agent", "deadbolt-witness/1")
-	req.Header.Set("Idempotency-Key", m.ID)
-	c := *w.Client
-	c.CheckRedirect = egress.NoRedirects
-	resp, err := c.Do(req)
-	if err != nil {
-		return egress.Classify(err)
-	}
-	defer resp.Body.Close()
-	io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
-	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		return egress.Status(resp.StatusCode)
-	}
-	return nil
+	return egress.PostJSON(ctx, w.Client, w.URL, "deadbolt-witness/1", m.ID, m.Payload)
 }

@@ -19,8 +19,9 @@ import (
 	"github.com/deadbolt-dev/deadbolt/internal/store"
 )
 
-// auditPage is how many audit records one read fetches.
-const auditPage = 5000
+// auditPage is how many audit records one read fetches (a variable so
+// that tests can make pages small).
+var auditPage = 5000
 
 func (a *app) auditCmd() *cobra.Command {
 	cmd := &cobra.Command{
@@ -456,41 +457,75 @@ func (a *app) auditTenants(ctx context.Context, s store.ConfigReader, ref string
 	return s.Tenants(ctx)
 }
 
-// auditPages calls fn with each page of a tenant's records in seq order.
-// The next page is read while fn works on the current one.
+// auditPages calls fn with each page of a tenant's records in seq order,
+// each record once, as a scan of one page after another would.
 func auditPages(ctx context.Context, s store.AuditReader, tenantID string, fn func([]audit.Record) error) error {
+	last, done, err := auditPagesAhead(ctx, s, tenantID, fn)
+	for !done && err == nil {
+		var recs []audit.Record
+		if recs, err = s.AuditRecords(ctx, tenantID, last, auditPage); err == nil {
+			err = fn(recs)
+		}
+		if done = len(recs) < auditPage; !done {
+			last = recs[len(recs)-1].Seq
+		}
+	}
+	return err
+}
+
+// auditPagesAhead reads up to max(2, GOMAXPROCS) pages at once while fn
+// works on the current one. Page k is read as the records after seq
+// k*auditPage, which is where page k-1 ends when seqs have no gaps. A gap
+// makes a page reach past that point, so the next one overlaps it: then
+// the overlap is dropped and auditPagesAhead returns the last seq given
+// to fn with done false, for the caller to go on one page at a time.
+func auditPagesAhead(ctx context.Context, s store.AuditReader, tenantID string, fn func([]audit.Record) error) (last int64, done bool, err error) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	type page struct {
 		recs []audit.Record
 		err  error
 	}
-	pages := make(chan page, 1)
+	pending := make(chan chan page, max(2, runtime.GOMAXPROCS(0)))
 	go func() {
-		defer close(pages)
-		var after int64
-		for {
-			recs, err := s.AuditRecords(ctx, tenantID, after, auditPage)
+		defer close(pending)
+		for k := int64(0); ; k++ {
+			next := make(chan page, 1)
 			select {
-			case pages <- page{recs, err}:
+			case pending <- next:
 			case <-ctx.Done():
 				return
 			}
-			if err != nil || len(recs) < auditPage {
-				return
-			}
-			after = recs[len(recs)-1].Seq
+			go func() {
+				recs, err := s.AuditRecords(ctx, tenantID, k*int64(auditPage), auditPage)
+				next <- page{recs, err}
+			}()
 		}
 	}()
-	for p := range pages {
+	for next := range pending {
+		p := <-next
 		if p.err != nil {
-			return p.err
+			return last, true, p.err
 		}
-		if err := fn(p.recs); err != nil {
-			return err
+		full := len(p.recs) == auditPage
+		fresh := p.recs
+		for len(fresh) > 0 && fresh[0].Seq <= last {
+			fresh = fresh[1:]
+		}
+		if err := fn(fresh); err != nil {
+			return last, true, err
+		}
+		if len(p.recs) > 0 {
+			last = max(last, p.recs[len(p.recs)-1].Seq)
+		}
+		if !full {
+			return last, true, nil
+		}
+		if len(fresh) < len(p.recs) {
+			return last, false, nil
 		}
 	}
-	return nil
+	return last, true, ctx.Err()
 }
 
 // parseWhen reads an RFC 3339 time, a date, or an age before now ("30d",

@@ -18,6 +18,7 @@ import (
 	"github.com/deadbolt-dev/deadbolt/internal/access"
 	"github.com/deadbolt-dev/deadbolt/internal/admin"
 	"github.com/deadbolt-dev/deadbolt/internal/apitoken"
+	"github.com/deadbolt-dev/deadbolt/internal/approval"
 	"github.com/deadbolt-dev/deadbolt/internal/clock"
 	"github.com/deadbolt-dev/deadbolt/internal/httpx"
 	"github.com/deadbolt-dev/deadbolt/internal/lock"
@@ -50,7 +51,9 @@ type Deps struct {
 	Used   *apitoken.Recorder
 	Admin  *admin.Service
 	Access *access.Service
-	Check  Evaluator
+	// Approvals asks for, votes on and shows approval requests.
+	Approvals *approval.Service
+	Check     Evaluator
 	// Limiter limits requests per token; nil means no limit.
 	Limiter *ratelimit.Limiter
 }

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/deadbolt-dev/deadbolt/internal/access"
 	"github.com/deadbolt-dev/deadbolt/internal/admin"
 	"github.com/deadbolt-dev/deadbolt/internal/apitoken"
 	"github.com/deadbolt-dev/deadbolt/internal/audit"
@@ -261,3 +262,55 @@ func TestIdempotentReplayShowsNoSecret(t *testing.T) {
 
 // secretNotKeptText is what a kept answer says in place of a secret.
 const secretNotKeptText = "(shown once, in the first answer; not kept for replays)"
+
+// TestAccountFiltersBeforePaging: the owner and state filters apply before
+// a page is cut, so each page holds limit matching accounts while that
+// many more match, and the pages together hold every match once.
+func TestAccountFiltersBeforePaging(t *testing.T) {
+	e := newEnv(t, nil)
+	app, err := e.admin.CreateApp(e.ctx, "test", admin.NewApp{TenantID: e.tenant.ID, Name: "Wiki", Issuer: "https://wiki.acme.test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 30 {
+		owner := "bob@acme.test"
+		if i%3 == 0 {
+			owner = "alice@acme.test" // 10 of 30, spread out
+		}
+		name := fmt.Sprintf("user%02d", i)
+		if _, err := e.access.Enroll(e.ctx, "test", app, name, owner); err != nil {
+			t.Fatal(err)
+		}
+		if i%5 == 0 { // 6 of 30 open
+			if _, err := e.access.Unlock(e.ctx, "test", app, name, access.Unlock{For: time.Hour}); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	secret := e.token(e.tenant, apitoken.RoleAuditor)
+	for _, tc := range []struct {
+		query string
+		sizes []int
+	}{
+		{"owner=alice@acme.test&limit=4", []int{4, 4, 2}},
+		{"state=unlocked&limit=4", []int{4, 2}},
+		{"state=locked&owner=alice@acme.test&limit=3", []int{3, 3, 2}}, // alice: 10, of which user00 and user15 are open
+	} {
+		var sizes []int
+		cursor := ""
+		for range 10 {
+			got := e.do("GET", "/api/v1/accounts?"+tc.query+"&cursor="+cursor, nil, bearer(secret)...)
+			if got.status != http.StatusOK {
+				t.Fatalf("%s: %d %s", tc.query, got.status, got.body)
+			}
+			v := got.json(t)
+			sizes = append(sizes, len(v["items"].([]any)))
+			if cursor, _ = v["next_cursor"].(string); cursor == "" {
+				break
+			}
+		}
+		if fmt.Sprint(sizes) != fmt.Sprint(tc.sizes) {
+			t.Errorf("%s: pages of %v, want %v", tc.query, sizes, tc.sizes)
+		}
+	}
+}

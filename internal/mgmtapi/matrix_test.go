@@ -10,6 +10,7 @@ import (
 
 	"github.com/deadbolt-dev/deadbolt/internal/admin"
 	"github.com/deadbolt-dev/deadbolt/internal/apitoken"
+	"github.com/deadbolt-dev/deadbolt/internal/approval"
 	"github.com/deadbolt-dev/deadbolt/internal/policy"
 	"github.com/deadbolt-dev/deadbolt/internal/store"
 )
@@ -27,6 +28,13 @@ type fixture struct {
 	group   store.Group
 	policy  policy.Policy
 	webhook store.Webhook
+	// bank is under an approval policy: two of the group's three
+	// approvers (bob, carol, dave) open an account, and a request is
+	// denied when two approvals can no longer come. approve and deny are
+	// requests alice asked for on accounts treasury and till.
+	bank          store.Application
+	approve, deny store.UnlockRequest
+	template      store.Template
 }
 
 func (e *env) fixture() fixture {
@@ -55,6 +63,46 @@ func (e *env) fixture() fixture {
 		t.Fatal(err)
 	}
 	if f.webhook, _, err = e.admin.CreateWebhook(e.ctx, "test", admin.NewWebhook{TenantID: e.tenant.ID, URL: "http://127.0.0.1:9/hook"}); err != nil {
+		t.Fatal(err)
+	}
+	if f.bank, err = e.admin.CreateApp(e.ctx, "test", admin.NewApp{TenantID: e.tenant.ID, Name: "Bank", Issuer: "https://bank.acme.test"}); err != nil {
+		t.Fatal(err)
+	}
+	for _, acct := range []string{"treasury", "till", "vault-approver", "vault-admin"} {
+		if _, err := e.access.Enroll(e.ctx, "test", f.bank, acct, "alice@acme.test"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	g, err := e.admin.CreateGroup(e.ctx, "test", e.tenant.ID, "approvers", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, who := range []string{"bob", "carol", "dave"} {
+		m, err := e.admin.CreateMember(e.ctx, "test", admin.NewMember{TenantID: e.tenant.ID, Email: who + "@acme.test", Role: store.RoleApprover})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := e.admin.AddToGroup(e.ctx, "test", e.tenant.ID, g.ID, m.ID); err != nil {
+			t.Fatal(err)
+		}
+	}
+	p, err := e.admin.CreatePolicy(e.ctx, "test", e.tenant.ID, policy.Policy{Name: "bank approvals", Type: policy.Approval, Enabled: true,
+		Approval: &policy.ApprovalRule{Required: 2, Groups: []string{g.ID}, DenyOn: policy.DenyQuorum}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.admin.Assign(e.ctx, "test", e.tenant.ID, p.ID, admin.Target{App: f.bank.ID}); err != nil {
+		t.Fatal(err)
+	}
+	svc := &approval.Service{Store: e.store, Clock: e.clock}
+	if f.approve, err = svc.Create(e.ctx, "test", f.member, f.bank, "treasury", approval.Ask{Reason: "quarter close"}); err != nil {
+		t.Fatal(err)
+	}
+	if f.deny, err = svc.Create(e.ctx, "test", f.member, f.bank, "till", approval.Ask{Reason: "cash count"}); err != nil {
+		t.Fatal(err)
+	}
+	if f.template, err = e.admin.CreateTemplate(e.ctx, "test", e.tenant.ID, admin.NewTemplate{Key: "PURCHASE", Title: "Purchase",
+		Approvers: []string{"bob@acme.test"}}); err != nil {
 		t.Fatal(err)
 	}
 	return f
@@ -97,7 +145,12 @@ func TestIsolationMatrix(t *testing.T) {
 	e.clock.Advance(2 * time.Minute)
 
 	r := strings.NewReplacer("{app}", f.app.ID, "{kid}", f.kid, "{account}", f.account.ID, "{member}", f.member.ID,
-		"{group}", f.group.ID, "{policy}", f.policy.ID, "{webhook}", f.webhook.ID)
+		"{group}", f.group.ID, "{policy}", f.policy.ID, "{webhook}", f.webhook.ID, "{bank}", f.bank.ID,
+		"{approve}", f.approve.ID, "{deny}", f.deny.ID)
+	// Who a vote is cast for: the approver's token votes as bob, the
+	// admin's as carol; the others never get that far.
+	// The other tenant's admin names bob too, who is not its member.
+	voter := map[string]string{"other": "bob@acme.test", "approver": "bob@acme.test", "admin": "carol@acme.test"}
 	tests := []struct {
 		method, path string
 		body         string // JSON; {caller} names the caller, so that creations differ
@@ -129,7 +182,16 @@ func TestIsolationMatrix(t *testing.T) {
 		{"POST", "/api/v1/webhooks", `{"url":"http://127.0.0.1:9/{caller}"}`, row(201, 403, 403, 201)},
 		{"DELETE", "/api/v1/webhooks/{webhook}", "", row(404, 403, 403, 200)},
 		{"GET", "/api/v1/deliveries", "", row(200, 200, 403, 200)},
+		{"GET", "/api/v1/requests", "", row(200, 200, 200, 200)},
+		{"POST", "/api/v1/requests", `{"application":"{bank}","account":"vault-{caller}","as":"alice@acme.test","reason":"by {caller}"}`, row(404, 403, 201, 201)},
+		{"GET", "/api/v1/requests/{approve}", "", row(404, 200, 200, 200)},
+		{"POST", "/api/v1/requests/{approve}/approve", `{"as":"{voter}"}`, row(404, 403, 200, 200)},
+		{"POST", "/api/v1/requests/{deny}/deny", `{"as":"{voter}"}`, row(404, 403, 200, 200)},
+		{"GET", "/api/v1/templates", "", row(200, 200, 200, 200)},
+		{"POST", "/api/v1/templates", `{"key":"KEY_{CALLER}","title":"t"}`, row(201, 403, 403, 201)},
+		{"DELETE", "/api/v1/templates/PURCHASE", "", row(404, 403, 403, 200)},
 		{"GET", "/api/v1/audit", "", row(200, 200, 403, 200)},
+		{"GET", "/api/v1/audit/export", "", row(200, 200, 403, 200)},
 		{"GET", "/api/v1/checks?application={app}", "", row(404, 200, 403, 200)},
 	}
 
@@ -140,7 +202,8 @@ func TestIsolationMatrix(t *testing.T) {
 	}
 	for _, tc := range tests {
 		p, _, _ := strings.Cut(tc.path, "?")
-		p = strings.NewReplacer("/api/v1/members/{member}", "/api/v1/members/{id}", "{app}", "{id}", "{account}", "{id}", "{group}", "{id}", "{policy}", "{id}", "{webhook}", "{id}").Replace(p)
+		p = strings.NewReplacer("/api/v1/members/{member}", "/api/v1/members/{id}", "{approve}", "{id}", "{deny}", "{id}",
+			"/templates/PURCHASE", "/templates/{key}", "{app}", "{id}", "{account}", "{id}", "{group}", "{id}", "{policy}", "{id}", "{webhook}", "{id}").Replace(p)
 		covered = append(covered, tc.method+" "+p)
 	}
 	for _, s := range served {
@@ -149,13 +212,14 @@ func TestIsolationMatrix(t *testing.T) {
 		}
 	}
 
-	acmeIDs := []string{f.app.ID, f.account.ID, f.member.ID, f.group.ID, f.policy.ID, f.webhook.ID}
+	acmeIDs := []string{f.app.ID, f.account.ID, f.member.ID, f.group.ID, f.policy.ID, f.webhook.ID, f.bank.ID, f.approve.ID,
+		f.deny.ID, f.template.ID}
 	for _, tc := range tests {
 		t.Run(tc.method+" "+tc.path, func(t *testing.T) {
 			for _, who := range callers {
 				var body any
 				if tc.body != "" {
-					body = json.RawMessage(strings.ReplaceAll(r.Replace(tc.body), "{caller}", who))
+					body = json.RawMessage(strings.NewReplacer("{caller}", who, "{CALLER}", strings.ToUpper(who), "{voter}", voter[who]).Replace(r.Replace(tc.body)))
 				}
 				var hdr []string
 				if who != "none" {
@@ -197,5 +261,43 @@ func TestWritesAuditedAsToken(t *testing.T) {
 		return r.Action == "application.created" && r.Actor == "api-token:"+tok.ID
 	}) {
 		t.Errorf("no application.created by api-token:%s in %+v", tok.ID, recs)
+	}
+}
+
+// TestRequestVotesAndAuditExport: two approvals through the API approve a
+// request (package approval counts them); a token cannot vote for someone
+// who is no approver; the audit export streams the votes with the token
+// as actor, as JSONL and CSV.
+func TestRequestVotesAndAuditExport(t *testing.T) {
+	e := newEnv(t, nil)
+	f := e.fixture()
+	tok, secret, err := e.tokens.Create(e.ctx, "test", apitoken.New{TenantID: e.tenant.ID, Role: apitoken.RoleApprover})
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := "/api/v1/requests/" + f.approve.ID + "/approve"
+	if got := e.do("POST", path, map[string]any{"as": "alice@acme.test"}, bearer(secret)...); got.status != http.StatusForbidden {
+		t.Errorf("vote as the requester, who is no approver: %d %s", got.status, got.body)
+	}
+	got := e.do("POST", path, map[string]any{"as": "bob@acme.test", "comment": "ok"}, bearer(secret)...)
+	if v := got.json(t); got.status != 200 || v["status"] != "pending" || v["decided"] != false || v["approvals"] != 1.0 {
+		t.Fatalf("first approval: %d %s", got.status, got.body)
+	}
+	got = e.do("POST", path, map[string]any{"as": "carol@acme.test"}, bearer(secret)...)
+	if v := got.json(t); got.status != 200 || v["status"] != "approved" || v["decided"] != true || v["grant_id"] == "" {
+		t.Fatalf("second approval: %d %s", got.status, got.body)
+	}
+	auditor := e.token(e.tenant, apitoken.RoleAuditor)
+	got = e.do("GET", "/api/v1/audit/export?action=request.voted", nil, bearer(auditor)...)
+	lines := strings.Split(strings.TrimSpace(string(got.body)), "\n")
+	if got.status != 200 || len(lines) != 2 || !strings.Contains(lines[0], `"actor":"api-token:`+tok.ID+`"`) {
+		t.Fatalf("JSONL export: %d %s", got.status, got.body)
+	}
+	got = e.do("GET", "/api/v1/audit/export?format=csv&action=request.voted", nil, bearer(auditor)...)
+	if rows := strings.Split(strings.TrimSpace(string(got.body)), "\n"); got.status != 200 || len(rows) != 3 || !strings.HasPrefix(got.header.Get("Content-Type"), "text/csv") {
+		t.Fatalf("CSV export: %d %s", got.status, got.body)
+	}
+	if got = e.do("GET", "/api/v1/audit/export?format=xml", nil, bearer(auditor)...); got.status != http.StatusBadRequest {
+		t.Errorf("format=xml: %d %s", got.status, got.body)
 	}
 }

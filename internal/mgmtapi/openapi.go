@@ -18,7 +18,10 @@ type op struct {
 	request  string // schema of the JSON body; "" for none
 	response string // schema of the success answer
 	status   int    // the success status
-	query    []param
+	// stream: the answer is a stream of response records, as JSONL
+	// (application/x-ndjson) or CSV (text/csv), not one JSON document.
+	stream bool
+	query  []param
 }
 
 type param struct {
@@ -61,6 +64,19 @@ var ops = map[string]op{
 	"POST /api/v1/webhooks":                       {request: "NewWebhook", response: "NewWebhookAnswer", status: 201},
 	"DELETE /api/v1/webhooks/{id}":                {response: "Webhook", status: 200},
 	"GET /api/v1/deliveries":                      {response: "DeliveryPage", status: 200, query: limitParam},
+	"GET /api/v1/requests":                        {response: "RequestPage", status: 200, query: pageParams},
+	"POST /api/v1/requests":                       {request: "NewRequest", response: "Request", status: 201},
+	"GET /api/v1/requests/{id}":                   {response: "Request", status: 200},
+	"POST /api/v1/requests/{id}/approve":          {request: "Ballot", response: "Request", status: 200},
+	"POST /api/v1/requests/{id}/deny":             {request: "Ballot", response: "Request", status: 200},
+	"GET /api/v1/templates":                       {response: "TemplatePage", status: 200, query: pageParams},
+	"POST /api/v1/templates":                      {request: "NewTemplate", response: "Template", status: 201},
+	"DELETE /api/v1/templates/{key}":              {response: "Template", status: 200},
+	"GET /api/v1/audit/export": {response: "AuditRecord", status: 200, stream: true, query: []param{
+		{"format", "jsonl (default: one record a line, as deadbolt audit verify --file reads) or csv"},
+		{"action", "only this action, or a prefix ending in * (account.*)"},
+		{"actor", "only this actor"}, {"target", "only this target, or a prefix ending in *"},
+		{"since", "only records at or after this RFC 3339 time"}, {"until", "only records before this RFC 3339 time"}}},
 	"GET /api/v1/audit": {response: "AuditPage", status: 200, query: append([]param{
 		{"action", "only records of this action, e.g. account.unlocked"},
 		{"actor", "only records of this actor, e.g. api-token:ID"}}, pageParams...)},
@@ -154,7 +170,7 @@ func schemas() obj {
 		"Membership":     record([]string{"group_id", "member_id"}, obj{"group_id": str(), "member_id": str()}),
 		"Policy": obj{"type": "object", "required": []string{"name", "type", "action"},
 			"description": "a JIT policy document; see docs/policies.md for its fields",
-			"properties": obj{"id": str(), "name": str(), "type": obj{"enum": []string{"scheduled", "context", "alert"}},
+			"properties": obj{"id": str(), "name": str(), "type": obj{"enum": []string{"scheduled", "context", "alert", "approval"}},
 				"action": str(), "enabled": boolean(), "assign": obj{"type": "object"}}},
 		"PolicyPage":       pageOf("Policy"),
 		"Webhook":          record([]string{"id", "url", "events", "created_at"}, webhook),
@@ -173,6 +189,36 @@ func schemas() obj {
 			obj{"id": str(), "app_id": str(), "kid": str(), "account": str(), "at": optTime(), "locked": boolean(),
 				"status": str(), "ip": str(), "device": str(), "location": str(), "integration_type": str()}),
 		"CheckPage": pageOf("Check"),
+		"Request": record([]string{"id", "status", "kind", "account_id", "account", "app_id", "requester_id", "reason",
+			"duration_seconds", "starts_at", "expires_at", "policy_id", "required", "approvals", "sign", "approver_ids",
+			"votes", "grant_id", "created_at"}, obj{"id": str(),
+			"status": obj{"enum": []string{"pending", "approved", "denied", "expired"}},
+			"kind":   obj{"enum": []string{"signin", "ahead", "extend"}}, "account_id": str(), "account": str(), "app_id": str(),
+			"requester_id": obj{"type": "string", "description": `the member who asked; "" for a request a blocked sign-in raised`},
+			"reason":       str(), "duration_seconds": integer(), "starts_at": optTime(), "expires_at": optTime(), "policy_id": str(),
+			"required": integer(), "approvals": integer(), "sign": boolean(), "approver_ids": strs(),
+			"votes": obj{"type": "array", "items": ref("Vote")}, "grant_id": str(), "created_at": optTime(),
+			"decided": obj{"type": "boolean", "description": "after a vote: whether this vote decided the request"}}),
+		"RequestPage": pageOf("Request"),
+		"Vote": record([]string{"member_id", "decision", "channel", "comment", "signed", "at"}, obj{"member_id": str(),
+			"decision": obj{"enum": []string{"approve", "deny"}}, "channel": str(), "comment": str(), "signed": boolean(), "at": optTime()}),
+		"NewRequest": input([]string{"application", "account", "as", "reason"}, obj{
+			"application": obj{"type": "string", "description": "ID or issuer"}, "account": str(),
+			"as":     obj{"type": "string", "description": "the member asking (the account's owner or an admin), by email or ID"},
+			"reason": str(), "for_seconds": integer(),
+			"start": obj{"type": "string", "format": "date-time", "description": "open no earlier than this instant"}}),
+		"Ballot": input([]string{"as"}, obj{
+			"as":      obj{"type": "string", "description": "the approver voting, by email or ID"},
+			"comment": str()}),
+		"Template": record([]string{"id", "key", "title", "text", "approver_ids", "approver_group_ids", "mode", "created_at"},
+			obj{"id": str(), "key": str(), "title": str(), "text": str(), "approver_ids": strs(), "approver_group_ids": strs(),
+				"mode": str(), "created_at": optTime()}),
+		"TemplatePage": pageOf("Template"),
+		"NewTemplate": input([]string{"key", "title"}, obj{"key": obj{"type": "string", "description": "PURCHASE_APPROVAL: capitals, digits and _"},
+			"title": str(), "text": obj{"type": "string", "description": "with ${key} placeholders filled from a request's metaData"},
+			"approvers":       obj{"type": "array", "items": str(), "description": "approvers' emails"},
+			"approver_groups": obj{"type": "array", "items": str(), "description": "groups' names or IDs"},
+			"mode":            obj{"enum": []string{"approve", "sign_and_approve"}}}),
 	}
 }
 
@@ -181,8 +227,10 @@ var pathParam = regexp.MustCompile(`\{([a-z]+)\}`)
 // Document is the OpenAPI 3.1 document of the API.
 func (a *API) Document() ([]byte, error) {
 	paths := obj{}
-	errAnswer := obj{"description": "an error, in the one error shape",
-		"content": obj{"application/json": obj{"schema": ref("Error")}}}
+	errorOf := func(what string) obj {
+		return obj{"description": what + ", in the one error shape",
+			"content": obj{"application/json": obj{"schema": ref("Error")}}}
+	}
 	for _, rt := range a.routes {
 		o, ok := ops[rt.Method+" "+rt.Path]
 		if !ok {
@@ -199,12 +247,21 @@ func (a *API) Document() ([]byte, error) {
 		if rt.Scope != "" {
 			desc += " Needs the scope `" + rt.Scope + "`."
 		}
+		content := obj{"application/json": obj{"schema": ref(o.response)}}
+		if o.stream {
+			content = obj{
+				"application/x-ndjson": obj{"schema": obj{"type": "array", "items": ref(o.response),
+					"description": "one " + o.response + " a line (JSON Lines)"}},
+				"text/csv": obj{"schema": obj{"type": "string", "description": "the same fields as columns, with a header row"}},
+			}
+		}
 		operation := obj{"summary": rt.Summary, "description": desc, "operationId": operationID(rt),
 			"x-scope": rt.Scope,
 			"responses": obj{
-				fmt.Sprint(o.status): obj{"description": http.StatusText(o.status),
-					"content": obj{"application/json": obj{"schema": ref(o.response)}}},
-				"default": errAnswer,
+				fmt.Sprint(o.status): obj{"description": http.StatusText(o.status), "content": content},
+				"4XX": errorOf("a refusal: unauthenticated (401), insufficient_scope (403), not_found (404), " +
+					"invalid (400), a conflict (409, 422) or rate_limited (429, with Retry-After)"),
+				"default": errorOf("a server error"),
 			}}
 		if rt.Method == http.MethodPost {
 			params = append(params, obj{"name": "Idempotency-Key", "in": "header", "schema": str(),
@@ -230,6 +287,7 @@ func (a *API) Document() ([]byte, error) {
 				"deliveries, audit trail and check log. Authenticate with an API token (deadbolt api-token create) " +
 				"as Authorization: Bearer, x-nl3-api-token or x-nl3-server-api-token. See docs/api.md."},
 		"security": []obj{{"bearer": []string{}}, {"nl3ApiToken": []string{}}, {"nl3ServerApiToken": []string{}}},
+		"servers":  []obj{{"url": "/", "description": "the deadbolt server that serves this document"}},
 		"paths":    paths,
 		"components": obj{
 			"schemas": schemas(),

@@ -53,7 +53,18 @@ func (a *API) table() []Route {
 		{"DELETE", "/api/v1/webhooks/{id}", "webhooks:write", "Delete a webhook", a.deleteWebhook},
 		{"GET", "/api/v1/deliveries", "webhooks:read", "Recent deliveries on every channel, newest first", a.listDeliveries},
 
+		{"GET", "/api/v1/requests", "requests:read", "List open requests that approvals decide, with their votes", a.listRequests},
+		{"POST", "/api/v1/requests", "requests:write", "Ask for access ahead of time on behalf of a member (approvers decide)", a.createRequest},
+		{"GET", "/api/v1/requests/{id}", "requests:read", "Get a request with its rule and votes", a.getRequest},
+		{"POST", "/api/v1/requests/{id}/approve", "requests:write", "Approve a request on behalf of one of its approvers", a.approveRequest},
+		{"POST", "/api/v1/requests/{id}/deny", "requests:write", "Deny a request on behalf of one of its approvers", a.denyRequest},
+
+		{"GET", "/api/v1/templates", "templates:read", "List approval-request templates", a.listTemplates},
+		{"POST", "/api/v1/templates", "templates:write", "Create an approval-request template", a.createTemplate},
+		{"DELETE", "/api/v1/templates/{key}", "templates:write", "Delete an approval-request template", a.deleteTemplate},
+
 		{"GET", "/api/v1/audit", "audit:read", "The audit trail, oldest first", a.listAudit},
+		{"GET", "/api/v1/audit/export", "audit:read", "Stream the audit trail, oldest first, as JSONL or CSV", a.exportAudit},
 		{"GET", "/api/v1/checks", "checks:read", "An application's check log, newest first", a.listChecks},
 	}
 }
@@ -241,27 +252,28 @@ func (a *API) listAccounts(c *call) error {
 		return err
 	}
 	// The cursor is (application ID, account name) of the last account
-	// looked at; accounts are walked by application ID, then by name, so
-	// an account enrolled meanwhile is seen once or not at all, never twice.
+	// given; accounts are walked by application ID, then by name, so an
+	// account enrolled meanwhile is seen once or not at all, never twice.
+	// The filters apply as accounts are read, before the page is cut: a
+	// page holds limit items whenever that many more match.
 	curApp, curName, _ := strings.Cut(cur, "\x00")
 	items := []map[string]any{}
-	next, scanned := "", 0
+	next := ""
+walk:
 	for _, app := range sortedApps(apps) {
-		if app.ID < curApp || scanned == limit {
+		if app.ID < curApp {
 			continue
 		}
 		after := ""
 		if app.ID == curApp {
 			after = curName
 		}
-		for scanned < limit {
-			want := limit - scanned
-			accts, err := a.d.Store.Accounts(ctx, app.ID, after, want)
+		for {
+			accts, err := a.d.Store.Accounts(ctx, app.ID, after, limit)
 			if err != nil {
 				return err
 			}
 			for _, acct := range accts {
-				scanned++
 				after = acct.Name
 				if owner != "" && acct.OwnerID != owner {
 					continue
@@ -274,11 +286,12 @@ func (a *API) listAccounts(c *call) error {
 					continue
 				}
 				items = append(items, v)
+				if len(items) == limit {
+					next = app.ID + "\x00" + acct.Name
+					break walk
+				}
 			}
-			if scanned == limit {
-				next = app.ID + "\x00" + after
-			}
-			if len(accts) < want {
+			if len(accts) < limit {
 				break // this application has no more
 			}
 		}
@@ -390,12 +403,7 @@ func (a *API) createMember(c *call) error {
 	if err := c.decode(&in); err != nil {
 		return err
 	}
-	// A token is not a person: it may add admins, approvers and members
-	// but not owners, who alone may hand out ownership.
-	if in.Role == store.RoleOwner {
-		return fmt.Errorf("%w: an API token cannot add an owner; an owner does that in the portal or the CLI", admin.ErrForbidden)
-	}
-	m, err := a.d.Admin.CreateMember(c.r.Context(), c.actor(), admin.NewMember{TenantID: c.tenant(), Email: in.Email,
+	m, err := a.d.Admin.AddMember(c.r.Context(), admin.AsToken(c.tenant(), c.actor()), admin.NewMember{TenantID: c.tenant(), Email: in.Email,
 		Name: in.Name, Role: in.Role})
 	if err != nil {
 		return err

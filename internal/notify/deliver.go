@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"net/http"
 	"time"
@@ -199,26 +198,15 @@ func (d *Deliverer) send(ctx context.Context, url, secret string, m store.Outbox
 	req.Header.Set(webhook.HeaderSignature, webhook.Sign(secret, m.Payload, d.Clock.Now()))
 	req.Header.Set(webhook.HeaderEventID, head.ID)
 	req.Header.Set(webhook.HeaderEventType, m.Type)
-	resp, err := d.client().Do(req)
-	if err != nil {
-		return egress.Classify(err)
-	}
-	defer resp.Body.Close()
-	io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
-	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		return egress.Status(resp.StatusCode)
-	}
-	return nil
+	return egress.Send(d.client(), req)
 }
 
-// client is Client, or the default, never following redirects.
+// client is Client, or the default.
 func (d *Deliverer) client() *http.Client {
 	if d.Client == nil {
 		return egress.Policy{}.Client(10 * time.Second)
 	}
-	c := *d.Client
-	c.CheckRedirect = egress.NoRedirects
-	return &c
+	return d.Client
 }
 
 func (d *Deliverer) log() *slog.Logger {

@@ -34,8 +34,11 @@
 // acr urn:deadbolt:acr:passkey: the person used a passkey with user
 // verification during this request. urn:deadbolt:acr:passkey+unlocked:
 // also, their account at the client's application (login_hint names the
-// account, else their only one there) is open now, or they opened it in
-// the same step. amr is ["hwk", "user", "mfa"] (RFC 8176). Every step-up
+// account, else their only one there) is open now, or it was opened in
+// the same step (by them, or by the quorum of its approval policy's
+// approvers while the page waited). A step that cannot complete is
+// refused (Provider.Refuse): the callback sends the relying party
+// access_denied, audited as oidc.stepup.refused. amr is ["hwk", "user", "mfa"] (RFC 8176). Every step-up
 // is audited in the client's tenant (oidc.stepup).
 //
 // # Keys

@@ -104,12 +104,21 @@ func (p *Provider) loginURL(id string) string {
 // callback hands a completed step to the op package, which redirects to
 // the client with the code. Without the step's secret it answers 404; a
 // request with prompt=none goes back at once (interaction_required: a
-// step-up always needs the person).
+// step-up always needs the person), and a refused step goes back with
+// access_denied and is forgotten.
 func (p *Provider) callback(w http.ResponseWriter, r *http.Request) {
 	id, secret := r.URL.Query().Get("id"), r.URL.Query().Get("k")
 	_, a, err := storage{p}.load(r.Context(), id)
 	if err != nil {
 		http.Error(w, "This sign-in request is unknown or has expired. Go back to the application and start again.", http.StatusNotFound)
+		return
+	}
+	if a.doc.Refused != "" && !a.doc.Done {
+		if err := (storage{p}).DeleteAuthRequest(r.Context(), id); err != nil {
+			http.Error(w, "This sign-in request could not be ended. Go back to the application and start again.", http.StatusInternalServerError)
+			return
+		}
+		op.AuthRequestError(w, r, a, oidc.ErrAccessDenied().WithDescription("%s", a.doc.Refused), p.op)
 		return
 	}
 	if !slices.Contains(a.doc.Request.Prompt, oidc.PromptNone) &&
@@ -143,7 +152,7 @@ type Step struct {
 // Step returns the request id, still open.
 func (p *Provider) Step(ctx context.Context, id string) (Step, error) {
 	_, a, err := storage{p}.load(ctx, id)
-	if errors.Is(err, errUnknown) || (err == nil && a.doc.Done) {
+	if errors.Is(err, errUnknown) || (err == nil && (a.doc.Done || a.doc.Refused != "")) {
 		return Step{}, ErrStepUnknown
 	}
 	if err != nil {
@@ -162,10 +171,35 @@ func (p *Provider) Step(ctx context.Context, id string) (Step, error) {
 	return s, nil
 }
 
-// PromptNoneURL is where a request with prompt=none goes at once: back to
-// the client with interaction_required.
-func (p *Provider) PromptNoneURL(id string) string {
+// ReturnURL is where a request that ends without a code goes: back to the
+// client, with interaction_required for prompt=none, or access_denied
+// once Refuse ended it.
+func (p *Provider) ReturnURL(id string) string {
 	return p.d.Issuer + callbackPath + "?id=" + url.QueryEscape(id)
+}
+
+// Refuse ends the step without a code, for reason (shown to the relying
+// party as the error description): the person cannot complete it (another
+// tenant or person, an account that stays locked, an approval denied or
+// expired) or cancelled it. It is audited as oidc.stepup.refused. The
+// browser then goes to ReturnURL.
+func (p *Provider) Refuse(ctx context.Context, id, reason string) error {
+	return p.update(ctx, id, func(tx store.Tx, d *document) error {
+		if d.Refused != "" {
+			return nil
+		}
+		d.Refused, d.Ceremony, d.CeremonyExpires = reason, nil, time.Time{}
+		actor := "system"
+		if d.MemberID != "" {
+			actor = "member:" + d.MemberID
+		}
+		data := map[string]any{"request": id, "client": d.Request.ClientID, "acr": d.wantedACR(), "reason": reason}
+		if d.Account != "" {
+			data["account"] = d.Account
+		}
+		return store.AppendAudit(ctx, tx, d.TenantID, actor, "oidc.stepup.refused", "oidc_client:"+d.Request.ClientID,
+			data, p.d.Clock.Now().UTC())
+	})
 }
 
 // update changes the stored request id with fn, in one transaction.
@@ -182,7 +216,7 @@ func (p *Provider) update(ctx context.Context, id string, fn func(tx store.Tx, d
 		if err != nil {
 			return err
 		}
-		if a.doc.Done {
+		if a.doc.Done || a.doc.Refused != "" {
 			return ErrStepUnknown
 		}
 		if err := fn(tx, &a.doc); err != nil {

@@ -40,6 +40,9 @@ type document struct {
 	// callback may issue a code.
 	ACR  string `json:"acr,omitempty"`
 	Done bool   `json:"done,omitempty"`
+	// Refused ends the step without a code: the callback sends the
+	// client access_denied with this description.
+	Refused string `json:"refused,omitempty"`
 }
 
 // authRequest is a stored request as the op package sees it.

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"time"
 	_ "time/tzdata" // zones resolve even on hosts without a zoneinfo database
 )
@@ -60,8 +61,14 @@ func (w Window) Contains(t time.Time) bool { return !t.Before(w.Start) && t.Befo
 
 // Timetable is a validated Schedule ready to answer questions about time.
 // It is immutable and safe for concurrent use; its methods do not allocate
-// unless they return a slice.
+// unless they return a slice (or Active moves to another stretch, see
+// stretch).
 type Timetable struct {
+	// last is the stretch of time Active answered from last: the lock
+	// check asks about "now" over and over, and within one stretch the
+	// answer is two comparisons instead of a zone lookup.
+	last atomic.Pointer[stretch]
+
 	loc      *time.Location
 	every    Frequency
 	days     uint8 // bit i: time.Weekday(i)
@@ -201,10 +208,43 @@ func (tt *Timetable) window(n dayNumber) Window {
 	return Window{wallTime(n, tt.from, tt.loc), wallTime(endDay, tt.to, tt.loc)}
 }
 
+// stretch is a span of time [from, until) throughout which a Timetable is
+// open (open) or shut: a window (with the windows joined to it) or the gap
+// before the next one. It is a fact about the timetable, so remembering it
+// never changes an answer.
+type stretch struct {
+	from, until time.Time // until zero: for ever
+	open        bool
+}
+
 // Active reports whether a window is open at t. It runs on every lock
-// check, so while no clock change is near it compares plain seconds; near
-// one it resolves the windows' wall-clock times as window does.
+// check: within the stretch it last answered from (a window, or the gap
+// before the next) it compares two instants; otherwise it works the answer
+// out (active) and remembers the stretch t is in.
 func (tt *Timetable) Active(t time.Time) bool {
+	if s := tt.last.Load(); s != nil && !t.Before(s.from) && (s.until.IsZero() || t.Before(s.until)) {
+		return s.open
+	}
+	open := tt.active(t)
+	// The stretch comes from Window, which agrees with active everywhere
+	// (TestActiveMatchesWindow, FuzzSchedule); remember it only when the
+	// two agree at t, so that a disagreement could never be repeated.
+	w, ok := tt.Window(t)
+	switch {
+	case open && ok && w.Contains(t):
+		tt.last.Store(&stretch{from: w.Start, until: w.End, open: true})
+	case !open && !ok:
+		tt.last.Store(&stretch{from: t})
+	case !open && w.Start.After(t):
+		tt.last.Store(&stretch{from: t, until: w.Start})
+	}
+	return open
+}
+
+// active is Active worked out from t alone: while no clock change is near
+// it compares plain seconds; near one it resolves the windows' wall-clock
+// times as window does.
+func (tt *Timetable) active(t time.Time) bool {
 	lt := t.In(tt.loc)
 	zoneStart, zoneEnd := lt.ZoneBounds()
 	_, off := lt.Zone()

@@ -2,6 +2,7 @@ package policy
 
 import (
 	"encoding/json"
+	"math/rand/v2"
 	"strings"
 	"testing"
 	"time"
@@ -174,6 +175,41 @@ func TestActiveMatchesWindow(t *testing.T) {
 			if got := ok && w.Contains(at); got != tab.Active(at) {
 				t.Fatalf("%s %s at %s: Active %v, Window %s–%s", s.Zone, s.Every, at, tab.Active(at), w.Start, w.End)
 			}
+		}
+	}
+}
+
+// TestActiveRemembersTrueStretches checks that what Active remembers
+// between calls (the stretch it last answered from) never changes an
+// answer: walking forward in 3-minute steps (as the lock check's clock
+// does), back again, and jumping about, each answer equals the one worked
+// out from scratch, across clock changes and windows crossing midnight.
+func TestActiveRemembersTrueStretches(t *testing.T) {
+	for _, s := range []Schedule{
+		daily("America/New_York", "01:30", "02:30", "2026-01-01"),
+		daily("Europe/Lisbon", "23:00", "01:30", "2026-01-01"),
+		daily("Europe/Lisbon", "00:00", "24:00", "2026-01-01"),
+		daily("Australia/Lord_Howe", "01:45", "02:15", "2026-01-01"),
+		{Zone: "Europe/Lisbon", Every: Weekdays, From: tod("08:00"), To: tod("18:00"), Start: date("2026-01-01"), End: date("2026-06-30")},
+		{Zone: "America/New_York", Every: Monthly, MonthDay: LastDay, From: tod("22:00"), To: tod("03:00"), Start: date("2026-01-01")},
+	} {
+		tab := mustCompile(t, s)
+		check := func(at time.Time) {
+			t.Helper()
+			if got, want := tab.Active(at), tab.active(at); got != want {
+				t.Fatalf("%s %s %s–%s at %s: Active %v, worked out afresh %v", s.Zone, s.Every, s.From, s.To, at, got, want)
+			}
+		}
+		from, to := utc("2026-03-01T00:00:00Z"), utc("2026-11-15T00:00:00Z")
+		for at := from; at.Before(to); at = at.Add(3 * time.Minute) {
+			check(at)
+		}
+		for at := to; at.After(from); at = at.Add(-11 * time.Minute) {
+			check(at)
+		}
+		r := rand.New(rand.NewPCG(1, 2))
+		for range 20000 {
+			check(from.Add(time.Duration(r.Int64N(int64(to.Sub(from))))))
 		}
 	}
 }

@@ -362,6 +362,27 @@ func TestSigninRateLimit(t *testing.T) {
 	}
 }
 
+// TestStepUpFinishRateLimit: /stepup/finish is limited per address, on
+// its own budget: throttling it leaves the sign-in's begin alone.
+func TestStepUpFinishRateLimit(t *testing.T) {
+	e := newEnv(t, publicURL)
+	throttledAt := -1
+	for i := range 30 {
+		if r := e.do("POST", "/stepup/finish?id=none", nil, nil); r.code == http.StatusTooManyRequests {
+			throttledAt = i
+			break
+		} else if r.code != http.StatusBadRequest && r.code != http.StatusNotFound {
+			t.Fatalf("finish %d: %d %s", i, r.code, r.body)
+		}
+	}
+	if throttledAt < 20 {
+		t.Fatalf("30 step-up finishes in a row: throttled at %d (want after the 20 of the burst)", throttledAt)
+	}
+	if r := e.do("POST", "/signin/begin", nil, nil); r.code == http.StatusTooManyRequests {
+		t.Fatal("throttled step-up finishes spent the sign-in budget")
+	}
+}
+
 func TestAccountActions(t *testing.T) {
 	e := newEnv(t, publicURL)
 	cookie := e.signIn(e.alice)

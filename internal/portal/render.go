@@ -13,7 +13,11 @@ import (
 )
 
 // pages are the templates/NAME.html files rendered inside layout.html.
-var pages = []string{"signin", "setup", "home", "passkeys", "enable", "error", "done", "settings", "admin", "verify", "stepup", "stepuplocked", "sign", "approvals", "policies"}
+// One a line, so that pages added at once merge.
+var pages = []string{
+	"signin", "setup", "home", "passkeys", "enable", "error", "done", "settings", "admin", "verify", "stepup", "stepuplocked", "stepupwait", "sign", "approvals",
+	"policies",
+}
 
 func (p *Portal) parseTemplates() error {
 	funcs := template.FuncMap{

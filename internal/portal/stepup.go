@@ -4,12 +4,14 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
 	"time"
 
 	"github.com/deadbolt-dev/deadbolt/internal/access"
+	"github.com/deadbolt-dev/deadbolt/internal/approval"
 	"github.com/deadbolt-dev/deadbolt/internal/oidc"
 	"github.com/deadbolt-dev/deadbolt/internal/passkey"
 	"github.com/deadbolt-dev/deadbolt/internal/store"
@@ -23,8 +25,9 @@ type StepUp interface {
 	TakeCeremony(ctx context.Context, id string) ([]byte, error)
 	Passed(ctx context.Context, id string, m store.Member, account string, unlocked bool) (string, error)
 	Unlocked(ctx context.Context, id, secret string) error
+	Refuse(ctx context.Context, id, reason string) error
 	CallbackURL(id, secret string) string
-	PromptNoneURL(id string) string
+	ReturnURL(id string) string
 }
 
 // The step-up page is shown by relying parties, often in a frame: it
@@ -71,7 +74,7 @@ func (p *Portal) stepPage(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if s.PromptNone {
-		http.Redirect(w, r, p.d.StepUp.PromptNoneURL(s.ID), http.StatusSeeOther)
+		http.Redirect(w, r, p.d.StepUp.ReturnURL(s.ID), http.StatusSeeOther)
 		return nil
 	}
 	stepHeaders(w, s.Client)
@@ -105,9 +108,11 @@ var errStepOtherTenant = &pageError{Status: http.StatusForbidden, Code: "forbidd
 var errStepOtherPerson = &pageError{Status: http.StatusForbidden, Code: "forbidden", Title: "Someone else's sign-in",
 	Message: "The application asked for another person. Sign in to the application as yourself and start again."}
 
-// stepFinish is not limited per address as stepBegin is: each finish
-// takes the prompt one begin made.
+// stepFinish is limited per address, as stepBegin is (limits.stepFinish).
 func (p *Portal) stepFinish(w http.ResponseWriter, r *http.Request) error {
+	if err := limitAddr(p.limits.stepFinish, r); err != nil {
+		return err
+	}
 	req, err := readCeremony(r)
 	if err != nil {
 		return err
@@ -135,9 +140,12 @@ func (p *Portal) stepFinish(w http.ResponseWriter, r *http.Request) error {
 		return rejected(err)
 	}
 	if login.Member.TenantID != s.TenantID {
-		return errStepOtherTenant
+		return p.refuseStep(w, r, s, errStepOtherTenant)
 	}
 	account, unlocked, err := p.stepAccount(r.Context(), s, login.Member)
+	if pe := (*pageError)(nil); errors.As(err, &pe) && pe.Status < 500 {
+		return p.refuseStep(w, r, s, pe)
+	}
 	if err != nil {
 		return err
 	}
@@ -233,9 +241,13 @@ func (p *Portal) stepLockedPage(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	approval := access.OwnerMayDecide(r.Context(), p.d.Store, app, v.Account, p.now())
+	if approval != nil && !errors.Is(approval, access.ErrApprovalRequired) {
+		return approval
+	}
 	stepHeaders(w, s.Client)
 	p.render(w, r, http.StatusOK, "stepuplocked", map[string]any{"Title": "Your account is locked", "Step": s,
-		"App": app, "View": v, "Secret": r.URL.Query().Get("k"), "Member": nil})
+		"App": app, "View": v, "Secret": r.URL.Query().Get("k"), "Approval": approval != nil && p.d.Approvals != nil, "Member": nil})
 	return nil
 }
 
@@ -275,23 +287,26 @@ func (p *Portal) stepUnlock(w http.ResponseWriter, r *http.Request) error {
 	}
 	if v.Locked {
 		if v.Hard {
-			return &pageError{Status: http.StatusForbidden, Code: "forbidden", Title: "Cannot be unlocked here",
-				Message: "This account is hard-locked (" + v.Detail + "). It cannot be opened from here."}
+			return p.refuseStep(w, r, s, &pageError{Status: http.StatusForbidden, Code: "forbidden", Title: "Cannot be unlocked here",
+				Message: "This account is hard-locked (" + v.Detail + "). It cannot be opened from here."})
 		}
 		m, err := p.d.Store.Member(r.Context(), s.MemberID)
 		if err != nil {
 			return err
 		}
-		if _, err := p.d.Access.Unlock(r.Context(), "member:"+m.Email, app, s.Account,
-			access.Unlock{For: app.DefaultUnlock, Reason: "step-up for " + s.Client.Name}); err != nil {
+		_, err = p.d.Access.Unlock(r.Context(), "member:"+m.Email, app, s.Account,
+			access.Unlock{For: app.DefaultUnlock, Reason: "step-up for " + s.Client.Name})
+		if errors.Is(err, access.ErrApprovalRequired) {
+			return p.stepAskApprovers(w, r, s, secret, m, app, v.Account)
+		}
+		if err != nil {
 			return err
 		}
 		if _, _, v, err = p.lockedStep(r, secret); err != nil {
 			return err
 		}
 		if v.Locked {
-			return &pageError{Status: http.StatusForbidden, Code: "forbidden", Title: "Still locked",
-				Message: "The account is still locked: a policy keeps it closed now."}
+			return p.refuseStep(w, r, s, errStillLocked)
 		}
 	}
 	if err := p.d.StepUp.Unlocked(r.Context(), s.ID, secret); err != nil {
@@ -301,5 +316,181 @@ func (p *Portal) stepUnlock(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	http.Redirect(w, r, p.d.StepUp.CallbackURL(s.ID, secret), http.StatusSeeOther)
+	return nil
+}
+
+var errStillLocked = &pageError{Status: http.StatusForbidden, Code: "forbidden", Title: "Still locked",
+	Message: "The account is still locked: a policy keeps it closed now."}
+
+// refuseStep ends the step for pe: the relying party gets access_denied
+// (its error description is pe's message). A page is sent back to the
+// relying party at once; the script's finish gets pe with where to go.
+func (p *Portal) refuseStep(w http.ResponseWriter, r *http.Request, s oidc.Step, pe *pageError) error {
+	if err := p.d.StepUp.Refuse(r.Context(), s.ID, pe.Message); err != nil {
+		if errors.Is(err, oidc.ErrStepUnknown) {
+			return errStepGone
+		}
+		return err
+	}
+	back := p.d.StepUp.ReturnURL(s.ID)
+	if wantsJSON(r) {
+		writeJSON(w, pe.Status, map[string]string{"error": pe.code(), "message": pe.Message, "redirect": back})
+		return nil
+	}
+	http.Redirect(w, r, back, http.StatusSeeOther)
+	return nil
+}
+
+// stepCancel ends the step at the person's word: the relying party gets
+// access_denied.
+func (p *Portal) stepCancel(w http.ResponseWriter, r *http.Request) error {
+	if err := p.limitIP(r); err != nil {
+		return err
+	}
+	q := r.URL.Query()
+	q.Set("id", r.FormValue("id"))
+	r.URL.RawQuery = q.Encode()
+	s, err := p.step(r)
+	if err != nil {
+		return err
+	}
+	return p.refuseStep(w, r, s, &pageError{Status: http.StatusForbidden, Code: "forbidden", Title: "Cancelled",
+		Message: "The person cancelled the step-up."})
+}
+
+// stepAskApprovers raises the unlock request an approval policy needs
+// (or joins the one the account has: asked ahead, or with votes already),
+// then sends the person to wait for the quorum.
+func (p *Portal) stepAskApprovers(w http.ResponseWriter, r *http.Request, s oidc.Step, secret string, m store.Member,
+	app store.Application, a store.Account) error {
+	if p.d.Approvals == nil {
+		return p.refuseStep(w, r, s, errStillLocked)
+	}
+	q, err := p.d.Store.PendingRequest(r.Context(), a.ID)
+	join := err == nil && q.Open(p.now()) && q.Kind != store.RequestExtend
+	if join && q.Kind != store.RequestAhead {
+		it, err := p.d.Approvals.Show(r.Context(), s.TenantID, q.ID, m)
+		if err != nil {
+			return err
+		}
+		join = len(it.Votes) > 0 // a request without votes takes the step's terms
+	}
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return err
+	}
+	if !join {
+		q, err = p.d.Approvals.Create(r.Context(), "member:"+m.Email, m, app, a.Name,
+			approval.Ask{Reason: "step-up sign-in to " + s.Client.Name})
+		if err != nil {
+			return err
+		}
+	}
+	http.Redirect(w, r, stepWaitPath(s.ID, secret, q.ID), http.StatusSeeOther)
+	return nil
+}
+
+func stepWaitPath(id, secret, request string) string {
+	return "/stepup/wait?" + url.Values{"id": {id}, "k": {secret}, "r": {request}}.Encode()
+}
+
+// stepWait is where a step waits for the approvers of its account's
+// unlock request.
+type stepWait struct {
+	Status    string `json:"status"` // a store.Request* status
+	Approvals int    `json:"approvals"`
+	Required  int    `json:"required"`
+	Text      string `json:"text"`
+	// Redirect is where the browser goes now: the code once the account
+	// is open, or back to the relying party with access_denied.
+	Redirect string `json:"redirect,omitempty"`
+}
+
+// waitStep reads the step's unlock request and acts on its decision:
+// an open account completes the step; a denied, expired or otherwise
+// closed request refuses it.
+func (p *Portal) waitStep(w http.ResponseWriter, r *http.Request) (oidc.Step, stepWait, error) {
+	secret := r.URL.Query().Get("k")
+	s, _, v, err := p.lockedStep(r, secret)
+	if err != nil {
+		return s, stepWait{}, err
+	}
+	q, err := p.d.Store.UnlockRequest(r.Context(), r.URL.Query().Get("r"))
+	if errors.Is(err, store.ErrNotFound) || (err == nil && (q.AccountID != v.Account.ID || q.TenantID != s.TenantID)) {
+		return s, stepWait{}, errStepGone
+	}
+	if err != nil {
+		return s, stepWait{}, err
+	}
+	now := p.now()
+	st := stepWait{Status: q.Status}
+	if p.d.Approvals != nil {
+		m, err := p.d.Store.Member(r.Context(), s.MemberID)
+		if err != nil {
+			return s, st, err
+		}
+		it, err := p.d.Approvals.Show(r.Context(), s.TenantID, q.ID, m)
+		if err != nil {
+			return s, st, err
+		}
+		st.Approvals, st.Required = it.Approvals, it.Rule.Required
+	}
+	refuse := func(why string) (oidc.Step, stepWait, error) {
+		if err := p.d.StepUp.Refuse(r.Context(), s.ID, why); err != nil {
+			if errors.Is(err, oidc.ErrStepUnknown) {
+				return s, st, errStepGone
+			}
+			return s, st, err
+		}
+		st.Text, st.Redirect = why, p.d.StepUp.ReturnURL(s.ID)
+		return s, st, nil
+	}
+	switch {
+	case !v.Locked:
+		if err := p.d.StepUp.Unlocked(r.Context(), s.ID, secret); err != nil {
+			if errors.Is(err, oidc.ErrStepUnknown) {
+				return s, st, errStepGone
+			}
+			return s, st, err
+		}
+		st.Status, st.Text, st.Redirect = store.RequestApproved, "Approved. Continuing…", p.d.StepUp.CallbackURL(s.ID, secret)
+	case q.Status == store.RequestDenied:
+		return refuse("The approvers denied the unlock.")
+	case q.Status == store.RequestExpired || (q.Status == store.RequestPending && !q.Open(now)):
+		st.Status = store.RequestExpired
+		return refuse("The unlock request expired before the approvers decided.")
+	case q.Status != store.RequestPending:
+		return refuse("The unlock request was decided, but the account is still locked.")
+	default:
+		st.Text = fmt.Sprintf("%d of %d approvals so far. The request stays open until %s UTC.",
+			st.Approvals, st.Required, q.ExpiresAt.UTC().Format("15:04"))
+	}
+	return s, st, nil
+}
+
+// stepWaitPage shows the wait; its script polls stepWaitStatus.
+func (p *Portal) stepWaitPage(w http.ResponseWriter, r *http.Request) error {
+	s, st, err := p.waitStep(w, r)
+	if err != nil {
+		return err
+	}
+	if st.Redirect != "" {
+		http.Redirect(w, r, st.Redirect, http.StatusSeeOther)
+		return nil
+	}
+	stepHeaders(w, s.Client)
+	q := r.URL.Query()
+	p.render(w, r, http.StatusOK, "stepupwait", map[string]any{"Title": "Waiting for approval", "Step": s, "Wait": st,
+		"Poll":   "/stepup/wait/status?" + url.Values{"id": {s.ID}, "k": {q.Get("k")}, "r": {q.Get("r")}}.Encode(),
+		"Secret": q.Get("k"), "Member": nil})
+	return nil
+}
+
+// stepWaitStatus answers the wait page's script.
+func (p *Portal) stepWaitStatus(w http.ResponseWriter, r *http.Request) error {
+	_, st, err := p.waitStep(w, r)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, st)
 	return nil
 }

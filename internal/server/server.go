@@ -265,9 +265,10 @@ func Run(ctx context.Context, d Deps, listening func(addr string)) error {
 	go used.Run(jobsCtx, apiTokenFlush)
 	adm := &admin.Service{Store: d.Store, Clock: d.Clock, Box: d.Box, Egress: egress.Policy{AllowPrivate: cfg.Webhooks.AllowPrivate}}
 	mapi := mgmtapi.New(mgmtapi.Deps{Store: d.Store, Clock: d.Clock, Log: d.Log, Used: used, Check: svc, Access: acc,
-		Tokens:  &apitoken.Service{Store: d.Store, Clock: d.Clock},
-		Admin:   adm,
-		Limiter: ratelimit.New(mgmtapi.RequestsPerSecond, mgmtapi.Burst, 0),
+		Tokens:    &apitoken.Service{Store: d.Store, Clock: d.Clock},
+		Admin:     adm,
+		Approvals: approvals,
+		Limiter:   ratelimit.New(mgmtapi.RequestsPerSecond, mgmtapi.Burst, 0),
 	})
 	mapi.Register(mux)
 	(&policyapi.Handler{Auth: mapi, Admin: adm, Log: d.Log}).Register(mux)

@@ -31,6 +31,7 @@ type Reader interface {
 	APITokenReader
 	BreakGlassReader
 	TemplateReader
+	SlackReader
 	OIDCReader
 	AuditReader
 	HistoryReader
@@ -56,6 +57,7 @@ type Tx interface {
 	APITokenTx
 	BreakGlassTx
 	TemplateTx
+	SlackTx
 	OIDCTx
 	AuditTx
 }

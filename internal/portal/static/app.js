@@ -56,7 +56,11 @@
       body: JSON.stringify(body || {})
     });
     const data = await res.json().catch(function () { return {}; });
-    if (!res.ok) throw new Error(data.message || ("deadbolt answered " + res.status));
+    if (!res.ok) {
+      const err = new Error(data.message || ("deadbolt answered " + res.status));
+      err.redirect = data.redirect; // a step-up that ended goes back to its application
+      throw err;
+    }
     return data;
   }
   function say(el, text, isError) {
@@ -93,6 +97,7 @@
     } catch (e) {
       const msg = e && e.name === "NotAllowedError" ? "The passkey prompt was closed or timed out. Try again." : (e && e.message) || String(e);
       say(status, msg, true);
+      if (e && e.redirect) { window.location.assign(e.redirect); return; }
       button.disabled = false;
       focusMessage(status);
     }
@@ -227,6 +232,25 @@
       } catch (e) { setTimeout(poll, 2000); }
     };
     poll();
+  }
+
+  // --- a step-up waiting for approvers: <section data-stepup-wait=URL> ---
+  // The status answers JSON; with a redirect the step is over (the code,
+  // or back to the application with access_denied).
+  const wait = document.querySelector("[data-stepup-wait]");
+  if (wait) {
+    const text = document.getElementById("wait-text");
+    const check = async function () {
+      try {
+        const res = await fetch(wait.dataset.stepupWait, { credentials: "same-origin", headers: { "Accept": "application/json" } });
+        const st = await res.json();
+        if (st.redirect) { window.location.assign(st.redirect); return; }
+        if (!res.ok) { if (text) text.textContent = st.message || "This sign-in request has ended."; return; }
+        if (text && st.text && text.textContent !== st.text) text.textContent = st.text;
+        setTimeout(check, 2000);
+      } catch (e) { setTimeout(check, 5000); }
+    };
+    setTimeout(check, 2000);
   }
 
   // --- copy buttons: <button data-copy="element-id"> ----------------------

@@ -303,7 +303,7 @@ func (t *txn) DeleteMember(ctx context.Context, id string) error {
 	if owned > 0 {
 		return fail(op, store.ErrConflict, "member %s still owns %d accounts", id, owned)
 	}
-	for _, table := range []string{"sessions", "passkeys", "invites", "push_subscriptions", "outbox"} {
+	for _, table := range []string{"sessions", "passkeys", "invites", "push_subscriptions", "slack_links", "outbox"} {
 		if _, err := t.exec(ctx, op, `DELETE FROM `+table+` WHERE member_id = $1`, id); err != nil {
 			return err
 		}

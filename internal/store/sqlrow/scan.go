@@ -187,6 +187,14 @@ func (d *Dialect) ScanPush(r Row) (p store.PushSubscription, err error) {
 	return p, err
 }
 
+// ScanSlack reads SlackCols.
+func (d *Dialect) ScanSlack(r Row) (l store.SlackLink, err error) {
+	var created int64
+	err = r.Scan(&l.MemberID, &l.TenantID, &l.TeamID, &l.UserID, &created)
+	l.CreatedAt = valid.FromNanos(created)
+	return l, err
+}
+
 // checkStateRow holds one row of CheckStateCols as scanned. Scan takes the
 // address of every column, so each would escape to the heap on its own;
 // in one struct they cost one allocation.

@@ -70,6 +70,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Invites", testInvites},
 		{"Nonces", testNonces},
 		{"PushSubscriptions", testPushSubscriptions},
+		{"SlackLinks", testSlackLinks},
 		{"Groups", testGroups},
 		{"Policies", testPolicies},
 		{"Executions", testExecutions},

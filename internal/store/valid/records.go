@@ -293,3 +293,11 @@ func PushSubscription(p store.PushSubscription) error {
 	r.Time("created at", p.CreatedAt, true)
 	return r.Err()
 }
+
+// SlackLink checks a member's Slack link before it is stored.
+func SlackLink(l store.SlackLink) error {
+	var r Rules
+	r.Need("member id", l.MemberID, "tenant id", l.TenantID, "slack team id", l.TeamID, "slack user id", l.UserID)
+	r.Time("created at", l.CreatedAt, true)
+	return r.Err()
+}
