@@ -13,7 +13,8 @@ import (
 )
 
 // pages are the templates/NAME.html files rendered inside layout.html.
-// One a line, so that pages added at once merge.
+// Pages added later go on lines of their own, so that pages added at
+// once merge.
 var pages = []string{
 	"signin", "setup", "home", "passkeys", "enable", "error", "done", "settings", "admin", "verify", "stepup", "stepuplocked", "stepupwait", "sign", "approvals",
 	"policies",
