@@ -1,14 +1,12 @@
 package e2e
 
 import (
-	"net"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
-	"github.com/maxmind/mmdbwriter"
-	"github.com/maxmind/mmdbwriter/mmdbtype"
+	"github.com/deadbolt-dev/deadbolt/internal/policy/geoiptest"
 )
 
 // TestServeGeoIP: serve --geoip-db gives context policies their countries
@@ -29,7 +27,7 @@ func TestServeGeoIP(t *testing.T) {
 		t.Fatalf("serve with a bad GeoIP file: exit %d\n%s", r.code, r.stderr)
 	}
 
-	in.start("--geoip-db", writeCountries(t, map[string]string{"203.0.113.0/24": "PT", "198.51.100.0/24": "US"}))
+	in.start("--geoip-db", geoiptest.Write(t, map[string]string{"203.0.113.0/24": "PT", "198.51.100.0/24": "US"}))
 	tok := mintFor(t, in, key, "alice")
 	for _, tc := range []struct{ ip, status string }{
 		{"203.0.113.7", "locked"}, // allowed by the policy, so the owner's lock decides
@@ -45,34 +43,4 @@ func TestServeGeoIP(t *testing.T) {
 	if ex == nil {
 		t.Fatal("explain printed nothing")
 	}
-}
-
-// writeCountries builds a small MaxMind-format country database, each
-// network in its country (documentation ranges are reserved, so the
-// writer is told to include them).
-func writeCountries(t *testing.T, countries map[string]string) string {
-	t.Helper()
-	w, err := mmdbwriter.New(mmdbwriter.Options{DatabaseType: "GeoLite2-Country", IncludeReservedNetworks: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for cidr, code := range countries {
-		_, n, err := net.ParseCIDR(cidr)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := w.Insert(n, mmdbtype.Map{"country": mmdbtype.Map{"iso_code": mmdbtype.String(code)}}); err != nil {
-			t.Fatal(err)
-		}
-	}
-	path := filepath.Join(t.TempDir(), "countries.mmdb")
-	f, err := os.Create(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	if _, err := w.WriteTo(f); err != nil {
-		t.Fatal(err)
-	}
-	return path
 }

@@ -24,6 +24,10 @@ type Service struct {
 	// transaction.
 	Store store.Updater
 	Clock clock.Clock
+	// Notify lists the member channels this deployment delivers, on which
+	// alert policies run by a refused unlock tell owners and admins; nil
+	// means email and push.
+	Notify []string
 }
 
 // CheckAccountName validates an account name (a JWT "sub").
@@ -160,18 +164,18 @@ func (s *Service) Unlock(ctx context.Context, actor string, app store.Applicatio
 		g, err = GrantTx(ctx, tx, actor, app, a, d, u.Once, u.Reason, s.Clock.Now())
 		return err
 	})
-	return g, outsideWindow(ctx, s.Store, s.Clock.Now(), actor, app, a, err)
+	return g, outsideWindow(ctx, s.Store, s.Clock.Now(), actor, app, a, err, s.Notify)
 }
 
 // outsideWindow runs the alert policies on unlock_outside_window when err
 // is a refused unlock or approval of a (ErrOutsideWindow), and returns
 // err, joined with any failure to run them.
-func outsideWindow(ctx context.Context, u store.Updater, now time.Time, actor string, app store.Application, a store.Account, err error) error {
+func outsideWindow(ctx context.Context, u store.Updater, now time.Time, actor string, app store.Application, a store.Account, err error, notifyOn []string) error {
 	if !errors.Is(err, ErrOutsideWindow) {
 		return err
 	}
-	_, terr := admin.Trigger(ctx, u, now, actor, app.TenantID, policy.Account{App: app.ID, Owner: a.OwnerID},
-		policy.OnUnlockOutsideWindow, fmt.Sprintf("refused unlock of %q at %s", a.Name, app.Issuer))
+	_, terr := admin.Trigger(ctx, u, now, actor, app.TenantID, admin.Event{Trigger: policy.OnUnlockOutsideWindow, At: now,
+		Account: policy.Account{App: app.ID, Owner: a.OwnerID}, Reason: fmt.Sprintf("refused unlock of %q at %s", a.Name, app.Issuer)}, notifyOn)
 	return errors.Join(err, terr)
 }
 

@@ -203,7 +203,7 @@ func (s *Requests) Decide(ctx context.Context, actor, memberID, requestID string
 		return nil
 	})
 	if err != nil {
-		return store.UnlockRequest{}, outsideWindow(ctx, s.Store, s.Clock.Now(), actor, app, acct, err)
+		return store.UnlockRequest{}, outsideWindow(ctx, s.Store, s.Clock.Now(), actor, app, acct, err, s.Notify)
 	}
 	s.changed(out)
 	return out.Request, nil

@@ -44,14 +44,14 @@ func (s *Service) ExecutePolicy(ctx context.Context, actor, tenantID, ref string
 			return err
 		}
 		p.ID, p.Name, p.Enabled = rec.ID, rec.Name, rec.Enabled
-		e, err = executeTx(ctx, tx, actor, tenantID, p, t, reason, s.Clock.Now())
+		e, err = executeTx(ctx, tx, actor, tenantID, p, t, reason, s.Clock.Now(), s.Notify)
 		return err
 	})
 	return e, err
 }
 
 // executeTx executes p inside tx; see ExecutePolicy.
-func executeTx(ctx context.Context, tx store.Tx, actor, tenantID string, p policy.Policy, t policy.Trigger, reason string, now time.Time) (store.Execution, error) {
+func executeTx(ctx context.Context, tx store.Tx, actor, tenantID string, p policy.Policy, t policy.Trigger, reason string, now time.Time, notifyOn []string) (store.Execution, error) {
 	if !p.TriggeredBy(t) {
 		why := "it is not an alert policy"
 		switch {
@@ -221,34 +221,21 @@ func (s *Service) LiftPolicy(ctx context.Context, actor, tenantID, ref string) (
 }
 
 // Trigger executes, in one transaction of u at now, every enabled alert
-// policy of the tenant that reaches account acc and runs on event t
-// (blocked_signin, unlock_outside_window), and returns the executions
-// made. It is a function rather than a method so that the packages where
+// policy of the tenant that reaches the event's account and runs on its
+// trigger (blocked_signin, unlock_outside_window) and has not answered it
+// yet (see Reactor.React), and returns the executions made. Notices go on
+// notifyOn (the member channels this deployment delivers; nil: email and
+// push). It is a function rather than a method so that the packages where
 // those events happen (access) can call it with their own store.
-func Trigger(ctx context.Context, u store.Updater, now time.Time, actor, tenantID string, acc policy.Account, t policy.Trigger, reason string) ([]store.Execution, error) {
+func Trigger(ctx context.Context, u store.Updater, now time.Time, actor, tenantID string, ev Event, notifyOn []string) ([]store.Execution, error) {
 	var out []store.Execution
 	err := u.Update(ctx, func(tx store.Tx) error {
-		out = nil
-		pt, err := PolicyTenant(ctx, tx, tenantID, now)
+		r, err := NewReactor(ctx, tx, actor, tenantID, now, notifyOn)
 		if err != nil {
 			return err
 		}
-		set, err := policy.NewSet(pt, nil)
-		if err != nil {
-			return err
-		}
-		ids := set.Triggered(acc, t)
-		for _, p := range pt.Policies {
-			if !slices.Contains(ids, p.ID) {
-				continue
-			}
-			e, err := executeTx(ctx, tx, actor, tenantID, p, t, reason, now)
-			if err != nil {
-				return err
-			}
-			out = append(out, e)
-		}
-		return nil
+		out, err = r.React(ctx, ev)
+		return err
 	})
 	return out, err
 }

@@ -10,8 +10,9 @@
 // CLI's operator is the break-glass path that the rules let through,
 // audited. Members are made here too (NewMember, CreateMemberTx), for
 // every caller: who counts as having a verified email, the default role,
-// and the member.created event. Administers is the portal's rule for its
-// admin pages.
+// and the member.created event. Administers is the portal's rule for
+// changing anything on its admin pages, Oversees for reading them: the
+// auditor role reads what admins read and changes nothing.
 //
 // Groups and policies (group.go, policy.go) are scoped by tenant: a
 // group, policy, application or member of another tenant is not found. A

@@ -74,6 +74,11 @@ func (b By) manages(tenantID string) error {
 // members, applications and settings): owners and admins.
 func Administers(m store.Member) bool { return m.Role == store.RoleOwner || m.Role == store.RoleAdmin }
 
+// Oversees reports whether m may read everything an administrator reads
+// in their tenant (the admin pages, the audit trail, every request's
+// details): owners, admins and auditors. An auditor changes nothing.
+func Oversees(m store.Member) bool { return Administers(m) || m.Role == store.RoleAuditor }
+
 func (b By) isOwner() bool { return b.Member == nil || b.Member.Role == store.RoleOwner }
 
 // mayLink checks that b may issue a one-time link for m; created is true
@@ -97,10 +102,10 @@ func (b By) mayLink(m store.Member, created bool) error {
 
 func checkRole(role string) error {
 	switch role {
-	case store.RoleOwner, store.RoleAdmin, store.RoleApprover, store.RoleMember:
+	case store.RoleOwner, store.RoleAdmin, store.RoleApprover, store.RoleMember, store.RoleAuditor:
 		return nil
 	}
-	return invalid("role must be owner, admin, approver or member, not %q", role)
+	return invalid("role must be owner, admin, approver, member or auditor, not %q", role)
 }
 
 // Invitation is a member with a fresh one-time link to register a passkey.

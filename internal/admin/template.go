@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"time"
 
 	"github.com/deadbolt-dev/deadbolt/internal/ids"
 	"github.com/deadbolt-dev/deadbolt/internal/store"
@@ -19,7 +20,17 @@ type NewTemplate struct {
 	Approvers      []string
 	ApproverGroups []string
 	Mode           string // store.ModeApprove (default) or store.ModeSignAndApprove
+	// Approvals is how many approvals decide a request (default 1);
+	// DenyOn is store.DenyFirst (default) or store.DenyQuorum; Expiry is
+	// how long a request stays open (default store.DefaultOperationExpiry).
+	Approvals int
+	DenyOn    string
+	Expiry    time.Duration
 }
+
+// MaxTemplateExpiry is the longest a request made from a template stays
+// open.
+const MaxTemplateExpiry = 30 * 24 * time.Hour
 
 var (
 	templateKey = regexp.MustCompile(`^[A-Z][A-Z0-9_]{0,63}$`)
@@ -39,7 +50,19 @@ func (s *Service) CreateTemplate(ctx context.Context, actor, tenantID string, nt
 	if nt.Mode == "" {
 		nt.Mode = store.ModeApprove
 	}
+	if nt.Approvals == 0 {
+		nt.Approvals = 1
+	}
+	if nt.DenyOn == "" {
+		nt.DenyOn = store.DenyFirst
+	}
 	switch {
+	case nt.Approvals < 1 || nt.Approvals > 100:
+		return store.Template{}, invalid("template approvals %d: use 1 to 100", nt.Approvals)
+	case nt.DenyOn != store.DenyFirst && nt.DenyOn != store.DenyQuorum:
+		return store.Template{}, invalid("template deny-on %q: use %s or %s", nt.DenyOn, store.DenyFirst, store.DenyQuorum)
+	case nt.Expiry < 0 || nt.Expiry > MaxTemplateExpiry:
+		return store.Template{}, invalid("template expiry %s: use 0 (the default, %s) up to %s", nt.Expiry, store.DefaultOperationExpiry, MaxTemplateExpiry)
 	case !templateKey.MatchString(nt.Key):
 		return store.Template{}, invalid("template key %q: use 1 to 64 capitals, digits and _, starting with a capital (PURCHASE_APPROVAL)", nt.Key)
 	case strings.TrimSpace(nt.Title) == "" || len(nt.Title) > MaxTemplateTitle:
@@ -53,7 +76,8 @@ func (s *Service) CreateTemplate(ctx context.Context, actor, tenantID string, nt
 	}
 	now := s.Clock.Now()
 	t := store.Template{ID: ids.New(), TenantID: tenantID, Key: nt.Key, Title: nt.Title, Text: nt.Text,
-		Approvers: []string{}, ApproverGroups: []string{}, Mode: nt.Mode, CreatedAt: now}
+		Approvers: []string{}, ApproverGroups: []string{}, Mode: nt.Mode, Approvals: nt.Approvals, DenyOn: nt.DenyOn,
+		Expiry: nt.Expiry, CreatedAt: now}
 	err := s.Store.Update(ctx, func(tx store.Tx) error {
 		for _, email := range nt.Approvers {
 			m, err := tx.MemberByEmail(ctx, tenantID, strings.TrimSpace(email))
@@ -74,6 +98,7 @@ func (s *Service) CreateTemplate(ctx context.Context, actor, tenantID string, nt
 		}
 		return store.AppendAudit(ctx, tx, tenantID, actor, "template.created", "template:"+t.ID, map[string]any{
 			"key": t.Key, "title": t.Title, "mode": t.Mode, "approvers": nt.Approvers, "approver_groups": nt.ApproverGroups,
+			"approvals": t.Approvals, "deny_on": t.DenyOn, "expiry": t.Expiry.String(),
 		}, now)
 	})
 	return t, err

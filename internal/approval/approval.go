@@ -73,8 +73,9 @@ type Service struct {
 	}
 	Clock clock.Clock
 	// Notify lists the member channels (store.ChannelEmail,
-	// store.ChannelPush) this deployment delivers on: each approver of a
-	// new request is told on those they chose, through the outbox.
+	// store.ChannelPush, store.ChannelSlack) this deployment delivers on:
+	// each approver of a new request is told on those they chose (Slack:
+	// if they linked it), through the outbox.
 	Notify []string
 	// Verifier checks signed votes; nil refuses every vote a policy says
 	// to sign.

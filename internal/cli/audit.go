@@ -139,7 +139,7 @@ func (a *app) loadCheckpoints(ctx context.Context, file, keyFlag string) (checkp
 		src.key = &k
 		return src, nil
 	}
-	box, err := a.box(ctx, nil)
+	box, err := a.existingBox(ctx)
 	if err != nil {
 		if file != "" {
 			return src, fmt.Errorf("the audit key to check --checkpoints with: %w (or give it with --key)", err)

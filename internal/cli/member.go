@@ -65,7 +65,7 @@ passkeys need a domain name.`,
 	invite.Flags().StringVar(&tenant, "tenant", "", "tenant name or id (required)")
 	invite.Flags().StringVar(&email, "email", "", "the member's email (required)")
 	invite.Flags().StringVar(&name, "name", "", "the member's name, for a new member")
-	invite.Flags().StringVar(&role, "role", "", "owner, admin, approver or member (default member for a new member)")
+	invite.Flags().StringVar(&role, "role", "", "owner, admin, approver, member or auditor (default member for a new member)")
 	invite.Flags().StringVar(&publicURL, "public-url", "", "the server's public URL (env DEADBOLT_PUBLIC_URL)")
 	durationFlag(invite.Flags(), &ttl, "ttl", 0, "how long the link works (default 72h)")
 	must(invite, "tenant", "email")
@@ -138,12 +138,15 @@ func (a *app) memberSetRoleCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "set-role",
 		Short: "Change a member's role",
-		Long: `Change a member's role: owner, admin, approver or member. Owners and
-admins manage the tenant in the portal; approvers answer unlock requests;
-members look after their own accounts. The tenant's last owner cannot be
-demoted: make another owner first. Recorded as member.role_changed.`,
-		Example: `  deadbolt member set-role --tenant acme --email bob@acme.test --role admin`,
-		Args:    cobra.NoArgs,
+		Long: `Change a member's role: owner, admin, approver, member or auditor.
+Owners and admins manage the tenant in the portal; approvers answer unlock
+requests; members look after their own accounts; auditors read every admin
+page (the audit trail included) and change nothing. The tenant's last owner
+cannot be demoted: make another owner first. Recorded as
+member.role_changed.`,
+		Example: `  deadbolt member set-role --tenant acme --email bob@acme.test --role admin
+  deadbolt member set-role --tenant acme --email audit@acme.test --role auditor`,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			svc, m, err := f.find(cmd.Context(), a)
 			if err != nil {
@@ -158,7 +161,7 @@ demoted: make another owner first. Recorded as member.role_changed.`,
 		},
 	}
 	f.add(cmd)
-	cmd.Flags().StringVar(&role, "role", "", "owner, admin, approver or member (required)")
+	cmd.Flags().StringVar(&role, "role", "", "owner, admin, approver, member or auditor (required)")
 	must(cmd, "role")
 	return cmd
 }

@@ -226,7 +226,7 @@ not a server is running.`,
 	root.AddCommand(a.serveCmd(), a.migrateCmd(), a.tenantCmd(), a.appCmd(), a.keyCmd(), a.accountCmd(),
 		a.checkCmd(), a.tokenCmd(), a.importCmd(), a.webhookCmd(), a.deliveryCmd(), a.memberCmd(), a.groupCmd(), a.policyCmd(),
 		a.backupCmd(), a.restoreCmd(), a.copyCmd(), a.auditCmd(), a.approvalCmd(), a.oidcCmd(), a.apiTokenCmd(), a.breakglassCmd(),
-		a.requestCmd(), a.grantCmd(), a.templateCmd())
+		a.requestCmd(), a.grantCmd(), a.templateCmd(), a.reportCmd())
 	return root
 }
 
@@ -293,13 +293,25 @@ func noDatabase(err error) error {
 // first start: a process given another key is refused before it seals a
 // secret nobody else can open.
 func (a *app) box(ctx context.Context, log *slog.Logger) (*seal.Box, error) {
+	return a.openBox(ctx, log, backend.SQLitePath(a.cfg.DB) != "")
+}
+
+// existingBox is box for commands that only read, such as audit verify:
+// on SQLite it never creates a master key that is not there yet.
+func (a *app) existingBox(ctx context.Context) (*seal.Box, error) {
+	return a.openBox(ctx, nil, false)
+}
+
+// openBox loads the master key, creating it in the data directory if
+// create is set and it does not exist, and pins its fingerprint.
+func (a *app) openBox(ctx context.Context, log *slog.Logger, create bool) (*seal.Box, error) {
 	if backend.IsShared(a.cfg.DB) && a.cfg.MasterKey == "" && a.cfg.MasterKeyFile == "" {
 		return nil, usageErr("a PostgreSQL database is shared by every node and by the CLI, so all of them need the same " +
 			"master key: set DEADBOLT_MASTER_KEY (32 bytes, base64) or DEADBOLT_MASTER_KEY_FILE; see docs/deploy.md")
 	}
 	key, created, err := seal.Load(seal.Source{
 		Base64: a.cfg.MasterKey, File: a.cfg.MasterKeyFile,
-		DataDir: backend.DataDir(a.cfg.DB), Create: backend.SQLitePath(a.cfg.DB) != "",
+		DataDir: backend.DataDir(a.cfg.DB), Create: create,
 	})
 	if err != nil {
 		return nil, err

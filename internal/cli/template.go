@@ -13,7 +13,8 @@ import (
 
 func templateJSON(t store.Template) map[string]any {
 	return map[string]any{"id": t.ID, "key": t.Key, "title": t.Title, "text": t.Text, "approvers": t.Approvers,
-		"approver_groups": t.ApproverGroups, "mode": t.Mode, "created_at": t.CreatedAt.Format(time.RFC3339)}
+		"approver_groups": t.ApproverGroups, "mode": t.Mode, "approvals": t.Approvals, "deny_on": t.DenyOn,
+		"expiry": t.Expiry.String(), "created_at": t.CreatedAt.Format(time.RFC3339)}
 }
 
 func (a *app) templateCmd() *cobra.Command {
@@ -24,22 +25,27 @@ func (a *app) templateCmd() *cobra.Command {
 users' approvers to approve an operation that is not an unlock, through
 POST /nl3/api/v1/approvalRequest. Its key is the name applications use
 (PURCHASE_APPROVAL); its text may hold ${key} placeholders, filled from the
-request's metaData. Default approvers (members, by email) and approver
-groups (by name) decide requests that name no approvers. With --mode
-sign_and_approve every approval must be signed with a passkey in the portal.
+request's metaData. Its approvers (members, by email) and approver groups
+(by name) decide the requests made from it; a request that names approvers
+narrows them to those it names. --approvals K approvals decide a request,
+the first denial denies it (--deny-on quorum: once K approvals can no longer
+come), and it expires after --expiry (default 24h). With --mode
+sign_and_approve every vote must be signed with a passkey in the portal.
 Every change is recorded in the audit log.`,
 	}
-	var key, title, text, mode string
+	var key, title, text, mode, denyOn string
 	var approvers, groups []string
+	var approvals int
+	var expiry time.Duration
 	create := a.tenantCommand(&cobra.Command{
 		Use:   "create",
 		Short: "Create a template",
 		Example: `  deadbolt template create --tenant acme --key PURCHASE_APPROVAL --title "Purchase" \
-      --text 'Buy ${item} for ${amount}' --approver cfo@acme.test --approver-group finance`,
+      --text 'Buy ${item} for ${amount}' --approver cfo@acme.test --approver-group finance --approvals 2`,
 		Args: cobra.NoArgs,
 	}, func(cmd *cobra.Command, adm *admin.Service, t store.Tenant, _ []string) error {
 		tp, err := adm.CreateTemplate(cmd.Context(), actor(), t.ID, admin.NewTemplate{Key: key, Title: title, Text: text,
-			Approvers: approvers, ApproverGroups: groups, Mode: mode})
+			Approvers: approvers, ApproverGroups: groups, Mode: mode, Approvals: approvals, DenyOn: denyOn, Expiry: expiry})
 		if err != nil {
 			return err
 		}
@@ -52,6 +58,9 @@ Every change is recorded in the audit log.`,
 	f.StringArrayVar(&approvers, "approver", nil, "a default approver's email (repeatable)")
 	f.StringArrayVar(&groups, "approver-group", nil, "a default approver group's name (repeatable)")
 	f.StringVar(&mode, "mode", store.ModeApprove, "approve, or sign_and_approve (passkey-signed approvals)")
+	f.IntVar(&approvals, "approvals", 1, "how many approvals decide a request (K)")
+	f.StringVar(&denyOn, "deny-on", store.DenyFirst, "first (the first denial denies) or quorum (denied once K approvals can no longer come)")
+	f.DurationVar(&expiry, "expiry", 0, "how long a request stays open (0: 24h)")
 	must(create, "key", "title")
 
 	list := a.tenantCommand(&cobra.Command{
@@ -65,7 +74,7 @@ Every change is recorded in the audit log.`,
 			return err
 		}
 		return printList(a, "templates", ts, templateJSON, func(t store.Template) string {
-			return fmt.Sprintf("%s  %q  %s  approvers %d, groups %d\n", t.Key, t.Title, t.Mode, len(t.Approvers), len(t.ApproverGroups))
+			return fmt.Sprintf("%s  %q  %s  %d of approvers %d, groups %d\n", t.Key, t.Title, t.Mode, t.Approvals, len(t.Approvers), len(t.ApproverGroups))
 		})
 	})
 

@@ -74,6 +74,9 @@ type Config struct {
 	SMTP SMTP `yaml:"smtp"`
 	// Webhooks configures where webhooks may be sent.
 	Webhooks Webhooks `yaml:"webhooks"`
+	// Slack configures the deployment's Slack app, through which approvers
+	// vote from Slack; without a bot token Slack is off.
+	Slack Slack `yaml:"slack"`
 	// Audit configures signed checkpoints of the audit trail and their
 	// outside witnesses.
 	Audit Audit `yaml:"audit"`
@@ -119,6 +122,29 @@ type Webhooks struct {
 	AllowPrivate bool `yaml:"allow_private"`
 }
 
+// Slack is one Slack app for the whole deployment (docs/approvals.md,
+// "Approving from Slack"). Its secrets are read like the SMTP password:
+// from the environment or from a file, never from the YAML itself. Calls
+// to Slack go through the egress policy, so an api_url on a private
+// address needs webhooks.allow_private.
+type Slack struct {
+	// BotToken is the app's bot token, xoxb-… (env DEADBOLT_SLACK_BOT_TOKEN,
+	// or the file named by BotTokenFile / DEADBOLT_SLACK_BOT_TOKEN_FILE).
+	BotToken     string `yaml:"-"`
+	BotTokenFile string `yaml:"bot_token_file"`
+	// SigningSecret verifies Slack's requests to /slack/interactions
+	// (env DEADBOLT_SLACK_SIGNING_SECRET, or the file named by
+	// SigningSecretFile / DEADBOLT_SLACK_SIGNING_SECRET_FILE).
+	SigningSecret     string `yaml:"-"`
+	SigningSecretFile string `yaml:"signing_secret_file"`
+	// APIURL is Slack's Web API; empty means https://slack.com/api/
+	// (env DEADBOLT_SLACK_API_URL).
+	APIURL string `yaml:"api_url"`
+}
+
+// Enabled reports whether a Slack app is configured.
+func (s Slack) Enabled() bool { return s.BotToken != "" || s.BotTokenFile != "" }
+
 // Audit configures the checkpoint job: each tenant's audit chain is signed
 // after CheckpointEvents new records, or CheckpointInterval after its last
 // checkpoint if it moved, and each checkpoint is sent to every witness.
@@ -148,6 +174,11 @@ type SIEM struct {
 	// yet, so true is refused.
 	Checks bool `yaml:"checks"`
 }
+
+// ReservedNamePrefix starts the stream names deadbolt's own jobs use
+// beside the witnesses and SIEM endpoints (stream cursors share one
+// namespace): no configured endpoint may take one.
+const ReservedNamePrefix = "deadbolt:"
 
 // SIEMNames lists the SIEM endpoints' names.
 func (a Audit) SIEMNames() []string {
@@ -277,6 +308,11 @@ func (c *Config) applyEnv(env func(string) string) error {
 	str("DEADBOLT_SMTP_PASSWORD", &c.SMTP.Password)
 	str("DEADBOLT_SMTP_PASSWORD_FILE", &c.SMTP.PasswordFile)
 	str("DEADBOLT_SMTP_TLS", &c.SMTP.TLS)
+	str("DEADBOLT_SLACK_BOT_TOKEN", &c.Slack.BotToken)
+	str("DEADBOLT_SLACK_BOT_TOKEN_FILE", &c.Slack.BotTokenFile)
+	str("DEADBOLT_SLACK_SIGNING_SECRET", &c.Slack.SigningSecret)
+	str("DEADBOLT_SLACK_SIGNING_SECRET_FILE", &c.Slack.SigningSecretFile)
+	str("DEADBOLT_SLACK_API_URL", &c.Slack.APIURL)
 	str("DEADBOLT_LOG_FORMAT", &c.Log.Format)
 	str("DEADBOLT_LOG_LEVEL", &c.Log.Level)
 	if v := env("DEADBOLT_AUDIENCES"); v != "" {
@@ -393,6 +429,17 @@ func (c Config) Validate() error {
 	default:
 		add("log.level", "want debug, info, warn or error, got %q", c.Log.Level)
 	}
+	if c.Slack.Enabled() && c.Slack.SigningSecret == "" && c.Slack.SigningSecretFile == "" {
+		add("slack.signing_secret_file", "a Slack bot token needs the app's signing secret (DEADBOLT_SLACK_SIGNING_SECRET or signing_secret_file)")
+	}
+	if !c.Slack.Enabled() && (c.Slack.SigningSecret != "" || c.Slack.SigningSecretFile != "" || c.Slack.APIURL != "") {
+		add("slack.bot_token_file", "Slack settings without a bot token (DEADBOLT_SLACK_BOT_TOKEN or bot_token_file)")
+	}
+	if c.Slack.APIURL != "" {
+		if u, err := url.Parse(c.Slack.APIURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			add("slack.api_url", "want an absolute http(s) URL, got %q", c.Slack.APIURL)
+		}
+	}
 	if c.ShutdownTimeout <= 0 {
 		add("shutdown_timeout", "must be positive")
 	}
@@ -410,6 +457,8 @@ func (c Config) Validate() error {
 			add(field+".name", "is required")
 		case seen[w.Name]:
 			add(field+".name", "%q is used twice", w.Name)
+		case strings.HasPrefix(w.Name, ReservedNamePrefix):
+			add(field+".name", "%q: names starting with %q are deadbolt's own", w.Name, ReservedNamePrefix)
 		}
 		seen[w.Name] = true
 		if (w.URL == "") == (w.File == "") {
@@ -428,6 +477,8 @@ func (c Config) Validate() error {
 			add(field+".name", "is required")
 		case seen[s.Name]:
 			add(field+".name", "%q is used twice (witness and SIEM names share one namespace)", s.Name)
+		case strings.HasPrefix(s.Name, ReservedNamePrefix):
+			add(field+".name", "%q: names starting with %q are deadbolt's own", s.Name, ReservedNamePrefix)
 		}
 		seen[s.Name] = true
 		u, err := url.Parse(s.Address)

@@ -125,3 +125,42 @@ func TestMetricsTLSDisk(t *testing.T) {
 		t.Error("a percentage that is not a number was accepted")
 	}
 }
+
+func TestSlack(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "deadbolt.yaml")
+	os.WriteFile(path, []byte("slack:\n  bot_token_file: /run/secrets/slack-bot\n  api_url: https://slack.example.test/api/\n"), 0o600)
+	env := map[string]string{"DEADBOLT_SLACK_SIGNING_SECRET": "s3cret"}
+	c, err := Load(path, func(k string) string { return env[k] })
+	if err != nil || !c.Slack.Enabled() || c.Slack.SigningSecret != "s3cret" || c.Slack.APIURL != "https://slack.example.test/api/" {
+		t.Fatalf("slack: %+v, %v", c.Slack, err)
+	}
+	if err := c.Validate(); err != nil {
+		t.Fatalf("a whole Slack app does not validate: %v", err)
+	}
+	if _, err := Load("", nil); err != nil || Default().Slack.Enabled() {
+		t.Fatal("Slack is on by default")
+	}
+	// A token without a signing secret, a secret without a token, a bad
+	// URL: each named.
+	for _, c := range []struct {
+		yaml, field string
+	}{
+		{"slack:\n  bot_token_file: /x\n", "slack.signing_secret_file"},
+		{"slack:\n  signing_secret_file: /x\n", "slack.bot_token_file"},
+		{"slack:\n  bot_token_file: /x\n  signing_secret_file: /y\n  api_url: slack.com\n", "slack.api_url"},
+	} {
+		os.WriteFile(path, []byte(c.yaml), 0o600)
+		cfg, err := Load(path, func(string) string { return "" })
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := cfg.Validate(); err == nil || !strings.Contains(err.Error(), c.field) {
+			t.Errorf("%q: %v, want a problem with %s", c.yaml, err, c.field)
+		}
+	}
+	// The secrets are never read from the YAML itself.
+	os.WriteFile(path, []byte("slack:\n  bot_token: xoxb-in-the-file\n"), 0o600)
+	if _, err := Load(path, func(string) string { return "" }); err == nil {
+		t.Fatal("a bot token in the YAML is accepted")
+	}
+}

@@ -38,13 +38,15 @@ func TestAuditSIEM(t *testing.T) {
 		{Name: "d", Format: "syslog", Address: "tcp://x.example"},
 		{Name: "e", Format: "syslog", Address: "tcp://x.example:514", CAFile: "/ca.pem"},
 		{Name: "f", Format: "syslog", Address: "tcp://x.example:514", Checks: true},
+		{Name: "deadbolt:blocked_signin", Format: "json", Address: "https://x.example"},
 	}
 	err = bad.Validate()
 	if err == nil {
 		t.Fatal("accepted")
 	}
 	for _, want := range []string{`audit.siem[0].name: "copy" is used twice`, "audit.siem[1].address", "audit.siem[2].address",
-		"audit.siem[3].format", "audit.siem[4].address", "audit.siem[5].ca_file", "audit.siem[6].checks"} {
+		"audit.siem[3].format", "audit.siem[4].address", "audit.siem[5].ca_file", "audit.siem[6].checks",
+		"audit.siem[7].name"} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("%q not reported in %v", want, err)
 		}

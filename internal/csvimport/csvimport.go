@@ -105,12 +105,8 @@ func Parse(r io.Reader) (Parsed, error) {
 			p.Bad = append(p.Bad, RowError{line, fmt.Sprintf("state must be locked or unlocked, not %q", st)})
 			continue
 		}
-		if err := access.CheckAccountName(row.Account); err != nil {
-			p.Bad = append(p.Bad, RowError{line, fmt.Sprintf("account %q: %s", row.Account, strings.TrimPrefix(err.Error(), store.ErrInvalid.Error()+": "))})
-			continue
-		}
-		if row.Owner != "" && !looksLikeEmail(row.Owner) {
-			p.Bad = append(p.Bad, RowError{line, fmt.Sprintf("owner %q is not an email address", row.Owner)})
+		if reason := CheckRow(row); reason != "" {
+			p.Bad = append(p.Bad, RowError{line, reason})
 			continue
 		}
 		if first, dup := seen[row.Account]; dup {
@@ -122,6 +118,19 @@ func Parse(r io.Reader) (Parsed, error) {
 	}
 	p.SHA256 = hex.EncodeToString(h.Sum(nil))
 	return p, nil
+}
+
+// CheckRow says what is wrong with row's account name or owner email,
+// or "" when nothing is: the checks every import applies (this CSV, NL3's
+// importUsers JSON).
+func CheckRow(row Row) string {
+	if err := access.CheckAccountName(row.Account); err != nil {
+		return fmt.Sprintf("account %q: %s", row.Account, strings.TrimPrefix(err.Error(), store.ErrInvalid.Error()+": "))
+	}
+	if row.Owner != "" && !looksLikeEmail(row.Owner) {
+		return fmt.Sprintf("owner %q is not an email address", row.Owner)
+	}
+	return ""
 }
 
 func looksLikeEmail(s string) bool {
@@ -136,6 +145,9 @@ type Result struct {
 	Unlocked       int `json:"unlocked"`
 	MembersCreated int `json:"members_created"`
 	Skipped        int `json:"skipped_bad_rows"`
+	// Present lists the lines of the rows that were already enrolled, in
+	// order; an import that reports per row reads it.
+	Present []int `json:"-"`
 }
 
 // Apply imports rows into app in one transaction. Accounts already enrolled
@@ -162,6 +174,7 @@ func Apply(ctx context.Context, s store.Updater, actor string, app store.Applica
 			_, err := tx.Account(ctx, app.ID, row.Account)
 			if err == nil {
 				res.AlreadyPresent++
+				res.Present = append(res.Present, row.Line)
 				continue
 			}
 			if !errors.Is(err, store.ErrNotFound) {

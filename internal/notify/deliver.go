@@ -67,6 +67,9 @@ type Deliverer struct {
 	// retried) until it is.
 	Mail Carrier
 	Push Carrier
+	// Slack carries approvers' interactive Slack messages (package
+	// slackapp); nil when Slack is not set up.
+	Slack Carrier
 	// Endpoints carry the messages of the channels whose target is an
 	// endpoint named in the configuration (store.ChannelWitness,
 	// store.ChannelSIEM), by that name; a message to a name not here fails
@@ -110,6 +113,8 @@ func (d *Deliverer) RunOnce(ctx context.Context) (int, error) {
 			err = carry(ctx, d.Mail, m)
 		case store.ChannelPush:
 			err = carry(ctx, d.Push, m)
+		case store.ChannelSlack:
+			err = carry(ctx, d.Slack, m)
 		case store.ChannelWitness, store.ChannelSIEM:
 			if c := d.Endpoints[m.Endpoint]; c != nil {
 				err = c.Deliver(ctx, m)

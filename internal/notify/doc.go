@@ -11,7 +11,9 @@
 //     every channel they have), and alerts to every admin that an account
 //     was opened by break-glass (EnqueueBreakGlass, on every channel),
 //     which the Deliverer hands to the carrier
-//     of each channel (mail.Notifier, webpush.Notifier);
+//     of each channel (mail.Notifier, webpush.Notifier), and approvers'
+//     interactive Slack messages about the requests they vote on
+//     (slackapp.Notifier);
 //   - the mail that asks a self-registered member to confirm their email
 //     (EnqueueVerification), always by email.
 //

@@ -3,6 +3,7 @@ package notify
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -107,16 +108,19 @@ func DecodeNotice(m store.OutboxMessage) (Notice, error) {
 }
 
 // NoticeTx is the part of a transaction that enqueues notices to a
-// member: push goes only to the browsers the member subscribed.
+// member: push goes only to the browsers the member subscribed, Slack only
+// to a member who linked a Slack user.
 type NoticeTx interface {
 	store.PortalReader
+	store.SlackReader
 	store.OutboxTx
 }
 
 // EnqueueNotice writes, inside tx, one outbox message with notice n for
 // member m on each of channels (the member channels this deployment
 // delivers) that m chose. Push is skipped while m has no subscribed
-// browser. It writes nothing when m chose none of them.
+// browser, Slack while m has no linked Slack user. It writes nothing when
+// m chose none of them.
 func EnqueueNotice(ctx context.Context, tx NoticeTx, m store.Member, n Notice, channels []string, now time.Time) error {
 	_, err := enqueue(ctx, tx, m, TypeRequestRaised, n, channels, m.Wants, now)
 	return err
@@ -164,7 +168,7 @@ func enqueue(ctx context.Context, tx NoticeTx, m store.Member, typ string, v any
 	var payload []byte
 	var written []string
 	for _, ch := range channels {
-		if !wants(ch) {
+		if ch != store.ChannelSlack && !wants(ch) { // Slack is chosen by linking it
 			continue
 		}
 		if ch == store.ChannelPush {
@@ -174,6 +178,13 @@ func enqueue(ctx context.Context, tx NoticeTx, m store.Member, typ string, v any
 			}
 			if len(subs) == 0 {
 				continue
+			}
+		}
+		if ch == store.ChannelSlack {
+			if _, err := tx.SlackLink(ctx, m.ID); errors.Is(err, store.ErrNotFound) {
+				continue
+			} else if err != nil {
+				return nil, err
 			}
 		}
 		if payload == nil {

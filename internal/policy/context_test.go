@@ -10,44 +10,13 @@ import (
 
 	"github.com/maxmind/mmdbwriter"
 	"github.com/maxmind/mmdbwriter/mmdbtype"
-)
 
-// writeGeoDB builds a small MaxMind-format country database: each network
-// is placed in its country. Documentation ranges are reserved, so the
-// writer is told to include them.
-func writeGeoDB(t testing.TB, countries map[string]string) string {
-	t.Helper()
-	w, err := mmdbwriter.New(mmdbwriter.Options{DatabaseType: "GeoLite2-Country", IncludeReservedNetworks: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for cidr, code := range countries {
-		_, n, err := net.ParseCIDR(cidr)
-		if err != nil {
-			t.Fatal(err)
-		}
-		rec := mmdbtype.Map{"country": mmdbtype.Map{"iso_code": mmdbtype.String(code)}}
-		if err := w.Insert(n, rec); err != nil {
-			t.Fatal(err)
-		}
-	}
-	path := filepath.Join(t.TempDir(), "countries.mmdb")
-	f, err := os.Create(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := w.WriteTo(f); err != nil {
-		t.Fatal(err)
-	}
-	if err := f.Close(); err != nil {
-		t.Fatal(err)
-	}
-	return path
-}
+	"github.com/deadbolt-dev/deadbolt/internal/policy/geoiptest"
+)
 
 func openTestGeo(t testing.TB) *GeoIP {
 	t.Helper()
-	g, err := OpenGeoIP(writeGeoDB(t, map[string]string{
+	g, err := OpenGeoIP(geoiptest.Write(t, map[string]string{
 		"203.0.113.0/24":   "PT",
 		"198.51.100.0/24":  "US",
 		"2001:db8:e5::/48": "ES",

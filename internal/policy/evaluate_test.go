@@ -6,6 +6,7 @@ import (
 	"net/netip"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -338,5 +339,31 @@ func TestExplanationJSON(t *testing.T) {
 	if back.IP != "192.0.2.7" || len(back.Rules) != 1 || !back.Rules[0].Applies || !back.Verdict.ContextDenied ||
 		back.Verdict.ContextPolicy != "office" || back.DecidedBy != "office" {
 		t.Errorf("JSON = %s", b)
+	}
+}
+
+// TestTriggeredAndReacts: Reacts says whether any enabled alert policy of
+// the tenant runs on an event; Triggered lists those that reach one
+// account, each once.
+func TestTriggeredAndReacts(t *testing.T) {
+	onSignin := edit(alert("pol-signin", Lock), func(p *Policy) {
+		p.Alert.On = []Trigger{OnBlockedSignin, OnExecute}
+		p.Assign.Apps = []string{app} // reaches the account twice: by app and by group
+	})
+	off := edit(alert("pol-off", Lock), func(p *Policy) { p.Alert.On, p.Enabled = []Trigger{OnUnlockOutsideWindow}, false })
+	s := mustSet(t, Tenant{Policies: []Policy{onSignin, off, alert("pol-siem", Lock)}}, nil)
+	for _, tc := range []struct {
+		on   Trigger
+		want bool
+	}{{OnBlockedSignin, true}, {OnExecute, true}, {OnUnlockOutsideWindow, false}} {
+		if got := s.Reacts(tc.on); got != tc.want {
+			t.Errorf("Reacts(%s) = %v, want %v", tc.on, got, tc.want)
+		}
+	}
+	if got := s.Triggered(Account{App: app, Owner: owner}, OnBlockedSignin); !slices.Equal(got, []string{"pol-signin"}) {
+		t.Errorf("Triggered = %v, want [pol-signin] once", got)
+	}
+	if got := s.Triggered(Account{App: "app-other", Owner: "mem-nobody"}, OnBlockedSignin); len(got) != 0 {
+		t.Errorf("Triggered for an account no policy reaches = %v", got)
 	}
 }

@@ -33,6 +33,8 @@ type Set struct {
 	byMember map[string][]*compiled
 	groupsOf map[string][]*Group // member → groups, by name
 	geo      Geo
+	// reacts: the events some enabled alert policy runs on.
+	reacts map[Trigger]bool
 }
 
 // ErrInvalid marks NewSet's failure: an enabled policy that does not
@@ -56,6 +58,7 @@ func NewSet(t Tenant, geo Geo) (*Set, error) {
 		byMember: map[string][]*compiled{},
 		groupsOf: map[string][]*Group{},
 		geo:      geo,
+		reacts:   map[Trigger]bool{},
 	}
 	execs := map[string][]Execution{}
 	for _, e := range t.Executions {
@@ -77,6 +80,11 @@ func NewSet(t Tenant, geo Geo) (*Set, error) {
 			continue
 		}
 		c.execs = execs[p.ID]
+		if c.Type == Alert && c.Enabled {
+			for _, t := range c.Alert.On {
+				s.reacts[t] = true
+			}
+		}
 		for _, id := range p.Assign.Apps {
 			s.byApp[id] = append(s.byApp[id], c)
 		}
@@ -157,3 +165,8 @@ func (s *Set) Triggered(acc Account, t Trigger) []string {
 	})
 	return ids
 }
+
+// Reacts reports whether some enabled alert policy of the set runs on
+// event t, whatever it is assigned to: a background job asks it before
+// reading the events of a tenant.
+func (s *Set) Reacts(t Trigger) bool { return s.reacts[t] }

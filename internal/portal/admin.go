@@ -16,20 +16,29 @@ import (
 )
 
 // The admin pages: applications and their keys, members and roles,
-// webhooks, deliveries (the outbox on every channel, with its state), and
-// activity. Only owners and admins
-// of the tenant see them; everything is scoped to the signed-in member's
-// tenant.
+// webhooks, deliveries (the outbox on every channel, with its state),
+// activity and the audit trail. Owners and admins of the tenant see and
+// change them; auditors see them and change nothing; everything is scoped
+// to the signed-in member's tenant.
 
-// requireAdmin is requireSession for owners and admins.
+// requireAdmin is requireSession for the admin pages, and the one place
+// their roles are enforced: a page (GET or HEAD) is for owners, admins and
+// auditors (admin.Oversees), anything else, a change, for owners and
+// admins alone (admin.Administers). Every admin handler starts here, and
+// TestAuditorChangesNothing posts to every admin route as an auditor.
 func (p *Portal) requireAdmin(w http.ResponseWriter, r *http.Request) (signedIn, bool, error) {
 	s, ok, err := p.requireSession(w, r)
 	if !ok {
 		return s, ok, err
 	}
-	if !admin.Administers(s.member) {
+	reads := r.Method == http.MethodGet || r.Method == http.MethodHead
+	switch {
+	case reads && !admin.Oversees(s.member):
 		return s, false, &pageError{Status: http.StatusForbidden, Title: "Administrators only",
-			Message: "These pages are for the organisation's owners and admins. Ask an owner if you need them."}
+			Message: "These pages are for the organisation's owners, admins and auditors. Ask an owner if you need them."}
+	case !reads && !admin.Administers(s.member):
+		return s, false, &pageError{Status: http.StatusForbidden, Title: "Administrators only",
+			Message: "Only the organisation's owners and admins change this; auditors read it. Nothing was changed."}
 	}
 	return s, true, nil
 }
@@ -312,7 +321,7 @@ func (p *Portal) adminMembersPage(w http.ResponseWriter, r *http.Request, link s
 		rows = append(rows, memberRow{Member: m, Passkeys: len(keys)})
 	}
 	p.renderAdmin(w, r, s, "members", "Members", map[string]any{"Members": rows, "Link": link,
-		"Roles": []string{store.RoleOwner, store.RoleAdmin, store.RoleApprover, store.RoleMember}})
+		"Roles": []string{store.RoleOwner, store.RoleAdmin, store.RoleApprover, store.RoleMember, store.RoleAuditor}})
 	return nil
 }
 

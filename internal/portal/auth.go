@@ -396,6 +396,8 @@ var notices = map[string]string{
 	"verify-sent":     "We sent a confirmation link to your email address. It works once, for 24 hours, in a browser where you are signed in.",
 	"verify-wait":     "A confirmation link was sent a few minutes ago. Check your mail (and its spam folder), or try again in ten minutes.",
 	"push":            "Push notifications are on for this browser.",
+	"slack":           "Slack is linked: requests you can vote on come to you there.",
+	"slack-unlinked":  "Slack is unlinked. Messages already in Slack vote nothing any more.",
 	"revoked":         "Key revoked. Tokens signed with it are refused from now on.",
 	"deleted":         "Webhook deleted. Its undelivered events will not be sent.",
 	"client-deleted":  "OpenID client deleted. Its sign-ins in flight end.",

@@ -8,7 +8,7 @@ import (
 // The portal's navigation has two levels, so that it fits a phone's
 // width however many pages come:
 //   - the header names the areas: Accounts, Approvals, Settings, and Admin
-//     for owners and admins;
+//     for owners, admins and auditors;
 //   - an area with several pages (Settings, Admin) shows their list as a
 //     wrapping sub-navigation above the page's heading.
 //
@@ -95,7 +95,7 @@ func (p *Portal) navigation(page string, data map[string]any) {
 		{areaAccounts, "/", "Accounts", true},
 		{areaApprovals, "/approvals", "Approvals", p.d.Approvals != nil},
 		{areaSettings, "/settings", "Settings", true},
-		{areaAdmin, "/admin", "Admin", admin.Administers(m)},
+		{areaAdmin, "/admin", "Admin", admin.Oversees(m)},
 	}
 	var nav []navLink
 	for _, a := range top {

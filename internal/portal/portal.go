@@ -2,6 +2,7 @@ package portal
 
 import (
 	"bytes"
+	"context"
 	"embed"
 	"errors"
 	"fmt"
@@ -49,6 +50,7 @@ type Store interface {
 	store.TemplateReader
 	store.APITokenReader
 	store.OIDCReader
+	store.SlackReader
 	store.Updater
 }
 
@@ -97,6 +99,16 @@ type Deps struct {
 	// Geo locates addresses for the explain page's country rules (serve
 	// --geoip-db); nil: each rule's on_unknown decides.
 	Geo policy.Geo
+	// Slack links members to their Slack users (slackapp.Linker); nil
+	// when this server has no Slack app, and the settings page offers none.
+	Slack SlackLinker
+}
+
+// SlackLinker links a member to the Slack user of their verified email,
+// and unlinks them.
+type SlackLinker interface {
+	Link(ctx context.Context, actor string, m store.Member) (store.SlackLink, error)
+	Unlink(ctx context.Context, actor string, m store.Member) (bool, error)
 }
 
 // Portal serves the browser UI. It is safe for concurrent use.
@@ -111,6 +123,7 @@ type Portal struct {
 	imports  importJobs
 	mux      *http.ServeMux
 	gets     []string // the patterns of the GET routes, in order (see Routes)
+	posts    []string // the patterns of the POST routes, in order (see PostRoutes)
 	closing  chan struct{}
 	close    sync.Once
 }
@@ -205,7 +218,10 @@ func (p *Portal) routes() {
 		p.gets = append(p.gets, pattern)
 		mux.Handle("GET "+pattern, p.wrap(h))
 	}
-	post := func(pattern string, h handler) { mux.Handle("POST "+pattern, p.wrap(h)) }
+	post := func(pattern string, h handler) {
+		p.posts = append(p.posts, pattern)
+		mux.Handle("POST "+pattern, p.wrap(h))
+	}
 
 	get("/{$}", p.home)
 	get("/fragment/home", p.homeFragment)
@@ -271,6 +287,8 @@ func (p *Portal) routes() {
 	get("/verify-email", p.verifyPage)
 	post("/verify-email", p.verifyConfirm)
 	post("/settings/verify-email", p.verifySend)
+	post("/settings/slack", p.slackLink)
+	post("/settings/slack/unlink", p.slackUnlink)
 	post("/push/subscribe", p.pushSubscribe)
 	post("/push/{id}/delete", p.pushDelete)
 	post("/accounts/{id}/lock", p.accountLock)
@@ -321,6 +339,15 @@ func Routes() []string {
 	p := &Portal{}
 	p.routes()
 	return slices.Clone(p.gets)
+}
+
+// PostRoutes returns the patterns of the portal's POST routes, the
+// changes, as registered with its router: the role tests post to each
+// one under /admin/, so that a change added later is checked too.
+func PostRoutes() []string {
+	p := &Portal{}
+	p.routes()
+	return slices.Clone(p.posts)
 }
 
 // ServeHTTP serves every portal route with the security headers, and sends

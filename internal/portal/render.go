@@ -10,6 +10,8 @@ import (
 	"path"
 	"strings"
 	"time"
+
+	"github.com/deadbolt-dev/deadbolt/internal/admin"
 )
 
 // pages are the templates/NAME.html files rendered inside layout.html.
@@ -31,6 +33,9 @@ func (p *Portal) parseTemplates() error {
 		"plural":   plural,
 		"status":   statusLabel,
 		"asset":    func(name string) (string, error) { return p.assets.url(name) },
+		// Who changes anything on the admin pages (owners, admins; not
+		// auditors, who read them).
+		"administers": admin.Administers,
 	}
 	maps.Copy(funcs, formFuncs) // the groups and policies forms'
 	p.pages = map[string]*template.Template{}

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"slices"
 
+	"github.com/deadbolt-dev/deadbolt/internal/admin"
 	"github.com/deadbolt-dev/deadbolt/internal/approval"
 	"github.com/deadbolt-dev/deadbolt/internal/evidence"
 	"github.com/deadbolt-dev/deadbolt/internal/store"
@@ -159,12 +160,10 @@ func (p *Portal) evidenceDownload(w http.ResponseWriter, r *http.Request) error 
 
 // mayViewRequest says whether m may see a request's details (requester,
 // reason, where the attempt came from) and its evidence: its approvers,
-// whoever asked for it, the account's owner, and the tenant's owners and
-// admins. Anyone else
-// is told there is no such request.
+// whoever asked for it, the account's owner, and the tenant's owners,
+// admins and auditors. Anyone else is told there is no such request.
 func mayViewRequest(m store.Member, it approval.Item) bool {
-	admin := m.Role == store.RoleOwner || m.Role == store.RoleAdmin
-	return admin || slices.Contains(it.Approvers, m.ID) || it.Request.RequestedBy == m.ID || it.Account.OwnerID == m.ID
+	return admin.Oversees(m) || slices.Contains(it.Approvers, m.ID) || it.Request.RequestedBy == m.ID || it.Account.OwnerID == m.ID
 }
 
 // signedVotes returns the evidence of the signed votes, oldest first.

@@ -39,13 +39,9 @@ func requestNotices(cfg config.Config, d Deps) (*notices, error) {
 	n := &notices{broker: &live.Broker{}}
 	portalURL := portal.URL(cfg.EffectivePublicURL())
 	if cfg.SMTP.Addr != "" {
-		password := cfg.SMTP.Password
-		if password == "" && cfg.SMTP.PasswordFile != "" {
-			b, err := os.ReadFile(cfg.SMTP.PasswordFile)
-			if err != nil {
-				return nil, fmt.Errorf("smtp password file: %w", err)
-			}
-			password = strings.TrimSpace(string(b))
+		password, err := secret(cfg.SMTP.Password, cfg.SMTP.PasswordFile, "smtp password file")
+		if err != nil {
+			return nil, err
 		}
 		sender := &mail.Sender{Addr: cfg.SMTP.Addr, From: cfg.SMTP.From, Username: cfg.SMTP.Username, Password: password, TLS: cfg.SMTP.TLS}
 		if err := sender.Check(); err != nil {
@@ -84,4 +80,17 @@ func vapidSubject(cfg config.Config, portalURL string) string {
 		return portalURL
 	}
 	return "mailto:deadbolt@localhost"
+}
+
+// secret is value, or else the trimmed contents of file (named what in
+// errors) when one is named: how secrets are configured, never in YAML.
+func secret(value, file, what string) (string, error) {
+	if value != "" || file == "" {
+		return value, nil
+	}
+	b, err := os.ReadFile(file)
+	if err != nil {
+		return "", fmt.Errorf("%s: %w", what, err)
+	}
+	return strings.TrimSpace(string(b)), nil
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/deadbolt-dev/deadbolt/internal/api"
 	"github.com/deadbolt-dev/deadbolt/internal/apitoken"
 	"github.com/deadbolt-dev/deadbolt/internal/approval"
+	"github.com/deadbolt-dev/deadbolt/internal/blockedsignin"
 	"github.com/deadbolt-dev/deadbolt/internal/breakglass"
 	"github.com/deadbolt-dev/deadbolt/internal/cache"
 	"github.com/deadbolt-dev/deadbolt/internal/check"
@@ -40,6 +41,7 @@ import (
 	"github.com/deadbolt-dev/deadbolt/internal/siem"
 	"github.com/deadbolt-dev/deadbolt/internal/store"
 	"github.com/deadbolt-dev/deadbolt/internal/token"
+	"github.com/deadbolt-dev/deadbolt/internal/userimport"
 )
 
 // Deps are what a node needs from its caller.
@@ -112,6 +114,14 @@ func Run(ctx context.Context, d Deps, listening func(addr string)) error {
 	// Approvals: requests an approval policy hands to approvers, who hear
 	// of each new one on the channels they chose.
 	approvals := &approval.Service{Store: d.Store, Clock: d.Clock, Notify: notes.channels, Changed: notes.changed}
+	// Slack: approvers who linked it hear of requests there, and vote
+	// with its buttons.
+	outbound := egress.Policy{AllowPrivate: cfg.Webhooks.AllowPrivate}
+	slackApp, err := newSlackApp(cfg, d, outbound, approvals)
+	if err != nil {
+		return err
+	}
+	approvals.Notify = slackApp.channels(notes.channels)
 	svc := check.New(check.Deps{
 		Logger: d.Log, Store: checkReads, Keys: checkReads, Clock: d.Clock, Log: logw, Requests: requests,
 		Policies: check.Policies{Sets: checkReads},
@@ -122,7 +132,7 @@ func Run(ctx context.Context, d Deps, listening func(addr string)) error {
 	})
 	// The portal: browser routes on their own mux, with their own CSP,
 	// cross-origin protection and HTML errors.
-	acc := &access.Service{Store: d.Store, Clock: d.Clock}
+	acc := &access.Service{Store: d.Store, Clock: d.Clock, Notify: notes.channels}
 	// The OpenID provider for step-up sign-in, issuing at the portal's
 	// URL; its step-up page is the portal's.
 	provider, err := oidc.New(oidc.Deps{Store: d.Store, Box: d.Box, Clock: d.Clock, Log: d.Log,
@@ -132,7 +142,8 @@ func Run(ctx context.Context, d Deps, listening func(addr string)) error {
 	}
 	web, err := portal.New(portal.Deps{StepUp: provider, Store: d.Store, Clock: d.Clock, Log: d.Log, Box: d.Box, Check: svc, Access: acc,
 		Requests: requests, Approvals: approvals, Broker: notes.broker, Mail: notes.mail != nil, PushKey: notes.pushKey, PublicURL: cfg.EffectivePublicURL(),
-		Config: cfg.Portal, WebhookEgress: egress.Policy{AllowPrivate: cfg.Webhooks.AllowPrivate}, Policies: checkReads, Geo: d.Geo})
+		Config: cfg.Portal, WebhookEgress: egress.Policy{AllowPrivate: cfg.Webhooks.AllowPrivate}, Slack: slackApp.portalLinker(),
+		Policies: checkReads, Geo: d.Geo})
 	if err != nil {
 		return fmt.Errorf("portal: %w", err)
 	}
@@ -153,7 +164,6 @@ func Run(ctx context.Context, d Deps, listening func(addr string)) error {
 
 	// Webhooks go out through one client whose dialer checks every address
 	// against the egress policy (DNS rebinding cannot pass).
-	outbound := egress.Policy{AllowPrivate: cfg.Webhooks.AllowPrivate}
 	hooks := outbound.Client(10 * time.Second)
 	// Audit checkpoints: signed with a key derived from the master key,
 	// copied to the configured witnesses through the outbox.
@@ -168,7 +178,7 @@ func Run(ctx context.Context, d Deps, listening func(addr string)) error {
 	runner := &jobs.Runner{Holder: jobs.NewHolder(), TTL: d.JobLease, Store: d.Store, Clock: d.Clock, Log: d.Log, Jobs: []jobs.Job{
 		{Name: "outbox", Interval: time.Second, Run: func(ctx context.Context) error {
 			_, err := (&notify.Deliverer{Store: d.Store, Box: d.Box, Clock: d.Clock, Log: d.Log, Client: hooks,
-				Mail: notes.mail, Push: notes.push, Endpoints: witnesses}).RunOnce(ctx)
+				Mail: notes.mail, Push: notes.push, Slack: slackApp.carrier(), Endpoints: witnesses}).RunOnce(ctx)
 			return err
 		}},
 		{Name: "audit-checkpoint", Interval: 2 * time.Second, Run: func(ctx context.Context) error {
@@ -178,6 +188,12 @@ func Run(ctx context.Context, d Deps, listening func(addr string)) error {
 		}},
 		{Name: "audit-siem", Interval: time.Second, Run: func(ctx context.Context) error {
 			_, err := (&siem.Job{Store: d.Store, Clock: d.Clock, Endpoints: cfg.Audit.SIEMNames()}).RunOnce(ctx)
+			return err
+		}},
+		{Name: "blocked-signin", Interval: time.Second, Run: func(ctx context.Context) error {
+			// Alert policies on blocked sign-ins, read from the check log
+			// after the lock check wrote it: nothing on the check's path.
+			_, err := (&blockedsignin.Job{Store: d.Store, Sets: checkReads, Clock: d.Clock, Notify: notes.channels}).RunOnce(ctx)
 			return err
 		}},
 		{Name: "expiry", Interval: time.Second, Run: func(ctx context.Context) error {
@@ -261,9 +277,11 @@ func Run(ctx context.Context, d Deps, listening func(addr string)) error {
 		httpx.WriteJSON(w, http.StatusOK, AuditKeyDocument(signer.PublicKey()))
 	})
 	provider.Register(mux)
+	slackApp.register(mux)
 	used := &apitoken.Recorder{Store: d.Store, Log: d.Log}
 	go used.Run(jobsCtx, apiTokenFlush)
-	adm := &admin.Service{Store: d.Store, Clock: d.Clock, Box: d.Box, Egress: egress.Policy{AllowPrivate: cfg.Webhooks.AllowPrivate}}
+	adm := &admin.Service{Store: d.Store, Clock: d.Clock, Box: d.Box, Egress: egress.Policy{AllowPrivate: cfg.Webhooks.AllowPrivate},
+		Notify: notes.channels}
 	mapi := mgmtapi.New(mgmtapi.Deps{Store: d.Store, Clock: d.Clock, Log: d.Log, Used: used, Check: svc, Access: acc,
 		Tokens:    &apitoken.Service{Store: d.Store, Clock: d.Clock},
 		Admin:     adm,
@@ -272,6 +290,7 @@ func Run(ctx context.Context, d Deps, listening func(addr string)) error {
 	})
 	mapi.Register(mux)
 	(&policyapi.Handler{Auth: mapi, Admin: adm, Log: d.Log}).Register(mux)
+	(&userimport.Handler{Auth: mapi, Store: d.Store, Clock: d.Clock, Log: d.Log}).Register(mux)
 	mux.Handle("POST /nl3/api/v1/sdk/enableUser", &portal.EnableAPI{Store: d.Store, Clock: d.Clock, Check: svc, Log: d.Log})
 	apiNotFound := httpx.Wrap(d.Log, func(w http.ResponseWriter, r *http.Request) error {
 		return httpx.Errorf(http.StatusNotFound, "not_found", "no such endpoint: %s %s", r.Method, r.URL.Path)

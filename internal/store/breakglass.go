@@ -57,8 +57,26 @@ type Template struct {
 	Approvers      []string
 	ApproverGroups []string
 	Mode           string // ModeApprove or ModeSignAndApprove
-	CreatedAt      time.Time
+	// Approvals is how many approvals decide a request (K, at least 1);
+	// DenyOn says when a denial does: DenyFirst or DenyQuorum (when K
+	// approvals can no longer come).
+	Approvals int
+	DenyOn    string
+	// Expiry is how long a request stays open; zero means
+	// DefaultOperationExpiry.
+	Expiry    time.Duration
+	CreatedAt time.Time
 }
+
+// When a denial decides an approval request for an operation.
+const (
+	DenyFirst  = "first"
+	DenyQuorum = "quorum"
+)
+
+// DefaultOperationExpiry is how long an approval request for an operation
+// stays open when its template does not say.
+const DefaultOperationExpiry = 24 * time.Hour
 
 // BreakGlassReader reads a tenant's break-glass marks and offline codes.
 // Every method takes the tenant: a record of another tenant is

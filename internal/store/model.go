@@ -137,10 +137,13 @@ func (m Member) Wants(channel string) bool {
 }
 
 // Notification channels a member can choose. They are also channels of
-// the outbox, with ChannelWebhook.
+// the outbox, with ChannelWebhook. ChannelSlack is not in a member's
+// Channels: a member chooses it by linking a Slack user (SlackLink), and it
+// carries approvers' interactive messages.
 const (
 	ChannelEmail = "email"
 	ChannelPush  = "push"
+	ChannelSlack = "slack"
 )
 
 // Outbox channels whose target is an endpoint named in the server's

@@ -112,9 +112,9 @@ func (t *txn) CreateTemplate(ctx context.Context, tp store.Template) error {
 	if err := valid.Template(tp); err != nil {
 		return wrap(op, err)
 	}
-	return t.insert(ctx, op, valid.Conflict("approval_templates", []string{"key"}), `INSERT INTO approval_templates (`+sqlrow.TemplateCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+	return t.insert(ctx, op, valid.Conflict("approval_templates", []string{"key"}), `INSERT INTO approval_templates (`+sqlrow.TemplateCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
 		tp.ID, tp.TenantID, tp.Key, tp.Title, tp.Text, sqlrow.IDListText(tp.Approvers), sqlrow.IDListText(tp.ApproverGroups),
-		tp.Mode, valid.Nanos(tp.CreatedAt))
+		tp.Mode, valid.Nanos(tp.CreatedAt), tp.Approvals, tp.DenyOn, int64(tp.Expiry))
 }
 
 // DeleteTemplate implements store.Tx.

@@ -65,6 +65,9 @@ var newColumns = map[string]string{
 	"unlock_requests.policy_id":          "",
 	"unlock_requests.rule":               "",
 	"check_log.policy_id":                "",
+	"approval_templates.approvals":       "1",
+	"approval_templates.deny_on":         "first",
+	"approval_templates.expiry":          "0",
 }
 
 // TestMigrateKeepsRows seeds a database at every schema version, migrates
@@ -339,9 +342,26 @@ func readBack(t *testing.T, u string, seededAt int) {
 		if seededAt >= 16 { // seed 0016's SIEM and witness messages, newest
 			want = append([]string{"ob-s1 siem  pending", "ob-w1 witness  pending"}, want...)
 		}
+		if seededAt >= 19 { // seed 0019's Slack message, newest
+			want = append([]string{"ob-k1 slack m1 pending"}, want...)
+		}
 		same(t, "outbox of tenant", got, want)
 	}
 
+	if seededAt >= 14 { // seed 0014's template reads with the defaults 0020 gave it
+		tp, err := s.Template(ctx, "t1", "PURCHASE_APPROVAL")
+		mustDo(t, err)
+		if tp.Approvals != 1 || tp.DenyOn != store.DenyFirst || tp.Expiry != 0 {
+			t.Errorf("template of seed 14 after migrating = %+v", tp)
+		}
+	}
+	if seededAt >= 20 {
+		op, err := s.Operation(ctx, "t1", "or1")
+		mustDo(t, err)
+		if op.Text != "Buy paper for 12 EUR" || op.MetaData["item"] != "paper" || len(op.Approvers) != 2 || op.Approvals != 2 {
+			t.Errorf("operation request of seed 18 = %+v", op)
+		}
+	}
 	// The migrated database takes writes: a grant and an audit chain.
 	mustDo(t, s.Update(ctx, func(tx store.Tx) error {
 		if err := tx.PutGrant(ctx, store.Grant{ID: "g9", TenantID: "t1", AccountID: "ac3", Until: ns(1748790000000000000),

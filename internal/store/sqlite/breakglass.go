@@ -110,9 +110,9 @@ func (t *txn) CreateTemplate(ctx context.Context, tp store.Template) error {
 	if err := valid.Template(tp); err != nil {
 		return wrap(op, err)
 	}
-	_, err := t.exec(ctx, op, `INSERT INTO approval_templates (`+sqlrow.TemplateCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+	_, err := t.exec(ctx, op, `INSERT INTO approval_templates (`+sqlrow.TemplateCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		tp.ID, tp.TenantID, tp.Key, tp.Title, tp.Text, sqlrow.IDListText(tp.Approvers), sqlrow.IDListText(tp.ApproverGroups),
-		tp.Mode, valid.Nanos(tp.CreatedAt))
+		tp.Mode, valid.Nanos(tp.CreatedAt), tp.Approvals, tp.DenyOn, int64(tp.Expiry))
 	return err
 }
 

@@ -36,13 +36,18 @@ func (t *txn) ChecksBetween(ctx context.Context, appID string, since, until time
 // between reads a page of the check log on the check_log_app_at index
 // (app_id, at, and the rowid every SQLite index ends with).
 func (l *checkLog) between(ctx context.Context, appID string, since, until time.Time, after store.CheckPosition, limit int) ([]store.CheckRecord, store.CheckPosition, error) {
-	const op = "list check records of a period"
+	return l.page(ctx, "list check records of a period", `SELECT `+sqlrow.CheckCols+`, rowid FROM check_log INDEXED BY check_log_app_at
+		WHERE app_id = ?1 AND at < ?2 AND (at, rowid) > (?3, ?4)
+		ORDER BY at, rowid LIMIT ?5`, sqlrow.ChecksBetweenArgs(appID, since, until, after, limit), after, limit)
+}
+
+// page runs q, a query of one page of check-log records (CheckCols, then
+// the rowid) after position after, and reads it.
+func (l *checkLog) page(ctx context.Context, op, q string, args []any, after store.CheckPosition, limit int) ([]store.CheckRecord, store.CheckPosition, error) {
 	if err := positiveLimit(op, limit); err != nil {
 		return nil, after, err
 	}
-	rows, err := l.rdb.QueryContext(ctx, `SELECT `+sqlrow.CheckCols+`, rowid FROM check_log INDEXED BY check_log_app_at
-		WHERE app_id = ?1 AND at < ?2 AND (at, rowid) > (?3, ?4)
-		ORDER BY at, rowid LIMIT ?5`, sqlrow.ChecksBetweenArgs(appID, since, until, after, limit)...)
+	rows, err := l.rdb.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, after, wrap(op, err)
 	}

@@ -15,8 +15,9 @@ func GrantsBetweenArgs(tenantID string, since, until time.Time, after store.Gran
 }
 
 // ChecksBetweenArgs are the arguments of each backend's ChecksBetween
-// query, in this order: application, until, the position's time and write
-// order, limit. A position before since starts at since.
+// query (and LockedChecks', which names a tenant instead), in this order:
+// application, until, the position's time and write order, limit. A
+// position before since starts at since.
 func ChecksBetweenArgs(appID string, since, until time.Time, after store.CheckPosition, limit int) []any {
 	if s := valid.Nanos(since); after.At < s {
 		after = store.CheckPosition{At: s, Seq: -1}

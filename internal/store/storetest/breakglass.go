@@ -113,9 +113,10 @@ func testBreakGlass(t *testing.T, s store.Store) {
 func testTemplates(t *testing.T, s store.Store) {
 	w, other := newWorld(t, s), newWorld(t, s)
 	buy := store.Template{ID: newID("tp"), TenantID: w.tenant.ID, Key: "PURCHASE_APPROVAL", Title: "Purchase",
-		Text: "Buy ${item}", Approvers: []string{w.member.ID}, ApproverGroups: []string{}, Mode: store.ModeApprove, CreatedAt: t0}
+		Text: "Buy ${item}", Approvers: []string{w.member.ID}, ApproverGroups: []string{}, Mode: store.ModeApprove, Approvals: 1, DenyOn: store.DenyFirst, CreatedAt: t0}
 	ship := store.Template{ID: newID("tp"), TenantID: w.tenant.ID, Key: "DEPLOY", Title: "Deploy",
-		Text: "", Approvers: []string{}, ApproverGroups: []string{"g1", "g2"}, Mode: store.ModeSignAndApprove, CreatedAt: t0}
+		Text: "", Approvers: []string{}, ApproverGroups: []string{"g1", "g2"}, Mode: store.ModeSignAndApprove,
+		Approvals: 2, DenyOn: store.DenyQuorum, Expiry: time.Hour, CreatedAt: t0}
 	update(t, s, func(tx store.Tx) error {
 		must(t, "CreateTemplate", tx.CreateTemplate(t.Context(), buy))
 		return tx.CreateTemplate(t.Context(), ship)
@@ -139,6 +140,11 @@ func testTemplates(t *testing.T, s store.Store) {
 			c.ID, c.Key, c.Mode = newID("tp"), "OTHER", "maybe"
 			return tx.CreateTemplate(t.Context(), c)
 		}, store.ErrInvalid},
+		{"no approvals", func(tx store.Tx) error {
+			c := buy
+			c.ID, c.Key, c.Approvals = newID("tp"), "OTHER", 0
+			return tx.CreateTemplate(t.Context(), c)
+		}, store.ErrInvalid},
 		{"delete through another tenant", func(tx store.Tx) error {
 			return tx.DeleteTemplate(t.Context(), other.tenant.ID, "DEPLOY")
 		}, store.ErrNotFound},
@@ -147,4 +153,85 @@ func testTemplates(t *testing.T, s store.Store) {
 	all, err = s.Templates(t.Context(), w.tenant.ID)
 	must(t, "Templates", err)
 	same(t, "Templates after delete", all, []store.Template{buy})
+}
+
+// testOperations: approval requests for operations keep what they were
+// made with, are scoped by tenant, take one vote per member, and are
+// decided once.
+func testOperations(t *testing.T, s store.Store) {
+	w, other := newWorld(t, s), newWorld(t, s)
+	o := store.Operation{ID: newID("op"), TenantID: w.tenant.ID, AppID: w.app.ID, Subject: "alice", RequesterID: "",
+		TemplateID: "tp1", TemplateKey: "PURCHASE_APPROVAL", Title: "Purchase", Text: "Buy <b>paper</b>",
+		MetaData: map[string]string{"item": "<b>paper</b>", "amount": "12"}, Mode: store.ModeSignAndApprove,
+		Approvers: []string{"m1", "m2"}, Approvals: 2, DenyOn: store.DenyQuorum, Status: store.RequestPending,
+		CreatedAt: t0, ExpiresAt: at(time.Hour)}
+	update(t, s, func(tx store.Tx) error { return tx.CreateOperation(t.Context(), o) })
+	got, err := s.Operation(t.Context(), w.tenant.ID, o.ID)
+	must(t, "Operation", err)
+	same(t, "Operation", got, o)
+	_, err = s.Operation(t.Context(), other.tenant.ID, o.ID)
+	wantKind(t, "Operation of another tenant", err, store.ErrNotFound)
+	pending, err := s.PendingOperations(t.Context(), w.tenant.ID, 10)
+	must(t, "PendingOperations", err)
+	same(t, "PendingOperations", pending, []store.Operation{o})
+	none, err := s.PendingOperations(t.Context(), other.tenant.ID, 10)
+	must(t, "PendingOperations of another tenant", err)
+	same(t, "PendingOperations of another tenant", none, []store.Operation{})
+	v := store.Vote{RequestID: o.ID, TenantID: w.tenant.ID, MemberID: "m1", Decision: store.VoteApprove,
+		Channel: "portal", Actor: "member:m1", Evidence: "{}", At: at(time.Minute)}
+	update(t, s, func(tx store.Tx) error {
+		locked, err := tx.LockOperation(t.Context(), w.tenant.ID, o.ID)
+		same(t, "LockOperation", locked, o)
+		must(t, "LockOperation", err)
+		return tx.CastOperationVote(t.Context(), v)
+	})
+	votes, err := s.OperationVotes(t.Context(), o.ID)
+	must(t, "OperationVotes", err)
+	same(t, "OperationVotes", votes, []store.Vote{v})
+	runErrorCases(t, s, []errorCase{
+		{"second vote", func(tx store.Tx) error { return tx.CastOperationVote(t.Context(), v) }, store.ErrConflict},
+		{"vote through another tenant", func(tx store.Tx) error {
+			c := v
+			c.TenantID, c.MemberID = other.tenant.ID, "m9"
+			return tx.CastOperationVote(t.Context(), c)
+		}, store.ErrInvalid},
+		{"lock through another tenant", func(tx store.Tx) error {
+			_, err := tx.LockOperation(t.Context(), other.tenant.ID, o.ID)
+			return err
+		}, store.ErrNotFound},
+		{"app of another tenant", func(tx store.Tx) error {
+			c := o
+			c.ID, c.AppID = newID("op"), other.app.ID
+			return tx.CreateOperation(t.Context(), c)
+		}, store.ErrInvalid},
+		{"no approvers", func(tx store.Tx) error {
+			c := o
+			c.ID, c.Approvers = newID("op"), nil
+			return tx.CreateOperation(t.Context(), c)
+		}, store.ErrInvalid},
+	})
+	expired, err := s.ExpiredOperations(t.Context(), at(time.Hour), 10)
+	must(t, "ExpiredOperations", err)
+	if len(expired) != 1 || expired[0].ID != o.ID {
+		t.Fatalf("ExpiredOperations at expiry = %+v", expired)
+	}
+	var first, second bool
+	update(t, s, func(tx store.Tx) error {
+		var err error
+		first, err = tx.DecideOperation(t.Context(), o.ID, store.RequestApproved, "member:m2", at(2*time.Minute))
+		must(t, "DecideOperation", err)
+		second, err = tx.DecideOperation(t.Context(), o.ID, store.RequestDenied, "member:m1", at(3*time.Minute))
+		return err
+	})
+	if !first || second {
+		t.Fatalf("DecideOperation twice = %v, %v; want true, false", first, second)
+	}
+	got, err = s.Operation(t.Context(), w.tenant.ID, o.ID)
+	must(t, "Operation", err)
+	if got.Status != store.RequestApproved || got.DecidedBy != "member:m2" || !got.DecidedAt.Equal(at(2*time.Minute)) {
+		t.Fatalf("decided operation = %+v", got)
+	}
+	expired, err = s.ExpiredOperations(t.Context(), at(2*time.Hour), 10)
+	must(t, "ExpiredOperations", err)
+	same(t, "ExpiredOperations after the decision", expired, []store.Operation{})
 }

@@ -75,18 +75,9 @@ func testChecksBetween(t *testing.T, s store.Store) {
 	must(t, "AppendChecks", s.AppendChecks(ctx, []store.CheckRecord{lastIn, atSince, elsewhere}))
 	want := []store.CheckRecord{atSince, twin1, twin2, inside, lastIn}
 
-	var got []store.CheckRecord
-	var pos store.CheckPosition
-	for range 10 {
-		page, next, err := s.ChecksBetween(ctx, w.app.ID, since, until, pos, 2)
-		must(t, "ChecksBetween", err)
-		got = append(got, page...)
-		if len(page) == 0 {
-			same(t, "position after an empty page", next, pos)
-			break
-		}
-		pos = next
-	}
+	got := checkPages(t, "ChecksBetween", func(pos store.CheckPosition) ([]store.CheckRecord, store.CheckPosition, error) {
+		return s.ChecksBetween(ctx, w.app.ID, since, until, pos, 2)
+	})
 	same(t, "ChecksBetween, two a page", got, want)
 	update(t, s, func(tx store.Tx) error {
 		all, _, err := tx.ChecksBetween(ctx, w.app.ID, since, until, store.CheckPosition{}, 100)
@@ -95,4 +86,23 @@ func testChecksBetween(t *testing.T, s store.Store) {
 	})
 	_, _, err := s.ChecksBetween(ctx, w.app.ID, since, until, store.CheckPosition{}, 0)
 	wantKind(t, "ChecksBetween with limit 0", err, store.ErrInvalid)
+}
+
+// checkPages reads every page that read gives, from the first position
+// on, and checks that an empty page keeps the position it was given.
+func checkPages(t *testing.T, what string, read func(store.CheckPosition) ([]store.CheckRecord, store.CheckPosition, error)) []store.CheckRecord {
+	t.Helper()
+	var got []store.CheckRecord
+	var pos store.CheckPosition
+	for range 10 {
+		page, next, err := read(pos)
+		must(t, what, err)
+		got = append(got, page...)
+		if len(page) == 0 {
+			same(t, what+": position after an empty page", next, pos)
+			break
+		}
+		pos = next
+	}
+	return got
 }

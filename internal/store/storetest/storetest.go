@@ -78,10 +78,13 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"IdempotencyKeys", testIdempotencyKeys},
 		{"BreakGlass", testBreakGlass},
 		{"Templates", testTemplates},
+		{"Operations", testOperations},
 		{"OIDC", testOIDC},
 		{"StreamCursors", testStreamCursors},
+		{"Checkpoints", testCheckpoints},
 		{"GrantsBetween", testGrantsBetween},
 		{"ChecksBetween", testChecksBetween},
+		{"LockedChecks", testLockedChecks},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

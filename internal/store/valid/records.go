@@ -195,7 +195,7 @@ func OutboxMessage(m store.OutboxMessage) error {
 		if m.MemberID != "" || m.Endpoint != "" {
 			r.Fail("a webhook message names a member")
 		}
-	case store.ChannelEmail, store.ChannelPush:
+	case store.ChannelEmail, store.ChannelPush, store.ChannelSlack:
 		r.Need("member id", m.MemberID)
 		if m.WebhookID != "" || m.Endpoint != "" {
 			r.Fail("an %s message names a webhook", m.Channel)
@@ -206,7 +206,7 @@ func OutboxMessage(m store.OutboxMessage) error {
 			r.Fail("a %s message names a webhook or a member", m.Channel)
 		}
 	default:
-		r.OneOf("channel", m.Channel, store.ChannelWebhook, store.ChannelEmail, store.ChannelPush, store.ChannelWitness, store.ChannelSIEM)
+		r.OneOf("channel", m.Channel, store.ChannelWebhook, store.ChannelEmail, store.ChannelPush, store.ChannelSlack, store.ChannelWitness, store.ChannelSIEM)
 	}
 	r.Need("type", m.Type)
 	if len(m.Payload) == 0 {

@@ -1,0 +1,188 @@
+package blockedsignin
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/deadbolt-dev/deadbolt/internal/admin"
+	"github.com/deadbolt-dev/deadbolt/internal/clock"
+	"github.com/deadbolt-dev/deadbolt/internal/policy"
+	"github.com/deadbolt-dev/deadbolt/internal/store"
+)
+
+// CursorEndpoint names the job's stream cursors (kind "checks", one per
+// tenant). Configured SIEM and witness names may not start with
+// "deadbolt:".
+const CursorEndpoint = "deadbolt:blocked_signin"
+
+// cursorKind is the stream cursor kind of check-log positions.
+const cursorKind = "checks"
+
+// Actor is who the audit says executed a policy on a blocked sign-in.
+const Actor = "system:blocked-signin"
+
+// Store is what the job needs of the store.
+type Store interface {
+	store.ConfigReader
+	store.CheckLogReader
+	store.Updater
+}
+
+// PolicySets reads a tenant's compiled policies, from memory: the node's
+// check cache. The job asks it whether a tenant reacts to blocked sign-ins
+// before reading anything of that tenant.
+type PolicySets interface {
+	PolicySet(ctx context.Context, tenantID string) (*policy.Set, error)
+}
+
+// Job runs the alert policies on the blocked sign-ins not yet read.
+type Job struct {
+	Store Store
+	// Sets, if set, spares the tenants without a policy on blocked
+	// sign-ins any SQL; without it each tenant's policies are read.
+	Sets  PolicySets
+	Clock clock.Clock
+	// Settle is how long after its time a check record is read (default
+	// DefaultSettle; see the package documentation).
+	Settle time.Duration
+	// Batch is how many records one transaction reads (default 500).
+	Batch int
+	// Notify lists the member channels this deployment delivers, for the
+	// alert policies' notices; nil means email and push.
+	Notify []string
+}
+
+// DefaultSettle is Job.Settle's default.
+const DefaultSettle = 2 * time.Second
+
+// RunOnce reads every tenant's blocked sign-ins up to now minus Settle and
+// returns the executions it made.
+func (j *Job) RunOnce(ctx context.Context) ([]store.Execution, error) {
+	tenants, err := j.Store.Tenants(ctx)
+	if err != nil {
+		return nil, err
+	}
+	settle := j.Settle
+	if settle <= 0 {
+		settle = DefaultSettle
+	}
+	until := j.Clock.Now().Add(-settle)
+	var out []store.Execution
+	var errs []error
+	for _, t := range tenants {
+		if j.Sets != nil {
+			set, err := j.Sets.PolicySet(ctx, t.ID)
+			if err != nil {
+				// Policies that do not compile stop the tenant's checks
+				// too (policy_invalid); the cursor waits for the fix.
+				errs = append(errs, fmt.Errorf("tenant %s: %w", t.ID, err))
+				continue
+			}
+			if !set.Reacts(policy.OnBlockedSignin) {
+				continue
+			}
+		}
+		for {
+			made, more, err := j.page(ctx, t.ID, until)
+			out = append(out, made...)
+			if err != nil {
+				errs = append(errs, fmt.Errorf("tenant %s: %w", t.ID, err))
+			}
+			if err != nil || !more {
+				break
+			}
+		}
+	}
+	return out, errors.Join(errs...)
+}
+
+// page reacts to one page of a tenant's blocked sign-ins after its cursor
+// and moves the cursor, in one transaction; more says a full page was
+// read.
+func (j *Job) page(ctx context.Context, tenantID string, until time.Time) (made []store.Execution, more bool, err error) {
+	batch := j.Batch
+	if batch <= 0 {
+		batch = 500
+	}
+	err = j.Store.Update(ctx, func(tx store.Tx) error {
+		made, more = nil, false
+		cur, err := tx.StreamCursor(ctx, CursorEndpoint, tenantID, cursorKind)
+		if err != nil {
+			return err
+		}
+		r, err := admin.NewReactor(ctx, tx, Actor, tenantID, j.Clock.Now(), j.Notify)
+		if err != nil {
+			return err
+		}
+		if !r.Reacts(policy.OnBlockedSignin) {
+			return nil // the cursor waits; a policy enabled later starts at its change (Since)
+		}
+		since := time.Unix(0, cur).UTC()
+		if first := r.Since(policy.OnBlockedSignin); since.Before(first) {
+			since = first
+		}
+		if !since.Before(until) {
+			return nil
+		}
+		recs, pos, err := tx.LockedChecks(ctx, tenantID, since, until, store.CheckPosition{}, batch)
+		if err != nil {
+			return err
+		}
+		owners := owners{tx: tx}
+		for _, rec := range recs {
+			acc, err := owners.account(ctx, rec)
+			if err != nil {
+				return err
+			}
+			e, err := r.React(ctx, admin.Event{Trigger: policy.OnBlockedSignin, At: rec.At, Account: acc,
+				Reason: fmt.Sprintf("blocked sign-in of %q (%s, check %s)", rec.Account, rec.Status, rec.ID)})
+			if err != nil {
+				return err
+			}
+			made = append(made, e...)
+		}
+		// A full page ends at its last record's time, which the next page
+		// reads again (records of one instant may continue there); a
+		// shorter one read everything before until.
+		next := until.UnixNano()
+		if more = len(recs) == batch; more {
+			next = pos.At
+			if next == since.UnixNano() {
+				// A whole page of one instant: go on past it rather
+				// than read the same page for ever.
+				next++
+			}
+		}
+		return tx.SetStreamCursor(ctx, CursorEndpoint, tenantID, cursorKind, next)
+	})
+	return made, more, err
+}
+
+// owners finds the owner of the account a check record names, once per
+// account in a page.
+type owners struct {
+	tx   store.Tx
+	seen map[[2]string]string
+}
+
+func (o *owners) account(ctx context.Context, rec store.CheckRecord) (policy.Account, error) {
+	k := [2]string{rec.AppID, rec.Account}
+	if o.seen == nil {
+		o.seen = map[[2]string]string{}
+	}
+	owner, ok := o.seen[k]
+	if !ok {
+		a, err := o.tx.Account(ctx, rec.AppID, rec.Account)
+		switch {
+		case errors.Is(err, store.ErrNotFound): // not enrolled: no owner
+		case err != nil:
+			return policy.Account{}, err
+		default:
+			owner = a.OwnerID
+		}
+		o.seen[k] = owner
+	}
+	return policy.Account{App: rec.AppID, Owner: owner}, nil
+}

@@ -1,0 +1,62 @@
+// Package exposure builds the exposure report: for each account of a
+// tenant (or of one application) over a period, how long it was open and
+// by what, who approved, how many sign-ins were refused and from where,
+// and which unlocks were never used. It is a compliance view: read-only,
+// built from the records deadbolt keeps anyway.
+//
+// # What opened an account
+//
+//   - grant: an unlock for a time or once by the owner, an admin or an
+//     operator (access.GrantTx);
+//   - approval: the grant of an unlock request, decided by its approvers'
+//     votes (package approval) or by the account's owner alone; the
+//     approvers are named;
+//   - break-glass: the grant of a break-glass unlock (package breakglass,
+//     audited as account.break_glass), and offline codes used
+//     (breakglass.code_used), which admit once and count no open time;
+//   - schedule: the windows of the unlock policies that apply to the
+//     account (policy.Set.Windows).
+//
+// A grant is open from its creation until its Until, or until it was
+// consumed (once) or revoked, whichever came first. Time in which a lock
+// policy (scheduled or alert) acted on the account is taken off every
+// kind: a hard lock beats every unlock. The total open time counts an
+// instant once, however many kinds opened it then, so the kinds may add
+// up to more than the total. Lockdowns of an application or a member, and
+// a member's "lock everything", are not taken off (their history is not
+// kept); the grants they revoked end at their revocation.
+//
+// Policies are read as they are now: a schedule changed during the period
+// is reported as if it had always been as it is.
+//
+// # Sign-ins
+//
+// Every check-log record of the period counts: a locked one is a blocked
+// sign-in (by weekday and hour, by day, and by client address, with the
+// address's country when a GeoIP database is given); an allowed one
+// inside a grant uses it. An unlock with no allowed check while it was
+// open, and not consumed, was never used. Checks before the period are
+// read as far back as the earliest grant open in it, so that a grant used
+// before the period started is not reported as unused.
+//
+// # Sources and memory
+//
+// The grants table (store.HistoryReader.GrantsBetween), the audit log
+// (from the first record near the earliest grant, found by bisection, to
+// its end), the unlock requests and their votes, the policies, and the
+// check log (store.HistoryReader.ChecksBetween, page by page). Memory
+// grows with the grants of the period and the accounts with something to
+// report, never with the check log or the audit log: addresses are
+// counted for at most MaxOrigins per account, and blocked sign-ins of more
+// than MaxAccounts accounts that have nothing else to report are added to
+// one row, OtherAccounts.
+//
+// # Output
+//
+// JSON (every figure, durations in seconds), CSV (one row per account, for
+// spreadsheets) and HTML: one self-contained, printable page with inline
+// CSS, no script and nothing fetched, whose charts (the accounts open
+// longest, blocked sign-ins by weekday and hour, open time and blocked
+// sign-ins per day) are SVG drawn here, each with a title, a description
+// and a table of its figures. The portal shows the same body (Body).
+package exposure

@@ -1,0 +1,272 @@
+package exposure_test
+
+import (
+	"bytes"
+	"context"
+	"path/filepath"
+	"reflect"
+	"testing"
+	"time"
+
+	"github.com/deadbolt-dev/deadbolt/internal/access"
+	"github.com/deadbolt-dev/deadbolt/internal/admin"
+	"github.com/deadbolt-dev/deadbolt/internal/approval"
+	"github.com/deadbolt-dev/deadbolt/internal/breakglass"
+	"github.com/deadbolt-dev/deadbolt/internal/clock"
+	"github.com/deadbolt-dev/deadbolt/internal/exposure"
+	"github.com/deadbolt-dev/deadbolt/internal/ids"
+	"github.com/deadbolt-dev/deadbolt/internal/policy"
+	"github.com/deadbolt-dev/deadbolt/internal/policy/geoiptest"
+	"github.com/deadbolt-dev/deadbolt/internal/seal"
+	"github.com/deadbolt-dev/deadbolt/internal/store"
+	"github.com/deadbolt-dev/deadbolt/internal/store/postgres"
+	"github.com/deadbolt-dev/deadbolt/internal/store/postgres/pgtest"
+	"github.com/deadbolt-dev/deadbolt/internal/store/sqlite"
+)
+
+var backends = []struct {
+	name string
+	open func(t *testing.T) store.Store
+}{
+	{"sqlite", func(t *testing.T) store.Store {
+		s, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "deadbolt.db"), sqlite.Options{AutoMigrate: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { s.Close() })
+		return s
+	}},
+	{"postgres", func(t *testing.T) store.Store {
+		s, err := postgres.Open(t.Context(), pgtest.NewDatabase(t), postgres.Options{AutoMigrate: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { s.Close() })
+		return s
+	}},
+}
+
+// monday is the start of the scripted week: Monday 2 November 2026, UTC.
+var monday = time.Date(2026, 11, 2, 0, 0, 0, 0, time.UTC)
+
+// timeline is one tenant whose week was played with a fake clock through
+// the real services, on a real database.
+type timeline struct {
+	s      store.Store
+	tenant store.Tenant
+	app    store.Application
+	geo    *policy.GeoIP
+}
+
+// play scripts the week:
+//   - alice unlocks "alice" for 2 h on Monday 01:00 and signs in at 01:30;
+//     on Monday 05:00 she unlocks it once for 1 h and never signs in (the
+//     unused unlock);
+//   - "payroll" needs two approvers (an approval policy on its owner): paula
+//     asks on Tuesday 09:00 for 1 h, bob approves at 09:10 and carol at
+//     09:20, which opens it until 10:20; paula signs in at 09:50;
+//   - "ops" is marked break-glass, and an operator breaks the glass on
+//     Wednesday 03:00 for 30 min; ops signs in at 03:05;
+//   - "night" is opened by an unlock schedule, daily 22:00–23:00 UTC, on
+//     its owner erin: seven windows in the week;
+//   - "alice" is refused three times from 203.0.113.7 (PT) on Tuesday at
+//     14:00, 14:10 and 14:20, and twice from 198.51.100.1 (US) on
+//     Wednesday at 03:00 and 03:30.
+func play(t *testing.T, s store.Store) timeline {
+	ctx := t.Context()
+	must := func(err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	clk := clock.NewFake(monday.Add(-24 * time.Hour))
+	box, err := seal.New(bytes.Repeat([]byte{7}, seal.KeySize))
+	must(err)
+	adm := &admin.Service{Store: s, Clock: clk, Box: box}
+	acc := &access.Service{Store: s, Clock: clk}
+	appr := &approval.Service{Store: s, Clock: clk, Notify: []string{}}
+	bg := &breakglass.Service{Store: s, Clock: clk, Notify: []string{}}
+
+	tl := timeline{s: s}
+	tl.tenant, err = adm.CreateTenant(ctx, "cli:root", "acme")
+	must(err)
+	tl.app, err = adm.CreateApp(ctx, "cli:root", admin.NewApp{TenantID: tl.tenant.ID, Name: "Wiki", Issuer: "https://wiki.acme.test",
+		DefaultUnlock: 15 * time.Minute, MaxUnlock: 8 * time.Hour})
+	must(err)
+	key, _, err := adm.CreateKey(ctx, "cli:root", tl.app, time.Time{})
+	must(err)
+	member := func(email, role string) store.Member {
+		m, err := adm.CreateMember(ctx, "cli:root", admin.NewMember{TenantID: tl.tenant.ID, Email: email, Role: role})
+		must(err)
+		return m
+	}
+	for _, a := range [][2]string{{"alice", "alice@acme.test"}, {"payroll", "paula@acme.test"}, {"ops", ""}, {"night", "erin@acme.test"}} {
+		_, err := acc.Enroll(ctx, "cli:root", tl.app, a[0], a[1])
+		must(err)
+	}
+	paula, err := s.MemberByEmail(ctx, tl.tenant.ID, "paula@acme.test")
+	must(err)
+	erin, err := s.MemberByEmail(ctx, tl.tenant.ID, "erin@acme.test")
+	must(err)
+	bob, carol := member("bob@acme.test", store.RoleApprover), member("carol@acme.test", store.RoleApprover)
+	rule := policy.ApprovalRule{Required: 2, Members: []string{bob.ID, carol.ID}}
+	p, err := adm.CreatePolicy(ctx, "cli:root", tl.tenant.ID, policy.Policy{Name: "payroll approvals", Type: policy.Approval, Enabled: true, Approval: &rule})
+	must(err)
+	_, err = adm.Assign(ctx, "cli:root", tl.tenant.ID, p.ID, admin.Target{Member: paula.ID})
+	must(err)
+	p, err = adm.CreatePolicy(ctx, "cli:root", tl.tenant.ID, policy.Policy{Name: "night shift", Type: policy.Scheduled, Action: policy.Unlock, Enabled: true,
+		Schedule: &policy.Schedule{Zone: "UTC", Every: policy.Daily, From: 22 * 60, To: 23 * 60, Start: policy.Date{Year: 2026, Month: 11, Day: 1}}})
+	must(err)
+	_, err = adm.Assign(ctx, "cli:root", tl.tenant.ID, p.ID, admin.Target{Member: erin.ID})
+	must(err)
+	_, err = bg.Mark(ctx, "cli:root", tl.tenant.ID, breakglass.Target{App: tl.app, Account: "ops"}, time.Hour)
+	must(err)
+
+	var checks []store.CheckRecord
+	check := func(account string, locked bool, ip string) {
+		status := "unlocked"
+		if locked {
+			status = "locked"
+		}
+		checks = append(checks, store.CheckRecord{ID: ids.New(), TenantID: tl.tenant.ID, AppID: tl.app.ID, KID: key.KID,
+			Account: account, At: clk.Now(), Locked: locked, Status: status, IP: ip})
+	}
+	at := func(day time.Duration, hhmm time.Duration) { clk.Set(monday.Add(day*24*time.Hour + hhmm)) }
+
+	at(0, time.Hour)
+	_, err = acc.Unlock(ctx, "member:alice@acme.test", tl.app, "alice", access.Unlock{For: 2 * time.Hour})
+	must(err)
+	at(0, time.Hour+30*time.Minute)
+	check("alice", false, "192.0.2.10")
+	at(0, 5*time.Hour)
+	_, err = acc.Unlock(ctx, "member:alice@acme.test", tl.app, "alice", access.Unlock{For: time.Hour, Once: true})
+	must(err)
+
+	at(1, 9*time.Hour)
+	q, err := appr.Create(ctx, "member:paula@acme.test", paula, tl.app, "payroll", approval.Ask{Reason: "month end", For: time.Hour})
+	must(err)
+	for i, v := range []store.Member{bob, carol} {
+		at(1, 9*time.Hour+time.Duration(i+1)*10*time.Minute)
+		_, err := appr.Vote(ctx, approval.Ballot{RequestID: q.ID, Voter: v, Approve: true, Channel: "portal", Actor: "member:" + v.Email})
+		must(err)
+	}
+	at(1, 9*time.Hour+50*time.Minute)
+	check("payroll", false, "192.0.2.11")
+	for _, m := range []time.Duration{0, 10, 20} {
+		at(1, 14*time.Hour+m*time.Minute)
+		check("alice", true, "203.0.113.7")
+	}
+
+	at(2, 3*time.Hour)
+	_, err = bg.Unlock(ctx, breakglass.By{Actor: "cli:root", Operator: true}, tl.app, "ops", "database on fire", 30*time.Minute)
+	must(err)
+	check("alice", true, "198.51.100.1")
+	at(2, 3*time.Hour+5*time.Minute)
+	check("ops", false, "192.0.2.12")
+	at(2, 3*time.Hour+30*time.Minute)
+	check("alice", true, "198.51.100.1")
+	must(s.AppendChecks(ctx, checks))
+
+	tl.geo, err = policy.OpenGeoIP(geoiptest.Write(t, map[string]string{"203.0.113.0/24": "PT", "198.51.100.0/24": "US"}))
+	must(err)
+	t.Cleanup(func() { tl.geo.Close() })
+	return tl
+}
+
+func (tl timeline) build(t *testing.T, o exposure.Options) *exposure.Report {
+	t.Helper()
+	o.TenantID = tl.tenant.ID
+	if o.Since.IsZero() {
+		o.Since, o.Until = monday, monday.Add(7*24*time.Hour)
+	}
+	rep, err := exposure.Build(context.Background(), tl.s, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rep
+}
+
+func secs(d time.Duration) exposure.Seconds { return exposure.Seconds(d) }
+
+// TestTimeline: the report's figures are exactly those of the scripted
+// week, on both backends.
+func TestTimeline(t *testing.T) {
+	for _, b := range backends {
+		t.Run(b.name, func(t *testing.T) {
+			tl := play(t, b.open(t))
+			rep := tl.build(t, exposure.Options{Geo: tl.geo})
+
+			const h, m = time.Hour, time.Minute
+			want := exposure.Totals{Open: secs(3*h + h + 30*m + 7*h), Grant: secs(3 * h), Approval: secs(h), BreakGlass: secs(30 * m),
+				Schedule: secs(7 * h), Accounts: 4, Unlocks: 4, Unused: 1, Allowed: 3, Blocked: 5}
+			if rep.Totals != want {
+				t.Errorf("totals:\n got %+v\nwant %+v", rep.Totals, want)
+			}
+			type row struct {
+				Account                                  string
+				Open, Grant, Approval, BreakGlass, Sched exposure.Seconds
+				Unlocks, Unused, Allowed, Blocked        int
+				Approvers                                []string
+				From                                     []exposure.Origin
+			}
+			var got []row
+			for _, a := range rep.Accounts {
+				got = append(got, row{a.Account, a.Open, a.Grant, a.Approval, a.BreakGlass, a.Schedule, a.Unlocks, a.Unused, a.Allowed, a.Blocked, a.Approvers, a.From})
+			}
+			wantRows := []row{
+				{Account: "night", Open: secs(7 * h), Sched: secs(7 * h), Approvers: []string{}, From: []exposure.Origin{}},
+				{Account: "alice", Open: secs(3 * h), Grant: secs(3 * h), Unlocks: 2, Unused: 1, Allowed: 1, Blocked: 5, Approvers: []string{},
+					From: []exposure.Origin{{IP: "203.0.113.7", Country: "PT", Count: 3}, {IP: "198.51.100.1", Country: "US", Count: 2}}},
+				{Account: "payroll", Open: secs(h), Approval: secs(h), Unlocks: 1, Allowed: 1,
+					Approvers: []string{"bob@acme.test", "carol@acme.test"}, From: []exposure.Origin{}},
+				{Account: "ops", Open: secs(30 * m), BreakGlass: secs(30 * m), Unlocks: 1, Allowed: 1, Approvers: []string{}, From: []exposure.Origin{}},
+			}
+			if !reflect.DeepEqual(got, wantRows) {
+				t.Errorf("accounts:\n got %+v\nwant %+v", got, wantRows)
+			}
+
+			type unlock struct {
+				Kind, Account string
+				Start, End    time.Time
+				Once, Used    bool
+				SignIns       int
+			}
+			var us []unlock
+			for _, u := range rep.Unlocks {
+				us = append(us, unlock{u.Kind, u.Account, u.Start, u.End, u.Once, u.Used, u.SignIns})
+			}
+			day := func(d, hhmm time.Duration) time.Time { return monday.Add(d*24*h + hhmm) }
+			wantUnlocks := []unlock{
+				{exposure.Grant, "alice", day(0, h), day(0, 3*h), false, true, 1},
+				{exposure.Grant, "alice", day(0, 5*h), day(0, 6*h), true, false, 0},
+				{exposure.Approval, "payroll", day(1, 9*h+20*m), day(1, 10*h+20*m), false, true, 1},
+				{exposure.BreakGlass, "ops", day(2, 3*h), day(2, 3*h+30*m), false, true, 1},
+			}
+			if !reflect.DeepEqual(us, wantUnlocks) {
+				t.Errorf("unlocks:\n got %+v\nwant %+v", us, wantUnlocks)
+			}
+
+			var heat [7][24]int
+			heat[1][14], heat[2][3] = 3, 2
+			if rep.Heat != heat {
+				t.Errorf("heat map: %v", rep.Heat)
+			}
+			var days []exposure.Day
+			for i, d := range []struct {
+				open    time.Duration
+				blocked int
+			}{{4 * h, 0}, {2 * h, 3}, {90 * m, 2}, {h, 0}, {h, 0}, {h, 0}, {h, 0}} {
+				days = append(days, exposure.Day{Date: monday.AddDate(0, 0, i).Format(time.DateOnly), Open: secs(d.open), Blocked: d.blocked})
+			}
+			if len(rep.Days) != len(days) {
+				t.Fatalf("days: %+v", rep.Days)
+			}
+			for i := range days {
+				if rep.Days[i].Date != days[i].Date || rep.Days[i].Open != days[i].Open || rep.Days[i].Blocked != days[i].Blocked {
+					t.Errorf("day %d: got %+v, want %+v", i, rep.Days[i], days[i])
+				}
+			}
+		})
+	}
+}

@@ -1,0 +1,71 @@
+package slackapp
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/slack-go/slack"
+
+	"github.com/deadbolt-dev/deadbolt/internal/approval"
+	"github.com/deadbolt-dev/deadbolt/internal/notify"
+	"github.com/deadbolt-dev/deadbolt/internal/store"
+)
+
+// Requests shows a request as a member sees it: approval.Service.
+type Requests interface {
+	Show(ctx context.Context, tenantID, id string, viewer store.Member) (approval.Item, error)
+}
+
+// Members reads members and their Slack links.
+type Members interface {
+	Member(ctx context.Context, id string) (store.Member, error)
+	store.SlackReader
+}
+
+// Notifier is the outbox carrier of the member channel "slack": it posts
+// an approver the message that asks for their vote. It is safe for
+// concurrent use.
+type Notifier struct {
+	API       *slack.Client
+	Members   Members
+	Requests  Requests
+	PortalURL string
+}
+
+// Deliver posts m, a request notice, to its member's Slack user as a
+// direct message from the app. A request the member can no longer vote
+// on (decided, run out, voted) is delivered by posting nothing. A member
+// who unlinked Slack, or a message that is not a notice, is a permanent
+// failure.
+func (n *Notifier) Deliver(ctx context.Context, m store.OutboxMessage) error {
+	note, err := notify.DecodeNotice(m)
+	if err != nil {
+		return err
+	}
+	link, err := n.Members.SlackLink(ctx, m.MemberID)
+	if errors.Is(err, store.ErrNotFound) {
+		return fmt.Errorf("%w: the member unlinked Slack", notify.ErrPermanent)
+	} else if err != nil {
+		return err
+	}
+	member, err := n.Members.Member(ctx, m.MemberID)
+	if err != nil {
+		return err
+	}
+	it, err := n.Requests.Show(ctx, m.TenantID, note.Request, member)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil // the request is gone: nothing to ask
+	} else if err != nil {
+		return err
+	}
+	if !it.CanVote {
+		return nil
+	}
+	_, _, err = n.API.PostMessageContext(ctx, link.UserID, slack.MsgOptionText(fallback(it), false),
+		slack.MsgOptionBlocks(askBlocks(it, n.PortalURL)...))
+	if err != nil {
+		return classify("chat.postMessage", err)
+	}
+	return nil
+}
