@@ -98,6 +98,9 @@ var portalPages = []a11yPage{
 		return "/admin/policies/explain?account=alice&ip=10.20.1.2&app=" + fx.appID
 	}},
 	{pattern: "/admin/groups/{id}", name: "admin-group", path: func(fx *a11yFixture) string { return fx.groupPath }},
+	{pattern: "/admin/audit", name: "admin-audit", path: at("/admin/audit")},
+	{pattern: "/admin/audit/export", skip: "a JSONL or CSV download, not a page"},
+	{pattern: "/admin/audit/{seq}", name: "admin-audit-record", path: at("/admin/audit/1")},
 	// A real link comes only by mail to a member who registered through
 	// enablement; this row checks the page a bad or expired link shows.
 	{pattern: "/verify-email", name: "verify-email-bad-link", path: at("/verify-email?t=not-a-valid-link")},

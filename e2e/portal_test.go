@@ -77,18 +77,28 @@ func (b *browser) tab(parent context.Context, opts ...chromedp.ContextOption) co
 	b.t.Helper()
 	ctx, cancel := chromedp.NewContext(parent, opts...)
 	b.t.Cleanup(cancel)
+	b.authenticator(ctx)
+	return ctx
+}
+
+// authenticator gives the target of ctx (a tab, or a cross-site iframe,
+// which Chrome runs as a target of its own) a virtual passkey
+// authenticator that verifies the user, and returns its ID.
+func (b *browser) authenticator(ctx context.Context) webauthn.AuthenticatorID {
+	b.t.Helper()
 	if _, err := chromedp.Call(ctx, webauthn.Enable, webauthn.EnableParams{}); err != nil {
 		b.t.Fatalf("WebAuthn.enable: %v", err)
 	}
-	if _, err := chromedp.Call(ctx, webauthn.AddVirtualAuthenticator, webauthn.AddVirtualAuthenticatorParams{
+	auth, err := chromedp.Call(ctx, webauthn.AddVirtualAuthenticator, webauthn.AddVirtualAuthenticatorParams{
 		Options: &webauthn.VirtualAuthenticatorOptions{
 			Protocol: webauthn.AuthenticatorProtocolCtap2, Transport: webauthn.AuthenticatorTransportInternal,
 			HasResidentKey: true, HasUserVerification: true, IsUserVerified: true, AutomaticPresenceSimulation: true,
 		},
-	}); err != nil {
+	})
+	if err != nil {
 		b.t.Fatalf("WebAuthn.addVirtualAuthenticator: %v", err)
 	}
-	return ctx
+	return auth.AuthenticatorID
 }
 
 func artifactsDir(t *testing.T) string {

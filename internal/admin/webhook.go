@@ -14,8 +14,10 @@ import (
 	"github.com/deadbolt-dev/deadbolt/internal/webhook"
 )
 
-// WebhookEvents are the event types a webhook can ask for.
-var WebhookEvents = []string{webhook.TypeAccountLocked, webhook.TypeAccountUnlocked}
+// WebhookEvents are the event types a webhook can ask for. A webhook that
+// asks for none gets the account events; approval.decided only goes to
+// webhooks that name it.
+var WebhookEvents = []string{webhook.TypeAccountLocked, webhook.TypeAccountUnlocked, webhook.TypeApprovalDecided}
 
 // NewWebhook describes a webhook to create.
 type NewWebhook struct {
@@ -23,7 +25,7 @@ type NewWebhook struct {
 	// URL is where deliveries are POSTed: an absolute http or https URL.
 	URL string
 	// Events lists the event types delivered (of WebhookEvents); none
-	// means all of them.
+	// means the account events (approval.decided must be named).
 	Events []string
 }
 

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/deadbolt-dev/deadbolt/internal/approval"
 	"github.com/deadbolt-dev/deadbolt/internal/breakglass"
 	"github.com/deadbolt-dev/deadbolt/internal/check"
 	"github.com/deadbolt-dev/deadbolt/internal/clientaddr"
@@ -37,6 +38,9 @@ type Deps struct {
 	// BreakGlass takes devices' reports of offline break-glass codes;
 	// nil leaves the route out.
 	BreakGlass *breakglass.Service
+	// Approvals takes applications' approval requests for any operation
+	// (NL3 approvalRequest); nil leaves the routes out.
+	Approvals *approval.Service
 }
 
 // API is the machine-facing HTTP API.
@@ -55,6 +59,10 @@ func (a *API) Register(mux *http.ServeMux) {
 	}
 	if a.d.BreakGlass != nil {
 		mux.Handle("POST "+breakglass.ReportPath, httpx.Wrap(a.d.Log, a.breakGlassReport))
+	}
+	if a.d.Approvals != nil {
+		mux.Handle("POST "+PathApprovalRequest, httpx.Wrap(a.d.Log, a.approvalRequest))
+		mux.Handle("GET "+PathApprovalRequestID, httpx.Wrap(a.d.Log, a.approvalRequestStatus))
 	}
 }
 

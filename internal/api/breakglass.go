@@ -12,20 +12,15 @@ import (
 // check: the application's token, whose sub is the account the codes are
 // for; a code of another account or application counts as unknown.
 func (a *API) breakGlassReport(w http.ResponseWriter, r *http.Request) error {
-	raw := httpx.AuthToken(r)
-	if raw == "" {
-		return httpx.Errorf(http.StatusUnauthorized, "token_missing",
-			"no token: send the application's JWT in the x-nl3-authorization-token header (or Authorization: Bearer)")
+	app, sub, err := a.authenticate(r)
+	if err != nil {
+		return err
 	}
 	var body breakglass.ReportBody
 	if err := httpx.DecodeJSON(r, MaxBody, &body); err != nil {
 		return err
 	}
-	app, claims, err := a.d.Check.Authenticate(r.Context(), raw)
-	if err != nil {
-		return err
-	}
-	res, err := a.d.BreakGlass.Report(r.Context(), app, claims.Subject, body.Codes)
+	res, err := a.d.BreakGlass.Report(r.Context(), app, sub, body.Codes)
 	if err != nil {
 		return err
 	}

@@ -21,6 +21,7 @@ import (
 	"github.com/deadbolt-dev/deadbolt/internal/access"
 	"github.com/deadbolt-dev/deadbolt/internal/admin"
 	"github.com/deadbolt-dev/deadbolt/internal/api"
+	"github.com/deadbolt-dev/deadbolt/internal/approval"
 	"github.com/deadbolt-dev/deadbolt/internal/cache"
 	"github.com/deadbolt-dev/deadbolt/internal/check"
 	"github.com/deadbolt-dev/deadbolt/internal/checklog"
@@ -56,6 +57,8 @@ type env struct {
 	ecKey  *ecdsa.PrivateKey
 	svc    *check.Service
 	reads  *cache.Cache // the check's live cache, which also loads policies
+	// approvals takes approval requests for operations.
+	approvals *approval.Service
 }
 
 // newEnv starts the API over real HTTP on 127.0.0.1, with the failed-token
@@ -115,7 +118,9 @@ func newEnv(t testing.TB, limiter *ratelimit.Limiter, trustedProxies ...string) 
 		Requests: &access.Requests{Store: reads, Clock: e.clock},
 		Verifier: &token.Verifier{Audiences: auds, Leeway: time.Minute, MaxLifetime: 15 * time.Minute, Now: e.clock.Now}})
 	mux := http.NewServeMux()
-	e.api = api.New(api.Deps{Check: e.svc, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Metrics: m, Limiter: limiter})
+	e.approvals = &approval.Service{Store: s, Clock: e.clock}
+	e.api = api.New(api.Deps{Check: e.svc, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Metrics: m, Limiter: limiter,
+		Approvals: e.approvals})
 	e.api.Register(mux)
 	addrs, err := clientaddr.New(trustedProxies)
 	if err != nil {

@@ -51,8 +51,11 @@ type Verifier interface {
 	VerifyVote(ctx context.Context, r store.Reader, v Signed) error
 }
 
-// Signed is what a Verifier checks.
+// Signed is what a Verifier checks: a vote on an access request
+// (Request), or on an approval request for an operation when Operation is
+// set.
 type Signed struct {
+	Operation *store.Operation
 	Request   store.UnlockRequest
 	PolicyID  string
 	App       store.Application

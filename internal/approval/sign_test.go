@@ -104,6 +104,11 @@ func TestSignedQuorum(t *testing.T) {
 		if _, err := e.vote(0, q, true); !errors.Is(err, approval.ErrSignatureRequired) {
 			t.Fatalf("unsigned portal approval: %v", err)
 		}
+		// Under sign every vote is signed, a denial too (it decides as
+		// surely, and the evidence must show who gave it).
+		if _, err := e.vote(2, q, false); !errors.Is(err, approval.ErrSignatureRequired) {
+			t.Fatalf("unsigned portal denial: %v", err)
+		}
 		if _, err := e.node(0).Vote(e.ctx, approval.Ballot{RequestID: q.ID, Voter: e.approv[0], Approve: true,
 			Channel: approval.ChannelCLI, Actor: "cli:root"}); !errors.Is(err, approval.ErrSignatureRequired) {
 			t.Fatalf("CLI approval: %v", err)

@@ -40,7 +40,7 @@ type Outcome struct {
 // Vote casts b. The voter must be one of the request's approvers
 // (ErrNotApprover), may not approve their own access unless the policy
 // allows it (ErrSelfApproval), and votes once (store.ErrConflict). A
-// policy that says sign takes only approvals whose Evidence the Verifier
+// policy that says sign takes only votes (denials too) whose Evidence the Verifier
 // accepts (ErrSignatureRequired). A request already decided or run out is
 // access.ErrRequestClosed; one of another tenant is store.ErrNotFound.
 //
@@ -94,7 +94,9 @@ func (s *Service) Vote(ctx context.Context, b Ballot) (Outcome, error) {
 		if b.Approve && selfVote(rule, q, acct, b.Voter.ID) {
 			return ErrSelfApproval
 		}
-		if rule.Sign && b.Approve || b.Evidence != "" {
+		// Under sign, every vote is signed, a denial too: a denial decides
+		// as surely as an approval, and the evidence must show who gave it.
+		if rule.Sign || b.Evidence != "" {
 			if err := s.verify(ctx, tx, q, app, acct, b, decision, now); err != nil {
 				return err
 			}

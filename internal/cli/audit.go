@@ -17,6 +17,7 @@ import (
 	"github.com/deadbolt-dev/deadbolt/internal/audit"
 	"github.com/deadbolt-dev/deadbolt/internal/server"
 	"github.com/deadbolt-dev/deadbolt/internal/store"
+	"github.com/deadbolt-dev/deadbolt/internal/trail"
 )
 
 // auditPage is how many audit records one read fetches (a variable so
@@ -174,45 +175,19 @@ func (a *app) verifyStore(ctx context.Context, tenantRef, checkpointsFile, keyFl
 	start := time.Now()
 	var total int64
 	for _, t := range tenants {
-		res := chainResult{Tenant: t.Name}
-		var c audit.Chain
-		var w *audit.Witness
-		if src.key != nil {
-			stored, err := s.Checkpoints(ctx, t.ID)
-			if err != nil {
-				finish(bar)
-				return err
-			}
-			w = audit.NewWitness(*src.key, append(stored, src.external[t.ID]...))
-		}
-		err := auditPages(ctx, s, t.ID, func(page []audit.Record) error {
-			n, err := c.AddAll(page, runtime.GOMAXPROCS(0))
-			if w != nil {
-				for _, r := range page[:n] {
-					if err := w.Record(r, false); err != nil {
-						return err
-					}
-				}
-			}
-			res.Events += int64(n)
-			total += int64(n)
-			if n > 0 {
-				res.LastSeq, res.LastHash = page[n-1].Seq, page[n-1].Hash
-			}
+		// The portal's "Verify now" runs this same trail.Verify.
+		got, err := trail.Verify(ctx, s, auditPages, t.ID, src.key, src.external[t.ID], func(n int64) {
 			if bar != nil {
-				bar.Set64(total)
+				bar.Set64(total + n)
 			}
-			return err
 		})
-		if err == nil && w != nil {
-			err = w.End(res.LastSeq, false)
-			res.Checkpoints = w.Checked
-		}
 		if err != nil {
 			finish(bar)
 			return a.chainError(t.Name, err)
 		}
-		results = append(results, res)
+		total += got.Events
+		results = append(results, chainResult{Tenant: t.Name, Events: got.Events, LastSeq: got.LastSeq, LastHash: got.LastHash,
+			Checkpoints: got.Checkpoints})
 	}
 	finish(bar)
 	return a.printChains(results, total, time.Since(start))
@@ -373,22 +348,12 @@ they end in '*' (--action 'account.*').`,
 			bar := a.counter("exporting")
 			var read, written int64
 			for _, t := range tenants {
-				err := auditPages(ctx, s, t.ID, func(page []audit.Record) error {
-					for _, r := range page {
-						read++
-						if !f.Match(r) {
-							continue
-						}
-						written++
-						if err := w.Write(r); err != nil {
-							return err
-						}
-					}
+				r, n, err := trail.Export(ctx, s, auditPages, t.ID, f, w, func(n int64) {
 					if bar != nil {
-						bar.Set64(read)
+						bar.Set64(read + n)
 					}
-					return nil
 				})
+				read, written = read+r, written+n
 				if err != nil {
 					finish(bar)
 					return err

@@ -14,9 +14,14 @@ import (
 	"unicode/utf8"
 )
 
-// Version is the version of the statement format ("v" in the canonical
-// JSON).
-const Version = 1
+// Versions of the statement format ("v" in the canonical JSON): Version
+// states a decision on an access request; VersionOperation a decision on
+// an approval request for an operation, made from a template, and has
+// four more keys (template, title, text, metadata).
+const (
+	Version          = 1
+	VersionOperation = 2
+)
 
 // Decisions an approver can sign.
 const (
@@ -69,11 +74,22 @@ type Statement struct {
 	// no two challenges are alike (WebAuthn wants unpredictable
 	// challenges) even for the same decision.
 	Nonce string `json:"nonce"`
+
+	// Only in VersionOperation statements, and always there: the
+	// template's key, its title, its text with the placeholders filled
+	// from metadata, and the request's metadata as strings.
+	Template string            `json:"template,omitempty"`
+	Title    string            `json:"title,omitempty"`
+	Text     string            `json:"text,omitempty"`
+	MetaData map[string]string `json:"metadata,omitempty"`
 }
 
 // Stamp returns s with V, IssuedAt (from now) and a fresh Nonce filled in.
 func (s Statement) Stamp(now time.Time, random []byte) Statement {
 	s.V = Version
+	if s.Template != "" {
+		s.V = VersionOperation
+	}
 	s.IssuedAt = now.UTC().Truncate(time.Second).Format(time.RFC3339)
 	s.Nonce = base64.RawURLEncoding.EncodeToString(random)
 	return s
@@ -85,8 +101,12 @@ func (s Statement) Duration() time.Duration { return time.Duration(s.DurationSec
 // check reports the first thing that keeps s from being signed.
 func (s Statement) check() error {
 	switch {
-	case s.V != Version:
-		return fmt.Errorf("%w: statement version %d, want %d", ErrMalformed, s.V, Version)
+	case s.V != Version && s.V != VersionOperation:
+		return fmt.Errorf("%w: statement version %d, want %d or %d", ErrMalformed, s.V, Version, VersionOperation)
+	case s.V == VersionOperation && s.Template == "":
+		return fmt.Errorf("%w: a version %d statement names no template", ErrMalformed, VersionOperation)
+	case s.V == Version && (s.Template != "" || s.Title != "" || s.Text != "" || len(s.MetaData) > 0):
+		return fmt.Errorf("%w: a version %d statement has no template, title, text or metadata", ErrMalformed, Version)
 	case s.Request == "":
 		return fmt.Errorf("%w: statement names no request", ErrMalformed)
 	case s.Decision != Approve && s.Decision != Deny:
@@ -125,6 +145,13 @@ func (s Statement) Canonical() ([]byte, error) {
 		"duration_seconds": s.DurationSeconds, "context": ctx, "policy": s.Policy,
 		"decision": s.Decision, "approver": s.Approver, "approver_id": s.ApproverID,
 		"issued_at": s.IssuedAt, "nonce": s.Nonce,
+	}
+	if s.V == VersionOperation {
+		meta := s.MetaData
+		if meta == nil {
+			meta = map[string]string{}
+		}
+		fields["template"], fields["title"], fields["text"], fields["metadata"] = s.Template, s.Title, s.Text, meta
 	}
 	var b bytes.Buffer
 	if err := writeValue(&b, fields); err != nil {
@@ -270,7 +297,8 @@ func (s Statement) SameDecision(want Statement) error {
 		{"requester", s.Requester, want.Requester}, {"reason", s.Reason, want.Reason},
 		{"duration_seconds", s.DurationSeconds, want.DurationSeconds}, {"policy", s.Policy, want.Policy},
 		{"decision", s.Decision, want.Decision}, {"approver", s.Approver, want.Approver},
-		{"approver_id", s.ApproverID, want.ApproverID},
+		{"approver_id", s.ApproverID, want.ApproverID}, {"template", s.Template, want.Template},
+		{"title", s.Title, want.Title}, {"text", s.Text, want.Text},
 	} {
 		if p.got != p.want {
 			return fmt.Errorf("%w: %s is %v, want %v", ErrStatementMismatch, p.name, p.got, p.want)
@@ -282,6 +310,14 @@ func (s Statement) SameDecision(want Statement) error {
 	for k, v := range want.Context {
 		if got, ok := s.Context[k]; !ok || got != v {
 			return fmt.Errorf("%w: context %q is %q, want %q", ErrStatementMismatch, k, got, v)
+		}
+	}
+	if len(s.MetaData) != len(want.MetaData) {
+		return fmt.Errorf("%w: metadata differs", ErrStatementMismatch)
+	}
+	for k, v := range want.MetaData {
+		if got, ok := s.MetaData[k]; !ok || got != v {
+			return fmt.Errorf("%w: metadata %q is %q, want %q", ErrStatementMismatch, k, got, v)
 		}
 	}
 	return nil

@@ -51,7 +51,7 @@ func Enqueue(ctx context.Context, tx EnqueueTx, c Change, now time.Time) error {
 		return fmt.Errorf("notify: encode event: %w", err)
 	}
 	for _, h := range hooks {
-		if len(h.Events) > 0 && !slices.Contains(h.Events, ev.Type) {
+		if !wantsAccountEvent(h, ev.Type) {
 			continue
 		}
 		m := store.OutboxMessage{ID: ids.New(), TenantID: h.TenantID, Channel: store.ChannelWebhook, WebhookID: h.ID,
@@ -61,4 +61,37 @@ func Enqueue(ctx context.Context, tx EnqueueTx, c Change, now time.Time) error {
 		}
 	}
 	return nil
+}
+
+// EnqueueApproval writes, inside tx, the approval.decided event ev (its
+// ID and type are set here) for each webhook of the tenant that names
+// webhook.TypeApprovalDecided in its events; a webhook that names none
+// gets account events only.
+func EnqueueApproval(ctx context.Context, tx EnqueueTx, tenantID string, ev webhook.ApprovalEvent, now time.Time) error {
+	hooks, err := tx.Webhooks(ctx, tenantID)
+	if err != nil || len(hooks) == 0 {
+		return err
+	}
+	ev.ID, ev.Type = ids.New(), webhook.TypeApprovalDecided
+	payload, err := json.Marshal(ev)
+	if err != nil {
+		return fmt.Errorf("notify: encode event: %w", err)
+	}
+	for _, h := range hooks {
+		if !slices.Contains(h.Events, ev.Type) {
+			continue
+		}
+		m := store.OutboxMessage{ID: ids.New(), TenantID: h.TenantID, Channel: store.ChannelWebhook, WebhookID: h.ID,
+			Type: ev.Type, Payload: payload, CreatedAt: now}
+		if err := tx.EnqueueOutbox(ctx, m); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// wantsAccountEvent reports whether h receives account events of type
+// typ: those it names, or every one when it names none.
+func wantsAccountEvent(h store.Webhook, typ string) bool {
+	return len(h.Events) == 0 || slices.Contains(h.Events, typ)
 }

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -206,6 +207,30 @@ type Login struct {
 // a failure after the member was found, the returned Login names them, so
 // the caller can count the failure against them.
 func (s *Service) FinishLogin(ctx context.Context, state, response []byte, allow func(memberID string) bool) (Login, error) {
+	return s.finishLogin(ctx, s.wa, state, response, allow)
+}
+
+// FinishStepUp checks the browser's response to BeginStepUp as
+// FinishLogin does. The step-up page may run in a frame of another origin:
+// a response made in a cross-origin frame is accepted when its top origin
+// (the page that framed it) is one of frameOrigins (the OpenID client's),
+// and refused otherwise.
+func (s *Service) FinishStepUp(ctx context.Context, state, response []byte, frameOrigins []string, allow func(memberID string) bool) (Login, error) {
+	wa := s.wa
+	if len(frameOrigins) > 0 {
+		cfg := *s.wa.Config
+		cfg.RPAllowCrossOrigin = true
+		cfg.RPTopOrigins = slices.Clone(frameOrigins)
+		cfg.RPTopOriginVerificationMode = protocol.TopOriginExplicitVerificationMode
+		var err error
+		if wa, err = webauthn.New(&cfg); err != nil {
+			return Login{}, fmt.Errorf("passkey: relying party with frame origins %v: %w", frameOrigins, err)
+		}
+	}
+	return s.finishLogin(ctx, wa, state, response, allow)
+}
+
+func (s *Service) finishLogin(ctx context.Context, wa *webauthn.WebAuthn, state, response []byte, allow func(memberID string) bool) (Login, error) {
 	var sd webauthn.SessionData
 	if err := json.Unmarshal(state, &sd); err != nil {
 		return Login{}, fmt.Errorf("%w: ceremony state: %v", ErrRejected, err)
@@ -243,7 +268,7 @@ func (s *Service) FinishLogin(ctx context.Context, state, response []byte, allow
 		}
 		return u, nil
 	}
-	cred, err := s.wa.ValidateDiscoverableLogin(handler, sd, parsed)
+	cred, err := wa.ValidateDiscoverableLogin(handler, sd, parsed)
 	switch {
 	case errors.Is(lookupErr, ErrThrottled):
 		return found, lookupErr

@@ -59,7 +59,10 @@ type requestView struct {
 // homeData is what the accounts page shows; its fingerprint tells the
 // event stream whether anything visible changed.
 type homeData struct {
-	Apps        []appView
+	Apps []appView
+	// Extend offers to ask for more time on open accounts (approvals are
+	// set up on this server).
+	Extend      bool
 	Pending     []requestView
 	History     []requestView
 	LockAll     bool
@@ -102,7 +105,7 @@ func (p *Portal) homeData(ctx context.Context, m store.Member) (homeData, error)
 		fmt.Fprintf(fp, "%s=%v,%s,%s,%v,%s;", a.ID, v.Locked, v.Status, v.Until.Format(time.RFC3339Nano), v.Once, v.Detail)
 		byApp[a.AppID].Accounts = append(byApp[a.AppID].Accounts, v)
 	}
-	out := homeData{LockAll: m.LockAll, Count: len(accts)}
+	out := homeData{LockAll: m.LockAll, Count: len(accts), Extend: p.d.Approvals != nil}
 	for _, id := range order {
 		out.Apps = append(out.Apps, *byApp[id])
 	}

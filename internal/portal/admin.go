@@ -27,11 +27,22 @@ import (
 // admins alone (admin.Administers). Every admin handler starts here, and
 // TestAuditorChangesNothing posts to every admin route as an auditor.
 func (p *Portal) requireAdmin(w http.ResponseWriter, r *http.Request) (signedIn, bool, error) {
+	return p.requireRole(w, r, r.Method == http.MethodGet || r.Method == http.MethodHead)
+}
+
+// requireOverseer is requireAdmin for the one admin POST that changes
+// nothing ("Verify now" on the Audit page): auditors may send it too.
+func (p *Portal) requireOverseer(w http.ResponseWriter, r *http.Request) (signedIn, bool, error) {
+	return p.requireRole(w, r, true)
+}
+
+// requireRole is requireSession for owners, admins and auditors when the
+// request only reads, for owners and admins otherwise.
+func (p *Portal) requireRole(w http.ResponseWriter, r *http.Request, reads bool) (signedIn, bool, error) {
 	s, ok, err := p.requireSession(w, r)
 	if !ok {
 		return s, ok, err
 	}
-	reads := r.Method == http.MethodGet || r.Method == http.MethodHead
 	switch {
 	case reads && !admin.Oversees(s.member):
 		return s, false, &pageError{Status: http.StatusForbidden, Title: "Administrators only",

@@ -63,8 +63,8 @@ func TestAuditorChangesNothing(t *testing.T) {
 
 	var posted int
 	for _, pattern := range portal.PostRoutes() {
-		if !strings.HasPrefix(pattern, "/admin/") {
-			continue
+		if !strings.HasPrefix(pattern, "/admin/") || pattern == "/admin/audit/verify" {
+			continue // "Verify now" changes nothing, and auditors run it (TestAuditVerifyNow)
 		}
 		path := pattern
 		if strings.HasPrefix(pattern, "/admin/members/{id}") {

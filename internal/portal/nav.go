@@ -59,6 +59,7 @@ var adminSections = []subLink{
 	{"/admin/deliveries", "Deliveries", []string{"deliveries"}},
 	{"/admin/oidc", "OpenID clients", []string{"oidc"}},
 	{"/admin/activity", "Activity", []string{"activity"}},
+	{"/admin/audit", "Audit", []string{"audit", "auditevent"}},
 }
 
 // settingsSections is the settings area's sub-navigation.

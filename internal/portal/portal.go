@@ -19,6 +19,7 @@ import (
 
 	"github.com/deadbolt-dev/deadbolt/internal/access"
 	"github.com/deadbolt-dev/deadbolt/internal/approval"
+	"github.com/deadbolt-dev/deadbolt/internal/audit"
 	"github.com/deadbolt-dev/deadbolt/internal/check"
 	"github.com/deadbolt-dev/deadbolt/internal/clock"
 	"github.com/deadbolt-dev/deadbolt/internal/config"
@@ -57,8 +58,13 @@ type Store interface {
 // Deps are the portal's collaborators.
 type Deps struct {
 	Store Store
-	Clock clock.Clock
-	Log   *slog.Logger
+	// Audit reads the audit trail for the Audit page; nil turns the page
+	// off. AuditKey checks its signed checkpoints on "Verify now"; nil
+	// checks the chain alone.
+	Audit    store.AuditReader
+	AuditKey *audit.PublicKey
+	Clock    clock.Clock
+	Log      *slog.Logger
 	// Box seals ceremony state and enablement tickets into cookies.
 	Box      *seal.Box
 	Check    *check.Service
@@ -283,6 +289,10 @@ func (p *Portal) routes() {
 	post("/admin/groups/{id}/delete", p.adminGroupDelete)
 	post("/admin/groups/{id}/members", p.adminGroupAdd)
 	post("/admin/groups/{id}/members/{member}/remove", p.adminGroupRemove)
+	get("/admin/audit", p.adminAudit)
+	get("/admin/audit/export", p.adminAuditExport)
+	get("/admin/audit/{seq}", p.adminAuditEvent)
+	post("/admin/audit/verify", p.adminAuditVerify)
 	post("/settings", p.settingsSave)
 	get("/verify-email", p.verifyPage)
 	post("/verify-email", p.verifyConfirm)
@@ -293,6 +303,8 @@ func (p *Portal) routes() {
 	post("/push/{id}/delete", p.pushDelete)
 	post("/accounts/{id}/lock", p.accountLock)
 	post("/accounts/{id}/unlock", p.accountUnlock)
+	post("/accounts/{id}/extend", p.accountExtend)
+	post("/grants/{account}/revoke", p.grantRevoke)
 	post("/lock-everything", p.lockEverything)
 	post("/requests/{id}/approve", p.requestApprove)
 	post("/requests/{id}/deny", p.requestDeny)

@@ -30,6 +30,7 @@ func (p *Portal) parseTemplates() error {
 		"left":     func(t time.Time) string { return roughDuration(time.Until(t)) },
 		"mod":      func(a, b int) int { return a % b },
 		"add":      func(a, b int) int { return a + b },
+		"int":      func(n int64) int { return int(n) },
 		"plural":   plural,
 		"status":   statusLabel,
 		"asset":    func(name string) (string, error) { return p.assets.url(name) },

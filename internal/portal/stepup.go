@@ -132,7 +132,7 @@ func (p *Portal) stepFinish(w http.ResponseWriter, r *http.Request) error {
 		return &pageError{Status: http.StatusBadRequest, Title: "Start again",
 			Message: "This passkey step took too long or was already used. Start again."}
 	}
-	login, err := p.passkeys.FinishLogin(r.Context(), state, req.Credential, p.limits.memberHasAttempts)
+	login, err := p.passkeys.FinishStepUp(r.Context(), state, req.Credential, s.Client.FrameOrigins, p.limits.memberHasAttempts)
 	if err != nil {
 		if login.Member.ID != "" && errors.Is(err, passkey.ErrRejected) {
 			p.limits.member.Allow(login.Member.ID)

@@ -140,7 +140,12 @@ func Run(ctx context.Context, d Deps, listening func(addr string)) error {
 	if err != nil {
 		return err
 	}
-	web, err := portal.New(portal.Deps{StepUp: provider, Store: d.Store, Clock: d.Clock, Log: d.Log, Box: d.Box, Check: svc, Access: acc,
+	auditSigner, err := AuditSigner(d.Box)
+	if err != nil {
+		return err
+	}
+	auditKey := auditSigner.PublicKey()
+	web, err := portal.New(portal.Deps{StepUp: provider, Store: d.Store, Audit: d.Store, AuditKey: &auditKey, Clock: d.Clock, Log: d.Log, Box: d.Box, Check: svc, Access: acc,
 		Requests: requests, Approvals: approvals, Broker: notes.broker, Mail: notes.mail != nil, PushKey: notes.pushKey, PublicURL: cfg.EffectivePublicURL(),
 		Config: cfg.Portal, WebhookEgress: egress.Policy{AllowPrivate: cfg.Webhooks.AllowPrivate}, Slack: slackApp.portalLinker(),
 		Policies: checkReads, Geo: d.Geo})
@@ -208,6 +213,10 @@ func Run(ctx context.Context, d Deps, listening func(addr string)) error {
 			_, err := approvals.StartDue(ctx)
 			return err
 		}},
+		{Name: "operation-expiry", Interval: time.Second, Run: func(ctx context.Context) error {
+			_, err := approvals.ExpireOperations(ctx)
+			return err
+		}},
 		{Name: "portal-cleanup", Interval: time.Minute, Run: func(ctx context.Context) error {
 			now := d.Clock.Now()
 			err := d.Store.Update(ctx, func(tx store.Tx) error {
@@ -241,7 +250,7 @@ func Run(ctx context.Context, d Deps, listening func(addr string)) error {
 
 	mux := http.NewServeMux()
 	api.New(api.Deps{Check: svc, Log: d.Log, Metrics: m, Limiter: lim,
-		BreakGlass: &breakglass.Service{Store: d.Store, Clock: d.Clock, Notify: notes.channels}}).Register(mux)
+		BreakGlass: &breakglass.Service{Store: d.Store, Clock: d.Clock, Notify: notes.channels}, Approvals: approvals}).Register(mux)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		httpx.WriteJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	})

@@ -1,0 +1,90 @@
+package portal
+
+import (
+	"net/http"
+	"strings"
+
+	"github.com/deadbolt-dev/deadbolt/internal/approval"
+	"github.com/deadbolt-dev/deadbolt/internal/store"
+)
+
+// accountExtend asks, for the signed-in owner, to extend their account's
+// open grant: a request of kind extend that goes through the same
+// approvals as any other (approval.Service.Extend).
+func (p *Portal) accountExtend(w http.ResponseWriter, r *http.Request) error {
+	s, ok, err := p.requireSession(w, r)
+	if !ok {
+		return err
+	}
+	if p.d.Approvals == nil {
+		return errNoApprovals
+	}
+	a, app, err := p.ownAccount(r, s)
+	if err != nil {
+		return err
+	}
+	d, err := parseDuration("", r.FormValue("for"))
+	if err != nil {
+		return withBack(err, "/")
+	}
+	if d <= 0 {
+		return &pageError{Status: http.StatusBadRequest, Title: "Say how much longer",
+			Message: "Give the extension's length, like 30 min or 1 h. Nothing was asked.", Back: "/"}
+	}
+	if _, err := p.d.Approvals.Extend(r.Context(), s.actor(), s.member, app, a.Name,
+		approval.Ask{Reason: strings.TrimSpace(r.FormValue("reason")), For: d}); err != nil {
+		return withBack(err, "/")
+	}
+	p.done(w, r, s, "extend-asked")
+	return nil
+}
+
+// grantRevoke closes an account's open grant at once, for an admin of its
+// tenant or one of its approvers (approval.Service.Revoke decides who);
+// push receivers hear account.locked through the outbox.
+func (p *Portal) grantRevoke(w http.ResponseWriter, r *http.Request) error {
+	s, ok, err := p.requireSession(w, r)
+	if !ok {
+		return err
+	}
+	if p.d.Approvals == nil {
+		return errNoApprovals
+	}
+	ctx := r.Context()
+	a, err := p.d.Store.AccountByID(ctx, r.PathValue("account"))
+	if err == nil && a.TenantID != s.member.TenantID {
+		err = store.ErrNotFound
+	}
+	if err != nil {
+		return err
+	}
+	app, err := p.d.Store.Application(ctx, a.AppID)
+	if err != nil {
+		return err
+	}
+	back := "/approvals"
+	if s.member.Role == store.RoleOwner || s.member.Role == store.RoleAdmin {
+		back = accountsURL(app.ID, strings.TrimSpace(r.FormValue("q")), r.FormValue("after"), "")
+	}
+	reason := strings.TrimSpace(r.FormValue("reason"))
+	if reason == "" {
+		reason = "revoked in the portal"
+	}
+	revoked, err := p.d.Approvals.Revoke(ctx, s.actor(), s.member, app, a.Name, reason)
+	if err != nil {
+		return withBack(err, back)
+	}
+	if a.OwnerID != "" {
+		p.d.Broker.Publish(a.OwnerID)
+	}
+	done := "grant-revoked"
+	if !revoked {
+		done = "no-grant"
+	}
+	if s.member.Role == store.RoleOwner || s.member.Role == store.RoleAdmin {
+		http.Redirect(w, r, accountsURL(app.ID, strings.TrimSpace(r.FormValue("q")), r.FormValue("after"), done), http.StatusSeeOther)
+		return nil
+	}
+	http.Redirect(w, r, "/approvals?done="+done, http.StatusSeeOther)
+	return nil
+}

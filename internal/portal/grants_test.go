@@ -1,0 +1,159 @@
+package portal_test
+
+import (
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/deadbolt-dev/deadbolt/internal/admin"
+	"github.com/deadbolt-dev/deadbolt/internal/approval"
+	"github.com/deadbolt-dev/deadbolt/internal/policy"
+	"github.com/deadbolt-dev/deadbolt/internal/portal"
+	"github.com/deadbolt-dev/deadbolt/internal/store"
+	"github.com/deadbolt-dev/deadbolt/internal/store/sqlite"
+)
+
+// TestGrantExtendRevoke: alice, the owner, asks from her accounts page to
+// extend her open grant, which becomes an extend request for the
+// approvers; bob (a member, not the owner) cannot ask for her. Revoking
+// the grant is refused to bob (lesser role, not an approver) and to
+// another tenant's admin, and cross-site; carol, an approver, revokes it
+// and the account locks at once, audited, with account.locked queued for
+// push receivers.
+func TestGrantExtendRevoke(t *testing.T) {
+	var approvals *approval.Service
+	e := newEnvWith(t, publicURL, func(d *portal.Deps) {
+		approvals = &approval.Service{Store: d.Store.(*sqlite.Store), Clock: d.Clock}
+		d.Approvals = approvals
+	})
+	ctx := t.Context()
+	tenant := e.alice.TenantID
+	carol, carolCookie := e.member(tenant, "carol@acme.test", store.RoleApprover)
+	g, err := e.admin.CreateGroup(ctx, "test", tenant, "finance", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := e.admin.AddToGroup(ctx, "test", tenant, g.ID, carol.ID); err != nil {
+		t.Fatal(err)
+	}
+	pol, err := e.admin.CreatePolicy(ctx, "test", tenant, policy.Policy{Name: "treasury", Type: policy.Approval, Enabled: true,
+		Approval: &policy.ApprovalRule{Required: 1, Groups: []string{g.ID}, MaxDuration: time.Hour}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.admin.Assign(ctx, "test", tenant, pol.ID, admin.Target{App: e.app.ID}); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := e.admin.CreateWebhook(ctx, "test", admin.NewWebhook{TenantID: tenant, URL: "https://hooks.acme.test/deadbolt"}); err != nil {
+		t.Fatal(err)
+	}
+	q, err := approvals.Create(ctx, "member:alice@acme.test", e.alice, e.app, "alice", approval.Ask{Reason: "month end", For: 20 * time.Minute})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := approvals.Vote(ctx, approval.Ballot{RequestID: q.ID, Voter: carol, Approve: true, Channel: approval.ChannelPortal, Actor: "member:carol@acme.test"}); err != nil {
+		t.Fatal(err)
+	}
+	acct := e.account("alice")
+	open := func() bool {
+		g, err := e.store.CurrentGrant(ctx, acct.ID)
+		return err == nil && g.Usable(e.clock.Now())
+	}
+	if !open() {
+		t.Fatal("the approved request opened nothing")
+	}
+
+	alice := e.signIn(e.alice)
+	extendPath := "/accounts/" + acct.ID + "/extend"
+	if r := e.do("GET", "/", nil, alice); !strings.Contains(r.body, `action="`+extendPath+`"`) {
+		t.Fatalf("no extend form on alice's open account:\n%s", r.body)
+	}
+	pendingExtends := func() int {
+		items, err := approvals.Inbox(ctx, carol, 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		n := 0
+		for _, it := range items {
+			if it.Request.Kind == store.RequestExtend {
+				n++
+			}
+		}
+		return n
+	}
+	bob := e.signIn(e.bob)
+	for _, c := range []struct {
+		name   string
+		cookie *http.Cookie
+		form   url.Values
+		hdr    []string
+		want   int
+	}{
+		{"not the owner", bob, url.Values{"for": {"30 min"}, "reason": {"mine now"}}, nil, http.StatusNotFound},
+		{"cross-site", alice, url.Values{"for": {"30 min"}, "reason": {"x"}}, []string{"Sec-Fetch-Site", "cross-site"}, http.StatusForbidden},
+		{"no reason", alice, url.Values{"for": {"30 min"}}, nil, http.StatusBadRequest},
+		{"no length", alice, url.Values{"reason": {"x"}}, nil, http.StatusBadRequest},
+		{"over the policy's cap", alice, url.Values{"for": {"3 h"}, "reason": {"x"}}, nil, http.StatusBadRequest},
+	} {
+		if r := e.do("POST", extendPath, c.form, c.cookie, c.hdr...); r.code != c.want {
+			t.Errorf("extend, %s: %d, want %d\n%s", c.name, r.code, c.want, r.body)
+		}
+	}
+	if n := pendingExtends(); n != 0 {
+		t.Fatalf("refused extends made %d requests", n)
+	}
+	if r := e.do("POST", extendPath, url.Values{"for": {"30 min"}, "reason": {"still reconciling"}}, alice); r.code != http.StatusSeeOther {
+		t.Fatalf("extend: %d %s", r.code, r.body)
+	}
+	if n := pendingExtends(); n != 1 {
+		t.Fatalf("carol has %d extend requests, want 1", n)
+	}
+
+	revokePath := "/grants/" + acct.ID + "/revoke"
+	globex, err := e.admin.CreateTenant(ctx, "test", "globex")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, eve := e.member(globex.ID, "eve@globex.test", store.RoleAdmin)
+	for _, c := range []struct {
+		name   string
+		cookie *http.Cookie
+		hdr    []string
+		want   int
+	}{
+		{"a member who is no approver", bob, nil, http.StatusForbidden},
+		{"another tenant's admin", eve, nil, http.StatusNotFound},
+		{"cross-site", carolCookie, []string{"Sec-Fetch-Site", "cross-site"}, http.StatusForbidden},
+	} {
+		if r := e.do("POST", revokePath, url.Values{"reason": {"x"}}, c.cookie, c.hdr...); r.code != c.want {
+			t.Errorf("revoke, %s: %d, want %d", c.name, r.code, c.want)
+		}
+		if !open() {
+			t.Fatalf("revoke, %s: the grant closed", c.name)
+		}
+	}
+	if r := e.do("POST", revokePath, url.Values{"reason": {"done early"}}, carolCookie); r.code != http.StatusSeeOther ||
+		!strings.Contains(r.header.Get("Location"), "done=grant-revoked") {
+		t.Fatalf("carol revokes: %d %v", r.code, r.header)
+	}
+	if open() {
+		t.Fatal("the grant is still open after the revoke")
+	}
+	if got := e.auditActions("member:carol@acme.test"); !slices.Contains(got, "grant.revoked") {
+		t.Fatalf("carol's audit: %v", got)
+	}
+	msgs, err := e.store.OutboxOfTenant(ctx, tenant, 20)
+	if err != nil {
+		t.Fatal(err)
+	}
+	locked := false
+	for _, m := range msgs {
+		locked = locked || m.Channel == store.ChannelWebhook && m.Type == "account.locked"
+	}
+	if !locked {
+		t.Fatalf("push receivers are not told: %+v", msgs)
+	}
+}
