@@ -70,6 +70,7 @@ var methods = map[string]string{
 	"get_audit":                                  "ListAudit",
 	"get_audit_export":                           "ExportAudit",
 	"get_checks":                                 "ListChecks",
+	"get_checks_export":                          "ExportChecks",
 }
 
 // TestEveryOperationHasAMethod: each operation of the document is a

@@ -191,8 +191,15 @@ func (c *Client) ExportAudit(ctx context.Context, q Query, w io.Writer) error {
 	return c.do(ctx, http.MethodGet, "/api/v1/audit/export"+q.encode(), nil, w)
 }
 
-// ListChecks lists an application's check log, newest first
-// (q["application"] is required).
+// ListChecks pages through an application's check log, oldest first
+// (q["application"] is required; since, until).
 func (c *Client) ListChecks(ctx context.Context, q Query) (Page[Check], error) {
 	return get[Page[Check]](ctx, c, "/api/v1/checks"+q.encode())
+}
+
+// ExportChecks streams an application's check log into w, oldest first,
+// as JSONL, or CSV with q["format"] = "csv" (q["application"] is
+// required; since, until).
+func (c *Client) ExportChecks(ctx context.Context, q Query, w io.Writer) error {
+	return c.do(ctx, http.MethodGet, "/api/v1/checks/export"+q.encode(), nil, w)
 }

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/deadbolt-dev/deadbolt/internal/check"
+	"github.com/deadbolt-dev/deadbolt/internal/clock"
 	"slices"
 	"time"
 
@@ -20,10 +22,6 @@ var ErrNotExecutable = errors.New("the policy cannot be executed this way")
 // ErrNotLiftable: the alert policy's executions cannot be lifted (it was
 // created without --liftable), or none is in force.
 var ErrNotLiftable = errors.New("the policy has no execution that can be lifted")
-
-// maxAnnounced bounds how many accounts one execution announces to the
-// tenant's webhooks (account.locked or account.unlocked each).
-const maxAnnounced = 10_000
 
 // ExecutePolicy runs the tenant's alert policy ref (ID or name) on event
 // t, at once: its action applies to its assigned accounts from now for
@@ -68,7 +66,15 @@ func executeTx(ctx context.Context, tx store.Tx, actor, tenantID string, p polic
 	if err := tx.CreateExecution(ctx, e); err != nil {
 		return store.Execution{}, err
 	}
-	n, err := announce(ctx, tx, tenantID, p, now)
+	alert := notify.PolicyAlert{Policy: p.Name, PolicyID: p.ID, Action: string(p.Action), On: string(t), By: actor,
+		Reason: reason, At: now, Until: e.Until}
+	n, err := tell(ctx, tx, tenantID, p, alert, now, notifyOn, func(app store.Application, a store.Account) (notify.Change, bool, error) {
+		c := notify.Change{App: app, Account: a.Name, Locked: p.Action == policy.Lock}
+		if !c.Locked {
+			c.Until = e.Until
+		}
+		return c, true, nil
+	})
 	if err != nil {
 		return store.Execution{}, err
 	}
@@ -78,101 +84,141 @@ func executeTx(ctx context.Context, tx store.Tx, actor, tenantID string, p polic
 	}, now)
 }
 
-// announce tells the tenant's webhooks of every account p's execution
-// locks or unlocks, when p notifies webhooks; it returns how many.
-func announce(ctx context.Context, tx store.Tx, tenantID string, p policy.Policy, now time.Time) (int, error) {
-	if p.Alert == nil || !slices.Contains(p.Alert.Notify, policy.NotifyWebhooks) || p.Action == policy.AllowUnlock {
+// tell announces an execution or lift of p to those p notifies: each
+// account p reaches to the tenant's webhooks (as change says, when it says
+// to: a lift announces only the accounts whose state it changes), and
+// alert to the accounts' owners (each about theirs) and the tenant's
+// owners and admins (about all), on notifyOn (nil: email and push). It
+// reads the tenant's accounts a page at a time, so memory does not grow
+// with them, and returns how many accounts it announced to webhooks.
+func tell(ctx context.Context, tx store.Tx, tenantID string, p policy.Policy, alert notify.PolicyAlert, now time.Time, notifyOn []string,
+	change func(store.Application, store.Account) (notify.Change, bool, error)) (int, error) {
+	hooks, owners, admins := false, false, false
+	if p.Alert != nil {
+		hooks = slices.Contains(p.Alert.Notify, policy.NotifyWebhooks) && p.Action != policy.AllowUnlock
+		owners = slices.Contains(p.Alert.Notify, policy.NotifyOwner)
+		admins = slices.Contains(p.Alert.Notify, policy.NotifyAdmins)
+	}
+	if !hooks && !owners && !admins {
 		return 0, nil
 	}
-	accts, err := assignedAccounts(ctx, tx, tenantID, p)
-	if err != nil {
-		return 0, err
+	if notifyOn == nil {
+		notifyOn = []string{store.ChannelEmail, store.ChannelPush}
 	}
-	apps := map[string]store.Application{}
-	for _, a := range accts {
-		app, ok := apps[a.AppID]
-		if !ok {
-			if app, err = tx.Application(ctx, a.AppID); err != nil {
-				return 0, err
+	announced, all := 0, alert
+	var an notify.Announcer
+	perOwner := map[string]*notify.PolicyAlert{} // member ID → their accounts; bounded by the tenant's members
+	err := eachReached(ctx, tx, tenantID, p, func(app store.Application, a store.Account) error {
+		name := app.Name
+		if name == "" {
+			name = app.Issuer
+		}
+		all.Add(a.Name, name)
+		if owners && a.OwnerID != "" {
+			o := perOwner[a.OwnerID]
+			if o == nil {
+				o = &notify.PolicyAlert{}
+				*o = alert
+				perOwner[a.OwnerID] = o
 			}
-			apps[a.AppID] = app
+			o.Add(a.Name, name)
 		}
-		c := notify.Change{App: app, Account: a.Name, Locked: p.Action == policy.Lock}
-		if !c.Locked {
-			c.Until = p.Execute(now).Until
+		if !hooks {
+			return nil
 		}
-		if err := notify.Enqueue(ctx, tx, c, now); err != nil {
-			return 0, err
+		c, ok, err := change(app, a)
+		if err != nil || !ok {
+			return err
+		}
+		announced++
+		return an.Enqueue(ctx, tx, c, now)
+	})
+	if err != nil || (!owners && !admins) {
+		return announced, err
+	}
+	members, err := tx.Members(ctx, tenantID)
+	if err != nil {
+		return announced, err
+	}
+	for _, m := range members {
+		var a *notify.PolicyAlert
+		switch {
+		case admins && (m.Role == store.RoleOwner || m.Role == store.RoleAdmin):
+			a = &all
+		case perOwner[m.ID] != nil:
+			a = perOwner[m.ID]
+		default:
+			continue
+		}
+		if _, err := notify.EnqueuePolicyAlert(ctx, tx, m, *a, notifyOn, now); err != nil {
+			return announced, err
 		}
 	}
-	return len(accts), nil
+	return announced, nil
 }
 
-// assignedAccounts lists the accounts p reaches through its assignments
-// (each once, at most maxAnnounced).
-func assignedAccounts(ctx context.Context, tx store.Tx, tenantID string, p policy.Policy) ([]store.Account, error) {
+// eachReached calls f for every account p reaches through its
+// assignments (the accounts of its applications, and those owned by its
+// members and its groups' members), each once: it pages through the
+// tenant's applications' accounts, so memory holds one page and the
+// assigned members, however many accounts there are.
+func eachReached(ctx context.Context, tx store.Tx, tenantID string, p policy.Policy, f func(store.Application, store.Account) error) error {
 	assigns, err := tx.Assignments(ctx, tenantID)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	members := map[string]bool{}
-	var appIDs []string
+	apps, members := map[string]bool{}, map[string]bool{}
+	var groups []string
 	for _, a := range assigns {
 		switch {
 		case a.PolicyID != p.ID:
 		case a.AppID != "":
-			appIDs = append(appIDs, a.AppID)
+			apps[a.AppID] = true
 		case a.GroupID != "":
-			gm, err := tx.GroupMembers(ctx, tenantID)
-			if err != nil {
-				return nil, err
-			}
-			for _, m := range gm {
-				if m.GroupID == a.GroupID {
-					members[m.MemberID] = true
-				}
-			}
+			groups = append(groups, a.GroupID)
 		default:
 			members[a.MemberID] = true
 		}
 	}
-	seen := map[string]bool{}
-	var out []store.Account
-	add := func(as []store.Account) {
-		for _, a := range as {
-			if !seen[a.ID] && len(out) < maxAnnounced {
-				seen[a.ID] = true
-				out = append(out, a)
+	if len(groups) > 0 {
+		gm, err := tx.GroupMembers(ctx, tenantID)
+		if err != nil {
+			return err
+		}
+		for _, m := range gm {
+			if slices.Contains(groups, m.GroupID) {
+				members[m.MemberID] = true
 			}
 		}
 	}
-	for _, id := range appIDs {
-		after := ""
-		for len(out) < maxAnnounced {
-			as, err := tx.Accounts(ctx, id, after, 500)
+	if len(apps) == 0 && len(members) == 0 {
+		return nil
+	}
+	all, err := tx.Applications(ctx, tenantID)
+	if err != nil {
+		return err
+	}
+	const page = 500
+	for _, app := range all {
+		for after := ""; ; {
+			as, err := tx.Accounts(ctx, app.ID, after, page)
 			if err != nil {
-				return nil, err
+				return err
 			}
-			add(as)
-			if len(as) < 500 {
+			for _, a := range as {
+				if apps[app.ID] || (a.OwnerID != "" && members[a.OwnerID]) {
+					if err := f(app, a); err != nil {
+						return err
+					}
+				}
+			}
+			if len(as) < page {
 				break
 			}
 			after = as[len(as)-1].Name
 		}
 	}
-	ids := make([]string, 0, len(members))
-	for m := range members {
-		ids = append(ids, m)
-	}
-	slices.Sort(ids)
-	for _, m := range ids {
-		as, err := tx.AccountsOfOwner(ctx, m, maxAnnounced)
-		if err != nil {
-			return nil, err
-		}
-		add(as)
-	}
-	return out, nil
+	return nil
 }
 
 // LiftPolicy ends every execution of the tenant's alert policy ref (ID or
@@ -214,10 +260,42 @@ func (s *Service) LiftPolicy(ctx context.Context, actor, tenantID, ref string) (
 		if n = len(lifted); n == 0 {
 			return fmt.Errorf("%w: policy %q has no execution in force", ErrNotLiftable, rec.Name)
 		}
+		p.ID, p.Name = rec.ID, rec.Name
+		announced, err := s.announceLift(ctx, tx, actor, tenantID, p, now)
+		if err != nil {
+			return err
+		}
 		return store.AppendAudit(ctx, tx, tenantID, actor, "policy.lifted", "policy:"+rec.ID,
-			map[string]any{"name": rec.Name, "executions": lifted}, now)
+			map[string]any{"name": rec.Name, "executions": lifted, "announced": announced}, now)
 	})
 	return n, err
+}
+
+// announceLift tells those p notifies that its executions were lifted:
+// to webhooks, each account whose state the lift changes, decided afresh
+// with the tenant's policies after the lift (a lifted lock announces
+// account.unlocked only for an account that is now open — by a grant or
+// an unlock schedule, and no other lock — since an account with neither
+// stays locked; a lifted unlock announces account.locked for those now
+// locked); to owners and admins, a notice of the lift.
+func (s *Service) announceLift(ctx context.Context, tx store.Tx, actor, tenantID string, p policy.Policy, now time.Time) (int, error) {
+	after := check.New(check.Deps{Policies: check.Policies{Sets: PolicySets{Store: tx, Clock: clock.NewFake(now)}}})
+	alert := notify.PolicyAlert{Policy: p.Name, PolicyID: p.ID, Action: string(p.Action), Lifted: true, By: actor, At: now}
+	return tell(ctx, tx, tenantID, p, alert, now, s.Notify, func(app store.Application, a store.Account) (notify.Change, bool, error) {
+		st, err := tx.CheckState(ctx, app.ID, a.Name)
+		if err != nil {
+			return notify.Change{}, false, err
+		}
+		d, err := after.Status(ctx, app, st, now)
+		if err != nil {
+			return notify.Change{}, false, err
+		}
+		c := notify.Change{App: app, Account: a.Name, Locked: d.Locked}
+		if !d.Locked && st.Grant != nil && st.Grant.Usable(now) {
+			c.Until = st.Grant.Until
+		}
+		return c, d.Locked == (p.Action == policy.Unlock), nil
+	})
 }
 
 // Trigger executes, in one transaction of u at now, every enabled alert

@@ -1,14 +1,18 @@
 package admin_test
 
 import (
+	"encoding/json"
 	"errors"
+	"fmt"
 	"net/netip"
+	"slices"
 	"testing"
 	"time"
 
 	"github.com/deadbolt-dev/deadbolt/internal/access"
 	"github.com/deadbolt-dev/deadbolt/internal/admin"
 	"github.com/deadbolt-dev/deadbolt/internal/lock"
+	"github.com/deadbolt-dev/deadbolt/internal/notify"
 	"github.com/deadbolt-dev/deadbolt/internal/policy"
 	"github.com/deadbolt-dev/deadbolt/internal/store"
 )
@@ -116,5 +120,130 @@ func TestExecuteAndLiftAlert(t *testing.T) {
 	}
 	if len(seen) < 2 || seen[len(seen)-2] != "policy.executed" || seen[len(seen)-1] != "policy.lifted" {
 		t.Errorf("audit of the policy: %v", seen)
+	}
+}
+
+// TestAlertNoticesAndLift: an alert policy that notifies owner, admins
+// and webhooks tells, when executed, each affected account's owner about
+// their accounts and every owner and admin of the tenant about all of
+// them (policy.alert notices on email, whatever they chose), and the
+// webhook about each account. Its lift announces account.unlocked only
+// for the account that is open again (alice: her grant still runs), not
+// for carol's, which stays locked, and tells owners and admins of the
+// lift.
+func TestAlertNoticesAndLift(t *testing.T) {
+	svc, db := newService(t)
+	svc.Notify = []string{store.ChannelEmail}
+	ctx := t.Context()
+	tn, err := svc.CreateTenant(ctx, "test", "acme")
+	if err != nil {
+		t.Fatal(err)
+	}
+	app, err := svc.CreateApp(ctx, "test", admin.NewApp{TenantID: tn.ID, Name: "ERP", Issuer: "https://erp.acme.test",
+		DefaultUnlock: time.Minute, MaxUnlock: 8 * time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = svc.CreateMember(ctx, "test", admin.NewMember{TenantID: tn.ID, Email: "boss@acme.test", Role: store.RoleAdmin})
+	if err != nil {
+		t.Fatal(err)
+	}
+	acc := &access.Service{Store: db, Clock: svc.Clock}
+	for _, name := range []string{"alice", "carol", "dave"} {
+		if _, err := acc.Enroll(ctx, "test", app, name, name+"@acme.test"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := svc.CreateGroup(ctx, "test", tn.ID, "finance", ""); err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range []string{"alice@acme.test", "carol@acme.test"} {
+		if _, _, err := svc.AddToGroup(ctx, "test", tn.ID, "finance", m); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, _, err := svc.CreateWebhook(ctx, "test", admin.NewWebhook{TenantID: tn.ID, URL: "https://hooks.acme.test/in"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := acc.Unlock(ctx, "test", app, "alice", access.Unlock{For: 4 * time.Hour}); err != nil {
+		t.Fatal(err)
+	}
+	p, err := svc.CreatePolicy(ctx, "test", tn.ID, policy.Policy{Name: "SIEM incident", Type: policy.Alert, Action: policy.Lock,
+		Enabled: true, Alert: &policy.AlertRule{On: []policy.Trigger{policy.OnExecute},
+			Notify: []policy.Recipient{policy.NotifyOwner, policy.NotifyAdmins, policy.NotifyWebhooks}, For: 24 * time.Hour, Liftable: true}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.Assign(ctx, "test", tn.ID, p.ID, admin.Target{Group: "finance"}); err != nil {
+		t.Fatal(err)
+	}
+	members, err := db.Members(ctx, tn.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	email := map[string]string{}
+	for _, m := range members {
+		email[m.ID] = m.Email
+	}
+	// since returns what the outbox gained since the last call: each
+	// webhook event as "type account", each notice as "to: N accounts (names)".
+	seen := map[string]bool{}
+	since := func() []string {
+		t.Helper()
+		msgs, err := db.OutboxOfTenant(ctx, tn.ID, 100)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for _, m := range msgs {
+			if seen[m.ID] {
+				continue
+			}
+			seen[m.ID] = true
+			switch m.Channel {
+			case store.ChannelWebhook:
+				var ev struct {
+					Type string
+					Data struct{ Account string }
+				}
+				if err := json.Unmarshal(m.Payload, &ev); err != nil {
+					t.Fatal(err)
+				}
+				out = append(out, ev.Type+" "+ev.Data.Account)
+			case store.ChannelEmail:
+				a, err := notify.DecodePolicyAlert(m)
+				if err != nil {
+					t.Fatal(err)
+				}
+				out = append(out, fmt.Sprintf("%s: %d %v lifted=%v", email[m.MemberID], a.Count, a.Accounts, a.Lifted))
+			}
+		}
+		slices.Sort(out)
+		return out
+	}
+	since() // the grant's announcement
+	if _, err := svc.ExecutePolicy(ctx, "api:siem", tn.ID, p.ID, policy.OnExecute, "INC-7"); err != nil {
+		t.Fatal(err)
+	}
+	want := []string{
+		"account.locked alice", "account.locked carol",
+		"alice@acme.test: 1 [alice at ERP] lifted=false",
+		"boss@acme.test: 2 [alice at ERP carol at ERP] lifted=false",
+		"carol@acme.test: 1 [carol at ERP] lifted=false",
+	}
+	if got := since(); !slices.Equal(got, want) {
+		t.Fatalf("after the execution the outbox gained\n%q\nwant\n%q", got, want)
+	}
+	if _, err := svc.LiftPolicy(ctx, "cli:root", tn.ID, p.ID); err != nil {
+		t.Fatal(err)
+	}
+	want = []string{
+		"account.unlocked alice",
+		"alice@acme.test: 1 [alice at ERP] lifted=true",
+		"boss@acme.test: 2 [alice at ERP carol at ERP] lifted=true",
+		"carol@acme.test: 1 [carol at ERP] lifted=true",
+	}
+	if got := since(); !slices.Equal(got, want) {
+		t.Fatalf("after the lift the outbox gained\n%q\nwant\n%q", got, want)
 	}
 }

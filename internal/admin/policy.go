@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/deadbolt-dev/deadbolt/internal/clock"
 	"net/netip"
 	"time"
 
@@ -106,6 +107,26 @@ func PolicyTenant(ctx context.Context, r store.PolicyReader, tenantID string, si
 		t.Executions = append(t.Executions, policy.Execution{PolicyID: e.PolicyID, At: e.At, Until: e.Until, LiftedAt: e.LiftedAt})
 	}
 	return t, nil
+}
+
+// PolicySets compiles a tenant's policies as stored, on every call (no
+// cache): for the CLI's and other one-off decisions, and as the check
+// cache's loader. Executions are those in force at Clock's now or later.
+// Geo locates addresses for country rules; nil means none (on_unknown
+// decides).
+type PolicySets struct {
+	Store store.PolicyReader
+	Clock clock.Clock
+	Geo   policy.Geo
+}
+
+// PolicySet implements check.PolicySets.
+func (p PolicySets) PolicySet(ctx context.Context, tenantID string) (*policy.Set, error) {
+	t, err := PolicyTenant(ctx, p.Store, tenantID, p.Clock.Now())
+	if err != nil {
+		return nil, err
+	}
+	return policy.NewSet(t, p.Geo)
 }
 
 // CreatePolicy validates p (every problem at once, each naming its field)

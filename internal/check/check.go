@@ -102,6 +102,9 @@ type PolicyVerdict struct {
 	// The policies behind HardLock, ContextDenied and Scheduled, for the
 	// check log: the one that decides is recorded.
 	LockPolicy, ContextPolicy, UnlockPolicy string
+	// AddressPolicy is a context policy that applies, whatever it said
+	// (see Status).
+	AddressPolicy string
 }
 
 // decider is the ID of the policy that made decision d, or "".
@@ -288,14 +291,47 @@ func (s *Service) account(ctx context.Context, app store.Application, sub string
 }
 
 // Evaluate decides for an account without side effects: no grant is
-// consumed, no request raised, nothing logged. It serves status displays.
+// consumed, no request raised, nothing logged. It serves status displays:
+// it is Status's Decision (see there for context rules, which need a
+// sign-in's address).
 func (s *Service) Evaluate(ctx context.Context, app store.Application, st store.CheckState, now time.Time) (lock.Decision, error) {
-	in, _, err := s.input(ctx, app, st, Request{}, now)
+	v, err := s.Status(ctx, app, st, now)
+	return v.Decision, err
+}
+
+// Status is an account's state as a display shows it: decided at an
+// instant without a sign-in, so without the address a sign-in comes from.
+type Status struct {
+	lock.Decision
+	// AddressPolicy, when set, is a context policy that decides each
+	// sign-in by its address (and country), which a display does not
+	// have: Decision is then the answer for a sign-in from an address it
+	// allows, and one from elsewhere is refused (denied_by_policy).
+	AddressPolicy string
+	// AddressReason words AddressPolicy's rule as it judged a sign-in
+	// with no address (empty when its on_unknown allows that).
+	AddressReason string
+}
+
+// Status decides for an account as Evaluate does, and says whether the
+// answer depends on the sign-in's address. A context rule cannot be
+// judged without one (the check would decide by its on_unknown, deny by
+// default), so it is left out of the decision and named instead: a
+// display must not say denied_by_policy for every account a context
+// policy applies to.
+func (s *Service) Status(ctx context.Context, app store.Application, st store.CheckState, now time.Time) (Status, error) {
+	in, v, err := s.input(ctx, app, st, Request{}, now)
 	if err != nil {
-		return lock.Decision{}, err
+		return Status{}, err
 	}
 	in.RaisesRequests = false
-	return lock.Decide(in), nil
+	out := Status{AddressPolicy: v.AddressPolicy}
+	if in.ContextDenied {
+		out.AddressPolicy, out.AddressReason = v.ContextPolicy, v.ContextReason
+		in.ContextDenied, in.ContextReason = false, ""
+	}
+	out.Decision = lock.Decide(in)
+	return out, nil
 }
 
 // Authenticate verifies an application's token the way a lock check does

@@ -34,5 +34,5 @@ func (p Policies) Evaluate(ctx context.Context, app store.Application, st store.
 	ip, _ := netip.ParseAddr(req.IP)
 	v := set.Evaluate(policy.Account{App: app.ID, Owner: st.Account.OwnerID}, now, ip)
 	return PolicyVerdict{HardLock: v.HardLock, ContextDenied: v.ContextDenied, ContextReason: v.ContextReason, Scheduled: v.Scheduled,
-		LockPolicy: v.LockPolicy, ContextPolicy: v.ContextPolicy, UnlockPolicy: v.UnlockPolicy}, nil
+		LockPolicy: v.LockPolicy, ContextPolicy: v.ContextPolicy, UnlockPolicy: v.UnlockPolicy, AddressPolicy: v.AddressPolicy}, nil
 }

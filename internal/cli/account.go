@@ -2,6 +2,7 @@ package cli
 
 import (
 	"fmt"
+	"github.com/deadbolt-dev/deadbolt/internal/admin"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -129,7 +130,10 @@ once-unlock or writing to the check log.`,
 				return err
 			}
 			now := time.Now().UTC()
-			d, err := check.New(check.Deps{Store: a.store, Clock: clock.Real{}}).Evaluate(ctx, app, st, now)
+			// The tenant's policies as stored; a sign-in's address is not
+			// known here, so a context rule is named, not decided.
+			d, err := check.New(check.Deps{Store: a.store, Clock: clock.Real{},
+				Policies: check.Policies{Sets: admin.PolicySets{Store: a.store, Clock: clock.Real{}}}}).Status(ctx, app, st, now)
 			if err != nil {
 				return err
 			}
@@ -139,6 +143,10 @@ once-unlock or writing to the check log.`,
 				out["reason"] = d.Reason
 			}
 			text := fmt.Sprintf("%s at %s: %s (%s)\n", name, app.Issuer, lockWord(d.Locked), d.Status)
+			if d.AddressPolicy != "" {
+				out["depends_on_address"] = map[string]any{"policy": d.AddressPolicy, "without_address": d.AddressReason}
+				text += fmt.Sprintf("this is for a sign-in from an address that context policy %s allows; from elsewhere: locked (denied_by_policy)\n", d.AddressPolicy)
+			}
 			if st.Grant != nil && st.Grant.Usable(now) && !d.Locked {
 				out["until"] = st.Grant.Until.Format(time.RFC3339Nano)
 				out["once"] = st.Grant.Once

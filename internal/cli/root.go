@@ -226,7 +226,7 @@ not a server is running.`,
 	root.AddCommand(a.serveCmd(), a.migrateCmd(), a.tenantCmd(), a.appCmd(), a.keyCmd(), a.accountCmd(),
 		a.checkCmd(), a.tokenCmd(), a.importCmd(), a.webhookCmd(), a.deliveryCmd(), a.memberCmd(), a.groupCmd(), a.policyCmd(),
 		a.backupCmd(), a.restoreCmd(), a.copyCmd(), a.auditCmd(), a.approvalCmd(), a.oidcCmd(), a.apiTokenCmd(), a.breakglassCmd(),
-		a.requestCmd(), a.grantCmd(), a.templateCmd(), a.reportCmd())
+		a.requestCmd(), a.grantCmd(), a.templateCmd(), a.reportCmd(), a.checksCmd())
 	return root
 }
 

@@ -43,9 +43,20 @@ const page = 2000
 // a grant and its audit record share a time, but nodes' clocks differ.
 const auditMargin = time.Hour
 
+// Source is what a report reads.
+type Source interface {
+	store.ConfigReader
+	store.MemberReader
+	store.AccountReader
+	store.ApprovalReader
+	store.PolicyReader
+	store.AuditReader
+	store.HistoryReader
+}
+
 // Build reads the exposure of the accounts of o.TenantID over the period
 // from r. See the package doc for what it counts.
-func Build(ctx context.Context, r store.Reader, o Options) (*Report, error) {
+func Build(ctx context.Context, r Source, o Options) (*Report, error) {
 	if o.Zone == nil {
 		o.Zone = time.UTC
 	}
@@ -99,7 +110,7 @@ func Build(ctx context.Context, r store.Reader, o Options) (*Report, error) {
 type rowKey struct{ app, account string }
 
 type builder struct {
-	r   store.Reader
+	r   Source
 	o   Options
 	rep *Report
 

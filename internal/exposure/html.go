@@ -39,6 +39,8 @@ type view struct {
 	Weekdays                [7]string
 	Hours                   []int
 	OpenTrend, BlockedTrend trendView
+	// Embedded leaves the page's heading to the page around it.
+	Embedded bool
 }
 
 type heatRow struct {
@@ -109,11 +111,13 @@ type pageView struct {
 	Since, Until time.Time
 }
 
-// Body is the report's content without the page around it (no style
-// either): what the portal shows inside its own layout.
+// Body is the report's content without the page around it (no style, no
+// heading): what the portal shows inside its own layout.
 func Body(rep *Report) (template.HTML, error) {
 	var b bytes.Buffer
-	if err := tmpl.ExecuteTemplate(&b, "body", newView(rep)); err != nil {
+	v := newView(rep)
+	v.Embedded = true
+	if err := tmpl.ExecuteTemplate(&b, "body", v); err != nil {
 		return "", err
 	}
 	return template.HTML(b.String()), nil // produced by html/template, escaped already

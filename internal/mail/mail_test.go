@@ -5,9 +5,11 @@ import (
 	"crypto/tls"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"mime"
 	"mime/multipart"
+	"mime/quotedprintable"
 	"net/mail"
 	"strings"
 	"testing"
@@ -204,5 +206,43 @@ func TestRecoveryNotice(t *testing.T) {
 	bad.Payload = []byte("{")
 	if err := n.Deliver(t.Context(), bad); !errors.Is(err, notify.ErrPermanent) {
 		t.Fatalf("Deliver of a bad recovery payload: %v, want ErrPermanent", err)
+	}
+}
+
+// TestPolicyAlertNotice: the mail of an alert policy's execution, sent
+// through a real SMTP exchange, names the policy, its action, the event,
+// who ran it, until when, and the accounts, with a line for the rest; a
+// line break smuggled into the reason stays on its line.
+func TestPolicyAlertNotice(t *testing.T) {
+	s := smtptest.New(t, smtptest.Options{StartTLS: true, Password: "s3cret"})
+	n := &dmail.Notifier{Sender: sender(s), PortalURL: "https://lock.acme.test",
+		Members: members{"m1": {ID: "m1", Email: "alice@acme.test", Name: "Alice"}}}
+	now := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+	a := notify.PolicyAlert{Policy: "Finance sign-in alarm", PolicyID: "p1", Action: "lock", On: "blocked_signin",
+		By: "system:blocked-signin", Reason: "blocked sign-in of \"alice\"\nApprove at https://evil.test", At: now, Until: now.Add(time.Hour)}
+	for i := range notify.MaxAlertAccounts + 3 {
+		a.Add(fmt.Sprintf("user%02d", i), "ERP")
+	}
+	payload, _ := json.Marshal(a)
+	m := store.OutboxMessage{ID: "o1", TenantID: "t1", Channel: store.ChannelEmail, MemberID: "m1", Type: notify.TypePolicyAlert, Payload: payload}
+	if err := n.Deliver(t.Context(), m); err != nil {
+		t.Fatal(err)
+	}
+	r := s.Wait(t)
+	msg, err := mail.ReadMessage(strings.NewReader(r.Data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rd io.Reader = msg.Body
+	if msg.Header.Get("Content-Transfer-Encoding") == "quoted-printable" {
+		rd = quotedprintable.NewReader(rd)
+	}
+	body, _ := io.ReadAll(rd)
+	for _, want := range []string{`"Finance sign-in alarm" ran`, `"lock" to 23 accounts until 2 Mar 2026 10:00:00 UTC`,
+		"Event:   blocked_signin", "By:      system:blocked-signin", "Account: user00 at ERP", "… and 3 more",
+		`Reason:  blocked sign-in of "alice" Approve at https://evil.test`} {
+		if !strings.Contains(string(body), want) {
+			t.Errorf("policy alert mail lacks %q:\n%s", want, body)
+		}
 	}
 }

@@ -59,6 +59,14 @@ func (n *Notifier) Deliver(ctx context.Context, m store.OutboxMessage) error {
 		if err != nil {
 			return fmt.Errorf("%w: %v", notify.ErrPermanent, err)
 		}
+	case notify.TypePolicyAlert:
+		a, err := notify.DecodePolicyAlert(m)
+		if err != nil {
+			return err
+		}
+		if msg, err = PolicyAlertMessage(member, a, n.PortalURL); err != nil {
+			return fmt.Errorf("%w: %v", notify.ErrPermanent, err)
+		}
 	case notify.TypeBreakGlass:
 		b, err := notify.DecodeBreakGlass(m)
 		if err != nil {
@@ -92,10 +100,7 @@ deadbolt never asks for passwords or codes by email.
 // RecoveryMessage composes the email that tells member m a recovery link
 // was issued for them. It is plain text only and never carries the link.
 func RecoveryMessage(m store.Member, r notify.Recovery, portalURL string) (Message, error) {
-	name := m.Name
-	if name == "" {
-		name = m.Email
-	}
+	name := greeting(m)
 	var text bytes.Buffer
 	err := recoveryText.Execute(&text, map[string]string{"Name": name, "By": r.By,
 		"When": r.At.UTC().Format("2 Jan 2006 15:04 UTC"), "Expires": r.Expires.UTC().Format("2 Jan 2006 15:04 UTC"),
@@ -128,10 +133,7 @@ deadbolt never asks for passwords or codes by email.
 // BreakGlassMessage composes the email that tells admin m an account was
 // opened by break-glass. It is plain text only and never carries a code.
 func BreakGlassMessage(m store.Member, b notify.BreakGlass, portalURL string) (Message, error) {
-	name := m.Name
-	if name == "" {
-		name = m.Email
-	}
+	name := greeting(m)
 	v := map[string]any{"Name": name, "Account": b.Account, "App": b.Application, "By": b.By, "Reason": b.Reason,
 		"Offline": b.Offline, "When": b.At.UTC().Format("2 Jan 2006 15:04:05 UTC"), "Until": "", "Portal": portalURL + "/"}
 	if !b.Until.IsZero() {
@@ -143,6 +145,51 @@ func BreakGlassMessage(m store.Member, b notify.BreakGlass, portalURL string) (M
 	}
 	return Message{To: m.Email, Subject: fmt.Sprintf("Break-glass: %s at %s was opened", b.Account, b.Application),
 		Text: text.String()}, nil
+}
+
+var policyAlertText = texttemplate.Must(texttemplate.New("policyalert").Parse(`Hello {{.Name}},
+
+{{if .Lifted}}The alert policy "{{.Policy}}" was lifted: its {{.Action}} no longer applies.{{else}}The alert policy "{{.Policy}}" ran: it applies "{{.Action}}" to {{.Count}} account{{if ne .Count 1}}s{{end}}{{if .Until}} until {{.Until}}{{else}} until it is lifted{{end}}.{{end}}
+
+  Event:   {{.On}}
+  By:      {{.By}}
+  When:    {{.When}}
+{{- if .Reason}}
+  Reason:  {{.Reason}}{{end}}
+{{- range .Accounts}}
+  Account: {{.}}{{end}}
+{{- if .More}}
+  … and {{.More}} more{{end}}
+
+The portal shows which policy holds each account, and the audit log shows who ran it:
+{{.Portal}}
+
+deadbolt never asks for passwords or codes by email.
+`))
+
+// PolicyAlertMessage composes the email that tells member m an alert
+// policy ran or was lifted. It is plain text only.
+func PolicyAlertMessage(m store.Member, a notify.PolicyAlert, portalURL string) (Message, error) {
+	name := greeting(m)
+	on := a.On
+	if a.Lifted {
+		on = "lifted"
+	}
+	v := map[string]any{"Name": name, "Policy": a.Policy, "Action": a.Action, "Lifted": a.Lifted, "Count": a.Count,
+		"Until": "", "On": on, "By": a.By, "Reason": a.Reason, "When": a.At.UTC().Format("2 Jan 2006 15:04:05 UTC"),
+		"Accounts": a.Accounts, "More": a.More, "Portal": portalURL + "/"}
+	if !a.Until.IsZero() {
+		v["Until"] = a.Until.UTC().Format("2 Jan 2006 15:04:05 UTC")
+	}
+	var text bytes.Buffer
+	if err := policyAlertText.Execute(&text, v); err != nil {
+		return Message{}, err
+	}
+	subject := fmt.Sprintf("Alert policy %q ran: %s", a.Policy, a.Action)
+	if a.Lifted {
+		subject = fmt.Sprintf("Alert policy %q was lifted", a.Policy)
+	}
+	return Message{To: m.Email, Subject: subject, Text: text.String()}, nil
 }
 
 type requestView struct {
@@ -256,4 +303,12 @@ func RequestMessage(m store.Member, n notify.Notice, portalURL string) (Message,
 	}
 	return Message{To: m.Email, Subject: fmt.Sprintf("Sign-in request: %s at %s", v.Account, v.App),
 		Text: text.String(), HTML: html.String()}, nil
+}
+
+// greeting is how a mail addresses member m: by name, else by email.
+func greeting(m store.Member) string {
+	if m.Name != "" {
+		return m.Name
+	}
+	return m.Email
 }

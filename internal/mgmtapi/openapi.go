@@ -81,7 +81,14 @@ var ops = map[string]op{
 		{"action", "only records of this action, e.g. account.unlocked"},
 		{"actor", "only records of this actor, e.g. api-token:ID"}}, pageParams...)},
 	"GET /api/v1/checks": {response: "CheckPage", status: 200, query: append([]param{
-		{"application", "the application's ID (required)"}}, limitParam...)},
+		{"application", "the application's ID (required)"},
+		{"since", "only checks at or after this RFC 3339 time"},
+		{"until", "only checks before this RFC 3339 time (default: now)"}}, pageParams...)},
+	"GET /api/v1/checks/export": {response: "Check", status: 200, stream: true, query: []param{
+		{"application", "the application's ID (required)"},
+		{"format", "jsonl (default: one check a line) or csv"},
+		{"since", "only checks at or after this RFC 3339 time"},
+		{"until", "only checks before this RFC 3339 time (default: now)"}}},
 }
 
 // JSON Schema helpers.

@@ -65,7 +65,8 @@ func (a *API) table() []Route {
 
 		{"GET", "/api/v1/audit", "audit:read", "The audit trail, oldest first", a.listAudit},
 		{"GET", "/api/v1/audit/export", "audit:read", "Stream the audit trail, oldest first, as JSONL or CSV", a.exportAudit},
-		{"GET", "/api/v1/checks", "checks:read", "An application's check log, newest first", a.listChecks},
+		{"GET", "/api/v1/checks", "checks:read", "An application's check log, oldest first", a.listChecks},
+		{"GET", "/api/v1/checks/export", "checks:read", "Stream an application's check log, oldest first, as JSONL or CSV", a.exportChecks},
 	}
 }
 
@@ -606,30 +607,69 @@ func (a *API) listAudit(c *call) error {
 	return c.reply(http.StatusOK, page{Items: items, Next: encodeCursor(next)})
 }
 
+// checkWindow reads the application and [since, until) of a check-log
+// read; until defaults to now.
+func (a *API) checkWindow(c *call) (store.Application, time.Time, time.Time, error) {
+	q := c.r.URL.Query()
+	ref := q.Get("application")
+	if ref == "" {
+		return store.Application{}, time.Time{}, time.Time{}, httpx.Errorf(http.StatusBadRequest, "invalid", "give the application: ?application=ID")
+	}
+	x, err := a.d.Store.Application(c.r.Context(), ref)
+	if err := c.own(x.TenantID, "application", ref, err); err != nil {
+		return x, time.Time{}, time.Time{}, err
+	}
+	since, until := time.Unix(0, 0).UTC(), c.now
+	for name, at := range map[string]*time.Time{"since": &since, "until": &until} {
+		if v := q.Get(name); v != "" {
+			t, err := time.Parse(time.RFC3339, v)
+			if err != nil {
+				return x, since, until, httpx.Errorf(http.StatusBadRequest, "invalid", "%s %q is not an RFC 3339 time such as 2026-11-01T00:00:00Z", name, v)
+			}
+			*at = t
+		}
+	}
+	return x, since, until, nil
+}
+
+func checkView(r store.CheckRecord) map[string]any {
+	return map[string]any{"id": r.ID, "app_id": r.AppID, "kid": r.KID, "account": r.Account,
+		"at": stamp(r.At), "locked": r.Locked, "status": r.Status, "ip": r.IP, "device": r.Device,
+		"location": r.Location, "integration_type": r.IntegrationType}
+}
+
+// listChecks pages through an application's check log, oldest first,
+// over [since, until) (store.HistoryReader.ChecksBetween).
 func (a *API) listChecks(c *call) error {
 	limit, err := c.limit()
 	if err != nil {
 		return err
 	}
-	ref := c.r.URL.Query().Get("application")
-	if ref == "" {
-		return httpx.Errorf(http.StatusBadRequest, "invalid", "give the application: ?application=ID")
-	}
-	x, err := a.d.Store.Application(c.r.Context(), ref)
-	if err := c.own(x.TenantID, "application", ref, err); err != nil {
+	x, since, until, err := a.checkWindow(c)
+	if err != nil {
 		return err
 	}
-	recs, err := a.d.Store.CheckRecords(c.r.Context(), x.ID, limit)
+	var after store.CheckPosition
+	if cur, err := decodeCursor(c.r.URL.Query().Get("cursor")); err != nil {
+		return err
+	} else if cur != "" {
+		if _, err := fmt.Sscanf(cur, "%d:%d", &after.At, &after.Seq); err != nil {
+			return badCursor()
+		}
+	}
+	recs, pos, err := a.d.Store.ChecksBetween(c.r.Context(), x.ID, since, until, after, limit)
 	if err != nil {
 		return err
 	}
 	items := []map[string]any{}
 	for _, r := range recs {
-		items = append(items, map[string]any{"id": r.ID, "app_id": r.AppID, "kid": r.KID, "account": r.Account,
-			"at": stamp(r.At), "locked": r.Locked, "status": r.Status, "ip": r.IP, "device": r.Device,
-			"location": r.Location, "integration_type": r.IntegrationType})
+		items = append(items, checkView(r))
 	}
-	return c.reply(http.StatusOK, page{Items: items})
+	next := ""
+	if len(recs) == limit {
+		next = fmt.Sprintf("%d:%d", pos.At, pos.Seq)
+	}
+	return c.reply(http.StatusOK, page{Items: items, Next: encodeCursor(next)})
 }
 
 // stamp is a time as the API writes it: RFC 3339 in UTC, or null.

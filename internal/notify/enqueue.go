@@ -30,13 +30,35 @@ type EnqueueTx interface {
 // Enqueue writes one outbox message per webhook of the tenant that wants
 // the change's event type, inside tx. With no webhooks it writes nothing.
 func Enqueue(ctx context.Context, tx EnqueueTx, c Change, now time.Time) error {
-	hooks, err := tx.Webhooks(ctx, c.App.TenantID)
-	if err != nil || len(hooks) == 0 {
-		return err
+	return new(Announcer).Enqueue(ctx, tx, c, now)
+}
+
+// Announcer enqueues the changes of one tenant in one transaction as
+// Enqueue does, reading the tenant and its webhooks once: for announcing
+// many accounts at a time. Use it for one tenant and one transaction.
+type Announcer struct {
+	read   bool
+	hooks  []store.Webhook
+	tenant store.Tenant
+}
+
+// Enqueue is Enqueue for the Announcer's tenant.
+func (an *Announcer) Enqueue(ctx context.Context, tx EnqueueTx, c Change, now time.Time) error {
+	if !an.read {
+		hooks, err := tx.Webhooks(ctx, c.App.TenantID)
+		if err != nil {
+			return err
+		}
+		if len(hooks) > 0 {
+			if an.tenant, err = tx.Tenant(ctx, c.App.TenantID); err != nil {
+				return err
+			}
+		}
+		an.hooks, an.read = hooks, true
 	}
-	tenant, err := tx.Tenant(ctx, c.App.TenantID)
-	if err != nil {
-		return err
+	hooks, tenant := an.hooks, an.tenant
+	if len(hooks) == 0 {
+		return nil
 	}
 	ev := webhook.Event{ID: ids.New(), Type: webhook.TypeAccountUnlocked, At: now, Tenant: tenant.Name,
 		Data: webhook.EventData{Application: c.App.Issuer, Account: c.Account, Locked: c.Locked}}

@@ -24,6 +24,10 @@ type Verdict struct {
 	// Scheduled is set while an unlock policy is active.
 	Scheduled    bool   `json:"scheduled"`
 	UnlockPolicy string `json:"unlock_policy,omitempty"`
+	// AddressPolicy is the first context policy in force for the account,
+	// whatever it said: the account's sign-ins are judged by their
+	// address. A display, which has none, says so rather than decide.
+	AddressPolicy string `json:"address_policy,omitempty"`
 }
 
 // Decider is the ID of the policy that decides the check by precedence
@@ -123,6 +127,9 @@ func (s *Set) evaluate(acc Account, at time.Time, ip netip.Addr, ex *Explanation
 			return
 		}
 		if c.Type == Context {
+			if v.AddressPolicy == "" {
+				v.AddressPolicy = c.ID
+			}
 			out, why := c.context.check(&l)
 			decided := ""
 			if out == contextUnknown {

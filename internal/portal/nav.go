@@ -60,6 +60,7 @@ var adminSections = []subLink{
 	{"/admin/oidc", "OpenID clients", []string{"oidc"}},
 	{"/admin/activity", "Activity", []string{"activity"}},
 	{"/admin/audit", "Audit", []string{"audit", "auditevent"}},
+	{"/admin/reports/exposure", "Exposure report", []string{"exposure"}},
 }
 
 // settingsSections is the settings area's sub-navigation.

@@ -24,6 +24,7 @@ import (
 	"github.com/deadbolt-dev/deadbolt/internal/clock"
 	"github.com/deadbolt-dev/deadbolt/internal/config"
 	"github.com/deadbolt-dev/deadbolt/internal/egress"
+	"github.com/deadbolt-dev/deadbolt/internal/exposure"
 	"github.com/deadbolt-dev/deadbolt/internal/httpx"
 	"github.com/deadbolt-dev/deadbolt/internal/live"
 	"github.com/deadbolt-dev/deadbolt/internal/passkey"
@@ -51,6 +52,7 @@ type Store interface {
 	store.TemplateReader
 	store.APITokenReader
 	store.OIDCReader
+	exposure.Source
 	store.SlackReader
 	store.Updater
 }
@@ -102,8 +104,9 @@ type Deps struct {
 	// check's cache, which keeps them in memory): the accounts page says
 	// which policy holds an account, and until when. Nil: it does not.
 	Policies check.PolicySets
-	// Geo locates addresses for the explain page's country rules (serve
-	// --geoip-db); nil: each rule's on_unknown decides.
+	// Geo locates addresses (serve --geoip-db): countries for the explain
+	// page's country rules and the exposure report; nil: none, and each
+	// context rule's on_unknown decides.
 	Geo policy.Geo
 	// Slack links members to their Slack users (slackapp.Linker); nil
 	// when this server has no Slack app, and the settings page offers none.
@@ -289,6 +292,7 @@ func (p *Portal) routes() {
 	post("/admin/groups/{id}/delete", p.adminGroupDelete)
 	post("/admin/groups/{id}/members", p.adminGroupAdd)
 	post("/admin/groups/{id}/members/{member}/remove", p.adminGroupRemove)
+	get("/admin/reports/exposure", p.adminExposure)
 	get("/admin/audit", p.adminAudit)
 	get("/admin/audit/export", p.adminAuditExport)
 	get("/admin/audit/{seq}", p.adminAuditEvent)

@@ -16,10 +16,6 @@ import (
 // nil means none, and country rules decide by their on_unknown.
 func loadPolicies(clk clock.Clock, geo policy.Geo) cache.PolicyLoader {
 	return func(ctx context.Context, r store.PolicyReader, tenantID string) (*policy.Set, error) {
-		t, err := admin.PolicyTenant(ctx, r, tenantID, clk.Now())
-		if err != nil {
-			return nil, err
-		}
-		return policy.NewSet(t, geo)
+		return admin.PolicySets{Store: r, Clock: clk, Geo: geo}.PolicySet(ctx, tenantID)
 	}
 }

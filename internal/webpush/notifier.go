@@ -74,6 +74,20 @@ func BreakGlassPayload(b notify.BreakGlass, portalURL string) Payload {
 		Tag: "breakglass", URL: portalURL + "/"}
 }
 
+// PolicyAlertPayload is what the notice of an alert policy's execution or
+// lift says.
+func PolicyAlertPayload(a notify.PolicyAlert, portalURL string) Payload {
+	body := fmt.Sprintf("%s applies to %d account(s)", a.Action, a.Count)
+	if len(a.Accounts) > 0 {
+		body += ", among them " + a.Accounts[0]
+	}
+	title := "Alert policy ran: " + a.Policy
+	if a.Lifted {
+		title, body = "Alert policy lifted: "+a.Policy, "its "+a.Action+" no longer applies"
+	}
+	return Payload{Title: title, Body: body + ".", Tag: "policy-" + a.PolicyID, URL: portalURL + "/"}
+}
+
 // Deliver implements notify.Carrier: one attempt to push m's notice to each
 // of the member's browsers. It fails when any browser's push service
 // refused it for now; the retry pushes to every browser again, and a
@@ -94,6 +108,12 @@ func (n *Notifier) Deliver(ctx context.Context, m store.OutboxMessage) error {
 			return err
 		}
 		p = BreakGlassPayload(b, n.PortalURL)
+	case notify.TypePolicyAlert:
+		a, err := notify.DecodePolicyAlert(m)
+		if err != nil {
+			return err
+		}
+		p = PolicyAlertPayload(a, n.PortalURL)
 	default:
 		notice, err := notify.DecodeNotice(m)
 		if err != nil {
