@@ -20,6 +20,7 @@ import (
 	"github.com/deadbolt-dev/deadbolt/internal/access"
 	"github.com/deadbolt-dev/deadbolt/internal/approval"
 	"github.com/deadbolt-dev/deadbolt/internal/audit"
+	"github.com/deadbolt-dev/deadbolt/internal/breakglass"
 	"github.com/deadbolt-dev/deadbolt/internal/check"
 	"github.com/deadbolt-dev/deadbolt/internal/clock"
 	"github.com/deadbolt-dev/deadbolt/internal/config"
@@ -54,6 +55,7 @@ type Store interface {
 	store.OIDCReader
 	exposure.Source
 	store.SlackReader
+	store.BreakGlassReader
 	store.Updater
 }
 
@@ -100,6 +102,9 @@ type Deps struct {
 	// WebhookEgress decides which hosts admins may create webhooks for
 	// (config webhooks.allow_private).
 	WebhookEgress egress.Policy
+	// BreakGlass opens accounts marked break-glass without approvals, for
+	// their owner; nil turns the portal's break-glass form off.
+	BreakGlass *breakglass.Service
 	// Geo names the countries of addresses in the exposure report (serve
 	// --geoip-db); nil names none.
 	Geo policy.Geo
@@ -289,6 +294,7 @@ func (p *Portal) routes() {
 	post("/accounts/{id}/lock", p.accountLock)
 	post("/accounts/{id}/unlock", p.accountUnlock)
 	post("/accounts/{id}/extend", p.accountExtend)
+	post("/accounts/{id}/break-glass", p.accountBreakGlass)
 	post("/grants/{account}/revoke", p.grantRevoke)
 	post("/lock-everything", p.lockEverything)
 	post("/requests/{id}/approve", p.requestApprove)
