@@ -3,7 +3,9 @@ package e2e
 import (
 	"crypto/rand"
 	"encoding/base64"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/deadbolt-dev/deadbolt/internal/store/postgres/pgtest"
 )
@@ -11,7 +13,9 @@ import (
 // TestPolicyInForceAtNextCheck: a policy change made by the CLI — created,
 // assigned, disabled, a group's member removed — is in force at the very
 // next check of a running server that answers from its cache, on SQLite
-// and on PostgreSQL. Each row is set up with the CLI and checked over HTTP.
+// and on PostgreSQL. Each row is set up with the CLI and checked over
+// HTTP, expecting exactly denied_by_policy, unlocked_by_schedule, lockdown
+// or plain locked, and policy explain's outcome for the same address.
 func TestPolicyInForceAtNextCheck(t *testing.T) {
 	t.Run("sqlite", func(t *testing.T) { policyInForce(t, newInst(t)) })
 	t.Run("postgres", func(t *testing.T) {
@@ -41,6 +45,16 @@ func policyInForce(t *testing.T, in *inst) {
 				t.Fatalf("after %s, check %d from %s: %d %v; want status %s, locked %v", after, i, ip, code, body, status, locked)
 			}
 		}
+		// Explain says the same: its outcome names the status when a
+		// policy decides, and no policy decides otherwise.
+		text := in.ok("policy", "explain", "--app", issuer, "--account", "alice", "--ip", ip).stdout
+		want := "outcome: " + status + ":"
+		if status == "locked" {
+			want = "outcome: no policy decides"
+		}
+		if !strings.Contains(text, want) {
+			t.Fatalf("after %s, explain from %s does not say %q:\n%s", after, ip, want, text)
+		}
 	}
 	expect("no policy", outside, "locked", true)
 
@@ -48,7 +62,10 @@ func policyInForce(t *testing.T, in *inst) {
 	expect("creating an unassigned policy", outside, "locked", true)
 	in.ok("policy", "assign", "--tenant", "acme", "Office", "--app", issuer)
 	expect("assigning the context policy", outside, "denied_by_policy", true)
+	refused := time.Now().UTC()
+	expect("assigning the context policy", outside, "denied_by_policy", true)
 	expect("assigning the context policy", office, "locked", true)
+	officeID := in.ok("policy", "show", "--tenant", "acme", "Office", "--json").json(t)["id"]
 
 	in.ok("policy", "create", "--tenant", "acme", "--name", "Always open", "--type", "scheduled", "--action", "unlock",
 		"--tz", "Europe/Lisbon", "--every", "daily", "--from", "00:00", "--to", "24:00", "--start", "2020-01-01")
@@ -58,6 +75,19 @@ func policyInForce(t *testing.T, in *inst) {
 
 	in.ok("policy", "disable", "--tenant", "acme", "Office")
 	expect("disabling the context policy", outside, "unlocked_by_schedule", false)
+
+	// Explaining the refusal afterwards: today's policies no longer
+	// refuse, and the explanation says so beside what the check log
+	// recorded then (denied by Office) and that Office changed since.
+	past := in.ok("policy", "explain", "--app", issuer, "--account", "alice", "--ip", outside,
+		"--at", refused.Format(time.RFC3339Nano), "--json").json(t)
+	rec, _ := past["recorded"].(map[string]any)
+	changed, _ := past["changed_since"].(map[string]any)
+	if rec["status"] != "denied_by_policy" || rec["policy_id"] != officeID || rec["ip"] != outside ||
+		past["decided_by"] == officeID || changed[officeID.(string)] == nil || !strings.HasPrefix(past["policies"].(string), "today's") {
+		t.Fatalf("explain --at the refusal: recorded %v, decided_by %v, changed_since %v, policies %v",
+			rec, past["decided_by"], changed, past["policies"])
+	}
 
 	in.ok("policy", "create", "--tenant", "acme", "--name", "Freeze", "--type", "scheduled", "--action", "lock",
 		"--tz", "Europe/Lisbon", "--every", "daily", "--from", "00:00", "--to", "24:00", "--start", "2020-01-01")

@@ -75,6 +75,31 @@ func TestAuthorizerAgainstDeadbolt(t *testing.T) {
 	if r := ask(); r["isAuthorized"] != true {
 		t.Fatalf("unlocked alice: %v", r)
 	}
+	// The REST API events (TOKEN and REQUEST) answer with an IAM policy.
+	restEffect := func(fixture string) (string, map[string]any) {
+		t.Helper()
+		raw, err := os.ReadFile("../../internal/aws/authorizer/testdata/" + fixture + ".json")
+		if err != nil {
+			t.Fatal(err)
+		}
+		out, ferr := fn.invoke(t, bytes.ReplaceAll(raw, []byte("{{TOKEN}}"), []byte(mint("alice"))))
+		if ferr != "" {
+			t.Fatalf("%s: function error: %s", fixture, out)
+		}
+		var r struct {
+			PolicyDocument struct{ Statement []struct{ Effect string } } `json:"policyDocument"`
+			Context        map[string]any                                `json:"context"`
+		}
+		if err := json.Unmarshal(out, &r); err != nil || len(r.PolicyDocument.Statement) != 1 {
+			t.Fatalf("%s: not an IAM policy answer: %s", fixture, out)
+		}
+		return r.PolicyDocument.Statement[0].Effect, r.Context
+	}
+	for _, fixture := range []string{"rest_token", "rest_request"} {
+		if eff, _ := restEffect(fixture); eff != "Allow" {
+			t.Fatalf("%s, unlocked alice: %s", fixture, eff)
+		}
+	}
 	d.cli("account", "lock", "--app", authzIssuer, "--account", "alice")
 
 	// The webhook arrives within the outbox's first delivery; until then
@@ -92,6 +117,11 @@ func TestAuthorizerAgainstDeadbolt(t *testing.T) {
 	}
 	if ctx, _ := r["context"].(map[string]any); ctx["decidedBy"] != "deadbolt" || ctx["locked"] != true {
 		t.Fatalf("context: %v", r)
+	}
+	for _, fixture := range []string{"rest_token", "rest_request"} {
+		if eff, ctx := restEffect(fixture); eff != "Deny" || ctx["locked"] != true {
+			t.Fatalf("%s, locked alice: %s %v", fixture, eff, ctx)
+		}
 	}
 	var st map[string]any
 	json.Unmarshal([]byte(d.cli("account", "status", "--app", authzIssuer, "--account", "alice", "--json")), &st)

@@ -109,6 +109,88 @@ func PolicyTenant(ctx context.Context, r store.PolicyReader, tenantID string, si
 	return t, nil
 }
 
+// RecordWindow is how far from an explained instant Past looks for the
+// account's check-log record.
+const RecordWindow = 5 * time.Minute
+
+// Past is what deadbolt knows of a past instant beside an explanation
+// worked out with today's policies: what the check log recorded then, and
+// how far today's policies may differ from those in force then.
+type Past struct {
+	// Recorded is the account's check-log record nearest to the instant,
+	// within RecordWindow either side; nil when there is none.
+	Recorded *Recorded `json:"recorded,omitempty"`
+	// Policies says which version of the policies the explanation used.
+	Policies string `json:"policies"`
+	// ChangedSince lists the tenant's policies created or changed after
+	// the instant (ID → when): for those the explanation used the present
+	// form, not the one in force then.
+	ChangedSince map[string]time.Time `json:"changed_since,omitempty"`
+}
+
+// Recorded is what the check log kept of one check.
+type Recorded struct {
+	Session  string    `json:"session"`
+	At       time.Time `json:"at"`
+	Locked   bool      `json:"locked"`
+	Status   string    `json:"status"`
+	PolicyID string    `json:"policy_id,omitempty"` // the policy that decided it
+	IP       string    `json:"ip,omitempty"`
+}
+
+// PoliciesToday is Past.Policies: policies are not versioned.
+const PoliciesToday = "today's: policies, groups and assignments as they are now (no history is kept; a policy deleted since is not shown); alert executions as they were then"
+
+// PastReader is what PastOf reads: the tenant's policies and the check
+// log of a period.
+type PastReader interface {
+	store.PolicyReader
+	store.HistoryReader
+}
+
+// PastOf finds, for an explanation of account at app at instant at, the
+// check-log record nearest to it and the policies changed since. It reads
+// at most 5 000 records of the application around at.
+func PastOf(ctx context.Context, r PastReader, app store.Application, account string, at time.Time) (Past, error) {
+	out := Past{Policies: PoliciesToday}
+	recs, err := r.Policies(ctx, app.TenantID)
+	if err != nil {
+		return out, err
+	}
+	for _, r := range recs {
+		if r.UpdatedAt.After(at) {
+			if out.ChangedSince == nil {
+				out.ChangedSince = map[string]time.Time{}
+			}
+			out.ChangedSince[r.ID] = r.UpdatedAt
+		}
+	}
+	var pos store.CheckPosition
+	for range 10 {
+		page, next, err := r.ChecksBetween(ctx, app.ID, at.Add(-RecordWindow), at.Add(RecordWindow), pos, 500)
+		if err != nil {
+			return out, err
+		}
+		for _, c := range page {
+			if c.Account == account && (out.Recorded == nil || distance(c.At, at) < distance(out.Recorded.At, at)) {
+				out.Recorded = &Recorded{Session: c.ID, At: c.At, Locked: c.Locked, Status: c.Status, PolicyID: c.PolicyID, IP: c.IP}
+			}
+		}
+		if len(page) < 500 {
+			break
+		}
+		pos = next
+	}
+	return out, nil
+}
+
+func distance(a, b time.Time) time.Duration {
+	if d := a.Sub(b); d >= 0 {
+		return d
+	}
+	return b.Sub(a)
+}
+
 // PolicySets compiles a tenant's policies as stored, on every call (no
 // cache): for the CLI's and other one-off decisions, and as the check
 // cache's loader. Executions are those in force at Clock's now or later.

@@ -103,9 +103,22 @@ func (s *Service) Unmark(ctx context.Context, actor, tenantID, id string) error 
 	})
 }
 
+// CapReader is what Cap reads: the tenant's marks and group members.
+type CapReader interface {
+	BreakGlassMarks(ctx context.Context, tenantID string) ([]store.BreakGlassMark, error)
+	GroupMembers(ctx context.Context, tenantID string) ([]store.GroupMember, error)
+}
+
+// Cap returns the longest break-glass unlock of account a: the cap of the
+// marks that apply to it (the smallest, when several do), or
+// ErrNotMarked. The portal shows the break-glass form by it.
+func Cap(ctx context.Context, r CapReader, a store.Account) (time.Duration, error) {
+	return capOf(ctx, r, a)
+}
+
 // capOf returns the cap of the marks that apply to account a (the
 // smallest, when several do), or ErrNotMarked.
-func capOf(ctx context.Context, r store.Reader, a store.Account) (time.Duration, error) {
+func capOf(ctx context.Context, r CapReader, a store.Account) (time.Duration, error) {
 	marks, err := r.BreakGlassMarks(ctx, a.TenantID)
 	if err != nil {
 		return 0, err

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
+	"slices"
 	"strings"
 	"time"
 
@@ -405,7 +406,10 @@ and until when, and gives the outcome.
 --at explains another instant (default: now). It uses the policies, groups
 and assignments as they are today — there is no history of policies — so for
 a past instant it answers "what would today's policies have decided then";
-alert executions are read as they were then. --ip is the address the sign-in
+alert executions are read as they were then. With --at it also shows the
+account's check-log record nearest to that instant (within 5 minutes): what
+the check actually answered and which policy decided it then; and it names
+every policy changed since, whose form then it cannot show. --ip is the address the sign-in
 came from; without it, a context rule decides by its on_unknown. Countries are
 looked up in --geoip-db (a MaxMind-format database); without it, a country
 rule decides by its on_unknown.`,
@@ -450,14 +454,56 @@ rule decides by its on_unknown.`,
 			if err != nil {
 				return err
 			}
-			return a.print(ex, "%s\n", strings.TrimRight(ex.String(), "\n"))
+			text := strings.TrimRight(ex.String(), "\n") + "\n"
+			if atFlag == "" {
+				return a.print(ex, "%s", text)
+			}
+			// A given instant, likely past: what the check log recorded
+			// then, and how today's policies may differ from then's.
+			past, err := admin.PastOf(ctx, a.store, app, account, at)
+			if err != nil {
+				return err
+			}
+			return a.print(struct {
+				policy.Explanation
+				admin.Past
+			}{ex, past}, "%s%s", text, pastText(past, at))
 		},
 	}
 	cmd.Flags().StringVar(&appRef, "app", "", "application id or issuer (required)")
 	cmd.Flags().StringVar(&account, "account", "", "account name (required)")
-	cmd.Flags().StringVar(&atFlag, "at", "", "the instant to explain, RFC 3339 (default: now; uses today's policies)")
+	cmd.Flags().StringVar(&atFlag, "at", "", "the instant to explain, RFC 3339 (default: now; uses today's policies, shows the check log's record then)")
 	cmd.Flags().StringVar(&ipFlag, "ip", "", "the address the sign-in came from")
 	cmd.Flags().StringVar(&geoPath, "geoip-db", "", "MaxMind-format GeoIP database for country rules")
 	must(cmd, "app", "account")
 	return cmd
+}
+
+// pastText words what PastOf found for an explanation of instant at.
+func pastText(p admin.Past, at time.Time) string {
+	var b strings.Builder
+	if r := p.Recorded; r != nil {
+		decided := "no policy decided it"
+		if r.PolicyID != "" {
+			decided = "policy " + r.PolicyID + " decided it"
+		}
+		fmt.Fprintf(&b, "\nrecorded by the check log at %s (session %s, from %q): %s (%s); %s\n",
+			r.At.UTC().Format(time.RFC3339), r.Session, r.IP, lockWord(r.Locked), r.Status, decided)
+	} else {
+		fmt.Fprintf(&b, "\nno check of this account is in the check log within %s of %s\n", admin.RecordWindow, at.Format(time.RFC3339))
+	}
+	fmt.Fprintf(&b, "policies used: %s\n", p.Policies)
+	ids := make([]string, 0, len(p.ChangedSince))
+	for id := range p.ChangedSince {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	for _, id := range ids {
+		fmt.Fprintf(&b, "changed since: policy %s at %s: the explanation shows its present form, not the one in force then\n",
+			id, p.ChangedSince[id].UTC().Format(time.RFC3339))
+	}
+	if len(ids) == 0 {
+		b.WriteString("no policy was created or changed since then\n")
+	}
+	return b.String()
 }

@@ -30,7 +30,6 @@ type param struct {
 
 var (
 	pageParams = []param{{"cursor", "next_cursor of the previous page"}, {"limit", "page size, 1 to 1000 (default 100)"}}
-	limitParam = []param{{"limit", "how many of the newest, 1 to 1000 (default 100)"}}
 )
 
 // ops describes every route, by method and path.
@@ -63,7 +62,7 @@ var ops = map[string]op{
 	"GET /api/v1/webhooks":                        {response: "WebhookPage", status: 200, query: pageParams},
 	"POST /api/v1/webhooks":                       {request: "NewWebhook", response: "NewWebhookAnswer", status: 201},
 	"DELETE /api/v1/webhooks/{id}":                {response: "Webhook", status: 200},
-	"GET /api/v1/deliveries":                      {response: "DeliveryPage", status: 200, query: limitParam},
+	"GET /api/v1/deliveries":                      {response: "DeliveryPage", status: 200, query: pageParams},
 	"GET /api/v1/requests":                        {response: "RequestPage", status: 200, query: pageParams},
 	"POST /api/v1/requests":                       {request: "NewRequest", response: "Request", status: 201},
 	"GET /api/v1/requests/{id}":                   {response: "Request", status: 200},

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -51,7 +52,7 @@ func (a *API) table() []Route {
 		{"GET", "/api/v1/webhooks", "webhooks:read", "List webhooks", a.listWebhooks},
 		{"POST", "/api/v1/webhooks", "webhooks:write", "Add a webhook (its signing secret is shown once)", a.createWebhook},
 		{"DELETE", "/api/v1/webhooks/{id}", "webhooks:write", "Delete a webhook", a.deleteWebhook},
-		{"GET", "/api/v1/deliveries", "webhooks:read", "Recent deliveries on every channel, newest first", a.listDeliveries},
+		{"GET", "/api/v1/deliveries", "webhooks:read", "Deliveries on every channel, newest first", a.listDeliveries},
 
 		{"GET", "/api/v1/requests", "requests:read", "List open requests that approvals decide, with their votes", a.listRequests},
 		{"POST", "/api/v1/requests", "requests:write", "Ask for access ahead of time on behalf of a member (approvers decide)", a.createRequest},
@@ -553,7 +554,22 @@ func (a *API) listDeliveries(c *call) error {
 	if err != nil {
 		return err
 	}
-	ms, err := a.d.Store.OutboxOfTenant(c.r.Context(), c.tenant(), limit)
+	// The cursor is the last message's (created_at nanoseconds, ID).
+	cur, err := decodeCursor(c.r.URL.Query().Get("cursor"))
+	if err != nil {
+		return err
+	}
+	var ms []store.OutboxMessage
+	if cur == "" {
+		ms, err = a.d.Store.OutboxOfTenant(c.r.Context(), c.tenant(), limit)
+	} else {
+		nanos, id, ok := strings.Cut(cur, ":")
+		n, perr := strconv.ParseInt(nanos, 10, 64)
+		if !ok || perr != nil {
+			return badCursor()
+		}
+		ms, err = a.d.Store.OutboxOfTenantBefore(c.r.Context(), c.tenant(), store.OutboxMessage{CreatedAt: time.Unix(0, n).UTC(), ID: id}, limit)
+	}
 	if err != nil {
 		return err
 	}
@@ -563,7 +579,12 @@ func (a *API) listDeliveries(c *call) error {
 			"type": m.Type, "created_at": stamp(m.CreatedAt), "attempts": m.Attempts, "delivered_at": stamp(m.DeliveredAt),
 			"failed_at": stamp(m.FailedAt), "last_error": m.LastError})
 	}
-	return c.reply(http.StatusOK, page{Items: items})
+	next := ""
+	if len(ms) == limit {
+		last := ms[len(ms)-1]
+		next = fmt.Sprintf("%d:%s", last.CreatedAt.UnixNano(), last.ID)
+	}
+	return c.reply(http.StatusOK, page{Items: items, Next: encodeCursor(next)})
 }
 
 // audit and checks

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"net/http"
 	"slices"
@@ -11,6 +12,7 @@ import (
 	"time"
 
 	"github.com/deadbolt-dev/deadbolt/internal/access"
+	"github.com/deadbolt-dev/deadbolt/internal/breakglass"
 	"github.com/deadbolt-dev/deadbolt/internal/lock"
 	"github.com/deadbolt-dev/deadbolt/internal/store"
 )
@@ -29,6 +31,9 @@ type accountView struct {
 	Once    bool
 	Hard    bool   // a hard lock applies: unlocking would not open it
 	Reason  string // which hard lock (lock.HardLock*), when Hard
+	// BreakGlass is the longest break-glass unlock of a marked account;
+	// zero when it is not marked (or break-glass is off).
+	BreakGlass time.Duration
 }
 
 // preset is one choice of unlock length.
@@ -173,6 +178,13 @@ func (p *Portal) viewAccount(ctx context.Context, app store.Application, a store
 		v.Detail = lock.Message(d.Status, false)
 	default:
 		v.State = "Locked"
+	}
+	if p.d.BreakGlass != nil && v.Locked {
+		if c, err := breakglass.Cap(ctx, p.d.Store, a); err == nil {
+			v.BreakGlass = min(c, app.MaxUnlock)
+		} else if !errors.Is(err, breakglass.ErrNotMarked) {
+			return accountView{}, false, err
+		}
 	}
 	return v, true, nil
 }

@@ -37,10 +37,14 @@ func (p *Portal) approvalsPage(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	ops, err := p.d.Approvals.OperationInbox(r.Context(), s.member, inboxLimit)
+	if err != nil {
+		return err
+	}
 	now := p.d.Clock.Now()
 	p.render(w, r, http.StatusOK, "approvals", map[string]any{
 		"Title": "Approvals", "Member": s.member, "Notice": notice(r),
-		"Inbox": inboxRows(inbox, now), "Mine": inboxRows(mine, now),
+		"Inbox": inboxRows(inbox, now), "Mine": inboxRows(mine, now), "Operations": ops,
 	})
 	return nil
 }
@@ -64,8 +68,25 @@ func expiresIn(at, now time.Time) string {
 	return "expires in " + roughDuration(at.Sub(now))
 }
 
+// operationVote casts the member's plain (unsigned) vote on an approval
+// request for an operation.
+func (p *Portal) operationVote(w http.ResponseWriter, r *http.Request) error {
+	return p.castVote(w, r, func(b approval.Ballot) error {
+		_, _, err := p.d.Approvals.VoteOperation(r.Context(), b)
+		return err
+	})
+}
+
 // approvalVote casts the member's plain (unsigned) vote on a request.
 func (p *Portal) approvalVote(w http.ResponseWriter, r *http.Request) error {
+	return p.castVote(w, r, func(b approval.Ballot) error {
+		_, err := p.d.Approvals.Vote(r.Context(), b)
+		return err
+	})
+}
+
+// castVote reads the form's decision and casts it with vote.
+func (p *Portal) castVote(w http.ResponseWriter, r *http.Request, vote func(approval.Ballot) error) error {
 	s, ok, err := p.requireSession(w, r)
 	if !ok {
 		return err
@@ -81,7 +102,7 @@ func (p *Portal) approvalVote(w http.ResponseWriter, r *http.Request) error {
 	default:
 		return &pageError{Status: http.StatusBadRequest, Title: "Choose approve or deny", Message: "Say whether you approve or deny the request.", Back: "/approvals"}
 	}
-	_, err = p.d.Approvals.Vote(r.Context(), approval.Ballot{RequestID: r.PathValue("id"), Voter: s.member, Approve: approve,
+	err = vote(approval.Ballot{RequestID: r.PathValue("id"), Voter: s.member, Approve: approve,
 		Channel: approval.ChannelPortal, Actor: s.actor(), Comment: r.FormValue("comment")})
 	if err != nil {
 		return withBack(voteError(err), "/approvals")

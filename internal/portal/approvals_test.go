@@ -123,3 +123,73 @@ func TestApprovalsInbox(t *testing.T) {
 		t.Fatalf("alice's requests: %d\n%s", code, body)
 	}
 }
+
+// TestOperationInbox: an approval request for an operation shows in its
+// approvers' inbox with its title and its filled text HTML-escaped; a
+// member who is not an approver and another tenant's admin cannot vote, a
+// cross-site vote is refused, and the approver's vote decides it.
+func TestOperationInbox(t *testing.T) {
+	var approvals *approval.Service
+	e, base := servedWith(t, func(d *portal.Deps) {
+		approvals = &approval.Service{Store: d.Store.(*sqlite.Store), Clock: d.Clock}
+		d.Approvals = approvals
+	})
+	ctx := context.Background()
+	carol := e.enrol(base, e.alice.TenantID, "carol@acme.test", store.RoleApprover)
+	if _, err := e.admin.CreateTemplate(ctx, "test", e.alice.TenantID, admin.NewTemplate{Key: "PURCHASE_APPROVAL", Title: "Purchase",
+		Text: "Buy ${item}", Approvers: []string{"carol@acme.test"}}); err != nil {
+		t.Fatal(err)
+	}
+	o, err := approvals.AskOperation(ctx, e.app, "alice", approval.OperationAsk{Template: "PURCHASE_APPROVAL",
+		MetaData: map[string]string{"item": `<script>alert(1)</script>`}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	votePath := "/approvals/ops/" + o.ID + "/vote"
+	vote := func(c *softkey.Client, decision string) int {
+		t.Helper()
+		res, err := c.PostForm(ctx, votePath, url.Values{"decision": {decision}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		return res.StatusCode
+	}
+	code, body := page(t, carol.tab, "/approvals")
+	if code != http.StatusOK || !strings.Contains(body, "Purchase") || !strings.Contains(body, "Buy &lt;script&gt;alert(1)&lt;/script&gt;") ||
+		strings.Contains(body, "<script>alert(1)") || !strings.Contains(body, `action="`+votePath+`"`) {
+		t.Fatalf("carol's inbox: %d\n%s", code, body)
+	}
+	bobTab, _ := e.setupMember(base, e.bob)
+	if code, body := page(t, bobTab, "/approvals"); code != http.StatusOK || strings.Contains(body, votePath) {
+		t.Fatalf("bob's inbox: %d\n%s", code, body)
+	}
+	if code := vote(bobTab, "approve"); code != http.StatusForbidden {
+		t.Fatalf("bob votes: %d, want 403", code)
+	}
+	globex, _ := e.admin.CreateTenant(ctx, "test", "globex")
+	eve := e.enrol(base, globex.ID, "eve@globex.test", store.RoleAdmin)
+	if code := vote(eve.tab, "approve"); code != http.StatusNotFound {
+		t.Fatalf("another tenant's admin votes: %d, want 404", code)
+	}
+	req, _ := http.NewRequestWithContext(ctx, http.MethodPost, base+votePath, strings.NewReader("decision=approve"))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Sec-Fetch-Site", "cross-site")
+	res, err := carol.tab.HTTP.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusForbidden {
+		t.Fatalf("cross-origin vote: %d, want 403", res.StatusCode)
+	}
+	if got, _ := e.store.Operation(ctx, e.alice.TenantID, o.ID); got.Status != store.RequestPending {
+		t.Fatalf("after refused votes: %+v", got)
+	}
+	if code := vote(carol.tab, "approve"); code != http.StatusOK {
+		t.Fatalf("carol approves: %d", code)
+	}
+	if got, _ := e.store.Operation(ctx, e.alice.TenantID, o.ID); got.Status != store.RequestApproved {
+		t.Fatalf("after carol's approval: %+v", got)
+	}
+}

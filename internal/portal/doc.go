@@ -19,6 +19,8 @@
 // application's name typed. A CSV import runs in the background on the node
 // that received it, in one transaction; its page long-polls its progress.
 // The admin home carries a setup checklist that ends in a first lock check.
+// The exposure report (reports.go) renders package exposure's body inside
+// the admin layout and offers its HTML, CSV and JSON as downloads.
 //
 // Lengths of time are written one way everywhere ("15 min", "24 h") and
 // read back in that form too (duration.go).

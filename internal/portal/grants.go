@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/deadbolt-dev/deadbolt/internal/approval"
+	"github.com/deadbolt-dev/deadbolt/internal/breakglass"
 	"github.com/deadbolt-dev/deadbolt/internal/store"
 )
 
@@ -86,5 +87,34 @@ func (p *Portal) grantRevoke(w http.ResponseWriter, r *http.Request) error {
 		return nil
 	}
 	http.Redirect(w, r, "/approvals?done="+done, http.StatusSeeOther)
+	return nil
+}
+
+// accountBreakGlass opens the signed-in owner's account, marked
+// break-glass, without approvals: a reason is required and the length is
+// capped by the mark (breakglass.Service.Unlock, which also alerts every
+// admin at once and audits account.break_glass).
+func (p *Portal) accountBreakGlass(w http.ResponseWriter, r *http.Request) error {
+	s, ok, err := p.requireSession(w, r)
+	if !ok {
+		return err
+	}
+	if p.d.BreakGlass == nil {
+		return &pageError{Status: http.StatusNotFound, Title: "Break-glass is off",
+			Message: "This server does not open accounts by break-glass from the portal. Nothing was changed.", Back: "/"}
+	}
+	a, app, err := p.ownAccount(r, s)
+	if err != nil {
+		return err
+	}
+	d, err := parseDuration("", r.FormValue("for"))
+	if err != nil {
+		return withBack(err, "/")
+	}
+	by := breakglass.By{Actor: s.actor(), MemberID: s.member.ID, Role: s.member.Role}
+	if _, err := p.d.BreakGlass.Unlock(r.Context(), by, app, a.Name, r.FormValue("reason"), d); err != nil {
+		return withBack(err, "/")
+	}
+	p.done(w, r, s, "break-glass")
 	return nil
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/deadbolt-dev/deadbolt/internal/admin"
 	"github.com/deadbolt-dev/deadbolt/internal/approval"
+	"github.com/deadbolt-dev/deadbolt/internal/breakglass"
 	"github.com/deadbolt-dev/deadbolt/internal/policy"
 	"github.com/deadbolt-dev/deadbolt/internal/portal"
 	"github.com/deadbolt-dev/deadbolt/internal/store"
@@ -155,5 +156,62 @@ func TestGrantExtendRevoke(t *testing.T) {
 	}
 	if !locked {
 		t.Fatalf("push receivers are not told: %+v", msgs)
+	}
+}
+
+// TestBreakGlassPortal: alice's account is marked break-glass with a 30
+// min cap: her accounts page offers the form, bob's unmarked account gets
+// none; a missing reason, a length over the cap, bob on alice's account
+// and a cross-site post open nothing; alice's break-glass opens it at
+// once, audited as account.break_glass.
+func TestBreakGlassPortal(t *testing.T) {
+	e := newEnvWith(t, publicURL, func(d *portal.Deps) {
+		d.BreakGlass = &breakglass.Service{Store: d.Store, Clock: d.Clock, Notify: []string{store.ChannelEmail}}
+	})
+	ctx := t.Context()
+	bg := &breakglass.Service{Store: e.store, Clock: e.clock}
+	if _, err := bg.Mark(ctx, "test", e.alice.TenantID, breakglass.Target{App: e.app, Account: "alice"}, 30*time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	acct := e.account("alice")
+	path := "/accounts/" + acct.ID + "/break-glass"
+	alice, bob := e.signIn(e.alice), e.signIn(e.bob)
+	if r := e.do("GET", "/", nil, alice); !strings.Contains(r.body, `action="`+path+`"`) || !strings.Contains(r.body, "at most 30 min") {
+		t.Fatalf("no break-glass form on alice's marked account:\n%s", r.body)
+	}
+	if r := e.do("GET", "/", nil, bob); strings.Contains(r.body, "/break-glass") {
+		t.Fatal("bob's unmarked account offers break-glass")
+	}
+	open := func() bool {
+		g, err := e.store.CurrentGrant(ctx, acct.ID)
+		return err == nil && g.Usable(e.clock.Now())
+	}
+	for _, c := range []struct {
+		name   string
+		cookie *http.Cookie
+		form   url.Values
+		hdr    []string
+		want   int
+	}{
+		{"no reason", alice, url.Values{"for": {"10 min"}}, nil, http.StatusBadRequest},
+		{"over the cap", alice, url.Values{"for": {"2 h"}, "reason": {"outage"}}, nil, http.StatusBadRequest},
+		{"not the owner", bob, url.Values{"reason": {"outage"}}, nil, http.StatusNotFound},
+		{"cross-site", alice, url.Values{"reason": {"outage"}}, []string{"Sec-Fetch-Site", "cross-site"}, http.StatusForbidden},
+	} {
+		if r := e.do("POST", path, c.form, c.cookie, c.hdr...); r.code != c.want {
+			t.Errorf("break glass, %s: %d, want %d\n%s", c.name, r.code, c.want, r.body)
+		}
+		if open() {
+			t.Fatalf("break glass, %s: the account opened", c.name)
+		}
+	}
+	if r := e.do("POST", path, url.Values{"for": {"10 min"}, "reason": {"payments outage"}}, alice); r.code != http.StatusSeeOther {
+		t.Fatalf("break glass: %d %s", r.code, r.body)
+	}
+	if !open() {
+		t.Fatal("break-glass did not open the account")
+	}
+	if got := e.auditActions("member:alice@acme.test"); !slices.Contains(got, "account.break_glass") {
+		t.Fatalf("alice's audit: %v", got)
 	}
 }

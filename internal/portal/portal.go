@@ -20,6 +20,7 @@ import (
 	"github.com/deadbolt-dev/deadbolt/internal/access"
 	"github.com/deadbolt-dev/deadbolt/internal/approval"
 	"github.com/deadbolt-dev/deadbolt/internal/audit"
+	"github.com/deadbolt-dev/deadbolt/internal/breakglass"
 	"github.com/deadbolt-dev/deadbolt/internal/check"
 	"github.com/deadbolt-dev/deadbolt/internal/clock"
 	"github.com/deadbolt-dev/deadbolt/internal/config"
@@ -54,6 +55,7 @@ type Store interface {
 	store.OIDCReader
 	exposure.Source
 	store.SlackReader
+	store.BreakGlassReader
 	store.Updater
 }
 
@@ -104,6 +106,9 @@ type Deps struct {
 	// check's cache, which keeps them in memory): the accounts page says
 	// which policy holds an account, and until when. Nil: it does not.
 	Policies check.PolicySets
+	// BreakGlass opens accounts marked break-glass without approvals, for
+	// their owner; nil turns the portal's break-glass form off.
+	BreakGlass *breakglass.Service
 	// Geo locates addresses (serve --geoip-db): countries for the explain
 	// page's country rules and the exposure report; nil: none, and each
 	// context rule's on_unknown decides.
@@ -308,12 +313,14 @@ func (p *Portal) routes() {
 	post("/accounts/{id}/lock", p.accountLock)
 	post("/accounts/{id}/unlock", p.accountUnlock)
 	post("/accounts/{id}/extend", p.accountExtend)
+	post("/accounts/{id}/break-glass", p.accountBreakGlass)
 	post("/grants/{account}/revoke", p.grantRevoke)
 	post("/lock-everything", p.lockEverything)
 	post("/requests/{id}/approve", p.requestApprove)
 	post("/requests/{id}/deny", p.requestDeny)
 	get("/approvals", p.approvalsPage)
 	post("/approvals/{id}/vote", p.approvalVote)
+	post("/approvals/ops/{id}/vote", p.operationVote)
 	get("/approvals/{id}/sign", p.signPage)
 	post("/approvals/{id}/sign/begin", p.signBegin)
 	post("/approvals/{id}/sign/finish", p.signFinish)

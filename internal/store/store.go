@@ -316,6 +316,11 @@ type OutboxReader interface {
 	// of them, delivered, pending and failed alike: what admins see of
 	// deliveries.
 	OutboxOfTenant(ctx context.Context, tenantID string, limit int) ([]OutboxMessage, error)
+	// OutboxOfTenantBefore lists, in OutboxOfTenant's order, the tenant's
+	// messages that come after before in that order (older CreatedAt, or
+	// the same and a lower ID), at most limit of them: the next page
+	// after before, the last message of a page.
+	OutboxOfTenantBefore(ctx context.Context, tenantID string, before OutboxMessage, limit int) ([]OutboxMessage, error)
 }
 
 // OutboxTx is the outbox inside a transaction: a message is enqueued in

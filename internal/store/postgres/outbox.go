@@ -42,6 +42,18 @@ func (r reads) OutboxOfTenant(ctx context.Context, tenantID string, limit int) (
 		`SELECT `+sqlrow.OutboxCols+` FROM outbox WHERE tenant_id = $1 ORDER BY created_at DESC, id DESC LIMIT $2`, tenantID, limit)
 }
 
+// OutboxOfTenantBefore implements store.Reader through the index
+// outbox_tenant. A limit below 1 is store.ErrInvalid.
+func (r reads) OutboxOfTenantBefore(ctx context.Context, tenantID string, before store.OutboxMessage, limit int) ([]store.OutboxMessage, error) {
+	const op = "list outbox of tenant"
+	if err := positiveLimit(op, limit); err != nil {
+		return nil, err
+	}
+	return list(ctx, r.q, op, dialect.ScanOutbox,
+		`SELECT `+sqlrow.OutboxCols+` FROM outbox WHERE tenant_id = $1 AND (created_at, id) < ($2, $3)
+		 ORDER BY created_at DESC, id DESC LIMIT $4`, tenantID, valid.Nanos(before.CreatedAt), before.ID, limit)
+}
+
 // EndedGrants implements store.Reader: current grants that ended by time
 // and were neither revoked, consumed nor announced, through the partial
 // index grants_ending.

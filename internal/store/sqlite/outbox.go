@@ -46,6 +46,19 @@ func (r reads) OutboxOfTenant(ctx context.Context, tenantID string, limit int) (
 		`SELECT `+sqlrow.OutboxCols+` FROM outbox WHERE tenant_id = ? ORDER BY created_at DESC, id DESC LIMIT ?`, tenantID, limit)
 }
 
+// OutboxOfTenantBefore implements store.Reader through the index
+// outbox_tenant. A limit below 1 is store.ErrInvalid.
+func (r reads) OutboxOfTenantBefore(ctx context.Context, tenantID string, before store.OutboxMessage, limit int) ([]store.OutboxMessage, error) {
+	const op = "list outbox of tenant"
+	if err := positiveLimit(op, limit); err != nil {
+		return nil, err
+	}
+	at := valid.Nanos(before.CreatedAt)
+	return list(ctx, r.querier(), op, dialect.ScanOutbox,
+		`SELECT `+sqlrow.OutboxCols+` FROM outbox WHERE tenant_id = ? AND (created_at < ? OR (created_at = ? AND id < ?))
+		 ORDER BY created_at DESC, id DESC LIMIT ?`, tenantID, at, at, before.ID, limit)
+}
+
 // endedGrantsSQL finds current grants that ended by time. It joins on the
 // account's primary key as well as its current grant, so SQLite walks the
 // partial index grants_ending instead of every account (a test pins the

@@ -185,6 +185,16 @@ func testOutboxChannels(t *testing.T, s store.Store) {
 			t.Errorf("new message %s is %s, want pending", m.ID, m.State())
 		}
 	}
+	// Paged one at a time from the last one seen: the same list, the
+	// tie of one instant broken by ID.
+	var paged []store.OutboxMessage
+	for page, err := s.OutboxOfTenant(ctx, w.tenant.ID, 1); len(page) > 0; page, err = s.OutboxOfTenantBefore(ctx, w.tenant.ID, page[0], 1) {
+		must(t, "OutboxOfTenantBefore", err)
+		if paged = append(paged, page[0]); len(paged) > len(want) {
+			break
+		}
+	}
+	same(t, "OutboxOfTenantBefore page by page", paged, want)
 	one, err := s.OutboxOfTenant(ctx, w.tenant.ID, 1)
 	must(t, "OutboxOfTenant limit 1", err)
 	if len(one) != 1 || one[0].ID != notices[0].ID {
