@@ -223,29 +223,11 @@ func TestOperationSigned(t *testing.T) {
 
 func signOperation(e *env, svc *passkey.Service, k *softkey.Key, i int, o store.Operation, approve bool) string {
 	e.t.Helper()
-	m := e.approv[i]
-	st, err := e.node(i).OperationStatement(e.ctx, m, o.ID, approve)
+	st, err := e.node(i).OperationStatement(e.ctx, e.approv[i], o.ID, approve)
 	if err != nil {
 		e.t.Fatalf("statement: %v", err)
 	}
-	canonical, err := st.Canonical()
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	opts, state, err := svc.BeginSign(e.ctx, m, canonical)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	resp, err := k.Get(opts)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	signed, err := svc.FinishSign(e.ctx, m, state, resp)
-	if err != nil {
-		e.t.Fatalf("FinishSign: %v", err)
-	}
-	raw, _ := json.Marshal(signed.Signature)
-	return string(raw)
+	return signStatement(e, svc, k, e.approv[i], st)
 }
 
 // TestOneActorOneVote: an actor that votes "as" several members (an API
