@@ -86,6 +86,18 @@ var portalPages = []a11yPage{
 	{pattern: "/admin/tokens", name: "admin-tokens", path: at("/admin/tokens")},
 	{pattern: "/admin/oidc", name: "admin-oidc", path: at("/admin/oidc")},
 	{pattern: "/admin/activity", name: "admin-activity", path: at("/admin/activity"), request: true},
+	{pattern: "/admin/groups", name: "admin-groups", path: at("/admin/groups")},
+	{pattern: "/admin/policies", name: "admin-policies", path: at("/admin/policies")},
+	{pattern: "/admin/policies/new", name: "admin-policy-new-scheduled", path: at("/admin/policies/new?type=scheduled")},
+	{pattern: "/admin/policies/new", name: "admin-policy-new-approval", path: at("/admin/policies/new?type=approval")},
+	{pattern: "/admin/policies/{id}", name: "admin-policy", path: func(fx *a11yFixture) string { return fx.policyPath }},
+	{pattern: "/admin/policies/explain", name: "admin-explain", path: func(fx *a11yFixture) string {
+		if fx.appID == "" {
+			return "/admin/policies/explain"
+		}
+		return "/admin/policies/explain?account=alice&ip=10.20.1.2&app=" + fx.appID
+	}},
+	{pattern: "/admin/groups/{id}", name: "admin-group", path: func(fx *a11yFixture) string { return fx.groupPath }},
 	{pattern: "/admin/reports/exposure", name: "admin-exposure", path: at("/admin/reports/exposure")},
 	{pattern: "/admin/audit", name: "admin-audit", path: at("/admin/audit")},
 	{pattern: "/admin/audit/export", skip: "a JSONL or CSV download, not a page"},
@@ -175,6 +187,8 @@ type a11yFixture struct {
 	setupLink  string // a member's who has no passkey yet
 	importPath string // a CSV import's progress page, once there is one
 	clientID   string // an OpenID client's, once stepUpLink made one
+	groupPath  string // a group's page, once there is one
+	policyPath string // a scheduled policy's page, once there is one
 }
 
 // stepUpLink starts an authorization request of an OpenID client (made
@@ -250,6 +264,16 @@ func TestPortalAccessibility(t *testing.T) {
 		in.ok("account", "enroll", "--app", issuer, "--account", acct, "--owner", "owner@acme.test")
 	}
 	in.ok("account", "unlock", "--app", issuer, "--account", "alice", "--for", "1h")
+	// A group with a member, for the groups pages.
+	fx.groupPath = "/admin/groups/" + in.ok("group", "create", "--tenant", "acme", "finance", "--json").json(t)["id"].(string)
+	// Its member owns no account, so the policy below opens none of the
+	// accounts the rest of the test checks.
+	in.ok("group", "add", "--tenant", "acme", "--group", "finance", "--member", "pat@acme.test")
+	// A scheduled policy assigned to the group, for the policy pages.
+	fx.policyPath = "/admin/policies/" + in.ok("policy", "create", "--tenant", "acme", "--name", "Finance hours", "--type", "scheduled",
+		"--action", "unlock", "--tz", "Europe/Lisbon", "--every", "weekdays", "--from", "08:00", "--to", "18:00", "--start", "2026-01-01",
+		"--json").json(t)["id"].(string)
+	in.ok("policy", "assign", "--tenant", "acme", "Finance hours", "--group", "finance")
 	for _, acct := range []string{"alice", "alice", "carol"} {
 		if r := in.run("check", "--url", public, "--issuer", issuer, "--key", fx.key, "--account", acct, "--json"); r.code != 0 {
 			t.Fatalf("check %s: %d %s %s", acct, r.code, r.stdout, r.stderr)

@@ -13,7 +13,9 @@ import (
 // TestPolicyInForceAtNextCheck: a policy change made by the CLI — created,
 // assigned, disabled, a group's member removed — is in force at the very
 // next check of a running server that answers from its cache, on SQLite
-// and on PostgreSQL. Each row is set up with the CLI and checked over HTTP.
+// and on PostgreSQL. Each row is set up with the CLI and checked over
+// HTTP, expecting exactly denied_by_policy, unlocked_by_schedule, lockdown
+// or plain locked, and policy explain's outcome for the same address.
 func TestPolicyInForceAtNextCheck(t *testing.T) {
 	t.Run("sqlite", func(t *testing.T) { policyInForce(t, newInst(t)) })
 	t.Run("postgres", func(t *testing.T) {
@@ -42,6 +44,16 @@ func policyInForce(t *testing.T, in *inst) {
 			if code != 200 || body["status"] != status || body["locked"] != locked {
 				t.Fatalf("after %s, check %d from %s: %d %v; want status %s, locked %v", after, i, ip, code, body, status, locked)
 			}
+		}
+		// Explain says the same: its outcome names the status when a
+		// policy decides, and no policy decides otherwise.
+		text := in.ok("policy", "explain", "--app", issuer, "--account", "alice", "--ip", ip).stdout
+		want := "outcome: " + status + ":"
+		if status == "locked" {
+			want = "outcome: no policy decides"
+		}
+		if !strings.Contains(text, want) {
+			t.Fatalf("after %s, explain from %s does not say %q:\n%s", after, ip, want, text)
 		}
 	}
 	expect("no policy", outside, "locked", true)

@@ -157,18 +157,7 @@ func (a *API) check(w http.ResponseWriter, r *http.Request, sdk bool) (err error
 	}
 	res, err := a.d.Check.Check(r.Context(), req)
 	if err != nil {
-		herr := httpx.ErrorOf(err)
-		if a.d.Limiter != nil && herr.Status == http.StatusUnauthorized {
-			// Only a failed token spends, and only a failed token is
-			// refused: past its budget an address gets 429 without the
-			// detail of what failed.
-			key := ratelimit.Key(clientaddr.Of(r))
-			if !a.d.Limiter.Allow(key) {
-				wait, _ := a.d.Limiter.Wait(key)
-				herr = &httpx.Error{Status: http.StatusTooManyRequests, Code: "rate_limited",
-					Message: "too many failed lock checks from this address; retry later", RetryAfter: max(wait, time.Second), Cause: err}
-			}
-		}
+		herr := a.limitFailedToken(r, err)
 		a.count("error", herr.Code)
 		return herr
 	}
@@ -181,6 +170,24 @@ func (a *API) check(w http.ResponseWriter, r *http.Request, sdk bool) (err error
 		Locked: res.Locked, Status: string(res.Status), Message: res.Message, SessionID: res.SessionID,
 	})
 	return nil
+}
+
+// limitFailedToken passes err through the failed-token limiter: only a
+// failed token (401) spends, and only a failed token is refused, so past
+// its budget an address gets 429 without the detail of what failed. Every
+// route authenticated by an application's token uses it.
+func (a *API) limitFailedToken(r *http.Request, err error) *httpx.Error {
+	herr := httpx.ErrorOf(err)
+	if a.d.Limiter == nil || herr.Status != http.StatusUnauthorized {
+		return herr
+	}
+	key := ratelimit.Key(clientaddr.Of(r))
+	if a.d.Limiter.Allow(key) {
+		return herr
+	}
+	wait, _ := a.d.Limiter.Wait(key)
+	return &httpx.Error{Status: http.StatusTooManyRequests, Code: "rate_limited",
+		Message: "too many failed tokens from this address; retry later", RetryAfter: max(wait, time.Second), Cause: err}
 }
 
 func (a *API) count(decision, status string) {

@@ -102,7 +102,7 @@ func (a *API) authenticate(r *http.Request) (store.Application, string, error) {
 	}
 	app, claims, err := a.d.Check.Authenticate(r.Context(), raw)
 	if err != nil {
-		return store.Application{}, "", err
+		return store.Application{}, "", a.limitFailedToken(r, err)
 	}
 	return app, claims.Subject, nil
 }

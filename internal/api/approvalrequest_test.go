@@ -11,6 +11,7 @@ import (
 	"github.com/deadbolt-dev/deadbolt/internal/admin"
 	"github.com/deadbolt-dev/deadbolt/internal/api"
 	"github.com/deadbolt-dev/deadbolt/internal/approval"
+	"github.com/deadbolt-dev/deadbolt/internal/ratelimit"
 	"github.com/deadbolt-dev/deadbolt/internal/store"
 	"github.com/deadbolt-dev/deadbolt/internal/token"
 )
@@ -117,5 +118,36 @@ func TestApprovalRequestAPI(t *testing.T) {
 	ds, _ := g.body["decisions"].([]any)
 	if g.status != 200 || g.body["status"] != "approved" || len(ds) != 1 || ds[0].(map[string]any)["approver"] != "bob@acme.test" {
 		t.Fatalf("GET decided: %d %s", g.status, g.raw)
+	}
+}
+
+// TestApprovalRequestFailedTokensLimited: bad tokens on both approvalRequest
+// routes spend the same failed-token budget as lock checks, so an address
+// that keeps failing gets 429 with Retry-After; a valid token still passes.
+func TestApprovalRequestFailedTokensLimited(t *testing.T) {
+	e := newEnv(t, ratelimit.New(0.001, 3, 0))
+	var limited int
+	for i := range 10 {
+		var a answer
+		if i%2 == 0 {
+			a = e.post(api.PathApprovalRequest, "junk.junk.junk", `{"templateId":"X"}`)
+		} else {
+			a = e.get("/nl3/api/v1/approvalRequest/nope", "junk.junk.junk")
+		}
+		switch {
+		case a.status == http.StatusTooManyRequests:
+			limited++
+			if a.header.Get("Retry-After") == "" || a.body["error"] != "rate_limited" {
+				t.Fatalf("429 without Retry-After or code: %v %s", a.header, a.raw)
+			}
+		case a.status != http.StatusUnauthorized:
+			t.Fatalf("junk token: %d %s", a.status, a.raw)
+		}
+	}
+	if limited != 7 {
+		t.Fatalf("%d of 10 junk tokens throttled, want 7 (burst 3)", limited)
+	}
+	if a := e.get("/nl3/api/v1/approvalRequest/nope", e.mint(e.claims("alice"))); a.status != http.StatusNotFound {
+		t.Fatalf("valid token after junk: %d %s", a.status, a.raw)
 	}
 }

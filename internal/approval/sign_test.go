@@ -59,11 +59,17 @@ func signers(e *env) (*passkey.Service, []*softkey.Key) {
 // signature as the vote's evidence.
 func sign(e *env, svc *passkey.Service, k *softkey.Key, i int, q store.UnlockRequest, approve bool) string {
 	e.t.Helper()
-	m := e.approv[i]
-	st, err := e.node(i).Statement(e.ctx, m, q.ID, approve)
+	st, err := e.node(i).Statement(e.ctx, e.approv[i], q.ID, approve)
 	if err != nil {
 		e.t.Fatalf("statement: %v", err)
 	}
+	return signStatement(e, svc, k, e.approv[i], st)
+}
+
+// signStatement has approver m's passkey k sign st and returns the checked
+// signature as a vote's evidence.
+func signStatement(e *env, svc *passkey.Service, k *softkey.Key, m store.Member, st evidence.Statement) string {
+	e.t.Helper()
 	canonical, err := st.Canonical()
 	if err != nil {
 		e.t.Fatal(err)

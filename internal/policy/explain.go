@@ -54,6 +54,9 @@ type Rule struct {
 	// Until is when what Why says changes: the open window's end or the
 	// next one's start (zero when unknown or never).
 	Until time.Time `json:"until,omitzero"`
+	// Zone is the IANA time zone of a scheduled policy's windows, in
+	// which to show Until; "" for other kinds.
+	Zone string `json:"zone,omitempty"`
 }
 
 // Explanation is every policy considered for one account at one instant,
@@ -109,8 +112,12 @@ func (ex *Explanation) record(c *compiled, by via, applies bool, why string, unt
 	case c.Type == Approval:
 		step = StepApproval
 	}
-	ex.Rules = append(ex.Rules, Rule{Step: step, PolicyID: c.ID, PolicyName: c.Name, Type: c.Type, Action: c.Action,
-		Via: by.String(), Applies: applies, Why: why, Until: until})
+	r := Rule{Step: step, PolicyID: c.ID, PolicyName: c.Name, Type: c.Type, Action: c.Action,
+		Via: by.String(), Applies: applies, Why: why, Until: until}
+	if c.Schedule != nil {
+		r.Zone = c.Schedule.Zone
+	}
+	ex.Rules = append(ex.Rules, r)
 }
 
 // describe words what a scheduled or alert policy in force does at t.
@@ -136,6 +143,17 @@ func (c *compiled) describe(t time.Time, on bool) (string, time.Time) {
 	return "its window is closed and opens no more", time.Time{}
 }
 
+// Steps are the steps an explanation reports, in decision order, each
+// with or without policies; the approvals step only when a policy of it
+// was considered (only tenants that use approvals see it).
+func (e Explanation) Steps() []Step {
+	steps := []Step{StepHardLock, StepContext, StepUnlock, StepAllowUnlock}
+	if slices.ContainsFunc(e.Rules, func(r Rule) bool { return r.Step == StepApproval }) {
+		steps = append(steps, StepApproval)
+	}
+	return steps
+}
+
 // String writes e for people: each step in order, every policy
 // considered, and the outcome.
 func (e Explanation) String() string {
@@ -154,11 +172,7 @@ func (e Explanation) String() string {
 		b.WriteString(" with no IP address")
 	}
 	b.WriteString("\n(* acts now, - does not)\n")
-	steps := []Step{StepHardLock, StepContext, StepUnlock, StepAllowUnlock}
-	if slices.ContainsFunc(e.Rules, func(r Rule) bool { return r.Step == StepApproval }) {
-		steps = append(steps, StepApproval) // only tenants that use approvals see the step
-	}
-	for _, step := range steps {
+	for _, step := range e.Steps() {
 		fmt.Fprintf(&b, "%s\n", step)
 		n := 0
 		for _, r := range e.Rules {

@@ -86,6 +86,7 @@ func (p *Portal) homeData(ctx context.Context, m store.Member) (homeData, error)
 	var order []string
 	fp := sha256.New()
 	fmt.Fprintf(fp, "lockall=%v;", m.LockAll)
+	set := p.tenantPolicies(ctx, m.TenantID)
 	for _, a := range accts {
 		app, ok := apps[a.AppID]
 		if !ok {
@@ -103,7 +104,10 @@ func (p *Portal) homeData(ctx context.Context, m store.Member) (homeData, error)
 		if !found {
 			continue
 		}
-		fmt.Fprintf(fp, "%s=%v,%s,%s,%v;", a.ID, v.Locked, v.Status, v.Until.Format(time.RFC3339Nano), v.Once)
+		if hold := policyHold(set, app, a, v, now); hold != "" {
+			v.Detail = hold
+		}
+		fmt.Fprintf(fp, "%s=%v,%s,%s,%v,%s;", a.ID, v.Locked, v.Status, v.Until.Format(time.RFC3339Nano), v.Once, v.Detail)
 		byApp[a.AppID].Accounts = append(byApp[a.AppID].Accounts, v)
 	}
 	out := homeData{LockAll: m.LockAll, Count: len(accts), Extend: p.d.Approvals != nil}

@@ -87,10 +87,16 @@ func (p *Portal) requireAdminApp(w http.ResponseWriter, r *http.Request) (signed
 }
 
 func (p *Portal) renderAdmin(w http.ResponseWriter, r *http.Request, s signedIn, page, title string, data map[string]any) {
-	data["Title"], data["Member"], data["Section"] = title, s.member, page
+	p.renderAdminPage(w, r, s, http.StatusOK, "admin", page, title, data)
+}
+
+// renderAdminPage renders section of an admin template (its Section,
+// which lights its link in the admin sub-navigation) with status.
+func (p *Portal) renderAdminPage(w http.ResponseWriter, r *http.Request, s signedIn, status int, template, section, title string, data map[string]any) {
+	data["Title"], data["Member"], data["Section"] = title, s.member, section
 	data["Notice"] = notice(r)
 	w.Header().Set("Cache-Control", "no-store")
-	p.render(w, r, http.StatusOK, "admin", data)
+	p.render(w, r, status, template, data)
 }
 
 type appRow struct {
@@ -487,7 +493,17 @@ func (p *Portal) adminActivity(w http.ResponseWriter, r *http.Request) error {
 	}
 	slices.SortFunc(recs, func(a, b store.CheckRecord) int { return b.At.Compare(a.At) })
 	latest := recs[:min(len(recs), 25)]
-	p.renderAdmin(w, r, s, "activity", "Activity", map[string]any{"Chart": newChart(recs, now), "Latest": latest, "AppNames": names})
+	// The policies that decided checks, by ID, to name and link them.
+	pols, err := p.adminSvc().Policies(r.Context(), s.member.TenantID)
+	if err != nil {
+		return err
+	}
+	policyNames := make(map[string]string, len(pols))
+	for _, pol := range pols {
+		policyNames[pol.ID] = pol.Name
+	}
+	p.renderAdmin(w, r, s, "activity", "Activity", map[string]any{"Chart": newChart(recs, now), "Latest": latest, "AppNames": names,
+		"PolicyNames": policyNames})
 	return nil
 }
 

@@ -367,6 +367,19 @@ func (p *Portal) passkeyDelete(w http.ResponseWriter, r *http.Request) error {
 // (?done=CODE); only known codes are shown, so a link cannot put text on
 // the page.
 var notices = map[string]string{
+	// groups and policies (groups.go, policies.go)
+	"group-created":        "Group created. Add its members below.",
+	"group-deleted":        "Group deleted, with its memberships and the policy assignments to it.",
+	"group-member-added":   "Member added. The group's policies apply to their accounts from the next check.",
+	"group-member-removed": "Member removed from the group.",
+	"policy-created":       "Policy created. It applies to nothing until you assign it below.",
+	"policy-saved":         "Policy saved. It is in force from the next check.",
+	"policy-enabled":       "Policy enabled. It is in force from the next check.",
+	"policy-disabled":      "Policy disabled. It decides nothing until enabled again.",
+	"policy-deleted":       "Policy deleted, with its assignments.",
+	"policy-assigned":      "Assigned. The policy applies from the next check.",
+	"policy-unassigned":    "Assignment removed.",
+
 	"added":           "Passkey added.",
 	"removed":         "Passkey removed.",
 	"locked":          "Locked.",

@@ -52,6 +52,8 @@ type subLink struct {
 var adminSections = []subLink{
 	{"/admin/apps", "Applications", []string{"apps", "app", "accounts", "import"}},
 	{"/admin/members", "Members", []string{"members"}},
+	{"/admin/groups", "Groups", []string{"groups", "group"}},
+	{"/admin/policies", "Policies", []string{"policies", "policy", "explain"}},
 	{"/admin/tokens", "API tokens", []string{"tokens"}},
 	{"/admin/webhooks", "Webhooks", []string{"webhooks"}},
 	{"/admin/deliveries", "Deliveries", []string{"deliveries"}},

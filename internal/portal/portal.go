@@ -102,11 +102,16 @@ type Deps struct {
 	// WebhookEgress decides which hosts admins may create webhooks for
 	// (config webhooks.allow_private).
 	WebhookEgress egress.Policy
+	// Policies reads the tenants' compiled JIT policies (the lock
+	// check's cache, which keeps them in memory): the accounts page says
+	// which policy holds an account, and until when. Nil: it does not.
+	Policies check.PolicySets
 	// BreakGlass opens accounts marked break-glass without approvals, for
 	// their owner; nil turns the portal's break-glass form off.
 	BreakGlass *breakglass.Service
-	// Geo names the countries of addresses in the exposure report (serve
-	// --geoip-db); nil names none.
+	// Geo locates addresses (serve --geoip-db): countries for the explain
+	// page's country rules and the exposure report; nil: none, and each
+	// context rule's on_unknown decides.
 	Geo policy.Geo
 	// Slack links members to their Slack users (slackapp.Linker); nil
 	// when this server has no Slack app, and the settings page offers none.
@@ -278,6 +283,20 @@ func (p *Portal) routes() {
 	post("/admin/oidc", p.adminOIDCCreate)
 	post("/admin/oidc/{id}/delete", p.adminOIDCDelete)
 	get("/admin/activity", p.adminActivity)
+	get("/admin/policies", p.adminPolicies)
+	post("/admin/policies", p.adminPolicyCreate)
+	get("/admin/policies/new", p.adminPolicyNew)
+	get("/admin/policies/explain", p.adminExplain)
+	get("/admin/policies/{id}", p.adminPolicy)
+	post("/admin/policies/{id}", p.adminPolicySave)
+	post("/admin/policies/{id}/{state}", p.adminPolicyState)
+	post("/admin/policies/{id}/targets/{change}", p.adminPolicyAssign)
+	get("/admin/groups", p.adminGroups)
+	post("/admin/groups", p.adminGroupCreate)
+	get("/admin/groups/{id}", p.adminGroup)
+	post("/admin/groups/{id}/delete", p.adminGroupDelete)
+	post("/admin/groups/{id}/members", p.adminGroupAdd)
+	post("/admin/groups/{id}/members/{member}/remove", p.adminGroupRemove)
 	get("/admin/reports/exposure", p.adminExposure)
 	get("/admin/audit", p.adminAudit)
 	get("/admin/audit/export", p.adminAuditExport)

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"html/template"
 	"io/fs"
+	"maps"
 	"net/http"
 	"path"
 	"strings"
@@ -14,7 +15,12 @@ import (
 )
 
 // pages are the templates/NAME.html files rendered inside layout.html.
-var pages = []string{"signin", "setup", "home", "passkeys", "enable", "error", "done", "settings", "admin", "verify", "stepup", "stepuplocked", "stepupwait", "sign", "approvals"}
+// Pages added later go on lines of their own, so that pages added at
+// once merge.
+var pages = []string{
+	"signin", "setup", "home", "passkeys", "enable", "error", "done", "settings", "admin", "verify", "stepup", "stepuplocked", "stepupwait", "sign", "approvals",
+	"policies",
+}
 
 func (p *Portal) parseTemplates() error {
 	funcs := template.FuncMap{
@@ -32,6 +38,7 @@ func (p *Portal) parseTemplates() error {
 		// auditors, who read them).
 		"administers": admin.Administers,
 	}
+	maps.Copy(funcs, formFuncs) // the groups and policies forms'
 	p.pages = map[string]*template.Template{}
 	for _, page := range pages {
 		t, err := template.New(page).Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/"+page+".html")

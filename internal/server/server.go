@@ -148,7 +148,7 @@ func Run(ctx context.Context, d Deps, listening func(addr string)) error {
 	web, err := portal.New(portal.Deps{StepUp: provider, Store: d.Store, Audit: d.Store, AuditKey: &auditKey, Clock: d.Clock, Log: d.Log, Box: d.Box, Check: svc, Access: acc,
 		Requests: requests, Approvals: approvals, Broker: notes.broker, Mail: notes.mail != nil, PushKey: notes.pushKey, PublicURL: cfg.EffectivePublicURL(),
 		Config: cfg.Portal, WebhookEgress: egress.Policy{AllowPrivate: cfg.Webhooks.AllowPrivate}, Slack: slackApp.portalLinker(), Geo: d.Geo,
-		BreakGlass: &breakglass.Service{Store: d.Store, Clock: d.Clock, Notify: notes.channels}})
+		BreakGlass: &breakglass.Service{Store: d.Store, Clock: d.Clock, Notify: notes.channels}, Policies: checkReads})
 	if err != nil {
 		return fmt.Errorf("portal: %w", err)
 	}
