@@ -5,7 +5,9 @@ import (
 	"crypto/subtle"
 	"errors"
 	"fmt"
+	"net"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -56,9 +58,11 @@ type Created struct {
 // Create stores a new client, audited by actor, and returns it with its
 // secret.
 func (c *Clients) Create(ctx context.Context, actor string, n NewClient) (Created, error) {
-	if err := checkClient(n); err != nil {
+	origins, err := checkClient(n)
+	if err != nil {
 		return Created{}, err
 	}
+	n.FrameOrigins = origins
 	now := c.Clock.Now().UTC()
 	cl := store.OIDCClient{ID: "oc_" + strings.ReplaceAll(ids.New(), "-", ""), TenantID: n.TenantID, Name: n.Name,
 		Public: n.Public, RedirectURIs: n.RedirectURIs, FrameOrigins: n.FrameOrigins, AppID: n.AppID, CreatedAt: now}
@@ -67,7 +71,7 @@ func (c *Clients) Create(ctx context.Context, actor string, n NewClient) (Create
 		secret = ids.NewSecret()
 		cl.SecretHash = ids.SecretHash(secret)
 	}
-	err := c.Store.Update(ctx, func(tx store.Tx) error {
+	err = c.Store.Update(ctx, func(tx store.Tx) error {
 		if n.AppID != "" {
 			app, err := tx.Application(ctx, n.AppID)
 			if err != nil || app.TenantID != n.TenantID {
@@ -123,7 +127,9 @@ func (c *Clients) Delete(ctx context.Context, actor, tenantID, ref string) (stor
 	})
 }
 
-func checkClient(n NewClient) error {
+// checkClient checks n and returns its frame origins normalized (see
+// FrameOrigin), without repeats.
+func checkClient(n NewClient) ([]string, error) {
 	var problems []string
 	if strings.TrimSpace(n.Name) == "" {
 		problems = append(problems, "a client needs a name")
@@ -141,23 +147,29 @@ func checkClient(n NewClient) error {
 			problems = append(problems, fmt.Sprintf("redirect URI %q: plain http is allowed only for localhost and loopback addresses", raw))
 		}
 	}
+	origins := make([]string, 0, len(n.FrameOrigins))
 	for _, raw := range n.FrameOrigins {
-		u, err := url.Parse(raw)
-		if err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") || (u.Path != "" && u.Path != "/") || u.RawQuery != "" {
-			problems = append(problems, fmt.Sprintf("frame origin %q is not an origin (scheme, host and port only)", raw))
+		o, err := FrameOrigin(raw)
+		if err != nil {
+			problems = append(problems, err.Error())
+			continue
+		}
+		if !slices.Contains(origins, o) {
+			origins = append(origins, o)
 		}
 	}
 	if len(problems) > 0 {
-		return fmt.Errorf("%w: %s", ErrInvalidClient, strings.Join(problems, "; "))
+		return nil, fmt.Errorf("%w: %s", ErrInvalidClient, strings.Join(problems, "; "))
 	}
-	return nil
+	return origins, nil
 }
 
 func loopback(host string) bool {
 	if host == "localhost" {
 		return true
 	}
-	return strings.HasPrefix(host, "127.") || host == "::1"
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }
 
 // secretMatches compares a presented secret with a client's stored hash in

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"path/filepath"
+	"slices"
 	"testing"
 	"time"
 
@@ -337,5 +338,46 @@ func TestKeyRotation(t *testing.T) {
 	foreign := &Keys{Store: f.db, Box: other, Clock: f.clock, RotateAfter: 24 * time.Hour}
 	if _, _, err := foreign.Signer(ctx); !errors.Is(err, store.ErrMasterKey) {
 		t.Fatalf("a key under another master key: %v", err)
+	}
+}
+
+// TestFrameOriginsStrict: a frame origin goes into a CSP frame-ancestors
+// directive, so anything but scheme://host[:port] with a real host is
+// refused, plain http only on loopback, and what is stored is normalized.
+func TestFrameOriginsStrict(t *testing.T) {
+	f := newFixture(t)
+	ok := NewClient{TenantID: f.acme.ID, Name: "rp", RedirectURIs: []string{"https://rp.acme.test/cb"}}
+	for _, bad := range []string{
+		"https://*", "https://*.com", "https://*.acme.test", "https://a.com;", "https://a.com;script-src *",
+		"https://a.com,'unsafe-inline'", "https://a.com 'unsafe-inline'", "https://a.com'", `https://a.com"`,
+		"https://user@a.com", "https://user:pw@a.com", "https://a.com:", "https://a.com:0", "https://a.com:99999",
+		"https://a.com:x", "https://a.com#", "https://a.com?", "https://a.com/app", "https://-a.com", "https://a_b.com",
+		"https://[::1%25eth0]", "https://[127.0.0.1]", "http://rp.acme.test", "http://127.evil.test", "ftp://a.com",
+		"a.com", "https:a.com", "https://", "//a.com", "https://a.com/\\", "HTTPS://*",
+	} {
+		n := ok
+		n.FrameOrigins = []string{bad}
+		if _, err := f.clients.Create(t.Context(), "test", n); !errors.Is(err, ErrInvalidClient) {
+			t.Errorf("frame origin %q: %v, want ErrInvalidClient", bad, err)
+		}
+		if _, err := FrameOrigin(bad); err == nil {
+			t.Errorf("FrameOrigin(%q) accepted it", bad)
+		}
+	}
+	n := ok
+	n.FrameOrigins = []string{"https://RP.Acme.test:443/", "https://rp.acme.test", "http://localhost:8080",
+		"http://127.0.0.1:9", "http://[::1]:9", "https://[2001:DB8::1]:8443", "https://192.0.2.1"}
+	c, err := f.clients.Create(t.Context(), "test", n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"https://rp.acme.test", "http://localhost:8080", "http://127.0.0.1:9", "http://[::1]:9",
+		"https://[2001:db8::1]:8443", "https://192.0.2.1"}
+	if !slices.Equal(c.Client.FrameOrigins, want) {
+		t.Fatalf("stored frame origins %q, want %q", c.Client.FrameOrigins, want)
+	}
+	got, err := f.clients.Find(t.Context(), f.acme.ID, c.Client.ID)
+	if err != nil || !slices.Equal(got.FrameOrigins, want) {
+		t.Fatalf("read back %q (%v), want %q", got.FrameOrigins, err, want)
 	}
 }

@@ -214,7 +214,9 @@ func (s *Service) FinishLogin(ctx context.Context, state, response []byte, allow
 // FinishLogin does. The step-up page may run in a frame of another origin:
 // a response made in a cross-origin frame is accepted when its top origin
 // (the page that framed it) is one of frameOrigins (the OpenID client's),
-// and refused otherwise.
+// and refused otherwise, as is one that says it was made in a
+// cross-origin frame but names no top origin (FinishLogin refuses that
+// too).
 func (s *Service) FinishStepUp(ctx context.Context, state, response []byte, frameOrigins []string, allow func(memberID string) bool) (Login, error) {
 	wa := s.wa
 	if len(frameOrigins) > 0 {
@@ -238,6 +240,11 @@ func (s *Service) finishLogin(ctx context.Context, wa *webauthn.WebAuthn, state,
 	parsed, err := protocol.ParseCredentialRequestResponseBytes(response)
 	if err != nil {
 		return Login{}, fmt.Errorf("%w: %v", ErrRejected, detail(err))
+	}
+	// go-webauthn checks the top origin only when the client data names
+	// one: a cross-origin answer without it would pass any frame origin.
+	if cd := parsed.Response.CollectedClientData; cd.CrossOrigin && cd.TopOrigin == "" {
+		return Login{}, fmt.Errorf("%w: the answer was made in a cross-origin frame but names no top origin", ErrRejected)
 	}
 	var found Login
 	var lookupErr error

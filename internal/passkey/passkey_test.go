@@ -227,3 +227,52 @@ func TestRegistrationRejections(t *testing.T) {
 		t.Fatal("New accepted a bad public URL")
 	}
 }
+
+// TestStepUpCrossOrigin: in a frame, the answer must name its top origin
+// and that must be one of the client's frame origins. go-webauthn skips
+// the top-origin check when the client data names none, so an answer
+// with crossOrigin and no topOrigin is refused by passkey itself.
+func TestStepUpCrossOrigin(t *testing.T) {
+	svc, s, m, a := setup(t)
+	frames := []string{"https://wiki.acme.test"}
+	try := func(cross bool, top string) error {
+		t.Helper()
+		opts, state, err := svc.BeginStepUp()
+		if err != nil {
+			t.Fatal(err)
+		}
+		a.CrossOrigin, a.TopOrigin = cross, top
+		login, err := svc.FinishStepUp(t.Context(), state, get(t, a, opts, m.ID), frames, nil)
+		if err == nil {
+			s.passkeys[login.Passkey.ID] = login.Passkey
+		}
+		return err
+	}
+	if err := try(false, ""); err != nil {
+		t.Fatalf("same-origin step-up: %v", err)
+	}
+	if err := try(true, "https://wiki.acme.test"); err != nil {
+		t.Fatalf("step-up framed by a frame origin: %v", err)
+	}
+	for name, c := range map[string]struct {
+		cross bool
+		top   string
+	}{
+		"cross-origin without a top origin": {true, ""},
+		"framed by another origin":          {true, "https://evil.test"},
+	} {
+		if err := try(c.cross, c.top); !errors.Is(err, passkey.ErrRejected) {
+			t.Errorf("%s: %v, want ErrRejected", name, err)
+		}
+	}
+	// Without frame origins, FinishLogin refuses a cross-origin answer
+	// with no top origin as well.
+	opts, state, err := svc.BeginLogin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	a.CrossOrigin, a.TopOrigin = true, ""
+	if _, err := svc.FinishLogin(t.Context(), state, get(t, a, opts, m.ID), nil); !errors.Is(err, passkey.ErrRejected) {
+		t.Errorf("sign-in, cross-origin without a top origin: %v, want ErrRejected", err)
+	}
+}

@@ -125,8 +125,13 @@ func (p *Portal) renderAudit(w http.ResponseWriter, r *http.Request, s signedIn,
 		nq.Set("before", strconv.FormatInt(next, 10))
 		nextLink = "/admin/audit?" + nq.Encode()
 	}
+	export := func(format string) string {
+		eq := filterQuery(q)
+		eq.Set("format", format)
+		return "/admin/audit/export?" + eq.Encode()
+	}
 	p.renderAdmin(w, r, s, "audit", "Audit", map[string]any{"Records": recs, "Next": nextLink,
-		"Filter": filters, "Query": filters.Encode(), "Filtered": !f.IsZero(), "Verdict": verdict})
+		"Filter": filters, "ExportJSONL": export("jsonl"), "ExportCSV": export("csv"), "Filtered": !f.IsZero(), "Verdict": verdict})
 	return nil
 }
 

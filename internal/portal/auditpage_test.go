@@ -5,10 +5,12 @@ import (
 	"database/sql"
 	"encoding/csv"
 	"fmt"
+	"html"
 	"net/http"
 	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -205,7 +207,13 @@ func TestAuditExportVerifies(t *testing.T) {
 	if code, out := verify("whole.jsonl", whole.body); code != 0 || !strings.Contains(out, fmt.Sprintf("%d events", e.records)) {
 		t.Fatalf("verify --file of the export: %d %s", code, out)
 	}
-	filtered := e.do("GET", "/admin/audit/export?format=jsonl&action=account.locked", nil, e.auditorC)
+	// The export link the filtered page shows, followed as a browser would.
+	page := e.do("GET", "/admin/audit?action=account.locked", nil, e.auditorC)
+	m := regexp.MustCompile(`href="([^"]*)" id="export-jsonl"`).FindStringSubmatch(page.body)
+	if m == nil {
+		t.Fatalf("no JSONL export link on the filtered page")
+	}
+	filtered := e.do("GET", html.UnescapeString(m[1]), nil, e.auditorC)
 	if n := strings.Count(filtered.body, "\n"); n != 29 {
 		t.Fatalf("filtered export has %d lines, want 29", n)
 	}

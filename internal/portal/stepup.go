@@ -61,11 +61,25 @@ func stepHeaders(w http.ResponseWriter, c store.OIDCClient) {
 	}
 	policy = strings.Replace(policy, "form-action 'self'", "form-action "+strings.Join(targets, " "), 1)
 	h := w.Header()
-	if len(c.FrameOrigins) > 0 {
+	if origins := frameAncestors(c.FrameOrigins); len(origins) > 0 {
 		h.Del("X-Frame-Options")
-		policy = strings.Replace(policy, "frame-ancestors 'none'", "frame-ancestors "+strings.Join(c.FrameOrigins, " "), 1)
+		policy = strings.Replace(policy, "frame-ancestors 'none'", "frame-ancestors "+strings.Join(origins, " "), 1)
 	}
 	h.Set("Content-Security-Policy", policy)
+}
+
+// frameAncestors checks the stored frame origins again before they go
+// into the policy (clients stored before origins were checked strictly
+// may hold anything): each is normalized by oidc.FrameOrigin, and one it
+// refuses is left out, so a bad one can only narrow who may frame.
+func frameAncestors(stored []string) []string {
+	var origins []string
+	for _, raw := range stored {
+		if o, err := oidc.FrameOrigin(raw); err == nil {
+			origins = append(origins, o)
+		}
+	}
+	return origins
 }
 
 func (p *Portal) stepPage(w http.ResponseWriter, r *http.Request) error {
@@ -132,7 +146,7 @@ func (p *Portal) stepFinish(w http.ResponseWriter, r *http.Request) error {
 		return &pageError{Status: http.StatusBadRequest, Title: "Start again",
 			Message: "This passkey step took too long or was already used. Start again."}
 	}
-	login, err := p.passkeys.FinishStepUp(r.Context(), state, req.Credential, s.Client.FrameOrigins, p.limits.memberHasAttempts)
+	login, err := p.passkeys.FinishStepUp(r.Context(), state, req.Credential, frameAncestors(s.Client.FrameOrigins), p.limits.memberHasAttempts)
 	if err != nil {
 		if login.Member.ID != "" && errors.Is(err, passkey.ErrRejected) {
 			p.limits.member.Allow(login.Member.ID)

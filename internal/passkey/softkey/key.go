@@ -31,6 +31,11 @@ type Key struct {
 	// UserHandle is the WebAuthn user ID the registration named (for
 	// deadbolt, the member ID); assertions carry it.
 	UserHandle []byte
+	// CrossOrigin and TopOrigin go into the client data as a browser's
+	// would from a frame of another origin (TopOrigin: the framing page;
+	// left out when "", as a hostile client might).
+	CrossOrigin bool
+	TopOrigin   string
 }
 
 // New returns a fresh passkey for the site at origin (for example
@@ -93,7 +98,11 @@ func (k *Key) authData(flags byte, attested []byte) []byte {
 }
 
 func (k *Key) clientData(typ, challenge string) []byte {
-	b, _ := json.Marshal(map[string]any{"type": typ, "challenge": challenge, "origin": k.Origin, "crossOrigin": false})
+	cd := map[string]any{"type": typ, "challenge": challenge, "origin": k.Origin, "crossOrigin": k.CrossOrigin}
+	if k.TopOrigin != "" {
+		cd["topOrigin"] = k.TopOrigin
+	}
+	b, _ := json.Marshal(cd)
 	return b
 }
 
