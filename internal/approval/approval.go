@@ -33,6 +33,10 @@ var (
 	// no signed assertion that the Verifier accepts (a CLI approval never
 	// does).
 	ErrSignatureRequired = errors.New("the policy requires a passkey-signed approval")
+	// ErrSameActor: the request already has a vote cast by the same actor
+	// (an API token voting "as" several members, say). One actor, one
+	// vote: a quorum of K must be K actors, not K names one actor picks.
+	ErrSameActor = errors.New("this actor has already voted on the request")
 )
 
 // Channels a vote is cast on.

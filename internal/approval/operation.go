@@ -251,7 +251,8 @@ func (s *Service) OperationInbox(ctx context.Context, member store.Member, limit
 // VoteOperation casts b on an approval request for an operation (b's
 // RequestID). The voter must be one of its approvers (ErrNotApprover), may
 // not approve a request about their own account (ErrSelfApproval), and
-// votes once (store.ErrConflict). Under sign_and_approve every vote,
+// votes once (store.ErrConflict), as does each actor (ErrSameActor; not
+// the CLI's operator). Under sign_and_approve every vote,
 // approval or denial, must carry a signature the Verifier accepts
 // (ErrSignatureRequired). A request decided or run out is
 // access.ErrRequestClosed; one of another tenant store.ErrNotFound. The
@@ -282,6 +283,13 @@ func (s *Service) VoteOperation(ctx context.Context, b Ballot) (OperationItem, b
 		}
 		if b.Approve && b.Voter.ID == o.RequesterID {
 			return ErrSelfApproval
+		}
+		cast, err := tx.OperationVotes(ctx, o.ID)
+		if err != nil {
+			return err
+		}
+		if err := sameActor(b, cast); err != nil {
+			return err
 		}
 		app, err := tx.Application(ctx, o.AppID)
 		if err != nil {

@@ -229,3 +229,49 @@ func signOperation(e *env, svc *passkey.Service, k *softkey.Key, i int, o store.
 	}
 	return signStatement(e, svc, k, e.approv[i], st)
 }
+
+// TestOneActorOneVote: an actor that votes "as" several members (an API
+// token) casts one vote per request, on an access request and on an
+// operation's; the CLI's operator, who acts for members by design, is
+// exempt.
+func TestOneActorOneVote(t *testing.T) {
+	each(t, func(t *testing.T, b backend) {
+		e := newEnv(t, b, 3, policy.ApprovalRule{Required: 2})
+		q := e.ask(approval.Ask{For: time.Hour})
+		as := func(i int, ch string) approval.Ballot {
+			return approval.Ballot{RequestID: q.ID, Voter: e.approv[i], Approve: true, Channel: ch, Actor: "api-token:tok1"}
+		}
+		if _, err := e.node(0).Vote(e.ctx, as(0, approval.ChannelAPI)); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e.node(0).Vote(e.ctx, as(1, approval.ChannelAPI)); !errors.Is(err, approval.ErrSameActor) {
+			t.Fatalf("the token's second vote, as another member: %v, want ErrSameActor", err)
+		}
+		if got := e.request(q.ID); got.Status != store.RequestPending {
+			t.Fatalf("request after a refused vote: %+v", got)
+		}
+		if out, err := e.vote(1, q, true); err != nil || !out.Decided {
+			t.Fatalf("a second actor's approval: %+v, %v", out, err)
+		}
+
+		e.template(2, store.DenyFirst, store.ModeApprove)
+		o := e.askOperation(map[string]string{"item": "x", "amount": "1"})
+		opBallot := func(i int, ch string) approval.Ballot {
+			return approval.Ballot{RequestID: o.ID, Voter: e.approv[i], Approve: true, Channel: ch, Actor: "api-token:tok1"}
+		}
+		if _, _, err := e.node(0).VoteOperation(e.ctx, opBallot(0, approval.ChannelAPI)); err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := e.node(0).VoteOperation(e.ctx, opBallot(1, approval.ChannelAPI)); !errors.Is(err, approval.ErrSameActor) {
+			t.Fatalf("the token's second vote on an operation: %v, want ErrSameActor", err)
+		}
+		o = e.askOperation(map[string]string{"item": "y", "amount": "2"})
+		for i := range 2 {
+			cli := opBallot(i, approval.ChannelCLI)
+			cli.Actor = "cli:root"
+			if _, decided, err := e.node(0).VoteOperation(e.ctx, cli); err != nil || decided != (i == 1) {
+				t.Fatalf("operator's vote %d: decided %v, %v", i, decided, err)
+			}
+		}
+	})
+}

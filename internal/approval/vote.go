@@ -39,7 +39,8 @@ type Outcome struct {
 
 // Vote casts b. The voter must be one of the request's approvers
 // (ErrNotApprover), may not approve their own access unless the policy
-// allows it (ErrSelfApproval), and votes once (store.ErrConflict). A
+// allows it (ErrSelfApproval), and votes once (store.ErrConflict). One
+// actor votes once too (ErrSameActor; not the CLI's operator). A
 // policy that says sign takes only votes (denials too) whose Evidence the Verifier
 // accepts (ErrSignatureRequired). A request already decided or run out is
 // access.ErrRequestClosed; one of another tenant is store.ErrNotFound.
@@ -93,6 +94,13 @@ func (s *Service) Vote(ctx context.Context, b Ballot) (Outcome, error) {
 		}
 		if b.Approve && selfVote(rule, q, acct, b.Voter.ID) {
 			return ErrSelfApproval
+		}
+		cast, err := tx.Votes(ctx, q.ID)
+		if err != nil {
+			return err
+		}
+		if err := sameActor(b, cast); err != nil {
+			return err
 		}
 		// Under sign, every vote is signed, a denial too: a denial decides
 		// as surely as an approval, and the evidence must show who gave it.
@@ -288,6 +296,21 @@ func (s *Service) StartDue(ctx context.Context) (int, error) {
 			return total, nil
 		}
 	}
+}
+
+// sameActor refuses b when votes hold one its actor cast already. The
+// CLI is exempt: its actor is the server's operator, who may run
+// anything and votes with --as by design.
+func sameActor(b Ballot, votes []store.Vote) error {
+	if b.Channel == ChannelCLI || b.Actor == "" {
+		return nil
+	}
+	for _, v := range votes {
+		if v.Actor == b.Actor && v.MemberID != b.Voter.ID { // one member's second vote is store.ErrConflict
+			return fmt.Errorf("%w: %s voted on it as member %s", ErrSameActor, b.Actor, v.MemberID)
+		}
+	}
+	return nil
 }
 
 func contains(l []string, s string) bool {

@@ -63,6 +63,7 @@ const (
 //	access.ErrApprovalRequired   403 approval_required
 //	approval.ErrNotApprover      403 not_approver
 //	approval.ErrSelfApproval     403 self_approval
+//	approval.ErrSameActor        403 same_actor
 //	approval.ErrSignatureRequired 403 signature_required
 //	approval.ErrNoApproval       409 no_approval_policy
 //	checklog.ErrClosed           503 shutting_down
@@ -124,6 +125,8 @@ func ErrorOf(err error) *Error {
 		status, code, msg = http.StatusForbidden, "not_approver", "you are not an approver of this request"
 	case errors.Is(err, approval.ErrSelfApproval):
 		status, code, msg = http.StatusForbidden, "self_approval", "the policy does not let you approve your own access"
+	case errors.Is(err, approval.ErrSameActor):
+		status, code, msg = http.StatusForbidden, "same_actor", "one actor votes once on a request: this one (the same API token, say) has voted on it already"
 	case errors.Is(err, approval.ErrSignatureRequired):
 		status, code, msg = http.StatusForbidden, "signature_required", "the policy requires an approval signed with your passkey"
 	case errors.Is(err, approval.ErrNoApproval):

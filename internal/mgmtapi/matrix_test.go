@@ -266,10 +266,11 @@ func TestWritesAuditedAsToken(t *testing.T) {
 	}
 }
 
-// TestRequestVotesAndAuditExport: two approvals through the API approve a
-// request (package approval counts them); a token cannot vote for someone
-// who is no approver; the audit export streams the votes with the token
-// as actor, as JSONL and CSV.
+// TestRequestVotesAndAuditExport: two approvals through the API, by two
+// tokens, approve a request (package approval counts them); one token
+// cannot cast both (same_actor) nor vote for someone who is no approver;
+// the audit export streams the votes with the token as actor, as JSONL
+// and CSV.
 func TestRequestVotesAndAuditExport(t *testing.T) {
 	e := newEnv(t, nil)
 	f := e.fixture()
@@ -285,9 +286,19 @@ func TestRequestVotesAndAuditExport(t *testing.T) {
 	if v := got.json(t); got.status != 200 || v["status"] != "pending" || v["decided"] != false || v["approvals"] != 1.0 {
 		t.Fatalf("first approval: %d %s", got.status, got.body)
 	}
+	// One token is one actor: it cannot make up the quorum by voting
+	// "as" a second approver.
 	got = e.do("POST", path, map[string]any{"as": "carol@acme.test"}, bearer(secret)...)
+	if v := got.json(t); got.status != http.StatusForbidden || v["error"] != "same_actor" {
+		t.Fatalf("the token's second approval, as carol: %d %s", got.status, got.body)
+	}
+	_, other, err := e.tokens.Create(e.ctx, "test", apitoken.New{TenantID: e.tenant.ID, Role: apitoken.RoleApprover})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got = e.do("POST", path, map[string]any{"as": "carol@acme.test"}, bearer(other)...)
 	if v := got.json(t); got.status != 200 || v["status"] != "approved" || v["decided"] != true || v["grant_id"] == "" {
-		t.Fatalf("second approval: %d %s", got.status, got.body)
+		t.Fatalf("second approval, by a second token: %d %s", got.status, got.body)
 	}
 	auditor := e.token(e.tenant, apitoken.RoleAuditor)
 	got = e.do("GET", "/api/v1/audit/export?action=request.voted", nil, bearer(auditor)...)
