@@ -68,6 +68,7 @@ var newColumns = map[string]string{
 	"approval_templates.approvals":       "1",
 	"approval_templates.deny_on":         "first",
 	"approval_templates.expiry":          "0",
+	"slack_links.confirmed_at":           "0",
 }
 
 // TestMigrateKeepsRows seeds a database at every schema version, migrates
