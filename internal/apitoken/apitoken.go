@@ -36,7 +36,7 @@ var Scopes = []string{
 	"groups:read", "groups:write",
 	"policies:read", "policies:write",
 	"webhooks:read", "webhooks:write",
-	"requests:read", "requests:write",
+	"requests:read", "requests:write", "requests:create",
 	"templates:read", "templates:write",
 	"audit:read", "checks:read",
 	"users:import", "scim",
@@ -46,8 +46,10 @@ var roleScopes = map[string][]string{
 	RoleAdmin: Scopes,
 	// An approver sees the accounts and people whose unlocks it answers,
 	// and the policies that decide them, and changes nothing else.
-	// It asks and votes on behalf of the members it names (package
-	// approval decides whether that member may).
+	// It votes on behalf of the members it names (package approval
+	// decides whether that member may, and lets one token cast one vote
+	// of a request). It cannot ask: a token that could ask as the owner
+	// and approve as an approver would open a one-approval request alone.
 	RoleApprover: {"applications:read", "accounts:read", "members:read", "groups:read", "policies:read",
 		"requests:read", "requests:write", "templates:read"},
 	// An auditor reads everything, the audit trail and check log included,
