@@ -347,6 +347,12 @@ func TestOIDCStepUp(t *testing.T) {
 		}
 		u, _ := url.Parse(next)
 		id, k := u.Query().Get("id"), u.Query().Get("k")
+		// Once the passkey was verified, cancelling needs the step's
+		// secret: with the ID alone, the step goes on (the unlock below).
+		// Each cancel spends one of the address's 20 sign-in requests.
+		if res := postForm(t, tab, "/stepup/cancel", url.Values{"id": {id}}); res.StatusCode != http.StatusNotFound {
+			t.Fatalf("cancel without the secret: %d, want 404", res.StatusCode)
+		}
 		// Without the unlock, the callback has no code to give.
 		cb, st := follow(t, base, "/oidc/authorize/callback?id="+url.QueryEscape(id)+"&k="+url.QueryEscape(k))
 		if st/100 == 3 && strings.Contains(cb, "code=") {
@@ -361,6 +367,10 @@ func TestOIDCStepUp(t *testing.T) {
 		if res.StatusCode != 200 || !strings.Contains(string(page), "olive") ||
 			!strings.Contains(res.Header.Get("Content-Security-Policy"), "frame-ancestors https://wiki.acme.test") {
 			t.Fatalf("locked page: %d %s", res.StatusCode, res.Header.Get("Content-Security-Policy"))
+		}
+		// Its unlock and its cancel forms both carry the secret.
+		if n := strings.Count(string(page), `name="k" value="`+k+`"`); n != 2 {
+			t.Fatalf("locked page: the secret is in %d forms, want 2 (unlock and cancel)", n)
 		}
 		res = postForm(t, tab, "/stepup/unlock", url.Values{"id": {id}, "k": {k}})
 		loc, _ := follow(t, base, res.Header.Get("Location"))

@@ -5,6 +5,7 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
+	"github.com/deadbolt-dev/deadbolt/internal/csvsafe"
 	"io"
 	"strconv"
 	"strings"
@@ -84,8 +85,8 @@ func (x *Writer) Write(r Record) error {
 	if x.enc != nil {
 		return x.enc.Encode(r)
 	}
-	return x.csv.Write([]string{r.TenantID, strconv.FormatInt(r.Seq, 10), r.At.UTC().Format(time.RFC3339Nano),
-		r.Actor, r.Action, r.Target, string(r.Data), r.PrevHash, r.Hash})
+	return x.csv.Write(csvsafe.Row([]string{r.TenantID, strconv.FormatInt(r.Seq, 10), r.At.UTC().Format(time.RFC3339Nano),
+		r.Actor, r.Action, r.Target, string(r.Data), r.PrevHash, r.Hash}))
 }
 
 // Flush writes what is buffered.

@@ -137,7 +137,7 @@ func (j *Job) page(ctx context.Context, tenantID string, until time.Time) (made 
 				return err
 			}
 			e, err := r.React(ctx, admin.Event{Trigger: policy.OnBlockedSignin, At: rec.At, Account: acc,
-				Reason: fmt.Sprintf("blocked sign-in of %q (%s, check %s)", rec.Account, rec.Status, rec.ID)})
+				Reason: fmt.Sprintf("blocked sign-in of %q (%s, check %s)", clip(rec.Account), rec.Status, rec.ID)})
 			if err != nil {
 				return err
 			}
@@ -185,4 +185,13 @@ func (o *owners) account(ctx context.Context, rec store.CheckRecord) (policy.Acc
 		o.seen[k] = owner
 	}
 	return policy.Account{App: rec.AppID, Owner: owner}, nil
+}
+
+// clip cuts a typed account name (any caller's text, up to 500
+// characters) to 64 characters for the notices it goes into.
+func clip(s string) string {
+	if r := []rune(s); len(r) > 64 {
+		return string(r[:63]) + "…"
+	}
+	return s
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/csv"
 	"encoding/json"
+	"github.com/deadbolt-dev/deadbolt/internal/csvsafe"
 	"io"
 	"os"
 	"strconv"
@@ -84,7 +85,7 @@ func newCheckWriter(w io.Writer, format string) (*checkWriter, error) {
 func (x *checkWriter) write(c store.CheckRecord, issuer string) error {
 	fields := checkFields(c, issuer)
 	if x.csv != nil {
-		return x.csv.Write(fields)
+		return x.csv.Write(csvsafe.Row(fields))
 	}
 	row := make(map[string]any, len(fields))
 	for i, k := range checkColumns {

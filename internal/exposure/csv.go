@@ -4,6 +4,7 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
+	"github.com/deadbolt-dev/deadbolt/internal/csvsafe"
 	"io"
 	"strconv"
 	"strings"
@@ -54,10 +55,10 @@ func WriteCSV(w io.Writer, rep *Report) error {
 			}
 			from = append(from, f+" "+strconv.Itoa(o.Count))
 		}
-		if err := cw.Write([]string{rep.Tenant, a.Application, a.Account, a.Owner, secs(a.Open), secs(a.Grant), secs(a.Approval),
+		if err := cw.Write(csvsafe.Row([]string{rep.Tenant, a.Application, a.Account, a.Owner, secs(a.Open), secs(a.Grant), secs(a.Approval),
 			secs(a.BreakGlass), secs(a.Schedule), strconv.Itoa(a.Unlocks), strconv.Itoa(a.Unused), strings.Join(a.Approvers, "; "),
 			strconv.Itoa(a.Allowed), strconv.Itoa(a.Blocked), strings.Join(from, "; "),
-			rep.Since.Format(time.RFC3339), rep.Until.Format(time.RFC3339)}); err != nil {
+			rep.Since.Format(time.RFC3339), rep.Until.Format(time.RFC3339)})); err != nil {
 			return err
 		}
 	}

@@ -4,6 +4,7 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
+	"github.com/deadbolt-dev/deadbolt/internal/csvsafe"
 	"net/http"
 	"strings"
 	"time"
@@ -308,7 +309,7 @@ func (a *API) exportChecks(c *call) error {
 					row[i] = fmt.Sprint(v[col])
 				}
 			}
-			if err := cw.Write(row); err != nil {
+			if err := cw.Write(csvsafe.Row(row)); err != nil {
 				return err
 			}
 		}

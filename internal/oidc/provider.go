@@ -305,6 +305,10 @@ func (p *Provider) CallbackURL(id, secret string) string {
 	return p.d.Issuer + callbackPath + "?id=" + url.QueryEscape(id) + "&k=" + url.QueryEscape(secret)
 }
 
+// HasSecret reports whether the step has its secret yet (Passed gave it
+// out): from then on, everything that acts on the step needs it.
+func (s Step) HasSecret() bool { return s.doc.SecretHash != "" }
+
 // Secret reports whether secret is the step's.
 func (s Step) Secret(secret string) bool {
 	return s.doc.SecretHash != "" && ids.SecretHash(secret) == s.doc.SecretHash

@@ -235,6 +235,9 @@ func TestPolicyErrorsNameTheField(t *testing.T) {
 		{"until before from", edit(scheduled("x", Lock, true, onApp()), func(p *Policy) { p.ActiveFrom, p.ActiveUntil = now, now.Add(-time.Hour) }), "active_until"},
 		{"alert without events", edit(alert("x", Lock), func(p *Policy) { p.Alert.On = nil }), "alert.on"},
 		{"alert forever and not liftable", edit(alert("x", Lock), func(p *Policy) { p.Alert.For, p.Alert.Liftable = 0, false }), "alert.for"},
+		{"blocked_signin alert under a minute", edit(alert("x", Lock), func(p *Policy) {
+			p.Alert.On, p.Alert.For = []Trigger{OnBlockedSignin}, time.Second
+		}), "alert.for"},
 		{"alert notifies nobody known", edit(alert("x", Lock), func(p *Policy) { p.Alert.Notify = []Recipient{"sms"} }), "alert.notify"},
 	}
 	for _, tt := range tests {

@@ -3,6 +3,7 @@ package policy
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 	"unicode"
@@ -229,6 +230,12 @@ func compile(p Policy) (*compiled, error) {
 	return c, nil
 }
 
+// MinBlockedSigninFor is the shortest execution an alert on blocked_signin
+// may have: a policy runs again only after its execution ends, so owners
+// and admins hear of one policy at most once a minute however many
+// sign-ins an attacker makes up.
+const MinBlockedSigninFor = time.Minute
+
 func (a AlertRule) validate() []error {
 	var errs []error
 	if len(a.On) == 0 {
@@ -253,6 +260,10 @@ func (a AlertRule) validate() []error {
 		errs = append(errs, fmt.Errorf("alert.for: %s is negative", a.For))
 	case a.For == 0 && !a.Liftable:
 		errs = append(errs, errors.New("alert.for: missing: an execution that lasts until lifted must be liftable"))
+	case a.For > 0 && a.For < MinBlockedSigninFor && slices.Contains(a.On, OnBlockedSignin):
+		// Anyone can cause blocked sign-ins (any typed username), and each
+		// execution tells owners and admins: the floor bounds the notices.
+		errs = append(errs, fmt.Errorf("alert.for: %s is under %s, the least for an alert on blocked_signin (each execution notifies)", a.For, MinBlockedSigninFor))
 	}
 	return errs
 }

@@ -356,7 +356,9 @@ func (p *Portal) refuseStep(w http.ResponseWriter, r *http.Request, s oidc.Step,
 }
 
 // stepCancel ends the step at the person's word: the relying party gets
-// access_denied.
+// access_denied. Once the passkey was verified the step has a secret, and
+// cancelling needs it (form field k), as unlocking, waiting and the
+// callback do; before that the step's ID is all there is.
 func (p *Portal) stepCancel(w http.ResponseWriter, r *http.Request) error {
 	if err := p.limitIP(r); err != nil {
 		return err
@@ -367,6 +369,9 @@ func (p *Portal) stepCancel(w http.ResponseWriter, r *http.Request) error {
 	s, err := p.step(r)
 	if err != nil {
 		return err
+	}
+	if s.HasSecret() && !s.Secret(r.FormValue("k")) {
+		return errStepGone
 	}
 	return p.refuseStep(w, r, s, &pageError{Status: http.StatusForbidden, Code: "forbidden", Title: "Cancelled",
 		Message: "The person cancelled the step-up."})

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"embed"
 	"fmt"
+	"strings"
 
 	"github.com/deadbolt-dev/deadbolt/internal/store"
 	"github.com/deadbolt-dev/deadbolt/internal/store/migration"
@@ -110,6 +111,9 @@ func (s *Store) apply(ctx context.Context, m migration.Migration) error {
 		if err := bumpSchemaCookie(ctx, tx); err != nil {
 			return wrap(op, err)
 		}
+		if err := checkAuditorRole(ctx, tx); err != nil {
+			return fmt.Errorf("sqlite: %s: %w", op, err)
+		}
 	}
 	if _, err := tx.ExecContext(ctx, `INSERT INTO schema_version (version, name) VALUES (?, ?)`, m.Version, m.Name); err != nil {
 		return wrap(op, err)
@@ -145,4 +149,27 @@ func bumpSchemaCookie(ctx context.Context, tx *sql.Tx) error {
 	}
 	_, err := tx.ExecContext(ctx, fmt.Sprintf(`PRAGMA schema_version = %d`, v+1))
 	return err
+}
+
+// checkAuditorRole proves that 0019's in-place edit took: its replace
+// changes nothing when the members table's stored text differs from the
+// one 0001 wrote (a table made by hand, say), which would leave the role
+// refused with no error. It also has SQLite check the file after the edit.
+func checkAuditorRole(ctx context.Context, tx *sql.Tx) error {
+	var def string
+	if err := tx.QueryRowContext(ctx, `SELECT sql FROM sqlite_schema WHERE type = 'table' AND name = 'members'`).Scan(&def); err != nil {
+		return fmt.Errorf("%w: reading the members table's definition: %v", store.ErrUnavailable, err)
+	}
+	if !strings.Contains(def, "'auditor'") {
+		return fmt.Errorf("%w: the members table's role CHECK is not the one deadbolt created, so 'auditor' could not be added to it; "+
+			"nothing was changed. Its definition: %s", store.ErrUnavailable, def)
+	}
+	var check string
+	if err := tx.QueryRowContext(ctx, `PRAGMA quick_check`).Scan(&check); err != nil {
+		return fmt.Errorf("%w: quick_check after widening the role CHECK: %v", store.ErrUnavailable, err)
+	}
+	if check != "ok" {
+		return fmt.Errorf("%w: quick_check after widening the role CHECK: %s", store.ErrUnavailable, check)
+	}
+	return nil
 }

@@ -4,6 +4,7 @@ import (
 	"database/sql"
 	"path/filepath"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
@@ -195,5 +196,40 @@ func TestAuditorRoleMigration(t *testing.T) {
 	ms, err := s.Members(ctx, "t1")
 	if err != nil || len(ms) != 2 || ms[0].Role != store.RoleOwner || ms[1].Role != "auditor" {
 		t.Fatalf("members after: %+v, %v", ms, err)
+	}
+}
+
+// TestAuditorRoleMigrationRefusesForeignSchema: when the members table's
+// stored CHECK text is not the one 0001 wrote (here, made by hand without
+// spaces), 0019's replace matches nothing; the migration fails with an
+// error naming the problem and leaves the database at version 18.
+func TestAuditorRoleMigrationRefusesForeignSchema(t *testing.T) {
+	ctx := t.Context()
+	_, db := dbAt(t, 18)
+	defer db.Close()
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := conn.ExecContext(ctx, `PRAGMA writable_schema = ON;
+		UPDATE sqlite_schema SET sql = replace(sql, 'CHECK (role IN (''owner'', ''admin'', ''approver'', ''member''))',
+			'CHECK (role IN (''owner'',''admin'',''approver'',''member''))')
+		 WHERE type = 'table' AND name = 'members';
+		PRAGMA writable_schema = OFF;`); err != nil {
+		t.Fatal(err)
+	}
+	var def string
+	if err := conn.QueryRowContext(ctx, `SELECT sql FROM sqlite_schema WHERE name = 'members'`).Scan(&def); err != nil || !strings.Contains(def, "'owner','admin'") {
+		t.Fatalf("hand-made definition not in place: %q, %v", def, err)
+	}
+	conn.Close()
+	old := &Store{wdb: db}
+	err = old.apply(ctx, migrations[18])
+	if err == nil || !strings.Contains(err.Error(), "'auditor' could not be added") {
+		t.Fatalf("0019 over a foreign members definition: %v", err)
+	}
+	v, err := schemaVersion(ctx, db)
+	if err != nil || v != 18 {
+		t.Fatalf("version after the failed migration: %d, %v", v, err)
 	}
 }
