@@ -13,6 +13,10 @@
 // again changes nothing. A batch of at most SyncRows rows is answered 200
 // with a result per row; a larger one is queued and answered 202 with the
 // job's ID and where to read its results (GET …/importUsers/{id}, which
-// ?wait=SECONDS holds open until the job ends). Jobs live in the memory of
-// the node that took them for JobKeep.
+// ?wait=SECONDS holds open until the job ends). A batch over MaxRows is
+// refused (413 too_many_rows). A tenant runs one queued job at a time: a
+// large batch sent while its job runs is refused (429 busy, Retry-After).
+// Jobs live in the memory of the node that took them for JobKeep, and at
+// most Handler.KeepJobs of them: past it the job that finished first is
+// forgotten first.
 package userimport

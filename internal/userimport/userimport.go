@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -30,6 +31,12 @@ const (
 	SyncRows = 1000
 	// MaxBody is the largest request body, in bytes (about 200 000 rows).
 	MaxBody = 32 << 20
+	// MaxRows is the largest batch taken at all (413 beyond).
+	MaxRows = 50_000
+	// DefaultKeepJobs is Handler.KeepJobs when unset.
+	DefaultKeepJobs = 100
+	// busyRetry is the Retry-After of a 429 busy.
+	busyRetry = 30 * time.Second
 	// JobKeep is how long a queued job's results stay readable.
 	JobKeep = time.Hour
 	// maxWait bounds ?wait= on a job.
@@ -51,9 +58,15 @@ type Handler struct {
 	}
 	Clock clock.Clock
 	Log   *slog.Logger
+	// KeepJobs is how many jobs the node keeps in memory (DefaultKeepJobs
+	// when 0); past it the job that finished first is dropped. A tenant
+	// runs one queued job at a time (429 busy while it runs), so running
+	// jobs are at most one per tenant.
+	KeepJobs int
 
 	mu   sync.Mutex
 	jobs map[string]*job
+	ends int // jobs finished so far: job.order
 }
 
 // Register adds the endpoints to mux.
@@ -122,6 +135,9 @@ func (h *Handler) post(w http.ResponseWriter, r *http.Request) error {
 	if len(users) == 0 {
 		return httpx.Errorf(http.StatusBadRequest, "invalid", "the array holds no users")
 	}
+	if len(users) > MaxRows {
+		return httpx.Errorf(http.StatusRequestEntityTooLarge, "too_many_rows", "the array holds %d users; send at most %d in one request", len(users), MaxRows)
+	}
 	sum := sha256.Sum256(body)
 	b := batch{tok: tok, users: users, sha: hex.EncodeToString(sum[:])}
 	if len(users) <= SyncRows {
@@ -132,7 +148,10 @@ func (h *Handler) post(w http.ResponseWriter, r *http.Request) error {
 		httpx.WriteJSON(w, http.StatusOK, ans)
 		return nil
 	}
-	j := h.queue(b)
+	j, err := h.queue(b)
+	if err != nil {
+		return err
+	}
 	httpx.WriteJSON(w, http.StatusAccepted, Answer{ID: j.id, Status: "queued", Results: []RowResult{}, ResultsURL: j.url()})
 	return nil
 }
@@ -239,23 +258,45 @@ type job struct {
 	id, tenant string
 	done       chan struct{}
 	ended      time.Time
+	order      int    // when it finished among the node's jobs
 	answer     Answer // set when done is closed
 	failure    error
 }
 
 func (j *job) url() string { return "/nl3/api/v1/sdk/importUsers/" + j.id }
 
-func (h *Handler) queue(b batch) *job {
+// queue starts b as a job, unless the tenant has one running (429
+// busy), and forgets jobs past JobKeep or past KeepJobs, oldest finished
+// first.
+func (h *Handler) queue(b batch) (*job, error) {
 	j := &job{id: ids.New(), tenant: b.tok.TenantID, done: make(chan struct{})}
 	h.mu.Lock()
 	if h.jobs == nil {
 		h.jobs = map[string]*job{}
 	}
 	now := h.Clock.Now()
+	var finished []*job
 	for id, old := range h.jobs {
-		if !old.ended.IsZero() && now.Sub(old.ended) > JobKeep {
+		switch {
+		case old.ended.IsZero() && old.tenant == j.tenant:
+			h.mu.Unlock()
+			return nil, &httpx.Error{Status: http.StatusTooManyRequests, Code: "busy", RetryAfter: busyRetry,
+				Message: fmt.Sprintf("import job %s of this tenant is still running; read it at %s and send the next batch when it is done", old.id, old.url())}
+		case old.ended.IsZero():
+		case now.Sub(old.ended) > JobKeep:
 			delete(h.jobs, id)
+		default:
+			finished = append(finished, old)
 		}
+	}
+	slices.SortFunc(finished, func(a, b *job) int { return a.order - b.order })
+	keep := h.KeepJobs
+	if keep <= 0 {
+		keep = DefaultKeepJobs
+	}
+	for len(h.jobs) >= keep && len(finished) > 0 {
+		delete(h.jobs, finished[0].id)
+		finished = finished[1:]
 	}
 	h.jobs[j.id] = j
 	h.mu.Unlock()
@@ -265,11 +306,12 @@ func (h *Handler) queue(b batch) *job {
 			h.Log.Error("importUsers job failed", "job", j.id, "err", err)
 		}
 		h.mu.Lock()
-		j.answer, j.failure, j.ended = ans, err, h.Clock.Now()
+		h.ends++
+		j.answer, j.failure, j.ended, j.order = ans, err, h.Clock.Now(), h.ends
 		h.mu.Unlock()
 		close(j.done)
 	}()
-	return j
+	return j, nil
 }
 
 func (h *Handler) get(w http.ResponseWriter, r *http.Request) error {

@@ -36,6 +36,7 @@ type env struct {
 	srv    *httptest.Server
 	tenant store.Tenant
 	app    store.Application
+	h      *userimport.Handler
 }
 
 func newEnv(t *testing.T) *env {
@@ -51,7 +52,8 @@ func newEnv(t *testing.T) *env {
 	api := mgmtapi.New(mgmtapi.Deps{Store: s, Clock: c, Log: slog.New(slog.DiscardHandler), Tokens: e.tokens, Admin: e.admin,
 		Access: e.access, Check: check.New(check.Deps{Store: s, Clock: c})})
 	mux := http.NewServeMux()
-	(&userimport.Handler{Auth: api, Store: s, Clock: c, Log: slog.New(slog.DiscardHandler)}).Register(mux)
+	e.h = &userimport.Handler{Auth: api, Store: s, Clock: c, Log: slog.New(slog.DiscardHandler)}
+	e.h.Register(mux)
 	e.srv = httptest.NewServer(mux)
 	t.Cleanup(e.srv.Close)
 	if e.tenant, err = e.admin.CreateTenant(ctx, "test", "acme"); err != nil {
@@ -188,5 +190,107 @@ func TestImportUsers50000(t *testing.T) {
 	}
 	if imports != 1 {
 		t.Errorf("%d accounts.imported events, want 1 (one transaction)", imports)
+	}
+}
+
+// batch is n rows for the env's application, accounts prefix0…prefixN.
+func batch(n int, prefix string) []byte {
+	users := make([]userimport.User, n)
+	for i := range users {
+		users[i] = userimport.User{FirstName: "User", LastName: fmt.Sprint(i), Email: fmt.Sprintf("owner%d@acme.test", i%10),
+			Domain: "wiki.acme.test", UserAccountID: fmt.Sprintf("%s%05d", prefix, i)}
+	}
+	body, _ := json.Marshal(users)
+	return body
+}
+
+// TestImportUsersRowCap: a batch over MaxRows is refused whole with 413
+// too_many_rows and imports nothing.
+func TestImportUsersRowCap(t *testing.T) {
+	e := newEnv(t)
+	status, _, raw := e.send("POST", path, e.token(e.tenant, "users:import"), batch(userimport.MaxRows+1, "u"))
+	if status != http.StatusRequestEntityTooLarge || !bytes.Contains(raw, []byte(`"error":"too_many_rows"`)) {
+		t.Fatalf("%d %s", status, raw)
+	}
+	if accts, err := e.store.Accounts(e.ctx, e.app.ID, "", 10); err != nil || len(accts) != 0 {
+		t.Fatalf("%d accounts after a refused batch, %v", len(accts), err)
+	}
+}
+
+// TestImportUsersOneJobPerTenant: while a tenant's queued job runs (held
+// here behind a real SQLite write transaction), its next large batch is
+// refused with 429 busy and Retry-After; another tenant's is taken; once
+// the job is done the tenant may send again.
+func TestImportUsersOneJobPerTenant(t *testing.T) {
+	e := newEnv(t)
+	tok := e.token(e.tenant, "users:import")
+	other, err := e.admin.CreateTenant(e.ctx, "test", "globex")
+	if err != nil {
+		t.Fatal(err)
+	}
+	otherTok := e.token(other, "users:import")
+	inside, release, held := make(chan struct{}), make(chan struct{}), make(chan error, 1)
+	go func() {
+		held <- e.store.Update(e.ctx, func(store.Tx) error { close(inside); <-release; return nil })
+	}()
+	<-inside
+	status, first, raw := e.send("POST", path, tok, batch(userimport.SyncRows+1, "a"))
+	if status != http.StatusAccepted {
+		close(release)
+		t.Fatalf("first batch: %d %s", status, raw)
+	}
+	req, _ := http.NewRequest("POST", e.srv.URL+path, bytes.NewReader(batch(userimport.SyncRows+1, "b")))
+	req.Header.Set("x-nl3-server-api-token", tok)
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		close(release)
+		t.Fatal(err)
+	}
+	busy, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	otherStatus, _, _ := e.send("POST", path, otherTok, batch(userimport.SyncRows+1, "c"))
+	close(release)
+	if err := <-held; err != nil {
+		t.Fatal(err)
+	}
+	if res.StatusCode != http.StatusTooManyRequests || res.Header.Get("Retry-After") == "" || !bytes.Contains(busy, []byte(`"error":"busy"`)) ||
+		!bytes.Contains(busy, []byte(first.ID)) {
+		t.Errorf("second batch while the first runs: %d Retry-After %q %s", res.StatusCode, res.Header.Get("Retry-After"), busy)
+	}
+	if otherStatus != http.StatusAccepted {
+		t.Errorf("another tenant's batch meanwhile: %d", otherStatus)
+	}
+	if status, done, raw := e.send("GET", first.ResultsURL+"?wait=60", tok, nil); status != 200 || done.Status != "done" || done.Enrolled != userimport.SyncRows+1 {
+		t.Fatalf("first job: %d %.300s", status, raw)
+	}
+	if status, _, raw := e.send("POST", path, tok, batch(userimport.SyncRows+1, "b")); status != http.StatusAccepted {
+		t.Fatalf("next batch after the job: %d %s", status, raw)
+	}
+}
+
+// TestImportUsersKeepsFewJobs: past Handler.KeepJobs the job that
+// finished first is forgotten (404), the later ones stay readable.
+func TestImportUsersKeepsFewJobs(t *testing.T) {
+	e := newEnv(t)
+	e.h.KeepJobs = 2
+	tok := e.token(e.tenant, "users:import")
+	var jobs []userimport.Answer
+	for i := range 3 {
+		status, j, raw := e.send("POST", path, tok, batch(userimport.SyncRows+1, fmt.Sprint("j", i)))
+		if status != http.StatusAccepted {
+			t.Fatalf("job %d: %d %s", i, status, raw)
+		}
+		if status, done, raw := e.send("GET", j.ResultsURL+"?wait=60", tok, nil); status != 200 || done.Status != "done" {
+			t.Fatalf("job %d: %d %.300s", i, status, raw)
+		}
+		jobs = append(jobs, j)
+	}
+	if status, _, raw := e.send("GET", jobs[0].ResultsURL, tok, nil); status != http.StatusNotFound {
+		t.Errorf("oldest job past KeepJobs: %d %.200s", status, raw)
+	}
+	for _, j := range jobs[1:] {
+		if status, done, raw := e.send("GET", j.ResultsURL, tok, nil); status != 200 || done.Status != "done" {
+			t.Errorf("job %s: %d %.200s", j.ID, status, raw)
+		}
 	}
 }
