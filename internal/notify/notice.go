@@ -119,7 +119,7 @@ type NoticeTx interface {
 // EnqueueNotice writes, inside tx, one outbox message with notice n for
 // member m on each of channels (the member channels this deployment
 // delivers) that m chose. Push is skipped while m has no subscribed
-// browser, Slack while m has no linked Slack user. It writes nothing when
+// browser, Slack while m has no confirmed Slack link. It writes nothing when
 // m chose none of them.
 func EnqueueNotice(ctx context.Context, tx NoticeTx, m store.Member, n Notice, channels []string, now time.Time) error {
 	_, err := enqueue(ctx, tx, m, TypeRequestRaised, n, channels, m.Wants, now)
@@ -181,10 +181,12 @@ func enqueue(ctx context.Context, tx NoticeTx, m store.Member, typ string, v any
 			}
 		}
 		if ch == store.ChannelSlack {
-			if _, err := tx.SlackLink(ctx, m.ID); errors.Is(err, store.ErrNotFound) {
+			if l, err := tx.SlackLink(ctx, m.ID); errors.Is(err, store.ErrNotFound) {
 				continue
 			} else if err != nil {
 				return nil, err
+			} else if !l.Confirmed() { // a pending link hears nothing
+				continue
 			}
 		}
 		if payload == nil {

@@ -211,6 +211,12 @@ func (p *Portal) adminAuditVerify(w http.ResponseWriter, r *http.Request) error 
 	if p.d.Audit == nil {
 		return &pageError{Status: http.StatusNotFound, Title: "Page not found", Message: "This deployment serves no audit trail."}
 	}
+	// It re-hashes the whole trail: one at a time per tenant.
+	if !p.verifies.begin(s.member.TenantID) {
+		return &pageError{Status: http.StatusConflict, Title: "Verification running",
+			Message: "A verification of this tenant's audit trail is running; reload the Audit page in a moment."}
+	}
+	defer p.verifies.end(s.member.TenantID)
 	v := &auditVerdict{Signed: p.d.AuditKey != nil}
 	v.Result, err = trail.Verify(r.Context(), p.d.Audit, trail.Pages, s.member.TenantID, p.d.AuditKey, nil, nil)
 	switch {

@@ -400,7 +400,7 @@ var notices = map[string]string{
 	"extend-asked":    "Extension asked. Your approvers decide it; the account stays open meanwhile until its current end.",
 	"grant-revoked":   "Grant revoked. The account is locked, and push receivers are told.",
 	"no-grant":        "The account had no open grant. Nothing was changed.",
-	"slack":           "Slack is linked: requests you can vote on come to you there.",
+	"slack":           "Slack asked: press \"Confirm: this is me\" in the direct message deadbolt sent you in Slack; the link works once you do.",
 	"slack-unlinked":  "Slack is unlinked. Messages already in Slack vote nothing any more.",
 	"revoked":         "Key revoked. Tokens signed with it are refused from now on.",
 	"deleted":         "Webhook deleted. Its undelivered events will not be sent.",

@@ -128,7 +128,8 @@ type SlackLinker interface {
 // Portal serves the browser UI. It is safe for concurrent use.
 type Portal struct {
 	d        Deps
-	base     *url.URL // where the portal lives (see URL)
+	verifies tenantFlight // "Verify now" runs one per tenant at a time
+	base     *url.URL     // where the portal lives (see URL)
 	secure   bool
 	passkeys *passkey.Service
 	pages    map[string]*template.Template

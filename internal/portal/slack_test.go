@@ -58,7 +58,7 @@ func TestSlackLinkSettings(t *testing.T) {
 	if r := e.do("POST", "/settings/slack", url.Values{}, alice); r.code != http.StatusSeeOther || !linked(e.alice) {
 		t.Fatalf("link: %d %s", r.code, r.body)
 	}
-	if r := e.do("GET", "/settings?done=slack", nil, alice); !strings.Contains(r.body, "<code>UA</code>") || !strings.Contains(r.body, `id="slack-unlink"`) {
+	if r := e.do("GET", "/settings?done=slack", nil, alice); !strings.Contains(r.body, "<code>UA</code>") || !strings.Contains(r.body, `id="slack-unlink"`) || !strings.Contains(r.body, `id="slack-pending"`) {
 		t.Fatalf("settings after linking: %s", r.body)
 	}
 	// bob's email answers with alice's Slack user: refused, nothing linked.

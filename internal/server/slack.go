@@ -39,10 +39,11 @@ func newSlackApp(cfg config.Config, d Deps, outbound egress.Policy, votes *appro
 	c := slackapp.Config{BotToken: token, SigningSecret: signing, APIURL: cfg.Slack.APIURL,
 		PortalURL: portal.URL(cfg.EffectivePublicURL())}
 	api := slackapp.NewClient(c, outbound)
+	linker := &slackapp.Linker{API: api, Store: d.Store, Clock: d.Clock}
 	return &slackApp{
 		notifier: &slackapp.Notifier{API: api, Members: d.Store, Requests: votes, PortalURL: c.PortalURL},
-		linker:   &slackapp.Linker{API: api, Store: d.Store, Clock: d.Clock},
-		handler:  &slackapp.Handler{API: api, SigningSecret: signing, Store: d.Store, Votes: votes, Log: d.Log},
+		linker:   linker,
+		handler:  &slackapp.Handler{API: api, SigningSecret: signing, Store: d.Store, Votes: votes, Links: linker, Log: d.Log},
 	}, nil
 }
 

@@ -2,7 +2,10 @@
 // deployment (its bot token and signing secret are in the server's
 // configuration); each member links their own Slack user, found through
 // Slack's users.lookupByEmail by their verified email, and a member's link
-// is valid only in the member's tenant.
+// is valid only in the member's tenant. The email proves nothing (whoever
+// creates a member vouches for it), so a link is pending until that Slack
+// user presses "Confirm: this is me" in the direct message the app sends;
+// a pending link gets no messages and votes nothing.
 //
 //   - Notifier is the outbox carrier of the member channel "slack": for a
 //     request the member may vote on, it posts an interactive message with
@@ -18,7 +21,9 @@
 //     slack (audited as every vote), and updates the message with the
 //     outcome. A Slack user linked to no member of that tenant votes
 //     nothing.
-//   - Linker links and unlinks a member (the portal's settings page).
+//   - Linker links (pending), confirms (the Handler's confirm button, from
+//     the link's own team and user, within PendingFor) and unlinks a member
+//     (the portal's settings page).
 //
 // Every call to Slack goes through an egress.Policy client: Slack's API is
 // public, and a private address (a test server) needs the operator's

@@ -45,6 +45,7 @@ type Handler struct {
 	SigningSecret string
 	Store         HandlerStore
 	Votes         Voter
+	Links         *Linker // confirms pending links
 	Log           *slog.Logger
 }
 
@@ -88,6 +89,10 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request) error {
 			h.vote(r.Context(), cb, a)
 			break
 		}
+		if a.ActionID == ActionConfirmLink {
+			h.confirm(r.Context(), cb, a)
+			break
+		}
 	}
 	w.WriteHeader(http.StatusOK)
 	return nil
@@ -104,6 +109,10 @@ func (h *Handler) vote(ctx context.Context, cb slack.InteractionCallback, a *sla
 	link, err := h.Store.SlackMember(ctx, q.TenantID, cb.Team.ID, cb.User.ID)
 	if err != nil {
 		h.tell(ctx, cb, "Your Slack account is not linked to a deadbolt member of this organisation: link it on your deadbolt Notifications page. Nothing was voted.", err)
+		return
+	}
+	if !link.Confirmed() {
+		h.tell(ctx, cb, "Your Slack link is not confirmed yet: press Confirm in the message deadbolt sent you, or link again on your deadbolt Notifications page. Nothing was voted.", store.ErrNotFound)
 		return
 	}
 	member, err := h.Store.Member(ctx, link.MemberID)
@@ -124,6 +133,20 @@ func (h *Handler) vote(ctx context.Context, cb slack.InteractionCallback, a *sla
 		return
 	}
 	h.update(ctx, cb, outcomeBlocks(it, outcomeLine(approve, out, it)))
+}
+
+// confirm activates the pending link the pressed button names, when the
+// Slack user who pressed it is the link's.
+func (h *Handler) confirm(ctx context.Context, cb slack.InteractionCallback, a *slack.BlockAction) {
+	if h.Links == nil {
+		h.tell(ctx, cb, "deadbolt cannot confirm links here. Nothing was linked.", ErrLinkRefused)
+		return
+	}
+	if _, err := h.Links.Confirm(ctx, cb.Team.ID, cb.User.ID, a.Value); err != nil {
+		h.tell(ctx, cb, "deadbolt did not link this Slack account: "+err.Error()+". Nothing was linked.", err)
+		return
+	}
+	h.update(ctx, cb, []slack.Block{slack.NewSectionBlock(plain("Linked: deadbolt requests you may vote on come to you here.", 200), nil, nil)})
 }
 
 // outcomeLine says what the vote did.

@@ -49,6 +49,9 @@ func (n *Notifier) Deliver(ctx context.Context, m store.OutboxMessage) error {
 	} else if err != nil {
 		return err
 	}
+	if !link.Confirmed() {
+		return fmt.Errorf("%w: the member's Slack link is not confirmed", notify.ErrPermanent)
+	}
 	member, err := n.Members.Member(ctx, m.MemberID)
 	if err != nil {
 		return err

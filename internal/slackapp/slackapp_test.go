@@ -175,15 +175,57 @@ func newEnv(t *testing.T, rule policy.ApprovalRule) *env {
 	e.linker = &slackapp.Linker{API: api, Store: db, Clock: clock.Real{}}
 	e.notifier = &slackapp.Notifier{API: api, Members: db, Requests: e.votes, PortalURL: cfg.PortalURL}
 	e.mux = http.NewServeMux()
-	(&slackapp.Handler{API: api, SigningSecret: secret, Store: db, Votes: e.votes}).Register(e.mux)
+	(&slackapp.Handler{API: api, SigningSecret: secret, Store: db, Votes: e.votes, Links: e.linker}).Register(e.mux)
 	return e
 }
 
+// link links m and confirms it as its Slack user does: the press of the
+// button in the direct message Link sent.
 func (e *env) link(m store.Member) {
 	e.t.Helper()
-	if _, err := e.linker.Link(e.ctx, "member:"+m.Email, m); err != nil {
+	l := e.pending(m)
+	e.post(press(l.TeamID, l.UserID, slackapp.ActionConfirmLink, confirmValue(e.t, e.slack)), signed(press(l.TeamID, l.UserID, slackapp.ActionConfirmLink, confirmValue(e.t, e.slack)), time.Now(), secret))
+	if got, err := e.db.SlackLink(e.ctx, m.ID); err != nil || !got.Confirmed() {
+		e.t.Fatalf("link %s not confirmed: %+v, %v", m.Email, got, err)
+	}
+	e.slack.mu.Lock()
+	e.slack.calls = nil // the tests count approval messages: forget the link's
+	e.slack.mu.Unlock()
+}
+
+// pending links m without confirming it.
+func (e *env) pending(m store.Member) store.SlackLink {
+	e.t.Helper()
+	l, err := e.linker.Link(e.ctx, "member:"+m.Email, m)
+	if err != nil {
 		e.t.Fatalf("link %s: %v", m.Email, err)
 	}
+	return l
+}
+
+// confirmValue is the value of the confirm button of the last direct
+// message Link sent.
+func confirmValue(t *testing.T, f *fakeSlack) string {
+	t.Helper()
+	posts := f.of("chat.postMessage")
+	if len(posts) == 0 {
+		t.Fatal("Link sent no direct message")
+	}
+	var blocks []map[string]any
+	if err := json.Unmarshal([]byte(posts[len(posts)-1].Get("blocks")), &blocks); err != nil {
+		t.Fatal(err)
+	}
+	for _, b := range blocks {
+		if els, ok := b["elements"].([]any); ok {
+			for _, el := range els {
+				if el := el.(map[string]any); el["action_id"] == slackapp.ActionConfirmLink {
+					return el["value"].(string)
+				}
+			}
+		}
+	}
+	t.Fatalf("no confirm button in %s", posts[len(posts)-1].Get("blocks"))
+	return ""
 }
 
 func (e *env) ask() store.UnlockRequest {
@@ -451,6 +493,70 @@ func TestSlackLink(t *testing.T) {
 	e.ask()
 	if n := e.deliver(); n != 0 || len(e.slack.of("chat.postMessage")) != 0 {
 		t.Fatalf("an unlinked member got %d messages", n)
+	}
+}
+
+// TestSlackLinkConfirmation: a pending link (the defect: an email a
+// tenant admin set is no proof) gets no approval message and votes
+// nothing; a confirm press from another Slack user or team, or with a
+// forged value, is refused; the link's own user confirms it, and then the
+// member hears requests and their votes count.
+func TestSlackLinkConfirmation(t *testing.T) {
+	e := newEnv(t, policy.ApprovalRule{Required: 1})
+	m := e.approv[0]
+	l := e.pending(m)
+	value := confirmValue(t, e.slack)
+	if got := e.slack.of("chat.postMessage")[0]; got.Get("channel") != l.UserID || !strings.Contains(got.Get("blocks"), "Confirm: this is me") {
+		t.Fatalf("the confirm message: %v", got)
+	}
+
+	q := e.ask()
+	if n := e.deliver(); n != 0 || len(e.slack.of("chat.postMessage")) != 1 {
+		t.Fatalf("a pending link got an approval message (%d delivered)", n)
+	}
+	vote := press("T1", l.UserID, slackapp.ActionApprove, q.ID)
+	e.post(vote, signed(vote, time.Now(), secret))
+	if v := e.votesOn(q.ID); len(v) != 0 {
+		t.Fatalf("a pending link voted: %+v", v)
+	}
+
+	for _, c := range []struct{ team, user, value string }{
+		{"T1", "U1", value},                             // another Slack user of the workspace
+		{"T2", l.UserID, value},                         // the same user ID in another team
+		{"T1", l.UserID, m.ID + ".1"},                   // a value naming another request
+		{"T1", "UM", e.stranger.ID + value[len(m.ID):]}, // another member's
+	} {
+		b := press(c.team, c.user, slackapp.ActionConfirmLink, c.value)
+		e.post(b, signed(b, time.Now(), secret))
+		if got, _ := e.db.SlackLink(e.ctx, m.ID); got.Confirmed() {
+			t.Fatalf("confirm press %+v confirmed the link", c)
+		}
+	}
+	unsigned := press("T1", l.UserID, slackapp.ActionConfirmLink, value)
+	if code := e.post(unsigned, signed(unsigned, time.Now(), "not-the-secret")); code != http.StatusUnauthorized {
+		t.Fatalf("an unsigned confirm: %d", code)
+	}
+
+	ok := press("T1", l.UserID, slackapp.ActionConfirmLink, value)
+	e.post(ok, signed(ok, time.Now(), secret))
+	if got, err := e.db.SlackLink(e.ctx, m.ID); err != nil || !got.Confirmed() {
+		t.Fatalf("the link's own user did not confirm it: %+v, %v", got, err)
+	}
+	recs, err := e.db.AuditRecords(e.ctx, m.TenantID, 0, 1000)
+	confirmed := 0
+	for _, r := range recs {
+		if r.Action == "member.slack_link_confirmed" {
+			confirmed++
+		}
+	}
+	if err != nil || confirmed != 1 {
+		t.Fatalf("audited %d confirmations (%v)", confirmed, err)
+	}
+
+	vote2 := press("T1", l.UserID, slackapp.ActionApprove, q.ID)
+	e.post(vote2, signed(vote2, time.Now(), secret))
+	if v := e.votesOn(q.ID); len(v) != 1 || v[0].MemberID != m.ID {
+		t.Fatalf("the confirmed member's vote: %+v", v)
 	}
 }
 

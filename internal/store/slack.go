@@ -8,14 +8,20 @@ import (
 // SlackLink binds a member to their Slack user, so that a vote given from
 // a Slack message is the member's: TeamID and UserID as Slack names them.
 // A member has at most one link; a Slack user is linked to at most one
-// member of a tenant.
+// member of a tenant. A link is pending (ConfirmedAt zero) until its
+// Slack user confirms it from the direct message the app sent them: a
+// pending link gets no approval messages and votes nothing.
 type SlackLink struct {
-	MemberID  string
-	TenantID  string
-	TeamID    string
-	UserID    string
-	CreatedAt time.Time
+	MemberID    string
+	TenantID    string
+	TeamID      string
+	UserID      string
+	CreatedAt   time.Time
+	ConfirmedAt time.Time // zero while pending
 }
+
+// Confirmed reports whether the link's Slack user confirmed it.
+func (l SlackLink) Confirmed() bool { return !l.ConfirmedAt.IsZero() }
 
 // SlackReader reads members' Slack links. Not read by the lock check.
 type SlackReader interface {

@@ -31,10 +31,10 @@ func (t *txn) PutSlackLink(ctx context.Context, l store.SlackLink) error {
 	if err := valid.SlackLink(l); err != nil {
 		return wrap(op, err)
 	}
-	_, err := t.exec(ctx, op, `INSERT INTO slack_links (`+sqlrow.SlackCols+`) VALUES (?, ?, ?, ?, ?)
+	_, err := t.exec(ctx, op, `INSERT INTO slack_links (`+sqlrow.SlackCols+`) VALUES (?, ?, ?, ?, ?, ?)
 		ON CONFLICT (member_id) DO UPDATE SET team_id = excluded.team_id, user_id = excluded.user_id,
-		created_at = excluded.created_at WHERE slack_links.tenant_id = excluded.tenant_id`,
-		l.MemberID, l.TenantID, l.TeamID, l.UserID, valid.Nanos(l.CreatedAt))
+		created_at = excluded.created_at, confirmed_at = excluded.confirmed_at WHERE slack_links.tenant_id = excluded.tenant_id`,
+		l.MemberID, l.TenantID, l.TeamID, l.UserID, valid.Nanos(l.CreatedAt), valid.Nanos(l.ConfirmedAt))
 	return err
 }
 

@@ -27,7 +27,7 @@ const (
 	SessionCols = `id, tenant_id, member_id, created_at, seen_at, expires_at, ip, user_agent`
 	InviteCols  = `id, tenant_id, member_id, created_by, created_at, expires_at, used_at`
 	PushCols    = `id, tenant_id, member_id, endpoint, p256dh, auth, user_agent, created_at`
-	SlackCols   = `member_id, tenant_id, team_id, user_id, created_at`
+	SlackCols   = `member_id, tenant_id, team_id, user_id, created_at, confirmed_at`
 )
 
 // CheckStateCols are the columns ScanCheckState reads: the account a, its

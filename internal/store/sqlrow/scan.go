@@ -189,9 +189,9 @@ func (d *Dialect) ScanPush(r Row) (p store.PushSubscription, err error) {
 
 // ScanSlack reads SlackCols.
 func (d *Dialect) ScanSlack(r Row) (l store.SlackLink, err error) {
-	var created int64
-	err = r.Scan(&l.MemberID, &l.TenantID, &l.TeamID, &l.UserID, &created)
-	l.CreatedAt = valid.FromNanos(created)
+	var created, confirmed int64
+	err = r.Scan(&l.MemberID, &l.TenantID, &l.TeamID, &l.UserID, &created, &confirmed)
+	l.CreatedAt, l.ConfirmedAt = valid.FromNanos(created), valid.FromNanos(confirmed)
 	return l, err
 }
 

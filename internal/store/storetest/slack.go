@@ -45,6 +45,21 @@ func testSlackLinks(t *testing.T, s store.Store) {
 			return tx.PutSlackLink(ctx, store.SlackLink{MemberID: other.ID, TenantID: w.tenant.ID, TeamID: "T1", CreatedAt: t0})
 		}, store.ErrInvalid},
 	})
+	// A pending link is stored as pending; confirming it (the same link
+	// with ConfirmedAt) is read back confirmed.
+	if got.Confirmed() {
+		t.Fatalf("a link stored without ConfirmedAt reads confirmed: %+v", got)
+	}
+	confirmed := a
+	confirmed.ConfirmedAt = at(30 * time.Second)
+	update(t, s, func(tx store.Tx) error { return tx.PutSlackLink(ctx, confirmed) })
+	got, err = s.SlackMember(ctx, w.tenant.ID, "T1", "U1")
+	must(t, "SlackMember after confirming", err)
+	same(t, "confirmed link", got, confirmed)
+	if !got.Confirmed() {
+		t.Fatalf("a confirmed link reads pending: %+v", got)
+	}
+
 	b := store.SlackLink{MemberID: w2.member.ID, TenantID: w2.tenant.ID, TeamID: "T1", UserID: "U1", CreatedAt: t0}
 	update(t, s, func(tx store.Tx) error { return tx.PutSlackLink(ctx, b) })
 
