@@ -123,7 +123,7 @@ func Exec(t testing.TB, dbURL string, sql string, args ...any) {
 
 func exec(t testing.TB, dbURL, sql string, args ...any) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	conn, err := pgx.Connect(ctx, dbURL)
 	if err != nil {
