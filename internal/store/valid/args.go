@@ -45,6 +45,18 @@ func Decision(id, status, by string, at time.Time) (int64, error) {
 	return n, r.Err()
 }
 
+// RequestFilter checks RequestsOfTenant's arguments.
+func RequestFilter(tenantID string, f store.RequestFilter, limit int) (int64, error) {
+	var r Rules
+	r.Need("tenant id", tenantID)
+	r.Limit(limit)
+	if f.State != "" {
+		r.OneOf("state", f.State, store.RequestOpen, store.RequestApproved, store.RequestDenied, store.RequestExpired)
+	}
+	n := r.Time("now", f.Now, true)
+	return n, r.Err()
+}
+
 // SessionSweep checks DeleteSessions's arguments.
 func SessionSweep(now, idleSince time.Time) (n, idle int64, err error) {
 	var r Rules
