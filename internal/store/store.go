@@ -78,6 +78,7 @@ type Store interface {
 	MasterKeyPinner
 	APITokenToucher
 	IdempotencyKeeper
+	ImportJobs
 
 	// Close releases the store's connections.
 	Close() error

@@ -65,6 +65,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"UnlockRequests", testUnlockRequests},
 		{"UnlockRequestsConcurrent", testRequestsConcurrent},
 		{"RequestPages", testRequestPages},
+		{"ImportJobs", testImportJobs},
 		{"Passkeys", testPasskeys},
 		{"Sessions", testSessions},
 		{"DeleteMember", testDeleteMember},
