@@ -3,7 +3,6 @@ package checklog_test
 import (
 	"context"
 	"fmt"
-	"path/filepath"
 	"slices"
 	"testing"
 	"time"
@@ -11,30 +10,10 @@ import (
 	"github.com/deadbolt-dev/deadbolt/internal/checklog"
 	"github.com/deadbolt-dev/deadbolt/internal/ids"
 	"github.com/deadbolt-dev/deadbolt/internal/store"
-	"github.com/deadbolt-dev/deadbolt/internal/store/postgres"
-	"github.com/deadbolt-dev/deadbolt/internal/store/postgres/pgtest"
-	"github.com/deadbolt-dev/deadbolt/internal/store/sqlite"
+	"github.com/deadbolt-dev/deadbolt/internal/store/storetest/backends"
 )
 
 var t0 = time.Date(2026, 11, 30, 9, 0, 0, 0, time.UTC)
-
-func openSQLite(t *testing.T) store.Store {
-	s, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "d.db"), sqlite.Options{AutoMigrate: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
-	return s
-}
-
-func openPostgres(t *testing.T) *postgres.Store {
-	s, err := postgres.Open(t.Context(), pgtest.NewDatabase(t), postgres.Options{AutoMigrate: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
-	return s
-}
 
 // tenantWithApp makes a tenant and an application to hang check records
 // on.
@@ -94,12 +73,9 @@ func drain(t *testing.T, s store.Store, tail checklog.Tail, tenantID string, now
 // restart (a new Tail on the same cursor); locked-only tails skip open
 // answers; other tenants' records and unsettled ones wait.
 func TestTailReadsEachRecordOnce(t *testing.T) {
-	for _, b := range []struct {
-		name string
-		open func(*testing.T) store.Store
-	}{{"sqlite", openSQLite}, {"postgres", func(t *testing.T) store.Store { return openPostgres(t) }}} {
-		t.Run(b.name, func(t *testing.T) {
-			s := b.open(t)
+	for _, b := range backends.All {
+		t.Run(b.Name, func(t *testing.T) {
+			s := b.Open(t)
 			tn, app := tenantWithApp(t, s)
 			other, otherApp := tenantWithApp(t, s)
 			var all, locked []store.CheckRecord
@@ -156,7 +132,7 @@ func TestTailReadsEachRecordOnce(t *testing.T) {
 // the first record uncommitted while the later one commits.
 func TestTailWaitsForLateCommits(t *testing.T) {
 	ctx := t.Context()
-	s := openPostgres(t)
+	s := backends.Postgres(t)
 	tn, app := tenantWithApp(t, s)
 	first, second := rec(tn, app, "first", t0, true), rec(tn, app, "second", t0.Add(time.Millisecond), true)
 

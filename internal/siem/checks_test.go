@@ -9,7 +9,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -27,35 +26,9 @@ import (
 	"github.com/deadbolt-dev/deadbolt/internal/seal"
 	"github.com/deadbolt-dev/deadbolt/internal/siem"
 	"github.com/deadbolt-dev/deadbolt/internal/store"
-	"github.com/deadbolt-dev/deadbolt/internal/store/postgres"
-	"github.com/deadbolt-dev/deadbolt/internal/store/postgres/pgtest"
-	"github.com/deadbolt-dev/deadbolt/internal/store/sqlite"
+	"github.com/deadbolt-dev/deadbolt/internal/store/storetest/backends"
 	"github.com/deadbolt-dev/deadbolt/internal/token"
 )
-
-// backends opens a fresh store of each kind: a real SQLite file, a real
-// PostgreSQL database.
-var backends = []struct {
-	name string
-	open func(t *testing.T) store.Store
-}{
-	{"sqlite", func(t *testing.T) store.Store {
-		s, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "d.db"), sqlite.Options{AutoMigrate: true})
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { s.Close() })
-		return s
-	}},
-	{"postgres", func(t *testing.T) store.Store {
-		s, err := postgres.Open(t.Context(), pgtest.NewDatabase(t), postgres.Options{AutoMigrate: true})
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { s.Close() })
-		return s
-	}},
-}
 
 const (
 	issuer   = "https://wiki.acme.test"
@@ -168,10 +141,10 @@ func (r *receiver) keys() []string {
 // started anew (a restart) resumes from the durable cursors and queues
 // nothing twice.
 func TestCheckDecisionsStream(t *testing.T) {
-	for _, b := range backends {
-		t.Run(b.name, func(t *testing.T) {
+	for _, b := range backends.All {
+		t.Run(b.Name, func(t *testing.T) {
 			ctx := t.Context()
-			c := newChecker(t, b.open(t))
+			c := newChecker(t, b.Open(t))
 			rcv := newReceiver(t)
 			addr, out := startRsyslog(t)
 			loopback := egress.Policy{AllowPrivate: true} // the receivers are on loopback
@@ -190,22 +163,6 @@ func TestCheckDecisionsStream(t *testing.T) {
 					t.Fatalf("job queued %d, %v; want %d", n, err, want)
 				}
 			}
-			deliverAll := func(want int) {
-				t.Helper()
-				got := 0
-				waitFor(t, "the outbox to deliver", func() bool {
-					n, err := deliver.RunOnce(ctx)
-					if err != nil {
-						t.Fatal(err)
-					}
-					got += n
-					return got >= want
-				})
-				if got != want {
-					t.Fatalf("delivered %d, want %d", got, want)
-				}
-			}
-
 			var made []check.Result
 			for _, acct := range []string{"alice", "bob", "carol", "alice", "bob"} {
 				made = append(made, c.check(acct))
@@ -215,7 +172,7 @@ func TestCheckDecisionsStream(t *testing.T) {
 			c.clk.Advance(3 * time.Second)
 			queue(2 * len(made))
 			queue(0)
-			deliverAll(2 * len(made))
+			deliverAll(t, deliver, 2*len(made))
 
 			// At the JSON receiver: each check, by its ID, as a line of
 			// `deadbolt checks export`.
@@ -262,7 +219,7 @@ func TestCheckDecisionsStream(t *testing.T) {
 			later := c.check("alice")
 			c.clk.Advance(3 * time.Second)
 			queue(2)
-			deliverAll(2)
+			deliverAll(t, deliver, 2)
 			if keys := rcv.keys(); len(keys) != len(made)+1 || !slices.Contains(keys, later.SessionID) {
 				t.Fatalf("after the restart the receiver has %v; want the earlier %d and %s", keys, len(made), later.SessionID)
 			}

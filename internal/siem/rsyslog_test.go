@@ -131,6 +131,24 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 	}
 }
 
+// deliverAll runs the deliverer until it has delivered want messages,
+// and fails if it delivered more.
+func deliverAll(t *testing.T, d *notify.Deliverer, want int) {
+	t.Helper()
+	got := 0
+	waitFor(t, "the outbox to deliver", func() bool {
+		n, err := d.RunOnce(t.Context())
+		if err != nil {
+			t.Fatal(err)
+		}
+		got += n
+		return got >= want
+	})
+	if got != want {
+		t.Fatalf("delivered %d, want %d", got, want)
+	}
+}
+
 func lines(path string) []string {
 	f, err := os.Open(path)
 	if err != nil {
@@ -187,15 +205,7 @@ func TestStreamToRsyslog(t *testing.T) {
 		if n, err := job.RunOnce(ctx); err != nil || n != 0 {
 			t.Fatalf("second run queued %d, %v; want 0", n, err)
 		}
-		got := 0
-		waitFor(t, "the outbox to deliver", func() bool {
-			n, err := deliver.RunOnce(ctx)
-			if err != nil {
-				t.Fatal(err)
-			}
-			got += n
-			return got >= want
-		})
+		deliverAll(t, deliver, want)
 	}
 	stream(5)
 	audit(3)
