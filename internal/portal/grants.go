@@ -100,8 +100,7 @@ func (p *Portal) accountBreakGlass(w http.ResponseWriter, r *http.Request) error
 		return err
 	}
 	if p.d.BreakGlass == nil {
-		return &pageError{Status: http.StatusNotFound, Title: "Break-glass is off",
-			Message: "This server does not open accounts by break-glass from the portal. Nothing was changed.", Back: "/"}
+		return withBack(errNoBreakGlass, "/")
 	}
 	a, app, err := p.ownAccount(r, s)
 	if err != nil {
