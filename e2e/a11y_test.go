@@ -102,6 +102,7 @@ var portalPages = []a11yPage{
 	{pattern: "/admin/audit", name: "admin-audit", path: at("/admin/audit")},
 	{pattern: "/admin/audit/export", skip: "a JSONL or CSV download, not a page"},
 	{pattern: "/admin/audit/{seq}", name: "admin-audit-record", path: at("/admin/audit/1")},
+	{pattern: "/admin/break-glass", name: "admin-break-glass", path: at("/admin/break-glass")},
 	// A real link comes only by mail to a member who registered through
 	// enablement; this row checks the page a bad or expired link shows.
 	{pattern: "/verify-email", name: "verify-email-bad-link", path: at("/verify-email?t=not-a-valid-link")},

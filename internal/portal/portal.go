@@ -107,7 +107,8 @@ type Deps struct {
 	// which policy holds an account, and until when. Nil: it does not.
 	Policies check.PolicySets
 	// BreakGlass opens accounts marked break-glass without approvals, for
-	// their owner; nil turns the portal's break-glass form off.
+	// their owner and for admins, marks them and issues offline codes
+	// (/admin/break-glass); nil turns the portal's break-glass forms off.
 	BreakGlass *breakglass.Service
 	// Geo locates addresses (serve --geoip-db): countries for the explain
 	// page's country rules and the exposure report; nil: none, and each
@@ -303,6 +304,11 @@ func (p *Portal) routes() {
 	get("/admin/audit/export", p.adminAuditExport)
 	get("/admin/audit/{seq}", p.adminAuditEvent)
 	post("/admin/audit/verify", p.adminAuditVerify)
+	get("/admin/break-glass", p.adminBreakGlass)
+	post("/admin/break-glass/marks", p.adminBreakGlassMark)
+	post("/admin/break-glass/marks/{id}/delete", p.adminBreakGlassUnmark)
+	post("/admin/break-glass/unlock", p.adminBreakGlassUnlock)
+	post("/admin/break-glass/codes", p.adminBreakGlassIssue)
 	post("/settings", p.settingsSave)
 	get("/verify-email", p.verifyPage)
 	post("/verify-email", p.verifyConfirm)
