@@ -44,7 +44,7 @@ type env struct {
 	owner  store.Member
 	approv []store.Member
 	policy policy.Policy
-	db     db  // the first node's store
+	db     db // the first node's store
 	box    *seal.Box
 }
 
