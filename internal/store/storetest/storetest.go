@@ -71,6 +71,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Nonces", testNonces},
 		{"PushSubscriptions", testPushSubscriptions},
 		{"SlackLinks", testSlackLinks},
+		{"ExternalIDs", testExternalIDs},
 		{"Groups", testGroups},
 		{"Policies", testPolicies},
 		{"Executions", testExecutions},
