@@ -82,3 +82,47 @@ func testExternalIDs(t *testing.T, s store.Store) {
 	same(t, "after deleting the member", read(w.tenant.ID, store.ExternalMember), map[string]string{})
 	same(t, "after deleting the group", read(w.tenant.ID, store.ExternalGroup), map[string]string{})
 }
+
+// testUpdateGroup: a group is renamed (its members stay), a name another
+// group of the tenant has is refused, and a group of another tenant is
+// not found.
+func testUpdateGroup(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	w := newWorld(t, s)
+	w2 := newWorld(t, s)
+	a, b := newGroup(w.tenant.ID, "a-"+newID("")), newGroup(w.tenant.ID, "b-"+newID(""))
+	update(t, s, func(tx store.Tx) error {
+		for _, g := range []store.Group{a, b} {
+			if err := tx.CreateGroup(ctx, g); err != nil {
+				return err
+			}
+		}
+		return tx.AddGroupMember(ctx, store.GroupMember{GroupID: a.ID, MemberID: w.member.ID, TenantID: w.tenant.ID, CreatedAt: t0})
+	})
+	renamed := a
+	renamed.Name, renamed.Description = "renamed "+newID(""), "new description"
+	update(t, s, func(tx store.Tx) error { return tx.UpdateGroup(ctx, renamed) })
+	got, err := s.Group(ctx, w.tenant.ID, a.ID)
+	must(t, "Group", err)
+	same(t, "renamed group", got, renamed)
+	got, err = s.GroupByName(ctx, w.tenant.ID, renamed.Name)
+	must(t, "GroupByName", err)
+	same(t, "by its new name", got, renamed)
+	ms, err := s.GroupMembers(ctx, w.tenant.ID)
+	must(t, "GroupMembers", err)
+	if len(ms) != 1 || ms[0].GroupID != a.ID {
+		t.Errorf("memberships after renaming: %+v", ms)
+	}
+
+	taken := renamed
+	taken.Name = b.Name
+	elsewhere := b
+	elsewhere.TenantID, elsewhere.Name = w2.tenant.ID, "moved"
+	runErrorCases(t, s, []errorCase{
+		{"another group's name", func(tx store.Tx) error { return tx.UpdateGroup(ctx, taken) }, store.ErrConflict},
+		{"group of another tenant", func(tx store.Tx) error { return tx.UpdateGroup(ctx, elsewhere) }, store.ErrNotFound},
+		{"no name", func(tx store.Tx) error { g := renamed; g.Name = ""; return tx.UpdateGroup(ctx, g) }, store.ErrInvalid},
+	})
+	got, _ = s.Group(ctx, w.tenant.ID, b.ID)
+	same(t, "the other group after the refusals", got, b)
+}

@@ -72,6 +72,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"PushSubscriptions", testPushSubscriptions},
 		{"SlackLinks", testSlackLinks},
 		{"ExternalIDs", testExternalIDs},
+		{"UpdateGroup", testUpdateGroup},
 		{"Groups", testGroups},
 		{"Policies", testPolicies},
 		{"Executions", testExecutions},
