@@ -205,6 +205,19 @@ func (g *groups) save(c call, info admin.GroupInfo, was string, in group, known 
 	return nil
 }
 
+// commit checks in's members, saves in over the group (now info,
+// externalId was) and answers the result.
+func (g *groups) commit(r *http.Request, c call, info admin.GroupInfo, was string, in group) (lib.Resource, error) {
+	known, err := g.memberIDs(c, in.members)
+	if err == nil {
+		err = g.save(c, info, was, in, known)
+	}
+	if err != nil {
+		return lib.Resource{}, g.h.scimError(r, err)
+	}
+	return g.reread(r, c, info.ID)
+}
+
 func (g *groups) reread(r *http.Request, c call, id string) (lib.Resource, error) {
 	info, ext, err := g.one(c, id)
 	if err != nil {
@@ -247,14 +260,7 @@ func (g *groups) Replace(r *http.Request, id string, attrs lib.ResourceAttribute
 	}
 	var in group
 	in.set(attrs)
-	known, err := g.memberIDs(c, in.members)
-	if err == nil {
-		err = g.save(c, info, was, in, known)
-	}
-	if err != nil {
-		return lib.Resource{}, g.h.scimError(r, err)
-	}
-	return g.reread(r, c, id)
+	return g.commit(r, c, info, was, in)
 }
 
 // Patch applies the operations (Okta: members add, members[value eq
@@ -280,14 +286,7 @@ func (g *groups) Patch(r *http.Request, id string, ops []lib.PatchOperation) (li
 			return lib.Resource{}, err
 		}
 	}
-	known, err := g.memberIDs(c, in.members)
-	if err == nil {
-		err = g.save(c, info, was, in, known)
-	}
-	if err != nil {
-		return lib.Resource{}, g.h.scimError(r, err)
-	}
-	return g.reread(r, c, id)
+	return g.commit(r, c, info, was, in)
 }
 
 // apply is one operation on one attribute of the group (see user.apply).

@@ -44,6 +44,16 @@ func (u *users) externalIDs(c call) (map[string]string, error) {
 	return u.h.Store.ExternalIDs(c.ctx, c.tenant(), store.ExternalMember)
 }
 
+// load reads the tenant's member id and its externalId.
+func (u *users) load(c call, id string) (store.Member, string, error) {
+	m, err := u.member(c, id)
+	if err != nil {
+		return m, "", err
+	}
+	ext, err := u.externalIDs(c)
+	return m, ext[m.ID], err
+}
+
 // userResource is member m as a SCIM User. Its attributes are the plain
 // maps and slices a filter reads.
 func userResource(m store.Member, externalID string) lib.Resource {
@@ -224,15 +234,11 @@ func (u *users) save(r *http.Request, c call, m store.Member, was string, in use
 // Get answers one member.
 func (u *users) Get(r *http.Request, id string) (lib.Resource, error) {
 	c := u.h.call(r)
-	m, err := u.member(c, id)
+	m, ext, err := u.load(c, id)
 	if err != nil {
 		return lib.Resource{}, u.h.scimError(r, err)
 	}
-	ext, err := u.externalIDs(c)
-	if err != nil {
-		return lib.Resource{}, u.h.scimError(r, err)
-	}
-	return userResource(m, ext[m.ID]), nil
+	return userResource(m, ext), nil
 }
 
 // GetAll lists the tenant's members that pass the filter. userName eq,
@@ -273,11 +279,7 @@ func (u *users) GetAll(r *http.Request, params lib.ListRequestParams) (lib.Page,
 // externalId is removed; an absent active leaves the lockdown as it is.
 func (u *users) Replace(r *http.Request, id string, attrs lib.ResourceAttributes) (lib.Resource, error) {
 	c := u.h.call(r)
-	m, err := u.member(c, id)
-	if err != nil {
-		return lib.Resource{}, u.h.scimError(r, err)
-	}
-	ext, err := u.externalIDs(c)
+	m, ext, err := u.load(c, id)
 	if err != nil {
 		return lib.Resource{}, u.h.scimError(r, err)
 	}
@@ -285,28 +287,24 @@ func (u *users) Replace(r *http.Request, id string, attrs lib.ResourceAttributes
 	if err := in.set(attrs); err != nil {
 		return lib.Resource{}, err
 	}
-	return u.save(r, c, m, ext[m.ID], in)
+	return u.save(r, c, m, ext, in)
 }
 
 // Patch applies the operations to what deadbolt keeps of the member, then
 // saves the result.
 func (u *users) Patch(r *http.Request, id string, ops []lib.PatchOperation) (lib.Resource, error) {
 	c := u.h.call(r)
-	m, err := u.member(c, id)
+	m, ext, err := u.load(c, id)
 	if err != nil {
 		return lib.Resource{}, u.h.scimError(r, err)
 	}
-	ext, err := u.externalIDs(c)
-	if err != nil {
-		return lib.Resource{}, u.h.scimError(r, err)
-	}
-	in := user{email: m.Email, name: m.Name, active: !m.LockedDown, externalID: ext[m.ID]}
+	in := user{email: m.Email, name: m.Name, active: !m.LockedDown, externalID: ext}
 	for _, op := range ops {
 		if err := forEachTarget(op, in.apply); err != nil {
 			return lib.Resource{}, err
 		}
 	}
-	return u.save(r, c, m, ext[m.ID], in)
+	return u.save(r, c, m, ext, in)
 }
 
 // apply is one operation op (add, replace, remove) on one attribute:

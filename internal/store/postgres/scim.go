@@ -5,40 +5,21 @@ import (
 
 	"github.com/deadbolt-dev/deadbolt/internal/store"
 	"github.com/deadbolt-dev/deadbolt/internal/store/sqlrow"
-	"github.com/deadbolt-dev/deadbolt/internal/store/valid"
 )
 
 // SCIM externalIds: provisioning records, read by no cached path. The
-// statements are sqlrow's, shared with the other backend.
+// statements and their logic are sqlrow's, shared with the other backend.
 
 // ExternalIDs implements store.Reader.
 func (r reads) ExternalIDs(ctx context.Context, tenantID, kind string) (map[string]string, error) {
-	const op = "read external ids"
-	st, err := dialect.ExternalIDs(kind)
-	if err != nil {
-		return nil, wrap(op, err)
-	}
-	pairs, err := list(ctx, r.q, op, sqlrow.ScanExternalID, st.List, tenantID)
-	return sqlrow.ExternalIDMap(pairs), err
+	return dialect.ReadExternalIDs("read external ids", tenantID, kind, func(op, sql string, args ...any) ([][2]string, error) {
+		return list(ctx, r.q, op, sqlrow.ScanExternalID, sql, args...)
+	})
 }
 
 // PutExternalID implements store.Tx.
 func (t *txn) PutExternalID(ctx context.Context, x store.ExternalID) error {
-	const op = "put external id"
-	st, err := dialect.ExternalIDs(x.Kind)
-	if err == nil {
-		err = valid.ExternalID(x)
-	}
-	if err != nil {
-		return wrap(op, err)
-	}
-	if x.ExternalID == "" {
-		_, err = t.exec(ctx, op, st.Delete, x.TenantID, x.ID)
-		return err
-	}
-	n, err := t.exec(ctx, op, st.Put, x.ID, x.TenantID, x.ExternalID)
-	if err == nil && n == 0 { // the ID's row is another tenant's
-		err = invalid(op, "%s %s is not of tenant %s", x.Kind, x.ID, x.TenantID)
-	}
-	return err
+	return dialect.PutExternalID("put external id", x, func(op, sql string, args ...any) (int64, error) {
+		return t.exec(ctx, op, sql, args...)
+	})
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/deadbolt-dev/deadbolt/internal/store"
+	"github.com/deadbolt-dev/deadbolt/internal/store/valid"
 )
 
 // The externalIds of SCIM (store.SCIMReader) live in one table per kind,
@@ -55,4 +56,36 @@ func ExternalIDMap(pairs [][2]string) map[string]string {
 		out[x[0]] = x[1]
 	}
 	return out
+}
+
+// ReadExternalIDs is store.SCIMReader.ExternalIDs over a backend's list
+// query (query runs a statement and scans its rows with ScanExternalID).
+func (d *Dialect) ReadExternalIDs(op, tenantID, kind string, query func(op, sql string, args ...any) ([][2]string, error)) (map[string]string, error) {
+	st, err := d.ExternalIDs(kind)
+	if err != nil {
+		return nil, d.Wrap(op, err)
+	}
+	pairs, err := query(op, st.List, tenantID)
+	return ExternalIDMap(pairs), err
+}
+
+// PutExternalID is store.SCIMTx.PutExternalID over a backend's exec
+// (which runs a statement and reports how many rows it changed).
+func (d *Dialect) PutExternalID(op string, x store.ExternalID, exec func(op, sql string, args ...any) (int64, error)) error {
+	st, err := d.ExternalIDs(x.Kind)
+	if err == nil {
+		err = valid.ExternalID(x)
+	}
+	if err != nil {
+		return d.Wrap(op, err)
+	}
+	if x.ExternalID == "" {
+		_, err = exec(op, st.Delete, x.TenantID, x.ID)
+		return err
+	}
+	n, err := exec(op, st.Put, x.ID, x.TenantID, x.ExternalID)
+	if err == nil && n == 0 { // the ID's row is another tenant's
+		err = d.Invalid(op, "%s %s is not of tenant %s", x.Kind, x.ID, x.TenantID)
+	}
+	return err
 }
