@@ -96,10 +96,6 @@ func (h *Handler) Register(mux *http.ServeMux) {
 	}
 }
 
-// Routes lists what Register serves, as patterns of http.ServeMux, for
-// the tests that hold every served route to its documentation.
-func Routes() []string { return []string{Path + "/", NL3Path + "/"} }
-
 func (h *Handler) server(base string) lib.Server {
 	var opts []lib.ServerOption
 	if h.PublicURL != "" {
