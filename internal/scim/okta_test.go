@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/deadbolt-dev/deadbolt/internal/store"
@@ -61,8 +62,30 @@ func TestOktaGroupPush(t *testing.T) {
 			u1 := e.oktaUser(tok, "test.user@okta.local", "Test")
 			u2 := e.oktaUser(tok, "other.user@okta.local", "Other")
 
+			// Okta updates a profile with PUT and deactivates with a PATCH
+			// without a path.
+			put := fmt.Sprintf(`{"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "id": %q,
+  "userName": "test.user@okta.local", "name": {"givenName": "Tess", "familyName": "User"},
+  "emails": [{"primary": true, "value": "test.user@okta.local", "type": "work"}],
+  "active": true, "externalId": "00ujl29u0le5T6Aj10h7", "groups": [], "meta": {"resourceType": "User"}}`, u1)
+			got := e.do("PUT", "/scim/v2/Users/"+u1, tok, put).want(t, http.StatusOK, "Okta updates a profile")
+			if got.str("displayName") != "Tess User" || got.body["active"] != true {
+				t.Errorf("after PUT: %s", got.raw)
+			}
+			deactivate := `{"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+  "Operations": [{"op": "replace", "value": {"active": false}}]}`
+			got = e.do("PATCH", "/scim/v2/Users/"+u2, tok, deactivate).want(t, http.StatusOK, "Okta deactivates")
+			if m, _ := e.store.Member(e.ctx, u2); got.body["active"] != false || !m.LockedDown {
+				t.Errorf("after deactivating: %s; locked down %v", got.raw, m.LockedDown)
+			}
+			// A changed userName is refused, and nothing changes.
+			moved := strings.Replace(put, `"userName": "test.user@okta.local"`, `"userName": "moved@okta.local"`, 1)
+			if got := e.do("PUT", "/scim/v2/Users/"+u1, tok, moved).want(t, http.StatusBadRequest, "change userName"); got.str("scimType") != "mutability" {
+				t.Errorf("change userName: %s", got.raw)
+			}
+
 			q := "/scim/v2/Groups?filter=" + url.QueryEscape(`displayName eq "Test SCIMv2"`)
-			if got := e.do("GET", q, tok, "").want(t, http.StatusOK, "query before creating"); got.body["totalResults"] != float64(0) {
+			if got := e.do("GET", q, tok, ""); got.body["totalResults"] != float64(0) {
 				t.Fatalf("query before creating: %s", got.raw)
 			}
 			created := e.do("POST", "/scim/v2/Groups", tok, `{
@@ -77,7 +100,7 @@ func TestOktaGroupPush(t *testing.T) {
 			if g, err := e.store.Group(e.ctx, e.tenant.ID, gid); err != nil || g.Name != "Test SCIMv2" {
 				t.Fatalf("the group in the store: %+v, %v", g, err)
 			}
-			got := e.do("GET", q, tok, "").want(t, http.StatusOK, "query after creating")
+			got = e.do("GET", q, tok, "").want(t, http.StatusOK, "query after creating")
 			if rs := got.resources(); len(rs) != 1 || rs[0]["id"] != gid {
 				t.Fatalf("query after creating: %s", got.raw)
 			}
@@ -114,7 +137,7 @@ func TestOktaGroupPush(t *testing.T) {
 				t.Errorf("after renaming: %s", got.raw)
 			}
 
-			put := fmt.Sprintf(`{"schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"],
+			put = fmt.Sprintf(`{"schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"],
   "id": %q, "displayName": "Another name", "externalId": "okta-group-1",
   "members": [{"value": %q, "display": "test.user@okta.local"}]}`, gid, u1)
 			got = e.do("PUT", "/scim/v2/Groups/"+gid, tok, put).want(t, http.StatusOK, "replace by PUT")
