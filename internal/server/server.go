@@ -114,7 +114,10 @@ func Run(ctx context.Context, d Deps, listening func(addr string)) error {
 		Notify: notes.channels}
 	// Approvals: requests an approval policy hands to approvers, who hear
 	// of each new one on the channels they chose.
-	approvals := &approval.Service{Store: d.Store, Clock: d.Clock, Notify: notes.channels, Changed: notes.changed}
+	// A sign-in request under an approval policy asks its approvers too,
+	// in the raise's transaction; the requester hears the outcome.
+	approvals := &approval.Service{Store: d.Store, Clock: d.Clock, Notify: notes.channels, Changed: notes.changed, Sets: checkReads}
+	requests.Approvers = approvals
 	// Slack: approvers who linked it hear of requests there, and vote
 	// with its buttons.
 	outbound := egress.Policy{AllowPrivate: cfg.Webhooks.AllowPrivate}

@@ -1,4 +1,4 @@
--- 0022: SCIM provisioning (issue 13); the same records as SQLite's 0023.
+-- 0022: SCIM provisioning (issue 13); the same records as SQLite's 0024.
 --
 -- The externalId an identity provider gave a member or a group it
 -- provisions. A member or group has at most one; its row goes with it.

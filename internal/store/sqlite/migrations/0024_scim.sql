@@ -1,4 +1,4 @@
--- 0023: SCIM provisioning (issue 13).
+-- 0024: SCIM provisioning (issue 13).
 --
 -- The externalId an identity provider gave a member or a group it
 -- provisions. A member or group has at most one; its row goes with it.
