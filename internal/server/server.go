@@ -199,6 +199,12 @@ func Run(ctx context.Context, d Deps, listening func(addr string)) error {
 			_, err := (&siem.Job{Store: d.Store, Clock: d.Clock, Endpoints: cfg.Audit.SIEMNames()}).RunOnce(ctx)
 			return err
 		}},
+		{Name: "checks-siem", Interval: time.Second, Run: func(ctx context.Context) error {
+			// Check decisions to the SIEM endpoints that opted in, read
+			// from the check log after the check: nothing on its path.
+			_, err := (&siem.CheckJob{Store: d.Store, Clock: d.Clock, Endpoints: cfg.Audit.SIEMCheckNames()}).RunOnce(ctx)
+			return err
+		}},
 		{Name: "blocked-signin", Interval: time.Second, Run: func(ctx context.Context) error {
 			// Alert policies on blocked sign-ins, read from the check log
 			// after the lock check wrote it: nothing on the check's path.
