@@ -1,8 +1,6 @@
--- Rows a database at schema version 22 adds: an importUsers job that
--- finished and one still open.
-INSERT INTO import_jobs (id, tenant_id, token_id, state, total, enrolled, already_enrolled, members_created, errors, reason,
-    input, results, holder, lease_until, attempts, created_at, finished_at, expires_at) VALUES
-    ('ij1', 't1', 'tk1', 'done', 1001, 1000, 1, 3, 0, '', '', '\x1f8b', 'node-1', 0, 1, 1748779260000000030,
-     1748779260000000031, 1748782860000000031),
-    ('ij2', 't1', 'tk1', 'running', 1002, 0, 0, 0, 0, '', '\x1f8b', '', 'node-2', 1748779260000000040, 1,
-     1748779260000000032, 0, 0);
+-- Rows a database at schema version 22 adds: the externalIds an identity
+-- provider gave a member and a group over SCIM.
+INSERT INTO scim_members (member_id, tenant_id, external_id) VALUES
+    ('m1', 't1', 'entra-object-0001');
+INSERT INTO scim_groups (group_id, tenant_id, external_id) VALUES
+    ('gr1', 't1', 'okta-group-0001');

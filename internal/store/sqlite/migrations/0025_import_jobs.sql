@@ -1,4 +1,4 @@
--- 0024: NL3 importUsers jobs (batches over 1 000 rows) are kept in the
+-- 0025: NL3 importUsers jobs (batches over 1 000 rows) are kept in the
 -- database, so any node answers GET …/importUsers/{id} and a restart
 -- loses none of them (issue 13). It also indexes a tenant's unlock
 -- requests by ID, which GET /api/v1/requests pages through.

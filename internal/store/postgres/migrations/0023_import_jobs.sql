@@ -1,5 +1,5 @@
--- 0022: NL3 importUsers jobs (batches over 1 000 rows) are kept in the
--- database; the same table and index as SQLite's 0024.
+-- 0023: NL3 importUsers jobs (batches over 1 000 rows) are kept in the
+-- database; the same table and index as SQLite's 0025.
 --
 -- state is 'queued', 'running', 'done' or 'failed' (reason says why).
 -- input is the batch as it arrived (gzip of its JSON rows), kept until
