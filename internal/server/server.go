@@ -37,6 +37,7 @@ import (
 	"github.com/deadbolt-dev/deadbolt/internal/policyapi"
 	"github.com/deadbolt-dev/deadbolt/internal/portal"
 	"github.com/deadbolt-dev/deadbolt/internal/ratelimit"
+	"github.com/deadbolt-dev/deadbolt/internal/scim"
 	"github.com/deadbolt-dev/deadbolt/internal/seal"
 	"github.com/deadbolt-dev/deadbolt/internal/siem"
 	"github.com/deadbolt-dev/deadbolt/internal/store"
@@ -311,13 +312,15 @@ func Run(ctx context.Context, d Deps, listening func(addr string)) error {
 	mapi.Register(mux)
 	(&policyapi.Handler{Auth: mapi, Admin: adm, Log: d.Log}).Register(mux)
 	(&userimport.Handler{Auth: mapi, Store: d.Store, Clock: d.Clock, Log: d.Log}).Register(mux)
+	(&scim.Handler{Auth: mapi, Admin: adm, Access: acc, Store: d.Store, Clock: d.Clock, Log: d.Log,
+		PublicURL: cfg.EffectivePublicURL()}).Register(mux)
 	mux.Handle("POST /nl3/api/v1/sdk/enableUser", &portal.EnableAPI{Store: d.Store, Clock: d.Clock, Check: svc, Log: d.Log})
 	apiNotFound := httpx.Wrap(d.Log, func(w http.ResponseWriter, r *http.Request) error {
 		return httpx.Errorf(http.StatusNotFound, "not_found", "no such endpoint: %s %s", r.Method, r.URL.Path)
 	})
 	mux.Handle("/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		// Machine paths answer JSON; everything else is the portal's.
-		for _, prefix := range []string{"/nl3/", "/v1/", "/api/"} {
+		for _, prefix := range []string{"/nl3/", "/v1/", "/api/", "/scim/"} {
 			if strings.HasPrefix(r.URL.Path, prefix) {
 				apiNotFound.ServeHTTP(w, r)
 				return

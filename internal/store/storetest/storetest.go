@@ -71,6 +71,8 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Nonces", testNonces},
 		{"PushSubscriptions", testPushSubscriptions},
 		{"SlackLinks", testSlackLinks},
+		{"ExternalIDs", testExternalIDs},
+		{"UpdateGroup", testUpdateGroup},
 		{"Groups", testGroups},
 		{"Policies", testPolicies},
 		{"Executions", testExecutions},
