@@ -200,12 +200,6 @@ func Run(ctx context.Context, d Deps, listening func(addr string)) error {
 			_, err := (&siem.Job{Store: d.Store, Clock: d.Clock, Endpoints: cfg.Audit.SIEMNames()}).RunOnce(ctx)
 			return err
 		}},
-		{Name: "checks-siem", Interval: time.Second, Run: func(ctx context.Context) error {
-			// Check decisions to the SIEM endpoints that opted in, read
-			// from the check log after the check: nothing on its path.
-			_, err := (&siem.CheckJob{Store: d.Store, Clock: d.Clock, Endpoints: cfg.Audit.SIEMCheckNames()}).RunOnce(ctx)
-			return err
-		}},
 		{Name: "blocked-signin", Interval: time.Second, Run: func(ctx context.Context) error {
 			// Alert policies on blocked sign-ins, read from the check log
 			// after the lock check wrote it: nothing on the check's path.
@@ -244,6 +238,14 @@ func Run(ctx context.Context, d Deps, listening func(addr string)) error {
 			return err
 		}},
 	}}
+	if eps := cfg.Audit.SIEMCheckNames(); len(eps) > 0 {
+		// Check decisions to the SIEM endpoints that opted in, read from
+		// the check log after the check: nothing on its path.
+		runner.Jobs = append(runner.Jobs, jobs.Job{Name: "checks-siem", Interval: time.Second, Run: func(ctx context.Context) error {
+			_, err := (&siem.CheckJob{Store: d.Store, Clock: d.Clock, Endpoints: eps}).RunOnce(ctx)
+			return err
+		}})
+	}
 	if keep := cfg.Retention(); keep > 0 {
 		runner.Jobs = append(runner.Jobs, jobs.Job{Name: "check-log-retention", Interval: checklog.RetentionInterval,
 			Run: func(ctx context.Context) error {
