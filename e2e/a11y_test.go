@@ -125,11 +125,16 @@ var portalPages = []a11yPage{
 	// it over HTTP); this row checks the page an ended step shows.
 	{pattern: "/stepup/wait", name: "stepup-wait-ended", signedOut: true, path: at("/stepup/wait?id=none&k=none&r=none")},
 	{pattern: "/stepup/wait/status", skip: "the JSON the wait page's script polls, not a page"},
-	// The sign page shows once a request under a policy that says sign
-	// waits for the owner (the forms state).
+	// The sign page of an access request shows once a request under a
+	// policy that says sign waits for the owner (the forms state,
+	// TestPortalAccessibilityForms). An approval request for an operation
+	// (sign_and_approve) is asked for through the NL3 API once there is
+	// data: the inbox shows it and its sign page is checked.
 	{pattern: "/approvals", name: "approvals", path: at("/approvals"), forms: true},
 	{pattern: "/approvals/{id}/sign", name: "approval-sign", path: func(fx *a11yFixture) string { return fx.signPath }, forms: true},
 	{pattern: "/approvals/{id}/evidence", skip: "a JSON file download, not a page"},
+	{pattern: "/approvals/ops/{id}/sign", name: "operation-sign", path: func(fx *a11yFixture) string { return fx.opSignPath }},
+	{pattern: "/approvals/ops/{id}/evidence", skip: "a JSON file download, not a page"},
 	{name: "not-found", path: at("/no-such-page")},
 	{name: "not-found-signed-out", signedOut: true, path: at("/no-such-page")},
 }
@@ -194,6 +199,7 @@ type a11yFixture struct {
 	groupPath  string // a group's page, once there is one
 	policyPath string // a scheduled policy's page, once there is one
 	signPath   string // a request's sign page, once one waits for a signature
+	opSignPath string // the sign page of an approval request for an operation, once there is one
 }
 
 // stepUpLink starts an authorization request of an OpenID client (made
@@ -279,6 +285,16 @@ func TestPortalAccessibility(t *testing.T) {
 		"--action", "unlock", "--tz", "Europe/Lisbon", "--every", "weekdays", "--from", "08:00", "--to", "18:00", "--start", "2026-01-01",
 		"--json").json(t)["id"].(string)
 	in.ok("policy", "assign", "--tenant", "acme", "Finance hours", "--group", "finance")
+	// An approval request for an operation the owner signs, for the
+	// inbox and its sign page.
+	in.ok("template", "create", "--tenant", "acme", "--key", "PAYMENT", "--title", "Payment", "--text", "Pay ${amount}",
+		"--approver", "owner@acme.test", "--mode", "sign_and_approve")
+	if code, ask := in.post("/nl3/api/v1/approvalRequest", mintFor(t, in, fx.key, "vendor-bot"),
+		`{"templateId":"PAYMENT","metaData":{"amount":"120 EUR"}}`); code == 200 {
+		fx.opSignPath = "/approvals/ops/" + ask["requestId"].(string) + "/sign"
+	} else {
+		t.Fatalf("approvalRequest: %d %v", code, ask)
+	}
 	for _, acct := range []string{"alice", "alice", "carol"} {
 		if r := in.run("check", "--url", public, "--issuer", issuer, "--key", fx.key, "--account", acct, "--json"); r.code != 0 {
 			t.Fatalf("check %s: %d %s %s", acct, r.code, r.stdout, r.stderr)

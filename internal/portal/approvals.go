@@ -26,12 +26,9 @@ type inboxRow struct {
 }
 
 func (p *Portal) approvalsPage(w http.ResponseWriter, r *http.Request) error {
-	s, ok, err := p.requireSession(w, r)
+	s, ok, err := p.approvalsSession(w, r)
 	if !ok {
 		return err
-	}
-	if p.d.Approvals == nil {
-		return errNoApprovals
 	}
 	inbox, err := p.d.Approvals.Inbox(r.Context(), s.member, inboxLimit)
 	if err != nil {
@@ -140,12 +137,9 @@ func (p *Portal) approvalVote(w http.ResponseWriter, r *http.Request) error {
 
 // castVote reads the form's decision and casts it with vote.
 func (p *Portal) castVote(w http.ResponseWriter, r *http.Request, vote func(approval.Ballot) error) error {
-	s, ok, err := p.requireSession(w, r)
+	s, ok, err := p.approvalsSession(w, r)
 	if !ok {
 		return err
-	}
-	if p.d.Approvals == nil {
-		return errNoApprovals
 	}
 	var approve bool
 	switch r.FormValue("decision") {

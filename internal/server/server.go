@@ -37,6 +37,7 @@ import (
 	"github.com/deadbolt-dev/deadbolt/internal/policyapi"
 	"github.com/deadbolt-dev/deadbolt/internal/portal"
 	"github.com/deadbolt-dev/deadbolt/internal/ratelimit"
+	"github.com/deadbolt-dev/deadbolt/internal/scim"
 	"github.com/deadbolt-dev/deadbolt/internal/seal"
 	"github.com/deadbolt-dev/deadbolt/internal/siem"
 	"github.com/deadbolt-dev/deadbolt/internal/store"
@@ -113,7 +114,10 @@ func Run(ctx context.Context, d Deps, listening func(addr string)) error {
 		Notify: notes.channels}
 	// Approvals: requests an approval policy hands to approvers, who hear
 	// of each new one on the channels they chose.
-	approvals := &approval.Service{Store: d.Store, Clock: d.Clock, Notify: notes.channels, Changed: notes.changed}
+	// A sign-in request under an approval policy asks its approvers too,
+	// in the raise's transaction; the requester hears the outcome.
+	approvals := &approval.Service{Store: d.Store, Clock: d.Clock, Notify: notes.channels, Changed: notes.changed, Sets: checkReads}
+	requests.Approvers = approvals
 	// Slack: approvers who linked it hear of requests there, and vote
 	// with its buttons.
 	outbound := egress.Policy{AllowPrivate: cfg.Webhooks.AllowPrivate}
@@ -193,6 +197,12 @@ func Run(ctx context.Context, d Deps, listening func(addr string)) error {
 		}},
 		{Name: "audit-siem", Interval: time.Second, Run: func(ctx context.Context) error {
 			_, err := (&siem.Job{Store: d.Store, Clock: d.Clock, Endpoints: cfg.Audit.SIEMNames()}).RunOnce(ctx)
+			return err
+		}},
+		{Name: "checks-siem", Interval: time.Second, Run: func(ctx context.Context) error {
+			// Check decisions to the SIEM endpoints that opted in, read
+			// from the check log after the check: nothing on its path.
+			_, err := (&siem.CheckJob{Store: d.Store, Clock: d.Clock, Endpoints: cfg.Audit.SIEMCheckNames()}).RunOnce(ctx)
 			return err
 		}},
 		{Name: "blocked-signin", Interval: time.Second, Run: func(ctx context.Context) error {
@@ -300,13 +310,15 @@ func Run(ctx context.Context, d Deps, listening func(addr string)) error {
 	mapi.Register(mux)
 	(&policyapi.Handler{Auth: mapi, Admin: adm, Log: d.Log}).Register(mux)
 	(&userimport.Handler{Auth: mapi, Store: d.Store, Clock: d.Clock, Log: d.Log}).Register(mux)
+	(&scim.Handler{Auth: mapi, Admin: adm, Access: acc, Store: d.Store, Clock: d.Clock, Log: d.Log,
+		PublicURL: cfg.EffectivePublicURL()}).Register(mux)
 	mux.Handle("POST /nl3/api/v1/sdk/enableUser", &portal.EnableAPI{Store: d.Store, Clock: d.Clock, Check: svc, Log: d.Log})
 	apiNotFound := httpx.Wrap(d.Log, func(w http.ResponseWriter, r *http.Request) error {
 		return httpx.Errorf(http.StatusNotFound, "not_found", "no such endpoint: %s %s", r.Method, r.URL.Path)
 	})
 	mux.Handle("/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		// Machine paths answer JSON; everything else is the portal's.
-		for _, prefix := range []string{"/nl3/", "/v1/", "/api/"} {
+		for _, prefix := range []string{"/nl3/", "/v1/", "/api/", "/scim/"} {
 			if strings.HasPrefix(r.URL.Path, prefix) {
 				apiNotFound.ServeHTTP(w, r)
 				return
