@@ -1,5 +1,7 @@
-// Package pgtest gives tests a database of their own on the real
-// PostgreSQL server (design §9: real parts, no mocks).
+// Package pgtest gives tests a database, or a schema, of their own on the
+// real PostgreSQL server (design §9: real parts, no mocks). A package whose
+// tests need only schemas shares one database among them (Shared): creating
+// and dropping a database per test forces a checkpoint each time.
 //
 // The server is DEADBOLT_TEST_POSTGRES (a URL of any database on it,
 // default postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable).
