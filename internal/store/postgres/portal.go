@@ -115,21 +115,9 @@ func (t *txn) RaiseRequest(ctx context.Context, q store.UnlockRequest) (store.Un
 
 // DecideRequest implements store.Tx with one conditional UPDATE.
 func (t *txn) DecideRequest(ctx context.Context, id, status, by, grantID string, at time.Time) (bool, error) {
-	const op = "decide request"
-	n, err := valid.Decision(id, status, by, at)
-	if err != nil {
-		return false, wrap(op, err)
-	}
-	cond := `expires_at > $3`
-	if status == store.RequestExpired {
-		cond = `expires_at <= $3`
-	}
-	rows, err := t.exec(ctx, op, `UPDATE unlock_requests SET status = $1, decided_by = $2, decided_at = $3, grant_id = $4
-		WHERE id = $5 AND status = 'pending' AND `+cond, status, by, n, grantID, id)
-	return sqlrow.Applied(rows, err, func() error {
-		_, err := t.UnlockRequest(ctx, id)
-		return err
-	})
+	return dialect.Decide(ctx, rowTx{t}, "decide request", `UPDATE unlock_requests SET status = $1, decided_by = $2, decided_at = $3,
+		grant_id = $4 WHERE id = $5 AND status = 'pending' AND expires_at %s $6`,
+		`SELECT count(*) FROM unlock_requests WHERE id = $1`, id, status, by, at, grantID)
 }
 
 // CreatePasskey implements store.Tx.

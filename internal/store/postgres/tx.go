@@ -88,6 +88,22 @@ func (t *txn) insert(ctx context.Context, op, what, sql string, args ...any) err
 	return nil
 }
 
+// rowTx is a transaction as the writes sqlrow keeps for both backends see
+// it (sqlrow.Tx).
+type rowTx struct{ t *txn }
+
+func (r rowTx) Exec(ctx context.Context, op, query string, args ...any) (int64, error) {
+	return r.t.exec(ctx, op, query, args...)
+}
+
+func (r rowTx) QueryRow(ctx context.Context, query string, args ...any) sqlrow.Row {
+	return r.t.tx.QueryRow(ctx, query, args...)
+}
+
+func (r rowTx) Insert(ctx context.Context, op, what, query string, args ...any) error {
+	return r.t.insert(ctx, op, what, query, args...)
+}
+
 // CreateTenant implements store.Tx.
 func (t *txn) CreateTenant(ctx context.Context, tn store.Tenant) error {
 	const op = "create tenant"

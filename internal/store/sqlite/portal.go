@@ -121,21 +121,9 @@ func (t *txn) RaiseRequest(ctx context.Context, q store.UnlockRequest) (store.Un
 
 // DecideRequest implements store.Tx with one conditional UPDATE.
 func (t *txn) DecideRequest(ctx context.Context, id, status, by, grantID string, at time.Time) (bool, error) {
-	const op = "decide request"
-	n, err := valid.Decision(id, status, by, at)
-	if err != nil {
-		return false, wrap(op, err)
-	}
-	cond := `expires_at > ?`
-	if status == store.RequestExpired {
-		cond = `expires_at <= ?`
-	}
-	rows, err := t.exec(ctx, op, `UPDATE unlock_requests SET status = ?, decided_by = ?, decided_at = ?, grant_id = ?
-		WHERE id = ? AND status = 'pending' AND `+cond, status, by, n, grantID, id, n)
-	return sqlrow.Applied(rows, err, func() error {
-		_, err := t.UnlockRequest(ctx, id)
-		return err
-	})
+	return dialect.Decide(ctx, rowTx{t}, "decide request", `UPDATE unlock_requests SET status = ?, decided_by = ?, decided_at = ?,
+		grant_id = ? WHERE id = ? AND status = 'pending' AND expires_at %s ?`,
+		`SELECT count(*) FROM unlock_requests WHERE id = ?`, id, status, by, at, grantID)
 }
 
 // CreatePasskey implements store.Tx.

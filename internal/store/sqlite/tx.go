@@ -67,6 +67,24 @@ func (t *txn) execStmt(ctx context.Context, id stmtID, args ...any) (int64, erro
 	return res.RowsAffected()
 }
 
+// rowTx is a transaction as the writes sqlrow keeps for both backends see
+// it (sqlrow.Tx). An INSERT of a record that exists already fails with the
+// database's unique violation, which names it, so Insert needs no what.
+type rowTx struct{ t *txn }
+
+func (r rowTx) Exec(ctx context.Context, op, query string, args ...any) (int64, error) {
+	return r.t.exec(ctx, op, query, args...)
+}
+
+func (r rowTx) Insert(ctx context.Context, op, _, query string, args ...any) error {
+	_, err := r.t.exec(ctx, op, query, args...)
+	return err
+}
+
+func (r rowTx) QueryRow(ctx context.Context, query string, args ...any) sqlrow.Row {
+	return r.t.tx.QueryRowContext(ctx, query, args...)
+}
+
 // CreateTenant implements store.Tx.
 func (t *txn) CreateTenant(ctx context.Context, tn store.Tenant) error {
 	const op = "create tenant"
