@@ -1,0 +1,33 @@
+package cli
+
+import (
+	"context"
+
+	"github.com/spf13/cobra"
+
+	"github.com/deadbolt-dev/deadbolt/internal/admin"
+	"github.com/deadbolt-dev/deadbolt/internal/store"
+)
+
+// tenantListCmd is a "list" command of one tenant's records, the tenant
+// named by its required --tenant flag: run lists them, given the admin
+// service and the tenant.
+func (a *app) tenantListCmd(short string, run func(ctx context.Context, svc *admin.Service, t store.Tenant) error) *cobra.Command {
+	var tenant string
+	list := &cobra.Command{
+		Use:   "list",
+		Short: short,
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			ctx := cmd.Context()
+			svc, t, err := a.adminOfTenant(ctx, tenant, false)
+			if err != nil {
+				return err
+			}
+			return run(ctx, svc, t)
+		},
+	}
+	list.Flags().StringVar(&tenant, "tenant", "", "tenant name or id (required)")
+	must(list, "tenant")
+	return list
+}
