@@ -133,7 +133,7 @@ func (t *txn) SetRequestRule(ctx context.Context, id, policyID string, rule []by
 
 // CastVote implements store.Tx.
 func (t *txn) CastVote(ctx context.Context, v store.Vote) error {
-	return dialect.CastVote(ctx, rowTx{t}, "cast vote", v, `SELECT tenant_id FROM unlock_requests WHERE id = $1`,
+	return dialect.CastVote(ctx, rowDB{t.tx}, "cast vote", v, `SELECT tenant_id FROM unlock_requests WHERE id = $1`,
 		`INSERT INTO approval_votes (`+sqlrow.VoteCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`)
 }
 

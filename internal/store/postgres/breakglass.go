@@ -51,7 +51,7 @@ func (t *txn) MarkBreakGlass(ctx context.Context, m store.BreakGlassMark) error 
 	}
 	if m.AccountID != "" {
 		// The account's own row names its tenant (no composite key to it).
-		if err := dialect.Need(ctx, rowTx{t}, op, `SELECT count(*) FROM accounts WHERE id = $1 AND tenant_id = $2`, m.AccountID, m.TenantID); err != nil {
+		if err := dialect.Need(ctx, rowDB{t.tx}, op, `SELECT count(*) FROM accounts WHERE id = $1 AND tenant_id = $2`, m.AccountID, m.TenantID); err != nil {
 			return err
 		}
 	}
@@ -77,7 +77,7 @@ func (t *txn) CreateBreakGlassCode(ctx context.Context, c store.BreakGlassCode) 
 	if err := valid.BreakGlassCode(c); err != nil {
 		return wrap(op, err)
 	}
-	if err := dialect.Need(ctx, rowTx{t}, op, `SELECT count(*) FROM accounts WHERE id = $1 AND tenant_id = $2 AND app_id = $3`, c.AccountID, c.TenantID, c.AppID); err != nil {
+	if err := dialect.Need(ctx, rowDB{t.tx}, op, `SELECT count(*) FROM accounts WHERE id = $1 AND tenant_id = $2 AND app_id = $3`, c.AccountID, c.TenantID, c.AppID); err != nil {
 		return err
 	}
 	return t.insert(ctx, op, valid.Conflict("break_glass_codes", []string{"hash"}), `INSERT INTO break_glass_codes (`+sqlrow.BreakGlassCodeCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 0, 0)`,
@@ -98,7 +98,7 @@ func (t *txn) ReportBreakGlassCode(ctx context.Context, tenantID, id string, use
 	changed, err := t.exec(ctx, op, `UPDATE break_glass_codes SET used_at = $1, reported_at = $2
 		WHERE tenant_id = $3 AND id = $4 AND reported_at = 0`, used, n, tenantID, id)
 	return sqlrow.Applied(changed, err, func() error {
-		return dialect.Exists(ctx, rowTx{t}, op, `SELECT count(*) FROM break_glass_codes WHERE tenant_id = $1 AND id = $2`, tenantID, id)
+		return dialect.Exists(ctx, rowDB{t.tx}, op, `SELECT count(*) FROM break_glass_codes WHERE tenant_id = $1 AND id = $2`, tenantID, id)
 	})
 }
 

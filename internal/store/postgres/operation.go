@@ -69,13 +69,13 @@ func (t *txn) LockOperation(ctx context.Context, tenantID, id string) (store.Ope
 
 // CastOperationVote implements store.Tx.
 func (t *txn) CastOperationVote(ctx context.Context, v store.Vote) error {
-	return dialect.CastVote(ctx, rowTx{t}, "cast operation vote", v, `SELECT tenant_id FROM operation_requests WHERE id = $1`,
+	return dialect.CastVote(ctx, rowDB{t.tx}, "cast operation vote", v, `SELECT tenant_id FROM operation_requests WHERE id = $1`,
 		`INSERT INTO operation_votes (`+sqlrow.VoteCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`)
 }
 
 // DecideOperation implements store.Tx with one conditional UPDATE.
 func (t *txn) DecideOperation(ctx context.Context, id, status, by string, at time.Time) (bool, error) {
-	return dialect.Decide(ctx, rowTx{t}, "decide operation request", `UPDATE operation_requests SET status = $1, decided_by = $2,
+	return dialect.Decide(ctx, rowDB{t.tx}, "decide operation request", `UPDATE operation_requests SET status = $1, decided_by = $2,
 		decided_at = $3 WHERE id = $4 AND status = 'pending' AND expires_at %s $5`,
 		`SELECT count(*) FROM operation_requests WHERE id = $1`, id, status, by, at)
 }

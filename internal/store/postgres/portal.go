@@ -115,7 +115,7 @@ func (t *txn) RaiseRequest(ctx context.Context, q store.UnlockRequest) (store.Un
 
 // DecideRequest implements store.Tx with one conditional UPDATE.
 func (t *txn) DecideRequest(ctx context.Context, id, status, by, grantID string, at time.Time) (bool, error) {
-	return dialect.Decide(ctx, rowTx{t}, "decide request", `UPDATE unlock_requests SET status = $1, decided_by = $2, decided_at = $3,
+	return dialect.Decide(ctx, rowDB{t.tx}, "decide request", `UPDATE unlock_requests SET status = $1, decided_by = $2, decided_at = $3,
 		grant_id = $4 WHERE id = $5 AND status = 'pending' AND expires_at %s $6`,
 		`SELECT count(*) FROM unlock_requests WHERE id = $1`, id, status, by, at, grantID)
 }

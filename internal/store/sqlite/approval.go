@@ -139,7 +139,7 @@ func (t *txn) SetRequestRule(ctx context.Context, id, policyID string, rule []by
 
 // CastVote implements store.Tx.
 func (t *txn) CastVote(ctx context.Context, v store.Vote) error {
-	return dialect.CastVote(ctx, rowTx{t}, "cast vote", v, `SELECT tenant_id FROM unlock_requests WHERE id = ?`,
+	return dialect.CastVote(ctx, rowDB{t.tx}, "cast vote", v, `SELECT tenant_id FROM unlock_requests WHERE id = ?`,
 		`INSERT INTO approval_votes (`+sqlrow.VoteCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`)
 }
 

@@ -51,7 +51,7 @@ func (t *txn) MarkBreakGlass(ctx context.Context, m store.BreakGlassMark) error 
 	}
 	if m.AccountID != "" {
 		// The account's own row names its tenant (no composite key to it).
-		if err := dialect.Need(ctx, rowTx{t}, op, `SELECT count(*) FROM accounts WHERE id = ? AND tenant_id = ?`, m.AccountID, m.TenantID); err != nil {
+		if err := dialect.Need(ctx, rowDB{t.tx}, op, `SELECT count(*) FROM accounts WHERE id = ? AND tenant_id = ?`, m.AccountID, m.TenantID); err != nil {
 			return err
 		}
 	}
@@ -74,7 +74,7 @@ func (t *txn) CreateBreakGlassCode(ctx context.Context, c store.BreakGlassCode) 
 	if err := valid.BreakGlassCode(c); err != nil {
 		return wrap(op, err)
 	}
-	if err := dialect.Need(ctx, rowTx{t}, op, `SELECT count(*) FROM accounts WHERE id = ? AND tenant_id = ? AND app_id = ?`, c.AccountID, c.TenantID, c.AppID); err != nil {
+	if err := dialect.Need(ctx, rowDB{t.tx}, op, `SELECT count(*) FROM accounts WHERE id = ? AND tenant_id = ? AND app_id = ?`, c.AccountID, c.TenantID, c.AppID); err != nil {
 		return err
 	}
 	_, err := t.exec(ctx, op, `INSERT INTO break_glass_codes (`+sqlrow.BreakGlassCodeCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0, 0)`,
@@ -96,7 +96,7 @@ func (t *txn) ReportBreakGlassCode(ctx context.Context, tenantID, id string, use
 	changed, err := t.exec(ctx, op, `UPDATE break_glass_codes SET used_at = ?, reported_at = ?
 		WHERE tenant_id = ? AND id = ? AND reported_at = 0`, used, n, tenantID, id)
 	return sqlrow.Applied(changed, err, func() error {
-		return dialect.Exists(ctx, rowTx{t}, op, `SELECT count(*) FROM break_glass_codes WHERE tenant_id = ? AND id = ?`, tenantID, id)
+		return dialect.Exists(ctx, rowDB{t.tx}, op, `SELECT count(*) FROM break_glass_codes WHERE tenant_id = ? AND id = ?`, tenantID, id)
 	})
 }
 

@@ -121,7 +121,7 @@ func (t *txn) RaiseRequest(ctx context.Context, q store.UnlockRequest) (store.Un
 
 // DecideRequest implements store.Tx with one conditional UPDATE.
 func (t *txn) DecideRequest(ctx context.Context, id, status, by, grantID string, at time.Time) (bool, error) {
-	return dialect.Decide(ctx, rowTx{t}, "decide request", `UPDATE unlock_requests SET status = ?, decided_by = ?, decided_at = ?,
+	return dialect.Decide(ctx, rowDB{t.tx}, "decide request", `UPDATE unlock_requests SET status = ?, decided_by = ?, decided_at = ?,
 		grant_id = ? WHERE id = ? AND status = 'pending' AND expires_at %s ?`,
 		`SELECT count(*) FROM unlock_requests WHERE id = ?`, id, status, by, at, grantID)
 }

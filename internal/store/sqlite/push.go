@@ -19,7 +19,7 @@ func (r reads) PushSubscriptions(ctx context.Context, memberID string) ([]store.
 // only a subscription of the same member: none written means another
 // member holds the ID.
 func (t *txn) PutPushSubscription(ctx context.Context, p store.PushSubscription) error {
-	return dialect.PutPushSubscription(ctx, rowTx{t}, `INSERT INTO push_subscriptions (`+sqlrow.PushCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+	return dialect.PutPushSubscription(ctx, rowDB{t.tx}, `INSERT INTO push_subscriptions (`+sqlrow.PushCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (id) DO UPDATE SET tenant_id = excluded.tenant_id, member_id = excluded.member_id,
 		endpoint = excluded.endpoint, p256dh = excluded.p256dh, auth = excluded.auth,
 		user_agent = excluded.user_agent, created_at = excluded.created_at

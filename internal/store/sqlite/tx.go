@@ -45,12 +45,7 @@ func (t *txn) stmt(ctx context.Context, id stmtID) (*sql.Stmt, error) {
 // exec runs a plain write and returns the number of rows it changed; an
 // error is wrapped for op.
 func (t *txn) exec(ctx context.Context, op, query string, args ...any) (int64, error) {
-	res, err := t.tx.ExecContext(ctx, query, args...)
-	if err != nil {
-		return 0, wrap(op, err)
-	}
-	n, err := res.RowsAffected()
-	return n, wrap(op, err)
+	return rowDB{t.tx}.Exec(ctx, op, query, args...)
 }
 
 // execStmt runs a prepared write and returns the number of rows it
@@ -67,22 +62,34 @@ func (t *txn) execStmt(ctx context.Context, id stmtID, args ...any) (int64, erro
 	return res.RowsAffected()
 }
 
-// rowTx is a transaction as the writes sqlrow keeps for both backends see
-// it (sqlrow.Tx). An INSERT of a record that exists already fails with the
-// database's unique violation, which names it, so Insert needs no what.
-type rowTx struct{ t *txn }
-
-func (r rowTx) Exec(ctx context.Context, op, query string, args ...any) (int64, error) {
-	return r.t.exec(ctx, op, query, args...)
+// conn is what both the write pool and a transaction offer.
+type conn interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
 }
 
-func (r rowTx) Insert(ctx context.Context, op, _, query string, args ...any) error {
-	_, err := r.t.exec(ctx, op, query, args...)
+// rowDB is a connection, the write pool or a transaction, as the writes
+// sqlrow keeps for both backends see it (sqlrow.DB). An INSERT of a record
+// that exists already fails with the database's unique violation, which
+// names it, so Insert needs no what.
+type rowDB struct{ c conn }
+
+func (r rowDB) Insert(ctx context.Context, op, _, query string, args ...any) error {
+	_, err := r.Exec(ctx, op, query, args...)
 	return err
 }
 
-func (r rowTx) QueryRow(ctx context.Context, query string, args ...any) sqlrow.Row {
-	return r.t.tx.QueryRowContext(ctx, query, args...)
+func (r rowDB) Exec(ctx context.Context, op, query string, args ...any) (int64, error) {
+	res, err := r.c.ExecContext(ctx, query, args...)
+	if err != nil {
+		return 0, wrap(op, err)
+	}
+	n, err := res.RowsAffected()
+	return n, wrap(op, err)
+}
+
+func (r rowDB) QueryRow(ctx context.Context, query string, args ...any) sqlrow.Row {
+	return r.c.QueryRowContext(ctx, query, args...)
 }
 
 // CreateTenant implements store.Tx.
