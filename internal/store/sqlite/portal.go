@@ -268,19 +268,6 @@ func (t *txn) DeleteMemberInvites(ctx context.Context, memberID, keep string) (i
 
 // DeleteMember implements store.Tx.
 func (t *txn) DeleteMember(ctx context.Context, id string) error {
-	const op = "delete member"
-	var owned int
-	if err := t.tx.QueryRowContext(ctx, `SELECT count(*) FROM accounts WHERE owner_id = ?`, id).Scan(&owned); err != nil {
-		return wrap(op, err)
-	}
-	if owned > 0 {
-		return fail(op, store.ErrConflict, "member %s still owns %d accounts", id, owned)
-	}
-	for _, table := range []string{"sessions", "passkeys", "invites", "push_subscriptions", "slack_links", "outbox"} {
-		if _, err := t.exec(ctx, op, `DELETE FROM `+table+` WHERE member_id = ?`, id); err != nil {
-			return err
-		}
-	}
-	n, err := t.exec(ctx, op, `DELETE FROM members WHERE id = ?`, id)
-	return found(op, n, err)
+	return dialect.DeleteMember(ctx, rowDB{t.tx}, `SELECT count(*) FROM accounts WHERE owner_id = ?`,
+		`DELETE FROM %s WHERE member_id = ?`, `DELETE FROM members WHERE id = ?`, id)
 }

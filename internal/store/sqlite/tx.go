@@ -186,20 +186,8 @@ func (t *txn) UpdateMember(ctx context.Context, m store.Member) error {
 
 // VerifyEmail implements store.Tx with one conditional UPDATE.
 func (t *txn) VerifyEmail(ctx context.Context, id, email string, at time.Time) (bool, error) {
-	const op = "verify email"
-	n, err := valid.VerifyEmail(id, email, at)
-	if err != nil {
-		return false, wrap(op, err)
-	}
-	rows, err := t.exec(ctx, op, `UPDATE members SET email_verified_at = ? WHERE id = ? AND email = ? AND email_verified_at = 0`,
-		n, id, strings.ToLower(email))
-	return sqlrow.Applied(rows, err, func() error {
-		m, err := t.Member(ctx, id)
-		if err == nil && m.Email != strings.ToLower(email) {
-			err = fail(op, store.ErrNotFound, "member %s has another email", id)
-		}
-		return err
-	})
+	return dialect.VerifyEmail(ctx, rowDB{t.tx}, `UPDATE members SET email_verified_at = ? WHERE id = ? AND email = ?
+		AND email_verified_at = 0`, `SELECT email FROM members WHERE id = ?`, id, email, at)
 }
 
 // CreateAccount implements store.Tx. An owner in another tenant, or one
