@@ -34,6 +34,27 @@ func aliceNotifier(t *testing.T) (*smtptest.Server, *dmail.Notifier) {
 		Members: members{"m1": {ID: "m1", Email: "alice@acme.test", Name: "Alice"}}}
 }
 
+// deliverToAlice delivers a notice of type typ with payload to m1 through
+// n, and returns the outbox message, the mail s received and that mail
+// parsed.
+func deliverToAlice(t *testing.T, s *smtptest.Server, n *dmail.Notifier, typ string, payload any) (store.OutboxMessage, smtptest.Message, *mail.Message) {
+	t.Helper()
+	raw, err := json.Marshal(payload)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := store.OutboxMessage{ID: "o1", TenantID: "t1", Channel: store.ChannelEmail, MemberID: "m1", Type: typ, Payload: raw}
+	if err := n.Deliver(t.Context(), m); err != nil {
+		t.Fatal(err)
+	}
+	r := s.Wait(t)
+	msg, err := mail.ReadMessage(strings.NewReader(r.Data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m, r, msg
+}
+
 // wantPermanentOnBadPayload: n gives up at once (notify.ErrPermanent) on
 // m with a payload that is not JSON, for retrying cannot mend it.
 func wantPermanentOnBadPayload(t *testing.T, n *dmail.Notifier, m store.OutboxMessage) {
@@ -193,16 +214,8 @@ func TestNotifier(t *testing.T) {
 func TestRecoveryNotice(t *testing.T) {
 	s, n := aliceNotifier(t)
 	now := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
-	payload, _ := json.Marshal(notify.Recovery{By: "member:olive@acme.test", At: now, Expires: now.Add(72 * time.Hour)})
-	m := store.OutboxMessage{ID: "o1", TenantID: "t1", Channel: store.ChannelEmail, MemberID: "m1", Type: notify.TypeRecovery, Payload: payload}
-	if err := n.Deliver(t.Context(), m); err != nil {
-		t.Fatal(err)
-	}
-	r := s.Wait(t)
-	msg, err := mail.ReadMessage(strings.NewReader(r.Data))
-	if err != nil {
-		t.Fatal(err)
-	}
+	m, r, msg := deliverToAlice(t, s, n, notify.TypeRecovery,
+		notify.Recovery{By: "member:olive@acme.test", At: now, Expires: now.Add(72 * time.Hour)})
 	body, _ := io.ReadAll(msg.Body)
 	for _, want := range []string{"member:olive@acme.test", "5 Mar 2026 09:00 UTC", "https://lock.acme.test/passkeys"} {
 		if !strings.Contains(string(body), want) {
@@ -227,16 +240,7 @@ func TestPolicyAlertNotice(t *testing.T) {
 	for i := range notify.MaxAlertAccounts + 3 {
 		a.Add(fmt.Sprintf("user%02d", i), "ERP")
 	}
-	payload, _ := json.Marshal(a)
-	m := store.OutboxMessage{ID: "o1", TenantID: "t1", Channel: store.ChannelEmail, MemberID: "m1", Type: notify.TypePolicyAlert, Payload: payload}
-	if err := n.Deliver(t.Context(), m); err != nil {
-		t.Fatal(err)
-	}
-	r := s.Wait(t)
-	msg, err := mail.ReadMessage(strings.NewReader(r.Data))
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, _, msg := deliverToAlice(t, s, n, notify.TypePolicyAlert, a)
 	var rd io.Reader = msg.Body
 	if msg.Header.Get("Content-Transfer-Encoding") == "quoted-printable" {
 		rd = quotedprintable.NewReader(rd)
