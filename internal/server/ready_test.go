@@ -14,6 +14,7 @@ import (
 	"github.com/deadbolt-dev/deadbolt/internal/httpx"
 	"github.com/deadbolt-dev/deadbolt/internal/store"
 	"github.com/deadbolt-dev/deadbolt/internal/store/sqlite"
+	"github.com/deadbolt-dev/deadbolt/internal/store/storetest"
 )
 
 // failingLog is a real SQLite store whose check-log writes fail with an
@@ -34,11 +35,7 @@ func (f *failingLog) AppendChecks(ctx context.Context, recs []store.CheckRecord)
 
 func TestReadinessCheckLogWriteError(t *testing.T) {
 	ctx := context.Background()
-	s, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "d.db"), sqlite.Options{AutoMigrate: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s := storetest.SQLite(t)
 	for _, injected := range []error{syscall.ENOSPC, syscall.EROFS, syscall.EIO} {
 		t.Run(injected.Error(), func(t *testing.T) {
 			app := &failingLog{Store: s, fail: injected}
