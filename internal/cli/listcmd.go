@@ -9,47 +9,45 @@ import (
 	"github.com/deadbolt-dev/deadbolt/internal/store"
 )
 
-// appListCmd is a "list" command of one application's records, the
-// application named by its required --app flag: run lists them.
-func (a *app) appListCmd(short string, run func(ctx context.Context, app store.Application) error) *cobra.Command {
+// listCmd is a "list" command of the records of one thing named by its
+// required flag (described by usage): find looks the thing up, run lists
+// its records.
+func listCmd[T any](short, flag, usage string, find func(ctx context.Context, ref string) (T, error), run func(ctx context.Context, v T) error) *cobra.Command {
 	var ref string
 	list := &cobra.Command{
 		Use:   "list",
 		Short: short,
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			ctx := cmd.Context()
-			app, err := a.findApp(ctx, ref)
+			v, err := find(cmd.Context(), ref)
 			if err != nil {
 				return err
 			}
-			return run(ctx, app)
+			return run(cmd.Context(), v)
 		},
 	}
-	list.Flags().StringVar(&ref, "app", "", "application id or issuer (required)")
-	must(list, "app")
+	list.Flags().StringVar(&ref, flag, "", usage)
+	must(list, flag)
 	return list
 }
 
-// tenantListCmd is a "list" command of one tenant's records, the tenant
-// named by its required --tenant flag: run lists them, given the admin
-// service and the tenant.
+// appListCmd lists one application's records, named by --app.
+func (a *app) appListCmd(short string, run func(ctx context.Context, app store.Application) error) *cobra.Command {
+	return listCmd(short, "app", "application id or issuer (required)", a.findApp, run)
+}
+
+// tenantListCmd lists one tenant's records, named by --tenant; run gets
+// the admin service as well.
 func (a *app) tenantListCmd(short string, run func(ctx context.Context, svc *admin.Service, t store.Tenant) error) *cobra.Command {
-	var tenant string
-	list := &cobra.Command{
-		Use:   "list",
-		Short: short,
-		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			ctx := cmd.Context()
-			svc, t, err := a.adminOfTenant(ctx, tenant, false)
-			if err != nil {
-				return err
-			}
-			return run(ctx, svc, t)
-		},
+	type tenantAdmin struct {
+		svc *admin.Service
+		t   store.Tenant
 	}
-	list.Flags().StringVar(&tenant, "tenant", "", "tenant name or id (required)")
-	must(list, "tenant")
-	return list
+	find := func(ctx context.Context, ref string) (tenantAdmin, error) {
+		svc, t, err := a.adminOfTenant(ctx, ref, false)
+		return tenantAdmin{svc, t}, err
+	}
+	return listCmd(short, "tenant", "tenant name or id (required)", find, func(ctx context.Context, v tenantAdmin) error {
+		return run(ctx, v.svc, v.t)
+	})
 }
