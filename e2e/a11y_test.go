@@ -102,6 +102,7 @@ var portalPages = []a11yPage{
 	{pattern: "/admin/audit", name: "admin-audit", path: at("/admin/audit")},
 	{pattern: "/admin/audit/export", skip: "a JSONL or CSV download, not a page"},
 	{pattern: "/admin/audit/{seq}", name: "admin-audit-record", path: at("/admin/audit/1")},
+	{pattern: "/admin/break-glass", name: "admin-break-glass", path: at("/admin/break-glass")},
 	// A real link comes only by mail to a member who registered through
 	// enablement; this row checks the page a bad or expired link shows.
 	{pattern: "/verify-email", name: "verify-email-bad-link", path: at("/verify-email?t=not-a-valid-link")},
@@ -120,12 +121,17 @@ var portalPages = []a11yPage{
 	// it over HTTP); this row checks the page an ended step shows.
 	{pattern: "/stepup/wait", name: "stepup-wait-ended", signedOut: true, path: at("/stepup/wait?id=none&k=none&r=none")},
 	{pattern: "/stepup/wait/status", skip: "the JSON the wait page's script polls, not a page"},
-	// No command creates an approval request yet, so the fixture has none
-	// and axe does not see the sign page; internal/portal's
-	// TestSignToApprove drives it over HTTP.
+	// No command creates an access request under an approval policy yet,
+	// so the fixture has none and axe does not see its sign page;
+	// internal/portal's TestSignToApprove drives it over HTTP. An approval
+	// request for an operation (sign_and_approve) is asked for through the
+	// NL3 API once there is data: the inbox shows it and its sign page is
+	// checked.
 	{pattern: "/approvals", name: "approvals", path: at("/approvals")},
 	{pattern: "/approvals/{id}/sign", name: "approval-sign", path: func(*a11yFixture) string { return "" }},
 	{pattern: "/approvals/{id}/evidence", skip: "a JSON file download, not a page"},
+	{pattern: "/approvals/ops/{id}/sign", name: "operation-sign", path: func(fx *a11yFixture) string { return fx.opSignPath }},
+	{pattern: "/approvals/ops/{id}/evidence", skip: "a JSON file download, not a page"},
 	{name: "not-found", path: at("/no-such-page")},
 	{name: "not-found-signed-out", signedOut: true, path: at("/no-such-page")},
 }
@@ -189,6 +195,7 @@ type a11yFixture struct {
 	clientID   string // an OpenID client's, once stepUpLink made one
 	groupPath  string // a group's page, once there is one
 	policyPath string // a scheduled policy's page, once there is one
+	opSignPath string // the sign page of an approval request for an operation, once there is one
 }
 
 // stepUpLink starts an authorization request of an OpenID client (made
@@ -274,6 +281,16 @@ func TestPortalAccessibility(t *testing.T) {
 		"--action", "unlock", "--tz", "Europe/Lisbon", "--every", "weekdays", "--from", "08:00", "--to", "18:00", "--start", "2026-01-01",
 		"--json").json(t)["id"].(string)
 	in.ok("policy", "assign", "--tenant", "acme", "Finance hours", "--group", "finance")
+	// An approval request for an operation the owner signs, for the
+	// inbox and its sign page.
+	in.ok("template", "create", "--tenant", "acme", "--key", "PAYMENT", "--title", "Payment", "--text", "Pay ${amount}",
+		"--approver", "owner@acme.test", "--mode", "sign_and_approve")
+	if code, ask := in.post("/nl3/api/v1/approvalRequest", mintFor(t, in, fx.key, "vendor-bot"),
+		`{"templateId":"PAYMENT","metaData":{"amount":"120 EUR"}}`); code == 200 {
+		fx.opSignPath = "/approvals/ops/" + ask["requestId"].(string) + "/sign"
+	} else {
+		t.Fatalf("approvalRequest: %d %v", code, ask)
+	}
 	for _, acct := range []string{"alice", "alice", "carol"} {
 		if r := in.run("check", "--url", public, "--issuer", issuer, "--key", fx.key, "--account", acct, "--json"); r.code != 0 {
 			t.Fatalf("check %s: %d %s %s", acct, r.code, r.stdout, r.stderr)

@@ -76,29 +76,32 @@ func TestSignedApprovalBrowser(t *testing.T) {
 		t.Fatal(err)
 	}
 	in.stop()
-	// Offline: a clean environment, no database, no configuration, the
-	// server stopped.
-	offline := func(args ...string) (int, string) {
-		cmd := exec.Command(bin, args...)
-		cmd.Env = []string{"HOME=" + t.TempDir(), "DEADBOLT_DB=sqlite:" + filepath.Join(t.TempDir(), "none", "deadbolt.db")}
-		var out bytes.Buffer
-		cmd.Stdout, cmd.Stderr = &out, &out
-		err := cmd.Run()
-		if ee, ok := err.(*exec.ExitError); ok {
-			return ee.ExitCode(), out.String()
-		} else if err != nil {
-			t.Fatal(err)
-		}
-		return 0, out.String()
-	}
-	code, out := offline("approval", "verify", "--rp-id", "localhost", file)
+	code, out := offline(t, "approval", "verify", "--rp-id", "localhost", file)
 	if code != 0 || !strings.Contains(out, "valid, 2 signature(s) on request "+id) || !strings.Contains(out, "bob@acme.test") || !strings.Contains(out, "carol@acme.test") {
 		t.Fatalf("offline verify: exit %d\n%s", code, out)
 	}
 	raw, _ := os.ReadFile(file)
 	tampered := filepath.Join(t.TempDir(), "tampered.json")
 	os.WriteFile(tampered, bytes.Replace(raw, []byte(`quarter close`), []byte(`quarter clos3`), 1), 0o600)
-	if code, out := offline("approval", "verify", tampered); code != 1 || !strings.Contains(out, "challenge does not match") {
+	if code, out := offline(t, "approval", "verify", tampered); code != 1 || !strings.Contains(out, "challenge does not match") {
 		t.Fatalf("tampered evidence: exit %d\n%s", code, out)
 	}
+}
+
+// offline runs deadbolt with args as on a machine where it was never
+// configured: a clean environment, no database, no configuration, no
+// server. It returns the exit status and the output.
+func offline(t *testing.T, args ...string) (int, string) {
+	t.Helper()
+	cmd := exec.Command(bin, args...)
+	cmd.Env = []string{"HOME=" + t.TempDir(), "DEADBOLT_DB=sqlite:" + filepath.Join(t.TempDir(), "none", "deadbolt.db")}
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	err := cmd.Run()
+	if ee, ok := err.(*exec.ExitError); ok {
+		return ee.ExitCode(), out.String()
+	} else if err != nil {
+		t.Fatal(err)
+	}
+	return 0, out.String()
 }

@@ -15,13 +15,13 @@ import (
 	"github.com/deadbolt-dev/deadbolt/internal/egress/egresstest"
 	"github.com/deadbolt-dev/deadbolt/internal/seal"
 	"github.com/deadbolt-dev/deadbolt/internal/store"
-	"github.com/deadbolt-dev/deadbolt/internal/store/storetest"
+	"github.com/deadbolt-dev/deadbolt/internal/store/storetest/backends"
 )
 
 // newService returns a service on a fresh database, and the database.
 func newService(t *testing.T) (*admin.Service, store.Store) {
 	t.Helper()
-	s := storetest.SQLite(t)
+	s := backends.SQLite(t)
 	box, _ := seal.New(bytes.Repeat([]byte{3}, seal.KeySize))
 	// Names resolve without DNS: hooks.acme.test is public, the others
 	// point inside.

@@ -19,7 +19,7 @@ import (
 	"github.com/deadbolt-dev/deadbolt/internal/store"
 	"github.com/deadbolt-dev/deadbolt/internal/store/postgres"
 	"github.com/deadbolt-dev/deadbolt/internal/store/postgres/pgtest"
-	"github.com/deadbolt-dev/deadbolt/internal/store/storetest"
+	"github.com/deadbolt-dev/deadbolt/internal/store/storetest/backends"
 )
 
 type db interface {
@@ -43,6 +43,8 @@ type env struct {
 	owner  store.Member
 	approv []store.Member
 	policy policy.Policy
+	db     db // the first node's store
+	box    *seal.Box
 }
 
 type backend struct {
@@ -50,9 +52,9 @@ type backend struct {
 	open func(t *testing.T) []db
 }
 
-var backends = []backend{
+var kinds = []backend{
 	{"sqlite", func(t *testing.T) []db {
-		s := storetest.SQLite(t)
+		s := backends.SQLite(t)
 		return []db{s}
 	}},
 	{"postgres two nodes", func(t *testing.T) []db {
@@ -72,7 +74,7 @@ var backends = []backend{
 
 // each runs f on every backend.
 func each(t *testing.T, f func(t *testing.T, b backend)) {
-	for _, b := range backends {
+	for _, b := range kinds {
 		t.Run(b.name, func(t *testing.T) { f(t, b) })
 	}
 }
@@ -83,7 +85,7 @@ func newEnv(t *testing.T, b backend, n int, rule policy.ApprovalRule) *env {
 	ctx := t.Context()
 	dbs := b.open(t)
 	box, _ := seal.New(bytes.Repeat([]byte{1}, seal.KeySize))
-	e := &env{t: t, ctx: ctx, clock: clock.NewFake(time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC))}
+	e := &env{t: t, ctx: ctx, clock: clock.NewFake(time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)), db: dbs[0], box: box}
 	e.admin = &admin.Service{Store: dbs[0], Clock: e.clock, Box: box}
 	e.access = &access.Service{Store: dbs[0], Clock: e.clock}
 	for _, s := range dbs {

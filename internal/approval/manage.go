@@ -27,18 +27,8 @@ func (s *Service) Revoke(ctx context.Context, actor string, by store.Member, app
 		if err != nil {
 			return fmt.Errorf("account %q at %s: %w", name, app.Issuer, err)
 		}
-		if !isAdmin(by) {
-			_, rule, err := currentRule(ctx, tx, app, acct, now)
-			if err != nil {
-				return fmt.Errorf("%w: only an admin or an approver of the account revokes its grant", admin.ErrForbidden)
-			}
-			who, err := approvers(ctx, tx, app.TenantID, rule, acct)
-			if err != nil {
-				return err
-			}
-			if !contains(who, by.ID) {
-				return fmt.Errorf("%w: only an admin or an approver of the account revokes its grant", admin.ErrForbidden)
-			}
+		if err := MayRevoke(ctx, tx, by, app, acct, now); err != nil {
+			return err
 		}
 		g, err := tx.CurrentGrant(ctx, acct.ID)
 		if err != nil && !isNotFound(err) {
@@ -54,6 +44,34 @@ func (s *Service) Revoke(ctx context.Context, actor string, by store.Member, app
 			map[string]any{"account": acct.Name, "application": app.Issuer, "grant": g.ID, "by": by.ID, "reason": reason}, now)
 	})
 	return revoked, err
+}
+
+// errNoRevoke is MayRevoke's refusal.
+var errNoRevoke = fmt.Errorf("%w: only an admin or an approver of the account revokes its grant", admin.ErrForbidden)
+
+// MayRevoke is the rule of Revoke, for those who show its button: nil when
+// by may revoke acct's grant at now (an owner or admin of its tenant, or
+// an approver under the approval policy that applies to acct),
+// admin.ErrForbidden otherwise.
+func MayRevoke(ctx context.Context, r store.PolicyReader, by store.Member, app store.Application, acct store.Account, now time.Time) error {
+	if by.TenantID != app.TenantID || acct.AppID != app.ID {
+		return errNoRevoke
+	}
+	if isAdmin(by) {
+		return nil
+	}
+	_, rule, err := currentRule(ctx, r, app, acct, now)
+	if err != nil {
+		return errNoRevoke
+	}
+	who, err := approvers(ctx, r, app.TenantID, rule, acct)
+	if err != nil {
+		return err
+	}
+	if !contains(who, by.ID) {
+		return errNoRevoke
+	}
+	return nil
 }
 
 // Item is a request with what people need to judge it.

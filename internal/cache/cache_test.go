@@ -10,7 +10,7 @@ import (
 
 	"github.com/deadbolt-dev/deadbolt/internal/cache"
 	"github.com/deadbolt-dev/deadbolt/internal/store"
-	"github.com/deadbolt-dev/deadbolt/internal/store/storetest"
+	"github.com/deadbolt-dev/deadbolt/internal/store/storetest/backends"
 )
 
 // counting is a real store that counts the lock check's reads and can run
@@ -58,7 +58,7 @@ type world struct {
 // member and an account the member owns.
 func newWorld(t *testing.T) world {
 	t.Helper()
-	db := storetest.SQLite(t)
+	db := backends.SQLite(t)
 	w := world{s: &counting{Store: db}}
 	tn := store.Tenant{ID: "t1", Name: "acme", CreatedAt: t0}
 	w.app = store.Application{ID: "a1", TenantID: "t1", Name: "Wiki", Issuer: "https://wiki", Unenrolled: store.UnenrolledDeny,

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -9,6 +10,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/deadbolt-dev/deadbolt/internal/evidence"
+	"github.com/deadbolt-dev/deadbolt/internal/store"
+	"github.com/deadbolt-dev/deadbolt/internal/store/backend"
 )
 
 func (a *app) approvalCmd() *cobra.Command {
@@ -77,9 +80,12 @@ func (a *app) approvalExportCmd() *cobra.Command {
 		Short: "Write a request's signed votes as one self-contained evidence file",
 		Long: `Write the evidence of request REQUEST (its ID) to standard output: for each
 vote signed with a passkey, the canonical JSON of the decision, the WebAuthn
-assertion and the passkey's public key. Unsigned votes are left out; a request
-with no signed vote is an error. The file is checked with 'deadbolt approval
-verify', offline, and its format is in docs/approvals.md.`,
+assertion and the passkey's public key. REQUEST is an access request (under a
+policy that says sign) or an approval request for an operation (a template
+whose mode is sign_and_approve: its statements are version 2). Unsigned votes
+are left out; a request with no signed vote is an error. The file is checked
+with 'deadbolt approval verify', offline, and its format is in
+docs/approvals.md.`,
 		Example: `  deadbolt approval export req_8f2k1 > evidence.json`,
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -88,10 +94,7 @@ verify', offline, and its format is in docs/approvals.md.`,
 			if err != nil {
 				return err
 			}
-			if _, err := s.UnlockRequest(ctx, args[0]); err != nil {
-				return fmt.Errorf("request %q: %w", args[0], err)
-			}
-			votes, err := s.Votes(ctx, args[0])
+			votes, err := requestVotes(ctx, s, args[0])
 			if err != nil {
 				return err
 			}
@@ -102,7 +105,7 @@ verify', offline, and its format is in docs/approvals.md.`,
 				}
 			}
 			if len(signed) == 0 {
-				return usageErr("request %s has no signed votes (%d unsigned): only votes under a policy that says sign carry evidence", args[0], len(votes))
+				return usageErr("request %s has no signed votes (%d unsigned): only votes under a policy that says sign, or on a sign_and_approve template's request, carry evidence", args[0], len(votes))
 			}
 			e, err := evidence.Collect(signed)
 			if err != nil {
@@ -111,6 +114,28 @@ verify', offline, and its format is in docs/approvals.md.`,
 			return evidence.Write(a.stdout, e)
 		},
 	}
+}
+
+// requestVotes reads the votes of request id, an access request or an
+// approval request for an operation of any tenant (the operator's view).
+func requestVotes(ctx context.Context, s backend.DB, id string) ([]store.Vote, error) {
+	if _, err := s.UnlockRequest(ctx, id); err == nil {
+		return s.Votes(ctx, id)
+	} else if !errors.Is(err, store.ErrNotFound) {
+		return nil, err
+	}
+	ts, err := s.Tenants(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for _, t := range ts {
+		if _, err := s.Operation(ctx, t.ID, id); err == nil {
+			return s.OperationVotes(ctx, id)
+		} else if !errors.Is(err, store.ErrNotFound) {
+			return nil, err
+		}
+	}
+	return nil, fmt.Errorf("request %q: %w", id, store.ErrNotFound)
 }
 
 // errEvidenceInvalid marks an evidence file that does not verify.
@@ -136,9 +161,14 @@ func (a *app) printVerified(path string, vs []evidence.Verified) error {
 	st := vs[0].Statement
 	var text strings.Builder
 	fmt.Fprintf(&text, "%s: valid, %d signature(s) on request %s\n", path, len(vs), st.Request)
-	fmt.Fprintf(&text, "  account     %s at %s (tenant %s)\n", st.Account, st.Application, st.Tenant)
-	fmt.Fprintf(&text, "  requester   %s, for %s, reason %q\n", st.Requester, st.Duration(), st.Reason)
-	fmt.Fprintf(&text, "  policy      %s\n", st.Policy)
+	if st.V == evidence.VersionOperation {
+		fmt.Fprintf(&text, "  operation   %s: %s (template %s)\n", st.Title, st.Text, st.Template)
+		fmt.Fprintf(&text, "  about       %s at %s (tenant %s), member %s\n", st.Account, st.Application, st.Tenant, st.Requester)
+	} else {
+		fmt.Fprintf(&text, "  account     %s at %s (tenant %s)\n", st.Account, st.Application, st.Tenant)
+		fmt.Fprintf(&text, "  requester   %s, for %s, reason %q\n", st.Requester, st.Duration(), st.Reason)
+		fmt.Fprintf(&text, "  policy      %s\n", st.Policy)
+	}
 	sigs := make([]map[string]any, 0, len(vs))
 	for i, v := range vs {
 		s := v.Statement

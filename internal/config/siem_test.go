@@ -15,7 +15,8 @@ func TestAuditSIEM(t *testing.T) {
   siem:
     - {name: rsyslog, format: syslog, address: "tcp://syslog.example.com:514"}
     - {name: secure, format: syslog, address: "tls://syslog.example.com:6514", ca_file: /etc/ca.pem}
-    - {name: lake, format: json, address: "https://siem.example.com/ingest"}
+    - {name: lake, format: json, address: "https://siem.example.com/ingest", checks: true}
+    - {name: checks-tls, format: syslog, address: "tls://syslog.example.com:6514", checks: true}
 `), 0o600)
 	c, err := Load(path, func(string) string { return "" })
 	if err != nil {
@@ -24,8 +25,13 @@ func TestAuditSIEM(t *testing.T) {
 	if err := c.Validate(); err != nil {
 		t.Fatal(err)
 	}
-	if got := strings.Join(c.Audit.SIEMNames(), ","); got != "rsyslog,secure,lake" {
+	if got := strings.Join(c.Audit.SIEMNames(), ","); got != "rsyslog,secure,lake,checks-tls" {
 		t.Fatalf("names %q", got)
+	}
+	// checks: true is accepted, on either format, and opts in only the
+	// endpoints that say so.
+	if got := strings.Join(c.Audit.SIEMCheckNames(), ","); got != "lake,checks-tls" {
+		t.Fatalf("endpoints with check decisions %q", got)
 	}
 
 	bad := Default()
@@ -37,7 +43,6 @@ func TestAuditSIEM(t *testing.T) {
 		{Name: "c", Format: "cef", Address: "tcp://x.example:514"},
 		{Name: "d", Format: "syslog", Address: "tcp://x.example"},
 		{Name: "e", Format: "syslog", Address: "tcp://x.example:514", CAFile: "/ca.pem"},
-		{Name: "f", Format: "syslog", Address: "tcp://x.example:514", Checks: true},
 		{Name: "deadbolt:blocked_signin", Format: "json", Address: "https://x.example"},
 	}
 	err = bad.Validate()
@@ -45,8 +50,7 @@ func TestAuditSIEM(t *testing.T) {
 		t.Fatal("accepted")
 	}
 	for _, want := range []string{`audit.siem[0].name: "copy" is used twice`, "audit.siem[1].address", "audit.siem[2].address",
-		"audit.siem[3].format", "audit.siem[4].address", "audit.siem[5].ca_file", "audit.siem[6].checks",
-		"audit.siem[7].name"} {
+		"audit.siem[3].format", "audit.siem[4].address", "audit.siem[5].ca_file", "audit.siem[6].name"} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("%q not reported in %v", want, err)
 		}

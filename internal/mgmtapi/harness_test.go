@@ -24,7 +24,7 @@ import (
 	"github.com/deadbolt-dev/deadbolt/internal/seal"
 	"github.com/deadbolt-dev/deadbolt/internal/store"
 	"github.com/deadbolt-dev/deadbolt/internal/store/sqlite"
-	"github.com/deadbolt-dev/deadbolt/internal/store/storetest"
+	"github.com/deadbolt-dev/deadbolt/internal/store/storetest/backends"
 )
 
 // env is the management API over real HTTP on a real SQLite file, with a
@@ -50,7 +50,7 @@ type env struct {
 func newEnv(t testing.TB, limiter *ratelimit.Limiter) *env {
 	t.Helper()
 	ctx := context.Background()
-	s := storetest.SQLite(t)
+	s := backends.SQLite(t)
 	box, _ := seal.New(bytes.Repeat([]byte{1}, seal.KeySize))
 	e := &env{t: t, ctx: ctx, store: s, clock: clock.NewFake(time.Date(2026, 11, 30, 9, 0, 0, 0, time.UTC))}
 	e.admin = &admin.Service{Store: s, Clock: e.clock, Box: box, Egress: egress.Policy{AllowPrivate: true}}

@@ -167,7 +167,7 @@ func schemas() obj {
 				"email_verified": boolean(), "created_at": optTime()}),
 		"MemberPage": pageOf("Member"),
 		"NewMember": input([]string{"email"}, obj{"email": str(), "name": str(),
-			"role": obj{"enum": []string{"admin", "approver", "member"}}}),
+			"role": obj{"enum": []string{"admin", "approver", "member", "auditor"}}}),
 		"Group": record([]string{"id", "name", "description", "member_ids", "created_at"}, obj{"id": str(), "name": str(),
 			"description": str(), "member_ids": strs(), "created_at": optTime()}),
 		"GroupPage":      pageOf("Group"),

@@ -16,7 +16,7 @@ import (
 	"github.com/deadbolt-dev/deadbolt/internal/seal"
 	"github.com/deadbolt-dev/deadbolt/internal/store"
 	"github.com/deadbolt-dev/deadbolt/internal/store/sqlite"
-	"github.com/deadbolt-dev/deadbolt/internal/store/storetest"
+	"github.com/deadbolt-dev/deadbolt/internal/store/storetest/backends"
 )
 
 // fixture is a provider on a real SQLite file with two tenants, each with
@@ -38,7 +38,7 @@ type fixture struct {
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
 	ctx := t.Context()
-	db := storetest.SQLite(t)
+	db := backends.SQLite(t)
 	box, _ := seal.New(bytes.Repeat([]byte{7}, seal.KeySize))
 	f := &fixture{t: t, db: db, clock: clock.NewFake(time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC))}
 	ad := &admin.Service{Store: db, Clock: f.clock, Box: box}

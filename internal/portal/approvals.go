@@ -1,16 +1,20 @@
 package portal
 
 import (
+	"context"
 	"net/http"
 	"time"
 
 	"github.com/deadbolt-dev/deadbolt/internal/approval"
+	"github.com/deadbolt-dev/deadbolt/internal/store"
 )
 
 // The approvals inbox: /approvals lists the requests the signed-in member
 // may vote on now (from approval.Service.Inbox) with Approve and Deny
 // forms, or a link to sign when the request's rule says sign, and the
-// requests the member asked for (Mine) with their votes so far.
+// requests the member asked for (Mine) with their votes so far, and the
+// open grants the member may revoke (approval.MayRevoke: approvers of the
+// account, and admins), each with a Revoke button.
 
 // inboxLimit caps each list of the inbox page.
 const inboxLimit = 100
@@ -22,12 +26,9 @@ type inboxRow struct {
 }
 
 func (p *Portal) approvalsPage(w http.ResponseWriter, r *http.Request) error {
-	s, ok, err := p.requireSession(w, r)
+	s, ok, err := p.approvalsSession(w, r)
 	if !ok {
 		return err
-	}
-	if p.d.Approvals == nil {
-		return errNoApprovals
 	}
 	inbox, err := p.d.Approvals.Inbox(r.Context(), s.member, inboxLimit)
 	if err != nil {
@@ -42,11 +43,60 @@ func (p *Portal) approvalsPage(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	now := p.d.Clock.Now()
+	grants, err := p.revocable(r.Context(), s.member, now)
+	if err != nil {
+		return err
+	}
 	p.render(w, r, http.StatusOK, "approvals", map[string]any{
 		"Title": "Approvals", "Member": s.member, "Notice": notice(r),
-		"Inbox": inboxRows(inbox, now), "Mine": inboxRows(mine, now), "Operations": ops,
+		"Inbox": inboxRows(inbox, now), "Mine": inboxRows(mine, now), "Operations": ops, "Grants": grants,
 	})
 	return nil
+}
+
+// grantRow is an open grant the signed-in member may revoke.
+type grantRow struct {
+	Grant   store.Grant
+	Account store.Account
+	App     store.Application
+}
+
+// revocableScan bounds the open grants of a tenant the approvals page
+// reads to find those the member may revoke.
+const revocableScan = 10 * inboxLimit
+
+// revocable lists the tenant's open grants that m may revoke, by the rule
+// of the revoke route itself (approval.MayRevoke), oldest first, at most
+// inboxLimit of them among the first revocableScan open grants.
+func (p *Portal) revocable(ctx context.Context, m store.Member, now time.Time) ([]grantRow, error) {
+	out := []grantRow{}
+	apps := map[string]store.Application{}
+	var after store.Grant
+	for scanned := 0; scanned < revocableScan && len(out) < inboxLimit; {
+		gs, err := p.d.Store.GrantsBetween(ctx, m.TenantID, now, now.Add(time.Nanosecond), after, inboxLimit)
+		if err != nil || len(gs) == 0 {
+			return out, err
+		}
+		scanned += len(gs)
+		after = gs[len(gs)-1]
+		for _, g := range gs {
+			a, err := p.d.Store.AccountByID(ctx, g.AccountID)
+			if err != nil {
+				return nil, err
+			}
+			app, ok := apps[a.AppID]
+			if !ok {
+				if app, err = p.d.Store.Application(ctx, a.AppID); err != nil {
+					return nil, err
+				}
+				apps[a.AppID] = app
+			}
+			if approval.MayRevoke(ctx, p.d.Store, m, app, a, now) == nil && len(out) < inboxLimit {
+				out = append(out, grantRow{Grant: g, Account: a, App: app})
+			}
+		}
+	}
+	return out, nil
 }
 
 func inboxRows(items []approval.Item, now time.Time) []inboxRow {
@@ -87,12 +137,9 @@ func (p *Portal) approvalVote(w http.ResponseWriter, r *http.Request) error {
 
 // castVote reads the form's decision and casts it with vote.
 func (p *Portal) castVote(w http.ResponseWriter, r *http.Request, vote func(approval.Ballot) error) error {
-	s, ok, err := p.requireSession(w, r)
+	s, ok, err := p.approvalsSession(w, r)
 	if !ok {
 		return err
-	}
-	if p.d.Approvals == nil {
-		return errNoApprovals
 	}
 	var approve bool
 	switch r.FormValue("decision") {

@@ -380,6 +380,10 @@ var notices = map[string]string{
 	"policy-assigned":      "Assigned. The policy applies from the next check.",
 	"policy-unassigned":    "Assignment removed.",
 
+	// the break-glass page (breakglass.go)
+	"breakglass-marked":   "Marked break-glass. Its owner and admins can open it at once, with a reason; every admin is alerted when they do.",
+	"breakglass-unmarked": "Mark removed. Opening the account needs the usual approvals again.",
+
 	"added":           "Passkey added.",
 	"removed":         "Passkey removed.",
 	"locked":          "Locked.",

@@ -21,6 +21,9 @@
 // The admin home carries a setup checklist that ends in a first lock check.
 // The exposure report (reports.go) renders package exposure's body inside
 // the admin layout and offers its HTML, CSV and JSON as downloads.
+// The break-glass page (breakglass.go) marks accounts and groups, opens a
+// marked account as an admin and issues offline codes, all through
+// breakglass.Service; a new issue's codes are shown in that answer only.
 //
 // Lengths of time are written one way everywhere ("15 min", "24 h") and
 // read back in that form too (duration.go).

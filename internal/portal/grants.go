@@ -63,8 +63,11 @@ func (p *Portal) grantRevoke(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	// Admins revoke from the application's accounts page, and come back
+	// there, unless the form came from the approvals page.
+	toAccounts := (s.member.Role == store.RoleOwner || s.member.Role == store.RoleAdmin) && r.FormValue("from") != "approvals"
 	back := "/approvals"
-	if s.member.Role == store.RoleOwner || s.member.Role == store.RoleAdmin {
+	if toAccounts {
 		back = accountsURL(app.ID, strings.TrimSpace(r.FormValue("q")), r.FormValue("after"), "")
 	}
 	reason := strings.TrimSpace(r.FormValue("reason"))
@@ -82,7 +85,7 @@ func (p *Portal) grantRevoke(w http.ResponseWriter, r *http.Request) error {
 	if !revoked {
 		done = "no-grant"
 	}
-	if s.member.Role == store.RoleOwner || s.member.Role == store.RoleAdmin {
+	if toAccounts {
 		http.Redirect(w, r, accountsURL(app.ID, strings.TrimSpace(r.FormValue("q")), r.FormValue("after"), done), http.StatusSeeOther)
 		return nil
 	}
@@ -100,8 +103,7 @@ func (p *Portal) accountBreakGlass(w http.ResponseWriter, r *http.Request) error
 		return err
 	}
 	if p.d.BreakGlass == nil {
-		return &pageError{Status: http.StatusNotFound, Title: "Break-glass is off",
-			Message: "This server does not open accounts by break-glass from the portal. Nothing was changed.", Back: "/"}
+		return withBack(errNoBreakGlass, "/")
 	}
 	a, app, err := p.ownAccount(r, s)
 	if err != nil {

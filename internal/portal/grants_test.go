@@ -19,11 +19,13 @@ import (
 
 // TestGrantExtendRevoke: alice, the owner, asks from her accounts page to
 // extend her open grant, which becomes an extend request for the
-// approvers; bob (a member, not the owner) cannot ask for her. Revoking
-// the grant is refused to bob (lesser role, not an approver) and to
-// another tenant's admin, and cross-site; carol, an approver, revokes it
-// and the account locks at once, audited, with account.locked queued for
-// push receivers.
+// approvers; bob (a member, not the owner) cannot ask for her. The revoke
+// button shows on the approvals page of carol (an approver, not an admin)
+// and the admin, not of bob nor another tenant's admin. Revoking the
+// grant is refused to bob (lesser role, not an approver) and to another
+// tenant's admin, and cross-site; carol, an approver, revokes it and the
+// account locks at once, audited, with account.locked queued for push
+// receivers.
 func TestGrantExtendRevoke(t *testing.T) {
 	var approvals *approval.Service
 	e := newEnvWith(t, publicURL, func(d *portal.Deps) {
@@ -119,6 +121,26 @@ func TestGrantExtendRevoke(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, eve := e.member(globex.ID, "eve@globex.test", store.RoleAdmin)
+	// The button shows to those the route allows, by its own rule: carol
+	// (an approver, not an admin) and the tenant's admin; not bob, nor
+	// another tenant's admin.
+	button := `action="` + revokePath + `"`
+	_, adminCookie := e.member(tenant, "root@acme.test", store.RoleAdmin)
+	for _, c := range []struct {
+		name   string
+		cookie *http.Cookie
+		want   bool
+	}{
+		{"carol, an approver", carolCookie, true},
+		{"the admin", adminCookie, true},
+		{"bob, a member", bob, false},
+		{"another tenant's admin", eve, false},
+	} {
+		r := e.do("GET", "/approvals", nil, c.cookie)
+		if r.code != http.StatusOK || strings.Contains(r.body, button) != c.want {
+			t.Errorf("approvals page of %s: %d, revoke button shown %v, want %v", c.name, r.code, !c.want, c.want)
+		}
+	}
 	for _, c := range []struct {
 		name   string
 		cookie *http.Cookie

@@ -58,6 +58,7 @@ var adminSections = []subLink{
 	{"/admin/webhooks", "Webhooks", []string{"webhooks"}},
 	{"/admin/deliveries", "Deliveries", []string{"deliveries"}},
 	{"/admin/oidc", "OpenID clients", []string{"oidc"}},
+	{"/admin/break-glass", "Break-glass", []string{"breakglass"}},
 	{"/admin/activity", "Activity", []string{"activity"}},
 	{"/admin/audit", "Audit", []string{"audit", "auditevent"}},
 	{"/admin/reports/exposure", "Exposure report", []string{"exposure"}},

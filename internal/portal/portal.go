@@ -107,7 +107,8 @@ type Deps struct {
 	// which policy holds an account, and until when. Nil: it does not.
 	Policies check.PolicySets
 	// BreakGlass opens accounts marked break-glass without approvals, for
-	// their owner; nil turns the portal's break-glass form off.
+	// their owner and for admins, marks them and issues offline codes
+	// (/admin/break-glass); nil turns the portal's break-glass forms off.
 	BreakGlass *breakglass.Service
 	// Geo locates addresses (serve --geoip-db): countries for the explain
 	// page's country rules and the exposure report; nil: none, and each
@@ -303,6 +304,11 @@ func (p *Portal) routes() {
 	get("/admin/audit/export", p.adminAuditExport)
 	get("/admin/audit/{seq}", p.adminAuditEvent)
 	post("/admin/audit/verify", p.adminAuditVerify)
+	get("/admin/break-glass", p.adminBreakGlass)
+	post("/admin/break-glass/marks", p.adminBreakGlassMark)
+	post("/admin/break-glass/marks/{id}/delete", p.adminBreakGlassUnmark)
+	post("/admin/break-glass/unlock", p.adminBreakGlassUnlock)
+	post("/admin/break-glass/codes", p.adminBreakGlassIssue)
 	post("/settings", p.settingsSave)
 	get("/verify-email", p.verifyPage)
 	post("/verify-email", p.verifyConfirm)
@@ -322,10 +328,14 @@ func (p *Portal) routes() {
 	get("/approvals", p.approvalsPage)
 	post("/approvals/{id}/vote", p.approvalVote)
 	post("/approvals/ops/{id}/vote", p.operationVote)
-	get("/approvals/{id}/sign", p.signPage)
-	post("/approvals/{id}/sign/begin", p.signBegin)
-	post("/approvals/{id}/sign/finish", p.signFinish)
-	get("/approvals/{id}/evidence", p.evidenceDownload)
+	get("/approvals/{id}/sign", p.signPage(accessSigning))
+	post("/approvals/{id}/sign/begin", p.signBegin(accessSigning))
+	post("/approvals/{id}/sign/finish", p.signFinish(accessSigning))
+	get("/approvals/{id}/evidence", p.evidenceDownload(accessSigning))
+	get("/approvals/ops/{id}/sign", p.signPage(operationSigning))
+	post("/approvals/ops/{id}/sign/begin", p.signBegin(operationSigning))
+	post("/approvals/ops/{id}/sign/finish", p.signFinish(operationSigning))
+	get("/approvals/ops/{id}/evidence", p.evidenceDownload(operationSigning))
 	get("/stepup", p.stepPage)
 	post("/stepup/begin", p.stepBegin)
 	post("/stepup/finish", p.stepFinish)

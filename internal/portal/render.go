@@ -20,6 +20,7 @@ import (
 var pages = []string{
 	"signin", "setup", "home", "passkeys", "enable", "error", "done", "settings", "admin", "verify", "stepup", "stepuplocked", "stepupwait", "sign", "approvals",
 	"policies",
+	"breakglass",
 }
 
 func (p *Portal) parseTemplates() error {

@@ -2,6 +2,7 @@ package portal
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"net/http"
@@ -13,149 +14,212 @@ import (
 	"github.com/deadbolt-dev/deadbolt/internal/store"
 )
 
-// Sign-to-approve: when a request's approval policy says sign, the
-// approver decides on /approvals/{id}/sign, which shows exactly what they
-// sign; their passkey signs the SHA-256 of the decision's canonical JSON
-// (package evidence), and the vote carries the signature.
+// Sign-to-approve: when a request's approval policy says sign (or an
+// approval request for an operation is sign_and_approve), the approver
+// decides on the request's sign page, which shows exactly what they sign;
+// their passkey signs the SHA-256 of the decision's canonical JSON
+// (package evidence: a version 1 statement for an access request, version
+// 2 for an operation), and the vote carries the signature. One ceremony
+// serves both kinds of request (signKind says how each is read, stated
+// and voted on):
+//   - access requests: /approvals/{id}/sign, …/sign/begin, …/sign/finish,
+//     /approvals/{id}/evidence;
+//   - operations: the same under /approvals/ops/{id}.
+
+// signKind is one kind of request that can be decided signed.
+type signKind struct {
+	// prefix is the path of its requests before their ID.
+	prefix string
+	// load reads request id of m's tenant for the sign page: what the
+	// page shows ("Item" or "Op") and its votes. A request m may not see
+	// is store.ErrNotFound.
+	load func(ctx context.Context, a *approval.Service, m store.Member, id string) (map[string]any, []store.Vote, error)
+	// statement is approval.Service.Statement or OperationStatement.
+	statement func(a *approval.Service, ctx context.Context, m store.Member, id string, approve bool) (evidence.Statement, error)
+	// vote casts a signed (or plain) ballot.
+	vote func(ctx context.Context, a *approval.Service, b approval.Ballot) error
+}
+
+// accessSigning decides access (unlock) requests.
+var accessSigning = signKind{
+	prefix: "/approvals/",
+	load: func(ctx context.Context, a *approval.Service, m store.Member, id string) (map[string]any, []store.Vote, error) {
+		it, err := a.Show(ctx, m.TenantID, id, m)
+		if err == nil && !mayViewRequest(m, it) {
+			err = store.ErrNotFound
+		}
+		return map[string]any{"Item": it}, it.Votes, err
+	},
+	statement: (*approval.Service).Statement,
+	vote: func(ctx context.Context, a *approval.Service, b approval.Ballot) error {
+		_, err := a.Vote(ctx, b)
+		return err
+	},
+}
+
+// operationSigning decides approval requests for operations.
+var operationSigning = signKind{
+	prefix: "/approvals/ops/",
+	load: func(ctx context.Context, a *approval.Service, m store.Member, id string) (map[string]any, []store.Vote, error) {
+		it, err := a.ShowOperation(ctx, m.TenantID, id, m)
+		if err == nil && !mayViewOperation(m, it.Request) {
+			err = store.ErrNotFound
+		}
+		return map[string]any{"Op": it}, it.Votes, err
+	},
+	statement: (*approval.Service).OperationStatement,
+	vote: func(ctx context.Context, a *approval.Service, b approval.Ballot) error {
+		_, _, err := a.VoteOperation(ctx, b)
+		return err
+	},
+}
 
 // signPage shows a request and what signing decides.
-func (p *Portal) signPage(w http.ResponseWriter, r *http.Request) error {
-	s, ok, err := p.requireSession(w, r)
-	if !ok {
-		return err
+func (p *Portal) signPage(k signKind) handler {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		s, data, votes, ok, err := p.signLoad(w, r, k)
+		if !ok {
+			return err
+		}
+		id := r.PathValue("id")
+		st, stErr := k.statement(p.d.Approvals, r.Context(), s.member, id, true)
+		data["Title"], data["Statement"], data["CanSign"] = "Sign a decision", st, stErr == nil
+		data["Base"], data["Done"], data["Signed"] = k.prefix+id, r.URL.Query().Get("done"), signedVotes(votes)
+		p.render(w, r, http.StatusOK, "sign", data)
+		return nil
 	}
-	if p.d.Approvals == nil {
-		return errNoApprovals
-	}
-	it, err := p.d.Approvals.Show(r.Context(), s.member.TenantID, r.PathValue("id"), s.member)
-	if err != nil {
-		return notFoundRequest(err)
-	}
-	if !mayViewRequest(s.member, it) {
-		return notFoundRequest(store.ErrNotFound)
-	}
-	st, stErr := p.d.Approvals.Statement(r.Context(), s.member, it.Request.ID, true)
-	p.render(w, r, http.StatusOK, "sign", map[string]any{
-		"Title": "Sign a decision", "Item": it, "Statement": st, "CanSign": stErr == nil,
-		"Done": r.URL.Query().Get("done"), "Signed": signedVotes(it.Votes),
-	})
-	return nil
 }
 
 // signBegin builds the statement of the member's decision and starts the
 // passkey step that signs it.
-func (p *Portal) signBegin(w http.ResponseWriter, r *http.Request) error {
-	s, ok, err := p.requireSession(w, r)
-	if !ok {
-		return err
+func (p *Portal) signBegin(k signKind) handler {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		s, ok, err := p.approvalsSession(w, r)
+		if !ok {
+			return err
+		}
+		var body struct {
+			Decision string `json:"decision"`
+		}
+		raw, err := readBody(r)
+		if err != nil {
+			return err
+		}
+		if err := json.Unmarshal(raw, &body); err != nil || (body.Decision != evidence.Approve && body.Decision != evidence.Deny) {
+			return &pageError{Status: http.StatusBadRequest, Title: "Choose approve or deny", Message: "Say whether you approve or deny the request."}
+		}
+		st, err := k.statement(p.d.Approvals, r.Context(), s.member, r.PathValue("id"), body.Decision == evidence.Approve)
+		if err != nil {
+			return voteError(err)
+		}
+		canonical, err := st.Canonical()
+		if err != nil {
+			return err
+		}
+		options, state, err := p.passkeys.BeginSign(r.Context(), s.member, canonical)
+		if err != nil {
+			return rejected(err)
+		}
+		return p.beginCeremony(w, ceremony{Purpose: "sign", State: state, MemberID: s.member.ID}, options)
 	}
-	if p.d.Approvals == nil {
-		return errNoApprovals
-	}
-	var body struct {
-		Decision string `json:"decision"`
-	}
-	raw, err := readBody(r)
-	if err != nil {
-		return err
-	}
-	if err := json.Unmarshal(raw, &body); err != nil || (body.Decision != evidence.Approve && body.Decision != evidence.Deny) {
-		return &pageError{Status: http.StatusBadRequest, Title: "Choose approve or deny", Message: "Say whether you approve or deny the request."}
-	}
-	st, err := p.d.Approvals.Statement(r.Context(), s.member, r.PathValue("id"), body.Decision == evidence.Approve)
-	if err != nil {
-		return voteError(err)
-	}
-	canonical, err := st.Canonical()
-	if err != nil {
-		return err
-	}
-	options, state, err := p.passkeys.BeginSign(r.Context(), s.member, canonical)
-	if err != nil {
-		return rejected(err)
-	}
-	return p.beginCeremony(w, ceremony{Purpose: "sign", State: state, MemberID: s.member.ID}, options)
 }
 
 // signFinish checks the signature and casts the signed vote.
-func (p *Portal) signFinish(w http.ResponseWriter, r *http.Request) error {
-	s, ok, err := p.requireSession(w, r)
-	if !ok {
-		return err
-	}
-	if p.d.Approvals == nil {
-		return errNoApprovals
-	}
-	req, c, err := p.finishCeremony(w, r, "sign")
-	if err != nil {
-		return err
-	}
-	if c.MemberID != s.member.ID {
-		return &pageError{Status: http.StatusBadRequest, Title: "Start again", Message: "This passkey step belongs to another sign-in, perhaps in another tab. Reload the page and start again."}
-	}
-	signed, err := p.passkeys.FinishSign(r.Context(), s.member, c.State, req.Credential)
-	if err != nil {
-		return rejected(err)
-	}
-	id := r.PathValue("id")
-	if signed.Statement.Request != id {
-		return &pageError{Status: http.StatusBadRequest, Title: "Start again", Message: "This signature is for another request. Reload the page and start again."}
-	}
-	err = p.d.Store.Update(r.Context(), func(tx store.Tx) error {
-		if err := p.useChallenge(r, tx, c); err != nil {
+func (p *Portal) signFinish(k signKind) handler {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		s, ok, err := p.approvalsSession(w, r)
+		if !ok {
 			return err
 		}
-		return tx.UpdatePasskey(r.Context(), signed.Passkey)
-	})
-	if err != nil {
-		return err
+		req, c, err := p.finishCeremony(w, r, "sign")
+		if err != nil {
+			return err
+		}
+		if c.MemberID != s.member.ID {
+			return &pageError{Status: http.StatusBadRequest, Title: "Start again", Message: "This passkey step belongs to another sign-in, perhaps in another tab. Reload the page and start again."}
+		}
+		signed, err := p.passkeys.FinishSign(r.Context(), s.member, c.State, req.Credential)
+		if err != nil {
+			return rejected(err)
+		}
+		id := r.PathValue("id")
+		if signed.Statement.Request != id {
+			return &pageError{Status: http.StatusBadRequest, Title: "Start again", Message: "This signature is for another request. Reload the page and start again."}
+		}
+		err = p.d.Store.Update(r.Context(), func(tx store.Tx) error {
+			if err := p.useChallenge(r, tx, c); err != nil {
+				return err
+			}
+			return tx.UpdatePasskey(r.Context(), signed.Passkey)
+		})
+		if err != nil {
+			return err
+		}
+		sig, err := json.Marshal(signed.Signature)
+		if err != nil {
+			return err
+		}
+		err = k.vote(r.Context(), p.d.Approvals, approval.Ballot{RequestID: id, Voter: s.member, Approve: signed.Statement.Decision == evidence.Approve,
+			Channel: approval.ChannelPortal, Actor: s.actor(), Evidence: string(sig)})
+		if err != nil {
+			return voteError(err)
+		}
+		p.d.Broker.Publish(s.member.ID)
+		writeJSON(w, http.StatusOK, map[string]string{"redirect": k.prefix + id + "/sign?done=" + signed.Statement.Decision})
+		return nil
 	}
-	sig, err := json.Marshal(signed.Signature)
-	if err != nil {
-		return err
-	}
-	_, err = p.d.Approvals.Vote(r.Context(), approval.Ballot{RequestID: id, Voter: s.member, Approve: signed.Statement.Decision == evidence.Approve,
-		Channel: approval.ChannelPortal, Actor: s.actor(), Evidence: string(sig)})
-	if err != nil {
-		return voteError(err)
-	}
-	writeJSON(w, http.StatusOK, map[string]string{"redirect": "/approvals/" + id + "/sign?done=" + signed.Statement.Decision})
-	return nil
 }
 
-// evidenceDownload serves the request's evidence file to its approvers,
-// its requester and the tenant's admins.
-func (p *Portal) evidenceDownload(w http.ResponseWriter, r *http.Request) error {
+// evidenceDownload serves the request's evidence file to those who may
+// see the request (mayViewRequest, mayViewOperation).
+func (p *Portal) evidenceDownload(k signKind) handler {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		_, _, votes, ok, err := p.signLoad(w, r, k)
+		if !ok {
+			return err
+		}
+		id := r.PathValue("id")
+		sigs := signedVotes(votes)
+		if len(sigs) == 0 {
+			return &pageError{Status: http.StatusNotFound, Title: "No signed votes", Message: "Nobody has signed a decision on this request yet."}
+		}
+		e, err := evidence.Collect(sigs)
+		if err != nil {
+			return err
+		}
+		var buf bytes.Buffer
+		if err := evidence.Write(&buf, e); err != nil {
+			return err
+		}
+		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("Content-Disposition", `attachment; filename="evidence-`+id+`.json"`)
+		w.Write(buf.Bytes())
+		return nil
+	}
+}
+
+// approvalsSession is requireSession for the approvals pages, which are
+// not found when approvals are not set up on this server.
+func (p *Portal) approvalsSession(w http.ResponseWriter, r *http.Request) (signedIn, bool, error) {
 	s, ok, err := p.requireSession(w, r)
+	if ok && p.d.Approvals == nil {
+		return s, false, errNoApprovals
+	}
+	return s, ok, err
+}
+
+// signLoad is approvalsSession, then the path's request of kind k as the
+// member may see it (load): the page's data and the request's votes.
+func (p *Portal) signLoad(w http.ResponseWriter, r *http.Request, k signKind) (signedIn, map[string]any, []store.Vote, bool, error) {
+	s, ok, err := p.approvalsSession(w, r)
 	if !ok {
-		return err
+		return s, nil, nil, false, err
 	}
-	if p.d.Approvals == nil {
-		return errNoApprovals
-	}
-	it, err := p.d.Approvals.Show(r.Context(), s.member.TenantID, r.PathValue("id"), s.member)
+	data, votes, err := k.load(r.Context(), p.d.Approvals, s.member, r.PathValue("id"))
 	if err != nil {
-		return notFoundRequest(err)
+		return s, nil, nil, false, notFoundRequest(err)
 	}
-	if !mayViewRequest(s.member, it) {
-		return notFoundRequest(store.ErrNotFound)
-	}
-	sigs := signedVotes(it.Votes)
-	if len(sigs) == 0 {
-		return &pageError{Status: http.StatusNotFound, Title: "No signed votes", Message: "Nobody has signed a decision on this request yet."}
-	}
-	e, err := evidence.Collect(sigs)
-	if err != nil {
-		return err
-	}
-	var buf bytes.Buffer
-	if err := evidence.Write(&buf, e); err != nil {
-		return err
-	}
-	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("Content-Disposition", `attachment; filename="evidence-`+it.Request.ID+`.json"`)
-	w.Write(buf.Bytes())
-	return nil
+	return s, data, votes, true, nil
 }
 
 // mayViewRequest says whether m may see a request's details (requester,
@@ -164,6 +228,13 @@ func (p *Portal) evidenceDownload(w http.ResponseWriter, r *http.Request) error 
 // admins and auditors. Anyone else is told there is no such request.
 func mayViewRequest(m store.Member, it approval.Item) bool {
 	return admin.Oversees(m) || slices.Contains(it.Approvers, m.ID) || it.Request.RequestedBy == m.ID || it.Account.OwnerID == m.ID
+}
+
+// mayViewOperation is mayViewRequest for an approval request for an
+// operation: its approvers, the member it is about, and the tenant's
+// owners, admins and auditors.
+func mayViewOperation(m store.Member, o store.Operation) bool {
+	return admin.Oversees(m) || slices.Contains(o.Approvers, m.ID) || o.RequesterID != "" && o.RequesterID == m.ID
 }
 
 // signedVotes returns the evidence of the signed votes, oldest first.

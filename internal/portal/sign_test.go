@@ -108,12 +108,7 @@ func TestSignToApprove(t *testing.T) {
 	if err != nil {
 		t.Fatalf("evidence download (%d): %v", res.StatusCode, err)
 	}
-	var keys []string
-	for _, p := range []person{carol, dave} {
-		pub, _ := p.key.PublicKeyCOSE()
-		keys = append(keys, evidence.Fingerprint(pub))
-	}
-	got, err := evidence.Verify(file, evidence.Options{RPID: "localhost", Keys: keys})
+	got, err := evidence.Verify(file, evidence.Options{RPID: "localhost", Keys: fingerprints(carol, dave)})
 	if err != nil {
 		t.Fatalf("the downloaded evidence: %v", err)
 	}
@@ -121,4 +116,15 @@ func TestSignToApprove(t *testing.T) {
 		got[0].Statement.Reason != "month end" || got[0].Statement.Duration() != 30*time.Minute {
 		t.Fatalf("verified: %+v", got)
 	}
+}
+
+// fingerprints are the SHA-256 fingerprints of people's passkeys' public
+// keys, as `deadbolt approval verify --key` takes them.
+func fingerprints(people ...person) []string {
+	var keys []string
+	for _, p := range people {
+		pub, _ := p.key.PublicKeyCOSE()
+		keys = append(keys, evidence.Fingerprint(pub))
+	}
+	return keys
 }

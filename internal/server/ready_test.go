@@ -14,7 +14,7 @@ import (
 	"github.com/deadbolt-dev/deadbolt/internal/httpx"
 	"github.com/deadbolt-dev/deadbolt/internal/store"
 	"github.com/deadbolt-dev/deadbolt/internal/store/sqlite"
-	"github.com/deadbolt-dev/deadbolt/internal/store/storetest"
+	"github.com/deadbolt-dev/deadbolt/internal/store/storetest/backends"
 )
 
 // failingLog is a real SQLite store whose check-log writes fail with an
@@ -35,7 +35,7 @@ func (f *failingLog) AppendChecks(ctx context.Context, recs []store.CheckRecord)
 
 func TestReadinessCheckLogWriteError(t *testing.T) {
 	ctx := context.Background()
-	s := storetest.SQLite(t)
+	s := backends.SQLite(t)
 	for _, injected := range []error{syscall.ENOSPC, syscall.EROFS, syscall.EIO} {
 		t.Run(injected.Error(), func(t *testing.T) {
 			app := &failingLog{Store: s, fail: injected}

@@ -113,7 +113,10 @@ func Run(ctx context.Context, d Deps, listening func(addr string)) error {
 		Notify: notes.channels}
 	// Approvals: requests an approval policy hands to approvers, who hear
 	// of each new one on the channels they chose.
-	approvals := &approval.Service{Store: d.Store, Clock: d.Clock, Notify: notes.channels, Changed: notes.changed}
+	// A sign-in request under an approval policy asks its approvers too,
+	// in the raise's transaction; the requester hears the outcome.
+	approvals := &approval.Service{Store: d.Store, Clock: d.Clock, Notify: notes.channels, Changed: notes.changed, Sets: checkReads}
+	requests.Approvers = approvals
 	// Slack: approvers who linked it hear of requests there, and vote
 	// with its buttons.
 	outbound := egress.Policy{AllowPrivate: cfg.Webhooks.AllowPrivate}
@@ -193,6 +196,12 @@ func Run(ctx context.Context, d Deps, listening func(addr string)) error {
 		}},
 		{Name: "audit-siem", Interval: time.Second, Run: func(ctx context.Context) error {
 			_, err := (&siem.Job{Store: d.Store, Clock: d.Clock, Endpoints: cfg.Audit.SIEMNames()}).RunOnce(ctx)
+			return err
+		}},
+		{Name: "checks-siem", Interval: time.Second, Run: func(ctx context.Context) error {
+			// Check decisions to the SIEM endpoints that opted in, read
+			// from the check log after the check: nothing on its path.
+			_, err := (&siem.CheckJob{Store: d.Store, Clock: d.Clock, Endpoints: cfg.Audit.SIEMCheckNames()}).RunOnce(ctx)
 			return err
 		}},
 		{Name: "blocked-signin", Interval: time.Second, Run: func(ctx context.Context) error {

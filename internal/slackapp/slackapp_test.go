@@ -30,7 +30,7 @@ import (
 	"github.com/deadbolt-dev/deadbolt/internal/seal"
 	"github.com/deadbolt-dev/deadbolt/internal/slackapp"
 	"github.com/deadbolt-dev/deadbolt/internal/store"
-	"github.com/deadbolt-dev/deadbolt/internal/store/storetest"
+	"github.com/deadbolt-dev/deadbolt/internal/store/storetest/backends"
 )
 
 const secret = "8f742231b10e8888abcd99yyyzzz85a5"
@@ -123,7 +123,7 @@ type env struct {
 func newEnv(t *testing.T, rule policy.ApprovalRule) *env {
 	t.Helper()
 	ctx := t.Context()
-	db := storetest.SQLite(t)
+	db := backends.SQLite(t)
 	must := func(err error) {
 		t.Helper()
 		if err != nil {

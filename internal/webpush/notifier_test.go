@@ -15,12 +15,12 @@ import (
 	"github.com/deadbolt-dev/deadbolt/internal/egress"
 	"github.com/deadbolt-dev/deadbolt/internal/notify"
 	"github.com/deadbolt-dev/deadbolt/internal/store"
-	"github.com/deadbolt-dev/deadbolt/internal/store/storetest"
+	"github.com/deadbolt-dev/deadbolt/internal/store/storetest/backends"
 )
 
 func TestNotifier(t *testing.T) {
 	ctx := context.Background()
-	s := storetest.SQLite(t)
+	s := backends.SQLite(t)
 	now := time.Now().UTC()
 	tenant := store.Tenant{ID: "t1", Name: "acme", CreatedAt: now}
 	alice := store.Member{ID: "m1", TenantID: "t1", Email: "alice@acme.test", Role: store.RoleMember,

@@ -84,7 +84,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Checkpoints", testCheckpoints},
 		{"GrantsBetween", testGrantsBetween},
 		{"ChecksBetween", testChecksBetween},
-		{"LockedChecks", testLockedChecks},
+		{"TenantChecks", testTenantChecks},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
