@@ -14,6 +14,7 @@ import (
 	"github.com/deadbolt-dev/deadbolt/internal/httpx"
 	"github.com/deadbolt-dev/deadbolt/internal/store"
 	"github.com/deadbolt-dev/deadbolt/internal/store/sqlite"
+	"github.com/deadbolt-dev/deadbolt/internal/store/sqlite/sqlitetest"
 	"github.com/deadbolt-dev/deadbolt/internal/store/storetest/backends"
 )
 
@@ -76,7 +77,7 @@ func TestReadinessCheckLogWriteError(t *testing.T) {
 
 func TestReadinessDiskAndStore(t *testing.T) {
 	ctx := context.Background()
-	s, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "d.db"), sqlite.Options{AutoMigrate: true})
+	s, err := sqlite.Open(ctx, sqlitetest.Migrated(t, filepath.Join(t.TempDir(), "d.db")), sqlite.Options{AutoMigrate: true})
 	if err != nil {
 		t.Fatal(err)
 	}

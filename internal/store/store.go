@@ -33,6 +33,7 @@ type Reader interface {
 	TemplateReader
 	OperationReader
 	SlackReader
+	SCIMReader
 	OIDCReader
 	AuditReader
 	HistoryReader
@@ -60,6 +61,7 @@ type Tx interface {
 	TemplateTx
 	OperationTx
 	SlackTx
+	SCIMTx
 	OIDCTx
 	AuditTx
 }
@@ -78,6 +80,7 @@ type Store interface {
 	MasterKeyPinner
 	APITokenToucher
 	IdempotencyKeeper
+	ImportJobs
 
 	// Close releases the store's connections.
 	Close() error
