@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/deadbolt-dev/deadbolt/internal/access"
+	"github.com/deadbolt-dev/deadbolt/internal/admin"
 	"github.com/deadbolt-dev/deadbolt/internal/lock"
 	"github.com/deadbolt-dev/deadbolt/internal/store"
 )
@@ -209,4 +210,27 @@ func TestEntraGroups(t *testing.T) {
 		t.Errorf("after renaming: %s", got.raw)
 	}
 	e.do("DELETE", "/scim/v2/Groups/"+gid, tok, "").want(t, http.StatusNoContent, "delete")
+}
+
+// TestUnverifiedMemberGetsNoAccount: a member who registered themselves
+// with an address and never confirmed it is found by userName, but the
+// application extension does not hand them an account by that address
+// (admin.Bindable); nothing is enrolled.
+func TestUnverifiedMemberGetsNoAccount(t *testing.T) {
+	e := newEnv(t, "sqlite")
+	_, tok := e.token(e.tenant, "", "scim")
+	m, err := e.admin.CreateMember(e.ctx, "test", admin.NewMember{TenantID: e.tenant.ID, Email: "alice.smith@acme.test", SelfRegistered: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := "/scim/v2/Users?filter=" + url.QueryEscape(`userName eq "alice.smith@acme.test"`)
+	if rs := e.do("GET", q, tok, "").want(t, http.StatusOK, "query").resources(); len(rs) != 1 || rs[0]["id"] != m.ID {
+		t.Fatalf("query: %v", rs)
+	}
+	enrol := `{"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"], "Operations": [{"op": "Add",
+  "path": "urn:ietf:params:scim:schemas:extension:NextLevel3ApplicationName:2.0:User:application", "value": "wiki.acme.test"}]}`
+	e.do("PATCH", "/scim/v2/Users/"+m.ID, tok, enrol).want(t, http.StatusConflict, "enrol an unverified member")
+	if _, err := e.store.Account(e.ctx, e.app.ID, "alice.smith@acme.test"); err == nil {
+		t.Error("an account was enrolled for the unverified member")
+	}
 }
