@@ -60,7 +60,7 @@ func (s *Service) Raised(ctx context.Context, tx store.Tx, app store.Application
 	if err != nil {
 		return err
 	}
-	return s.askApprovers(ctx, tx, app, acct, q, rule, now)
+	return s.askApprovers(ctx, tx, app, acct, q, rule, s.Notify, now)
 }
 
 // Expired implements access.Approvers: the request q of acct ran out. Its
@@ -85,10 +85,10 @@ func (s *Service) Expired(ctx context.Context, tx store.Tx, acct store.Account, 
 	return s.tellRequester(ctx, tx, app, acct, q, "", now)
 }
 
-// askApprovers asks each approver who may vote on q, on the channels they
-// chose.
-func (s *Service) askApprovers(ctx context.Context, tx store.Tx, app store.Application, acct store.Account, q store.UnlockRequest, rule policy.ApprovalRule, now time.Time) error {
-	if len(s.Notify) == 0 {
+// askApprovers asks each approver who may vote on q, on those of channels
+// they chose.
+func (s *Service) askApprovers(ctx context.Context, tx store.Tx, app store.Application, acct store.Account, q store.UnlockRequest, rule policy.ApprovalRule, channels []string, now time.Time) error {
+	if len(channels) == 0 {
 		return nil
 	}
 	who, err := approvers(ctx, tx, app.TenantID, rule, acct)
@@ -115,11 +115,11 @@ func (s *Service) askApprovers(ctx context.Context, tx store.Tx, app store.Appli
 		if m.TenantID != app.TenantID {
 			continue
 		}
-		channels := s.Notify
+		chs := channels
 		if signin && id == acct.OwnerID {
-			channels = only(s.Notify, store.ChannelSlack)
+			chs = only(channels, store.ChannelSlack)
 		}
-		if _, err := notify.EnqueueAsk(ctx, tx, m, n, channels, now); err != nil {
+		if _, err := notify.EnqueueAsk(ctx, tx, m, n, chs, now); err != nil {
 			return err
 		}
 	}

@@ -309,6 +309,20 @@ func TestNoticesOfSigninRequest(t *testing.T) {
 				t.Fatalf("owner's notice of the expiry %+v", n)
 			}
 		}
+
+		// The owner asks ahead while a sign-in is pending: the request
+		// takes it over (same ID), and approvers hear by email and push
+		// what is asked now, but get no second Slack message.
+		signin := raise(e.app, "treasury")
+		ahead := e.ask(approval.Ask{Reason: "it was me"})
+		if ahead.ID != signin.ID {
+			t.Fatalf("the ahead request %s did not take the sign-in %s over", ahead.ID, signin.ID)
+		}
+		sameNotices(t, "asked twice", e.notices(notify.TypeApprovalAsked, signin.ID), map[string][]string{
+			e.approv[0].ID: {store.ChannelEmail, store.ChannelEmail},
+			e.approv[1].ID: {store.ChannelPush, store.ChannelPush},
+			e.approv[2].ID: {store.ChannelEmail, store.ChannelEmail, store.ChannelSlack},
+		})
 	})
 }
 
