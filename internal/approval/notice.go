@@ -24,8 +24,9 @@ import (
 //   - the requester hears the outcome: approved, denied or run out,
 //     unless they decided it themselves.
 //
-// Slack asks approvers of access requests only: its buttons vote on
-// those, and one message per approver is all it sends.
+// Slack sends each approver one message per request: with Approve and
+// Deny for an access request, with a link to the portal for an operation.
+// It never carries outcomes.
 
 // PolicySets reads a tenant's compiled policies from memory (the node's
 // cache, *cache.Cache), so that a sign-in request under no approval policy
@@ -177,10 +178,10 @@ func requestNotice(ctx context.Context, tx store.Tx, app store.Application, acct
 }
 
 // askOperationApprovers asks each approver of the approval request o,
-// but its requester, on the channels they chose (not Slack, whose
-// buttons vote on access requests only).
+// but its requester, on the channels they chose (on Slack, a message that
+// links to the portal: its buttons vote on access requests only).
 func (s *Service) askOperationApprovers(ctx context.Context, tx store.Tx, app store.Application, o store.Operation, now time.Time) error {
-	channels := without(s.Notify, store.ChannelSlack)
+	channels := s.Notify
 	if len(channels) == 0 {
 		return nil
 	}

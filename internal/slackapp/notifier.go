@@ -15,6 +15,7 @@ import (
 // Requests shows a request as a member sees it: approval.Service.
 type Requests interface {
 	Show(ctx context.Context, tenantID, id string, viewer store.Member) (approval.Item, error)
+	ShowOperation(ctx context.Context, tenantID, id string, viewer store.Member) (approval.OperationItem, error)
 }
 
 // Members reads members and their Slack links.
@@ -43,8 +44,8 @@ func (n *Notifier) Deliver(ctx context.Context, m store.OutboxMessage) error {
 	if err != nil {
 		return err
 	}
-	if m.Type == notify.TypeRequestDecided || note.Kind == notify.KindOperation {
-		return fmt.Errorf("%w: Slack carries approvers' ballots on access requests only", notify.ErrPermanent)
+	if m.Type == notify.TypeRequestDecided {
+		return fmt.Errorf("%w: Slack carries what approvers are asked, not outcomes", notify.ErrPermanent)
 	}
 	link, err := n.Members.SlackLink(ctx, m.MemberID)
 	if errors.Is(err, store.ErrNotFound) {
@@ -59,6 +60,9 @@ func (n *Notifier) Deliver(ctx context.Context, m store.OutboxMessage) error {
 	if err != nil {
 		return err
 	}
+	if note.Kind == notify.KindOperation {
+		return n.askOperation(ctx, link, member, m.TenantID, note.Request)
+	}
 	it, err := n.Requests.Show(ctx, m.TenantID, note.Request, member)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil // the request is gone: nothing to ask
@@ -70,6 +74,28 @@ func (n *Notifier) Deliver(ctx context.Context, m store.OutboxMessage) error {
 	}
 	_, _, err = n.API.PostMessageContext(ctx, link.UserID, slack.MsgOptionText(fallback(it), false),
 		slack.MsgOptionBlocks(askBlocks(it, n.PortalURL)...))
+	if err != nil {
+		return classify("chat.postMessage", err)
+	}
+	return nil
+}
+
+// askOperation posts approver member the approval request id for an
+// operation, if they may still vote on it: its title and a button to the
+// portal, where it is voted on (the message's buttons vote on access
+// requests only).
+func (n *Notifier) askOperation(ctx context.Context, link store.SlackLink, member store.Member, tenantID, id string) error {
+	it, err := n.Requests.ShowOperation(ctx, tenantID, id, member)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil
+	} else if err != nil {
+		return err
+	}
+	if !it.CanVote {
+		return nil
+	}
+	_, _, err = n.API.PostMessageContext(ctx, link.UserID, slack.MsgOptionText(operationFallback(it), false),
+		slack.MsgOptionBlocks(operationBlocks(it, n.PortalURL)...))
 	if err != nil {
 		return classify("chat.postMessage", err)
 	}
