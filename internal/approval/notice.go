@@ -73,14 +73,17 @@ func (s *Service) Expired(ctx context.Context, tx store.Tx, acct store.Account, 
 		return nil
 	}
 	app, err := tx.Application(ctx, q.AppID)
-	if err != nil {
+	if isNotFound(err) {
+		return nil // nothing to tell about an application that is gone; the expiry stands
+	} else if err != nil {
 		return err
 	}
 	if q.PolicyID == "" && (q.Kind == "" || q.Kind == store.RequestSignin) {
-		if _, _, err := currentRule(ctx, tx, app, acct, now); errors.Is(err, ErrNoApproval) {
+		// No approval policy: the owner decided it, and heard of it at the
+		// raise. Policies that do not read (policy.ErrInvalid) must not
+		// keep the request from expiring either: it expires untold.
+		if _, _, err := currentRule(ctx, tx, app, acct, now); err != nil {
 			return nil
-		} else if err != nil {
-			return err
 		}
 	}
 	return s.tellRequester(ctx, tx, app, acct, q, "", now)
