@@ -60,44 +60,34 @@ func (n *Notifier) Deliver(ctx context.Context, m store.OutboxMessage) error {
 	if err != nil {
 		return err
 	}
-	if note.Kind == notify.KindOperation {
-		return n.askOperation(ctx, link, member, m.TenantID, note.Request)
-	}
-	it, err := n.Requests.Show(ctx, m.TenantID, note.Request, member)
-	if errors.Is(err, store.ErrNotFound) {
-		return nil // the request is gone: nothing to ask
+	text, blocks, err := n.message(ctx, m.TenantID, note, member)
+	if errors.Is(err, store.ErrNotFound) || err == nil && blocks == nil {
+		return nil // the request is gone, or the member can no longer vote: nothing to ask
 	} else if err != nil {
 		return err
 	}
-	if !it.CanVote {
-		return nil
-	}
-	_, _, err = n.API.PostMessageContext(ctx, link.UserID, slack.MsgOptionText(fallback(it), false),
-		slack.MsgOptionBlocks(askBlocks(it, n.PortalURL)...))
+	_, _, err = n.API.PostMessageContext(ctx, link.UserID, slack.MsgOptionText(text, false), slack.MsgOptionBlocks(blocks...))
 	if err != nil {
 		return classify("chat.postMessage", err)
 	}
 	return nil
 }
 
-// askOperation posts approver member the approval request id for an
-// operation, if they may still vote on it: its title and a button to the
-// portal, where it is voted on (the message's buttons vote on access
-// requests only).
-func (n *Notifier) askOperation(ctx context.Context, link store.SlackLink, member store.Member, tenantID, id string) error {
-	it, err := n.Requests.ShowOperation(ctx, tenantID, id, member)
-	if errors.Is(err, store.ErrNotFound) {
-		return nil
-	} else if err != nil {
-		return err
+// message is the message that asks member to vote on the request of
+// note: for an access request, with Approve and Deny; for an operation,
+// with its title and a button to the portal, where it is voted on. No
+// blocks when the member can no longer vote on it.
+func (n *Notifier) message(ctx context.Context, tenantID string, note notify.Notice, member store.Member) (string, []slack.Block, error) {
+	if note.Kind == notify.KindOperation {
+		it, err := n.Requests.ShowOperation(ctx, tenantID, note.Request, member)
+		if err != nil || !it.CanVote {
+			return "", nil, err
+		}
+		return operationFallback(it), operationBlocks(it, n.PortalURL), nil
 	}
-	if !it.CanVote {
-		return nil
+	it, err := n.Requests.Show(ctx, tenantID, note.Request, member)
+	if err != nil || !it.CanVote {
+		return "", nil, err
 	}
-	_, _, err = n.API.PostMessageContext(ctx, link.UserID, slack.MsgOptionText(operationFallback(it), false),
-		slack.MsgOptionBlocks(operationBlocks(it, n.PortalURL)...))
-	if err != nil {
-		return classify("chat.postMessage", err)
-	}
-	return nil
+	return fallback(it), askBlocks(it, n.PortalURL), nil
 }
