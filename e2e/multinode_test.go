@@ -30,6 +30,9 @@ type cluster struct {
 	// witness receives the audit checkpoints both nodes are configured
 	// to sign after every event.
 	witness *witnessReceiver
+	// lake is a SIEM endpoint (deadbolt JSON) that receives the audit
+	// events and, opted in, the check decisions.
+	lake *siemReceiver
 }
 
 const (
@@ -44,9 +47,11 @@ func newCluster(t *testing.T) *cluster {
 	dbURL := pgtest.NewDatabase(t)
 	mk := make([]byte, 32)
 	rand.Read(mk)
-	c := &cluster{t: t, dbURL: dbURL, aud: "http://deadbolt.cluster.test", tokens: map[string]string{}, witness: newWitnessReceiver(t)}
+	c := &cluster{t: t, dbURL: dbURL, aud: "http://deadbolt.cluster.test", tokens: map[string]string{}, witness: newWitnessReceiver(t),
+		lake: newSIEMReceiver(t)}
 	cfg := filepath.Join(t.TempDir(), "deadbolt.yaml")
-	if err := os.WriteFile(cfg, []byte("audit:\n  checkpoint_events: 1\n  witnesses:\n    - name: mirror\n      url: "+c.witness.URL+"\n"), 0o600); err != nil {
+	if err := os.WriteFile(cfg, []byte("audit:\n  checkpoint_events: 1\n  witnesses:\n    - name: mirror\n      url: "+c.witness.URL+"\n"+
+		"  siem:\n    - name: lake\n      format: json\n      address: "+c.lake.URL+"\n      checks: true\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	node := func(name string) *inst {
@@ -137,6 +142,7 @@ func TestMultiNode(t *testing.T) {
 	c.onceGrantRace()
 	c.outage()
 	c.checkpointsSignedOnce()
+	c.checkDecisionsStreamedOnce()
 	c.leaseHandover() // last: it kills a node
 }
 

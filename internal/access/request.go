@@ -58,6 +58,22 @@ type Requests struct {
 	// notice survives a crash and is retried until delivered. A refresh
 	// notifies nobody again.
 	Notify []string
+	// Approvers, if set, hears of each new request and each expiry inside
+	// their transactions, so that an approval policy's approvers are
+	// asked and a requester hears that their request ran out.
+	Approvers Approvers
+}
+
+// Approvers tells the people an approval policy involves about unlock
+// requests, inside the transaction that raises or expires one:
+// approval.Service implements it. Raised must cost no query when no
+// approval policy applies, since it runs on a lock check that raises a
+// request.
+type Approvers interface {
+	// Raised: a lock check raised the sign-in request q of acct.
+	Raised(ctx context.Context, tx store.Tx, app store.Application, acct store.Account, q store.UnlockRequest, now time.Time) error
+	// Expired: q, of acct, ran out unanswered (q.Status is expired).
+	Expired(ctx context.Context, tx store.Tx, acct store.Account, q store.UnlockRequest, now time.Time) error
 }
 
 var _ check.RequestRaiser = (*Requests)(nil)
@@ -112,14 +128,19 @@ func (s *Requests) Raise(ctx context.Context, app store.Application, st store.Ch
 				"location": req.Location, "expires": got.ExpiresAt}, now); err != nil {
 			return err
 		}
-		if len(s.Notify) == 0 {
-			return nil
+		if len(s.Notify) > 0 {
+			owner, err := tx.Member(ctx, st.Owner.ID)
+			if err != nil {
+				return err
+			}
+			if err := notify.EnqueueNotice(ctx, tx, owner, notify.NoticeOf(app, st.Account.Name, got), s.Notify, now); err != nil {
+				return err
+			}
 		}
-		owner, err := tx.Member(ctx, st.Owner.ID)
-		if err != nil {
-			return err
+		if s.Approvers != nil {
+			return s.Approvers.Raised(ctx, tx, app, st.Account, got, now)
 		}
-		return notify.EnqueueNotice(ctx, tx, owner, notify.NoticeOf(app, st.Account.Name, got), s.Notify, now)
+		return nil
 	})
 	if err != nil {
 		return err
@@ -249,8 +270,14 @@ func (s *Requests) ExpireRequests(ctx context.Context) (int, error) {
 				}
 				q.Status, q.DecidedBy, q.DecidedAt = store.RequestExpired, "system:expiry", now
 				out = RequestChange{OwnerID: acct.OwnerID, Request: q, Account: acct}
-				return store.AppendAudit(ctx, tx, q.TenantID, "system:expiry", "request.expired", "request:"+q.ID,
-					map[string]any{"account": acct.Name, "expired": q.ExpiresAt}, now)
+				if err := store.AppendAudit(ctx, tx, q.TenantID, "system:expiry", "request.expired", "request:"+q.ID,
+					map[string]any{"account": acct.Name, "expired": q.ExpiresAt}, now); err != nil {
+					return err
+				}
+				if s.Approvers != nil {
+					return s.Approvers.Expired(ctx, tx, acct, q, now)
+				}
+				return nil
 			})
 			if err != nil && !errors.Is(err, store.ErrNotFound) {
 				return total, err

@@ -10,6 +10,7 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
+	"net/url"
 	"strings"
 	"time"
 	"unicode"
@@ -333,4 +334,37 @@ func or(v, def string) string {
 		return def
 	}
 	return v
+}
+
+// TenantApp finds the tenant's application by ID, issuer, or the host of
+// its issuer (as Next Level3 names an application: its domain). A host
+// that several of the tenant's applications share is ErrInvalid, naming
+// them; an application of another tenant is not found.
+func (s *Service) TenantApp(ctx context.Context, tenantID, ref string) (store.Application, error) {
+	ref = strings.TrimSpace(ref)
+	apps, err := s.Store.Applications(ctx, tenantID)
+	if err != nil {
+		return store.Application{}, err
+	}
+	var byHost []store.Application
+	for _, a := range apps {
+		if a.ID == ref || a.Issuer == ref {
+			return a, nil
+		}
+		if u, err := url.Parse(a.Issuer); err == nil && u.Hostname() != "" && strings.EqualFold(u.Hostname(), ref) {
+			byHost = append(byHost, a)
+		}
+	}
+	switch len(byHost) {
+	case 0:
+		return store.Application{}, fmt.Errorf("application %q (no application of this tenant has this id, issuer or issuer host): %w",
+			ref, store.ErrNotFound)
+	case 1:
+		return byHost[0], nil
+	}
+	issuers := make([]string, len(byHost))
+	for i, a := range byHost {
+		issuers[i] = a.Issuer
+	}
+	return store.Application{}, invalid("several applications have the host %s (%s): name one by its issuer", ref, strings.Join(issuers, ", "))
 }

@@ -139,3 +139,27 @@ func (s *Service) changeGroup(ctx context.Context, actor, tenantID, groupRef, me
 	})
 	return g, m, err
 }
+
+// RenameGroup renames a group of the tenant (by name or ID), audited as
+// group.renamed; its members and the policies assigned to it stay.
+// Renaming a group to its own name changes nothing.
+func (s *Service) RenameGroup(ctx context.Context, actor, tenantID, ref, name string) (store.Group, error) {
+	var g store.Group
+	err := s.Store.Update(ctx, func(tx store.Tx) error {
+		var err error
+		if g, err = groupTx(ctx, tx, tenantID, ref); err != nil || g.Name == name {
+			return err
+		}
+		if err := (policy.Group{Name: name, Description: g.Description}).Validate(); err != nil {
+			return fmt.Errorf("%w: group %v", store.ErrInvalid, err)
+		}
+		from := g.Name
+		g.Name = name
+		if err := tx.UpdateGroup(ctx, g); err != nil {
+			return fmt.Errorf("group %q: %w", name, err)
+		}
+		return store.AppendAudit(ctx, tx, tenantID, actor, "group.renamed", "group:"+g.ID,
+			map[string]any{"from": from, "to": name}, s.Clock.Now())
+	})
+	return g, err
+}

@@ -445,3 +445,28 @@ func CreateMemberTx(ctx context.Context, tx store.MemberTx, actor string, n NewM
 	}
 	return m, store.AppendAudit(ctx, tx, m.TenantID, actor, "member.created", "member:"+m.ID, data, now)
 }
+
+// RenameMember sets a member's display name, audited as member.renamed.
+// Setting the name a member has changes nothing. It is held to b's rules
+// for managing members.
+func (s *Service) RenameMember(ctx context.Context, by By, memberID, name string) (store.Member, error) {
+	name = strings.TrimSpace(name)
+	if len(name) > 200 {
+		return store.Member{}, invalid("the name is longer than 200 characters")
+	}
+	var m store.Member
+	err := s.Store.Update(ctx, func(tx store.Tx) error {
+		var err error
+		if m, err = memberTx(ctx, tx, by, memberID); err != nil || m.Name == name {
+			return err
+		}
+		now := s.Clock.Now()
+		if err := store.AppendAudit(ctx, tx, m.TenantID, by.Actor, "member.renamed", "member:"+m.ID,
+			map[string]any{"email": m.Email, "from": m.Name, "to": name}, now); err != nil {
+			return err
+		}
+		m.Name, m.UpdatedAt = name, now
+		return tx.UpdateMember(ctx, m)
+	})
+	return m, err
+}

@@ -13,7 +13,6 @@ import (
 	"github.com/deadbolt-dev/deadbolt/internal/admin"
 	"github.com/deadbolt-dev/deadbolt/internal/clock"
 	"github.com/deadbolt-dev/deadbolt/internal/ids"
-	"github.com/deadbolt-dev/deadbolt/internal/notify"
 	"github.com/deadbolt-dev/deadbolt/internal/policy"
 	"github.com/deadbolt-dev/deadbolt/internal/store"
 )
@@ -81,9 +80,14 @@ type Service struct {
 	Clock clock.Clock
 	// Notify lists the member channels (store.ChannelEmail,
 	// store.ChannelPush, store.ChannelSlack) this deployment delivers on:
-	// each approver of a new request is told on those they chose (Slack:
-	// if they linked it), through the outbox.
+	// each approver of a new request, and each requester of a closed one,
+	// is told on those they chose (Slack: if they linked it), through the
+	// outbox (see notice.go).
 	Notify []string
+	// Sets, if set, reads compiled policies from memory: a sign-in
+	// request under no approval policy then costs its raise no query
+	// (Raised).
+	Sets PolicySets
 	// Verifier checks signed votes; nil refuses every vote a policy says
 	// to sign.
 	Verifier Verifier
@@ -171,34 +175,9 @@ func (s *Service) ask(ctx context.Context, actor string, requester store.Member,
 		}, now); err != nil {
 			return err
 		}
-		return s.notifyApprovers(ctx, tx, app, acct, out, rule, now)
+		return s.askApprovers(ctx, tx, app, acct, out, rule, now)
 	})
 	return out, err
-}
-
-// notifyApprovers tells each approver who may vote on q on the channels
-// they chose.
-func (s *Service) notifyApprovers(ctx context.Context, tx store.Tx, app store.Application, acct store.Account, q store.UnlockRequest, rule policy.ApprovalRule, now time.Time) error {
-	if len(s.Notify) == 0 {
-		return nil
-	}
-	who, err := approvers(ctx, tx, app.TenantID, rule, acct)
-	if err != nil {
-		return err
-	}
-	for _, id := range who {
-		if selfVote(rule, q, acct, id) {
-			continue
-		}
-		m, err := tx.Member(ctx, id)
-		if err != nil {
-			return err
-		}
-		if err := notify.EnqueueNotice(ctx, tx, m, notify.NoticeOf(app, acct.Name, q), s.Notify, now); err != nil {
-			return err
-		}
-	}
-	return nil
 }
 
 func isAdmin(m store.Member) bool { return m.Role == store.RoleOwner || m.Role == store.RoleAdmin }

@@ -21,6 +21,7 @@ import (
 	"github.com/deadbolt-dev/deadbolt/internal/store/postgres"
 	"github.com/deadbolt-dev/deadbolt/internal/store/postgres/pgtest"
 	"github.com/deadbolt-dev/deadbolt/internal/store/sqlite"
+	"github.com/deadbolt-dev/deadbolt/internal/store/sqlite/sqlitetest"
 )
 
 type db interface {
@@ -44,6 +45,8 @@ type env struct {
 	owner  store.Member
 	approv []store.Member
 	policy policy.Policy
+	db     db // the first node's store
+	box    *seal.Box
 }
 
 type backend struct {
@@ -53,7 +56,7 @@ type backend struct {
 
 var backends = []backend{
 	{"sqlite", func(t *testing.T) []db {
-		s, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "deadbolt.db"), sqlite.Options{AutoMigrate: true})
+		s, err := sqlite.Open(t.Context(), sqlitetest.Migrated(t, filepath.Join(t.TempDir(), "deadbolt.db")), sqlite.Options{AutoMigrate: true})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -88,7 +91,7 @@ func newEnv(t *testing.T, b backend, n int, rule policy.ApprovalRule) *env {
 	ctx := t.Context()
 	dbs := b.open(t)
 	box, _ := seal.New(bytes.Repeat([]byte{1}, seal.KeySize))
-	e := &env{t: t, ctx: ctx, clock: clock.NewFake(time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC))}
+	e := &env{t: t, ctx: ctx, clock: clock.NewFake(time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)), db: dbs[0], box: box}
 	e.admin = &admin.Service{Store: dbs[0], Clock: e.clock, Box: box}
 	e.access = &access.Service{Store: dbs[0], Clock: e.clock}
 	for _, s := range dbs {

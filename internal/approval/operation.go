@@ -110,6 +110,9 @@ func (s *Service) AskOperation(ctx context.Context, app store.Application, subje
 		if err := tx.CreateOperation(ctx, out); err != nil {
 			return err
 		}
+		if err := s.askOperationApprovers(ctx, tx, app, out, now); err != nil {
+			return err
+		}
 		return store.AppendAudit(ctx, tx, app.TenantID, "app:"+app.Issuer, "operation.requested", "operation:"+out.ID, map[string]any{
 			"template": t.Key, "application": app.Issuer, "subject": subject, "approvers": who, "approvals": t.Approvals,
 			"mode": t.Mode, "metadata": meta, "expires": out.ExpiresAt,
@@ -316,7 +319,7 @@ func (s *Service) VoteOperation(ctx context.Context, b Ballot) (OperationItem, b
 			return err
 		}
 		if status := tallyOperation(o, votes); status != store.RequestPending {
-			if err := s.decideOperation(ctx, tx, &o, app, votes, status, b.Actor, now); err != nil {
+			if err := s.decideOperation(ctx, tx, &o, app, votes, status, b.Actor, b.Voter.ID, now); err != nil {
 				return err
 			}
 			decided = true
@@ -375,8 +378,9 @@ func tallyOperation(o store.Operation, votes []store.Vote) string {
 }
 
 // decideOperation records status on o and writes its approval.decided
-// webhook.
-func (s *Service) decideOperation(ctx context.Context, tx store.Tx, o *store.Operation, app store.Application, votes []store.Vote, status, actor string, now time.Time) error {
+// webhook, and the notice to its requester unless they are decider (the
+// voting member's ID; empty for expiry).
+func (s *Service) decideOperation(ctx context.Context, tx store.Tx, o *store.Operation, app store.Application, votes []store.Vote, status, actor, decider string, now time.Time) error {
 	ok, err := tx.DecideOperation(ctx, o.ID, status, actor, now)
 	if err != nil {
 		return err
@@ -398,9 +402,12 @@ func (s *Service) decideOperation(ctx context.Context, tx store.Tx, o *store.Ope
 	if err != nil {
 		return err
 	}
-	return notify.EnqueueApproval(ctx, tx, o.TenantID, webhook.ApprovalEvent{At: now, Tenant: t.Name, Data: webhook.ApprovalData{
+	if err := notify.EnqueueApproval(ctx, tx, o.TenantID, webhook.ApprovalEvent{At: now, Tenant: t.Name, Data: webhook.ApprovalData{
 		RequestID: o.ID, TemplateID: o.TemplateKey, Application: app.Issuer, Subject: o.Subject, Status: status, Decisions: ds,
-	}}, now)
+	}}, now); err != nil {
+		return err
+	}
+	return s.tellOperationRequester(ctx, tx, app, *o, decider, now)
 }
 
 // ExpireOperations marks every pending approval request that has run out
@@ -430,7 +437,7 @@ func (s *Service) ExpireOperations(ctx context.Context) (int, error) {
 				if err != nil {
 					return err
 				}
-				return s.decideOperation(ctx, tx, &o, app, votes, store.RequestExpired, "system:expiry", now)
+				return s.decideOperation(ctx, tx, &o, app, votes, store.RequestExpired, "system:expiry", "", now)
 			})
 			switch {
 			case err == nil:

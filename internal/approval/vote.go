@@ -133,6 +133,9 @@ func (s *Service) Vote(ctx context.Context, b Ballot) (Outcome, error) {
 		if err := s.decide(ctx, tx, &out, q, app, acct, rule, status, b.Actor, now); err != nil {
 			return err
 		}
+		if err := s.tellRequester(ctx, tx, app, acct, out.Request, b.Voter.ID, now); err != nil {
+			return err
+		}
 		change = access.RequestChange{OwnerID: acct.OwnerID, Request: out.Request, Account: acct, App: app}
 		return nil
 	})

@@ -6,8 +6,9 @@
 // for every tenant whose policies react to blocked sign-ins, it reads the
 // check log's locked answers after the tenant's cursor (a stream cursor,
 // kind "checks", endpoint CursorEndpoint, holding the check time read up
-// to) and before now minus Settle, and, in one transaction per page, runs
-// the alert policies that reach each record's account
+// to) and before now minus Settle, with checklog.Tail (the reader the SIEM
+// stream of check decisions shares), and, in one transaction per page,
+// runs the alert policies that reach each record's account
 // (admin.Reactor.React) and moves the cursor.
 //
 // Delivery is at least once and the reaction idempotent: a record read

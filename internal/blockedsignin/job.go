@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/deadbolt-dev/deadbolt/internal/admin"
+	"github.com/deadbolt-dev/deadbolt/internal/checklog"
 	"github.com/deadbolt-dev/deadbolt/internal/clock"
 	"github.com/deadbolt-dev/deadbolt/internal/policy"
 	"github.com/deadbolt-dev/deadbolt/internal/store"
@@ -16,9 +17,6 @@ import (
 // tenant). Configured SIEM and witness names may not start with
 // "deadbolt:".
 const CursorEndpoint = "deadbolt:blocked_signin"
-
-// cursorKind is the stream cursor kind of check-log positions.
-const cursorKind = "checks"
 
 // Actor is who the audit says executed a policy on a blocked sign-in.
 const Actor = "system:blocked-signin"
@@ -55,7 +53,7 @@ type Job struct {
 }
 
 // DefaultSettle is Job.Settle's default.
-const DefaultSettle = 2 * time.Second
+const DefaultSettle = checklog.DefaultSettle
 
 // RunOnce reads every tenant's blocked sign-ins up to now minus Settle and
 // returns the executions it made.
@@ -64,11 +62,7 @@ func (j *Job) RunOnce(ctx context.Context) ([]store.Execution, error) {
 	if err != nil {
 		return nil, err
 	}
-	settle := j.Settle
-	if settle <= 0 {
-		settle = DefaultSettle
-	}
-	until := j.Clock.Now().Add(-settle)
+	until := j.tail().Until(j.Clock.Now())
 	var out []store.Execution
 	var errs []error
 	for _, t := range tenants {
@@ -102,16 +96,8 @@ func (j *Job) RunOnce(ctx context.Context) ([]store.Execution, error) {
 // and moves the cursor, in one transaction; more says a full page was
 // read.
 func (j *Job) page(ctx context.Context, tenantID string, until time.Time) (made []store.Execution, more bool, err error) {
-	batch := j.Batch
-	if batch <= 0 {
-		batch = 500
-	}
 	err = j.Store.Update(ctx, func(tx store.Tx) error {
 		made, more = nil, false
-		cur, err := tx.StreamCursor(ctx, CursorEndpoint, tenantID, cursorKind)
-		if err != nil {
-			return err
-		}
 		r, err := admin.NewReactor(ctx, tx, Actor, tenantID, j.Clock.Now(), j.Notify)
 		if err != nil {
 			return err
@@ -119,19 +105,15 @@ func (j *Job) page(ctx context.Context, tenantID string, until time.Time) (made 
 		if !r.Reacts(policy.OnBlockedSignin) {
 			return nil // the cursor waits; a policy enabled later starts at its change (Since)
 		}
-		since := time.Unix(0, cur).UTC()
-		if first := r.Since(policy.OnBlockedSignin); since.Before(first) {
-			since = first
-		}
-		if !since.Before(until) {
-			return nil
-		}
-		recs, pos, err := tx.LockedChecks(ctx, tenantID, since, until, store.CheckPosition{}, batch)
+		first := r.Since(policy.OnBlockedSignin)
+		p, err := j.tail().Read(ctx, tx, tenantID, until, func(cur time.Time, _ bool) time.Time {
+			return later(cur, first)
+		})
 		if err != nil {
 			return err
 		}
 		owners := owners{tx: tx}
-		for _, rec := range recs {
+		for _, rec := range p.Records {
 			acc, err := owners.account(ctx, rec)
 			if err != nil {
 				return err
@@ -143,21 +125,22 @@ func (j *Job) page(ctx context.Context, tenantID string, until time.Time) (made 
 			}
 			made = append(made, e...)
 		}
-		// A full page ends at its last record's time, which the next page
-		// reads again (records of one instant may continue there); a
-		// shorter one read everything before until.
-		next := until.UnixNano()
-		if more = len(recs) == batch; more {
-			next = pos.At
-			if next == since.UnixNano() {
-				// A whole page of one instant: go on past it rather
-				// than read the same page for ever.
-				next++
-			}
-		}
-		return tx.SetStreamCursor(ctx, CursorEndpoint, tenantID, cursorKind, next)
+		more = p.More
+		return p.Advance(ctx, tx)
 	})
 	return made, more, err
+}
+
+// tail is the job's reader of the check log.
+func (j *Job) tail() checklog.Tail {
+	return checklog.Tail{Endpoint: CursorEndpoint, LockedOnly: true, Settle: j.Settle, Batch: j.Batch}
+}
+
+func later(a, b time.Time) time.Time {
+	if a.Before(b) {
+		return b
+	}
+	return a
 }
 
 // owners finds the owner of the account a check record names, once per

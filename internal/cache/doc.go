@@ -21,10 +21,12 @@
 //     WAL-index header in the -shm file (which every commit rewrites before
 //     its COMMIT returns) with what it saw last, a few words of shared
 //     memory and no SQL; only when the header moved does it read the
-//     change counter (one row, bumped by triggers on the cached tables)
-//     and, if that moved too, tell the cache cache.All. A commit that
-//     changed nothing cached — an audit record, an unlock request — costs
-//     that one counter read and no drop.
+//     change counter and the change rows that triggers on the cached
+//     tables write, each naming what changed as PostgreSQL's announcements
+//     do, and the cache forgets exactly that (or everything, when the rows
+//     do not account for the counter's move). A commit that changed
+//     nothing cached — an audit record, an unlock request — costs that one
+//     read and no event.
 //
 // Four rules keep a stale answer from surviving:
 //

@@ -4,15 +4,14 @@ import (
 	"bufio"
 	"context"
 	"encoding/csv"
-	"encoding/json"
-	"github.com/deadbolt-dev/deadbolt/internal/csvsafe"
 	"io"
 	"os"
-	"strconv"
 	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/deadbolt-dev/deadbolt/internal/checklog"
+	"github.com/deadbolt-dev/deadbolt/internal/csvsafe"
 	"github.com/deadbolt-dev/deadbolt/internal/store"
 )
 
@@ -54,16 +53,6 @@ func (f checkFilter) match(c store.CheckRecord) bool {
 	return c.Status == f.decision
 }
 
-// checkColumns are the fields of an exported check record, in order: the
-// CSV header and the JSONL keys.
-var checkColumns = []string{"id", "tenant", "app", "issuer", "account", "at", "locked", "status", "ip", "device",
-	"location", "integration_type", "kid", "policy_id"}
-
-func checkFields(c store.CheckRecord, issuer string) []string {
-	return []string{c.ID, c.TenantID, c.AppID, issuer, c.Account, c.At.UTC().Format(time.RFC3339Nano),
-		strconv.FormatBool(c.Locked), c.Status, c.IP, c.Device, c.Location, c.IntegrationType, c.KID, c.PolicyID}
-}
-
 // checkWriter writes check records as JSONL or CSV.
 type checkWriter struct {
 	w   *bufio.Writer
@@ -77,22 +66,16 @@ func newCheckWriter(w io.Writer, format string) (*checkWriter, error) {
 		return &checkWriter{w: bw}, nil
 	case "csv":
 		cw := csv.NewWriter(bw)
-		return &checkWriter{w: bw, csv: cw}, cw.Write(checkColumns)
+		return &checkWriter{w: bw, csv: cw}, cw.Write(checklog.Columns)
 	}
 	return nil, usageErr("--format %q: want jsonl or csv", format)
 }
 
 func (x *checkWriter) write(c store.CheckRecord, issuer string) error {
-	fields := checkFields(c, issuer)
 	if x.csv != nil {
-		return x.csv.Write(csvsafe.Row(fields))
+		return x.csv.Write(csvsafe.Row(checklog.Fields(c, issuer)))
 	}
-	row := make(map[string]any, len(fields))
-	for i, k := range checkColumns {
-		row[k] = fields[i]
-	}
-	row["locked"] = c.Locked
-	b, err := json.Marshal(row)
+	b, err := checklog.JSON(c, issuer)
 	if err != nil {
 		return err
 	}

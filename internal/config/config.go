@@ -156,13 +156,15 @@ type Audit struct {
 	// Witnesses receive a copy of every checkpoint through the outbox, so
 	// that one lives outside the database.
 	Witnesses []Witness `yaml:"witnesses"`
-	// SIEM endpoints receive every audit event through the outbox.
+	// SIEM endpoints receive every audit event through the outbox, and
+	// the check decisions too where they opt in.
 	SIEM []SIEM `yaml:"siem"`
 }
 
 // SIEM is one endpoint the audit events stream to: format "syslog" (RFC
 // 5424 over TCP or TLS, Address tcp://host:port or tls://host:port) or
-// "json" (posted to Address, an http(s) URL).
+// "json" (posted to Address, an http(s) URL). With Checks it also receives
+// every lock-check decision (package siem, CheckJob).
 type SIEM struct {
 	Name    string `yaml:"name"`
 	Format  string `yaml:"format"`
@@ -170,8 +172,8 @@ type SIEM struct {
 	// CAFile, for tls://, holds the PEM certificates that sign the
 	// receiver's; empty means the system's roots.
 	CAFile string `yaml:"ca_file"`
-	// Checks would add the check decisions to the stream; not supported
-	// yet, so true is refused.
+	// Checks adds the check decisions (one per lock check: many) to the
+	// stream, a couple of seconds after each check.
 	Checks bool `yaml:"checks"`
 }
 
@@ -185,6 +187,18 @@ func (a Audit) SIEMNames() []string {
 	var out []string
 	for _, s := range a.SIEM {
 		out = append(out, s.Name)
+	}
+	return out
+}
+
+// SIEMCheckNames lists the SIEM endpoints that opted in to the check
+// decisions.
+func (a Audit) SIEMCheckNames() []string {
+	var out []string
+	for _, s := range a.SIEM {
+		if s.Checks {
+			out = append(out, s.Name)
+		}
 	}
 	return out
 }
@@ -497,9 +511,6 @@ func (c Config) Validate() error {
 		}
 		if s.CAFile != "" && (err != nil || u.Scheme != "tls") {
 			add(field+".ca_file", "applies to tls:// addresses only")
-		}
-		if s.Checks {
-			add(field+".checks", "streaming check decisions is not supported yet")
 		}
 	}
 	if c.SMTP.Addr != "" {

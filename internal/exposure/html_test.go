@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/deadbolt-dev/deadbolt/internal/exposure"
+	"github.com/deadbolt-dev/deadbolt/internal/store/storetest/backends"
 )
 
 // TestFormats: the HTML of the scripted week is one self-contained page
@@ -19,7 +20,7 @@ import (
 // followed by a table; the CSV has a row per account; the JSON reads
 // back.
 func TestFormats(t *testing.T) {
-	tl := play(t, backends[0].open(t))
+	tl := play(t, backends.SQLite(t))
 	rep := tl.build(t, exposure.Options{Geo: tl.geo})
 
 	var page bytes.Buffer

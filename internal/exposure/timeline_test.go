@@ -3,7 +3,6 @@ package exposure_test
 import (
 	"bytes"
 	"context"
-	"path/filepath"
 	"reflect"
 	"testing"
 	"time"
@@ -19,32 +18,8 @@ import (
 	"github.com/deadbolt-dev/deadbolt/internal/policy/geoiptest"
 	"github.com/deadbolt-dev/deadbolt/internal/seal"
 	"github.com/deadbolt-dev/deadbolt/internal/store"
-	"github.com/deadbolt-dev/deadbolt/internal/store/postgres"
-	"github.com/deadbolt-dev/deadbolt/internal/store/postgres/pgtest"
-	"github.com/deadbolt-dev/deadbolt/internal/store/sqlite"
+	"github.com/deadbolt-dev/deadbolt/internal/store/storetest/backends"
 )
-
-var backends = []struct {
-	name string
-	open func(t *testing.T) store.Store
-}{
-	{"sqlite", func(t *testing.T) store.Store {
-		s, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "deadbolt.db"), sqlite.Options{AutoMigrate: true})
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { s.Close() })
-		return s
-	}},
-	{"postgres", func(t *testing.T) store.Store {
-		s, err := postgres.Open(t.Context(), pgtest.NewDatabase(t), postgres.Options{AutoMigrate: true})
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { s.Close() })
-		return s
-	}},
-}
 
 // monday is the start of the scripted week: Monday 2 November 2026, UTC.
 var monday = time.Date(2026, 11, 2, 0, 0, 0, 0, time.UTC)
@@ -192,9 +167,9 @@ func secs(d time.Duration) exposure.Seconds { return exposure.Seconds(d) }
 // TestTimeline: the report's figures are exactly those of the scripted
 // week, on both backends.
 func TestTimeline(t *testing.T) {
-	for _, b := range backends {
-		t.Run(b.name, func(t *testing.T) {
-			tl := play(t, b.open(t))
+	for _, b := range backends.All {
+		t.Run(b.Name, func(t *testing.T) {
+			tl := play(t, b.Open(t))
 			rep := tl.build(t, exposure.Options{Geo: tl.geo})
 
 			const h, m = time.Hour, time.Minute

@@ -30,8 +30,9 @@ type Notifier struct {
 var _ notify.Carrier = (*Notifier)(nil)
 
 // Deliver implements notify.Carrier: one attempt to send m's mail: a
-// notice of a request, a recovery notice, or the verification of the
-// member's email.
+// notice of a request (to its owner, to an approver, or of its outcome to
+// its requester), a recovery notice, or the verification of the member's
+// email.
 func (n *Notifier) Deliver(ctx context.Context, m store.OutboxMessage) error {
 	member, err := n.Members.Member(ctx, m.MemberID)
 	if errors.Is(err, store.ErrNotFound) {
@@ -80,7 +81,15 @@ func (n *Notifier) Deliver(ctx context.Context, m store.OutboxMessage) error {
 		if err != nil {
 			return err
 		}
-		if msg, err = RequestMessage(member, notice, n.PortalURL); err != nil {
+		switch m.Type {
+		case notify.TypeApprovalAsked:
+			msg, err = AskMessage(member, notice, n.PortalURL)
+		case notify.TypeRequestDecided:
+			msg, err = DecidedMessage(member, notice, n.PortalURL)
+		default:
+			msg, err = RequestMessage(member, notice, n.PortalURL)
+		}
+		if err != nil {
 			return fmt.Errorf("%w: %v", notify.ErrPermanent, err)
 		}
 	}

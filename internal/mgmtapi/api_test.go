@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -312,5 +313,40 @@ func TestAccountFiltersBeforePaging(t *testing.T) {
 		if fmt.Sprint(sizes) != fmt.Sprint(tc.sizes) {
 			t.Errorf("%s: pages of %v, want %v", tc.query, sizes, tc.sizes)
 		}
+	}
+}
+
+// TestAddAuditor: the served document's NewMember lists every role a
+// member can be added with, the auditor's included, and an admin token
+// adds an auditor (the answer is checked against the document, as every
+// answer here is); an unknown role is refused.
+func TestAddAuditor(t *testing.T) {
+	e := newEnv(t, nil)
+	var doc struct {
+		Components struct {
+			Schemas map[string]struct {
+				Properties map[string]struct {
+					Enum []string `json:"enum"`
+				} `json:"properties"`
+			} `json:"schemas"`
+		} `json:"components"`
+	}
+	if err := json.Unmarshal(e.specDoc(), &doc); err != nil {
+		t.Fatal(err)
+	}
+	roles := doc.Components.Schemas["NewMember"].Properties["role"].Enum
+	for _, r := range []string{store.RoleAdmin, store.RoleApprover, store.RoleMember, store.RoleAuditor} {
+		if !slices.Contains(roles, r) {
+			t.Errorf("NewMember.role lists %v: %s is missing", roles, r)
+		}
+	}
+	secret := e.token(e.tenant, apitoken.RoleAdmin)
+	got := e.do("POST", "/api/v1/members", map[string]any{"email": "eve@people.test", "role": "auditor"}, bearer(secret)...)
+	if got.status != http.StatusCreated || got.json(t)["role"] != "auditor" {
+		t.Fatalf("add an auditor: %d %s", got.status, got.body)
+	}
+	got = e.do("POST", "/api/v1/members", map[string]any{"email": "mallory@people.test", "role": "superuser"}, bearer(secret)...)
+	if got.status != http.StatusBadRequest {
+		t.Fatalf("add a superuser: %d %s", got.status, got.body)
 	}
 }

@@ -32,6 +32,28 @@ type Notice struct {
 	Via         string    `json:"via,omitempty"` // the integration that checked
 	At          time.Time `json:"at"`            // when the check raised it
 	Expires     time.Time `json:"expires"`       // when it runs out
+
+	// The fields below are set on the notices to approvers
+	// (TypeApprovalAsked) and to requesters (TypeRequestDecided).
+
+	// Kind is what was asked: store.RequestSignin, RequestAhead,
+	// RequestExtend, or KindOperation.
+	Kind string `json:"kind,omitempty"`
+	// By is who asked: the requester's name or email, or the application
+	// for an operation. Empty for a sign-in a lock check stopped.
+	By     string `json:"by,omitempty"`
+	Reason string `json:"reason,omitempty"`
+	// For is how long the access asked lasts, as a Go duration ("2h0m0s").
+	For string `json:"for,omitempty"`
+	// Title is an operation's title (its template's, never the filled
+	// text or the metadata, which may hold what a mail should not).
+	Title string `json:"title,omitempty"`
+	// Status is a decided request's: store.RequestApproved,
+	// RequestDenied or RequestExpired.
+	Status string `json:"status,omitempty"`
+	// Link is the path of the request's page in the portal ("/approvals#request-ID");
+	// carriers put the portal's URL in front. Empty: the portal's home.
+	Link string `json:"link,omitempty"`
 }
 
 // NoticeOf is the notice about request r of account at app.
@@ -58,6 +80,16 @@ func (n *Notice) clean() {
 	n.Device = Line(n.Device, 200)
 	n.Location = Line(n.Location, 200)
 	n.Via = Line(n.Via, 50)
+	n.Kind = Line(n.Kind, 20)
+	n.By = Line(n.By, 300)
+	n.Reason = Line(n.Reason, 500)
+	n.For = Line(n.For, 50)
+	n.Title = Line(n.Title, 200)
+	n.Status = Line(n.Status, 20)
+	if n.Link != "" && (!strings.HasPrefix(n.Link, "/") || strings.HasPrefix(n.Link, "//")) {
+		n.Link = "/" // a path of this portal, never another site
+	}
+	n.Link = Line(n.Link, 300)
 }
 
 // Line returns s as one plain line of at most max characters (runes):
@@ -92,12 +124,13 @@ func Line(s string, max int) string {
 	return b.String()
 }
 
-// DecodeNotice reads the notice of an email or push message. A payload that
-// is not a notice cannot become one by retrying: the error wraps
-// ErrPermanent.
+// DecodeNotice reads the notice of an email, push or Slack message: one of
+// TypeRequestRaised, TypeApprovalAsked or TypeRequestDecided (the carrier
+// words it by m.Type). A payload that is not a notice cannot become one by
+// retrying: the error wraps ErrPermanent.
 func DecodeNotice(m store.OutboxMessage) (Notice, error) {
 	var n Notice
-	if m.Type != TypeRequestRaised {
+	if m.Type != TypeRequestRaised && m.Type != TypeApprovalAsked && m.Type != TypeRequestDecided {
 		return n, fmt.Errorf("%w: message type %q is not a notice", ErrPermanent, m.Type)
 	}
 	if err := json.Unmarshal(m.Payload, &n); err != nil {

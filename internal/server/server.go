@@ -37,6 +37,7 @@ import (
 	"github.com/deadbolt-dev/deadbolt/internal/policyapi"
 	"github.com/deadbolt-dev/deadbolt/internal/portal"
 	"github.com/deadbolt-dev/deadbolt/internal/ratelimit"
+	"github.com/deadbolt-dev/deadbolt/internal/scim"
 	"github.com/deadbolt-dev/deadbolt/internal/seal"
 	"github.com/deadbolt-dev/deadbolt/internal/siem"
 	"github.com/deadbolt-dev/deadbolt/internal/store"
@@ -85,7 +86,8 @@ const apiTokenFlush = 10 * time.Second
 
 // Run serves until ctx ends, then shuts down gracefully: it stops accepting
 // connections, waits up to Config.ShutdownTimeout for in-flight requests,
-// and flushes the check log. listening is called with the bound address
+// writes the API tokens' last use (within apitoken.FinalFlush) and
+// flushes the check log. listening is called with the bound address
 // once the server accepts connections.
 func Run(ctx context.Context, d Deps, listening func(addr string)) error {
 	if d.Clock == nil {
@@ -113,7 +115,10 @@ func Run(ctx context.Context, d Deps, listening func(addr string)) error {
 		Notify: notes.channels}
 	// Approvals: requests an approval policy hands to approvers, who hear
 	// of each new one on the channels they chose.
-	approvals := &approval.Service{Store: d.Store, Clock: d.Clock, Notify: notes.channels, Changed: notes.changed}
+	// A sign-in request under an approval policy asks its approvers too,
+	// in the raise's transaction; the requester hears the outcome.
+	approvals := &approval.Service{Store: d.Store, Clock: d.Clock, Notify: notes.channels, Changed: notes.changed, Sets: checkReads}
+	requests.Approvers = approvals
 	// Slack: approvers who linked it hear of requests there, and vote
 	// with its buttons.
 	outbound := egress.Policy{AllowPrivate: cfg.Webhooks.AllowPrivate}
@@ -233,6 +238,14 @@ func Run(ctx context.Context, d Deps, listening func(addr string)) error {
 			return err
 		}},
 	}}
+	if eps := cfg.Audit.SIEMCheckNames(); len(eps) > 0 {
+		// Check decisions to the SIEM endpoints that opted in, read from
+		// the check log after the check: nothing on its path.
+		runner.Jobs = append(runner.Jobs, jobs.Job{Name: "checks-siem", Interval: time.Second, Run: func(ctx context.Context) error {
+			_, err := (&siem.CheckJob{Store: d.Store, Clock: d.Clock, Endpoints: eps}).RunOnce(ctx)
+			return err
+		}})
+	}
 	if keep := cfg.Retention(); keep > 0 {
 		runner.Jobs = append(runner.Jobs, jobs.Job{Name: "check-log-retention", Interval: checklog.RetentionInterval,
 			Run: func(ctx context.Context) error {
@@ -287,8 +300,14 @@ func Run(ctx context.Context, d Deps, listening func(addr string)) error {
 	})
 	provider.Register(mux)
 	slackApp.register(mux)
+	// API tokens' last use is written in batches; shutdown stops the
+	// recorder after the last request and waits for its final flush.
 	used := &apitoken.Recorder{Store: d.Store, Log: d.Log}
-	go used.Run(jobsCtx, apiTokenFlush)
+	usedCtx, stopUsed := context.WithCancel(context.Background())
+	usedDone := make(chan struct{})
+	go func() { used.Run(usedCtx, apiTokenFlush); close(usedDone) }()
+	flushUsed := func() { stopUsed(); <-usedDone }
+	defer flushUsed()
 	adm := &admin.Service{Store: d.Store, Clock: d.Clock, Box: d.Box, Egress: egress.Policy{AllowPrivate: cfg.Webhooks.AllowPrivate},
 		Notify: notes.channels}
 	mapi := mgmtapi.New(mgmtapi.Deps{Store: d.Store, Clock: d.Clock, Log: d.Log, Used: used, Check: svc, Access: acc,
@@ -300,13 +319,15 @@ func Run(ctx context.Context, d Deps, listening func(addr string)) error {
 	mapi.Register(mux)
 	(&policyapi.Handler{Auth: mapi, Admin: adm, Log: d.Log}).Register(mux)
 	(&userimport.Handler{Auth: mapi, Store: d.Store, Clock: d.Clock, Log: d.Log}).Register(mux)
+	(&scim.Handler{Auth: mapi, Admin: adm, Access: acc, Store: d.Store, Clock: d.Clock, Log: d.Log,
+		PublicURL: cfg.EffectivePublicURL()}).Register(mux)
 	mux.Handle("POST /nl3/api/v1/sdk/enableUser", &portal.EnableAPI{Store: d.Store, Clock: d.Clock, Check: svc, Log: d.Log})
 	apiNotFound := httpx.Wrap(d.Log, func(w http.ResponseWriter, r *http.Request) error {
 		return httpx.Errorf(http.StatusNotFound, "not_found", "no such endpoint: %s %s", r.Method, r.URL.Path)
 	})
 	mux.Handle("/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		// Machine paths answer JSON; everything else is the portal's.
-		for _, prefix := range []string{"/nl3/", "/v1/", "/api/"} {
+		for _, prefix := range []string{"/nl3/", "/v1/", "/api/", "/scim/"} {
 			if strings.HasPrefix(r.URL.Path, prefix) {
 				apiNotFound.ServeHTTP(w, r)
 				return
@@ -361,6 +382,9 @@ func Run(ctx context.Context, d Deps, listening func(addr string)) error {
 	sctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
 	defer cancel()
 	shutdownErr := srv.Shutdown(sctx)
+	// Every request has ended (or the timeout passed): the uses they
+	// recorded are written now, within apitoken.FinalFlush.
+	flushUsed()
 	if err := logw.Close(sctx); err != nil {
 		shutdownErr = errors.Join(shutdownErr, fmt.Errorf("flush check log: %w", err))
 	}

@@ -8,6 +8,16 @@
 // endpoint, and the outbox delivers it at least once; the event's tenant
 // and seq are its idempotency key, so a receiver can drop a repeat.
 //
+// CheckJob streams the check decisions (the check log, one record per lock
+// check) to the endpoints that opted in (checks: true), the same way: it
+// reads each tenant's check log with checklog.Tail, the settled reader
+// that blocked-signin shares (records older than a 2-second lag, so that
+// PostgreSQL's out-of-order commits are never passed over), past a cursor
+// per endpoint and tenant, and queues one message per decision
+// (CheckMessageType) in the transaction that moves the cursor. The check's
+// ID is the idempotency key. A new endpoint or tenant starts Backfill
+// back. Nothing of this runs on the lock check's path.
+//
 // Syslog carries a record as an RFC 5424 message over TCP or TLS, framed
 // by octet counting (RFC 6587); JSON posts it to an HTTP(S) URL. Both dial
 // through internal/egress.

@@ -2,18 +2,16 @@ package siem
 
 import (
 	"context"
-	"encoding/json"
-	"fmt"
 	"net/http"
 
-	"github.com/deadbolt-dev/deadbolt/internal/audit"
 	"github.com/deadbolt-dev/deadbolt/internal/egress"
 	"github.com/deadbolt-dev/deadbolt/internal/store"
 )
 
-// JSON posts each record, as deadbolt's audit JSON (the fields of
-// audit.Record), to a URL, with the record's tenant and seq in the
-// Idempotency-Key header.
+// JSON posts each record to a URL, with its idempotency key in the
+// Idempotency-Key header: an audit event as deadbolt's audit JSON (the
+// fields of audit.Record; the key is its tenant and seq), a check decision
+// as a line of `deadbolt checks export` (the key is the check's ID).
 type JSON struct {
 	URL string
 	// Client must be an egress.Policy client; redirects are never followed.
@@ -22,9 +20,9 @@ type JSON struct {
 
 // Deliver implements notify.Carrier.
 func (j *JSON) Deliver(ctx context.Context, m store.OutboxMessage) error {
-	var r audit.Record
-	if err := json.Unmarshal(m.Payload, &r); err != nil {
-		return fmt.Errorf("siem: message %s: %w", m.ID, err)
+	e, err := decode(m)
+	if err != nil {
+		return err
 	}
-	return egress.PostJSON(ctx, j.Client, j.URL, "deadbolt-siem/1", IdempotencyKey(r), m.Payload)
+	return egress.PostJSON(ctx, j.Client, j.URL, "deadbolt-siem/1", e.key, m.Payload)
 }

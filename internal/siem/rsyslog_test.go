@@ -7,10 +7,12 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -21,12 +23,32 @@ import (
 	"github.com/deadbolt-dev/deadbolt/internal/siem"
 	"github.com/deadbolt-dev/deadbolt/internal/store"
 	"github.com/deadbolt-dev/deadbolt/internal/store/sqlite"
+	"github.com/deadbolt-dev/deadbolt/internal/store/sqlite/sqlitetest"
 )
 
 // startRsyslog runs rsyslogd, unprivileged, with an imtcp input on a free
 // loopback port and every message written to a file; it returns the port
 // and the file.
 func startRsyslog(t *testing.T) (addr, out string) {
+	r := newRsyslog(t, "")
+	r.start("0")
+	return r.addr(), r.out
+}
+
+// rsyslog is an rsyslogd the test starts, kills and starts again, on one
+// port and one output file.
+type rsyslog struct {
+	t      *testing.T
+	bin    string
+	dir    string
+	out    string
+	port   string
+	queue  string // main_queue parameters, if any
+	starts int
+	cmd    *exec.Cmd
+}
+
+func newRsyslog(t *testing.T, queue string) *rsyslog {
 	t.Helper()
 	bin, err := exec.LookPath("rsyslogd")
 	if err != nil {
@@ -37,31 +59,67 @@ func startRsyslog(t *testing.T) (addr, out string) {
 		t.Skip("rsyslogd is not installed (Debian package rsyslog)")
 	}
 	dir := t.TempDir()
-	out, portFile := filepath.Join(dir, "out.log"), filepath.Join(dir, "port")
+	r := &rsyslog{t: t, bin: bin, dir: dir, out: filepath.Join(dir, "out.log"), queue: queue}
+	t.Cleanup(r.kill)
+	return r
+}
+
+func (r *rsyslog) addr() string { return "127.0.0.1:" + r.port }
+
+// start runs rsyslogd listening on port ("0": any free one, read back
+// from its port file).
+func (r *rsyslog) start(port string) {
+	t := r.t
+	t.Helper()
+	r.starts++
+	portFile := filepath.Join(r.dir, fmt.Sprintf("port%d", r.starts))
 	conf := fmt.Sprintf(`global(workDirectory=%q)
+%s
 module(load="imtcp")
 template(name="line" type="string" string="%%msgid%% %%structured-data%%\n")
-input(type="imtcp" address="127.0.0.1" port="0" listenPortFileName=%q)
+input(type="imtcp" address="127.0.0.1" port=%q listenPortFileName=%q)
 action(type="omfile" file=%q template="line")
-`, dir, portFile, out)
-	confFile := filepath.Join(dir, "rsyslog.conf")
+`, r.dir, r.queue, port, portFile, r.out)
+	confFile := filepath.Join(r.dir, fmt.Sprintf("rsyslog%d.conf", r.starts))
 	if err := os.WriteFile(confFile, []byte(conf), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command(bin, "-n", "-f", confFile, "-i", filepath.Join(dir, "rsyslogd.pid"))
+	cmd := exec.Command(r.bin, "-n", "-f", confFile, "-i", filepath.Join(r.dir, fmt.Sprintf("rsyslogd%d.pid", r.starts)))
 	var logs strings.Builder
 	cmd.Stdout, cmd.Stderr = &logs, &logs
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-	var port string
+	r.cmd = cmd
+	if port != "0" {
+		// rsyslogd writes the port file only for port 0: wait until the
+		// port takes connections (an empty session, which it ignores).
+		r.port = port
+		waitFor(t, "rsyslogd to listen on "+port, func() bool {
+			c, err := net.Dial("tcp", r.addr())
+			if err == nil {
+				c.Close()
+			}
+			return err == nil
+		})
+		return
+	}
 	waitFor(t, "rsyslogd's port file", func() bool {
 		b, _ := os.ReadFile(portFile)
-		port = strings.TrimSpace(string(b))
-		return port != ""
+		r.port = strings.TrimSpace(string(b))
+		return r.port != ""
 	})
-	return "127.0.0.1:" + port, out
+}
+
+// kill ends rsyslogd with SIGKILL, as a crash would: no flush, no
+// goodbye.
+func (r *rsyslog) kill() {
+	if r.cmd == nil {
+		return
+	}
+	r.cmd.Process.Signal(syscall.SIGKILL)
+	r.cmd.Wait()
+	r.cmd = nil
 }
 
 // waitFor polls cond until it holds, for at most 10 s.
@@ -71,6 +129,24 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 		if time.Now().After(end) {
 			t.Fatalf("timed out waiting for %s", what)
 		}
+	}
+}
+
+// deliverAll runs the deliverer until it has delivered want messages,
+// and fails if it delivered more.
+func deliverAll(t *testing.T, d *notify.Deliverer, want int) {
+	t.Helper()
+	got := 0
+	waitFor(t, "the outbox to deliver", func() bool {
+		n, err := d.RunOnce(t.Context())
+		if err != nil {
+			t.Fatal(err)
+		}
+		got += n
+		return got >= want
+	})
+	if got != want {
+		t.Fatalf("delivered %d, want %d", got, want)
 	}
 }
 
@@ -89,7 +165,7 @@ func lines(path string) []string {
 
 func TestStreamToRsyslog(t *testing.T) {
 	ctx := t.Context()
-	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "d.db"), sqlite.Options{AutoMigrate: true})
+	db, err := sqlite.Open(ctx, sqlitetest.Migrated(t, filepath.Join(t.TempDir(), "d.db")), sqlite.Options{AutoMigrate: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -130,15 +206,7 @@ func TestStreamToRsyslog(t *testing.T) {
 		if n, err := job.RunOnce(ctx); err != nil || n != 0 {
 			t.Fatalf("second run queued %d, %v; want 0", n, err)
 		}
-		got := 0
-		waitFor(t, "the outbox to deliver", func() bool {
-			n, err := deliver.RunOnce(ctx)
-			if err != nil {
-				t.Fatal(err)
-			}
-			got += n
-			return got >= want
-		})
+		deliverAll(t, deliver, want)
 	}
 	stream(5)
 	audit(3)

@@ -3,7 +3,6 @@ package siem
 import (
 	"context"
 	"crypto/tls"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -17,8 +16,12 @@ import (
 	"github.com/deadbolt-dev/deadbolt/internal/store"
 )
 
-// PRI of every message: facility 13 (log audit) and severity 5 (notice).
-const pri = 13*8 + 5
+// Facility 13 (log audit); audit events are of severity 5 (notice), check
+// decisions of severity 6 (informational).
+const (
+	priAudit = 13*8 + 5
+	priCheck = 13*8 + 6
+)
 
 // SDID names deadbolt's structured-data element. 32473 is the private
 // enterprise number RFC 5612 sets aside for documentation and examples.
@@ -30,20 +33,24 @@ const SDID = "deadbolt@32473"
 // element with the tenant, seq, actor, target and hash, and the record as
 // JSON for the message.
 func Format(r audit.Record, host string) ([]byte, error) {
-	body, err := json.Marshal(r)
+	e, err := auditEvent(r)
 	if err != nil {
 		return nil, err
 	}
+	return e.format(host), nil
+}
+
+// format renders e as an RFC 5424 message from host.
+func (e event) format(host string) []byte {
 	var b strings.Builder
-	fmt.Fprintf(&b, "<%d>1 %s %s deadbolt - %s [%s", pri,
-		r.At.UTC().Format("2006-01-02T15:04:05.000000Z07:00"), headerField(host, 255), headerField(r.Action, 32), SDID)
-	for _, p := range [][2]string{{"tenant", r.TenantID}, {"seq", strconv.FormatInt(r.Seq, 10)},
-		{"actor", r.Actor}, {"target", r.Target}, {"hash", r.Hash}} {
+	fmt.Fprintf(&b, "<%d>1 %s %s deadbolt - %s [%s", e.pri,
+		e.at.UTC().Format("2006-01-02T15:04:05.000000Z07:00"), headerField(host, 255), headerField(e.msgID, 32), SDID)
+	for _, p := range e.params {
 		fmt.Fprintf(&b, " %s=\"%s\"", p[0], paramValue(p[1]))
 	}
 	b.WriteString("] ")
-	b.Write(body)
-	return []byte(b.String()), nil
+	b.Write(e.body)
+	return []byte(b.String())
 }
 
 // Frame prefixes msg with its length in octets and a space, the octet
@@ -91,14 +98,11 @@ type Syslog struct {
 
 // Deliver implements notify.Carrier.
 func (s *Syslog) Deliver(ctx context.Context, m store.OutboxMessage) error {
-	var r audit.Record
-	if err := json.Unmarshal(m.Payload, &r); err != nil {
-		return fmt.Errorf("siem: message %s: %w", m.ID, err)
-	}
-	msg, err := Format(r, s.Host)
+	e, err := decode(m)
 	if err != nil {
 		return err
 	}
+	msg := e.format(s.Host)
 	ctx, cancel := context.WithTimeout(ctx, 15*time.Second)
 	defer cancel()
 	conn, err := s.Egress.Dial(ctx, "tcp", s.Address)

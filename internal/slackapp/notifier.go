@@ -43,6 +43,9 @@ func (n *Notifier) Deliver(ctx context.Context, m store.OutboxMessage) error {
 	if err != nil {
 		return err
 	}
+	if m.Type == notify.TypeRequestDecided || note.Kind == notify.KindOperation {
+		return fmt.Errorf("%w: Slack carries approvers' ballots on access requests only", notify.ErrPermanent)
+	}
 	link, err := n.Members.SlackLink(ctx, m.MemberID)
 	if errors.Is(err, store.ErrNotFound) {
 		return fmt.Errorf("%w: the member unlinked Slack", notify.ErrPermanent)

@@ -103,6 +103,11 @@ type PolicyTx interface {
 
 	// CreateGroup stores g; a name the tenant already uses is ErrConflict.
 	CreateGroup(ctx context.Context, g Group) error
+	// UpdateGroup replaces the name and description of the tenant's
+	// group g.ID (its members and CreatedAt stay); a name another group of
+	// the tenant has is ErrConflict, a group the tenant does not have is
+	// ErrNotFound.
+	UpdateGroup(ctx context.Context, g Group) error
 	// DeleteGroup removes a group with its memberships and the
 	// assignments to it.
 	DeleteGroup(ctx context.Context, tenantID, id string) error

@@ -33,6 +33,7 @@ type Reader interface {
 	TemplateReader
 	OperationReader
 	SlackReader
+	SCIMReader
 	OIDCReader
 	AuditReader
 	HistoryReader
@@ -60,6 +61,7 @@ type Tx interface {
 	TemplateTx
 	OperationTx
 	SlackTx
+	SCIMTx
 	OIDCTx
 	AuditTx
 }
@@ -78,6 +80,7 @@ type Store interface {
 	MasterKeyPinner
 	APITokenToucher
 	IdempotencyKeeper
+	ImportJobs
 
 	// Close releases the store's connections.
 	Close() error
@@ -276,14 +279,16 @@ type CheckLogReader interface {
 	// CheckRecords lists an application's newest check-log records first,
 	// at most limit of them.
 	CheckRecords(ctx context.Context, appID string, limit int) ([]CheckRecord, error)
-	// LockedChecks lists a tenant's check-log records that answered
-	// locked (blocked sign-ins), of every application, with since <= At <
-	// until, oldest first (records of one instant in the order they were
-	// written), starting after the position after, at most limit of them,
-	// and returns the position of the last one listed (after itself when
-	// it lists none), as ChecksBetween does. On SQLite it reads the check
-	// log's own file, also inside a Tx. A limit below 1 is ErrInvalid.
-	LockedChecks(ctx context.Context, tenantID string, since, until time.Time, after CheckPosition, limit int) ([]CheckRecord, CheckPosition, error)
+	// TenantChecks lists a tenant's check-log records (only those that
+	// answered locked, the blocked sign-ins, if lockedOnly), of every
+	// application, with since <= At < until, oldest first (records of one
+	// instant in the order they were written), starting after the position
+	// after, at most limit of them, and returns the position of the last
+	// one listed (after itself when it lists none), as ChecksBetween does.
+	// On SQLite it reads the check log's own file, also inside a Tx. A
+	// limit below 1 is ErrInvalid. Package checklog's Tail reads it past a
+	// stream cursor.
+	TenantChecks(ctx context.Context, tenantID string, lockedOnly bool, since, until time.Time, after CheckPosition, limit int) ([]CheckRecord, CheckPosition, error)
 }
 
 // CheckLogAppender writes the check log. It is not part of a Tx: the

@@ -75,13 +75,13 @@ type queryer interface {
 }
 
 // sqliteTables lists the data tables of schema ("main" or an attached
-// name), sorted: every table but the bookkeeping ones, schema_version and
-// config_version (the change counter of the server's cache, which the
-// triggers on the data tables keep up to date on a restore, so a running
-// server drops its cache).
+// name), sorted: every table but the bookkeeping ones, schema_version,
+// config_version and cache_changes (the change counter of the server's
+// cache and the rows naming its changes, which the triggers on the data
+// tables write on a restore, so a running server forgets what changed).
 func sqliteTables(ctx context.Context, q queryer, schema string) ([]string, error) {
 	rows, err := q.QueryContext(ctx, `SELECT name FROM `+schema+`.sqlite_schema
-		WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT IN ('schema_version', 'config_version') ORDER BY name`)
+		WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT IN ('schema_version', 'config_version', 'cache_changes') ORDER BY name`)
 	if err != nil {
 		return nil, err
 	}

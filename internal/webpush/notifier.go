@@ -57,6 +57,22 @@ func RequestPayload(n notify.Notice, portalURL string) Payload {
 	return Payload{Title: "Sign-in request", Body: body + " Open deadbolt to answer.", Tag: n.Request, URL: portalURL + "/"}
 }
 
+// AskPayload is what the notice that asks an approver to vote says.
+func AskPayload(n notify.Notice, portalURL string) Payload {
+	body := "Approve or deny " + n.What()
+	if n.By != "" {
+		body += ", asked by " + n.By
+	}
+	return Payload{Title: "Approval asked", Body: body + ". Open deadbolt to answer.", Tag: n.Request, URL: portalURL + n.Link}
+}
+
+// DecidedPayload is what the notice of a request's outcome says to its
+// requester.
+func DecidedPayload(n notify.Notice, portalURL string) Payload {
+	return Payload{Title: "Request " + n.Outcome(), Body: "Your request for " + n.What() + " was " + n.Outcome() + ".",
+		Tag: "decided-" + n.Request, URL: portalURL + n.Link}
+}
+
 // RecoveryPayload is what the notice of a recovery link says.
 func RecoveryPayload(r notify.Recovery, portalURL string) Payload {
 	return Payload{Title: "Recovery link issued",
@@ -119,7 +135,14 @@ func (n *Notifier) Deliver(ctx context.Context, m store.OutboxMessage) error {
 		if err != nil {
 			return err
 		}
-		p = RequestPayload(notice, n.PortalURL)
+		switch m.Type {
+		case notify.TypeApprovalAsked:
+			p = AskPayload(notice, n.PortalURL)
+		case notify.TypeRequestDecided:
+			p = DecidedPayload(notice, n.PortalURL)
+		default:
+			p = RequestPayload(notice, n.PortalURL)
+		}
 	}
 	member, err := n.Store.Member(ctx, m.MemberID)
 	if errors.Is(err, store.ErrNotFound) {

@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"errors"
+	"strconv"
 	"strings"
 
 	"github.com/jackc/pgx/v5"
@@ -13,7 +14,8 @@ import (
 )
 
 // dialect is PostgreSQL's side of the row layer the backends share.
-var dialect = &sqlrow.Dialect{Name: "postgres", NoRows: pgx.ErrNoRows, Classify: kindOf, Lists: arrayLists{}}
+var dialect = &sqlrow.Dialect{Name: "postgres", NoRows: pgx.ErrNoRows, Classify: kindOf, Lists: arrayLists{},
+	Param: func(n int) string { return "$" + strconv.Itoa(n) }}
 
 // The error helpers of the package, the same in every backend (see
 // sqlrow.Dialect).

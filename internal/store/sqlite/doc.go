@@ -80,18 +80,24 @@
 // from another process, so the feed looks for them when the cache asks
 // (Poll, before every answer from memory):
 //
-//   - Triggers bump a change counter, the one row of config_version, in
-//     the transaction of every change to what the cache keeps: applications,
-//     signing keys (not their use), accounts, grants, members, passkeys (not
-//     their use) (migrations 0004, 0007, 0012).
+//   - Triggers write a row to cache_changes naming what changed, in the
+//     transaction of every change to what the cache keeps: applications,
+//     signing keys (not their use), accounts, grants (not the outbox's
+//     bookkeeping), members, passkeys (not their use), groups and policies
+//     (migration 0023). Each row bumps a change counter, the one row of
+//     config_version, by one.
 //   - Every commit, by any process, rewrites the WAL-index header at the
 //     start of the -shm file before its COMMIT returns (walindex.go). The
 //     feed maps that header read-only and compares it with the one it saw
 //     at its last catch-up: equal means nothing committed, and Poll
 //     returns having read shared memory only. Any difference — a commit, a
 //     checkpoint that restarted the WAL, new salts — means "look": Poll
-//     reads the counter once, on a connection Follow pinned, and tells the
-//     cache cache.All when it moved. Commits of data the cache does not
+//     reads the counter and the rows written since its last look, in one
+//     statement on a connection Follow pinned, and tells the cache what
+//     they name: one account's state, one member, one application. When
+//     the rows do not account for the counter's whole move (more than 1 024
+//     at once, rows pruned past the newest 10 000, a restore, a counter
+//     moved by hand) it tells the cache cache.All. Commits of data the cache does not
 //     keep (audit records, the outbox, unlock requests, sessions) move the
 //     header but not the counter, so they cost one counter read per
 //     catch-up and empty nothing; the check log is in a file of its own

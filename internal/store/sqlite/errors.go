@@ -3,6 +3,7 @@ package sqlite
 import (
 	"database/sql"
 	"errors"
+	"strconv"
 	"strings"
 
 	"modernc.org/sqlite"
@@ -14,7 +15,8 @@ import (
 )
 
 // dialect is SQLite's side of the row layer the backends share.
-var dialect = &sqlrow.Dialect{Name: "sqlite", NoRows: sql.ErrNoRows, Classify: kindOf, Lists: textLists{}}
+var dialect = &sqlrow.Dialect{Name: "sqlite", NoRows: sql.ErrNoRows, Classify: kindOf, Lists: textLists{},
+	Param: func(n int) string { return "?" + strconv.Itoa(n) }}
 
 // The error helpers of the package, the same in every backend (see
 // sqlrow.Dialect).

@@ -13,11 +13,30 @@ import (
 	"github.com/deadbolt-dev/deadbolt/internal/cache"
 )
 
-// The change counter: triggers bump it in the transaction of every change
-// to data the lock check caches (migrations 0004, 0007, 0012), whichever
-// process makes it. Key use, the check log and unlock requests do not move
-// it.
-const qChangeCounterSQL = `SELECT version FROM config_version WHERE id = 1`
+// The change counter and the change rows: triggers write a row to
+// cache_changes, naming what changed, in the transaction of every change
+// to data the lock check caches, whichever process makes it, and each row
+// bumps the counter by one (migration 0023; before it, 0004, 0007, 0012
+// and 0013 bumped the counter alone). Key use, the check log and unlock
+// requests write no row.
+//
+// qChangeMarkSQL reads where the feed stands: the counter and the last
+// row's number.
+const qChangeMarkSQL = `SELECT version, (SELECT coalesce(max(seq), 0) FROM cache_changes)
+	FROM config_version WHERE id = 1`
+
+// qChangesSQL reads, in one snapshot, the counter, the last row's number
+// and up to ?2 rows after row ?1 (a row of NULLs when there are none).
+const qChangesSQL = `SELECT c.version, (SELECT coalesce(max(seq), 0) FROM cache_changes),
+		ch.seq, ch.kind, ch.app_id, ch.issuer, ch.account, ch.member_id, ch.tenant_id
+	FROM config_version AS c
+	LEFT JOIN (SELECT * FROM cache_changes WHERE seq > ?1 ORDER BY seq LIMIT ?2) AS ch ON 1
+	WHERE c.id = 1
+	ORDER BY ch.seq`
+
+// maxNamedChanges is how many change rows one catch-up turns into events;
+// past it, forgetting everything is cheaper than reading them.
+const maxNamedChanges = 1024
 
 // errNotFollowing: Poll was called while no Follow runs.
 var errNotFollowing = errors.New("sqlite: change feed: not following")
@@ -29,11 +48,12 @@ type feed struct {
 	// finds the same header knows that nothing committed since.
 	seen atomic.Pointer[walHeader]
 
-	mu    sync.Mutex // one catch-up at a time; guards what follows
-	h     cache.Handler
-	conn  *sql.Conn // pinned for the counter read while following
-	stmt  *sql.Stmt // qChangeCounterSQL on conn
-	known int64     // the change counter as last read
+	mu      sync.Mutex // one catch-up at a time; guards what follows
+	h       cache.Handler
+	conn    *sql.Conn // pinned for the change reads while following
+	stmt    *sql.Stmt // qChangesSQL on conn
+	known   int64     // the change counter as last read
+	knownAt int64     // the last change row as last read
 	// shm is mapped by the first Follow and released by Store.Close;
 	// Poll reads it without mu, after following.Load.
 	shm *walIndex
@@ -41,10 +61,11 @@ type feed struct {
 }
 
 // Follow implements cache.Feed. It tells h of every committed change to
-// the data the lock check caches, from this process or any other, as
-// cache.All when the change counter moved; it finds them when Poll asks
-// (the cache polls before every answer from memory), not by itself.
-// Follow calls h.Subscribed once it has read the counter, and h.Lost and
+// the data the lock check caches, from this process or any other, naming
+// what changed when the change rows account for the counter's whole move,
+// and as cache.All when they do not; it finds them when Poll asks (the
+// cache polls before every answer from memory), not by itself. Follow
+// calls h.Subscribed once it has read the counter, and h.Lost and
 // tries again (backing off up to 5 seconds) if that read fails. It returns
 // ctx's error when ctx ends.
 func (s *Store) Follow(ctx context.Context, h cache.Handler) error {
@@ -73,11 +94,15 @@ func (s *Store) followOnce(ctx context.Context, h cache.Handler) error {
 		return wrap("change feed", err)
 	}
 	defer conn.Close()
-	stmt, err := conn.PrepareContext(ctx, qChangeCounterSQL)
+	stmt, err := conn.PrepareContext(ctx, qChangesSQL)
 	if err != nil {
 		return wrap("change feed", err)
 	}
 	defer stmt.Close()
+	mark := func() error {
+		err := conn.QueryRowContext(ctx, qChangeMarkSQL).Scan(&f.known, &f.knownAt)
+		return wrap("change feed: read change counter", err)
+	}
 
 	f.mu.Lock()
 	if f.h != nil {
@@ -86,9 +111,9 @@ func (s *Store) followOnce(ctx context.Context, h cache.Handler) error {
 	}
 	// Read the counter on the pinned connection first: it then has the
 	// WAL index open, so the -shm file exists and stays while we watch.
-	if err := stmt.QueryRowContext(ctx).Scan(&f.known); err != nil {
+	if err := mark(); err != nil {
 		f.mu.Unlock()
-		return wrap("change feed: read change counter", err)
+		return err
 	}
 	if f.shm == nil && f.why == "" {
 		f.shm, err = mapWALIndex(shmPath(s.path))
@@ -103,9 +128,9 @@ func (s *Store) followOnce(ctx context.Context, h cache.Handler) error {
 	} else {
 		f.seen.Store(nil)
 	}
-	if err := stmt.QueryRowContext(ctx).Scan(&f.known); err != nil {
+	if err := mark(); err != nil {
 		f.mu.Unlock()
-		return wrap("change feed: read change counter", err)
+		return err
 	}
 	f.h, f.conn, f.stmt = h, conn, stmt
 	f.mu.Unlock()
@@ -123,10 +148,11 @@ func (s *Store) followOnce(ctx context.Context, h cache.Handler) error {
 // Poll implements cache.Feed. When the WAL-index header (see walIndex)
 // is the same as at the last catch-up, nothing committed since and Poll
 // returns at once, having read a few words of shared memory and no SQL.
-// When it moved, Poll reads the change counter once, on the connection
-// Follow pinned, and tells the handler cache.All if the counter moved too;
-// a commit that changed nothing cached (an audit record) costs that one read
-// and no drop. Without a WAL index to watch, every Poll reads the counter.
+// When it moved, Poll reads the counter and the new change rows in one
+// statement, on the connection Follow pinned, and tells the handler what
+// they name; a commit that changed nothing cached (an audit record) costs
+// that one read and no event. Without a WAL index to watch, every Poll
+// reads the counter.
 func (s *Store) Poll(ctx context.Context) error {
 	f := &s.feed
 	if !f.following.Load() {
@@ -140,7 +166,8 @@ func (s *Store) Poll(ctx context.Context) error {
 	return f.catchUp(ctx)
 }
 
-// catchUp reads the change counter and tells the handler if it moved.
+// catchUp reads the counter and the change rows and tells the handler if
+// the counter moved.
 func (f *feed) catchUp(ctx context.Context) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -151,18 +178,94 @@ func (f *feed) catchUp(ctx context.Context) error {
 	if seen := f.seen.Load(); ok && seen != nil && hdr == *seen {
 		return nil // another poll caught up meanwhile
 	}
-	var v int64
-	if err := f.stmt.QueryRowContext(ctx).Scan(&v); err != nil {
+	v, at, rows, err := f.readChanges(ctx)
+	if err != nil {
 		return wrap("change feed: read change counter", err)
 	}
 	if v != f.known {
-		f.known = v
-		f.h.Changed([]cache.Event{{Kind: cache.All}})
+		events := []cache.Event{{Kind: cache.All}}
+		if namesEverything(rows, v-f.known, f.knownAt, at) {
+			events = changeEvents(rows)
+		}
+		f.h.Changed(events)
 	}
+	f.known, f.knownAt = v, at
 	if ok {
 		f.seen.Store(&hdr)
 	}
 	return nil
+}
+
+// changeRow is one row of cache_changes.
+type changeRow struct {
+	seq   int64
+	event cache.Event
+}
+
+// readChanges reads, in one snapshot, the counter v, the last change
+// row's number at, and the rows after the last one read (at most
+// maxNamedChanges+1 of them).
+func (f *feed) readChanges(ctx context.Context) (v, at int64, rows []changeRow, err error) {
+	r, err := f.stmt.QueryContext(ctx, f.knownAt, maxNamedChanges+1)
+	if err != nil {
+		return 0, 0, nil, err
+	}
+	defer r.Close()
+	for r.Next() {
+		var seq sql.NullInt64
+		var kind, app, issuer, account, member, tenant sql.NullString
+		if err := r.Scan(&v, &at, &seq, &kind, &app, &issuer, &account, &member, &tenant); err != nil {
+			return 0, 0, nil, err
+		}
+		if seq.Valid {
+			rows = append(rows, changeRow{seq.Int64, cache.Event{Kind: changeKind(kind.String), AppID: app.String,
+				Issuer: issuer.String, Account: account.String, MemberID: member.String, TenantID: tenant.String}})
+		}
+	}
+	return v, at, rows, r.Err()
+}
+
+// namesEverything reports whether rows account for the counter's whole
+// move: one row for each step of it, numbered on from the last row read
+// (after) up to the last row there is (at). Anything else — rows pruned
+// while this node fell behind, too many to read, a restore, a counter
+// moved by hand or by an older deadbolt — leaves changes unnamed.
+func namesEverything(rows []changeRow, moved, after, at int64) bool {
+	if moved <= 0 || int64(len(rows)) != moved || len(rows) > maxNamedChanges {
+		return false
+	}
+	for i, r := range rows {
+		if r.seq != after+int64(i)+1 {
+			return false
+		}
+	}
+	return rows[len(rows)-1].seq == at
+}
+
+func changeEvents(rows []changeRow) []cache.Event {
+	events := make([]cache.Event, len(rows))
+	for i, r := range rows {
+		events[i] = r.event
+	}
+	return events
+}
+
+// changeKind reads cache_changes.kind; "all", and any kind this build
+// does not know, is cache.All.
+func changeKind(kind string) cache.Kind {
+	switch kind {
+	case "app":
+		return cache.App
+	case "keys":
+		return cache.Keys
+	case "state":
+		return cache.State
+	case "member":
+		return cache.Member
+	case "policies":
+		return cache.Policies
+	}
+	return cache.All
 }
 
 // Watching implements cache.Feed.

@@ -79,6 +79,16 @@ func (t *txn) CreateGroup(ctx context.Context, g store.Group) error {
 	return err
 }
 
+// UpdateGroup implements store.Tx with sqlrow's statement.
+func (t *txn) UpdateGroup(ctx context.Context, g store.Group) error {
+	const op = "update group"
+	if err := valid.Group(g); err != nil {
+		return wrap(op, err)
+	}
+	n, err := t.exec(ctx, op, dialect.UpdateGroup(), g.Name, g.Description, g.TenantID, g.ID)
+	return found(op, n, err)
+}
+
 // DeleteGroup implements store.Tx; memberships and assignments go with it
 // (ON DELETE CASCADE).
 func (t *txn) DeleteGroup(ctx context.Context, tenantID, id string) error {

@@ -14,6 +14,9 @@ type Dialect struct {
 	Classify func(err error) (kind error, message string)
 	// Lists is how the database keeps a list of strings in one column.
 	Lists Lists
+	// Param is the database's placeholder for the n-th argument of a
+	// statement (from 1), for statements both databases share.
+	Param func(n int) string
 }
 
 // Lists is how a database keeps a list of strings in one column.

@@ -15,7 +15,7 @@ func GrantsBetweenArgs(tenantID string, since, until time.Time, after store.Gran
 }
 
 // ChecksBetweenArgs are the arguments of each backend's ChecksBetween
-// query (and LockedChecks', which names a tenant instead), in this order:
+// query, in this order:
 // application, until, the position's time and write order, limit. A
 // position before since starts at since.
 func ChecksBetweenArgs(appID string, since, until time.Time, after store.CheckPosition, limit int) []any {
@@ -23,6 +23,13 @@ func ChecksBetweenArgs(appID string, since, until time.Time, after store.CheckPo
 		after = store.CheckPosition{At: s, Seq: -1}
 	}
 	return []any{appID, valid.Nanos(until), after.At, after.Seq, limit}
+}
+
+// TenantChecksArgs are the arguments of each backend's TenantChecks
+// query: those of ChecksBetween with the tenant for the application, then
+// lockedOnly.
+func TenantChecksArgs(tenantID string, lockedOnly bool, since, until time.Time, after store.CheckPosition, limit int) []any {
+	return append(ChecksBetweenArgs(tenantID, since, until, after, limit), lockedOnly)
 }
 
 // CheckPage reads rows of CheckCols followed by the write order into

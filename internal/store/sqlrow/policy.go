@@ -73,3 +73,10 @@ func AssignmentTarget(a store.Assignment) string {
 		return "member_id"
 	}
 }
+
+// UpdateGroup is the statement of store.PolicyTx.UpdateGroup, the same in
+// both databases but for its placeholders: name, description, tenant, id.
+func (d *Dialect) UpdateGroup() string {
+	p := d.Param
+	return `UPDATE member_groups SET name = ` + p(1) + `, description = ` + p(2) + ` WHERE tenant_id = ` + p(3) + ` AND id = ` + p(4)
+}

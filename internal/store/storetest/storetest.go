@@ -64,6 +64,8 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"MemberChannels", testMemberChannels},
 		{"UnlockRequests", testUnlockRequests},
 		{"UnlockRequestsConcurrent", testRequestsConcurrent},
+		{"RequestPages", testRequestPages},
+		{"ImportJobs", testImportJobs},
 		{"Passkeys", testPasskeys},
 		{"Sessions", testSessions},
 		{"DeleteMember", testDeleteMember},
@@ -71,6 +73,8 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Nonces", testNonces},
 		{"PushSubscriptions", testPushSubscriptions},
 		{"SlackLinks", testSlackLinks},
+		{"ExternalIDs", testExternalIDs},
+		{"UpdateGroup", testUpdateGroup},
 		{"Groups", testGroups},
 		{"Policies", testPolicies},
 		{"Executions", testExecutions},
@@ -84,7 +88,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Checkpoints", testCheckpoints},
 		{"GrantsBetween", testGrantsBetween},
 		{"ChecksBetween", testChecksBetween},
-		{"LockedChecks", testLockedChecks},
+		{"TenantChecks", testTenantChecks},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

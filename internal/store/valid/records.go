@@ -301,3 +301,17 @@ func SlackLink(l store.SlackLink) error {
 	r.Time("created at", l.CreatedAt, true)
 	return r.Err()
 }
+
+// MaxExternalID is the longest externalId kept, in bytes.
+const MaxExternalID = 1024
+
+// ExternalID checks a SCIM externalId record (an empty ExternalID is a
+// removal).
+func ExternalID(x store.ExternalID) error {
+	var r Rules
+	r.Need("tenant id", x.TenantID, "kind", x.Kind, "id", x.ID)
+	if len(x.ExternalID) > MaxExternalID {
+		r.Fail("external id is longer than %d bytes", MaxExternalID)
+	}
+	return r.Err()
+}
