@@ -21,6 +21,7 @@ import (
 	"github.com/deadbolt-dev/deadbolt/internal/store/postgres"
 	"github.com/deadbolt-dev/deadbolt/internal/store/postgres/pgtest"
 	"github.com/deadbolt-dev/deadbolt/internal/store/sqlite"
+	"github.com/deadbolt-dev/deadbolt/internal/store/sqlite/sqlitetest"
 )
 
 type db interface {
@@ -55,7 +56,7 @@ type backend struct {
 
 var backends = []backend{
 	{"sqlite", func(t *testing.T) []db {
-		s, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "deadbolt.db"), sqlite.Options{AutoMigrate: true})
+		s, err := sqlite.Open(t.Context(), sqlitetest.Migrated(t, filepath.Join(t.TempDir(), "deadbolt.db")), sqlite.Options{AutoMigrate: true})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -20,6 +20,14 @@
 // background job "check-log-retention" every RetentionInterval with the
 // configured period (default 400 days; "forever" runs no job).
 //
+// Reading: Tail reads a tenant's check log forward past a durable stream
+// cursor, only records older than a settle lag (2 s), because PostgreSQL
+// commits check-log rows out of their seq order. The background jobs that
+// act on check decisions after the fact share it: blocked-signin (alert
+// policies on blocked sign-ins) and the SIEM stream (package siem). JSON,
+// Fields and Columns are the exported form of a record, for `deadbolt
+// checks export` and the SIEM stream alike.
+//
 // The writer remembers the error of its latest failed commit until a commit
 // succeeds (LastError), so readiness can say the node cannot decide checks.
 package checklog

@@ -56,3 +56,41 @@ func TestAuditSIEM(t *testing.T) {
 		}
 	}
 }
+
+// TestAuditDocConfigs: every YAML block of docs/audit.md loads and passes
+// the configuration check as written, and the check-decision example opts
+// in exactly the endpoint it says.
+func TestAuditDocConfigs(t *testing.T) {
+	doc, err := os.ReadFile("../../docs/audit.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	blocks := strings.Split(string(doc), "```yaml\n")[1:]
+	if len(blocks) < 3 {
+		t.Fatalf("docs/audit.md has %d YAML blocks, want the witness, SIEM and check-decision ones", len(blocks))
+	}
+	checks := 0
+	for i, b := range blocks {
+		yaml, _, _ := strings.Cut(b, "```")
+		path := filepath.Join(t.TempDir(), "deadbolt.yaml")
+		if err := os.WriteFile(path, []byte(yaml), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		c, err := Load(path, func(string) string { return "" })
+		if err == nil {
+			err = c.Validate()
+		}
+		if err != nil {
+			t.Fatalf("YAML block %d of docs/audit.md: %v\n%s", i+1, err, yaml)
+		}
+		if names := c.Audit.SIEMCheckNames(); len(names) > 0 {
+			checks++
+			if strings.Join(names, ",") != "lake" || strings.Join(c.Audit.SIEMNames(), ",") != "lake,rsyslog" {
+				t.Errorf("check-decision example opts in %v of %v", names, c.Audit.SIEMNames())
+			}
+		}
+	}
+	if checks != 1 {
+		t.Errorf("%d YAML blocks opt in to check decisions, want 1", checks)
+	}
+}

@@ -9,13 +9,14 @@ import (
 
 	"github.com/deadbolt-dev/deadbolt/internal/clock"
 	"github.com/deadbolt-dev/deadbolt/internal/store/sqlite"
+	"github.com/deadbolt-dev/deadbolt/internal/store/sqlite/sqlitetest"
 )
 
 // TestOneHolderAtATimeAndHandover runs two runners on one real SQLite
 // database: only one runs the job; when it stops, the other takes over
 // once the lease has run out.
 func TestOneHolderAtATimeAndHandover(t *testing.T) {
-	s, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "d.db"), sqlite.Options{AutoMigrate: true})
+	s, err := sqlite.Open(context.Background(), sqlitetest.Migrated(t, filepath.Join(t.TempDir(), "d.db")), sqlite.Options{AutoMigrate: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -54,7 +55,7 @@ func TestOneHolderAtATimeAndHandover(t *testing.T) {
 // TestCleanStopReleasesTheLease: after a runner stops, another holder gets
 // the job at once, not after the TTL.
 func TestCleanStopReleasesTheLease(t *testing.T) {
-	s, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "d.db"), sqlite.Options{AutoMigrate: true})
+	s, err := sqlite.Open(context.Background(), sqlitetest.Migrated(t, filepath.Join(t.TempDir(), "d.db")), sqlite.Options{AutoMigrate: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -77,7 +78,7 @@ func TestCleanStopReleasesTheLease(t *testing.T) {
 // TestHandoverAfterDeathWaitsForTheTTL: a holder that dies without
 // releasing keeps the job until its lease runs out.
 func TestHandoverAfterDeathWaitsForTheTTL(t *testing.T) {
-	s, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "d.db"), sqlite.Options{AutoMigrate: true})
+	s, err := sqlite.Open(context.Background(), sqlitetest.Migrated(t, filepath.Join(t.TempDir(), "d.db")), sqlite.Options{AutoMigrate: true})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -25,6 +25,7 @@ import (
 	"github.com/deadbolt-dev/deadbolt/internal/seal"
 	"github.com/deadbolt-dev/deadbolt/internal/store"
 	"github.com/deadbolt-dev/deadbolt/internal/store/sqlite"
+	"github.com/deadbolt-dev/deadbolt/internal/store/sqlite/sqlitetest"
 	"github.com/deadbolt-dev/deadbolt/internal/webhook"
 )
 
@@ -68,7 +69,7 @@ func (rc *receiver) got() []webhook.Event {
 func setup(t *testing.T) (*sqlite.Store, *clock.Fake, *access.Service, store.Application, *receiver, *notify.Deliverer) {
 	t.Helper()
 	ctx := context.Background()
-	s, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "d.db"), sqlite.Options{AutoMigrate: true})
+	s, err := sqlite.Open(ctx, sqlitetest.Migrated(t, filepath.Join(t.TempDir(), "d.db")), sqlite.Options{AutoMigrate: true})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -86,7 +86,8 @@ const apiTokenFlush = 10 * time.Second
 
 // Run serves until ctx ends, then shuts down gracefully: it stops accepting
 // connections, waits up to Config.ShutdownTimeout for in-flight requests,
-// and flushes the check log. listening is called with the bound address
+// writes the API tokens' last use (within apitoken.FinalFlush) and
+// flushes the check log. listening is called with the bound address
 // once the server accepts connections.
 func Run(ctx context.Context, d Deps, listening func(addr string)) error {
 	if d.Clock == nil {
@@ -199,12 +200,6 @@ func Run(ctx context.Context, d Deps, listening func(addr string)) error {
 			_, err := (&siem.Job{Store: d.Store, Clock: d.Clock, Endpoints: cfg.Audit.SIEMNames()}).RunOnce(ctx)
 			return err
 		}},
-		{Name: "checks-siem", Interval: time.Second, Run: func(ctx context.Context) error {
-			// Check decisions to the SIEM endpoints that opted in, read
-			// from the check log after the check: nothing on its path.
-			_, err := (&siem.CheckJob{Store: d.Store, Clock: d.Clock, Endpoints: cfg.Audit.SIEMCheckNames()}).RunOnce(ctx)
-			return err
-		}},
 		{Name: "blocked-signin", Interval: time.Second, Run: func(ctx context.Context) error {
 			// Alert policies on blocked sign-ins, read from the check log
 			// after the lock check wrote it: nothing on the check's path.
@@ -243,6 +238,14 @@ func Run(ctx context.Context, d Deps, listening func(addr string)) error {
 			return err
 		}},
 	}}
+	if eps := cfg.Audit.SIEMCheckNames(); len(eps) > 0 {
+		// Check decisions to the SIEM endpoints that opted in, read from
+		// the check log after the check: nothing on its path.
+		runner.Jobs = append(runner.Jobs, jobs.Job{Name: "checks-siem", Interval: time.Second, Run: func(ctx context.Context) error {
+			_, err := (&siem.CheckJob{Store: d.Store, Clock: d.Clock, Endpoints: eps}).RunOnce(ctx)
+			return err
+		}})
+	}
 	if keep := cfg.Retention(); keep > 0 {
 		runner.Jobs = append(runner.Jobs, jobs.Job{Name: "check-log-retention", Interval: checklog.RetentionInterval,
 			Run: func(ctx context.Context) error {
@@ -297,8 +300,14 @@ func Run(ctx context.Context, d Deps, listening func(addr string)) error {
 	})
 	provider.Register(mux)
 	slackApp.register(mux)
+	// API tokens' last use is written in batches; shutdown stops the
+	// recorder after the last request and waits for its final flush.
 	used := &apitoken.Recorder{Store: d.Store, Log: d.Log}
-	go used.Run(jobsCtx, apiTokenFlush)
+	usedCtx, stopUsed := context.WithCancel(context.Background())
+	usedDone := make(chan struct{})
+	go func() { used.Run(usedCtx, apiTokenFlush); close(usedDone) }()
+	flushUsed := func() { stopUsed(); <-usedDone }
+	defer flushUsed()
 	adm := &admin.Service{Store: d.Store, Clock: d.Clock, Box: d.Box, Egress: egress.Policy{AllowPrivate: cfg.Webhooks.AllowPrivate},
 		Notify: notes.channels}
 	mapi := mgmtapi.New(mgmtapi.Deps{Store: d.Store, Clock: d.Clock, Log: d.Log, Used: used, Check: svc, Access: acc,
@@ -373,6 +382,9 @@ func Run(ctx context.Context, d Deps, listening func(addr string)) error {
 	sctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
 	defer cancel()
 	shutdownErr := srv.Shutdown(sctx)
+	// Every request has ended (or the timeout passed): the uses they
+	// recorded are written now, within apitoken.FinalFlush.
+	flushUsed()
 	if err := logw.Close(sctx); err != nil {
 		shutdownErr = errors.Join(shutdownErr, fmt.Errorf("flush check log: %w", err))
 	}

@@ -3,6 +3,7 @@ package siem_test
 import (
 	"crypto/tls"
 	"crypto/x509"
+	"errors"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -12,14 +13,19 @@ import (
 	"time"
 
 	"github.com/deadbolt-dev/deadbolt/internal/egress"
+	"github.com/deadbolt-dev/deadbolt/internal/notify"
 	"github.com/deadbolt-dev/deadbolt/internal/siem"
 	"github.com/deadbolt-dev/deadbolt/internal/store"
 )
 
 var record = []byte(`{"tenant":"t1","seq":3,"at":"2026-11-30T08:00:00Z","actor":"cli:root","action":"account.unlocked","target":"account:a","data":{},"prev_hash":"00","hash":"ab"}`)
 
+// decision is a check decision as CheckJob queues it (checklog.JSON).
+var decision = []byte(`{"account":"alice","app":"a1","at":"2026-11-30T08:00:00.5Z","device":"","id":"c1","integration_type":"cognito","ip":"203.0.113.7","issuer":"https://wiki.acme.test","kid":"k1","location":"","locked":true,"policy_id":"","status":"locked","tenant":"t1"}`)
+
 // TestSyslogTLS: over tls:// the framed message arrives whole, and the
-// delivery is reported once the receiver has read it and closed.
+// delivery is reported once the receiver has read it and closed; an audit
+// event and a check decision each have their header and structured data.
 func TestSyslogTLS(t *testing.T) {
 	hs := httptest.NewUnstartedServer(nil)
 	hs.StartTLS()
@@ -30,29 +36,43 @@ func TestSyslogTLS(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer ln.Close()
-	got := make(chan string, 1)
-	go func() {
-		c, err := ln.Accept()
-		if err != nil {
-			got <- err.Error()
-			return
-		}
-		b, _ := io.ReadAll(c) // until the sender's close_notify
-		c.Close()
-		got <- string(b)
-	}()
 	roots := x509.NewCertPool()
 	roots.AddCert(cert)
 	s := &siem.Syslog{Address: ln.Addr().String(), Host: "node1", Egress: egress.Policy{AllowPrivate: true},
 		TLS: &tls.Config{RootCAs: roots, ServerName: "example.com"}}
-	if err := s.Deliver(t.Context(), store.OutboxMessage{ID: "m", Payload: record}); err != nil {
-		t.Fatal(err)
+	for _, c := range []struct {
+		m    store.OutboxMessage
+		want string
+	}{
+		{store.OutboxMessage{ID: "m", Payload: record},
+			`<109>1 2026-11-30T08:00:00.000000Z node1 deadbolt - account.unlocked [deadbolt@32473 tenant="t1" seq="3"`},
+		{store.OutboxMessage{ID: "d", Type: siem.CheckMessageType, Payload: decision},
+			`<110>1 2026-11-30T08:00:00.500000Z node1 deadbolt - check.locked [deadbolt@32473 tenant="t1" id="c1" app="a1" account="alice" status="locked" ip="203.0.113.7"] ` + string(decision)},
+	} {
+		got := make(chan string, 1)
+		go func() {
+			c, err := ln.Accept()
+			if err != nil {
+				got <- err.Error()
+				return
+			}
+			b, _ := io.ReadAll(c) // until the sender's close_notify
+			c.Close()
+			got <- string(b)
+		}()
+		if err := s.Deliver(t.Context(), c.m); err != nil {
+			t.Fatal(err)
+		}
+		frame := <-got
+		n, msg, _ := strings.Cut(frame, " ")
+		if !strings.HasPrefix(msg, c.want) || n != strconv.Itoa(len(msg)) {
+			t.Fatalf("received %q\nwant %q…", frame, c.want)
+		}
 	}
-	frame := <-got
-	n, msg, _ := strings.Cut(frame, " ")
-	if !strings.HasPrefix(msg, `<109>1 2026-11-30T08:00:00.000000Z node1 deadbolt - account.unlocked [deadbolt@32473 tenant="t1" seq="3"`) ||
-		n != strconv.Itoa(len(msg)) {
-		t.Fatalf("received %q", frame)
+	// A decision that is not JSON is given up, not retried.
+	err = s.Deliver(t.Context(), store.OutboxMessage{ID: "x", Type: siem.CheckMessageType, Payload: []byte("{")})
+	if !errors.Is(err, notify.ErrPermanent) {
+		t.Fatalf("undecodable decision: %v, want a permanent failure", err)
 	}
 }
 
@@ -74,6 +94,12 @@ func TestJSON(t *testing.T) {
 	}
 	if key != "t1:3" || body != string(record) {
 		t.Fatalf("key %q body %q", key, body)
+	}
+	if err := j.Deliver(t.Context(), store.OutboxMessage{ID: "d", Type: siem.CheckMessageType, Payload: decision}); err != nil {
+		t.Fatal(err)
+	}
+	if key != "c1" || body != string(decision) {
+		t.Fatalf("decision: key %q body %q", key, body)
 	}
 	j.URL = srv.URL + "/fail"
 	if err := j.Deliver(t.Context(), store.OutboxMessage{ID: "m", Payload: record}); err == nil {

@@ -22,6 +22,7 @@ import (
 	"github.com/deadbolt-dev/deadbolt/internal/checklog"
 	"github.com/deadbolt-dev/deadbolt/internal/clock"
 	"github.com/deadbolt-dev/deadbolt/internal/egress"
+	"github.com/deadbolt-dev/deadbolt/internal/ids"
 	"github.com/deadbolt-dev/deadbolt/internal/notify"
 	"github.com/deadbolt-dev/deadbolt/internal/seal"
 	"github.com/deadbolt-dev/deadbolt/internal/siem"
@@ -227,5 +228,60 @@ func TestCheckDecisionsStream(t *testing.T) {
 				t.Fatalf("receiver got %d posts for %d decisions", rcv.hits, len(made)+1)
 			}
 		})
+	}
+}
+
+// TestCheckStreamStart: an endpoint that opts in starts each tenant an
+// hour back (siem.Backfill), and a tenant created later from its
+// creation; older decisions are not queued.
+func TestCheckStreamStart(t *testing.T) {
+	ctx := t.Context()
+	db := backends.SQLite(t)
+	clk := clock.NewFake(time.Date(2026, 11, 30, 12, 0, 0, 0, time.UTC))
+	tenant := func(name string) (store.Tenant, store.Application) {
+		tn := store.Tenant{ID: ids.New(), Name: name, CreatedAt: clk.Now()}
+		app := store.Application{ID: ids.New(), TenantID: tn.ID, Name: "Wiki", Issuer: "https://wiki." + name + ".test",
+			Unenrolled: store.UnenrolledDeny, FailMode: store.FailClosed, Enabled: true, DefaultUnlock: time.Minute,
+			MaxUnlock: time.Hour, CreatedAt: clk.Now()}
+		if err := db.Update(ctx, func(tx store.Tx) error {
+			if err := tx.CreateTenant(ctx, tn); err != nil {
+				return err
+			}
+			return tx.CreateApplication(ctx, app)
+		}); err != nil {
+			t.Fatal(err)
+		}
+		return tn, app
+	}
+	decide := func(tn store.Tenant, app store.Application, at time.Time) string {
+		r := store.CheckRecord{ID: ids.New(), TenantID: tn.ID, AppID: app.ID, Account: "alice", At: at, Locked: true, Status: "locked"}
+		if err := db.AppendChecks(ctx, []store.CheckRecord{r}); err != nil {
+			t.Fatal(err)
+		}
+		return r.ID
+	}
+	acme, acmeApp := tenant("acme")
+	clk.Advance(2 * time.Hour)
+	decide(acme, acmeApp, clk.Now().Add(-90*time.Minute)) // before the backfill
+	recent := decide(acme, acmeApp, clk.Now().Add(-30*time.Minute))
+	job := &siem.CheckJob{Store: db, Clock: clk, Endpoints: []string{"lake"}}
+	if n, err := job.RunOnce(ctx); err != nil || n != 1 {
+		t.Fatalf("first round queued %d, %v; want 1 (the last hour)", n, err)
+	}
+	clk.Advance(10 * time.Minute)
+	globex, globexApp := tenant("globex")
+	first := decide(globex, globexApp, clk.Now().Add(time.Second))
+	clk.Advance(5 * time.Second)
+	if n, err := job.RunOnce(ctx); err != nil || n != 1 {
+		t.Fatalf("round after the new tenant queued %d, %v; want 1", n, err)
+	}
+	for tn, want := range map[string]string{acme.ID: recent, globex.ID: first} {
+		msgs, err := db.OutboxOfTenant(ctx, tn, 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(msgs) != 1 || !strings.Contains(string(msgs[0].Payload), want) || msgs[0].Type != siem.CheckMessageType {
+			t.Errorf("tenant %s: queued %+v, want only decision %s", tn, msgs, want)
+		}
 	}
 }

@@ -17,11 +17,12 @@ import (
 	"github.com/deadbolt-dev/deadbolt/internal/notify"
 	"github.com/deadbolt-dev/deadbolt/internal/store"
 	"github.com/deadbolt-dev/deadbolt/internal/store/sqlite"
+	"github.com/deadbolt-dev/deadbolt/internal/store/sqlite/sqlitetest"
 )
 
 func TestNotifier(t *testing.T) {
 	ctx := context.Background()
-	s, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "db"), sqlite.Options{AutoMigrate: true})
+	s, err := sqlite.Open(ctx, sqlitetest.Migrated(t, filepath.Join(t.TempDir(), "db")), sqlite.Options{AutoMigrate: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -127,5 +128,24 @@ func TestNotifier(t *testing.T) {
 	bad.Payload = []byte("not json")
 	if err := n.Deliver(ctx, bad); !errors.Is(err, notify.ErrPermanent) {
 		t.Fatalf("Deliver of a bad payload: %v, want ErrPermanent", err)
+	}
+}
+
+// TestApprovalPayloads: an approver's push names what is asked and by
+// whom and opens the request's page; a requester's names the outcome; a
+// decided notice never replaces the ask (their tags differ).
+func TestApprovalPayloads(t *testing.T) {
+	n := notify.Notice{Request: "r1", Application: "Bank", Account: "treasury", Kind: store.RequestAhead, By: "alice@acme.test",
+		Link: "/approvals#request-r1"}
+	ask := AskPayload(n, "https://lock.acme.test")
+	if ask.Title != "Approval asked" || !strings.Contains(ask.Body, "access to treasury at Bank, asked by alice@acme.test") ||
+		ask.URL != "https://lock.acme.test/approvals#request-r1" || ask.Tag != "r1" {
+		t.Fatalf("ask payload %+v", ask)
+	}
+	n.Status, n.Link = store.RequestDenied, "/approvals#mine-r1"
+	done := DecidedPayload(n, "https://lock.acme.test")
+	if done.Title != "Request denied" || done.Body != "Your request for access to treasury at Bank was denied." ||
+		done.URL != "https://lock.acme.test/approvals#mine-r1" || done.Tag == ask.Tag {
+		t.Fatalf("decided payload %+v", done)
 	}
 }

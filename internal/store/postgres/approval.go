@@ -33,6 +33,19 @@ func (r reads) PendingRequests(ctx context.Context, tenantID string, limit int) 
 		 ORDER BY updated_at DESC, id DESC LIMIT $2`, tenantID, limit)
 }
 
+// RequestsOfTenant implements store.Reader: one keyset page over
+// unlock_requests_tenant_id.
+func (r reads) RequestsOfTenant(ctx context.Context, tenantID string, f store.RequestFilter, limit int) ([]store.UnlockRequest, error) {
+	const op = "list requests of tenant"
+	now, err := valid.RequestFilter(tenantID, f, limit)
+	if err != nil {
+		return nil, wrap(op, err)
+	}
+	return list(ctx, r.q, op, dialect.ScanRequest,
+		`SELECT `+sqlrow.RequestCols+` FROM unlock_requests WHERE tenant_id = $1 AND ($2 = '' OR id < $2)
+		 AND `+sqlrow.RequestStateCond("$3", "$4")+` ORDER BY id DESC LIMIT $5`, tenantID, f.Before, f.State, now, limit)
+}
+
 // RequestsOfRequester implements store.Reader.
 func (r reads) RequestsOfRequester(ctx context.Context, memberID string, limit int) ([]store.UnlockRequest, error) {
 	const op = "list requests of requester"
