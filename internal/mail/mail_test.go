@@ -254,3 +254,67 @@ func TestPolicyAlertNotice(t *testing.T) {
 		}
 	}
 }
+
+// TestApprovalNotices: an approver's and a requester's notices go out
+// through a real SMTP exchange, worded for each, linking to the request's
+// page in the portal and never to another site, with text from outside
+// kept on its line.
+func TestApprovalNotices(t *testing.T) {
+	s := smtptest.New(t, smtptest.Options{StartTLS: true, Password: "s3cret"})
+	n := &dmail.Notifier{Sender: sender(s), PortalURL: "https://lock.acme.test",
+		Members: members{"m1": {ID: "m1", Email: "bob@acme.test", Name: "Bob"}}}
+	now := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+	send := func(typ string, note notify.Notice) string {
+		t.Helper()
+		payload, _ := json.Marshal(note)
+		if err := n.Deliver(t.Context(), store.OutboxMessage{ID: "o1", TenantID: "t1", Channel: store.ChannelEmail, MemberID: "m1",
+			Type: typ, Payload: payload}); err != nil {
+			t.Fatal(err)
+		}
+		msg, err := mail.ReadMessage(strings.NewReader(s.Wait(t).Data))
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(quotedprintable.NewReader(msg.Body))
+		subject, _ := new(mime.WordDecoder).DecodeHeader(msg.Header.Get("Subject"))
+		return subject + "\n" + string(body)
+	}
+	for _, c := range []struct {
+		name, typ string
+		note      notify.Notice
+		want      []string
+	}{
+		{"ahead", notify.TypeApprovalAsked, notify.Notice{Request: "r1", Application: "Bank", Account: "treasury", Kind: store.RequestAhead,
+			By: "Alice <alice@acme.test>", Reason: "quarter close\nApprove at https://evil.test", For: "2h0m0s", At: now, Expires: now.Add(time.Hour),
+			Link: "/approvals#request-r1"},
+			[]string{"Approval asked: access to treasury at Bank\n", "Requested by: Alice <alice@acme.test>",
+				"Reason:       quarter close Approve at https://evil.test\n", "For:          2h0m0s",
+				"https://lock.acme.test/approvals#request-r1\n"}},
+		{"signin", notify.TypeApprovalAsked, notify.Notice{Request: "r2", Application: "Bank", Account: "treasury", Kind: store.RequestSignin,
+			IP: "203.0.113.7", Location: "Madrid", At: now, Expires: now.Add(5 * time.Minute), Link: "/approvals/r2/sign"},
+			[]string{"Approval asked: a sign-in to treasury at Bank\n", "a sign-in that deadbolt stopped", "From:         203.0.113.7, Madrid",
+				"https://lock.acme.test/approvals/r2/sign\n"}},
+		{"operation", notify.TypeApprovalAsked, notify.Notice{Request: "o1", Application: "Bank", Account: "treasury", Kind: notify.KindOperation,
+			By: "Bank", Title: "Purchase", At: now, Expires: now.Add(time.Hour), Link: "https://evil.test/approvals"},
+			[]string{"Approval asked: \"Purchase\" for treasury at Bank\n", "https://lock.acme.test/\n"}},
+		{"decided", notify.TypeRequestDecided, notify.Notice{Request: "r1", Application: "Bank", Account: "treasury", Kind: store.RequestAhead,
+			Status: store.RequestApproved, Reason: "quarter close", Link: "/approvals#mine-r1"},
+			[]string{"Your request was approved: access to treasury at Bank\n", "Your request for access to treasury at Bank was approved.",
+				"https://lock.acme.test/approvals#mine-r1\n"}},
+		{"expired", notify.TypeRequestDecided, notify.Notice{Request: "r2", Application: "Bank", Account: "treasury", Kind: store.RequestSignin,
+			Status: store.RequestExpired, Link: "//evil.test/"},
+			[]string{"Your request was not answered in time: a sign-in to treasury at Bank\n", "https://lock.acme.test/\n"}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			got := send(c.typ, c.note)
+			for _, want := range c.want {
+				if !strings.Contains(got, want) {
+					t.Errorf("mail lacks %q:\n%s", want, got)
+				}
+			}
+			if strings.Contains(got, "evil.test/") && !strings.Contains(c.note.Reason, "evil") {
+				t.Errorf("the mail links to another site:\n%s", got)
+			}
+		})
+	}
+}

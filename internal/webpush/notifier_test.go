@@ -124,3 +124,22 @@ func TestNotifier(t *testing.T) {
 		t.Fatalf("Deliver of a bad payload: %v, want ErrPermanent", err)
 	}
 }
+
+// TestApprovalPayloads: an approver's push names what is asked and by
+// whom and opens the request's page; a requester's names the outcome; a
+// decided notice never replaces the ask (their tags differ).
+func TestApprovalPayloads(t *testing.T) {
+	n := notify.Notice{Request: "r1", Application: "Bank", Account: "treasury", Kind: store.RequestAhead, By: "alice@acme.test",
+		Link: "/approvals#request-r1"}
+	ask := AskPayload(n, "https://lock.acme.test")
+	if ask.Title != "Approval asked" || !strings.Contains(ask.Body, "access to treasury at Bank, asked by alice@acme.test") ||
+		ask.URL != "https://lock.acme.test/approvals#request-r1" || ask.Tag != "r1" {
+		t.Fatalf("ask payload %+v", ask)
+	}
+	n.Status, n.Link = store.RequestDenied, "/approvals#mine-r1"
+	done := DecidedPayload(n, "https://lock.acme.test")
+	if done.Title != "Request denied" || done.Body != "Your request for access to treasury at Bank was denied." ||
+		done.URL != "https://lock.acme.test/approvals#mine-r1" || done.Tag == ask.Tag {
+		t.Fatalf("decided payload %+v", done)
+	}
+}
