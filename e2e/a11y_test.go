@@ -102,6 +102,7 @@ var portalPages = []a11yPage{
 		return "/admin/policies/explain?account=alice&ip=10.20.1.2&app=" + fx.appID
 	}},
 	{pattern: "/admin/groups/{id}", name: "admin-group", path: func(fx *a11yFixture) string { return fx.groupPath }},
+	{pattern: "/admin/templates", name: "admin-templates", path: at("/admin/templates")},
 	{pattern: "/admin/reports/exposure", name: "admin-exposure", path: at("/admin/reports/exposure")},
 	{pattern: "/admin/audit", name: "admin-audit", path: at("/admin/audit")},
 	{pattern: "/admin/audit/export", skip: "a JSONL or CSV download, not a page"},
