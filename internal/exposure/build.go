@@ -12,7 +12,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/deadbolt-dev/deadbolt/internal/admin"
 	"github.com/deadbolt-dev/deadbolt/internal/audit"
 	"github.com/deadbolt-dev/deadbolt/internal/lock"
 	"github.com/deadbolt-dev/deadbolt/internal/policy"
@@ -72,7 +71,7 @@ func Build(ctx context.Context, r Source, o Options) (*Report, error) {
 	b := &builder{r: r, o: o, rows: map[rowKey]*Account{}, byGrant: map[string]*Unlock{},
 		byAccount: map[string][]*Unlock{}, emails: map[string]string{}, countries: map[string]string{},
 		origins: map[string]int{}, apps: map[string]store.Application{}, held: map[string][2]bool{},
-		locks: map[lockKey][]lockEvent{}, before: map[lockKey]bool{}, changed: map[string]time.Time{}}
+		locks: map[lockKey][]lockEvent{}, before: map[lockKey]bool{}, hist: newHistory()}
 	b.rep = &Report{Tenant: t.Name, Since: o.Since, Until: o.Until, Zone: o.Zone.String(), Countries: o.Geo != nil,
 		Accounts: []Account{}, Unlocks: []Unlock{}, Origins: []Origin{}}
 	b.days()
@@ -93,14 +92,7 @@ func Build(ctx context.Context, r Source, o Options) (*Report, error) {
 		}
 		b.rep.Application = app.Issuer
 	}
-	pt, err := admin.PolicyTenant(ctx, r, t.ID, o.Since)
-	if err != nil {
-		return nil, err
-	}
-	if b.policies, err = policy.NewSet(pt, nil); err != nil {
-		return nil, fmt.Errorf("the tenant's policies: %w", err)
-	}
-	for _, step := range []func(context.Context) error{b.grants, b.audit, b.approvers, b.accounts, b.checks} {
+	for _, step := range []func(context.Context) error{b.grants, b.audit, b.approvers, b.segments, b.accounts, b.checks} {
 		if err := step(ctx); err != nil {
 			return nil, err
 		}
@@ -117,9 +109,12 @@ type builder struct {
 	o   Options
 	rep *Report
 
-	apps     map[string]store.Application
-	order    []store.Application
-	policies *policy.Set
+	apps    map[string]store.Application
+	order   []store.Application
+	segs    []segment // the policies in force, part by part of the period
+	hist    *history
+	pending []audit.Record // policy records of the audit read, until the prelude
+	lost    []string       // changes of the policies that could not be undone
 
 	rows      map[rowKey]*Account
 	extra     *Account // OtherAccounts, once rows are MaxAccounts
@@ -202,7 +197,7 @@ func (b *builder) audit(ctx context.Context) (err error) {
 	b.read = after
 	defer func() {
 		if err == nil {
-			err = b.lockPrelude(ctx)
+			err = b.prelude(ctx)
 		}
 	}()
 	for {
@@ -240,7 +235,7 @@ func (b *builder) auditRecord(rec audit.Record) {
 		return
 	}
 	if policyish {
-		b.policyChange(rec, d)
+		b.pending = append(b.pending, rec)
 		return
 	}
 	if rec.Action == "breakglass.code_used" {
@@ -387,7 +382,7 @@ func (b *builder) account(ctx context.Context, app store.Application, a store.Ac
 	us := b.byAccount[a.ID]
 	delete(b.byAccount, a.ID)
 	pa := policy.Account{App: app.ID, Owner: a.OwnerID}
-	sched := b.policies.Windows(pa, policy.Unlock, b.o.Since, b.o.Until)
+	sched := b.windows(pa, policy.Unlock)
 	if len(us) == 0 && len(sched) == 0 {
 		return nil
 	}
@@ -397,7 +392,7 @@ func (b *builder) account(ctx context.Context, app store.Application, a store.Ac
 		return err
 	}
 	row.Owner = owner
-	locked := b.policies.Windows(pa, policy.Lock, b.o.Since, b.o.Until)
+	locked := b.windows(pa, policy.Lock)
 	locked = append(locked, b.lockWindows(lockKey{lock.HardLockApplication, app.ID}, app.LockedDown)...)
 	if a.OwnerID != "" {
 		held := b.held[a.OwnerID]

@@ -85,42 +85,58 @@ func (b *builder) addLock(k lockKey, at time.Time, on bool, prior int) {
 	b.locks[k] = append(b.locks[k], lockEvent{at, on})
 }
 
-// lockPrelude reads the audit log before the main read (seqs up to b.read)
-// for the hard locks whose first record there did not say the state before
-// it: their state when the main read starts is their last record's, else
-// unlocked (applications and members are made unlocked).
-func (b *builder) lockPrelude(ctx context.Context) error {
-	if len(b.unsure) == 0 {
-		return nil
-	}
+// prelude reads the audit log before the main read (seqs up to b.read)
+// when the main read left something unknown:
+//
+//   - the hard locks whose first record there did not say the state
+//     before it: their state when the main read starts is their last
+//     record's, else unlocked (applications and members are made
+//     unlocked);
+//   - the policies, when one changed since the period began: what each
+//     change undoes is what the records before it say.
+//
+// Then it tracks the policy records of the main read, in order.
+func (b *builder) prelude(ctx context.Context) error {
 	want := map[lockKey]bool{}
 	for _, k := range b.unsure {
 		want[k] = true
 		b.before[k] = false
 	}
+	policies := slices.ContainsFunc(b.pending, func(r audit.Record) bool { return !r.At.Before(b.o.Since) })
 	var after int64
-	for after < b.read {
+	for (len(want) > 0 || policies) && after < b.read {
 		recs, err := b.r.AuditRecords(ctx, b.o.TenantID, after, min(page, int(b.read-after)))
 		if err != nil {
 			return err
 		}
 		for _, rec := range recs {
 			if rec.Seq > b.read {
-				return nil
+				break
 			}
-			var d auditData
-			if !lockAction(rec.Action) || json.Unmarshal(rec.Data, &d) != nil {
-				continue
-			}
-			if k, on, _, ok := lockRecord(rec, d); ok && want[k] {
-				b.before[k] = on
+			switch {
+			case policies && policyAction(rec.Action):
+				b.hist.apply(b.o.TenantID, rec, false)
+			case len(want) > 0 && lockAction(rec.Action):
+				var d auditData
+				if json.Unmarshal(rec.Data, &d) != nil {
+					continue
+				}
+				if k, on, _, ok := lockRecord(rec, d); ok && want[k] {
+					b.before[k] = on
+				}
 			}
 		}
 		if len(recs) == 0 {
-			return nil
+			break
 		}
 		after = recs[len(recs)-1].Seq
 	}
+	if policies {
+		for _, rec := range b.pending {
+			b.hist.apply(b.o.TenantID, rec, !rec.At.Before(b.o.Since))
+		}
+	}
+	b.pending = nil
 	return nil
 }
 
@@ -157,25 +173,6 @@ func (b *builder) lockWindows(k lockKey, now bool) []policy.Window {
 	return policy.Merge(out)
 }
 
-// policyChange notes a change to the tenant's policies, assignments or
-// groups after the period began: the report reads them as they are now.
-func (b *builder) policyChange(rec audit.Record, d auditData) {
-	if rec.At.Before(b.o.Since) {
-		return
-	}
-	name := d.Name
-	if name == "" {
-		name = d.Group
-	}
-	if name == "" {
-		name = rec.Target
-	}
-	if _, seen := b.changed[name]; !seen {
-		b.changed[name] = rec.At
-		b.changes = append(b.changes, name)
-	}
-}
-
 // policyAction is whether an audit action changes which policies apply
 // when (executions, read as they were, are not).
 func policyAction(a string) bool {
@@ -195,20 +192,14 @@ func (b *builder) caveats() []string {
 		"Lockdowns (of a member, of an application) and a member's \"lock everything\" are taken off open time from the audit log; " +
 			"a member's lockdown closes the accounts the member owns now (changes of an account's owner are not audited).",
 	}
-	if len(b.changes) > 0 {
-		names := slices.Clone(b.changes)
-		slices.SortFunc(names, func(x, y string) int { return b.changed[x].Compare(b.changed[y]) })
-		var parts []string
-		for _, n := range names[:min(len(names), maxCaveatNames)] {
-			parts = append(parts, fmt.Sprintf("%s (%s)", n, b.changed[n].UTC().Format(time.RFC3339)))
-		}
+	if len(b.lost) > 0 {
+		names := b.lost[:min(len(b.lost), maxCaveatNames)]
 		more := ""
-		if len(names) > maxCaveatNames {
-			more = fmt.Sprintf(" and %d more", len(names)-maxCaveatNames)
+		if len(b.lost) > maxCaveatNames {
+			more = fmt.Sprintf(" and %d more", len(b.lost)-maxCaveatNames)
 		}
-		out = append(out, "Policies are read as they are now, but these policies or groups changed during or after the period "+
-			"(first change in parentheses): "+strings.Join(parts, ", ")+more+
-			". Schedules, lock policies and approvals around those times may be misreported.")
+		out = append(out, "These changes of the policies could not be undone from the audit log, so the policies before them are read as after them: "+
+			strings.Join(names, ", ")+more+".")
 	}
 	return out
 }
