@@ -190,7 +190,7 @@ const maxCaveatNames = 20
 func (b *builder) caveats() []string {
 	out := []string{
 		"Lockdowns (of a member, of an application) and a member's \"lock everything\" are taken off open time from the audit log; " +
-			"a member's lockdown closes the accounts the member owns now (changes of an account's owner are not audited).",
+			"a member's lockdown closes the accounts the member owns now: an account that changed owner (account.linked) is attributed to its owner now.",
 	}
 	if len(b.lost) > 0 {
 		names := b.lost[:min(len(b.lost), maxCaveatNames)]
@@ -198,7 +198,7 @@ func (b *builder) caveats() []string {
 		if len(b.lost) > maxCaveatNames {
 			more = fmt.Sprintf(" and %d more", len(b.lost)-maxCaveatNames)
 		}
-		out = append(out, "These changes of the policies could not be undone from the audit log, so the policies before them are read as after them: "+
+		out = append(out, "These changes of the policies could not be undone from the audit log (a deleted group's members and assignments, or a policy with no earlier record), so the time before them is read with the policies after them: "+
 			strings.Join(names, ", ")+more+".")
 	}
 	return out
