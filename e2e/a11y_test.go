@@ -50,6 +50,10 @@ type a11yPage struct {
 	// request marks pages that show sign-in requests: they are checked
 	// again while one is showing.
 	request bool
+	// forms marks pages that show forms only when Slack, approvals or
+	// break-glass are set up: they are checked again once they are
+	// (TestPortalAccessibilityForms).
+	forms bool
 }
 
 func at(path string) func(*a11yFixture) string { return func(*a11yFixture) string { return path } }
@@ -58,13 +62,13 @@ func at(path string) func(*a11yFixture) string { return func(*a11yFixture) strin
 // that no row names fails TestPortalPageTable: add a row (with a path that
 // shows the page in each state it can) when you add a page.
 var portalPages = []a11yPage{
-	{pattern: "/{$}", name: "home", path: at("/"), request: true},
+	{pattern: "/{$}", name: "home", path: at("/"), request: true, forms: true},
 	{pattern: "/fragment/home", skip: "the live part of the accounts page; checked within /"},
 	{pattern: "/events", skip: "the accounts page's event stream, not a page"},
 	{pattern: "/signin", name: "signin", signedOut: true, path: at("/signin")},
 	{pattern: "/setup", name: "setup", signedOut: true, path: func(fx *a11yFixture) string { return fx.setupLink }},
 	{pattern: "/passkeys", name: "passkeys", path: at("/passkeys")},
-	{pattern: "/settings", name: "settings", path: at("/settings")},
+	{pattern: "/settings", name: "settings", path: at("/settings"), forms: true},
 	{pattern: "/admin", skip: "redirects to /admin/apps"},
 	{pattern: "/admin/apps", name: "admin-apps", path: at("/admin/apps")},
 	{pattern: "/admin/apps/{id}", name: "admin-app", path: func(fx *a11yFixture) string {
@@ -78,7 +82,7 @@ var portalPages = []a11yPage{
 			return ""
 		}
 		return "/admin/apps/" + fx.appID + "/accounts"
-	}},
+	}, forms: true},
 	{pattern: "/admin/apps/{id}/imports/{job}", name: "admin-import", path: func(fx *a11yFixture) string { return fx.importPath }},
 	{pattern: "/admin/members", name: "admin-members", path: at("/admin/members")},
 	{pattern: "/admin/webhooks", name: "admin-webhooks", path: at("/admin/webhooks")},
@@ -98,11 +102,12 @@ var portalPages = []a11yPage{
 		return "/admin/policies/explain?account=alice&ip=10.20.1.2&app=" + fx.appID
 	}},
 	{pattern: "/admin/groups/{id}", name: "admin-group", path: func(fx *a11yFixture) string { return fx.groupPath }},
+	{pattern: "/admin/templates", name: "admin-templates", path: at("/admin/templates")},
 	{pattern: "/admin/reports/exposure", name: "admin-exposure", path: at("/admin/reports/exposure")},
 	{pattern: "/admin/audit", name: "admin-audit", path: at("/admin/audit")},
 	{pattern: "/admin/audit/export", skip: "a JSONL or CSV download, not a page"},
 	{pattern: "/admin/audit/{seq}", name: "admin-audit-record", path: at("/admin/audit/1")},
-	{pattern: "/admin/break-glass", name: "admin-break-glass", path: at("/admin/break-glass")},
+	{pattern: "/admin/break-glass", name: "admin-break-glass", path: at("/admin/break-glass"), forms: true},
 	// A real link comes only by mail to a member who registered through
 	// enablement; this row checks the page a bad or expired link shows.
 	{pattern: "/verify-email", name: "verify-email-bad-link", path: at("/verify-email?t=not-a-valid-link")},
@@ -121,14 +126,13 @@ var portalPages = []a11yPage{
 	// it over HTTP); this row checks the page an ended step shows.
 	{pattern: "/stepup/wait", name: "stepup-wait-ended", signedOut: true, path: at("/stepup/wait?id=none&k=none&r=none")},
 	{pattern: "/stepup/wait/status", skip: "the JSON the wait page's script polls, not a page"},
-	// No command creates an access request under an approval policy yet,
-	// so the fixture has none and axe does not see its sign page;
-	// internal/portal's TestSignToApprove drives it over HTTP. An approval
-	// request for an operation (sign_and_approve) is asked for through the
-	// NL3 API once there is data: the inbox shows it and its sign page is
-	// checked.
-	{pattern: "/approvals", name: "approvals", path: at("/approvals")},
-	{pattern: "/approvals/{id}/sign", name: "approval-sign", path: func(*a11yFixture) string { return "" }},
+	// The sign page of an access request shows once a request under a
+	// policy that says sign waits for the owner (the forms state,
+	// TestPortalAccessibilityForms). An approval request for an operation
+	// (sign_and_approve) is asked for through the NL3 API once there is
+	// data: the inbox shows it and its sign page is checked.
+	{pattern: "/approvals", name: "approvals", path: at("/approvals"), forms: true},
+	{pattern: "/approvals/{id}/sign", name: "approval-sign", path: func(fx *a11yFixture) string { return fx.signPath }, forms: true},
 	{pattern: "/approvals/{id}/evidence", skip: "a JSON file download, not a page"},
 	{pattern: "/approvals/ops/{id}/sign", name: "operation-sign", path: func(fx *a11yFixture) string { return fx.opSignPath }},
 	{pattern: "/approvals/ops/{id}/evidence", skip: "a JSON file download, not a page"},
@@ -195,7 +199,23 @@ type a11yFixture struct {
 	clientID   string // an OpenID client's, once stepUpLink made one
 	groupPath  string // a group's page, once there is one
 	policyPath string // a scheduled policy's page, once there is one
+	signPath   string // a request's sign page, once one waits for a signature
 	opSignPath string // the sign page of an approval request for an operation, once there is one
+}
+
+// newA11yFixture makes an installation (not started) with tenant acme and
+// its owner, owner@acme.test, invited: it returns the fixture and the
+// owner's setup link.
+func newA11yFixture(t *testing.T) (*a11yFixture, string) {
+	t.Helper()
+	in := newInst(t)
+	in.addr = freeAddr(t)
+	in.url = "http://" + in.addr
+	public := "http://localhost:" + in.addr[strings.LastIndex(in.addr, ":")+1:]
+	in.ok("tenant", "create", "acme")
+	owner := in.ok("member", "invite", "--tenant", "acme", "--email", "owner@acme.test", "--role", "owner",
+		"--public-url", public, "--json").json(t)["link"].(string)
+	return &a11yFixture{in: in, public: public}, owner
 }
 
 // stepUpLink starts an authorization request of an OpenID client (made
@@ -236,14 +256,8 @@ var a11yWidths = []struct {
 func TestPortalAccessibility(t *testing.T) {
 	chromium(t)
 	axe := axeScript(t)
-	in := newInst(t)
-	in.addr = freeAddr(t)
-	in.url = "http://" + in.addr
-	public := "http://localhost:" + in.addr[strings.LastIndex(in.addr, ":")+1:]
-	fx := &a11yFixture{in: in, public: public}
-	in.ok("tenant", "create", "acme")
-	owner := in.ok("member", "invite", "--tenant", "acme", "--email", "owner@acme.test", "--role", "owner",
-		"--public-url", public, "--json").json(t)["link"].(string)
+	fx, owner := newA11yFixture(t)
+	in, public := fx.in, fx.public
 	fx.setupLink = strings.TrimPrefix(in.ok("member", "invite", "--tenant", "acme", "--email", "pat@acme.test", "--name", "Pat",
 		"--public-url", public, "--json").json(t)["link"].(string), public)
 	in.start("--public-url", public)
@@ -329,8 +343,9 @@ type auditor struct {
 }
 
 // sweep checks every page of the table that state can show (in state
-// "request", the pages that show requests), at each width: axe, the
-// keyboard walk, the header's height, and a screenshot.
+// "request", the pages that show requests; in state "forms", those that
+// show the forms of Slack, approvals and break-glass), at each width:
+// axe, the keyboard walk, the header's height, and a screenshot.
 func (a *auditor) sweep(state string) {
 	t := a.t
 	t.Helper()
@@ -342,7 +357,7 @@ func (a *auditor) sweep(state string) {
 			a.b.do(ctx, "viewport", chromedp.EmulateViewport(w.w, w.h))
 		}
 		for _, p := range portalPages {
-			if p.skip != "" || (state == "request" && !p.request) {
+			if p.skip != "" || (state == "request" && !p.request) || (state == "forms" && !p.forms) {
 				continue
 			}
 			path := p.path(a.fx)

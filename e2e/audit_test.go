@@ -3,6 +3,7 @@ package e2e
 import (
 	"crypto/rand"
 	"encoding/base64"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -120,11 +121,13 @@ func TestAuditExportRoundTrip(t *testing.T) {
 	}
 }
 
-// auditInst is an installation on SQLite or on a fresh PostgreSQL database.
+// auditInst is an installation on SQLite or on PostgreSQL, in a fresh
+// schema of the package's shared database (deadbolt takes the schema from
+// the URL's search_path, docs: internal/store/postgres/doc.go).
 func auditInst(t *testing.T, backend string) *inst {
 	in := newInst(t)
 	if backend == "postgres" {
-		in.db = pgtest.NewDatabase(t)
+		in.db = pgtest.NewSchema(t, pgShared.Database(t))
 		mk := make([]byte, 32)
 		rand.Read(mk)
 		in.env = append(in.env, "DEADBOLT_MASTER_KEY="+base64.StdEncoding.EncodeToString(mk))
@@ -140,7 +143,7 @@ func (in *inst) sql(t *testing.T, stmt string) string {
 	if path, ok := strings.CutPrefix(in.db, "sqlite:"); ok {
 		cmd = exec.Command("sqlite3", path, stmt)
 	} else {
-		cmd = exec.Command("psql", "-X", "-q", "-t", "-A", "-v", "ON_ERROR_STOP=1", "-d", in.db, "-c", stmt)
+		cmd = psql(in.db, "-X", "-q", "-t", "-A", "-v", "ON_ERROR_STOP=1", "-c", stmt)
 	}
 	out, err := cmd.CombinedOutput()
 	if err != nil {
@@ -171,4 +174,23 @@ func TestAuditVerifyCreatesNoMasterKey(t *testing.T) {
 	if _, err := os.Stat(keyFile); err == nil {
 		t.Fatal("audit verify created master.key")
 	}
+}
+
+// psql runs PostgreSQL's own client on the database dbURL names. libpq
+// takes no search_path in a URL, so a schema the URL picks (pgtest.NewSchema)
+// reaches psql as PGOPTIONS, as it reaches deadbolt through the URL.
+func psql(dbURL string, args ...string) *exec.Cmd {
+	u, err := url.Parse(dbURL)
+	if err != nil {
+		panic(err)
+	}
+	q := u.Query()
+	schema := q.Get("search_path")
+	q.Del("search_path")
+	u.RawQuery = q.Encode()
+	cmd := exec.Command("psql", append([]string{"-d", u.String()}, args...)...)
+	if schema != "" {
+		cmd.Env = append(os.Environ(), "PGOPTIONS=-c search_path="+schema)
+	}
+	return cmd
 }

@@ -34,7 +34,7 @@ func TestChecksExport(t *testing.T) {
 				cmd = exec.Command("sqlite3", path+".checks", stmt)
 			} else {
 				stmt := strings.Replace(fill, "LOCKED", "i % 2 = 1", 1) + ` FROM generate_series(1::bigint, 12000::bigint) AS i`
-				cmd = exec.Command("psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", in.db, "-c", stmt)
+				cmd = psql(in.db, "-X", "-q", "-v", "ON_ERROR_STOP=1", "-c", stmt)
 			}
 			if out, err := cmd.CombinedOutput(); err != nil {
 				t.Fatalf("filling the check log: %v\n%s", err, out)

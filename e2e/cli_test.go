@@ -166,7 +166,7 @@ func TestStoreErrorsArePlain(t *testing.T) {
 			if backend == "postgres" {
 				mk := make([]byte, 32)
 				rand.Read(mk)
-				in.db = pgtest.NewDatabase(t)
+				in.db = pgtest.NewSchema(t, pgShared.Database(t))
 				in.env = []string{"DEADBOLT_MASTER_KEY=" + base64.StdEncoding.EncodeToString(mk)}
 			}
 			in.ok("tenant", "create", "acme")

@@ -16,6 +16,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/deadbolt-dev/deadbolt/internal/store/postgres/pgtest"
 )
 
 // bin is the deadbolt binary built for this test run.
@@ -42,9 +44,15 @@ func TestMain(m *testing.M) {
 		os.Exit(2)
 	}
 	code := m.Run()
+	pgShared.Drop()
 	os.RemoveAll(dir)
 	os.Exit(code)
 }
+
+// pgShared is the database the PostgreSQL installations of the tests
+// share, each in a schema of its own: a database per test forced a
+// checkpoint at every drop.
+var pgShared pgtest.Shared
 
 // inst is one deadbolt installation: a data directory, and a server when
 // started.

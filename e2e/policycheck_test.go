@@ -20,7 +20,7 @@ func TestPolicyInForceAtNextCheck(t *testing.T) {
 	t.Run("sqlite", func(t *testing.T) { policyInForce(t, newInst(t)) })
 	t.Run("postgres", func(t *testing.T) {
 		in := newInst(t)
-		in.db = pgtest.NewDatabase(t)
+		in.db = pgtest.NewSchema(t, pgShared.Database(t))
 		mk := make([]byte, 32)
 		rand.Read(mk)
 		in.env = []string{"DEADBOLT_MASTER_KEY=" + base64.StdEncoding.EncodeToString(mk)}

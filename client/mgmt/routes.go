@@ -120,7 +120,9 @@ func (c *Client) Policy(ctx context.Context, id string) (Policy, error) {
 	return get[Policy](ctx, c, "/api/v1/policies/"+esc(id))
 }
 
-// ListRequests lists open requests that approvals decide.
+// ListRequests lists requests newest first with their rule and votes:
+// open ones, or those of q["state"] (open, approved, denied, expired or
+// all). A request its account's owner decides alone has no PolicyID.
 func (c *Client) ListRequests(ctx context.Context, q Query) (Page[Request], error) {
 	return get[Page[Request]](ctx, c, "/api/v1/requests"+q.encode())
 }

@@ -52,14 +52,19 @@ func (r *Recorder) Flush(ctx context.Context) error {
 	return err
 }
 
-// Run flushes every interval until ctx ends, then once more.
+// FinalFlush bounds the flush Run makes when its context ends.
+const FinalFlush = 5 * time.Second
+
+// Run flushes every interval until ctx ends, then once more (within
+// FinalFlush), and returns after that last flush: a server that waits for
+// Run to return after its last request has that request's use written.
 func (r *Recorder) Run(ctx context.Context, every time.Duration) {
 	t := time.NewTicker(every)
 	defer t.Stop()
 	for {
 		select {
 		case <-ctx.Done():
-			fctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			fctx, cancel := context.WithTimeout(context.Background(), FinalFlush)
 			defer cancel()
 			r.logErr(r.Flush(fctx))
 			return

@@ -187,6 +187,27 @@ func (s *Service) Mine(ctx context.Context, member store.Member, limit int) ([]I
 	return out, nil
 }
 
+// List lists the tenant's requests of every kind that f picks (its Now
+// is the service's clock), newest ID first, at most limit, each with its
+// rule, approvers and votes; a request the account's owner decides alone
+// has no PolicyID.
+func (s *Service) List(ctx context.Context, tenantID string, f store.RequestFilter, limit int) ([]Item, error) {
+	f.Now = s.Clock.Now()
+	qs, err := s.Store.RequestsOfTenant(ctx, tenantID, f, limit)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Item, 0, len(qs))
+	for _, q := range qs {
+		it, err := s.item(ctx, q, store.Member{}, f.Now)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, it)
+	}
+	return out, nil
+}
+
 // Pending lists the tenant's open requests decided by approvals, newest
 // first (what an operator sees).
 func (s *Service) Pending(ctx context.Context, tenantID string, limit int) ([]Item, error) {

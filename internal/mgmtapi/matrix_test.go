@@ -184,6 +184,8 @@ func TestIsolationMatrix(t *testing.T) {
 		{"DELETE", "/api/v1/webhooks/{webhook}", "", row(404, 403, 403, 200)},
 		{"GET", "/api/v1/deliveries", "", row(200, 200, 403, 200)},
 		{"GET", "/api/v1/requests", "", row(200, 200, 200, 200)},
+		{"GET", "/api/v1/requests?state=all&limit=1", "", row(200, 200, 200, 200)},
+		{"GET", "/api/v1/requests?state=pending", "", row(400, 400, 400, 400)},
 		{"POST", "/api/v1/requests", `{"application":"{bank}","account":"vault-{caller}","as":"alice@acme.test","reason":"by {caller}"}`, row(404, 403, 403, 201)},
 		{"GET", "/api/v1/requests/{approve}", "", row(404, 200, 200, 200)},
 		{"POST", "/api/v1/requests/{approve}/approve", `{"as":"{voter}"}`, row(404, 403, 200, 200)},

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"github.com/deadbolt-dev/deadbolt/internal/csvsafe"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -20,9 +21,6 @@ import (
 // ("as"), as the CLI's operator does with --as; package approval holds
 // every rule (who may ask, who may vote, self-approval, quorum), and a
 // vote over the API is never a signed one.
-
-// pendingMax is how many open requests a list reads before paging them.
-const pendingMax = 1000
 
 func requestView(it approval.Item) map[string]any {
 	q := it.Request
@@ -57,12 +55,46 @@ func (a *API) member(c *call, field, ref string) (store.Member, error) {
 	return a.d.Admin.Member(c.r.Context(), c.tenant(), ref)
 }
 
+// requestStates are the values of GET /requests?state=.
+var requestStates = []string{store.RequestOpen, store.RequestApproved, store.RequestDenied, store.RequestExpired, "all"}
+
+// listRequests pages the tenant's requests newest first; the cursor is
+// the last ID of the page before (IDs grow with time and never change),
+// so requests raised or decided meanwhile never make one repeat.
 func (a *API) listRequests(c *call) error {
-	items, err := a.d.Approvals.Pending(c.r.Context(), c.tenant(), pendingMax)
+	limit, err := c.limit()
 	if err != nil {
 		return err
 	}
-	return writePage(c, items, func(it approval.Item) string { return it.Request.ID }, requestView)
+	before, err := decodeCursor(c.r.URL.Query().Get("cursor"))
+	if err != nil {
+		return err
+	}
+	state := c.r.URL.Query().Get("state")
+	switch {
+	case state == "":
+		state = store.RequestOpen
+	case !slices.Contains(requestStates, state):
+		return httpx.Errorf(http.StatusBadRequest, "invalid", "state must be one of %s, not %q", strings.Join(requestStates, ", "), state)
+	}
+	f := store.RequestFilter{State: state, Before: before}
+	if state == "all" {
+		f.State = ""
+	}
+	items, err := a.d.Approvals.List(c.r.Context(), c.tenant(), f, limit+1)
+	if err != nil {
+		return err
+	}
+	next := ""
+	if len(items) > limit {
+		items = items[:limit]
+		next = items[limit-1].Request.ID
+	}
+	views := make([]map[string]any, len(items))
+	for i, it := range items {
+		views[i] = requestView(it)
+	}
+	return c.reply(http.StatusOK, page{Items: views, Next: encodeCursor(next)})
 }
 
 func (a *API) getRequest(c *call) error {

@@ -54,7 +54,7 @@ func (a *API) table() []Route {
 		{"DELETE", "/api/v1/webhooks/{id}", "webhooks:write", "Delete a webhook", a.deleteWebhook},
 		{"GET", "/api/v1/deliveries", "webhooks:read", "Deliveries on every channel, newest first", a.listDeliveries},
 
-		{"GET", "/api/v1/requests", "requests:read", "List open requests that approvals decide, with their votes", a.listRequests},
+		{"GET", "/api/v1/requests", "requests:read", "List requests newest first (state: open by default, approved, denied, expired or all), with their rule and votes", a.listRequests},
 		{"POST", "/api/v1/requests", "requests:create", "Ask for access ahead of time on behalf of a member (approvers decide)", a.createRequest},
 		{"GET", "/api/v1/requests/{id}", "requests:read", "Get a request with its rule and votes", a.getRequest},
 		{"POST", "/api/v1/requests/{id}/approve", "requests:write", "Approve a request on behalf of one of its approvers", a.approveRequest},

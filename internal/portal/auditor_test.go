@@ -59,7 +59,10 @@ func TestAuditorChangesNothing(t *testing.T) {
 	if err != nil || len(keys) == 0 {
 		t.Fatalf("keys: %v, %v", keys, err)
 	}
-	ids := map[string]string{"id": e.app.ID, "kid": keys[0].KID, "account": "alice", "job": "none"}
+	if _, err := e.admin.CreateTemplate(ctx, "test", tenant, admin.NewTemplate{Key: "PAYMENT", Title: "Payment"}); err != nil {
+		t.Fatal(err)
+	}
+	ids := map[string]string{"id": e.app.ID, "kid": keys[0].KID, "account": "alice", "job": "none", "key": "PAYMENT"}
 
 	var posted int
 	for _, pattern := range portal.PostRoutes() {

@@ -372,13 +372,16 @@ var notices = map[string]string{
 	"group-deleted":        "Group deleted, with its memberships and the policy assignments to it.",
 	"group-member-added":   "Member added. The group's policies apply to their accounts from the next check.",
 	"group-member-removed": "Member removed from the group.",
-	"policy-created":       "Policy created. It applies to nothing until you assign it below.",
-	"policy-saved":         "Policy saved. It is in force from the next check.",
-	"policy-enabled":       "Policy enabled. It is in force from the next check.",
-	"policy-disabled":      "Policy disabled. It decides nothing until enabled again.",
-	"policy-deleted":       "Policy deleted, with its assignments.",
-	"policy-assigned":      "Assigned. The policy applies from the next check.",
-	"policy-unassigned":    "Assignment removed.",
+	// approval templates (approvaltemplates.go)
+	"template-created":  "Template created. Applications can name its key in approvalRequest now.",
+	"template-deleted":  "Template deleted. Requests already made from it go on as they were.",
+	"policy-created":    "Policy created. It applies to nothing until you assign it below.",
+	"policy-saved":      "Policy saved. It is in force from the next check.",
+	"policy-enabled":    "Policy enabled. It is in force from the next check.",
+	"policy-disabled":   "Policy disabled. It decides nothing until enabled again.",
+	"policy-deleted":    "Policy deleted, with its assignments.",
+	"policy-assigned":   "Assigned. The policy applies from the next check.",
+	"policy-unassigned": "Assignment removed.",
 
 	// the break-glass page (breakglass.go)
 	"breakglass-marked":   "Marked break-glass. Its owner and admins can open it at once, with a reason; every admin is alerted when they do.",

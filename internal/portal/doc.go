@@ -24,6 +24,11 @@
 // The break-glass page (breakglass.go) marks accounts and groups, opens a
 // marked account as an admin and issues offline codes, all through
 // breakglass.Service; a new issue's codes are shown in that answer only.
+// The approval templates page (approvaltemplates.go) lists, creates and
+// deletes templates of approval requests for operations through
+// admin.Service, as the CLI and /api/v1/templates do. Sign-to-approve
+// (sign.go) is one ceremony for access requests (/approvals/{id}/sign) and
+// operations (/approvals/ops/{id}/sign).
 //
 // Lengths of time are written one way everywhere ("15 min", "24 h") and
 // read back in that form too (duration.go).

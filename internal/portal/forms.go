@@ -55,6 +55,8 @@ var fieldNames = map[string]string{
 	"alert": "Alert", "alert.on": "Runs on", "alert.notify": "Notifies", "alert.for": "Lasts",
 	"approval": "Approval", "approval.required": "Approvals needed", "approval.approvers": "Approvers",
 	"approval.deny_on": "Denials", "approval.max_duration": "Longest grant", "approval.expiry": "Request waits",
+	"key": "Key", "title": "Title", "text": "Text", "approvers": "Approvers", "groups": "Approver groups", "mode": "Mode",
+	"approvals": "Approvals needed", "deny_on": "Denials", "expiry": "Request waits",
 	"target": "Assign to", "app": "Application", "account": "Account", "at": "At", "ip": "IP address",
 }
 

@@ -54,6 +54,7 @@ var adminSections = []subLink{
 	{"/admin/members", "Members", []string{"members"}},
 	{"/admin/groups", "Groups", []string{"groups", "group"}},
 	{"/admin/policies", "Policies", []string{"policies", "policy", "explain"}},
+	{"/admin/templates", "Approval templates", []string{"templates"}},
 	{"/admin/tokens", "API tokens", []string{"tokens"}},
 	{"/admin/webhooks", "Webhooks", []string{"webhooks"}},
 	{"/admin/deliveries", "Deliveries", []string{"deliveries"}},

@@ -264,7 +264,7 @@ func voteError(err error) error {
 	case errors.Is(err, approval.ErrNotApprover):
 		msg = "You are not an approver of this request, or you have already voted on it."
 	case errors.Is(err, approval.ErrSelfApproval):
-		msg = "The policy does not allow you to approve your own access."
+		msg = "You may not approve your own request, nor one about your own account, unless its policy allows it."
 	case errors.Is(err, approval.ErrSignatureRequired):
 		msg = "The policy requires a decision signed with your passkey, and this signature was not accepted."
 	case errors.Is(err, store.ErrConflict):

@@ -86,7 +86,8 @@ const apiTokenFlush = 10 * time.Second
 
 // Run serves until ctx ends, then shuts down gracefully: it stops accepting
 // connections, waits up to Config.ShutdownTimeout for in-flight requests,
-// and flushes the check log. listening is called with the bound address
+// writes the API tokens' last use (within apitoken.FinalFlush) and
+// flushes the check log. listening is called with the bound address
 // once the server accepts connections.
 func Run(ctx context.Context, d Deps, listening func(addr string)) error {
 	if d.Clock == nil {
@@ -299,8 +300,14 @@ func Run(ctx context.Context, d Deps, listening func(addr string)) error {
 	})
 	provider.Register(mux)
 	slackApp.register(mux)
+	// API tokens' last use is written in batches; shutdown stops the
+	// recorder after the last request and waits for its final flush.
 	used := &apitoken.Recorder{Store: d.Store, Log: d.Log}
-	go used.Run(jobsCtx, apiTokenFlush)
+	usedCtx, stopUsed := context.WithCancel(context.Background())
+	usedDone := make(chan struct{})
+	go func() { used.Run(usedCtx, apiTokenFlush); close(usedDone) }()
+	flushUsed := func() { stopUsed(); <-usedDone }
+	defer flushUsed()
 	adm := &admin.Service{Store: d.Store, Clock: d.Clock, Box: d.Box, Egress: egress.Policy{AllowPrivate: cfg.Webhooks.AllowPrivate},
 		Notify: notes.channels}
 	mapi := mgmtapi.New(mgmtapi.Deps{Store: d.Store, Clock: d.Clock, Log: d.Log, Used: used, Check: svc, Access: acc,
@@ -375,6 +382,9 @@ func Run(ctx context.Context, d Deps, listening func(addr string)) error {
 	sctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
 	defer cancel()
 	shutdownErr := srv.Shutdown(sctx)
+	// Every request has ended (or the timeout passed): the uses they
+	// recorded are written now, within apitoken.FinalFlush.
+	flushUsed()
 	if err := logw.Close(sctx); err != nil {
 		shutdownErr = errors.Join(shutdownErr, fmt.Errorf("flush check log: %w", err))
 	}

@@ -29,6 +29,19 @@ type Vote struct {
 	At       time.Time
 }
 
+// Request states a list picks (RequestFilter.State): RequestOpen, one of
+// RequestApproved and RequestDenied, RequestExpired, or "" for all.
+// RequestOpen is a pending request that has not run out; RequestExpired
+// includes a pending one that ran out but is not marked expired yet.
+const RequestOpen = "open"
+
+// RequestFilter picks the requests of RequestsOfTenant.
+type RequestFilter struct {
+	State  string    // "" (all), RequestOpen, RequestApproved, RequestDenied or RequestExpired
+	Now    time.Time // when open and expired are judged; required
+	Before string    // only IDs below it (a page's cursor); "" for none
+}
+
 // ApprovalReader reads the requests and votes of approvals. Every list
 // is newest first.
 type ApprovalReader interface {
@@ -38,6 +51,12 @@ type ApprovalReader interface {
 	// out without being marked expired yet), newest UpdatedAt first, at
 	// most limit of them.
 	PendingRequests(ctx context.Context, tenantID string, limit int) ([]UnlockRequest, error)
+	// RequestsOfTenant lists a tenant's requests of every kind that
+	// match f, newest first by ID (IDs made by package ids grow with
+	// time, and a request keeps its ID), at most limit of them: a page
+	// that ends at ID x is followed by the one with Before x, whatever
+	// was added or decided meanwhile.
+	RequestsOfTenant(ctx context.Context, tenantID string, f RequestFilter, limit int) ([]UnlockRequest, error)
 	// RequestsOfRequester lists the requests a member asked for (kinds
 	// RequestAhead and RequestExtend), newest UpdatedAt first, at most
 	// limit of them.

@@ -80,6 +80,7 @@ type Store interface {
 	MasterKeyPinner
 	APITokenToucher
 	IdempotencyKeeper
+	ImportJobs
 
 	// Close releases the store's connections.
 	Close() error

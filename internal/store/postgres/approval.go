@@ -8,7 +8,6 @@ import (
 	"github.com/deadbolt-dev/deadbolt/internal/store"
 	"github.com/deadbolt-dev/deadbolt/internal/store/sqlrow"
 	"github.com/deadbolt-dev/deadbolt/internal/store/valid"
-	"github.com/jackc/pgx/v5"
 )
 
 // Approvals run at the rate of people asking and voting, so they are
@@ -31,6 +30,19 @@ func (r reads) PendingRequests(ctx context.Context, tenantID string, limit int) 
 	return list(ctx, r.q, op, dialect.ScanRequest,
 		`SELECT `+sqlrow.RequestCols+` FROM unlock_requests WHERE tenant_id = $1 AND status = 'pending'
 		 ORDER BY updated_at DESC, id DESC LIMIT $2`, tenantID, limit)
+}
+
+// RequestsOfTenant implements store.Reader: one keyset page over
+// unlock_requests_tenant_id.
+func (r reads) RequestsOfTenant(ctx context.Context, tenantID string, f store.RequestFilter, limit int) ([]store.UnlockRequest, error) {
+	const op = "list requests of tenant"
+	now, err := valid.RequestFilter(tenantID, f, limit)
+	if err != nil {
+		return nil, wrap(op, err)
+	}
+	return list(ctx, r.q, op, dialect.ScanRequest,
+		`SELECT `+sqlrow.RequestCols+` FROM unlock_requests WHERE tenant_id = $1 AND ($2 = '' OR id < $2)
+		 AND `+sqlrow.RequestStateCond("$3", "$4")+` ORDER BY id DESC LIMIT $5`, tenantID, f.Before, f.State, now, limit)
 }
 
 // RequestsOfRequester implements store.Reader.
@@ -134,22 +146,8 @@ func (t *txn) SetRequestRule(ctx context.Context, id, policyID string, rule []by
 
 // CastVote implements store.Tx.
 func (t *txn) CastVote(ctx context.Context, v store.Vote) error {
-	const op = "cast vote"
-	if err := valid.Vote(v); err != nil {
-		return wrap(op, err)
-	}
-	var tenant string
-	switch err := t.tx.QueryRow(ctx, `SELECT tenant_id FROM unlock_requests WHERE id = $1`, v.RequestID).Scan(&tenant); {
-	case errors.Is(err, pgx.ErrNoRows):
-		return invalid(op, "request %s does not exist", v.RequestID)
-	case err != nil:
-		return wrap(op, err)
-	case tenant != v.TenantID:
-		return invalid(op, "request %s is not in tenant %s", v.RequestID, v.TenantID)
-	}
-	return t.insert(ctx, op, "member "+v.MemberID+" has voted on request "+v.RequestID+" already",
-		`INSERT INTO approval_votes (`+sqlrow.VoteCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-		v.RequestID, v.TenantID, v.MemberID, v.Decision, v.Channel, v.Actor, v.Comment, v.Evidence, valid.Nanos(v.At))
+	return dialect.CastVote(ctx, rowDB{t.tx}, "cast vote", v, `SELECT tenant_id FROM unlock_requests WHERE id = $1`,
+		`INSERT INTO approval_votes (`+sqlrow.VoteCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`)
 }
 
 // StartRequest implements store.Tx with one conditional UPDATE.

@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"errors"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -12,11 +13,24 @@ import (
 	"github.com/deadbolt-dev/deadbolt/internal/store/storetest"
 )
 
-// testDB returns a database of the test's own (one per top-level test,
-// dropped at its end); each store then gets a schema of its own in it.
+// shared is the one database the package's tests share, each test in a
+// schema of its own: creating and dropping a database per test cost a
+// forced checkpoint each, seconds to minutes on a loaded machine.
+var shared pgtest.Shared
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	shared.Drop()
+	os.Exit(code)
+}
+
+// testDB returns a schema of the test's own in the package's shared
+// database (stores and notices are per schema: a notice names the schema
+// it comes from); openFresh then gives each store a further schema of its
+// own in that database.
 func testDB(t *testing.T) string {
 	t.Helper()
-	return pgtest.NewDatabase(t)
+	return pgtest.NewSchema(t, shared.Database(t))
 }
 
 // openFresh opens a migrated store in a new schema of dbURL.

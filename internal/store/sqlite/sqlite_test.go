@@ -14,6 +14,7 @@ import (
 
 	"github.com/deadbolt-dev/deadbolt/internal/store"
 	"github.com/deadbolt-dev/deadbolt/internal/store/sqlite"
+	"github.com/deadbolt-dev/deadbolt/internal/store/sqlite/sqlitetest"
 	"github.com/deadbolt-dev/deadbolt/internal/store/storetest"
 )
 
@@ -33,9 +34,12 @@ func openAt(t testing.TB, path string) *sqlite.Store {
 	return s
 }
 
+// TestConformance runs the suite on stores that start from a copy of one
+// migrated file (sqlitetest), the same bytes a fresh migration leaves:
+// migrating is tested on its own below and in migrate_test.go.
 func TestConformance(t *testing.T) {
 	storetest.Run(t, func(t *testing.T) store.Store {
-		return openAt(t, filepath.Join(t.TempDir(), "deadbolt.db"))
+		return openAt(t, sqlitetest.Path(t))
 	})
 }
 

@@ -44,3 +44,13 @@ func Prefixed(alias, cols string) string {
 	}
 	return strings.Join(parts, ", ")
 }
+
+// RequestStateCond is the condition on unlock_requests of a
+// store.RequestFilter's State, given the placeholders of the state and of
+// now (nanoseconds), the same in every dialect.
+func RequestStateCond(state, now string) string {
+	return `(CASE ` + state + ` WHEN '' THEN TRUE
+		WHEN 'open' THEN status = 'pending' AND expires_at > ` + now + `
+		WHEN 'expired' THEN status = 'expired' OR (status = 'pending' AND expires_at <= ` + now + `)
+		ELSE status = ` + state + ` END)`
+}

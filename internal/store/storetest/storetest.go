@@ -64,6 +64,8 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"MemberChannels", testMemberChannels},
 		{"UnlockRequests", testUnlockRequests},
 		{"UnlockRequestsConcurrent", testRequestsConcurrent},
+		{"RequestPages", testRequestPages},
+		{"ImportJobs", testImportJobs},
 		{"Passkeys", testPasskeys},
 		{"Sessions", testSessions},
 		{"DeleteMember", testDeleteMember},

@@ -45,6 +45,18 @@ func Decision(id, status, by string, at time.Time) (int64, error) {
 	return n, r.Err()
 }
 
+// RequestFilter checks RequestsOfTenant's arguments.
+func RequestFilter(tenantID string, f store.RequestFilter, limit int) (int64, error) {
+	var r Rules
+	r.Need("tenant id", tenantID)
+	r.Limit(limit)
+	if f.State != "" {
+		r.OneOf("state", f.State, store.RequestOpen, store.RequestApproved, store.RequestDenied, store.RequestExpired)
+	}
+	n := r.Time("now", f.Now, true)
+	return n, r.Err()
+}
+
 // SessionSweep checks DeleteSessions's arguments.
 func SessionSweep(now, idleSince time.Time) (n, idle int64, err error) {
 	var r Rules
@@ -83,4 +95,43 @@ func Lease(job, holder string, now time.Time, ttl time.Duration) (n, until int64
 	n = r.Time("now", now, true)
 	until = r.Time("until", now.Add(ttl), true)
 	return n, until, r.Err()
+}
+
+// ImportJob checks a new job for CreateImportJob.
+func ImportJob(j store.ImportJob, keep int) (created int64, err error) {
+	var r Rules
+	r.Need("job id", j.ID, "tenant id", j.TenantID, "token id", j.TokenID)
+	if j.Total <= 0 {
+		r.Fail("total must be positive")
+	}
+	if keep <= 0 {
+		r.Fail("keep must be positive")
+	}
+	created = r.Time("created at", j.CreatedAt, true)
+	return created, r.Err()
+}
+
+// ImportClaim checks ClaimImportJob's and RenewImportJob's arguments
+// (now is zero for a renewal).
+func ImportClaim(id, holder string, now, until time.Time, renew bool) (n, u int64, err error) {
+	var r Rules
+	r.Need("job id", id, "holder", holder)
+	if !renew {
+		n = r.Time("now", now, true)
+	}
+	u = r.Time("lease end", until, true)
+	if !renew && r.Err() == nil && u <= n {
+		r.Fail("lease end is not after now")
+	}
+	return n, u, r.Err()
+}
+
+// ImportEnd checks FinishImportJob's job.
+func ImportEnd(j store.ImportJob) (finished, expires int64, err error) {
+	var r Rules
+	r.Need("job id", j.ID, "holder", j.Holder)
+	r.OneOf("state", j.State, store.ImportDone, store.ImportFailed)
+	finished = r.Time("finished at", j.FinishedAt, true)
+	expires = r.Time("expires at", j.ExpiresAt, true)
+	return finished, expires, r.Err()
 }

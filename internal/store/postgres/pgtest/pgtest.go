@@ -1,5 +1,7 @@
-// Package pgtest gives tests a database of their own on the real
-// PostgreSQL server (design §9: real parts, no mocks).
+// Package pgtest gives tests a database, or a schema, of their own on the
+// real PostgreSQL server (design §9: real parts, no mocks). A package whose
+// tests need only schemas shares one database among them (Shared): creating
+// and dropping a database per test forces a checkpoint each time.
 //
 // The server is DEADBOLT_TEST_POSTGRES (a URL of any database on it,
 // default postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable).
@@ -16,6 +18,7 @@ import (
 	"net/url"
 	"os"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -63,6 +66,54 @@ func NewDatabase(t testing.TB) string {
 	return WithDatabase(server, name)
 }
 
+// Shared is one database that many tests of a package use, each in
+// schemas of its own (NewSchema): a package then creates and drops one
+// database, not one per test. Every DROP DATABASE forces a checkpoint of
+// the whole server, which on a loaded machine takes seconds to minutes, so
+// tests that need only a schema should not pay for a database. Tests that
+// need a database to themselves (LISTEN/NOTIFY, advisory locks, a whole
+// database's upgrade) still use NewDatabase.
+//
+// Declare one per package and drop it after the tests:
+//
+//	var shared pgtest.Shared
+//
+//	func TestMain(m *testing.M) { code := m.Run(); shared.Drop(); os.Exit(code) }
+type Shared struct {
+	mu     sync.Mutex
+	server string
+	name   string
+}
+
+// Database returns the shared database's URL, creating it on first use.
+// It skips or fails t as Server does when PostgreSQL cannot be reached.
+func (sh *Shared) Database(t testing.TB) string {
+	t.Helper()
+	server := Server(t)
+	sh.mu.Lock()
+	defer sh.mu.Unlock()
+	if sh.name == "" {
+		name := "deadbolt_test_" + randomHex(6)
+		exec(t, server, `CREATE DATABASE `+name+` TEMPLATE template0 ENCODING 'UTF8'`)
+		sh.server, sh.name = server, name
+	}
+	return WithDatabase(sh.server, sh.name)
+}
+
+// Drop drops the shared database, if it was created. Like a test
+// database's drop, a failure is reported (on stderr), not fatal.
+func (sh *Shared) Drop() {
+	sh.mu.Lock()
+	defer sh.mu.Unlock()
+	if sh.name == "" {
+		return
+	}
+	if err := drop(sh.server, sh.name); err != nil {
+		fmt.Fprintf(os.Stderr, "pgtest: left database %s behind: %v\n", sh.name, err)
+	}
+	sh.name = ""
+}
+
 // dropDatabase drops a test's database when the test is done. DROP
 // DATABASE waits for a checkpoint, which on a loaded machine (the whole
 // suite under the race detector on two cores) can take longer than any
@@ -71,16 +122,21 @@ func NewDatabase(t testing.TB) string {
 // and a database left behind is named deadbolt_test_* for whoever cleans
 // the server by hand.
 func dropDatabase(t testing.TB, server, name string) {
+	if err := drop(server, name); err != nil {
+		t.Logf("left database %s behind: %v", name, err)
+	}
+}
+
+func drop(server, name string) error {
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 	conn, err := pgx.Connect(ctx, server)
-	if err == nil {
-		defer conn.Close(ctx)
-		_, err = conn.Exec(ctx, `DROP DATABASE IF EXISTS `+name+` WITH (FORCE)`)
-	}
 	if err != nil {
-		t.Logf("left database %s behind: %v", name, err)
+		return err
 	}
+	defer conn.Close(ctx)
+	_, err = conn.Exec(ctx, `DROP DATABASE IF EXISTS `+name+` WITH (FORCE)`)
+	return err
 }
 
 // NewSchema creates an empty schema in the database dbURL names and
