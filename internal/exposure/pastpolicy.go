@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -248,7 +249,7 @@ func (b *builder) undo(st *pastReader, ev policyEvent) {
 	id, _ := strings.CutPrefix(ev.rec.Target, "policy:")
 	group, _ := strings.CutPrefix(ev.rec.Target, "group:")
 	// Maps are shared with the segments' readers already built: copy.
-	st.policies, st.assigns, st.members = copyMap(st.policies), copyMap(st.assigns), copyMap(st.members)
+	st.policies, st.assigns, st.members = maps.Clone(st.policies), maps.Clone(st.assigns), maps.Clone(st.members)
 	switch ev.rec.Action {
 	case "policy.assigned", "policy.unassigned":
 		a := store.Assignment{PolicyID: id, TenantID: b.o.TenantID, AppID: ev.d.App, GroupID: ev.d.Group, MemberID: ev.d.Member}
@@ -280,14 +281,6 @@ func (b *builder) undo(st *pastReader, ev policyEvent) {
 			st.assigns[a] = true
 		}
 	}
-}
-
-func copyMap[K comparable, V any](m map[K]V) map[K]V {
-	c := make(map[K]V, len(m))
-	for k, v := range m {
-		c[k] = v
-	}
-	return c
 }
 
 func stampUTC(t time.Time) string { return t.UTC().Format(time.RFC3339) }

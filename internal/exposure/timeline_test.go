@@ -58,7 +58,9 @@ type timeline struct {
 //   - on Saturday 12:00 the night shift becomes 21:00–23:00, so Saturday
 //     and Sunday open it for 2 h each;
 //   - on Sunday an alert lock policy on erin is executed at 21:30 and
-//     lifted at 21:45, closing "night" for 15 min.
+//     lifted at 21:45, closing "night" for 15 min; a group made and
+//     deleted at 12:00 is named in the caveats (its members are not
+//     recorded at deletion).
 func play(t *testing.T, s store.Store) timeline {
 	ctx := t.Context()
 	must := func(err error) {
@@ -192,6 +194,11 @@ func play(t *testing.T, s store.Store) timeline {
 	must(err)
 	_, err = adm.Assign(ctx, "cli:root", tl.tenant.ID, incident.ID, admin.Target{Member: erin.ID})
 	must(err)
+	at(6, 12*time.Hour)
+	_, err = adm.CreateGroup(ctx, "cli:root", tl.tenant.ID, "temps", "")
+	must(err)
+	_, err = adm.DeleteGroup(ctx, "cli:root", tl.tenant.ID, "temps")
+	must(err)
 	at(6, 21*time.Hour+30*time.Minute)
 	_, err = adm.ExecutePolicy(ctx, "cli:root", tl.tenant.ID, "incident", policy.OnExecute, "drill")
 	must(err)
@@ -240,8 +247,10 @@ func TestTimeline(t *testing.T) {
 			want := exposure.Totals{Open: secs(4*h + 30*m + h + 30*m + nightOpen), Grant: secs(4*h + 30*m), Approval: secs(h), BreakGlass: secs(30 * m),
 				Schedule: secs(nightOpen), Locked: secs(nightLocked + aliceLocked + 30*m + 30*m), Accounts: 4, Unlocks: 5, Unused: 1, Allowed: 4, Blocked: 5}
 			// The policy change and the lockdowns were all rebuilt: the
-			// only caveat is the standing one about owners.
-			if len(rep.Caveats) != 1 || !strings.Contains(rep.Caveats[0], "owns now") {
+			// caveats are the standing one about owners and the deleted
+			// group.
+			if len(rep.Caveats) != 2 || !strings.Contains(rep.Caveats[0], "owns now") ||
+				!strings.Contains(rep.Caveats[1], ": group temps (deleted 2026-11-08T12:00:00Z).") {
 				t.Errorf("caveats: %q", rep.Caveats)
 			}
 			if rep.Totals != want {
