@@ -12,7 +12,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -31,8 +30,7 @@ import (
 	"github.com/deadbolt-dev/deadbolt/internal/seal"
 	"github.com/deadbolt-dev/deadbolt/internal/slackapp"
 	"github.com/deadbolt-dev/deadbolt/internal/store"
-	"github.com/deadbolt-dev/deadbolt/internal/store/sqlite"
-	"github.com/deadbolt-dev/deadbolt/internal/store/sqlite/sqlitetest"
+	"github.com/deadbolt-dev/deadbolt/internal/store/storetest/backends"
 )
 
 const secret = "8f742231b10e8888abcd99yyyzzz85a5"
@@ -125,11 +123,7 @@ type env struct {
 func newEnv(t *testing.T, rule policy.ApprovalRule) *env {
 	t.Helper()
 	ctx := t.Context()
-	db, err := sqlite.Open(ctx, sqlitetest.Migrated(t, filepath.Join(t.TempDir(), "deadbolt.db")), sqlite.Options{AutoMigrate: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
+	db := backends.SQLite(t)
 	must := func(err error) {
 		t.Helper()
 		if err != nil {
