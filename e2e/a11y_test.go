@@ -203,6 +203,21 @@ type a11yFixture struct {
 	opSignPath string // the sign page of an approval request for an operation, once there is one
 }
 
+// newA11yFixture makes an installation (not started) with tenant acme and
+// its owner, owner@acme.test, invited: it returns the fixture and the
+// owner's setup link.
+func newA11yFixture(t *testing.T) (*a11yFixture, string) {
+	t.Helper()
+	in := newInst(t)
+	in.addr = freeAddr(t)
+	in.url = "http://" + in.addr
+	public := "http://localhost:" + in.addr[strings.LastIndex(in.addr, ":")+1:]
+	in.ok("tenant", "create", "acme")
+	owner := in.ok("member", "invite", "--tenant", "acme", "--email", "owner@acme.test", "--role", "owner",
+		"--public-url", public, "--json").json(t)["link"].(string)
+	return &a11yFixture{in: in, public: public}, owner
+}
+
 // stepUpLink starts an authorization request of an OpenID client (made
 // on first use) and returns the step-up page it opens.
 func (fx *a11yFixture) stepUpLink() string {
@@ -241,14 +256,8 @@ var a11yWidths = []struct {
 func TestPortalAccessibility(t *testing.T) {
 	chromium(t)
 	axe := axeScript(t)
-	in := newInst(t)
-	in.addr = freeAddr(t)
-	in.url = "http://" + in.addr
-	public := "http://localhost:" + in.addr[strings.LastIndex(in.addr, ":")+1:]
-	fx := &a11yFixture{in: in, public: public}
-	in.ok("tenant", "create", "acme")
-	owner := in.ok("member", "invite", "--tenant", "acme", "--email", "owner@acme.test", "--role", "owner",
-		"--public-url", public, "--json").json(t)["link"].(string)
+	fx, owner := newA11yFixture(t)
+	in, public := fx.in, fx.public
 	fx.setupLink = strings.TrimPrefix(in.ok("member", "invite", "--tenant", "acme", "--email", "pat@acme.test", "--name", "Pat",
 		"--public-url", public, "--json").json(t)["link"].(string), public)
 	in.start("--public-url", public)

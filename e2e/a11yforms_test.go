@@ -64,14 +64,8 @@ func a11ySlack(t *testing.T) []string {
 func TestPortalAccessibilityForms(t *testing.T) {
 	chromium(t)
 	axe := axeScript(t)
-	in := newInst(t)
-	in.addr = freeAddr(t)
-	in.url = "http://" + in.addr
-	public := "http://localhost:" + in.addr[strings.LastIndex(in.addr, ":")+1:]
-	fx := &a11yFixture{in: in, public: public}
-	in.ok("tenant", "create", "acme")
-	owner := in.ok("member", "invite", "--tenant", "acme", "--email", "owner@acme.test", "--role", "owner",
-		"--public-url", public, "--json").json(t)["link"].(string)
+	fx, owner := newA11yFixture(t)
+	in, public := fx.in, fx.public
 	app := in.ok("app", "create", "--tenant", "acme", "--name", "Wiki", "--issuer", issuer, "--json").json(t)
 	fx.appID = app["id"].(string)
 	fx.key = in.ok("key", "create", "--app", issuer, "--json").json(t)["secret"].(string)

@@ -186,6 +186,16 @@ type UnlockTx interface {
 	store.PolicyReader
 }
 
+// policySet compiles the tenant's policies as stored, with the executions
+// of its alert policies in force at or after now (admin.PolicyTenant).
+func policySet(ctx context.Context, r store.PolicyReader, tenantID string, now time.Time) (*policy.Set, error) {
+	t, err := admin.PolicyTenant(ctx, r, tenantID, now)
+	if err != nil {
+		return nil, err
+	}
+	return policy.NewSet(t, nil)
+}
+
 // ErrOutsideWindow: an allow_unlock policy applies to the account and
 // none of its windows is open now, so it may not be unlocked nor its
 // request approved. The error's text says which policy opens next, when.
@@ -197,11 +207,7 @@ var ErrOutsideWindow = errors.New("unlocking is allowed only while an allow_unlo
 // now, it refuses with ErrOutsideWindow and the reason. It reads the
 // tenant's policies as stored (not on the lock check's hot path).
 func UnlockAllowed(ctx context.Context, r store.PolicyReader, app store.Application, a store.Account, now time.Time) error {
-	t, err := admin.PolicyTenant(ctx, r, app.TenantID, now)
-	if err != nil {
-		return err
-	}
-	set, err := policy.NewSet(t, nil)
+	set, err := policySet(ctx, r, app.TenantID, now)
 	if err != nil {
 		return err
 	}
@@ -222,11 +228,7 @@ var ErrApprovalRequired = errors.New("an approval policy applies: ask for access
 // refuses with ErrApprovalRequired, naming the policy. It reads the
 // tenant's policies as stored (not on the lock check's hot path).
 func OwnerMayDecide(ctx context.Context, r store.PolicyReader, app store.Application, a store.Account, now time.Time) error {
-	t, err := admin.PolicyTenant(ctx, r, app.TenantID, now)
-	if err != nil {
-		return err
-	}
-	set, err := policy.NewSet(t, nil)
+	set, err := policySet(ctx, r, app.TenantID, now)
 	if err != nil {
 		return err
 	}

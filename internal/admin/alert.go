@@ -33,15 +33,10 @@ var ErrNotLiftable = errors.New("the policy has no execution that can be lifted"
 func (s *Service) ExecutePolicy(ctx context.Context, actor, tenantID, ref string, t policy.Trigger, reason string) (store.Execution, error) {
 	var e store.Execution
 	err := s.Store.Update(ctx, func(tx store.Tx) error {
-		rec, err := policyRef(ctx, tx, tenantID, ref)
+		_, p, err := storedPolicy(ctx, tx, tenantID, ref)
 		if err != nil {
 			return err
 		}
-		p, err := policyOf(rec)
-		if err != nil {
-			return err
-		}
-		p.ID, p.Name, p.Enabled = rec.ID, rec.Name, rec.Enabled
 		e, err = executeTx(ctx, tx, actor, tenantID, p, t, reason, s.Clock.Now(), s.Notify)
 		return err
 	})
@@ -228,11 +223,7 @@ func eachReached(ctx context.Context, tx store.Tx, tenantID string, p policy.Pol
 func (s *Service) LiftPolicy(ctx context.Context, actor, tenantID, ref string) (int, error) {
 	var n int
 	err := s.Store.Update(ctx, func(tx store.Tx) error {
-		rec, err := policyRef(ctx, tx, tenantID, ref)
-		if err != nil {
-			return err
-		}
-		p, err := policyOf(rec)
+		rec, p, err := storedPolicy(ctx, tx, tenantID, ref)
 		if err != nil {
 			return err
 		}

@@ -281,6 +281,17 @@ func policyRef(ctx context.Context, r store.PolicyReader, tenantID, ref string) 
 	return store.Policy{}, notAPolicy(ref)
 }
 
+// storedPolicy finds policy ref (its ID or its name) of the tenant, as
+// policyRef does, and reads its document.
+func storedPolicy(ctx context.Context, r store.PolicyReader, tenantID, ref string) (store.Policy, policy.Policy, error) {
+	rec, err := policyRef(ctx, r, tenantID, ref)
+	if err != nil {
+		return rec, policy.Policy{}, err
+	}
+	p, err := policyOf(rec)
+	return rec, p, err
+}
+
 // SetPolicyEnabled enables or disables a policy of the tenant (by ID or
 // name). A policy that does not validate can be disabled but not
 // enabled.

@@ -15,6 +15,23 @@ import (
 	"github.com/deadbolt-dev/deadbolt/internal/token"
 )
 
+// throttled reports whether a, the answer to a junk token, was rate
+// limited: a 429 with Retry-After and the code rate_limited. An answer
+// other than that or a 401 fails t.
+func throttled(t *testing.T, a answer) bool {
+	t.Helper()
+	switch {
+	case a.status == http.StatusTooManyRequests:
+		if a.header.Get("Retry-After") == "" || a.body["error"] != "rate_limited" {
+			t.Fatalf("429 without Retry-After or code: %v %s", a.header, a.raw)
+		}
+		return true
+	case a.status != http.StatusUnauthorized:
+		t.Fatalf("junk token: %d %s", a.status, a.raw)
+	}
+	return false
+}
+
 // Junk tokens from one address must not make a valid token from that
 // address answer 429: only failures are throttled.
 func TestJunkDoesNotBlockValidToken(t *testing.T) {
@@ -24,14 +41,8 @@ func TestJunkDoesNotBlockValidToken(t *testing.T) {
 	var limited int
 	for range 60 {
 		a := e.postFrom(c, api.PathProtectionCheck, "junk.junk.junk", `{}`, nil)
-		switch {
-		case a.status == http.StatusTooManyRequests:
+		if throttled(t, a) {
 			limited++
-			if a.header.Get("Retry-After") == "" || a.body["error"] != "rate_limited" {
-				t.Fatalf("429 without Retry-After or code: %v %s", a.header, a.raw)
-			}
-		case a.status != http.StatusUnauthorized:
-			t.Fatalf("junk token: %d %s", a.status, a.raw)
 		}
 	}
 	if limited != 57 {

@@ -175,7 +175,14 @@ func (s *Service) ask(ctx context.Context, actor string, requester store.Member,
 		}, now); err != nil {
 			return err
 		}
-		return s.askApprovers(ctx, tx, app, acct, out, rule, now)
+		// A pending sign-in request this one took over (same ID) asked
+		// the approvers already, Slack's message included, whose buttons
+		// vote on it still: email and push say what is asked now.
+		channels := s.Notify
+		if out.ID != q.ID {
+			channels = without(channels, store.ChannelSlack)
+		}
+		return s.askApprovers(ctx, tx, app, acct, out, rule, channels, now)
 	})
 	return out, err
 }

@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"path/filepath"
 	"sync"
 	"testing"
 	"time"
@@ -20,8 +19,7 @@ import (
 	"github.com/deadbolt-dev/deadbolt/internal/store"
 	"github.com/deadbolt-dev/deadbolt/internal/store/postgres"
 	"github.com/deadbolt-dev/deadbolt/internal/store/postgres/pgtest"
-	"github.com/deadbolt-dev/deadbolt/internal/store/sqlite"
-	"github.com/deadbolt-dev/deadbolt/internal/store/sqlite/sqlitetest"
+	"github.com/deadbolt-dev/deadbolt/internal/store/storetest/backends"
 )
 
 type db interface {
@@ -54,13 +52,9 @@ type backend struct {
 	open func(t *testing.T) []db
 }
 
-var backends = []backend{
+var kinds = []backend{
 	{"sqlite", func(t *testing.T) []db {
-		s, err := sqlite.Open(t.Context(), sqlitetest.Migrated(t, filepath.Join(t.TempDir(), "deadbolt.db")), sqlite.Options{AutoMigrate: true})
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { s.Close() })
+		s := backends.SQLite(t)
 		return []db{s}
 	}},
 	{"postgres two nodes", func(t *testing.T) []db {
@@ -80,7 +74,7 @@ var backends = []backend{
 
 // each runs f on every backend.
 func each(t *testing.T, f func(t *testing.T, b backend)) {
-	for _, b := range backends {
+	for _, b := range kinds {
 		t.Run(b.name, func(t *testing.T) { f(t, b) })
 	}
 }

@@ -14,4 +14,11 @@
 // grants, nor a grant after a denial. The CLI, the portal and the API all
 // vote through Service.Vote; a policy that says sign takes only votes
 // whose signed assertion a Verifier accepts, which the CLI cannot give.
+//
+// Who is told (notice.go): each approver who may vote on a new request is
+// asked (notify.TypeApprovalAsked) on the channels they chose, and the
+// requester hears the outcome (notify.TypeRequestDecided), through the
+// outbox in the transaction that creates or closes the request. Service
+// implements access.Approvers, so that a sign-in a lock check stops under
+// an approval policy asks its approvers too.
 package approval

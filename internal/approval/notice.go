@@ -24,8 +24,9 @@ import (
 //   - the requester hears the outcome: approved, denied or run out,
 //     unless they decided it themselves.
 //
-// Slack asks approvers of access requests only: its buttons vote on
-// those, and one message per approver is all it sends.
+// Slack sends each approver one message per request: with Approve and
+// Deny for an access request, with a link to the portal for an operation.
+// It never carries outcomes.
 
 // PolicySets reads a tenant's compiled policies from memory (the node's
 // cache, *cache.Cache), so that a sign-in request under no approval policy
@@ -60,7 +61,7 @@ func (s *Service) Raised(ctx context.Context, tx store.Tx, app store.Application
 	if err != nil {
 		return err
 	}
-	return s.askApprovers(ctx, tx, app, acct, q, rule, now)
+	return s.askApprovers(ctx, tx, app, acct, q, rule, s.Notify, now)
 }
 
 // Expired implements access.Approvers: the request q of acct ran out. Its
@@ -72,23 +73,26 @@ func (s *Service) Expired(ctx context.Context, tx store.Tx, acct store.Account, 
 		return nil
 	}
 	app, err := tx.Application(ctx, q.AppID)
-	if err != nil {
+	if isNotFound(err) {
+		return nil // nothing to tell about an application that is gone; the expiry stands
+	} else if err != nil {
 		return err
 	}
 	if q.PolicyID == "" && (q.Kind == "" || q.Kind == store.RequestSignin) {
-		if _, _, err := currentRule(ctx, tx, app, acct, now); errors.Is(err, ErrNoApproval) {
+		// No approval policy: the owner decided it, and heard of it at the
+		// raise. Policies that do not read (policy.ErrInvalid) must not
+		// keep the request from expiring either: it expires untold.
+		if _, _, err := currentRule(ctx, tx, app, acct, now); err != nil {
 			return nil
-		} else if err != nil {
-			return err
 		}
 	}
 	return s.tellRequester(ctx, tx, app, acct, q, "", now)
 }
 
-// askApprovers asks each approver who may vote on q, on the channels they
-// chose.
-func (s *Service) askApprovers(ctx context.Context, tx store.Tx, app store.Application, acct store.Account, q store.UnlockRequest, rule policy.ApprovalRule, now time.Time) error {
-	if len(s.Notify) == 0 {
+// askApprovers asks each approver who may vote on q, on those of channels
+// they chose.
+func (s *Service) askApprovers(ctx context.Context, tx store.Tx, app store.Application, acct store.Account, q store.UnlockRequest, rule policy.ApprovalRule, channels []string, now time.Time) error {
+	if len(channels) == 0 {
 		return nil
 	}
 	who, err := approvers(ctx, tx, app.TenantID, rule, acct)
@@ -115,11 +119,11 @@ func (s *Service) askApprovers(ctx context.Context, tx store.Tx, app store.Appli
 		if m.TenantID != app.TenantID {
 			continue
 		}
-		channels := s.Notify
+		chs := channels
 		if signin && id == acct.OwnerID {
-			channels = only(s.Notify, store.ChannelSlack)
+			chs = only(channels, store.ChannelSlack)
 		}
-		if _, err := notify.EnqueueAsk(ctx, tx, m, n, channels, now); err != nil {
+		if _, err := notify.EnqueueAsk(ctx, tx, m, n, chs, now); err != nil {
 			return err
 		}
 	}
@@ -177,10 +181,10 @@ func requestNotice(ctx context.Context, tx store.Tx, app store.Application, acct
 }
 
 // askOperationApprovers asks each approver of the approval request o,
-// but its requester, on the channels they chose (not Slack, whose
-// buttons vote on access requests only).
+// but its requester, on the channels they chose (on Slack, a message that
+// links to the portal: its buttons vote on access requests only).
 func (s *Service) askOperationApprovers(ctx context.Context, tx store.Tx, app store.Application, o store.Operation, now time.Time) error {
-	channels := without(s.Notify, store.ChannelSlack)
+	channels := s.Notify
 	if len(channels) == 0 {
 		return nil
 	}

@@ -159,8 +159,8 @@ func (e *noticeEnv) notices(typ, id string) map[string][]string {
 	return out
 }
 
-// asked is what every acme request asks of approvers 0 to 3, on the
-// channels given for approver2's Slack link (none for operations).
+// asked is what every acme request asks of approvers 0 to 3; slack says
+// whether approver2's Slack link gets a message.
 func (e *noticeEnv) asked(slack bool) map[string][]string {
 	want := map[string][]string{
 		e.approv[0].ID: {store.ChannelEmail},
@@ -309,13 +309,26 @@ func TestNoticesOfSigninRequest(t *testing.T) {
 				t.Fatalf("owner's notice of the expiry %+v", n)
 			}
 		}
+
+		// The owner asks ahead while a sign-in is pending: the request
+		// takes it over (same ID), and approvers hear by email and push
+		// what is asked now, but get no second Slack message.
+		signin := raise(e.app, "treasury")
+		ahead := e.ask(approval.Ask{Reason: "it was me"})
+		if ahead.ID != signin.ID {
+			t.Fatalf("the ahead request %s did not take the sign-in %s over", ahead.ID, signin.ID)
+		}
+		sameNotices(t, "asked twice", e.notices(notify.TypeApprovalAsked, signin.ID), map[string][]string{
+			e.approv[0].ID: {store.ChannelEmail, store.ChannelEmail},
+			e.approv[1].ID: {store.ChannelPush, store.ChannelPush},
+			e.approv[2].ID: {store.ChannelEmail, store.ChannelEmail, store.ChannelSlack},
+		})
 	})
 }
 
 // TestNoticesOfOperationRequest: an approval request for an operation asks
 // each of its approvers but the member it is about (who is one of them
-// here), on email and push but not Slack (whose buttons vote on access
-// requests only); the decision tells that member, and the application's
+// here), on the channels they chose; the decision tells that member, and the application's
 // approval.decided webhook is still written, once, under its own name.
 func TestNoticesOfOperationRequest(t *testing.T) {
 	each(t, func(t *testing.T, b backend) {
@@ -328,7 +341,7 @@ func TestNoticesOfOperationRequest(t *testing.T) {
 		if !slices.Contains(o.Approvers, e.owner.ID) || o.RequesterID != e.owner.ID {
 			t.Fatalf("the request's approvers %v and requester %s: the owner should be both", o.Approvers, o.RequesterID)
 		}
-		sameNotices(t, "asked", e.notices(notify.TypeApprovalAsked, o.ID), e.asked(false))
+		sameNotices(t, "asked", e.notices(notify.TypeApprovalAsked, o.ID), e.asked(true))
 		for _, m := range mustOutbox(t, e) {
 			if n, _ := notify.DecodeNotice(m); m.Type == notify.TypeApprovalAsked {
 				if n.Kind != notify.KindOperation || n.Title != "Purchase" || n.Link != "/approvals#operation-"+o.ID {

@@ -4,15 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"path/filepath"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/deadbolt-dev/deadbolt/internal/cache"
 	"github.com/deadbolt-dev/deadbolt/internal/store"
-	"github.com/deadbolt-dev/deadbolt/internal/store/sqlite"
-	"github.com/deadbolt-dev/deadbolt/internal/store/sqlite/sqlitetest"
+	"github.com/deadbolt-dev/deadbolt/internal/store/storetest/backends"
 )
 
 // counting is a real store that counts the lock check's reads and can run
@@ -60,11 +58,7 @@ type world struct {
 // member and an account the member owns.
 func newWorld(t *testing.T) world {
 	t.Helper()
-	db, err := sqlite.Open(t.Context(), sqlitetest.Migrated(t, filepath.Join(t.TempDir(), "db")), sqlite.Options{AutoMigrate: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
+	db := backends.SQLite(t)
 	w := world{s: &counting{Store: db}}
 	tn := store.Tenant{ID: "t1", Name: "acme", CreatedAt: t0}
 	w.app = store.Application{ID: "a1", TenantID: "t1", Name: "Wiki", Issuer: "https://wiki", Unenrolled: store.UnenrolledDeny,

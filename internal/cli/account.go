@@ -1,16 +1,18 @@
 package cli
 
 import (
+	"context"
 	"fmt"
-	"github.com/deadbolt-dev/deadbolt/internal/admin"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/deadbolt-dev/deadbolt/internal/access"
+	"github.com/deadbolt-dev/deadbolt/internal/admin"
 	"github.com/deadbolt-dev/deadbolt/internal/check"
 	"github.com/deadbolt-dev/deadbolt/internal/clock"
 	"github.com/deadbolt-dev/deadbolt/internal/lock"
+	"github.com/deadbolt-dev/deadbolt/internal/store"
 )
 
 func (a *app) accountCmd() *cobra.Command {
@@ -164,38 +166,26 @@ once-unlock or writing to the check log.`,
 	}
 	addTarget(status)
 
-	var listApp, after string
+	var after string
 	var limit int
-	list := &cobra.Command{
-		Use:   "list",
-		Short: "List an application's protected accounts",
-		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			ctx := cmd.Context()
-			app, err := a.findApp(ctx, listApp)
-			if err != nil {
-				return err
-			}
-			accts, err := a.store.Accounts(ctx, app.ID, after, limit)
-			if err != nil {
-				return err
-			}
-			total, err := a.store.CountAccounts(ctx, app.ID)
-			if err != nil {
-				return err
-			}
-			out, text := []map[string]any{}, ""
-			for _, ac := range accts {
-				out = append(out, map[string]any{"id": ac.ID, "account": ac.Name, "owner_id": ac.OwnerID})
-				text += ac.Name + "\n"
-			}
-			return a.print(map[string]any{"accounts": out, "total": total}, "%s(%d of %d)\n", text, len(accts), total)
-		},
-	}
-	list.Flags().StringVar(&listApp, "app", "", "application id or issuer (required)")
+	list := a.appListCmd("List an application's protected accounts", func(ctx context.Context, app store.Application) error {
+		accts, err := a.store.Accounts(ctx, app.ID, after, limit)
+		if err != nil {
+			return err
+		}
+		total, err := a.store.CountAccounts(ctx, app.ID)
+		if err != nil {
+			return err
+		}
+		out, text := []map[string]any{}, ""
+		for _, ac := range accts {
+			out = append(out, map[string]any{"id": ac.ID, "account": ac.Name, "owner_id": ac.OwnerID})
+			text += ac.Name + "\n"
+		}
+		return a.print(map[string]any{"accounts": out, "total": total}, "%s(%d of %d)\n", text, len(accts), total)
+	})
 	list.Flags().StringVar(&after, "after", "", "start after this account name (paging)")
 	list.Flags().IntVar(&limit, "limit", 100, "at most this many")
-	must(list, "app")
 
 	var leTenant, leOwner string
 	var lift bool

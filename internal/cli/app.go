@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"fmt"
 	"time"
 
@@ -61,28 +62,15 @@ integrations for when deadbolt cannot be reached.`,
 	durationFlag(create.Flags(), &maxUnlock, "max-unlock", admin.MaxUnlock, "longest unlock allowed")
 	must(create, "tenant", "name", "issuer")
 
-	var listTenant string
-	list := &cobra.Command{
-		Use:   "list",
-		Short: "List a tenant's applications",
-		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			ctx := cmd.Context()
-			svc, t, err := a.adminOfTenant(ctx, listTenant, false)
-			if err != nil {
-				return err
-			}
-			apps, err := svc.Store.Applications(ctx, t.ID)
-			if err != nil {
-				return err
-			}
-			return printList(a, "applications", apps, appJSON, func(app store.Application) string {
-				return fmt.Sprintf("%s\t%s\t%s\tenabled=%v\n", app.ID, app.Issuer, app.Name, app.Enabled)
-			})
-		},
-	}
-	list.Flags().StringVar(&listTenant, "tenant", "", "tenant name or id (required)")
-	must(list, "tenant")
+	list := a.tenantListCmd("List a tenant's applications", func(ctx context.Context, svc *admin.Service, t store.Tenant) error {
+		apps, err := svc.Store.Applications(ctx, t.ID)
+		if err != nil {
+			return err
+		}
+		return printList(a, "applications", apps, appJSON, func(app store.Application) string {
+			return fmt.Sprintf("%s\t%s\t%s\tenabled=%v\n", app.ID, app.Issuer, app.Name, app.Enabled)
+		})
+	})
 
 	var setApp, setUnenrolled, setFailMode string
 	var setEnabled, setLockdown, setNamesAccounts bool

@@ -3,15 +3,13 @@ package cli
 import (
 	"context"
 	"database/sql"
-	"fmt"
 	"path/filepath"
 	"slices"
 	"testing"
-	"time"
 
 	"github.com/deadbolt-dev/deadbolt/internal/audit"
-	"github.com/deadbolt-dev/deadbolt/internal/store"
 	"github.com/deadbolt-dev/deadbolt/internal/store/sqlite"
+	"github.com/deadbolt-dev/deadbolt/internal/store/storetest"
 )
 
 // TestAuditPagesReadAheadGivesEachRecordOnce: pages read ahead in
@@ -28,21 +26,7 @@ func TestAuditPagesReadAheadGivesEachRecordOnce(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	tenant := store.Tenant{ID: "0193a4b2-0000-7000-8000-000000000001", Name: "acme", CreatedAt: time.Now().UTC()}
-	if err := s.Update(ctx, func(tx store.Tx) error {
-		if err := tx.CreateTenant(ctx, tenant); err != nil {
-			return err
-		}
-		for i := range 30 {
-			e := audit.Event{TenantID: tenant.ID, Actor: "cli:root", Action: "account.locked", Target: fmt.Sprintf("account:%d", i)}
-			if _, err := tx.AppendAudit(ctx, e, time.Now()); err != nil {
-				return err
-			}
-		}
-		return nil
-	}); err != nil {
-		t.Fatal(err)
-	}
+	tenant := storetest.AuditTrail(t, s, 30, nil)
 	read := func() []int64 {
 		var seqs []int64
 		if err := auditPages(ctx, s, tenant.ID, func(page []audit.Record) error {

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"encoding/base64"
 	"fmt"
 	"os"
@@ -86,26 +87,13 @@ instead: the application keeps the private key and no secret is shared.`,
 	durationFlag(create.Flags(), &expiresIn, "expires-in", 0, "make the key expire after this long (e.g. 2160h); default never")
 	must(create, "app")
 
-	var listApp string
-	list := &cobra.Command{
-		Use:   "list",
-		Short: "List an application's keys (never their secrets)",
-		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			ctx := cmd.Context()
-			app, err := a.findApp(ctx, listApp)
-			if err != nil {
-				return err
-			}
-			keys, err := a.store.SigningKeys(ctx, app.ID)
-			if err != nil {
-				return err
-			}
-			return printList(a, "keys", keys, keyJSON, keyLine)
-		},
-	}
-	list.Flags().StringVar(&listApp, "app", "", "application id or issuer (required)")
-	must(list, "app")
+	list := a.appListCmd("List an application's keys (never their secrets)", func(ctx context.Context, app store.Application) error {
+		keys, err := a.store.SigningKeys(ctx, app.ID)
+		if err != nil {
+			return err
+		}
+		return printList(a, "keys", keys, keyJSON, keyLine)
+	})
 
 	revoke := &cobra.Command{
 		Use:     "revoke KID",

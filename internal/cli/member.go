@@ -70,44 +70,31 @@ passkeys need a domain name.`,
 	durationFlag(invite.Flags(), &ttl, "ttl", 0, "how long the link works (default 72h)")
 	must(invite, "tenant", "email")
 
-	var listTenant string
-	list := &cobra.Command{
-		Use:   "list",
-		Short: "List a tenant's members and their passkeys",
-		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			ctx := cmd.Context()
-			svc, t, err := a.adminOfTenant(ctx, listTenant, false)
+	list := a.tenantListCmd("List a tenant's members and their passkeys", func(ctx context.Context, svc *admin.Service, t store.Tenant) error {
+		ms, err := svc.Store.Members(ctx, t.ID)
+		if err != nil {
+			return err
+		}
+		out := []map[string]any{}
+		text := ""
+		for _, m := range ms {
+			keys, err := svc.Store.Passkeys(ctx, m.ID)
 			if err != nil {
 				return err
 			}
-			ms, err := svc.Store.Members(ctx, t.ID)
-			if err != nil {
-				return err
+			out = append(out, map[string]any{"id": m.ID, "email": m.Email, "name": m.Name, "role": m.Role, "passkeys": len(keys),
+				"lock_everything": m.LockAll, "locked_down": m.LockedDown, "email_verified": m.EmailVerified()})
+			text += m.Email + "\t" + m.Role + "\t" + plural(len(keys), "passkey")
+			if m.LockedDown {
+				text += "\tlocked down"
 			}
-			out := []map[string]any{}
-			text := ""
-			for _, m := range ms {
-				keys, err := svc.Store.Passkeys(ctx, m.ID)
-				if err != nil {
-					return err
-				}
-				out = append(out, map[string]any{"id": m.ID, "email": m.Email, "name": m.Name, "role": m.Role, "passkeys": len(keys),
-					"lock_everything": m.LockAll, "locked_down": m.LockedDown, "email_verified": m.EmailVerified()})
-				text += m.Email + "\t" + m.Role + "\t" + plural(len(keys), "passkey")
-				if m.LockedDown {
-					text += "\tlocked down"
-				}
-				if !m.EmailVerified() {
-					text += "\temail not confirmed (self-registered)"
-				}
-				text += "\n"
+			if !m.EmailVerified() {
+				text += "\temail not confirmed (self-registered)"
 			}
-			return a.print(map[string]any{"members": out}, "%s", text)
-		},
-	}
-	list.Flags().StringVar(&listTenant, "tenant", "", "tenant name or id (required)")
-	must(list, "tenant")
+			text += "\n"
+		}
+		return a.print(map[string]any{"members": out}, "%s", text)
+	})
 
 	cmd.AddCommand(invite, list, a.memberSetRoleCmd(), a.memberRemoveCmd(), a.memberLockCmd(true), a.memberLockCmd(false))
 	return cmd

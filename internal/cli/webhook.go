@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"fmt"
 	"strings"
 	"time"
@@ -75,56 +76,43 @@ receiver's answer.`,
 	create.Flags().StringVar(&events, "events", "", "comma-separated event types (default: all)")
 	must(create, "tenant", "url")
 
-	var listTenant string
-	list := &cobra.Command{
-		Use:   "list",
-		Short: "List webhooks with their recent deliveries",
-		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			ctx := cmd.Context()
-			_, t, err := a.adminOfTenant(ctx, listTenant, false)
+	list := a.tenantListCmd("List webhooks with their recent deliveries", func(ctx context.Context, _ *admin.Service, t store.Tenant) error {
+		hooks, err := a.store.Webhooks(ctx, t.ID)
+		if err != nil {
+			return err
+		}
+		out, text := []map[string]any{}, ""
+		for _, h := range hooks {
+			msgs, err := a.store.OutboxMessages(ctx, h.ID, 100)
 			if err != nil {
 				return err
 			}
-			hooks, err := a.store.Webhooks(ctx, t.ID)
-			if err != nil {
-				return err
+			var delivered, pending, failed int
+			lastErr := ""
+			for _, m := range msgs {
+				switch {
+				case !m.DeliveredAt.IsZero():
+					delivered++
+				case !m.FailedAt.IsZero():
+					failed++
+				default:
+					pending++
+				}
+				if lastErr == "" && m.LastError != "" && m.DeliveredAt.IsZero() {
+					lastErr = m.LastError
+				}
 			}
-			out, text := []map[string]any{}, ""
-			for _, h := range hooks {
-				msgs, err := a.store.OutboxMessages(ctx, h.ID, 100)
-				if err != nil {
-					return err
-				}
-				var delivered, pending, failed int
-				lastErr := ""
-				for _, m := range msgs {
-					switch {
-					case !m.DeliveredAt.IsZero():
-						delivered++
-					case !m.FailedAt.IsZero():
-						failed++
-					default:
-						pending++
-					}
-					if lastErr == "" && m.LastError != "" && m.DeliveredAt.IsZero() {
-						lastErr = m.LastError
-					}
-				}
-				j := webhookJSON(h)
-				j["recent"] = map[string]any{"delivered": delivered, "pending": pending, "failed": failed, "last_error": lastErr}
-				out = append(out, j)
-				text += fmt.Sprintf("%s\t%s\tlast %d: %d delivered, %d pending, %d failed", h.ID, h.URL, len(msgs), delivered, pending, failed)
-				if lastErr != "" {
-					text += "\tlast error: " + lastErr
-				}
-				text += "\n"
+			j := webhookJSON(h)
+			j["recent"] = map[string]any{"delivered": delivered, "pending": pending, "failed": failed, "last_error": lastErr}
+			out = append(out, j)
+			text += fmt.Sprintf("%s\t%s\tlast %d: %d delivered, %d pending, %d failed", h.ID, h.URL, len(msgs), delivered, pending, failed)
+			if lastErr != "" {
+				text += "\tlast error: " + lastErr
 			}
-			return a.print(map[string]any{"webhooks": out}, "%s", text)
-		},
-	}
-	list.Flags().StringVar(&listTenant, "tenant", "", "tenant name or id (required)")
-	must(list, "tenant")
+			text += "\n"
+		}
+		return a.print(map[string]any{"webhooks": out}, "%s", text)
+	})
 
 	del := &cobra.Command{
 		Use:   "delete ID",

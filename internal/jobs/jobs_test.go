@@ -2,25 +2,19 @@ package jobs
 
 import (
 	"context"
-	"path/filepath"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/deadbolt-dev/deadbolt/internal/clock"
-	"github.com/deadbolt-dev/deadbolt/internal/store/sqlite"
-	"github.com/deadbolt-dev/deadbolt/internal/store/sqlite/sqlitetest"
+	"github.com/deadbolt-dev/deadbolt/internal/store/storetest/backends"
 )
 
 // TestOneHolderAtATimeAndHandover runs two runners on one real SQLite
 // database: only one runs the job; when it stops, the other takes over
 // once the lease has run out.
 func TestOneHolderAtATimeAndHandover(t *testing.T) {
-	s, err := sqlite.Open(context.Background(), sqlitetest.Migrated(t, filepath.Join(t.TempDir(), "d.db")), sqlite.Options{AutoMigrate: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s := backends.SQLite(t)
 	var runsA, runsB atomic.Int64
 	mk := func(name string, n *atomic.Int64) *Runner {
 		return &Runner{Store: s, Clock: clock.Real{}, Holder: name, TTL: 600 * time.Millisecond,
@@ -55,11 +49,7 @@ func TestOneHolderAtATimeAndHandover(t *testing.T) {
 // TestCleanStopReleasesTheLease: after a runner stops, another holder gets
 // the job at once, not after the TTL.
 func TestCleanStopReleasesTheLease(t *testing.T) {
-	s, err := sqlite.Open(context.Background(), sqlitetest.Migrated(t, filepath.Join(t.TempDir(), "d.db")), sqlite.Options{AutoMigrate: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s := backends.SQLite(t)
 	r := &Runner{Store: s, Clock: clock.Real{}, Holder: "a", TTL: time.Hour,
 		Jobs: []Job{{Name: "outbox", Interval: time.Hour, Run: func(context.Context) error { return nil }}}}
 	ctx, stop := context.WithCancel(context.Background())
@@ -78,11 +68,7 @@ func TestCleanStopReleasesTheLease(t *testing.T) {
 // TestHandoverAfterDeathWaitsForTheTTL: a holder that dies without
 // releasing keeps the job until its lease runs out.
 func TestHandoverAfterDeathWaitsForTheTTL(t *testing.T) {
-	s, err := sqlite.Open(context.Background(), sqlitetest.Migrated(t, filepath.Join(t.TempDir(), "d.db")), sqlite.Options{AutoMigrate: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s := backends.SQLite(t)
 	now := time.Now()
 	if ok, _ := s.TryLease(context.Background(), "outbox", "dead", now, time.Hour); !ok {
 		t.Fatal("lease not taken")

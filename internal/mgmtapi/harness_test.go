@@ -8,7 +8,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -25,7 +24,7 @@ import (
 	"github.com/deadbolt-dev/deadbolt/internal/seal"
 	"github.com/deadbolt-dev/deadbolt/internal/store"
 	"github.com/deadbolt-dev/deadbolt/internal/store/sqlite"
-	"github.com/deadbolt-dev/deadbolt/internal/store/sqlite/sqlitetest"
+	"github.com/deadbolt-dev/deadbolt/internal/store/storetest/backends"
 )
 
 // env is the management API over real HTTP on a real SQLite file, with a
@@ -51,11 +50,7 @@ type env struct {
 func newEnv(t testing.TB, limiter *ratelimit.Limiter) *env {
 	t.Helper()
 	ctx := context.Background()
-	s, err := sqlite.Open(ctx, sqlitetest.Migrated(t, filepath.Join(t.TempDir(), "deadbolt.db")), sqlite.Options{AutoMigrate: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
+	s := backends.SQLite(t)
 	box, _ := seal.New(bytes.Repeat([]byte{1}, seal.KeySize))
 	e := &env{t: t, ctx: ctx, store: s, clock: clock.NewFake(time.Date(2026, 11, 30, 9, 0, 0, 0, time.UTC))}
 	e.admin = &admin.Service{Store: s, Clock: e.clock, Box: box, Egress: egress.Policy{AllowPrivate: true}}
@@ -69,6 +64,7 @@ func newEnv(t testing.TB, limiter *ratelimit.Limiter) *env {
 	e.api.Register(mux)
 	e.srv = httptest.NewServer(mux)
 	t.Cleanup(e.srv.Close)
+	var err error
 	if e.tenant, err = e.admin.CreateTenant(ctx, "test", "acme"); err != nil {
 		t.Fatal(err)
 	}

@@ -14,6 +14,10 @@
 //     of each channel (mail.Notifier, webpush.Notifier), and approvers'
 //     interactive Slack messages about the requests they vote on
 //     (slackapp.Notifier);
+//   - notices that ask approvers to vote on a request (EnqueueAsk,
+//     TypeApprovalAsked) and that tell a requester its outcome
+//     (EnqueueDecided, TypeRequestDecided), on the channels each chose,
+//     email only to a confirmed address;
 //   - the mail that asks a self-registered member to confirm their email
 //     (EnqueueVerification), always by email.
 //

@@ -3,7 +3,6 @@ package oidc
 import (
 	"bytes"
 	"errors"
-	"path/filepath"
 	"slices"
 	"testing"
 	"time"
@@ -17,7 +16,7 @@ import (
 	"github.com/deadbolt-dev/deadbolt/internal/seal"
 	"github.com/deadbolt-dev/deadbolt/internal/store"
 	"github.com/deadbolt-dev/deadbolt/internal/store/sqlite"
-	"github.com/deadbolt-dev/deadbolt/internal/store/sqlite/sqlitetest"
+	"github.com/deadbolt-dev/deadbolt/internal/store/storetest/backends"
 )
 
 // fixture is a provider on a real SQLite file with two tenants, each with
@@ -39,11 +38,7 @@ type fixture struct {
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
 	ctx := t.Context()
-	db, err := sqlite.Open(ctx, sqlitetest.Migrated(t, filepath.Join(t.TempDir(), "deadbolt.db")), sqlite.Options{AutoMigrate: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
+	db := backends.SQLite(t)
 	box, _ := seal.New(bytes.Repeat([]byte{7}, seal.KeySize))
 	f := &fixture{t: t, db: db, clock: clock.NewFake(time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC))}
 	ad := &admin.Service{Store: db, Clock: f.clock, Box: box}
@@ -54,6 +49,7 @@ func newFixture(t *testing.T) *fixture {
 			t.Fatal(err)
 		}
 	}
+	var err error
 	f.acme, err = ad.CreateTenant(ctx, "test", "acme")
 	must(err)
 	f.globex, err = ad.CreateTenant(ctx, "test", "globex")

@@ -71,6 +71,7 @@ const revocableScan = 10 * inboxLimit
 func (p *Portal) revocable(ctx context.Context, m store.Member, now time.Time) ([]grantRow, error) {
 	out := []grantRow{}
 	apps := map[string]store.Application{}
+	rules := &pageReads{PolicyReader: p.d.Store, tenantID: m.TenantID, now: now}
 	var after store.Grant
 	for scanned := 0; scanned < revocableScan && len(out) < inboxLimit; {
 		gs, err := p.d.Store.GrantsBetween(ctx, m.TenantID, now, now.Add(time.Nanosecond), after, inboxLimit)
@@ -91,7 +92,7 @@ func (p *Portal) revocable(ctx context.Context, m store.Member, now time.Time) (
 				}
 				apps[a.AppID] = app
 			}
-			if approval.MayRevoke(ctx, p.d.Store, m, app, a, now) == nil && len(out) < inboxLimit {
+			if approval.MayRevoke(ctx, rules, m, app, a, now) == nil && len(out) < inboxLimit {
 				out = append(out, grantRow{Grant: g, Account: a, App: app})
 			}
 		}
@@ -157,4 +158,78 @@ func (p *Portal) castVote(w http.ResponseWriter, r *http.Request, vote func(appr
 	p.d.Broker.Publish(s.member.ID)
 	http.Redirect(w, r, "/approvals?done=voted", http.StatusSeeOther)
 	return nil
+}
+
+// pageReads is a store.PolicyReader that reads the tenant's lists
+// (policies, assignments, groups, memberships, executions since now) once,
+// for one page that asks a rule about many accounts: the approvals page
+// asks approval.MayRevoke about every open grant. It lives as long as one
+// request, so it never serves a list older than the page. Other tenants,
+// and executions since another instant, are read through.
+type pageReads struct {
+	store.PolicyReader
+	tenantID    string
+	now         time.Time
+	policies    memo[store.Policy]
+	assignments memo[store.Assignment]
+	groups      memo[store.Group]
+	members     memo[store.GroupMember]
+	executions  memo[store.Execution]
+}
+
+// memo is a list read once.
+type memo[T any] struct {
+	v  []T
+	ok bool
+}
+
+func (m *memo[T]) get(read func() ([]T, error)) ([]T, error) {
+	if !m.ok {
+		v, err := read()
+		if err != nil {
+			return nil, err
+		}
+		m.v, m.ok = v, true
+	}
+	return m.v, nil
+}
+
+func (c *pageReads) Policies(ctx context.Context, tenantID string) ([]store.Policy, error) {
+	read := func() ([]store.Policy, error) { return c.PolicyReader.Policies(ctx, tenantID) }
+	if tenantID != c.tenantID {
+		return read()
+	}
+	return c.policies.get(read)
+}
+
+func (c *pageReads) Assignments(ctx context.Context, tenantID string) ([]store.Assignment, error) {
+	read := func() ([]store.Assignment, error) { return c.PolicyReader.Assignments(ctx, tenantID) }
+	if tenantID != c.tenantID {
+		return read()
+	}
+	return c.assignments.get(read)
+}
+
+func (c *pageReads) Groups(ctx context.Context, tenantID string) ([]store.Group, error) {
+	read := func() ([]store.Group, error) { return c.PolicyReader.Groups(ctx, tenantID) }
+	if tenantID != c.tenantID {
+		return read()
+	}
+	return c.groups.get(read)
+}
+
+func (c *pageReads) GroupMembers(ctx context.Context, tenantID string) ([]store.GroupMember, error) {
+	read := func() ([]store.GroupMember, error) { return c.PolicyReader.GroupMembers(ctx, tenantID) }
+	if tenantID != c.tenantID {
+		return read()
+	}
+	return c.members.get(read)
+}
+
+func (c *pageReads) Executions(ctx context.Context, tenantID string, since time.Time) ([]store.Execution, error) {
+	read := func() ([]store.Execution, error) { return c.PolicyReader.Executions(ctx, tenantID, since) }
+	if tenantID != c.tenantID || !since.Equal(c.now) {
+		return read()
+	}
+	return c.executions.get(read)
 }

@@ -149,6 +149,20 @@ func (p *Portal) breakGlassForm(w http.ResponseWriter, r *http.Request) (signedI
 	return s, true, nil
 }
 
+// breakGlassAppForm is breakGlassForm, then the form's application
+// within the member's tenant (another tenant's is not found).
+func (p *Portal) breakGlassAppForm(w http.ResponseWriter, r *http.Request) (signedIn, store.Application, bool, error) {
+	s, ok, err := p.breakGlassForm(w, r)
+	if !ok {
+		return s, store.Application{}, false, err
+	}
+	app, err := p.tenantApp(r, s, r.PostForm.Get("app"))
+	if err != nil {
+		return s, app, false, err
+	}
+	return s, app, true, nil
+}
+
 // adminBreakGlassMark marks an account of an application, or a group,
 // break-glass with a cap.
 func (p *Portal) adminBreakGlassMark(w http.ResponseWriter, r *http.Request) error {
@@ -206,12 +220,8 @@ func (p *Portal) adminBreakGlassUnmark(w http.ResponseWriter, r *http.Request) e
 // CLI: a reason is required, the length is capped, every owner and admin
 // is alerted and the audit records account.break_glass.
 func (p *Portal) adminBreakGlassUnlock(w http.ResponseWriter, r *http.Request) error {
-	s, ok, err := p.breakGlassForm(w, r)
+	s, app, ok, err := p.breakGlassAppForm(w, r)
 	if !ok {
-		return err
-	}
-	app, err := p.tenantApp(r, s, r.PostForm.Get("app"))
-	if err != nil {
 		return err
 	}
 	d, err := parseDuration("", r.PostForm.Get("for"))
@@ -231,12 +241,8 @@ func (p *Portal) adminBreakGlassUnlock(w http.ResponseWriter, r *http.Request) e
 // the device's file in this answer only: without a redirect, a reload
 // cannot show it again, and the store keeps the codes' hashes alone.
 func (p *Portal) adminBreakGlassIssue(w http.ResponseWriter, r *http.Request) error {
-	s, ok, err := p.breakGlassForm(w, r)
+	s, app, ok, err := p.breakGlassAppForm(w, r)
 	if !ok {
-		return err
-	}
-	app, err := p.tenantApp(r, s, r.PostForm.Get("app"))
-	if err != nil {
 		return err
 	}
 	n, err := strconv.Atoi(strings.TrimSpace(r.PostForm.Get("count")))

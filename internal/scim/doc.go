@@ -30,7 +30,9 @@
 //     accountId (default: the userName) enrols that account at that
 //     application owned by the member, or links it to them if it is
 //     enrolled without an owner (access.LinkTx). It is write-only: it is
-//     not answered, and sending it again changes nothing.
+//     not answered, and sending it again changes nothing. A member who
+//     registered themselves and never confirmed their email gets nothing
+//     by it (admin.Bindable: 409).
 //   - DELETE removes the member (admin.RemoveMember, held to a token's
 //     rules: never an owner). Their accounts stay enrolled, without an
 //     owner, and therefore locked.

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/deadbolt-dev/deadbolt/internal/access"
+	"github.com/deadbolt-dev/deadbolt/internal/admin"
 	"github.com/deadbolt-dev/deadbolt/internal/lock"
 	"github.com/deadbolt-dev/deadbolt/internal/store"
 )
@@ -160,3 +161,76 @@ func TestEntraSequence(t *testing.T) {
 }
 
 const scimExt = "urn:ietf:params:scim:schemas:extension:NextLevel3ApplicationName:2.0:User"
+
+// TestEntraGroups: Entra ID's group requests (the same tutorial): the
+// query by displayName without members, the creation with externalId,
+// members added and removed with Entra's value lists (with "$ref": null),
+// and the deletion.
+func TestEntraGroups(t *testing.T) {
+	e := newEnv(t, "sqlite")
+	_, tok := e.token(e.tenant, "", "scim")
+	uid := e.do("POST", "/scim/v2/Users", tok, entraCreate).want(t, http.StatusCreated, "create user").str("id")
+
+	q := "/scim/v2/Groups?excludedAttributes=members&filter=" + url.QueryEscape(`displayName eq "Group1DisplayName"`)
+	if got := e.do("GET", q, tok, "").want(t, http.StatusOK, "query"); got.body["totalResults"] != float64(0) {
+		t.Fatalf("query before creating: %s", got.raw)
+	}
+	created := e.do("POST", "/scim/v2/Groups", tok, `{
+  "externalId": "8aa1a0c0-c4c3-4bc0-b4a5-2ef676900159",
+  "id": "c4fc6e5a-a4e4-4e1a-b9b3-3b1c6b1c5a0a",
+  "displayName": "Group1DisplayName",
+  "meta": {"resourceType": "Group"},
+  "schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"]
+}`).want(t, http.StatusCreated, "create group")
+	gid := created.str("id")
+	if gid == "c4fc6e5a-a4e4-4e1a-b9b3-3b1c6b1c5a0a" || created.str("externalId") != "8aa1a0c0-c4c3-4bc0-b4a5-2ef676900159" {
+		t.Errorf("created group (the id is deadbolt's, the externalId Entra's): %s", created.raw)
+	}
+	got := e.do("GET", q, tok, "").want(t, http.StatusOK, "query after creating")
+	if rs := got.resources(); len(rs) != 1 || rs[0]["id"] != gid || rs[0]["members"] != nil {
+		t.Fatalf("query after creating: %s", got.raw)
+	}
+
+	add := `{"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+  "Operations": [{"op": "Add", "path": "members", "value": [{"$ref": null, "value": "` + uid + `"}]}]}`
+	got = e.do("PATCH", "/scim/v2/Groups/"+gid, tok, add).want(t, http.StatusOK, "add a member")
+	if ms := members(got); len(ms) != 1 || ms[0] != uid {
+		t.Errorf("after adding: %s", got.raw)
+	}
+	remove := `{"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+  "Operations": [{"op": "Remove", "path": "members", "value": [{"$ref": null, "value": "` + uid + `"}]}]}`
+	got = e.do("PATCH", "/scim/v2/Groups/"+gid, tok, remove).want(t, http.StatusOK, "remove a member")
+	if ms := members(got); len(ms) != 0 {
+		t.Errorf("after removing: %s", got.raw)
+	}
+	rename := `{"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+  "Operations": [{"op": "Replace", "path": "displayName", "value": "1879db59-3bdf-4490-ad68-ab880a269474updatedDisplayName"}]}`
+	got = e.do("PATCH", "/scim/v2/Groups/"+gid, tok, rename).want(t, http.StatusOK, "rename")
+	if got.str("displayName") != "1879db59-3bdf-4490-ad68-ab880a269474updatedDisplayName" {
+		t.Errorf("after renaming: %s", got.raw)
+	}
+	e.do("DELETE", "/scim/v2/Groups/"+gid, tok, "").want(t, http.StatusNoContent, "delete")
+}
+
+// TestUnverifiedMemberGetsNoAccount: a member who registered themselves
+// with an address and never confirmed it is found by userName, but the
+// application extension does not hand them an account by that address
+// (admin.Bindable); nothing is enrolled.
+func TestUnverifiedMemberGetsNoAccount(t *testing.T) {
+	e := newEnv(t, "sqlite")
+	_, tok := e.token(e.tenant, "", "scim")
+	m, err := e.admin.CreateMember(e.ctx, "test", admin.NewMember{TenantID: e.tenant.ID, Email: "alice.smith@acme.test", SelfRegistered: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := "/scim/v2/Users?filter=" + url.QueryEscape(`userName eq "alice.smith@acme.test"`)
+	if rs := e.do("GET", q, tok, "").want(t, http.StatusOK, "query").resources(); len(rs) != 1 || rs[0]["id"] != m.ID {
+		t.Fatalf("query: %v", rs)
+	}
+	enrol := `{"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"], "Operations": [{"op": "Add",
+  "path": "urn:ietf:params:scim:schemas:extension:NextLevel3ApplicationName:2.0:User:application", "value": "wiki.acme.test"}]}`
+	e.do("PATCH", "/scim/v2/Users/"+m.ID, tok, enrol).want(t, http.StatusConflict, "enrol an unverified member")
+	if _, err := e.store.Account(e.ctx, e.app.ID, "alice.smith@acme.test"); err == nil {
+		t.Error("an account was enrolled for the unverified member")
+	}
+}

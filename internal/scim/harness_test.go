@@ -33,7 +33,7 @@ import (
 // HTTP, on a real SQLite file or a real PostgreSQL database, with a fake
 // clock and two tenants.
 type env struct {
-	t      *testing.T
+	t      testing.TB
 	ctx    context.Context
 	store  store.Store
 	clock  *clock.Fake
@@ -50,7 +50,7 @@ type env struct {
 // backends are the stores every store-touching test runs on.
 var backends = []string{"sqlite", "postgres"}
 
-func newEnv(t *testing.T, backend string) *env {
+func newEnv(t testing.TB, backend string) *env {
 	t.Helper()
 	ctx := context.Background()
 	var s store.Store
@@ -160,7 +160,7 @@ func (e *env) do(method, path, tok, body string) answer {
 }
 
 // want fails the test unless the answer has status.
-func (a answer) want(t *testing.T, status int, what string) answer {
+func (a answer) want(t testing.TB, status int, what string) answer {
 	t.Helper()
 	if a.status != status {
 		t.Fatalf("%s: status %d, want %d: %s", what, a.status, status, a.raw)

@@ -193,6 +193,11 @@ func (u *users) bind(c call, tx store.Tx, m store.Member, was string, in user, a
 	if app.ID == "" {
 		return nil
 	}
+	// The account goes to the member named by userName, an email: not to
+	// one who registered themselves with that address and never proved it.
+	if err := admin.Bindable(m); err != nil {
+		return err
+	}
 	account := strings.TrimSpace(in.account)
 	if account == "" {
 		account = m.Email

@@ -15,6 +15,7 @@ import (
 	"github.com/deadbolt-dev/deadbolt/internal/store"
 	"github.com/deadbolt-dev/deadbolt/internal/store/sqlite"
 	"github.com/deadbolt-dev/deadbolt/internal/store/sqlite/sqlitetest"
+	"github.com/deadbolt-dev/deadbolt/internal/store/storetest/backends"
 )
 
 // failingLog is a real SQLite store whose check-log writes fail with an
@@ -35,11 +36,7 @@ func (f *failingLog) AppendChecks(ctx context.Context, recs []store.CheckRecord)
 
 func TestReadinessCheckLogWriteError(t *testing.T) {
 	ctx := context.Background()
-	s, err := sqlite.Open(ctx, sqlitetest.Migrated(t, filepath.Join(t.TempDir(), "d.db")), sqlite.Options{AutoMigrate: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s := backends.SQLite(t)
 	for _, injected := range []error{syscall.ENOSPC, syscall.EROFS, syscall.EIO} {
 		t.Run(injected.Error(), func(t *testing.T) {
 			app := &failingLog{Store: s, fail: injected}

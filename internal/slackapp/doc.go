@@ -7,11 +7,13 @@
 // user presses "Confirm: this is me" in the direct message the app sends;
 // a pending link gets no messages and votes nothing.
 //
-//   - Notifier is the outbox carrier of the member channel "slack": for a
-//     request the member may vote on, it posts an interactive message with
-//     the request's context and Approve / Deny buttons, or, under a policy
-//     that says sign, a button that opens the portal's sign page (a signed
-//     approval cannot be given from Slack). Delivery is at least once: a
+//   - Notifier is the outbox carrier of the member channel "slack": for an
+//     access request the member may vote on (a notify.TypeApprovalAsked
+//     notice; operations and requesters' outcomes never come here), it
+//     posts an interactive message with the request's context and
+//     Approve / Deny buttons, or, under a policy that says sign, a button
+//     that opens the portal's sign page (a signed approval cannot be given
+//     from Slack). Delivery is at least once: a
 //     reply lost after Slack accepted a post leaves a second copy, and
 //     either copy casts the member's one vote.
 //   - Handler serves POST /slack/interactions: it verifies Slack's v0

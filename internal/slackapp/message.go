@@ -119,3 +119,30 @@ func outcomeBlocks(it approval.Item, line string) []slack.Block {
 func fallback(it approval.Item) string {
 	return notify.Line("deadbolt: "+title(it)+" needs your approval", 300)
 }
+
+// operationBlocks asks an approver about an approval request for an
+// operation: its title, application, subject, quorum and expiry, and a
+// button to its place in the portal's inbox, where it is voted on. Its
+// filled text and metadata stay in the portal.
+func operationBlocks(it approval.OperationItem, portalURL string) []slack.Block {
+	o := it.Request
+	app := it.App.Name
+	if app == "" {
+		app = it.App.Issuer
+	}
+	facts := []*slack.TextBlockObject{plain("From: "+app, 300), plain("About: "+o.Subject, 300),
+		plain(fmt.Sprintf("Approvals needed: %d", o.Approvals), 100), plain("Expires: "+o.ExpiresAt.UTC().Format(time.RFC3339), 100)}
+	open := slack.NewButtonBlockElement(ActionSign, o.ID, plain("Review in deadbolt", 75)).
+		WithURL(portalURL + "/approvals#operation-" + o.ID).WithStyle(slack.StylePrimary)
+	return []slack.Block{
+		slack.NewHeaderBlock(plain("Approval asked: "+o.Title, 150)),
+		slack.NewSectionBlock(nil, facts, nil),
+		slack.NewContextBlock("", plain("Approve or deny it in the deadbolt portal.", 200)),
+		slack.NewActionBlock(blockVote, open),
+	}
+}
+
+// operationFallback is the notification text of an operation's message.
+func operationFallback(it approval.OperationItem) string {
+	return notify.Line("deadbolt: "+it.Request.Title+" needs your approval", 300)
+}

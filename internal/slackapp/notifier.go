@@ -15,6 +15,7 @@ import (
 // Requests shows a request as a member sees it: approval.Service.
 type Requests interface {
 	Show(ctx context.Context, tenantID, id string, viewer store.Member) (approval.Item, error)
+	ShowOperation(ctx context.Context, tenantID, id string, viewer store.Member) (approval.OperationItem, error)
 }
 
 // Members reads members and their Slack links.
@@ -43,8 +44,8 @@ func (n *Notifier) Deliver(ctx context.Context, m store.OutboxMessage) error {
 	if err != nil {
 		return err
 	}
-	if m.Type == notify.TypeRequestDecided || note.Kind == notify.KindOperation {
-		return fmt.Errorf("%w: Slack carries approvers' ballots on access requests only", notify.ErrPermanent)
+	if m.Type == notify.TypeRequestDecided {
+		return fmt.Errorf("%w: Slack carries what approvers are asked, not outcomes", notify.ErrPermanent)
 	}
 	link, err := n.Members.SlackLink(ctx, m.MemberID)
 	if errors.Is(err, store.ErrNotFound) {
@@ -59,19 +60,34 @@ func (n *Notifier) Deliver(ctx context.Context, m store.OutboxMessage) error {
 	if err != nil {
 		return err
 	}
-	it, err := n.Requests.Show(ctx, m.TenantID, note.Request, member)
-	if errors.Is(err, store.ErrNotFound) {
-		return nil // the request is gone: nothing to ask
+	text, blocks, err := n.message(ctx, m.TenantID, note, member)
+	if errors.Is(err, store.ErrNotFound) || err == nil && blocks == nil {
+		return nil // the request is gone, or the member can no longer vote: nothing to ask
 	} else if err != nil {
 		return err
 	}
-	if !it.CanVote {
-		return nil
-	}
-	_, _, err = n.API.PostMessageContext(ctx, link.UserID, slack.MsgOptionText(fallback(it), false),
-		slack.MsgOptionBlocks(askBlocks(it, n.PortalURL)...))
+	_, _, err = n.API.PostMessageContext(ctx, link.UserID, slack.MsgOptionText(text, false), slack.MsgOptionBlocks(blocks...))
 	if err != nil {
 		return classify("chat.postMessage", err)
 	}
 	return nil
+}
+
+// message is the message that asks member to vote on the request of
+// note: for an access request, with Approve and Deny; for an operation,
+// with its title and a button to the portal, where it is voted on. No
+// blocks when the member can no longer vote on it.
+func (n *Notifier) message(ctx context.Context, tenantID string, note notify.Notice, member store.Member) (string, []slack.Block, error) {
+	if note.Kind == notify.KindOperation {
+		it, err := n.Requests.ShowOperation(ctx, tenantID, note.Request, member)
+		if err != nil || !it.CanVote {
+			return "", nil, err
+		}
+		return operationFallback(it), operationBlocks(it, n.PortalURL), nil
+	}
+	it, err := n.Requests.Show(ctx, tenantID, note.Request, member)
+	if err != nil || !it.CanVote {
+		return "", nil, err
+	}
+	return fallback(it), askBlocks(it, n.PortalURL), nil
 }

@@ -12,7 +12,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -31,8 +30,7 @@ import (
 	"github.com/deadbolt-dev/deadbolt/internal/seal"
 	"github.com/deadbolt-dev/deadbolt/internal/slackapp"
 	"github.com/deadbolt-dev/deadbolt/internal/store"
-	"github.com/deadbolt-dev/deadbolt/internal/store/sqlite"
-	"github.com/deadbolt-dev/deadbolt/internal/store/sqlite/sqlitetest"
+	"github.com/deadbolt-dev/deadbolt/internal/store/storetest/backends"
 )
 
 const secret = "8f742231b10e8888abcd99yyyzzz85a5"
@@ -125,11 +123,7 @@ type env struct {
 func newEnv(t *testing.T, rule policy.ApprovalRule) *env {
 	t.Helper()
 	ctx := t.Context()
-	db, err := sqlite.Open(ctx, sqlitetest.Migrated(t, filepath.Join(t.TempDir(), "deadbolt.db")), sqlite.Options{AutoMigrate: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
+	db := backends.SQLite(t)
 	must := func(err error) {
 		t.Helper()
 		if err != nil {
@@ -586,5 +580,43 @@ func TestSlackEgress(t *testing.T) {
 	strictLinker := &slackapp.Linker{API: strict, Store: e.db, Clock: clock.Real{}}
 	if _, err := strictLinker.Link(e.ctx, "test", e.approv[1]); err == nil || !strings.Contains(err.Error(), "refused") {
 		t.Fatalf("a lookup through a refusing policy: %v", err)
+	}
+}
+
+// TestSlackOperation: an approval request for an operation posts each
+// linked approver one message with its title and a button to its place in
+// the portal, and no Approve or Deny (those vote on access requests); a
+// forged Approve with the operation's ID votes nothing; its filled text
+// stays in the portal.
+func TestSlackOperation(t *testing.T) {
+	e := newEnv(t, policy.ApprovalRule{Required: 1})
+	e.link(e.approv[0])
+	adm := &admin.Service{Store: e.db, Clock: clock.Real{}}
+	if _, err := adm.CreateTemplate(e.ctx, "test", e.app.TenantID, admin.NewTemplate{Key: "PURCHASE_APPROVAL", Title: "Purchase",
+		Text: "Buy ${item}", ApproverGroups: []string{"finance"}, Mode: store.ModeApprove, Approvals: 1, DenyOn: store.DenyFirst,
+		Expiry: time.Hour}); err != nil {
+		t.Fatal(err)
+	}
+	o, err := e.votes.AskOperation(e.ctx, e.app, "treasury", approval.OperationAsk{Template: "PURCHASE_APPROVAL",
+		MetaData: map[string]string{"item": "laptops"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.deliver()
+	posts := e.slack.of("chat.postMessage")
+	if len(posts) != 1 || posts[0].Get("channel") != "U0" {
+		t.Fatalf("posted %d messages: %v", len(posts), posts)
+	}
+	blocks := posts[0].Get("blocks")
+	if !strings.Contains(blocks, "Approval asked: Purchase") || strings.Contains(blocks, slackapp.ActionApprove) ||
+		!strings.Contains(blocks, "https://deadbolt.acme.test/portal/approvals#operation-"+o.ID) || strings.Contains(blocks, "laptops") {
+		t.Fatalf("operation message: %s", blocks)
+	}
+	b := press("T1", "U0", slackapp.ActionApprove, o.ID)
+	if code := e.post(b, signed(b, time.Now(), secret)); code != http.StatusOK {
+		t.Fatalf("status %d", code)
+	}
+	if v, err := e.db.OperationVotes(e.ctx, o.ID); err != nil || len(v) != 0 {
+		t.Fatalf("a Slack press voted on an operation: %+v, %v", v, err)
 	}
 }

@@ -63,61 +63,56 @@ func method(alg string) jwt.SigningMethod {
 }
 
 // verificationKey returns the signing method and the key material the
-// method verifies with, after checking that the material suits the
-// algorithm. An HS256 key with an empty secret is refused: HMAC would accept
-// a signature anyone can compute.
-func (k Key) verificationKey() (jwt.SigningMethod, any, error) {
+// method verifies with (see keyFor).
+func (k Key) verificationKey() (jwt.SigningMethod, any, error) { return k.keyFor(false) }
+
+// signingKey is verificationKey's counterpart for Mint.
+func (k Key) signingKey() (jwt.SigningMethod, any, error) { return k.keyFor(true) }
+
+// keyFor returns the signing method of k's algorithm and the key material
+// it mints with (mint) or verifies with, after checking that the material
+// suits the algorithm. An HS256 key with an empty secret is refused: HMAC
+// would accept a signature anyone can compute.
+func (k Key) keyFor(mint bool) (jwt.SigningMethod, any, error) {
 	m := method(k.Algorithm)
-	if m == nil {
-		return nil, nil, fmt.Errorf("%w: key %q: unsupported algorithm %q", ErrBadKey, k.KID, k.Algorithm)
-	}
-	switch k.Algorithm {
-	case HS256:
-		if len(k.Secret) == 0 {
-			return nil, nil, fmt.Errorf("%w: key %q: empty HS256 secret", ErrBadKey, k.KID)
-		}
+	switch {
+	case m == nil:
+		return nil, nil, k.bad("unsupported algorithm %q", k.Algorithm)
+	case k.Algorithm == HS256 && len(k.Secret) == 0:
+		return nil, nil, k.bad("empty HS256 secret")
+	case k.Algorithm == HS256:
 		return m, k.Secret, nil
-	case ES256:
+	case k.Algorithm == ES256 && mint:
+		priv, ok := k.PrivateKey.(*ecdsa.PrivateKey)
+		if !ok || priv == nil || priv.Curve != elliptic.P256() {
+			return nil, nil, k.bad("ES256 minting needs a P-256 *ecdsa.PrivateKey")
+		}
+		return m, priv, nil
+	case k.Algorithm == ES256:
 		pub, ok := k.Public.(*ecdsa.PublicKey)
 		if !ok || pub == nil || pub.Curve != elliptic.P256() {
-			return nil, nil, fmt.Errorf("%w: key %q: ES256 needs a P-256 *ecdsa.PublicKey", ErrBadKey, k.KID)
+			return nil, nil, k.bad("ES256 needs a P-256 *ecdsa.PublicKey")
 		}
 		if _, err := pub.ECDH(); err != nil {
-			return nil, nil, fmt.Errorf("%w: key %q: invalid P-256 point", ErrBadKey, k.KID)
+			return nil, nil, k.bad("invalid P-256 point")
 		}
 		return m, pub, nil
+	case mint: // EdDSA
+		priv, ok := k.PrivateKey.(ed25519.PrivateKey)
+		if !ok || len(priv) != ed25519.PrivateKeySize {
+			return nil, nil, k.bad("EdDSA minting needs an ed25519.PrivateKey")
+		}
+		return m, priv, nil
 	default: // EdDSA
 		pub, ok := k.Public.(ed25519.PublicKey)
 		if !ok || len(pub) != ed25519.PublicKeySize {
-			return nil, nil, fmt.Errorf("%w: key %q: EdDSA needs an ed25519.PublicKey", ErrBadKey, k.KID)
+			return nil, nil, k.bad("EdDSA needs an ed25519.PublicKey")
 		}
 		return m, pub, nil
 	}
 }
 
-// signingKey is verificationKey's counterpart for Mint.
-func (k Key) signingKey() (jwt.SigningMethod, any, error) {
-	m := method(k.Algorithm)
-	if m == nil {
-		return nil, nil, fmt.Errorf("%w: key %q: unsupported algorithm %q", ErrBadKey, k.KID, k.Algorithm)
-	}
-	switch k.Algorithm {
-	case HS256:
-		if len(k.Secret) == 0 {
-			return nil, nil, fmt.Errorf("%w: key %q: empty HS256 secret", ErrBadKey, k.KID)
-		}
-		return m, k.Secret, nil
-	case ES256:
-		priv, ok := k.PrivateKey.(*ecdsa.PrivateKey)
-		if !ok || priv == nil || priv.Curve != elliptic.P256() {
-			return nil, nil, fmt.Errorf("%w: key %q: ES256 minting needs a P-256 *ecdsa.PrivateKey", ErrBadKey, k.KID)
-		}
-		return m, priv, nil
-	default: // EdDSA
-		priv, ok := k.PrivateKey.(ed25519.PrivateKey)
-		if !ok || len(priv) != ed25519.PrivateKeySize {
-			return nil, nil, fmt.Errorf("%w: key %q: EdDSA minting needs an ed25519.PrivateKey", ErrBadKey, k.KID)
-		}
-		return m, priv, nil
-	}
+// bad is ErrBadKey for k, with the problem format describes.
+func (k Key) bad(format string, args ...any) error {
+	return fmt.Errorf("%w: key %q: %s", ErrBadKey, k.KID, fmt.Sprintf(format, args...))
 }

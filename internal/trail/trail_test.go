@@ -2,15 +2,13 @@ package trail_test
 
 import (
 	"database/sql"
-	"fmt"
 	"path/filepath"
 	"slices"
 	"testing"
-	"time"
 
 	"github.com/deadbolt-dev/deadbolt/internal/audit"
-	"github.com/deadbolt-dev/deadbolt/internal/store"
 	"github.com/deadbolt-dev/deadbolt/internal/store/sqlite"
+	"github.com/deadbolt-dev/deadbolt/internal/store/storetest"
 	"github.com/deadbolt-dev/deadbolt/internal/trail"
 )
 
@@ -25,25 +23,12 @@ func TestNewestWalksBackOnce(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	tenant := store.Tenant{ID: "0193a4b2-0000-7000-8000-000000000001", Name: "acme", CreatedAt: time.Now().UTC()}
-	if err := s.Update(ctx, func(tx store.Tx) error {
-		if err := tx.CreateTenant(ctx, tenant); err != nil {
-			return err
+	tenant := storetest.AuditTrail(t, s, 1300, func(i int) string {
+		if i%3 == 0 {
+			return "account.unlocked"
 		}
-		for i := range 1300 {
-			action := "account.locked"
-			if i%3 == 0 {
-				action = "account.unlocked"
-			}
-			e := audit.Event{TenantID: tenant.ID, Actor: "cli:root", Action: action, Target: fmt.Sprintf("account:%d", i)}
-			if _, err := tx.AppendAudit(ctx, e, time.Now()); err != nil {
-				return err
-			}
-		}
-		return nil
-	}); err != nil {
-		t.Fatal(err)
-	}
+		return "account.locked"
+	})
 	db, err := sql.Open("sqlite", path)
 	if err != nil {
 		t.Fatal(err)

@@ -80,26 +80,19 @@ type queryer interface {
 // cache and the rows naming its changes, which the triggers on the data
 // tables write on a restore, so a running server forgets what changed).
 func sqliteTables(ctx context.Context, q queryer, schema string) ([]string, error) {
-	rows, err := q.QueryContext(ctx, `SELECT name FROM `+schema+`.sqlite_schema
+	return sqliteNames(ctx, q, `SELECT name FROM `+schema+`.sqlite_schema
 		WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT IN ('schema_version', 'config_version', 'cache_changes') ORDER BY name`)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var n string
-		if err := rows.Scan(&n); err != nil {
-			return nil, err
-		}
-		out = append(out, n)
-	}
-	return out, rows.Err()
 }
 
 // sqliteColumns lists a table's columns in order.
 func sqliteColumns(ctx context.Context, q queryer, schema, table string) ([]string, error) {
-	rows, err := q.QueryContext(ctx, `SELECT name FROM pragma_table_info(?, ?) ORDER BY cid`, table, schema)
+	return sqliteNames(ctx, q, `SELECT name FROM pragma_table_info(?, ?) ORDER BY cid`, table, schema)
+}
+
+// sqliteNames runs query, which selects one column of names, and returns
+// them in order.
+func sqliteNames(ctx context.Context, q queryer, query string, args ...any) ([]string, error) {
+	rows, err := q.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, err
 	}

@@ -8,7 +8,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -16,17 +15,12 @@ import (
 	"github.com/deadbolt-dev/deadbolt/internal/egress"
 	"github.com/deadbolt-dev/deadbolt/internal/notify"
 	"github.com/deadbolt-dev/deadbolt/internal/store"
-	"github.com/deadbolt-dev/deadbolt/internal/store/sqlite"
-	"github.com/deadbolt-dev/deadbolt/internal/store/sqlite/sqlitetest"
+	"github.com/deadbolt-dev/deadbolt/internal/store/storetest/backends"
 )
 
 func TestNotifier(t *testing.T) {
 	ctx := context.Background()
-	s, err := sqlite.Open(ctx, sqlitetest.Migrated(t, filepath.Join(t.TempDir(), "db")), sqlite.Options{AutoMigrate: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s := backends.SQLite(t)
 	now := time.Now().UTC()
 	tenant := store.Tenant{ID: "t1", Name: "acme", CreatedAt: now}
 	alice := store.Member{ID: "m1", TenantID: "t1", Email: "alice@acme.test", Role: store.RoleMember,
@@ -47,7 +41,7 @@ func TestNotifier(t *testing.T) {
 		{ID: "s-gone", TenantID: "t1", MemberID: "m1", Endpoint: gone.URL + "/b", P256dh: br.key.PublicKey().Bytes(), Auth: br.auth, CreatedAt: now.Add(time.Second)},
 		{ID: "s-bob", TenantID: "t1", MemberID: "m2", Endpoint: live.URL + "/c", P256dh: br.key.PublicKey().Bytes(), Auth: br.auth, CreatedAt: now},
 	}
-	err = s.Update(ctx, func(tx store.Tx) error {
+	err := s.Update(ctx, func(tx store.Tx) error {
 		tx.CreateTenant(ctx, tenant)
 		tx.CreateMember(ctx, alice)
 		tx.CreateMember(ctx, bob)
@@ -128,5 +122,24 @@ func TestNotifier(t *testing.T) {
 	bad.Payload = []byte("not json")
 	if err := n.Deliver(ctx, bad); !errors.Is(err, notify.ErrPermanent) {
 		t.Fatalf("Deliver of a bad payload: %v, want ErrPermanent", err)
+	}
+}
+
+// TestApprovalPayloads: an approver's push names what is asked and by
+// whom and opens the request's page; a requester's names the outcome; a
+// decided notice never replaces the ask (their tags differ).
+func TestApprovalPayloads(t *testing.T) {
+	n := notify.Notice{Request: "r1", Application: "Bank", Account: "treasury", Kind: store.RequestAhead, By: "alice@acme.test",
+		Link: "/approvals#request-r1"}
+	ask := AskPayload(n, "https://lock.acme.test")
+	if ask.Title != "Approval asked" || !strings.Contains(ask.Body, "access to treasury at Bank, asked by alice@acme.test") ||
+		ask.URL != "https://lock.acme.test/approvals#request-r1" || ask.Tag != "r1" {
+		t.Fatalf("ask payload %+v", ask)
+	}
+	n.Status, n.Link = store.RequestDenied, "/approvals#mine-r1"
+	done := DecidedPayload(n, "https://lock.acme.test")
+	if done.Title != "Request denied" || done.Body != "Your request for access to treasury at Bank was denied." ||
+		done.URL != "https://lock.acme.test/approvals#mine-r1" || done.Tag == ask.Tag {
+		t.Fatalf("decided payload %+v", done)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
@@ -86,22 +87,7 @@ func (c *Client) postJSON(ctx context.Context, path string, body, out any) error
 // the passkey's name to finish. It returns where the portal sends the
 // browser next.
 func (c *Client) Register(ctx context.Context, k *Key, begin, finish string, fields map[string]string, name string) (string, error) {
-	if fields == nil {
-		fields = map[string]string{}
-	}
-	var opts json.RawMessage
-	if err := c.postJSON(ctx, begin, fields, &opts); err != nil {
-		return "", err
-	}
-	cred, err := k.Create(opts)
-	if err != nil {
-		return "", err
-	}
-	var done struct{ Redirect string }
-	if err := c.postJSON(ctx, finish, map[string]any{"credential": json.RawMessage(cred), "name": name}, &done); err != nil {
-		return "", err
-	}
-	return done.Redirect, nil
+	return c.ceremony(ctx, begin, finish, fields, k.Create, map[string]any{"name": name})
 }
 
 // Setup registers k through a one-time setup link (…/setup?t=SECRET), as
@@ -129,19 +115,7 @@ func (c *Client) SignIn(ctx context.Context, k *Key) (string, error) {
 // (the sign-in page's, or the step-up page's /stepup/begin?id=…) and
 // returns where the portal sends the browser next.
 func (c *Client) Authenticate(ctx context.Context, k *Key, begin, finish string) (string, error) {
-	var opts json.RawMessage
-	if err := c.postJSON(ctx, begin, map[string]string{}, &opts); err != nil {
-		return "", err
-	}
-	cred, err := k.Get(opts)
-	if err != nil {
-		return "", err
-	}
-	var done struct{ Redirect string }
-	if err := c.postJSON(ctx, finish, map[string]any{"credential": json.RawMessage(cred)}, &done); err != nil {
-		return "", err
-	}
-	return done.Redirect, nil
+	return c.Assert(ctx, k, begin, finish, nil)
 }
 
 // Assert runs one assertion ceremony other than sign-in (the portal's
@@ -149,6 +123,13 @@ func (c *Client) Authenticate(ctx context.Context, k *Key, begin, finish string)
 // options with k, and posts the assertion to finish. It returns where the
 // portal sends the browser next.
 func (c *Client) Assert(ctx context.Context, k *Key, begin, finish string, fields map[string]string) (string, error) {
+	return c.ceremony(ctx, begin, finish, fields, k.Get, nil)
+}
+
+// ceremony posts fields to begin, answers the options it gets back with
+// answer (a key's Create or Get), and posts the answer as the credential,
+// with more, to finish. It returns where the portal sends the browser next.
+func (c *Client) ceremony(ctx context.Context, begin, finish string, fields map[string]string, answer func([]byte) ([]byte, error), more map[string]any) (string, error) {
 	if fields == nil {
 		fields = map[string]string{}
 	}
@@ -156,12 +137,14 @@ func (c *Client) Assert(ctx context.Context, k *Key, begin, finish string, field
 	if err := c.postJSON(ctx, begin, fields, &opts); err != nil {
 		return "", err
 	}
-	cred, err := k.Get(opts)
+	cred, err := answer(opts)
 	if err != nil {
 		return "", err
 	}
+	body := map[string]any{"credential": json.RawMessage(cred)}
+	maps.Copy(body, more)
 	var done struct{ Redirect string }
-	if err := c.postJSON(ctx, finish, map[string]any{"credential": json.RawMessage(cred)}, &done); err != nil {
+	if err := c.postJSON(ctx, finish, body, &done); err != nil {
 		return "", err
 	}
 	return done.Redirect, nil

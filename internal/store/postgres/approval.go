@@ -8,7 +8,6 @@ import (
 	"github.com/deadbolt-dev/deadbolt/internal/store"
 	"github.com/deadbolt-dev/deadbolt/internal/store/sqlrow"
 	"github.com/deadbolt-dev/deadbolt/internal/store/valid"
-	"github.com/jackc/pgx/v5"
 )
 
 // Approvals run at the rate of people asking and voting, so they are
@@ -147,22 +146,8 @@ func (t *txn) SetRequestRule(ctx context.Context, id, policyID string, rule []by
 
 // CastVote implements store.Tx.
 func (t *txn) CastVote(ctx context.Context, v store.Vote) error {
-	const op = "cast vote"
-	if err := valid.Vote(v); err != nil {
-		return wrap(op, err)
-	}
-	var tenant string
-	switch err := t.tx.QueryRow(ctx, `SELECT tenant_id FROM unlock_requests WHERE id = $1`, v.RequestID).Scan(&tenant); {
-	case errors.Is(err, pgx.ErrNoRows):
-		return invalid(op, "request %s does not exist", v.RequestID)
-	case err != nil:
-		return wrap(op, err)
-	case tenant != v.TenantID:
-		return invalid(op, "request %s is not in tenant %s", v.RequestID, v.TenantID)
-	}
-	return t.insert(ctx, op, "member "+v.MemberID+" has voted on request "+v.RequestID+" already",
-		`INSERT INTO approval_votes (`+sqlrow.VoteCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-		v.RequestID, v.TenantID, v.MemberID, v.Decision, v.Channel, v.Actor, v.Comment, v.Evidence, valid.Nanos(v.At))
+	return dialect.CastVote(ctx, rowDB{t.tx}, "cast vote", v, `SELECT tenant_id FROM unlock_requests WHERE id = $1`,
+		`INSERT INTO approval_votes (`+sqlrow.VoteCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`)
 }
 
 // StartRequest implements store.Tx with one conditional UPDATE.

@@ -51,7 +51,7 @@ func (t *txn) MarkBreakGlass(ctx context.Context, m store.BreakGlassMark) error 
 	}
 	if m.AccountID != "" {
 		// The account's own row names its tenant (no composite key to it).
-		if err := t.need(ctx, op, `SELECT count(*) FROM accounts WHERE id = $1 AND tenant_id = $2`, m.AccountID, m.TenantID); err != nil {
+		if err := dialect.Need(ctx, rowDB{t.tx}, op, `SELECT count(*) FROM accounts WHERE id = $1 AND tenant_id = $2`, m.AccountID, m.TenantID); err != nil {
 			return err
 		}
 	}
@@ -77,7 +77,7 @@ func (t *txn) CreateBreakGlassCode(ctx context.Context, c store.BreakGlassCode) 
 	if err := valid.BreakGlassCode(c); err != nil {
 		return wrap(op, err)
 	}
-	if err := t.need(ctx, op, `SELECT count(*) FROM accounts WHERE id = $1 AND tenant_id = $2 AND app_id = $3`, c.AccountID, c.TenantID, c.AppID); err != nil {
+	if err := dialect.Need(ctx, rowDB{t.tx}, op, `SELECT count(*) FROM accounts WHERE id = $1 AND tenant_id = $2 AND app_id = $3`, c.AccountID, c.TenantID, c.AppID); err != nil {
 		return err
 	}
 	return t.insert(ctx, op, valid.Conflict("break_glass_codes", []string{"hash"}), `INSERT INTO break_glass_codes (`+sqlrow.BreakGlassCodeCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 0, 0)`,
@@ -98,11 +98,7 @@ func (t *txn) ReportBreakGlassCode(ctx context.Context, tenantID, id string, use
 	changed, err := t.exec(ctx, op, `UPDATE break_glass_codes SET used_at = $1, reported_at = $2
 		WHERE tenant_id = $3 AND id = $4 AND reported_at = 0`, used, n, tenantID, id)
 	return sqlrow.Applied(changed, err, func() error {
-		n, err := t.count(ctx, op, `SELECT count(*) FROM break_glass_codes WHERE tenant_id = $1 AND id = $2`, tenantID, id)
-		if err == nil && n == 0 {
-			return notFound(op)
-		}
-		return err
+		return dialect.Exists(ctx, rowDB{t.tx}, op, `SELECT count(*) FROM break_glass_codes WHERE tenant_id = $1 AND id = $2`, tenantID, id)
 	})
 }
 
@@ -122,19 +118,4 @@ func (t *txn) DeleteTemplate(ctx context.Context, tenantID, key string) error {
 	const op = "delete template"
 	n, err := t.exec(ctx, op, `DELETE FROM approval_templates WHERE tenant_id = $1 AND key = $2`, tenantID, key)
 	return found(op, n, err)
-}
-
-// count runs a query that counts rows.
-func (t *txn) count(ctx context.Context, op, query string, args ...any) (int64, error) {
-	return one(ctx, t.q, op, func(r sqlrow.Row) (n int64, err error) { return n, r.Scan(&n) }, query, args...)
-}
-
-// need refuses, as store.ErrInvalid, a reference that query counts no row
-// for: the record named is not in the tenant.
-func (t *txn) need(ctx context.Context, op, query string, args ...any) error {
-	n, err := t.count(ctx, op, query, args...)
-	if err == nil && n == 0 {
-		return invalid(op, "%s", valid.MsgReference)
-	}
-	return err
 }

@@ -2,8 +2,6 @@ package postgres
 
 import (
 	"context"
-	"errors"
-	"github.com/jackc/pgx/v5"
 	"time"
 
 	"github.com/deadbolt-dev/deadbolt/internal/store"
@@ -71,41 +69,13 @@ func (t *txn) LockOperation(ctx context.Context, tenantID, id string) (store.Ope
 
 // CastOperationVote implements store.Tx.
 func (t *txn) CastOperationVote(ctx context.Context, v store.Vote) error {
-	const op = "cast operation vote"
-	if err := valid.Vote(v); err != nil {
-		return wrap(op, err)
-	}
-	var tenant string
-	switch err := t.tx.QueryRow(ctx, `SELECT tenant_id FROM operation_requests WHERE id = $1`, v.RequestID).Scan(&tenant); {
-	case errors.Is(err, pgx.ErrNoRows):
-		return invalid(op, "request %s does not exist", v.RequestID)
-	case err != nil:
-		return wrap(op, err)
-	case tenant != v.TenantID:
-		return invalid(op, "request %s is not in tenant %s", v.RequestID, v.TenantID)
-	}
-	return t.insert(ctx, op, "member "+v.MemberID+" has voted on request "+v.RequestID+" already", `INSERT INTO operation_votes (`+sqlrow.VoteCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-		v.RequestID, v.TenantID, v.MemberID, v.Decision, v.Channel, v.Actor, v.Comment, v.Evidence, valid.Nanos(v.At))
+	return dialect.CastVote(ctx, rowDB{t.tx}, "cast operation vote", v, `SELECT tenant_id FROM operation_requests WHERE id = $1`,
+		`INSERT INTO operation_votes (`+sqlrow.VoteCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`)
 }
 
 // DecideOperation implements store.Tx with one conditional UPDATE.
 func (t *txn) DecideOperation(ctx context.Context, id, status, by string, at time.Time) (bool, error) {
-	const op = "decide operation request"
-	n, err := valid.Decision(id, status, by, at)
-	if err != nil {
-		return false, wrap(op, err)
-	}
-	cond := `expires_at > $3`
-	if status == store.RequestExpired {
-		cond = `expires_at <= $3`
-	}
-	rows, err := t.exec(ctx, op, `UPDATE operation_requests SET status = $1, decided_by = $2, decided_at = $3
-		WHERE id = $4 AND status = 'pending' AND `+cond, status, by, n, id)
-	return sqlrow.Applied(rows, err, func() error {
-		n, err := t.count(ctx, op, `SELECT count(*) FROM operation_requests WHERE id = $1`, id)
-		if err == nil && n == 0 {
-			return notFound(op)
-		}
-		return err
-	})
+	return dialect.Decide(ctx, rowDB{t.tx}, "decide operation request", `UPDATE operation_requests SET status = $1, decided_by = $2,
+		decided_at = $3 WHERE id = $4 AND status = 'pending' AND expires_at %s $5`,
+		`SELECT count(*) FROM operation_requests WHERE id = $1`, id, status, by, at)
 }

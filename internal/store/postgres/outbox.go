@@ -130,44 +130,20 @@ func (s *Store) ClaimOutbox(ctx context.Context, now time.Time, lease time.Durat
 	if err != nil {
 		return nil, wrap(op, err)
 	}
-	msgs, err := list(ctx, s.pool, op, dialect.ScanOutbox,
+	// RETURNING gives no order; hand them out oldest first.
+	return sqlrow.OldestFirst(list(ctx, s.pool, op, dialect.ScanOutbox,
 		`UPDATE outbox SET next_attempt_at = $1 WHERE id IN (
 			SELECT id FROM outbox WHERE delivered_at = 0 AND failed_at = 0 AND next_attempt_at <= $2
 			ORDER BY next_attempt_at, created_at, id LIMIT $3 FOR UPDATE SKIP LOCKED)
-		RETURNING `+sqlrow.OutboxCols, until, n, limit)
-	if err != nil {
-		return nil, err
-	}
-	// RETURNING gives no order; hand them out oldest first.
-	sqlrow.OldestFirst(msgs)
-	return msgs, nil
+		RETURNING `+sqlrow.OutboxCols, until, n, limit))
 }
 
 // FinishOutbox implements store.Store.
 func (s *Store) FinishOutbox(ctx context.Context, res store.OutboxResult) error {
-	const op = "finish outbox"
-	if err := valid.OutboxResult(res); err != nil {
-		return wrap(op, err)
-	}
-	at, retry := valid.Nanos(res.At), valid.Nanos(res.RetryAt)
-	var q string
-	var args []any
-	switch {
-	case res.Delivered:
-		q, args = `UPDATE outbox SET attempts = attempts + 1, delivered_at = $1, last_error = '' WHERE id = $2`, []any{at, res.ID}
-	case retry == 0:
-		q, args = `UPDATE outbox SET attempts = attempts + 1, failed_at = $1, last_error = $2 WHERE id = $3`, []any{at, res.Error, res.ID}
-	default:
-		q, args = `UPDATE outbox SET attempts = attempts + 1, next_attempt_at = $1, last_error = $2 WHERE id = $3`, []any{retry, res.Error, res.ID}
-	}
-	tag, err := s.pool.Exec(ctx, q, args...)
-	if err != nil {
-		return wrap(op, err)
-	}
-	if tag.RowsAffected() == 0 {
-		return notFound(op)
-	}
-	return nil
+	return dialect.FinishOutbox(ctx, rowDB{s.pool}, res,
+		`UPDATE outbox SET attempts = attempts + 1, delivered_at = $1, last_error = '' WHERE id = $2`,
+		`UPDATE outbox SET attempts = attempts + 1, failed_at = $1, last_error = $2 WHERE id = $3`,
+		`UPDATE outbox SET attempts = attempts + 1, next_attempt_at = $1, last_error = $2 WHERE id = $3`)
 }
 
 // TryLease implements store.Store with one upsert that changes the row only

@@ -115,21 +115,9 @@ func (t *txn) RaiseRequest(ctx context.Context, q store.UnlockRequest) (store.Un
 
 // DecideRequest implements store.Tx with one conditional UPDATE.
 func (t *txn) DecideRequest(ctx context.Context, id, status, by, grantID string, at time.Time) (bool, error) {
-	const op = "decide request"
-	n, err := valid.Decision(id, status, by, at)
-	if err != nil {
-		return false, wrap(op, err)
-	}
-	cond := `expires_at > $3`
-	if status == store.RequestExpired {
-		cond = `expires_at <= $3`
-	}
-	rows, err := t.exec(ctx, op, `UPDATE unlock_requests SET status = $1, decided_by = $2, decided_at = $3, grant_id = $4
-		WHERE id = $5 AND status = 'pending' AND `+cond, status, by, n, grantID, id)
-	return sqlrow.Applied(rows, err, func() error {
-		_, err := t.UnlockRequest(ctx, id)
-		return err
-	})
+	return dialect.Decide(ctx, rowDB{t.tx}, "decide request", `UPDATE unlock_requests SET status = $1, decided_by = $2, decided_at = $3,
+		grant_id = $4 WHERE id = $5 AND status = 'pending' AND expires_at %s $6`,
+		`SELECT count(*) FROM unlock_requests WHERE id = $1`, id, status, by, at, grantID)
 }
 
 // CreatePasskey implements store.Tx.
@@ -291,23 +279,9 @@ func (t *txn) DeleteMemberInvites(ctx context.Context, memberID, keep string) (i
 	return int(n), err
 }
 
-// DeleteMember implements store.Tx.
+// DeleteMember implements store.Tx. It locks the member first, so no
+// account is linked to them meanwhile.
 func (t *txn) DeleteMember(ctx context.Context, id string) error {
-	const op = "delete member"
-	var owned int
-	// Lock the member first, so no account is linked to them meanwhile.
-	if err := t.tx.QueryRow(ctx, `SELECT (SELECT count(*) FROM accounts WHERE owner_id = m.id) FROM members m
-		WHERE m.id = $1 FOR UPDATE`, id).Scan(&owned); err != nil {
-		return wrap(op, err)
-	}
-	if owned > 0 {
-		return fail(op, store.ErrConflict, "member %s still owns %d accounts", id, owned)
-	}
-	for _, table := range []string{"sessions", "passkeys", "invites", "push_subscriptions", "slack_links", "outbox"} {
-		if _, err := t.exec(ctx, op, `DELETE FROM `+table+` WHERE member_id = $1`, id); err != nil {
-			return err
-		}
-	}
-	n, err := t.exec(ctx, op, `DELETE FROM members WHERE id = $1`, id)
-	return found(op, n, err)
+	return dialect.DeleteMember(ctx, rowDB{t.tx}, `SELECT (SELECT count(*) FROM accounts WHERE owner_id = m.id) FROM members m
+		WHERE m.id = $1 FOR UPDATE`, `DELETE FROM %s WHERE member_id = $1`, `DELETE FROM members WHERE id = $1`, id)
 }

@@ -68,24 +68,40 @@ func (t *txn) changes() []cache.Event {
 // exec runs a plain write and returns the number of rows it changed; an
 // error is wrapped for op.
 func (t *txn) exec(ctx context.Context, op, query string, args ...any) (int64, error) {
-	tag, err := t.tx.Exec(ctx, query, args...)
+	return rowDB{t.tx}.Exec(ctx, op, query, args...)
+}
+
+// insert runs an INSERT … ON CONFLICT DO NOTHING and reports a skipped
+// row as store.ErrConflict, which leaves the transaction usable.
+func (t *txn) insert(ctx context.Context, op, what, sql string, args ...any) error {
+	return rowDB{t.tx}.Insert(ctx, op, what, sql, args...)
+}
+
+// rowDB is a connection, the pool or a transaction, as the writes sqlrow
+// keeps for both backends see it (sqlrow.DB).
+type rowDB struct{ q querier }
+
+func (r rowDB) Exec(ctx context.Context, op, query string, args ...any) (int64, error) {
+	tag, err := r.q.Exec(ctx, query, args...)
 	if err != nil {
 		return 0, wrap(op, err)
 	}
 	return tag.RowsAffected(), nil
 }
 
-// insert runs an INSERT … ON CONFLICT DO NOTHING and reports a skipped
-// row as store.ErrConflict, which leaves the transaction usable.
-func (t *txn) insert(ctx context.Context, op, what, sql string, args ...any) error {
-	n, err := t.exec(ctx, op, sql+` ON CONFLICT DO NOTHING`, args...)
-	if err != nil {
-		return err
-	}
-	if n == 0 {
+func (r rowDB) QueryRow(ctx context.Context, query string, args ...any) sqlrow.Row {
+	return r.q.QueryRow(ctx, query, args...)
+}
+
+// Insert adds ON CONFLICT DO NOTHING, so that a record that exists already
+// leaves a transaction usable, and reports the skipped row as
+// store.ErrConflict, worded by what.
+func (r rowDB) Insert(ctx context.Context, op, what, query string, args ...any) error {
+	n, err := r.Exec(ctx, op, query+` ON CONFLICT DO NOTHING`, args...)
+	if err == nil && n == 0 {
 		return conflict(op, what)
 	}
-	return nil
+	return err
 }
 
 // CreateTenant implements store.Tx.
@@ -223,20 +239,8 @@ func (t *txn) UpdateMember(ctx context.Context, m store.Member) error {
 // VerifyEmail implements store.Tx with one conditional UPDATE. The lock
 // check does not read the column, so no cached state changes.
 func (t *txn) VerifyEmail(ctx context.Context, id, email string, at time.Time) (bool, error) {
-	const op = "verify email"
-	n, err := valid.VerifyEmail(id, email, at)
-	if err != nil {
-		return false, wrap(op, err)
-	}
-	rows, err := t.exec(ctx, op, `UPDATE members SET email_verified_at = $1 WHERE id = $2 AND email = $3 AND email_verified_at = 0`,
-		n, id, strings.ToLower(email))
-	return sqlrow.Applied(rows, err, func() error {
-		m, err := t.Member(ctx, id)
-		if err == nil && m.Email != strings.ToLower(email) {
-			err = fail(op, store.ErrNotFound, "member %s has another email", id)
-		}
-		return err
-	})
+	return dialect.VerifyEmail(ctx, rowDB{t.tx}, `UPDATE members SET email_verified_at = $1 WHERE id = $2 AND email = $3
+		AND email_verified_at = 0`, `SELECT email FROM members WHERE id = $1`, id, email, at)
 }
 
 // CreateAccount implements store.Tx. An owner in another tenant, or one

@@ -1,6 +1,8 @@
 package postgres_test
 
 import (
+	"compress/gzip"
+	"io"
 	"os"
 	"testing"
 
@@ -12,11 +14,11 @@ import (
 )
 
 // TestUpgradeWave1 restores a dump of a database the wave-1 binary wrote
-// (testdata/wave1.sql, made by storetest/wave1/make.sh) into a new
+// (testdata/wave1.sql.gz, made by storetest/wave1/make.sh) into a new
 // database, opens it the way serve does, migrating it, and finds every
 // record the wave-1 code read from it.
 func TestUpgradeWave1(t *testing.T) {
-	dump, err := os.ReadFile("testdata/wave1.sql")
+	dump, err := readGzip("testdata/wave1.sql.gz")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -28,7 +30,7 @@ func TestUpgradeWave1(t *testing.T) {
 		t.Fatal(err)
 	}
 	if _, err := conn.Exec(t.Context(), string(dump)); err != nil {
-		t.Fatalf("restore testdata/wave1.sql: %v", err)
+		t.Fatalf("restore testdata/wave1.sql.gz: %v", err)
 	}
 	conn.Close(t.Context())
 	s, err := backend.Open(t.Context(), u, backend.Options{AutoMigrate: true, MustExist: true})
@@ -37,4 +39,18 @@ func TestUpgradeWave1(t *testing.T) {
 	}
 	defer s.Close()
 	wave1.Check(t, s, "testdata/wave1.json")
+}
+
+// readGzip reads the whole of a gzipped file.
+func readGzip(path string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	z, err := gzip.NewReader(f)
+	if err != nil {
+		return nil, err
+	}
+	return io.ReadAll(z)
 }

@@ -152,22 +152,8 @@ func (t *txn) SetRequestRule(ctx context.Context, id, policyID string, rule []by
 
 // CastVote implements store.Tx.
 func (t *txn) CastVote(ctx context.Context, v store.Vote) error {
-	const op = "cast vote"
-	if err := valid.Vote(v); err != nil {
-		return wrap(op, err)
-	}
-	var tenant string
-	switch err := t.tx.QueryRowContext(ctx, `SELECT tenant_id FROM unlock_requests WHERE id = ?`, v.RequestID).Scan(&tenant); {
-	case errors.Is(err, sql.ErrNoRows):
-		return invalid(op, "request %s does not exist", v.RequestID)
-	case err != nil:
-		return wrap(op, err)
-	case tenant != v.TenantID:
-		return invalid(op, "request %s is not in tenant %s", v.RequestID, v.TenantID)
-	}
-	_, err := t.exec(ctx, op, `INSERT INTO approval_votes (`+sqlrow.VoteCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		v.RequestID, v.TenantID, v.MemberID, v.Decision, v.Channel, v.Actor, v.Comment, v.Evidence, valid.Nanos(v.At))
-	return err
+	return dialect.CastVote(ctx, rowDB{t.tx}, "cast vote", v, `SELECT tenant_id FROM unlock_requests WHERE id = ?`,
+		`INSERT INTO approval_votes (`+sqlrow.VoteCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`)
 }
 
 // StartRequest implements store.Tx with one conditional UPDATE.

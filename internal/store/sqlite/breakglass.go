@@ -51,7 +51,7 @@ func (t *txn) MarkBreakGlass(ctx context.Context, m store.BreakGlassMark) error 
 	}
 	if m.AccountID != "" {
 		// The account's own row names its tenant (no composite key to it).
-		if err := t.need(ctx, op, `SELECT count(*) FROM accounts WHERE id = ? AND tenant_id = ?`, m.AccountID, m.TenantID); err != nil {
+		if err := dialect.Need(ctx, rowDB{t.tx}, op, `SELECT count(*) FROM accounts WHERE id = ? AND tenant_id = ?`, m.AccountID, m.TenantID); err != nil {
 			return err
 		}
 	}
@@ -74,7 +74,7 @@ func (t *txn) CreateBreakGlassCode(ctx context.Context, c store.BreakGlassCode) 
 	if err := valid.BreakGlassCode(c); err != nil {
 		return wrap(op, err)
 	}
-	if err := t.need(ctx, op, `SELECT count(*) FROM accounts WHERE id = ? AND tenant_id = ? AND app_id = ?`, c.AccountID, c.TenantID, c.AppID); err != nil {
+	if err := dialect.Need(ctx, rowDB{t.tx}, op, `SELECT count(*) FROM accounts WHERE id = ? AND tenant_id = ? AND app_id = ?`, c.AccountID, c.TenantID, c.AppID); err != nil {
 		return err
 	}
 	_, err := t.exec(ctx, op, `INSERT INTO break_glass_codes (`+sqlrow.BreakGlassCodeCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0, 0)`,
@@ -96,11 +96,7 @@ func (t *txn) ReportBreakGlassCode(ctx context.Context, tenantID, id string, use
 	changed, err := t.exec(ctx, op, `UPDATE break_glass_codes SET used_at = ?, reported_at = ?
 		WHERE tenant_id = ? AND id = ? AND reported_at = 0`, used, n, tenantID, id)
 	return sqlrow.Applied(changed, err, func() error {
-		n, err := t.count(ctx, op, `SELECT count(*) FROM break_glass_codes WHERE tenant_id = ? AND id = ?`, tenantID, id)
-		if err == nil && n == 0 {
-			return notFound(op)
-		}
-		return err
+		return dialect.Exists(ctx, rowDB{t.tx}, op, `SELECT count(*) FROM break_glass_codes WHERE tenant_id = ? AND id = ?`, tenantID, id)
 	})
 }
 
@@ -121,19 +117,4 @@ func (t *txn) DeleteTemplate(ctx context.Context, tenantID, key string) error {
 	const op = "delete template"
 	n, err := t.exec(ctx, op, `DELETE FROM approval_templates WHERE tenant_id = ? AND key = ?`, tenantID, key)
 	return found(op, n, err)
-}
-
-// count runs a query that counts rows.
-func (t *txn) count(ctx context.Context, op, query string, args ...any) (int64, error) {
-	return one(ctx, t.querier(), op, func(r sqlrow.Row) (n int64, err error) { return n, r.Scan(&n) }, query, args...)
-}
-
-// need refuses, as store.ErrInvalid, a reference that query counts no row
-// for: the record named is not in the tenant.
-func (t *txn) need(ctx context.Context, op, query string, args ...any) error {
-	n, err := t.count(ctx, op, query, args...)
-	if err == nil && n == 0 {
-		return invalid(op, "%s", valid.MsgReference)
-	}
-	return err
 }

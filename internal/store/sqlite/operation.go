@@ -2,8 +2,6 @@ package sqlite
 
 import (
 	"context"
-	"database/sql"
-	"errors"
 	"time"
 
 	"github.com/deadbolt-dev/deadbolt/internal/store"
@@ -71,42 +69,13 @@ func (t *txn) LockOperation(ctx context.Context, tenantID, id string) (store.Ope
 
 // CastOperationVote implements store.Tx.
 func (t *txn) CastOperationVote(ctx context.Context, v store.Vote) error {
-	const op = "cast operation vote"
-	if err := valid.Vote(v); err != nil {
-		return wrap(op, err)
-	}
-	var tenant string
-	switch err := t.tx.QueryRowContext(ctx, `SELECT tenant_id FROM operation_requests WHERE id = ?`, v.RequestID).Scan(&tenant); {
-	case errors.Is(err, sql.ErrNoRows):
-		return invalid(op, "request %s does not exist", v.RequestID)
-	case err != nil:
-		return wrap(op, err)
-	case tenant != v.TenantID:
-		return invalid(op, "request %s is not in tenant %s", v.RequestID, v.TenantID)
-	}
-	_, err := t.exec(ctx, op, `INSERT INTO operation_votes (`+sqlrow.VoteCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		v.RequestID, v.TenantID, v.MemberID, v.Decision, v.Channel, v.Actor, v.Comment, v.Evidence, valid.Nanos(v.At))
-	return err
+	return dialect.CastVote(ctx, rowDB{t.tx}, "cast operation vote", v, `SELECT tenant_id FROM operation_requests WHERE id = ?`,
+		`INSERT INTO operation_votes (`+sqlrow.VoteCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`)
 }
 
 // DecideOperation implements store.Tx with one conditional UPDATE.
 func (t *txn) DecideOperation(ctx context.Context, id, status, by string, at time.Time) (bool, error) {
-	const op = "decide operation request"
-	n, err := valid.Decision(id, status, by, at)
-	if err != nil {
-		return false, wrap(op, err)
-	}
-	cond := `expires_at > ?`
-	if status == store.RequestExpired {
-		cond = `expires_at <= ?`
-	}
-	rows, err := t.exec(ctx, op, `UPDATE operation_requests SET status = ?, decided_by = ?, decided_at = ?
-		WHERE id = ? AND status = 'pending' AND `+cond, status, by, n, id, n)
-	return sqlrow.Applied(rows, err, func() error {
-		n, err := t.count(ctx, op, `SELECT count(*) FROM operation_requests WHERE id = ?`, id)
-		if err == nil && n == 0 {
-			return notFound(op)
-		}
-		return err
-	})
+	return dialect.Decide(ctx, rowDB{t.tx}, "decide operation request", `UPDATE operation_requests SET status = ?, decided_by = ?,
+		decided_at = ? WHERE id = ? AND status = 'pending' AND expires_at %s ?`,
+		`SELECT count(*) FROM operation_requests WHERE id = ?`, id, status, by, at)
 }

@@ -135,42 +135,20 @@ func (s *Store) ClaimOutbox(ctx context.Context, now time.Time, lease time.Durat
 	if err != nil {
 		return nil, wrap(op, err)
 	}
-	msgs, err := list(ctx, s.wdb, op, dialect.ScanOutbox,
+	// RETURNING gives no order; hand them out oldest first.
+	return sqlrow.OldestFirst(list(ctx, s.wdb, op, dialect.ScanOutbox,
 		`UPDATE outbox SET next_attempt_at = ? WHERE id IN (
 		   SELECT id FROM outbox WHERE delivered_at = 0 AND failed_at = 0 AND next_attempt_at <= ?
 		   ORDER BY next_attempt_at, created_at, id LIMIT ?)
-		 RETURNING `+sqlrow.OutboxCols, until, n, limit)
-	if err != nil {
-		return nil, err
-	}
-	// RETURNING gives no order; hand them out oldest first.
-	sqlrow.OldestFirst(msgs)
-	return msgs, nil
+		 RETURNING `+sqlrow.OutboxCols, until, n, limit))
 }
 
 // FinishOutbox implements store.Store.
 func (s *Store) FinishOutbox(ctx context.Context, res store.OutboxResult) error {
-	const op = "finish outbox"
-	if err := valid.OutboxResult(res); err != nil {
-		return wrap(op, err)
-	}
-	at, retry := valid.Nanos(res.At), valid.Nanos(res.RetryAt)
-	var q string
-	var args []any
-	switch {
-	case res.Delivered:
-		q, args = `UPDATE outbox SET attempts = attempts + 1, delivered_at = ?, last_error = '' WHERE id = ?`, []any{at, res.ID}
-	case retry == 0:
-		q, args = `UPDATE outbox SET attempts = attempts + 1, failed_at = ?, last_error = ? WHERE id = ?`, []any{at, res.Error, res.ID}
-	default:
-		q, args = `UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?, last_error = ? WHERE id = ?`, []any{retry, res.Error, res.ID}
-	}
-	out, err := s.wdb.ExecContext(ctx, q, args...)
-	if err != nil {
-		return wrap(op, err)
-	}
-	n, err := out.RowsAffected()
-	return found(op, n, err)
+	return dialect.FinishOutbox(ctx, rowDB{s.wdb}, res,
+		`UPDATE outbox SET attempts = attempts + 1, delivered_at = ?, last_error = '' WHERE id = ?`,
+		`UPDATE outbox SET attempts = attempts + 1, failed_at = ?, last_error = ? WHERE id = ?`,
+		`UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?, last_error = ? WHERE id = ?`)
 }
 
 // TryLease implements store.Store with one upsert that changes the row only

@@ -121,21 +121,9 @@ func (t *txn) RaiseRequest(ctx context.Context, q store.UnlockRequest) (store.Un
 
 // DecideRequest implements store.Tx with one conditional UPDATE.
 func (t *txn) DecideRequest(ctx context.Context, id, status, by, grantID string, at time.Time) (bool, error) {
-	const op = "decide request"
-	n, err := valid.Decision(id, status, by, at)
-	if err != nil {
-		return false, wrap(op, err)
-	}
-	cond := `expires_at > ?`
-	if status == store.RequestExpired {
-		cond = `expires_at <= ?`
-	}
-	rows, err := t.exec(ctx, op, `UPDATE unlock_requests SET status = ?, decided_by = ?, decided_at = ?, grant_id = ?
-		WHERE id = ? AND status = 'pending' AND `+cond, status, by, n, grantID, id, n)
-	return sqlrow.Applied(rows, err, func() error {
-		_, err := t.UnlockRequest(ctx, id)
-		return err
-	})
+	return dialect.Decide(ctx, rowDB{t.tx}, "decide request", `UPDATE unlock_requests SET status = ?, decided_by = ?, decided_at = ?,
+		grant_id = ? WHERE id = ? AND status = 'pending' AND expires_at %s ?`,
+		`SELECT count(*) FROM unlock_requests WHERE id = ?`, id, status, by, at, grantID)
 }
 
 // CreatePasskey implements store.Tx.
@@ -280,19 +268,6 @@ func (t *txn) DeleteMemberInvites(ctx context.Context, memberID, keep string) (i
 
 // DeleteMember implements store.Tx.
 func (t *txn) DeleteMember(ctx context.Context, id string) error {
-	const op = "delete member"
-	var owned int
-	if err := t.tx.QueryRowContext(ctx, `SELECT count(*) FROM accounts WHERE owner_id = ?`, id).Scan(&owned); err != nil {
-		return wrap(op, err)
-	}
-	if owned > 0 {
-		return fail(op, store.ErrConflict, "member %s still owns %d accounts", id, owned)
-	}
-	for _, table := range []string{"sessions", "passkeys", "invites", "push_subscriptions", "slack_links", "outbox"} {
-		if _, err := t.exec(ctx, op, `DELETE FROM `+table+` WHERE member_id = ?`, id); err != nil {
-			return err
-		}
-	}
-	n, err := t.exec(ctx, op, `DELETE FROM members WHERE id = ?`, id)
-	return found(op, n, err)
+	return dialect.DeleteMember(ctx, rowDB{t.tx}, `SELECT count(*) FROM accounts WHERE owner_id = ?`,
+		`DELETE FROM %s WHERE member_id = ?`, `DELETE FROM members WHERE id = ?`, id)
 }

@@ -5,7 +5,6 @@ import (
 
 	"github.com/deadbolt-dev/deadbolt/internal/store"
 	"github.com/deadbolt-dev/deadbolt/internal/store/sqlrow"
-	"github.com/deadbolt-dev/deadbolt/internal/store/valid"
 )
 
 // Web Push subscriptions: portal records, read by no cached path.
@@ -20,20 +19,11 @@ func (r reads) PushSubscriptions(ctx context.Context, memberID string) ([]store.
 // only a subscription of the same member: none written means another
 // member holds the ID.
 func (t *txn) PutPushSubscription(ctx context.Context, p store.PushSubscription) error {
-	const op = "put push subscription"
-	if err := valid.PushSubscription(p); err != nil {
-		return wrap(op, err)
-	}
-	n, err := t.exec(ctx, op, `INSERT INTO push_subscriptions (`+sqlrow.PushCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+	return dialect.PutPushSubscription(ctx, rowDB{t.tx}, `INSERT INTO push_subscriptions (`+sqlrow.PushCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (id) DO UPDATE SET tenant_id = excluded.tenant_id, member_id = excluded.member_id,
 		endpoint = excluded.endpoint, p256dh = excluded.p256dh, auth = excluded.auth,
 		user_agent = excluded.user_agent, created_at = excluded.created_at
-		WHERE push_subscriptions.member_id = excluded.member_id`,
-		p.ID, p.TenantID, p.MemberID, p.Endpoint, p.P256dh, p.Auth, p.UserAgent, valid.Nanos(p.CreatedAt))
-	if err == nil && n == 0 {
-		return fail(op, store.ErrConflict, "the subscription belongs to another member")
-	}
-	return err
+		WHERE push_subscriptions.member_id = excluded.member_id`, p)
 }
 
 // DeletePushSubscription implements store.Tx.

@@ -45,12 +45,7 @@ func (t *txn) stmt(ctx context.Context, id stmtID) (*sql.Stmt, error) {
 // exec runs a plain write and returns the number of rows it changed; an
 // error is wrapped for op.
 func (t *txn) exec(ctx context.Context, op, query string, args ...any) (int64, error) {
-	res, err := t.tx.ExecContext(ctx, query, args...)
-	if err != nil {
-		return 0, wrap(op, err)
-	}
-	n, err := res.RowsAffected()
-	return n, wrap(op, err)
+	return rowDB{t.tx}.Exec(ctx, op, query, args...)
 }
 
 // execStmt runs a prepared write and returns the number of rows it
@@ -65,6 +60,36 @@ func (t *txn) execStmt(ctx context.Context, id stmtID, args ...any) (int64, erro
 		return 0, err
 	}
 	return res.RowsAffected()
+}
+
+// conn is what both the write pool and a transaction offer.
+type conn interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// rowDB is a connection, the write pool or a transaction, as the writes
+// sqlrow keeps for both backends see it (sqlrow.DB). An INSERT of a record
+// that exists already fails with the database's unique violation, which
+// names it, so Insert needs no what.
+type rowDB struct{ c conn }
+
+func (r rowDB) Insert(ctx context.Context, op, _, query string, args ...any) error {
+	_, err := r.Exec(ctx, op, query, args...)
+	return err
+}
+
+func (r rowDB) Exec(ctx context.Context, op, query string, args ...any) (int64, error) {
+	res, err := r.c.ExecContext(ctx, query, args...)
+	if err != nil {
+		return 0, wrap(op, err)
+	}
+	n, err := res.RowsAffected()
+	return n, wrap(op, err)
+}
+
+func (r rowDB) QueryRow(ctx context.Context, query string, args ...any) sqlrow.Row {
+	return r.c.QueryRowContext(ctx, query, args...)
 }
 
 // CreateTenant implements store.Tx.
@@ -161,20 +186,8 @@ func (t *txn) UpdateMember(ctx context.Context, m store.Member) error {
 
 // VerifyEmail implements store.Tx with one conditional UPDATE.
 func (t *txn) VerifyEmail(ctx context.Context, id, email string, at time.Time) (bool, error) {
-	const op = "verify email"
-	n, err := valid.VerifyEmail(id, email, at)
-	if err != nil {
-		return false, wrap(op, err)
-	}
-	rows, err := t.exec(ctx, op, `UPDATE members SET email_verified_at = ? WHERE id = ? AND email = ? AND email_verified_at = 0`,
-		n, id, strings.ToLower(email))
-	return sqlrow.Applied(rows, err, func() error {
-		m, err := t.Member(ctx, id)
-		if err == nil && m.Email != strings.ToLower(email) {
-			err = fail(op, store.ErrNotFound, "member %s has another email", id)
-		}
-		return err
-	})
+	return dialect.VerifyEmail(ctx, rowDB{t.tx}, `UPDATE members SET email_verified_at = ? WHERE id = ? AND email = ?
+		AND email_verified_at = 0`, `SELECT email FROM members WHERE id = ?`, id, email, at)
 }
 
 // CreateAccount implements store.Tx. An owner in another tenant, or one

@@ -4,6 +4,13 @@
 // row means (Found, Applied), and turning a driver's error into one of the
 // store's error kinds (Wrap and its kin).
 //
+// Writes whose logic is the same on both databases are here too, written
+// once against DB, a backend's connection or transaction seen as QueryRow,
+// Insert and Exec: casting a vote, deciding a request, counting a
+// reference, putting a push subscription, finishing an outbox message,
+// verifying an email, deleting a member. The backend calls them with its
+// SQL text.
+//
 // A backend keeps only what differs between the databases: its SQL text,
 // its connections and, for PostgreSQL, its notifications. It describes
 // itself with a Dialect: its name (the prefix of every error's operation),

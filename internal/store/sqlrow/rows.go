@@ -51,12 +51,13 @@ func Applied(n int64, err error, explain func() error) (bool, error) {
 }
 
 // OldestFirst orders messages a write returned (RETURNING gives no order)
-// by creation, then ID.
-func OldestFirst(msgs []store.OutboxMessage) {
+// by creation, then ID, and passes on the write's error.
+func OldestFirst(msgs []store.OutboxMessage, err error) ([]store.OutboxMessage, error) {
 	slices.SortFunc(msgs, func(a, b store.OutboxMessage) int {
 		if c := a.CreatedAt.Compare(b.CreatedAt); c != 0 {
 			return c
 		}
 		return strings.Compare(a.ID, b.ID)
 	})
+	return msgs, err
 }

@@ -105,7 +105,11 @@ func TestOldestFirst(t *testing.T) {
 		{ID: "b", CreatedAt: t0},
 		{ID: "a", CreatedAt: t0},
 	}
-	sqlrow.OldestFirst(msgs)
+	boom := errors.New("boom")
+	msgs, err := sqlrow.OldestFirst(msgs, boom)
+	if !errors.Is(err, boom) {
+		t.Errorf("error %v, want the write's", err)
+	}
 	var ids []string
 	for _, m := range msgs {
 		ids = append(ids, m.ID)

@@ -1,7 +1,7 @@
 // Package backends opens a fresh store of each kind, for tests that run
 // the same scenario on both: a real SQLite file in the test's temporary
 // folder, and a real PostgreSQL database (pgtest), each closed when the
-// test ends.
+// test ends. SQLite alone also serves tests that need one real store.
 package backends
 
 import (
@@ -22,11 +22,15 @@ type Backend struct {
 }
 
 // All are SQLite and PostgreSQL, in this order.
-var All = []Backend{{"sqlite", SQLite}, {"postgres", func(t *testing.T) store.Store { return Postgres(t) }}}
+var All = []Backend{
+	{"sqlite", func(t *testing.T) store.Store { return SQLite(t) }},
+	{"postgres", func(t *testing.T) store.Store { return Postgres(t) }},
+}
 
 // SQLite opens a new, migrated SQLite store (a copy of a file migrated
-// once, sqlitetest).
-func SQLite(t *testing.T) store.Store {
+// once, sqlitetest), also for tests that need a real store but not both
+// kinds.
+func SQLite(t testing.TB) *sqlite.Store {
 	t.Helper()
 	s, err := sqlite.Open(t.Context(), sqlitetest.Migrated(t, filepath.Join(t.TempDir(), "deadbolt.db")), sqlite.Options{AutoMigrate: true})
 	if err != nil {

@@ -7,7 +7,8 @@
 # keys, members, accounts, grants, a webhook, lock checks), first on a new
 # SQLite file, then on a new PostgreSQL database. For each it writes
 #   the database:   internal/store/sqlite/testdata/wave1.db (a `deadbolt backup`)
-#                   internal/store/postgres/testdata/wave1.sql (pg_dump --no-owner --inserts)
+#                   internal/store/postgres/testdata/wave1.sql.gz (pg_dump --no-owner --inserts,
+#                   gzipped: the generated dump repeats itself, and is data, not code)
 #   the golden:     .../testdata/wave1.json — every record as the COMMIT's
 #                   own store API reads it (dump.go.txt run in that worktree)
 # The master key is master.key beside this script (test-only).
@@ -144,6 +145,6 @@ createdb "$pgdb"
 scenario "postgres://$PGUSER@$PGHOST:5432/$pgdb?sslmode=disable" 18432
 # --inserts and no psql meta-commands (\restrict): plain SQL that the test
 # runs through pgx as well as psql can.
-pg_dump --no-owner --no-privileges --inserts "$pgdb" | grep -v '^\\' >"$root/internal/store/postgres/testdata/wave1.sql"
+pg_dump --no-owner --no-privileges --inserts "$pgdb" | grep -v '^\\' | gzip -n -9 >"$root/internal/store/postgres/testdata/wave1.sql.gz"
 cp "$work/golden.json" "$root/internal/store/postgres/testdata/wave1.json"
 echo "wave-1 fixtures written from $commit"
