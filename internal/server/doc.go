@@ -1,7 +1,10 @@
 // Package server wires a deadbolt node together: the check service, its
 // check log, the API routes, health and metrics endpoints, and an
-// http.Server that drains in-flight checks on shutdown before the check log
-// is flushed and closed.
+// http.Server that drains in-flight checks on shutdown before the API
+// tokens' last use is written (awaited, within apitoken.FinalFlush) and the
+// check log is flushed and closed. Background jobs run under leases
+// (package jobs), importUsers jobs among them: a node resumes the ones
+// whose node stopped (package userimport).
 //
 // The caller may bind the listeners first (Deps.Listener,
 // Deps.MetricsListener), so that a taken port fails before anything is
