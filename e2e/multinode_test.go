@@ -143,6 +143,7 @@ func TestMultiNode(t *testing.T) {
 	c.outage()
 	c.checkpointsSignedOnce()
 	c.checkDecisionsStreamedOnce()
+	c.importSurvivesItsNode()
 	c.leaseHandover() // last: it kills a node
 }
 

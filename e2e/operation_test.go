@@ -83,21 +83,7 @@ func TestApprovalRequestDecided(t *testing.T) {
 	if code != http.StatusOK || id == "" || ask["status"] != "pending" {
 		t.Fatalf("approvalRequest: %d %v", code, ask)
 	}
-	status := func() map[string]any {
-		t.Helper()
-		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, in.url+"/nl3/api/v1/approvalRequest/"+id, nil)
-		req.Header.Set("x-nl3-authorization-token", tok)
-		res, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer res.Body.Close()
-		var m map[string]any
-		if err := json.NewDecoder(res.Body).Decode(&m); err != nil || res.StatusCode != http.StatusOK {
-			t.Fatalf("GET approvalRequest: %d %v", res.StatusCode, err)
-		}
-		return m
-	}
+	status := func() map[string]any { return approvalStatus(t, in, tok, id) }
 	if st := status(); st["status"] != "pending" {
 		t.Fatalf("before any vote: %v", st)
 	}
@@ -170,4 +156,22 @@ func TestApprovalRequestDecided(t *testing.T) {
 	if code, out := offline(t, "approval", "verify", tampered); code != 1 || !strings.Contains(out, "challenge does not match") {
 		t.Fatalf("tampered evidence: exit %d\n%s", code, out)
 	}
+}
+
+// approvalStatus is the application's GET /nl3/api/v1/approvalRequest/{id}
+// with its token tok, which must answer 200.
+func approvalStatus(t *testing.T, in *inst, tok, id string) map[string]any {
+	t.Helper()
+	req, _ := http.NewRequestWithContext(context.Background(), http.MethodGet, in.url+"/nl3/api/v1/approvalRequest/"+id, nil)
+	req.Header.Set("x-nl3-authorization-token", tok)
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	var m map[string]any
+	if err := json.NewDecoder(res.Body).Decode(&m); err != nil || res.StatusCode != http.StatusOK {
+		t.Fatalf("GET approvalRequest: %d %v", res.StatusCode, err)
+	}
+	return m
 }

@@ -105,3 +105,48 @@ func offline(t *testing.T, args ...string) (int, string) {
 	}
 	return 0, out.String()
 }
+
+// TestSignedOperationBrowser: the signing ceremony of an approval request
+// for an operation in Chromium with a virtual authenticator: a
+// sign_and_approve template, an application's approvalRequest, the
+// approver's inbox links to the sign page, which shows the filled text;
+// signing there decides it, and the application's GET shows the signed
+// approval.
+func TestSignedOperationBrowser(t *testing.T) {
+	chromium(t)
+	in, key, public := portalInst(t)
+	inv := in.ok("member", "invite", "--tenant", "acme", "--email", "bob@acme.test", "--role", "approver", "--public-url", public, "--json").json(t)
+	link, _ := inv["link"].(string)
+	in.ok("template", "create", "--tenant", "acme", "--key", "DEPLOY", "--title", "Deploy to production",
+		"--text", "Deploy ${version} of ${service}", "--approver", "bob@acme.test", "--mode", "sign_and_approve")
+	in.start("--public-url", public)
+
+	ctx, cancel := context.WithTimeout(context.Background(), 120*time.Second)
+	defer cancel()
+	b := newBrowser(t, ctx)
+	tab := b.ctx
+	b.do(tab, "bob opens the setup link", chromedp.Navigate(link), chromedp.WaitVisible(chromedp.ID("create")))
+	b.do(tab, "bob creates a passkey", chromedp.Click(chromedp.ID("create")), chromedp.WaitVisible(chromedp.ID("live")))
+
+	tok := mintFor(t, in, key, "deploy-bot")
+	code, ask := in.post("/nl3/api/v1/approvalRequest", tok, `{"templateId":"DEPLOY","metaData":{"version":"4.2.0","service":"billing"}}`)
+	id, _ := ask["requestId"].(string)
+	if code != 200 || id == "" {
+		t.Fatalf("approvalRequest: %d %v", code, ask)
+	}
+	b.do(tab, "bob opens his inbox", chromedp.Navigate(public+"/approvals"), chromedp.WaitVisible(chromedp.ID("sign-op-"+id)))
+	b.do(tab, "bob follows the sign link", leavePage(chromedp.ID("sign-op-"+id)), chromedp.WaitVisible(chromedp.ID("sign-approve")))
+	if got := b.text(tab, "main"); !strings.Contains(got, "Deploy 4.2.0 of billing") || !strings.Contains(got, "DEPLOY") {
+		t.Fatalf("the sign page does not show what is signed: %q", got)
+	}
+	b.shot(tab, "sign-operation")
+	b.do(tab, "bob signs", leavePage(chromedp.ID("sign-approve")), chromedp.WaitVisible(chromedp.CSS(".notice")))
+	if got := b.text(tab, ".notice"); !strings.Contains(got, "signed approval was recorded") {
+		t.Fatalf("after signing: %q", got)
+	}
+	st := approvalStatus(t, in, tok, id)
+	ds, _ := st["decisions"].([]any)
+	if st["status"] != "approved" || len(ds) != 1 || ds[0].(map[string]any)["approver"] != "bob@acme.test" || ds[0].(map[string]any)["signed"] != true {
+		t.Fatalf("GET after signing: %v", st)
+	}
+}

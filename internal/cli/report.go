@@ -36,7 +36,11 @@ by what: a grant (an unlock for a time or once), an approval (a request its
 approvers or its owner approved; the approvers are named), a break-glass
 unlock, or a schedule (unlock policies). It counts the sign-ins that were
 blocked, by address (and country with --geoip-db), by weekday and hour and
-by day, and lists the unlocks nobody signed in with.
+by day, and lists the unlocks nobody signed in with. Time in which a hard
+lock (an application's or member's lockdown, a member's "lock everything",
+a lock policy) closed an account is taken off; lockdowns and the policies
+in force at each time are rebuilt from the audit log, and what could not be
+is listed as caveats in every format.
 
 --since and --until take an RFC 3339 time, a date (2026-11-01), or an age
 such as 30d or 12h; --until defaults to now. The period is [since, until).

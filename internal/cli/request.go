@@ -20,7 +20,11 @@ func (a *app) approvals(ctx context.Context) (*approval.Service, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &approval.Service{Store: s, Clock: clock.Real{}, Notify: a.memberChannels()}, nil
+	channels := a.memberChannels()
+	if a.cfg.Slack.Enabled() { // approvers who linked Slack are asked there too; the server's outbox carries it
+		channels = append(channels, store.ChannelSlack)
+	}
+	return &approval.Service{Store: s, Clock: clock.Real{}, Notify: channels}, nil
 }
 
 // onBehalf resolves the application and the member (--as) a command acts

@@ -12,8 +12,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/deadbolt-dev/deadbolt/internal/admin"
 	"github.com/deadbolt-dev/deadbolt/internal/audit"
+	"github.com/deadbolt-dev/deadbolt/internal/lock"
 	"github.com/deadbolt-dev/deadbolt/internal/policy"
 	"github.com/deadbolt-dev/deadbolt/internal/store"
 )
@@ -70,7 +70,8 @@ func Build(ctx context.Context, r Source, o Options) (*Report, error) {
 	}
 	b := &builder{r: r, o: o, rows: map[rowKey]*Account{}, byGrant: map[string]*Unlock{},
 		byAccount: map[string][]*Unlock{}, emails: map[string]string{}, countries: map[string]string{},
-		origins: map[string]int{}, apps: map[string]store.Application{}}
+		origins: map[string]int{}, apps: map[string]store.Application{}, held: map[string][2]bool{},
+		locks: map[lockKey][]lockEvent{}, before: map[lockKey]bool{}, hist: newHistory()}
 	b.rep = &Report{Tenant: t.Name, Since: o.Since, Until: o.Until, Zone: o.Zone.String(), Countries: o.Geo != nil,
 		Accounts: []Account{}, Unlocks: []Unlock{}, Origins: []Origin{}}
 	b.days()
@@ -91,19 +92,13 @@ func Build(ctx context.Context, r Source, o Options) (*Report, error) {
 		}
 		b.rep.Application = app.Issuer
 	}
-	pt, err := admin.PolicyTenant(ctx, r, t.ID, o.Since)
-	if err != nil {
-		return nil, err
-	}
-	if b.policies, err = policy.NewSet(pt, nil); err != nil {
-		return nil, fmt.Errorf("the tenant's policies: %w", err)
-	}
-	for _, step := range []func(context.Context) error{b.grants, b.audit, b.approvers, b.accounts, b.checks} {
+	for _, step := range []func(context.Context) error{b.grants, b.audit, b.approvers, b.segments, b.accounts, b.checks} {
 		if err := step(ctx); err != nil {
 			return nil, err
 		}
 	}
 	b.finish()
+	b.rep.Caveats = b.caveats()
 	return b.rep, nil
 }
 
@@ -114,9 +109,12 @@ type builder struct {
 	o   Options
 	rep *Report
 
-	apps     map[string]store.Application
-	order    []store.Application
-	policies *policy.Set
+	apps    map[string]store.Application
+	order   []store.Application
+	segs    []segment // the policies in force, part by part of the period
+	hist    *history
+	pending []audit.Record // policy records of the audit read, until the prelude
+	lost    []string       // changes of the policies that could not be undone
 
 	rows      map[rowKey]*Account
 	extra     *Account // OtherAccounts, once rows are MaxAccounts
@@ -125,7 +123,14 @@ type builder struct {
 	unlocks   []*Unlock
 	earliest  time.Time // of the grants open in the period
 
-	emails    map[string]string // member ID → email
+	emails    map[string]string  // member ID → email
+	held      map[string][2]bool // member ID → its lockdown and "lock everything" now
+	locks     map[lockKey][]lockEvent
+	before    map[lockKey]bool // a hard lock's state when the audit read starts
+	unsure    []lockKey        // hard locks whose state before their first record is unknown
+	read      int64            // the seq after which the audit read starts
+	changed   map[string]time.Time
+	changes   []string          // policies and groups changed since the period began, first change first
 	countries map[string]string // address → country
 	origins   map[string]int    // the tenant's blocked addresses (at most MaxOrigins*10)
 }
@@ -176,16 +181,25 @@ type auditData struct {
 	Application string    `json:"application"`
 	Code        string    `json:"code"`
 	UsedAt      time.Time `json:"used_at"`
+	LockedDown  *bool     `json:"locked_down"`
+	Name        string    `json:"name"`
+	Group       string    `json:"group"`
 }
 
 // audit reads the audit log from near the earliest grant to its end:
 // which grants were break-glass or approvals, and the offline
 // break-glass codes used in the period.
-func (b *builder) audit(ctx context.Context) error {
+func (b *builder) audit(ctx context.Context) (err error) {
 	after, err := b.auditStart(ctx, b.earliest.Add(-auditMargin))
 	if err != nil {
 		return err
 	}
+	b.read = after
+	defer func() {
+		if err == nil {
+			err = b.prelude(ctx)
+		}
+	}()
 	for {
 		recs, err := b.r.AuditRecords(ctx, b.o.TenantID, after, page)
 		if err != nil {
@@ -202,13 +216,26 @@ func (b *builder) audit(ctx context.Context) error {
 }
 
 func (b *builder) auditRecord(rec audit.Record) {
+	lockish, policyish := lockAction(rec.Action), policyAction(rec.Action)
 	switch rec.Action {
 	case "account.break_glass", "request.approved", "request.started", "breakglass.code_used":
 	default:
-		return
+		if !lockish && !policyish {
+			return
+		}
 	}
 	var d auditData
 	if json.Unmarshal(rec.Data, &d) != nil {
+		return
+	}
+	if lockish {
+		if k, on, prior, ok := lockRecord(rec, d); ok {
+			b.addLock(k, rec.At, on, prior)
+		}
+		return
+	}
+	if policyish {
+		b.pending = append(b.pending, rec)
 		return
 	}
 	if rec.Action == "breakglass.code_used" {
@@ -323,6 +350,7 @@ func (b *builder) email(ctx context.Context, id string) (string, error) {
 		return "", err
 	}
 	b.emails[id] = m.Email
+	b.held[id] = [2]bool{m.LockedDown, m.LockAll}
 	return m.Email, nil
 }
 
@@ -354,17 +382,25 @@ func (b *builder) account(ctx context.Context, app store.Application, a store.Ac
 	us := b.byAccount[a.ID]
 	delete(b.byAccount, a.ID)
 	pa := policy.Account{App: app.ID, Owner: a.OwnerID}
-	sched := b.policies.Windows(pa, policy.Unlock, b.o.Since, b.o.Until)
+	sched := b.windows(pa, policy.Unlock)
 	if len(us) == 0 && len(sched) == 0 {
 		return nil
 	}
-	locked := b.policies.Windows(pa, policy.Lock, b.o.Since, b.o.Until)
 	row := b.row(app, a.Name, false)
 	owner, err := b.email(ctx, a.OwnerID)
 	if err != nil {
 		return err
 	}
 	row.Owner = owner
+	locked := b.windows(pa, policy.Lock)
+	locked = append(locked, b.lockWindows(lockKey{lock.HardLockApplication, app.ID}, app.LockedDown)...)
+	if a.OwnerID != "" {
+		held := b.held[a.OwnerID]
+		locked = append(locked, b.lockWindows(lockKey{lock.HardLockMember, a.OwnerID}, held[0])...)
+		locked = append(locked, b.lockWindows(lockKey{lock.HardLockEverything, a.OwnerID}, held[1])...)
+	}
+	locked = policy.Merge(locked)
+	row.Locked = Seconds(total(locked))
 	byKind := map[string][]policy.Window{Schedule: sched}
 	var all []policy.Window
 	for _, u := range us {
@@ -576,6 +612,7 @@ func (b *builder) finish() {
 		t.Approval += r.Approval
 		t.BreakGlass += r.BreakGlass
 		t.Schedule += r.Schedule
+		t.Locked += r.Locked
 		t.Unlocks += r.Unlocks
 		t.Unused += r.Unused
 		if r.Open > 0 {

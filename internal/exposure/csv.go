@@ -34,10 +34,11 @@ func Write(w io.Writer, rep *Report, format string) error {
 }
 
 // CSVHeader is the first line of the CSV: one row per account, lengths of
-// time in seconds.
+// time in seconds; the last column repeats the report's caveats on every
+// row, joined by " | ".
 var CSVHeader = []string{"tenant", "application", "account", "owner", "open_seconds", "grant_seconds", "approval_seconds",
 	"break_glass_seconds", "schedule_seconds", "unlocks", "unused_unlocks", "approvers", "allowed_signins",
-	"blocked_signins", "blocked_from", "since", "until"}
+	"blocked_signins", "blocked_from", "since", "until", "locked_seconds", "caveats"}
 
 // WriteCSV writes one row per account, for spreadsheets.
 func WriteCSV(w io.Writer, rep *Report) error {
@@ -45,6 +46,7 @@ func WriteCSV(w io.Writer, rep *Report) error {
 	if err := cw.Write(CSVHeader); err != nil {
 		return err
 	}
+	caveats := strings.Join(rep.Caveats, " | ")
 	secs := func(s Seconds) string { return strconv.FormatFloat(time.Duration(s).Seconds(), 'f', -1, 64) }
 	for _, a := range rep.Accounts {
 		var from []string
@@ -58,7 +60,7 @@ func WriteCSV(w io.Writer, rep *Report) error {
 		if err := cw.Write(csvsafe.Row([]string{rep.Tenant, a.Application, a.Account, a.Owner, secs(a.Open), secs(a.Grant), secs(a.Approval),
 			secs(a.BreakGlass), secs(a.Schedule), strconv.Itoa(a.Unlocks), strconv.Itoa(a.Unused), strings.Join(a.Approvers, "; "),
 			strconv.Itoa(a.Allowed), strconv.Itoa(a.Blocked), strings.Join(from, "; "),
-			rep.Since.Format(time.RFC3339), rep.Until.Format(time.RFC3339)})); err != nil {
+			rep.Since.Format(time.RFC3339), rep.Until.Format(time.RFC3339), secs(a.Locked), caveats})); err != nil {
 			return err
 		}
 	}

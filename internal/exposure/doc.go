@@ -2,7 +2,8 @@
 // tenant (or of one application) over a period, how long it was open and
 // by what, who approved, how many sign-ins were refused and from where,
 // and which unlocks were never used. It is a compliance view: read-only,
-// built from the records deadbolt keeps anyway.
+// built from the records deadbolt keeps anyway. The portal builds one
+// report per tenant at a time.
 //
 // # What opened an account
 //
@@ -18,16 +19,34 @@
 //     account (policy.Set.Windows).
 //
 // A grant is open from its creation until its Until, or until it was
-// consumed (once) or revoked, whichever came first. Time in which a lock
-// policy (scheduled or alert) acted on the account is taken off every
-// kind: a hard lock beats every unlock. The total open time counts an
-// instant once, however many kinds opened it then, so the kinds may add
-// up to more than the total. Lockdowns of an application or a member, and
-// a member's "lock everything", are not taken off (their history is not
-// kept); the grants they revoked end at their revocation.
+// consumed (once) or revoked, whichever came first. Time in which a hard
+// lock closed the account is taken off every kind, since a hard lock beats
+// every unlock, and reported as the account's Locked time:
 //
-// Policies are read as they are now: a schedule changed during the period
-// is reported as if it had always been as it is.
+//   - a lock policy, scheduled or executed by an alert (its executions,
+//     with their lifts, as the store keeps them);
+//   - a lockdown of the account's application (application.updated, whose
+//     data carries locked_down);
+//   - a lockdown of the account's owner (member.locked_down,
+//     member.lockdown_lifted) and the owner's "lock everything"
+//     (member.lock_everything, member.lock_everything_lifted).
+//
+// Lockdowns are rebuilt from the audit log (lockdown.go): from the records
+// read, and when a lock's first record there does not say its state before
+// (a lift does), from the records before. A lock with no record since the
+// read began is taken as it is now, throughout. A member's lockdown closes
+// the accounts the member owns now: a change of owner (account.linked) is
+// not replayed. The total open time counts an instant once, however many
+// kinds opened it then, so the kinds may add up to more than the total.
+//
+// The policies in force at each time are rebuilt from the audit log too
+// (pastpolicy.go): each policy's document is recorded when it is created
+// or updated, and its enabling, disabling, deletion and assignments, and
+// the groups' members, are recorded as well. Starting from the policies as
+// they are now, every change since the period began is undone, newest
+// first, and the period is cut at each change. A change that cannot be
+// undone (a group deleted, or a policy with no earlier record) is named in
+// the report's Caveats.
 //
 // # Sign-ins
 //
@@ -43,7 +62,9 @@
 //
 // The grants table (store.HistoryReader.GrantsBetween), the audit log
 // (from the first record near the earliest grant, found by bisection, to
-// its end), the unlock requests and their votes, the policies, and the
+// its end; from its start as well when a policy changed since the period
+// began or a lockdown's state before the read is unknown), the unlock
+// requests and their votes, the policies, and the
 // check log (store.HistoryReader.ChecksBetween, page by page). Memory
 // grows with the grants of the period and the accounts with something to
 // report, never with the check log or the audit log: addresses are
@@ -53,8 +74,9 @@
 //
 // # Output
 //
+// Every format carries Caveats, what the report could not rebuild exactly.
 // JSON (every figure, durations in seconds), CSV (one row per account, for
-// spreadsheets) and HTML: one self-contained, printable page with inline
+// spreadsheets, the caveats in its last column) and HTML: one self-contained, printable page with inline
 // CSS, no script and nothing fetched, whose charts (the accounts open
 // longest, blocked sign-ins by weekday and hour, open time and blocked
 // sign-ins per day) are SVG drawn here, each with a title, a description

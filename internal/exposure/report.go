@@ -53,6 +53,8 @@ type Report struct {
 	Heat [7][24]int `json:"blocked_by_weekday_hour"`
 	// Origins are the addresses with the most blocked sign-ins, most first.
 	Origins []Origin `json:"blocked_from"`
+	// Caveats say what the report could not reconstruct exactly.
+	Caveats []string `json:"caveats"`
 }
 
 // Totals add up the accounts.
@@ -62,6 +64,8 @@ type Totals struct {
 	Approval   Seconds `json:"approval_seconds"`
 	BreakGlass Seconds `json:"break_glass_seconds"`
 	Schedule   Seconds `json:"schedule_seconds"`
+	// Locked adds up the accounts' Locked.
+	Locked Seconds `json:"locked_seconds"`
 	// Accounts counts the accounts that were open at some time.
 	Accounts int `json:"accounts_open"`
 	Unlocks  int `json:"unlocks"`
@@ -82,8 +86,13 @@ type Account struct {
 	Approval    Seconds `json:"approval_seconds"`
 	BreakGlass  Seconds `json:"break_glass_seconds"`
 	Schedule    Seconds `json:"schedule_seconds"`
-	Unlocks     int     `json:"unlocks"`
-	Unused      int     `json:"unused_unlocks"`
+	// Locked is the time in the period in which a hard lock closed the
+	// account (a lockdown of its application or its owner, its owner's
+	// "lock everything", a lock policy), taken off every kind; counted
+	// for the accounts with open time or unlocks.
+	Locked  Seconds `json:"locked_seconds"`
+	Unlocks int     `json:"unlocks"`
+	Unused  int     `json:"unused_unlocks"`
 	// Approvers are everyone who approved an unlock of the account.
 	Approvers    []string `json:"approvers"`
 	Allowed      int      `json:"allowed_signins"`

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
@@ -46,7 +47,20 @@ type timeline struct {
 //     its owner erin: seven windows in the week;
 //   - "alice" is refused three times from 203.0.113.7 (PT) on Tuesday at
 //     14:00, 14:10 and 14:20, and twice from 198.51.100.1 (US) on
-//     Wednesday at 03:00 and 03:30.
+//     Wednesday at 03:00 and 03:30;
+//   - on Thursday alice unlocks "alice" for 4 h at 10:00 and signs in at
+//     10:15; an admin locks the application down from 11:00 to 11:30
+//     (the grant stays, but opens nothing meanwhile), and locks alice down
+//     from 12:00 to 13:00 (which revokes the grant): 1 h 30 min open;
+//   - erin locks everything from Thursday 22:30 to Friday 22:15, which
+//     closes "night" for the last 30 min of Thursday's window and the
+//     first 15 min of Friday's;
+//   - on Saturday 12:00 the night shift becomes 21:00–23:00, so Saturday
+//     and Sunday open it for 2 h each;
+//   - on Sunday an alert lock policy on erin is executed at 21:30 and
+//     lifted at 21:45, closing "night" for 15 min; a group made and
+//     deleted at 12:00 is named in the caveats (its members are not
+//     recorded at deletion).
 func play(t *testing.T, s store.Store) timeline {
 	ctx := t.Context()
 	must := func(err error) {
@@ -141,6 +155,56 @@ func play(t *testing.T, s store.Store) timeline {
 	check("ops", false, "192.0.2.12")
 	at(2, 3*time.Hour+30*time.Minute)
 	check("alice", true, "198.51.100.1")
+
+	at(3, 10*time.Hour)
+	_, err = acc.Unlock(ctx, "member:alice@acme.test", tl.app, "alice", access.Unlock{For: 4 * time.Hour})
+	must(err)
+	at(3, 10*time.Hour+15*time.Minute)
+	check("alice", false, "192.0.2.10")
+	lockApp := func(on bool) {
+		_, err := adm.UpdateApp(ctx, "cli:root", tl.app.ID, func(a *store.Application) { a.LockedDown = on })
+		must(err)
+	}
+	at(3, 11*time.Hour)
+	lockApp(true)
+	at(3, 11*time.Hour+30*time.Minute)
+	lockApp(false)
+	alice, err := s.MemberByEmail(ctx, tl.tenant.ID, "alice@acme.test")
+	must(err)
+	at(3, 12*time.Hour)
+	_, err = acc.LockDownMember(ctx, "cli:root", alice.ID, true)
+	must(err)
+	at(3, 13*time.Hour)
+	_, err = acc.LockDownMember(ctx, "cli:root", alice.ID, false)
+	must(err)
+	at(3, 22*time.Hour+30*time.Minute)
+	_, err = acc.LockEverything(ctx, "member:erin@acme.test", erin.ID, true)
+	must(err)
+	at(4, 22*time.Hour+15*time.Minute)
+	_, err = acc.LockEverything(ctx, "member:erin@acme.test", erin.ID, false)
+	must(err)
+
+	at(5, 12*time.Hour)
+	night := policy.Policy{Name: "night shift", Type: policy.Scheduled, Action: policy.Unlock, Enabled: true,
+		Schedule: &policy.Schedule{Zone: "UTC", Every: policy.Daily, From: 21 * 60, To: 23 * 60, Start: policy.Date{Year: 2026, Month: 11, Day: 1}}}
+	_, err = adm.UpdatePolicy(ctx, "cli:root", tl.tenant.ID, "night shift", night)
+	must(err)
+	incident, err := adm.CreatePolicy(ctx, "cli:root", tl.tenant.ID, policy.Policy{Name: "incident", Type: policy.Alert, Action: policy.Lock, Enabled: true,
+		Alert: &policy.AlertRule{On: []policy.Trigger{policy.OnExecute}, Liftable: true}})
+	must(err)
+	_, err = adm.Assign(ctx, "cli:root", tl.tenant.ID, incident.ID, admin.Target{Member: erin.ID})
+	must(err)
+	at(6, 12*time.Hour)
+	_, err = adm.CreateGroup(ctx, "cli:root", tl.tenant.ID, "temps", "")
+	must(err)
+	_, err = adm.DeleteGroup(ctx, "cli:root", tl.tenant.ID, "temps")
+	must(err)
+	at(6, 21*time.Hour+30*time.Minute)
+	_, err = adm.ExecutePolicy(ctx, "cli:root", tl.tenant.ID, "incident", policy.OnExecute, "drill")
+	must(err)
+	at(6, 21*time.Hour+45*time.Minute)
+	_, err = adm.LiftPolicy(ctx, "cli:root", tl.tenant.ID, "incident")
+	must(err)
 	must(s.AppendChecks(ctx, checks))
 
 	tl.geo, err = policy.OpenGeoIP(geoiptest.Write(t, map[string]string{"203.0.113.0/24": "PT", "198.51.100.0/24": "US"}))
@@ -173,29 +237,43 @@ func TestTimeline(t *testing.T) {
 			rep := tl.build(t, exposure.Options{Geo: tl.geo})
 
 			const h, m = time.Hour, time.Minute
-			want := exposure.Totals{Open: secs(3*h + h + 30*m + 7*h), Grant: secs(3 * h), Approval: secs(h), BreakGlass: secs(30 * m),
-				Schedule: secs(7 * h), Accounts: 4, Unlocks: 4, Unused: 1, Allowed: 3, Blocked: 5}
+			// night: 1 h Monday to Wednesday, 30 min Thursday, 45 min
+			// Friday, 2 h Saturday, 1 h 45 min Sunday.
+			nightOpen := 3*h + 30*m + 45*m + 2*h + h + 45*m
+			// night is closed by erin's lock everything (23 h 45 min), the
+			// application's lockdown (30 min) and the alert (15 min); alice
+			// by the application's lockdown and her own (1 h).
+			nightLocked, aliceLocked := 23*h+45*m+30*m+15*m, 30*m+h
+			want := exposure.Totals{Open: secs(4*h + 30*m + h + 30*m + nightOpen), Grant: secs(4*h + 30*m), Approval: secs(h), BreakGlass: secs(30 * m),
+				Schedule: secs(nightOpen), Locked: secs(nightLocked + aliceLocked + 30*m + 30*m), Accounts: 4, Unlocks: 5, Unused: 1, Allowed: 4, Blocked: 5}
+			// The policy change and the lockdowns were all rebuilt: the
+			// caveats are the standing one about owners and the deleted
+			// group.
+			if len(rep.Caveats) != 2 || !strings.Contains(rep.Caveats[0], "owns now") ||
+				!strings.Contains(rep.Caveats[1], ": group temps (deleted 2026-11-08T12:00:00Z).") {
+				t.Errorf("caveats: %q", rep.Caveats)
+			}
 			if rep.Totals != want {
 				t.Errorf("totals:\n got %+v\nwant %+v", rep.Totals, want)
 			}
 			type row struct {
-				Account                                  string
-				Open, Grant, Approval, BreakGlass, Sched exposure.Seconds
-				Unlocks, Unused, Allowed, Blocked        int
-				Approvers                                []string
-				From                                     []exposure.Origin
+				Account                                          string
+				Open, Grant, Approval, BreakGlass, Sched, Locked exposure.Seconds
+				Unlocks, Unused, Allowed, Blocked                int
+				Approvers                                        []string
+				From                                             []exposure.Origin
 			}
 			var got []row
 			for _, a := range rep.Accounts {
-				got = append(got, row{a.Account, a.Open, a.Grant, a.Approval, a.BreakGlass, a.Schedule, a.Unlocks, a.Unused, a.Allowed, a.Blocked, a.Approvers, a.From})
+				got = append(got, row{a.Account, a.Open, a.Grant, a.Approval, a.BreakGlass, a.Schedule, a.Locked, a.Unlocks, a.Unused, a.Allowed, a.Blocked, a.Approvers, a.From})
 			}
 			wantRows := []row{
-				{Account: "night", Open: secs(7 * h), Sched: secs(7 * h), Approvers: []string{}, From: []exposure.Origin{}},
-				{Account: "alice", Open: secs(3 * h), Grant: secs(3 * h), Unlocks: 2, Unused: 1, Allowed: 1, Blocked: 5, Approvers: []string{},
+				{Account: "night", Open: secs(nightOpen), Sched: secs(nightOpen), Locked: secs(nightLocked), Approvers: []string{}, From: []exposure.Origin{}},
+				{Account: "alice", Open: secs(4*h + 30*m), Grant: secs(4*h + 30*m), Locked: secs(aliceLocked), Unlocks: 3, Unused: 1, Allowed: 2, Blocked: 5, Approvers: []string{},
 					From: []exposure.Origin{{IP: "203.0.113.7", Country: "PT", Count: 3}, {IP: "198.51.100.1", Country: "US", Count: 2}}},
-				{Account: "payroll", Open: secs(h), Approval: secs(h), Unlocks: 1, Allowed: 1,
+				{Account: "payroll", Open: secs(h), Approval: secs(h), Locked: secs(30 * m), Unlocks: 1, Allowed: 1,
 					Approvers: []string{"bob@acme.test", "carol@acme.test"}, From: []exposure.Origin{}},
-				{Account: "ops", Open: secs(30 * m), BreakGlass: secs(30 * m), Unlocks: 1, Allowed: 1, Approvers: []string{}, From: []exposure.Origin{}},
+				{Account: "ops", Open: secs(30 * m), BreakGlass: secs(30 * m), Locked: secs(30 * m), Unlocks: 1, Allowed: 1, Approvers: []string{}, From: []exposure.Origin{}},
 			}
 			if !reflect.DeepEqual(got, wantRows) {
 				t.Errorf("accounts:\n got %+v\nwant %+v", got, wantRows)
@@ -217,9 +295,26 @@ func TestTimeline(t *testing.T) {
 				{exposure.Grant, "alice", day(0, 5*h), day(0, 6*h), true, false, 0},
 				{exposure.Approval, "payroll", day(1, 9*h+20*m), day(1, 10*h+20*m), false, true, 1},
 				{exposure.BreakGlass, "ops", day(2, 3*h), day(2, 3*h+30*m), false, true, 1},
+				{exposure.Grant, "alice", day(3, 10*h), day(3, 12*h), false, true, 1},
 			}
 			if !reflect.DeepEqual(us, wantUnlocks) {
 				t.Errorf("unlocks:\n got %+v\nwant %+v", us, wantUnlocks)
+			}
+
+			// Periods that start inside a lock: its state at the start comes
+			// from a lift in the period, or from before the audit read.
+			for _, c := range []struct {
+				from, to     time.Time
+				open, locked time.Duration
+			}{
+				{day(4, 22*h), day(4, 23*h), 45 * m, 15 * m},
+				{day(3, 22*h+45*m), day(3, 23*h), 0, 15 * m},
+				{day(6, 21*h+40*m), day(6, 22*h), 15 * m, 5 * m},
+			} {
+				rep := tl.build(t, exposure.Options{Since: c.from, Until: c.to})
+				if len(rep.Accounts) != 1 || rep.Accounts[0].Account != "night" || rep.Accounts[0].Open != secs(c.open) || rep.Accounts[0].Locked != secs(c.locked) {
+					t.Errorf("%s to %s: %+v, want night open %s, locked %s", c.from, c.to, rep.Accounts, c.open, c.locked)
+				}
 			}
 
 			var heat [7][24]int
@@ -231,7 +326,7 @@ func TestTimeline(t *testing.T) {
 			for i, d := range []struct {
 				open    time.Duration
 				blocked int
-			}{{4 * h, 0}, {2 * h, 3}, {90 * m, 2}, {h, 0}, {h, 0}, {h, 0}, {h, 0}} {
+			}{{4 * h, 0}, {2 * h, 3}, {90 * m, 2}, {2 * h, 0}, {45 * m, 0}, {2 * h, 0}, {h + 45*m, 0}} {
 				days = append(days, exposure.Day{Date: monday.AddDate(0, 0, i).Format(time.DateOnly), Open: secs(d.open), Blocked: d.blocked})
 			}
 			if len(rep.Days) != len(days) {

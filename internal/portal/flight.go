@@ -2,8 +2,9 @@ package portal
 
 import "sync"
 
-// tenantFlight lets one piece of heavy work (the audit "Verify now") run
-// per tenant at a time on this node: begin answers false while one runs.
+// tenantFlight lets one piece of heavy work (the audit "Verify now", the
+// exposure report) run per tenant at a time on this node: begin answers
+// false while one runs.
 type tenantFlight struct {
 	mu      sync.Mutex
 	running map[string]bool

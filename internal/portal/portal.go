@@ -130,6 +130,7 @@ type SlackLinker interface {
 type Portal struct {
 	d        Deps
 	verifies tenantFlight // "Verify now" runs one per tenant at a time
+	reports  tenantFlight // the exposure report builds one per tenant at a time
 	base     *url.URL     // where the portal lives (see URL)
 	secure   bool
 	passkeys *passkey.Service

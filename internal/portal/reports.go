@@ -14,7 +14,9 @@ import (
 // The exposure report (package exposure) for owners, admins and auditors:
 // GET /admin/reports/exposure shows it for a period (the last 7, 30 or 90
 // days, or from one date to another, UTC) and one or every application;
-// the same address with format=html, csv or json downloads it.
+// the same address with format=html, csv or json downloads it. A tenant's
+// report is built one at a time on a node (tenantFlight, as "Verify
+// now"): a second request meanwhile gets 409.
 
 // reportPeriods are the periods offered, in days.
 var reportPeriods = []int{7, 30, 90}
@@ -103,6 +105,13 @@ func (p *Portal) adminExposure(w http.ResponseWriter, r *http.Request) error {
 		return &pageError{Status: http.StatusBadRequest, Title: "No such format",
 			Message: fmt.Sprintf("The report downloads as html, csv or json, not %q.", format), Back: q.link("")}
 	}
+	// A report reads the grants, audit log and check log of its whole
+	// period (up to ten years): one at a time per tenant on this node.
+	if !p.reports.begin(s.member.TenantID) {
+		return &pageError{Status: http.StatusConflict, Title: "Report being built",
+			Message: "An exposure report of this tenant is being built; reload this page in a moment.", Back: q.link("")}
+	}
+	defer p.reports.end(s.member.TenantID)
 	rep, err := exposure.Build(r.Context(), p.d.Store, exposure.Options{TenantID: s.member.TenantID, AppID: q.App,
 		Since: q.since, Until: q.until, Geo: p.d.Geo})
 	if err != nil {

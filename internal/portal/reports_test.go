@@ -5,11 +5,14 @@ import (
 	"encoding/json"
 	"net/http"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/deadbolt-dev/deadbolt/internal/access"
 	"github.com/deadbolt-dev/deadbolt/internal/admin"
+	"github.com/deadbolt-dev/deadbolt/internal/audit"
+	"github.com/deadbolt-dev/deadbolt/internal/portal"
 	"github.com/deadbolt-dev/deadbolt/internal/store"
 )
 
@@ -99,5 +102,55 @@ func TestExposurePage(t *testing.T) {
 		if r := e.do("GET", "/admin/reports/exposure?"+q, nil, adminCookie); r.code != http.StatusBadRequest || !strings.Contains(r.body, want) {
 			t.Errorf("%s: %d %.200s", q, r.code, r.body)
 		}
+	}
+}
+
+// heldStore holds the first AuditHeads call (the exposure report's first
+// read of the audit log) until release is closed, after saying so on held.
+type heldStore struct {
+	portal.Store
+	taken   atomic.Bool
+	held    chan struct{}
+	release chan struct{}
+}
+
+func (h *heldStore) AuditHeads(ctx context.Context) ([]audit.Head, error) {
+	if h.taken.CompareAndSwap(false, true) {
+		close(h.held)
+		<-h.release
+	}
+	return h.Store.AuditHeads(ctx)
+}
+
+// TestExposurePageOneAtATime: while a tenant's report is being built, a
+// second request of the same tenant gets 409 and builds nothing; another
+// tenant's is built; once the first is done, the tenant's next request is.
+func TestExposurePageOneAtATime(t *testing.T) {
+	h := &heldStore{held: make(chan struct{}), release: make(chan struct{})}
+	e := newEnvWith(t, publicURL, func(d *portal.Deps) { h.Store = d.Store; d.Store = h })
+	ctx := context.Background()
+	other, err := e.admin.CreateTenant(ctx, "test", "globex")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, adminCookie := e.member(e.app.TenantID, "adam@acme.test", store.RoleAdmin)
+	_, audCookie := e.member(e.app.TenantID, "audrey@acme.test", store.RoleAuditor)
+	_, otherAdmin := e.member(other.ID, "olga@globex.test", store.RoleAdmin)
+
+	first := make(chan resp)
+	go func() { first <- e.do("GET", "/admin/reports/exposure?days=3650&format=json", nil, adminCookie) }()
+	<-h.held
+	if r := e.do("GET", "/admin/reports/exposure?days=7", nil, audCookie); r.code != http.StatusConflict || !strings.Contains(r.body, "being built") {
+		t.Errorf("a second report of the tenant while one is built: %d %.300s", r.code, r.body)
+	}
+	if r := e.do("GET", "/admin/reports/exposure?days=7&format=json", nil, otherAdmin); r.code != 200 {
+		t.Errorf("another tenant's report meanwhile: %d %.300s", r.code, r.body)
+	}
+	close(h.release)
+	if r := <-first; r.code != 200 || !strings.Contains(r.body, `"caveats"`) {
+		t.Errorf("the first report: %d %.300s", r.code, r.body)
+	}
+	if r := e.do("GET", "/admin/reports/exposure?days=7", nil, audCookie); r.code != 200 {
+		t.Errorf("the next report, once the first is done: %d %.300s", r.code, r.body)
 	}
 }

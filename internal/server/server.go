@@ -185,7 +185,14 @@ func Run(ctx context.Context, d Deps, listening func(addr string)) error {
 	if err := siemCarriers(cfg, outbound, hooks, witnesses); err != nil {
 		return err
 	}
-	runner := &jobs.Runner{Holder: jobs.NewHolder(), TTL: d.JobLease, Store: d.Store, Clock: d.Clock, Log: d.Log, Jobs: []jobs.Job{
+	holder := jobs.NewHolder()
+	jobsCtx, stopJobs := context.WithCancel(context.Background())
+	// NL3 importUsers: large batches are jobs kept in the database, run
+	// under jobsCtx by the node that took them or, after it stopped, by
+	// the node that holds import-resume.
+	imports := &userimport.Handler{Store: d.Store, Clock: d.Clock, Log: d.Log, Holder: holder, JobLease: 2 * d.JobLease,
+		Background: jobsCtx}
+	runner := &jobs.Runner{Holder: holder, TTL: d.JobLease, Store: d.Store, Clock: d.Clock, Log: d.Log, Jobs: []jobs.Job{
 		{Name: "outbox", Interval: time.Second, Run: func(ctx context.Context) error {
 			_, err := (&notify.Deliverer{Store: d.Store, Box: d.Box, Clock: d.Clock, Log: d.Log, Client: hooks,
 				Mail: notes.mail, Push: notes.push, Slack: slackApp.carrier(), Endpoints: witnesses}).RunOnce(ctx)
@@ -234,7 +241,15 @@ func Run(ctx context.Context, d Deps, listening func(addr string)) error {
 			if err != nil {
 				return err
 			}
-			_, err = d.Store.PurgeIdempotencyKeys(ctx, now.Add(-mgmtapi.IdempotencyKeep))
+			if _, err = d.Store.PurgeIdempotencyKeys(ctx, now.Add(-mgmtapi.IdempotencyKeep)); err != nil {
+				return err
+			}
+			_, err = d.Store.PurgeImportJobs(ctx, now)
+			return err
+		}},
+		{Name: "import-resume", Interval: 5 * time.Second, Run: func(ctx context.Context) error {
+			// importUsers jobs whose node stopped are run again here.
+			_, err := imports.ResumeOnce(ctx)
 			return err
 		}},
 	}}
@@ -256,7 +271,6 @@ func Run(ctx context.Context, d Deps, listening func(addr string)) error {
 				return err
 			}})
 	}
-	jobsCtx, stopJobs := context.WithCancel(context.Background())
 	jobsDone := make(chan struct{})
 	go func() { runner.Run(jobsCtx); close(jobsDone) }()
 	defer func() { stopJobs(); <-jobsDone }()
@@ -318,7 +332,8 @@ func Run(ctx context.Context, d Deps, listening func(addr string)) error {
 	})
 	mapi.Register(mux)
 	(&policyapi.Handler{Auth: mapi, Admin: adm, Log: d.Log}).Register(mux)
-	(&userimport.Handler{Auth: mapi, Store: d.Store, Clock: d.Clock, Log: d.Log}).Register(mux)
+	imports.Auth = mapi
+	imports.Register(mux)
 	(&scim.Handler{Auth: mapi, Admin: adm, Access: acc, Store: d.Store, Clock: d.Clock, Log: d.Log,
 		PublicURL: cfg.EffectivePublicURL()}).Register(mux)
 	mux.Handle("POST /nl3/api/v1/sdk/enableUser", &portal.EnableAPI{Store: d.Store, Clock: d.Clock, Check: svc, Log: d.Log})

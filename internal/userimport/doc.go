@@ -14,9 +14,20 @@
 // with a result per row; a larger one is queued and answered 202 with the
 // job's ID and where to read its results (GET …/importUsers/{id}, which
 // ?wait=SECONDS holds open until the job ends). A batch over MaxRows is
-// refused (413 too_many_rows). A tenant runs one queued job at a time: a
+// refused (413 too_many_rows). A tenant has one open job at a time: a
 // large batch sent while its job runs is refused (429 busy, Retry-After).
-// Jobs live in the memory of the node that took them for JobKeep, and at
-// most Handler.KeepJobs of them: past it the job that finished first is
-// forgotten first.
+//
+// Jobs are kept in the database (store.ImportJobs), so any node answers
+// GET …/importUsers/{id} and a restart loses none. A job keeps the batch
+// as it arrived (compressed) until it ends, and then its counts and its
+// per-row results (compressed JSON) for JobKeep; a tenant keeps at most
+// Handler.KeepJobs jobs, the one that ended first forgotten first. The
+// node that takes a job claims it and runs it at once, renewing its claim
+// (Handler.JobLease) while it runs. A job whose node stopped (its claim
+// lapsed) or that a node took while shutting down is claimed by
+// ResumeOnce, which the server runs as a background job, and run again
+// from its batch: rows the interrupted run had imported are then reported
+// as already_enrolled. A job started MaxAttempts times without ending is
+// marked failed with a reason that says so; nothing acknowledged with a
+// 202 is dropped silently.
 package userimport

@@ -1,6 +1,8 @@
 package userimport
 
 import (
+	"bytes"
+	"compress/gzip"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -11,7 +13,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
-	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -21,6 +22,7 @@ import (
 	"github.com/deadbolt-dev/deadbolt/internal/csvimport"
 	"github.com/deadbolt-dev/deadbolt/internal/httpx"
 	"github.com/deadbolt-dev/deadbolt/internal/ids"
+	"github.com/deadbolt-dev/deadbolt/internal/jobs"
 	"github.com/deadbolt-dev/deadbolt/internal/store"
 )
 
@@ -37,10 +39,20 @@ const (
 	DefaultKeepJobs = 100
 	// busyRetry is the Retry-After of a 429 busy.
 	busyRetry = 30 * time.Second
-	// JobKeep is how long a queued job's results stay readable.
+	// JobKeep is how long a queued job's results stay readable after it
+	// ends.
 	JobKeep = time.Hour
+	// DefaultJobLease is Handler.JobLease when unset.
+	DefaultJobLease = 30 * time.Second
+	// MaxAttempts is how many times a job is started before it is marked
+	// failed: a job whose node keeps stopping while it runs does not
+	// stop every node in turn.
+	MaxAttempts = 3
 	// maxWait bounds ?wait= on a job.
 	maxWait = 60 * time.Second
+	// pollEvery is how often ?wait= reads a job that runs on another
+	// node.
+	pollEvery = 250 * time.Millisecond
 )
 
 // Authenticator checks a request's API token and that it holds scope
@@ -55,18 +67,30 @@ type Handler struct {
 	Store interface {
 		store.Reader
 		store.Updater
+		store.ImportJobs
 	}
 	Clock clock.Clock
 	Log   *slog.Logger
-	// KeepJobs is how many jobs the node keeps in memory (DefaultKeepJobs
-	// when 0); past it the job that finished first is dropped. A tenant
-	// runs one queued job at a time (429 busy while it runs), so running
-	// jobs are at most one per tenant.
+	// KeepJobs is how many jobs a tenant keeps (DefaultKeepJobs when 0),
+	// the one it sends included; past it the job that ended first is
+	// forgotten. A tenant has one open job at a time (429 busy while it
+	// runs).
 	KeepJobs int
+	// Holder names this node in the jobs it claims (the job runner's
+	// Holder); a random name when empty.
+	Holder string
+	// JobLease is how long a job's claim lasts unless renewed (every
+	// third of it while the job runs): how soon another node resumes a
+	// job whose node stopped. DefaultJobLease when 0.
+	JobLease time.Duration
+	// Background is the context queued jobs run under (the node's life);
+	// when it ends they stop, unfinished, and their claims lapse, so
+	// that ResumeOnce on any node runs them again. context.Background
+	// when nil.
+	Background context.Context
 
-	mu   sync.Mutex
-	jobs map[string]*job
-	ends int // jobs finished so far: job.order
+	mu    sync.Mutex
+	local map[string]chan struct{} // jobs running here: closed when they end
 }
 
 // Register adds the endpoints to mux.
@@ -76,6 +100,12 @@ func (h *Handler) Register(mux *http.ServeMux) {
 	}
 	if h.Clock == nil {
 		h.Clock = clock.Real{}
+	}
+	if h.Holder == "" {
+		h.Holder = jobs.NewHolder()
+	}
+	if h.Background == nil {
+		h.Background = context.Background()
 	}
 	mux.Handle("POST /nl3/api/v1/sdk/importUsers", httpx.Wrap(h.Log, h.post))
 	mux.Handle("GET /nl3/api/v1/sdk/importUsers/{id}", httpx.Wrap(h.Log, h.get))
@@ -111,6 +141,7 @@ type RowResult struct {
 type Answer struct {
 	ID              string      `json:"id,omitempty"`     // a queued job's
 	Status          string      `json:"status,omitempty"` // a queued job's: queued, running, done, failed
+	Reason          string      `json:"reason,omitempty"` // why a job failed
 	Enrolled        int         `json:"enrolled"`
 	AlreadyEnrolled int         `json:"already_enrolled"`
 	MembersCreated  int         `json:"members_created"`
@@ -139,7 +170,7 @@ func (h *Handler) post(w http.ResponseWriter, r *http.Request) error {
 		return httpx.Errorf(http.StatusRequestEntityTooLarge, "too_many_rows", "the array holds %d users; send at most %d in one request", len(users), MaxRows)
 	}
 	sum := sha256.Sum256(body)
-	b := batch{tok: tok, users: users, sha: hex.EncodeToString(sum[:])}
+	b := batch{tenant: tok.TenantID, token: tok.ID, users: users, sha: hex.EncodeToString(sum[:])}
 	if len(users) <= SyncRows {
 		ans, err := h.run(r.Context(), b)
 		if err != nil {
@@ -148,25 +179,41 @@ func (h *Handler) post(w http.ResponseWriter, r *http.Request) error {
 		httpx.WriteJSON(w, http.StatusOK, ans)
 		return nil
 	}
-	j, err := h.queue(b)
+	input, err := pack(body)
 	if err != nil {
 		return err
 	}
-	httpx.WriteJSON(w, http.StatusAccepted, Answer{ID: j.id, Status: "queued", Results: []RowResult{}, ResultsURL: j.url()})
+	keep := h.KeepJobs
+	if keep <= 0 {
+		keep = DefaultKeepJobs
+	}
+	j := store.ImportJob{ID: ids.New(), TenantID: tok.TenantID, TokenID: tok.ID, Total: len(users), Input: input, CreatedAt: h.Clock.Now()}
+	if err := h.Store.CreateImportJob(r.Context(), j, keep); errors.Is(err, store.ErrConflict) {
+		where := "the results_url you were given"
+		if open, err := h.Store.OpenImportJob(r.Context(), tok.TenantID); err == nil {
+			where = jobURL(open.ID)
+		}
+		return &httpx.Error{Status: http.StatusTooManyRequests, Code: "busy", RetryAfter: busyRetry,
+			Message: fmt.Sprintf("an import job of this tenant has not ended; read it at %s and send the next batch when it is done", where)}
+	} else if err != nil {
+		return err
+	}
+	h.start(j.ID)
+	httpx.WriteJSON(w, http.StatusAccepted, Answer{ID: j.ID, Status: store.ImportQueued, Results: []RowResult{}, ResultsURL: jobURL(j.ID)})
 	return nil
 }
 
 // batch is one request's users.
 type batch struct {
-	tok   store.APIToken
-	users []User
-	sha   string
+	tenant, token string
+	users         []User
+	sha           string
 }
 
 // run imports b: rows checked one by one, then each application's good
 // rows in one transaction.
 func (h *Handler) run(ctx context.Context, b batch) (Answer, error) {
-	apps, err := h.Store.Applications(ctx, b.tok.TenantID)
+	apps, err := h.Store.Applications(ctx, b.tenant)
 	if err != nil {
 		return Answer{}, err
 	}
@@ -208,7 +255,7 @@ func (h *Handler) run(ctx context.Context, b batch) (Answer, error) {
 		}
 		p.Rows = append(p.Rows, row)
 	}
-	actor := "api-token:" + b.tok.ID
+	actor := "api-token:" + b.token
 	for _, app := range apps {
 		p := rows[app.ID]
 		if p == nil {
@@ -253,65 +300,171 @@ func (h *Handler) run(ctx context.Context, b batch) (Answer, error) {
 	return ans, nil
 }
 
-// job is a queued batch.
-type job struct {
-	id, tenant string
-	done       chan struct{}
-	ended      time.Time
-	order      int    // when it finished among the node's jobs
-	answer     Answer // set when done is closed
-	failure    error
+func jobURL(id string) string { return "/nl3/api/v1/sdk/importUsers/" + id }
+
+// pack compresses a batch or its results for the store.
+func pack(b []byte) ([]byte, error) {
+	var buf bytes.Buffer
+	z := gzip.NewWriter(&buf)
+	if _, err := z.Write(b); err != nil {
+		return nil, err
+	}
+	if err := z.Close(); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
 }
 
-func (j *job) url() string { return "/nl3/api/v1/sdk/importUsers/" + j.id }
+func unpack(b []byte) ([]byte, error) {
+	z, err := gzip.NewReader(bytes.NewReader(b))
+	if err != nil {
+		return nil, err
+	}
+	return io.ReadAll(z)
+}
 
-// queue starts b as a job, unless the tenant has one running (429
-// busy), and forgets jobs past JobKeep or past KeepJobs, oldest finished
-// first.
-func (h *Handler) queue(b batch) (*job, error) {
-	j := &job{id: ids.New(), tenant: b.tok.TenantID, done: make(chan struct{})}
-	h.mu.Lock()
-	if h.jobs == nil {
-		h.jobs = map[string]*job{}
+func (h *Handler) lease() time.Duration {
+	if h.JobLease > 0 {
+		return h.JobLease
+	}
+	return DefaultJobLease
+}
+
+// start claims job id for this node and runs it in the background, and
+// reports whether it did. A node whose Background has ended (shutting
+// down) leaves the job to ResumeOnce.
+func (h *Handler) start(id string) bool {
+	if h.Background.Err() != nil {
+		return false
 	}
 	now := h.Clock.Now()
-	var finished []*job
-	for id, old := range h.jobs {
-		switch {
-		case old.ended.IsZero() && old.tenant == j.tenant:
-			h.mu.Unlock()
-			return nil, &httpx.Error{Status: http.StatusTooManyRequests, Code: "busy", RetryAfter: busyRetry,
-				Message: fmt.Sprintf("import job %s of this tenant is still running; read it at %s and send the next batch when it is done", old.id, old.url())}
-		case old.ended.IsZero():
-		case now.Sub(old.ended) > JobKeep:
-			delete(h.jobs, id)
-		default:
-			finished = append(finished, old)
-		}
+	j, ok, err := h.Store.ClaimImportJob(h.Background, id, h.Holder, now, now.Add(h.lease()))
+	if err != nil {
+		h.Log.Warn("importUsers job not claimed; another node resumes it", "job", id, "err", err)
+		return false
 	}
-	slices.SortFunc(finished, func(a, b *job) int { return a.order - b.order })
-	keep := h.KeepJobs
-	if keep <= 0 {
-		keep = DefaultKeepJobs
+	if !ok {
+		return false
 	}
-	for len(h.jobs) >= keep && len(finished) > 0 {
-		delete(h.jobs, finished[0].id)
-		finished = finished[1:]
+	done := make(chan struct{})
+	h.mu.Lock()
+	if h.local == nil {
+		h.local = map[string]chan struct{}{}
 	}
-	h.jobs[j.id] = j
+	h.local[id] = done
 	h.mu.Unlock()
 	go func() {
-		ans, err := h.run(context.Background(), b)
-		if err != nil {
-			h.Log.Error("importUsers job failed", "job", j.id, "err", err)
-		}
-		h.mu.Lock()
-		h.ends++
-		j.answer, j.failure, j.ended, j.order = ans, err, h.Clock.Now(), h.ends
-		h.mu.Unlock()
-		close(j.done)
+		defer func() {
+			h.mu.Lock()
+			delete(h.local, id)
+			h.mu.Unlock()
+			close(done)
+		}()
+		h.work(j)
 	}()
-	return j, nil
+	return true
+}
+
+// work runs claimed job j, renewing the claim while it runs, and records
+// its end. When the node stops meanwhile (Background ends) or loses the
+// claim, nothing is recorded: the claim lapses and the job is resumed.
+func (h *Handler) work(j store.ImportJob) {
+	ctx, cancel := context.WithCancel(h.Background)
+	defer cancel()
+	go h.renew(ctx, cancel, j.ID)
+	end := store.ImportJob{ID: j.ID, Holder: h.Holder}
+	ans, err := h.attempt(ctx, j)
+	switch {
+	case ctx.Err() != nil:
+		h.Log.Info("importUsers job stopped before it ended; it will be resumed", "job", j.ID, "attempt", j.Attempts)
+		return
+	case err != nil:
+		h.Log.Error("importUsers job failed", "job", j.ID, "err", err)
+		end.State, end.Reason = store.ImportFailed, err.Error()
+	default:
+		end.State = store.ImportDone
+		end.Enrolled, end.AlreadyEnrolled, end.MembersCreated, end.Errors = ans.Enrolled, ans.AlreadyEnrolled, ans.MembersCreated, ans.Errors
+		raw, err := json.Marshal(ans.Results)
+		if err == nil {
+			end.Results, err = pack(raw)
+		}
+		if err != nil {
+			end.State, end.Reason = store.ImportFailed, "the results could not be kept: "+err.Error()
+		}
+	}
+	end.FinishedAt = h.Clock.Now()
+	end.ExpiresAt = end.FinishedAt.Add(JobKeep)
+	// The end is written even while the node stops: it is one short write.
+	wctx, wcancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer wcancel()
+	if ok, err := h.Store.FinishImportJob(wctx, end); err != nil || !ok {
+		h.Log.Warn("importUsers job's end not recorded; it will be resumed", "job", j.ID, "err", err, "held", ok)
+	}
+}
+
+// attempt runs j from its stored batch; its error is the job's failure
+// reason, for the client.
+func (h *Handler) attempt(ctx context.Context, j store.ImportJob) (Answer, error) {
+	if j.Attempts > MaxAttempts {
+		return Answer{}, fmt.Errorf("interrupted %d times: the node running it stopped each time; rows imported before are kept; send the batch again to import the rest (rows already imported are reported as already_enrolled)", j.Attempts-1)
+	}
+	body, err := unpack(j.Input)
+	var users []User
+	if err == nil {
+		err = json.Unmarshal(body, &users)
+	}
+	if err != nil {
+		return Answer{}, fmt.Errorf("the stored batch cannot be read (%v); send it again", err)
+	}
+	sum := sha256.Sum256(body)
+	ans, err := h.run(ctx, batch{tenant: j.TenantID, token: j.TokenID, users: users, sha: hex.EncodeToString(sum[:])})
+	if err != nil {
+		return Answer{}, fmt.Errorf("the import stopped on a store error (%v); rows imported before are kept; send the batch again", err)
+	}
+	return ans, nil
+}
+
+// renew keeps this node's claim on job id until ctx ends; when the claim
+// is lost (another node took the job over), the run is cancelled.
+func (h *Handler) renew(ctx context.Context, cancel context.CancelFunc, id string) {
+	t := time.NewTicker(h.lease() / 3)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		ok, err := h.Store.RenewImportJob(ctx, id, h.Holder, h.Clock.Now().Add(h.lease()))
+		if err != nil && ctx.Err() == nil {
+			h.Log.Warn("importUsers job's claim not renewed", "job", id, "err", err)
+		}
+		if err == nil && !ok {
+			h.Log.Warn("importUsers job's claim lost to another node", "job", id)
+			cancel()
+			return
+		}
+	}
+}
+
+// ResumeOnce claims the open jobs nobody holds (their node stopped, or
+// took them while shutting down) and runs them here from their stored
+// batch, and returns how many it started. A job that reaches its
+// MaxAttempts+1st start is marked failed with the reason instead. Run it
+// as a background job (package jobs).
+func (h *Handler) ResumeOnce(ctx context.Context) (int, error) {
+	stranded, err := h.Store.StrandedImportJobs(ctx, h.Clock.Now(), 10)
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, j := range stranded {
+		if h.start(j.ID) {
+			h.Log.Info("importUsers job resumed", "job", j.ID, "tenant", j.TenantID)
+			n++
+		}
+	}
+	return n, nil
 }
 
 func (h *Handler) get(w http.ResponseWriter, r *http.Request) error {
@@ -320,40 +473,62 @@ func (h *Handler) get(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	id := r.PathValue("id")
-	h.mu.Lock()
-	j := h.jobs[id]
-	h.mu.Unlock()
-	if j == nil || j.tenant != tok.TenantID {
-		return fmt.Errorf("import job %q (kept for %s on the node that took it): %w", id, JobKeep, store.ErrNotFound)
+	j, err := h.Store.ImportJob(r.Context(), tok.TenantID, id)
+	if err != nil {
+		return fmt.Errorf("import job %q (kept for %s after it ends): %w", id, JobKeep, err)
 	}
 	if v := r.URL.Query().Get("wait"); v != "" {
 		secs, err := strconv.Atoi(v)
 		if err != nil || secs < 0 {
 			return httpx.Errorf(http.StatusBadRequest, "invalid", "wait must be a whole number of seconds, not %q", v)
 		}
-		t := time.NewTimer(min(time.Duration(secs)*time.Second, maxWait))
-		defer t.Stop()
-		select {
-		case <-j.done:
-		case <-t.C:
-		case <-r.Context().Done():
-			return r.Context().Err()
+		if j, err = h.wait(r.Context(), j, min(time.Duration(secs)*time.Second, maxWait)); err != nil {
+			return err
 		}
 	}
-	select {
-	case <-j.done:
-	default:
-		httpx.WriteJSON(w, http.StatusOK, Answer{ID: j.id, Status: "running", Results: []RowResult{}, ResultsURL: j.url()})
-		return nil
+	ans := Answer{ID: j.ID, Status: j.State, Results: []RowResult{}, ResultsURL: jobURL(j.ID)}
+	switch j.State {
+	case store.ImportFailed:
+		ans.Reason = j.Reason
+	case store.ImportDone:
+		ans.Enrolled, ans.AlreadyEnrolled, ans.MembersCreated, ans.Errors = j.Enrolled, j.AlreadyEnrolled, j.MembersCreated, j.Errors
+		raw, err := unpack(j.Results)
+		if err == nil {
+			err = json.Unmarshal(raw, &ans.Results)
+		}
+		if err != nil {
+			return fmt.Errorf("import job %s: its results cannot be read: %w", j.ID, err)
+		}
 	}
-	h.mu.Lock()
-	ans, failure := j.answer, j.failure
-	h.mu.Unlock()
-	if failure != nil {
-		httpx.WriteJSON(w, http.StatusOK, Answer{ID: j.id, Status: "failed", Results: []RowResult{}, ResultsURL: j.url()})
-		return nil
-	}
-	ans.ID, ans.Status, ans.ResultsURL = j.id, "done", j.url()
 	httpx.WriteJSON(w, http.StatusOK, ans)
 	return nil
+}
+
+// wait holds until open job j ends or d passes, and returns it as it is
+// then. A job running here is awaited directly; one running on another
+// node is read again every pollEvery.
+func (h *Handler) wait(ctx context.Context, j store.ImportJob, d time.Duration) (store.ImportJob, error) {
+	timer := time.NewTimer(d)
+	defer timer.Stop()
+	tick := time.NewTicker(pollEvery)
+	defer tick.Stop()
+	for j.Open() {
+		h.mu.Lock()
+		done := h.local[j.ID]
+		h.mu.Unlock()
+		select {
+		case <-done: // nil (blocks) unless it runs here
+		case <-tick.C:
+		case <-timer.C:
+			return j, nil
+		case <-ctx.Done():
+			return j, ctx.Err()
+		}
+		next, err := h.Store.ImportJob(ctx, j.TenantID, j.ID)
+		if err != nil {
+			return j, err
+		}
+		j = next
+	}
+	return j, nil
 }

@@ -50,13 +50,8 @@ func newEnv(t *testing.T) *env {
 	c := clock.NewFake(time.Date(2026, 11, 30, 9, 0, 0, 0, time.UTC))
 	e := &env{t: t, ctx: ctx, store: s, admin: &admin.Service{Store: s, Clock: c}, access: &access.Service{Store: s, Clock: c},
 		tokens: &apitoken.Service{Store: s, Clock: c}}
-	api := mgmtapi.New(mgmtapi.Deps{Store: s, Clock: c, Log: slog.New(slog.DiscardHandler), Tokens: e.tokens, Admin: e.admin,
-		Access: e.access, Check: check.New(check.Deps{Store: s, Clock: c})})
-	mux := http.NewServeMux()
-	e.h = &userimport.Handler{Auth: api, Store: s, Clock: c, Log: slog.New(slog.DiscardHandler)}
-	e.h.Register(mux)
-	e.srv = httptest.NewServer(mux)
-	t.Cleanup(e.srv.Close)
+	n := startNode(t, s, c, ctx, "node-a")
+	e.h, e.srv = n.h, n.srv
 	if e.tenant, err = e.admin.CreateTenant(ctx, "test", "acme"); err != nil {
 		t.Fatal(err)
 	}
@@ -64,6 +59,24 @@ func newEnv(t *testing.T) *env {
 		t.Fatal(err)
 	}
 	return e
+}
+
+// node is one deadbolt node's importUsers over real HTTP: its handler
+// runs jobs under bg (already ended: a node shutting down).
+type node struct {
+	h   *userimport.Handler
+	srv *httptest.Server
+}
+
+func startNode(t *testing.T, s store.Store, c clock.Clock, bg context.Context, holder string) node {
+	api := mgmtapi.New(mgmtapi.Deps{Store: s, Clock: c, Log: slog.New(slog.DiscardHandler), Tokens: &apitoken.Service{Store: s, Clock: c},
+		Admin: &admin.Service{Store: s, Clock: c}, Access: &access.Service{Store: s, Clock: c}, Check: check.New(check.Deps{Store: s, Clock: c})})
+	mux := http.NewServeMux()
+	h := &userimport.Handler{Auth: api, Store: s, Clock: c, Log: slog.New(slog.DiscardHandler), Holder: holder, Background: bg}
+	h.Register(mux)
+	srv := httptest.NewServer(mux)
+	t.Cleanup(srv.Close)
+	return node{h: h, srv: srv}
 }
 
 func (e *env) token(tn store.Tenant, scopes ...string) string {
@@ -76,11 +89,17 @@ func (e *env) token(tn store.Tenant, scopes ...string) string {
 
 func (e *env) send(method, path, tok string, body []byte) (int, userimport.Answer, []byte) {
 	e.t.Helper()
-	req, _ := http.NewRequest(method, e.srv.URL+path, bytes.NewReader(body))
+	return send(e.t, e.srv.URL, method, path, tok, body)
+}
+
+// send sends a request to the node at base with an API token.
+func send(t *testing.T, base, method, path, tok string, body []byte) (int, userimport.Answer, []byte) {
+	t.Helper()
+	req, _ := http.NewRequest(method, base+path, bytes.NewReader(body))
 	req.Header.Set("x-nl3-server-api-token", tok)
 	res, err := http.DefaultClient.Do(req)
 	if err != nil {
-		e.t.Fatal(err)
+		t.Fatal(err)
 	}
 	defer res.Body.Close()
 	b, _ := io.ReadAll(res.Body)
@@ -218,48 +237,46 @@ func TestImportUsersRowCap(t *testing.T) {
 	}
 }
 
-// TestImportUsersOneJobPerTenant: while a tenant's queued job runs (held
-// here behind a real SQLite write transaction), its next large batch is
-// refused with 429 busy and Retry-After; another tenant's is taken; once
-// the job is done the tenant may send again.
+// TestImportUsersOneJobPerTenant: while a tenant's queued job is open
+// (taken here by a node that is shutting down, so it waits for another
+// node to resume it), its next large batch is refused with 429 busy and
+// Retry-After; another tenant's is taken; once the job is resumed and
+// done the tenant may send again.
 func TestImportUsersOneJobPerTenant(t *testing.T) {
 	e := newEnv(t)
+	stopped, stop := context.WithCancel(e.ctx)
+	stop()
+	stopping := startNode(t, e.store, clock.NewFake(time.Date(2026, 11, 30, 9, 0, 0, 0, time.UTC)), stopped, "node-stopping")
 	tok := e.token(e.tenant, "users:import")
 	other, err := e.admin.CreateTenant(e.ctx, "test", "globex")
 	if err != nil {
 		t.Fatal(err)
 	}
 	otherTok := e.token(other, "users:import")
-	inside, release, held := make(chan struct{}), make(chan struct{}), make(chan error, 1)
-	go func() {
-		held <- e.store.Update(e.ctx, func(store.Tx) error { close(inside); <-release; return nil })
-	}()
-	<-inside
-	status, first, raw := e.send("POST", path, tok, batch(userimport.SyncRows+1, "a"))
-	if status != http.StatusAccepted {
-		close(release)
+	status, first, raw := send(t, stopping.srv.URL, "POST", path, tok, batch(userimport.SyncRows+1, "a"))
+	if status != http.StatusAccepted || first.Status != "queued" {
 		t.Fatalf("first batch: %d %s", status, raw)
 	}
 	req, _ := http.NewRequest("POST", e.srv.URL+path, bytes.NewReader(batch(userimport.SyncRows+1, "b")))
 	req.Header.Set("x-nl3-server-api-token", tok)
 	res, err := http.DefaultClient.Do(req)
 	if err != nil {
-		close(release)
 		t.Fatal(err)
 	}
 	busy, _ := io.ReadAll(res.Body)
 	res.Body.Close()
-	otherStatus, _, _ := e.send("POST", path, otherTok, batch(userimport.SyncRows+1, "c"))
-	close(release)
-	if err := <-held; err != nil {
-		t.Fatal(err)
-	}
 	if res.StatusCode != http.StatusTooManyRequests || res.Header.Get("Retry-After") == "" || !bytes.Contains(busy, []byte(`"error":"busy"`)) ||
-		!bytes.Contains(busy, []byte(first.ID)) {
-		t.Errorf("second batch while the first runs: %d Retry-After %q %s", res.StatusCode, res.Header.Get("Retry-After"), busy)
+		!bytes.Contains(busy, []byte(first.ResultsURL)) {
+		t.Errorf("second batch while the first is open: %d Retry-After %q %s", res.StatusCode, res.Header.Get("Retry-After"), busy)
 	}
-	if otherStatus != http.StatusAccepted {
-		t.Errorf("another tenant's batch meanwhile: %d", otherStatus)
+	if status, _, raw := e.send("POST", path, otherTok, batch(userimport.SyncRows+1, "c")); status != http.StatusAccepted {
+		t.Errorf("another tenant's batch meanwhile: %d %s", status, raw)
+	}
+	if status, still, raw := e.send("GET", first.ResultsURL, tok, nil); status != 200 || still.Status != "queued" {
+		t.Fatalf("the job before it is resumed: %d %.300s", status, raw)
+	}
+	if n, err := e.h.ResumeOnce(e.ctx); err != nil || n != 1 {
+		t.Fatalf("resume: %d %v", n, err)
 	}
 	if status, done, raw := e.send("GET", first.ResultsURL+"?wait=60", tok, nil); status != 200 || done.Status != "done" || done.Enrolled != userimport.SyncRows+1 {
 		t.Fatalf("first job: %d %.300s", status, raw)

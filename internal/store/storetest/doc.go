@@ -43,4 +43,7 @@
 // Run calls t.Parallel in its subtests, so open must be safe to call
 // concurrently and must return an independent, empty, migrated store each
 // time; it should register the store's Close with t.Cleanup.
+//
+// Beyond the suite, AuditTrail seeds a tenant's audit log for tests that
+// page through one.
 package storetest

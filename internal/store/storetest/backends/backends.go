@@ -1,7 +1,7 @@
 // Package backends opens a fresh store of each kind, for tests that run
 // the same scenario on both: a real SQLite file in the test's temporary
 // folder, and a real PostgreSQL database (pgtest), each closed when the
-// test ends.
+// test ends. SQLite alone also serves tests that need one real store.
 package backends
 
 import (

@@ -1,0 +1,205 @@
+package exposure
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/deadbolt-dev/deadbolt/internal/audit"
+	"github.com/deadbolt-dev/deadbolt/internal/lock"
+	"github.com/deadbolt-dev/deadbolt/internal/policy"
+)
+
+// Hard locks other than lock policies are rebuilt from the audit log:
+//
+//   - a member's lockdown: member.locked_down and member.lockdown_lifted
+//     (target member:ID), closing every account the member owns;
+//   - a member's "lock everything": member.lock_everything and
+//     member.lock_everything_lifted, the same way;
+//   - an application's lockdown: application.updated, whose data carries
+//     the application's locked_down after the change (application.created
+//     makes it unlocked), closing every account of the application.
+//
+// Lock policies, scheduled or executed by an alert, come from the
+// policies (policy.Set.Windows reads the executions with their lifts).
+
+// lockKey names one hard lock: its kind and the member or application.
+type lockKey struct {
+	kind lock.HardLock
+	id   string
+}
+
+// lockEvent is a hard lock set (on) or lifted at a time.
+type lockEvent struct {
+	at time.Time
+	on bool
+}
+
+// Whether a record says the state of its hard lock before it.
+const (
+	priorUnknown = iota
+	priorOff     // a creation: the application was not there
+	priorOn      // a lift: the lock was on
+)
+
+// lockRecord is the hard lock a record sets (on) or lifts; ok false when
+// it is about none. prior says what the record tells of the state before
+// it.
+func lockRecord(rec audit.Record, d auditData) (k lockKey, on bool, prior int, ok bool) {
+	member, _ := strings.CutPrefix(rec.Target, "member:")
+	switch rec.Action {
+	case "member.locked_down":
+		return lockKey{lock.HardLockMember, member}, true, priorUnknown, true
+	case "member.lockdown_lifted":
+		return lockKey{lock.HardLockMember, member}, false, priorOn, true
+	case "member.lock_everything":
+		return lockKey{lock.HardLockEverything, member}, true, priorUnknown, true
+	case "member.lock_everything_lifted":
+		return lockKey{lock.HardLockEverything, member}, false, priorOn, true
+	case "application.created":
+		app, _ := strings.CutPrefix(rec.Target, "application:")
+		return lockKey{lock.HardLockApplication, app}, d.LockedDown != nil && *d.LockedDown, priorOff, true
+	case "application.updated":
+		if d.LockedDown == nil {
+			return lockKey{}, false, priorUnknown, false
+		}
+		app, _ := strings.CutPrefix(rec.Target, "application:")
+		return lockKey{lock.HardLockApplication, app}, *d.LockedDown, priorUnknown, true
+	}
+	return lockKey{}, false, priorUnknown, false
+}
+
+// addLock notes a hard-lock record read from the audit log.
+func (b *builder) addLock(k lockKey, at time.Time, on bool, prior int) {
+	if _, seen := b.locks[k]; !seen {
+		switch prior {
+		case priorUnknown:
+			b.unsure = append(b.unsure, k)
+		default:
+			b.before[k] = prior == priorOn
+		}
+	}
+	b.locks[k] = append(b.locks[k], lockEvent{at, on})
+}
+
+// prelude reads the audit log before the main read (seqs up to b.read)
+// when the main read left something unknown:
+//
+//   - the hard locks whose first record there did not say the state
+//     before it: their state when the main read starts is their last
+//     record's, else unlocked (applications and members are made
+//     unlocked);
+//   - the policies, when one changed since the period began: what each
+//     change undoes is what the records before it say.
+//
+// Then it tracks the policy records of the main read, in order.
+func (b *builder) prelude(ctx context.Context) error {
+	want := map[lockKey]bool{}
+	for _, k := range b.unsure {
+		want[k] = true
+		b.before[k] = false
+	}
+	policies := slices.ContainsFunc(b.pending, func(r audit.Record) bool { return !r.At.Before(b.o.Since) })
+	var after int64
+	for (len(want) > 0 || policies) && after < b.read {
+		recs, err := b.r.AuditRecords(ctx, b.o.TenantID, after, min(page, int(b.read-after)))
+		if err != nil {
+			return err
+		}
+		for _, rec := range recs {
+			if rec.Seq > b.read {
+				break
+			}
+			switch {
+			case policies && policyAction(rec.Action):
+				b.hist.apply(b.o.TenantID, rec, false)
+			case len(want) > 0 && lockAction(rec.Action):
+				var d auditData
+				if json.Unmarshal(rec.Data, &d) != nil {
+					continue
+				}
+				if k, on, _, ok := lockRecord(rec, d); ok && want[k] {
+					b.before[k] = on
+				}
+			}
+		}
+		if len(recs) == 0 {
+			break
+		}
+		after = recs[len(recs)-1].Seq
+	}
+	if policies {
+		for _, rec := range b.pending {
+			b.hist.apply(b.o.TenantID, rec, !rec.At.Before(b.o.Since))
+		}
+	}
+	b.pending = nil
+	return nil
+}
+
+// lockAction is whether an audit action may set or lift a hard lock.
+func lockAction(a string) bool {
+	return strings.HasPrefix(a, "member.lock") || a == "application.created" || a == "application.updated"
+}
+
+// lockWindows are the times in the period in which hard lock k held: from
+// its records, or when it has none since the audit read began, its state
+// now (now) throughout.
+func (b *builder) lockWindows(k lockKey, now bool) []policy.Window {
+	evs, ok := b.locks[k]
+	if !ok {
+		if now {
+			return []policy.Window{{Start: b.o.Since, End: b.o.Until}}
+		}
+		return nil
+	}
+	var out []policy.Window
+	on, from := b.before[k], b.o.Since
+	for _, e := range evs {
+		switch {
+		case e.on && !on:
+			from = e.at
+		case !e.on && on:
+			out = append(out, b.clip(from, e.at))
+		}
+		on = e.on
+	}
+	if on {
+		out = append(out, b.clip(from, b.o.Until))
+	}
+	return policy.Merge(out)
+}
+
+// policyAction is whether an audit action changes which policies apply
+// when (executions, read as they were, are not).
+func policyAction(a string) bool {
+	switch a {
+	case "policy.executed", "policy.lifted":
+		return false
+	}
+	return strings.HasPrefix(a, "policy.") || a == "group.member_added" || a == "group.member_removed" || a == "group.deleted"
+}
+
+// maxCaveatNames bounds the policies a caveat names.
+const maxCaveatNames = 20
+
+// caveats says what the report could not reconstruct.
+func (b *builder) caveats() []string {
+	out := []string{
+		"Lockdowns (of a member, of an application) and a member's \"lock everything\" are taken off open time from the audit log; " +
+			"a member's lockdown closes the accounts the member owns now: an account that changed owner (account.linked) is attributed to its owner now.",
+	}
+	if len(b.lost) > 0 {
+		names := b.lost[:min(len(b.lost), maxCaveatNames)]
+		more := ""
+		if len(b.lost) > maxCaveatNames {
+			more = fmt.Sprintf(" and %d more", len(b.lost)-maxCaveatNames)
+		}
+		out = append(out, "These changes of the policies could not be undone from the audit log (a deleted group's members and assignments, or a policy with no earlier record), so the time before them is read with the policies after them: "+
+			strings.Join(names, ", ")+more+".")
+	}
+	return out
+}
