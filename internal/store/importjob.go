@@ -53,6 +53,9 @@ type ImportJobs interface {
 	// ImportJob returns the tenant's job id without its Input; another
 	// tenant's job is ErrNotFound.
 	ImportJob(ctx context.Context, tenantID, id string) (ImportJob, error)
+	// OpenImportJob returns the tenant's open job without its Input, or
+	// ErrNotFound when it has none.
+	OpenImportJob(ctx context.Context, tenantID string) (ImportJob, error)
 	// ClaimImportJob makes holder the runner of open job id until until,
 	// if nobody holds it at now (LeaseUntil <= now); it sets State
 	// ImportRunning, adds one to Attempts and returns the job with its

@@ -158,7 +158,7 @@ func TestImportJobTwoPostgresNodes(t *testing.T) {
 		return s
 	}
 	sa, sb := open(), open()
-	_, tok := seed(t, sa, c)
+	tn, tok := seed(t, sa, c)
 	a, b := startNode(t, sa, c, t.Context(), "node-a"), startNode(t, sb, c, t.Context(), "node-b")
 	status, queued, raw := send(t, a.srv.URL, "POST", path, tok, batch(userimport.SyncRows+3, "pg"))
 	if status != http.StatusAccepted {
@@ -189,5 +189,21 @@ func TestImportJobTwoPostgresNodes(t *testing.T) {
 	}
 	if status, _, raw := send(t, b.srv.URL, "GET", queued.ResultsURL, otherTok, nil); status != http.StatusNotFound {
 		t.Fatalf("another tenant reads the job: %d %s", status, raw)
+	}
+	// A lesser token of the tenant: one without users:import, an
+	// auditor's (every :read scope), and none at all.
+	tokens := &apitoken.Service{Store: sb, Clock: c}
+	_, lesser, err := tokens.Create(t.Context(), "test", apitoken.New{TenantID: tn.ID, Scopes: []string{"accounts:write"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, auditor, err := tokens.Create(t.Context(), "test", apitoken.New{TenantID: tn.ID, Role: apitoken.RoleAuditor})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for who, want := range map[string]int{lesser: http.StatusForbidden, auditor: http.StatusForbidden, "": http.StatusUnauthorized} {
+		if status, _, raw := send(t, b.srv.URL, "GET", queued.ResultsURL, who, nil); status != want {
+			t.Errorf("job read with a lesser token: %d, want %d: %s", status, want, raw)
+		}
 	}
 }

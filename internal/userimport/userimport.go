@@ -189,8 +189,12 @@ func (h *Handler) post(w http.ResponseWriter, r *http.Request) error {
 	}
 	j := store.ImportJob{ID: ids.New(), TenantID: tok.TenantID, TokenID: tok.ID, Total: len(users), Input: input, CreatedAt: h.Clock.Now()}
 	if err := h.Store.CreateImportJob(r.Context(), j, keep); errors.Is(err, store.ErrConflict) {
+		where := "the results_url you were given"
+		if open, err := h.Store.OpenImportJob(r.Context(), tok.TenantID); err == nil {
+			where = jobURL(open.ID)
+		}
 		return &httpx.Error{Status: http.StatusTooManyRequests, Code: "busy", RetryAfter: busyRetry,
-			Message: "an import job of this tenant has not ended; read it at the results_url you were given and send the next batch when it is done"}
+			Message: fmt.Sprintf("an import job of this tenant has not ended; read it at %s and send the next batch when it is done", where)}
 	} else if err != nil {
 		return err
 	}

@@ -265,7 +265,8 @@ func TestImportUsersOneJobPerTenant(t *testing.T) {
 	}
 	busy, _ := io.ReadAll(res.Body)
 	res.Body.Close()
-	if res.StatusCode != http.StatusTooManyRequests || res.Header.Get("Retry-After") == "" || !bytes.Contains(busy, []byte(`"error":"busy"`)) {
+	if res.StatusCode != http.StatusTooManyRequests || res.Header.Get("Retry-After") == "" || !bytes.Contains(busy, []byte(`"error":"busy"`)) ||
+		!bytes.Contains(busy, []byte(first.ResultsURL)) {
 		t.Errorf("second batch while the first is open: %d Retry-After %q %s", res.StatusCode, res.Header.Get("Retry-After"), busy)
 	}
 	if status, _, raw := e.send("POST", path, otherTok, batch(userimport.SyncRows+1, "c")); status != http.StatusAccepted {

@@ -50,6 +50,12 @@ func (s *Store) ImportJob(ctx context.Context, tenantID, id string) (store.Impor
 		`SELECT `+sqlrow.ImportJobCols+` FROM import_jobs WHERE tenant_id = $1 AND id = $2`, tenantID, id)
 }
 
+// OpenImportJob implements store.ImportJobs over import_jobs_open.
+func (s *Store) OpenImportJob(ctx context.Context, tenantID string) (store.ImportJob, error) {
+	return one(ctx, s.pool, "get open import job", dialect.ScanImportJob,
+		`SELECT `+sqlrow.ImportJobCols+` FROM import_jobs WHERE tenant_id = $1 AND finished_at = 0`, tenantID)
+}
+
 // ClaimImportJob implements store.ImportJobs with one conditional UPDATE.
 func (s *Store) ClaimImportJob(ctx context.Context, id, holder string, now, until time.Time) (store.ImportJob, bool, error) {
 	const op = "claim import job"

@@ -50,6 +50,12 @@ func (s *Store) ImportJob(ctx context.Context, tenantID, id string) (store.Impor
 		`SELECT `+sqlrow.ImportJobCols+` FROM import_jobs WHERE tenant_id = ? AND id = ?`, tenantID, id)
 }
 
+// OpenImportJob implements store.ImportJobs over import_jobs_open.
+func (s *Store) OpenImportJob(ctx context.Context, tenantID string) (store.ImportJob, error) {
+	return one(ctx, s.rdb, "get open import job", dialect.ScanImportJob,
+		`SELECT `+sqlrow.ImportJobCols+` FROM import_jobs WHERE tenant_id = ? AND finished_at = 0`, tenantID)
+}
+
 // ClaimImportJob implements store.ImportJobs with one conditional UPDATE.
 func (s *Store) ClaimImportJob(ctx context.Context, id, holder string, now, until time.Time) (store.ImportJob, bool, error) {
 	const op = "claim import job"

@@ -29,6 +29,9 @@ func testImportJobs(t *testing.T, s store.Store) {
 	same(t, "queued job", got, want)
 	_, err = s.ImportJob(ctx, other.tenant.ID, j.ID)
 	wantKind(t, "another tenant's job", err, store.ErrNotFound)
+	open, err := s.OpenImportJob(ctx, w.tenant.ID)
+	must(t, "OpenImportJob", err)
+	same(t, "open job", open, want)
 	stranded, err := s.StrandedImportJobs(ctx, at(time.Second), 10)
 	must(t, "StrandedImportJobs", err)
 	if len(stranded) != 2 {
@@ -74,6 +77,8 @@ func testImportJobs(t *testing.T, s store.Store) {
 	want.State, want.Enrolled, want.AlreadyEnrolled, want.MembersCreated = store.ImportDone, 1000, 1, 7
 	want.Results, want.Holder, want.Attempts, want.FinishedAt, want.ExpiresAt = []byte("results"), "node-b", 2, at(70*time.Second), at(time.Hour)
 	same(t, "finished job", got, want)
+	_, err = s.OpenImportJob(ctx, w.tenant.ID)
+	wantKind(t, "OpenImportJob after the job ended", err, store.ErrNotFound)
 	if _, ok, _ := s.ClaimImportJob(ctx, j.ID, "node-c", at(2*time.Hour), at(3*time.Hour)); ok {
 		t.Fatal("a finished job was claimed")
 	}
