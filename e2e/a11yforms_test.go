@@ -18,7 +18,8 @@ import (
 // when Slack, approvals and break-glass marks are set up.
 // TestPortalAccessibilityForms sets them up, with a Slack app (slacktest,
 // below), and sweeps the pages of the table marked forms: the Slack card
-// of the settings page (waiting for the confirmation, with Unlink),
+// of the settings page (the Link button, then waiting for the
+// confirmation, with Unlink),
 // extend, break-glass and revoke on the accounts pages, the approvals
 // inbox with plain and signed requests, an operation request and open
 // grants, the sign page, and the break-glass admin page with marks and
@@ -118,11 +119,16 @@ func TestPortalAccessibilityForms(t *testing.T) {
 	out := b.tab(b.ctx, chromedp.WithNewBrowserContext())
 	b.do(tab, "owner's setup link", chromedp.Navigate(owner), chromedp.WaitVisible(chromedp.ID("create")))
 	b.do(tab, "create passkey", chromedp.Click(chromedp.ID("create")), chromedp.WaitVisible(chromedp.ID("live")))
-	// The owner links Slack: settings then waits for the confirmation.
-	b.do(tab, "link Slack", chromedp.Navigate(public+"/settings"), chromedp.WaitVisible(chromedp.ID("slack-link")),
-		leavePage(chromedp.ID("slack-link")), chromedp.WaitVisible(chromedp.ID("slack-unlink")))
-
 	a := &auditor{t: t, b: b, fx: fx, axe: axe, tab: tab, out: out}
+	// The Slack card offers to link (checked here, at 1280 px), then the
+	// owner links: settings waits for the confirmation, with Unlink
+	// (checked by the sweep).
+	b.do(tab, "settings with Slack", chromedp.Navigate(public+"/settings"), chromedp.WaitVisible(chromedp.ID("slack-link")),
+		chromedp.Poll[chromedp.Void](`!document.getElementById("slack-link").disabled`))
+	a.checkAxe(tab, "settings, Slack not linked, 1280 px")
+	a.distinctButtons(tab, "settings, Slack not linked, 1280 px")
+	a.keyboardWalk(tab, "settings, Slack not linked, 1280 px")
+	b.do(tab, "link Slack", leavePage(chromedp.ID("slack-link")), chromedp.WaitVisible(chromedp.ID("slack-unlink")))
 	// The forms show.
 	for path, ids := range map[string][]string{
 		"/":                                     {"extend-", "glass-", "lock-"},

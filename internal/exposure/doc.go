@@ -44,8 +44,9 @@
 // or updated, and its enabling, disabling, deletion and assignments, and
 // the groups' members, are recorded as well. Starting from the policies as
 // they are now, every change since the period began is undone, newest
-// first, and the period is cut at each change. A change that cannot be
-// undone (a group deleted, or a policy with no earlier record) is named in
+// first, and the period is cut at each change. What cannot be rebuilt (a
+// deleted group's members and assignments, a removed member's, a deleted
+// policy's alert executions, a policy with no earlier record) is named in
 // the report's Caveats.
 //
 // # Sign-ins

@@ -180,7 +180,8 @@ func policyAction(a string) bool {
 	case "policy.executed", "policy.lifted":
 		return false
 	}
-	return strings.HasPrefix(a, "policy.") || a == "group.member_added" || a == "group.member_removed" || a == "group.deleted"
+	return strings.HasPrefix(a, "policy.") || a == "group.member_added" || a == "group.member_removed" || a == "group.deleted" ||
+		a == "member.removed"
 }
 
 // maxCaveatNames bounds the policies a caveat names.
@@ -198,7 +199,7 @@ func (b *builder) caveats() []string {
 		if len(b.lost) > maxCaveatNames {
 			more = fmt.Sprintf(" and %d more", len(b.lost)-maxCaveatNames)
 		}
-		out = append(out, "These changes of the policies could not be undone from the audit log (a deleted group's members and assignments, or a policy with no earlier record), so the time before them is read with the policies after them: "+
+		out = append(out, "The audit log does not hold all that these changes took away (a deleted group's members and assignments, a removed member's memberships and assignments, a deleted policy's alert executions, a policy with no earlier record), so the time before them may be misreported: "+
 			strings.Join(names, ", ")+more+".")
 	}
 	return out

@@ -54,6 +54,7 @@ type policyData struct {
 	App      string          `json:"app"`
 	Group    string          `json:"group"`
 	Member   string          `json:"member"`
+	Email    string          `json:"email"`
 }
 
 // history tracks the policies' records in log order.
@@ -203,6 +204,7 @@ func (b *builder) segments(ctx context.Context) error {
 		}
 	}
 	slices.Reverse(b.segs)
+	slices.Reverse(b.lost) // oldest first
 	return nil
 }
 
@@ -267,6 +269,8 @@ func (b *builder) undo(st *pastReader, ev policyEvent) {
 		}
 	case "group.deleted":
 		b.lost = append(b.lost, fmt.Sprintf("group %s (deleted %s)", ev.d.Name, stampUTC(ev.rec.At)))
+	case "member.removed":
+		b.lost = append(b.lost, fmt.Sprintf("member %s (removed %s)", ev.d.Email, stampUTC(ev.rec.At)))
 	default:
 		if !ev.before.known {
 			b.lost = append(b.lost, fmt.Sprintf("policy %s (%s %s)", ev.d.Name, strings.TrimPrefix(ev.rec.Action, "policy."), stampUTC(ev.rec.At)))
@@ -279,6 +283,9 @@ func (b *builder) undo(st *pastReader, ev policyEvent) {
 		st.policies[id] = ev.before.rec
 		for _, a := range ev.assign {
 			st.assigns[a] = true
+		}
+		if ev.rec.Action == "policy.deleted" {
+			b.lost = append(b.lost, fmt.Sprintf("policy %s (deleted %s: its alert executions went with it)", ev.d.Name, stampUTC(ev.rec.At)))
 		}
 	}
 }

@@ -44,7 +44,8 @@ type timeline struct {
 //   - "ops" is marked break-glass, and an operator breaks the glass on
 //     Wednesday 03:00 for 30 min; ops signs in at 03:05;
 //   - "night" is opened by an unlock schedule, daily 22:00–23:00 UTC, on
-//     its owner erin: seven windows in the week;
+//     its owner erin: seven windows in the week; and by another, "early",
+//     daily 06:00–07:00, until it is deleted on Wednesday 12:00: three;
 //   - "alice" is refused three times from 203.0.113.7 (PT) on Tuesday at
 //     14:00, 14:10 and 14:20, and twice from 198.51.100.1 (US) on
 //     Wednesday at 03:00 and 03:30;
@@ -109,6 +110,11 @@ func play(t *testing.T, s store.Store) timeline {
 	must(err)
 	_, err = adm.Assign(ctx, "cli:root", tl.tenant.ID, p.ID, admin.Target{Member: erin.ID})
 	must(err)
+	early, err := adm.CreatePolicy(ctx, "cli:root", tl.tenant.ID, policy.Policy{Name: "early", Type: policy.Scheduled, Action: policy.Unlock, Enabled: true,
+		Schedule: &policy.Schedule{Zone: "UTC", Every: policy.Daily, From: 6 * 60, To: 7 * 60, Start: policy.Date{Year: 2026, Month: 11, Day: 1}}})
+	must(err)
+	_, err = adm.Assign(ctx, "cli:root", tl.tenant.ID, early.ID, admin.Target{Member: erin.ID})
+	must(err)
 	_, err = bg.Mark(ctx, "cli:root", tl.tenant.ID, breakglass.Target{App: tl.app, Account: "ops"}, time.Hour)
 	must(err)
 
@@ -155,6 +161,9 @@ func play(t *testing.T, s store.Store) timeline {
 	check("ops", false, "192.0.2.12")
 	at(2, 3*time.Hour+30*time.Minute)
 	check("alice", true, "198.51.100.1")
+
+	at(2, 12*time.Hour)
+	must(adm.DeletePolicy(ctx, "cli:root", tl.tenant.ID, "early"))
 
 	at(3, 10*time.Hour)
 	_, err = acc.Unlock(ctx, "member:alice@acme.test", tl.app, "alice", access.Unlock{For: 4 * time.Hour})
@@ -237,9 +246,9 @@ func TestTimeline(t *testing.T) {
 			rep := tl.build(t, exposure.Options{Geo: tl.geo})
 
 			const h, m = time.Hour, time.Minute
-			// night: 1 h Monday to Wednesday, 30 min Thursday, 45 min
+			// night: 2 h Monday to Wednesday, 30 min Thursday, 45 min
 			// Friday, 2 h Saturday, 1 h 45 min Sunday.
-			nightOpen := 3*h + 30*m + 45*m + 2*h + h + 45*m
+			nightOpen := 6*h + 30*m + 45*m + 2*h + h + 45*m
 			// night is closed by erin's lock everything (23 h 45 min), the
 			// application's lockdown (30 min) and the alert (15 min); alice
 			// by the application's lockdown and her own (1 h).
@@ -247,10 +256,10 @@ func TestTimeline(t *testing.T) {
 			want := exposure.Totals{Open: secs(4*h + 30*m + h + 30*m + nightOpen), Grant: secs(4*h + 30*m), Approval: secs(h), BreakGlass: secs(30 * m),
 				Schedule: secs(nightOpen), Locked: secs(nightLocked + aliceLocked + 30*m + 30*m), Accounts: 4, Unlocks: 5, Unused: 1, Allowed: 4, Blocked: 5}
 			// The policy change and the lockdowns were all rebuilt: the
-			// caveats are the standing one about owners and the deleted
-			// group.
+			// caveats are the standing one about owners, the deleted policy's
+			// executions (it had none) and the deleted group.
 			if len(rep.Caveats) != 2 || !strings.Contains(rep.Caveats[0], "owns now") ||
-				!strings.Contains(rep.Caveats[1], ": group temps (deleted 2026-11-08T12:00:00Z).") {
+				!strings.Contains(rep.Caveats[1], ": policy early (deleted 2026-11-04T12:00:00Z: its alert executions went with it), group temps (deleted 2026-11-08T12:00:00Z).") {
 				t.Errorf("caveats: %q", rep.Caveats)
 			}
 			if rep.Totals != want {
@@ -326,7 +335,7 @@ func TestTimeline(t *testing.T) {
 			for i, d := range []struct {
 				open    time.Duration
 				blocked int
-			}{{4 * h, 0}, {2 * h, 3}, {90 * m, 2}, {2 * h, 0}, {45 * m, 0}, {2 * h, 0}, {h + 45*m, 0}} {
+			}{{5 * h, 0}, {3 * h, 3}, {150 * m, 2}, {2 * h, 0}, {45 * m, 0}, {2 * h, 0}, {h + 45*m, 0}} {
 				days = append(days, exposure.Day{Date: monday.AddDate(0, 0, i).Format(time.DateOnly), Open: secs(d.open), Blocked: d.blocked})
 			}
 			if len(rep.Days) != len(days) {
