@@ -35,7 +35,15 @@
 //     by it (admin.Bindable: 409).
 //   - DELETE removes the member (admin.RemoveMember, held to a token's
 //     rules: never an owner). Their accounts stay enrolled, without an
-//     owner, and therefore locked.
+//     owner, and therefore locked: their open grants are revoked.
+//   - A token is held to an admin's rules (admin.By.MayChange): it does
+//     not rename an owner, lock one down or lift their lockdown (403,
+//     checked before anything changes).
+//   - A member who registered themselves and never confirmed their email
+//     (not admin.Bindable) is not managed: userName eq finds them, but a
+//     POST for their email (409 uniqueness), a PUT or PATCH of them (409)
+//     and a group adding them (400) are refused, saying to confirm or
+//     remove that member.
 //   - Other attributes (the enterprise extension included) are accepted
 //     and not kept.
 //

@@ -84,7 +84,7 @@ func (g *groups) Create(r *http.Request, attrs lib.ResourceAttributes) (lib.Reso
 	c := g.h.call(r)
 	var in group
 	in.set(attrs)
-	known, err := g.memberIDs(c, in.members)
+	known, err := g.memberIDs(c, in.members, nil)
 	if err != nil {
 		return lib.Resource{}, g.h.scimError(r, err)
 	}
@@ -139,9 +139,10 @@ func valuesOf(v any) []string {
 	return out
 }
 
-// memberIDs checks that every ID is a member of the tenant and returns the
-// tenant's members by ID.
-func (g *groups) memberIDs(c call, ids []string) (map[string]store.Member, error) {
+// memberIDs checks that every ID is a member of the tenant, and that each
+// not in had (the group's members now) may be added by SCIM (see
+// manageable), and returns the tenant's members by ID.
+func (g *groups) memberIDs(c call, ids, had []string) (map[string]store.Member, error) {
 	ms, err := g.h.Store.Members(c.ctx, c.tenant())
 	if err != nil {
 		return nil, err
@@ -151,8 +152,12 @@ func (g *groups) memberIDs(c call, ids []string) (map[string]store.Member, error
 		byID[m.ID] = m
 	}
 	for _, id := range ids {
-		if _, ok := byID[id]; !ok {
+		m, ok := byID[id]
+		if !ok {
 			return nil, badRequest(scimerr.ScimTypeInvalidValue, "member %s is not a User of this tenant", id)
+		}
+		if err := manageable(m); err != nil && !slices.Contains(had, id) {
+			return nil, badRequest(scimerr.ScimTypeInvalidValue, "member %s cannot be added to a group: %s", id, store.Message(err))
 		}
 	}
 	return byID, nil
@@ -208,7 +213,11 @@ func (g *groups) save(c call, info admin.GroupInfo, was string, in group, known 
 // commit checks in's members, saves in over the group (now info,
 // externalId was) and answers the result.
 func (g *groups) commit(r *http.Request, c call, info admin.GroupInfo, was string, in group) (lib.Resource, error) {
-	known, err := g.memberIDs(c, in.members)
+	var had []string
+	for _, m := range info.Members {
+		had = append(had, m.ID)
+	}
+	known, err := g.memberIDs(c, in.members, had)
 	if err == nil {
 		err = g.save(c, info, was, in, known)
 	}

@@ -114,3 +114,62 @@ func TestOwnerOutOfReach(t *testing.T) {
 	// What does not touch the owner's name or lockdown still goes through.
 	e.do("PATCH", path, tok, patch("externalId", `"x-2"`)).want(t, http.StatusOK, "set the owner's externalId")
 }
+
+// TestUnverifiedNotManaged: a member who registered themselves with an
+// address and never confirmed it is not taken over by an identity
+// provider that matches users by email: a POST for that email, a PATCH or
+// PUT of that member, and a group holding them are refused with a detail
+// saying what to do, and nothing changes. Once they confirm it, SCIM
+// manages them.
+func TestUnverifiedNotManaged(t *testing.T) {
+	e := newEnv(t, "sqlite")
+	m, err := e.admin.CreateMember(e.ctx, "enable-link", admin.NewMember{TenantID: e.tenant.ID, Email: "cfo@acme.test", SelfRegistered: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, tok := e.token(e.tenant, "", "scim")
+	explains := func(a answer, status int, what string) {
+		t.Helper()
+		a.want(t, status, what)
+		if d := a.str("detail"); !strings.Contains(d, "not confirmed") || !strings.Contains(d, "member remove") {
+			t.Errorf("%s: detail %q does not say to confirm or remove the self-registered member", what, d)
+		}
+	}
+	explains(e.do("POST", "/scim/v2/Users", tok, `{"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
+		"userName": "CFO@acme.test", "externalId": "idp-cfo"}`), http.StatusConflict, "create over the self-registered member")
+	explains(e.do("PATCH", "/scim/v2/Users/"+m.ID, tok, `{"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+		"Operations": [{"op": "replace", "path": "externalId", "value": "idp-cfo"}]}`), http.StatusConflict, "bind an externalId")
+	explains(e.do("PUT", "/scim/v2/Users/"+m.ID, tok, `{"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
+		"userName": "cfo@acme.test", "displayName": "The CFO", "externalId": "idp-cfo"}`), http.StatusConflict, "replace")
+	explains(e.do("POST", "/scim/v2/Groups", tok, `{"schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"],
+		"displayName": "finance-approvers", "members": [{"value": "`+m.ID+`"}]}`), http.StatusBadRequest, "a group with them")
+	gid := e.do("POST", "/scim/v2/Groups", tok, `{"schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"],
+		"displayName": "finance-approvers"}`).want(t, http.StatusCreated, "an empty group").str("id")
+	add := `{"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"], "Operations": [{"op": "add", "path": "members", "value": [{"value": "` + m.ID + `"}]}]}`
+	explains(e.do("PATCH", "/scim/v2/Groups/"+gid, tok, add), http.StatusBadRequest, "add them to a group")
+	explains(e.do("PUT", "/scim/v2/Groups/"+gid, tok, `{"schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"],
+		"displayName": "finance-approvers", "members": [{"value": "`+m.ID+`"}]}`), http.StatusBadRequest, "put them in a group")
+	after, err := e.store.Member(e.ctx, m.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if after.Name != "" || !after.UpdatedAt.Equal(m.UpdatedAt) {
+		t.Errorf("the refused requests changed the member: %+v", after)
+	}
+	if ext, _ := e.store.ExternalIDs(e.ctx, e.tenant.ID, store.ExternalMember); ext[m.ID] != "" {
+		t.Errorf("the refused requests bound externalId %q", ext[m.ID])
+	}
+	g := e.do("GET", "/scim/v2/Groups/"+gid, tok, "").want(t, http.StatusOK, "the group")
+	if held, _ := g.body["members"].([]any); len(held) != 0 {
+		t.Errorf("the group holds %v", g.body["members"])
+	}
+	// Confirmed (as the portal's verification link does), they are managed
+	// like anyone else.
+	if err := e.store.Update(e.ctx, func(tx store.Tx) error {
+		_, err := tx.VerifyEmail(e.ctx, m.ID, m.Email, e.clock.Now())
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	e.do("PATCH", "/scim/v2/Groups/"+gid, tok, add).want(t, http.StatusOK, "add the confirmed member")
+}

@@ -111,9 +111,12 @@ func (u *users) Create(r *http.Request, attrs lib.ResourceAttributes) (lib.Resou
 		}
 		return u.bind(c, tx, m, "", in, app)
 	})
-	if errors.Is(err, store.ErrConflict) && !errors.Is(err, access.ErrOwnedByAnother) {
-		return lib.Resource{}, scimerr.ScimError{ScimType: scimerr.ScimTypeUniqueness, Status: http.StatusConflict,
-			Detail: fmt.Sprintf("the tenant already has a member with userName %s: find it with filter=userName eq %q", in.email, in.email)}
+	if errors.Is(err, store.ErrConflict) && !errors.Is(err, access.ErrOwnedByAnother) && !errors.Is(err, admin.ErrEmailUnverified) {
+		detail := fmt.Sprintf("the tenant already has a member with userName %s: find it with filter=userName eq %q", in.email, in.email)
+		if had, err := u.h.Store.MemberByEmail(c.ctx, c.tenant(), strings.ToLower(strings.TrimSpace(in.email))); err == nil && manageable(had) != nil {
+			detail = fmt.Sprintf("the tenant already has a member with userName %s, not one SCIM manages: %s", in.email, store.Message(manageable(had)))
+		}
+		return lib.Resource{}, scimerr.ScimError{ScimType: scimerr.ScimTypeUniqueness, Status: http.StatusConflict, Detail: detail}
 	}
 	if err != nil {
 		return lib.Resource{}, u.h.scimError(r, err)
@@ -206,10 +209,22 @@ func (u *users) bind(c call, tx store.Tx, m store.Member, was string, in user, a
 	return err
 }
 
+// manageable returns nil when SCIM may change member m. A member who
+// registered themselves through an enablement link and has not confirmed
+// their email (admin.Bindable) is only their own claim to that address:
+// an identity provider matching users by email must not take them over
+// (bind an externalId, put them in groups), so SCIM leaves them alone
+// until they confirm it or an admin removes them.
+func manageable(m store.Member) error { return admin.Bindable(m) }
+
 // save makes member m (whose externalId is was) what in says: the
 // externalId and enrolment in one transaction, then its name and its
 // lockdown through the services that own them.
 func (u *users) save(r *http.Request, c call, m store.Member, was string, in user) (lib.Resource, error) {
+	if err := manageable(m); err != nil {
+		return lib.Resource{}, scimerr.ScimError{ScimType: scimerr.ScimTypeUniqueness, Status: http.StatusConflict,
+			Detail: "SCIM does not manage this member: " + store.Message(err)}
+	}
 	if !strings.EqualFold(strings.TrimSpace(in.email), m.Email) {
 		return lib.Resource{}, badRequest(scimerr.ScimTypeMutability, "deadbolt does not change a member's email (userName %s); "+
 			"remove the user and provision them again with the new one", m.Email)
