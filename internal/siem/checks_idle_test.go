@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -164,5 +165,76 @@ func TestCheckStreamIdleRounds(t *testing.T) {
 	}
 	if len(msgs) != 2 || !bytes.Contains(msgs[0].Payload, []byte(late.ID)) && !bytes.Contains(msgs[1].Payload, []byte(late.ID)) {
 		t.Errorf("tenant t7: %d messages, want its 2 decisions (the late one %s)", len(msgs), late.ID)
+	}
+}
+
+// failingStore fails the outbox writes of one tenant: a fault injected
+// around the real store, as no real part fails for one tenant alone.
+type failingStore struct {
+	*sqlite.Store
+	tenant string
+}
+
+type failingTx struct {
+	store.Tx
+	tenant string
+}
+
+func (s *failingStore) Update(ctx context.Context, fn func(tx store.Tx) error) error {
+	return s.Store.Update(ctx, func(tx store.Tx) error { return fn(failingTx{Tx: tx, tenant: s.tenant}) })
+}
+
+func (tx failingTx) EnqueueOutbox(ctx context.Context, m store.OutboxMessage) error {
+	if m.TenantID == tx.tenant {
+		return fmt.Errorf("injected failure for tenant %s", tx.tenant)
+	}
+	return tx.Tx.EnqueueOutbox(ctx, m)
+}
+
+// TestCheckStreamTenantFailure: when one tenant's page fails, the
+// transaction it shared is rolled back and its tenants are tried one by
+// one: the others' decisions are queued, the failing tenant's wait for the
+// next round, and the error names it.
+func TestCheckStreamTenantFailure(t *testing.T) {
+	ctx := t.Context()
+	s, err := sqlite.Open(ctx, sqlitetest.Migrated(t, filepath.Join(t.TempDir(), "deadbolt.db")), sqlite.Options{AutoMigrate: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	clk := clock.NewFake(time.Date(2026, 11, 30, 12, 0, 0, 0, time.UTC))
+	var tenants []store.Tenant
+	var recs []store.CheckRecord
+	for i := range 4 {
+		tn := store.Tenant{ID: ids.New(), Name: fmt.Sprintf("t%d", i), CreatedAt: clk.Now()}
+		if err := s.Update(ctx, func(tx store.Tx) error { return tx.CreateTenant(ctx, tn) }); err != nil {
+			t.Fatal(err)
+		}
+		tenants = append(tenants, tn)
+		recs = append(recs, store.CheckRecord{ID: ids.New(), TenantID: tn.ID, AppID: ids.New(), Account: "alice",
+			At: clk.Now().Add(time.Second), Locked: true, Status: "locked"})
+	}
+	if err := s.AppendChecks(ctx, recs); err != nil {
+		t.Fatal(err)
+	}
+	clk.Advance(10 * time.Second)
+	bad := tenants[1]
+	job := &siem.CheckJob{Store: &failingStore{Store: s, tenant: bad.ID}, Clock: clk, Endpoints: []string{"lake"}}
+	n, err := job.RunOnce(ctx)
+	if n != 3 || err == nil || !strings.Contains(err.Error(), bad.ID) {
+		t.Fatalf("round with a failing tenant: queued %d, %v; want 3 and an error naming %s", n, err, bad.ID)
+	}
+	for i, tn := range tenants {
+		msgs, err := s.OutboxOfTenant(ctx, tn.ID, 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := map[bool]int{true: 0, false: 1}[tn.ID == bad.ID]; len(msgs) != want {
+			t.Errorf("tenant %d: %d messages, want %d", i, len(msgs), want)
+		}
+	}
+	job.Store = s
+	if n, err := job.RunOnce(ctx); n != 1 || err != nil {
+		t.Fatalf("next round without the failure: queued %d, %v; want 1", n, err)
 	}
 }
