@@ -57,18 +57,7 @@ func TestCheckStreamIdleRounds(t *testing.T) {
 	var tenants []store.Tenant
 	var apps []store.Application
 	for i := range 50 {
-		tn := store.Tenant{ID: ids.New(), Name: fmt.Sprintf("t%d", i), CreatedAt: clk.Now()}
-		app := store.Application{ID: ids.New(), TenantID: tn.ID, Name: "Wiki", Issuer: fmt.Sprintf("https://wiki%d.test", i),
-			Unenrolled: store.UnenrolledDeny, FailMode: store.FailClosed, Enabled: true, DefaultUnlock: time.Minute,
-			MaxUnlock: time.Hour, CreatedAt: clk.Now()}
-		if err := db.Update(ctx, func(tx store.Tx) error {
-			if err := tx.CreateTenant(ctx, tn); err != nil {
-				return err
-			}
-			return tx.CreateApplication(ctx, app)
-		}); err != nil {
-			t.Fatal(err)
-		}
+		tn, app := tenantApp(t, db, fmt.Sprintf("t%d", i), clk.Now())
 		tenants, apps = append(tenants, tn), append(apps, app)
 	}
 	job := &siem.CheckJob{Store: db, Clock: clk, Endpoints: []string{"lake"}}
