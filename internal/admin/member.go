@@ -299,8 +299,9 @@ func (s *Service) SetRole(ctx context.Context, by By, memberID, role string) (st
 
 // RemoveMember removes a member with their passkeys, sessions, invites and
 // push subscriptions, audited as member.removed. The accounts they owned
-// stay enrolled, unlinked: they stay locked until someone links them
-// again. Only owners remove owners; nobody removes themselves; the last
+// stay enrolled, unlinked: they are locked (LockOwnedTx: their open
+// grants are revoked and account.locked announced) and stay locked until
+// someone links them again. Only owners remove owners; nobody removes themselves; the last
 // owner stays (store.ErrConflict).
 func (s *Service) RemoveMember(ctx context.Context, by By, memberID string) (store.Member, int, error) {
 	var m store.Member
@@ -317,7 +318,14 @@ func (s *Service) RemoveMember(ctx context.Context, by By, memberID string) (sto
 			return forbidden("only an owner may remove an owner")
 		}
 		now := s.Clock.Now()
-		if err := auditThenRecheck(ctx, tx, by, m, "member.removed", map[string]any{"email": m.Email, "role": m.Role}, now); err != nil {
+		// Their accounts lose their owner and so lock: close them as a
+		// hard lock does, or an open grant would keep one open.
+		revoked, err := LockOwnedTx(ctx, tx, m.ID, now)
+		if err != nil {
+			return err
+		}
+		if err := auditThenRecheck(ctx, tx, by, m, "member.removed",
+			map[string]any{"email": m.Email, "role": m.Role, "grants_revoked": revoked}, now); err != nil {
 			return err
 		}
 		if err := keepOwner(ctx, tx, m); err != nil {
@@ -469,4 +477,32 @@ func (s *Service) RenameMember(ctx context.Context, by By, memberID, name string
 		return tx.UpdateMember(ctx, m)
 	})
 	return m, err
+}
+
+// maxAnnounced bounds the accounts of one member announced as locked.
+const maxAnnounced = 10000
+
+// LockOwnedTx closes every account member memberID owns, as a hard lock
+// does: it enqueues account.locked for each of them, open or not, and
+// revokes their open grants, inside tx. It returns how many grants it
+// revoked; the caller audits the change.
+func LockOwnedTx(ctx context.Context, tx store.Tx, memberID string, now time.Time) (int, error) {
+	accts, err := tx.AccountsOfOwner(ctx, memberID, maxAnnounced)
+	if err != nil {
+		return 0, err
+	}
+	apps := map[string]store.Application{}
+	for _, a := range accts {
+		app, ok := apps[a.AppID]
+		if !ok {
+			if app, err = tx.Application(ctx, a.AppID); err != nil {
+				return 0, err
+			}
+			apps[a.AppID] = app
+		}
+		if err := notify.Enqueue(ctx, tx, notify.Change{App: app, Account: a.Name, Locked: true}, now); err != nil {
+			return 0, err
+		}
+	}
+	return tx.RevokeGrantsOfOwner(ctx, memberID, now)
 }
