@@ -81,6 +81,17 @@ func Oversees(m store.Member) bool { return Administers(m) || m.Role == store.Ro
 
 func (b By) isOwner() bool { return b.Member == nil || b.Member.Role == store.RoleOwner }
 
+// MayChange refuses, as ErrForbidden, a change (what: "remove", "rename",
+// "lock down"...) to owner m asked by anyone but an owner or the
+// operator: an admin, or an API token, held to an admin's rules, acts on
+// no owner. It says nothing of whether b manages m's tenant at all.
+func (b By) MayChange(m store.Member, what string) error {
+	if m.Role == store.RoleOwner && !b.isOwner() {
+		return forbidden("only an owner may %s an owner", what)
+	}
+	return nil
+}
+
 // mayLink checks that b may issue a one-time link for m; created is true
 // when m was made by this same request.
 func (b By) mayLink(m store.Member, created bool) error {
@@ -314,8 +325,9 @@ func (s *Service) RemoveMember(ctx context.Context, by By, memberID string) (sto
 		switch {
 		case by.Member != nil && by.Member.ID == m.ID:
 			return forbidden("nobody may remove themselves")
-		case m.Role == store.RoleOwner && !by.isOwner():
-			return forbidden("only an owner may remove an owner")
+		}
+		if err := by.MayChange(m, "remove"); err != nil {
+			return err
 		}
 		now := s.Clock.Now()
 		// Their accounts lose their owner and so lock: close them as a
@@ -456,7 +468,7 @@ func CreateMemberTx(ctx context.Context, tx store.MemberTx, actor string, n NewM
 
 // RenameMember sets a member's display name, audited as member.renamed.
 // Setting the name a member has changes nothing. It is held to b's rules
-// for managing members.
+// for managing members: only an owner renames an owner.
 func (s *Service) RenameMember(ctx context.Context, by By, memberID, name string) (store.Member, error) {
 	name = strings.TrimSpace(name)
 	if len(name) > 200 {
@@ -466,6 +478,9 @@ func (s *Service) RenameMember(ctx context.Context, by By, memberID, name string
 	err := s.Store.Update(ctx, func(tx store.Tx) error {
 		var err error
 		if m, err = memberTx(ctx, tx, by, memberID); err != nil || m.Name == name {
+			return err
+		}
+		if err := by.MayChange(m, "rename"); err != nil {
 			return err
 		}
 		now := s.Clock.Now()
