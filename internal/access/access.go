@@ -291,10 +291,7 @@ func (s *Service) hardLock(ctx context.Context, actor, memberID string, on bool,
 		}
 		revoked := 0
 		if on {
-			if err := announceOwnerLocks(ctx, tx, m.ID, now); err != nil {
-				return err
-			}
-			if revoked, err = tx.RevokeGrantsOfOwner(ctx, m.ID, now); err != nil {
+			if revoked, err = admin.LockOwnedTx(ctx, tx, m.ID, now); err != nil {
 				return err
 			}
 		}
@@ -305,30 +302,4 @@ func (s *Service) hardLock(ctx context.Context, actor, memberID string, on bool,
 			map[string]any{"grants_revoked": revoked}, now)
 	})
 	return m, err
-}
-
-// maxAnnounced bounds the accounts of one member announced as locked.
-const maxAnnounced = 10000
-
-// announceOwnerLocks enqueues account.locked for every account the member
-// owns: a hard lock closes them all, open or not.
-func announceOwnerLocks(ctx context.Context, tx AnnounceTx, memberID string, now time.Time) error {
-	accts, err := tx.AccountsOfOwner(ctx, memberID, maxAnnounced)
-	if err != nil {
-		return err
-	}
-	apps := map[string]store.Application{}
-	for _, a := range accts {
-		app, ok := apps[a.AppID]
-		if !ok {
-			if app, err = tx.Application(ctx, a.AppID); err != nil {
-				return err
-			}
-			apps[a.AppID] = app
-		}
-		if err := notify.Enqueue(ctx, tx, notify.Change{App: app, Account: a.Name, Locked: true}, now); err != nil {
-			return err
-		}
-	}
-	return nil
 }

@@ -81,6 +81,17 @@ func Oversees(m store.Member) bool { return Administers(m) || m.Role == store.Ro
 
 func (b By) isOwner() bool { return b.Member == nil || b.Member.Role == store.RoleOwner }
 
+// MayChange refuses, as ErrForbidden, a change (what: "remove", "rename",
+// "lock down"...) to owner m asked by anyone but an owner or the
+// operator: an admin, or an API token, held to an admin's rules, acts on
+// no owner. It says nothing of whether b manages m's tenant at all.
+func (b By) MayChange(m store.Member, what string) error {
+	if m.Role == store.RoleOwner && !b.isOwner() {
+		return forbidden("only an owner may %s an owner", what)
+	}
+	return nil
+}
+
 // mayLink checks that b may issue a one-time link for m; created is true
 // when m was made by this same request.
 func (b By) mayLink(m store.Member, created bool) error {
@@ -299,8 +310,9 @@ func (s *Service) SetRole(ctx context.Context, by By, memberID, role string) (st
 
 // RemoveMember removes a member with their passkeys, sessions, invites and
 // push subscriptions, audited as member.removed. The accounts they owned
-// stay enrolled, unlinked: they stay locked until someone links them
-// again. Only owners remove owners; nobody removes themselves; the last
+// stay enrolled, unlinked: they are locked (LockOwnedTx: their open
+// grants are revoked and account.locked announced) and stay locked until
+// someone links them again. Only owners remove owners; nobody removes themselves; the last
 // owner stays (store.ErrConflict).
 func (s *Service) RemoveMember(ctx context.Context, by By, memberID string) (store.Member, int, error) {
 	var m store.Member
@@ -313,11 +325,19 @@ func (s *Service) RemoveMember(ctx context.Context, by By, memberID string) (sto
 		switch {
 		case by.Member != nil && by.Member.ID == m.ID:
 			return forbidden("nobody may remove themselves")
-		case m.Role == store.RoleOwner && !by.isOwner():
-			return forbidden("only an owner may remove an owner")
+		}
+		if err := by.MayChange(m, "remove"); err != nil {
+			return err
 		}
 		now := s.Clock.Now()
-		if err := auditThenRecheck(ctx, tx, by, m, "member.removed", map[string]any{"email": m.Email, "role": m.Role}, now); err != nil {
+		// Their accounts lose their owner and so lock: close them as a
+		// hard lock does, or an open grant would keep one open.
+		revoked, err := LockOwnedTx(ctx, tx, m.ID, now)
+		if err != nil {
+			return err
+		}
+		if err := auditThenRecheck(ctx, tx, by, m, "member.removed",
+			map[string]any{"email": m.Email, "role": m.Role, "grants_revoked": revoked}, now); err != nil {
 			return err
 		}
 		if err := keepOwner(ctx, tx, m); err != nil {
@@ -448,7 +468,7 @@ func CreateMemberTx(ctx context.Context, tx store.MemberTx, actor string, n NewM
 
 // RenameMember sets a member's display name, audited as member.renamed.
 // Setting the name a member has changes nothing. It is held to b's rules
-// for managing members.
+// for managing members: only an owner renames an owner.
 func (s *Service) RenameMember(ctx context.Context, by By, memberID, name string) (store.Member, error) {
 	name = strings.TrimSpace(name)
 	if len(name) > 200 {
@@ -460,6 +480,9 @@ func (s *Service) RenameMember(ctx context.Context, by By, memberID, name string
 		if m, err = memberTx(ctx, tx, by, memberID); err != nil || m.Name == name {
 			return err
 		}
+		if err := by.MayChange(m, "rename"); err != nil {
+			return err
+		}
 		now := s.Clock.Now()
 		if err := store.AppendAudit(ctx, tx, m.TenantID, by.Actor, "member.renamed", "member:"+m.ID,
 			map[string]any{"email": m.Email, "from": m.Name, "to": name}, now); err != nil {
@@ -469,4 +492,32 @@ func (s *Service) RenameMember(ctx context.Context, by By, memberID, name string
 		return tx.UpdateMember(ctx, m)
 	})
 	return m, err
+}
+
+// maxAnnounced bounds the accounts of one member announced as locked.
+const maxAnnounced = 10000
+
+// LockOwnedTx closes every account member memberID owns, as a hard lock
+// does: it enqueues account.locked for each of them, open or not, and
+// revokes their open grants, inside tx. It returns how many grants it
+// revoked; the caller audits the change.
+func LockOwnedTx(ctx context.Context, tx store.Tx, memberID string, now time.Time) (int, error) {
+	accts, err := tx.AccountsOfOwner(ctx, memberID, maxAnnounced)
+	if err != nil {
+		return 0, err
+	}
+	apps := map[string]store.Application{}
+	for _, a := range accts {
+		app, ok := apps[a.AppID]
+		if !ok {
+			if app, err = tx.Application(ctx, a.AppID); err != nil {
+				return 0, err
+			}
+			apps[a.AppID] = app
+		}
+		if err := notify.Enqueue(ctx, tx, notify.Change{App: app, Account: a.Name, Locked: true}, now); err != nil {
+			return 0, err
+		}
+	}
+	return tx.RevokeGrantsOfOwner(ctx, memberID, now)
 }

@@ -201,3 +201,28 @@ func TestTokenAddsNoOwner(t *testing.T) {
 		t.Fatalf("the operator adding an owner: %v", err)
 	}
 }
+
+// TestOnlyOwnerRenamesOwner: an admin or a token does not rename an owner;
+// an owner and the operator do, and an admin renames a plain member.
+func TestOnlyOwnerRenamesOwner(t *testing.T) {
+	svc, db := newService(t)
+	ctx := t.Context()
+	tn, _ := svc.CreateTenant(ctx, "test", "acme")
+	boss, _ := svc.CreateMember(ctx, "test", admin.NewMember{TenantID: tn.ID, Email: "boss@acme.test", Name: "Boss", Role: store.RoleOwner})
+	adm, _ := svc.CreateMember(ctx, "test", admin.NewMember{TenantID: tn.ID, Email: "adm@acme.test", Role: store.RoleAdmin})
+	bob, _ := svc.CreateMember(ctx, "test", admin.NewMember{TenantID: tn.ID, Email: "bob@acme.test"})
+	for _, by := range []admin.By{admin.AsMember(adm), admin.AsToken(tn.ID, "api-token:t1")} {
+		if _, err := svc.RenameMember(ctx, by, boss.ID, "Pwned"); !errors.Is(err, admin.ErrForbidden) {
+			t.Errorf("%s renaming an owner: %v, want ErrForbidden", by.Actor, err)
+		}
+	}
+	if m, _ := db.Member(ctx, boss.ID); m.Name != "Boss" {
+		t.Fatalf("the owner was renamed to %q", m.Name)
+	}
+	if _, err := svc.RenameMember(ctx, admin.AsMember(adm), bob.ID, "Bob"); err != nil {
+		t.Errorf("an admin renaming a member: %v", err)
+	}
+	if _, err := svc.RenameMember(ctx, admin.AsMember(boss), boss.ID, "The Boss"); err != nil {
+		t.Errorf("an owner renaming an owner: %v", err)
+	}
+}

@@ -218,6 +218,14 @@ func (u *users) save(r *http.Request, c call, m store.Member, was string, in use
 	if err != nil {
 		return lib.Resource{}, u.h.scimError(r, err)
 	}
+	// A token is held to an admin's rules: it neither renames an owner nor
+	// locks one down or lifts their lockdown. Refused before anything
+	// changes.
+	if strings.TrimSpace(in.name) != m.Name || in.active == m.LockedDown {
+		if err := c.by().MayChange(m, "rename, lock down or reactivate"); err != nil {
+			return lib.Resource{}, u.h.scimError(r, err)
+		}
+	}
 	if in.externalID != was || app.ID != "" {
 		if err := u.h.Store.Update(c.ctx, func(tx store.Tx) error { return u.bind(c, tx, m, was, in, app) }); err != nil {
 			return lib.Resource{}, u.h.scimError(r, err)
