@@ -84,6 +84,9 @@ func (s *Service) CreateTemplate(ctx context.Context, actor, tenantID string, nt
 			if err != nil {
 				return fmt.Errorf("approver %q: %w", email, err)
 			}
+			if err := Bindable(m); err != nil {
+				return fmt.Errorf("approver %q: %w", email, err)
+			}
 			t.Approvers = append(t.Approvers, m.ID)
 		}
 		for _, ref := range nt.ApproverGroups {

@@ -2,6 +2,7 @@ package admin_test
 
 import (
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -63,5 +64,41 @@ func TestTemplates(t *testing.T) {
 	}
 	if ts, _ := svc.Templates(ctx, tn.ID); len(ts) != 0 {
 		t.Fatalf("after delete: %v", ts)
+	}
+}
+
+// TestTemplateRefusesUnverifiedApprover: a member who registered through an
+// enablement link and has not confirmed their email is not Bindable, so a
+// template may not name them as an approver; the refusal names the email
+// and why, and nothing is written. Once confirmed, the same template binds.
+func TestTemplateRefusesUnverifiedApprover(t *testing.T) {
+	svc, db := newService(t)
+	ctx := t.Context()
+	tn, _ := svc.CreateTenant(ctx, "test", "acme")
+	m, err := svc.CreateMember(ctx, "enable-link", admin.NewMember{TenantID: tn.ID, Email: "cfo@acme.test", SelfRegistered: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.EmailVerified() {
+		t.Fatal("setup: a self-registered member starts verified")
+	}
+	nt := admin.NewTemplate{Key: "PURCHASE_APPROVAL", Title: "Purchase", Approvers: []string{"cfo@acme.test"}}
+	_, err = svc.CreateTemplate(ctx, "test", tn.ID, nt)
+	if !errors.Is(err, admin.ErrEmailUnverified) || !strings.HasPrefix(err.Error(), `approver "cfo@acme.test"`) ||
+		!strings.Contains(err.Error(), "not confirmed") {
+		t.Fatalf("template naming an unverified member: %v, want ErrEmailUnverified naming the approver", err)
+	}
+	if ts, _ := svc.Templates(ctx, tn.ID); len(ts) != 0 {
+		t.Fatalf("the refused template was stored: %+v", ts)
+	}
+	if err := db.Update(ctx, func(tx store.Tx) error {
+		_, err := tx.VerifyEmail(ctx, m.ID, m.Email, time.Now())
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	tp, err := svc.CreateTemplate(ctx, "test", tn.ID, nt)
+	if err != nil || len(tp.Approvers) != 1 || tp.Approvers[0] != m.ID {
+		t.Fatalf("after the member confirmed: %+v, %v", tp, err)
 	}
 }

@@ -259,6 +259,26 @@ func approvers(ctx context.Context, r store.PolicyReader, tenantID string, rule 
 	return out, nil
 }
 
+// present keeps of who the members that still exist in tenantID, in
+// order. A policy may still name a member removed since (its rule, or the
+// rule a request keeps, holds their ID): they can vote no more, so they
+// neither count toward the quorum that is still possible nor have their
+// earlier votes counted.
+func present(ctx context.Context, r store.MemberReader, tenantID string, who []string) ([]string, error) {
+	out := make([]string, 0, len(who))
+	for _, id := range who {
+		m, err := r.Member(ctx, id)
+		if isNotFound(err) || err == nil && m.TenantID != tenantID {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, id)
+	}
+	return out, nil
+}
+
 // selfVote reports whether memberID voting on q would approve their own
 // access: they asked for it, or they own the account without counting as
 // its owner.

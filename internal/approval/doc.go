@@ -4,9 +4,12 @@
 // sign-in raises is decided the same way, approvers vote, and the request
 // is approved when the quorum of approvals arrives or denied at the first
 // denial (or when the quorum can no longer be reached, as the policy
-// says). An approved request opens the account with an ordinary grant
-// (package access), whose clock starts at the quorum or at the asked-for
-// start, whichever is later; approvers and admins revoke grants early.
+// says). A member a policy still names after they were removed is no
+// approver: they are not asked, do not count toward the quorum that can
+// still be reached, and their earlier votes no longer count. An approved
+// request opens the account with an ordinary grant (package access), whose
+// clock starts at the quorum or at the asked-for start, whichever is
+// later; approvers and admins revoke grants early.
 //
 // Every vote runs in one transaction that first locks its request
 // (store.ApprovalTx.LockRequest), so votes on one request are counted one

@@ -112,12 +112,15 @@ func (s *Service) askApprovers(ctx context.Context, tx store.Tx, app store.Appli
 		if selfVote(rule, q, acct, id) {
 			continue
 		}
+		// A member the rule still names after they were removed (or one of
+		// another tenant) is not asked: a notice must never fail the raise
+		// of the request, which for a sign-in is the lock check's answer.
 		m, err := tx.Member(ctx, id)
+		if isNotFound(err) || err == nil && m.TenantID != app.TenantID {
+			continue
+		}
 		if err != nil {
 			return err
-		}
-		if m.TenantID != app.TenantID {
-			continue
 		}
 		chs := channels
 		if signin && id == acct.OwnerID {

@@ -86,6 +86,9 @@ func (s *Service) Vote(ctx context.Context, b Ballot) (Outcome, error) {
 			return err
 		}
 		who, err := approvers(ctx, tx, q.TenantID, rule, acct)
+		if err == nil {
+			who, err = present(ctx, tx, q.TenantID, who)
+		}
 		if err != nil {
 			return err
 		}

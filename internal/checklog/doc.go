@@ -26,7 +26,10 @@
 // act on check decisions after the fact share it: blocked-signin (alert
 // policies on blocked sign-ins) and the SIEM stream (package siem). JSON,
 // Fields and Columns are the exported form of a record, for `deadbolt
-// checks export` and the SIEM stream alike.
+// checks export` and the SIEM stream alike. Tail moves a cursor only with
+// records read, or once it is IdleAdvance behind: an idle tenant costs no
+// write per round (on SQLite, every commit makes the lock checks' cache
+// look at the database again).
 //
 // The writer remembers the error of its latest failed commit until a commit
 // succeeds (LastError), so readiness can say the node cannot decide checks.

@@ -14,6 +14,13 @@ const CursorKind = "checks"
 // DefaultSettle is Tail.Settle's default.
 const DefaultSettle = 2 * time.Second
 
+// IdleAdvance is how far behind until a cursor may fall while its reads
+// find no records: a page with no records moves the cursor (a write) only
+// when the cursor is at least this old, so an idle tenant costs one
+// cursor write per IdleAdvance rather than one per round, and a restart
+// reads at most about this much of an idle window again.
+const IdleAdvance = 5 * time.Minute
+
 // Tail reads a tenant's check log forward, page by page, past a durable
 // stream cursor (endpoint Endpoint, kind CursorKind, one per tenant), off
 // the lock check's path: the jobs that react to or forward check decisions
@@ -33,7 +40,9 @@ const DefaultSettle = 2 * time.Second
 // its last instant (the next page starts with them), and a page that is
 // one instant whole reads that instant to its end. Each record is so read
 // once, unless the cursor is not moved (Page.Advance not committed), in
-// which case the same records are read again: at least once.
+// which case the same records are read again: at least once. A page with
+// no records leaves the cursor where it is (Page.Advance writes nothing)
+// until the cursor is IdleAdvance behind: an idle round writes nothing.
 type Tail struct {
 	// Endpoint names the cursors. Configured endpoints may not start
 	// with "deadbolt:"; deadbolt's own jobs' names do.
@@ -96,12 +105,15 @@ func (t Tail) Read(ctx context.Context, tx store.Tx, tenantID string, until time
 	if err != nil {
 		return p, err
 	}
-	p.move, p.next = true, until.UnixNano()
+	p.next = until.UnixNano()
 	if len(recs) < batch {
+		// Nothing read: keep the cursor (no write) unless it is
+		// IdleAdvance behind.
+		p.move = len(recs) > 0 || until.Sub(since) >= IdleAdvance
 		p.Records = recs
 		return p, nil
 	}
-	p.More = true
+	p.move, p.More = true, true
 	last := recs[len(recs)-1].At
 	if last.UnixNano() > since.UnixNano() {
 		// The next page starts with the last instant's records.
@@ -129,7 +141,8 @@ func (t Tail) Read(ctx context.Context, tx store.Tx, tenantID string, until time
 }
 
 // Advance moves the tenant's cursor past the page, in tx: commit it in the
-// transaction that handled the page's records.
+// transaction that handled the page's records. It writes nothing for a
+// page with no records whose cursor is less than IdleAdvance behind.
 func (p Page) Advance(ctx context.Context, tx store.Tx) error {
 	if !p.move {
 		return nil

@@ -177,3 +177,63 @@ func TestTailWaitsForLateCommits(t *testing.T) {
 		t.Fatalf("read %v, want %s then %s", got, first.ID, second.ID)
 	}
 }
+
+// TestTailIdleKeepsCursor, on both backends: a page with no records
+// leaves the cursor as it is (no write) while the cursor is less than
+// IdleAdvance behind, and moves it to the page's end once it is; a
+// locked-only tail whose window holds only open answers counts as idle,
+// and a record after idle reads is still read.
+func TestTailIdleKeepsCursor(t *testing.T) {
+	for _, b := range backends.All {
+		t.Run(b.Name, func(t *testing.T) {
+			s := b.Open(t)
+			tn, app := tenantWithApp(t, s)
+			tail := checklog.Tail{Endpoint: "lake", LockedOnly: true}
+			cursor := func() (v int64) {
+				t.Helper()
+				if err := s.Update(t.Context(), func(tx store.Tx) error {
+					var err error
+					v, err = tx.StreamCursor(t.Context(), "lake", tn, checklog.CursorKind)
+					return err
+				}); err != nil {
+					t.Fatal(err)
+				}
+				return v
+			}
+			first := rec(tn, app, "alice", t0, true)
+			if err := s.AppendChecks(t.Context(), []store.CheckRecord{first, rec(tn, app, "bob", t0.Add(time.Second), false)}); err != nil {
+				t.Fatal(err)
+			}
+			now := t0.Add(10 * time.Second)
+			if got := drain(t, s, tail, tn, now); !slices.Equal(got, []string{first.ID}) {
+				t.Fatalf("first read %v, want %v", got, []string{first.ID})
+			}
+			moved := cursor()
+			if moved != tail.Until(now).UnixNano() {
+				t.Fatalf("cursor %d after a page with records, want %d", moved, tail.Until(now).UnixNano())
+			}
+			for _, at := range []time.Duration{time.Second, time.Minute, checklog.IdleAdvance - time.Second} {
+				if got := drain(t, s, tail, tn, now.Add(at)); len(got) != 0 {
+					t.Fatalf("idle read at +%v: %v", at, got)
+				}
+				if c := cursor(); c != moved {
+					t.Fatalf("idle read at +%v moved the cursor %d → %d", at, moved, c)
+				}
+			}
+			later := now.Add(checklog.IdleAdvance)
+			if got := drain(t, s, tail, tn, later); len(got) != 0 {
+				t.Fatalf("idle read at +IdleAdvance: %v", got)
+			}
+			if c := cursor(); c != tail.Until(later).UnixNano() {
+				t.Fatalf("cursor %d after IdleAdvance idle, want %d", c, tail.Until(later).UnixNano())
+			}
+			last := rec(tn, app, "carol", later, true)
+			if err := s.AppendChecks(t.Context(), []store.CheckRecord{last}); err != nil {
+				t.Fatal(err)
+			}
+			if got := drain(t, s, tail, tn, later.Add(10*time.Second)); !slices.Equal(got, []string{last.ID}) {
+				t.Fatalf("read after idle %v, want %v", got, []string{last.ID})
+			}
+		})
+	}
+}

@@ -112,6 +112,8 @@ func (p *Portal) adminTemplateCreate(w http.ResponseWriter, r *http.Request) err
 		case err == nil:
 			http.Redirect(w, r, "/admin/templates?done=template-created", http.StatusSeeOther)
 			return nil
+		case errors.Is(err, admin.ErrEmailUnverified):
+			errs.add("approvers", err.Error())
 		case errors.Is(err, store.ErrConflict):
 			errs.add("key", "the organisation already has a template "+nt.Key)
 		case errors.Is(err, store.ErrInvalid), errors.Is(err, store.ErrNotFound):

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/deadbolt-dev/deadbolt/internal/admin"
 	"github.com/deadbolt-dev/deadbolt/internal/store"
 )
 
@@ -24,6 +25,11 @@ func TestTemplatesPage(t *testing.T) {
 	carol, _ := b.store.MemberByEmail(ctx, tenant, "carol@acme.test")
 	g, err := b.env.admin.CreateGroup(ctx, "test", tenant, "finance", "")
 	if err != nil {
+		t.Fatal(err)
+	}
+	// dora registered through an enablement link and never confirmed her
+	// address: nothing may be bound to her by it (admin.Bindable).
+	if _, err := b.env.admin.CreateMember(ctx, "enable-link", admin.NewMember{TenantID: tenant, Email: "dora@acme.test", SelfRegistered: true}); err != nil {
 		t.Fatal(err)
 	}
 	templates := func(tenantID string) []store.Template {
@@ -67,6 +73,7 @@ func TestTemplatesPage(t *testing.T) {
 		{"no title", "title", " ", "err-title"},
 		{"a stray ${", "text", "Pay ${ now", "err-text"},
 		{"an outsider approver", "approvers", "eve@globex.test", "err-approvers"},
+		{"an unconfirmed self-registered approver", "approvers", "dora@acme.test", "err-approvers"},
 		{"another tenant's group", "groups", "grp_none", "err-groups"},
 		{"unknown mode", "mode", "rubber_stamp", "err-mode"},
 		{"zero approvals", "approvals", "0", "err-approvals"},
@@ -84,6 +91,9 @@ func TestTemplatesPage(t *testing.T) {
 		r := b.do("POST", "/admin/templates", form, b.admin)
 		if r.code != http.StatusBadRequest || !strings.Contains(r.body, `id="`+c.wantField+`"`) || !strings.Contains(r.body, "Nothing was saved") {
 			t.Errorf("%s: %d, want 400 with %s\n%s", c.name, r.code, c.wantField, r.body)
+		}
+		if c.value == "dora@acme.test" && !strings.Contains(r.body, "has not confirmed that address") {
+			t.Errorf("%s: the page does not say why\n%s", c.name, r.body)
 		}
 		if c.field != "groups" && !strings.Contains(r.body, c.value) && strings.TrimSpace(c.value) != "" {
 			t.Errorf("%s: the form does not keep what was typed", c.name)

@@ -55,6 +55,14 @@ type CheckJob struct {
 
 // RunOnce queues the settled decisions past each endpoint's cursors and
 // returns how many messages it queued.
+//
+// An endpoint's tenants share transactions: one transaction reads a page
+// of each tenant in turn, until it has queued Batch messages, and moves
+// the cursors of the pages it queued. A round that finds no records
+// writes nothing (checklog.IdleAdvance: an idle cursor is written once
+// every few minutes). If a shared transaction fails, its tenants are
+// tried again one transaction each, so that one tenant's failure does
+// not hold the others up.
 func (j *CheckJob) RunOnce(ctx context.Context) (int, error) {
 	if len(j.Endpoints) == 0 {
 		return 0, nil
@@ -72,68 +80,132 @@ func (j *CheckJob) RunOnce(ctx context.Context) (int, error) {
 	queued := 0
 	var errs []error
 	for _, ep := range j.Endpoints {
-		tail := checklog.Tail{Endpoint: ep, Settle: j.Settle, Batch: j.Batch}
-		until := tail.Until(now)
-		start := now.Add(-Backfill)
-		for _, t := range tenants {
-			from := func(cur time.Time, found bool) time.Time {
-				if found {
-					return cur
-				}
-				if t.CreatedAt.After(start) {
-					return t.CreatedAt
-				}
-				return start
-			}
-			for range pages {
-				n, more, err := j.page(ctx, tail, t.ID, until, from, issuers)
-				queued += n
-				if err != nil {
-					errs = append(errs, fmt.Errorf("siem %s, tenant %s: %w", ep, t.ID, err))
-				}
-				if err != nil || !more {
-					break
-				}
+		r := &round{job: j, tail: checklog.Tail{Endpoint: ep, Settle: j.Settle, Batch: j.Batch},
+			start: now.Add(-Backfill), issuers: issuers}
+		r.until = r.tail.Until(now)
+		todo := make([]work, len(tenants))
+		for i, t := range tenants {
+			todo[i] = work{tenant: t, pages: pages}
+		}
+		for len(todo) > 0 {
+			var n int
+			var err error
+			todo, n, err = r.shared(ctx, todo)
+			queued += n
+			if err != nil {
+				errs = append(errs, err)
 			}
 		}
 	}
 	return queued, errors.Join(errs...)
 }
 
-// page queues one page of a tenant's decisions to the tail's endpoint and
-// moves its cursor, in one transaction.
-func (j *CheckJob) page(ctx context.Context, tail checklog.Tail, tenantID string, until time.Time,
-	from func(time.Time, bool) time.Time, issuers map[string]string) (n int, more bool, err error) {
-	err = j.Store.Update(ctx, func(tx store.Tx) error {
-		n, more = 0, false
-		p, err := tail.Read(ctx, tx, tenantID, until, from)
-		if err != nil {
-			return err
-		}
-		now := j.Clock.Now()
-		for _, c := range p.Records {
-			issuer, ok := issuers[c.AppID]
-			if !ok {
-				app, err := tx.Application(ctx, c.AppID)
-				if err != nil && !errors.Is(err, store.ErrNotFound) {
-					return err
-				}
-				issuer, issuers[c.AppID] = app.Issuer, app.Issuer
+// work is a tenant still to read in a round, and how many pages it may
+// still read.
+type work struct {
+	tenant store.Tenant
+	pages  int
+}
+
+// round is one endpoint's part of a RunOnce.
+type round struct {
+	job     *CheckJob
+	tail    checklog.Tail
+	until   time.Time
+	start   time.Time
+	issuers map[string]string
+}
+
+// shared reads one page of each tenant of todo in one transaction, until
+// it has queued the job's Batch, and returns the tenants still to read
+// (those it did not reach, then those whose page was full). If the
+// transaction fails, the tenants it read are each read again in a
+// transaction of their own.
+func (r *round) shared(ctx context.Context, todo []work) (rest []work, n int, err error) {
+	batch := r.job.Batch
+	if batch <= 0 {
+		batch = 500
+	}
+	var reached int
+	var again []work
+	err = r.job.Store.Update(ctx, func(tx store.Tx) error {
+		n, reached, again = 0, 0, nil
+		for _, w := range todo {
+			if n >= batch {
+				break
 			}
-			body, err := checklog.JSON(c, issuer)
+			m, more, err := r.page(ctx, tx, w.tenant)
 			if err != nil {
 				return err
 			}
-			if err := tx.EnqueueOutbox(ctx, store.OutboxMessage{ID: ids.New(), TenantID: tenantID, Channel: store.ChannelSIEM,
-				Endpoint: tail.Endpoint, Type: CheckMessageType, Payload: body, CreatedAt: now}); err != nil {
-				return err
+			n, reached = n+m, reached+1
+			if w.pages--; more && w.pages > 0 {
+				again = append(again, w)
 			}
 		}
-		n, more = len(p.Records), p.More
-		return p.Advance(ctx, tx)
+		return nil
+	})
+	if err == nil {
+		return append(todo[reached:len(todo):len(todo)], again...), n, nil
+	}
+	// One tenant failed (the one after those reached, or the commit):
+	// try each alone, so the others go on.
+	end := min(reached+1, len(todo))
+	n, rest = 0, nil
+	var errs []error
+	for _, w := range todo[:end] {
+		var m int
+		var more bool
+		err := r.job.Store.Update(ctx, func(tx store.Tx) error {
+			var err error
+			m, more, err = r.page(ctx, tx, w.tenant)
+			return err
+		})
+		if err != nil {
+			errs = append(errs, fmt.Errorf("siem %s, tenant %s: %w", r.tail.Endpoint, w.tenant.ID, err))
+			continue
+		}
+		n += m
+		if w.pages--; more && w.pages > 0 {
+			rest = append(rest, w)
+		}
+	}
+	return append(todo[end:len(todo):len(todo)], rest...), n, errors.Join(errs...)
+}
+
+// page queues one page of a tenant's decisions to the round's endpoint
+// and moves its cursor, in tx.
+func (r *round) page(ctx context.Context, tx store.Tx, t store.Tenant) (n int, more bool, err error) {
+	p, err := r.tail.Read(ctx, tx, t.ID, r.until, func(cur time.Time, found bool) time.Time {
+		if found {
+			return cur
+		}
+		if t.CreatedAt.After(r.start) {
+			return t.CreatedAt
+		}
+		return r.start
 	})
 	if err != nil {
-		n, more = 0, false
+		return 0, false, err
 	}
-	return n, more, err
+	now := r.job.Clock.Now()
+	for _, c := range p.Records {
+		issuer, ok := r.issuers[c.AppID]
+		if !ok {
+			app, err := tx.Application(ctx, c.AppID)
+			if err != nil && !errors.Is(err, store.ErrNotFound) {
+				return 0, false, err
+			}
+			issuer, r.issuers[c.AppID] = app.Issuer, app.Issuer
+		}
+		body, err := checklog.JSON(c, issuer)
+		if err != nil {
+			return 0, false, err
+		}
+		if err := tx.EnqueueOutbox(ctx, store.OutboxMessage{ID: ids.New(), TenantID: t.ID, Channel: store.ChannelSIEM,
+			Endpoint: r.tail.Endpoint, Type: CheckMessageType, Payload: body, CreatedAt: now}); err != nil {
+			return 0, false, err
+		}
+	}
+	return len(p.Records), p.More, p.Advance(ctx, tx)
 }

@@ -238,21 +238,7 @@ func TestCheckStreamStart(t *testing.T) {
 	ctx := t.Context()
 	db := backends.SQLite(t)
 	clk := clock.NewFake(time.Date(2026, 11, 30, 12, 0, 0, 0, time.UTC))
-	tenant := func(name string) (store.Tenant, store.Application) {
-		tn := store.Tenant{ID: ids.New(), Name: name, CreatedAt: clk.Now()}
-		app := store.Application{ID: ids.New(), TenantID: tn.ID, Name: "Wiki", Issuer: "https://wiki." + name + ".test",
-			Unenrolled: store.UnenrolledDeny, FailMode: store.FailClosed, Enabled: true, DefaultUnlock: time.Minute,
-			MaxUnlock: time.Hour, CreatedAt: clk.Now()}
-		if err := db.Update(ctx, func(tx store.Tx) error {
-			if err := tx.CreateTenant(ctx, tn); err != nil {
-				return err
-			}
-			return tx.CreateApplication(ctx, app)
-		}); err != nil {
-			t.Fatal(err)
-		}
-		return tn, app
-	}
+	tenant := func(name string) (store.Tenant, store.Application) { return tenantApp(t, db, name, clk.Now()) }
 	decide := func(tn store.Tenant, app store.Application, at time.Time) string {
 		r := store.CheckRecord{ID: ids.New(), TenantID: tn.ID, AppID: app.ID, Account: "alice", At: at, Locked: true, Status: "locked"}
 		if err := db.AppendChecks(ctx, []store.CheckRecord{r}); err != nil {
@@ -284,4 +270,24 @@ func TestCheckStreamStart(t *testing.T) {
 			t.Errorf("tenant %s: queued %+v, want only decision %s", tn, msgs, want)
 		}
 	}
+}
+
+// tenantApp creates a tenant named name, created at, with one application
+// (issuer https://wiki.NAME.test).
+func tenantApp(t *testing.T, db store.Updater, name string, at time.Time) (store.Tenant, store.Application) {
+	t.Helper()
+	ctx := t.Context()
+	tn := store.Tenant{ID: ids.New(), Name: name, CreatedAt: at}
+	app := store.Application{ID: ids.New(), TenantID: tn.ID, Name: "Wiki", Issuer: "https://wiki." + name + ".test",
+		Unenrolled: store.UnenrolledDeny, FailMode: store.FailClosed, Enabled: true, DefaultUnlock: time.Minute,
+		MaxUnlock: time.Hour, CreatedAt: at}
+	if err := db.Update(ctx, func(tx store.Tx) error {
+		if err := tx.CreateTenant(ctx, tn); err != nil {
+			return err
+		}
+		return tx.CreateApplication(ctx, app)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	return tn, app
 }

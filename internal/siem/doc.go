@@ -14,8 +14,10 @@
 // that blocked-signin shares (records older than a 2-second lag, so that
 // PostgreSQL's out-of-order commits are never passed over), past a cursor
 // per endpoint and tenant, and queues one message per decision
-// (CheckMessageType) in the transaction that moves the cursor. The check's
-// ID is the idempotency key. A new endpoint or tenant starts Backfill
+// (CheckMessageType) in the transaction that moves the cursor; an
+// endpoint's tenants share those transactions (up to Batch messages each),
+// and a round that finds nothing writes nothing (an idle cursor is written
+// once every checklog.IdleAdvance). The check's ID is the idempotency key. A new endpoint or tenant starts Backfill
 // back. Nothing of this runs on the lock check's path.
 //
 // Syslog carries a record as an RFC 5424 message over TCP or TLS, framed

@@ -62,11 +62,15 @@ type ImportJobs interface {
 	// Input. false: the job ended or another holder has it.
 	ClaimImportJob(ctx context.Context, id, holder string, now, until time.Time) (ImportJob, bool, error)
 	// RenewImportJob moves holder's claim of open job id to until, and
-	// reports false when holder no longer holds it.
-	RenewImportJob(ctx context.Context, id, holder string, until time.Time) (bool, error)
+	// reports false when holder no longer holds it at now: another holder
+	// claimed it, or holder's lease lapsed (LeaseUntil <= now), even if
+	// nobody claimed it since.
+	RenewImportJob(ctx context.Context, id, holder string, now, until time.Time) (bool, error)
 	// FinishImportJob ends open job j.ID held by j.Holder: State (done or
 	// failed), the counts, Reason, Results, FinishedAt and ExpiresAt are
-	// written and Input dropped. false: holder no longer holds it.
+	// written and Input dropped. false: holder no longer holds it at
+	// j.FinishedAt (another holder claimed it, or its lease lapsed:
+	// LeaseUntil <= FinishedAt).
 	FinishImportJob(ctx context.Context, j ImportJob) (bool, error)
 	// StrandedImportJobs lists open jobs nobody holds at now, oldest
 	// first, at most limit, without Input.

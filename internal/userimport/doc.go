@@ -23,8 +23,10 @@
 // per-row results (compressed JSON) for JobKeep; a tenant keeps at most
 // Handler.KeepJobs jobs, the one that ended first forgotten first. The
 // node that takes a job claims it and runs it at once, renewing its claim
-// (Handler.JobLease) while it runs. A job whose node stopped (its claim
-// lapsed) or that a node took while shutting down is claimed by
+// (Handler.JobLease) while it runs; a node that cannot renew it stops the
+// run when its claim lapses, before another node may claim the job, so
+// that one job never runs on two nodes at once. A job whose node stopped
+// (its claim lapsed) or that a node took while shutting down is claimed by
 // ResumeOnce, which the server runs as a background job, and run again
 // from its batch: rows the interrupted run had imported are then reported
 // as already_enrolled. A job started MaxAttempts times without ending is

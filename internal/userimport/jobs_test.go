@@ -2,6 +2,8 @@ package userimport_test
 
 import (
 	"context"
+	"errors"
+	"log/slog"
 	"net/http"
 	"path/filepath"
 	"testing"
@@ -140,6 +142,87 @@ func TestImportJobInterrupted(t *testing.T) {
 	// Accounts named after "s": the s-rows only (the r-rows sort before).
 	if accts, err := e.store.Accounts(e.ctx, e.app.ID, "s", 10); err != nil || len(accts) != 0 {
 		t.Fatalf("a failed job imported %d accounts (%v)", len(accts), err)
+	}
+}
+
+// unrenewable is the real store whose lease renewals fail with an error
+// (a store fault a healthy SQLite file cannot be made to show, hence this
+// wrapper) and whose Applications holds the run until its context ends,
+// so that the run is still going when its lease lapses.
+type unrenewable struct {
+	store.Store
+	failed  chan struct{} // a renewal failed
+	running chan struct{} // closed when the run reaches Applications
+	stopped chan error    // the run's context error once it ended
+}
+
+func (u *unrenewable) RenewImportJob(context.Context, string, string, time.Time, time.Time) (bool, error) {
+	select {
+	case u.failed <- struct{}{}:
+	default:
+	}
+	return false, errors.New("renewal refused (injected fault)")
+}
+
+func (u *unrenewable) Applications(ctx context.Context, _ string) ([]store.Application, error) {
+	close(u.running)
+	<-ctx.Done()
+	u.stopped <- ctx.Err()
+	return nil, ctx.Err()
+}
+
+// TestImportJobStopsWhenRenewalsFail: a node whose lease renewals fail
+// with an error (not a lost claim) cancels its run once its lease lapses,
+// before another node can claim the job; the node that resumes it then
+// runs it alone, and nothing of the first run is recorded.
+func TestImportJobStopsWhenRenewalsFail(t *testing.T) {
+	e := newEnv(t)
+	c := e.h.Clock.(*clock.Fake)
+	tok := e.token(e.tenant, "users:import")
+	stopping := startNode(t, e.store, c, ended(), "node-stopping")
+	status, queued, raw := send(t, stopping.srv.URL, "POST", path, tok, batch(userimport.SyncRows+1, "r"))
+	if status != http.StatusAccepted {
+		t.Fatalf("%d %s", status, raw)
+	}
+
+	const lease = 30 * time.Millisecond // renewed every 10ms of real time
+	flaky := &unrenewable{Store: e.store, failed: make(chan struct{}, 1), running: make(chan struct{}), stopped: make(chan error, 1)}
+	h := &userimport.Handler{Store: flaky, Clock: c, Log: slog.New(slog.DiscardHandler), Holder: "node-flaky", JobLease: lease, Background: e.ctx}
+	h.Register(http.NewServeMux())
+	if n, err := h.ResumeOnce(e.ctx); err != nil || n != 1 {
+		t.Fatalf("flaky node's resume: %d %v", n, err)
+	}
+	<-flaky.running
+	<-flaky.failed
+	select {
+	case err := <-flaky.stopped:
+		t.Fatalf("the run stopped while its lease held: %v", err)
+	default:
+	}
+	if n, err := e.h.ResumeOnce(e.ctx); err != nil || n != 0 {
+		t.Fatalf("another node claimed a job whose lease holds: %d %v", n, err)
+	}
+
+	// The lease lapses on the (fake) clock: the flaky run stops on its
+	// own, and only then does the other node claim the job.
+	c.Advance(lease)
+	select {
+	case err := <-flaky.stopped:
+		if !errors.Is(err, context.Canceled) {
+			t.Fatalf("the run ended with %v, want it cancelled", err)
+		}
+	case <-time.After(time.Minute): // a hang guard, not a timing check
+		t.Fatal("the run whose renewals failed still runs after its lease lapsed")
+	}
+	if n, err := e.h.ResumeOnce(e.ctx); err != nil || n != 1 {
+		t.Fatalf("resume after the lease lapsed: %d %v", n, err)
+	}
+	status, done, raw := e.send("GET", queued.ResultsURL+"?wait=60", tok, nil)
+	if status != 200 || done.Status != "done" || done.Enrolled != userimport.SyncRows+1 || done.AlreadyEnrolled != 0 {
+		t.Fatalf("resumed job: %d %.300s", status, raw)
+	}
+	if j, err := e.store.ImportJob(e.ctx, e.tenant.ID, queued.ID); err != nil || j.Holder != "node-a" || j.Attempts != 2 {
+		t.Fatalf("the job ended as %+v (%v), want held by node-a on its second attempt", j, err)
 	}
 }
 

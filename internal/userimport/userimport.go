@@ -360,18 +360,19 @@ func (h *Handler) start(id string) bool {
 			h.mu.Unlock()
 			close(done)
 		}()
-		h.work(j)
+		h.work(j, now.Add(h.lease()))
 	}()
 	return true
 }
 
-// work runs claimed job j, renewing the claim while it runs, and records
-// its end. When the node stops meanwhile (Background ends) or loses the
-// claim, nothing is recorded: the claim lapses and the job is resumed.
-func (h *Handler) work(j store.ImportJob) {
+// work runs claimed job j, held until held, renewing the claim while it
+// runs, and records its end. When the node stops meanwhile (Background
+// ends) or loses the claim (or cannot renew it before it lapses), nothing
+// is recorded: the claim lapses and the job is resumed.
+func (h *Handler) work(j store.ImportJob, held time.Time) {
 	ctx, cancel := context.WithCancel(h.Background)
 	defer cancel()
-	go h.renew(ctx, cancel, j.ID)
+	go h.renew(ctx, cancel, j.ID, held)
 	end := store.ImportJob{ID: j.ID, Holder: h.Holder}
 	ans, err := h.attempt(ctx, j)
 	switch {
@@ -424,10 +425,15 @@ func (h *Handler) attempt(ctx context.Context, j store.ImportJob) (Answer, error
 	return ans, nil
 }
 
-// renew keeps this node's claim on job id until ctx ends; when the claim
-// is lost (another node took the job over), the run is cancelled.
-func (h *Handler) renew(ctx context.Context, cancel context.CancelFunc, id string) {
-	t := time.NewTicker(h.lease() / 3)
+// renew keeps this node's claim on job id, held until held, until ctx
+// ends, renewing it every third of the lease. The run is cancelled when
+// the claim is lost (another node took the job over) and when the clock
+// reaches the end of the last lease renewed (renewals failing): from then
+// on another node may claim the job, and two runs of one job must not
+// overlap.
+func (h *Handler) renew(ctx context.Context, cancel context.CancelFunc, id string, held time.Time) {
+	every := h.lease() / 3
+	t := time.NewTimer(min(every, held.Sub(h.Clock.Now())))
 	defer t.Stop()
 	for {
 		select {
@@ -435,15 +441,25 @@ func (h *Handler) renew(ctx context.Context, cancel context.CancelFunc, id strin
 			return
 		case <-t.C:
 		}
-		ok, err := h.Store.RenewImportJob(ctx, id, h.Holder, h.Clock.Now().Add(h.lease()))
-		if err != nil && ctx.Err() == nil {
-			h.Log.Warn("importUsers job's claim not renewed", "job", id, "err", err)
-		}
-		if err == nil && !ok {
-			h.Log.Warn("importUsers job's claim lost to another node", "job", id)
+		now := h.Clock.Now()
+		if !now.Before(held) {
+			h.Log.Warn("importUsers job's claim lapsed unrenewed; stopping its run", "job", id, "held until", held)
 			cancel()
 			return
 		}
+		until := now.Add(h.lease())
+		ok, err := h.Store.RenewImportJob(ctx, id, h.Holder, now, until)
+		switch {
+		case err != nil && ctx.Err() == nil:
+			h.Log.Warn("importUsers job's claim not renewed", "job", id, "err", err, "held until", held)
+		case err == nil && !ok:
+			h.Log.Warn("importUsers job's claim lost", "job", id)
+			cancel()
+			return
+		case err == nil:
+			held = until
+		}
+		t.Reset(min(every, held.Sub(h.Clock.Now())))
 	}
 }
 

@@ -59,7 +59,7 @@ func (s *Store) OpenImportJob(ctx context.Context, tenantID string) (store.Impor
 // ClaimImportJob implements store.ImportJobs with one conditional UPDATE.
 func (s *Store) ClaimImportJob(ctx context.Context, id, holder string, now, until time.Time) (store.ImportJob, bool, error) {
 	const op = "claim import job"
-	n, u, err := valid.ImportClaim(id, holder, now, until, false)
+	n, u, err := valid.ImportClaim(id, holder, now, until)
 	if err != nil {
 		return store.ImportJob{}, false, wrap(op, err)
 	}
@@ -73,13 +73,14 @@ func (s *Store) ClaimImportJob(ctx context.Context, id, holder string, now, unti
 }
 
 // RenewImportJob implements store.ImportJobs.
-func (s *Store) RenewImportJob(ctx context.Context, id, holder string, until time.Time) (bool, error) {
+func (s *Store) RenewImportJob(ctx context.Context, id, holder string, now, until time.Time) (bool, error) {
 	const op = "renew import job"
-	_, u, err := valid.ImportClaim(id, holder, time.Time{}, until, true)
+	n, u, err := valid.ImportClaim(id, holder, now, until)
 	if err != nil {
 		return false, wrap(op, err)
 	}
-	res, err := s.pool.Exec(ctx, `UPDATE import_jobs SET lease_until = $1 WHERE id = $2 AND holder = $3 AND finished_at = 0`, u, id, holder)
+	res, err := s.pool.Exec(ctx, `UPDATE import_jobs SET lease_until = $1 WHERE id = $2 AND holder = $3 AND finished_at = 0
+		 AND lease_until > $4`, u, id, holder, n)
 	if err != nil {
 		return false, wrap(op, err)
 	}
@@ -95,7 +96,7 @@ func (s *Store) FinishImportJob(ctx context.Context, j store.ImportJob) (bool, e
 	}
 	res, err := s.pool.Exec(ctx, `UPDATE import_jobs SET state = $1, enrolled = $2, already_enrolled = $3,
 		members_created = $4, errors = $5, reason = $6, results = $7, input = '', lease_until = 0,
-		finished_at = $8, expires_at = $9 WHERE id = $10 AND holder = $11 AND finished_at = 0`,
+		finished_at = $8, expires_at = $9 WHERE id = $10 AND holder = $11 AND finished_at = 0 AND lease_until > $8`,
 		j.State, j.Enrolled, j.AlreadyEnrolled, j.MembersCreated, j.Errors, j.Reason, nonNil(j.Results), finished, expires, j.ID, j.Holder)
 	if err != nil {
 		return false, wrap(op, err)

@@ -59,7 +59,7 @@ func (s *Store) OpenImportJob(ctx context.Context, tenantID string) (store.Impor
 // ClaimImportJob implements store.ImportJobs with one conditional UPDATE.
 func (s *Store) ClaimImportJob(ctx context.Context, id, holder string, now, until time.Time) (store.ImportJob, bool, error) {
 	const op = "claim import job"
-	n, u, err := valid.ImportClaim(id, holder, now, until, false)
+	n, u, err := valid.ImportClaim(id, holder, now, until)
 	if err != nil {
 		return store.ImportJob{}, false, wrap(op, err)
 	}
@@ -73,18 +73,19 @@ func (s *Store) ClaimImportJob(ctx context.Context, id, holder string, now, unti
 }
 
 // RenewImportJob implements store.ImportJobs.
-func (s *Store) RenewImportJob(ctx context.Context, id, holder string, until time.Time) (bool, error) {
+func (s *Store) RenewImportJob(ctx context.Context, id, holder string, now, until time.Time) (bool, error) {
 	const op = "renew import job"
-	_, u, err := valid.ImportClaim(id, holder, time.Time{}, until, true)
+	n, u, err := valid.ImportClaim(id, holder, now, until)
 	if err != nil {
 		return false, wrap(op, err)
 	}
-	res, err := s.wdb.ExecContext(ctx, `UPDATE import_jobs SET lease_until = ? WHERE id = ? AND holder = ? AND finished_at = 0`, u, id, holder)
+	res, err := s.wdb.ExecContext(ctx, `UPDATE import_jobs SET lease_until = ? WHERE id = ? AND holder = ? AND finished_at = 0
+		 AND lease_until > ?`, u, id, holder, n)
 	if err != nil {
 		return false, wrap(op, err)
 	}
-	n, err := res.RowsAffected()
-	return n == 1, wrap(op, err)
+	k, err := res.RowsAffected()
+	return k == 1, wrap(op, err)
 }
 
 // FinishImportJob implements store.ImportJobs.
@@ -96,8 +97,8 @@ func (s *Store) FinishImportJob(ctx context.Context, j store.ImportJob) (bool, e
 	}
 	res, err := s.wdb.ExecContext(ctx, `UPDATE import_jobs SET state = ?, enrolled = ?, already_enrolled = ?,
 		members_created = ?, errors = ?, reason = ?, results = ?, input = x'', lease_until = 0,
-		finished_at = ?, expires_at = ? WHERE id = ? AND holder = ? AND finished_at = 0`,
-		j.State, j.Enrolled, j.AlreadyEnrolled, j.MembersCreated, j.Errors, j.Reason, nonNil(j.Results), finished, expires, j.ID, j.Holder)
+		finished_at = ?, expires_at = ? WHERE id = ? AND holder = ? AND finished_at = 0 AND lease_until > ?`,
+		j.State, j.Enrolled, j.AlreadyEnrolled, j.MembersCreated, j.Errors, j.Reason, nonNil(j.Results), finished, expires, j.ID, j.Holder, finished)
 	if err != nil {
 		return false, wrap(op, err)
 	}

@@ -47,23 +47,40 @@ func testImportJobs(t *testing.T, s store.Store) {
 	if _, ok, err := s.ClaimImportJob(ctx, j.ID, "node-b", at(30*time.Second), at(60*time.Second)); err != nil || ok {
 		t.Fatalf("claim of a held job: %v %v", ok, err)
 	}
-	if ok, err := s.RenewImportJob(ctx, j.ID, "node-b", at(90*time.Second)); err != nil || ok {
+	if ok, err := s.RenewImportJob(ctx, j.ID, "node-b", at(30*time.Second), at(90*time.Second)); err != nil || ok {
 		t.Fatalf("renewal by a non-holder: %v %v", ok, err)
 	}
-	if ok, err := s.RenewImportJob(ctx, j.ID, "node-a", at(61*time.Second)); err != nil || !ok {
+	if ok, err := s.RenewImportJob(ctx, j.ID, "node-a", at(30*time.Second), at(61*time.Second)); err != nil || !ok {
 		t.Fatalf("renewal: %v %v", ok, err)
 	}
 	if stranded, _ := s.StrandedImportJobs(ctx, at(60*time.Second), 10); len(stranded) != 1 || stranded[0].ID == j.ID {
 		t.Fatalf("a held job is listed stranded: %+v", stranded)
 	}
+	// A holder whose lease lapsed holds nothing, even before another
+	// node claims the job: it can neither renew nor finish it.
+	end := store.ImportJob{ID: j.ID, Holder: "node-a", State: store.ImportDone, Enrolled: 1000, AlreadyEnrolled: 1, MembersCreated: 7,
+		Results: []byte("results"), FinishedAt: at(61 * time.Second), ExpiresAt: at(time.Hour)}
+	if ok, err := s.RenewImportJob(ctx, j.ID, "node-a", at(61*time.Second), at(91*time.Second)); err != nil || ok {
+		t.Fatalf("renewal by the holder once its lease lapsed: %v %v", ok, err)
+	}
+	if ok, err := s.FinishImportJob(ctx, end); err != nil || ok {
+		t.Fatalf("finish by the holder once its lease lapsed: %v %v", ok, err)
+	}
 	claimed, ok, err = s.ClaimImportJob(ctx, j.ID, "node-b", at(61*time.Second), at(91*time.Second))
 	if err != nil || !ok || claimed.Attempts != 2 || claimed.Holder != "node-b" {
 		t.Fatalf("claim after the lease lapsed: %v %v %+v", ok, err, claimed)
 	}
-	end := store.ImportJob{ID: j.ID, Holder: "node-a", State: store.ImportDone, Enrolled: 1000, AlreadyEnrolled: 1, MembersCreated: 7,
-		Results: []byte("results"), FinishedAt: at(70 * time.Second), ExpiresAt: at(time.Hour)}
+	// Once node-b claimed it, the lapsed node-a cannot take it back by
+	// renewing or finishing it.
+	if ok, err := s.RenewImportJob(ctx, j.ID, "node-a", at(62*time.Second), at(92*time.Second)); err != nil || ok {
+		t.Fatalf("renewal by the holder that lost it: %v %v", ok, err)
+	}
+	end.FinishedAt = at(70 * time.Second)
 	if ok, err := s.FinishImportJob(ctx, end); err != nil || ok {
 		t.Fatalf("finish by the holder that lost it: %v %v", ok, err)
+	}
+	if ok, err := s.RenewImportJob(ctx, j.ID, "node-b", at(62*time.Second), at(92*time.Second)); err != nil || !ok {
+		t.Fatalf("renewal by the new holder: %v %v", ok, err)
 	}
 	end.Holder = "node-b"
 	if ok, err := s.FinishImportJob(ctx, end); err != nil || !ok {
@@ -125,7 +142,9 @@ func testImportJobs(t *testing.T, s store.Store) {
 		"past lease":   third3(s.ClaimImportJob(ctx, "x", "h", t0, t0)),
 		"zero purge":   first1(s.PurgeImportJobs(ctx, time.Time{})),
 		"zero limit":   first1s(s.StrandedImportJobs(ctx, t0, 0)),
-		"renew holder": first2(s.RenewImportJob(ctx, "x", "", t0)),
+		"renew holder": first2(s.RenewImportJob(ctx, "x", "", t0, at(time.Second))),
+		"renew no now": first2(s.RenewImportJob(ctx, "x", "h", time.Time{}, t0)),
+		"renew lease":  first2(s.RenewImportJob(ctx, "x", "h", t0, t0)),
 	} {
 		wantKind(t, name, err, store.ErrInvalid)
 	}

@@ -111,16 +111,13 @@ func ImportJob(j store.ImportJob, keep int) (created int64, err error) {
 	return created, r.Err()
 }
 
-// ImportClaim checks ClaimImportJob's and RenewImportJob's arguments
-// (now is zero for a renewal).
-func ImportClaim(id, holder string, now, until time.Time, renew bool) (n, u int64, err error) {
+// ImportClaim checks ClaimImportJob's and RenewImportJob's arguments.
+func ImportClaim(id, holder string, now, until time.Time) (n, u int64, err error) {
 	var r Rules
 	r.Need("job id", id, "holder", holder)
-	if !renew {
-		n = r.Time("now", now, true)
-	}
+	n = r.Time("now", now, true)
 	u = r.Time("lease end", until, true)
-	if !renew && r.Err() == nil && u <= n {
+	if r.Err() == nil && u <= n {
 		r.Fail("lease end is not after now")
 	}
 	return n, u, r.Err()
