@@ -89,4 +89,26 @@ func TestSCIMLeaver(t *testing.T) {
 	if st["locked"] != true || st["owner"] != nil && st["owner"] != "" {
 		t.Errorf("bob's account after deleting: %v", st)
 	}
+
+	// A leaver deleted while their account is unlocked: the DELETE alone
+	// locks it (their open unlock is revoked).
+	code, user = send("POST", "/Users", tok, `{
+  "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User",
+              "urn:ietf:params:scim:schemas:extension:NextLevel3ApplicationName:2.0:User"],
+  "userName": "carol@acme.test",
+  "urn:ietf:params:scim:schemas:extension:NextLevel3ApplicationName:2.0:User": {"application": "wiki.acme.test", "accountId": "carol"}}`)
+	carol, _ := user["id"].(string)
+	if code != 201 || carol == "" {
+		t.Fatalf("create carol: %d %v", code, user)
+	}
+	in.ok("account", "unlock", "--app", issuer, "--account", "carol", "--for", "1h")
+	if st := in.ok("account", "status", "--app", issuer, "--account", "carol", "--json").json(t); st["locked"] != false {
+		t.Fatalf("carol's account after unlocking: %v", st)
+	}
+	if code, _ := send("DELETE", "/Users/"+carol, tok, ""); code != 204 {
+		t.Fatalf("delete carol: %d", code)
+	}
+	if st := in.ok("account", "status", "--app", issuer, "--account", "carol", "--json").json(t); st["locked"] != true {
+		t.Errorf("carol's account after deleting her while unlocked: %v", st)
+	}
 }
