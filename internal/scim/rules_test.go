@@ -19,7 +19,13 @@ import (
 // grant is revoked, account.locked goes to the tenant's webhooks, and
 // member.removed records the revocation.
 func TestDeleteLocksLeaver(t *testing.T) {
-	e := newEnv(t, "sqlite")
+	for _, backend := range backends {
+		t.Run(backend, func(t *testing.T) { deleteLocksLeaver(t, backend) })
+	}
+}
+
+func deleteLocksLeaver(t *testing.T, backend string) {
+	e := newEnv(t, backend)
 	_, tok := e.token(e.tenant, "", "scim")
 	hook := store.Webhook{ID: "hook1", TenantID: e.tenant.ID, URL: "https://hooks.example/deadbolt", SealedSecret: []byte("not delivered in this test"), CreatedAt: e.clock.Now()}
 	if err := e.store.Update(e.ctx, func(tx store.Tx) error { return tx.CreateWebhook(e.ctx, hook) }); err != nil {
