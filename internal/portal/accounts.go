@@ -34,6 +34,10 @@ type accountView struct {
 	// BreakGlass is the longest break-glass unlock of a marked account;
 	// zero when it is not marked (or break-glass is off).
 	BreakGlass time.Duration
+	// Ask lists the lengths the owner may ask its approvers for, ahead
+	// of time, when an approval policy governs the account (empty: none
+	// does, or approvals are off).
+	Ask []preset
 }
 
 // preset is one choice of unlock length.
@@ -59,6 +63,9 @@ type requestView struct {
 	App     string
 	Open    bool
 	Default string // the application's default unlock, for the button
+	// Asked is a request the owner asked for (ahead, or to extend):
+	// their approvers decide it, so the page offers no vote on it.
+	Asked bool
 }
 
 // homeData is what the accounts page shows; its fingerprint tells the
@@ -107,7 +114,10 @@ func (p *Portal) homeData(ctx context.Context, m store.Member) (homeData, error)
 		if hold := policyHold(set, app, a, v, now); hold != "" {
 			v.Detail = hold
 		}
-		fmt.Fprintf(fp, "%s=%v,%s,%s,%v,%s;", a.ID, v.Locked, v.Status, v.Until.Format(time.RFC3339Nano), v.Once, v.Detail)
+		if p.d.Approvals != nil {
+			v.Ask = askPresets(set, app, a, now)
+		}
+		fmt.Fprintf(fp, "%s=%v,%s,%s,%v,%s,%d;", a.ID, v.Locked, v.Status, v.Until.Format(time.RFC3339Nano), v.Once, v.Detail, len(v.Ask))
 		byApp[a.AppID].Accounts = append(byApp[a.AppID].Accounts, v)
 	}
 	out := homeData{LockAll: m.LockAll, Count: len(accts), Extend: p.d.Approvals != nil}
@@ -132,7 +142,8 @@ func (p *Portal) homeData(ctx context.Context, m store.Member) (homeData, error)
 			}
 			apps[q.AppID] = app
 		}
-		v := requestView{Request: q, Account: acct.Name, App: app.Name, Open: q.Open(now), Default: humanDuration(app.DefaultUnlock)}
+		v := requestView{Request: q, Account: acct.Name, App: app.Name, Open: q.Open(now), Default: humanDuration(app.DefaultUnlock),
+			Asked: q.Kind == store.RequestAhead || q.Kind == store.RequestExtend}
 		if v.Open {
 			out.Pending = append(out.Pending, v)
 		} else if len(out.History) < 10 {

@@ -404,6 +404,7 @@ var notices = map[string]string{
 	"verify-wait":     "A confirmation link was sent a few minutes ago. Check your mail (and its spam folder), or try again in ten minutes.",
 	"push":            "Push notifications are on for this browser.",
 	"break-glass":     "Opened by break-glass. Every admin has been alerted, and the audit marks it.",
+	"access-asked":    "Access asked. Your approvers decide it; the account opens when they approve (or at the start time you gave, if later).",
 	"extend-asked":    "Extension asked. Your approvers decide it; the account stays open meanwhile until its current end.",
 	"grant-revoked":   "Grant revoked. The account is locked, and push receivers are told.",
 	"no-grant":        "The account had no open grant. Nothing was changed.",

@@ -1,6 +1,8 @@
 // Package portal is deadbolt's browser UI: passkey sign-in and
 // registration, "my accounts" (lock, unlock for a time or once, lock
-// everything, live countdowns), the unlock-request inbox with approve and
+// everything, live countdowns; for an account an approval policy governs,
+// "Ask for access" ahead of time instead of Unlock, POST
+// /accounts/{id}/request, grants.go), the unlock-request inbox with approve and
 // deny, live updates over server-sent events, and the enablement flow that
 // links an application's account to a person (GET /enable?auth-token=JWT).
 // It also serves POST /nl3/api/v1/sdk/enableUser, the server-to-server

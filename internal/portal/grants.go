@@ -1,8 +1,11 @@
 package portal
 
 import (
+	"errors"
+	"fmt"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/deadbolt-dev/deadbolt/internal/approval"
 	"github.com/deadbolt-dev/deadbolt/internal/breakglass"
@@ -118,5 +121,56 @@ func (p *Portal) accountBreakGlass(w http.ResponseWriter, r *http.Request) error
 		return withBack(err, "/")
 	}
 	p.done(w, r, s, "break-glass")
+	return nil
+}
+
+// askStartLayout is the start time the ask form's datetime-local field
+// sends, read in UTC.
+const askStartLayout = "2006-01-02T15:04"
+
+// accountAsk asks, for the signed-in owner, ahead of time for an unlock
+// of their account that an approval policy governs: a reason, a length
+// and an optional start (UTC). approval.Service.Create decides, as for
+// the CLI and the API.
+func (p *Portal) accountAsk(w http.ResponseWriter, r *http.Request) error {
+	s, ok, err := p.requireSession(w, r)
+	if !ok {
+		return err
+	}
+	if p.d.Approvals == nil {
+		return errNoApprovals
+	}
+	a, app, err := p.ownAccount(r, s)
+	if err != nil {
+		return err
+	}
+	reason := strings.TrimSpace(r.FormValue("reason"))
+	if reason == "" {
+		return &pageError{Status: http.StatusBadRequest, Title: "Say why",
+			Message: "Give a reason for your approvers. Nothing was asked.", Back: "/"}
+	}
+	d, err := parseDuration("", r.FormValue("for"))
+	if err != nil {
+		return withBack(err, "/")
+	}
+	var start time.Time
+	if v := strings.TrimSpace(r.FormValue("start")); v != "" {
+		if start, err = time.ParseInLocation(askStartLayout, v, time.UTC); err != nil {
+			return &pageError{Status: http.StatusBadRequest, Title: "Start time not understood",
+				Message: fmt.Sprintf("%q is not a start time: give it as 2026-12-01T09:30 (UTC), or leave it empty. Nothing was asked.", v), Back: "/"}
+		}
+	}
+	_, err = p.d.Approvals.Create(r.Context(), s.actor(), s.member, app, a.Name, approval.Ask{Reason: reason, For: d, Start: start})
+	switch {
+	case errors.Is(err, approval.ErrNoApproval):
+		return &pageError{Status: http.StatusBadRequest, Title: "No approvals here",
+			Message: "No approval policy governs this account: unlock it yourself. Nothing was asked.", Back: "/"}
+	case errors.Is(err, store.ErrInvalid):
+		return &pageError{Status: http.StatusBadRequest, Title: "Not asked",
+			Message: strings.TrimPrefix(store.Message(err), store.ErrInvalid.Error()+": ") + ". Nothing was asked.", Back: "/", Cause: err}
+	case err != nil:
+		return withBack(err, "/")
+	}
+	p.done(w, r, s, "access-asked")
 	return nil
 }

@@ -3,6 +3,7 @@ package portal
 import (
 	"context"
 	"net/netip"
+	"slices"
 	"time"
 
 	"github.com/deadbolt-dev/deadbolt/internal/lock"
@@ -99,4 +100,32 @@ func zonedWhen(t time.Time, zone string, now time.Time) string {
 		layout = "Mon 15:04"
 	}
 	return lt.Format(layout) + " " + zone
+}
+
+// askPresets are the lengths the owner of account a may ask approvers for
+// ahead of time: the unlock presets within the approval policy's maximum,
+// when one governs a at now; nil when none does (or the policies are not
+// known). approval.Service.Create still decides; this only words the form.
+func askPresets(set *policy.Set, app store.Application, a store.Account, now time.Time) []preset {
+	if set == nil {
+		return nil
+	}
+	pol, ok := set.Approval(policy.Account{App: app.ID, Owner: a.OwnerID}, now)
+	if !ok || pol.Approval == nil {
+		return nil
+	}
+	most := app.MaxUnlock
+	if m := pol.Approval.MaxDuration; m > 0 && m < most {
+		most = m
+	}
+	var out []preset
+	for _, p := range presets(app) {
+		if p.D <= most {
+			out = append(out, p)
+		}
+	}
+	if len(out) > 0 && !slices.ContainsFunc(out, func(p preset) bool { return p.Default }) {
+		out[len(out)-1].Default = true
+	}
+	return out
 }

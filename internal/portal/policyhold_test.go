@@ -20,19 +20,23 @@ import (
 // tenant's policies, from a cache as the server's do.
 func newPolicyEnv(t *testing.T) *env {
 	t.Helper()
-	return newEnvWith(t, publicURL, func(d *portal.Deps) {
-		s := d.Store.(*sqlite.Store)
-		clk := d.Clock
-		sets := cache.New(s, cache.Options{Box: d.Box, Policies: func(ctx context.Context, r store.PolicyReader, tenantID string) (*policy.Set, error) {
-			pt, err := admin.PolicyTenant(ctx, r, tenantID, clk.Now())
-			if err != nil {
-				return nil, err
-			}
-			return policy.NewSet(pt, nil)
-		}})
-		d.Policies = sets
-		d.Check = check.New(check.Deps{Store: s, Keys: sets, Clock: clk, Policies: check.Policies{Sets: sets}})
-	})
+	return newEnvWith(t, publicURL, withPolicies)
+}
+
+// withPolicies has the lock check and the accounts page evaluate the
+// tenant's policies from a cache, as the server's do.
+func withPolicies(d *portal.Deps) {
+	s := d.Store.(*sqlite.Store)
+	clk := d.Clock
+	sets := cache.New(s, cache.Options{Box: d.Box, Policies: func(ctx context.Context, r store.PolicyReader, tenantID string) (*policy.Set, error) {
+		pt, err := admin.PolicyTenant(ctx, r, tenantID, clk.Now())
+		if err != nil {
+			return nil, err
+		}
+		return policy.NewSet(pt, nil)
+	}})
+	d.Policies = sets
+	d.Check = check.New(check.Deps{Store: s, Keys: sets, Clock: clk, Policies: check.Policies{Sets: sets}})
 }
 
 // TestAccountsPageNamesHoldingPolicy: owners see on their accounts page

@@ -324,6 +324,7 @@ func (p *Portal) routes() {
 	post("/accounts/{id}/lock", p.accountLock)
 	post("/accounts/{id}/unlock", p.accountUnlock)
 	post("/accounts/{id}/extend", p.accountExtend)
+	post("/accounts/{id}/request", p.accountAsk)
 	post("/accounts/{id}/break-glass", p.accountBreakGlass)
 	post("/grants/{account}/revoke", p.grantRevoke)
 	post("/lock-everything", p.lockEverything)
