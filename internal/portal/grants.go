@@ -16,15 +16,8 @@ import (
 // open grant: a request of kind extend that goes through the same
 // approvals as any other (approval.Service.Extend).
 func (p *Portal) accountExtend(w http.ResponseWriter, r *http.Request) error {
-	s, ok, err := p.requireSession(w, r)
+	s, a, app, ok, err := p.askingOwner(w, r)
 	if !ok {
-		return err
-	}
-	if p.d.Approvals == nil {
-		return errNoApprovals
-	}
-	a, app, err := p.ownAccount(r, s)
-	if err != nil {
 		return err
 	}
 	d, err := parseDuration("", r.FormValue("for"))
@@ -124,6 +117,21 @@ func (p *Portal) accountBreakGlass(w http.ResponseWriter, r *http.Request) error
 	return nil
 }
 
+// askingOwner is the signed-in member and their account of the path, for
+// a route that asks its approvers; ok is false when the route answers
+// err instead (not signed in, approvals off, not their account).
+func (p *Portal) askingOwner(w http.ResponseWriter, r *http.Request) (signedIn, store.Account, store.Application, bool, error) {
+	s, ok, err := p.requireSession(w, r)
+	if !ok {
+		return s, store.Account{}, store.Application{}, false, err
+	}
+	if p.d.Approvals == nil {
+		return s, store.Account{}, store.Application{}, false, errNoApprovals
+	}
+	a, app, err := p.ownAccount(r, s)
+	return s, a, app, err == nil, err
+}
+
 // askStartLayout is the start time the ask form's datetime-local field
 // sends, read in UTC.
 const askStartLayout = "2006-01-02T15:04"
@@ -133,15 +141,8 @@ const askStartLayout = "2006-01-02T15:04"
 // and an optional start (UTC). approval.Service.Create decides, as for
 // the CLI and the API.
 func (p *Portal) accountAsk(w http.ResponseWriter, r *http.Request) error {
-	s, ok, err := p.requireSession(w, r)
+	s, a, app, ok, err := p.askingOwner(w, r)
 	if !ok {
-		return err
-	}
-	if p.d.Approvals == nil {
-		return errNoApprovals
-	}
-	a, app, err := p.ownAccount(r, s)
-	if err != nil {
 		return err
 	}
 	reason := strings.TrimSpace(r.FormValue("reason"))
