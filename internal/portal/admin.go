@@ -86,6 +86,17 @@ func (p *Portal) requireAdminApp(w http.ResponseWriter, r *http.Request) (signed
 	return s, app, true, nil
 }
 
+// requireAdminApps is requireAdmin, then the applications of the admin's
+// tenant.
+func (p *Portal) requireAdminApps(w http.ResponseWriter, r *http.Request) (signedIn, []store.Application, bool, error) {
+	s, ok, err := p.requireAdmin(w, r)
+	if !ok {
+		return s, nil, false, err
+	}
+	apps, err := p.d.Store.Applications(r.Context(), s.member.TenantID)
+	return s, apps, err == nil, err
+}
+
 func (p *Portal) renderAdmin(w http.ResponseWriter, r *http.Request, s signedIn, page, title string, data map[string]any) {
 	p.renderAdminPage(w, r, s, http.StatusOK, "admin", page, title, data)
 }
@@ -105,12 +116,8 @@ type appRow struct {
 }
 
 func (p *Portal) adminApps(w http.ResponseWriter, r *http.Request) error {
-	s, ok, err := p.requireAdmin(w, r)
+	s, apps, ok, err := p.requireAdminApps(w, r)
 	if !ok {
-		return err
-	}
-	apps, err := p.d.Store.Applications(r.Context(), s.member.TenantID)
-	if err != nil {
 		return err
 	}
 	var rows []appRow
@@ -472,12 +479,8 @@ func (p *Portal) adminDeliveries(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (p *Portal) adminActivity(w http.ResponseWriter, r *http.Request) error {
-	s, ok, err := p.requireAdmin(w, r)
+	s, apps, ok, err := p.requireAdminApps(w, r)
 	if !ok {
-		return err
-	}
-	apps, err := p.d.Store.Applications(r.Context(), s.member.TenantID)
-	if err != nil {
 		return err
 	}
 	now := p.now()
