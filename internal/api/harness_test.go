@@ -173,6 +173,12 @@ func (e *env) postFrom(c *http.Client, path, tok, body string, header map[string
 	for k, v := range header {
 		req.Header.Set(k, v)
 	}
+	return e.do(c, req)
+}
+
+// do sends req through client c and reads its JSON answer.
+func (e *env) do(c *http.Client, req *http.Request) answer {
+	e.t.Helper()
 	resp, err := c.Do(req)
 	if err != nil {
 		e.t.Fatal(err)
