@@ -158,16 +158,21 @@ func invalidInput(err error) error {
 	return err
 }
 
+// unlockFields reads the application form's default and longest unlock.
+func unlockFields(r *http.Request) (def, longest time.Duration, err error) {
+	if def, err = durationField(r, "default_unlock", "Default unlock"); err != nil {
+		return 0, 0, err
+	}
+	longest, err = durationField(r, "max_unlock", "Longest unlock")
+	return def, longest, err
+}
+
 func (p *Portal) adminAppCreate(w http.ResponseWriter, r *http.Request) error {
 	s, ok, err := p.requireAdmin(w, r)
 	if !ok {
 		return err
 	}
-	def, err := durationField(r, "default_unlock", "Default unlock")
-	if err != nil {
-		return err
-	}
-	maxU, err := durationField(r, "max_unlock", "Longest unlock")
+	def, maxU, err := unlockFields(r)
 	if err != nil {
 		return err
 	}
@@ -206,11 +211,7 @@ func (p *Portal) adminAppUpdate(w http.ResponseWriter, r *http.Request) error {
 	if !ok {
 		return err
 	}
-	def, err := durationField(r, "default_unlock", "Default unlock")
-	if err != nil {
-		return err
-	}
-	maxU, err := durationField(r, "max_unlock", "Longest unlock")
+	def, maxU, err := unlockFields(r)
 	if err != nil {
 		return err
 	}
