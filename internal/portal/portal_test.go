@@ -528,6 +528,19 @@ func TestEventStream(t *testing.T) {
 		}
 		close(events)
 	}()
+	// changed wants the next event to be "changed", which what happened
+	// before (after) sends.
+	changed := func(after string) {
+		t.Helper()
+		select {
+		case ev := <-events:
+			if ev != "changed" {
+				t.Fatalf("event %q", ev)
+			}
+		case <-ctx.Done():
+			t.Fatal("no event after " + after)
+		}
+	}
 	// Nothing changed: nothing is sent.
 	select {
 	case ev := <-events:
@@ -539,26 +552,12 @@ func TestEventStream(t *testing.T) {
 	if err := e.requests.Raise(t.Context(), e.app, st, check.Request{IP: "203.0.113.9"}, e.clock.Now()); err != nil {
 		t.Fatal(err)
 	}
-	select {
-	case ev := <-events:
-		if ev != "changed" {
-			t.Fatalf("event %q", ev)
-		}
-	case <-ctx.Done():
-		t.Fatal("no event after a request was raised")
-	}
+	changed("a request was raised")
 	// A change made elsewhere (the CLI, another node) arrives by polling.
 	if _, err := e.access.Unlock(t.Context(), "cli:test", e.app, "alice", access.Unlock{}); err != nil {
 		t.Fatal(err)
 	}
-	select {
-	case ev := <-events:
-		if ev != "changed" {
-			t.Fatalf("event %q", ev)
-		}
-	case <-ctx.Done():
-		t.Fatal("no event after a change made outside the portal")
-	}
+	changed("a change made outside the portal")
 	// Closing the portal ends the stream (graceful shutdown).
 	e.portal.Close()
 	for range events {
