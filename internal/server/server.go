@@ -181,8 +181,9 @@ func Run(ctx context.Context, d Deps, listening func(addr string)) error {
 	if err != nil {
 		return err
 	}
-	// SIEM endpoints share the outbox's endpoint carriers with witnesses.
-	if err := siemCarriers(cfg, outbound, hooks, witnesses); err != nil {
+	// SIEM endpoints take their outbox messages in batches (siem-deliver).
+	streams, err := siemCarriers(cfg, outbound, hooks)
+	if err != nil {
 		return err
 	}
 	holder := jobs.NewHolder()
@@ -205,6 +206,12 @@ func Run(ctx context.Context, d Deps, listening func(addr string)) error {
 		}},
 		{Name: "audit-siem", Interval: time.Second, Run: func(ctx context.Context) error {
 			_, err := (&siem.Job{Store: d.Store, Clock: d.Clock, Endpoints: cfg.Audit.SIEMNames()}).RunOnce(ctx)
+			return err
+		}},
+		{Name: "siem-deliver", Interval: time.Second, Run: func(ctx context.Context) error {
+			// One node delivers the SIEM messages, so each endpoint's go
+			// out in order, a batch at a time.
+			_, err := (&notify.Streamer{Store: d.Store, Clock: d.Clock, Endpoints: streams, Log: d.Log}).RunOnce(ctx)
 			return err
 		}},
 		{Name: "blocked-signin", Interval: time.Second, Run: func(ctx context.Context) error {

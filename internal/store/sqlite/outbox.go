@@ -138,17 +138,46 @@ func (s *Store) ClaimOutbox(ctx context.Context, now time.Time, lease time.Durat
 	// RETURNING gives no order; hand them out oldest first.
 	return sqlrow.OldestFirst(list(ctx, s.wdb, op, dialect.ScanOutbox,
 		`UPDATE outbox SET next_attempt_at = ? WHERE id IN (
-		   SELECT id FROM outbox WHERE delivered_at = 0 AND failed_at = 0 AND next_attempt_at <= ?
+		   SELECT id FROM outbox WHERE delivered_at = 0 AND failed_at = 0 AND next_attempt_at <= ? AND channel <> 'siem'
 		   ORDER BY next_attempt_at, created_at, id LIMIT ?)
 		 RETURNING `+sqlrow.OutboxCols, until, n, limit))
 }
 
-// FinishOutbox implements store.Store.
-func (s *Store) FinishOutbox(ctx context.Context, res store.OutboxResult) error {
-	return dialect.FinishOutbox(ctx, rowDB{s.wdb}, res,
-		`UPDATE outbox SET attempts = attempts + 1, delivered_at = ?, last_error = '' WHERE id = ?`,
-		`UPDATE outbox SET attempts = attempts + 1, failed_at = ?, last_error = ? WHERE id = ?`,
-		`UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?, last_error = ? WHERE id = ?`)
+// ClaimEndpoint implements store.Store as ClaimOutbox does, for one SIEM
+// endpoint.
+func (s *Store) ClaimEndpoint(ctx context.Context, endpoint string, now time.Time, lease time.Duration, limit int) ([]store.OutboxMessage, error) {
+	const op = "claim endpoint"
+	n, until, err := valid.Claim(now, lease, limit)
+	if err != nil {
+		return nil, wrap(op, err)
+	}
+	return sqlrow.OldestFirst(list(ctx, s.wdb, op, dialect.ScanOutbox,
+		`UPDATE outbox SET next_attempt_at = ? WHERE id IN (
+		   SELECT id FROM outbox WHERE delivered_at = 0 AND failed_at = 0 AND next_attempt_at <= ? AND channel = 'siem' AND endpoint = ?
+		   ORDER BY next_attempt_at, created_at, id LIMIT ?)
+		 RETURNING `+sqlrow.OutboxCols, until, n, endpoint, limit))
+}
+
+// FinishOutbox implements store.Store: several results are written in one
+// transaction.
+func (s *Store) FinishOutbox(ctx context.Context, results ...store.OutboxResult) error {
+	const (
+		delivered = `UPDATE outbox SET attempts = attempts + 1, delivered_at = ?, last_error = '' WHERE id = ?`
+		failed    = `UPDATE outbox SET attempts = attempts + 1, failed_at = ?, last_error = ? WHERE id = ?`
+		retry     = `UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?, last_error = ? WHERE id = ?`
+	)
+	if len(results) <= 1 {
+		return dialect.FinishOutbox(ctx, rowDB{s.wdb}, results, delivered, failed, retry)
+	}
+	tx, err := s.wdb.BeginTx(ctx, nil)
+	if err != nil {
+		return wrap("begin transaction", err)
+	}
+	if err := dialect.FinishOutbox(ctx, rowDB{tx}, results, delivered, failed, retry); err != nil {
+		_ = tx.Rollback()
+		return err
+	}
+	return wrap("commit", tx.Commit())
 }
 
 // TryLease implements store.Store with one upsert that changes the row only
