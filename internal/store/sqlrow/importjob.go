@@ -70,7 +70,7 @@ func (s ImportJobs) CreateImportJob(ctx context.Context, j store.ImportJob, keep
 		}
 		n, err := tx.Exec(ctx, op, `INSERT INTO import_jobs (`+ImportJobInputCols+`)
 			VALUES ($1, $2, $3, 'queued', $4, 0, 0, 0, 0, '', $7, '', 0, 0, $5, 0, 0, $6) ON CONFLICT DO NOTHING`,
-			j.ID, j.TenantID, j.TokenID, j.Total, created, nonNilBytes(j.Input), []byte{})
+			j.ID, j.TenantID, j.TokenID, j.Total, created, Blob(j.Input), []byte{})
 		if err != nil {
 			return err
 		}
@@ -134,7 +134,7 @@ func (s ImportJobs) FinishImportJob(ctx context.Context, j store.ImportJob) (boo
 	k, err := s.W.Exec(ctx, op, `UPDATE import_jobs SET state = $1, enrolled = $2, already_enrolled = $3,
 		members_created = $4, errors = $5, reason = $6, results = $7, input = $12, lease_until = 0,
 		finished_at = $8, expires_at = $9 WHERE id = $10 AND holder = $11 AND finished_at = 0 AND lease_until > $8`,
-		j.State, j.Enrolled, j.AlreadyEnrolled, j.MembersCreated, j.Errors, j.Reason, nonNilBytes(j.Results), finished, expires,
+		j.State, j.Enrolled, j.AlreadyEnrolled, j.MembersCreated, j.Errors, j.Reason, Blob(j.Results), finished, expires,
 		j.ID, j.Holder, []byte{})
 	return k == 1, err
 }
@@ -159,13 +159,4 @@ func (s ImportJobs) PurgeImportJobs(ctx context.Context, now time.Time) (int, er
 	}
 	k, err := s.W.Exec(ctx, op, `DELETE FROM import_jobs WHERE finished_at <> 0 AND expires_at <= $1`, n)
 	return int(k), err
-}
-
-// nonNilBytes keeps a NOT NULL blob column from a nil slice, which both
-// drivers bind as NULL.
-func nonNilBytes(b []byte) []byte {
-	if b == nil {
-		return []byte{}
-	}
-	return b
 }
