@@ -19,8 +19,12 @@ import (
 const StreamBatch = 500
 
 // StreamRounds bounds the batches of one endpoint in one Streamer round,
-// by default, so that a round ends and the job renews its lease.
-const StreamRounds = 20
+// by default, and StreamBudget its time, so that a round ends and the job
+// renews its lease (jobs.Runner) well before it runs out.
+const (
+	StreamRounds = 20
+	StreamBudget = 5 * time.Second
+)
 
 // BatchCarrier delivers the outbox messages of one endpoint several at a
 // time (package siem: syslog over one connection, JSON in one request).
@@ -58,9 +62,11 @@ type Streamer struct {
 	// Batch is how many messages one claim takes (default StreamBatch).
 	Batch int
 	// Rounds bounds the batches of an endpoint in one RunOnce (default
-	// StreamRounds); a round also ends at a batch that was not full or
+	// StreamRounds), and Budget its time by Clock (default
+	// StreamBudget); a round also ends at a batch that was not full or
 	// that failed.
 	Rounds int
+	Budget time.Duration
 	Log    *slog.Logger
 }
 
@@ -94,15 +100,19 @@ func (s *Streamer) RunOnce(ctx context.Context) (int, error) {
 // endpoint delivers one endpoint's due messages, batch after batch, until
 // a batch is not full, fails, or Rounds were sent.
 func (s *Streamer) endpoint(ctx context.Context, name string, c BatchCarrier) (int, error) {
-	batch, rounds := s.Batch, s.Rounds
+	batch, rounds, budget := s.Batch, s.Rounds, s.Budget
 	if batch <= 0 {
 		batch = StreamBatch
 	}
 	if rounds <= 0 {
 		rounds = StreamRounds
 	}
+	if budget <= 0 {
+		budget = StreamBudget
+	}
+	end := s.Clock.Now().Add(budget)
 	delivered := 0
-	for range rounds {
+	for i := 0; i < rounds && s.Clock.Now().Before(end); i++ {
 		msgs, err := s.Store.ClaimEndpoint(ctx, name, s.Clock.Now(), Lease, batch)
 		if err != nil || len(msgs) == 0 {
 			return delivered, err
