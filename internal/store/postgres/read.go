@@ -24,7 +24,8 @@ type querier interface {
 // reads implements store.Reader on the pool (for a Store) or inside a
 // transaction (for a Tx).
 type reads struct {
-	q querier
+	sqlrow.Reads // the reads written once for both backends
+	q            querier
 }
 
 // list runs a query and scans every row with scan.
