@@ -129,11 +129,9 @@ func Run(ctx context.Context, d Deps, listening func(addr string)) error {
 	approvals.Notify = slackApp.channels(notes.channels)
 	svc := check.New(check.Deps{
 		Logger: d.Log, Store: checkReads, Keys: checkReads, Clock: d.Clock, Log: logw, Requests: requests,
-		Policies: check.Policies{Sets: checkReads},
-		Verifier: &token.Verifier{Audiences: auds, Leeway: 60 * time.Second, MaxLifetime: 15 * time.Minute, Now: d.Clock.Now},
-		ObserveStore: func(op string, d time.Duration) {
-			m.StoreSeconds.WithLabelValues(op).Observe(d.Seconds())
-		},
+		Policies:     check.Policies{Sets: checkReads},
+		Verifier:     &token.Verifier{Audiences: auds, Leeway: 60 * time.Second, MaxLifetime: 15 * time.Minute, Now: d.Clock.Now},
+		ObserveStore: m.ObserveStore,
 	})
 	// The portal: browser routes on their own mux, with their own CSP,
 	// cross-origin protection and HTML errors.
