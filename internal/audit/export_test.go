@@ -4,8 +4,11 @@ import (
 	"bytes"
 	"encoding/csv"
 	"encoding/json"
+	"strconv"
 	"testing"
 	"time"
+
+	"github.com/deadbolt-dev/deadbolt/internal/csvsafe"
 )
 
 // TestExportCSVNeutralisesFormulas: the CSV export (for spreadsheets)
@@ -40,4 +43,41 @@ func TestExportCSVNeutralisesFormulas(t *testing.T) {
 	if err := json.Unmarshal(out.Bytes(), &back); err != nil || back.Actor != r.Actor || back.Target != r.Target {
 		t.Fatalf("jsonl: %+v, %v", back, err)
 	}
+}
+
+// FuzzAppendRecordMatchesEncoders holds the direct export encoding to the
+// reference ones, encoding/json over a Record and encoding/csv over the
+// csvsafe row, for any field values: a difference would make an export
+// that verify --file reads differently from the trail.
+func FuzzAppendRecordMatchesEncoders(f *testing.F) {
+	for _, s := range []string{`{}`, `{"for":"15m0s","reason":"bench"}`, `{"b":1,"a":2}`, `{"a": 1}`, `{"s":"<b>&amp;</b>"}`,
+		`{"s":"a\"b"}`, "{\"s\":\"\u2028\"}", "{\"s\":\"\xff\"}", `{"n":1.5}`, `[1,2]`, ``, `{`} {
+		f.Add(s, "cli:root", "account.unlocked", "account:alice", int64(7), int64(1764493200123456789))
+	}
+	for _, s := range []string{"x\"y", "a<b&c>", "\x01", " lead", "\\.", "a,b", "l1\nl2", "cr\r", "=1+1", "-2", "@x", "\tx", "\u2028", "\xff", "é", ""} {
+		f.Add(`{}`, s, s, s, int64(1), int64(0))
+	}
+	f.Fuzz(func(t *testing.T, data, actor, action, target string, seq, at int64) {
+		r := Record{TenantID: "0193a4b2-0000-7000-8000-000000000001", Seq: seq, At: time.Unix(0, at).UTC(),
+			Actor: actor, Action: action, Target: target, Data: []byte(data), PrevHash: GenesisHash, Hash: actor}
+		var want bytes.Buffer
+		enc := json.NewEncoder(&want)
+		enc.SetEscapeHTML(false)
+		wantErr := enc.Encode(r)
+		got, err := JSONL.AppendRecord([]byte("kept"), r)
+		if (err == nil) != (wantErr == nil) {
+			t.Fatalf("jsonl %+v: error %v, encoding/json %v", r, err, wantErr)
+		}
+		if err == nil && string(got) != "kept"+want.String() {
+			t.Fatalf("jsonl:\ngot  %q\nwant %q", got, "kept"+want.String())
+		}
+		want.Reset()
+		cw := csv.NewWriter(&want)
+		cw.Write(csvsafe.Row([]string{r.TenantID, strconv.FormatInt(r.Seq, 10), r.At.UTC().Format(time.RFC3339Nano),
+			r.Actor, r.Action, r.Target, string(r.Data), r.PrevHash, r.Hash}))
+		cw.Flush()
+		if got, _ := CSV.AppendRecord(nil, r); string(got) != want.String() {
+			t.Fatalf("csv:\ngot  %q\nwant %q", got, want.String())
+		}
+	})
 }
