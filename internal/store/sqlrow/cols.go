@@ -16,7 +16,7 @@ const (
 	// TenantAuditCols are AuditCols without tenant_id, for reading one
 	// tenant's records.
 	TenantAuditCols = `seq, at, actor, action, target, data, prev_hash, hash`
-	WebhookCols = `id, tenant_id, url, sealed_secret, events, created_at`
+	WebhookCols     = `id, tenant_id, url, sealed_secret, events, created_at`
 	// OutboxCols reads the target column of the other channels, NULL, as "".
 	OutboxCols = `id, tenant_id, channel, coalesce(webhook_id, ''), coalesce(member_id, ''), coalesce(endpoint, ''), type, payload, created_at, attempts, next_attempt_at, delivered_at, failed_at, last_error`
 	// CheckpointCols are an audit checkpoint's columns.
