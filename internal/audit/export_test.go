@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"encoding/csv"
 	"encoding/json"
+	"slices"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -80,4 +82,63 @@ func FuzzAppendRecordMatchesEncoders(f *testing.F) {
 			t.Fatalf("csv:\ngot  %q\nwant %q", got, want.String())
 		}
 	})
+}
+
+// TestReadJSONLSummedStopsAtTheFirstFault: lines decoded and hashed in
+// batches on several goroutines come to fn in order, and the first fault
+// in line order wins, whether it is a changed record (fn's) or a line that
+// is not a record.
+func TestReadJSONLSummedStopsAtTheFirstFault(t *testing.T) {
+	defer func(n int) { jsonlBatch = n }(jsonlBatch)
+	jsonlBatch = 3
+	recs := chain(t, 25)
+	lines := make([]string, len(recs))
+	for i, r := range recs {
+		b, err := JSONL.AppendRecord(nil, r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		lines[i] = strings.TrimSuffix(string(b), "\n")
+	}
+	changed := func(ls []string, i int) []string {
+		ls = slices.Clone(ls)
+		ls[i] = strings.Replace(ls[i], `"target":"account:a"`, `"target":"account:b"`, 1)
+		return ls
+	}
+	garbled := func(ls []string, i int) []string {
+		ls = slices.Clone(ls)
+		ls[i] = `{"tenant":`
+		return ls
+	}
+	for _, tc := range []struct {
+		name  string
+		lines []string
+		want  string // in the error; "" for none
+	}{
+		{"intact, with a blank line", append(slices.Clone(lines[:10]), append([]string{"  "}, lines[10:]...)...), ""},
+		{"a changed record before a bad line in its batch", garbled(changed(lines, 12), 14), "seq 13: hash mismatch"},
+		{"a bad line before a changed record", changed(garbled(lines, 6), 19), "line 7 is not an audit record"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var c Chain
+			var seqs []int64
+			err := ReadJSONLSummed(strings.NewReader(strings.Join(tc.lines, "\n")+"\n"), 4, func(r Record, s Sum) error {
+				seqs = append(seqs, r.Seq)
+				return c.AddSummed(r, s)
+			})
+			switch {
+			case tc.want == "" && err != nil:
+				t.Fatal(err)
+			case tc.want == "" && len(seqs) != 25:
+				t.Fatalf("read %d records, want 25", len(seqs))
+			case tc.want != "" && (err == nil || !strings.Contains(err.Error(), tc.want)):
+				t.Fatalf("got %v, want an error naming %q", err, tc.want)
+			}
+			for i, seq := range seqs {
+				if seq != int64(i+1) {
+					t.Fatalf("records came as seqs %v", seqs)
+				}
+			}
+		})
+	}
 }

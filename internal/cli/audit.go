@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime"
 	"strconv"
 	"strings"
 	"time"
@@ -206,7 +207,7 @@ func (a *app) verifyFile(ctx context.Context, path, checkpointsFile, keyFlag str
 	results := map[string]*chainResult{}
 	start := time.Now()
 	var total int64
-	err = audit.ReadJSONL(f, func(r audit.Record) error {
+	err = audit.ReadJSONLSummed(f, runtime.GOMAXPROCS(0), func(r audit.Record, sum audit.Sum) error {
 		c, ok := chains[r.TenantID]
 		if !ok {
 			c = &audit.Chain{Partial: true}
@@ -217,7 +218,7 @@ func (a *app) verifyFile(ctx context.Context, path, checkpointsFile, keyFlag str
 				witnesses[r.TenantID] = audit.NewWitness(*src.key, src.external[r.TenantID])
 			}
 		}
-		if err := c.Add(r); err != nil {
+		if err := c.AddSummed(r, sum); err != nil {
 			return err
 		}
 		if w := witnesses[r.TenantID]; w != nil {
