@@ -3,6 +3,7 @@ package trail
 import (
 	"context"
 	"runtime"
+	"slices"
 	"sync"
 
 	"github.com/deadbolt-dev/deadbolt/internal/audit"
@@ -96,11 +97,14 @@ func Export(ctx context.Context, s store.AuditReader, rd Reading, tenantID strin
 		out := make([]encoded, len(page))
 		var buf []byte
 		for i, r := range page {
-			if f.Match(r) {
-				start := len(buf)
-				buf, out[i].err = w.Format().AppendRecord(buf, r)
-				out[i].end = len(buf)
-				out[i].start, out[i].selected = start, true
+			if !f.Match(r) {
+				continue
+			}
+			start := len(buf)
+			buf, out[i].err = w.Format().AppendRecord(buf, r)
+			out[i].start, out[i].end, out[i].selected = start, len(buf), true
+			if start == 0 { // room for the rest of the page at this record's size and a tenth
+				buf = slices.Grow(buf, len(buf)*11/10*(len(page)-i))
 			}
 		}
 		for i := range out {
