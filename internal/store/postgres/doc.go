@@ -23,8 +23,9 @@
 //   - PutGrant and RevokeCurrentGrant lock the account's row, and
 //     RevokeGrantsOfOwner the owner's accounts in id order, so grant
 //     changes of one account are serial.
-//   - ClaimOutbox picks due messages FOR UPDATE SKIP LOCKED: workers on
-//     several nodes take different messages instead of queueing.
+//   - ClaimOutbox and ClaimEndpoint pick due messages FOR UPDATE SKIP
+//     LOCKED: workers on several nodes take different messages instead of
+//     queueing.
 //   - TryLease is one INSERT … ON CONFLICT DO UPDATE … WHERE the lease is
 //     this holder's or has run out. Leases compare the callers' clocks, so
 //     nodes need synchronised clocks (NTP); skew shortens or lengthens a
@@ -165,5 +166,8 @@
 // package holds PostgreSQL's SQL text, its pool, its notifications, its
 // error classifier (errors.go: kindOf) and its encodings (encode.go: text[]
 // lists). Its files and helpers carry the same names as sqlite's, so that a
-// diff of two files of the same name shows only dialect.
+// diff of two files of the same name shows only dialect. The methods whose
+// SQL is the same on both databases are not here at all: Store, reads and
+// txn embed sqlrow's ImportJobs, Reads and Writes, over the pool or the
+// transaction (rows.go).
 package postgres
