@@ -197,13 +197,9 @@ func TestCheckLogNewerRefused(t *testing.T) {
 // so do the caches and change detection that watch that file.
 func TestAppendChecksLeavesAccountsFile(t *testing.T) {
 	ctx := t.Context()
-	s, err := Open(ctx, t.TempDir()+"/d.db", Options{AutoMigrate: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s := openNew(t)
 	at := time.Date(2025, 6, 1, 12, 0, 0, 0, time.UTC)
-	err = s.Update(ctx, func(tx store.Tx) error {
+	err := s.Update(ctx, func(tx store.Tx) error {
 		if err := tx.CreateTenant(ctx, store.Tenant{ID: "t1", Name: "acme", CreatedAt: at}); err != nil {
 			return err
 		}
@@ -309,6 +305,18 @@ func TestLeasesLeaveAccountsFile(t *testing.T) {
 	}
 }
 
+// openNew opens a new store in the test's folder, closed when the test
+// ends.
+func openNew(t *testing.T) *Store {
+	t.Helper()
+	s, err := Open(t.Context(), t.TempDir()+"/d.db", Options{AutoMigrate: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
 // TestCommitPositionsNeverReused: the check log's commit positions are
 // rowids, so none may be handed out twice. Retention keeps the record
 // written last whatever its age (SQLite gives a new row the newest rowid
@@ -317,11 +325,7 @@ func TestLeasesLeaveAccountsFile(t *testing.T) {
 // SQLite copies each row with its rowid).
 func TestCommitPositionsNeverReused(t *testing.T) {
 	ctx := t.Context()
-	s, err := Open(ctx, t.TempDir()+"/d.db", Options{AutoMigrate: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s := openNew(t)
 	at := time.Date(2025, 6, 1, 12, 0, 0, 0, time.UTC)
 	rec := func(account string) store.CheckRecord {
 		return store.CheckRecord{ID: "c-" + account, TenantID: "t1", AppID: "a1", Account: account, At: at, Status: "unlocked", IntegrationType: "test"}
