@@ -3,7 +3,7 @@
 // by what, who approved, how many sign-ins were refused and from where,
 // and which unlocks were never used. It is a compliance view: read-only,
 // built from the records deadbolt keeps anyway. The portal builds one
-// report per tenant at a time.
+// report per tenant at a time, across its nodes.
 //
 // # What opened an account
 //

@@ -212,13 +212,17 @@ func (p *Portal) adminAuditVerify(w http.ResponseWriter, r *http.Request) error 
 		return &pageError{Status: http.StatusNotFound, Title: "Page not found", Message: "This deployment serves no audit trail."}
 	}
 	// It re-hashes the whole trail: one at a time per tenant.
-	if !p.verifies.begin(s.member.TenantID) {
+	ctx, fl, ok, err := p.verifies.begin(r.Context(), s.member.TenantID)
+	if err != nil {
+		return err
+	}
+	if !ok {
 		return &pageError{Status: http.StatusConflict, Title: "Verification running",
 			Message: "A verification of this tenant's audit trail is running; reload the Audit page in a moment."}
 	}
-	defer p.verifies.end(s.member.TenantID)
+	defer fl.end()
 	v := &auditVerdict{Signed: p.d.AuditKey != nil}
-	v.Result, err = trail.Verify(r.Context(), p.d.Audit, trail.Pages, s.member.TenantID, p.d.AuditKey, nil, nil)
+	v.Result, err = trail.Verify(ctx, p.d.Audit, trail.Pages, s.member.TenantID, p.d.AuditKey, nil, nil)
 	switch {
 	case errors.As(err, &v.Break):
 	case err != nil:

@@ -57,6 +57,7 @@ type Store interface {
 	store.SlackReader
 	store.BreakGlassReader
 	store.Updater
+	store.Leaser
 }
 
 // Deps are the portal's collaborators.
@@ -129,8 +130,8 @@ type SlackLinker interface {
 // Portal serves the browser UI. It is safe for concurrent use.
 type Portal struct {
 	d        Deps
-	verifies tenantFlight // "Verify now" runs one per tenant at a time
-	reports  tenantFlight // the exposure report builds one per tenant at a time
+	verifies tenantFlight // "Verify now" runs one per tenant at a time, cluster-wide
+	reports  tenantFlight // the exposure report builds one per tenant at a time, cluster-wide
 	base     *url.URL     // where the portal lives (see URL)
 	secure   bool
 	passkeys *passkey.Service
@@ -195,7 +196,9 @@ func New(d Deps) (*Portal, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := &Portal{d: d, base: base, secure: base.Scheme == "https", passkeys: pk, limits: newLimits(), closing: make(chan struct{})}
+	p := &Portal{d: d, base: base, secure: base.Scheme == "https", passkeys: pk, limits: newLimits(), closing: make(chan struct{}),
+		verifies: tenantFlight{job: "portal.audit-verify", leases: d.Store, clock: d.Clock},
+		reports:  tenantFlight{job: "portal.exposure-report", leases: d.Store, clock: d.Clock}}
 	static, _ := fs.Sub(staticFS, "static")
 	if p.assets, err = loadAssets(static); err != nil {
 		return nil, err

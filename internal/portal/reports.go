@@ -15,8 +15,8 @@ import (
 // GET /admin/reports/exposure shows it for a period (the last 7, 30 or 90
 // days, or from one date to another, UTC) and one or every application;
 // the same address with format=html, csv or json downloads it. A tenant's
-// report is built one at a time on a node (tenantFlight, as "Verify
-// now"): a second request meanwhile gets 409.
+// report is built one at a time across the nodes (tenantFlight, a lease,
+// as "Verify now"): a second request meanwhile gets 409.
 
 // reportPeriods are the periods offered, in days.
 var reportPeriods = []int{7, 30, 90}
@@ -106,13 +106,17 @@ func (p *Portal) adminExposure(w http.ResponseWriter, r *http.Request) error {
 			Message: fmt.Sprintf("The report downloads as html, csv or json, not %q.", format), Back: q.link("")}
 	}
 	// A report reads the grants, audit log and check log of its whole
-	// period (up to ten years): one at a time per tenant on this node.
-	if !p.reports.begin(s.member.TenantID) {
+	// period (up to ten years): one at a time per tenant, across the nodes.
+	ctx, fl, ok, err := p.reports.begin(r.Context(), s.member.TenantID)
+	if err != nil {
+		return err
+	}
+	if !ok {
 		return &pageError{Status: http.StatusConflict, Title: "Report being built",
 			Message: "An exposure report of this tenant is being built; reload this page in a moment.", Back: q.link("")}
 	}
-	defer p.reports.end(s.member.TenantID)
-	rep, err := exposure.Build(r.Context(), p.d.Store, exposure.Options{TenantID: s.member.TenantID, AppID: q.App,
+	defer fl.end()
+	rep, err := exposure.Build(ctx, p.d.Store, exposure.Options{TenantID: s.member.TenantID, AppID: q.App,
 		Since: q.since, Until: q.until, Geo: p.d.Geo})
 	if err != nil {
 		return err

@@ -82,109 +82,82 @@ func (t *txn) policiesChanged(tenantID string, err error) error {
 
 // CreateGroup implements store.Tx.
 func (t *txn) CreateGroup(ctx context.Context, g store.Group) error {
-	const op = "create group"
-	if err := valid.Group(g); err != nil {
-		return wrap(op, err)
-	}
-	return t.policiesChanged(g.TenantID, t.insert(ctx, op, valid.Conflict("member_groups", []string{"name"}), `INSERT INTO member_groups (`+sqlrow.GroupCols+`) VALUES ($1, $2, $3, $4, $5)`,
+	return t.policiesChanged(g.TenantID, dialect.Put(ctx, rowDB{t.tx}, "create group", valid.Group(g), valid.Conflict("member_groups", []string{"name"}),
+		`INSERT INTO member_groups (`+sqlrow.GroupCols+`) VALUES ($1, $2, $3, $4, $5)`,
 		g.ID, g.TenantID, g.Name, g.Description, valid.Nanos(g.CreatedAt)))
 }
 
 // UpdateGroup implements store.Tx with sqlrow's statement.
 func (t *txn) UpdateGroup(ctx context.Context, g store.Group) error {
-	const op = "update group"
-	if err := valid.Group(g); err != nil {
-		return wrap(op, err)
-	}
-	n, err := t.exec(ctx, op, dialect.UpdateGroup(), g.Name, g.Description, g.TenantID, g.ID)
-	return t.policiesChanged(g.TenantID, found(op, n, err))
+	return t.policiesChanged(g.TenantID, dialect.Change(ctx, rowDB{t.tx}, "update group", valid.Group(g),
+		dialect.UpdateGroup(),
+		g.Name, g.Description, g.TenantID, g.ID))
 }
 
 // DeleteGroup implements store.Tx; memberships and assignments go with it
 // (ON DELETE CASCADE).
 func (t *txn) DeleteGroup(ctx context.Context, tenantID, id string) error {
-	const op = "delete group"
-	n, err := t.exec(ctx, op, `DELETE FROM member_groups WHERE tenant_id = $1 AND id = $2`, tenantID, id)
-	return t.policiesChanged(tenantID, found(op, n, err))
+	return t.policiesChanged(tenantID, dialect.Change(ctx, rowDB{t.tx}, "delete group", nil,
+		`DELETE FROM member_groups WHERE tenant_id = $1 AND id = $2`,
+		tenantID, id))
 }
 
 // AddGroupMember implements store.Tx.
 func (t *txn) AddGroupMember(ctx context.Context, m store.GroupMember) error {
-	const op = "add group member"
-	if err := valid.GroupMember(m); err != nil {
-		return wrap(op, err)
-	}
-	return t.policiesChanged(m.TenantID, t.insert(ctx, op, valid.Conflict("group_members", []string{"member_id"}), `INSERT INTO group_members (`+sqlrow.GroupMemberCols+`) VALUES ($1, $2, $3, $4)`,
+	return t.policiesChanged(m.TenantID, dialect.Put(ctx, rowDB{t.tx}, "add group member", valid.GroupMember(m), valid.Conflict("group_members", []string{"member_id"}),
+		`INSERT INTO group_members (`+sqlrow.GroupMemberCols+`) VALUES ($1, $2, $3, $4)`,
 		m.GroupID, m.MemberID, m.TenantID, valid.Nanos(m.CreatedAt)))
 }
 
 // RemoveGroupMember implements store.Tx.
 func (t *txn) RemoveGroupMember(ctx context.Context, tenantID, groupID, memberID string) error {
-	const op = "remove group member"
-	n, err := t.exec(ctx, op, `DELETE FROM group_members WHERE tenant_id = $1 AND group_id = $2 AND member_id = $3`,
-		tenantID, groupID, memberID)
-	return t.policiesChanged(tenantID, found(op, n, err))
+	return t.policiesChanged(tenantID, dialect.Change(ctx, rowDB{t.tx}, "remove group member", nil,
+		`DELETE FROM group_members WHERE tenant_id = $1 AND group_id = $2 AND member_id = $3`,
+		tenantID, groupID, memberID))
 }
 
 // CreatePolicy implements store.Tx.
 func (t *txn) CreatePolicy(ctx context.Context, p store.Policy) error {
-	const op = "create policy"
-	if err := valid.Policy(p, true); err != nil {
-		return wrap(op, err)
-	}
-	return t.policiesChanged(p.TenantID, t.insert(ctx, op, valid.Conflict("policies", []string{"name"}), `INSERT INTO policies (`+sqlrow.PolicyCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+	return t.policiesChanged(p.TenantID, dialect.Put(ctx, rowDB{t.tx}, "create policy", valid.Policy(p, true), valid.Conflict("policies", []string{"name"}),
+		`INSERT INTO policies (`+sqlrow.PolicyCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
 		p.ID, p.TenantID, p.Name, p.Enabled, string(p.Document), valid.Nanos(p.CreatedAt), valid.Nanos(p.UpdatedAt)))
 }
 
 // UpdatePolicy implements store.Tx.
 func (t *txn) UpdatePolicy(ctx context.Context, p store.Policy) error {
-	const op = "update policy"
-	if err := valid.Policy(p, false); err != nil {
-		return wrap(op, err)
-	}
-	n, err := t.exec(ctx, op, `UPDATE policies SET name = $1, enabled = $2, document = $3, updated_at = $4 WHERE tenant_id = $5 AND id = $6`,
-		p.Name, p.Enabled, string(p.Document), valid.Nanos(p.UpdatedAt), p.TenantID, p.ID)
-	return t.policiesChanged(p.TenantID, found(op, n, err))
+	return t.policiesChanged(p.TenantID, dialect.Change(ctx, rowDB{t.tx}, "update policy", valid.Policy(p, false),
+		`UPDATE policies SET name = $1, enabled = $2, document = $3, updated_at = $4 WHERE tenant_id = $5 AND id = $6`,
+		p.Name, p.Enabled, string(p.Document), valid.Nanos(p.UpdatedAt), p.TenantID, p.ID))
 }
 
 // DeletePolicy implements store.Tx; assignments and executions go with it
 // (ON DELETE CASCADE).
 func (t *txn) DeletePolicy(ctx context.Context, tenantID, id string) error {
-	const op = "delete policy"
-	n, err := t.exec(ctx, op, `DELETE FROM policies WHERE tenant_id = $1 AND id = $2`, tenantID, id)
-	return t.policiesChanged(tenantID, found(op, n, err))
+	return t.policiesChanged(tenantID, dialect.Change(ctx, rowDB{t.tx}, "delete policy", nil,
+		`DELETE FROM policies WHERE tenant_id = $1 AND id = $2`,
+		tenantID, id))
 }
 
 // Assign implements store.Tx.
 func (t *txn) Assign(ctx context.Context, a store.Assignment) error {
-	const op = "assign policy"
-	if err := valid.Assignment(a); err != nil {
-		return wrap(op, err)
-	}
-	return t.policiesChanged(a.TenantID, t.insert(ctx, op, valid.Conflict("policy_assignments", []string{sqlrow.AssignmentTarget(a)}), `INSERT INTO policy_assignments (policy_id, tenant_id, app_id, group_id, member_id, created_at)
+	return t.policiesChanged(a.TenantID, dialect.Put(ctx, rowDB{t.tx}, "assign policy", valid.Assignment(a), valid.Conflict("policy_assignments", []string{sqlrow.AssignmentTarget(a)}),
+		`INSERT INTO policy_assignments (policy_id, tenant_id, app_id, group_id, member_id, created_at)
 		VALUES ($1, $2, $3, $4, $5, $6)`,
 		a.PolicyID, a.TenantID, nullable(a.AppID), nullable(a.GroupID), nullable(a.MemberID), valid.Nanos(a.CreatedAt)))
 }
 
 // Unassign implements store.Tx.
 func (t *txn) Unassign(ctx context.Context, a store.Assignment) error {
-	const op = "unassign policy"
-	if err := valid.Assignment(a); err != nil {
-		return wrap(op, err)
-	}
-	n, err := t.exec(ctx, op, `DELETE FROM policy_assignments WHERE tenant_id = $1 AND policy_id = $2
+	return t.policiesChanged(a.TenantID, dialect.Change(ctx, rowDB{t.tx}, "unassign policy", valid.Assignment(a),
+		`DELETE FROM policy_assignments WHERE tenant_id = $1 AND policy_id = $2
 		AND coalesce(app_id, '') = $3 AND coalesce(group_id, '') = $4 AND coalesce(member_id, '') = $5`,
-		a.TenantID, a.PolicyID, a.AppID, a.GroupID, a.MemberID)
-	return t.policiesChanged(a.TenantID, found(op, n, err))
+		a.TenantID, a.PolicyID, a.AppID, a.GroupID, a.MemberID))
 }
 
 // CreateExecution implements store.Tx.
 func (t *txn) CreateExecution(ctx context.Context, e store.Execution) error {
-	const op = "create execution"
-	if err := valid.Execution(e); err != nil {
-		return wrap(op, err)
-	}
-	return t.policiesChanged(e.TenantID, t.insert(ctx, op, valid.Conflict("policy_executions", nil), `INSERT INTO policy_executions (`+sqlrow.ExecutionCols+`) VALUES ($1, $2, $3, $4, $5, 0, $6, $7, '')`,
+	return t.policiesChanged(e.TenantID, dialect.Put(ctx, rowDB{t.tx}, "create execution", valid.Execution(e), valid.Conflict("policy_executions", nil),
+		`INSERT INTO policy_executions (`+sqlrow.ExecutionCols+`) VALUES ($1, $2, $3, $4, $5, 0, $6, $7, '')`,
 		e.ID, e.TenantID, e.PolicyID, valid.Nanos(e.At), valid.Nanos(e.Until), e.ExecutedBy, e.Reason))
 }
 

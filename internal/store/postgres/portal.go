@@ -177,17 +177,7 @@ func (t *txn) DeletePasskey(ctx context.Context, id string) error {
 
 // CreateSession implements store.Tx.
 func (t *txn) CreateSession(ctx context.Context, s store.Session) error {
-	const op = "create session"
-	if err := valid.Session(s); err != nil {
-		return wrap(op, err)
-	}
-	created, seen := valid.Nanos(s.CreatedAt), valid.Nanos(s.SeenAt)
-	if seen == 0 {
-		seen = created
-	}
-	return t.insert(ctx, op, valid.Conflict("sessions", nil),
-		`INSERT INTO sessions (`+sqlrow.SessionCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-		s.ID, s.TenantID, s.MemberID, created, seen, valid.Nanos(s.ExpiresAt), s.IP, s.UserAgent)
+	return dialect.CreateSession(ctx, rowDB{t.tx}, `INSERT INTO sessions (`+sqlrow.SessionCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, s)
 }
 
 // TouchSession implements store.Tx; SeenAt never moves back.
@@ -209,13 +199,7 @@ func (t *txn) DeleteSession(ctx context.Context, id string) error {
 
 // DeleteSessions implements store.Tx.
 func (t *txn) DeleteSessions(ctx context.Context, now, idleSince time.Time) (int, error) {
-	const op = "delete sessions"
-	n, idle, err := valid.SessionSweep(now, idleSince)
-	if err != nil {
-		return 0, wrap(op, err)
-	}
-	rows, err := t.exec(ctx, op, `DELETE FROM sessions WHERE expires_at <= $1 OR seen_at < $2`, n, idle)
-	return int(rows), err
+	return dialect.DeleteSessions(ctx, rowDB{t.tx}, `DELETE FROM sessions WHERE expires_at <= $1 OR seen_at < $2`, now, idleSince)
 }
 
 // CreateInvite implements store.Tx.
@@ -243,40 +227,25 @@ func (t *txn) UseInvite(ctx context.Context, id string, at time.Time) (bool, err
 	})
 }
 
-// UseNonce implements store.Tx: the primary key makes the insert the
-// whole test; a concurrent insert of the same key waits for the first and
-// then does nothing.
+// UseNonce implements store.Tx. A concurrent insert of the same key waits for
+// the first and then does nothing.
 func (t *txn) UseNonce(ctx context.Context, key string, expires, at time.Time) (bool, error) {
-	const op = "use nonce"
-	exp, err := valid.Nonce(key, expires, at)
-	if err != nil {
-		return false, wrap(op, err)
-	}
-	rows, err := t.exec(ctx, op, `INSERT INTO nonces (key, expires_at) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING`, key, exp)
-	return rows == 1, err
+	return dialect.UseNonce(ctx, rowDB{t.tx}, `INSERT INTO nonces (key, expires_at) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING`, key, expires, at)
 }
 
 // PurgeNonces implements store.Tx.
 func (t *txn) PurgeNonces(ctx context.Context, now time.Time) (int, error) {
-	const op = "purge nonces"
-	n, err := valid.Now(now)
-	if err != nil {
-		return 0, wrap(op, err)
-	}
-	rows, err := t.exec(ctx, op, `DELETE FROM nonces WHERE expires_at <= $1`, n)
-	return int(rows), err
+	return dialect.PurgeNonces(ctx, rowDB{t.tx}, `DELETE FROM nonces WHERE expires_at <= $1`, now)
 }
 
 // DeleteMemberSessions implements store.Tx.
 func (t *txn) DeleteMemberSessions(ctx context.Context, memberID, keep string) (int, error) {
-	n, err := t.exec(ctx, "delete member sessions", `DELETE FROM sessions WHERE member_id = $1 AND id <> $2`, memberID, keep)
-	return int(n), err
+	return sqlrow.Changed(t.exec(ctx, "delete member sessions", `DELETE FROM sessions WHERE member_id = $1 AND id <> $2`, memberID, keep))
 }
 
 // DeleteMemberInvites implements store.Tx.
 func (t *txn) DeleteMemberInvites(ctx context.Context, memberID, keep string) (int, error) {
-	n, err := t.exec(ctx, "delete member invites", `DELETE FROM invites WHERE member_id = $1 AND id <> $2`, memberID, keep)
-	return int(n), err
+	return sqlrow.Changed(t.exec(ctx, "delete member invites", `DELETE FROM invites WHERE member_id = $1 AND id <> $2`, memberID, keep))
 }
 
 // DeleteMember implements store.Tx. It locks the member first, so no

@@ -70,115 +70,83 @@ func (r reads) Executions(ctx context.Context, tenantID string, since time.Time)
 
 // CreateGroup implements store.Tx.
 func (t *txn) CreateGroup(ctx context.Context, g store.Group) error {
-	const op = "create group"
-	if err := valid.Group(g); err != nil {
-		return wrap(op, err)
-	}
-	_, err := t.exec(ctx, op, `INSERT INTO member_groups (`+sqlrow.GroupCols+`) VALUES (?, ?, ?, ?, ?)`,
+	return dialect.Put(ctx, rowDB{t.tx}, "create group", valid.Group(g), valid.Conflict("member_groups", []string{"name"}),
+		`INSERT INTO member_groups (`+sqlrow.GroupCols+`) VALUES (?, ?, ?, ?, ?)`,
 		g.ID, g.TenantID, g.Name, g.Description, valid.Nanos(g.CreatedAt))
-	return err
 }
 
 // UpdateGroup implements store.Tx with sqlrow's statement.
 func (t *txn) UpdateGroup(ctx context.Context, g store.Group) error {
-	const op = "update group"
-	if err := valid.Group(g); err != nil {
-		return wrap(op, err)
-	}
-	n, err := t.exec(ctx, op, dialect.UpdateGroup(), g.Name, g.Description, g.TenantID, g.ID)
-	return found(op, n, err)
+	return dialect.Change(ctx, rowDB{t.tx}, "update group", valid.Group(g),
+		dialect.UpdateGroup(),
+		g.Name, g.Description, g.TenantID, g.ID)
 }
 
 // DeleteGroup implements store.Tx; memberships and assignments go with it
 // (ON DELETE CASCADE).
 func (t *txn) DeleteGroup(ctx context.Context, tenantID, id string) error {
-	const op = "delete group"
-	n, err := t.exec(ctx, op, `DELETE FROM member_groups WHERE tenant_id = ? AND id = ?`, tenantID, id)
-	return found(op, n, err)
+	return dialect.Change(ctx, rowDB{t.tx}, "delete group", nil,
+		`DELETE FROM member_groups WHERE tenant_id = ? AND id = ?`,
+		tenantID, id)
 }
 
 // AddGroupMember implements store.Tx.
 func (t *txn) AddGroupMember(ctx context.Context, m store.GroupMember) error {
-	const op = "add group member"
-	if err := valid.GroupMember(m); err != nil {
-		return wrap(op, err)
-	}
-	_, err := t.exec(ctx, op, `INSERT INTO group_members (`+sqlrow.GroupMemberCols+`) VALUES (?, ?, ?, ?)`,
+	return dialect.Put(ctx, rowDB{t.tx}, "add group member", valid.GroupMember(m), valid.Conflict("group_members", []string{"member_id"}),
+		`INSERT INTO group_members (`+sqlrow.GroupMemberCols+`) VALUES (?, ?, ?, ?)`,
 		m.GroupID, m.MemberID, m.TenantID, valid.Nanos(m.CreatedAt))
-	return err
 }
 
 // RemoveGroupMember implements store.Tx.
 func (t *txn) RemoveGroupMember(ctx context.Context, tenantID, groupID, memberID string) error {
-	const op = "remove group member"
-	n, err := t.exec(ctx, op, `DELETE FROM group_members WHERE tenant_id = ? AND group_id = ? AND member_id = ?`,
+	return dialect.Change(ctx, rowDB{t.tx}, "remove group member", nil,
+		`DELETE FROM group_members WHERE tenant_id = ? AND group_id = ? AND member_id = ?`,
 		tenantID, groupID, memberID)
-	return found(op, n, err)
 }
 
 // CreatePolicy implements store.Tx.
 func (t *txn) CreatePolicy(ctx context.Context, p store.Policy) error {
-	const op = "create policy"
-	if err := valid.Policy(p, true); err != nil {
-		return wrap(op, err)
-	}
-	_, err := t.exec(ctx, op, `INSERT INTO policies (`+sqlrow.PolicyCols+`) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+	return dialect.Put(ctx, rowDB{t.tx}, "create policy", valid.Policy(p, true), valid.Conflict("policies", []string{"name"}),
+		`INSERT INTO policies (`+sqlrow.PolicyCols+`) VALUES (?, ?, ?, ?, ?, ?, ?)`,
 		p.ID, p.TenantID, p.Name, p.Enabled, string(p.Document), valid.Nanos(p.CreatedAt), valid.Nanos(p.UpdatedAt))
-	return err
 }
 
 // UpdatePolicy implements store.Tx.
 func (t *txn) UpdatePolicy(ctx context.Context, p store.Policy) error {
-	const op = "update policy"
-	if err := valid.Policy(p, false); err != nil {
-		return wrap(op, err)
-	}
-	n, err := t.exec(ctx, op, `UPDATE policies SET name = ?, enabled = ?, document = ?, updated_at = ? WHERE tenant_id = ? AND id = ?`,
+	return dialect.Change(ctx, rowDB{t.tx}, "update policy", valid.Policy(p, false),
+		`UPDATE policies SET name = ?, enabled = ?, document = ?, updated_at = ? WHERE tenant_id = ? AND id = ?`,
 		p.Name, p.Enabled, string(p.Document), valid.Nanos(p.UpdatedAt), p.TenantID, p.ID)
-	return found(op, n, err)
 }
 
 // DeletePolicy implements store.Tx; assignments and executions go with it
 // (ON DELETE CASCADE).
 func (t *txn) DeletePolicy(ctx context.Context, tenantID, id string) error {
-	const op = "delete policy"
-	n, err := t.exec(ctx, op, `DELETE FROM policies WHERE tenant_id = ? AND id = ?`, tenantID, id)
-	return found(op, n, err)
+	return dialect.Change(ctx, rowDB{t.tx}, "delete policy", nil,
+		`DELETE FROM policies WHERE tenant_id = ? AND id = ?`,
+		tenantID, id)
 }
 
 // Assign implements store.Tx.
 func (t *txn) Assign(ctx context.Context, a store.Assignment) error {
-	const op = "assign policy"
-	if err := valid.Assignment(a); err != nil {
-		return wrap(op, err)
-	}
-	_, err := t.exec(ctx, op, `INSERT INTO policy_assignments (policy_id, tenant_id, app_id, group_id, member_id, created_at)
+	return dialect.Put(ctx, rowDB{t.tx}, "assign policy", valid.Assignment(a), valid.Conflict("policy_assignments", []string{sqlrow.AssignmentTarget(a)}),
+		`INSERT INTO policy_assignments (policy_id, tenant_id, app_id, group_id, member_id, created_at)
 		VALUES (?, ?, ?, ?, ?, ?)`,
 		a.PolicyID, a.TenantID, nullable(a.AppID), nullable(a.GroupID), nullable(a.MemberID), valid.Nanos(a.CreatedAt))
-	return err
 }
 
 // Unassign implements store.Tx.
 func (t *txn) Unassign(ctx context.Context, a store.Assignment) error {
-	const op = "unassign policy"
-	if err := valid.Assignment(a); err != nil {
-		return wrap(op, err)
-	}
-	n, err := t.exec(ctx, op, `DELETE FROM policy_assignments WHERE tenant_id = ? AND policy_id = ?
+	return dialect.Change(ctx, rowDB{t.tx}, "unassign policy", valid.Assignment(a),
+		`DELETE FROM policy_assignments WHERE tenant_id = ? AND policy_id = ?
 		AND coalesce(app_id, '') = ? AND coalesce(group_id, '') = ? AND coalesce(member_id, '') = ?`,
 		a.TenantID, a.PolicyID, a.AppID, a.GroupID, a.MemberID)
-	return found(op, n, err)
 }
 
 // CreateExecution implements store.Tx.
 func (t *txn) CreateExecution(ctx context.Context, e store.Execution) error {
-	const op = "create execution"
-	if err := valid.Execution(e); err != nil {
-		return wrap(op, err)
-	}
-	_, err := t.exec(ctx, op, `INSERT INTO policy_executions (`+sqlrow.ExecutionCols+`) VALUES (?, ?, ?, ?, ?, 0, ?, ?, '')`,
+	return dialect.Put(ctx, rowDB{t.tx}, "create execution", valid.Execution(e), valid.Conflict("policy_executions", nil),
+		`INSERT INTO policy_executions (`+sqlrow.ExecutionCols+`) VALUES (?, ?, ?, ?, ?, 0, ?, ?, '')`,
 		e.ID, e.TenantID, e.PolicyID, valid.Nanos(e.At), valid.Nanos(e.Until), e.ExecutedBy, e.Reason)
-	return err
 }
 
 // LiftExecution implements store.Tx with one conditional UPDATE.
