@@ -49,7 +49,9 @@ func (r reads) CommittedChecks(ctx context.Context, tenantID string, lockedOnly 
 	case after.Pos < firstXID: // past every legacy record
 		xid, seq = 0, math.MaxInt64
 	}
-	rows, err := r.q.Query(ctx, `SELECT `+sqlrow.CheckCols+`, xid::text::bigint, seq FROM check_log
+	// The bigint xid needs a name of its own: ORDER BY xid would sort by
+	// it (an output column) rather than walk the index.
+	rows, err := r.q.Query(ctx, `SELECT `+sqlrow.CheckCols+`, xid::text::bigint AS xid_number, seq FROM check_log
 		WHERE tenant_id = $1 AND (xid, seq) > ($2::bigint::text::xid8, $3) AND xid < $4::bigint::text::xid8
 			AND (locked OR NOT $5::boolean)
 		ORDER BY xid, seq LIMIT $6`, tenantID, xid, seq, h, lockedOnly, limit)
