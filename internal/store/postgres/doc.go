@@ -169,5 +169,8 @@
 // package holds PostgreSQL's SQL text, its pool, its notifications, its
 // error classifier (errors.go: kindOf) and its encodings (encode.go: text[]
 // lists). Its files and helpers carry the same names as sqlite's, so that a
-// diff of two files of the same name shows only dialect.
+// diff of two files of the same name shows only dialect. The methods whose
+// SQL is the same on both databases are not here at all: Store, reads and
+// txn embed sqlrow's ImportJobs, Reads and Writes, over the pool or the
+// transaction (rows.go).
 package postgres

@@ -15,6 +15,7 @@ import (
 	"github.com/deadbolt-dev/deadbolt/internal/cache"
 	"github.com/deadbolt-dev/deadbolt/internal/store"
 	"github.com/deadbolt-dev/deadbolt/internal/store/migration"
+	"github.com/deadbolt-dev/deadbolt/internal/store/sqlrow"
 )
 
 // Options tune Open. The zero value is usable and refuses to migrate.
@@ -48,8 +49,9 @@ type Options struct {
 // store.Migrator and cache.Feed, and is safe for concurrent use; any number
 // of processes and nodes may use one database at the same time.
 type Store struct {
-	reads // store.Reader on the pool
-	pool  *pgxpool.Pool
+	reads             // store.Reader on the pool
+	sqlrow.ImportJobs // store.ImportJobs, written once for both backends
+	pool              *pgxpool.Pool
 	// listen is the configuration of the change listener's own connection.
 	listen *pgx.ConnConfig
 	opts   Options
@@ -105,7 +107,8 @@ func Open(ctx context.Context, url string, opts Options) (_ *Store, err error) {
 	if s.pool, err = pgxpool.NewWithConfig(ctx, cfg); err != nil {
 		return nil, fmt.Errorf("postgres: open %s: %w: %w", desc, store.ErrUnavailable, err)
 	}
-	s.reads.q = s.pool
+	s.reads = newReads(s.pool)
+	s.ImportJobs = sqlrow.ImportJobs{D: dialect, R: rowDB{s.pool}, W: rowDB{s.pool}, InTx: s.updateRows}
 	defer func() {
 		if err != nil {
 			s.pool.Close()
@@ -174,7 +177,7 @@ func (s *Store) Update(ctx context.Context, fn func(tx store.Tx) error) error {
 	if err != nil {
 		return wrap("begin transaction", err)
 	}
-	t := &txn{reads: reads{q: ptx}, tx: ptx}
+	t := &txn{reads: newReads(ptx), Writes: sqlrow.Writes{D: dialect, DB: rowDB{ptx}}, tx: ptx}
 	done := false
 	defer func() {
 		// fn failed or panicked: roll back, and let a panic go on.

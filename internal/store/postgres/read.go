@@ -24,7 +24,8 @@ type querier interface {
 // reads implements store.Reader on the pool (for a Store) or inside a
 // transaction (for a Tx).
 type reads struct {
-	q querier
+	sqlrow.Reads // the reads written once for both backends
+	q            querier
 }
 
 // list runs a query and scans every row with scan.
@@ -106,6 +107,12 @@ func (r reads) MemberByEmail(ctx context.Context, tenantID, email string) (store
 func (r reads) Members(ctx context.Context, tenantID string) ([]store.Member, error) {
 	return list(ctx, r.q, "list members", dialect.ScanMember,
 		`SELECT `+sqlrow.MemberCols+` FROM members WHERE tenant_id = $1 ORDER BY created_at, id`, tenantID)
+}
+
+// Owners implements store.Reader.
+func (r reads) Owners(ctx context.Context, tenantID string) ([]store.Member, error) {
+	return list(ctx, r.q, "list owners", dialect.ScanMember,
+		`SELECT `+sqlrow.MemberCols+` FROM members WHERE tenant_id = $1 AND role = 'owner' ORDER BY created_at, id`, tenantID)
 }
 
 // Account implements store.Reader.

@@ -22,8 +22,9 @@ const maxEvents = 256
 
 // txn is the store.Tx given to an Update's function.
 type txn struct {
-	reads // store.Reader inside the transaction
-	tx    pgx.Tx
+	reads         // store.Reader inside the transaction
+	sqlrow.Writes // the writes written once for both backends
+	tx            pgx.Tx
 	// events are the changes to cached data made so far; all replaces them
 	// when there are too many.
 	events []cache.Event

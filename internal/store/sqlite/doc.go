@@ -154,5 +154,7 @@
 // found and the other error helpers, querier), so that a diff of two files
 // of the same name shows only dialect; oneStmt and listStmt run the
 // prepared statements, which postgres does not need (pgx caches its
-// statements per connection).
+// statements per connection). The methods whose SQL is the same on both
+// databases are not here at all: Store, reads and txn embed sqlrow's
+// ImportJobs, Reads and Writes, over a pool or the transaction (rows.go).
 package sqlite

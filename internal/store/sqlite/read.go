@@ -28,9 +28,10 @@ func (p poolStmts) stmt(_ context.Context, id stmtID) (*sql.Stmt, error) {
 
 // reads implements store.Reader for both Store and Tx.
 type reads struct {
-	src  stmtSource
-	q    querier // the read pool, for plain queries outside a transaction
-	pool bool    // src is the read pool's, not a transaction's
+	sqlrow.Reads // the reads written once for both backends
+	src          stmtSource
+	q            querier // the read pool, for plain queries outside a transaction
+	pool         bool    // src is the read pool's, not a transaction's
 }
 
 // queryContext is the context a read runs under. On the read pool the
@@ -180,6 +181,11 @@ func (r reads) MemberByEmail(ctx context.Context, tenantID, email string) (store
 // Members implements store.Reader.
 func (r reads) Members(ctx context.Context, tenantID string) ([]store.Member, error) {
 	return listStmt(ctx, r, "list members", qMembers, dialect.ScanMember, tenantID)
+}
+
+// Owners implements store.Reader.
+func (r reads) Owners(ctx context.Context, tenantID string) ([]store.Member, error) {
+	return listStmt(ctx, r, "list owners", qOwners, dialect.ScanMember, tenantID)
 }
 
 // Account implements store.Reader.

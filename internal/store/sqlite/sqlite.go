@@ -17,6 +17,7 @@ import (
 
 	"github.com/deadbolt-dev/deadbolt/internal/store"
 	"github.com/deadbolt-dev/deadbolt/internal/store/migration"
+	"github.com/deadbolt-dev/deadbolt/internal/store/sqlrow"
 )
 
 // Options tune Open. The zero value is usable and refuses to migrate.
@@ -37,15 +38,16 @@ type Options struct {
 // store.Store and store.Migrator and is safe for concurrent use; other
 // processes may open the same file at the same time.
 type Store struct {
-	reads // store.Reader on the read pool
-	path  string
-	rdb   *sql.DB // read pool: many connections, query_only
-	wdb   *sql.DB // write pool: one connection, BEGIN IMMEDIATE
-	wstmt [numStmts]*sql.Stmt
-	rstmt [numReads]*sql.Stmt
-	log   *checkLog     // the check log's own file, ChecksPath(path)
-	feed  feed          // the change feed for the lock check's cache
-	plain *preparedPool // plain queries of the read pool, prepared once
+	reads             // store.Reader on the read pool
+	sqlrow.ImportJobs // store.ImportJobs, written once for both backends
+	path              string
+	rdb               *sql.DB // read pool: many connections, query_only
+	wdb               *sql.DB // write pool: one connection, BEGIN IMMEDIATE
+	wstmt             [numStmts]*sql.Stmt
+	rstmt             [numReads]*sql.Stmt
+	log               *checkLog     // the check log's own file, ChecksPath(path)
+	feed              feed          // the change feed for the lock check's cache
+	plain             *preparedPool // plain queries of the read pool, prepared once
 }
 
 var (
@@ -156,6 +158,8 @@ func open(ctx context.Context, path string, opts Options) (_ *Store, err error) 
 	s.reads.src, s.reads.pool = poolStmts{&s.rstmt}, true
 	s.plain = &preparedPool{db: s.rdb}
 	s.reads.q = s.plain
+	s.reads.Reads = sqlrow.Reads{D: dialect, Q: plainRows{s.plain}}
+	s.ImportJobs = sqlrow.ImportJobs{D: dialect, R: plainRows{s.plain}, W: rowDB{s.wdb}, InTx: s.updateRows}
 	return s, nil
 }
 
@@ -262,6 +266,8 @@ func (s *Store) Update(ctx context.Context, fn func(tx store.Tx) error) error {
 	}
 	t := &txn{s: s, tx: sqlTx, ctx: ctx}
 	t.reads.src = t
+	t.reads.Reads = sqlrow.Reads{D: dialect, Q: rowDB{sqlTx}}
+	t.Writes = sqlrow.Writes{D: dialect, DB: rowDB{sqlTx}}
 	committed := false
 	defer func() {
 		// fn failed or panicked: roll back, and let a panic go on.

@@ -16,10 +16,11 @@ import (
 
 // txn is the store.Tx given to an Update's function.
 type txn struct {
-	reads // store.Reader inside the transaction
-	s     *Store
-	tx    *sql.Tx
-	ctx   context.Context
+	reads         // store.Reader inside the transaction
+	sqlrow.Writes // the writes written once for both backends
+	s             *Store
+	tx            *sql.Tx
+	ctx           context.Context
 	// stmts caches the write pool's statements bound to tx, so a million
 	// CreateAccount calls in one Update share one prepared insert.
 	stmts [numStmts]*sql.Stmt
@@ -66,6 +67,7 @@ func (t *txn) execStmt(ctx context.Context, id stmtID, args ...any) (int64, erro
 type conn interface {
 	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
 	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
 }
 
 // rowDB is a connection, the write pool or a transaction, as the writes

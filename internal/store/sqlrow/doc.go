@@ -11,6 +11,15 @@
 // verifying an email, deleting a member. The backend calls them with its
 // SQL text.
 //
+// Methods whose SQL is the same on both databases are written here whole,
+// on types a backend embeds so that it need not repeat even a delegation:
+// Reads (parts of store.Reader, over the backend's read pool or its
+// transaction), Writes (parts of store.Tx, over the transaction) and
+// ImportJobs (store.ImportJobs). Their statements number the placeholders
+// $1, $2, …: PostgreSQL's own, and modernc.org/sqlite binds a parameter
+// named $N to the N-th argument, so one text serves both. List and One run
+// such a query through a Querier.
+//
 // A backend keeps only what differs between the databases: its SQL text,
 // its connections and, for PostgreSQL, its notifications. It describes
 // itself with a Dialect: its name (the prefix of every error's operation),

@@ -11,6 +11,7 @@ import (
 // the reads that decide, the wording of errors) and take their SQL text
 // from the backend.
 type DB interface {
+	Querier
 	// QueryRow runs a query for one row.
 	QueryRow(ctx context.Context, query string, args ...any) Row
 	// Insert runs an INSERT of one record, its error wrapped for op. A

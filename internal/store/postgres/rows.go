@@ -1,0 +1,40 @@
+package postgres
+
+import (
+	"context"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/deadbolt-dev/deadbolt/internal/store"
+	"github.com/deadbolt-dev/deadbolt/internal/store/sqlrow"
+)
+
+// The row layer's connections (sqlrow.Reads, sqlrow.Writes,
+// sqlrow.ImportJobs), over the pool or a transaction.
+
+// newReads returns the reads of q, the pool or a transaction.
+func newReads(q querier) reads {
+	return reads{q: q, Reads: sqlrow.Reads{D: dialect, Q: rowDB{q}}}
+}
+
+// Query implements sqlrow.Querier.
+func (r rowDB) Query(ctx context.Context, query string, args ...any) (sqlrow.Cursor, error) {
+	rows, err := r.q.Query(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	return cursor{rows}, nil
+}
+
+// cursor is pgx's result set as a sqlrow.Cursor.
+type cursor struct{ pgx.Rows }
+
+func (c cursor) Close() error {
+	c.Rows.Close()
+	return nil
+}
+
+// updateRows runs fn in one transaction of Update (sqlrow.ImportJobs.InTx).
+func (s *Store) updateRows(ctx context.Context, fn func(sqlrow.DB) error) error {
+	return s.Update(ctx, func(tx store.Tx) error { return fn(tx.(*txn).DB) })
+}

@@ -1,0 +1,37 @@
+package sqlite
+
+import (
+	"context"
+
+	"github.com/deadbolt-dev/deadbolt/internal/store"
+	"github.com/deadbolt-dev/deadbolt/internal/store/sqlrow"
+)
+
+// The row layer's connections (sqlrow.Reads, sqlrow.Writes,
+// sqlrow.ImportJobs), over a pool or a transaction.
+
+// Query implements sqlrow.Querier.
+func (r rowDB) Query(ctx context.Context, query string, args ...any) (sqlrow.Cursor, error) {
+	rows, err := r.c.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	return rows, nil
+}
+
+// plainRows is the read pool's plain queries (preparedPool) as a
+// sqlrow.Querier.
+type plainRows struct{ q querier }
+
+func (p plainRows) Query(ctx context.Context, query string, args ...any) (sqlrow.Cursor, error) {
+	rows, err := p.q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	return rows, nil
+}
+
+// updateRows runs fn in one transaction of Update (sqlrow.ImportJobs.InTx).
+func (s *Store) updateRows(ctx context.Context, fn func(sqlrow.DB) error) error {
+	return s.Update(ctx, func(tx store.Tx) error { return fn(tx.(*txn).DB) })
+}
