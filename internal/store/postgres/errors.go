@@ -14,7 +14,7 @@ import (
 )
 
 // dialect is PostgreSQL's side of the row layer the backends share.
-var dialect = &sqlrow.Dialect{Name: "postgres", NoRows: pgx.ErrNoRows, Classify: kindOf, Lists: arrayLists{},
+var dialect = &sqlrow.Dialect{Name: "postgres", NoRows: pgx.ErrNoRows, Classify: kindOf, Lists: arrayLists{}, LockRows: " FOR NO KEY UPDATE",
 	Param: func(n int) string { return "$" + strconv.Itoa(n) }}
 
 // The error helpers of the package, the same in every backend (see

@@ -17,6 +17,11 @@ type Dialect struct {
 	// Param is the database's placeholder for the n-th argument of a
 	// statement (from 1), for statements both databases share.
 	Param func(n int) string
+	// LockRows ends a SELECT whose rows the transaction keeps locked
+	// until it ends, so that writers of one record run one at a time:
+	// " FOR NO KEY UPDATE" on PostgreSQL, nothing on SQLite, whose
+	// transaction holds the write lock from its start.
+	LockRows string
 }
 
 // Lists is how a database keeps a list of strings in one column.
