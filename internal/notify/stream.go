@@ -19,11 +19,17 @@ import (
 const StreamBatch = 500
 
 // StreamRounds bounds the batches of one endpoint in one Streamer round,
-// by default, and StreamBudget its time, so that a round ends and the job
-// renews its lease (jobs.Runner) well before it runs out.
+// by default, and StreamBudget its time; BatchTimeout bounds one batch
+// (the carrier's ctx ends then: a json batch stops, its rest not sent; a
+// syslog or ndjson batch fails). No batch starts after the budget, so a
+// round ends within StreamBudget + BatchTimeout (10 s), and the job
+// renews its lease (jobs.Runner, 15 s) before it runs out; a batch, with
+// its recording (RecordTimeout), also ends well within its messages'
+// claim (Lease, 2 min), so they are not claimed and sent twice.
 const (
 	StreamRounds = 20
 	StreamBudget = 5 * time.Second
+	BatchTimeout = 5 * time.Second
 )
 
 // RecordTimeout bounds the recording of a batch's results, which goes on
@@ -142,7 +148,9 @@ func (s *Streamer) endpoint(ctx context.Context, name string, c BatchCarrier) (i
 // send hands one batch to the carrier and records its results in one
 // transaction; failed reports whether any message is to be tried again.
 func (s *Streamer) send(ctx context.Context, name string, c BatchCarrier, msgs []store.OutboxMessage) (delivered int, failed bool, err error) {
-	errs := c.DeliverBatch(ctx, msgs)
+	bctx, cancel := context.WithTimeout(ctx, BatchTimeout)
+	errs := c.DeliverBatch(bctx, msgs)
+	cancel()
 	if got := len(errs); got != len(msgs) {
 		// A carrier that does not say what became of each message
 		// delivered none that we know of.

@@ -258,3 +258,49 @@ func TestStreamerRecordsBatchAfterCancel(t *testing.T) {
 		}
 	}
 }
+
+// A batch is handed to its carrier with a deadline (BatchTimeout), so
+// that it ends well within the job's lease and its messages' claim: a
+// carrier stuck on its receiver cannot let another node send the
+// endpoint's next batch first, or the same batch again.
+func TestStreamerBatchDeadline(t *testing.T) {
+	if notify.StreamBudget+notify.BatchTimeout > 10*time.Second || notify.BatchTimeout+notify.RecordTimeout >= notify.Lease {
+		t.Fatalf("a round may take %v (budget and batch), a batch and its recording %v against a claim of %v",
+			notify.StreamBudget+notify.BatchTimeout, notify.BatchTimeout+notify.RecordTimeout, notify.Lease)
+	}
+	s := backends.SQLite(t)
+	clk := clock.NewFake(time.Date(2026, 11, 30, 10, 0, 0, 0, time.UTC))
+	tenant, _ := queueSIEM(t, s, clk, "a", 3)
+	stuck := carrierFunc(func(ctx context.Context, msgs []store.OutboxMessage) []error {
+		if dl, ok := ctx.Deadline(); !ok || time.Until(dl) > notify.BatchTimeout {
+			t.Errorf("batch ctx deadline %v, %v; want within %v", dl, ok, notify.BatchTimeout)
+			return make([]error, len(msgs))
+		}
+		// As a json carrier does once the deadline has passed.
+		errs := make([]error, len(msgs))
+		for i := range errs {
+			errs[i] = fmt.Errorf("%w: %v", notify.ErrNotSent, context.DeadlineExceeded)
+		}
+		return errs
+	})
+	st := &notify.Streamer{Store: s, Clock: clk, Endpoints: map[string]notify.BatchCarrier{"a": stuck},
+		Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	if _, err := st.RunOnce(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	list, err := s.OutboxOfTenant(t.Context(), tenant, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range list {
+		if m.State() != store.OutboxPending || m.Attempts != 0 {
+			t.Fatalf("%s: %s after %d attempts; want pending, released unsent", m.Payload, m.State(), m.Attempts)
+		}
+	}
+}
+
+type carrierFunc func(ctx context.Context, msgs []store.OutboxMessage) []error
+
+func (f carrierFunc) DeliverBatch(ctx context.Context, msgs []store.OutboxMessage) []error {
+	return f(ctx, msgs)
+}

@@ -3,6 +3,7 @@ package siem_test
 import (
 	"bufio"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -404,5 +405,26 @@ func TestJSONBatch(t *testing.T) {
 				t.Fatalf("receiver accepted %d distinct events, want %d", len(firsts), events)
 			}
 		})
+	}
+}
+
+// TestJSONBatchStopsAtDeadline: a json batch whose time is up (its ctx
+// ended) posts nothing more, and reports the rest not sent, so that they
+// count no attempt.
+func TestJSONBatchStopsAtDeadline(t *testing.T) {
+	s := newStream(t, 3)
+	rcv := newJSONReceiver(t, func(int, []string) (int, int) { return 1, http.StatusOK })
+	j := &siem.JSON{URL: rcv.URL, Client: egress.Policy{AllowPrivate: true}.Client(5 * time.Second)}
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	for i, err := range j.DeliverBatch(ctx, s.messages(t)) {
+		if !errors.Is(err, notify.ErrNotSent) {
+			t.Fatalf("message %d after the deadline: %v, want not sent", i, err)
+		}
+	}
+	rcv.mu.Lock()
+	defer rcv.mu.Unlock()
+	if rcv.requests != 0 {
+		t.Fatalf("%d requests after the deadline", rcv.requests)
 	}
 }

@@ -58,8 +58,12 @@ func (j *JSON) DeliverBatch(ctx context.Context, msgs []store.OutboxMessage) []e
 			continue
 		}
 		if !j.Lines {
+			if ctx.Err() != nil { // the batch's time is up: the rest wait
+				notSent(errs, i, ctx.Err())
+				return errs
+			}
 			if err := egress.PostJSON(ctx, j.Client, j.URL, userAgent, e.key, m.Payload); err != nil {
-				failFrom(errs, msgs, i, err)
+				failFrom(errs, i, err)
 				return errs
 			}
 			continue
@@ -81,14 +85,20 @@ func (j *JSON) DeliverBatch(ctx context.Context, msgs []store.OutboxMessage) []e
 
 const userAgent = "deadbolt-siem/1"
 
-// failFrom reports msgs[i] failed with err and the messages after it,
+// failFrom reports errs[i] failed with err and the messages after it,
 // where they were not given up already, notify.ErrNotSent. err is not
-// wrapped: its kind (notify.ErrPermanent) is msgs[i]'s alone.
-func failFrom(errs []error, msgs []store.OutboxMessage, i int, err error) {
+// wrapped: its kind (notify.ErrPermanent) is errs[i]'s alone.
+func failFrom(errs []error, i int, err error) {
 	errs[i] = err
-	for k := i + 1; k < len(msgs); k++ {
+	notSent(errs, i+1, fmt.Errorf("an earlier event failed (%v)", err))
+}
+
+// notSent reports errs[from:] notify.ErrNotSent, because of why, where
+// they were not given up already.
+func notSent(errs []error, from int, why error) {
+	for k := from; k < len(errs); k++ {
 		if errs[k] == nil {
-			errs[k] = fmt.Errorf("%w: an earlier event failed (%v)", notify.ErrNotSent, err)
+			errs[k] = fmt.Errorf("%w: %v", notify.ErrNotSent, why)
 		}
 	}
 }
