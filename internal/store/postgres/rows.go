@@ -10,7 +10,7 @@ import (
 )
 
 // The row layer's connections (sqlrow.Reads, sqlrow.Writes,
-// sqlrow.ImportJobs), over the pool or a transaction.
+// sqlrow.Pools), over the pool or a transaction.
 
 // newReads returns the reads of q, the pool or a transaction.
 func newReads(q querier) reads {
@@ -34,7 +34,7 @@ func (c cursor) Close() error {
 	return nil
 }
 
-// updateRows runs fn in one transaction of Update (sqlrow.ImportJobs.InTx).
+// updateRows runs fn in one transaction of Update (sqlrow.Pools.InTx).
 func (s *Store) updateRows(ctx context.Context, fn func(sqlrow.DB) error) error {
 	return s.Update(ctx, func(tx store.Tx) error { return fn(tx.(*txn).DB) })
 }

@@ -8,7 +8,7 @@ import (
 )
 
 // The row layer's connections (sqlrow.Reads, sqlrow.Writes,
-// sqlrow.ImportJobs), over a pool or a transaction.
+// sqlrow.Pools), over a pool or a transaction.
 
 // Query implements sqlrow.Querier.
 func (r rowDB) Query(ctx context.Context, query string, args ...any) (sqlrow.Cursor, error) {
@@ -31,7 +31,7 @@ func (p plainRows) Query(ctx context.Context, query string, args ...any) (sqlrow
 	return rows, nil
 }
 
-// updateRows runs fn in one transaction of Update (sqlrow.ImportJobs.InTx).
+// updateRows runs fn in one transaction of Update (sqlrow.Pools.InTx).
 func (s *Store) updateRows(ctx context.Context, fn func(sqlrow.DB) error) error {
 	return s.Update(ctx, func(tx store.Tx) error { return fn(tx.(*txn).DB) })
 }

@@ -15,7 +15,7 @@
 // on types a backend embeds so that it need not repeat even a delegation:
 // Reads (parts of store.Reader, over the backend's read pool or its
 // transaction), Writes (parts of store.Tx, over the transaction) and
-// ImportJobs (store.ImportJobs). Their statements number the placeholders
+// Pools (the methods of store.Store outside a Tx). Their statements number the placeholders
 // $1, $2, …: PostgreSQL's own, and modernc.org/sqlite binds a parameter
 // named $N to the N-th argument, so one text serves both. List and One run
 // such a query through a Querier.

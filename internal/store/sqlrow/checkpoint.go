@@ -1,10 +1,9 @@
-package sqlite
+package sqlrow
 
 import (
 	"context"
 
 	"github.com/deadbolt-dev/deadbolt/internal/audit"
-	"github.com/deadbolt-dev/deadbolt/internal/store/sqlrow"
 	"github.com/deadbolt-dev/deadbolt/internal/store/valid"
 )
 
@@ -18,32 +17,32 @@ const auditHeadsSQL = `SELECT l.tenant_id, l.seq, l.hash, l.at FROM tenants AS t
 	ORDER BY t.id`
 
 // lastCheckpointsSQL finds each tenant's latest checkpoint.
-const lastCheckpointsSQL = `SELECT ` + sqlrow.CheckpointCols + ` FROM audit_checkpoints AS c
+const lastCheckpointsSQL = `SELECT ` + CheckpointCols + ` FROM audit_checkpoints AS c
 	WHERE c.seq = (SELECT max(seq) FROM audit_checkpoints WHERE tenant_id = c.tenant_id) ORDER BY c.tenant_id`
 
 // AuditHeads implements store.Reader.
-func (r reads) AuditHeads(ctx context.Context) ([]audit.Head, error) {
-	return list(ctx, r.querier(), "list audit heads", dialect.ScanAuditHead, auditHeadsSQL)
+func (r Reads) AuditHeads(ctx context.Context) ([]audit.Head, error) {
+	return List(ctx, r.D, r.Q, "list audit heads", r.D.ScanAuditHead, auditHeadsSQL)
 }
 
 // Checkpoints implements store.Reader.
-func (r reads) Checkpoints(ctx context.Context, tenantID string) ([]audit.Checkpoint, error) {
-	return list(ctx, r.querier(), "list checkpoints", dialect.ScanCheckpoint,
-		`SELECT `+sqlrow.CheckpointCols+` FROM audit_checkpoints WHERE tenant_id = ? ORDER BY seq`, tenantID)
+func (r Reads) Checkpoints(ctx context.Context, tenantID string) ([]audit.Checkpoint, error) {
+	return List(ctx, r.D, r.Q, "list checkpoints", r.D.ScanCheckpoint,
+		`SELECT `+CheckpointCols+` FROM audit_checkpoints WHERE tenant_id = $1 ORDER BY seq`, tenantID)
 }
 
 // LastCheckpoints implements store.Reader.
-func (r reads) LastCheckpoints(ctx context.Context) ([]audit.Checkpoint, error) {
-	return list(ctx, r.querier(), "list last checkpoints", dialect.ScanCheckpoint, lastCheckpointsSQL)
+func (r Reads) LastCheckpoints(ctx context.Context) ([]audit.Checkpoint, error) {
+	return List(ctx, r.D, r.Q, "list last checkpoints", r.D.ScanCheckpoint, lastCheckpointsSQL)
 }
 
 // AddCheckpoint implements store.Tx.
-func (t *txn) AddCheckpoint(ctx context.Context, c audit.Checkpoint) error {
+func (w Writes) AddCheckpoint(ctx context.Context, c audit.Checkpoint) error {
 	const op = "add checkpoint"
 	if err := valid.Checkpoint(c); err != nil {
-		return wrap(op, err)
+		return w.D.Wrap(op, err)
 	}
-	_, err := t.exec(ctx, op, `INSERT INTO audit_checkpoints (`+sqlrow.CheckpointCols+`) VALUES (?, ?, ?, ?, ?, ?)`,
+	return w.DB.Insert(ctx, op, "a checkpoint of this seq exists",
+		`INSERT INTO audit_checkpoints (`+CheckpointCols+`) VALUES ($1, $2, $3, $4, $5, $6)`,
 		c.TenantID, c.Seq, c.Hash, valid.Nanos(c.At), c.KeyID, c.Signature)
-	return err
 }
