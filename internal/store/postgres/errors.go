@@ -15,7 +15,7 @@ import (
 
 // dialect is PostgreSQL's side of the row layer the backends share.
 var dialect = &sqlrow.Dialect{Name: "postgres", NoRows: pgx.ErrNoRows, Classify: kindOf, Lists: arrayLists{},
-	Param: func(n int) string { return "$" + strconv.Itoa(n) }}
+	Param: func(n int) string { return "$" + strconv.Itoa(n) }, RowLocks: true}
 
 // The error helpers of the package, the same in every backend (see
 // sqlrow.Dialect).
