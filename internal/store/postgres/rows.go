@@ -2,12 +2,22 @@ package postgres
 
 import (
 	"context"
+	"strconv"
 
 	"github.com/jackc/pgx/v5"
 
 	"github.com/deadbolt-dev/deadbolt/internal/store"
 	"github.com/deadbolt-dev/deadbolt/internal/store/sqlrow"
 )
+
+// dialect is PostgreSQL's side of the row layer the backends share.
+var dialect = &sqlrow.Dialect{Name: "postgres", NoRows: pgx.ErrNoRows, Classify: kindOf, Lists: arrayLists{},
+	Param: func(n int) string { return "$" + strconv.Itoa(n) }, RowLocks: true}
+
+// The error helpers of the package, with the same names in every backend
+// (see sqlrow.Dialect).
+var wrap, invalid, fail, notFound, conflict, found, positiveLimit = dialect.Wrap, dialect.Invalid, dialect.Fail,
+	dialect.NotFound, dialect.Conflict, dialect.Found, dialect.Limit
 
 // The row layer's connections (sqlrow.Reads, sqlrow.Writes,
 // sqlrow.Pools), over the pool or a transaction.

@@ -2,10 +2,21 @@ package sqlite
 
 import (
 	"context"
+	"database/sql"
+	"strconv"
 
 	"github.com/deadbolt-dev/deadbolt/internal/store"
 	"github.com/deadbolt-dev/deadbolt/internal/store/sqlrow"
 )
+
+// dialect is SQLite's side of the row layer the backends share.
+var dialect = &sqlrow.Dialect{Name: "sqlite", NoRows: sql.ErrNoRows, Classify: kindOf, Lists: textLists{},
+	Param: func(n int) string { return "?" + strconv.Itoa(n) }}
+
+// The error helpers of the package, with the same names in every backend
+// (see sqlrow.Dialect).
+var wrap, invalid, fail, notFound, conflict, found, positiveLimit = dialect.Wrap, dialect.Invalid, dialect.Fail,
+	dialect.NotFound, dialect.Conflict, dialect.Found, dialect.Limit
 
 // The row layer's connections (sqlrow.Reads, sqlrow.Writes,
 // sqlrow.Pools), over a pool or a transaction.

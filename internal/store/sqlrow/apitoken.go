@@ -66,11 +66,7 @@ func (r Reads) APITokens(ctx context.Context, tenantID string) ([]store.APIToken
 
 // CreateAPIToken implements store.Tx.
 func (w Writes) CreateAPIToken(ctx context.Context, k store.APIToken) error {
-	const op = "create api token"
-	if err := valid.APIToken(k); err != nil {
-		return w.D.Wrap(op, err)
-	}
-	return w.DB.Insert(ctx, op, "api token",
+	return w.D.Put(ctx, w.DB, "create api token", valid.APIToken(k), "api token",
 		`INSERT INTO api_tokens (`+APITokenCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 0, 0)`,
 		k.ID, k.TenantID, k.Name, k.Hash, k.Role, JoinScopes(k.Scopes), k.CreatedBy,
 		valid.Nanos(k.CreatedAt), valid.Nanos(k.ExpiresAt))

@@ -82,13 +82,9 @@ func (r Reads) Votes(ctx context.Context, requestID string) ([]store.Vote, error
 
 // PendingRequests implements store.Reader.
 func (r Reads) PendingRequests(ctx context.Context, tenantID string, limit int) ([]store.UnlockRequest, error) {
-	const op = "list pending requests"
-	if err := r.D.Limit(op, limit); err != nil {
-		return nil, err
-	}
-	return List(ctx, r.D, r.Q, op, r.D.ScanRequest,
+	return ListUpTo(ctx, r.D, r.Q, "list pending requests", r.D.ScanRequest, limit,
 		`SELECT `+RequestCols+` FROM unlock_requests WHERE tenant_id = $1 AND status = 'pending'
-		 ORDER BY updated_at DESC, id DESC LIMIT $2`, tenantID, limit)
+		 ORDER BY updated_at DESC, id DESC LIMIT $2`, tenantID)
 }
 
 // RequestsOfTenant implements store.Reader: one keyset page over
@@ -106,25 +102,16 @@ func (r Reads) RequestsOfTenant(ctx context.Context, tenantID string, f store.Re
 
 // RequestsOfRequester implements store.Reader.
 func (r Reads) RequestsOfRequester(ctx context.Context, memberID string, limit int) ([]store.UnlockRequest, error) {
-	const op = "list requests of requester"
-	if err := r.D.Limit(op, limit); err != nil {
-		return nil, err
-	}
-	return List(ctx, r.D, r.Q, op, r.D.ScanRequest,
+	return ListUpTo(ctx, r.D, r.Q, "list requests of requester", r.D.ScanRequest, limit,
 		`SELECT `+RequestCols+` FROM unlock_requests WHERE requested_by = $1 AND requested_by <> ''
-		 ORDER BY updated_at DESC, id DESC LIMIT $2`, memberID, limit)
+		 ORDER BY updated_at DESC, id DESC LIMIT $2`, memberID)
 }
 
 // StartingRequests implements store.Reader.
 func (r Reads) StartingRequests(ctx context.Context, now time.Time, limit int) ([]store.UnlockRequest, error) {
-	const op = "list starting requests"
-	n, err := valid.Due(now, limit)
-	if err != nil {
-		return nil, r.D.Wrap(op, err)
-	}
-	return List(ctx, r.D, r.Q, op, r.D.ScanRequest,
+	return ListDue(ctx, r.D, r.Q, "list starting requests", r.D.ScanRequest, now, limit,
 		`SELECT `+RequestCols+` FROM unlock_requests WHERE status = 'approved' AND grant_id = '' AND starts_at <= $1
-		 ORDER BY starts_at, id LIMIT $2`, n, limit)
+		 ORDER BY starts_at, id LIMIT $2`)
 }
 
 // reads are the transaction's reads, for the writes that read first.

@@ -160,9 +160,7 @@ func (w Writes) MarkBreakGlass(ctx context.Context, m store.BreakGlassMark) erro
 
 // UnmarkBreakGlass implements store.Tx.
 func (w Writes) UnmarkBreakGlass(ctx context.Context, tenantID, id string) error {
-	const op = "unmark break-glass"
-	n, err := w.DB.Exec(ctx, op, `DELETE FROM break_glass_marks WHERE tenant_id = $1 AND id = $2`, tenantID, id)
-	return w.D.Found(op, n, err)
+	return w.D.Change(ctx, w.DB, "unmark break-glass", nil, `DELETE FROM break_glass_marks WHERE tenant_id = $1 AND id = $2`, tenantID, id)
 }
 
 // CreateBreakGlassCode implements store.Tx.
@@ -200,11 +198,7 @@ func (w Writes) ReportBreakGlassCode(ctx context.Context, tenantID, id string, u
 
 // CreateTemplate implements store.Tx.
 func (w Writes) CreateTemplate(ctx context.Context, tp store.Template) error {
-	const op = "create template"
-	if err := valid.Template(tp); err != nil {
-		return w.D.Wrap(op, err)
-	}
-	return w.DB.Insert(ctx, op, valid.Conflict("approval_templates", []string{"key"}),
+	return w.D.Put(ctx, w.DB, "create template", valid.Template(tp), valid.Conflict("approval_templates", []string{"key"}),
 		`INSERT INTO approval_templates (`+TemplateCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
 		tp.ID, tp.TenantID, tp.Key, tp.Title, tp.Text, IDListText(tp.Approvers), IDListText(tp.ApproverGroups),
 		tp.Mode, valid.Nanos(tp.CreatedAt), tp.Approvals, tp.DenyOn, int64(tp.Expiry))
@@ -212,7 +206,5 @@ func (w Writes) CreateTemplate(ctx context.Context, tp store.Template) error {
 
 // DeleteTemplate implements store.Tx.
 func (w Writes) DeleteTemplate(ctx context.Context, tenantID, key string) error {
-	const op = "delete template"
-	n, err := w.DB.Exec(ctx, op, `DELETE FROM approval_templates WHERE tenant_id = $1 AND key = $2`, tenantID, key)
-	return w.D.Found(op, n, err)
+	return w.D.Change(ctx, w.DB, "delete template", nil, `DELETE FROM approval_templates WHERE tenant_id = $1 AND key = $2`, tenantID, key)
 }

@@ -38,11 +38,7 @@ func (r Reads) LastCheckpoints(ctx context.Context) ([]audit.Checkpoint, error) 
 
 // AddCheckpoint implements store.Tx.
 func (w Writes) AddCheckpoint(ctx context.Context, c audit.Checkpoint) error {
-	const op = "add checkpoint"
-	if err := valid.Checkpoint(c); err != nil {
-		return w.D.Wrap(op, err)
-	}
-	return w.DB.Insert(ctx, op, "a checkpoint of this seq exists",
+	return w.D.Put(ctx, w.DB, "add checkpoint", valid.Checkpoint(c), "a checkpoint of this seq exists",
 		`INSERT INTO audit_checkpoints (`+CheckpointCols+`) VALUES ($1, $2, $3, $4, $5, $6)`,
 		c.TenantID, c.Seq, c.Hash, valid.Nanos(c.At), c.KeyID, c.Signature)
 }

@@ -15,10 +15,14 @@
 // on types a backend embeds so that it need not repeat even a delegation:
 // Reads (parts of store.Reader, over the backend's read pool or its
 // transaction), Writes (parts of store.Tx, over the transaction) and
-// Pools (the methods of store.Store outside a Tx). Their statements number the placeholders
-// $1, $2, …: PostgreSQL's own, and modernc.org/sqlite binds a parameter
-// named $N to the N-th argument, so one text serves both. List and One run
-// such a query through a Querier.
+// Pools (the methods of store.Store outside a Tx). Their statements number
+// the placeholders $1, $2, …: PostgreSQL's own, and modernc.org/sqlite
+// binds a parameter named $N to the N-th argument, so one text serves
+// both. List and One run
+// such a query through a Querier (ListUpTo and ListDue for the pages and
+// the due records most lists are). Where the databases differ in how they
+// lock, the Dialect says so: Lock is " FOR UPDATE" on PostgreSQL and
+// nothing on SQLite, whose write transaction holds the whole file.
 //
 // A backend keeps only what differs between the databases: its SQL text,
 // its connections and, for PostgreSQL, its notifications. It describes
@@ -39,6 +43,6 @@
 //
 // The backends call these through helpers of the same names in both
 // (wrap, invalid, fail, notFound, conflict, found, positiveLimit, one,
-// list, exec), so that a diff of two files of the same name shows only
-// dialect.
+// list, exec; the error helpers are declared in each backend's rows.go),
+// so that a diff of two files of the same name shows only dialect.
 package sqlrow

@@ -133,13 +133,9 @@ func (s Pools) FinishImportJob(ctx context.Context, j store.ImportJob) (bool, er
 
 // StrandedImportJobs implements store.ImportJobs.
 func (s Pools) StrandedImportJobs(ctx context.Context, now time.Time, limit int) ([]store.ImportJob, error) {
-	const op = "list stranded import jobs"
-	n, err := valid.Due(now, limit)
-	if err != nil {
-		return nil, s.D.Wrap(op, err)
-	}
-	return List(ctx, s.D, s.R, op, s.D.ScanImportJob, `SELECT `+ImportJobCols+` FROM import_jobs
-		WHERE finished_at = 0 AND lease_until <= $1 ORDER BY created_at, id LIMIT $2`, n, limit)
+	return ListDue(ctx, s.D, s.R, "list stranded import jobs", s.D.ScanImportJob, now, limit,
+		`SELECT `+ImportJobCols+` FROM import_jobs
+		WHERE finished_at = 0 AND lease_until <= $1 ORDER BY created_at, id LIMIT $2`)
 }
 
 // PurgeImportJobs implements store.ImportJobs.

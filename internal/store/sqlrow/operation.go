@@ -20,25 +20,16 @@ func (r Reads) Operation(ctx context.Context, tenantID, id string) (store.Operat
 
 // PendingOperations implements store.Reader.
 func (r Reads) PendingOperations(ctx context.Context, tenantID string, limit int) ([]store.Operation, error) {
-	const op = "list pending operation requests"
-	if err := r.D.Limit(op, limit); err != nil {
-		return nil, err
-	}
-	return List(ctx, r.D, r.Q, op, r.D.ScanOperation,
+	return ListUpTo(ctx, r.D, r.Q, "list pending operation requests", r.D.ScanOperation, limit,
 		`SELECT `+OperationCols+` FROM operation_requests WHERE tenant_id = $1 AND status = 'pending'
-		 ORDER BY created_at DESC, id DESC LIMIT $2`, tenantID, limit)
+		 ORDER BY created_at DESC, id DESC LIMIT $2`, tenantID)
 }
 
 // ExpiredOperations implements store.Reader.
 func (r Reads) ExpiredOperations(ctx context.Context, now time.Time, limit int) ([]store.Operation, error) {
-	const op = "list expired operation requests"
-	n, err := valid.Due(now, limit)
-	if err != nil {
-		return nil, r.D.Wrap(op, err)
-	}
-	return List(ctx, r.D, r.Q, op, r.D.ScanOperation,
+	return ListDue(ctx, r.D, r.Q, "list expired operation requests", r.D.ScanOperation, now, limit,
 		`SELECT `+OperationCols+` FROM operation_requests WHERE status = 'pending' AND expires_at <= $1
-		 ORDER BY expires_at, id LIMIT $2`, n, limit)
+		 ORDER BY expires_at, id LIMIT $2`)
 }
 
 // OperationVotes implements store.Reader.
