@@ -2,7 +2,6 @@ package admin
 
 import (
 	"context"
-	"slices"
 	"time"
 
 	"github.com/deadbolt-dev/deadbolt/internal/ids"
@@ -39,11 +38,11 @@ func (s *Service) TenantsWithoutOwner(ctx context.Context) ([]store.Tenant, erro
 	}
 	var out []store.Tenant
 	for _, t := range tenants {
-		members, err := s.Store.Members(ctx, t.ID)
+		owners, err := s.Store.Owners(ctx, t.ID)
 		if err != nil {
 			return nil, err
 		}
-		if !slices.ContainsFunc(members, func(m store.Member) bool { return m.Role == store.RoleOwner }) {
+		if len(owners) == 0 {
 			out = append(out, t)
 		}
 	}
@@ -60,16 +59,13 @@ func (s *Service) SetupLinks(ctx context.Context, actor string, ttl time.Duratio
 	}
 	var out []Invitation
 	for _, t := range tenants {
-		members, err := s.Store.Members(ctx, t.ID)
+		owners, err := s.Store.Owners(ctx, t.ID)
 		if err != nil {
 			return nil, err
 		}
 		var first *store.Member
 		canSignIn := false
-		for i, m := range members {
-			if m.Role != store.RoleOwner {
-				continue
-			}
+		for i, m := range owners {
 			keys, err := s.Store.Passkeys(ctx, m.ID)
 			if err != nil {
 				return nil, err
@@ -79,7 +75,7 @@ func (s *Service) SetupLinks(ctx context.Context, actor string, ttl time.Duratio
 				break
 			}
 			if first == nil {
-				first = &members[i]
+				first = &owners[i]
 			}
 		}
 		if canSignIn || first == nil {

@@ -71,7 +71,7 @@ func Build(ctx context.Context, r Source, o Options) (*Report, error) {
 	b := &builder{r: r, o: o, rows: map[rowKey]*Account{}, byGrant: map[string]*Unlock{},
 		byAccount: map[string][]*Unlock{}, emails: map[string]string{}, countries: map[string]string{},
 		origins: map[string]int{}, apps: map[string]store.Application{}, held: map[string][2]bool{},
-		locks: map[lockKey][]lockEvent{}, before: map[lockKey]bool{}, hist: newHistory()}
+		locks: map[lockKey][]lockEvent{}, before: map[lockKey]bool{}, hist: newHistory(), ownerEvents: map[string][]ownerEvent{}}
 	b.rep = &Report{Tenant: t.Name, Since: o.Since, Until: o.Until, Zone: o.Zone.String(), Countries: o.Geo != nil,
 		Accounts: []Account{}, Unlocks: []Unlock{}, Origins: []Origin{}}
 	b.days()
@@ -133,6 +133,11 @@ type builder struct {
 	changes   []string          // policies and groups changed since the period began, first change first
 	countries map[string]string // address → country
 	origins   map[string]int    // the tenant's blocked addresses (at most MaxOrigins*10)
+
+	ownerEvents map[string][]ownerEvent // account ID → its enrolled and linked records in the audit read
+	removals    []removal               // the members removed, in the audit read
+	unsureOwned []unsureAccount         // accounts whose owner at the read's start the read does not tell
+	ownerless   []string                // accounts whose owner before a removal is not recorded
 }
 
 // grants reads the grants open in the period.
@@ -182,6 +187,7 @@ type auditData struct {
 	Code        string    `json:"code"`
 	UsedAt      time.Time `json:"used_at"`
 	LockedDown  *bool     `json:"locked_down"`
+	Owner       string    `json:"owner"`
 	Name        string    `json:"name"`
 	Group       string    `json:"group"`
 }
@@ -216,6 +222,7 @@ func (b *builder) audit(ctx context.Context) (err error) {
 }
 
 func (b *builder) auditRecord(rec audit.Record) {
+	b.ownerRecord(rec)
 	lockish, policyish := lockAction(rec.Action), policyAction(rec.Action)
 	switch rec.Action {
 	case "account.break_glass", "request.approved", "request.started", "breakglass.code_used":
@@ -365,7 +372,12 @@ func (b *builder) accounts(ctx context.Context) error {
 				return err
 			}
 			for _, a := range as {
-				if err := b.account(ctx, app, a); err != nil {
+				owner, sure := b.ownerAtRead(a)
+				if !sure {
+					b.unsureOwned = append(b.unsureOwned, unsureAccount{app, a})
+					continue
+				}
+				if err := b.account(ctx, app, a, owner); err != nil {
 					return err
 				}
 			}
@@ -375,14 +387,32 @@ func (b *builder) accounts(ctx context.Context) error {
 			after = as[len(as)-1].Name
 		}
 	}
+	if len(b.unsureOwned) == 0 {
+		return nil
+	}
+	owners, err := b.ownersBefore(ctx)
+	if err != nil {
+		return err
+	}
+	for _, u := range b.unsureOwned {
+		if err := b.account(ctx, u.app, u.a, owners[u.a.ID]); err != nil {
+			return err
+		}
+	}
 	return nil
 }
 
-func (b *builder) account(ctx context.Context, app store.Application, a store.Account) error {
+// account adds up how long a was open over the period, by what, with
+// start its owner when the audit read starts (owners).
+func (b *builder) account(ctx context.Context, app store.Application, a store.Account, start string) error {
 	us := b.byAccount[a.ID]
 	delete(b.byAccount, a.ID)
-	pa := policy.Account{App: app.ID, Owner: a.OwnerID}
-	sched := b.windows(pa, policy.Unlock)
+	spans := b.owners(a, start)
+	var sched []policy.Window
+	for _, sp := range spans {
+		sched = append(sched, b.windows(policy.Account{App: app.ID, Owner: sp.owner}, policy.Unlock, sp.from, sp.to)...)
+	}
+	sched = policy.Merge(sched)
 	if len(us) == 0 && len(sched) == 0 {
 		return nil
 	}
@@ -392,12 +422,19 @@ func (b *builder) account(ctx context.Context, app store.Application, a store.Ac
 		return err
 	}
 	row.Owner = owner
-	locked := b.windows(pa, policy.Lock)
-	locked = append(locked, b.lockWindows(lockKey{lock.HardLockApplication, app.ID}, app.LockedDown)...)
-	if a.OwnerID != "" {
-		held := b.held[a.OwnerID]
-		locked = append(locked, b.lockWindows(lockKey{lock.HardLockMember, a.OwnerID}, held[0])...)
-		locked = append(locked, b.lockWindows(lockKey{lock.HardLockEverything, a.OwnerID}, held[1])...)
+	var locked []policy.Window
+	for _, sp := range spans {
+		locked = append(locked, b.windows(policy.Account{App: app.ID, Owner: sp.owner}, policy.Lock, sp.from, sp.to)...)
+		locked = append(locked, within(b.lockWindows(lockKey{lock.HardLockApplication, app.ID}, app.LockedDown), sp.from, sp.to)...)
+		if sp.owner == "" {
+			continue
+		}
+		if _, err := b.email(ctx, sp.owner); err != nil {
+			return err
+		}
+		held := b.held[sp.owner]
+		locked = append(locked, within(b.lockWindows(lockKey{lock.HardLockMember, sp.owner}, held[0]), sp.from, sp.to)...)
+		locked = append(locked, within(b.lockWindows(lockKey{lock.HardLockEverything, sp.owner}, held[1]), sp.from, sp.to)...)
 	}
 	locked = policy.Merge(locked)
 	row.Locked = Seconds(total(locked))
@@ -655,6 +692,32 @@ func total(ws []policy.Window) time.Duration {
 		d += w.End.Sub(w.Start)
 	}
 	return d
+}
+
+// within is ws cut to [from, to).
+func within(ws []policy.Window, from, to time.Time) []policy.Window {
+	var out []policy.Window
+	for _, w := range ws {
+		w.Start, w.End = later(w.Start, from), earlier(w.End, to)
+		if w.End.After(w.Start) {
+			out = append(out, w)
+		}
+	}
+	return out
+}
+
+func later(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
+}
+
+func earlier(a, b time.Time) time.Time {
+	if a.Before(b) {
+		return a
+	}
+	return b
 }
 
 // minus is ws (merged, in order) without the times in cut (merged, in

@@ -35,16 +35,24 @@
 // read, and when a lock's first record there does not say its state before
 // (a lift does), from the records before. A lock with no record since the
 // read began is taken as it is now, throughout. A member's lockdown closes
-// the accounts the member owns now: a change of owner (account.linked) is
-// not replayed. The total open time counts an instant once, however many
-// kinds opened it then, so the kinds may add up to more than the total.
+// the accounts the member owned then: owners are replayed over the period
+// (owner.go) from account.enrolled, account.linked and member.removed;
+// an imported account (accounts.imported names no owner per account) that
+// is unowned now while a member was removed since it was made is counted
+// as unowned and named in the Caveats. Nothing opens or closes an account
+// before it was made. The total open time counts an instant once, however
+// many kinds opened it then, so the kinds may add up to more than the
+// total.
 //
 // The policies in force at each time are rebuilt from the audit log too
 // (pastpolicy.go): each policy's document is recorded when it is created
 // or updated, and its enabling, disabling, deletion and assignments, and
 // the groups' members, are recorded as well. Starting from the policies as
 // they are now, every change since the period began is undone, newest
-// first, and the period is cut at each change. What cannot be rebuilt (a
+// first, and the period is cut at each change; what a change undoes comes
+// from the policy's latest snapshot before it (policy.created or
+// policy.updated carry the whole document; a deleted policy's
+// assignments, from its creation). What cannot be rebuilt (a
 // deleted group's members and assignments, a removed member's, a deleted
 // policy's alert executions, a policy with no earlier record) is named in
 // the report's Caveats.
@@ -63,15 +71,18 @@
 //
 // The grants table (store.HistoryReader.GrantsBetween), the audit log
 // (from the first record near the earliest grant, found by bisection, to
-// its end; from its start as well when a policy changed since the period
-// began or a lockdown's state before the read is unknown), the unlock
+// its end; then backwards from there, only as far as the latest record
+// that tells what the read left unknown: a changed policy's snapshot, a
+// lock's state, the owner of an account unowned now whose owner may have
+// been removed, never before that account was made), the unlock
 // requests and their votes, the policies, and the
 // check log (store.HistoryReader.ChecksBetween, page by page). Memory
 // grows with the grants of the period and the accounts with something to
 // report, never with the check log or the audit log: addresses are
 // counted for at most MaxOrigins per account, and blocked sign-ins of more
 // than MaxAccounts accounts that have nothing else to report are added to
-// one row, OtherAccounts.
+// one row, OtherAccounts. It also keeps the owner changes of the audit
+// read (account.enrolled, account.linked, member.removed).
 //
 // # Output
 //

@@ -60,7 +60,7 @@ func TestFormats(t *testing.T) {
 		t.Errorf("the HTML has %d charts (%d titled, %d described), %d tables, %d style blocks; want 4 charts, all titled and described, at least 5 tables, 1 style",
 			count["svg"], count["svg>title"], count["svg>desc"], count["table"], count["style"])
 	}
-	for _, want := range []string{"203.0.113.7 (PT) ×3", "198.51.100.1 (US) ×2", "bob@acme.test, carol@acme.test", "never used", "@media print", "17 h", "<h2>Caveats</h2>", "group temps (deleted 2026-11-08T12:00:00Z)"} {
+	for _, want := range []string{"203.0.113.7 (PT) ×3", "198.51.100.1 (US) ×2", "bob@acme.test, carol@acme.test", "never used", "@media print", "1 d 2 h 30 min", "<h2>Caveats</h2>", "group temps (deleted 2026-11-08T12:00:00Z)"} {
 		if !strings.Contains(html, want) {
 			t.Errorf("the HTML lacks %q", want)
 		}
@@ -77,8 +77,8 @@ func TestFormats(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(rows) != 1+len(rep.Accounts) || rows[0][4] != "open_seconds" || rows[2][2] != "alice" || rows[2][4] != "16200" ||
-		rows[2][14] != "203.0.113.7 PT 3; 198.51.100.1 US 2" || rows[2][17] != "5400" || !strings.Contains(rows[2][18], "group temps") {
+	if len(rows) != 1+len(rep.Accounts) || rows[0][4] != "open_seconds" || rows[3][2] != "alice" || rows[3][4] != "16200" ||
+		rows[3][14] != "203.0.113.7 PT 3; 198.51.100.1 US 2" || rows[3][17] != "5400" || !strings.Contains(rows[3][18], "group temps") {
 		t.Errorf("CSV:\n%v", rows)
 	}
 
@@ -93,7 +93,7 @@ func TestFormats(t *testing.T) {
 		} `json:"totals"`
 		Accounts []map[string]any `json:"accounts"`
 	}
-	if err := json.Unmarshal(j.Bytes(), &back); err != nil || back.Totals.Open != 61200 || back.Totals.Blocked != 5 || len(back.Accounts) != 4 {
+	if err := json.Unmarshal(j.Bytes(), &back); err != nil || back.Totals.Open != 95400 || back.Totals.Blocked != 5 || len(back.Accounts) != 6 {
 		t.Errorf("JSON: %v %+v", err, back)
 	}
 	if err := exposure.Write(io.Discard, rep, "pdf"); err == nil {

@@ -85,59 +85,100 @@ func (b *builder) addLock(k lockKey, at time.Time, on bool, prior int) {
 	b.locks[k] = append(b.locks[k], lockEvent{at, on})
 }
 
-// prelude reads the audit log before the main read (seqs up to b.read)
-// when the main read left something unknown:
+// prelude reads the audit log before the main read (seqs up to b.read),
+// newest first, as far back as what the main read left unknown needs:
 //
 //   - the hard locks whose first record there did not say the state
 //     before it: their state when the main read starts is their last
 //     record's, else unlocked (applications and members are made
 //     unlocked);
-//   - the policies, when one changed since the period began: what each
-//     change undoes is what the records before it say.
+//   - the policies that changed since the period began, other than by
+//     their assignments, whose first record in the main read is no
+//     snapshot (policy.created or policy.updated, which carry the whole
+//     document): back to their latest snapshot, or to their creation for
+//     one deleted since, whose assignments the report rebuilds.
 //
-// Then it tracks the policy records of the main read, in order.
+// So what it reads follows the period and the policies' last snapshots,
+// not the log's age. Then it tracks the policy records of the main read,
+// in order.
 func (b *builder) prelude(ctx context.Context) error {
 	want := map[lockKey]bool{}
 	for _, k := range b.unsure {
 		want[k] = true
 		b.before[k] = false
 	}
-	policies := slices.ContainsFunc(b.pending, func(r audit.Record) bool { return !r.At.Before(b.o.Since) })
-	var after int64
-	for (len(want) > 0 || policies) && after < b.read {
-		recs, err := b.r.AuditRecords(ctx, b.o.TenantID, after, min(page, int(b.read-after)))
-		if err != nil {
-			return err
-		}
-		for _, rec := range recs {
-			if rec.Seq > b.read {
-				break
-			}
+	need := b.snapshotsNeeded()
+	var older []audit.Record
+	if len(want) > 0 || len(need) > 0 {
+		err := b.readBack(ctx, func(rec audit.Record) bool {
 			switch {
-			case policies && policyAction(rec.Action):
-				b.hist.apply(b.o.TenantID, rec, false)
-			case len(want) > 0 && lockAction(rec.Action):
+			case lockAction(rec.Action) && len(want) > 0:
 				var d auditData
 				if json.Unmarshal(rec.Data, &d) != nil {
-					continue
+					break
 				}
 				if k, on, _, ok := lockRecord(rec, d); ok && want[k] {
 					b.before[k] = on
+					delete(want, k)
+				}
+			case policyAction(rec.Action):
+				id, _ := strings.CutPrefix(rec.Target, "policy:")
+				creation, ok := need[id]
+				if !ok {
+					break
+				}
+				older = append(older, rec)
+				if rec.Action == "policy.created" || !creation && rec.Action == "policy.updated" {
+					delete(need, id)
 				}
 			}
+			return len(want) > 0 || len(need) > 0
+		})
+		if err != nil {
+			return err
 		}
-		if len(recs) == 0 {
-			break
-		}
-		after = recs[len(recs)-1].Seq
 	}
-	if policies {
-		for _, rec := range b.pending {
-			b.hist.apply(b.o.TenantID, rec, !rec.At.Before(b.o.Since))
-		}
+	slices.Reverse(older)
+	for _, rec := range older {
+		b.hist.apply(b.o.TenantID, rec, false)
+	}
+	for _, rec := range b.pending {
+		b.hist.apply(b.o.TenantID, rec, !rec.At.Before(b.o.Since))
 	}
 	b.pending = nil
 	return nil
+}
+
+// snapshotsNeeded are the policies whose records before the main read
+// the prelude looks up: policy ID → whether back to its creation (it was
+// deleted since the period began, and the main read holds no creation)
+// rather than to its latest snapshot. A policy needs none when a snapshot
+// in the main read, or its creation, comes before its first change since
+// the period began (assignments aside, which undo without it).
+func (b *builder) snapshotsNeeded() map[string]bool {
+	known, created := map[string]bool{}, map[string]bool{}
+	need := map[string]bool{}
+	for _, rec := range b.pending {
+		id, ok := strings.CutPrefix(rec.Target, "policy:")
+		if !ok || rec.Action == "policy.assigned" || rec.Action == "policy.unassigned" {
+			continue
+		}
+		if !rec.At.Before(b.o.Since) {
+			if _, ok := need[id]; !ok && !known[id] && rec.Action != "policy.created" {
+				need[id] = false
+			}
+			if rec.Action == "policy.deleted" && !created[id] {
+				need[id] = true
+			}
+		}
+		switch rec.Action {
+		case "policy.created":
+			created[id], known[id] = true, true
+		case "policy.updated":
+			known[id] = true
+		}
+	}
+	return need
 }
 
 // lockAction is whether an audit action may set or lift a hard lock.
@@ -189,18 +230,27 @@ const maxCaveatNames = 20
 
 // caveats says what the report could not reconstruct.
 func (b *builder) caveats() []string {
-	out := []string{
-		"Lockdowns (of a member, of an application) and a member's \"lock everything\" are taken off open time from the audit log; " +
-			"a member's lockdown closes the accounts the member owns now: an account that changed owner (account.linked) is attributed to its owner now.",
+	var out []string
+	if len(b.ownerless) > 0 {
+		out = append(out, "These accounts were made by an import, which records no owner per account, and a member was removed since; "+
+			"they are unowned now, so whether the removed member owned them before cannot be told and they are counted as unowned "+
+			"(no member's lockdown nor member or group policy closed or opened them): "+names(b.ownerless)+".")
 	}
 	if len(b.lost) > 0 {
-		names := b.lost[:min(len(b.lost), maxCaveatNames)]
-		more := ""
-		if len(b.lost) > maxCaveatNames {
-			more = fmt.Sprintf(" and %d more", len(b.lost)-maxCaveatNames)
-		}
 		out = append(out, "The audit log does not hold all that these changes took away (a deleted group's members and assignments, a removed member's memberships and assignments, a deleted policy's alert executions, a policy with no earlier record), so the time before them may be misreported: "+
-			strings.Join(names, ", ")+more+".")
+			names(b.lost)+".")
+	}
+	if out == nil {
+		out = []string{}
+	}
+	return out
+}
+
+// names lists the first maxCaveatNames of ns, and how many more.
+func names(ns []string) string {
+	out := strings.Join(ns[:min(len(ns), maxCaveatNames)], ", ")
+	if len(ns) > maxCaveatNames {
+		out += fmt.Sprintf(" and %d more", len(ns)-maxCaveatNames)
 	}
 	return out
 }

@@ -292,12 +292,14 @@ func (b *builder) undo(st *pastReader, ev policyEvent) {
 
 func stampUTC(t time.Time) string { return t.UTC().Format(time.RFC3339) }
 
-// windows are the times in the period in which the policies of each
+// windows are the times in [from, to) in which the policies of each
 // segment opened (Unlock) or closed (Lock) the account.
-func (b *builder) windows(pa policy.Account, action policy.Action) []policy.Window {
+func (b *builder) windows(pa policy.Account, action policy.Action, from, to time.Time) []policy.Window {
 	var out []policy.Window
 	for _, s := range b.segs {
-		out = append(out, s.set.Windows(pa, action, s.from, s.to)...)
+		if f, t := later(s.from, from), earlier(s.to, to); t.After(f) {
+			out = append(out, s.set.Windows(pa, action, f, t)...)
+		}
 	}
 	return policy.Merge(out)
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/deadbolt-dev/deadbolt/internal/access"
 	"github.com/deadbolt-dev/deadbolt/internal/admin"
 	"github.com/deadbolt-dev/deadbolt/internal/approval"
+	"github.com/deadbolt-dev/deadbolt/internal/audit"
 	"github.com/deadbolt-dev/deadbolt/internal/breakglass"
 	"github.com/deadbolt-dev/deadbolt/internal/clock"
 	"github.com/deadbolt-dev/deadbolt/internal/exposure"
@@ -61,7 +62,15 @@ type timeline struct {
 //   - on Sunday an alert lock policy on erin is executed at 21:30 and
 //     lifted at 21:45, closing "night" for 15 min; a group made and
 //     deleted at 12:00 is named in the caveats (its members are not
-//     recorded at deletion).
+//     recorded at deletion);
+//   - owners change: "handover", enrolled with no owner, is linked to erin
+//     on Tuesday 08:00, so her policies and her "lock everything" apply to
+//     it from then on only (not Monday's windows, nor Tuesday's early
+//     one): 8 h open; "leaver", liam's, is unlocked by an admin on Monday
+//     10:30 for 2 h while liam is locked down (10:00 to 11:00), and signed
+//     into at 11:15: 1 h 30 min open, though liam is removed on Tuesday
+//     12:00 and the account is unowned now (the removal is named in the
+//     caveats: his assignments, had he had any, are not recorded).
 func play(t *testing.T, s store.Store) timeline {
 	ctx := t.Context()
 	must := func(err error) {
@@ -91,13 +100,16 @@ func play(t *testing.T, s store.Store) timeline {
 		must(err)
 		return m
 	}
-	for _, a := range [][2]string{{"alice", "alice@acme.test"}, {"payroll", "paula@acme.test"}, {"ops", ""}, {"night", "erin@acme.test"}} {
+	for _, a := range [][2]string{{"alice", "alice@acme.test"}, {"payroll", "paula@acme.test"}, {"ops", ""}, {"night", "erin@acme.test"},
+		{"handover", ""}, {"leaver", "liam@acme.test"}} {
 		_, err := acc.Enroll(ctx, "cli:root", tl.app, a[0], a[1])
 		must(err)
 	}
 	paula, err := s.MemberByEmail(ctx, tl.tenant.ID, "paula@acme.test")
 	must(err)
 	erin, err := s.MemberByEmail(ctx, tl.tenant.ID, "erin@acme.test")
+	must(err)
+	liam, err := s.MemberByEmail(ctx, tl.tenant.ID, "liam@acme.test")
 	must(err)
 	bob, carol := member("bob@acme.test", store.RoleApprover), member("carol@acme.test", store.RoleApprover)
 	rule := policy.ApprovalRule{Required: 2, Members: []string{bob.ID, carol.ID}}
@@ -137,6 +149,22 @@ func play(t *testing.T, s store.Store) timeline {
 	at(0, 5*time.Hour)
 	_, err = acc.Unlock(ctx, "member:alice@acme.test", tl.app, "alice", access.Unlock{For: time.Hour, Once: true})
 	must(err)
+	at(0, 10*time.Hour)
+	_, err = acc.LockDownMember(ctx, "cli:root", liam.ID, true)
+	must(err)
+	at(0, 10*time.Hour+30*time.Minute)
+	_, err = acc.Unlock(ctx, "cli:root", tl.app, "leaver", access.Unlock{For: 2 * time.Hour})
+	must(err)
+	at(0, 11*time.Hour)
+	_, err = acc.LockDownMember(ctx, "cli:root", liam.ID, false)
+	must(err)
+	at(0, 11*time.Hour+15*time.Minute)
+	check("leaver", false, "192.0.2.13")
+	at(1, 8*time.Hour)
+	must(s.Update(ctx, func(tx store.Tx) error {
+		_, _, err := access.LinkTx(ctx, tx, "cli:root", tl.app, "handover", erin, clk.Now())
+		return err
+	}))
 
 	at(1, 9*time.Hour)
 	q, err := appr.Create(ctx, "member:paula@acme.test", paula, tl.app, "payroll", approval.Ask{Reason: "month end", For: time.Hour})
@@ -148,6 +176,9 @@ func play(t *testing.T, s store.Store) timeline {
 	}
 	at(1, 9*time.Hour+50*time.Minute)
 	check("payroll", false, "192.0.2.11")
+	at(1, 12*time.Hour)
+	_, _, err = adm.RemoveMember(ctx, admin.Operator("cli:root"), liam.ID)
+	must(err)
 	for _, m := range []time.Duration{0, 10, 20} {
 		at(1, 14*time.Hour+m*time.Minute)
 		check("alice", true, "203.0.113.7")
@@ -253,13 +284,21 @@ func TestTimeline(t *testing.T) {
 			// application's lockdown (30 min) and the alert (15 min); alice
 			// by the application's lockdown and her own (1 h).
 			nightLocked, aliceLocked := 23*h+45*m+30*m+15*m, 30*m+h
-			want := exposure.Totals{Open: secs(4*h + 30*m + h + 30*m + nightOpen), Grant: secs(4*h + 30*m), Approval: secs(h), BreakGlass: secs(30 * m),
-				Schedule: secs(nightOpen), Locked: secs(nightLocked + aliceLocked + 30*m + 30*m), Accounts: 4, Unlocks: 5, Unused: 1, Allowed: 4, Blocked: 5}
-			// The policy change and the lockdowns were all rebuilt: the
-			// caveats are the standing one about owners, the deleted policy's
-			// executions (it had none) and the deleted group.
-			if len(rep.Caveats) != 2 || !strings.Contains(rep.Caveats[0], "owns now") ||
-				!strings.Contains(rep.Caveats[1], ": policy early (deleted 2026-11-04T12:00:00Z: its alert executions went with it), group temps (deleted 2026-11-08T12:00:00Z).") {
+			// handover is erin's from Tuesday 08:00: night's windows but
+			// Monday's (early's Tuesday window is before the link,
+			// Wednesday's opens it); the same locks.
+			handoverOpen := nightOpen - 3*h
+			// leaver: liam's lockdown (1 h) and the application's.
+			leaverOpen, leaverLocked := h+30*m, h+30*m
+			want := exposure.Totals{Open: secs(4*h + 30*m + h + 30*m + nightOpen + handoverOpen + leaverOpen), Grant: secs(4*h + 30*m + leaverOpen),
+				Approval: secs(h), BreakGlass: secs(30 * m), Schedule: secs(nightOpen + handoverOpen),
+				Locked: secs(2*nightLocked + aliceLocked + 30*m + 30*m + leaverLocked), Accounts: 6, Unlocks: 6, Unused: 1, Allowed: 5, Blocked: 5}
+			// The policy change, the lockdowns and the owners were all
+			// rebuilt: the caveat names what the audit log does not
+			// hold, liam's assignments (he had none), the deleted
+			// policy's executions (it had none) and the deleted group.
+			if len(rep.Caveats) != 1 || !strings.Contains(rep.Caveats[0], ": member liam@acme.test (removed 2026-11-03T12:00:00Z), "+
+				"policy early (deleted 2026-11-04T12:00:00Z: its alert executions went with it), group temps (deleted 2026-11-08T12:00:00Z).") {
 				t.Errorf("caveats: %q", rep.Caveats)
 			}
 			if rep.Totals != want {
@@ -278,8 +317,10 @@ func TestTimeline(t *testing.T) {
 			}
 			wantRows := []row{
 				{Account: "night", Open: secs(nightOpen), Sched: secs(nightOpen), Locked: secs(nightLocked), Approvers: []string{}, From: []exposure.Origin{}},
+				{Account: "handover", Open: secs(handoverOpen), Sched: secs(handoverOpen), Locked: secs(nightLocked), Approvers: []string{}, From: []exposure.Origin{}},
 				{Account: "alice", Open: secs(4*h + 30*m), Grant: secs(4*h + 30*m), Locked: secs(aliceLocked), Unlocks: 3, Unused: 1, Allowed: 2, Blocked: 5, Approvers: []string{},
 					From: []exposure.Origin{{IP: "203.0.113.7", Country: "PT", Count: 3}, {IP: "198.51.100.1", Country: "US", Count: 2}}},
+				{Account: "leaver", Open: secs(leaverOpen), Grant: secs(leaverOpen), Locked: secs(leaverLocked), Unlocks: 1, Allowed: 1, Approvers: []string{}, From: []exposure.Origin{}},
 				{Account: "payroll", Open: secs(h), Approval: secs(h), Locked: secs(30 * m), Unlocks: 1, Allowed: 1,
 					Approvers: []string{"bob@acme.test", "carol@acme.test"}, From: []exposure.Origin{}},
 				{Account: "ops", Open: secs(30 * m), BreakGlass: secs(30 * m), Locked: secs(30 * m), Unlocks: 1, Allowed: 1, Approvers: []string{}, From: []exposure.Origin{}},
@@ -302,6 +343,7 @@ func TestTimeline(t *testing.T) {
 			wantUnlocks := []unlock{
 				{exposure.Grant, "alice", day(0, h), day(0, 3*h), false, true, 1},
 				{exposure.Grant, "alice", day(0, 5*h), day(0, 6*h), true, false, 0},
+				{exposure.Grant, "leaver", day(0, 10*h+30*m), day(0, 12*h+30*m), false, true, 1},
 				{exposure.Approval, "payroll", day(1, 9*h+20*m), day(1, 10*h+20*m), false, true, 1},
 				{exposure.BreakGlass, "ops", day(2, 3*h), day(2, 3*h+30*m), false, true, 1},
 				{exposure.Grant, "alice", day(3, 10*h), day(3, 12*h), false, true, 1},
@@ -321,8 +363,14 @@ func TestTimeline(t *testing.T) {
 				{day(6, 21*h+40*m), day(6, 22*h), 15 * m, 5 * m},
 			} {
 				rep := tl.build(t, exposure.Options{Since: c.from, Until: c.to})
-				if len(rep.Accounts) != 1 || rep.Accounts[0].Account != "night" || rep.Accounts[0].Open != secs(c.open) || rep.Accounts[0].Locked != secs(c.locked) {
-					t.Errorf("%s to %s: %+v, want night open %s, locked %s", c.from, c.to, rep.Accounts, c.open, c.locked)
+				if len(rep.Accounts) != 2 || rep.Accounts[0].Account != "handover" || rep.Accounts[1].Account != "night" {
+					t.Errorf("%s to %s: %+v, want handover and night", c.from, c.to, rep.Accounts)
+					continue
+				}
+				for _, a := range rep.Accounts {
+					if a.Open != secs(c.open) || a.Locked != secs(c.locked) {
+						t.Errorf("%s to %s: %+v, want %s open %s, locked %s", c.from, c.to, a, a.Account, c.open, c.locked)
+					}
 				}
 			}
 
@@ -335,7 +383,7 @@ func TestTimeline(t *testing.T) {
 			for i, d := range []struct {
 				open    time.Duration
 				blocked int
-			}{{5 * h, 0}, {3 * h, 3}, {150 * m, 2}, {2 * h, 0}, {45 * m, 0}, {2 * h, 0}, {h + 45*m, 0}} {
+			}{{6*h + 30*m, 0}, {4 * h, 3}, {270 * m, 2}, {150 * m, 0}, {90 * m, 0}, {4 * h, 0}, {3*h + 30*m, 0}} {
 				days = append(days, exposure.Day{Date: monday.AddDate(0, 0, i).Format(time.DateOnly), Open: secs(d.open), Blocked: d.blocked})
 			}
 			if len(rep.Days) != len(days) {
@@ -347,5 +395,49 @@ func TestTimeline(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// auditReads notes the oldest audit record a report read, bisection's
+// one-record reads aside.
+type auditReads struct {
+	store.Store
+	oldest time.Time
+}
+
+func (a *auditReads) AuditRecords(ctx context.Context, tenantID string, after int64, limit int) ([]audit.Record, error) {
+	recs, err := a.Store.AuditRecords(ctx, tenantID, after, limit)
+	if limit > 1 {
+		for _, r := range recs {
+			if a.oldest.IsZero() || r.At.Before(a.oldest) {
+				a.oldest = r.At
+			}
+		}
+	}
+	return recs, err
+}
+
+// TestReadFollowsThePeriod: a report of the scripted Sunday, in which a
+// group was made and deleted (a change of the policies' inputs), reads the
+// audit log from about the period's start, not from the log's start; its
+// figures are the same.
+func TestReadFollowsThePeriod(t *testing.T) {
+	tl := play(t, backends.SQLite(t))
+	sunday := monday.Add(6 * 24 * time.Hour)
+	r := &auditReads{Store: tl.s}
+	rep, err := exposure.Build(t.Context(), r, exposure.Options{TenantID: tl.tenant.ID, Since: sunday, Until: sunday.Add(24 * time.Hour)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.oldest.Before(sunday.Add(-2 * time.Hour)) {
+		t.Errorf("the report of %s read the audit log from %s", sunday, r.oldest)
+	}
+	for _, a := range rep.Accounts {
+		if a.Open != secs(time.Hour+45*time.Minute) {
+			t.Errorf("%s open %s, want 1 h 45 min", a.Account, time.Duration(a.Open))
+		}
+	}
+	if len(rep.Accounts) != 2 {
+		t.Errorf("accounts: %+v, want night and handover", rep.Accounts)
 	}
 }

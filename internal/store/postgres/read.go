@@ -109,6 +109,12 @@ func (r reads) Members(ctx context.Context, tenantID string) ([]store.Member, er
 		`SELECT `+sqlrow.MemberCols+` FROM members WHERE tenant_id = $1 ORDER BY created_at, id`, tenantID)
 }
 
+// Owners implements store.Reader.
+func (r reads) Owners(ctx context.Context, tenantID string) ([]store.Member, error) {
+	return list(ctx, r.q, "list owners", dialect.ScanMember,
+		`SELECT `+sqlrow.MemberCols+` FROM members WHERE tenant_id = $1 AND role = 'owner' ORDER BY created_at, id`, tenantID)
+}
+
 // Account implements store.Reader.
 func (r reads) Account(ctx context.Context, appID, name string) (store.Account, error) {
 	return one(ctx, r.q, "get account", dialect.ScanAccount,

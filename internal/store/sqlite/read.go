@@ -183,6 +183,11 @@ func (r reads) Members(ctx context.Context, tenantID string) ([]store.Member, er
 	return listStmt(ctx, r, "list members", qMembers, dialect.ScanMember, tenantID)
 }
 
+// Owners implements store.Reader.
+func (r reads) Owners(ctx context.Context, tenantID string) ([]store.Member, error) {
+	return listStmt(ctx, r, "list owners", qOwners, dialect.ScanMember, tenantID)
+}
+
 // Account implements store.Reader.
 func (r reads) Account(ctx context.Context, appID, name string) (store.Account, error) {
 	return oneStmt(ctx, r, "get account", qAccount, dialect.ScanAccount, appID, name)

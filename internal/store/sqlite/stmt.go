@@ -22,6 +22,7 @@ const (
 	qMember
 	qMemberByEmail
 	qMembers
+	qOwners
 	qAccount
 	qAccounts
 	qCountAccounts
@@ -78,6 +79,7 @@ var queries = [numStmts]string{
 	qMember:        `SELECT ` + sqlrow.MemberCols + ` FROM members WHERE id = ?`,
 	qMemberByEmail: `SELECT ` + sqlrow.MemberCols + ` FROM members WHERE tenant_id = ? AND lower(email) = ?`,
 	qMembers:       `SELECT ` + sqlrow.MemberCols + ` FROM members WHERE tenant_id = ? ORDER BY created_at, id`,
+	qOwners:        `SELECT ` + sqlrow.MemberCols + ` FROM members WHERE tenant_id = ? AND role = 'owner' ORDER BY created_at, id`,
 
 	qAccount:       `SELECT ` + sqlrow.AccountCols + ` FROM accounts WHERE app_id = ? AND name = ?`,
 	qAccounts:      `SELECT ` + sqlrow.AccountCols + ` FROM accounts WHERE app_id = ? AND name > ? ORDER BY name LIMIT ?`,

@@ -227,9 +227,13 @@ func testMembers(t *testing.T, s store.Store) {
 	alice := newMember(w.tenant.ID, "Alice.Smith@Example.COM", at(time.Second))
 	alice.Role, alice.Name = store.RoleApprover, "Alice Smith"
 	aliceElsewhere := newMember(other.ID, "alice.smith@example.com", t0)
+	aliceElsewhere.Role = store.RoleOwner
+	carol := newMember(w.tenant.ID, "carol@example.com", at(2*time.Second))
+	carol.Role = store.RoleOwner
 	update(t, s, func(tx store.Tx) error {
 		must(t, "CreateTenant", tx.CreateTenant(ctx, other))
 		must(t, "CreateMember", tx.CreateMember(ctx, alice))
+		must(t, "CreateMember", tx.CreateMember(ctx, carol))
 		return tx.CreateMember(ctx, aliceElsewhere)
 	})
 	alice.Email = "alice.smith@example.com" // stored lower-case
@@ -251,7 +255,10 @@ func testMembers(t *testing.T, s store.Store) {
 	wantKind(t, "Member of an unknown ID", err, store.ErrNotFound)
 	members, err := s.Members(ctx, w.tenant.ID)
 	must(t, "Members", err)
-	same(t, "Members (one tenant, oldest first)", members, []store.Member{w.member, alice})
+	same(t, "Members (one tenant, oldest first)", members, []store.Member{w.member, alice, carol})
+	owners, err := s.Owners(ctx, w.tenant.ID)
+	must(t, "Owners", err)
+	same(t, "Owners (one tenant, owners only)", owners, []store.Member{carol})
 
 	create := func(change func(m *store.Member)) func(tx store.Tx) error {
 		m := newMember(w.tenant.ID, newID("bob")+"@example.com", t0)

@@ -367,6 +367,7 @@ func testEmptyLists(t *testing.T, s store.Store) {
 		"Applications":   func() (int, error) { l, err := s.Applications(ctx, "none"); return len(l), err },
 		"SigningKeys":    func() (int, error) { l, err := s.SigningKeys(ctx, "none"); return len(l), err },
 		"Members":        func() (int, error) { l, err := s.Members(ctx, "none"); return len(l), err },
+		"Owners":         func() (int, error) { l, err := s.Owners(ctx, "none"); return len(l), err },
 		"Accounts":       func() (int, error) { l, err := s.Accounts(ctx, "none", "", 10); return len(l), err },
 		"CountAccounts":  func() (int, error) { return s.CountAccounts(ctx, "none") },
 		"CheckRecords":   func() (int, error) { l, err := s.CheckRecords(ctx, "none", 10); return len(l), err },

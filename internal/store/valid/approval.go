@@ -28,10 +28,7 @@ func Ask(q store.UnlockRequest) error {
 // Vote checks a vote for CastVote.
 func Vote(v store.Vote) error {
 	var r Rules
-	r.Need("request id", v.RequestID, "tenant id", v.TenantID, "member id", v.MemberID, "channel", v.Channel, "actor", v.Actor)
-	r.Time("at", v.At, true)
-	if v.Decision != store.VoteApprove && v.Decision != store.VoteDeny {
-		r.Fail("decision %q is not approve or deny", v.Decision)
-	}
-	return r.Err()
+	return r.Need("request id", v.RequestID, "tenant id", v.TenantID, "member id", v.MemberID, "channel", v.Channel, "actor", v.Actor).
+		At("at", v.At, true).
+		Require(v.Decision == store.VoteApprove || v.Decision == store.VoteDeny, "decision %q is not approve or deny", v.Decision).Err()
 }

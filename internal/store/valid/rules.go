@@ -1,6 +1,7 @@
 package valid
 
 import (
+	"encoding/json"
 	"fmt"
 	"math"
 	"time"
@@ -59,22 +60,58 @@ func (r *Rules) Fail(format string, args ...any) {
 
 // Need requires non-empty string fields, given as pairs of the field's
 // name and its value: r.Need("tenant id", t.ID, "tenant name", t.Name).
-func (r *Rules) Need(nameValues ...string) {
+// It returns r, as the rules below that check one field do, so that a
+// record's rules read as one chain in the order they are checked:
+// r.Need(…).At("created at", t.CreatedAt, true).Err().
+func (r *Rules) Need(nameValues ...string) *Rules {
 	for i := 0; i+1 < len(nameValues); i += 2 {
 		if nameValues[i+1] == "" {
 			r.Fail("%s is empty", nameValues[i])
 		}
 	}
+	return r
+}
+
+// Require records the rule described by format as broken unless ok. Its
+// arguments are made ready even when ok, so a rule on the lock check's
+// path writes its own if.
+func (r *Rules) Require(ok bool, format string, args ...any) *Rules {
+	if !ok {
+		r.Fail(format, args...)
+	}
+	return r
+}
+
+// Filled requires a non-empty byte field: a secret, a key, a payload.
+func (r *Rules) Filled(field string, b []byte) *Rules {
+	if len(b) == 0 {
+		r.Fail("%s is empty", field)
+	}
+	return r
+}
+
+// Object requires a JSON object.
+func (r *Rules) Object(field string, doc []byte) *Rules {
+	var m map[string]json.RawMessage
+	return r.Require(json.Unmarshal(doc, &m) == nil && m != nil, "%s is not a JSON object", field)
 }
 
 // OneOf requires v to be one of allowed.
-func (r *Rules) OneOf(field, v string, allowed ...string) {
+func (r *Rules) OneOf(field, v string, allowed ...string) *Rules {
 	for _, a := range allowed {
 		if v == a {
-			return
+			return r
 		}
 	}
 	r.Fail("%s %q is not one of %q", field, v, allowed)
+	return r
+}
+
+// At is Time for a time the record only stores: it returns r rather than
+// the time.
+func (r *Rules) At(field string, t time.Time, required bool) *Rules {
+	r.Time(field, t, required)
+	return r
 }
 
 // Time requires a storable time, which must be set when required, and
@@ -92,10 +129,11 @@ func (r *Rules) Time(field string, t time.Time, required bool) int64 {
 }
 
 // Positive requires a positive duration.
-func (r *Rules) Positive(field string, d time.Duration) {
+func (r *Rules) Positive(field string, d time.Duration) *Rules {
 	if d <= 0 {
 		r.Fail("%s %s is not positive", field, d)
 	}
+	return r
 }
 
 // Limit requires a page size of at least 1.
