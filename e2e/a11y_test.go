@@ -17,7 +17,6 @@ import (
 	"time"
 
 	"github.com/chromedp/cdproto/accessibility"
-	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/cdproto/webauthn"
 	"github.com/chromedp/chromedp"
@@ -712,26 +711,8 @@ func (a *auditor) failedSigninFocus() {
 	}
 	id := make([]byte, 16)
 	rand.Read(id)
-	// cdproto's Credential sends fields this Chromium refuses; send the
-	// ones it needs.
-	type credential struct {
-		CredentialID         []byte `json:"credentialId"`
-		IsResidentCredential bool   `json:"isResidentCredential"`
-		RpID                 string `json:"rpId"`
-		PrivateKey           []byte `json:"privateKey"`
-		UserHandle           []byte `json:"userHandle"`
-		SignCount            int    `json:"signCount"`
-	}
-	type addCredential struct {
-		AuthenticatorID webauthn.AuthenticatorID `json:"authenticatorId"`
-		Credential      credential               `json:"credential"`
-	}
-	cmd := cdp.Command[addCredential, struct{}]{Method: webauthn.CommandAddCredential}
-	if _, err := chromedp.Call(ctx, cmd, addCredential{AuthenticatorID: auth.AuthenticatorID,
-		Credential: credential{CredentialID: id, IsResidentCredential: true, RpID: "localhost", PrivateKey: pkcs8,
-			UserHandle: []byte("nobody-we-know"), SignCount: 1}}); err != nil {
-		t.Fatalf("WebAuthn.addCredential: %v", err)
-	}
+	addCredential(t, ctx, auth.AuthenticatorID, credential{CredentialID: id, IsResidentCredential: true, RpID: "localhost",
+		PrivateKey: pkcs8, UserHandle: []byte("nobody-we-know"), SignCount: 1})
 	a.b.do(ctx, "sign in with an unknown passkey", chromedp.Navigate(a.fx.public+"/signin"), chromedp.WaitVisible(chromedp.ID("signin")),
 		chromedp.Click(chromedp.ID("signin")), chromedp.WaitVisible(chromedp.CSS("#status.error")))
 	f, err := chromedp.Run(ctx, chromedp.Evaluate[focusStop](kbFocused))

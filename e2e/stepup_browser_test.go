@@ -198,27 +198,35 @@ func copyPasskeys(t *testing.T, fromCtx context.Context, from webauthn.Authentic
 	if err != nil || len(creds.Credentials) == 0 {
 		t.Fatalf("WebAuthn.getCredentials: %v (%d credentials)", err, len(creds.Credentials))
 	}
-	// cdproto's Credential sends fields this Chromium refuses; send the
-	// ones it needs (as a11y_test's failedSigninFocus does).
-	type credential struct {
-		CredentialID         []byte `json:"credentialId"`
-		IsResidentCredential bool   `json:"isResidentCredential"`
-		RpID                 string `json:"rpId"`
-		PrivateKey           []byte `json:"privateKey"`
-		UserHandle           []byte `json:"userHandle"`
-		SignCount            int    `json:"signCount"`
+	for _, c := range creds.Credentials {
+		addCredential(t, toCtx, to, credential{CredentialID: c.CredentialID, IsResidentCredential: c.IsResidentCredential,
+			RpID: c.RpID, PrivateKey: c.PrivateKey, UserHandle: c.UserHandle, SignCount: int(c.SignCount)})
 	}
-	type addCredential struct {
+}
+
+// credential is a passkey given to a virtual authenticator. cdproto's
+// Credential sends fields this Chromium refuses; this sends the ones it
+// needs.
+type credential struct {
+	CredentialID         []byte `json:"credentialId"`
+	IsResidentCredential bool   `json:"isResidentCredential"`
+	RpID                 string `json:"rpId"`
+	PrivateKey           []byte `json:"privateKey"`
+	UserHandle           []byte `json:"userHandle"`
+	SignCount            int    `json:"signCount"`
+}
+
+// addCredential gives c to the virtual authenticator auth in the target
+// of ctx (WebAuthn.addCredential).
+func addCredential(t *testing.T, ctx context.Context, auth webauthn.AuthenticatorID, c credential) {
+	t.Helper()
+	type params struct {
 		AuthenticatorID webauthn.AuthenticatorID `json:"authenticatorId"`
 		Credential      credential               `json:"credential"`
 	}
-	cmd := cdp.Command[addCredential, struct{}]{Method: webauthn.CommandAddCredential}
-	for _, c := range creds.Credentials {
-		if _, err := chromedp.Call(toCtx, cmd, addCredential{AuthenticatorID: to, Credential: credential{CredentialID: c.CredentialID,
-			IsResidentCredential: c.IsResidentCredential, RpID: c.RpID, PrivateKey: c.PrivateKey, UserHandle: c.UserHandle,
-			SignCount: int(c.SignCount)}}); err != nil {
-			t.Fatalf("WebAuthn.addCredential: %v", err)
-		}
+	cmd := cdp.Command[params, struct{}]{Method: webauthn.CommandAddCredential}
+	if _, err := chromedp.Call(ctx, cmd, params{AuthenticatorID: auth, Credential: c}); err != nil {
+		t.Fatalf("WebAuthn.addCredential: %v", err)
 	}
 }
 

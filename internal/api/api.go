@@ -192,7 +192,7 @@ func (a *API) limitFailedToken(r *http.Request, err error) *httpx.Error {
 
 func (a *API) count(decision, status string) {
 	if a.d.Metrics != nil {
-		a.d.Metrics.Checks.WithLabelValues(decision, status).Inc()
+		a.d.Metrics.CountCheck(decision, status)
 	}
 }
 

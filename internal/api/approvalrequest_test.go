@@ -2,8 +2,6 @@ package api_test
 
 import (
 	"context"
-	"encoding/json"
-	"io"
 	"net/http"
 	"testing"
 	"time"
@@ -22,17 +20,7 @@ func (e *env) get(path, tok string) answer {
 	if tok != "" {
 		req.Header.Set("x-nl3-authorization-token", tok)
 	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	raw, _ := io.ReadAll(resp.Body)
-	a := answer{status: resp.StatusCode, header: resp.Header, raw: raw}
-	if err := json.Unmarshal(raw, &a.body); err != nil {
-		e.t.Fatalf("answer is not JSON: %q", raw)
-	}
-	return a
+	return e.do(http.DefaultClient, req)
 }
 
 // TestApprovalRequestAPI: NL3's approvalRequest over real HTTP, with the

@@ -26,6 +26,7 @@ import (
 	"github.com/deadbolt-dev/deadbolt/internal/checklog"
 	"github.com/deadbolt-dev/deadbolt/internal/clientaddr"
 	"github.com/deadbolt-dev/deadbolt/internal/clock"
+	"github.com/deadbolt-dev/deadbolt/internal/httpx/httpxtest"
 	"github.com/deadbolt-dev/deadbolt/internal/metrics"
 	"github.com/deadbolt-dev/deadbolt/internal/policy"
 	"github.com/deadbolt-dev/deadbolt/internal/ratelimit"
@@ -173,12 +174,13 @@ func (e *env) postFrom(c *http.Client, path, tok, body string, header map[string
 	for k, v := range header {
 		req.Header.Set(k, v)
 	}
-	resp, err := c.Do(req)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	raw, _ := io.ReadAll(resp.Body)
+	return e.do(c, req)
+}
+
+// do sends req through client c and reads its JSON answer.
+func (e *env) do(c *http.Client, req *http.Request) answer {
+	e.t.Helper()
+	resp, raw := httpxtest.Send(e.t, c, req)
 	a := answer{status: resp.StatusCode, header: resp.Header, raw: raw}
 	if err := json.Unmarshal(raw, &a.body); err != nil {
 		e.t.Fatalf("answer is not JSON: %q", raw)

@@ -206,6 +206,21 @@ func currentRule(ctx context.Context, r store.PolicyReader, app store.Applicatio
 	return p, *p.Approval, nil
 }
 
+// subjectOf reads, inside tx, the application and account q is about and
+// the rule that decides it (ruleOf).
+func subjectOf(ctx context.Context, tx store.Tx, q *store.UnlockRequest, now time.Time) (store.Application, store.Account, policy.ApprovalRule, error) {
+	acct, err := tx.AccountByID(ctx, q.AccountID)
+	if err != nil {
+		return store.Application{}, acct, policy.ApprovalRule{}, err
+	}
+	app, err := tx.Application(ctx, q.AppID)
+	if err != nil {
+		return app, acct, policy.ApprovalRule{}, err
+	}
+	rule, err := ruleOf(ctx, tx, app, acct, q, now)
+	return app, acct, rule, err
+}
+
 // ruleOf is the rule that decides q: the one it keeps, else the policy
 // that applies now, which it then keeps.
 func ruleOf(ctx context.Context, tx store.Tx, app store.Application, acct store.Account, q *store.UnlockRequest, now time.Time) (policy.ApprovalRule, error) {

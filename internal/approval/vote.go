@@ -73,15 +73,7 @@ func (s *Service) Vote(ctx context.Context, b Ballot) (Outcome, error) {
 		if !q.Open(now) {
 			return access.ErrRequestClosed
 		}
-		acct, err := tx.AccountByID(ctx, q.AccountID)
-		if err != nil {
-			return err
-		}
-		app, err := tx.Application(ctx, q.AppID)
-		if err != nil {
-			return err
-		}
-		rule, err := ruleOf(ctx, tx, app, acct, &q, now)
+		app, acct, rule, err := subjectOf(ctx, tx, &q, now)
 		if err != nil {
 			return err
 		}
@@ -271,15 +263,7 @@ func (s *Service) StartDue(ctx context.Context) (int, error) {
 				if err != nil || q.Status != store.RequestApproved || q.GrantID != "" {
 					return err
 				}
-				acct, err := tx.AccountByID(ctx, q.AccountID)
-				if err != nil {
-					return err
-				}
-				app, err := tx.Application(ctx, q.AppID)
-				if err != nil {
-					return err
-				}
-				rule, err := ruleOf(ctx, tx, app, acct, &q, now)
+				app, acct, rule, err := subjectOf(ctx, tx, &q, now)
 				if err != nil {
 					return err
 				}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"runtime"
 	"strconv"
@@ -332,15 +331,11 @@ they end in '*' (--action 'account.*').`,
 			if err != nil {
 				return err
 			}
-			var out io.Writer = a.stdout
-			if output != "" {
-				file, err := os.OpenFile(output, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
-				if err != nil {
-					return usageErr("--output: %v (it must not exist yet)", err)
-				}
-				defer file.Close()
-				out = file
+			out, closeOut, err := a.output("--output", output)
+			if err != nil {
+				return err
 			}
+			defer closeOut()
 			w, err := audit.NewWriter(out, audit.Format(format))
 			if err != nil {
 				return usageErr("--format: %v", err)
@@ -363,11 +358,7 @@ they end in '*' (--action 'account.*').`,
 			if err := w.Flush(); err != nil {
 				return err
 			}
-			if output != "" {
-				return a.print(map[string]any{"file": output, "records": written, "read": read},
-					"wrote %d of %d audit records to %s\n", written, read, output)
-			}
-			return nil
+			return a.exported(output, "audit", written, read)
 		},
 	}
 	fl := cmd.Flags()

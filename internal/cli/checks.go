@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/csv"
 	"io"
-	"os"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -125,15 +124,11 @@ unlocked_by_schedule, …).`,
 			if to.IsZero() {
 				to = time.Unix(0, 1<<63-1).UTC()
 			}
-			var out io.Writer = a.stdout
-			var file *os.File
-			if output != "" {
-				if file, err = os.OpenFile(output, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600); err != nil {
-					return usageErr("--output: %v (it must not exist yet)", err)
-				}
-				defer file.Close()
-				out = file
+			out, closeOut, err := a.output("--output", output)
+			if err != nil {
+				return err
 			}
+			defer closeOut()
 			w, err := newCheckWriter(out, format)
 			if err != nil {
 				return err
@@ -180,11 +175,7 @@ unlocked_by_schedule, …).`,
 			if err := w.flush(); err != nil {
 				return err
 			}
-			if output != "" {
-				return a.print(map[string]any{"file": output, "records": written, "read": read},
-					"wrote %d of %d check records to %s\n", written, read, output)
-			}
-			return nil
+			return a.exported(output, "check", written, read)
 		},
 	}
 	fl := cmd.Flags()

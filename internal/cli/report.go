@@ -3,8 +3,6 @@ package cli
 import (
 	"errors"
 	"fmt"
-	"io"
-	"os"
 	"path/filepath"
 	"strings"
 	"time"
@@ -114,15 +112,11 @@ It reads the database: run it where 'deadbolt serve' would, with the same
 		if err != nil {
 			return err
 		}
-		var w io.Writer = a.stdout
-		if out != "" {
-			f, err := os.OpenFile(out, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
-			if err != nil {
-				return usageErr("--out: %v (it must not exist yet)", err)
-			}
-			defer f.Close()
-			w = f
+		w, closeOut, err := a.output("--out", out)
+		if err != nil {
+			return err
 		}
+		defer closeOut()
 		if err := exposure.Write(w, rep, format); err != nil {
 			return err
 		}

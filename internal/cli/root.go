@@ -411,6 +411,30 @@ func (a *app) print(v any, text string, args ...any) error {
 	return err
 }
 
+// output is where a command writes what it exports: stdout when path is
+// empty, else the new file at path (it must not exist yet; flag names the
+// option in that error). close closes the file, if there is one.
+func (a *app) output(flag, path string) (w io.Writer, close func(), err error) {
+	if path == "" {
+		return a.stdout, func() {}, nil
+	}
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
+	if err != nil {
+		return nil, nil, usageErr("%s: %v (it must not exist yet)", flag, err)
+	}
+	return f, func() { f.Close() }, nil
+}
+
+// exported ends an export of records of kind: with --output it says how
+// many of those read were written to the file.
+func (a *app) exported(output, kind string, written, read int64) error {
+	if output == "" {
+		return nil
+	}
+	return a.print(map[string]any{"file": output, "records": written, "read": read},
+		"wrote %d of %d %s records to %s\n", written, read, kind, output)
+}
+
 // accessToApp returns the access service and the application ref names
 // (an id or an issuer).
 func (a *app) accessToApp(ctx context.Context, ref string) (*access.Service, store.Application, error) {

@@ -162,9 +162,11 @@ type Audit struct {
 }
 
 // SIEM is one endpoint the audit events stream to: format "syslog" (RFC
-// 5424 over TCP or TLS, Address tcp://host:port or tls://host:port) or
-// "json" (posted to Address, an http(s) URL). With Checks it also receives
-// every lock-check decision (package siem, CheckJob).
+// 5424 over TCP or TLS, Address tcp://host:port or tls://host:port),
+// "json" (each event posted to Address, an http(s) URL) or "ndjson" (a
+// batch of events posted to Address as one body, an event a line). With
+// Checks it also receives every lock-check decision (package siem,
+// CheckJob).
 type SIEM struct {
 	Name    string `yaml:"name"`
 	Format  string `yaml:"format"`
@@ -502,12 +504,12 @@ func (c Config) Validate() error {
 			if !ok || (u.Scheme != "tcp" && u.Scheme != "tls") || u.Port() == "" {
 				add(field+".address", "want tcp://host:port or tls://host:port for syslog, got %q", s.Address)
 			}
-		case "json":
+		case "json", "ndjson":
 			if !ok || (u.Scheme != "http" && u.Scheme != "https") {
-				add(field+".address", "want an absolute http(s) URL for json, got %q", s.Address)
+				add(field+".address", "want an absolute http(s) URL for %s, got %q", s.Format, s.Address)
 			}
 		default:
-			add(field+".format", "want syslog or json, got %q", s.Format)
+			add(field+".format", "want syslog, json or ndjson, got %q", s.Format)
 		}
 		if s.CAFile != "" && (err != nil || u.Scheme != "tls") {
 			add(field+".ca_file", "applies to tls:// addresses only")

@@ -9,6 +9,7 @@ import (
 	"net/netip"
 	"net/url"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -127,61 +128,71 @@ func TestCheckHost(t *testing.T) {
 // dial time (as after DNS rebinding) is refused by the dialer, although
 // nothing checked the name before; with AllowPrivate it is reached.
 func TestClientChecksTheDialledAddress(t *testing.T) {
-	hits := 0
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { hits++ }))
-	defer srv.Close()
-	u, _ := url.Parse(srv.URL)
-	viaName := "http://localhost:" + u.Port() + "/"
+	srv, hits := counter(t)
+	viaName := "http://localhost:" + port(srv) + "/"
 	for _, raw := range []string{srv.URL, viaName} {
 		_, err := egress.Policy{}.Client(5 * time.Second).Get(raw)
 		if f := egress.Classify(err); f == nil || f.Class != egress.ClassRefused || f.Error() != egress.ClassRefused {
 			t.Fatalf("GET %s with the default policy: %v", raw, err)
 		}
 	}
-	if hits != 0 {
-		t.Fatalf("the receiver was reached %d times", hits)
+	if n := hits.Load(); n != 0 {
+		t.Fatalf("the receiver was reached %d times", n)
 	}
-	resp, err := egress.Policy{AllowPrivate: true}.Client(5 * time.Second).Get(viaName)
+	reachedOnce(t, egress.Policy{AllowPrivate: true}, viaName, hits)
+}
+
+// counter is a loopback server that counts the requests it gets.
+func counter(t *testing.T) (*httptest.Server, *atomic.Int64) {
+	t.Helper()
+	hits := new(atomic.Int64)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { hits.Add(1) }))
+	t.Cleanup(srv.Close)
+	return srv, hits
+}
+
+// port is the port srv listens on.
+func port(srv *httptest.Server) string {
+	u, _ := url.Parse(srv.URL)
+	return u.Port()
+}
+
+// reachedOnce GETs raw through a client of p and wants the counter behind
+// it, which saw nothing before, to have been reached once.
+func reachedOnce(t *testing.T, p egress.Policy, raw string, hits *atomic.Int64) {
+	t.Helper()
+	resp, err := p.Client(5 * time.Second).Get(raw)
 	if err != nil {
-		t.Fatalf("GET with AllowPrivate: %v", err)
+		t.Fatalf("GET %s with AllowPrivate: %v", raw, err)
 	}
 	resp.Body.Close()
-	if hits != 1 {
-		t.Fatalf("hits = %d", hits)
+	if n := hits.Load(); n != 1 {
+		t.Fatalf("hits = %d", n)
 	}
 }
 
 // TestRebinding: a name that resolves to a public address when it is
 // checked and to loopback when it is dialled is refused at dial time.
 func TestRebinding(t *testing.T) {
-	hits := 0
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { hits++ }))
-	defer srv.Close()
-	u, _ := url.Parse(srv.URL)
-	raw := "http://hooks.rebind.test:" + u.Port() + "/"
+	srv, hits := counter(t)
+	raw := "http://hooks.rebind.test:" + port(srv) + "/"
 	for _, allow := range []bool{false, true} {
 		res := &egresstest.Rebinding{First: netip.MustParseAddr("93.184.215.14"), Then: netip.MustParseAddr("127.0.0.1")}
 		p := egress.Policy{Resolver: res, AllowPrivate: allow}
 		if err := p.CheckHost(t.Context(), "hooks.rebind.test"); err != nil {
 			t.Fatalf("the check at creation: %v", err)
 		}
-		resp, err := p.Client(5 * time.Second).Get(raw)
 		if !allow {
+			_, err := p.Client(5 * time.Second).Get(raw)
 			if f := egress.Classify(err); f == nil || f.Class != egress.ClassRefused {
 				t.Fatalf("rebound name with the default policy: %v", err)
 			}
-			if hits != 0 {
+			if hits.Load() != 0 {
 				t.Fatal("the receiver was reached")
 			}
 			continue
 		}
-		if err != nil {
-			t.Fatalf("rebound name with AllowPrivate: %v", err)
-		}
-		resp.Body.Close()
-		if hits != 1 {
-			t.Fatalf("hits = %d", hits)
-		}
+		reachedOnce(t, p, raw, hits)
 	}
 }
 

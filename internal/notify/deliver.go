@@ -70,10 +70,12 @@ type Deliverer struct {
 	// Slack carries approvers' interactive Slack messages (package
 	// slackapp); nil when Slack is not set up.
 	Slack Carrier
-	// Endpoints carry the messages of the channels whose target is an
-	// endpoint named in the configuration (store.ChannelWitness,
-	// store.ChannelSIEM), by that name; a message to a name not here fails
-	// and is retried, as the endpoint may be configured on another node.
+	// Endpoints carry the witnesses' messages (store.ChannelWitness),
+	// whose target is an endpoint named in the configuration, by that
+	// name; a message to a name not here fails and is retried, as the
+	// endpoint may be configured on another node. The SIEM endpoints'
+	// messages (store.ChannelSIEM) are not claimed here: a Streamer
+	// delivers them in batches.
 	Endpoints map[string]Carrier
 	Log       *slog.Logger
 }
@@ -88,7 +90,8 @@ func Backoff(attempts int) time.Duration {
 	return min(d, time.Hour)
 }
 
-// RunOnce claims the messages that are due, on every channel, and delivers
+// RunOnce claims the messages that are due, on every channel but
+// store.ChannelSIEM (see Streamer), and delivers
 // them; it returns the number delivered. Failures of single deliveries are
 // recorded on their messages (attempts, last error, next attempt or given
 // up), not returned.
@@ -115,7 +118,7 @@ func (d *Deliverer) RunOnce(ctx context.Context) (int, error) {
 			err = carry(ctx, d.Push, m)
 		case store.ChannelSlack:
 			err = carry(ctx, d.Slack, m)
-		case store.ChannelWitness, store.ChannelSIEM:
+		case store.ChannelWitness:
 			if c := d.Endpoints[m.Endpoint]; c != nil {
 				err = c.Deliver(ctx, m)
 			} else {
@@ -124,15 +127,10 @@ func (d *Deliverer) RunOnce(ctx context.Context) (int, error) {
 		default:
 			err = fmt.Errorf("%w: unknown channel %q", ErrPermanent, m.Channel)
 		}
-		res := store.OutboxResult{ID: m.ID, At: d.Clock.Now()}
-		if err == nil {
-			res.Delivered = true
+		res := result(m, err, d.Clock.Now())
+		if res.Delivered {
 			delivered++
 		} else {
-			res.Error = clip(err.Error(), maxError)
-			if m.Attempts+1 < MaxAttempts && !errors.Is(err, ErrPermanent) {
-				res.RetryAt = res.At.Add(Backoff(m.Attempts + 1))
-			}
 			d.log().Warn("delivery failed", "channel", m.Channel, "to", m.WebhookID+m.MemberID+m.Endpoint, "message", m.ID,
 				"attempt", m.Attempts+1, "retry_at", res.RetryAt, "err", err, "detail", egress.Detail(err))
 		}
@@ -141,6 +139,22 @@ func (d *Deliverer) RunOnce(ctx context.Context) (int, error) {
 		}
 	}
 	return delivered, nil
+}
+
+// result is what an attempt at m that ended with err at the time at
+// records: delivered, retried after Backoff, or given up (after
+// MaxAttempts, or at once for ErrPermanent).
+func result(m store.OutboxMessage, err error, at time.Time) store.OutboxResult {
+	res := store.OutboxResult{ID: m.ID, At: at}
+	if err == nil {
+		res.Delivered = true
+		return res
+	}
+	res.Error = clip(err.Error(), maxError)
+	if m.Attempts+1 < MaxAttempts && !errors.Is(err, ErrPermanent) {
+		res.RetryAt = at.Add(Backoff(m.Attempts + 1))
+	}
+	return res
 }
 
 // maxError bounds the error kept on a message. Webhook and push failures

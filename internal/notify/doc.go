@@ -28,10 +28,17 @@
 // error, which admins see on the portal's Deliveries page and with
 // `deadbolt delivery list`.
 //
+// The SIEM endpoints' messages (store.ChannelSIEM) take another path, for
+// their volume: a Streamer claims up to a batch of one endpoint's messages
+// at a time (store.OutboxQueue.ClaimEndpoint), hands them to the
+// endpoint's BatchCarrier in order, and records all their results in one
+// FinishOutbox transaction, with the same attempts, back-off and giving up
+// per message.
+//
 // Expiry announces unlocks that ended by time, because a relock that
 // nobody performs would otherwise reach push receivers (such as the AWS
 // IAM integration) only at the next check.
 //
-// Deliverer.RunOnce and Expiry.RunOnce are background jobs: one node runs
+// Deliverer.RunOnce, Streamer.RunOnce and Expiry.RunOnce are background jobs: one node runs
 // each at a time, under a lease.
 package notify

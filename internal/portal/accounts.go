@@ -334,18 +334,24 @@ func (p *Portal) ownAccount(r *http.Request, s signedIn) (store.Account, store.A
 	return a, app, err
 }
 
+// requireOwnAccount is requireSession, then ownAccount.
+func (p *Portal) requireOwnAccount(w http.ResponseWriter, r *http.Request) (signedIn, store.Account, store.Application, bool, error) {
+	s, ok, err := p.requireSession(w, r)
+	if !ok {
+		return s, store.Account{}, store.Application{}, false, err
+	}
+	a, app, err := p.ownAccount(r, s)
+	return s, a, app, err == nil, err
+}
+
 func (p *Portal) done(w http.ResponseWriter, r *http.Request, s signedIn, code string) {
 	p.d.Broker.Publish(s.member.ID)
 	http.Redirect(w, r, "/?done="+code, http.StatusSeeOther)
 }
 
 func (p *Portal) accountLock(w http.ResponseWriter, r *http.Request) error {
-	s, ok, err := p.requireSession(w, r)
+	s, a, app, ok, err := p.requireOwnAccount(w, r)
 	if !ok {
-		return err
-	}
-	a, app, err := p.ownAccount(r, s)
-	if err != nil {
 		return err
 	}
 	if _, err := p.d.Access.Lock(r.Context(), s.actor(), app, a.Name); err != nil {
@@ -356,12 +362,8 @@ func (p *Portal) accountLock(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (p *Portal) accountUnlock(w http.ResponseWriter, r *http.Request) error {
-	s, ok, err := p.requireSession(w, r)
+	s, a, app, ok, err := p.requireOwnAccount(w, r)
 	if !ok {
-		return err
-	}
-	a, app, err := p.ownAccount(r, s)
-	if err != nil {
 		return err
 	}
 	once := r.FormValue("once") != ""

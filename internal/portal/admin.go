@@ -86,6 +86,17 @@ func (p *Portal) requireAdminApp(w http.ResponseWriter, r *http.Request) (signed
 	return s, app, true, nil
 }
 
+// requireAdminApps is requireAdmin, then the applications of the admin's
+// tenant.
+func (p *Portal) requireAdminApps(w http.ResponseWriter, r *http.Request) (signedIn, []store.Application, bool, error) {
+	s, ok, err := p.requireAdmin(w, r)
+	if !ok {
+		return s, nil, false, err
+	}
+	apps, err := p.d.Store.Applications(r.Context(), s.member.TenantID)
+	return s, apps, err == nil, err
+}
+
 func (p *Portal) renderAdmin(w http.ResponseWriter, r *http.Request, s signedIn, page, title string, data map[string]any) {
 	p.renderAdminPage(w, r, s, http.StatusOK, "admin", page, title, data)
 }
@@ -105,12 +116,8 @@ type appRow struct {
 }
 
 func (p *Portal) adminApps(w http.ResponseWriter, r *http.Request) error {
-	s, ok, err := p.requireAdmin(w, r)
+	s, apps, ok, err := p.requireAdminApps(w, r)
 	if !ok {
-		return err
-	}
-	apps, err := p.d.Store.Applications(r.Context(), s.member.TenantID)
-	if err != nil {
 		return err
 	}
 	var rows []appRow
@@ -151,16 +158,21 @@ func invalidInput(err error) error {
 	return err
 }
 
+// unlockFields reads the application form's default and longest unlock.
+func unlockFields(r *http.Request) (def, longest time.Duration, err error) {
+	if def, err = durationField(r, "default_unlock", "Default unlock"); err != nil {
+		return 0, 0, err
+	}
+	longest, err = durationField(r, "max_unlock", "Longest unlock")
+	return def, longest, err
+}
+
 func (p *Portal) adminAppCreate(w http.ResponseWriter, r *http.Request) error {
 	s, ok, err := p.requireAdmin(w, r)
 	if !ok {
 		return err
 	}
-	def, err := durationField(r, "default_unlock", "Default unlock")
-	if err != nil {
-		return err
-	}
-	maxU, err := durationField(r, "max_unlock", "Longest unlock")
+	def, maxU, err := unlockFields(r)
 	if err != nil {
 		return err
 	}
@@ -199,11 +211,7 @@ func (p *Portal) adminAppUpdate(w http.ResponseWriter, r *http.Request) error {
 	if !ok {
 		return err
 	}
-	def, err := durationField(r, "default_unlock", "Default unlock")
-	if err != nil {
-		return err
-	}
-	maxU, err := durationField(r, "max_unlock", "Longest unlock")
+	def, maxU, err := unlockFields(r)
 	if err != nil {
 		return err
 	}
@@ -472,12 +480,8 @@ func (p *Portal) adminDeliveries(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (p *Portal) adminActivity(w http.ResponseWriter, r *http.Request) error {
-	s, ok, err := p.requireAdmin(w, r)
+	s, apps, ok, err := p.requireAdminApps(w, r)
 	if !ok {
-		return err
-	}
-	apps, err := p.d.Store.Applications(r.Context(), s.member.TenantID)
-	if err != nil {
 		return err
 	}
 	now := p.now()

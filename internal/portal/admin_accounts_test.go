@@ -20,16 +20,6 @@ import (
 	"github.com/deadbolt-dev/deadbolt/internal/token"
 )
 
-// owner invites and signs in an owner of the env's tenant.
-func (e *env) owner(email string) (store.Member, *http.Cookie) {
-	e.t.Helper()
-	inv, err := e.admin.Invite(e.t.Context(), admin.Operator("test"), e.app.TenantID, email, "", store.RoleOwner, time.Hour)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	return inv.Member, e.signIn(inv.Member)
-}
-
 // upload posts a multipart form with one file to the portal.
 func (e *env) upload(path string, fields url.Values, filename, content string, cookie *http.Cookie) resp {
 	e.t.Helper()
@@ -166,17 +156,12 @@ func TestAdminAccountsTenantAndRoles(t *testing.T) {
 	e := newEnv(t, publicURL)
 	ctx := t.Context()
 	other, _ := e.admin.CreateTenant(ctx, "test", "globex")
-	inv, err := e.admin.Invite(ctx, admin.Operator("test"), other.ID, "gina@globex.test", "", store.RoleOwner, time.Hour)
-	if err != nil {
-		t.Fatal(err)
-	}
-	gina := e.signIn(inv.Member)
+	_, gina := e.member(other.ID, "gina@globex.test", store.RoleOwner)
 	gapp, err := e.admin.CreateApp(ctx, "test", admin.NewApp{TenantID: other.ID, Name: "G", Issuer: "https://g.globex.test"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	approverInv, _ := e.admin.Invite(ctx, admin.Operator("test"), e.app.TenantID, "pat@acme.test", "", store.RoleApprover, time.Hour)
-	approver := e.signIn(approverInv.Member)
+	_, approver := e.member(e.app.TenantID, "pat@acme.test", store.RoleApprover)
 	member := e.signIn(e.alice)
 
 	bob := e.account("bob")

@@ -18,17 +18,55 @@ import (
 	"github.com/deadbolt-dev/deadbolt/internal/store/sqlite"
 )
 
+// servedWithApprovals is a served env whose portal runs approvals, and
+// that approval service.
+func servedWithApprovals(t *testing.T) (*env, string, *approval.Service) {
+	t.Helper()
+	var approvals *approval.Service
+	e, base := servedWith(t, func(d *portal.Deps) {
+		approvals = &approval.Service{Store: d.Store.(*sqlite.Store), Clock: d.Clock}
+		d.Approvals = approvals
+	})
+	return e, base, approvals
+}
+
+// crossSiteVote posts an approval to target from tab as a form from another
+// site would, and returns the status.
+func crossSiteVote(t *testing.T, tab *softkey.Client, target string) int {
+	t.Helper()
+	req, _ := http.NewRequestWithContext(t.Context(), http.MethodPost, target, strings.NewReader("decision=approve"))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Sec-Fetch-Site", "cross-site")
+	res, err := tab.HTTP.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	return res.StatusCode
+}
+
+// approvalPolicy makes the approval policy "treasury" of tenantID with
+// rule, assigns it to target and returns it.
+func (e *env) approvalPolicy(tenantID string, rule policy.ApprovalRule, target admin.Target) policy.Policy {
+	e.t.Helper()
+	ctx := e.t.Context()
+	pol, err := e.admin.CreatePolicy(ctx, "test", tenantID, policy.Policy{Name: "treasury", Type: policy.Approval, Enabled: true, Approval: &rule})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	if _, err := e.admin.Assign(ctx, "test", tenantID, pol.ID, target); err != nil {
+		e.t.Fatal(err)
+	}
+	return pol
+}
+
 // TestApprovalsInbox: under a policy of one approval from the finance
 // group, carol sees alice's request in her inbox at /approvals and
 // approves it over HTTP; alice sees the vote under "My requests". bob
 // (no approver) sees nothing and his vote is refused; another tenant's
 // admin sees nothing and cannot vote; a cross-origin vote is refused.
 func TestApprovalsInbox(t *testing.T) {
-	var approvals *approval.Service
-	e, base := servedWith(t, func(d *portal.Deps) {
-		approvals = &approval.Service{Store: d.Store.(*sqlite.Store), Clock: d.Clock}
-		d.Approvals = approvals
-	})
+	e, base, approvals := servedWithApprovals(t)
 	ctx := context.Background()
 	carol := e.enrol(base, e.alice.TenantID, "carol@acme.test", store.RoleApprover)
 	g, err := e.admin.CreateGroup(ctx, "test", e.alice.TenantID, "finance", "")
@@ -38,14 +76,7 @@ func TestApprovalsInbox(t *testing.T) {
 	if _, _, err := e.admin.AddToGroup(ctx, "test", e.alice.TenantID, g.ID, carol.m.ID); err != nil {
 		t.Fatal(err)
 	}
-	pol, err := e.admin.CreatePolicy(ctx, "test", e.alice.TenantID, policy.Policy{Name: "treasury", Type: policy.Approval, Enabled: true,
-		Approval: &policy.ApprovalRule{Required: 1, Groups: []string{g.ID}, MaxDuration: time.Hour}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := e.admin.Assign(ctx, "test", e.alice.TenantID, pol.ID, admin.Target{App: e.app.ID}); err != nil {
-		t.Fatal(err)
-	}
+	e.approvalPolicy(e.alice.TenantID, policy.ApprovalRule{Required: 1, Groups: []string{g.ID}, MaxDuration: time.Hour}, admin.Target{App: e.app.ID})
 	q, err := approvals.Create(ctx, "member:alice@acme.test", e.alice, e.app, "alice", approval.Ask{Reason: "month end", For: 30 * time.Minute})
 	if err != nil {
 		t.Fatal(err)
@@ -88,16 +119,8 @@ func TestApprovalsInbox(t *testing.T) {
 		t.Fatalf("another tenant's admin votes: %d, want 404 or 403", code)
 	}
 	// A vote from another site is refused and changes nothing.
-	req, _ := http.NewRequestWithContext(ctx, http.MethodPost, base+votePath, strings.NewReader("decision=approve"))
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	req.Header.Set("Sec-Fetch-Site", "cross-site")
-	res, err := carol.tab.HTTP.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	res.Body.Close()
-	if res.StatusCode != http.StatusForbidden {
-		t.Fatalf("cross-origin vote: %d, want 403", res.StatusCode)
+	if code := crossSiteVote(t, carol.tab, base+votePath); code != http.StatusForbidden {
+		t.Fatalf("cross-origin vote: %d, want 403", code)
 	}
 	if got, _ := e.store.UnlockRequest(ctx, q.ID); got.Status != store.RequestPending {
 		t.Fatalf("after refused votes: %+v", got)
@@ -129,11 +152,7 @@ func TestApprovalsInbox(t *testing.T) {
 // member who is not an approver and another tenant's admin cannot vote, a
 // cross-site vote is refused, and the approver's vote decides it.
 func TestOperationInbox(t *testing.T) {
-	var approvals *approval.Service
-	e, base := servedWith(t, func(d *portal.Deps) {
-		approvals = &approval.Service{Store: d.Store.(*sqlite.Store), Clock: d.Clock}
-		d.Approvals = approvals
-	})
+	e, base, approvals := servedWithApprovals(t)
 	ctx := context.Background()
 	carol := e.enrol(base, e.alice.TenantID, "carol@acme.test", store.RoleApprover)
 	if _, err := e.admin.CreateTemplate(ctx, "test", e.alice.TenantID, admin.NewTemplate{Key: "PURCHASE_APPROVAL", Title: "Purchase",
@@ -172,16 +191,8 @@ func TestOperationInbox(t *testing.T) {
 	if code := vote(eve.tab, "approve"); code != http.StatusNotFound {
 		t.Fatalf("another tenant's admin votes: %d, want 404", code)
 	}
-	req, _ := http.NewRequestWithContext(ctx, http.MethodPost, base+votePath, strings.NewReader("decision=approve"))
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	req.Header.Set("Sec-Fetch-Site", "cross-site")
-	res, err := carol.tab.HTTP.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	res.Body.Close()
-	if res.StatusCode != http.StatusForbidden {
-		t.Fatalf("cross-origin vote: %d, want 403", res.StatusCode)
+	if code := crossSiteVote(t, carol.tab, base+votePath); code != http.StatusForbidden {
+		t.Fatalf("cross-origin vote: %d, want 403", code)
 	}
 	if got, _ := e.store.Operation(ctx, e.alice.TenantID, o.ID); got.Status != store.RequestPending {
 		t.Fatalf("after refused votes: %+v", got)

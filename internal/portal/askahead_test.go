@@ -30,14 +30,7 @@ func TestAskAheadPortal(t *testing.T) {
 	ctx := t.Context()
 	tenant := e.alice.TenantID
 	carol, _ := e.member(tenant, "carol@acme.test", store.RoleApprover)
-	pol, err := e.admin.CreatePolicy(ctx, "test", tenant, policy.Policy{Name: "treasury", Type: policy.Approval, Enabled: true,
-		Approval: &policy.ApprovalRule{Required: 1, Members: []string{carol.ID}, MaxDuration: time.Hour}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := e.admin.Assign(ctx, "test", tenant, pol.ID, admin.Target{Member: e.alice.ID}); err != nil {
-		t.Fatal(err)
-	}
+	pol := e.approvalPolicy(tenant, policy.ApprovalRule{Required: 1, Members: []string{carol.ID}, MaxDuration: time.Hour}, admin.Target{Member: e.alice.ID})
 	acct := e.account("alice")
 	path := "/accounts/" + acct.ID + "/request"
 	alice, bob := e.signIn(e.alice), e.signIn(e.bob)

@@ -9,9 +9,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
-	"time"
 
-	"github.com/deadbolt-dev/deadbolt/internal/admin"
 	"github.com/deadbolt-dev/deadbolt/internal/store"
 )
 
@@ -88,11 +86,7 @@ func TestStaticAssets(t *testing.T) {
 func TestActivityPageWords(t *testing.T) {
 	e := newEnv(t, publicURL)
 	ctx := t.Context()
-	inv, err := e.admin.Invite(ctx, admin.Operator("test"), e.app.TenantID, "olive@acme.test", "Olive", store.RoleOwner, time.Hour)
-	if err != nil {
-		t.Fatal(err)
-	}
-	owner := e.signIn(inv.Member)
+	_, owner := e.member(e.app.TenantID, "olive@acme.test", store.RoleOwner)
 	if err := e.store.AppendChecks(ctx, []store.CheckRecord{{ID: "s1", TenantID: e.app.TenantID, AppID: e.app.ID, Account: "alice",
 		At: e.clock.Now(), Locked: true, Status: "pending_approval"}}); err != nil {
 		t.Fatal(err)

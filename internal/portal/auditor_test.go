@@ -5,23 +5,11 @@ import (
 	"net/url"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/deadbolt-dev/deadbolt/internal/admin"
 	"github.com/deadbolt-dev/deadbolt/internal/portal"
 	"github.com/deadbolt-dev/deadbolt/internal/store"
 )
-
-// member makes a member of tenantID with role (the operator's invite) and
-// signs them in.
-func (e *env) member(tenantID, email, role string) (store.Member, *http.Cookie) {
-	e.t.Helper()
-	inv, err := e.admin.Invite(e.t.Context(), admin.Operator("test"), tenantID, email, "", role, time.Hour)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	return inv.Member, e.signIn(inv.Member)
-}
 
 // auditLength is how many audit records the tenant has.
 func (e *env) auditLength(tenantID string) int {

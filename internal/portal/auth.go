@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/deadbolt-dev/deadbolt/internal/ids"
 	"github.com/deadbolt-dev/deadbolt/internal/passkey"
@@ -101,23 +102,9 @@ func (p *Portal) signinFinish(w http.ResponseWriter, r *http.Request) error {
 		}
 		return rejected(err)
 	}
-	var secret string
-	err = p.d.Store.Update(r.Context(), func(tx store.Tx) error {
-		if err := p.useChallenge(r, tx, c); err != nil {
-			return err
-		}
-		if err := tx.UpdatePasskey(r.Context(), login.Passkey); err != nil {
-			return err
-		}
-		secret, err = p.startSession(r.Context(), tx, r, login.Member, "passkey "+login.Passkey.Name, p.now())
-		return err
+	return p.finishSignIn(w, r, c, "passkey "+login.Passkey.Name, "", func(tx store.Tx, _ time.Time) (store.Member, error) {
+		return login.Member, tx.UpdatePasskey(r.Context(), login.Passkey)
 	})
-	if err != nil {
-		return err
-	}
-	p.setSession(w, secret)
-	writeJSON(w, http.StatusOK, map[string]string{"redirect": p.afterSignIn(r)})
-	return nil
 }
 
 // afterSignIn is where a fresh sign-in goes: back to an enablement or an
@@ -221,38 +208,23 @@ func (p *Portal) setupFinish(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return rejected(err)
 	}
-	var secret string
-	err = p.d.Store.Update(ctx, func(tx store.Tx) error {
-		now := p.now()
-		if err := p.useChallenge(r, tx, c); err != nil {
-			return err
-		}
+	return p.finishSignIn(w, r, c, "setup link", "", func(tx store.Tx, now time.Time) (store.Member, error) {
 		ok, err := tx.UseInvite(ctx, c.InviteID, now)
 		if err != nil {
-			return err
+			return m, err
 		}
 		if !ok {
-			return &pageError{Status: http.StatusGone, Title: "This link does not work",
+			return m, &pageError{Status: http.StatusGone, Title: "This link does not work",
 				Message: "The setup link was already used or has expired. Ask the person who sent it to you for a new one."}
 		}
 		// Any other link for the member was issued when they had no
 		// passkey (or fewer): it must not add a second person's passkey
 		// later, unannounced.
 		if _, err := tx.DeleteMemberInvites(ctx, m.ID, c.InviteID); err != nil {
-			return err
+			return m, err
 		}
-		if err := p.addPasskeyTx(r, tx, m, pk); err != nil {
-			return err
-		}
-		secret, err = p.startSession(ctx, tx, r, m, "setup link", now)
-		return err
+		return m, p.addPasskeyTx(r, tx, m, pk)
 	})
-	if err != nil {
-		return err
-	}
-	p.setSession(w, secret)
-	writeJSON(w, http.StatusOK, map[string]string{"redirect": p.afterSignIn(r)})
-	return nil
 }
 
 // addPasskeyTx stores a new passkey with its audit event.

@@ -249,45 +249,30 @@ func (p *Portal) enableRegisterFinish(w http.ResponseWriter, r *http.Request) er
 		return err
 	}
 	ctx := r.Context()
-	m := *c.Draft
-	pk, err := p.passkeys.FinishRegistration(ctx, m, c.State, req.Credential, req.Name)
+	draft := *c.Draft
+	pk, err := p.passkeys.FinishRegistration(ctx, draft, c.State, req.Credential, req.Name)
 	if err != nil {
 		return rejected(err)
 	}
-	var secret string
-	err = p.d.Store.Update(ctx, func(tx store.Tx) error {
-		now := p.now()
-		if err := p.useChallenge(r, tx, c); err != nil {
-			return err
-		}
+	return p.finishSignIn(w, r, c, "enablement registration", "/enable/continue", func(tx store.Tx, now time.Time) (store.Member, error) {
 		// The registrant's email is their own claim: not verified.
-		created, err := admin.CreateMemberTx(ctx, tx, "member:"+m.Email, admin.NewMember{ID: m.ID, TenantID: m.TenantID,
-			Email: m.Email, Name: m.Name, SelfRegistered: true}, now)
+		m, err := admin.CreateMemberTx(ctx, tx, "member:"+draft.Email, admin.NewMember{ID: draft.ID, TenantID: draft.TenantID,
+			Email: draft.Email, Name: draft.Name, SelfRegistered: true}, now)
 		if errors.Is(err, store.ErrConflict) {
-			return &pageError{Status: http.StatusConflict, Title: "Sign in instead",
+			return m, &pageError{Status: http.StatusConflict, Title: "Sign in instead",
 				Message: "Someone with this email already uses deadbolt. Sign in with your passkey instead.", Cause: err}
 		}
 		if err != nil {
-			return err
+			return m, err
 		}
-		m = created
 		if err := p.addPasskeyTx(r, tx, m, pk); err != nil {
-			return err
+			return m, err
 		}
 		// The email is the registrant's claim: it gets a link to prove
 		// it, and until then nothing is given to m by email.
-		if _, err := p.sendVerificationTx(ctx, tx, m, app.Name, t.Account, now); err != nil {
-			return err
-		}
-		secret, err = p.startSession(ctx, tx, r, m, "enablement registration", now)
-		return err
+		_, err = p.sendVerificationTx(ctx, tx, m, app.Name, t.Account, now)
+		return m, err
 	})
-	if err != nil {
-		return err
-	}
-	p.setSession(w, secret)
-	writeJSON(w, http.StatusOK, map[string]string{"redirect": "/enable/continue"})
-	return nil
 }
 
 func (p *Portal) enableLink(w http.ResponseWriter, r *http.Request) error {

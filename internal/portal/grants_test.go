@@ -42,14 +42,7 @@ func TestGrantExtendRevoke(t *testing.T) {
 	if _, _, err := e.admin.AddToGroup(ctx, "test", tenant, g.ID, carol.ID); err != nil {
 		t.Fatal(err)
 	}
-	pol, err := e.admin.CreatePolicy(ctx, "test", tenant, policy.Policy{Name: "treasury", Type: policy.Approval, Enabled: true,
-		Approval: &policy.ApprovalRule{Required: 1, Groups: []string{g.ID}, MaxDuration: time.Hour}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := e.admin.Assign(ctx, "test", tenant, pol.ID, admin.Target{App: e.app.ID}); err != nil {
-		t.Fatal(err)
-	}
+	e.approvalPolicy(tenant, policy.ApprovalRule{Required: 1, Groups: []string{g.ID}, MaxDuration: time.Hour}, admin.Target{App: e.app.ID})
 	if _, _, err := e.admin.CreateWebhook(ctx, "test", admin.NewWebhook{TenantID: tenant, URL: "https://hooks.acme.test/deadbolt"}); err != nil {
 		t.Fatal(err)
 	}

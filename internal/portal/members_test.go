@@ -286,11 +286,7 @@ func TestRemovedPasskeyEndsSessions(t *testing.T) {
 func TestMembersPageShowsLockdown(t *testing.T) {
 	e := newEnv(t, publicURL)
 	ctx := t.Context()
-	inv, err := e.admin.Invite(ctx, admin.Operator("test"), e.app.TenantID, "olive@acme.test", "", store.RoleOwner, time.Hour)
-	if err != nil {
-		t.Fatal(err)
-	}
-	owner := e.signIn(inv.Member)
+	_, owner := e.member(e.app.TenantID, "olive@acme.test", store.RoleOwner)
 	if r := e.do("GET", "/admin/members", nil, owner); r.code != http.StatusOK || strings.Contains(r.body, "locked down") {
 		t.Fatalf("members page before the lockdown: %d", r.code)
 	}

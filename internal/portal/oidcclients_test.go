@@ -6,9 +6,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
-	"time"
 
-	"github.com/deadbolt-dev/deadbolt/internal/admin"
 	"github.com/deadbolt-dev/deadbolt/internal/ids"
 	"github.com/deadbolt-dev/deadbolt/internal/oidc"
 	"github.com/deadbolt-dev/deadbolt/internal/store"
@@ -21,11 +19,7 @@ import (
 func TestAdminOIDCClients(t *testing.T) {
 	e := newEnv(t, publicURL)
 	ctx := t.Context()
-	inv, err := e.admin.Invite(ctx, admin.Operator("test"), e.app.TenantID, "olive@acme.test", "Olive", store.RoleOwner, time.Hour)
-	if err != nil {
-		t.Fatal(err)
-	}
-	owner := e.signIn(inv.Member)
+	_, owner := e.member(e.app.TenantID, "olive@acme.test", store.RoleOwner)
 	form := url.Values{"name": {"stepup"}, "redirect_uris": {"https://rp.acme.test/cb\n"}, "frame_origins": {"https://rp.acme.test"},
 		"app": {e.app.ID}}
 	if r := e.do("POST", "/admin/oidc", form, e.signIn(e.alice)); r.code != http.StatusForbidden {

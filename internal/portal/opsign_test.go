@@ -17,9 +17,7 @@ import (
 	"github.com/deadbolt-dev/deadbolt/internal/approval"
 	"github.com/deadbolt-dev/deadbolt/internal/evidence"
 	"github.com/deadbolt-dev/deadbolt/internal/passkey/softkey"
-	"github.com/deadbolt-dev/deadbolt/internal/portal"
 	"github.com/deadbolt-dev/deadbolt/internal/store"
-	"github.com/deadbolt-dev/deadbolt/internal/store/sqlite"
 )
 
 // postCeremony posts body as JSON to path as the portal's script does and
@@ -50,11 +48,7 @@ func postCeremony(t *testing.T, c *softkey.Client, path string, body any) (int, 
 // text changes. A member who is not an approver, the member it is about
 // (for voting) and another tenant's admin are refused on every route.
 func TestSignOperation(t *testing.T) {
-	var approvals *approval.Service
-	e, base := servedWith(t, func(d *portal.Deps) {
-		approvals = &approval.Service{Store: d.Store.(*sqlite.Store), Clock: d.Clock}
-		d.Approvals = approvals
-	})
+	e, base, approvals := servedWithApprovals(t)
 	approvals.Verifier = approval.PasskeyVerifier{Passkeys: e.portal.Passkeys()}
 	ctx := context.Background()
 	carol := e.enrol(base, e.alice.TenantID, "carol@acme.test", store.RoleApprover)

@@ -237,16 +237,7 @@ func TestAdminPolicies(t *testing.T) {
 	// Another tenant's owner, a plain member, a cross-site form: refused,
 	// nothing changed.
 	before := e.policyByName(tenant, "Finance hours")
-	for _, c := range []struct {
-		who    string
-		cookie *http.Cookie
-		want   int
-		extra  []string
-	}{
-		{"another tenant's owner", gina, http.StatusNotFound, nil},
-		{"a plain member", member, http.StatusForbidden, nil},
-		{"a cross-site form", owner, http.StatusForbidden, []string{"Sec-Fetch-Site", "cross-site"}},
-	} {
+	for _, c := range outsiders(gina, member, owner) {
 		if c.extra == nil {
 			if r := e.do("GET", page, nil, c.cookie); r.code != c.want {
 				t.Errorf("%s: GET policy: %d, want %d", c.who, r.code, c.want)

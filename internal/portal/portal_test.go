@@ -159,6 +159,23 @@ func (e *env) signIn(m store.Member) *http.Cookie {
 	return &http.Cookie{Name: "__Host-deadbolt_session", Value: secret}
 }
 
+// member makes a member of tenantID with role (the operator's invite) and
+// signs them in.
+func (e *env) member(tenantID, email, role string) (store.Member, *http.Cookie) {
+	e.t.Helper()
+	inv, err := e.admin.Invite(e.t.Context(), admin.Operator("test"), tenantID, email, "", role, time.Hour)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return inv.Member, e.signIn(inv.Member)
+}
+
+// owner invites and signs in an owner of the env's tenant.
+func (e *env) owner(email string) (store.Member, *http.Cookie) {
+	e.t.Helper()
+	return e.member(e.app.TenantID, email, store.RoleOwner)
+}
+
 type resp struct {
 	code   int
 	header http.Header
@@ -511,6 +528,19 @@ func TestEventStream(t *testing.T) {
 		}
 		close(events)
 	}()
+	// changed wants the next event to be "changed", which what happened
+	// before (after) sends.
+	changed := func(after string) {
+		t.Helper()
+		select {
+		case ev := <-events:
+			if ev != "changed" {
+				t.Fatalf("event %q", ev)
+			}
+		case <-ctx.Done():
+			t.Fatal("no event after " + after)
+		}
+	}
 	// Nothing changed: nothing is sent.
 	select {
 	case ev := <-events:
@@ -522,26 +552,12 @@ func TestEventStream(t *testing.T) {
 	if err := e.requests.Raise(t.Context(), e.app, st, check.Request{IP: "203.0.113.9"}, e.clock.Now()); err != nil {
 		t.Fatal(err)
 	}
-	select {
-	case ev := <-events:
-		if ev != "changed" {
-			t.Fatalf("event %q", ev)
-		}
-	case <-ctx.Done():
-		t.Fatal("no event after a request was raised")
-	}
+	changed("a request was raised")
 	// A change made elsewhere (the CLI, another node) arrives by polling.
 	if _, err := e.access.Unlock(t.Context(), "cli:test", e.app, "alice", access.Unlock{}); err != nil {
 		t.Fatal(err)
 	}
-	select {
-	case ev := <-events:
-		if ev != "changed" {
-			t.Fatalf("event %q", ev)
-		}
-	case <-ctx.Done():
-		t.Fatal("no event after a change made outside the portal")
-	}
+	changed("a change made outside the portal")
 	// Closing the portal ends the stream (graceful shutdown).
 	e.portal.Close()
 	for range events {
@@ -763,11 +779,7 @@ func TestAdminPages(t *testing.T) {
 	if r := e.do("GET", "/admin/apps", nil, e.signIn(e.alice)); r.code != http.StatusForbidden {
 		t.Fatalf("a plain member on the admin pages: %d", r.code)
 	}
-	inv, err := e.admin.Invite(ctx, admin.Operator("test"), e.app.TenantID, "olive@acme.test", "Olive", store.RoleOwner, time.Hour)
-	if err != nil {
-		t.Fatal(err)
-	}
-	owner := e.signIn(inv.Member)
+	olive, owner := e.member(e.app.TenantID, "olive@acme.test", store.RoleOwner)
 	if r := e.do("GET", "/", nil, owner); !strings.Contains(r.body, `href="/admin"`) {
 		t.Fatal("an owner sees no admin link")
 	}
@@ -844,7 +856,7 @@ func TestAdminPages(t *testing.T) {
 	if r.code != 200 || !strings.Contains(r.body, publicURL+"/setup?t=") {
 		t.Fatalf("invite: %d", r.code)
 	}
-	if r := e.do("POST", "/admin/members/"+inv.Member.ID+"/role", url.Values{"role": {"admin"}}, owner); r.code != http.StatusConflict {
+	if r := e.do("POST", "/admin/members/"+olive.ID+"/role", url.Values{"role": {"admin"}}, owner); r.code != http.StatusConflict {
 		t.Fatalf("demoting the last owner: %d", r.code)
 	}
 	if r := e.do("POST", "/admin/members/"+e.bob.ID+"/role", url.Values{"role": {"admin"}}, owner); r.code != http.StatusSeeOther {
@@ -894,11 +906,7 @@ func TestAdminPages(t *testing.T) {
 func TestAdminWebhooks(t *testing.T) {
 	e := newEnv(t, publicURL)
 	ctx := t.Context()
-	inv, err := e.admin.Invite(ctx, admin.Operator("test"), e.app.TenantID, "olive@acme.test", "Olive", store.RoleOwner, time.Hour)
-	if err != nil {
-		t.Fatal(err)
-	}
-	owner := e.signIn(inv.Member)
+	_, owner := e.member(e.app.TenantID, "olive@acme.test", store.RoleOwner)
 	if r := e.do("POST", "/admin/webhooks", url.Values{"url": {"https://hooks.acme.test/x"}}, e.signIn(e.alice)); r.code != http.StatusForbidden {
 		t.Fatalf("a plain member adding a webhook: %d", r.code)
 	}
@@ -982,11 +990,7 @@ func TestAdminWebhooks(t *testing.T) {
 func TestAdminDeliveries(t *testing.T) {
 	e := newEnv(t, publicURL)
 	ctx := t.Context()
-	inv, err := e.admin.Invite(ctx, admin.Operator("test"), e.app.TenantID, "olive@acme.test", "Olive", store.RoleAdmin, time.Hour)
-	if err != nil {
-		t.Fatal(err)
-	}
-	owner := e.signIn(inv.Member)
+	_, owner := e.member(e.app.TenantID, "olive@acme.test", store.RoleAdmin)
 	if r := e.do("GET", "/admin/deliveries", nil, owner); r.code != 200 || !strings.Contains(r.body, "Nothing sent yet") {
 		t.Fatalf("empty deliveries: %d", r.code)
 	}

@@ -106,6 +106,37 @@ func (p *Portal) startSession(ctx context.Context, tx store.PortalTx, r *http.Re
 		map[string]any{"ip": s.IP, "user_agent": s.UserAgent, "how": how}, now)
 }
 
+// finishSignIn ends a passkey step that signs someone in: in one
+// transaction it spends the ceremony c's challenge, runs change and starts
+// a session (how names it) for the member change returns; then it sets the
+// session cookie and answers with the page to go to next (where a fresh
+// sign-in goes, when next is empty).
+func (p *Portal) finishSignIn(w http.ResponseWriter, r *http.Request, c ceremony, how, next string, change func(tx store.Tx, now time.Time) (store.Member, error)) error {
+	ctx := r.Context()
+	var secret string
+	err := p.d.Store.Update(ctx, func(tx store.Tx) error {
+		now := p.now()
+		if err := p.useChallenge(r, tx, c); err != nil {
+			return err
+		}
+		m, err := change(tx, now)
+		if err != nil {
+			return err
+		}
+		secret, err = p.startSession(ctx, tx, r, m, how, now)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	p.setSession(w, secret)
+	if next == "" {
+		next = p.afterSignIn(r)
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"redirect": next})
+	return nil
+}
+
 func (p *Portal) setSession(w http.ResponseWriter, secret string) {
 	p.setCookie(w, sessionCookie, secret, p.d.Config.SessionMax)
 }

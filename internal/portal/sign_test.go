@@ -13,9 +13,7 @@ import (
 	"github.com/deadbolt-dev/deadbolt/internal/evidence"
 	"github.com/deadbolt-dev/deadbolt/internal/passkey/softkey"
 	"github.com/deadbolt-dev/deadbolt/internal/policy"
-	"github.com/deadbolt-dev/deadbolt/internal/portal"
 	"github.com/deadbolt-dev/deadbolt/internal/store"
-	"github.com/deadbolt-dev/deadbolt/internal/store/sqlite"
 )
 
 // TestSignToApprove: under a policy that says sign (2 of the finance
@@ -24,11 +22,7 @@ import (
 // offline, pinned to their keys. Someone outside the approvers, another
 // tenant's admin and a second vote are refused.
 func TestSignToApprove(t *testing.T) {
-	var approvals *approval.Service
-	e, base := servedWith(t, func(d *portal.Deps) {
-		approvals = &approval.Service{Store: d.Store.(*sqlite.Store), Clock: d.Clock}
-		d.Approvals = approvals
-	})
+	e, base, approvals := servedWithApprovals(t)
 	approvals.Verifier = approval.PasskeyVerifier{Passkeys: e.portal.Passkeys()}
 	ctx := context.Background()
 	carol := e.enrol(base, e.alice.TenantID, "carol@acme.test", store.RoleApprover)
@@ -42,14 +36,7 @@ func TestSignToApprove(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	pol, err := e.admin.CreatePolicy(ctx, "test", e.alice.TenantID, policy.Policy{Name: "treasury", Type: policy.Approval, Enabled: true,
-		Approval: &policy.ApprovalRule{Required: 2, Sign: true, Groups: []string{g.ID}, MaxDuration: time.Hour}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := e.admin.Assign(ctx, "test", e.alice.TenantID, pol.ID, admin.Target{App: e.app.ID}); err != nil {
-		t.Fatal(err)
-	}
+	e.approvalPolicy(e.alice.TenantID, policy.ApprovalRule{Required: 2, Sign: true, Groups: []string{g.ID}, MaxDuration: time.Hour}, admin.Target{App: e.app.ID})
 	q, err := approvals.Create(ctx, "member:alice@acme.test", e.alice, e.app, "alice", approval.Ask{Reason: "month end", For: 30 * time.Minute})
 	if err != nil {
 		t.Fatal(err)

@@ -6,9 +6,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
-	"time"
 
-	"github.com/deadbolt-dev/deadbolt/internal/admin"
 	"github.com/deadbolt-dev/deadbolt/internal/apitoken"
 	"github.com/deadbolt-dev/deadbolt/internal/store"
 )
@@ -19,11 +17,7 @@ import (
 func TestAdminTokens(t *testing.T) {
 	e := newEnv(t, publicURL)
 	ctx := t.Context()
-	inv, err := e.admin.Invite(ctx, admin.Operator("test"), e.app.TenantID, "olive@acme.test", "Olive", store.RoleAdmin, time.Hour)
-	if err != nil {
-		t.Fatal(err)
-	}
-	adm := e.signIn(inv.Member)
+	_, adm := e.member(e.app.TenantID, "olive@acme.test", store.RoleAdmin)
 	form := url.Values{"name": {"terraform"}, "role": {"auditor"}, "scopes": {"accounts:write"}, "expires_days": {"30"}}
 	if r := e.do("POST", "/admin/tokens", form, e.signIn(e.alice)); r.code != http.StatusForbidden {
 		t.Fatalf("a plain member making a token: %d", r.code)

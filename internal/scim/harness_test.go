@@ -20,6 +20,7 @@ import (
 	"github.com/deadbolt-dev/deadbolt/internal/apitoken"
 	"github.com/deadbolt-dev/deadbolt/internal/check"
 	"github.com/deadbolt-dev/deadbolt/internal/clock"
+	"github.com/deadbolt-dev/deadbolt/internal/httpx/httpxtest"
 	"github.com/deadbolt-dev/deadbolt/internal/lock"
 	"github.com/deadbolt-dev/deadbolt/internal/mgmtapi"
 	"github.com/deadbolt-dev/deadbolt/internal/scim"
@@ -130,15 +131,7 @@ func (e *env) do(method, path, tok, body string) answer {
 	if tok != "" {
 		req.Header.Set("Authorization", "Bearer "+tok)
 	}
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	defer res.Body.Close()
-	raw, err := io.ReadAll(res.Body)
-	if err != nil {
-		e.t.Fatal(err)
-	}
+	res, raw := httpxtest.Send(e.t, http.DefaultClient, req)
 	a := answer{status: res.StatusCode, header: res.Header, raw: raw}
 	if res.StatusCode == http.StatusNoContent {
 		return a

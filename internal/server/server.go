@@ -129,11 +129,9 @@ func Run(ctx context.Context, d Deps, listening func(addr string)) error {
 	approvals.Notify = slackApp.channels(notes.channels)
 	svc := check.New(check.Deps{
 		Logger: d.Log, Store: checkReads, Keys: checkReads, Clock: d.Clock, Log: logw, Requests: requests,
-		Policies: check.Policies{Sets: checkReads},
-		Verifier: &token.Verifier{Audiences: auds, Leeway: 60 * time.Second, MaxLifetime: 15 * time.Minute, Now: d.Clock.Now},
-		ObserveStore: func(op string, d time.Duration) {
-			m.StoreSeconds.WithLabelValues(op).Observe(d.Seconds())
-		},
+		Policies:     check.Policies{Sets: checkReads},
+		Verifier:     &token.Verifier{Audiences: auds, Leeway: 60 * time.Second, MaxLifetime: 15 * time.Minute, Now: d.Clock.Now},
+		ObserveStore: m.ObserveStore,
 	})
 	// The portal: browser routes on their own mux, with their own CSP,
 	// cross-origin protection and HTML errors.
@@ -181,8 +179,9 @@ func Run(ctx context.Context, d Deps, listening func(addr string)) error {
 	if err != nil {
 		return err
 	}
-	// SIEM endpoints share the outbox's endpoint carriers with witnesses.
-	if err := siemCarriers(cfg, outbound, hooks, witnesses); err != nil {
+	// SIEM endpoints take their outbox messages in batches (siem-deliver).
+	streams, err := siemCarriers(cfg, outbound, hooks)
+	if err != nil {
 		return err
 	}
 	holder := jobs.NewHolder()
@@ -205,6 +204,12 @@ func Run(ctx context.Context, d Deps, listening func(addr string)) error {
 		}},
 		{Name: "audit-siem", Interval: time.Second, Run: func(ctx context.Context) error {
 			_, err := (&siem.Job{Store: d.Store, Clock: d.Clock, Endpoints: cfg.Audit.SIEMNames()}).RunOnce(ctx)
+			return err
+		}},
+		{Name: "siem-deliver", Interval: time.Second, Run: func(ctx context.Context) error {
+			// One node delivers the SIEM messages, so each endpoint's go
+			// out in order, a batch at a time.
+			_, err := (&notify.Streamer{Store: d.Store, Clock: d.Clock, Endpoints: streams, Log: d.Log}).RunOnce(ctx)
 			return err
 		}},
 		{Name: "blocked-signin", Interval: time.Second, Run: func(ctx context.Context) error {

@@ -14,19 +14,20 @@ import (
 	"github.com/deadbolt-dev/deadbolt/internal/siem"
 )
 
-// siemCarriers adds the carriers of the configured SIEM endpoints to
-// carriers, by name: syslog ones dial through policy, JSON ones post
-// through client (egress-checked too).
-func siemCarriers(cfg config.Config, policy egress.Policy, client *http.Client, carriers map[string]notify.Carrier) error {
+// siemCarriers returns the carriers of the configured SIEM endpoints, by
+// name: syslog ones dial through policy, JSON ones post through client
+// (egress-checked too).
+func siemCarriers(cfg config.Config, policy egress.Policy, client *http.Client) (map[string]notify.BatchCarrier, error) {
 	host, _ := os.Hostname()
+	carriers := map[string]notify.BatchCarrier{}
 	for _, s := range cfg.Audit.SIEM {
-		if s.Format == "json" {
-			carriers[s.Name] = &siem.JSON{URL: s.Address, Client: client}
+		if s.Format == "json" || s.Format == "ndjson" {
+			carriers[s.Name] = &siem.JSON{URL: s.Address, Client: client, Lines: s.Format == "ndjson"}
 			continue
 		}
 		u, err := url.Parse(s.Address)
 		if err != nil {
-			return fmt.Errorf("audit.siem %s: %w", s.Name, err)
+			return nil, fmt.Errorf("audit.siem %s: %w", s.Name, err)
 		}
 		c := &siem.Syslog{Address: u.Host, Host: host, Egress: policy}
 		if u.Scheme == "tls" {
@@ -34,15 +35,15 @@ func siemCarriers(cfg config.Config, policy egress.Policy, client *http.Client, 
 			if s.CAFile != "" {
 				pem, err := os.ReadFile(s.CAFile)
 				if err != nil {
-					return fmt.Errorf("audit.siem %s: %w", s.Name, err)
+					return nil, fmt.Errorf("audit.siem %s: %w", s.Name, err)
 				}
 				c.TLS.RootCAs = x509.NewCertPool()
 				if !c.TLS.RootCAs.AppendCertsFromPEM(pem) {
-					return fmt.Errorf("audit.siem %s: no PEM certificate in %s", s.Name, s.CAFile)
+					return nil, fmt.Errorf("audit.siem %s: no PEM certificate in %s", s.Name, s.CAFile)
 				}
 			}
 		}
 		carriers[s.Name] = c
 	}
-	return nil
+	return carriers, nil
 }

@@ -149,8 +149,8 @@ func TestCheckDecisionsStream(t *testing.T) {
 			rcv := newReceiver(t)
 			addr, out := startRsyslog(t)
 			loopback := egress.Policy{AllowPrivate: true} // the receivers are on loopback
-			deliver := &notify.Deliverer{Store: c.db, Clock: c.clk, Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
-				Endpoints: map[string]notify.Carrier{
+			deliver := &notify.Streamer{Store: c.db, Clock: c.clk, Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
+				Endpoints: map[string]notify.BatchCarrier{
 					"lake": &siem.JSON{URL: rcv.URL + "/ingest", Client: loopback.Client(5 * time.Second)},
 					"rs":   &siem.Syslog{Address: addr, Host: "node1", Egress: loopback},
 				}}

@@ -20,7 +20,13 @@
 // once every checklog.IdleAdvance). The check's ID is the idempotency key. A new endpoint or tenant starts Backfill
 // back. Nothing of this runs on the lock check's path.
 //
-// Syslog carries a record as an RFC 5424 message over TCP or TLS, framed
-// by octet counting (RFC 6587); JSON posts it to an HTTP(S) URL. Both dial
-// through internal/egress.
+// The queued messages are delivered by notify.Streamer, a batch of one
+// endpoint at a time, through the carriers here (notify.BatchCarrier).
+// Syslog carries a batch as RFC 5424 messages over one TCP or TLS
+// connection, framed by octet counting (RFC 6587), and counts it delivered
+// only when the receiver closes the connection after reading it all
+// (syslog has no acknowledgement of its own); JSON posts each record to an
+// HTTP(S) URL, or with Lines the whole batch as one NDJSON body. Both dial
+// through internal/egress. A batch that fails is sent again whole, so a
+// receiver sees repeats (dropped by the idempotency key), never gaps.
 package siem

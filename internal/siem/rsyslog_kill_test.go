@@ -21,11 +21,11 @@ import (
 	"github.com/deadbolt-dev/deadbolt/internal/store/sqlite"
 )
 
-// killAfter is a carrier that passes messages on to a syslog carrier and,
-// once n of them were delivered, kills rsyslogd: the next deliveries of
-// the same round meet a dead receiver.
+// killAfter is a carrier that passes batches on to a syslog carrier and,
+// once n messages were delivered, kills rsyslogd: the next batches of the
+// same round meet a dead receiver.
 type killAfter struct {
-	next   notify.Carrier
+	next   notify.BatchCarrier
 	n      int
 	kill   func()
 	mu     sync.Mutex
@@ -33,25 +33,28 @@ type killAfter struct {
 	failed int
 }
 
-func (k *killAfter) Deliver(ctx context.Context, m store.OutboxMessage) error {
-	err := k.next.Deliver(ctx, m)
+func (k *killAfter) DeliverBatch(ctx context.Context, msgs []store.OutboxMessage) []error {
+	errs := k.next.DeliverBatch(ctx, msgs)
 	k.mu.Lock()
 	defer k.mu.Unlock()
-	if err != nil {
-		k.failed++
-		return err
+	for _, err := range errs {
+		if err != nil {
+			k.failed++
+			continue
+		}
+		if k.ok++; k.ok == k.n {
+			k.kill()
+		}
 	}
-	if k.ok++; k.ok == k.n {
-		k.kill()
-	}
-	return nil
+	return errs
 }
 
 var seqParam = regexp.MustCompile(`seq="(\d+)"`)
 
 // TestRsyslogKilledMidStream streams 120 audit events to a real rsyslog,
-// kills it with SIGKILL after the 40th delivery (in the middle of the
-// deliverer's round), starts it again on the same port, and shows every
+// in batches of 20, kills it with SIGKILL after the 40th delivery (in the
+// middle of the streamer's round), starts it again on the same port, and
+// shows every
 // event arrives: at least once, counted by its idempotency key (tenant and
 // seq). The receiver runs with a direct main queue, so that it closes a
 // connection only once it has written the message: with rsyslog's default
@@ -89,8 +92,8 @@ func TestRsyslogKilledMidStream(t *testing.T) {
 	port := rs.port
 	carrier := &killAfter{next: &siem.Syslog{Address: rs.addr(), Host: "node1", Egress: egress.Policy{AllowPrivate: true}},
 		n: events / 3, kill: rs.kill}
-	deliver := &notify.Deliverer{Store: db, Clock: clk, Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
-		Endpoints: map[string]notify.Carrier{"rs": carrier}}
+	deliver := &notify.Streamer{Store: db, Clock: clk, Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Endpoints: map[string]notify.BatchCarrier{"rs": carrier}, Batch: 20}
 	if n, err := (&siem.Job{Store: db, Clock: clk, Endpoints: []string{"rs"}}).RunOnce(ctx); err != nil || n != events {
 		t.Fatalf("job queued %d, %v; want %d", n, err, events)
 	}

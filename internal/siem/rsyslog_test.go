@@ -132,9 +132,9 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 	}
 }
 
-// deliverAll runs the deliverer until it has delivered want messages,
+// deliverAll runs the streamer until it has delivered want messages,
 // and fails if it delivered more.
-func deliverAll(t *testing.T, d *notify.Deliverer, want int) {
+func deliverAll(t *testing.T, d *notify.Streamer, want int) {
 	t.Helper()
 	got := 0
 	waitFor(t, "the outbox to deliver", func() bool {
@@ -194,8 +194,8 @@ func TestStreamToRsyslog(t *testing.T) {
 
 	addr, out := startRsyslog(t)
 	job := &siem.Job{Store: db, Clock: clk, Endpoints: []string{"rs"}, Batch: 2}
-	deliver := &notify.Deliverer{Store: db, Clock: clk, Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
-		Endpoints: map[string]notify.Carrier{"rs": &siem.Syslog{Address: addr, Host: "node1",
+	deliver := &notify.Streamer{Store: db, Clock: clk, Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Endpoints: map[string]notify.BatchCarrier{"rs": &siem.Syslog{Address: addr, Host: "node1",
 			Egress: egress.Policy{AllowPrivate: true}}}}
 	stream := func(want int) {
 		t.Helper()

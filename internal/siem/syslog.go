@@ -1,6 +1,7 @@
 package siem
 
 import (
+	"bytes"
 	"context"
 	"crypto/tls"
 	"errors"
@@ -82,10 +83,13 @@ func paramValue(s string) string {
 	return strings.NewReplacer(`\`, `\\`, `"`, `\"`, `]`, `\]`).Replace(s)
 }
 
-// Syslog delivers records to a syslog receiver, one connection per
-// record: it writes the framed message, closes its sending half and waits
-// for the receiver to close, so that a delivery is reported only once the
-// receiver has read the message.
+// Syslog delivers records to a syslog receiver, a batch on one
+// connection: it writes the framed messages in order, closes its sending
+// half and waits for the receiver to close, so that a batch is reported
+// delivered only once the receiver has read every message of it. Syslog
+// has no acknowledgement of its own: if anything fails on the way — the
+// dial, a write, the receiver's close — no message of the batch is known
+// to have arrived, and every one is reported failed (and sent again).
 type Syslog struct {
 	// Address is host:port.
 	Address string
@@ -96,13 +100,41 @@ type Syslog struct {
 	Egress egress.Policy
 }
 
-// Deliver implements notify.Carrier.
+// Deliver implements notify.Carrier: a batch of one.
 func (s *Syslog) Deliver(ctx context.Context, m store.OutboxMessage) error {
-	e, err := decode(m)
-	if err != nil {
-		return err
+	return s.DeliverBatch(ctx, []store.OutboxMessage{m})[0]
+}
+
+// DeliverBatch implements notify.BatchCarrier. A message that cannot be
+// read is given up (notify.ErrPermanent) and left out; the others go out
+// in order on one connection, and share its outcome.
+func (s *Syslog) DeliverBatch(ctx context.Context, msgs []store.OutboxMessage) []error {
+	errs := make([]error, len(msgs))
+	var frames bytes.Buffer
+	var sent []int
+	for i, m := range msgs {
+		e, err := decode(m)
+		if err != nil {
+			errs[i] = err
+			continue
+		}
+		frames.Write(Frame(e.format(s.Host)))
+		sent = append(sent, i)
 	}
-	msg := e.format(s.Host)
+	if len(sent) == 0 {
+		return errs
+	}
+	if err := s.send(ctx, frames.Bytes()); err != nil {
+		for _, i := range sent {
+			errs[i] = err
+		}
+	}
+	return errs
+}
+
+// send writes frames on a new connection and returns once the receiver
+// has closed it, within 15 seconds.
+func (s *Syslog) send(ctx context.Context, frames []byte) error {
 	ctx, cancel := context.WithTimeout(ctx, 15*time.Second)
 	defer cancel()
 	conn, err := s.Egress.Dial(ctx, "tcp", s.Address)
@@ -135,7 +167,7 @@ func (s *Syslog) Deliver(ctx context.Context, m store.OutboxMessage) error {
 		}
 		c = tc
 	}
-	if _, err := c.Write(Frame(msg)); err != nil {
+	if _, err := c.Write(frames); err != nil {
 		return egress.Classify(err)
 	}
 	if err := c.CloseWrite(); err != nil {

@@ -17,7 +17,8 @@
 //     deleted in rounds once older than the retention period.
 //   - outbox (OutboxReader, OutboxTx, OutboxQueue): messages enqueued in the
 //     transaction that makes a change, claimed and finished by delivery
-//     workers.
+//     workers (the SIEM channel's per endpoint, a batch finished in one
+//     transaction).
 //   - portal records (PortalReader, PortalTx): members' passkeys, sessions,
 //     invites, push subscriptions and single-use nonces.
 //   - groups and policies (PolicyReader, PolicyTx): groups of members, JIT

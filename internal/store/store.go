@@ -351,17 +351,23 @@ type OutboxTx interface {
 // OutboxQueue is the delivery side of the outbox: workers claim due
 // messages and record each attempt, outside any Tx.
 type OutboxQueue interface {
-	// ClaimOutbox takes up to limit messages of any channel that are due
-	// at now, neither delivered nor failed, oldest first, and moves their
-	// NextAttemptAt to now+lease, so that no other worker — in this
-	// process or on another node — claims them until the lease runs out. A
-	// worker that dies mid-delivery thus loses its claim and another
-	// retries the message (delivery is at least once; webhook receivers
-	// deduplicate on the ID).
+	// ClaimOutbox takes up to limit messages of any channel but
+	// ChannelSIEM that are due at now, neither delivered nor failed,
+	// oldest first, and moves their NextAttemptAt to now+lease, so that no
+	// other worker — in this process or on another node — claims them
+	// until the lease runs out. A worker that dies mid-delivery thus loses
+	// its claim and another retries the message (delivery is at least
+	// once; webhook receivers deduplicate on the ID).
 	ClaimOutbox(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]OutboxMessage, error)
-	// FinishOutbox records a delivery attempt: delivered, retry later (the
-	// attempt count grows), or given up. ErrNotFound for an unknown ID.
-	FinishOutbox(ctx context.Context, r OutboxResult) error
+	// ClaimEndpoint is ClaimOutbox for the ChannelSIEM messages of one
+	// endpoint, which are delivered a batch at a time: up to limit of
+	// them, due at now, oldest first (CreatedAt, then ID).
+	ClaimEndpoint(ctx context.Context, endpoint string, now time.Time, lease time.Duration, limit int) ([]OutboxMessage, error)
+	// FinishOutbox records delivery attempts, one result per message:
+	// delivered, retry later (the attempt count grows), or given up. The
+	// results are recorded in one transaction, all or none: an unknown ID
+	// is ErrNotFound and records nothing.
+	FinishOutbox(ctx context.Context, results ...OutboxResult) error
 }
 
 // PortalReader reads what the portal keeps for its members: passkeys,

@@ -1,14 +1,10 @@
 package transfer
 
 import (
-	"context"
 	"database/sql"
 	"errors"
-	"fmt"
 	"os"
 	"path/filepath"
-	"slices"
-	"sync"
 	"testing"
 	"time"
 
@@ -32,42 +28,16 @@ func TestBackupHoldsBothFiles(t *testing.T) {
 	must(t, s.AppendChecks(ctx, []store.CheckRecord{{ID: "keyed", TenantID: "t1", AppID: "a1", KID: "k1", Account: "x",
 		At: used, Status: "unlocked"}}))
 
-	var mu sync.Mutex
-	var acked []string
-	logging := make(chan struct{}) // closed once a few checks are logged
-	stop := make(chan struct{})
-	var wg sync.WaitGroup
-	wg.Go(func() {
-		for i := 0; ; i++ {
-			select {
-			case <-stop:
-				return
-			default:
-			}
-			id := fmt.Sprintf("live-%d", i)
-			if err := s.AppendChecks(context.Background(), []store.CheckRecord{{ID: id, TenantID: "t1", AppID: "a2",
-				Account: "x", At: at(time.Hour), Status: "locked"}}); err == nil {
-				mu.Lock()
-				acked = append(acked, id)
-				if len(acked) == 5 {
-					close(logging)
-				}
-				mu.Unlock()
-			}
-		}
-	})
+	live := startLiveChecks(s)
 	select {
-	case <-logging:
+	case <-live.logged:
 	case <-time.After(10 * time.Second):
 		t.Fatal("the writer logged no checks")
 	}
-	mu.Lock()
-	before := slices.Clone(acked)
-	mu.Unlock()
+	before := live.acked()
 	bak := filepath.Join(dir, "backup.db")
 	sum, err := Backup(ctx, dbPath, bak)
-	close(stop)
-	wg.Wait()
+	live.stop()
 	must(t, err)
 	if sum.Rows("check_log") < int64(len(before))+51 || sum.Rows("key_use") != 1 {
 		t.Fatalf("backup summary %+v: want at least %d check records and one key use", sum, len(before)+51)

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -171,6 +172,54 @@ func sameSnap(t *testing.T, what string, got, want snapshot) {
 	}
 }
 
+// liveChecks is another writer that keeps appending check records
+// (live-0, live-1, …) to a store until stopped.
+type liveChecks struct {
+	halt   chan struct{}
+	wg     sync.WaitGroup
+	mu     sync.Mutex
+	ids    []string
+	logged chan struct{} // closed once five checks are acknowledged
+}
+
+// startLiveChecks starts a liveChecks on s.
+func startLiveChecks(s store.Store) *liveChecks {
+	w := &liveChecks{halt: make(chan struct{}), logged: make(chan struct{})}
+	w.wg.Go(func() {
+		for i := 0; ; i++ {
+			select {
+			case <-w.halt:
+				return
+			default:
+			}
+			id := fmt.Sprintf("live-%d", i)
+			if err := s.AppendChecks(context.Background(), []store.CheckRecord{{ID: id, TenantID: "t1", AppID: "a2",
+				Account: "x", At: at(time.Hour), Status: "locked"}}); err == nil {
+				w.mu.Lock()
+				w.ids = append(w.ids, id)
+				if len(w.ids) == 5 {
+					close(w.logged)
+				}
+				w.mu.Unlock()
+			}
+		}
+	})
+	return w
+}
+
+// acked returns the IDs of the checks acknowledged so far.
+func (w *liveChecks) acked() []string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return slices.Clone(w.ids)
+}
+
+// stop stops the writer and waits for it.
+func (w *liveChecks) stop() {
+	close(w.halt)
+	w.wg.Wait()
+}
+
 func openSQLiteStore(t *testing.T, path string) *sqlite.Store {
 	t.Helper()
 	s, err := sqlite.Open(t.Context(), path, sqlite.Options{AutoMigrate: true})
@@ -189,23 +238,10 @@ func TestBackupRestore(t *testing.T) {
 
 	// Back up while another writer keeps appending to the check log: the
 	// backup is one consistent instant and the writer is not blocked.
-	stop := make(chan struct{})
-	var wg sync.WaitGroup
-	wg.Go(func() {
-		for i := 0; ; i++ {
-			select {
-			case <-stop:
-				return
-			default:
-			}
-			s.AppendChecks(context.Background(), []store.CheckRecord{{ID: fmt.Sprintf("live-%d", i), TenantID: "t1", AppID: "a2",
-				Account: "x", At: at(time.Hour), Status: "locked"}})
-		}
-	})
+	live := startLiveChecks(s)
 	bak := filepath.Join(dir, "backup.db")
 	sum, err := Backup(ctx, dbPath, bak)
-	close(stop)
-	wg.Wait()
+	live.stop()
 	must(t, err)
 	if sum.Bytes == 0 || sum.Rows("accounts") != 30 || sum.Rows("grants") != 15 || sum.SchemaVersion == 0 {
 		t.Fatalf("backup summary %+v", sum)

@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -18,6 +17,7 @@ import (
 	"github.com/deadbolt-dev/deadbolt/internal/apitoken"
 	"github.com/deadbolt-dev/deadbolt/internal/check"
 	"github.com/deadbolt-dev/deadbolt/internal/clock"
+	"github.com/deadbolt-dev/deadbolt/internal/httpx/httpxtest"
 	"github.com/deadbolt-dev/deadbolt/internal/mgmtapi"
 	"github.com/deadbolt-dev/deadbolt/internal/store"
 	"github.com/deadbolt-dev/deadbolt/internal/store/sqlite"
@@ -97,12 +97,7 @@ func send(t *testing.T, base, method, path, tok string, body []byte) (int, useri
 	t.Helper()
 	req, _ := http.NewRequest(method, base+path, bytes.NewReader(body))
 	req.Header.Set("x-nl3-server-api-token", tok)
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer res.Body.Close()
-	b, _ := io.ReadAll(res.Body)
+	res, b := httpxtest.Send(t, http.DefaultClient, req)
 	var a userimport.Answer
 	_ = json.Unmarshal(b, &a)
 	return res.StatusCode, a, b
@@ -259,12 +254,7 @@ func TestImportUsersOneJobPerTenant(t *testing.T) {
 	}
 	req, _ := http.NewRequest("POST", e.srv.URL+path, bytes.NewReader(batch(userimport.SyncRows+1, "b")))
 	req.Header.Set("x-nl3-server-api-token", tok)
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	busy, _ := io.ReadAll(res.Body)
-	res.Body.Close()
+	res, busy := httpxtest.Send(t, http.DefaultClient, req)
 	if res.StatusCode != http.StatusTooManyRequests || res.Header.Get("Retry-After") == "" || !bytes.Contains(busy, []byte(`"error":"busy"`)) ||
 		!bytes.Contains(busy, []byte(first.ResultsURL)) {
 		t.Errorf("second batch while the first is open: %d Retry-After %q %s", res.StatusCode, res.Header.Get("Retry-After"), busy)

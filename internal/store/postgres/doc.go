@@ -23,8 +23,9 @@
 //   - PutGrant and RevokeCurrentGrant lock the account's row, and
 //     RevokeGrantsOfOwner the owner's accounts in id order, so grant
 //     changes of one account are serial.
-//   - ClaimOutbox picks due messages FOR UPDATE SKIP LOCKED: workers on
-//     several nodes take different messages instead of queueing.
+//   - ClaimOutbox and ClaimEndpoint pick due messages FOR UPDATE SKIP
+//     LOCKED: workers on several nodes take different messages instead of
+//     queueing.
 //   - TryLease is one INSERT … ON CONFLICT DO UPDATE … WHERE the lease is
 //     this holder's or has run out. Leases compare the callers' clocks, so
 //     nodes need synchronised clocks (NTP); skew shortens or lengthens a

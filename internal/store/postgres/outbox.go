@@ -125,7 +125,18 @@ func (t *txn) AnnounceGrantEnd(ctx context.Context, grantID string, at time.Time
 // nodes claiming at the same instant each take different rows instead of
 // queueing behind each other, and the UPDATE pushes them past the lease.
 func (s *Store) ClaimOutbox(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]store.OutboxMessage, error) {
-	const op = "claim outbox"
+	return s.claim(ctx, "claim outbox", now, lease, limit, `channel <> 'siem'`)
+}
+
+// ClaimEndpoint implements store.Store as ClaimOutbox does, for one SIEM
+// endpoint.
+func (s *Store) ClaimEndpoint(ctx context.Context, endpoint string, now time.Time, lease time.Duration, limit int) ([]store.OutboxMessage, error) {
+	return s.claim(ctx, "claim endpoint", now, lease, limit, `channel = 'siem' AND endpoint = $4`, endpoint)
+}
+
+// claim claims up to limit due messages that also match which, a
+// condition whose parameters (args) are numbered from 4.
+func (s *Store) claim(ctx context.Context, op string, now time.Time, lease time.Duration, limit int, which string, args ...any) ([]store.OutboxMessage, error) {
 	n, until, err := valid.Claim(now, lease, limit)
 	if err != nil {
 		return nil, wrap(op, err)
@@ -133,17 +144,33 @@ func (s *Store) ClaimOutbox(ctx context.Context, now time.Time, lease time.Durat
 	// RETURNING gives no order; hand them out oldest first.
 	return sqlrow.OldestFirst(list(ctx, s.pool, op, dialect.ScanOutbox,
 		`UPDATE outbox SET next_attempt_at = $1 WHERE id IN (
-			SELECT id FROM outbox WHERE delivered_at = 0 AND failed_at = 0 AND next_attempt_at <= $2
+			SELECT id FROM outbox WHERE delivered_at = 0 AND failed_at = 0 AND next_attempt_at <= $2 AND `+which+`
 			ORDER BY next_attempt_at, created_at, id LIMIT $3 FOR UPDATE SKIP LOCKED)
-		RETURNING `+sqlrow.OutboxCols, until, n, limit))
+		RETURNING `+sqlrow.OutboxCols, append([]any{until, n, limit}, args...)...))
 }
 
-// FinishOutbox implements store.Store.
-func (s *Store) FinishOutbox(ctx context.Context, res store.OutboxResult) error {
-	return dialect.FinishOutbox(ctx, rowDB{s.pool}, res,
-		`UPDATE outbox SET attempts = attempts + 1, delivered_at = $1, last_error = '' WHERE id = $2`,
-		`UPDATE outbox SET attempts = attempts + 1, failed_at = $1, last_error = $2 WHERE id = $3`,
-		`UPDATE outbox SET attempts = attempts + 1, next_attempt_at = $1, last_error = $2 WHERE id = $3`)
+// FinishOutbox implements store.Store: several results are written in one
+// transaction.
+func (s *Store) FinishOutbox(ctx context.Context, results ...store.OutboxResult) error {
+	const (
+		delivered = `UPDATE outbox SET attempts = attempts + 1, delivered_at = $1, last_error = '' WHERE id = $2`
+		failed    = `UPDATE outbox SET attempts = attempts + 1, failed_at = $1, last_error = $2 WHERE id = $3`
+		retry     = `UPDATE outbox SET attempts = attempts + 1, next_attempt_at = $1, last_error = $2 WHERE id = $3`
+	)
+	if len(results) <= 1 {
+		return dialect.FinishOutbox(ctx, rowDB{s.pool}, results, delivered, failed, retry)
+	}
+	tx, err := s.pool.Begin(ctx)
+	if err != nil {
+		return wrap("begin transaction", err)
+	}
+	if err := dialect.FinishOutbox(ctx, rowDB{tx}, results, delivered, failed, retry); err != nil {
+		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		_ = tx.Rollback(rctx)
+		cancel()
+		return err
+	}
+	return wrap("commit", tx.Commit(ctx))
 }
 
 // TryLease implements store.Store with one upsert that changes the row only

@@ -3,7 +3,6 @@ package postgres
 import (
 	"context"
 	"errors"
-	"time"
 
 	"github.com/deadbolt-dev/deadbolt/internal/cache"
 	"github.com/deadbolt-dev/deadbolt/internal/store"
@@ -11,65 +10,10 @@ import (
 	"github.com/deadbolt-dev/deadbolt/internal/store/valid"
 )
 
-// Unlock requests, passkeys, sessions, invites and nonces: the portal's
-// records. None of them is cached by the lock check, so none is announced.
-
-// UnlockRequest implements store.Reader.
-func (r reads) UnlockRequest(ctx context.Context, id string) (store.UnlockRequest, error) {
-	return one(ctx, r.q, "get unlock request", dialect.ScanRequest, `SELECT `+sqlrow.RequestCols+` FROM unlock_requests WHERE id = $1`, id)
-}
-
-// PendingRequest implements store.Reader.
-func (r reads) PendingRequest(ctx context.Context, accountID string) (store.UnlockRequest, error) {
-	return one(ctx, r.q, "get pending request", dialect.ScanRequest,
-		`SELECT `+sqlrow.RequestCols+` FROM unlock_requests WHERE account_id = $1 AND status = 'pending'`, accountID)
-}
-
-// RequestsOfOwner implements store.Reader. A limit below 1 is
-// store.ErrInvalid.
-func (r reads) RequestsOfOwner(ctx context.Context, memberID string, limit int) ([]store.UnlockRequest, error) {
-	const op = "list requests of owner"
-	if err := positiveLimit(op, limit); err != nil {
-		return nil, err
-	}
-	return list(ctx, r.q, op, dialect.ScanRequest,
-		`SELECT `+sqlrow.Prefixed("q", sqlrow.RequestCols)+` FROM unlock_requests q JOIN accounts a ON a.id = q.account_id
-		 WHERE a.owner_id = $1 ORDER BY q.updated_at DESC, q.id DESC LIMIT $2`, memberID, limit)
-}
-
-// ExpiredRequests implements store.Reader. A limit below 1 is
-// store.ErrInvalid.
-func (r reads) ExpiredRequests(ctx context.Context, now time.Time, limit int) ([]store.UnlockRequest, error) {
-	const op = "list expired requests"
-	n, err := valid.Due(now, limit)
-	if err != nil {
-		return nil, wrap(op, err)
-	}
-	return list(ctx, r.q, op, dialect.ScanRequest,
-		`SELECT `+sqlrow.RequestCols+` FROM unlock_requests WHERE status = 'pending' AND expires_at <= $1
-		 ORDER BY expires_at, id LIMIT $2`, n, limit)
-}
-
-// Passkey implements store.Reader.
-func (r reads) Passkey(ctx context.Context, id string) (store.Passkey, error) {
-	return one(ctx, r.q, "get passkey", dialect.ScanPasskey, `SELECT `+sqlrow.PasskeyCols+` FROM passkeys WHERE id = $1`, id)
-}
-
-// Passkeys implements store.Reader.
-func (r reads) Passkeys(ctx context.Context, memberID string) ([]store.Passkey, error) {
-	return list(ctx, r.q, "list passkeys", dialect.ScanPasskey,
-		`SELECT `+sqlrow.PasskeyCols+` FROM passkeys WHERE member_id = $1 ORDER BY created_at, id`, memberID)
-}
-
-// Session implements store.Reader.
-func (r reads) Session(ctx context.Context, id string) (store.Session, error) {
-	return one(ctx, r.q, "get session", dialect.ScanSession, `SELECT `+sqlrow.SessionCols+` FROM sessions WHERE id = $1`, id)
-}
-
-// Invite implements store.Reader.
-func (r reads) Invite(ctx context.Context, id string) (store.Invite, error) {
-	return one(ctx, r.q, "get invite", dialect.ScanInvite, `SELECT `+sqlrow.InviteCols+` FROM invites WHERE id = $1`, id)
-}
+// The portal's writes whose SQL is PostgreSQL's own: raising an unlock
+// request, writing passkeys (which announce cache.Member: the member's
+// passkeys say whether they may approve) and deleting a member. The rest of
+// the portal's records are sqlrow's (Reads, Writes).
 
 // RaiseRequest implements store.Tx. It locks the account's row first, so
 // raises of one account from any number of nodes run one at a time, and
@@ -111,13 +55,6 @@ func (t *txn) RaiseRequest(ctx context.Context, q store.UnlockRequest) (store.Un
 		VALUES ($1, $2, $3, $4, 'pending', $5, $6, $7, $8, 1, $9, $9, $10, '', 0, '') RETURNING `+sqlrow.RequestCols,
 		q.ID, q.TenantID, q.AppID, q.AccountID, q.IP, q.Device, q.Location, q.IntegrationType, now, expires)
 	return got, err == nil, err
-}
-
-// DecideRequest implements store.Tx with one conditional UPDATE.
-func (t *txn) DecideRequest(ctx context.Context, id, status, by, grantID string, at time.Time) (bool, error) {
-	return dialect.Decide(ctx, rowDB{t.tx}, "decide request", `UPDATE unlock_requests SET status = $1, decided_by = $2, decided_at = $3,
-		grant_id = $4 WHERE id = $5 AND status = 'pending' AND expires_at %s $6`,
-		`SELECT count(*) FROM unlock_requests WHERE id = $1`, id, status, by, at, grantID)
 }
 
 // CreatePasskey implements store.Tx.
@@ -173,79 +110,6 @@ func (t *txn) DeletePasskey(ctx context.Context, id string) error {
 	}
 	t.changed(cache.Event{Kind: cache.Member, MemberID: member})
 	return nil
-}
-
-// CreateSession implements store.Tx.
-func (t *txn) CreateSession(ctx context.Context, s store.Session) error {
-	return dialect.CreateSession(ctx, rowDB{t.tx}, `INSERT INTO sessions (`+sqlrow.SessionCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, s)
-}
-
-// TouchSession implements store.Tx; SeenAt never moves back.
-func (t *txn) TouchSession(ctx context.Context, id string, at time.Time) error {
-	const op = "touch session"
-	n, err := valid.Stamp("session id", id, "seen at", at)
-	if err != nil {
-		return wrap(op, err)
-	}
-	rows, err := t.exec(ctx, op, `UPDATE sessions SET seen_at = GREATEST(seen_at, $1) WHERE id = $2`, n, id)
-	return found(op, rows, err)
-}
-
-// DeleteSession implements store.Tx.
-func (t *txn) DeleteSession(ctx context.Context, id string) error {
-	_, err := t.exec(ctx, "delete session", `DELETE FROM sessions WHERE id = $1`, id)
-	return err
-}
-
-// DeleteSessions implements store.Tx.
-func (t *txn) DeleteSessions(ctx context.Context, now, idleSince time.Time) (int, error) {
-	return dialect.DeleteSessions(ctx, rowDB{t.tx}, `DELETE FROM sessions WHERE expires_at <= $1 OR seen_at < $2`, now, idleSince)
-}
-
-// CreateInvite implements store.Tx.
-func (t *txn) CreateInvite(ctx context.Context, inv store.Invite) error {
-	const op = "create invite"
-	if err := valid.Invite(inv); err != nil {
-		return wrap(op, err)
-	}
-	return t.insert(ctx, op, valid.Conflict("invites", nil),
-		`INSERT INTO invites (`+sqlrow.InviteCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-		inv.ID, inv.TenantID, inv.MemberID, inv.CreatedBy, valid.Nanos(inv.CreatedAt), valid.Nanos(inv.ExpiresAt), valid.Nanos(inv.UsedAt))
-}
-
-// UseInvite implements store.Tx with one conditional UPDATE.
-func (t *txn) UseInvite(ctx context.Context, id string, at time.Time) (bool, error) {
-	const op = "use invite"
-	n, err := valid.Stamp("invite id", id, "used at", at)
-	if err != nil {
-		return false, wrap(op, err)
-	}
-	rows, err := t.exec(ctx, op, `UPDATE invites SET used_at = $1 WHERE id = $2 AND used_at = 0 AND expires_at > $1`, n, id)
-	return sqlrow.Applied(rows, err, func() error {
-		_, err := t.Invite(ctx, id)
-		return err
-	})
-}
-
-// UseNonce implements store.Tx. A concurrent insert of the same key waits for
-// the first and then does nothing.
-func (t *txn) UseNonce(ctx context.Context, key string, expires, at time.Time) (bool, error) {
-	return dialect.UseNonce(ctx, rowDB{t.tx}, `INSERT INTO nonces (key, expires_at) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING`, key, expires, at)
-}
-
-// PurgeNonces implements store.Tx.
-func (t *txn) PurgeNonces(ctx context.Context, now time.Time) (int, error) {
-	return dialect.PurgeNonces(ctx, rowDB{t.tx}, `DELETE FROM nonces WHERE expires_at <= $1`, now)
-}
-
-// DeleteMemberSessions implements store.Tx.
-func (t *txn) DeleteMemberSessions(ctx context.Context, memberID, keep string) (int, error) {
-	return sqlrow.Changed(t.exec(ctx, "delete member sessions", `DELETE FROM sessions WHERE member_id = $1 AND id <> $2`, memberID, keep))
-}
-
-// DeleteMemberInvites implements store.Tx.
-func (t *txn) DeleteMemberInvites(ctx context.Context, memberID, keep string) (int, error) {
-	return sqlrow.Changed(t.exec(ctx, "delete member invites", `DELETE FROM invites WHERE member_id = $1 AND id <> $2`, memberID, keep))
 }
 
 // DeleteMember implements store.Tx. It locks the member first, so no

@@ -130,25 +130,50 @@ func (t *txn) AnnounceGrantEnd(ctx context.Context, grantID string, at time.Time
 // ClaimOutbox implements store.Store. SQLite has one writer at a time, so
 // one UPDATE … RETURNING both picks and claims the messages.
 func (s *Store) ClaimOutbox(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]store.OutboxMessage, error) {
-	const op = "claim outbox"
+	return s.claim(ctx, "claim outbox", now, lease, limit, `channel <> 'siem'`)
+}
+
+// ClaimEndpoint implements store.Store as ClaimOutbox does, for one SIEM
+// endpoint.
+func (s *Store) ClaimEndpoint(ctx context.Context, endpoint string, now time.Time, lease time.Duration, limit int) ([]store.OutboxMessage, error) {
+	return s.claim(ctx, "claim endpoint", now, lease, limit, `channel = 'siem' AND endpoint = ?4`, endpoint)
+}
+
+// claim claims up to limit due messages that also match which, a
+// condition whose parameters (args) are numbered from 4.
+func (s *Store) claim(ctx context.Context, op string, now time.Time, lease time.Duration, limit int, which string, args ...any) ([]store.OutboxMessage, error) {
 	n, until, err := valid.Claim(now, lease, limit)
 	if err != nil {
 		return nil, wrap(op, err)
 	}
 	// RETURNING gives no order; hand them out oldest first.
 	return sqlrow.OldestFirst(list(ctx, s.wdb, op, dialect.ScanOutbox,
-		`UPDATE outbox SET next_attempt_at = ? WHERE id IN (
-		   SELECT id FROM outbox WHERE delivered_at = 0 AND failed_at = 0 AND next_attempt_at <= ?
-		   ORDER BY next_attempt_at, created_at, id LIMIT ?)
-		 RETURNING `+sqlrow.OutboxCols, until, n, limit))
+		`UPDATE outbox SET next_attempt_at = ?1 WHERE id IN (
+			SELECT id FROM outbox WHERE delivered_at = 0 AND failed_at = 0 AND next_attempt_at <= ?2 AND `+which+`
+			ORDER BY next_attempt_at, created_at, id LIMIT ?3)
+		RETURNING `+sqlrow.OutboxCols, append([]any{until, n, limit}, args...)...))
 }
 
-// FinishOutbox implements store.Store.
-func (s *Store) FinishOutbox(ctx context.Context, res store.OutboxResult) error {
-	return dialect.FinishOutbox(ctx, rowDB{s.wdb}, res,
-		`UPDATE outbox SET attempts = attempts + 1, delivered_at = ?, last_error = '' WHERE id = ?`,
-		`UPDATE outbox SET attempts = attempts + 1, failed_at = ?, last_error = ? WHERE id = ?`,
-		`UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?, last_error = ? WHERE id = ?`)
+// FinishOutbox implements store.Store: several results are written in one
+// transaction.
+func (s *Store) FinishOutbox(ctx context.Context, results ...store.OutboxResult) error {
+	const (
+		delivered = `UPDATE outbox SET attempts = attempts + 1, delivered_at = ?, last_error = '' WHERE id = ?`
+		failed    = `UPDATE outbox SET attempts = attempts + 1, failed_at = ?, last_error = ? WHERE id = ?`
+		retry     = `UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?, last_error = ? WHERE id = ?`
+	)
+	if len(results) <= 1 {
+		return dialect.FinishOutbox(ctx, rowDB{s.wdb}, results, delivered, failed, retry)
+	}
+	tx, err := s.wdb.BeginTx(ctx, nil)
+	if err != nil {
+		return wrap("begin transaction", err)
+	}
+	if err := dialect.FinishOutbox(ctx, rowDB{tx}, results, delivered, failed, retry); err != nil {
+		_ = tx.Rollback()
+		return err
+	}
+	return wrap("commit", tx.Commit())
 }
 
 // TryLease implements store.Store with one upsert that changes the row only

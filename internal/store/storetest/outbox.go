@@ -340,6 +340,98 @@ func testOutboxClaimConcurrent(t *testing.T, s store.Store) {
 	}
 }
 
+// newSIEMMessage is a ChannelSIEM message of the tenant to endpoint.
+func newSIEMMessage(tenantID, endpoint string, created time.Time) store.OutboxMessage {
+	return store.OutboxMessage{ID: newID("siem"), TenantID: tenantID, Channel: store.ChannelSIEM, Endpoint: endpoint,
+		Type: "audit.event", Payload: []byte(`{"seq":1}`), CreatedAt: created}
+}
+
+// testOutboxEndpointBatch: SIEM messages are claimed per endpoint, oldest
+// first, and never by ClaimOutbox; FinishOutbox records a batch's results
+// all or none.
+func testOutboxEndpointBatch(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	w := newWorld(t, s)
+	hook := newWebhook(w.tenant.ID)
+	event := newMessage(hook, at(time.Second))
+	var a []store.OutboxMessage // endpoint "a", oldest first
+	for i := range 5 {
+		a = append(a, newSIEMMessage(w.tenant.ID, "a", at(time.Duration(i)*time.Millisecond)))
+	}
+	b := newSIEMMessage(w.tenant.ID, "b", t0)
+	update(t, s, func(tx store.Tx) error {
+		must(t, "CreateWebhook", tx.CreateWebhook(ctx, hook))
+		for _, m := range []store.OutboxMessage{a[3], b, event, a[0], a[4], a[2], a[1]} {
+			if err := tx.EnqueueOutbox(ctx, m); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	now := at(time.Minute)
+	// ClaimOutbox leaves the SIEM messages to ClaimEndpoint.
+	claimed, err := s.ClaimOutbox(ctx, now, time.Minute, 10)
+	must(t, "ClaimOutbox", err)
+	if len(claimed) != 1 || claimed[0].ID != event.ID {
+		t.Fatalf("ClaimOutbox took %+v, want the webhook's message only", claimed)
+	}
+	ids := func(ms []store.OutboxMessage) (out []string) {
+		for _, m := range ms {
+			out = append(out, m.ID)
+		}
+		return out
+	}
+	first, err := s.ClaimEndpoint(ctx, "a", now, time.Minute, 3)
+	must(t, "ClaimEndpoint", err)
+	same(t, "first claim of a", ids(first), ids(a[:3]))
+	rest, err := s.ClaimEndpoint(ctx, "a", now, time.Minute, 10)
+	must(t, "ClaimEndpoint again", err)
+	same(t, "second claim of a (the first still leased)", ids(rest), ids(a[3:]))
+	ofB, err := s.ClaimEndpoint(ctx, "b", now, time.Minute, 10)
+	must(t, "ClaimEndpoint b", err)
+	same(t, "claim of b", ids(ofB), []string{b.ID})
+	_, err = s.ClaimEndpoint(ctx, "a", now, time.Minute, 0)
+	wantKind(t, "ClaimEndpoint limit 0", err, store.ErrInvalid)
+
+	// A batch naming a message that does not exist records nothing.
+	bad := []store.OutboxResult{{ID: a[0].ID, At: now, Delivered: true}, {ID: "nope", At: now, Delivered: true}}
+	wantKind(t, "finish a batch with an unknown message", s.FinishOutbox(ctx, bad...), store.ErrNotFound)
+	wantKind(t, "finish a batch with an invalid result", s.FinishOutbox(ctx, bad[0], store.OutboxResult{ID: a[1].ID}), store.ErrInvalid)
+	list, err := s.OutboxOfTenant(ctx, w.tenant.ID, 10)
+	must(t, "OutboxOfTenant", err)
+	for _, m := range list {
+		if m.Attempts != 0 {
+			t.Fatalf("a failed batch recorded %+v", m)
+		}
+	}
+	// One batch: delivered, retried and given up alike.
+	must(t, "finish a batch", s.FinishOutbox(ctx,
+		store.OutboxResult{ID: a[0].ID, At: now, Delivered: true},
+		store.OutboxResult{ID: a[1].ID, At: now, Error: "connection reset", RetryAt: now.Add(30 * time.Second)},
+		store.OutboxResult{ID: a[2].ID, At: now, Error: "not JSON"}))
+	must(t, "finish nothing", s.FinishOutbox(ctx))
+	list, err = s.OutboxOfTenant(ctx, w.tenant.ID, 10)
+	must(t, "OutboxOfTenant after the batch", err)
+	byID := map[string]store.OutboxMessage{}
+	for _, m := range list {
+		byID[m.ID] = m
+	}
+	if m := byID[a[0].ID]; m.State() != store.OutboxDelivered || m.Attempts != 1 || m.Endpoint != "a" {
+		t.Errorf("delivered: %+v", m)
+	}
+	if m := byID[a[1].ID]; m.State() != store.OutboxPending || m.Attempts != 1 || !m.NextAttemptAt.Equal(now.Add(30*time.Second)) {
+		t.Errorf("to retry: %+v", m)
+	}
+	if m := byID[a[2].ID]; m.State() != store.OutboxFailed || m.LastError != "not JSON" {
+		t.Errorf("given up: %+v", m)
+	}
+	// The retried one is due again at its time; the second claim's are
+	// still leased.
+	again, err := s.ClaimEndpoint(ctx, "a", now.Add(30*time.Second), time.Minute, 10)
+	must(t, "ClaimEndpoint at the retry", err)
+	same(t, "claim at the retry", ids(again), []string{a[1].ID})
+}
+
 func testEndedGrants(t *testing.T, s store.Store) {
 	w := newWorld(t, s)
 	ended := w.account(t, s, "ended", "")

@@ -56,6 +56,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"OutboxLifecycle", testOutboxLifecycle},
 		{"OutboxChannels", testOutboxChannels},
 		{"OutboxClaimConcurrent", testOutboxClaimConcurrent},
+		{"OutboxEndpointBatch", testOutboxEndpointBatch},
 		{"EndedGrants", testEndedGrants},
 		{"Leases", testLeases},
 		{"AccountLookups", testAccountLookups},
