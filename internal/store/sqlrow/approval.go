@@ -62,18 +62,6 @@ func (d *Dialect) CastVote(ctx context.Context, db DB, op string, v store.Vote, 
 // other voter's LockRequest waits for, on any node; on a database without
 // row locks the write transaction holds the whole database already.
 
-// UnlockRequest implements store.Reader.
-func (r Reads) UnlockRequest(ctx context.Context, id string) (store.UnlockRequest, error) {
-	return One(ctx, r.D, r.Q, "get unlock request", r.D.ScanRequest,
-		`SELECT `+RequestCols+` FROM unlock_requests WHERE id = $1`, id)
-}
-
-// PendingRequest implements store.Reader.
-func (r Reads) PendingRequest(ctx context.Context, accountID string) (store.UnlockRequest, error) {
-	return One(ctx, r.D, r.Q, "get pending request", r.D.ScanRequest,
-		`SELECT `+RequestCols+` FROM unlock_requests WHERE account_id = $1 AND status = 'pending'`, accountID)
-}
-
 // Votes implements store.Reader.
 func (r Reads) Votes(ctx context.Context, requestID string) ([]store.Vote, error) {
 	return List(ctx, r.D, r.Q, "list votes", r.D.ScanVote,
