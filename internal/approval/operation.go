@@ -262,10 +262,7 @@ func (s *Service) OperationInbox(ctx context.Context, member store.Member, limit
 // vote that decides writes the approval.decided webhook in its
 // transaction; of concurrent votes exactly one decides.
 func (s *Service) VoteOperation(ctx context.Context, b Ballot) (OperationItem, bool, error) {
-	decision := store.VoteDeny
-	if b.Approve {
-		decision = store.VoteApprove
-	}
+	decision := voteOf(b.Approve)
 	if b.Channel == ChannelCLI && b.Evidence != "" {
 		return OperationItem{}, false, fmt.Errorf("%w: a CLI vote carries no signature", store.ErrInvalid)
 	}

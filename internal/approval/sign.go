@@ -38,15 +38,25 @@ func (s *Service) Statement(ctx context.Context, approver store.Member, id strin
 	if err != nil {
 		return evidence.Statement{}, err
 	}
-	decision := store.VoteDeny
-	if approve {
-		decision = store.VoteApprove
-	}
+	return s.stamped(statementOf(t, it.Request, it.PolicyID, it.App, it.Account, it.Requester, approver, voteOf(approve), d))
+}
+
+// stamped stamps st now with a fresh nonce.
+func (s *Service) stamped(st evidence.Statement) (evidence.Statement, error) {
 	nonce := make([]byte, 16)
 	if _, err := rand.Read(nonce); err != nil {
 		return evidence.Statement{}, err
 	}
-	return statementOf(t, it.Request, it.PolicyID, it.App, it.Account, it.Requester, approver, decision, d).Stamp(s.Clock.Now(), nonce), nil
+	return st.Stamp(s.Clock.Now(), nonce), nil
+}
+
+// voteOf is the vote approve stands for: store.VoteApprove or
+// store.VoteDeny.
+func voteOf(approve bool) string {
+	if approve {
+		return store.VoteApprove
+	}
+	return store.VoteDeny
 }
 
 // statementOf is the statement of a decision, without its stamp: the
@@ -95,15 +105,7 @@ func (s *Service) OperationStatement(ctx context.Context, approver store.Member,
 			requester = &m
 		}
 	}
-	decision := store.VoteDeny
-	if approve {
-		decision = store.VoteApprove
-	}
-	nonce := make([]byte, 16)
-	if _, err := rand.Read(nonce); err != nil {
-		return evidence.Statement{}, err
-	}
-	return operationStatement(t, it.Request, it.App, requester, approver, decision).Stamp(s.Clock.Now(), nonce), nil
+	return s.stamped(operationStatement(t, it.Request, it.App, requester, approver, voteOf(approve)))
 }
 
 // operationStatement is the statement of a decision on an approval request

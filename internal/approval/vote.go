@@ -51,10 +51,7 @@ type Outcome struct {
 // denies it. Votes on one request run one at a time (LockRequest), so of
 // any number of concurrent votes exactly one decides.
 func (s *Service) Vote(ctx context.Context, b Ballot) (Outcome, error) {
-	decision := store.VoteDeny
-	if b.Approve {
-		decision = store.VoteApprove
-	}
+	decision := voteOf(b.Approve)
 	if b.Channel == ChannelCLI && b.Evidence != "" {
 		return Outcome{}, fmt.Errorf("%w: a CLI vote carries no signature", store.ErrInvalid)
 	}

@@ -65,16 +65,24 @@ func Next(prev *Record, e Event, at time.Time) (Record, error) {
 
 // computeHash returns SHA-256(prev_hash bytes || canonical JSON), hex.
 func (r Record) computeHash() (string, error) {
-	var buf [512]byte
-	b, err := hex.AppendDecode(buf[:0], []byte(r.PrevHash))
-	if err != nil || len(b) != sha256.Size {
-		return "", fmt.Errorf("%w: seq %d has a malformed prev_hash", ErrChainBroken, r.Seq)
-	}
-	if b, err = r.appendCanonical(b); err != nil {
+	sum, _, err := r.sum(nil)
+	if err != nil {
 		return "", err
 	}
-	sum := sha256.Sum256(b)
 	return hex.EncodeToString(sum[:]), nil
+}
+
+// sum returns SHA-256(prev_hash bytes || canonical JSON), writing the
+// hashed bytes into scratch (returned for reuse).
+func (r Record) sum(scratch []byte) (sum [sha256.Size]byte, _ []byte, err error) {
+	b, err := hex.AppendDecode(scratch[:0], []byte(r.PrevHash))
+	if err != nil || len(b) != sha256.Size {
+		return sum, scratch, fmt.Errorf("%w: seq %d has a malformed prev_hash", ErrChainBroken, r.Seq)
+	}
+	if b, err = r.appendCanonical(b); err != nil {
+		return sum, scratch, err
+	}
+	return sha256.Sum256(b), b, nil
 }
 
 // Canonical returns the canonical JSON of the record's hashed fields.

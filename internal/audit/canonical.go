@@ -22,8 +22,9 @@ func (r Record) appendCanonical(b []byte) ([]byte, error) {
 	b = appendJSONString(b, r.Action)
 	b = append(b, `,"actor":`...)
 	b = appendJSONString(b, r.Actor)
-	b = append(b, `,"at":`...)
-	b = appendJSONString(b, r.At.UTC().Format(time.RFC3339Nano))
+	b = append(b, `,"at":"`...) // RFC 3339 has nothing to escape
+	b = r.At.UTC().AppendFormat(b, time.RFC3339Nano)
+	b = append(b, '"')
 	b = append(b, `,"data":`...)
 	b = append(b, r.Data...)
 	b = append(b, `,"seq":`...)

@@ -1,6 +1,8 @@
 package audit
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"sync"
 )
@@ -62,44 +64,74 @@ func (c *Chain) Resume(seq int64, hash string) {
 	c.started, c.next, c.prevHash = true, seq+1, hash
 }
 
+// A Sum is what recomputing one record's hash found. It depends on the
+// record alone (its stored prev_hash and its content), so the sums of many
+// records can be worked out at once, on any goroutine, before a Chain
+// checks the links between them in order (AddSummed).
+type Sum struct {
+	match bool  // the recomputed hash is the stored one
+	err   error // the record could not be hashed
+}
+
+// SumsOf recomputes the hash of each record, writing nothing but into the
+// slice it returns (one Sum a record, in the same order).
+func SumsOf(records []Record) []Sum {
+	sums := make([]Sum, len(records))
+	var scratch []byte
+	for i, r := range records {
+		var h [sha256.Size]byte
+		h, scratch, sums[i].err = r.sum(scratch)
+		if sums[i].err == nil {
+			var x [2 * sha256.Size]byte
+			hex.Encode(x[:], h[:])
+			sums[i].match = string(x[:]) == r.Hash
+		}
+	}
+	return sums
+}
+
 // Add checks r, the next record, and returns a *Break if it is bad.
 func (c *Chain) Add(r Record) error {
-	h, err := r.computeHash()
-	return c.add(r, h, err)
+	return c.AddSummed(r, SumsOf([]Record{r})[0])
 }
 
 // AddAll checks records, the next ones in order, hashing them on up to
 // workers goroutines at once (the links are still checked in order). It
 // returns how many were good before the first *Break.
 func (c *Chain) AddAll(records []Record, workers int) (int, error) {
-	hashes := make([]string, len(records))
-	errs := make([]error, len(records))
+	sums := make([]Sum, 0, len(records))
 	if workers < 1 {
 		workers = 1
 	}
-	chunk := (len(records) + workers - 1) / workers
+	chunk := max(1, (len(records)+workers-1)/workers)
+	parts := make([][]Sum, 0, workers)
 	var wg sync.WaitGroup
 	for lo := 0; lo < len(records); lo += chunk {
 		hi := min(lo+chunk, len(records))
+		parts = append(parts, nil)
+		part := &parts[len(parts)-1]
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for i := lo; i < hi; i++ {
-				hashes[i], errs[i] = records[i].computeHash()
-			}
+			*part = SumsOf(records[lo:hi])
 		}()
 	}
 	wg.Wait()
+	for _, p := range parts {
+		sums = append(sums, p...)
+	}
 	for i, r := range records {
-		if err := c.add(r, hashes[i], errs[i]); err != nil {
+		if err := c.AddSummed(r, sums[i]); err != nil {
 			return i, err
 		}
 	}
 	return len(records), nil
 }
 
-// add checks r given its recomputed hash h (or the error computing it).
-func (c *Chain) add(r Record, h string, hashErr error) error {
+// AddSummed checks r, the next record, given its Sum (from SumsOf), and
+// returns a *Break if it is bad. What is wrong with the links (seq, order,
+// prev_hash) is named before what is wrong with the content, as Add does.
+func (c *Chain) AddSummed(r Record, s Sum) error {
 	if !c.started {
 		c.started, c.next, c.prevHash = true, 1, GenesisHash
 		if c.Partial && r.Seq > 1 {
@@ -122,10 +154,10 @@ func (c *Chain) add(r Record, h string, hashErr error) error {
 	case r.PrevHash != c.prevHash:
 		return brk(FaultLink, "prev_hash is not the hash of seq %d", r.Seq-1)
 	}
-	if hashErr != nil {
-		return brk(FaultMalformed, "%v", hashErr)
+	if s.err != nil {
+		return brk(FaultMalformed, "%v", s.err)
 	}
-	if h != r.Hash {
+	if !s.match {
 		return brk(FaultHash, "its content does not match its hash (a field was changed)")
 	}
 	c.next, c.prevHash = r.Seq+1, r.Hash

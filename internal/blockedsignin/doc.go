@@ -4,12 +4,14 @@
 //
 // Job is a background job (one node at a time, under a lease). Each round,
 // for every tenant whose policies react to blocked sign-ins, it reads the
-// check log's locked answers after the tenant's cursor (a stream cursor,
-// kind "checks", endpoint CursorEndpoint, holding the check time read up
-// to) and before now minus Settle, with checklog.Tail (the reader the SIEM
-// stream of check decisions shares), and, in one transaction per page,
-// runs the alert policies that reach each record's account
-// (admin.Reactor.React) and moves the cursor.
+// check log's locked answers past the tenant's cursor (a stream cursor,
+// kind "checks", endpoint CursorEndpoint, holding a commit position) with
+// checklog.Tail (the commit-ordered reader the SIEM stream of check
+// decisions shares: a record is read once committed, however late after
+// its own time), and, in one transaction per page, runs the alert
+// policies that reach each record's account (admin.Reactor.React) and
+// moves the cursor. A tenant's first read starts at the commit position
+// of its policies' change (Reactor.Since).
 //
 // Delivery is at least once and the reaction idempotent: a record read
 // twice (a round cut short, a page boundary) executes nothing the second
@@ -20,8 +22,8 @@
 // does. A policy does not answer sign-ins from before it was created or
 // last changed, so enabling one never replays old history.
 //
-// Settle is how long after its time a check record is taken to be
-// written (the check log writes within milliseconds; async batches retry
-// for about 1.5 s; nodes' clocks differ). A record written later than that
-// after its own time is not seen: the known gap of reading by time.
+// While a tenant has no policy on blocked sign-ins its cursor stands
+// still; when one is enabled again, the next round reads the locked
+// answers since then, answering only those after the change: that
+// catch-up costs one read per page of them.
 package blockedsignin

@@ -42,27 +42,22 @@ type Job struct {
 	// sign-ins any SQL; without it each tenant's policies are read.
 	Sets  PolicySets
 	Clock clock.Clock
-	// Settle is how long after its time a check record is read (default
-	// DefaultSettle; see the package documentation).
-	Settle time.Duration
 	// Batch is how many records one transaction reads (default 500).
 	Batch int
 	// Notify lists the member channels this deployment delivers, for the
 	// alert policies' notices; nil means email and push.
 	Notify []string
+
+	idle checklog.IdleCursors
 }
 
-// DefaultSettle is Job.Settle's default.
-const DefaultSettle = checklog.DefaultSettle
-
-// RunOnce reads every tenant's blocked sign-ins up to now minus Settle and
+// RunOnce reads every tenant's blocked sign-ins committed so far and
 // returns the executions it made.
 func (j *Job) RunOnce(ctx context.Context) ([]store.Execution, error) {
 	tenants, err := j.Store.Tenants(ctx)
 	if err != nil {
 		return nil, err
 	}
-	until := j.tail().Until(j.Clock.Now())
 	var out []store.Execution
 	var errs []error
 	for _, t := range tenants {
@@ -79,7 +74,7 @@ func (j *Job) RunOnce(ctx context.Context) ([]store.Execution, error) {
 			}
 		}
 		for {
-			made, more, err := j.page(ctx, t.ID, until)
+			made, more, err := j.page(ctx, t.ID)
 			out = append(out, made...)
 			if err != nil {
 				errs = append(errs, fmt.Errorf("tenant %s: %w", t.ID, err))
@@ -95,7 +90,7 @@ func (j *Job) RunOnce(ctx context.Context) ([]store.Execution, error) {
 // page reacts to one page of a tenant's blocked sign-ins after its cursor
 // and moves the cursor, in one transaction; more says a full page was
 // read.
-func (j *Job) page(ctx context.Context, tenantID string, until time.Time) (made []store.Execution, more bool, err error) {
+func (j *Job) page(ctx context.Context, tenantID string) (made []store.Execution, more bool, err error) {
 	err = j.Store.Update(ctx, func(tx store.Tx) error {
 		made, more = nil, false
 		r, err := admin.NewReactor(ctx, tx, Actor, tenantID, j.Clock.Now(), j.Notify)
@@ -105,9 +100,11 @@ func (j *Job) page(ctx context.Context, tenantID string, until time.Time) (made 
 		if !r.Reacts(policy.OnBlockedSignin) {
 			return nil // the cursor waits; a policy enabled later starts at its change (Since)
 		}
-		first := r.Since(policy.OnBlockedSignin)
-		p, err := j.tail().Read(ctx, tx, tenantID, until, func(cur time.Time, _ bool) time.Time {
-			return later(cur, first)
+		// A tenant's first read starts at its policies' change; later
+		// reads go on from the cursor, and a policy does not answer
+		// the sign-ins before its change (React).
+		p, err := j.tail().Read(ctx, tx, tenantID, j.Clock.Now(), func() time.Time {
+			return r.Since(policy.OnBlockedSignin)
 		})
 		if err != nil {
 			return err
@@ -133,14 +130,7 @@ func (j *Job) page(ctx context.Context, tenantID string, until time.Time) (made 
 
 // tail is the job's reader of the check log.
 func (j *Job) tail() checklog.Tail {
-	return checklog.Tail{Endpoint: CursorEndpoint, LockedOnly: true, Settle: j.Settle, Batch: j.Batch}
-}
-
-func later(a, b time.Time) time.Time {
-	if a.Before(b) {
-		return b
-	}
-	return a
+	return checklog.Tail{Endpoint: CursorEndpoint, LockedOnly: true, Batch: j.Batch, Idle: &j.idle}
 }
 
 // owners finds the owner of the account a check record names, once per

@@ -89,7 +89,7 @@ func TestBlockedSigninRunsAlert(t *testing.T) {
 	if _, err := svc.Assign(ctx, "test", tn.ID, p.ID, admin.Target{Group: "finance"}); err != nil {
 		t.Fatal(err)
 	}
-	job := &blockedsignin.Job{Store: db, Clock: clk, Settle: 2 * time.Second, Batch: 2}
+	job := &blockedsignin.Job{Store: db, Clock: clk, Batch: 2}
 	run := func(want int) []store.Execution {
 		t.Helper()
 		made, err := job.RunOnce(ctx)
@@ -106,13 +106,11 @@ func TestBlockedSigninRunsAlert(t *testing.T) {
 	clk.Advance(time.Minute)
 	check("bob", clk.Now(), true)    // not in finance
 	check("alice", clk.Now(), false) // open: not blocked
-	run(0)                           // nothing settled yet either
+	run(0)
 	clk.Advance(time.Second)
 	blocked := clk.Now()
 	check("alice", blocked, true)
-	run(0) // younger than Settle: not read yet
-	clk.Advance(3 * time.Second)
-	made := run(1)
+	made := run(1) // read as soon as it is committed
 	if e := made[0]; e.PolicyID != p.ID || !e.At.Equal(clk.Now()) || !e.Until.Equal(clk.Now().Add(time.Hour)) ||
 		e.ExecutedBy != blockedsignin.Actor {
 		t.Errorf("execution %+v", e)
@@ -133,8 +131,12 @@ func TestBlockedSigninRunsAlert(t *testing.T) {
 	run(0)
 	// A record read again (the cursor set back, as after a crash before
 	// it moved) executes nothing.
+	back, err := db.CheckCommitPosition(ctx, tn.ID, blocked)
+	if err != nil {
+		t.Fatal(err)
+	}
 	if err := db.Update(ctx, func(tx store.Tx) error {
-		return tx.SetStreamCursor(ctx, blockedsignin.CursorEndpoint, tn.ID, "checks", blocked.Add(-time.Second).UnixNano())
+		return tx.SetStreamCursor(ctx, blockedsignin.CursorEndpoint, tn.ID, "checks", back)
 	}); err != nil {
 		t.Fatal(err)
 	}

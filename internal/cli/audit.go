@@ -19,10 +19,6 @@ import (
 	"github.com/deadbolt-dev/deadbolt/internal/trail"
 )
 
-// auditPage is how many audit records one read fetches (a variable so
-// that tests can make pages small).
-var auditPage = 5000
-
 func (a *app) auditCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "audit",
@@ -175,7 +171,7 @@ func (a *app) verifyStore(ctx context.Context, tenantRef, checkpointsFile, keyFl
 	var total int64
 	for _, t := range tenants {
 		// The portal's "Verify now" runs this same trail.Verify.
-		got, err := trail.Verify(ctx, s, auditPages, t.ID, src.key, src.external[t.ID], func(n int64) {
+		got, err := trail.Verify(ctx, s, trail.Parallel(), t.ID, src.key, src.external[t.ID], func(n int64) {
 			if bar != nil {
 				bar.Set64(total + n)
 			}
@@ -210,7 +206,7 @@ func (a *app) verifyFile(ctx context.Context, path, checkpointsFile, keyFlag str
 	results := map[string]*chainResult{}
 	start := time.Now()
 	var total int64
-	err = audit.ReadJSONL(f, func(r audit.Record) error {
+	err = audit.ReadJSONLSummed(f, runtime.GOMAXPROCS(0), func(r audit.Record, sum audit.Sum) error {
 		c, ok := chains[r.TenantID]
 		if !ok {
 			c = &audit.Chain{Partial: true}
@@ -221,7 +217,7 @@ func (a *app) verifyFile(ctx context.Context, path, checkpointsFile, keyFlag str
 				witnesses[r.TenantID] = audit.NewWitness(*src.key, src.external[r.TenantID])
 			}
 		}
-		if err := c.Add(r); err != nil {
+		if err := c.AddSummed(r, sum); err != nil {
 			return err
 		}
 		if w := witnesses[r.TenantID]; w != nil {
@@ -343,7 +339,7 @@ they end in '*' (--action 'account.*').`,
 			bar := a.counter("exporting")
 			var read, written int64
 			for _, t := range tenants {
-				r, n, err := trail.Export(ctx, s, auditPages, t.ID, f, w, func(n int64) {
+				r, n, err := trail.Export(ctx, s, trail.Parallel(), t.ID, f, w, func(n int64) {
 					if bar != nil {
 						bar.Set64(read + n)
 					}
@@ -411,77 +407,6 @@ func (a *app) auditTenants(ctx context.Context, s store.ConfigReader, ref string
 		return []store.Tenant{t}, err
 	}
 	return s.Tenants(ctx)
-}
-
-// auditPages calls fn with each page of a tenant's records in seq order,
-// each record once, as a scan of one page after another would.
-func auditPages(ctx context.Context, s store.AuditReader, tenantID string, fn func([]audit.Record) error) error {
-	last, done, err := auditPagesAhead(ctx, s, tenantID, fn)
-	for !done && err == nil {
-		var recs []audit.Record
-		if recs, err = s.AuditRecords(ctx, tenantID, last, auditPage); err == nil {
-			err = fn(recs)
-		}
-		if done = len(recs) < auditPage; !done {
-			last = recs[len(recs)-1].Seq
-		}
-	}
-	return err
-}
-
-// auditPagesAhead reads up to max(2, GOMAXPROCS) pages at once while fn
-// works on the current one. Page k is read as the records after seq
-// k*auditPage, which is where page k-1 ends when seqs have no gaps. A gap
-// makes a page reach past that point, so the next one overlaps it: then
-// the overlap is dropped and auditPagesAhead returns the last seq given
-// to fn with done false, for the caller to go on one page at a time.
-func auditPagesAhead(ctx context.Context, s store.AuditReader, tenantID string, fn func([]audit.Record) error) (last int64, done bool, err error) {
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	type page struct {
-		recs []audit.Record
-		err  error
-	}
-	pending := make(chan chan page, max(2, runtime.GOMAXPROCS(0)))
-	go func() {
-		defer close(pending)
-		for k := int64(0); ; k++ {
-			next := make(chan page, 1)
-			select {
-			case pending <- next:
-			case <-ctx.Done():
-				return
-			}
-			go func() {
-				recs, err := s.AuditRecords(ctx, tenantID, k*int64(auditPage), auditPage)
-				next <- page{recs, err}
-			}()
-		}
-	}()
-	for next := range pending {
-		p := <-next
-		if p.err != nil {
-			return last, true, p.err
-		}
-		full := len(p.recs) == auditPage
-		fresh := p.recs
-		for len(fresh) > 0 && fresh[0].Seq <= last {
-			fresh = fresh[1:]
-		}
-		if err := fn(fresh); err != nil {
-			return last, true, err
-		}
-		if len(p.recs) > 0 {
-			last = max(last, p.recs[len(p.recs)-1].Seq)
-		}
-		if !full {
-			return last, true, nil
-		}
-		if len(fresh) < len(p.recs) {
-			return last, false, nil
-		}
-	}
-	return last, true, ctx.Err()
 }
 
 // parseWhen reads an RFC 3339 time, a date, or an age before now ("30d",

@@ -185,7 +185,7 @@ func (p *Portal) adminAuditExport(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	_, _, err = trail.Export(r.Context(), p.d.Audit, trail.Pages, s.member.TenantID, f, out, nil)
+	_, _, err = trail.Export(r.Context(), p.d.Audit, trail.OneByOne, s.member.TenantID, f, out, nil)
 	if err == nil {
 		err = out.Flush()
 	}
@@ -222,7 +222,7 @@ func (p *Portal) adminAuditVerify(w http.ResponseWriter, r *http.Request) error 
 	}
 	defer fl.end()
 	v := &auditVerdict{Signed: p.d.AuditKey != nil}
-	v.Result, err = trail.Verify(ctx, p.d.Audit, trail.Pages, s.member.TenantID, p.d.AuditKey, nil, nil)
+	v.Result, err = trail.Verify(ctx, p.d.Audit, trail.OneByOne, s.member.TenantID, p.d.AuditKey, nil, nil)
 	switch {
 	case errors.As(err, &v.Break):
 	case err != nil:

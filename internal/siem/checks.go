@@ -30,7 +30,7 @@ type CheckStore interface {
 
 // CheckJob queues the check decisions not yet streamed to each endpoint
 // that opted in (checks: true). It reads the check log with
-// checklog.Tail, the settled reader blocked-signin shares, past a cursor
+// checklog.Tail, the commit-ordered reader blocked-signin shares, past a cursor
 // per endpoint and tenant (a stream cursor of kind checklog.CursorKind),
 // and queues one outbox message per record in the transaction that moves
 // the cursor: each decision is queued once per endpoint, and delivered at
@@ -42,18 +42,17 @@ type CheckJob struct {
 	Clock clock.Clock
 	// Endpoints are the names of the endpoints that opted in.
 	Endpoints []string
-	// Settle is how old a record must be to be read (default
-	// checklog.DefaultSettle).
-	Settle time.Duration
 	// Batch is how many records one transaction queues (default 500).
 	Batch int
 	// Pages bounds the transactions per endpoint and tenant in one round
 	// (default 20), so that a backlog is worked off over several rounds
 	// and one tenant cannot hold the others up for long.
 	Pages int
+
+	idle checklog.IdleCursors
 }
 
-// RunOnce queues the settled decisions past each endpoint's cursors and
+// RunOnce queues the committed decisions past each endpoint's cursors and
 // returns how many messages it queued.
 //
 // An endpoint's tenants share transactions: one transaction reads a page
@@ -80,9 +79,8 @@ func (j *CheckJob) RunOnce(ctx context.Context) (int, error) {
 	queued := 0
 	var errs []error
 	for _, ep := range j.Endpoints {
-		r := &round{job: j, tail: checklog.Tail{Endpoint: ep, Settle: j.Settle, Batch: j.Batch},
-			start: now.Add(-Backfill), issuers: issuers}
-		r.until = r.tail.Until(now)
+		r := &round{job: j, tail: checklog.Tail{Endpoint: ep, Batch: j.Batch, Idle: &j.idle},
+			now: now, start: now.Add(-Backfill), issuers: issuers}
 		todo := make([]work, len(tenants))
 		for i, t := range tenants {
 			todo[i] = work{tenant: t, pages: pages}
@@ -111,7 +109,7 @@ type work struct {
 type round struct {
 	job     *CheckJob
 	tail    checklog.Tail
-	until   time.Time
+	now     time.Time
 	start   time.Time
 	issuers map[string]string
 }
@@ -176,10 +174,7 @@ func (r *round) shared(ctx context.Context, todo []work) (rest []work, n int, er
 // page queues one page of a tenant's decisions to the round's endpoint
 // and moves its cursor, in tx.
 func (r *round) page(ctx context.Context, tx store.Tx, t store.Tenant) (n int, more bool, err error) {
-	p, err := r.tail.Read(ctx, tx, t.ID, r.until, func(cur time.Time, found bool) time.Time {
-		if found {
-			return cur
-		}
+	p, err := r.tail.Read(ctx, tx, t.ID, r.now, func() time.Time {
 		if t.CreatedAt.After(r.start) {
 			return t.CreatedAt
 		}

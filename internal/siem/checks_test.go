@@ -27,6 +27,7 @@ import (
 	"github.com/deadbolt-dev/deadbolt/internal/seal"
 	"github.com/deadbolt-dev/deadbolt/internal/siem"
 	"github.com/deadbolt-dev/deadbolt/internal/store"
+	"github.com/deadbolt-dev/deadbolt/internal/store/storetest"
 	"github.com/deadbolt-dev/deadbolt/internal/store/storetest/backends"
 	"github.com/deadbolt-dev/deadbolt/internal/token"
 )
@@ -137,8 +138,7 @@ func (r *receiver) keys() []string {
 
 // TestCheckDecisionsStream makes real lock checks on each backend and
 // follows them to a JSON receiver and to a real rsyslog, both opted in:
-// nothing is read before it has settled, each decision is queued once per
-// endpoint and arrives with its check ID as the idempotency key; a job
+// each decision is read once committed, queued once per endpoint and arrives with its check ID as the idempotency key; a job
 // started anew (a restart) resumes from the durable cursors and queues
 // nothing twice.
 func TestCheckDecisionsStream(t *testing.T) {
@@ -169,8 +169,7 @@ func TestCheckDecisionsStream(t *testing.T) {
 				made = append(made, c.check(acct))
 				c.clk.Advance(time.Millisecond)
 			}
-			queue(0) // younger than the settle lag
-			c.clk.Advance(3 * time.Second)
+			storetest.AwaitCommitted(t, c.db)
 			queue(2 * len(made))
 			queue(0)
 			deliverAll(t, deliver, 2*len(made))
@@ -218,7 +217,7 @@ func TestCheckDecisionsStream(t *testing.T) {
 			queue(0)
 			c.clk.Advance(time.Second)
 			later := c.check("alice")
-			c.clk.Advance(3 * time.Second)
+			storetest.AwaitCommitted(t, c.db)
 			queue(2)
 			deliverAll(t, deliver, 2)
 			if keys := rcv.keys(); len(keys) != len(made)+1 || !slices.Contains(keys, later.SessionID) {

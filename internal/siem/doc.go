@@ -10,15 +10,16 @@
 //
 // CheckJob streams the check decisions (the check log, one record per lock
 // check) to the endpoints that opted in (checks: true), the same way: it
-// reads each tenant's check log with checklog.Tail, the settled reader
-// that blocked-signin shares (records older than a 2-second lag, so that
-// PostgreSQL's out-of-order commits are never passed over), past a cursor
-// per endpoint and tenant, and queues one message per decision
-// (CheckMessageType) in the transaction that moves the cursor; an
-// endpoint's tenants share those transactions (up to Batch messages each),
-// and a round that finds nothing writes nothing (an idle cursor is written
-// once every checklog.IdleAdvance). The check's ID is the idempotency key. A new endpoint or tenant starts Backfill
-// back. Nothing of this runs on the lock check's path.
+// reads each tenant's check log with checklog.Tail, the commit-ordered
+// reader that blocked-signin shares (a decision is read once it is
+// committed, however late after its own time, and never passed over),
+// past a cursor per endpoint and tenant, and queues one message per
+// decision (CheckMessageType) in the transaction that moves the cursor;
+// an endpoint's tenants share those transactions (up to Batch messages
+// each), and a round that finds nothing writes nothing (an idle cursor is
+// written once every checklog.IdleAdvance). The check's ID is the
+// idempotency key. A new endpoint or tenant starts at the commit position
+// of Backfill back. Nothing of this runs on the lock check's path.
 //
 // The queued messages are delivered by notify.Streamer, a batch of one
 // endpoint at a time, through the carriers here (notify.BatchCarrier).

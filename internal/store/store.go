@@ -284,16 +284,63 @@ type CheckLogReader interface {
 	// CheckRecords lists an application's newest check-log records first,
 	// at most limit of them.
 	CheckRecords(ctx context.Context, appID string, limit int) ([]CheckRecord, error)
-	// TenantChecks lists a tenant's check-log records (only those that
+	// CommittedChecks lists a tenant's check-log records (only those that
 	// answered locked, the blocked sign-ins, if lockedOnly), of every
-	// application, with since <= At < until, oldest first (records of one
-	// instant in the order they were written), starting after the position
-	// after, at most limit of them, and returns the position of the last
-	// one listed (after itself when it lists none), as ChecksBetween does.
-	// On SQLite it reads the check log's own file, also inside a Tx. A
-	// limit below 1 is ErrInvalid. Package checklog's Tail reads it past a
+	// application, in commit order: those after the position after (in
+	// CommitPosition order), below the page's Horizon, at most limit of
+	// them. Records below the horizon are final: every one of them is
+	// committed and visible, and none is ever committed below it later,
+	// so a reader that moves a cursor along these pages reads each
+	// record once, however late after its own At it was committed. On
+	// SQLite it reads the check log's own file, also inside a Tx. A limit
+	// below 1 is ErrInvalid. Package checklog's Tail reads it past a
 	// stream cursor.
-	TenantChecks(ctx context.Context, tenantID string, lockedOnly bool, since, until time.Time, after CheckPosition, limit int) ([]CheckRecord, CheckPosition, error)
+	CommittedChecks(ctx context.Context, tenantID string, lockedOnly bool, after CommitPosition, limit int) (CommitPage, error)
+	// CheckCommitPosition returns the commit position from which a
+	// reader finds every record of the tenant with At at or after at:
+	// the smallest commit position of those records, or the horizon when
+	// there is none below it. Records before at whose position is higher
+	// are found too. It scans the tenant's records since at (by time), so
+	// it is for starting a reader, once: the commit position of a time.
+	CheckCommitPosition(ctx context.Context, tenantID string, at time.Time) (int64, error)
+}
+
+// CommitPosition is a place in the check log's commit order, the order
+// in which records became visible to readers: unlike a record's time or
+// its seq, no record is ever committed before a position a reader has
+// already passed. Pos is the commit position: on SQLite the check-log
+// file's rowid (one writer, so write order is commit order); on
+// PostgreSQL the ID of the transaction that wrote the record (xid8, one
+// per check-log batch), or, for a record written before the check log
+// kept it, a negative position in seq order below every transaction's.
+// Seq orders the records of one Pos (SQLite rowid again, PostgreSQL seq).
+// Positions order by Pos, then Seq. A position from the wall-clock range
+// of Unix nanoseconds (PositionIsTime) is never a record's.
+type CommitPosition struct {
+	Pos int64
+	Seq int64
+}
+
+// PositionIsTime reports whether a stored check-log cursor holds a time
+// (Unix nanoseconds, as deadbolt before commit-ordered cursors wrote
+// them) rather than a commit position: every time after 2001 is above
+// 1e18, which neither a rowid nor a transaction ID reaches.
+func PositionIsTime(p int64) bool { return p >= 1e18 }
+
+// CommitPage is a page of CommittedChecks.
+type CommitPage struct {
+	// Records are the page's records, in commit order.
+	Records []CheckRecord
+	// Positions are the records' commit positions, Positions[i] of
+	// Records[i].
+	Positions []CommitPosition
+	// Horizon is the commit position below which every record is final
+	// at the time of the read: the page holds no record at or above it.
+	// On SQLite it is one past the newest rowid; on PostgreSQL the
+	// oldest transaction still running anywhere in the cluster
+	// (pg_snapshot_xmin), so a long write transaction holds readers back
+	// (lag, never loss).
+	Horizon int64
 }
 
 // CheckLogAppender writes the check log. It is not part of a Tx: the
@@ -312,7 +359,11 @@ type CheckLogPruner interface {
 	// records whose At is before before, in one transaction, and returns
 	// how many it deleted (fewer than limit: none older are left). A limit
 	// below 1 is ErrInvalid. Retention calls it in rounds, so that no
-	// transaction grows with the size of the log.
+	// transaction grows with the size of the log. On SQLite the record
+	// written last is kept whatever its age: SQLite gives a new row the
+	// newest rowid plus one, so deleting the newest would hand its rowid
+	// (a commit position, CommitPosition) out again, below readers'
+	// cursors.
 	DeleteChecksBefore(ctx context.Context, before time.Time, limit int) (int, error)
 }
 

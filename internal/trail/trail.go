@@ -3,6 +3,8 @@ package trail
 import (
 	"context"
 	"runtime"
+	"slices"
+	"sync"
 
 	"github.com/deadbolt-dev/deadbolt/internal/audit"
 	"github.com/deadbolt-dev/deadbolt/internal/store"
@@ -11,27 +13,23 @@ import (
 // Page is how many records one read fetches.
 const Page = 5000
 
-// Pager calls fn with each page of a tenant's records in seq order, each
-// record once. Pages is one; the CLI has a faster one that reads ahead.
-type Pager func(ctx context.Context, s store.AuditReader, tenantID string, fn func([]audit.Record) error) error
+// pageSize is Page, smaller in tests.
+var pageSize = Page
 
-// Pages is a Pager that reads one page after another.
-func Pages(ctx context.Context, s store.AuditReader, tenantID string, fn func([]audit.Record) error) error {
-	var after int64
-	for {
-		recs, err := s.AuditRecords(ctx, tenantID, after, Page)
-		if err != nil {
-			return err
-		}
-		if err := fn(recs); err != nil {
-			return err
-		}
-		if len(recs) < Page {
-			return nil
-		}
-		after = recs[len(recs)-1].Seq
-	}
-}
+// Reading says how Verify and Export read a trail. With Ahead > 0, up to
+// Ahead pages are read at once, each on its own goroutine, which also
+// hashes (Verify) or encodes (Export) the page it read; the caller's
+// goroutine then checks the links or writes the pages in seq order. With
+// Ahead 0 one page is read after another, all on the caller's goroutine.
+type Reading struct{ Ahead int }
+
+// OneByOne reads one page after another on the caller's goroutine (the
+// portal: one request should not take every core).
+var OneByOne = Reading{}
+
+// Parallel reads and works on as many pages at once as there are cores,
+// at least two (the CLI).
+func Parallel() Reading { return Reading{Ahead: max(2, runtime.GOMAXPROCS(0))} }
 
 // Result is a verified chain.
 type Result struct {
@@ -46,9 +44,12 @@ type Result struct {
 // last, and, when key is not nil, checks every signed checkpoint stored
 // with it and those in extra (a witness's copy). The first bad record
 // ends it with an error wrapping an *audit.Break that names its seq and
-// fault; other errors are the store's. progress, when not nil, is told
-// how many records have been checked after each page.
-func Verify(ctx context.Context, s store.AuditReader, pages Pager, tenantID string, key *audit.PublicKey,
+// fault; other errors are the store's. Records are hashed as their pages
+// are read (audit.SumsOf), and the chain is checked one record after
+// another in seq order, so the first bad record is the same however
+// rd reads. progress, when not nil, is told how many records have been
+// checked after each page.
+func Verify(ctx context.Context, s store.AuditReader, rd Reading, tenantID string, key *audit.PublicKey,
 	extra []audit.Checkpoint, progress func(int64)) (Result, error) {
 	var res Result
 	var c audit.Chain
@@ -60,23 +61,23 @@ func Verify(ctx context.Context, s store.AuditReader, pages Pager, tenantID stri
 		}
 		w = audit.NewWitness(*key, append(stored, extra...))
 	}
-	err := pages(ctx, s, tenantID, func(page []audit.Record) error {
-		n, err := c.AddAll(page, runtime.GOMAXPROCS(0))
-		if w != nil {
-			for _, r := range page[:n] {
+	err := readPages(ctx, s, rd, tenantID, audit.SumsOf, func(page []audit.Record, sums []audit.Sum) error {
+		for i, r := range page {
+			if err := c.AddSummed(r, sums[i]); err != nil {
+				return err
+			}
+			if w != nil {
 				if err := w.Record(r, false); err != nil {
 					return err
 				}
 			}
-		}
-		res.Events += int64(n)
-		if n > 0 {
-			res.LastSeq, res.LastHash = page[n-1].Seq, page[n-1].Hash
+			res.Events++
+			res.LastSeq, res.LastHash = r.Seq, r.Hash
 		}
 		if progress != nil {
 			progress(res.Events)
 		}
-		return err
+		return nil
 	})
 	if err == nil && w != nil {
 		err = w.End(res.LastSeq, false)
@@ -87,18 +88,41 @@ func Verify(ctx context.Context, s store.AuditReader, pages Pager, tenantID stri
 
 // Export writes the records of tenantID that f selects to w, oldest
 // first, and returns how many it read and wrote. It does not flush w.
+// Records are encoded as their pages are read, and written in seq order.
 // progress, when not nil, is told how many records have been read after
 // each page.
-func Export(ctx context.Context, s store.AuditReader, pages Pager, tenantID string, f audit.Filter, w *audit.Writer,
+func Export(ctx context.Context, s store.AuditReader, rd Reading, tenantID string, f audit.Filter, w *audit.Writer,
 	progress func(read int64)) (read, written int64, err error) {
-	err = pages(ctx, s, tenantID, func(page []audit.Record) error {
-		for _, r := range page {
-			read++
+	encode := func(page []audit.Record) []encoded {
+		out := make([]encoded, len(page))
+		var buf []byte
+		for i, r := range page {
 			if !f.Match(r) {
 				continue
 			}
+			start := len(buf)
+			buf, out[i].err = w.Format().AppendRecord(buf, r)
+			out[i].start, out[i].end, out[i].selected = start, len(buf), true
+			if start == 0 { // room for the rest of the page at this record's size and a tenth
+				buf = slices.Grow(buf, len(buf)*11/10*(len(page)-i))
+			}
+		}
+		for i := range out {
+			out[i].buf = buf
+		}
+		return out
+	}
+	err = readPages(ctx, s, rd, tenantID, encode, func(page []audit.Record, enc []encoded) error {
+		for _, e := range enc {
+			read++
+			if !e.selected {
+				continue
+			}
+			if e.err != nil {
+				return e.err
+			}
 			written++
-			if err := w.Write(r); err != nil {
+			if err := w.WriteEncoded(e.buf[e.start:e.end]); err != nil {
 				return err
 			}
 		}
@@ -108,6 +132,104 @@ func Export(ctx context.Context, s store.AuditReader, pages Pager, tenantID stri
 		return nil
 	})
 	return read, written, err
+}
+
+// encoded is one record of a page that Export encoded: buf[start:end],
+// the page's buffer, when the filter selected it.
+type encoded struct {
+	buf        []byte
+	start, end int
+	selected   bool
+	err        error
+}
+
+// readPages calls prepare with each page of a tenant's records as it is
+// read, and fn with each page and what prepare made of it (one T a
+// record), in seq order, each record once, as a scan of one page after
+// another would. With rd.Ahead > 0, prepare runs on the reading
+// goroutines, several pages at once; fn always runs on the caller's.
+func readPages[T any](ctx context.Context, s store.AuditReader, rd Reading, tenantID string,
+	prepare func([]audit.Record) []T, fn func([]audit.Record, []T) error) error {
+	var last int64
+	var done bool
+	var err error
+	if rd.Ahead > 0 {
+		last, done, err = readAhead(ctx, s, rd.Ahead, tenantID, prepare, fn)
+	}
+	for !done && err == nil {
+		var recs []audit.Record
+		if recs, err = s.AuditRecords(ctx, tenantID, last, pageSize); err == nil {
+			err = fn(recs, prepare(recs))
+		}
+		if done = len(recs) < pageSize; !done {
+			last = recs[len(recs)-1].Seq
+		}
+	}
+	return err
+}
+
+// readAhead reads up to ahead pages at once, each on a goroutine that
+// also prepares it, while fn works on the page before. Page k is read as
+// the records after seq k*pageSize, which is where page k-1 ends when
+// seqs have no gaps. A gap makes a page reach past that point, so the
+// next one overlaps it: then the overlap is dropped and readAhead returns
+// the last seq given to fn with done false, for the caller to go on one
+// page at a time. It returns once every goroutine it started has ended.
+func readAhead[T any](ctx context.Context, s store.AuditReader, ahead int, tenantID string,
+	prepare func([]audit.Record) []T, fn func([]audit.Record, []T) error) (last int64, done bool, err error) {
+	ctx, cancel := context.WithCancel(ctx)
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	defer cancel()
+	type page struct {
+		recs     []audit.Record
+		prepared []T
+		err      error
+	}
+	pending := make(chan chan page, ahead)
+	wg.Go(func() {
+		defer close(pending)
+		for k := int64(0); ; k++ {
+			next := make(chan page, 1)
+			select {
+			case pending <- next:
+			case <-ctx.Done():
+				return
+			}
+			wg.Go(func() {
+				recs, err := s.AuditRecords(ctx, tenantID, k*int64(pageSize), pageSize)
+				var prepared []T
+				if err == nil {
+					prepared = prepare(recs)
+				}
+				next <- page{recs, prepared, err}
+			})
+		}
+	})
+	for next := range pending {
+		p := <-next
+		if p.err != nil {
+			return last, true, p.err
+		}
+		full := len(p.recs) == pageSize
+		skip := 0
+		for skip < len(p.recs) && p.recs[skip].Seq <= last {
+			skip++
+		}
+		if err := fn(p.recs[skip:], p.prepared[skip:]); err != nil {
+			return last, true, err
+		}
+		if len(p.recs) > 0 {
+			last = max(last, p.recs[len(p.recs)-1].Seq)
+		}
+		if !full {
+			return last, true, nil
+		}
+		if skip > 0 {
+			return last, false, nil
+		}
+	}
+	return last, true, ctx.Err()
 }
 
 // scanChunk is how many records Newest reads at a time, walking back.

@@ -50,9 +50,28 @@ func sourceSchema(table string) string {
 // sourceExprs are source columns read through an expression: a signing
 // key's last use is kept in the check log's file (key_use) since the check
 // log moved there, and in signing_keys before.
+//
+// A check-log stream cursor (kind "checks") holds a commit position, which
+// on SQLite is a rowid and means nothing to PostgreSQL: it goes across as
+// the time deadbolt's cursors held before commit order (the earliest time
+// of the records from that rowid on, or just after the newest record), and
+// the reader's first read starts it at that time's commit position
+// (package checklog, "the upgrade"). The copied records are PostgreSQL's
+// legacy records (xid 0, targetFills), in rowid order.
 var sourceExprs = map[string]string{
 	"signing_keys.last_used_at": `max(main.signing_keys.last_used_at, coalesce((SELECT u.last_used_at FROM chk.key_use u WHERE u.kid = main.signing_keys.kid), 0))`,
+	"stream_cursors.position": `CASE WHEN main.stream_cursors.kind = 'checks' AND main.stream_cursors.position BETWEEN 1 AND 999999999999999999
+		THEN max(1000000000000000000, coalesce((SELECT min(c.at) FROM chk.check_log c WHERE c.rowid >= main.stream_cursors.position),
+			(SELECT max(c.at) + 1 FROM chk.check_log c), 0))
+		ELSE main.stream_cursors.position END`,
 }
+
+// targetFills are target columns the source has no counterpart of, which
+// the copy leaves to the target: check_log.xid, the writing transaction
+// (migration 0024), is '0' for every copied record — what PostgreSQL's
+// own records from before 0024 have — set as the column's default for the
+// copy's transaction only.
+var targetFills = map[string]string{"check_log.xid": `'0'`}
 
 // column is one column to copy, with PostgreSQL's idea of its type.
 type column struct {
@@ -168,6 +187,10 @@ func Copy(ctx context.Context, srcPath string, dst *postgres.Store, progress fun
 	if _, err := tx.Exec(ctx, `SET CONSTRAINTS ALL DEFERRED`); err != nil {
 		return fail(store.ErrUnavailable, "target: %v", err)
 	}
+	defaults, err := fillDefaults(ctx, tx)
+	if err != nil {
+		return fail(store.ErrUnavailable, "target: %v", err)
+	}
 	res := CopyResult{Summary: Summary{SchemaVersion: version}, Digests: map[string]string{}}
 	for _, t := range tables {
 		n, err := copyTable(ctx, src, tx, t, plan[t])
@@ -178,6 +201,9 @@ func Copy(ctx context.Context, srcPath string, dst *postgres.Store, progress fun
 			progress(t, n)
 		}
 		res.Tables = append(res.Tables, Table{t, n})
+	}
+	if err := setDefaults(ctx, tx, defaults); err != nil {
+		return fail(store.ErrUnavailable, "target: %v", err)
 	}
 	if err := postgres.AnnounceAll(ctx, tx); err != nil {
 		return CopyResult{}, fmt.Errorf("%s: %w", op, err)
@@ -228,9 +254,40 @@ func targetColumns(ctx context.Context, pool interface {
 		if err := rows.Scan(&t, &c.name, &c.pgType, &c.nullable); err != nil {
 			return nil, err
 		}
+		if _, ok := targetFills[t+"."+c.name]; ok {
+			continue
+		}
 		plan[t] = append(plan[t], c)
 	}
 	return plan, rows.Err()
+}
+
+// fillDefaults sets targetFills' values as their columns' defaults, in
+// tx, and returns the defaults they had.
+func fillDefaults(ctx context.Context, tx pgx.Tx) (map[string]string, error) {
+	had := map[string]string{}
+	for _, tc := range sortedKeys(targetFills) {
+		t, c, _ := strings.Cut(tc, ".")
+		var d string
+		if err := tx.QueryRow(ctx, `SELECT column_default FROM information_schema.columns
+			WHERE table_schema = current_schema() AND table_name = $1 AND column_name = $2`, t, c).Scan(&d); err != nil {
+			return nil, fmt.Errorf("default of %s: %w", tc, err)
+		}
+		had[tc] = d
+	}
+	return had, setDefaults(ctx, tx, targetFills)
+}
+
+// setDefaults sets the defaults of the columns named table.column, in tx.
+func setDefaults(ctx context.Context, tx pgx.Tx, defaults map[string]string) error {
+	for _, tc := range sortedKeys(defaults) {
+		t, c, _ := strings.Cut(tc, ".")
+		if _, err := tx.Exec(ctx, `ALTER TABLE `+pgx.Identifier{t}.Sanitize()+` ALTER COLUMN `+pgx.Identifier{c}.Sanitize()+
+			` SET DEFAULT `+defaults[tc]); err != nil {
+			return fmt.Errorf("default of %s: %w", tc, err)
+		}
+	}
+	return nil
 }
 
 func sortedKeys[V any](m map[string]V) []string {

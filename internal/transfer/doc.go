@@ -35,7 +35,13 @@
 //     drop their caches,
 //     and afterwards compares every table's row count and an
 //     order-independent digest of every row's values — the check log
-//     included — between the two databases.
+//     included — between the two databases. The check log's records come
+//     in rowid order as PostgreSQL's records from before commit order
+//     (xid 0), and a check-log stream cursor, a rowid in SQLite, as the
+//     time of the first record it had not read (package checklog reads
+//     it as that time's commit position): a stream goes on past the copy
+//     with nothing skipped, repeating at most the records of that same
+//     instant it had read.
 //
 // None of them carries the master key: signing secrets and webhook
 // secrets stay sealed under the key of the install they came from, which

@@ -13,10 +13,12 @@ import (
 	"time"
 
 	"github.com/deadbolt-dev/deadbolt/internal/audit"
+	"github.com/deadbolt-dev/deadbolt/internal/checklog"
 	"github.com/deadbolt-dev/deadbolt/internal/store"
 	"github.com/deadbolt-dev/deadbolt/internal/store/postgres"
 	"github.com/deadbolt-dev/deadbolt/internal/store/postgres/pgtest"
 	"github.com/deadbolt-dev/deadbolt/internal/store/sqlite"
+	"github.com/deadbolt-dev/deadbolt/internal/store/storetest"
 )
 
 var t0 = time.Date(2025, 6, 1, 12, 0, 0, 123456789, time.UTC)
@@ -324,6 +326,20 @@ func TestCopyToPostgres(t *testing.T) {
 	lastUse := at(5 * time.Hour)
 	must(t, src.AppendChecks(ctx, []store.CheckRecord{{ID: "keyed", TenantID: "t1", AppID: "a1", KID: "k1", Account: "x",
 		At: lastUse, Status: "unlocked"}}))
+	// A SIEM stream that has read the first 20 check records (two whole
+	// instants of populate's ten each): its cursor is a rowid.
+	siem := checklog.Tail{Endpoint: "lake", Batch: 21}
+	var read []string
+	must(t, src.Update(ctx, func(tx store.Tx) error {
+		p, err := siem.Read(ctx, tx, "t1", t0, nil)
+		for _, r := range p.Records {
+			read = append(read, r.ID)
+		}
+		if err != nil || len(read) != 20 {
+			return fmt.Errorf("read %v before the copy (%w), want 20", read, err)
+		}
+		return p.Advance(ctx, tx)
+	}))
 	want := snap(t, src)
 	if k := want.Keys[0]; k.KID != "k1" || !k.LastUsedAt.Equal(lastUse) {
 		t.Fatalf("source key %s last used %v, want k1 at %v", k.KID, k.LastUsedAt, lastUse)
@@ -343,6 +359,25 @@ func TestCopyToPostgres(t *testing.T) {
 		t.Fatal("the check log was not verified")
 	}
 	sameSnap(t, "PostgreSQL after copy", snap(t, dst), want)
+
+	// The stream goes on where it was on PostgreSQL: its cursor came
+	// across as the time of the first record it had not read, the
+	// records as PostgreSQL's records from before commit order.
+	storetest.AwaitCommitted(t, dst)
+	var rest []string
+	for more := true; more; {
+		must(t, dst.Update(ctx, func(tx store.Tx) error {
+			p, err := siem.Read(ctx, tx, "t1", t0, nil)
+			for _, r := range p.Records {
+				rest = append(rest, r.ID)
+			}
+			more = p.More && err == nil
+			return errors.Join(err, p.Advance(ctx, tx))
+		}))
+	}
+	if len(rest) != 31 || rest[0] != "s020" || rest[29] != "s049" || rest[30] != "keyed" {
+		t.Fatalf("the stream read %v on PostgreSQL after the copy; want s020 to s049, then keyed", rest)
+	}
 
 	// The copy works as a database: a grant is consumed exactly as before.
 	var used bool

@@ -44,7 +44,11 @@
 // records it holds. The check log stays in the database (unlike SQLite's,
 // which has a file of its own): its commits are the database server's disk
 // work, not the node's. DeleteChecksBefore (retention) finds the oldest
-// records through check_log_at (migration 0010).
+// records through check_log_at (migration 0010). Each row takes the ID of
+// the transaction that wrote it from check_log.xid's default (migration
+// 0024: no statement more), and CommittedChecks reads a tenant's rows by
+// (xid, seq) below the snapshot's xmin, where every transaction has ended
+// (package checklog's documentation says why).
 //
 // # Change announcements
 //

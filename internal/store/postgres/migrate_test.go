@@ -65,6 +65,7 @@ var newColumns = map[string]string{
 	"unlock_requests.policy_id":          "",
 	"unlock_requests.rule":               "",
 	"check_log.policy_id":                "",
+	"check_log.xid":                      "0",
 	"approval_templates.approvals":       "1",
 	"approval_templates.deny_on":         "first",
 	"approval_templates.expiry":          "0",

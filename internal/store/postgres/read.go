@@ -200,6 +200,12 @@ func (r reads) AuditRecords(ctx context.Context, tenantID string, afterSeq int64
 	if err := positiveLimit(op, limit); err != nil {
 		return nil, err
 	}
-	return list(ctx, r.q, op, dialect.ScanAudit,
-		`SELECT `+sqlrow.AuditCols+` FROM audit_log WHERE tenant_id = $1 AND seq > $2 ORDER BY seq LIMIT $3`, tenantID, afterSeq, limit)
+	rows, err := r.q.Query(ctx, `SELECT `+sqlrow.TenantAuditCols+` FROM audit_log WHERE tenant_id = $1 AND seq > $2 ORDER BY seq LIMIT $3`,
+		tenantID, afterSeq, limit)
+	if err != nil {
+		return nil, wrap(op, err)
+	}
+	defer rows.Close()
+	out, err := sqlrow.CollectUpTo(rows, limit, dialect.ScanTenantAudit(tenantID))
+	return out, wrap(op, err)
 }

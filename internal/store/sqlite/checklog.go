@@ -71,7 +71,12 @@ const (
 	checkGet     = `SELECT ` + sqlrow.CheckCols + ` FROM check_log WHERE id = ?`
 	checkList    = `SELECT ` + sqlrow.CheckCols + ` FROM check_log WHERE app_id = ? ORDER BY at DESC, rowid DESC LIMIT ?`
 	checkLastUse = `SELECT last_used_at FROM key_use WHERE kid = ?`
-	checkPrune   = `DELETE FROM check_log WHERE rowid IN (SELECT rowid FROM check_log WHERE at < ? ORDER BY at LIMIT ?)`
+	// checkPrune keeps the newest row, whatever its age: SQLite gives a
+	// new row the newest rowid plus one, and a rowid handed out again
+	// would fall below the commit-ordered readers' cursors
+	// (CommittedChecks).
+	checkPrune = `DELETE FROM check_log WHERE rowid IN (SELECT rowid FROM check_log
+		WHERE at < ? AND rowid < (SELECT max(rowid) FROM check_log) ORDER BY at LIMIT ?)`
 )
 
 // checkChunk is how many check-log rows one INSERT writes: a group commit

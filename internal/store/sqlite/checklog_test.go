@@ -197,13 +197,9 @@ func TestCheckLogNewerRefused(t *testing.T) {
 // so do the caches and change detection that watch that file.
 func TestAppendChecksLeavesAccountsFile(t *testing.T) {
 	ctx := t.Context()
-	s, err := Open(ctx, t.TempDir()+"/d.db", Options{AutoMigrate: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s := openNew(t)
 	at := time.Date(2025, 6, 1, 12, 0, 0, 0, time.UTC)
-	err = s.Update(ctx, func(tx store.Tx) error {
+	err := s.Update(ctx, func(tx store.Tx) error {
 		if err := tx.CreateTenant(ctx, store.Tenant{ID: "t1", Name: "acme", CreatedAt: at}); err != nil {
 			return err
 		}
@@ -306,5 +302,58 @@ func TestLeasesLeaveAccountsFile(t *testing.T) {
 	var v int
 	if err := s.log.wdb.QueryRow(`PRAGMA user_version`).Scan(&v); err != nil || v != checksVersion {
 		t.Fatalf("check-log file version %d (%v), want %d", v, err, checksVersion)
+	}
+}
+
+// openNew opens a new store in the test's folder, closed when the test
+// ends.
+func openNew(t *testing.T) *Store {
+	t.Helper()
+	s, err := Open(t.Context(), t.TempDir()+"/d.db", Options{AutoMigrate: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+// TestCommitPositionsNeverReused: the check log's commit positions are
+// rowids, so none may be handed out twice. Retention keeps the record
+// written last whatever its age (SQLite gives a new row the newest rowid
+// plus one: deleting the newest would give its rowid again, below a
+// reader's cursor), and VACUUM keeps rowids (check_log has indexes, so
+// SQLite copies each row with its rowid).
+func TestCommitPositionsNeverReused(t *testing.T) {
+	ctx := t.Context()
+	s := openNew(t)
+	at := time.Date(2025, 6, 1, 12, 0, 0, 0, time.UTC)
+	rec := func(account string) store.CheckRecord {
+		return store.CheckRecord{ID: "c-" + account, TenantID: "t1", AppID: "a1", Account: account, At: at, Status: "unlocked", IntegrationType: "test"}
+	}
+	all := func() []store.CommitPosition {
+		p, err := s.CommittedChecks(ctx, "t1", false, store.CommitPosition{}, 100)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return p.Positions
+	}
+	if err := s.AppendChecks(ctx, []store.CheckRecord{rec("a"), rec("b"), rec("c")}); err != nil {
+		t.Fatal(err)
+	}
+	before := all()
+	if n, err := s.DeleteChecksBefore(ctx, at.Add(time.Hour), 100); err != nil || n != 2 {
+		t.Fatalf("retention deleted %d, %v; want the two records before the last", n, err)
+	}
+	if _, err := s.log.wdb.ExecContext(ctx, `VACUUM`); err != nil {
+		t.Fatal(err)
+	}
+	if got := all(); !slices.Equal(got, before[2:]) {
+		t.Fatalf("after retention and VACUUM: positions %v, want %v", got, before[2:])
+	}
+	if err := s.AppendChecks(ctx, []store.CheckRecord{rec("d")}); err != nil {
+		t.Fatal(err)
+	}
+	if got := all(); len(got) != 2 || got[1].Pos <= before[2].Pos {
+		t.Fatalf("a record written after retention: positions %v, want one after %v", got, before[2])
 	}
 }

@@ -97,6 +97,12 @@ func one[T any](ctx context.Context, q querier, op string, scan func(sqlrow.Row)
 
 // listStmt runs a prepared statement and scans every row with scan.
 func listStmt[T any](ctx context.Context, r reads, op string, id stmtID, scan func(sqlrow.Row) (T, error), args ...any) ([]T, error) {
+	return listStmtUpTo(ctx, r, op, id, 0, scan, args...)
+}
+
+// listStmtUpTo is listStmt for a statement of at most limit rows
+// (sqlrow.CollectUpTo).
+func listStmtUpTo[T any](ctx context.Context, r reads, op string, id stmtID, limit int, scan func(sqlrow.Row) (T, error), args ...any) ([]T, error) {
 	ctx = r.queryContext(ctx)
 	st, err := r.src.stmt(ctx, id)
 	if err != nil {
@@ -107,7 +113,7 @@ func listStmt[T any](ctx context.Context, r reads, op string, id stmtID, scan fu
 		return nil, wrap(op, err)
 	}
 	defer rows.Close()
-	out, err := sqlrow.Collect(rows, scan)
+	out, err := sqlrow.CollectUpTo(rows, limit, scan)
 	return out, wrap(op, err)
 }
 
@@ -251,5 +257,5 @@ func (r reads) AuditRecords(ctx context.Context, tenantID string, afterSeq int64
 	if err := positiveLimit(op, limit); err != nil {
 		return nil, err
 	}
-	return listStmt(ctx, r, op, qAuditRecords, dialect.ScanAudit, tenantID, afterSeq, limit)
+	return listStmtUpTo(ctx, r, op, qAuditRecords, limit, dialect.ScanTenantAudit(tenantID), tenantID, afterSeq, limit)
 }

@@ -95,7 +95,7 @@ var queries = [numStmts]string{
 		LEFT JOIN members m ON m.id = a.owner_id
 		WHERE a.app_id = ? AND a.name = ?`,
 
-	qAuditRecords: `SELECT ` + sqlrow.AuditCols + ` FROM audit_log WHERE tenant_id = ? AND seq > ? ORDER BY seq LIMIT ?`,
+	qAuditRecords: `SELECT ` + sqlrow.TenantAuditCols + ` FROM audit_log WHERE tenant_id = ? AND seq > ? ORDER BY seq LIMIT ?`,
 
 	qSchemaVersion: `SELECT coalesce(max(version), 0) FROM schema_version`,
 

@@ -13,7 +13,10 @@ const (
 	GrantCols   = `id, tenant_id, account_id, until, once, reason, granted_by, created_at, consumed_at, revoked_at`
 	CheckCols   = `id, tenant_id, app_id, kid, account, at, locked, status, ip, device, location, integration_type, policy_id`
 	AuditCols   = `tenant_id, seq, at, actor, action, target, data, prev_hash, hash`
-	WebhookCols = `id, tenant_id, url, sealed_secret, events, created_at`
+	// TenantAuditCols are AuditCols without tenant_id, for reading one
+	// tenant's records.
+	TenantAuditCols = `seq, at, actor, action, target, data, prev_hash, hash`
+	WebhookCols     = `id, tenant_id, url, sealed_secret, events, created_at`
 	// OutboxCols reads the target column of the other channels, NULL, as "".
 	OutboxCols = `id, tenant_id, channel, coalesce(webhook_id, ''), coalesce(member_id, ''), coalesce(endpoint, ''), type, payload, created_at, attempts, next_attempt_at, delivered_at, failed_at, last_error`
 	// CheckpointCols are an audit checkpoint's columns.

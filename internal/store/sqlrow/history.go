@@ -26,13 +26,6 @@ func ChecksBetweenArgs(appID string, since, until time.Time, after store.CheckPo
 	return []any{appID, valid.Nanos(until), after.At, after.Seq, limit}
 }
 
-// TenantChecksArgs are the arguments of each backend's TenantChecks
-// query: those of ChecksBetween with the tenant for the application, then
-// lockedOnly.
-func TenantChecksArgs(tenantID string, lockedOnly bool, since, until time.Time, after store.CheckPosition, limit int) []any {
-	return append(ChecksBetweenArgs(tenantID, since, until, after, limit), lockedOnly)
-}
-
 // CheckPage reads rows of CheckCols followed by the write order into
 // records and the position of the last one (after itself when there is
 // none). It leaves closing rows to the caller.
@@ -40,7 +33,7 @@ func (d *Dialect) CheckPage(rows Rows, after store.CheckPosition) ([]store.Check
 	out := []store.CheckRecord{}
 	for rows.Next() {
 		var seq int64
-		c, err := d.ScanCheck(trailing{rows, &seq})
+		c, err := d.ScanCheck(Trailing(rows, &seq))
 		if err != nil {
 			return nil, after, err
 		}
@@ -50,13 +43,17 @@ func (d *Dialect) CheckPage(rows Rows, after store.CheckPosition) ([]store.Check
 	return out, after, rows.Err()
 }
 
+// Trailing is r for a ScanX whose row has more columns after those it
+// reads: they are scanned into more.
+func Trailing(r Row, more ...any) Row { return trailing{r, more} }
+
 // trailing scans a row whose last columns follow those a ScanX reads.
 type trailing struct {
 	r    Row
-	more any
+	more []any
 }
 
-func (t trailing) Scan(dest ...any) error { return t.r.Scan(append(dest, t.more)...) }
+func (t trailing) Scan(dest ...any) error { return t.r.Scan(append(dest, t.more...)...) }
 
 // QueryCheckPage runs query, a query of one page of check-log records
 // (CheckCols, then the write order) after position after, with q, and

@@ -22,7 +22,13 @@ type Rows interface {
 // Collect reads every row of rows with scan, into a list that is empty
 // rather than nil when there is none. It leaves closing rows to the caller.
 func Collect[T any](rows Rows, scan func(Row) (T, error)) ([]T, error) {
-	out := []T{}
+	return CollectUpTo(rows, 0, scan)
+}
+
+// CollectUpTo is Collect for a query of at most limit rows, with room for
+// them made at once (up to 10 000).
+func CollectUpTo[T any](rows Rows, limit int, scan func(Row) (T, error)) ([]T, error) {
+	out := make([]T, 0, min(max(limit, 0), 10_000))
 	for rows.Next() {
 		v, err := scan(rows)
 		if err != nil {

@@ -103,14 +103,16 @@ func (d *Dialect) ScanAuditHead(r Row) (h audit.Head, err error) {
 	return h, err
 }
 
-// ScanAudit reads AuditCols.
-func (d *Dialect) ScanAudit(r Row) (a audit.Record, err error) {
-	var at int64
-	var data string
-	err = r.Scan(&a.TenantID, &a.Seq, &at, &a.Actor, &a.Action, &a.Target, &data, &a.PrevHash, &a.Hash)
-	a.At = valid.FromNanos(at)
-	a.Data = json.RawMessage(data)
-	return a, err
+// ScanTenantAudit reads TenantAuditCols, the records of tenantID (the
+// column the query selected by is not read again for every record).
+func (d *Dialect) ScanTenantAudit(tenantID string) func(Row) (audit.Record, error) {
+	return func(r Row) (a audit.Record, err error) {
+		var at int64
+		var data string
+		err = r.Scan(&a.Seq, &at, &a.Actor, &a.Action, &a.Target, &data, &a.PrevHash, &a.Hash)
+		a.TenantID, a.At, a.Data = tenantID, valid.FromNanos(at), json.RawMessage(data)
+		return a, err
+	}
 }
 
 // ScanWebhook reads WebhookCols; no events is nil.

@@ -19,8 +19,9 @@ func testDeleteChecksBefore(t *testing.T, s store.Store) {
 	cut := at(5 * time.Hour)
 	kept = append(kept, newCheck(w, "", "alice", cut, true)) // at the cut-off: kept
 	kept = append(kept, newCheck(w, "", "bob", at(6*time.Hour), false))
-	// Written newest first, so deletion order is by time, not insertion.
-	all := append(append([]store.CheckRecord{}, kept...), old[4], old[3], old[2], old[1], old[0])
+	// Written newest first, so deletion order is by time, not insertion
+	// (and a kept record last: SQLite keeps the record written last).
+	all := []store.CheckRecord{kept[0], old[4], old[3], old[2], old[1], old[0], kept[1]}
 	must(t, "AppendChecks", s.AppendChecks(ctx, all))
 
 	_, err := s.DeleteChecksBefore(ctx, cut, 0)

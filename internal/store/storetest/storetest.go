@@ -89,7 +89,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Checkpoints", testCheckpoints},
 		{"GrantsBetween", testGrantsBetween},
 		{"ChecksBetween", testChecksBetween},
-		{"TenantChecks", testTenantChecks},
+		{"CommittedChecks", testCommittedChecks},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
