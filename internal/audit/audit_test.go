@@ -6,7 +6,7 @@ import (
 	"time"
 )
 
-func chain(t *testing.T, n int) []Record {
+func chain(t testing.TB, n int) []Record {
 	t.Helper()
 	var recs []Record
 	at := time.Date(2026, 11, 21, 9, 0, 0, 123456789, time.UTC)

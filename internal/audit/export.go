@@ -229,8 +229,11 @@ func decodeLine(b []byte, line int) (rec Record, ok bool, err error) {
 	if len(bytes.TrimSpace(b)) == 0 {
 		return rec, false, nil
 	}
-	if err := json.Unmarshal(b, &rec); err != nil {
-		return rec, false, fmt.Errorf("line %d is not an audit record: %w", line, err)
+	if rec, ok = decodeExported(b); !ok {
+		rec = Record{}
+		if err := json.Unmarshal(b, &rec); err != nil {
+			return rec, false, fmt.Errorf("line %d is not an audit record: %w", line, err)
+		}
 	}
 	if rec.TenantID == "" || rec.Seq <= 0 || rec.Hash == "" {
 		return rec, false, fmt.Errorf("line %d is not an audit record: tenant, seq or hash missing", line)
@@ -313,4 +316,53 @@ func ReadJSONLSummed(r io.Reader, workers int, fn func(Record, Sum) error) error
 		}
 	}
 	return nil
+}
+
+// decodeExported reads a line as AppendRecord writes it for a common
+// record (the keys in its order, plain strings, data in canonical form),
+// without reflection; ok is false for any other line, which
+// encoding/json then reads (FuzzDecodeExportedMatchesEncodingJSON holds
+// the two to the same record).
+func decodeExported(b []byte) (r Record, ok bool) {
+	field := func(key string) bool {
+		var found bool
+		b, found = bytes.CutPrefix(b, []byte(key))
+		return found
+	}
+	str := func(key string, dst *string) bool {
+		if !field(key) {
+			return false
+		}
+		s, rest, ok := canonicalString(b)
+		if !ok {
+			return false
+		}
+		*dst, b = string(s), rest
+		return true
+	}
+	var seq, at string
+	if !str(`{"tenant":`, &r.TenantID) || !field(`,"seq":`) || len(b) == 0 || b[0] < '0' || b[0] > '9' {
+		return r, false
+	}
+	rest, ok := canonicalInteger(b)
+	if !ok {
+		return r, false
+	}
+	seq, b = string(b[:len(b)-len(rest)]), rest
+	var err error
+	if r.Seq, err = strconv.ParseInt(seq, 10, 64); err != nil {
+		return r, false
+	}
+	if !str(`,"at":`, &at) || r.At.UnmarshalText([]byte(at)) != nil ||
+		!str(`,"actor":`, &r.Actor) || !str(`,"action":`, &r.Action) || !str(`,"target":`, &r.Target) || !field(`,"data":`) {
+		return r, false
+	}
+	if rest, ok = canonicalValue(b, 0); !ok {
+		return r, false
+	}
+	r.Data, b = bytes.Clone(b[:len(b)-len(rest)]), rest
+	if !str(`,"prev_hash":`, &r.PrevHash) || !str(`,"hash":`, &r.Hash) || string(b) != "}" {
+		return r, false
+	}
+	return r, true
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/csv"
 	"encoding/json"
+	"reflect"
 	"slices"
 	"strconv"
 	"strings"
@@ -141,4 +142,31 @@ func TestReadJSONLSummedStopsAtTheFirstFault(t *testing.T) {
 			}
 		})
 	}
+}
+
+// FuzzDecodeExportedMatchesEncodingJSON holds the direct reading of an
+// export line to encoding/json's: a line it reads must be one
+// encoding/json reads into the same record.
+func FuzzDecodeExportedMatchesEncodingJSON(f *testing.F) {
+	for _, r := range chain(f, 3) {
+		b, _ := JSONL.AppendRecord(nil, r)
+		f.Add(strings.TrimSuffix(string(b), "\n"))
+	}
+	f.Add(`{"tenant":"t","seq":1,"at":"2026-11-30T09:00:00.5+01:00","actor":"a","action":"b","target":"c","data":{"a":[1,true,null]},"prev_hash":"x","hash":"y"}`)
+	f.Add(`{"tenant":"t","seq":01,"at":"2026-11-30T09:00:00Z","actor":"a","action":"b","target":"c","data":{},"prev_hash":"x","hash":"y"}`)
+	f.Add(`{"tenant":"t","seq":1,"at":"2026-11-30T24:00:00Z","actor":"a","action":"b","target":"c","data":{},"prev_hash":"x","hash":"y"}`)
+	f.Add(`{"tenant":"t","seq":1,"at":"2026-11-30T09:00:00Z","actor":"a\"","action":"b","target":"c","data":{"b":1,"a":2},"prev_hash":"x","hash":"y"} `)
+	f.Fuzz(func(t *testing.T, line string) {
+		got, ok := decodeExported([]byte(line))
+		if !ok {
+			return
+		}
+		var want Record
+		if err := json.Unmarshal([]byte(line), &want); err != nil {
+			t.Fatalf("read %q, which encoding/json refuses: %v", line, err)
+		}
+		if !reflect.DeepEqual(got, want) {
+			t.Fatalf("%q:\ngot  %+v\nwant %+v", line, got, want)
+		}
+	})
 }

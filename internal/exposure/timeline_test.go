@@ -441,3 +441,59 @@ func TestReadFollowsThePeriod(t *testing.T) {
 		t.Errorf("accounts: %+v, want night and handover", rep.Accounts)
 	}
 }
+
+// TestImportedOwnerUnknown: an account an import made (no record names its
+// owner) that is unowned now, after a member was removed in the period, is
+// named in the caveats; one enrolled with a record is not: its owner is
+// found before the period.
+func TestImportedOwnerUnknown(t *testing.T) {
+	ctx := t.Context()
+	s := backends.SQLite(t)
+	clk := clock.NewFake(monday.Add(-24 * time.Hour))
+	adm := &admin.Service{Store: s, Clock: clk}
+	acc := &access.Service{Store: s, Clock: clk}
+	tenant, err := adm.CreateTenant(ctx, "cli:root", "acme")
+	if err != nil {
+		t.Fatal(err)
+	}
+	app, err := adm.CreateApp(ctx, "cli:root", admin.NewApp{TenantID: tenant.ID, Name: "Wiki", Issuer: "https://wiki.acme.test",
+		DefaultUnlock: 15 * time.Minute, MaxUnlock: 8 * time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ivan, err := adm.CreateMember(ctx, "cli:root", admin.NewMember{TenantID: tenant.ID, Email: "ivan@acme.test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := acc.Enroll(ctx, "cli:root", app, "enrolled", "ivan@acme.test"); err != nil {
+		t.Fatal(err)
+	}
+	err = s.Update(ctx, func(tx store.Tx) error { // as csvimport does
+		now := clk.Now()
+		if err := tx.CreateAccount(ctx, store.Account{ID: ids.New(), TenantID: tenant.ID, AppID: app.ID, Name: "imported", OwnerID: ivan.ID,
+			CreatedAt: now, UpdatedAt: now}); err != nil {
+			return err
+		}
+		return store.AppendAudit(ctx, tx, tenant.ID, "cli:root", "accounts.imported", "application:"+app.ID, map[string]any{"enrolled": 1}, now)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	clk.Set(monday.Add(10 * time.Hour))
+	for _, a := range []string{"enrolled", "imported"} {
+		if _, err := acc.Unlock(ctx, "cli:root", app, a, access.Unlock{For: time.Hour}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	clk.Set(monday.Add(34 * time.Hour))
+	if _, _, err := adm.RemoveMember(ctx, admin.Operator("cli:root"), ivan.ID); err != nil {
+		t.Fatal(err)
+	}
+	rep, err := exposure.Build(ctx, s, exposure.Options{TenantID: tenant.ID, Since: monday, Until: monday.Add(7 * 24 * time.Hour)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Caveats) != 2 || !strings.HasSuffix(rep.Caveats[0], ": imported at https://wiki.acme.test (made 2026-11-01T00:00:00Z).") {
+		t.Errorf("caveats: %q", rep.Caveats)
+	}
+}

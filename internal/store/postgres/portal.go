@@ -2,7 +2,6 @@ package postgres
 
 import (
 	"context"
-	"errors"
 
 	"github.com/deadbolt-dev/deadbolt/internal/cache"
 	"github.com/deadbolt-dev/deadbolt/internal/store"
@@ -10,52 +9,10 @@ import (
 	"github.com/deadbolt-dev/deadbolt/internal/store/valid"
 )
 
-// The portal's writes whose SQL is PostgreSQL's own: raising an unlock
-// request, writing passkeys (which announce cache.Member: the member's
-// passkeys say whether they may approve) and deleting a member. The rest of
-// the portal's records are sqlrow's (Reads, Writes).
-
-// RaiseRequest implements store.Tx. It locks the account's row first, so
-// raises of one account from any number of nodes run one at a time, and
-// each then reads the pending request the one before left; the partial
-// unique index would refuse a second pending request anyway.
-func (t *txn) RaiseRequest(ctx context.Context, q store.UnlockRequest) (store.UnlockRequest, bool, error) {
-	const op = "raise request"
-	if err := valid.Request(q); err != nil {
-		return store.UnlockRequest{}, false, wrap(op, err)
-	}
-	now, expires := valid.Nanos(q.UpdatedAt), valid.Nanos(q.ExpiresAt)
-	ref, err := t.lockAccount(ctx, q.AccountID)
-	switch {
-	case errors.Is(err, store.ErrNotFound):
-		return store.UnlockRequest{}, false, invalid(op, "account %s does not exist", q.AccountID)
-	case err != nil:
-		return store.UnlockRequest{}, false, wrap(op, err)
-	case ref.tenant != q.TenantID || ref.app != q.AppID:
-		return store.UnlockRequest{}, false, invalid(op, "account %s is not in application %s of tenant %s", q.AccountID, q.AppID, q.TenantID)
-	}
-
-	cur, err := t.PendingRequest(ctx, q.AccountID)
-	switch {
-	case err == nil && cur.Open(q.UpdatedAt):
-		got, err := one(ctx, t.q, op, dialect.ScanRequest, `UPDATE unlock_requests SET ip = $1, device = $2, location = $3,
-			integration_type = $4, checks = checks + 1, updated_at = $5, expires_at = GREATEST(expires_at, $6) WHERE id = $7 RETURNING `+sqlrow.RequestCols,
-			q.IP, q.Device, q.Location, q.IntegrationType, now, expires, cur.ID)
-		return got, false, err
-	case err == nil:
-		// Run out without anyone marking it: mark it now.
-		if _, err := t.exec(ctx, op, `UPDATE unlock_requests SET status = 'expired', decided_by = 'system:expiry',
-			decided_at = expires_at WHERE id = $1`, cur.ID); err != nil {
-			return store.UnlockRequest{}, false, err
-		}
-	case !errors.Is(err, store.ErrNotFound):
-		return store.UnlockRequest{}, false, err
-	}
-	got, err := one(ctx, t.q, op, dialect.ScanRequest, `INSERT INTO unlock_requests (`+sqlrow.RaisedCols+`)
-		VALUES ($1, $2, $3, $4, 'pending', $5, $6, $7, $8, 1, $9, $9, $10, '', 0, '') RETURNING `+sqlrow.RequestCols,
-		q.ID, q.TenantID, q.AppID, q.AccountID, q.IP, q.Device, q.Location, q.IntegrationType, now, expires)
-	return got, err == nil, err
-}
+// The portal's writes whose SQL is PostgreSQL's own: writing passkeys
+// (which announce cache.Member: the member's passkeys say whether they may
+// approve) and deleting a member. The rest of the portal's records are
+// sqlrow's (Reads, Writes).
 
 // CreatePasskey implements store.Tx.
 func (t *txn) CreatePasskey(ctx context.Context, p store.Passkey) error {

@@ -2,6 +2,7 @@ package sqlrow
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"github.com/deadbolt-dev/deadbolt/internal/store"
@@ -12,8 +13,8 @@ import (
 // unlock requests and passkeys, deciding a request, and sessions, invites
 // and the nonces of one-time links. They run at the rate of people using
 // the portal and of locked checks, and the lock check caches none of them,
-// so they are plain queries and announce nothing. Raising a request and
-// writing passkeys stay with each backend: they lock rows, or announce a
+// so they are plain queries and announce nothing. Writing passkeys and
+// deleting a member stay with each backend: they lock rows, or announce a
 // change to the lock check's cache, each in its database's way.
 
 // UnlockRequest implements store.Reader.
@@ -78,6 +79,50 @@ func (w Writes) DecideRequest(ctx context.Context, id, status, by, grantID strin
 	return w.D.Decide(ctx, w.DB, "decide request", `UPDATE unlock_requests SET status = $1, decided_by = $2, decided_at = $3,
 		grant_id = $4 WHERE id = $5 AND status = 'pending' AND expires_at %s $6`,
 		`SELECT count(*) FROM unlock_requests WHERE id = $1`, id, status, by, at, grantID)
+}
+
+// RaiseRequest implements store.Tx. It reads the account with the
+// dialect's Lock("NO KEY UPDATE"), so on PostgreSQL raises of one account from any
+// number of nodes run one at a time and each then reads the pending
+// request the one before left (SQLite's transaction holds the write lock
+// already); the partial unique index would refuse a second pending request
+// anyway.
+func (w Writes) RaiseRequest(ctx context.Context, q store.UnlockRequest) (store.UnlockRequest, bool, error) {
+	const op = "raise request"
+	if err := valid.Request(q); err != nil {
+		return store.UnlockRequest{}, false, w.D.Wrap(op, err)
+	}
+	now, expires := valid.Nanos(q.UpdatedAt), valid.Nanos(q.ExpiresAt)
+	var tenant, app string
+	switch err := w.DB.QueryRow(ctx, `SELECT tenant_id, app_id FROM accounts WHERE id = $1`+w.D.Lock("NO KEY UPDATE"), q.AccountID).Scan(&tenant, &app); {
+	case errors.Is(err, w.D.NoRows):
+		return store.UnlockRequest{}, false, w.D.Invalid(op, "account %s does not exist", q.AccountID)
+	case err != nil:
+		return store.UnlockRequest{}, false, w.D.Wrap(op, err)
+	case tenant != q.TenantID || app != q.AppID:
+		return store.UnlockRequest{}, false, w.D.Invalid(op, "account %s is not in application %s of tenant %s", q.AccountID, q.AppID, q.TenantID)
+	}
+
+	cur, err := w.D.ScanRequest(w.DB.QueryRow(ctx, `SELECT `+RequestCols+` FROM unlock_requests WHERE account_id = $1 AND status = 'pending'`, q.AccountID))
+	switch err = w.D.Wrap("get pending request", err); {
+	case err == nil && cur.Open(q.UpdatedAt):
+		got, err := w.D.ScanRequest(w.DB.QueryRow(ctx, `UPDATE unlock_requests SET ip = $1, device = $2, location = $3,
+			integration_type = $4, checks = checks + 1, updated_at = $5, expires_at = CASE WHEN expires_at > $6 THEN expires_at ELSE $6 END
+			WHERE id = $7 RETURNING `+RequestCols, q.IP, q.Device, q.Location, q.IntegrationType, now, expires, cur.ID))
+		return got, false, w.D.Wrap(op, err)
+	case err == nil:
+		// Run out without anyone marking it: mark it now.
+		if _, err := w.DB.Exec(ctx, op, `UPDATE unlock_requests SET status = 'expired', decided_by = 'system:expiry',
+			decided_at = expires_at WHERE id = $1`, cur.ID); err != nil {
+			return store.UnlockRequest{}, false, err
+		}
+	case !errors.Is(err, store.ErrNotFound):
+		return store.UnlockRequest{}, false, err
+	}
+	got, err := w.D.ScanRequest(w.DB.QueryRow(ctx, `INSERT INTO unlock_requests (`+RaisedCols+`)
+		VALUES ($1, $2, $3, $4, 'pending', $5, $6, $7, $8, 1, $9, $9, $10, '', 0, '') RETURNING `+RequestCols,
+		q.ID, q.TenantID, q.AppID, q.AccountID, q.IP, q.Device, q.Location, q.IntegrationType, now, expires))
+	return got, err == nil, w.D.Wrap(op, err)
 }
 
 // CreateSession implements store.Tx. A session never seen yet is seen
