@@ -26,17 +26,30 @@ const (
 	StreamBudget = 5 * time.Second
 )
 
+// RecordTimeout bounds the recording of a batch's results, which goes on
+// after the Streamer's ctx has ended.
+const RecordTimeout = 5 * time.Second
+
 // BatchCarrier delivers the outbox messages of one endpoint several at a
 // time (package siem: syslog over one connection, JSON in one request).
 // DeliverBatch is given messages in the order they are to arrive and
 // returns one error per message, in the same order: nil only once the
-// receiver has accepted that message; one wrapping ErrPermanent to give
+// receiver has accepted that message; one wrapping ErrNotSent for a
+// message it never handed over (the batch stopped before it), which is
+// released without counting an attempt; one wrapping ErrPermanent to give
 // it up; any other to try it again. A message not known to have arrived
 // (sent on a connection that then failed) is never nil. It must be safe
 // for concurrent use.
 type BatchCarrier interface {
 	DeliverBatch(ctx context.Context, msgs []store.OutboxMessage) []error
 }
+
+// ErrNotSent marks a message of a batch that a BatchCarrier never handed
+// to the receiver: the Streamer releases it, due again with the message
+// that stopped the batch, and counts no attempt, so a message that keeps
+// failing alone reaches MaxAttempts and is given up alone, and the
+// messages behind it are then sent.
+var ErrNotSent = errors.New("not sent")
 
 // StreamStore is what a Streamer needs of the store.
 type StreamStore interface {
@@ -140,20 +153,39 @@ func (s *Streamer) send(ctx context.Context, name string, c BatchCarrier, msgs [
 	}
 	at := s.Clock.Now()
 	results := make([]store.OutboxResult, len(msgs))
+	// The unsent are due again with the latest retry of the batch, so
+	// that they keep coming after the messages that stopped it.
+	release := at
 	for i, m := range msgs {
+		if errors.Is(errs[i], ErrNotSent) {
+			continue
+		}
 		results[i] = result(m, errs[i], at)
 		if results[i].Delivered {
 			delivered++
 			continue
 		}
 		failed = failed || !results[i].RetryAt.IsZero()
+		if results[i].RetryAt.After(release) {
+			release = results[i].RetryAt
+		}
+	}
+	for i, m := range msgs {
+		if errors.Is(errs[i], ErrNotSent) {
+			results[i] = store.OutboxResult{ID: m.ID, At: at, RetryAt: release, Unsent: true}
+			failed = true
+		}
 	}
 	if bad := len(msgs) - delivered; bad > 0 {
 		first := errs[slices.IndexFunc(errs, func(e error) bool { return e != nil })]
 		s.log().Warn("siem delivery failed", "to", name, "messages", bad, "of", len(msgs),
 			"attempt", msgs[0].Attempts+1, "err", first, "detail", egress.Detail(first))
 	}
-	return delivered, failed, s.Store.FinishOutbox(ctx, results...)
+	// The batch went out: record it even if ctx ended meanwhile (the
+	// node shutting down), or it is all sent again after Lease.
+	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), RecordTimeout)
+	defer cancel()
+	return delivered, failed, s.Store.FinishOutbox(rctx, results...)
 }
 
 func (s *Streamer) log() *slog.Logger {

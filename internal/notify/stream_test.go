@@ -138,3 +138,123 @@ func TestStreamer(t *testing.T) {
 		}
 	}
 }
+
+// queueSIEM queues n SIEM messages for endpoint, with payloads
+// endpoint0…, oldest first, for a new tenant, and returns the tenant's ID
+// and theirs in that order.
+func queueSIEM(t *testing.T, s store.Store, clk clock.Clock, endpoint string, n int) (string, []string) {
+	t.Helper()
+	ctx := t.Context()
+	tenant := store.Tenant{ID: ids.New(), Name: "acme-" + ids.New(), CreatedAt: clk.Now()}
+	var out []string
+	err := s.Update(ctx, func(tx store.Tx) error {
+		if err := tx.CreateTenant(ctx, tenant); err != nil {
+			return err
+		}
+		for i := range n {
+			id := ids.New()
+			out = append(out, id)
+			if err := tx.EnqueueOutbox(ctx, store.OutboxMessage{ID: id, TenantID: tenant.ID, Channel: store.ChannelSIEM, Endpoint: endpoint,
+				Type: "audit.event", Payload: fmt.Appendf(nil, "%s%d", endpoint, i), CreatedAt: clk.Now().Add(time.Duration(i - n))}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tenant.ID, out
+}
+
+// A message the receiver always refuses stops its batch, like format
+// json's POST per event: the messages behind it were never sent, so they
+// count no attempt and are not given up with it. It is given up alone
+// after MaxAttempts, and then they are delivered.
+func TestStreamerUnsentCountNoAttempt(t *testing.T) {
+	ctx := t.Context()
+	s := backends.SQLite(t)
+	clk := clock.NewFake(time.Date(2026, 11, 30, 10, 0, 0, 0, time.UTC))
+	tenant, queued := queueSIEM(t, s, clk, "a", 3)
+	poison := queued[0]
+	c := &scripted{reply: func(msgs []store.OutboxMessage) []error {
+		errs := make([]error, len(msgs))
+		for i, m := range msgs {
+			if m.ID == poison {
+				errs[i] = errDown
+				for k := i + 1; k < len(msgs); k++ {
+					errs[k] = fmt.Errorf("%w: an earlier event failed", notify.ErrNotSent)
+				}
+				return errs
+			}
+		}
+		return errs
+	}}
+	st := &notify.Streamer{Store: s, Clock: clk, Endpoints: map[string]notify.BatchCarrier{"a": c}, Batch: 10,
+		Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	for range notify.MaxAttempts - 1 {
+		if _, err := st.RunOnce(ctx); err != nil {
+			t.Fatal(err)
+		}
+		clk.Advance(2 * time.Hour)
+	}
+	state := func() map[string]store.OutboxMessage {
+		list, err := s.OutboxOfTenant(ctx, tenant, 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out := map[string]store.OutboxMessage{}
+		for _, m := range list {
+			out[m.ID] = m
+		}
+		return out
+	}
+	for id, m := range state() {
+		if want := map[bool]int{true: notify.MaxAttempts - 1, false: 0}[id == poison]; m.State() != store.OutboxPending || m.Attempts != want {
+			t.Fatalf("after %d rounds, %s: %s after %d attempts, want pending after %d", notify.MaxAttempts-1, m.Payload, m.State(), m.Attempts, want)
+		}
+	}
+	// The last attempt gives the poison up; the next round sends the rest.
+	for range 2 {
+		if _, err := st.RunOnce(ctx); err != nil {
+			t.Fatal(err)
+		}
+		clk.Advance(2 * time.Hour)
+	}
+	for id, m := range state() {
+		want := map[bool]string{true: store.OutboxFailed, false: store.OutboxDelivered}[id == poison]
+		if m.State() != want {
+			t.Fatalf("%s: %s after %d attempts, want %s", m.Payload, m.State(), m.Attempts, want)
+		}
+	}
+	if last := c.batches[len(c.batches)-1]; fmt.Sprint(last) != "[a1 a2]" {
+		t.Fatalf("last batch %v, want the two never sent", last)
+	}
+}
+
+// A batch delivered while the job's ctx ends (the node shutting down) is
+// still recorded, not sent again after the lease.
+func TestStreamerRecordsBatchAfterCancel(t *testing.T) {
+	s := backends.SQLite(t)
+	clk := clock.NewFake(time.Date(2026, 11, 30, 10, 0, 0, 0, time.UTC))
+	tenant, _ := queueSIEM(t, s, clk, "a", 3)
+	ctx, cancel := context.WithCancel(t.Context())
+	c := &scripted{reply: func(msgs []store.OutboxMessage) []error {
+		cancel()
+		return make([]error, len(msgs))
+	}}
+	st := &notify.Streamer{Store: s, Clock: clk, Endpoints: map[string]notify.BatchCarrier{"a": c},
+		Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	if n, err := st.RunOnce(ctx); err != nil || n != 3 {
+		t.Fatalf("round delivered %d, %v; want 3", n, err)
+	}
+	list, err := s.OutboxOfTenant(t.Context(), tenant, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range list {
+		if m.State() != store.OutboxDelivered {
+			t.Fatalf("%s: %s, want delivered", m.Payload, m.State())
+		}
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/deadbolt-dev/deadbolt/internal/egress"
+	"github.com/deadbolt-dev/deadbolt/internal/notify"
 	"github.com/deadbolt-dev/deadbolt/internal/store"
 )
 
@@ -42,8 +43,8 @@ func (j *JSON) Deliver(ctx context.Context, m store.OutboxMessage) error {
 // DeliverBatch implements notify.BatchCarrier. A message that cannot be
 // read is given up (notify.ErrPermanent) and left out. One POST per
 // record stops at the first failure: the records before it were accepted,
-// and it and the records after it are reported failed (those not sent,
-// so that they are sent again after it, in order). One POST of the batch
+// it is reported failed, and the records after it notify.ErrNotSent (no
+// attempt counted; they are sent again after it, in order). One POST of the batch
 // is accepted or failed as a whole: a receiver that took only some lines
 // must answer with an error, and every line comes again.
 func (j *JSON) DeliverBatch(ctx context.Context, msgs []store.OutboxMessage) []error {
@@ -80,13 +81,14 @@ func (j *JSON) DeliverBatch(ctx context.Context, msgs []store.OutboxMessage) []e
 
 const userAgent = "deadbolt-siem/1"
 
-// failFrom reports msgs[i:] failed with err, where they were not given up
-// already: msgs[i] met err, the others were not sent after it.
+// failFrom reports msgs[i] failed with err and the messages after it,
+// where they were not given up already, notify.ErrNotSent. err is not
+// wrapped: its kind (notify.ErrPermanent) is msgs[i]'s alone.
 func failFrom(errs []error, msgs []store.OutboxMessage, i int, err error) {
 	errs[i] = err
 	for k := i + 1; k < len(msgs); k++ {
 		if errs[k] == nil {
-			errs[k] = fmt.Errorf("not sent: an earlier event failed (%w)", err)
+			errs[k] = fmt.Errorf("%w: an earlier event failed (%v)", notify.ErrNotSent, err)
 		}
 	}
 }

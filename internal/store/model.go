@@ -301,6 +301,11 @@ type OutboxResult struct {
 	// RetryAt is when to try again after a failure; zero gives up (the
 	// message is marked failed and stays visible to admins).
 	RetryAt time.Time
+	// Unsent releases the claim of a message that was never handed to
+	// its receiver (a batch stopped before it): it is due again at
+	// RetryAt (required), and its attempts and last error stay as they
+	// were.
+	Unsent bool
 }
 
 // Unlock request statuses.

@@ -415,7 +415,8 @@ type OutboxQueue interface {
 	// them, due at now, oldest first (CreatedAt, then ID).
 	ClaimEndpoint(ctx context.Context, endpoint string, now time.Time, lease time.Duration, limit int) ([]OutboxMessage, error)
 	// FinishOutbox records delivery attempts, one result per message:
-	// delivered, retry later (the attempt count grows), or given up. The
+	// delivered, retry later (the attempt count grows), given up, or
+	// released unsent (OutboxResult.Unsent: due again, no attempt). The
 	// results are recorded in one transaction, all or none: an unknown ID
 	// is ErrNotFound and records nothing.
 	FinishOutbox(ctx context.Context, results ...OutboxResult) error

@@ -156,15 +156,16 @@ func (s *Store) FinishOutbox(ctx context.Context, results ...store.OutboxResult)
 		delivered = `UPDATE outbox SET attempts = attempts + 1, delivered_at = $1, last_error = '' WHERE id = $2`
 		failed    = `UPDATE outbox SET attempts = attempts + 1, failed_at = $1, last_error = $2 WHERE id = $3`
 		retry     = `UPDATE outbox SET attempts = attempts + 1, next_attempt_at = $1, last_error = $2 WHERE id = $3`
+		release   = `UPDATE outbox SET next_attempt_at = $1 WHERE id = $2`
 	)
 	if len(results) <= 1 {
-		return dialect.FinishOutbox(ctx, rowDB{s.pool}, results, delivered, failed, retry)
+		return dialect.FinishOutbox(ctx, rowDB{s.pool}, results, delivered, failed, retry, release)
 	}
 	tx, err := s.pool.Begin(ctx)
 	if err != nil {
 		return wrap("begin transaction", err)
 	}
-	if err := dialect.FinishOutbox(ctx, rowDB{tx}, results, delivered, failed, retry); err != nil {
+	if err := dialect.FinishOutbox(ctx, rowDB{tx}, results, delivered, failed, retry, release); err != nil {
 		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 		_ = tx.Rollback(rctx)
 		cancel()

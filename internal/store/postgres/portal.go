@@ -5,7 +5,6 @@ import (
 
 	"github.com/deadbolt-dev/deadbolt/internal/cache"
 	"github.com/deadbolt-dev/deadbolt/internal/store"
-	"github.com/deadbolt-dev/deadbolt/internal/store/sqlrow"
 	"github.com/deadbolt-dev/deadbolt/internal/store/valid"
 )
 
@@ -14,15 +13,9 @@ import (
 // approve) and deleting a member. The rest of the portal's records are
 // sqlrow's (Reads, Writes).
 
-// CreatePasskey implements store.Tx.
+// CreatePasskey implements store.Tx with sqlrow's statement.
 func (t *txn) CreatePasskey(ctx context.Context, p store.Passkey) error {
-	const op = "create passkey"
-	if err := valid.Passkey(p); err != nil {
-		return wrap(op, err)
-	}
-	err := t.insert(ctx, op, valid.Conflict("passkeys", nil),
-		`INSERT INTO passkeys (`+sqlrow.PasskeyCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-		p.ID, p.TenantID, p.MemberID, p.Name, p.Credential, valid.Nanos(p.CreatedAt), valid.Nanos(p.LastUsedAt))
+	err := t.Writes.CreatePasskey(ctx, p)
 	if err == nil {
 		// The member may now approve unlock requests.
 		t.changed(cache.Event{Kind: cache.Member, MemberID: p.MemberID})

@@ -161,15 +161,16 @@ func (s *Store) FinishOutbox(ctx context.Context, results ...store.OutboxResult)
 		delivered = `UPDATE outbox SET attempts = attempts + 1, delivered_at = ?, last_error = '' WHERE id = ?`
 		failed    = `UPDATE outbox SET attempts = attempts + 1, failed_at = ?, last_error = ? WHERE id = ?`
 		retry     = `UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?, last_error = ? WHERE id = ?`
+		release   = `UPDATE outbox SET next_attempt_at = ? WHERE id = ?`
 	)
 	if len(results) <= 1 {
-		return dialect.FinishOutbox(ctx, rowDB{s.wdb}, results, delivered, failed, retry)
+		return dialect.FinishOutbox(ctx, rowDB{s.wdb}, results, delivered, failed, retry, release)
 	}
 	tx, err := s.wdb.BeginTx(ctx, nil)
 	if err != nil {
 		return wrap("begin transaction", err)
 	}
-	if err := dialect.FinishOutbox(ctx, rowDB{tx}, results, delivered, failed, retry); err != nil {
+	if err := dialect.FinishOutbox(ctx, rowDB{tx}, results, delivered, failed, retry, release); err != nil {
 		_ = tx.Rollback()
 		return err
 	}

@@ -4,24 +4,12 @@ import (
 	"context"
 
 	"github.com/deadbolt-dev/deadbolt/internal/store"
-	"github.com/deadbolt-dev/deadbolt/internal/store/sqlrow"
 	"github.com/deadbolt-dev/deadbolt/internal/store/valid"
 )
 
 // The portal's writes whose SQL is SQLite's own: writing passkeys and
 // deleting a member. The rest of the portal's records are sqlrow's (Reads,
 // Writes).
-
-// CreatePasskey implements store.Tx.
-func (t *txn) CreatePasskey(ctx context.Context, p store.Passkey) error {
-	const op = "create passkey"
-	if err := valid.Passkey(p); err != nil {
-		return wrap(op, err)
-	}
-	_, err := t.exec(ctx, op, `INSERT INTO passkeys (`+sqlrow.PasskeyCols+`) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-		p.ID, p.TenantID, p.MemberID, p.Name, p.Credential, valid.Nanos(p.CreatedAt), valid.Nanos(p.LastUsedAt))
-	return err
-}
 
 // UpdatePasskey implements store.Tx.
 func (t *txn) UpdatePasskey(ctx context.Context, p store.Passkey) error {

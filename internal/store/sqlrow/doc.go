@@ -28,9 +28,16 @@
 // its connections and, for PostgreSQL, its notifications. It describes
 // itself with a Dialect: its name (the prefix of every error's operation),
 // the driver's "no rows" error, a classifier that reads the driver's error
-// for its kind and words it for people, and how it keeps a list of strings
+// for its kind and words it for people, how it keeps a list of strings
 // in one column (SQLite joins the items into TEXT, PostgreSQL keeps a
-// text[]).
+// text[]), and the clause that keeps the rows a SELECT reads locked until
+// the transaction ends (LockRows: PostgreSQL's FOR NO KEY UPDATE; nothing
+// on SQLite, whose transaction holds the write lock).
+//
+// Put, Change and Changed are the shapes most writes take (validate, then
+// insert one record, change one named record, or change any number), so
+// that a backend method that keeps its own SQL is that SQL and its
+// arguments.
 //
 // Times need no dialect: both schemas store them as int64 Unix nanoseconds,
 // encoded with valid.Nanos and read with valid.FromNanos.

@@ -8,14 +8,15 @@ import (
 )
 
 // FinishOutbox records with db how the deliveries of claimed messages
-// went, one result per message. delivered, failed and retry are the
-// UPDATEs of a message delivered (its arguments: the time, the ID), given
-// up (the time, the error, the ID) and to try again (the next attempt's
-// time, the error, the ID). Every result is checked before the first is
+// went, one result per message. delivered, failed, retry and release are
+// the UPDATEs of a message delivered (its arguments: the time, the ID),
+// given up (the time, the error, the ID), to try again (the next
+// attempt's time, the error, the ID) and released unsent (the next
+// attempt's time, the ID). Every result is checked before the first is
 // written; a message that does not exist is store.ErrNotFound, and db
 // (a transaction when there are several results) is then to be rolled
 // back.
-func (d *Dialect) FinishOutbox(ctx context.Context, db DB, results []store.OutboxResult, delivered, failed, retry string) error {
+func (d *Dialect) FinishOutbox(ctx context.Context, db DB, results []store.OutboxResult, delivered, failed, retry, release string) error {
 	const op = "finish outbox"
 	for _, res := range results {
 		if err := valid.OutboxResult(res); err != nil {
@@ -29,6 +30,8 @@ func (d *Dialect) FinishOutbox(ctx context.Context, db DB, results []store.Outbo
 		switch {
 		case res.Delivered:
 			n, err = db.Exec(ctx, op, delivered, at, res.ID)
+		case res.Unsent:
+			n, err = db.Exec(ctx, op, release, next, res.ID)
 		case next == 0:
 			n, err = db.Exec(ctx, op, failed, at, res.Error, res.ID)
 		default:

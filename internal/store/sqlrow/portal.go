@@ -125,6 +125,14 @@ func (w Writes) RaiseRequest(ctx context.Context, q store.UnlockRequest) (store.
 	return got, err == nil, w.D.Wrap(op, err)
 }
 
+// CreatePasskey implements store.Tx. (PostgreSQL's txn wraps it, to
+// announce the member's change to the lock check's cache.)
+func (w Writes) CreatePasskey(ctx context.Context, p store.Passkey) error {
+	return w.D.Put(ctx, w.DB, "create passkey", valid.Passkey(p), valid.Conflict("passkeys", nil),
+		`INSERT INTO passkeys (`+PasskeyCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+		p.ID, p.TenantID, p.MemberID, p.Name, p.Credential, valid.Nanos(p.CreatedAt), valid.Nanos(p.LastUsedAt))
+}
+
 // CreateSession implements store.Tx. A session never seen yet is seen
 // when it is created.
 func (w Writes) CreateSession(ctx context.Context, s store.Session) error {

@@ -397,6 +397,7 @@ func testOutboxEndpointBatch(t *testing.T, s store.Store) {
 	bad := []store.OutboxResult{{ID: a[0].ID, At: now, Delivered: true}, {ID: "nope", At: now, Delivered: true}}
 	wantKind(t, "finish a batch with an unknown message", s.FinishOutbox(ctx, bad...), store.ErrNotFound)
 	wantKind(t, "finish a batch with an invalid result", s.FinishOutbox(ctx, bad[0], store.OutboxResult{ID: a[1].ID}), store.ErrInvalid)
+	wantKind(t, "release unsent with no time", s.FinishOutbox(ctx, store.OutboxResult{ID: a[3].ID, At: now, Unsent: true}), store.ErrInvalid)
 	list, err := s.OutboxOfTenant(ctx, w.tenant.ID, 10)
 	must(t, "OutboxOfTenant", err)
 	for _, m := range list {
@@ -404,11 +405,12 @@ func testOutboxEndpointBatch(t *testing.T, s store.Store) {
 			t.Fatalf("a failed batch recorded %+v", m)
 		}
 	}
-	// One batch: delivered, retried and given up alike.
+	// One batch: delivered, retried, given up and released unsent alike.
 	must(t, "finish a batch", s.FinishOutbox(ctx,
 		store.OutboxResult{ID: a[0].ID, At: now, Delivered: true},
 		store.OutboxResult{ID: a[1].ID, At: now, Error: "connection reset", RetryAt: now.Add(30 * time.Second)},
-		store.OutboxResult{ID: a[2].ID, At: now, Error: "not JSON"}))
+		store.OutboxResult{ID: a[2].ID, At: now, Error: "not JSON"},
+		store.OutboxResult{ID: a[3].ID, At: now, Error: "not sent", RetryAt: now.Add(30 * time.Second), Unsent: true}))
 	must(t, "finish nothing", s.FinishOutbox(ctx))
 	list, err = s.OutboxOfTenant(ctx, w.tenant.ID, 10)
 	must(t, "OutboxOfTenant after the batch", err)
@@ -425,11 +427,14 @@ func testOutboxEndpointBatch(t *testing.T, s store.Store) {
 	if m := byID[a[2].ID]; m.State() != store.OutboxFailed || m.LastError != "not JSON" {
 		t.Errorf("given up: %+v", m)
 	}
-	// The retried one is due again at its time; the second claim's are
-	// still leased.
+	if m := byID[a[3].ID]; m.State() != store.OutboxPending || m.Attempts != 0 || m.LastError != "" || !m.NextAttemptAt.Equal(now.Add(30*time.Second)) {
+		t.Errorf("released unsent (no attempt, due at its time): %+v", m)
+	}
+	// The retried and the released are due again at their time, oldest
+	// first; the rest of the second claim is still leased.
 	again, err := s.ClaimEndpoint(ctx, "a", now.Add(30*time.Second), time.Minute, 10)
 	must(t, "ClaimEndpoint at the retry", err)
-	same(t, "claim at the retry", ids(again), []string{a[1].ID})
+	same(t, "claim at the retry", ids(again), []string{a[1].ID, a[3].ID})
 }
 
 func testEndedGrants(t *testing.T, s store.Store) {

@@ -166,7 +166,11 @@ func OutboxMessage(m store.OutboxMessage) error {
 // OutboxResult checks a delivery attempt's report for FinishOutbox.
 func OutboxResult(res store.OutboxResult) error {
 	var r Rules
-	return r.Need("message id", res.ID).At("at", res.At, true).At("retry at", res.RetryAt, false).Err()
+	r.Need("message id", res.ID).At("at", res.At, true).At("retry at", res.RetryAt, res.Unsent)
+	if res.Unsent && res.Delivered {
+		r.Fail("a message both delivered and unsent")
+	}
+	return r.Err()
 }
 
 // Request checks an unlock request for RaiseRequest: UpdatedAt is the
