@@ -18,11 +18,8 @@
 // Pools (the methods of store.Store outside a Tx). Their statements number
 // the placeholders $1, $2, …: PostgreSQL's own, and modernc.org/sqlite
 // binds a parameter named $N to the N-th argument, so one text serves
-// both. List and One run
-// such a query through a Querier (ListUpTo and ListDue for the pages and
-// the due records most lists are). Where the databases differ in how they
-// lock, the Dialect says so: Lock is " FOR UPDATE" on PostgreSQL and
-// nothing on SQLite, whose write transaction holds the whole file.
+// both. List and One run such a query through a Querier (ListUpTo and
+// ListDue for the pages and the due records most lists are).
 //
 // A backend keeps only what differs between the databases: its SQL text,
 // its connections and, for PostgreSQL, its notifications. It describes
@@ -30,9 +27,10 @@
 // the driver's "no rows" error, a classifier that reads the driver's error
 // for its kind and words it for people, how it keeps a list of strings
 // in one column (SQLite joins the items into TEXT, PostgreSQL keeps a
-// text[]), and the clause that keeps the rows a SELECT reads locked until
-// the transaction ends (LockRows: PostgreSQL's FOR NO KEY UPDATE; nothing
-// on SQLite, whose transaction holds the write lock).
+// text[]), and whether it locks rows: Lock(strength) ends a SELECT whose
+// rows the transaction keeps locked until it ends (" FOR UPDATE", " FOR NO
+// KEY UPDATE" on PostgreSQL; nothing on SQLite, whose transaction holds
+// the write lock from its start).
 //
 // Put, Change and Changed are the shapes most writes take (validate, then
 // insert one record, change one named record, or change any number), so
