@@ -172,6 +172,6 @@
 // lists). Its files and helpers carry the same names as sqlite's, so that a
 // diff of two files of the same name shows only dialect. The methods whose
 // SQL is the same on both databases are not here at all: Store, reads and
-// txn embed sqlrow's ImportJobs, Reads and Writes, over the pool or the
+// txn embed sqlrow's Pools, Reads and Writes, over the pool or the
 // transaction (rows.go).
 package postgres

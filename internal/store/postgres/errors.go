@@ -2,31 +2,12 @@ package postgres
 
 import (
 	"errors"
-	"strconv"
 	"strings"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/deadbolt-dev/deadbolt/internal/store"
-	"github.com/deadbolt-dev/deadbolt/internal/store/sqlrow"
 	"github.com/deadbolt-dev/deadbolt/internal/store/valid"
-)
-
-// dialect is PostgreSQL's side of the row layer the backends share.
-var dialect = &sqlrow.Dialect{Name: "postgres", NoRows: pgx.ErrNoRows, Classify: kindOf, Lists: arrayLists{}, LockRows: " FOR NO KEY UPDATE",
-	Param: func(n int) string { return "$" + strconv.Itoa(n) }}
-
-// The error helpers of the package, the same in every backend (see
-// sqlrow.Dialect).
-var (
-	wrap          = dialect.Wrap
-	invalid       = dialect.Invalid
-	fail          = dialect.Fail
-	notFound      = dialect.NotFound
-	conflict      = dialect.Conflict
-	found         = dialect.Found
-	positiveLimit = dialect.Limit
 )
 
 // kindOf classifies a server or driver error by its SQLSTATE. Integrity

@@ -49,9 +49,9 @@ type Options struct {
 // store.Migrator and cache.Feed, and is safe for concurrent use; any number
 // of processes and nodes may use one database at the same time.
 type Store struct {
-	reads             // store.Reader on the pool
-	sqlrow.ImportJobs // store.ImportJobs, written once for both backends
-	pool              *pgxpool.Pool
+	reads        // store.Reader on the pool
+	sqlrow.Pools // the methods outside a Tx, written once for both backends
+	pool         *pgxpool.Pool
 	// listen is the configuration of the change listener's own connection.
 	listen *pgx.ConnConfig
 	opts   Options
@@ -108,7 +108,7 @@ func Open(ctx context.Context, url string, opts Options) (_ *Store, err error) {
 		return nil, fmt.Errorf("postgres: open %s: %w: %w", desc, store.ErrUnavailable, err)
 	}
 	s.reads = newReads(s.pool)
-	s.ImportJobs = sqlrow.ImportJobs{D: dialect, R: rowDB{s.pool}, W: rowDB{s.pool}, InTx: s.updateRows}
+	s.Pools = sqlrow.Pools{D: dialect, R: rowDB{s.pool}, W: rowDB{s.pool}, InTx: s.updateRows}
 	defer func() {
 		if err != nil {
 			s.pool.Close()

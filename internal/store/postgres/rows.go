@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"strconv"
 
 	"github.com/jackc/pgx/v5"
 
@@ -9,8 +10,17 @@ import (
 	"github.com/deadbolt-dev/deadbolt/internal/store/sqlrow"
 )
 
+// dialect is PostgreSQL's side of the row layer the backends share.
+var dialect = &sqlrow.Dialect{Name: "postgres", NoRows: pgx.ErrNoRows, Classify: kindOf, Lists: arrayLists{},
+	Param: func(n int) string { return "$" + strconv.Itoa(n) }, RowLocks: true}
+
+// The error helpers of the package, with the same names in every backend
+// (see sqlrow.Dialect).
+var wrap, invalid, fail, notFound, conflict, found, positiveLimit = dialect.Wrap, dialect.Invalid, dialect.Fail,
+	dialect.NotFound, dialect.Conflict, dialect.Found, dialect.Limit
+
 // The row layer's connections (sqlrow.Reads, sqlrow.Writes,
-// sqlrow.ImportJobs), over the pool or a transaction.
+// sqlrow.Pools), over the pool or a transaction.
 
 // newReads returns the reads of q, the pool or a transaction.
 func newReads(q querier) reads {
@@ -34,7 +44,7 @@ func (c cursor) Close() error {
 	return nil
 }
 
-// updateRows runs fn in one transaction of Update (sqlrow.ImportJobs.InTx).
+// updateRows runs fn in one transaction of Update (sqlrow.Pools.InTx).
 func (s *Store) updateRows(ctx context.Context, fn func(sqlrow.DB) error) error {
 	return s.Update(ctx, func(tx store.Tx) error { return fn(tx.(*txn).DB) })
 }

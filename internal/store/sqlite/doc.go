@@ -156,5 +156,5 @@
 // prepared statements, which postgres does not need (pgx caches its
 // statements per connection). The methods whose SQL is the same on both
 // databases are not here at all: Store, reads and txn embed sqlrow's
-// ImportJobs, Reads and Writes, over a pool or the transaction (rows.go).
+// Pools, Reads and Writes, over a pool or the transaction (rows.go).
 package sqlite

@@ -1,33 +1,14 @@
 package sqlite
 
 import (
-	"database/sql"
 	"errors"
-	"strconv"
 	"strings"
 
 	"modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
 
 	"github.com/deadbolt-dev/deadbolt/internal/store"
-	"github.com/deadbolt-dev/deadbolt/internal/store/sqlrow"
 	"github.com/deadbolt-dev/deadbolt/internal/store/valid"
-)
-
-// dialect is SQLite's side of the row layer the backends share.
-var dialect = &sqlrow.Dialect{Name: "sqlite", NoRows: sql.ErrNoRows, Classify: kindOf, Lists: textLists{},
-	Param: func(n int) string { return "?" + strconv.Itoa(n) }}
-
-// The error helpers of the package, the same in every backend (see
-// sqlrow.Dialect).
-var (
-	wrap          = dialect.Wrap
-	invalid       = dialect.Invalid
-	fail          = dialect.Fail
-	notFound      = dialect.NotFound
-	conflict      = dialect.Conflict
-	found         = dialect.Found
-	positiveLimit = dialect.Limit
 )
 
 // kindOf classifies a driver error and words it for people. Constraint

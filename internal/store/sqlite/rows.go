@@ -2,13 +2,24 @@ package sqlite
 
 import (
 	"context"
+	"database/sql"
+	"strconv"
 
 	"github.com/deadbolt-dev/deadbolt/internal/store"
 	"github.com/deadbolt-dev/deadbolt/internal/store/sqlrow"
 )
 
+// dialect is SQLite's side of the row layer the backends share.
+var dialect = &sqlrow.Dialect{Name: "sqlite", NoRows: sql.ErrNoRows, Classify: kindOf, Lists: textLists{},
+	Param: func(n int) string { return "?" + strconv.Itoa(n) }}
+
+// The error helpers of the package, with the same names in every backend
+// (see sqlrow.Dialect).
+var wrap, invalid, fail, notFound, conflict, found, positiveLimit = dialect.Wrap, dialect.Invalid, dialect.Fail,
+	dialect.NotFound, dialect.Conflict, dialect.Found, dialect.Limit
+
 // The row layer's connections (sqlrow.Reads, sqlrow.Writes,
-// sqlrow.ImportJobs), over a pool or a transaction.
+// sqlrow.Pools), over a pool or a transaction.
 
 // Query implements sqlrow.Querier.
 func (r rowDB) Query(ctx context.Context, query string, args ...any) (sqlrow.Cursor, error) {
@@ -31,7 +42,7 @@ func (p plainRows) Query(ctx context.Context, query string, args ...any) (sqlrow
 	return rows, nil
 }
 
-// updateRows runs fn in one transaction of Update (sqlrow.ImportJobs.InTx).
+// updateRows runs fn in one transaction of Update (sqlrow.Pools.InTx).
 func (s *Store) updateRows(ctx context.Context, fn func(sqlrow.DB) error) error {
 	return s.Update(ctx, func(tx store.Tx) error { return fn(tx.(*txn).DB) })
 }

@@ -38,16 +38,16 @@ type Options struct {
 // store.Store and store.Migrator and is safe for concurrent use; other
 // processes may open the same file at the same time.
 type Store struct {
-	reads             // store.Reader on the read pool
-	sqlrow.ImportJobs // store.ImportJobs, written once for both backends
-	path              string
-	rdb               *sql.DB // read pool: many connections, query_only
-	wdb               *sql.DB // write pool: one connection, BEGIN IMMEDIATE
-	wstmt             [numStmts]*sql.Stmt
-	rstmt             [numReads]*sql.Stmt
-	log               *checkLog     // the check log's own file, ChecksPath(path)
-	feed              feed          // the change feed for the lock check's cache
-	plain             *preparedPool // plain queries of the read pool, prepared once
+	reads        // store.Reader on the read pool
+	sqlrow.Pools // the methods outside a Tx, written once for both backends
+	path         string
+	rdb          *sql.DB // read pool: many connections, query_only
+	wdb          *sql.DB // write pool: one connection, BEGIN IMMEDIATE
+	wstmt        [numStmts]*sql.Stmt
+	rstmt        [numReads]*sql.Stmt
+	log          *checkLog     // the check log's own file, ChecksPath(path)
+	feed         feed          // the change feed for the lock check's cache
+	plain        *preparedPool // plain queries of the read pool, prepared once
 }
 
 var (
@@ -159,7 +159,7 @@ func open(ctx context.Context, path string, opts Options) (_ *Store, err error) 
 	s.plain = &preparedPool{db: s.rdb}
 	s.reads.q = s.plain
 	s.reads.Reads = sqlrow.Reads{D: dialect, Q: plainRows{s.plain}}
-	s.ImportJobs = sqlrow.ImportJobs{D: dialect, R: plainRows{s.plain}, W: rowDB{s.wdb}, InTx: s.updateRows}
+	s.Pools = sqlrow.Pools{D: dialect, R: plainRows{s.plain}, W: rowDB{s.wdb}, InTx: s.updateRows}
 	return s, nil
 }
 

@@ -17,11 +17,20 @@ type Dialect struct {
 	// Param is the database's placeholder for the n-th argument of a
 	// statement (from 1), for statements both databases share.
 	Param func(n int) string
-	// LockRows ends a SELECT whose rows the transaction keeps locked
-	// until it ends, so that writers of one record run one at a time:
-	// " FOR NO KEY UPDATE" on PostgreSQL, nothing on SQLite, whose
-	// transaction holds the write lock from its start.
-	LockRows string
+	// RowLocks says the database locks rows (SELECT … FOR UPDATE). Without
+	// them (SQLite) a write transaction holds the whole database's write
+	// lock from its start, which keeps every other writer out already.
+	RowLocks bool
+}
+
+// Lock is the clause that ends a SELECT of rows the transaction goes on to
+// change, " FOR "+strength ("UPDATE", "NO KEY UPDATE"), or nothing on a
+// database without row locks.
+func (d *Dialect) Lock(strength string) string {
+	if !d.RowLocks {
+		return ""
+	}
+	return " FOR " + strength
 }
 
 // Lists is how a database keeps a list of strings in one column.

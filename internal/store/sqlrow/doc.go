@@ -15,10 +15,11 @@
 // on types a backend embeds so that it need not repeat even a delegation:
 // Reads (parts of store.Reader, over the backend's read pool or its
 // transaction), Writes (parts of store.Tx, over the transaction) and
-// ImportJobs (store.ImportJobs). Their statements number the placeholders
-// $1, $2, …: PostgreSQL's own, and modernc.org/sqlite binds a parameter
-// named $N to the N-th argument, so one text serves both. List and One run
-// such a query through a Querier.
+// Pools (the methods of store.Store outside a Tx). Their statements number
+// the placeholders $1, $2, …: PostgreSQL's own, and modernc.org/sqlite
+// binds a parameter named $N to the N-th argument, so one text serves
+// both. List and One run such a query through a Querier (ListUpTo and
+// ListDue for the pages and the due records most lists are).
 //
 // A backend keeps only what differs between the databases: its SQL text,
 // its connections and, for PostgreSQL, its notifications. It describes
@@ -26,9 +27,10 @@
 // the driver's "no rows" error, a classifier that reads the driver's error
 // for its kind and words it for people, how it keeps a list of strings
 // in one column (SQLite joins the items into TEXT, PostgreSQL keeps a
-// text[]), and the clause that keeps the rows a SELECT reads locked until
-// the transaction ends (LockRows: PostgreSQL's FOR NO KEY UPDATE; nothing
-// on SQLite, whose transaction holds the write lock).
+// text[]), and whether it locks rows: Lock(strength) ends a SELECT whose
+// rows the transaction keeps locked until it ends (" FOR UPDATE", " FOR NO
+// KEY UPDATE" on PostgreSQL; nothing on SQLite, whose transaction holds
+// the write lock from its start).
 //
 // Put, Change and Changed are the shapes most writes take (validate, then
 // insert one record, change one named record, or change any number), so
@@ -46,6 +48,6 @@
 //
 // The backends call these through helpers of the same names in both
 // (wrap, invalid, fail, notFound, conflict, found, positiveLimit, one,
-// list, exec), so that a diff of two files of the same name shows only
-// dialect.
+// list, exec; the error helpers are declared in each backend's rows.go),
+// so that a diff of two files of the same name shows only dialect.
 package sqlrow

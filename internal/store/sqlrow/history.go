@@ -1,6 +1,7 @@
 package sqlrow
 
 import (
+	"context"
 	"time"
 
 	"github.com/deadbolt-dev/deadbolt/internal/store"
@@ -53,3 +54,33 @@ type trailing struct {
 }
 
 func (t trailing) Scan(dest ...any) error { return t.r.Scan(append(dest, t.more...)...) }
+
+// QueryCheckPage runs query, a query of one page of check-log records
+// (CheckCols, then the write order) after position after, with q, and
+// reads it with CheckPage. A limit below 1 is store.ErrInvalid.
+func (d *Dialect) QueryCheckPage(ctx context.Context, q Querier, op, query string, args []any, after store.CheckPosition, limit int) ([]store.CheckRecord, store.CheckPosition, error) {
+	if err := d.Limit(op, limit); err != nil {
+		return nil, after, err
+	}
+	rows, err := q.Query(ctx, query, args...)
+	if err != nil {
+		return nil, after, d.Wrap(op, err)
+	}
+	defer rows.Close()
+	recs, pos, err := d.CheckPage(rows, after)
+	return recs, pos, d.Wrap(op, err)
+}
+
+// GrantsBetween implements store.Reader. A limit below 1 is
+// store.ErrInvalid.
+func (r Reads) GrantsBetween(ctx context.Context, tenantID string, since, until time.Time, after store.Grant, limit int) ([]store.Grant, error) {
+	const op = "list grants of a period"
+	if err := r.D.Limit(op, limit); err != nil {
+		return nil, err
+	}
+	return List(ctx, r.D, r.Q, op, r.D.ScanGrant, `SELECT `+GrantCols+` FROM grants
+		WHERE tenant_id = $1 AND created_at < $2 AND until > $3
+			AND (consumed_at = 0 OR consumed_at > $3) AND (revoked_at = 0 OR revoked_at > $3)
+			AND (created_at, id) > ($4, $5)
+		ORDER BY created_at, id LIMIT $6`, GrantsBetweenArgs(tenantID, since, until, after, limit)...)
+}

@@ -42,22 +42,14 @@ func scanImportJob(r Row, input bool) (j store.ImportJob, err error) {
 	return j, err
 }
 
-// ImportJobs implements store.ImportJobs for both databases: a few writes
-// per job, none on the lock check's path. A backend's Store embeds it over
-// R, its read pool, W, its pool for writes outside a transaction, and InTx,
-// which runs a function in one transaction of the backend's Update.
-type ImportJobs struct {
-	D    *Dialect
-	R    Querier
-	W    DB
-	InTx func(ctx context.Context, fn func(tx DB) error) error
-}
+// importUsers jobs (store.ImportJobs): a few writes per job, none on the
+// lock check's path.
 
 // CreateImportJob implements store.ImportJobs in one transaction: expired
 // jobs go, the job goes in (the partial unique index import_jobs_open
 // refuses a second open job of a tenant), then the oldest ended jobs past
 // keep.
-func (s ImportJobs) CreateImportJob(ctx context.Context, j store.ImportJob, keep int) error {
+func (s Pools) CreateImportJob(ctx context.Context, j store.ImportJob, keep int) error {
 	const op = "create import job"
 	created, err := valid.ImportJob(j, keep)
 	if err != nil {
@@ -85,19 +77,19 @@ func (s ImportJobs) CreateImportJob(ctx context.Context, j store.ImportJob, keep
 }
 
 // ImportJob implements store.ImportJobs.
-func (s ImportJobs) ImportJob(ctx context.Context, tenantID, id string) (store.ImportJob, error) {
+func (s Pools) ImportJob(ctx context.Context, tenantID, id string) (store.ImportJob, error) {
 	return One(ctx, s.D, s.R, "get import job", s.D.ScanImportJob,
 		`SELECT `+ImportJobCols+` FROM import_jobs WHERE tenant_id = $1 AND id = $2`, tenantID, id)
 }
 
 // OpenImportJob implements store.ImportJobs over import_jobs_open.
-func (s ImportJobs) OpenImportJob(ctx context.Context, tenantID string) (store.ImportJob, error) {
+func (s Pools) OpenImportJob(ctx context.Context, tenantID string) (store.ImportJob, error) {
 	return One(ctx, s.D, s.R, "get open import job", s.D.ScanImportJob,
 		`SELECT `+ImportJobCols+` FROM import_jobs WHERE tenant_id = $1 AND finished_at = 0`, tenantID)
 }
 
 // ClaimImportJob implements store.ImportJobs with one conditional UPDATE.
-func (s ImportJobs) ClaimImportJob(ctx context.Context, id, holder string, now, until time.Time) (store.ImportJob, bool, error) {
+func (s Pools) ClaimImportJob(ctx context.Context, id, holder string, now, until time.Time) (store.ImportJob, bool, error) {
 	const op = "claim import job"
 	n, u, err := valid.ImportClaim(id, holder, now, until)
 	if err != nil {
@@ -113,7 +105,7 @@ func (s ImportJobs) ClaimImportJob(ctx context.Context, id, holder string, now, 
 }
 
 // RenewImportJob implements store.ImportJobs.
-func (s ImportJobs) RenewImportJob(ctx context.Context, id, holder string, now, until time.Time) (bool, error) {
+func (s Pools) RenewImportJob(ctx context.Context, id, holder string, now, until time.Time) (bool, error) {
 	const op = "renew import job"
 	n, u, err := valid.ImportClaim(id, holder, now, until)
 	if err != nil {
@@ -125,7 +117,7 @@ func (s ImportJobs) RenewImportJob(ctx context.Context, id, holder string, now, 
 }
 
 // FinishImportJob implements store.ImportJobs.
-func (s ImportJobs) FinishImportJob(ctx context.Context, j store.ImportJob) (bool, error) {
+func (s Pools) FinishImportJob(ctx context.Context, j store.ImportJob) (bool, error) {
 	const op = "finish import job"
 	finished, expires, err := valid.ImportEnd(j)
 	if err != nil {
@@ -140,18 +132,14 @@ func (s ImportJobs) FinishImportJob(ctx context.Context, j store.ImportJob) (boo
 }
 
 // StrandedImportJobs implements store.ImportJobs.
-func (s ImportJobs) StrandedImportJobs(ctx context.Context, now time.Time, limit int) ([]store.ImportJob, error) {
-	const op = "list stranded import jobs"
-	n, err := valid.Due(now, limit)
-	if err != nil {
-		return nil, s.D.Wrap(op, err)
-	}
-	return List(ctx, s.D, s.R, op, s.D.ScanImportJob, `SELECT `+ImportJobCols+` FROM import_jobs
-		WHERE finished_at = 0 AND lease_until <= $1 ORDER BY created_at, id LIMIT $2`, n, limit)
+func (s Pools) StrandedImportJobs(ctx context.Context, now time.Time, limit int) ([]store.ImportJob, error) {
+	return ListDue(ctx, s.D, s.R, "list stranded import jobs", s.D.ScanImportJob, now, limit,
+		`SELECT `+ImportJobCols+` FROM import_jobs
+		WHERE finished_at = 0 AND lease_until <= $1 ORDER BY created_at, id LIMIT $2`)
 }
 
 // PurgeImportJobs implements store.ImportJobs.
-func (s ImportJobs) PurgeImportJobs(ctx context.Context, now time.Time) (int, error) {
+func (s Pools) PurgeImportJobs(ctx context.Context, now time.Time) (int, error) {
 	const op = "purge import jobs"
 	n, err := valid.Now(now)
 	if err != nil {

@@ -100,12 +100,8 @@ func (r Reads) OIDCRequest(ctx context.Context, id string) (store.OIDCRequest, e
 
 // CreateOIDCClient implements store.OIDCTx.
 func (w Writes) CreateOIDCClient(ctx context.Context, c store.OIDCClient) error {
-	const op = "create oidc client"
-	if err := valid.OIDCClient(c); err != nil {
-		return w.D.Wrap(op, err)
-	}
 	redirects, frames := OIDCLists(c)
-	return w.DB.Insert(ctx, op, valid.Conflict("oidc_clients", []string{"name"}),
+	return w.D.Put(ctx, w.DB, "create oidc client", valid.OIDCClient(c), valid.Conflict("oidc_clients", []string{"name"}),
 		`INSERT INTO oidc_clients (id, tenant_id, name, secret_hash, public, redirect_uris, frame_origins, app_id, created_at)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
 		c.ID, c.TenantID, c.Name, c.SecretHash, c.Public, redirects, frames, Nullable(c.AppID), valid.Nanos(c.CreatedAt))
@@ -114,9 +110,7 @@ func (w Writes) CreateOIDCClient(ctx context.Context, c store.OIDCClient) error 
 // DeleteOIDCClient implements store.OIDCTx; its requests go with it (ON
 // DELETE CASCADE).
 func (w Writes) DeleteOIDCClient(ctx context.Context, tenantID, id string) error {
-	const op = "delete oidc client"
-	n, err := w.DB.Exec(ctx, op, `DELETE FROM oidc_clients WHERE tenant_id = $1 AND id = $2`, tenantID, id)
-	return w.D.Found(op, n, err)
+	return w.D.Change(ctx, w.DB, "delete oidc client", nil, `DELETE FROM oidc_clients WHERE tenant_id = $1 AND id = $2`, tenantID, id)
 }
 
 // CreateOIDCKey implements store.OIDCTx.

@@ -82,7 +82,7 @@ func (w Writes) DecideRequest(ctx context.Context, id, status, by, grantID strin
 }
 
 // RaiseRequest implements store.Tx. It reads the account with the
-// dialect's LockRows, so on PostgreSQL raises of one account from any
+// dialect's Lock("NO KEY UPDATE"), so on PostgreSQL raises of one account from any
 // number of nodes run one at a time and each then reads the pending
 // request the one before left (SQLite's transaction holds the write lock
 // already); the partial unique index would refuse a second pending request
@@ -94,7 +94,7 @@ func (w Writes) RaiseRequest(ctx context.Context, q store.UnlockRequest) (store.
 	}
 	now, expires := valid.Nanos(q.UpdatedAt), valid.Nanos(q.ExpiresAt)
 	var tenant, app string
-	switch err := w.DB.QueryRow(ctx, `SELECT tenant_id, app_id FROM accounts WHERE id = $1`+w.D.LockRows, q.AccountID).Scan(&tenant, &app); {
+	switch err := w.DB.QueryRow(ctx, `SELECT tenant_id, app_id FROM accounts WHERE id = $1`+w.D.Lock("NO KEY UPDATE"), q.AccountID).Scan(&tenant, &app); {
 	case errors.Is(err, w.D.NoRows):
 		return store.UnlockRequest{}, false, w.D.Invalid(op, "account %s does not exist", q.AccountID)
 	case err != nil:

@@ -1,6 +1,11 @@
 package sqlrow
 
-import "context"
+import (
+	"context"
+	"time"
+
+	"github.com/deadbolt-dev/deadbolt/internal/store/valid"
+)
 
 // Cursor is the result set of a query, read with Collect and then closed:
 // a *sql.Rows, or pgx.Rows behind the postgres backend's adapter.
@@ -38,4 +43,23 @@ func One[T any](ctx context.Context, d *Dialect, q Querier, op string, scan func
 		return zero, err
 	}
 	return vs[0], nil
+}
+
+// ListUpTo runs query with q for at most limit records: limit, which must
+// be 1 or more (else store.ErrInvalid), is the argument after args.
+func ListUpTo[T any](ctx context.Context, d *Dialect, q Querier, op string, scan func(Row) (T, error), limit int, query string, args ...any) ([]T, error) {
+	if err := d.Limit(op, limit); err != nil {
+		return nil, err
+	}
+	return List(ctx, d, q, op, scan, query, append(args, limit)...)
+}
+
+// ListDue runs query with q for the records due at now, at most limit:
+// its arguments are now in Unix nanoseconds and limit (valid.Due).
+func ListDue[T any](ctx context.Context, d *Dialect, q Querier, op string, scan func(Row) (T, error), now time.Time, limit int, query string) ([]T, error) {
+	n, err := valid.Due(now, limit)
+	if err != nil {
+		return nil, d.Wrap(op, err)
+	}
+	return List(ctx, d, q, op, scan, query, n, limit)
 }

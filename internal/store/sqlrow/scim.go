@@ -1,6 +1,7 @@
 package sqlrow
 
 import (
+	"context"
 	"fmt"
 
 	"github.com/deadbolt-dev/deadbolt/internal/store"
@@ -88,4 +89,18 @@ func (d *Dialect) PutExternalID(op string, x store.ExternalID, exec func(op, sql
 		err = d.Invalid(op, "%s %s is not of tenant %s", x.Kind, x.ID, x.TenantID)
 	}
 	return err
+}
+
+// ExternalIDs implements store.Reader.
+func (r Reads) ExternalIDs(ctx context.Context, tenantID, kind string) (map[string]string, error) {
+	return r.D.ReadExternalIDs("read external ids", tenantID, kind, func(op, sql string, args ...any) ([][2]string, error) {
+		return List(ctx, r.D, r.Q, op, ScanExternalID, sql, args...)
+	})
+}
+
+// PutExternalID implements store.Tx.
+func (w Writes) PutExternalID(ctx context.Context, x store.ExternalID) error {
+	return w.D.PutExternalID("put external id", x, func(op, sql string, args ...any) (int64, error) {
+		return w.DB.Exec(ctx, op, sql, args...)
+	})
 }

@@ -1,5 +1,7 @@
 package sqlrow
 
+import "context"
+
 // Reads implements the parts of store.Reader whose SQL is the same on both
 // databases, over Q, a backend's read pool or its transaction. A backend's
 // reads embed it, so these methods are written once.
@@ -13,4 +15,16 @@ type Reads struct {
 type Writes struct {
 	D  *Dialect
 	DB DB
+}
+
+// Pools implements the methods of store.Store that run outside a Tx
+// (store.ImportJobs, store.IdempotencyKeeper) for both databases, over a
+// backend's read pool R, its pool W for writes outside a transaction, and
+// InTx, which runs a function in one transaction of the backend's Update.
+// A backend's Store embeds it.
+type Pools struct {
+	D    *Dialect
+	R    Querier
+	W    DB
+	InTx func(ctx context.Context, fn func(tx DB) error) error
 }
