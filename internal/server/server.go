@@ -179,7 +179,8 @@ func Run(ctx context.Context, d Deps, listening func(addr string)) error {
 	if err != nil {
 		return err
 	}
-	// SIEM endpoints take their outbox messages in batches (siem-deliver).
+	// SIEM endpoints take their outbox messages in batches, each under
+	// its own job and lease (siem-deliver/NAME, siemDeliverJobs).
 	streams, err := siemCarriers(cfg, outbound, hooks)
 	if err != nil {
 		return err
@@ -191,7 +192,7 @@ func Run(ctx context.Context, d Deps, listening func(addr string)) error {
 	// the node that holds import-resume.
 	imports := &userimport.Handler{Store: d.Store, Clock: d.Clock, Log: d.Log, Holder: holder, JobLease: 2 * d.JobLease,
 		Background: jobsCtx}
-	runner := &jobs.Runner{Holder: holder, TTL: d.JobLease, Store: d.Store, Clock: d.Clock, Log: d.Log, Jobs: []jobs.Job{
+	runner := &jobs.Runner{Holder: holder, TTL: d.JobLease, Store: d.Store, Clock: d.Clock, Log: d.Log, Jobs: append([]jobs.Job{
 		{Name: "outbox", Interval: time.Second, Run: func(ctx context.Context) error {
 			_, err := (&notify.Deliverer{Store: d.Store, Box: d.Box, Clock: d.Clock, Log: d.Log, Client: hooks,
 				Mail: notes.mail, Push: notes.push, Slack: slackApp.carrier(), Endpoints: witnesses}).RunOnce(ctx)
@@ -204,12 +205,6 @@ func Run(ctx context.Context, d Deps, listening func(addr string)) error {
 		}},
 		{Name: "audit-siem", Interval: time.Second, Run: func(ctx context.Context) error {
 			_, err := (&siem.Job{Store: d.Store, Clock: d.Clock, Endpoints: cfg.Audit.SIEMNames()}).RunOnce(ctx)
-			return err
-		}},
-		{Name: "siem-deliver", Interval: time.Second, Run: func(ctx context.Context) error {
-			// One node delivers the SIEM messages, so each endpoint's go
-			// out in order, a batch at a time.
-			_, err := (&notify.Streamer{Store: d.Store, Clock: d.Clock, Endpoints: streams, Log: d.Log}).RunOnce(ctx)
 			return err
 		}},
 		{Name: "blocked-signin", Interval: time.Second, Run: func(ctx context.Context) error {
@@ -257,7 +252,8 @@ func Run(ctx context.Context, d Deps, listening func(addr string)) error {
 			_, err := imports.ResumeOnce(ctx)
 			return err
 		}},
-	}}
+		// SIEM endpoints: one job and lease each, on the nodes that have it.
+	}, siemDeliverJobs(d.Store, d.Clock, d.Log, streams)...)}
 	if eps := cfg.Audit.SIEMCheckNames(); len(eps) > 0 {
 		// Check decisions to the SIEM endpoints that opted in, read from
 		// the check log after the check: nothing on its path.
