@@ -135,6 +135,9 @@ func TestClaimDecoding(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			raw := rawHS(t, hdrHS, tt.claims, key.Secret)
+			if got, want := newOutcome(raw), refOutcome(raw); got != want {
+				t.Errorf("decoders differ:\n got  %s\n want %s", got, want)
+			}
 			c, _, err := v.Verify(raw, []Key{key})
 			if tt.want == nil {
 				if err != nil {
@@ -204,6 +207,9 @@ func TestHeaderDecoding(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			raw := rawHS(t, tt.header, claims, tt.secret)
+			if got, want := newOutcome(raw), refOutcome(raw); got != want {
+				t.Errorf("decoders differ:\n got  %s\n want %s", got, want)
+			}
 			_, kid, err := v.Verify(raw, []Key{k1, k2})
 			if tt.want != nil {
 				if !errors.Is(err, tt.want) {
