@@ -62,11 +62,7 @@ var requestStates = []string{store.RequestOpen, store.RequestApproved, store.Req
 // the last ID of the page before (IDs grow with time and never change),
 // so requests raised or decided meanwhile never make one repeat.
 func (a *API) listRequests(c *call) error {
-	limit, err := c.limit()
-	if err != nil {
-		return err
-	}
-	before, err := decodeCursor(c.r.URL.Query().Get("cursor"))
+	limit, before, err := c.pageQuery()
 	if err != nil {
 		return err
 	}

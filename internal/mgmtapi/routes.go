@@ -550,12 +550,8 @@ func (a *API) deleteWebhook(c *call) error {
 }
 
 func (a *API) listDeliveries(c *call) error {
-	limit, err := c.limit()
-	if err != nil {
-		return err
-	}
 	// The cursor is the last message's (created_at nanoseconds, ID).
-	cur, err := decodeCursor(c.r.URL.Query().Get("cursor"))
+	limit, cur, err := c.pageQuery()
 	if err != nil {
 		return err
 	}
@@ -590,15 +586,11 @@ func (a *API) listDeliveries(c *call) error {
 // audit and checks
 
 func (a *API) listAudit(c *call) error {
-	limit, err := c.limit()
+	limit, cur, err := c.pageQuery()
 	if err != nil {
 		return err
 	}
 	q := c.r.URL.Query()
-	cur, err := decodeCursor(q.Get("cursor"))
-	if err != nil {
-		return err
-	}
 	var after int64
 	if cur != "" {
 		if _, err := fmt.Sscan(cur, &after); err != nil {
