@@ -113,9 +113,8 @@ func (a *API) createRequest(c *call) error {
 	if err := c.decode(&in); err != nil {
 		return err
 	}
-	ctx := c.r.Context()
-	app, err := a.d.Admin.App(ctx, in.Application)
-	if err := c.own(app.TenantID, "application", in.Application, err); err != nil {
+	app, err := a.appByRef(c, in.Application)
+	if err != nil {
 		return err
 	}
 	m, err := a.member(c, "as", in.As)
@@ -128,6 +127,7 @@ func (a *API) createRequest(c *call) error {
 			return httpx.Errorf(http.StatusBadRequest, "invalid", "start %q is not an RFC 3339 instant such as 2026-12-31T08:00:00Z", in.Start)
 		}
 	}
+	ctx := c.r.Context()
 	q, err := a.d.Approvals.Create(ctx, c.actor(), m, app, in.Account, ask)
 	if err != nil {
 		return err
