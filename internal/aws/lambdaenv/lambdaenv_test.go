@@ -20,11 +20,7 @@ import (
 	"github.com/deadbolt-dev/deadbolt/internal/aws/lambdaenv"
 )
 
-func TestMain(m *testing.M) {
-	code := m.Run()
-	awstest.Stop()
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { os.Exit(awstest.Run(m)) }
 
 func envOf(m map[string]string) lambdaenv.Env { return func(k string) string { return m[k] } }
 
