@@ -9,66 +9,6 @@ import (
 	"github.com/deadbolt-dev/deadbolt/internal/store/valid"
 )
 
-// Webhook implements store.Reader.
-func (r reads) Webhook(ctx context.Context, id string) (store.Webhook, error) {
-	return one(ctx, r.q, "get webhook", dialect.ScanWebhook, `SELECT `+sqlrow.WebhookCols+` FROM webhooks WHERE id = $1`, id)
-}
-
-// Webhooks implements store.Reader.
-func (r reads) Webhooks(ctx context.Context, tenantID string) ([]store.Webhook, error) {
-	return list(ctx, r.q, "list webhooks", dialect.ScanWebhook,
-		`SELECT `+sqlrow.WebhookCols+` FROM webhooks WHERE tenant_id = $1 ORDER BY created_at, id`, tenantID)
-}
-
-// OutboxMessages implements store.Reader. A limit below 1 is
-// store.ErrInvalid.
-func (r reads) OutboxMessages(ctx context.Context, webhookID string, limit int) ([]store.OutboxMessage, error) {
-	const op = "list outbox messages"
-	if err := positiveLimit(op, limit); err != nil {
-		return nil, err
-	}
-	return list(ctx, r.q, op, dialect.ScanOutbox,
-		`SELECT `+sqlrow.OutboxCols+` FROM outbox WHERE webhook_id = $1 ORDER BY created_at DESC, id DESC LIMIT $2`, webhookID, limit)
-}
-
-// OutboxOfTenant implements store.Reader through the index outbox_tenant.
-// A limit below 1 is store.ErrInvalid.
-func (r reads) OutboxOfTenant(ctx context.Context, tenantID string, limit int) ([]store.OutboxMessage, error) {
-	const op = "list outbox of tenant"
-	if err := positiveLimit(op, limit); err != nil {
-		return nil, err
-	}
-	return list(ctx, r.q, op, dialect.ScanOutbox,
-		`SELECT `+sqlrow.OutboxCols+` FROM outbox WHERE tenant_id = $1 ORDER BY created_at DESC, id DESC LIMIT $2`, tenantID, limit)
-}
-
-// OutboxOfTenantBefore implements store.Reader through the index
-// outbox_tenant. A limit below 1 is store.ErrInvalid.
-func (r reads) OutboxOfTenantBefore(ctx context.Context, tenantID string, before store.OutboxMessage, limit int) ([]store.OutboxMessage, error) {
-	const op = "list outbox of tenant"
-	if err := positiveLimit(op, limit); err != nil {
-		return nil, err
-	}
-	return list(ctx, r.q, op, dialect.ScanOutbox,
-		`SELECT `+sqlrow.OutboxCols+` FROM outbox WHERE tenant_id = $1 AND (created_at, id) < ($2, $3)
-		 ORDER BY created_at DESC, id DESC LIMIT $4`, tenantID, valid.Nanos(before.CreatedAt), before.ID, limit)
-}
-
-// EndedGrants implements store.Reader: current grants that ended by time
-// and were neither revoked, consumed nor announced, through the partial
-// index grants_ending.
-func (r reads) EndedGrants(ctx context.Context, now time.Time, limit int) ([]store.Grant, error) {
-	const op = "list ended grants"
-	n, err := valid.Due(now, limit)
-	if err != nil {
-		return nil, wrap(op, err)
-	}
-	return list(ctx, r.q, op, dialect.ScanGrant,
-		`SELECT `+sqlrow.Prefixed("g", sqlrow.GrantCols)+` FROM grants g JOIN accounts a ON a.id = g.account_id AND a.current_grant_id = g.id
-		 WHERE g.revoked_at = 0 AND g.consumed_at = 0 AND g.end_announced_at = 0 AND g.until <= $1
-		 ORDER BY g.until, g.id LIMIT $2`, n, limit)
-}
-
 // CreateWebhook implements store.Tx.
 func (t *txn) CreateWebhook(ctx context.Context, w store.Webhook) error {
 	const op = "create webhook"
@@ -90,34 +30,6 @@ func (t *txn) DeleteWebhook(ctx context.Context, id string) error {
 	const op = "delete webhook"
 	n, err := t.exec(ctx, op, `DELETE FROM webhooks WHERE id = $1`, id)
 	return found(op, n, err)
-}
-
-// EnqueueOutbox implements store.Tx. A webhook or member that does not
-// exist in the message's tenant fails its foreign key: store.ErrInvalid.
-func (t *txn) EnqueueOutbox(ctx context.Context, m store.OutboxMessage) error {
-	const op = "enqueue outbox"
-	if err := valid.OutboxMessage(m); err != nil {
-		return wrap(op, err)
-	}
-	created := valid.Nanos(m.CreatedAt)
-	next := max(valid.Nanos(m.NextAttemptAt), created)
-	return t.insert(ctx, op, valid.Conflict("outbox", nil),
-		`INSERT INTO outbox (id, tenant_id, channel, webhook_id, member_id, endpoint, type, payload,
-			created_at, attempts, next_attempt_at, delivered_at, failed_at, last_error)
-		VALUES ($1, $2, $3, nullif($4, ''), nullif($5, ''), nullif($6, ''), $7, $8, $9, 0, $10, 0, 0, '')`,
-		m.ID, m.TenantID, m.Channel, m.WebhookID, m.MemberID, m.Endpoint, m.Type, m.Payload, created, next)
-}
-
-// AnnounceGrantEnd implements store.Tx with one conditional UPDATE, which
-// PostgreSQL applies for exactly one of concurrent callers.
-func (t *txn) AnnounceGrantEnd(ctx context.Context, grantID string, at time.Time) (bool, error) {
-	const op = "announce grant end"
-	n, err := valid.Stamp("grant id", grantID, "announced at", at)
-	if err != nil {
-		return false, wrap(op, err)
-	}
-	rows, err := t.exec(ctx, op, `UPDATE grants SET end_announced_at = $1 WHERE id = $2 AND end_announced_at = 0`, n, grantID)
-	return rows == 1, err
 }
 
 // ClaimOutbox implements store.Store with one statement: the subquery
@@ -142,7 +54,7 @@ func (s *Store) claim(ctx context.Context, op string, now time.Time, lease time.
 		return nil, wrap(op, err)
 	}
 	// RETURNING gives no order; hand them out oldest first.
-	return sqlrow.OldestFirst(list(ctx, s.pool, op, dialect.ScanOutbox,
+	return sqlrow.OldestFirst(sqlrow.List(ctx, dialect, rowDB{s.pool}, op, dialect.ScanOutbox,
 		`UPDATE outbox SET next_attempt_at = $1 WHERE id IN (
 			SELECT id FROM outbox WHERE delivered_at = 0 AND failed_at = 0 AND next_attempt_at <= $2 AND `+which+`
 			ORDER BY next_attempt_at, created_at, id LIMIT $3 FOR UPDATE SKIP LOCKED)

@@ -6,70 +6,12 @@ import (
 
 	"github.com/deadbolt-dev/deadbolt/internal/cache"
 	"github.com/deadbolt-dev/deadbolt/internal/store"
-	"github.com/deadbolt-dev/deadbolt/internal/store/sqlrow"
-	"github.com/deadbolt-dev/deadbolt/internal/store/valid"
 )
 
-// Groups, policies, assignments and alert executions change at the rate
-// of administrators, and are read whole per tenant, so they are plain
-// queries. Every query names the tenant. The lock check keeps each
-// tenant's compiled policies in memory, so every change announces
-// cache.Policies for its tenant.
-
-// Group implements store.Reader.
-func (r reads) Group(ctx context.Context, tenantID, id string) (store.Group, error) {
-	return one(ctx, r.q, "get group", dialect.ScanGroup,
-		`SELECT `+sqlrow.GroupCols+` FROM member_groups WHERE tenant_id = $1 AND id = $2`, tenantID, id)
-}
-
-// GroupByName implements store.Reader.
-func (r reads) GroupByName(ctx context.Context, tenantID, name string) (store.Group, error) {
-	return one(ctx, r.q, "get group by name", dialect.ScanGroup,
-		`SELECT `+sqlrow.GroupCols+` FROM member_groups WHERE tenant_id = $1 AND name = $2`, tenantID, name)
-}
-
-// Groups implements store.Reader.
-func (r reads) Groups(ctx context.Context, tenantID string) ([]store.Group, error) {
-	return list(ctx, r.q, "list groups", dialect.ScanGroup,
-		`SELECT `+sqlrow.GroupCols+` FROM member_groups WHERE tenant_id = $1 ORDER BY name`, tenantID)
-}
-
-// GroupMembers implements store.Reader.
-func (r reads) GroupMembers(ctx context.Context, tenantID string) ([]store.GroupMember, error) {
-	return list(ctx, r.q, "list group members", dialect.ScanGroupMember,
-		`SELECT `+sqlrow.GroupMemberCols+` FROM group_members WHERE tenant_id = $1 ORDER BY group_id, member_id`, tenantID)
-}
-
-// Policy implements store.Reader.
-func (r reads) Policy(ctx context.Context, tenantID, id string) (store.Policy, error) {
-	return one(ctx, r.q, "get policy", dialect.ScanPolicy,
-		`SELECT `+sqlrow.PolicyCols+` FROM policies WHERE tenant_id = $1 AND id = $2`, tenantID, id)
-}
-
-// Policies implements store.Reader.
-func (r reads) Policies(ctx context.Context, tenantID string) ([]store.Policy, error) {
-	return list(ctx, r.q, "list policies", dialect.ScanPolicy,
-		`SELECT `+sqlrow.PolicyCols+` FROM policies WHERE tenant_id = $1 ORDER BY name`, tenantID)
-}
-
-// Assignments implements store.Reader.
-func (r reads) Assignments(ctx context.Context, tenantID string) ([]store.Assignment, error) {
-	return list(ctx, r.q, "list assignments", dialect.ScanAssignment,
-		`SELECT `+sqlrow.AssignmentCols+` FROM policy_assignments WHERE tenant_id = $1 ORDER BY policy_id, created_at,
-		 coalesce(app_id, ''), coalesce(group_id, ''), coalesce(member_id, '')`, tenantID)
-}
-
-// Executions implements store.Reader.
-func (r reads) Executions(ctx context.Context, tenantID string, since time.Time) ([]store.Execution, error) {
-	const op = "list executions"
-	n, err := valid.Now(since)
-	if err != nil {
-		return nil, wrap(op, err)
-	}
-	return list(ctx, r.q, op, dialect.ScanExecution,
-		`SELECT `+sqlrow.ExecutionCols+` FROM policy_executions WHERE tenant_id = $1
-		 AND (until = 0 OR until > $2) AND (lifted_at = 0 OR lifted_at > $2) ORDER BY at, id`, tenantID, n)
-}
+// Groups, policies, assignments and alert executions are read and written
+// by sqlrow's Reads and Writes. The lock check keeps each tenant's compiled
+// policies in memory, so every write here announces cache.Policies for its
+// tenant.
 
 // policiesChanged announces, when err is nil, that the tenant's policies
 // changed (cache.Policies), and returns err.
@@ -82,98 +24,64 @@ func (t *txn) policiesChanged(tenantID string, err error) error {
 
 // CreateGroup implements store.Tx.
 func (t *txn) CreateGroup(ctx context.Context, g store.Group) error {
-	return t.policiesChanged(g.TenantID, dialect.Put(ctx, rowDB{t.tx}, "create group", valid.Group(g), valid.Conflict("member_groups", []string{"name"}),
-		`INSERT INTO member_groups (`+sqlrow.GroupCols+`) VALUES ($1, $2, $3, $4, $5)`,
-		g.ID, g.TenantID, g.Name, g.Description, valid.Nanos(g.CreatedAt)))
+	return t.policiesChanged(g.TenantID, t.Writes.CreateGroup(ctx, g))
 }
 
-// UpdateGroup implements store.Tx with sqlrow's statement.
+// UpdateGroup implements store.Tx.
 func (t *txn) UpdateGroup(ctx context.Context, g store.Group) error {
-	return t.policiesChanged(g.TenantID, dialect.Change(ctx, rowDB{t.tx}, "update group", valid.Group(g),
-		dialect.UpdateGroup(),
-		g.Name, g.Description, g.TenantID, g.ID))
+	return t.policiesChanged(g.TenantID, t.Writes.UpdateGroup(ctx, g))
 }
 
-// DeleteGroup implements store.Tx; memberships and assignments go with it
-// (ON DELETE CASCADE).
+// DeleteGroup implements store.Tx.
 func (t *txn) DeleteGroup(ctx context.Context, tenantID, id string) error {
-	return t.policiesChanged(tenantID, dialect.Change(ctx, rowDB{t.tx}, "delete group", nil,
-		`DELETE FROM member_groups WHERE tenant_id = $1 AND id = $2`,
-		tenantID, id))
+	return t.policiesChanged(tenantID, t.Writes.DeleteGroup(ctx, tenantID, id))
 }
 
 // AddGroupMember implements store.Tx.
 func (t *txn) AddGroupMember(ctx context.Context, m store.GroupMember) error {
-	return t.policiesChanged(m.TenantID, dialect.Put(ctx, rowDB{t.tx}, "add group member", valid.GroupMember(m), valid.Conflict("group_members", []string{"member_id"}),
-		`INSERT INTO group_members (`+sqlrow.GroupMemberCols+`) VALUES ($1, $2, $3, $4)`,
-		m.GroupID, m.MemberID, m.TenantID, valid.Nanos(m.CreatedAt)))
+	return t.policiesChanged(m.TenantID, t.Writes.AddGroupMember(ctx, m))
 }
 
 // RemoveGroupMember implements store.Tx.
 func (t *txn) RemoveGroupMember(ctx context.Context, tenantID, groupID, memberID string) error {
-	return t.policiesChanged(tenantID, dialect.Change(ctx, rowDB{t.tx}, "remove group member", nil,
-		`DELETE FROM group_members WHERE tenant_id = $1 AND group_id = $2 AND member_id = $3`,
-		tenantID, groupID, memberID))
+	return t.policiesChanged(tenantID, t.Writes.RemoveGroupMember(ctx, tenantID, groupID, memberID))
 }
 
 // CreatePolicy implements store.Tx.
 func (t *txn) CreatePolicy(ctx context.Context, p store.Policy) error {
-	return t.policiesChanged(p.TenantID, dialect.Put(ctx, rowDB{t.tx}, "create policy", valid.Policy(p, true), valid.Conflict("policies", []string{"name"}),
-		`INSERT INTO policies (`+sqlrow.PolicyCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-		p.ID, p.TenantID, p.Name, p.Enabled, string(p.Document), valid.Nanos(p.CreatedAt), valid.Nanos(p.UpdatedAt)))
+	return t.policiesChanged(p.TenantID, t.Writes.CreatePolicy(ctx, p))
 }
 
 // UpdatePolicy implements store.Tx.
 func (t *txn) UpdatePolicy(ctx context.Context, p store.Policy) error {
-	return t.policiesChanged(p.TenantID, dialect.Change(ctx, rowDB{t.tx}, "update policy", valid.Policy(p, false),
-		`UPDATE policies SET name = $1, enabled = $2, document = $3, updated_at = $4 WHERE tenant_id = $5 AND id = $6`,
-		p.Name, p.Enabled, string(p.Document), valid.Nanos(p.UpdatedAt), p.TenantID, p.ID))
+	return t.policiesChanged(p.TenantID, t.Writes.UpdatePolicy(ctx, p))
 }
 
-// DeletePolicy implements store.Tx; assignments and executions go with it
-// (ON DELETE CASCADE).
+// DeletePolicy implements store.Tx.
 func (t *txn) DeletePolicy(ctx context.Context, tenantID, id string) error {
-	return t.policiesChanged(tenantID, dialect.Change(ctx, rowDB{t.tx}, "delete policy", nil,
-		`DELETE FROM policies WHERE tenant_id = $1 AND id = $2`,
-		tenantID, id))
+	return t.policiesChanged(tenantID, t.Writes.DeletePolicy(ctx, tenantID, id))
 }
 
 // Assign implements store.Tx.
 func (t *txn) Assign(ctx context.Context, a store.Assignment) error {
-	return t.policiesChanged(a.TenantID, dialect.Put(ctx, rowDB{t.tx}, "assign policy", valid.Assignment(a), valid.Conflict("policy_assignments", []string{sqlrow.AssignmentTarget(a)}),
-		`INSERT INTO policy_assignments (policy_id, tenant_id, app_id, group_id, member_id, created_at)
-		VALUES ($1, $2, $3, $4, $5, $6)`,
-		a.PolicyID, a.TenantID, nullable(a.AppID), nullable(a.GroupID), nullable(a.MemberID), valid.Nanos(a.CreatedAt)))
+	return t.policiesChanged(a.TenantID, t.Writes.Assign(ctx, a))
 }
 
 // Unassign implements store.Tx.
 func (t *txn) Unassign(ctx context.Context, a store.Assignment) error {
-	return t.policiesChanged(a.TenantID, dialect.Change(ctx, rowDB{t.tx}, "unassign policy", valid.Assignment(a),
-		`DELETE FROM policy_assignments WHERE tenant_id = $1 AND policy_id = $2
-		AND coalesce(app_id, '') = $3 AND coalesce(group_id, '') = $4 AND coalesce(member_id, '') = $5`,
-		a.TenantID, a.PolicyID, a.AppID, a.GroupID, a.MemberID))
+	return t.policiesChanged(a.TenantID, t.Writes.Unassign(ctx, a))
 }
 
 // CreateExecution implements store.Tx.
 func (t *txn) CreateExecution(ctx context.Context, e store.Execution) error {
-	return t.policiesChanged(e.TenantID, dialect.Put(ctx, rowDB{t.tx}, "create execution", valid.Execution(e), valid.Conflict("policy_executions", nil),
-		`INSERT INTO policy_executions (`+sqlrow.ExecutionCols+`) VALUES ($1, $2, $3, $4, $5, 0, $6, $7, '')`,
-		e.ID, e.TenantID, e.PolicyID, valid.Nanos(e.At), valid.Nanos(e.Until), e.ExecutedBy, e.Reason))
+	return t.policiesChanged(e.TenantID, t.Writes.CreateExecution(ctx, e))
 }
 
-// LiftExecution implements store.Tx with one conditional UPDATE.
+// LiftExecution implements store.Tx; only a lift announces.
 func (t *txn) LiftExecution(ctx context.Context, tenantID, id, by string, at time.Time) (bool, error) {
-	const op = "lift execution"
-	n, err := valid.Stamp("execution id", id, "lifted at", at)
-	if err != nil {
-		return false, wrap(op, err)
+	lifted, err := t.Writes.LiftExecution(ctx, tenantID, id, by, at)
+	if lifted {
+		t.changed(cache.Event{Kind: cache.Policies, TenantID: tenantID})
 	}
-	changed, err := t.exec(ctx, op, `UPDATE policy_executions SET lifted_at = $1, lifted_by = $2
-		WHERE tenant_id = $3 AND id = $4 AND lifted_at = 0 AND (until = 0 OR until > $1)`, n, by, tenantID, id)
-	if err != nil || changed == 1 {
-		return changed == 1, t.policiesChanged(tenantID, err)
-	}
-	_, err = one(ctx, t.q, op, dialect.ScanExecution,
-		`SELECT `+sqlrow.ExecutionCols+` FROM policy_executions WHERE tenant_id = $1 AND id = $2`, tenantID, id)
-	return false, err
+	return lifted, err
 }

@@ -3,7 +3,6 @@ package postgres
 import (
 	"context"
 	"errors"
-	"fmt"
 	"strings"
 	"time"
 
@@ -431,21 +430,11 @@ func (t *txn) AppendAudit(ctx context.Context, e audit.Event, at time.Time) (aud
 	if err != nil {
 		return audit.Record{}, wrap(op, err)
 	}
-	var prev *audit.Record
-	var last audit.Record
-	switch err := t.tx.QueryRow(ctx, `SELECT seq, hash FROM audit_log WHERE tenant_id = $1 ORDER BY seq DESC LIMIT 1`,
-		e.TenantID).Scan(&last.Seq, &last.Hash); {
-	case err == nil:
-		prev = &last
-	case !errors.Is(err, pgx.ErrNoRows):
-		return audit.Record{}, wrap(op, err)
-	}
-	rec, err := audit.Next(prev, e, at)
+	rec, err := dialect.NextAudit(op, t.tx.QueryRow(ctx, sqlrow.LastAuditQuery, e.TenantID), e, at)
 	if err != nil {
-		return audit.Record{}, fmt.Errorf("postgres: %s: %w: %w", op, store.ErrInvalid, err)
+		return audit.Record{}, err
 	}
-	if _, err := t.exec(ctx, op, `INSERT INTO audit_log (`+sqlrow.AuditCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-		rec.TenantID, rec.Seq, valid.Nanos(at), rec.Actor, rec.Action, rec.Target, string(rec.Data), rec.PrevHash, rec.Hash); err != nil {
+	if _, err := t.exec(ctx, op, sqlrow.InsertAuditQuery, sqlrow.AuditArgs(rec, at)...); err != nil {
 		return audit.Record{}, err
 	}
 	return rec, nil

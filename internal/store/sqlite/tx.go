@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"fmt"
 	"strings"
 	"time"
 
@@ -336,20 +335,11 @@ func (t *txn) AppendAudit(ctx context.Context, e audit.Event, at time.Time) (aud
 	if err != nil {
 		return audit.Record{}, wrap(op, err)
 	}
-	var prev *audit.Record
-	var last audit.Record
-	switch err := row.Scan(&last.Seq, &last.Hash); {
-	case err == nil:
-		prev = &last
-	case !errors.Is(err, sql.ErrNoRows):
-		return audit.Record{}, wrap(op, err)
-	}
-	rec, err := audit.Next(prev, e, at)
+	rec, err := dialect.NextAudit(op, row, e, at)
 	if err != nil {
-		return audit.Record{}, fmt.Errorf("sqlite: %s: %w: %w", op, store.ErrInvalid, err)
+		return audit.Record{}, err
 	}
-	if _, err := t.execStmt(ctx, qInsertAudit, rec.TenantID, rec.Seq, valid.Nanos(at), rec.Actor, rec.Action, rec.Target,
-		string(rec.Data), rec.PrevHash, rec.Hash); err != nil {
+	if _, err := t.execStmt(ctx, qInsertAudit, sqlrow.AuditArgs(rec, at)...); err != nil {
 		return audit.Record{}, wrap(op, err)
 	}
 	return rec, nil

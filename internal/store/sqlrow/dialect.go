@@ -14,9 +14,6 @@ type Dialect struct {
 	Classify func(err error) (kind error, message string)
 	// Lists is how the database keeps a list of strings in one column.
 	Lists Lists
-	// Param is the database's placeholder for the n-th argument of a
-	// statement (from 1), for statements both databases share.
-	Param func(n int) string
 	// RowLocks says the database locks rows (SELECT … FOR UPDATE). Without
 	// them (SQLite) a write transaction holds the whole database's write
 	// lock from its start, which keeps every other writer out already.

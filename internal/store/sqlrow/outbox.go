@@ -2,6 +2,7 @@ package sqlrow
 
 import (
 	"context"
+	"time"
 
 	"github.com/deadbolt-dev/deadbolt/internal/store"
 	"github.com/deadbolt-dev/deadbolt/internal/store/valid"
@@ -42,4 +43,78 @@ func (d *Dialect) FinishOutbox(ctx context.Context, db DB, results []store.Outbo
 		}
 	}
 	return nil
+}
+
+// The webhooks and the outbox are read at the rate of admin pages and
+// deliveries, not of lock checks, so they are plain queries.
+
+// Webhook implements store.Reader.
+func (r Reads) Webhook(ctx context.Context, id string) (store.Webhook, error) {
+	return One(ctx, r.D, r.Q, "get webhook", r.D.ScanWebhook, `SELECT `+WebhookCols+` FROM webhooks WHERE id = $1`, id)
+}
+
+// Webhooks implements store.Reader.
+func (r Reads) Webhooks(ctx context.Context, tenantID string) ([]store.Webhook, error) {
+	return List(ctx, r.D, r.Q, "list webhooks", r.D.ScanWebhook,
+		`SELECT `+WebhookCols+` FROM webhooks WHERE tenant_id = $1 ORDER BY created_at, id`, tenantID)
+}
+
+// OutboxMessages implements store.Reader. A limit below 1 is
+// store.ErrInvalid.
+func (r Reads) OutboxMessages(ctx context.Context, webhookID string, limit int) ([]store.OutboxMessage, error) {
+	return ListUpTo(ctx, r.D, r.Q, "list outbox messages", r.D.ScanOutbox, limit,
+		`SELECT `+OutboxCols+` FROM outbox WHERE webhook_id = $1 ORDER BY created_at DESC, id DESC LIMIT $2`, webhookID)
+}
+
+// OutboxOfTenant implements store.Reader through the index outbox_tenant.
+// A limit below 1 is store.ErrInvalid.
+func (r Reads) OutboxOfTenant(ctx context.Context, tenantID string, limit int) ([]store.OutboxMessage, error) {
+	return ListUpTo(ctx, r.D, r.Q, "list outbox of tenant", r.D.ScanOutbox, limit,
+		`SELECT `+OutboxCols+` FROM outbox WHERE tenant_id = $1 ORDER BY created_at DESC, id DESC LIMIT $2`, tenantID)
+}
+
+// OutboxOfTenantBefore implements store.Reader through the index
+// outbox_tenant. A limit below 1 is store.ErrInvalid.
+func (r Reads) OutboxOfTenantBefore(ctx context.Context, tenantID string, before store.OutboxMessage, limit int) ([]store.OutboxMessage, error) {
+	return ListUpTo(ctx, r.D, r.Q, "list outbox of tenant", r.D.ScanOutbox, limit,
+		`SELECT `+OutboxCols+` FROM outbox WHERE tenant_id = $1 AND (created_at < $2 OR (created_at = $2 AND id < $3))
+		 ORDER BY created_at DESC, id DESC LIMIT $4`, tenantID, valid.Nanos(before.CreatedAt), before.ID)
+}
+
+// EndedGrantsQuery finds current grants that ended by time ($1) and were
+// neither revoked, consumed nor announced, at most $2. It joins on the
+// account's primary key as well as its current grant, so that both
+// databases walk the partial index grants_ending instead of every account
+// (a SQLite test pins the plan).
+var EndedGrantsQuery = `SELECT ` + Prefixed("g", GrantCols) + ` FROM grants AS g JOIN accounts AS a ON a.id = g.account_id AND a.current_grant_id = g.id
+	WHERE g.revoked_at = 0 AND g.consumed_at = 0 AND g.end_announced_at = 0 AND g.until <= $1
+	ORDER BY g.until, g.id LIMIT $2`
+
+// EndedGrants implements store.Reader.
+func (r Reads) EndedGrants(ctx context.Context, now time.Time, limit int) ([]store.Grant, error) {
+	return ListDue(ctx, r.D, r.Q, "list ended grants", r.D.ScanGrant, now, limit, EndedGrantsQuery)
+}
+
+// AnnounceGrantEnd implements store.Tx with one conditional UPDATE, which
+// changes the grant for exactly one of concurrent callers.
+func (w Writes) AnnounceGrantEnd(ctx context.Context, grantID string, at time.Time) (bool, error) {
+	const op = "announce grant end"
+	n, err := valid.Stamp("grant id", grantID, "announced at", at)
+	if err != nil {
+		return false, w.D.Wrap(op, err)
+	}
+	rows, err := w.DB.Exec(ctx, op, `UPDATE grants SET end_announced_at = $1 WHERE id = $2 AND end_announced_at = 0`, n, grantID)
+	return rows == 1, err
+}
+
+// EnqueueOutbox implements store.Tx. A target that does not exist in the
+// message's tenant fails its foreign key: store.ErrInvalid.
+func (w Writes) EnqueueOutbox(ctx context.Context, m store.OutboxMessage) error {
+	created := valid.Nanos(m.CreatedAt)
+	next := max(valid.Nanos(m.NextAttemptAt), created)
+	return w.D.Put(ctx, w.DB, "enqueue outbox", valid.OutboxMessage(m), valid.Conflict("outbox", nil),
+		`INSERT INTO outbox (id, tenant_id, channel, webhook_id, member_id, endpoint, type, payload,
+			created_at, attempts, next_attempt_at, delivered_at, failed_at, last_error)
+		VALUES ($1, $2, $3, nullif($4, ''), nullif($5, ''), nullif($6, ''), $7, $8, $9, 0, $10, 0, 0, '')`,
+		m.ID, m.TenantID, m.Channel, m.WebhookID, m.MemberID, m.Endpoint, m.Type, m.Payload, created, next)
 }
