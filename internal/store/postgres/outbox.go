@@ -9,21 +9,6 @@ import (
 	"github.com/deadbolt-dev/deadbolt/internal/store/valid"
 )
 
-// CreateWebhook implements store.Tx.
-func (t *txn) CreateWebhook(ctx context.Context, w store.Webhook) error {
-	const op = "create webhook"
-	if err := valid.Webhook(w); err != nil {
-		return wrap(op, err)
-	}
-	events := w.Events
-	if events == nil {
-		events = []string{}
-	}
-	return t.insert(ctx, op, valid.Conflict("webhooks", nil),
-		`INSERT INTO webhooks (`+sqlrow.WebhookCols+`) VALUES ($1, $2, $3, $4, $5, $6)`,
-		w.ID, w.TenantID, w.URL, w.SealedSecret, events, valid.Nanos(w.CreatedAt))
-}
-
 // DeleteWebhook implements store.Tx; its messages go with it (ON DELETE
 // CASCADE).
 func (t *txn) DeleteWebhook(ctx context.Context, id string) error {

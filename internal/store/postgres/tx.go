@@ -124,7 +124,7 @@ func (t *txn) CreateApplication(ctx context.Context, a store.Application) error 
 		`INSERT INTO applications (`+sqlrow.AppCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
 		a.ID, a.TenantID, a.Name, a.Issuer, a.Unenrolled, a.FailMode,
 		a.Enabled, a.LockedDown, int64(a.DefaultUnlock), int64(a.MaxUnlock), valid.Nanos(a.CreatedAt), valid.Nanos(a.UpdatedAt),
-		array(a.Origins), a.ServerNamesAccounts)
+		dialect.Lists.Value(a.Origins, sqlrow.OriginsSep), a.ServerNamesAccounts)
 	if err == nil {
 		// A node may have cached "no such issuer".
 		t.changed(cache.Event{Kind: cache.App, AppID: a.ID, Issuer: a.Issuer})
@@ -142,7 +142,7 @@ func (t *txn) UpdateApplication(ctx context.Context, a store.Application) error 
 	err := t.tx.QueryRow(ctx, `UPDATE applications SET name = $1, unenrolled = $2, fail_mode = $3, enabled = $4,
 		locked_down = $5, default_unlock = $6, max_unlock = $7, updated_at = $8, origins = $9, server_names_accounts = $10 WHERE id = $11 RETURNING issuer`,
 		a.Name, a.Unenrolled, a.FailMode, a.Enabled, a.LockedDown, int64(a.DefaultUnlock), int64(a.MaxUnlock), valid.Nanos(a.UpdatedAt),
-		array(a.Origins), a.ServerNamesAccounts, a.ID).
+		dialect.Lists.Value(a.Origins, sqlrow.OriginsSep), a.ServerNamesAccounts, a.ID).
 		Scan(&issuer)
 	if err != nil {
 		return wrap(op, err)

@@ -14,17 +14,6 @@ import (
 // members of the prepared-statement tables; those both databases share are
 // sqlrow's.
 
-// CreateWebhook implements store.Tx.
-func (t *txn) CreateWebhook(ctx context.Context, w store.Webhook) error {
-	const op = "create webhook"
-	if err := valid.Webhook(w); err != nil {
-		return wrap(op, err)
-	}
-	_, err := t.exec(ctx, op, `INSERT INTO webhooks (`+sqlrow.WebhookCols+`) VALUES (?, ?, ?, ?, ?, ?)`,
-		w.ID, w.TenantID, w.URL, w.SealedSecret, joined(w.Events, sqlrow.EventsSep), valid.Nanos(w.CreatedAt))
-	return err
-}
-
 // DeleteWebhook implements store.Tx; its messages go with it.
 func (t *txn) DeleteWebhook(ctx context.Context, id string) error {
 	const op = "delete webhook"

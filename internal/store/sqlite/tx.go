@@ -111,7 +111,7 @@ func (t *txn) CreateApplication(ctx context.Context, a store.Application) error 
 	}
 	_, err := t.execStmt(ctx, qCreateApplication, a.ID, a.TenantID, a.Name, a.Issuer, a.Unenrolled, a.FailMode,
 		a.Enabled, a.LockedDown, int64(a.DefaultUnlock), int64(a.MaxUnlock), valid.Nanos(a.CreatedAt), valid.Nanos(a.UpdatedAt),
-		joined(a.Origins, sqlrow.OriginsSep), a.ServerNamesAccounts)
+		dialect.Lists.Value(a.Origins, sqlrow.OriginsSep), a.ServerNamesAccounts)
 	return wrap(op, err)
 }
 
@@ -122,7 +122,7 @@ func (t *txn) UpdateApplication(ctx context.Context, a store.Application) error 
 		return wrap(op, err)
 	}
 	n, err := t.execStmt(ctx, qUpdateApplication, a.Name, a.Unenrolled, a.FailMode, a.Enabled, a.LockedDown,
-		int64(a.DefaultUnlock), int64(a.MaxUnlock), valid.Nanos(a.UpdatedAt), joined(a.Origins, sqlrow.OriginsSep), a.ServerNamesAccounts, a.ID)
+		int64(a.DefaultUnlock), int64(a.MaxUnlock), valid.Nanos(a.UpdatedAt), dialect.Lists.Value(a.Origins, sqlrow.OriginsSep), a.ServerNamesAccounts, a.ID)
 	return found(op, n, err)
 }
 

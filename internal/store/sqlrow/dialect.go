@@ -36,6 +36,9 @@ type Lists interface {
 	// list in *dst: NULL as nil, an empty list as []string{}. sep is what
 	// separates the items of a list kept as text.
 	Dest(dst *[]string, sep string) any
+	// Value is the value that stores items in a list column (NOT NULL: a
+	// nil list is stored empty).
+	Value(items []string, sep string) any
 }
 
 // Separators of the list columns, for a database that keeps lists as text.

@@ -118,3 +118,10 @@ func (w Writes) EnqueueOutbox(ctx context.Context, m store.OutboxMessage) error 
 		VALUES ($1, $2, $3, nullif($4, ''), nullif($5, ''), nullif($6, ''), $7, $8, $9, 0, $10, 0, 0, '')`,
 		m.ID, m.TenantID, m.Channel, m.WebhookID, m.MemberID, m.Endpoint, m.Type, m.Payload, created, next)
 }
+
+// CreateWebhook implements store.Tx.
+func (w Writes) CreateWebhook(ctx context.Context, h store.Webhook) error {
+	return w.D.Put(ctx, w.DB, "create webhook", valid.Webhook(h), valid.Conflict("webhooks", nil),
+		`INSERT INTO webhooks (`+WebhookCols+`) VALUES ($1, $2, $3, $4, $5, $6)`,
+		h.ID, h.TenantID, h.URL, h.SealedSecret, w.D.Lists.Value(h.Events, EventsSep), valid.Nanos(h.CreatedAt))
+}
