@@ -18,15 +18,6 @@ import (
 	"github.com/deadbolt-dev/deadbolt/internal/store/storetest"
 )
 
-func TestEmbeddedMigrations(t *testing.T) {
-	if migrationsErr != nil {
-		t.Fatalf("embedded migrations: %v", migrationsErr)
-	}
-	if len(migrations) == 0 {
-		t.Fatal("no embedded migrations")
-	}
-}
-
 // seedFS holds, for every schema version V, testdata/seed/000V.sql: rows a
 // database at version V holds that one at V-1 could not (new tables and
 // columns). Seeding at version V runs the files 1..V in order, each at its

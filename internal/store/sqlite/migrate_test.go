@@ -12,15 +12,6 @@ import (
 	"github.com/deadbolt-dev/deadbolt/internal/store/storetest"
 )
 
-func TestEmbeddedMigrations(t *testing.T) {
-	if migrationsErr != nil {
-		t.Fatalf("embedded migrations: %v", migrationsErr)
-	}
-	if len(migrations) == 0 {
-		t.Fatal("no embedded migrations")
-	}
-}
-
 // dbAt makes a database file at schema version v, for a test to fill
 // before it migrates the rest of the way; it returns its path and an open
 // handle the test closes.

@@ -5,7 +5,6 @@ import (
 	"time"
 
 	"github.com/deadbolt-dev/deadbolt/internal/store"
-	"github.com/deadbolt-dev/deadbolt/internal/store/sqlrow"
 	"github.com/deadbolt-dev/deadbolt/internal/store/valid"
 )
 
@@ -22,33 +21,6 @@ func (t *txn) DeleteWebhook(ctx context.Context, id string) error {
 	}
 	n, err := t.exec(ctx, op, `DELETE FROM webhooks WHERE id = ?`, id)
 	return found(op, n, err)
-}
-
-// ClaimOutbox implements store.Store. SQLite has one writer at a time, so
-// one UPDATE … RETURNING both picks and claims the messages.
-func (s *Store) ClaimOutbox(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]store.OutboxMessage, error) {
-	return s.claim(ctx, "claim outbox", now, lease, limit, `channel <> 'siem'`)
-}
-
-// ClaimEndpoint implements store.Store as ClaimOutbox does, for one SIEM
-// endpoint.
-func (s *Store) ClaimEndpoint(ctx context.Context, endpoint string, now time.Time, lease time.Duration, limit int) ([]store.OutboxMessage, error) {
-	return s.claim(ctx, "claim endpoint", now, lease, limit, `channel = 'siem' AND endpoint = ?4`, endpoint)
-}
-
-// claim claims up to limit due messages that also match which, a
-// condition whose parameters (args) are numbered from 4.
-func (s *Store) claim(ctx context.Context, op string, now time.Time, lease time.Duration, limit int, which string, args ...any) ([]store.OutboxMessage, error) {
-	n, until, err := valid.Claim(now, lease, limit)
-	if err != nil {
-		return nil, wrap(op, err)
-	}
-	// RETURNING gives no order; hand them out oldest first.
-	return sqlrow.OldestFirst(sqlrow.List(ctx, dialect, rowDB{s.wdb}, op, dialect.ScanOutbox,
-		`UPDATE outbox SET next_attempt_at = ?1 WHERE id IN (
-			SELECT id FROM outbox WHERE delivered_at = 0 AND failed_at = 0 AND next_attempt_at <= ?2 AND `+which+`
-			ORDER BY next_attempt_at, created_at, id LIMIT ?3)
-		RETURNING `+sqlrow.OutboxCols, append([]any{until, n, limit}, args...)...))
 }
 
 // FinishOutbox implements store.Store: several results are written in one

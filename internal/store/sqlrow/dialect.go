@@ -21,8 +21,8 @@ type Dialect struct {
 }
 
 // Lock is the clause that ends a SELECT of rows the transaction goes on to
-// change, " FOR "+strength ("UPDATE", "NO KEY UPDATE"), or nothing on a
-// database without row locks.
+// change, " FOR "+strength ("UPDATE", "NO KEY UPDATE", "UPDATE SKIP
+// LOCKED"), or nothing on a database without row locks.
 func (d *Dialect) Lock(strength string) string {
 	if !d.RowLocks {
 		return ""

@@ -125,3 +125,33 @@ func (w Writes) CreateWebhook(ctx context.Context, h store.Webhook) error {
 		`INSERT INTO webhooks (`+WebhookCols+`) VALUES ($1, $2, $3, $4, $5, $6)`,
 		h.ID, h.TenantID, h.URL, h.SealedSecret, w.D.Lists.Value(h.Events, EventsSep), valid.Nanos(h.CreatedAt))
 }
+
+// ClaimOutbox implements store.Store with one statement that both picks
+// and claims due messages, pushing them past the lease. On PostgreSQL its
+// subquery locks them FOR UPDATE SKIP LOCKED, so workers on several nodes
+// claiming at the same instant each take different rows instead of
+// queueing behind each other; SQLite has one writer at a time.
+func (s Pools) ClaimOutbox(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]store.OutboxMessage, error) {
+	return s.claim(ctx, "claim outbox", now, lease, limit, `channel <> 'siem'`)
+}
+
+// ClaimEndpoint implements store.Store as ClaimOutbox does, for one SIEM
+// endpoint.
+func (s Pools) ClaimEndpoint(ctx context.Context, endpoint string, now time.Time, lease time.Duration, limit int) ([]store.OutboxMessage, error) {
+	return s.claim(ctx, "claim endpoint", now, lease, limit, `channel = 'siem' AND endpoint = $4`, endpoint)
+}
+
+// claim claims up to limit due messages that also match which, a
+// condition whose parameters (args) are numbered from 4.
+func (s Pools) claim(ctx context.Context, op string, now time.Time, lease time.Duration, limit int, which string, args ...any) ([]store.OutboxMessage, error) {
+	n, until, err := valid.Claim(now, lease, limit)
+	if err != nil {
+		return nil, s.D.Wrap(op, err)
+	}
+	// RETURNING gives no order; hand them out oldest first.
+	return OldestFirst(List(ctx, s.D, s.W, op, s.D.ScanOutbox,
+		`UPDATE outbox SET next_attempt_at = $1 WHERE id IN (
+			SELECT id FROM outbox WHERE delivered_at = 0 AND failed_at = 0 AND next_attempt_at <= $2 AND `+which+`
+			ORDER BY next_attempt_at, created_at, id LIMIT $3`+s.D.Lock("UPDATE SKIP LOCKED")+`)
+		RETURNING `+OutboxCols, append([]any{until, n, limit}, args...)...))
+}
