@@ -8,16 +8,21 @@ import (
 	"github.com/deadbolt-dev/deadbolt/internal/store/valid"
 )
 
-// FinishOutbox records with db how the deliveries of claimed messages
-// went, one result per message. delivered, failed, retry and release are
-// the UPDATEs of a message delivered (its arguments: the time, the ID),
-// given up (the time, the error, the ID), to try again (the next
-// attempt's time, the error, the ID) and released unsent (the next
-// attempt's time, the ID). Every result is checked before the first is
-// written; a message that does not exist is store.ErrNotFound, and db
-// (a transaction when there are several results) is then to be rolled
-// back.
-func (d *Dialect) FinishOutbox(ctx context.Context, db DB, results []store.OutboxResult, delivered, failed, retry, release string) error {
+// FinishOutbox implements store.Store: one result is written on the
+// write pool, several in one transaction.
+func (s Pools) FinishOutbox(ctx context.Context, results ...store.OutboxResult) error {
+	if len(results) <= 1 {
+		return s.D.finishOutbox(ctx, s.W, results)
+	}
+	return s.InTx(ctx, func(tx DB) error { return s.D.finishOutbox(ctx, tx, results) })
+}
+
+// finishOutbox records with db how the deliveries of claimed messages
+// went, one result per message: delivered, given up, to try again, or
+// released unsent. Every result is checked before the first is written; a
+// message that does not exist is store.ErrNotFound, and db (a transaction
+// when there are several results) is then to be rolled back.
+func (d *Dialect) finishOutbox(ctx context.Context, db DB, results []store.OutboxResult) error {
 	const op = "finish outbox"
 	for _, res := range results {
 		if err := valid.OutboxResult(res); err != nil {
@@ -30,13 +35,13 @@ func (d *Dialect) FinishOutbox(ctx context.Context, db DB, results []store.Outbo
 		var err error
 		switch {
 		case res.Delivered:
-			n, err = db.Exec(ctx, op, delivered, at, res.ID)
+			n, err = db.Exec(ctx, op, `UPDATE outbox SET attempts = attempts + 1, delivered_at = $1, last_error = '' WHERE id = $2`, at, res.ID)
 		case res.Unsent:
-			n, err = db.Exec(ctx, op, release, next, res.ID)
+			n, err = db.Exec(ctx, op, `UPDATE outbox SET next_attempt_at = $1 WHERE id = $2`, next, res.ID)
 		case next == 0:
-			n, err = db.Exec(ctx, op, failed, at, res.Error, res.ID)
+			n, err = db.Exec(ctx, op, `UPDATE outbox SET attempts = attempts + 1, failed_at = $1, last_error = $2 WHERE id = $3`, at, res.Error, res.ID)
 		default:
-			n, err = db.Exec(ctx, op, retry, next, res.Error, res.ID)
+			n, err = db.Exec(ctx, op, `UPDATE outbox SET attempts = attempts + 1, next_attempt_at = $1, last_error = $2 WHERE id = $3`, next, res.Error, res.ID)
 		}
 		if err := d.Found(op, n, err); err != nil {
 			return err
@@ -154,4 +159,22 @@ func (s Pools) claim(ctx context.Context, op string, now time.Time, lease time.D
 			SELECT id FROM outbox WHERE delivered_at = 0 AND failed_at = 0 AND next_attempt_at <= $2 AND `+which+`
 			ORDER BY next_attempt_at, created_at, id LIMIT $3`+s.D.Lock("UPDATE SKIP LOCKED")+`)
 		RETURNING `+OutboxCols, append([]any{until, n, limit}, args...)...))
+}
+
+// TryLease is store.Store.TryLease over db, the connection of the
+// database that keeps the leases: one upsert that changes the row only
+// when this holder has it already or it has expired. Contenders for one
+// job queue on the row's lock (PostgreSQL) or the file's write lock
+// (SQLite), and each re-checks the condition on the row the one before
+// left, so at most one of them gets it.
+func (d *Dialect) TryLease(ctx context.Context, db DB, job, holder string, now time.Time, ttl time.Duration) (bool, error) {
+	const op = "try lease"
+	n, until, err := valid.Lease(job, holder, now, ttl)
+	if err != nil {
+		return false, d.Wrap(op, err)
+	}
+	rows, err := db.Exec(ctx, op, `INSERT INTO leases (job, holder, until) VALUES ($1, $2, $3)
+		ON CONFLICT (job) DO UPDATE SET holder = excluded.holder, until = excluded.until
+		WHERE leases.holder = excluded.holder OR leases.until <= $4`, job, holder, until, n)
+	return rows == 1, err
 }
