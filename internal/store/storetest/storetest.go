@@ -152,6 +152,18 @@ func gives[T any](t *testing.T, what string, want T) func(got T, err error) {
 	}
 }
 
+// empty checks that a list read succeeds with no records; otherwise the
+// test stops, naming what and what the read gave. It is called with the
+// read itself: empty(t, "Policies of another tenant")(s.Policies(ctx, id)).
+func empty(t *testing.T, what string) func(got any, err error) {
+	return func(got any, err error) {
+		t.Helper()
+		if err != nil || reflect.ValueOf(got).Len() != 0 {
+			t.Fatalf("%s = %+v, %v; want none", what, got, err)
+		}
+	}
+}
+
 // race runs try(0) … try(n-1) at once, each in its own goroutine released
 // together, and returns how many reported true. An error fails the test,
 // named by what.
