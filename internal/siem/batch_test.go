@@ -23,6 +23,7 @@ import (
 	"github.com/deadbolt-dev/deadbolt/internal/ids"
 	"github.com/deadbolt-dev/deadbolt/internal/notify"
 	"github.com/deadbolt-dev/deadbolt/internal/siem"
+	"github.com/deadbolt-dev/deadbolt/internal/siem/siemtest"
 	"github.com/deadbolt-dev/deadbolt/internal/store"
 	"github.com/deadbolt-dev/deadbolt/internal/store/storetest/backends"
 )
@@ -157,8 +158,8 @@ func countingProxy(t *testing.T, upstream string) (addr string, conns func() int
 func TestSyslogBatchOneConnection(t *testing.T) {
 	const events, batch = 300, 128
 	s := newStream(t, events)
-	upstream, out := startRsyslog(t)
-	addr, conns := countingProxy(t, upstream)
+	rs := siemtest.StartRsyslog(t, siemtest.MemoryQueue)
+	addr, conns := countingProxy(t, rs.Addr())
 	st := s.streamer(&siem.Syslog{Address: addr, Host: "node1", Egress: egress.Policy{AllowPrivate: true}}, batch)
 	s.run(t, st, events)
 
@@ -173,8 +174,7 @@ func TestSyslogBatchOneConnection(t *testing.T) {
 			t.Fatalf("message %s: %s after %d attempts", m.ID, m.State(), m.Attempts)
 		}
 	}
-	waitFor(t, "rsyslog to write every event", func() bool { return len(lines(out)) >= events })
-	got := lines(out)
+	got := rs.WaitLines(events)
 	if len(got) != events {
 		t.Fatalf("rsyslog wrote %d lines, want %d", len(got), events)
 	}
