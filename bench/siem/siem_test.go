@@ -6,17 +6,13 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
-	"strings"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"testing"
 	"time"
 
@@ -25,6 +21,7 @@ import (
 	"github.com/deadbolt-dev/deadbolt/internal/ids"
 	"github.com/deadbolt-dev/deadbolt/internal/notify"
 	"github.com/deadbolt-dev/deadbolt/internal/siem"
+	"github.com/deadbolt-dev/deadbolt/internal/siem/siemtest"
 	"github.com/deadbolt-dev/deadbolt/internal/store"
 	"github.com/deadbolt-dev/deadbolt/internal/store/sqlite"
 )
@@ -151,8 +148,8 @@ func ratio(b *testing.B, single, batch string) {
 
 func BenchmarkSyslog(b *testing.B) {
 	db, events := seed(b)
-	addr := startRsyslog(b)
-	c := &siem.Syslog{Address: addr, Host: "bench", Egress: egress.Policy{AllowPrivate: true}}
+	rs := siemtest.StartRsyslog(b, siemtest.DirectQueue)
+	c := &siem.Syslog{Address: rs.Addr(), Host: "bench", Egress: egress.Policy{AllowPrivate: true}}
 	for _, m := range []struct {
 		name    string
 		deliver func() (int, error)
@@ -205,42 +202,4 @@ func BenchmarkJSON(b *testing.B) {
 	}
 	ratio(b, "json/single", "json/batch")
 	ratio(b, "json/single", "json/ndjson")
-}
-
-// startRsyslog runs rsyslogd with an imtcp input on a free loopback port,
-// a direct main queue and every message written to a file, until the
-// benchmark ends; it returns the address.
-func startRsyslog(b *testing.B) string {
-	bin, err := exec.LookPath("rsyslogd")
-	if err != nil {
-		b.Skip("rsyslogd is not installed (Debian package rsyslog)")
-	}
-	dir := b.TempDir()
-	portFile := filepath.Join(dir, "port")
-	conf := fmt.Sprintf(`global(workDirectory=%q)
-main_queue(queue.type="Direct")
-module(load="imtcp")
-input(type="imtcp" address="127.0.0.1" port="0" listenPortFileName=%q)
-action(type="omfile" file=%q)
-`, dir, portFile, filepath.Join(dir, "out.log"))
-	confFile := filepath.Join(dir, "rsyslog.conf")
-	if err := os.WriteFile(confFile, []byte(conf), 0o600); err != nil {
-		b.Fatal(err)
-	}
-	cmd := exec.Command(bin, "-n", "-f", confFile, "-i", filepath.Join(dir, "rsyslogd.pid"))
-	if err := cmd.Start(); err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { cmd.Process.Signal(syscall.SIGKILL); cmd.Wait() })
-	for end := time.Now().Add(10 * time.Second); time.Now().Before(end); time.Sleep(20 * time.Millisecond) {
-		if p, _ := os.ReadFile(portFile); strings.TrimSpace(string(p)) != "" {
-			addr := "127.0.0.1:" + strings.TrimSpace(string(p))
-			if c, err := net.Dial("tcp", addr); err == nil {
-				c.Close()
-				return addr
-			}
-		}
-	}
-	b.Fatal("rsyslogd did not listen")
-	return ""
 }

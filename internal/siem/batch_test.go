@@ -23,13 +23,14 @@ import (
 	"github.com/deadbolt-dev/deadbolt/internal/ids"
 	"github.com/deadbolt-dev/deadbolt/internal/notify"
 	"github.com/deadbolt-dev/deadbolt/internal/siem"
+	"github.com/deadbolt-dev/deadbolt/internal/siem/siemtest"
 	"github.com/deadbolt-dev/deadbolt/internal/store"
 	"github.com/deadbolt-dev/deadbolt/internal/store/storetest/backends"
 )
 
-// stream is a store holding one tenant's audit events, queued to the
-// outbox for endpoint "ep", and a Streamer that counts its store's
-// FinishOutbox calls.
+// stream is a store holding one tenant's audit events (newStream queues
+// them to the outbox for endpoint "ep"), and the store as a Streamer sees
+// it, counting its FinishOutbox calls.
 type stream struct {
 	db     store.Store
 	clk    *clock.Fake
@@ -52,20 +53,28 @@ func (f *finishCounter) FinishOutbox(ctx context.Context, results ...store.Outbo
 	return f.StreamStore.FinishOutbox(ctx, results...)
 }
 
-// newStream writes events audit events and queues them to "ep".
-func newStream(t *testing.T, events int) *stream {
+// newAuditLog is a store with one tenant and no audit event yet, on a
+// fake clock.
+func newAuditLog(t *testing.T) *stream {
 	t.Helper()
-	ctx := t.Context()
 	db := backends.SQLite(t)
 	s := &stream{db: db, clk: clock.NewFake(time.Date(2026, 11, 30, 8, 0, 0, 0, time.UTC)), store: &finishCounter{StreamStore: db}}
 	s.tenant = store.Tenant{ID: ids.New(), Name: "acme", CreatedAt: s.clk.Now()}
-	err := db.Update(ctx, func(tx store.Tx) error {
-		if err := tx.CreateTenant(ctx, s.tenant); err != nil {
-			return err
-		}
-		for i := range events {
+	if err := db.Update(t.Context(), func(tx store.Tx) error { return tx.CreateTenant(t.Context(), s.tenant) }); err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// audit appends n audit events of the tenant, on accounts a0…a(n-1),
+// each with data.
+func (s *stream) audit(t *testing.T, n int, data map[string]any) {
+	t.Helper()
+	ctx := t.Context()
+	err := s.db.Update(ctx, func(tx store.Tx) error {
+		for i := range n {
 			if err := store.AppendAudit(ctx, tx, s.tenant.ID, "cli:root", "account.unlocked", fmt.Sprintf("account:a%d", i),
-				map[string]any{}, s.clk.Now()); err != nil {
+				data, s.clk.Now()); err != nil {
 				return err
 			}
 		}
@@ -74,7 +83,14 @@ func newStream(t *testing.T, events int) *stream {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if n, err := (&siem.Job{Store: db, Clock: s.clk, Endpoints: []string{"ep"}}).RunOnce(ctx); err != nil || n != events {
+}
+
+// newStream writes events audit events and queues them to "ep".
+func newStream(t *testing.T, events int) *stream {
+	t.Helper()
+	s := newAuditLog(t)
+	s.audit(t, events, map[string]any{})
+	if n, err := (&siem.Job{Store: s.db, Clock: s.clk, Endpoints: []string{"ep"}}).RunOnce(t.Context()); err != nil || n != events {
 		t.Fatalf("job queued %d, %v; want %d", n, err, events)
 	}
 	return s
@@ -157,8 +173,8 @@ func countingProxy(t *testing.T, upstream string) (addr string, conns func() int
 func TestSyslogBatchOneConnection(t *testing.T) {
 	const events, batch = 300, 128
 	s := newStream(t, events)
-	upstream, out := startRsyslog(t)
-	addr, conns := countingProxy(t, upstream)
+	rs := siemtest.StartRsyslog(t, siemtest.MemoryQueue)
+	addr, conns := countingProxy(t, rs.Addr())
 	st := s.streamer(&siem.Syslog{Address: addr, Host: "node1", Egress: egress.Policy{AllowPrivate: true}}, batch)
 	s.run(t, st, events)
 
@@ -173,8 +189,7 @@ func TestSyslogBatchOneConnection(t *testing.T) {
 			t.Fatalf("message %s: %s after %d attempts", m.ID, m.State(), m.Attempts)
 		}
 	}
-	waitFor(t, "rsyslog to write every event", func() bool { return len(lines(out)) >= events })
-	got := lines(out)
+	got := rs.WaitLines(events)
 	if len(got) != events {
 		t.Fatalf("rsyslog wrote %d lines, want %d", len(got), events)
 	}

@@ -26,6 +26,7 @@ import (
 	"github.com/deadbolt-dev/deadbolt/internal/notify"
 	"github.com/deadbolt-dev/deadbolt/internal/seal"
 	"github.com/deadbolt-dev/deadbolt/internal/siem"
+	"github.com/deadbolt-dev/deadbolt/internal/siem/siemtest"
 	"github.com/deadbolt-dev/deadbolt/internal/store"
 	"github.com/deadbolt-dev/deadbolt/internal/store/storetest"
 	"github.com/deadbolt-dev/deadbolt/internal/store/storetest/backends"
@@ -147,12 +148,12 @@ func TestCheckDecisionsStream(t *testing.T) {
 			ctx := t.Context()
 			c := newChecker(t, b.Open(t))
 			rcv := newReceiver(t)
-			addr, out := startRsyslog(t)
+			rs := siemtest.StartRsyslog(t, siemtest.MemoryQueue)
 			loopback := egress.Policy{AllowPrivate: true} // the receivers are on loopback
 			deliver := &notify.Streamer{Store: c.db, Clock: c.clk, Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
 				Endpoints: map[string]notify.BatchCarrier{
 					"lake": &siem.JSON{URL: rcv.URL + "/ingest", Client: loopback.Client(5 * time.Second)},
-					"rs":   &siem.Syslog{Address: addr, Host: "node1", Egress: loopback},
+					"rs":   &siem.Syslog{Address: rs.Addr(), Host: "node1", Egress: loopback},
 				}}
 			newJob := func() *siem.CheckJob {
 				return &siem.CheckJob{Store: c.db, Clock: c.clk, Endpoints: []string{"lake", "rs"}, Batch: 2}
@@ -198,8 +199,7 @@ func TestCheckDecisionsStream(t *testing.T) {
 
 			// At rsyslog: one RFC 5424 message each, MSGID by decision,
 			// the check's ID in the structured data.
-			waitFor(t, "rsyslog to write every decision", func() bool { return len(lines(out)) >= len(made) })
-			got := lines(out)
+			got := rs.WaitLines(len(made))
 			if len(got) != len(made) {
 				t.Fatalf("rsyslog wrote %d lines, want %d:\n%s", len(got), len(made), strings.Join(got, "\n"))
 			}

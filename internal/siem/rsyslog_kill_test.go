@@ -2,23 +2,17 @@ package siem_test
 
 import (
 	"context"
-	"fmt"
-	"io"
-	"log/slog"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/deadbolt-dev/deadbolt/internal/clock"
 	"github.com/deadbolt-dev/deadbolt/internal/egress"
-	"github.com/deadbolt-dev/deadbolt/internal/ids"
 	"github.com/deadbolt-dev/deadbolt/internal/notify"
 	"github.com/deadbolt-dev/deadbolt/internal/siem"
+	"github.com/deadbolt-dev/deadbolt/internal/siem/siemtest"
 	"github.com/deadbolt-dev/deadbolt/internal/store"
-	"github.com/deadbolt-dev/deadbolt/internal/store/sqlite"
 )
 
 // killAfter is a carrier that passes batches on to a syslog carrier and,
@@ -63,48 +57,20 @@ var seqParam = regexp.MustCompile(`seq="(\d+)"`)
 // are on conditions with a deadline; the fake clock moves the retries.
 func TestRsyslogKilledMidStream(t *testing.T) {
 	const events = 120
-	ctx := t.Context()
-	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "d.db"), sqlite.Options{AutoMigrate: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	clk := clock.NewFake(time.Date(2026, 11, 30, 8, 0, 0, 0, time.UTC))
-	tn := store.Tenant{ID: ids.New(), Name: "acme", CreatedAt: clk.Now()}
-	err = db.Update(ctx, func(tx store.Tx) error {
-		if err := tx.CreateTenant(ctx, tn); err != nil {
-			return err
-		}
-		for i := range events {
-			if err := store.AppendAudit(ctx, tx, tn.ID, "cli:root", "account.unlocked", fmt.Sprintf("account:a%d", i),
-				map[string]any{}, clk.Now()); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-
-	rs := newRsyslog(t, `main_queue(queue.type="Direct")`)
-	rs.start("0")
-	port := rs.port
-	carrier := &killAfter{next: &siem.Syslog{Address: rs.addr(), Host: "node1", Egress: egress.Policy{AllowPrivate: true}},
-		n: events / 3, kill: rs.kill}
-	deliver := &notify.Streamer{Store: db, Clock: clk, Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
-		Endpoints: map[string]notify.BatchCarrier{"rs": carrier}, Batch: 20}
-	if n, err := (&siem.Job{Store: db, Clock: clk, Endpoints: []string{"rs"}}).RunOnce(ctx); err != nil || n != events {
-		t.Fatalf("job queued %d, %v; want %d", n, err, events)
-	}
+	s := newStream(t, events)
+	rs := siemtest.StartRsyslog(t, siemtest.DirectQueue)
+	port := rs.Port()
+	carrier := &killAfter{next: &siem.Syslog{Address: rs.Addr(), Host: "node1", Egress: egress.Policy{AllowPrivate: true}},
+		n: events / 3, kill: rs.Kill}
+	deliver := s.streamer(carrier, 20)
 
 	// Deliver until the kill: the round that kills goes on against the
 	// dead receiver, and those messages fail and wait for their retry.
-	waitFor(t, "the kill", func() bool {
-		if _, err := deliver.RunOnce(ctx); err != nil {
+	siemtest.WaitFor(t, "the kill", func() bool {
+		if _, err := deliver.RunOnce(t.Context()); err != nil {
 			t.Fatal(err)
 		}
-		return rs.cmd == nil
+		return !rs.Running()
 	})
 	carrier.mu.Lock()
 	delivered, failed := carrier.ok, carrier.failed
@@ -113,15 +79,15 @@ func TestRsyslogKilledMidStream(t *testing.T) {
 		t.Fatalf("at the kill: %d delivered, %d failed; want %d delivered and the rest of the round failed", delivered, failed, events/3)
 	}
 	// Still dead: retries fail and are kept.
-	clk.Advance(notify.Backoff(1))
-	if n, err := deliver.RunOnce(ctx); err != nil || n != 0 {
+	s.clk.Advance(notify.Backoff(1))
+	if n, err := deliver.RunOnce(t.Context()); err != nil || n != 0 {
 		t.Fatalf("delivered %d, %v to a dead receiver", n, err)
 	}
 
-	rs.start(port)
-	waitFor(t, "every message delivered", func() bool {
-		clk.Advance(time.Hour) // every retry is due
-		if _, err := deliver.RunOnce(ctx); err != nil {
+	rs.Start(port)
+	siemtest.WaitFor(t, "every message delivered", func() bool {
+		s.clk.Advance(time.Hour) // every retry is due
+		if _, err := deliver.RunOnce(t.Context()); err != nil {
 			t.Fatal(err)
 		}
 		carrier.mu.Lock()
@@ -130,29 +96,25 @@ func TestRsyslogKilledMidStream(t *testing.T) {
 	})
 
 	seen := map[string]int{}
-	waitFor(t, "rsyslog to hold every event", func() bool {
+	siemtest.WaitFor(t, "rsyslog to hold every event", func() bool {
 		clear(seen)
-		for _, l := range lines(rs.out) {
-			if m := seqParam.FindStringSubmatch(l); m != nil && strings.Contains(l, `tenant="`+tn.ID+`"`) {
-				seen[tn.ID+":"+m[1]]++ // the idempotency key
+		for _, l := range rs.Lines() {
+			if m := seqParam.FindStringSubmatch(l); m != nil && strings.Contains(l, `tenant="`+s.tenant.ID+`"`) {
+				seen[s.tenant.ID+":"+m[1]]++ // the idempotency key
 			}
 		}
 		return len(seen) >= events
 	})
 	for i := 1; i <= events; i++ {
-		if seen[fmt.Sprintf("%s:%d", tn.ID, i)] == 0 {
+		if seen[s.key(i)] == 0 {
 			t.Errorf("event %d never arrived", i)
 		}
 	}
 	if len(seen) != events {
 		t.Fatalf("rsyslog holds %d distinct events, want %d", len(seen), events)
 	}
-	msgs, err := db.OutboxOfTenant(ctx, tn.ID, 2*events)
-	if err != nil {
-		t.Fatal(err)
-	}
 	retried := 0
-	for _, m := range msgs {
+	for _, m := range s.messages(t) {
 		if m.DeliveredAt.IsZero() {
 			t.Errorf("message %s not delivered: %s", m.ID, m.LastError)
 		}
