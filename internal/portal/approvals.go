@@ -156,8 +156,7 @@ func (p *Portal) castVote(w http.ResponseWriter, r *http.Request, vote func(appr
 		return withBack(voteError(err), "/approvals")
 	}
 	p.d.Broker.Publish(s.member.ID)
-	http.Redirect(w, r, "/approvals?done=voted", http.StatusSeeOther)
-	return nil
+	return seeOther(w, r, "/approvals?done=voted")
 }
 
 // pageReads is a store.PolicyReader that reads the tenant's lists

@@ -83,8 +83,7 @@ func (p *Portal) adminGroupCreate(w http.ResponseWriter, r *http.Request) error 
 		case err != nil:
 			return invalidInput(err)
 		default:
-			http.Redirect(w, r, "/admin/groups/"+g.ID+"?done=group-created", http.StatusSeeOther)
-			return nil
+			return seeOther(w, r, "/admin/groups/"+g.ID+"?done=group-created")
 		}
 	}
 	return p.adminGroupsPage(w, r, http.StatusBadRequest, errs, r.PostForm)
@@ -93,15 +92,9 @@ func (p *Portal) adminGroupCreate(w http.ResponseWriter, r *http.Request) error 
 // requireAdminGroup is requireAdmin, then the group of the path's {id}
 // within the admin's tenant.
 func (p *Portal) requireAdminGroup(w http.ResponseWriter, r *http.Request) (signedIn, store.Group, bool, error) {
-	s, ok, err := p.requireAdmin(w, r)
-	if !ok {
-		return s, store.Group{}, false, err
-	}
-	g, err := p.d.Store.Group(r.Context(), s.member.TenantID, r.PathValue("id"))
-	if err != nil {
-		return s, g, false, err
-	}
-	return s, g, true, nil
+	return requireAdminFinds(p, w, r, func(s signedIn) (store.Group, error) {
+		return p.d.Store.Group(r.Context(), s.member.TenantID, r.PathValue("id"))
+	})
 }
 
 func (p *Portal) adminGroup(w http.ResponseWriter, r *http.Request) error {
@@ -159,8 +152,7 @@ func (p *Portal) adminGroupDelete(w http.ResponseWriter, r *http.Request) error 
 	if _, err := p.adminSvc().DeleteGroup(r.Context(), s.actor(), s.member.TenantID, g.ID); err != nil {
 		return err
 	}
-	http.Redirect(w, r, "/admin/groups?done=group-deleted", http.StatusSeeOther)
-	return nil
+	return seeOther(w, r, "/admin/groups?done=group-deleted")
 }
 
 // adminGroupAdd adds the member the form names (by email) to the group.
@@ -186,8 +178,7 @@ func (p *Portal) adminGroupAdd(w http.ResponseWriter, r *http.Request) error {
 	case err != nil:
 		return invalidInput(err)
 	default:
-		http.Redirect(w, r, "/admin/groups/"+g.ID+"?done=group-member-added", http.StatusSeeOther)
-		return nil
+		return seeOther(w, r, "/admin/groups/"+g.ID+"?done=group-member-added")
 	}
 	return p.adminGroupPage(w, r, http.StatusBadRequest, errs, r.PostForm)
 }
@@ -205,6 +196,5 @@ func (p *Portal) adminGroupRemove(w http.ResponseWriter, r *http.Request) error 
 	if _, _, err := p.adminSvc().RemoveFromGroup(r.Context(), s.actor(), s.member.TenantID, g.ID, m.ID); err != nil {
 		return err
 	}
-	http.Redirect(w, r, "/admin/groups/"+g.ID+"?done=group-member-removed", http.StatusSeeOther)
-	return nil
+	return seeOther(w, r, "/admin/groups/"+g.ID+"?done=group-member-removed")
 }

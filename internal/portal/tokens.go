@@ -59,8 +59,7 @@ func (p *Portal) adminTokenRevoke(w http.ResponseWriter, r *http.Request) error 
 	if _, err := p.tokenSvc().Revoke(r.Context(), s.actor(), s.member.TenantID, r.PathValue("id")); err != nil {
 		return err
 	}
-	http.Redirect(w, r, "/admin/tokens?done=token-revoked", http.StatusSeeOther)
-	return nil
+	return seeOther(w, r, "/admin/tokens?done=token-revoked")
 }
 
 func (p *Portal) adminTokensPage(w http.ResponseWriter, r *http.Request, created string) error {
