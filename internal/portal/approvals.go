@@ -42,6 +42,10 @@ func (p *Portal) approvalsPage(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	opRows := make([]operationRow, len(ops))
+	for i, op := range ops {
+		opRows[i] = operationRow{op}
+	}
 	now := p.d.Clock.Now()
 	grants, err := p.revocable(r.Context(), s.member, now)
 	if err != nil {
@@ -49,7 +53,7 @@ func (p *Portal) approvalsPage(w http.ResponseWriter, r *http.Request) error {
 	}
 	p.render(w, r, http.StatusOK, "approvals", map[string]any{
 		"Title": "Approvals", "Member": s.member, "Notice": notice(r),
-		"Inbox": inboxRows(inbox, now), "Mine": inboxRows(mine, now), "Operations": ops, "Grants": grants,
+		"Inbox": inboxRows(inbox, now), "Mine": inboxRows(mine, now), "Operations": opRows, "Grants": grants,
 	})
 	return nil
 }
@@ -98,6 +102,28 @@ func (p *Portal) revocable(ctx context.Context, m store.Member, now time.Time) (
 		}
 	}
 	return out, nil
+}
+
+// voteControls are what the "vote" template offers on one request of the
+// inbox: a link to sign when its rule says sign, else Approve and Deny.
+type voteControls struct {
+	Sign bool
+	Path string // the request's routes: /approvals/ID or /approvals/ops/ID
+	ID   string // what the controls' ids end with: ID, or op-ID
+	Name string // what the controls name for screen readers
+}
+
+// Vote is the controls of a request for access to an account.
+func (r inboxRow) Vote() voteControls {
+	return voteControls{Sign: r.Rule.Sign, Path: "/approvals/" + r.Request.ID, ID: r.Request.ID, Name: r.Account.Name + " at " + r.App.Name}
+}
+
+// operationRow is one approval request for an operation on the page.
+type operationRow struct{ approval.OperationItem }
+
+// Vote is the controls of an approval request for an operation.
+func (r operationRow) Vote() voteControls {
+	return voteControls{Sign: r.Signs(), Path: "/approvals/ops/" + r.Request.ID, ID: "op-" + r.Request.ID, Name: r.Request.Title}
 }
 
 func inboxRows(items []approval.Item, now time.Time) []inboxRow {
