@@ -1,6 +1,7 @@
 package portal
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"net/url"
@@ -34,28 +35,35 @@ func (p *Portal) adminGroupsPage(w http.ResponseWriter, r *http.Request, status 
 	if !ok {
 		return err
 	}
-	adm := p.adminSvc()
-	groups, err := adm.Groups(r.Context(), s.member.TenantID)
-	if err != nil {
-		return err
-	}
-	pols, err := adm.Policies(r.Context(), s.member.TenantID)
+	groups, pols, err := p.groupsAndPolicies(r.Context(), s.member.TenantID)
 	if err != nil {
 		return err
 	}
 	rows := make([]groupRow, len(groups))
 	for i, g := range groups {
-		rows[i] = groupRow{GroupInfo: g, Policies: assignedTo(pols, func(a policy.Assignments) bool { return slices.Contains(a.Groups, g.ID) })}
+		rows[i] = groupRow{GroupInfo: g, Policies: assignedToGroup(pols, g.ID)}
 	}
 	p.renderAdminPage(w, r, s, status, "policies", "groups", "Groups", map[string]any{"Groups": rows, "Errors": errs, "Form": form})
 	return nil
 }
 
-// assignedTo is the policies whose assignments satisfy in.
-func assignedTo(pols []policy.Policy, in func(policy.Assignments) bool) []policy.Policy {
+// groupsAndPolicies reads the tenant's groups and policies, which both
+// group pages show side by side.
+func (p *Portal) groupsAndPolicies(ctx context.Context, tenantID string) ([]admin.GroupInfo, []policy.Policy, error) {
+	adm := p.adminSvc()
+	groups, err := adm.Groups(ctx, tenantID)
+	if err != nil {
+		return nil, nil, err
+	}
+	pols, err := adm.Policies(ctx, tenantID)
+	return groups, pols, err
+}
+
+// assignedToGroup is the policies assigned to the group id.
+func assignedToGroup(pols []policy.Policy, id string) []policy.Policy {
 	var out []policy.Policy
 	for _, p := range pols {
-		if in(p.Assign) {
+		if slices.Contains(p.Assign.Groups, id) {
 			out = append(out, p)
 		}
 	}
@@ -108,8 +116,7 @@ func (p *Portal) adminGroupPage(w http.ResponseWriter, r *http.Request, status i
 	if !ok {
 		return err
 	}
-	adm := p.adminSvc()
-	groups, err := adm.Groups(r.Context(), s.member.TenantID)
+	groups, pols, err := p.groupsAndPolicies(r.Context(), s.member.TenantID)
 	if err != nil {
 		return err
 	}
@@ -128,10 +135,6 @@ func (p *Portal) adminGroupPage(w http.ResponseWriter, r *http.Request, status i
 			others = append(others, m)
 		}
 	}
-	pols, err := adm.Policies(r.Context(), s.member.TenantID)
-	if err != nil {
-		return err
-	}
 	var approves []policy.Policy // approval policies whose approvers include the group
 	for _, pol := range pols {
 		if pol.Approval != nil && slices.Contains(pol.Approval.Groups, g.ID) {
@@ -139,7 +142,7 @@ func (p *Portal) adminGroupPage(w http.ResponseWriter, r *http.Request, status i
 		}
 	}
 	p.renderAdminPage(w, r, s, status, "policies", "group", "Group "+g.Name, map[string]any{"Group": info, "Others": others,
-		"Policies": assignedTo(pols, func(a policy.Assignments) bool { return slices.Contains(a.Groups, g.ID) }),
+		"Policies": assignedToGroup(pols, g.ID),
 		"Approves": approves, "Errors": errs, "Form": form})
 	return nil
 }
