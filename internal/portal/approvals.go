@@ -208,7 +208,12 @@ type memo[T any] struct {
 	ok bool
 }
 
-func (m *memo[T]) get(read func() ([]T, error)) ([]T, error) {
+// get is the list read once; when cached is false (another tenant's, or
+// another instant's) it reads through and keeps nothing.
+func (m *memo[T]) get(cached bool, read func() ([]T, error)) ([]T, error) {
+	if !cached {
+		return read()
+	}
 	if !m.ok {
 		v, err := read()
 		if err != nil {
@@ -220,41 +225,21 @@ func (m *memo[T]) get(read func() ([]T, error)) ([]T, error) {
 }
 
 func (c *pageReads) Policies(ctx context.Context, tenantID string) ([]store.Policy, error) {
-	read := func() ([]store.Policy, error) { return c.PolicyReader.Policies(ctx, tenantID) }
-	if tenantID != c.tenantID {
-		return read()
-	}
-	return c.policies.get(read)
+	return c.policies.get(tenantID == c.tenantID, func() ([]store.Policy, error) { return c.PolicyReader.Policies(ctx, tenantID) })
 }
 
 func (c *pageReads) Assignments(ctx context.Context, tenantID string) ([]store.Assignment, error) {
-	read := func() ([]store.Assignment, error) { return c.PolicyReader.Assignments(ctx, tenantID) }
-	if tenantID != c.tenantID {
-		return read()
-	}
-	return c.assignments.get(read)
+	return c.assignments.get(tenantID == c.tenantID, func() ([]store.Assignment, error) { return c.PolicyReader.Assignments(ctx, tenantID) })
 }
 
 func (c *pageReads) Groups(ctx context.Context, tenantID string) ([]store.Group, error) {
-	read := func() ([]store.Group, error) { return c.PolicyReader.Groups(ctx, tenantID) }
-	if tenantID != c.tenantID {
-		return read()
-	}
-	return c.groups.get(read)
+	return c.groups.get(tenantID == c.tenantID, func() ([]store.Group, error) { return c.PolicyReader.Groups(ctx, tenantID) })
 }
 
 func (c *pageReads) GroupMembers(ctx context.Context, tenantID string) ([]store.GroupMember, error) {
-	read := func() ([]store.GroupMember, error) { return c.PolicyReader.GroupMembers(ctx, tenantID) }
-	if tenantID != c.tenantID {
-		return read()
-	}
-	return c.members.get(read)
+	return c.members.get(tenantID == c.tenantID, func() ([]store.GroupMember, error) { return c.PolicyReader.GroupMembers(ctx, tenantID) })
 }
 
 func (c *pageReads) Executions(ctx context.Context, tenantID string, since time.Time) ([]store.Execution, error) {
-	read := func() ([]store.Execution, error) { return c.PolicyReader.Executions(ctx, tenantID, since) }
-	if tenantID != c.tenantID || !since.Equal(c.now) {
-		return read()
-	}
-	return c.executions.get(read)
+	return c.executions.get(tenantID == c.tenantID && since.Equal(c.now), func() ([]store.Execution, error) { return c.PolicyReader.Executions(ctx, tenantID, since) })
 }
