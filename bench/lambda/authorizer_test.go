@@ -3,21 +3,15 @@ package lambda
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
-	"crypto/rsa"
-	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
-	"net/http"
-	"net/http/httptest"
 	"os"
 	"testing"
 	"time"
 
 	awslambda "github.com/aws/aws-lambda-go/lambda"
 	"github.com/coreos/go-oidc/v3/oidc"
-	jose "github.com/go-jose/go-jose/v4"
 	"github.com/golang-jwt/jwt/v5"
 
 	"github.com/deadbolt-dev/deadbolt/client"
@@ -33,21 +27,10 @@ import (
 // every invocation after the first is answered without the HTTP call.
 func BenchmarkAuthorizerOverhead(b *testing.B) {
 	srv := lockEndpoint(b)
-	poolKey, err := rsa.GenerateKey(rand.Reader, 2048)
-	if err != nil {
-		b.Fatal(err)
-	}
-	jwks, _ := json.Marshal(jose.JSONWebKeySet{Keys: []jose.JSONWebKey{{Key: &poolKey.PublicKey, KeyID: "k1", Algorithm: "RS256", Use: "sig"}}})
-	idp := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.Write(jwks) }))
-	b.Cleanup(idp.Close)
+	idp := awstest.NewIDP(b)
 	issuer := idp.URL + "/pool"
-	tok := jwt.NewWithClaims(jwt.SigningMethodRS256, jwt.MapClaims{"iss": issuer, "sub": "u-alice", "username": "alice",
+	signed := idp.Sign(b, jwt.MapClaims{"iss": issuer, "sub": "u-alice", "username": "alice",
 		"client_id": "app", "token_use": "access", "iat": time.Now().Unix(), "exp": time.Now().Add(time.Hour).Unix()})
-	tok.Header["kid"] = "k1"
-	signed, err := tok.SignedString(poolKey)
-	if err != nil {
-		b.Fatal(err)
-	}
 	raw, err := os.ReadFile("../../internal/aws/authorizer/testdata/http_api.json")
 	if err != nil {
 		b.Fatal(err)

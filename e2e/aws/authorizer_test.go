@@ -2,18 +2,15 @@ package aws
 
 import (
 	"bytes"
-	"crypto/rand"
-	"crypto/rsa"
 	"encoding/json"
-	"net/http"
-	"net/http/httptest"
 	"os"
 	"strings"
 	"testing"
 	"time"
 
-	jose "github.com/go-jose/go-jose/v4"
 	"github.com/golang-jwt/jwt/v5"
+
+	"github.com/deadbolt-dev/deadbolt/internal/aws/awstest"
 )
 
 const authzIssuer = "https://api.acme.test"
@@ -25,23 +22,11 @@ const authzIssuer = "https://api.acme.test"
 // the webhook is delivered is refused although its answer was cached.
 func TestAuthorizerAgainstDeadbolt(t *testing.T) {
 	// The token issuer: a user pool's JWKS on loopback.
-	poolKey, err := rsa.GenerateKey(rand.Reader, 2048)
-	if err != nil {
-		t.Fatal(err)
-	}
-	jwks, _ := json.Marshal(jose.JSONWebKeySet{Keys: []jose.JSONWebKey{{Key: &poolKey.PublicKey, KeyID: "k1", Algorithm: "RS256", Use: "sig"}}})
-	idp := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.Write(jwks) }))
-	defer idp.Close()
+	idp := awstest.NewIDP(t)
 	issuer := idp.URL + "/us-east-1_AbCdEf123"
 	mint := func(user string) string {
-		tok := jwt.NewWithClaims(jwt.SigningMethodRS256, jwt.MapClaims{"iss": issuer, "sub": "u-" + user, "username": user,
+		return idp.Sign(t, jwt.MapClaims{"iss": issuer, "sub": "u-" + user, "username": user,
 			"client_id": "app-client", "token_use": "access", "iat": time.Now().Unix(), "exp": time.Now().Add(time.Hour).Unix()})
-		tok.Header["kid"] = "k1"
-		s, err := tok.SignedString(poolKey)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return s
 	}
 
 	d := newDeadbolt(t)

@@ -46,8 +46,7 @@ func TestMain(m *testing.M) {
 		fmt.Fprintln(os.Stderr, "building the binaries:", err)
 		os.Exit(2)
 	}
-	code := m.Run()
-	awstest.Stop()
+	code := awstest.Run(m)
 	os.RemoveAll(dir)
 	os.Exit(code)
 }

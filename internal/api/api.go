@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net/http"
 	"time"
+	"unicode/utf8"
 
 	"github.com/deadbolt-dev/deadbolt/internal/approval"
 	"github.com/deadbolt-dev/deadbolt/internal/breakglass"
@@ -102,6 +103,10 @@ type Text string
 
 // UnmarshalJSON implements json.Unmarshaler.
 func (t *Text) UnmarshalJSON(b []byte) error {
+	if plainString(b) {
+		*t = Text(b[1 : len(b)-1])
+		return nil
+	}
 	if len(b) > 0 && b[0] == '"' {
 		var s string
 		if err := json.Unmarshal(b, &s); err != nil {
@@ -120,6 +125,23 @@ func (t *Text) UnmarshalJSON(b []byte) error {
 	}
 	*t = Text(buf.String())
 	return nil
+}
+
+// plainString reports whether b is a JSON string that decodes to its own
+// inside: quoted, with no escape, quote or control character inside, and
+// valid UTF-8 (encoding/json replaces invalid bytes with U+FFFD). Most
+// body fields are; the rest go through json.Unmarshal.
+func plainString(b []byte) bool {
+	if len(b) < 2 || b[0] != '"' || b[len(b)-1] != '"' {
+		return false
+	}
+	in := b[1 : len(b)-1]
+	for _, c := range in {
+		if c < ' ' || c == '"' || c == '\\' {
+			return false
+		}
+	}
+	return utf8.Valid(in)
 }
 
 func (a *API) check(w http.ResponseWriter, r *http.Request, sdk bool) (err error) {

@@ -111,30 +111,14 @@ reach a browser.`,
 				return err
 			}
 			app, err = svc.UpdateApp(ctx, actor(), app.ID, func(x *store.Application) {
-				if f.Changed("unenrolled") {
-					x.Unenrolled = setUnenrolled
-				}
-				if f.Changed("fail-mode") {
-					x.FailMode = setFailMode
-				}
-				if f.Changed("enabled") {
-					x.Enabled = setEnabled
-				}
-				if f.Changed("lockdown") {
-					x.LockedDown = setLockdown
-				}
-				if f.Changed("default-unlock") {
-					x.DefaultUnlock = setDef
-				}
-				if f.Changed("max-unlock") {
-					x.MaxUnlock = setMax
-				}
-				if f.Changed("origin") {
-					x.Origins = origins
-				}
-				if f.Changed("server-names-accounts") {
-					x.ServerNamesAccounts = setNamesAccounts
-				}
+				setIfChanged(f, "unenrolled", &x.Unenrolled, setUnenrolled)
+				setIfChanged(f, "fail-mode", &x.FailMode, setFailMode)
+				setIfChanged(f, "enabled", &x.Enabled, setEnabled)
+				setIfChanged(f, "lockdown", &x.LockedDown, setLockdown)
+				setIfChanged(f, "default-unlock", &x.DefaultUnlock, setDef)
+				setIfChanged(f, "max-unlock", &x.MaxUnlock, setMax)
+				setIfChanged(f, "origin", &x.Origins, origins)
+				setIfChanged(f, "server-names-accounts", &x.ServerNamesAccounts, setNamesAccounts)
 			})
 			if err != nil {
 				return err

@@ -10,14 +10,16 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/deadbolt-dev/deadbolt/client"
 	"github.com/deadbolt-dev/deadbolt/internal/breakglass"
 )
 
 func (a *app) checkCmd() *cobra.Command {
-	var url, path, issuer, key, keyFile, account, ip, device, location, failMode, glassFile string
+	var url, path, issuer, account, ip, device, location, failMode, glassFile string
 	var timeout time.Duration
+	var key keyFlags
 	cmd := &cobra.Command{
 		Use:   "check",
 		Short: "Ask a deadbolt server whether an account is locked (for PAM and scripts)",
@@ -55,7 +57,7 @@ shows up in the process list.`,
 		Args:        cobra.NoArgs,
 		Annotations: map[string]string{usageExitAnnotation: "2"},
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			secret, err := readKey(key, keyFile, a.getenv("DEADBOLT_KEY"))
+			secret, err := key.read(a)
 			if err != nil {
 				return &exitError{code: ExitInternal, err: err}
 			}
@@ -95,8 +97,7 @@ shows up in the process list.`,
 	f.StringVar(&url, "url", "", "deadbolt base URL (required)")
 	f.StringVar(&path, "path", "", "lock-check path (default /nl3/api/v1/accountProtectionCheck)")
 	f.StringVar(&issuer, "issuer", "", "the application's issuer (required)")
-	f.StringVar(&key, "key", "", "the application's signing key, base64")
-	f.StringVar(&keyFile, "key-file", "", "file holding the signing key, base64")
+	key.add(f)
 	f.StringVar(&account, "account", "", "account name to check (required)")
 	f.StringVar(&ip, "ip", "", "IP address of the person signing in")
 	f.StringVar(&device, "device", "", "their device or user agent")
@@ -157,13 +158,22 @@ func (a *app) reportBreakGlass(ctx context.Context, file, url, issuer string, ke
 // errLocked is check's answer "locked": exit 1, the only way it exits 1.
 var errLocked = &exitError{code: ExitUsage, err: errors.New("account is locked")}
 
-// readKey takes the signing key from the flag, the file or the environment.
-func readKey(flag, file, env string) ([]byte, error) {
-	src := flag
-	switch {
-	case flag != "":
-	case file != "":
-		b, err := os.ReadFile(file)
+// keyFlags name an application's signing key: --key, --key-file or, with
+// neither, DEADBOLT_KEY.
+type keyFlags struct{ key, file string }
+
+func (k *keyFlags) add(f *pflag.FlagSet) {
+	f.StringVar(&k.key, "key", "", "the application's signing key, base64")
+	f.StringVar(&k.file, "key-file", "", "file holding the signing key, base64")
+}
+
+// read takes the signing key from the flag, the file or the environment.
+func (k keyFlags) read(a *app) ([]byte, error) {
+	src := k.key
+	switch env := a.getenv("DEADBOLT_KEY"); {
+	case k.key != "":
+	case k.file != "":
+		b, err := os.ReadFile(k.file)
 		if err != nil {
 			return nil, fmt.Errorf("--key-file: %w", err)
 		}

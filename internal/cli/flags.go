@@ -39,3 +39,11 @@ func durationFlag(fs *pflag.FlagSet, d *time.Duration, name string, def time.Dur
 	*d = def
 	fs.Var(positiveDuration{d}, name, usage)
 }
+
+// setIfChanged sets *dst to v when the flag name was given: a "set"
+// command changes only what its flags name.
+func setIfChanged[T any](fs *pflag.FlagSet, name string, dst *T, v T) {
+	if fs.Changed(name) {
+		*dst = v
+	}
+}

@@ -11,7 +11,8 @@ import (
 
 func (a *app) tokenCmd() *cobra.Command {
 	cmd := &cobra.Command{Use: "token", Short: "Work with lock-check tokens"}
-	var issuer, key, keyFile, account, aud string
+	var issuer, account, aud string
+	var key keyFlags
 	var ttl time.Duration
 	var enable bool
 	mint := &cobra.Command{
@@ -29,7 +30,7 @@ header says "typ": "enable+jwt", and the lock check refuses it.`,
   echo "http://localhost:8420/enable?auth-token=$(deadbolt token mint --enable --issuer https://wiki.acme.test --key "$KEY" --account alice --aud http://127.0.0.1:8420)"`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			secret, err := readKey(key, keyFile, a.getenv("DEADBOLT_KEY"))
+			secret, err := key.read(a)
 			if err != nil {
 				return usageErr("%v", err)
 			}
@@ -58,8 +59,7 @@ header says "typ": "enable+jwt", and the lock check refuses it.`,
 	}
 	f := mint.Flags()
 	f.StringVar(&issuer, "issuer", "", "the application's issuer (required)")
-	f.StringVar(&key, "key", "", "the application's signing key, base64")
-	f.StringVar(&keyFile, "key-file", "", "file holding the signing key, base64")
+	key.add(f)
 	f.StringVar(&account, "account", "", "account name: the token's sub (required)")
 	f.StringVar(&aud, "aud", "", "audience: the deadbolt server's public URL (required)")
 	durationFlag(f, &ttl, "ttl", 5*time.Minute, "lifetime, at most 15m")

@@ -422,7 +422,7 @@ func (c Config) Validate() error {
 		add("addr", "want host:port, got %q", c.Addr)
 	}
 	if c.PublicURL != "" {
-		if u, err := url.Parse(c.PublicURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		if !isHTTPURL(c.PublicURL) {
 			add("public_url", "want an absolute http(s) URL, got %q", c.PublicURL)
 		}
 	}
@@ -452,7 +452,7 @@ func (c Config) Validate() error {
 		add("slack.bot_token_file", "Slack settings without a bot token (DEADBOLT_SLACK_BOT_TOKEN or bot_token_file)")
 	}
 	if c.Slack.APIURL != "" {
-		if u, err := url.Parse(c.Slack.APIURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		if !isHTTPURL(c.Slack.APIURL) {
 			add("slack.api_url", "want an absolute http(s) URL, got %q", c.Slack.APIURL)
 		}
 	}
@@ -468,35 +468,17 @@ func (c Config) Validate() error {
 	seen := map[string]bool{}
 	for i, w := range c.Audit.Witnesses {
 		field := fmt.Sprintf("audit.witnesses[%d]", i)
-		switch {
-		case w.Name == "":
-			add(field+".name", "is required")
-		case seen[w.Name]:
-			add(field+".name", "%q is used twice", w.Name)
-		case strings.HasPrefix(w.Name, ReservedNamePrefix):
-			add(field+".name", "%q: names starting with %q are deadbolt's own", w.Name, ReservedNamePrefix)
-		}
-		seen[w.Name] = true
+		checkOutsideName(add, field+".name", w.Name, seen, "")
 		if (w.URL == "") == (w.File == "") {
 			add(field, "set exactly one of url and file")
 		}
-		if w.URL != "" {
-			if u, err := url.Parse(w.URL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-				add(field+".url", "want an absolute http(s) URL, got %q", w.URL)
-			}
+		if w.URL != "" && !isHTTPURL(w.URL) {
+			add(field+".url", "want an absolute http(s) URL, got %q", w.URL)
 		}
 	}
 	for i, s := range c.Audit.SIEM {
 		field := fmt.Sprintf("audit.siem[%d]", i)
-		switch {
-		case s.Name == "":
-			add(field+".name", "is required")
-		case seen[s.Name]:
-			add(field+".name", "%q is used twice (witness and SIEM names share one namespace)", s.Name)
-		case strings.HasPrefix(s.Name, ReservedNamePrefix):
-			add(field+".name", "%q: names starting with %q are deadbolt's own", s.Name, ReservedNamePrefix)
-		}
-		seen[s.Name] = true
+		checkOutsideName(add, field+".name", s.Name, seen, " (witness and SIEM names share one namespace)")
 		u, err := url.Parse(s.Address)
 		ok := err == nil && u.Host != "" && (u.Path == "" || u.Scheme == "http" || u.Scheme == "https")
 		switch s.Format {
@@ -551,6 +533,28 @@ func (c Config) Validate() error {
 		return fmt.Errorf("invalid configuration:\n  %s", strings.Join(problems, "\n  "))
 	}
 	return nil
+}
+
+// isHTTPURL reports whether v is an absolute http or https URL with a host.
+func isHTTPURL(v string) bool {
+	u, err := url.Parse(v)
+	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != ""
+}
+
+// checkOutsideName checks the name of a witness or SIEM endpoint, which
+// share one namespace (seen, which it adds name to): required, unique, and
+// not one of deadbolt's own (ReservedNamePrefix). twice is added to the
+// message of a name used twice.
+func checkOutsideName(add func(field, format string, args ...any), field, name string, seen map[string]bool, twice string) {
+	switch {
+	case name == "":
+		add(field, "is required")
+	case seen[name]:
+		add(field, "%q is used twice"+twice, name)
+	case strings.HasPrefix(name, ReservedNamePrefix):
+		add(field, "%q: names starting with %q are deadbolt's own", name, ReservedNamePrefix)
+	}
+	seen[name] = true
 }
 
 // ParseRetention reads a check-log retention: whole days ("400d"), a Go

@@ -644,12 +644,7 @@ func (b *builder) finish() {
 		}
 		r.From = b.top(r.origins, MaxOrigins)
 		t := &rep.Totals
-		t.Open += r.Open
-		t.Grant += r.Grant
-		t.Approval += r.Approval
-		t.BreakGlass += r.BreakGlass
-		t.Schedule += r.Schedule
-		t.Locked += r.Locked
+		t.add(r.Times)
 		t.Unlocks += r.Unlocks
 		t.Unused += r.Unused
 		if r.Open > 0 {

@@ -57,15 +57,34 @@ type Report struct {
 	Caveats []string `json:"caveats"`
 }
 
-// Totals add up the accounts.
-type Totals struct {
+// Times are how long accounts were open in the period, in all and by what
+// opened them, and how long a hard lock closed them.
+type Times struct {
 	Open       Seconds `json:"open_seconds"`
 	Grant      Seconds `json:"grant_seconds"`
 	Approval   Seconds `json:"approval_seconds"`
 	BreakGlass Seconds `json:"break_glass_seconds"`
 	Schedule   Seconds `json:"schedule_seconds"`
-	// Locked adds up the accounts' Locked.
+	// Locked is the time in the period in which a hard lock closed the
+	// account (a lockdown of its application or its owner, its owner's
+	// "lock everything", a lock policy), taken off every kind; counted
+	// for the accounts with open time or unlocks.
 	Locked Seconds `json:"locked_seconds"`
+}
+
+// add adds o to t.
+func (t *Times) add(o Times) {
+	t.Open += o.Open
+	t.Grant += o.Grant
+	t.Approval += o.Approval
+	t.BreakGlass += o.BreakGlass
+	t.Schedule += o.Schedule
+	t.Locked += o.Locked
+}
+
+// Totals add up the accounts.
+type Totals struct {
+	Times // the accounts' Times added up
 	// Accounts counts the accounts that were open at some time.
 	Accounts int `json:"accounts_open"`
 	Unlocks  int `json:"unlocks"`
@@ -76,23 +95,14 @@ type Totals struct {
 
 // Account is one account's exposure.
 type Account struct {
-	AppID       string  `json:"-"`
-	Application string  `json:"application"` // issuer
-	AppName     string  `json:"application_name"`
-	Account     string  `json:"account"`
-	Owner       string  `json:"owner,omitempty"` // email
-	Open        Seconds `json:"open_seconds"`
-	Grant       Seconds `json:"grant_seconds"`
-	Approval    Seconds `json:"approval_seconds"`
-	BreakGlass  Seconds `json:"break_glass_seconds"`
-	Schedule    Seconds `json:"schedule_seconds"`
-	// Locked is the time in the period in which a hard lock closed the
-	// account (a lockdown of its application or its owner, its owner's
-	// "lock everything", a lock policy), taken off every kind; counted
-	// for the accounts with open time or unlocks.
-	Locked  Seconds `json:"locked_seconds"`
-	Unlocks int     `json:"unlocks"`
-	Unused  int     `json:"unused_unlocks"`
+	AppID       string `json:"-"`
+	Application string `json:"application"` // issuer
+	AppName     string `json:"application_name"`
+	Account     string `json:"account"`
+	Owner       string `json:"owner,omitempty"` // email
+	Times
+	Unlocks int `json:"unlocks"`
+	Unused  int `json:"unused_unlocks"`
 	// Approvers are everyone who approved an unlock of the account.
 	Approvers    []string `json:"approvers"`
 	Allowed      int      `json:"allowed_signins"`

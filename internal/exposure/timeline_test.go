@@ -290,9 +290,9 @@ func TestTimeline(t *testing.T) {
 			handoverOpen := nightOpen - 3*h
 			// leaver: liam's lockdown (1 h) and the application's.
 			leaverOpen, leaverLocked := h+30*m, h+30*m
-			want := exposure.Totals{Open: secs(4*h + 30*m + h + 30*m + nightOpen + handoverOpen + leaverOpen), Grant: secs(4*h + 30*m + leaverOpen),
+			want := exposure.Totals{Times: exposure.Times{Open: secs(4*h + 30*m + h + 30*m + nightOpen + handoverOpen + leaverOpen), Grant: secs(4*h + 30*m + leaverOpen),
 				Approval: secs(h), BreakGlass: secs(30 * m), Schedule: secs(nightOpen + handoverOpen),
-				Locked: secs(2*nightLocked + aliceLocked + 30*m + 30*m + leaverLocked), Accounts: 6, Unlocks: 6, Unused: 1, Allowed: 5, Blocked: 5}
+				Locked: secs(2*nightLocked + aliceLocked + 30*m + 30*m + leaverLocked)}, Accounts: 6, Unlocks: 6, Unused: 1, Allowed: 5, Blocked: 5}
 			// The policy change, the lockdowns and the owners were all
 			// rebuilt: the caveat names what the audit log does not
 			// hold, liam's assignments (he had none), the deleted

@@ -41,59 +41,25 @@ func (n *Notifier) Deliver(ctx context.Context, m store.OutboxMessage) error {
 	if err != nil {
 		return err
 	}
-	var msg Message
-	switch m.Type {
-	case notify.TypeEmailVerify:
-		v, err := notify.DecodeVerification(m)
-		if err != nil {
-			return err
-		}
-		if msg, err = VerifyMessage(member, v); err != nil {
-			return fmt.Errorf("%w: %v", notify.ErrPermanent, err)
-		}
-	case notify.TypeRecovery:
-		r, err := notify.DecodeRecovery(m)
-		if err != nil {
-			return err
-		}
-		msg, err = RecoveryMessage(member, r, n.PortalURL)
-		if err != nil {
-			return fmt.Errorf("%w: %v", notify.ErrPermanent, err)
-		}
-	case notify.TypePolicyAlert:
-		a, err := notify.DecodePolicyAlert(m)
-		if err != nil {
-			return err
-		}
-		if msg, err = PolicyAlertMessage(member, a, n.PortalURL); err != nil {
-			return fmt.Errorf("%w: %v", notify.ErrPermanent, err)
-		}
-	case notify.TypeBreakGlass:
-		b, err := notify.DecodeBreakGlass(m)
-		if err != nil {
-			return err
-		}
-		if msg, err = BreakGlassMessage(member, b, n.PortalURL); err != nil {
-			return fmt.Errorf("%w: %v", notify.ErrPermanent, err)
-		}
-	default:
-		notice, err := notify.DecodeNotice(m)
-		if err != nil {
-			return err
-		}
-		switch m.Type {
-		case notify.TypeApprovalAsked:
-			msg, err = AskMessage(member, notice, n.PortalURL)
-		case notify.TypeRequestDecided:
-			msg, err = DecidedMessage(member, notice, n.PortalURL)
-		default:
-			msg, err = RequestMessage(member, notice, n.PortalURL)
-		}
-		if err != nil {
-			return fmt.Errorf("%w: %v", notify.ErrPermanent, err)
-		}
+	msg, err := notify.Word(m, notify.Wording[Message]{
+		Raised:      mailAs(RequestMessage, member, n.PortalURL),
+		Asked:       mailAs(AskMessage, member, n.PortalURL),
+		Decided:     mailAs(DecidedMessage, member, n.PortalURL),
+		Recovery:    mailAs(RecoveryMessage, member, n.PortalURL),
+		BreakGlass:  mailAs(BreakGlassMessage, member, n.PortalURL),
+		PolicyAlert: mailAs(PolicyAlertMessage, member, n.PortalURL),
+		Verify:      func(v notify.Verification) (Message, error) { return VerifyMessage(member, v) },
+	})
+	if err != nil {
+		return err
 	}
 	return n.Sender.Send(ctx, msg)
+}
+
+// mailAs is compose, as a notify.Wording of a notice to member m about the
+// portal at portalURL.
+func mailAs[N any](compose func(store.Member, N, string) (Message, error), m store.Member, portalURL string) func(N) (Message, error) {
+	return func(n N) (Message, error) { return compose(m, n, portalURL) }
 }
 
 var recoveryText = texttemplate.Must(texttemplate.New("recovery").Parse(`Hello {{.Name}},

@@ -35,6 +35,16 @@ func decodeCursor(c string) (string, error) {
 	return string(b), nil
 }
 
+// pageQuery returns the page size (?limit=) and the decoded cursor
+// (?cursor=) the request asks for; a bad limit is reported first.
+func (c *call) pageQuery() (limit int, cursor string, err error) {
+	if limit, err = c.limit(); err != nil {
+		return 0, "", err
+	}
+	cursor, err = decodeCursor(c.r.URL.Query().Get("cursor"))
+	return limit, cursor, err
+}
+
 func badCursor() error {
 	return httpx.Errorf(http.StatusBadRequest, "invalid", "the cursor is not one this API gave out; pass next_cursor unchanged")
 }
@@ -44,11 +54,7 @@ func badCursor() error {
 // after the cursor's key, so records added or removed meanwhile never make
 // a record repeat.
 func writePage[T, V any](c *call, all []T, key func(T) string, view func(T) V) error {
-	limit, err := c.limit()
-	if err != nil {
-		return err
-	}
-	after, err := decodeCursor(c.r.URL.Query().Get("cursor"))
+	limit, after, err := c.pageQuery()
 	if err != nil {
 		return err
 	}

@@ -62,11 +62,7 @@ var requestStates = []string{store.RequestOpen, store.RequestApproved, store.Req
 // the last ID of the page before (IDs grow with time and never change),
 // so requests raised or decided meanwhile never make one repeat.
 func (a *API) listRequests(c *call) error {
-	limit, err := c.limit()
-	if err != nil {
-		return err
-	}
-	before, err := decodeCursor(c.r.URL.Query().Get("cursor"))
+	limit, before, err := c.pageQuery()
 	if err != nil {
 		return err
 	}
@@ -117,9 +113,8 @@ func (a *API) createRequest(c *call) error {
 	if err := c.decode(&in); err != nil {
 		return err
 	}
-	ctx := c.r.Context()
-	app, err := a.d.Admin.App(ctx, in.Application)
-	if err := c.own(app.TenantID, "application", in.Application, err); err != nil {
+	app, err := a.appByRef(c, in.Application)
+	if err != nil {
 		return err
 	}
 	m, err := a.member(c, "as", in.As)
@@ -132,6 +127,7 @@ func (a *API) createRequest(c *call) error {
 			return httpx.Errorf(http.StatusBadRequest, "invalid", "start %q is not an RFC 3339 instant such as 2026-12-31T08:00:00Z", in.Start)
 		}
 	}
+	ctx := c.r.Context()
 	q, err := a.d.Approvals.Create(ctx, c.actor(), m, app, in.Account, ask)
 	if err != nil {
 		return err

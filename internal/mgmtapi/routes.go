@@ -89,10 +89,23 @@ func appView(x store.Application) map[string]any {
 		"created_at": stamp(x.CreatedAt)}
 }
 
+// app reads the application the path's {id} names, in the caller's tenant.
 func (a *API) app(c *call) (store.Application, error) {
-	id := c.r.PathValue("id")
+	return a.appByID(c, c.r.PathValue("id"))
+}
+
+// appByID reads the application with this ID in the caller's tenant;
+// another tenant's is not found.
+func (a *API) appByID(c *call, id string) (store.Application, error) {
 	x, err := a.d.Store.Application(c.r.Context(), id)
 	return x, c.own(x.TenantID, "application", id, err)
+}
+
+// appByRef reads the application with this ID or issuer in the caller's
+// tenant; another tenant's is not found.
+func (a *API) appByRef(c *call, ref string) (store.Application, error) {
+	x, err := a.d.Admin.App(c.r.Context(), ref)
+	return x, c.own(x.TenantID, "application", ref, err)
 }
 
 func (a *API) listApps(c *call) error {
@@ -233,8 +246,8 @@ func (a *API) listAccounts(c *call) error {
 	}
 	var apps []store.Application
 	if ref := q.Get("application"); ref != "" {
-		x, err := a.d.Store.Application(ctx, ref)
-		if err := c.own(x.TenantID, "application", ref, err); err != nil {
+		x, err := a.appByID(c, ref)
+		if err != nil {
 			return err
 		}
 		apps = []store.Application{x}
@@ -310,12 +323,11 @@ func (a *API) enroll(c *call) error {
 	if err := c.decode(&in); err != nil {
 		return err
 	}
-	ctx := c.r.Context()
-	app, err := a.d.Admin.App(ctx, in.Application)
-	if err := c.own(app.TenantID, "application", in.Application, err); err != nil {
+	app, err := a.appByRef(c, in.Application)
+	if err != nil {
 		return err
 	}
-	acct, err := a.d.Access.Enroll(ctx, c.actor(), app, in.Account, in.Owner)
+	acct, err := a.d.Access.Enroll(c.r.Context(), c.actor(), app, in.Account, in.Owner)
 	if err != nil {
 		return err
 	}
@@ -550,12 +562,8 @@ func (a *API) deleteWebhook(c *call) error {
 }
 
 func (a *API) listDeliveries(c *call) error {
-	limit, err := c.limit()
-	if err != nil {
-		return err
-	}
 	// The cursor is the last message's (created_at nanoseconds, ID).
-	cur, err := decodeCursor(c.r.URL.Query().Get("cursor"))
+	limit, cur, err := c.pageQuery()
 	if err != nil {
 		return err
 	}
@@ -590,15 +598,11 @@ func (a *API) listDeliveries(c *call) error {
 // audit and checks
 
 func (a *API) listAudit(c *call) error {
-	limit, err := c.limit()
+	limit, cur, err := c.pageQuery()
 	if err != nil {
 		return err
 	}
 	q := c.r.URL.Query()
-	cur, err := decodeCursor(q.Get("cursor"))
-	if err != nil {
-		return err
-	}
 	var after int64
 	if cur != "" {
 		if _, err := fmt.Sscan(cur, &after); err != nil {
@@ -636,8 +640,8 @@ func (a *API) checkWindow(c *call) (store.Application, time.Time, time.Time, err
 	if ref == "" {
 		return store.Application{}, time.Time{}, time.Time{}, httpx.Errorf(http.StatusBadRequest, "invalid", "give the application: ?application=ID")
 	}
-	x, err := a.d.Store.Application(c.r.Context(), ref)
-	if err := c.own(x.TenantID, "application", ref, err); err != nil {
+	x, err := a.appByID(c, ref)
+	if err != nil {
 		return x, time.Time{}, time.Time{}, err
 	}
 	since, until := time.Unix(0, 0).UTC(), c.now

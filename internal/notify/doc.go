@@ -21,6 +21,9 @@
 //   - the mail that asks a self-registered member to confirm their email
 //     (EnqueueVerification), always by email.
 //
+// The email and Web Push carriers word these notices through Word: it
+// decodes a message by its type and hands it to the carrier's Wording.
+//
 // Every channel shares one delivery mechanism: the Deliverer claims due
 // messages under a lease, retries failures with Backoff, gives a message
 // up after MaxAttempts (or at once when a carrier says retrying cannot

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/deadbolt-dev/deadbolt/internal/scim"
+	"github.com/deadbolt-dev/deadbolt/internal/store/storetest/backends"
 )
 
 // TestDiscovery: the discovery endpoints say what is served: patch and
@@ -14,7 +15,7 @@ import (
 // and the application extension's schema; an unknown endpoint is a SCIM
 // 404, on both base paths.
 func TestDiscovery(t *testing.T) {
-	e := newEnv(t, "sqlite")
+	e := newEnv(t, backends.SQLite(t))
 	_, tok := e.token(e.tenant, "", "scim")
 	for _, base := range []string{scim.Path, scim.NL3Path} {
 		spc := e.do("GET", base+"/ServiceProviderConfig", tok, "").want(t, http.StatusOK, "ServiceProviderConfig")

@@ -9,6 +9,7 @@ import (
 	"github.com/deadbolt-dev/deadbolt/internal/admin"
 	"github.com/deadbolt-dev/deadbolt/internal/lock"
 	"github.com/deadbolt-dev/deadbolt/internal/store"
+	"github.com/deadbolt-dev/deadbolt/internal/store/storetest/backends"
 )
 
 // The requests below are Microsoft Entra ID's, as its provisioning
@@ -58,9 +59,9 @@ const entraEnable = `{"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp
 // account is locked (member lockdown) by the lock check's own decision,
 // and every write is audited with the token as the actor.
 func TestEntraSequence(t *testing.T) {
-	for _, backend := range backends {
-		t.Run(backend, func(t *testing.T) {
-			e := newEnv(t, backend)
+	for _, b := range backends.All {
+		t.Run(b.Name, func(t *testing.T) {
+			e := newEnv(t, b.Open(t))
 			id, tok := e.token(e.tenant, "", "scim")
 			actor := "api-token:" + id
 
@@ -167,7 +168,7 @@ const scimExt = "urn:ietf:params:scim:schemas:extension:NextLevel3ApplicationNam
 // members added and removed with Entra's value lists (with "$ref": null),
 // and the deletion.
 func TestEntraGroups(t *testing.T) {
-	e := newEnv(t, "sqlite")
+	e := newEnv(t, backends.SQLite(t))
 	_, tok := e.token(e.tenant, "", "scim")
 	uid := e.do("POST", "/scim/v2/Users", tok, entraCreate).want(t, http.StatusCreated, "create user").str("id")
 
@@ -217,7 +218,7 @@ func TestEntraGroups(t *testing.T) {
 // application extension does not hand them an account by that address
 // (admin.Bindable); nothing is enrolled.
 func TestUnverifiedMemberGetsNoAccount(t *testing.T) {
-	e := newEnv(t, "sqlite")
+	e := newEnv(t, backends.SQLite(t))
 	_, tok := e.token(e.tenant, "", "scim")
 	m, err := e.admin.CreateMember(e.ctx, "test", admin.NewMember{TenantID: e.tenant.ID, Email: "alice.smith@acme.test", SelfRegistered: true})
 	if err != nil {

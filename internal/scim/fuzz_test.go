@@ -2,6 +2,8 @@ package scim_test
 
 import (
 	"testing"
+
+	"github.com/deadbolt-dev/deadbolt/internal/store/storetest/backends"
 )
 
 // FuzzPatch sends any PATCH body to a user and to a group: the answer is
@@ -19,7 +21,7 @@ func FuzzPatch(f *testing.F) {
 	} {
 		f.Add(seed)
 	}
-	e := newEnv(f, "sqlite")
+	e := newEnv(f, backends.SQLite(f))
 	_, tok := e.token(e.tenant, "", "scim")
 	created := e.do("POST", "/scim/v2/Users", tok, entraCreate)
 	uid := created.str("id")

@@ -8,7 +8,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -25,9 +24,6 @@ import (
 	"github.com/deadbolt-dev/deadbolt/internal/mgmtapi"
 	"github.com/deadbolt-dev/deadbolt/internal/scim"
 	"github.com/deadbolt-dev/deadbolt/internal/store"
-	"github.com/deadbolt-dev/deadbolt/internal/store/postgres"
-	"github.com/deadbolt-dev/deadbolt/internal/store/postgres/pgtest"
-	"github.com/deadbolt-dev/deadbolt/internal/store/sqlite"
 )
 
 // env is the SCIM service and the management API on one mux, over real
@@ -48,24 +44,11 @@ type env struct {
 	app    store.Application
 }
 
-// backends are the stores every store-touching test runs on.
-var backends = []string{"sqlite", "postgres"}
-
-func newEnv(t testing.TB, backend string) *env {
+// newEnv serves SCIM and the management API on s (a store of
+// storetest/backends).
+func newEnv(t testing.TB, s store.Store) *env {
 	t.Helper()
 	ctx := context.Background()
-	var s store.Store
-	var err error
-	switch backend {
-	case "sqlite":
-		s, err = sqlite.Open(ctx, filepath.Join(t.TempDir(), "deadbolt.db"), sqlite.Options{AutoMigrate: true})
-	case "postgres":
-		s, err = postgres.Open(ctx, pgtest.NewDatabase(t), postgres.Options{AutoMigrate: true})
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
 	e := &env{t: t, ctx: ctx, store: s, clock: clock.NewFake(time.Date(2026, 11, 30, 9, 0, 0, 0, time.UTC))}
 	e.admin = &admin.Service{Store: s, Clock: e.clock}
 	e.access = &access.Service{Store: s, Clock: e.clock}
@@ -80,6 +63,7 @@ func newEnv(t testing.TB, backend string) *env {
 		PublicURL: "https://deadbolt.acme.test"}).Register(mux)
 	e.srv = httptest.NewServer(mux)
 	t.Cleanup(e.srv.Close)
+	var err error
 	if e.tenant, err = e.admin.CreateTenant(ctx, "test", "acme"); err != nil {
 		t.Fatal(err)
 	}

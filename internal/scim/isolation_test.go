@@ -9,6 +9,7 @@ import (
 
 	"github.com/deadbolt-dev/deadbolt/internal/apitoken"
 	"github.com/deadbolt-dev/deadbolt/internal/store"
+	"github.com/deadbolt-dev/deadbolt/internal/store/storetest/backends"
 )
 
 // TestIsolation: every endpoint × every kind of caller. Another tenant's
@@ -18,7 +19,7 @@ import (
 // Nothing in the store changes in any of these cases. An admin token
 // holds every scope, scim included.
 func TestIsolation(t *testing.T) {
-	e := newEnv(t, "sqlite")
+	e := newEnv(t, backends.SQLite(t))
 	_, tok := e.token(e.tenant, "", "scim")
 	uid := e.oktaUser(tok, "test.user@okta.local", "Test")
 	g := e.do("POST", "/scim/v2/Groups", tok, `{"schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"], "displayName": "ops",

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/deadbolt-dev/deadbolt/internal/store"
+	"github.com/deadbolt-dev/deadbolt/internal/store/storetest/backends"
 )
 
 // The requests below are Okta's, as its SCIM 2.0 reference shows them
@@ -54,9 +55,9 @@ func members(a answer) []string {
 // PATCH and by PUT, and deletes it, on both backends. The group and its
 // memberships are deadbolt's, audited with the token as the actor.
 func TestOktaGroupPush(t *testing.T) {
-	for _, backend := range backends {
-		t.Run(backend, func(t *testing.T) {
-			e := newEnv(t, backend)
+	for _, b := range backends.All {
+		t.Run(b.Name, func(t *testing.T) {
+			e := newEnv(t, b.Open(t))
 			id, tok := e.token(e.tenant, "", "scim")
 			actor := "api-token:" + id
 			u1 := e.oktaUser(tok, "test.user@okta.local", "Test")

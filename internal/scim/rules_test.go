@@ -11,6 +11,7 @@ import (
 	"github.com/deadbolt-dev/deadbolt/internal/access"
 	"github.com/deadbolt-dev/deadbolt/internal/admin"
 	"github.com/deadbolt-dev/deadbolt/internal/store"
+	"github.com/deadbolt-dev/deadbolt/internal/store/storetest/backends"
 	"github.com/deadbolt-dev/deadbolt/internal/webhook"
 )
 
@@ -19,13 +20,13 @@ import (
 // grant is revoked, account.locked goes to the tenant's webhooks, and
 // member.removed records the revocation.
 func TestDeleteLocksLeaver(t *testing.T) {
-	for _, backend := range backends {
-		t.Run(backend, func(t *testing.T) { deleteLocksLeaver(t, backend) })
+	for _, b := range backends.All {
+		t.Run(b.Name, func(t *testing.T) { deleteLocksLeaver(t, b.Open(t)) })
 	}
 }
 
-func deleteLocksLeaver(t *testing.T, backend string) {
-	e := newEnv(t, backend)
+func deleteLocksLeaver(t *testing.T, s store.Store) {
+	e := newEnv(t, s)
 	_, tok := e.token(e.tenant, "", "scim")
 	hook := store.Webhook{ID: "hook1", TenantID: e.tenant.ID, URL: "https://hooks.example/deadbolt", SealedSecret: []byte("not delivered in this test"), CreatedAt: e.clock.Now()}
 	if err := e.store.Update(e.ctx, func(tx store.Tx) error { return tx.CreateWebhook(e.ctx, hook) }); err != nil {
@@ -77,7 +78,7 @@ func deleteLocksLeaver(t *testing.T, backend string) {
 // one down, nor lifts an owner's lockdown. Each is 403 in SCIM's error
 // shape, and nothing changes.
 func TestOwnerOutOfReach(t *testing.T) {
-	e := newEnv(t, "sqlite")
+	e := newEnv(t, backends.SQLite(t))
 	owner, err := e.admin.CreateMember(e.ctx, "test", admin.NewMember{TenantID: e.tenant.ID, Email: "boss@acme.test", Name: "Boss", Role: store.RoleOwner})
 	if err != nil {
 		t.Fatal(err)
@@ -128,7 +129,7 @@ func TestOwnerOutOfReach(t *testing.T) {
 // saying what to do, and nothing changes. Once they confirm it, SCIM
 // manages them.
 func TestUnverifiedNotManaged(t *testing.T) {
-	e := newEnv(t, "sqlite")
+	e := newEnv(t, backends.SQLite(t))
 	m, err := e.admin.CreateMember(e.ctx, "enable-link", admin.NewMember{TenantID: e.tenant.ID, Email: "cfo@acme.test", SelfRegistered: true})
 	if err != nil {
 		t.Fatal(err)

@@ -30,7 +30,11 @@
 // return themselves after their key lookups.
 //
 // Segments are decoded strictly (unpadded base64url with zero trailing
-// bits), so a token has one spelling. Works-once flows remember a token by
+// bits), so a token has one spelling. The header and claims must each be
+// one valid JSON object; names match case-sensitively (a token's "ISS" is
+// not its iss) and the last of duplicate names wins, as when decoding into
+// a map, though no map is built (json.go; the map decoder stays in the
+// tests as the reference). Works-once flows remember a token by
 // Token.OneTimeKey: its jti, else its decoded signature (an ES256 one in its
 // low-S form, since (r, n−s) verifies too).
 //

@@ -3,8 +3,8 @@ package token
 import (
 	"bytes"
 	"encoding/base64"
-	"encoding/json"
 	"math"
+	"strconv"
 	"strings"
 	"time"
 
@@ -35,7 +35,54 @@ type parsed struct {
 	kid          string
 	hasKID       bool
 	typ          string // header typ, "" when absent
-	claims       map[string]json.RawMessage
+	claims       claimValues
+}
+
+// claimValues are the raw JSON values of the registered claims, each the
+// last of its name in the claims object (as encoding/json decoding into a
+// map keeps it); nil when absent. Other claims are checked to be valid
+// JSON and otherwise ignored.
+type claimValues struct {
+	iss, sub, aud, exp, nbf, iat, jti []byte
+}
+
+// set keeps val when name is a registered claim's.
+func (c *claimValues) set(name, val []byte) {
+	switch string(name) {
+	case "iss":
+		c.iss = val
+	case "sub":
+		c.sub = val
+	case "aud":
+		c.aud = val
+	case "exp":
+		c.exp = val
+	case "nbf":
+		c.nbf = val
+	case "iat":
+		c.iat = val
+	case "jti":
+		c.jti = val
+	}
+}
+
+// headerValues are the raw JSON values of the header parameters deadbolt
+// reads, each the last of its name; nil when absent.
+type headerValues struct {
+	alg, kid, typ, crit []byte
+}
+
+func (h *headerValues) set(name, val []byte) {
+	switch string(name) {
+	case "alg":
+		h.alg = val
+	case "kid":
+		h.kid = val
+	case "typ":
+		h.typ = val
+	case "crit":
+		h.crit = val
+	}
 }
 
 // parse splits and decodes raw. It checks structure only: the header and the
@@ -54,33 +101,37 @@ func parse(raw string) (*parsed, error) {
 	}
 	p := &parsed{signingInput: raw[:len(h)+1+len(payload)]}
 
-	header, err := decodeObject(h)
-	if err != nil {
+	var header headerValues
+	if err := decodeObject(h, header.set); err != nil {
 		return nil, reject.New(ErrMalformed, "header is not a base64url-encoded JSON object")
 	}
-	if _, ok := header["crit"]; ok {
+	if header.crit != nil {
 		return nil, reject.New(ErrMalformed, "critical header extensions are not supported")
 	}
-	if v, ok := header["alg"]; ok {
-		if err := json.Unmarshal(v, &p.alg); err != nil || isNull(v) {
+	if v := header.alg; v != nil {
+		var err error
+		if p.alg, err = jsonString(v); err != nil || isNull(v) {
 			return nil, reject.New(ErrMalformed, "header alg is not a string")
 		}
 	}
-	if v, ok := header["kid"]; ok && !isNull(v) {
-		if err := json.Unmarshal(v, &p.kid); err != nil {
+	if v := header.kid; v != nil && !isNull(v) {
+		var err error
+		if p.kid, err = jsonString(v); err != nil {
 			return nil, reject.New(ErrMalformed, "header kid is not a string")
 		}
 		p.hasKID = p.kid != ""
 	}
-	if v, ok := header["typ"]; ok && !isNull(v) {
-		if err := json.Unmarshal(v, &p.typ); err != nil {
+	if v := header.typ; v != nil && !isNull(v) {
+		var err error
+		if p.typ, err = jsonString(v); err != nil {
 			return nil, reject.New(ErrMalformed, "header typ is not a string")
 		}
 	}
 
-	if p.claims, err = decodeObject(payload); err != nil {
+	if err := decodeObject(payload, p.claims.set); err != nil {
 		return nil, reject.New(ErrMalformed, "claims are not a base64url-encoded JSON object")
 	}
+	var err error
 	if p.signature, err = b64.DecodeString(sig); err != nil {
 		return nil, reject.New(ErrMalformed, "signature is not base64url")
 	}
@@ -93,25 +144,20 @@ func parse(raw string) (*parsed, error) {
 // different string that verifies.
 var b64 = base64.RawURLEncoding.Strict()
 
-// decodeObject decodes one base64url segment holding a JSON object.
-func decodeObject(seg string) (map[string]json.RawMessage, error) {
+// decodeObject decodes one base64url segment holding a JSON object and
+// calls set with each member's name (unescaped) and raw value, in order;
+// see eachMember.
+func decodeObject(seg string, set func(name, val []byte)) error {
 	b, err := b64.DecodeString(seg)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	var m map[string]json.RawMessage
-	if err := json.Unmarshal(b, &m); err != nil {
-		return nil, err
-	}
-	if m == nil { // the JSON was null
-		return nil, errNotObject
-	}
-	return m, nil
+	return eachMember(b, set)
 }
 
 var errNotObject = &Error{Kind: ErrMalformed, Detail: "not a JSON object"}
 
-func isNull(v json.RawMessage) bool { return bytes.Equal(v, []byte("null")) }
+func isNull(v []byte) bool { return bytes.Equal(v, []byte("null")) }
 
 // Peek reads the unverified issuer and header kid of raw, so the caller can
 // look up the application and its keys before calling Verify. Nothing it
@@ -144,7 +190,7 @@ func Parse(raw string) (*Token, error) {
 	if err != nil {
 		return nil, err
 	}
-	iss, err := p.requiredString("iss")
+	iss, err := requiredString("iss", p.claims.iss)
 	if err != nil {
 		return nil, err
 	}
@@ -152,20 +198,19 @@ func Parse(raw string) (*Token, error) {
 }
 
 // str decodes a string claim; null counts as absent.
-func (p *parsed) str(name string) (string, bool, error) {
-	v, ok := p.claims[name]
-	if !ok || isNull(v) {
+func str(name string, v []byte) (string, bool, error) {
+	if v == nil || isNull(v) {
 		return "", false, nil
 	}
-	var s string
-	if err := json.Unmarshal(v, &s); err != nil {
+	s, err := jsonString(v)
+	if err != nil {
 		return "", false, reject.New(ErrClaims, "claim %s is not a string", name)
 	}
 	return s, true, nil
 }
 
-func (p *parsed) requiredString(name string) (string, error) {
-	s, ok, err := p.str(name)
+func requiredString(name string, v []byte) (string, error) {
+	s, ok, err := str(name, v)
 	if err != nil {
 		return "", err
 	}
@@ -182,16 +227,17 @@ const maxSeconds = 1e11
 // date decodes a NumericDate claim (seconds since the epoch, possibly
 // fractional); null counts as absent. A JSON string is refused even when it
 // holds digits.
-func (p *parsed) date(name string) (time.Time, bool, error) {
-	v, ok := p.claims[name]
-	if !ok || isNull(v) {
+func date(name string, v []byte) (time.Time, bool, error) {
+	if v == nil || isNull(v) {
 		return time.Time{}, false, nil
 	}
-	var n json.Number
-	if len(v) == 0 || v[0] == '"' || json.Unmarshal(v, &n) != nil {
+	// v is one valid JSON value: a number starts with a digit or '-';
+	// anything else (string, bool, object, array) is refused, as
+	// decoding it into a json.Number would be.
+	if c := v[0]; c != '-' && (c < '0' || c > '9') {
 		return time.Time{}, false, reject.New(ErrClaims, "claim %s is not a number of seconds", name)
 	}
-	f, err := n.Float64()
+	f, err := strconv.ParseFloat(string(v), 64)
 	if err != nil || math.IsNaN(f) || math.Abs(f) > maxSeconds {
 		return time.Time{}, false, reject.New(ErrClaims, "claim %s is out of range", name)
 	}
@@ -200,19 +246,35 @@ func (p *parsed) date(name string) (time.Time, bool, error) {
 }
 
 // audience decodes aud, a string or an array of strings; null counts as
-// absent.
-func (p *parsed) audience() ([]string, bool, error) {
-	v, ok := p.claims["aud"]
-	if !ok || isNull(v) {
+// absent, and so does a null inside the array, as "" (as encoding/json
+// decodes it).
+func audience(v []byte) ([]string, bool, error) {
+	if v == nil || isNull(v) {
 		return nil, false, nil
 	}
-	var one string
-	if err := json.Unmarshal(v, &one); err == nil {
+	bad := reject.New(ErrClaims, "claim aud is not a string or an array of strings")
+	if v[0] == '"' {
+		one, err := jsonString(v)
+		if err != nil {
+			return nil, false, bad
+		}
 		return []string{one}, true, nil
 	}
-	var many []string
-	if err := json.Unmarshal(v, &many); err != nil || many == nil {
-		return nil, false, reject.New(ErrClaims, "claim aud is not a string or an array of strings")
+	if v[0] != '[' {
+		return nil, false, bad
+	}
+	many := []string{}
+	err := eachElement(v, func(e []byte) error {
+		if isNull(e) {
+			many = append(many, "")
+			return nil
+		}
+		s, err := jsonString(e)
+		many = append(many, s)
+		return err
+	})
+	if err != nil {
+		return nil, false, bad
 	}
 	return many, true, nil
 }
@@ -221,28 +283,29 @@ func (p *parsed) audience() ([]string, bool, error) {
 // sub and exp. hasAud reports whether aud was present (an empty array is
 // present and matches nothing).
 func (p *parsed) claimSet() (c Claims, hasAud bool, err error) {
-	if c.Issuer, err = p.requiredString("iss"); err != nil {
+	raw := &p.claims
+	if c.Issuer, err = requiredString("iss", raw.iss); err != nil {
 		return Claims{}, false, err
 	}
-	if c.Subject, err = p.requiredString("sub"); err != nil {
+	if c.Subject, err = requiredString("sub", raw.sub); err != nil {
 		return Claims{}, false, err
 	}
 	var hasExp bool
-	if c.ExpiresAt, hasExp, err = p.date("exp"); err != nil {
+	if c.ExpiresAt, hasExp, err = date("exp", raw.exp); err != nil {
 		return Claims{}, false, err
 	} else if !hasExp {
 		return Claims{}, false, reject.New(ErrClaims, "missing required claim exp")
 	}
-	if c.NotBefore, _, err = p.date("nbf"); err != nil {
+	if c.NotBefore, _, err = date("nbf", raw.nbf); err != nil {
 		return Claims{}, false, err
 	}
-	if c.IssuedAt, _, err = p.date("iat"); err != nil {
+	if c.IssuedAt, _, err = date("iat", raw.iat); err != nil {
 		return Claims{}, false, err
 	}
-	if c.Audience, hasAud, err = p.audience(); err != nil {
+	if c.Audience, hasAud, err = audience(raw.aud); err != nil {
 		return Claims{}, false, err
 	}
-	if c.ID, _, err = p.str("jti"); err != nil {
+	if c.ID, _, err = str("jti", raw.jti); err != nil {
 		return Claims{}, false, err
 	}
 	return c, hasAud, nil

@@ -32,7 +32,7 @@ func (t *Token) IsEnablement() bool {
 // as well as (r, s)). Use it only after the token verified: before that its
 // jti is anyone's.
 func (t *Token) OneTimeKey() string {
-	if jti, ok, err := t.p.str("jti"); err == nil && ok && jti != "" {
+	if jti, ok, err := str("jti", t.p.claims.jti); err == nil && ok && jti != "" {
 		return "jti:" + t.Issuer + ":" + jti
 	}
 	sig := t.p.signature

@@ -8,7 +8,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -21,7 +20,7 @@ import (
 	"github.com/deadbolt-dev/deadbolt/internal/mgmtapi"
 	"github.com/deadbolt-dev/deadbolt/internal/store"
 	"github.com/deadbolt-dev/deadbolt/internal/store/sqlite"
-	"github.com/deadbolt-dev/deadbolt/internal/store/sqlite/sqlitetest"
+	"github.com/deadbolt-dev/deadbolt/internal/store/storetest/backends"
 	"github.com/deadbolt-dev/deadbolt/internal/userimport"
 )
 
@@ -42,16 +41,13 @@ type env struct {
 
 func newEnv(t *testing.T) *env {
 	ctx := context.Background()
-	s, err := sqlite.Open(ctx, sqlitetest.Migrated(t, filepath.Join(t.TempDir(), "deadbolt.db")), sqlite.Options{AutoMigrate: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
+	s := backends.SQLite(t)
 	c := clock.NewFake(time.Date(2026, 11, 30, 9, 0, 0, 0, time.UTC))
 	e := &env{t: t, ctx: ctx, store: s, admin: &admin.Service{Store: s, Clock: c}, access: &access.Service{Store: s, Clock: c},
 		tokens: &apitoken.Service{Store: s, Clock: c}}
 	n := startNode(t, s, c, ctx, "node-a")
 	e.h, e.srv = n.h, n.srv
+	var err error
 	if e.tenant, err = e.admin.CreateTenant(ctx, "test", "acme"); err != nil {
 		t.Fatal(err)
 	}

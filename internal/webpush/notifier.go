@@ -110,39 +110,16 @@ func PolicyAlertPayload(a notify.PolicyAlert, portalURL string) Payload {
 // browser that already has the notice replaces it (same tag), so the
 // person sees it once. With no browser left it fails for good.
 func (n *Notifier) Deliver(ctx context.Context, m store.OutboxMessage) error {
-	var p Payload
-	switch m.Type {
-	case notify.TypeRecovery:
-		r, err := notify.DecodeRecovery(m)
-		if err != nil {
-			return err
-		}
-		p = RecoveryPayload(r, n.PortalURL)
-	case notify.TypeBreakGlass:
-		b, err := notify.DecodeBreakGlass(m)
-		if err != nil {
-			return err
-		}
-		p = BreakGlassPayload(b, n.PortalURL)
-	case notify.TypePolicyAlert:
-		a, err := notify.DecodePolicyAlert(m)
-		if err != nil {
-			return err
-		}
-		p = PolicyAlertPayload(a, n.PortalURL)
-	default:
-		notice, err := notify.DecodeNotice(m)
-		if err != nil {
-			return err
-		}
-		switch m.Type {
-		case notify.TypeApprovalAsked:
-			p = AskPayload(notice, n.PortalURL)
-		case notify.TypeRequestDecided:
-			p = DecidedPayload(notice, n.PortalURL)
-		default:
-			p = RequestPayload(notice, n.PortalURL)
-		}
+	p, err := notify.Word(m, notify.Wording[Payload]{
+		Raised:      pushAs(RequestPayload, n.PortalURL),
+		Asked:       pushAs(AskPayload, n.PortalURL),
+		Decided:     pushAs(DecidedPayload, n.PortalURL),
+		Recovery:    pushAs(RecoveryPayload, n.PortalURL),
+		BreakGlass:  pushAs(BreakGlassPayload, n.PortalURL),
+		PolicyAlert: pushAs(PolicyAlertPayload, n.PortalURL),
+	})
+	if err != nil {
+		return err
 	}
 	member, err := n.Store.Member(ctx, m.MemberID)
 	if errors.Is(err, store.ErrNotFound) {
@@ -183,6 +160,12 @@ func (n *Notifier) Deliver(ctx context.Context, m store.OutboxMessage) error {
 		return fmt.Errorf("%w: no browser of %s is subscribed to push", notify.ErrPermanent, member.Email)
 	}
 	return nil
+}
+
+// pushAs is payload, as a notify.Wording of a notice to the portal at
+// portalURL.
+func pushAs[N any](payload func(N, string) Payload, portalURL string) func(N) (Payload, error) {
+	return func(n N) (Payload, error) { return payload(n, portalURL), nil }
 }
 
 // forget removes a subscription the push service no longer knows.

@@ -20,7 +20,6 @@ import (
 
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/coreos/go-oidc/v3/oidc"
-	jose "github.com/go-jose/go-jose/v4"
 	"github.com/golang-jwt/jwt/v5"
 
 	"github.com/deadbolt-dev/deadbolt/client"
@@ -38,34 +37,6 @@ const (
 	hookSecret = "whsec_authorizer-test-secret"
 )
 
-// idp is a token issuer with a JWKS endpoint, as a Cognito user pool
-// publishes one.
-type idp struct {
-	key *rsa.PrivateKey
-	kid string
-	srv *httptest.Server
-}
-
-func newIDP(t *testing.T) *idp {
-	t.Helper()
-	key, err := rsa.GenerateKey(rand.Reader, 2048)
-	if err != nil {
-		t.Fatal(err)
-	}
-	p := &idp{key: key, kid: "pool-key-1"}
-	set := jose.JSONWebKeySet{Keys: []jose.JSONWebKey{{Key: &key.PublicKey, KeyID: p.kid, Algorithm: "RS256", Use: "sig"}}}
-	body, err := json.Marshal(set)
-	if err != nil {
-		t.Fatal(err)
-	}
-	p.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "application/json")
-		w.Write(body)
-	}))
-	t.Cleanup(p.srv.Close)
-	return p
-}
-
 // claims are an access token's, as Cognito issues them.
 func accessClaims(user string) jwt.MapClaims {
 	now := time.Now()
@@ -77,37 +48,26 @@ func accessClaims(user string) jwt.MapClaims {
 	}
 }
 
-func (p *idp) sign(t *testing.T, c jwt.MapClaims) string {
-	t.Helper()
-	tok := jwt.NewWithClaims(jwt.SigningMethodRS256, c)
-	tok.Header["kid"] = p.kid
-	s, err := tok.SignedString(p.key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return s
-}
-
 // fixture is one authorizer deployment on the local Invoke API, asking a
 // stand-in lock-check endpoint (awstest.LockServer: the end-to-end test
 // uses the real deadbolt).
 type fixture struct {
 	t     *testing.T
-	idp   *idp
+	idp   *awstest.IDP
 	locks *awstest.LockServer
 	url   string
 }
 
 func newFixture(t *testing.T, cache time.Duration, mode client.FailMode, tune ...func(*authorizer.Config)) *fixture {
 	t.Helper()
-	f := &fixture{t: t, idp: newIDP(t), locks: awstest.NewLockServer(t)}
+	f := &fixture{t: t, idp: awstest.NewIDP(t), locks: awstest.NewLockServer(t)}
 	key, _ := awstest.Key()
 	checker, err := lambdaenv.NewChecker(lambdaenv.Check{APIURI: f.locks.URL, AppURI: awstest.Issuer, SigningKey: key,
 		FailMode: mode, Timeout: 2 * time.Second}, authorizer.IntegrationType, nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	keys := oidc.NewRemoteKeySet(context.Background(), f.idp.srv.URL)
+	keys := oidc.NewRemoteKeySet(context.Background(), f.idp.URL)
 	log := slog.New(slog.NewJSONHandler(io.Discard, nil))
 	cfg := authorizer.Config{
 		Issuer: poolIssuer, Audiences: []string{appClient}, Cache: cache, FailMode: mode, AppURI: awstest.Issuer,
@@ -195,7 +155,7 @@ func (f *fixture) hook(account string, locked bool, secret string) (int, urlhook
 
 func TestRESTAnswersFollowTheLock(t *testing.T) {
 	f := newFixture(t, 0, client.FailClosed)
-	tok := f.idp.sign(t, accessClaims("alice"))
+	tok := f.idp.Sign(t, accessClaims("alice"))
 	f.locks.SetLocked("alice", false)
 	for _, event := range []string{"rest_token", "rest_request"} {
 		out, ferr := f.invoke(event, tok)
@@ -224,7 +184,7 @@ func TestRESTAnswersFollowTheLock(t *testing.T) {
 
 func TestHTTPAPISimpleResponse(t *testing.T) {
 	f := newFixture(t, 0, client.FailClosed)
-	tok := f.idp.sign(t, accessClaims("bob"))
+	tok := f.idp.Sign(t, accessClaims("bob"))
 	f.locks.SetLocked("bob", false)
 	out, _ := f.invoke("http_api", tok)
 	if out["isAuthorized"] != true || out["context"].(map[string]any)["account"] != "bob" {
@@ -244,7 +204,7 @@ func TestHTTPAPISimpleResponse(t *testing.T) {
 // webhook arrives.
 func TestWebhookDropsTheCache(t *testing.T) {
 	f := newFixture(t, time.Hour, client.FailClosed)
-	tok := f.idp.sign(t, accessClaims("carol"))
+	tok := f.idp.Sign(t, accessClaims("carol"))
 	f.locks.SetLocked("carol", false)
 	if out, _ := f.invoke("rest_token", tok); out == nil {
 		t.Fatal("no answer")
@@ -279,7 +239,7 @@ func TestWebhookDropsTheCache(t *testing.T) {
 
 func TestCacheOffAsksEveryTime(t *testing.T) {
 	f := newFixture(t, 0, client.FailClosed)
-	tok := f.idp.sign(t, accessClaims("dave"))
+	tok := f.idp.Sign(t, accessClaims("dave"))
 	for range 3 {
 		f.invoke("rest_token", tok)
 	}
@@ -305,7 +265,7 @@ func TestTokensRefused(t *testing.T) {
 	}
 	otherRSA, _ := rsa.GenerateKey(rand.Reader, 2048)
 	ecKey, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	pubDER, _ := x509.MarshalPKIXPublicKey(&f.idp.key.PublicKey)
+	pubDER, _ := x509.MarshalPKIXPublicKey(&f.idp.Key.PublicKey)
 	signWith := func(m jwt.SigningMethod, key any, c jwt.MapClaims, kid string) string {
 		tok := jwt.NewWithClaims(m, c)
 		tok.Header["kid"] = kid
@@ -317,19 +277,19 @@ func TestTokensRefused(t *testing.T) {
 	}
 	none, _ := jwt.NewWithClaims(jwt.SigningMethodNone, good).SignedString(jwt.UnsafeAllowNoneSignatureType)
 	cases := map[string]string{
-		"expired":          f.idp.sign(t, with("exp", time.Now().Add(-time.Minute).Unix())),
-		"foreign issuer":   f.idp.sign(t, with("iss", "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_Other")),
-		"other app client": f.idp.sign(t, with("client_id", "someoneelse")),
-		"no account claim": f.idp.sign(t, with("username", nil)),
+		"expired":          f.idp.Sign(t, with("exp", time.Now().Add(-time.Minute).Unix())),
+		"foreign issuer":   f.idp.Sign(t, with("iss", "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_Other")),
+		"other app client": f.idp.Sign(t, with("client_id", "someoneelse")),
+		"no account claim": f.idp.Sign(t, with("username", nil)),
 		"alg none":         none,
-		"HS256 with the public key (algorithm confusion)": signWith(jwt.SigningMethodHS256, pubDER, good, f.idp.kid),
-		"signed by another key with the pool's kid":       signWith(jwt.SigningMethodRS256, otherRSA, good, f.idp.kid),
+		"HS256 with the public key (algorithm confusion)": signWith(jwt.SigningMethodHS256, pubDER, good, f.idp.KID),
+		"signed by another key with the pool's kid":       signWith(jwt.SigningMethodRS256, otherRSA, good, f.idp.KID),
 		"ES256 key not in the JWKS":                       signWith(jwt.SigningMethodES256, ecKey, good, "ec-1"),
 		"garbage":                                         "not.a.jwt",
 		"empty":                                           "",
 	}
 	// "no account claim" still has sub: take sub away too.
-	cases["no account claim"] = f.idp.sign(t, func() jwt.MapClaims { c := with("username", nil); delete(c, "sub"); return c }())
+	cases["no account claim"] = f.idp.Sign(t, func() jwt.MapClaims { c := with("username", nil); delete(c, "sub"); return c }())
 	for name, tok := range cases {
 		t.Run(name, func(t *testing.T) {
 			if out, ferr := f.invoke("rest_token", tok); ferr != "Unauthorized" {
@@ -343,7 +303,7 @@ func TestTokensRefused(t *testing.T) {
 	if n := len(f.locks.Checks()); n != 0 {
 		t.Fatalf("deadbolt was asked %d times for refused tokens", n)
 	}
-	if out, ferr := f.invoke("rest_token", f.idp.sign(t, good)); ferr != "" || out == nil {
+	if out, ferr := f.invoke("rest_token", f.idp.Sign(t, good)); ferr != "" || out == nil {
 		t.Fatalf("the good token is refused: %v %q", out, ferr)
 	}
 }
@@ -352,14 +312,14 @@ func TestTokensRefused(t *testing.T) {
 // takes the account from cognito:username.
 func TestTokenUse(t *testing.T) {
 	f := newFixture(t, 0, client.FailClosed, func(c *authorizer.Config) { c.TokenUse = "id" })
-	if _, ferr := f.invoke("rest_token", f.idp.sign(t, accessClaims("gina"))); ferr != "Unauthorized" {
+	if _, ferr := f.invoke("rest_token", f.idp.Sign(t, accessClaims("gina"))); ferr != "Unauthorized" {
 		t.Fatalf("an access token passed an ID-token authorizer: %q", ferr)
 	}
 	id := accessClaims("ignored")
 	delete(id, "username")
 	delete(id, "client_id")
 	id["token_use"], id["aud"], id["cognito:username"] = "id", appClient, "gina"
-	out, ferr := f.invoke("rest_token", f.idp.sign(t, id))
+	out, ferr := f.invoke("rest_token", f.idp.Sign(t, id))
 	if ferr != "" || out["principalId"] != "gina" {
 		t.Fatalf("ID token: %v %q", out, ferr)
 	}
@@ -373,7 +333,7 @@ func TestFailModes(t *testing.T) {
 	}{{client.FailClosed, "Deny", "fail_closed"}, {client.FailOpen, "Allow", "fail_open"}} {
 		t.Run(string(tc.mode), func(t *testing.T) {
 			f := newFixture(t, time.Hour, tc.mode)
-			tok := f.idp.sign(t, accessClaims("frank"))
+			tok := f.idp.Sign(t, accessClaims("frank"))
 			f.locks.Answer = func(w http.ResponseWriter, r *http.Request) {
 				w.WriteHeader(http.StatusServiceUnavailable)
 				io.WriteString(w, `{"error":"store_unavailable","message":"down"}`)

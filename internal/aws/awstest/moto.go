@@ -187,8 +187,8 @@ var shared struct {
 }
 
 // Shared returns the package's moto server, starting it on first use; it
-// skips the test when moto is not installed, unless CI=true. Call Stop from
-// TestMain after m.Run.
+// skips the test when moto is not installed, unless CI=true. A package that
+// uses it runs its tests through Run, which stops it at the end.
 func Shared(t testing.TB) *Moto {
 	t.Helper()
 	shared.Lock()
@@ -217,6 +217,13 @@ func Stop() {
 	defer shared.Unlock()
 	shared.m.Close()
 	shared.m = nil
+}
+
+// Run runs the package's tests and then stops the shared server; a
+// TestMain calls os.Exit(awstest.Run(m)).
+func Run(m *testing.M) int {
+	defer Stop()
+	return m.Run()
 }
 
 // Context returns a context bounded for one test's AWS calls.

@@ -122,16 +122,14 @@ type attempt struct {
 func (h *Handler) Handle(ctx context.Context, event json.RawMessage) (json.RawMessage, error) {
 	var hd header
 	if err := json.Unmarshal(event, &hd); err != nil {
-		h.log.ErrorContext(ctx, "malformed event", "error", err.Error())
-		return nil, fmt.Errorf("%w: %w", ErrEvent, err)
+		return nil, h.malformed(ctx, err)
 	}
 	var a attempt
 	switch hd.TriggerSource {
 	case TriggerPreAuthentication:
 		var e events.CognitoEventUserPoolsPreAuthentication
 		if err := json.Unmarshal(event, &e); err != nil {
-			h.log.ErrorContext(ctx, "malformed event", "trigger", hd.TriggerSource, "error", err.Error())
-			return nil, fmt.Errorf("%w: %w", ErrEvent, err)
+			return nil, h.malformed(ctx, err, "trigger", hd.TriggerSource)
 		}
 		a = attempt{trigger: e.TriggerSource, userName: e.UserName, attrs: e.Request.UserAttributes,
 			pool: e.UserPoolID, clientID: e.CallerContext.ClientID, region: e.Region,
@@ -139,8 +137,7 @@ func (h *Handler) Handle(ctx context.Context, event json.RawMessage) (json.RawMe
 	case TriggerPostAuthentication:
 		var e events.CognitoEventUserPoolsPostAuthentication
 		if err := json.Unmarshal(event, &e); err != nil {
-			h.log.ErrorContext(ctx, "malformed event", "trigger", hd.TriggerSource, "error", err.Error())
-			return nil, fmt.Errorf("%w: %w", ErrEvent, err)
+			return nil, h.malformed(ctx, err, "trigger", hd.TriggerSource)
 		}
 		a = attempt{trigger: e.TriggerSource, userName: e.UserName, attrs: e.Request.UserAttributes,
 			pool: e.UserPoolID, clientID: e.CallerContext.ClientID, region: e.Region,
@@ -154,6 +151,13 @@ func (h *Handler) Handle(ctx context.Context, event json.RawMessage) (json.RawMe
 		return nil, err
 	}
 	return event, nil
+}
+
+// malformed logs, with attrs, an event that does not decode, and returns
+// the error that refuses it (ErrEvent).
+func (h *Handler) malformed(ctx context.Context, err error, attrs ...any) error {
+	h.log.ErrorContext(ctx, "malformed event", append(attrs, "error", err.Error())...)
+	return fmt.Errorf("%w: %w", ErrEvent, err)
 }
 
 // decide checks one attempt and returns nil to allow it.

@@ -24,58 +24,52 @@ import (
 	"github.com/deadbolt-dev/deadbolt/internal/aws/lambdaenv"
 )
 
-func envOf(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
-
 func TestFromEnvInvalid(t *testing.T) {
 	_, key := awstest.Key()
-	base := func() map[string]string {
-		return map[string]string{"API_URI": "https://deadbolt.example.com", "APP_URI": awstest.Issuer, "SIGNING_KEY": key}
+	ok := map[string]string{"API_URI": "https://deadbolt.example.com", "APP_URI": awstest.Issuer, "SIGNING_KEY": key}
+	// FromEnv's errors name the variable, never the key's value.
+	fromEnv := func(env lambdaenv.Env) error {
+		_, err := cognito.FromEnv(context.Background(), env, slog.New(slog.DiscardHandler))
+		if err != nil && strings.Contains(err.Error(), key) {
+			t.Errorf("error leaks the key: %v", err)
+		}
+		return err
 	}
-	tests := []struct {
-		name   string
-		change map[string]string
-		vars   []string // variables the error must name
-	}{
-		{"nothing set", map[string]string{"API_URI": "", "APP_URI": "", "SIGNING_KEY": ""}, []string{"API_URI", "APP_URI", "SIGNING_KEY"}},
-		{"bad url", map[string]string{"API_URI": "deadbolt.example.com"}, []string{"API_URI"}},
-		{"bad path", map[string]string{"API_PATH": "v1/check"}, []string{"API_PATH"}},
-		{"key not base64", map[string]string{"SIGNING_KEY": "not base64!"}, []string{"SIGNING_KEY"}},
-		{"key too short", map[string]string{"SIGNING_KEY": "c2hvcnQ="}, []string{"SIGNING_KEY"}},
-		{"both key sources", map[string]string{"SIGNING_KEY_SECRET_ARN": "arn:aws:secretsmanager:us-east-1:123456789012:secret:k"}, []string{"SIGNING_KEY"}},
-		{"bad secret arn", map[string]string{"SIGNING_KEY": "", "SIGNING_KEY_SECRET_ARN": "my-secret"}, []string{"SIGNING_KEY_SECRET_ARN"}},
-		{"bad fail mode", map[string]string{"FAIL_MODE": "sometimes"}, []string{"FAIL_MODE"}},
-		{"bad FAIL_OPEN", map[string]string{"FAIL_OPEN": "perhaps"}, []string{"FAIL_OPEN"}},
-		{"timeout not a number", map[string]string{"TIMEOUT_MS": "2s"}, []string{"TIMEOUT_MS"}},
-		{"timeout beyond Cognito", map[string]string{"TIMEOUT_MS": "5000"}, []string{"TIMEOUT_MS"}},
-		{"multi-line message", map[string]string{"LOCKED_MESSAGE": "a\nb"}, []string{"LOCKED_MESSAGE"}},
-		{"step-up incomplete", map[string]string{"STEPUP_ISSUER": "https://deadbolt.example.com"},
-			[]string{"STEPUP_CLIENT_ID", "STEPUP_CLIENT_SECRET", "STEPUP_REDIRECT_URI"}},
-		{"step-up invalid", map[string]string{"STEPUP_ISSUER": "deadbolt", "STEPUP_CLIENT_ID": "c", "STEPUP_CLIENT_SECRET": "s",
+	awstest.ExpectInvalidEnv(t, fromEnv, ok, []awstest.InvalidEnv{
+		// nothing set
+		{Change: map[string]string{"API_URI": "", "APP_URI": "", "SIGNING_KEY": ""}, Vars: []string{"API_URI", "APP_URI", "SIGNING_KEY"}},
+		// bad url
+		{Change: map[string]string{"API_URI": "deadbolt.example.com"}, Vars: []string{"API_URI"}},
+		// bad path
+		{Change: map[string]string{"API_PATH": "v1/check"}, Vars: []string{"API_PATH"}},
+		// key not base64
+		{Change: map[string]string{"SIGNING_KEY": "not base64!"}, Vars: []string{"SIGNING_KEY"}},
+		// key too short
+		{Change: map[string]string{"SIGNING_KEY": "c2hvcnQ="}, Vars: []string{"SIGNING_KEY"}},
+		// both key sources
+		{Change: map[string]string{"SIGNING_KEY_SECRET_ARN": "arn:aws:secretsmanager:us-east-1:123456789012:secret:k"}, Vars: []string{"SIGNING_KEY"}},
+		// bad secret arn
+		{Change: map[string]string{"SIGNING_KEY": "", "SIGNING_KEY_SECRET_ARN": "my-secret"}, Vars: []string{"SIGNING_KEY_SECRET_ARN"}},
+		// bad fail mode
+		{Change: map[string]string{"FAIL_MODE": "sometimes"}, Vars: []string{"FAIL_MODE"}},
+		// bad FAIL_OPEN
+		{Change: map[string]string{"FAIL_OPEN": "perhaps"}, Vars: []string{"FAIL_OPEN"}},
+		// timeout not a number
+		{Change: map[string]string{"TIMEOUT_MS": "2s"}, Vars: []string{"TIMEOUT_MS"}},
+		// timeout beyond Cognito
+		{Change: map[string]string{"TIMEOUT_MS": "5000"}, Vars: []string{"TIMEOUT_MS"}},
+		// multi-line message
+		{Change: map[string]string{"LOCKED_MESSAGE": "a\nb"}, Vars: []string{"LOCKED_MESSAGE"}},
+		// step-up incomplete
+		{Change: map[string]string{"STEPUP_ISSUER": "https://deadbolt.example.com"},
+			Vars: []string{"STEPUP_CLIENT_ID", "STEPUP_CLIENT_SECRET", "STEPUP_REDIRECT_URI"}},
+		// step-up invalid
+		{Change: map[string]string{"STEPUP_ISSUER": "deadbolt", "STEPUP_CLIENT_ID": "c", "STEPUP_CLIENT_SECRET": "s",
 			"STEPUP_SECRET_ARN": "arn:aws:secretsmanager:us-east-1:123456789012:secret:s", "STEPUP_REDIRECT_URI": "/cb",
 			"MAX_ATTEMPTS": "0", "STEPUP_ALLOW_PRIVATE": "maybe"},
-			[]string{"STEPUP_ISSUER", "STEPUP_CLIENT_SECRET", "STEPUP_REDIRECT_URI", "MAX_ATTEMPTS", "STEPUP_ALLOW_PRIVATE"}},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			env := base()
-			for k, v := range tt.change {
-				env[k] = v
-			}
-			_, err := cognito.FromEnv(context.Background(), envOf(env), slog.New(slog.DiscardHandler))
-			if !errors.Is(err, lambdaenv.ErrConfig) {
-				t.Fatalf("FromEnv = %v, want ErrConfig", err)
-			}
-			for _, v := range tt.vars {
-				if !strings.Contains(err.Error(), v+":") {
-					t.Errorf("error does not name %s: %v", v, err)
-				}
-			}
-			if strings.Contains(err.Error(), key) {
-				t.Errorf("error leaks the key")
-			}
-		})
-	}
-	cfg, err := lambdaenv.LoadCognito(envOf(map[string]string{"API_URI": "https://d.example.com", "APP_FQDN": "app.example.com",
+			Vars: []string{"STEPUP_ISSUER", "STEPUP_CLIENT_SECRET", "STEPUP_REDIRECT_URI", "MAX_ATTEMPTS", "STEPUP_ALLOW_PRIVATE"}},
+	})
+	cfg, err := lambdaenv.LoadCognito(awstest.Env(map[string]string{"API_URI": "https://d.example.com", "APP_FQDN": "app.example.com",
 		"SIGNING_KEY": key, "FAIL_OPEN": "true", "CLIENT_ID": " a , b ,", "TIMEOUT_MS": "800"}))
 	if err != nil || cfg.AppURI != "app.example.com" || cfg.FailMode != "open" || len(cfg.ClientIDs) != 2 ||
 		cfg.Timeout.Milliseconds() != 800 || cfg.LockedMessage != lambdaenv.DefaultLockedMessage {
@@ -86,7 +80,7 @@ func TestFromEnvInvalid(t *testing.T) {
 // serveInvoke serves the handler FromEnv builds through the local Invoke API.
 func serveInvoke(t *testing.T, env map[string]string) string {
 	t.Helper()
-	h, err := cognito.FromEnv(context.Background(), envOf(env), slog.New(slog.DiscardHandler))
+	h, err := cognito.FromEnv(context.Background(), awstest.Env(env), slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -171,7 +165,7 @@ func TestSigningKeyFromSecretsManager(t *testing.T) {
 	}
 	lock := awstest.NewLockServer(t)
 	lock.SetLocked("alice", true)
-	h, err := cognito.FromEnv(ctx, envOf(map[string]string{"API_URI": lock.URL, "APP_URI": awstest.Issuer,
+	h, err := cognito.FromEnv(ctx, awstest.Env(map[string]string{"API_URI": lock.URL, "APP_URI": awstest.Issuer,
 		"SIGNING_KEY_SECRET_ARN": aws.ToString(out.ARN), "LOCKED_MESSAGE": lockedMessage}), slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
@@ -193,7 +187,7 @@ func TestFromEnvStepUpDispatch(t *testing.T) {
 			{"challengeName":"SRP_A","challengeResult":true,"challengeMetadata":""},
 			{"challengeName":"PASSWORD_VERIFIER","challengeResult":true,"challengeMetadata":""}]},
 		"response":{}}`)
-	h, err := cognito.FromEnv(context.Background(), envOf(env), slog.New(slog.DiscardHandler))
+	h, err := cognito.FromEnv(context.Background(), awstest.Env(env), slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -202,12 +196,12 @@ func TestFromEnvStepUpDispatch(t *testing.T) {
 	}
 	env["STEPUP_ISSUER"], env["STEPUP_CLIENT_ID"], env["STEPUP_CLIENT_SECRET"] = "https://deadbolt.example.com", "c", "s"
 	env["STEPUP_REDIRECT_URI"], env["MAX_ATTEMPTS"] = "https://app.example.com/stepup-done", "3"
-	cfg, err := lambdaenv.LoadCognito(envOf(env))
+	cfg, err := lambdaenv.LoadCognito(awstest.Env(env))
 	if err != nil || cfg.StepUp == nil || cfg.StepUp.MaxAttempts != 3 || len(cfg.StepUp.ACRValues) != 1 ||
 		cfg.StepUp.ACRValues[0] != "urn:deadbolt:acr:passkey" || cfg.StepUp.AllowPrivate {
 		t.Fatalf("LoadCognito = %+v, %v", cfg.StepUp, err)
 	}
-	h, err = cognito.FromEnv(context.Background(), envOf(env), slog.New(slog.DiscardHandler))
+	h, err = cognito.FromEnv(context.Background(), awstest.Env(env), slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
 	}

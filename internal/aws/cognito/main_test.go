@@ -7,8 +7,4 @@ import (
 	"github.com/deadbolt-dev/deadbolt/internal/aws/awstest"
 )
 
-func TestMain(m *testing.M) {
-	code := m.Run()
-	awstest.Stop()
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { os.Exit(awstest.Run(m)) }

@@ -124,22 +124,19 @@ type probe struct {
 func (h *Handler) Handle(ctx context.Context, raw json.RawMessage) (any, error) {
 	var p probe
 	if err := json.Unmarshal(raw, &p); err != nil {
-		h.log.ErrorContext(ctx, "malformed input", "error", err.Error())
-		return nil, fmt.Errorf("%w: %w", ErrEvent, err)
+		return nil, h.malformed(ctx, "malformed input", err)
 	}
 	switch {
 	case p.DetailType != nil:
 		var ev events.EventBridgeEvent
 		if err := json.Unmarshal(raw, &ev); err != nil {
-			h.log.ErrorContext(ctx, "malformed EventBridge event", "error", err.Error())
-			return nil, fmt.Errorf("%w: %w", ErrEvent, err)
+			return nil, h.malformed(ctx, "malformed EventBridge event", err)
 		}
 		return h.eventBridge(ctx, ev)
 	case p.RequestContext != nil && p.RawPath != nil:
 		var req events.LambdaFunctionURLRequest
 		if err := json.Unmarshal(raw, &req); err != nil {
-			h.log.ErrorContext(ctx, "malformed function URL request", "error", err.Error())
-			return nil, fmt.Errorf("%w: %w", ErrEvent, err)
+			return nil, h.malformed(ctx, "malformed function URL request", err)
 		}
 		return h.webhook(ctx, req), nil
 	case p.Action == "reconcile":
@@ -147,6 +144,13 @@ func (h *Handler) Handle(ctx context.Context, raw json.RawMessage) (any, error) 
 	}
 	h.log.ErrorContext(ctx, "unsupported input: expected an EventBridge event, a function URL request or {\"action\":\"reconcile\"}")
 	return nil, fmt.Errorf("%w: not an EventBridge event, function URL request or reconcile action", ErrEvent)
+}
+
+// malformed logs msg about an input that does not decode and returns the
+// error that refuses it (ErrEvent).
+func (h *Handler) malformed(ctx context.Context, msg string, err error) error {
+	h.log.ErrorContext(ctx, msg, "error", err.Error())
+	return fmt.Errorf("%w: %w", ErrEvent, err)
 }
 
 func (h *Handler) eventBridge(ctx context.Context, ev events.EventBridgeEvent) (any, error) {

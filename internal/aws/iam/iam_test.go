@@ -36,11 +36,7 @@ const (
 	secret  = "whsec_test-secret-0123456789abcdefghijklmnop"
 )
 
-func TestMain(m *testing.M) {
-	code := m.Run()
-	awstest.Stop()
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { os.Exit(awstest.Run(m)) }
 
 var seq atomic.Int64
 

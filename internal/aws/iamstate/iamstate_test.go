@@ -22,11 +22,7 @@ import (
 
 const denyAll = "arn:aws:iam::aws:policy/AWSDenyAll"
 
-func TestMain(m *testing.M) {
-	code := m.Run()
-	awstest.Stop()
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { os.Exit(awstest.Run(m)) }
 
 var seq atomic.Int64
 

@@ -6,7 +6,6 @@ import (
 	"maps"
 	"os"
 	"slices"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -20,38 +19,7 @@ import (
 	"github.com/deadbolt-dev/deadbolt/internal/aws/lambdaenv"
 )
 
-func TestMain(m *testing.M) {
-	code := m.Run()
-	awstest.Stop()
-	os.Exit(code)
-}
-
-func envOf(m map[string]string) lambdaenv.Env { return func(k string) string { return m[k] } }
-
-// invalid is a change that makes a valid environment invalid, and the
-// variables the error must name.
-type invalid struct {
-	change map[string]string
-	vars   []string
-}
-
-// expectInvalid checks that load refuses ok changed by each case with
-// ErrConfig, naming the case's variables.
-func expectInvalid(t *testing.T, load func(lambdaenv.Env) error, ok map[string]string, cases []invalid) {
-	t.Helper()
-	for _, tt := range cases {
-		err := load(envOf(with(ok, tt.change)))
-		if !errors.Is(err, lambdaenv.ErrConfig) {
-			t.Errorf("%v: %v, want ErrConfig", tt.change, err)
-			continue
-		}
-		for _, v := range tt.vars {
-			if !strings.Contains(err.Error(), v+":") {
-				t.Errorf("%v: error does not name %s: %v", tt.change, v, err)
-			}
-		}
-	}
-}
+func TestMain(m *testing.M) { os.Exit(awstest.Run(m)) }
 
 // with returns base with change applied.
 func with(base, change map[string]string) map[string]string {
@@ -63,19 +31,19 @@ func with(base, change map[string]string) map[string]string {
 func TestLoadIAM(t *testing.T) {
 	_, key := awstest.Key()
 	ok := map[string]string{"API_URI": "https://d.example.com", "APP_URI": "aws:123456789012", "SIGNING_KEY": key}
-	cfg, err := lambdaenv.LoadIAM(envOf(ok))
+	cfg, err := lambdaenv.LoadIAM(awstest.Env(ok))
 	if err != nil || cfg.PolicyARN != lambdaenv.DefaultPolicyARN || cfg.FailMode != client.FailClosed ||
 		cfg.Timeout != lambdaenv.DefaultIAMTimeout || cfg.WebhookSecrets != nil {
 		t.Fatalf("defaults: %+v, %v", cfg, err)
 	}
-	expectInvalid(t, func(e lambdaenv.Env) error { _, err := lambdaenv.LoadIAM(e); return err }, ok, []invalid{
-		{map[string]string{"POLICY_ARN": "AWSDenyAll"}, []string{"POLICY_ARN"}},
-		{map[string]string{"WEBHOOK_SECRET": "short"}, []string{"WEBHOOK_SECRET"}},
-		{map[string]string{"WEBHOOK_SECRET": "whsec_0123456789abcdef", "WEBHOOK_SECRET_ARN": "arn:aws:secretsmanager:us-east-1:123456789012:secret:w"}, []string{"WEBHOOK_SECRET"}},
-		{map[string]string{"WEBHOOK_SECRET_ARN": "w"}, []string{"WEBHOOK_SECRET_ARN"}},
-		{map[string]string{"TIMEOUT_MS": "60000", "FAIL_MODE": "x"}, []string{"TIMEOUT_MS", "FAIL_MODE"}},
+	awstest.ExpectInvalidEnv(t, func(e lambdaenv.Env) error { _, err := lambdaenv.LoadIAM(e); return err }, ok, []awstest.InvalidEnv{
+		{Change: map[string]string{"POLICY_ARN": "AWSDenyAll"}, Vars: []string{"POLICY_ARN"}},
+		{Change: map[string]string{"WEBHOOK_SECRET": "short"}, Vars: []string{"WEBHOOK_SECRET"}},
+		{Change: map[string]string{"WEBHOOK_SECRET": "whsec_0123456789abcdef", "WEBHOOK_SECRET_ARN": "arn:aws:secretsmanager:us-east-1:123456789012:secret:w"}, Vars: []string{"WEBHOOK_SECRET"}},
+		{Change: map[string]string{"WEBHOOK_SECRET_ARN": "w"}, Vars: []string{"WEBHOOK_SECRET_ARN"}},
+		{Change: map[string]string{"TIMEOUT_MS": "60000", "FAIL_MODE": "x"}, Vars: []string{"TIMEOUT_MS", "FAIL_MODE"}},
 	})
-	cfg, err = lambdaenv.LoadIAM(envOf(with(ok, map[string]string{"POLICY_ARN": "inline",
+	cfg, err = lambdaenv.LoadIAM(awstest.Env(with(ok, map[string]string{"POLICY_ARN": "inline",
 		"WEBHOOK_SECRET": "whsec_0123456789abcdef, whsec_fedcba9876543210", "PRINCIPALS": "alice, role/deploy,,"})))
 	if err != nil || cfg.PolicyARN != "inline" || len(cfg.WebhookSecrets) != 2 || len(cfg.Principals) != 2 {
 		t.Fatalf("%+v, %v", cfg, err)
@@ -86,23 +54,23 @@ func TestLoadAuthorizer(t *testing.T) {
 	_, key := awstest.Key()
 	ok := map[string]string{"API_URI": "https://d.example.com", "APP_URI": "https://api.example.com", "SIGNING_KEY": key,
 		"JWT_ISSUER": "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_AbCdEf123/", "JWT_AUDIENCE": "client-a, client-b"}
-	cfg, err := lambdaenv.LoadAuthorizer(envOf(ok))
+	cfg, err := lambdaenv.LoadAuthorizer(awstest.Env(ok))
 	if err != nil || cfg.Issuer != "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_AbCdEf123" ||
 		cfg.JWKSURL != cfg.Issuer+"/.well-known/jwks.json" || len(cfg.Audiences) != 2 ||
 		cfg.Cache != lambdaenv.DefaultCacheSeconds*time.Second || cfg.Timeout != lambdaenv.DefaultAuthorizerTimeout {
 		t.Fatalf("defaults: %+v, %v", cfg, err)
 	}
-	expectInvalid(t, func(e lambdaenv.Env) error { _, err := lambdaenv.LoadAuthorizer(e); return err }, ok, []invalid{
-		{map[string]string{"JWT_ISSUER": ""}, []string{"JWT_ISSUER"}},
-		{map[string]string{"JWT_ISSUER": "cognito"}, []string{"JWT_ISSUER"}},
-		{map[string]string{"JWT_AUDIENCE": " , "}, []string{"JWT_AUDIENCE"}},
-		{map[string]string{"JWKS_URL": "file:///etc/keys"}, []string{"JWKS_URL"}},
-		{map[string]string{"TOKEN_USE": "refresh"}, []string{"TOKEN_USE"}},
-		{map[string]string{"CACHE_SECONDS": "-1"}, []string{"CACHE_SECONDS"}},
-		{map[string]string{"CACHE_SECONDS": "301"}, []string{"CACHE_SECONDS"}},
-		{map[string]string{"WEBHOOK_SECRET": "short"}, []string{"WEBHOOK_SECRET"}},
+	awstest.ExpectInvalidEnv(t, func(e lambdaenv.Env) error { _, err := lambdaenv.LoadAuthorizer(e); return err }, ok, []awstest.InvalidEnv{
+		{Change: map[string]string{"JWT_ISSUER": ""}, Vars: []string{"JWT_ISSUER"}},
+		{Change: map[string]string{"JWT_ISSUER": "cognito"}, Vars: []string{"JWT_ISSUER"}},
+		{Change: map[string]string{"JWT_AUDIENCE": " , "}, Vars: []string{"JWT_AUDIENCE"}},
+		{Change: map[string]string{"JWKS_URL": "file:///etc/keys"}, Vars: []string{"JWKS_URL"}},
+		{Change: map[string]string{"TOKEN_USE": "refresh"}, Vars: []string{"TOKEN_USE"}},
+		{Change: map[string]string{"CACHE_SECONDS": "-1"}, Vars: []string{"CACHE_SECONDS"}},
+		{Change: map[string]string{"CACHE_SECONDS": "301"}, Vars: []string{"CACHE_SECONDS"}},
+		{Change: map[string]string{"WEBHOOK_SECRET": "short"}, Vars: []string{"WEBHOOK_SECRET"}},
 	})
-	if cfg, err := lambdaenv.LoadAuthorizer(envOf(with(ok, map[string]string{"CACHE_SECONDS": "0", "TOKEN_USE": "ID"}))); err != nil || cfg.Cache != 0 || cfg.TokenUse != "id" {
+	if cfg, err := lambdaenv.LoadAuthorizer(awstest.Env(with(ok, map[string]string{"CACHE_SECONDS": "0", "TOKEN_USE": "ID"}))); err != nil || cfg.Cache != 0 || cfg.TokenUse != "id" {
 		t.Fatalf("%+v, %v", cfg, err)
 	}
 }
@@ -195,7 +163,7 @@ func TestRuntimeLoadsAWSOnlyWhenNeeded(t *testing.T) {
 	t.Setenv("AWS_CONFIG_FILE", t.TempDir()+"/none")
 	ctx := context.Background()
 	raw, _ := awstest.Key()
-	rt := lambdaenv.NewRuntime(envOf(nil))
+	rt := lambdaenv.NewRuntime(awstest.Env(nil))
 	if _, err := rt.Checker(ctx, lambdaenv.Check{APIURI: "http://127.0.0.1:1", AppURI: awstest.Issuer, SigningKey: raw}, "test"); err != nil {
 		t.Fatalf("Checker with SIGNING_KEY: %v", err)
 	}
@@ -227,7 +195,7 @@ func TestRuntimeWebhookSecretsFromSecretsManager(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	secrets, err := lambdaenv.NewRuntime(envOf(nil)).WebhookSecrets(ctx, nil, aws.ToString(out.ARN))
+	secrets, err := lambdaenv.NewRuntime(awstest.Env(nil)).WebhookSecrets(ctx, nil, aws.ToString(out.ARN))
 	if err != nil {
 		t.Fatal(err)
 	}

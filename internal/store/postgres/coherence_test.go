@@ -45,12 +45,8 @@ func setLocked(t *testing.T, w store.Store, a store.Account, locked bool, grantI
 // both nodes, whose caches answer from memory. 1000 rounds, no stale
 // answer.
 func TestAcknowledgedChangeSeenEverywhere(t *testing.T) {
-	db := testDB(t)
-	a := newNode(t, db, "coherence-a")
-	b := newNode(t, db, "coherence-b")
-	cli, err := Open(t.Context(), pgtest.WithParam(db, "application_name", "coherence-cli"), Options{AutoMigrate: true})
-	mustDo(t, err)
-	defer cli.Close()
+	db, a, b := twoNodes(t, "coherence")
+	cli := openNamed(t, db, "coherence-cli", Options{AutoMigrate: true})
 	app, acct, _ := seed(t, cli)
 	writers := []struct {
 		name string
@@ -135,9 +131,7 @@ func TestFrozenNodeFencesItself(t *testing.T) {
 	db := testDB(t)
 	a := newNode(t, db, "frozen-a")
 	aIDs := nodeIDs(t, a.s)
-	cli, err := Open(t.Context(), pgtest.WithParam(db, "application_name", "frozen-cli"), Options{AutoMigrate: true})
-	mustDo(t, err)
-	defer cli.Close()
+	cli := openNamed(t, db, "frozen-cli", Options{AutoMigrate: true})
 	b := newNodeWith(t, db, "frozen-b", Options{AutoMigrate: true, ListenPing: 300 * time.Millisecond, Lease: time.Second})
 	app, acct, _ := seed(t, cli)
 	if unlocked(t, b.cache, app) {
@@ -220,9 +214,7 @@ func TestDecodeNotice(t *testing.T) {
 // lock check's path) is announced to every node but takes no change
 // number, so it neither waits for the nodes nor queues for change_seq.
 func TestConsumedGrantAnnouncedWithoutNumber(t *testing.T) {
-	db := testDB(t)
-	a := newNode(t, db, "consume-a")
-	b := newNode(t, db, "consume-b")
+	_, a, b := twoNodes(t, "consume")
 	app, acct, _ := seed(t, a.s)
 	ctx := t.Context()
 	mustDo(t, a.s.Update(ctx, func(tx store.Tx) error {
@@ -263,9 +255,7 @@ func TestConsumedGrantAnnouncedWithoutNumber(t *testing.T) {
 func TestLapsedLeaseStartsOver(t *testing.T) {
 	db := testDB(t)
 	b := newNode(t, db, "lapsed-b")
-	cli, err := Open(t.Context(), pgtest.WithParam(db, "application_name", "lapsed-cli"), Options{AutoMigrate: true})
-	mustDo(t, err)
-	defer cli.Close()
+	cli := openNamed(t, db, "lapsed-cli", Options{AutoMigrate: true})
 	app, acct, _ := seed(t, cli)
 	if unlocked(t, b.cache, app) {
 		t.Fatal("unlocked before any grant")

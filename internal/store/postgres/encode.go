@@ -44,6 +44,9 @@ type arrayLists struct{}
 // Dest implements sqlrow.Lists; PostgreSQL needs no separator.
 func (arrayLists) Dest(dst *[]string, _ string) any { return arrayList{dst} }
 
+// Value implements sqlrow.Lists: a text[], empty for nil.
+func (arrayLists) Value(items []string, _ string) any { return array(items) }
+
 // arrayList is the scan destination of one text[] column: pgx fills it
 // through pgtype.ArraySetter, without reflection.
 type arrayList struct{ dst *[]string }

@@ -25,13 +25,29 @@ func newNode(t *testing.T, dbURL, name string) *node {
 	return newNodeWith(t, dbURL, name, Options{AutoMigrate: true, ListenPing: 300 * time.Millisecond})
 }
 
-func newNodeWith(t *testing.T, dbURL, name string, opts Options) *node {
+// twoNodes starts the nodes name-a and name-b on one fresh database, whose
+// URL it returns with them.
+func twoNodes(t *testing.T, name string) (db string, a, b *node) {
+	t.Helper()
+	db = testDB(t)
+	return db, newNode(t, db, name+"-a"), newNode(t, db, name+"-b")
+}
+
+// openNamed opens a store on dbURL whose connections are named name
+// (application_name, so a test can cut them), closed when the test ends.
+func openNamed(t *testing.T, dbURL, name string, opts Options) *Store {
 	t.Helper()
 	s, err := Open(t.Context(), pgtest.WithParam(dbURL, "application_name", name), opts)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+func newNodeWith(t *testing.T, dbURL, name string, opts Options) *node {
+	t.Helper()
+	s := openNamed(t, dbURL, name, opts)
 	n := &node{name: name, s: s, cache: cache.New(s, cache.Options{})}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
@@ -101,9 +117,7 @@ func grantOf(t *testing.T, c *cache.Cache, app store.Application) string {
 // every kind of change made on one reaches the other's cache, through
 // NOTIFY, and the writer's own cache at once.
 func TestTwoNodesSeeEachOther(t *testing.T) {
-	db := testDB(t)
-	a := newNode(t, db, "node-a")
-	b := newNode(t, db, "node-b")
+	_, a, b := twoNodes(t, "node")
 	ctx := t.Context()
 	app, acct, m := seed(t, a.s)
 
@@ -187,9 +201,7 @@ func TestTwoNodesSeeEachOther(t *testing.T) {
 // TestBulkAnnouncesAll checks that a transaction with more changes than
 // fit in the event list announces cache.All, and that nothing is missed.
 func TestBulkAnnouncesAll(t *testing.T) {
-	db := testDB(t)
-	a := newNode(t, db, "bulk-a")
-	b := newNode(t, db, "bulk-b")
+	_, a, b := twoNodes(t, "bulk")
 	app, _, _ := seed(t, a.s)
 	ctx := t.Context()
 	names := make([]string, maxEvents+50)
@@ -238,9 +250,7 @@ func terminate(t *testing.T, dbURL, name string, listenerOnly bool) int {
 // meanwhile, and resubscribe by itself — and no change made while it was
 // away may survive as a stale answer.
 func TestListenerLoss(t *testing.T) {
-	db := testDB(t)
-	a := newNode(t, db, "loss-a")
-	b := newNode(t, db, "loss-b")
+	db, a, b := twoNodes(t, "loss")
 	app, acct, _ := seed(t, a.s)
 	if g := grantOf(t, b.cache, app); g != "" {
 		t.Fatal("grant before any")

@@ -15,16 +15,8 @@ import (
 	"github.com/deadbolt-dev/deadbolt/internal/audit"
 	"github.com/deadbolt-dev/deadbolt/internal/store"
 	"github.com/deadbolt-dev/deadbolt/internal/store/postgres/pgtest"
+	"github.com/deadbolt-dev/deadbolt/internal/store/storetest"
 )
-
-func TestEmbeddedMigrations(t *testing.T) {
-	if migrationsErr != nil {
-		t.Fatalf("embedded migrations: %v", migrationsErr)
-	}
-	if len(migrations) == 0 {
-		t.Fatal("no embedded migrations")
-	}
-}
 
 // seedFS holds, for every schema version V, testdata/seed/000V.sql: rows a
 // database at version V holds that one at V-1 could not (new tables and
@@ -414,26 +406,10 @@ func TestEmailVerifiedBackfill(t *testing.T) {
 	mustDo(t, err)
 	defer s.Close()
 	mustDo(t, s.migrateTo(ctx, 5))
-	_, err = s.pool.Exec(ctx, `
-		INSERT INTO tenants (id, name, created_at) VALUES ('t1', 'acme', 1);
-		INSERT INTO members (id, tenant_id, email, name, role, lock_all, locked_down, created_at, updated_at)
-			VALUES ('m1', 't1', 'alice@acme.test', 'Alice', 'owner', false, false, 10, 10),
-			       ('m2', 't1', 'victim@acme.test', '', 'member', false, false, 20, 20);
-		INSERT INTO audit_log (tenant_id, seq, at, actor, action, target, data, prev_hash, hash)
-			VALUES ('t1', 1, 10, 'cli', 'member.created', 'member:m1', '{"email":"alice@acme.test","role":"owner"}', 'x', 'y'),
-			       ('t1', 2, 20, 'member:victim@acme.test', 'member.created', 'member:m2',
-			        '{"email":"victim@acme.test","role":"member","via":"enablement"}', 'y', 'z'),
-			       ('t1', 3, 30, 'cli', 'member.note', 'member:m1', 'not json', 'z', 'w')`)
+	_, err = s.pool.Exec(ctx, storetest.EmailVerifiedSeed)
 	mustDo(t, err)
 	mustDo(t, s.migrateTo(ctx, 6))
-	alice, err := s.Member(ctx, "m1")
-	if err != nil || !alice.EmailVerifiedAt.Equal(time.Unix(0, 10).UTC()) {
-		t.Fatalf("operator-made member after migrating: %+v %v, want verified at its creation", alice, err)
-	}
-	claimed, err := s.Member(ctx, "m2")
-	if err != nil || claimed.EmailVerified() {
-		t.Fatalf("self-registered member after migrating: %+v %v, want not verified", claimed, err)
-	}
+	storetest.CheckEmailVerifiedBackfill(t, s)
 }
 
 // TestConcurrentMigrations starts several opens of one empty database at

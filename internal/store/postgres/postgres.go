@@ -178,6 +178,8 @@ func (s *Store) Update(ctx context.Context, fn func(tx store.Tx) error) error {
 		return wrap("begin transaction", err)
 	}
 	t := &txn{reads: newReads(ptx), Writes: sqlrow.Writes{D: dialect, DB: rowDB{ptx}}, tx: ptx}
+	// The lock check keeps each tenant's compiled policies in memory.
+	t.Writes.PoliciesChanged = func(tenantID string) { t.changed(cache.Event{Kind: cache.Policies, TenantID: tenantID}) }
 	done := false
 	defer func() {
 		// fn failed or panicked: roll back, and let a panic go on.

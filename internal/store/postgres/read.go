@@ -28,113 +28,76 @@ type reads struct {
 	q            querier
 }
 
-// list runs a query and scans every row with scan.
-func list[T any](ctx context.Context, q querier, op string, scan func(sqlrow.Row) (T, error), query string, args ...any) ([]T, error) {
-	rows, err := q.Query(ctx, query, args...)
-	if err != nil {
-		return nil, wrap(op, err)
-	}
-	defer rows.Close()
-	out, err := sqlrow.Collect(rows, scan)
-	return out, wrap(op, err)
-}
-
-// one runs a one-row query and scans it; no row is store.ErrNotFound.
-func one[T any](ctx context.Context, q querier, op string, scan func(sqlrow.Row) (T, error), query string, args ...any) (T, error) {
-	v, err := scan(q.QueryRow(ctx, query, args...))
-	if err != nil {
-		var zero T
-		return zero, wrap(op, err)
-	}
-	return v, nil
-}
-
 // Tenant implements store.Reader.
 func (r reads) Tenant(ctx context.Context, id string) (store.Tenant, error) {
-	return one(ctx, r.q, "get tenant", dialect.ScanTenant, `SELECT `+sqlrow.TenantCols+` FROM tenants WHERE id = $1`, id)
+	return sqlrow.One(ctx, dialect, r.Q, "get tenant", dialect.ScanTenant, `SELECT `+sqlrow.TenantCols+` FROM tenants WHERE id = $1`, id)
 }
 
 // TenantByName implements store.Reader.
 func (r reads) TenantByName(ctx context.Context, name string) (store.Tenant, error) {
-	return one(ctx, r.q, "get tenant by name", dialect.ScanTenant, `SELECT `+sqlrow.TenantCols+` FROM tenants WHERE name = $1`, name)
+	return sqlrow.One(ctx, dialect, r.Q, "get tenant by name", dialect.ScanTenant, `SELECT `+sqlrow.TenantCols+` FROM tenants WHERE name = $1`, name)
 }
 
 // Tenants implements store.Reader.
 func (r reads) Tenants(ctx context.Context) ([]store.Tenant, error) {
-	return list(ctx, r.q, "list tenants", dialect.ScanTenant, `SELECT `+sqlrow.TenantCols+` FROM tenants ORDER BY created_at, id`)
+	return sqlrow.List(ctx, dialect, r.Q, "list tenants", dialect.ScanTenant, `SELECT `+sqlrow.TenantCols+` FROM tenants ORDER BY created_at, id`)
 }
 
 // Application implements store.Reader.
 func (r reads) Application(ctx context.Context, id string) (store.Application, error) {
-	return one(ctx, r.q, "get application", dialect.ScanApplication, `SELECT `+sqlrow.AppCols+` FROM applications WHERE id = $1`, id)
+	return sqlrow.One(ctx, dialect, r.Q, "get application", dialect.ScanApplication, `SELECT `+sqlrow.AppCols+` FROM applications WHERE id = $1`, id)
 }
 
 // ApplicationByIssuer implements store.Reader.
 func (r reads) ApplicationByIssuer(ctx context.Context, issuer string) (store.Application, error) {
-	return one(ctx, r.q, "get application by issuer", dialect.ScanApplication, `SELECT `+sqlrow.AppCols+` FROM applications WHERE issuer = $1`, issuer)
+	return sqlrow.One(ctx, dialect, r.Q, "get application by issuer", dialect.ScanApplication, `SELECT `+sqlrow.AppCols+` FROM applications WHERE issuer = $1`, issuer)
 }
 
 // Applications implements store.Reader.
 func (r reads) Applications(ctx context.Context, tenantID string) ([]store.Application, error) {
-	return list(ctx, r.q, "list applications", dialect.ScanApplication,
+	return sqlrow.List(ctx, dialect, r.Q, "list applications", dialect.ScanApplication,
 		`SELECT `+sqlrow.AppCols+` FROM applications WHERE tenant_id = $1 ORDER BY created_at, id`, tenantID)
 }
 
 // SigningKey implements store.Reader.
 func (r reads) SigningKey(ctx context.Context, kid string) (store.SigningKey, error) {
-	return one(ctx, r.q, "get signing key", dialect.ScanSigningKey, `SELECT `+sqlrow.KeyCols+` FROM signing_keys WHERE kid = $1`, kid)
+	return sqlrow.One(ctx, dialect, r.Q, "get signing key", dialect.ScanSigningKey, `SELECT `+sqlrow.KeyCols+` FROM signing_keys WHERE kid = $1`, kid)
 }
 
 // SigningKeys implements store.Reader.
 func (r reads) SigningKeys(ctx context.Context, appID string) ([]store.SigningKey, error) {
-	return list(ctx, r.q, "list signing keys", dialect.ScanSigningKey,
+	return sqlrow.List(ctx, dialect, r.Q, "list signing keys", dialect.ScanSigningKey,
 		`SELECT `+sqlrow.KeyCols+` FROM signing_keys WHERE app_id = $1 ORDER BY created_at, kid`, appID)
 }
 
 // Member implements store.Reader.
 func (r reads) Member(ctx context.Context, id string) (store.Member, error) {
-	return one(ctx, r.q, "get member", dialect.ScanMember, `SELECT `+sqlrow.MemberCols+` FROM members WHERE id = $1`, id)
+	return sqlrow.One(ctx, dialect, r.Q, "get member", dialect.ScanMember, `SELECT `+sqlrow.MemberCols+` FROM members WHERE id = $1`, id)
 }
 
 // MemberByEmail implements store.Reader; the email matches
 // case-insensitively (stored emails are lower-case already).
 func (r reads) MemberByEmail(ctx context.Context, tenantID, email string) (store.Member, error) {
-	return one(ctx, r.q, "get member by email", dialect.ScanMember,
+	return sqlrow.One(ctx, dialect, r.Q, "get member by email", dialect.ScanMember,
 		`SELECT `+sqlrow.MemberCols+` FROM members WHERE tenant_id = $1 AND lower(email) = $2`, tenantID, strings.ToLower(email))
 }
 
 // Members implements store.Reader.
 func (r reads) Members(ctx context.Context, tenantID string) ([]store.Member, error) {
-	return list(ctx, r.q, "list members", dialect.ScanMember,
+	return sqlrow.List(ctx, dialect, r.Q, "list members", dialect.ScanMember,
 		`SELECT `+sqlrow.MemberCols+` FROM members WHERE tenant_id = $1 ORDER BY created_at, id`, tenantID)
 }
 
 // Owners implements store.Reader.
 func (r reads) Owners(ctx context.Context, tenantID string) ([]store.Member, error) {
-	return list(ctx, r.q, "list owners", dialect.ScanMember,
+	return sqlrow.List(ctx, dialect, r.Q, "list owners", dialect.ScanMember,
 		`SELECT `+sqlrow.MemberCols+` FROM members WHERE tenant_id = $1 AND role = 'owner' ORDER BY created_at, id`, tenantID)
 }
 
 // Account implements store.Reader.
 func (r reads) Account(ctx context.Context, appID, name string) (store.Account, error) {
-	return one(ctx, r.q, "get account", dialect.ScanAccount,
+	return sqlrow.One(ctx, dialect, r.Q, "get account", dialect.ScanAccount,
 		`SELECT `+sqlrow.AccountCols+` FROM accounts WHERE app_id = $1 AND name = $2`, appID, name)
-}
-
-// AccountByID implements store.Reader.
-func (r reads) AccountByID(ctx context.Context, id string) (store.Account, error) {
-	return one(ctx, r.q, "get account by id", dialect.ScanAccount, `SELECT `+sqlrow.AccountCols+` FROM accounts WHERE id = $1`, id)
-}
-
-// AccountsOfOwner implements store.Reader. A limit below 1 is
-// store.ErrInvalid.
-func (r reads) AccountsOfOwner(ctx context.Context, memberID string, limit int) ([]store.Account, error) {
-	const op = "list accounts of owner"
-	if err := positiveLimit(op, limit); err != nil {
-		return nil, err
-	}
-	return list(ctx, r.q, op, dialect.ScanAccount,
-		`SELECT `+sqlrow.AccountCols+` FROM accounts WHERE owner_id = $1 ORDER BY id LIMIT $2`, memberID, limit)
 }
 
 // Accounts implements store.Reader. A limit below 1 is store.ErrInvalid.
@@ -143,13 +106,13 @@ func (r reads) Accounts(ctx context.Context, appID, afterName string, limit int)
 	if err := positiveLimit(op, limit); err != nil {
 		return nil, err
 	}
-	return list(ctx, r.q, op, dialect.ScanAccount,
+	return sqlrow.List(ctx, dialect, r.Q, op, dialect.ScanAccount,
 		`SELECT `+sqlrow.AccountCols+` FROM accounts WHERE app_id = $1 AND name > $2 ORDER BY name LIMIT $3`, appID, afterName, limit)
 }
 
 // CountAccounts implements store.Reader.
 func (r reads) CountAccounts(ctx context.Context, appID string) (int, error) {
-	return one(ctx, r.q, "count accounts", func(sc sqlrow.Row) (n int, err error) {
+	return sqlrow.One(ctx, dialect, r.Q, "count accounts", func(sc sqlrow.Row) (n int, err error) {
 		err = sc.Scan(&n)
 		return n, err
 	}, `SELECT count(*) FROM accounts WHERE app_id = $1`, appID)
@@ -157,7 +120,7 @@ func (r reads) CountAccounts(ctx context.Context, appID string) (int, error) {
 
 // CurrentGrant implements store.Reader.
 func (r reads) CurrentGrant(ctx context.Context, accountID string) (store.Grant, error) {
-	return one(ctx, r.q, "get current grant", dialect.ScanGrant,
+	return sqlrow.One(ctx, dialect, r.Q, "get current grant", dialect.ScanGrant,
 		`SELECT `+sqlrow.Prefixed("g", sqlrow.GrantCols)+` FROM accounts a JOIN grants g ON g.id = a.current_grant_id WHERE a.id = $1`, accountID)
 }
 
@@ -179,7 +142,7 @@ func (r reads) CheckState(ctx context.Context, appID, accountName string) (store
 
 // CheckRecord implements store.Reader.
 func (r reads) CheckRecord(ctx context.Context, id string) (store.CheckRecord, error) {
-	return one(ctx, r.q, "get check record", dialect.ScanCheck, `SELECT `+sqlrow.CheckCols+` FROM check_log WHERE id = $1`, id)
+	return sqlrow.One(ctx, dialect, r.Q, "get check record", dialect.ScanCheck, `SELECT `+sqlrow.CheckCols+` FROM check_log WHERE id = $1`, id)
 }
 
 // CheckRecords implements store.Reader. A limit below 1 is
@@ -189,7 +152,7 @@ func (r reads) CheckRecords(ctx context.Context, appID string, limit int) ([]sto
 	if err := positiveLimit(op, limit); err != nil {
 		return nil, err
 	}
-	return list(ctx, r.q, op, dialect.ScanCheck,
+	return sqlrow.List(ctx, dialect, r.Q, op, dialect.ScanCheck,
 		`SELECT `+sqlrow.CheckCols+` FROM check_log WHERE app_id = $1 ORDER BY at DESC, seq DESC LIMIT $2`, appID, limit)
 }
 

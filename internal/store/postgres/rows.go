@@ -2,7 +2,6 @@ package postgres
 
 import (
 	"context"
-	"strconv"
 
 	"github.com/jackc/pgx/v5"
 
@@ -12,7 +11,7 @@ import (
 
 // dialect is PostgreSQL's side of the row layer the backends share.
 var dialect = &sqlrow.Dialect{Name: "postgres", NoRows: pgx.ErrNoRows, Classify: kindOf, Lists: arrayLists{},
-	Param: func(n int) string { return "$" + strconv.Itoa(n) }, RowLocks: true}
+	RowLocks: true}
 
 // The error helpers of the package, with the same names in every backend
 // (see sqlrow.Dialect).

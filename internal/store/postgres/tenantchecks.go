@@ -37,7 +37,7 @@ func (r reads) CommittedChecks(ctx context.Context, tenantID string, lockedOnly 
 	if err := positiveLimit(op, limit); err != nil {
 		return page, err
 	}
-	h, err := one(ctx, r.q, op, scanInt64, horizonSQL)
+	h, err := sqlrow.One(ctx, dialect, r.Q, op, sqlrow.ScanInt64, horizonSQL)
 	if err != nil {
 		return page, err
 	}
@@ -77,11 +77,11 @@ func (r reads) CommittedChecks(ctx context.Context, tenantID string, lockedOnly 
 // CheckCommitPosition implements store.Reader on the check_log_at index.
 func (r reads) CheckCommitPosition(ctx context.Context, tenantID string, at time.Time) (int64, error) {
 	const op = "find a check-log commit position"
-	h, err := one(ctx, r.q, op, scanInt64, horizonSQL)
+	h, err := sqlrow.One(ctx, dialect, r.Q, op, sqlrow.ScanInt64, horizonSQL)
 	if err != nil {
 		return 0, err
 	}
-	p, err := one(ctx, r.q, op, scanInt64, `SELECT coalesce(min(CASE WHEN xid = '0' THEN $3 + seq ELSE xid::text::bigint END), $4)
+	p, err := sqlrow.One(ctx, dialect, r.Q, op, sqlrow.ScanInt64, `SELECT coalesce(min(CASE WHEN xid = '0' THEN $3 + seq ELSE xid::text::bigint END), $4)
 		FROM check_log WHERE at >= $1 AND tenant_id = $2`, valid.Nanos(at), tenantID, int64(legacyBase), h)
 	return min(p, h), err
 }

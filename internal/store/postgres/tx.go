@@ -3,7 +3,6 @@ package postgres
 import (
 	"context"
 	"errors"
-	"fmt"
 	"strings"
 	"time"
 
@@ -125,7 +124,7 @@ func (t *txn) CreateApplication(ctx context.Context, a store.Application) error 
 		`INSERT INTO applications (`+sqlrow.AppCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
 		a.ID, a.TenantID, a.Name, a.Issuer, a.Unenrolled, a.FailMode,
 		a.Enabled, a.LockedDown, int64(a.DefaultUnlock), int64(a.MaxUnlock), valid.Nanos(a.CreatedAt), valid.Nanos(a.UpdatedAt),
-		array(a.Origins), a.ServerNamesAccounts)
+		dialect.Lists.Value(a.Origins, sqlrow.OriginsSep), a.ServerNamesAccounts)
 	if err == nil {
 		// A node may have cached "no such issuer".
 		t.changed(cache.Event{Kind: cache.App, AppID: a.ID, Issuer: a.Issuer})
@@ -143,7 +142,7 @@ func (t *txn) UpdateApplication(ctx context.Context, a store.Application) error 
 	err := t.tx.QueryRow(ctx, `UPDATE applications SET name = $1, unenrolled = $2, fail_mode = $3, enabled = $4,
 		locked_down = $5, default_unlock = $6, max_unlock = $7, updated_at = $8, origins = $9, server_names_accounts = $10 WHERE id = $11 RETURNING issuer`,
 		a.Name, a.Unenrolled, a.FailMode, a.Enabled, a.LockedDown, int64(a.DefaultUnlock), int64(a.MaxUnlock), valid.Nanos(a.UpdatedAt),
-		array(a.Origins), a.ServerNamesAccounts, a.ID).
+		dialect.Lists.Value(a.Origins, sqlrow.OriginsSep), a.ServerNamesAccounts, a.ID).
 		Scan(&issuer)
 	if err != nil {
 		return wrap(op, err)
@@ -431,21 +430,11 @@ func (t *txn) AppendAudit(ctx context.Context, e audit.Event, at time.Time) (aud
 	if err != nil {
 		return audit.Record{}, wrap(op, err)
 	}
-	var prev *audit.Record
-	var last audit.Record
-	switch err := t.tx.QueryRow(ctx, `SELECT seq, hash FROM audit_log WHERE tenant_id = $1 ORDER BY seq DESC LIMIT 1`,
-		e.TenantID).Scan(&last.Seq, &last.Hash); {
-	case err == nil:
-		prev = &last
-	case !errors.Is(err, pgx.ErrNoRows):
-		return audit.Record{}, wrap(op, err)
-	}
-	rec, err := audit.Next(prev, e, at)
+	rec, err := dialect.NextAudit(op, t.tx.QueryRow(ctx, sqlrow.LastAuditQuery, e.TenantID), e, at)
 	if err != nil {
-		return audit.Record{}, fmt.Errorf("postgres: %s: %w: %w", op, store.ErrInvalid, err)
+		return audit.Record{}, err
 	}
-	if _, err := t.exec(ctx, op, `INSERT INTO audit_log (`+sqlrow.AuditCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-		rec.TenantID, rec.Seq, valid.Nanos(at), rec.Actor, rec.Action, rec.Target, string(rec.Data), rec.PrevHash, rec.Hash); err != nil {
+	if _, err := t.exec(ctx, op, sqlrow.InsertAuditQuery, sqlrow.AuditArgs(rec, at)...); err != nil {
 		return audit.Record{}, err
 	}
 	return rec, nil

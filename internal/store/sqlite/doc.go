@@ -150,11 +150,12 @@
 // package holds SQLite's SQL text (stmt.go and the plain queries beside each
 // method), its connections, its error classifier (errors.go: kindOf) and
 // its encodings (encode.go: lists joined in TEXT). Its files and helpers
-// carry the same names as postgres's (one and list run a plain query, wrap,
-// found and the other error helpers, querier), so that a diff of two files
-// of the same name shows only dialect; oneStmt and listStmt run the
-// prepared statements, which postgres does not need (pgx caches its
-// statements per connection). The methods whose SQL is the same on both
+// carry the same names as postgres's (wrap, found and the other error
+// helpers, exec, rowDB), and it runs its plain queries with sqlrow.One and
+// sqlrow.List as postgres does, so that a diff of two files of the same
+// name shows only dialect; oneStmt and listStmt run the prepared
+// statements, which postgres does not need (pgx caches its statements per
+// connection). The methods whose SQL is the same on both
 // databases are not here at all: Store, reads and txn embed sqlrow's
 // Pools, Reads and Writes, over a pool or the transaction (rows.go).
 package sqlite

@@ -26,12 +26,6 @@ func blob(b []byte) []byte {
 	return b
 }
 
-// joined stores a list in TEXT, its items joined by sep (one of sqlrow's
-// separators); nil and empty are both "".
-func joined(items []string, sep string) string {
-	return strings.Join(items, sep)
-}
-
 // channelValue stores a member's channels: nil (never chose) as NULL, an
 // empty list as "".
 func channelValue(cs []string) any {
@@ -46,6 +40,10 @@ type textLists struct{}
 
 // Dest implements sqlrow.Lists.
 func (textLists) Dest(dst *[]string, sep string) any { return &textList{dst: dst, sep: sep} }
+
+// Value implements sqlrow.Lists: the items joined by sep (one of sqlrow's
+// separators); nil and empty are both "".
+func (textLists) Value(items []string, sep string) any { return strings.Join(items, sep) }
 
 // textList is the scan destination of one list column.
 type textList struct {

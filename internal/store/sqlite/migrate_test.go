@@ -9,16 +9,8 @@ import (
 	"time"
 
 	"github.com/deadbolt-dev/deadbolt/internal/store"
+	"github.com/deadbolt-dev/deadbolt/internal/store/storetest"
 )
-
-func TestEmbeddedMigrations(t *testing.T) {
-	if migrationsErr != nil {
-		t.Fatalf("embedded migrations: %v", migrationsErr)
-	}
-	if len(migrations) == 0 {
-		t.Fatal("no embedded migrations")
-	}
-}
 
 // dbAt makes a database file at schema version v, for a test to fill
 // before it migrates the rest of the way; it returns its path and an open
@@ -45,14 +37,31 @@ func dbAt(t *testing.T, v int) (string, *sql.DB) {
 	return path, db
 }
 
+// migratedFrom makes a database at schema version v, writes seed into it
+// and opens it with AutoMigrate, which takes it the rest of the way.
+func migratedFrom(t *testing.T, v int, seed string) *Store {
+	t.Helper()
+	path, db := dbAt(t, v)
+	_, err := db.ExecContext(t.Context(), seed)
+	db.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := Open(t.Context(), path, Options{AutoMigrate: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
 // TestOutboxRebuildKeepsMessages: migration 0006 rebuilds the outbox (to
 // give it channels); the messages of a database at version 5 survive it
 // unchanged, as webhook messages, and the rebuilt table takes messages for
 // members.
 func TestOutboxRebuildKeepsMessages(t *testing.T) {
 	ctx := t.Context()
-	path, db := dbAt(t, 5)
-	_, err := db.ExecContext(ctx, `
+	s := migratedFrom(t, 5, `
 		INSERT INTO tenants (id, name, created_at) VALUES ('t1', 'acme', 1);
 		INSERT INTO members (id, tenant_id, email, name, role, lock_all, locked_down, created_at, updated_at)
 			VALUES ('m1', 't1', 'alice@acme.test', 'Alice', 'owner', 0, 0, 1, 1);
@@ -62,16 +71,6 @@ func TestOutboxRebuildKeepsMessages(t *testing.T) {
 				delivered_at, failed_at, last_error)
 			VALUES ('o1', 't1', 'w1', 'account.locked', x'7b7d', 10, 1, 10, 11, 0, ''),
 			       ('o2', 't1', 'w1', 'account.unlocked', x'7b7d', 20, 3, 900, 0, 0, '503 Service Unavailable')`)
-	if err != nil {
-		t.Fatal(err)
-	}
-	db.Close()
-
-	s, err := Open(ctx, path, Options{AutoMigrate: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
 	got, err := s.OutboxOfTenant(ctx, "t1", 10)
 	if err != nil {
 		t.Fatal(err)
@@ -106,36 +105,7 @@ func TestOutboxRebuildKeepsMessages(t *testing.T) {
 // verified at their creation, except those the audit log shows registered
 // themselves through an enablement link.
 func TestEmailVerifiedBackfill(t *testing.T) {
-	ctx := t.Context()
-	path, db := dbAt(t, 7)
-	_, err := db.ExecContext(ctx, `
-		INSERT INTO tenants (id, name, created_at) VALUES ('t1', 'acme', 1);
-		INSERT INTO members (id, tenant_id, email, name, role, lock_all, locked_down, created_at, updated_at)
-			VALUES ('m1', 't1', 'alice@acme.test', 'Alice', 'owner', 0, 0, 10, 10),
-			       ('m2', 't1', 'victim@acme.test', '', 'member', 0, 0, 20, 20);
-		INSERT INTO audit_log (tenant_id, seq, at, actor, action, target, data, prev_hash, hash)
-			VALUES ('t1', 1, 10, 'cli', 'member.created', 'member:m1', '{"email":"alice@acme.test","role":"owner"}', 'x', 'y'),
-			       ('t1', 2, 20, 'member:victim@acme.test', 'member.created', 'member:m2',
-			        '{"email":"victim@acme.test","role":"member","via":"enablement"}', 'y', 'z'),
-			       ('t1', 3, 30, 'cli', 'member.note', 'member:m1', 'not json', 'z', 'w')`)
-	if err != nil {
-		t.Fatal(err)
-	}
-	db.Close()
-
-	s, err := Open(ctx, path, Options{AutoMigrate: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	alice, err := s.Member(ctx, "m1")
-	if err != nil || !alice.EmailVerifiedAt.Equal(time.Unix(0, 10).UTC()) {
-		t.Fatalf("operator-made member after migrating: %+v %v, want verified at its creation", alice, err)
-	}
-	claimed, err := s.Member(ctx, "m2")
-	if err != nil || claimed.EmailVerified() {
-		t.Fatalf("self-registered member after migrating: %+v %v, want not verified", claimed, err)
-	}
+	storetest.CheckEmailVerifiedBackfill(t, migratedFrom(t, 7, storetest.EmailVerifiedSeed))
 }
 
 // TestAuditorRoleMigration: migration 0019 widens the members' role

@@ -3,90 +3,12 @@ package sqlite
 import (
 	"context"
 	"time"
-
-	"github.com/deadbolt-dev/deadbolt/internal/store"
-	"github.com/deadbolt-dev/deadbolt/internal/store/sqlrow"
-	"github.com/deadbolt-dev/deadbolt/internal/store/valid"
 )
 
 // The webhook, outbox and lease statements run at the rate of admin changes
 // and deliveries, not of lock checks, so they are plain queries rather than
-// members of the prepared-statement tables.
-
-// Webhook implements store.Reader.
-func (r reads) Webhook(ctx context.Context, id string) (store.Webhook, error) {
-	return one(ctx, r.querier(), "get webhook", dialect.ScanWebhook, `SELECT `+sqlrow.WebhookCols+` FROM webhooks WHERE id = ?`, id)
-}
-
-// Webhooks implements store.Reader.
-func (r reads) Webhooks(ctx context.Context, tenantID string) ([]store.Webhook, error) {
-	return list(ctx, r.querier(), "list webhooks", dialect.ScanWebhook,
-		`SELECT `+sqlrow.WebhookCols+` FROM webhooks WHERE tenant_id = ? ORDER BY created_at, id`, tenantID)
-}
-
-// OutboxMessages implements store.Reader. A limit below 1 is
-// store.ErrInvalid.
-func (r reads) OutboxMessages(ctx context.Context, webhookID string, limit int) ([]store.OutboxMessage, error) {
-	const op = "list outbox messages"
-	if err := positiveLimit(op, limit); err != nil {
-		return nil, err
-	}
-	return list(ctx, r.querier(), op, dialect.ScanOutbox,
-		`SELECT `+sqlrow.OutboxCols+` FROM outbox WHERE webhook_id = ? ORDER BY created_at DESC, id DESC LIMIT ?`, webhookID, limit)
-}
-
-// OutboxOfTenant implements store.Reader through the index outbox_tenant.
-// A limit below 1 is store.ErrInvalid.
-func (r reads) OutboxOfTenant(ctx context.Context, tenantID string, limit int) ([]store.OutboxMessage, error) {
-	const op = "list outbox of tenant"
-	if err := positiveLimit(op, limit); err != nil {
-		return nil, err
-	}
-	return list(ctx, r.querier(), op, dialect.ScanOutbox,
-		`SELECT `+sqlrow.OutboxCols+` FROM outbox WHERE tenant_id = ? ORDER BY created_at DESC, id DESC LIMIT ?`, tenantID, limit)
-}
-
-// OutboxOfTenantBefore implements store.Reader through the index
-// outbox_tenant. A limit below 1 is store.ErrInvalid.
-func (r reads) OutboxOfTenantBefore(ctx context.Context, tenantID string, before store.OutboxMessage, limit int) ([]store.OutboxMessage, error) {
-	const op = "list outbox of tenant"
-	if err := positiveLimit(op, limit); err != nil {
-		return nil, err
-	}
-	at := valid.Nanos(before.CreatedAt)
-	return list(ctx, r.querier(), op, dialect.ScanOutbox,
-		`SELECT `+sqlrow.OutboxCols+` FROM outbox WHERE tenant_id = ? AND (created_at < ? OR (created_at = ? AND id < ?))
-		 ORDER BY created_at DESC, id DESC LIMIT ?`, tenantID, at, at, before.ID, limit)
-}
-
-// endedGrantsSQL finds current grants that ended by time. It joins on the
-// account's primary key as well as its current grant, so SQLite walks the
-// partial index grants_ending instead of every account (a test pins the
-// plan).
-var endedGrantsSQL = `SELECT ` + sqlrow.Prefixed("g", sqlrow.GrantCols) + ` FROM grants AS g JOIN accounts AS a ON a.id = g.account_id AND a.current_grant_id = g.id
-		 WHERE g.revoked_at = 0 AND g.consumed_at = 0 AND g.end_announced_at = 0 AND g.until <= ?
-		 ORDER BY g.until, g.id LIMIT ?`
-
-// EndedGrants implements store.Reader.
-func (r reads) EndedGrants(ctx context.Context, now time.Time, limit int) ([]store.Grant, error) {
-	const op = "list ended grants"
-	n, err := valid.Due(now, limit)
-	if err != nil {
-		return nil, wrap(op, err)
-	}
-	return list(ctx, r.querier(), op, dialect.ScanGrant, endedGrantsSQL, n, limit)
-}
-
-// CreateWebhook implements store.Tx.
-func (t *txn) CreateWebhook(ctx context.Context, w store.Webhook) error {
-	const op = "create webhook"
-	if err := valid.Webhook(w); err != nil {
-		return wrap(op, err)
-	}
-	_, err := t.exec(ctx, op, `INSERT INTO webhooks (`+sqlrow.WebhookCols+`) VALUES (?, ?, ?, ?, ?, ?)`,
-		w.ID, w.TenantID, w.URL, w.SealedSecret, joined(w.Events, sqlrow.EventsSep), valid.Nanos(w.CreatedAt))
-	return err
-}
+// members of the prepared-statement tables. Those both databases share are
+// sqlrow's; here is what differs.
 
 // DeleteWebhook implements store.Tx; its messages go with it.
 func (t *txn) DeleteWebhook(ctx context.Context, id string) error {
@@ -98,101 +20,9 @@ func (t *txn) DeleteWebhook(ctx context.Context, id string) error {
 	return found(op, n, err)
 }
 
-// EnqueueOutbox implements store.Tx. A target that does not exist in the
-// message's tenant fails its foreign key: store.ErrInvalid.
-func (t *txn) EnqueueOutbox(ctx context.Context, m store.OutboxMessage) error {
-	const op = "enqueue outbox"
-	if err := valid.OutboxMessage(m); err != nil {
-		return wrap(op, err)
-	}
-	created, next := valid.Nanos(m.CreatedAt), valid.Nanos(m.NextAttemptAt)
-	if next < created {
-		next = created
-	}
-	_, err := t.exec(ctx, op, `INSERT INTO outbox (id, tenant_id, channel, webhook_id, member_id, endpoint, type, payload,
-		created_at, attempts, next_attempt_at, delivered_at, failed_at, last_error)
-		VALUES (?, ?, ?, nullif(?, ''), nullif(?, ''), nullif(?, ''), ?, ?, ?, 0, ?, 0, 0, '')`,
-		m.ID, m.TenantID, m.Channel, m.WebhookID, m.MemberID, m.Endpoint, m.Type, m.Payload, created, next)
-	return err
-}
-
-// AnnounceGrantEnd implements store.Tx with one conditional UPDATE.
-func (t *txn) AnnounceGrantEnd(ctx context.Context, grantID string, at time.Time) (bool, error) {
-	const op = "announce grant end"
-	n, err := valid.Stamp("grant id", grantID, "announced at", at)
-	if err != nil {
-		return false, wrap(op, err)
-	}
-	rows, err := t.exec(ctx, op, `UPDATE grants SET end_announced_at = ? WHERE id = ? AND end_announced_at = 0`, n, grantID)
-	return rows == 1, err
-}
-
-// ClaimOutbox implements store.Store. SQLite has one writer at a time, so
-// one UPDATE … RETURNING both picks and claims the messages.
-func (s *Store) ClaimOutbox(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]store.OutboxMessage, error) {
-	return s.claim(ctx, "claim outbox", now, lease, limit, `channel <> 'siem'`)
-}
-
-// ClaimEndpoint implements store.Store as ClaimOutbox does, for one SIEM
-// endpoint.
-func (s *Store) ClaimEndpoint(ctx context.Context, endpoint string, now time.Time, lease time.Duration, limit int) ([]store.OutboxMessage, error) {
-	return s.claim(ctx, "claim endpoint", now, lease, limit, `channel = 'siem' AND endpoint = ?4`, endpoint)
-}
-
-// claim claims up to limit due messages that also match which, a
-// condition whose parameters (args) are numbered from 4.
-func (s *Store) claim(ctx context.Context, op string, now time.Time, lease time.Duration, limit int, which string, args ...any) ([]store.OutboxMessage, error) {
-	n, until, err := valid.Claim(now, lease, limit)
-	if err != nil {
-		return nil, wrap(op, err)
-	}
-	// RETURNING gives no order; hand them out oldest first.
-	return sqlrow.OldestFirst(list(ctx, s.wdb, op, dialect.ScanOutbox,
-		`UPDATE outbox SET next_attempt_at = ?1 WHERE id IN (
-			SELECT id FROM outbox WHERE delivered_at = 0 AND failed_at = 0 AND next_attempt_at <= ?2 AND `+which+`
-			ORDER BY next_attempt_at, created_at, id LIMIT ?3)
-		RETURNING `+sqlrow.OutboxCols, append([]any{until, n, limit}, args...)...))
-}
-
-// FinishOutbox implements store.Store: several results are written in one
-// transaction.
-func (s *Store) FinishOutbox(ctx context.Context, results ...store.OutboxResult) error {
-	const (
-		delivered = `UPDATE outbox SET attempts = attempts + 1, delivered_at = ?, last_error = '' WHERE id = ?`
-		failed    = `UPDATE outbox SET attempts = attempts + 1, failed_at = ?, last_error = ? WHERE id = ?`
-		retry     = `UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?, last_error = ? WHERE id = ?`
-		release   = `UPDATE outbox SET next_attempt_at = ? WHERE id = ?`
-	)
-	if len(results) <= 1 {
-		return dialect.FinishOutbox(ctx, rowDB{s.wdb}, results, delivered, failed, retry, release)
-	}
-	tx, err := s.wdb.BeginTx(ctx, nil)
-	if err != nil {
-		return wrap("begin transaction", err)
-	}
-	if err := dialect.FinishOutbox(ctx, rowDB{tx}, results, delivered, failed, retry, release); err != nil {
-		_ = tx.Rollback()
-		return err
-	}
-	return wrap("commit", tx.Commit())
-}
-
-// TryLease implements store.Store with one upsert that changes the row only
-// when this holder has it already or it has expired. Leases live in the
-// check log's file (see checksSchema), so renewing them does not disturb
-// the accounts file's readers.
+// TryLease implements store.Store. Leases live in the check log's file
+// (see checksSchema), so renewing them does not disturb the accounts
+// file's readers.
 func (s *Store) TryLease(ctx context.Context, job, holder string, now time.Time, ttl time.Duration) (bool, error) {
-	const op = "try lease"
-	n, until, err := valid.Lease(job, holder, now, ttl)
-	if err != nil {
-		return false, wrap(op, err)
-	}
-	res, err := s.log.wdb.ExecContext(ctx, `INSERT INTO leases (job, holder, until) VALUES (?, ?, ?)
-		ON CONFLICT (job) DO UPDATE SET holder = excluded.holder, until = excluded.until
-		WHERE leases.holder = excluded.holder OR leases.until <= ?`, job, holder, until, n)
-	if err != nil {
-		return false, wrap(op, err)
-	}
-	rows, err := res.RowsAffected()
-	return rows == 1, wrap(op, err)
+	return dialect.TryLease(ctx, rowDB{s.log.wdb}, job, holder, now, ttl)
 }

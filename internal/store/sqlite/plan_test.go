@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/deadbolt-dev/deadbolt/internal/store/sqlrow"
 )
 
 func TestEndedGrantsUsesTheIndex(t *testing.T) {
@@ -13,7 +15,7 @@ func TestEndedGrantsUsesTheIndex(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	rows, err := s.rdb.Query(`EXPLAIN QUERY PLAN `+endedGrantsSQL, 1, 10)
+	rows, err := s.rdb.Query(`EXPLAIN QUERY PLAN `+sqlrow.EndedGrantsQuery, 1, 10)
 	if err != nil {
 		t.Fatal(err)
 	}

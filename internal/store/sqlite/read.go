@@ -30,8 +30,7 @@ func (p poolStmts) stmt(_ context.Context, id stmtID) (*sql.Stmt, error) {
 type reads struct {
 	sqlrow.Reads // the reads written once for both backends
 	src          stmtSource
-	q            querier // the read pool, for plain queries outside a transaction
-	pool         bool    // src is the read pool's, not a transaction's
+	pool         bool // src is the read pool's, not a transaction's
 }
 
 // queryContext is the context a read runs under. On the read pool the
@@ -54,45 +53,6 @@ func (r reads) row(ctx context.Context, id stmtID, args ...any) (*sql.Row, error
 		return nil, err
 	}
 	return st.QueryRowContext(ctx, args...), nil
-}
-
-// querier runs plain (not table-driven) queries: the read pool's
-// preparedPool for a Store, the transaction for a Tx.
-type querier interface {
-	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
-}
-
-// querier returns what runs r's plain queries.
-func (r reads) querier() querier {
-	if t, ok := r.src.(*txn); ok {
-		return t.tx
-	}
-	return r.q
-}
-
-// list runs a plain query and scans every row with scan.
-func list[T any](ctx context.Context, q querier, op string, scan func(sqlrow.Row) (T, error), query string, args ...any) ([]T, error) {
-	rows, err := q.QueryContext(ctx, query, args...)
-	if err != nil {
-		return nil, wrap(op, err)
-	}
-	defer rows.Close()
-	out, err := sqlrow.Collect(rows, scan)
-	return out, wrap(op, err)
-}
-
-// one runs a plain query for one record and scans it; no row is
-// store.ErrNotFound.
-func one[T any](ctx context.Context, q querier, op string, scan func(sqlrow.Row) (T, error), query string, args ...any) (T, error) {
-	vs, err := list(ctx, q, op, scan, query, args...)
-	if err == nil && len(vs) == 0 {
-		err = notFound(op)
-	}
-	if err != nil {
-		var zero T
-		return zero, err
-	}
-	return vs[0], nil
 }
 
 // listStmt runs a prepared statement and scans every row with scan.
@@ -197,22 +157,6 @@ func (r reads) Owners(ctx context.Context, tenantID string) ([]store.Member, err
 // Account implements store.Reader.
 func (r reads) Account(ctx context.Context, appID, name string) (store.Account, error) {
 	return oneStmt(ctx, r, "get account", qAccount, dialect.ScanAccount, appID, name)
-}
-
-// AccountByID implements store.Reader.
-func (r reads) AccountByID(ctx context.Context, id string) (store.Account, error) {
-	return one(ctx, r.querier(), "get account by id", dialect.ScanAccount, `SELECT `+sqlrow.AccountCols+` FROM accounts WHERE id = ?`, id)
-}
-
-// AccountsOfOwner implements store.Reader. A limit below 1 is
-// store.ErrInvalid.
-func (r reads) AccountsOfOwner(ctx context.Context, memberID string, limit int) ([]store.Account, error) {
-	const op = "list accounts of owner"
-	if err := positiveLimit(op, limit); err != nil {
-		return nil, err
-	}
-	return list(ctx, r.querier(), op, dialect.ScanAccount,
-		`SELECT `+sqlrow.AccountCols+` FROM accounts WHERE owner_id = ? ORDER BY id LIMIT ?`, memberID, limit)
 }
 
 // Accounts implements store.Reader. A limit below 1 is store.ErrInvalid.

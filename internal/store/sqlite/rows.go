@@ -3,15 +3,13 @@ package sqlite
 import (
 	"context"
 	"database/sql"
-	"strconv"
 
 	"github.com/deadbolt-dev/deadbolt/internal/store"
 	"github.com/deadbolt-dev/deadbolt/internal/store/sqlrow"
 )
 
 // dialect is SQLite's side of the row layer the backends share.
-var dialect = &sqlrow.Dialect{Name: "sqlite", NoRows: sql.ErrNoRows, Classify: kindOf, Lists: textLists{},
-	Param: func(n int) string { return "?" + strconv.Itoa(n) }}
+var dialect = &sqlrow.Dialect{Name: "sqlite", NoRows: sql.ErrNoRows, Classify: kindOf, Lists: textLists{}}
 
 // The error helpers of the package, with the same names in every backend
 // (see sqlrow.Dialect).
@@ -30,8 +28,13 @@ func (r rowDB) Query(ctx context.Context, query string, args ...any) (sqlrow.Cur
 	return rows, nil
 }
 
-// plainRows is the read pool's plain queries (preparedPool) as a
-// sqlrow.Querier.
+// querier runs plain queries: the read pool's preparedPool, or a pool.
+type querier interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+}
+
+// plainRows is a querier, the read pool's plain queries (preparedPool) or
+// the check log's read pool, as a sqlrow.Querier.
 type plainRows struct{ q querier }
 
 func (p plainRows) Query(ctx context.Context, query string, args ...any) (sqlrow.Cursor, error) {

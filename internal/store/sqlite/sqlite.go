@@ -157,7 +157,6 @@ func open(ctx context.Context, path string, opts Options) (_ *Store, err error) 
 	}
 	s.reads.src, s.reads.pool = poolStmts{&s.rstmt}, true
 	s.plain = &preparedPool{db: s.rdb}
-	s.reads.q = s.plain
 	s.reads.Reads = sqlrow.Reads{D: dialect, Q: plainRows{s.plain}}
 	s.Pools = sqlrow.Pools{D: dialect, R: plainRows{s.plain}, W: rowDB{s.wdb}, InTx: s.updateRows}
 	return s, nil

@@ -125,6 +125,6 @@ var queries = [numStmts]string{
 	// one statement, and only one writer runs at a time.
 	qConsumeGrant: `UPDATE grants AS g SET consumed_at = ?1
 		WHERE g.id = ?2 AND g.once = 1 AND ` + usable,
-	qLastAudit:   `SELECT seq, hash FROM audit_log WHERE tenant_id = ? ORDER BY seq DESC LIMIT 1`,
-	qInsertAudit: `INSERT INTO audit_log (` + sqlrow.AuditCols + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+	qLastAudit:   sqlrow.LastAuditQuery,
+	qInsertAudit: sqlrow.InsertAuditQuery,
 }

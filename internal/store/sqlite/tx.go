@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"fmt"
 	"strings"
 	"time"
 
@@ -112,7 +111,7 @@ func (t *txn) CreateApplication(ctx context.Context, a store.Application) error 
 	}
 	_, err := t.execStmt(ctx, qCreateApplication, a.ID, a.TenantID, a.Name, a.Issuer, a.Unenrolled, a.FailMode,
 		a.Enabled, a.LockedDown, int64(a.DefaultUnlock), int64(a.MaxUnlock), valid.Nanos(a.CreatedAt), valid.Nanos(a.UpdatedAt),
-		joined(a.Origins, sqlrow.OriginsSep), a.ServerNamesAccounts)
+		dialect.Lists.Value(a.Origins, sqlrow.OriginsSep), a.ServerNamesAccounts)
 	return wrap(op, err)
 }
 
@@ -123,7 +122,7 @@ func (t *txn) UpdateApplication(ctx context.Context, a store.Application) error 
 		return wrap(op, err)
 	}
 	n, err := t.execStmt(ctx, qUpdateApplication, a.Name, a.Unenrolled, a.FailMode, a.Enabled, a.LockedDown,
-		int64(a.DefaultUnlock), int64(a.MaxUnlock), valid.Nanos(a.UpdatedAt), joined(a.Origins, sqlrow.OriginsSep), a.ServerNamesAccounts, a.ID)
+		int64(a.DefaultUnlock), int64(a.MaxUnlock), valid.Nanos(a.UpdatedAt), dialect.Lists.Value(a.Origins, sqlrow.OriginsSep), a.ServerNamesAccounts, a.ID)
 	return found(op, n, err)
 }
 
@@ -336,20 +335,11 @@ func (t *txn) AppendAudit(ctx context.Context, e audit.Event, at time.Time) (aud
 	if err != nil {
 		return audit.Record{}, wrap(op, err)
 	}
-	var prev *audit.Record
-	var last audit.Record
-	switch err := row.Scan(&last.Seq, &last.Hash); {
-	case err == nil:
-		prev = &last
-	case !errors.Is(err, sql.ErrNoRows):
-		return audit.Record{}, wrap(op, err)
-	}
-	rec, err := audit.Next(prev, e, at)
+	rec, err := dialect.NextAudit(op, row, e, at)
 	if err != nil {
-		return audit.Record{}, fmt.Errorf("sqlite: %s: %w: %w", op, store.ErrInvalid, err)
+		return audit.Record{}, err
 	}
-	if _, err := t.execStmt(ctx, qInsertAudit, rec.TenantID, rec.Seq, valid.Nanos(at), rec.Actor, rec.Action, rec.Target,
-		string(rec.Data), rec.PrevHash, rec.Hash); err != nil {
+	if _, err := t.execStmt(ctx, qInsertAudit, sqlrow.AuditArgs(rec, at)...); err != nil {
 		return audit.Record{}, wrap(op, err)
 	}
 	return rec, nil

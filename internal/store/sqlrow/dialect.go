@@ -14,9 +14,6 @@ type Dialect struct {
 	Classify func(err error) (kind error, message string)
 	// Lists is how the database keeps a list of strings in one column.
 	Lists Lists
-	// Param is the database's placeholder for the n-th argument of a
-	// statement (from 1), for statements both databases share.
-	Param func(n int) string
 	// RowLocks says the database locks rows (SELECT … FOR UPDATE). Without
 	// them (SQLite) a write transaction holds the whole database's write
 	// lock from its start, which keeps every other writer out already.
@@ -24,8 +21,8 @@ type Dialect struct {
 }
 
 // Lock is the clause that ends a SELECT of rows the transaction goes on to
-// change, " FOR "+strength ("UPDATE", "NO KEY UPDATE"), or nothing on a
-// database without row locks.
+// change, " FOR "+strength ("UPDATE", "NO KEY UPDATE", "UPDATE SKIP
+// LOCKED"), or nothing on a database without row locks.
 func (d *Dialect) Lock(strength string) string {
 	if !d.RowLocks {
 		return ""
@@ -39,6 +36,9 @@ type Lists interface {
 	// list in *dst: NULL as nil, an empty list as []string{}. sep is what
 	// separates the items of a list kept as text.
 	Dest(dst *[]string, sep string) any
+	// Value is the value that stores items in a list column (NOT NULL: a
+	// nil list is stored empty).
+	Value(items []string, sep string) any
 }
 
 // Separators of the list columns, for a database that keeps lists as text.

@@ -26,8 +26,8 @@
 // itself with a Dialect: its name (the prefix of every error's operation),
 // the driver's "no rows" error, a classifier that reads the driver's error
 // for its kind and words it for people, how it keeps a list of strings
-// in one column (SQLite joins the items into TEXT, PostgreSQL keeps a
-// text[]), and whether it locks rows: Lock(strength) ends a SELECT whose
+// in one column, reading and writing it (SQLite joins the items into
+// TEXT, PostgreSQL keeps a text[]), and whether it locks rows: Lock(strength) ends a SELECT whose
 // rows the transaction keeps locked until it ends (" FOR UPDATE", " FOR NO
 // KEY UPDATE" on PostgreSQL; nothing on SQLite, whose transaction holds
 // the write lock from its start).
@@ -47,7 +47,8 @@
 // takes each column's address, so separate variables would each escape).
 //
 // The backends call these through helpers of the same names in both
-// (wrap, invalid, fail, notFound, conflict, found, positiveLimit, one,
-// list, exec; the error helpers are declared in each backend's rows.go),
-// so that a diff of two files of the same name shows only dialect.
+// (wrap, invalid, fail, notFound, conflict, found, positiveLimit, exec;
+// the error helpers are declared in each backend's rows.go), and run their
+// own plain queries with One and List directly, so that a diff of two
+// files of the same name shows only dialect.
 package sqlrow

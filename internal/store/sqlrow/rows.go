@@ -67,3 +67,10 @@ func OldestFirst(msgs []store.OutboxMessage, err error) ([]store.OutboxMessage, 
 	})
 	return msgs, err
 }
+
+// ScanInt64 reads a row of one integer column: a count, a position.
+func ScanInt64(r Row) (int64, error) {
+	var n int64
+	err := r.Scan(&n)
+	return n, err
+}

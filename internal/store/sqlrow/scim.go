@@ -10,8 +10,7 @@ import (
 
 // The externalIds of SCIM (store.SCIMReader) live in one table per kind,
 // each with a foreign key that deletes the row with its member or group.
-// Both databases read the same statements; only the placeholders differ,
-// and Dialect.Param writes them.
+// Both databases run the same statements.
 var externalTables = map[string]struct{ table, id string }{
 	store.ExternalMember: {"scim_members", "member_id"},
 	store.ExternalGroup:  {"scim_groups", "group_id"},
@@ -19,7 +18,7 @@ var externalTables = map[string]struct{ table, id string }{
 
 // ExternalIDStatements are the statements of one kind's externalIds.
 type ExternalIDStatements struct {
-	// List reads (id, external_id) of a tenant: Param(1) is the tenant.
+	// List reads (id, external_id) of a tenant: $1 is the tenant.
 	List string
 	// Put upserts (id, tenant, external id).
 	Put string
@@ -35,12 +34,11 @@ func (d *Dialect) ExternalIDs(kind string) (ExternalIDStatements, error) {
 		return ExternalIDStatements{}, fmt.Errorf("%w: external id kind %q is neither %s nor %s", store.ErrInvalid, kind,
 			store.ExternalMember, store.ExternalGroup)
 	}
-	p := d.Param
 	return ExternalIDStatements{
-		List: `SELECT ` + t.id + `, external_id FROM ` + t.table + ` WHERE tenant_id = ` + p(1),
-		Put: `INSERT INTO ` + t.table + ` (` + t.id + `, tenant_id, external_id) VALUES (` + p(1) + `, ` + p(2) + `, ` + p(3) + `)
+		List: `SELECT ` + t.id + `, external_id FROM ` + t.table + ` WHERE tenant_id = $1`,
+		Put: `INSERT INTO ` + t.table + ` (` + t.id + `, tenant_id, external_id) VALUES ($1, $2, $3)
 		ON CONFLICT (` + t.id + `) DO UPDATE SET external_id = excluded.external_id WHERE ` + t.table + `.tenant_id = excluded.tenant_id`,
-		Delete: `DELETE FROM ` + t.table + ` WHERE tenant_id = ` + p(1) + ` AND ` + t.id + ` = ` + p(2),
+		Delete: `DELETE FROM ` + t.table + ` WHERE tenant_id = $1 AND ` + t.id + ` = $2`,
 	}, nil
 }
 

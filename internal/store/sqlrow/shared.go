@@ -15,6 +15,11 @@ type Reads struct {
 type Writes struct {
 	D  *Dialect
 	DB DB
+	// PoliciesChanged, when set, is told the tenant of every change the
+	// transaction makes to groups, their members, policies, assignments
+	// or executions (PostgreSQL announces it to every node's cache of
+	// compiled policies; SQLite's triggers write it to cache_changes, where its feed finds it).
+	PoliciesChanged func(tenantID string)
 }
 
 // Pools implements the methods of store.Store that run outside a Tx

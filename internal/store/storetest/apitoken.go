@@ -22,18 +22,12 @@ func testAPITokens(t *testing.T, s store.Store) {
 		must(t, "CreateAPIToken", tx.CreateAPIToken(ctx, a))
 		return tx.CreateAPIToken(ctx, b)
 	})
-	got, err := s.APITokenByHash(ctx, b.Hash)
-	must(t, "APITokenByHash", err)
-	same(t, "APITokenByHash", got, b)
-	list, err := s.APITokens(ctx, w.tenant.ID)
-	must(t, "APITokens", err)
-	same(t, "APITokens", list, []store.APIToken{a, b})
-	if l, err := s.APITokens(ctx, other.tenant.ID); err != nil || len(l) != 0 {
-		t.Fatalf("APITokens of another tenant = %v, %v", l, err)
-	}
+	gives(t, "APITokenByHash", b)(s.APITokenByHash(ctx, b.Hash))
+	gives(t, "APITokens", []store.APIToken{a, b})(s.APITokens(ctx, w.tenant.ID))
+	empty(t, "APITokens of another tenant")(s.APITokens(ctx, other.tenant.ID))
 	dup := a
 	dup.ID = newID("tok")
-	err = s.Update(ctx, func(tx store.Tx) error { return tx.CreateAPIToken(ctx, dup) })
+	err := s.Update(ctx, func(tx store.Tx) error { return tx.CreateAPIToken(ctx, dup) })
 	wantKind(t, "CreateAPIToken with a used hash", err, store.ErrConflict)
 	err = s.Update(ctx, func(tx store.Tx) error {
 		return tx.CreateAPIToken(ctx, store.APIToken{ID: newID("tok"), TenantID: w.tenant.ID, Hash: newID("hash"), CreatedAt: t0})
@@ -55,7 +49,7 @@ func testAPITokens(t *testing.T, s store.Store) {
 			return err
 		})
 	}
-	got, err = s.APIToken(ctx, a.ID)
+	got, err := s.APIToken(ctx, a.ID)
 	must(t, "APIToken", err)
 	if !got.RevokedAt.Equal(at(time.Minute)) || got.Usable(at(time.Minute)) {
 		t.Errorf("revoked token = %+v", got)

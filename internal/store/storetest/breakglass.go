@@ -27,17 +27,11 @@ func testBreakGlass(t *testing.T, s store.Store) {
 		must(t, "MarkBreakGlass", tx.MarkBreakGlass(t.Context(), byGroup))
 		return tx.CreateBreakGlassCode(t.Context(), code)
 	})
-	marks, err := s.BreakGlassMarks(t.Context(), w.tenant.ID)
-	must(t, "BreakGlassMarks", err)
-	same(t, "BreakGlassMarks", marks, []store.BreakGlassMark{byAccount, byGroup})
-	got, err := s.BreakGlassCode(t.Context(), w.tenant.ID, code.Hash)
-	must(t, "BreakGlassCode", err)
-	same(t, "BreakGlassCode", got, code)
-	_, err = s.BreakGlassCode(t.Context(), other.tenant.ID, code.Hash)
+	gives(t, "BreakGlassMarks", []store.BreakGlassMark{byAccount, byGroup})(s.BreakGlassMarks(t.Context(), w.tenant.ID))
+	gives(t, "BreakGlassCode", code)(s.BreakGlassCode(t.Context(), w.tenant.ID, code.Hash))
+	_, err := s.BreakGlassCode(t.Context(), other.tenant.ID, code.Hash)
 	wantKind(t, "BreakGlassCode of another tenant", err, store.ErrNotFound)
-	if ms, err := s.BreakGlassMarks(t.Context(), other.tenant.ID); err != nil || len(ms) != 0 {
-		t.Fatalf("BreakGlassMarks of another tenant = %v, %v", ms, err)
-	}
+	empty(t, "BreakGlassMarks of another tenant")(s.BreakGlassMarks(t.Context(), other.tenant.ID))
 
 	runErrorCases(t, s, []errorCase{
 		{"account twice", func(tx store.Tx) error {
@@ -96,16 +90,14 @@ func testBreakGlass(t *testing.T, s store.Store) {
 	if wins.Load() != 1 {
 		t.Fatalf("%d concurrent reports of one code took effect, want 1", wins.Load())
 	}
-	got, err = s.BreakGlassCode(t.Context(), w.tenant.ID, code.Hash)
+	got, err := s.BreakGlassCode(t.Context(), w.tenant.ID, code.Hash)
 	must(t, "BreakGlassCode", err)
 	if !got.UsedAt.Equal(at(time.Minute)) || !got.ReportedAt.Equal(at(time.Hour)) {
 		t.Fatalf("reported code = %+v", got)
 	}
 
 	update(t, s, func(tx store.Tx) error { return tx.UnmarkBreakGlass(t.Context(), w.tenant.ID, byGroup.ID) })
-	marks, err = s.BreakGlassMarks(t.Context(), w.tenant.ID)
-	must(t, "BreakGlassMarks", err)
-	same(t, "BreakGlassMarks after unmark", marks, []store.BreakGlassMark{byAccount})
+	gives(t, "BreakGlassMarks after unmark", []store.BreakGlassMark{byAccount})(s.BreakGlassMarks(t.Context(), w.tenant.ID))
 }
 
 // testTemplates: templates keep their lists, are scoped by tenant, and
@@ -121,13 +113,9 @@ func testTemplates(t *testing.T, s store.Store) {
 		must(t, "CreateTemplate", tx.CreateTemplate(t.Context(), buy))
 		return tx.CreateTemplate(t.Context(), ship)
 	})
-	got, err := s.Template(t.Context(), w.tenant.ID, "PURCHASE_APPROVAL")
-	must(t, "Template", err)
-	same(t, "Template", got, buy)
-	all, err := s.Templates(t.Context(), w.tenant.ID)
-	must(t, "Templates", err)
-	same(t, "Templates", all, []store.Template{ship, buy})
-	_, err = s.Template(t.Context(), other.tenant.ID, "PURCHASE_APPROVAL")
+	gives(t, "Template", buy)(s.Template(t.Context(), w.tenant.ID, "PURCHASE_APPROVAL"))
+	gives(t, "Templates", []store.Template{ship, buy})(s.Templates(t.Context(), w.tenant.ID))
+	_, err := s.Template(t.Context(), other.tenant.ID, "PURCHASE_APPROVAL")
 	wantKind(t, "Template of another tenant", err, store.ErrNotFound)
 	runErrorCases(t, s, []errorCase{
 		{"same key", func(tx store.Tx) error {
@@ -150,9 +138,7 @@ func testTemplates(t *testing.T, s store.Store) {
 		}, store.ErrNotFound},
 	})
 	update(t, s, func(tx store.Tx) error { return tx.DeleteTemplate(t.Context(), w.tenant.ID, "DEPLOY") })
-	all, err = s.Templates(t.Context(), w.tenant.ID)
-	must(t, "Templates", err)
-	same(t, "Templates after delete", all, []store.Template{buy})
+	gives(t, "Templates after delete", []store.Template{buy})(s.Templates(t.Context(), w.tenant.ID))
 }
 
 // testOperations: approval requests for operations keep what they were
@@ -166,17 +152,11 @@ func testOperations(t *testing.T, s store.Store) {
 		Approvers: []string{"m1", "m2"}, Approvals: 2, DenyOn: store.DenyQuorum, Status: store.RequestPending,
 		CreatedAt: t0, ExpiresAt: at(time.Hour)}
 	update(t, s, func(tx store.Tx) error { return tx.CreateOperation(t.Context(), o) })
-	got, err := s.Operation(t.Context(), w.tenant.ID, o.ID)
-	must(t, "Operation", err)
-	same(t, "Operation", got, o)
-	_, err = s.Operation(t.Context(), other.tenant.ID, o.ID)
+	gives(t, "Operation", o)(s.Operation(t.Context(), w.tenant.ID, o.ID))
+	_, err := s.Operation(t.Context(), other.tenant.ID, o.ID)
 	wantKind(t, "Operation of another tenant", err, store.ErrNotFound)
-	pending, err := s.PendingOperations(t.Context(), w.tenant.ID, 10)
-	must(t, "PendingOperations", err)
-	same(t, "PendingOperations", pending, []store.Operation{o})
-	none, err := s.PendingOperations(t.Context(), other.tenant.ID, 10)
-	must(t, "PendingOperations of another tenant", err)
-	same(t, "PendingOperations of another tenant", none, []store.Operation{})
+	gives(t, "PendingOperations", []store.Operation{o})(s.PendingOperations(t.Context(), w.tenant.ID, 10))
+	gives(t, "PendingOperations of another tenant", []store.Operation{})(s.PendingOperations(t.Context(), other.tenant.ID, 10))
 	v := store.Vote{RequestID: o.ID, TenantID: w.tenant.ID, MemberID: "m1", Decision: store.VoteApprove,
 		Channel: "portal", Actor: "member:m1", Evidence: "{}", At: at(time.Minute)}
 	update(t, s, func(tx store.Tx) error {
@@ -185,9 +165,7 @@ func testOperations(t *testing.T, s store.Store) {
 		must(t, "LockOperation", err)
 		return tx.CastOperationVote(t.Context(), v)
 	})
-	votes, err := s.OperationVotes(t.Context(), o.ID)
-	must(t, "OperationVotes", err)
-	same(t, "OperationVotes", votes, []store.Vote{v})
+	gives(t, "OperationVotes", []store.Vote{v})(s.OperationVotes(t.Context(), o.ID))
 	runErrorCases(t, s, []errorCase{
 		{"second vote", func(tx store.Tx) error { return tx.CastOperationVote(t.Context(), v) }, store.ErrConflict},
 		{"vote through another tenant", func(tx store.Tx) error {
@@ -226,12 +204,10 @@ func testOperations(t *testing.T, s store.Store) {
 	if !first || second {
 		t.Fatalf("DecideOperation twice = %v, %v; want true, false", first, second)
 	}
-	got, err = s.Operation(t.Context(), w.tenant.ID, o.ID)
+	got, err := s.Operation(t.Context(), w.tenant.ID, o.ID)
 	must(t, "Operation", err)
 	if got.Status != store.RequestApproved || got.DecidedBy != "member:m2" || !got.DecidedAt.Equal(at(2*time.Minute)) {
 		t.Fatalf("decided operation = %+v", got)
 	}
-	expired, err = s.ExpiredOperations(t.Context(), at(2*time.Hour), 10)
-	must(t, "ExpiredOperations", err)
-	same(t, "ExpiredOperations after the decision", expired, []store.Operation{})
+	gives(t, "ExpiredOperations after the decision", []store.Operation{})(s.ExpiredOperations(t.Context(), at(2*time.Hour), 10))
 }

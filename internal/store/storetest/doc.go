@@ -45,5 +45,7 @@
 // time; it should register the store's Close with t.Cleanup.
 //
 // Beyond the suite, AuditTrail seeds a tenant's audit log for tests that
-// page through one.
+// page through one, and EmailVerifiedSeed with CheckEmailVerifiedBackfill
+// is a data migration both backends' migration tests run, each at its own
+// schema version.
 package storetest

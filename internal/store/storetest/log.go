@@ -63,9 +63,7 @@ func testAppendChecks(t *testing.T, s store.Store) {
 	must(t, "AppendChecks of nothing", s.AppendChecks(ctx, nil))
 
 	for _, r := range []store.CheckRecord{r1, r2, r3, r4} {
-		got, err := s.CheckRecord(ctx, r.ID)
-		must(t, "CheckRecord", err)
-		same(t, "CheckRecord", got, r)
+		gives(t, "CheckRecord", r)(s.CheckRecord(ctx, r.ID))
 	}
 	_, err := s.CheckRecord(ctx, "no-such-session")
 	wantKind(t, "CheckRecord of an unknown ID", err, store.ErrNotFound)
@@ -138,9 +136,7 @@ func testAppendChecksAllOrNothing(t *testing.T, s store.Store) {
 			same(t, "LastUsedAt after a failed batch", lastUsed(t, s, k), existing.At)
 		})
 	}
-	got, err := s.CheckRecords(ctx, w.app.ID, 100)
-	must(t, "CheckRecords", err)
-	same(t, "CheckRecords after failed batches", got, []store.CheckRecord{existing})
+	gives(t, "CheckRecords after failed batches", []store.CheckRecord{existing})(s.CheckRecords(ctx, w.app.ID, 100))
 }
 
 // appendAudit appends one event for tenant in its own Update.
@@ -204,10 +200,8 @@ func testAuditChain(t *testing.T, s store.Store) {
 		t.Errorf("other tenant has %d audit records, want 5", len(theirs))
 	}
 
-	page, err := s.AuditRecords(ctx, w.tenant.ID, 4, 3)
-	must(t, "AuditRecords", err)
-	same(t, "AuditRecords after seq 4, limit 3", page, want[4:7])
-	page, err = s.AuditRecords(ctx, w.tenant.ID, 10, 3)
+	gives(t, "AuditRecords after seq 4, limit 3", want[4:7])(s.AuditRecords(ctx, w.tenant.ID, 4, 3))
+	page, err := s.AuditRecords(ctx, w.tenant.ID, 10, 3)
 	must(t, "AuditRecords", err)
 	if len(page) != 0 {
 		t.Errorf("AuditRecords after the last seq returned %d records", len(page))

@@ -26,15 +26,9 @@ func testOIDC(t *testing.T, s store.Store) {
 		must(t, "CreateOIDCClient", tx.CreateOIDCClient(t.Context(), c))
 		return tx.CreateOIDCClient(t.Context(), pub)
 	})
-	got, err := s.OIDCClient(t.Context(), c.ID)
-	must(t, "OIDCClient", err)
-	same(t, "OIDCClient", got, c)
-	list, err := s.OIDCClients(t.Context(), w.tenant.ID)
-	must(t, "OIDCClients", err)
-	same(t, "OIDCClients", list, []store.OIDCClient{pub, c})
-	if l, err := s.OIDCClients(t.Context(), other.tenant.ID); err != nil || len(l) != 0 {
-		t.Fatalf("OIDCClients of another tenant = %v, %v", l, err)
-	}
+	gives(t, "OIDCClient", c)(s.OIDCClient(t.Context(), c.ID))
+	gives(t, "OIDCClients", []store.OIDCClient{pub, c})(s.OIDCClients(t.Context(), w.tenant.ID))
+	empty(t, "OIDCClients of another tenant")(s.OIDCClients(t.Context(), other.tenant.ID))
 	runErrorCases(t, s, []errorCase{
 		{"same name", func(tx store.Tx) error { return tx.CreateOIDCClient(t.Context(), newOIDCClient(w, "stepup")) }, store.ErrConflict},
 		{"no redirect", func(tx store.Tx) error {
@@ -63,9 +57,7 @@ func testOIDC(t *testing.T, s store.Store) {
 		return tx.CreateOIDCKey(t.Context(), k2)
 	})
 	k1.RetiredAt, k1.ExpiresAt = at(time.Hour), at(2*time.Hour)
-	keys, err := s.OIDCKeys(t.Context())
-	must(t, "OIDCKeys", err)
-	same(t, "OIDCKeys", keys, []store.OIDCKey{k2, k1})
+	gives(t, "OIDCKeys", []store.OIDCKey{k2, k1})(s.OIDCKeys(t.Context()))
 	update(t, s, func(tx store.Tx) error {
 		n, err := tx.DeleteOIDCKeys(t.Context(), at(2*time.Hour))
 		if n != 1 {
@@ -73,9 +65,7 @@ func testOIDC(t *testing.T, s store.Store) {
 		}
 		return err
 	})
-	keys, err = s.OIDCKeys(t.Context())
-	must(t, "OIDCKeys", err)
-	same(t, "OIDCKeys after delete", keys, []store.OIDCKey{k2})
+	gives(t, "OIDCKeys after delete", []store.OIDCKey{k2})(s.OIDCKeys(t.Context()))
 
 	// Requests: the code is taken once.
 	r := store.OIDCRequest{ID: newID("or"), TenantID: w.tenant.ID, ClientID: c.ID, Document: json.RawMessage(`{"n":1}`),
@@ -83,9 +73,7 @@ func testOIDC(t *testing.T, s store.Store) {
 	update(t, s, func(tx store.Tx) error { return tx.PutOIDCRequest(t.Context(), r) })
 	r.CodeHash, r.Document = "code-"+r.ID, json.RawMessage(`{"n":2}`)
 	update(t, s, func(tx store.Tx) error { return tx.PutOIDCRequest(t.Context(), r) })
-	gotR, err := s.OIDCRequest(t.Context(), r.ID)
-	must(t, "OIDCRequest", err)
-	same(t, "OIDCRequest", gotR, r)
+	gives(t, "OIDCRequest", r)(s.OIDCRequest(t.Context(), r.ID))
 	update(t, s, func(tx store.Tx) error {
 		taken, err := tx.TakeOIDCCode(t.Context(), r.CodeHash)
 		same(t, "TakeOIDCCode", taken, r)
@@ -98,7 +86,7 @@ func testOIDC(t *testing.T, s store.Store) {
 	r2.ID, r2.CodeHash = newID("or"), ""
 	update(t, s, func(tx store.Tx) error { return tx.PutOIDCRequest(t.Context(), r2) })
 	update(t, s, func(tx store.Tx) error { return tx.DeleteOIDCClient(t.Context(), w.tenant.ID, c.ID) })
-	_, err = s.OIDCRequest(t.Context(), r2.ID)
+	_, err := s.OIDCRequest(t.Context(), r2.ID)
 	wantKind(t, "request of a deleted client", err, store.ErrNotFound)
 	_, err = s.OIDCClient(t.Context(), c.ID)
 	wantKind(t, "deleted client", err, store.ErrNotFound)

@@ -32,27 +32,17 @@ func testGroups(t *testing.T, s store.Store) {
 		must(t, "AddGroupMember", tx.AddGroupMember(t.Context(), store.GroupMember{GroupID: finance.ID, MemberID: w.member.ID, TenantID: w.tenant.ID, CreatedAt: t0}))
 		return tx.AddGroupMember(t.Context(), store.GroupMember{GroupID: finance.ID, MemberID: bob.ID, TenantID: w.tenant.ID, CreatedAt: at(time.Second)})
 	})
-	got, err := s.Group(t.Context(), w.tenant.ID, finance.ID)
-	must(t, "Group", err)
-	same(t, "Group", got, finance)
-	got, err = s.GroupByName(t.Context(), w.tenant.ID, "ops")
-	must(t, "GroupByName", err)
-	same(t, "GroupByName", got, ops)
-	groups, err := s.Groups(t.Context(), w.tenant.ID)
-	must(t, "Groups", err)
-	same(t, "Groups", groups, []store.Group{finance, ops})
+	gives(t, "Group", finance)(s.Group(t.Context(), w.tenant.ID, finance.ID))
+	gives(t, "GroupByName", ops)(s.GroupByName(t.Context(), w.tenant.ID, "ops"))
+	gives(t, "Groups", []store.Group{finance, ops})(s.Groups(t.Context(), w.tenant.ID))
 
 	// Another tenant sees none of it.
-	_, err = s.Group(t.Context(), other.tenant.ID, finance.ID)
+	_, err := s.Group(t.Context(), other.tenant.ID, finance.ID)
 	wantKind(t, "Group of another tenant", err, store.ErrNotFound)
 	_, err = s.GroupByName(t.Context(), other.tenant.ID, "finance")
 	wantKind(t, "GroupByName of another tenant", err, store.ErrNotFound)
-	if gs, err := s.Groups(t.Context(), other.tenant.ID); err != nil || len(gs) != 0 {
-		t.Fatalf("Groups of another tenant = %v, %v", gs, err)
-	}
-	if ms, err := s.GroupMembers(t.Context(), other.tenant.ID); err != nil || len(ms) != 0 {
-		t.Fatalf("GroupMembers of another tenant = %v, %v", ms, err)
-	}
+	empty(t, "Groups of another tenant")(s.Groups(t.Context(), other.tenant.ID))
+	empty(t, "GroupMembers of another tenant")(s.GroupMembers(t.Context(), other.tenant.ID))
 
 	members, err := s.GroupMembers(t.Context(), w.tenant.ID)
 	must(t, "GroupMembers", err)
@@ -87,18 +77,14 @@ func testGroups(t *testing.T, s store.Store) {
 		return tx.RemoveGroupMember(t.Context(), w.tenant.ID, finance.ID, w.member.ID)
 	})
 	update(t, s, func(tx store.Tx) error { return tx.DeleteMember(t.Context(), bob.ID) })
-	if ms, err := s.GroupMembers(t.Context(), w.tenant.ID); err != nil || len(ms) != 0 {
-		t.Fatalf("GroupMembers after removing both = %+v, %v", ms, err)
-	}
+	empty(t, "GroupMembers after removing both")(s.GroupMembers(t.Context(), w.tenant.ID))
 	update(t, s, func(tx store.Tx) error {
 		must(t, "AddGroupMember", tx.AddGroupMember(t.Context(), store.GroupMember{GroupID: finance.ID, MemberID: w.member.ID, TenantID: w.tenant.ID, CreatedAt: t0}))
 		return tx.DeleteGroup(t.Context(), w.tenant.ID, finance.ID)
 	})
 	_, err = s.Group(t.Context(), w.tenant.ID, finance.ID)
 	wantKind(t, "deleted group", err, store.ErrNotFound)
-	if ms, err := s.GroupMembers(t.Context(), w.tenant.ID); err != nil || len(ms) != 0 {
-		t.Fatalf("GroupMembers after DeleteGroup = %+v, %v", ms, err)
-	}
+	empty(t, "GroupMembers after DeleteGroup")(s.GroupMembers(t.Context(), w.tenant.ID))
 }
 
 // testPolicies: policies keep their document as given, are scoped by
@@ -113,25 +99,17 @@ func testPolicies(t *testing.T, s store.Store) {
 		must(t, "CreatePolicy", tx.CreatePolicy(t.Context(), hours))
 		return tx.CreatePolicy(t.Context(), freeze)
 	})
-	got, err := s.Policy(t.Context(), w.tenant.ID, hours.ID)
-	must(t, "Policy", err)
-	same(t, "Policy", got, hours)
-	list, err := s.Policies(t.Context(), w.tenant.ID)
-	must(t, "Policies", err)
-	same(t, "Policies", list, []store.Policy{freeze, hours})
-	_, err = s.Policy(t.Context(), other.tenant.ID, hours.ID)
+	gives(t, "Policy", hours)(s.Policy(t.Context(), w.tenant.ID, hours.ID))
+	gives(t, "Policies", []store.Policy{freeze, hours})(s.Policies(t.Context(), w.tenant.ID))
+	_, err := s.Policy(t.Context(), other.tenant.ID, hours.ID)
 	wantKind(t, "Policy of another tenant", err, store.ErrNotFound)
-	if ps, err := s.Policies(t.Context(), other.tenant.ID); err != nil || len(ps) != 0 {
-		t.Fatalf("Policies of another tenant = %v, %v", ps, err)
-	}
+	empty(t, "Policies of another tenant")(s.Policies(t.Context(), other.tenant.ID))
 
 	changed := hours
 	changed.Name, changed.Enabled, changed.UpdatedAt = "business hours", false, at(time.Hour)
 	changed.Document = json.RawMessage(`{"type":"context","action":"lock","context":{"allow_cidrs":["10.0.0.0/8"]}}`)
 	update(t, s, func(tx store.Tx) error { return tx.UpdatePolicy(t.Context(), changed) })
-	got, err = s.Policy(t.Context(), w.tenant.ID, hours.ID)
-	must(t, "Policy after update", err)
-	same(t, "Policy after update", got, changed)
+	gives(t, "Policy after update", changed)(s.Policy(t.Context(), w.tenant.ID, hours.ID))
 
 	byApp := store.Assignment{PolicyID: hours.ID, TenantID: w.tenant.ID, AppID: w.app.ID, CreatedAt: t0}
 	byGroup := store.Assignment{PolicyID: hours.ID, TenantID: w.tenant.ID, GroupID: finance.ID, CreatedAt: at(time.Second)}
@@ -145,9 +123,7 @@ func testPolicies(t *testing.T, s store.Store) {
 	as, err := s.Assignments(t.Context(), w.tenant.ID)
 	must(t, "Assignments", err)
 	same(t, "Assignments", as, []store.Assignment{byApp, byGroup, byMember})
-	if as, err := s.Assignments(t.Context(), other.tenant.ID); err != nil || len(as) != 0 {
-		t.Fatalf("Assignments of another tenant = %v, %v", as, err)
-	}
+	empty(t, "Assignments of another tenant")(s.Assignments(t.Context(), other.tenant.ID))
 
 	doc := newPolicy(w.tenant.ID, "other")
 	doc.Document = json.RawMessage(`[1]`)
@@ -192,9 +168,7 @@ func testPolicies(t *testing.T, s store.Store) {
 	update(t, s, func(tx store.Tx) error { return tx.DeletePolicy(t.Context(), w.tenant.ID, hours.ID) })
 	_, err = s.Policy(t.Context(), w.tenant.ID, hours.ID)
 	wantKind(t, "deleted policy", err, store.ErrNotFound)
-	if as, err := s.Assignments(t.Context(), w.tenant.ID); err != nil || len(as) != 0 {
-		t.Fatalf("Assignments after DeletePolicy = %v, %v", as, err)
-	}
+	empty(t, "Assignments after DeletePolicy")(s.Assignments(t.Context(), w.tenant.ID))
 }
 
 // testExecutions: executions are listed while in force, lifted once, and
@@ -218,9 +192,7 @@ func testExecutions(t *testing.T, s store.Store) {
 	}
 	same(t, "Executions at t0", list(t0), []store.Execution{day, open})
 	same(t, "Executions after the day", list(at(25*time.Hour)), []store.Execution{open})
-	if es, err := s.Executions(t.Context(), other.tenant.ID, t0); err != nil || len(es) != 0 {
-		t.Fatalf("Executions of another tenant = %v, %v", es, err)
-	}
+	empty(t, "Executions of another tenant")(s.Executions(t.Context(), other.tenant.ID, t0))
 
 	lift := func(tenantID, id string, when time.Time) (bool, error) {
 		return tryUpdate(t.Context(), s, func(tx store.Tx) (bool, error) {

@@ -29,25 +29,17 @@ func testApplicationServerNamesAccounts(t *testing.T, s store.Store) {
 	}
 	a.ServerNamesAccounts = true
 	update(t, s, func(tx store.Tx) error { return tx.UpdateApplication(ctx, a) })
-	got, err = s.Application(ctx, a.ID)
-	must(t, "Application", err)
-	same(t, "Application naming accounts", got, a)
-	got, err = s.ApplicationByIssuer(ctx, a.Issuer)
-	must(t, "ApplicationByIssuer", err)
-	same(t, "Application naming accounts, by issuer", got, a)
+	gives(t, "Application naming accounts", a)(s.Application(ctx, a.ID))
+	gives(t, "Application naming accounts, by issuer", a)(s.ApplicationByIssuer(ctx, a.Issuer))
 
 	a.ServerNamesAccounts = false
 	update(t, s, func(tx store.Tx) error { return tx.UpdateApplication(ctx, a) })
-	got, err = s.Application(ctx, a.ID)
-	must(t, "Application", err)
-	same(t, "Application not naming accounts", got, a)
+	gives(t, "Application not naming accounts", a)(s.Application(ctx, a.ID))
 
 	b := newApp(tn.ID, t0)
 	b.ServerNamesAccounts = true
 	update(t, s, func(tx store.Tx) error { return tx.CreateApplication(ctx, b) })
-	got, err = s.Application(ctx, b.ID)
-	must(t, "Application", err)
-	same(t, "Application created naming accounts", got, b)
+	gives(t, "Application created naming accounts", b)(s.Application(ctx, b.ID))
 }
 
 func testApplicationOrigins(t *testing.T, s store.Store) {
@@ -59,15 +51,11 @@ func testApplicationOrigins(t *testing.T, s store.Store) {
 		must(t, "CreateTenant", tx.CreateTenant(ctx, tn))
 		return tx.CreateApplication(ctx, a)
 	})
-	got, err := s.Application(ctx, a.ID)
-	must(t, "Application", err)
-	same(t, "Application with origins", got, a)
+	gives(t, "Application with origins", a)(s.Application(ctx, a.ID))
 
 	a.Origins = nil
 	update(t, s, func(tx store.Tx) error { return tx.UpdateApplication(ctx, a) })
-	got, err = s.ApplicationByIssuer(ctx, a.Issuer)
-	must(t, "ApplicationByIssuer", err)
-	same(t, "Application without origins", got, a)
+	gives(t, "Application without origins", a)(s.ApplicationByIssuer(ctx, a.Issuer))
 
 	runErrorCases(t, s, []errorCase{
 		{"empty origin", func(tx store.Tx) error {
@@ -95,9 +83,7 @@ func testMemberChannels(t *testing.T, s store.Store) {
 		m := w.member
 		m.Channels = cs
 		update(t, s, func(tx store.Tx) error { return tx.UpdateMember(ctx, m) })
-		got, err := s.Member(ctx, m.ID)
-		must(t, "Member", err)
-		same(t, "Member channels", got, m)
+		gives(t, "Member channels", m)(s.Member(ctx, m.ID))
 		// The lock check reads the owner too.
 		a := newAccount(w.app, newID("acct"), m.ID, t0)
 		update(t, s, func(tx store.Tx) error { return tx.CreateAccount(ctx, a) })
@@ -115,9 +101,7 @@ func testMemberChannels(t *testing.T, s store.Store) {
 	n := newMember(w.tenant.ID, newID("bob")+"@example.com", t0)
 	n.Channels = []string{store.ChannelEmail}
 	update(t, s, func(tx store.Tx) error { return tx.CreateMember(ctx, n) })
-	got, err = s.Member(ctx, n.ID)
-	must(t, "Member", err)
-	same(t, "created member with channels", got, n)
+	gives(t, "created member with channels", n)(s.Member(ctx, n.ID))
 }
 
 func newRequest(a store.Account, now time.Time, ip string) store.UnlockRequest {
@@ -164,9 +148,7 @@ func testUnlockRequests(t *testing.T, s store.Store) {
 		t.Fatal("first raise did not create")
 	}
 	same(t, "raised request", got, want)
-	read, err := s.UnlockRequest(ctx, q.ID)
-	must(t, "UnlockRequest", err)
-	same(t, "UnlockRequest", read, want)
+	gives(t, "UnlockRequest", want)(s.UnlockRequest(ctx, q.ID))
 
 	// Raise again while open: the same request, refreshed.
 	q2 := newRequest(acct, at(time.Minute), "198.51.100.9")
@@ -189,7 +171,7 @@ func testUnlockRequests(t *testing.T, s store.Store) {
 	if decide(t, s, q.ID, store.RequestDenied, "", at(2*time.Minute)) {
 		t.Fatal("a decided request was decided again")
 	}
-	read, err = s.UnlockRequest(ctx, q.ID)
+	read, err := s.UnlockRequest(ctx, q.ID)
 	must(t, "UnlockRequest", err)
 	want.Status, want.DecidedBy, want.DecidedAt, want.GrantID = store.RequestApproved, "member:alice", at(2*time.Minute), "grant-1"
 	same(t, "approved request", read, want)
@@ -334,21 +316,15 @@ func testPasskeys(t *testing.T, s store.Store) {
 		must(t, "CreatePasskey", tx.CreatePasskey(ctx, phone))
 		return tx.CreatePasskey(ctx, laptop)
 	})
-	got, err := s.Passkey(ctx, laptop.ID)
-	must(t, "Passkey", err)
-	same(t, "Passkey", got, laptop)
-	list, err := s.Passkeys(ctx, w.member.ID)
-	must(t, "Passkeys", err)
-	same(t, "Passkeys (oldest first)", list, []store.Passkey{laptop, phone})
+	gives(t, "Passkey", laptop)(s.Passkey(ctx, laptop.ID))
+	gives(t, "Passkeys (oldest first)", []store.Passkey{laptop, phone})(s.Passkeys(ctx, w.member.ID))
 
 	laptop.Name, laptop.Credential, laptop.LastUsedAt = "work laptop", []byte(`{"signCount":7}`), at(time.Hour)
 	update(t, s, func(tx store.Tx) error { return tx.UpdatePasskey(ctx, laptop) })
-	got, err = s.Passkey(ctx, laptop.ID)
-	must(t, "Passkey", err)
-	same(t, "updated Passkey", got, laptop)
+	gives(t, "updated Passkey", laptop)(s.Passkey(ctx, laptop.ID))
 
 	update(t, s, func(tx store.Tx) error { return tx.DeletePasskey(ctx, phone.ID) })
-	_, err = s.Passkey(ctx, phone.ID)
+	_, err := s.Passkey(ctx, phone.ID)
 	wantKind(t, "deleted passkey", err, store.ErrNotFound)
 
 	other := newWorld(t, s)
@@ -397,7 +373,7 @@ func testPasskeys(t *testing.T, s store.Store) {
 		}()
 	}
 	wg.Wait()
-	list, err = s.Passkeys(ctx, w.member.ID)
+	list, err := s.Passkeys(ctx, w.member.ID)
 	must(t, "Passkeys", err)
 	if len(list) != 1 {
 		t.Fatalf("concurrent deletes left %d passkeys, want 1", len(list))
@@ -418,10 +394,8 @@ func testSessions(t *testing.T, s store.Store) {
 		must(t, "CreateSession", tx.CreateSession(ctx, idle))
 		return tx.CreateSession(ctx, old)
 	})
-	got, err := s.Session(ctx, sess.ID)
-	must(t, "Session", err)
-	same(t, "Session", got, sess)
-	got, err = s.Session(ctx, idle.ID)
+	gives(t, "Session", sess)(s.Session(ctx, sess.ID))
+	got, err := s.Session(ctx, idle.ID)
 	must(t, "Session", err)
 	if !got.SeenAt.Equal(t0) {
 		t.Fatalf("a session created without SeenAt has SeenAt %v, want its CreatedAt", got.SeenAt)
@@ -472,9 +446,7 @@ func testInvites(t *testing.T, s store.Store) {
 	inv := store.Invite{ID: newID("inv"), TenantID: w.tenant.ID, MemberID: w.member.ID, CreatedBy: "cli:root",
 		CreatedAt: t0, ExpiresAt: at(time.Hour)}
 	update(t, s, func(tx store.Tx) error { return tx.CreateInvite(ctx, inv) })
-	got, err := s.Invite(ctx, inv.ID)
-	must(t, "Invite", err)
-	same(t, "Invite", got, inv)
+	gives(t, "Invite", inv)(s.Invite(ctx, inv.ID))
 
 	use := func(id string, when time.Time) bool {
 		return updateOK(t, s, func(tx store.Tx) (bool, error) { return tx.UseInvite(ctx, id, when) })
@@ -489,7 +461,7 @@ func testInvites(t *testing.T, s store.Store) {
 	if wins != 1 {
 		t.Fatalf("%d concurrent uses of one invite succeeded, want 1", wins)
 	}
-	got, err = s.Invite(ctx, inv.ID)
+	got, err := s.Invite(ctx, inv.ID)
 	must(t, "Invite", err)
 	if !got.UsedAt.Equal(at(time.Minute)) {
 		t.Fatalf("UsedAt = %v", got.UsedAt)
@@ -577,15 +549,13 @@ func testPushSubscriptions(t *testing.T, s store.Store) {
 		must(t, "PutPushSubscription", tx.PutPushSubscription(ctx, b))
 		return tx.PutPushSubscription(ctx, a)
 	})
-	got, err := s.PushSubscriptions(ctx, w.member.ID)
-	must(t, "PushSubscriptions", err)
-	same(t, "PushSubscriptions (oldest first)", got, []store.PushSubscription{a, b})
+	gives(t, "PushSubscriptions (oldest first)", []store.PushSubscription{a, b})(s.PushSubscriptions(ctx, w.member.ID))
 
 	// The same browser subscribing again for its member replaces it.
 	again := a
 	again.P256dh, again.UserAgent, again.CreatedAt = []byte{4, 5}, "Chromium 2", at(time.Minute)
 	update(t, s, func(tx store.Tx) error { return tx.PutPushSubscription(ctx, again) })
-	got, _ = s.PushSubscriptions(ctx, w.member.ID)
+	got, _ := s.PushSubscriptions(ctx, w.member.ID)
 	same(t, "after subscribing again", got, []store.PushSubscription{b, again})
 
 	// Another member naming the same subscription does not take it over.
@@ -684,9 +654,7 @@ func testDeleteMember(t *testing.T, s store.Store) {
 	wantKind(t, "removed member", err, store.ErrNotFound)
 	_, err = s.Session(ctx, keep.ID)
 	wantKind(t, "removed member's session", err, store.ErrNotFound)
-	if pks, err := s.Passkeys(ctx, w.member.ID); err != nil || len(pks) != 0 {
-		t.Fatalf("removed member's passkeys: %v, %v", pks, err)
-	}
+	empty(t, "removed member's passkeys")(s.Passkeys(ctx, w.member.ID))
 	if _, err := s.Session(ctx, bobs.ID); err != nil {
 		t.Fatalf("another member's session went with them: %v", err)
 	}

@@ -26,17 +26,11 @@ func testApplications(t *testing.T, s store.Store) {
 		return tx.CreateApplication(ctx, foreign)
 	})
 
-	got, err := s.Application(ctx, second.ID)
-	must(t, "Application", err)
-	same(t, "Application", got, second)
-	got, err = s.ApplicationByIssuer(ctx, w.app.Issuer)
-	must(t, "ApplicationByIssuer", err)
-	same(t, "ApplicationByIssuer", got, w.app)
-	apps, err := s.Applications(ctx, w.tenant.ID)
-	must(t, "Applications", err)
-	same(t, "Applications (one tenant, oldest first)", apps, []store.Application{w.app, second})
+	gives(t, "Application", second)(s.Application(ctx, second.ID))
+	gives(t, "ApplicationByIssuer", w.app)(s.ApplicationByIssuer(ctx, w.app.Issuer))
+	gives(t, "Applications (one tenant, oldest first)", []store.Application{w.app, second})(s.Applications(ctx, w.tenant.ID))
 
-	_, err = s.Application(ctx, "no-such-app")
+	_, err := s.Application(ctx, "no-such-app")
 	wantKind(t, "Application of an unknown ID", err, store.ErrNotFound)
 	_, err = s.ApplicationByIssuer(ctx, "https://nowhere.example.com")
 	wantKind(t, "ApplicationByIssuer of an unknown issuer", err, store.ErrNotFound)
@@ -71,9 +65,7 @@ func testApplications(t *testing.T, s store.Store) {
 	attempt := changed
 	attempt.Issuer, attempt.TenantID, attempt.CreatedAt = "https://changed.example.com", other.ID, at(time.Hour)
 	update(t, s, func(tx store.Tx) error { return tx.UpdateApplication(ctx, attempt) })
-	got, err = s.Application(ctx, w.app.ID)
-	must(t, "Application", err)
-	same(t, "Application after UpdateApplication", got, changed)
+	gives(t, "Application after UpdateApplication", changed)(s.Application(ctx, w.app.ID))
 
 	upd := func(change func(a *store.Application)) func(tx store.Tx) error {
 		a := changed
@@ -86,9 +78,7 @@ func testApplications(t *testing.T, s store.Store) {
 		{"update zero max unlock", upd(func(a *store.Application) { a.MaxUnlock = 0 }), store.ErrInvalid},
 		{"update no name", upd(func(a *store.Application) { a.Name = "" }), store.ErrInvalid},
 	})
-	got, err = s.Application(ctx, w.app.ID)
-	must(t, "Application", err)
-	same(t, "Application after failed updates", got, changed)
+	gives(t, "Application after failed updates", changed)(s.Application(ctx, w.app.ID))
 }
 
 // normKey makes empty byte slices nil, since backends may return either.
@@ -246,19 +236,13 @@ func testMembers(t *testing.T, s store.Store) {
 		must(t, "MemberByEmail "+email, err)
 		same(t, "MemberByEmail "+email, got, alice)
 	}
-	got, err = s.MemberByEmail(ctx, other.ID, "Alice.Smith@example.com")
-	must(t, "MemberByEmail in the other tenant", err)
-	same(t, "MemberByEmail in the other tenant", got, aliceElsewhere)
+	gives(t, "MemberByEmail in the other tenant", aliceElsewhere)(s.MemberByEmail(ctx, other.ID, "Alice.Smith@example.com"))
 	_, err = s.MemberByEmail(ctx, w.tenant.ID, "nobody@example.com")
 	wantKind(t, "MemberByEmail of an unknown email", err, store.ErrNotFound)
 	_, err = s.Member(ctx, "no-such-member")
 	wantKind(t, "Member of an unknown ID", err, store.ErrNotFound)
-	members, err := s.Members(ctx, w.tenant.ID)
-	must(t, "Members", err)
-	same(t, "Members (one tenant, oldest first)", members, []store.Member{w.member, alice, carol})
-	owners, err := s.Owners(ctx, w.tenant.ID)
-	must(t, "Owners", err)
-	same(t, "Owners (one tenant, owners only)", owners, []store.Member{carol})
+	gives(t, "Members (one tenant, oldest first)", []store.Member{w.member, alice, carol})(s.Members(ctx, w.tenant.ID))
+	gives(t, "Owners (one tenant, owners only)", []store.Member{carol})(s.Owners(ctx, w.tenant.ID))
 
 	create := func(change func(m *store.Member)) func(tx store.Tx) error {
 		m := newMember(w.tenant.ID, newID("bob")+"@example.com", t0)
@@ -283,9 +267,7 @@ func testMembers(t *testing.T, s store.Store) {
 	attempt := changed
 	attempt.Email, attempt.TenantID, attempt.CreatedAt = "other@example.com", other.ID, at(time.Hour)
 	update(t, s, func(tx store.Tx) error { return tx.UpdateMember(ctx, attempt) })
-	got, err = s.Member(ctx, alice.ID)
-	must(t, "Member", err)
-	same(t, "Member after UpdateMember", got, changed)
+	gives(t, "Member after UpdateMember", changed)(s.Member(ctx, alice.ID))
 
 	runErrorCases(t, s, []errorCase{
 		{"update unknown", func(tx store.Tx) error {
@@ -314,10 +296,8 @@ func testMemberEmailVerified(t *testing.T, s store.Store) {
 		must(t, "CreateMember verified", tx.CreateMember(ctx, verified))
 		return tx.CreateMember(ctx, claimed)
 	})
-	got, err := s.Member(ctx, verified.ID)
-	must(t, "Member", err)
-	same(t, "verified member", got, verified)
-	got, err = s.MemberByEmail(ctx, w.tenant.ID, "carl@example.com")
+	gives(t, "verified member", verified)(s.Member(ctx, verified.ID))
+	got, err := s.MemberByEmail(ctx, w.tenant.ID, "carl@example.com")
 	must(t, "MemberByEmail", err)
 	if got.EmailVerified() || !got.EmailVerifiedAt.IsZero() {
 		t.Fatalf("a member created unverified reads verified: %+v", got)
@@ -475,24 +455,18 @@ func testAccountOwner(t *testing.T, s store.Store) {
 
 	update(t, s, func(tx store.Tx) error { return tx.SetAccountOwner(ctx, a.ID, w.member.ID, at(time.Minute)) })
 	a.OwnerID, a.UpdatedAt = w.member.ID, at(time.Minute)
-	got, err := s.Account(ctx, a.AppID, a.Name)
-	must(t, "Account", err)
-	same(t, "Account after linking", got, a)
+	gives(t, "Account after linking", a)(s.Account(ctx, a.AppID, a.Name))
 
 	update(t, s, func(tx store.Tx) error { return tx.SetAccountOwner(ctx, a.ID, "", at(time.Hour)) })
 	a.OwnerID, a.UpdatedAt = "", at(time.Hour)
-	got, err = s.Account(ctx, a.AppID, a.Name)
-	must(t, "Account", err)
-	same(t, "Account after unlinking", got, a)
+	gives(t, "Account after unlinking", a)(s.Account(ctx, a.AppID, a.Name))
 
 	runErrorCases(t, s, []errorCase{
 		{"unknown account", func(tx store.Tx) error { return tx.SetAccountOwner(ctx, "no-such-account", w.member.ID, t0) }, store.ErrNotFound},
 		{"unknown owner", func(tx store.Tx) error { return tx.SetAccountOwner(ctx, a.ID, "no-such-member", t0) }, store.ErrInvalid},
 		{"owner in another tenant", func(tx store.Tx) error { return tx.SetAccountOwner(ctx, a.ID, stranger.ID, t0) }, store.ErrInvalid},
 	})
-	got, err = s.Account(ctx, a.AppID, a.Name)
-	must(t, "Account", err)
-	same(t, "Account after failed links", got, a)
+	gives(t, "Account after failed links", a)(s.Account(ctx, a.AppID, a.Name))
 }
 
 func testAccountPages(t *testing.T, s store.Store) {
@@ -533,9 +507,7 @@ func testAccountPages(t *testing.T, s store.Store) {
 	if pages != 3 {
 		t.Errorf("%d accounts in pages of 10 took %d pages, want 3", total, pages)
 	}
-	page, err := s.Accounts(ctx, w.app.ID, "user-22", 10)
-	must(t, "Accounts", err)
-	same(t, "Accounts after user-22", page, want[23:])
+	gives(t, "Accounts after user-22", want[23:])(s.Accounts(ctx, w.app.ID, "user-22", 10))
 
 	n, err := s.CountAccounts(ctx, w.app.ID)
 	must(t, "CountAccounts", err)

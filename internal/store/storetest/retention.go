@@ -27,9 +27,7 @@ func testDeleteChecksBefore(t *testing.T, s store.Store) {
 	_, err := s.DeleteChecksBefore(ctx, cut, 0)
 	wantKind(t, "DeleteChecksBefore with limit 0", err, store.ErrInvalid)
 
-	n, err := s.DeleteChecksBefore(ctx, cut, 2)
-	must(t, "DeleteChecksBefore", err)
-	same(t, "records deleted by the first round", n, 2)
+	gives(t, "records deleted by the first round", 2)(s.DeleteChecksBefore(ctx, cut, 2))
 	for i, r := range old {
 		_, err := s.CheckRecord(ctx, r.ID)
 		if i < 2 {
@@ -38,14 +36,8 @@ func testDeleteChecksBefore(t *testing.T, s store.Store) {
 			must(t, "CheckRecord of an old record a later round deletes", err)
 		}
 	}
-	n, err = s.DeleteChecksBefore(ctx, cut, 100)
-	must(t, "DeleteChecksBefore", err)
-	same(t, "records deleted by the second round", n, 3)
-	n, err = s.DeleteChecksBefore(ctx, cut, 100)
-	must(t, "DeleteChecksBefore", err)
-	same(t, "records deleted once none is old", n, 0)
+	gives(t, "records deleted by the second round", 3)(s.DeleteChecksBefore(ctx, cut, 100))
+	gives(t, "records deleted once none is old", 0)(s.DeleteChecksBefore(ctx, cut, 100))
 
-	got, err := s.CheckRecords(ctx, w.app.ID, 100)
-	must(t, "CheckRecords", err)
-	same(t, "records left", got, []store.CheckRecord{kept[1], kept[0]})
+	gives(t, "records left", []store.CheckRecord{kept[1], kept[0]})(s.CheckRecords(ctx, w.app.ID, 100))
 }

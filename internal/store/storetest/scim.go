@@ -102,12 +102,8 @@ func testUpdateGroup(t *testing.T, s store.Store) {
 	renamed := a
 	renamed.Name, renamed.Description = "renamed "+newID(""), "new description"
 	update(t, s, func(tx store.Tx) error { return tx.UpdateGroup(ctx, renamed) })
-	got, err := s.Group(ctx, w.tenant.ID, a.ID)
-	must(t, "Group", err)
-	same(t, "renamed group", got, renamed)
-	got, err = s.GroupByName(ctx, w.tenant.ID, renamed.Name)
-	must(t, "GroupByName", err)
-	same(t, "by its new name", got, renamed)
+	gives(t, "renamed group", renamed)(s.Group(ctx, w.tenant.ID, a.ID))
+	gives(t, "by its new name", renamed)(s.GroupByName(ctx, w.tenant.ID, renamed.Name))
 	ms, err := s.GroupMembers(ctx, w.tenant.ID)
 	must(t, "GroupMembers", err)
 	if len(ms) != 1 || ms[0].GroupID != a.ID {
@@ -123,6 +119,6 @@ func testUpdateGroup(t *testing.T, s store.Store) {
 		{"group of another tenant", func(tx store.Tx) error { return tx.UpdateGroup(ctx, elsewhere) }, store.ErrNotFound},
 		{"no name", func(tx store.Tx) error { g := renamed; g.Name = ""; return tx.UpdateGroup(ctx, g) }, store.ErrInvalid},
 	})
-	got, _ = s.Group(ctx, w.tenant.ID, b.ID)
+	got, _ := s.Group(ctx, w.tenant.ID, b.ID)
 	same(t, "the other group after the refusals", got, b)
 }

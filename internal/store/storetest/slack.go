@@ -23,10 +23,8 @@ func testSlackLinks(t *testing.T, s store.Store) {
 	}
 	a := store.SlackLink{MemberID: w.member.ID, TenantID: w.tenant.ID, TeamID: "T1", UserID: "U1", CreatedAt: t0}
 	update(t, s, func(tx store.Tx) error { return tx.PutSlackLink(ctx, a) })
-	got, err := s.SlackLink(ctx, w.member.ID)
-	must(t, "SlackLink", err)
-	same(t, "SlackLink", got, a)
-	got, err = s.SlackMember(ctx, w.tenant.ID, "T1", "U1")
+	gives(t, "SlackLink", a)(s.SlackLink(ctx, w.member.ID))
+	got, err := s.SlackMember(ctx, w.tenant.ID, "T1", "U1")
 	must(t, "SlackMember", err)
 	same(t, "SlackMember", got, a)
 	for _, c := range []struct{ tenant, team, user string }{{w2.tenant.ID, "T1", "U1"}, {w.tenant.ID, "T2", "U1"}, {w.tenant.ID, "T1", "U2"}} {

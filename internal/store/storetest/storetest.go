@@ -141,6 +141,29 @@ func same(t *testing.T, what string, got, want any) {
 	}
 }
 
+// gives checks the result of a read: no error (else the test stops) and
+// want (compared as same does), both named by what. It is called with the
+// read itself: gives(t, "Tenant", want)(s.Tenant(ctx, id)).
+func gives[T any](t *testing.T, what string, want T) func(got T, err error) {
+	return func(got T, err error) {
+		t.Helper()
+		must(t, what, err)
+		same(t, what, got, want)
+	}
+}
+
+// empty checks that a list read succeeds with no records; otherwise the
+// test stops, naming what and what the read gave. It is called with the
+// read itself: empty(t, "Policies of another tenant")(s.Policies(ctx, id)).
+func empty(t *testing.T, what string) func(got any, err error) {
+	return func(got any, err error) {
+		t.Helper()
+		if err != nil || reflect.ValueOf(got).Len() != 0 {
+			t.Fatalf("%s = %+v, %v; want none", what, got, err)
+		}
+	}
+}
+
 // race runs try(0) … try(n-1) at once, each in its own goroutine released
 // together, and returns how many reported true. An error fails the test,
 // named by what.
@@ -422,17 +445,11 @@ func testTenants(t *testing.T, s store.Store) {
 		return tx.CreateTenant(ctx, older)
 	})
 
-	got, err := s.Tenant(ctx, newer.ID)
-	must(t, "Tenant", err)
-	same(t, "Tenant", got, newer)
-	got, err = s.TenantByName(ctx, older.Name)
-	must(t, "TenantByName", err)
-	same(t, "TenantByName", got, older)
-	all, err := s.Tenants(ctx)
-	must(t, "Tenants", err)
-	same(t, "Tenants (oldest first)", all, []store.Tenant{older, newer})
+	gives(t, "Tenant", newer)(s.Tenant(ctx, newer.ID))
+	gives(t, "TenantByName", older)(s.TenantByName(ctx, older.Name))
+	gives(t, "Tenants (oldest first)", []store.Tenant{older, newer})(s.Tenants(ctx))
 
-	_, err = s.Tenant(ctx, "no-such-tenant")
+	_, err := s.Tenant(ctx, "no-such-tenant")
 	wantKind(t, "Tenant of an unknown ID", err, store.ErrNotFound)
 	_, err = s.TenantByName(ctx, "no-such-tenant")
 	wantKind(t, "TenantByName of an unknown name", err, store.ErrNotFound)
@@ -447,7 +464,7 @@ func testTenants(t *testing.T, s store.Store) {
 		{"no name", create(store.Tenant{ID: newID("tenant"), CreatedAt: t0}), store.ErrInvalid},
 		{"no created time", create(store.Tenant{ID: newID("tenant"), Name: "other"}), store.ErrInvalid},
 	})
-	all, err = s.Tenants(ctx)
+	all, err := s.Tenants(ctx)
 	must(t, "Tenants", err)
 	if len(all) != 2 {
 		t.Errorf("failed creates wrote tenants: %d tenants, want 2", len(all))

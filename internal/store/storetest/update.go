@@ -41,14 +41,10 @@ func wroteNothing(t *testing.T, s store.Store, w world, tn store.Tenant) {
 	ctx := t.Context()
 	_, err := s.Tenant(ctx, tn.ID)
 	wantKind(t, "Tenant written by a rolled-back Update", err, store.ErrNotFound)
-	apps, err := s.Applications(ctx, w.tenant.ID)
-	must(t, "Applications", err)
-	same(t, "Applications after a rolled-back Update", apps, []store.Application{w.app})
+	gives(t, "Applications after a rolled-back Update", []store.Application{w.app})(s.Applications(ctx, w.tenant.ID))
 	_, err = s.Account(ctx, w.app.ID, "doomed")
 	wantKind(t, "Account written by a rolled-back Update", err, store.ErrNotFound)
-	m, err := s.Member(ctx, w.member.ID)
-	must(t, "Member", err)
-	same(t, "Member after a rolled-back Update", m, w.member)
+	gives(t, "Member after a rolled-back Update", w.member)(s.Member(ctx, w.member.ID))
 	recs, err := s.AuditRecords(ctx, w.tenant.ID, 0, 10)
 	must(t, "AuditRecords", err)
 	if len(recs) != 0 {
@@ -108,18 +104,12 @@ func testUpdateIsolation(t *testing.T, s store.Store) {
 	update(t, s, func(tx store.Tx) error {
 		must(t, "CreateTenant", tx.CreateTenant(ctx, tn))
 		// The transaction reads its own writes...
-		got, err := tx.Tenant(ctx, tn.ID)
-		must(t, "Tenant in the transaction", err)
-		same(t, "Tenant in the transaction", got, tn)
-		got, err = tx.TenantByName(ctx, tn.Name)
-		must(t, "TenantByName in the transaction", err)
-		same(t, "TenantByName in the transaction", got, tn)
+		gives(t, "Tenant in the transaction", tn)(tx.Tenant(ctx, tn.ID))
+		gives(t, "TenantByName in the transaction", tn)(tx.TenantByName(ctx, tn.Name))
 		// ...which nobody else sees before it commits.
-		_, err = s.Tenant(ctx, tn.ID)
+		_, err := s.Tenant(ctx, tn.ID)
 		wantKind(t, "Tenant outside the transaction before commit", err, store.ErrNotFound)
 		return nil
 	})
-	got, err := s.Tenant(ctx, tn.ID)
-	must(t, "Tenant after commit", err)
-	same(t, "Tenant after commit", got, tn)
+	gives(t, "Tenant after commit", tn)(s.Tenant(ctx, tn.ID))
 }
