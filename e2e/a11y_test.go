@@ -339,58 +339,104 @@ type auditor struct {
 	fx       *a11yFixture
 	axe      string
 	tab, out context.Context // signed in as the owner; signed out
+	// lanes has the tabs a sweep uses at each width of a11yWidths, made
+	// on the first sweep: at the first width tab and out, at each other a
+	// pair of its own, the owner's (in the browser context of tab, so
+	// signed in too) and one signed out (in that of out).
+	lanes []*auditor
 }
 
 // sweep checks every page of the table that state can show (in state
 // "request", the pages that show requests; in state "forms", those that
 // show the forms of Slack, approvals and break-glass), at each width:
 // axe, the keyboard walk, the header's height, and a screenshot.
+//
+// Each width is a subtest of its own, run in parallel with the other on
+// a pair of tabs of its own: the checks of a page mostly wait for the
+// browser, which can render the other width's page meanwhile. The
+// addresses are found first, in the test's goroutine, as the CLI and the
+// fixture are not for concurrent use.
 func (a *auditor) sweep(state string) {
 	t := a.t
 	t.Helper()
-	start := time.Now()
-	n := 0
-	var spent [4]time.Duration
-	for _, w := range a11yWidths {
-		for _, ctx := range []context.Context{a.tab, a.out} {
-			a.b.do(ctx, "viewport", chromedp.EmulateViewport(w.w, w.h))
-		}
-		for _, p := range portalPages {
-			if p.skip != "" || (state == "request" && !p.request) || (state == "forms" && !p.forms) {
-				continue
-			}
-			path := p.path(a.fx)
-			if path == "" {
-				continue
-			}
-			ctx := a.tab
-			if p.signedOut {
-				ctx = a.out
-			}
-			where := fmt.Sprintf("%s, %s, %d px", p.name, state, w.w)
-			t0 := time.Now()
-			a.b.do(ctx, "open "+where, chromedp.Navigate(a.fx.public+path), chromedp.WaitVisible(chromedp.CSS("main h1")))
-			t1 := time.Now()
-			a.checkAxe(ctx, where)
-			a.distinctButtons(ctx, where)
-			t2 := time.Now()
-			a.layout(ctx, where, w.w)
-			a.b.shot(ctx, fmt.Sprintf("a11y-%s-%s-%d", state, p.name, w.w))
-			t3 := time.Now()
-			a.keyboardWalk(ctx, where)
-			t4 := time.Now()
-			spent[0] += t1.Sub(t0)
-			spent[1] += t2.Sub(t1)
-			spent[2] += t3.Sub(t2)
-			spent[3] += t4.Sub(t3)
-			n++
+	// The pages, and their addresses once per width: some are of one use
+	// (a token, a step-up request), as when each view asked for its own.
+	var pages []a11yPage
+	for _, p := range portalPages {
+		if p.skip == "" && (state != "request" || p.request) && (state != "forms" || p.forms) {
+			pages = append(pages, p)
 		}
 	}
+	paths := make([][]string, len(a11yWidths))
+	for i := range a11yWidths {
+		for _, p := range pages {
+			paths[i] = append(paths[i], p.path(a.fx))
+		}
+	}
+	if a.lanes == nil {
+		a.lanes = []*auditor{a}
+		for range a11yWidths[1:] {
+			a.lanes = append(a.lanes, &auditor{t: t, b: a.b, fx: a.fx, axe: a.axe, tab: a.b.tab(a.tab), out: a.b.tab(a.out)})
+		}
+		// The windows are driven at once, and only one can have the
+		// system's focus: each page behaves as in the focused window a
+		// user types in.
+		for _, l := range a.lanes {
+			for _, ctx := range []context.Context{l.tab, l.out} {
+				if _, err := chromedp.Call(ctx, emulation.SetFocusEmulationEnabled, emulation.SetFocusEmulationEnabledParams{Enabled: true}); err != nil {
+					t.Fatalf("Emulation.setFocusEmulationEnabled: %v", err)
+				}
+			}
+		}
+	}
+	t.Run(state, func(t *testing.T) {
+		for i, w := range a11yWidths {
+			lane := a.lanes[i]
+			t.Run(fmt.Sprintf("%dpx", w.w), func(t *testing.T) {
+				t.Parallel()
+				l := *lane
+				l.t, l.b = t, &browser{t: t, ctx: a.b.ctx, shots: a.b.shots}
+				for _, ctx := range []context.Context{l.tab, l.out} {
+					l.b.do(ctx, "viewport", chromedp.EmulateViewport(w.w, w.h))
+				}
+				start := time.Now()
+				n := 0
+				var spent [4]time.Duration
+				for k, p := range pages {
+					path := paths[i][k]
+					if path == "" {
+						continue
+					}
+					ctx := l.tab
+					if p.signedOut {
+						ctx = l.out
+					}
+					where := fmt.Sprintf("%s, %s, %d px", p.name, state, w.w)
+					t0 := time.Now()
+					l.b.do(ctx, "open "+where, chromedp.Navigate(a.fx.public+path), chromedp.WaitVisible(chromedp.CSS("main h1")))
+					t1 := time.Now()
+					l.checkAxe(ctx, where)
+					l.distinctButtons(ctx, where)
+					t2 := time.Now()
+					l.layout(ctx, where, w.w)
+					l.b.shot(ctx, fmt.Sprintf("a11y-%s-%s-%d", state, p.name, w.w))
+					t3 := time.Now()
+					l.keyboardWalk(ctx, where)
+					t4 := time.Now()
+					spent[0] += t1.Sub(t0)
+					spent[1] += t2.Sub(t1)
+					spent[2] += t3.Sub(t2)
+					spent[3] += t4.Sub(t3)
+					n++
+				}
+				t.Logf("%s at %d px: %d page views checked in %v (load %v, axe %v, layout and screenshot %v, keyboard %v)", state, w.w, n,
+					time.Since(start).Round(time.Millisecond), spent[0].Round(time.Millisecond), spent[1].Round(time.Millisecond),
+					spent[2].Round(time.Millisecond), spent[3].Round(time.Millisecond))
+			})
+		}
+	})
 	a.b.do(a.tab, "viewport", chromedp.EmulateViewport(1280, 900))
 	a.b.do(a.out, "viewport", chromedp.EmulateViewport(1280, 900))
-	t.Logf("%s: %d page views checked in %v (load %v, axe %v, layout and screenshot %v, keyboard %v)", state, n,
-		time.Since(start).Round(time.Millisecond), spent[0].Round(time.Millisecond), spent[1].Round(time.Millisecond),
-		spent[2].Round(time.Millisecond), spent[3].Round(time.Millisecond))
 }
 
 type axeViolation struct {

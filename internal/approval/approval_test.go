@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"sync"
 	"testing"
 	"time"
@@ -21,6 +22,16 @@ import (
 	"github.com/deadbolt-dev/deadbolt/internal/store/postgres/pgtest"
 	"github.com/deadbolt-dev/deadbolt/internal/store/storetest/backends"
 )
+
+// pgShared is the database the PostgreSQL tests share, each in a schema
+// of its own: a database per test forced a checkpoint at every drop.
+var pgShared pgtest.Shared
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	pgShared.Drop()
+	os.Exit(code)
+}
 
 type db interface {
 	store.Store
@@ -58,7 +69,7 @@ var kinds = []backend{
 		return []db{s}
 	}},
 	{"postgres two nodes", func(t *testing.T) []db {
-		u := pgtest.NewDatabase(t)
+		u := pgtest.NewSchema(t, pgShared.Database(t))
 		var out []db
 		for range 2 {
 			s, err := postgres.Open(t.Context(), u, postgres.Options{AutoMigrate: true})

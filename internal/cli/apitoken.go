@@ -113,13 +113,7 @@ leaked: it stops working at once, on every node.`,
 			}
 			now := time.Now()
 			return printList(a, "api_tokens", toks, apiTokenJSON, func(t store.APIToken) string {
-				state := "active"
-				switch {
-				case !t.RevokedAt.IsZero():
-					state = "revoked"
-				case !t.Usable(now):
-					state = "expired"
-				}
+				state := t.State(now)
 				used := "never used"
 				if !t.LastUsedAt.IsZero() {
 					used = "last used " + t.LastUsedAt.Format(time.RFC3339)

@@ -693,9 +693,8 @@ func total(ws []policy.Window) time.Duration {
 func within(ws []policy.Window, from, to time.Time) []policy.Window {
 	var out []policy.Window
 	for _, w := range ws {
-		w.Start, w.End = later(w.Start, from), earlier(w.End, to)
-		if w.End.After(w.Start) {
-			out = append(out, w)
+		if cut, ok := w.Within(from, to); ok {
+			out = append(out, cut)
 		}
 	}
 	return out

@@ -59,6 +59,15 @@ type Window struct {
 // Contains reports whether t is in w.
 func (w Window) Contains(t time.Time) bool { return !t.Before(w.Start) && t.Before(w.End) }
 
+// Within is w cut to [from, to); ok is false when nothing of w is left.
+func (w Window) Within(from, to time.Time) (cut Window, ok bool) {
+	cut = Window{Start: later(w.Start, from), End: w.End}
+	if to.Before(cut.End) {
+		cut.End = to
+	}
+	return cut, cut.End.After(cut.Start)
+}
+
 // Timetable is a validated Schedule ready to answer questions about time.
 // It is immutable and safe for concurrent use; its methods do not allocate
 // unless they return a slice (or Active moves to another stretch, see

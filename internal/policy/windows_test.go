@@ -51,3 +51,33 @@ func TestWindows(t *testing.T) {
 		t.Errorf("lock windows = %v, want 09:00–10:00", got)
 	}
 }
+
+// TestWindowWithin: a window cut to a period keeps only what lies in it,
+// and a window wholly outside, or touching it only at an end, leaves
+// nothing.
+func TestWindowWithin(t *testing.T) {
+	at := func(h int) time.Time { return time.Date(2026, 11, 30, h, 0, 0, 0, time.UTC) }
+	from, to := at(9), at(17)
+	for _, tc := range []struct {
+		name string
+		w    Window
+		want Window
+		ok   bool
+	}{
+		{"inside", Window{at(10), at(12)}, Window{at(10), at(12)}, true},
+		{"over the start", Window{at(7), at(10)}, Window{at(9), at(10)}, true},
+		{"over the end", Window{at(16), at(20)}, Window{at(16), at(17)}, true},
+		{"over both", Window{at(1), at(23)}, Window{at(9), at(17)}, true},
+		{"before", Window{at(1), at(8)}, Window{}, false},
+		{"touching the start", Window{at(7), at(9)}, Window{}, false},
+		{"touching the end", Window{at(17), at(18)}, Window{}, false},
+		{"empty", Window{at(10), at(10)}, Window{}, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got, ok := tc.w.Within(from, to)
+			if ok != tc.ok || (ok && (!got.Start.Equal(tc.want.Start) || !got.End.Equal(tc.want.End))) {
+				t.Fatalf("%v.Within(%v, %v) = %v, %v; want %v, %v", tc.w, from, to, got, ok, tc.want, tc.ok)
+			}
+		})
+	}
+}

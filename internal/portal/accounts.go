@@ -346,7 +346,7 @@ func (p *Portal) requireOwnAccount(w http.ResponseWriter, r *http.Request) (sign
 
 func (p *Portal) done(w http.ResponseWriter, r *http.Request, s signedIn, code string) {
 	p.d.Broker.Publish(s.member.ID)
-	http.Redirect(w, r, "/?done="+code, http.StatusSeeOther)
+	seeOther(w, r, "/?done="+code)
 }
 
 func (p *Portal) accountLock(w http.ResponseWriter, r *http.Request) error {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/deadbolt-dev/deadbolt/internal/admin"
 	"github.com/deadbolt-dev/deadbolt/internal/notify"
+	"github.com/deadbolt-dev/deadbolt/internal/policy"
 	"github.com/deadbolt-dev/deadbolt/internal/store"
 )
 
@@ -75,27 +76,47 @@ func (p *Portal) tenantApp(r *http.Request, s signedIn, id string) (store.Applic
 // requireAdminApp is requireAdmin, then the application of the path's
 // {id} within the admin's tenant (another tenant's is not found).
 func (p *Portal) requireAdminApp(w http.ResponseWriter, r *http.Request) (signedIn, store.Application, bool, error) {
-	s, ok, err := p.requireAdmin(w, r)
-	if !ok {
-		return s, store.Application{}, false, err
-	}
-	app, err := p.tenantApp(r, s, r.PathValue("id"))
-	if err != nil {
-		return s, app, false, err
-	}
-	return s, app, true, nil
+	return requireAdminFinds(p, w, r, func(s signedIn) (store.Application, error) { return p.tenantApp(r, s, r.PathValue("id")) })
 }
 
 // requireAdminApps is requireAdmin, then the applications of the admin's
 // tenant.
 func (p *Portal) requireAdminApps(w http.ResponseWriter, r *http.Request) (signedIn, []store.Application, bool, error) {
+	return requireAdminFinds(p, w, r, func(s signedIn) ([]store.Application, error) {
+		return p.d.Store.Applications(r.Context(), s.member.TenantID)
+	})
+}
+
+// requireAdminFinds is requireAdmin, then what find reads for the signed-in
+// admin; ok is false when either refuses. find looks only within
+// s.member's tenant, so another tenant's record is not found: the
+// requireAdmin… guards of the admin pages (an application, a group, a
+// policy) are each this with their own find.
+func requireAdminFinds[T any](p *Portal, w http.ResponseWriter, r *http.Request, find func(s signedIn) (T, error)) (signedIn, T, bool, error) {
 	s, ok, err := p.requireAdmin(w, r)
 	if !ok {
-		return s, nil, false, err
+		var zero T
+		return s, zero, false, err
 	}
-	apps, err := p.d.Store.Applications(r.Context(), s.member.TenantID)
-	return s, apps, err == nil, err
+	v, err := find(s)
+	return s, v, err == nil, err
 }
+
+// namesByID maps the ID of each of items to what people read for it (a
+// name, a member's email), for pages that show references by name.
+func namesByID[T any](items []T, name func(T) (id, words string)) map[string]string {
+	out := make(map[string]string, len(items))
+	for _, it := range items {
+		id, words := name(it)
+		out[id] = words
+	}
+	return out
+}
+
+// The namers of namesByID.
+func appName(a store.Application) (string, string) { return a.ID, a.Name }
+func groupName(g store.Group) (string, string)     { return g.ID, g.Name }
+func memberEmail(m store.Member) (string, string)  { return m.ID, m.Email }
 
 func (p *Portal) renderAdmin(w http.ResponseWriter, r *http.Request, s signedIn, page, title string, data map[string]any) {
 	p.renderAdminPage(w, r, s, http.StatusOK, "admin", page, title, data)
@@ -182,8 +203,7 @@ func (p *Portal) adminAppCreate(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return invalidInput(err)
 	}
-	http.Redirect(w, r, "/admin/apps/"+app.ID+"?done=saved", http.StatusSeeOther)
-	return nil
+	return seeOther(w, r, "/admin/apps/"+app.ID+"?done=saved")
 }
 
 func (p *Portal) adminApp(w http.ResponseWriter, r *http.Request) error {
@@ -233,8 +253,7 @@ func (p *Portal) adminAppUpdate(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return invalidInput(err)
 	}
-	http.Redirect(w, r, "/admin/apps/"+app.ID+"?done=saved", http.StatusSeeOther)
-	return nil
+	return seeOther(w, r, "/admin/apps/"+app.ID+"?done=saved")
 }
 
 // stateChanges are the danger zone's changes: what each sets, and the
@@ -270,8 +289,7 @@ func (p *Portal) adminAppState(w http.ResponseWriter, r *http.Request) error {
 	if _, err := p.adminSvc().UpdateApp(r.Context(), s.actor(), app.ID, change.apply); err != nil {
 		return withBack(invalidInput(err), back)
 	}
-	http.Redirect(w, r, "/admin/apps/"+app.ID+"?done="+change.done, http.StatusSeeOther)
-	return nil
+	return seeOther(w, r, "/admin/apps/"+app.ID+"?done="+change.done)
 }
 
 // createdKey is a key just created, with its secret, shown once.
@@ -309,8 +327,7 @@ func (p *Portal) adminKeyRevoke(w http.ResponseWriter, r *http.Request) error {
 	if _, err := p.adminSvc().RevokeKey(r.Context(), s.actor(), k.KID); err != nil {
 		return err
 	}
-	http.Redirect(w, r, "/admin/apps/"+k.AppID+"?done=revoked", http.StatusSeeOther)
-	return nil
+	return seeOther(w, r, "/admin/apps/"+k.AppID+"?done=revoked")
 }
 
 type memberRow struct {
@@ -373,8 +390,7 @@ func (p *Portal) adminRole(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return invalidInput(err)
 	}
-	http.Redirect(w, r, "/admin/members?done=saved", http.StatusSeeOther)
-	return nil
+	return seeOther(w, r, "/admin/members?done=saved")
 }
 
 type webhookRow struct {
@@ -420,8 +436,7 @@ func (p *Portal) adminWebhookDelete(w http.ResponseWriter, r *http.Request) erro
 	if _, err := p.adminSvc().DeleteWebhook(r.Context(), s.actor(), s.member.TenantID, r.PathValue("id")); err != nil {
 		return err
 	}
-	http.Redirect(w, r, "/admin/webhooks?done=deleted", http.StatusSeeOther)
-	return nil
+	return seeOther(w, r, "/admin/webhooks?done=deleted")
 }
 
 func (p *Portal) adminWebhooksPage(w http.ResponseWriter, r *http.Request, created *createdWebhook) error {
@@ -486,9 +501,7 @@ func (p *Portal) adminActivity(w http.ResponseWriter, r *http.Request) error {
 	}
 	now := p.now()
 	var recs []store.CheckRecord
-	names := map[string]string{}
 	for _, a := range apps {
-		names[a.ID] = a.Name
 		rs, err := p.d.Store.CheckRecords(r.Context(), a.ID, activityRecords)
 		if err != nil {
 			return err
@@ -502,12 +515,9 @@ func (p *Portal) adminActivity(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	policyNames := make(map[string]string, len(pols))
-	for _, pol := range pols {
-		policyNames[pol.ID] = pol.Name
-	}
-	p.renderAdmin(w, r, s, "activity", "Activity", map[string]any{"Chart": newChart(recs, now), "Latest": latest, "AppNames": names,
-		"PolicyNames": policyNames})
+	policyNames := namesByID(pols, func(pol policy.Policy) (string, string) { return pol.ID, pol.Name })
+	p.renderAdmin(w, r, s, "activity", "Activity", map[string]any{"Chart": newChart(recs, now), "Latest": latest,
+		"AppNames": namesByID(apps, appName), "PolicyNames": policyNames})
 	return nil
 }
 

@@ -42,6 +42,10 @@ func (p *Portal) approvalsPage(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	opRows := make([]operationRow, len(ops))
+	for i, op := range ops {
+		opRows[i] = operationRow{op}
+	}
 	now := p.d.Clock.Now()
 	grants, err := p.revocable(r.Context(), s.member, now)
 	if err != nil {
@@ -49,7 +53,7 @@ func (p *Portal) approvalsPage(w http.ResponseWriter, r *http.Request) error {
 	}
 	p.render(w, r, http.StatusOK, "approvals", map[string]any{
 		"Title": "Approvals", "Member": s.member, "Notice": notice(r),
-		"Inbox": inboxRows(inbox, now), "Mine": inboxRows(mine, now), "Operations": ops, "Grants": grants,
+		"Inbox": inboxRows(inbox, now), "Mine": inboxRows(mine, now), "Operations": opRows, "Grants": grants,
 	})
 	return nil
 }
@@ -98,6 +102,28 @@ func (p *Portal) revocable(ctx context.Context, m store.Member, now time.Time) (
 		}
 	}
 	return out, nil
+}
+
+// voteControls are what the "vote" template offers on one request of the
+// inbox: a link to sign when its rule says sign, else Approve and Deny.
+type voteControls struct {
+	Sign bool
+	Path string // the request's routes: /approvals/ID or /approvals/ops/ID
+	ID   string // what the controls' ids end with: ID, or op-ID
+	Name string // what the controls name for screen readers
+}
+
+// Vote is the controls of a request for access to an account.
+func (r inboxRow) Vote() voteControls {
+	return voteControls{Sign: r.Rule.Sign, Path: "/approvals/" + r.Request.ID, ID: r.Request.ID, Name: r.Account.Name + " at " + r.App.Name}
+}
+
+// operationRow is one approval request for an operation on the page.
+type operationRow struct{ approval.OperationItem }
+
+// Vote is the controls of an approval request for an operation.
+func (r operationRow) Vote() voteControls {
+	return voteControls{Sign: r.Signs(), Path: "/approvals/ops/" + r.Request.ID, ID: "op-" + r.Request.ID, Name: r.Request.Title}
 }
 
 func inboxRows(items []approval.Item, now time.Time) []inboxRow {
@@ -156,8 +182,7 @@ func (p *Portal) castVote(w http.ResponseWriter, r *http.Request, vote func(appr
 		return withBack(voteError(err), "/approvals")
 	}
 	p.d.Broker.Publish(s.member.ID)
-	http.Redirect(w, r, "/approvals?done=voted", http.StatusSeeOther)
-	return nil
+	return seeOther(w, r, "/approvals?done=voted")
 }
 
 // pageReads is a store.PolicyReader that reads the tenant's lists
@@ -183,7 +208,12 @@ type memo[T any] struct {
 	ok bool
 }
 
-func (m *memo[T]) get(read func() ([]T, error)) ([]T, error) {
+// get is the list read once; when cached is false (another tenant's, or
+// another instant's) it reads through and keeps nothing.
+func (m *memo[T]) get(cached bool, read func() ([]T, error)) ([]T, error) {
+	if !cached {
+		return read()
+	}
 	if !m.ok {
 		v, err := read()
 		if err != nil {
@@ -195,41 +225,21 @@ func (m *memo[T]) get(read func() ([]T, error)) ([]T, error) {
 }
 
 func (c *pageReads) Policies(ctx context.Context, tenantID string) ([]store.Policy, error) {
-	read := func() ([]store.Policy, error) { return c.PolicyReader.Policies(ctx, tenantID) }
-	if tenantID != c.tenantID {
-		return read()
-	}
-	return c.policies.get(read)
+	return c.policies.get(tenantID == c.tenantID, func() ([]store.Policy, error) { return c.PolicyReader.Policies(ctx, tenantID) })
 }
 
 func (c *pageReads) Assignments(ctx context.Context, tenantID string) ([]store.Assignment, error) {
-	read := func() ([]store.Assignment, error) { return c.PolicyReader.Assignments(ctx, tenantID) }
-	if tenantID != c.tenantID {
-		return read()
-	}
-	return c.assignments.get(read)
+	return c.assignments.get(tenantID == c.tenantID, func() ([]store.Assignment, error) { return c.PolicyReader.Assignments(ctx, tenantID) })
 }
 
 func (c *pageReads) Groups(ctx context.Context, tenantID string) ([]store.Group, error) {
-	read := func() ([]store.Group, error) { return c.PolicyReader.Groups(ctx, tenantID) }
-	if tenantID != c.tenantID {
-		return read()
-	}
-	return c.groups.get(read)
+	return c.groups.get(tenantID == c.tenantID, func() ([]store.Group, error) { return c.PolicyReader.Groups(ctx, tenantID) })
 }
 
 func (c *pageReads) GroupMembers(ctx context.Context, tenantID string) ([]store.GroupMember, error) {
-	read := func() ([]store.GroupMember, error) { return c.PolicyReader.GroupMembers(ctx, tenantID) }
-	if tenantID != c.tenantID {
-		return read()
-	}
-	return c.members.get(read)
+	return c.members.get(tenantID == c.tenantID, func() ([]store.GroupMember, error) { return c.PolicyReader.GroupMembers(ctx, tenantID) })
 }
 
 func (c *pageReads) Executions(ctx context.Context, tenantID string, since time.Time) ([]store.Execution, error) {
-	read := func() ([]store.Execution, error) { return c.PolicyReader.Executions(ctx, tenantID, since) }
-	if tenantID != c.tenantID || !since.Equal(c.now) {
-		return read()
-	}
-	return c.executions.get(read)
+	return c.executions.get(tenantID == c.tenantID && since.Equal(c.now), func() ([]store.Execution, error) { return c.PolicyReader.Executions(ctx, tenantID, since) })
 }

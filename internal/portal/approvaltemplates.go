@@ -51,13 +51,7 @@ func (p *Portal) adminTemplatesPage(w http.ResponseWriter, r *http.Request, stat
 	if err != nil {
 		return err
 	}
-	email, groupName := map[string]string{}, map[string]string{}
-	for _, m := range members {
-		email[m.ID] = m.Email
-	}
-	for _, g := range groups {
-		groupName[g.ID] = g.Name
-	}
+	email, groupNames := namesByID(members, memberEmail), namesByID(groups, groupName)
 	rows := make([]templateRow, len(ts))
 	for i, t := range ts {
 		rows[i].Template = t
@@ -65,7 +59,7 @@ func (p *Portal) adminTemplatesPage(w http.ResponseWriter, r *http.Request, stat
 			rows[i].Emails = append(rows[i].Emails, cmp.Or(email[id], "(removed member)"))
 		}
 		for _, id := range t.ApproverGroups {
-			rows[i].Groups = append(rows[i].Groups, cmp.Or(groupName[id], "(removed group)"))
+			rows[i].Groups = append(rows[i].Groups, cmp.Or(groupNames[id], "(removed group)"))
 		}
 	}
 	if form == nil {
@@ -110,8 +104,7 @@ func (p *Portal) adminTemplateCreate(w http.ResponseWriter, r *http.Request) err
 		_, err := p.adminSvc().CreateTemplate(r.Context(), s.actor(), s.member.TenantID, nt)
 		switch {
 		case err == nil:
-			http.Redirect(w, r, "/admin/templates?done=template-created", http.StatusSeeOther)
-			return nil
+			return seeOther(w, r, "/admin/templates?done=template-created")
 		case errors.Is(err, admin.ErrEmailUnverified):
 			errs.add("approvers", err.Error())
 		case errors.Is(err, store.ErrConflict):
@@ -142,6 +135,5 @@ func (p *Portal) adminTemplateDelete(w http.ResponseWriter, r *http.Request) err
 	if err := p.adminSvc().DeleteTemplate(r.Context(), s.actor(), s.member.TenantID, r.PathValue("key")); err != nil {
 		return err
 	}
-	http.Redirect(w, r, "/admin/templates?done=template-deleted", http.StatusSeeOther)
-	return nil
+	return seeOther(w, r, "/admin/templates?done=template-deleted")
 }

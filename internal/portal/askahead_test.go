@@ -67,14 +67,7 @@ func TestAskAheadPortal(t *testing.T) {
 		f.Set(k, v)
 		return f
 	}
-	for _, c := range []struct {
-		name   string
-		cookie *http.Cookie
-		form   url.Values
-		hdr    []string
-		want   int
-		says   string
-	}{
+	e.refuses("ask", path, []refusal{
 		{"bob, not the owner", bob, good, nil, http.StatusNotFound, ""},
 		{"cross-site", alice, good, []string{"Sec-Fetch-Site", "cross-site"}, http.StatusForbidden, ""},
 		{"no reason", alice, with("reason", "  "), nil, http.StatusBadRequest, "Give a reason"},
@@ -82,15 +75,7 @@ func TestAskAheadPortal(t *testing.T) {
 		{"past start", alice, with("start", e.clock.Now().UTC().Add(-time.Hour).Format("2006-01-02T15:04")), nil, http.StatusBadRequest, "in the past"},
 		{"over the policy's cap", alice, with("for", "2 h"), nil, http.StatusBadRequest, ""},
 		{"bad length", alice, with("for", "a while"), nil, http.StatusBadRequest, ""},
-	} {
-		r := e.do("POST", path, c.form, c.cookie, c.hdr...)
-		if r.code != c.want || !strings.Contains(r.body, c.says) {
-			t.Errorf("ask, %s: %d, want %d saying %q\n%s", c.name, r.code, c.want, c.says, r.body)
-		}
-		if q, ok := pending(); ok {
-			t.Fatalf("ask, %s: made request %+v", c.name, q)
-		}
-	}
+	}, func() bool { _, made := pending(); return made })
 
 	r := e.do("POST", path, good, alice)
 	if r.code != http.StatusSeeOther || !strings.Contains(r.header.Get("Location"), "done=access-asked") {

@@ -69,8 +69,7 @@ func (p *Portal) useChallenge(r *http.Request, tx store.PortalTx, c ceremony) er
 
 func (p *Portal) signinPage(w http.ResponseWriter, r *http.Request) error {
 	if _, err := p.session(r); err == nil {
-		http.Redirect(w, r, "/", http.StatusSeeOther)
-		return nil
+		return seeOther(w, r, "/")
 	}
 	p.render(w, r, http.StatusOK, "signin", map[string]any{"Title": "Sign in"})
 	return nil
@@ -136,8 +135,7 @@ func (p *Portal) signout(w http.ResponseWriter, r *http.Request) error {
 		}
 	}
 	p.clearCookie(w, sessionCookie)
-	http.Redirect(w, r, "/signin?out=1", http.StatusSeeOther)
-	return nil
+	return seeOther(w, r, "/signin?out=1")
 }
 
 // invite finds the open invite a setup link's secret names.
@@ -331,8 +329,7 @@ func (p *Portal) passkeyDelete(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	http.Redirect(w, r, "/passkeys?done=removed", http.StatusSeeOther)
-	return nil
+	return seeOther(w, r, "/passkeys?done=removed")
 }
 
 // notices are the one-line confirmations shown after a redirect

@@ -96,16 +96,13 @@ func (p *Portal) breakGlassPage(w http.ResponseWriter, r *http.Request, issued *
 	if err != nil {
 		return err
 	}
-	groupName := map[string]string{}
-	for _, g := range groups {
-		groupName[g.ID] = g.Name
-	}
+	groupNames := namesByID(groups, groupName)
 	n := &names{p: p, ctx: ctx, accounts: map[string]store.Account{}, apps: map[string]store.Application{}}
 	markRows := make([]markRow, 0, len(marks))
 	for _, m := range marks {
 		row := markRow{Mark: m}
 		if m.GroupID != "" {
-			row.Group = groupName[m.GroupID]
+			row.Group = groupNames[m.GroupID]
 		} else {
 			a, app := n.account(m.AccountID)
 			row.Account, row.App = a.Name, app.Name
@@ -144,7 +141,7 @@ func (p *Portal) breakGlassForm(w http.ResponseWriter, r *http.Request) (signedI
 		return s, false, errNoBreakGlass
 	}
 	if err := r.ParseForm(); err != nil {
-		return s, false, &pageError{Status: http.StatusBadRequest, Title: "Not saved", Message: "The form could not be read.", Cause: err}
+		return s, false, errUnreadableForm(err)
 	}
 	return s, true, nil
 }
@@ -198,8 +195,7 @@ func (p *Portal) adminBreakGlassMark(w http.ResponseWriter, r *http.Request) err
 	if _, err := p.d.BreakGlass.Mark(r.Context(), s.actor(), s.member.TenantID, t, max); err != nil {
 		return withBack(invalidInput(err), "/admin/break-glass")
 	}
-	http.Redirect(w, r, "/admin/break-glass?done=breakglass-marked", http.StatusSeeOther)
-	return nil
+	return seeOther(w, r, "/admin/break-glass?done=breakglass-marked")
 }
 
 // adminBreakGlassUnmark removes a mark of the tenant.
@@ -211,8 +207,7 @@ func (p *Portal) adminBreakGlassUnmark(w http.ResponseWriter, r *http.Request) e
 	if err := p.d.BreakGlass.Unmark(r.Context(), s.actor(), s.member.TenantID, r.PathValue("id")); err != nil {
 		return err
 	}
-	http.Redirect(w, r, "/admin/break-glass?done=breakglass-unmarked", http.StatusSeeOther)
-	return nil
+	return seeOther(w, r, "/admin/break-glass?done=breakglass-unmarked")
 }
 
 // adminBreakGlassUnlock opens a marked account of the tenant, as an admin,
@@ -232,8 +227,7 @@ func (p *Portal) adminBreakGlassUnlock(w http.ResponseWriter, r *http.Request) e
 	if _, err := p.d.BreakGlass.Unlock(r.Context(), by, app, strings.TrimSpace(r.PostForm.Get("account")), r.PostForm.Get("reason"), d); err != nil {
 		return withBack(invalidInput(err), "/admin/break-glass")
 	}
-	http.Redirect(w, r, "/admin/break-glass?done=break-glass", http.StatusSeeOther)
-	return nil
+	return seeOther(w, r, "/admin/break-glass?done=break-glass")
 }
 
 // adminBreakGlassIssue makes offline codes for a marked account

@@ -88,10 +88,11 @@ func newCalendar(tt *policy.Timetable, zone string, now time.Time) calendar {
 		cd := calendarDay{X: pct(float64(i) * 100 / calendarDays), Mid: pct((float64(i) + .5) * 100 / calendarDays),
 			W: pct(100.0 / calendarDays), Weekday: start.Format("Mon"), Day: start.Format("2"), Today: i == 0}
 		for _, w := range windows {
-			s, e := later(w.Start, start), earlier(w.End, end)
-			if !s.Before(e) {
+			cut, ok := w.Within(start, end)
+			if !ok {
 				continue
 			}
+			s, e := cut.Start, cut.End
 			top, bottom := wallHours(s, loc), wallHours(e, loc)
 			if s.Equal(start) {
 				top = 0
@@ -154,18 +155,4 @@ func windowWords(w policy.Window, loc *time.Location) string {
 		end = e.Format("Mon 2 Jan 15:04")
 	}
 	return s.Format("Mon 2 Jan 15:04") + " – " + end + " (" + humanDuration(w.End.Sub(w.Start)) + ")"
-}
-
-func later(a, b time.Time) time.Time {
-	if a.After(b) {
-		return a
-	}
-	return b
-}
-
-func earlier(a, b time.Time) time.Time {
-	if a.Before(b) {
-		return a
-	}
-	return b
 }

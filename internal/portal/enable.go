@@ -136,8 +136,7 @@ func (p *Portal) enableStart(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	// Drop the token from the address bar and history.
-	http.Redirect(w, r, "/enable/continue", http.StatusSeeOther)
-	return nil
+	return seeOther(w, r, "/enable/continue")
 }
 
 // peekEnable verifies the token without spending it, so a bad return
@@ -303,8 +302,7 @@ func (p *Portal) enableLink(w http.ResponseWriter, r *http.Request) error {
 	p.clearCookie(w, enableCookie)
 	p.d.Broker.Publish(s.member.ID)
 	if t.ReturnTo != "" {
-		http.Redirect(w, r, t.ReturnTo, http.StatusSeeOther)
-		return nil
+		return seeOther(w, r, t.ReturnTo)
 	}
 	p.render(w, r, http.StatusOK, "done", map[string]any{"Title": "Account protected", "Member": s.member,
 		"App": app, "Account": t.Account})

@@ -82,11 +82,9 @@ func (p *Portal) grantRevoke(w http.ResponseWriter, r *http.Request) error {
 		done = "no-grant"
 	}
 	if toAccounts {
-		http.Redirect(w, r, accountsURL(app.ID, strings.TrimSpace(r.FormValue("q")), r.FormValue("after"), done), http.StatusSeeOther)
-		return nil
+		return seeOther(w, r, accountsURL(app.ID, strings.TrimSpace(r.FormValue("q")), r.FormValue("after"), done))
 	}
-	http.Redirect(w, r, "/approvals?done="+done, http.StatusSeeOther)
-	return nil
+	return seeOther(w, r, "/approvals?done="+done)
 }
 
 // accountBreakGlass opens the signed-in owner's account, marked

@@ -81,26 +81,13 @@ func TestGrantExtendRevoke(t *testing.T) {
 		return n
 	}
 	bob := e.signIn(e.bob)
-	for _, c := range []struct {
-		name   string
-		cookie *http.Cookie
-		form   url.Values
-		hdr    []string
-		want   int
-	}{
-		{"not the owner", bob, url.Values{"for": {"30 min"}, "reason": {"mine now"}}, nil, http.StatusNotFound},
-		{"cross-site", alice, url.Values{"for": {"30 min"}, "reason": {"x"}}, []string{"Sec-Fetch-Site", "cross-site"}, http.StatusForbidden},
-		{"no reason", alice, url.Values{"for": {"30 min"}}, nil, http.StatusBadRequest},
-		{"no length", alice, url.Values{"reason": {"x"}}, nil, http.StatusBadRequest},
-		{"over the policy's cap", alice, url.Values{"for": {"3 h"}, "reason": {"x"}}, nil, http.StatusBadRequest},
-	} {
-		if r := e.do("POST", extendPath, c.form, c.cookie, c.hdr...); r.code != c.want {
-			t.Errorf("extend, %s: %d, want %d\n%s", c.name, r.code, c.want, r.body)
-		}
-	}
-	if n := pendingExtends(); n != 0 {
-		t.Fatalf("refused extends made %d requests", n)
-	}
+	e.refuses("extend", extendPath, []refusal{
+		{"not the owner", bob, url.Values{"for": {"30 min"}, "reason": {"mine now"}}, nil, http.StatusNotFound, ""},
+		{"cross-site", alice, url.Values{"for": {"30 min"}, "reason": {"x"}}, []string{"Sec-Fetch-Site", "cross-site"}, http.StatusForbidden, ""},
+		{"no reason", alice, url.Values{"for": {"30 min"}}, nil, http.StatusBadRequest, ""},
+		{"no length", alice, url.Values{"reason": {"x"}}, nil, http.StatusBadRequest, ""},
+		{"over the policy's cap", alice, url.Values{"for": {"3 h"}, "reason": {"x"}}, nil, http.StatusBadRequest, ""},
+	}, func() bool { return pendingExtends() != 0 })
 	if r := e.do("POST", extendPath, url.Values{"for": {"30 min"}, "reason": {"still reconciling"}}, alice); r.code != http.StatusSeeOther {
 		t.Fatalf("extend: %d %s", r.code, r.body)
 	}
@@ -201,25 +188,12 @@ func TestBreakGlassPortal(t *testing.T) {
 		g, err := e.store.CurrentGrant(ctx, acct.ID)
 		return err == nil && g.Usable(e.clock.Now())
 	}
-	for _, c := range []struct {
-		name   string
-		cookie *http.Cookie
-		form   url.Values
-		hdr    []string
-		want   int
-	}{
-		{"no reason", alice, url.Values{"for": {"10 min"}}, nil, http.StatusBadRequest},
-		{"over the cap", alice, url.Values{"for": {"2 h"}, "reason": {"outage"}}, nil, http.StatusBadRequest},
-		{"not the owner", bob, url.Values{"reason": {"outage"}}, nil, http.StatusNotFound},
-		{"cross-site", alice, url.Values{"reason": {"outage"}}, []string{"Sec-Fetch-Site", "cross-site"}, http.StatusForbidden},
-	} {
-		if r := e.do("POST", path, c.form, c.cookie, c.hdr...); r.code != c.want {
-			t.Errorf("break glass, %s: %d, want %d\n%s", c.name, r.code, c.want, r.body)
-		}
-		if open() {
-			t.Fatalf("break glass, %s: the account opened", c.name)
-		}
-	}
+	e.refuses("break glass", path, []refusal{
+		{"no reason", alice, url.Values{"for": {"10 min"}}, nil, http.StatusBadRequest, ""},
+		{"over the cap", alice, url.Values{"for": {"2 h"}, "reason": {"outage"}}, nil, http.StatusBadRequest, ""},
+		{"not the owner", bob, url.Values{"reason": {"outage"}}, nil, http.StatusNotFound, ""},
+		{"cross-site", alice, url.Values{"reason": {"outage"}}, []string{"Sec-Fetch-Site", "cross-site"}, http.StatusForbidden, ""},
+	}, open)
 	if r := e.do("POST", path, url.Values{"for": {"10 min"}, "reason": {"payments outage"}}, alice); r.code != http.StatusSeeOther {
 		t.Fatalf("break glass: %d %s", r.code, r.body)
 	}

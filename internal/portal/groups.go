@@ -1,6 +1,7 @@
 package portal
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"net/url"
@@ -34,28 +35,35 @@ func (p *Portal) adminGroupsPage(w http.ResponseWriter, r *http.Request, status 
 	if !ok {
 		return err
 	}
-	adm := p.adminSvc()
-	groups, err := adm.Groups(r.Context(), s.member.TenantID)
-	if err != nil {
-		return err
-	}
-	pols, err := adm.Policies(r.Context(), s.member.TenantID)
+	groups, pols, err := p.groupsAndPolicies(r.Context(), s.member.TenantID)
 	if err != nil {
 		return err
 	}
 	rows := make([]groupRow, len(groups))
 	for i, g := range groups {
-		rows[i] = groupRow{GroupInfo: g, Policies: assignedTo(pols, func(a policy.Assignments) bool { return slices.Contains(a.Groups, g.ID) })}
+		rows[i] = groupRow{GroupInfo: g, Policies: assignedToGroup(pols, g.ID)}
 	}
 	p.renderAdminPage(w, r, s, status, "policies", "groups", "Groups", map[string]any{"Groups": rows, "Errors": errs, "Form": form})
 	return nil
 }
 
-// assignedTo is the policies whose assignments satisfy in.
-func assignedTo(pols []policy.Policy, in func(policy.Assignments) bool) []policy.Policy {
+// groupsAndPolicies reads the tenant's groups and policies, which both
+// group pages show side by side.
+func (p *Portal) groupsAndPolicies(ctx context.Context, tenantID string) ([]admin.GroupInfo, []policy.Policy, error) {
+	adm := p.adminSvc()
+	groups, err := adm.Groups(ctx, tenantID)
+	if err != nil {
+		return nil, nil, err
+	}
+	pols, err := adm.Policies(ctx, tenantID)
+	return groups, pols, err
+}
+
+// assignedToGroup is the policies assigned to the group id.
+func assignedToGroup(pols []policy.Policy, id string) []policy.Policy {
 	var out []policy.Policy
 	for _, p := range pols {
-		if in(p.Assign) {
+		if slices.Contains(p.Assign.Groups, id) {
 			out = append(out, p)
 		}
 	}
@@ -83,8 +91,7 @@ func (p *Portal) adminGroupCreate(w http.ResponseWriter, r *http.Request) error 
 		case err != nil:
 			return invalidInput(err)
 		default:
-			http.Redirect(w, r, "/admin/groups/"+g.ID+"?done=group-created", http.StatusSeeOther)
-			return nil
+			return seeOther(w, r, "/admin/groups/"+g.ID+"?done=group-created")
 		}
 	}
 	return p.adminGroupsPage(w, r, http.StatusBadRequest, errs, r.PostForm)
@@ -93,15 +100,9 @@ func (p *Portal) adminGroupCreate(w http.ResponseWriter, r *http.Request) error 
 // requireAdminGroup is requireAdmin, then the group of the path's {id}
 // within the admin's tenant.
 func (p *Portal) requireAdminGroup(w http.ResponseWriter, r *http.Request) (signedIn, store.Group, bool, error) {
-	s, ok, err := p.requireAdmin(w, r)
-	if !ok {
-		return s, store.Group{}, false, err
-	}
-	g, err := p.d.Store.Group(r.Context(), s.member.TenantID, r.PathValue("id"))
-	if err != nil {
-		return s, g, false, err
-	}
-	return s, g, true, nil
+	return requireAdminFinds(p, w, r, func(s signedIn) (store.Group, error) {
+		return p.d.Store.Group(r.Context(), s.member.TenantID, r.PathValue("id"))
+	})
 }
 
 func (p *Portal) adminGroup(w http.ResponseWriter, r *http.Request) error {
@@ -115,8 +116,7 @@ func (p *Portal) adminGroupPage(w http.ResponseWriter, r *http.Request, status i
 	if !ok {
 		return err
 	}
-	adm := p.adminSvc()
-	groups, err := adm.Groups(r.Context(), s.member.TenantID)
+	groups, pols, err := p.groupsAndPolicies(r.Context(), s.member.TenantID)
 	if err != nil {
 		return err
 	}
@@ -135,10 +135,6 @@ func (p *Portal) adminGroupPage(w http.ResponseWriter, r *http.Request, status i
 			others = append(others, m)
 		}
 	}
-	pols, err := adm.Policies(r.Context(), s.member.TenantID)
-	if err != nil {
-		return err
-	}
 	var approves []policy.Policy // approval policies whose approvers include the group
 	for _, pol := range pols {
 		if pol.Approval != nil && slices.Contains(pol.Approval.Groups, g.ID) {
@@ -146,7 +142,7 @@ func (p *Portal) adminGroupPage(w http.ResponseWriter, r *http.Request, status i
 		}
 	}
 	p.renderAdminPage(w, r, s, status, "policies", "group", "Group "+g.Name, map[string]any{"Group": info, "Others": others,
-		"Policies": assignedTo(pols, func(a policy.Assignments) bool { return slices.Contains(a.Groups, g.ID) }),
+		"Policies": assignedToGroup(pols, g.ID),
 		"Approves": approves, "Errors": errs, "Form": form})
 	return nil
 }
@@ -159,8 +155,7 @@ func (p *Portal) adminGroupDelete(w http.ResponseWriter, r *http.Request) error 
 	if _, err := p.adminSvc().DeleteGroup(r.Context(), s.actor(), s.member.TenantID, g.ID); err != nil {
 		return err
 	}
-	http.Redirect(w, r, "/admin/groups?done=group-deleted", http.StatusSeeOther)
-	return nil
+	return seeOther(w, r, "/admin/groups?done=group-deleted")
 }
 
 // adminGroupAdd adds the member the form names (by email) to the group.
@@ -186,8 +181,7 @@ func (p *Portal) adminGroupAdd(w http.ResponseWriter, r *http.Request) error {
 	case err != nil:
 		return invalidInput(err)
 	default:
-		http.Redirect(w, r, "/admin/groups/"+g.ID+"?done=group-member-added", http.StatusSeeOther)
-		return nil
+		return seeOther(w, r, "/admin/groups/"+g.ID+"?done=group-member-added")
 	}
 	return p.adminGroupPage(w, r, http.StatusBadRequest, errs, r.PostForm)
 }
@@ -205,6 +199,5 @@ func (p *Portal) adminGroupRemove(w http.ResponseWriter, r *http.Request) error 
 	if _, _, err := p.adminSvc().RemoveFromGroup(r.Context(), s.actor(), s.member.TenantID, g.ID, m.ID); err != nil {
 		return err
 	}
-	http.Redirect(w, r, "/admin/groups/"+g.ID+"?done=group-member-removed", http.StatusSeeOther)
-	return nil
+	return seeOther(w, r, "/admin/groups/"+g.ID+"?done=group-member-removed")
 }

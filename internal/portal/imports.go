@@ -276,8 +276,7 @@ func (p *Portal) adminImport(w http.ResponseWriter, r *http.Request) error {
 		}
 		j.end(res, err, p.now())
 	}()
-	http.Redirect(w, r, importURL(app.ID, j.ID), http.StatusSeeOther)
-	return nil
+	return seeOther(w, r, importURL(app.ID, j.ID))
 }
 
 func importURL(appID, jobID string) string {

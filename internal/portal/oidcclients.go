@@ -44,8 +44,7 @@ func (p *Portal) adminOIDCDelete(w http.ResponseWriter, r *http.Request) error {
 	if _, err := p.oidcClients().Delete(r.Context(), s.actor(), s.member.TenantID, r.PathValue("id")); err != nil {
 		return err
 	}
-	http.Redirect(w, r, "/admin/oidc?done=client-deleted", http.StatusSeeOther)
-	return nil
+	return seeOther(w, r, "/admin/oidc?done=client-deleted")
 }
 
 func (p *Portal) adminOIDCPage(w http.ResponseWriter, r *http.Request, created *oidc.Created) error {

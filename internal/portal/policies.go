@@ -1,6 +1,7 @@
 package portal
 
 import (
+	"cmp"
 	"errors"
 	"net/http"
 	"strings"
@@ -104,33 +105,14 @@ type assignment struct {
 
 func assignments(pol policy.Policy, apps []store.Application, groups []admin.GroupInfo, members []store.Member) []assignment {
 	var out []assignment
-	for _, id := range pol.Assign.Apps {
-		words := id
-		for _, a := range apps {
-			if a.ID == id {
-				words = a.Name + " (" + a.Issuer + ")"
-			}
+	add := func(kind, noun string, ids []string, names map[string]string) {
+		for _, id := range ids {
+			out = append(out, assignment{kind, id, noun + " " + cmp.Or(names[id], id)})
 		}
-		out = append(out, assignment{"app", id, "application " + words})
 	}
-	for _, id := range pol.Assign.Groups {
-		words := id
-		for _, g := range groups {
-			if g.ID == id {
-				words = g.Name
-			}
-		}
-		out = append(out, assignment{"group", id, "group " + words})
-	}
-	for _, id := range pol.Assign.Members {
-		words := id
-		for _, m := range members {
-			if m.ID == id {
-				words = m.Email
-			}
-		}
-		out = append(out, assignment{"member", id, "member " + words})
-	}
+	add("app", "application", pol.Assign.Apps, namesByID(apps, func(a store.Application) (string, string) { return a.ID, a.Name + " (" + a.Issuer + ")" }))
+	add("group", "group", pol.Assign.Groups, namesByID(groups, func(g admin.GroupInfo) (string, string) { return groupName(g.Group) }))
+	add("member", "member", pol.Assign.Members, namesByID(members, memberEmail))
 	return out
 }
 
@@ -237,22 +219,15 @@ func (p *Portal) savePolicy(w http.ResponseWriter, r *http.Request, s signedIn, 
 	case err != nil:
 		return invalidInput(err)
 	}
-	http.Redirect(w, r, "/admin/policies/"+pol.ID+"?done="+done, http.StatusSeeOther)
-	return nil
+	return seeOther(w, r, "/admin/policies/"+pol.ID+"?done="+done)
 }
 
 // requireAdminPolicy is requireAdmin, then the policy of the path's {id}
 // within the admin's tenant.
 func (p *Portal) requireAdminPolicy(w http.ResponseWriter, r *http.Request) (signedIn, policy.Policy, bool, error) {
-	s, ok, err := p.requireAdmin(w, r)
-	if !ok {
-		return s, policy.Policy{}, false, err
-	}
-	pol, err := p.adminSvc().Policy(r.Context(), s.member.TenantID, r.PathValue("id"))
-	if err != nil {
-		return s, pol, false, err
-	}
-	return s, pol, true, nil
+	return requireAdminFinds(p, w, r, func(s signedIn) (policy.Policy, error) {
+		return p.adminSvc().Policy(r.Context(), s.member.TenantID, r.PathValue("id"))
+	})
 }
 
 func (p *Portal) adminPolicy(w http.ResponseWriter, r *http.Request) error {
@@ -292,16 +267,14 @@ func (p *Portal) adminPolicyState(w http.ResponseWriter, r *http.Request) error 
 		if err := adm.DeletePolicy(ctx, s.actor(), s.member.TenantID, pol.ID); err != nil {
 			return err
 		}
-		http.Redirect(w, r, "/admin/policies?done=policy-deleted", http.StatusSeeOther)
-		return nil
+		return seeOther(w, r, "/admin/policies?done=policy-deleted")
 	default:
 		return store.ErrNotFound
 	}
 	if err != nil {
 		return invalidInput(err)
 	}
-	http.Redirect(w, r, "/admin/policies/"+pol.ID+"?done=policy-"+r.PathValue("state")+"d", http.StatusSeeOther)
-	return nil
+	return seeOther(w, r, "/admin/policies/"+pol.ID+"?done=policy-"+r.PathValue("state")+"d")
 }
 
 // adminPolicyAssign assigns ({change} assign) or unassigns the policy to
@@ -344,8 +317,7 @@ func (p *Portal) adminPolicyAssign(w http.ResponseWriter, r *http.Request) error
 	case err != nil:
 		return invalidInput(err)
 	default:
-		http.Redirect(w, r, "/admin/policies/"+pol.ID+"?done="+done+"#assignments", http.StatusSeeOther)
-		return nil
+		return seeOther(w, r, "/admin/policies/"+pol.ID+"?done="+done+"#assignments")
 	}
 	return p.renderStoredPolicy(w, r, s, http.StatusBadRequest, pol, formErrors{"target": msg})
 }
@@ -357,9 +329,5 @@ func (p *Portal) renderStoredPolicy(w http.ResponseWriter, r *http.Request, s si
 	if err != nil {
 		return err
 	}
-	emails := make(map[string]string, len(members))
-	for _, m := range members {
-		emails[m.ID] = m.Email
-	}
-	return p.renderPolicy(w, r, s, status, policyPage{Policy: pol, Form: policyFormOf(pol, emails), Errors: errs})
+	return p.renderPolicy(w, r, s, status, policyPage{Policy: pol, Form: policyFormOf(pol, namesByID(members, memberEmail)), Errors: errs})
 }

@@ -259,8 +259,7 @@ func (p *Portal) routes() {
 	post("/passkeys/{id}/delete", p.passkeyDelete)
 	get("/settings", p.settingsPage)
 	get("/admin", func(w http.ResponseWriter, r *http.Request) error {
-		http.Redirect(w, r, "/admin/apps", http.StatusSeeOther)
-		return nil
+		return seeOther(w, r, "/admin/apps")
 	})
 	get("/admin/apps", p.adminApps)
 	post("/admin/apps", p.adminAppCreate)

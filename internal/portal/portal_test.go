@@ -182,6 +182,34 @@ type resp struct {
 	body   string
 }
 
+// refusal is a form post a route must refuse: who sends it (cookie), the
+// form, extra headers for e.do, the status wanted and, when set, words the
+// answer must say.
+type refusal struct {
+	name   string
+	cookie *http.Cookie
+	form   url.Values
+	hdr    []string
+	want   int
+	says   string
+}
+
+// refuses posts each case to path and checks its answer; after each,
+// changed must report false (the refused post changed nothing), else the
+// test stops. what names the route in failures.
+func (e *env) refuses(what, path string, cases []refusal, changed func() bool) {
+	e.t.Helper()
+	for _, c := range cases {
+		r := e.do("POST", path, c.form, c.cookie, c.hdr...)
+		if r.code != c.want || !strings.Contains(r.body, c.says) {
+			e.t.Errorf("%s, %s: %d, want %d saying %q\n%s", what, c.name, r.code, c.want, c.says, r.body)
+		}
+		if changed() {
+			e.t.Fatalf("%s, %s: the refused post changed something", what, c.name)
+		}
+	}
+}
+
 // do sends one request to the portal (same-origin unless headers say
 // otherwise).
 func (e *env) do(method, path string, form url.Values, cookie *http.Cookie, headers ...string) resp {

@@ -131,6 +131,5 @@ func (p *Portal) pushDelete(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	http.Redirect(w, r, "/settings?done=saved", http.StatusSeeOther)
-	return nil
+	return seeOther(w, r, "/settings?done=saved")
 }

@@ -114,6 +114,14 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Write(append(b, '\n'))
 }
 
+// seeOther ends a handler by sending the browser to url with a GET (303
+// See Other: after a form, a reload does not post it again); it is the
+// handler's nil error.
+func seeOther(w http.ResponseWriter, r *http.Request, url string) error {
+	http.Redirect(w, r, url, http.StatusSeeOther)
+	return nil
+}
+
 // cookieName prefixes name with __Host- when cookies are Secure, so a
 // sibling subdomain cannot plant one.
 func (p *Portal) cookieName(name string) string {

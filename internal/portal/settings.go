@@ -51,8 +51,7 @@ func (p *Portal) slackLink(w http.ResponseWriter, r *http.Request) error {
 		}
 		return err
 	}
-	http.Redirect(w, r, "/settings?done=slack", http.StatusSeeOther)
-	return nil
+	return seeOther(w, r, "/settings?done=slack")
 }
 
 // slackUnlink removes the member's Slack link.
@@ -68,8 +67,7 @@ func (p *Portal) slackUnlink(w http.ResponseWriter, r *http.Request) error {
 	if _, err := p.d.Slack.Unlink(r.Context(), s.actor(), s.member); err != nil {
 		return err
 	}
-	http.Redirect(w, r, "/settings?done=slack-unlinked", http.StatusSeeOther)
-	return nil
+	return seeOther(w, r, "/settings?done=slack-unlinked")
 }
 
 // settingsSave stores the member's channel choice. Push can be chosen
@@ -110,6 +108,5 @@ func (p *Portal) settingsSave(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	http.Redirect(w, r, "/settings?done=saved", http.StatusSeeOther)
-	return nil
+	return seeOther(w, r, "/settings?done=saved")
 }

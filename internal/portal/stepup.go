@@ -88,8 +88,7 @@ func (p *Portal) stepPage(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if s.PromptNone {
-		http.Redirect(w, r, p.d.StepUp.ReturnURL(s.ID), http.StatusSeeOther)
-		return nil
+		return seeOther(w, r, p.d.StepUp.ReturnURL(s.ID))
 	}
 	stepHeaders(w, s.Client)
 	p.render(w, r, http.StatusOK, "stepup", map[string]any{"Title": "Confirm it is you", "Step": s,
@@ -329,8 +328,7 @@ func (p *Portal) stepUnlock(w http.ResponseWriter, r *http.Request) error {
 		}
 		return err
 	}
-	http.Redirect(w, r, p.d.StepUp.CallbackURL(s.ID, secret), http.StatusSeeOther)
-	return nil
+	return seeOther(w, r, p.d.StepUp.CallbackURL(s.ID, secret))
 }
 
 var errStillLocked = &pageError{Status: http.StatusForbidden, Code: "forbidden", Title: "Still locked",
@@ -351,8 +349,7 @@ func (p *Portal) refuseStep(w http.ResponseWriter, r *http.Request, s oidc.Step,
 		writeJSON(w, pe.Status, map[string]string{"error": pe.code(), "message": pe.Message, "redirect": back})
 		return nil
 	}
-	http.Redirect(w, r, back, http.StatusSeeOther)
-	return nil
+	return seeOther(w, r, back)
 }
 
 // stepCancel ends the step at the person's word: the relying party gets
@@ -404,8 +401,7 @@ func (p *Portal) stepAskApprovers(w http.ResponseWriter, r *http.Request, s oidc
 			return err
 		}
 	}
-	http.Redirect(w, r, stepWaitPath(s.ID, secret, q.ID), http.StatusSeeOther)
-	return nil
+	return seeOther(w, r, stepWaitPath(s.ID, secret, q.ID))
 }
 
 func stepWaitPath(id, secret, request string) string {
@@ -493,8 +489,7 @@ func (p *Portal) stepWaitPage(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if st.Redirect != "" {
-		http.Redirect(w, r, st.Redirect, http.StatusSeeOther)
-		return nil
+		return seeOther(w, r, st.Redirect)
 	}
 	stepHeaders(w, s.Client)
 	q := r.URL.Query()

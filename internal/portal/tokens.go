@@ -59,8 +59,7 @@ func (p *Portal) adminTokenRevoke(w http.ResponseWriter, r *http.Request) error 
 	if _, err := p.tokenSvc().Revoke(r.Context(), s.actor(), s.member.TenantID, r.PathValue("id")); err != nil {
 		return err
 	}
-	http.Redirect(w, r, "/admin/tokens?done=token-revoked", http.StatusSeeOther)
-	return nil
+	return seeOther(w, r, "/admin/tokens?done=token-revoked")
 }
 
 func (p *Portal) adminTokensPage(w http.ResponseWriter, r *http.Request, created string) error {
@@ -75,14 +74,7 @@ func (p *Portal) adminTokensPage(w http.ResponseWriter, r *http.Request, created
 	now := p.d.Clock.Now()
 	var rows []tokenRow
 	for _, t := range toks {
-		state := "active"
-		switch {
-		case !t.RevokedAt.IsZero():
-			state = "revoked"
-		case !t.Usable(now):
-			state = "expired"
-		}
-		rows = append(rows, tokenRow{Token: t, State: state})
+		rows = append(rows, tokenRow{Token: t, State: t.State(now)})
 	}
 	data := map[string]any{"Tokens": rows, "Roles": apitoken.Roles, "Scopes": apitoken.Scopes}
 	if created != "" {

@@ -19,15 +19,10 @@ func TestAdminTokens(t *testing.T) {
 	ctx := t.Context()
 	_, adm := e.member(e.app.TenantID, "olive@acme.test", store.RoleAdmin)
 	form := url.Values{"name": {"terraform"}, "role": {"auditor"}, "scopes": {"accounts:write"}, "expires_days": {"30"}}
-	if r := e.do("POST", "/admin/tokens", form, e.signIn(e.alice)); r.code != http.StatusForbidden {
-		t.Fatalf("a plain member making a token: %d", r.code)
-	}
-	if r := e.do("POST", "/admin/tokens", form, adm, "Sec-Fetch-Site", "cross-site"); r.code != http.StatusForbidden {
-		t.Fatalf("a cross-site form: %d", r.code)
-	}
-	if toks, _ := e.store.APITokens(ctx, e.app.TenantID); len(toks) != 0 {
-		t.Fatalf("refused forms made tokens: %+v", toks)
-	}
+	e.refuses("make token", "/admin/tokens", []refusal{
+		{"a plain member", e.signIn(e.alice), form, nil, http.StatusForbidden, ""},
+		{"a cross-site form", adm, form, []string{"Sec-Fetch-Site", "cross-site"}, http.StatusForbidden, ""},
+	}, func() bool { toks, _ := e.store.APITokens(ctx, e.app.TenantID); return len(toks) != 0 })
 
 	r := e.do("POST", "/admin/tokens", form, adm)
 	secret := regexp.MustCompile(`<code id="token-secret">([^<]+)</code>`).FindStringSubmatch(r.body)

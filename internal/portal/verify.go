@@ -170,8 +170,7 @@ func (p *Portal) verifyConfirm(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	http.Redirect(w, r, "/settings?done=verified", http.StatusSeeOther)
-	return nil
+	return seeOther(w, r, "/settings?done=verified")
 }
 
 // verifySend mails the signed-in member a new link.
@@ -185,8 +184,7 @@ func (p *Portal) verifySend(w http.ResponseWriter, r *http.Request) error {
 			Message: "This deadbolt server sends no email, so it cannot confirm your address. Nothing was sent."}
 	}
 	if s.member.EmailVerified() {
-		http.Redirect(w, r, "/settings", http.StatusSeeOther)
-		return nil
+		return seeOther(w, r, "/settings")
 	}
 	ctx := r.Context()
 	var sent bool
@@ -202,6 +200,5 @@ func (p *Portal) verifySend(w http.ResponseWriter, r *http.Request) error {
 	if !sent {
 		done = "verify-wait"
 	}
-	http.Redirect(w, r, "/settings?done="+url.QueryEscape(done), http.StatusSeeOther)
-	return nil
+	return seeOther(w, r, "/settings?done="+url.QueryEscape(done))
 }

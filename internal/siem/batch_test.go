@@ -28,9 +28,9 @@ import (
 	"github.com/deadbolt-dev/deadbolt/internal/store/storetest/backends"
 )
 
-// stream is a store holding one tenant's audit events, queued to the
-// outbox for endpoint "ep", and a Streamer that counts its store's
-// FinishOutbox calls.
+// stream is a store holding one tenant's audit events (newStream queues
+// them to the outbox for endpoint "ep"), and the store as a Streamer sees
+// it, counting its FinishOutbox calls.
 type stream struct {
 	db     store.Store
 	clk    *clock.Fake
@@ -53,20 +53,28 @@ func (f *finishCounter) FinishOutbox(ctx context.Context, results ...store.Outbo
 	return f.StreamStore.FinishOutbox(ctx, results...)
 }
 
-// newStream writes events audit events and queues them to "ep".
-func newStream(t *testing.T, events int) *stream {
+// newAuditLog is a store with one tenant and no audit event yet, on a
+// fake clock.
+func newAuditLog(t *testing.T) *stream {
 	t.Helper()
-	ctx := t.Context()
 	db := backends.SQLite(t)
 	s := &stream{db: db, clk: clock.NewFake(time.Date(2026, 11, 30, 8, 0, 0, 0, time.UTC)), store: &finishCounter{StreamStore: db}}
 	s.tenant = store.Tenant{ID: ids.New(), Name: "acme", CreatedAt: s.clk.Now()}
-	err := db.Update(ctx, func(tx store.Tx) error {
-		if err := tx.CreateTenant(ctx, s.tenant); err != nil {
-			return err
-		}
-		for i := range events {
+	if err := db.Update(t.Context(), func(tx store.Tx) error { return tx.CreateTenant(t.Context(), s.tenant) }); err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// audit appends n audit events of the tenant, on accounts a0…a(n-1),
+// each with data.
+func (s *stream) audit(t *testing.T, n int, data map[string]any) {
+	t.Helper()
+	ctx := t.Context()
+	err := s.db.Update(ctx, func(tx store.Tx) error {
+		for i := range n {
 			if err := store.AppendAudit(ctx, tx, s.tenant.ID, "cli:root", "account.unlocked", fmt.Sprintf("account:a%d", i),
-				map[string]any{}, s.clk.Now()); err != nil {
+				data, s.clk.Now()); err != nil {
 				return err
 			}
 		}
@@ -75,7 +83,14 @@ func newStream(t *testing.T, events int) *stream {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if n, err := (&siem.Job{Store: db, Clock: s.clk, Endpoints: []string{"ep"}}).RunOnce(ctx); err != nil || n != events {
+}
+
+// newStream writes events audit events and queues them to "ep".
+func newStream(t *testing.T, events int) *stream {
+	t.Helper()
+	s := newAuditLog(t)
+	s.audit(t, events, map[string]any{})
+	if n, err := (&siem.Job{Store: s.db, Clock: s.clk, Endpoints: []string{"ep"}}).RunOnce(t.Context()); err != nil || n != events {
 		t.Fatalf("job queued %d, %v; want %d", n, err, events)
 	}
 	return s

@@ -4,20 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
-	"log/slog"
 	"strings"
 	"testing"
-	"time"
 
-	"github.com/deadbolt-dev/deadbolt/internal/clock"
 	"github.com/deadbolt-dev/deadbolt/internal/egress"
-	"github.com/deadbolt-dev/deadbolt/internal/ids"
 	"github.com/deadbolt-dev/deadbolt/internal/notify"
 	"github.com/deadbolt-dev/deadbolt/internal/siem"
 	"github.com/deadbolt-dev/deadbolt/internal/siem/siemtest"
 	"github.com/deadbolt-dev/deadbolt/internal/store"
-	"github.com/deadbolt-dev/deadbolt/internal/store/storetest/backends"
 )
 
 // deliverAll runs the streamer until it has delivered want messages,
@@ -40,34 +34,13 @@ func deliverAll(t *testing.T, d *notify.Streamer, want int) {
 
 func TestStreamToRsyslog(t *testing.T) {
 	ctx := t.Context()
-	db := backends.SQLite(t)
-	clk := clock.NewFake(time.Date(2026, 11, 30, 8, 0, 0, 0, time.UTC))
-	tn := store.Tenant{ID: ids.New(), Name: "acme", CreatedAt: clk.Now()}
-	audit := func(n int) {
-		t.Helper()
-		err := db.Update(ctx, func(tx store.Tx) error {
-			for i := 0; i < n; i++ {
-				if err := store.AppendAudit(ctx, tx, tn.ID, "cli:root", "account.unlocked", fmt.Sprintf("account:a%d", i),
-					map[string]any{"note": `quote " and ] bracket`}, clk.Now()); err != nil {
-					return err
-				}
-			}
-			return nil
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := db.Update(ctx, func(tx store.Tx) error { return tx.CreateTenant(ctx, tn) }); err != nil {
-		t.Fatal(err)
-	}
-	audit(5)
+	s := newAuditLog(t)
+	note := map[string]any{"note": `quote " and ] bracket`}
+	s.audit(t, 5, note)
 
 	rs := siemtest.StartRsyslog(t, siemtest.MemoryQueue)
-	job := &siem.Job{Store: db, Clock: clk, Endpoints: []string{"rs"}, Batch: 2}
-	deliver := &notify.Streamer{Store: db, Clock: clk, Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
-		Endpoints: map[string]notify.BatchCarrier{"rs": &siem.Syslog{Address: rs.Addr(), Host: "node1",
-			Egress: egress.Policy{AllowPrivate: true}}}}
+	job := &siem.Job{Store: s.db, Clock: s.clk, Endpoints: []string{"ep"}, Batch: 2}
+	deliver := s.streamer(&siem.Syslog{Address: rs.Addr(), Host: "node1", Egress: egress.Policy{AllowPrivate: true}}, 0)
 	stream := func(want int) {
 		t.Helper()
 		if n, err := job.RunOnce(ctx); err != nil || n != want {
@@ -80,7 +53,7 @@ func TestStreamToRsyslog(t *testing.T) {
 		deliverAll(t, deliver, want)
 	}
 	stream(5)
-	audit(3)
+	s.audit(t, 3, note)
 	stream(3)
 
 	got := rs.WaitLines(8)
@@ -89,7 +62,7 @@ func TestStreamToRsyslog(t *testing.T) {
 	}
 	for i, l := range got {
 		want := fmt.Sprintf(`account.unlocked [deadbolt@32473 tenant="%s" seq="%d" actor="cli:root" target="account:a%d"`,
-			tn.ID, i+1, []int{0, 1, 2, 3, 4, 0, 1, 2}[i])
+			s.tenant.ID, i+1, []int{0, 1, 2, 3, 4, 0, 1, 2}[i])
 		if !strings.HasPrefix(l, want) {
 			t.Errorf("line %d:\n got %s\nwant %s…", i, l, want)
 		}

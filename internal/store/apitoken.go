@@ -29,6 +29,18 @@ func (t APIToken) Usable(now time.Time) bool {
 	return t.RevokedAt.IsZero() && (t.ExpiresAt.IsZero() || now.Before(t.ExpiresAt))
 }
 
+// State is the token's state at now in one word, as lists show it:
+// "revoked", "expired" or "active".
+func (t APIToken) State(now time.Time) string {
+	switch {
+	case !t.RevokedAt.IsZero():
+		return "revoked"
+	case !t.Usable(now):
+		return "expired"
+	}
+	return "active"
+}
+
 // IdempotentAnswer is the first answer to a POST that carried an
 // Idempotency-Key, kept per token and key so that a replay gets it again.
 // Status 0 means the first request is still being served.
